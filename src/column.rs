@@ -1,0 +1,221 @@
+//! Typed columns shared by the data readers, the expression evaluator and the engine.
+//!
+//! Missing numbers are `NaN`: the readers reject NaN and infinity in input, and every
+//! operation that would produce one (division by zero, `ln` of a negative) yields missing,
+//! so `NaN` means "missing" and nothing else.
+
+/// The type of a value in an expression or a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Type {
+    Number,
+    Bool,
+    Text,
+}
+
+impl Type {
+    /// The word used in diagnostics and docs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Type::Number => "number",
+            Type::Bool => "bool",
+            Type::Text => "text",
+        }
+    }
+}
+
+/// A dictionary-encoded text column: each distinct text is stored once.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TextColumn {
+    /// Distinct values, in first-seen order.
+    pub dict: Vec<String>,
+    /// Per row: index into `dict`, or [`TextColumn::MISSING`].
+    pub codes: Vec<u32>,
+}
+
+impl TextColumn {
+    /// Code of a missing cell.
+    pub const MISSING: u32 = u32::MAX;
+
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    /// The text of row `i`, `None` when missing.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        match self.codes[i] {
+            Self::MISSING => None,
+            c => Some(self.dict[c as usize].as_str()),
+        }
+    }
+
+    /// Builds a column from optional strings (dictionary built here).
+    pub fn from_values<I, S>(values: I) -> Self
+    where
+        I: IntoIterator<Item = Option<S>>,
+        S: AsRef<str>,
+    {
+        let mut col = TextColumn::default();
+        let mut index: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+        for v in values {
+            match v {
+                None => col.codes.push(Self::MISSING),
+                Some(s) => {
+                    let s = s.as_ref();
+                    let code = match index.get(s) {
+                        Some(&c) => c,
+                        None => {
+                            let c = col.dict.len() as u32;
+                            col.dict.push(s.to_string());
+                            index.insert(s.to_string(), c);
+                            c
+                        }
+                    };
+                    col.codes.push(code);
+                }
+            }
+        }
+        col
+    }
+
+    /// Rows picked by `rows`, in that order (dictionary shared).
+    pub fn take(&self, rows: &[usize]) -> Self {
+        TextColumn {
+            dict: self.dict.clone(),
+            codes: rows.iter().map(|&r| self.codes[r]).collect(),
+        }
+    }
+}
+
+/// One column of values, all rows of a table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    /// `NaN` is missing.
+    Number(Vec<f64>),
+    /// `None` is missing.
+    Bool(Vec<Option<bool>>),
+    Text(TextColumn),
+}
+
+impl Column {
+    pub fn ty(&self) -> Type {
+        match self {
+            Column::Number(_) => Type::Number,
+            Column::Bool(_) => Type::Bool,
+            Column::Text(_) => Type::Text,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Column::Number(v) => v.len(),
+            Column::Bool(v) => v.len(),
+            Column::Text(t) => t.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether row `i` is missing.
+    pub fn is_missing(&self, i: usize) -> bool {
+        match self {
+            Column::Number(v) => v[i].is_nan(),
+            Column::Bool(v) => v[i].is_none(),
+            Column::Text(t) => t.codes[i] == TextColumn::MISSING,
+        }
+    }
+
+    /// Rows picked by `rows`, in that order.
+    pub fn take(&self, rows: &[usize]) -> Column {
+        match self {
+            Column::Number(v) => Column::Number(rows.iter().map(|&r| v[r]).collect()),
+            Column::Bool(v) => Column::Bool(rows.iter().map(|&r| v[r]).collect()),
+            Column::Text(t) => Column::Text(t.take(rows)),
+        }
+    }
+
+    /// Numeric view: numbers as they are, booleans as 1/0, text as missing.
+    pub fn to_numbers(&self) -> Vec<f64> {
+        match self {
+            Column::Number(v) => v.clone(),
+            Column::Bool(v) => v
+                .iter()
+                .map(|b| match b {
+                    Some(true) => 1.0,
+                    Some(false) => 0.0,
+                    None => f64::NAN,
+                })
+                .collect(),
+            Column::Text(t) => vec![f64::NAN; t.len()],
+        }
+    }
+
+    /// Condition view (three-valued): non-zero numbers are true.
+    pub fn to_truth(&self) -> Vec<Option<bool>> {
+        match self {
+            Column::Number(v) => v
+                .iter()
+                .map(|x| if x.is_nan() { None } else { Some(*x != 0.0) })
+                .collect(),
+            Column::Bool(v) => v.clone(),
+            Column::Text(t) => vec![None; t.len()],
+        }
+    }
+
+    /// Text of row `i` as published (numbers in shortest form, booleans true/false).
+    pub fn display(&self, i: usize) -> Option<String> {
+        match self {
+            Column::Number(v) => {
+                if v[i].is_nan() {
+                    None
+                } else {
+                    Some(format_number(v[i]))
+                }
+            }
+            Column::Bool(v) => v[i].map(|b| b.to_string()),
+            Column::Text(t) => t.get(i).map(str::to_string),
+        }
+    }
+}
+
+/// Shortest decimal form of a number, without a trailing `.0` for whole numbers.
+pub fn format_number(x: f64) -> String {
+    if x == x.trunc() && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_column_dictionary_and_take() {
+        let t = TextColumn::from_values([Some("东"), None, Some("西"), Some("东")]);
+        assert_eq!(t.dict, vec!["东", "西"]);
+        assert_eq!(t.get(1), None);
+        assert_eq!(t.get(3), Some("东"));
+        let k = t.take(&[3, 1]);
+        assert_eq!(k.get(0), Some("东"));
+        assert_eq!(k.get(1), None);
+    }
+
+    #[test]
+    fn numbers_and_truth_views() {
+        let c = Column::Number(vec![0.0, 2.5, f64::NAN]);
+        assert_eq!(c.to_truth(), vec![Some(false), Some(true), None]);
+        let b = Column::Bool(vec![Some(true), None]);
+        let n = b.to_numbers();
+        assert_eq!(n[0], 1.0);
+        assert!(n[1].is_nan());
+        assert_eq!(format_number(3.0), "3");
+        assert_eq!(format_number(-0.25), "-0.25");
+    }
+}

@@ -1,0 +1,321 @@
+//! Diagnostics: what went wrong, where, and how to fix it.
+//!
+//! Rendering is written here rather than taken from a diagnostics crate: the format is one
+//! header line `file:line:col: error: message`, the source line with a caret, and a `help:`
+//! line, which is a few dozen lines of code and keeps the build light on 2-core machines.
+
+use std::fmt;
+
+/// What part of the input a diagnostic is about; decides the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The rules file (syntax, keys, values, expressions inside it).
+    Rules,
+    /// The data files (encoding, records, cells, ids).
+    Data,
+    /// Files that cannot be opened, read or written.
+    Io,
+    /// Command-line misuse (exit code 2).
+    Usage,
+}
+
+/// A byte range inside a source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+
+    /// This span moved right by `offset` bytes (an expression inside a TOML string).
+    pub fn shift(self, offset: usize) -> Self {
+        Span::new(self.start + offset, self.end + offset)
+    }
+}
+
+impl From<std::ops::Range<usize>> for Span {
+    fn from(r: std::ops::Range<usize>) -> Self {
+        Span::new(r.start, r.end)
+    }
+}
+
+/// One problem found in the input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub stage: Stage,
+    pub message: String,
+    /// Where: `rules.toml:3:7`, `data.csv, row 5, column "销售收入"`.
+    pub location: Option<String>,
+    /// The source line and a caret under the problem, already rendered.
+    pub snippet: Option<String>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(stage: Stage, message: impl Into<String>) -> Self {
+        Diagnostic {
+            stage,
+            message: message.into(),
+            location: None,
+            snippet: None,
+            help: None,
+        }
+    }
+
+    pub fn at(mut self, location: impl Into<String>) -> Self {
+        self.location = Some(location.into());
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_help_opt(mut self, help: Option<String>) -> Self {
+        if help.is_some() {
+            self.help = help;
+        }
+        self
+    }
+
+    /// Places the diagnostic at `span` of `source`: location `name:line:col` and a snippet.
+    pub fn in_source(mut self, source: &SourceText, span: Span) -> Self {
+        let (line, col) = source.line_col(span.start);
+        self.location = Some(format!("{}:{}:{}", source.name, line, col));
+        self.snippet = Some(source.snippet(span));
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.location {
+            Some(loc) => write!(f, "{loc}: error: {}", self.message)?,
+            None => write!(f, "error: {}", self.message)?,
+        }
+        if let Some(snippet) = &self.snippet {
+            write!(f, "\n{snippet}")?;
+        }
+        if let Some(help) = &self.help {
+            write!(f, "\n  help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The error type of the library: one or more diagnostics, all found in one pass.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Error {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Error {
+    pub fn one(d: Diagnostic) -> Self {
+        Error {
+            diagnostics: vec![d],
+        }
+    }
+
+    pub fn many(diagnostics: Vec<Diagnostic>) -> Self {
+        debug_assert!(!diagnostics.is_empty());
+        Error { diagnostics }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error::one(Diagnostic::new(Stage::Usage, message))
+    }
+
+    pub fn io(path: &str, err: &std::io::Error) -> Self {
+        Error::one(Diagnostic::new(Stage::Io, format!("cannot read '{path}': {err}")))
+    }
+
+    /// Exit code per SPEC §8: 2 for usage errors, 1 for everything else.
+    pub fn exit_code(&self) -> i32 {
+        if self.diagnostics.iter().any(|d| d.stage == Stage::Usage) {
+            2
+        } else {
+            1
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        if self.diagnostics.len() > 1 {
+            write!(f, "\n{} errors", self.diagnostics.len())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<Diagnostic> for Error {
+    fn from(d: Diagnostic) -> Self {
+        Error::one(d)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// A named source text (a rules file) for turning byte offsets into line:col.
+#[derive(Debug, Clone)]
+pub struct SourceText {
+    pub name: String,
+    pub text: String,
+}
+
+impl SourceText {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        SourceText {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = before[line_start..].chars().count() + 1;
+        (line, col)
+    }
+
+    /// The line holding `span.start`, with carets under the span (cut to that line).
+    pub fn snippet(&self, span: Span) -> String {
+        let start = floor_char_boundary(&self.text, span.start.min(self.text.len()));
+        let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = self.text[start..]
+            .find('\n')
+            .map_or(self.text.len(), |i| start + i);
+        let line_text = self.text[line_start..line_end].trim_end_matches('\r');
+        let (line_no, _) = self.line_col(start);
+        let end = floor_char_boundary(&self.text, span.end.clamp(start, line_end));
+        let pad = display_width(&self.text[line_start..start]);
+        let width = display_width(&self.text[start..end]).max(1);
+        let gutter = line_no.to_string();
+        format!(
+            "{:w$} |\n{} | {}\n{:w$} | {}{}",
+            "",
+            gutter,
+            truncate(line_text, 200),
+            "",
+            " ".repeat(pad.min(200)),
+            "^".repeat(width.min(200)),
+            w = gutter.len()
+        )
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Terminal width of a text: CJK and full-width characters take two columns.
+pub fn display_width(s: &str) -> usize {
+    s.chars()
+        .map(|c| {
+            let u = c as u32;
+            if (0x1100..=0x115F).contains(&u)
+                || (0x2E80..=0xA4CF).contains(&u)
+                || (0xAC00..=0xD7A3).contains(&u)
+                || (0xF900..=0xFAFF).contains(&u)
+                || (0xFE30..=0xFE4F).contains(&u)
+                || (0xFF00..=0xFF60).contains(&u)
+                || (0xFFE0..=0xFFE6).contains(&u)
+                || (0x20000..=0x3FFFD).contains(&u)
+            {
+                2
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+/// Cuts a value quoted in a diagnostic to at most `max` characters, marking the cut with "…".
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// The closest candidate to `name`, if one is close enough to be a plausible typo.
+pub fn did_you_mean<'a, I>(name: &str, candidates: I) -> Option<String>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    let mut best: Option<(f64, &str)> = None;
+    for c in candidates {
+        let score = strsim::jaro_winkler(name, c);
+        if score > 0.8 && best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, c));
+        }
+    }
+    best.map(|(_, c)| c.to_string())
+}
+
+/// "did you mean 'x'?" help text, or `None`.
+pub fn did_you_mean_help<'a, I>(name: &str, candidates: I) -> Option<String>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    did_you_mean(name, candidates).map(|c| format!("did you mean '{c}'?"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters_not_bytes() {
+        let src = SourceText::new("r.toml", "a = 1\nlabel = \"销售\" x\n");
+        let off = src.text.find('x').unwrap();
+        assert_eq!(src.line_col(off), (2, 14));
+    }
+
+    #[test]
+    fn snippet_puts_caret_under_span() {
+        let src = SourceText::new("r.toml", "id = \"x\"\nmethod = \"bandz\"\n");
+        let start = src.text.find("\"bandz\"").unwrap();
+        let s = src.snippet(Span::new(start, start + 7));
+        assert_eq!(s, "  |\n2 | method = \"bandz\"\n  |          ^^^^^^^");
+    }
+
+    #[test]
+    fn did_you_mean_finds_close_names() {
+        let c = ["rd_intensity", "revenue"];
+        assert_eq!(
+            did_you_mean("rd_intesity", c.iter().copied()),
+            Some("rd_intensity".to_string())
+        );
+        assert_eq!(did_you_mean("zzz", c.iter().copied()), None);
+    }
+
+    #[test]
+    fn truncate_marks_the_cut() {
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(truncate("abc", 4), "abc");
+        assert_eq!(display_width("销售ab"), 6);
+    }
+}
