@@ -9,3 +9,4 @@
 pub mod column;
 pub mod diag;
 pub mod num;
+pub mod rules;

@@ -1,0 +1,305 @@
+//! Cell-level rules shared by the CSV and XLSX readers: header folding, missing markers,
+//! numbers and booleans (SPEC §6 and §12 "Data").
+
+use std::borrow::Cow;
+
+/// The built-in missing markers (SPEC §5.2), matched exactly after trimming and folding.
+pub const BUILTIN_MISSING: [&str; 8] = ["", "NA", "N/A", "NULL", "null", "-", "—", "--"];
+
+/// Folds full-width ASCII (U+FF01–U+FF5E) and the ideographic space (U+3000) to ASCII.
+/// Borrows when there is nothing to fold (every ASCII text).
+pub fn fold_width(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() || !s.chars().any(is_foldable) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(s.chars().map(fold_char).collect())
+}
+
+fn is_foldable(c: char) -> bool {
+    matches!(c as u32, 0xFF01..=0xFF5E | 0x3000)
+}
+
+fn fold_char(c: char) -> char {
+    match c as u32 {
+        u @ 0xFF01..=0xFF5E => char::from_u32(u - 0xFEE0).unwrap_or(c),
+        0x3000 => ' ',
+        _ => c,
+    }
+}
+
+/// Folds a header: full-width ASCII and the ideographic space to ASCII, whitespace runs
+/// collapsed to one space, trimmed. Case is kept (headers are case-sensitive).
+pub fn fold_header(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    for c in s.chars().map(fold_char) {
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+        } else {
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A cell prepared for classification: trimmed, and folded when it holds full-width text.
+pub fn normalise_cell(s: &str) -> Cow<'_, str> {
+    let t = s.trim();
+    match fold_width(t) {
+        Cow::Borrowed(b) => Cow::Borrowed(b),
+        Cow::Owned(o) => Cow::Owned(o.trim().to_string()),
+    }
+}
+
+/// Missing markers: the built-ins plus the user's, all folded.
+#[derive(Debug, Clone)]
+pub struct Markers {
+    list: Vec<String>,
+}
+
+impl Markers {
+    pub fn new(extra: &[String]) -> Self {
+        let mut list: Vec<String> = BUILTIN_MISSING.iter().map(|s| s.to_string()).collect();
+        for m in extra {
+            let f = normalise_cell(m).into_owned();
+            if !list.contains(&f) {
+                list.push(f);
+            }
+        }
+        Markers { list }
+    }
+
+    /// Whether a normalised cell (see [`normalise_cell`]) is a missing marker.
+    pub fn is_missing(&self, normalised: &str) -> bool {
+        self.list.iter().any(|m| m == normalised)
+    }
+
+    /// The markers as a readable list for help texts (the empty cell shown as "(empty)").
+    pub fn describe(&self) -> String {
+        self.list
+            .iter()
+            .map(|m| {
+                if m.is_empty() {
+                    "an empty cell".to_string()
+                } else {
+                    format!("`{m}`")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Parses a normalised cell (trimmed, full-width folded) as a number.
+///
+/// Written by hand around `str::parse::<f64>` because the accepted forms are the product's
+/// own rules, not Rust's: thousands separators only in well-formed groups, a trailing `%`
+/// kept in percent units, a leading `+`, and no NaN/infinity (which `parse` would accept).
+pub fn parse_number(s: &str) -> Option<f64> {
+    let s = s.strip_suffix('%').unwrap_or(s);
+    let b = s.as_bytes();
+    if b.is_empty() || b.len() > 400 {
+        return None;
+    }
+    // Shape check: [sign] int-part [. frac] [e [sign] digits], where int-part may carry
+    // commas in groups of three. Everything else (letters, `inf`, `NaN`, spaces) fails here.
+    let mut i = 0;
+    if b[i] == b'+' || b[i] == b'-' {
+        i += 1;
+    }
+    let int_start = i;
+    let mut has_comma = false;
+    let mut group_len = 0usize;
+    let mut first_group = true;
+    while i < b.len() && (b[i].is_ascii_digit() || b[i] == b',') {
+        if b[i] == b',' {
+            if group_len == 0 || (first_group && group_len > 3) || (!first_group && group_len != 3)
+            {
+                return None;
+            }
+            has_comma = true;
+            first_group = false;
+            group_len = 0;
+        } else {
+            group_len += 1;
+        }
+        i += 1;
+    }
+    if has_comma && group_len != 3 {
+        return None;
+    }
+    let int_digits = i - int_start;
+    let mut frac_digits = 0;
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+            frac_digits += 1;
+        }
+    }
+    if int_digits == 0 && frac_digits == 0 {
+        return None;
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+            i += 1;
+        }
+        let exp_start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == exp_start {
+            return None;
+        }
+    }
+    if i != b.len() {
+        return None;
+    }
+    let v: f64 = if has_comma {
+        s.replace(',', "").parse().ok()?
+    } else {
+        s.parse().ok()?
+    };
+    v.is_finite().then_some(v)
+}
+
+/// Parses a normalised cell as a boolean word: `是/否`, `有/无`, `Y/N`, `yes/no`,
+/// `true/false`, `1/0` (Latin words case-insensitive).
+pub fn parse_bool(s: &str) -> Option<bool> {
+    match s {
+        "是" | "有" | "1" => return Some(true),
+        "否" | "无" | "0" => return Some(false),
+        _ => {}
+    }
+    if s.len() > 5 {
+        return None;
+    }
+    let l = s.to_ascii_lowercase();
+    match l.as_str() {
+        "y" | "yes" | "true" => Some(true),
+        "n" | "no" | "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// The accepted number forms, for help texts.
+pub const NUMBER_FORMS: &str = "numbers like 12, -3.5, +7, 1,234,567.5, 1.2e3, 12.5% (kept as 12.5), full-width digits";
+
+/// The accepted boolean words, for help texts.
+pub const BOOL_WORDS: &str = "是/否, 有/无, Y/N, yes/no, true/false, 1/0";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn num(s: &str) -> Option<f64> {
+        parse_number(&normalise_cell(s))
+    }
+
+    #[test]
+    fn numbers_plain_and_signed() {
+        assert_eq!(num("12"), Some(12.0));
+        assert_eq!(num(" -3.5 "), Some(-3.5));
+        assert_eq!(num("+7"), Some(7.0));
+        assert_eq!(num(".5"), Some(0.5));
+        assert_eq!(num("5."), Some(5.0));
+        assert_eq!(num("1.2e3"), Some(1200.0));
+        assert_eq!(num("1E-2"), Some(0.01));
+        assert_eq!(num("007"), Some(7.0));
+        assert_eq!(num("1e"), None);
+        assert_eq!(num("."), None);
+        assert_eq!(num("+"), None);
+        assert_eq!(num("1 000"), None);
+        assert_eq!(num("1.2.3"), None);
+        assert_eq!(num("abc"), None);
+        assert_eq!(num("--5"), None);
+    }
+
+    #[test]
+    fn numbers_thousands_groups() {
+        assert_eq!(num("1,234,567.5"), Some(1234567.5));
+        assert_eq!(num("1,234"), Some(1234.0));
+        assert_eq!(num("-12,345"), Some(-12345.0));
+        assert_eq!(num("1,23"), None);
+        assert_eq!(num("12,34,567"), None);
+        assert_eq!(num("1234,567"), None);
+        assert_eq!(num(",123"), None);
+        assert_eq!(num("123,"), None);
+        assert_eq!(num("1,,234"), None);
+        assert_eq!(num("1.234,5"), None);
+        assert_eq!(num("1,234.5,6"), None);
+    }
+
+    #[test]
+    fn numbers_percent_and_full_width() {
+        assert_eq!(num("12.5%"), Some(12.5));
+        assert_eq!(num("12.5％"), Some(12.5));
+        assert_eq!(num("１２３"), Some(123.0));
+        assert_eq!(num("－１，２３４．５"), Some(-1234.5));
+        assert_eq!(num("＋５"), Some(5.0));
+        assert_eq!(num("　12　"), Some(12.0));
+        assert_eq!(num("%"), None);
+        assert_eq!(num("12%%"), None);
+    }
+
+    #[test]
+    fn numbers_reject_nan_and_infinity() {
+        for s in [
+            "NaN", "nan", "inf", "-inf", "Infinity", "INFINITY", "+inf", "1e999", "-1e400",
+        ] {
+            assert_eq!(num(s), None, "{s}");
+        }
+        let long = "9".repeat(10_000);
+        assert_eq!(num(&long), None);
+    }
+
+    #[test]
+    fn booleans() {
+        for (s, v) in [
+            ("是", true),
+            ("否", false),
+            ("有", true),
+            ("无", false),
+            ("Y", true),
+            ("n", false),
+            ("YES", true),
+            ("No", false),
+            ("True", true),
+            ("FALSE", false),
+            ("1", true),
+            ("0", false),
+            ("ｙｅｓ", true),
+        ] {
+            assert_eq!(parse_bool(&normalise_cell(s)), Some(v), "{s}");
+        }
+        for s in ["2", "yes!", "t", "f", "对", "", "1.0"] {
+            assert_eq!(parse_bool(&normalise_cell(s)), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn markers() {
+        let m = Markers::new(&["无数据".to_string(), " ｘ ".to_string()]);
+        for s in ["", "  ", "NA", "N/A", "NULL", "null", "-", "—", "--", "－", "无数据", "x"] {
+            assert!(m.is_missing(&normalise_cell(s)), "{s:?}");
+        }
+        for s in ["na", "Null", "n/a", "0", "---", "X"] {
+            assert!(!m.is_missing(&normalise_cell(s)), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn header_folding() {
+        assert_eq!(fold_header("销售收入（万元）"), "销售收入(万元)");
+        assert_eq!(fold_header("ＡＢ　 c"), "AB c");
+        assert_eq!(fold_header("  a \t\n b  "), "a b");
+        assert_eq!(fold_header("　"), "");
+        assert_eq!(fold_header("Rev"), "Rev");
+        assert_ne!(fold_header("rev"), fold_header("Rev"));
+    }
+}

@@ -1,0 +1,1 @@
+//! Lints for `check`.

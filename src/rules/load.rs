@@ -1,0 +1,1197 @@
+//! TOML → [`Rules`]: a walk over toml's spanned document that checks every key, so that each
+//! problem is reported with its place in the file, the table and id it belongs to, and a
+//! did-you-mean for misspelt keys. All problems are collected in one pass.
+
+use super::*;
+use crate::diag::{Diagnostic, Error, Result, SourceText, Span, Stage, did_you_mean_help};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+type Value<'a> = Spanned<DeValue<'a>>;
+
+const TOP_KEYS: &[&str] = &[
+    "rules",
+    "data",
+    "aggregate",
+    "indicator",
+    "dimension",
+    "criterion",
+    "gate",
+    "adjustment",
+    "tier",
+];
+const RULES_KEYS: &[&str] = &[
+    "name",
+    "version",
+    "entity",
+    "id",
+    "label",
+    "year",
+    "scale",
+    "aggregation",
+    "missing",
+    "decimals",
+    "tie_break",
+    "clamp",
+    "cohort",
+    "geometric_floor",
+];
+const DATA_KEYS: &[&str] = &["year_column", "missing_markers", "sheet", "header_row"];
+const AGGREGATE_KEYS: &[&str] = &["by", "label"];
+const INDICATOR_KEYS: &[&str] = &[
+    "id",
+    "label",
+    "unit",
+    "kind",
+    "column",
+    "formula",
+    "aggregate",
+    "multiply",
+    "direction",
+    "missing",
+    "levels",
+];
+const DIMENSION_KEYS: &[&str] = &["id", "label", "weight"];
+const CRITERION_KEYS: &[&str] = &[
+    "id",
+    "label",
+    "dimension",
+    "indicator",
+    "points",
+    "method",
+    "bands",
+    "floor",
+    "target",
+    "step",
+    "points_per_step",
+    "levels",
+    "transform",
+    "missing",
+];
+const GATE_KEYS: &[&str] = &["id", "label", "require", "effect", "max_tier"];
+const ADJUSTMENT_KEYS: &[&str] = &["id", "label", "when", "points"];
+const TIER_KEYS: &[&str] = &[
+    "id",
+    "label",
+    "min_score",
+    "max_count",
+    "top_percent",
+    "requires",
+    "direct",
+];
+const METHODS: &[&str] = &[
+    "bands",
+    "linear",
+    "target",
+    "minmax",
+    "zscore",
+    "percentile",
+    "flag",
+    "levels",
+    "per",
+    "direct",
+];
+const METHOD_PARAMS: &[&str] = &[
+    "bands",
+    "floor",
+    "target",
+    "step",
+    "points_per_step",
+    "levels",
+];
+
+/// Parses a rules file into [`Rules`], reporting every problem found.
+pub fn parse_rules(source: SourceText) -> Result<Rules> {
+    let doc = match DeTable::parse(&source.text) {
+        Ok(doc) => doc,
+        Err(e) => {
+            let span = e.span().map(Span::from).unwrap_or_default();
+            let msg = e.message().trim().to_string();
+            return Err(Error::one(
+                Diagnostic::new(Stage::Rules, format!("invalid TOML: {msg}"))
+                    .in_source(&source, span),
+            ));
+        }
+    };
+    let mut cx = Cx {
+        source: &source,
+        errors: Vec::new(),
+    };
+    let rules = cx.document(doc.get_ref(), doc.span().into());
+    if cx.errors.is_empty() {
+        let mut rules = rules.expect("rules built when no error");
+        rules.source = source.clone();
+        Ok(rules)
+    } else {
+        Err(Error::many(cx.errors))
+    }
+}
+
+struct Cx<'s> {
+    source: &'s SourceText,
+    errors: Vec<Diagnostic>,
+}
+
+/// One TOML table being read: tracks which keys were taken, to report the rest as unknown.
+struct Table<'a, 'i> {
+    map: &'a DeTable<'i>,
+    span: Span,
+    /// How the table is named in messages: `[[criterion]] "rd"`.
+    what: String,
+    allowed: &'static [&'static str],
+}
+
+impl<'s> Cx<'s> {
+    fn error(&mut self, span: Span, msg: impl Into<String>, help: Option<String>) {
+        self.errors.push(
+            Diagnostic::new(Stage::Rules, msg)
+                .in_source(self.source, span)
+                .with_help_opt(help),
+        );
+    }
+
+    fn document(&mut self, doc: &DeTable<'_>, span: Span) -> Option<Rules> {
+        let top = Table {
+            map: doc,
+            span,
+            what: "the rules file".into(),
+            allowed: TOP_KEYS,
+        };
+        self.unknown_keys(&top);
+        let rules_table = match doc.get("rules") {
+            Some(v) => self.as_table(v, "[rules]", RULES_KEYS),
+            None => {
+                self.error(
+                    Span::new(0, 0),
+                    "missing table [rules]",
+                    Some("start the file with [rules] holding at least `name` and `id`".into()),
+                );
+                None
+            }
+        };
+        let settings = rules_table.map(|t| self.settings(&t));
+        let data = match doc.get("data") {
+            Some(v) => self
+                .as_table(v, "[data]", DATA_KEYS)
+                .map(|t| self.data(&t))
+                .unwrap_or_default(),
+            None => DataSettings {
+                header_row: 1,
+                ..Default::default()
+            },
+        };
+        let aggregate = doc
+            .get("aggregate")
+            .and_then(|v| self.as_table(v, "[aggregate]", AGGREGATE_KEYS))
+            .and_then(|t| self.aggregate(&t));
+        let indicators = self.array_of(doc, "indicator", INDICATOR_KEYS, Self::indicator);
+        let dimensions = self.array_of(doc, "dimension", DIMENSION_KEYS, Self::dimension);
+        let criteria = self.array_of(doc, "criterion", CRITERION_KEYS, Self::criterion);
+        let gates = self.array_of(doc, "gate", GATE_KEYS, Self::gate);
+        let adjustments = self.array_of(doc, "adjustment", ADJUSTMENT_KEYS, Self::adjustment);
+        let tiers = self.array_of(doc, "tier", TIER_KEYS, Self::tier);
+        Some(Rules {
+            source: SourceText::new("", ""),
+            settings: settings??,
+            data,
+            aggregate,
+            indicators,
+            dimensions,
+            criteria,
+            gates,
+            adjustments,
+            tiers,
+        })
+    }
+
+    fn as_table<'a, 'i>(
+        &mut self,
+        v: &'a Value<'i>,
+        what: &str,
+        allowed: &'static [&'static str],
+    ) -> Option<Table<'a, 'i>> {
+        match v.get_ref() {
+            DeValue::Table(map) => {
+                let t = Table {
+                    map,
+                    span: v.span().into(),
+                    what: what.to_string(),
+                    allowed,
+                };
+                self.unknown_keys(&t);
+                Some(t)
+            }
+            other => {
+                self.error(
+                    v.span().into(),
+                    format!("{what} must be a table, found {}", other.type_str()),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    fn unknown_keys(&mut self, t: &Table<'_, '_>) {
+        for (k, _) in t.map.iter() {
+            let key = k.get_ref().as_ref();
+            if !t.allowed.contains(&key) {
+                let help = did_you_mean_help(key, t.allowed.iter().copied()).or_else(|| {
+                    Some(format!("allowed keys here: {}", t.allowed.join(", ")))
+                });
+                self.error(
+                    k.span().into(),
+                    format!("unknown key '{key}' in {}", t.what),
+                    help,
+                );
+            }
+        }
+    }
+
+    fn array_of<T>(
+        &mut self,
+        doc: &DeTable<'_>,
+        name: &str,
+        allowed: &'static [&'static str],
+        read: fn(&mut Self, &Table<'_, '_>) -> Option<T>,
+    ) -> Vec<T> {
+        let mut out = Vec::new();
+        let Some(v) = doc.get(name) else {
+            return out;
+        };
+        let DeValue::Array(items) = v.get_ref() else {
+            self.error(
+                v.span().into(),
+                format!("'{name}' must be an array of tables, written [[{name}]]"),
+                None,
+            );
+            return out;
+        };
+        for (i, item) in items.iter().enumerate() {
+            let what = match item.get_ref() {
+                DeValue::Table(map) => match map.get("id").and_then(|v| v.get_ref().as_str()) {
+                    Some(id) => format!("[[{name}]] '{id}'"),
+                    None => format!("[[{name}]] #{}", i + 1),
+                },
+                _ => format!("[[{name}]] #{}", i + 1),
+            };
+            if let Some(t) = self.as_table(item, &what, allowed)
+                && let Some(x) = read(self, &t)
+            {
+                out.push(x);
+            }
+        }
+        out
+    }
+
+    // ------------------------------------------------------------------ key readers
+
+    fn missing_key(&mut self, t: &Table<'_, '_>, key: &str, hint: &str) {
+        let span = Span::new(t.span.start, t.span.start.max(t.span.end.min(t.span.start + 1)));
+        self.error(
+            span,
+            format!("{} is missing the key '{key}'", t.what),
+            Some(hint.to_string()),
+        );
+    }
+
+    fn get<'a, 'i>(&self, t: &Table<'a, 'i>, key: &str) -> Option<&'a Value<'i>> {
+        t.map.get(key)
+    }
+
+    fn string(&mut self, t: &Table<'_, '_>, key: &str) -> Option<Sp<String>> {
+        let v = self.get(t, key)?;
+        match v.get_ref().as_str() {
+            Some(s) => Some(Sp::new(s.to_string(), v.span().into())),
+            None => {
+                self.error(
+                    v.span().into(),
+                    format!(
+                        "'{key}' in {} must be a string, found {}",
+                        t.what,
+                        v.get_ref().type_str()
+                    ),
+                    Some(format!("write it in quotes: {key} = \"…\"")),
+                );
+                None
+            }
+        }
+    }
+
+    fn req_string(&mut self, t: &Table<'_, '_>, key: &str, hint: &str) -> Option<Sp<String>> {
+        if self.get(t, key).is_none() {
+            self.missing_key(t, key, hint);
+            return None;
+        }
+        self.string(t, key)
+    }
+
+    fn number(&mut self, t: &Table<'_, '_>, key: &str) -> Option<Sp<f64>> {
+        let v = self.get(t, key)?;
+        match number_of(v.get_ref()) {
+            Some(x) if x.is_finite() => Some(Sp::new(x, v.span().into())),
+            _ => {
+                self.error(
+                    v.span().into(),
+                    format!(
+                        "'{key}' in {} must be a finite number, found {}",
+                        t.what,
+                        describe(v.get_ref())
+                    ),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    fn integer(&mut self, t: &Table<'_, '_>, key: &str, lo: i64, hi: i64) -> Option<Sp<i64>> {
+        let v = self.get(t, key)?;
+        let n = match v.get_ref() {
+            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix()).ok(),
+            _ => None,
+        };
+        match n {
+            Some(n) if (lo..=hi).contains(&n) => Some(Sp::new(n, v.span().into())),
+            _ => {
+                self.error(
+                    v.span().into(),
+                    format!(
+                        "'{key}' in {} must be a whole number from {lo} to {hi}, found {}",
+                        t.what,
+                        describe(v.get_ref())
+                    ),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    fn string_list(&mut self, t: &Table<'_, '_>, key: &str) -> Option<Vec<Sp<String>>> {
+        let v = self.get(t, key)?;
+        let DeValue::Array(items) = v.get_ref() else {
+            self.error(
+                v.span().into(),
+                format!("'{key}' in {} must be a list of strings", t.what),
+                Some(format!("write it as {key} = [\"…\", \"…\"]")),
+            );
+            return None;
+        };
+        let mut out = Vec::new();
+        for item in items.iter() {
+            match item.get_ref().as_str() {
+                Some(s) => out.push(Sp::new(s.to_string(), item.span().into())),
+                None => {
+                    self.error(
+                        item.span().into(),
+                        format!(
+                            "'{key}' in {} must hold only strings, found {}",
+                            t.what,
+                            describe(item.get_ref())
+                        ),
+                        None,
+                    );
+                    return None;
+                }
+            }
+        }
+        Some(out)
+    }
+
+    fn choice<T: Copy>(
+        &mut self,
+        t: &Table<'_, '_>,
+        key: &str,
+        options: &[(&str, T)],
+    ) -> Option<Sp<T>> {
+        let s = self.string(t, key)?;
+        match options.iter().find(|(name, _)| *name == s.value) {
+            Some((_, v)) => Some(Sp::new(*v, s.span)),
+            None => {
+                let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+                let help = did_you_mean_help(&s.value, names.iter().copied())
+                    .unwrap_or_else(|| format!("use one of: {}", names.join(", ")));
+                self.error(
+                    s.span,
+                    format!(
+                        "'{key}' in {} cannot be '{}'",
+                        t.what,
+                        crate::diag::truncate(&s.value, 200)
+                    ),
+                    Some(help),
+                );
+                None
+            }
+        }
+    }
+
+    fn id(&mut self, t: &Table<'_, '_>) -> Option<Sp<String>> {
+        let id = self.req_string(t, "id", "every table needs an id: id = \"my_id\"")?;
+        if !valid_id(&id.value) {
+            self.error(
+                id.span,
+                format!(
+                    "invalid id '{}' in {}",
+                    crate::diag::truncate(&id.value, 200),
+                    t.what
+                ),
+                Some("ids start with a lowercase letter and hold only a-z, 0-9 and _".into()),
+            );
+            return None;
+        }
+        Some(id)
+    }
+
+    fn missing_policy(&mut self, t: &Table<'_, '_>) -> Option<MissingPolicy> {
+        self.choice(
+            t,
+            "missing",
+            &[
+                ("zero", MissingPolicy::Zero),
+                ("exclude", MissingPolicy::Exclude),
+                ("mean", MissingPolicy::Mean),
+                ("median", MissingPolicy::Median),
+                ("fail", MissingPolicy::Fail),
+            ],
+        )
+        .map(|s| s.value)
+    }
+
+    /// A number or a `{ by, values, default }` table.
+    fn param_value(&mut self, v: &Value<'_>, key: &str, what: &str) -> Option<Param> {
+        if let Some(x) = number_of(v.get_ref()) {
+            if x.is_finite() {
+                return Some(Param::Fixed(x));
+            }
+        }
+        if let DeValue::Table(map) = v.get_ref() {
+            let t = Table {
+                map,
+                span: v.span().into(),
+                what: format!("'{key}' of {what}"),
+                allowed: &["by", "values", "default"],
+            };
+            self.unknown_keys(&t);
+            let by = self.req_string(&t, "by", "name the category indicator: by = \"region\"");
+            let default = self.number(&t, "default").map(|d| d.value);
+            let values = match self.get(&t, "values") {
+                Some(vv) => match vv.get_ref() {
+                    DeValue::Table(vals) => {
+                        let mut out = Vec::new();
+                        for (k, x) in vals.iter() {
+                            match number_of(x.get_ref()) {
+                                Some(n) if n.is_finite() => {
+                                    out.push((k.get_ref().to_string(), n))
+                                }
+                                _ => self.error(
+                                    x.span().into(),
+                                    format!(
+                                        "value for '{}' in '{key}' of {what} must be a number",
+                                        k.get_ref()
+                                    ),
+                                    None,
+                                ),
+                            }
+                        }
+                        Some(out)
+                    }
+                    _ => {
+                        self.error(
+                            vv.span().into(),
+                            format!("'values' in '{key}' of {what} must be a table"),
+                            Some("write values = { east = 100, west = 50 }".into()),
+                        );
+                        None
+                    }
+                },
+                None => {
+                    self.missing_key(&t, "values", "values = { east = 100, west = 50 }");
+                    None
+                }
+            };
+            return Some(Param::ByCategory {
+                by: by?,
+                values: values?,
+                default,
+            });
+        }
+        self.error(
+            v.span().into(),
+            format!(
+                "'{key}' of {what} must be a number or a {{ by, values, default }} table, found {}",
+                describe(v.get_ref())
+            ),
+            None,
+        );
+        None
+    }
+
+    fn param(&mut self, t: &Table<'_, '_>, key: &str) -> Option<Param> {
+        let v = self.get(t, key)?;
+        let what = t.what.clone();
+        self.param_value(v, key, &what)
+    }
+
+    fn req_param(&mut self, t: &Table<'_, '_>, key: &str, hint: &str) -> Option<Param> {
+        if self.get(t, key).is_none() {
+            self.missing_key(t, key, hint);
+            return None;
+        }
+        self.param(t, key)
+    }
+
+    // ------------------------------------------------------------------ tables
+
+    fn settings(&mut self, t: &Table<'_, '_>) -> Option<Settings> {
+        let name = self.req_string(t, "name", "name the evaluation: name = \"…\"");
+        let id = self.req_string(t, "id", "name the column holding entity ids: id = \"code\"");
+        let version = self.string(t, "version").map(|s| s.value);
+        let entity = self.string(t, "entity").map(|s| s.value);
+        let name_column = self.string(t, "label");
+        let year = self.integer(t, "year", 1000, 9999).map(|s| s.value);
+        let scale = self.number(t, "scale");
+        if let Some(s) = &scale
+            && s.value <= 0.0
+        {
+            self.error(s.span, "'scale' in [rules] must be greater than 0", None);
+        }
+        let aggregation = self
+            .choice(
+                t,
+                "aggregation",
+                &[
+                    ("additive", Aggregation::Additive),
+                    ("geometric", Aggregation::Geometric),
+                    ("topsis", Aggregation::Topsis),
+                ],
+            )
+            .map_or(Aggregation::Additive, |s| s.value);
+        let missing = self.missing_policy(t).unwrap_or(MissingPolicy::Zero);
+        let decimals = self.integer(t, "decimals", 0, 10).map_or(2, |d| d.value as u32);
+        let tie_break = self.string_list(t, "tie_break").unwrap_or_default();
+        let clamp = self.clamp(t);
+        let cohort = self.string(t, "cohort");
+        let geometric_floor = match self.number(t, "geometric_floor") {
+            Some(f) if f.value > 0.0 && f.value <= 1.0 => f.value,
+            Some(f) => {
+                self.error(
+                    f.span,
+                    format!(
+                        "'geometric_floor' in [rules] must be in (0, 1], found {}",
+                        f.value
+                    ),
+                    None,
+                );
+                0.01
+            }
+            None => 0.01,
+        };
+        Some(Settings {
+            name: name?.value,
+            version,
+            entity,
+            id: id?,
+            name_column,
+            year,
+            scale: scale.map(|s| s.value),
+            aggregation,
+            missing,
+            decimals,
+            tie_break,
+            clamp,
+            cohort,
+            geometric_floor,
+        })
+    }
+
+    fn clamp(&mut self, t: &Table<'_, '_>) -> Option<(f64, f64)> {
+        let v = self.get(t, "clamp")?;
+        let pair = match v.get_ref() {
+            DeValue::Array(items) if items.len() == 2 => {
+                match (number_of(items[0].get_ref()), number_of(items[1].get_ref())) {
+                    (Some(a), Some(b)) if a.is_finite() && b.is_finite() => Some((a, b)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        match pair {
+            Some((lo, hi)) if lo <= hi => Some((lo, hi)),
+            Some((lo, hi)) => {
+                self.error(
+                    v.span().into(),
+                    format!("'clamp' in [rules] needs lo ≤ hi, found [{lo}, {hi}]"),
+                    Some(format!("write clamp = [{hi}, {lo}]")),
+                );
+                None
+            }
+            None => {
+                self.error(
+                    v.span().into(),
+                    "'clamp' in [rules] must be two numbers [lo, hi]",
+                    Some("for example clamp = [0, 110]".into()),
+                );
+                None
+            }
+        }
+    }
+
+    fn data(&mut self, t: &Table<'_, '_>) -> DataSettings {
+        DataSettings {
+            year_column: self.string(t, "year_column"),
+            missing_markers: self
+                .string_list(t, "missing_markers")
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| s.value)
+                .collect(),
+            sheet: self.string(t, "sheet").map(|s| s.value),
+            header_row: self
+                .integer(t, "header_row", 1, 1_000_000)
+                .map_or(1, |h| h.value as usize),
+        }
+    }
+
+    fn aggregate(&mut self, t: &Table<'_, '_>) -> Option<AggregateSettings> {
+        let by = self.req_string(
+            t,
+            "by",
+            "name the column holding each row's entity: by = \"cluster\"",
+        );
+        let label = self.string(t, "label");
+        Some(AggregateSettings { by: by?, label })
+    }
+
+    fn indicator(&mut self, t: &Table<'_, '_>) -> Option<Indicator> {
+        let id = self.id(t);
+        let label = self.string(t, "label").map(|s| s.value);
+        let unit = self.string(t, "unit").map(|s| s.value);
+        let kind = self
+            .choice(
+                t,
+                "kind",
+                &[
+                    ("number", Kind::Number),
+                    ("bool", Kind::Bool),
+                    ("category", Kind::Category),
+                ],
+            )
+            .map_or(Kind::Number, |k| k.value);
+        let column = self.string(t, "column");
+        let formula = self.string(t, "formula");
+        let aggregate = self.string(t, "aggregate");
+        let given: Vec<&Sp<String>> = [&column, &formula, &aggregate]
+            .into_iter()
+            .flatten()
+            .collect();
+        if given.len() > 1 {
+            self.error(
+                given[1].span,
+                format!(
+                    "{} has more than one of 'column', 'formula' and 'aggregate'",
+                    t.what
+                ),
+                Some("an indicator comes from exactly one source; keep one of them".into()),
+            );
+        }
+        let multiply = self.number(t, "multiply").map(|m| m.value);
+        let direction = self
+            .choice(
+                t,
+                "direction",
+                &[("higher", Direction::Higher), ("lower", Direction::Lower)],
+            )
+            .map_or(Direction::Higher, |d| d.value);
+        let missing = self.missing_policy(t);
+        let levels = self
+            .string_list(t, "levels")
+            .map(|l| l.into_iter().map(|s| s.value).collect());
+        let id = id?;
+        let source = if let Some(f) = formula {
+            Source::Formula(f)
+        } else if let Some(a) = aggregate {
+            Source::Aggregate(a)
+        } else if let Some(c) = column {
+            Source::Column(c)
+        } else {
+            Source::Column(id.clone())
+        };
+        Some(Indicator {
+            id,
+            label,
+            unit,
+            kind,
+            source,
+            multiply,
+            direction,
+            missing,
+            levels,
+            span: t.span,
+        })
+    }
+
+    fn dimension(&mut self, t: &Table<'_, '_>) -> Option<Dimension> {
+        let id = self.id(t);
+        let label = self.string(t, "label").map(|s| s.value);
+        let weight = self.number(t, "weight");
+        if let Some(w) = &weight
+            && w.value < 0.0
+        {
+            self.error(
+                w.span,
+                format!("'weight' in {} must be ≥ 0, found {}", t.what, w.value),
+                None,
+            );
+        }
+        Some(Dimension {
+            id: id?,
+            label,
+            weight,
+        })
+    }
+
+    fn criterion(&mut self, t: &Table<'_, '_>) -> Option<Criterion> {
+        let id = self.id(t);
+        let label = self.string(t, "label").map(|s| s.value);
+        let dimension = self.req_string(t, "dimension", "name the dimension: dimension = \"…\"");
+        let indicator = self.req_string(t, "indicator", "name the indicator: indicator = \"…\"");
+        let points = if self.get(t, "points").is_none() {
+            self.missing_key(t, "points", "give the criterion's maximum: points = 10");
+            None
+        } else {
+            self.number(t, "points")
+        };
+        if let Some(p) = &points
+            && p.value < 0.0
+        {
+            self.error(
+                p.span,
+                format!("'points' in {} must be ≥ 0, found {}", t.what, p.value),
+                None,
+            );
+        }
+        let transform = self
+            .choice(
+                t,
+                "transform",
+                &[
+                    ("log10", Transform::Log10),
+                    ("ln", Transform::Ln),
+                    ("sqrt", Transform::Sqrt),
+                ],
+            );
+        let missing = self.missing_policy(t);
+        let method_name = self.req_string(
+            t,
+            "method",
+            &format!("choose a method: method = \"bands\" (one of {})", METHODS.join(", ")),
+        );
+        let method = method_name
+            .as_ref()
+            .and_then(|m| self.method(t, m, transform.as_ref()));
+        Some(Criterion {
+            id: id?,
+            label,
+            dimension: dimension?,
+            indicator: indicator?,
+            points: points?,
+            method: method?,
+            method_span: method_name?.span,
+            transform,
+            missing,
+        })
+    }
+
+    fn method(
+        &mut self,
+        t: &Table<'_, '_>,
+        name: &Sp<String>,
+        transform: Option<&Sp<Transform>>,
+    ) -> Option<Method> {
+        let params: &[&str] = match name.value.as_str() {
+            "bands" => &["bands"],
+            "linear" => &["floor", "target"],
+            "target" => &["target"],
+            "levels" => &["levels"],
+            "per" => &["step", "points_per_step"],
+            "minmax" | "zscore" | "percentile" | "flag" | "direct" => &[],
+            other => {
+                let help = did_you_mean_help(other, METHODS.iter().copied())
+                    .unwrap_or_else(|| format!("use one of: {}", METHODS.join(", ")));
+                self.error(
+                    name.span,
+                    format!(
+                        "unknown method '{}' in {}",
+                        crate::diag::truncate(other, 200),
+                        t.what
+                    ),
+                    Some(help),
+                );
+                return None;
+            }
+        };
+        for key in METHOD_PARAMS {
+            if !params.contains(key)
+                && let Some((k, _)) = t.map.get_key_value(*key)
+            {
+                self.error(
+                    k.span().into(),
+                    format!(
+                        "'{key}' is not a parameter of method '{}' in {}",
+                        name.value, t.what
+                    ),
+                    Some(if params.is_empty() {
+                        format!("method '{}' takes no parameters", name.value)
+                    } else {
+                        format!("method '{}' takes: {}", name.value, params.join(", "))
+                    }),
+                );
+            }
+        }
+        if let Some(tr) = transform
+            && matches!(name.value.as_str(), "flag" | "levels" | "per" | "direct")
+        {
+            self.error(
+                tr.span,
+                format!(
+                    "'transform' cannot be used with method '{}' in {}",
+                    name.value, t.what
+                ),
+                Some("transforms apply to bands, linear, target, minmax, zscore and percentile".into()),
+            );
+        }
+        let what = t.what.clone();
+        match name.value.as_str() {
+            "bands" => self.bands(t).map(Method::Bands),
+            "linear" => {
+                let floor = self.req_param(t, "floor", "0 points at or below: floor = 2");
+                let target = self.req_param(t, "target", "full points at or above: target = 5");
+                if let (Some(Param::Fixed(f)), Some(Param::Fixed(g))) = (&floor, &target)
+                    && f == g
+                {
+                    let span = t.map.get("target").map(|v| v.span().into()).unwrap_or(t.span);
+                    self.error(
+                        span,
+                        format!("method 'linear' in {what} needs floor ≠ target, both are {f}"),
+                        Some("floor is where the criterion earns 0, target where it earns full points".into()),
+                    );
+                }
+                Some(Method::Linear {
+                    floor: floor?,
+                    target: target?,
+                })
+            }
+            "target" => {
+                let target = self.req_param(t, "target", "full points at or above: target = 5")?;
+                self.check_param(t, "target", &target, |x| x > 0.0, "greater than 0");
+                Some(Method::Target { target })
+            }
+            "per" => {
+                let step = self.req_param(t, "step", "size of one step: step = 2");
+                let pps = self.req_param(
+                    t,
+                    "points_per_step",
+                    "points for each full step: points_per_step = 5",
+                );
+                if let Some(s) = &step {
+                    self.check_param(t, "step", s, |x| x > 0.0, "greater than 0");
+                }
+                if let Some(p) = &pps {
+                    self.check_param(t, "points_per_step", p, |x| x >= 0.0, "0 or more");
+                }
+                Some(Method::Per {
+                    step: step?,
+                    points_per_step: pps?,
+                })
+            }
+            "levels" => self.levels(t).map(Method::Levels),
+            "minmax" => Some(Method::MinMax),
+            "zscore" => Some(Method::ZScore),
+            "percentile" => Some(Method::Percentile),
+            "flag" => Some(Method::Flag),
+            "direct" => Some(Method::Direct),
+            _ => None,
+        }
+    }
+
+    fn check_param(
+        &mut self,
+        t: &Table<'_, '_>,
+        key: &str,
+        p: &Param,
+        ok: impl Fn(f64) -> bool,
+        need: &str,
+    ) {
+        for v in p.all_values() {
+            if !ok(v) {
+                let span = t.map.get(key).map(|v| v.span().into()).unwrap_or(t.span);
+                self.error(
+                    span,
+                    format!("'{key}' in {} must be {need}, found {v}", t.what),
+                    None,
+                );
+                return;
+            }
+        }
+    }
+
+    fn bands(&mut self, t: &Table<'_, '_>) -> Option<Vec<Band>> {
+        let Some(v) = self.get(t, "bands") else {
+            self.missing_key(
+                t,
+                "bands",
+                "list the bands: bands = [{ at_least = 100, points = 15 }, …]",
+            );
+            return None;
+        };
+        let DeValue::Array(items) = v.get_ref() else {
+            self.error(
+                v.span().into(),
+                format!("'bands' in {} must be a list of tables", t.what),
+                Some("bands = [{ at_least = 100, points = 15 }, { at_least = 50, points = 10 }]".into()),
+            );
+            return None;
+        };
+        if items.is_empty() {
+            self.error(
+                v.span().into(),
+                format!("'bands' in {} must hold at least one band", t.what),
+                Some("bands = [{ at_least = 100, points = 15 }]".into()),
+            );
+            return None;
+        }
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            let DeValue::Table(map) = item.get_ref() else {
+                self.error(
+                    item.span().into(),
+                    format!("band {} in {} must be a table", i + 1, t.what),
+                    Some("{ at_least = 100, points = 15 }".into()),
+                );
+                ok = false;
+                continue;
+            };
+            let bt = Table {
+                map,
+                span: item.span().into(),
+                what: format!("band {} of {}", i + 1, t.what),
+                allowed: &["at_least", "above", "at_most", "below", "points"],
+            };
+            self.unknown_keys(&bt);
+            let ops: Vec<(BandOp, &str)> = [
+                (BandOp::AtLeast, "at_least"),
+                (BandOp::Above, "above"),
+                (BandOp::AtMost, "at_most"),
+                (BandOp::Below, "below"),
+            ]
+            .into_iter()
+            .filter(|(_, k)| map.get(*k).is_some())
+            .collect();
+            if ops.len() != 1 {
+                self.error(
+                    bt.span,
+                    format!(
+                        "{} needs exactly one of at_least, above, at_most, below",
+                        bt.what
+                    ),
+                    Some("at_least is ≥ (以上), above is >, at_most is ≤ (以下), below is <".into()),
+                );
+                ok = false;
+                continue;
+            }
+            let (op, key) = ops[0];
+            let threshold = self.param(&bt, key);
+            let points = self.req_param(&bt, "points", "points = 10");
+            if let Some(p) = &points {
+                self.check_param(&bt, "points", p, |x| x >= 0.0, "0 or more");
+            }
+            match (threshold, points) {
+                (Some(threshold), Some(points)) => out.push(Band {
+                    op,
+                    threshold,
+                    points,
+                    span: bt.span,
+                }),
+                _ => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn levels(&mut self, t: &Table<'_, '_>) -> Option<Vec<(String, Param)>> {
+        let Some(v) = self.get(t, "levels") else {
+            self.missing_key(
+                t,
+                "levels",
+                "give points per level: levels = { \"三级\" = 15, \"二级\" = 10 }",
+            );
+            return None;
+        };
+        let DeValue::Table(map) = v.get_ref() else {
+            self.error(
+                v.span().into(),
+                format!("'levels' in {} must be a table of level = points", t.what),
+                Some("levels = { \"三级\" = 15, \"二级\" = 10 }".into()),
+            );
+            return None;
+        };
+        if map.is_empty() {
+            self.error(
+                v.span().into(),
+                format!("'levels' in {} must name at least one level", t.what),
+                None,
+            );
+            return None;
+        }
+        let what = t.what.clone();
+        let mut out = Vec::new();
+        for (k, x) in map.iter() {
+            let key = k.get_ref().to_string();
+            let p = self.param_value(x, &format!("levels.{key}"), &what)?;
+            if p.all_values().iter().any(|v| *v < 0.0) {
+                self.error(
+                    x.span().into(),
+                    format!("points of level '{key}' in {what} must be 0 or more"),
+                    None,
+                );
+            }
+            out.push((key, p));
+        }
+        Some(out)
+    }
+
+    fn gate(&mut self, t: &Table<'_, '_>) -> Option<Gate> {
+        let id = self.id(t);
+        let label = self.string(t, "label").map(|s| s.value);
+        let require = self.req_string(
+            t,
+            "require",
+            "write the condition to pass: require = \"major_incidents == 0\"",
+        );
+        let effect = self.string(t, "effect");
+        let max_tier = self.string(t, "max_tier");
+        let effect = match (effect, max_tier) {
+            (Some(e), None) if e.value == "exclude" => GateEffect::Exclude,
+            (None, None) => GateEffect::Exclude,
+            (None, Some(m)) => GateEffect::MaxTier(m),
+            (Some(e), Some(m)) if e.value == "max_tier" || e.value == "cap" => GateEffect::MaxTier(m),
+            (Some(e), _) => {
+                self.error(
+                    e.span,
+                    format!(
+                        "'effect' in {} cannot be '{}'",
+                        t.what,
+                        crate::diag::truncate(&e.value, 200)
+                    ),
+                    Some("a gate excludes (effect = \"exclude\", the default) or caps the tier with max_tier = \"<tier id>\" and no effect".into()),
+                );
+                return None;
+            }
+        };
+        Some(Gate {
+            id: id?,
+            label,
+            require: require?,
+            effect,
+        })
+    }
+
+    fn adjustment(&mut self, t: &Table<'_, '_>) -> Option<Adjustment> {
+        let id = self.id(t);
+        let label = self.string(t, "label").map(|s| s.value);
+        let when = self.req_string(t, "when", "write the condition: when = \"national_level\"");
+        let points = if self.get(t, "points").is_none() {
+            self.missing_key(t, "points", "points = 5 (negative for a penalty)");
+            None
+        } else {
+            self.number(t, "points")
+        };
+        Some(Adjustment {
+            id: id?,
+            label,
+            when: when?,
+            points: points?.value,
+        })
+    }
+
+    fn tier(&mut self, t: &Table<'_, '_>) -> Option<Tier> {
+        let id = self.id(t);
+        let label = self.string(t, "label").map(|s| s.value);
+        let min_score = self.param(t, "min_score");
+        let max_count = self.integer(t, "max_count", 0, i64::MAX).map(|m| m.value as u64);
+        let top_percent = self.number(t, "top_percent");
+        if let Some(p) = &top_percent
+            && !(p.value > 0.0 && p.value <= 100.0)
+        {
+            self.error(
+                p.span,
+                format!(
+                    "'top_percent' in {} must be greater than 0 and at most 100, found {}",
+                    t.what, p.value
+                ),
+                None,
+            );
+        }
+        let requires = self.string_list(t, "requires").unwrap_or_default();
+        let direct = self.string_list(t, "direct").unwrap_or_default();
+        Some(Tier {
+            id: id?,
+            label,
+            min_score,
+            max_count,
+            top_percent: top_percent.map(|p| p.value),
+            requires,
+            direct,
+        })
+    }
+}
+
+fn number_of(v: &DeValue<'_>) -> Option<f64> {
+    match v {
+        DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+            .ok()
+            .map(|n| n as f64),
+        DeValue::Float(f) => {
+            let s = f.as_str().replace('_', "");
+            match s.as_str() {
+                "inf" | "+inf" | "-inf" | "nan" | "+nan" | "-nan" => Some(f64::NAN),
+                _ => s.parse().ok(),
+            }
+        }
+        _ => None,
+    }
+}
+
+fn describe(v: &DeValue<'_>) -> String {
+    match v {
+        DeValue::String(s) => format!("the string \"{}\"", crate::diag::truncate(s, 200)),
+        DeValue::Integer(i) => format!("{}", i.as_str()),
+        DeValue::Float(f) => f.as_str().to_string(),
+        other => other.type_str().to_string(),
+    }
+}
+
+/// Ids are `[a-z][a-z0-9_]*`.
+pub fn valid_id(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some('a'..='z'))
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Where an expression's text starts inside the rules source, when the string is written
+/// without escapes (so byte offsets in the expression map one to one onto the file).
+pub fn expression_offset(source: &str, span: Span, text: &str) -> Option<usize> {
+    let raw = source.get(span.start..span.end)?;
+    for q in ["\"\"\"", "'''", "\"", "'"] {
+        if raw.len() >= 2 * q.len()
+            && raw.starts_with(q)
+            && raw.ends_with(q)
+            && &raw[q.len()..raw.len() - q.len()] == text
+        {
+            return Some(span.start + q.len());
+        }
+    }
+    None
+}
