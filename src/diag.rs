@@ -131,7 +131,10 @@ impl Error {
     }
 
     pub fn io(path: &str, err: &std::io::Error) -> Self {
-        Error::one(Diagnostic::new(Stage::Io, format!("cannot read '{path}': {err}")))
+        Error::one(Diagnostic::new(
+            Stage::Io,
+            format!("cannot read '{path}': {err}"),
+        ))
     }
 
     /// Exit code per SPEC §8: 2 for usage errors, 1 for everything else.

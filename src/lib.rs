@@ -6,7 +6,12 @@
 //! (methods, aggregation, gates, ranking, tiers) → [`analysis`] → [`report`] → `cli`.
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
+pub mod analysis;
 pub mod column;
+pub mod data;
 pub mod diag;
+pub mod engine;
+pub mod expr;
 pub mod num;
+pub mod report;
 pub mod rules;

@@ -188,7 +188,8 @@ pub fn parse_bool(s: &str) -> Option<bool> {
 }
 
 /// The accepted number forms, for help texts.
-pub const NUMBER_FORMS: &str = "numbers like 12, -3.5, +7, 1,234,567.5, 1.2e3, 12.5% (kept as 12.5), full-width digits";
+pub const NUMBER_FORMS: &str =
+    "numbers like 12, -3.5, +7, 1,234,567.5, 1.2e3, 12.5% (kept as 12.5), full-width digits";
 
 /// The accepted boolean words, for help texts.
 pub const BOOL_WORDS: &str = "是/否, 有/无, Y/N, yes/no, true/false, 1/0";
@@ -285,7 +286,20 @@ mod tests {
     #[test]
     fn markers() {
         let m = Markers::new(&["无数据".to_string(), " ｘ ".to_string()]);
-        for s in ["", "  ", "NA", "N/A", "NULL", "null", "-", "—", "--", "－", "无数据", "x"] {
+        for s in [
+            "",
+            "  ",
+            "NA",
+            "N/A",
+            "NULL",
+            "null",
+            "-",
+            "—",
+            "--",
+            "－",
+            "无数据",
+            "x",
+        ] {
             assert!(m.is_missing(&normalise_cell(s)), "{s:?}");
         }
         for s in ["na", "Null", "n/a", "0", "---", "X"] {

@@ -1,1 +1,153 @@
-//! Lints for `check`.
+//! Lints for `check`: things that are valid but probably not what the author meant. They never
+//! change the exit status. Each has a stable kebab-case code.
+
+use super::{BandOp, Method, Param, Rules, Source};
+use crate::diag::Span;
+
+/// One lint finding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lint {
+    /// Stable code: `unreachable-tier`, `bands-out-of-order`, `unused-indicator`,
+    /// `weights-not-scale`.
+    pub code: &'static str,
+    pub message: String,
+    pub span: Span,
+}
+
+/// Every lint of a rules file. `names_used` are the bare names its expressions mention.
+pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
+    let mut out = Vec::new();
+    let max = rules.max_score();
+    let bonus: f64 = rules.adjustments.iter().map(|a| a.points.max(0.0)).sum();
+    let mut reachable = max + bonus;
+    if let Some((_, hi)) = rules.settings.clamp {
+        reachable = reachable.min(hi);
+    }
+    for t in &rules.tiers {
+        if let Some(m) = t.min_score.as_ref().and_then(Param::fixed)
+            && m > reachable + crate::num::tolerance(reachable)
+            && t.direct.is_empty()
+        {
+            out.push(Lint {
+                code: "unreachable-tier",
+                message: format!(
+                    "tier '{}' needs {m} points but at most {reachable} can be scored",
+                    t.id.value
+                ),
+                span: t.id.span,
+            });
+        }
+        if t.max_count == Some(0) {
+            out.push(Lint {
+                code: "unreachable-tier",
+                message: format!(
+                    "tier '{}' has max_count = 0, so no entity can take it",
+                    t.id.value
+                ),
+                span: t.id.span,
+            });
+        }
+    }
+    for c in &rules.criteria {
+        if let Method::Bands(bands) = &c.method {
+            for (i, b) in bands.iter().enumerate() {
+                let Some(t) = b.threshold.fixed() else {
+                    continue;
+                };
+                let shadowed = bands[..i].iter().any(|a| {
+                    let Some(u) = a.threshold.fixed() else {
+                        return false;
+                    };
+                    match (a.op, b.op) {
+                        (BandOp::AtLeast | BandOp::Above, BandOp::AtLeast) => {
+                            u < t || (u == t && a.op == BandOp::AtLeast)
+                        }
+                        (BandOp::AtLeast, BandOp::Above) => u <= t,
+                        (BandOp::Above, BandOp::Above) => u <= t,
+                        (BandOp::AtMost | BandOp::Below, BandOp::AtMost) => {
+                            u > t || (u == t && a.op == BandOp::AtMost)
+                        }
+                        (BandOp::AtMost, BandOp::Below) => u >= t,
+                        (BandOp::Below, BandOp::Below) => u >= t,
+                        _ => false,
+                    }
+                });
+                if shadowed {
+                    out.push(Lint {
+                        code: "bands-out-of-order",
+                        message: format!(
+                            "criterion '{}': band {} ({} {}) can never be reached, an earlier band already takes every such value",
+                            c.id.value,
+                            i + 1,
+                            b.op.key(),
+                            t
+                        ),
+                        span: b.span,
+                    });
+                }
+            }
+            let max_band = bands
+                .iter()
+                .filter_map(|b| b.points.fixed())
+                .fold(0.0, f64::max);
+            if max_band > c.points.value {
+                out.push(Lint {
+                    code: "bands-out-of-order",
+                    message: format!("criterion '{}': a band gives {max_band} points, more than the criterion's {}", c.id.value, c.points.value),
+                    span: c.points.span,
+                });
+            }
+        }
+    }
+    let mut used: Vec<&str> = names_used.iter().map(|s| s.as_str()).collect();
+    used.extend(rules.criteria.iter().map(|c| c.indicator.value.as_str()));
+    used.extend(rules.settings.tie_break.iter().map(|t| t.value.as_str()));
+    if let Some(c) = &rules.settings.cohort {
+        used.push(&c.value);
+    }
+    for c in &rules.criteria {
+        for p in c.method.params() {
+            if let Param::ByCategory { by, .. } = p {
+                used.push(&by.value);
+            }
+        }
+    }
+    for t in &rules.tiers {
+        if let Some(Param::ByCategory { by, .. }) = &t.min_score {
+            used.push(&by.value);
+        }
+    }
+    for ind in &rules.indicators {
+        if !used.contains(&ind.id.value.as_str()) {
+            out.push(Lint {
+                code: "unused-indicator",
+                message: format!("indicator '{}' is not used by any criterion, formula, gate, adjustment, tier or tie_break", ind.id.value),
+                span: ind.id.span,
+            });
+        }
+        let _ = matches!(ind.source, Source::Column(_));
+    }
+    if let Some(scale) = rules.settings.scale
+        && !rules.dimensions.is_empty()
+        && rules.dimensions.iter().all(|d| d.weight.is_some())
+    {
+        let sum: f64 = rules
+            .dimensions
+            .iter()
+            .map(|d| d.weight.as_ref().map_or(0.0, |w| w.value))
+            .sum();
+        if (sum - scale).abs() > 1e-9 * scale.abs().max(1.0) {
+            out.push(Lint {
+                code: "weights-not-scale",
+                message: format!(
+                    "dimension weights add up to {sum}, not to scale = {scale}; scores are rescaled"
+                ),
+                span: rules.dimensions[0]
+                    .weight
+                    .as_ref()
+                    .map_or(Span::default(), |w| w.span),
+            });
+        }
+    }
+    out
+}

@@ -236,9 +236,8 @@ impl<'s> Cx<'s> {
         for (k, _) in t.map.iter() {
             let key = k.get_ref().as_ref();
             if !t.allowed.contains(&key) {
-                let help = did_you_mean_help(key, t.allowed.iter().copied()).or_else(|| {
-                    Some(format!("allowed keys here: {}", t.allowed.join(", ")))
-                });
+                let help = did_you_mean_help(key, t.allowed.iter().copied())
+                    .or_else(|| Some(format!("allowed keys here: {}", t.allowed.join(", "))));
                 self.error(
                     k.span().into(),
                     format!("unknown key '{key}' in {}", t.what),
@@ -287,7 +286,10 @@ impl<'s> Cx<'s> {
     // ------------------------------------------------------------------ key readers
 
     fn missing_key(&mut self, t: &Table<'_, '_>, key: &str, hint: &str) {
-        let span = Span::new(t.span.start, t.span.start.max(t.span.end.min(t.span.start + 1)));
+        let span = Span::new(
+            t.span.start,
+            t.span.start.max(t.span.end.min(t.span.start + 1)),
+        );
         self.error(
             span,
             format!("{} is missing the key '{key}'", t.what),
@@ -481,9 +483,7 @@ impl<'s> Cx<'s> {
                         let mut out = Vec::new();
                         for (k, x) in vals.iter() {
                             match number_of(x.get_ref()) {
-                                Some(n) if n.is_finite() => {
-                                    out.push((k.get_ref().to_string(), n))
-                                }
+                                Some(n) if n.is_finite() => out.push((k.get_ref().to_string(), n)),
                                 _ => self.error(
                                     x.span().into(),
                                     format!(
@@ -568,7 +568,9 @@ impl<'s> Cx<'s> {
             )
             .map_or(Aggregation::Additive, |s| s.value);
         let missing = self.missing_policy(t).unwrap_or(MissingPolicy::Zero);
-        let decimals = self.integer(t, "decimals", 0, 10).map_or(2, |d| d.value as u32);
+        let decimals = self
+            .integer(t, "decimals", 0, 10)
+            .map_or(2, |d| d.value as u32);
         let tie_break = self.string_list(t, "tie_break").unwrap_or_default();
         let clamp = self.clamp(t);
         let cohort = self.string(t, "cohort");
@@ -771,21 +773,23 @@ impl<'s> Cx<'s> {
                 None,
             );
         }
-        let transform = self
-            .choice(
-                t,
-                "transform",
-                &[
-                    ("log10", Transform::Log10),
-                    ("ln", Transform::Ln),
-                    ("sqrt", Transform::Sqrt),
-                ],
-            );
+        let transform = self.choice(
+            t,
+            "transform",
+            &[
+                ("log10", Transform::Log10),
+                ("ln", Transform::Ln),
+                ("sqrt", Transform::Sqrt),
+            ],
+        );
         let missing = self.missing_policy(t);
         let method_name = self.req_string(
             t,
             "method",
-            &format!("choose a method: method = \"bands\" (one of {})", METHODS.join(", ")),
+            &format!(
+                "choose a method: method = \"bands\" (one of {})",
+                METHODS.join(", ")
+            ),
         );
         let method = method_name
             .as_ref()
@@ -858,7 +862,10 @@ impl<'s> Cx<'s> {
                     "'transform' cannot be used with method '{}' in {}",
                     name.value, t.what
                 ),
-                Some("transforms apply to bands, linear, target, minmax, zscore and percentile".into()),
+                Some(
+                    "transforms apply to bands, linear, target, minmax, zscore and percentile"
+                        .into(),
+                ),
             );
         }
         let what = t.what.clone();
@@ -870,7 +877,11 @@ impl<'s> Cx<'s> {
                 if let (Some(Param::Fixed(f)), Some(Param::Fixed(g))) = (&floor, &target)
                     && f == g
                 {
-                    let span = t.map.get("target").map(|v| v.span().into()).unwrap_or(t.span);
+                    let span = t
+                        .map
+                        .get("target")
+                        .map(|v| v.span().into())
+                        .unwrap_or(t.span);
                     self.error(
                         span,
                         format!("method 'linear' in {what} needs floor ≠ target, both are {f}"),
@@ -949,7 +960,10 @@ impl<'s> Cx<'s> {
             self.error(
                 v.span().into(),
                 format!("'bands' in {} must be a list of tables", t.what),
-                Some("bands = [{ at_least = 100, points = 15 }, { at_least = 50, points = 10 }]".into()),
+                Some(
+                    "bands = [{ at_least = 100, points = 15 }, { at_least = 50, points = 10 }]"
+                        .into(),
+                ),
             );
             return None;
         };
@@ -996,7 +1010,9 @@ impl<'s> Cx<'s> {
                         "{} needs exactly one of at_least, above, at_most, below",
                         bt.what
                     ),
-                    Some("at_least is ≥ (以上), above is >, at_most is ≤ (以下), below is <".into()),
+                    Some(
+                        "at_least is ≥ (以上), above is >, at_most is ≤ (以下), below is <".into(),
+                    ),
                 );
                 ok = false;
                 continue;
@@ -1076,7 +1092,9 @@ impl<'s> Cx<'s> {
             (Some(e), None) if e.value == "exclude" => GateEffect::Exclude,
             (None, None) => GateEffect::Exclude,
             (None, Some(m)) => GateEffect::MaxTier(m),
-            (Some(e), Some(m)) if e.value == "max_tier" || e.value == "cap" => GateEffect::MaxTier(m),
+            (Some(e), Some(m)) if e.value == "max_tier" || e.value == "cap" => {
+                GateEffect::MaxTier(m)
+            }
             (Some(e), _) => {
                 self.error(
                     e.span,
@@ -1120,7 +1138,9 @@ impl<'s> Cx<'s> {
         let id = self.id(t);
         let label = self.string(t, "label").map(|s| s.value);
         let min_score = self.param(t, "min_score");
-        let max_count = self.integer(t, "max_count", 0, i64::MAX).map(|m| m.value as u64);
+        let max_count = self
+            .integer(t, "max_count", 0, i64::MAX)
+            .map(|m| m.value as u64);
         let top_percent = self.number(t, "top_percent");
         if let Some(p) = &top_percent
             && !(p.value > 0.0 && p.value <= 100.0)

@@ -1,8 +1,8 @@
 //! Rules files: the TOML format of SPEC §3, read into [`Rules`] (as written, with spans),
 //! then compiled by the engine. Lints for `check` live in [`lint`].
 
-mod load;
 pub mod lint;
+mod load;
 
 pub use load::{expression_offset, parse_rules, valid_id};
 
@@ -219,6 +219,21 @@ impl Method {
         }
     }
 
+    /// Every numeric parameter (thresholds, points, steps, level points).
+    pub fn params(&self) -> Vec<&Param> {
+        match self {
+            Method::Bands(b) => b.iter().flat_map(|b| [&b.threshold, &b.points]).collect(),
+            Method::Linear { floor, target } => vec![floor, target],
+            Method::Target { target } => vec![target],
+            Method::Per {
+                step,
+                points_per_step,
+            } => vec![step, points_per_step],
+            Method::Levels(l) => l.iter().map(|(_, p)| p).collect(),
+            _ => vec![],
+        }
+    }
+
     /// Relative methods use statistics of the ranked entities.
     pub fn is_relative(&self) -> bool {
         matches!(self, Method::MinMax | Method::ZScore | Method::Percentile)
@@ -418,7 +433,8 @@ impl Rules {
         if let Some(s) = self.settings.scale {
             return s;
         }
-        let weighted = self.dimensions.iter().all(|d| d.weight.is_some()) && !self.dimensions.is_empty();
+        let weighted =
+            self.dimensions.iter().all(|d| d.weight.is_some()) && !self.dimensions.is_empty();
         if weighted {
             self.dimensions
                 .iter()

@@ -1,0 +1,1 @@
+//! Analyses (in progress).

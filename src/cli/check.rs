@@ -1,0 +1,156 @@
+//! `clusterscore check RULES`: validate and summarise a rules file.
+
+use clap::Args;
+use clusterscore::column::format_number;
+use clusterscore::diag::Result;
+use clusterscore::rules::{Rules, lint::lint};
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The rules file to check.
+    pub rules: PathBuf,
+}
+
+pub fn run(a: CheckArgs) -> Result<i32> {
+    let rules = Rules::from_path(&a.rules)?;
+    let compiled = rules.compile()?;
+    let r = &compiled.rules;
+    let names: Vec<String> = compiled.expression_names();
+    let mut s = String::new();
+    s.push_str(&format!("{}: ok\n", a.rules.display()));
+    s.push_str(&format!(
+        "{}{}\n",
+        r.settings.name,
+        r.settings
+            .version
+            .as_ref()
+            .map(|v| format!(" ({v})"))
+            .unwrap_or_default()
+    ));
+    s.push_str(&format!("\nindicators ({}):\n", r.indicators.len()));
+    for i in &r.indicators {
+        let src = match &i.source {
+            clusterscore::rules::Source::Column(c) => format!("column {}", c.value),
+            clusterscore::rules::Source::Formula(f) => format!("formula {}", f.value),
+            clusterscore::rules::Source::Aggregate(f) => format!("aggregate {}", f.value),
+        };
+        s.push_str(&format!(
+            "  {:<24} {} [{}{}] {}\n",
+            i.id.value,
+            i.label(),
+            i.kind.name(),
+            i.unit
+                .as_ref()
+                .map(|u| format!(", {u}"))
+                .unwrap_or_default(),
+            src
+        ));
+    }
+    s.push_str("\ncriteria by dimension:\n");
+    for d in &r.dimensions {
+        let crits: Vec<_> = r
+            .criteria
+            .iter()
+            .filter(|c| c.dimension.value == d.id.value)
+            .collect();
+        let pts: f64 = crits.iter().map(|c| c.points.value).sum();
+        s.push_str(&format!(
+            "  {} {} — {} points{}\n",
+            d.id.value,
+            d.label(),
+            format_number(pts),
+            d.weight
+                .as_ref()
+                .map(|w| format!(", weight {}", format_number(w.value)))
+                .unwrap_or_default()
+        ));
+        for c in crits {
+            s.push_str(&format!(
+                "    {:<22} {:>6}  {} ({} of {})\n",
+                c.id.value,
+                format_number(c.points.value),
+                c.label(),
+                c.method.name(),
+                c.indicator.value
+            ));
+        }
+    }
+    s.push_str(&format!(
+        "\nmaximum score: {} ({} aggregation)\n",
+        format_number(r.max_score()),
+        r.settings.aggregation.name()
+    ));
+    if !r.gates.is_empty() {
+        s.push_str("\ngates:\n");
+        for g in &r.gates {
+            s.push_str(&format!("  {:<22} {}\n", g.id.value, g.require.value));
+        }
+    }
+    if !r.adjustments.is_empty() {
+        s.push_str("\nadjustments:\n");
+        for adj in &r.adjustments {
+            s.push_str(&format!(
+                "  {:<22} {:+} when {}\n",
+                adj.id.value, adj.points, adj.when.value
+            ));
+        }
+    }
+    s.push_str("\ntiers (highest first):\n");
+    for t in &r.tiers {
+        let mut parts = Vec::new();
+        if let Some(m) = &t.min_score {
+            parts.push(match m.fixed() {
+                Some(v) => format!("min {}", format_number(v)),
+                None => "min by category".into(),
+            });
+        }
+        if let Some(m) = t.max_count {
+            parts.push(format!("at most {m}"));
+        }
+        if let Some(p) = t.top_percent {
+            parts.push(format!("top {}%", format_number(p)));
+        }
+        if !t.requires.is_empty() {
+            parts.push(format!(
+                "requires {}",
+                t.requires
+                    .iter()
+                    .map(|x| x.value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ));
+        }
+        if !t.direct.is_empty() {
+            parts.push(format!(
+                "direct {}",
+                t.direct
+                    .iter()
+                    .map(|x| x.value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ));
+        }
+        s.push_str(&format!(
+            "  {:<22} {} — {}\n",
+            t.id.value,
+            t.label(),
+            parts.join(", ")
+        ));
+    }
+    let lints = lint(r, &names);
+    if lints.is_empty() {
+        s.push_str("\nno lints\n");
+    } else {
+        s.push_str(&format!("\nlints ({}):\n", lints.len()));
+        for l in &lints {
+            let (line, col) = r.source.line_col(l.span.start);
+            s.push_str(&format!(
+                "  {}:{}:{}: warning[{}]: {}\n",
+                r.source.name, line, col, l.code, l.message
+            ));
+        }
+    }
+    super::print_out(s.as_bytes())?;
+    Ok(0)
+}

@@ -1,0 +1,93 @@
+//! The command line: parse arguments, call the library, print. Only this module prints.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod check;
+mod score;
+
+use clap::{Parser, Subcommand};
+use clusterscore::diag::{Error, Result};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "clusterscore",
+    version,
+    about = "Score industrial clusters and enterprises against TOML rules files and produce ranked tier assessments"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Score data against a rules file and write the ranked assessment.
+    Score(score::ScoreArgs),
+    /// Validate a rules file and summarise it (indicators, criteria, tiers, lints).
+    Check(check::CheckArgs),
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Score(a) => score::run(a),
+        Command::Check(a) => check::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let mut text = e.to_string();
+            if text.len() > 64 * 1024 {
+                text.truncate(text.floor_char_boundary(64 * 1024));
+                text.push_str("\n… (further diagnostics cut)");
+            }
+            eprintln!("{text}");
+            e.exit_code()
+        }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+pub(crate) fn print_out(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::usage(format!(
+            "cannot write to standard output: {e}"
+        ))),
+    }
+}
+
+/// Refuses an output path that is one of the inputs (SPEC §7, §12).
+pub(crate) fn refuse_overwrite(out: &Path, inputs: &[&Path]) -> Result<()> {
+    let canon = |p: &Path| -> Option<PathBuf> {
+        if let Ok(c) = p.canonicalize() {
+            return Some(c);
+        }
+        let parent = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.canonicalize().ok()?,
+            _ => std::env::current_dir().ok()?,
+        };
+        Some(parent.join(p.file_name()?))
+    };
+    let o = canon(out);
+    for i in inputs {
+        if o.is_some() && o == canon(i) {
+            return Err(Error::usage(format!(
+                "refusing to write '{}': it is an input file of this run",
+                out.display()
+            )));
+        }
+    }
+    Ok(())
+}

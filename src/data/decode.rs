@@ -1,0 +1,486 @@
+//! Encoding detection and streaming decoding to UTF-8 (SPEC §6: UTF-8 with or without BOM,
+//! GBK/GB18030, UTF-16 with BOM).
+//!
+//! Detection: a BOM decides; otherwise the first [`PREFIX_LEN`] bytes are checked as strict
+//! UTF-8, and anything that is not UTF-8 is decoded as GB18030 (what Chinese Excel and WPS
+//! save; GBK is a subset). A file that looked like UTF-8 only because its prefix was plain
+//! ASCII is re-read as GB18030 if invalid UTF-8 turns up later (see [`DecodeFailure`]).
+//! chardetng is consulted only to word the error when decoding fails.
+
+use std::fmt;
+use std::io::{self, Read};
+
+use encoding_rs::{DecoderResult, Encoding, GB18030, UTF_8, UTF_16BE, UTF_16LE};
+use sha2::{Digest, Sha256};
+
+use crate::diag::{Diagnostic, Error, Stage};
+
+/// How many leading bytes are inspected to choose an encoding.
+pub const PREFIX_LEN: usize = 1 << 20;
+
+const CHUNK: usize = 1 << 16;
+
+/// An encoding forced with `--encoding`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForcedEncoding {
+    Utf8,
+    Gb18030,
+    /// UTF-16, endianness from the BOM (little-endian without one).
+    Utf16,
+    Utf16Le,
+    Utf16Be,
+}
+
+/// Parses an `--encoding` value (case-insensitive).
+pub fn parse_encoding(name: &str) -> Result<ForcedEncoding, Error> {
+    let n = name.trim().to_ascii_lowercase();
+    Ok(match n.as_str() {
+        "utf8" | "utf-8" => ForcedEncoding::Utf8,
+        "gbk" | "gb18030" => ForcedEncoding::Gb18030,
+        "utf16" | "utf-16" => ForcedEncoding::Utf16,
+        "utf-16le" | "utf16le" => ForcedEncoding::Utf16Le,
+        "utf-16be" | "utf16be" => ForcedEncoding::Utf16Be,
+        _ => {
+            return Err(Error::one(
+                Diagnostic::new(
+                    Stage::Usage,
+                    format!("unknown encoding '{}'", crate::diag::truncate(name, 200)),
+                )
+                .with_help("use one of utf8, gbk, gb18030, utf16, utf-16le, utf-16be"),
+            ));
+        }
+    })
+}
+
+/// The encoding chosen for one file.
+#[derive(Debug, Clone, Copy)]
+pub struct Choice {
+    pub encoding: &'static Encoding,
+    /// UTF-8 guessed (no BOM, nothing forced): may still fall back to GB18030.
+    pub guessed_utf8: bool,
+}
+
+impl Choice {
+    /// The name recorded in the audit: "utf-8", "gb18030", "utf-16le", "utf-16be".
+    pub fn name(&self) -> String {
+        self.encoding.name().to_ascii_lowercase()
+    }
+}
+
+/// Chooses the encoding of a file from its first bytes (`at_eof`: the prefix is the whole file).
+pub fn choose(prefix: &[u8], forced: Option<ForcedEncoding>, at_eof: bool) -> Choice {
+    let fixed = |encoding| Choice {
+        encoding,
+        guessed_utf8: false,
+    };
+    match forced {
+        Some(ForcedEncoding::Utf8) => fixed(UTF_8),
+        Some(ForcedEncoding::Gb18030) => fixed(GB18030),
+        Some(ForcedEncoding::Utf16Le) => fixed(UTF_16LE),
+        Some(ForcedEncoding::Utf16Be) => fixed(UTF_16BE),
+        Some(ForcedEncoding::Utf16) => match Encoding::for_bom(prefix) {
+            Some((e, _)) if e == UTF_16BE => fixed(UTF_16BE),
+            _ => fixed(UTF_16LE),
+        },
+        None => {
+            if let Some((e, _)) = Encoding::for_bom(prefix) {
+                return fixed(e);
+            }
+            let utf8 = match std::str::from_utf8(prefix) {
+                Ok(_) => true,
+                // A multi-byte sequence cut by the end of the prefix.
+                Err(e) => e.error_len().is_none() && !at_eof,
+            };
+            if utf8 {
+                Choice {
+                    encoding: UTF_8,
+                    guessed_utf8: true,
+                }
+            } else {
+                fixed(GB18030)
+            }
+        }
+    }
+}
+
+/// Why decoding stopped; carried inside an `io::Error` through the CSV reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeFailure {
+    pub kind: FailureKind,
+    /// Byte offset in the raw file (approximate: the start of the chunk for NUL bytes).
+    pub offset: u64,
+    /// Whether non-ASCII text had been decoded before the failure.
+    pub saw_non_ascii: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// Bytes that are not valid in the encoding.
+    Malformed,
+    /// A NUL character: binary data (or UTF-16 without a BOM).
+    Nul,
+}
+
+impl fmt::Display for DecodeFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            FailureKind::Malformed => write!(f, "invalid bytes near byte {}", self.offset),
+            FailureKind::Nul => write!(f, "NUL bytes near byte {}", self.offset),
+        }
+    }
+}
+
+impl std::error::Error for DecodeFailure {}
+
+/// The [`DecodeFailure`] inside an I/O error, if that is what it is.
+pub fn failure_of(e: &io::Error) -> Option<DecodeFailure> {
+    e.get_ref()?.downcast_ref::<DecodeFailure>().copied()
+}
+
+/// Streams raw bytes through an encoding_rs decoder, yielding UTF-8; hashes the raw bytes.
+/// Malformed input and NUL characters end the stream with an error carrying a
+/// [`DecodeFailure`].
+///
+/// Line breaks are normalised for the CSV parser and for row counting: `\r\n` and a lone
+/// `\r` (old Mac files) become `\n`, and a final `\n` is added when the text does not end
+/// with one, so every record ends with exactly one `\n`. Double quotes are counted, so an
+/// unclosed quote can be told apart from a field that merely holds a line break.
+pub struct DecodingReader<R: Read> {
+    inner: R,
+    decoder: encoding_rs::Decoder,
+    hasher: Sha256,
+    raw: Vec<u8>,
+    out: Vec<u8>,
+    out_pos: usize,
+    out_len: usize,
+    offset: u64,
+    finished: bool,
+    failed: Option<DecodeFailure>,
+    saw_non_ascii: bool,
+    /// The previous output byte came from a `\r`: drop a `\n` that follows.
+    after_cr: bool,
+    last_out: Option<u8>,
+    quotes: u64,
+}
+
+impl<R: Read> DecodingReader<R> {
+    pub fn new(inner: R, encoding: &'static Encoding) -> Self {
+        DecodingReader {
+            inner,
+            decoder: encoding.new_decoder_with_bom_removal(),
+            hasher: Sha256::new(),
+            raw: vec![0; CHUNK],
+            out: Vec::new(),
+            out_pos: 0,
+            out_len: 0,
+            offset: 0,
+            finished: false,
+            failed: None,
+            saw_non_ascii: false,
+            after_cr: false,
+            last_out: None,
+            quotes: 0,
+        }
+    }
+
+    /// Whether the text read so far holds an odd number of double quotes.
+    pub fn odd_quotes(&self) -> bool {
+        self.quotes % 2 == 1
+    }
+
+    /// Lowercase hex SHA-256 of the raw bytes read so far (all of them once at end of file).
+    pub fn sha256_hex(&self) -> String {
+        hex(&self.hasher.clone().finalize())
+    }
+
+    fn fail(&mut self, kind: FailureKind, offset: u64) -> io::Error {
+        let f = DecodeFailure {
+            kind,
+            offset,
+            saw_non_ascii: self.saw_non_ascii,
+        };
+        self.failed = Some(f);
+        io::Error::new(io::ErrorKind::InvalidData, f)
+    }
+
+    /// Decodes the next chunk into `out`. Leaves `out_len == 0` only at the end.
+    fn fill(&mut self) -> io::Result<()> {
+        self.out_pos = 0;
+        self.out_len = 0;
+        while self.out_len == 0 && !self.finished {
+            let n = loop {
+                match self.inner.read(&mut self.raw) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+            };
+            let last = n == 0;
+            self.hasher.update(&self.raw[..n]);
+            let need = self
+                .decoder
+                .max_utf8_buffer_length_without_replacement(n)
+                .unwrap_or(n.saturating_mul(3) + 16);
+            if self.out.len() < need {
+                self.out.resize(need, 0);
+            }
+            let mut consumed = 0;
+            loop {
+                let (res, read, written) = self.decoder.decode_to_utf8_without_replacement(
+                    &self.raw[consumed..n],
+                    &mut self.out[self.out_len..],
+                    last,
+                );
+                consumed += read;
+                self.out_len += written;
+                match res {
+                    DecoderResult::InputEmpty => break,
+                    DecoderResult::OutputFull => {
+                        let grow = self.out.len().max(64);
+                        self.out.resize(self.out.len() + grow, 0);
+                    }
+                    DecoderResult::Malformed(_, _) => {
+                        let at = self.offset + consumed as u64;
+                        return Err(self.fail(FailureKind::Malformed, at));
+                    }
+                }
+            }
+            let decoded = &self.out[..self.out_len];
+            if let Some(p) = decoded.iter().position(|&b| b == 0) {
+                // Offset of the NUL in the decoded text: exact for UTF-8, close otherwise.
+                let at = self.offset + p as u64;
+                return Err(self.fail(FailureKind::Nul, at));
+            }
+            if !self.saw_non_ascii && !decoded.is_ascii() {
+                self.saw_non_ascii = true;
+            }
+            self.quotes += decoded.iter().filter(|&&b| b == b'"').count() as u64;
+            self.normalise_line_breaks();
+            self.offset += n as u64;
+            self.finished = last;
+            if last && self.last_out.is_some_and(|b| b != b'\n') {
+                if self.out.len() <= self.out_len {
+                    self.out.push(0);
+                }
+                self.out[self.out_len] = b'\n';
+                self.out_len += 1;
+                self.last_out = Some(b'\n');
+            }
+        }
+        Ok(())
+    }
+
+    /// Rewrites `out[..out_len]` in place: `\r\n` and `\r` → `\n` (also across chunks).
+    fn normalise_line_breaks(&mut self) {
+        let buf = &mut self.out[..self.out_len];
+        if buf.is_empty() {
+            return;
+        }
+        if !buf.contains(&b'\r') {
+            if self.after_cr && buf[0] == b'\n' {
+                buf.copy_within(1.., 0);
+                self.out_len -= 1;
+            }
+            self.after_cr = false;
+        } else {
+            let mut w = 0;
+            for r in 0..buf.len() {
+                let b = buf[r];
+                if b == b'\r' {
+                    buf[w] = b'\n';
+                    w += 1;
+                    self.after_cr = true;
+                } else if b == b'\n' && self.after_cr {
+                    self.after_cr = false;
+                } else {
+                    self.after_cr = false;
+                    buf[w] = b;
+                    w += 1;
+                }
+            }
+            self.out_len = w;
+        }
+        if self.out_len > 0 {
+            self.last_out = Some(self.out[self.out_len - 1]);
+        }
+    }
+}
+
+impl<R: Read> Read for DecodingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(f) = self.failed {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, f));
+        }
+        if self.out_pos == self.out_len {
+            if self.finished {
+                return Ok(0);
+            }
+            self.fill()?;
+        }
+        let n = (self.out_len - self.out_pos).min(buf.len());
+        buf[..n].copy_from_slice(&self.out[self.out_pos..self.out_pos + n]);
+        self.out_pos += n;
+        Ok(n)
+    }
+}
+
+/// Lowercase hexadecimal (sha2 0.11 output has no `LowerHex`).
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
+}
+
+/// The diagnostic for a file that could not be decoded.
+pub fn failure_diagnostic(
+    path: &str,
+    encoding_name: &str,
+    failure: DecodeFailure,
+    prefix: &[u8],
+) -> Diagnostic {
+    match failure.kind {
+        FailureKind::Nul => Diagnostic::new(
+            Stage::Data,
+            format!(
+                "'{path}' contains NUL bytes (near byte {}): it does not look like delimited text",
+                failure.offset
+            ),
+        )
+        .with_help(
+            "if it is UTF-16 text without a byte-order mark, name the encoding with \
+             --encoding utf-16le (or utf-16be); an Excel workbook needs the .xlsx extension",
+        ),
+        FailureKind::Malformed => {
+            let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+            det.feed(&prefix[..prefix.len().min(PREFIX_LEN)], true);
+            let guess = det.guess(None, chardetng::Utf8Detection::Allow);
+            let mut help = String::from(
+                "save the file as UTF-8 (or GBK), or name its encoding with \
+                 --encoding utf8|gbk|gb18030|utf-16le|utf-16be",
+            );
+            if guess != GB18030
+                && guess != encoding_rs::GBK
+                && guess != UTF_8
+                && guess.name() != encoding_name
+            {
+                help.push_str(&format!(
+                    "; its bytes look like {}, which is not supported",
+                    guess.name()
+                ));
+            }
+            Diagnostic::new(
+                Stage::Data,
+                format!(
+                    "cannot decode '{path}' as {encoding_name}: invalid bytes near byte {}",
+                    failure.offset
+                ),
+            )
+            .with_help(help)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_all(bytes: &[u8], enc: &'static Encoding) -> io::Result<String> {
+        let mut r = DecodingReader::new(bytes, enc);
+        let mut s = String::new();
+        r.read_to_string(&mut s)?;
+        Ok(s)
+    }
+
+    #[test]
+    fn choose_by_bom_utf8_and_fallback() {
+        assert_eq!(choose(b"\xEF\xBB\xBFa,b", None, true).encoding, UTF_8);
+        assert_eq!(choose(b"\xFF\xFEa\0", None, true).encoding, UTF_16LE);
+        assert_eq!(choose(b"\xFE\xFF\0a", None, true).encoding, UTF_16BE);
+        let c = choose("a,销售".as_bytes(), None, true);
+        assert!(c.guessed_utf8 && c.encoding == UTF_8);
+        let (gbk, _, _) = GB18030.encode("a,销售");
+        assert_eq!(choose(&gbk, None, true).encoding, GB18030);
+        // A UTF-8 sequence cut at the end of the prefix is still UTF-8 …
+        let cut = &"销".as_bytes()[..2];
+        assert_eq!(choose(cut, None, false).encoding, UTF_8);
+        // … unless the file ends there.
+        assert_eq!(choose(cut, None, true).encoding, GB18030);
+        assert_eq!(
+            choose(b"a", Some(ForcedEncoding::Gb18030), true).encoding,
+            GB18030
+        );
+        assert_eq!(
+            choose(b"\xFE\xFF", Some(ForcedEncoding::Utf16), true).encoding,
+            UTF_16BE
+        );
+    }
+
+    #[test]
+    fn parse_encoding_names() {
+        assert_eq!(parse_encoding("UTF-8").unwrap(), ForcedEncoding::Utf8);
+        assert_eq!(parse_encoding("gbk").unwrap(), ForcedEncoding::Gb18030);
+        assert_eq!(parse_encoding("utf-16LE").unwrap(), ForcedEncoding::Utf16Le);
+        let e = parse_encoding("latin1").unwrap_err();
+        assert_eq!(e.diagnostics[0].stage, Stage::Usage);
+    }
+
+    #[test]
+    fn reader_decodes_and_hashes() {
+        let (gbk, _, _) = GB18030.encode("名称,销售收入\n甲,1\n");
+        let mut r = DecodingReader::new(&gbk[..], GB18030);
+        let mut s = String::new();
+        r.read_to_string(&mut s).unwrap();
+        assert_eq!(s, "名称,销售收入\n甲,1\n");
+        assert!(!r.odd_quotes());
+        assert_eq!(r.sha256_hex().len(), 64);
+        let empty = DecodingReader::new(&b""[..], UTF_8);
+        assert_eq!(
+            empty.sha256_hex(),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn reader_reports_malformed_and_nul() {
+        let e = decode_all(b"ab\xFFcd", UTF_8).unwrap_err();
+        let f = failure_of(&e).unwrap();
+        assert_eq!(f.kind, FailureKind::Malformed);
+        let e = decode_all(b"a,b\n\0\0", UTF_8).unwrap_err();
+        assert_eq!(failure_of(&e).unwrap().kind, FailureKind::Nul);
+        // UTF-16LE with BOM, odd trailing byte → malformed.
+        let e = decode_all(b"\xFF\xFEa\0b", UTF_16LE).unwrap_err();
+        assert_eq!(failure_of(&e).unwrap().kind, FailureKind::Malformed);
+        assert_eq!(decode_all(b"\xFF\xFEa\0b\0", UTF_16LE).unwrap(), "ab\n");
+    }
+
+    #[test]
+    fn line_breaks_are_normalised() {
+        assert_eq!(
+            decode_all(b"a\r\nb\rc\n\nd", UTF_8).unwrap(),
+            "a\nb\nc\n\nd\n"
+        );
+        assert_eq!(decode_all(b"", UTF_8).unwrap(), "");
+        assert_eq!(decode_all(b"\r\r\n", UTF_8).unwrap(), "\n\n");
+        // A CRLF cut between two chunks.
+        let mut text = vec![b'x'; CHUNK - 1];
+        text.extend_from_slice(b"\r\ny\r\n");
+        let out = decode_all(&text, UTF_8).unwrap();
+        assert_eq!(&out[CHUNK - 1..], "\ny\n");
+        let mut r = DecodingReader::new(&b"a,\"b\nc"[..], UTF_8);
+        let mut s = String::new();
+        r.read_to_string(&mut s).unwrap();
+        assert!(r.odd_quotes());
+    }
+
+    #[test]
+    fn reader_handles_large_input_across_chunks() {
+        let text = "销售,1\n".repeat(50_000);
+        let (gbk, _, _) = GB18030.encode(&text);
+        assert_eq!(decode_all(&gbk, GB18030).unwrap(), text);
+        assert_eq!(decode_all(text.as_bytes(), UTF_8).unwrap(), text);
+    }
+}

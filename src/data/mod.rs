@@ -1,0 +1,66 @@
+//! Reading data files (delimited text and XLSX) into typed columns (SPEC §6, §12 "Data").
+//!
+//! - [`cell`]: header folding, missing markers, numbers and booleans;
+//! - [`decode`]: encoding detection and streaming decoding;
+//! - `csv` / `xlsx`: the two readers;
+//! - [`table`]: the [`Table`] and the column builders both readers feed.
+
+pub mod cell;
+mod csv;
+pub mod decode;
+pub mod table;
+mod xlsx;
+
+use std::path::{Path, PathBuf};
+
+use crate::diag::{Diagnostic, Error, Stage};
+
+pub use cell::{BUILTIN_MISSING, fold_header};
+pub use decode::{ForcedEncoding, parse_encoding};
+pub use table::{ColumnRequest, FileInfo, ReadOptions, Table, parse_delimiter};
+pub use xlsx::is_xlsx;
+
+fn check_options(opts: &ReadOptions) -> Result<Option<ForcedEncoding>, Error> {
+    if opts.header_row == 0 {
+        return Err(Error::usage("header_row is 1-based: it must be 1 or more"));
+    }
+    opts.encoding.as_deref().map(parse_encoding).transpose()
+}
+
+/// The folded headers of one file (checked for empty and duplicate headers).
+pub fn read_headers(path: &Path, opts: &ReadOptions) -> Result<Vec<String>, Error> {
+    let forced = check_options(opts)?;
+    if is_xlsx(path) {
+        xlsx::read_xlsx(path, opts, None)
+    } else {
+        csv::read_csv(path, opts, forced, None)
+    }
+}
+
+/// Reads and concatenates data files. `request(folded_header)` says how each column is
+/// parsed; `None` leaves it unstored (its records are still checked for shape).
+pub fn read_table(
+    paths: &[PathBuf],
+    opts: &ReadOptions,
+    request: &dyn Fn(&str) -> Option<ColumnRequest>,
+) -> Result<Table, Error> {
+    let forced = check_options(opts)?;
+    if paths.is_empty() {
+        return Err(Error::one(Diagnostic::new(
+            Stage::Usage,
+            "no data files given",
+        )));
+    }
+    let mut ingest = table::Ingest::new(opts, request);
+    for path in paths {
+        if is_xlsx(path) {
+            xlsx::read_xlsx(path, opts, Some(&mut ingest))?;
+        } else {
+            csv::read_csv(path, opts, forced, Some(&mut ingest))?;
+        }
+    }
+    ingest.finish(paths)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,783 @@
+//! The [`Table`] built from one or more data files, and the typed column builders the
+//! readers feed cell by cell.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::column::{Column, TextColumn, format_number};
+use crate::diag::{Diagnostic, Error, Stage, truncate};
+
+use super::cell::{BOOL_WORDS, Markers, NUMBER_FORMS, normalise_cell, parse_bool, parse_number};
+
+/// Most cell errors collected before reading stops.
+pub const MAX_ERRORS: usize = 20;
+
+/// How the data files are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Forced input encoding (`--encoding`): utf8, gbk, gb18030, utf16, utf-16le, utf-16be.
+    pub encoding: Option<String>,
+    /// Field delimiter of delimited text.
+    pub delimiter: u8,
+    /// 1-based row holding the headers; rows above it are ignored (CSV and XLSX).
+    pub header_row: usize,
+    /// Missing markers added to the built-in ones.
+    pub missing_markers: Vec<String>,
+    /// XLSX sheet name; the first sheet when `None`.
+    pub sheet: Option<String>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            encoding: None,
+            delimiter: b',',
+            header_row: 1,
+            missing_markers: Vec::new(),
+            sheet: None,
+        }
+    }
+}
+
+/// Parses a `--delimiter` value: one ASCII character, or `\t` / `tab` for a tab.
+pub fn parse_delimiter(s: &str) -> Result<u8, Error> {
+    if s == "\\t" || s.eq_ignore_ascii_case("tab") || s == "\t" {
+        return Ok(b'\t');
+    }
+    let mut chars = s.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if c.is_ascii() && !matches!(c, '"' | '\n' | '\r') => Ok(c as u8),
+        _ => Err(Error::one(
+            Diagnostic::new(
+                Stage::Usage,
+                format!("invalid delimiter '{}'", truncate(s, 200)),
+            )
+            .with_help(
+                "give one ASCII character such as , ; or |, and \\t or tab for a tab \
+                 (not a double quote or a line break)",
+            ),
+        )),
+    }
+}
+
+/// How a column is to be parsed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnRequest {
+    Number,
+    Bool,
+    Text,
+    /// Number if every present cell is a number, else bool if every one is a boolean
+    /// word, else text (all missing → number).
+    Infer,
+}
+
+/// One data file that went into a [`Table`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileInfo {
+    pub path: String,
+    /// Lowercase hex SHA-256 of the raw file bytes.
+    pub sha256: String,
+    /// Data rows read from this file (blank records not counted).
+    pub rows: usize,
+    /// "utf-8", "gb18030", "utf-16le", "utf-16be" or "xlsx".
+    pub encoding: String,
+}
+
+/// Where the rows of one file sit in the table.
+#[derive(Debug, Clone)]
+struct FileOrigin {
+    path: String,
+    sheet: Option<String>,
+    /// First table row of this file.
+    start: usize,
+    /// Runs of consecutive spreadsheet rows: (first table row, its spreadsheet row).
+    runs: Vec<(usize, usize)>,
+    /// The headers as written in this file (trimmed), in table order.
+    display_headers: Vec<String>,
+}
+
+/// Columns read from one or more data files, concatenated.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// Folded header texts, in the first file's order.
+    pub headers: Vec<String>,
+    /// Parallel to `headers`: `Some` for requested columns.
+    pub columns: Vec<Option<Column>>,
+    pub files: Vec<FileInfo>,
+    origins: Vec<FileOrigin>,
+    rows: usize,
+    index: HashMap<String, usize>,
+}
+
+impl Table {
+    /// Number of data rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    pub fn column_index(&self, folded_header: &str) -> Option<usize> {
+        self.index.get(folded_header).copied()
+    }
+
+    pub fn column(&self, folded_header: &str) -> Option<&Column> {
+        self.columns[self.column_index(folded_header)?].as_ref()
+    }
+
+    fn origin_entry(&self, row: usize) -> (&FileOrigin, usize) {
+        let f = self
+            .origins
+            .partition_point(|o| o.start <= row)
+            .saturating_sub(1);
+        let o = &self.origins[f];
+        let r = o.runs.partition_point(|&(s, _)| s <= row).saturating_sub(1);
+        let (s, n) = o.runs[r];
+        (o, n + (row - s))
+    }
+
+    /// File path and row number (as a spreadsheet shows it) of table row `row`.
+    pub fn origin(&self, row: usize) -> (&str, usize) {
+        let (o, n) = self.origin_entry(row);
+        (o.path.as_str(), n)
+    }
+
+    /// `FILE, row N, column "H"` (with `sheet "S", ` for XLSX); the column is named as the
+    /// file writes it when `header` is a known folded header.
+    pub fn location(&self, row: usize, header: &str) -> String {
+        let (o, n) = self.origin_entry(row);
+        let shown = self
+            .column_index(header)
+            .and_then(|i| o.display_headers.get(i))
+            .map_or(header, String::as_str);
+        cell_location(&o.path, o.sheet.as_deref(), n, shown)
+    }
+}
+
+/// `FILE[, sheet "S"], row N, column "H"`.
+pub fn cell_location(path: &str, sheet: Option<&str>, row: usize, header: &str) -> String {
+    match sheet {
+        Some(s) => format!(
+            "{path}, sheet \"{s}\", row {row}, column \"{}\"",
+            truncate(header, 200)
+        ),
+        None => format!("{path}, row {row}, column \"{}\"", truncate(header, 200)),
+    }
+}
+
+/// `FILE[, sheet "S"], row N`.
+pub fn row_location(path: &str, sheet: Option<&str>, row: usize) -> String {
+    match sheet {
+        Some(s) => format!("{path}, sheet \"{s}\", row {row}"),
+        None => format!("{path}, row {row}"),
+    }
+}
+
+/// A cell handed to a builder.
+#[derive(Debug, Clone, Copy)]
+pub enum Cell<'a> {
+    /// Text as written (CSV field, XLSX string cell).
+    Text(&'a str),
+    /// A numeric spreadsheet cell.
+    Number(f64),
+    /// A boolean spreadsheet cell.
+    Bool(bool),
+    /// A date/time spreadsheet cell, already rendered (`2024-03-01`).
+    Date(&'a str),
+    /// An empty spreadsheet cell.
+    Empty,
+    /// A spreadsheet error cell (`#DIV/0!`).
+    ErrorValue(&'a str),
+}
+
+/// What is wrong with one cell (the caller adds the location).
+struct CellProblem {
+    message: String,
+    help: Option<String>,
+}
+
+/// Accumulates the values of one column.
+enum Builder {
+    Number(Vec<f64>),
+    Bool(Vec<Option<bool>>),
+    Text(TextBuilder),
+    Infer(InferBuilder),
+}
+
+#[derive(Default)]
+struct TextBuilder {
+    col: TextColumn,
+    index: HashMap<String, u32>,
+}
+
+impl TextBuilder {
+    fn push(&mut self, v: Option<&str>) {
+        let code = match v {
+            None => TextColumn::MISSING,
+            Some(s) => match self.index.get(s) {
+                Some(&c) => c,
+                None => {
+                    let c = self.col.dict.len() as u32;
+                    self.col.dict.push(s.to_string());
+                    self.index.insert(s.to_string(), c);
+                    c
+                }
+            },
+        };
+        self.col.codes.push(code);
+    }
+
+    fn truncate(&mut self, n: usize) {
+        self.col.codes.truncate(n);
+        let keep = self
+            .col
+            .codes
+            .iter()
+            .filter(|&&c| c != TextColumn::MISSING)
+            .map(|&c| c as usize + 1)
+            .max()
+            .unwrap_or(0);
+        self.col.dict.truncate(keep);
+        self.index.retain(|_, c| (*c as usize) < keep);
+    }
+}
+
+/// Keeps every cell's text (in one arena) until the column's type is known.
+#[derive(Default)]
+struct InferBuilder {
+    arena: String,
+    /// Per row: end of its text in `arena`, and whether it is missing.
+    ends: Vec<(usize, bool)>,
+    nums: Vec<f64>,
+    all_num: bool,
+    all_bool: bool,
+}
+
+impl InferBuilder {
+    fn new() -> Self {
+        InferBuilder {
+            all_num: true,
+            all_bool: true,
+            ..Default::default()
+        }
+    }
+
+    fn push_missing(&mut self) {
+        self.ends.push((self.arena.len(), true));
+        if self.all_num {
+            self.nums.push(f64::NAN);
+        }
+    }
+
+    /// `text`: the cell as it would be published; `normalised`: trimmed and folded.
+    fn push(&mut self, text: &str, num: Option<f64>, is_bool: bool) {
+        self.arena.push_str(text);
+        self.ends.push((self.arena.len(), false));
+        if self.all_num {
+            match num {
+                Some(v) => self.nums.push(v),
+                None => {
+                    self.all_num = false;
+                    self.nums = Vec::new();
+                }
+            }
+        }
+        if !is_bool {
+            self.all_bool = false;
+        }
+    }
+
+    fn texts(&self) -> impl Iterator<Item = Option<&str>> {
+        let mut start = 0;
+        self.ends.iter().map(move |&(end, missing)| {
+            let s = &self.arena[start..end];
+            start = end;
+            (!missing).then_some(s)
+        })
+    }
+
+    fn truncate(&mut self, n: usize) {
+        let old = std::mem::take(self);
+        *self = InferBuilder::new();
+        for t in old.texts().take(n) {
+            match t {
+                None => self.push_missing(),
+                Some(s) => {
+                    let norm = normalise_cell(s);
+                    self.push(s, parse_number(&norm), parse_bool(&norm).is_some());
+                }
+            }
+        }
+    }
+
+    fn finish(self) -> Column {
+        if self.all_num {
+            Column::Number(self.nums)
+        } else if self.all_bool {
+            Column::Bool(
+                self.texts()
+                    .map(|t| t.and_then(|s| parse_bool(&normalise_cell(s))))
+                    .collect(),
+            )
+        } else {
+            Column::Text(TextColumn::from_values(self.texts()))
+        }
+    }
+}
+
+fn excel_bool(b: bool) -> &'static str {
+    if b { "TRUE" } else { "FALSE" }
+}
+
+impl Builder {
+    fn new(req: ColumnRequest) -> Self {
+        match req {
+            ColumnRequest::Number => Builder::Number(Vec::new()),
+            ColumnRequest::Bool => Builder::Bool(Vec::new()),
+            ColumnRequest::Text => Builder::Text(TextBuilder::default()),
+            ColumnRequest::Infer => Builder::Infer(InferBuilder::new()),
+        }
+    }
+
+    fn truncate(&mut self, n: usize) {
+        match self {
+            Builder::Number(v) => v.truncate(n),
+            Builder::Bool(v) => v.truncate(n),
+            Builder::Text(t) => t.truncate(n),
+            Builder::Infer(i) => i.truncate(n),
+        }
+    }
+
+    fn finish(self) -> Column {
+        match self {
+            Builder::Number(v) => Column::Number(v),
+            Builder::Bool(v) => Column::Bool(v),
+            Builder::Text(t) => Column::Text(t.col),
+            Builder::Infer(i) => i.finish(),
+        }
+    }
+
+    fn push(&mut self, cell: Cell<'_>, markers: &Markers) -> Result<(), CellProblem> {
+        if let Cell::ErrorValue(e) = cell {
+            return Err(CellProblem {
+                message: format!("error value {e} in the cell"),
+                help: Some("fix the formula in the workbook, or clear the cell".into()),
+            });
+        }
+        match self {
+            Builder::Number(v) => {
+                let x = match cell {
+                    Cell::Text(raw) => {
+                        let norm = normalise_cell(raw);
+                        if markers.is_missing(&norm) {
+                            f64::NAN
+                        } else if let Some(x) = parse_number(&norm) {
+                            x
+                        } else {
+                            return Err(number_problem(raw.trim(), &norm, markers));
+                        }
+                    }
+                    Cell::Number(x) if x.is_finite() => x,
+                    Cell::Number(x) => {
+                        return Err(number_problem(&x.to_string(), "", markers));
+                    }
+                    Cell::Empty => f64::NAN,
+                    Cell::Bool(b) => {
+                        return Err(number_problem(excel_bool(b), "true", markers));
+                    }
+                    Cell::Date(d) => {
+                        return Err(CellProblem {
+                            message: format!("cannot read date \"{d}\" as a number"),
+                            help: Some(
+                                "format the cells as numbers in the workbook, or declare \
+                                 the column as text"
+                                    .into(),
+                            ),
+                        });
+                    }
+                    Cell::ErrorValue(_) => unreachable!("handled above"),
+                };
+                v.push(x);
+            }
+            Builder::Bool(v) => {
+                let b = match cell {
+                    Cell::Text(raw) => {
+                        let norm = normalise_cell(raw);
+                        if markers.is_missing(&norm) {
+                            None
+                        } else if let Some(b) = parse_bool(&norm) {
+                            Some(b)
+                        } else {
+                            return Err(bool_problem(raw.trim(), markers));
+                        }
+                    }
+                    Cell::Bool(b) => Some(b),
+                    Cell::Number(1.0) => Some(true),
+                    Cell::Number(0.0) => Some(false),
+                    Cell::Number(x) => return Err(bool_problem(&format_number(x), markers)),
+                    Cell::Date(d) => return Err(bool_problem(d, markers)),
+                    Cell::Empty => None,
+                    Cell::ErrorValue(_) => unreachable!("handled above"),
+                };
+                v.push(b);
+            }
+            Builder::Text(t) => match cell {
+                Cell::Text(raw) => {
+                    let trimmed = raw.trim();
+                    if markers.is_missing(&normalise_cell(trimmed)) {
+                        t.push(None);
+                    } else {
+                        t.push(Some(trimmed));
+                    }
+                }
+                Cell::Number(x) => t.push(Some(&format_number(x))),
+                Cell::Bool(b) => t.push(Some(excel_bool(b))),
+                Cell::Date(d) => t.push(Some(d)),
+                Cell::Empty => t.push(None),
+                Cell::ErrorValue(_) => unreachable!("handled above"),
+            },
+            Builder::Infer(i) => match cell {
+                Cell::Text(raw) => {
+                    let trimmed = raw.trim();
+                    let norm = normalise_cell(trimmed);
+                    if markers.is_missing(&norm) {
+                        i.push_missing();
+                    } else {
+                        i.push(trimmed, parse_number(&norm), parse_bool(&norm).is_some());
+                    }
+                }
+                Cell::Number(x) => i.push(&format_number(x), Some(x), x == 1.0 || x == 0.0),
+                Cell::Bool(b) => i.push(excel_bool(b), None, true),
+                Cell::Date(d) => i.push(d, None, false),
+                Cell::Empty => i.push_missing(),
+                Cell::ErrorValue(_) => unreachable!("handled above"),
+            },
+        }
+        Ok(())
+    }
+}
+
+fn number_problem(shown: &str, normalised: &str, markers: &Markers) -> CellProblem {
+    let shown = truncate(shown, 200);
+    if parse_bool(normalised).is_some() {
+        return CellProblem {
+            message: format!("boolean value \"{shown}\" in a number column"),
+            help: Some(
+                "this column is read as numbers; write the value as a number (1/0), or \
+                 declare the indicator as kind = \"bool\""
+                    .into(),
+            ),
+        };
+    }
+    CellProblem {
+        message: format!("cannot read \"{shown}\" as a number"),
+        help: Some(format!(
+            "accepted: {NUMBER_FORMS}; missing values: {}",
+            markers.describe()
+        )),
+    }
+}
+
+fn bool_problem(shown: &str, markers: &Markers) -> CellProblem {
+    CellProblem {
+        message: format!("cannot read \"{}\" as yes/no", truncate(shown, 200)),
+        help: Some(format!(
+            "accepted: {BOOL_WORDS} (Latin words in any case); missing values: {}",
+            markers.describe()
+        )),
+    }
+}
+
+/// The state shared by the readers while the files of one table are read.
+pub(crate) struct Ingest<'r> {
+    pub markers: Markers,
+    request: &'r dyn Fn(&str) -> Option<ColumnRequest>,
+    headers: Vec<String>,
+    builders: Vec<Option<Builder>>,
+    origins: Vec<FileOrigin>,
+    files: Vec<FileInfo>,
+    errors: Vec<Diagnostic>,
+    rows: usize,
+    /// Per file being read: table column of each file column with a builder.
+    active: Vec<(usize, usize)>,
+    file_start: usize,
+    file_errors_start: usize,
+    in_file: bool,
+}
+
+impl<'r> Ingest<'r> {
+    pub fn new(opts: &ReadOptions, request: &'r dyn Fn(&str) -> Option<ColumnRequest>) -> Self {
+        Ingest {
+            markers: Markers::new(&opts.missing_markers),
+            request,
+            headers: Vec::new(),
+            builders: Vec::new(),
+            origins: Vec::new(),
+            files: Vec::new(),
+            errors: Vec::new(),
+            rows: 0,
+            active: Vec::new(),
+            file_start: 0,
+            file_errors_start: 0,
+            in_file: false,
+        }
+    }
+
+    /// Starts a file with its folded and written headers (already checked for empties and
+    /// duplicates). The first file fixes the table's headers; later ones must have the
+    /// same set.
+    pub fn begin_file(
+        &mut self,
+        path: &str,
+        sheet: Option<&str>,
+        folded: &[String],
+        written: &[String],
+    ) -> Result<(), Error> {
+        let first = self.origins.is_empty() && self.files.is_empty();
+        let mut display = written.to_vec();
+        if first {
+            self.headers = folded.to_vec();
+            self.builders = folded
+                .iter()
+                .map(|h| (self.request)(h).map(Builder::new))
+                .collect();
+        } else {
+            let pos: HashMap<&str, usize> = self
+                .headers
+                .iter()
+                .enumerate()
+                .map(|(i, h)| (h.as_str(), i))
+                .collect();
+            let here: std::collections::HashSet<&str> = folded.iter().map(String::as_str).collect();
+            let missing: Vec<&str> = self
+                .headers
+                .iter()
+                .map(String::as_str)
+                .filter(|h| !here.contains(h))
+                .collect();
+            let extra: Vec<&str> = folded
+                .iter()
+                .map(String::as_str)
+                .filter(|h| !pos.contains_key(h))
+                .collect();
+            if !missing.is_empty() || !extra.is_empty() {
+                let list = |v: &[&str]| {
+                    let shown: Vec<String> = v
+                        .iter()
+                        .take(10)
+                        .map(|h| format!("\"{}\"", truncate(h, 200)))
+                        .collect();
+                    let more = if v.len() > 10 {
+                        format!(" and {} more", v.len() - 10)
+                    } else {
+                        String::new()
+                    };
+                    format!("{}{more}", shown.join(", "))
+                };
+                let mut parts = Vec::new();
+                if !missing.is_empty() {
+                    parts.push(format!("missing {}", list(&missing)));
+                }
+                if !extra.is_empty() {
+                    parts.push(format!("extra {}", list(&extra)));
+                }
+                let first_path = self.files.first().map_or("", |f| f.path.as_str());
+                return Err(self.fail(
+                    Diagnostic::new(
+                        Stage::Data,
+                        format!(
+                            "the headers differ from those of '{first_path}': {}",
+                            parts.join("; ")
+                        ),
+                    )
+                    .at(path.to_string())
+                    .with_help("every data file needs the same set of headers (in any order)"),
+                ));
+            }
+            display = vec![String::new(); self.headers.len()];
+            for (j, h) in folded.iter().enumerate() {
+                display[pos[h.as_str()]] = written[j].clone();
+            }
+        }
+        let pos: HashMap<&str, usize> = self
+            .headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.as_str(), i))
+            .collect();
+        self.active = folded
+            .iter()
+            .enumerate()
+            .map(|(j, h)| (j, pos[h.as_str()]))
+            .filter(|&(_, t)| self.builders[t].is_some())
+            .collect();
+        self.file_start = self.rows;
+        self.file_errors_start = self.errors.len();
+        self.in_file = true;
+        self.origins.push(FileOrigin {
+            path: path.to_string(),
+            sheet: sheet.map(str::to_string),
+            start: self.rows,
+            runs: Vec::new(),
+            display_headers: display,
+        });
+        Ok(())
+    }
+
+    /// File columns that are stored (parsed); the others need no cell access.
+    pub fn wants(&self) -> impl Iterator<Item = usize> + '_ {
+        self.active.iter().map(|&(j, _)| j)
+    }
+
+    /// Adds one data row; `cell(j)` gives the cell of file column `j`.
+    pub fn push_row<'c>(
+        &mut self,
+        row_no: usize,
+        cell: impl Fn(usize) -> Cell<'c>,
+    ) -> Result<(), Error> {
+        let o = self.origins.last_mut().expect("begin_file first");
+        let table_row = self.rows;
+        match o.runs.last() {
+            Some(&(s, n)) if n + (table_row - s) == row_no => {}
+            _ => o.runs.push((table_row, row_no)),
+        }
+        for k in 0..self.active.len() {
+            let (j, t) = self.active[k];
+            let builder = self.builders[t]
+                .as_mut()
+                .expect("active columns have builders");
+            if let Err(p) = builder.push(cell(j), &self.markers) {
+                // Keep the column the same length as the others.
+                let _ = builder.push(Cell::Empty, &self.markers);
+                let o = self.origins.last().expect("begin_file first");
+                let loc = cell_location(&o.path, o.sheet.as_deref(), row_no, &o.display_headers[t]);
+                self.errors.push(
+                    Diagnostic::new(Stage::Data, p.message)
+                        .at(loc)
+                        .with_help_opt(p.help),
+                );
+                if self.errors.len() >= MAX_ERRORS {
+                    return Err(Error::many(std::mem::take(&mut self.errors)));
+                }
+            }
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Ends the current file.
+    pub fn end_file(&mut self, path: &str, sha256: String, encoding: String) {
+        self.in_file = false;
+        self.files.push(FileInfo {
+            path: path.to_string(),
+            sha256,
+            rows: self.rows - self.file_start,
+            encoding,
+        });
+    }
+
+    /// Forgets everything read from the current file (to read it again in another encoding).
+    pub fn rollback_file(&mut self) {
+        if !self.in_file {
+            return;
+        }
+        self.in_file = false;
+        let n = self.file_start;
+        for b in self.builders.iter_mut().flatten() {
+            b.truncate(n);
+        }
+        self.rows = n;
+        self.errors.truncate(self.file_errors_start);
+        self.origins.pop();
+    }
+
+    /// The error to return for a diagnostic that stops reading: the cell errors found so
+    /// far, then this one.
+    pub fn fail(&mut self, d: Diagnostic) -> Error {
+        let mut all = std::mem::take(&mut self.errors);
+        all.push(d);
+        Error::many(all)
+    }
+
+    pub fn finish(mut self, paths: &[PathBuf]) -> Result<Table, Error> {
+        if !self.errors.is_empty() {
+            return Err(Error::many(self.errors));
+        }
+        if self.rows == 0 {
+            let names: Vec<String> = paths.iter().map(|p| display_path(p)).collect();
+            return Err(Error::one(
+                Diagnostic::new(Stage::Data, format!("no data rows in {}", names.join(", ")))
+                    .with_help(
+                        "the data needs a header row followed by at least one non-blank record",
+                    ),
+            ));
+        }
+        let index = self
+            .headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.clone(), i))
+            .collect();
+        // Files without data rows have no row to point at.
+        self.origins.retain(|o| !o.runs.is_empty());
+        let columns = std::mem::take(&mut self.builders)
+            .into_iter()
+            .map(|b| b.map(Builder::finish))
+            .collect();
+        Ok(Table {
+            headers: self.headers,
+            columns,
+            files: self.files,
+            origins: self.origins,
+            rows: self.rows,
+            index,
+        })
+    }
+}
+
+/// A path as shown in messages.
+pub fn display_path(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// Checks folded headers for empties and duplicates.
+pub(crate) fn check_headers(
+    path: &str,
+    sheet: Option<&str>,
+    header_row: usize,
+    folded: &[String],
+    first_col: usize,
+) -> Result<(), Error> {
+    let loc = row_location(path, sheet, header_row);
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(folded.len());
+    for (j, h) in folded.iter().enumerate() {
+        if h.is_empty() {
+            return Err(Error::one(
+                Diagnostic::new(
+                    Stage::Data,
+                    format!("empty header in column {}", first_col + j + 1),
+                )
+                .at(loc)
+                .with_help("give every column a header, or delete the unused column"),
+            ));
+        }
+        if let Some(&first) = seen.get(h.as_str()) {
+            return Err(Error::one(
+                Diagnostic::new(
+                    Stage::Data,
+                    format!(
+                        "duplicate header \"{}\" in columns {} and {}",
+                        truncate(h, 200),
+                        first_col + first + 1,
+                        first_col + j + 1
+                    ),
+                )
+                .at(loc)
+                .with_help(
+                    "headers must be unique after folding full-width characters and spaces; \
+                     rename one of the columns",
+                ),
+            ));
+        }
+        seen.insert(h.as_str(), j);
+    }
+    Ok(())
+}

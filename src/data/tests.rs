@@ -1,0 +1,690 @@
+use std::path::PathBuf;
+
+use super::*;
+use crate::column::Column;
+
+fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+fn infer_all(_: &str) -> Option<ColumnRequest> {
+    Some(ColumnRequest::Infer)
+}
+
+fn read(paths: &[PathBuf], f: &dyn Fn(&str) -> Option<ColumnRequest>) -> Result<Table, Error> {
+    read_table(paths, &ReadOptions::default(), f)
+}
+
+fn numbers(t: &Table, h: &str) -> Vec<f64> {
+    match t.column(h) {
+        Some(Column::Number(v)) => v.clone(),
+        other => panic!("{h}: not a number column: {other:?}"),
+    }
+}
+
+fn first_error(e: &Error) -> String {
+    let d = &e.diagnostics[0];
+    format!("{}: {}", d.location.clone().unwrap_or_default(), d.message)
+}
+
+#[test]
+fn utf8_with_bom_and_typed_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "a.csv",
+        "\u{FEFF}代码,名称,销售收入（万元）,高新\nA1,甲,\"1,234.5\",是\nA2,乙,NA,否\n".as_bytes(),
+    );
+    let t = read(&[p], &|h| match h {
+        "代码" | "名称" => Some(ColumnRequest::Text),
+        "销售收入(万元)" => Some(ColumnRequest::Number),
+        "高新" => Some(ColumnRequest::Bool),
+        _ => None,
+    })
+    .unwrap();
+    assert_eq!(t.headers, ["代码", "名称", "销售收入(万元)", "高新"]);
+    assert_eq!(t.rows(), 2);
+    let v = numbers(&t, "销售收入(万元)");
+    assert_eq!(v[0], 1234.5);
+    assert!(v[1].is_nan());
+    assert_eq!(
+        t.column("高新"),
+        Some(&Column::Bool(vec![Some(true), Some(false)]))
+    );
+    assert_eq!(t.files[0].encoding, "utf-8");
+    assert_eq!(t.files[0].rows, 2);
+    assert_eq!(t.files[0].sha256.len(), 64);
+    assert_eq!(t.origin(1).1, 3);
+    assert!(
+        t.location(1, "销售收入(万元)")
+            .ends_with("row 3, column \"销售收入（万元）\"")
+    );
+}
+
+#[test]
+fn sha256_is_of_raw_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "a.csv", b"x\n1\n");
+    let t = read(&[p], &infer_all).unwrap();
+    use sha2::{Digest, Sha256};
+    assert_eq!(t.files[0].sha256, decode::hex(&Sha256::digest(b"x\n1\n")));
+}
+
+#[test]
+fn gbk_bytes_are_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let (bytes, _, _) = encoding_rs::GBK.encode("名称,营收\n甲公司,１２\n乙公司,3\n");
+    let p = write(&dir, "g.csv", &bytes);
+    let t = read(std::slice::from_ref(&p), &infer_all).unwrap();
+    assert_eq!(t.files[0].encoding, "gb18030");
+    assert_eq!(t.headers, ["名称", "营收"]);
+    assert_eq!(numbers(&t, "营收"), [12.0, 3.0]);
+    match t.column("名称") {
+        Some(Column::Text(c)) => assert_eq!(c.get(0), Some("甲公司")),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        read_headers(&p, &ReadOptions::default()).unwrap(),
+        ["名称", "营收"]
+    );
+}
+
+#[test]
+fn gbk_after_a_long_ascii_prefix_falls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("name,v\n");
+    while text.len() < decode::PREFIX_LEN + 1000 {
+        text.push_str("abc,1\n");
+    }
+    text.push_str("销售,2\n");
+    let (bytes, _, _) = encoding_rs::GBK.encode(&text);
+    let p = write(&dir, "long.csv", &bytes);
+    let t = read(&[p], &infer_all).unwrap();
+    assert_eq!(t.files[0].encoding, "gb18030");
+    let n = t.rows();
+    match t.column("name") {
+        Some(Column::Text(c)) => {
+            assert_eq!(c.get(n - 1), Some("销售"));
+            assert_eq!(c.dict.len(), 2);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(t.files[0].rows, n);
+}
+
+#[test]
+fn utf16le_with_bom() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in "名称\t值\r\n甲\t1\r\n".encode_utf16() {
+        bytes.extend_from_slice(&u.to_le_bytes());
+    }
+    let p = write(&dir, "u.txt", &bytes);
+    let opts = ReadOptions {
+        delimiter: parse_delimiter("\\t").unwrap(),
+        ..Default::default()
+    };
+    let t = read_table(std::slice::from_ref(&p), &opts, &infer_all).unwrap();
+    assert_eq!(t.files[0].encoding, "utf-16le");
+    assert_eq!(t.headers, ["名称", "值"]);
+    assert_eq!(numbers(&t, "值"), [1.0]);
+    // Forcing another encoding is honoured (and here fails to decode).
+    let forced = ReadOptions {
+        encoding: Some("UTF-8".into()),
+        ..opts.clone()
+    };
+    let e = read_table(&[p], &forced, &infer_all).unwrap_err();
+    assert!(e.diagnostics[0].message.contains("as utf-8"), "{e}");
+}
+
+#[test]
+fn utf16_without_bom_and_binary_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = vec![];
+    for u in "a,b\n1,2\n".encode_utf16() {
+        bytes.extend_from_slice(&u.to_le_bytes());
+    }
+    let p = write(&dir, "u.csv", &bytes);
+    let e = read(&[p], &infer_all).unwrap_err();
+    assert!(e.diagnostics[0].message.contains("NUL"));
+    assert!(
+        e.diagnostics[0]
+            .help
+            .as_ref()
+            .unwrap()
+            .contains("--encoding")
+    );
+    let junk: Vec<u8> = (0..20_000u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    let p = write(&dir, "junk.csv", &junk);
+    let e = read(&[p], &infer_all).unwrap_err();
+    assert!(e.to_string().contains("junk.csv"), "{e}");
+}
+
+#[test]
+fn unknown_encoding_and_bad_delimiter_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "a.csv", b"a\n1\n");
+    let opts = ReadOptions {
+        encoding: Some("latin1".into()),
+        ..Default::default()
+    };
+    let e = read_table(&[p], &opts, &infer_all).unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert_eq!(parse_delimiter(";").unwrap(), b';');
+    assert_eq!(parse_delimiter("tab").unwrap(), b'\t');
+    assert_eq!(parse_delimiter("|").unwrap(), b'|');
+    assert_eq!(parse_delimiter(";;").unwrap_err().exit_code(), 2);
+    assert!(parse_delimiter("").is_err());
+    assert!(parse_delimiter("，").is_err());
+}
+
+#[test]
+fn ragged_row_names_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "r.csv", b"a,b,c\n1,2,3\n\n4,5,6,7\n");
+    let e = read(&[p], &infer_all).unwrap_err();
+    let d = &e.diagnostics[0];
+    assert!(
+        d.location.as_ref().unwrap().ends_with("r.csv, row 4"),
+        "{e}"
+    );
+    assert_eq!(d.message, "4 fields where the header has 3");
+}
+
+#[test]
+fn unclosed_quote_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "q.csv", b"a,b\n1,\"2\n3,4\n5,6\n");
+    let e = read(&[p], &infer_all).unwrap_err();
+    assert!(first_error(&e).contains("row 2"), "{e}");
+    assert!(e.diagnostics[0].help.as_ref().unwrap().contains("quote"));
+}
+
+#[test]
+fn crlf_and_cr_only_line_breaks() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "w.csv", b"a,b\r\n1,\"x\r\ny\"\r\n\r\n2,z\r\n3,w");
+    let t = read(&[p], &infer_all).unwrap();
+    assert_eq!(numbers(&t, "a"), [1.0, 2.0, 3.0]);
+    assert_eq!((t.origin(0).1, t.origin(1).1, t.origin(2).1), (2, 4, 5));
+    match t.column("b") {
+        Some(Column::Text(c)) => assert_eq!(c.get(0), Some("x\ny")),
+        other => panic!("{other:?}"),
+    }
+    let p = write(&dir, "mac.csv", b"a,b\r1,2\r\r3,4\r");
+    let t = read(&[p], &infer_all).unwrap();
+    assert_eq!(numbers(&t, "b"), [2.0, 4.0]);
+    assert_eq!(t.origin(1).1, 4);
+}
+
+#[test]
+fn quoted_fields_with_line_breaks_are_fine() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "ok.csv",
+        b"a,b\n1,\"x\ny\"\n2,\"he said \"\"hi\"\"\"\n",
+    );
+    let t = read(&[p], &infer_all).unwrap();
+    assert_eq!(t.rows(), 2);
+}
+
+#[test]
+fn duplicate_and_empty_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "d.csv", "a,Ｂ,B\n1,2,3\n".as_bytes());
+    let e = read(&[p], &infer_all).unwrap_err();
+    assert_eq!(
+        first_error(&e),
+        format!(
+            "{}, row 1: duplicate header \"B\" in columns 2 and 3",
+            dir.path().join("d.csv").display()
+        )
+    );
+    let p = write(&dir, "e.csv", b"a,,c\n1,2,3\n");
+    let e = read(&[p], &infer_all).unwrap_err();
+    assert!(
+        e.diagnostics[0]
+            .message
+            .contains("empty header in column 2")
+    );
+}
+
+#[test]
+fn header_row_two_and_blank_records_keep_row_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "h.csv",
+        "企业名单 2023,,\n id , 值 ,备注\n\nx1,1,\n , ,\n\"x\n2\",2,ok\nx3,oops,\n".as_bytes(),
+    );
+    let opts = ReadOptions {
+        header_row: 2,
+        ..Default::default()
+    };
+    let e = read_table(std::slice::from_ref(&p), &opts, &|h| match h {
+        "值" => Some(ColumnRequest::Number),
+        _ => None,
+    })
+    .unwrap_err();
+    // Row 1 title, 2 header, 3 empty line, 4 x1, 5 blank record, 6 the record whose quoted
+    // field spans two lines (one spreadsheet row), 7 x3.
+    let d = &e.diagnostics[0];
+    assert_eq!(
+        d.location.as_deref().unwrap(),
+        format!("{}, row 7, column \"值\"", p.display())
+    );
+    assert_eq!(d.message, "cannot read \"oops\" as a number");
+    assert!(d.help.as_ref().unwrap().contains("1,234,567.5"));
+
+    let p2 = write(
+        &dir,
+        "h2.csv",
+        "title\nid,v\n\nx1,1\n , \n\"x\n2\",2\nx3,3\n".as_bytes(),
+    );
+    let t = read_table(&[p2], &opts, &infer_all).unwrap();
+    assert_eq!(t.rows(), 3);
+    assert_eq!(t.origin(0).1, 4);
+    assert_eq!(t.origin(1).1, 6);
+    assert_eq!(t.origin(2).1, 7);
+    assert_eq!(t.files[0].rows, 3);
+}
+
+#[test]
+fn header_row_beyond_end_and_empty_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "s.csv", b"a,b\n1,2\n");
+    let opts = ReadOptions {
+        header_row: 5,
+        ..Default::default()
+    };
+    let e = read_table(&[p], &opts, &infer_all).unwrap_err();
+    assert!(e.diagnostics[0].message.contains("beyond the end"), "{e}");
+    let p = write(&dir, "empty.csv", b"");
+    assert!(read(&[p], &infer_all).is_err());
+}
+
+#[test]
+fn no_data_rows_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(&dir, "a.csv", b"x,y\n");
+    let b = write(&dir, "b.csv", b"x,y\n,\n  ,\n");
+    let e = read(&[a, b], &infer_all).unwrap_err();
+    assert!(
+        e.diagnostics[0].message.starts_with("no data rows in "),
+        "{e}"
+    );
+    assert!(e.diagnostics[0].message.contains("b.csv"));
+}
+
+#[test]
+fn several_files_reorder_and_mismatch() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(&dir, "a.csv", b"id,v,w\nA,1,x\n");
+    let b = write(&dir, "b.csv", "ｗ,id,v\ny,B,2\nz,C,3\n".as_bytes());
+    let t = read(&[a.clone(), b.clone()], &infer_all).unwrap();
+    assert_eq!(t.headers, ["id", "v", "w"]);
+    assert_eq!(numbers(&t, "v"), [1.0, 2.0, 3.0]);
+    assert_eq!(t.files.len(), 2);
+    assert_eq!(t.files[1].rows, 2);
+    let (path, row) = t.origin(2);
+    assert!(path.ends_with("b.csv"));
+    assert_eq!(row, 3);
+    assert!(t.location(2, "w").ends_with("b.csv, row 3, column \"ｗ\""));
+    match t.column("w") {
+        Some(Column::Text(c)) => assert_eq!(c.get(1), Some("y")),
+        other => panic!("{other:?}"),
+    }
+    let c = write(&dir, "c.csv", b"id,v,z\nA,1,2\n");
+    let e = read(&[a, c], &infer_all).unwrap_err();
+    let m = &e.diagnostics[0].message;
+    assert!(
+        m.contains("missing \"w\"") && m.contains("extra \"z\""),
+        "{m}"
+    );
+    assert!(
+        e.diagnostics[0]
+            .location
+            .as_ref()
+            .unwrap()
+            .ends_with("c.csv")
+    );
+}
+
+#[test]
+fn infer_typing() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "i.csv",
+        "n,b,t,m,z\n1,是,x,-,1\n2.5%,N,12, ,0\nNA,yes,,NA,1\n".as_bytes(),
+    );
+    let t = read(&[p], &infer_all).unwrap();
+    let n = numbers(&t, "n");
+    assert_eq!(&n[..2], [1.0, 2.5]);
+    assert!(n[2].is_nan());
+    assert_eq!(
+        t.column("b"),
+        Some(&Column::Bool(vec![Some(true), Some(false), Some(true)]))
+    );
+    match t.column("t") {
+        Some(Column::Text(c)) => {
+            assert_eq!(c.get(1), Some("12"));
+            assert_eq!(c.get(2), None);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(numbers(&t, "m").iter().all(|x| x.is_nan()));
+    assert_eq!(numbers(&t, "z"), [1.0, 0.0, 1.0]);
+}
+
+#[test]
+fn number_bool_and_text_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "n.csv", "v,f,t\n是,2,\"  a b \"\n".as_bytes());
+    let e = read(std::slice::from_ref(&p), &|h| match h {
+        "v" => Some(ColumnRequest::Number),
+        "f" => Some(ColumnRequest::Bool),
+        _ => Some(ColumnRequest::Text),
+    })
+    .unwrap_err();
+    assert_eq!(e.diagnostics.len(), 2);
+    assert_eq!(
+        e.diagnostics[0].message,
+        "boolean value \"是\" in a number column"
+    );
+    assert_eq!(e.diagnostics[1].message, "cannot read \"2\" as yes/no");
+    assert!(e.diagnostics[1].help.as_ref().unwrap().contains("是/否"));
+    let t = read(&[p], &|h| (h == "t").then_some(ColumnRequest::Text)).unwrap();
+    assert!(t.column("v").is_none());
+    match t.column("t") {
+        Some(Column::Text(c)) => assert_eq!(c.get(0), Some("a b")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn extra_missing_markers_and_long_values_truncated() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "x".repeat(10 * 1024 * 1024);
+    let p = write(&dir, "m.csv", format!("v\n无数据\n－\n{long}\n").as_bytes());
+    let opts = ReadOptions {
+        missing_markers: vec!["无数据".into()],
+        ..Default::default()
+    };
+    let e = read_table(&[p], &opts, &|_| Some(ColumnRequest::Number)).unwrap_err();
+    assert_eq!(e.diagnostics.len(), 1);
+    let d = &e.diagnostics[0];
+    assert!(
+        d.location
+            .as_ref()
+            .unwrap()
+            .ends_with("row 4, column \"v\"")
+    );
+    assert!(d.message.chars().count() < 260);
+    assert!(d.help.as_ref().unwrap().contains("`无数据`"));
+}
+
+#[test]
+fn wide_header_is_fine() {
+    let dir = tempfile::tempdir().unwrap();
+    let header: Vec<String> = (0..100_000).map(|i| format!("c{i}")).collect();
+    let p = write(&dir, "w.csv", format!("{}\n", header.join(",")).as_bytes());
+    let e = read(std::slice::from_ref(&p), &|_| None).unwrap_err();
+    assert!(e.diagnostics[0].message.starts_with("no data rows"));
+    assert_eq!(
+        read_headers(&p, &ReadOptions::default()).unwrap().len(),
+        100_000
+    );
+}
+
+#[test]
+fn error_collection_stops_at_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "x.csv",
+        format!("v\n{}", "bad\n".repeat(100)).as_bytes(),
+    );
+    let e = read(&[p], &|_| Some(ColumnRequest::Number)).unwrap_err();
+    assert_eq!(e.diagnostics.len(), table::MAX_ERRORS);
+    assert!(
+        e.diagnostics[0]
+            .location
+            .as_ref()
+            .unwrap()
+            .ends_with("row 2, column \"v\"")
+    );
+}
+
+#[test]
+fn missing_file_is_io_error() {
+    let e = read(&[PathBuf::from("/nonexistent/x.csv")], &infer_all).unwrap_err();
+    assert_eq!(e.diagnostics[0].stage, crate::diag::Stage::Io);
+    assert!(e.diagnostics[0].message.contains("/nonexistent/x.csv"));
+    let e = read(&[PathBuf::from("/nonexistent/x.XLSX")], &infer_all).unwrap_err();
+    assert_eq!(e.diagnostics[0].stage, crate::diag::Stage::Io);
+}
+
+mod xlsx_files {
+    use super::*;
+    use rust_xlsxwriter::Workbook;
+
+    fn workbook(dir: &tempfile::TempDir, name: &str) -> PathBuf {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name("说明").unwrap();
+        ws.write_string(0, 0, "see next sheet").unwrap();
+        let ws = wb.add_worksheet();
+        ws.set_name("数据").unwrap();
+        ws.write_string(0, 0, "名单").unwrap();
+        for (c, h) in ["代码", "销售收入（万元）", "高新", "备注"]
+            .iter()
+            .enumerate()
+        {
+            ws.write_string(1, c as u16, *h).unwrap();
+        }
+        ws.write_string(2, 0, "A1").unwrap();
+        ws.write_number(2, 1, 1234.5).unwrap();
+        ws.write_boolean(2, 2, true).unwrap();
+        ws.write_string(2, 3, "x").unwrap();
+        // Row 4 left blank.
+        ws.write_string(4, 0, "A2").unwrap();
+        ws.write_string(4, 1, "1,000").unwrap();
+        ws.write_string(4, 2, "否").unwrap();
+        ws.write_number(4, 3, 7.0).unwrap();
+        ws.write_string(5, 0, "A3").unwrap();
+        ws.write_string(5, 1, "NA").unwrap();
+        ws.write_number(5, 2, 1.0).unwrap();
+        let p = dir.path().join(name);
+        wb.save(&p).unwrap();
+        p
+    }
+
+    fn opts() -> ReadOptions {
+        ReadOptions {
+            sheet: Some("数据".into()),
+            header_row: 2,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = workbook(&dir, "d.xlsx");
+        let t = read_table(std::slice::from_ref(&p), &opts(), &|h| match h {
+            "代码" | "备注" => Some(ColumnRequest::Text),
+            "销售收入(万元)" => Some(ColumnRequest::Number),
+            _ => Some(ColumnRequest::Infer),
+        })
+        .unwrap();
+        assert_eq!(t.headers, ["代码", "销售收入(万元)", "高新", "备注"]);
+        assert_eq!(t.rows(), 3);
+        let v = numbers(&t, "销售收入(万元)");
+        assert_eq!(&v[..2], [1234.5, 1000.0]);
+        assert!(v[2].is_nan());
+        assert_eq!(
+            t.column("高新"),
+            Some(&Column::Bool(vec![Some(true), Some(false), Some(true)]))
+        );
+        match t.column("备注") {
+            Some(Column::Text(c)) => {
+                assert_eq!(c.get(0), Some("x"));
+                assert_eq!(c.get(1), Some("7"));
+                assert_eq!(c.get(2), None);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(t.origin(1).1, 5);
+        assert_eq!(t.files[0].encoding, "xlsx");
+        assert_eq!(t.files[0].rows, 3);
+        assert_eq!(
+            t.location(1, "销售收入(万元)"),
+            format!(
+                "{}, sheet \"数据\", row 5, column \"销售收入（万元）\"",
+                p.display()
+            )
+        );
+        assert_eq!(read_headers(&p, &opts()).unwrap().len(), 4);
+    }
+
+    #[test]
+    fn cell_errors_and_sheet_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = workbook(&dir, "d.XLSX");
+        let e = read_table(std::slice::from_ref(&p), &opts(), &|h| {
+            (h == "高新").then_some(ColumnRequest::Number)
+        })
+        .unwrap_err();
+        let d = &e.diagnostics[0];
+        assert_eq!(d.message, "boolean value \"TRUE\" in a number column");
+        assert_eq!(
+            d.location.as_deref().unwrap(),
+            format!("{}, sheet \"数据\", row 3, column \"高新\"", p.display())
+        );
+        let bad = ReadOptions {
+            sheet: Some("数椐".into()),
+            ..opts()
+        };
+        let e = read_table(std::slice::from_ref(&p), &bad, &infer_all).unwrap_err();
+        let help = e.diagnostics[0].help.clone().unwrap();
+        assert!(help.contains("\"说明\", \"数据\""), "{help}");
+        // Default sheet is the first one; header_row 1 there.
+        let t = read_table(&[p], &ReadOptions::default(), &infer_all);
+        assert!(
+            t.unwrap_err().diagnostics[0]
+                .message
+                .starts_with("no data rows")
+        );
+    }
+
+    #[test]
+    fn error_cells_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "v").unwrap();
+        ws.write_formula(
+            1,
+            0,
+            rust_xlsxwriter::Formula::new("=1/0").set_result("#DIV/0!"),
+        )
+        .unwrap();
+        let p = dir.path().join("e.xlsx");
+        wb.save(&p).unwrap();
+        let e = read_table(&[p], &ReadOptions::default(), &infer_all).unwrap_err();
+        let d = &e.diagnostics[0];
+        assert!(d.message.contains("#DIV/0!"), "{e}");
+        assert!(
+            d.location
+                .as_ref()
+                .unwrap()
+                .contains("sheet \"Sheet1\", row 2, column \"v\"")
+        );
+    }
+
+    #[test]
+    fn garbage_xlsx_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(&dir, "bad.xlsx", b"not a zip at all");
+        let e = read_table(&[p], &ReadOptions::default(), &infer_all).unwrap_err();
+        assert!(
+            e.diagnostics[0].message.contains("as an XLSX workbook"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn csv_and_xlsx_mix() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = workbook(&dir, "d.xlsx");
+        let c = write(
+            &dir,
+            "more.csv",
+            "title\n备注,代码,高新,销售收入(万元)\n,B1,Y,5\n".as_bytes(),
+        );
+        let t = read_table(&[p, c], &opts(), &infer_all).unwrap();
+        assert_eq!(t.rows(), 4);
+        assert_eq!(numbers(&t, "销售收入(万元)")[3], 5.0);
+        assert_eq!(t.files[1].encoding, "utf-8");
+        assert_eq!(t.origin(3).1, 3);
+        assert!(
+            t.location(3, "代码")
+                .ends_with("more.csv, row 3, column \"代码\"")
+        );
+    }
+}
+
+#[test]
+fn junk_never_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let alphabet = b"ab1,;\"\n\r \t-.%\xE4\xB8\x80\xFF\x00";
+    let mut seed: u64 = 0x2545F4914F6CDD1D;
+    for i in 0..300 {
+        let len = (i * 7) % 400;
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                alphabet[(seed % alphabet.len() as u64) as usize]
+            })
+            .collect();
+        let p = write(&dir, &format!("j{i}.csv"), &bytes);
+        for req in [
+            ColumnRequest::Number,
+            ColumnRequest::Infer,
+            ColumnRequest::Text,
+        ] {
+            if let Ok(t) = read(std::slice::from_ref(&p), &|_| Some(req)) {
+                for r in 0..t.rows() {
+                    let _ = t.origin(r);
+                    let _ = t.location(r, &t.headers[0]);
+                }
+            }
+        }
+        let _ = read_headers(&p, &ReadOptions::default());
+    }
+}
+
+#[test]
+fn empty_middle_file_keeps_origins_right() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(&dir, "a.csv", b"x\n1\n2\n");
+    let b = write(&dir, "b.csv", b"x\n\n");
+    let c = write(&dir, "c.csv", b"x\n3\n");
+    let t = read(&[a, b, c], &infer_all).unwrap();
+    assert_eq!(
+        t.files.iter().map(|f| f.rows).collect::<Vec<_>>(),
+        [2, 0, 1]
+    );
+    assert!(t.origin(1).0.ends_with("a.csv"));
+    assert_eq!(t.origin(1).1, 3);
+    assert!(t.origin(2).0.ends_with("c.csv"));
+    assert_eq!(t.origin(2).1, 2);
+}

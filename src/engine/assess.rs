@@ -1,0 +1,1735 @@
+//! Scoring a dataset: indicators → fractions (ndarray matrix) → dimension and total scores →
+//! adjustments, clamp, rounding → gates → ranks → tiers → [`Assessment`].
+
+use super::assessment::*;
+use super::bind::{Frame, Names, Slots, WithMembers, compile_expr};
+use super::methods::{self, ParamValues, Peers, ResolvedBand};
+use super::{CompiledRules, ExprPlace};
+use crate::column::{Column, TextColumn, Type, format_number};
+use crate::data::fold_header;
+use crate::diag::{Diagnostic, Error, Result, Stage};
+use crate::expr::Program;
+use crate::num::round_half_away;
+use crate::rules::{Aggregation, Direction, Kind, Method, MissingPolicy, Param, Source};
+use ndarray::{Array1, Array2, Axis};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// Options of one run that do not come from the rules.
+#[derive(Debug, Clone, Default)]
+pub struct AssessOptions {
+    /// Overrides `[rules].year`.
+    pub year: Option<i64>,
+    /// Path of the rules file, for the audit block.
+    pub rules_path: String,
+    /// `generated_at`; defaults to SOURCE_DATE_EPOCH or the current time.
+    pub generated_at: Option<String>,
+}
+
+fn data_error(msg: impl Into<String>) -> Diagnostic {
+    Diagnostic::new(Stage::Data, msg)
+}
+
+fn rules_error(
+    c: &CompiledRules,
+    span: crate::diag::Span,
+    msg: impl Into<String>,
+    help: Option<String>,
+) -> Diagnostic {
+    Diagnostic::new(Stage::Rules, msg)
+        .in_source(&c.rules.source, span)
+        .with_help_opt(help)
+}
+
+impl CompiledRules {
+    /// Scores a dataset. Errors stop the run; nothing partial is returned.
+    pub fn assess(&self, data: &super::Dataset, opts: &AssessOptions) -> Result<Assessment> {
+        Run::new(self, data, opts)?.finish()
+    }
+}
+
+/// Everything one run computes, kept together so the steps read top to bottom.
+struct Run<'a> {
+    c: &'a CompiledRules,
+    data: &'a super::Dataset,
+    opts: &'a AssessOptions,
+    slots: Slots,
+    /// Entity frame (all years): indicators, and later scores.
+    entities: Frame<'a>,
+    /// Entity ids (all years).
+    entity_ids: TextColumn,
+    entity_names: Option<TextColumn>,
+    /// Rows of `entities` that are scored (the selected year), in data order.
+    scored: Vec<usize>,
+    year: Option<i64>,
+    warnings: Vec<String>,
+    programs_after: Vec<Option<Program>>,
+}
+
+impl<'a> Run<'a> {
+    fn new(
+        c: &'a CompiledRules,
+        data: &'a super::Dataset,
+        opts: &'a AssessOptions,
+    ) -> Result<Self> {
+        let r = &c.rules;
+        let table = &data.table;
+        let headers = &table.headers;
+        let slots = Slots {
+            columns: headers.len(),
+            indicators: r.indicators.len(),
+            dimensions: r.dimensions.len(),
+            criteria: r.criteria.len(),
+        };
+        let mut errors = Vec::new();
+        let mut warnings = Vec::new();
+        if table.rows() == 0 {
+            return Err(Error::one(
+                data_error("the data has no data rows")
+                    .with_help("add at least one row under the header"),
+            ));
+        }
+
+        // Required columns.
+        let need_column = |name: &crate::rules::Sp<String>,
+                           what: &str,
+                           errors: &mut Vec<Diagnostic>|
+         -> Option<usize> {
+            let folded = fold_header(&name.value);
+            match table.column_index(&folded) {
+                Some(j) if table.columns[j].is_some() => Some(j),
+                _ => {
+                    let help =
+                        crate::diag::did_you_mean_help(&folded, headers.iter().map(|h| h.as_str()))
+                            .unwrap_or_else(|| {
+                                format!(
+                                    "data columns: {}",
+                                    crate::diag::truncate(&headers.join(", "), 400)
+                                )
+                            });
+                    errors.push(rules_error(
+                        c,
+                        name.span,
+                        format!("{what} '{}' is not a column of the data", name.value),
+                        Some(help),
+                    ));
+                    None
+                }
+            }
+        };
+        let id_col = need_column(&r.settings.id, "id column", &mut errors);
+        let label_col = r
+            .settings
+            .name_column
+            .as_ref()
+            .and_then(|l| need_column(l, "label column", &mut errors));
+        let year_col = r
+            .data
+            .year_column
+            .as_ref()
+            .and_then(|y| need_column(y, "year column", &mut errors));
+        let agg_cols = r.aggregate.as_ref().map(|a| {
+            (
+                need_column(&a.by, "[aggregate] by column", &mut errors),
+                a.label
+                    .as_ref()
+                    .and_then(|l| need_column(l, "[aggregate] label column", &mut errors)),
+            )
+        });
+        for ind in &r.indicators {
+            if let Source::Column(col) = &ind.source {
+                need_column(
+                    col,
+                    &format!("column of indicator '{}'", ind.id.value),
+                    &mut errors,
+                );
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Error::many(errors));
+        }
+        let text_of = |j: usize| -> TextColumn {
+            match table.columns[j].as_ref().expect("checked above") {
+                Column::Text(t) => t.clone(),
+                other => TextColumn::from_values((0..other.len()).map(|i| other.display(i))),
+            }
+        };
+        let ids = text_of(id_col.expect("checked"));
+        let years: Option<Vec<f64>> =
+            year_col.map(|j| table.columns[j].as_ref().expect("checked").to_numbers());
+        if let (Some(ys), Some(j)) = (&years, year_col) {
+            for (i, y) in ys.iter().enumerate() {
+                if y.is_nan() || y.fract() != 0.0 {
+                    let (file, row) = table.origin(i);
+                    return Err(Error::one(
+                        data_error(format!("the year is missing or not a whole number"))
+                            .at(format!("{file}, row {row}, column \"{}\"", headers[j]))
+                            .with_help("every row needs a year such as 2023 in the year column"),
+                    ));
+                }
+            }
+        }
+        // Duplicate member/entity ids per year.
+        {
+            let mut seen: HashMap<(u32, i64), usize> = HashMap::new();
+            let mut dups = Vec::new();
+            for i in 0..table.rows() {
+                let code = ids.codes[i];
+                if code == TextColumn::MISSING {
+                    let (file, row) = table.origin(i);
+                    return Err(Error::one(
+                        data_error("the id is missing")
+                            .at(format!(
+                                "{file}, row {row}, column \"{}\"",
+                                fold_header(&r.settings.id.value)
+                            ))
+                            .with_help("every row needs an id"),
+                    ));
+                }
+                let y = years.as_ref().map_or(0, |ys| ys[i] as i64);
+                if let Some(first) = seen.insert((code, y), i) {
+                    dups.push((first, i));
+                }
+            }
+            if !dups.is_empty() {
+                let list: Vec<String> = dups
+                    .iter()
+                    .take(20)
+                    .map(|(a, b)| {
+                        let (fa, ra) = table.origin(*a);
+                        let (fb, rb) = table.origin(*b);
+                        let id = ids.get(*a).unwrap_or("");
+                        if fa == fb {
+                            format!("'{id}' in {fa} rows {ra} and {rb}")
+                        } else {
+                            format!("'{id}' in {fa} row {ra} and {fb} row {rb}")
+                        }
+                    })
+                    .collect();
+                return Err(Error::one(data_error(format!("duplicate ids{}: {}{}",
+                    if years.is_some() { " within a year" } else { "" },
+                    list.join("; "),
+                    if dups.len() > 20 { format!(" and {} more", dups.len() - 20) } else { String::new() }))
+                    .with_help("each entity may appear once (per year); remove or merge the duplicate rows")));
+            }
+        }
+
+        // Row-level frame: data columns borrowed, indicators computed.
+        let mut rows = Frame::new(table.rows(), slots.total());
+        for (j, col) in table.columns.iter().enumerate() {
+            if let Some(col) = col {
+                rows.slots[j] = Some(Cow::Borrowed(col));
+            }
+        }
+        let column_types: Vec<Option<Type>> = table
+            .columns
+            .iter()
+            .map(|c| c.as_ref().map(Column::ty))
+            .collect();
+        let names = Names {
+            c,
+            slots,
+            headers,
+            column_types: &column_types,
+            place: ExprPlace::Formula,
+        };
+
+        // Year selection.
+        let year = match (opts.year.or(r.settings.year), &years) {
+            (Some(y), Some(ys)) => {
+                if !ys.iter().any(|v| *v as i64 == y) {
+                    let mut present: Vec<i64> = ys.iter().map(|v| *v as i64).collect();
+                    present.sort_unstable();
+                    present.dedup();
+                    return Err(Error::one(
+                        data_error(format!("no rows for year {y}")).with_help(format!(
+                            "years in the data: {}",
+                            present
+                                .iter()
+                                .map(|y| y.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                    ));
+                }
+                Some(y)
+            }
+            (Some(y), None) => {
+                return Err(Error::one(
+                    Diagnostic::new(
+                        Stage::Rules,
+                        format!("year {y} is selected but the rules have no [data].year_column"),
+                    )
+                    .at(c.rules.source.name.clone())
+                    .with_help(
+                        "add [data] year_column = \"<column holding the year>\", or drop the year",
+                    ),
+                ));
+            }
+            (None, Some(ys)) => {
+                let latest = ys.iter().fold(f64::NEG_INFINITY, |a, b| a.max(*b)) as i64;
+                warnings.push(format!("no year selected: scoring the latest year in the data, {latest} (set [rules].year or --year)"));
+                Some(latest)
+            }
+            (None, None) => None,
+        };
+
+        // prev(): row of the same id k years before.
+        let prev_map = |keys: &TextColumn, ys: &Option<Vec<f64>>, max_k: u32| -> Vec<Vec<u32>> {
+            let Some(ys) = ys else { return Vec::new() };
+            let index: HashMap<(u32, i64), u32> = (0..keys.len())
+                .map(|i| ((keys.codes[i], ys[i] as i64), i as u32))
+                .collect();
+            (1..=max_k)
+                .map(|k| {
+                    (0..keys.len())
+                        .map(|i| {
+                            *index
+                                .get(&(keys.codes[i], ys[i] as i64 - k as i64))
+                                .unwrap_or(&u32::MAX)
+                        })
+                        .collect()
+                })
+                .collect()
+        };
+        if c.rules.aggregate.is_none() {
+            rows.prev = prev_map(&ids, &years, c.max_prev);
+        }
+
+        // Column indicators.
+        for (i, ind) in r.indicators.iter().enumerate() {
+            if let Source::Column(col) = &ind.source {
+                let j = table
+                    .column_index(&fold_header(&col.value))
+                    .expect("checked");
+                let raw = table.columns[j].as_ref().expect("checked");
+                let v = coerce(raw, ind.kind, ind.multiply).map_err(|bad_row| {
+                    let (file, row) = table.origin(bad_row);
+                    Error::one(
+                        data_error(format!(
+                            "indicator '{}' is of kind {}, but the cell is \"{}\"",
+                            ind.id.value,
+                            ind.kind.name(),
+                            crate::diag::truncate(&raw.display(bad_row).unwrap_or_default(), 200)
+                        ))
+                        .at(format!("{file}, row {row}, column \"{}\"", headers[j])),
+                    )
+                })?;
+                if let (Some(levels), Column::Text(t)) = (&ind.levels, &v) {
+                    for k in 0..t.len() {
+                        if let Some(s) = t.get(k)
+                            && !levels.iter().any(|l| l == s)
+                        {
+                            let (file, row) = table.origin(k);
+                            return Err(Error::one(
+                                data_error(format!(
+                                    "\"{}\" is not one of the levels of indicator '{}'",
+                                    crate::diag::truncate(s, 200),
+                                    ind.id.value
+                                ))
+                                .at(format!("{file}, row {row}, column \"{}\"", headers[j]))
+                                .with_help(format!("allowed values: {}", levels.join(", "))),
+                            ));
+                        }
+                    }
+                }
+                rows.set(slots.indicator(i), v);
+            }
+        }
+
+        // Formula indicators (row level) in dependency order; aggregates later.
+        let mut programs: HashMap<usize, Program> = HashMap::new();
+        for &i in &c.formula_order {
+            let p = c.indicator_exprs[i]
+                .as_ref()
+                .expect("formula order holds formulas");
+            if let Some(prog) = compile_expr(&names, p, &mut errors) {
+                programs.insert(i, prog);
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Error::many(errors));
+        }
+        for &i in &c.formula_order {
+            let ind = &r.indicators[i];
+            if !matches!(ind.source, Source::Formula(_)) {
+                continue;
+            }
+            let prog = &programs[&i];
+            let v = prog.eval(&rows);
+            rows.set(slots.indicator(i), formula_result(c, i, v, prog.ty())?);
+        }
+
+        // Entity level.
+        let (mut entities, entity_ids, entity_names) = match (&c.rules.aggregate, agg_cols) {
+            (Some(_), Some((Some(by), label))) => {
+                let by_col = text_of(by);
+                let mut index: HashMap<(u32, i64), u32> = HashMap::new();
+                let mut group = Vec::with_capacity(table.rows());
+                let mut first_row = Vec::new();
+                let mut ent_years = Vec::new();
+                for i in 0..table.rows() {
+                    let code = by_col.codes[i];
+                    if code == TextColumn::MISSING {
+                        let (file, row) = table.origin(i);
+                        return Err(Error::one(
+                            data_error("the member row names no entity")
+                                .at(format!("{file}, row {row}, column \"{}\"", headers[by]))
+                                .with_help("fill the [aggregate] by column on every row"),
+                        ));
+                    }
+                    let y = years.as_ref().map_or(0, |ys| ys[i] as i64);
+                    let next = index.len() as u32;
+                    let g = *index.entry((code, y)).or_insert_with(|| {
+                        first_row.push(i);
+                        ent_years.push(y as f64);
+                        next
+                    });
+                    group.push(g);
+                }
+                let n = first_row.len();
+                let eids = by_col.take(&first_row);
+                let enames = label.map(|l| text_of(l).take(&first_row));
+                let mut ef = Frame::new(n, slots.total());
+                let eyears = years.as_ref().map(|_| ent_years.clone());
+                ef.prev = prev_map(&eids, &eyears, c.max_prev);
+                for &i in &c.formula_order {
+                    let ind = &r.indicators[i];
+                    if !matches!(ind.source, Source::Aggregate(_)) {
+                        continue;
+                    }
+                    let prog = &programs[&i];
+                    let v = {
+                        let env = WithMembers {
+                            frame: &ef,
+                            members: &rows,
+                            group: &group,
+                        };
+                        prog.eval(&env)
+                    };
+                    ef.set(slots.indicator(i), formula_result(c, i, v, prog.ty())?);
+                }
+                // Years of entities, for year selection below.
+                let years_e = years.as_ref().map(|_| ent_years);
+                let scored = select_year(&years_e, year, n);
+                let run = Run {
+                    c,
+                    data,
+                    opts,
+                    slots,
+                    entities: ef,
+                    entity_ids: eids,
+                    entity_names: enames,
+                    scored,
+                    year,
+                    warnings,
+                    programs_after: Vec::new(),
+                };
+                return Ok(run);
+            }
+            _ => {
+                let names_col = label_col.map(text_of);
+                (rows, ids, names_col)
+            }
+        };
+        let scored = select_year(&years, year, entities.rows);
+        entities.prev.shrink_to_fit();
+        Ok(Run {
+            c,
+            data,
+            opts,
+            slots,
+            entities,
+            entity_ids,
+            entity_names,
+            scored,
+            year,
+            warnings,
+            programs_after: Vec::new(),
+        })
+    }
+}
+
+fn select_year(years: &Option<Vec<f64>>, year: Option<i64>, rows: usize) -> Vec<usize> {
+    match (years, year) {
+        (Some(ys), Some(y)) => (0..ys.len()).filter(|&i| ys[i] as i64 == y).collect(),
+        _ => (0..rows).collect(),
+    }
+}
+
+/// A data column as an indicator of `kind`, multiplied; Err(row) when a cell does not fit.
+fn coerce(raw: &Column, kind: Kind, multiply: Option<f64>) -> std::result::Result<Column, usize> {
+    Ok(match (kind, raw) {
+        (Kind::Number, Column::Number(v)) => match multiply {
+            Some(m) => Column::Number(v.iter().map(|x| x * m).collect()),
+            None => raw.clone(),
+        },
+        (Kind::Number, Column::Bool(_)) => Column::Number(raw.to_numbers()),
+        (Kind::Bool, Column::Bool(_)) => raw.clone(),
+        (Kind::Bool, Column::Number(v)) => {
+            let mut out = Vec::with_capacity(v.len());
+            for (i, x) in v.iter().enumerate() {
+                out.push(if x.is_nan() {
+                    None
+                } else if *x == 1.0 {
+                    Some(true)
+                } else if *x == 0.0 {
+                    Some(false)
+                } else {
+                    return Err(i);
+                });
+            }
+            Column::Bool(out)
+        }
+        (Kind::Category, Column::Text(_)) => raw.clone(),
+        (Kind::Category, other) => Column::Text(TextColumn::from_values(
+            (0..other.len()).map(|i| other.display(i)),
+        )),
+        (_, Column::Text(t)) => {
+            return Err(t
+                .codes
+                .iter()
+                .position(|c| *c != TextColumn::MISSING)
+                .unwrap_or(0));
+        }
+    })
+}
+
+fn formula_result(c: &CompiledRules, i: usize, v: Column, ty: Type) -> Result<Column> {
+    let ind = &c.rules.indicators[i];
+    let want = match ind.kind {
+        Kind::Number => Type::Number,
+        Kind::Bool => Type::Bool,
+        Kind::Category => Type::Text,
+    };
+    if ty != want {
+        let text = match &ind.source {
+            Source::Formula(f) | Source::Aggregate(f) => f.span,
+            Source::Column(c) => c.span,
+        };
+        return Err(Error::one(rules_error(
+            c,
+            text,
+            format!(
+                "the formula of indicator '{}' gives a {}, but the indicator is of kind {}",
+                ind.id.value,
+                ty.name(),
+                ind.kind.name()
+            ),
+            Some(format!(
+                "set kind = \"{}\" on the indicator, or change the formula",
+                match ty {
+                    Type::Number => "number",
+                    Type::Bool => "bool",
+                    Type::Text => "category",
+                }
+            )),
+        )));
+    }
+    Ok(match (v, ind.multiply) {
+        (Column::Number(x), Some(m)) => Column::Number(x.into_iter().map(|v| v * m).collect()),
+        (v, _) => v,
+    })
+}
+
+/// Per-entity state while scoring the selected rows.
+struct Scored {
+    n: usize,
+    cohort: Vec<u32>,
+    cohort_names: Vec<Option<String>>,
+    excluded_by: Vec<Option<usize>>,
+    notes: Vec<Vec<String>>,
+}
+
+impl Run<'_> {
+    fn take(&self, slot: usize) -> Option<Column> {
+        self.entities.get(slot).map(|c| c.take(&self.scored))
+    }
+
+    fn id(&self, e: usize) -> &str {
+        self.entity_ids.get(self.scored[e]).unwrap_or("")
+    }
+
+    /// Names of up to 10 entities, for warnings.
+    fn some_ids(&self, list: &[usize]) -> String {
+        let mut s: Vec<&str> = list.iter().take(10).map(|&e| self.id(e)).collect();
+        s.sort_unstable();
+        let more = if list.len() > 10 {
+            format!(" and {} more", list.len() - 10)
+        } else {
+            String::new()
+        };
+        format!("{}{more}", s.join(", "))
+    }
+
+    /// A text column of the entities by indicator id or data column name (cohorts, `by`).
+    fn category(&self, name: &str) -> Option<TextColumn> {
+        let r = &self.c.rules;
+        let col = if let Some(i) = r.indicators.iter().position(|x| x.id.value == name) {
+            self.entities.get(self.slots.indicator(i))?
+        } else {
+            let j = self.data.table.column_index(&fold_header(name))?;
+            if self.c.rules.aggregate.is_some() {
+                return None;
+            }
+            self.entities.get(j)?
+        };
+        let col = col.take(&self.scored);
+        Some(match col {
+            Column::Text(t) => t,
+            other => TextColumn::from_values((0..other.len()).map(|i| other.display(i))),
+        })
+    }
+
+    fn resolve_param(&self, p: &Param, what: &str) -> Result<ParamValues> {
+        match p {
+            Param::Fixed(v) => Ok(ParamValues::Scalar(*v)),
+            Param::ByCategory {
+                by,
+                values,
+                default,
+            } => {
+                let Some(cat) = self.category(&by.value) else {
+                    return Err(Error::one(rules_error(
+                        self.c,
+                        by.span,
+                        format!(
+                            "'by = \"{}\"' in {what} names neither an indicator nor a data column",
+                            by.value
+                        ),
+                        None,
+                    )));
+                };
+                let lookup: Vec<Option<f64>> = cat
+                    .dict
+                    .iter()
+                    .map(|k| values.iter().find(|(n, _)| n == k).map(|(_, v)| *v))
+                    .collect();
+                let mut out = Vec::with_capacity(self.scored.len());
+                for e in 0..self.scored.len() {
+                    let v = match cat.codes[e] {
+                        TextColumn::MISSING => *default,
+                        code => lookup[code as usize].or(*default),
+                    };
+                    match v {
+                        Some(v) => out.push(v),
+                        None => {
+                            return Err(Error::one(data_error(format!(
+                                "{what}: entity '{}' has category {} for '{}', which has no value and there is no default",
+                                self.id(e),
+                                cat.get(e).map_or("(missing)".to_string(), |s| format!("'{s}'")),
+                                by.value
+                            )).with_help(format!("add it to values, or give a default: {{ by = \"{}\", values = {{ … }}, default = … }}", by.value))));
+                        }
+                    }
+                }
+                Ok(ParamValues::PerEntity(out))
+            }
+        }
+    }
+
+    fn compile_place(
+        &self,
+        p: &super::ParsedExpr,
+        errors: &mut Vec<Diagnostic>,
+    ) -> Option<Program> {
+        let column_types: Vec<Option<Type>> = self
+            .data
+            .table
+            .columns
+            .iter()
+            .map(|c| c.as_ref().map(Column::ty))
+            .collect();
+        let names = Names {
+            c: self.c,
+            slots: self.slots,
+            headers: &self.data.table.headers,
+            column_types: &column_types,
+            place: p.place,
+        };
+        compile_expr(&names, p, errors)
+    }
+
+    /// Evaluates a condition on the entity frame and returns it for the scored rows.
+    fn condition(&self, prog: &Program) -> Vec<Option<bool>> {
+        let all = prog.eval_condition(&self.entities);
+        self.scored.iter().map(|&r| all[r]).collect()
+    }
+
+    /// "x = 1, y = missing" for the names an expression mentions, for notes.
+    fn values_in(&self, p: &super::ParsedExpr, e: usize) -> String {
+        let row = self.scored[e];
+        let mut parts = Vec::new();
+        for (name, quoted, _) in crate::expr::names(&p.ast) {
+            let slot = if !quoted {
+                self.c
+                    .rules
+                    .indicators
+                    .iter()
+                    .position(|x| x.id.value == name)
+                    .map(|i| self.slots.indicator(i))
+                    .or_else(|| {
+                        self.c
+                            .rules
+                            .dimensions
+                            .iter()
+                            .position(|x| x.id.value == name)
+                            .map(|d| self.slots.dimension(d))
+                    })
+                    .or_else(|| {
+                        self.c
+                            .rules
+                            .criteria
+                            .iter()
+                            .position(|x| x.id.value == name)
+                            .map(|c| self.slots.criterion(c))
+                    })
+                    .or_else(|| (name == "score").then(|| self.slots.score()))
+                    .or_else(|| self.data.table.column_index(&fold_header(&name)))
+            } else {
+                self.data.table.column_index(&fold_header(&name))
+            };
+            let v = slot
+                .and_then(|s| self.entities.get(s))
+                .and_then(|c| c.display(row))
+                .unwrap_or_else(|| "missing".into());
+            parts.push(format!("{name} = {v}"));
+        }
+        parts.join(", ")
+    }
+
+    fn finish(mut self) -> Result<Assessment> {
+        let c = self.c;
+        let r = &c.rules;
+        let n = self.scored.len();
+        let decimals = r.settings.decimals;
+        let mut errors = Vec::new();
+
+        // Cohorts: ascending by text (code-point order), missing last.
+        let (cohort, cohort_names) = match &r.settings.cohort {
+            None => (vec![0u32; n], vec![None]),
+            Some(name) => {
+                let Some(cat) = self.category(&name.value) else {
+                    return Err(Error::one(rules_error(
+                        c,
+                        name.span,
+                        format!(
+                            "cohort '{}' names neither an indicator nor a data column",
+                            name.value
+                        ),
+                        None,
+                    )));
+                };
+                let mut order: Vec<usize> = (0..cat.dict.len()).collect();
+                order.sort_by(|a, b| cat.dict[*a].cmp(&cat.dict[*b]));
+                let mut rank_of = vec![0u32; cat.dict.len()];
+                for (k, &d) in order.iter().enumerate() {
+                    rank_of[d] = k as u32;
+                }
+                let mut names: Vec<Option<String>> =
+                    order.iter().map(|&d| Some(cat.dict[d].clone())).collect();
+                let missing_idx = names.len() as u32;
+                let mut any_missing = Vec::new();
+                let co: Vec<u32> = (0..n)
+                    .map(|e| match cat.codes[e] {
+                        TextColumn::MISSING => {
+                            any_missing.push(e);
+                            missing_idx
+                        }
+                        code => rank_of[code as usize],
+                    })
+                    .collect();
+                if !any_missing.is_empty() {
+                    names.push(None);
+                    self.warnings.push(format!("{} entities have no cohort value ('{}') and form a cohort of their own: {}", any_missing.len(), name.value, self.some_ids(&any_missing)));
+                }
+                (co, names)
+            }
+        };
+        let mut st = Scored {
+            n,
+            cohort,
+            cohort_names,
+            excluded_by: vec![None; n],
+            notes: vec![Vec::new(); n],
+        };
+
+        // Exclude gates, before any relative statistic.
+        let gate_progs: Vec<Option<Program>> = c
+            .gate_exprs
+            .iter()
+            .map(|p| self.compile_place(p, &mut errors))
+            .collect();
+        let adj_progs: Vec<Option<Program>> = c
+            .adjustment_exprs
+            .iter()
+            .map(|p| self.compile_place(p, &mut errors))
+            .collect();
+        let req_progs: Vec<Vec<Option<Program>>> = c
+            .tier_requires
+            .iter()
+            .map(|ps| {
+                ps.iter()
+                    .map(|p| self.compile_place(p, &mut errors))
+                    .collect()
+            })
+            .collect();
+        let direct_progs: Vec<Vec<Option<Program>>> = c
+            .tier_direct
+            .iter()
+            .map(|ps| {
+                ps.iter()
+                    .map(|p| self.compile_place(p, &mut errors))
+                    .collect()
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err(Error::many(errors));
+        }
+        self.programs_after = Vec::new();
+        for (g, gate) in r.gates.iter().enumerate() {
+            if c.gate_cap[g].is_some() {
+                continue;
+            }
+            let cond = self.condition(gate_progs[g].as_ref().expect("compiled"));
+            let mut missing = Vec::new();
+            for e in 0..n {
+                if cond[e] != Some(true) && st.excluded_by[e].is_none() {
+                    st.excluded_by[e] = Some(g);
+                    let why = if cond[e].is_none() {
+                        " (a value was missing)"
+                    } else {
+                        ""
+                    };
+                    st.notes[e].push(format!(
+                        "excluded by gate '{}' ({}){why}: {}",
+                        gate.id.value,
+                        gate.label.as_deref().unwrap_or(&gate.require.value),
+                        self.values_in(&c.gate_exprs[g], e)
+                    ));
+                }
+                if cond[e].is_none() {
+                    missing.push(e);
+                }
+            }
+            if !missing.is_empty() {
+                self.warnings.push(format!(
+                    "gate '{}': condition missing for {} entities, counted as not met: {}",
+                    gate.id.value,
+                    missing.len(),
+                    self.some_ids(&missing)
+                ));
+            }
+        }
+        let ranked: Vec<bool> = st.excluded_by.iter().map(Option::is_none).collect();
+        let cohort_of = st.cohort.clone();
+        let peers = Peers {
+            cohort: &cohort_of,
+            cohorts: st.cohort_names.len(),
+            ranked: &ranked,
+        };
+
+        // Criterion fractions: an n × C matrix, NaN where a criterion is dropped (`exclude`).
+        let nc = r.criteria.len();
+        let mut fractions = Array2::<f64>::from_elem((n, nc), f64::NAN);
+        let mut shown_values: Vec<Vec<Option<serde_json::Value>>> = Vec::with_capacity(nc);
+        let mut missing_used: Vec<Vec<Option<&'static str>>> = Vec::with_capacity(nc);
+        let mut fail_list: Vec<String> = Vec::new();
+        for (ci, crit) in r.criteria.iter().enumerate() {
+            let ii = c.criterion_indicator[ci];
+            let ind = &r.indicators[ii];
+            let col = self
+                .take(self.slots.indicator(ii))
+                .expect("indicators are computed");
+            let policy = crit.missing.or(ind.missing).unwrap_or(r.settings.missing);
+            let points = crit.points.value;
+            let mut out = vec![f64::NAN; n];
+            let mut shown: Vec<Option<serde_json::Value>> =
+                (0..n).map(|e| json_value(&col, e)).collect();
+            let mut used: Vec<Option<&'static str>> = vec![None; n];
+
+            if let Method::Levels(levels) = &crit.method {
+                let Column::Text(t) = &col else {
+                    unreachable!("levels need category indicators")
+                };
+                let level_points: Vec<(String, ParamValues)> = levels
+                    .iter()
+                    .map(|(k, p)| {
+                        Ok((
+                            k.clone(),
+                            self.resolve_param(
+                                p,
+                                &format!("level '{k}' of criterion '{}'", crit.id.value),
+                            )?,
+                        ))
+                    })
+                    .collect::<Result<_>>()?;
+                let mut unknown = Vec::new();
+                for e in 0..n {
+                    if let Some(v) = t.get(e) {
+                        out[e] = match level_points.iter().find(|(k, _)| k == v) {
+                            Some((_, p)) => {
+                                if points > 0.0 {
+                                    (p.get(e) / points).clamp(0.0, 1.0)
+                                } else {
+                                    0.0
+                                }
+                            }
+                            None => {
+                                unknown.push(e);
+                                st.notes[e].push(format!(
+                                    "criterion '{}': level '{}' is not listed, scored 0",
+                                    crit.id.value, v
+                                ));
+                                0.0
+                            }
+                        };
+                    }
+                }
+                if !unknown.is_empty() {
+                    self.warnings.push(format!("criterion '{}': {} entities have a level that is not listed and score 0: {}", crit.id.value, unknown.len(), self.some_ids(&unknown)));
+                }
+                let x: Vec<f64> = (0..n)
+                    .map(|e| {
+                        if t.codes[e] == TextColumn::MISSING {
+                            f64::NAN
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect();
+                self.apply_missing(
+                    &mut st,
+                    ci,
+                    policy,
+                    &x,
+                    &mut out,
+                    &mut used,
+                    &mut fail_list,
+                    &ranked,
+                    None,
+                    &mut shown,
+                )?;
+            } else {
+                let raw = col.to_numbers();
+                // Transform: out-of-domain values become missing, with a note.
+                let mut x = raw.clone();
+                if let Some(tr) = &crit.transform {
+                    for e in 0..n {
+                        if !raw[e].is_nan() {
+                            match tr.value.apply(raw[e]) {
+                                Some(v) => x[e] = v,
+                                None => {
+                                    x[e] = f64::NAN;
+                                    shown[e] = None;
+                                    st.notes[e].push(format!("criterion '{}': value {} is outside the domain of {}, treated as missing", crit.id.value, format_number(raw[e]), tr.value.name()));
+                                }
+                            }
+                        }
+                    }
+                }
+                // Imputation happens before scoring (statistics over untransformed values).
+                self.apply_missing(
+                    &mut st,
+                    ci,
+                    policy,
+                    &raw,
+                    &mut out,
+                    &mut used,
+                    &mut fail_list,
+                    &ranked,
+                    Some(&mut x),
+                    &mut shown,
+                )?;
+                let tr = |v: f64| {
+                    crit.transform
+                        .as_ref()
+                        .map_or(Some(v), |t| t.value.apply(v))
+                        .unwrap_or(f64::NAN)
+                };
+                let what = format!("criterion '{}'", crit.id.value);
+                let mut s = vec![f64::NAN; n];
+                match &crit.method {
+                    Method::Bands(bands) => {
+                        let rb: Vec<ResolvedBand> = bands
+                            .iter()
+                            .map(|b| {
+                                Ok(ResolvedBand {
+                                    op: b.op,
+                                    threshold: self.resolve_param(&b.threshold, &what)?.map(tr),
+                                    points: self.resolve_param(&b.points, &what)?,
+                                })
+                            })
+                            .collect::<Result<_>>()?;
+                        methods::bands(&x, &rb, points, &mut s);
+                    }
+                    Method::Linear { floor, target } => methods::linear(
+                        &x,
+                        &self.resolve_param(floor, &what)?.map(tr),
+                        &self.resolve_param(target, &what)?.map(tr),
+                        &mut s,
+                    ),
+                    Method::Target { target } => methods::target(
+                        &x,
+                        &self.resolve_param(target, &what)?.map(tr),
+                        ind.direction,
+                        &mut s,
+                    ),
+                    Method::MinMax => methods::minmax(&x, ind.direction, &peers, &mut s),
+                    Method::ZScore => methods::zscore(&x, ind.direction, &peers, &mut s),
+                    Method::Percentile => methods::percentile(&x, ind.direction, &peers, &mut s),
+                    Method::Flag => methods::flag(&x, &mut s),
+                    Method::Per {
+                        step,
+                        points_per_step,
+                    } => methods::per(
+                        &x,
+                        &self.resolve_param(step, &what)?,
+                        &self.resolve_param(points_per_step, &what)?,
+                        points,
+                        &mut s,
+                    ),
+                    Method::Direct => methods::direct(&x, points, &mut s),
+                    Method::Levels(_) => unreachable!(),
+                }
+                for e in 0..n {
+                    if !x[e].is_nan() {
+                        out[e] = s[e];
+                    }
+                }
+            }
+            fractions.column_mut(ci).assign(&Array1::from(out));
+            shown_values.push(shown);
+            missing_used.push(used);
+        }
+        if !fail_list.is_empty() {
+            let total = fail_list.len();
+            fail_list.truncate(50);
+            return Err(Error::one(data_error(format!("missing values under policy 'fail': {}{}", fail_list.join("; "), if total > 50 { format!(" and {} more", total - 50) } else { String::new() }))
+                .with_help("fill these cells, or choose another missing policy (zero, exclude, mean, median)")));
+        }
+
+        // Dimension fractions f_d = Σ kept p·s / Σ kept p, by matrix products.
+        let nd = r.dimensions.len();
+        let mut points_by_dim = Array2::<f64>::zeros((nc, nd));
+        for (ci, crit) in r.criteria.iter().enumerate() {
+            points_by_dim[[ci, c.criterion_dimension[ci]]] = crit.points.value;
+        }
+        let kept = fractions.mapv(|s| if s.is_nan() { 0.0 } else { 1.0 });
+        let filled = fractions.mapv(|s| if s.is_nan() { 0.0 } else { s });
+        let raw_by_dim = filled.dot(&points_by_dim);
+        let max_by_dim = kept.dot(&points_by_dim);
+        let dim_frac = ndarray::Zip::from(&raw_by_dim)
+            .and(&max_by_dim)
+            .map_collect(|d, m| if *m > 0.0 { d / m } else { 0.0 });
+        let full_max: Array1<f64> = points_by_dim.sum_axis(Axis(0));
+        let weighted = r.dimensions.iter().all(|d| d.weight.is_some()) && nd > 0;
+        let w: Array1<f64> = if weighted {
+            r.dimensions
+                .iter()
+                .map(|d| d.weight.as_ref().map_or(0.0, |w| w.value))
+                .collect()
+        } else {
+            full_max.clone()
+        };
+        let w_sum = w.sum();
+        let final_max = r.settings.scale.unwrap_or(w_sum);
+        let share: Array1<f64> = if w_sum > 0.0 {
+            w.mapv(|x| x / w_sum)
+        } else {
+            Array1::zeros(nd)
+        };
+        let totals: Array1<f64> = match r.settings.aggregation {
+            Aggregation::Additive => dim_frac.dot(&share) * final_max,
+            Aggregation::Geometric => {
+                let fl = r.settings.geometric_floor;
+                dim_frac.map_axis(Axis(1), |row| {
+                    final_max
+                        * row
+                            .iter()
+                            .zip(share.iter())
+                            .map(|(f, s)| f.max(fl).powf(*s))
+                            .product::<f64>()
+                })
+            }
+            Aggregation::Topsis => self.topsis(
+                &fractions,
+                &points_by_dim,
+                &w,
+                &full_max,
+                &ranked,
+                &st,
+                final_max,
+            ),
+        };
+
+        // Published dimension shares and criterion points; visible to post-scoring expressions.
+        let rows_all = self.entities.rows;
+        let dims_pub = ndarray::Zip::from(&dim_frac)
+            .and_broadcast(&share)
+            .map_collect(|f, s| round_half_away(final_max * s * f, decimals));
+        let crit_pub: Array2<f64> = ndarray::Zip::from(&fractions)
+            .and_broadcast(&Array1::from_iter(
+                r.criteria.iter().map(|c| c.points.value),
+            ))
+            .map_collect(|s, p| {
+                if s.is_nan() {
+                    f64::NAN
+                } else {
+                    round_half_away(s * p, decimals)
+                }
+            });
+        for d in 0..nd {
+            let mut col = vec![f64::NAN; rows_all];
+            for (e, &row) in self.scored.iter().enumerate() {
+                col[row] = dims_pub[[e, d]];
+            }
+            self.entities
+                .set(self.slots.dimension(d), Column::Number(col));
+        }
+        for ci in 0..nc {
+            let mut col = vec![f64::NAN; rows_all];
+            for (e, &row) in self.scored.iter().enumerate() {
+                col[row] = crit_pub[[e, ci]];
+            }
+            self.entities
+                .set(self.slots.criterion(ci), Column::Number(col));
+        }
+
+        // Adjustments, clamp, rounding.
+        let mut adj_applied = vec![vec![0.0; r.adjustments.len()]; n];
+        let mut score = totals.to_vec();
+        for (a, adj) in r.adjustments.iter().enumerate() {
+            let cond = self.condition(adj_progs[a].as_ref().expect("compiled"));
+            let mut missing = Vec::new();
+            for e in 0..n {
+                match cond[e] {
+                    Some(true) => {
+                        score[e] += adj.points;
+                        adj_applied[e][a] = adj.points;
+                    }
+                    None => missing.push(e),
+                    _ => {}
+                }
+            }
+            if !missing.is_empty() {
+                self.warnings.push(format!(
+                    "adjustment '{}': condition missing for {} entities, not applied: {}",
+                    adj.id.value,
+                    missing.len(),
+                    self.some_ids(&missing)
+                ));
+            }
+        }
+        for s in score.iter_mut() {
+            if let Some((lo, hi)) = r.settings.clamp {
+                *s = s.clamp(lo, hi);
+            }
+            *s = round_half_away(*s, decimals);
+        }
+        let mut score_col = vec![f64::NAN; rows_all];
+        for (e, &row) in self.scored.iter().enumerate() {
+            score_col[row] = score[e];
+        }
+        self.entities
+            .set(self.slots.score(), Column::Number(score_col));
+
+        // Capping gates: the lowest cap wins.
+        let mut cap: Vec<Option<(usize, usize)>> = vec![None; n];
+        for (g, gate) in r.gates.iter().enumerate() {
+            let Some(tier) = c.gate_cap[g] else { continue };
+            let cond = self.condition(gate_progs[g].as_ref().expect("compiled"));
+            let mut missing = Vec::new();
+            for e in 0..n {
+                if cond[e] != Some(true) {
+                    if cap[e].is_none_or(|(t, _)| tier > t) {
+                        cap[e] = Some((tier, g));
+                    }
+                    if ranked[e] {
+                        st.notes[e].push(format!(
+                            "gate '{}' failed: tier capped at '{}' ({})",
+                            gate.id.value,
+                            r.tiers[tier].id.value,
+                            self.values_in(&c.gate_exprs[g], e)
+                        ));
+                    }
+                }
+                if cond[e].is_none() && ranked[e] {
+                    missing.push(e);
+                }
+            }
+            if !missing.is_empty() {
+                self.warnings.push(format!(
+                    "gate '{}': condition missing for {} entities, counted as not met: {}",
+                    gate.id.value,
+                    missing.len(),
+                    self.some_ids(&missing)
+                ));
+            }
+        }
+
+        // Ranking within cohorts: score desc, tie_break indicators by direction, id ascending.
+        let tie_cols: Vec<(Vec<f64>, Direction)> = r
+            .settings
+            .tie_break
+            .iter()
+            .map(|t| {
+                let i = r
+                    .indicators
+                    .iter()
+                    .position(|x| x.id.value == t.value)
+                    .expect("checked at compile");
+                (
+                    self.take(self.slots.indicator(i))
+                        .expect("computed")
+                        .to_numbers(),
+                    r.indicators[i].direction,
+                )
+            })
+            .collect();
+        let ids: Vec<String> = (0..n).map(|e| self.id(e).to_string()).collect();
+        let mut order: Vec<usize> = (0..n).filter(|&e| ranked[e]).collect();
+        order.sort_by(|&a, &b| {
+            st.cohort[a]
+                .cmp(&st.cohort[b])
+                .then_with(|| score[b].total_cmp(&score[a]))
+                .then_with(|| {
+                    for (col, dir) in &tie_cols {
+                        let (x, y) = (col[a], col[b]);
+                        let o = match (x.is_nan(), y.is_nan()) {
+                            (true, true) => std::cmp::Ordering::Equal,
+                            (true, false) => std::cmp::Ordering::Greater,
+                            (false, true) => std::cmp::Ordering::Less,
+                            _ => match dir {
+                                Direction::Higher => y.total_cmp(&x),
+                                Direction::Lower => x.total_cmp(&y),
+                            },
+                        };
+                        if o != std::cmp::Ordering::Equal {
+                            return o;
+                        }
+                    }
+                    std::cmp::Ordering::Equal
+                })
+                .then_with(|| ids[a].cmp(&ids[b]))
+        });
+        let mut rank = vec![None; n];
+        let mut tie_broken = vec![false; n];
+        let mut ranked_in_cohort = vec![0usize; st.cohort_names.len()];
+        for &e in &order {
+            ranked_in_cohort[st.cohort[e] as usize] += 1;
+            rank[e] = Some(ranked_in_cohort[st.cohort[e] as usize]);
+        }
+        {
+            let mut count: HashMap<(u32, u64), usize> = HashMap::new();
+            for &e in &order {
+                *count.entry((st.cohort[e], score[e].to_bits())).or_default() += 1;
+            }
+            for &e in &order {
+                tie_broken[e] = count[&(st.cohort[e], score[e].to_bits())] > 1;
+            }
+        }
+
+        // Tiers: walk in rank order, highest tier first.
+        let nt = r.tiers.len();
+        let req_conds: Vec<Vec<Vec<Option<bool>>>> = req_progs
+            .iter()
+            .map(|ps| {
+                ps.iter()
+                    .map(|p| self.condition(p.as_ref().expect("compiled")))
+                    .collect()
+            })
+            .collect();
+        let direct_conds: Vec<Vec<Vec<Option<bool>>>> = direct_progs
+            .iter()
+            .map(|ps| {
+                ps.iter()
+                    .map(|p| self.condition(p.as_ref().expect("compiled")))
+                    .collect()
+            })
+            .collect();
+        let min_scores: Vec<Option<ParamValues>> = r
+            .tiers
+            .iter()
+            .map(|t| {
+                t.min_score
+                    .as_ref()
+                    .map(|p| self.resolve_param(p, &format!("min_score of tier '{}'", t.id.value)))
+                    .transpose()
+            })
+            .collect::<Result<_>>()?;
+        let mut tier: Vec<Option<usize>> = vec![None; n];
+        let mut placed: Vec<Vec<usize>> = vec![vec![0; nt]; st.cohort_names.len()];
+        let mut last_placed: Vec<Vec<Option<usize>>> = vec![vec![None; nt]; st.cohort_names.len()];
+        let mut missing_decided: Vec<usize> = Vec::new();
+        for &e in &order {
+            let co = st.cohort[e] as usize;
+            let quota_n = ranked_in_cohort[co];
+            for (t, tr) in r.tiers.iter().enumerate() {
+                if let Some((cap_t, _)) = cap[e]
+                    && t < cap_t
+                {
+                    continue;
+                }
+                let reqs = req_conds[t].iter().map(|c| c[e]);
+                if reqs.clone().any(|v| v.is_none()) {
+                    missing_decided.push(e);
+                }
+                if !reqs.clone().all(|v| v == Some(true)) {
+                    continue;
+                }
+                let meets_min = min_scores[t]
+                    .as_ref()
+                    .is_none_or(|m| crate::num::ge(score[e], m.get(e)));
+                let direct = direct_conds[t].iter().any(|c| c[e] == Some(true));
+                if !(meets_min || direct) {
+                    continue;
+                }
+                let quota = quota_of(tr.max_count, tr.top_percent, quota_n);
+                if placed[co][t] >= quota {
+                    if let Some(last) = last_placed[co][t]
+                        && score[last] == score[e]
+                    {
+                        self.warnings.push(format!("tier '{}' quota of {quota} filled by a tie-break: '{}' and '{}' both scored {}, '{}' placed first", tr.id.value, ids[last], ids[e], format_number(score[e]), ids[last]));
+                    }
+                    continue;
+                }
+                placed[co][t] += 1;
+                last_placed[co][t] = Some(e);
+                tier[e] = Some(t);
+                break;
+            }
+        }
+        if !missing_decided.is_empty() {
+            missing_decided.sort_unstable();
+            missing_decided.dedup();
+            self.warnings.push(format!(
+                "tier requires: a value was missing for {} entities, counted as not met: {}",
+                missing_decided.len(),
+                self.some_ids(&missing_decided)
+            ));
+        }
+
+        // Output order: cohorts ascending, rank order within, then excluded entities by id.
+        let mut out_order = order.clone();
+        let mut excluded: Vec<usize> = (0..n).filter(|&e| !ranked[e]).collect();
+        excluded.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
+        out_order.extend(excluded);
+
+        let entities: Vec<EntityResult> = out_order
+            .iter()
+            .map(|&e| {
+                let row = self.scored[e];
+                let mut dims = Ordered::new();
+                for (d, dim) in r.dimensions.iter().enumerate() {
+                    dims.insert(dim.id.value.clone(), dims_pub[[e, d]]);
+                }
+                let mut crits = Ordered::new();
+                for (ci, crit) in r.criteria.iter().enumerate() {
+                    let s = fractions[[e, ci]];
+                    crits.insert(
+                        crit.id.value.clone(),
+                        CriterionResult {
+                            value: shown_values[ci][e].clone(),
+                            fraction: (!s.is_nan()).then_some(s),
+                            points: (!s.is_nan()).then(|| crit_pub[[e, ci]]),
+                            max: crit.points.value,
+                            missing: missing_used[ci][e].map(str::to_string),
+                        },
+                    );
+                }
+                let mut adjs = Ordered::new();
+                for (a, adj) in r.adjustments.iter().enumerate() {
+                    adjs.insert(adj.id.value.clone(), adj_applied[e][a]);
+                }
+                EntityResult {
+                    id: ids[e].to_string(),
+                    name: self
+                        .entity_names
+                        .as_ref()
+                        .and_then(|t| t.get(row))
+                        .map(str::to_string),
+                    rank: rank[e],
+                    score: score[e],
+                    tier: tier[e].map(|t| r.tiers[t].id.value.clone()),
+                    tier_label: tier[e].map(|t| r.tiers[t].label().to_string()),
+                    tie_broken: tie_broken[e],
+                    cohort: if r.settings.cohort.is_some() {
+                        st.cohort_names[st.cohort[e] as usize].clone()
+                    } else {
+                        None
+                    },
+                    dimensions: dims,
+                    criteria: crits,
+                    adjustments: adjs,
+                    excluded_by: st.excluded_by[e].map(|g| r.gates[g].id.value.clone()),
+                    notes: std::mem::take(&mut st.notes[e]),
+                }
+            })
+            .collect();
+
+        let summary = Summary {
+            entities: n,
+            ranked: order.len(),
+            excluded: n - order.len(),
+            tiers: r
+                .tiers
+                .iter()
+                .enumerate()
+                .map(|(t, tr)| TierCount {
+                    id: tr.id.value.clone(),
+                    label: tr.label().to_string(),
+                    count: tier.iter().filter(|x| **x == Some(t)).count(),
+                })
+                .collect(),
+        };
+        let layout = Layout {
+            title: r.settings.name.clone(),
+            entity_word: r.settings.entity.clone().unwrap_or_else(|| "entity".into()),
+            decimals,
+            max_score: final_max,
+            aggregation: r.settings.aggregation.name().into(),
+            dimensions: r
+                .dimensions
+                .iter()
+                .enumerate()
+                .map(|(d, dim)| LayoutItem {
+                    id: dim.id.value.clone(),
+                    label: dim.label().into(),
+                    value: Some(final_max * share[d]),
+                })
+                .collect(),
+            criteria: r
+                .criteria
+                .iter()
+                .enumerate()
+                .map(|(ci, crit)| {
+                    let ind = &r.indicators[c.criterion_indicator[ci]];
+                    LayoutCriterion {
+                        id: crit.id.value.clone(),
+                        label: crit.label().into(),
+                        dimension: r.dimensions[c.criterion_dimension[ci]].id.value.clone(),
+                        indicator: ind.id.value.clone(),
+                        indicator_label: ind.label().into(),
+                        unit: ind.unit.clone(),
+                        method: crit.method.name().into(),
+                        points: crit.points.value,
+                    }
+                })
+                .collect(),
+            adjustments: r
+                .adjustments
+                .iter()
+                .map(|a| LayoutItem {
+                    id: a.id.value.clone(),
+                    label: a.label.clone().unwrap_or_else(|| a.id.value.clone()),
+                    value: Some(a.points),
+                })
+                .collect(),
+            tiers: r
+                .tiers
+                .iter()
+                .map(|t| LayoutItem {
+                    id: t.id.value.clone(),
+                    label: t.label().into(),
+                    value: t.min_score.as_ref().and_then(|m| m.fixed()),
+                })
+                .collect(),
+            gates: r
+                .gates
+                .iter()
+                .map(|g| LayoutItem {
+                    id: g.id.value.clone(),
+                    label: g.label.clone().unwrap_or_else(|| g.require.value.clone()),
+                    value: None,
+                })
+                .collect(),
+        };
+        let audit = Audit {
+            engine: format!("clusterscore {}", env!("CARGO_PKG_VERSION")),
+            rules: RulesAudit {
+                path: if self.opts.rules_path.is_empty() {
+                    r.source.name.clone()
+                } else {
+                    self.opts.rules_path.clone()
+                },
+                name: r.settings.name.clone(),
+                version: r.settings.version.clone(),
+                sha256: crate::report::sha256_hex(r.source.text.as_bytes()),
+            },
+            data: self
+                .data
+                .table
+                .files
+                .iter()
+                .map(|f| DataAudit {
+                    path: f.path.clone(),
+                    sha256: f.sha256.clone(),
+                    rows: f.rows,
+                })
+                .collect(),
+            year: self.year,
+            generated_at: self
+                .opts
+                .generated_at
+                .clone()
+                .unwrap_or_else(crate::report::generated_at),
+        };
+        Ok(Assessment {
+            audit,
+            summary,
+            entities,
+            warnings: self.warnings,
+            layout,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn apply_missing(
+        &mut self,
+        st: &mut Scored,
+        ci: usize,
+        policy: MissingPolicy,
+        raw: &[f64],
+        out: &mut [f64],
+        used: &mut [Option<&'static str>],
+        fail_list: &mut Vec<String>,
+        ranked: &[bool],
+        x: Option<&mut Vec<f64>>,
+        shown: &mut [Option<serde_json::Value>],
+    ) -> Result<()> {
+        let crit = &self.c.rules.criteria[ci];
+        let missing: Vec<usize> = match &x {
+            Some(x) => (0..st.n).filter(|&e| x[e].is_nan()).collect(),
+            None => (0..st.n).filter(|&e| raw[e].is_nan()).collect(),
+        };
+        if missing.is_empty() {
+            return Ok(());
+        }
+        match policy {
+            MissingPolicy::Zero => {
+                for &e in &missing {
+                    out[e] = 0.0;
+                    used[e] = Some("zero");
+                    st.notes[e].push(format!(
+                        "criterion '{}': value missing, scored 0 (missing = \"zero\")",
+                        crit.id.value
+                    ));
+                }
+                self.warnings.push(format!(
+                    "criterion '{}': {} missing values scored 0: {}",
+                    crit.id.value,
+                    missing.len(),
+                    self.some_ids(&missing)
+                ));
+            }
+            MissingPolicy::Exclude => {
+                for &e in &missing {
+                    out[e] = f64::NAN;
+                    used[e] = Some("exclude");
+                    st.notes[e].push(format!("criterion '{}': value missing, criterion dropped and its dimension rescaled (missing = \"exclude\")", crit.id.value));
+                }
+                self.warnings.push(format!(
+                    "criterion '{}': {} missing values dropped (exclude): {}",
+                    crit.id.value,
+                    missing.len(),
+                    self.some_ids(&missing)
+                ));
+            }
+            MissingPolicy::Fail => {
+                let header = match &self.c.rules.indicators[self.c.criterion_indicator[ci]].source {
+                    Source::Column(c) => c.value.clone(),
+                    _ => self.c.rules.indicators[self.c.criterion_indicator[ci]]
+                        .id
+                        .value
+                        .clone(),
+                };
+                for &e in &missing {
+                    fail_list.push(format!(
+                        "{} (column '{}', criterion '{}')",
+                        self.id(e),
+                        header,
+                        crit.id.value
+                    ));
+                }
+            }
+            MissingPolicy::Mean | MissingPolicy::Median => {
+                let Some(x) = x else {
+                    // Categories cannot be averaged: score 0 and say so.
+                    for &e in &missing {
+                        out[e] = 0.0;
+                        used[e] = Some("zero");
+                        st.notes[e].push(format!("criterion '{}': category missing, scored 0 (mean/median do not apply to categories)", crit.id.value));
+                    }
+                    return Ok(());
+                };
+                let name = if policy == MissingPolicy::Mean {
+                    "mean"
+                } else {
+                    "median"
+                };
+                let mut groups: Vec<Vec<f64>> = vec![Vec::new(); st.cohort_names.len()];
+                for e in 0..st.n {
+                    if ranked[e] && !raw[e].is_nan() {
+                        groups[st.cohort[e] as usize].push(raw[e]);
+                    }
+                }
+                let stat: Vec<Option<f64>> = groups
+                    .iter_mut()
+                    .map(|g| {
+                        if g.is_empty() {
+                            return None;
+                        }
+                        Some(if policy == MissingPolicy::Mean {
+                            g.iter().sum::<f64>() / g.len() as f64
+                        } else {
+                            g.sort_by(|a, b| a.total_cmp(b));
+                            let m = g.len() / 2;
+                            if g.len() % 2 == 1 {
+                                g[m]
+                            } else {
+                                (g[m - 1] + g[m]) / 2.0
+                            }
+                        })
+                    })
+                    .collect();
+                for &e in &missing {
+                    if !raw[e].is_nan() {
+                        // Outside the transform's domain: not imputed, scored 0.
+                        out[e] = 0.0;
+                        used[e] = Some("zero");
+                        continue;
+                    }
+                    match stat[st.cohort[e] as usize] {
+                        Some(v) => {
+                            let t = crit
+                                .transform
+                                .as_ref()
+                                .map_or(Some(v), |t| t.value.apply(v))
+                                .unwrap_or(f64::NAN);
+                            x[e] = t;
+                            used[e] = Some(name);
+                            shown[e] =
+                                serde_json::Number::from_f64(v).map(serde_json::Value::Number);
+                            st.notes[e].push(format!("criterion '{}': value missing, imputed {} {} (missing = \"{name}\")", crit.id.value, name, format_number(v)));
+                        }
+                        None => {
+                            out[e] = 0.0;
+                            used[e] = Some("zero");
+                            st.notes[e].push(format!("criterion '{}': value missing and no value to take the {name} of, scored 0", crit.id.value));
+                        }
+                    }
+                }
+                self.warnings.push(format!(
+                    "criterion '{}': {} missing values imputed with the {name}: {}",
+                    crit.id.value,
+                    missing.len(),
+                    self.some_ids(&missing)
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn topsis(
+        &self,
+        fractions: &Array2<f64>,
+        points_by_dim: &Array2<f64>,
+        w: &Array1<f64>,
+        full_max: &Array1<f64>,
+        ranked: &[bool],
+        st: &Scored,
+        final_max: f64,
+    ) -> Array1<f64> {
+        let c = self.c;
+        let (n, nc) = fractions.dim();
+        let w_sum = w.sum();
+        // Criterion weights: points share, times the dimension weighting W_d / M_d.
+        let cw: Vec<f64> = (0..nc)
+            .map(|ci| {
+                let d = c.criterion_dimension[ci];
+                let p = points_by_dim[[ci, d]];
+                if full_max[d] > 0.0 && w_sum > 0.0 {
+                    (w[d] / w_sum) * p / full_max[d]
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let ncoh = st.cohort_names.len();
+        let mut best = vec![vec![f64::NEG_INFINITY; nc]; ncoh];
+        let mut worst = vec![vec![f64::INFINITY; nc]; ncoh];
+        for e in 0..n {
+            if !ranked[e] {
+                continue;
+            }
+            let co = st.cohort[e] as usize;
+            for ci in 0..nc {
+                let s = fractions[[e, ci]];
+                if !s.is_nan() {
+                    let v = cw[ci] * s;
+                    best[co][ci] = best[co][ci].max(v);
+                    worst[co][ci] = worst[co][ci].min(v);
+                }
+            }
+        }
+        Array1::from_iter((0..n).map(|e| {
+            let co = st.cohort[e] as usize;
+            let (mut dp, mut dm) = (0.0, 0.0);
+            for ci in 0..nc {
+                let s = fractions[[e, ci]];
+                if s.is_nan() || !best[co][ci].is_finite() {
+                    continue;
+                }
+                let v = cw[ci] * s;
+                dp += (best[co][ci] - v).powi(2);
+                dm += (v - worst[co][ci]).powi(2);
+            }
+            let (dp, dm) = (dp.sqrt(), dm.sqrt());
+            if dp + dm == 0.0 {
+                final_max
+            } else {
+                final_max * dm / (dp + dm)
+            }
+        }))
+    }
+}
+
+/// The quota of a tier among `n` ranked entities (SPEC §12).
+pub fn quota_of(max_count: Option<u64>, top_percent: Option<f64>, n: usize) -> usize {
+    let by_percent = top_percent.map(|p| {
+        // Exact for percentages written with up to 6 decimals: 29% of 100 is 29.
+        let scaled = (p * 1e6).round() as u128 * n as u128;
+        ((scaled / 100_000_000) as usize).max(1)
+    });
+    match (max_count, by_percent) {
+        (Some(m), Some(p)) => (m as usize).min(p),
+        (Some(m), None) => m as usize,
+        (None, Some(p)) => p,
+        (None, None) => usize::MAX,
+    }
+}
+
+fn json_value(col: &Column, e: usize) -> Option<serde_json::Value> {
+    match col {
+        Column::Number(v) => serde_json::Number::from_f64(v[e]).map(serde_json::Value::Number),
+        Column::Bool(v) => v[e].map(serde_json::Value::Bool),
+        Column::Text(t) => t.get(e).map(|s| serde_json::Value::String(s.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quota_of;
+
+    #[test]
+    fn quotas_are_exact_and_at_least_one() {
+        assert_eq!(quota_of(None, Some(29.0), 100), 29);
+        assert_eq!(quota_of(None, Some(30.0), 28), 8);
+        assert_eq!(quota_of(None, Some(1.0), 10), 1);
+        assert_eq!(quota_of(Some(3), Some(50.0), 28), 3);
+        assert_eq!(quota_of(Some(0), None, 28), 0);
+        assert_eq!(quota_of(None, None, 5), usize::MAX);
+    }
+}

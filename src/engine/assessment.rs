@@ -1,0 +1,122 @@
+//! The result of a run: the canonical JSON document of SPEC §7, and what every report shows.
+
+use serde::Serialize;
+
+/// One run of one rules file on one data set.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Assessment {
+    pub audit: Audit,
+    pub summary: Summary,
+    pub entities: Vec<EntityResult>,
+    pub warnings: Vec<String>,
+    /// Labels and maxima for reports (not part of the canonical JSON).
+    #[serde(skip)]
+    pub layout: Layout,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Audit {
+    pub engine: String,
+    pub rules: RulesAudit,
+    pub data: Vec<DataAudit>,
+    pub year: Option<i64>,
+    pub generated_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RulesAudit {
+    pub path: String,
+    pub name: String,
+    pub version: Option<String>,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DataAudit {
+    pub path: String,
+    pub sha256: String,
+    pub rows: usize,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Summary {
+    pub entities: usize,
+    pub ranked: usize,
+    pub excluded: usize,
+    pub tiers: Vec<TierCount>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TierCount {
+    pub id: String,
+    pub label: String,
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EntityResult {
+    pub id: String,
+    pub name: Option<String>,
+    pub rank: Option<usize>,
+    pub score: f64,
+    pub tier: Option<String>,
+    pub tier_label: Option<String>,
+    pub tie_broken: bool,
+    pub cohort: Option<String>,
+    pub dimensions: Ordered<f64>,
+    pub criteria: Ordered<CriterionResult>,
+    pub adjustments: Ordered<f64>,
+    pub excluded_by: Option<String>,
+    pub notes: Vec<String>,
+}
+
+/// A map that serialises in insertion order (rules-file order).
+pub type Ordered<V> = indexmap::IndexMap<String, V>;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CriterionResult {
+    /// After `multiply`, before `transform`; the imputed value when imputed; null when missing.
+    pub value: Option<serde_json::Value>,
+    /// Unrounded; null when dropped by `exclude`.
+    pub fraction: Option<f64>,
+    /// Rounded to `decimals`; null when dropped.
+    pub points: Option<f64>,
+    pub max: f64,
+    /// The missing-value policy applied, or null.
+    pub missing: Option<String>,
+}
+
+/// Ids, labels and maxima in rules-file order, for reports.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Layout {
+    pub title: String,
+    pub entity_word: String,
+    pub decimals: u32,
+    pub max_score: f64,
+    pub aggregation: String,
+    pub dimensions: Vec<LayoutItem>,
+    pub criteria: Vec<LayoutCriterion>,
+    pub adjustments: Vec<LayoutItem>,
+    pub tiers: Vec<LayoutItem>,
+    pub gates: Vec<LayoutItem>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LayoutItem {
+    pub id: String,
+    pub label: String,
+    /// Dimension: its maximum share of the total; tier: min score (if fixed); adjustment: points.
+    pub value: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LayoutCriterion {
+    pub id: String,
+    pub label: String,
+    pub dimension: String,
+    pub indicator: String,
+    pub indicator_label: String,
+    pub unit: Option<String>,
+    pub method: String,
+    pub points: f64,
+}

@@ -1,0 +1,451 @@
+//! Binding rules to data: which columns to read and how, the frames expressions are evaluated
+//! in, and name resolution (SPEC §12: indicators, then scores, then data columns).
+
+use super::{CompiledRules, ExprPlace, ParsedExpr, expr_diag};
+use crate::column::{Column, Type};
+use crate::data::{ColumnRequest, ReadOptions, Table, fold_header};
+use crate::diag::{Diagnostic, Result, did_you_mean_help};
+use crate::expr::{self, Context, Env, Program, ResolveError, Resolved, Scope};
+use crate::rules::{Kind, Param, Source};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// The data a run scores: one table of rows (all years, all files).
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub table: Table,
+}
+
+impl Dataset {
+    /// Wraps a table read by [`crate::data::read_table`] or built in memory.
+    pub fn from_table(table: Table) -> Self {
+        Dataset { table }
+    }
+}
+
+impl CompiledRules {
+    /// Reading options from the rules' `[data]` table.
+    pub fn read_options(&self) -> ReadOptions {
+        let d = &self.rules.data;
+        ReadOptions {
+            missing_markers: d.missing_markers.clone(),
+            sheet: d.sheet.clone(),
+            header_row: d.header_row.max(1),
+            ..ReadOptions::default()
+        }
+    }
+
+    /// How each data column the rules mention must be parsed (keys are folded headers).
+    pub fn column_requests(&self) -> HashMap<String, ColumnRequest> {
+        let r = &self.rules;
+        let mut req: HashMap<String, ColumnRequest> = HashMap::new();
+        let mut put = |name: &str, k: ColumnRequest| {
+            req.entry(fold_header(name)).or_insert(k);
+        };
+        for ind in &r.indicators {
+            if let Source::Column(c) = &ind.source {
+                put(
+                    &c.value,
+                    match ind.kind {
+                        Kind::Number => ColumnRequest::Number,
+                        Kind::Bool => ColumnRequest::Bool,
+                        Kind::Category => ColumnRequest::Text,
+                    },
+                );
+            }
+        }
+        put(&r.settings.id.value, ColumnRequest::Text);
+        if let Some(l) = &r.settings.name_column {
+            put(&l.value, ColumnRequest::Text);
+        }
+        if let Some(y) = &r.data.year_column {
+            put(&y.value, ColumnRequest::Number);
+        }
+        if let Some(a) = &r.aggregate {
+            put(&a.by.value, ColumnRequest::Text);
+            if let Some(l) = &a.label {
+                put(&l.value, ColumnRequest::Text);
+            }
+        }
+        let is_indicator = |n: &str| r.indicator(n).is_some();
+        if let Some(c) = &r.settings.cohort
+            && !is_indicator(&c.value)
+        {
+            put(&c.value, ColumnRequest::Text);
+        }
+        for c in &r.criteria {
+            for p in c.method.params() {
+                if let Param::ByCategory { by, .. } = p
+                    && !is_indicator(&by.value)
+                {
+                    put(&by.value, ColumnRequest::Text);
+                }
+            }
+        }
+        for t in &r.tiers {
+            if let Some(Param::ByCategory { by, .. }) = &t.min_score
+                && !is_indicator(&by.value)
+            {
+                put(&by.value, ColumnRequest::Text);
+            }
+        }
+        for p in self.all_exprs() {
+            for (name, quoted, _) in expr::names(&p.ast) {
+                if quoted || !is_indicator(&name) {
+                    put(&name, ColumnRequest::Infer);
+                }
+            }
+        }
+        req
+    }
+
+    pub(crate) fn all_exprs(&self) -> impl Iterator<Item = &ParsedExpr> {
+        self.indicator_exprs
+            .iter()
+            .flatten()
+            .chain(self.gate_exprs.iter())
+            .chain(self.adjustment_exprs.iter())
+            .chain(self.tier_requires.iter().flatten())
+            .chain(self.tier_direct.iter().flatten())
+    }
+
+    /// Reads data files with the columns these rules need.
+    pub fn read_data(&self, paths: &[PathBuf], opts: &ReadOptions) -> Result<Dataset> {
+        let req = self.column_requests();
+        let table = crate::data::read_table(paths, opts, &|h: &str| req.get(h).copied())?;
+        Ok(Dataset { table })
+    }
+}
+
+/// Slot numbering shared by all frames: data columns, indicators, dimensions, criteria, score.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Slots {
+    pub columns: usize,
+    pub indicators: usize,
+    pub dimensions: usize,
+    pub criteria: usize,
+}
+
+impl Slots {
+    pub fn indicator(&self, i: usize) -> usize {
+        self.columns + i
+    }
+    pub fn dimension(&self, d: usize) -> usize {
+        self.columns + self.indicators + d
+    }
+    pub fn criterion(&self, c: usize) -> usize {
+        self.columns + self.indicators + self.dimensions + c
+    }
+    pub fn score(&self) -> usize {
+        self.columns + self.indicators + self.dimensions + self.criteria
+    }
+    pub fn total(&self) -> usize {
+        self.score() + 1
+    }
+}
+
+/// Columns of one level (rows or entities), addressed by slot.
+pub(crate) struct Frame<'a> {
+    pub rows: usize,
+    pub slots: Vec<Option<Cow<'a, Column>>>,
+    /// `prev[k-1][i]`: the row of the same entity k years earlier (u32::MAX: none).
+    pub prev: Vec<Vec<u32>>,
+}
+
+impl<'a> Frame<'a> {
+    pub fn new(rows: usize, total: usize) -> Self {
+        Frame {
+            rows,
+            slots: (0..total).map(|_| None).collect(),
+            prev: Vec::new(),
+        }
+    }
+
+    pub fn set(&mut self, slot: usize, col: Column) {
+        self.slots[slot] = Some(Cow::Owned(col));
+    }
+
+    pub fn get(&self, slot: usize) -> Option<&Column> {
+        self.slots[slot].as_deref()
+    }
+}
+
+impl Env for Frame<'_> {
+    fn rows(&self) -> usize {
+        self.rows
+    }
+    fn column(&self, slot: usize) -> &Column {
+        self.slots[slot]
+            .as_deref()
+            .expect("name resolution only hands out slots that hold a column")
+    }
+    fn prev_rows(&self, k: u32) -> Option<&[u32]> {
+        self.prev
+            .get((k as usize).checked_sub(1)?)
+            .map(|v| v.as_slice())
+    }
+}
+
+/// An entity frame with the member rows behind it, for `aggregate` expressions.
+pub(crate) struct WithMembers<'x, 'a> {
+    pub frame: &'x Frame<'a>,
+    pub members: &'x Frame<'a>,
+    pub group: &'x [u32],
+}
+
+impl Env for WithMembers<'_, '_> {
+    fn rows(&self) -> usize {
+        self.frame.rows
+    }
+    fn column(&self, slot: usize) -> &Column {
+        self.frame.column(slot)
+    }
+    fn prev_rows(&self, k: u32) -> Option<&[u32]> {
+        self.frame.prev_rows(k)
+    }
+    fn members(&self) -> Option<(&dyn Env, &[u32])> {
+        Some((self.members, self.group))
+    }
+}
+
+/// Name resolution for one expression.
+pub(crate) struct Names<'x> {
+    pub c: &'x CompiledRules,
+    pub slots: Slots,
+    pub headers: &'x [String],
+    /// Types of the data columns at row level (None: not read).
+    pub column_types: &'x [Option<Type>],
+    pub place: ExprPlace,
+}
+
+impl Names<'_> {
+    fn aggregated(&self) -> bool {
+        self.c.rules.aggregate.is_some()
+    }
+
+    fn indicator_type(&self, i: usize) -> Type {
+        match self.c.rules.indicators[i].kind {
+            Kind::Number => Type::Number,
+            Kind::Bool => Type::Bool,
+            Kind::Category => Type::Text,
+        }
+    }
+
+    fn column(&self, name: &str) -> Option<Resolved> {
+        let folded = fold_header(name);
+        let j = self.headers.iter().position(|h| *h == folded)?;
+        let ty = self.column_types[j]?;
+        Some(Resolved { slot: j, ty })
+    }
+
+    fn unknown(&self, name: &str, quoted: bool, member: bool) -> ResolveError {
+        let r = &self.c.rules;
+        let mut candidates: Vec<&str> = Vec::new();
+        if !quoted {
+            candidates.extend(r.indicators.iter().map(|i| i.id.value.as_str()));
+            if self.place.sees_scores() && !member {
+                candidates.extend(r.dimensions.iter().map(|d| d.id.value.as_str()));
+                candidates.extend(r.criteria.iter().map(|c| c.id.value.as_str()));
+            }
+        }
+        if member || !self.aggregated() {
+            candidates.extend(self.headers.iter().map(|h| h.as_str()));
+        }
+        let help = did_you_mean_help(name, candidates.iter().copied()).or_else(|| {
+            if quoted || self.headers.len() <= 40 {
+                Some(format!("data columns: {}", self.headers.join(", ")))
+            } else {
+                None
+            }
+        });
+        ResolveError {
+            message: if quoted {
+                format!("no data column `{}`", crate::diag::truncate(name, 200))
+            } else {
+                format!("unknown name '{}'", crate::diag::truncate(name, 200))
+            },
+            help,
+        }
+    }
+
+    /// Row-level lookup: member rows under [aggregate], entity rows otherwise.
+    fn resolve_row_level(
+        &self,
+        name: &str,
+        quoted: bool,
+    ) -> std::result::Result<Resolved, ResolveError> {
+        let r = &self.c.rules;
+        if quoted {
+            return self
+                .column(name)
+                .ok_or_else(|| self.unknown(name, true, true));
+        }
+        if let Some(i) = r.indicators.iter().position(|x| x.id.value == name) {
+            if self.aggregated() && matches!(r.indicators[i].source, Source::Aggregate(_)) {
+                return Err(ResolveError {
+                    message: format!(
+                        "'{name}' is an entity-level (aggregate) indicator and cannot be used for member rows"
+                    ),
+                    help: Some(
+                        "member-level formulas may use columns and other column/formula indicators"
+                            .into(),
+                    ),
+                });
+            }
+            return Ok(Resolved {
+                slot: self.slots.indicator(i),
+                ty: self.indicator_type(i),
+            });
+        }
+        if let Some(col) = self.column(name) {
+            // A criterion or dimension id that is also a data column: before scoring only the
+            // column can be meant (see docs/rules.md, "Decisions").
+            return Ok(col);
+        }
+        if !self.place.sees_scores() || (self.place == ExprPlace::Adjustment && name == "score") {
+            let r = &self.c.rules;
+            let what = if name == "score" {
+                Some("the final score".to_string())
+            } else if r.dimension(name).is_some() {
+                Some(format!("the score of dimension '{name}'"))
+            } else if r.criteria.iter().any(|c| c.id.value == name) {
+                Some(format!("the points of criterion '{name}'"))
+            } else {
+                None
+            };
+            if let Some(what) = what {
+                return Err(ResolveError {
+                    message: format!("'{name}' is {what}, which does not exist yet here"),
+                    help: Some("scores exist only in tier requires/direct, capping gates and (without `score`) adjustments".into()),
+                });
+            }
+        }
+        Err(self.unknown(name, false, true))
+    }
+}
+
+impl Scope for Names<'_> {
+    fn resolve(&self, name: &str, quoted: bool) -> std::result::Result<Resolved, ResolveError> {
+        let r = &self.c.rules;
+        if !self.aggregated() || self.place == ExprPlace::Formula {
+            // Without [aggregate] every expression works on entity rows, which are data rows.
+            if !quoted
+                && self.place.sees_scores()
+                && r.indicator(name).is_none()
+                && let Some(res) = self.score_name(name)
+            {
+                return Ok(res);
+            }
+            return self.resolve_row_level(name, quoted);
+        }
+        // Entity level under [aggregate]: aggregate indicators and scores only.
+        if quoted {
+            return Err(ResolveError {
+                message: format!(
+                    "data column `{name}` is member-level; use it inside an aggregate function such as sum(`{name}`)"
+                ),
+                help: None,
+            });
+        }
+        if let Some(i) = r.indicators.iter().position(|x| x.id.value == name) {
+            if !matches!(r.indicators[i].source, Source::Aggregate(_)) {
+                return Err(ResolveError {
+                    message: format!(
+                        "'{name}' is a member-level indicator; under [aggregate] use it inside an aggregate function such as sum({name})"
+                    ),
+                    help: Some("or define an entity-level indicator with aggregate = \"…\"".into()),
+                });
+            }
+            return Ok(Resolved {
+                slot: self.slots.indicator(i),
+                ty: self.indicator_type(i),
+            });
+        }
+        if self.place.sees_scores()
+            && let Some(res) = self.score_name(name)
+        {
+            return Ok(res);
+        }
+        if self.column(name).is_some() {
+            return Err(ResolveError {
+                message: format!(
+                    "data column '{name}' is member-level; use it inside an aggregate function such as sum({name})"
+                ),
+                help: None,
+            });
+        }
+        Err(self.unknown(name, false, false))
+    }
+
+    fn resolve_member(
+        &self,
+        name: &str,
+        quoted: bool,
+    ) -> std::result::Result<Resolved, ResolveError> {
+        if self.place != ExprPlace::Aggregate {
+            return Err(ResolveError {
+                message: "aggregate functions are only allowed in an indicator's `aggregate`"
+                    .into(),
+                help: None,
+            });
+        }
+        self.resolve_row_level(name, quoted)
+    }
+}
+
+impl Names<'_> {
+    fn score_name(&self, name: &str) -> Option<Resolved> {
+        let r = &self.c.rules;
+        if name == "score" && self.place == ExprPlace::AfterScoring {
+            return Some(Resolved {
+                slot: self.slots.score(),
+                ty: Type::Number,
+            });
+        }
+        if let Some(d) = r.dimensions.iter().position(|x| x.id.value == name) {
+            return Some(Resolved {
+                slot: self.slots.dimension(d),
+                ty: Type::Number,
+            });
+        }
+        r.criteria
+            .iter()
+            .position(|x| x.id.value == name)
+            .map(|c| Resolved {
+                slot: self.slots.criterion(c),
+                ty: Type::Number,
+            })
+    }
+}
+
+/// Compiles one parsed expression against the data, mapping errors into the rules file.
+pub(crate) fn compile_expr(
+    names: &Names<'_>,
+    p: &ParsedExpr,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Program> {
+    let ctx = if p.place == ExprPlace::Aggregate {
+        Context::Aggregate
+    } else {
+        Context::Row
+    };
+    let scope = Names {
+        place: p.place,
+        ..*names
+    };
+    match expr::compile(&p.ast, &scope, ctx) {
+        Ok(prog) => Some(prog),
+        Err(e) => {
+            errors.push(expr_diag(
+                &names.c.rules.source,
+                &p.text,
+                &p.what,
+                e.span,
+                &e.message,
+                e.help,
+            ));
+            None
+        }
+    }
+}

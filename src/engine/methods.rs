@@ -1,0 +1,486 @@
+//! Scoring methods of SPEC §5.1 as column kernels: each takes the values of one criterion for
+//! all entities (NaN = missing, already transformed) and writes fractions `s ∈ [0, 1]`.
+//! Relative methods take the statistics of the ranked entities of each cohort.
+
+use crate::num;
+use crate::rules::{BandOp, Direction};
+use statrs::distribution::{ContinuousCDF, Normal};
+
+/// A method parameter resolved per entity: one number for all, or one per entity.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamValues {
+    Scalar(f64),
+    PerEntity(Vec<f64>),
+}
+
+impl ParamValues {
+    #[inline]
+    pub fn get(&self, i: usize) -> f64 {
+        match self {
+            ParamValues::Scalar(v) => *v,
+            ParamValues::PerEntity(v) => v[i],
+        }
+    }
+
+    pub fn map(&self, f: impl Fn(f64) -> f64) -> ParamValues {
+        match self {
+            ParamValues::Scalar(v) => ParamValues::Scalar(f(*v)),
+            ParamValues::PerEntity(v) => ParamValues::PerEntity(v.iter().map(|x| f(*x)).collect()),
+        }
+    }
+}
+
+/// One band resolved: comparison, threshold and points per entity.
+#[derive(Debug, Clone)]
+pub struct ResolvedBand {
+    pub op: BandOp,
+    pub threshold: ParamValues,
+    pub points: ParamValues,
+}
+
+/// `bands`: points of the first band (file order) the value meets, over `points`.
+pub fn bands(x: &[f64], bands: &[ResolvedBand], points: f64, out: &mut [f64]) {
+    for (i, (&v, o)) in x.iter().zip(out.iter_mut()).enumerate() {
+        if v.is_nan() {
+            continue;
+        }
+        let mut s = 0.0;
+        for b in bands {
+            if b.op.meets(v, b.threshold.get(i)) {
+                s = fraction_of(b.points.get(i), points);
+                break;
+            }
+        }
+        *o = s;
+    }
+}
+
+#[inline]
+fn fraction_of(p: f64, points: f64) -> f64 {
+    if points > 0.0 {
+        (p / points).clamp(0.0, 1.0)
+    } else {
+        0.0
+    }
+}
+
+/// `linear`: `clamp((x − floor)/(target − floor), 0, 1)`.
+pub fn linear(x: &[f64], floor: &ParamValues, target: &ParamValues, out: &mut [f64]) {
+    for (i, (&v, o)) in x.iter().zip(out.iter_mut()).enumerate() {
+        if v.is_nan() {
+            continue;
+        }
+        let (f, t) = (floor.get(i), target.get(i));
+        *o = if f == t {
+            // Only reachable through category tables: a step at the target.
+            if num::ge(v, t) { 1.0 } else { 0.0 }
+        } else {
+            ((v - f) / (t - f)).clamp(0.0, 1.0)
+        };
+    }
+}
+
+/// `target`: higher: `min(x/target, 1)` for x ≥ 0 (negative → 0); lower: `min(target/x, 1)`
+/// for x > 0 (x ≤ 0 → 1).
+pub fn target(x: &[f64], target: &ParamValues, dir: Direction, out: &mut [f64]) {
+    for (i, (&v, o)) in x.iter().zip(out.iter_mut()).enumerate() {
+        if v.is_nan() {
+            continue;
+        }
+        let t = target.get(i);
+        *o = match dir {
+            Direction::Higher if v >= 0.0 => (v / t).min(1.0),
+            Direction::Higher => 0.0,
+            Direction::Lower if v > 0.0 => (t / v).min(1.0),
+            Direction::Lower => 1.0,
+        }
+        .clamp(0.0, 1.0);
+    }
+}
+
+/// `flag`: 1 when the value is true / non-zero.
+pub fn flag(x: &[f64], out: &mut [f64]) {
+    for (&v, o) in x.iter().zip(out.iter_mut()) {
+        if !v.is_nan() {
+            *o = if v != 0.0 { 1.0 } else { 0.0 };
+        }
+    }
+}
+
+/// `per`: `min(whole steps × points_per_step, points) / points`, never below 0.
+pub fn per(x: &[f64], step: &ParamValues, pps: &ParamValues, points: f64, out: &mut [f64]) {
+    for (i, (&v, o)) in x.iter().zip(out.iter_mut()).enumerate() {
+        if v.is_nan() {
+            continue;
+        }
+        let (st, p) = (step.get(i), pps.get(i));
+        let mut k = (v / st).floor();
+        // Whole steps with the threshold tolerance: 5.999999999 years of step 2 is 3 steps.
+        if num::ge(v, (k + 1.0) * st) {
+            k += 1.0;
+        }
+        let k = k.max(0.0);
+        *o = fraction_of((k * p).min(points), points);
+    }
+}
+
+/// `direct`: the value already is points.
+pub fn direct(x: &[f64], points: f64, out: &mut [f64]) {
+    for (&v, o) in x.iter().zip(out.iter_mut()) {
+        if !v.is_nan() {
+            *o = fraction_of(v.clamp(0.0, points.max(0.0)), points);
+        }
+    }
+}
+
+/// Which entities form the reference set of relative statistics, per cohort.
+pub struct Peers<'a> {
+    /// Cohort index of each entity.
+    pub cohort: &'a [u32],
+    pub cohorts: usize,
+    /// Whether the entity is ranked (not excluded by a gate).
+    pub ranked: &'a [bool],
+}
+
+fn peer_values(x: &[f64], peers: &Peers<'_>) -> Vec<Vec<f64>> {
+    let mut groups = vec![Vec::new(); peers.cohorts];
+    for (i, &v) in x.iter().enumerate() {
+        if peers.ranked[i] && !v.is_nan() {
+            groups[peers.cohort[i] as usize].push(v);
+        }
+    }
+    groups
+}
+
+/// `minmax` over the ranked entities of each cohort; excluded entities clamped into [0, 1].
+pub fn minmax(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
+    let stats: Vec<Option<(f64, f64)>> = peer_values(x, peers)
+        .iter()
+        .map(|g| {
+            if g.is_empty() {
+                None
+            } else {
+                let lo = g.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = g.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                Some((lo, hi))
+            }
+        })
+        .collect();
+    for (i, (&v, o)) in x.iter().zip(out.iter_mut()).enumerate() {
+        if v.is_nan() {
+            continue;
+        }
+        *o = match stats[peers.cohort[i] as usize] {
+            None => 0.0,
+            Some((lo, hi)) if hi == lo => 1.0,
+            Some((lo, hi)) => match dir {
+                Direction::Higher => (v - lo) / (hi - lo),
+                Direction::Lower => (hi - v) / (hi - lo),
+            }
+            .clamp(0.0, 1.0),
+        };
+    }
+}
+
+/// `zscore`: Φ(z) with the ranked entities' mean and sample sd; fewer than two values or
+/// sd = 0 → 0.5.
+pub fn zscore(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
+    let normal = Normal::standard();
+    let stats: Vec<Option<(f64, f64)>> = peer_values(x, peers)
+        .iter()
+        .map(|g| {
+            if g.len() < 2 {
+                return None;
+            }
+            let n = g.len() as f64;
+            let mean = g.iter().sum::<f64>() / n;
+            let var = g.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0);
+            let sd = var.sqrt();
+            (sd > 0.0).then_some((mean, sd))
+        })
+        .collect();
+    for (i, (&v, o)) in x.iter().zip(out.iter_mut()).enumerate() {
+        if v.is_nan() {
+            continue;
+        }
+        *o = match stats[peers.cohort[i] as usize] {
+            None => 0.5,
+            Some((mean, sd)) => {
+                let z = (v - mean) / sd;
+                let z = if dir == Direction::Lower { -z } else { z };
+                normal.cdf(z)
+            }
+        };
+    }
+}
+
+/// `percentile`: `(r − 1)/(n − 1)` with r the average ascending rank among the ranked
+/// entities of the cohort; an excluded entity is placed as if added (n + 1 values).
+pub fn percentile(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
+    let mut groups = peer_values(x, peers);
+    for g in &mut groups {
+        g.sort_by(|a, b| a.total_cmp(b));
+    }
+    for (i, (&v, o)) in x.iter().zip(out.iter_mut()).enumerate() {
+        if v.is_nan() {
+            continue;
+        }
+        let g = &groups[peers.cohort[i] as usize];
+        let below = g.partition_point(|&u| u < v) as f64;
+        let equal_end = g.partition_point(|&u| u <= v) as f64;
+        let equal = equal_end - below;
+        let n = g.len() as f64;
+        let s = if peers.ranked[i] {
+            // The entity is among the `equal` values: average rank below + (equal + 1)/2.
+            if n > 1.0 {
+                (below + (equal + 1.0) / 2.0 - 1.0) / (n - 1.0)
+            } else {
+                1.0
+            }
+        } else if n >= 1.0 {
+            // Added as one more value: n + 1 values, its average rank below + (equal + 2)/2.
+            (below + equal / 2.0) / n
+        } else {
+            1.0
+        };
+        *o = match dir {
+            Direction::Higher => s,
+            Direction::Lower => 1.0 - s,
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    fn run(f: impl Fn(&[f64], &mut [f64]), x: &[f64]) -> Vec<f64> {
+        let mut out = vec![f64::NAN; x.len()];
+        f(x, &mut out);
+        out
+    }
+
+    #[test]
+    fn bands_take_first_band_met_in_file_order() {
+        let b = vec![
+            ResolvedBand {
+                op: BandOp::AtLeast,
+                threshold: ParamValues::Scalar(100.0),
+                points: ParamValues::Scalar(15.0),
+            },
+            ResolvedBand {
+                op: BandOp::AtLeast,
+                threshold: ParamValues::Scalar(50.0),
+                points: ParamValues::Scalar(10.0),
+            },
+            ResolvedBand {
+                op: BandOp::Above,
+                threshold: ParamValues::Scalar(20.0),
+                points: ParamValues::Scalar(6.0),
+            },
+        ];
+        let s = run(
+            |x, o| bands(x, &b, 15.0, o),
+            &[
+                152.3,
+                100.0,
+                99.99999999999,
+                50.0,
+                20.0,
+                20.5,
+                3.0,
+                f64::NAN,
+            ],
+        );
+        assert_relative_eq!(s[0], 1.0);
+        assert_relative_eq!(s[1], 1.0); // 以上 includes the number
+        assert_relative_eq!(s[2], 1.0); // within the 1e-9 tolerance of 100
+        assert_relative_eq!(s[3], 10.0 / 15.0);
+        assert_relative_eq!(s[4], 0.0); // above is strict
+        assert_relative_eq!(s[5], 0.4);
+        assert_relative_eq!(s[6], 0.0);
+        assert!(s[7].is_nan());
+    }
+
+    #[test]
+    fn linear_both_directions() {
+        let up = run(
+            |x, o| linear(x, &ParamValues::Scalar(2.0), &ParamValues::Scalar(5.0), o),
+            &[1.0, 2.0, 3.5, 5.0, 9.0],
+        );
+        assert_eq!(up, vec![0.0, 0.0, 0.5, 1.0, 1.0]);
+        // floor > target: lower is better (debt ratio 75 → 0, 55 → 1).
+        let down = run(
+            |x, o| linear(x, &ParamValues::Scalar(75.0), &ParamValues::Scalar(55.0), o),
+            &[80.0, 65.0, 50.0],
+        );
+        assert_eq!(down, vec![0.0, 0.5, 1.0]);
+    }
+
+    #[test]
+    fn target_method_higher_and_lower() {
+        let t = ParamValues::Scalar(20.0);
+        assert_eq!(
+            run(
+                |x, o| target(x, &t, Direction::Higher, o),
+                &[10.0, 30.0, -5.0]
+            ),
+            vec![0.5, 1.0, 0.0]
+        );
+        assert_eq!(
+            run(
+                |x, o| target(x, &t, Direction::Lower, o),
+                &[40.0, 10.0, 0.0, -1.0]
+            ),
+            vec![0.5, 1.0, 1.0, 1.0]
+        );
+    }
+
+    #[test]
+    fn per_counts_whole_steps_with_tolerance_and_cap() {
+        // 每满2年得5分，最高10分
+        let s = run(
+            |x, o| {
+                per(
+                    x,
+                    &ParamValues::Scalar(2.0),
+                    &ParamValues::Scalar(5.0),
+                    10.0,
+                    o,
+                )
+            },
+            &[1.9, 2.0, 3.9, 5.999999999999, 7.0, -3.0],
+        );
+        assert_eq!(s, vec![0.0, 0.5, 0.5, 1.0, 1.0, 0.0]);
+    }
+
+    #[test]
+    fn direct_and_flag() {
+        assert_eq!(
+            run(|x, o| direct(x, 10.0, o), &[12.0, 4.0, -1.0]),
+            vec![1.0, 0.4, 0.0]
+        );
+        assert_eq!(run(flag, &[0.0, 1.0, 3.0]), vec![0.0, 1.0, 1.0]);
+    }
+
+    fn one_cohort(n: usize) -> (Vec<u32>, Vec<bool>) {
+        (vec![0; n], vec![true; n])
+    }
+
+    #[test]
+    fn minmax_hand_computed() {
+        let (c, r) = one_cohort(4);
+        let p = Peers {
+            cohort: &c,
+            cohorts: 1,
+            ranked: &r,
+        };
+        let s = run(
+            |x, o| minmax(x, Direction::Higher, &p, o),
+            &[10.0, 20.0, 40.0, f64::NAN],
+        );
+        assert_relative_eq!(s[0], 0.0);
+        assert_relative_eq!(s[1], 1.0 / 3.0);
+        assert_relative_eq!(s[2], 1.0);
+        let s = run(
+            |x, o| minmax(x, Direction::Lower, &p, o),
+            &[10.0, 20.0, 40.0, f64::NAN],
+        );
+        assert_relative_eq!(s[1], 2.0 / 3.0);
+        let s = run(
+            |x, o| minmax(x, Direction::Higher, &p, o),
+            &[5.0, 5.0, 5.0, 5.0],
+        );
+        assert_eq!(s, vec![1.0; 4]);
+    }
+
+    #[test]
+    fn minmax_excluded_entity_is_clamped_to_ranked_range() {
+        let c = vec![0; 3];
+        let r = vec![true, true, false];
+        let p = Peers {
+            cohort: &c,
+            cohorts: 1,
+            ranked: &r,
+        };
+        let s = run(
+            |x, o| minmax(x, Direction::Higher, &p, o),
+            &[10.0, 20.0, 50.0],
+        );
+        assert_eq!(s, vec![0.0, 1.0, 1.0]);
+    }
+
+    #[test]
+    fn zscore_hand_computed() {
+        // values 2, 4, 6: mean 4, sample sd 2; z = -1, 0, 1; Φ(1) = 0.841344746…
+        let (c, r) = one_cohort(3);
+        let p = Peers {
+            cohort: &c,
+            cohorts: 1,
+            ranked: &r,
+        };
+        let s = run(|x, o| zscore(x, Direction::Higher, &p, o), &[2.0, 4.0, 6.0]);
+        assert_relative_eq!(s[0], 0.158_655_253_931_457_05, epsilon = 1e-12);
+        assert_relative_eq!(s[1], 0.5, epsilon = 1e-12);
+        assert_relative_eq!(s[2], 0.841_344_746_068_542_9, epsilon = 1e-12);
+        let s = run(|x, o| zscore(x, Direction::Lower, &p, o), &[2.0, 4.0, 6.0]);
+        assert_relative_eq!(s[0], 0.841_344_746_068_542_9, epsilon = 1e-12);
+        let s = run(|x, o| zscore(x, Direction::Higher, &p, o), &[3.0, 3.0, 3.0]);
+        assert_eq!(s, vec![0.5; 3]);
+    }
+
+    #[test]
+    fn percentile_average_ranks_for_ties() {
+        // 10, 20, 20, 40: ranks 1, 2.5, 2.5, 4 → (r−1)/3 = 0, 0.5, 0.5, 1
+        let (c, r) = one_cohort(4);
+        let p = Peers {
+            cohort: &c,
+            cohorts: 1,
+            ranked: &r,
+        };
+        let s = run(
+            |x, o| percentile(x, Direction::Higher, &p, o),
+            &[10.0, 20.0, 20.0, 40.0],
+        );
+        assert_eq!(s, vec![0.0, 0.5, 0.5, 1.0]);
+        let s = run(
+            |x, o| percentile(x, Direction::Lower, &p, o),
+            &[10.0, 20.0, 20.0, 40.0],
+        );
+        assert_eq!(s, vec![1.0, 0.5, 0.5, 0.0]);
+    }
+
+    #[test]
+    fn percentile_excluded_entity_counts_as_added() {
+        // ranked 10, 20, 30; excluded 20 → values 10, 20, 20, 30, its rank 2.5 → 1.5/3 = 0.5
+        let c = vec![0; 4];
+        let r = vec![true, true, true, false];
+        let p = Peers {
+            cohort: &c,
+            cohorts: 1,
+            ranked: &r,
+        };
+        let s = run(
+            |x, o| percentile(x, Direction::Higher, &p, o),
+            &[10.0, 20.0, 30.0, 20.0],
+        );
+        assert_eq!(s, vec![0.0, 0.5, 1.0, 0.5]);
+    }
+
+    #[test]
+    fn cohorts_have_their_own_statistics() {
+        let c = vec![0, 0, 1, 1];
+        let r = vec![true; 4];
+        let p = Peers {
+            cohort: &c,
+            cohorts: 2,
+            ranked: &r,
+        };
+        let s = run(
+            |x, o| minmax(x, Direction::Higher, &p, o),
+            &[1.0, 3.0, 100.0, 300.0],
+        );
+        assert_eq!(s, vec![0.0, 1.0, 0.0, 1.0]);
+    }
+}

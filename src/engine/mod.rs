@@ -1,0 +1,684 @@
+//! The engine: compiled rules, data binding, scoring methods, aggregation, gates, ranking
+//! and tiers. `Rules::compile` checks everything that can be checked without data;
+//! [`CompiledRules::assess`] binds names to the data's columns and scores column-wise.
+
+mod assess;
+pub mod assessment;
+mod bind;
+pub mod methods;
+
+pub use assess::AssessOptions;
+pub use assessment::*;
+pub use bind::Dataset;
+
+use crate::diag::{Diagnostic, Error, Result, SourceText, Span, Stage, did_you_mean_help};
+use crate::expr::{self, Expr};
+use crate::rules::{Kind, Method, Param, Rules, Source, Sp, expression_offset};
+use std::collections::{HashMap, HashSet};
+
+/// Where an expression is used, which decides the names it may see (SPEC §12).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExprPlace {
+    /// An indicator's `formula` (member level under `[aggregate]`).
+    Formula,
+    /// An indicator's `aggregate`.
+    Aggregate,
+    /// An exclude gate: before scoring.
+    ExcludeGate,
+    /// An adjustment's `when`: after aggregation, without `score`.
+    Adjustment,
+    /// Tier requires/direct and capping gates: after scoring.
+    AfterScoring,
+}
+
+impl ExprPlace {
+    fn sees_scores(self) -> bool {
+        matches!(self, ExprPlace::Adjustment | ExprPlace::AfterScoring)
+    }
+}
+
+/// A parsed expression with where it came from.
+#[derive(Debug, Clone)]
+pub struct ParsedExpr {
+    pub text: Sp<String>,
+    pub ast: Expr,
+    pub place: ExprPlace,
+    /// "formula of indicator 'x'", for messages.
+    pub what: String,
+}
+
+impl CompiledRules {
+    /// Bare names mentioned by any expression (for the unused-indicator lint).
+    pub fn expression_names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .indicator_exprs
+            .iter()
+            .flatten()
+            .chain(self.gate_exprs.iter())
+            .chain(self.adjustment_exprs.iter())
+            .chain(self.tier_requires.iter().flatten())
+            .chain(self.tier_direct.iter().flatten())
+            .flat_map(|p| {
+                expr::names(&p.ast)
+                    .into_iter()
+                    .filter(|(_, q, _)| !q)
+                    .map(|(n, _, _)| n)
+            })
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
+/// Rules checked and parsed, ready to score any number of data sets.
+#[derive(Debug, Clone)]
+pub struct CompiledRules {
+    pub rules: Rules,
+    /// Per indicator: its parsed formula or aggregate expression.
+    pub(crate) indicator_exprs: Vec<Option<ParsedExpr>>,
+    pub(crate) gate_exprs: Vec<ParsedExpr>,
+    pub(crate) adjustment_exprs: Vec<ParsedExpr>,
+    pub(crate) tier_requires: Vec<Vec<ParsedExpr>>,
+    pub(crate) tier_direct: Vec<Vec<ParsedExpr>>,
+    /// Formula/aggregate indicators in dependency order.
+    pub(crate) formula_order: Vec<usize>,
+    /// Per criterion: dimension index and indicator index.
+    pub(crate) criterion_dimension: Vec<usize>,
+    pub(crate) criterion_indicator: Vec<usize>,
+    /// Per capping gate: the index of its tier; `None` for exclude gates.
+    pub(crate) gate_cap: Vec<Option<usize>>,
+    pub(crate) max_prev: u32,
+}
+
+impl Rules {
+    /// Checks references, parameters and expressions; every problem is reported at once.
+    pub fn compile(self) -> Result<CompiledRules> {
+        compile(self)
+    }
+}
+
+fn diag(
+    source: &SourceText,
+    span: Span,
+    msg: impl Into<String>,
+    help: Option<String>,
+) -> Diagnostic {
+    Diagnostic::new(Stage::Rules, msg)
+        .in_source(source, span)
+        .with_help_opt(help)
+}
+
+/// A diagnostic for an expression problem at `span` (inside the expression).
+pub(crate) fn expr_diag(
+    source: &SourceText,
+    text: &Sp<String>,
+    what: &str,
+    span: Span,
+    message: &str,
+    help: Option<String>,
+) -> Diagnostic {
+    let expr = &text.value;
+    let start = span.start.min(expr.len());
+    let col = expr.get(..start).map_or(start, |s| s.chars().count()) + 1;
+    let msg = format!(
+        "{message} at 1:{col} in {what} `{}`",
+        crate::diag::truncate(expr, 200)
+    );
+    let file_span = match expression_offset(&source.text, text.span, expr) {
+        Some(off) => Span::new(off + start, off + span.end.min(expr.len()).max(start)),
+        None => text.span,
+    };
+    diag(source, file_span, msg, help)
+}
+
+fn parse_expr(
+    source: &SourceText,
+    text: &Sp<String>,
+    place: ExprPlace,
+    what: String,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<ParsedExpr> {
+    match expr::parse(&text.value) {
+        Ok(ast) => Some(ParsedExpr {
+            text: text.clone(),
+            ast,
+            place,
+            what,
+        }),
+        Err(e) => {
+            errors.push(expr_diag(source, text, &what, e.span, &e.message, e.help));
+            None
+        }
+    }
+}
+
+fn compile(rules: Rules) -> Result<CompiledRules> {
+    let src = &rules.source;
+    let mut errors = Vec::new();
+
+    // One namespace for indicators, dimensions and criteria.
+    let mut names: HashMap<&str, (&str, Span)> = HashMap::new();
+    let kinds = rules
+        .indicators
+        .iter()
+        .map(|i| (&i.id, "indicator"))
+        .chain(rules.dimensions.iter().map(|d| (&d.id, "dimension")))
+        .chain(rules.criteria.iter().map(|c| (&c.id, "criterion")));
+    for (id, kind) in kinds {
+        if id.value == "score" || id.value == "tier" {
+            errors.push(diag(
+                src,
+                id.span,
+                format!(
+                    "'{}' is reserved and cannot be the id of a {kind}",
+                    id.value
+                ),
+                Some("choose another id".into()),
+            ));
+        }
+        if let Some((other, span)) = names.insert(&id.value, (kind, id.span)) {
+            let (line, _) = src.line_col(span.start);
+            errors.push(diag(
+                src,
+                id.span,
+                format!(
+                    "duplicate id '{}': already used by a {other} on line {line}",
+                    id.value
+                ),
+                Some("indicators, dimensions and criteria share one namespace; rename one".into()),
+            ));
+        }
+    }
+    for (kind, ids) in [
+        (
+            "gate",
+            rules.gates.iter().map(|g| &g.id).collect::<Vec<_>>(),
+        ),
+        (
+            "adjustment",
+            rules.adjustments.iter().map(|a| &a.id).collect(),
+        ),
+        ("tier", rules.tiers.iter().map(|t| &t.id).collect()),
+    ] {
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for id in ids {
+            if let Some(span) = seen.insert(&id.value, id.span) {
+                let (line, _) = src.line_col(span.start);
+                errors.push(diag(
+                    src,
+                    id.span,
+                    format!("duplicate {kind} id '{}' (first on line {line})", id.value),
+                    Some(format!("{kind} ids must be unique among {kind}s")),
+                ));
+            }
+        }
+    }
+
+    if rules.criteria.is_empty() {
+        errors.push(diag(
+            src,
+            Span::new(0, 0),
+            "the rules define no [[criterion]]",
+            Some(
+                "add at least one criterion with id, dimension, indicator, points and method"
+                    .into(),
+            ),
+        ));
+    }
+
+    // Dimension weights: all or none.
+    let weighted = rules
+        .dimensions
+        .iter()
+        .filter(|d| d.weight.is_some())
+        .count();
+    if weighted > 0 && weighted < rules.dimensions.len() {
+        for d in rules.dimensions.iter().filter(|d| d.weight.is_none()) {
+            errors.push(diag(
+                src,
+                d.id.span,
+                format!(
+                    "dimension '{}' has no weight, but other dimensions do",
+                    d.id.value
+                ),
+                Some("give every dimension a weight, or none".into()),
+            ));
+        }
+    }
+
+    let indicator_index: HashMap<&str, usize> = rules
+        .indicators
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.id.value.as_str(), i))
+        .collect();
+    let dimension_index: HashMap<&str, usize> = rules
+        .dimensions
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.id.value.as_str(), i))
+        .collect();
+    let tier_index: HashMap<&str, usize> = rules
+        .tiers
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.id.value.as_str(), i))
+        .collect();
+
+    // Indicators.
+    for ind in &rules.indicators {
+        if ind.levels.is_some() && ind.kind != Kind::Category {
+            errors.push(diag(
+                src,
+                ind.id.span,
+                format!(
+                    "indicator '{}' has 'levels' but is of kind '{}'",
+                    ind.id.value,
+                    ind.kind.name()
+                ),
+                Some("'levels' (allowed values) is only valid with kind = \"category\"".into()),
+            ));
+        }
+        if ind.multiply.is_some() && ind.kind != Kind::Number {
+            errors.push(diag(
+                src,
+                ind.id.span,
+                format!(
+                    "indicator '{}' has 'multiply' but is of kind '{}'",
+                    ind.id.value,
+                    ind.kind.name()
+                ),
+                Some("multiply applies to number indicators only".into()),
+            ));
+        }
+        match (&ind.source, &rules.aggregate) {
+            (Source::Aggregate(a), None) => errors.push(diag(
+                src,
+                a.span,
+                format!(
+                    "indicator '{}' uses 'aggregate' but the rules have no [aggregate] table",
+                    ind.id.value
+                ),
+                Some("add [aggregate] with by = \"<column naming each row's entity>\", or use formula".into()),
+            )),
+            _ => {}
+        }
+    }
+
+    // Criteria.
+    let mut criterion_dimension = Vec::new();
+    let mut criterion_indicator = Vec::new();
+    for c in &rules.criteria {
+        let d = dimension_index.get(c.dimension.value.as_str()).copied();
+        if d.is_none() {
+            errors.push(diag(
+                src,
+                c.dimension.span,
+                format!(
+                    "criterion '{}' names dimension '{}', which is not declared",
+                    c.id.value, c.dimension.value
+                ),
+                did_you_mean_help(
+                    &c.dimension.value,
+                    rules.dimensions.iter().map(|d| d.id.value.as_str()),
+                )
+                .or_else(|| Some("declare it with [[dimension]] id = \"…\"".into())),
+            ));
+        }
+        let i = indicator_index.get(c.indicator.value.as_str()).copied();
+        match i {
+            None => errors.push(diag(
+                src,
+                c.indicator.span,
+                format!(
+                    "criterion '{}' names indicator '{}', which is not declared",
+                    c.id.value, c.indicator.value
+                ),
+                did_you_mean_help(
+                    &c.indicator.value,
+                    rules.indicators.iter().map(|d| d.id.value.as_str()),
+                )
+                .or_else(|| Some("declare it with [[indicator]] id = \"…\"".into())),
+            )),
+            Some(i) => {
+                let ind = &rules.indicators[i];
+                if matches!(c.method, Method::Levels(_)) && ind.kind != Kind::Category {
+                    errors.push(diag(
+                        src,
+                        c.method_span,
+                        format!(
+                            "criterion '{}' uses method 'levels' but indicator '{}' is of kind '{}'",
+                            c.id.value,
+                            ind.id.value,
+                            ind.kind.name()
+                        ),
+                        Some(format!("set kind = \"category\" on indicator '{}'", ind.id.value)),
+                    ));
+                }
+                if ind.kind == Kind::Category && !matches!(c.method, Method::Levels(_)) {
+                    errors.push(diag(
+                        src,
+                        c.method_span,
+                        format!(
+                            "criterion '{}' scores category indicator '{}' with method '{}'",
+                            c.id.value,
+                            ind.id.value,
+                            c.method.name()
+                        ),
+                        Some("category indicators are scored with method = \"levels\"".into()),
+                    ));
+                }
+                if rules.aggregate.is_some() && !matches!(ind.source, Source::Aggregate(_)) {
+                    errors.push(diag(
+                        src,
+                        c.indicator.span,
+                        format!(
+                            "criterion '{}' uses member-level indicator '{}'; under [aggregate] criteria use entity-level indicators",
+                            c.id.value, ind.id.value
+                        ),
+                        Some("define an indicator with aggregate = \"sum(…)\" and score that".into()),
+                    ));
+                }
+            }
+        }
+        if let Some(tr) = &c.transform {
+            let thresholds: Vec<f64> = match &c.method {
+                Method::Bands(b) => b.iter().flat_map(|b| b.threshold.all_values()).collect(),
+                Method::Linear { floor, target } => floor
+                    .all_values()
+                    .into_iter()
+                    .chain(target.all_values())
+                    .collect(),
+                Method::Target { target } => target.all_values(),
+                _ => vec![],
+            };
+            if let Some(bad) = thresholds.iter().find(|t| tr.value.apply(**t).is_none()) {
+                errors.push(diag(
+                    src,
+                    tr.span,
+                    format!(
+                        "criterion '{}': threshold {bad} is outside the domain of transform '{}'",
+                        c.id.value,
+                        tr.value.name()
+                    ),
+                    Some("log10 and ln need thresholds > 0, sqrt needs thresholds ≥ 0".into()),
+                ));
+            }
+        }
+        criterion_dimension.push(d.unwrap_or(0));
+        criterion_indicator.push(i.unwrap_or(0));
+    }
+
+    // tie_break: number or bool indicators.
+    for t in &rules.settings.tie_break {
+        match indicator_index.get(t.value.as_str()) {
+            None => errors.push(diag(
+                src,
+                t.span,
+                format!("tie_break names '{}', which is not an indicator", t.value),
+                did_you_mean_help(
+                    &t.value,
+                    rules.indicators.iter().map(|d| d.id.value.as_str()),
+                ),
+            )),
+            Some(&i) if rules.indicators[i].kind == Kind::Category => errors.push(diag(
+                src,
+                t.span,
+                format!("tie_break names category indicator '{}'", t.value),
+                Some("tie_break indicators must be numbers or booleans".into()),
+            )),
+            _ => {}
+        }
+    }
+
+    // Parameter tables by category must name something.
+    let check_by = |p: &Param, errors: &mut Vec<Diagnostic>| {
+        if let Param::ByCategory { by, .. } = p
+            && let Some(&i) = indicator_index.get(by.value.as_str())
+            && rules.indicators[i].kind != Kind::Category
+        {
+            errors.push(diag(
+                src,
+                by.span,
+                format!("'by = \"{}\"' names an indicator of kind '{}'", by.value, rules.indicators[i].kind.name()),
+                Some("thresholds by category need a kind = \"category\" indicator (or a data column)".into()),
+            ));
+        }
+    };
+    for c in &rules.criteria {
+        for p in c.method.params() {
+            check_by(p, &mut errors);
+        }
+    }
+    for t in &rules.tiers {
+        if let Some(p) = &t.min_score {
+            check_by(p, &mut errors);
+        }
+    }
+
+    // Expressions.
+    let mut indicator_exprs = Vec::new();
+    for ind in &rules.indicators {
+        let parsed = match &ind.source {
+            Source::Formula(f) => parse_expr(
+                src,
+                f,
+                ExprPlace::Formula,
+                format!("formula of indicator '{}'", ind.id.value),
+                &mut errors,
+            ),
+            Source::Aggregate(a) => parse_expr(
+                src,
+                a,
+                ExprPlace::Aggregate,
+                format!("aggregate of indicator '{}'", ind.id.value),
+                &mut errors,
+            ),
+            Source::Column(_) => None,
+        };
+        indicator_exprs.push(parsed);
+    }
+    let mut gate_exprs = Vec::new();
+    let mut gate_cap = Vec::new();
+    for g in &rules.gates {
+        let cap = match &g.effect {
+            crate::rules::GateEffect::Exclude => None,
+            crate::rules::GateEffect::MaxTier(t) => match tier_index.get(t.value.as_str()) {
+                Some(&i) => Some(i),
+                None => {
+                    errors.push(diag(
+                        src,
+                        t.span,
+                        format!(
+                            "gate '{}' caps at tier '{}', which is not declared",
+                            g.id.value, t.value
+                        ),
+                        did_you_mean_help(
+                            &t.value,
+                            rules.tiers.iter().map(|t| t.id.value.as_str()),
+                        ),
+                    ));
+                    Some(0)
+                }
+            },
+        };
+        let place = if cap.is_some() {
+            ExprPlace::AfterScoring
+        } else {
+            ExprPlace::ExcludeGate
+        };
+        if let Some(p) = parse_expr(
+            src,
+            &g.require,
+            place,
+            format!("require of gate '{}'", g.id.value),
+            &mut errors,
+        ) {
+            gate_exprs.push(p);
+        }
+        gate_cap.push(cap);
+    }
+    let mut adjustment_exprs = Vec::new();
+    for a in &rules.adjustments {
+        if let Some(p) = parse_expr(
+            src,
+            &a.when,
+            ExprPlace::Adjustment,
+            format!("when of adjustment '{}'", a.id.value),
+            &mut errors,
+        ) {
+            adjustment_exprs.push(p);
+        }
+    }
+    let mut tier_requires = Vec::new();
+    let mut tier_direct = Vec::new();
+    for t in &rules.tiers {
+        tier_requires.push(
+            t.requires
+                .iter()
+                .filter_map(|r| {
+                    parse_expr(
+                        src,
+                        r,
+                        ExprPlace::AfterScoring,
+                        format!("requires of tier '{}'", t.id.value),
+                        &mut errors,
+                    )
+                })
+                .collect(),
+        );
+        tier_direct.push(
+            t.direct
+                .iter()
+                .filter_map(|r| {
+                    parse_expr(
+                        src,
+                        r,
+                        ExprPlace::AfterScoring,
+                        format!("direct of tier '{}'", t.id.value),
+                        &mut errors,
+                    )
+                })
+                .collect(),
+        );
+    }
+
+    // Dependency order of formula/aggregate indicators, with cycles reported.
+    let formula_order = order_formulas(&rules, &indicator_exprs, &indicator_index, &mut errors);
+
+    let max_prev = indicator_exprs
+        .iter()
+        .flatten()
+        .map(|p| max_prev_k(&p.ast))
+        .max()
+        .unwrap_or(0);
+
+    if !errors.is_empty() {
+        return Err(Error::many(errors));
+    }
+    Ok(CompiledRules {
+        rules,
+        indicator_exprs,
+        gate_exprs,
+        adjustment_exprs,
+        tier_requires,
+        tier_direct,
+        formula_order,
+        criterion_dimension,
+        criterion_indicator,
+        gate_cap,
+        max_prev,
+    })
+}
+
+/// Every numeric parameter of a method (for checks over category tables).
+fn max_prev_k(e: &Expr) -> u32 {
+    use expr::ExprKind;
+    match &e.kind {
+        ExprKind::Call { name, args, .. } => {
+            let own = if name == "prev" {
+                match args.get(1).map(|a| &a.kind) {
+                    Some(ExprKind::Number(k)) if *k >= 1.0 && *k <= 1000.0 => *k as u32,
+                    None => 1,
+                    _ => 0,
+                }
+            } else {
+                0
+            };
+            args.iter().map(max_prev_k).max().unwrap_or(0).max(own)
+        }
+        ExprKind::Unary { expr, .. } => max_prev_k(expr),
+        ExprKind::Binary { lhs, rhs, .. } => max_prev_k(lhs).max(max_prev_k(rhs)),
+        _ => 0,
+    }
+}
+
+fn order_formulas(
+    rules: &Rules,
+    exprs: &[Option<ParsedExpr>],
+    index: &HashMap<&str, usize>,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<usize> {
+    let deps: Vec<Vec<usize>> = exprs
+        .iter()
+        .map(|p| match p {
+            Some(p) => expr::names(&p.ast)
+                .into_iter()
+                .filter(|(_, quoted, _)| !quoted)
+                .filter_map(|(n, _, _)| index.get(n.as_str()).copied())
+                .filter(|&j| exprs[j].is_some())
+                .collect(),
+            None => vec![],
+        })
+        .collect();
+    // Depth-first topological sort; a grey node met again closes a cycle.
+    let n = exprs.len();
+    let mut state = vec![0u8; n];
+    let mut order = Vec::new();
+    let mut reported = false;
+    for start in 0..n {
+        if exprs[start].is_none() || state[start] != 0 {
+            continue;
+        }
+        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        state[start] = 1;
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            if *next < deps[node].len() {
+                let d = deps[node][*next];
+                *next += 1;
+                if state[d] == 0 {
+                    state[d] = 1;
+                    stack.push((d, 0));
+                } else if state[d] == 1 && !reported {
+                    let pos = stack.iter().position(|(x, _)| *x == d).unwrap_or(0);
+                    let mut cycle: Vec<&str> = stack[pos..]
+                        .iter()
+                        .map(|(x, _)| rules.indicators[*x].id.value.as_str())
+                        .collect();
+                    cycle.push(&rules.indicators[d].id.value);
+                    let first = &rules.indicators[d];
+                    let span = match &first.source {
+                        Source::Formula(f) | Source::Aggregate(f) => f.span,
+                        Source::Column(c) => c.span,
+                    };
+                    errors.push(diag(
+                        &rules.source,
+                        span,
+                        format!("circular definition: {}", cycle.join(" → ")),
+                        Some(
+                            "a formula cannot depend on itself, directly or through other formulas"
+                                .into(),
+                        ),
+                    ));
+                    reported = true;
+                }
+            } else {
+                state[node] = 2;
+                order.push(node);
+                stack.pop();
+            }
+        }
+    }
+    order
+}

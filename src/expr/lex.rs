@@ -1,0 +1,331 @@
+//! Lexer: expression text → tokens with byte spans.
+//!
+//! Text literals are `'…'` or `"…"`; inside them a backslash escapes the quote character or
+//! another backslash (`'it\'s'`), any other backslash is kept as it is. Backticked names run
+//! to the next backtick and take everything in between verbatim.
+
+use super::ExprError;
+use crate::diag::Span;
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Tok {
+    Number(f64),
+    Text(String),
+    /// A bare identifier.
+    Ident(String),
+    /// A name in backticks.
+    Quoted(String),
+    And,
+    Or,
+    Not,
+    True,
+    False,
+    Plus,
+    Minus,
+    Star,
+    Slash,
+    EqEq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    LParen,
+    RParen,
+    Comma,
+    Eof,
+}
+
+impl Tok {
+    /// How the token is shown in "found …" messages.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Tok::Number(_) => "a number".into(),
+            Tok::Text(_) => "a text".into(),
+            Tok::Ident(n) => format!("'{n}'"),
+            Tok::Quoted(n) => format!("`{n}`"),
+            Tok::And => "'and'".into(),
+            Tok::Or => "'or'".into(),
+            Tok::Not => "'not'".into(),
+            Tok::True => "'true'".into(),
+            Tok::False => "'false'".into(),
+            Tok::Plus => "'+'".into(),
+            Tok::Minus => "'-'".into(),
+            Tok::Star => "'*'".into(),
+            Tok::Slash => "'/'".into(),
+            Tok::EqEq => "'=='".into(),
+            Tok::Ne => "'!='".into(),
+            Tok::Lt => "'<'".into(),
+            Tok::Le => "'<='".into(),
+            Tok::Gt => "'>'".into(),
+            Tok::Ge => "'>='".into(),
+            Tok::LParen => "'('".into(),
+            Tok::RParen => "')'".into(),
+            Tok::Comma => "','".into(),
+            Tok::Eof => "the end of the expression".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Token {
+    pub tok: Tok,
+    pub span: Span,
+}
+
+fn is_ident_start(c: char) -> bool {
+    c == '_' || c.is_alphabetic()
+}
+
+fn is_ident_continue(c: char) -> bool {
+    c == '_' || c.is_alphanumeric()
+}
+
+/// Splits `src` into tokens; the last one is always [`Tok::Eof`] (an empty span at the end).
+pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ExprError> {
+    let mut out = Vec::new();
+    let mut it = src.char_indices().peekable();
+    while let Some(&(start, c)) = it.peek() {
+        if c.is_whitespace() {
+            it.next();
+            continue;
+        }
+        let one = |tok: Tok| Token {
+            tok,
+            span: Span::new(start, start + c.len_utf8()),
+        };
+        match c {
+            '0'..='9' | '.' => {
+                let end = scan_number(src, start);
+                if end == start {
+                    return Err(ExprError::new(
+                        "unexpected character '.'",
+                        Span::new(start, start + 1),
+                    ));
+                }
+                // A name glued to a number (`12abc`) is not a number.
+                let mut word_end = end;
+                for (i, ch) in src[end..].char_indices() {
+                    if is_ident_continue(ch) {
+                        word_end = end + i + ch.len_utf8();
+                    } else {
+                        break;
+                    }
+                }
+                let text = &src[start..word_end];
+                let span = Span::new(start, word_end);
+                if word_end != end {
+                    return Err(ExprError::new(format!("invalid number '{text}'"), span)
+                        .with_help(format!(
+                            "a name cannot start with a digit; write it in backticks: `{text}`"
+                        )));
+                }
+                let value: f64 = match text.parse() {
+                    Ok(v) => v,
+                    Err(_) => {
+                        return Err(ExprError::new(format!("invalid number '{text}'"), span));
+                    }
+                };
+                if !value.is_finite() {
+                    return Err(ExprError::new(
+                        format!("number '{text}' is too large"),
+                        span,
+                    ));
+                }
+                out.push(Token {
+                    tok: Tok::Number(value),
+                    span,
+                });
+                while it.peek().is_some_and(|&(i, _)| i < word_end) {
+                    it.next();
+                }
+                continue;
+            }
+            '\'' | '"' => {
+                it.next();
+                let mut text = String::new();
+                let mut closed = None;
+                while let Some((i, ch)) = it.next() {
+                    if ch == c {
+                        closed = Some(i + 1);
+                        break;
+                    }
+                    if ch == '\\' {
+                        if let Some(&(_, next)) = it.peek()
+                            && (next == c || next == '\\')
+                        {
+                            text.push(next);
+                            it.next();
+                            continue;
+                        }
+                    }
+                    text.push(ch);
+                }
+                let Some(end) = closed else {
+                    return Err(ExprError::new(
+                        "unclosed text literal",
+                        Span::new(start, start + 1),
+                    )
+                    .with_help(format!("add the closing {c}")));
+                };
+                out.push(Token {
+                    tok: Tok::Text(text),
+                    span: Span::new(start, end),
+                });
+                continue;
+            }
+            '`' => {
+                it.next();
+                let rest = &src[start + 1..];
+                let Some(len) = rest.find('`') else {
+                    return Err(
+                        ExprError::new("unclosed backtick", Span::new(start, start + 1))
+                            .with_help("a name in backticks needs a closing backtick: `name`"),
+                    );
+                };
+                let end = start + 1 + len + 1;
+                if len == 0 {
+                    return Err(ExprError::new(
+                        "empty name in backticks",
+                        Span::new(start, end),
+                    ));
+                }
+                out.push(Token {
+                    tok: Tok::Quoted(rest[..len].to_string()),
+                    span: Span::new(start, end),
+                });
+                while it.peek().is_some_and(|&(i, _)| i < end) {
+                    it.next();
+                }
+                continue;
+            }
+            c if is_ident_start(c) => {
+                let mut end = start;
+                while let Some(&(i, ch)) = it.peek() {
+                    if is_ident_continue(ch) {
+                        end = i + ch.len_utf8();
+                        it.next();
+                    } else {
+                        break;
+                    }
+                }
+                let word = &src[start..end];
+                let tok = match word {
+                    "and" => Tok::And,
+                    "or" => Tok::Or,
+                    "not" => Tok::Not,
+                    "true" => Tok::True,
+                    "false" => Tok::False,
+                    _ => Tok::Ident(word.to_string()),
+                };
+                out.push(Token {
+                    tok,
+                    span: Span::new(start, end),
+                });
+                continue;
+            }
+            _ => {}
+        }
+        it.next();
+        let next = it.peek().map(|&(_, ch)| ch);
+        let two = |tok: Tok| Token {
+            tok,
+            span: Span::new(start, start + 2),
+        };
+        let token = match (c, next) {
+            ('=', Some('=')) => two(Tok::EqEq),
+            ('!', Some('=')) => two(Tok::Ne),
+            ('<', Some('=')) => two(Tok::Le),
+            ('>', Some('=')) => two(Tok::Ge),
+            ('&', Some('&')) => two(Tok::And),
+            ('|', Some('|')) => two(Tok::Or),
+            ('<', Some('>')) => {
+                return Err(
+                    ExprError::new("unexpected '<>'", Span::new(start, start + 2))
+                        .with_help("did you mean '!='?"),
+                );
+            }
+            ('+', _) => one(Tok::Plus),
+            ('-', _) => one(Tok::Minus),
+            ('*', _) => one(Tok::Star),
+            ('/', _) => one(Tok::Slash),
+            ('<', _) => one(Tok::Lt),
+            ('>', _) => one(Tok::Gt),
+            ('!', _) => one(Tok::Not),
+            ('(', _) => one(Tok::LParen),
+            (')', _) => one(Tok::RParen),
+            (',', _) => one(Tok::Comma),
+            _ => return Err(bad_char(c, start)),
+        };
+        if token.span.end - token.span.start == 2 {
+            it.next();
+        }
+        out.push(token);
+    }
+    out.push(Token {
+        tok: Tok::Eof,
+        span: Span::new(src.len(), src.len()),
+    });
+    Ok(out)
+}
+
+/// End of the number starting at `start`: `12`, `3.5`, `.5`, `1e3`, `2.5E-3`.
+/// Returns `start` when there is no digit at all (a lone `.`).
+fn scan_number(src: &str, start: usize) -> usize {
+    let b = src.as_bytes();
+    let digits = |mut i: usize| {
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        i
+    };
+    let mut i = digits(start);
+    let int_digits = i > start;
+    if i < b.len() && b[i] == b'.' && i + 1 < b.len() && b[i + 1].is_ascii_digit() {
+        i = digits(i + 1);
+    } else if !int_digits {
+        return start;
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        let mut j = i + 1;
+        if j < b.len() && (b[j] == b'+' || b[j] == b'-') {
+            j += 1;
+        }
+        let k = digits(j);
+        if k > j {
+            i = k;
+        }
+    }
+    i
+}
+
+fn bad_char(c: char, start: usize) -> ExprError {
+    let span = Span::new(start, start + c.len_utf8());
+    let help: Option<String> = match c {
+        '^' => Some("there is no power operator; write x * x, or sqrt(x) for a square root".into()),
+        '%' => Some("there is no '%' operator; for a percentage write x / y * 100".into()),
+        '=' => Some("did you mean '=='?".into()),
+        '&' => Some("did you mean '&&' (or 'and')?".into()),
+        '|' => Some("did you mean '||' (or 'or')?".into()),
+        '（' => Some("this is a full-width parenthesis; use '('".into()),
+        '）' => Some("this is a full-width parenthesis; use ')'".into()),
+        '，' => Some("this is a full-width comma; use ','".into()),
+        '＝' => Some("this is a full-width '='; did you mean '=='?".into()),
+        '＞' | '＜' | '＋' | '－' | '＊' | '／' | '！' => Some(format!(
+            "this is a full-width character; use '{}'",
+            char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+        )),
+        '[' | ']' | '{' | '}' => Some("use '(' and ')' for grouping".into()),
+        _ => None,
+    };
+    let message = if c == '=' {
+        "unexpected '='".to_string()
+    } else if c.is_control() {
+        format!("unexpected character U+{:04X}", c as u32)
+    } else {
+        format!("unexpected character '{c}'")
+    };
+    let mut e = ExprError::new(message, span);
+    e.help = help;
+    e
+}

@@ -1,0 +1,235 @@
+//! The expression language of SPEC §4: lexing, parsing, type checking and columnar
+//! evaluation.
+//!
+//! An expression is parsed once ([`parse`]), its names are resolved and its types checked
+//! against a [`Scope`] ([`compile`] → [`Program`]), and the program is evaluated over whole
+//! columns at a time ([`Program::eval`]) through the [`Env`] trait, so this module knows
+//! nothing about data files.
+//!
+//! Missing values: numbers use `NaN`; booleans and text use `None` / [`TextColumn::MISSING`].
+//! Arithmetic propagates missing (division by zero and any non-finite result give missing);
+//! comparisons with a missing operand are missing; `and`/`or`/`not` follow Kleene's
+//! three-valued logic. A condition that ends missing counts as false (the caller's
+//! decision, see [`Program::eval_condition`]).
+//!
+//! [`TextColumn::MISSING`]: crate::column::TextColumn::MISSING
+
+mod check;
+mod eval;
+mod lex;
+mod parse;
+
+use std::fmt;
+
+pub use check::{FUNCTIONS, Program, compile, compile_condition};
+pub use parse::{BinaryOp, Expr, ExprKind, MAX_DEPTH, UnaryOp, parse, to_sexpr};
+
+use crate::column::{Column, Type};
+use crate::diag::Span;
+
+/// A problem in an expression: what, where (byte range inside the expression text) and how
+/// to fix it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExprError {
+    pub message: String,
+    pub span: Span,
+    pub help: Option<String>,
+}
+
+impl ExprError {
+    pub fn new(message: impl Into<String>, span: Span) -> Self {
+        ExprError {
+            message: message.into(),
+            span,
+            help: None,
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// This error with its span moved right by `offset` bytes (expression inside a file).
+    pub fn shifted(mut self, offset: usize) -> Self {
+        self.span = self.span.shift(offset);
+        self
+    }
+}
+
+impl fmt::Display for ExprError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} at {}..{}",
+            self.message, self.span.start, self.span.end
+        )?;
+        if let Some(h) = &self.help {
+            write!(f, " ({h})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ExprError {}
+
+/// Where expressions are used: row level (formulas, gates, tiers…) or an `aggregate`
+/// expression (aggregate functions allowed).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Context {
+    Row,
+    Aggregate,
+}
+
+/// What a name resolves to: a column slot of the [`Env`] and its type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resolved {
+    pub slot: usize,
+    pub ty: Type,
+}
+
+/// Why a name does not resolve; the checker attaches the name's span.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolveError {
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl ResolveError {
+    pub fn new(message: impl Into<String>) -> Self {
+        ResolveError {
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// Name resolution for the checker.
+pub trait Scope {
+    /// A name at row/entity level. `quoted` = written in backticks.
+    fn resolve(&self, name: &str, quoted: bool) -> Result<Resolved, ResolveError>;
+
+    /// A name inside an aggregate function's argument (member level).
+    fn resolve_member(&self, name: &str, quoted: bool) -> Result<Resolved, ResolveError> {
+        let _ = (name, quoted);
+        Err(ResolveError::new(
+            "aggregate functions are only allowed in `aggregate`",
+        ))
+    }
+}
+
+/// The columns a [`Program`] reads.
+pub trait Env {
+    /// Number of rows; every result has this length.
+    fn rows(&self) -> usize;
+
+    /// Row-level column of length `rows()`.
+    fn column(&self, slot: usize) -> &Column;
+
+    /// For each row, the row holding the same entity k years earlier (`u32::MAX` = none).
+    /// `None` → `prev()` yields missing everywhere.
+    fn prev_rows(&self, k: u32) -> Option<&[u32]> {
+        let _ = k;
+        None
+    }
+
+    /// Member level, for aggregate functions: (member env, group of each member row as an
+    /// index < `rows()`, `u32::MAX` = belongs to no row). `None` → no members: `count` gives
+    /// 0 and the other aggregates give missing.
+    fn members(&self) -> Option<(&dyn Env, &[u32])> {
+        None
+    }
+}
+
+/// Parses and compiles in one step.
+pub fn parse_and_compile(src: &str, scope: &dyn Scope, ctx: Context) -> Result<Program, ExprError> {
+    let expr = parse(src)?;
+    compile(&expr, scope, ctx)
+}
+
+/// Names an expression mentions: (name, quoted, span), in order of first appearance, each
+/// (name, quoted) pair once. Includes names inside aggregate arguments.
+pub fn names(expr: &Expr) -> Vec<(String, bool, Span)> {
+    let mut out: Vec<(String, bool, Span)> = Vec::new();
+    walk(expr, &mut |e| {
+        if let ExprKind::Name { name, quoted } = &e.kind
+            && !out.iter().any(|(n, q, _)| n == name && q == quoted)
+        {
+            out.push((name.clone(), *quoted, e.span));
+        }
+    });
+    out
+}
+
+/// A name use with its level (see [`names_by_level`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameUse {
+    pub name: String,
+    pub quoted: bool,
+    pub span: Span,
+    /// Inside an aggregate function's argument: resolved with [`Scope::resolve_member`].
+    pub member: bool,
+}
+
+/// Like [`names`], but says which names are member level under `ctx` (inside `sum(…)`,
+/// one-argument `min(…)` and the like when `ctx` is [`Context::Aggregate`]).
+/// Each (name, quoted, member) triple once, in order of first appearance.
+pub fn names_by_level(expr: &Expr, ctx: Context) -> Vec<NameUse> {
+    fn go(e: &Expr, ctx: Context, member: bool, out: &mut Vec<NameUse>) {
+        match &e.kind {
+            ExprKind::Name { name, quoted } => {
+                if !out
+                    .iter()
+                    .any(|u| &u.name == name && u.quoted == *quoted && u.member == member)
+                {
+                    out.push(NameUse {
+                        name: name.clone(),
+                        quoted: *quoted,
+                        span: e.span,
+                        member,
+                    });
+                }
+            }
+            ExprKind::Unary { expr, .. } => go(expr, ctx, member, out),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                go(lhs, ctx, member, out);
+                go(rhs, ctx, member, out);
+            }
+            ExprKind::Call { name, args, .. } => {
+                let agg = ctx == Context::Aggregate && check::is_aggregate_call(name, args.len());
+                for a in args {
+                    go(a, ctx, member || agg, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    go(expr, ctx, false, &mut out);
+    out
+}
+
+fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    f(e);
+    match &e.kind {
+        ExprKind::Unary { expr, .. } => walk(expr, f),
+        ExprKind::Binary { lhs, rhs, .. } => {
+            walk(lhs, f);
+            walk(rhs, f);
+        }
+        ExprKind::Call { args, .. } => {
+            for a in args {
+                walk(a, f);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests;

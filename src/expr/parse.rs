@@ -1,0 +1,429 @@
+//! AST and parser.
+//!
+//! The parser is hand-written (Pratt / precedence climbing) rather than generated: it gives
+//! exact byte spans and tailored messages for every error, and lets nesting be capped so
+//! that no input can overflow the stack.
+//!
+//! Binding, loosest to tightest: `or`/`||` < `and`/`&&` < `not`/`!` < comparisons
+//! (non-associative) < `+ -` < `* /` < unary minus < calls and atoms.
+
+use super::ExprError;
+use super::lex::{Tok, Token, lex};
+use crate::diag::Span;
+
+/// Deepest nesting accepted (parentheses, calls, operators, all counted). Keeps parsing,
+/// checking, evaluation and dropping of the tree well inside any thread's stack.
+pub const MAX_DEPTH: usize = 200;
+
+/// A parsed expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    /// Byte range inside the expression text (parentheses around it not included).
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExprKind {
+    Number(f64),
+    Text(String),
+    Bool(bool),
+    /// A name; `quoted` when written in backticks.
+    Name {
+        name: String,
+        quoted: bool,
+    },
+    Unary {
+        op: UnaryOp,
+        expr: Box<Expr>,
+    },
+    Binary {
+        op: BinaryOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    Call {
+        name: String,
+        name_span: Span,
+        args: Vec<Expr>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnaryOp {
+    Neg,
+    Not,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+}
+
+impl BinaryOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Eq => "==",
+            BinaryOp::Ne => "!=",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::And => "and",
+            BinaryOp::Or => "or",
+        }
+    }
+
+    pub fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge
+        )
+    }
+
+    pub fn is_arithmetic(self) -> bool {
+        matches!(
+            self,
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div
+        )
+    }
+}
+
+/// Binding powers (left, right) of infix operators.
+fn infix(tok: &Tok) -> Option<(BinaryOp, u8, u8)> {
+    Some(match tok {
+        Tok::Or => (BinaryOp::Or, 1, 2),
+        Tok::And => (BinaryOp::And, 3, 4),
+        Tok::EqEq => (BinaryOp::Eq, 7, 8),
+        Tok::Ne => (BinaryOp::Ne, 7, 8),
+        Tok::Lt => (BinaryOp::Lt, 7, 8),
+        Tok::Le => (BinaryOp::Le, 7, 8),
+        Tok::Gt => (BinaryOp::Gt, 7, 8),
+        Tok::Ge => (BinaryOp::Ge, 7, 8),
+        Tok::Plus => (BinaryOp::Add, 9, 10),
+        Tok::Minus => (BinaryOp::Sub, 9, 10),
+        Tok::Star => (BinaryOp::Mul, 11, 12),
+        Tok::Slash => (BinaryOp::Div, 11, 12),
+        _ => return None,
+    })
+}
+
+/// Operand binding power of prefix `not`: it takes a whole comparison, stops at `and`/`or`.
+const NOT_BP: u8 = 5;
+/// Operand binding power of unary minus: tighter than `*` and `/`.
+const NEG_BP: u8 = 13;
+
+/// Parses one expression; the whole text must be consumed.
+pub fn parse(src: &str) -> Result<Expr, ExprError> {
+    let tokens = lex(src)?;
+    if tokens.len() == 1 {
+        return Err(ExprError::new("empty expression", Span::new(0, src.len()))
+            .with_help("write an expression, e.g. rd / revenue * 100"));
+    }
+    let mut p = Parser {
+        tokens,
+        pos: 0,
+        nest: 0,
+    };
+    let (expr, _) = p.expr_bp(0)?;
+    let t = p.peek();
+    match &t.tok {
+        Tok::Eof => Ok(expr),
+        Tok::RParen => {
+            Err(ExprError::new("unexpected ')'", t.span).with_help("there is no matching '('"))
+        }
+        other => {
+            let mut e = ExprError::new(
+                format!(
+                    "unexpected {} after the end of the expression",
+                    other.describe()
+                ),
+                t.span,
+            );
+            if matches!(
+                other,
+                Tok::Number(_) | Tok::Ident(_) | Tok::Quoted(_) | Tok::Text(_)
+            ) {
+                e.help = Some("an operator is missing between the two values".into());
+            } else if matches!(other, Tok::LParen) {
+                e.help = Some(
+                    "only function names can be followed by '('; write '*' to multiply".into(),
+                );
+            }
+            Err(e)
+        }
+    }
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    pos: usize,
+    /// Current recursion depth of `expr_bp`.
+    nest: usize,
+}
+
+type PResult = Result<(Expr, usize), ExprError>;
+
+// The recursive path (expr_bp → prefix → paren/unary/call → expr_bp) is kept in small
+// functions and every message is built in a cold function of its own, so that each level
+// of nesting costs little stack even in debug builds.
+
+#[cold]
+#[inline(never)]
+fn too_deep(span: Span) -> ExprError {
+    ExprError::new("expression nested too deeply", span).with_help(format!(
+        "expressions may nest at most {MAX_DEPTH} levels; split it into several formulas"
+    ))
+}
+
+#[cold]
+#[inline(never)]
+fn chained(span: Span) -> ExprError {
+    ExprError::new("comparisons cannot be chained", span)
+        .with_help("combine them with 'and': a < b and b < c")
+}
+
+#[cold]
+#[inline(never)]
+fn unclosed(span: Span, call: Option<&str>) -> ExprError {
+    let e = ExprError::new("unclosed parenthesis", span);
+    match call {
+        Some(name) => e.with_help(format!("add the ')' that closes the call to '{name}'")),
+        None => e.with_help("add the matching ')'"),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn expected(what: &str, t: &Token) -> ExprError {
+    ExprError::new(
+        format!("expected {what}, found {}", t.tok.describe()),
+        t.span,
+    )
+}
+
+#[cold]
+#[inline(never)]
+fn expected_expression(t: &Token) -> ExprError {
+    let mut e = expected("an expression", t);
+    match t.tok {
+        Tok::Plus => e.help = Some("there is no unary '+'; drop it".into()),
+        Tok::Eof => e.help = Some("the expression ends too early".into()),
+        _ => {}
+    }
+    e
+}
+
+#[inline(never)]
+fn binary(op: BinaryOp, lhs: Expr, rhs: Expr) -> Expr {
+    let span = Span::new(lhs.span.start, rhs.span.end);
+    Expr {
+        kind: ExprKind::Binary {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        },
+        span,
+    }
+}
+
+impl Parser {
+    fn peek(&self) -> &Token {
+        // The last token is Eof and is never consumed.
+        &self.tokens[self.pos.min(self.tokens.len() - 1)]
+    }
+
+    fn peek_second(&self) -> &Tok {
+        &self.tokens[(self.pos + 1).min(self.tokens.len() - 1)].tok
+    }
+
+    /// Consumes the current token and returns its span.
+    fn skip(&mut self) -> Span {
+        let span = self.peek().span;
+        if self.pos < self.tokens.len() - 1 {
+            self.pos += 1;
+        }
+        span
+    }
+
+    /// Parses an expression whose infix operators bind at least `min_bp`.
+    /// Returns the expression and the height of its tree.
+    fn expr_bp(&mut self, min_bp: u8) -> PResult {
+        self.nest += 1;
+        if self.nest > MAX_DEPTH {
+            return Err(too_deep(self.peek().span));
+        }
+        let result = self.expr_bp_inner(min_bp);
+        self.nest -= 1;
+        result
+    }
+
+    fn expr_bp_inner(&mut self, min_bp: u8) -> PResult {
+        let (mut lhs, mut depth) = self.prefix()?;
+        // Whether `lhs` is a comparison built in this loop (comparisons do not chain).
+        let mut lhs_is_cmp = false;
+        loop {
+            let Some((op, l_bp, r_bp)) = infix(&self.peek().tok) else {
+                break;
+            };
+            if l_bp < min_bp {
+                break;
+            }
+            if op.is_comparison() && lhs_is_cmp {
+                return Err(chained(self.peek().span));
+            }
+            let op_span = self.skip();
+            let (rhs, rdepth) = self.expr_bp(r_bp)?;
+            depth = depth.max(rdepth) + 1;
+            if depth > MAX_DEPTH {
+                return Err(too_deep(op_span));
+            }
+            lhs = binary(op, lhs, rhs);
+            lhs_is_cmp = op.is_comparison();
+        }
+        Ok((lhs, depth))
+    }
+
+    fn prefix(&mut self) -> PResult {
+        match self.peek().tok {
+            Tok::Minus => self.unary(UnaryOp::Neg, NEG_BP),
+            Tok::Not => self.unary(UnaryOp::Not, NOT_BP),
+            Tok::LParen => self.paren(),
+            Tok::Ident(_) if *self.peek_second() == Tok::LParen => self.call(),
+            _ => self.leaf(),
+        }
+    }
+
+    #[inline(never)]
+    fn leaf(&mut self) -> PResult {
+        let t = self.peek();
+        let kind = match &t.tok {
+            Tok::Number(v) => ExprKind::Number(*v),
+            Tok::Text(s) => ExprKind::Text(s.clone()),
+            Tok::True => ExprKind::Bool(true),
+            Tok::False => ExprKind::Bool(false),
+            Tok::Quoted(n) => ExprKind::Name {
+                name: n.clone(),
+                quoted: true,
+            },
+            Tok::Ident(n) => ExprKind::Name {
+                name: n.clone(),
+                quoted: false,
+            },
+            _ => return Err(expected_expression(t)),
+        };
+        let span = self.skip();
+        Ok((Expr { kind, span }, 1))
+    }
+
+    #[inline(never)]
+    fn unary(&mut self, op: UnaryOp, bp: u8) -> PResult {
+        let start = self.skip().start;
+        let (operand, depth) = self.expr_bp(bp)?;
+        let span = Span::new(start, operand.span.end);
+        let expr = Box::new(operand);
+        Ok((
+            Expr {
+                kind: ExprKind::Unary { op, expr },
+                span,
+            },
+            depth + 1,
+        ))
+    }
+
+    #[inline(never)]
+    fn paren(&mut self) -> PResult {
+        let open = self.skip();
+        let inner = self.expr_bp(0)?;
+        match self.peek().tok {
+            Tok::RParen => {
+                self.skip();
+                Ok(inner)
+            }
+            Tok::Eof => Err(unclosed(open, None)),
+            _ => Err(expected("')' or an operator", self.peek())),
+        }
+    }
+
+    /// A name followed by `(`.
+    #[inline(never)]
+    fn call(&mut self) -> PResult {
+        let name = match &self.peek().tok {
+            Tok::Ident(n) => n.clone(),
+            _ => String::new(),
+        };
+        let name_span = self.skip();
+        let open = self.skip();
+        let mut args = Vec::new();
+        let mut depth = 0;
+        if self.peek().tok != Tok::RParen {
+            loop {
+                let (arg, d) = self.expr_bp(0)?;
+                depth = depth.max(d);
+                args.push(arg);
+                match self.peek().tok {
+                    Tok::Comma => {
+                        self.skip();
+                    }
+                    Tok::RParen => break,
+                    Tok::Eof => return Err(unclosed(open, Some(&name))),
+                    _ => return Err(expected("',' or ')'", self.peek())),
+                }
+            }
+        }
+        let close = self.skip();
+        let depth = depth + 1;
+        if depth > MAX_DEPTH {
+            return Err(too_deep(name_span));
+        }
+        let span = Span::new(name_span.start, close.end);
+        Ok((
+            Expr {
+                kind: ExprKind::Call {
+                    name,
+                    name_span,
+                    args,
+                },
+                span,
+            },
+            depth,
+        ))
+    }
+}
+
+/// Shows an expression back as text, fully parenthesised (for tests and debugging).
+pub fn to_sexpr(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Number(v) => format!("{v}"),
+        ExprKind::Text(s) => format!("{s:?}"),
+        ExprKind::Bool(b) => b.to_string(),
+        ExprKind::Name { name, quoted: true } => format!("`{name}`"),
+        ExprKind::Name { name, .. } => name.clone(),
+        ExprKind::Unary { op, expr } => {
+            let o = if *op == UnaryOp::Neg { "-" } else { "not" };
+            format!("({o} {})", to_sexpr(expr))
+        }
+        ExprKind::Binary { op, lhs, rhs } => {
+            format!("({} {} {})", op.symbol(), to_sexpr(lhs), to_sexpr(rhs))
+        }
+        ExprKind::Call { name, args, .. } => {
+            let a: Vec<String> = args.iter().map(to_sexpr).collect();
+            format!("{name}({})", a.join(", "))
+        }
+    }
+}

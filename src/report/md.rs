@@ -1,0 +1,66 @@
+//! Markdown view: the quick terminal table — ranking with tier labels, tier summary, warnings.
+
+use crate::engine::Assessment;
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The Markdown text of an assessment.
+pub fn to_markdown(a: &Assessment) -> String {
+    let dec = a.layout.decimals as usize;
+    let mut s = String::new();
+    s.push_str(&format!("# {}\n\n", cell(&a.layout.title)));
+    let mut head = vec![
+        "排名 rank".to_string(),
+        "id".into(),
+        "名称 name".into(),
+        format!(
+            "得分 score (/{})",
+            crate::column::format_number(a.layout.max_score)
+        ),
+        "等级 tier".into(),
+    ];
+    head.extend(a.layout.dimensions.iter().map(|d| cell(&d.label)));
+    s.push_str(&format!("| {} |\n", head.join(" | ")));
+    s.push_str(&format!("|{}\n", "---|".repeat(head.len())));
+    for e in &a.entities {
+        let rank = match (e.rank, &e.excluded_by) {
+            (Some(r), _) => format!("{r}{}", if e.tie_broken { "*" } else { "" }),
+            (None, Some(g)) => format!("— ({})", cell(g)),
+            (None, None) => "—".into(),
+        };
+        let mut row = vec![
+            rank,
+            cell(&e.id),
+            cell(e.name.as_deref().unwrap_or("")),
+            format!("{:.*}", dec, e.score),
+            cell(e.tier_label.as_deref().unwrap_or("")),
+        ];
+        row.extend(e.dimensions.values().map(|v| format!("{v:.dec$}")));
+        s.push_str(&format!("| {} |\n", row.join(" | ")));
+    }
+    if a.entities.iter().any(|e| e.tie_broken) {
+        s.push_str("\n\\* rank decided by a tie-break (equal rounded score).\n");
+    }
+    s.push_str("\nComponents are rounded and may not add up to the total exactly.\n");
+    s.push_str(&format!(
+        "\n## 等级汇总 Tiers\n\n{} entities, {} ranked, {} excluded.\n\n| tier | label | count |\n|---|---|---|\n",
+        a.summary.entities, a.summary.ranked, a.summary.excluded
+    ));
+    for t in &a.summary.tiers {
+        s.push_str(&format!(
+            "| {} | {} | {} |\n",
+            cell(&t.id),
+            cell(&t.label),
+            t.count
+        ));
+    }
+    if !a.warnings.is_empty() {
+        s.push_str("\n## 提示 Warnings\n\n");
+        for w in &a.warnings {
+            s.push_str(&format!("- {}\n", cell(w)));
+        }
+    }
+    s
+}

@@ -1,0 +1,200 @@
+//! Reports: views of an [`Assessment`]. JSON is the canonical form; CSV and Markdown are
+//! derived from it. Files are written atomically (temporary file, fsync, rename).
+
+mod csv_out;
+mod md;
+
+pub use csv_out::{OutEncoding, to_csv};
+pub use md::to_markdown;
+
+use crate::diag::{Diagnostic, Error, Result, Stage};
+use crate::engine::Assessment;
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::Path;
+
+/// Output formats of `score` (SPEC §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Json,
+    Md,
+    Html,
+    Xlsx,
+}
+
+impl Format {
+    pub fn from_name(s: &str) -> Option<Format> {
+        match s.to_ascii_lowercase().as_str() {
+            "csv" => Some(Format::Csv),
+            "json" => Some(Format::Json),
+            "md" | "markdown" => Some(Format::Md),
+            "html" | "htm" => Some(Format::Html),
+            "xlsx" => Some(Format::Xlsx),
+            _ => None,
+        }
+    }
+
+    /// The format named by a file's extension.
+    pub fn from_path(p: &Path) -> Option<Format> {
+        p.extension()
+            .and_then(|e| e.to_str())
+            .and_then(Format::from_name)
+    }
+}
+
+/// Lowercase hex SHA-256 of bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in digest.iter() {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// `generated_at`: SOURCE_DATE_EPOCH when set (reproducible builds), else now, in UTC.
+pub fn generated_at() -> String {
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        });
+    format_utc(secs)
+}
+
+/// Seconds since 1970 as `YYYY-MM-DDTHH:MM:SSZ` (civil-from-days, proleptic Gregorian).
+pub fn format_utc(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// The canonical JSON document, pretty-printed, ending in a newline.
+pub fn to_json(a: &Assessment) -> String {
+    let mut s = serde_json::to_string_pretty(a).expect("assessments serialise");
+    s.push('\n');
+    s
+}
+
+/// Renders an assessment in `format` as bytes.
+pub fn render(a: &Assessment, format: Format, enc: OutEncoding) -> Result<Vec<u8>> {
+    match format {
+        Format::Json => Ok(to_json(a).into_bytes()),
+        Format::Csv => to_csv(a, enc),
+        Format::Md => Ok(to_markdown(a).into_bytes()),
+        Format::Html | Format::Xlsx => Err(Error::usage(format!(
+            "the {} format is not available in this build yet; use csv, json or md",
+            if format == Format::Html {
+                "html"
+            } else {
+                "xlsx"
+            }
+        ))),
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, rename.
+/// The directory must exist; nothing is left behind on failure.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let shown = path.display().to_string();
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(Error::one(
+            Diagnostic::new(
+                Stage::Io,
+                format!(
+                    "cannot write '{shown}': the directory '{}' does not exist",
+                    dir.display()
+                ),
+            )
+            .with_help("create the directory first; --out does not create directories"),
+        ));
+    }
+    let io_err = |e: std::io::Error| {
+        Error::one(Diagnostic::new(
+            Stage::Io,
+            format!("cannot write '{shown}': {e}"),
+        ))
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".clusterscore-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(io_err)?;
+    tmp.write_all(bytes).map_err(io_err)?;
+    tmp.as_file().sync_all().map_err(io_err)?;
+    tmp.persist(path).map_err(|e| io_err(e.error))?;
+    Ok(())
+}
+
+/// Neutralises text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first).
+pub fn defuse_formula(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => std::borrow::Cow::Owned(format!("'{s}")),
+        _ => std::borrow::Cow::Borrowed(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_formatting() {
+        assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_utc(1_767_225_600), "2026-01-01T00:00:00Z");
+        assert_eq!(format_utc(951_825_600), "2000-02-29T12:00:00Z");
+    }
+
+    #[test]
+    fn sha256_of_empty_input() {
+        assert_eq!(
+            sha256_hex(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn formulas_are_defused() {
+        assert_eq!(defuse_formula("=1+1"), "'=1+1");
+        assert_eq!(defuse_formula("-x"), "'-x");
+        assert_eq!(defuse_formula("聊城"), "聊城");
+    }
+
+    #[test]
+    fn atomic_write_refuses_missing_directory_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("nope").join("out.csv");
+        assert!(write_atomic(&p, b"x").is_err());
+        let p = dir.path().join("out.csv");
+        write_atomic(&p, b"abc").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"abc");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1);
+    }
+}

@@ -1,0 +1,451 @@
+#!/usr/bin/env python3
+"""Deterministic generator for the cluster-pack fixtures.
+
+    python3 tools/gen_cluster_fixtures.py            # writes the fixtures
+    python3 tools/gen_cluster_fixtures.py --check    # regenerates in memory, fails if a file differs
+    python3 tools/gen_cluster_fixtures.py --score    # also prints a reference scoring of each pack
+
+Writes (paths relative to the repository root), one CSV per cluster pack:
+
+* fixtures/liaocheng-2023.csv   — rules/liaocheng-benchmark.toml (seed 002)
+
+Every fixture reproduces the aggregates its seed document states (the
+assertions at the end of each builder check them before anything is written;
+tests/it/packs.rs checks them again from the committed file). Numbers that the
+seed does not state are synthetic but plausible; they are drawn from a fixed
+seed, so every run writes byte-identical files. Standard library only.
+
+The `--score` option runs a small reference implementation of each pack,
+written straight from the pack's tables (independent of the Rust engine), and
+prints the ranking and tiers: it is how the tier thresholds of the packs were
+checked to give sensible outcomes on the fixtures. It is not a test oracle.
+"""
+
+import argparse
+import csv
+import io
+import math
+import os
+import random
+import sys
+from decimal import ROUND_HALF_UP, Decimal
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+
+def to_csv(headers, rows):
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(headers)
+    for r in rows:
+        w.writerow([r.get(h, "") for h in headers])
+    return buf.getvalue()
+
+
+def r2(x):
+    """Round half away from zero to 2 decimals (as Decimal)."""
+    return Decimal(repr(x)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def cents(x):
+    """A value in units of 0.01 as an int, rounded half up."""
+    return int(r2(x) * 100)
+
+
+def fmt_cents(c):
+    return f"{c // 100}.{c % 100:02d}" if c >= 0 else "-" + fmt_cents(-c)
+
+
+def round_half_up(x, n=0):
+    q = Decimal(1).scaleb(-n)
+    return float(Decimal(repr(x)).quantize(q, rounding=ROUND_HALF_UP))
+
+
+# =========================================================================== Liaocheng (seed 002)
+#
+# Seed 002, 一、产业现状 (the figures every aggregate below reproduces):
+#   "截至2023年，全市共培育市级集群28个、省级集群7个、国家级集群2个；其中，年销售收入
+#    100亿元以上的集群有8个，50亿元以上的集群有9个，其余规模均超过了20亿元；2023年，28个
+#    集群总产值3698.86亿元（含重复计算，下同），增速6.47 %，……共集聚中小企业1.15万户，……
+#    集群平均研发强度5.90%，平均研发经费增速13.99%，……有139家公共服务平台围绕集群提供……服务"
+#
+# Readings (also in the pack header):
+#   * the 28 are all of the city's clusters; the 7 provincial and 2 national clusters are
+#     among them; the level column holds each cluster's highest recognition, so it reads
+#     国家级 ×2, 省级 ×7, 市级 ×19;
+#   * "50亿元以上的集群有9个" counts the clusters in [50, 100) (8 + 9 = 17 at 50亿 or more);
+#     以上 includes the number, so LC02 at exactly 100.00亿 is one of the 8 and LC15 at
+#     exactly 50.00亿 one of the 9;
+#   * "平均研发强度" is the arithmetic mean over the 28 clusters of R&D / sales revenue;
+#     "平均研发经费增速" likewise the mean of the 28 growth rates;
+#   * "增速6.47%" is the growth of the 28 clusters' total output over 2022.
+
+LC_YEARS = (2022, 2023)
+LC_SCORED = 2023
+
+LC_HEADERS = [
+    "code", "name", "year", "县（市、区）", "集群级别",
+    "总产值（亿元）", "销售收入（亿元）", "中小企业（户）", "中小企业产值占比（%）",
+    "规上企业（家）", "从业人员（人）", "研发经费（万元）", "高价值发明专利（件）",
+    "新增市级以上创新平台（个）", "省级以上专精特新企业（家）",
+    "数字化服务平台（个）", "新增智能工厂和数字车间（个）", "智改数转企业（家）",
+    "市级以上绿色制造名单（家）", "绿色（节能）诊断企业（家）",
+    "公共服务平台（个）", "公共服务平台最高级别", "集群工作评价（分）",
+    "重大安全环保事故（起）",
+]
+
+# code, name (same names as tools/gen_enterprises.py, so the enterprise fixture's cluster
+# codes line up), county, level, 2023 sales revenue (亿元), output growth 2023 (%),
+# R&D intensity 2023 (%), SME share of output (%), R&D spend growth 2023 (%)
+LC_CLUSTERS = [
+    ("LC01", "临清市轴承产业集群", "临清市", "国家级", 452.30, 8.2, 7.2, 82, 15.5),
+    ("LC02", "东阿县钢球产业集群", "东阿县", "省级", 100.00, 5.1, 5.0, 88, 12.0),
+    ("LC03", "阳谷县电线电缆产业集群", "阳谷县", "省级", 285.40, 7.5, 6.0, 74, 14.2),
+    ("LC04", "茌平区铝材精深加工产业集群", "茌平区", "国家级", 598.60, 4.3, 4.1, 71, 9.8),
+    ("LC05", "冠县冷轧板产业集群", "冠县", "省级", 228.90, 9.6, 6.2, 85, 16.3),
+    ("LC06", "东昌府区钢管产业集群", "东昌府区", "省级", 152.60, 3.2, 4.6, 90, 8.5),
+    ("LC07", "聊城经济技术开发区汽车零部件产业集群", "聊城经济技术开发区", "省级", 196.50, 12.4, 6.8, 76, 18.9),
+    ("LC08", "聊城高新区新能源汽车产业集群", "聊城高新技术产业开发区", "市级", 86.40, 24.5, 9.4, 80, 25.6),
+    ("LC09", "阳谷县铜精深加工产业集群", "阳谷县", "省级", 318.70, 6.1, 3.4, 48, 11.2),
+    ("LC10", "莘县化工新材料产业集群", "莘县", "市级", 78.30, 6.8, 5.6, 83, 13.1),
+    ("LC11", "高唐县造纸产业集群", "高唐县", "省级", 92.60, -2.4, 3.1, 66, 4.5),
+    ("LC12", "临清市数控机床产业集群", "临清市", "市级", 56.80, 10.2, 8.1, 94, 17.8),
+    ("LC13", "东阿县阿胶产业集群", "东阿县", "市级", 71.50, 5.5, 6.8, 58, 10.6),
+    ("LC14", "茌平区新材料产业集群", "茌平区", "市级", 64.20, 15.8, 7.6, 89, 21.0),
+    ("LC15", "冠县纺织产业集群", "冠县", "市级", 50.00, 4.0, 4.3, 95, 9.0),
+    ("LC16", "高唐县装备制造产业集群", "高唐县", "市级", 58.90, 7.9, 6.4, 91, 14.7),
+    ("LC17", "莘县食品加工产业集群", "莘县", "市级", 42.60, 6.0, 4.6, 92, 12.5),
+    ("LC18", "临清市纺织服装产业集群", "临清市", "市级", 67.40, 1.8, 3.6, 93, 7.4),
+    ("LC19", "东昌府区电动车产业集群", "东昌府区", "市级", 38.50, 18.3, 7.1, 90, 19.2),
+    ("LC20", "阳谷县化工产业集群", "阳谷县", "市级", 46.30, 5.2, 4.8, 87, 10.1),
+    ("LC21", "临清市汽车零部件产业集群", "临清市", "市级", 33.80, 9.1, 5.9, 96, 13.6),
+    ("LC22", "冠县农机装备产业集群", "冠县", "市级", 24.70, 3.6, 5.8, 97, 11.9),
+    ("LC23", "莘县建材产业集群", "莘县", "市级", 29.60, -4.1, 2.6, 98, 3.2),
+    ("LC24", "东阿县食品产业集群", "东阿县", "市级", 27.90, 4.7, 4.5, 96, 8.8),
+    ("LC25", "茌平区纺织产业集群", "茌平区", "市级", 35.20, 2.9, 3.3, 97, 6.1),
+    ("LC26", "高唐县生物医药产业集群", "高唐县", "市级", 22.40, 21.6, 10.3, 93, 28.4),
+    ("LC27", "聊城高新区生物医药产业集群", "聊城高新技术产业开发区", "市级", 31.10, 16.9, 9.7, 88, 24.7),
+    ("LC28", "聊城经济技术开发区智能制造产业集群", "聊城经济技术开发区", "市级", 26.80, 13.4, 8.4, 95, 20.3),
+]
+
+LC_TOTAL_OUTPUT_CENTS = 369886          # 3698.86亿元
+LC_GROWTH = 6.47                        # % total output growth over 2022
+LC_SMES = 11500                         # 1.15万户 (any 11,450–11,549 rounds to 1.15万)
+LC_RD_INTENSITY_MEAN = 5.90             # %
+LC_RD_GROWTH_MEAN = 13.99               # %
+LC_PLATFORMS = 139
+LC_INCIDENT = "LC20"                    # the one cluster failing the exclude gate
+LC_UPGRADED_2023 = "LC11"               # 市级 in 2022, 省级 from 2023
+
+
+def liaocheng():
+    rng = random.Random(20240101)
+    n = len(LC_CLUSTERS)
+    codes = [c[0] for c in LC_CLUSTERS]
+    rev23 = [cents(c[4]) for c in LC_CLUSTERS]
+
+    # ---- 2023 output: sales × an output/sales ratio, scaled to the seed's total exactly
+    ratio = [1.04 + 0.08 * rng.random() for _ in range(n)]
+    raw = [rev23[i] * ratio[i] for i in range(n)]
+    k = LC_TOTAL_OUTPUT_CENTS / sum(raw)
+    out23 = [int(round(x * k)) for x in raw]
+    out23[codes.index("LC04")] += LC_TOTAL_OUTPUT_CENTS - sum(out23)   # residual on the largest
+    assert all(out23[i] >= rev23[i] for i in range(n))
+
+    # ---- 2022 output: per-cluster growth, shifted so that the total grows by 6.47 %
+    g = [c[5] / 100 for c in LC_CLUSTERS]
+    target22 = LC_TOTAL_OUTPUT_CENTS / (1 + LC_GROWTH / 100)
+    lo, hi = -0.05, 0.05
+    for _ in range(100):
+        s = (lo + hi) / 2
+        tot = sum(out23[i] / (1 + g[i] + s) for i in range(n))
+        lo, hi = (s, hi) if tot > target22 else (lo, s)
+    out22 = [int(round(out23[i] / (1 + g[i] + s))) for i in range(n)]
+    out22[codes.index("LC04")] += int(round(target22)) - sum(out22)
+    growth = (sum(out23) / sum(out22) - 1) * 100
+    assert round_half_up(growth, 2) == LC_GROWTH, growth
+
+    # ---- 2022 sales: grew a little differently from output
+    rev22 = [int(round(rev23[i] / (1 + g[i] + s + rng.uniform(-0.01, 0.01)))) for i in range(n)]
+
+    # ---- R&D spend (万元, integers): intensity = rd / (sales × 10000) × 100
+    intensity = [c[6] for c in LC_CLUSTERS]
+    # rev23 is in cents of 亿元: 亿 × 10000 (万/亿) × % / 100 = cents × %
+    rd23 = [int(round(rev23[i] * intensity[i])) for i in range(n)]
+
+    def rd_mean(rd, rev):
+        return sum(rd[i] / rev[i] for i in range(n)) / n          # in %, since rev is in cents
+
+    # nudge the largest clusters' R&D until the mean rounds to 5.90 (LC02 stays at exactly 5.00 %)
+    i_adj = codes.index("LC01")
+    while round_half_up(rd_mean(rd23, rev23), 2) != LC_RD_INTENSITY_MEAN:
+        rd23[i_adj] += 1 if rd_mean(rd23, rev23) < LC_RD_INTENSITY_MEAN else -1
+    assert rd23[codes.index("LC02")] == 50000          # exactly 5.00 % of exactly 100.00亿
+
+    rg = [c[8] / 100 for c in LC_CLUSTERS]
+    shift = LC_RD_GROWTH_MEAN / 100 - sum(rg) / n
+    rd22 = [int(round(rd23[i] / (1 + rg[i] + shift))) for i in range(n)]
+
+    def rdg_mean():
+        return sum((rd23[i] / rd22[i] - 1) * 100 for i in range(n)) / n
+
+    j = 0
+    while round_half_up(rdg_mean(), 2) != LC_RD_GROWTH_MEAN:
+        rd22[j % n] += -1 if rdg_mean() < LC_RD_GROWTH_MEAN else 1
+        j += 1
+
+    # ---- SMEs (户): roughly sales^0.7, summing to 11,500
+    w = [(rev23[i] / 100) ** 0.7 for i in range(n)]
+    smes23 = [int(round(LC_SMES * x / sum(w))) for x in w]
+    smes23[0] += LC_SMES - sum(smes23)
+    smes22 = [x - rng.randint(0, max(1, x // 25)) for x in smes23]
+
+    # ---- public service platforms, summing to 139
+    w = [(rev23[i] / 100) ** 0.5 for i in range(n)]
+    plat23 = [max(1, int(round(LC_PLATFORMS * x / sum(w)))) for x in w]
+    d = LC_PLATFORMS - sum(plat23)
+    order = sorted(range(n), key=lambda i: -rev23[i])
+    t = 0
+    while d != 0:
+        i = order[t % n]
+        if d > 0:
+            plat23[i] += 1
+            d -= 1
+        elif plat23[i] > 1:
+            plat23[i] -= 1
+            d += 1
+        t += 1
+    plat22 = [max(1, x - rng.choice((0, 0, 1))) for x in plat23]
+
+    rows = []
+    for i, (code, name, county, level, _r, _g, _ri, sme_share, _rg) in enumerate(LC_CLUSTERS):
+        size = rev23[i] / 100                                   # 亿元
+        # q ∈ [0, 1]: how far along a cluster is (size and R&D intensity); the synthetic
+        # counts below grow with it, plus noise
+        q = 0.5 * math.log(size / 20) / math.log(600 / 20) + 0.5 * (intensity[i] - 2.6) / (10.3 - 2.6)
+        q = min(1.0, max(0.0, q + (0.08 if level != "市级" else 0.0)))
+        cnt = lambda top, spread=1.0: max(0, int(round(q * top + rng.uniform(-spread, spread))))
+        scale_firms23 = int(round(6 + size * 0.32 + rng.uniform(-2, 2)))
+        new_scale = cnt(5, 1.5) if code != "LC23" else -1
+        people23 = int(round(size * rng.uniform(190, 320) / 10) * 10) + 800
+        people22 = int(round(people23 / (1 + rng.uniform(-0.02, 0.06)) / 10) * 10)
+        density23 = rng.uniform(4, 30) * (1 + (intensity[i] - 5) / 10)
+        pat23 = max(2, int(round(density23 * people23 / 10000)))
+        pat22 = max(1, int(round(pat23 / (1 + rng.uniform(-0.02, 0.05 + 0.2 * q)))))
+        zjtx23 = max(1, int(round(2 + size * rng.uniform(0.04, 0.09))))
+        zjtx22 = max(0, zjtx23 - cnt(6, 1.5))
+        dig23 = (1 + (rng.random() < q)) if q > 0.55 else int(rng.random() < q + 0.2)
+        dig22 = max(0, dig23 - rng.choice((0, 0, 1)))
+        smart23 = cnt(3.5)
+        smart22 = cnt(2.5)
+        zgsz23 = int(round(smes23[i] * (0.02 + 0.05 * q) * rng.uniform(0.8, 1.2)))
+        zgsz22 = int(round(zgsz23 * rng.uniform(0.55, 0.85)))
+        green23 = cnt(6, 1.5)
+        green22 = max(0, green23 - rng.choice((0, 0, 1)))
+        diag23 = cnt(2)
+        diag22 = cnt(1.5)
+        top = ("国家级" if size >= 280 else "省级" if size >= 90 or rng.random() < 0.3 else "市级")
+        evals = [round(min(3.0, max(0.5, 1.2 + 1.8 * q + rng.uniform(-0.3, 0.3))), 1) for _ in LC_YEARS]
+        per_year = {
+            2022: dict(out=out22[i], rev=rev22[i], sme=smes22[i], firms=scale_firms23 - new_scale,
+                       people=people22, rd=rd22[i], pat=pat22,
+                       newplat=cnt(2.5), zjtx=zjtx22, dig=dig22,
+                       smart=smart22, zgsz=zgsz22, green=green22, diag=diag22, plat=plat22[i],
+                       top=top, ev=evals[0], inc=0,
+                       level=("市级" if code == LC_UPGRADED_2023 else level),
+                       share=min(99, sme_share + rng.choice((-1, 0, 1)))),
+            2023: dict(out=out23[i], rev=rev23[i], sme=smes23[i], firms=scale_firms23,
+                       people=people23, rd=rd23[i], pat=pat23,
+                       newplat=cnt(3.5), zjtx=zjtx23, dig=dig23,
+                       smart=smart23, zgsz=zgsz23, green=green23, diag=diag23, plat=plat23[i],
+                       top=top, ev=evals[1], inc=(1 if code == LC_INCIDENT else 0),
+                       level=level, share=sme_share),
+        }
+        for y in LC_YEARS:
+            v = per_year[y]
+            rows.append({
+                "code": code, "name": name, "year": str(y), "县（市、区）": county,
+                "集群级别": v["level"],
+                "总产值（亿元）": fmt_cents(v["out"]), "销售收入（亿元）": fmt_cents(v["rev"]),
+                "中小企业（户）": str(v["sme"]), "中小企业产值占比（%）": str(v["share"]),
+                "规上企业（家）": str(v["firms"]), "从业人员（人）": str(v["people"]),
+                "研发经费（万元）": str(v["rd"]), "高价值发明专利（件）": str(v["pat"]),
+                "新增市级以上创新平台（个）": str(v["newplat"]),
+                "省级以上专精特新企业（家）": str(v["zjtx"]),
+                "数字化服务平台（个）": str(v["dig"]),
+                "新增智能工厂和数字车间（个）": str(v["smart"]),
+                "智改数转企业（家）": str(v["zgsz"]),
+                "市级以上绿色制造名单（家）": str(v["green"]),
+                "绿色（节能）诊断企业（家）": str(v["diag"]),
+                "公共服务平台（个）": str(v["plat"]), "公共服务平台最高级别": v["top"],
+                "集群工作评价（分）": f"{v['ev']:.1f}",
+                "重大安全环保事故（起）": str(v["inc"]),
+            })
+
+    # ---- missing cells in non-critical columns (each exercises a missing policy)
+    def put(code, year, col, val):
+        for r in rows:
+            if r["code"] == code and r["year"] == str(year):
+                r[col] = val
+                return
+        raise KeyError((code, year))
+
+    put("LC17", 2022, "高价值发明专利（件）", "—")      # patent-density growth missing → zero
+    put("LC25", 2023, "智改数转企业（家）", "")           # count missing → zero
+    put("LC22", 2023, "绿色（节能）诊断企业（家）", "未报送")   # pack's own marker → zero
+    put("LC13", 2023, "集群工作评价（分）", "")           # bureau score missing → exclude (rescaled)
+    put("LC28", 2022, "规上企业（家）", "—")              # new 规上 firms missing → zero
+
+    check_liaocheng(rows)
+    return to_csv(LC_HEADERS, rows)
+
+
+def num(cell):
+    cell = cell.strip()
+    if cell in ("", "—", "未报送", "NA", "-"):
+        return None
+    return float(cell)
+
+
+def check_liaocheng(rows):
+    y23 = [r for r in rows if r["year"] == "2023"]
+    y22 = [r for r in rows if r["year"] == "2022"]
+    assert len(y23) == 28 and len(y22) == 28
+    levels = [r["集群级别"] for r in y23]
+    assert levels.count("国家级") == 2 and levels.count("省级") == 7 and levels.count("市级") == 19
+    rev = [num(r["销售收入（亿元）"]) for r in y23]
+    assert sum(1 for x in rev if x >= 100) == 8
+    assert sum(1 for x in rev if 50 <= x < 100) == 9
+    assert all(x > 20 for x in rev)
+    out23 = sum(Decimal(r["总产值（亿元）"]) for r in y23)
+    out22 = sum(Decimal(r["总产值（亿元）"]) for r in y22)
+    assert out23 == Decimal("3698.86"), out23
+    assert round_half_up(float((out23 / out22 - 1) * 100), 2) == LC_GROWTH
+    smes = sum(int(r["中小企业（户）"]) for r in y23)
+    assert round_half_up(smes / 10000, 2) == 1.15, smes
+    ri = [num(r["研发经费（万元）"]) / (num(r["销售收入（亿元）"]) * 10000) * 100 for r in y23]
+    assert round_half_up(sum(ri) / 28, 2) == LC_RD_INTENSITY_MEAN
+    rd22 = {r["code"]: num(r["研发经费（万元）"]) for r in y22}
+    rg = [(num(r["研发经费（万元）"]) / rd22[r["code"]] - 1) * 100 for r in y23]
+    assert round_half_up(sum(rg) / 28, 2) == LC_RD_GROWTH_MEAN
+    assert sum(int(r["公共服务平台（个）"]) for r in y23) == LC_PLATFORMS
+    assert sum(1 for r in y23 if r["重大安全环保事故（起）"] != "0") == 1
+
+
+# --------------------------------------------------------------------------- reference scoring
+
+
+def score_liaocheng(text):
+    """Reference scoring of rules/liaocheng-benchmark.toml (kept in step with the pack by hand)."""
+    rows = list(csv.DictReader(io.StringIO(text)))
+    by = {(r["code"], r["year"]): r for r in rows}
+    res = []
+    for r in [r for r in rows if r["year"] == "2023"]:
+        p = by[(r["code"], "2022")]
+        v = lambda k, rr=r: num(rr[k])
+        rev, out = v("销售收入（亿元）"), v("总产值（亿元）")
+        og = (out / v("总产值（亿元）", p) - 1) * 100
+        firms_new = None if v("规上企业（家）", p) is None else v("规上企业（家）") - v("规上企业（家）", p)
+        rd_int = v("研发经费（万元）") * 0.0001 / rev * 100
+        rd_growth = (v("研发经费（万元）") / v("研发经费（万元）", p) - 1) * 100
+        dens = v("高价值发明专利（件）") / (v("从业人员（人）") * 0.0001)
+        dens_p = None if v("高价值发明专利（件）", p) is None else \
+            v("高价值发明专利（件）", p) / (v("从业人员（人）", p) * 0.0001)
+        pg = None if dens_p is None else (dens / dens_p - 1) * 100
+        zjtx_new = v("省级以上专精特新企业（家）") - v("省级以上专精特新企业（家）", p)
+        lin = lambda x, f, t: 0 if x is None else min(1, max(0, (x - f) / (t - f)))
+        tgt = lambda x, t: 0 if x is None or x < 0 else min(x / t, 1)
+        per = lambda x, st, pps, pts: 0 if x is None else max(0, min(math.floor(x / st + 1e-9) * pps, pts)) / pts
+
+        def bands(x, bs, pts):
+            if x is None:
+                return 0
+            for t, pp in bs:
+                if x >= t - 1e-9 * max(1, abs(t)):
+                    return pp / pts
+            return 0
+
+        scale = 12 * bands(rev, [(100, 12), (50, 9), (20, 6)], 12) + 12 * lin(og, 0, 20) \
+            + 6 * per(firms_new, 1, 2, 6)
+        innov = 10 * lin(rd_int, 2, 5) + 6 * tgt(pg, 10) + 6 * per(v("新增市级以上创新平台（个）"), 1, 2, 6) \
+            + 8 * lin(zjtx_new, 0, 5)
+        dig = 4 * (1 if (v("数字化服务平台（个）") or 0) != 0 else 0) \
+            + 6 * bands(v("新增智能工厂和数字车间（个）"), [(3, 6), (2, 4), (1, 2)], 6) \
+            + 5 * tgt(v("智改数转企业（家）"), 40)
+        green = 9 * bands(v("市级以上绿色制造名单（家）"), [(4, 9), (2, 6), (1, 3)], 9) \
+            + 6 * per(v("绿色（节能）诊断企业（家）"), 1, 3, 6)
+        lv = {"国家级": 3, "省级": 2, "市级": 1, "无": 0}[r["公共服务平台最高级别"]]
+        ev = v("集群工作评价（分）")
+        svc_pts = 4 * tgt(v("公共服务平台（个）"), 6) + lv
+        if ev is None:     # missing = "exclude": dimension rescaled over what remains
+            svc = svc_pts * 10 / 7
+        else:
+            svc = svc_pts + min(max(ev, 0), 3)
+        total = scale + innov + dig + green + svc
+        adj = 3 if r["集群级别"] == "国家级" else 1 if r["集群级别"] == "省级" else 0
+        score = round_half_up(total + adj, 2)
+        res.append(dict(code=r["code"], name=r["name"], score=score, level=r["集群级别"],
+                        excluded=v("重大安全环保事故（起）") != 0, rd=rd_int, og=og, rev=rev,
+                        rdg=rd_growth, out=out, out_p=v("总产值（亿元）", p),
+                        share=v("中小企业产值占比（%）"),
+                        dims=(scale, innov, dig, green, svc)))
+    ranked = sorted([x for x in res if not x["excluded"]],
+                    key=lambda x: (-x["score"], -x["rd"], -x["rdg"], -x["rev"], x["code"]))
+    n = len(ranked)
+    quota = {"national": 3, "provincial": 10, "benchmark": min(max(1, math.floor(30 * n / 100)), 10**9)}
+    placed = {k: 0 for k in quota}
+    for x in ranked:
+        cap_ok = x["og"] >= 0
+        tier = None
+        if (cap_ok and x["score"] >= 75 and placed["national"] < quota["national"] and x["out"] >= 40
+                and x["out_p"] >= 40 and x["share"] >= 70 and x["rd"] >= 5 - 1e-9):
+            tier = "national"
+        elif cap_ok and x["score"] >= 65 and placed["provincial"] < quota["provincial"]:
+            tier = "provincial"
+        elif (x["score"] >= 55 or x["level"] == "国家级") and placed["benchmark"] < quota["benchmark"]:
+            tier = "benchmark"
+        if tier:
+            placed[tier] += 1
+        x["tier"] = tier
+    for i, x in enumerate(ranked, 1):
+        d = " ".join(f"{v:5.1f}" for v in x["dims"])
+        print(f"{i:2d} {x['code']} {x['score']:6.2f} {x['tier'] or '-':10s} [{d}] {x['level']} "
+              f"rd={x['rd']:.2f} og={x['og']:.1f} {x['name']}")
+    for x in res:
+        if x["excluded"]:
+            print(f"   {x['code']} {x['score']:6.2f} excluded {x['name']}")
+
+
+# --------------------------------------------------------------------------- main
+
+FIXTURES = [
+    ("fixtures/liaocheng-2023.csv", liaocheng, score_liaocheng),
+]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true", help="fail if a committed file differs")
+    ap.add_argument("--score", action="store_true", help="print the reference scoring")
+    a = ap.parse_args()
+    bad = 0
+    for rel, build, score in FIXTURES:
+        text = build()
+        path = os.path.join(ROOT, rel)
+        if a.check:
+            with open(path, encoding="utf-8") as f:
+                if f.read() != text:
+                    print(f"{rel}: differs from the generator's output", file=sys.stderr)
+                    bad += 1
+        else:
+            with open(path, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+            print(f"wrote {rel}")
+        if a.score:
+            print(f"--- reference scoring of {rel}")
+            score(text)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
