@@ -110,6 +110,37 @@ pub struct Table {
 }
 
 impl Table {
+    /// A table built in memory (tests, chained workflows): rows are numbered as if read from
+    /// a file `path` with the header in row 1. All `Some` columns must have the same length.
+    pub fn from_columns(path: &str, headers: Vec<String>, columns: Vec<Option<Column>>) -> Table {
+        let rows = columns
+            .iter()
+            .flatten()
+            .map(Column::len)
+            .next()
+            .unwrap_or(0);
+        debug_assert!(columns.iter().flatten().all(|c| c.len() == rows));
+        let index = headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.clone(), i))
+            .collect();
+        Table {
+            origins: vec![FileOrigin {
+                path: path.to_string(),
+                sheet: None,
+                start: 0,
+                runs: vec![(0, 2)],
+                display_headers: headers.clone(),
+            }],
+            files: Vec::new(),
+            headers,
+            columns,
+            rows,
+            index,
+        }
+    }
+
     /// Number of data rows.
     pub fn rows(&self) -> usize {
         self.rows

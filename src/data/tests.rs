@@ -688,3 +688,16 @@ fn empty_middle_file_keeps_origins_right() {
     assert!(t.origin(2).0.ends_with("c.csv"));
     assert_eq!(t.origin(2).1, 2);
 }
+
+#[test]
+fn table_from_columns() {
+    let t = Table::from_columns(
+        "mem",
+        vec!["a".into(), "b".into()],
+        vec![Some(Column::Number(vec![1.0, 2.0])), None],
+    );
+    assert_eq!(t.rows(), 2);
+    assert_eq!(t.origin(1), ("mem", 3));
+    assert_eq!(t.location(0, "a"), "mem, row 2, column \"a\"");
+    assert!(t.column("b").is_none());
+}

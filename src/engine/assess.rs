@@ -162,7 +162,7 @@ impl<'a> Run<'a> {
                 if y.is_nan() || y.fract() != 0.0 {
                     let (file, row) = table.origin(i);
                     return Err(Error::one(
-                        data_error(format!("the year is missing or not a whole number"))
+                        data_error("the year is missing or not a whole number")
                             .at(format!("{file}, row {row}, column \"{}\"", headers[j]))
                             .with_help("every row needs a year such as 2023 in the year column"),
                     ));
@@ -698,6 +698,7 @@ impl Run<'_> {
         parts.join(", ")
     }
 
+    #[allow(clippy::needless_range_loop)]
     fn finish(mut self) -> Result<Assessment> {
         let c = self.c;
         let r = &c.rules;

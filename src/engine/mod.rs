@@ -14,7 +14,7 @@ pub use bind::Dataset;
 use crate::diag::{Diagnostic, Error, Result, SourceText, Span, Stage, did_you_mean_help};
 use crate::expr::{self, Expr};
 use crate::rules::{Kind, Method, Param, Rules, Source, Sp, expression_offset};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// Where an expression is used, which decides the names it may see (SPEC §12).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -292,8 +292,8 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                 Some("multiply applies to number indicators only".into()),
             ));
         }
-        match (&ind.source, &rules.aggregate) {
-            (Source::Aggregate(a), None) => errors.push(diag(
+        if let (Source::Aggregate(a), None) = (&ind.source, &rules.aggregate) {
+            errors.push(diag(
                 src,
                 a.span,
                 format!(
@@ -301,8 +301,7 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                     ind.id.value
                 ),
                 Some("add [aggregate] with by = \"<column naming each row's entity>\", or use formula".into()),
-            )),
-            _ => {}
+            ));
         }
     }
 
@@ -570,6 +569,10 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
     let max_prev = indicator_exprs
         .iter()
         .flatten()
+        .chain(gate_exprs.iter())
+        .chain(adjustment_exprs.iter())
+        .chain(tier_requires.iter().flatten())
+        .chain(tier_direct.iter().flatten())
         .map(|p| max_prev_k(&p.ast))
         .max()
         .unwrap_or(0);

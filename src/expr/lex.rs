@@ -150,14 +150,13 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ExprError> {
                         closed = Some(i + 1);
                         break;
                     }
-                    if ch == '\\' {
-                        if let Some(&(_, next)) = it.peek()
-                            && (next == c || next == '\\')
-                        {
-                            text.push(next);
-                            it.next();
-                            continue;
-                        }
+                    if ch == '\\'
+                        && let Some(&(_, next)) = it.peek()
+                        && (next == c || next == '\\')
+                    {
+                        text.push(next);
+                        it.next();
+                        continue;
                     }
                     text.push(ch);
                 }

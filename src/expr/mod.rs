@@ -182,18 +182,17 @@ pub struct NameUse {
 pub fn names_by_level(expr: &Expr, ctx: Context) -> Vec<NameUse> {
     fn go(e: &Expr, ctx: Context, member: bool, out: &mut Vec<NameUse>) {
         match &e.kind {
-            ExprKind::Name { name, quoted } => {
+            ExprKind::Name { name, quoted }
                 if !out
                     .iter()
-                    .any(|u| &u.name == name && u.quoted == *quoted && u.member == member)
-                {
-                    out.push(NameUse {
-                        name: name.clone(),
-                        quoted: *quoted,
-                        span: e.span,
-                        member,
-                    });
-                }
+                    .any(|u| &u.name == name && u.quoted == *quoted && u.member == member) =>
+            {
+                out.push(NameUse {
+                    name: name.clone(),
+                    quoted: *quoted,
+                    span: e.span,
+                    member,
+                });
             }
             ExprKind::Unary { expr, .. } => go(expr, ctx, member, out),
             ExprKind::Binary { lhs, rhs, .. } => {

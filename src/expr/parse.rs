@@ -277,10 +277,7 @@ impl Parser {
         let (mut lhs, mut depth) = self.prefix()?;
         // Whether `lhs` is a comparison built in this loop (comparisons do not chain).
         let mut lhs_is_cmp = false;
-        loop {
-            let Some((op, l_bp, r_bp)) = infix(&self.peek().tok) else {
-                break;
-            };
+        while let Some((op, l_bp, r_bp)) = infix(&self.peek().tok) {
             if l_bp < min_bp {
                 break;
             }

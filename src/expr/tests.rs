@@ -570,7 +570,9 @@ fn aggregate_check_errors() {
 
 #[test]
 fn types_slots_and_folding() {
-    let cases: &[(&str, Type, &[usize], &[usize], bool)] = &[
+    // (source, type, row slots, member slots, folded to a constant)
+    type Case<'a> = (&'a str, Type, &'a [usize], &'a [usize], bool);
+    let cases: &[Case] = &[
         ("a + b * a", Type::Number, &[0, 1], &[], false),
         ("region == '东'", Type::Bool, &[4], &[], false),
         ("if(t, region, region2)", Type::Text, &[2, 4, 5], &[], false),

@@ -462,10 +462,10 @@ impl<'s> Cx<'s> {
 
     /// A number or a `{ by, values, default }` table.
     fn param_value(&mut self, v: &Value<'_>, key: &str, what: &str) -> Option<Param> {
-        if let Some(x) = number_of(v.get_ref()) {
-            if x.is_finite() {
-                return Some(Param::Fixed(x));
-            }
+        if let Some(x) = number_of(v.get_ref())
+            && x.is_finite()
+        {
+            return Some(Param::Fixed(x));
         }
         if let DeValue::Table(map) = v.get_ref() {
             let t = Table {
@@ -1187,7 +1187,7 @@ fn number_of(v: &DeValue<'_>) -> Option<f64> {
 fn describe(v: &DeValue<'_>) -> String {
     match v {
         DeValue::String(s) => format!("the string \"{}\"", crate::diag::truncate(s, 200)),
-        DeValue::Integer(i) => format!("{}", i.as_str()),
+        DeValue::Integer(i) => i.as_str().to_string(),
         DeValue::Float(f) => f.as_str().to_string(),
         other => other.type_str().to_string(),
     }

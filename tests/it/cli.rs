@@ -1,0 +1,186 @@
+//! The binary: exit codes, output files, refusal to overwrite inputs, reproducible output.
+
+use assert_cmd::Command;
+
+fn bin() -> Command {
+    Command::cargo_bin("clusterscore").unwrap()
+}
+
+const RULES: &str = r#"
+[rules]
+name = "cli"
+id = "id"
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "direct"
+"#;
+
+fn setup() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path().join("r.toml");
+    let d = dir.path().join("d.csv");
+    std::fs::write(&r, RULES).unwrap();
+    std::fs::write(&d, "id,x\nA,3\nB,7\n").unwrap();
+    (dir, r, d)
+}
+
+#[test]
+fn score_writes_csv_with_bom_and_ids_as_headers() {
+    let (dir, r, d) = setup();
+    let out = dir.path().join("out.csv");
+    bin()
+        .args(["score", "--rules"])
+        .arg(&r)
+        .arg("--data")
+        .arg(&d)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.starts_with('\u{feff}'));
+    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        lines[0],
+        "rank,id,name,score,tier,tier_label,excluded_by,d,c"
+    );
+    assert_eq!(lines[1], "1,B,,7.00,,,,7.00,7.00");
+}
+
+#[test]
+fn json_is_byte_identical_with_source_date_epoch() {
+    let (_dir, r, d) = setup();
+    let run = || {
+        bin()
+            .env("SOURCE_DATE_EPOCH", "1767225600")
+            .args(["score", "--format", "json", "--rules"])
+            .arg(&r)
+            .arg("--data")
+            .arg(&d)
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let a = run();
+    assert_eq!(a, run());
+    let text = String::from_utf8(a).unwrap();
+    assert!(text.contains("\"generated_at\": \"2026-01-01T00:00:00Z\""));
+}
+
+#[test]
+fn output_equal_to_an_input_is_refused_and_nothing_is_written() {
+    let (_dir, r, d) = setup();
+    let before = std::fs::read(&d).unwrap();
+    bin()
+        .args(["score", "--rules"])
+        .arg(&r)
+        .arg("--data")
+        .arg(&d)
+        .arg("--out")
+        .arg(&d)
+        .arg("--format")
+        .arg("csv")
+        .assert()
+        .code(2);
+    assert_eq!(std::fs::read(&d).unwrap(), before);
+}
+
+#[test]
+fn unknown_extension_and_missing_directory_are_errors() {
+    let (dir, r, d) = setup();
+    bin()
+        .args(["score", "--rules"])
+        .arg(&r)
+        .arg("--data")
+        .arg(&d)
+        .arg("--out")
+        .arg(dir.path().join("x.txt"))
+        .assert()
+        .code(2);
+    let missing = dir.path().join("nope").join("x.csv");
+    bin()
+        .args(["score", "--rules"])
+        .arg(&r)
+        .arg("--data")
+        .arg(&d)
+        .arg("--out")
+        .arg(&missing)
+        .assert()
+        .code(1);
+    assert!(!missing.exists());
+}
+
+#[test]
+fn bad_rules_exit_1_with_location_and_did_you_mean() {
+    let (dir, _r, d) = setup();
+    let r = dir.path().join("bad.toml");
+    std::fs::write(
+        &r,
+        RULES.replace("method = \"direct\"", "method = \"direct\"\npoitns = 3"),
+    )
+    .unwrap();
+    let out = bin()
+        .args(["score", "--rules"])
+        .arg(&r)
+        .arg("--data")
+        .arg(&d)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("bad.toml:15:1"), "{err}");
+    assert!(
+        err.contains("unknown key 'poitns'") && err.contains("did you mean 'points'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_cell_names_file_row_column_and_value() {
+    let (dir, r, _d) = setup();
+    let d = dir.path().join("bad.csv");
+    std::fs::write(&d, "id,x\nA,3\nB,abc\n").unwrap();
+    let out = bin()
+        .args(["score", "--rules"])
+        .arg(&r)
+        .arg("--data")
+        .arg(&d)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("row 3") && err.contains("\"x\"") && err.contains("abc"),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_summarises_and_lints_without_failing() {
+    let (dir, _r, _d) = setup();
+    let r = dir.path().join("lint.toml");
+    std::fs::write(
+        &r,
+        format!("{RULES}\n[[indicator]]\nid = \"unused\"\n[[tier]]\nid = \"t\"\nmin_score = 50\n"),
+    )
+    .unwrap();
+    let out = bin().arg("check").arg(&r).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("maximum score: 10"), "{text}");
+    assert!(text.contains("warning[unused-indicator]"), "{text}");
+    assert!(text.contains("warning[unreachable-tier]"), "{text}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    bin().args(["score", "--rules", "x.toml"]).assert().code(2);
+    bin().args(["frobnicate"]).assert().code(2);
+}

@@ -1,0 +1,670 @@
+//! Hand-computed cases for the scoring rules of SPEC §5 and §12, run through the library.
+
+use crate::support::{entity, score, try_score};
+use approx::assert_relative_eq;
+
+const METHODS: &str = r#"
+[rules]
+name = "methods"
+id = "id"
+
+[[indicator]]
+id = "rev"
+[[indicator]]
+id = "rd"
+[[indicator]]
+id = "growth"
+[[indicator]]
+id = "years"
+[[indicator]]
+id = "pts"
+[[indicator]]
+id = "hi"
+kind = "bool"
+[[indicator]]
+id = "level"
+kind = "category"
+
+[[dimension]]
+id = "all"
+
+[[criterion]]
+id = "rev_b"
+dimension = "all"
+indicator = "rev"
+points = 15
+method = "bands"
+bands = [{ at_least = 100, points = 15 }, { at_least = 50, points = 10 }, { above = 20, points = 6 }]
+[[criterion]]
+id = "rd_l"
+dimension = "all"
+indicator = "rd"
+points = 10
+method = "linear"
+floor = 2
+target = 5
+[[criterion]]
+id = "growth_t"
+dimension = "all"
+indicator = "growth"
+points = 5
+method = "target"
+target = 20
+[[criterion]]
+id = "years_p"
+dimension = "all"
+indicator = "years"
+points = 10
+method = "per"
+step = 2
+points_per_step = 5
+[[criterion]]
+id = "pts_d"
+dimension = "all"
+indicator = "pts"
+points = 8
+method = "direct"
+[[criterion]]
+id = "hi_f"
+dimension = "all"
+indicator = "hi"
+points = 6
+method = "flag"
+[[criterion]]
+id = "level_l"
+dimension = "all"
+indicator = "level"
+points = 15
+method = "levels"
+levels = { "三级" = 15, "二级" = 10 }
+"#;
+
+#[test]
+fn every_absolute_method_hand_computed() {
+    let a = score(
+        METHODS,
+        "id,rev,rd,growth,years,pts,hi,level\nA,100,3.5,10,5,9,是,二级\nB,20,6,-3,1.5,2.5,否,一级\n",
+    );
+    // A: 15 + 0.5×10 + 0.5×5 + 2 steps×5 + min(9, 8) + 6 + 10 = 56.5
+    let e = entity(&a, "A");
+    assert_relative_eq!(e.score, 56.5);
+    assert_relative_eq!(e.criteria["rd_l"].fraction.unwrap(), 0.5);
+    assert_relative_eq!(e.criteria["years_p"].points.unwrap(), 10.0);
+    assert_relative_eq!(e.criteria["pts_d"].points.unwrap(), 8.0);
+    // B: above 20 is strict → 0; rd ≥ target → 10; negative growth → 0; 1.5 years → 0 steps;
+    // 2.5 direct points; flag false; unknown level 一级 → 0 with a warning. Total 12.5.
+    let e = entity(&a, "B");
+    assert_relative_eq!(e.score, 12.5);
+    assert_relative_eq!(e.criteria["rev_b"].fraction.unwrap(), 0.0);
+    assert!(
+        a.warnings
+            .iter()
+            .any(|w| w.contains("level_l") && w.contains("B"))
+    );
+    assert_eq!(e.rank, Some(2));
+}
+
+const WEIGHTED: &str = r#"
+[rules]
+name = "weighted"
+id = "id"
+scale = 50
+aggregation = "AGG"
+
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "f"
+kind = "bool"
+[[indicator]]
+id = "y"
+
+[[dimension]]
+id = "d1"
+weight = 30
+[[dimension]]
+id = "d2"
+weight = 70
+
+[[criterion]]
+id = "c1"
+dimension = "d1"
+indicator = "x"
+points = 10
+method = "linear"
+floor = 0
+target = 10
+[[criterion]]
+id = "c2"
+dimension = "d2"
+indicator = "f"
+points = 4
+method = "flag"
+[[criterion]]
+id = "c3"
+dimension = "d2"
+indicator = "y"
+points = 6
+method = "linear"
+floor = 0
+target = 100
+"#;
+
+#[test]
+fn weighted_dimensions_and_scale() {
+    let a = score(&WEIGHTED.replace("AGG", "additive"), "id,x,f,y\nA,5,1,50\n");
+    // f1 = 0.5, f2 = (4 + 3)/10 = 0.7; T = 30×0.5 + 70×0.7 = 64 of 100 → scale 50 → 32
+    let e = entity(&a, "A");
+    assert_relative_eq!(e.score, 32.0);
+    // published shares: 50 × 0.3 × 0.5 = 7.5 and 50 × 0.7 × 0.7 = 24.5 (they add up)
+    assert_relative_eq!(e.dimensions["d1"], 7.5);
+    assert_relative_eq!(e.dimensions["d2"], 24.5);
+}
+
+#[test]
+fn geometric_aggregation_with_floor() {
+    let rules = WEIGHTED
+        .replace("AGG", "geometric")
+        .replace("scale = 50\n", "");
+    let a = score(&rules, "id,x,f,y\nA,5,1,50\nB,0,0,100\n");
+    // A: 100 × 0.5^0.3 × 0.7^0.7 = 63.279…; B: f1 = 0 → floor 0.01: 100 × 0.01^0.3 × 0.6^0.7 = 17.567…
+    assert_relative_eq!(entity(&a, "A").score, 63.28);
+    assert_relative_eq!(entity(&a, "B").score, 17.57);
+}
+
+#[test]
+fn topsis_aggregation_hand_computed() {
+    let rules = r#"
+[rules]
+name = "topsis"
+id = "id"
+aggregation = "topsis"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "y"
+[[dimension]]
+id = "a"
+[[dimension]]
+id = "b"
+[[criterion]]
+id = "cx"
+dimension = "a"
+indicator = "x"
+points = 6
+method = "linear"
+floor = 0
+target = 1
+[[criterion]]
+id = "cy"
+dimension = "b"
+indicator = "y"
+points = 4
+method = "linear"
+floor = 0
+target = 1
+"#;
+    // w = (0.6, 0.4); v: E1 (0.6, 0), E2 (0, 0.4), E3 (0.3, 0.2); A+ = (0.6, 0.4), A- = (0, 0)
+    // E1: d+ = 0.4, d- = 0.6 → 10 × 0.6 = 6; E2: d+ = 0.6, d- = 0.4 → 4; E3: d+ = d- → 5
+    let a = score(rules, "id,x,y\nE1,1,0\nE2,0,1\nE3,0.5,0.5\n");
+    assert_relative_eq!(entity(&a, "E1").score, 6.0);
+    assert_relative_eq!(entity(&a, "E2").score, 4.0);
+    assert_relative_eq!(entity(&a, "E3").score, 5.0);
+}
+
+const MISSING: &str = r#"
+[rules]
+name = "missing"
+id = "id"
+missing = "POLICY"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "f"
+kind = "bool"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "cx"
+dimension = "d"
+indicator = "x"
+points = 6
+method = "linear"
+floor = 0
+target = 10
+[[criterion]]
+id = "cf"
+dimension = "d"
+indicator = "f"
+points = 4
+method = "flag"
+"#;
+
+#[test]
+fn missing_policies() {
+    let csv = "id,x,f\nA,2,是\nB,4,否\nC,,是\n";
+    // zero: C = 0 + 4
+    let a = score(&MISSING.replace("POLICY", "zero"), csv);
+    let c = entity(&a, "C");
+    assert_relative_eq!(c.score, 4.0);
+    assert_eq!(c.criteria["cx"].missing.as_deref(), Some("zero"));
+    assert!(c.criteria["cx"].value.is_none());
+    assert!(!c.notes.is_empty());
+    // exclude: cx dropped, dimension rescaled over cf: 4/4 of the dimension's 10 → 10
+    let a = score(&MISSING.replace("POLICY", "exclude"), csv);
+    let c = entity(&a, "C");
+    assert_relative_eq!(c.score, 10.0);
+    assert!(c.criteria["cx"].fraction.is_none());
+    assert!(c.criteria["cx"].points.is_none());
+    // mean: (2 + 4)/2 = 3 → 0.3 × 6 = 1.8, + 4 = 5.8; the value shown is the imputed one
+    let a = score(&MISSING.replace("POLICY", "mean"), csv);
+    let c = entity(&a, "C");
+    assert_relative_eq!(c.score, 5.8);
+    assert_eq!(c.criteria["cx"].value, Some(serde_json::json!(3.0)));
+    assert_eq!(c.criteria["cx"].missing.as_deref(), Some("mean"));
+    assert!(a.warnings.iter().any(|w| w.contains("imputed")));
+    // fail: an error naming the entity and the column
+    let err = try_score(&MISSING.replace("POLICY", "fail"), csv).unwrap_err();
+    assert!(err.contains("C (column 'x'"), "{err}");
+}
+
+const TIERS: &str = r#"
+[rules]
+name = "tiers"
+id = "id"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "ok"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 100
+method = "direct"
+[[gate]]
+id = "cap"
+require = "ok == 1"
+max_tier = "silver"
+[[tier]]
+id = "gold"
+min_score = 80
+max_count = 2
+[[tier]]
+id = "silver"
+min_score = 60
+top_percent = 40
+[[tier]]
+id = "bronze"
+"#;
+
+#[test]
+fn tiers_quotas_ties_and_caps() {
+    let a = score(TIERS, "id,x,ok\nA,90,1\nC,85,1\nB,85,1\nD,70,1\nE,50,1\n");
+    let tier = |id: &str| entity(&a, id).tier.clone();
+    // ranks: A, then B and C tied at 85 (id ascending), D, E
+    assert_eq!(entity(&a, "B").rank, Some(2));
+    assert_eq!(entity(&a, "C").rank, Some(3));
+    assert!(entity(&a, "B").tie_broken && entity(&a, "C").tie_broken);
+    assert!(!entity(&a, "A").tie_broken);
+    assert_eq!(tier("A").as_deref(), Some("gold"));
+    assert_eq!(tier("B").as_deref(), Some("gold"));
+    // C is refused gold only because the quota is full and B has the same score: warned
+    assert_eq!(tier("C").as_deref(), Some("silver"));
+    assert!(
+        a.warnings
+            .iter()
+            .any(|w| w.contains("'B'") && w.contains("'C'"))
+    );
+    // silver quota = max(1, floor(40 × 5 / 100)) = 2: C and D
+    assert_eq!(tier("D").as_deref(), Some("silver"));
+    assert_eq!(tier("E").as_deref(), Some("bronze"));
+    assert_eq!(a.summary.tiers[0].count, 2);
+
+    // A capping gate keeps a 95 at silver at most.
+    let a = score(TIERS, "id,x,ok\nA,95,0\nB,81,1\n");
+    assert_eq!(entity(&a, "A").tier.as_deref(), Some("silver"));
+    assert_eq!(entity(&a, "A").rank, Some(1));
+    assert_eq!(entity(&a, "B").tier.as_deref(), Some("gold"));
+}
+
+#[test]
+fn requires_and_direct_conditions() {
+    let rules = r#"
+[rules]
+name = "direct"
+id = "id"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "r"
+[[indicator]]
+id = "d"
+kind = "bool"
+[[dimension]]
+id = "dim"
+[[criterion]]
+id = "c"
+dimension = "dim"
+indicator = "x"
+points = 100
+method = "direct"
+[[tier]]
+id = "pass"
+min_score = 80
+requires = ["r >= 1", "dim >= 40"]
+direct = ["d"]
+"#;
+    let a = score(
+        rules,
+        "id,x,r,d\nA,90,0,否\nB,50,1,是\nC,85,1,否\nD,30,1,是\n",
+    );
+    assert_eq!(entity(&a, "A").tier, None); // requires r ≥ 1 fails
+    assert_eq!(entity(&a, "B").tier.as_deref(), Some("pass")); // direct waives min_score
+    assert_eq!(entity(&a, "C").tier.as_deref(), Some("pass"));
+    assert_eq!(entity(&a, "D").tier, None); // direct, but requires dim ≥ 40 still holds it back
+}
+
+#[test]
+fn exclude_gate_and_relative_statistics_over_ranked_entities() {
+    let rules = r#"
+[rules]
+name = "gate"
+id = "id"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "bad"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "minmax"
+[[gate]]
+id = "clean"
+label = "无事故"
+require = "bad == 0"
+"#;
+    let a = score(rules, "id,x,bad\nA,10,0\nB,20,0\nC,100,1\nD,15,\n");
+    // C and D are excluded (D's condition is missing and counts as failed); minmax over A, B
+    let c = entity(&a, "C");
+    assert_eq!(c.rank, None);
+    assert_eq!(c.excluded_by.as_deref(), Some("clean"));
+    assert!(c.notes.iter().any(|n| n.contains("bad = 1")));
+    assert_relative_eq!(c.score, 10.0); // clamped into [0, 1] against the ranked range
+    assert_relative_eq!(entity(&a, "B").score, 10.0);
+    assert_relative_eq!(entity(&a, "A").score, 0.0);
+    assert_eq!(entity(&a, "D").excluded_by.as_deref(), Some("clean"));
+    assert!(
+        a.warnings
+            .iter()
+            .any(|w| w.contains("clean") && w.contains("D"))
+    );
+    // output: ranked first, then excluded by id
+    let ids: Vec<&str> = a.entities.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, vec!["B", "A", "C", "D"]);
+    assert_eq!(a.summary.excluded, 2);
+}
+
+#[test]
+fn cohorts_rank_separately_and_list_in_text_order() {
+    let rules = r#"
+[rules]
+name = "cohorts"
+id = "id"
+cohort = "region"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "region"
+kind = "category"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "percentile"
+"#;
+    let a = score(
+        rules,
+        "id,x,region\nA,1,west\nB,2,west\nC,5,east\nD,3,east\nE,4,\n",
+    );
+    let order: Vec<(&str, Option<usize>)> =
+        a.entities.iter().map(|e| (e.id.as_str(), e.rank)).collect();
+    assert_eq!(
+        order,
+        vec![
+            ("C", Some(1)),
+            ("D", Some(2)),
+            ("B", Some(1)),
+            ("A", Some(2)),
+            ("E", Some(1))
+        ]
+    );
+    assert_relative_eq!(entity(&a, "C").score, 10.0);
+    assert_relative_eq!(entity(&a, "D").score, 0.0);
+    assert_relative_eq!(entity(&a, "E").score, 10.0); // n = 1 → 1
+    assert!(a.warnings.iter().any(|w| w.contains("no cohort")));
+}
+
+#[test]
+fn prev_reads_the_same_entity_a_year_earlier() {
+    let rules = r#"
+[rules]
+name = "growth"
+id = "code"
+year = 2023
+[data]
+year_column = "year"
+[[indicator]]
+id = "out"
+[[indicator]]
+id = "growth"
+formula = "(out / prev(out) - 1) * 100"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "g"
+dimension = "d"
+indicator = "growth"
+points = 20
+method = "linear"
+floor = 0
+target = 20
+"#;
+    let a = score(
+        rules,
+        "code,year,out\nA,2022,100\nA,2023,110\nB,2023,50\nB,2021,10\n",
+    );
+    let e = entity(&a, "A");
+    assert_relative_eq!(
+        e.criteria["g"].value.as_ref().unwrap().as_f64().unwrap(),
+        10.0,
+        epsilon = 1e-9
+    );
+    assert_relative_eq!(e.score, 10.0);
+    // B has no 2022 row: growth missing → 0 under the default policy
+    assert!(entity(&a, "B").criteria["g"].value.is_none());
+    assert_eq!(a.audit.year, Some(2023));
+    assert_eq!(a.summary.entities, 2);
+}
+
+#[test]
+fn aggregate_rolls_members_up_to_entities() {
+    let rules = r#"
+[rules]
+name = "rollup"
+id = "eid"
+[aggregate]
+by = "cluster"
+[[indicator]]
+id = "rev"
+[[indicator]]
+id = "zjtx"
+kind = "bool"
+[[indicator]]
+id = "total"
+aggregate = "sum(rev)"
+[[indicator]]
+id = "n_zjtx"
+aggregate = "count(zjtx)"
+[[indicator]]
+id = "big_share"
+aggregate = "share(rev >= 10) * 100"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "t"
+dimension = "d"
+indicator = "total"
+points = 10
+method = "direct"
+[[criterion]]
+id = "z"
+dimension = "d"
+indicator = "n_zjtx"
+points = 5
+method = "per"
+step = 1
+points_per_step = 1
+[[criterion]]
+id = "s"
+dimension = "d"
+indicator = "big_share"
+points = 100
+method = "direct"
+"#;
+    let csv = "eid,cluster,rev,zjtx\ne1,K1,4,是\ne2,K1,12,是\ne3,K1,,否\ne4,K2,30,否\n";
+    let a = score(rules, csv);
+    let k1 = entity(&a, "K1");
+    assert_eq!(k1.criteria["t"].value, Some(serde_json::json!(16.0))); // missing skipped
+    assert_eq!(k1.criteria["z"].value, Some(serde_json::json!(2.0)));
+    // share divides by all 3 members: 1/3 → 33.33…
+    assert_relative_eq!(
+        k1.criteria["s"].value.as_ref().unwrap().as_f64().unwrap(),
+        100.0 / 3.0,
+        epsilon = 1e-9
+    );
+    assert_eq!(a.summary.entities, 2);
+}
+
+#[test]
+fn rounding_is_half_away_from_zero_on_the_decimal_value() {
+    let rules = r#"
+[rules]
+name = "round"
+id = "id"
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "direct"
+"#;
+    let a = score(rules, "id,x\nA,2.675\nB,1.005\n");
+    assert_eq!(entity(&a, "A").score, 2.68);
+    assert_eq!(entity(&a, "B").score, 1.01);
+}
+
+#[test]
+fn thresholds_tolerate_floating_point_noise() {
+    let rules = r#"
+[rules]
+name = "tolerance"
+id = "id"
+[[indicator]]
+id = "rd"
+formula = "spend / revenue * 100"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "rd"
+points = 10
+method = "bands"
+bands = [{ at_least = 5, points = 10 }]
+"#;
+    // 0.35 / 7 * 100 = 4.999999999999999 in floating point: still counts as 5 %
+    let a = score(rules, "id,spend,revenue\nA,0.35,7\n");
+    assert_eq!(entity(&a, "A").score, 10.0);
+}
+
+#[test]
+fn formula_cannot_use_scores_but_tiers_can() {
+    let rules = r#"
+[rules]
+name = "early"
+id = "id"
+[[indicator]]
+id = "x"
+formula = "c * 2"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "direct"
+"#;
+    let err = try_score(rules, "id,y\nA,1\n").unwrap_err();
+    assert!(err.contains("does not exist yet"), "{err}");
+    assert!(err.contains("rules.toml:7:12"), "{err}");
+}
+
+#[test]
+fn unknown_name_gets_position_and_did_you_mean() {
+    let rules = r#"
+[rules]
+name = "typo"
+id = "id"
+[[indicator]]
+id = "rd_intensity"
+[[indicator]]
+id = "x"
+formula = "rd_intesity * 2"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "direct"
+"#;
+    let err = try_score(rules, "id,rd_intensity\nA,1\n").unwrap_err();
+    assert!(err.contains("unknown name 'rd_intesity' at 1:1"), "{err}");
+    assert!(err.contains("did you mean 'rd_intensity'"), "{err}");
+}
+
+#[test]
+fn duplicate_ids_are_listed_with_rows() {
+    let err = try_score(TIERS, "id,x,ok\nA,1,1\nB,2,1\nA,3,1\n").unwrap_err();
+    assert!(
+        err.contains("duplicate ids") && err.contains("rows 2 and 4"),
+        "{err}"
+    );
+}
+
+#[test]
+fn row_order_does_not_change_results() {
+    let rows = ["A,90,1", "C,85,1", "B,85,1", "D,70,1", "E,50,1"];
+    let base = score(TIERS, &format!("id,x,ok\n{}\n", rows.join("\n")));
+    let mut rev = rows.to_vec();
+    rev.reverse();
+    let other = score(TIERS, &format!("id,x,ok\n{}\n", rev.join("\n")));
+    let strip = |a: &clusterscore::engine::Assessment| serde_json::to_value(&a.entities).unwrap();
+    assert_eq!(strip(&base), strip(&other));
+}

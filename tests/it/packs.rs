@@ -1,0 +1,168 @@
+//! The cluster-pack fixtures reproduce what their seed documents state.
+//!
+//! Each test reads one fixture with the `csv` crate directly (no clusterscore API, so a
+//! bug in the engine's reader cannot hide a bad fixture) and checks the seed's aggregates.
+//! The fixtures are written by `tools/gen_cluster_fixtures.py`, which asserts the same
+//! numbers before writing; these tests pin the committed files.
+
+use approx::assert_relative_eq;
+use std::path::PathBuf;
+
+/// A fixture read as text: the header and every record.
+struct Fixture {
+    headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Fixture {
+    fn read(rel: &str) -> Fixture {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel);
+        let mut r =
+            csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let headers = r
+            .headers()
+            .expect("header")
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        let rows = r
+            .records()
+            .map(|rec| rec.expect("record").iter().map(str::to_owned).collect())
+            .collect();
+        Fixture { headers, rows }
+    }
+
+    fn col(&self, name: &str) -> usize {
+        self.headers
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name:?} in {:?}", self.headers))
+    }
+
+    /// The rows whose `year` column is `year` (all rows when the fixture has no year column).
+    fn year(&self, year: &str) -> Vec<&Vec<String>> {
+        match self.headers.iter().position(|h| h == "year") {
+            Some(y) => self.rows.iter().filter(|r| r[y] == year).collect(),
+            None => self.rows.iter().collect(),
+        }
+    }
+}
+
+/// A numeric cell; `None` for the missing markers the fixtures use.
+fn num(cell: &str) -> Option<f64> {
+    if is_marker(cell) {
+        return None;
+    }
+    Some(
+        cell.trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("not a number: {cell:?}")),
+    )
+}
+
+/// The missing markers the fixtures use (built-in ones and 未报送, declared by the packs).
+fn is_marker(c: &str) -> bool {
+    matches!(c.trim(), "" | "—" | "-" | "NA" | "未报送")
+}
+
+fn req(cell: &str) -> f64 {
+    num(cell).unwrap_or_else(|| panic!("required cell is missing: {cell:?}"))
+}
+
+/// A value with two decimals as an exact integer number of hundredths.
+fn cents(cell: &str) -> i64 {
+    (req(cell) * 100.0).round() as i64
+}
+
+/// Round half away from zero to `n` decimals, as the seed's published figures are.
+fn round_to(x: f64, n: i32) -> f64 {
+    let p = 10f64.powi(n);
+    (x * p).round() / p
+}
+
+fn count_missing(f: &Fixture) -> usize {
+    f.rows.iter().flatten().filter(|c| is_marker(c)).count()
+}
+
+/// fixtures/liaocheng-2023.csv against seed 002 (聊城市中小企业特色产业集群转型升级工作方案
+/// 2024-2026, 一、产业现状). Readings as in the header of rules/liaocheng-benchmark.toml.
+#[test]
+fn liaocheng_2023_matches_seed_002() {
+    let f = Fixture::read("fixtures/liaocheng-2023.csv");
+    let y23 = f.year("2023");
+    let y22 = f.year("2022");
+    let code = f.col("code");
+
+    // "截至2023年，全市共培育市级集群28个、省级集群7个、国家级集群2个"
+    // (the 7 and the 2 are among the 28; 集群级别 is the highest recognition)
+    assert_eq!(y23.len(), 28);
+    assert_eq!(y22.len(), 28, "two years of data for every cluster");
+    let mut codes: Vec<&str> = y23.iter().map(|r| r[code].as_str()).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    assert_eq!(codes.len(), 28, "cluster codes are unique");
+    let level = f.col("集群级别");
+    let n_level = |l: &str| y23.iter().filter(|r| r[level] == l).count();
+    assert_eq!(n_level("国家级"), 2);
+    assert_eq!(n_level("省级"), 7);
+    assert_eq!(n_level("市级"), 19);
+
+    // "年销售收入100亿元以上的集群有8个，50亿元以上的集群有9个，其余规模均超过了20亿元"
+    // (以上 includes the number; the 9 are those in [50, 100))
+    let sales = f.col("销售收入（亿元）");
+    let rev: Vec<f64> = y23.iter().map(|r| req(&r[sales])).collect();
+    assert_eq!(rev.iter().filter(|&&x| x >= 100.0).count(), 8);
+    assert_eq!(
+        rev.iter().filter(|&&x| (50.0..100.0).contains(&x)).count(),
+        9
+    );
+    assert!(
+        rev.iter().all(|&x| x > 20.0),
+        "the rest are above 20亿: {rev:?}"
+    );
+
+    // "2023年，28个集群总产值3698.86亿元（含重复计算，下同），增速6.47 %"
+    let output = f.col("总产值（亿元）");
+    let out23: i64 = y23.iter().map(|r| cents(&r[output])).sum();
+    let out22: i64 = y22.iter().map(|r| cents(&r[output])).sum();
+    assert_eq!(out23, 369_886, "total output 3698.86亿元");
+    let growth = (out23 as f64 / out22 as f64 - 1.0) * 100.0;
+    assert_relative_eq!(round_to(growth, 2), 6.47, epsilon = 1e-9);
+
+    // "共集聚中小企业1.15万户"
+    let smes: f64 = y23.iter().map(|r| req(&r[f.col("中小企业（户）")])).sum();
+    assert_relative_eq!(round_to(smes / 10_000.0, 2), 1.15, epsilon = 1e-9);
+
+    // "集群平均研发强度5.90%，平均研发经费增速13.99%"
+    // (means over the 28 clusters of R&D spend / sales revenue and of R&D spend growth)
+    let rd = f.col("研发经费（万元）");
+    let intensity: f64 = y23
+        .iter()
+        .map(|r| req(&r[rd]) / (req(&r[sales]) * 10_000.0) * 100.0)
+        .sum::<f64>()
+        / 28.0;
+    assert_relative_eq!(round_to(intensity, 2), 5.90, epsilon = 1e-9);
+    let rd22 = |c: &str| req(&y22.iter().find(|r| r[code] == c).expect("2022 row")[rd]);
+    let rd_growth: f64 = y23
+        .iter()
+        .map(|r| (req(&r[rd]) / rd22(&r[code]) - 1.0) * 100.0)
+        .sum::<f64>()
+        / 28.0;
+    assert_relative_eq!(round_to(rd_growth, 2), 13.99, epsilon = 1e-9);
+
+    // "有139家公共服务平台围绕集群提供……服务"
+    let platforms: f64 = y23
+        .iter()
+        .map(|r| req(&r[f.col("公共服务平台（个）")]))
+        .sum();
+    assert_relative_eq!(platforms, 139.0);
+
+    // Not from the seed: one cluster fails the pack's exclude gate (and still counts
+    // above, since the seed counts all 28), and a few non-critical cells are missing.
+    let incidents = f.col("重大安全环保事故（起）");
+    assert_eq!(y23.iter().filter(|r| req(&r[incidents]) != 0.0).count(), 1);
+    assert!(
+        count_missing(&f) >= 3,
+        "the fixture exercises missing values"
+    );
+}

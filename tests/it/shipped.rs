@@ -1,0 +1,144 @@
+//! Shipped rules packs, fixtures and docs: every pack checks clean, every national pack
+//! reproduces its hand-computed boundary cases, and every rules example in docs/ is valid.
+
+use crate::support::root;
+use clusterscore::engine::{AssessOptions, Assessment};
+use clusterscore::rules::{Rules, lint::lint};
+
+fn check_clean(text: &str, name: &str) -> Result<(), String> {
+    let rules = Rules::from_str_named(text, name).map_err(|e| e.to_string())?;
+    let compiled = rules.compile().map_err(|e| e.to_string())?;
+    let lints = lint(&compiled.rules, &compiled.expression_names());
+    if lints.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{name}: lints {lints:?}"))
+    }
+}
+
+#[test]
+fn every_shipped_pack_checks_without_lints() {
+    let mut n = 0;
+    for entry in std::fs::read_dir(root().join("rules")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            check_clean(&text, &path.display().to_string()).unwrap();
+            n += 1;
+        }
+    }
+    assert!(n >= 2, "expected shipped packs, found {n}");
+}
+
+#[test]
+fn every_toml_example_in_the_docs_is_a_valid_rules_file() {
+    let doc = std::fs::read_to_string(root().join("docs/rules.md")).unwrap();
+    let mut blocks = 0;
+    let mut in_block = false;
+    let mut current = String::new();
+    let mut start_line = 0;
+    for (i, line) in doc.lines().enumerate() {
+        if !in_block && line.trim_end() == "```toml" {
+            in_block = true;
+            current.clear();
+            start_line = i + 1;
+        } else if in_block && line.trim_end() == "```" {
+            in_block = false;
+            blocks += 1;
+            check_clean(
+                &current,
+                &format!("docs/rules.md block at line {start_line}"),
+            )
+            .unwrap();
+        } else if in_block {
+            current.push_str(line);
+            current.push('\n');
+        }
+    }
+    assert!(
+        blocks >= 10,
+        "docs/rules.md should hold many examples, found {blocks}"
+    );
+}
+
+fn assess(rules: &str, data: &str) -> Assessment {
+    let compiled = Rules::from_path(root().join(rules))
+        .and_then(|r| r.compile())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let ds = compiled
+        .read_data(&[root().join(data)], &compiled.read_options())
+        .unwrap_or_else(|e| panic!("{e}"));
+    compiled
+        .assess(
+            &ds,
+            &AssessOptions {
+                generated_at: Some("2026-01-01T00:00:00Z".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Compares the engine with `tests/cases/<pack>.csv`: expected score, tier and excluding gate.
+fn boundary_cases(pack: &str, data: &str) {
+    let a = assess(&format!("rules/{pack}.toml"), data);
+    let mut r = csv::Reader::from_path(root().join(format!("tests/cases/{pack}.csv"))).unwrap();
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        let (id, score, tier, excluded, why) = (&rec[0], &rec[1], &rec[2], &rec[3], &rec[4]);
+        n += 1;
+        let Some(e) = a.entities.iter().find(|e| e.id == id) else {
+            failures.push(format!("{id}: not in the output"));
+            continue;
+        };
+        if !score.is_empty() {
+            let want: f64 = score.parse().unwrap();
+            if (e.score - want).abs() > 1e-9 {
+                failures.push(format!("{id}: score {} want {want} ({why})", e.score));
+            }
+        }
+        if e.tier.as_deref().unwrap_or("") != tier {
+            failures.push(format!("{id}: tier {:?} want {tier:?} ({why})", e.tier));
+        }
+        if e.excluded_by.as_deref().unwrap_or("") != excluded {
+            failures.push(format!(
+                "{id}: excluded_by {:?} want {excluded:?} ({why})",
+                e.excluded_by
+            ));
+        }
+    }
+    assert!(n > 0);
+    assert!(
+        failures.is_empty(),
+        "{pack}: {} of {n} cases differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn innovative_sme_boundary_cases() {
+    boundary_cases("miit-innovative-sme", "fixtures/enterprises-2023.csv");
+}
+
+#[test]
+fn zjtx_sme_boundary_cases() {
+    boundary_cases("miit-zjtx-sme", "fixtures/enterprises-2023.csv");
+}
+
+#[test]
+fn zjtx_sme_2026_boundary_cases() {
+    boundary_cases("miit-zjtx-sme-2026", "fixtures/enterprises-2023.csv");
+}
+
+#[test]
+fn little_giant_boundary_cases() {
+    boundary_cases("miit-little-giant", "fixtures/enterprises-2023.csv");
+}
+
+#[test]
+fn sme_cluster_boundary_cases() {
+    boundary_cases("miit-sme-cluster", "tests/cases/miit-sme-cluster-data.csv");
+}
