@@ -8,6 +8,7 @@
 Writes (paths relative to the repository root), one CSV per cluster pack:
 
 * fixtures/liaocheng-2023.csv   — rules/liaocheng-benchmark.toml (seed 002)
+* fixtures/anhui-2010.csv       — rules/anhui-zhuanyezhen.toml (seed 004)
 
 Every fixture reproduces the aggregates its seed document states (the
 assertions at the end of each builder check them before anything is written;
@@ -332,6 +333,328 @@ def check_liaocheng(rows):
     assert sum(1 for r in y23 if r["重大安全环保事故（起）"] != "0") == 1
 
 
+
+# =========================================================================== Anhui (seed 004)
+#
+# Seed 004 (安徽省"十二五"产业集群专业镇发展规划), 一、发展现状 (一) and (二):
+#   "2010年，省认定的100个产业集群专业镇……规模以上企业2780家，较2009年末增加610家；实现主营
+#    业务收入2450亿元，同比增长12%；实现工业增加值710亿元，同比增长36%；上缴税金95亿元，实现
+#    利润220亿元。年实现特色产业主营业务收入10亿元以上的产业集群专业镇有54个，其中100亿元以上
+#    的有2个，50亿元以上的有8个"
+#   "皖北地区25个，皖南地区37个，皖中地区38个" and the table by prefecture (宣城11 芜湖8 黄山8
+#    铜陵2 马鞍山4 池州4 | 宿州6 淮南6 淮北2 阜阳4 亳州4 蚌埠3 | 安庆11 六安9 巢湖7 合肥6 滁州5).
+# Readings (also in the pack header):
+#   * "其中100亿元以上的有2个，50亿元以上的有8个" is nested: of the 54 towns at 10亿 or more,
+#     8 are at 50亿 or more, and 2 of those at 100亿 or more (6 in [50, 100)). 以上 includes the
+#     number: AH town at exactly 50.00 and one at exactly 10.00 count.
+#   * the size classes count 特色产业主营业务收入 (the first passage), not 产值 (the second
+#     passage, "年产值达10亿元以上54个，超百亿元的仅2个", gives the same counts).
+#   * "同比增长12%" / "36%" are rounded to whole percent; the fixture's totals give 12.00% and
+#     36.00%.
+# Town names: the 60 towns the seed names (with the industry it names for them) keep their
+# names; the other 40 are "<county><industry>专业镇" placeholders built from the seed's
+# industries for that prefecture — illustrative, not real recognised towns.
+
+AH_YEARS = (2009, 2010)
+AH_SCORED = 2010
+
+AH_HEADERS = [
+    "code", "name", "year", "地市", "区域", "主导产业",
+    "主营业务收入（亿元）", "特色产业主营业务收入（亿元）", "工业增加值（亿元）",
+    "上缴税金（亿元）", "利润（亿元）", "规上企业（家）",
+    "集群内相互配套率（%）", "重点企业（家）", "装备达国内先进水平重点企业（家）",
+    "装备达国际先进水平重点企业（家）", "市级以上企业技术中心（个）", "产业链公共技术研发中心",
+    "市级以上名牌产品和著名商标（件）", "区域品牌", "产业集群窗口服务平台", "融资担保服务平台",
+    "创业基地", "国家级产业基地称号",
+]
+
+# region, prefecture, name, industry, named-in-seed
+AH_TOWNS = [
+    # 皖南 37
+    ("皖南", "宣城", "宁国市中溪镇", "汽车橡胶密封件及耐磨材料", True),
+    ("皖南", "宣城", "宁国市梅林镇", "电容器", True),
+    ("皖南", "宣城", "广德县四合乡", "蚕茧丝绸", True),
+    ("皖南", "宣城", "泾县乌溪镇", "宣纸", True),
+    ("皖南", "宣城", "泾县丁家桥镇", "宣笔", True),
+    ("皖南", "宣城", "绩溪县上庄镇", "木雕", True),
+    ("皖南", "宣城", "宣州区箱包专业镇", "箱包", False),
+    ("皖南", "宣城", "郎溪县建材专业镇", "新型建材", False),
+    ("皖南", "宣城", "旌德县机械制造专业镇", "机械制造", False),
+    ("皖南", "宣城", "宣州区农副产品加工专业镇", "农副产品加工", False),
+    ("皖南", "宣城", "绩溪县食品加工专业镇", "食品加工", False),
+    ("皖南", "芜湖", "芜湖县湾沚镇", "汽车零部件", True),
+    ("皖南", "芜湖", "南陵县许镇镇", "汽车零部件及汽车电子", True),
+    ("皖南", "芜湖", "芜湖县六郎镇", "装备制造", True),
+    ("皖南", "芜湖", "南陵县籍山镇", "装备制造", True),
+    ("皖南", "芜湖", "繁昌县孙村镇", "棉纺织", True),
+    ("皖南", "芜湖", "芜湖县电线电缆专业镇", "电线电缆", False),
+    ("皖南", "芜湖", "繁昌县建材专业镇", "新型建材", False),
+    ("皖南", "芜湖", "南陵县农副产品加工专业镇", "农副产品加工", False),
+    ("皖南", "黄山", "祁门县祁山镇", "电子电器", True),
+    ("皖南", "黄山", "徽州区岩寺镇", "精细化工", True),
+    ("皖南", "黄山", "黟县碧阳镇", "蚕茧丝绸", True),
+    ("皖南", "黄山", "黟县徽墨专业镇", "徽墨", True),
+    ("皖南", "黄山", "歙县茶叶专业镇", "茶叶", False),
+    ("皖南", "黄山", "休宁县食品加工专业镇", "食品加工", False),
+    ("皖南", "黄山", "黄山区竹木加工专业镇", "竹木加工", False),
+    ("皖南", "黄山", "屯溪区茶叶加工专业镇", "茶叶", False),
+    ("皖南", "铜陵", "铜陵县钟鸣镇", "电容电缆", True),
+    ("皖南", "铜陵", "铜陵县铜材加工专业镇", "铜材加工", False),
+    ("皖南", "马鞍山", "当涂县博望镇", "刃模具机床", True),
+    ("皖南", "马鞍山", "当涂县太白镇", "金属压延材料", True),
+    ("皖南", "马鞍山", "当涂县黄池镇", "食品加工", True),
+    ("皖南", "马鞍山", "当涂县丹阳镇", "铸造", True),
+    ("皖南", "池州", "贵池区丁桥镇", "铜精深加工", True),
+    ("皖南", "池州", "东至县香隅镇", "精细化工", True),
+    ("皖南", "池州", "青阳县木镇镇", "铸造", True),
+    ("皖南", "池州", "贵池区铅锌材料专业镇", "铅锌材料", False),
+    # 皖北 25
+    ("皖北", "宿州", "埇桥区符离镇", "烧鸡食品加工", True),
+    ("皖北", "宿州", "砀山县砀城镇", "水果深加工", True),
+    ("皖北", "宿州", "砀山县周寨镇", "板材加工", True),
+    ("皖北", "宿州", "泗县圩镇", "林木加工", True),
+    ("皖北", "宿州", "萧县建材专业镇", "新型建材", False),
+    ("皖北", "宿州", "灵璧县农副产品加工专业镇", "农副产品加工", False),
+    ("皖北", "淮南", "淮南市望峰岗镇", "煤矿机械", True),
+    ("皖北", "淮南", "谢家集区建材专业镇", "新型建材", False),
+    ("皖北", "淮南", "凤台县农副产品加工专业镇", "农副产品加工", False),
+    ("皖北", "淮南", "八公山区豆制品专业镇", "豆制品", False),
+    ("皖北", "淮南", "大通区机械制造专业镇", "机械制造", False),
+    ("皖北", "淮南", "田家庵区食品加工专业镇", "食品加工", False),
+    ("皖北", "淮北", "相山区渠沟镇", "面粉加工", True),
+    ("皖北", "淮北", "濉溪县濉溪镇", "棉纺织", True),
+    ("皖北", "阜阳", "阜南县黄岗镇", "柳编制品", True),
+    ("皖北", "阜阳", "界首市光武镇", "工程塑料", True),
+    ("皖北", "阜阳", "颍泉区中药专业镇", "中药", True),
+    ("皖北", "阜阳", "临泉县农副产品加工专业镇", "农副产品加工", False),
+    ("皖北", "亳州", "谯城区大杨镇", "粮油食品加工", True),
+    ("皖北", "亳州", "谯城区古井镇", "白酒", True),
+    ("皖北", "亳州", "谯城区十八里镇", "中药", True),
+    ("皖北", "亳州", "涡阳县农副产品加工专业镇", "农副产品加工", False),
+    ("皖北", "蚌埠", "固镇县城关镇", "滤清器和关键零件加工", True),
+    ("皖北", "蚌埠", "蚌埠市滤清器专业镇", "滤清器", True),
+    ("皖北", "蚌埠", "怀远县农副产品加工专业镇", "农副产品加工", False),
+    # 皖中 38
+    ("皖中", "安庆", "桐城市范岗镇", "制刷", True),
+    ("皖中", "安庆", "桐城市吕亭镇", "羽绒家纺", True),
+    ("皖中", "安庆", "桐城市新渡镇", "绿色环保包装材料", True),
+    ("皖中", "安庆", "桐城市青草镇", "卫生劳保制品", True),
+    ("皖中", "安庆", "宿松县洲头乡", "棉纺织", True),
+    ("皖中", "安庆", "望江县华阳镇", "棉纺织", True),
+    ("皖中", "安庆", "岳西县天堂镇", "手工家纺", True),
+    ("皖中", "安庆", "安庆市汽车零部件专业镇", "汽车零部件", True),
+    ("皖中", "安庆", "桐城市包装印刷专业镇", "包装印刷", True),
+    ("皖中", "安庆", "怀宁县农副产品加工专业镇", "农副产品加工", False),
+    ("皖中", "安庆", "太湖县农副产品加工专业镇", "农副产品加工", False),
+    ("皖中", "六安", "霍山县诸佛庵镇", "毛竹", True),
+    ("皖中", "六安", "霍山县衡山镇", "铸造", True),
+    ("皖中", "六安", "寿县板桥镇", "草席加工", True),
+    ("皖中", "六安", "裕安区固镇镇", "羽绒家纺", True),
+    ("皖中", "六安", "舒城县城关镇", "羽绒家纺", True),
+    ("皖中", "六安", "舒城县桃溪镇", "童车", True),
+    ("皖中", "六安", "霍邱县冶金压延专业镇", "黑色金属冶炼及压延", True),
+    ("皖中", "六安", "金安区农副产品加工专业镇", "农副产品加工", False),
+    ("皖中", "六安", "金寨县农副产品加工专业镇", "农副产品加工", False),
+    ("皖中", "巢湖", "无为县高沟镇", "特种电缆", True),
+    ("皖中", "巢湖", "含山县环峰镇", "油脂加工", True),
+    ("皖中", "巢湖", "庐江县同大镇", "汽车零部件", True),
+    ("皖中", "巢湖", "居巢区中垾镇", "锚固锚链制品", True),
+    ("皖中", "巢湖", "居巢区槐林镇", "渔网", True),
+    ("皖中", "巢湖", "庐江县酿造制品专业镇", "酿造制品", True),
+    ("皖中", "巢湖", "和县农副产品加工专业镇", "农副产品加工", False),
+    ("皖中", "合肥", "长丰县岗集镇", "汽车零部件", True),
+    ("皖中", "合肥", "肥西县桃花镇", "家用电器及零部件", True),
+    ("皖中", "合肥", "肥东县电线电缆专业镇", "电线电缆", True),
+    ("皖中", "合肥", "长丰县农副产品加工专业镇", "农副产品加工", False),
+    ("皖中", "合肥", "肥西县机械制造专业镇", "机械制造", False),
+    ("皖中", "合肥", "肥东县食品加工专业镇", "食品加工", False),
+    ("皖中", "滁州", "天长市秦栏镇", "电子电器", True),
+    ("皖中", "滁州", "天长市铜城镇", "仪器仪表", True),
+    ("皖中", "滁州", "天长市汊涧镇", "食品加工", True),
+    ("皖中", "滁州", "天长市电线电缆专业镇", "电线电缆", True),
+    ("皖中", "滁州", "明光市建材专业镇", "新型建材", False),
+]
+
+# characteristic-industry revenue 2010 (亿元) fixed by hand for the size classes
+AH_BIG = {"无为县高沟镇": 128.40, "天长市秦栏镇": 103.60}
+AH_MID = {"当涂县博望镇": 78.30, "桐城市包装印刷专业镇": 86.20, "宁国市中溪镇": 61.50,
+          "芜湖县湾沚镇": 57.90, "谯城区古井镇": 92.70, "界首市光武镇": 50.00}
+AH_EDGE_10 = "天长市铜城镇"                # exactly 10.00亿: counts as 10亿元以上
+AH_NATIONAL_BASE = {"无为县高沟镇", "当涂县博望镇", "桐城市包装印刷专业镇"}   # seed 004 一（一）
+
+AH_REVENUE_CENTS = (218750, 245000)       # 2187.50 → 2450.00亿元: +12.00 %
+AH_VA_CENTS = (52206, 71000)              # 522.06 → 710.00亿元: +36.00 %
+AH_FIRMS = (2170, 2780)                   # 2780, "较2009年末增加610家"
+AH_TAX_CENTS = 9500
+AH_PROFIT_CENTS = 22000
+
+
+def fit_int(weights, total, floor=0):
+    """Integers proportional to weights, each ≥ floor, adding up to total exactly."""
+    s = sum(weights)
+    out = [max(floor, int(round(total * w / s))) for w in weights]
+    order = sorted(range(len(out)), key=lambda i: -weights[i])
+    d = total - sum(out)
+    t = 0
+    while d != 0:
+        i = order[t % len(out)]
+        if d > 0:
+            out[i] += 1
+            d -= 1
+        elif out[i] > floor:
+            out[i] -= 1
+            d += 1
+        t += 1
+    return out
+
+
+def yesno(b):
+    return "是" if b else "否"
+
+
+def anhui():
+    rng = random.Random(20101231)
+    names = [t[2] for t in AH_TOWNS]
+    n = len(AH_TOWNS)
+    assert n == 100 and len(set(names)) == 100
+
+    # ---- characteristic-industry revenue 2010, in cents of 亿元
+    char10 = []
+    rest = [nm for nm in names if nm not in AH_BIG and nm not in AH_MID]
+    # 46 more towns at 10亿 or more (one at exactly 10.00), the other 46 below 10亿
+    r_order = rest[:]
+    rng.shuffle(r_order)
+    big_set = set(r_order[:46]) | {AH_EDGE_10}
+    if len(big_set) > 46:
+        big_set.discard(next(x for x in r_order[:46] if x != AH_EDGE_10))
+    for nm in names:
+        if nm in AH_BIG:
+            char10.append(cents(AH_BIG[nm]))
+        elif nm in AH_MID:
+            char10.append(cents(AH_MID[nm]))
+        elif nm == AH_EDGE_10:
+            char10.append(1000)
+        elif nm in big_set:
+            char10.append(cents(min(48.9, 10.2 * math.exp(rng.uniform(0, 1.5)))))
+        else:
+            char10.append(cents(rng.uniform(2.5, 9.9)))
+
+    # ---- total main revenue: characteristic share 58–95 %, the rest scaled to 2450.00 exactly
+    share = [rng.uniform(0.58, 0.95) for _ in range(n)]
+    other = [char10[i] / share[i] - char10[i] for i in range(n)]
+    k = (AH_REVENUE_CENTS[1] - sum(char10)) / sum(other)
+    rev10 = [char10[i] + int(round(other[i] * k)) for i in range(n)]
+    rev10[names.index("无为县高沟镇")] += AH_REVENUE_CENTS[1] - sum(rev10)
+    assert all(rev10[i] > char10[i] for i in range(n))
+
+    g = [rng.gauss(0.12, 0.06) for _ in range(n)]
+    rev09 = [int(round(rev10[i] / (1 + g[i]))) for i in range(n)]
+    k = AH_REVENUE_CENTS[0] / sum(rev09)
+    rev09 = [int(round(x * k)) for x in rev09]
+    rev09[names.index("天长市秦栏镇")] += AH_REVENUE_CENTS[0] - sum(rev09)
+    char09 = [int(round(char10[i] * rev09[i] / rev10[i] * rng.uniform(0.97, 1.03))) for i in range(n)]
+    char09 = [min(char09[i], rev09[i]) for i in range(n)]
+
+    # ---- value added, tax, profit, 规上 firms
+    va10 = fit_int([rev10[i] * rng.uniform(0.25, 0.33) for i in range(n)], AH_VA_CENTS[1], 1)
+    va09 = fit_int([va10[i] / rng.uniform(1.2, 1.5) for i in range(n)], AH_VA_CENTS[0], 1)
+    tax10 = fit_int([rev10[i] * rng.uniform(0.03, 0.05) for i in range(n)], AH_TAX_CENTS, 1)
+    profit10 = fit_int([rev10[i] * rng.uniform(0.07, 0.11) for i in range(n)], AH_PROFIT_CENTS, 1)
+    tax09 = [int(round(x * rng.uniform(0.78, 0.92))) for x in tax10]
+    profit09 = [int(round(x * rng.uniform(0.75, 0.95))) for x in profit10]
+    firms10 = fit_int([(rev10[i] / 100) ** 0.8 for i in range(n)], AH_FIRMS[1], 3)
+    firms09 = fit_int([firms10[i] * rng.uniform(0.65, 0.9) for i in range(n)], AH_FIRMS[0], 2)
+
+    rows = []
+    for i, (region, pref, name, industry, _named) in enumerate(AH_TOWNS):
+        size = char10[i] / 100
+        q = min(1.0, max(0.0, math.log(max(size, 2.5) / 2.5) / math.log(130 / 2.5) + rng.uniform(-0.2, 0.2)))
+        key = max(2, int(round(2 + size * rng.uniform(0.08, 0.15))))
+        dom = min(key, int(round(key * min(0.95, max(0.1, 0.25 + 0.6 * q + rng.uniform(-0.15, 0.15))))))
+        intl = min(dom, int(round(key * max(0.0, 0.3 * q + rng.uniform(-0.1, 0.08)))))
+        centres = max(0, int(round(4 * q + rng.uniform(-1.2, 1.2))))
+        brands = max(0, int(round(5 * q + rng.uniform(-1.5, 1.5))))
+        per_year = {}
+        for y, rev, ch, va, tax, pr, fm in (
+                (2009, rev09, char09, va09, tax09, profit09, firms09),
+                (2010, rev10, char10, va10, tax10, profit10, firms10)):
+            lag = 0 if y == 2010 else 1
+            per_year[y] = {
+                "主营业务收入（亿元）": fmt_cents(rev[i]),
+                "特色产业主营业务收入（亿元）": fmt_cents(ch[i]),
+                "工业增加值（亿元）": fmt_cents(va[i]),
+                "上缴税金（亿元）": fmt_cents(tax[i]),
+                "利润（亿元）": fmt_cents(pr[i]),
+                "规上企业（家）": str(fm[i]),
+                "集群内相互配套率（%）": f"{min(85.0, max(12.0, 22 + 40 * q + rng.uniform(-8, 8) - 3 * lag)):.1f}",
+                "重点企业（家）": str(key),
+                "装备达国内先进水平重点企业（家）": str(max(0, dom - lag * rng.choice((0, 1)))),
+                "装备达国际先进水平重点企业（家）": str(max(0, intl - lag * rng.choice((0, 0, 1)))),
+                "市级以上企业技术中心（个）": str(max(0, centres - lag * rng.choice((0, 1)))),
+                "产业链公共技术研发中心": yesno(q > 0.55 and rng.random() < 0.6),
+                "市级以上名牌产品和著名商标（件）": str(max(0, brands - lag * rng.choice((0, 1)))),
+                "区域品牌": yesno(q > 0.45 and rng.random() < 0.5),
+                "产业集群窗口服务平台": yesno(rng.random() < 0.15 + 0.4 * q),
+                "融资担保服务平台": yesno(rng.random() < 0.1 + 0.5 * q),
+                "创业基地": yesno(rng.random() < 0.3 + 0.5 * q),
+                "国家级产业基地称号": yesno(name in AH_NATIONAL_BASE),
+            }
+        # a town keeps its platforms, brand and titles between years once it has them
+        for col in ("产业链公共技术研发中心", "区域品牌", "产业集群窗口服务平台", "融资担保服务平台", "创业基地"):
+            if per_year[2009][col] == "是" and per_year[2010][col] == "否":
+                per_year[2010][col] = "是"
+        for y in AH_YEARS:
+            r = {"code": f"AH{i + 1:03d}", "name": name, "year": str(y), "地市": pref,
+                 "区域": region, "主导产业": industry}
+            r.update(per_year[y])
+            rows.append(r)
+
+    def put(code, year, col, val):
+        for r in rows:
+            if r["code"] == code and r["year"] == str(year):
+                r[col] = val
+                return
+        raise KeyError((code, year))
+
+    # missing cells: supporting rate not surveyed (→ cohort median), a count not reported (→ 0)
+    for code in ("AH009", "AH044", "AH071", "AH090"):
+        put(code, 2010, "集群内相互配套率（%）", "")
+    put("AH025", 2010, "市级以上名牌产品和著名商标（件）", "—")
+    put("AH052", 2010, "市级以上企业技术中心（个）", "NA")
+
+    check_anhui(rows)
+    return to_csv(AH_HEADERS, rows)
+
+
+def check_anhui(rows):
+    y10 = [r for r in rows if r["year"] == "2010"]
+    y09 = [r for r in rows if r["year"] == "2009"]
+    assert len(y10) == 100 and len(y09) == 100
+    ch = [Decimal(r["特色产业主营业务收入（亿元）"]) for r in y10]
+    assert sum(1 for x in ch if x >= 10) == 54
+    assert sum(1 for x in ch if x >= 50) == 8
+    assert sum(1 for x in ch if x >= 100) == 2
+    total = lambda rs, col: sum(Decimal(r[col]) for r in rs)
+    assert total(y10, "主营业务收入（亿元）") == Decimal("2450.00")
+    assert total(y09, "主营业务收入（亿元）") == Decimal("2187.50")
+    assert total(y10, "工业增加值（亿元）") == Decimal("710.00")
+    assert round_half_up(float(total(y10, "工业增加值（亿元）") / total(y09, "工业增加值（亿元）") - 1) * 100, 0) == 36
+    assert total(y10, "上缴税金（亿元）") == Decimal("95.00")
+    assert total(y10, "利润（亿元）") == Decimal("220.00")
+    assert sum(int(r["规上企业（家）"]) for r in y10) == 2780
+    assert sum(int(r["规上企业（家）"]) for r in y09) == 2170
+    reg = [r["区域"] for r in y10]
+    assert (reg.count("皖北"), reg.count("皖南"), reg.count("皖中")) == (25, 37, 38)
+    pref = [r["地市"] for r in y10]
+    for p, c in (("宣城", 11), ("芜湖", 8), ("黄山", 8), ("铜陵", 2), ("马鞍山", 4), ("池州", 4),
+                 ("宿州", 6), ("淮南", 6), ("淮北", 2), ("阜阳", 4), ("亳州", 4), ("蚌埠", 3),
+                 ("安庆", 11), ("六安", 9), ("巢湖", 7), ("合肥", 6), ("滁州", 5)):
+        assert pref.count(p) == c, (p, pref.count(p))
+    for r in rows:
+        d, i = num(r["装备达国内先进水平重点企业（家）"]), num(r["装备达国际先进水平重点企业（家）"])
+        assert i <= d <= num(r["重点企业（家）"])
+
+
 # --------------------------------------------------------------------------- reference scoring
 
 
@@ -416,10 +739,129 @@ def score_liaocheng(text):
             print(f"   {x['code']} {x['score']:6.2f} excluded {x['name']}")
 
 
+
+def rank_and_tier(res, tiers, tie_key):
+    """Rank by score (then tie_key), walk tiers highest first.
+
+    tiers: list of (id, min_score or None, quota_fn(n) or None, ok_fn(x) -> bool, direct_fn(x)).
+    Cohorts: res items carry 'cohort' (None for no cohort)."""
+    out = []
+    for coh in sorted({x.get("cohort") for x in res if not x.get("excluded")}, key=lambda c: (c is None, c)):
+        ranked = sorted([x for x in res if not x.get("excluded") and x.get("cohort") == coh],
+                        key=lambda x: (-x["score"],) + tie_key(x))
+        n = len(ranked)
+        placed = {t[0]: 0 for t in tiers}
+        for x in ranked:
+            x["tier"] = None
+            for tid, ms, quota, ok, direct in tiers:
+                q = quota(n) if quota else None
+                if q is not None and placed[tid] >= q:
+                    continue
+                if not ok(x):
+                    continue
+                if ms is not None and x["score"] < ms - 1e-9 and not direct(x):
+                    continue
+                x["tier"] = tid
+                placed[tid] += 1
+                break
+        out.append((coh, ranked))
+    return out
+
+
+def print_ranking(groups, res, label):
+    for coh, ranked in groups:
+        if coh is not None:
+            print(f"  cohort {coh}")
+        for i, x in enumerate(ranked, 1):
+            print(f"  {i:3d} {x['code']} {x['score']:7.2f} {x['tier'] or '-':14s} {label(x)}")
+    for x in res:
+        if x.get("excluded"):
+            print(f"      {x['code']} {x['score']:7.2f} excluded {label(x)}")
+    tally = {}
+    for _, ranked in groups:
+        for x in ranked:
+            tally[x["tier"]] = tally.get(x["tier"], 0) + 1
+    print("  tiers:", tally)
+
+
+def lin(x, f, t):
+    return 0.0 if x is None else min(1.0, max(0.0, (x - f) / (t - f)))
+
+
+def tgt(x, t):
+    return 0.0 if x is None or x < 0 else min(x / t, 1.0)
+
+
+def per(x, st, pps, pts):
+    return 0.0 if x is None else max(0.0, min(math.floor(x / st + 1e-9) * pps, pts)) / pts
+
+
+def bands(x, bs, pts, op="at_least"):
+    if x is None:
+        return 0.0
+    for t, pp in bs:
+        if (x >= t - 1e-9 * max(1, abs(t))) if op == "at_least" else (x > t + 1e-9 * max(1, abs(t))):
+            return pp / pts
+    return 0.0
+
+
+def yes(c):
+    return c.strip() in ("是", "有", "Y", "yes", "true", "1")
+
+
+def score_anhui(text):
+    """Reference scoring of rules/anhui-zhuanyezhen.toml (kept in step with the pack by hand)."""
+    rows = list(csv.DictReader(io.StringIO(text)))
+    by = {(r["code"], r["year"]): r for r in rows}
+    cur = [r for r in rows if r["year"] == "2010"]
+    # median imputation of the supporting rate within each region
+    med = {}
+    for reg in ("皖北", "皖南", "皖中"):
+        vals = sorted(num(r["集群内相互配套率（%）"]) for r in cur
+                      if r["区域"] == reg and num(r["集群内相互配套率（%）"]) is not None)
+        m = len(vals)
+        med[reg] = vals[m // 2] if m % 2 else (vals[m // 2 - 1] + vals[m // 2]) / 2
+    res = []
+    for r in cur:
+        p = by[(r["code"], "2009")]
+        v = lambda k, rr=r: num(rr[k])
+        ch, rev = v("特色产业主营业务收入（亿元）"), v("主营业务收入（亿元）")
+        growth = (rev / v("主营业务收入（亿元）", p) - 1) * 100
+        firms = v("规上企业（家）")
+        sr = v("集群内相互配套率（%）")
+        sr_s = sr if sr is not None else med[r["区域"]]
+        share = ch / rev * 100
+        dom = v("装备达国内先进水平重点企业（家）") / v("重点企业（家）") * 100
+        intl = v("装备达国际先进水平重点企业（家）") / v("重点企业（家）") * 100
+        services = sum(yes(r[c]) for c in ("产业集群窗口服务平台", "融资担保服务平台", "创业基地"))
+        scale = 15 * bands(ch, [(100, 15), (50, 11), (10, 7)], 15) + 10 * lin(growth, 0, 16) \
+            + 10 * lin(math.log10(firms), math.log10(5), math.log10(100))
+        chain = 12 * tgt(sr_s, 50) + 8 * lin(share, 50, 90)
+        tech = 9 * tgt(dom, 60) + 7 * tgt(intl, 20) + 6 * per(v("市级以上企业技术中心（个）"), 1, 2, 6) \
+            + 3 * yes(r["产业链公共技术研发中心"])
+        brand = 6 * per(v("市级以上名牌产品和著名商标（件）"), 1, 1, 6) + 4 * yes(r["区域品牌"])
+        serv = 10 * bands(services, [(3, 10), (2, 7), (1, 4)], 10)
+        total = scale + chain + tech + brand + serv + (2 if yes(r["国家级产业基地称号"]) else 0)
+        res.append(dict(code=r["code"], name=r["name"], cohort=r["区域"], score=round_half_up(total, 1),
+                        ch=ch, sr=sr, dom=dom, firms=firms,
+                        dims=(scale, chain, tech, brand, serv)))
+    tiers = [
+        ("demonstration", 70, lambda n: 4,
+         lambda x: x["ch"] >= 10 and x["sr"] is not None and x["sr"] >= 50 and x["dom"] >= 60 - 1e-9,
+         lambda x: False),
+        ("key", 55, lambda n: max(1, math.floor(30 * n / 100)), lambda x: True, lambda x: False),
+        ("pass", 30, None, lambda x: True, lambda x: False),
+    ]
+    groups = rank_and_tier(res, tiers, lambda x: (-x["ch"], -x["firms"], x["code"]))
+    print_ranking(groups, res, lambda x: " ".join(f"{d:5.1f}" for d in x["dims"]) +
+                  f" ch={x['ch']:.2f} sr={x['sr']} dom={x['dom']:.0f} {x['name']}")
+
+
 # --------------------------------------------------------------------------- main
 
 FIXTURES = [
     ("fixtures/liaocheng-2023.csv", liaocheng, score_liaocheng),
+    ("fixtures/anhui-2010.csv", anhui, score_anhui),
 ]
 
 

@@ -3,6 +3,7 @@
 
 use super::assessment::*;
 use super::bind::{Frame, Names, Slots, WithMembers, compile_expr};
+use super::evidence::{Evidence, TierRule};
 use super::methods::{self, ParamValues, Peers, ResolvedBand};
 use super::{CompiledRules, ExprPlace};
 use crate::column::{Column, TextColumn, Type, format_number};
@@ -10,8 +11,8 @@ use crate::data::fold_header;
 use crate::diag::{Diagnostic, Error, Result, Stage};
 use crate::expr::Program;
 use crate::num::round_half_away;
-use crate::rules::{Aggregation, Direction, Kind, Method, MissingPolicy, Param, Source};
-use ndarray::{Array1, Array2, Axis};
+use crate::rules::{Direction, Kind, Method, MissingPolicy, Param, Source};
+use ndarray::{Array1, Array2};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -1010,22 +1011,15 @@ impl Run<'_> {
                 .with_help("fill these cells, or choose another missing policy (zero, exclude, mean, median)")));
         }
 
-        // Dimension fractions f_d = Σ kept p·s / Σ kept p, by matrix products.
+        // Aggregation, ranking and tiers run through `Evidence`, the state analyses re-score.
         let nd = r.dimensions.len();
-        let mut points_by_dim = Array2::<f64>::zeros((nc, nd));
-        for (ci, crit) in r.criteria.iter().enumerate() {
-            points_by_dim[[ci, c.criterion_dimension[ci]]] = crit.points.value;
+        let points: Vec<f64> = r.criteria.iter().map(|c| c.points.value).collect();
+        let mut full_max = vec![0.0; nd];
+        for (ci, p) in points.iter().enumerate() {
+            full_max[c.criterion_dimension[ci]] += p;
         }
-        let kept = fractions.mapv(|s| if s.is_nan() { 0.0 } else { 1.0 });
-        let filled = fractions.mapv(|s| if s.is_nan() { 0.0 } else { s });
-        let raw_by_dim = filled.dot(&points_by_dim);
-        let max_by_dim = kept.dot(&points_by_dim);
-        let dim_frac = ndarray::Zip::from(&raw_by_dim)
-            .and(&max_by_dim)
-            .map_collect(|d, m| if *m > 0.0 { d / m } else { 0.0 });
-        let full_max: Array1<f64> = points_by_dim.sum_axis(Axis(0));
         let weighted = r.dimensions.iter().all(|d| d.weight.is_some()) && nd > 0;
-        let w: Array1<f64> = if weighted {
+        let weights: Vec<f64> = if weighted {
             r.dimensions
                 .iter()
                 .map(|d| d.weight.as_ref().map_or(0.0, |w| w.value))
@@ -1033,43 +1027,62 @@ impl Run<'_> {
         } else {
             full_max.clone()
         };
-        let w_sum = w.sum();
-        let final_max = r.settings.scale.unwrap_or(w_sum);
-        let share: Array1<f64> = if w_sum > 0.0 {
-            w.mapv(|x| x / w_sum)
-        } else {
-            Array1::zeros(nd)
+        let (tie_values, tie_directions): (Vec<Vec<f64>>, Vec<Direction>) = r
+            .settings
+            .tie_break
+            .iter()
+            .map(|t| {
+                let i = r
+                    .indicators
+                    .iter()
+                    .position(|x| x.id.value == t.value)
+                    .expect("checked at compile");
+                (
+                    self.take(self.slots.indicator(i))
+                        .expect("computed")
+                        .to_numbers(),
+                    r.indicators[i].direction,
+                )
+            })
+            .unzip();
+        let ids: Vec<String> = (0..n).map(|e| self.id(e).to_string()).collect();
+        let mut ev = Evidence {
+            fractions,
+            points: points.clone(),
+            dimension_of: c.criterion_dimension.clone(),
+            weights: weights.clone(),
+            scale: r.settings.scale,
+            aggregation: r.settings.aggregation,
+            geometric_floor: r.settings.geometric_floor,
+            clamp: r.settings.clamp,
+            decimals,
+            adjustment: vec![0.0; n],
+            ranked: ranked.clone(),
+            cohort: st.cohort.clone(),
+            cohorts: st.cohort_names.len(),
+            ids: ids.clone(),
+            tie_values,
+            tie_directions,
+            tiers: Vec::new(),
+            cap: vec![None; n],
         };
-        let totals: Array1<f64> = match r.settings.aggregation {
-            Aggregation::Additive => dim_frac.dot(&share) * final_max,
-            Aggregation::Geometric => {
-                let fl = r.settings.geometric_floor;
-                dim_frac.map_axis(Axis(1), |row| {
-                    final_max
-                        * row
-                            .iter()
-                            .zip(share.iter())
-                            .map(|(f, s)| f.max(fl).powf(*s))
-                            .product::<f64>()
-                })
-            }
-            Aggregation::Topsis => self.topsis(
-                &fractions,
-                &points_by_dim,
-                &w,
-                &full_max,
-                &ranked,
-                &st,
-                final_max,
-            ),
-        };
+        let totals = ev.totals(&weights, &points, r.settings.aggregation);
+        let dim_frac = ev.dimension_fractions(&points);
+        let w_sum: f64 = weights.iter().sum();
+        let final_max = ev.final_max(&weights);
+        let share: Array1<f64> = Array1::from_iter(
+            weights
+                .iter()
+                .map(|w| if w_sum > 0.0 { w / w_sum } else { 0.0 }),
+        );
+        let fractions = &ev.fractions;
 
         // Published dimension shares and criterion points; visible to post-scoring expressions.
         let rows_all = self.entities.rows;
         let dims_pub = ndarray::Zip::from(&dim_frac)
             .and_broadcast(&share)
             .map_collect(|f, s| round_half_away(final_max * s * f, decimals));
-        let crit_pub: Array2<f64> = ndarray::Zip::from(&fractions)
+        let crit_pub: Array2<f64> = ndarray::Zip::from(fractions)
             .and_broadcast(&Array1::from_iter(
                 r.criteria.iter().map(|c| c.points.value),
             ))
@@ -1097,16 +1110,16 @@ impl Run<'_> {
                 .set(self.slots.criterion(ci), Column::Number(col));
         }
 
-        // Adjustments, clamp, rounding.
+        // Adjustments, then clamp and rounding (Evidence::final_scores).
         let mut adj_applied = vec![vec![0.0; r.adjustments.len()]; n];
-        let mut score = totals.to_vec();
+        let mut adjustment = vec![0.0; n];
         for (a, adj) in r.adjustments.iter().enumerate() {
             let cond = self.condition(adj_progs[a].as_ref().expect("compiled"));
             let mut missing = Vec::new();
             for e in 0..n {
                 match cond[e] {
                     Some(true) => {
-                        score[e] += adj.points;
+                        adjustment[e] += adj.points;
                         adj_applied[e][a] = adj.points;
                     }
                     None => missing.push(e),
@@ -1122,12 +1135,8 @@ impl Run<'_> {
                 ));
             }
         }
-        for s in score.iter_mut() {
-            if let Some((lo, hi)) = r.settings.clamp {
-                *s = s.clamp(lo, hi);
-            }
-            *s = round_half_away(*s, decimals);
-        }
+        ev.adjustment = adjustment;
+        let score = ev.final_scores(&totals);
         let mut score_col = vec![f64::NAN; rows_all];
         for (e, &row) in self.scored.iter().enumerate() {
             score_col[row] = score[e];
@@ -1170,136 +1179,62 @@ impl Run<'_> {
         }
 
         // Ranking within cohorts: score desc, tie_break indicators by direction, id ascending.
-        let tie_cols: Vec<(Vec<f64>, Direction)> = r
-            .settings
-            .tie_break
-            .iter()
-            .map(|t| {
-                let i = r
-                    .indicators
-                    .iter()
-                    .position(|x| x.id.value == t.value)
-                    .expect("checked at compile");
-                (
-                    self.take(self.slots.indicator(i))
-                        .expect("computed")
-                        .to_numbers(),
-                    r.indicators[i].direction,
-                )
-            })
-            .collect();
-        let ids: Vec<String> = (0..n).map(|e| self.id(e).to_string()).collect();
-        let mut order: Vec<usize> = (0..n).filter(|&e| ranked[e]).collect();
-        order.sort_by(|&a, &b| {
-            st.cohort[a]
-                .cmp(&st.cohort[b])
-                .then_with(|| score[b].total_cmp(&score[a]))
-                .then_with(|| {
-                    for (col, dir) in &tie_cols {
-                        let (x, y) = (col[a], col[b]);
-                        let o = match (x.is_nan(), y.is_nan()) {
-                            (true, true) => std::cmp::Ordering::Equal,
-                            (true, false) => std::cmp::Ordering::Greater,
-                            (false, true) => std::cmp::Ordering::Less,
-                            _ => match dir {
-                                Direction::Higher => y.total_cmp(&x),
-                                Direction::Lower => x.total_cmp(&y),
-                            },
-                        };
-                        if o != std::cmp::Ordering::Equal {
-                            return o;
-                        }
-                    }
-                    std::cmp::Ordering::Equal
-                })
-                .then_with(|| ids[a].cmp(&ids[b]))
-        });
-        let mut rank = vec![None; n];
-        let mut tie_broken = vec![false; n];
-        let mut ranked_in_cohort = vec![0usize; st.cohort_names.len()];
-        for &e in &order {
-            ranked_in_cohort[st.cohort[e] as usize] += 1;
-            rank[e] = Some(ranked_in_cohort[st.cohort[e] as usize]);
-        }
-        {
-            let mut count: HashMap<(u32, u64), usize> = HashMap::new();
-            for &e in &order {
-                *count.entry((st.cohort[e], score[e].to_bits())).or_default() += 1;
-            }
-            for &e in &order {
-                tie_broken[e] = count[&(st.cohort[e], score[e].to_bits())] > 1;
-            }
-        }
+        ev.cap = cap.iter().map(|c| c.map(|(t, _)| t)).collect();
+        let (order, rank) = ev.rank(&score);
+        let tie_broken = ev.tie_broken(&score, &order);
 
         // Tiers: walk in rank order, highest tier first.
-        let nt = r.tiers.len();
-        let req_conds: Vec<Vec<Vec<Option<bool>>>> = req_progs
-            .iter()
-            .map(|ps| {
-                ps.iter()
-                    .map(|p| self.condition(p.as_ref().expect("compiled")))
-                    .collect()
-            })
-            .collect();
-        let direct_conds: Vec<Vec<Vec<Option<bool>>>> = direct_progs
-            .iter()
-            .map(|ps| {
-                ps.iter()
-                    .map(|p| self.condition(p.as_ref().expect("compiled")))
-                    .collect()
-            })
-            .collect();
-        let min_scores: Vec<Option<ParamValues>> = r
-            .tiers
-            .iter()
-            .map(|t| {
-                t.min_score
-                    .as_ref()
-                    .map(|p| self.resolve_param(p, &format!("min_score of tier '{}'", t.id.value)))
-                    .transpose()
-            })
-            .collect::<Result<_>>()?;
-        let mut tier: Vec<Option<usize>> = vec![None; n];
-        let mut placed: Vec<Vec<usize>> = vec![vec![0; nt]; st.cohort_names.len()];
-        let mut last_placed: Vec<Vec<Option<usize>>> = vec![vec![None; nt]; st.cohort_names.len()];
         let mut missing_decided: Vec<usize> = Vec::new();
-        for &e in &order {
-            let co = st.cohort[e] as usize;
-            let quota_n = ranked_in_cohort[co];
-            for (t, tr) in r.tiers.iter().enumerate() {
-                if let Some((cap_t, _)) = cap[e]
-                    && t < cap_t
-                {
-                    continue;
-                }
-                let reqs = req_conds[t].iter().map(|c| c[e]);
-                if reqs.clone().any(|v| v.is_none()) {
-                    missing_decided.push(e);
-                }
-                if !reqs.clone().all(|v| v == Some(true)) {
-                    continue;
-                }
-                let meets_min = min_scores[t]
-                    .as_ref()
-                    .is_none_or(|m| crate::num::ge(score[e], m.get(e)));
-                let direct = direct_conds[t].iter().any(|c| c[e] == Some(true));
-                if !(meets_min || direct) {
-                    continue;
-                }
-                let quota = quota_of(tr.max_count, tr.top_percent, quota_n);
-                if placed[co][t] >= quota {
-                    if let Some(last) = last_placed[co][t]
-                        && score[last] == score[e]
-                    {
-                        self.warnings.push(format!("tier '{}' quota of {quota} filled by a tie-break: '{}' and '{}' both scored {}, '{}' placed first", tr.id.value, ids[last], ids[e], format_number(score[e]), ids[last]));
+        for (t, tr) in r.tiers.iter().enumerate() {
+            let reqs: Vec<Vec<Option<bool>>> = req_progs[t]
+                .iter()
+                .map(|p| self.condition(p.as_ref().expect("compiled")))
+                .collect();
+            let directs: Vec<Vec<Option<bool>>> = direct_progs[t]
+                .iter()
+                .map(|p| self.condition(p.as_ref().expect("compiled")))
+                .collect();
+            let min = match &tr.min_score {
+                Some(p) => {
+                    match self.resolve_param(p, &format!("min_score of tier '{}'", tr.id.value))? {
+                        ParamValues::Scalar(v) => vec![v; n],
+                        ParamValues::PerEntity(v) => v,
                     }
-                    continue;
                 }
-                placed[co][t] += 1;
-                last_placed[co][t] = Some(e);
-                tier[e] = Some(t);
-                break;
-            }
+                None => vec![f64::NAN; n],
+            };
+            let requires: Vec<Option<bool>> = (0..n)
+                .map(|e| {
+                    if reqs.iter().any(|c| c[e] == Some(false)) {
+                        Some(false)
+                    } else if reqs.iter().any(|c| c[e].is_none()) {
+                        if ranked[e] {
+                            missing_decided.push(e);
+                        }
+                        None
+                    } else {
+                        Some(true)
+                    }
+                })
+                .collect();
+            let direct: Vec<bool> = (0..n)
+                .map(|e| directs.iter().any(|c| c[e] == Some(true)))
+                .collect();
+            ev.tiers.push(TierRule {
+                id: tr.id.value.clone(),
+                max_count: tr.max_count,
+                top_percent: tr.top_percent,
+                min_score: min,
+                requires,
+                direct,
+            });
+        }
+        let (tier, ties) = ev.assign_tiers(&score, &order);
+        for q in ties {
+            self.warnings.push(format!(
+                "tier '{}' quota of {} filled by a tie-break: '{}' and '{}' both scored {}, '{}' placed first",
+                r.tiers[q.tier].id.value, q.quota, ids[q.placed], ids[q.refused], format_number(score[q.refused]), ids[q.placed]
+            ));
         }
         if !missing_decided.is_empty() {
             missing_decided.sort_unstable();
@@ -1476,7 +1411,9 @@ impl Run<'_> {
                 .clone()
                 .unwrap_or_else(crate::report::generated_at),
         };
+        let evidence = ev.reorder(&out_order);
         Ok(Assessment {
+            evidence: Some(std::sync::Arc::new(evidence)),
             audit,
             summary,
             entities,
@@ -1631,85 +1568,6 @@ impl Run<'_> {
         }
         Ok(())
     }
-
-    #[allow(clippy::too_many_arguments)]
-    fn topsis(
-        &self,
-        fractions: &Array2<f64>,
-        points_by_dim: &Array2<f64>,
-        w: &Array1<f64>,
-        full_max: &Array1<f64>,
-        ranked: &[bool],
-        st: &Scored,
-        final_max: f64,
-    ) -> Array1<f64> {
-        let c = self.c;
-        let (n, nc) = fractions.dim();
-        let w_sum = w.sum();
-        // Criterion weights: points share, times the dimension weighting W_d / M_d.
-        let cw: Vec<f64> = (0..nc)
-            .map(|ci| {
-                let d = c.criterion_dimension[ci];
-                let p = points_by_dim[[ci, d]];
-                if full_max[d] > 0.0 && w_sum > 0.0 {
-                    (w[d] / w_sum) * p / full_max[d]
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        let ncoh = st.cohort_names.len();
-        let mut best = vec![vec![f64::NEG_INFINITY; nc]; ncoh];
-        let mut worst = vec![vec![f64::INFINITY; nc]; ncoh];
-        for e in 0..n {
-            if !ranked[e] {
-                continue;
-            }
-            let co = st.cohort[e] as usize;
-            for ci in 0..nc {
-                let s = fractions[[e, ci]];
-                if !s.is_nan() {
-                    let v = cw[ci] * s;
-                    best[co][ci] = best[co][ci].max(v);
-                    worst[co][ci] = worst[co][ci].min(v);
-                }
-            }
-        }
-        Array1::from_iter((0..n).map(|e| {
-            let co = st.cohort[e] as usize;
-            let (mut dp, mut dm) = (0.0, 0.0);
-            for ci in 0..nc {
-                let s = fractions[[e, ci]];
-                if s.is_nan() || !best[co][ci].is_finite() {
-                    continue;
-                }
-                let v = cw[ci] * s;
-                dp += (best[co][ci] - v).powi(2);
-                dm += (v - worst[co][ci]).powi(2);
-            }
-            let (dp, dm) = (dp.sqrt(), dm.sqrt());
-            if dp + dm == 0.0 {
-                final_max
-            } else {
-                final_max * dm / (dp + dm)
-            }
-        }))
-    }
-}
-
-/// The quota of a tier among `n` ranked entities (SPEC §12).
-pub fn quota_of(max_count: Option<u64>, top_percent: Option<f64>, n: usize) -> usize {
-    let by_percent = top_percent.map(|p| {
-        // Exact for percentages written with up to 6 decimals: 29% of 100 is 29.
-        let scaled = (p * 1e6).round() as u128 * n as u128;
-        ((scaled / 100_000_000) as usize).max(1)
-    });
-    match (max_count, by_percent) {
-        (Some(m), Some(p)) => (m as usize).min(p),
-        (Some(m), None) => m as usize,
-        (None, Some(p)) => p,
-        (None, None) => usize::MAX,
-    }
 }
 
 fn json_value(col: &Column, e: usize) -> Option<serde_json::Value> {
@@ -1717,20 +1575,5 @@ fn json_value(col: &Column, e: usize) -> Option<serde_json::Value> {
         Column::Number(v) => serde_json::Number::from_f64(v[e]).map(serde_json::Value::Number),
         Column::Bool(v) => v[e].map(serde_json::Value::Bool),
         Column::Text(t) => t.get(e).map(|s| serde_json::Value::String(s.to_string())),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::quota_of;
-
-    #[test]
-    fn quotas_are_exact_and_at_least_one() {
-        assert_eq!(quota_of(None, Some(29.0), 100), 29);
-        assert_eq!(quota_of(None, Some(30.0), 28), 8);
-        assert_eq!(quota_of(None, Some(1.0), 10), 1);
-        assert_eq!(quota_of(Some(3), Some(50.0), 28), 3);
-        assert_eq!(quota_of(Some(0), None, 28), 0);
-        assert_eq!(quota_of(None, None, 5), usize::MAX);
     }
 }

@@ -12,6 +12,9 @@ pub struct Assessment {
     /// Labels and maxima for reports (not part of the canonical JSON).
     #[serde(skip)]
     pub layout: Layout,
+    /// The scoring state, for analyses that re-score (not part of the canonical JSON).
+    #[serde(skip)]
+    pub evidence: Option<std::sync::Arc<super::evidence::Evidence>>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

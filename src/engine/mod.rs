@@ -5,6 +5,7 @@
 mod assess;
 pub mod assessment;
 mod bind;
+pub mod evidence;
 pub mod methods;
 
 pub use assess::AssessOptions;

@@ -668,3 +668,18 @@ fn row_order_does_not_change_results() {
     let strip = |a: &clusterscore::engine::Assessment| serde_json::to_value(&a.entities).unwrap();
     assert_eq!(strip(&base), strip(&other));
 }
+
+#[test]
+fn evidence_rescore_with_shipped_weights_reproduces_the_run() {
+    let a = score(TIERS, "id,x,ok\nA,90,1\nC,85,1\nB,85,1\nD,70,0\nE,50,1\n");
+    let ev = a.evidence.as_ref().unwrap();
+    let r = ev.rescore(&ev.weights, &ev.points, ev.aggregation);
+    for (k, e) in a.entities.iter().enumerate() {
+        assert_eq!(r.scores[k], e.score);
+        assert_eq!(r.rank[k], e.rank);
+        assert_eq!(r.tier[k].map(|t| ev.tiers[t].id.clone()), e.tier);
+    }
+    // Doubling the criterion's points changes nothing with one criterion (fractions only).
+    let r2 = ev.rescore(&ev.weights, &[200.0], ev.aggregation);
+    assert_eq!(r2.scores, r.scores);
+}

@@ -1,0 +1,371 @@
+//! The scoring state behind an assessment — the criterion fraction matrix and everything
+//! aggregation, ranking and tiers need — so that analyses (sensitivity, weights, explain,
+//! the HTML report) re-score without re-reading data or re-evaluating expressions.
+//! The engine itself scores through these same functions.
+
+use crate::num::round_half_away;
+use crate::rules::{Aggregation, Direction};
+use ndarray::{Array1, Array2, Axis};
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+/// A tier's rule as evaluated for each entity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TierRule {
+    pub id: String,
+    pub max_count: Option<u64>,
+    pub top_percent: Option<f64>,
+    /// Minimum score per entity (NaN: no minimum).
+    pub min_score: Vec<f64>,
+    /// Whether every `requires` holds (`None`: a value was missing, counts as not met).
+    /// Requirements that mention scores were evaluated on the engine's scores.
+    pub requires: Vec<Option<bool>>,
+    /// Whether any `direct` condition holds.
+    pub direct: Vec<bool>,
+}
+
+/// The scoring state of one run; rows follow the assessment's entity order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    /// Entities × criteria fractions; NaN where a criterion was dropped (`exclude`).
+    pub fractions: Array2<f64>,
+    pub points: Vec<f64>,
+    pub dimension_of: Vec<usize>,
+    /// Dimension weights W_d (defaulting to the dimension's points M_d).
+    pub weights: Vec<f64>,
+    pub scale: Option<f64>,
+    pub aggregation: Aggregation,
+    pub geometric_floor: f64,
+    pub clamp: Option<(f64, f64)>,
+    pub decimals: u32,
+    /// Adjustment points applied to each entity (sum).
+    pub adjustment: Vec<f64>,
+    pub ranked: Vec<bool>,
+    pub cohort: Vec<u32>,
+    pub cohorts: usize,
+    pub ids: Vec<String>,
+    pub tie_values: Vec<Vec<f64>>,
+    pub tie_directions: Vec<Direction>,
+    pub tiers: Vec<TierRule>,
+    /// The lowest tier index a capping gate allows, per entity.
+    pub cap: Vec<Option<usize>>,
+}
+
+/// A tier refused only because its quota was full by a tie on the rounded score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuotaTie {
+    pub tier: usize,
+    pub quota: usize,
+    pub placed: usize,
+    pub refused: usize,
+}
+
+impl Evidence {
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The maximum of the total: `scale`, else ΣW.
+    pub fn final_max(&self, weights: &[f64]) -> f64 {
+        self.scale.unwrap_or_else(|| weights.iter().sum())
+    }
+
+    /// Dimension fractions f_d = Σ kept p·s / Σ kept p (entities × dimensions).
+    pub fn dimension_fractions(&self, points: &[f64]) -> Array2<f64> {
+        let (n, nc) = self.fractions.dim();
+        let nd = self.weights.len();
+        let mut by_dim = Array2::<f64>::zeros((nc, nd));
+        for ci in 0..nc {
+            by_dim[[ci, self.dimension_of[ci]]] = points[ci];
+        }
+        let kept = self.fractions.mapv(|s| if s.is_nan() { 0.0 } else { 1.0 });
+        let filled = self.fractions.mapv(|s| if s.is_nan() { 0.0 } else { s });
+        let raw = filled.dot(&by_dim);
+        let max = kept.dot(&by_dim);
+        debug_assert_eq!(raw.dim(), (n, nd));
+        ndarray::Zip::from(&raw)
+            .and(&max)
+            .map_collect(|d, m| if *m > 0.0 { d / m } else { 0.0 })
+    }
+
+    /// Totals before adjustments for given dimension weights, criterion points and method.
+    pub fn totals(&self, weights: &[f64], points: &[f64], aggregation: Aggregation) -> Array1<f64> {
+        let w = Array1::from(weights.to_vec());
+        let w_sum = w.sum();
+        let final_max = self.final_max(weights);
+        let share: Array1<f64> = if w_sum > 0.0 {
+            w.mapv(|x| x / w_sum)
+        } else {
+            Array1::zeros(w.len())
+        };
+        match aggregation {
+            Aggregation::Additive => self.dimension_fractions(points).dot(&share) * final_max,
+            Aggregation::Geometric => {
+                let fl = self.geometric_floor;
+                self.dimension_fractions(points).map_axis(Axis(1), |row| {
+                    final_max
+                        * row
+                            .iter()
+                            .zip(share.iter())
+                            .map(|(f, s)| f.max(fl).powf(*s))
+                            .product::<f64>()
+                })
+            }
+            Aggregation::Topsis => self.topsis(&w, points, final_max),
+        }
+    }
+
+    fn topsis(&self, w: &Array1<f64>, points: &[f64], final_max: f64) -> Array1<f64> {
+        let (n, nc) = self.fractions.dim();
+        let w_sum = w.sum();
+        let mut full_max = vec![0.0; w.len()];
+        for ci in 0..nc {
+            full_max[self.dimension_of[ci]] += points[ci];
+        }
+        // Criterion weights: points share within the dimension, times W_d / ΣW.
+        let cw: Vec<f64> = (0..nc)
+            .map(|ci| {
+                let d = self.dimension_of[ci];
+                if full_max[d] > 0.0 && w_sum > 0.0 {
+                    (w[d] / w_sum) * points[ci] / full_max[d]
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let mut best = vec![vec![f64::NEG_INFINITY; nc]; self.cohorts];
+        let mut worst = vec![vec![f64::INFINITY; nc]; self.cohorts];
+        for e in 0..n {
+            if !self.ranked[e] {
+                continue;
+            }
+            let co = self.cohort[e] as usize;
+            for ci in 0..nc {
+                let s = self.fractions[[e, ci]];
+                if !s.is_nan() {
+                    let v = cw[ci] * s;
+                    best[co][ci] = best[co][ci].max(v);
+                    worst[co][ci] = worst[co][ci].min(v);
+                }
+            }
+        }
+        Array1::from_iter((0..n).map(|e| {
+            let co = self.cohort[e] as usize;
+            let (mut dp, mut dm) = (0.0, 0.0);
+            for ci in 0..nc {
+                let s = self.fractions[[e, ci]];
+                if s.is_nan() || !best[co][ci].is_finite() {
+                    continue;
+                }
+                let v = cw[ci] * s;
+                dp += (best[co][ci] - v).powi(2);
+                dm += (v - worst[co][ci]).powi(2);
+            }
+            let (dp, dm) = (dp.sqrt(), dm.sqrt());
+            if dp + dm == 0.0 {
+                final_max
+            } else {
+                final_max * dm / (dp + dm)
+            }
+        }))
+    }
+
+    /// Published scores: totals + adjustments, clamped, rounded half away from zero.
+    pub fn final_scores(&self, totals: &Array1<f64>) -> Vec<f64> {
+        totals
+            .iter()
+            .zip(&self.adjustment)
+            .map(|(t, a)| {
+                let mut s = t + a;
+                if let Some((lo, hi)) = self.clamp {
+                    s = s.clamp(lo, hi);
+                }
+                round_half_away(s, self.decimals)
+            })
+            .collect()
+    }
+
+    /// Ranked entities in rank order (cohort by cohort) and each entity's rank in its cohort.
+    pub fn rank(&self, scores: &[f64]) -> (Vec<usize>, Vec<Option<usize>>) {
+        let n = self.len();
+        let mut order: Vec<usize> = (0..n).filter(|&e| self.ranked[e]).collect();
+        order.sort_by(|&a, &b| {
+            self.cohort[a]
+                .cmp(&self.cohort[b])
+                .then_with(|| scores[b].total_cmp(&scores[a]))
+                .then_with(|| {
+                    for (col, dir) in self.tie_values.iter().zip(&self.tie_directions) {
+                        let (x, y) = (col[a], col[b]);
+                        let o = match (x.is_nan(), y.is_nan()) {
+                            (true, true) => Ordering::Equal,
+                            (true, false) => Ordering::Greater,
+                            (false, true) => Ordering::Less,
+                            _ => match dir {
+                                Direction::Higher => y.total_cmp(&x),
+                                Direction::Lower => x.total_cmp(&y),
+                            },
+                        };
+                        if o != Ordering::Equal {
+                            return o;
+                        }
+                    }
+                    Ordering::Equal
+                })
+                .then_with(|| self.ids[a].cmp(&self.ids[b]))
+        });
+        let mut rank = vec![None; n];
+        let mut count = vec![0usize; self.cohorts];
+        for &e in &order {
+            count[self.cohort[e] as usize] += 1;
+            rank[e] = Some(count[self.cohort[e] as usize]);
+        }
+        (order, rank)
+    }
+
+    /// Whether each ranked entity shares its rounded score with another in its cohort.
+    pub fn tie_broken(&self, scores: &[f64], order: &[usize]) -> Vec<bool> {
+        let mut count: HashMap<(u32, u64), usize> = HashMap::new();
+        for &e in order {
+            *count
+                .entry((self.cohort[e], scores[e].to_bits()))
+                .or_default() += 1;
+        }
+        let mut out = vec![false; self.len()];
+        for &e in order {
+            out[e] = count[&(self.cohort[e], scores[e].to_bits())] > 1;
+        }
+        out
+    }
+
+    /// Walks entities in rank order; each takes the highest tier it qualifies for.
+    pub fn assign_tiers(
+        &self,
+        scores: &[f64],
+        order: &[usize],
+    ) -> (Vec<Option<usize>>, Vec<QuotaTie>) {
+        let n = self.len();
+        let nt = self.tiers.len();
+        let mut ranked_in = vec![0usize; self.cohorts];
+        for &e in order {
+            ranked_in[self.cohort[e] as usize] += 1;
+        }
+        let mut tier = vec![None; n];
+        let mut placed = vec![vec![0usize; nt]; self.cohorts];
+        let mut last = vec![vec![None::<usize>; nt]; self.cohorts];
+        let mut ties = Vec::new();
+        for &e in order {
+            let co = self.cohort[e] as usize;
+            for (t, rule) in self.tiers.iter().enumerate() {
+                if self.cap[e].is_some_and(|c| t < c) {
+                    continue;
+                }
+                if rule.requires[e] != Some(true) {
+                    continue;
+                }
+                let min = rule.min_score[e];
+                let meets = min.is_nan() || crate::num::ge(scores[e], min);
+                if !(meets || rule.direct[e]) {
+                    continue;
+                }
+                let quota = quota_of(rule.max_count, rule.top_percent, ranked_in[co]);
+                if placed[co][t] >= quota {
+                    if let Some(l) = last[co][t]
+                        && scores[l] == scores[e]
+                    {
+                        ties.push(QuotaTie {
+                            tier: t,
+                            quota,
+                            placed: l,
+                            refused: e,
+                        });
+                    }
+                    continue;
+                }
+                placed[co][t] += 1;
+                last[co][t] = Some(e);
+                tier[e] = Some(t);
+                break;
+            }
+        }
+        (tier, ties)
+    }
+
+    /// Scores, ranks and tiers for other weights/points/method: one whole re-score.
+    pub fn rescore(&self, weights: &[f64], points: &[f64], aggregation: Aggregation) -> Rescored {
+        let totals = self.totals(weights, points, aggregation);
+        let scores = self.final_scores(&totals);
+        let (order, rank) = self.rank(&scores);
+        let (tier, _) = self.assign_tiers(&scores, &order);
+        Rescored { scores, rank, tier }
+    }
+
+    /// Rows in a new order (`order[k]` = old row of new row k).
+    pub fn reorder(&self, order: &[usize]) -> Evidence {
+        let pick = |v: &Vec<f64>| order.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+        Evidence {
+            fractions: self.fractions.select(Axis(0), order),
+            adjustment: pick(&self.adjustment),
+            ranked: order.iter().map(|&i| self.ranked[i]).collect(),
+            cohort: order.iter().map(|&i| self.cohort[i]).collect(),
+            ids: order.iter().map(|&i| self.ids[i].clone()).collect(),
+            tie_values: self.tie_values.iter().map(pick).collect(),
+            tiers: self
+                .tiers
+                .iter()
+                .map(|t| TierRule {
+                    id: t.id.clone(),
+                    max_count: t.max_count,
+                    top_percent: t.top_percent,
+                    min_score: pick(&t.min_score),
+                    requires: order.iter().map(|&i| t.requires[i]).collect(),
+                    direct: order.iter().map(|&i| t.direct[i]).collect(),
+                })
+                .collect(),
+            cap: order.iter().map(|&i| self.cap[i]).collect(),
+            ..self.clone()
+        }
+    }
+}
+
+/// The outcome of a re-score, per entity (assessment order).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rescored {
+    pub scores: Vec<f64>,
+    pub rank: Vec<Option<usize>>,
+    pub tier: Vec<Option<usize>>,
+}
+
+/// The quota of a tier among `n` ranked entities: the smaller of `max_count` and
+/// `max(1, floor(top_percent × n / 100))`, computed exactly (29 % of 100 is 29).
+pub fn quota_of(max_count: Option<u64>, top_percent: Option<f64>, n: usize) -> usize {
+    let by_percent = top_percent.map(|p| {
+        // Exact for percentages written with up to 6 decimals.
+        let scaled = (p * 1e6).round() as u128 * n as u128;
+        ((scaled / 100_000_000) as usize).max(1)
+    });
+    match (max_count, by_percent) {
+        (Some(m), Some(p)) => (m as usize).min(p),
+        (Some(m), None) => m as usize,
+        (None, Some(p)) => p,
+        (None, None) => usize::MAX,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quota_of;
+
+    #[test]
+    fn quotas_are_exact_and_at_least_one() {
+        assert_eq!(quota_of(None, Some(29.0), 100), 29);
+        assert_eq!(quota_of(None, Some(30.0), 28), 8);
+        assert_eq!(quota_of(None, Some(1.0), 10), 1);
+        assert_eq!(quota_of(Some(3), Some(50.0), 28), 3);
+        assert_eq!(quota_of(Some(0), None, 28), 0);
+        assert_eq!(quota_of(None, None, 5), usize::MAX);
+    }
+}
