@@ -9,6 +9,7 @@ Writes (paths relative to the repository root), one CSV per cluster pack:
 
 * fixtures/liaocheng-2023.csv   — rules/liaocheng-benchmark.toml (seed 002)
 * fixtures/anhui-2010.csv       — rules/anhui-zhuanyezhen.toml (seed 004)
+* fixtures/shandong-kaifaqu-2020.csv — rules/shandong-kaifaqu.toml (seed 001)
 
 Every fixture reproduces the aggregates its seed document states (the
 assertions at the end of each builder check them before anything is written;
@@ -655,6 +656,159 @@ def check_anhui(rows):
         assert i <= d <= num(r["重点企业（家）"])
 
 
+
+# =========================================================================== Shandong dev zones (seed 001)
+#
+# Seed 001 (鲁商发〔2016〕3号《山东省经济开发区产业集群培育行动计划》), 二、发展目标:
+#   "到2020年，全省开发区重点推进培育10个销售收入超1000亿、50个销售收入超500亿产业集群"
+# and 三 (ten sectors; "壮大烟台开发区通信设备2000亿级产业集群、青岛开发区家电及电子信息1000亿级
+# 产业集群"). The fixture is the target year 2020 (with 2019 for growth) as if the goal were met
+# exactly. Readings (also in the pack header):
+#   * 超 is strict (>): a cluster at exactly 1000.00亿 is not 超1000亿 and one at exactly
+#     500.00亿 is not 超500亿 (both are in the fixture);
+#   * the 50 include the 10 (a cluster above 1000亿 is also above 500亿): 10 > 1000, 50 > 500.
+# Cluster names: zone + industry; the ten sectors and the zones/industries the seed names are
+# used, the pairing and all numbers are illustrative.
+
+KF_YEARS = (2019, 2020)
+
+KF_HEADERS = [
+    "code", "name", "year", "设区市", "开发区", "开发区级别", "产业领域",
+    "销售收入（亿元）", "百亿级龙头企业（家）", "规上企业（家）", "研发经费（亿元）",
+    "公共研发中心", "检测中心", "信息中心", "产业技术创新战略联盟", "发展规划和产业链图", "集群发展基金",
+]
+
+KF_SECTORS = ["新一代信息技术", "新材料", "生物医药", "高端装备制造", "汽车及零部件", "化工",
+              "食品", "纺织服装", "有色金属", "现代物流"]
+
+# (city, zone, level, sector, product, 2020 sales or None)
+KF_FIXED = [
+    ("烟台", "烟台经济技术开发区", "国家级", "新一代信息技术", "通信设备", 2150.00),
+    ("青岛", "青岛经济技术开发区", "国家级", "新一代信息技术", "家电及电子信息", 1480.00),
+    ("东营", "东营经济技术开发区", "国家级", "化工", "石化", 1260.00),
+    ("滨州", "邹平经济技术开发区", "国家级", "有色金属", "铝精深加工", 1390.00),
+    ("烟台", "龙口经济开发区", "省级", "有色金属", "铝型材", 1120.00),
+    ("济南", "济南高新技术产业开发区", "国家级", "汽车及零部件", "重型汽车", 1090.00),
+    ("潍坊", "潍坊高新技术产业开发区", "国家级", "高端装备制造", "动力装备", 1180.00),
+    ("滨州", "滨州经济技术开发区", "国家级", "纺织服装", "棉纺织", 1030.00),
+    ("青岛", "青岛经济技术开发区", "国家级", "化工", "石化", 1050.00),
+    ("临沂", "临沂经济技术开发区", "国家级", "食品", "肉制品", 1010.00),
+    ("淄博", "淄博高新技术产业开发区", "国家级", "新材料", "新材料", 1000.00),   # not 超1000亿
+    ("聊城", "阳谷经济开发区", "省级", "有色金属", "铜精深加工", 500.00),       # not 超500亿
+    ("聊城", "高唐经济开发区", "省级", "汽车及零部件", "汽车零部件", 100.00),   # not 超100亿
+]
+
+KF_ZONES = {
+    "济南": ["济南经济技术开发区", "章丘经济开发区"],
+    "青岛": ["胶州经济技术开发区", "青岛高新技术产业开发区"],
+    "淄博": ["淄博经济开发区", "桓台经济开发区"],
+    "枣庄": ["枣庄经济开发区", "滕州经济开发区"],
+    "东营": ["东营港经济开发区", "广饶经济开发区"],
+    "烟台": ["烟台高新技术产业开发区", "招远经济技术开发区", "蓬莱经济开发区"],
+    "潍坊": ["潍坊滨海经济技术开发区", "诸城经济开发区", "寿光经济开发区", "高密经济开发区"],
+    "济宁": ["济宁经济技术开发区", "济宁高新技术产业开发区"],
+    "泰安": ["泰安高新技术产业开发区", "新泰经济开发区"],
+    "威海": ["威海经济技术开发区", "荣成经济开发区", "文登经济开发区"],
+    "日照": ["日照经济技术开发区"],
+    "莱芜": ["莱芜高新技术产业开发区"],
+    "临沂": ["临沂高新技术产业开发区", "费县经济开发区"],
+    "德州": ["德州经济技术开发区", "夏津经济开发区", "陵县经济开发区"],
+    "聊城": ["聊城经济技术开发区", "茌平经济开发区", "临清经济开发区", "冠县经济开发区"],
+    "滨州": ["滨州高新技术产业开发区", "利津经济开发区"],
+    "菏泽": ["菏泽经济开发区", "郓城经济开发区"],
+}
+KF_PRODUCTS = {
+    "新一代信息技术": ["电子信息", "半导体照明", "软件和信息服务", "智能终端"],
+    "新材料": ["高分子材料", "无机非金属材料", "高性能纤维及复合材料", "粉末冶金"],
+    "生物医药": ["生物医药", "现代中药", "医疗器械"],
+    "高端装备制造": ["数控机床", "工程机械", "农用机械", "石油化工装备", "轨道交通装备"],
+    "汽车及零部件": ["汽车零部件", "专用汽车", "新能源汽车"],
+    "化工": ["精细化工", "盐化工", "化肥", "轮胎", "煤化工"],
+    "食品": ["粮油食品", "果蔬加工", "水产品加工", "饮料"],
+    "纺织服装": ["家纺", "棉纺印染", "服装"],
+    "有色金属": ["铝加工", "铜加工"],
+    "现代物流": ["商贸物流", "港口物流", "冷链物流"],
+}
+
+
+def kaifaqu():
+    rng = random.Random(20160914)
+    # target distribution of the 2020 sales of the generated clusters: 39 in (500, 1000),
+    # 69 in (100, 500), 19 in (20, 100)
+    sizes = ([rng.uniform(505, 990) for _ in range(39)] + [rng.uniform(102, 495) for _ in range(69)]
+             + [rng.uniform(25, 98) for _ in range(19)])
+    rng.shuffle(sizes)
+    used = {(c, z, p) for c, z, _l, _s, p, _v in KF_FIXED}
+    gen = []
+    cities = sorted(KF_ZONES)
+    while len(gen) < len(sizes):
+        city = rng.choice(cities)
+        zone = rng.choice(KF_ZONES[city])
+        sector = rng.choice(KF_SECTORS)
+        prod = rng.choice(KF_PRODUCTS[sector])
+        if (city, zone, prod) in used:
+            continue
+        used.add((city, zone, prod))
+        level = "国家级" if ("经济技术" in zone or "高新技术" in zone) else "省级"
+        gen.append((city, zone, level, sector, prod, None))
+    entries = KF_FIXED + gen
+    rows = []
+    for i, (city, zone, level, sector, prod, fixed) in enumerate(entries):
+        s20 = cents(fixed) if fixed is not None else cents(sizes[i - len(KF_FIXED)])
+        size = s20 / 100
+        s19 = int(round(s20 / (1 + rng.uniform(-0.05, 0.20))))
+        q = min(1.0, max(0.0, math.log(size / 25) / math.log(2200 / 25) + rng.uniform(-0.25, 0.25)))
+        leaders = max(0, int(size // 100 * rng.uniform(0.2, 0.5)))
+        firms20 = int(round(20 + size * rng.uniform(0.25, 0.5)))
+        firms19 = int(round(firms20 / (1 + rng.uniform(-0.03, 0.12))))
+        rd_ratio = rng.uniform(0.008, 0.035) * (0.7 + 0.6 * q)
+        flags = {
+            "公共研发中心": rng.random() < 0.3 + 0.6 * q,
+            "检测中心": rng.random() < 0.25 + 0.6 * q,
+            "信息中心": rng.random() < 0.2 + 0.5 * q,
+            "产业技术创新战略联盟": rng.random() < 0.15 + 0.6 * q,
+            # the big named clusters have their plan and chain map, except KF010 (shows the cap)
+            "发展规划和产业链图": (i != 9) if fixed is not None and fixed > 1000 else rng.random() < 0.85,
+            "集群发展基金": rng.random() < 0.05 + 0.4 * q,
+        }
+        for y, sales, firms in ((2019, s19, firms19), (2020, s20, firms20)):
+            r = {"code": f"KF{i + 1:03d}", "name": f"{zone}{prod}产业集群", "year": str(y),
+                 "设区市": city, "开发区": zone, "开发区级别": level, "产业领域": sector,
+                 "销售收入（亿元）": fmt_cents(sales),
+                 "百亿级龙头企业（家）": str(leaders if y == 2020 else max(0, leaders - rng.choice((0, 0, 1)))),
+                 "规上企业（家）": str(firms),
+                 "研发经费（亿元）": fmt_cents(int(round(sales * rd_ratio * (1 if y == 2020 else 0.92)))),
+                 }
+            r.update({k: yesno(v) for k, v in flags.items()})
+            rows.append(r)
+
+    def put(code, year, col, val):
+        for r in rows:
+            if r["code"] == code and r["year"] == str(year):
+                r[col] = val
+                return
+        raise KeyError((code, year))
+
+    put("KF030", 2020, "研发经费（亿元）", "")
+    put("KF077", 2019, "规上企业（家）", "—")
+    put("KF101", 2020, "百亿级龙头企业（家）", "NA")
+    check_kaifaqu(rows)
+    return to_csv(KF_HEADERS, rows)
+
+
+def check_kaifaqu(rows):
+    y20 = [r for r in rows if r["year"] == "2020"]
+    assert len(y20) == 140 and len({r["name"] for r in y20}) == 140
+    s = [Decimal(r["销售收入（亿元）"]) for r in y20]
+    assert sum(1 for x in s if x > 1000) == 10
+    assert sum(1 for x in s if x > 500) == 50
+    assert len({r["产业领域"] for r in y20}) == 10
+    assert any(r["name"] == "烟台经济技术开发区通信设备产业集群" and Decimal(r["销售收入（亿元）"]) >= 2000
+               for r in y20)
+    assert any(r["name"] == "青岛经济技术开发区家电及电子信息产业集群" and Decimal(r["销售收入（亿元）"]) >= 1000
+               for r in y20)
+
+
 # --------------------------------------------------------------------------- reference scoring
 
 
@@ -857,11 +1011,54 @@ def score_anhui(text):
                   f" ch={x['ch']:.2f} sr={x['sr']} dom={x['dom']:.0f} {x['name']}")
 
 
+
+def score_kaifaqu(text):
+    """Reference scoring of rules/shandong-kaifaqu.toml (geometric aggregation)."""
+    rows = list(csv.DictReader(io.StringIO(text)))
+    by = {(r["code"], r["year"]): r for r in rows}
+    cur = [r for r in rows if r["year"] == "2020"]
+    growths = []
+    for r in cur:
+        p = by[(r["code"], "2019")]
+        growths.append((num(r["销售收入（亿元）"]) / num(p["销售收入（亿元）"]) - 1) * 100)
+    res = []
+    for r, g in zip(cur, growths):
+        p = by[(r["code"], "2019")]
+        v = lambda k, rr=r: num(rr[k])
+        sales = v("销售收入（亿元）")
+        fg = None if v("规上企业（家）", p) is None else (v("规上企业（家）") / v("规上企业（家）", p) - 1) * 100
+        rd = v("研发经费（亿元）")
+        rdi = None if rd is None else rd / sales * 100
+        # percentile of sales growth (average ranks; no ties expected)
+        rank = sum(1 for x in growths if x < g) + 1
+        pct = (rank - 1) / (len(growths) - 1)
+        plat = sum(yes(r[c]) for c in ("公共研发中心", "检测中心", "信息中心"))
+        scale = (20 * bands(sales, [(1000, 20), (500, 15), (100, 10)], 20, op="above")
+                 + 10 * per(v("百亿级龙头企业（家）"), 1, 5, 10))
+        speed = 12 * pct + 8 * lin(fg, 0, 10)
+        quality = (8 * lin(rdi, 1, 4) + 8 * bands(plat, [(3, 8), (2, 5), (1, 2)], 8)
+                   + 4 * yes(r["产业技术创新战略联盟"]) + 3 * yes(r["集群发展基金"]))
+        fr = [max(scale / 30, 0.01), max(speed / 20, 0.01), max(quality / 23, 0.01)]
+        total = 100 * fr[0] ** 0.4 * fr[1] ** 0.3 * fr[2] ** 0.3
+        res.append(dict(code=r["code"], name=r["name"], score=round_half_up(total, 2), sales=sales,
+                        cap=not yes(r["发展规划和产业链图"]), g=g, dims=(scale, speed, quality)))
+    # cap gate: without a plan and chain map, at most 'hundred'
+    tiers = [
+        ("thousand", 55, lambda n: 10, lambda x: x["sales"] > 1000 and not x["cap"], lambda x: False),
+        ("five_hundred", 50, lambda n: 40, lambda x: x["sales"] > 500 and not x["cap"], lambda x: False),
+        ("hundred", 40, None, lambda x: x["sales"] > 100, lambda x: False),
+    ]
+    groups = rank_and_tier(res, tiers, lambda x: (-x["sales"], x["code"]))
+    print_ranking(groups, res, lambda x: " ".join(f"{d:5.1f}" for d in x["dims"]) +
+                  f" sales={x['sales']:.2f} g={x['g']:.1f}{' CAP' if x['cap'] else ''} {x['name']}")
+
+
 # --------------------------------------------------------------------------- main
 
 FIXTURES = [
     ("fixtures/liaocheng-2023.csv", liaocheng, score_liaocheng),
     ("fixtures/anhui-2010.csv", anhui, score_anhui),
+    ("fixtures/shandong-kaifaqu-2020.csv", kaifaqu, score_kaifaqu),
 ]
 
 

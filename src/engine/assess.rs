@@ -64,7 +64,8 @@ struct Run<'a> {
     scored: Vec<usize>,
     year: Option<i64>,
     warnings: Vec<String>,
-    programs_after: Vec<Option<Program>>,
+    /// Under `[aggregate]`: the first member row of each entity-frame row.
+    entity_rows: Option<Vec<usize>>,
 }
 
 impl<'a> Run<'a> {
@@ -424,7 +425,7 @@ impl<'a> Run<'a> {
                     scored,
                     year,
                     warnings,
-                    programs_after: Vec::new(),
+                    entity_rows: Some(first_row),
                 };
                 return Ok(run);
             }
@@ -446,7 +447,7 @@ impl<'a> Run<'a> {
             scored,
             year,
             warnings,
-            programs_after: Vec::new(),
+            entity_rows: None,
         })
     }
 }
@@ -561,6 +562,21 @@ impl Run<'_> {
             String::new()
         };
         format!("{}{more}", s.join(", "))
+    }
+
+    /// A data column at the scored entities, as text (`[output].carry`).
+    fn carry_column(&self, name: &str) -> Option<TextColumn> {
+        let j = self.data.table.column_index(&fold_header(name))?;
+        let col = self.data.table.columns[j].as_ref()?;
+        let rows: Vec<usize> = match &self.entity_rows {
+            Some(first) => self.scored.iter().map(|&r| first[r]).collect(),
+            None => self.scored.clone(),
+        };
+        let taken = col.take(&rows);
+        Some(match taken {
+            Column::Text(t) => t,
+            other => TextColumn::from_values((0..other.len()).map(|i| other.display(i))),
+        })
     }
 
     /// A text column of the entities by indicator id or data column name (cohorts, `by`).
@@ -788,7 +804,6 @@ impl Run<'_> {
         if !errors.is_empty() {
             return Err(Error::many(errors));
         }
-        self.programs_after = Vec::new();
         for (g, gate) in r.gates.iter().enumerate() {
             if c.gate_cap[g].is_some() {
                 continue;
@@ -1252,6 +1267,27 @@ impl Run<'_> {
         excluded.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
         out_order.extend(excluded);
 
+        // `[output].carry`: data columns copied through (first member row under [aggregate]).
+        let mut carried: Vec<(String, TextColumn)> = Vec::new();
+        for name in &r.output.carry {
+            match self.carry_column(&name.value) {
+                Some(col) => carried.push((name.value.clone(), col)),
+                None => {
+                    return Err(Error::one(rules_error(
+                        c,
+                        name.span,
+                        format!(
+                            "[output] carry names '{}', which is not a column of the data",
+                            name.value
+                        ),
+                        crate::diag::did_you_mean_help(
+                            &fold_header(&name.value),
+                            self.data.table.headers.iter().map(|h| h.as_str()),
+                        ),
+                    )));
+                }
+            }
+        }
         let entities: Vec<EntityResult> = out_order
             .iter()
             .map(|&e| {
@@ -1300,6 +1336,10 @@ impl Run<'_> {
                     adjustments: adjs,
                     excluded_by: st.excluded_by[e].map(|g| r.gates[g].id.value.clone()),
                     notes: std::mem::take(&mut st.notes[e]),
+                    carry: carried
+                        .iter()
+                        .map(|(k, col)| (k.clone(), col.get(e).map(str::to_string)))
+                        .collect(),
                 }
             })
             .collect();

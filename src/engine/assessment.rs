@@ -71,6 +71,9 @@ pub struct EntityResult {
     pub adjustments: Ordered<f64>,
     pub excluded_by: Option<String>,
     pub notes: Vec<String>,
+    /// Data columns named in `[output].carry`, copied through (absent when none are named).
+    #[serde(skip_serializing_if = "Ordered::is_empty")]
+    pub carry: Ordered<Option<String>>,
 }
 
 /// A map that serialises in insertion order (rules-file order).

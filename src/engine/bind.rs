@@ -59,6 +59,9 @@ impl CompiledRules {
         if let Some(l) = &r.settings.name_column {
             put(&l.value, ColumnRequest::Text);
         }
+        for c in &r.output.carry {
+            put(&c.value, ColumnRequest::Text);
+        }
         if let Some(y) = &r.data.year_column {
             put(&y.value, ColumnRequest::Number);
         }

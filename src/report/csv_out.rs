@@ -46,6 +46,9 @@ pub fn to_csv(a: &Assessment, enc: OutEncoding) -> Result<Vec<u8>> {
     .collect();
     header.extend(a.layout.dimensions.iter().map(|d| d.id.clone()));
     header.extend(a.layout.criteria.iter().map(|c| c.id.clone()));
+    if let Some(first) = a.entities.first() {
+        header.extend(first.carry.keys().cloned());
+    }
     let csv_err = |e: csv::Error| Error::usage(format!("cannot write CSV: {e}"));
     w.write_record(&header).map_err(csv_err)?;
     for e in &a.entities {
@@ -63,6 +66,11 @@ pub fn to_csv(a: &Assessment, enc: OutEncoding) -> Result<Vec<u8>> {
             e.criteria
                 .values()
                 .map(|c| c.points.map(|p| num(p, dec)).unwrap_or_default()),
+        );
+        row.extend(
+            e.carry
+                .values()
+                .map(|v| defuse_formula(v.as_deref().unwrap_or("")).into_owned()),
         );
         w.write_record(&row).map_err(csv_err)?;
     }

@@ -13,6 +13,7 @@ const TOP_KEYS: &[&str] = &[
     "rules",
     "data",
     "aggregate",
+    "output",
     "indicator",
     "dimension",
     "criterion",
@@ -38,6 +39,7 @@ const RULES_KEYS: &[&str] = &[
 ];
 const DATA_KEYS: &[&str] = &["year_column", "missing_markers", "sheet", "header_row"];
 const AGGREGATE_KEYS: &[&str] = &["by", "label"];
+const OUTPUT_KEYS: &[&str] = &["carry"];
 const INDICATOR_KEYS: &[&str] = &[
     "id",
     "label",
@@ -184,6 +186,13 @@ impl<'s> Cx<'s> {
             .get("aggregate")
             .and_then(|v| self.as_table(v, "[aggregate]", AGGREGATE_KEYS))
             .and_then(|t| self.aggregate(&t));
+        let output = doc
+            .get("output")
+            .and_then(|v| self.as_table(v, "[output]", OUTPUT_KEYS))
+            .map(|t| OutputSettings {
+                carry: self.string_list(&t, "carry").unwrap_or_default(),
+            })
+            .unwrap_or_default();
         let indicators = self.array_of(doc, "indicator", INDICATOR_KEYS, Self::indicator);
         let dimensions = self.array_of(doc, "dimension", DIMENSION_KEYS, Self::dimension);
         let criteria = self.array_of(doc, "criterion", CRITERION_KEYS, Self::criterion);
@@ -195,6 +204,7 @@ impl<'s> Cx<'s> {
             settings: settings??,
             data,
             aggregate,
+            output,
             indicators,
             dimensions,
             criteria,

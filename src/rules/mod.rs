@@ -378,6 +378,12 @@ pub struct AggregateSettings {
     pub label: Option<Sp<String>>,
 }
 
+/// `[output]`: extra data columns copied into every output row (for chained workflows).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OutputSettings {
+    pub carry: Vec<Sp<String>>,
+}
+
 /// A rules file as written, every element with its place in the source.
 #[derive(Debug, Clone)]
 pub struct Rules {
@@ -385,6 +391,7 @@ pub struct Rules {
     pub settings: Settings,
     pub data: DataSettings,
     pub aggregate: Option<AggregateSettings>,
+    pub output: OutputSettings,
     pub indicators: Vec<Indicator>,
     pub dimensions: Vec<Dimension>,
     pub criteria: Vec<Criterion>,

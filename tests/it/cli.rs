@@ -184,3 +184,61 @@ fn usage_errors_exit_2() {
     bin().args(["score", "--rules", "x.toml"]).assert().code(2);
     bin().args(["frobnicate"]).assert().code(2);
 }
+
+#[test]
+fn chained_workflow_rolls_enterprise_results_up_to_clusters() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let step1 = dir.path().join("zjtx.csv");
+    bin()
+        .args(["score", "--rules"])
+        .arg(root.join("rules/miit-zjtx-sme.toml"))
+        .arg("--data")
+        .arg(root.join("fixtures/enterprises-2023.csv"))
+        .arg("--out")
+        .arg(&step1)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&step1).unwrap();
+    let header = text.lines().next().unwrap();
+    assert!(
+        header.ends_with(",cluster,cluster_name,创新型中小企业"),
+        "{header}"
+    );
+    // Count 专精特新 results per cluster in step 1's output by hand.
+    let mut r = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let h = r.headers().unwrap().clone();
+    let (ti, ci) = (
+        h.iter().position(|x| x == "tier").unwrap(),
+        h.iter().position(|x| x == "cluster").unwrap(),
+    );
+    let lc01 = r
+        .records()
+        .map(|x| x.unwrap())
+        .filter(|x| &x[ci] == "LC01" && &x[ti] == "zjtx")
+        .count();
+    let out = bin()
+        .args(["score", "--format", "json", "--rules"])
+        .arg(root.join("rules/liaocheng-zjtx-rollup.toml"))
+        .arg("--data")
+        .arg(&step1)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let e = v["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "LC01")
+        .unwrap();
+    assert_eq!(
+        e["criteria"]["zjtx"]["value"].as_f64().unwrap(),
+        lc01 as f64
+    );
+    assert_eq!(v["summary"]["entities"], 28);
+}

@@ -166,3 +166,102 @@ fn liaocheng_2023_matches_seed_002() {
         "the fixture exercises missing values"
     );
 }
+
+/// fixtures/anhui-2010.csv against seed 004 (安徽省"十二五"产业集群专业镇发展规划, 一、发展现状).
+/// Readings as in the header of rules/anhui-zhuanyezhen.toml.
+#[test]
+fn anhui_2010_matches_seed_004() {
+    let f = Fixture::read("fixtures/anhui-2010.csv");
+    let y10 = f.year("2010");
+    let y09 = f.year("2009");
+
+    // "2010年，省认定的100个产业集群专业镇……"
+    assert_eq!(y10.len(), 100);
+    assert_eq!(y09.len(), 100, "the prior year for growth indicators");
+
+    // "年实现特色产业主营业务收入10亿元以上的产业集群专业镇有54个，其中100亿元以上的有2个，
+    //  50亿元以上的有8个" (nested; 以上 includes the number)
+    let char_rev = f.col("特色产业主营业务收入（亿元）");
+    let at_least = |t: f64| y10.iter().filter(|r| req(&r[char_rev]) >= t).count();
+    assert_eq!(at_least(10.0), 54);
+    assert_eq!(at_least(50.0), 8);
+    assert_eq!(at_least(100.0), 2);
+
+    // "规模以上企业2780家，较2009年末增加610家"
+    let firms = f.col("规上企业（家）");
+    let firms10: f64 = y10.iter().map(|r| req(&r[firms])).sum();
+    let firms09: f64 = y09.iter().map(|r| req(&r[firms])).sum();
+    assert_relative_eq!(firms10, 2780.0);
+    assert_relative_eq!(firms10 - firms09, 610.0);
+
+    // "实现主营业务收入2450亿元，同比增长12%；实现工业增加值710亿元，同比增长36%；
+    //  上缴税金95亿元，实现利润220亿元"
+    let sum_cents = |rows: &[&Vec<String>], col: &str| -> i64 {
+        let c = f.col(col);
+        rows.iter().map(|r| cents(&r[c])).sum()
+    };
+    let rev10 = sum_cents(&y10, "主营业务收入（亿元）");
+    let rev09 = sum_cents(&y09, "主营业务收入（亿元）");
+    assert_eq!(rev10, 245_000);
+    assert_relative_eq!(
+        round_to((rev10 as f64 / rev09 as f64 - 1.0) * 100.0, 0),
+        12.0
+    );
+    let va10 = sum_cents(&y10, "工业增加值（亿元）");
+    let va09 = sum_cents(&y09, "工业增加值（亿元）");
+    assert_eq!(va10, 71_000);
+    assert_relative_eq!(round_to((va10 as f64 / va09 as f64 - 1.0) * 100.0, 0), 36.0);
+    assert_eq!(sum_cents(&y10, "上缴税金（亿元）"), 9_500);
+    assert_eq!(sum_cents(&y10, "利润（亿元）"), 22_000);
+
+    // "其中皖北地区25个，皖南地区37个，皖中地区38个" and the table by prefecture
+    let region = f.col("区域");
+    let in_region = |g: &str| y10.iter().filter(|r| r[region] == g).count();
+    assert_eq!(
+        (in_region("皖北"), in_region("皖南"), in_region("皖中")),
+        (25, 37, 38)
+    );
+    let pref = f.col("地市");
+    for (p, n) in [
+        ("宣城", 11),
+        ("芜湖", 8),
+        ("黄山", 8),
+        ("铜陵", 2),
+        ("马鞍山", 4),
+        ("池州", 4),
+        ("宿州", 6),
+        ("淮南", 6),
+        ("淮北", 2),
+        ("阜阳", 4),
+        ("亳州", 4),
+        ("蚌埠", 3),
+        ("安庆", 11),
+        ("六安", 9),
+        ("巢湖", 7),
+        ("合肥", 6),
+        ("滁州", 5),
+    ] {
+        assert_eq!(
+            y10.iter().filter(|r| r[pref] == p).count(),
+            n,
+            "towns in {p}"
+        );
+    }
+
+    // Not from the seed: the equipment counts nest (international ⊆ domestic ⊆ key firms),
+    // and a few cells are missing.
+    let (key, dom, intl) = (
+        f.col("重点企业（家）"),
+        f.col("装备达国内先进水平重点企业（家）"),
+        f.col("装备达国际先进水平重点企业（家）"),
+    );
+    assert!(
+        f.rows
+            .iter()
+            .all(|r| req(&r[intl]) <= req(&r[dom]) && req(&r[dom]) <= req(&r[key]))
+    );
+    assert!(
+        count_missing(&f) >= 3,
+        "the fixture exercises missing values"
+    );
+}
