@@ -265,3 +265,37 @@ fn anhui_2010_matches_seed_004() {
         "the fixture exercises missing values"
     );
 }
+
+/// fixtures/shandong-kaifaqu-2020.csv against seed 001 (鲁商发〔2016〕3号, 二、发展目标 and
+/// 三). The fixture is the goal year 2020 with the goal met exactly. Readings as in the header
+/// of rules/shandong-kaifaqu.toml (超 is strict; the 50 include the 10).
+#[test]
+fn shandong_kaifaqu_2020_matches_seed_001() {
+    let f = Fixture::read("fixtures/shandong-kaifaqu-2020.csv");
+    let y20 = f.year("2020");
+    assert_eq!(y20.len(), 140);
+    assert_eq!(f.year("2019").len(), 140, "the prior year for growth indicators");
+
+    // "到2020年，全省开发区重点推进培育10个销售收入超1000亿、50个销售收入超500亿产业集群"
+    let sales = f.col("销售收入（亿元）");
+    let above = |t: f64| y20.iter().filter(|r| req(&r[sales]) > t).count();
+    assert_eq!(above(1000.0), 10);
+    assert_eq!(above(500.0), 50);
+    // the strict reading matters: clusters sit exactly on 1000亿 and 500亿
+    assert!(y20.iter().any(|r| req(&r[sales]) == 1000.0));
+    assert!(y20.iter().any(|r| req(&r[sales]) == 500.0));
+
+    // 三、发展重点: ten sectors; "壮大烟台开发区通信设备2000亿级产业集群、青岛开发区家电及
+    // 电子信息1000亿级产业集群"
+    let sector = f.col("产业领域");
+    let mut sectors: Vec<&str> = y20.iter().map(|r| r[sector].as_str()).collect();
+    sectors.sort_unstable();
+    sectors.dedup();
+    assert_eq!(sectors.len(), 10);
+    let name = f.col("name");
+    let sales_of = |n: &str| req(&y20.iter().find(|r| r[name] == n).unwrap_or_else(|| panic!("{n}"))[sales]);
+    assert!(sales_of("烟台经济技术开发区通信设备产业集群") >= 2000.0);
+    assert!(sales_of("青岛经济技术开发区家电及电子信息产业集群") >= 1000.0);
+
+    assert!(count_missing(&f) >= 3, "the fixture exercises missing values");
+}
