@@ -10,6 +10,7 @@ Writes (paths relative to the repository root), one CSV per cluster pack:
 * fixtures/liaocheng-2023.csv   — rules/liaocheng-benchmark.toml (seed 002)
 * fixtures/anhui-2010.csv       — rules/anhui-zhuanyezhen.toml (seed 004)
 * fixtures/shandong-kaifaqu-2020.csv — rules/shandong-kaifaqu.toml (seed 001)
+* fixtures/shandong-tese-2010.csv — rules/shandong-tese-2011.toml (seed 000)
 
 Every fixture reproduces the aggregates its seed document states (the
 assertions at the end of each builder check them before anything is written;
@@ -809,6 +810,278 @@ def check_kaifaqu(rows):
                for r in y20)
 
 
+
+# =========================================================================== Shandong 2011 (seed 000)
+#
+# Seed 000 (山东省 关于加快发展地方特色产业中小企业的意见, 2011), 一:
+#   "截至2010年底，全省各类地方特色产业集聚了71311家中小企业，从业人员达到375万人，实现销售收入
+#    11650亿元，实现利税846亿元"
+# and 二（一）: "以现有的140个特色产业镇为基础……培育出100个年销售收入过100亿元、40个过50亿元的
+# 地方特色产业集群". The fixture is one row per 特色产业镇 for 2010 (single year, no year
+# column). Readings (also in the pack header):
+#   * the 2010 totals are carried by the 140 特色产业镇 (the seed's totals are for "各类地方特色
+#     产业"; the towns are the base it names);
+#   * "375万人" is exact in the fixture (3,750,000); the others are exact to the cent.
+# Town names: the seed's 二（二） names 179 places with their industries; the seed does not say
+# which 140 are the recognised towns, so the fixture takes a fixed-seed sample of 140 of them,
+# in the seed's order (the 4 旅游餐饮 places are left out as not manufacturing).
+
+TS_HEADERS = [
+    "code", "name", "所在地", "特色产业", "中小企业（家）", "从业人员（人）", "销售收入（亿元）",
+    "利税（亿元）", "专精特新中小企业（家）", "企业研发机构（个）", "协作配套率（%）",
+    "研发平台", "检测平台", "信息平台", "物流平台", "融资平台", "人才培训平台", "技术推广平台",
+    "综合性公共服务平台", "行业协会（商会）", "著名商标（件）", "地理标志或集体商标", "联盟标准",
+]
+
+TS_PLACES = [
+    ("莱阳龙旺庄街办", "猪肉制品深加工"),
+    ("诸城昌城镇", "猪肉制品深加工"),
+    ("临沂兰山半程镇", "猪肉制品深加工"),
+    ("昌乐红河镇", "牛羊肉禽类制品"),
+    ("烟台牟平大窑镇", "牛羊肉禽类制品"),
+    ("阳谷经济开发区", "牛羊肉禽类制品"),
+    ("利津盐窝镇", "牛羊肉禽类制品"),
+    ("荣成人和镇", "海产品深加工"),
+    ("荣成虎山镇", "海产品深加工"),
+    ("烟台大季家街办", "海产品深加工"),
+    ("日照岚山安东卫街办", "海产品深加工"),
+    ("荣成俚岛镇", "海带深加工"),
+    ("栖霞蛇窝泊镇", "果品深加工"),
+    ("荣成埠柳镇", "果品深加工"),
+    ("青州王坟镇", "果品深加工"),
+    ("安丘凌河镇", "蔬菜深加工"),
+    ("寿光圣城街办", "蔬菜深加工"),
+    ("寿光洛城街办", "蔬菜深加工"),
+    ("邹城平阳镇", "蔬菜深加工"),
+    ("平邑地方镇", "蔬菜深加工"),
+    ("苍山神山镇", "蔬菜深加工"),
+    ("阳信县阳信镇", "蔬菜深加工"),
+    ("菏泽牡丹沙土镇", "蔬菜深加工"),
+    ("乐陵杨安镇", "辣椒姜蒜制品"),
+    ("金乡鱼山镇", "辣椒姜蒜制品"),
+    ("成武大田集镇", "辣椒姜蒜制品"),
+    ("莱芜羊里镇", "辣椒姜蒜制品"),
+    ("莱芜杨庄镇", "辣椒姜蒜制品"),
+    ("招远张星镇", "粮食深加工"),
+    ("邹平韩店镇", "粮食深加工"),
+    ("沂水县沂水镇", "粮食深加工"),
+    ("新泰楼德镇", "粮食深加工"),
+    ("临邑临盘街办", "粮食深加工"),
+    ("枣庄山亭城头镇", "大豆花生制品"),
+    ("莒南涝坡镇", "大豆花生制品"),
+    ("莱西姜山镇", "大豆花生制品"),
+    ("平原恩城镇", "大豆花生制品"),
+    ("日照东港日照街办", "大豆花生制品"),
+    ("蓬莱刘家沟镇", "蓬莱葡萄酒"),
+    ("日照岚山巨峰镇", "日照绿茶"),
+    ("乐陵经济开发区", "文化体育用品"),
+    ("昌乐鄌郚镇", "文化体育用品"),
+    ("海阳凤城街办", "毛衫服饰"),
+    ("禹城市中街办", "毛衫服饰"),
+    ("即墨蓝村镇", "制鞋"),
+    ("高密密水街办", "制鞋"),
+    ("高密姜庄镇", "纺织服装及印染"),
+    ("昌邑柳疃镇", "纺织服装及印染"),
+    ("即墨通济街办", "纺织服装及印染"),
+    ("汶上南站镇", "纺织服装及印染"),
+    ("嘉祥县嘉祥街办", "运动劳保手套"),
+    ("平邑仲村镇", "运动劳保手套"),
+    ("邹平好生镇", "家具"),
+    ("宁津县宁津镇", "家具"),
+    ("宁津张大庄乡", "家具"),
+    ("文登龙山街办", "家纺"),
+    ("定陶县定陶镇", "家纺"),
+    ("济阳仁风镇", "棉纺"),
+    ("夏津宋楼镇", "棉纺"),
+    ("临清金郝庄镇", "棉纺"),
+    ("临沂兰山义堂镇", "板材加工"),
+    ("临沂兰山朱保镇", "板材加工"),
+    ("费县探沂镇", "板材加工"),
+    ("郓城黄安镇", "板材加工"),
+    ("曹县庄寨镇", "板材加工"),
+    ("茌平菜屯镇", "板材加工"),
+    ("济南槐荫区美里湖街办", "智能小家电"),
+    ("平度南村镇", "智能小家电"),
+    ("威海工业新区苘山镇", "机电工具"),
+    ("临沂河东相公镇", "小五金"),
+    ("临沂河东九曲街办", "小五金"),
+    ("博兴兴福镇", "不锈钢厨具"),
+    ("滕州龙泉街办", "中小机床"),
+    ("新泰羊流镇", "起重机"),
+    ("莱州沙河镇", "小型装载机"),
+    ("德州德城宋官屯街办", "溴化锂制冷机组"),
+    ("临朐县东关街办", "磁电设备"),
+    ("梁山拳铺镇", "专用汽车及配套件"),
+    ("梁山梁山街办", "专用汽车及配套件"),
+    ("青岛城阳棘洪滩街办", "机车及配套件"),
+    ("淄博博山白塔镇", "汽车零部件"),
+    ("桓台果里镇", "汽车零部件"),
+    ("烟台福山福新街办", "汽车零部件"),
+    ("济南槐荫党家街办", "汽车零部件"),
+    ("青岛城阳惜福镇街办", "汽车零部件"),
+    ("平度同和街办", "汽车零部件"),
+    ("枣庄山亭西集镇", "汽车零部件"),
+    ("诸城密州街办", "汽车零部件"),
+    ("文登文登营镇", "汽车零部件"),
+    ("威海环翠桥头镇", "汽车零部件"),
+    ("新泰新汶街办", "汽车零部件"),
+    ("莱芜钢城里辛镇", "汽车零部件"),
+    ("五莲松柏镇", "汽车零部件"),
+    ("蓬莱北沟镇", "船舶及配件"),
+    ("威海经济开发区崮山镇", "船舶及配件"),
+    ("微山夏镇街办", "船舶及配件"),
+    ("淄博淄川昆仑镇", "矿用机械"),
+    ("曲阜时庄镇", "矿用机械"),
+    ("垦利县垦利镇", "石油机械"),
+    ("济宁任城接庄街办", "工程机械"),
+    ("章丘明水镇", "塔机"),
+    ("威海环翠张村镇", "空港设备机械"),
+    ("胶南王台镇", "纺织机械"),
+    ("淄博周村北郊镇", "玻璃机械"),
+    ("兖州大安镇", "农业机械"),
+    ("胶南隐珠街办", "手推车"),
+    ("临清烟店镇", "轴承及配件"),
+    ("聊城东昌府郑家镇", "轴承及配件"),
+    ("宁阳堽城镇", "钢球"),
+    ("东阿铜城街办", "钢球"),
+    ("泗水泉林镇", "机床附件"),
+    ("济南历城王舍人镇", "机械电子加工"),
+    ("胶州北关街道办", "机械电子加工"),
+    ("宁津时集镇", "机械电子加工"),
+    ("昌乐营丘镇", "铸造和精密铸锻"),
+    ("诸城百尺河镇", "铸造和精密铸锻"),
+    ("济南长清张夏镇", "压力容器及锅炉"),
+    ("泰安岱岳山口镇", "压力容器及锅炉"),
+    ("龙口东江镇", "铝型材"),
+    ("临朐东城街办", "铝型材"),
+    ("冠县烟庄街办", "精品板材"),
+    ("博兴店子镇", "精品板材"),
+    ("聊城经济开发区蒋官屯街办", "钢管"),
+    ("泰安岱岳满庄镇", "钢铁型材"),
+    ("莱芜钢城颜庄镇", "钢铁型材"),
+    ("枣庄峄城底阁镇", "石膏制品"),
+    ("泰安岱岳马庄镇", "石膏制品"),
+    ("肥城汶阳镇", "石膏制品"),
+    ("平邑保太镇", "石膏制品"),
+    ("莱州夏邱镇", "石材石雕"),
+    ("嘉祥纸坊镇", "石材石雕"),
+    ("五莲街头镇", "石材石雕"),
+    ("寿光台头镇", "防水土工材料"),
+    ("陵县陵城镇", "防水土工材料"),
+    ("寿光上口镇", "窗帘窗饰"),
+    ("淄博临淄朱台镇", "装饰原纸及纸制品"),
+    ("兖州新兖镇", "装饰原纸及纸制品"),
+    ("淄博博山山头街办", "陶瓷"),
+    ("淄博淄川双杨镇", "陶瓷"),
+    ("临沂罗庄罗西街办", "陶瓷"),
+    ("淄博淄川岭子镇", "陶瓷"),
+    ("广饶大王镇", "橡胶轮胎"),
+    ("广饶稻庄镇", "橡胶轮胎"),
+    ("威海环翠竹岛街办", "橡胶轮胎"),
+    ("荣成崖头街办", "橡胶轮胎"),
+    ("招远招城镇", "橡胶轮胎"),
+    ("平度明村镇", "橡胶轮胎"),
+    ("临沭县临沭镇", "缓释控复合肥"),
+    ("潍坊滨海新区西城区", "盐化工"),
+    ("寿光侯镇", "盐化工"),
+    ("沾化滨海镇", "盐化工"),
+    ("章丘刁镇", "精细化工"),
+    ("淄博临淄南王镇", "精细化工"),
+    ("德州德城新华街办", "玻璃钢中央空调"),
+    ("武城鲁权屯镇", "玻璃钢中央空调"),
+    ("桓台马桥镇", "空调电子暖通"),
+    ("惠民李庄镇", "塑料及玻纤制品"),
+    ("莒县刘官庄镇", "塑料及玻纤制品"),
+    ("单县北城街办", "塑料及玻纤制品"),
+    ("威海高新区怡园街办", "电子信息类产品"),
+    ("荣成港西镇", "电子信息类产品"),
+    ("桓台唐山镇", "氟硅材料和绿色环保制冷剂"),
+    ("威海火炬高技术区田和街办", "碳纤维制品及渔具"),
+    ("莒南大店镇", "磨具磨料"),
+    ("昌乐朱刘街办", "新能源电动车"),
+    ("沂南界湖镇", "新能源电动车"),
+    ("滕州鲍沟镇", "艺术玻璃"),
+    ("招远温泉街办", "金银首饰加工"),
+    ("日照东港区日照街办", "抽纱工艺品"),
+    ("临沂罗庄黄山镇", "柳编制品"),
+    ("临沂河东汤河镇", "柳编制品"),
+    ("济南历城华山街办", "商贸仓储物流"),
+    ("潍坊坊子坊安街办", "商贸仓储物流"),
+    ("淄博淄川将军路街办", "商贸仓储物流"),
+    ("苍山向城镇", "商贸仓储物流"),
+    ("曲阜鲁城街办", "旅游餐饮"),
+    ("蓬莱市蓬莱阁街办", "旅游餐饮"),
+    ("泰安泰山泰前街办", "旅游餐饮"),
+    ("滨州滨城彭李街办", "旅游餐饮"),
+
+]
+
+TS_SMES = 71311
+TS_EMPLOYEES = 3_750_000
+TS_SALES_CENTS = 1_165_000
+TS_TAX_CENTS = 84_600
+TS_PLATFORM_COLS = ["研发平台", "检测平台", "信息平台", "物流平台", "融资平台", "人才培训平台", "技术推广平台"]
+
+
+def tese():
+    rng = random.Random(20110101)
+    places = [p for p in TS_PLACES if p[1] != "旅游餐饮"]
+    keep = sorted(rng.sample(range(len(places)), 140))
+    places = [places[i] for i in keep]
+    n = len(places)
+    # sales: lognormal around the mean of 83亿, scaled to 11650.00 exactly; the edges 100.00
+    # and 50.00 are placed on two towns (过 = strictly above: neither counts)
+    raw = [math.exp(rng.gauss(3.9, 0.85)) for _ in range(n)]
+    sales = fit_int(raw, TS_SALES_CENTS, 150)
+    i100, i50 = 17, 63
+    for i, v in ((i100, 10000), (i50, 5000)):
+        d = sales[i] - v
+        sales[i] = v
+        j = max(range(n), key=lambda k: sales[k])
+        sales[j] += d
+    assert sum(sales) == TS_SALES_CENTS
+    smes = fit_int([(x / 100) ** 0.75 * rng.uniform(0.7, 1.3) for x in sales], TS_SMES, 40)
+    emp = fit_int([smes[i] * rng.uniform(35, 70) for i in range(n)], TS_EMPLOYEES, 2000)
+    tax = fit_int([sales[i] * rng.uniform(0.05, 0.10) for i in range(n)], TS_TAX_CENTS, 10)
+    rows = []
+    for i, (place, industry) in enumerate(places):
+        size = sales[i] / 100
+        q = min(1.0, max(0.0, math.log(size / 5) / math.log(600 / 5) + rng.uniform(-0.25, 0.25)))
+        plats = {c: rng.random() < 0.15 + 0.6 * q for c in TS_PLATFORM_COLS}
+        r = {
+            "code": f"TS{i + 1:03d}", "name": f"{place}{industry}特色产业", "所在地": place,
+            "特色产业": industry,
+            "中小企业（家）": str(smes[i]), "从业人员（人）": str(emp[i]),
+            "销售收入（亿元）": fmt_cents(sales[i]), "利税（亿元）": fmt_cents(tax[i]),
+            "专精特新中小企业（家）": str(max(0, int(round(4 * q + rng.uniform(-1.5, 1.5))))),
+            "企业研发机构（个）": str(max(0, int(round(5 * q + rng.uniform(-1.5, 1.5))))),
+            "协作配套率（%）": f"{min(80.0, max(10.0, 20 + 40 * q + rng.uniform(-10, 10))):.1f}",
+            "综合性公共服务平台": yesno(sum(plats.values()) >= 3 and rng.random() < 0.8),
+            "行业协会（商会）": yesno(rng.random() < 0.4 + 0.5 * q),
+            "著名商标（件）": str(max(0, int(round(3 * q + rng.uniform(-1, 1.5))))),
+            "地理标志或集体商标": yesno(rng.random() < 0.1 + 0.3 * q),
+            "联盟标准": yesno(rng.random() < 0.1 + 0.4 * q),
+        }
+        r.update({c: yesno(v) for c, v in plats.items()})
+        rows.append(r)
+    rows[30]["协作配套率（%）"] = ""
+    rows[88]["专精特新中小企业（家）"] = "—"
+    rows[121]["著名商标（件）"] = "NA"
+    rows[45]["地理标志或集体商标"] = ""
+    check_tese(rows)
+    return to_csv(TS_HEADERS, rows)
+
+
+def check_tese(rows):
+    assert len(rows) == 140 and len({r["name"] for r in rows}) == 140
+    assert sum(int(r["中小企业（家）"]) for r in rows) == TS_SMES
+    assert sum(int(r["从业人员（人）"]) for r in rows) == TS_EMPLOYEES
+    assert sum(Decimal(r["销售收入（亿元）"]) for r in rows) == Decimal("11650.00")
+    assert sum(Decimal(r["利税（亿元）"]) for r in rows) == Decimal("846.00")
+    s = [Decimal(r["销售收入（亿元）"]) for r in rows]
+    assert Decimal("100.00") in s and Decimal("50.00") in s
+
+
 # --------------------------------------------------------------------------- reference scoring
 
 
@@ -1053,12 +1326,61 @@ def score_kaifaqu(text):
                   f" sales={x['sales']:.2f} g={x['g']:.1f}{' CAP' if x['cap'] else ''} {x['name']}")
 
 
+
+def score_tese(text):
+    """Reference scoring of rules/shandong-tese-2011.toml (weighted dimensions, missing = exclude)."""
+    rows = list(csv.DictReader(io.StringIO(text)))
+    res = []
+    for r in rows:
+        v = lambda k: num(r[k])
+        sales = v("销售收入（亿元）")
+        margin = v("利税（亿元）") / sales * 100
+
+        def dim(items, weight):
+            # items: (points, fraction or None for dropped)
+            kept = [(p, f) for p, f in items if f is not None]
+            m = sum(p for p, _ in kept)
+            return 0.0 if m == 0 else weight * sum(p * f for p, f in kept) / m
+
+        def opt(x, fn):
+            return None if x is None else fn(x)
+
+        plats = [r[c] for c in TS_PLATFORM_COLS]
+        ptypes = None if any(c.strip() == "" for c in plats) else sum(yes(c) for c in plats)
+        scale = dim([(10, bands(sales, [(100, 10), (50, 7), (10, 4)], 10, op="above")),
+                     (5, lin(margin, 3, 10)),
+                     (5, lin(math.log10(v("中小企业（家）")), math.log10(50), math.log10(1500)))], 30)
+        innov = dim([(8, opt(v("专精特新中小企业（家）"), lambda x: per(x, 1, 2, 8))),
+                     (4, opt(v("企业研发机构（个）"), lambda x: per(x, 1, 1, 4))),
+                     (3, float(yes(r["联盟标准"])))], 25)
+        chain = dim([(10, opt(v("协作配套率（%）"), lambda x: lin(x, 20, 60)))], 15)
+        serv = dim([(10, opt(ptypes, lambda x: tgt(x, 5))), (6, float(yes(r["综合性公共服务平台"]))),
+                    (4, float(yes(r["行业协会（商会）"])))], 20)
+        brand = dim([(6, opt(v("著名商标（件）"), lambda x: per(x, 1, 2, 6))),
+                     (4, None if r["地理标志或集体商标"].strip() == "" else float(yes(r["地理标志或集体商标"])))], 10)
+        total = scale + innov + chain + serv + brand
+        res.append(dict(code=r["code"], name=r["name"], score=round_half_up(total, 2), sales=sales,
+                        comp=yes(r["综合性公共服务平台"]), smes=v("中小企业（家）"),
+                        dims=(scale, innov, chain, serv, brand)))
+    tiers = [
+        ("demonstration", 70, lambda n: max(1, math.floor(10 * n / 100)),
+         lambda x: x["sales"] > 100 and x["comp"], lambda x: False),
+        ("hundred", 50, lambda n: 100, lambda x: x["sales"] > 100, lambda x: False),
+        ("fifty", 45, lambda n: 40, lambda x: x["sales"] > 50, lambda x: False),
+        ("town", 35, None, lambda x: x["comp"], lambda x: False),
+    ]
+    groups = rank_and_tier(res, tiers, lambda x: (-x["sales"], -x["smes"], x["code"]))
+    print_ranking(groups, res, lambda x: " ".join(f"{d:5.1f}" for d in x["dims"]) +
+                  f" sales={x['sales']:.2f} comp={x['comp']} {x['name']}")
+
+
 # --------------------------------------------------------------------------- main
 
 FIXTURES = [
     ("fixtures/liaocheng-2023.csv", liaocheng, score_liaocheng),
     ("fixtures/anhui-2010.csv", anhui, score_anhui),
     ("fixtures/shandong-kaifaqu-2020.csv", kaifaqu, score_kaifaqu),
+    ("fixtures/shandong-tese-2010.csv", tese, score_tese),
 ]
 
 

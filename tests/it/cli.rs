@@ -242,3 +242,30 @@ fn chained_workflow_rolls_enterprise_results_up_to_clusters() {
     );
     assert_eq!(v["summary"]["entities"], 28);
 }
+
+#[test]
+fn gbk_fixture_scores_like_its_utf8_twin() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let run = |data: &str| {
+        let out = bin()
+            .env("SOURCE_DATE_EPOCH", "0")
+            .args(["score", "--format", "json", "--rules"])
+            .arg(root.join("rules/liaocheng-benchmark.toml"))
+            .arg("--data")
+            .arg(root.join(data))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["audit"]["data"] = serde_json::Value::Null;
+        v
+    };
+    assert_eq!(
+        run("fixtures/liaocheng-2023.csv"),
+        run("fixtures/liaocheng-2023-gbk.csv")
+    );
+}

@@ -274,7 +274,11 @@ fn shandong_kaifaqu_2020_matches_seed_001() {
     let f = Fixture::read("fixtures/shandong-kaifaqu-2020.csv");
     let y20 = f.year("2020");
     assert_eq!(y20.len(), 140);
-    assert_eq!(f.year("2019").len(), 140, "the prior year for growth indicators");
+    assert_eq!(
+        f.year("2019").len(),
+        140,
+        "the prior year for growth indicators"
+    );
 
     // "到2020年，全省开发区重点推进培育10个销售收入超1000亿、50个销售收入超500亿产业集群"
     let sales = f.col("销售收入（亿元）");
@@ -293,9 +297,50 @@ fn shandong_kaifaqu_2020_matches_seed_001() {
     sectors.dedup();
     assert_eq!(sectors.len(), 10);
     let name = f.col("name");
-    let sales_of = |n: &str| req(&y20.iter().find(|r| r[name] == n).unwrap_or_else(|| panic!("{n}"))[sales]);
+    let sales_of = |n: &str| {
+        req(&y20
+            .iter()
+            .find(|r| r[name] == n)
+            .unwrap_or_else(|| panic!("{n}"))[sales])
+    };
     assert!(sales_of("烟台经济技术开发区通信设备产业集群") >= 2000.0);
     assert!(sales_of("青岛经济技术开发区家电及电子信息产业集群") >= 1000.0);
 
+    assert!(
+        count_missing(&f) >= 3,
+        "the fixture exercises missing values"
+    );
+}
+
+/// fixtures/shandong-tese-2010.csv against seed 000 (山东省关于加快发展地方特色产业中小企业的意见,
+/// 2011). Readings as in the header of rules/shandong-tese-2011.toml.
+#[test]
+fn shandong_tese_2010_matches_seed_000() {
+    let f = Fixture::read("fixtures/shandong-tese-2010.csv");
+    let rows = f.year("2010"); // no year column: every row is 2010
+
+    // "以现有的140个特色产业镇为基础"
+    assert_eq!(rows.len(), 140);
+
+    // "截至2010年底，全省各类地方特色产业集聚了71311家中小企业，从业人员达到375万人，实现销售
+    //  收入11650亿元，实现利税846亿元"
+    let sum = |col: &str| -> f64 {
+        let c = f.col(col);
+        rows.iter().map(|r| req(&r[c])).sum()
+    };
+    assert_relative_eq!(sum("中小企业（家）"), 71_311.0);
+    assert_relative_eq!(round_to(sum("从业人员（人）") / 10_000.0, 0), 375.0);
+    let cents_sum = |col: &str| -> i64 {
+        let c = f.col(col);
+        rows.iter().map(|r| cents(&r[c])).sum()
+    };
+    assert_eq!(cents_sum("销售收入（亿元）"), 1_165_000);
+    assert_eq!(cents_sum("利税（亿元）"), 84_600);
+
+    // "培育出100个年销售收入过100亿元、40个过50亿元" is a goal, not a 2010 fact; the fixture
+    // puts one town on each edge so that the strict reading of 过 is exercised.
+    let sales = f.col("销售收入（亿元）");
+    assert!(rows.iter().any(|r| req(&r[sales]) == 100.0));
+    assert!(rows.iter().any(|r| req(&r[sales]) == 50.0));
     assert!(count_missing(&f) >= 3, "the fixture exercises missing values");
 }
