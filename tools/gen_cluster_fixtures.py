@@ -11,6 +11,7 @@ Writes (paths relative to the repository root), one CSV per cluster pack:
 * fixtures/anhui-2010.csv       — rules/anhui-zhuanyezhen.toml (seed 004)
 * fixtures/shandong-kaifaqu-2020.csv — rules/shandong-kaifaqu.toml (seed 001)
 * fixtures/shandong-tese-2010.csv — rules/shandong-tese-2011.toml (seed 000)
+* fixtures/jilin-2010.csv        — rules/jilin-2006.toml (seed 003)
 
 Every fixture reproduces the aggregates its seed document states (the
 assertions at the end of each builder check them before anything is written;
@@ -1082,6 +1083,129 @@ def check_tese(rows):
     assert Decimal("100.00") in s and Decimal("50.00") in s
 
 
+
+# =========================================================================== Jilin (seed 003)
+#
+# Seed 003 (吉政办发〔2006〕32号, 关于"十一五"期间加快中小企业暨民营经济产业集群发展的意见),
+# 三（一）, goals for the end of the 十一五 (2010):
+#   1. "这些产业集聚区和产业集群的增加值要达到1000亿元"
+#   2. "全省重点培育50个各具特色的中小企业产业集聚区、50个……专业村屯乡镇和30个产业升级示范区"
+#   3. the 10 named clusters "通化医药、长春汽车零部件、吉林石化、四平换热器、辽源袜业、蛟河石材、
+#      梅河果仁加工、德惠食品加工、磐石冶金建材、长春君子兰……到'十一五'末期，其增加值达到500亿元"
+#   4. "培育建立20个产业集群公共技术支持平台(即培育建立10个研发中心、10个检测中心)。培育建立10个
+#      ……物流配送中心"
+# The fixture is the goal year 2010 as if the goals were met exactly: the 10 key clusters and the
+# 50 产业集聚区, one row each (single year, no year column). Readings (also in the pack header):
+#   * "这些产业集聚区和产业集群" = the 50 集聚区 plus the 10 clusters (the 专业村屯乡镇 are not
+#     in the fixture); their value added is 1000.00亿, of which the 10 clusters 500.00亿;
+#   * each of the 20 platforms and 10 logistics centres serves one entity.
+# 集聚区 names are "<county><industry>产业集聚区" placeholders built from the seed's sectors
+# (三大支柱、两大优势、五大特色产业) and Jilin's counties — illustrative.
+
+JL_HEADERS = [
+    "code", "name", "市（州）", "类型", "主导产业", "增加值（亿元）", "营业收入（亿元）", "实缴税金（亿元）",
+    "企业（户）", "成长型中小企业（户）", "科技型和小巨人企业（户）", "研发中心", "检测中心",
+    "物流配送中心", "专业市场或电子商务平台", "中国名牌和驰名商标（件）", "区域品牌",
+    "全国市场占有率排名", "东北地区市场占有率排名", "环保及安全设施配套",
+]
+
+JL_KEY = [
+    ("通化医药产业集群", "通化", "医药", 78.5),
+    ("长春汽车零部件产业集群", "长春", "汽车零部件", 96.0),
+    ("吉林石化产业集群", "吉林", "石化", 88.0),
+    ("四平换热器产业集群", "四平", "换热器", 36.5),
+    ("辽源袜业产业集群", "辽源", "袜业", 42.0),
+    ("蛟河石材产业集群", "吉林", "石材", 24.0),
+    ("梅河果仁加工产业集群", "通化", "果仁加工", 28.5),
+    ("德惠食品加工产业集群", "长春", "食品加工", 52.0),
+    ("磐石冶金建材产业集群", "吉林", "冶金建材", 40.5),
+    ("长春君子兰产业集群", "长春", "君子兰", 14.0),
+]
+
+JL_COUNTIES = [
+    ("长春", ["九台市", "榆树市", "农安县", "双阳区"]),
+    ("吉林", ["桦甸市", "舒兰市", "永吉县"]),
+    ("四平", ["公主岭市", "双辽市", "梨树县", "伊通县"]),
+    ("辽源", ["东丰县", "东辽县"]),
+    ("通化", ["集安市", "通化县", "辉南县", "柳河县"]),
+    ("白山", ["临江市", "抚松县", "靖宇县", "长白县"]),
+    ("松原", ["扶余县", "前郭县", "长岭县", "乾安县"]),
+    ("白城", ["洮南市", "大安市", "镇赉县", "通榆县"]),
+    ("延边", ["延吉市", "图们市", "敦化市", "珲春市", "龙井市", "和龙市", "汪清县", "安图县"]),
+]
+JL_INDUSTRIES = ["农副产品加工", "食品加工", "医药", "汽车零部件", "石化", "冶金", "建材", "纺织",
+                 "光电子", "能源", "林产品加工", "人参", "矿泉水", "机械制造"]
+JL_VA_CENTS = (50000, 50000)      # 10 key clusters, 50 集聚区
+JL_RANK_NATIONAL = {"辽源袜业产业集群": 2, "通化医药产业集群": 4, "四平换热器产业集群": 3,
+                    "长春汽车零部件产业集群": 6, "梅河果仁加工产业集群": 1, "长春君子兰产业集群": 1}
+
+
+def jilin():
+    rng = random.Random(20061017)
+    ents = [(n, c, "重点产业集群", ind) for n, c, ind, _v in JL_KEY]
+    pairs = [(city, county) for city, cs in JL_COUNTIES for county in cs]
+    rng.shuffle(pairs)
+    used = set()
+    while len(ents) < 60:
+        city, county = pairs[len(ents) % len(pairs)]
+        ind = rng.choice(JL_INDUSTRIES)
+        if (county, ind) in used:
+            continue
+        used.add((county, ind))
+        ents.append((f"{county}{ind}产业集聚区", city, "产业集聚区", ind))
+    va = fit_int([v for *_x, v in JL_KEY], JL_VA_CENTS[0], 500)
+    va += fit_int([math.exp(rng.gauss(2.1, 0.6)) for _ in range(50)], JL_VA_CENTS[1], 150)
+    # the 10 R&D centres, 10 testing centres and 10 logistics centres: mostly in the key clusters
+    order = sorted(range(60), key=lambda i: -va[i])
+
+    def pick(k, bias):
+        pool = order[:25]
+        chosen = set()
+        while len(chosen) < k:
+            i = pool[min(len(pool) - 1, int(abs(rng.gauss(0, bias))))] if rng.random() < 0.8 else rng.randrange(60)
+            chosen.add(i)
+        return chosen
+
+    rd, test, logi = pick(10, 8), pick(10, 10), pick(10, 14)
+    rows = []
+    for i, (name, city, kind, ind) in enumerate(ents):
+        size = va[i] / 100
+        q = min(1.0, max(0.0, math.log(size / 3) / math.log(100 / 3) + rng.uniform(-0.2, 0.2)))
+        rev = int(round(va[i] * rng.uniform(3.2, 4.5)))
+        tax = int(round(va[i] * rng.uniform(0.10, 0.18)))
+        firms = int(round(30 + size * rng.uniform(4, 9)))
+        nat = JL_RANK_NATIONAL.get(name)
+        ne = (1 if nat else max(1, int(round(rng.uniform(1, 12) * (1.3 - q))))) if kind == "重点产业集群" or q > 0.5 else None
+        rows.append({
+            "code": f"JL{i + 1:02d}", "name": name, "市（州）": city, "类型": kind, "主导产业": ind,
+            "增加值（亿元）": fmt_cents(va[i]), "营业收入（亿元）": fmt_cents(rev), "实缴税金（亿元）": fmt_cents(tax),
+            "企业（户）": str(firms),
+            "成长型中小企业（户）": str(max(0, int(round(2 + size * rng.uniform(0.1, 0.3))))),
+            "科技型和小巨人企业（户）": str(max(0, int(round(6 * q + rng.uniform(-1.5, 1.5))))),
+            "研发中心": yesno(i in rd), "检测中心": yesno(i in test), "物流配送中心": yesno(i in logi),
+            "专业市场或电子商务平台": yesno(rng.random() < 0.2 + 0.6 * q),
+            "中国名牌和驰名商标（件）": str(max(0, int(round(2.5 * q + rng.uniform(-1, 1))))),
+            "区域品牌": yesno(rng.random() < 0.15 + 0.6 * q),
+            "全国市场占有率排名": str(nat) if nat else "—",
+            "东北地区市场占有率排名": str(ne) if ne else "—",
+            "环保及安全设施配套": yesno(not (i in (23, 41))),
+        })
+    rows[17]["成长型中小企业（户）"] = ""
+    rows[52]["中国名牌和驰名商标（件）"] = "NA"
+    check_jilin(rows)
+    return to_csv(JL_HEADERS, rows)
+
+
+def check_jilin(rows):
+    assert len(rows) == 60 and len({r["name"] for r in rows}) == 60
+    key = [r for r in rows if r["类型"] == "重点产业集群"]
+    assert len(key) == 10 and sum(1 for r in rows if r["类型"] == "产业集聚区") == 50
+    assert sum(Decimal(r["增加值（亿元）"]) for r in rows) == Decimal("1000.00")
+    assert sum(Decimal(r["增加值（亿元）"]) for r in key) == Decimal("500.00")
+    for c in ("研发中心", "检测中心", "物流配送中心"):
+        assert sum(1 for r in rows if r[c] == "是") == 10, c
+
+
 # --------------------------------------------------------------------------- reference scoring
 
 
@@ -1374,6 +1498,53 @@ def score_tese(text):
                   f" sales={x['sales']:.2f} comp={x['comp']} {x['name']}")
 
 
+
+def score_jilin(text):
+    """Reference scoring of rules/jilin-2006.toml (TOPSIS, relative methods)."""
+    rows = list(csv.DictReader(io.StringIO(text)))
+    ranked = [r for r in rows if yes(r["环保及安全设施配套"])]
+    lva = {r["code"]: math.log10(num(r["增加值（亿元）"])) for r in rows}
+    lo, hi = min(lva[r["code"]] for r in ranked), max(lva[r["code"]] for r in ranked)
+    firms = [num(r["企业（户）"]) for r in ranked]
+    mu = sum(firms) / len(firms)
+    sd = math.sqrt(sum((x - mu) ** 2 for x in firms) / (len(firms) - 1))
+    phi = lambda z: 0.5 * (1 + math.erf(z / math.sqrt(2)))
+    pts = [10, 6, 10, 6, 5, 5, 4, 4, 6, 4]
+    w = [p / sum(pts) for p in pts]
+    fr = {}
+    for r in rows:
+        v = lambda k: num(r[k])
+        fr[r["code"]] = [
+            min(1, max(0, (lva[r["code"]] - lo) / (hi - lo))),
+            min(1, max(0, phi((v("企业（户）") - mu) / sd))),
+            per(v("成长型中小企业（户）"), 1, 2, 10),
+            tgt(v("科技型和小巨人企业（户）"), 5),
+            float(yes(r["研发中心"])), float(yes(r["检测中心"])), float(yes(r["物流配送中心"])),
+            float(yes(r["专业市场或电子商务平台"])),
+            per(v("中国名牌和驰名商标（件）"), 1, 3, 6), float(yes(r["区域品牌"])),
+        ]
+    vm = {c: [w[j] * f for j, f in enumerate(fr[c])] for c in fr}
+    ids = [r["code"] for r in ranked]
+    ap = [max(vm[c][j] for c in ids) for j in range(len(w))]
+    am = [min(vm[c][j] for c in ids) for j in range(len(w))]
+    res = []
+    for r in rows:
+        c = r["code"]
+        dp = math.sqrt(sum((vm[c][j] - ap[j]) ** 2 for j in range(len(w))))
+        dm = math.sqrt(sum((vm[c][j] - am[j]) ** 2 for j in range(len(w))))
+        t = 100.0 if dp + dm == 0 else 100 * dm / (dp + dm)
+        res.append(dict(code=c, name=r["name"], score=round_half_up(t, 2), va=num(r["增加值（亿元）"]),
+                        nat=num(r["全国市场占有率排名"]), ne=num(r["东北地区市场占有率排名"]),
+                        excluded=not yes(r["环保及安全设施配套"])))
+    tiers = [
+        ("national_centre", 60, None, lambda x: x["nat"] is not None and x["nat"] <= 3, lambda x: False),
+        ("regional_base", 45, None, lambda x: x["ne"] is not None and x["ne"] <= 3, lambda x: False),
+        ("upgrade_demo", 35, lambda n: 30, lambda x: True, lambda x: False),
+    ]
+    groups = rank_and_tier(res, tiers, lambda x: (-x["va"], x["code"]))
+    print_ranking(groups, res, lambda x: f"va={x['va']:.2f} nat={x['nat']} ne={x['ne']} {x['name']}")
+
+
 # --------------------------------------------------------------------------- main
 
 FIXTURES = [
@@ -1381,6 +1552,7 @@ FIXTURES = [
     ("fixtures/anhui-2010.csv", anhui, score_anhui),
     ("fixtures/shandong-kaifaqu-2020.csv", kaifaqu, score_kaifaqu),
     ("fixtures/shandong-tese-2010.csv", tese, score_tese),
+    ("fixtures/jilin-2010.csv", jilin, score_jilin),
 ]
 
 

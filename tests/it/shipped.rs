@@ -142,3 +142,25 @@ fn little_giant_boundary_cases() {
 fn sme_cluster_boundary_cases() {
     boundary_cases("miit-sme-cluster", "tests/cases/miit-sme-cluster-data.csv");
 }
+
+/// Every cluster pack scores its fixture: entities counted, tiers given, nothing panics.
+#[test]
+fn every_cluster_pack_scores_its_fixture() {
+    for (pack, data, entities) in [
+        ("liaocheng-benchmark", "fixtures/liaocheng-2023.csv", 28),
+        ("anhui-zhuanyezhen", "fixtures/anhui-2010.csv", 100),
+        ("shandong-kaifaqu", "fixtures/shandong-kaifaqu-2020.csv", 0),
+        ("shandong-tese-2011", "fixtures/shandong-tese-2010.csv", 140),
+        ("jilin-2006", "fixtures/jilin-2010.csv", 0),
+    ] {
+        let a = assess(&format!("rules/{pack}.toml"), data);
+        if entities > 0 {
+            assert_eq!(a.summary.entities, entities, "{pack}");
+        }
+        assert!(a.summary.ranked > 0, "{pack}");
+        assert!(
+            a.summary.tiers.iter().any(|t| t.count > 0),
+            "{pack}: no tier given"
+        );
+    }
+}

@@ -1,0 +1,889 @@
+//! HTML view: one self-contained, printable page — title and audit, tier summary, a sortable
+//! ranking table, inline SVG charts, per-entity detail and, for additive rules, live
+//! re-weighting sliders that re-score, re-rank and re-tier in the browser.
+//!
+//! Nothing is loaded from the network: the style sheet and script are embedded, charts are
+//! SVG drawn here, fonts come from the reader's system. Every text that comes from the rules
+//! or the data goes through [`escape`]; the data the script needs is embedded as JSON in a
+//! `<script type="application/json">` element with `<`, `>` and `&` written as `\u003c` etc.
+//!
+//! The script recomputes exactly as [`crate::engine::evidence::Evidence`] does: dimension
+//! fractions `f_d = Σ kept p·s / Σ kept p` (accumulated in criterion order, with a fused
+//! multiply-add where the engine's matrix product used one), `T = max × Σ_d f_d·W_d/ΣW`
+//! (the same summation order), adjustments, clamp, rounding half away from zero on the
+//! shortest decimal text, ranking by score, tie-break values and id, and tiers by min score,
+//! quota and cap. Tier `requires` and `direct` cannot be re-evaluated in the browser: the
+//! page uses the engine's outcome for each entity and tier. For conditions that mention
+//! scores (`score`, dimension or criterion ids) that outcome is the one at the shipped
+//! weights, so tiers under other weights are then approximate (the page says so).
+
+use crate::engine::evidence::Evidence;
+use crate::engine::{Assessment, EntityResult};
+use crate::report::xlsx::tier_colour;
+use crate::rules::{Aggregation, Direction};
+use serde_json::{Value, json};
+use std::fmt::Write as _;
+
+const CSS: &str = include_str!("html/report.css");
+const JS: &str = include_str!("html/report.js");
+
+/// Colours of dimensions in charts (rules order, cycling).
+const DIMENSION_COLOURS: [&str; 8] = [
+    "#4472c4", "#ed7d31", "#70ad47", "#ffc000", "#5b9bd5", "#a5a5a5", "#264478", "#9e480e",
+];
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// JSON text safe inside a `<script>` element: `<`, `>` and `&` become `\u003c`, `\u003e`,
+/// `\u0026` (they can only occur inside JSON strings, where these escapes mean the same).
+pub fn script_json(v: &Value) -> String {
+    let s = serde_json::to_string(v).expect("JSON values serialise");
+    s.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+}
+
+fn fmt(x: f64, dec: u32) -> String {
+    if x.is_finite() {
+        format!("{:.*}", dec as usize, x)
+    } else {
+        String::new()
+    }
+}
+
+fn num_or_null(x: f64) -> Value {
+    if x.is_finite() { json!(x) } else { Value::Null }
+}
+
+fn tier_index(a: &Assessment, id: &Option<String>) -> Option<usize> {
+    id.as_ref()
+        .and_then(|id| a.layout.tiers.iter().position(|t| &t.id == id))
+}
+
+fn colour_hex(c: u32) -> String {
+    format!("#{c:06x}")
+}
+
+/// Whether the engine's matrix product accumulated with fused multiply-adds (matrixmultiply
+/// picks an FMA kernel on CPUs that have one): decided by reproducing its result both ways.
+fn engine_uses_fma(ev: &Evidence) -> bool {
+    let got = ev.dimension_fractions(&ev.points);
+    let mine = |fused: bool| {
+        let (n, nc) = ev.fractions.dim();
+        let nd = ev.weights.len();
+        let mut out = vec![0.0; n * nd];
+        for e in 0..n {
+            for d in 0..nd {
+                let (mut acc, mut kept) = (0.0f64, 0.0f64);
+                for ci in 0..nc {
+                    let s = ev.fractions[[e, ci]];
+                    if ev.dimension_of[ci] != d || s.is_nan() {
+                        continue;
+                    }
+                    let p = ev.points[ci];
+                    acc = if fused { s.mul_add(p, acc) } else { acc + s * p };
+                    kept += p;
+                }
+                out[e * nd + d] = if kept > 0.0 { acc / kept } else { 0.0 };
+            }
+        }
+        out
+    };
+    let same = |v: &[f64]| {
+        v.iter()
+            .zip(got.iter())
+            .all(|(a, b)| a.to_bits() == b.to_bits())
+    };
+    !same(&mine(false)) && same(&mine(true))
+}
+
+/// The data the page's script needs (re-weighting), or `None` when it cannot re-score.
+fn page_data(a: &Assessment) -> Value {
+    let l = &a.layout;
+    let ev = a.evidence.as_deref().filter(|ev| {
+        ev.len() == a.entities.len()
+            && ev.aggregation == Aggregation::Additive
+            && ev.weights.len() == l.dimensions.len()
+            && ev.fractions.dim().1 == l.criteria.len()
+    });
+    let mut full_max = vec![0.0; l.dimensions.len()];
+    for c in &l.criteria {
+        if let Some(d) = l.dimensions.iter().position(|d| d.id == c.dimension) {
+            full_max[d] += c.points;
+        }
+    }
+    let dims: Vec<Value> = l
+        .dimensions
+        .iter()
+        .enumerate()
+        .map(|(d, x)| {
+            json!({
+                "id": x.id, "label": x.label,
+                "weight": ev.map_or(Value::Null, |ev| json!(ev.weights[d])),
+                "points": full_max[d],
+                "share": x.value,
+                "colour": DIMENSION_COLOURS[d % DIMENSION_COLOURS.len()],
+            })
+        })
+        .collect();
+    let crits: Vec<Value> = l
+        .criteria
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.id, "label": c.label, "points": c.points,
+                "dimension": l.dimensions.iter().position(|d| d.id == c.dimension),
+            })
+        })
+        .collect();
+    let tiers: Vec<Value> = l
+        .tiers
+        .iter()
+        .enumerate()
+        .map(|(t, x)| {
+            let rule = ev.and_then(|ev| ev.tiers.get(t));
+            json!({
+                "id": x.id, "label": x.label,
+                "maxCount": rule.and_then(|r| r.max_count),
+                "topPercent": rule.and_then(|r| r.top_percent),
+                "colour": colour_hex(tier_colour(t)),
+            })
+        })
+        .collect();
+    let entities: Vec<Value> = a
+        .entities
+        .iter()
+        .enumerate()
+        .map(|(e, x)| {
+            let mut v = json!({
+                "id": x.id,
+                "name": x.name,
+                "rank": x.rank,
+                "score": x.score,
+                "tier": tier_index(a, &x.tier),
+                "dimensions": l.dimensions.iter()
+                    .map(|d| num_or_null(x.dimensions.get(&d.id).copied().unwrap_or(f64::NAN)))
+                    .collect::<Vec<_>>(),
+            });
+            if let Some(ev) = ev {
+                let o = v.as_object_mut().expect("object");
+                o.insert("ranked".into(), json!(ev.ranked[e]));
+                o.insert("cohort".into(), json!(ev.cohort[e]));
+                o.insert(
+                    "fractions".into(),
+                    Value::Array(ev.fractions.row(e).iter().map(|s| num_or_null(*s)).collect()),
+                );
+                o.insert("adjustment".into(), json!(ev.adjustment[e]));
+                o.insert(
+                    "tie".into(),
+                    Value::Array(ev.tie_values.iter().map(|c| num_or_null(c[e])).collect()),
+                );
+                o.insert(
+                    "minScore".into(),
+                    Value::Array(
+                        ev.tiers
+                            .iter()
+                            .map(|t| num_or_null(t.min_score[e]))
+                            .collect(),
+                    ),
+                );
+                o.insert(
+                    "requires".into(),
+                    Value::Array(
+                        ev.tiers
+                            .iter()
+                            .map(|t| json!(t.requires[e] == Some(true)))
+                            .collect(),
+                    ),
+                );
+                o.insert(
+                    "direct".into(),
+                    Value::Array(ev.tiers.iter().map(|t| json!(t.direct[e])).collect()),
+                );
+                o.insert("cap".into(), json!(ev.cap[e]));
+            }
+            v
+        })
+        .collect();
+    json!({
+        "title": l.title,
+        "decimals": l.decimals,
+        "maxScore": l.max_score,
+        "aggregation": l.aggregation,
+        "reweight": ev.is_some(),
+        "scale": ev.and_then(|ev| ev.scale),
+        "clamp": ev.and_then(|ev| ev.clamp).map(|(lo, hi)| vec![lo, hi]),
+        "fma": ev.is_some_and(engine_uses_fma),
+        "cohorts": ev.map_or(1, |ev| ev.cohorts),
+        "tieDirections": ev.map_or(vec![], |ev| ev.tie_directions.iter()
+            .map(|d| if *d == Direction::Lower { "lower" } else { "higher" }).collect()),
+        "dimensions": dims,
+        "criteria": crits,
+        "tiers": tiers,
+        "entities": entities,
+    })
+}
+
+/// The HTML page of an assessment.
+pub fn to_html(a: &Assessment) -> String {
+    let l = &a.layout;
+    let dec = l.decimals;
+    let title = escape(&l.title);
+    let mut h = String::with_capacity(64 * 1024);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"generator\" content=\"{}\">\n<title>{title}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n",
+        escape(&a.audit.engine)
+    );
+    let _ = write!(h, "<header>\n<h1>{title}</h1>\n");
+    audit_block(&mut h, a);
+    h.push_str("</header>\n<main>\n");
+    if !a.warnings.is_empty() {
+        h.push_str("<section class=\"warnings\"><h2>提示 Warnings</h2><ul>");
+        for w in &a.warnings {
+            let _ = write!(h, "<li>{}</li>", escape(w));
+        }
+        h.push_str("</ul></section>\n");
+    }
+    tier_summary(&mut h, a);
+    sliders(&mut h, a);
+    ranking_table(&mut h, a);
+    h.push_str("<section class=\"charts\"><h2>图表 Charts</h2>\n<p class=\"note\">图表按规则文件中的权重绘制。Charts show the shipped weights.</p>\n<div class=\"chart-row\">");
+    h.push_str(&histogram_svg(a));
+    h.push_str(&tier_counts_svg(a));
+    h.push_str("</div>\n");
+    h.push_str(&breakdown_svg(a));
+    h.push_str("</section>\n");
+    details(&mut h, a);
+    let _ = write!(
+        h,
+        "</main>\n<footer>{} · rules sha256 {} · {}</footer>\n",
+        escape(&a.audit.engine),
+        escape(&a.audit.rules.sha256),
+        escape(&a.audit.generated_at)
+    );
+    let _ = write!(
+        h,
+        "<script type=\"application/json\" id=\"cs-data\">{}</script>\n<script>\n{JS}</script>\n</body>\n</html>\n",
+        script_json(&page_data(a))
+    );
+    h
+}
+
+fn audit_block(h: &mut String, a: &Assessment) {
+    let au = &a.audit;
+    h.push_str("<dl class=\"audit\">");
+    let mut row = |k: &str, v: String| {
+        let _ = write!(h, "<dt>{k}</dt><dd>{v}</dd>");
+    };
+    row(
+        "规则 Rules",
+        format!(
+            "{} {} <code>{}</code>",
+            escape(&au.rules.name),
+            escape(au.rules.version.as_deref().unwrap_or("")),
+            escape(&au.rules.path)
+        ),
+    );
+    row(
+        "规则 SHA-256",
+        format!("<code class=\"hash\">{}</code>", escape(&au.rules.sha256)),
+    );
+    for d in &au.data {
+        row(
+            "数据 Data",
+            format!(
+                "<code>{}</code> · {} 行 rows · <code class=\"hash\">{}</code>",
+                escape(&d.path),
+                d.rows,
+                escape(&d.sha256)
+            ),
+        );
+    }
+    if let Some(y) = au.year {
+        row("年度 Year", y.to_string());
+    }
+    row("生成时间 Generated", escape(&au.generated_at));
+    row("引擎 Engine", escape(&au.engine));
+    row(
+        "对象 Entities",
+        format!(
+            "{} 个{} · {} ranked · {} excluded",
+            a.summary.entities,
+            escape(&a.layout.entity_word),
+            a.summary.ranked,
+            a.summary.excluded
+        ),
+    );
+    h.push_str("</dl>\n");
+}
+
+fn tier_summary(h: &mut String, a: &Assessment) {
+    let l = &a.layout;
+    h.push_str("<section><h2>等级汇总 Tier summary</h2>\n<table class=\"tiers\" id=\"tier-summary\"><thead><tr><th>等级 Tier</th><th>最低分 Min score</th><th>数量 Count</th></tr></thead><tbody>");
+    for (t, tc) in a.summary.tiers.iter().enumerate() {
+        let min = l
+            .tiers
+            .get(t)
+            .and_then(|x| x.value)
+            .map_or(String::new(), |v| fmt(v, l.decimals));
+        let _ = write!(
+            h,
+            "<tr><td><span class=\"swatch\" style=\"background:{}\"></span>{}</td><td class=\"num\">{min}</td><td class=\"num\" data-tier-count=\"{t}\">{}</td></tr>",
+            colour_hex(tier_colour(t)),
+            escape(&tc.label),
+            tc.count
+        );
+    }
+    let untiered = a.summary.ranked - a.summary.tiers.iter().map(|t| t.count).sum::<usize>();
+    let _ = write!(
+        h,
+        "<tr><td>未入等级 Untiered</td><td></td><td class=\"num\" data-tier-count=\"none\">{untiered}</td></tr><tr><td>否决 Excluded</td><td></td><td class=\"num\">{}</td></tr></tbody></table></section>\n",
+        a.summary.excluded
+    );
+}
+
+fn sliders(h: &mut String, a: &Assessment) {
+    let l = &a.layout;
+    let Some(ev) = a.evidence.as_deref() else {
+        return;
+    };
+    if ev.aggregation != Aggregation::Additive {
+        let _ = write!(
+            h,
+            "<section class=\"controls\"><h2>权重调整 Re-weighting</h2><p class=\"note\">Live re-weighting is available for additive rules only (these rules use {}).</p></section>\n",
+            escape(&l.aggregation)
+        );
+        return;
+    }
+    h.push_str("<section class=\"controls\" id=\"reweight\"><h2>权重调整 Re-weighting</h2>\n<p class=\"note\">拖动滑块改变维度权重，得分、排名和等级即时重算；排名或等级变化的行会高亮。Move a slider to re-score, re-rank and re-tier; rows whose rank or tier changed are highlighted. 等级的前置条件（requires / direct）沿用引擎按原权重的判定结果；若条件引用得分，结果为近似。Tier requirements and direct conditions keep the engine's outcome at the shipped weights (approximate when they mention scores).</p>\n<div class=\"sliders\">");
+    for (d, dim) in l.dimensions.iter().enumerate() {
+        let w = ev.weights.get(d).copied().unwrap_or(0.0);
+        let step = if w > 0.0 {
+            10f64.powi(w.log10().floor() as i32 - 1)
+        } else {
+            0.1
+        };
+        let _ = write!(
+            h,
+            "<label class=\"slider\"><span class=\"dim-name\"><span class=\"swatch\" style=\"background:{}\"></span>{}</span>\
+             <input type=\"range\" data-dim=\"{d}\" id=\"w-{}\" min=\"0\" max=\"{}\" step=\"{}\" value=\"{}\">\
+             <output data-dim-out=\"{d}\">{}</output></label>\n",
+            DIMENSION_COLOURS[d % DIMENSION_COLOURS.len()],
+            escape(&dim.label),
+            escape(&dim.id),
+            crate::column::format_number(2.0 * w),
+            crate::column::format_number(step),
+            crate::column::format_number(w),
+            crate::column::format_number(w),
+        );
+    }
+    h.push_str("</div>\n<p><button type=\"button\" id=\"reset\">恢复原权重 Reset weights</button> <span id=\"reweight-status\" class=\"note\"></span></p>\n<p id=\"selfcheck\" class=\"note\"></p>\n</section>\n");
+}
+
+fn ranking_table(h: &mut String, a: &Assessment) {
+    let l = &a.layout;
+    let dec = l.decimals;
+    let cohorts = a.entities.iter().any(|e| e.cohort.is_some());
+    let _ = write!(
+        h,
+        "<section><h2>排名 Ranking</h2>\n<p class=\"note\">点击表头排序。Click a header to sort. * 名次由并列规则决定 rank decided by a tie-break. 各分项为四舍五入值，相加可能与总分略有出入 components are rounded and may not add up to the total.</p>\n<table id=\"ranking\" class=\"ranking\"><thead><tr>\
+         <th data-key=\"rank\" data-type=\"num\">排名 Rank</th><th data-key=\"id\">编号 ID</th><th data-key=\"name\">名称 Name</th>{}\
+         <th data-key=\"score\" data-type=\"num\">得分 Score<br><small>/{}</small></th><th data-key=\"tier\">等级 Tier</th>",
+        if cohorts {
+            "<th data-key=\"cohort\">分组 Cohort</th>"
+        } else {
+            ""
+        },
+        crate::column::format_number(l.max_score)
+    );
+    for (d, dim) in l.dimensions.iter().enumerate() {
+        let _ = write!(
+            h,
+            "<th data-key=\"d{d}\" data-type=\"num\">{}<br><small>/{}</small></th>",
+            escape(&dim.label),
+            crate::column::format_number(dim.value.unwrap_or(0.0))
+        );
+    }
+    h.push_str("<th data-key=\"change\">变化 Change</th></tr></thead>\n<tbody>");
+    for e in &a.entities {
+        let t = tier_index(a, &e.tier);
+        let style = t.map_or(String::new(), |t| {
+            format!(" style=\"background:{}\"", colour_hex(tier_colour(t)))
+        });
+        let rank = match (e.rank, &e.excluded_by) {
+            (Some(r), _) => format!("{r}{}", if e.tie_broken { "*" } else { "" }),
+            (None, _) => "—".into(),
+        };
+        let _ = write!(
+            h,
+            "<tr data-id=\"{}\"{}><td class=\"num rank\" data-v=\"{}\">{rank}</td><td class=\"id\">{}</td><td class=\"name\">{}</td>",
+            escape(&e.id),
+            if e.rank.is_none() {
+                " class=\"excluded\""
+            } else {
+                ""
+            },
+            e.rank.map_or(f64::INFINITY, |r| r as f64),
+            escape(&e.id),
+            escape(e.name.as_deref().unwrap_or(""))
+        );
+        if cohorts {
+            let _ = write!(
+                h,
+                "<td class=\"cohort\">{}</td>",
+                escape(e.cohort.as_deref().unwrap_or(""))
+            );
+        }
+        let tier_text = match (&e.tier_label, &e.excluded_by) {
+            (Some(t), _) => escape(t),
+            (None, Some(g)) => format!("否决 excluded: {}", escape(&gate_label(a, g))),
+            (None, None) => String::new(),
+        };
+        let _ = write!(
+            h,
+            "<td class=\"num score\" data-v=\"{}\">{}</td><td class=\"tier\"{style}>{tier_text}</td>",
+            e.score,
+            fmt(e.score, dec)
+        );
+        for d in &l.dimensions {
+            let v = e.dimensions.get(&d.id).copied().unwrap_or(f64::NAN);
+            let _ = write!(
+                h,
+                "<td class=\"num dim\" data-v=\"{v}\">{}</td>",
+                fmt(v, dec)
+            );
+        }
+        h.push_str("<td class=\"change\"></td></tr>\n");
+    }
+    h.push_str("</tbody></table></section>\n");
+}
+
+fn gate_label(a: &Assessment, id: &str) -> String {
+    a.layout
+        .gates
+        .iter()
+        .find(|g| g.id == id)
+        .map_or(id.to_string(), |g| g.label.clone())
+}
+
+fn entity_title(e: &EntityResult) -> String {
+    match &e.name {
+        Some(n) => format!("{} ({})", escape(n), escape(&e.id)),
+        None => escape(&e.id),
+    }
+}
+
+fn details(h: &mut String, a: &Assessment) {
+    let l = &a.layout;
+    let dec = l.decimals;
+    h.push_str("<section class=\"details\"><h2>明细 Details</h2>\n");
+    for e in &a.entities {
+        let _ = write!(
+            h,
+            "<details id=\"detail-{}\"><summary><b>{}</b> {} — {} {}</summary>\n",
+            escape(&e.id),
+            e.rank.map_or("—".to_string(), |r| format!("#{r}")),
+            entity_title(e),
+            fmt(e.score, dec),
+            escape(e.tier_label.as_deref().unwrap_or(""))
+        );
+        if let Some(g) = &e.excluded_by {
+            let _ = write!(
+                h,
+                "<p class=\"excluded-note\">否决 Excluded by gate <code>{}</code>: {}</p>",
+                escape(g),
+                escape(&gate_label(a, g))
+            );
+        }
+        h.push_str("<table class=\"criteria\"><thead><tr><th>维度 Dimension</th><th>评价指标 Criterion</th><th>数值 Value</th><th>得分率 Fraction</th><th>得分 Points</th><th>满分 Max</th><th>缺失 Missing</th></tr></thead><tbody>");
+        for c in &l.criteria {
+            let Some(cr) = e.criteria.get(&c.id) else {
+                continue;
+            };
+            let dim = l
+                .dimensions
+                .iter()
+                .find(|d| d.id == c.dimension)
+                .map_or(c.dimension.as_str(), |d| d.label.as_str());
+            let value = match &cr.value {
+                None => "—".to_string(),
+                Some(Value::String(s)) => escape(s),
+                Some(Value::Number(x)) => {
+                    crate::column::format_number(x.as_f64().unwrap_or(f64::NAN))
+                }
+                Some(Value::Bool(b)) => if *b { "是" } else { "否" }.to_string(),
+                Some(v) => escape(&v.to_string()),
+            };
+            let unit = c
+                .unit
+                .as_deref()
+                .map_or(String::new(), |u| format!(" {}", escape(u)));
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td title=\"{}\">{}</td><td class=\"num\">{value}{unit}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                escape(dim),
+                escape(&c.id),
+                escape(&c.label),
+                cr.fraction.map_or("—".into(), |f| format!("{f:.4}")),
+                cr.points.map_or("—".into(), |p| fmt(p, dec)),
+                fmt(cr.max, dec),
+                escape(cr.missing.as_deref().unwrap_or(""))
+            );
+        }
+        h.push_str("</tbody></table>\n");
+        if !l.adjustments.is_empty() {
+            h.push_str("<p class=\"adjustments\">加减分 Adjustments: ");
+            let parts: Vec<String> = l
+                .adjustments
+                .iter()
+                .map(|x| {
+                    let v = e.adjustments.get(&x.id).copied().unwrap_or(0.0);
+                    format!(
+                        "<span class=\"{}\">{} {}</span>",
+                        if v != 0.0 { "applied" } else { "not-applied" },
+                        escape(&x.label),
+                        if v > 0.0 {
+                            format!("+{}", fmt(v, dec))
+                        } else {
+                            fmt(v, dec)
+                        }
+                    )
+                })
+                .collect();
+            h.push_str(&parts.join(" · "));
+            h.push_str("</p>\n");
+        }
+        if !e.notes.is_empty() {
+            h.push_str("<ul class=\"notes\">");
+            for n in &e.notes {
+                let _ = write!(h, "<li>{}</li>", escape(n));
+            }
+            h.push_str("</ul>\n");
+        }
+        h.push_str("</details>\n");
+    }
+    h.push_str("</section>\n");
+}
+
+// ------------------------------------------------------------------ charts (inline SVG)
+
+fn svg_text(x: f64, y: f64, anchor: &str, class: &str, text: &str) -> String {
+    format!(
+        "<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"{anchor}\" class=\"{class}\">{}</text>",
+        escape(text)
+    )
+}
+
+/// Score distribution: ten equal bins from 0 to the maximum score (ranked entities).
+fn histogram_svg(a: &Assessment) -> String {
+    let max = if a.layout.max_score > 0.0 {
+        a.layout.max_score
+    } else {
+        100.0
+    };
+    let bins = 10usize;
+    let mut counts = vec![0usize; bins];
+    for e in a.entities.iter().filter(|e| e.rank.is_some()) {
+        let k = ((e.score / max) * bins as f64).floor();
+        let k = (k.max(0.0) as usize).min(bins - 1);
+        counts[k] += 1;
+    }
+    let (w, h, left, bottom, top) = (440.0, 240.0, 36.0, 36.0, 28.0);
+    let peak = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let bw = (w - left - 10.0) / bins as f64;
+    let mut s = format!(
+        "<figure><svg class=\"chart\" id=\"chart-histogram\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"score distribution\">"
+    );
+    s.push_str(&svg_text(
+        w / 2.0,
+        16.0,
+        "middle",
+        "title",
+        "得分分布 Score distribution",
+    ));
+    let plot_h = h - bottom - top;
+    for (k, c) in counts.iter().enumerate() {
+        let bh = plot_h * (*c as f64) / peak;
+        let x = left + k as f64 * bw;
+        let y = h - bottom - bh;
+        let _ = write!(
+            s,
+            "<rect x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"#4472c4\"><title>{}–{}: {c}</title></rect>",
+            x + 1.0,
+            bw - 2.0,
+            crate::column::format_number(max * k as f64 / bins as f64),
+            crate::column::format_number(max * (k + 1) as f64 / bins as f64),
+        );
+        if *c > 0 {
+            s.push_str(&svg_text(
+                x + bw / 2.0,
+                y - 3.0,
+                "middle",
+                "value",
+                &c.to_string(),
+            ));
+        }
+    }
+    for k in 0..=bins {
+        if k % 2 == 0 {
+            s.push_str(&svg_text(
+                left + k as f64 * bw,
+                h - bottom + 14.0,
+                "middle",
+                "axis",
+                &crate::column::format_number(max * k as f64 / bins as f64),
+            ));
+        }
+    }
+    let _ = write!(
+        s,
+        "<line x1=\"{left}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" class=\"axis-line\"/>",
+        h - bottom,
+        w - 10.0
+    );
+    s.push_str(&svg_text(
+        w / 2.0,
+        h - 6.0,
+        "middle",
+        "axis",
+        "得分 score",
+    ));
+    s.push_str("</svg></figure>");
+    s
+}
+
+/// Tier counts: one bar per tier, then untiered and excluded.
+fn tier_counts_svg(a: &Assessment) -> String {
+    let mut rows: Vec<(String, usize, String)> = a
+        .summary
+        .tiers
+        .iter()
+        .enumerate()
+        .map(|(t, x)| (x.label.clone(), x.count, colour_hex(tier_colour(t))))
+        .collect();
+    let tiered: usize = rows.iter().map(|r| r.1).sum();
+    rows.push((
+        "未入等级 untiered".into(),
+        a.summary.ranked.saturating_sub(tiered),
+        "#d9d9d9".into(),
+    ));
+    rows.push((
+        "否决 excluded".into(),
+        a.summary.excluded,
+        "#7f7f7f".into(),
+    ));
+    let row_h = 26.0;
+    let (w, top, label_w) = (440.0, 28.0, 250.0);
+    let h = top + rows.len() as f64 * row_h + 10.0;
+    let peak = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1) as f64;
+    let mut s = format!(
+        "<figure><svg class=\"chart\" id=\"chart-tiers\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"tier counts\">"
+    );
+    s.push_str(&svg_text(
+        w / 2.0,
+        16.0,
+        "middle",
+        "title",
+        "等级数量 Tier counts",
+    ));
+    for (i, (label, count, colour)) in rows.iter().enumerate() {
+        let y = top + i as f64 * row_h;
+        let label = if label.chars().count() > 18 {
+            format!("{}…", label.chars().take(17).collect::<String>())
+        } else {
+            label.clone()
+        };
+        s.push_str(&svg_text(
+            label_w - 6.0,
+            y + 16.0,
+            "end",
+            "label",
+            &label,
+        ));
+        let bw = (w - label_w - 40.0) * (*count as f64) / peak;
+        let _ = write!(
+            s,
+            "<rect x=\"{label_w}\" y=\"{:.1}\" width=\"{bw:.1}\" height=\"{:.1}\" fill=\"{colour}\" stroke=\"#888\" stroke-width=\"0.5\"/>",
+            y + 4.0,
+            row_h - 8.0
+        );
+        s.push_str(&svg_text(
+            label_w + bw + 4.0,
+            y + 16.0,
+            "start",
+            "value",
+            &count.to_string(),
+        ));
+    }
+    s.push_str("</svg></figure>");
+    s
+}
+
+/// Stacked dimension shares per ranked entity (at most 60, in rank order), plus adjustments.
+fn breakdown_svg(a: &Assessment) -> String {
+    const MAX_ROWS: usize = 60;
+    let l = &a.layout;
+    let ranked: Vec<&EntityResult> = a.entities.iter().filter(|e| e.rank.is_some()).collect();
+    let shown = &ranked[..ranked.len().min(MAX_ROWS)];
+    let max = if l.max_score > 0.0 {
+        l.max_score
+    } else {
+        100.0
+    };
+    let adj_max = shown
+        .iter()
+        .map(|e| e.adjustments.values().sum::<f64>().max(0.0))
+        .fold(0.0, f64::max);
+    let (w, label_w, row_h, top) = (900.0, 230.0, 18.0, 54.0);
+    let plot_w = w - label_w - 50.0;
+    let unit = plot_w / (max + adj_max);
+    let h = top + shown.len() as f64 * row_h + 24.0;
+    let mut s = format!(
+        "<figure class=\"wide\"><svg class=\"chart\" id=\"chart-breakdown\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"dimension breakdown\">"
+    );
+    s.push_str(&svg_text(
+        w / 2.0,
+        16.0,
+        "middle",
+        "title",
+        &format!(
+            "各维度得分构成 Dimension breakdown{}",
+            if ranked.len() > MAX_ROWS {
+                format!(" (top {MAX_ROWS})")
+            } else {
+                String::new()
+            }
+        ),
+    ));
+    // Legend.
+    let mut lx = label_w;
+    for (d, dim) in l.dimensions.iter().enumerate() {
+        let _ = write!(
+            s,
+            "<rect x=\"{lx:.1}\" y=\"28\" width=\"10\" height=\"10\" fill=\"{}\"/>",
+            DIMENSION_COLOURS[d % DIMENSION_COLOURS.len()]
+        );
+        s.push_str(&svg_text(lx + 14.0, 37.0, "start", "legend", &dim.label));
+        lx += 24.0 + 7.0 * crate::report::xlsx::display_width(&dim.label) as f64;
+    }
+    if adj_max > 0.0 {
+        let _ = write!(
+            s,
+            "<rect x=\"{lx:.1}\" y=\"28\" width=\"10\" height=\"10\" fill=\"#bfbfbf\"/>"
+        );
+        s.push_str(&svg_text(
+            lx + 14.0,
+            37.0,
+            "start",
+            "legend",
+            "加减分 adjustments",
+        ));
+    }
+    for (i, e) in shown.iter().enumerate() {
+        let y = top + i as f64 * row_h;
+        let name = e.name.as_deref().unwrap_or(&e.id);
+        let name = if name.chars().count() > 16 {
+            format!("{}…", name.chars().take(15).collect::<String>())
+        } else {
+            name.to_string()
+        };
+        s.push_str(&svg_text(
+            label_w - 6.0,
+            y + 13.0,
+            "end",
+            "label",
+            &format!("{}. {name}", e.rank.unwrap_or(0)),
+        ));
+        let mut x = label_w;
+        for (d, dim) in l.dimensions.iter().enumerate() {
+            let v = e.dimensions.get(&dim.id).copied().unwrap_or(0.0).max(0.0);
+            let bw = v * unit;
+            let _ = write!(
+                s,
+                "<rect x=\"{x:.2}\" y=\"{:.1}\" width=\"{bw:.2}\" height=\"{:.1}\" fill=\"{}\"><title>{}: {}</title></rect>",
+                y + 2.0,
+                row_h - 4.0,
+                DIMENSION_COLOURS[d % DIMENSION_COLOURS.len()],
+                escape(&dim.label),
+                fmt(v, l.decimals)
+            );
+            x += bw;
+        }
+        let adj: f64 = e.adjustments.values().sum();
+        if adj > 0.0 {
+            let bw = adj * unit;
+            let _ = write!(
+                s,
+                "<rect x=\"{x:.2}\" y=\"{:.1}\" width=\"{bw:.2}\" height=\"{:.1}\" fill=\"#bfbfbf\"/>",
+                y + 2.0,
+                row_h - 4.0
+            );
+            x += bw;
+        }
+        s.push_str(&svg_text(
+            x + 4.0,
+            y + 13.0,
+            "start",
+            "value",
+            &fmt(e.score, l.decimals),
+        ));
+    }
+    let axis_y = top + shown.len() as f64 * row_h + 2.0;
+    let _ = write!(
+        s,
+        "<line x1=\"{label_w}\" y1=\"{axis_y:.1}\" x2=\"{:.1}\" y2=\"{axis_y:.1}\" class=\"axis-line\"/>",
+        label_w + max * unit
+    );
+    for k in 0..=4 {
+        let v = max * k as f64 / 4.0;
+        s.push_str(&svg_text(
+            label_w + v * unit,
+            axis_y + 14.0,
+            "middle",
+            "axis",
+            &crate::column::format_number(v),
+        ));
+    }
+    s.push_str("</svg></figure>");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            escape("<script>alert('x')&\"</script>"),
+            "&lt;script&gt;alert(&#39;x&#39;)&amp;&quot;&lt;/script&gt;"
+        );
+    }
+
+    #[test]
+    fn script_json_cannot_close_the_script() {
+        let s = script_json(&json!({"name": "</script><b>&"}));
+        assert!(!s.contains('<') && !s.contains('>') && !s.contains('&'));
+        let back: Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(back["name"], "</script><b>&");
+    }
+}

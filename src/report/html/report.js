@@ -1,0 +1,374 @@
+// clusterscore HTML report: sortable ranking and live re-weighting (additive rules).
+// Recomputes exactly as the engine's Evidence does (see src/report/html.rs).
+(function () {
+  "use strict";
+  var DATA = JSON.parse(document.getElementById("cs-data").textContent);
+  var DEC = DATA.decimals;
+  var D = DATA.dimensions, C = DATA.criteria, T = DATA.tiers, E = DATA.entities;
+
+  // ------------------------------------------------------------ arithmetic as in Rust
+
+  // Rust's f64::round: half away from zero (y - trunc(y) is exact).
+  function rustRound(y) {
+    var t = Math.trunc(y);
+    return Math.abs(y - t) >= 0.5 ? t + Math.sign(y) : t;
+  }
+
+  // Shortest round-trip digits of x >= 0 in plain notation (Rust's Display for f64).
+  function plainDecimal(x) {
+    var s = String(x);
+    var m = s.match(/^(\d)(?:\.(\d+))?e([+-]\d+)$/);
+    if (!m) return s;
+    var digits = m[1] + (m[2] || ""), point = 1 + parseInt(m[3], 10);
+    if (point <= 0) return "0." + "0".repeat(-point) + digits;
+    if (point >= digits.length) return digits + "0".repeat(point - digits.length);
+    return digits.slice(0, point) + "." + digits.slice(point);
+  }
+
+  function roundDecimalText(x, d) {
+    var parts = plainDecimal(Math.abs(x)).split(".");
+    var ip = parts[0], fp = parts[1] || "";
+    if (fp.length <= d) return x;
+    var digits = (ip + fp.slice(0, d)).split("").map(Number);
+    if (fp.charCodeAt(d) >= 53) {
+      var i = digits.length;
+      for (;;) {
+        if (i === 0) { digits.unshift(1); break; }
+        i--;
+        if (digits[i] === 9) { digits[i] = 0; } else { digits[i]++; break; }
+      }
+    }
+    var n = digits.length;
+    var s = d === 0 ? digits.join("") : digits.slice(0, n - d).join("") + "." + digits.slice(n - d).join("");
+    var v = parseFloat(s);
+    return x < 0 ? -v : v;
+  }
+
+  // crate::num::round_half_away: half away from zero on the shortest decimal text.
+  function roundHalfAway(x, d) {
+    if (!isFinite(x)) return x;
+    var m = Number("1e" + d);
+    var y = x * m;
+    if (!isFinite(y) || Math.abs(y) >= 1e15) return x;
+    var frac = Math.abs(y - Math.trunc(y));
+    var r = Math.abs(frac - 0.5) < 1e-6 ? roundDecimalText(x, d) : rustRound(y) / m;
+    if (r === 0) return r;
+    return Number(r.toFixed(d));
+  }
+
+  // Exact fused multiply-add (a*b + c rounded once), for engines whose matrix product used FMA.
+  function decompose(x) {
+    var dv = new DataView(new ArrayBuffer(8));
+    dv.setFloat64(0, x);
+    var hi = dv.getUint32(0), lo = dv.getUint32(4);
+    var exp = (hi >>> 20) & 0x7ff;
+    var mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+    var e = -1074;
+    if (exp !== 0) { mant |= 1n << 52n; e = exp - 1075; }
+    return [hi >>> 31 ? -mant : mant, e];
+  }
+  function toDouble(s, e) {
+    var neg = s < 0n;
+    if (neg) s = -s;
+    var bits = s.toString(2).length, shift = 0;
+    if (bits > 64) {
+      shift = bits - 64;
+      var rest = s & ((1n << BigInt(shift)) - 1n);
+      s >>= BigInt(shift);
+      if (rest !== 0n) s |= 1n; // sticky bit keeps the rounding exact
+    }
+    var v = Number(s) * Math.pow(2, e + shift);
+    return neg ? -v : v;
+  }
+  function fma(a, b, c) {
+    if (!isFinite(a) || !isFinite(b) || !isFinite(c)) return a * b + c;
+    if (a === 0 || b === 0) return c + a * b;
+    if (c === 0) return a * b;
+    var A = decompose(a), B = decompose(b), Cc = decompose(c);
+    var mp = A[0] * B[0], ep = A[1] + B[1];
+    var e = Math.min(ep, Cc[1]);
+    var s = (mp << BigInt(ep - e)) + (Cc[0] << BigInt(Cc[1] - e));
+    if (s === 0n) return 0;
+    return toDouble(s, e);
+  }
+
+  // ndarray's unrolled_fold (Array::sum) and unrolled_dot, in their summation order.
+  function unrolledSum(xs) {
+    var p = [0, 0, 0, 0, 0, 0, 0, 0], i = 0, acc = 0;
+    while (xs.length - i >= 8) { for (var k = 0; k < 8; k++) p[k] = p[k] + xs[i + k]; i += 8; }
+    acc = acc + (p[0] + p[4]); acc = acc + (p[1] + p[5]);
+    acc = acc + (p[2] + p[6]); acc = acc + (p[3] + p[7]);
+    for (var j = 0; i + j < xs.length && j < 7; j++) acc = acc + xs[i + j];
+    return acc;
+  }
+  function unrolledDot(xs, ys) {
+    var p = [0, 0, 0, 0, 0, 0, 0, 0], i = 0, acc = 0;
+    while (xs.length - i >= 8) { for (var k = 0; k < 8; k++) p[k] = p[k] + xs[i + k] * ys[i + k]; i += 8; }
+    acc = acc + (p[0] + p[4]); acc = acc + (p[1] + p[5]);
+    acc = acc + (p[2] + p[6]); acc = acc + (p[3] + p[7]);
+    for (var j = 0; i + j < xs.length && j < 7; j++) acc = acc + xs[i + j] * ys[i + j];
+    return acc;
+  }
+
+  function tolerance(t) { return 1e-9 * Math.max(1, Math.abs(t)); }
+  function ge(x, t) { return x >= t - tolerance(t); }
+
+  function totalCmp(x, y) {
+    if (x < y) return -1;
+    if (x > y) return 1;
+    if (x === 0 && y === 0) {
+      var sx = 1 / x < 0, sy = 1 / y < 0;
+      if (sx !== sy) return sx ? -1 : 1;
+    }
+    return 0;
+  }
+  function cmpCodePoints(a, b) {
+    var ia = 0, ib = 0;
+    while (ia < a.length && ib < b.length) {
+      var ca = a.codePointAt(ia), cb = b.codePointAt(ib);
+      if (ca !== cb) return ca < cb ? -1 : 1;
+      ia += ca > 0xffff ? 2 : 1;
+      ib += cb > 0xffff ? 2 : 1;
+    }
+    if (ia < a.length) return 1;
+    if (ib < b.length) return -1;
+    return 0;
+  }
+
+  function quota(maxCount, topPercent, n) {
+    var byP = null;
+    if (topPercent !== null && topPercent !== undefined) {
+      var scaled = BigInt(rustRound(topPercent * 1e6)) * BigInt(n);
+      byP = Math.max(1, Number(scaled / 100000000n));
+    }
+    if (maxCount !== null && maxCount !== undefined && byP !== null) return Math.min(maxCount, byP);
+    if (maxCount !== null && maxCount !== undefined) return maxCount;
+    if (byP !== null) return byP;
+    return Infinity;
+  }
+
+  // ------------------------------------------------------------ re-scoring
+
+  // Dimension fractions f_d = Σ kept p·s / Σ kept p, accumulated in criterion order.
+  function dimensionFractions(ent) {
+    var nd = D.length, acc = [], kept = [], d;
+    for (d = 0; d < nd; d++) { acc.push(0); kept.push(0); }
+    for (var ci = 0; ci < C.length; ci++) {
+      var s = ent.fractions[ci];
+      if (s === null) continue;
+      d = C[ci].dimension;
+      var p = C[ci].points;
+      acc[d] = DATA.fma ? fma(s, p, acc[d]) : acc[d] + s * p;
+      kept[d] = kept[d] + p;
+    }
+    return acc.map(function (a, k) { return kept[k] > 0 ? a / kept[k] : 0; });
+  }
+  var FRACTIONS = DATA.reweight ? E.map(dimensionFractions) : [];
+
+  // Scores, ranks, tiers and published dimension shares for dimension weights W.
+  function compute(W) {
+    var n = E.length, e, d;
+    var wSum = unrolledSum(W);
+    var share = W.map(function (w) { return wSum > 0 ? w / wSum : 0; });
+    var finalMax = DATA.scale !== null ? DATA.scale : W.reduce(function (a, b) { return a + b; }, -0);
+    var scores = [], dims = [];
+    for (e = 0; e < n; e++) {
+      var f = FRACTIONS[e];
+      var s = unrolledDot(f, share) * finalMax + E[e].adjustment;
+      if (DATA.clamp) s = Math.min(Math.max(s, DATA.clamp[0]), DATA.clamp[1]);
+      scores.push(roundHalfAway(s, DEC));
+      var row = [];
+      for (d = 0; d < D.length; d++) row.push(roundHalfAway(finalMax * share[d] * f[d], DEC));
+      dims.push(row);
+    }
+    var order = [];
+    for (e = 0; e < n; e++) if (E[e].ranked) order.push(e);
+    order.sort(function (a, b) {
+      var c = E[a].cohort - E[b].cohort;
+      if (c !== 0) return c;
+      c = totalCmp(scores[b], scores[a]);
+      if (c !== 0) return c;
+      for (var k = 0; k < DATA.tieDirections.length; k++) {
+        var x = E[a].tie[k], y = E[b].tie[k];
+        if (x === null && y === null) continue;
+        if (x === null) return 1;
+        if (y === null) return -1;
+        c = DATA.tieDirections[k] === "lower" ? totalCmp(x, y) : totalCmp(y, x);
+        if (c !== 0) return c;
+      }
+      return cmpCodePoints(E[a].id, E[b].id);
+    });
+    var rank = new Array(n).fill(null), tier = new Array(n).fill(null);
+    var count = {}, rankedIn = {}, placed = {}, tieKey = {};
+    order.forEach(function (e) {
+      var co = E[e].cohort;
+      count[co] = (count[co] || 0) + 1;
+      rank[e] = count[co];
+      rankedIn[co] = count[co];
+      var key = co + "|" + (Object.is(scores[e], -0) ? "-0" : String(scores[e]));
+      tieKey[key] = (tieKey[key] || 0) + 1;
+    });
+    var tieBroken = new Array(n).fill(false);
+    order.forEach(function (e) {
+      var key = E[e].cohort + "|" + (Object.is(scores[e], -0) ? "-0" : String(scores[e]));
+      tieBroken[e] = tieKey[key] > 1;
+    });
+    order.forEach(function (e) {
+      var co = E[e].cohort;
+      if (!placed[co]) placed[co] = T.map(function () { return 0; });
+      for (var t = 0; t < T.length; t++) {
+        if (E[e].cap !== null && t < E[e].cap) continue;
+        if (!E[e].requires[t]) continue;
+        var min = E[e].minScore[t];
+        var meets = min === null || ge(scores[e], min);
+        if (!(meets || E[e].direct[t])) continue;
+        if (placed[co][t] >= quota(T[t].maxCount, T[t].topPercent, rankedIn[co])) continue;
+        placed[co][t] += 1;
+        tier[e] = t;
+        break;
+      }
+    });
+    return { scores: scores, rank: rank, tier: tier, dims: dims, order: order, tieBroken: tieBroken };
+  }
+
+  // ------------------------------------------------------------ rendering
+
+  var table = document.getElementById("ranking");
+  var tbody = table.tBodies[0];
+  var rowOf = {};
+  Array.prototype.forEach.call(tbody.rows, function (tr) { rowOf[tr.getAttribute("data-id")] = tr; });
+  var shippedW = D.map(function (d) { return d.weight; });
+  var sliders = Array.prototype.slice.call(document.querySelectorAll("input[type=range][data-dim]"));
+
+  function setCell(td, text, v) {
+    td.textContent = text;
+    if (v !== undefined) td.setAttribute("data-v", String(v));
+  }
+
+  function render(res) {
+    var moved = 0, e;
+    var rows = res.order.slice();
+    for (e = 0; e < E.length; e++) if (!E[e].ranked) rows.push(e);
+    var tierCounts = T.map(function () { return 0; }), untiered = 0;
+    rows.forEach(function (e) {
+      var ent = E[e], tr = rowOf[ent.id];
+      if (!tr) return;
+      tbody.appendChild(tr);
+      if (!ent.ranked) return;
+      var r = res.rank[e], t = res.tier[e];
+      setCell(tr.querySelector("td.rank"), r + (res.tieBroken[e] ? "*" : ""), r);
+      setCell(tr.querySelector("td.score"), res.scores[e].toFixed(DEC), res.scores[e]);
+      var td = tr.querySelector("td.tier");
+      td.textContent = t === null ? "" : T[t].label;
+      td.style.background = t === null ? "" : T[t].colour;
+      var dimCells = tr.querySelectorAll("td.dim");
+      for (var d = 0; d < dimCells.length; d++) setCell(dimCells[d], res.dims[e][d].toFixed(DEC), res.dims[e][d]);
+      if (t === null) untiered++; else tierCounts[t]++;
+      var change = tr.querySelector("td.change");
+      change.textContent = "";
+      var changed = r !== ent.rank || t !== ent.tier;
+      if (r !== ent.rank) {
+        var span = document.createElement("span");
+        span.className = r < ent.rank ? "up" : "down";
+        span.textContent = (r < ent.rank ? "↑" : "↓") + Math.abs(ent.rank - r) + " (" + ent.rank + ")";
+        change.appendChild(span);
+      }
+      if (t !== ent.tier) {
+        var from = ent.tier === null ? "—" : T[ent.tier].label;
+        change.appendChild(document.createTextNode(" 原等级 was: " + from));
+      }
+      tr.classList.toggle("moved", changed);
+      if (changed) moved++;
+    });
+    T.forEach(function (_, t) {
+      var c = document.querySelector('[data-tier-count="' + t + '"]');
+      if (c) c.textContent = String(tierCounts[t]);
+    });
+    var u = document.querySelector('[data-tier-count="none"]');
+    if (u) u.textContent = String(untiered);
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) { th.removeAttribute("aria-sort"); });
+    var status = document.getElementById("reweight-status");
+    if (status) status.textContent = moved === 0 ? "" : moved + " 个" + "排名或等级变化 changed rank or tier";
+    return moved;
+  }
+
+  function currentWeights() {
+    return sliders.map(function (s) { return parseFloat(s.value); });
+  }
+
+  function apply() {
+    sliders.forEach(function (s) {
+      var out = document.querySelector('[data-dim-out="' + s.getAttribute("data-dim") + '"]');
+      if (out) out.textContent = String(parseFloat(s.value));
+    });
+    return render(compute(currentWeights()));
+  }
+
+  function reset() {
+    sliders.forEach(function (s, d) { s.value = String(shippedW[d]); });
+    return apply();
+  }
+
+  // Self-check: with the shipped weights the page must reproduce the engine exactly.
+  function selfCheck() {
+    var res = compute(shippedW), bad = [];
+    E.forEach(function (ent, e) {
+      if (!ent.ranked) return;
+      if (res.scores[e] !== ent.score || res.rank[e] !== ent.rank || res.tier[e] !== ent.tier) {
+        bad.push(ent.id + " (" + res.scores[e] + "/" + ent.score + ")");
+      }
+    });
+    var p = document.getElementById("selfcheck");
+    document.documentElement.setAttribute("data-selfcheck", bad.length ? "mismatch" : "ok");
+    if (p) {
+      p.textContent = bad.length
+        ? "浏览器重算与引擎结果不一致 browser recomputation differs from the engine: " + bad.join(", ")
+        : "浏览器按原权重重算与引擎结果一致 the browser reproduces the engine's result at the shipped weights (" + res.order.length + ").";
+      p.classList.toggle("bad", bad.length > 0);
+    }
+    return bad;
+  }
+
+  // ------------------------------------------------------------ sorting
+
+  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, col) {
+    if (!th.hasAttribute("data-key")) return;
+    th.addEventListener("click", function () {
+      var asc = th.getAttribute("aria-sort") !== "ascending";
+      var numeric = th.getAttribute("data-type") === "num";
+      var rows = Array.prototype.slice.call(tbody.rows);
+      rows.sort(function (a, b) {
+        var x = a.cells[col], y = b.cells[col], c;
+        if (numeric) {
+          var vx = parseFloat(x.getAttribute("data-v")), vy = parseFloat(y.getAttribute("data-v"));
+          var nx = !isFinite(vx), ny = !isFinite(vy);
+          if (nx || ny) return nx === ny ? 0 : (nx ? 1 : -1); // blanks last either way
+          c = vx - vy;
+        } else {
+          c = x.textContent.localeCompare(y.textContent, "zh-CN");
+        }
+        return asc ? c : -c;
+      });
+      rows.forEach(function (r) { tbody.appendChild(r); });
+      Array.prototype.forEach.call(table.tHead.rows[0].cells, function (h) { h.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+    });
+  });
+
+  window.addEventListener("beforeprint", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("details"), function (d) { d.open = true; });
+  });
+
+  if (DATA.reweight) {
+    selfCheck();
+    apply();
+    sliders.forEach(function (s) { s.addEventListener("input", apply); });
+    var btn = document.getElementById("reset");
+    if (btn) btn.addEventListener("click", reset);
+  }
+
+  window.clusterscore = {
+    data: DATA, compute: compute, apply: apply, reset: reset, selfCheck: selfCheck,
+    roundHalfAway: roundHalfAway, fma: fma
+  };
+})();
