@@ -56,6 +56,18 @@ pub fn run() -> i32 {
     }
 }
 
+/// A spinner on stderr for long work, only when stderr is a terminal (quiet in pipes and CI).
+pub(crate) fn spinner(message: &str) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let pb = indicatif::ProgressBar::new_spinner().with_finish(indicatif::ProgressFinish::AndClear);
+    pb.set_message(message.to_string());
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    Some(pb)
+}
+
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
 pub(crate) fn print_out(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();

@@ -77,6 +77,7 @@ pub fn run(a: ScoreArgs) -> Result<i32> {
     if a.sheet.is_some() {
         read.sheet = a.sheet.clone();
     }
+    let spinner = super::spinner("reading data and scoring");
     let data = compiled.read_data(&a.data, &read)?;
     let assessment = compiled.assess(
         &data,
@@ -86,6 +87,9 @@ pub fn run(a: ScoreArgs) -> Result<i32> {
             generated_at: None,
         },
     )?;
+    if let Some(s) = spinner {
+        s.finish_and_clear();
+    }
     let bytes = render(&assessment, format, out_enc)?;
     match &a.out {
         Some(out) => write_atomic(out, &bytes)?,
