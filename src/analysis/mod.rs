@@ -1,1 +1,15 @@
-//! Analyses (in progress).
+//! Analyses over scored results: objective weights (entropy, CRITIC), AHP weights from
+//! pairwise-comparison matrices, and rank correlations for `compare` and `sensitivity`.
+//!
+//! Pure math: no I/O beyond parsing an AHP matrix text handed in by the caller.
+
+pub mod ahp;
+pub mod compare;
+pub mod correlation;
+pub mod explain;
+pub mod sensitivity;
+pub mod weights;
+
+pub use ahp::{AhpMatrix, AhpResult, RiTable, ahp, geometric_mean, group_matrix, parse_ahp_toml};
+pub use correlation::{average_ranks, kendall_tau_b, pearson, spearman};
+pub use weights::{critic_weights, entropy_weights};

@@ -2,7 +2,10 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod check;
+mod compare;
+mod explain;
 mod score;
+mod sensitivity;
 
 use clap::{Parser, Subcommand};
 use clusterscore::diag::{Error, Result};
@@ -26,6 +29,12 @@ pub enum Command {
     Score(score::ScoreArgs),
     /// Validate a rules file and summarise it (indicators, criteria, tiers, lints).
     Check(check::CheckArgs),
+    /// One entity: every criterion, gates, the tier trace, and what it takes to move up.
+    Explain(explain::ExplainArgs),
+    /// Compare two rankings: two rules files on one data set, or two result JSON files.
+    Compare(compare::CompareArgs),
+    /// Monte Carlo robustness of the ranking to weights, criterion points or the method.
+    Sensitivity(sensitivity::SensitivityArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -41,6 +50,9 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Score(a) => score::run(a),
         Command::Check(a) => check::run(a),
+        Command::Explain(a) => explain::run(a),
+        Command::Compare(a) => compare::run(a),
+        Command::Sensitivity(a) => sensitivity::run(a),
     };
     match result {
         Ok(code) => code,
@@ -102,4 +114,15 @@ pub(crate) fn refuse_overwrite(out: &Path, inputs: &[&Path]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `--format text|json` of the analysis commands: true for json.
+pub(crate) fn text_or_json(format: &str) -> Result<bool> {
+    match format {
+        "text" => Ok(false),
+        "json" => Ok(true),
+        other => Err(Error::usage(format!(
+            "unknown --format '{other}': use text or json"
+        ))),
+    }
 }

@@ -1061,6 +1061,19 @@ impl Run<'_> {
             })
             .unzip();
         let ids: Vec<String> = (0..n).map(|e| self.id(e).to_string()).collect();
+        // Method parameters per entity, for explain's gap analysis.
+        let params: Vec<Vec<ParamValues>> = r
+            .criteria
+            .iter()
+            .map(|crit| {
+                let what = format!("criterion '{}'", crit.id.value);
+                crit.method
+                    .params()
+                    .into_iter()
+                    .map(|p| self.resolve_param(p, &what))
+                    .collect::<Result<_>>()
+            })
+            .collect::<Result<_>>()?;
         let mut ev = Evidence {
             fractions,
             points: points.clone(),
@@ -1080,6 +1093,7 @@ impl Run<'_> {
             tie_directions,
             tiers: Vec::new(),
             cap: vec![None; n],
+            params,
         };
         let totals = ev.totals(&weights, &points, r.settings.aggregation);
         let dim_frac = ev.dimension_fractions(&points);

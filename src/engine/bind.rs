@@ -437,7 +437,13 @@ pub(crate) fn compile_expr(
         place: p.place,
         ..*names
     };
-    match expr::compile(&p.ast, &scope, ctx) {
+    // Gates, adjustments and tier conditions must be conditions: text there is a type
+    // error, not a silent "false" for every entity.
+    let compiled = match p.place {
+        ExprPlace::Formula | ExprPlace::Aggregate => expr::compile(&p.ast, &scope, ctx),
+        _ => expr::compile_condition(&p.ast, &scope, ctx),
+    };
+    match compiled {
         Ok(prog) => Some(prog),
         Err(e) => {
             errors.push(expr_diag(

@@ -3,6 +3,7 @@
 //! the HTML report) re-score without re-reading data or re-evaluating expressions.
 //! The engine itself scores through these same functions.
 
+use super::methods::ParamValues;
 use crate::num::round_half_away;
 use crate::rules::{Aggregation, Direction};
 use ndarray::{Array1, Array2, Axis};
@@ -49,6 +50,9 @@ pub struct Evidence {
     pub tiers: Vec<TierRule>,
     /// The lowest tier index a capping gate allows, per entity.
     pub cap: Vec<Option<usize>>,
+    /// Per criterion: its method parameters (in `Method::params()` order) resolved per
+    /// entity, before `transform` (for `explain`'s gap analysis; may be empty).
+    pub params: Vec<Vec<super::methods::ParamValues>>,
 }
 
 /// A tier refused only because its quota was full by a tie on the rounded score.
@@ -326,6 +330,18 @@ impl Evidence {
                 })
                 .collect(),
             cap: order.iter().map(|&i| self.cap[i]).collect(),
+            params: self
+                .params
+                .iter()
+                .map(|ps| {
+                    ps.iter()
+                        .map(|p| match p {
+                            ParamValues::Scalar(v) => ParamValues::Scalar(*v),
+                            ParamValues::PerEntity(v) => ParamValues::PerEntity(pick(v)),
+                        })
+                        .collect()
+                })
+                .collect(),
             ..self.clone()
         }
     }

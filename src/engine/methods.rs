@@ -172,7 +172,14 @@ pub fn minmax(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
         }
         *o = match stats[peers.cohort[i] as usize] {
             None => 0.0,
-            Some((lo, hi)) if hi == lo => 1.0,
+            // One distinct ranked value: ranked entities score 1; an excluded entity is
+            // clamped like any other (below it 0, at or beyond it 1), so that raising its
+            // value can never lower its fraction.
+            Some((lo, hi)) if hi == lo => match dir {
+                _ if peers.ranked[i] => 1.0,
+                Direction::Higher => f64::from(u8::from(v >= lo)),
+                Direction::Lower => f64::from(u8::from(v <= lo)),
+            },
             Some((lo, hi)) => match dir {
                 Direction::Higher => (v - lo) / (hi - lo),
                 Direction::Lower => (hi - v) / (hi - lo),
@@ -409,6 +416,27 @@ mod tests {
             &[10.0, 20.0, 50.0],
         );
         assert_eq!(s, vec![0.0, 1.0, 1.0]);
+    }
+
+    #[test]
+    fn minmax_excluded_entity_against_one_ranked_value_is_clamped() {
+        let c = vec![0; 3];
+        let r = vec![true, false, false];
+        let p = Peers {
+            cohort: &c,
+            cohorts: 1,
+            ranked: &r,
+        };
+        let s = run(
+            |x, o| minmax(x, Direction::Higher, &p, o),
+            &[16.5, 0.0, 20.0],
+        );
+        assert_eq!(s, vec![1.0, 0.0, 1.0]);
+        let s = run(
+            |x, o| minmax(x, Direction::Lower, &p, o),
+            &[16.5, 0.0, 20.0],
+        );
+        assert_eq!(s, vec![1.0, 1.0, 0.0]);
     }
 
     #[test]

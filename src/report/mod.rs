@@ -2,6 +2,7 @@
 //! derived from it. Files are written atomically (temporary file, fsync, rename).
 
 mod csv_out;
+mod interrupt;
 mod md;
 
 pub use csv_out::{OutEncoding, to_csv};
@@ -143,10 +144,26 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .suffix(".tmp")
         .tempfile_in(&dir)
         .map_err(io_err)?;
+    // A signal from here to the rename removes the temporary file (see `interrupt`).
+    let _guard = interrupt::Guard::new(tmp.path());
     tmp.write_all(bytes).map_err(io_err)?;
+    #[cfg(debug_assertions)]
+    test_pause();
     tmp.as_file().sync_all().map_err(io_err)?;
     tmp.persist(path).map_err(|e| io_err(e.error))?;
     Ok(())
+}
+
+/// Debug builds only: `CLUSTERSCORE_TEST_PAUSE_MS` holds the temporary file open that long,
+/// so that tests can interrupt a run inside the write window deterministically.
+#[cfg(debug_assertions)]
+fn test_pause() {
+    if let Some(ms) = std::env::var("CLUSTERSCORE_TEST_PAUSE_MS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
 }
 
 /// Neutralises text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first).

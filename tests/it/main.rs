@@ -1,7 +1,10 @@
 //! Integration tests: one binary (links once) with a module per concern.
 
+mod analysis;
+mod bad_inputs;
 mod cli;
 mod engine_cases;
 mod packs;
+mod properties;
 mod shipped;
 mod support;

@@ -1,0 +1,371 @@
+//! `compare`: two rankings of the same entities (two rules files on one data set, or two
+//! result JSON files, e.g. this year against last year). Spearman ρ and Kendall τ-b over the
+//! entities ranked in both, the tier transition matrix, entities whose tier changed and the
+//! largest rank moves.
+//!
+//! Ranks are the published `rank` field (per cohort when the rules use cohorts, so equal rank
+//! numbers in different cohorts count as ties). The rank-correlation functions here are
+//! self-contained: average ranks for ties, ρ as the Pearson correlation of average ranks,
+//! τ-b = (C − D) / √((n₀ − n₁)(n₀ − n₂)).
+
+use crate::engine::Assessment;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Tier column of the transition matrix for ranked entities without a tier.
+pub const UNTIERED: &str = "(untiered)";
+/// Tier column of the transition matrix for entities excluded by a gate.
+pub const EXCLUDED: &str = "(excluded)";
+
+/// One entity of one side: what compare needs of a result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placed {
+    pub id: String,
+    pub name: Option<String>,
+    pub rank: Option<usize>,
+    pub score: Option<f64>,
+    pub tier: Option<String>,
+}
+
+/// One of the two rankings compared.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Side {
+    /// Where it came from (rules or result path), for reports.
+    pub source: String,
+    /// Tier ids, highest first.
+    pub tiers: Vec<String>,
+    pub entities: Vec<Placed>,
+}
+
+impl Side {
+    pub fn from_assessment(a: &Assessment, source: impl Into<String>) -> Side {
+        Side {
+            source: source.into(),
+            tiers: a.summary.tiers.iter().map(|t| t.id.clone()).collect(),
+            entities: a
+                .entities
+                .iter()
+                .map(|e| Placed {
+                    id: e.id.clone(),
+                    name: e.name.clone(),
+                    rank: e.rank,
+                    score: Some(e.score),
+                    tier: e.tier.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Reads the fields compare needs from a canonical result document (`score --format json`).
+    pub fn from_json(v: &serde_json::Value, source: impl Into<String>) -> Result<Side, String> {
+        let source = source.into();
+        let entities = v
+            .get("entities")
+            .and_then(|e| e.as_array())
+            .ok_or_else(|| format!("'{source}' has no \"entities\" array: is it the JSON output of `clusterscore score --format json`?"))?;
+        let tiers: Vec<String> = v
+            .get("summary")
+            .and_then(|s| s.get("tiers"))
+            .and_then(|t| t.as_array())
+            .map(|ts| {
+                ts.iter()
+                    .filter_map(|t| t.get("id").and_then(|i| i.as_str()).map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut out = Vec::with_capacity(entities.len());
+        for (k, e) in entities.iter().enumerate() {
+            let id = match e.get("id") {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(serde_json::Value::Number(n)) => n.to_string(),
+                _ => return Err(format!("'{source}': entity #{} has no \"id\"", k + 1)),
+            };
+            let rank = match e.get("rank") {
+                None | Some(serde_json::Value::Null) => None,
+                Some(r) => Some(
+                    r.as_u64()
+                        .filter(|&r| r >= 1)
+                        .ok_or_else(|| format!("'{source}': entity '{id}' has rank {r}, expected a whole number ≥ 1 or null"))?
+                        as usize,
+                ),
+            };
+            out.push(Placed {
+                name: e.get("name").and_then(|n| n.as_str()).map(str::to_string),
+                rank,
+                score: e.get("score").and_then(|s| s.as_f64()),
+                tier: e.get("tier").and_then(|t| t.as_str()).map(str::to_string),
+                id,
+            });
+        }
+        let mut seen = HashMap::new();
+        for p in &out {
+            if seen.insert(p.id.as_str(), ()).is_some() {
+                return Err(format!("'{source}': entity id '{}' appears twice", p.id));
+            }
+        }
+        Ok(Side {
+            source,
+            tiers,
+            entities: out,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Comparison {
+    pub a: String,
+    pub b: String,
+    /// Entities present in both.
+    pub common: usize,
+    /// Entities ranked in both (the correlations are over these).
+    pub ranked_in_both: usize,
+    pub only_in_a: Vec<String>,
+    pub only_in_b: Vec<String>,
+    /// Null with fewer than two entities ranked in both, or when a ranking is constant.
+    pub spearman: Option<f64>,
+    pub kendall_tau_b: Option<f64>,
+    /// Row and column labels: tier ids (A's order, then B's new ones), untiered, excluded.
+    pub tiers: Vec<String>,
+    /// `matrix[i][j]`: entities in tier `tiers[i]` under A and `tiers[j]` under B.
+    pub matrix: Vec<Vec<usize>>,
+    pub tier_changes: Vec<TierChange>,
+    /// Largest |rank change| first (ties by id), at most `top` of them.
+    pub rank_moves: Vec<RankMove>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TierChange {
+    pub id: String,
+    pub name: Option<String>,
+    pub from: String,
+    pub to: String,
+    pub rank_a: Option<usize>,
+    pub rank_b: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RankMove {
+    pub id: String,
+    pub name: Option<String>,
+    pub rank_a: usize,
+    pub rank_b: usize,
+    /// `rank_a − rank_b`: positive means moved up under B.
+    pub change: i64,
+    pub score_a: Option<f64>,
+    pub score_b: Option<f64>,
+}
+
+fn tier_label(p: &Placed) -> String {
+    match (&p.tier, p.rank) {
+        (Some(t), _) => t.clone(),
+        (None, Some(_)) => UNTIERED.to_string(),
+        (None, None) => EXCLUDED.to_string(),
+    }
+}
+
+/// Compares two rankings; `top` bounds the list of rank moves.
+pub fn compare(a: &Side, b: &Side, top: usize) -> Comparison {
+    let in_b: HashMap<&str, &Placed> = b.entities.iter().map(|p| (p.id.as_str(), p)).collect();
+    let in_a: HashMap<&str, &Placed> = a.entities.iter().map(|p| (p.id.as_str(), p)).collect();
+    let mut tiers: Vec<String> = a.tiers.clone();
+    for t in &b.tiers {
+        if !tiers.contains(t) {
+            tiers.push(t.clone());
+        }
+    }
+    // Tiers seen in entities but not in the summaries (hand-made files).
+    for p in a.entities.iter().chain(&b.entities) {
+        if let Some(t) = &p.tier
+            && !tiers.contains(t)
+        {
+            tiers.push(t.clone());
+        }
+    }
+    tiers.push(UNTIERED.into());
+    tiers.push(EXCLUDED.into());
+    let index: HashMap<&str, usize> = tiers
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.as_str(), i))
+        .collect();
+    let k = tiers.len();
+    let mut matrix = vec![vec![0usize; k]; k];
+    let mut common = 0;
+    let mut changes = Vec::new();
+    let (mut ra, mut rb) = (Vec::new(), Vec::new());
+    let mut moves = Vec::new();
+    for pa in &a.entities {
+        let Some(pb) = in_b.get(pa.id.as_str()) else {
+            continue;
+        };
+        common += 1;
+        let (ta, tb) = (tier_label(pa), tier_label(pb));
+        matrix[index[ta.as_str()]][index[tb.as_str()]] += 1;
+        if ta != tb {
+            changes.push(TierChange {
+                id: pa.id.clone(),
+                name: pa.name.clone().or_else(|| pb.name.clone()),
+                from: ta,
+                to: tb,
+                rank_a: pa.rank,
+                rank_b: pb.rank,
+            });
+        }
+        if let (Some(x), Some(y)) = (pa.rank, pb.rank) {
+            ra.push(x as f64);
+            rb.push(y as f64);
+            moves.push(RankMove {
+                id: pa.id.clone(),
+                name: pa.name.clone().or_else(|| pb.name.clone()),
+                rank_a: x,
+                rank_b: y,
+                change: x as i64 - y as i64,
+                score_a: pa.score,
+                score_b: pb.score,
+            });
+        }
+    }
+    moves.retain(|m| m.change != 0);
+    moves.sort_by(|x, y| {
+        y.change
+            .abs()
+            .cmp(&x.change.abs())
+            .then_with(|| x.id.cmp(&y.id))
+    });
+    moves.truncate(top);
+    let only_in_a = a
+        .entities
+        .iter()
+        .filter(|p| !in_b.contains_key(p.id.as_str()))
+        .map(|p| p.id.clone())
+        .collect();
+    let only_in_b = b
+        .entities
+        .iter()
+        .filter(|p| !in_a.contains_key(p.id.as_str()))
+        .map(|p| p.id.clone())
+        .collect();
+    Comparison {
+        a: a.source.clone(),
+        b: b.source.clone(),
+        common,
+        ranked_in_both: ra.len(),
+        only_in_a,
+        only_in_b,
+        spearman: spearman(&ra, &rb),
+        kendall_tau_b: kendall_tau_b(&ra, &rb),
+        tiers,
+        matrix,
+        tier_changes: changes,
+        rank_moves: moves,
+    }
+}
+
+/// Average ranks (1-based, ascending; ties share the mean of their positions).
+pub fn average_ranks(x: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..x.len()).collect();
+    idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+    let mut out = vec![0.0; x.len()];
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && x[idx[j + 1]] == x[idx[i]] {
+            j += 1;
+        }
+        let r = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &idx[i..=j] {
+            out[k] = r;
+        }
+        i = j + 1;
+    }
+    out
+}
+
+/// Pearson correlation; `None` with fewer than two pairs or a constant side.
+pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
+    let n = x.len();
+    if n < 2 || y.len() != n {
+        return None;
+    }
+    let mx = x.iter().sum::<f64>() / n as f64;
+    let my = y.iter().sum::<f64>() / n as f64;
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in x.iter().zip(y) {
+        let (dx, dy) = (a - mx, b - my);
+        sxy += dx * dy;
+        sxx += dx * dx;
+        syy += dy * dy;
+    }
+    if sxx == 0.0 || syy == 0.0 {
+        return None;
+    }
+    Some((sxy / (sxx * syy).sqrt()).clamp(-1.0, 1.0))
+}
+
+/// Spearman's ρ: the Pearson correlation of average ranks (ties handled).
+pub fn spearman(x: &[f64], y: &[f64]) -> Option<f64> {
+    pearson(&average_ranks(x), &average_ranks(y))
+}
+
+/// Kendall's τ-b (ties on either side handled); `None` with fewer than two pairs or when
+/// a side is constant. O(n²).
+pub fn kendall_tau_b(x: &[f64], y: &[f64]) -> Option<f64> {
+    let n = x.len();
+    if n < 2 || y.len() != n {
+        return None;
+    }
+    let (mut conc, mut disc, mut tx, mut ty) = (0i64, 0i64, 0i64, 0i64);
+    for i in 0..n {
+        for j in i + 1..n {
+            let dx = x[i].total_cmp(&x[j]) as i64;
+            let dy = y[i].total_cmp(&y[j]) as i64;
+            match (dx == 0, dy == 0) {
+                (true, true) => {
+                    tx += 1;
+                    ty += 1;
+                }
+                (true, false) => tx += 1,
+                (false, true) => ty += 1,
+                _ if dx == dy => conc += 1,
+                _ => disc += 1,
+            }
+        }
+    }
+    let n0 = (n * (n - 1) / 2) as f64;
+    let denom = ((n0 - tx as f64) * (n0 - ty as f64)).sqrt();
+    if denom == 0.0 {
+        return None;
+    }
+    Some(((conc - disc) as f64 / denom).clamp(-1.0, 1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_abs_diff_eq;
+
+    #[test]
+    fn average_ranks_share_ties() {
+        assert_eq!(
+            average_ranks(&[10.0, 20.0, 20.0, 5.0]),
+            vec![2.0, 3.5, 3.5, 1.0]
+        );
+    }
+
+    #[test]
+    fn tau_b_with_ties_by_hand() {
+        // x = 1 2 2 3, y = 1 3 2 2: pairs (12) C, (13) C, (14) C, (23) tie x, (24) tie x?
+        // x2=x3 → tie in x; (24): x 2<3, y 3>2 → D; (34): x 2<3, y 2=2 → tie y.
+        // C = 3, D = 1, n0 = 6, tx = 1, ty = 1 → τb = 2 / √(5·5) = 0.4.
+        let t = kendall_tau_b(&[1.0, 2.0, 2.0, 3.0], &[1.0, 3.0, 2.0, 2.0]).unwrap();
+        assert_abs_diff_eq!(t, 0.4, epsilon = 1e-12);
+    }
+
+    #[test]
+    fn spearman_perfect_and_reversed() {
+        let x = [1.0, 2.0, 3.0, 4.0];
+        assert_abs_diff_eq!(spearman(&x, &x).unwrap(), 1.0);
+        assert_abs_diff_eq!(spearman(&x, &[4.0, 3.0, 2.0, 1.0]).unwrap(), -1.0);
+        assert!(spearman(&x, &[1.0, 1.0, 1.0, 1.0]).is_none());
+    }
+}

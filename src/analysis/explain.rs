@@ -1,0 +1,758 @@
+//! `explain`: one entity's result — every criterion, gates, adjustments, the tier trace from
+//! the top tier down, and a gap analysis for the next tier up.
+//!
+//! Gap analysis. The target is the next tier above the entity's (the lowest tier for an
+//! untiered entity; none for an excluded entity or one already in the top tier). Per
+//! criterion, the smallest change of its indicator that earns more points:
+//! - `bands`: the nearest band edge that pays more; `per`: the next whole step;
+//!   `levels`: the level paying the least more; `flag`: becoming true;
+//! - `linear`, `target`, `direct` (continuous): the value that alone reaches the target tier,
+//!   found by bisection on the criterion's fraction with the engine's own re-scoring, capped
+//!   at full points (the target value) when this criterion alone cannot close the gap.
+//!   `linear` also reports its slope (criterion points per unit of the indicator).
+//! - Relative methods (`minmax`, `zscore`, `percentile`) depend on the other entities'
+//!   values; no gap is computed for them in isolation (they are listed as relative).
+//!
+//! Every option is re-scored with only that criterion changed (all other entities and
+//! criteria fixed; tier `requires`/`direct` and capping gates as in the run), giving the
+//! score and tier it would lead to. Options are sorted by score gained, largest first.
+
+use crate::engine::evidence::{Evidence, quota_of};
+use crate::engine::methods::ParamValues;
+use crate::engine::{Assessment, EntityResult};
+use crate::rules::{BandOp, Direction, Method, Rules, Transform};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Explanation {
+    pub id: String,
+    pub name: Option<String>,
+    pub rank: Option<usize>,
+    pub ranked: usize,
+    pub score: f64,
+    pub max_score: f64,
+    pub tier: Option<String>,
+    pub tier_label: Option<String>,
+    pub excluded_by: Option<String>,
+    pub cohort: Option<String>,
+    pub dimensions: Vec<DimensionLine>,
+    pub criteria: Vec<CriterionLine>,
+    pub gates: Vec<GateLine>,
+    pub adjustments: Vec<AdjustmentLine>,
+    pub tier_trace: Vec<TierStep>,
+    pub gap: Option<Gap>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DimensionLine {
+    pub id: String,
+    pub label: String,
+    pub score: f64,
+    pub max: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CriterionLine {
+    pub id: String,
+    pub label: String,
+    pub dimension: String,
+    pub indicator: String,
+    pub unit: Option<String>,
+    pub method: String,
+    pub value: Option<serde_json::Value>,
+    pub fraction: Option<f64>,
+    pub points: Option<f64>,
+    pub max: f64,
+    /// The missing-value policy applied, or null.
+    pub missing: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GateLine {
+    pub id: String,
+    pub label: String,
+    pub require: String,
+    /// "exclude" or "cap at <tier>".
+    pub effect: String,
+    /// "passed", "failed", or "not recorded" (an earlier exclude gate already failed).
+    pub status: String,
+    /// The values involved, for a failed gate.
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AdjustmentLine {
+    pub id: String,
+    pub label: String,
+    pub when: String,
+    pub points: f64,
+    pub applied: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TierStep {
+    pub id: String,
+    pub label: String,
+    pub given: bool,
+    /// Null when the tier has no minimum (or it varies and could not be shown).
+    pub min_score: Option<f64>,
+    pub meets_min_score: bool,
+    pub requires: Vec<String>,
+    /// Whether all `requires` hold (null: a value was missing, counted as not met).
+    pub requires_met: Option<bool>,
+    pub direct: Vec<String>,
+    pub direct_holds: bool,
+    /// Null without a quota.
+    pub quota: Option<usize>,
+    /// Entities of the cohort placed in this tier ahead of this one.
+    pub placed_ahead: usize,
+    /// The tier a capping gate limits this entity to, if it is below this tier.
+    pub capped_at: Option<String>,
+    /// Why the tier was or was not given, in words.
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Gap {
+    pub target_tier: String,
+    pub target_label: String,
+    /// The score the target tier asks for: its minimum (unless a direct condition holds) and,
+    /// when its quota is full, the score of the last entity placed there.
+    pub score_needed: f64,
+    /// `score_needed − score`, at least 0.
+    pub points_missing: f64,
+    /// Conditions no score change can fix (requires, caps).
+    pub blockers: Vec<String>,
+    pub options: Vec<GapOption>,
+    /// Criteria with no option, and why (full points, relative method, …).
+    pub no_option: Vec<NoOption>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GapOption {
+    pub criterion: String,
+    pub indicator: String,
+    pub method: String,
+    pub from: Option<serde_json::Value>,
+    pub to: serde_json::Value,
+    /// `to − from` for numbers.
+    pub change: Option<f64>,
+    /// How the new value is reached ("at least 50", "more than 3", "level 二级", …).
+    pub how: String,
+    pub criterion_points_before: f64,
+    pub criterion_points_after: f64,
+    /// Rounded score with only this change.
+    pub score_after: f64,
+    pub score_gained: f64,
+    pub tier_after: Option<String>,
+    pub reaches_target: bool,
+    /// `linear`: criterion points per unit of the indicator.
+    pub slope: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NoOption {
+    pub criterion: String,
+    pub reason: String,
+}
+
+/// Finds an entity by id; the error names the closest id.
+pub fn find_entity<'a>(a: &'a Assessment, id: &str) -> Result<(usize, &'a EntityResult), String> {
+    match a.entities.iter().position(|e| e.id == id) {
+        Some(k) => Ok((k, &a.entities[k])),
+        None => Err(
+            match crate::diag::did_you_mean(id, a.entities.iter().map(|e| e.id.as_str())) {
+                Some(c) => format!("no entity with id '{id}' in the data; did you mean '{c}'?"),
+                None => format!(
+                    "no entity with id '{id}' in the data ({} entities, e.g. {})",
+                    a.entities.len(),
+                    a.entities
+                        .iter()
+                        .take(5)
+                        .map(|e| e.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            },
+        ),
+    }
+}
+
+fn num(v: &Option<serde_json::Value>) -> Option<f64> {
+    match v {
+        Some(serde_json::Value::Number(n)) => n.as_f64(),
+        Some(serde_json::Value::Bool(b)) => Some(if *b { 1.0 } else { 0.0 }),
+        _ => None,
+    }
+}
+
+fn json_num(x: f64) -> serde_json::Value {
+    serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, serde_json::Value::Number)
+}
+
+fn inverse(t: Option<Transform>, y: f64) -> f64 {
+    match t {
+        None => y,
+        Some(Transform::Log10) => 10f64.powf(y),
+        Some(Transform::Ln) => y.exp(),
+        Some(Transform::Sqrt) => y * y,
+    }
+}
+
+fn forward(t: Option<Transform>, x: f64) -> f64 {
+    match t {
+        None => x,
+        Some(t) => t.apply(x).unwrap_or(f64::NAN),
+    }
+}
+
+/// Explains entity `k` (its index in `a.entities`) of an assessment made with `rules`.
+pub fn explain(rules: &Rules, a: &Assessment, k: usize) -> Explanation {
+    let ent = &a.entities[k];
+    let ev = a.evidence.as_deref();
+    let r = rules;
+    let e = k;
+
+    let dimensions = a
+        .layout
+        .dimensions
+        .iter()
+        .map(|d| DimensionLine {
+            id: d.id.clone(),
+            label: d.label.clone(),
+            score: ent.dimensions.get(&d.id).copied().unwrap_or(0.0),
+            max: d.value.unwrap_or(0.0),
+        })
+        .collect();
+    let criteria: Vec<CriterionLine> = a
+        .layout
+        .criteria
+        .iter()
+        .map(|c| {
+            let cr = ent.criteria.get(&c.id);
+            CriterionLine {
+                id: c.id.clone(),
+                label: c.label.clone(),
+                dimension: c.dimension.clone(),
+                indicator: c.indicator.clone(),
+                unit: c.unit.clone(),
+                method: c.method.clone(),
+                value: cr.and_then(|x| x.value.clone()),
+                fraction: cr.and_then(|x| x.fraction),
+                points: cr.and_then(|x| x.points),
+                max: c.points,
+                missing: cr.and_then(|x| x.missing.clone()),
+            }
+        })
+        .collect();
+
+    // Gates: exclude gates before the failing one passed; cap gates from the notes.
+    let excl_pos = ent
+        .excluded_by
+        .as_ref()
+        .and_then(|g| r.gates.iter().position(|x| &x.id.value == g));
+    let gates = r
+        .gates
+        .iter()
+        .enumerate()
+        .map(|(g, gate)| {
+            let id = &gate.id.value;
+            let (effect, status, detail) = match &gate.effect {
+                crate::rules::GateEffect::Exclude => {
+                    let prefix = format!("excluded by gate '{id}'");
+                    let note = ent.notes.iter().find(|n| n.starts_with(&prefix));
+                    match excl_pos {
+                        Some(p) if p == g => ("exclude".to_string(), "failed", note.cloned()),
+                        Some(p) if g > p => ("exclude".to_string(), "not recorded", None),
+                        _ => ("exclude".to_string(), "passed", None),
+                    }
+                }
+                crate::rules::GateEffect::MaxTier(t) => {
+                    let prefix = format!("gate '{id}' failed");
+                    let note = ent.notes.iter().find(|n| n.starts_with(&prefix));
+                    let status = if ent.rank.is_none() {
+                        "not recorded"
+                    } else if note.is_some() {
+                        "failed"
+                    } else {
+                        "passed"
+                    };
+                    (format!("cap at {}", t.value), status, note.cloned())
+                }
+            };
+            GateLine {
+                id: id.clone(),
+                label: gate.label.clone().unwrap_or_else(|| id.clone()),
+                require: gate.require.value.clone(),
+                effect,
+                status: status.to_string(),
+                detail,
+            }
+        })
+        .collect();
+    let adjustments = r
+        .adjustments
+        .iter()
+        .map(|adj| {
+            let got = ent.adjustments.get(&adj.id.value).copied().unwrap_or(0.0);
+            AdjustmentLine {
+                id: adj.id.value.clone(),
+                label: adj.label.clone().unwrap_or_else(|| adj.id.value.clone()),
+                when: adj.when.value.clone(),
+                points: adj.points,
+                applied: got != 0.0,
+            }
+        })
+        .collect();
+
+    let mut out = Explanation {
+        id: ent.id.clone(),
+        name: ent.name.clone(),
+        rank: ent.rank,
+        ranked: a.summary.ranked,
+        score: ent.score,
+        max_score: a.layout.max_score,
+        tier: ent.tier.clone(),
+        tier_label: ent.tier_label.clone(),
+        excluded_by: ent.excluded_by.clone(),
+        cohort: ent.cohort.clone(),
+        dimensions,
+        criteria,
+        gates,
+        adjustments,
+        tier_trace: Vec::new(),
+        gap: None,
+        notes: ent.notes.clone(),
+    };
+    let Some(ev) = ev else { return out };
+
+    // Tier trace, from the top tier down, with the run's placements.
+    let tier_of: Vec<Option<usize>> = a
+        .entities
+        .iter()
+        .map(|x| {
+            x.tier
+                .as_ref()
+                .and_then(|t| ev.tiers.iter().position(|tr| &tr.id == t))
+        })
+        .collect();
+    let given = tier_of[e];
+    let ranked_in_cohort = (0..ev.len())
+        .filter(|&x| ev.ranked[x] && ev.cohort[x] == ev.cohort[e])
+        .count();
+    for (t, rule) in ev.tiers.iter().enumerate() {
+        let tier = &r.tiers[t];
+        let min = rule.min_score[e];
+        let meets = min.is_nan() || crate::num::ge(ent.score, min);
+        let quota = quota_of(rule.max_count, rule.top_percent, ranked_in_cohort);
+        let placed_ahead = match ent.rank {
+            Some(my) => (0..ev.len())
+                .filter(|&x| {
+                    ev.cohort[x] == ev.cohort[e]
+                        && tier_of[x] == Some(t)
+                        && a.entities[x].rank.is_some_and(|rk| rk < my)
+                })
+                .count(),
+            None => 0,
+        };
+        let capped_at = ev.cap[e].filter(|&c| t < c).map(|c| ev.tiers[c].id.clone());
+        let mut reasons = Vec::new();
+        if ent.rank.is_none() {
+            reasons.push(format!(
+                "excluded by gate '{}': no rank and no tier",
+                ent.excluded_by.as_deref().unwrap_or("?")
+            ));
+        } else if given.is_some_and(|g| g < t) {
+            reasons.push("not needed: placed in a higher tier".into());
+        } else {
+            if let Some(c) = &capped_at {
+                reasons.push(format!("capped by a gate at tier '{c}'"));
+            }
+            match rule.requires[e] {
+                Some(true) if !tier.requires.is_empty() => reasons.push("requires met".into()),
+                Some(true) => {}
+                Some(false) => reasons.push(format!(
+                    "requires not met: {}",
+                    tier.requires
+                        .iter()
+                        .map(|x| x.value.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )),
+                None => reasons.push("requires: a value was missing (counts as not met)".into()),
+            }
+            if min.is_nan() {
+                reasons.push("no minimum score".into());
+            } else if meets {
+                reasons.push(format!("score {} ≥ min_score {}", fmt(ent.score), fmt(min)));
+            } else {
+                reasons.push(format!(
+                    "score {} < min_score {} (short by {})",
+                    fmt(ent.score),
+                    fmt(min),
+                    fmt(crate::num::round_half_away(min - ent.score, ev.decimals))
+                ));
+                if rule.direct[e] {
+                    reasons.push("a direct condition holds: min_score waived".into());
+                }
+            }
+            if quota != usize::MAX {
+                let full = placed_ahead >= quota;
+                reasons.push(format!(
+                    "quota {quota}: {placed_ahead} placed ahead{}",
+                    if full { " — full" } else { "" }
+                ));
+            }
+            if given == Some(t) {
+                reasons.push("given".into());
+            }
+        }
+        out.tier_trace.push(TierStep {
+            id: rule.id.clone(),
+            label: tier.label().to_string(),
+            given: given == Some(t),
+            min_score: (!min.is_nan()).then_some(min),
+            meets_min_score: meets,
+            requires: tier.requires.iter().map(|x| x.value.clone()).collect(),
+            requires_met: rule.requires[e],
+            direct: tier.direct.iter().map(|x| x.value.clone()).collect(),
+            direct_holds: rule.direct[e],
+            quota: (quota != usize::MAX).then_some(quota),
+            placed_ahead,
+            capped_at,
+            reasons,
+        });
+    }
+
+    // Gap analysis for the next tier up.
+    if ent.rank.is_none() || ev.tiers.is_empty() {
+        return out;
+    }
+    let target = match given {
+        Some(0) => return out,
+        Some(t) => t - 1,
+        None => ev.tiers.len() - 1,
+    };
+    out.gap = Some(gap(r, a, ev, e, target, &tier_of));
+    out
+}
+
+fn fmt(x: f64) -> String {
+    crate::column::format_number(x)
+}
+
+#[allow(clippy::too_many_lines)]
+fn gap(
+    r: &Rules,
+    a: &Assessment,
+    ev: &Evidence,
+    e: usize,
+    target: usize,
+    tier_of: &[Option<usize>],
+) -> Gap {
+    let ent = &a.entities[e];
+    let rule = &ev.tiers[target];
+    let tier = &r.tiers[target];
+    let mut blockers = Vec::new();
+    match rule.requires[e] {
+        Some(true) => {}
+        Some(false) => blockers.push(format!(
+            "requires not met: {}",
+            tier.requires
+                .iter()
+                .map(|x| x.value.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )),
+        None => blockers.push("requires: a value was missing (counts as not met)".into()),
+    }
+    if let Some(c) = ev.cap[e].filter(|&c| target < c) {
+        blockers.push(format!(
+            "a capping gate limits this entity to tier '{}'",
+            ev.tiers[c].id
+        ));
+    }
+    let min = rule.min_score[e];
+    let mut needed = if rule.direct[e] || min.is_nan() {
+        f64::NEG_INFINITY
+    } else {
+        min
+    };
+    // A full quota: the last entity placed there is the one to overtake.
+    let ranked_in_cohort = (0..ev.len())
+        .filter(|&x| ev.ranked[x] && ev.cohort[x] == ev.cohort[e])
+        .count();
+    let quota = quota_of(rule.max_count, rule.top_percent, ranked_in_cohort);
+    let members: Vec<usize> = (0..ev.len())
+        .filter(|&x| ev.cohort[x] == ev.cohort[e] && tier_of[x] == Some(target))
+        .collect();
+    if members.len() >= quota
+        && let Some(&last) = members
+            .iter()
+            .max_by_key(|&&x| a.entities[x].rank.unwrap_or(0))
+    {
+        needed = needed.max(a.entities[last].score);
+    }
+    if needed == f64::NEG_INFINITY {
+        needed = ent.score;
+    }
+    let points_missing = crate::num::round_half_away((needed - ent.score).max(0.0), ev.decimals);
+
+    // Re-scoring with one fraction changed.
+    let mut work = ev.clone();
+    let base_weights = ev.weights.clone();
+    let base_points = ev.points.clone();
+    let blocked = !blockers.is_empty();
+    let mut eval = |c: usize, s: f64| -> (f64, Option<usize>) {
+        let old = work.fractions[[e, c]];
+        work.fractions[[e, c]] = s;
+        let res = work.rescore(&base_weights, &base_points, work.aggregation);
+        work.fractions[[e, c]] = old;
+        (res.scores[e], res.tier[e])
+    };
+    let reaches = |score: f64, t: Option<usize>| -> bool {
+        if blocked {
+            crate::num::ge(score, needed)
+        } else {
+            t.is_some_and(|t| t <= target)
+        }
+    };
+
+    let mut options = Vec::new();
+    let mut no_option = Vec::new();
+    for (c, crit) in r.criteria.iter().enumerate() {
+        let id = crit.id.value.clone();
+        let cr = ent.criteria.get(&id);
+        let s_now = ev.fractions[[e, c]];
+        let pts = ev.points[c];
+        let value = cr.and_then(|x| x.value.clone());
+        let x_now = num(&value);
+        let tf = crit.transform.as_ref().map(|t| t.value);
+        let params = ev.params.get(c);
+        let p = |i: usize| -> f64 {
+            params
+                .and_then(|ps| ps.get(i))
+                .map_or(f64::NAN, |v: &ParamValues| v.get(e))
+        };
+        if s_now.is_nan() {
+            no_option.push(NoOption {
+                criterion: id,
+                reason: "dropped for this entity (missing value under policy 'exclude'): report a value to be scored on it".into(),
+            });
+            continue;
+        }
+        if pts <= 0.0 || s_now >= 1.0 {
+            no_option.push(NoOption {
+                criterion: id,
+                reason: "already at full points".into(),
+            });
+            continue;
+        }
+        if crit.method.is_relative() {
+            no_option.push(NoOption {
+                criterion: id,
+                reason: format!("relative method '{}': its points depend on the other entities' values, so no gap is computed in isolation", crit.method.name()),
+            });
+            continue;
+        }
+        let ind_dir = r
+            .indicator(&crit.indicator.value)
+            .map_or(Direction::Higher, |i| i.direction);
+        // Candidate (new fraction, new value, how); None = no option, with a reason.
+        let candidate: Result<(f64, serde_json::Value, String, Option<f64>), String> =
+            match &crit.method {
+                Method::Bands(bands) => {
+                    let now_pts = s_now * pts;
+                    let mut best: Option<(f64, f64, f64, String)> = None; // (distance, value, frac, how)
+                    for (b, band) in bands.iter().enumerate() {
+                        let t = p(2 * b);
+                        let bp = p(2 * b + 1);
+                        if bp <= now_pts + 1e-12 || t.is_nan() {
+                            continue;
+                        }
+                        // The value on the band's edge, then check the band function on it.
+                        let v = match band.op {
+                            BandOp::AtLeast | BandOp::AtMost => t,
+                            BandOp::Above => t + crate::num::tolerance(t) * 10.0,
+                            BandOp::Below => t - crate::num::tolerance(t) * 10.0,
+                        };
+                        let xv = forward(tf, v);
+                        let frac = bands
+                            .iter()
+                            .enumerate()
+                            .find(|(i, bb)| bb.op.meets(xv, forward(tf, p(2 * i))))
+                            .map_or(0.0, |(i, _)| (p(2 * i + 1) / pts).clamp(0.0, 1.0));
+                        if frac <= s_now {
+                            continue;
+                        }
+                        let dist = x_now.map_or(0.0, |x| (v - x).abs());
+                        let how = match band.op {
+                            BandOp::AtLeast => format!("at least {}", fmt(t)),
+                            BandOp::Above => format!("more than {}", fmt(t)),
+                            BandOp::AtMost => format!("at most {}", fmt(t)),
+                            BandOp::Below => format!("less than {}", fmt(t)),
+                        };
+                        let shown = if matches!(band.op, BandOp::Above | BandOp::Below) {
+                            t
+                        } else {
+                            v
+                        };
+                        if best.as_ref().is_none_or(|(d, ..)| dist < *d) {
+                            best = Some((dist, shown, frac, how));
+                        }
+                    }
+                    best.map(|(_, v, f, how)| (f, json_num(v), how, None))
+                        .ok_or_else(|| "no band pays more".to_string())
+                }
+                Method::Per { .. } => {
+                    let step = p(0);
+                    let pps = p(1);
+                    let x = x_now.unwrap_or(0.0).max(0.0);
+                    if step <= 0.0 || pps <= 0.0 {
+                        Err("no step pays more".into())
+                    } else {
+                        let k = (x / step + 1e-9).floor().max(0.0);
+                        let v = (k + 1.0) * step;
+                        let f = (((k + 1.0) * pps).min(pts) / pts).clamp(0.0, 1.0);
+                        if f <= s_now {
+                            Err("already at the cap".into())
+                        } else {
+                            Ok((
+                                f,
+                                json_num(v),
+                                format!("{} whole steps of {}", k + 1.0, fmt(step)),
+                                None,
+                            ))
+                        }
+                    }
+                }
+                Method::Levels(levels) => {
+                    let now_pts = s_now * pts;
+                    levels
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (name, _))| (name, p(i)))
+                        .filter(|(_, lp)| *lp > now_pts + 1e-12)
+                        .min_by(|x, y| x.1.total_cmp(&y.1))
+                        .map(|(name, lp)| {
+                            (
+                                (lp / pts).clamp(0.0, 1.0),
+                                serde_json::Value::String(name.clone()),
+                                format!("level '{name}'"),
+                                None,
+                            )
+                        })
+                        .ok_or_else(|| "no level pays more".to_string())
+                }
+                Method::Flag => Ok((
+                    1.0,
+                    serde_json::Value::Bool(true),
+                    "becoming true".into(),
+                    None,
+                )),
+                Method::Linear { .. } | Method::Target { .. } | Method::Direct => {
+                    // Smallest fraction in (s_now, 1] that reaches the target; else full points.
+                    let (sc1, t1) = eval(c, 1.0);
+                    let f = if reaches(sc1, t1) {
+                        let (mut lo, mut hi) = (s_now, 1.0);
+                        for _ in 0..60 {
+                            let mid = 0.5 * (lo + hi);
+                            let (sc, t) = eval(c, mid);
+                            if reaches(sc, t) {
+                                hi = mid;
+                            } else {
+                                lo = mid;
+                            }
+                        }
+                        hi
+                    } else {
+                        1.0
+                    };
+                    let (v, how, slope) = match &crit.method {
+                        Method::Linear { .. } => {
+                            let (fl, tg) = (p(0), p(1));
+                            let (tfl, ttg) = (forward(tf, fl), forward(tf, tg));
+                            let v = inverse(tf, tfl + f * (ttg - tfl));
+                            let slope = if tf.is_none() {
+                                Some(pts / (tg - fl))
+                            } else {
+                                None
+                            };
+                            let how = if f >= 1.0 {
+                                format!("the target {} (full points)", fmt(tg))
+                            } else {
+                                format!("linear between {} and {}", fmt(fl), fmt(tg))
+                            };
+                            (v, how, slope)
+                        }
+                        Method::Target { .. } => {
+                            let tg = p(0);
+                            let tt = forward(tf, tg);
+                            let y = match ind_dir {
+                                Direction::Higher => f * tt,
+                                Direction::Lower => tt / f,
+                            };
+                            let v = inverse(tf, y);
+                            let how = if f >= 1.0 {
+                                format!("the target {} (full points)", fmt(tg))
+                            } else {
+                                format!("proportional to the target {}", fmt(tg))
+                            };
+                            (v, how, None)
+                        }
+                        _ => (f * pts, "points given directly".to_string(), None),
+                    };
+                    if f <= s_now {
+                        Err("no gain".into())
+                    } else {
+                        Ok((f, json_num(v), how, slope))
+                    }
+                }
+                Method::MinMax | Method::ZScore | Method::Percentile => unreachable!(),
+            };
+        match candidate {
+            Err(reason) => no_option.push(NoOption {
+                criterion: id,
+                reason,
+            }),
+            Ok((f, to, how, slope)) => {
+                let (score_after, tier_after) = eval(c, f);
+                let change = match (&to, x_now) {
+                    (serde_json::Value::Number(n), Some(x)) => n.as_f64().map(|t| t - x),
+                    _ => None,
+                };
+                options.push(GapOption {
+                    criterion: id,
+                    indicator: crit.indicator.value.clone(),
+                    method: crit.method.name().to_string(),
+                    from: value,
+                    to,
+                    change,
+                    how,
+                    criterion_points_before: crate::num::round_half_away(s_now * pts, ev.decimals),
+                    criterion_points_after: crate::num::round_half_away(f * pts, ev.decimals),
+                    score_after,
+                    score_gained: crate::num::round_half_away(score_after - ent.score, ev.decimals),
+                    tier_after: tier_after.map(|t| ev.tiers[t].id.clone()),
+                    reaches_target: reaches(score_after, tier_after),
+                    slope,
+                });
+            }
+        }
+    }
+    options.sort_by(|x, y| {
+        y.score_gained
+            .total_cmp(&x.score_gained)
+            .then_with(|| x.criterion.cmp(&y.criterion))
+    });
+    Gap {
+        target_tier: rule.id.clone(),
+        target_label: tier.label().to_string(),
+        score_needed: needed,
+        points_missing,
+        blockers,
+        options,
+        no_option,
+    }
+}

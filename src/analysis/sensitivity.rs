@@ -1,0 +1,326 @@
+//! `sensitivity`: Monte Carlo over weights (SPEC §8).
+//!
+//! Replication `i` draws, from its own `ChaCha8Rng` seeded with the 32 bytes
+//! `seed.to_le_bytes() ‖ i.to_le_bytes() ‖ 0…0`, one factor `U[1 − δ, 1 + δ]` per dimension
+//! weight (`--vary weights`, `aggregation`) or per criterion's points (`--vary criteria`),
+//! multiplies and rescales so the total is unchanged; `aggregation` then draws the method
+//! uniformly from additive, geometric and topsis. Each replication re-scores through
+//! [`Evidence::rescore`] (the engine's own aggregation, rounding, ranking and tiers), so
+//! results are identical whatever the number of threads.
+//!
+//! Tier `requires`/`direct` conditions and capping gates keep the values they had in the base
+//! run (conditions that mention scores are not re-evaluated per replication).
+//!
+//! Percentile ranks use the nearest-rank definition: the `⌈q·N⌉`-th smallest of the N
+//! replications' ranks (the median is q = 0.5), so they are always ranks that occurred.
+
+use crate::engine::evidence::{Evidence, Rescored};
+use crate::rules::Aggregation;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// What each replication varies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Vary {
+    Weights,
+    Criteria,
+    Aggregation,
+}
+
+impl Vary {
+    pub fn name(self) -> &'static str {
+        match self {
+            Vary::Weights => "weights",
+            Vary::Criteria => "criteria",
+            Vary::Aggregation => "aggregation",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Vary> {
+        match s {
+            "weights" => Some(Vary::Weights),
+            "criteria" => Some(Vary::Criteria),
+            "aggregation" => Some(Vary::Aggregation),
+            _ => None,
+        }
+    }
+}
+
+/// Resolved options of a sensitivity run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SensitivityOptions {
+    pub runs: usize,
+    /// δ: factors are drawn from U[1 − δ, 1 + δ]; 0 < δ < 1.
+    pub noise: f64,
+    pub seed: u64,
+    pub vary: Vary,
+    /// Whether the rules give dimension weights. Without them W_d is the dimension's points,
+    /// so varying criterion points also moves the dimension weights.
+    pub weights_given: bool,
+}
+
+/// What one replication drew.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draw {
+    pub weights: Vec<f64>,
+    pub points: Vec<f64>,
+    pub aggregation: Aggregation,
+}
+
+/// The random generator of replication `i`.
+pub fn replication_rng(seed: u64, i: u64) -> ChaCha8Rng {
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    bytes[8..16].copy_from_slice(&i.to_le_bytes());
+    ChaCha8Rng::from_seed(bytes)
+}
+
+/// Multiplies each value by U[1 − δ, 1 + δ] and rescales to the original total.
+fn perturb(rng: &mut ChaCha8Rng, base: &[f64], noise: f64) -> Vec<f64> {
+    let total: f64 = base.iter().sum();
+    let drawn: Vec<f64> = base
+        .iter()
+        .map(|w| w * rng.random_range(1.0 - noise..=1.0 + noise))
+        .collect();
+    let s: f64 = drawn.iter().sum();
+    if s > 0.0 {
+        drawn.iter().map(|w| w * total / s).collect()
+    } else {
+        base.to_vec()
+    }
+}
+
+/// The draw of replication `i` (pure function of the evidence, options and `i`).
+pub fn draw(ev: &Evidence, opts: &SensitivityOptions, i: u64) -> Draw {
+    let mut rng = replication_rng(opts.seed, i);
+    match opts.vary {
+        Vary::Weights | Vary::Aggregation => {
+            let weights = perturb(&mut rng, &ev.weights, opts.noise);
+            let aggregation = if opts.vary == Vary::Aggregation {
+                [
+                    Aggregation::Additive,
+                    Aggregation::Geometric,
+                    Aggregation::Topsis,
+                ][rng.random_range(0..3usize)]
+            } else {
+                ev.aggregation
+            };
+            Draw {
+                weights,
+                points: ev.points.clone(),
+                aggregation,
+            }
+        }
+        Vary::Criteria => {
+            let points = perturb(&mut rng, &ev.points, opts.noise);
+            let weights = if opts.weights_given {
+                ev.weights.clone()
+            } else {
+                let mut w = vec![0.0; ev.weights.len()];
+                for (c, p) in points.iter().enumerate() {
+                    w[ev.dimension_of[c]] += p;
+                }
+                w
+            };
+            Draw {
+                weights,
+                points,
+                aggregation: ev.aggregation,
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SensitivityReport {
+    pub runs: usize,
+    pub weight_noise: f64,
+    pub seed: u64,
+    pub vary: Vary,
+    /// Mean over replications of Spearman's ρ between the replication's and the base ranks
+    /// (ranked entities; null when undefined, e.g. fewer than two ranked entities).
+    pub mean_spearman: Option<f64>,
+    /// Id of the top tier (null without tiers).
+    pub top_tier: Option<String>,
+    /// Share of replications whose top tier has exactly the base run's members.
+    pub top_tier_unchanged: f64,
+    /// Tier ids, highest first, then "(untiered)": the keys of `tier_probability`.
+    pub tiers: Vec<String>,
+    /// Ranked entities in base rank order.
+    pub entities: Vec<EntitySensitivity>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EntitySensitivity {
+    pub id: String,
+    pub base_rank: usize,
+    pub base_tier: Option<String>,
+    pub median_rank: usize,
+    pub rank_p05: usize,
+    pub rank_p95: usize,
+    /// Probability of each tier (and of no tier), in the order of `tiers`.
+    pub tier_probability: crate::engine::Ordered<f64>,
+}
+
+/// Nearest-rank percentile of sorted values.
+fn nearest_rank(sorted: &[u32], q: f64) -> usize {
+    let n = sorted.len();
+    let k = ((q * n as f64).ceil() as usize).clamp(1, n);
+    sorted[k - 1] as usize
+}
+
+/// Runs the replications on the current rayon pool; `tick` is called once per replication
+/// (from any thread). Returns the report and every replication's draw, in index order.
+pub fn run(
+    ev: &Evidence,
+    opts: &SensitivityOptions,
+    tick: &(dyn Fn() + Sync),
+) -> (SensitivityReport, Vec<Draw>) {
+    let base = ev.rescore(&ev.weights, &ev.points, ev.aggregation);
+    let ranked: Vec<usize> = {
+        let mut r: Vec<usize> = (0..ev.len()).filter(|&e| ev.ranked[e]).collect();
+        r.sort_by_key(|&e| (ev.cohort[e], base.rank[e]));
+        r
+    };
+    let base_ranks: Vec<f64> = ranked
+        .iter()
+        .map(|&e| base.rank[e].unwrap_or(0) as f64)
+        .collect();
+    let base_avg = super::compare::average_ranks(&base_ranks);
+    let top_members =
+        |r: &Rescored| -> Vec<usize> { (0..ev.len()).filter(|&e| r.tier[e] == Some(0)).collect() };
+    let base_top = top_members(&base);
+    let nt = ev.tiers.len();
+
+    struct Outcome {
+        draw: Draw,
+        ranks: Vec<u32>,
+        tiers: Vec<u16>,
+        rho: Option<f64>,
+        top_same: bool,
+    }
+    let outcomes: Vec<Outcome> = (0..opts.runs as u64)
+        .into_par_iter()
+        .map(|i| {
+            let d = draw(ev, opts, i);
+            let r = ev.rescore(&d.weights, &d.points, d.aggregation);
+            let ranks: Vec<u32> = ranked
+                .iter()
+                .map(|&e| r.rank[e].unwrap_or(0) as u32)
+                .collect();
+            let tiers: Vec<u16> = ranked
+                .iter()
+                .map(|&e| r.tier[e].map_or(nt as u16, |t| t as u16))
+                .collect();
+            let rf: Vec<f64> = ranks.iter().map(|&x| x as f64).collect();
+            let rho = super::compare::pearson(&base_avg, &super::compare::average_ranks(&rf));
+            let top_same = nt > 0 && top_members(&r) == base_top;
+            tick();
+            Outcome {
+                draw: d,
+                ranks,
+                tiers,
+                rho,
+                top_same,
+            }
+        })
+        .collect();
+
+    let runs = outcomes.len();
+    let rhos: Vec<f64> = outcomes.iter().filter_map(|o| o.rho).collect();
+    let mean_spearman = (!rhos.is_empty()).then(|| rhos.iter().sum::<f64>() / rhos.len() as f64);
+    let top_tier_unchanged = if runs == 0 {
+        0.0
+    } else {
+        outcomes.iter().filter(|o| o.top_same).count() as f64 / runs as f64
+    };
+    let mut tier_names: Vec<String> = ev.tiers.iter().map(|t| t.id.clone()).collect();
+    tier_names.push(super::compare::UNTIERED.to_string());
+    let entities: Vec<EntitySensitivity> = ranked
+        .par_iter()
+        .enumerate()
+        .map(|(k, &e)| {
+            let mut rs: Vec<u32> = outcomes.iter().map(|o| o.ranks[k]).collect();
+            rs.sort_unstable();
+            let mut counts = vec![0usize; nt + 1];
+            for o in &outcomes {
+                counts[o.tiers[k] as usize] += 1;
+            }
+            EntitySensitivity {
+                id: ev.ids[e].clone(),
+                base_rank: base.rank[e].unwrap_or(0),
+                base_tier: base.tier[e].map(|t| ev.tiers[t].id.clone()),
+                median_rank: nearest_rank(&rs, 0.5),
+                rank_p05: nearest_rank(&rs, 0.05),
+                rank_p95: nearest_rank(&rs, 0.95),
+                tier_probability: tier_names
+                    .iter()
+                    .zip(&counts)
+                    .map(|(t, c)| (t.clone(), *c as f64 / runs.max(1) as f64))
+                    .collect(),
+            }
+        })
+        .collect();
+    let report = SensitivityReport {
+        runs,
+        weight_noise: opts.noise,
+        seed: opts.seed,
+        vary: opts.vary,
+        mean_spearman,
+        top_tier: ev.tiers.first().map(|t| t.id.clone()),
+        top_tier_unchanged,
+        tiers: tier_names,
+        entities,
+    };
+    (report, outcomes.into_iter().map(|o| o.draw).collect())
+}
+
+/// The replications as CSV: `run, aggregation`, then one column per dimension weight
+/// (`weight.<id>`) and one per criterion's points (`points.<id>`), numbers in shortest
+/// round-trip form so a replication can be reproduced exactly.
+pub fn draws_csv(draws: &[Draw], dimension_ids: &[String], criterion_ids: &[String]) -> String {
+    let mut s = String::from("run,aggregation");
+    for d in dimension_ids {
+        s.push_str(&format!(",weight.{d}"));
+    }
+    for c in criterion_ids {
+        s.push_str(&format!(",points.{c}"));
+    }
+    s.push('\n');
+    for (i, d) in draws.iter().enumerate() {
+        s.push_str(&format!("{i},{}", d.aggregation.name()));
+        for w in &d.weights {
+            s.push_str(&format!(",{w}"));
+        }
+        for p in &d.points {
+            s.push_str(&format!(",{p}"));
+        }
+        s.push('\n');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let v = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+        assert_eq!(nearest_rank(&v, 0.05), 1);
+        assert_eq!(nearest_rank(&v, 0.5), 5);
+        assert_eq!(nearest_rank(&v, 0.95), 10);
+    }
+
+    #[test]
+    fn perturb_keeps_total() {
+        let mut rng = replication_rng(42, 7);
+        let w = perturb(&mut rng, &[30.0, 30.0, 15.0, 15.0, 10.0], 0.2);
+        assert!((w.iter().sum::<f64>() - 100.0).abs() < 1e-9);
+        let mut again = replication_rng(42, 7);
+        assert_eq!(w, perturb(&mut again, &[30.0, 30.0, 15.0, 15.0, 10.0], 0.2));
+    }
+}

@@ -1,0 +1,155 @@
+//! `clusterscore compare`: two rules files on one data set, or two result JSON files.
+
+use clap::Args;
+use clusterscore::analysis::compare::{Comparison, Side, compare};
+use clusterscore::diag::{Diagnostic, Error, Result, Stage};
+use clusterscore::engine::AssessOptions;
+use clusterscore::rules::Rules;
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// Two rules files (A then B) scored on the same --data.
+    #[arg(long, num_args = 1)]
+    pub rules: Vec<PathBuf>,
+    /// Data file(s) for --rules.
+    #[arg(long)]
+    pub data: Vec<PathBuf>,
+    /// Two result files (A then B), the JSON output of `score --format json`.
+    #[arg(long, num_args = 1, conflicts_with_all = ["rules", "data"])]
+    pub results: Vec<PathBuf>,
+    /// Output format: text (default) or json.
+    #[arg(long, default_value = "text")]
+    pub format: String,
+    /// Year to score with --rules.
+    #[arg(long)]
+    pub year: Option<i64>,
+    /// How many of the largest rank moves to list.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+}
+
+fn side_from_rules(rules: &PathBuf, data: &[PathBuf], year: Option<i64>) -> Result<Side> {
+    let compiled = Rules::from_path(rules)?.compile()?;
+    let ds = compiled.read_data(data, &compiled.read_options())?;
+    let a = compiled.assess(
+        &ds,
+        &AssessOptions {
+            year,
+            rules_path: rules.display().to_string(),
+            generated_at: None,
+        },
+    )?;
+    Ok(Side::from_assessment(&a, rules.display().to_string()))
+}
+
+fn side_from_results(path: &PathBuf) -> Result<Side> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| Error::io(&name, &e))?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+        Error::one(Diagnostic::new(
+            Stage::Data,
+            format!("'{name}' is not valid JSON: {e}"),
+        ))
+    })?;
+    Side::from_json(&v, name).map_err(|m| Error::one(Diagnostic::new(Stage::Data, m)))
+}
+
+pub fn run(a: CompareArgs) -> Result<i32> {
+    let json = super::text_or_json(&a.format)?;
+    let (sa, sb) = if !a.results.is_empty() {
+        if a.results.len() != 2 {
+            return Err(Error::usage(
+                "compare needs exactly two --results files (A then B)",
+            ));
+        }
+        (
+            side_from_results(&a.results[0])?,
+            side_from_results(&a.results[1])?,
+        )
+    } else {
+        if a.rules.len() != 2 || a.data.is_empty() {
+            return Err(Error::usage(
+                "compare needs --rules A --rules B --data D, or --results a.json --results b.json",
+            ));
+        }
+        (
+            side_from_rules(&a.rules[0], &a.data, a.year)?,
+            side_from_rules(&a.rules[1], &a.data, a.year)?,
+        )
+    };
+    let c = compare(&sa, &sb, a.top);
+    let out = if json {
+        let mut s = serde_json::to_string_pretty(&c).expect("serialisable");
+        s.push('\n');
+        s
+    } else {
+        render(&c)
+    };
+    super::print_out(out.as_bytes())?;
+    Ok(0)
+}
+
+fn corr(x: Option<f64>) -> String {
+    x.map_or("undefined".into(), |v| format!("{v:.4}"))
+}
+
+fn render(c: &Comparison) -> String {
+    let mut s = format!(
+        "A: {}\nB: {}\n{} entities in both, {} ranked in both; only in A: {}, only in B: {}\nSpearman ρ = {}   Kendall τ-b = {}\n",
+        c.a,
+        c.b,
+        c.common,
+        c.ranked_in_both,
+        c.only_in_a.len(),
+        c.only_in_b.len(),
+        corr(c.spearman),
+        corr(c.kendall_tau_b)
+    );
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED);
+    let mut header = vec!["A \\ B".to_string()];
+    header.extend(c.tiers.iter().cloned());
+    t.set_header(header);
+    for (i, row) in c.matrix.iter().enumerate() {
+        let mut cells = vec![c.tiers[i].clone()];
+        cells.extend(row.iter().map(|x| x.to_string()));
+        t.add_row(cells);
+    }
+    s.push_str(&format!("\nTier transitions (rows A, columns B)\n{t}\n"));
+    if c.tier_changes.is_empty() {
+        s.push_str("\nNo entity changed tier.\n");
+    } else {
+        let mut t = Table::new();
+        t.load_style(UTF8_FULL_CONDENSED);
+        t.set_header(vec!["id", "name", "tier A", "tier B", "rank A", "rank B"]);
+        for x in &c.tier_changes {
+            t.add_row(vec![
+                x.id.clone(),
+                x.name.clone().unwrap_or_default(),
+                x.from.clone(),
+                x.to.clone(),
+                x.rank_a.map_or("—".into(), |r| r.to_string()),
+                x.rank_b.map_or("—".into(), |r| r.to_string()),
+            ]);
+        }
+        s.push_str(&format!("\nTier changes\n{t}\n"));
+    }
+    if !c.rank_moves.is_empty() {
+        let mut t = Table::new();
+        t.load_style(UTF8_FULL_CONDENSED);
+        t.set_header(vec!["id", "name", "rank A", "rank B", "move"]);
+        for m in &c.rank_moves {
+            t.add_row(vec![
+                m.id.clone(),
+                m.name.clone().unwrap_or_default(),
+                m.rank_a.to_string(),
+                m.rank_b.to_string(),
+                format!("{}{}", if m.change > 0 { "+" } else { "" }, m.change),
+            ]);
+        }
+        s.push_str(&format!("\nLargest rank moves (+ = up under B)\n{t}\n"));
+    }
+    s
+}

@@ -1,0 +1,226 @@
+//! `clusterscore explain`: one entity — criteria, gates, adjustments, tier trace, gap analysis.
+
+use clap::Args;
+use clusterscore::analysis::explain::{Explanation, explain, find_entity};
+use clusterscore::diag::{Diagnostic, Error, Result, Stage};
+use clusterscore::engine::AssessOptions;
+use clusterscore::rules::Rules;
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// The rules file (TOML).
+    #[arg(long)]
+    pub rules: PathBuf,
+    /// Data file(s); repeat for several files.
+    #[arg(long, required = true)]
+    pub data: Vec<PathBuf>,
+    /// The entity id to explain.
+    #[arg(long)]
+    pub id: String,
+    /// Output format: text (default) or json.
+    #[arg(long, default_value = "text")]
+    pub format: String,
+    /// Year to score (overrides [rules].year).
+    #[arg(long)]
+    pub year: Option<i64>,
+}
+
+pub fn run(a: ExplainArgs) -> Result<i32> {
+    let json = super::text_or_json(&a.format)?;
+    let compiled = Rules::from_path(&a.rules)?.compile()?;
+    let data = compiled.read_data(&a.data, &compiled.read_options())?;
+    let assessment = compiled.assess(
+        &data,
+        &AssessOptions {
+            year: a.year,
+            rules_path: a.rules.display().to_string(),
+            generated_at: None,
+        },
+    )?;
+    let (k, _) =
+        find_entity(&assessment, &a.id).map_err(|m| Error::one(Diagnostic::new(Stage::Data, m)))?;
+    let x = explain(&compiled.rules, &assessment, k);
+    let out = if json {
+        let mut s = serde_json::to_string_pretty(&x).expect("serialisable");
+        s.push('\n');
+        s
+    } else {
+        render(&x)
+    };
+    super::print_out(out.as_bytes())?;
+    Ok(0)
+}
+
+fn n(x: f64) -> String {
+    clusterscore::column::format_number(x)
+}
+
+fn v(x: &Option<serde_json::Value>) -> String {
+    match x {
+        None | Some(serde_json::Value::Null) => "—".into(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED);
+    t.set_header(header.to_vec());
+    t
+}
+
+fn render(x: &Explanation) -> String {
+    let mut s = String::new();
+    s.push_str(&format!(
+        "{}{}\nscore {} of {} · rank {} of {} · tier {}\n",
+        x.id,
+        x.name.as_ref().map_or(String::new(), |n| format!(" {n}")),
+        n(x.score),
+        n(x.max_score),
+        x.rank.map_or("—".to_string(), |r| r.to_string()),
+        x.ranked,
+        x.tier_label
+            .as_ref()
+            .map_or("(untiered)".to_string(), |l| format!(
+                "{l} ({})",
+                x.tier.as_deref().unwrap_or("")
+            )),
+    ));
+    if let Some(g) = &x.excluded_by {
+        s.push_str(&format!("excluded by gate '{g}'\n"));
+    }
+    let mut t = table(&[
+        "criterion",
+        "dimension",
+        "value",
+        "method",
+        "fraction",
+        "points",
+        "missing",
+    ]);
+    for c in &x.criteria {
+        t.add_row(vec![
+            format!("{} {}", c.id, if c.label != c.id { &c.label } else { "" })
+                .trim()
+                .to_string(),
+            c.dimension.clone(),
+            format!(
+                "{}{}",
+                v(&c.value),
+                c.unit.as_ref().map_or(String::new(), |u| format!(" {u}"))
+            ),
+            c.method.clone(),
+            c.fraction.map_or("—".into(), |f| format!("{f:.4}")),
+            format!("{} / {}", c.points.map_or("—".into(), n), n(c.max)),
+            c.missing.clone().unwrap_or_default(),
+        ]);
+    }
+    s.push_str(&format!("\nCriteria\n{t}\n"));
+    let mut t = table(&["dimension", "score", "max"]);
+    for d in &x.dimensions {
+        t.add_row(vec![format!("{} {}", d.id, d.label), n(d.score), n(d.max)]);
+    }
+    s.push_str(&format!("\nDimensions\n{t}\n"));
+    if !x.gates.is_empty() {
+        let mut t = table(&["gate", "require", "effect", "status"]);
+        for g in &x.gates {
+            let status = match &g.detail {
+                Some(d) => format!("{} — {d}", g.status),
+                None => g.status.clone(),
+            };
+            t.add_row(vec![
+                g.id.clone(),
+                g.require.clone(),
+                g.effect.clone(),
+                status,
+            ]);
+        }
+        s.push_str(&format!("\nGates\n{t}\n"));
+    }
+    if !x.adjustments.is_empty() {
+        let mut t = table(&["adjustment", "when", "points", "applied"]);
+        for a in &x.adjustments {
+            t.add_row(vec![
+                a.id.clone(),
+                a.when.clone(),
+                n(a.points),
+                if a.applied { "yes".into() } else { "no".into() },
+            ]);
+        }
+        s.push_str(&format!("\nAdjustments\n{t}\n"));
+    }
+    if !x.tier_trace.is_empty() {
+        s.push_str("\nTier trace (highest first)\n");
+        for step in &x.tier_trace {
+            s.push_str(&format!(
+                "  {} {} ({}): {}\n",
+                if step.given { "✔" } else { "✘" },
+                step.label,
+                step.id,
+                step.reasons.join("; ")
+            ));
+        }
+    }
+    if let Some(g) = &x.gap {
+        s.push_str(&format!(
+            "\nGap to {} ({}): score needed {}, points missing {}\n",
+            g.target_label,
+            g.target_tier,
+            n(g.score_needed),
+            n(g.points_missing)
+        ));
+        for b in &g.blockers {
+            s.push_str(&format!("  blocked: {b}\n"));
+        }
+        if !g.options.is_empty() {
+            let mut t = table(&[
+                "criterion",
+                "from",
+                "to",
+                "change",
+                "how",
+                "points",
+                "score after",
+                "gain",
+                "tier after",
+            ]);
+            for o in &g.options {
+                t.add_row(vec![
+                    o.criterion.clone(),
+                    v(&o.from),
+                    v(&Some(o.to.clone())),
+                    o.change.map_or("—".into(), |c| {
+                        format!("{}{}", if c > 0.0 { "+" } else { "" }, n(c))
+                    }),
+                    o.how.clone(),
+                    format!(
+                        "{} → {}",
+                        n(o.criterion_points_before),
+                        n(o.criterion_points_after)
+                    ),
+                    n(o.score_after),
+                    format!("+{}", n(o.score_gained)),
+                    format!(
+                        "{}{}",
+                        o.tier_after.clone().unwrap_or_else(|| "(untiered)".into()),
+                        if o.reaches_target { " ✔" } else { "" }
+                    ),
+                ]);
+            }
+            s.push_str(&format!("{t}\n"));
+        }
+        for no in &g.no_option {
+            s.push_str(&format!("  {}: {}\n", no.criterion, no.reason));
+        }
+    }
+    if !x.notes.is_empty() {
+        s.push_str("\nNotes\n");
+        for note in &x.notes {
+            s.push_str(&format!("  - {note}\n"));
+        }
+    }
+    s
+}

@@ -1,0 +1,259 @@
+//! Analyses: explain's gap analysis, compare's rank correlations, sensitivity's reproducibility.
+
+use super::support::{root, score};
+use assert_cmd::Command;
+use clusterscore::analysis::explain::{explain, find_entity};
+use clusterscore::rules::Rules;
+
+fn bin() -> Command {
+    Command::cargo_bin("clusterscore").unwrap()
+}
+
+const BANDS: &str = r#"
+[rules]
+name = "gap"
+id = "id"
+[[indicator]]
+id = "sales"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "sales_band"
+dimension = "d"
+indicator = "sales"
+points = 10
+method = "bands"
+bands = [{ at_least = 50, points = 10 }, { at_least = 20, points = 5 }]
+[[tier]]
+id = "top"
+min_score = 10
+"#;
+
+#[test]
+fn explain_gap_names_the_next_band_edge() {
+    let a = score(BANDS, "id,sales\nA,40\nB,60\n");
+    let rules = Rules::from_str_named(BANDS, "rules.toml").unwrap();
+    let (k, _) = find_entity(&a, "A").unwrap();
+    let x = explain(&rules, &a, k);
+    assert_eq!(x.score, 5.0);
+    assert_eq!(x.tier, None);
+    let gap = x.gap.expect("untiered entity has a gap to the lowest tier");
+    assert_eq!(gap.target_tier, "top");
+    assert_eq!(gap.points_missing, 5.0);
+    let o = &gap.options[0];
+    assert_eq!(o.criterion, "sales_band");
+    assert_eq!(o.to, serde_json::json!(50.0));
+    assert_eq!(o.change, Some(10.0));
+    assert_eq!(o.score_gained, 5.0);
+    assert_eq!(o.tier_after.as_deref(), Some("top"));
+    assert!(o.reaches_target);
+    // The tier trace says why.
+    assert!(
+        x.tier_trace[0]
+            .reasons
+            .iter()
+            .any(|r| r.contains("score 5 < min_score 10"))
+    );
+}
+
+#[test]
+fn explain_linear_gap_is_the_slope_capped_at_target() {
+    let rules = r#"
+[rules]
+name = "lin"
+id = "id"
+[[indicator]]
+id = "rd"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "rd_level"
+dimension = "d"
+indicator = "rd"
+points = 10
+method = "linear"
+floor = 2
+target = 5
+[[tier]]
+id = "top"
+min_score = 8
+"#;
+    // rd 3 → 3.33 points; 8 points need rd = 2 + 0.8 × 3 = 4.4 before rounding, but the
+    // published score is rounded (2 decimals), so 7.995 → 8.00 already: rd = 2 + 0.7995 × 3.
+    let a = score(rules, "id,rd\nA,3\n");
+    let r = Rules::from_str_named(rules, "rules.toml").unwrap();
+    let x = explain(&r, &a, 0);
+    let o = &x.gap.unwrap().options[0];
+    assert!((o.to.as_f64().unwrap() - 4.3985).abs() < 1e-6, "{:?}", o.to);
+    assert!((o.slope.unwrap() - 10.0 / 3.0).abs() < 1e-12);
+    assert_eq!(o.score_after, 8.0);
+}
+
+#[test]
+fn explain_cli_unknown_id_is_exit_1_with_did_you_mean() {
+    bin()
+        .args(["explain", "--rules"])
+        .arg(root().join("rules/liaocheng-benchmark.toml"))
+        .arg("--data")
+        .arg(root().join("fixtures/liaocheng-2023.csv"))
+        .args(["--id", "LC3"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("did you mean 'LC03'"));
+    bin()
+        .args(["explain", "--rules"])
+        .arg(root().join("rules/liaocheng-benchmark.toml"))
+        .arg("--data")
+        .arg(root().join("fixtures/liaocheng-2023.csv"))
+        .args(["--id", "LC03", "--format", "json"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("\"gap\""));
+}
+
+fn result_json(rows: &[(&str, Option<u64>, Option<&str>)]) -> String {
+    let entities: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|(id, rank, tier)| serde_json::json!({"id": id, "rank": rank, "score": 0.0, "tier": tier}))
+        .collect();
+    serde_json::json!({"summary": {"tiers": [{"id": "gold"}, {"id": "silver"}]}, "entities": entities})
+        .to_string()
+}
+
+#[test]
+fn compare_results_with_ties_by_hand() {
+    // Ranks with ties (cohorts): A = 1 2 2 3, B = 1 3 2 2.
+    // Average ranks A: 1 2.5 2.5 4; B: 1 4 2.5 2.5 → ρ = 2.25 / √(4.5·4.5) = 0.5.
+    // Pairs: C = 3, D = 1, ties in A 1, ties in B 1 → τ-b = 2 / √(5·5) = 0.4.
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.json");
+    let b = dir.path().join("b.json");
+    std::fs::write(
+        &a,
+        result_json(&[
+            ("e1", Some(1), Some("gold")),
+            ("e2", Some(2), Some("silver")),
+            ("e3", Some(2), None),
+            ("e4", Some(3), None),
+            ("e5", None, None),
+        ]),
+    )
+    .unwrap();
+    std::fs::write(
+        &b,
+        result_json(&[
+            ("e1", Some(1), Some("gold")),
+            ("e2", Some(3), None),
+            ("e3", Some(2), Some("silver")),
+            ("e4", Some(2), None),
+        ]),
+    )
+    .unwrap();
+    let out = bin()
+        .args(["compare", "--format", "json", "--results"])
+        .arg(&a)
+        .arg("--results")
+        .arg(&b)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert!((v["spearman"].as_f64().unwrap() - 0.5).abs() < 1e-12);
+    assert!((v["kendall_tau_b"].as_f64().unwrap() - 0.4).abs() < 1e-12);
+    assert_eq!(v["ranked_in_both"], 4);
+    assert_eq!(v["only_in_a"], serde_json::json!(["e5"]));
+    // gold→gold 1, silver→untiered 1, untiered→silver 1, untiered→untiered 1.
+    assert_eq!(
+        v["matrix"],
+        serde_json::json!([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 1, 0], [0, 0, 0, 0]])
+    );
+    assert_eq!(v["tier_changes"].as_array().unwrap().len(), 2);
+}
+
+fn sensitivity(extra: &[&str]) -> assert_cmd::assert::Assert {
+    bin()
+        .args(["sensitivity", "--rules"])
+        .arg(root().join("rules/liaocheng-benchmark.toml"))
+        .arg("--data")
+        .arg(root().join("fixtures/liaocheng-2023.csv"))
+        .args(extra)
+        .assert()
+}
+
+#[test]
+fn sensitivity_is_reproducible_across_thread_counts() {
+    let run = |threads: &str, seed: &str| {
+        sensitivity(&[
+            "--runs",
+            "300",
+            "--seed",
+            seed,
+            "--format",
+            "json",
+            "--threads",
+            threads,
+        ])
+        .success()
+        .get_output()
+        .stdout
+        .clone()
+    };
+    let one = run("1", "7");
+    assert_eq!(one, run("2", "7"));
+    assert_eq!(one, run("1", "7"));
+    assert_ne!(one, run("1", "8"));
+    let v: serde_json::Value = serde_json::from_slice(&one).unwrap();
+    assert_eq!(v["runs"], 300);
+    assert_eq!(v["entities"].as_array().unwrap().len(), 27);
+    for e in v["entities"].as_array().unwrap() {
+        let p: f64 = e["tier_probability"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|x| x.as_f64().unwrap())
+            .sum();
+        assert!((p - 1.0).abs() < 1e-9);
+        assert!(e["rank_p05"].as_u64() <= e["median_rank"].as_u64());
+        assert!(e["median_rank"].as_u64() <= e["rank_p95"].as_u64());
+    }
+}
+
+#[test]
+fn sensitivity_runs_out_logs_every_replication() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("runs.csv");
+    sensitivity(&[
+        "--runs",
+        "20",
+        "--vary",
+        "aggregation",
+        "--runs-out",
+        out.to_str().unwrap(),
+    ])
+    .success();
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().count(), 21);
+    assert!(text.starts_with("run,aggregation,weight.scale"));
+    // Weights keep their total (100).
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let total: f64 = f[2..7].iter().map(|x| x.parse::<f64>().unwrap()).sum();
+        assert!((total - 100.0).abs() < 1e-9);
+    }
+}
+
+#[test]
+fn sensitivity_bounds_are_usage_errors() {
+    for bad in [
+        vec!["--weight-noise", "0"],
+        vec!["--weight-noise", "1"],
+        vec!["--weight-noise", "1.5"],
+        vec!["--runs", "0"],
+        vec!["--vary", "dims"],
+    ] {
+        sensitivity(&bad).code(2);
+    }
+    sensitivity(&["--weight-noise=-0.1"]).code(2);
+}
