@@ -261,96 +261,22 @@ pub fn compare(a: &Side, b: &Side, top: usize) -> Comparison {
     }
 }
 
-/// Average ranks (1-based, ascending; ties share the mean of their positions).
-pub fn average_ranks(x: &[f64]) -> Vec<f64> {
-    let mut idx: Vec<usize> = (0..x.len()).collect();
-    idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
-    let mut out = vec![0.0; x.len()];
-    let mut i = 0;
-    while i < idx.len() {
-        let mut j = i;
-        while j + 1 < idx.len() && x[idx[j + 1]] == x[idx[i]] {
-            j += 1;
-        }
-        let r = (i + j) as f64 / 2.0 + 1.0;
-        for &k in &idx[i..=j] {
-            out[k] = r;
-        }
-        i = j + 1;
-    }
-    out
-}
-
-/// Pearson correlation; `None` with fewer than two pairs or a constant side.
-pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
-    let n = x.len();
-    if n < 2 || y.len() != n {
-        return None;
-    }
-    let mx = x.iter().sum::<f64>() / n as f64;
-    let my = y.iter().sum::<f64>() / n as f64;
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (a, b) in x.iter().zip(y) {
-        let (dx, dy) = (a - mx, b - my);
-        sxy += dx * dy;
-        sxx += dx * dx;
-        syy += dy * dy;
-    }
-    if sxx == 0.0 || syy == 0.0 {
-        return None;
-    }
-    Some((sxy / (sxx * syy).sqrt()).clamp(-1.0, 1.0))
-}
-
-/// Spearman's ρ: the Pearson correlation of average ranks (ties handled).
+/// Spearman's ρ (ties handled); `None` when undefined (fewer than two pairs, a constant side).
 pub fn spearman(x: &[f64], y: &[f64]) -> Option<f64> {
-    pearson(&average_ranks(x), &average_ranks(y))
+    let v = super::correlation::spearman(x, y);
+    v.is_finite().then_some(v)
 }
 
-/// Kendall's τ-b (ties on either side handled); `None` with fewer than two pairs or when
-/// a side is constant. O(n²).
+/// Kendall's τ-b (ties handled); `None` when undefined.
 pub fn kendall_tau_b(x: &[f64], y: &[f64]) -> Option<f64> {
-    let n = x.len();
-    if n < 2 || y.len() != n {
-        return None;
-    }
-    let (mut conc, mut disc, mut tx, mut ty) = (0i64, 0i64, 0i64, 0i64);
-    for i in 0..n {
-        for j in i + 1..n {
-            let dx = x[i].total_cmp(&x[j]) as i64;
-            let dy = y[i].total_cmp(&y[j]) as i64;
-            match (dx == 0, dy == 0) {
-                (true, true) => {
-                    tx += 1;
-                    ty += 1;
-                }
-                (true, false) => tx += 1,
-                (false, true) => ty += 1,
-                _ if dx == dy => conc += 1,
-                _ => disc += 1,
-            }
-        }
-    }
-    let n0 = (n * (n - 1) / 2) as f64;
-    let denom = ((n0 - tx as f64) * (n0 - ty as f64)).sqrt();
-    if denom == 0.0 {
-        return None;
-    }
-    Some(((conc - disc) as f64 / denom).clamp(-1.0, 1.0))
+    let v = super::correlation::kendall_tau_b(x, y);
+    v.is_finite().then_some(v)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use approx::assert_abs_diff_eq;
-
-    #[test]
-    fn average_ranks_share_ties() {
-        assert_eq!(
-            average_ranks(&[10.0, 20.0, 20.0, 5.0]),
-            vec![2.0, 3.5, 3.5, 1.0]
-        );
-    }
 
     #[test]
     fn tau_b_with_ties_by_hand() {

@@ -189,7 +189,7 @@ pub fn run(
         .iter()
         .map(|&e| base.rank[e].unwrap_or(0) as f64)
         .collect();
-    let base_avg = super::compare::average_ranks(&base_ranks);
+    let base_avg = super::correlation::average_ranks(&base_ranks);
     let top_members =
         |r: &Rescored| -> Vec<usize> { (0..ev.len()).filter(|&e| r.tier[e] == Some(0)).collect() };
     let base_top = top_members(&base);
@@ -216,7 +216,11 @@ pub fn run(
                 .map(|&e| r.tier[e].map_or(nt as u16, |t| t as u16))
                 .collect();
             let rf: Vec<f64> = ranks.iter().map(|&x| x as f64).collect();
-            let rho = super::compare::pearson(&base_avg, &super::compare::average_ranks(&rf));
+            let rho = Some(super::correlation::pearson(
+                &base_avg,
+                &super::correlation::average_ranks(&rf),
+            ))
+            .filter(|v| v.is_finite());
             let top_same = nt > 0 && top_members(&r) == base_top;
             tick();
             Outcome {

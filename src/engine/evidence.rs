@@ -79,21 +79,30 @@ impl Evidence {
     }
 
     /// Dimension fractions f_d = Σ kept p·s / Σ kept p (entities × dimensions).
+    ///
+    /// One pass over the fraction matrix (row-major), skipping dropped criteria; this is the
+    /// inner loop of every sensitivity replication, so it allocates only its result.
     pub fn dimension_fractions(&self, points: &[f64]) -> Array2<f64> {
         let (n, nc) = self.fractions.dim();
         let nd = self.weights.len();
-        let mut by_dim = Array2::<f64>::zeros((nc, nd));
-        for ci in 0..nc {
-            by_dim[[ci, self.dimension_of[ci]]] = points[ci];
+        let mut out = Array2::<f64>::zeros((n, nd));
+        let mut max = vec![0.0; nd];
+        for (e, row) in self.fractions.rows().into_iter().enumerate() {
+            max.iter_mut().for_each(|m| *m = 0.0);
+            let mut o = out.row_mut(e);
+            for ci in 0..nc {
+                let s = row[ci];
+                if !s.is_nan() {
+                    let d = self.dimension_of[ci];
+                    o[d] += points[ci] * s;
+                    max[d] += points[ci];
+                }
+            }
+            for d in 0..nd {
+                o[d] = if max[d] > 0.0 { o[d] / max[d] } else { 0.0 };
+            }
         }
-        let kept = self.fractions.mapv(|s| if s.is_nan() { 0.0 } else { 1.0 });
-        let filled = self.fractions.mapv(|s| if s.is_nan() { 0.0 } else { s });
-        let raw = filled.dot(&by_dim);
-        let max = kept.dot(&by_dim);
-        debug_assert_eq!(raw.dim(), (n, nd));
-        ndarray::Zip::from(&raw)
-            .and(&max)
-            .map_collect(|d, m| if *m > 0.0 { d / m } else { 0.0 })
+        out
     }
 
     /// Totals before adjustments for given dimension weights, criterion points and method.
