@@ -7,6 +7,7 @@ pub mod ahp;
 pub mod compare;
 pub mod correlation;
 pub mod explain;
+pub mod rewrite;
 pub mod sensitivity;
 pub mod weights;
 

@@ -6,6 +6,7 @@ mod compare;
 mod explain;
 mod score;
 mod sensitivity;
+mod weights;
 
 use clap::{Parser, Subcommand};
 use clusterscore::diag::{Error, Result};
@@ -35,6 +36,8 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// Monte Carlo robustness of the ranking to weights, criterion points or the method.
     Sensitivity(sensitivity::SensitivityArgs),
+    /// Data-driven (entropy, CRITIC) or AHP weights; optionally written into a rules file.
+    Weights(weights::WeightsArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -53,6 +56,7 @@ pub fn run() -> i32 {
         Command::Explain(a) => explain::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Sensitivity(a) => sensitivity::run(a),
+        Command::Weights(a) => weights::run(a),
     };
     match result {
         Ok(code) => code,

@@ -257,3 +257,141 @@ fn sensitivity_bounds_are_usage_errors() {
     }
     sensitivity(&["--weight-noise=-0.1"]).code(2);
 }
+
+mod weights_command {
+    use assert_cmd::Command;
+
+    fn bin() -> Command {
+        Command::cargo_bin("clusterscore").unwrap()
+    }
+
+    const MATRIX: &str = "items = [\"scale\", \"innovation\", \"digital\"]\nmatrix = [[1, 4, 3], [\"1/4\", 1, 2], [\"1/3\", \"1/2\", 1]]\n";
+
+    #[test]
+    fn ahp_table_choice_decides_refusal() {
+        // CI = 0.053923: CR = 0.0930 with Saaty's RI 0.58, 0.1037 with the textbook's 0.52.
+        let dir = tempfile::tempdir().unwrap();
+        let m = dir.path().join("m.toml");
+        std::fs::write(&m, MATRIX).unwrap();
+        let out = bin().args(["weights", "--ahp"]).arg(&m).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("saaty"));
+        let out = bin()
+            .args(["weights", "--ri", "textbook", "--ahp"])
+            .arg(&m)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("inconsistent"));
+        bin()
+            .args([
+                "weights",
+                "--ri",
+                "textbook",
+                "--allow-inconsistent",
+                "--ahp",
+            ])
+            .arg(&m)
+            .assert()
+            .code(0);
+    }
+
+    #[test]
+    fn ahp_written_into_rules_keeps_comments() {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let rules = root.join("rules/liaocheng-benchmark.toml");
+        let original = std::fs::read_to_string(&rules).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let m = dir.path().join("m.toml");
+        std::fs::write(
+            &m,
+            "items = [\"scale\", \"innovation\"]\nmatrix = [[1, \"1/3\"], [3, 1]]\n",
+        )
+        .unwrap();
+        let out = dir.path().join("new.toml");
+        bin()
+            .args(["weights", "--ahp"])
+            .arg(&m)
+            .arg("--write-into")
+            .arg(&rules)
+            .args(["--level", "dimensions", "--write"])
+            .arg(&out)
+            .assert()
+            .success();
+        let new = std::fs::read_to_string(&out).unwrap();
+        // the header comment survives, and scale : innovation is now 1 : 3 of their old total
+        assert_eq!(new.lines().next(), original.lines().next());
+        let compiled = clusterscore::rules::Rules::from_path(&out)
+            .unwrap()
+            .compile()
+            .unwrap();
+        let w = |id: &str| {
+            compiled
+                .rules
+                .dimension(id)
+                .unwrap()
+                .weight
+                .as_ref()
+                .unwrap()
+                .value
+        };
+        let old = clusterscore::rules::Rules::from_path(&rules).unwrap();
+        let ow = |id: &str| old.dimension(id).unwrap().weight.as_ref().unwrap().value;
+        let total = ow("scale") + ow("innovation");
+        approx::assert_relative_eq!(w("scale"), total * 0.25, epsilon = 1e-6);
+        approx::assert_relative_eq!(w("innovation"), total * 0.75, epsilon = 1e-6);
+        approx::assert_relative_eq!(w("digital"), ow("digital"));
+        // --write-into needs --level; writing over an input is refused
+        bin()
+            .args(["weights", "--ahp"])
+            .arg(&m)
+            .arg("--write-into")
+            .arg(&rules)
+            .assert()
+            .code(2);
+        bin()
+            .args(["weights", "--ahp"])
+            .arg(&m)
+            .arg("--write-into")
+            .arg(&rules)
+            .args(["--level", "dimensions", "--write"])
+            .arg(&rules)
+            .assert()
+            .code(2);
+    }
+
+    #[test]
+    fn entropy_weights_sum_to_one_and_write_rules() {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let dir = tempfile::tempdir().unwrap();
+        let out_rules = dir.path().join("w.toml");
+        let out = bin()
+            .args([
+                "weights", "--method", "critic", "--format", "json", "--rules",
+            ])
+            .arg(root.join("rules/liaocheng-benchmark.toml"))
+            .arg("--data")
+            .arg(root.join("fixtures/liaocheng-2023.csv"))
+            .arg("--write")
+            .arg(&out_rules)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let sum: f64 = v["criteria"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["weight"].as_f64().unwrap())
+            .sum();
+        approx::assert_relative_eq!(sum, 1.0, epsilon = 1e-9);
+        // the written rules still load and keep the total points
+        let r = clusterscore::rules::Rules::from_path(&out_rules).unwrap();
+        let total: f64 = r.criteria.iter().map(|c| c.points.value).sum();
+        approx::assert_relative_eq!(total, 100.0, epsilon = 1e-3);
+    }
+}

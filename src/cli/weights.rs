@@ -1,0 +1,387 @@
+//! `clusterscore weights`: entropy or CRITIC weights from the data's criterion fractions, or
+//! AHP weights from pairwise-comparison matrices; optionally written into a rules file.
+
+use clap::Args;
+use clusterscore::analysis::rewrite::{Level, write_weights};
+use clusterscore::analysis::{
+    RiTable, ahp, critic_weights, entropy_weights, group_matrix, parse_ahp_toml,
+};
+use clusterscore::column::format_number;
+use clusterscore::diag::{Diagnostic, Error, Result, Stage};
+use clusterscore::engine::{AssessOptions, CompiledRules};
+use clusterscore::report::write_atomic;
+use clusterscore::rules::Rules;
+use ndarray::Array2;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+#[derive(Args, Debug)]
+pub struct WeightsArgs {
+    /// The rules file whose criteria are weighed (entropy, critic).
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// Data file(s) for entropy and critic.
+    #[arg(long)]
+    pub data: Vec<PathBuf>,
+    /// Objective method: entropy (熵权法) or critic.
+    #[arg(long)]
+    pub method: Option<String>,
+    /// A pairwise-comparison matrix TOML (层次分析法), one matrix or [[expert]] tables.
+    #[arg(long)]
+    pub ahp: Option<PathBuf>,
+    /// Random-index table for AHP: saaty (default) or textbook (the common Chinese textbook table).
+    #[arg(long, default_value = "saaty")]
+    pub ri: String,
+    /// Accept an AHP matrix with CR ≥ 0.1.
+    #[arg(long)]
+    pub allow_inconsistent: bool,
+    /// With --ahp: the rules file to write the AHP weights into (needs --level).
+    #[arg(long)]
+    pub write_into: Option<PathBuf>,
+    /// dimensions or criteria: which weights the result replaces.
+    #[arg(long)]
+    pub level: Option<String>,
+    /// Write the rules file with the new weights here (default with --write-into: stdout).
+    #[arg(long)]
+    pub write: Option<PathBuf>,
+    /// Output format: text (default) or json.
+    #[arg(long, default_value = "text")]
+    pub format: String,
+    /// Year to score (overrides [rules].year).
+    #[arg(long)]
+    pub year: Option<i64>,
+}
+
+fn load(path: &Path) -> Result<CompiledRules> {
+    Rules::from_path(path)?.compile()
+}
+
+pub fn run(a: WeightsArgs) -> Result<i32> {
+    let json = super::text_or_json(&a.format)?;
+    let level = a
+        .level
+        .as_deref()
+        .map(|l| {
+            Level::from_name(l).ok_or_else(|| {
+                Error::usage(format!("unknown --level '{l}': use dimensions or criteria"))
+            })
+        })
+        .transpose()?;
+    let mut inputs: Vec<&Path> = Vec::new();
+    inputs.extend(a.rules.iter().map(|p| p.as_path()));
+    inputs.extend(a.data.iter().map(|p| p.as_path()));
+    inputs.extend(a.ahp.iter().map(|p| p.as_path()));
+    inputs.extend(a.write_into.iter().map(|p| p.as_path()));
+    if let Some(w) = &a.write {
+        super::refuse_overwrite(w, &inputs)?;
+    }
+    match (&a.ahp, &a.method) {
+        (Some(_), Some(_)) => Err(Error::usage(
+            "give either --ahp MATRIX.toml or --method entropy|critic, not both",
+        )),
+        (None, None) => Err(Error::usage(
+            "give --method entropy|critic (with --rules and --data) or --ahp MATRIX.toml",
+        )),
+        (Some(m), None) => run_ahp(&a, m, level, json),
+        (None, Some(method)) => run_objective(&a, method, level, json),
+    }
+}
+
+fn run_objective(a: &WeightsArgs, method: &str, level: Option<Level>, json: bool) -> Result<i32> {
+    if method != "entropy" && method != "critic" {
+        return Err(Error::usage(format!(
+            "unknown --method '{method}': use entropy or critic"
+        )));
+    }
+    let (Some(rules_path), false) = (&a.rules, a.data.is_empty()) else {
+        return Err(Error::usage(format!(
+            "--method {method} needs --rules and --data"
+        )));
+    };
+    if a.write_into.is_some() {
+        return Err(Error::usage(
+            "--write-into goes with --ahp; with --method use --write OUT.toml",
+        ));
+    }
+    let compiled = load(rules_path)?;
+    let data = compiled.read_data(&a.data, &compiled.read_options())?;
+    let assessment = compiled.assess(
+        &data,
+        &AssessOptions {
+            year: a.year,
+            rules_path: rules_path.display().to_string(),
+            generated_at: None,
+        },
+    )?;
+    let ev = assessment
+        .evidence
+        .as_ref()
+        .expect("assessments carry their evidence");
+    // Rows: ranked entities; fractions dropped by `exclude` count as 0 (SPEC §12).
+    let rows: Vec<usize> = (0..ev.len()).filter(|&e| ev.ranked[e]).collect();
+    let nc = ev.points.len();
+    let mut x = Array2::<f64>::zeros((rows.len(), nc));
+    for (k, &e) in rows.iter().enumerate() {
+        for c in 0..nc {
+            let s = ev.fractions[[e, c]];
+            x[[k, c]] = if s.is_nan() { 0.0 } else { s };
+        }
+    }
+    let w = if method == "entropy" {
+        entropy_weights(x.view())
+    } else {
+        critic_weights(x.view())
+    };
+    let r = &compiled.rules;
+    let total_points: f64 = ev.points.iter().sum();
+    let w_total: f64 = ev.weights.iter().sum();
+    let mut dim_w = vec![0.0; r.dimensions.len()];
+    for c in 0..nc {
+        dim_w[ev.dimension_of[c]] += w[c];
+    }
+    let criteria: Vec<(String, f64)> = r
+        .criteria
+        .iter()
+        .enumerate()
+        .map(|(c, crit)| (crit.id.value.clone(), w[c] * total_points))
+        .collect();
+    let dimensions: Vec<(String, f64)> = r
+        .dimensions
+        .iter()
+        .enumerate()
+        .map(|(d, dim)| (dim.id.value.clone(), dim_w[d] * w_total))
+        .collect();
+    if json {
+        let v = json!({
+            "method": method,
+            "entities": rows.len(),
+            "criteria": r.criteria.iter().enumerate().map(|(c, crit)| json!({"id": crit.id.value, "dimension": r.dimensions[ev.dimension_of[c]].id.value, "weight": w[c], "points": criteria[c].1, "current_points": ev.points[c]})).collect::<Vec<_>>(),
+            "dimensions": r.dimensions.iter().enumerate().map(|(d, dim)| json!({"id": dim.id.value, "weight": dim_w[d], "implied_weight": dimensions[d].1, "current_weight": ev.weights[d]})).collect::<Vec<_>>(),
+        });
+        super::print_out(
+            format!("{}\n", serde_json::to_string_pretty(&v).expect("json")).as_bytes(),
+        )?;
+    } else {
+        let mut t = comfy_table::Table::new();
+        t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+        t.set_header(vec![
+            "criterion",
+            "label",
+            "dimension",
+            "weight",
+            "points now",
+            "points by weight",
+        ]);
+        for (c, crit) in r.criteria.iter().enumerate() {
+            t.add_row(vec![
+                crit.id.value.clone(),
+                crit.label().to_string(),
+                r.dimensions[ev.dimension_of[c]].id.value.clone(),
+                format!("{:.4}", w[c]),
+                format_number(ev.points[c]),
+                format!("{:.2}", criteria[c].1),
+            ]);
+        }
+        let mut d = comfy_table::Table::new();
+        d.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+        d.set_header(vec![
+            "dimension",
+            "label",
+            "weight",
+            "weight now",
+            "weight by method",
+        ]);
+        for (k, dim) in r.dimensions.iter().enumerate() {
+            d.add_row(vec![
+                dim.id.value.clone(),
+                dim.label().to_string(),
+                format!("{:.4}", dim_w[k]),
+                format_number(ev.weights[k]),
+                format!("{:.2}", dimensions[k].1),
+            ]);
+        }
+        let name = if method == "entropy" {
+            "entropy (熵权法)"
+        } else {
+            "CRITIC"
+        };
+        super::print_out(
+            format!(
+                "{name} weights from {} ranked entities\n\n{t}\n\n{d}\n",
+                rows.len()
+            )
+            .as_bytes(),
+        )?;
+    }
+    if let Some(out) = &a.write {
+        let text = std::fs::read_to_string(rules_path)
+            .map_err(|e| Error::io(&rules_path.display().to_string(), &e))?;
+        let new = match level.unwrap_or(Level::Criteria) {
+            Level::Criteria => write_weights(&text, Level::Criteria, &criteria)?,
+            Level::Dimensions => write_weights(&text, Level::Dimensions, &dimensions)?,
+        };
+        write_atomic(out, new.as_bytes())?;
+    }
+    Ok(0)
+}
+
+fn run_ahp(a: &WeightsArgs, path: &Path, level: Option<Level>, json: bool) -> Result<i32> {
+    let table = match a.ri.as_str() {
+        "saaty" => RiTable::Saaty,
+        "textbook" | "cn_textbook" => RiTable::Textbook,
+        other => {
+            return Err(Error::usage(format!(
+                "unknown --ri '{other}': use saaty or textbook"
+            )));
+        }
+    };
+    if a.write_into.is_some() && level.is_none() {
+        return Err(Error::usage(
+            "--write-into needs --level dimensions|criteria",
+        ));
+    }
+    if a.write.is_some() && a.write_into.is_none() {
+        return Err(Error::usage(
+            "with --ahp, --write needs --write-into RULES (the rules file to start from) and --level",
+        ));
+    }
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(&name, &e))?;
+    let matrices = parse_ahp_toml(&text, &name)?;
+    let mut experts = Vec::new();
+    for m in &matrices {
+        let r = ahp(m.matrix.view(), table)?;
+        experts.push((m.name.clone(), r.cr));
+    }
+    let combined = group_matrix(&matrices).ok_or_else(|| {
+        Error::one(Diagnostic::new(
+            Stage::Rules,
+            format!("{name}: no matrix found"),
+        ))
+    })?;
+    let res = ahp(combined.matrix.view(), table)?;
+    let items = combined.items.clone();
+    if json {
+        let v = json!({
+            "items": items,
+            "weights": res.weights.to_vec(),
+            "lambda_max": res.lambda_max,
+            "ci": res.ci,
+            "ri": res.ri,
+            "cr": res.cr,
+            "ri_table": res.ri_table.name(),
+            "consistent": res.is_consistent(),
+            "experts": experts.iter().map(|(n, cr)| json!({"name": n, "cr": cr})).collect::<Vec<_>>(),
+        });
+        super::print_out(
+            format!("{}\n", serde_json::to_string_pretty(&v).expect("json")).as_bytes(),
+        )?;
+    } else {
+        let mut s = String::new();
+        if matrices.len() > 1 {
+            s.push_str(&format!(
+                "{} experts combined by the geometric mean of judgements\n",
+                matrices.len()
+            ));
+            for (k, (n, cr)) in experts.iter().enumerate() {
+                s.push_str(&format!(
+                    "  {}: CR = {cr:.4}\n",
+                    n.clone().unwrap_or_else(|| format!("expert {}", k + 1))
+                ));
+            }
+        }
+        for (i, w) in items.iter().zip(res.weights.iter()) {
+            s.push_str(&format!("{i:<24} {w:.4}\n"));
+        }
+        s.push_str(&format!(
+            "λmax = {:.4}, CI = {:.4}, RI = {:.2} ({} table), CR = {:.4} — {}\n",
+            res.lambda_max,
+            res.ci,
+            res.ri,
+            res.ri_table.name(),
+            res.cr,
+            if res.is_consistent() {
+                "consistent (CR < 0.1)"
+            } else {
+                "NOT consistent (CR ≥ 0.1)"
+            }
+        ));
+        super::print_out(s.as_bytes())?;
+    }
+    if !res.is_consistent() && !a.allow_inconsistent {
+        return Err(Error::one(
+            Diagnostic::new(Stage::Rules, format!("{name}: the comparison matrix is inconsistent: CR = {:.4} ≥ 0.1 ({} RI table)", res.cr, res.ri_table.name()))
+                .with_help("revise the judgements that contradict each other, or pass --allow-inconsistent to use the weights anyway"),
+        ));
+    }
+    if let (Some(into), Some(level)) = (&a.write_into, level) {
+        let compiled = load(into)?;
+        let r = &compiled.rules;
+        let current: Vec<(String, f64)> = match level {
+            Level::Dimensions => {
+                let weighted = r.dimensions.iter().all(|d| d.weight.is_some());
+                r.dimensions
+                    .iter()
+                    .map(|d| {
+                        let m: f64 = r
+                            .criteria
+                            .iter()
+                            .filter(|c| c.dimension.value == d.id.value)
+                            .map(|c| c.points.value)
+                            .sum();
+                        (
+                            d.id.value.clone(),
+                            if weighted {
+                                d.weight.as_ref().map_or(0.0, |w| w.value)
+                            } else {
+                                m
+                            },
+                        )
+                    })
+                    .collect()
+            }
+            Level::Criteria => r
+                .criteria
+                .iter()
+                .map(|c| (c.id.value.clone(), c.points.value))
+                .collect(),
+        };
+        for i in &items {
+            if !current.iter().any(|(id, _)| id == i) {
+                return Err(Error::one(Diagnostic::new(
+                    Stage::Rules,
+                    format!(
+                        "AHP item '{i}' is not a {} id of {}",
+                        if level == Level::Dimensions {
+                            "dimension"
+                        } else {
+                            "criterion"
+                        },
+                        into.display()
+                    ),
+                )));
+            }
+        }
+        // The listed items share the total they had; the others keep theirs.
+        let listed_total: f64 = current
+            .iter()
+            .filter(|(id, _)| items.contains(id))
+            .map(|(_, v)| v)
+            .sum();
+        let new: Vec<(String, f64)> = current
+            .iter()
+            .map(|(id, v)| match items.iter().position(|i| i == id) {
+                Some(k) => (id.clone(), res.weights[k] * listed_total),
+                None => (id.clone(), *v),
+            })
+            .collect();
+        let text = std::fs::read_to_string(into)
+            .map_err(|e| Error::io(&into.display().to_string(), &e))?;
+        let out_text = write_weights(&text, level, &new)?;
+        match &a.write {
+            Some(out) => write_atomic(out, out_text.as_bytes())?,
+            None => super::print_out(out_text.as_bytes())?,
+        }
+    }
+    Ok(0)
+}
