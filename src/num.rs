@@ -53,13 +53,15 @@ pub fn round_half_away(x: f64, decimals: u32) -> f64 {
         return x;
     }
     let frac = (y - y.trunc()).abs();
-    let r = if (frac - 0.5).abs() < 1e-6 {
-        round_decimal_text(x, decimals)
-    } else {
-        y.round() / m
-    };
-    // Snap to the nearest double of the decimal text (6521/100 → 65.21, not 65.21000000000001).
-    snap(r, decimals)
+    if (frac - 0.5).abs() < 1e-6 {
+        // Snap to the nearest double of the decimal text (6521/100 → 65.21, not
+        // 65.21000000000001).
+        return snap(round_decimal_text(x, decimals), decimals);
+    }
+    // k / 10^d with k a whole number below 2^53 and 10^d exact (d ≤ 22): IEEE division is
+    // correctly rounded, so this already is the nearest double of the decimal k/10^d (what
+    // `snap` would return), without formatting text.
+    y.round() / m
 }
 
 fn snap(r: f64, decimals: u32) -> f64 {
@@ -128,6 +130,18 @@ mod tests {
         assert_eq!(round_half_away(65.21, 2), 65.21);
         assert_eq!(round_half_away(1.23449999, 2), 1.23);
         assert_eq!(round_half_away(9.995, 2), 10.0);
+    }
+
+    #[test]
+    fn fast_path_equals_the_snapped_decimal_text() {
+        let mut x = 0.123_456_789_f64;
+        for i in 0..20_000 {
+            x = (x * 7.3 + i as f64 * 0.017) % 2_000.0 - 1_000.0;
+            for d in 0..=10 {
+                let r = round_half_away(x, d);
+                assert_eq!(r.to_bits(), snap(r, d).to_bits(), "{x} at {d}");
+            }
+        }
     }
 
     #[test]

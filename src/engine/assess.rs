@@ -1302,21 +1302,25 @@ impl Run<'_> {
                 }
             }
         }
+        // Keys are cloned from these once per entity; maps are sized up front (no regrowth),
+        // and criterion values are moved out (each entity is visited once).
+        let dim_ids: Vec<&String> = r.dimensions.iter().map(|d| &d.id.value).collect();
+        let crit_ids: Vec<&String> = r.criteria.iter().map(|c| &c.id.value).collect();
         let entities: Vec<EntityResult> = out_order
             .iter()
             .map(|&e| {
                 let row = self.scored[e];
-                let mut dims = Ordered::new();
-                for (d, dim) in r.dimensions.iter().enumerate() {
-                    dims.insert(dim.id.value.clone(), dims_pub[[e, d]]);
+                let mut dims = Ordered::with_capacity(nd);
+                for (d, id) in dim_ids.iter().enumerate() {
+                    dims.insert((*id).clone(), dims_pub[[e, d]]);
                 }
-                let mut crits = Ordered::new();
+                let mut crits = Ordered::with_capacity(nc);
                 for (ci, crit) in r.criteria.iter().enumerate() {
                     let s = fractions[[e, ci]];
                     crits.insert(
-                        crit.id.value.clone(),
+                        crit_ids[ci].clone(),
                         CriterionResult {
-                            value: shown_values[ci][e].clone(),
+                            value: shown_values[ci][e].take(),
                             fraction: (!s.is_nan()).then_some(s),
                             points: (!s.is_nan()).then(|| crit_pub[[e, ci]]),
                             max: crit.points.value,
@@ -1324,7 +1328,7 @@ impl Run<'_> {
                         },
                     );
                 }
-                let mut adjs = Ordered::new();
+                let mut adjs = Ordered::with_capacity(r.adjustments.len());
                 for (a, adj) in r.adjustments.iter().enumerate() {
                     adjs.insert(adj.id.value.clone(), adj_applied[e][a]);
                 }
