@@ -458,3 +458,85 @@ pub(crate) fn compile_expr(
         }
     }
 }
+
+impl CompiledRules {
+    /// Type-checks every expression before any data is read, so `check` reports unknown
+    /// functions, wrong arity and type errors. Names that are not indicators (data columns)
+    /// have no known type yet: an expression is accepted when some typing of its column
+    /// names (number, bool or text each) makes it valid — the data decides later.
+    pub(crate) fn check_expressions(&self) -> Vec<Diagnostic> {
+        let mut errors = Vec::new();
+        let r = &self.rules;
+        for p in self.all_exprs() {
+            let mut columns: Vec<String> = Vec::new();
+            for (name, quoted, _) in expr::names(&p.ast) {
+                let known = !quoted
+                    && (r.indicator(&name).is_some()
+                        || (p.place.sees_scores()
+                            && (name == "score"
+                                || r.dimension(&name).is_some()
+                                || r.criteria.iter().any(|c| c.id.value == name))));
+                let folded = fold_header(&name);
+                if !known && !columns.contains(&folded) {
+                    columns.push(folded);
+                }
+            }
+            if columns.len() > 6 {
+                continue; // too many combinations to try; the data run checks it
+            }
+            let slots = Slots {
+                columns: columns.len(),
+                indicators: r.indicators.len(),
+                dimensions: r.dimensions.len(),
+                criteria: r.criteria.len(),
+            };
+            let combos = 3usize.pow(columns.len() as u32);
+            let mut first_error: Option<Vec<Diagnostic>> = None;
+            let mut ok = false;
+            for k in 0..combos {
+                let types: Vec<Option<Type>> = (0..columns.len())
+                    .map(|i| Some([Type::Number, Type::Bool, Type::Text][(k / 3usize.pow(i as u32)) % 3]))
+                    .collect();
+                let names = Names { c: self, slots, headers: &columns, column_types: &types, place: p.place };
+                let mut errs = Vec::new();
+                if let Some(prog) = compile_expr(&names, p, &mut errs) {
+                    match self.formula_kind_error(p, prog.ty()) {
+                        None => {
+                            ok = true;
+                            break;
+                        }
+                        Some(d) => errs.push(d),
+                    }
+                }
+                if first_error.is_none() {
+                    first_error = Some(errs);
+                }
+            }
+            if !ok {
+                errors.extend(first_error.unwrap_or_default());
+            }
+        }
+        errors
+    }
+
+    /// An indicator formula whose result type does not match the indicator's kind.
+    fn formula_kind_error(&self, p: &ParsedExpr, ty: Type) -> Option<Diagnostic> {
+        if !matches!(p.place, ExprPlace::Formula | ExprPlace::Aggregate) {
+            return None;
+        }
+        let ind = self.rules.indicators.iter().zip(&self.indicator_exprs).find(|(_, e)| e.as_ref().is_some_and(|e| e.text.span == p.text.span))?.0;
+        let want = match ind.kind {
+            Kind::Number => Type::Number,
+            Kind::Bool => Type::Bool,
+            Kind::Category => Type::Text,
+        };
+        (ty != want).then(|| {
+            Diagnostic::new(
+                crate::diag::Stage::Rules,
+                format!("the formula of indicator '{}' gives a {}, but the indicator is of kind {}", ind.id.value, ty.name(), ind.kind.name()),
+            )
+            .in_source(&self.rules.source, p.text.span)
+            .with_help(format!("set kind = \"{}\" on the indicator, or change the formula", match ty { Type::Number => "number", Type::Bool => "bool", Type::Text => "category" }))
+        })
+    }
+}

@@ -581,7 +581,7 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
     if !errors.is_empty() {
         return Err(Error::many(errors));
     }
-    Ok(CompiledRules {
+    let compiled = CompiledRules {
         rules,
         indicator_exprs,
         gate_exprs,
@@ -593,7 +593,12 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
         criterion_indicator,
         gate_cap,
         max_prev,
-    })
+    };
+    let errors = compiled.check_expressions();
+    if !errors.is_empty() {
+        return Err(Error::many(errors));
+    }
+    Ok(compiled)
 }
 
 /// Every numeric parameter of a method (for checks over category tables).
