@@ -61,8 +61,14 @@ fn columns(rows: usize) -> Cols {
 fn eval(c: &mut Criterion) {
     let formulas = [
         ("ratio", "(revenue / revenue_prev - 1) * 100"),
-        ("nested", "if(employees > 0, rd_expense / revenue * 100, 0) + sqrt(max(revenue, 1))"),
-        ("condition", "revenue >= 5000 and not is_missing(employees) or rd_expense > 100"),
+        (
+            "nested",
+            "if(employees > 0, rd_expense / revenue * 100, 0) + sqrt(max(revenue, 1))",
+        ),
+        (
+            "condition",
+            "revenue >= 5000 and not is_missing(employees) or rd_expense > 100",
+        ),
     ];
     let mut g = c.benchmark_group("expr");
     g.sample_size(10);

@@ -43,8 +43,7 @@ pub fn eq(x: f64, t: f64) -> bool {
 ///
 /// `2.675` is stored as 2.67499999999999982…, and sums of fractions land a few ulps off the
 /// decimal they stand for; so a scaled value within 4 ulps of a half counts as the half (the
-/// same rule as the shared perf baselines), and the result is snapped to the nearest double
-/// of its decimal text.
+/// same rule as the shared perf baselines).
 pub fn round_half_away(x: f64, decimals: u32) -> f64 {
     if !x.is_finite() {
         return x;
@@ -61,12 +60,9 @@ pub fn round_half_away(x: f64, decimals: u32) -> f64 {
     if r == 0.0 {
         return 0.0;
     }
-    snap(if x < 0.0 { -r } else { r }, decimals)
-}
-
-fn snap(r: f64, decimals: u32) -> f64 {
-    let s = format!("{:.*}", decimals as usize, r);
-    s.parse().unwrap_or(r)
+    // k / 10^d with k a whole number below 2^53 and 10^d exact is one correctly rounded
+    // division: already the nearest double to the decimal, no text round trip needed.
+    if x < 0.0 { -r } else { r }
 }
 
 #[cfg(test)]
@@ -87,6 +83,11 @@ mod tests {
         // 5.375 reached through arithmetic that lands a few ulps below it
         assert_eq!(round_half_away(5.374999999999999, 2), 5.38);
         assert!(round_half_away(-0.0049999, 2).is_sign_positive());
+    }
+
+    /// The nearest double to the decimal text of `r` at `d` decimals.
+    fn snap(r: f64, d: u32) -> f64 {
+        format!("{:.*}", d as usize, r).parse().unwrap()
     }
 
     #[test]

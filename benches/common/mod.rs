@@ -95,9 +95,12 @@ pub fn enterprise_csv(rows: usize, seed: u64) -> String {
         }
         let rd_staff = (employees * (0.14 + 0.08 * r.normal()).clamp(0.0, 1.0)).round();
         let boost = 1.0 + rd_ratio / 5.0;
-        let inv = r.poisson(r.lognormal(1.5, 1.2).min(200.0) * boost);
-        let util = r.poisson(r.lognormal(4.0, 1.0).min(200.0) * boost);
-        let soft = r.poisson(r.lognormal(2.0, 1.2).min(200.0));
+        let lam = r.lognormal(1.5, 1.2).min(200.0) * boost;
+        let inv = r.poisson(lam);
+        let lam = r.lognormal(4.0, 1.0).min(200.0) * boost;
+        let util = r.poisson(lam);
+        let lam = r.lognormal(2.0, 1.2).min(200.0);
+        let soft = r.poisson(lam);
         let high_tech = r.unit() < 1.0 / (1.0 + (-(rd_ratio - 4.0) / 1.2).exp());
         let digital = 1 + r.below(5);
         let smart = r.poisson((0.15 * (revenue.log10() - 2.0).powi(2)).clamp(0.02, 8.0));
@@ -114,7 +117,12 @@ pub fn enterprise_csv(rows: usize, seed: u64) -> String {
             TRADE[r.below(TRADE.len())],
             SUFFIX[r.below(SUFFIX.len())]
         );
-        let _ = write!(s, "E{:08},{name},{}", i + 1, REGIONS[r.below(REGIONS.len())]);
+        let _ = write!(
+            s,
+            "E{:08},{name},{}",
+            i + 1,
+            REGIONS[r.below(REGIONS.len())]
+        );
         let cells: [String; 21] = [
             format!("{revenue:.2}"),
             format!("{:.2}", revenue / (1.0 + growth)),

@@ -233,25 +233,91 @@ enum Builder {
     Infer(InferBuilder),
 }
 
+/// Dictionary builder of a text column. The index maps a 64-bit hash of the text to its code
+/// (no second copy of the text, no SipHash: an id column has as many distinct values as
+/// rows); texts whose hash is already taken by another text go to `collisions`.
 #[derive(Default)]
 struct TextBuilder {
     col: TextColumn,
-    index: HashMap<String, u32>,
+    index: HashMap<u64, u32, BuildIdentity>,
+    collisions: HashMap<String, u32>,
+}
+
+/// Hashes bytes 8 at a time (multiply-rotate), finished with the SplitMix64 mixer.
+fn text_hash(s: &str) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let b = s.as_bytes();
+    let mut h = b.len() as u64;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut buf = [0u8; 8];
+        buf[..rest.len()].copy_from_slice(rest);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(buf)).wrapping_mul(K);
+    }
+    h = (h ^ (h >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    h ^ (h >> 31)
+}
+
+/// A hasher for keys that already are well-mixed hashes.
+#[derive(Default, Clone, Copy)]
+struct BuildIdentity;
+
+#[derive(Default)]
+struct IdentityHasher(u64);
+
+impl std::hash::Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+impl std::hash::BuildHasher for BuildIdentity {
+    type Hasher = IdentityHasher;
+    fn build_hasher(&self) -> IdentityHasher {
+        IdentityHasher(0)
+    }
 }
 
 impl TextBuilder {
+    fn code_of(&mut self, s: &str) -> u32 {
+        let next = self.col.dict.len() as u32;
+        let h = text_hash(s);
+        match self.index.get(&h) {
+            Some(&c) if self.col.dict[c as usize] == s => c,
+            Some(_) => match self.collisions.get(s) {
+                Some(&c) => c,
+                None => {
+                    self.col.dict.push(s.to_string());
+                    self.collisions.insert(s.to_string(), next);
+                    next
+                }
+            },
+            None => {
+                self.col.dict.push(s.to_string());
+                self.index.insert(h, next);
+                next
+            }
+        }
+    }
+
     fn push(&mut self, v: Option<&str>) {
         let code = match v {
             None => TextColumn::MISSING,
-            Some(s) => match self.index.get(s) {
-                Some(&c) => c,
-                None => {
-                    let c = self.col.dict.len() as u32;
-                    self.col.dict.push(s.to_string());
-                    self.index.insert(s.to_string(), c);
-                    c
-                }
-            },
+            Some(s) => self.code_of(s),
         };
         self.col.codes.push(code);
     }
@@ -268,6 +334,7 @@ impl TextBuilder {
             .unwrap_or(0);
         self.col.dict.truncate(keep);
         self.index.retain(|_, c| (*c as usize) < keep);
+        self.collisions.retain(|_, c| (*c as usize) < keep);
     }
 }
 
@@ -811,4 +878,32 @@ pub(crate) fn check_headers(
         seen.insert(h.as_str(), j);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod text_builder_tests {
+    use super::*;
+
+    #[test]
+    fn dictionary_codes_collisions_and_truncate() {
+        let mut b = TextBuilder::default();
+        for s in ["a", "b", "a", "长一点的文本abcdefgh", "b"] {
+            b.push(Some(s));
+        }
+        b.push(None);
+        assert_eq!(b.col.dict, vec!["a", "b", "长一点的文本abcdefgh"]);
+        assert_eq!(b.col.codes, vec![0, 1, 0, 2, 1, TextColumn::MISSING]);
+        // A text whose hash slot is held by another text goes through `collisions`.
+        let h = text_hash("zz");
+        b.index.insert(h, 0);
+        b.push(Some("zz"));
+        b.push(Some("zz"));
+        assert_eq!(b.col.codes[6..], [3, 3]);
+        assert_eq!(b.col.get(6), Some("zz"));
+        b.truncate(3);
+        assert_eq!(b.col.dict, vec!["a", "b"]);
+        assert!(b.collisions.is_empty());
+        b.push(Some("长一点的文本abcdefgh"));
+        assert_eq!(b.col.codes, vec![0, 1, 0, 2]);
+    }
 }

@@ -495,9 +495,17 @@ impl CompiledRules {
             let mut ok = false;
             for k in 0..combos {
                 let types: Vec<Option<Type>> = (0..columns.len())
-                    .map(|i| Some([Type::Number, Type::Bool, Type::Text][(k / 3usize.pow(i as u32)) % 3]))
+                    .map(|i| {
+                        Some([Type::Number, Type::Bool, Type::Text][(k / 3usize.pow(i as u32)) % 3])
+                    })
                     .collect();
-                let names = Names { c: self, slots, headers: &columns, column_types: &types, place: p.place };
+                let names = Names {
+                    c: self,
+                    slots,
+                    headers: &columns,
+                    column_types: &types,
+                    place: p.place,
+                };
                 let mut errs = Vec::new();
                 if let Some(prog) = compile_expr(&names, p, &mut errs) {
                     match self.formula_kind_error(p, prog.ty()) {
@@ -524,7 +532,13 @@ impl CompiledRules {
         if !matches!(p.place, ExprPlace::Formula | ExprPlace::Aggregate) {
             return None;
         }
-        let ind = self.rules.indicators.iter().zip(&self.indicator_exprs).find(|(_, e)| e.as_ref().is_some_and(|e| e.text.span == p.text.span))?.0;
+        let ind = self
+            .rules
+            .indicators
+            .iter()
+            .zip(&self.indicator_exprs)
+            .find(|(_, e)| e.as_ref().is_some_and(|e| e.text.span == p.text.span))?
+            .0;
         let want = match ind.kind {
             Kind::Number => Type::Number,
             Kind::Bool => Type::Bool,
@@ -533,10 +547,22 @@ impl CompiledRules {
         (ty != want).then(|| {
             Diagnostic::new(
                 crate::diag::Stage::Rules,
-                format!("the formula of indicator '{}' gives a {}, but the indicator is of kind {}", ind.id.value, ty.name(), ind.kind.name()),
+                format!(
+                    "the formula of indicator '{}' gives a {}, but the indicator is of kind {}",
+                    ind.id.value,
+                    ty.name(),
+                    ind.kind.name()
+                ),
             )
             .in_source(&self.rules.source, p.text.span)
-            .with_help(format!("set kind = \"{}\" on the indicator, or change the formula", match ty { Type::Number => "number", Type::Bool => "bool", Type::Text => "category" }))
+            .with_help(format!(
+                "set kind = \"{}\" on the indicator, or change the formula",
+                match ty {
+                    Type::Number => "number",
+                    Type::Bool => "bool",
+                    Type::Text => "category",
+                }
+            ))
         })
     }
 }

@@ -223,37 +223,58 @@ pub fn zscore(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
 
 /// `percentile`: `(r − 1)/(n − 1)` with r the average ascending rank among the ranked
 /// entities of the cohort; an excluded entity is placed as if added (n + 1 values).
+///
+/// One sort per cohort; ranked entities get their rank from a sweep over the runs of equal
+/// values (O(n) after the sort, sequential), excluded ones by binary search.
 pub fn percentile(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
-    let mut groups = peer_values(x, peers);
-    for g in &mut groups {
-        g.sort_by(|a, b| a.total_cmp(b));
-    }
-    for (i, (&v, o)) in x.iter().zip(out.iter_mut()).enumerate() {
-        if v.is_nan() {
-            continue;
+    let mut groups: Vec<Vec<(f64, u32)>> = vec![Vec::new(); peers.cohorts];
+    for (i, &v) in x.iter().enumerate() {
+        if peers.ranked[i] && !v.is_nan() {
+            groups[peers.cohort[i] as usize].push((v, i as u32));
         }
-        let g = &groups[peers.cohort[i] as usize];
-        let below = g.partition_point(|&u| u < v) as f64;
-        let equal_end = g.partition_point(|&u| u <= v) as f64;
-        let equal = equal_end - below;
+    }
+    let orient = |s: f64| match dir {
+        Direction::Higher => s,
+        Direction::Lower => 1.0 - s,
+    };
+    for g in &mut groups {
+        g.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         let n = g.len() as f64;
-        let s = if peers.ranked[i] {
-            // The entity is among the `equal` values: average rank below + (equal + 1)/2.
-            if n > 1.0 {
+        let mut start = 0;
+        while start < g.len() {
+            let v = g[start].0;
+            let mut end = start + 1;
+            while end < g.len() && g[end].0 == v {
+                end += 1;
+            }
+            // The run's entities share the average rank below + (equal + 1)/2.
+            let (below, equal) = (start as f64, (end - start) as f64);
+            let s = if n > 1.0 {
                 (below + (equal + 1.0) / 2.0 - 1.0) / (n - 1.0)
             } else {
                 1.0
+            };
+            for &(_, i) in &g[start..end] {
+                out[i as usize] = orient(s);
             }
-        } else if n >= 1.0 {
-            // Added as one more value: n + 1 values, its average rank below + (equal + 2)/2.
+            start = end;
+        }
+    }
+    for (i, (&v, o)) in x.iter().zip(out.iter_mut()).enumerate() {
+        if v.is_nan() || peers.ranked[i] {
+            continue;
+        }
+        let g = &groups[peers.cohort[i] as usize];
+        let below = g.partition_point(|u| u.0 < v) as f64;
+        let equal = (g.partition_point(|u| u.0 <= v) as f64) - below;
+        let n = g.len() as f64;
+        // Added as one more value: n + 1 values, its average rank below + (equal + 2)/2.
+        let s = if n >= 1.0 {
             (below + equal / 2.0) / n
         } else {
             1.0
         };
-        *o = match dir {
-            Direction::Higher => s,
-            Direction::Lower => 1.0 - s,
-        };
+        *o = orient(s);
     }
 }
 
@@ -494,6 +515,65 @@ mod tests {
             &[10.0, 20.0, 30.0, 20.0],
         );
         assert_eq!(s, vec![0.0, 0.5, 1.0, 0.5]);
+    }
+
+    #[test]
+    fn percentile_sweep_matches_binary_search_definition() {
+        // Reference: the per-entity definition with two binary searches.
+        let mut seed = 12345u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as f64 / (1u64 << 31) as f64
+        };
+        let n = 500;
+        let x: Vec<f64> = (0..n)
+            .map(|i| {
+                if i % 17 == 0 {
+                    f64::NAN
+                } else {
+                    (next() * 20.0).floor() - 5.0
+                }
+            })
+            .collect();
+        let c: Vec<u32> = (0..n).map(|i| (i % 3) as u32).collect();
+        let r: Vec<bool> = (0..n).map(|i| i % 11 != 0).collect();
+        let p = Peers {
+            cohort: &c,
+            cohorts: 3,
+            ranked: &r,
+        };
+        for dir in [Direction::Higher, Direction::Lower] {
+            let got = run(|x, o| percentile(x, dir, &p, o), &x);
+            for i in 0..n {
+                if x[i].is_nan() {
+                    assert!(got[i].is_nan());
+                    continue;
+                }
+                let mut g: Vec<f64> = (0..n)
+                    .filter(|&j| r[j] && c[j] == c[i] && !x[j].is_nan())
+                    .map(|j| x[j])
+                    .collect();
+                g.sort_by(|a, b| a.total_cmp(b));
+                let below = g.partition_point(|&u| u < x[i]) as f64;
+                let equal = g.partition_point(|&u| u <= x[i]) as f64 - below;
+                let m = g.len() as f64;
+                let s = if r[i] {
+                    if m > 1.0 {
+                        (below + (equal + 1.0) / 2.0 - 1.0) / (m - 1.0)
+                    } else {
+                        1.0
+                    }
+                } else if m >= 1.0 {
+                    (below + equal / 2.0) / m
+                } else {
+                    1.0
+                };
+                let s = if dir == Direction::Lower { 1.0 - s } else { s };
+                assert_eq!(got[i].to_bits(), s.to_bits(), "entity {i}");
+            }
+        }
     }
 
     #[test]

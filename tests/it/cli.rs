@@ -274,12 +274,26 @@ fn gbk_fixture_scores_like_its_utf8_twin() {
 fn check_reports_expression_errors_without_data() {
     let dir = tempfile::tempdir().unwrap();
     let r = dir.path().join("r.toml");
-    std::fs::write(&r, RULES.replace("[[indicator]]\nid = \"x\"", "[[indicator]]\nid = \"x\"\nformula = \"foo(y) + round(y)\"")).unwrap();
+    std::fs::write(
+        &r,
+        RULES.replace(
+            "[[indicator]]\nid = \"x\"",
+            "[[indicator]]\nid = \"x\"\nformula = \"foo(y) + round(y)\"",
+        ),
+    )
+    .unwrap();
     let out = bin().arg("check").arg(&r).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("unknown function 'foo' at 1:1"), "{err}");
     // A column compared with text and with a number is fine: its type comes from the data.
-    std::fs::write(&r, RULES.replace("[[indicator]]\nid = \"x\"", "[[indicator]]\nid = \"x\"\nformula = \"if(region == 'east' and y > 2, 1, 0)\"")).unwrap();
+    std::fs::write(
+        &r,
+        RULES.replace(
+            "[[indicator]]\nid = \"x\"",
+            "[[indicator]]\nid = \"x\"\nformula = \"if(region == 'east' and y > 2, 1, 0)\"",
+        ),
+    )
+    .unwrap();
     bin().arg("check").arg(&r).assert().code(0);
 }

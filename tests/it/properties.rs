@@ -55,7 +55,7 @@ struct Scenario {
 fn method() -> impl Strategy<Value = Method> {
     prop_oneof![
         prop::collection::vec((0u32..=1000, 1u32..=100), 1..=3).prop_map(|mut v| {
-            v.sort_by(|a, b| b.0.cmp(&a.0));
+            v.sort_by_key(|b| std::cmp::Reverse(b.0));
             v.dedup_by(|a, b| a.0 == b.0);
             // Points descend with thresholds, so bands stay higher-is-better.
             let mut pts: Vec<u32> = v.iter().map(|x| x.1).collect();
