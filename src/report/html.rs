@@ -97,7 +97,11 @@ fn engine_uses_fma(ev: &Evidence) -> bool {
                         continue;
                     }
                     let p = ev.points[ci];
-                    acc = if fused { s.mul_add(p, acc) } else { acc + s * p };
+                    acc = if fused {
+                        s.mul_add(p, acc)
+                    } else {
+                        acc + s * p
+                    };
                     kept += p;
                 }
                 out[e * nd + d] = if kept > 0.0 { acc / kept } else { 0.0 };
@@ -187,7 +191,13 @@ fn page_data(a: &Assessment) -> Value {
                 o.insert("cohort".into(), json!(ev.cohort[e]));
                 o.insert(
                     "fractions".into(),
-                    Value::Array(ev.fractions.row(e).iter().map(|s| num_or_null(*s)).collect()),
+                    Value::Array(
+                        ev.fractions
+                            .row(e)
+                            .iter()
+                            .map(|s| num_or_null(*s))
+                            .collect(),
+                    ),
                 );
                 o.insert("adjustment".into(), json!(ev.adjustment[e]));
                 o.insert(
@@ -243,7 +253,6 @@ fn page_data(a: &Assessment) -> Value {
 /// The HTML page of an assessment.
 pub fn to_html(a: &Assessment) -> String {
     let l = &a.layout;
-    let dec = l.decimals;
     let title = escape(&l.title);
     let mut h = String::with_capacity(64 * 1024);
     let _ = write!(
@@ -660,13 +669,7 @@ fn histogram_svg(a: &Assessment) -> String {
         h - bottom,
         w - 10.0
     );
-    s.push_str(&svg_text(
-        w / 2.0,
-        h - 6.0,
-        "middle",
-        "axis",
-        "得分 score",
-    ));
+    s.push_str(&svg_text(w / 2.0, h - 6.0, "middle", "axis", "得分 score"));
     s.push_str("</svg></figure>");
     s
 }
@@ -686,11 +689,7 @@ fn tier_counts_svg(a: &Assessment) -> String {
         a.summary.ranked.saturating_sub(tiered),
         "#d9d9d9".into(),
     ));
-    rows.push((
-        "否决 excluded".into(),
-        a.summary.excluded,
-        "#7f7f7f".into(),
-    ));
+    rows.push(("否决 excluded".into(), a.summary.excluded, "#7f7f7f".into()));
     let row_h = 26.0;
     let (w, top, label_w) = (440.0, 28.0, 250.0);
     let h = top + rows.len() as f64 * row_h + 10.0;
@@ -712,13 +711,7 @@ fn tier_counts_svg(a: &Assessment) -> String {
         } else {
             label.clone()
         };
-        s.push_str(&svg_text(
-            label_w - 6.0,
-            y + 16.0,
-            "end",
-            "label",
-            &label,
-        ));
+        s.push_str(&svg_text(label_w - 6.0, y + 16.0, "end", "label", &label));
         let bw = (w - label_w - 40.0) * (*count as f64) / peak;
         let _ = write!(
             s,

@@ -2,8 +2,10 @@
 //! derived from it. Files are written atomically (temporary file, fsync, rename).
 
 mod csv_out;
+pub mod html;
 mod interrupt;
 mod md;
+pub mod xlsx;
 
 pub use csv_out::{OutEncoding, to_csv};
 pub use md::to_markdown;
@@ -102,14 +104,8 @@ pub fn render(a: &Assessment, format: Format, enc: OutEncoding) -> Result<Vec<u8
         Format::Json => Ok(to_json(a).into_bytes()),
         Format::Csv => to_csv(a, enc),
         Format::Md => Ok(to_markdown(a).into_bytes()),
-        Format::Html | Format::Xlsx => Err(Error::usage(format!(
-            "the {} format is not available in this build yet; use csv, json or md",
-            if format == Format::Html {
-                "html"
-            } else {
-                "xlsx"
-            }
-        ))),
+        Format::Html => Ok(html::to_html(a).into_bytes()),
+        Format::Xlsx => xlsx::to_xlsx(a),
     }
 }
 

@@ -108,7 +108,12 @@ impl Sheet<'_> {
         self.ws.write_blank(r, c, f)?;
         Ok(())
     }
-    fn header(&mut self, r: u32, heads: &[String], f: &Format) -> std::result::Result<(), XlsxError> {
+    fn header(
+        &mut self,
+        r: u32,
+        heads: &[String],
+        f: &Format,
+    ) -> std::result::Result<(), XlsxError> {
         for (c, h) in heads.iter().enumerate() {
             self.text(r, c as u16, h, f)?;
         }
@@ -178,7 +183,10 @@ fn build(a: &Assessment) -> std::result::Result<Vec<u8>, XlsxError> {
             "排名 rank".into(),
             "编号 id".into(),
             "名称 name".into(),
-            format!("得分 score (/{})", crate::column::format_number(l.max_score)),
+            format!(
+                "得分 score (/{})",
+                crate::column::format_number(l.max_score)
+            ),
             "等级 tier".into(),
             "等级代码 tier id".into(),
             "并列 tie-break".into(),
@@ -213,11 +221,23 @@ fn build(a: &Assessment) -> std::result::Result<Vec<u8>, XlsxError> {
             s.text(r, 7, e.excluded_by.as_deref().unwrap_or(""), t)?;
             let mut c = fixed;
             for d in &l.dimensions {
-                s.number(r, c, e.dimensions.get(&d.id).copied().unwrap_or(f64::NAN), dec, n)?;
+                s.number(
+                    r,
+                    c,
+                    e.dimensions.get(&d.id).copied().unwrap_or(f64::NAN),
+                    dec,
+                    n,
+                )?;
                 c += 1;
             }
             for x in &l.adjustments {
-                s.number(r, c, e.adjustments.get(&x.id).copied().unwrap_or(0.0), dec, n)?;
+                s.number(
+                    r,
+                    c,
+                    e.adjustments.get(&x.id).copied().unwrap_or(0.0),
+                    dec,
+                    n,
+                )?;
                 c += 1;
             }
         }
@@ -230,8 +250,7 @@ fn build(a: &Assessment) -> std::result::Result<Vec<u8>, XlsxError> {
         s.widths.apply(s.ws, 40)?;
         s.ws.set_freeze_panes(1, 3)?;
         if !a.entities.is_empty() {
-            s.ws
-                .autofilter(0, 0, a.entities.len() as u32, heads.len() as u16 - 1)?;
+            s.ws.autofilter(0, 0, a.entities.len() as u32, heads.len() as u16 - 1)?;
         }
     }
 
@@ -385,7 +404,11 @@ fn build(a: &Assessment) -> std::result::Result<Vec<u8>, XlsxError> {
             ws,
             widths: Widths::new(),
         };
-        s.header(0, &["项目 item".to_string(), "内容 value".to_string()], &head)?;
+        s.header(
+            0,
+            &["项目 item".to_string(), "内容 value".to_string()],
+            &head,
+        )?;
         let au = &a.audit;
         let mut rows: Vec<(String, String)> = vec![
             ("engine".into(), au.engine.clone()),

@@ -2,6 +2,7 @@
 
 mod analysis;
 mod bad_inputs;
+mod browser;
 mod cli;
 mod engine_cases;
 mod packs;

@@ -1,0 +1,202 @@
+//! The HTML report in a real headless Chromium: the page's own re-scoring at the shipped
+//! weights matches the engine, and moving a dimension slider re-ranks and re-tiers exactly as
+//! the engine does with those weights. Needs Debian's `chromium` (installed by .ci/run):
+//! without it the test fails under CI and says SKIPPED loudly elsewhere.
+
+use crate::support::root;
+use clusterscore::analysis::rewrite::{Level, write_weights};
+use clusterscore::engine::{AssessOptions, Assessment};
+use clusterscore::report::{Format, OutEncoding, render};
+use clusterscore::rules::Rules;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn chromium() -> Option<PathBuf> {
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
+}
+
+fn headless(chrome: &Path, profile: &Path) -> Command {
+    let mut c = Command::new(chrome);
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--virtual-time-budget=5000",
+        "--window-size=1300,1800",
+    ]);
+    c.arg(format!("--user-data-dir={}", profile.display()));
+    c
+}
+
+fn assess_text(rules: &str) -> Assessment {
+    let compiled = Rules::from_str_named(rules, "rules/liaocheng-benchmark.toml")
+        .unwrap()
+        .compile()
+        .unwrap();
+    let ds = compiled
+        .read_data(
+            &[root().join("fixtures/liaocheng-2023.csv")],
+            &compiled.read_options(),
+        )
+        .unwrap();
+    compiled
+        .assess(
+            &ds,
+            &AssessOptions {
+                generated_at: Some("2026-01-01T00:00:00Z".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+}
+
+/// (id, tier label) of the ranking table's rows, in the order the page shows them.
+fn table_rows(dom: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = dom;
+    while let Some(i) = rest.find("<tr data-id=\"") {
+        rest = &rest[i + 13..];
+        let id = rest[..rest.find('"').unwrap()].to_string();
+        let end = rest.find("</tr>").unwrap();
+        let row = &rest[..end];
+        let tier = row
+            .find("class=\"tier\"")
+            .map(|t| {
+                let cell = &row[t..];
+                let open = cell.find('>').unwrap() + 1;
+                cell[open..open + cell[open..].find("</td>").unwrap()].to_string()
+            })
+            .unwrap_or_default();
+        out.push((id, tier));
+        rest = &rest[end..];
+    }
+    out
+}
+
+fn expected_rows(a: &Assessment) -> Vec<(String, String)> {
+    a.entities
+        .iter()
+        .filter(|e| e.rank.is_some())
+        .map(|e| (e.id.clone(), e.tier_label.clone().unwrap_or_default()))
+        .collect()
+}
+
+#[test]
+fn html_report_reweights_like_the_engine_in_chromium() {
+    let Some(chrome) = chromium() else {
+        if std::env::var_os("CI").is_some() {
+            panic!(
+                "chromium is required under CI for the browser test (apt-get install -y chromium)"
+            );
+        }
+        eprintln!(
+            "\n*** SKIPPED: chromium not found; install Debian's chromium to run the browser test ***\n"
+        );
+        return;
+    };
+    let out_dir = root().join("target/browser-test");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let rules_text =
+        std::fs::read_to_string(root().join("rules/liaocheng-benchmark.toml")).unwrap();
+    let base = assess_text(&rules_text);
+    let html =
+        String::from_utf8(render(&base, Format::Html, OutEncoding::default()).unwrap()).unwrap();
+
+    // 1. As shipped: the page's own re-scoring agrees with the engine, and so does the table.
+    let page = out_dir.join("liaocheng.html");
+    std::fs::write(&page, &html).unwrap();
+    let dom = headless(&chrome, profile.path())
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout).to_string();
+    assert!(
+        dom.contains("data-selfcheck=\"ok\""),
+        "the page's re-scoring at the shipped weights differs from the engine"
+    );
+    let shown: Vec<_> = table_rows(&dom)
+        .into_iter()
+        .take(base.summary.ranked)
+        .collect();
+    assert_eq!(shown, expected_rows(&base));
+
+    // 2. Move two sliders: scale 30 → 60, innovation 30 → 5.
+    let moved_html = html.replacen(
+        "</body>",
+        "<script>window.addEventListener('load', function () {\n\
+         var set = function (id, v) { var s = document.getElementById(id); s.value = v; s.dispatchEvent(new Event('input')); };\n\
+         set('w-scale', '60'); set('w-innovation', '5'); });</script></body>",
+        1,
+    );
+    let moved_page = out_dir.join("liaocheng-moved.html");
+    std::fs::write(&moved_page, &moved_html).unwrap();
+    let url = format!("file://{}", moved_page.display());
+    let dom = headless(&chrome, profile.path())
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout).to_string();
+    let weights: Vec<(String, f64)> = base
+        .layout
+        .dimensions
+        .iter()
+        .map(|d| {
+            let w = match d.id.as_str() {
+                "scale" => 60.0,
+                "innovation" => 5.0,
+                _ => {
+                    base.evidence.as_ref().unwrap().weights[base
+                        .layout
+                        .dimensions
+                        .iter()
+                        .position(|x| x.id == d.id)
+                        .unwrap()]
+                }
+            };
+            (d.id.clone(), w)
+        })
+        .collect();
+    let engine = assess_text(&write_weights(&rules_text, Level::Dimensions, &weights).unwrap());
+    let shown: Vec<_> = table_rows(&dom)
+        .into_iter()
+        .take(engine.summary.ranked)
+        .collect();
+    assert_eq!(
+        shown,
+        expected_rows(&engine),
+        "the page's ranking after moving sliders differs from the engine's"
+    );
+    assert_ne!(
+        expected_rows(&engine),
+        expected_rows(&base),
+        "the slider move should change the ranking"
+    );
+    assert!(
+        dom.contains("class=\"moved\"") || dom.contains(" moved\""),
+        "changed rows are highlighted"
+    );
+
+    let shot = out_dir.join("liaocheng-moved.png");
+    let _ = std::fs::remove_file(&shot);
+    headless(&chrome, profile.path())
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(shot.exists(), "no screenshot written");
+}
