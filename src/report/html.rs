@@ -16,6 +16,8 @@
 //! page uses the engine's outcome for each entity and tier. For conditions that mention
 //! scores (`score`, dimension or criterion ids) that outcome is the one at the shipped
 //! weights, so tiers under other weights are then approximate (the page says so).
+// Markup is written line by line; a trailing \n in write! keeps each line readable.
+#![allow(clippy::write_with_newline)]
 
 use crate::engine::evidence::Evidence;
 use crate::engine::{Assessment, EntityResult};
