@@ -297,3 +297,48 @@ fn check_reports_expression_errors_without_data() {
     .unwrap();
     bin().arg("check").arg(&r).assert().code(0);
 }
+
+#[test]
+fn xlsx_twin_scores_like_the_csv() {
+    // Write the Liaocheng fixture as a workbook (numbers as numbers, text as text), score both.
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("liaocheng-2023.xlsx");
+    let mut r = csv::Reader::from_path(root.join("fixtures/liaocheng-2023.csv")).unwrap();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in r.headers().unwrap().iter().enumerate() {
+        ws.write_string(0, c as u16, h.trim_start_matches('\u{feff}'))
+            .unwrap();
+    }
+    for (i, rec) in r.records().enumerate() {
+        for (c, v) in rec.unwrap().iter().enumerate() {
+            let (row, col) = (i as u32 + 1, c as u16);
+            match v.parse::<f64>() {
+                Ok(x) => ws.write_number(row, col, x).unwrap(),
+                Err(_) if v.is_empty() => ws,
+                Err(_) => ws.write_string(row, col, v).unwrap(),
+            };
+        }
+    }
+    wb.save(&xlsx).unwrap();
+    let run = |data: &std::path::Path| {
+        let out = bin()
+            .env("SOURCE_DATE_EPOCH", "0")
+            .args(["score", "--format", "json", "--rules"])
+            .arg(root.join("rules/liaocheng-benchmark.toml"))
+            .arg("--data")
+            .arg(data)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["audit"]["data"] = serde_json::Value::Null;
+        v
+    };
+    assert_eq!(run(&root.join("fixtures/liaocheng-2023.csv")), run(&xlsx));
+}
