@@ -7,5 +7,6 @@ mod cli;
 mod engine_cases;
 mod packs;
 mod properties;
+mod report;
 mod shipped;
 mod support;

@@ -1,0 +1,94 @@
+//! XLSX and HTML outputs read back: sheets, headers and numbers; escaping of input text.
+
+use crate::support::root;
+use calamine::{Data, Reader, Xlsx, open_workbook};
+use clusterscore::engine::{AssessOptions, Assessment};
+use clusterscore::report::{Format, OutEncoding, render};
+use clusterscore::rules::Rules;
+
+fn liaocheng(data: &std::path::Path) -> Assessment {
+    let c = Rules::from_path(root().join("rules/liaocheng-benchmark.toml"))
+        .unwrap()
+        .compile()
+        .unwrap();
+    let ds = c
+        .read_data(&[data.to_path_buf()], &c.read_options())
+        .unwrap();
+    c.assess(
+        &ds,
+        &AssessOptions {
+            generated_at: Some("2026-01-01T00:00:00Z".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn xlsx_has_the_four_sheets_and_the_engine_numbers() {
+    let a = liaocheng(&root().join("fixtures/liaocheng-2023.csv"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.xlsx");
+    std::fs::write(
+        &path,
+        render(&a, Format::Xlsx, OutEncoding::default()).unwrap(),
+    )
+    .unwrap();
+    let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+    let names = wb.sheet_names();
+    assert_eq!(names.len(), 4, "{names:?}");
+    for want in ["Ranking", "Details", "Rules", "Audit"] {
+        assert!(
+            names.iter().any(|n| n.contains(want)),
+            "{want} missing from {names:?}"
+        );
+    }
+    let ranking = wb.worksheet_range(&names[0]).unwrap();
+    let header: Vec<String> = ranking
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let score_col = header
+        .iter()
+        .position(|h| h.contains("score") || h.contains("得分"))
+        .expect("a score column");
+    let id_col = header
+        .iter()
+        .position(|h| h == "id" || h.contains("ID") || h.contains("编号"))
+        .expect("an id column");
+    for (k, row) in ranking.rows().skip(1).take(a.summary.ranked).enumerate() {
+        let e = &a.entities[k];
+        assert_eq!(row[id_col].to_string(), e.id);
+        match &row[score_col] {
+            Data::Float(x) => approx::assert_relative_eq!(*x, e.score),
+            other => panic!("score cell is not a number: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn html_escapes_names_from_the_data() {
+    let text = std::fs::read_to_string(root().join("fixtures/liaocheng-2023.csv")).unwrap();
+    let first_name = text
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let hostile = text.replace(&first_name, "<script>alert(1)</script>");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d.csv");
+    std::fs::write(&data, hostile).unwrap();
+    let a = liaocheng(&data);
+    let html =
+        String::from_utf8(render(&a, Format::Html, OutEncoding::default()).unwrap()).unwrap();
+    assert!(!html.contains("<script>alert(1)</script>"));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    // self-contained: no external resources
+    assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
+}
