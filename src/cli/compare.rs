@@ -39,6 +39,7 @@ fn side_from_rules(rules: &PathBuf, data: &[PathBuf], year: Option<i64>) -> Resu
             year,
             rules_path: rules.display().to_string(),
             generated_at: None,
+            ..Default::default()
         },
     )?;
     Ok(Side::from_assessment(&a, rules.display().to_string()))

@@ -37,6 +37,7 @@ pub fn run(a: ExplainArgs) -> Result<i32> {
             year: a.year,
             rules_path: a.rules.display().to_string(),
             generated_at: None,
+            ..Default::default()
         },
     )?;
     let (k, _) =

@@ -3,8 +3,8 @@
 use clap::Args;
 use clusterscore::data::parse_delimiter;
 use clusterscore::diag::{Error, Result};
-use clusterscore::engine::AssessOptions;
-use clusterscore::report::{Format, OutEncoding, render, write_atomic};
+use clusterscore::engine::{AssessOptions, Detail};
+use clusterscore::report::{Format, OutEncoding, render_to, write_atomic_with};
 use clusterscore::rules::Rules;
 use std::path::{Path, PathBuf};
 
@@ -85,15 +85,24 @@ pub fn run(a: ScoreArgs) -> Result<i32> {
             year: a.year,
             rules_path: a.rules.display().to_string(),
             generated_at: None,
+            // CSV is written from the columns alone; skip the per-entity objects.
+            detail: if format == Format::Csv {
+                Detail::Columns
+            } else {
+                Detail::Entities
+            },
         },
     )?;
     if let Some(s) = spinner {
         s.finish_and_clear();
     }
-    let bytes = render(&assessment, format, out_enc)?;
     match &a.out {
-        Some(out) => write_atomic(out, &bytes)?,
-        None => super::print_out(&bytes)?,
+        Some(out) => write_atomic_with(out, |w| render_to(&assessment, format, out_enc, w))?,
+        None => {
+            let mut bytes = Vec::new();
+            render_to(&assessment, format, out_enc, &mut bytes)?;
+            super::print_out(&bytes)?
+        }
     }
     Ok(0)
 }

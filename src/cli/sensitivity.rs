@@ -80,6 +80,7 @@ pub fn run(a: SensitivityArgs) -> Result<i32> {
             year: a.year,
             rules_path: a.rules.display().to_string(),
             generated_at: None,
+            ..Default::default()
         },
     )?;
     let ev = assessment

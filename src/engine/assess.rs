@@ -25,6 +25,8 @@ pub struct AssessOptions {
     pub rules_path: String,
     /// `generated_at`; defaults to SOURCE_DATE_EPOCH or the current time.
     pub generated_at: Option<String>,
+    /// Per-entity objects, or columns only (CSV batch runs).
+    pub detail: Detail,
 }
 
 fn data_error(msg: impl Into<String>) -> Diagnostic {
@@ -540,7 +542,17 @@ struct Scored {
     cohort: Vec<u32>,
     cohort_names: Vec<Option<String>>,
     excluded_by: Vec<Option<usize>>,
+    /// Per-entity notes; empty under [`Detail::Columns`] (nothing shows them).
     notes: Vec<Vec<String>>,
+}
+
+impl Scored {
+    /// Records a note for entity `e` when notes are kept; the text is built only then.
+    fn note(&mut self, e: usize, text: impl FnOnce() -> String) {
+        if let Some(list) = self.notes.get_mut(e) {
+            list.push(text());
+        }
+    }
 }
 
 impl Run<'_> {
@@ -673,6 +685,27 @@ impl Run<'_> {
         self.scored.iter().map(|&r| all[r]).collect()
     }
 
+    /// Bare names mentioned by expressions evaluated after scoring (adjustments, capping
+    /// gates, tier `requires` and `direct`): the criterion and dimension ids to publish.
+    fn post_scoring_names(&self) -> std::collections::HashSet<String> {
+        let c = self.c;
+        let capping = c
+            .gate_exprs
+            .iter()
+            .zip(&c.gate_cap)
+            .filter(|(_, cap)| cap.is_some())
+            .map(|(p, _)| p);
+        c.adjustment_exprs
+            .iter()
+            .chain(capping)
+            .chain(c.tier_requires.iter().flatten())
+            .chain(c.tier_direct.iter().flatten())
+            .flat_map(|p| crate::expr::names(&p.ast))
+            .filter(|(_, quoted, _)| !quoted)
+            .map(|(name, _, _)| name)
+            .collect()
+    }
+
     /// "x = 1, y = missing" for the names an expression mentions, for notes.
     fn values_in(&self, p: &super::ParsedExpr, e: usize) -> String {
         let row = self.scored[e];
@@ -721,6 +754,7 @@ impl Run<'_> {
         let r = &c.rules;
         let n = self.scored.len();
         let decimals = r.settings.decimals;
+        let full = self.opts.detail == Detail::Entities;
         let mut errors = Vec::new();
 
         // Cohorts: ascending by text (code-point order), missing last.
@@ -769,7 +803,11 @@ impl Run<'_> {
             cohort,
             cohort_names,
             excluded_by: vec![None; n],
-            notes: vec![Vec::new(); n],
+            notes: if full {
+                vec![Vec::new(); n]
+            } else {
+                Vec::new()
+            },
         };
 
         // Exclude gates, before any relative statistic.
@@ -818,12 +856,14 @@ impl Run<'_> {
                     } else {
                         ""
                     };
-                    st.notes[e].push(format!(
-                        "excluded by gate '{}' ({}){why}: {}",
-                        gate.id.value,
-                        gate.label.as_deref().unwrap_or(&gate.require.value),
-                        self.values_in(&c.gate_exprs[g], e)
-                    ));
+                    st.note(e, || {
+                        format!(
+                            "excluded by gate '{}' ({}){why}: {}",
+                            gate.id.value,
+                            gate.label.as_deref().unwrap_or(&gate.require.value),
+                            self.values_in(&c.gate_exprs[g], e)
+                        )
+                    });
                 }
                 if cond[e].is_none() {
                     missing.push(e);
@@ -861,9 +901,13 @@ impl Run<'_> {
             let policy = crit.missing.or(ind.missing).unwrap_or(r.settings.missing);
             let points = crit.points.value;
             let mut out = vec![f64::NAN; n];
-            let mut shown: Vec<Option<serde_json::Value>> =
-                (0..n).map(|e| json_value(&col, e)).collect();
-            let mut used: Vec<Option<&'static str>> = vec![None; n];
+            // Shown values and policies used: only for per-entity objects.
+            let mut shown: Vec<Option<serde_json::Value>> = if full {
+                (0..n).map(|e| json_value(&col, e)).collect()
+            } else {
+                Vec::new()
+            };
+            let mut used: Vec<Option<&'static str>> = if full { vec![None; n] } else { Vec::new() };
 
             if let Method::Levels(levels) = &crit.method {
                 let Column::Text(t) = &col else {
@@ -894,10 +938,12 @@ impl Run<'_> {
                             }
                             None => {
                                 unknown.push(e);
-                                st.notes[e].push(format!(
-                                    "criterion '{}': level '{}' is not listed, scored 0",
-                                    crit.id.value, v
-                                ));
+                                st.note(e, || {
+                                    format!(
+                                        "criterion '{}': level '{}' is not listed, scored 0",
+                                        crit.id.value, v
+                                    )
+                                });
                                 0.0
                             }
                         };
@@ -938,8 +984,10 @@ impl Run<'_> {
                                 Some(v) => x[e] = v,
                                 None => {
                                     x[e] = f64::NAN;
-                                    shown[e] = None;
-                                    st.notes[e].push(format!("criterion '{}': value {} is outside the domain of {}, treated as missing", crit.id.value, format_number(raw[e]), tr.value.name()));
+                                    if let Some(v) = shown.get_mut(e) {
+                                        *v = None;
+                                    }
+                                    st.note(e, || format!("criterion '{}': value {} is outside the domain of {}, treated as missing", crit.id.value, format_number(raw[e]), tr.value.name()));
                                 }
                             }
                         }
@@ -1061,10 +1109,11 @@ impl Run<'_> {
             })
             .unzip();
         let ids: Vec<String> = (0..n).map(|e| self.id(e).to_string()).collect();
-        // Method parameters per entity, for explain's gap analysis.
+        // Method parameters per entity, for explain's gap analysis (per-entity detail only).
         let params: Vec<Vec<ParamValues>> = r
             .criteria
             .iter()
+            .filter(|_| full)
             .map(|crit| {
                 let what = format!("criterion '{}'", crit.id.value);
                 crit.method
@@ -1122,7 +1171,12 @@ impl Run<'_> {
                     round_half_away(s * p, decimals)
                 }
             });
+        // Only the ids that post-scoring expressions mention are published into the frame.
+        let mentioned = self.post_scoring_names();
         for d in 0..nd {
+            if !mentioned.contains(r.dimensions[d].id.value.as_str()) {
+                continue;
+            }
             let mut col = vec![f64::NAN; rows_all];
             for (e, &row) in self.scored.iter().enumerate() {
                 col[row] = dims_pub[[e, d]];
@@ -1131,6 +1185,9 @@ impl Run<'_> {
                 .set(self.slots.dimension(d), Column::Number(col));
         }
         for ci in 0..nc {
+            if !mentioned.contains(r.criteria[ci].id.value.as_str()) {
+                continue;
+            }
             let mut col = vec![f64::NAN; rows_all];
             for (e, &row) in self.scored.iter().enumerate() {
                 col[row] = crit_pub[[e, ci]];
@@ -1185,12 +1242,14 @@ impl Run<'_> {
                         cap[e] = Some((tier, g));
                     }
                     if ranked[e] {
-                        st.notes[e].push(format!(
-                            "gate '{}' failed: tier capped at '{}' ({})",
-                            gate.id.value,
-                            r.tiers[tier].id.value,
-                            self.values_in(&c.gate_exprs[g], e)
-                        ));
+                        st.note(e, || {
+                            format!(
+                                "gate '{}' failed: tier capped at '{}' ({})",
+                                gate.id.value,
+                                r.tiers[tier].id.value,
+                                self.values_in(&c.gate_exprs[g], e)
+                            )
+                        });
                     }
                 }
                 if cond[e].is_none() && ranked[e] {
@@ -1307,7 +1366,7 @@ impl Run<'_> {
         // output order. Maps are sized up front; criterion values are moved out.
         let dim_ids: Vec<&String> = r.dimensions.iter().map(|d| &d.id.value).collect();
         let crit_ids: Vec<&String> = r.criteria.iter().map(|c| &c.id.value).collect();
-        let mut built: Vec<Option<EntityResult>> = (0..n)
+        let mut built: Vec<Option<EntityResult>> = (0..if full { n } else { 0 })
             .map(|e| {
                 let row = self.scored[e];
                 let mut dims = Ordered::with_capacity(nd);
@@ -1361,10 +1420,14 @@ impl Run<'_> {
                 })
             })
             .collect();
-        let entities: Vec<EntityResult> = out_order
-            .iter()
-            .map(|&e| built[e].take().expect("out_order is a permutation"))
-            .collect();
+        let entities: Vec<EntityResult> = if full {
+            out_order
+                .iter()
+                .map(|&e| built[e].take().expect("out_order is a permutation"))
+                .collect()
+        } else {
+            Vec::new()
+        };
         drop(built);
 
         let summary = Summary {
@@ -1474,14 +1537,27 @@ impl Run<'_> {
                 .clone()
                 .unwrap_or_else(crate::report::generated_at),
         };
-        let evidence = ev.reorder(&out_order);
+        let evidence = full.then(|| std::sync::Arc::new(ev.reorder(&out_order)));
+        let sheet = Scoresheet {
+            order: out_order,
+            ids: std::mem::take(&mut ev.ids),
+            names: self.entity_names.as_ref().map(|t| t.take(&self.scored)),
+            rank,
+            score,
+            tier,
+            excluded_by: st.excluded_by,
+            dimensions: dims_pub,
+            criteria: crit_pub,
+            carry: carried,
+        };
         Ok(Assessment {
-            evidence: Some(std::sync::Arc::new(evidence)),
+            evidence,
             audit,
             summary,
             entities,
             warnings: self.warnings,
             layout,
+            sheet,
         })
     }
 
@@ -1511,11 +1587,13 @@ impl Run<'_> {
             MissingPolicy::Zero => {
                 for &e in &missing {
                     out[e] = 0.0;
-                    used[e] = Some("zero");
-                    st.notes[e].push(format!(
-                        "criterion '{}': value missing, scored 0 (missing = \"zero\")",
-                        crit.id.value
-                    ));
+                    set_used(used, e, "zero");
+                    st.note(e, || {
+                        format!(
+                            "criterion '{}': value missing, scored 0 (missing = \"zero\")",
+                            crit.id.value
+                        )
+                    });
                 }
                 self.warnings.push(format!(
                     "criterion '{}': {} missing values scored 0: {}",
@@ -1527,8 +1605,8 @@ impl Run<'_> {
             MissingPolicy::Exclude => {
                 for &e in &missing {
                     out[e] = f64::NAN;
-                    used[e] = Some("exclude");
-                    st.notes[e].push(format!("criterion '{}': value missing, criterion dropped and its dimension rescaled (missing = \"exclude\")", crit.id.value));
+                    set_used(used, e, "exclude");
+                    st.note(e, || format!("criterion '{}': value missing, criterion dropped and its dimension rescaled (missing = \"exclude\")", crit.id.value));
                 }
                 self.warnings.push(format!(
                     "criterion '{}': {} missing values dropped (exclude): {}",
@@ -1559,8 +1637,8 @@ impl Run<'_> {
                     // Categories cannot be averaged: score 0 and say so.
                     for &e in &missing {
                         out[e] = 0.0;
-                        used[e] = Some("zero");
-                        st.notes[e].push(format!("criterion '{}': category missing, scored 0 (mean/median do not apply to categories)", crit.id.value));
+                        set_used(used, e, "zero");
+                        st.note(e, || format!("criterion '{}': category missing, scored 0 (mean/median do not apply to categories)", crit.id.value));
                     }
                     return Ok(());
                 };
@@ -1598,7 +1676,7 @@ impl Run<'_> {
                     if !raw[e].is_nan() {
                         // Outside the transform's domain: not imputed, scored 0.
                         out[e] = 0.0;
-                        used[e] = Some("zero");
+                        set_used(used, e, "zero");
                         continue;
                     }
                     match stat[st.cohort[e] as usize] {
@@ -1609,15 +1687,16 @@ impl Run<'_> {
                                 .map_or(Some(v), |t| t.value.apply(v))
                                 .unwrap_or(f64::NAN);
                             x[e] = t;
-                            used[e] = Some(name);
-                            shown[e] =
-                                serde_json::Number::from_f64(v).map(serde_json::Value::Number);
-                            st.notes[e].push(format!("criterion '{}': value missing, imputed {} {} (missing = \"{name}\")", crit.id.value, name, format_number(v)));
+                            set_used(used, e, name);
+                            if let Some(s) = shown.get_mut(e) {
+                                *s = serde_json::Number::from_f64(v).map(serde_json::Value::Number);
+                            }
+                            st.note(e, || format!("criterion '{}': value missing, imputed {} {} (missing = \"{name}\")", crit.id.value, name, format_number(v)));
                         }
                         None => {
                             out[e] = 0.0;
-                            used[e] = Some("zero");
-                            st.notes[e].push(format!("criterion '{}': value missing and no value to take the {name} of, scored 0", crit.id.value));
+                            set_used(used, e, "zero");
+                            st.note(e, || format!("criterion '{}': value missing and no value to take the {name} of, scored 0", crit.id.value));
                         }
                     }
                 }
@@ -1630,6 +1709,13 @@ impl Run<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// Records the missing policy used for entity `e` when policies are kept (per-entity detail).
+fn set_used(used: &mut [Option<&'static str>], e: usize, policy: &'static str) {
+    if let Some(u) = used.get_mut(e) {
+        *u = Some(policy);
     }
 }
 

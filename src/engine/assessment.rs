@@ -15,6 +15,54 @@ pub struct Assessment {
     /// The scoring state, for analyses that re-score (not part of the canonical JSON).
     #[serde(skip)]
     pub evidence: Option<std::sync::Arc<super::evidence::Evidence>>,
+    /// The per-entity results as columns: what CSV is written from (always present).
+    #[serde(skip)]
+    pub sheet: Scoresheet,
+}
+
+/// How much per-entity detail a run builds.
+///
+/// `Entities` builds one [`EntityResult`] per entity (values, fractions, notes, evidence for
+/// re-scoring) — what JSON, Markdown, HTML, XLSX and the analyses read. `Columns` keeps only
+/// the columnar [`Scoresheet`], which is all the CSV view needs: at 10⁶ entities the objects
+/// cost more than the scoring itself, so batch CSV runs skip them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Detail {
+    #[default]
+    Entities,
+    Columns,
+}
+
+/// The published per-entity results as columns. Rows are the scored entities in data order;
+/// `order` lists them in output order (cohorts, rank, then excluded entities by id).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scoresheet {
+    /// Output order: `order[k]` is the row shown k-th.
+    pub order: Vec<usize>,
+    pub ids: Vec<String>,
+    pub names: Option<crate::column::TextColumn>,
+    pub rank: Vec<Option<usize>>,
+    pub score: Vec<f64>,
+    /// Index into `layout.tiers`.
+    pub tier: Vec<Option<usize>>,
+    /// Index into `layout.gates` of the gate that excluded the entity.
+    pub excluded_by: Vec<Option<usize>>,
+    /// Published dimension scores (rounded), rows × dimensions.
+    pub dimensions: ndarray::Array2<f64>,
+    /// Published criterion points (rounded; NaN where dropped), rows × criteria.
+    pub criteria: ndarray::Array2<f64>,
+    /// `[output].carry` columns, by name.
+    pub carry: Vec<(String, crate::column::TextColumn)>,
+}
+
+impl Scoresheet {
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

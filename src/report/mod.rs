@@ -7,7 +7,7 @@ mod interrupt;
 mod md;
 pub mod xlsx;
 
-pub use csv_out::{OutEncoding, to_csv};
+pub use csv_out::{OutEncoding, to_csv, write_csv};
 pub use md::to_markdown;
 
 use crate::diag::{Diagnostic, Error, Result, Stage};
@@ -109,9 +109,38 @@ pub fn render(a: &Assessment, format: Format, enc: OutEncoding) -> Result<Vec<u8
     }
 }
 
+/// Writes an assessment in `format` to `out`; CSV streams, the others are rendered first.
+pub fn render_to(
+    a: &Assessment,
+    format: Format,
+    enc: OutEncoding,
+    out: &mut dyn Write,
+) -> Result<()> {
+    match format {
+        Format::Csv => write_csv(a, enc, out),
+        _ => {
+            let bytes = render(a, format, enc)?;
+            out.write_all(&bytes)
+                .map_err(|e| Error::usage(format!("cannot write output: {e}")))
+        }
+    }
+}
+
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, rename.
 /// The directory must exist; nothing is left behind on failure.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |w| {
+        w.write_all(bytes)
+            .map_err(|e| Error::usage(format!("cannot write: {e}")))
+    })
+}
+
+/// Like [`write_atomic`], with the content produced by `fill` writing into the temporary
+/// file (buffered), so large outputs are streamed instead of held in memory.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
     let shown = path.display().to_string();
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -142,7 +171,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(io_err)?;
     // A signal from here to the rename removes the temporary file (see `interrupt`).
     let _guard = interrupt::Guard::new(tmp.path());
-    tmp.write_all(bytes).map_err(io_err)?;
+    {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+        fill(&mut w).map_err(|e| {
+            let mut d = e;
+            for diag in d.diagnostics.iter_mut() {
+                diag.message = format!("cannot write '{shown}': {}", diag.message);
+            }
+            d
+        })?;
+        w.flush().map_err(io_err)?;
+    }
     #[cfg(debug_assertions)]
     test_pause();
     tmp.as_file().sync_all().map_err(io_err)?;
