@@ -111,6 +111,7 @@ fn run_objective(a: &WeightsArgs, method: &str, level: Option<Level>, json: bool
             year: a.year,
             rules_path: rules_path.display().to_string(),
             generated_at: None,
+            ..Default::default()
         },
     )?;
     let ev = assessment
