@@ -33,23 +33,24 @@ pub fn to_csv(a: &Assessment, enc: OutEncoding) -> Result<Vec<u8>> {
 }
 
 /// Writes the CSV view to `out`, streaming from the columnar [`Scoresheet`]: one buffered
-/// pass in output order, numbers formatted without allocating.
+/// pass in output order.
+///
+/// The row loop is written by hand (not through the csv crate's writer, which costs ~50 ns a
+/// field here): numbers never need quoting, and text fields are quoted exactly as the csv
+/// crate's `QuoteStyle::Necessary` does (a comma, quote, CR or LF inside; quotes doubled).
 pub fn write_csv(a: &Assessment, enc: OutEncoding, out: &mut dyn Write) -> Result<()> {
     let io_err = |e: std::io::Error| Error::usage(format!("cannot write CSV: {e}"));
-    let csv_err = |e: csv::Error| Error::usage(format!("cannot write CSV: {e}"));
+    let mut sink = Sink {
+        out,
+        gbk: enc == OutEncoding::Gbk,
+        pending: Vec::new(),
+    };
     if enc == OutEncoding::Utf8Bom {
-        out.write_all("\u{feff}".as_bytes()).map_err(io_err)?;
+        sink.write_all("\u{feff}".as_bytes()).map_err(io_err)?;
     }
     let sheet = &a.sheet;
     let layout = &a.layout;
     let dec = layout.decimals;
-    let mut w = csv::WriterBuilder::new()
-        .buffer_capacity(1 << 16)
-        .from_writer(Sink {
-            out,
-            gbk: enc == OutEncoding::Gbk,
-            pending: Vec::new(),
-        });
     let mut header: Vec<&str> = vec![
         "rank",
         "id",
@@ -62,58 +63,146 @@ pub fn write_csv(a: &Assessment, enc: OutEncoding, out: &mut dyn Write) -> Resul
     header.extend(layout.dimensions.iter().map(|d| d.id.as_str()));
     header.extend(layout.criteria.iter().map(|c| c.id.as_str()));
     header.extend(sheet.carry.iter().map(|(k, _)| k.as_str()));
-    w.write_record(&header).map_err(csv_err)?;
-    let tier_labels: Vec<std::borrow::Cow<'_, str>> = layout
+    let mut line: Vec<u8> = Vec::with_capacity(1 << 17);
+    for (k, h) in header.iter().enumerate() {
+        if k > 0 {
+            line.push(b',');
+        }
+        push_text(&mut line, h);
+    }
+    line.push(b'\n');
+    // Tier columns (id and defused label) are the same text for every entity of a tier.
+    let tier_cells: Vec<Vec<u8>> = layout
         .tiers
         .iter()
-        .map(|t| defuse_formula(&t.label))
+        .map(|t| {
+            let mut cell = Vec::new();
+            push_text(&mut cell, &t.id);
+            cell.push(b',');
+            push_text(&mut cell, &defuse_formula(&t.label));
+            cell
+        })
         .collect();
-    let mut buf = NumberText::default();
-    for &e in &sheet.order {
-        match sheet.rank[e] {
-            Some(r) => w.write_field(buf.integer(r as i64)),
-            None => w.write_field(""),
+    let gate_cells: Vec<Vec<u8>> = layout
+        .gates
+        .iter()
+        .map(|g| {
+            let mut cell = Vec::new();
+            push_text(&mut cell, &g.id);
+            cell
+        })
+        .collect();
+    let scale = 10f64.powi(dec as i32);
+    let order = &sheet.order;
+    for (k, &e) in order.iter().enumerate() {
+        // Rows are visited in rank order, i.e. at random in memory: fetch the cells of the
+        // rows a few steps ahead so that their cache misses overlap (4× faster at 10⁶ rows).
+        if let Some(&ahead) = order.get(k + 8) {
+            prefetch(&sheet.rank[ahead]);
+            prefetch(&sheet.ids[ahead]);
+            prefetch(&sheet.score[ahead]);
+            prefetch(&sheet.tier[ahead]);
+            prefetch(&sheet.excluded_by[ahead]);
+            prefetch_slice(sheet.dimensions.row(ahead).as_slice());
+            prefetch_slice(sheet.criteria.row(ahead).as_slice());
+            if let Some(t) = &sheet.names {
+                prefetch(&t.codes[ahead]);
+            }
         }
-        .map_err(csv_err)?;
-        w.write_field(defuse_formula(&sheet.ids[e]).as_bytes())
-            .map_err(csv_err)?;
+        if let Some(&ahead) = order.get(k + 4) {
+            prefetch(sheet.ids[ahead].as_ptr());
+            if let Some(t) = &sheet.names
+                && let Some(d) = t.dict.get(t.codes[ahead] as usize)
+            {
+                prefetch(d);
+            }
+        }
+        if let Some(t) = &sheet.names
+            && let Some(&ahead) = order.get(k + 2)
+            && let Some(d) = t.dict.get(t.codes[ahead] as usize)
+        {
+            prefetch(d.as_ptr());
+        }
+        if let Some(r) = sheet.rank[e] {
+            push_integer(&mut line, r as i64);
+        }
+        line.push(b',');
+        push_text(&mut line, &defuse_formula(&sheet.ids[e]));
+        line.push(b',');
         let name = sheet.names.as_ref().and_then(|t| t.get(e)).unwrap_or("");
-        w.write_field(defuse_formula(name).as_bytes())
-            .map_err(csv_err)?;
-        w.write_field(buf.fixed(sheet.score[e], dec))
-            .map_err(csv_err)?;
+        push_text(&mut line, &defuse_formula(name));
+        line.push(b',');
+        push_fixed(&mut line, sheet.score[e], dec, scale);
+        line.push(b',');
         match sheet.tier[e] {
-            Some(t) => {
-                w.write_field(&layout.tiers[t].id).map_err(csv_err)?;
-                w.write_field(tier_labels[t].as_bytes()).map_err(csv_err)?;
-            }
-            None => {
-                w.write_field("").map_err(csv_err)?;
-                w.write_field("").map_err(csv_err)?;
-            }
+            Some(t) => line.extend_from_slice(&tier_cells[t]),
+            None => line.push(b','),
         }
-        match sheet.excluded_by[e] {
-            Some(g) => w.write_field(&layout.gates[g].id),
-            None => w.write_field(""),
+        line.push(b',');
+        if let Some(g) = sheet.excluded_by[e] {
+            line.extend_from_slice(&gate_cells[g]);
         }
-        .map_err(csv_err)?;
         for &v in sheet.dimensions.row(e) {
-            w.write_field(buf.fixed(v, dec)).map_err(csv_err)?;
+            line.push(b',');
+            push_fixed(&mut line, v, dec, scale);
         }
         for &v in sheet.criteria.row(e) {
-            if v.is_nan() {
-                w.write_field("").map_err(csv_err)?;
-            } else {
-                w.write_field(buf.fixed(v, dec)).map_err(csv_err)?;
+            line.push(b',');
+            if !v.is_nan() {
+                push_fixed(&mut line, v, dec, scale);
             }
         }
         for (_, col) in &sheet.carry {
-            w.write_field(defuse_formula(col.get(e).unwrap_or("")).as_bytes())
-                .map_err(csv_err)?;
+            line.push(b',');
+            push_text(&mut line, &defuse_formula(col.get(e).unwrap_or("")));
         }
-        w.write_record(None::<&[u8]>).map_err(csv_err)?;
+        line.push(b'\n');
+        if line.len() >= 1 << 16 {
+            sink.write_all(&line).map_err(io_err)?;
+            line.clear();
+        }
     }
-    w.flush().map_err(io_err)
+    sink.write_all(&line).map_err(io_err)?;
+    sink.flush().map_err(io_err)
+}
+
+/// Hints the CPU to load the cache line holding `p` (no effect on other targets).
+#[inline(always)]
+fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults, whatever the address; SSE is baseline on x86_64.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p as *const i8);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
+/// Prefetches every cache line of a row.
+#[inline(always)]
+fn prefetch_slice(row: Option<&[f64]>) {
+    if let Some(row) = row {
+        for chunk in row.chunks(8) {
+            prefetch(chunk.as_ptr());
+        }
+    }
+}
+
+/// A text field, quoted when it holds a comma, a quote, CR or LF (quotes doubled).
+fn push_text(out: &mut Vec<u8>, s: &str) {
+    let b = s.as_bytes();
+    if !b.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r')) {
+        out.extend_from_slice(b);
+        return;
+    }
+    out.push(b'"');
+    for &c in b {
+        if c == b'"' {
+            out.push(b'"');
+        }
+        out.push(c);
+    }
+    out.push(b'"');
 }
 
 /// Where CSV bytes go: straight through for UTF-8; for GBK, re-encoded up to the last line
@@ -153,51 +242,53 @@ impl Write for Sink<'_> {
     }
 }
 
-/// A reusable buffer for numbers as text.
+/// `x` with exactly `decimals` digits after the point; `scale` is 10^decimals.
 ///
 /// Written by hand because it is the CSV hot loop: published values are already rounded to
 /// `decimals`, so the scaled value is an integer and printing it digit by digit gives the same
-/// text as `format!("{:.*}")` without allocating.
-#[derive(Default)]
-struct NumberText {
-    bytes: Vec<u8>,
+/// text as `format!("{:.*}")` without allocating. Out of that range it defers to `format!`.
+/// The common numbers of decimals get a constant divisor (a multiply, not a division).
+fn push_fixed(out: &mut Vec<u8>, x: f64, decimals: u32, scale: f64) {
+    match decimals {
+        0 => push_fixed_const::<0>(out, x, scale),
+        1 => push_fixed_const::<1>(out, x, scale),
+        2 => push_fixed_const::<2>(out, x, scale),
+        3 => push_fixed_const::<3>(out, x, scale),
+        4 => push_fixed_const::<4>(out, x, scale),
+        _ => push_fixed_any(out, x, decimals, scale),
+    }
 }
 
-impl NumberText {
-    fn integer(&mut self, v: i64) -> &[u8] {
-        self.bytes.clear();
-        push_integer(&mut self.bytes, v);
-        &self.bytes
-    }
+#[inline(always)]
+fn push_fixed_const<const D: u32>(out: &mut Vec<u8>, x: f64, scale: f64) {
+    push_fixed_any(out, x, D, scale)
+}
 
-    /// `x` with exactly `decimals` digits after the point.
-    fn fixed(&mut self, x: f64, decimals: u32) -> &[u8] {
-        self.bytes.clear();
-        let scale = 10f64.powi(decimals as i32);
-        let scaled = (x * scale).round();
-        if decimals > 9 || !scaled.is_finite() || scaled.abs() >= 1e15 {
-            use std::io::Write as _;
-            let _ = write!(self.bytes, "{:.*}", decimals as usize, x);
-            return &self.bytes;
+#[inline(always)]
+fn push_fixed_any(out: &mut Vec<u8>, x: f64, decimals: u32, scale: f64) {
+    let scaled = x * scale;
+    if decimals > 9 || !(scaled.abs() < 1e15) {
+        use std::io::Write as _;
+        let _ = write!(out, "{:.*}", decimals as usize, x);
+        return;
+    }
+    // Round half away from zero without a libm call (the value is within an ulp of an integer).
+    let k = (scaled + if scaled < 0.0 { -0.5 } else { 0.5 }) as i64;
+    if k < 0 {
+        out.push(b'-');
+    }
+    let k = k.unsigned_abs();
+    let p = 10u64.pow(decimals);
+    push_integer(out, (k / p) as i64);
+    if decimals > 0 {
+        out.push(b'.');
+        let mut frac = k % p;
+        let start = out.len();
+        out.resize(start + decimals as usize, b'0');
+        for slot in out[start..].iter_mut().rev() {
+            *slot = b'0' + (frac % 10) as u8;
+            frac /= 10;
         }
-        let k = scaled as i64;
-        if k < 0 {
-            self.bytes.push(b'-');
-        }
-        let k = k.unsigned_abs();
-        let p = 10u64.pow(decimals);
-        push_integer(&mut self.bytes, (k / p) as i64);
-        if decimals > 0 {
-            self.bytes.push(b'.');
-            let mut frac = k % p;
-            let start = self.bytes.len();
-            self.bytes.resize(start + decimals as usize, b'0');
-            for slot in self.bytes[start..].iter_mut().rev() {
-                *slot = b'0' + (frac % 10) as u8;
-                frac /= 10;
-            }
-        }
-        &self.bytes
     }
 }
 
@@ -223,9 +314,14 @@ fn push_integer(out: &mut Vec<u8>, v: i64) {
 mod tests {
     use super::*;
 
+    fn fixed(x: f64, d: u32) -> String {
+        let mut b = Vec::new();
+        push_fixed(&mut b, x, d, 10f64.powi(d as i32));
+        String::from_utf8(b).unwrap()
+    }
+
     #[test]
     fn fixed_decimals_match_std_formatting() {
-        let mut b = NumberText::default();
         for &(x, d) in &[
             (0.0, 2),
             (12.35, 2),
@@ -237,20 +333,44 @@ mod tests {
             (123456.78, 2),
             (1e20, 2),
         ] {
-            let want = format!("{:.*}", d as usize, x);
-            assert_eq!(std::str::from_utf8(b.fixed(x, d)).unwrap(), want, "{x} {d}");
+            assert_eq!(fixed(x, d), format!("{:.*}", d as usize, x), "{x} {d}");
         }
-        assert_eq!(b.integer(-120), b"-120");
-        assert_eq!(b.integer(0), b"0");
+        let mut b = Vec::new();
+        push_integer(&mut b, -120);
+        push_integer(&mut b, 0);
+        assert_eq!(b, b"-1200");
     }
 
     #[test]
     fn rounded_values_print_like_std_everywhere_in_range() {
-        let mut b = NumberText::default();
-        for k in -20_000i64..20_000 {
-            let x = crate::num::round_half_away(k as f64 / 100.0 + 0.001, 2);
-            let want = format!("{x:.2}");
-            assert_eq!(std::str::from_utf8(b.fixed(x, 2)).unwrap(), want);
+        for d in 0..5 {
+            for k in -20_000i64..20_000 {
+                let x = crate::num::round_half_away(k as f64 / 97.0, d);
+                assert_eq!(fixed(x, d), format!("{:.*}", d as usize, x));
+            }
+        }
+    }
+
+    #[test]
+    fn text_is_quoted_like_the_csv_crate() {
+        for s in [
+            "plain",
+            "a,b",
+            "say \"hi\"",
+            "two\nlines",
+            "cr\r",
+            "",
+            "聊城,东昌府",
+        ] {
+            let mut ours = Vec::new();
+            push_text(&mut ours, s);
+            let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+            w.write_record([s, "x"]).unwrap();
+            let theirs = w.into_inner().unwrap();
+            assert_eq!(
+                String::from_utf8(ours).unwrap() + ",x\n",
+                String::from_utf8(theirs).unwrap()
+            );
         }
     }
 }
