@@ -267,7 +267,7 @@ fn push_fixed_const<const D: u32>(out: &mut Vec<u8>, x: f64, scale: f64) {
 #[inline(always)]
 fn push_fixed_any(out: &mut Vec<u8>, x: f64, decimals: u32, scale: f64) {
     let scaled = x * scale;
-    if decimals > 9 || !(scaled.abs() < 1e15) {
+    if decimals > 9 || scaled.is_nan() || scaled.abs() >= 1e15 {
         use std::io::Write as _;
         let _ = write!(out, "{:.*}", decimals as usize, x);
         return;
