@@ -34,7 +34,9 @@ fn evidence(n: usize, nc: usize) -> Evidence {
         ranked: vec![true; n],
         cohort: vec![0; n],
         cohorts: 1,
-        ids: (0..n).map(|i| format!("E{i:05}")).collect(),
+        ids: clusterscore::column::TextColumn::from_values(
+            (0..n).map(|i| Some(format!("E{i:05}"))),
+        ),
         tie_values: vec![(0..n).map(|i| i as f64).collect()],
         tie_directions: vec![Direction::Higher],
         tiers: vec![

@@ -27,7 +27,8 @@ impl Type {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextColumn {
     /// Distinct values, in first-seen order.
-    pub dict: Vec<String>,
+    /// Shared: taking rows or copying a column does not copy the texts.
+    pub dict: std::sync::Arc<Vec<String>>,
     /// Per row: index into `dict`, or [`TextColumn::MISSING`].
     pub codes: Vec<u32>,
 }
@@ -59,6 +60,7 @@ impl TextColumn {
         S: AsRef<str>,
     {
         let mut col = TextColumn::default();
+        let mut dict: Vec<String> = Vec::new();
         let mut index: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
         for v in values {
             match v {
@@ -68,8 +70,8 @@ impl TextColumn {
                     let code = match index.get(s) {
                         Some(&c) => c,
                         None => {
-                            let c = col.dict.len() as u32;
-                            col.dict.push(s.to_string());
+                            let c = dict.len() as u32;
+                            dict.push(s.to_string());
                             index.insert(s.to_string(), c);
                             c
                         }
@@ -78,6 +80,7 @@ impl TextColumn {
                 }
             }
         }
+        col.dict = dict.into();
         col
     }
 
@@ -199,7 +202,7 @@ mod tests {
     #[test]
     fn text_column_dictionary_and_take() {
         let t = TextColumn::from_values([Some("东"), None, Some("西"), Some("东")]);
-        assert_eq!(t.dict, vec!["东", "西"]);
+        assert_eq!(*t.dict, vec!["东", "西"]);
         assert_eq!(t.get(1), None);
         assert_eq!(t.get(3), Some("东"));
         let k = t.take(&[3, 1]);

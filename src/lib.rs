@@ -15,3 +15,4 @@ pub mod expr;
 pub mod num;
 pub mod report;
 pub mod rules;
+pub mod timing;

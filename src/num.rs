@@ -48,21 +48,39 @@ pub fn round_half_away(x: f64, decimals: u32) -> f64 {
     if !x.is_finite() {
         return x;
     }
-    let m = 10f64.powi(decimals as i32);
+    let m = pow10(decimals);
     let y = x.abs() * m;
     if !y.is_finite() || y >= 1e15 {
         return x;
     }
-    let f = y.floor();
-    let up = y - f >= 0.5 - 4.0 * f64::EPSILON * y;
-    let r = (f + if up { 1.0 } else { 0.0 }) / m;
-    // No negative zero in published numbers ("-0.00").
-    if r == 0.0 {
-        return 0.0;
-    }
     // k / 10^d with k a whole number below 2^53 and 10^d exact is one correctly rounded
     // division: already the nearest double to the decimal, no text round trip needed.
-    if x < 0.0 { -r } else { r }
+    round_scaled(x, m) / m
+}
+
+/// 10^d as a double (exact up to 10^22).
+pub fn pow10(decimals: u32) -> f64 {
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    match POW10.get(decimals as usize) {
+        Some(&m) => m,
+        None => 10f64.powi(decimals as i32),
+    }
+}
+
+/// The whole number k with `round_half_away(x, d) = k / 10^d`, for `m` = 10^d, x finite
+/// and |x|·m below 10^15 (callers check). Writers print k directly (no division, no
+/// second rounding); never negative zero.
+#[inline]
+pub fn round_scaled(x: f64, m: f64) -> f64 {
+    let y = x.abs() * m;
+    // Below 2^53 truncation is floor for non-negative y (and needs no libm call).
+    let f = (y as u64) as f64;
+    let up = y - f >= 0.5 - 4.0 * f64::EPSILON * y;
+    let k = f + if up { 1.0 } else { 0.0 };
+    // No negative zero in published numbers ("-0.00").
+    if x < 0.0 && k != 0.0 { -k } else { k }
 }
 
 #[cfg(test)]

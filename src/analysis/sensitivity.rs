@@ -254,7 +254,7 @@ pub fn run(
                 counts[o.tiers[k] as usize] += 1;
             }
             EntitySensitivity {
-                id: ev.ids[e].clone(),
+                id: ev.ids.get(e).unwrap_or("").to_string(),
                 base_rank: base.rank[e].unwrap_or(0),
                 base_tier: base.tier[e].map(|t| ev.tiers[t].id.clone()),
                 median_rank: nearest_rank(&rs, 0.5),

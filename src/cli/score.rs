@@ -78,9 +78,9 @@ pub fn run(a: ScoreArgs) -> Result<i32> {
         read.sheet = a.sheet.clone();
     }
     let spinner = super::spinner("reading data and scoring");
-    let timer = PhaseTimer::from_env();
+    clusterscore::timing::mark("start");
     let data = compiled.read_data(&a.data, &read)?;
-    timer.mark("read");
+    clusterscore::timing::mark("read");
     let assessment = compiled.assess(
         &data,
         &AssessOptions {
@@ -95,7 +95,7 @@ pub fn run(a: ScoreArgs) -> Result<i32> {
             },
         },
     )?;
-    timer.mark("score");
+    clusterscore::timing::mark("score");
     if let Some(s) = spinner {
         s.finish_and_clear();
     }
@@ -107,28 +107,6 @@ pub fn run(a: ScoreArgs) -> Result<i32> {
             super::print_out(&bytes)?
         }
     }
-    timer.mark("write");
+    clusterscore::timing::mark("write");
     Ok(0)
-}
-
-/// `CLUSTERSCORE_TIMINGS=1` prints the wall time of each phase to stderr (for profiling).
-struct PhaseTimer {
-    last: Option<std::cell::Cell<std::time::Instant>>,
-}
-
-impl PhaseTimer {
-    fn from_env() -> Self {
-        PhaseTimer {
-            last: std::env::var_os("CLUSTERSCORE_TIMINGS")
-                .map(|_| std::cell::Cell::new(std::time::Instant::now())),
-        }
-    }
-
-    fn mark(&self, phase: &str) {
-        if let Some(last) = &self.last {
-            let now = std::time::Instant::now();
-            eprintln!("{phase}: {:.3} s", (now - last.get()).as_secs_f64());
-            last.set(now);
-        }
-    }
 }

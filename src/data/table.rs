@@ -301,13 +301,13 @@ impl TextBuilder {
             Some(_) => match self.collisions.get(s) {
                 Some(&c) => c,
                 None => {
-                    self.col.dict.push(s.to_string());
+                    std::sync::Arc::make_mut(&mut self.col.dict).push(s.to_string());
                     self.collisions.insert(s.to_string(), next);
                     next
                 }
             },
             None => {
-                self.col.dict.push(s.to_string());
+                std::sync::Arc::make_mut(&mut self.col.dict).push(s.to_string());
                 self.index.insert(h, next);
                 next
             }
@@ -332,7 +332,7 @@ impl TextBuilder {
             .map(|&c| c as usize + 1)
             .max()
             .unwrap_or(0);
-        self.col.dict.truncate(keep);
+        std::sync::Arc::make_mut(&mut self.col.dict).truncate(keep);
         self.index.retain(|_, c| (*c as usize) < keep);
         self.collisions.retain(|_, c| (*c as usize) < keep);
     }
@@ -891,7 +891,7 @@ mod text_builder_tests {
             b.push(Some(s));
         }
         b.push(None);
-        assert_eq!(b.col.dict, vec!["a", "b", "长一点的文本abcdefgh"]);
+        assert_eq!(*b.col.dict, vec!["a", "b", "长一点的文本abcdefgh"]);
         assert_eq!(b.col.codes, vec![0, 1, 0, 2, 1, TextColumn::MISSING]);
         // A text whose hash slot is held by another text goes through `collisions`.
         let h = text_hash("zz");
@@ -901,7 +901,7 @@ mod text_builder_tests {
         assert_eq!(b.col.codes[6..], [3, 3]);
         assert_eq!(b.col.get(6), Some("zz"));
         b.truncate(3);
-        assert_eq!(b.col.dict, vec!["a", "b"]);
+        assert_eq!(*b.col.dict, vec!["a", "b"]);
         assert!(b.collisions.is_empty());
         b.push(Some("长一点的文本abcdefgh"));
         assert_eq!(b.col.codes, vec![0, 1, 0, 2]);

@@ -12,7 +12,7 @@ use crate::diag::{Diagnostic, Error, Result, Stage};
 use crate::expr::Program;
 use crate::num::round_half_away;
 use crate::rules::{Direction, Kind, Method, MissingPolicy, Param, Source};
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, ShapeBuilder};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -175,7 +175,13 @@ impl<'a> Run<'a> {
         }
         // Duplicate member/entity ids per year.
         {
+            // Without years an id's dictionary code is the key: a vector, not a hash map.
             let mut seen: HashMap<(u32, i64), usize> = HashMap::new();
+            let mut first_of_code: Vec<u32> = if years.is_none() {
+                vec![u32::MAX; ids.dict.len()]
+            } else {
+                Vec::new()
+            };
             let mut dups = Vec::new();
             for i in 0..table.rows() {
                 let code = ids.codes[i];
@@ -190,9 +196,21 @@ impl<'a> Run<'a> {
                             .with_help("every row needs an id"),
                     ));
                 }
-                let y = years.as_ref().map_or(0, |ys| ys[i] as i64);
-                if let Some(first) = seen.insert((code, y), i) {
-                    dups.push((first, i));
+                match &years {
+                    None => {
+                        let first = &mut first_of_code[code as usize];
+                        if *first == u32::MAX {
+                            *first = i as u32;
+                        } else {
+                            dups.push((*first as usize, i));
+                            *first = i as u32;
+                        }
+                    }
+                    Some(ys) => {
+                        if let Some(first) = seen.insert((code, ys[i] as i64), i) {
+                            dups.push((first, i));
+                        }
+                    }
                 }
             }
             if !dups.is_empty() {
@@ -218,6 +236,7 @@ impl<'a> Run<'a> {
             }
         }
 
+        crate::timing::mark("score: ids and duplicates");
         // Row-level frame: data columns borrowed, indicators computed.
         let mut rows = Frame::new(table.rows(), slots.total());
         for (j, col) in table.columns.iter().enumerate() {
@@ -319,7 +338,7 @@ impl<'a> Run<'a> {
                         .at(format!("{file}, row {row}, column \"{}\"", headers[j])),
                     )
                 })?;
-                if let (Some(levels), Column::Text(t)) = (&ind.levels, &v) {
+                if let (Some(levels), Column::Text(t)) = (&ind.levels, v.as_ref()) {
                     for k in 0..t.len() {
                         if let Some(s) = t.get(k)
                             && !levels.iter().any(|l| l == s)
@@ -337,10 +356,11 @@ impl<'a> Run<'a> {
                         }
                     }
                 }
-                rows.set(slots.indicator(i), v);
+                rows.slots[slots.indicator(i)] = Some(v);
             }
         }
 
+        crate::timing::mark("score: column indicators");
         // Formula indicators (row level) in dependency order; aggregates later.
         let mut programs: HashMap<usize, Program> = HashMap::new();
         for &i in &c.formula_order {
@@ -364,6 +384,7 @@ impl<'a> Run<'a> {
             rows.set(slots.indicator(i), formula_result(c, i, v, prog.ty())?);
         }
 
+        crate::timing::mark("score: formula indicators");
         // Entity level.
         let (mut entities, entity_ids, entity_names) = match (&c.rules.aggregate, agg_cols) {
             (Some(_), Some((Some(by), label))) => {
@@ -462,14 +483,19 @@ fn select_year(years: &Option<Vec<f64>>, year: Option<i64>, rows: usize) -> Vec<
 }
 
 /// A data column as an indicator of `kind`, multiplied; Err(row) when a cell does not fit.
-fn coerce(raw: &Column, kind: Kind, multiply: Option<f64>) -> std::result::Result<Column, usize> {
-    Ok(match (kind, raw) {
+/// Borrowed when nothing changes (no copy of a 10⁶-row column per indicator).
+fn coerce(
+    raw: &Column,
+    kind: Kind,
+    multiply: Option<f64>,
+) -> std::result::Result<Cow<'_, Column>, usize> {
+    Ok(Cow::Owned(match (kind, raw) {
         (Kind::Number, Column::Number(v)) => match multiply {
             Some(m) => Column::Number(v.iter().map(|x| x * m).collect()),
-            None => raw.clone(),
+            None => return Ok(Cow::Borrowed(raw)),
         },
         (Kind::Number, Column::Bool(_)) => Column::Number(raw.to_numbers()),
-        (Kind::Bool, Column::Bool(_)) => raw.clone(),
+        (Kind::Bool, Column::Bool(_)) => return Ok(Cow::Borrowed(raw)),
         (Kind::Bool, Column::Number(v)) => {
             let mut out = Vec::with_capacity(v.len());
             for (i, x) in v.iter().enumerate() {
@@ -485,7 +511,7 @@ fn coerce(raw: &Column, kind: Kind, multiply: Option<f64>) -> std::result::Resul
             }
             Column::Bool(out)
         }
-        (Kind::Category, Column::Text(_)) => raw.clone(),
+        (Kind::Category, Column::Text(_)) => return Ok(Cow::Borrowed(raw)),
         (Kind::Category, other) => Column::Text(TextColumn::from_values(
             (0..other.len()).map(|i| other.display(i)),
         )),
@@ -496,7 +522,7 @@ fn coerce(raw: &Column, kind: Kind, multiply: Option<f64>) -> std::result::Resul
                 .position(|c| *c != TextColumn::MISSING)
                 .unwrap_or(0));
         }
-    })
+    }))
 }
 
 fn formula_result(c: &CompiledRules, i: usize, v: Column, ty: Type) -> Result<Column> {
@@ -886,9 +912,11 @@ impl Run<'_> {
             ranked: &ranked,
         };
 
+        crate::timing::mark("score: cohorts and gates");
         // Criterion fractions: an n × C matrix, NaN where a criterion is dropped (`exclude`).
         let nc = r.criteria.len();
-        let mut fractions = Array2::<f64>::from_elem((n, nc), f64::NAN);
+        // Column-major: each criterion fills one contiguous column.
+        let mut fractions = Array2::<f64>::from_elem((n, nc).f(), f64::NAN);
         let mut shown_values: Vec<Vec<Option<serde_json::Value>>> = Vec::with_capacity(nc);
         let mut missing_used: Vec<Vec<Option<&'static str>>> = Vec::with_capacity(nc);
         let mut fail_list: Vec<String> = Vec::new();
@@ -1074,6 +1102,7 @@ impl Run<'_> {
                 .with_help("fill these cells, or choose another missing policy (zero, exclude, mean, median)")));
         }
 
+        crate::timing::mark("score: criteria");
         // Aggregation, ranking and tiers run through `Evidence`, the state analyses re-score.
         let nd = r.dimensions.len();
         let points: Vec<f64> = r.criteria.iter().map(|c| c.points.value).collect();
@@ -1108,7 +1137,7 @@ impl Run<'_> {
                 )
             })
             .unzip();
-        let ids: Vec<String> = (0..n).map(|e| self.id(e).to_string()).collect();
+        let ids = self.entity_ids.take(&self.scored);
         // Method parameters per entity, for explain's gap analysis (per-entity detail only).
         let params: Vec<Vec<ParamValues>> = r
             .criteria
@@ -1137,7 +1166,7 @@ impl Run<'_> {
             ranked: ranked.clone(),
             cohort: st.cohort.clone(),
             cohorts: st.cohort_names.len(),
-            ids: ids.clone(),
+            ids,
             tie_values,
             tie_directions,
             tiers: Vec::new(),
@@ -1157,10 +1186,27 @@ impl Run<'_> {
 
         // Published dimension shares and criterion points; visible to post-scoring expressions.
         let rows_all = self.entities.rows;
-        let dims_pub = ndarray::Zip::from(&dim_frac)
+        // Data-order published values: for post-scoring expressions and per-entity objects.
+        let mentioned = self.post_scoring_names();
+        let need_data_order = full
+            || r.dimensions
+                .iter()
+                .any(|d| mentioned.contains(d.id.value.as_str()))
+            || r.criteria
+                .iter()
+                .any(|c| mentioned.contains(c.id.value.as_str()));
+        let (dim_frac_d, fractions_d) = if need_data_order {
+            (dim_frac.view(), fractions.view())
+        } else {
+            (
+                dim_frac.slice(ndarray::s![0..0, ..]),
+                fractions.slice(ndarray::s![0..0, ..]),
+            )
+        };
+        let dims_pub = ndarray::Zip::from(&dim_frac_d)
             .and_broadcast(&share)
             .map_collect(|f, s| round_half_away(final_max * s * f, decimals));
-        let crit_pub: Array2<f64> = ndarray::Zip::from(fractions)
+        let crit_pub: Array2<f64> = ndarray::Zip::from(&fractions_d)
             .and_broadcast(&Array1::from_iter(
                 r.criteria.iter().map(|c| c.points.value),
             ))
@@ -1172,7 +1218,6 @@ impl Run<'_> {
                 }
             });
         // Only the ids that post-scoring expressions mention are published into the frame.
-        let mentioned = self.post_scoring_names();
         for d in 0..nd {
             if !mentioned.contains(r.dimensions[d].id.value.as_str()) {
                 continue;
@@ -1196,6 +1241,7 @@ impl Run<'_> {
                 .set(self.slots.criterion(ci), Column::Number(col));
         }
 
+        crate::timing::mark("score: aggregation");
         // Adjustments, then clamp and rounding (Evidence::final_scores).
         let mut adj_applied = vec![vec![0.0; r.adjustments.len()]; n];
         let mut adjustment = vec![0.0; n];
@@ -1266,11 +1312,13 @@ impl Run<'_> {
             }
         }
 
+        crate::timing::mark("score: adjustments and caps");
         // Ranking within cohorts: score desc, tie_break indicators by direction, id ascending.
         ev.cap = cap.iter().map(|c| c.map(|(t, _)| t)).collect();
         let (order, rank) = ev.rank(&score);
         let tie_broken = ev.tie_broken(&score, &order);
 
+        crate::timing::mark("score: ranking");
         // Tiers: walk in rank order, highest tier first.
         let mut missing_decided: Vec<usize> = Vec::new();
         for (t, tr) in r.tiers.iter().enumerate() {
@@ -1321,7 +1369,7 @@ impl Run<'_> {
         for q in ties {
             self.warnings.push(format!(
                 "tier '{}' quota of {} filled by a tie-break: '{}' and '{}' both scored {}, '{}' placed first",
-                r.tiers[q.tier].id.value, q.quota, ids[q.placed], ids[q.refused], format_number(score[q.refused]), ids[q.placed]
+                r.tiers[q.tier].id.value, q.quota, self.id(q.placed), self.id(q.refused), format_number(score[q.refused]), self.id(q.placed)
             ));
         }
         if !missing_decided.is_empty() {
@@ -1334,10 +1382,11 @@ impl Run<'_> {
             ));
         }
 
+        crate::timing::mark("score: tiers");
         // Output order: cohorts ascending, rank order within, then excluded entities by id.
         let mut out_order = order.clone();
         let mut excluded: Vec<usize> = (0..n).filter(|&e| !ranked[e]).collect();
-        excluded.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
+        excluded.sort_by(|&a, &b| self.id(a).cmp(self.id(b)));
         out_order.extend(excluded);
 
         // `[output].carry`: data columns copied through (first member row under [aggregate]).
@@ -1392,7 +1441,7 @@ impl Run<'_> {
                     adjs.insert(adj.id.value.clone(), adj_applied[e][a]);
                 }
                 Some(EntityResult {
-                    id: ids[e].to_string(),
+                    id: self.id(e).to_string(),
                     name: self
                         .entity_names
                         .as_ref()
@@ -1430,6 +1479,7 @@ impl Run<'_> {
         };
         drop(built);
 
+        crate::timing::mark("score: entity results");
         let summary = Summary {
             entities: n,
             ranked: order.len(),
@@ -1537,19 +1587,82 @@ impl Run<'_> {
                 .clone()
                 .unwrap_or_else(crate::report::generated_at),
         };
+        // The sheet's published points in output order, row-major. Written by hand: first a
+        // blocked transpose of the column-major fractions into data-order rows (each block
+        // stays in cache), then whole rows copied in output order (one scattered read of a
+        // contiguous row per entity instead of one per cell), so writers stream it.
+        crate::timing::mark("score: summary and layout");
+        let crit_points: Vec<f64> = r.criteria.iter().map(|c| c.points.value).collect();
+        let dim_weight: Vec<f64> = (0..nd).map(|d| final_max * share[d]).collect();
+        let width = nd + nc;
+        // Scaled (k of k/10^decimals) when every value is far enough below 10^15 to be exact.
+        let m = crate::num::pow10(decimals);
+        let largest = dim_weight
+            .iter()
+            .chain(&crit_points)
+            .fold(0.0f64, |a, v| a.max(v.abs()));
+        let scaled = decimals <= 9 && largest * m < 1e14;
+        let publish = |v: f64| {
+            if scaled {
+                crate::num::round_scaled(v, m)
+            } else {
+                round_half_away(v, decimals)
+            }
+        };
+        let mut by_row = vec![0.0f64; n * width];
+        const BLOCK: usize = 2048;
+        use rayon::prelude::*;
+        by_row
+            .par_chunks_mut(BLOCK * width)
+            .enumerate()
+            .for_each(|(b, rows)| {
+                let start = b * BLOCK;
+                let len = rows.len() / width.max(1);
+                for d in 0..nd {
+                    let col = dim_frac.column(d);
+                    for i in 0..len {
+                        rows[i * width + d] = publish(dim_weight[d] * col[start + i]);
+                    }
+                }
+                for ci in 0..nc {
+                    let col = ev.fractions.column(ci);
+                    let p = crit_points[ci];
+                    for i in 0..len {
+                        let s = col[start + i];
+                        rows[i * width + nd + ci] =
+                            if s.is_nan() { f64::NAN } else { publish(s * p) };
+                    }
+                }
+            });
+        let mut sheet_points = Vec::with_capacity(n * width);
+        for &e in &out_order {
+            sheet_points.extend_from_slice(&by_row[e * width..(e + 1) * width]);
+        }
+        drop(by_row);
+        let sheet_points =
+            Array2::from_shape_vec((n, width), sheet_points).expect("n rows of `width` values");
+        crate::timing::mark("score: sheet points");
         let evidence = full.then(|| std::sync::Arc::new(ev.reorder(&out_order)));
         let sheet = Scoresheet {
+            ids: ev.ids.take(&out_order),
+            names: self
+                .entity_names
+                .as_ref()
+                .map(|t| t.take(&self.scored).take(&out_order)),
+            rank: out_order.iter().map(|&e| rank[e]).collect(),
+            score: out_order.iter().map(|&e| score[e]).collect(),
+            tier: out_order.iter().map(|&e| tier[e]).collect(),
+            excluded_by: out_order.iter().map(|&e| st.excluded_by[e]).collect(),
+            points: sheet_points,
+            dimensions: nd,
+            scaled,
+            carry: carried
+                .into_iter()
+                .map(|(k, col)| (k, col.take(&out_order)))
+                .collect(),
             order: out_order,
-            ids: std::mem::take(&mut ev.ids),
-            names: self.entity_names.as_ref().map(|t| t.take(&self.scored)),
-            rank,
-            score,
-            tier,
-            excluded_by: st.excluded_by,
-            dimensions: dims_pub,
-            criteria: crit_pub,
-            carry: carried,
         };
+        crate::timing::mark("score: sheet columns");
         Ok(Assessment {
             evidence,
             audit,

@@ -33,13 +33,13 @@ pub enum Detail {
     Columns,
 }
 
-/// The published per-entity results as columns. Rows are the scored entities in data order;
-/// `order` lists them in output order (cohorts, rank, then excluded entities by id).
+/// The published per-entity results as columns, rows in output order (cohorts, rank, then
+/// excluded entities by id), so that writers stream them sequentially.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Scoresheet {
-    /// Output order: `order[k]` is the row shown k-th.
+    /// `order[k]`: the entity shown k-th, as its index among the scored rows in data order.
     pub order: Vec<usize>,
-    pub ids: Vec<String>,
+    pub ids: crate::column::TextColumn,
     pub names: Option<crate::column::TextColumn>,
     pub rank: Vec<Option<usize>>,
     pub score: Vec<f64>,
@@ -47,10 +47,15 @@ pub struct Scoresheet {
     pub tier: Vec<Option<usize>>,
     /// Index into `layout.gates` of the gate that excluded the entity.
     pub excluded_by: Vec<Option<usize>>,
-    /// Published dimension scores (rounded), rows × dimensions.
-    pub dimensions: ndarray::Array2<f64>,
-    /// Published criterion points (rounded; NaN where dropped), rows × criteria.
-    pub criteria: ndarray::Array2<f64>,
+    /// Published dimension scores then criterion points (rounded; NaN where a criterion is
+    /// dropped), rows × (dimensions + criteria), row-major.
+    pub points: ndarray::Array2<f64>,
+    /// How many of the `points` columns are dimensions.
+    pub dimensions: usize,
+    /// Whether `points` holds whole numbers k standing for k / 10^decimals (what writers
+    /// print without dividing and rounding again), or the rounded values themselves (when
+    /// values are too large for k to be exact).
+    pub scaled: bool,
     /// `[output].carry` columns, by name.
     pub carry: Vec<(String, crate::column::TextColumn)>,
 }
@@ -62,6 +67,16 @@ impl Scoresheet {
 
     pub fn is_empty(&self) -> bool {
         self.order.is_empty()
+    }
+
+    /// Published dimension scores of output row `k`.
+    pub fn dimension_scores(&self, k: usize) -> ndarray::ArrayView1<'_, f64> {
+        self.points.slice(ndarray::s![k, ..self.dimensions])
+    }
+
+    /// Published criterion points of output row `k` (NaN where dropped).
+    pub fn criterion_points(&self, k: usize) -> ndarray::ArrayView1<'_, f64> {
+        self.points.slice(ndarray::s![k, self.dimensions..])
     }
 }
 

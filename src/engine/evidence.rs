@@ -6,9 +6,8 @@
 use super::methods::ParamValues;
 use crate::num::round_half_away;
 use crate::rules::{Aggregation, Direction};
-use ndarray::{Array1, Array2, Axis};
+use ndarray::{Array1, Array2, Axis, ShapeBuilder};
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 /// A tier's rule as evaluated for each entity.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,7 +43,8 @@ pub struct Evidence {
     pub ranked: Vec<bool>,
     pub cohort: Vec<u32>,
     pub cohorts: usize,
-    pub ids: Vec<String>,
+    /// Entity ids (dictionary shared with the data; unique within a run).
+    pub ids: crate::column::TextColumn,
     pub tie_values: Vec<Vec<f64>>,
     pub tie_directions: Vec<Direction>,
     pub tiers: Vec<TierRule>,
@@ -80,29 +80,60 @@ impl Evidence {
 
     /// Dimension fractions f_d = Σ kept p·s / Σ kept p (entities × dimensions).
     ///
-    /// One pass over the fraction matrix (row-major), skipping dropped criteria; this is the
-    /// inner loop of every sensitivity replication, so it allocates only its result.
+    /// Criterion by criterion over whole columns (the engine stores the fraction matrix
+    /// column-major, so each pass is sequential and vectorises), skipping dropped criteria;
+    /// this is also the inner loop of every sensitivity replication.
     pub fn dimension_fractions(&self, points: &[f64]) -> Array2<f64> {
         let (n, nc) = self.fractions.dim();
         let nd = self.weights.len();
-        let mut out = Array2::<f64>::zeros((n, nd));
-        let mut max = vec![0.0; nd];
-        for (e, row) in self.fractions.rows().into_iter().enumerate() {
-            max.iter_mut().for_each(|m| *m = 0.0);
-            let mut o = out.row_mut(e);
-            for ci in 0..nc {
-                let s = row[ci];
-                if !s.is_nan() {
-                    let d = self.dimension_of[ci];
-                    o[d] += points[ci] * s;
-                    max[d] += points[ci];
-                }
-            }
-            for d in 0..nd {
-                o[d] = if max[d] > 0.0 { o[d] / max[d] } else { 0.0 };
+        // Dimensions where some entity has a dropped criterion need a per-entity maximum;
+        // it is summed in criterion order, as the kept points always were.
+        let mut dropped = vec![false; nd];
+        for ci in 0..nc {
+            let d = self.dimension_of[ci];
+            if !dropped[d] && self.fractions.column(ci).iter().any(|v| v.is_nan()) {
+                dropped[d] = true;
             }
         }
-        out
+        let mut sum = Array2::<f64>::zeros((n, nd).f());
+        let mut max = Array2::<f64>::zeros((n, nd).f());
+        let mut full = vec![0.0; nd];
+        for ci in 0..nc {
+            let d = self.dimension_of[ci];
+            let p = points[ci];
+            full[d] += p;
+            let col = self.fractions.column(ci);
+            let mut s = sum.column_mut(d);
+            if dropped[d] {
+                let mut m = max.column_mut(d);
+                ndarray::Zip::from(&mut s)
+                    .and(&mut m)
+                    .and(&col)
+                    .for_each(|acc, mx, &f| {
+                        if !f.is_nan() {
+                            *acc += p * f;
+                            *mx += p;
+                        }
+                    });
+            } else {
+                s.zip_mut_with(&col, |acc, &f| *acc += p * f);
+            }
+        }
+        for d in 0..nd {
+            let mut s = sum.column_mut(d);
+            if dropped[d] {
+                let m = max.column(d);
+                ndarray::Zip::from(&mut s)
+                    .and(&m)
+                    .for_each(|acc, &mx| *acc = if mx > 0.0 { *acc / mx } else { 0.0 });
+            } else if full[d] > 0.0 {
+                let f = full[d];
+                s.mapv_inplace(|acc| acc / f);
+            } else {
+                s.fill(0.0);
+            }
+        }
+        sum
     }
 
     /// Totals before adjustments for given dimension weights, criterion points and method.
@@ -203,33 +234,32 @@ impl Evidence {
     }
 
     /// Ranked entities in rank order (cohort by cohort) and each entity's rank in its cohort.
+    ///
+    /// Sorted first on a packed (cohort, score) key — one integer comparison — and then
+    /// only the runs of equal scores by the tie-break indicators and ids, which is what makes
+    /// ranking 10⁶ entities take tens of milliseconds instead of most of a second.
     pub fn rank(&self, scores: &[f64]) -> (Vec<usize>, Vec<Option<usize>>) {
         let n = self.len();
-        let mut order: Vec<usize> = (0..n).filter(|&e| self.ranked[e]).collect();
-        order.sort_by(|&a, &b| {
-            self.cohort[a]
-                .cmp(&self.cohort[b])
-                .then_with(|| scores[b].total_cmp(&scores[a]))
-                .then_with(|| {
-                    for (col, dir) in self.tie_values.iter().zip(&self.tie_directions) {
-                        let (x, y) = (col[a], col[b]);
-                        let o = match (x.is_nan(), y.is_nan()) {
-                            (true, true) => Ordering::Equal,
-                            (true, false) => Ordering::Greater,
-                            (false, true) => Ordering::Less,
-                            _ => match dir {
-                                Direction::Higher => y.total_cmp(&x),
-                                Direction::Lower => x.total_cmp(&y),
-                            },
-                        };
-                        if o != Ordering::Equal {
-                            return o;
-                        }
-                    }
-                    Ordering::Equal
-                })
-                .then_with(|| self.ids[a].cmp(&self.ids[b]))
-        });
+        let mut keyed: Vec<(u32, u64, u32)> = (0..n)
+            .filter(|&e| self.ranked[e])
+            .map(|e| (self.cohort[e], descending_key(scores[e]), e as u32))
+            .collect();
+        keyed.sort_unstable();
+        let mut order: Vec<usize> = keyed.iter().map(|k| k.2 as usize).collect();
+        let mut start = 0;
+        while start < keyed.len() {
+            let mut end = start + 1;
+            while end < keyed.len()
+                && keyed[end].0 == keyed[start].0
+                && keyed[end].1 == keyed[start].1
+            {
+                end += 1;
+            }
+            if end - start > 1 {
+                order[start..end].sort_by(|&a, &b| self.tie_order(a, b));
+            }
+            start = end;
+        }
         let mut rank = vec![None; n];
         let mut count = vec![0usize; self.cohorts];
         for &e in &order {
@@ -239,17 +269,42 @@ impl Evidence {
         (order, rank)
     }
 
+    /// Order of two entities with the same score: tie-break indicators, then id ascending.
+    fn tie_order(&self, a: usize, b: usize) -> Ordering {
+        Ordering::Equal
+            .then_with(|| {
+                for (col, dir) in self.tie_values.iter().zip(&self.tie_directions) {
+                    let (x, y) = (col[a], col[b]);
+                    let o = match (x.is_nan(), y.is_nan()) {
+                        (true, true) => Ordering::Equal,
+                        (true, false) => Ordering::Greater,
+                        (false, true) => Ordering::Less,
+                        _ => match dir {
+                            Direction::Higher => y.total_cmp(&x),
+                            Direction::Lower => x.total_cmp(&y),
+                        },
+                    };
+                    if o != Ordering::Equal {
+                        return o;
+                    }
+                }
+                Ordering::Equal
+            })
+            .then_with(|| self.ids.get(a).cmp(&self.ids.get(b)))
+    }
+
     /// Whether each ranked entity shares its rounded score with another in its cohort.
+    /// `order` comes from [`Evidence::rank`], so equal scores of a cohort are adjacent.
     pub fn tie_broken(&self, scores: &[f64], order: &[usize]) -> Vec<bool> {
-        let mut count: HashMap<(u32, u64), usize> = HashMap::new();
-        for &e in order {
-            *count
-                .entry((self.cohort[e], scores[e].to_bits()))
-                .or_default() += 1;
-        }
         let mut out = vec![false; self.len()];
-        for &e in order {
-            out[e] = count[&(self.cohort[e], scores[e].to_bits())] > 1;
+        let same = |a: usize, b: usize| {
+            self.cohort[a] == self.cohort[b] && scores[a].to_bits() == scores[b].to_bits()
+        };
+        for w in order.windows(2) {
+            if same(w[0], w[1]) {
+                out[w[0]] = true;
+                out[w[1]] = true;
+            }
         }
         out
     }
@@ -324,7 +379,7 @@ impl Evidence {
             adjustment: pick(&self.adjustment),
             ranked: order.iter().map(|&i| self.ranked[i]).collect(),
             cohort: order.iter().map(|&i| self.cohort[i]).collect(),
-            ids: order.iter().map(|&i| self.ids[i].clone()).collect(),
+            ids: self.ids.take(order),
             tie_values: self.tie_values.iter().map(pick).collect(),
             tiers: self
                 .tiers
@@ -362,6 +417,19 @@ pub struct Rescored {
     pub scores: Vec<f64>,
     pub rank: Vec<Option<usize>>,
     pub tier: Vec<Option<usize>>,
+}
+
+/// A key that sorts scores from high to low as unsigned integers, exactly as
+/// `total_cmp` reversed.
+fn descending_key(score: f64) -> u64 {
+    // The order of `f64::total_cmp`, reversed.
+    let bits = score.to_bits();
+    let ascending = if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | (1 << 63)
+    };
+    !ascending
 }
 
 /// The quota of a tier among `n` ranked entities: the smaller of `max_count` and

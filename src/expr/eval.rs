@@ -137,7 +137,7 @@ fn texts(v: Val<'_>) -> Texts<'_> {
 
 fn missing_text(n: usize) -> TextColumn {
     TextColumn {
-        dict: Vec::new(),
+        dict: Default::default(),
         codes: vec![TextColumn::MISSING; n],
     }
 }
@@ -157,7 +157,7 @@ fn into_column(v: Val<'_>, n: usize, ty: Type) -> Column {
         Val::Num(x) => Column::Number(vec![x; n]),
         Val::Bool(b) => Column::Bool(vec![b; n]),
         Val::Text(s) => Column::Text(TextColumn {
-            dict: vec![s.to_string()],
+            dict: vec![s.to_string()].into(),
             codes: vec![0; n],
         }),
         Val::Col(c) => c.clone(),
@@ -662,7 +662,7 @@ fn eval_if<'a>(
                 .map(|i| if pick(i) { ma.at(i) } else { mb.at(i) })
                 .collect();
             Val::Own(Column::Text(TextColumn {
-                dict: m.dict,
+                dict: m.dict.into(),
                 codes,
             }))
         }
@@ -736,7 +736,7 @@ fn eval_coalesce<'a>(args: &'a [Node], ty: Type, env: &'a dyn Env) -> Val<'a> {
                 })
                 .collect();
             Val::Own(Column::Text(TextColumn {
-                dict: m.dict,
+                dict: m.dict.into(),
                 codes,
             }))
         }
@@ -769,7 +769,7 @@ fn eval_prev<'a>(arg: &'a Node, k: u32, ty: Type, env: &'a dyn Env) -> Val<'a> {
         }
         Type::Text => match texts(v) {
             Texts::S(s) => Column::Text(TextColumn {
-                dict: vec![s.to_string()],
+                dict: vec![s.to_string()].into(),
                 codes: (0..n)
                     .map(|i| {
                         if src(i).is_some() {
