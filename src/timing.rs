@@ -27,7 +27,11 @@ pub fn mark(phase: &str) {
     let now = Instant::now();
     let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(t) = *last {
-        eprintln!("  {phase}: {:.3} s", (now - t).as_secs_f64());
+        // The purpose of this module is to print to stderr.
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("  {phase}: {:.3} s", (now - t).as_secs_f64());
+        }
     }
     *last = Some(now);
 }

@@ -98,9 +98,8 @@ impl Evidence {
         let mut sum = Array2::<f64>::zeros((n, nd).f());
         let mut max = Array2::<f64>::zeros((n, nd).f());
         let mut full = vec![0.0; nd];
-        for ci in 0..nc {
+        for (ci, &p) in points.iter().enumerate().take(nc) {
             let d = self.dimension_of[ci];
-            let p = points[ci];
             full[d] += p;
             let col = self.fractions.column(ci);
             let mut s = sum.column_mut(d);
