@@ -59,6 +59,8 @@ pub fn normalise_cell(s: &str) -> Cow<'_, str> {
 #[derive(Debug, Clone)]
 pub struct Markers {
     list: Vec<String>,
+    /// Whether some marker reads as a number (then no cell may skip the marker check).
+    numeric: bool,
 }
 
 impl Markers {
@@ -70,7 +72,29 @@ impl Markers {
                 list.push(f);
             }
         }
-        Markers { list }
+        let numeric = list.iter().any(|m| parse_number(m).is_some());
+        Markers { list, numeric }
+    }
+
+    /// A plain ASCII number cell (`123`, `-4.5`, `1e3`) that needs no trimming, folding or
+    /// marker check: the reader's fast path (most cells of a large file).
+    #[inline]
+    pub fn plain_number(&self, raw: &str) -> Option<f64> {
+        let b = raw.as_bytes();
+        let first_digit = match b.first()? {
+            b'0'..=b'9' => true,
+            b'-' => b.get(1).is_some_and(u8::is_ascii_digit),
+            _ => false,
+        };
+        if self.numeric
+            || !first_digit
+            || !b
+                .iter()
+                .all(|c| matches!(c, b'0'..=b'9' | b'.' | b'-' | b'+' | b'e' | b'E'))
+        {
+            return None;
+        }
+        parse_number(raw)
     }
 
     /// Whether a normalised cell (see [`normalise_cell`]) is a missing marker.

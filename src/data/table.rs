@@ -463,6 +463,7 @@ impl Builder {
         match self {
             Builder::Number(v) => {
                 let x = match cell {
+                    Cell::Text(raw) if let Some(x) = markers.plain_number(raw) => x,
                     Cell::Text(raw) => {
                         let norm = normalise_cell(raw);
                         if markers.is_missing(&norm) {
@@ -533,6 +534,9 @@ impl Builder {
                 Cell::ErrorValue(_) => unreachable!("handled above"),
             },
             Builder::Infer(i) => match cell {
+                Cell::Text(raw) if let Some(x) = markers.plain_number(raw) => {
+                    i.push(raw, Some(x), parse_bool(raw).is_some())
+                }
                 Cell::Text(raw) => {
                     let trimmed = raw.trim();
                     let norm = normalise_cell(trimmed);
