@@ -582,8 +582,15 @@ impl Scored {
 }
 
 impl Run<'_> {
-    fn take(&self, slot: usize) -> Option<Column> {
-        self.entities.get(slot).map(|c| c.take(&self.scored))
+    /// A frame column at the scored rows; borrowed when every row is scored (`scored` is
+    /// an increasing subset of the rows, so equal length means all of them, in order).
+    fn take(&self, slot: usize) -> Option<Cow<'_, Column>> {
+        let c = self.entities.get(slot)?;
+        Some(if self.scored.len() == self.entities.rows {
+            Cow::Borrowed(c)
+        } else {
+            Cow::Owned(c.take(&self.scored))
+        })
     }
 
     fn id(&self, e: usize) -> &str {
@@ -920,6 +927,8 @@ impl Run<'_> {
         let mut shown_values: Vec<Vec<Option<serde_json::Value>>> = Vec::with_capacity(nc);
         let mut missing_used: Vec<Vec<Option<&'static str>>> = Vec::with_capacity(nc);
         let mut fail_list: Vec<String> = Vec::new();
+        // Warnings of this loop gather here: the indicator columns borrow `self`.
+        let mut warnings = std::mem::take(&mut self.warnings);
         for (ci, crit) in r.criteria.iter().enumerate() {
             let ii = c.criterion_indicator[ci];
             let ind = &r.indicators[ii];
@@ -938,7 +947,7 @@ impl Run<'_> {
             let mut used: Vec<Option<&'static str>> = if full { vec![None; n] } else { Vec::new() };
 
             if let Method::Levels(levels) = &crit.method {
-                let Column::Text(t) = &col else {
+                let Column::Text(t) = col.as_ref() else {
                     unreachable!("levels need category indicators")
                 };
                 let level_points: Vec<(String, ParamValues)> = levels
@@ -978,7 +987,7 @@ impl Run<'_> {
                     }
                 }
                 if !unknown.is_empty() {
-                    self.warnings.push(format!("criterion '{}': {} entities have a level that is not listed and score 0: {}", crit.id.value, unknown.len(), self.some_ids(&unknown)));
+                    warnings.push(format!("criterion '{}': {} entities have a level that is not listed and score 0: {}", crit.id.value, unknown.len(), self.some_ids(&unknown)));
                 }
                 let x: Vec<f64> = (0..n)
                     .map(|e| {
@@ -990,6 +999,7 @@ impl Run<'_> {
                     })
                     .collect();
                 self.apply_missing(
+                    &mut warnings,
                     &mut st,
                     ci,
                     policy,
@@ -1002,16 +1012,21 @@ impl Run<'_> {
                     &mut shown,
                 )?;
             } else {
-                let raw = col.to_numbers();
-                // Transform: out-of-domain values become missing, with a note.
-                let mut x = raw.clone();
+                let raw: Cow<'_, [f64]> = match col.as_ref() {
+                    Column::Number(v) => Cow::Borrowed(v),
+                    other => Cow::Owned(other.to_numbers()),
+                };
+                // Transform: out-of-domain values become missing, with a note. Copied only
+                // when something changes (a transform here, an imputation below).
+                let mut x: Cow<'_, [f64]> = Cow::Borrowed(&raw);
                 if let Some(tr) = &crit.transform {
+                    let xs = x.to_mut();
                     for e in 0..n {
                         if !raw[e].is_nan() {
                             match tr.value.apply(raw[e]) {
-                                Some(v) => x[e] = v,
+                                Some(v) => xs[e] = v,
                                 None => {
-                                    x[e] = f64::NAN;
+                                    xs[e] = f64::NAN;
                                     if let Some(v) = shown.get_mut(e) {
                                         *v = None;
                                     }
@@ -1023,6 +1038,7 @@ impl Run<'_> {
                 }
                 // Imputation happens before scoring (statistics over untransformed values).
                 self.apply_missing(
+                    &mut warnings,
                     &mut st,
                     ci,
                     policy,
@@ -1095,6 +1111,8 @@ impl Run<'_> {
             shown_values.push(shown);
             missing_used.push(used);
         }
+        warnings.append(&mut self.warnings);
+        self.warnings = warnings;
         if !fail_list.is_empty() {
             let total = fail_list.len();
             fail_list.truncate(50);
@@ -1676,7 +1694,8 @@ impl Run<'_> {
 
     #[allow(clippy::too_many_arguments)]
     fn apply_missing(
-        &mut self,
+        &self,
+        warnings: &mut Vec<String>,
         st: &mut Scored,
         ci: usize,
         policy: MissingPolicy,
@@ -1685,7 +1704,7 @@ impl Run<'_> {
         used: &mut [Option<&'static str>],
         fail_list: &mut Vec<String>,
         ranked: &[bool],
-        x: Option<&mut Vec<f64>>,
+        x: Option<&mut Cow<'_, [f64]>>,
         shown: &mut [Option<serde_json::Value>],
     ) -> Result<()> {
         let crit = &self.c.rules.criteria[ci];
@@ -1708,7 +1727,7 @@ impl Run<'_> {
                         )
                     });
                 }
-                self.warnings.push(format!(
+                warnings.push(format!(
                     "criterion '{}': {} missing values scored 0: {}",
                     crit.id.value,
                     missing.len(),
@@ -1721,7 +1740,7 @@ impl Run<'_> {
                     set_used(used, e, "exclude");
                     st.note(e, || format!("criterion '{}': value missing, criterion dropped and its dimension rescaled (missing = \"exclude\")", crit.id.value));
                 }
-                self.warnings.push(format!(
+                warnings.push(format!(
                     "criterion '{}': {} missing values dropped (exclude): {}",
                     crit.id.value,
                     missing.len(),
@@ -1799,7 +1818,7 @@ impl Run<'_> {
                                 .as_ref()
                                 .map_or(Some(v), |t| t.value.apply(v))
                                 .unwrap_or(f64::NAN);
-                            x[e] = t;
+                            x.to_mut()[e] = t;
                             set_used(used, e, name);
                             if let Some(s) = shown.get_mut(e) {
                                 *s = serde_json::Number::from_f64(v).map(serde_json::Value::Number);
@@ -1813,7 +1832,7 @@ impl Run<'_> {
                         }
                     }
                 }
-                self.warnings.push(format!(
+                warnings.push(format!(
                     "criterion '{}': {} missing values imputed with the {name}: {}",
                     crit.id.value,
                     missing.len(),

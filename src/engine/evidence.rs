@@ -324,6 +324,15 @@ impl Evidence {
         let mut placed = vec![vec![0usize; nt]; self.cohorts];
         let mut last = vec![vec![None::<usize>; nt]; self.cohorts];
         let mut ties = Vec::new();
+        let quotas: Vec<Vec<usize>> = ranked_in
+            .iter()
+            .map(|&m| {
+                self.tiers
+                    .iter()
+                    .map(|rule| quota_of(rule.max_count, rule.top_percent, m))
+                    .collect()
+            })
+            .collect();
         for &e in order {
             let co = self.cohort[e] as usize;
             for (t, rule) in self.tiers.iter().enumerate() {
@@ -338,7 +347,7 @@ impl Evidence {
                 if !(meets || rule.direct[e]) {
                     continue;
                 }
-                let quota = quota_of(rule.max_count, rule.top_percent, ranked_in[co]);
+                let quota = quotas[co][t];
                 if placed[co][t] >= quota {
                     if let Some(l) = last[co][t]
                         && scores[l] == scores[e]

@@ -93,62 +93,106 @@ pub fn write_csv(a: &Assessment, enc: OutEncoding, out: &mut dyn Write) -> Resul
         })
         .collect();
     let scale = 10f64.powi(dec as i32);
+    sink.write_all(&line).map_err(io_err)?;
+    // Rows are formatted in blocks on all cores and written in order; a group of blocks is
+    // formatted while the previous one is still being written by the OS.
+    const BLOCK: usize = 16_384;
     let n = sheet.len();
-    for e in 0..n {
-        // Columns are in output order and read sequentially; only the texts behind the id
-        // and name dictionaries are scattered, so fetch those a few rows ahead.
-        if let Some(&code) = sheet.ids.codes.get(e + 4)
-            && let Some(d) = sheet.ids.dict.get(code as usize)
-        {
-            prefetch(d.as_ptr());
-        }
-        if let Some(t) = &sheet.names
-            && let Some(&code) = t.codes.get(e + 4)
-            && let Some(d) = t.dict.get(code as usize)
-        {
-            prefetch(d.as_ptr());
-        }
-        if let Some(r) = sheet.rank[e] {
-            push_integer(&mut line, r as i64);
-        }
-        line.push(b',');
-        push_text(&mut line, &defuse_formula(sheet.ids.get(e).unwrap_or("")));
-        line.push(b',');
-        let name = sheet.names.as_ref().and_then(|t| t.get(e)).unwrap_or("");
-        push_text(&mut line, &defuse_formula(name));
-        line.push(b',');
-        push_fixed(&mut line, sheet.score[e], dec, scale);
-        line.push(b',');
-        match sheet.tier[e] {
-            Some(t) => line.extend_from_slice(&tier_cells[t]),
-            None => line.push(b','),
-        }
-        line.push(b',');
-        if let Some(g) = sheet.excluded_by[e] {
-            line.extend_from_slice(&gate_cells[g]);
-        }
-        for &v in sheet.dimension_scores(e) {
-            line.push(b',');
-            push_point(&mut line, v, sheet.scaled, dec, scale);
-        }
-        for &v in sheet.criterion_points(e) {
-            line.push(b',');
-            if !v.is_nan() {
-                push_point(&mut line, v, sheet.scaled, dec, scale);
-            }
-        }
-        for (_, col) in &sheet.carry {
-            line.push(b',');
-            push_text(&mut line, &defuse_formula(col.get(e).unwrap_or("")));
-        }
-        line.push(b'\n');
-        if line.len() >= 1 << 16 {
-            sink.write_all(&line).map_err(io_err)?;
-            line.clear();
+    let rows = RowText {
+        sheet,
+        layout,
+        tier_cells: &tier_cells,
+        gate_cells: &gate_cells,
+        scale,
+    };
+    let blocks: Vec<std::ops::Range<usize>> = (0..n)
+        .step_by(BLOCK)
+        .map(|s| s..(s + BLOCK).min(n))
+        .collect();
+    for group in blocks.chunks(8) {
+        use rayon::prelude::*;
+        let texts: Vec<Vec<u8>> = group.par_iter().map(|r| rows.format(r.clone())).collect();
+        for t in &texts {
+            sink.write_all(t).map_err(io_err)?;
         }
     }
-    sink.write_all(&line).map_err(io_err)?;
     sink.flush().map_err(io_err)
+}
+
+/// What formatting rows needs, shared by the threads that format blocks of rows.
+struct RowText<'a> {
+    sheet: &'a crate::engine::Scoresheet,
+    layout: &'a crate::engine::Layout,
+    tier_cells: &'a [Vec<u8>],
+    gate_cells: &'a [Vec<u8>],
+    scale: f64,
+}
+
+impl RowText<'_> {
+    /// The CSV text of output rows `range`.
+    fn format(&self, range: std::ops::Range<usize>) -> Vec<u8> {
+        let RowText {
+            sheet,
+            layout,
+            tier_cells,
+            gate_cells,
+            scale,
+        } = *self;
+        let dec = layout.decimals;
+        let mut line: Vec<u8> = Vec::with_capacity(range.len() * 160);
+        for e in range {
+            // Columns are in output order and read sequentially; only the texts behind the id
+            // and name dictionaries are scattered: fetch a dictionary entry 16 rows ahead and
+            // the text it points to 8 rows ahead, so those cache misses overlap.
+            for t in std::iter::once(&sheet.ids).chain(sheet.names.as_ref()) {
+                if let Some(&code) = t.codes.get(e + 16)
+                    && let Some(d) = t.dict.get(code as usize)
+                {
+                    prefetch(d);
+                }
+                if let Some(&code) = t.codes.get(e + 8)
+                    && let Some(d) = t.dict.get(code as usize)
+                {
+                    prefetch(d.as_ptr());
+                }
+            }
+            if let Some(r) = sheet.rank[e] {
+                push_integer(&mut line, r as i64);
+            }
+            line.push(b',');
+            push_text(&mut line, &defuse_formula(sheet.ids.get(e).unwrap_or("")));
+            line.push(b',');
+            let name = sheet.names.as_ref().and_then(|t| t.get(e)).unwrap_or("");
+            push_text(&mut line, &defuse_formula(name));
+            line.push(b',');
+            push_fixed(&mut line, sheet.score[e], dec, scale);
+            line.push(b',');
+            match sheet.tier[e] {
+                Some(t) => line.extend_from_slice(&tier_cells[t]),
+                None => line.push(b','),
+            }
+            line.push(b',');
+            if let Some(g) = sheet.excluded_by[e] {
+                line.extend_from_slice(&gate_cells[g]);
+            }
+            for &v in sheet.dimension_scores(e) {
+                line.push(b',');
+                push_point(&mut line, v, sheet.scaled, dec, scale);
+            }
+            for &v in sheet.criterion_points(e) {
+                line.push(b',');
+                if !v.is_nan() {
+                    push_point(&mut line, v, sheet.scaled, dec, scale);
+                }
+            }
+            for (_, col) in &sheet.carry {
+                line.push(b',');
+                push_text(&mut line, &defuse_formula(col.get(e).unwrap_or("")));
+            }
+            line.push(b'\n');
+        }
+        line
+    }
 }
 
 /// Hints the CPU to load the cache line holding `p` (no effect on other targets).
