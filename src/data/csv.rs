@@ -108,10 +108,6 @@ fn is_blank(rec: &csv::ByteRecord) -> bool {
     })
 }
 
-fn field_str(f: &[u8]) -> &str {
-    // The decoded stream is UTF-8 and fields are split at ASCII bytes, so this holds.
-    std::str::from_utf8(f).unwrap_or_default()
-}
 
 fn pass(
     source: Box<dyn Read + Send>,
@@ -263,7 +259,7 @@ fn pass(
         let consumed: Result<(), Error> = (|| {
             for batch in full_rx.iter() {
                 for (row, rec) in &batch {
-                    ingest.push_row(*row, |j| Cell::Text(field_str(&rec[j])))?;
+                    ingest.push_row(*row, |j| Cell::Raw(&rec[j]))?;
                 }
                 let _ = empty_tx.send(batch);
             }

@@ -207,6 +207,9 @@ pub fn row_location(path: &str, sheet: Option<&str>, row: usize) -> String {
 pub enum Cell<'a> {
     /// Text as written (CSV field, XLSX string cell).
     Text(&'a str),
+    /// A CSV field's bytes (UTF-8: the decoder guarantees it); read as `Text` unless the
+    /// column is numeric and the field a plain number.
+    Raw(&'a [u8]),
     /// A numeric spreadsheet cell.
     Number(f64),
     /// A boolean spreadsheet cell.
@@ -454,6 +457,28 @@ impl Builder {
     }
 
     fn push(&mut self, cell: Cell<'_>, markers: &Markers) -> Result<(), CellProblem> {
+        let cell = match cell {
+            Cell::Raw(bytes) => {
+                match self {
+                    Builder::Number(v) => {
+                        if let Some(x) = markers.plain_number_bytes(bytes) {
+                            v.push(x);
+                            return Ok(());
+                        }
+                    }
+                    Builder::Infer(i) if i.all_num => {
+                        if let Some(x) = markers.plain_number_bytes(bytes) {
+                            let text = std::str::from_utf8(bytes).unwrap_or_default();
+                            i.push(text, Some(x), parse_bool(text).is_some());
+                            return Ok(());
+                        }
+                    }
+                    _ => {}
+                }
+                Cell::Text(std::str::from_utf8(bytes).unwrap_or_default())
+            }
+            other => other,
+        };
         if let Cell::ErrorValue(e) = cell {
             return Err(CellProblem {
                 message: format!("error value {e} in the cell"),
@@ -493,6 +518,7 @@ impl Builder {
                         });
                     }
                     Cell::ErrorValue(_) => unreachable!("handled above"),
+                    Cell::Raw(_) => unreachable!("read as text above"),
                 };
                 v.push(x);
             }
@@ -515,6 +541,7 @@ impl Builder {
                     Cell::Date(d) => return Err(bool_problem(d, markers)),
                     Cell::Empty => None,
                     Cell::ErrorValue(_) => unreachable!("handled above"),
+                    Cell::Raw(_) => unreachable!("read as text above"),
                 };
                 v.push(b);
             }
@@ -532,6 +559,7 @@ impl Builder {
                 Cell::Date(d) => t.push(Some(d)),
                 Cell::Empty => t.push(None),
                 Cell::ErrorValue(_) => unreachable!("handled above"),
+                Cell::Raw(_) => unreachable!("read as text above"),
             },
             Builder::Infer(i) => match cell {
                 Cell::Text(raw) if let Some(x) = markers.plain_number(raw) => {
@@ -551,6 +579,7 @@ impl Builder {
                 Cell::Date(d) => i.push(d, None, false),
                 Cell::Empty => i.push_missing(),
                 Cell::ErrorValue(_) => unreachable!("handled above"),
+                Cell::Raw(_) => unreachable!("read as text above"),
             },
         }
         Ok(())
