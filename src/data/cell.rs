@@ -309,7 +309,17 @@ mod tests {
             let got = simple_decimal(c.as_bytes()).unwrap_or_else(|| panic!("{c}"));
             assert_eq!(got.to_bits(), want.to_bits(), "{c}");
         }
-        for c in ["", "-", ".5", "5.", "1e5", "1,000", "1.2.3", "+1", "1234567890123456"] {
+        for c in [
+            "",
+            "-",
+            ".5",
+            "5.",
+            "1e5",
+            "1,000",
+            "1.2.3",
+            "+1",
+            "1234567890123456",
+        ] {
             assert_eq!(simple_decimal(c.as_bytes()), None, "{c}");
         }
     }

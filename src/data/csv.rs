@@ -108,7 +108,6 @@ fn is_blank(rec: &csv::ByteRecord) -> bool {
     })
 }
 
-
 fn pass(
     source: Box<dyn Read + Send>,
     path: &str,

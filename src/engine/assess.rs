@@ -1652,6 +1652,11 @@ impl Run<'_> {
                     }
                 }
             });
+        if !full {
+            // Columns only: nothing reads the fractions again; free them before the gather.
+            ev.fractions = Array2::zeros((0, nc));
+        }
+        drop(dim_frac);
         let mut sheet_points = Vec::with_capacity(n * width);
         for &e in &out_order {
             sheet_points.extend_from_slice(&by_row[e * width..(e + 1) * width]);

@@ -243,7 +243,10 @@ impl Evidence {
             .filter(|&e| self.ranked[e])
             .map(|e| (self.cohort[e], descending_key(scores[e]), e as u32))
             .collect();
-        keyed.sort_unstable();
+        {
+            use rayon::slice::ParallelSliceMut;
+            keyed.par_sort_unstable();
+        }
         let mut order: Vec<usize> = keyed.iter().map(|k| k.2 as usize).collect();
         let mut start = 0;
         while start < keyed.len() {
