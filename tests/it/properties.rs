@@ -282,6 +282,43 @@ proptest! {
         prop_assert_eq!(a, b);
     }
 
+    /// A columns-only run (what `score --format csv` does) writes the same CSV as a full run,
+    /// and the CSV agrees cell by cell with the per-entity results.
+    #[test]
+    fn columns_only_csv_equals_the_full_run(s in scenario()) {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data.csv");
+        std::fs::write(&data, s.csv(&s.identity())).unwrap();
+        let rules = s.rules(1.0);
+        let c = Rules::from_str_named(&rules, "rules.toml").and_then(|r| r.compile()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let ds = c.read_data(std::slice::from_ref(&data), &c.read_options()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let at = |detail| AssessOptions { generated_at: Some("2026-01-01T00:00:00Z".into()), detail, ..Default::default() };
+        let full = c.assess(&ds, &at(clusterscore::engine::Detail::Entities)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let cols = c.assess(&ds, &at(clusterscore::engine::Detail::Columns)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert!(cols.entities.is_empty());
+        prop_assert_eq!(&full.warnings, &cols.warnings);
+        let enc = clusterscore::report::OutEncoding::Utf8;
+        let text = clusterscore::report::to_csv(&cols, enc).unwrap();
+        prop_assert_eq!(&clusterscore::report::to_csv(&full, enc).unwrap(), &text);
+        let text = String::from_utf8(text).unwrap();
+        let dec = full.layout.decimals as usize;
+        for (line, e) in text.lines().skip(1).zip(&full.entities) {
+            let cells: Vec<&str> = line.split(',').collect();
+            prop_assert_eq!(cells[0], e.rank.map(|r| r.to_string()).unwrap_or_default());
+            prop_assert_eq!(cells[1], e.id.as_str());
+            prop_assert_eq!(cells[3], format!("{:.*}", dec, e.score));
+            prop_assert_eq!(cells[4], e.tier.as_deref().unwrap_or(""));
+            let nd = e.dimensions.len();
+            for (k, v) in e.dimensions.values().enumerate() {
+                prop_assert_eq!(cells[7 + k], format!("{:.*}", dec, v));
+            }
+            for (k, cr) in e.criteria.values().enumerate() {
+                let want = cr.points.map(|p| format!("{:.*}", dec, p)).unwrap_or_default();
+                prop_assert_eq!(cells[7 + nd + k], want);
+            }
+        }
+    }
+
     /// Raising one indicator of one entity never lowers its score; with absolute methods only
     /// it never lowers its rank either.
     #[test]
