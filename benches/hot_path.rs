@@ -1,6 +1,8 @@
 //! The hot path: compiled rules + a data set in memory → `Assessment`.
 //!
-//! - `bench_toml/N`: the shared benchmark rules (`../shared/perf/bench.toml`) at 10³…10⁶ rows;
+//! - `bench_toml/N`: the shared benchmark rules (`../shared/perf/bench.toml`) at 10³…10⁶ rows,
+//!   with per-entity results (what JSON, Markdown, HTML and the analyses read);
+//! - `bench_toml_columns/N`: the same, columns only (`Detail::Columns`, what CSV runs do);
 //! - `method/<family>`: one criterion of each method family at 10⁵ rows;
 //! - `aggregation/<kind>`: the bench rules with additive / geometric / TOPSIS aggregation;
 //! - `rank_tiers`: ranking and tiers with quotas (`Evidence::rank` + `assign_tiers`).
@@ -31,6 +33,25 @@ fn bench_toml(c: &mut Criterion) {
         g.measurement_time(Duration::from_secs(if n >= 100_000 { 8 } else { 3 }));
         g.bench_with_input(BenchmarkId::from_parameter(n), &data, |b, d| {
             b.iter(|| black_box(rules.assess(d, &opts()).expect("scores")))
+        });
+    }
+    g.finish();
+}
+
+fn bench_toml_columns(c: &mut Criterion) {
+    let rules = common::compile(common::BENCH_TOML);
+    let mut g = c.benchmark_group("bench_toml_columns");
+    g.sample_size(10);
+    let columns = AssessOptions {
+        detail: clusterscore::engine::Detail::Columns,
+        ..opts()
+    };
+    for n in common::sizes() {
+        let data = common::dataset(&rules, n, 42);
+        g.throughput(Throughput::Elements(n as u64));
+        g.measurement_time(Duration::from_secs(if n >= 100_000 { 8 } else { 3 }));
+        g.bench_with_input(BenchmarkId::from_parameter(n), &data, |b, d| {
+            b.iter(|| black_box(rules.assess(d, &columns).expect("scores")))
         });
     }
     g.finish();
@@ -156,5 +177,12 @@ fn rank_tiers(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_toml, methods, aggregation, rank_tiers);
+criterion_group!(
+    benches,
+    bench_toml,
+    bench_toml_columns,
+    methods,
+    aggregation,
+    rank_tiers
+);
 criterion_main!(benches);
