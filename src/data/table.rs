@@ -341,15 +341,53 @@ impl TextBuilder {
     }
 }
 
-/// Keeps every cell's text (in one arena) until the column's type is known.
+/// A column whose type is inferred from its cells (a column only expressions name).
+///
+/// While every cell is a number it keeps just the numbers, plus the text of the few cells
+/// whose text is not the number's canonical form (`1.50`, `1,000`): a numeric column costs
+/// what a declared one does. The first cell that is not a number spills everything into a
+/// text arena (the canonical texts rebuilt exactly), and the column is then text or boolean.
 #[derive(Default)]
 struct InferBuilder {
-    arena: String,
-    /// Per row: end of its text in `arena`, and whether it is missing.
-    ends: Vec<(usize, bool)>,
+    /// Numbers so far (NaN: missing), while `all_num`.
     nums: Vec<f64>,
+    /// Rows (while `all_num`) whose text is not `format_number` of their number.
+    odd: Vec<(usize, String)>,
+    /// After the spill: every cell's text, back to back.
+    arena: String,
+    /// After the spill, per row: end of its text in `arena`, and whether it is missing.
+    ends: Vec<(usize, bool)>,
     all_num: bool,
     all_bool: bool,
+}
+
+/// Whether `text` is exactly what [`format_number`] prints for the number it reads as:
+/// `[-]digits[.digits]`, at most 15 significant digits, no leading zero in the integer part
+/// (except `0`), no trailing zero or point in the fraction, not `-0`. Such a decimal is the
+/// only one of at most 15 digits that maps to its double, so the shortest round-trip form
+/// printed for that double is this text.
+fn is_canonical_number(text: &str) -> bool {
+    let b = text.as_bytes();
+    let body = b.strip_prefix(b"-").unwrap_or(b);
+    let (int, frac) = match body.iter().position(|&c| c == b'.') {
+        Some(p) => (&body[..p], Some(&body[p + 1..])),
+        None => (body, None),
+    };
+    let digits_only = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
+    if !digits_only(int) || (int.len() > 1 && int[0] == b'0') {
+        return false;
+    }
+    if let Some(f) = frac
+        && (!digits_only(f) || f.ends_with(b"0"))
+    {
+        return false;
+    }
+    let significant = int.iter().chain(frac.unwrap_or(&[])).skip_while(|&&c| c == b'0').count();
+    if significant > 15 {
+        return false;
+    }
+    // "-0" and "-0.0…" print without the sign; "-0.5" keeps it.
+    !(b.len() != body.len() && int == b"0" && frac.is_none())
 }
 
 impl InferBuilder {
@@ -362,27 +400,47 @@ impl InferBuilder {
     }
 
     fn push_missing(&mut self) {
-        self.ends.push((self.arena.len(), true));
         if self.all_num {
             self.nums.push(f64::NAN);
+        } else {
+            self.ends.push((self.arena.len(), true));
         }
     }
 
-    /// `text`: the cell as it would be published; `normalised`: trimmed and folded.
+    /// `text`: the cell as it would be published; `num`: its number, if it is one.
     fn push(&mut self, text: &str, num: Option<f64>, is_bool: bool) {
-        self.arena.push_str(text);
-        self.ends.push((self.arena.len(), false));
-        if self.all_num {
-            match num {
-                Some(v) => self.nums.push(v),
-                None => {
-                    self.all_num = false;
-                    self.nums = Vec::new();
-                }
-            }
-        }
         if !is_bool {
             self.all_bool = false;
+        }
+        if self.all_num {
+            if let Some(v) = num {
+                if !is_canonical_number(text) {
+                    self.odd.push((self.nums.len(), text.to_string()));
+                }
+                self.nums.push(v);
+                return;
+            }
+            self.spill();
+        }
+        self.arena.push_str(text);
+        self.ends.push((self.arena.len(), false));
+    }
+
+    /// Leaves numeric mode: every row so far gets its text in the arena.
+    fn spill(&mut self) {
+        self.all_num = false;
+        let nums = std::mem::take(&mut self.nums);
+        let mut odd = std::mem::take(&mut self.odd).into_iter().peekable();
+        for (i, x) in nums.into_iter().enumerate() {
+            if x.is_nan() {
+                self.ends.push((self.arena.len(), true));
+                continue;
+            }
+            match odd.next_if(|(row, _)| *row == i) {
+                Some((_, text)) => self.arena.push_str(&text),
+                None => self.arena.push_str(&format_number(x)),
+            }
+            self.ends.push((self.arena.len(), false));
         }
     }
 
@@ -396,6 +454,18 @@ impl InferBuilder {
     }
 
     fn truncate(&mut self, n: usize) {
+        if self.all_num {
+            self.nums.truncate(n);
+            self.odd.retain(|(row, _)| *row < n);
+            let mut odd = self.odd.iter().peekable();
+            self.all_bool = self.nums.iter().enumerate().all(|(i, &x)| {
+                match odd.next_if(|(row, _)| *row == i) {
+                    Some((_, text)) => parse_bool(&normalise_cell(text)).is_some(),
+                    None => x.is_nan() || x == 0.0 || x == 1.0,
+                }
+            });
+            return;
+        }
         let old = std::mem::take(self);
         *self = InferBuilder::new();
         for t in old.texts().take(n) {
@@ -938,5 +1008,89 @@ mod text_builder_tests {
         assert!(b.collisions.is_empty());
         b.push(Some("长一点的文本abcdefgh"));
         assert_eq!(b.col.codes, vec![0, 1, 0, 2]);
+    }
+}
+
+#[cfg(test)]
+mod infer_builder_tests {
+    use super::*;
+
+    #[test]
+    fn canonical_texts_are_exactly_what_format_number_prints() {
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..50_000 {
+            let r = next();
+            let digits = 1 + (r % 17) as usize;
+            let mut t = String::new();
+            if r & 1 == 1 {
+                t.push('-');
+            }
+            let point = (r >> 8) as usize % (digits + 1);
+            for k in 0..digits {
+                if k == point && k > 0 {
+                    t.push('.');
+                }
+                t.push(char::from(b'0' + (next() % 10) as u8));
+            }
+            let x: f64 = t.parse().unwrap();
+            if is_canonical_number(&t) {
+                assert_eq!(format_number(x), t, "canonical {t}");
+            }
+        }
+        for t in ["0", "7", "-3", "10.5", "0.25", "-0.5", "123456789012345"] {
+            assert!(is_canonical_number(t), "{t}");
+        }
+        for t in ["-0", "007", "1.50", "5.", ".5", "1e3", "1,000", "1234567890123456"] {
+            assert!(!is_canonical_number(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn numbers_then_text_spill_with_the_texts_as_written() {
+        let markers = Markers::new(&[]);
+        let mut b = Builder::new(ColumnRequest::Infer);
+        for cell in ["1", "1.50", "", "1,000", "-0", "２", "east"] {
+            b.push(Cell::Raw(cell.as_bytes()), &markers).ok().unwrap();
+        }
+        let Column::Text(t) = b.finish() else {
+            panic!("a text cell makes a text column")
+        };
+        let got: Vec<Option<&str>> = (0..t.len()).map(|i| t.get(i)).collect();
+        assert_eq!(
+            got,
+            vec![
+                Some("1"),
+                Some("1.50"),
+                None,
+                Some("1,000"),
+                Some("-0"),
+                Some("２"),
+                Some("east")
+            ]
+        );
+    }
+
+    #[test]
+    fn all_numbers_stay_numbers_and_truncate_keeps_bool_inference_right() {
+        let markers = Markers::new(&[]);
+        let mut b = Builder::new(ColumnRequest::Infer);
+        for cell in ["1", "0", "", "1.0", "2"] {
+            b.push(Cell::Raw(cell.as_bytes()), &markers).ok().unwrap();
+        }
+        b.truncate(3);
+        // "1", "0", missing: still numbers (numbers win over booleans), nothing else kept.
+        let Builder::Infer(i) = &b else { panic!() };
+        assert!(i.all_bool && i.all_num && i.odd.is_empty() && i.arena.is_empty());
+        let Column::Number(v) = b.finish() else {
+            panic!("numbers")
+        };
+        assert_eq!(v[..2], [1.0, 0.0]);
+        assert!(v[2].is_nan());
     }
 }
