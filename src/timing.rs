@@ -30,8 +30,20 @@ pub fn mark(phase: &str) {
         // The purpose of this module is to print to stderr.
         #[allow(clippy::print_stderr)]
         {
-            eprintln!("  {phase}: {:.3} s", (now - t).as_secs_f64());
+            eprintln!(
+                "  {phase}: {:.3} s, resident {} MB",
+                (now - t).as_secs_f64(),
+                resident_mb()
+            );
         }
     }
     *last = Some(now);
+}
+
+/// Resident memory of this process in MB (Linux `/proc/self/statm`; 0 elsewhere).
+fn resident_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |pages| pages * 4096 / 1_000_000)
 }

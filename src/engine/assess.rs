@@ -1261,7 +1261,9 @@ impl Run<'_> {
 
         crate::timing::mark("score: aggregation");
         // Adjustments, then clamp and rounding (Evidence::final_scores).
-        let mut adj_applied = vec![vec![0.0; r.adjustments.len()]; n];
+        // Per entity and adjustment (per-entity detail only): n × adjustments, row-major.
+        let na = r.adjustments.len();
+        let mut adj_applied = vec![0.0; if full { n * na } else { 0 }];
         let mut adjustment = vec![0.0; n];
         for (a, adj) in r.adjustments.iter().enumerate() {
             let cond = self.condition(adj_progs[a].as_ref().expect("compiled"));
@@ -1270,7 +1272,9 @@ impl Run<'_> {
                 match cond[e] {
                     Some(true) => {
                         adjustment[e] += adj.points;
-                        adj_applied[e][a] = adj.points;
+                        if full {
+                            adj_applied[e * na + a] = adj.points;
+                        }
                     }
                     None => missing.push(e),
                     _ => {}
@@ -1456,7 +1460,7 @@ impl Run<'_> {
                 }
                 let mut adjs = Ordered::with_capacity(r.adjustments.len());
                 for (a, adj) in r.adjustments.iter().enumerate() {
-                    adjs.insert(adj.id.value.clone(), adj_applied[e][a]);
+                    adjs.insert(adj.id.value.clone(), adj_applied[e * na + a]);
                 }
                 Some(EntityResult {
                     id: self.id(e).to_string(),
