@@ -572,6 +572,30 @@ struct Scored {
     notes: Vec<Vec<String>>,
 }
 
+/// One criterion scored: see [`Run::score_criterion`].
+struct CriterionScores {
+    out: Vec<f64>,
+    shown: Vec<Option<serde_json::Value>>,
+    used: Vec<Option<&'static str>>,
+    notes: Vec<(usize, String)>,
+    warnings: Vec<String>,
+    fails: Vec<String>,
+}
+
+/// Notes of one criterion, per entity, kept only with per-entity detail.
+struct NoteList {
+    keep: bool,
+    list: Vec<(usize, String)>,
+}
+
+impl NoteList {
+    fn note(&mut self, e: usize, text: impl FnOnce() -> String) {
+        if self.keep {
+            self.list.push((e, text()));
+        }
+    }
+}
+
 impl Scored {
     /// Records a note for entity `e` when notes are kept; the text is built only then.
     fn note(&mut self, e: usize, text: impl FnOnce() -> String) {
@@ -929,187 +953,27 @@ impl Run<'_> {
         let mut fail_list: Vec<String> = Vec::new();
         // Warnings of this loop gather here: the indicator columns borrow `self`.
         let mut warnings = std::mem::take(&mut self.warnings);
-        for (ci, crit) in r.criteria.iter().enumerate() {
-            let ii = c.criterion_indicator[ci];
-            let ind = &r.indicators[ii];
-            let col = self
-                .take(self.slots.indicator(ii))
-                .expect("indicators are computed");
-            let policy = crit.missing.or(ind.missing).unwrap_or(r.settings.missing);
-            let points = crit.points.value;
-            let mut out = vec![f64::NAN; n];
-            // Shown values and policies used: only for per-entity objects.
-            let mut shown: Vec<Option<serde_json::Value>> = if full {
-                (0..n).map(|e| json_value(&col, e)).collect()
-            } else {
-                Vec::new()
-            };
-            let mut used: Vec<Option<&'static str>> = if full { vec![None; n] } else { Vec::new() };
-
-            if let Method::Levels(levels) = &crit.method {
-                let Column::Text(t) = col.as_ref() else {
-                    unreachable!("levels need category indicators")
-                };
-                let level_points: Vec<(String, ParamValues)> = levels
-                    .iter()
-                    .map(|(k, p)| {
-                        Ok((
-                            k.clone(),
-                            self.resolve_param(
-                                p,
-                                &format!("level '{k}' of criterion '{}'", crit.id.value),
-                            )?,
-                        ))
-                    })
-                    .collect::<Result<_>>()?;
-                let mut unknown = Vec::new();
-                for e in 0..n {
-                    if let Some(v) = t.get(e) {
-                        out[e] = match level_points.iter().find(|(k, _)| k == v) {
-                            Some((_, p)) => {
-                                if points > 0.0 {
-                                    (p.get(e) / points).clamp(0.0, 1.0)
-                                } else {
-                                    0.0
-                                }
-                            }
-                            None => {
-                                unknown.push(e);
-                                st.note(e, || {
-                                    format!(
-                                        "criterion '{}': level '{}' is not listed, scored 0",
-                                        crit.id.value, v
-                                    )
-                                });
-                                0.0
-                            }
-                        };
-                    }
-                }
-                if !unknown.is_empty() {
-                    warnings.push(format!("criterion '{}': {} entities have a level that is not listed and score 0: {}", crit.id.value, unknown.len(), self.some_ids(&unknown)));
-                }
-                let x: Vec<f64> = (0..n)
-                    .map(|e| {
-                        if t.codes[e] == TextColumn::MISSING {
-                            f64::NAN
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect();
-                self.apply_missing(
-                    &mut warnings,
-                    &mut st,
-                    ci,
-                    policy,
-                    &x,
-                    &mut out,
-                    &mut used,
-                    &mut fail_list,
-                    &ranked,
-                    None,
-                    &mut shown,
-                )?;
-            } else {
-                let raw: Cow<'_, [f64]> = match col.as_ref() {
-                    Column::Number(v) => Cow::Borrowed(v),
-                    other => Cow::Owned(other.to_numbers()),
-                };
-                // Transform: out-of-domain values become missing, with a note. Copied only
-                // when something changes (a transform here, an imputation below).
-                let mut x: Cow<'_, [f64]> = Cow::Borrowed(&raw);
-                if let Some(tr) = &crit.transform {
-                    let xs = x.to_mut();
-                    for e in 0..n {
-                        if !raw[e].is_nan() {
-                            match tr.value.apply(raw[e]) {
-                                Some(v) => xs[e] = v,
-                                None => {
-                                    xs[e] = f64::NAN;
-                                    if let Some(v) = shown.get_mut(e) {
-                                        *v = None;
-                                    }
-                                    st.note(e, || format!("criterion '{}': value {} is outside the domain of {}, treated as missing", crit.id.value, format_number(raw[e]), tr.value.name()));
-                                }
-                            }
-                        }
-                    }
-                }
-                // Imputation happens before scoring (statistics over untransformed values).
-                self.apply_missing(
-                    &mut warnings,
-                    &mut st,
-                    ci,
-                    policy,
-                    &raw,
-                    &mut out,
-                    &mut used,
-                    &mut fail_list,
-                    &ranked,
-                    Some(&mut x),
-                    &mut shown,
-                )?;
-                let tr = |v: f64| {
-                    crit.transform
-                        .as_ref()
-                        .map_or(Some(v), |t| t.value.apply(v))
-                        .unwrap_or(f64::NAN)
-                };
-                let what = format!("criterion '{}'", crit.id.value);
-                let mut s = vec![f64::NAN; n];
-                match &crit.method {
-                    Method::Bands(bands) => {
-                        let rb: Vec<ResolvedBand> = bands
-                            .iter()
-                            .map(|b| {
-                                Ok(ResolvedBand {
-                                    op: b.op,
-                                    threshold: self.resolve_param(&b.threshold, &what)?.map(tr),
-                                    points: self.resolve_param(&b.points, &what)?,
-                                })
-                            })
-                            .collect::<Result<_>>()?;
-                        methods::bands(&x, &rb, points, &mut s);
-                    }
-                    Method::Linear { floor, target } => methods::linear(
-                        &x,
-                        &self.resolve_param(floor, &what)?.map(tr),
-                        &self.resolve_param(target, &what)?.map(tr),
-                        &mut s,
-                    ),
-                    Method::Target { target } => methods::target(
-                        &x,
-                        &self.resolve_param(target, &what)?.map(tr),
-                        ind.direction,
-                        &mut s,
-                    ),
-                    Method::MinMax => methods::minmax(&x, ind.direction, &peers, &mut s),
-                    Method::ZScore => methods::zscore(&x, ind.direction, &peers, &mut s),
-                    Method::Percentile => methods::percentile(&x, ind.direction, &peers, &mut s),
-                    Method::Flag => methods::flag(&x, &mut s),
-                    Method::Per {
-                        step,
-                        points_per_step,
-                    } => methods::per(
-                        &x,
-                        &self.resolve_param(step, &what)?,
-                        &self.resolve_param(points_per_step, &what)?,
-                        points,
-                        &mut s,
-                    ),
-                    Method::Direct => methods::direct(&x, points, &mut s),
-                    Method::Levels(_) => unreachable!(),
-                }
-                for e in 0..n {
-                    if !x[e].is_nan() {
-                        out[e] = s[e];
-                    }
-                }
+        let scored_criteria: Vec<Result<CriterionScores>> = {
+            use rayon::prelude::*;
+            let st_ref = &st;
+            let ranked_ref = &ranked;
+            let peers_ref = &peers;
+            let this = &self;
+            (0..nc)
+                .into_par_iter()
+                .map(|ci| this.score_criterion(ci, st_ref, ranked_ref, peers_ref, full))
+                .collect()
+        };
+        for (ci, outcome) in scored_criteria.into_iter().enumerate() {
+            let o = outcome?;
+            for (e, text) in o.notes {
+                st.notes[e].push(text);
             }
-            fractions.column_mut(ci).assign(&Array1::from(out));
-            shown_values.push(shown);
-            missing_used.push(used);
+            warnings.extend(o.warnings);
+            fail_list.extend(o.fails);
+            fractions.column_mut(ci).assign(&Array1::from(o.out));
+            shown_values.push(o.shown);
+            missing_used.push(o.used);
         }
         warnings.append(&mut self.warnings);
         self.warnings = warnings;
@@ -1701,11 +1565,228 @@ impl Run<'_> {
         })
     }
 
+    /// One criterion's fractions for the scored entities, with what it notes, warns and
+    /// finds missing under `fail`. Criteria are independent, so they are scored in parallel
+    /// and merged in rules order (the same notes, warnings and errors as one by one).
+    #[allow(clippy::needless_range_loop)]
+    fn score_criterion(
+        &self,
+        ci: usize,
+        st: &Scored,
+        ranked: &[bool],
+        peers: &Peers<'_>,
+        full: bool,
+    ) -> Result<CriterionScores> {
+        let c = self.c;
+        let r = &c.rules;
+        let n = st.n;
+        let crit = &r.criteria[ci];
+        let mut warnings = Vec::new();
+        let mut fail_list = Vec::new();
+        let mut notes = NoteList {
+            keep: full,
+            list: Vec::new(),
+        };
+        let ii = c.criterion_indicator[ci];
+        let ind = &r.indicators[ii];
+        let col = self
+            .take(self.slots.indicator(ii))
+            .expect("indicators are computed");
+        let policy = crit.missing.or(ind.missing).unwrap_or(r.settings.missing);
+        let points = crit.points.value;
+        let mut out = vec![f64::NAN; n];
+        // Shown values and policies used: only for per-entity objects.
+        let mut shown: Vec<Option<serde_json::Value>> = if full {
+            (0..n).map(|e| json_value(&col, e)).collect()
+        } else {
+            Vec::new()
+        };
+        let mut used: Vec<Option<&'static str>> = if full { vec![None; n] } else { Vec::new() };
+
+        if let Method::Levels(levels) = &crit.method {
+            let Column::Text(t) = col.as_ref() else {
+                unreachable!("levels need category indicators")
+            };
+            let level_points: Vec<(String, ParamValues)> = levels
+                .iter()
+                .map(|(k, p)| {
+                    Ok((
+                        k.clone(),
+                        self.resolve_param(
+                            p,
+                            &format!("level '{k}' of criterion '{}'", crit.id.value),
+                        )?,
+                    ))
+                })
+                .collect::<Result<_>>()?;
+            let mut unknown = Vec::new();
+            for e in 0..n {
+                if let Some(v) = t.get(e) {
+                    out[e] = match level_points.iter().find(|(k, _)| k == v) {
+                        Some((_, p)) => {
+                            if points > 0.0 {
+                                (p.get(e) / points).clamp(0.0, 1.0)
+                            } else {
+                                0.0
+                            }
+                        }
+                        None => {
+                            unknown.push(e);
+                            notes.note(e, || {
+                                format!(
+                                    "criterion '{}': level '{}' is not listed, scored 0",
+                                    crit.id.value, v
+                                )
+                            });
+                            0.0
+                        }
+                    };
+                }
+            }
+            if !unknown.is_empty() {
+                warnings.push(format!(
+                    "criterion '{}': {} entities have a level that is not listed and score 0: {}",
+                    crit.id.value,
+                    unknown.len(),
+                    self.some_ids(&unknown)
+                ));
+            }
+            let x: Vec<f64> = (0..n)
+                .map(|e| {
+                    if t.codes[e] == TextColumn::MISSING {
+                        f64::NAN
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            self.apply_missing(
+                &mut warnings,
+                st,
+                &mut notes,
+                ci,
+                policy,
+                &x,
+                &mut out,
+                &mut used,
+                &mut fail_list,
+                ranked,
+                None,
+                &mut shown,
+            )?;
+        } else {
+            let raw: Cow<'_, [f64]> = match col.as_ref() {
+                Column::Number(v) => Cow::Borrowed(v),
+                other => Cow::Owned(other.to_numbers()),
+            };
+            // Transform: out-of-domain values become missing, with a note. Copied only
+            // when something changes (a transform here, an imputation below).
+            let mut x: Cow<'_, [f64]> = Cow::Borrowed(&raw);
+            if let Some(tr) = &crit.transform {
+                let xs = x.to_mut();
+                for e in 0..n {
+                    if !raw[e].is_nan() {
+                        match tr.value.apply(raw[e]) {
+                            Some(v) => xs[e] = v,
+                            None => {
+                                xs[e] = f64::NAN;
+                                if let Some(v) = shown.get_mut(e) {
+                                    *v = None;
+                                }
+                                notes.note(e, || format!("criterion '{}': value {} is outside the domain of {}, treated as missing", crit.id.value, format_number(raw[e]), tr.value.name()));
+                            }
+                        }
+                    }
+                }
+            }
+            // Imputation happens before scoring (statistics over untransformed values).
+            self.apply_missing(
+                &mut warnings,
+                st,
+                &mut notes,
+                ci,
+                policy,
+                &raw,
+                &mut out,
+                &mut used,
+                &mut fail_list,
+                ranked,
+                Some(&mut x),
+                &mut shown,
+            )?;
+            let tr = |v: f64| {
+                crit.transform
+                    .as_ref()
+                    .map_or(Some(v), |t| t.value.apply(v))
+                    .unwrap_or(f64::NAN)
+            };
+            let what = format!("criterion '{}'", crit.id.value);
+            let mut s = vec![f64::NAN; n];
+            match &crit.method {
+                Method::Bands(bands) => {
+                    let rb: Vec<ResolvedBand> = bands
+                        .iter()
+                        .map(|b| {
+                            Ok(ResolvedBand {
+                                op: b.op,
+                                threshold: self.resolve_param(&b.threshold, &what)?.map(tr),
+                                points: self.resolve_param(&b.points, &what)?,
+                            })
+                        })
+                        .collect::<Result<_>>()?;
+                    methods::bands(&x, &rb, points, &mut s);
+                }
+                Method::Linear { floor, target } => methods::linear(
+                    &x,
+                    &self.resolve_param(floor, &what)?.map(tr),
+                    &self.resolve_param(target, &what)?.map(tr),
+                    &mut s,
+                ),
+                Method::Target { target } => methods::target(
+                    &x,
+                    &self.resolve_param(target, &what)?.map(tr),
+                    ind.direction,
+                    &mut s,
+                ),
+                Method::MinMax => methods::minmax(&x, ind.direction, peers, &mut s),
+                Method::ZScore => methods::zscore(&x, ind.direction, peers, &mut s),
+                Method::Percentile => methods::percentile(&x, ind.direction, peers, &mut s),
+                Method::Flag => methods::flag(&x, &mut s),
+                Method::Per {
+                    step,
+                    points_per_step,
+                } => methods::per(
+                    &x,
+                    &self.resolve_param(step, &what)?,
+                    &self.resolve_param(points_per_step, &what)?,
+                    points,
+                    &mut s,
+                ),
+                Method::Direct => methods::direct(&x, points, &mut s),
+                Method::Levels(_) => unreachable!(),
+            }
+            for e in 0..n {
+                if !x[e].is_nan() {
+                    out[e] = s[e];
+                }
+            }
+        }
+        Ok(CriterionScores {
+            out,
+            shown,
+            used,
+            notes: notes.list,
+            warnings,
+            fails: fail_list,
+        })
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn apply_missing(
         &self,
         warnings: &mut Vec<String>,
-        st: &mut Scored,
+        st: &Scored,
+        notes: &mut NoteList,
         ci: usize,
         policy: MissingPolicy,
         raw: &[f64],
@@ -1729,7 +1810,7 @@ impl Run<'_> {
                 for &e in &missing {
                     out[e] = 0.0;
                     set_used(used, e, "zero");
-                    st.note(e, || {
+                    notes.note(e, || {
                         format!(
                             "criterion '{}': value missing, scored 0 (missing = \"zero\")",
                             crit.id.value
@@ -1747,7 +1828,7 @@ impl Run<'_> {
                 for &e in &missing {
                     out[e] = f64::NAN;
                     set_used(used, e, "exclude");
-                    st.note(e, || format!("criterion '{}': value missing, criterion dropped and its dimension rescaled (missing = \"exclude\")", crit.id.value));
+                    notes.note(e, || format!("criterion '{}': value missing, criterion dropped and its dimension rescaled (missing = \"exclude\")", crit.id.value));
                 }
                 warnings.push(format!(
                     "criterion '{}': {} missing values dropped (exclude): {}",
@@ -1779,7 +1860,7 @@ impl Run<'_> {
                     for &e in &missing {
                         out[e] = 0.0;
                         set_used(used, e, "zero");
-                        st.note(e, || format!("criterion '{}': category missing, scored 0 (mean/median do not apply to categories)", crit.id.value));
+                        notes.note(e, || format!("criterion '{}': category missing, scored 0 (mean/median do not apply to categories)", crit.id.value));
                     }
                     return Ok(());
                 };
@@ -1832,12 +1913,12 @@ impl Run<'_> {
                             if let Some(s) = shown.get_mut(e) {
                                 *s = serde_json::Number::from_f64(v).map(serde_json::Value::Number);
                             }
-                            st.note(e, || format!("criterion '{}': value missing, imputed {} {} (missing = \"{name}\")", crit.id.value, name, format_number(v)));
+                            notes.note(e, || format!("criterion '{}': value missing, imputed {} {} (missing = \"{name}\")", crit.id.value, name, format_number(v)));
                         }
                         None => {
                             out[e] = 0.0;
                             set_used(used, e, "zero");
-                            st.note(e, || format!("criterion '{}': value missing and no value to take the {name} of, scored 0", crit.id.value));
+                            notes.note(e, || format!("criterion '{}': value missing and no value to take the {name} of, scored 0", crit.id.value));
                         }
                     }
                 }
