@@ -382,7 +382,11 @@ fn is_canonical_number(text: &str) -> bool {
     {
         return false;
     }
-    let significant = int.iter().chain(frac.unwrap_or(&[])).skip_while(|&&c| c == b'0').count();
+    let significant = int
+        .iter()
+        .chain(frac.unwrap_or(&[]))
+        .skip_while(|&&c| c == b'0')
+        .count();
     if significant > 15 {
         return false;
     }
@@ -1046,7 +1050,16 @@ mod infer_builder_tests {
         for t in ["0", "7", "-3", "10.5", "0.25", "-0.5", "123456789012345"] {
             assert!(is_canonical_number(t), "{t}");
         }
-        for t in ["-0", "007", "1.50", "5.", ".5", "1e3", "1,000", "1234567890123456"] {
+        for t in [
+            "-0",
+            "007",
+            "1.50",
+            "5.",
+            ".5",
+            "1e3",
+            "1,000",
+            "1234567890123456",
+        ] {
             assert!(!is_canonical_number(t), "{t}");
         }
     }
