@@ -114,7 +114,11 @@ impl<'a> Run<'a> {
                     errors.push(rules_error(
                         c,
                         name.span,
-                        format!("{what} '{}' is not a column of the data", name.value),
+                        format!(
+                            "{what} '{}' is not a column of the data ({})",
+                            name.value,
+                            data_files(table)
+                        ),
                         Some(help),
                     ));
                     None
@@ -472,6 +476,16 @@ impl<'a> Run<'a> {
             warnings,
             entity_rows: None,
         })
+    }
+}
+
+/// The data files of a table, for messages: "fixtures/a.csv" or "a.csv, b.csv".
+fn data_files(table: &crate::data::Table) -> String {
+    let names: Vec<&str> = table.files.iter().map(|f| f.path.as_str()).collect();
+    if names.is_empty() {
+        "no data file".into()
+    } else {
+        crate::diag::truncate(&names.join(", "), 300)
     }
 }
 
@@ -1285,8 +1299,9 @@ impl Run<'_> {
                         c,
                         name.span,
                         format!(
-                            "[output] carry names '{}', which is not a column of the data",
-                            name.value
+                            "[output] carry names '{}', which is not a column of the data ({})",
+                            name.value,
+                            data_files(&self.data.table)
                         ),
                         crate::diag::did_you_mean_help(
                             &fold_header(&name.value),
