@@ -197,8 +197,14 @@ impl SourceText {
         (line, col)
     }
 
-    /// The line holding `span.start`, with carets under the span (cut to that line).
+    /// The line holding `span.start`, with carets under the span (cut to that line). A line
+    /// longer than 200 characters is cut to 200 around the span: from its start when the span
+    /// starts within the first 160 characters, otherwise from 60 characters before the span
+    /// (the cuts marked "…"), so the caret is always under the problem. Shorter lines are
+    /// shown whole.
     pub fn snippet(&self, span: Span) -> String {
+        const MAX: usize = 200;
+        const CONTEXT: usize = 60;
         let start = floor_char_boundary(&self.text, span.start.min(self.text.len()));
         let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = self.text[start..]
@@ -207,17 +213,35 @@ impl SourceText {
         let line_text = self.text[line_start..line_end].trim_end_matches('\r');
         let (line_no, _) = self.line_col(start);
         let end = floor_char_boundary(&self.text, span.end.clamp(start, line_end));
-        let pad = display_width(&self.text[line_start..start]);
-        let width = display_width(&self.text[start..end]).max(1);
+        let before = &self.text[line_start..start];
+        let chars_before = before.chars().count();
+        let short = line_text.chars().nth(MAX).is_none();
+        let (shown, pad) = if short || chars_before < MAX - 40 {
+            (truncate(line_text, MAX), display_width(before))
+        } else {
+            // Start the window CONTEXT characters before the span.
+            let from = before
+                .char_indices()
+                .nth(chars_before - CONTEXT)
+                .map_or(0, |(i, _)| i);
+            let window = &line_text[from.min(line_text.len())..];
+            (
+                format!("…{}", truncate(window, MAX - 1)),
+                1 + display_width(&before[from..]),
+            )
+        };
+        let width = display_width(&self.text[start..end])
+            .min(display_width(&shown).saturating_sub(pad))
+            .max(1);
         let gutter = line_no.to_string();
         format!(
             "{:w$} |\n{} | {}\n{:w$} | {}{}",
             "",
             gutter,
-            truncate(line_text, 200),
+            shown,
             "",
-            " ".repeat(pad.min(200)),
-            "^".repeat(width.min(200)),
+            " ".repeat(pad),
+            "^".repeat(width),
             w = gutter.len()
         )
     }
@@ -303,6 +327,51 @@ mod tests {
         let start = src.text.find("\"bandz\"").unwrap();
         let s = src.snippet(Span::new(start, start + 7));
         assert_eq!(s, "  |\n2 | method = \"bandz\"\n  |          ^^^^^^^");
+    }
+
+    #[test]
+    fn snippet_of_a_long_line_shows_the_span() {
+        // Near the start of a long line: the line's first 200 characters.
+        let line = format!("x = \"{}\"", "ab + ".repeat(2000));
+        let src = SourceText::new("r.toml", format!("a = 1\n{line}\n"));
+        let at = src.text.find("ab").unwrap() + 5;
+        let s = src.snippet(Span::new(at, at + 2));
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines[1].chars().count(), "2 | ".len() + 200, "{s}");
+        assert!(lines[1].ends_with('…'));
+        assert_eq!(lines[2], format!("  | {}^^", " ".repeat(10)));
+        // Far along it (col 5,006): a window from 60 characters before, caret under the span.
+        let at = src.text.find("ab").unwrap() + 5 * 1000;
+        let s = src.snippet(Span::new(at, at + 2));
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines[1].chars().count(), "2 | ".len() + 200, "{s}");
+        assert!(
+            lines[1].starts_with("2 | …") && lines[1].ends_with('…'),
+            "{s}"
+        );
+        let caret = lines[2].find('^').unwrap();
+        assert_eq!(caret, "  | ".len() + 61, "{s}");
+        assert_eq!(&lines[1][caret + 2..caret + 4], "ab", "{s}");
+        assert!(lines[2].ends_with("^^"));
+        // The end of the line: no trailing cut; a span past the window is cut to it.
+        let at = src.text.rfind("ab").unwrap();
+        let s = src.snippet(Span::new(at, src.text.len()));
+        let lines: Vec<&str> = s.lines().collect();
+        assert!(lines[1].ends_with("ab + \""), "{s}");
+        assert_eq!(lines[2].find('^'), Some("  | ".len() + 61), "{s}");
+        // A line of 200 characters is shown whole, wherever the span is.
+        let line = "y".repeat(199) + "x";
+        let src = SourceText::new("r.toml", line.clone());
+        let s = src.snippet(Span::new(199, 200));
+        assert_eq!(s, format!("  |\n1 | {line}\n  | {}^", " ".repeat(199)));
+        // Wide characters before the span count two columns.
+        let line = format!("{}x", "销".repeat(300));
+        let src = SourceText::new("r.toml", line.clone());
+        let at = line.find('x').unwrap();
+        let s = src.snippet(Span::new(at, at + 1));
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines[1], format!("1 | …{}x", "销".repeat(60)));
+        assert_eq!(lines[2], format!("  | {}^", " ".repeat(121)));
     }
 
     #[test]

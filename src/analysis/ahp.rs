@@ -98,6 +98,11 @@ pub struct AhpMatrix {
     pub items: Vec<String>,
     /// `matrix[[i, j]]`: how much more important `items[i]` is than `items[j]`.
     pub matrix: Array2<f64>,
+    /// Where each item is written in the file (for messages); empty when not read from one.
+    pub item_spans: Vec<Span>,
+    /// Where each judgement is written, row by row (`entry_spans[i * n + j]`); empty when
+    /// not read from a file (a group's combined matrix).
+    pub entry_spans: Vec<Span>,
 }
 
 /// Weights and consistency of one matrix.
@@ -215,9 +220,42 @@ pub fn group_matrix(ms: &[AhpMatrix]) -> Option<AhpMatrix> {
                 name: Some(format!("geometric mean of {} experts", many.len())),
                 items: many[0].items.clone(),
                 matrix: geometric_mean(&matrices),
+                item_spans: many[0].item_spans.clone(),
+                entry_spans: Vec::new(),
             })
         }
     }
+}
+
+/// The judgement that disagrees most with `weights`: the pair (i, j), i < j, whose
+/// `a_ij · w_j / w_i` is furthest from 1 on a log scale, with `a_ij` and the ratio the
+/// weights give, `w_i / w_j` (what a consistent matrix would hold there). `None` for fewer
+/// than 2 items or weights that are not all positive and finite.
+pub fn most_inconsistent(
+    m: ArrayView2<f64>,
+    weights: &Array1<f64>,
+) -> Option<(usize, usize, f64, f64)> {
+    let n = weights.len();
+    if m.dim() != (n, n) || weights.iter().any(|w| !(w.is_finite() && *w > 0.0)) {
+        return None;
+    }
+    let mut best: Option<(f64, (usize, usize, f64, f64))> = None;
+    for i in 0..n {
+        for j in i + 1..n {
+            let implied = weights[i] / weights[j];
+            let off = (m[[i, j]] / implied).ln().abs();
+            if off.is_finite() && best.is_none_or(|(b, _)| off > b) {
+                best = Some((off, (i, j, m[[i, j]], implied)));
+            }
+        }
+    }
+    best.map(|(_, found)| found)
+}
+
+/// A judgement for messages: whole numbers as "3", reciprocals of whole numbers as "1/3",
+/// anything else with up to 6 significant decimals.
+pub fn show_judgement(x: f64) -> String {
+    show(x)
 }
 
 fn rules_error(message: String) -> Error {
@@ -327,22 +365,24 @@ impl Parser<'_> {
                 Some("add e.g. matrix = [[1, 3], [\"1/3\", 1]], one row per item".into()),
             ),
             (Some((_, v)), None) => {
-                if let Some(items) = &items
-                    && let Some(matrix) = self.matrix(v, items, "")
+                if let Some((items, item_spans)) = &items
+                    && let Some((matrix, entry_spans)) = self.matrix(v, items, "")
                 {
                     out.push(AhpMatrix {
                         name: None,
                         items: items.clone(),
                         matrix,
+                        item_spans: item_spans.clone(),
+                        entry_spans,
                     });
                 }
             }
-            (None, Some((_, v))) => self.experts(v, items.as_deref(), &mut out),
+            (None, Some((_, v))) => self.experts(v, items.as_ref(), &mut out),
         }
         out
     }
 
-    fn items(&mut self, v: &Value<'_>) -> Option<Vec<String>> {
+    fn items(&mut self, v: &Value<'_>) -> Option<(Vec<String>, Vec<Span>)> {
         let Some(array) = v.get_ref().as_array() else {
             self.error(
                 Some(v.span().into()),
@@ -356,6 +396,7 @@ impl Parser<'_> {
         };
         let before = self.diags.len();
         let mut names: Vec<String> = Vec::new();
+        let spans: Vec<Span> = array.iter().map(|item| item.span().into()).collect();
         for (i, item) in array.iter().enumerate() {
             match item.get_ref().as_str() {
                 Some(s) if !s.trim().is_empty() => {
@@ -405,10 +446,15 @@ impl Parser<'_> {
                 Some("split the items into groups of at most 10 and compare within each".into()),
             );
         }
-        (self.diags.len() == before).then_some(names)
+        (self.diags.len() == before).then_some((names, spans))
     }
 
-    fn experts(&mut self, v: &Value<'_>, items: Option<&[String]>, out: &mut Vec<AhpMatrix>) {
+    fn experts(
+        &mut self,
+        v: &Value<'_>,
+        items: Option<&(Vec<String>, Vec<Span>)>,
+        out: &mut Vec<AhpMatrix>,
+    ) {
         let tables: Option<Vec<&Value<'_>>> = v
             .get_ref()
             .as_array()
@@ -466,20 +512,28 @@ impl Parser<'_> {
                 );
                 continue;
             };
-            if let Some(items) = items
-                && let Some(matrix) = self.matrix(matrix_v, items, &who)
+            if let Some((items, item_spans)) = items
+                && let Some((matrix, entry_spans)) = self.matrix(matrix_v, items, &who)
             {
                 out.push(AhpMatrix {
                     name,
-                    items: items.to_vec(),
+                    items: items.clone(),
                     matrix,
+                    item_spans: item_spans.clone(),
+                    entry_spans,
                 });
             }
         }
     }
 
     /// One matrix, checked against `items`; `who` prefixes messages ("expert 2 ('Li'): ").
-    fn matrix(&mut self, v: &Value<'_>, items: &[String], who: &str) -> Option<Array2<f64>> {
+    /// Returns the matrix and where each entry is written (row by row).
+    fn matrix(
+        &mut self,
+        v: &Value<'_>,
+        items: &[String],
+        who: &str,
+    ) -> Option<(Array2<f64>, Vec<Span>)> {
         let n = items.len();
         let shape_help = || {
             Some(format!(
@@ -617,7 +671,7 @@ impl Parser<'_> {
                 }
             }
         }
-        (self.diags.len() == before).then_some(m)
+        (self.diags.len() == before).then_some((m, spans))
     }
 }
 
@@ -1067,5 +1121,54 @@ matrix = [[1, 8], ["1/8", 1]]
         assert!(e.contains("unknown key 'nmae' in [[expert]] 2"), "{e}");
         assert!(e.contains("did you mean 'name'?"), "{e}");
         assert!(e.contains("expert 2: missing `matrix`"), "{e}");
+    }
+
+    #[test]
+    fn spans_of_items_and_entries_point_into_the_file() {
+        let text = "items = [\"a\", \"bb\"]\nmatrix = [[1, \"1/3\"], [3, 1]]\n";
+        let m = parse_one(text);
+        let at = |s: Span| &text[s.start..s.end];
+        let items: Vec<&str> = m.item_spans.iter().map(|s| at(*s)).collect();
+        assert_eq!(items, ["\"a\"", "\"bb\""]);
+        let entries: Vec<&str> = m.entry_spans.iter().map(|s| at(*s)).collect();
+        assert_eq!(entries, ["1", "\"1/3\"", "3", "1"]);
+        // The group form: each expert's own entries, the shared items; the combined matrix
+        // has no place in the file.
+        let text = "items = [\"p\", \"q\"]\n[[expert]]\nmatrix = [[1, 2], [\"1/2\", 1]]\n\
+                    [[expert]]\nmatrix = [[1, 8], [\"1/8\", 1]]\n";
+        let ms = parse_ahp_toml(text, "g.toml").unwrap();
+        let at = |s: Span| &text[s.start..s.end];
+        assert_eq!(at(ms[1].entry_spans[1]), "8");
+        assert_eq!(at(ms[1].item_spans[1]), "\"q\"");
+        let g = group_matrix(&ms).unwrap();
+        assert!(g.entry_spans.is_empty());
+        assert_eq!(g.item_spans, ms[0].item_spans);
+    }
+
+    #[test]
+    fn most_inconsistent_names_the_contradicting_judgement() {
+        // Consistent but for a vs c: a = 3b, b = 3c, so a should be 9c, not 1/5.
+        let m = parse_one(
+            "items = [\"a\", \"b\", \"c\"]\nmatrix = [[1, 3, \"1/5\"], [\"1/3\", 1, 3], [5, \"1/3\", 1]]\n",
+        );
+        let r = ahp(m.matrix.view(), RiTable::Saaty).unwrap();
+        assert!(!r.is_consistent());
+        let (i, j, value, implied) = most_inconsistent(m.matrix.view(), &r.weights).unwrap();
+        assert_eq!((i, j), (0, 2));
+        assert_relative_eq!(value, 0.2);
+        assert_relative_eq!(implied, r.weights[0] / r.weights[2]);
+        // A consistent matrix: every judgement agrees with the weights.
+        let c = parse_one(
+            "items = [\"a\", \"b\", \"c\"]\nmatrix = [[1, 2, 4], [\"1/2\", 1, 2], [\"1/4\", \"1/2\", 1]]\n",
+        );
+        let r = ahp(c.matrix.view(), RiTable::Saaty).unwrap();
+        let (_, _, value, implied) = most_inconsistent(c.matrix.view(), &r.weights).unwrap();
+        assert_relative_eq!(value, implied, epsilon = 1e-9);
+        // Nothing to compare, or weights that are not usable.
+        let one = array![[1.0]];
+        assert_eq!(most_inconsistent(one.view(), &array![1.0]), None);
+        let two = array![[1.0, 2.0], [0.5, 1.0]];
+        assert_eq!(most_inconsistent(two.view(), &array![1.0, 0.0]), None);
+        assert_eq!(most_inconsistent(two.view(), &array![1.0]), None);
     }
 }

@@ -90,8 +90,9 @@ pub(crate) fn print_out(bytes: &[u8]) -> Result<()> {
     match out.write_all(bytes).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Error::usage(format!(
-            "cannot write to standard output: {e}"
+        Err(e) => Err(Error::one(clusterscore::diag::Diagnostic::new(
+            clusterscore::diag::Stage::Io,
+            format!("cannot write to standard output: {e}"),
         ))),
     }
 }

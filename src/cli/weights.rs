@@ -2,12 +2,16 @@
 //! AHP weights from pairwise-comparison matrices; optionally written into a rules file.
 
 use clap::Args;
+use clusterscore::analysis::ahp::{most_inconsistent, show_judgement};
 use clusterscore::analysis::rewrite::{Level, write_weights};
 use clusterscore::analysis::{
-    RiTable, ahp, critic_weights, entropy_weights, group_matrix, parse_ahp_toml,
+    AhpMatrix, AhpResult, RiTable, ahp, critic_weights, entropy_weights, group_matrix,
+    parse_ahp_toml,
 };
 use clusterscore::column::format_number;
-use clusterscore::diag::{Diagnostic, Error, Result, Stage};
+use clusterscore::diag::{
+    Diagnostic, Error, Result, SourceText, Stage, did_you_mean_help, truncate,
+};
 use clusterscore::engine::{AssessOptions, CompiledRules};
 use clusterscore::report::write_atomic;
 use clusterscore::rules::Rules;
@@ -247,7 +251,8 @@ fn run_ahp(a: &WeightsArgs, path: &Path, level: Option<Level>, json: bool) -> Re
         ));
     }
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(&name, &e))?;
+    let text = read_utf8(path, &name)?;
+    let source = SourceText::new(name.clone(), text.clone());
     let matrices = parse_ahp_toml(&text, &name)?;
     let mut experts = Vec::new();
     for m in &matrices {
@@ -262,7 +267,19 @@ fn run_ahp(a: &WeightsArgs, path: &Path, level: Option<Level>, json: bool) -> Re
     })?;
     let res = ahp(combined.matrix.view(), table)?;
     let items = combined.items.clone();
-    if json {
+    if !res.is_consistent() && !a.allow_inconsistent {
+        return Err(Error::one(inconsistent(
+            &source, &matrices, &combined, &res, &experts,
+        )));
+    }
+    // Everything that can fail is done before anything is written or printed.
+    let new_rules = match (&a.write_into, level) {
+        (Some(into), Some(level)) => Some(rules_with_ahp_weights(
+            into, level, &source, &combined, &res,
+        )?),
+        _ => None,
+    };
+    let report = if json {
         let v = json!({
             "items": items,
             "weights": res.weights.to_vec(),
@@ -274,9 +291,7 @@ fn run_ahp(a: &WeightsArgs, path: &Path, level: Option<Level>, json: bool) -> Re
             "consistent": res.is_consistent(),
             "experts": experts.iter().map(|(n, cr)| json!({"name": n, "cr": cr})).collect::<Vec<_>>(),
         });
-        super::print_out(
-            format!("{}\n", serde_json::to_string_pretty(&v).expect("json")).as_bytes(),
-        )?;
+        format!("{}\n", serde_json::to_string_pretty(&v).expect("json"))
     } else {
         let mut s = String::new();
         if matrices.len() > 1 {
@@ -307,82 +322,227 @@ fn run_ahp(a: &WeightsArgs, path: &Path, level: Option<Level>, json: bool) -> Re
                 "NOT consistent (CR ≥ 0.1)"
             }
         ));
-        super::print_out(s.as_bytes())?;
-    }
-    if !res.is_consistent() && !a.allow_inconsistent {
-        return Err(Error::one(
-            Diagnostic::new(Stage::Rules, format!("{name}: the comparison matrix is inconsistent: CR = {:.4} ≥ 0.1 ({} RI table)", res.cr, res.ri_table.name()))
-                .with_help("revise the judgements that contradict each other, or pass --allow-inconsistent to use the weights anyway"),
-        ));
-    }
-    if let (Some(into), Some(level)) = (&a.write_into, level) {
-        let compiled = load(into)?;
-        let r = &compiled.rules;
-        let current: Vec<(String, f64)> = match level {
-            Level::Dimensions => {
-                let weighted = r.dimensions.iter().all(|d| d.weight.is_some());
-                r.dimensions
-                    .iter()
-                    .map(|d| {
-                        let m: f64 = r
-                            .criteria
-                            .iter()
-                            .filter(|c| c.dimension.value == d.id.value)
-                            .map(|c| c.points.value)
-                            .sum();
-                        (
-                            d.id.value.clone(),
-                            if weighted {
-                                d.weight.as_ref().map_or(0.0, |w| w.value)
-                            } else {
-                                m
-                            },
-                        )
-                    })
-                    .collect()
-            }
-            Level::Criteria => r
-                .criteria
-                .iter()
-                .map(|c| (c.id.value.clone(), c.points.value))
-                .collect(),
-        };
-        for i in &items {
-            if !current.iter().any(|(id, _)| id == i) {
-                return Err(Error::one(Diagnostic::new(
-                    Stage::Rules,
-                    format!(
-                        "AHP item '{i}' is not a {} id of {}",
-                        if level == Level::Dimensions {
-                            "dimension"
-                        } else {
-                            "criterion"
-                        },
-                        into.display()
-                    ),
-                )));
-            }
+        s
+    };
+    match (new_rules, &a.write) {
+        (Some(rules), Some(out)) => {
+            write_atomic(out, rules.as_bytes())?;
+            super::print_out(report.as_bytes())?;
         }
-        // The listed items share the total they had; the others keep theirs.
-        let listed_total: f64 = current
-            .iter()
-            .filter(|(id, _)| items.contains(id))
-            .map(|(_, v)| v)
-            .sum();
-        let new: Vec<(String, f64)> = current
-            .iter()
-            .map(|(id, v)| match items.iter().position(|i| i == id) {
-                Some(k) => (id.clone(), res.weights[k] * listed_total),
-                None => (id.clone(), *v),
-            })
-            .collect();
-        let text = std::fs::read_to_string(into)
-            .map_err(|e| Error::io(&into.display().to_string(), &e))?;
-        let out_text = write_weights(&text, level, &new)?;
-        match &a.write {
-            Some(out) => write_atomic(out, out_text.as_bytes())?,
-            None => super::print_out(out_text.as_bytes())?,
+        // Standard output carries the rules file, so the report goes to standard error
+        // (mixed in, the output would not be a rules file any more).
+        (Some(rules), None) => {
+            eprint!("{report}");
+            super::print_out(rules.as_bytes())?;
         }
+        (None, _) => super::print_out(report.as_bytes())?,
     }
     Ok(0)
+}
+
+/// The AHP file as text; invalid UTF-8 is an error at the line and column of the first bad
+/// byte.
+fn read_utf8(path: &Path, name: &str) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(name, &e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let good = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let prefix = String::from_utf8_lossy(&bytes[..good]);
+        let (line, col) = SourceText::new(name, prefix.as_ref()).line_col(good);
+        Error::one(
+            Diagnostic::new(
+                Stage::Rules,
+                format!(
+                    "the file is not valid UTF-8: byte 0x{:02X} at line {line}, column {col}",
+                    bytes[good]
+                ),
+            )
+            .at(format!("{name}:{line}:{col}"))
+            .with_help("save the AHP matrix file as UTF-8"),
+        )
+    })
+}
+
+/// The refusal of a matrix with CR ≥ 0.1: at the judgement that disagrees most with the
+/// weights, with the value the weights give there. For a group, the pair is found in the
+/// combined matrix and the place is that pair in the expert matrix furthest from the weights.
+fn inconsistent(
+    source: &SourceText,
+    matrices: &[AhpMatrix],
+    m: &AhpMatrix,
+    res: &AhpResult,
+    experts: &[(Option<String>, f64)],
+) -> Diagnostic {
+    let name = &source.name;
+    let mut message = format!(
+        "the comparison matrix is inconsistent: CR = {:.4} ≥ 0.1 ({} RI table; λmax = {:.4}, \
+         CI = {:.4}, RI = {:.2})",
+        res.cr,
+        res.ri_table.name(),
+        res.lambda_max,
+        res.ci,
+        res.ri
+    );
+    if experts.len() > 1 {
+        let list: Vec<String> = experts
+            .iter()
+            .enumerate()
+            .map(|(k, (n, cr))| match n {
+                Some(n) => format!("expert {} ('{n}') {cr:.4}", k + 1),
+                None => format!("expert {} {cr:.4}", k + 1),
+            })
+            .collect();
+        message.push_str(&format!(
+            " for the geometric mean of {} experts (CR of each: {})",
+            experts.len(),
+            list.join(", ")
+        ));
+    }
+    let worst = most_inconsistent(m.matrix.view(), &res.weights);
+    let mut help = String::from("revise the judgements that contradict each other");
+    let n = m.items.len();
+    let mut span = None;
+    if let Some((i, j, value, implied)) = worst {
+        let of = if experts.len() > 1 {
+            " of the combined matrix"
+        } else {
+            ""
+        };
+        message.push_str(&format!(
+            "; the judgement furthest from the weights{of} is row {}, column {} ({} vs {}) = {}, \
+             where the weights give {implied:.2}",
+            i + 1,
+            j + 1,
+            m.items[i],
+            m.items[j],
+            show_judgement(value),
+        ));
+        help.push_str(&format!(", starting with {} vs {}", m.items[i], m.items[j]));
+        span = m.entry_spans.get(i * n + j).copied();
+        // A group: the expert whose judgement of that pair is furthest from the weights.
+        let off = |e: &AhpMatrix| (e.matrix[[i, j]] / implied).ln().abs();
+        if span.is_none()
+            && let Some((k, e)) = matrices
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.matrix.dim() == (n, n) && off(e).is_finite())
+                .max_by(|(_, a), (_, b)| off(a).total_cmp(&off(b)))
+        {
+            let who = match &e.name {
+                Some(name) => format!("expert {} ('{name}')", k + 1),
+                None => format!("expert {}", k + 1),
+            };
+            message.push_str(&format!(
+                "; {who} wrote {} there",
+                show_judgement(e.matrix[[i, j]])
+            ));
+            span = e.entry_spans.get(i * n + j).copied();
+        }
+    }
+    help.push_str(", or pass --allow-inconsistent to use the weights anyway");
+    let d = Diagnostic::new(Stage::Rules, message).with_help(help);
+    match span {
+        Some(span) => d.in_source(source, span),
+        None => d.at(name.clone()),
+    }
+}
+
+/// The rules file `into` with the AHP weights of `m` in place of the current ones at `level`
+/// (the listed items share the total they had; the others keep theirs). Every item that is
+/// not an id there is an error at its place in the matrix file.
+fn rules_with_ahp_weights(
+    into: &Path,
+    level: Level,
+    source: &SourceText,
+    m: &AhpMatrix,
+    res: &AhpResult,
+) -> Result<String> {
+    let compiled = load(into)?;
+    let r = &compiled.rules;
+    let items = &m.items;
+    let current: Vec<(String, f64)> = match level {
+        Level::Dimensions => {
+            let weighted = r.dimensions.iter().all(|d| d.weight.is_some());
+            r.dimensions
+                .iter()
+                .map(|d| {
+                    let m: f64 = r
+                        .criteria
+                        .iter()
+                        .filter(|c| c.dimension.value == d.id.value)
+                        .map(|c| c.points.value)
+                        .sum();
+                    (
+                        d.id.value.clone(),
+                        if weighted {
+                            d.weight.as_ref().map_or(0.0, |w| w.value)
+                        } else {
+                            m
+                        },
+                    )
+                })
+                .collect()
+        }
+        Level::Criteria => r
+            .criteria
+            .iter()
+            .map(|c| (c.id.value.clone(), c.points.value))
+            .collect(),
+    };
+    let kind = if level == Level::Dimensions {
+        "dimension"
+    } else {
+        "criterion"
+    };
+    let mut errors = Vec::new();
+    for (k, i) in items.iter().enumerate() {
+        if current.iter().any(|(id, _)| id == i) {
+            continue;
+        }
+        let ids = current.iter().map(|(id, _)| id.as_str());
+        let listed: Vec<&str> = ids.clone().collect();
+        let help = match did_you_mean_help(i, ids) {
+            Some(h) => format!(
+                "{h} ({kind} ids of {}: {})",
+                into.display(),
+                listed.join(", ")
+            ),
+            None => format!(
+                "the {kind} ids of {} are: {}",
+                into.display(),
+                listed.join(", ")
+            ),
+        };
+        let d = Diagnostic::new(
+            Stage::Rules,
+            format!(
+                "AHP item '{}' is not a {kind} id of {}",
+                truncate(i, 200),
+                into.display()
+            ),
+        )
+        .with_help(truncate(&help, 600));
+        errors.push(match m.item_spans.get(k) {
+            Some(span) => d.in_source(source, *span),
+            None => d.at(source.name.clone()),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(Error::many(errors));
+    }
+    let listed_total: f64 = current
+        .iter()
+        .filter(|(id, _)| items.contains(id))
+        .map(|(_, v)| v)
+        .sum();
+    let new: Vec<(String, f64)> = current
+        .iter()
+        .map(|(id, v)| match items.iter().position(|i| i == id) {
+            Some(k) => (id.clone(), res.weights[k] * listed_total),
+            None => (id.clone(), *v),
+        })
+        .collect();
+    let text =
+        std::fs::read_to_string(into).map_err(|e| Error::io(&into.display().to_string(), &e))?;
+    write_weights(&text, level, &new)
 }

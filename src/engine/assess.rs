@@ -114,11 +114,19 @@ impl<'a> Run<'a> {
                     errors.push(rules_error(
                         c,
                         name.span,
-                        format!(
-                            "{what} '{}' is not a column of the data ({})",
-                            name.value,
-                            data_files(table)
-                        ),
+                        match what.strip_suffix(" reads column") {
+                            // "indicator 'x' reads column '销售收入', which is not …"
+                            Some(_) => format!(
+                                "{what} '{}', which is not a column of the data ({})",
+                                name.value,
+                                data_files(table)
+                            ),
+                            None => format!(
+                                "{what} '{}' is not a column of the data ({})",
+                                name.value,
+                                data_files(table)
+                            ),
+                        },
                         Some(help),
                     ));
                     None
@@ -148,7 +156,7 @@ impl<'a> Run<'a> {
             if let Source::Column(col) = &ind.source {
                 need_column(
                     col,
-                    &format!("column of indicator '{}'", ind.id.value),
+                    &format!("indicator '{}' reads column", ind.id.value),
                     &mut errors,
                 );
             }

@@ -601,26 +601,23 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
     Ok(compiled)
 }
 
-/// Every numeric parameter of a method (for checks over category tables).
+/// The most years any `prev(x, k)` in `e` looks back (`prev(x)` is 1; 0 without `prev`).
 fn max_prev_k(e: &Expr) -> u32 {
     use expr::ExprKind;
-    match &e.kind {
-        ExprKind::Call { name, args, .. } => {
-            let own = if name == "prev" {
-                match args.get(1).map(|a| &a.kind) {
-                    Some(ExprKind::Number(k)) if *k >= 1.0 && *k <= 1000.0 => *k as u32,
-                    None => 1,
-                    _ => 0,
-                }
-            } else {
-                0
+    let mut max = 0;
+    expr::walk(e, &mut |e| {
+        if let ExprKind::Call { name, args, .. } = &e.kind
+            && name == "prev"
+        {
+            let own = match args.get(1).map(|a| &a.kind) {
+                Some(ExprKind::Number(k)) if *k >= 1.0 && *k <= 1000.0 => *k as u32,
+                None => 1,
+                _ => 0,
             };
-            args.iter().map(max_prev_k).max().unwrap_or(0).max(own)
+            max = max.max(own);
         }
-        ExprKind::Unary { expr, .. } => max_prev_k(expr),
-        ExprKind::Binary { lhs, rhs, .. } => max_prev_k(lhs).max(max_prev_k(rhs)),
-        _ => 0,
-    }
+    });
+    max
 }
 
 fn order_formulas(

@@ -92,7 +92,9 @@ pub(crate) enum Node {
         ty: Type,
     },
     Neg(Box<Node>),
-    Arith(Arith, Box<Node>, Box<Node>),
+    /// `first op₁ x₁ op₂ x₂ …` applied left to right (at least one link): a chain of `+ -`
+    /// or `* /` is one node, however long, so evaluating it does not recurse per operator.
+    Arith(Box<Node>, Vec<(Arith, Node)>),
     /// Numbers compared with the threshold tolerance (rhs is the threshold).
     CmpNum(Cmp, Box<Node>, Box<Node>),
     /// Text or bool equality (`ne` = `!=`).
@@ -106,9 +108,12 @@ pub(crate) enum Node {
         lhs: Box<Node>,
         rhs: Box<Node>,
     },
-    /// Operands are conditions (bool, or number: non-zero = true).
-    And(Box<Node>, Box<Node>),
-    Or(Box<Node>, Box<Node>),
+    /// Kleene `and` (`and = true`) or `or` of at least two operands, left to right. Operands
+    /// are conditions (bool, or number: non-zero = true).
+    Logic {
+        and: bool,
+        args: Vec<Node>,
+    },
     Not(Box<Node>),
     Math(Math, Box<Node>),
     Round(Box<Node>, u32),
@@ -153,15 +158,16 @@ impl Node {
             | Node::IsMissing(a) => {
                 vec![a]
             }
-            Node::Arith(_, a, b)
-            | Node::CmpNum(_, a, b)
-            | Node::And(a, b)
-            | Node::Or(a, b)
+            Node::CmpNum(_, a, b)
             | Node::EqText { lhs: a, rhs: b, .. }
             | Node::EqBool { lhs: a, rhs: b, .. } => vec![a, b],
-            Node::MinMax { args, .. } | Node::Coalesce { args, .. } | Node::CountTrue(args) => {
-                args.iter().collect()
-            }
+            Node::Arith(first, links) => std::iter::once(first.as_ref())
+                .chain(links.iter().map(|(_, n)| n))
+                .collect(),
+            Node::MinMax { args, .. }
+            | Node::Coalesce { args, .. }
+            | Node::CountTrue(args)
+            | Node::Logic { args, .. } => args.iter().collect(),
             Node::If {
                 cond, then, els, ..
             } => vec![cond, then, els],
@@ -491,6 +497,7 @@ impl Checker<'_> {
             ExprKind::Name { name, quoted } => self.name(name, *quoted, e.span, agg),
             ExprKind::Unary { op, expr } => self.unary(*op, expr, agg),
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, agg),
+            ExprKind::Chain { first, rest } => self.chain(first, rest, agg),
             ExprKind::Call {
                 name,
                 name_span,
@@ -545,6 +552,24 @@ impl Checker<'_> {
         let l = self.check(lhs, agg)?;
         let r = self.check(rhs, agg)?;
         typed_binary(op, l, r, lhs.span, rhs.span)
+    }
+
+    /// A chain, by a loop: operands are checked and typed in the order a left-deep tree of
+    /// binary operators would be (so the first error is the same), and successive links
+    /// extend one node.
+    #[inline(never)]
+    fn chain(&mut self, first: &Expr, rest: &[(BinaryOp, Expr)], agg: Option<&str>) -> Checked {
+        let mut acc = self.check(first, agg)?;
+        for (k, (op, rhs)) in rest.iter().enumerate() {
+            let r = self.check(rhs, agg)?;
+            acc = if k == 0 {
+                typed_binary(*op, acc, r, first.span, rhs.span)?
+            } else {
+                let acc_span = Span::new(first.span.start, rest[k - 1].1.span.end);
+                extend_chain(*op, acc, r, acc_span, rhs.span)?
+            };
+        }
+        Ok(acc)
     }
 
     /// Checks each argument; `want` says what each must be.
@@ -771,23 +796,57 @@ impl Checker<'_> {
     }
 }
 
+fn arith(op: BinaryOp) -> Arith {
+    match op {
+        BinaryOp::Add => Arith::Add,
+        BinaryOp::Sub => Arith::Sub,
+        BinaryOp::Mul => Arith::Mul,
+        _ => Arith::Div,
+    }
+}
+
+/// `acc op r` where `acc` is the chain built so far: appended to its node when that node is
+/// still an open chain of the same kind (a constant prefix has been folded away, so this
+/// never misses a fold), otherwise as [`typed_binary`].
+fn extend_chain(op: BinaryOp, acc: (Node, Type), r: (Node, Type), ls: Span, rs: Span) -> Checked {
+    match (acc, r) {
+        ((Node::Arith(first, mut links), Type::Number), (r, rt)) if op.is_arithmetic() => {
+            expect_number(rt, rs)?;
+            links.push((arith(op), r));
+            Ok((Node::Arith(first, links), Type::Number))
+        }
+        ((Node::Logic { and, mut args }, Type::Bool), (r, rt))
+            if (op == BinaryOp::And) == and && matches!(op, BinaryOp::And | BinaryOp::Or) =>
+        {
+            expect_condition(rt, rs)?;
+            args.push(r);
+            Ok((Node::Logic { and, args }, Type::Bool))
+        }
+        (acc, r) => typed_binary(op, acc, r, ls, rs),
+    }
+}
+
 /// The node of a binary operator over checked operands.
 #[inline(never)]
 fn typed_binary(op: BinaryOp, l: (Node, Type), r: (Node, Type), ls: Span, rs: Span) -> Checked {
     let ((l, lt), (r, rt)) = (l, r);
-    let (l, r) = (Box::new(l), Box::new(r));
     if op.is_arithmetic() {
         expect_number(lt, ls)?;
         expect_number(rt, rs)?;
-        let a = match op {
-            BinaryOp::Add => Arith::Add,
-            BinaryOp::Sub => Arith::Sub,
-            BinaryOp::Mul => Arith::Mul,
-            _ => Arith::Div,
-        };
-        return Ok((Node::Arith(a, l, r).fold(), Type::Number));
+        let node = Node::Arith(Box::new(l), vec![(arith(op), r)]);
+        return Ok((node.fold(), Type::Number));
     }
-    let node = if op.is_comparison() {
+    if matches!(op, BinaryOp::And | BinaryOp::Or) {
+        expect_condition(lt, ls)?;
+        expect_condition(rt, rs)?;
+        let node = Node::Logic {
+            and: op == BinaryOp::And,
+            args: vec![l, r],
+        };
+        return Ok((node.fold(), Type::Bool));
+    }
+    let (l, r) = (Box::new(l), Box::new(r));
+    let node = {
         let cmp = match op {
             BinaryOp::Eq => Cmp::Eq,
             BinaryOp::Ne => Cmp::Ne,
@@ -808,14 +867,6 @@ fn typed_binary(op: BinaryOp, l: (Node, Type), r: (Node, Type), ls: Span, rs: Sp
             }
             Type::Text => Node::EqText { ne, lhs: l, rhs: r },
             Type::Bool => Node::EqBool { ne, lhs: l, rhs: r },
-        }
-    } else {
-        expect_condition(lt, ls)?;
-        expect_condition(rt, rs)?;
-        if op == BinaryOp::And {
-            Node::And(l, r)
-        } else {
-            Node::Or(l, r)
         }
     };
     Ok((node.fold(), Type::Bool))

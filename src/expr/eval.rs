@@ -410,12 +410,11 @@ pub(crate) fn eval_node<'a>(node: &'a Node, env: &'a dyn Env) -> Val<'a> {
         Node::Const(Const::Text(s)) => Val::Text(s),
         Node::Slot { slot, ty } => eval_slot(*slot, *ty, env),
         Node::Neg(a) => eval_neg(a, env),
-        Node::Arith(op, a, b) => eval_arith(*op, a, b, env),
+        Node::Arith(first, links) => eval_arith(first, links, env),
         Node::CmpNum(op, a, b) => eval_cmp(*op, a, b, env),
         Node::EqText { ne, lhs, rhs } => eval_eq_text(*ne, lhs, rhs, env),
         Node::EqBool { ne, lhs, rhs } => eval_eq_bool(*ne, lhs, rhs, env),
-        Node::And(a, b) => eval_logic(true, a, b, env),
-        Node::Or(a, b) => eval_logic(false, a, b, env),
+        Node::Logic { and, args } => eval_logic(*and, args, env),
         Node::Not(a) => eval_not(a, env),
         Node::Math(m, a) => eval_math(*m, a, env),
         Node::Round(a, d) => eval_round(a, *d, env),
@@ -456,15 +455,22 @@ fn eval_neg<'a>(a: &'a Node, env: &'a dyn Env) -> Val<'a> {
     num_op(nums(eval_node(a, env)), Nums::S(0.0), |x, _| -x)
 }
 
+/// A chain of `+ -` or `* /`, left to right by a loop (one owned column reused in place).
 #[inline(never)]
-fn eval_arith<'a>(op: Arith, a: &'a Node, b: &'a Node, env: &'a dyn Env) -> Val<'a> {
-    let x = nums(eval_node(a, env));
-    let y = nums(eval_node(b, env));
-    match op {
-        Arith::Add => num_op(x, y, |p, q| fin(p + q)),
-        Arith::Sub => num_op(x, y, |p, q| fin(p - q)),
-        Arith::Mul => num_op(x, y, |p, q| fin(p * q)),
-        Arith::Div => num_op(x, y, |p, q| fin(p / q)),
+fn eval_arith<'a>(first: &'a Node, links: &'a [(Arith, Node)], env: &'a dyn Env) -> Val<'a> {
+    let mut acc = nums(eval_node(first, env));
+    for (op, b) in links {
+        let y = nums(eval_node(b, env));
+        acc = nums(match op {
+            Arith::Add => num_op(acc, y, |p, q| fin(p + q)),
+            Arith::Sub => num_op(acc, y, |p, q| fin(p - q)),
+            Arith::Mul => num_op(acc, y, |p, q| fin(p * q)),
+            Arith::Div => num_op(acc, y, |p, q| fin(p / q)),
+        });
+    }
+    match acc {
+        Nums::S(x) => Val::Num(x),
+        Nums::V(v) => Val::Own(Column::Number(v.into_owned())),
     }
 }
 
@@ -499,14 +505,24 @@ fn eval_eq_bool<'a>(ne: bool, a: &'a Node, b: &'a Node, env: &'a dyn Env) -> Val
     })
 }
 
+/// Kleene `and` / `or` of a chain of conditions, left to right by a loop.
 #[inline(never)]
-fn eval_logic<'a>(and: bool, a: &'a Node, b: &'a Node, env: &'a dyn Env) -> Val<'a> {
-    let x = truth(eval_node(a, env));
-    let y = truth(eval_node(b, env));
-    if and {
-        truth_op(x, y, kleene_and)
-    } else {
-        truth_op(x, y, kleene_or)
+fn eval_logic<'a>(and: bool, args: &'a [Node], env: &'a dyn Env) -> Val<'a> {
+    let Some((first, rest)) = args.split_first() else {
+        return Val::Bool(Some(and));
+    };
+    let mut acc = truth(eval_node(first, env));
+    for a in rest {
+        let y = truth(eval_node(a, env));
+        acc = truth(if and {
+            truth_op(acc, y, kleene_and)
+        } else {
+            truth_op(acc, y, kleene_or)
+        });
+    }
+    match acc {
+        Truth::S(b) => Val::Bool(b),
+        Truth::V(v) => Val::Own(Column::Bool(v.into_owned())),
     }
 }
 

@@ -82,13 +82,18 @@ fn is_ident_continue(c: char) -> bool {
 }
 
 /// Splits `src` into tokens; the last one is always [`Tok::Eof`] (an empty span at the end).
-pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ExprError> {
+/// More than `max_tokens` tokens (not counting `Eof`) is an error at the first one past the
+/// limit, found before the rest is read.
+pub(crate) fn lex(src: &str, max_tokens: usize) -> Result<Vec<Token>, ExprError> {
     let mut out = Vec::new();
     let mut it = src.char_indices().peekable();
     while let Some(&(start, c)) = it.peek() {
         if c.is_whitespace() {
             it.next();
             continue;
+        }
+        if out.len() >= max_tokens {
+            return Err(too_long(max_tokens, start, c));
         }
         let one = |tok: Tok| Token {
             tok,
@@ -266,6 +271,19 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ExprError> {
         span: Span::new(src.len(), src.len()),
     });
     Ok(out)
+}
+
+#[cold]
+#[inline(never)]
+fn too_long(max_tokens: usize, start: usize, c: char) -> ExprError {
+    ExprError::new(
+        format!(
+            "expression too long: more than {max_tokens} tokens (numbers, names, texts, \
+             operators, parentheses and commas)"
+        ),
+        Span::new(start, start + c.len_utf8()),
+    )
+    .with_help("split it into several formulas (indicators with a `formula`) and combine their ids")
 }
 
 /// End of the number starting at `start`: `12`, `3.5`, `.5`, `1e3`, `2.5E-3`.

@@ -19,10 +19,11 @@ mod eval;
 mod lex;
 mod parse;
 
+use std::collections::HashSet;
 use std::fmt;
 
 pub use check::{FUNCTIONS, Program, compile, compile_condition};
-pub use parse::{BinaryOp, Expr, ExprKind, MAX_DEPTH, UnaryOp, parse, to_sexpr};
+pub use parse::{BinaryOp, Expr, ExprKind, MAX_DEPTH, MAX_TOKENS, UnaryOp, parse, to_sexpr};
 
 use crate::column::{Column, Type};
 use crate::diag::Span;
@@ -156,9 +157,10 @@ pub fn parse_and_compile(src: &str, scope: &dyn Scope, ctx: Context) -> Result<P
 /// (name, quoted) pair once. Includes names inside aggregate arguments.
 pub fn names(expr: &Expr) -> Vec<(String, bool, Span)> {
     let mut out: Vec<(String, bool, Span)> = Vec::new();
+    let mut seen: HashSet<(&str, bool)> = HashSet::new();
     walk(expr, &mut |e| {
         if let ExprKind::Name { name, quoted } = &e.kind
-            && !out.iter().any(|(n, q, _)| n == name && q == quoted)
+            && seen.insert((name.as_str(), *quoted))
         {
             out.push((name.clone(), *quoted, e.span));
         }
@@ -180,40 +182,52 @@ pub struct NameUse {
 /// one-argument `min(…)` and the like when `ctx` is [`Context::Aggregate`]).
 /// Each (name, quoted, member) triple once, in order of first appearance.
 pub fn names_by_level(expr: &Expr, ctx: Context) -> Vec<NameUse> {
-    fn go(e: &Expr, ctx: Context, member: bool, out: &mut Vec<NameUse>) {
+    fn go<'e>(
+        e: &'e Expr,
+        ctx: Context,
+        member: bool,
+        seen: &mut HashSet<(&'e str, bool, bool)>,
+        out: &mut Vec<NameUse>,
+    ) {
         match &e.kind {
-            ExprKind::Name { name, quoted }
-                if !out
-                    .iter()
-                    .any(|u| &u.name == name && u.quoted == *quoted && u.member == member) =>
-            {
-                out.push(NameUse {
-                    name: name.clone(),
-                    quoted: *quoted,
-                    span: e.span,
-                    member,
-                });
+            ExprKind::Name { name, quoted } => {
+                if seen.insert((name.as_str(), *quoted, member)) {
+                    out.push(NameUse {
+                        name: name.clone(),
+                        quoted: *quoted,
+                        span: e.span,
+                        member,
+                    });
+                }
             }
-            ExprKind::Unary { expr, .. } => go(expr, ctx, member, out),
+            ExprKind::Unary { expr, .. } => go(expr, ctx, member, seen, out),
             ExprKind::Binary { lhs, rhs, .. } => {
-                go(lhs, ctx, member, out);
-                go(rhs, ctx, member, out);
+                go(lhs, ctx, member, seen, out);
+                go(rhs, ctx, member, seen, out);
+            }
+            ExprKind::Chain { first, rest } => {
+                go(first, ctx, member, seen, out);
+                for (_, e) in rest {
+                    go(e, ctx, member, seen, out);
+                }
             }
             ExprKind::Call { name, args, .. } => {
                 let agg = ctx == Context::Aggregate && check::is_aggregate_call(name, args.len());
                 for a in args {
-                    go(a, ctx, member || agg, out);
+                    go(a, ctx, member || agg, seen, out);
                 }
             }
-            _ => {}
+            ExprKind::Number(_) | ExprKind::Text(_) | ExprKind::Bool(_) => {}
         }
     }
     let mut out = Vec::new();
-    go(expr, ctx, false, &mut out);
+    go(expr, ctx, false, &mut HashSet::new(), &mut out);
     out
 }
 
-fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+/// Calls `f` on every node, parents before children, left to right. Recursion follows the
+/// nesting depth (at most [`MAX_DEPTH`] for a parsed expression); chains are looped over.
+pub fn walk<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
     f(e);
     match &e.kind {
         ExprKind::Unary { expr, .. } => walk(expr, f),
@@ -221,12 +235,18 @@ fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
             walk(lhs, f);
             walk(rhs, f);
         }
+        ExprKind::Chain { first, rest } => {
+            walk(first, f);
+            for (_, e) in rest {
+                walk(e, f);
+            }
+        }
         ExprKind::Call { args, .. } => {
             for a in args {
                 walk(a, f);
             }
         }
-        _ => {}
+        ExprKind::Number(_) | ExprKind::Text(_) | ExprKind::Bool(_) | ExprKind::Name { .. } => {}
     }
 }
 

@@ -11,9 +11,17 @@ use super::ExprError;
 use super::lex::{Tok, Token, lex};
 use crate::diag::Span;
 
-/// Deepest nesting accepted (parentheses, calls, operators, all counted). Keeps parsing,
-/// checking, evaluation and dropping of the tree well inside any thread's stack.
+/// Deepest nesting accepted (parentheses, calls, unary operators, operands of operators of
+/// another precedence level, all counted). Keeps parsing, checking, evaluation and dropping
+/// of the tree well inside any thread's stack. A flat chain of one precedence level
+/// (`a + b - c + …`, `a and b and …`) is one level however long it is: it is stored as one
+/// [`ExprKind::Chain`] node and checked and evaluated by a loop.
 pub const MAX_DEPTH: usize = 200;
+
+/// Most tokens (numbers, names, texts, operators, parentheses, commas) in one expression;
+/// a longer expression is an error at the first token past the limit. It bounds the memory
+/// and the evaluation time of a single expression (a chain of up to about 50,000 terms).
+pub const MAX_TOKENS: usize = 100_000;
 
 /// A parsed expression.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,10 +45,23 @@ pub enum ExprKind {
         op: UnaryOp,
         expr: Box<Expr>,
     },
+    /// A comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`; comparisons do not chain). The
+    /// parser builds the other operators as [`ExprKind::Chain`]; a `Binary` with one of
+    /// them, built by hand, means the same as a chain of one link.
     Binary {
         op: BinaryOp,
         lhs: Box<Expr>,
         rhs: Box<Expr>,
+    },
+    /// Operators of one precedence level applied left to right: `a + b - c` is `first = a`,
+    /// `rest = [(+, b), (-, c)]` and means `(a + b) - c`. The parser builds one for every
+    /// `+ -`, `* /`, `and` and `or`, with at least one link; a chain of `+ -` holds only
+    /// `+` and `-`, one of `* /` only `*` and `/`, an `and` chain only `and`, an `or` chain
+    /// only `or`.
+    /// The chain's span runs from `first` to the last operand.
+    Chain {
+        first: Box<Expr>,
+        rest: Vec<(BinaryOp, Expr)>,
     },
     Call {
         name: String,
@@ -96,6 +117,11 @@ impl BinaryOp {
         )
     }
 
+    /// Operators that chain left to right (all but the comparisons).
+    pub fn chains(self) -> bool {
+        !self.is_comparison()
+    }
+
     pub fn is_arithmetic(self) -> bool {
         matches!(
             self,
@@ -130,7 +156,7 @@ const NEG_BP: u8 = 13;
 
 /// Parses one expression; the whole text must be consumed.
 pub fn parse(src: &str) -> Result<Expr, ExprError> {
-    let tokens = lex(src)?;
+    let tokens = lex(src, MAX_TOKENS)?;
     if tokens.len() == 1 {
         return Err(ExprError::new("empty expression", Span::new(0, src.len()))
             .with_help("write an expression, e.g. rd / revenue * 100"));
@@ -229,16 +255,30 @@ fn expected_expression(t: &Token) -> ExprError {
     e
 }
 
+/// `lhs op rhs`: a comparison, or a new chain of one link.
 #[inline(never)]
 fn binary(op: BinaryOp, lhs: Expr, rhs: Expr) -> Expr {
     let span = Span::new(lhs.span.start, rhs.span.end);
-    Expr {
-        kind: ExprKind::Binary {
+    let kind = if op.chains() {
+        ExprKind::Chain {
+            first: Box::new(lhs),
+            rest: vec![(op, rhs)],
+        }
+    } else {
+        ExprKind::Binary {
             op,
             lhs: Box::new(lhs),
             rhs: Box::new(rhs),
-        },
-        span,
+        }
+    };
+    Expr { kind, span }
+}
+
+/// Appends `op rhs` to the chain `lhs`.
+fn extend(lhs: &mut Expr, op: BinaryOp, rhs: Expr) {
+    if let ExprKind::Chain { rest, .. } = &mut lhs.kind {
+        lhs.span.end = rhs.span.end;
+        rest.push((op, rhs));
     }
 }
 
@@ -273,10 +313,15 @@ impl Parser {
         result
     }
 
+    /// The loop runs once per operator of a flat chain (`a + b + c + …`) without recursing
+    /// deeper, and successive operators of one precedence level extend one
+    /// [`ExprKind::Chain`], so a chain's length adds nothing to the depth.
     fn expr_bp_inner(&mut self, min_bp: u8) -> PResult {
         let (mut lhs, mut depth) = self.prefix()?;
         // Whether `lhs` is a comparison built in this loop (comparisons do not chain).
         let mut lhs_is_cmp = false;
+        // The left binding power of the chain `lhs` is, when this loop built it.
+        let mut chain_bp = None;
         while let Some((op, l_bp, r_bp)) = infix(&self.peek().tok) {
             if l_bp < min_bp {
                 break;
@@ -286,11 +331,20 @@ impl Parser {
             }
             let op_span = self.skip();
             let (rhs, rdepth) = self.expr_bp(r_bp)?;
-            depth = depth.max(rdepth) + 1;
-            if depth > MAX_DEPTH {
-                return Err(too_deep(op_span));
+            if op.chains() && chain_bp == Some(l_bp) {
+                depth = depth.max(rdepth + 1);
+                if depth > MAX_DEPTH {
+                    return Err(too_deep(op_span));
+                }
+                extend(&mut lhs, op, rhs);
+            } else {
+                depth = depth.max(rdepth) + 1;
+                if depth > MAX_DEPTH {
+                    return Err(too_deep(op_span));
+                }
+                lhs = binary(op, lhs, rhs);
+                chain_bp = op.chains().then_some(l_bp);
             }
-            lhs = binary(op, lhs, rhs);
             lhs_is_cmp = op.is_comparison();
         }
         Ok((lhs, depth))
@@ -403,9 +457,25 @@ impl Parser {
     }
 }
 
-/// Shows an expression back as text, fully parenthesised (for tests and debugging).
+/// Shows an expression back as text, fully parenthesised (for tests and debugging); a chain
+/// shows as nested operators, `a + b - c` as `(- (+ a b) c)`.
 pub fn to_sexpr(e: &Expr) -> String {
     match &e.kind {
+        ExprKind::Chain { first, rest } => {
+            let mut s = String::new();
+            for (op, _) in rest.iter().rev() {
+                s.push('(');
+                s.push_str(op.symbol());
+                s.push(' ');
+            }
+            s.push_str(&to_sexpr(first));
+            for (_, rhs) in rest {
+                s.push(' ');
+                s.push_str(&to_sexpr(rhs));
+                s.push(')');
+            }
+            s
+        }
         ExprKind::Number(v) => format!("{v}"),
         ExprKind::Text(s) => format!("{s:?}"),
         ExprKind::Bool(b) => b.to_string(),

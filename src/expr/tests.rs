@@ -209,13 +209,15 @@ fn spans_cover_the_source() {
     let src = "round(a + b, 2) * 3";
     let e = parse(src).unwrap();
     assert_eq!(e.span, Span::new(0, src.len()));
-    let ExprKind::Binary { lhs, .. } = &e.kind else {
+    let ExprKind::Chain { first, rest } = &e.kind else {
         panic!()
     };
-    assert_eq!(&src[lhs.span.start..lhs.span.end], "round(a + b, 2)");
+    assert_eq!(&src[first.span.start..first.span.end], "round(a + b, 2)");
+    assert_eq!(rest.len(), 1);
+    assert_eq!(&src[rest[0].1.span.start..rest[0].1.span.end], "3");
     let ExprKind::Call {
         name_span, args, ..
-    } = &lhs.kind
+    } = &first.kind
     else {
         panic!()
     };
@@ -316,20 +318,48 @@ fn syntax_errors_have_exact_spans() {
     check_errors(cases, Context::Row);
 }
 
+/// The byte offset of the `n`-th occurrence (0-based) of `pat` in `s`.
+fn nth_offset(s: &str, pat: &str, n: usize) -> usize {
+    s.match_indices(pat).nth(n).map(|(i, _)| i).unwrap()
+}
+
 #[test]
 fn deep_nesting_is_an_error_not_a_crash() {
     for n in [MAX_DEPTH + 1, 10_000] {
+        // 10,000 parentheses: refused at the first token past the limit (the 201st '(').
         let src = format!("{}1{}", "(".repeat(n), ")".repeat(n));
         let e = parse(&src).unwrap_err();
         assert!(e.message.contains("nested too deeply"), "{e:?}");
+        assert!(e.help.as_deref().unwrap().contains("200"), "{e:?}");
+        assert_eq!(e.span, Span::new(MAX_DEPTH, MAX_DEPTH + 1), "{e:?}");
         for prefix in ["-", "not ", "abs("] {
             let src = prefix.repeat(n) + "1";
             let e = parse(&src).unwrap_err();
             assert!(e.message.contains("nested too deeply"), "{prefix}: {e:?}");
+            // Somewhere inside the nesting, past the limit, never at 0.
+            assert!(
+                e.span.start >= (MAX_DEPTH - 1) * prefix.len() && e.span.end <= src.len(),
+                "{prefix}: {e:?}"
+            );
         }
-        let long_chain = vec!["1"; n].join(" + ");
-        let e = parse(&long_chain).unwrap_err();
+        // Nesting on the right of a chain is genuine nesting: a - (a - (a - …)).
+        let src = format!("{}a{}", "a - (".repeat(n), ")".repeat(n));
+        let e = parse(&src).unwrap_err();
         assert!(e.message.contains("nested too deeply"), "{e:?}");
+        // So is a chain whose left operand is parenthesised again and again.
+        let src = format!("{}a{}", "(".repeat(n), " + a)".repeat(n));
+        let e = parse(&src).unwrap_err();
+        assert!(e.message.contains("nested too deeply"), "{e:?}");
+        // Deep nesting inside one operand of a long flat chain is still found.
+        let src = format!(
+            "{} + {}a{}",
+            vec!["a"; 1000].join(" + "),
+            "abs(".repeat(n),
+            ")".repeat(n)
+        );
+        let e = parse(&src).unwrap_err();
+        assert!(e.message.contains("nested too deeply"), "{e:?}");
+        assert!(e.span.start > nth_offset(&src, "abs(", 0), "{e:?}");
     }
     // Just under the limit parses, compiles and evaluates, also on a small stack.
     std::thread::Builder::new()
@@ -339,14 +369,220 @@ fn deep_nesting_is_an_error_not_a_crash() {
             let src = format!("{}a{}", "abs(".repeat(d), ")".repeat(d));
             let p = compile_in(&src, Context::Row);
             same_nums(&src, &num_col(&p.eval(&env())), &[1.0, 2.0, NAN, 4.0]);
-            let chain = vec!["a"; MAX_DEPTH - 1].join(" - ");
-            let p = compile_in(&chain, Context::Row);
-            let want = [1.0, 2.0, NAN, 4.0].map(|x| x - (MAX_DEPTH as f64 - 2.0) * x);
-            same_nums(&chain, &num_col(&p.eval(&env())), &want);
+            // Each level of a - (…) nests twice: the parentheses and the operand.
+            let d = MAX_DEPTH / 2 - 2;
+            let src = format!("{}a{}", "(a - ".repeat(d), ")".repeat(d));
+            let p = compile_in(&src, Context::Row);
+            let want = [1.0, 2.0, NAN, 4.0].map(|x| if d.is_multiple_of(2) { x } else { 0.0 * x });
+            same_nums("(a - (a - …))", &num_col(&p.eval(&env())), &want);
         })
         .unwrap()
         .join()
         .unwrap();
+}
+
+/// `a op a op a …` with up to 10,000 terms, compared with a left fold done here; the whole
+/// life of the tree (parse, check, evaluate, clone, compare, drop) on a small stack.
+#[test]
+fn flat_chains_of_any_length_parse_check_evaluate_and_drop() {
+    const A: [f64; 4] = [1.0, 2.0, NAN, 4.0];
+    const B: [f64; 4] = [10.0, 0.0, 5.0, NAN];
+    /// `first`, then `step` applied `n - 1` times, per row; non-finite → missing.
+    fn fold(n: usize, first: impl Fn(usize) -> f64, step: impl Fn(f64, usize) -> f64) -> Vec<f64> {
+        (0..4)
+            .map(|r| {
+                let mut acc = first(r);
+                for _ in 1..n {
+                    acc = step(acc, r);
+                }
+                if acc.is_finite() { acc } else { NAN }
+            })
+            .collect()
+    }
+    std::thread::Builder::new()
+        .stack_size(STACK)
+        .spawn(|| {
+            let e = env();
+            for n in [300, 5_000, 10_000] {
+                let sum = vec!["a"; n].join(" + ");
+                let ast = parse(&sum).unwrap_or_else(|e| panic!("{n} terms: {e}"));
+                let ExprKind::Chain { rest, .. } = &ast.kind else {
+                    panic!("{n}: not a chain")
+                };
+                assert_eq!(rest.len(), n - 1);
+                assert_eq!(ast.span, Span::new(0, sum.len()));
+                // Derived Clone, PartialEq and Debug follow the nesting, not the length.
+                let copy = ast.clone();
+                assert_eq!(copy, ast);
+                assert!(format!("{copy:?}").len() > n);
+                drop(copy);
+                assert_eq!(to_sexpr(&ast).matches('(').count(), n - 1);
+                let p = compile(&ast, &TestScope, Context::Row).unwrap();
+                let want = fold(n, |r| A[r], |acc, r| acc + A[r]);
+                same_nums("a + a + …", &num_col(&p.eval(&e)), &want);
+                drop(p.clone());
+                drop(p);
+                drop(ast);
+
+                // Mixed + and -; the constant prefix folds, the rest stays one chain.
+                let src = format!("1 + 2 - {}", vec!["a"; n].join(" - "));
+                let p = compile_in(&src, Context::Row);
+                let want = fold(n, |r| 3.0 - A[r], |acc, r| acc - A[r]);
+                same_nums("1 + 2 - a - a - …", &num_col(&p.eval(&e)), &want);
+
+                // * and /, and products added up (two precedence levels).
+                let src = vec!["a"; n].join(" * 1.001 / ");
+                let p = compile_in(&src, Context::Row);
+                let want = fold(n, |r| A[r], |acc, r| acc * 1.001 / A[r]);
+                same_nums("a * 1.001 / a * …", &num_col(&p.eval(&e)), &want);
+                let src = vec!["a * b"; n].join(" + ");
+                let p = compile_in(&src, Context::Row);
+                let want = fold(n, |r| A[r] * B[r], |acc, r| acc + A[r] * B[r]);
+                same_nums("a * b + a * b + …", &num_col(&p.eval(&e)), &want);
+
+                // Conditions: and / or chains, comparisons joined by and, two levels.
+                let ands = vec!["t"; n].join(" and ");
+                check_bools(&[(ands.as_str(), &[T, F, M, T])]);
+                let ors = format!("{} or t", vec!["f"; n].join(" || "));
+                check_bools(&[(ors.as_str(), &[T, F, M, T])]);
+                let ors = vec!["f"; n].join(" or ");
+                check_bools(&[(ors.as_str(), &[F, F, M, T])]);
+                let cmps = vec!["a < b"; n].join(" and ");
+                check_bools(&[(cmps.as_str(), &[T, F, M, M])]);
+                let mixed = vec!["a + 1 > 2 and t"; n].join(" or ");
+                check_bools(&[(mixed.as_str(), &[F, F, M, T])]);
+
+                // Names of a long chain: each once, in order.
+                let src = (0..n)
+                    .map(|i| format!("x{i}"))
+                    .collect::<Vec<_>>()
+                    .join(" + ");
+                let got = names(&parse(&src).unwrap());
+                assert_eq!(got.len(), n);
+                assert_eq!(got[n - 1].0, format!("x{}", n - 1));
+            }
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+#[test]
+fn chains_mean_what_left_nested_operators_mean() {
+    for (chain, nested) in [
+        ("a - b + a - 3", "((a - b) + a) - 3"),
+        ("a / b * 2 / a", "((a / b) * 2) / a"),
+        ("a * b + b * a - a / b", "((a * b) + (b * a)) - (a / b)"),
+        ("1 + 2 + a", "(1 + 2) + a"),
+        ("a + 1 + 2", "(a + 1) + 2"),
+    ] {
+        assert_eq!(
+            to_sexpr(&parse(chain).unwrap()),
+            to_sexpr(&parse(nested).unwrap()),
+            "{chain}"
+        );
+        let (x, y) = (
+            compile_in(chain, Context::Row),
+            compile_in(nested, Context::Row),
+        );
+        assert_eq!(num_col(&x.eval(&env())).len(), 4);
+        let (x, y) = (num_col(&x.eval(&env())), num_col(&y.eval(&env())));
+        for (p, q) in x.iter().zip(&y) {
+            assert!(
+                p.to_bits() == q.to_bits() || (p.is_nan() && q.is_nan()),
+                "{chain}"
+            );
+        }
+    }
+    for (chain, nested) in [
+        ("t and f or t and t", "(t and f) or (t and t)"),
+        ("t or f or a > 1", "(t or f) or (a > 1)"),
+        ("not t and f and t", "((not t) and f) and t"),
+    ] {
+        assert_eq!(
+            to_sexpr(&parse(chain).unwrap()),
+            to_sexpr(&parse(nested).unwrap()),
+            "{chain}"
+        );
+        let (x, y) = (
+            compile_in(chain, Context::Row),
+            compile_in(nested, Context::Row),
+        );
+        assert_eq!(x.eval(&env()), y.eval(&env()), "{chain}");
+    }
+    // Constant prefixes fold; the rest stays a chain.
+    assert!(compile_in("1 + 2 * 3 - 4 / 2", Context::Row).is_constant());
+    assert!(compile_in("true and false or true", Context::Row).is_constant());
+    assert!(!compile_in("1 + 2 + a", Context::Row).is_constant());
+    check_nums(
+        &[
+            ("1 + 2 + a", &[4.0, 5.0, NAN, 7.0]),
+            ("a + 1 + 2", &[4.0, 5.0, NAN, 7.0]),
+            ("10 / 2 * a - 1", &[4.0, 9.0, NAN, 19.0]),
+        ],
+        Context::Row,
+    );
+    // `prev` anywhere in a chain is seen by a walk.
+    let e = parse("a + b + prev(a, 3) * 2").unwrap();
+    let mut calls = Vec::new();
+    walk(&e, &mut |n| {
+        if let ExprKind::Call { name, .. } = &n.kind {
+            calls.push(name.clone());
+        }
+    });
+    assert_eq!(calls, ["prev"]);
+}
+
+#[test]
+fn errors_in_a_chain_are_found_in_the_same_order_and_place() {
+    let cases: &[ErrCase] = &[
+        // Names resolve before the operand types are checked, as in a nested tree.
+        ("'x' + nope + 1", "unknown name 'nope'", "nope", None),
+        ("'x' + a + 1", "expected a number, found text", "'x'", None),
+        (
+            "a + b + 'x' + t",
+            "expected a number, found text",
+            "'x'",
+            None,
+        ),
+        ("a * b * t / 2", "expected a number, found bool", "t", None),
+        (
+            "t and f and 'x'",
+            "expected a condition, found text",
+            "'x'",
+            None,
+        ),
+        (
+            "region or t",
+            "expected a condition, found text",
+            "region",
+            None,
+        ),
+        ("a + b + c + 1", "unknown name 'c'", "c", None),
+        ("a + b < 1 < 2", "comparisons cannot be chained", "<", None),
+    ];
+    check_errors(cases, Context::Row);
+}
+
+#[test]
+fn too_long_expressions_are_refused_where_they_pass_the_limit() {
+    // 50,000 terms are 99,999 tokens: accepted.
+    let src = vec!["a"; MAX_TOKENS / 2].join("+");
+    let p = compile_in(&src, Context::Row);
+    let want = [1.0, 2.0, NAN, 4.0].map(|x| x * (MAX_TOKENS / 2) as f64);
+    same_nums("50,000 terms", &num_col(&p.eval(&env())), &want);
+    // One more term is 100,001 tokens: refused at the first token past the limit (the last
+    // 'a', token 100,000 counting from 0), before the rest is read.
+    let src = vec!["a"; MAX_TOKENS / 2 + 1].join("+");
+    let e = parse(&src).unwrap_err();
+    assert!(e.message.contains("expression too long"), "{e:?}");
+    assert!(e.message.contains("100000 tokens"), "{e:?}");
+    assert_eq!(e.span, Span::new(MAX_TOKENS, MAX_TOKENS + 1));
+    // A 10 MB expression fails fast, at the same place.
+    let src = "a + ".repeat(2_500_000) + "a";
+    let e = parse(&src).unwrap_err();
+    assert!(e.message.contains("expression too long"), "{e:?}");
+    assert_eq!(e.span.start, 2 * MAX_TOKENS);
 }
 
 #[test]

@@ -155,7 +155,7 @@ pub fn write_atomic_with(
                     dir.display()
                 ),
             )
-            .with_help("create the directory first; --out does not create directories"),
+            .with_help("create the directory first; clusterscore does not create directories"),
         ));
     }
     let io_err = |e: std::io::Error| {

@@ -360,6 +360,87 @@ mod weights_command {
             .code(2);
     }
 
+    /// With `--write-into` and no `--write` the rules file goes to stdout: stdout must be
+    /// that file alone (the weights report goes to stderr), so it can be redirected into a
+    /// rules file. A refusal prints nothing on stdout.
+    #[test]
+    fn ahp_rules_on_stdout_are_a_rules_file_alone() {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let rules = root.join("rules/liaocheng-benchmark.toml");
+        let dir = tempfile::tempdir().unwrap();
+        let m = dir.path().join("m.toml");
+        std::fs::write(
+            &m,
+            "items = [\"scale\", \"innovation\"]\nmatrix = [[1, \"1/3\"], [3, 1]]\n",
+        )
+        .unwrap();
+        for format in ["text", "json"] {
+            let out = bin()
+                .args(["weights", "--format", format, "--ahp"])
+                .arg(&m)
+                .arg("--write-into")
+                .arg(&rules)
+                .args(["--level", "dimensions"])
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(0), "{format}");
+            let stdout = String::from_utf8(out.stdout).unwrap();
+            let stderr = String::from_utf8(out.stderr).unwrap();
+            assert!(
+                !stdout.contains("λmax") && !stdout.contains("lambda_max"),
+                "{stdout}"
+            );
+            assert!(
+                stderr.contains("λmax") || stderr.contains("lambda_max"),
+                "{stderr}"
+            );
+            let written = clusterscore::rules::Rules::from_str_named(&stdout, "stdout.toml")
+                .unwrap()
+                .compile()
+                .unwrap();
+            assert!(written.rules.dimension("scale").is_some());
+        }
+        // Refused (unknown item, inconsistent matrix): stdout stays empty.
+        std::fs::write(
+            &m,
+            "items = [\"scale\", \"inovation\"]\nmatrix = [[1, \"1/3\"], [3, 1]]\n",
+        )
+        .unwrap();
+        let out = bin()
+            .args(["weights", "--ahp"])
+            .arg(&m)
+            .arg("--write-into")
+            .arg(&rules)
+            .args(["--level", "dimensions"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(out.stdout.is_empty());
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.contains("m.toml:1:19: error: AHP item 'inovation'"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("did you mean 'innovation'?"), "{stderr}");
+        std::fs::write(
+            &m,
+            "items = [\"a\", \"b\", \"c\"]\nmatrix = [[1, 3, \"1/5\"], [\"1/3\", 1, 3], [5, \"1/3\", 1]]\n",
+        )
+        .unwrap();
+        let out = bin().args(["weights", "--ahp"]).arg(&m).output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(out.stdout.is_empty());
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.contains("m.toml:2:18: error: the comparison matrix is inconsistent"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("row 1, column 3 (a vs c) = 1/5"),
+            "{stderr}"
+        );
+    }
+
     #[test]
     fn entropy_weights_sum_to_one_and_write_rules() {
         let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));

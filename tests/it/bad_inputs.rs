@@ -118,6 +118,27 @@ fn generate(kind: &str, dir: &Path) {
             "rules.toml",
             insert_formula(&rules, &vec!["rd"; 100_000].join(" + ")),
         ),
+        // 10,000 terms of + and -, and a gate of 10,000 comparisons joined by `and`.
+        "flat_chain_10k" => (
+            "rules.toml",
+            insert_formula(&rules, &format!("rd{}", " - rd + rd".repeat(n / 2))).replacen(
+                gate,
+                &format!("\"{}\"", vec!["revenue > 0"; n].join(" and ")),
+                1,
+            ),
+        ),
+        "deep_parens_in_chain" => (
+            "rules.toml",
+            insert_formula(
+                &rules,
+                &format!(
+                    "{}{}rd{}",
+                    "rd + ".repeat(1000),
+                    "(".repeat(n),
+                    ")".repeat(n)
+                ),
+            ),
+        ),
         "deep_toml_arrays" => (
             "rules.toml",
             format!("{rules}\nx = {}{}\n", "[".repeat(n), "]".repeat(n)),
@@ -139,6 +160,8 @@ fn generate(kind: &str, dir: &Path) {
             "data.csv",
             data.replacen("A,甲,120", &format!("A,甲,{}", "x".repeat(10 << 20)), 1),
         ),
+        // A 2 MB column name in place of `region`.
+        "huge_header_cell" => ("data.csv", data.replacen("region", &"r".repeat(2 << 20), 1)),
         // A 100,000-column header that lacks the `revenue` column.
         "huge_header" => {
             let extra: Vec<String> = (0..100_000).map(|i| format!("c{i}")).collect();

@@ -342,3 +342,83 @@ fn xlsx_twin_scores_like_the_csv() {
     };
     assert_eq!(run(&root.join("fixtures/liaocheng-2023.csv")), run(&xlsx));
 }
+
+/// Flat operator chains of 10,000 terms are ordinary expressions (issue 8): they check,
+/// score and explain like short ones (debug build, the binary's own stack). 10,000 nested
+/// parentheses stay an error naming the position.
+#[test]
+fn ten_thousand_term_flat_chains_score() {
+    let n = 10_000;
+    // x - x + x - x + … + x = x (10,001 terms); a gate of 10,000 comparisons joined by and.
+    let formula = format!("x{}", " - x + x".repeat(n / 2));
+    let gate = vec!["y > 0"; n].join(" and ");
+    let rules = format!(
+        r#"
+[rules]
+name = "cli"
+id = "id"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "y"
+[[indicator]]
+id = "f"
+formula = "{formula}"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "f"
+points = 10
+method = "direct"
+[[gate]]
+id = "g"
+require = "{gate}"
+"#
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path().join("r.toml");
+    let d = dir.path().join("d.csv");
+    std::fs::write(&r, &rules).unwrap();
+    std::fs::write(&d, "id,x,y\nA,3,1\nB,7,1\nC,9,0\n").unwrap();
+    bin().arg("check").arg(&r).assert().code(0);
+    let out = dir.path().join("out.csv");
+    bin()
+        .args(["score", "--rules"])
+        .arg(&r)
+        .arg("--data")
+        .arg(&d)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines[1], "1,B,,7.00,,,,7.00,7.00", "{text}");
+    assert_eq!(lines[2], "2,A,,3.00,,,,3.00,3.00", "{text}");
+    assert!(
+        lines[3].contains(",C,") && lines[3].contains(",g,"),
+        "{text}"
+    );
+    bin()
+        .args(["explain", "--rules"])
+        .arg(&r)
+        .arg("--data")
+        .arg(&d)
+        .args(["--id", "B"])
+        .assert()
+        .success();
+
+    // 10,000 nested parentheses in the same place: exit 1, located, no crash.
+    let deep = format!("{}x{}", "(".repeat(n), ")".repeat(n));
+    std::fs::write(&r, rules.replace(&formula, &deep)).unwrap();
+    let out = bin().arg("check").arg(&r).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("nested too deeply at 1:201"), "{err}");
+    assert!(
+        !err.contains("overflow") && !err.contains("panicked"),
+        "{err}"
+    );
+}
