@@ -83,6 +83,25 @@ impl Markers {
         self.plain_number_bytes(raw.as_bytes())
     }
 
+    /// A text cell that trimming and width folding leave as it is and that is no missing
+    /// marker: the reader's fast path for id and name columns. Conservative: any byte that
+    /// could start a full-width form or the ideographic space (0xE3, 0xEF) takes the slow path.
+    #[inline]
+    pub fn plain_text<'a>(&self, b: &'a [u8]) -> Option<&'a str> {
+        if b.is_empty() || b.iter().any(|&c| c == 0xE3 || c == 0xEF) {
+            return None;
+        }
+        let s = std::str::from_utf8(b).ok()?;
+        let edge_space = |c: Option<char>| c.is_none_or(char::is_whitespace);
+        if edge_space(s.chars().next()) || edge_space(s.chars().next_back()) {
+            return None;
+        }
+        if self.list.iter().any(|m| m == s) {
+            return None;
+        }
+        Some(s)
+    }
+
     /// [`Markers::plain_number`] on the bytes of a field (no UTF-8 check needed: only ASCII
     /// digits, signs, points and exponents pass).
     #[inline]
@@ -272,6 +291,38 @@ pub const BOOL_WORDS: &str = "是/否, 有/无, Y/N, yes/no, true/false, 1/0";
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn plain_text_takes_the_fast_path_only_when_the_slow_path_agrees() {
+        let m = Markers::new(&["无数据".to_string()]);
+        for t in [
+            "E00000001",
+            "润泽陶瓷工业",
+            " 前导空格",
+            "尾随空格 ",
+            "ＡＢＣ",
+            "全角　空格",
+            "NA",
+            "-",
+            "无数据",
+            "",
+            "a\u{a0}",
+            "x y",
+            "东营",
+        ] {
+            let slow =
+                !m.is_missing(&normalise_cell(t)) && normalise_cell(t) == t.trim() && t.trim() == t;
+            if let Some(fast) = m.plain_text(t.as_bytes()) {
+                assert!(slow, "fast path taken for {t:?}");
+                assert_eq!(fast, t);
+            }
+        }
+        assert_eq!(
+            m.plain_text("润泽陶瓷工业".as_bytes()),
+            Some("润泽陶瓷工业")
+        );
+        assert_eq!(m.plain_text(b"NA"), None);
+    }
 
     #[test]
     fn simple_decimals_parse_exactly_like_the_standard_library() {

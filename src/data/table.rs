@@ -540,6 +540,12 @@ impl Builder {
                             return Ok(());
                         }
                     }
+                    Builder::Text(t) => {
+                        if let Some(text) = markers.plain_text(bytes) {
+                            t.push(Some(text));
+                            return Ok(());
+                        }
+                    }
                     Builder::Infer(i) if i.all_num => {
                         if let Some(x) = markers.plain_number_bytes(bytes) {
                             let text = std::str::from_utf8(bytes).unwrap_or_default();
