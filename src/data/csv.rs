@@ -15,7 +15,7 @@ use super::cell::fold_header;
 use super::decode::{
     self, Choice, DecodeFailure, DecodingReader, FailureKind, ForcedEncoding, PREFIX_LEN,
 };
-use super::table::{Cell, Ingest, ReadOptions, check_headers, row_location};
+use super::table::{Ingest, ReadOptions, check_headers, row_location};
 
 /// Why one pass over a file stopped.
 enum PassError {
@@ -257,9 +257,7 @@ fn pass(
         );
         let consumed: Result<(), Error> = (|| {
             for batch in full_rx.iter() {
-                for (row, rec) in &batch {
-                    ingest.push_row(*row, |j| Cell::Raw(&rec[j]))?;
-                }
+                ingest.push_records(&batch)?;
                 let _ = empty_tx.send(batch);
             }
             Ok(())

@@ -874,6 +874,78 @@ impl<'r> Ingest<'r> {
         Ok(())
     }
 
+    /// Adds a batch of CSV records (spreadsheet row number, fields), column by column on all
+    /// cores: each column's builder is independent, so the batch is split by column and the
+    /// cell errors are merged back into row-then-column order — the same table and the same
+    /// first [`MAX_ERRORS`] diagnostics as [`Ingest::push_row`] record by record.
+    pub fn push_records(&mut self, batch: &[(usize, csv::ByteRecord)]) -> Result<(), Error> {
+        use rayon::prelude::*;
+        let o = self.origins.last_mut().expect("begin_file first");
+        for (i, (row_no, _)) in batch.iter().enumerate() {
+            let table_row = self.rows + i;
+            match o.runs.last() {
+                Some(&(s, n)) if n + (table_row - s) == *row_no => {}
+                _ => o.runs.push((table_row, *row_no)),
+            }
+        }
+        // Each task owns one column's builder for the batch.
+        let mut tasks: Vec<(usize, usize, usize, Builder)> = self
+            .active
+            .iter()
+            .enumerate()
+            .map(|(k, &(j, t))| {
+                let b = self.builders[t]
+                    .take()
+                    .expect("active columns have builders");
+                (k, j, t, b)
+            })
+            .collect();
+        let markers = &self.markers;
+        // (position in batch, active column, message, help)
+        let mut found: Vec<(usize, usize, String, Option<String>)> = tasks
+            .par_iter_mut()
+            .with_max_len(1)
+            .flat_map_iter(|(k, j, _, builder)| {
+                let mut errs = Vec::new();
+                for (i, (_, rec)) in batch.iter().enumerate() {
+                    if let Err(p) = builder.push(Cell::Raw(&rec[*j]), markers) {
+                        // Keep the column the same length as the others.
+                        let _ = builder.push(Cell::Empty, markers);
+                        errs.push((i, *k, p.message, p.help));
+                    }
+                }
+                errs
+            })
+            .collect();
+        for (_, _, t, b) in tasks {
+            self.builders[t] = Some(b);
+        }
+        self.rows += batch.len();
+        if found.is_empty() {
+            return Ok(());
+        }
+        found.sort_by_key(|&(i, k, _, _)| (i, k));
+        let o = self.origins.last().expect("begin_file first");
+        for (i, k, message, help) in found {
+            let t = self.active[k].1;
+            let loc = cell_location(
+                &o.path,
+                o.sheet.as_deref(),
+                batch[i].0,
+                &o.display_headers[t],
+            );
+            self.errors.push(
+                Diagnostic::new(Stage::Data, message)
+                    .at(loc)
+                    .with_help_opt(help),
+            );
+            if self.errors.len() >= MAX_ERRORS {
+                return Err(Error::many(std::mem::take(&mut self.errors)));
+            }
+        }
+        Ok(())
+    }
+
     /// Ends the current file.
     pub fn end_file(&mut self, path: &str, sha256: String, encoding: String) {
         self.in_file = false;

@@ -1145,6 +1145,60 @@ impl Run<'_> {
                 .set(self.slots.criterion(ci), Column::Number(col));
         }
 
+        // The sheet's published points, row-major in data order. Written by hand: a blocked
+        // transpose of the column-major fractions into rows (each block stays in cache); a
+        // writer then reads one contiguous row per entity through `order`.
+        let crit_points: Vec<f64> = r.criteria.iter().map(|c| c.points.value).collect();
+        let dim_weight: Vec<f64> = (0..nd).map(|d| final_max * share[d]).collect();
+        let width = nd + nc;
+        // Scaled (k of k/10^decimals) when every value is far enough below 10^15 to be exact.
+        let m = crate::num::pow10(decimals);
+        let largest = dim_weight
+            .iter()
+            .chain(&crit_points)
+            .fold(0.0f64, |a, v| a.max(v.abs()));
+        let scaled = decimals <= 9 && largest * m < 1e14;
+        let publish = |v: f64| {
+            if scaled {
+                crate::num::round_scaled(v, m)
+            } else {
+                round_half_away(v, decimals)
+            }
+        };
+        let mut by_row = vec![0.0f64; n * width];
+        const BLOCK: usize = 2048;
+        use rayon::prelude::*;
+        by_row
+            .par_chunks_mut(BLOCK * width)
+            .enumerate()
+            .for_each(|(b, rows)| {
+                let start = b * BLOCK;
+                let len = rows.len() / width.max(1);
+                for d in 0..nd {
+                    let col = dim_frac.column(d);
+                    for i in 0..len {
+                        rows[i * width + d] = publish(dim_weight[d] * col[start + i]);
+                    }
+                }
+                for ci in 0..nc {
+                    let col = ev.fractions.column(ci);
+                    let p = crit_points[ci];
+                    for i in 0..len {
+                        let s = col[start + i];
+                        rows[i * width + nd + ci] =
+                            if s.is_nan() { f64::NAN } else { publish(s * p) };
+                    }
+                }
+            });
+        drop(dim_frac);
+        if !full {
+            // Columns only: nothing reads the fractions again; free them before ranking and
+            // tiers add their per-entity vectors (the peak of a large run).
+            ev.fractions = Array2::zeros((0, nc));
+        }
+        let sheet_points =
+            Array2::from_shape_vec((n, width), by_row).expect("n rows of `width` values");
+        crate::timing::mark("score: sheet points");
         crate::timing::mark("score: aggregation");
         // Adjustments, then clamp and rounding (Evidence::final_scores).
         // Per entity and adjustment (per-entity detail only): n × adjustments, row-major.
@@ -1333,7 +1387,7 @@ impl Run<'_> {
                 }
                 let mut crits = Ordered::with_capacity(nc);
                 for (ci, crit) in r.criteria.iter().enumerate() {
-                    let s = fractions[[e, ci]];
+                    let s = ev.fractions[[e, ci]];
                     crits.insert(
                         crit_ids[ci].clone(),
                         CriterionResult {
@@ -1496,66 +1550,7 @@ impl Run<'_> {
                 .clone()
                 .unwrap_or_else(crate::report::generated_at),
         };
-        // The sheet's published points in output order, row-major. Written by hand: first a
-        // blocked transpose of the column-major fractions into data-order rows (each block
-        // stays in cache), then whole rows copied in output order (one scattered read of a
-        // contiguous row per entity instead of one per cell), so writers stream it.
         crate::timing::mark("score: summary and layout");
-        let crit_points: Vec<f64> = r.criteria.iter().map(|c| c.points.value).collect();
-        let dim_weight: Vec<f64> = (0..nd).map(|d| final_max * share[d]).collect();
-        let width = nd + nc;
-        // Scaled (k of k/10^decimals) when every value is far enough below 10^15 to be exact.
-        let m = crate::num::pow10(decimals);
-        let largest = dim_weight
-            .iter()
-            .chain(&crit_points)
-            .fold(0.0f64, |a, v| a.max(v.abs()));
-        let scaled = decimals <= 9 && largest * m < 1e14;
-        let publish = |v: f64| {
-            if scaled {
-                crate::num::round_scaled(v, m)
-            } else {
-                round_half_away(v, decimals)
-            }
-        };
-        let mut by_row = vec![0.0f64; n * width];
-        const BLOCK: usize = 2048;
-        use rayon::prelude::*;
-        by_row
-            .par_chunks_mut(BLOCK * width)
-            .enumerate()
-            .for_each(|(b, rows)| {
-                let start = b * BLOCK;
-                let len = rows.len() / width.max(1);
-                for d in 0..nd {
-                    let col = dim_frac.column(d);
-                    for i in 0..len {
-                        rows[i * width + d] = publish(dim_weight[d] * col[start + i]);
-                    }
-                }
-                for ci in 0..nc {
-                    let col = ev.fractions.column(ci);
-                    let p = crit_points[ci];
-                    for i in 0..len {
-                        let s = col[start + i];
-                        rows[i * width + nd + ci] =
-                            if s.is_nan() { f64::NAN } else { publish(s * p) };
-                    }
-                }
-            });
-        if !full {
-            // Columns only: nothing reads the fractions again; free them before the gather.
-            ev.fractions = Array2::zeros((0, nc));
-        }
-        drop(dim_frac);
-        let mut sheet_points = Vec::with_capacity(n * width);
-        for &e in &out_order {
-            sheet_points.extend_from_slice(&by_row[e * width..(e + 1) * width]);
-        }
-        drop(by_row);
-        let sheet_points =
-            Array2::from_shape_vec((n, width), sheet_points).expect("n rows of `width` values");
-        crate::timing::mark("score: sheet points");
         let evidence = full.then(|| std::sync::Arc::new(ev.reorder(&out_order)));
         let sheet = Scoresheet {
             ids: ev.ids.take(&out_order),

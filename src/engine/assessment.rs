@@ -48,7 +48,9 @@ pub struct Scoresheet {
     /// Index into `layout.gates` of the gate that excluded the entity.
     pub excluded_by: Vec<Option<usize>>,
     /// Published dimension scores then criterion points (rounded; NaN where a criterion is
-    /// dropped), rows × (dimensions + criteria), row-major.
+    /// dropped), one row per entity in *data* order (row `order[k]` is output row `k`),
+    /// row-major: gathering the whole matrix into output order would cost a second copy of
+    /// it, while a writer reads one contiguous row per entity anyway.
     pub points: ndarray::Array2<f64>,
     /// How many of the `points` columns are dimensions.
     pub dimensions: usize,
@@ -71,12 +73,20 @@ impl Scoresheet {
 
     /// Published dimension scores of output row `k`.
     pub fn dimension_scores(&self, k: usize) -> ndarray::ArrayView1<'_, f64> {
-        self.points.slice(ndarray::s![k, ..self.dimensions])
+        self.points
+            .slice(ndarray::s![self.order[k], ..self.dimensions])
     }
 
     /// Published criterion points of output row `k` (NaN where dropped).
     pub fn criterion_points(&self, k: usize) -> ndarray::ArrayView1<'_, f64> {
-        self.points.slice(ndarray::s![k, self.dimensions..])
+        self.points
+            .slice(ndarray::s![self.order[k], self.dimensions..])
+    }
+
+    /// Where output row `k`'s published points start in memory (for prefetching).
+    pub fn points_row_ptr(&self, k: usize) -> Option<*const f64> {
+        let e = *self.order.get(k)?;
+        (e < self.points.nrows()).then(|| self.points.row(e).as_ptr())
     }
 }
 

@@ -141,8 +141,8 @@ impl RowText<'_> {
         let dec = layout.decimals;
         let mut line: Vec<u8> = Vec::with_capacity(range.len() * 160);
         for e in range {
-            // Columns are in output order and read sequentially; only the texts behind the id
-            // and name dictionaries are scattered: fetch a dictionary entry 16 rows ahead and
+            // Columns are in output order and read sequentially; the points rows and the texts
+            // behind the id and name dictionaries are scattered: fetch a dictionary entry 16 rows ahead and
             // the text it points to 8 rows ahead, so those cache misses overlap.
             for t in std::iter::once(&sheet.ids).chain(sheet.names.as_ref()) {
                 if let Some(&code) = t.codes.get(e + 16)
@@ -155,6 +155,12 @@ impl RowText<'_> {
                 {
                     prefetch(d.as_ptr());
                 }
+            }
+            // The points row of an entity is in data order: one scattered row per entity.
+            if let Some(p) = sheet.points_row_ptr(e + 8) {
+                prefetch(p);
+                prefetch(p.wrapping_add(8));
+                prefetch(p.wrapping_add(16));
             }
             if let Some(r) = sheet.rank[e] {
                 push_integer(&mut line, r as i64);
