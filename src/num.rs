@@ -83,6 +83,18 @@ pub fn round_scaled(x: f64, m: f64) -> f64 {
     if x < 0.0 && k != 0.0 { -k } else { k }
 }
 
+/// Hints the CPU to load the cache line holding `p` (no effect on other targets).
+#[inline(always)]
+pub fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults, whatever the address; SSE is baseline on x86_64.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p as *const i8);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -258,7 +258,7 @@ impl Evidence {
                 end += 1;
             }
             if end - start > 1 {
-                order[start..end].sort_by(|&a, &b| self.tie_order(a, b));
+                self.sort_tie_group(&mut order[start..end]);
             }
             start = end;
         }
@@ -271,7 +271,47 @@ impl Evidence {
         (order, rank)
     }
 
+    /// Sorts entities with the same score by [`Evidence::tie_order`]. The tie-break values
+    /// are gathered once into local integer keys (one scattered read per entity and
+    /// indicator instead of one per comparison); ids are compared only within runs of equal
+    /// keys.
+    fn sort_tie_group(&self, group: &mut [usize]) {
+        let m = self.tie_values.len();
+        if m == 0 {
+            group.sort_by(|&a, &b| self.ids.get(a).cmp(&self.ids.get(b)));
+            return;
+        }
+        let keys: Vec<u64> = group
+            .iter()
+            .flat_map(|&e| {
+                self.tie_values
+                    .iter()
+                    .zip(&self.tie_directions)
+                    .map(move |(col, dir)| tie_key(col[e], *dir))
+            })
+            .collect();
+        let mut idx: Vec<u32> = (0..group.len() as u32).collect();
+        let key = |i: u32| &keys[i as usize * m..(i as usize + 1) * m];
+        idx.sort_unstable_by(|&a, &b| key(a).cmp(key(b)).then(a.cmp(&b)));
+        let sorted: Vec<usize> = idx.iter().map(|&i| group[i as usize]).collect();
+        group.copy_from_slice(&sorted);
+        let mut s = 0;
+        while s < idx.len() {
+            let mut t = s + 1;
+            while t < idx.len() && key(idx[t]) == key(idx[s]) {
+                t += 1;
+            }
+            if t - s > 1 {
+                group[s..t].sort_by(|&a, &b| self.ids.get(a).cmp(&self.ids.get(b)));
+            }
+            s = t;
+        }
+    }
+
     /// Order of two entities with the same score: tie-break indicators, then id ascending.
+    /// (The ranking sorts on gathered keys instead; this is the reference they are tested
+    /// against.)
+    #[cfg_attr(not(test), allow(dead_code))]
     fn tie_order(&self, a: usize, b: usize) -> Ordering {
         Ordering::Equal
             .then_with(|| {
@@ -336,7 +376,18 @@ impl Evidence {
                     .collect()
             })
             .collect();
-        for &e in order {
+        // `order` is scattered over the per-entity vectors: fetch them 16 entities ahead.
+        for (i, &e) in order.iter().enumerate() {
+            if let Some(&f) = order.get(i + 16) {
+                crate::num::prefetch(&self.cohort[f]);
+                crate::num::prefetch(&self.cap[f]);
+                crate::num::prefetch(&scores[f]);
+                for rule in &self.tiers {
+                    crate::num::prefetch(&rule.requires[f]);
+                    crate::num::prefetch(&rule.min_score[f]);
+                    crate::num::prefetch(&rule.direct[f]);
+                }
+            }
             let co = self.cohort[e] as usize;
             for (t, rule) in self.tiers.iter().enumerate() {
                 if self.cap[e].is_some_and(|c| t < c) {
@@ -430,6 +481,26 @@ pub struct Rescored {
     pub tier: Vec<Option<usize>>,
 }
 
+/// A key that sorts a tie-break value as [`Evidence::tie_order`] does: missing last, then
+/// by `total_cmp` in the indicator's direction.
+fn tie_key(x: f64, dir: Direction) -> u64 {
+    if x.is_nan() {
+        return u64::MAX;
+    }
+    let bits = x.to_bits();
+    let ascending = if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | (1 << 63)
+    };
+    // A number's ascending key is at most that of +inf (0xFFF0…), so neither branch
+    // reaches u64::MAX.
+    match dir {
+        Direction::Higher => !ascending,
+        Direction::Lower => ascending,
+    }
+}
+
 /// A key that sorts scores from high to low as unsigned integers, exactly as
 /// `total_cmp` reversed.
 fn descending_key(score: f64) -> u64 {
@@ -461,7 +532,74 @@ pub fn quota_of(max_count: Option<u64>, top_percent: Option<f64>, n: usize) -> u
 
 #[cfg(test)]
 mod tests {
-    use super::quota_of;
+    use super::*;
+    use proptest::prelude::*;
+
+    fn evidence_with_ties(
+        ids: Vec<String>,
+        tie_values: Vec<Vec<f64>>,
+        dirs: Vec<Direction>,
+    ) -> Evidence {
+        let n = ids.len();
+        Evidence {
+            fractions: Array2::zeros((n, 0)),
+            points: Vec::new(),
+            dimension_of: Vec::new(),
+            weights: Vec::new(),
+            scale: None,
+            aggregation: Aggregation::Additive,
+            geometric_floor: 0.0,
+            clamp: None,
+            decimals: 2,
+            adjustment: vec![0.0; n],
+            ranked: vec![true; n],
+            cohort: vec![0; n],
+            cohorts: 1,
+            ids: crate::column::TextColumn::from_values(ids.into_iter().map(Some)),
+            tie_values,
+            tie_directions: dirs,
+            tiers: Vec::new(),
+            cap: vec![None; n],
+            params: Vec::new(),
+        }
+    }
+
+    // Few distinct values (NaN, ±0, ±inf included) so that keys tie often.
+    fn tie_value() -> impl Strategy<Value = f64> {
+        prop::sample::select(vec![
+            f64::NAN,
+            -f64::NAN,
+            0.0,
+            -0.0,
+            1.5,
+            -2.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ])
+    }
+
+    proptest! {
+        /// Sorting a tie group on gathered integer keys orders it exactly as a stable sort
+        /// with the comparator `tie_order` (missing last, direction, then id).
+        #[test]
+        fn keyed_tie_sort_equals_the_comparator(
+            rows in prop::collection::vec((tie_value(), tie_value(), 0u8..6), 1..40),
+            higher in any::<(bool, bool)>(),
+            columns in 0usize..3,
+        ) {
+            let n = rows.len();
+            let ids: Vec<String> = rows.iter().enumerate().map(|(i, r)| format!("E{}{}", r.2, i % 3)).collect();
+            let all = [rows.iter().map(|r| r.0).collect::<Vec<_>>(), rows.iter().map(|r| r.1).collect()];
+            let dir = |h: bool| if h { Direction::Higher } else { Direction::Lower };
+            let dirs = [dir(higher.0), dir(higher.1)];
+            let ev = evidence_with_ties(ids, all[..columns.min(2)].to_vec(), dirs[..columns.min(2)].to_vec());
+            let mut keyed: Vec<usize> = (0..n).collect();
+            ev.sort_tie_group(&mut keyed);
+            let mut compared: Vec<usize> = (0..n).collect();
+            compared.sort_by(|&a, &b| ev.tie_order(a, b));
+            prop_assert_eq!(keyed, compared);
+        }
+    }
 
     #[test]
     fn quotas_are_exact_and_at_least_one() {

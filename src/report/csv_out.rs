@@ -148,19 +148,19 @@ impl RowText<'_> {
                 if let Some(&code) = t.codes.get(e + 16)
                     && let Some(d) = t.dict.get(code as usize)
                 {
-                    prefetch(d);
+                    crate::num::prefetch(d);
                 }
                 if let Some(&code) = t.codes.get(e + 8)
                     && let Some(d) = t.dict.get(code as usize)
                 {
-                    prefetch(d.as_ptr());
+                    crate::num::prefetch(d.as_ptr());
                 }
             }
             // The points row of an entity is in data order: one scattered row per entity.
             if let Some(p) = sheet.points_row_ptr(e + 8) {
-                prefetch(p);
-                prefetch(p.wrapping_add(8));
-                prefetch(p.wrapping_add(16));
+                crate::num::prefetch(p);
+                crate::num::prefetch(p.wrapping_add(8));
+                crate::num::prefetch(p.wrapping_add(16));
             }
             if let Some(r) = sheet.rank[e] {
                 push_integer(&mut line, r as i64);
@@ -199,18 +199,6 @@ impl RowText<'_> {
         }
         line
     }
-}
-
-/// Hints the CPU to load the cache line holding `p` (no effect on other targets).
-#[inline(always)]
-fn prefetch<T>(p: *const T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch never faults, whatever the address; SSE is baseline on x86_64.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p as *const i8);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
 }
 
 /// A text field, quoted when it holds a comma, a quote, CR or LF (quotes doubled).
