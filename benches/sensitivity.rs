@@ -16,7 +16,7 @@ fn evidence(n: usize, nc: usize) -> Evidence {
         id: id.into(),
         max_count,
         top_percent: top,
-        min_score: vec![min; n],
+        min_score: clusterscore::engine::methods::ParamValues::Scalar(min),
         requires: vec![Some(true); n],
         direct: vec![false; n],
     };

@@ -343,7 +343,7 @@ pub fn explain(rules: &Rules, a: &Assessment, k: usize) -> Explanation {
         .count();
     for (t, rule) in ev.tiers.iter().enumerate() {
         let tier = &r.tiers[t];
-        let min = rule.min_score[e];
+        let min = rule.min_score.get(e);
         let meets = min.is_nan() || crate::num::ge(ent.score, min);
         let quota = quota_of(rule.max_count, rule.top_percent, ranked_in_cohort);
         let placed_ahead = match ent.rank {
@@ -473,7 +473,7 @@ fn gap(
             ev.tiers[c].id
         ));
     }
-    let min = rule.min_score[e];
+    let min = rule.min_score.get(e);
     let mut needed = if rule.direct[e] || min.is_nan() {
         f64::NEG_INFINITY
     } else {

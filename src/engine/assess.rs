@@ -975,25 +975,40 @@ impl Run<'_> {
         let mut fail_list: Vec<String> = Vec::new();
         // Warnings of this loop gather here: the indicator columns borrow `self`.
         let mut warnings = std::mem::take(&mut self.warnings);
+        // Each criterion's column is copied into the matrix as soon as it is scored (and its
+        // own vector dropped), so a large run never holds all the columns twice.
         let scored_criteria: Vec<Result<CriterionScores>> = {
             use rayon::prelude::*;
             let st_ref = &st;
             let ranked_ref = &ranked;
             let peers_ref = &peers;
             let this = &self;
-            (0..nc)
-                .into_par_iter()
-                .map(|ci| this.score_criterion(ci, st_ref, ranked_ref, peers_ref, full))
-                .collect()
+            let score = |ci: usize| this.score_criterion(ci, st_ref, ranked_ref, peers_ref, full);
+            if n == 0 {
+                // No rows: no columns to fill (but every criterion still reports).
+                (0..nc).into_par_iter().map(score).collect()
+            } else {
+                fractions
+                    .as_slice_memory_order_mut()
+                    .expect("a fresh column-major matrix is contiguous")
+                    .par_chunks_mut(n)
+                    .enumerate()
+                    .map(|(ci, column)| {
+                        let mut o = score(ci)?;
+                        column.copy_from_slice(&o.out);
+                        o.out = Vec::new();
+                        Ok(o)
+                    })
+                    .collect()
+            }
         };
-        for (ci, outcome) in scored_criteria.into_iter().enumerate() {
+        for outcome in scored_criteria {
             let o = outcome?;
             for (e, text) in o.notes {
                 st.notes[e].push(text);
             }
             warnings.extend(o.warnings);
             fail_list.extend(o.fails);
-            fractions.column_mut(ci).assign(&Array1::from(o.out));
             shown_values.push(o.shown);
             missing_used.push(o.used);
         }
@@ -1165,39 +1180,43 @@ impl Run<'_> {
                 round_half_away(v, decimals)
             }
         };
-        let mut by_row = vec![0.0f64; n * width];
-        const BLOCK: usize = 2048;
-        use rayon::prelude::*;
-        by_row
-            .par_chunks_mut(BLOCK * width)
-            .enumerate()
-            .for_each(|(b, rows)| {
-                let start = b * BLOCK;
-                let len = rows.len() / width.max(1);
-                for d in 0..nd {
-                    let col = dim_frac.column(d);
-                    for i in 0..len {
-                        rows[i * width + d] = publish(dim_weight[d] * col[start + i]);
-                    }
+        let parts = PointParts {
+            n,
+            dims: &dim_frac,
+            dim_weight: &dim_weight,
+            fractions: &ev.fractions,
+            crit_points: &crit_points,
+        };
+        // Scaled values below 10⁹ in magnitude are stored as i32 (half the memory); a value
+        // that does not fit after all (a method outside [0, 1]) sends the whole matrix to f64.
+        let compact = scaled && largest * m < 1e9;
+        let overflow = std::sync::atomic::AtomicBool::new(false);
+        let compact_rows = compact.then(|| {
+            parts.rows(i32::MIN, |v| {
+                let k = publish(v);
+                if k.abs() < 2_147_483_647.0 {
+                    k as i32
+                } else {
+                    overflow.store(true, std::sync::atomic::Ordering::Relaxed);
+                    0
                 }
-                for ci in 0..nc {
-                    let col = ev.fractions.column(ci);
-                    let p = crit_points[ci];
-                    for i in 0..len {
-                        let s = col[start + i];
-                        rows[i * width + nd + ci] =
-                            if s.is_nan() { f64::NAN } else { publish(s * p) };
-                    }
-                }
-            });
+            })
+        });
+        let sheet_points = match compact_rows {
+            Some(rows) if !overflow.into_inner() => PointRows::Compact(
+                Array2::from_shape_vec((n, width), rows).expect("n rows of `width` values"),
+            ),
+            _ => PointRows::Wide(
+                Array2::from_shape_vec((n, width), parts.rows(f64::NAN, publish))
+                    .expect("n rows of `width` values"),
+            ),
+        };
         drop(dim_frac);
         if !full {
             // Columns only: nothing reads the fractions again; free them before ranking and
             // tiers add their per-entity vectors (the peak of a large run).
             ev.fractions = Array2::zeros((0, nc));
         }
-        let sheet_points =
-            Array2::from_shape_vec((n, width), by_row).expect("n rows of `width` values");
         crate::timing::mark("score: sheet points");
         crate::timing::mark("score: aggregation");
         // Adjustments, then clamp and rounding (Evidence::final_scores).
@@ -1294,12 +1313,9 @@ impl Run<'_> {
                 .collect();
             let min = match &tr.min_score {
                 Some(p) => {
-                    match self.resolve_param(p, &format!("min_score of tier '{}'", tr.id.value))? {
-                        ParamValues::Scalar(v) => vec![v; n],
-                        ParamValues::PerEntity(v) => v,
-                    }
+                    self.resolve_param(p, &format!("min_score of tier '{}'", tr.id.value))?
                 }
-                None => vec![f64::NAN; n],
+                None => ParamValues::Scalar(f64::NAN),
             };
             let requires: Vec<Option<bool>> = (0..n)
                 .map(|e| {
@@ -1558,10 +1574,19 @@ impl Run<'_> {
                 .entity_names
                 .as_ref()
                 .map(|t| t.take(&self.scored).take(&out_order)),
-            rank: out_order.iter().map(|&e| rank[e]).collect(),
+            rank: out_order
+                .iter()
+                .map(|&e| rank[e].map(|r| r as u32))
+                .collect(),
             score: out_order.iter().map(|&e| score[e]).collect(),
-            tier: out_order.iter().map(|&e| tier[e]).collect(),
-            excluded_by: out_order.iter().map(|&e| st.excluded_by[e]).collect(),
+            tier: out_order
+                .iter()
+                .map(|&e| tier[e].map(|t| t as u32))
+                .collect(),
+            excluded_by: out_order
+                .iter()
+                .map(|&e| st.excluded_by[e].map(|g| g as u32))
+                .collect(),
             points: sheet_points,
             dimensions: nd,
             scaled,
@@ -1964,5 +1989,52 @@ fn json_value(col: &Column, e: usize) -> Option<serde_json::Value> {
         Column::Number(v) => serde_json::Number::from_f64(v[e]).map(serde_json::Value::Number),
         Column::Bool(v) => v[e].map(serde_json::Value::Bool),
         Column::Text(t) => t.get(e).map(|s| serde_json::Value::String(s.to_string())),
+    }
+}
+
+/// What the sheet's published points are made of: dimension fractions and weights, criterion
+/// fractions (column-major) and points.
+struct PointParts<'a> {
+    n: usize,
+    dims: &'a Array2<f64>,
+    dim_weight: &'a [f64],
+    fractions: &'a Array2<f64>,
+    crit_points: &'a [f64],
+}
+
+impl PointParts<'_> {
+    /// The published points as data-order rows (dimensions, then criteria; `dropped` where a
+    /// criterion's fraction is NaN). Written by hand: a blocked transpose of the column-major
+    /// fractions (each block of rows stays in cache), blocks in parallel.
+    fn rows<T: Copy + Send + Sync>(&self, dropped: T, publish: impl Fn(f64) -> T + Sync) -> Vec<T> {
+        use rayon::prelude::*;
+        const BLOCK: usize = 2048;
+        let nd = self.dim_weight.len();
+        let width = nd + self.crit_points.len();
+        let mut out = vec![dropped; self.n * width];
+        if width == 0 {
+            return out;
+        }
+        out.par_chunks_mut(BLOCK * width)
+            .enumerate()
+            .for_each(|(b, rows)| {
+                let start = b * BLOCK;
+                let len = rows.len() / width;
+                for (d, &w) in self.dim_weight.iter().enumerate() {
+                    let col = self.dims.column(d);
+                    for i in 0..len {
+                        rows[i * width + d] = publish(w * col[start + i]);
+                    }
+                }
+                for (ci, &p) in self.crit_points.iter().enumerate() {
+                    let col = self.fractions.column(ci);
+                    for i in 0..len {
+                        let s = col[start + i];
+                        rows[i * width + nd + ci] =
+                            if s.is_nan() { dropped } else { publish(s * p) };
+                    }
+                }
+            });
+        out
     }
 }

@@ -41,17 +41,18 @@ pub struct Scoresheet {
     pub order: Vec<usize>,
     pub ids: crate::column::TextColumn,
     pub names: Option<crate::column::TextColumn>,
-    pub rank: Vec<Option<usize>>,
+    /// (`u32`, like the other per-row indices: 8 bytes a row instead of 16.)
+    pub rank: Vec<Option<u32>>,
     pub score: Vec<f64>,
     /// Index into `layout.tiers`.
-    pub tier: Vec<Option<usize>>,
+    pub tier: Vec<Option<u32>>,
     /// Index into `layout.gates` of the gate that excluded the entity.
-    pub excluded_by: Vec<Option<usize>>,
+    pub excluded_by: Vec<Option<u32>>,
     /// Published dimension scores then criterion points (rounded; NaN where a criterion is
     /// dropped), one row per entity in *data* order (row `order[k]` is output row `k`),
     /// row-major: gathering the whole matrix into output order would cost a second copy of
     /// it, while a writer reads one contiguous row per entity anyway.
-    pub points: ndarray::Array2<f64>,
+    pub points: PointRows,
     /// How many of the `points` columns are dimensions.
     pub dimensions: usize,
     /// Whether `points` holds whole numbers k standing for k / 10^decimals (what writers
@@ -72,21 +73,70 @@ impl Scoresheet {
     }
 
     /// Published dimension scores of output row `k`.
-    pub fn dimension_scores(&self, k: usize) -> ndarray::ArrayView1<'_, f64> {
-        self.points
-            .slice(ndarray::s![self.order[k], ..self.dimensions])
+    pub fn dimension_scores(&self, k: usize) -> impl Iterator<Item = f64> + '_ {
+        let e = self.order[k];
+        (0..self.dimensions).map(move |c| self.points.get(e, c))
     }
 
     /// Published criterion points of output row `k` (NaN where dropped).
-    pub fn criterion_points(&self, k: usize) -> ndarray::ArrayView1<'_, f64> {
-        self.points
-            .slice(ndarray::s![self.order[k], self.dimensions..])
+    pub fn criterion_points(&self, k: usize) -> impl Iterator<Item = f64> + '_ {
+        let e = self.order[k];
+        (self.dimensions..self.points.width()).map(move |c| self.points.get(e, c))
     }
 
-    /// Where output row `k`'s published points start in memory (for prefetching).
-    pub fn points_row_ptr(&self, k: usize) -> Option<*const f64> {
+    /// Where output row `k`'s published points start in memory, and how many bytes they
+    /// take (for prefetching).
+    pub fn points_row_span(&self, k: usize) -> Option<(*const u8, usize)> {
         let e = *self.order.get(k)?;
-        (e < self.points.nrows()).then(|| self.points.row(e).as_ptr())
+        self.points.row_span(e)
+    }
+}
+
+/// The published points of a [`Scoresheet`], rows × (dimensions + criteria), row-major.
+/// Scaled whole numbers that fit are kept as `i32` (half the memory of a large run),
+/// `i32::MIN` standing for a dropped criterion; otherwise `f64` (NaN where dropped).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PointRows {
+    Compact(ndarray::Array2<i32>),
+    Wide(ndarray::Array2<f64>),
+}
+
+impl Default for PointRows {
+    fn default() -> Self {
+        PointRows::Wide(ndarray::Array2::zeros((0, 0)))
+    }
+}
+
+impl PointRows {
+    /// The value in row `e`, column `c` (NaN where dropped).
+    #[inline]
+    pub fn get(&self, e: usize, c: usize) -> f64 {
+        match self {
+            PointRows::Compact(a) => match a[[e, c]] {
+                i32::MIN => f64::NAN,
+                k => f64::from(k),
+            },
+            PointRows::Wide(a) => a[[e, c]],
+        }
+    }
+
+    /// Columns: dimensions then criteria.
+    pub fn width(&self) -> usize {
+        match self {
+            PointRows::Compact(a) => a.ncols(),
+            PointRows::Wide(a) => a.ncols(),
+        }
+    }
+
+    fn row_span(&self, e: usize) -> Option<(*const u8, usize)> {
+        match self {
+            PointRows::Compact(a) => {
+                (e < a.nrows()).then(|| (a.row(e).as_ptr() as *const u8, a.ncols() * 4))
+            }
+            PointRows::Wide(a) => {
+                (e < a.nrows()).then(|| (a.row(e).as_ptr() as *const u8, a.ncols() * 8))
+            }
+        }
     }
 }
 

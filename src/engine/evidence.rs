@@ -15,8 +15,9 @@ pub struct TierRule {
     pub id: String,
     pub max_count: Option<u64>,
     pub top_percent: Option<f64>,
-    /// Minimum score per entity (NaN: no minimum).
-    pub min_score: Vec<f64>,
+    /// Minimum score, one for all or per entity (NaN: no minimum). Kept scalar when it is
+    /// one number: a per-entity copy costs 8 B per entity for nothing.
+    pub min_score: super::methods::ParamValues,
     /// Whether every `requires` holds (`None`: a value was missing, counts as not met).
     /// Requirements that mention scores were evaluated on the engine's scores.
     pub requires: Vec<Option<bool>>,
@@ -384,7 +385,9 @@ impl Evidence {
                 crate::num::prefetch(&scores[f]);
                 for rule in &self.tiers {
                     crate::num::prefetch(&rule.requires[f]);
-                    crate::num::prefetch(&rule.min_score[f]);
+                    if let super::methods::ParamValues::PerEntity(v) = &rule.min_score {
+                        crate::num::prefetch(&v[f]);
+                    }
                     crate::num::prefetch(&rule.direct[f]);
                 }
             }
@@ -396,7 +399,7 @@ impl Evidence {
                 if rule.requires[e] != Some(true) {
                     continue;
                 }
-                let min = rule.min_score[e];
+                let min = rule.min_score.get(e);
                 let meets = min.is_nan() || crate::num::ge(scores[e], min);
                 if !(meets || rule.direct[e]) {
                     continue;
@@ -450,7 +453,12 @@ impl Evidence {
                     id: t.id.clone(),
                     max_count: t.max_count,
                     top_percent: t.top_percent,
-                    min_score: pick(&t.min_score),
+                    min_score: match &t.min_score {
+                        super::methods::ParamValues::PerEntity(v) => {
+                            super::methods::ParamValues::PerEntity(pick(v))
+                        }
+                        scalar => scalar.clone(),
+                    },
                     requires: order.iter().map(|&i| t.requires[i]).collect(),
                     direct: order.iter().map(|&i| t.direct[i]).collect(),
                 })

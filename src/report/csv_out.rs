@@ -157,10 +157,10 @@ impl RowText<'_> {
                 }
             }
             // The points row of an entity is in data order: one scattered row per entity.
-            if let Some(p) = sheet.points_row_ptr(e + 8) {
-                crate::num::prefetch(p);
-                crate::num::prefetch(p.wrapping_add(8));
-                crate::num::prefetch(p.wrapping_add(16));
+            if let Some((p, len)) = sheet.points_row_span(e + 8) {
+                for at in (0..len).step_by(64) {
+                    crate::num::prefetch(p.wrapping_add(at));
+                }
             }
             if let Some(r) = sheet.rank[e] {
                 push_integer(&mut line, r as i64);
@@ -174,18 +174,18 @@ impl RowText<'_> {
             push_fixed(&mut line, sheet.score[e], dec, scale);
             line.push(b',');
             match sheet.tier[e] {
-                Some(t) => line.extend_from_slice(&tier_cells[t]),
+                Some(t) => line.extend_from_slice(&tier_cells[t as usize]),
                 None => line.push(b','),
             }
             line.push(b',');
             if let Some(g) = sheet.excluded_by[e] {
-                line.extend_from_slice(&gate_cells[g]);
+                line.extend_from_slice(&gate_cells[g as usize]);
             }
-            for &v in sheet.dimension_scores(e) {
+            for v in sheet.dimension_scores(e) {
                 line.push(b',');
                 push_point(&mut line, v, sheet.scaled, dec, scale);
             }
-            for &v in sheet.criterion_points(e) {
+            for v in sheet.criterion_points(e) {
                 line.push(b',');
                 if !v.is_nan() {
                     push_point(&mut line, v, sheet.scaled, dec, scale);

@@ -211,7 +211,7 @@ fn page_data(a: &Assessment) -> Value {
                     Value::Array(
                         ev.tiers
                             .iter()
-                            .map(|t| num_or_null(t.min_score[e]))
+                            .map(|t| num_or_null(t.min_score.get(e)))
                             .collect(),
                     ),
                 );
