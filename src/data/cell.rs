@@ -274,11 +274,15 @@ pub fn parse_bool(s: &str) -> Option<bool> {
     if s.len() > 5 {
         return None;
     }
-    let l = s.to_ascii_lowercase();
-    match l.as_str() {
-        "y" | "yes" | "true" => Some(true),
-        "n" | "no" | "false" => Some(false),
-        _ => None,
+    // Compared without lowercasing into a new string: this runs on every cell of a column
+    // whose type is inferred.
+    let is = |words: [&str; 3]| words.iter().any(|w| s.eq_ignore_ascii_case(w));
+    if is(["y", "yes", "true"]) {
+        Some(true)
+    } else if is(["n", "no", "false"]) {
+        Some(false)
+    } else {
+        None
     }
 }
 
@@ -376,6 +380,19 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn boolean_words_in_any_ascii_case() {
+        for t in ["是", "有", "1", "y", "Y", "yes", "YES", "Yes", "true", "TRUE", "tRuE"] {
+            assert_eq!(parse_bool(t), Some(true), "{t}");
+        }
+        for f in ["否", "无", "0", "n", "N", "no", "No", "false", "FALSE"] {
+            assert_eq!(parse_bool(f), Some(false), "{f}");
+        }
+        for x in ["", "2", "1.0", "yes!", "truee", "ye", "nope", "t", "是的", "falsey"] {
+            assert_eq!(parse_bool(x), None, "{x}");
+        }
+    }
 
     fn num(s: &str) -> Option<f64> {
         parse_number(&normalise_cell(s))

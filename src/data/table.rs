@@ -549,7 +549,9 @@ impl Builder {
                     Builder::Infer(i) if i.all_num => {
                         if let Some(x) = markers.plain_number_bytes(bytes) {
                             let text = std::str::from_utf8(bytes).unwrap_or_default();
-                            i.push(text, Some(x), parse_bool(text).is_some());
+                            // Once one cell is not a boolean word the column is not boolean.
+                            let is_bool = i.all_bool && parse_bool(text).is_some();
+                            i.push(text, Some(x), is_bool);
                             return Ok(());
                         }
                     }

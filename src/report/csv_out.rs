@@ -94,8 +94,9 @@ pub fn write_csv(a: &Assessment, enc: OutEncoding, out: &mut dyn Write) -> Resul
         .collect();
     let scale = 10f64.powi(dec as i32);
     sink.write_all(&line).map_err(io_err)?;
-    // Rows are formatted in blocks on all cores and written in order; a group of blocks is
-    // formatted while the previous one is still being written by the OS.
+    // Rows are formatted in blocks on all cores and written in order: a second thread formats
+    // the next group of blocks while this one writes the previous group; the group buffers
+    // go back to be refilled, so large runs do not map and clear fresh pages for every block.
     const BLOCK: usize = 16_384;
     let n = sheet.len();
     let rows = RowText {
@@ -109,13 +110,42 @@ pub fn write_csv(a: &Assessment, enc: OutEncoding, out: &mut dyn Write) -> Resul
         .step_by(BLOCK)
         .map(|s| s..(s + BLOCK).min(n))
         .collect();
-    for group in blocks.chunks(8) {
-        use rayon::prelude::*;
-        let texts: Vec<Vec<u8>> = group.par_iter().map(|r| rows.format(r.clone())).collect();
-        for t in &texts {
-            sink.write_all(t).map_err(io_err)?;
-        }
-    }
+    type Group = Vec<Vec<u8>>;
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Group>(1);
+    let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Group>();
+    let rows = &rows;
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            use rayon::prelude::*;
+            for group in blocks.chunks(8) {
+                let mut texts = empty_rx.try_recv().unwrap_or_default();
+                texts.resize_with(group.len(), Vec::new);
+                texts
+                    .par_iter_mut()
+                    .zip(group.par_iter())
+                    .for_each(|(text, r)| {
+                        text.clear();
+                        rows.format_into(r.clone(), text);
+                    });
+                if full_tx.send(texts).is_err() {
+                    // The writer stopped on an error: it reports it.
+                    return;
+                }
+            }
+        });
+        let written = (|| -> Result<()> {
+            for texts in full_rx.iter() {
+                for t in &texts {
+                    sink.write_all(t).map_err(io_err)?;
+                }
+                let _ = empty_tx.send(texts);
+            }
+            Ok(())
+        })();
+        // Unblock the formatting thread if writing failed.
+        drop(full_rx);
+        written
+    })?;
     sink.flush().map_err(io_err)
 }
 
@@ -130,7 +160,7 @@ struct RowText<'a> {
 
 impl RowText<'_> {
     /// The CSV text of output rows `range`.
-    fn format(&self, range: std::ops::Range<usize>) -> Vec<u8> {
+    fn format_into(&self, range: std::ops::Range<usize>, line: &mut Vec<u8>) {
         let RowText {
             sheet,
             layout,
@@ -139,7 +169,7 @@ impl RowText<'_> {
             scale,
         } = *self;
         let dec = layout.decimals;
-        let mut line: Vec<u8> = Vec::with_capacity(range.len() * 160);
+        line.reserve(range.len() * 160);
         for e in range {
             // Columns are in output order and read sequentially; the points rows and the texts
             // behind the id and name dictionaries are scattered: fetch a dictionary entry 16 rows ahead and
@@ -163,15 +193,15 @@ impl RowText<'_> {
                 }
             }
             if let Some(r) = sheet.rank[e] {
-                push_integer(&mut line, r as i64);
+                push_integer(line, r as i64);
             }
             line.push(b',');
-            push_text(&mut line, &defuse_formula(sheet.ids.get(e).unwrap_or("")));
+            push_text(line, &defuse_formula(sheet.ids.get(e).unwrap_or("")));
             line.push(b',');
             let name = sheet.names.as_ref().and_then(|t| t.get(e)).unwrap_or("");
-            push_text(&mut line, &defuse_formula(name));
+            push_text(line, &defuse_formula(name));
             line.push(b',');
-            push_fixed(&mut line, sheet.score[e], dec, scale);
+            push_fixed(line, sheet.score[e], dec, scale);
             line.push(b',');
             match sheet.tier[e] {
                 Some(t) => line.extend_from_slice(&tier_cells[t as usize]),
@@ -183,21 +213,20 @@ impl RowText<'_> {
             }
             for v in sheet.dimension_scores(e) {
                 line.push(b',');
-                push_point(&mut line, v, sheet.scaled, dec, scale);
+                push_point(line, v, sheet.scaled, dec, scale);
             }
             for v in sheet.criterion_points(e) {
                 line.push(b',');
                 if !v.is_nan() {
-                    push_point(&mut line, v, sheet.scaled, dec, scale);
+                    push_point(line, v, sheet.scaled, dec, scale);
                 }
             }
             for (_, col) in &sheet.carry {
                 line.push(b',');
-                push_text(&mut line, &defuse_formula(col.get(e).unwrap_or("")));
+                push_text(line, &defuse_formula(col.get(e).unwrap_or("")));
             }
             line.push(b'\n');
         }
-        line
     }
 }
 
