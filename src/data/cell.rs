@@ -383,13 +383,17 @@ mod tests {
 
     #[test]
     fn boolean_words_in_any_ascii_case() {
-        for t in ["是", "有", "1", "y", "Y", "yes", "YES", "Yes", "true", "TRUE", "tRuE"] {
+        for t in [
+            "是", "有", "1", "y", "Y", "yes", "YES", "Yes", "true", "TRUE", "tRuE",
+        ] {
             assert_eq!(parse_bool(t), Some(true), "{t}");
         }
         for f in ["否", "无", "0", "n", "N", "no", "No", "false", "FALSE"] {
             assert_eq!(parse_bool(f), Some(false), "{f}");
         }
-        for x in ["", "2", "1.0", "yes!", "truee", "ye", "nope", "t", "是的", "falsey"] {
+        for x in [
+            "", "2", "1.0", "yes!", "truee", "ye", "nope", "t", "是的", "falsey",
+        ] {
             assert_eq!(parse_bool(x), None, "{x}");
         }
     }
