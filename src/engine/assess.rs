@@ -594,9 +594,9 @@ struct Scored {
     notes: Vec<Vec<String>>,
 }
 
-/// One criterion scored: see [`Run::score_criterion`].
+/// One criterion scored (its fractions went into the matrix column): see
+/// [`Run::score_criterion`].
 struct CriterionScores {
-    out: Vec<f64>,
     shown: Vec<Option<serde_json::Value>>,
     used: Vec<Option<&'static str>>,
     notes: Vec<(usize, String)>,
@@ -975,30 +975,32 @@ impl Run<'_> {
         let mut fail_list: Vec<String> = Vec::new();
         // Warnings of this loop gather here: the indicator columns borrow `self`.
         let mut warnings = std::mem::take(&mut self.warnings);
-        // Each criterion's column is copied into the matrix as soon as it is scored (and its
-        // own vector dropped), so a large run never holds all the columns twice.
+        // Each criterion writes its fractions straight into its matrix column: no vector of
+        // its own, so a large run neither holds the columns twice nor touches fresh memory
+        // for each criterion (on virtual machines that return freed pages to the host, first
+        // touches cost ten times a rewrite).
         let scored_criteria: Vec<Result<CriterionScores>> = {
             use rayon::prelude::*;
             let st_ref = &st;
             let ranked_ref = &ranked;
             let peers_ref = &peers;
             let this = &self;
-            let score = |ci: usize| this.score_criterion(ci, st_ref, ranked_ref, peers_ref, full);
+            let score = |ci: usize, column: &mut [f64]| {
+                this.score_criterion(ci, st_ref, ranked_ref, peers_ref, full, column)
+            };
             if n == 0 {
                 // No rows: no columns to fill (but every criterion still reports).
-                (0..nc).into_par_iter().map(score).collect()
+                (0..nc)
+                    .into_par_iter()
+                    .map(|ci| score(ci, &mut []))
+                    .collect()
             } else {
                 fractions
                     .as_slice_memory_order_mut()
                     .expect("a fresh column-major matrix is contiguous")
                     .par_chunks_mut(n)
                     .enumerate()
-                    .map(|(ci, column)| {
-                        let mut o = score(ci)?;
-                        column.copy_from_slice(&o.out);
-                        o.out = Vec::new();
-                        Ok(o)
-                    })
+                    .map(|(ci, column)| score(ci, column))
                     .collect()
             }
         };
@@ -1619,6 +1621,7 @@ impl Run<'_> {
         ranked: &[bool],
         peers: &Peers<'_>,
         full: bool,
+        out: &mut [f64],
     ) -> Result<CriterionScores> {
         let c = self.c;
         let r = &c.rules;
@@ -1637,7 +1640,7 @@ impl Run<'_> {
             .expect("indicators are computed");
         let policy = crit.missing.or(ind.missing).unwrap_or(r.settings.missing);
         let points = crit.points.value;
-        let mut out = vec![f64::NAN; n];
+        debug_assert!(out.len() == n && out.iter().all(|v| v.is_nan()));
         // Shown values and policies used: only for per-entity objects.
         let mut shown: Vec<Option<serde_json::Value>> = if full {
             (0..n).map(|e| json_value(&col, e)).collect()
@@ -1710,7 +1713,7 @@ impl Run<'_> {
                 ci,
                 policy,
                 &x,
-                &mut out,
+                out,
                 &mut used,
                 &mut fail_list,
                 ranked,
@@ -1750,7 +1753,7 @@ impl Run<'_> {
                 ci,
                 policy,
                 &raw,
-                &mut out,
+                out,
                 &mut used,
                 &mut fail_list,
                 ranked,
@@ -1764,7 +1767,8 @@ impl Run<'_> {
                     .unwrap_or(f64::NAN)
             };
             let what = format!("criterion '{}'", crit.id.value);
-            let mut s = vec![f64::NAN; n];
+            // Every method writes exactly the entries whose value is present; the others keep
+            // what the missing policy put there.
             match &crit.method {
                 Method::Bands(bands) => {
                     let rb: Vec<ResolvedBand> = bands
@@ -1777,24 +1781,24 @@ impl Run<'_> {
                             })
                         })
                         .collect::<Result<_>>()?;
-                    methods::bands(&x, &rb, points, &mut s);
+                    methods::bands(&x, &rb, points, out);
                 }
                 Method::Linear { floor, target } => methods::linear(
                     &x,
                     &self.resolve_param(floor, &what)?.map(tr),
                     &self.resolve_param(target, &what)?.map(tr),
-                    &mut s,
+                    out,
                 ),
                 Method::Target { target } => methods::target(
                     &x,
                     &self.resolve_param(target, &what)?.map(tr),
                     ind.direction,
-                    &mut s,
+                    out,
                 ),
-                Method::MinMax => methods::minmax(&x, ind.direction, peers, &mut s),
-                Method::ZScore => methods::zscore(&x, ind.direction, peers, &mut s),
-                Method::Percentile => methods::percentile(&x, ind.direction, peers, &mut s),
-                Method::Flag => methods::flag(&x, &mut s),
+                Method::MinMax => methods::minmax(&x, ind.direction, peers, out),
+                Method::ZScore => methods::zscore(&x, ind.direction, peers, out),
+                Method::Percentile => methods::percentile(&x, ind.direction, peers, out),
+                Method::Flag => methods::flag(&x, out),
                 Method::Per {
                     step,
                     points_per_step,
@@ -1803,19 +1807,13 @@ impl Run<'_> {
                     &self.resolve_param(step, &what)?,
                     &self.resolve_param(points_per_step, &what)?,
                     points,
-                    &mut s,
+                    out,
                 ),
-                Method::Direct => methods::direct(&x, points, &mut s),
+                Method::Direct => methods::direct(&x, points, out),
                 Method::Levels(_) => unreachable!(),
-            }
-            for e in 0..n {
-                if !x[e].is_nan() {
-                    out[e] = s[e];
-                }
             }
         }
         Ok(CriterionScores {
-            out,
             shown,
             used,
             notes: notes.list,
