@@ -1363,8 +1363,17 @@ impl Run<'_> {
         }
 
         crate::timing::mark("score: tiers");
+        if !full {
+            // Columns only: nothing evaluates expressions after the tiers; the frame's own
+            // columns (formula indicators, converted columns) go before the output columns
+            // are built, lowering the run's peak.
+            for slot in &mut self.entities.slots {
+                *slot = None;
+            }
+        }
         // Output order: cohorts ascending, rank order within, then excluded entities by id.
-        let mut out_order = order.clone();
+        let ranked_count = order.len();
+        let mut out_order = order;
         let mut excluded: Vec<usize> = (0..n).filter(|&e| !ranked[e]).collect();
         excluded.sort_by(|&a, &b| self.id(a).cmp(self.id(b)));
         out_order.extend(excluded);
@@ -1463,8 +1472,8 @@ impl Run<'_> {
         crate::timing::mark("score: entity results");
         let summary = Summary {
             entities: n,
-            ranked: order.len(),
-            excluded: n - order.len(),
+            ranked: ranked_count,
+            excluded: n - ranked_count,
             tiers: r
                 .tiers
                 .iter()
@@ -1570,8 +1579,12 @@ impl Run<'_> {
         };
         crate::timing::mark("score: summary and layout");
         let evidence = full.then(|| std::sync::Arc::new(ev.reorder(&out_order)));
+        let ids = ev.ids.take(&out_order);
+        // Nothing reads the evidence after this (columns only: it was not kept); its
+        // per-entity vectors go before the output columns are built.
+        drop(ev);
         let sheet = Scoresheet {
-            ids: ev.ids.take(&out_order),
+            ids,
             names: self
                 .entity_names
                 .as_ref()
