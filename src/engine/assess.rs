@@ -1363,14 +1363,6 @@ impl Run<'_> {
         }
 
         crate::timing::mark("score: tiers");
-        if !full {
-            // Columns only: nothing evaluates expressions after the tiers; the frame's own
-            // columns (formula indicators, converted columns) go before the output columns
-            // are built, lowering the run's peak.
-            for slot in &mut self.entities.slots {
-                *slot = None;
-            }
-        }
         // Output order: cohorts ascending, rank order within, then excluded entities by id.
         let ranked_count = order.len();
         let mut out_order = order;
@@ -1780,8 +1772,8 @@ impl Run<'_> {
                     .unwrap_or(f64::NAN)
             };
             let what = format!("criterion '{}'", crit.id.value);
-            // Every method writes exactly the entries whose value is present; the others keep
-            // what the missing policy put there.
+            // Methods write only the entries whose value is present (see `methods`); the
+            // others keep what the missing policy put there.
             match &crit.method {
                 Method::Bands(bands) => {
                     let rb: Vec<ResolvedBand> = bands

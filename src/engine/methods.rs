@@ -1,6 +1,10 @@
 //! Scoring methods of SPEC §5.1 as column kernels: each takes the values of one criterion for
 //! all entities (NaN = missing, already transformed) and writes fractions `s ∈ [0, 1]`.
 //! Relative methods take the statistics of the ranked entities of each cohort.
+//!
+//! Every kernel writes exactly the entries whose value is present and leaves the others
+//! untouched: the engine lets them write straight into the criterion's column after the
+//! missing-value policy has filled the missing entries.
 
 use crate::num;
 use crate::rules::{BandOp, Direction};
@@ -282,6 +286,60 @@ pub fn percentile(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64])
 mod tests {
     use super::*;
     use approx::assert_relative_eq;
+
+    #[test]
+    fn every_method_writes_present_entries_and_only_those() {
+        let x = [3.0, f64::NAN, 7.0, 0.0, f64::NAN, 12.0];
+        let (cohort, ranked) = ([0, 0, 1, 1, 0, 1], [true, true, true, false, true, true]);
+        let peers = Peers {
+            cohort: &cohort,
+            cohorts: 2,
+            ranked: &ranked,
+        };
+        let sc = ParamValues::Scalar;
+        let b = [ResolvedBand {
+            op: BandOp::AtLeast,
+            threshold: sc(5.0),
+            points: sc(4.0),
+        }];
+        type Kernel<'a> = Box<dyn Fn(&[f64], &mut [f64]) + 'a>;
+        let kernels: Vec<(&str, Kernel<'_>)> = vec![
+            ("bands", Box::new(|x, o| bands(x, &b, 8.0, o))),
+            ("linear", Box::new(|x, o| linear(x, &sc(0.0), &sc(10.0), o))),
+            (
+                "target",
+                Box::new(|x, o| target(x, &sc(5.0), Direction::Higher, o)),
+            ),
+            ("flag", Box::new(flag)),
+            ("per", Box::new(|x, o| per(x, &sc(2.0), &sc(1.0), 4.0, o))),
+            ("direct", Box::new(|x, o| direct(x, 10.0, o))),
+            (
+                "minmax",
+                Box::new(|x, o| minmax(x, Direction::Lower, &peers, o)),
+            ),
+            (
+                "zscore",
+                Box::new(|x, o| zscore(x, Direction::Higher, &peers, o)),
+            ),
+            (
+                "percentile",
+                Box::new(|x, o| percentile(x, Direction::Higher, &peers, o)),
+            ),
+        ];
+        // A sentinel no kernel produces: overwritten where a value is present, kept elsewhere.
+        let sentinel = -7.0;
+        for (name, k) in &kernels {
+            let mut out = [sentinel; 6];
+            k(&x, &mut out);
+            for (e, (&v, &o)) in x.iter().zip(&out).enumerate() {
+                if v.is_nan() {
+                    assert_eq!(o, sentinel, "{name} wrote missing entry {e}");
+                } else {
+                    assert!((0.0..=1.0).contains(&o), "{name} left entry {e} at {o}");
+                }
+            }
+        }
+    }
 
     fn run(f: impl Fn(&[f64], &mut [f64]), x: &[f64]) -> Vec<f64> {
         let mut out = vec![f64::NAN; x.len()];
