@@ -300,17 +300,17 @@ impl TextBuilder {
         let next = self.col.dict.len() as u32;
         let h = text_hash(s);
         match self.index.get(&h) {
-            Some(&c) if self.col.dict[c as usize] == s => c,
+            Some(&c) if &self.col.dict[c as usize] == s => c,
             Some(_) => match self.collisions.get(s) {
                 Some(&c) => c,
                 None => {
-                    std::sync::Arc::make_mut(&mut self.col.dict).push(s.to_string());
+                    std::sync::Arc::make_mut(&mut self.col.dict).push(s);
                     self.collisions.insert(s.to_string(), next);
                     next
                 }
             },
             None => {
-                std::sync::Arc::make_mut(&mut self.col.dict).push(s.to_string());
+                std::sync::Arc::make_mut(&mut self.col.dict).push(s);
                 self.index.insert(h, next);
                 next
             }
@@ -1078,7 +1078,10 @@ mod text_builder_tests {
             b.push(Some(s));
         }
         b.push(None);
-        assert_eq!(*b.col.dict, vec!["a", "b", "长一点的文本abcdefgh"]);
+        assert_eq!(
+            b.col.dict.iter().collect::<Vec<_>>(),
+            vec!["a", "b", "长一点的文本abcdefgh"]
+        );
         assert_eq!(b.col.codes, vec![0, 1, 0, 2, 1, TextColumn::MISSING]);
         // A text whose hash slot is held by another text goes through `collisions`.
         let h = text_hash("zz");
@@ -1088,7 +1091,7 @@ mod text_builder_tests {
         assert_eq!(b.col.codes[6..], [3, 3]);
         assert_eq!(b.col.get(6), Some("zz"));
         b.truncate(3);
-        assert_eq!(*b.col.dict, vec!["a", "b"]);
+        assert_eq!(b.col.dict.iter().collect::<Vec<_>>(), vec!["a", "b"]);
         assert!(b.collisions.is_empty());
         b.push(Some("长一点的文本abcdefgh"));
         assert_eq!(b.col.codes, vec![0, 1, 0, 2]);

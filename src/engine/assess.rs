@@ -857,8 +857,10 @@ impl Run<'_> {
                 for (k, &d) in order.iter().enumerate() {
                     rank_of[d] = k as u32;
                 }
-                let mut names: Vec<Option<String>> =
-                    order.iter().map(|&d| Some(cat.dict[d].clone())).collect();
+                let mut names: Vec<Option<String>> = order
+                    .iter()
+                    .map(|&d| Some(cat.dict[d].to_string()))
+                    .collect();
                 let missing_idx = names.len() as u32;
                 let mut any_missing = Vec::new();
                 let co: Vec<u32> = (0..n)

@@ -157,7 +157,7 @@ fn into_column(v: Val<'_>, n: usize, ty: Type) -> Column {
         Val::Num(x) => Column::Number(vec![x; n]),
         Val::Bool(b) => Column::Bool(vec![b; n]),
         Val::Text(s) => Column::Text(TextColumn {
-            dict: vec![s.to_string()].into(),
+            dict: std::sync::Arc::new(std::iter::once(s).collect()),
             codes: vec![0; n],
         }),
         Val::Col(c) => c.clone(),
@@ -316,11 +316,11 @@ fn text_eq<'a>(a: Texts<'a>, b: Texts<'a>, ne: bool) -> Val<'a> {
                     .dict
                     .iter()
                     .enumerate()
-                    .map(|(i, s)| (s.as_str(), i as u32))
+                    .map(|(i, s)| (s, i as u32))
                     .collect();
                 y.dict
                     .iter()
-                    .map(|s| index.get(s.as_str()).copied().unwrap_or(NOT_FOUND))
+                    .map(|s| index.get(s).copied().unwrap_or(NOT_FOUND))
                     .collect()
             };
             Val::Own(Column::Bool(
@@ -347,7 +347,7 @@ fn text_eq<'a>(a: Texts<'a>, b: Texts<'a>, ne: bool) -> Val<'a> {
 /// Builds one dictionary out of several text sources (for `if` and `coalesce`).
 #[derive(Default)]
 struct TextMerge {
-    dict: Vec<String>,
+    dict: crate::column::TextDict,
     index: HashMap<String, u32>,
 }
 
@@ -380,7 +380,7 @@ impl TextMerge {
             return c;
         }
         let c = self.dict.len() as u32;
-        self.dict.push(s.to_string());
+        self.dict.push(s);
         self.index.insert(s.to_string(), c);
         c
     }
@@ -678,7 +678,7 @@ fn eval_if<'a>(
                 .map(|i| if pick(i) { ma.at(i) } else { mb.at(i) })
                 .collect();
             Val::Own(Column::Text(TextColumn {
-                dict: m.dict.into(),
+                dict: std::sync::Arc::new(m.dict),
                 codes,
             }))
         }
@@ -752,7 +752,7 @@ fn eval_coalesce<'a>(args: &'a [Node], ty: Type, env: &'a dyn Env) -> Val<'a> {
                 })
                 .collect();
             Val::Own(Column::Text(TextColumn {
-                dict: m.dict.into(),
+                dict: std::sync::Arc::new(m.dict),
                 codes,
             }))
         }
@@ -785,7 +785,7 @@ fn eval_prev<'a>(arg: &'a Node, k: u32, ty: Type, env: &'a dyn Env) -> Val<'a> {
         }
         Type::Text => match texts(v) {
             Texts::S(s) => Column::Text(TextColumn {
-                dict: vec![s.to_string()].into(),
+                dict: std::sync::Arc::new(std::iter::once(s).collect()),
                 codes: (0..n)
                     .map(|i| {
                         if src(i).is_some() {

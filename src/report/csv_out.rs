@@ -176,7 +176,7 @@ impl RowText<'_> {
             // the text it points to 8 rows ahead, so those cache misses overlap.
             for t in std::iter::once(&sheet.ids).chain(sheet.names.as_ref()) {
                 if let Some(&code) = t.codes.get(e + 16)
-                    && let Some(d) = t.dict.get(code as usize)
+                    && let Some(d) = t.dict.entry_ptr(code as usize)
                 {
                     crate::num::prefetch(d);
                 }
