@@ -15,7 +15,7 @@ use super::cell::fold_header;
 use super::decode::{
     self, Choice, DecodeFailure, DecodingReader, FailureKind, ForcedEncoding, PREFIX_LEN,
 };
-use super::table::{Ingest, ReadOptions, check_headers, row_location};
+use super::table::{Ingest, ReadOptions, RecordBatch, check_headers, row_location};
 
 /// Why one pass over a file stopped.
 enum PassError {
@@ -201,9 +201,10 @@ fn pass(
     // records, handing them over in batches (records are recycled through a return channel).
     // On a 2-core machine this overlaps the two halves of reading, which cost about the same.
     const BATCH: usize = 2048;
-    type Batch = Vec<(usize, csv::ByteRecord)>;
-    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Batch>(4);
-    let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Batch>();
+    // A batch also ends once it holds this many bytes (a file of very long records).
+    const BATCH_BYTES: usize = 1 << 24;
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<RecordBatch>(4);
+    let (empty_tx, empty_rx) = std::sync::mpsc::channel::<RecordBatch>();
     let producer_path = path.to_string();
     std::thread::scope(|scope| {
         let producer = scope.spawn(
@@ -211,15 +212,11 @@ fn pass(
                 // Row of the last record whose last field ends with a line break: a quote left
                 // open swallows the rest of the file into one field, which ends with the final `\n`.
                 let mut open_quote_row = None;
-                let mut batch: Batch = Vec::with_capacity(BATCH);
-                let mut spare: Vec<csv::ByteRecord> = Vec::new();
-                loop {
-                    let mut rec = spare.pop().unwrap_or_default();
-                    let Some(row) =
-                        next(&mut rdr, &mut rec, &mut last_row).map_err(ProducerError::Pass)?
-                    else {
-                        break;
-                    };
+                let mut batch = RecordBatch::new(width, &wanted, BATCH);
+                let mut rec = csv::ByteRecord::new();
+                while let Some(row) =
+                    next(&mut rdr, &mut rec, &mut last_row).map_err(ProducerError::Pass)?
+                {
                     open_quote_row = rec
                         .iter()
                         .next_back()
@@ -234,19 +231,19 @@ fn pass(
                     if is_blank(&rec) {
                         continue;
                     }
-                    batch.push((row, rec));
-                    if batch.len() == BATCH {
-                        if full_tx.send(std::mem::take(&mut batch)).is_err() {
+                    batch.push(row, rec.iter());
+                    if batch.len() == BATCH || batch.byte_len() >= BATCH_BYTES {
+                        let next = match empty_rx.try_recv() {
+                            Ok(mut b) => {
+                                b.clear();
+                                b
+                            }
+                            Err(_) => RecordBatch::new(width, &wanted, BATCH),
+                        };
+                        if full_tx.send(std::mem::replace(&mut batch, next)).is_err() {
                             // The builders stopped (an error): they report it.
                             return Err(ProducerError::Stopped);
                         }
-                        batch = match empty_rx.try_recv() {
-                            Ok(mut b) => {
-                                spare.extend(b.drain(..).map(|(_, r)| r));
-                                b
-                            }
-                            Err(_) => Vec::with_capacity(BATCH),
-                        };
                     }
                 }
                 if !batch.is_empty() && full_tx.send(batch).is_err() {

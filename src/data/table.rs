@@ -236,20 +236,38 @@ enum Builder {
     Infer(InferBuilder),
 }
 
-/// Dictionary builder of a text column. The index maps a 64-bit hash of the text to its code
-/// (no second copy of the text, no SipHash: an id column has as many distinct values as
-/// rows); texts whose hash is already taken by another text go to `collisions`.
-#[derive(Default)]
+/// Dictionary builder of a text column: the texts in a [`crate::column::TextDict`] and an
+/// open-addressing index over them.
+///
+/// Written by hand (not a `HashMap`) because an id column has as many distinct values as
+/// rows, so nearly every lookup is a cache and TLB miss in a table of tens of MB; the
+/// readers look the next texts up ahead of time ([`TextBuilder::prefetch`]), which needs
+/// the slot address before the lookup, and no map crate exposes that. Each slot packs the
+/// high 32 bits of the text's hash (which also pick the slot) with its code, so a probe
+/// compares texts only when those bits agree.
 struct TextBuilder {
     col: TextColumn,
-    index: HashMap<u64, u32, BuildIdentity>,
-    collisions: HashMap<String, u32>,
+    slots: Vec<u64>,
+    /// Number of distinct texts indexed (the dictionary length).
+    used: usize,
 }
 
+impl Default for TextBuilder {
+    fn default() -> Self {
+        TextBuilder {
+            col: TextColumn::default(),
+            slots: vec![EMPTY_SLOT; 1 << 10],
+            used: 0,
+        }
+    }
+}
+
+/// A slot holding no code.
+const EMPTY_SLOT: u64 = u64::MAX;
+
 /// Hashes bytes 8 at a time (multiply-rotate), finished with the SplitMix64 mixer.
-fn text_hash(s: &str) -> u64 {
+fn text_hash(b: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let b = s.as_bytes();
     let mut h = b.len() as u64;
     let mut chunks = b.chunks_exact(8);
     for c in &mut chunks {
@@ -267,53 +285,57 @@ fn text_hash(s: &str) -> u64 {
     h ^ (h >> 31)
 }
 
-/// A hasher for keys that already are well-mixed hashes.
-#[derive(Default, Clone, Copy)]
-struct BuildIdentity;
-
-#[derive(Default)]
-struct IdentityHasher(u64);
-
-impl std::hash::Hasher for IdentityHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = v;
-    }
-}
-
-impl std::hash::BuildHasher for BuildIdentity {
-    type Hasher = IdentityHasher;
-    fn build_hasher(&self) -> IdentityHasher {
-        IdentityHasher(0)
-    }
-}
-
 impl TextBuilder {
+    #[inline]
+    fn home(&self, tag: u64) -> usize {
+        (tag >> 32) as usize & (self.slots.len() - 1)
+    }
+
+    /// Starts loading the slot `s` will probe first.
+    #[inline]
+    fn prefetch(&self, s: &[u8]) {
+        let tag = text_hash(s) & !0xFFFF_FFFF;
+        crate::num::prefetch(&self.slots[self.home(tag)]);
+    }
+
     fn code_of(&mut self, s: &str) -> u32 {
-        let next = self.col.dict.len() as u32;
-        let h = text_hash(s);
-        match self.index.get(&h) {
-            Some(&c) if &self.col.dict[c as usize] == s => c,
-            Some(_) => match self.collisions.get(s) {
-                Some(&c) => c,
-                None => {
-                    std::sync::Arc::make_mut(&mut self.col.dict).push(s);
-                    self.collisions.insert(s.to_string(), next);
-                    next
-                }
-            },
-            None => {
-                std::sync::Arc::make_mut(&mut self.col.dict).push(s);
-                self.index.insert(h, next);
-                next
+        let tag = text_hash(s.as_bytes()) & !0xFFFF_FFFF;
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(tag);
+        loop {
+            let slot = self.slots[i];
+            if slot == EMPTY_SLOT {
+                break;
             }
+            if slot & !0xFFFF_FFFF == tag {
+                let code = (slot & 0xFFFF_FFFF) as u32;
+                if &self.col.dict[code as usize] == s {
+                    return code;
+                }
+            }
+            i = (i + 1) & mask;
+        }
+        let code = self.used as u32;
+        std::sync::Arc::make_mut(&mut self.col.dict).push(s);
+        self.slots[i] = tag | u64::from(code);
+        self.used += 1;
+        if self.used * 2 > self.slots.len() {
+            self.grow();
+        }
+        code
+    }
+
+    /// Doubles the index (load kept at most one half).
+    fn grow(&mut self) {
+        let bigger = vec![EMPTY_SLOT; self.slots.len() * 2];
+        let old = std::mem::replace(&mut self.slots, bigger);
+        let mask = self.slots.len() - 1;
+        for slot in old.into_iter().filter(|&s| s != EMPTY_SLOT) {
+            let mut i = self.home(slot);
+            while self.slots[i] != EMPTY_SLOT {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = slot;
         }
     }
 
@@ -335,9 +357,15 @@ impl TextBuilder {
             .map(|&c| c as usize + 1)
             .max()
             .unwrap_or(0);
-        std::sync::Arc::make_mut(&mut self.col.dict).truncate(keep);
-        self.index.retain(|_, c| (*c as usize) < keep);
-        self.collisions.retain(|_, c| (*c as usize) < keep);
+        let dict = std::sync::Arc::make_mut(&mut self.col.dict);
+        dict.truncate(keep);
+        // Rebuild the index over the texts kept.
+        let texts = std::mem::take(dict);
+        self.slots = vec![EMPTY_SLOT; 1 << 10];
+        self.used = 0;
+        for t in texts.iter() {
+            self.code_of(t);
+        }
     }
 }
 
@@ -699,6 +727,90 @@ fn bool_problem(shown: &str, markers: &Markers) -> CellProblem {
     }
 }
 
+/// A batch of CSV records, stored column by column: each stored column's fields back to
+/// back in one buffer with one offset list, so a column builder streams through two
+/// contiguous arrays instead of chasing a heap record per row. Written by hand: it is the
+/// reader's own hand-over format between the record splitter and the column builders.
+pub(crate) struct RecordBatch {
+    /// Spreadsheet row number of each record.
+    rows: Vec<usize>,
+    /// Per file column: whether it is stored.
+    stored: Vec<bool>,
+    /// Per file column: its fields' bytes back to back (empty when not stored).
+    bytes: Vec<Vec<u8>>,
+    /// Per file column: `ends[j][0] = 0`, field of record `i` is `bytes[j][ends[j][i]..ends[j][i + 1]]`.
+    ends: Vec<Vec<usize>>,
+    held: usize,
+}
+
+impl RecordBatch {
+    /// A batch for records of `width` fields of which the columns in `stored` are kept.
+    pub fn new(width: usize, stored: &[usize], records: usize) -> Self {
+        let mut keep = vec![false; width];
+        for &j in stored {
+            keep[j] = true;
+        }
+        let ends = keep
+            .iter()
+            .map(|&k| {
+                let mut e = Vec::with_capacity(if k { records + 1 } else { 0 });
+                e.push(0);
+                e
+            })
+            .collect();
+        RecordBatch {
+            rows: Vec::with_capacity(records),
+            bytes: vec![Vec::new(); width],
+            stored: keep,
+            ends,
+            held: 0,
+        }
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Bytes held (to bound a batch of very long records).
+    pub fn byte_len(&self) -> usize {
+        self.held
+    }
+
+    /// Appends a record of exactly the batch's width.
+    pub fn push<F: AsRef<[u8]>>(&mut self, row: usize, fields: impl Iterator<Item = F>) {
+        self.rows.push(row);
+        for (j, f) in fields.enumerate() {
+            if self.stored[j] {
+                let f = f.as_ref();
+                self.bytes[j].extend_from_slice(f);
+                self.ends[j].push(self.bytes[j].len());
+                self.held += f.len();
+            }
+        }
+    }
+
+    /// Empties the batch, keeping its buffers.
+    pub fn clear(&mut self) {
+        self.rows.clear();
+        self.held = 0;
+        for (b, e) in self.bytes.iter_mut().zip(&mut self.ends) {
+            b.clear();
+            e.truncate(1);
+        }
+    }
+
+    /// The fields of stored column `j`, record by record.
+    fn column(&self, j: usize) -> impl Iterator<Item = &[u8]> + '_ {
+        let bytes = &self.bytes[j];
+        self.ends[j].windows(2).map(move |w| &bytes[w[0]..w[1]])
+    }
+}
+
 /// The state shared by the readers while the files of one table are read.
 pub(crate) struct Ingest<'r> {
     pub markers: Markers,
@@ -880,10 +992,10 @@ impl<'r> Ingest<'r> {
     /// cores: each column's builder is independent, so the batch is split by column and the
     /// cell errors are merged back into row-then-column order — the same table and the same
     /// first [`MAX_ERRORS`] diagnostics as [`Ingest::push_row`] record by record.
-    pub fn push_records(&mut self, batch: &[(usize, csv::ByteRecord)]) -> Result<(), Error> {
+    pub fn push_records(&mut self, batch: &RecordBatch) -> Result<(), Error> {
         use rayon::prelude::*;
         let o = self.origins.last_mut().expect("begin_file first");
-        for (i, (row_no, _)) in batch.iter().enumerate() {
+        for (i, row_no) in batch.rows.iter().enumerate() {
             let table_row = self.rows + i;
             match o.runs.last() {
                 Some(&(s, n)) if n + (table_row - s) == *row_no => {}
@@ -909,8 +1021,15 @@ impl<'r> Ingest<'r> {
             .with_max_len(1)
             .flat_map_iter(|(k, j, _, builder)| {
                 let mut errs = Vec::new();
-                for (i, (_, rec)) in batch.iter().enumerate() {
-                    if let Err(p) = builder.push(Cell::Raw(&rec[*j]), markers) {
+                // Dictionary lookups are scattered: start loading the slot of a cell 8 ahead.
+                let mut ahead = batch.column(*j).skip(8);
+                for (i, field) in batch.column(*j).enumerate() {
+                    if let Builder::Text(t) = builder
+                        && let Some(next) = ahead.next()
+                    {
+                        t.prefetch(next);
+                    }
+                    if let Err(p) = builder.push(Cell::Raw(field), markers) {
                         // Keep the column the same length as the others.
                         let _ = builder.push(Cell::Empty, markers);
                         errs.push((i, *k, p.message, p.help));
@@ -933,7 +1052,7 @@ impl<'r> Ingest<'r> {
             let loc = cell_location(
                 &o.path,
                 o.sheet.as_deref(),
-                batch[i].0,
+                batch.rows[i],
                 &o.display_headers[t],
             );
             self.errors.push(
@@ -1083,18 +1202,40 @@ mod text_builder_tests {
             vec!["a", "b", "长一点的文本abcdefgh"]
         );
         assert_eq!(b.col.codes, vec![0, 1, 0, 2, 1, TextColumn::MISSING]);
-        // A text whose hash slot is held by another text goes through `collisions`.
-        let h = text_hash("zz");
-        b.index.insert(h, 0);
+        // A slot with the same hash bits but another text ("a"): the probe compares the
+        // texts and goes on.
+        let tag = text_hash(b"zz") & !0xFFFF_FFFF;
+        let mut i = b.home(tag);
+        while b.slots[i] != EMPTY_SLOT {
+            i = (i + 1) & (b.slots.len() - 1);
+        }
+        b.slots[i] = tag;
         b.push(Some("zz"));
         b.push(Some("zz"));
-        assert_eq!(b.col.codes[6..], [3, 3]);
+        b.push(Some("a"));
+        assert_eq!(b.col.codes[6..], [3, 3, 0]);
         assert_eq!(b.col.get(6), Some("zz"));
         b.truncate(3);
         assert_eq!(b.col.dict.iter().collect::<Vec<_>>(), vec!["a", "b"]);
-        assert!(b.collisions.is_empty());
+        // The index is rebuilt over the kept texts only.
+        assert_eq!(b.slots.iter().filter(|&&s| s != EMPTY_SLOT).count(), 2);
         b.push(Some("长一点的文本abcdefgh"));
         assert_eq!(b.col.codes, vec![0, 1, 0, 2]);
+    }
+
+    #[test]
+    fn the_index_grows_and_keeps_every_code() {
+        let mut b = TextBuilder::default();
+        let texts: Vec<String> = (0..5000).map(|k| format!("E{k:08}")).collect();
+        for t in &texts {
+            b.push(Some(t));
+        }
+        assert!(b.slots.len() >= 2 * 5000, "load stays at most one half");
+        for (k, t) in texts.iter().enumerate().rev() {
+            b.push(Some(t));
+            assert_eq!(*b.col.codes.last().unwrap(), k as u32);
+        }
+        assert_eq!(b.col.dict.len(), 5000);
     }
 }
 
