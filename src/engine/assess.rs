@@ -1096,8 +1096,8 @@ impl Run<'_> {
             cap: vec![None; n],
             params,
         };
-        let totals = ev.totals(&weights, &points, r.settings.aggregation);
         let dim_frac = ev.dimension_fractions(&points);
+        let totals = ev.totals_of(&dim_frac, &weights, &points, r.settings.aggregation);
         let w_sum: f64 = weights.iter().sum();
         let final_max = ev.final_max(&weights);
         let share: Array1<f64> = Array1::from_iter(

@@ -138,6 +138,25 @@ impl Evidence {
 
     /// Totals before adjustments for given dimension weights, criterion points and method.
     pub fn totals(&self, weights: &[f64], points: &[f64], aggregation: Aggregation) -> Array1<f64> {
+        match aggregation {
+            Aggregation::Topsis => {
+                let w = Array1::from(weights.to_vec());
+                self.topsis(&w, points, self.final_max(weights))
+            }
+            _ => self.totals_of(&self.dimension_fractions(points), weights, points, aggregation),
+        }
+    }
+
+    /// [`Evidence::totals`] from dimension fractions already computed (additive and
+    /// geometric aggregation read nothing else; TOPSIS reads the criteria), so a run
+    /// computes them once.
+    pub fn totals_of(
+        &self,
+        dim_frac: &Array2<f64>,
+        weights: &[f64],
+        points: &[f64],
+        aggregation: Aggregation,
+    ) -> Array1<f64> {
         let w = Array1::from(weights.to_vec());
         let w_sum = w.sum();
         let final_max = self.final_max(weights);
@@ -147,10 +166,10 @@ impl Evidence {
             Array1::zeros(w.len())
         };
         match aggregation {
-            Aggregation::Additive => self.dimension_fractions(points).dot(&share) * final_max,
+            Aggregation::Additive => dim_frac.dot(&share) * final_max,
             Aggregation::Geometric => {
                 let fl = self.geometric_floor;
-                self.dimension_fractions(points).map_axis(Axis(1), |row| {
+                dim_frac.map_axis(Axis(1), |row| {
                     final_max
                         * row
                             .iter()
