@@ -143,7 +143,12 @@ impl Evidence {
                 let w = Array1::from(weights.to_vec());
                 self.topsis(&w, points, self.final_max(weights))
             }
-            _ => self.totals_of(&self.dimension_fractions(points), weights, points, aggregation),
+            _ => self.totals_of(
+                &self.dimension_fractions(points),
+                weights,
+                points,
+                aggregation,
+            ),
         }
     }
 
@@ -259,6 +264,9 @@ impl Evidence {
     /// ranking 10⁶ entities take tens of milliseconds instead of most of a second.
     pub fn rank(&self, scores: &[f64]) -> (Vec<usize>, Vec<Option<usize>>) {
         let n = self.len();
+        if (1..=2).contains(&self.tie_values.len()) {
+            return self.rank_with_tie_keys(scores);
+        }
         let mut keyed: Vec<(u32, u64, u32)> = (0..n)
             .filter(|&e| self.ranked[e])
             .map(|e| (self.cohort[e], descending_key(scores[e]), e as u32))
@@ -279,6 +287,57 @@ impl Evidence {
             }
             if end - start > 1 {
                 self.sort_tie_group(&mut order[start..end]);
+            }
+            start = end;
+        }
+        let mut rank = vec![None; n];
+        let mut count = vec![0usize; self.cohorts];
+        for &e in &order {
+            count[self.cohort[e] as usize] += 1;
+            rank[e] = Some(count[self.cohort[e] as usize]);
+        }
+        (order, rank)
+    }
+
+    /// [`Evidence::rank`] with one or two tie-break indicators: their keys join the score in
+    /// one sort (scores rounded to two decimals leave ~10⁴ distinct values, so per-group
+    /// sorts would run by the thousand); ids break the ties that remain. Same order as the
+    /// general path: equal keys keep entity order, then ids ascending.
+    fn rank_with_tie_keys(&self, scores: &[f64]) -> (Vec<usize>, Vec<Option<usize>>) {
+        let n = self.len();
+        let key = |k: usize, e: usize| {
+            self.tie_values
+                .get(k)
+                .map_or(0, |col| tie_key(col[e], self.tie_directions[k]))
+        };
+        let mut keyed: Vec<(u32, u64, u64, u64, u32)> = (0..n)
+            .filter(|&e| self.ranked[e])
+            .map(|e| {
+                (
+                    self.cohort[e],
+                    descending_key(scores[e]),
+                    key(0, e),
+                    key(1, e),
+                    e as u32,
+                )
+            })
+            .collect();
+        {
+            use rayon::slice::ParallelSliceMut;
+            keyed.par_sort_unstable();
+        }
+        let mut order: Vec<usize> = keyed.iter().map(|k| k.4 as usize).collect();
+        let same = |a: &(u32, u64, u64, u64, u32), b: &(u32, u64, u64, u64, u32)| {
+            (a.0, a.1, a.2, a.3) == (b.0, b.1, b.2, b.3)
+        };
+        let mut start = 0;
+        while start < keyed.len() {
+            let mut end = start + 1;
+            while end < keyed.len() && same(&keyed[end], &keyed[start]) {
+                end += 1;
+            }
+            if end - start > 1 {
+                order[start..end].sort_by(|&a, &b| self.ids.get(a).cmp(&self.ids.get(b)));
             }
             start = end;
         }
@@ -625,6 +684,41 @@ mod tests {
             let mut compared: Vec<usize> = (0..n).collect();
             compared.sort_by(|&a, &b| ev.tie_order(a, b));
             prop_assert_eq!(keyed, compared);
+        }
+
+        /// The ranking (one sort on score and tie keys, or per-group tie sorts) orders the
+        /// ranked entities as a stable sort on cohort, score descending, then `tie_order`.
+        #[test]
+        fn rank_order_equals_the_comparator(
+            rows in prop::collection::vec(
+                (tie_value(), tie_value(), 0u8..6, 0u32..2, prop::sample::select(vec![10.0, 9.5, 0.0]), any::<bool>()),
+                1..60,
+            ),
+            higher in any::<(bool, bool)>(),
+            columns in 0usize..3,
+        ) {
+            let n = rows.len();
+            let ids: Vec<String> = rows.iter().enumerate().map(|(i, r)| format!("E{}{}", r.2, i % 3)).collect();
+            let all = [rows.iter().map(|r| r.0).collect::<Vec<_>>(), rows.iter().map(|r| r.1).collect()];
+            let dir = |h: bool| if h { Direction::Higher } else { Direction::Lower };
+            let dirs = [dir(higher.0), dir(higher.1)];
+            let mut ev = evidence_with_ties(ids, all[..columns].to_vec(), dirs[..columns].to_vec());
+            ev.cohort = rows.iter().map(|r| r.3).collect();
+            ev.cohorts = 2;
+            ev.ranked = rows.iter().map(|r| r.5).collect();
+            let scores: Vec<f64> = rows.iter().map(|r| r.4).collect();
+            let (order, rank) = ev.rank(&scores);
+            let mut expected: Vec<usize> = (0..n).filter(|&e| ev.ranked[e]).collect();
+            expected.sort_by(|&a, &b| {
+                ev.cohort[a]
+                    .cmp(&ev.cohort[b])
+                    .then(scores[b].total_cmp(&scores[a]))
+                    .then_with(|| ev.tie_order(a, b))
+            });
+            prop_assert_eq!(&order, &expected);
+            for e in 0..n {
+                prop_assert_eq!(rank[e].is_some(), ev.ranked[e]);
+            }
         }
     }
 
