@@ -716,8 +716,8 @@ mod tests {
                     .then_with(|| ev.tie_order(a, b))
             });
             prop_assert_eq!(&order, &expected);
-            for e in 0..n {
-                prop_assert_eq!(rank[e].is_some(), ev.ranked[e]);
+            for (r, &ranked) in rank.iter().zip(&ev.ranked) {
+                prop_assert_eq!(r.is_some(), ranked);
             }
         }
     }
