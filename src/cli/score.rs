@@ -81,8 +81,9 @@ pub fn run(a: ScoreArgs) -> Result<i32> {
     clusterscore::timing::mark("start");
     let data = compiled.read_data(&a.data, &read)?;
     clusterscore::timing::mark("read");
-    let assessment = compiled.assess(
-        &data,
+    // Handed over: a columns-only run frees the input columns once they are scored.
+    let assessment = compiled.assess_owned(
+        data,
         &AssessOptions {
             year: a.year,
             rules_path: a.rules.display().to_string(),

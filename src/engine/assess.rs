@@ -47,7 +47,20 @@ fn rules_error(
 impl CompiledRules {
     /// Scores a dataset. Errors stop the run; nothing partial is returned.
     pub fn assess(&self, data: &super::Dataset, opts: &AssessOptions) -> Result<Assessment> {
-        Run::new(self, data, opts)?.finish()
+        Run::new(self, data, opts, None)?.finish()
+    }
+
+    /// [`CompiledRules::assess`] on a dataset handed over: a columns-only run
+    /// ([`Detail::Columns`]) frees each data column and indicator once nothing after the
+    /// criteria reads it, so a batch run does not hold its input through ranking and
+    /// output. Same result as `assess`.
+    pub fn assess_owned(&self, data: super::Dataset, opts: &AssessOptions) -> Result<Assessment> {
+        let mut data = data;
+        let owned = (self.rules.aggregate.is_none() && opts.detail == Detail::Columns).then(|| {
+            let n = data.table.columns.len();
+            std::mem::replace(&mut data.table.columns, vec![None; n])
+        });
+        Run::new(self, &data, opts, owned)?.finish()
     }
 }
 
@@ -68,6 +81,10 @@ struct Run<'a> {
     warnings: Vec<String>,
     /// Under `[aggregate]`: the first member row of each entity-frame row.
     entity_rows: Option<Vec<usize>>,
+    /// Type of each data column (expressions compile against these).
+    column_types: Vec<Option<Type>>,
+    /// The data columns were handed over (`assess_owned`): the frame may free them.
+    owns_columns: bool,
 }
 
 impl<'a> Run<'a> {
@@ -75,6 +92,7 @@ impl<'a> Run<'a> {
         c: &'a CompiledRules,
         data: &'a super::Dataset,
         opts: &'a AssessOptions,
+        owned: Option<Vec<Option<Column>>>,
     ) -> Result<Self> {
         let r = &c.rules;
         let table = &data.table;
@@ -85,6 +103,29 @@ impl<'a> Run<'a> {
             dimensions: r.dimensions.len(),
             criteria: r.criteria.len(),
         };
+        // Row-level frame: the data columns (moved in when handed over, borrowed
+        // otherwise), then the indicators.
+        let owns_columns = owned.is_some();
+        let mut rows = Frame::new(table.rows(), slots.total());
+        match owned {
+            Some(cols) => {
+                for (j, col) in cols.into_iter().enumerate() {
+                    if let Some(col) = col {
+                        rows.set(j, col);
+                    }
+                }
+            }
+            None => {
+                for (j, col) in table.columns.iter().enumerate() {
+                    if let Some(col) = col {
+                        rows.slots[j] = Some(Cow::Borrowed(col));
+                    }
+                }
+            }
+        }
+        let column_types: Vec<Option<Type>> = (0..slots.columns)
+            .map(|j| rows.get(j).map(Column::ty))
+            .collect();
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
         if table.rows() == 0 {
@@ -101,7 +142,7 @@ impl<'a> Run<'a> {
          -> Option<usize> {
             let folded = fold_header(&name.value);
             match table.column_index(&folded) {
-                Some(j) if table.columns[j].is_some() => Some(j),
+                Some(j) if rows.get(j).is_some() => Some(j),
                 _ => {
                     let help =
                         crate::diag::did_you_mean_help(&folded, headers.iter().map(|h| h.as_str()))
@@ -164,15 +205,14 @@ impl<'a> Run<'a> {
         if !errors.is_empty() {
             return Err(Error::many(errors));
         }
-        let text_of = |j: usize| -> TextColumn {
-            match table.columns[j].as_ref().expect("checked above") {
+        let text_of = |frame: &Frame<'_>, j: usize| -> TextColumn {
+            match frame.get(j).expect("checked above") {
                 Column::Text(t) => t.clone(),
                 other => TextColumn::from_values((0..other.len()).map(|i| other.display(i))),
             }
         };
-        let ids = text_of(id_col.expect("checked"));
-        let years: Option<Vec<f64>> =
-            year_col.map(|j| table.columns[j].as_ref().expect("checked").to_numbers());
+        let ids = text_of(&rows, id_col.expect("checked"));
+        let years: Option<Vec<f64>> = year_col.map(|j| rows.get(j).expect("checked").to_numbers());
         if let (Some(ys), Some(j)) = (&years, year_col) {
             for (i, y) in ys.iter().enumerate() {
                 if y.is_nan() || y.fract() != 0.0 {
@@ -249,18 +289,6 @@ impl<'a> Run<'a> {
         }
 
         crate::timing::mark("score: ids and duplicates");
-        // Row-level frame: data columns borrowed, indicators computed.
-        let mut rows = Frame::new(table.rows(), slots.total());
-        for (j, col) in table.columns.iter().enumerate() {
-            if let Some(col) = col {
-                rows.slots[j] = Some(Cow::Borrowed(col));
-            }
-        }
-        let column_types: Vec<Option<Type>> = table
-            .columns
-            .iter()
-            .map(|c| c.as_ref().map(Column::ty))
-            .collect();
         let names = Names {
             c,
             slots,
@@ -337,7 +365,7 @@ impl<'a> Run<'a> {
                 let j = table
                     .column_index(&fold_header(&col.value))
                     .expect("checked");
-                let raw = table.columns[j].as_ref().expect("checked");
+                let raw = rows.get(j).expect("checked");
                 let v = coerce(raw, ind.kind, ind.multiply).map_err(|bad_row| {
                     let (file, row) = table.origin(bad_row);
                     Error::one(
@@ -368,7 +396,11 @@ impl<'a> Run<'a> {
                         }
                     }
                 }
-                rows.slots[slots.indicator(i)] = Some(v);
+                // A data column used as is becomes an alias (no copy).
+                match v {
+                    Cow::Borrowed(_) => rows.alias_to(slots.indicator(i), j),
+                    Cow::Owned(col) => rows.set(slots.indicator(i), col),
+                }
             }
         }
 
@@ -400,7 +432,7 @@ impl<'a> Run<'a> {
         // Entity level.
         let (mut entities, entity_ids, entity_names) = match (&c.rules.aggregate, agg_cols) {
             (Some(_), Some((Some(by), label))) => {
-                let by_col = text_of(by);
+                let by_col = text_of(&rows, by);
                 let mut index: HashMap<(u32, i64), u32> = HashMap::new();
                 let mut group = Vec::with_capacity(table.rows());
                 let mut first_row = Vec::new();
@@ -426,7 +458,7 @@ impl<'a> Run<'a> {
                 }
                 let n = first_row.len();
                 let eids = by_col.take(&first_row);
-                let enames = label.map(|l| text_of(l).take(&first_row));
+                let enames = label.map(|l| text_of(&rows, l).take(&first_row));
                 let mut ef = Frame::new(n, slots.total());
                 let eyears = years.as_ref().map(|_| ent_years.clone());
                 ef.prev = prev_map(&eids, &eyears, c.max_prev);
@@ -461,11 +493,13 @@ impl<'a> Run<'a> {
                     year,
                     warnings,
                     entity_rows: Some(first_row),
+                    column_types,
+                    owns_columns,
                 };
                 return Ok(run);
             }
             _ => {
-                let names_col = label_col.map(text_of);
+                let names_col = label_col.map(|l| text_of(&rows, l));
                 (rows, ids, names_col)
             }
         };
@@ -483,6 +517,8 @@ impl<'a> Run<'a> {
             year,
             warnings,
             entity_rows: None,
+            column_types,
+            owns_columns,
         })
     }
 }
@@ -658,7 +694,11 @@ impl Run<'_> {
     /// A data column at the scored entities, as text (`[output].carry`).
     fn carry_column(&self, name: &str) -> Option<TextColumn> {
         let j = self.data.table.column_index(&fold_header(name))?;
-        let col = self.data.table.columns[j].as_ref()?;
+        let col = match &self.entity_rows {
+            // The entity frame is the row frame: data column j is slot j.
+            None => self.entities.get(j)?,
+            Some(_) => self.data.table.columns[j].as_ref()?,
+        };
         let rows: Vec<usize> = match &self.entity_rows {
             Some(first) => self.scored.iter().map(|&r| first[r]).collect(),
             None => self.scored.clone(),
@@ -741,18 +781,11 @@ impl Run<'_> {
         p: &super::ParsedExpr,
         errors: &mut Vec<Diagnostic>,
     ) -> Option<Program> {
-        let column_types: Vec<Option<Type>> = self
-            .data
-            .table
-            .columns
-            .iter()
-            .map(|c| c.as_ref().map(Column::ty))
-            .collect();
         let names = Names {
             c: self.c,
             slots: self.slots,
             headers: &self.data.table.headers,
-            column_types: &column_types,
+            column_types: &self.column_types,
             place: p.place,
         };
         compile_expr(&names, p, errors)
@@ -1075,6 +1108,53 @@ impl Run<'_> {
                     .collect::<Result<_>>()
             })
             .collect::<Result<_>>()?;
+        if self.owns_columns && !full {
+            // Nothing after the criteria reads the data columns and indicators except the
+            // expressions evaluated after scoring, `[output].carry` and the categories of
+            // tier parameters: free the rest before the largest steps of a batch run.
+            let mut keep: Vec<usize> = gate_progs
+                .iter()
+                .chain(&adj_progs)
+                .chain(req_progs.iter().flatten())
+                .chain(direct_progs.iter().flatten())
+                .flatten()
+                .flat_map(|p| p.slots())
+                .collect();
+            let named = |name: &str| {
+                r.indicators
+                    .iter()
+                    .position(|x| x.id.value == name)
+                    .map(|i| self.slots.indicator(i))
+                    .or_else(|| self.data.table.column_index(&fold_header(name)))
+            };
+            let by_names = r.tiers.iter().filter_map(|t| match &t.min_score {
+                Some(Param::ByCategory { by, .. }) => Some(by.value.as_str()),
+                _ => None,
+            });
+            keep.extend(
+                r.output
+                    .carry
+                    .iter()
+                    .map(|c| c.value.as_str())
+                    .chain(by_names)
+                    .chain(r.settings.cohort.as_ref().map(|c| c.value.as_str()))
+                    .filter_map(named),
+            );
+            let inputs = self.slots.columns + self.slots.indicators;
+            let mut kept = vec![false; inputs];
+            for s in keep {
+                for t in [s, self.entities.resolve(s)] {
+                    if t < inputs {
+                        kept[t] = true;
+                    }
+                }
+            }
+            for (s, k) in kept.iter().enumerate() {
+                if !k {
+                    self.entities.release(s);
+                }
+            }
+        }
         let mut ev = Evidence {
             fractions,
             points: points.clone(),

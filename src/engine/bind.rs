@@ -152,6 +152,8 @@ impl Slots {
 pub(crate) struct Frame<'a> {
     pub rows: usize,
     pub slots: Vec<Option<Cow<'a, Column>>>,
+    /// A slot that reads another slot's column (an indicator that is a data column as is).
+    alias: Vec<Option<usize>>,
     /// `prev[k-1][i]`: the row of the same entity k years earlier (u32::MAX: none).
     pub prev: Vec<Vec<u32>>,
 }
@@ -161,16 +163,35 @@ impl<'a> Frame<'a> {
         Frame {
             rows,
             slots: (0..total).map(|_| None).collect(),
+            alias: vec![None; total],
             prev: Vec::new(),
         }
     }
 
     pub fn set(&mut self, slot: usize, col: Column) {
         self.slots[slot] = Some(Cow::Owned(col));
+        self.alias[slot] = None;
+    }
+
+    /// Makes `slot` read the column of `target` (no copy).
+    pub fn alias_to(&mut self, slot: usize, target: usize) {
+        self.slots[slot] = None;
+        self.alias[slot] = Some(target);
+    }
+
+    /// The slot whose column `slot` reads.
+    pub fn resolve(&self, slot: usize) -> usize {
+        self.alias[slot].unwrap_or(slot)
+    }
+
+    /// Frees the column of `slot` (no alias may still read it).
+    pub fn release(&mut self, slot: usize) {
+        self.slots[slot] = None;
+        self.alias[slot] = None;
     }
 
     pub fn get(&self, slot: usize) -> Option<&Column> {
-        self.slots[slot].as_deref()
+        self.slots[self.resolve(slot)].as_deref()
     }
 }
 
@@ -179,7 +200,7 @@ impl Env for Frame<'_> {
         self.rows
     }
     fn column(&self, slot: usize) -> &Column {
-        self.slots[slot]
+        self.slots[self.resolve(slot)]
             .as_deref()
             .expect("name resolution only hands out slots that hold a column")
     }

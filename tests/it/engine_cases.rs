@@ -683,3 +683,131 @@ fn evidence_rescore_with_shipped_weights_reproduces_the_run() {
     let r2 = ev.rescore(&ev.weights, &[200.0], ev.aggregation);
     assert_eq!(r2.scores, r.scores);
 }
+
+/// A columns-only run on data handed over (`assess_owned`, which frees input columns after
+/// the criteria) gives the same CSV as one on borrowed data, when everything scored after
+/// the criteria reads inputs the criteria do not: a capping gate, an adjustment on a raw
+/// column, tier `requires` on an indicator, a tier `min_score` by category, a carried column.
+#[test]
+fn handed_over_data_scores_like_borrowed_data() {
+    use clusterscore::engine::{AssessOptions, Detail};
+    use clusterscore::report::{OutEncoding, to_csv};
+    use clusterscore::rules::Rules;
+    let rules = r#"
+[rules]
+name = "handed over"
+id = "code"
+label = "name"
+decimals = 2
+tie_break = ["size"]
+
+[output]
+carry = ["note"]
+
+[[indicator]]
+id = "rd"
+label = "rd"
+
+[[indicator]]
+id = "size"
+label = "size"
+column = "revenue"
+
+[[indicator]]
+id = "margin"
+label = "margin"
+formula = "profit / revenue * 100"
+
+[[indicator]]
+id = "staff"
+label = "staff"
+
+[[indicator]]
+id = "region"
+label = "region"
+kind = "category"
+
+[[dimension]]
+id = "d"
+label = "d"
+
+[[criterion]]
+id = "rd_level"
+dimension = "d"
+indicator = "rd"
+points = 60
+method = "linear"
+floor = 0
+target = 10
+
+[[criterion]]
+id = "margin_level"
+dimension = "d"
+indicator = "margin"
+points = 40
+method = "minmax"
+
+[[gate]]
+id = "staff_cap"
+label = "staff"
+require = "staff >= 10"
+max_tier = "b"
+
+[[adjustment]]
+id = "award"
+label = "award"
+when = "`award` == 1"
+points = 5
+
+[[tier]]
+id = "a"
+label = "A"
+min_score = { by = "region", values = { "east" = 60 }, default = 40 }
+requires = ["size > 100"]
+
+[[tier]]
+id = "b"
+label = "B"
+"#;
+    let csv = "code,name,rd,revenue,profit,staff,region,award,note\n\
+               E1,甲,8,300,30,50,east,1,x\n\
+               E2,乙,9,190,5,5,west,0,y\n\
+               E3,丙,2,500,80,20,east,0,z\n\
+               E4,丁,6,150,10,8,west,1,\n\
+               E5,戊,6,150,10,30,east,0,w\n";
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data.csv");
+    std::fs::write(&data, csv).unwrap();
+    let compiled = Rules::from_str_named(rules, "rules.toml")
+        .and_then(|r| r.compile())
+        .unwrap();
+    let opts = AssessOptions {
+        generated_at: Some("2026-01-01T00:00:00Z".into()),
+        detail: Detail::Columns,
+        ..Default::default()
+    };
+    let read = || {
+        compiled
+            .read_data(std::slice::from_ref(&data), &compiled.read_options())
+            .unwrap()
+    };
+    let borrowed = compiled.assess(&read(), &opts).unwrap();
+    let owned = compiled.assess_owned(read(), &opts).unwrap();
+    let a = to_csv(&borrowed, OutEncoding::Utf8).unwrap();
+    let b = to_csv(&owned, OutEncoding::Utf8).unwrap();
+    let text = String::from_utf8(a.clone()).unwrap();
+    // The post-criteria inputs took effect: the award (E4 five points above E5), the cap
+    // (E2: 54 clears the western minimum of 40 and `requires`, but staff 5 caps it at B),
+    // the eastern minimum (E3: 52 < 60), the carried note. Margins 10, 2.63, 16, 6.67 %:
+    // minmax gives E1 40 × 7.37/13.37 = 22.05.
+    for line in [
+        "1,E1,甲,75.05,a,A,,70.05,48.00,22.05,x",
+        "2,E2,乙,54.00,b,B,,54.00,54.00,0.00,y",
+        "3,E4,丁,53.07,b,B,,48.07,36.00,12.07,",
+        "4,E3,丙,52.00,b,B,,52.00,12.00,40.00,z",
+        "5,E5,戊,48.07,b,B,,48.07,36.00,12.07,w",
+    ] {
+        assert!(text.contains(line), "{line} not in\n{text}");
+    }
+    assert_eq!(String::from_utf8(b).unwrap(), text);
+}
