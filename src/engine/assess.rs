@@ -791,6 +791,37 @@ impl Run<'_> {
         compile_expr(&names, p, errors)
     }
 
+    /// The frame slot an indicator id or data column name reads.
+    fn slot_of_name(&self, name: &str) -> Option<usize> {
+        self.c
+            .rules
+            .indicators
+            .iter()
+            .position(|x| x.id.value == name)
+            .map(|i| self.slots.indicator(i))
+            .or_else(|| self.data.table.column_index(&fold_header(name)))
+    }
+
+    /// Frees the data columns and indicators of the entity frame except those `keep`
+    /// reads (directly or through an alias). Only for runs that own their data.
+    fn release_inputs_except(&mut self, keep: &[usize]) {
+        debug_assert!(self.owns_columns && self.entity_rows.is_none());
+        let inputs = self.slots.columns + self.slots.indicators;
+        let mut kept = vec![false; inputs];
+        for &s in keep {
+            for t in [s, self.entities.resolve(s)] {
+                if t < inputs {
+                    kept[t] = true;
+                }
+            }
+        }
+        for (s, k) in kept.iter().enumerate() {
+            if !k {
+                self.entities.release(s);
+            }
+        }
+    }
+
     /// Evaluates a condition on the entity frame and returns it for the scored rows.
     fn condition(&self, prog: &Program) -> Vec<Option<bool>> {
         let all = prog.eval_condition(&self.entities);
@@ -1000,11 +1031,62 @@ impl Run<'_> {
             ranked: &ranked,
         };
 
+        // Inputs read after the criteria (see `release_inputs_except`).
+        let after_criteria: Vec<usize> = gate_progs
+            .iter()
+            .chain(&adj_progs)
+            .chain(req_progs.iter().flatten())
+            .chain(direct_progs.iter().flatten())
+            .flatten()
+            .flat_map(|p| p.slots())
+            .chain(
+                r.output
+                    .carry
+                    .iter()
+                    .map(|c| c.value.as_str())
+                    .chain(r.tiers.iter().filter_map(|t| match &t.min_score {
+                        Some(Param::ByCategory { by, .. }) => Some(by.value.as_str()),
+                        _ => None,
+                    }))
+                    .chain(r.settings.cohort.as_ref().map(|c| c.value.as_str()))
+                    .filter_map(|name| self.slot_of_name(name)),
+            )
+            .collect();
+        if self.owns_columns && !full {
+            // The criteria read their indicators, the categories of their parameters and
+            // (after them) the tie-break indicators; free every other input now.
+            let for_criteria: Vec<usize> = r
+                .criteria
+                .iter()
+                .enumerate()
+                .flat_map(|(ci, crit)| {
+                    let by = crit.method.params().into_iter().filter_map(|p| match p {
+                        Param::ByCategory { by, .. } => self.slot_of_name(&by.value),
+                        Param::Fixed(_) => None,
+                    });
+                    std::iter::once(self.slots.indicator(c.criterion_indicator[ci])).chain(by)
+                })
+                .chain(
+                    r.settings
+                        .tie_break
+                        .iter()
+                        .filter_map(|t| self.slot_of_name(&t.value)),
+                )
+                .chain(after_criteria.iter().copied())
+                .collect();
+            self.release_inputs_except(&for_criteria);
+        }
         crate::timing::mark("score: cohorts and gates");
         // Criterion fractions: an n × C matrix, NaN where a criterion is dropped (`exclude`).
         let nc = r.criteria.len();
-        // Column-major: each criterion fills one contiguous column.
-        let mut fractions = Array2::<f64>::from_elem((n, nc).f(), f64::NAN);
+        // Column-major: each criterion fills one contiguous column. Filled with NaN on all
+        // cores: this is the run's largest block of fresh memory, and first touches are slow.
+        let mut fractions = {
+            use rayon::prelude::*;
+            let mut cells: Vec<f64> = Vec::with_capacity(n * nc);
+            cells.par_extend(rayon::iter::repeat_n(f64::NAN, n * nc));
+            Array2::from_shape_vec((n, nc).f(), cells).expect("n × C cells")
+        };
         let mut shown_values: Vec<Vec<Option<serde_json::Value>>> = Vec::with_capacity(nc);
         let mut missing_used: Vec<Vec<Option<&'static str>>> = Vec::with_capacity(nc);
         let mut fail_list: Vec<String> = Vec::new();
@@ -1112,48 +1194,7 @@ impl Run<'_> {
             // Nothing after the criteria reads the data columns and indicators except the
             // expressions evaluated after scoring, `[output].carry` and the categories of
             // tier parameters: free the rest before the largest steps of a batch run.
-            let mut keep: Vec<usize> = gate_progs
-                .iter()
-                .chain(&adj_progs)
-                .chain(req_progs.iter().flatten())
-                .chain(direct_progs.iter().flatten())
-                .flatten()
-                .flat_map(|p| p.slots())
-                .collect();
-            let named = |name: &str| {
-                r.indicators
-                    .iter()
-                    .position(|x| x.id.value == name)
-                    .map(|i| self.slots.indicator(i))
-                    .or_else(|| self.data.table.column_index(&fold_header(name)))
-            };
-            let by_names = r.tiers.iter().filter_map(|t| match &t.min_score {
-                Some(Param::ByCategory { by, .. }) => Some(by.value.as_str()),
-                _ => None,
-            });
-            keep.extend(
-                r.output
-                    .carry
-                    .iter()
-                    .map(|c| c.value.as_str())
-                    .chain(by_names)
-                    .chain(r.settings.cohort.as_ref().map(|c| c.value.as_str()))
-                    .filter_map(named),
-            );
-            let inputs = self.slots.columns + self.slots.indicators;
-            let mut kept = vec![false; inputs];
-            for s in keep {
-                for t in [s, self.entities.resolve(s)] {
-                    if t < inputs {
-                        kept[t] = true;
-                    }
-                }
-            }
-            for (s, k) in kept.iter().enumerate() {
-                if !k {
-                    self.entities.release(s);
-                }
-            }
+            self.release_inputs_except(&after_criteria);
         }
         let mut ev = Evidence {
             fractions,

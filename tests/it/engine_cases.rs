@@ -738,7 +738,7 @@ indicator = "rd"
 points = 60
 method = "linear"
 floor = 0
-target = 10
+target = { by = "zone", values = { "s" = 12 }, default = 10 }
 
 [[criterion]]
 id = "margin_level"
@@ -769,12 +769,12 @@ requires = ["size > 100"]
 id = "b"
 label = "B"
 "#;
-    let csv = "code,name,rd,revenue,profit,staff,region,award,note\n\
-               E1,甲,8,300,30,50,east,1,x\n\
-               E2,乙,9,190,5,5,west,0,y\n\
-               E3,丙,2,500,80,20,east,0,z\n\
-               E4,丁,6,150,10,8,west,1,\n\
-               E5,戊,6,150,10,30,east,0,w\n";
+    let csv = "code,name,rd,revenue,profit,staff,region,award,note,zone\n\
+               E1,甲,8,300,30,50,east,1,x,n\n\
+               E2,乙,9,190,5,5,west,0,y,n\n\
+               E3,丙,2,500,80,20,east,0,z,n\n\
+               E4,丁,6,150,10,8,west,1,,n\n\
+               E5,戊,6,150,10,30,east,0,w,s\n";
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data.csv");
     std::fs::write(&data, csv).unwrap();
@@ -799,13 +799,13 @@ label = "B"
     // The post-criteria inputs took effect: the award (E4 five points above E5), the cap
     // (E2: 54 clears the western minimum of 40 and `requires`, but staff 5 caps it at B),
     // the eastern minimum (E3: 52 < 60), the carried note. Margins 10, 2.63, 16, 6.67 %:
-    // minmax gives E1 40 × 7.37/13.37 = 22.05.
+    // minmax gives E1 40 × 7.37/13.37 = 22.05. E5's zone sets its rd target to 12: 30 points.
     for line in [
         "1,E1,甲,75.05,a,A,,70.05,48.00,22.05,x",
         "2,E2,乙,54.00,b,B,,54.00,54.00,0.00,y",
         "3,E4,丁,53.07,b,B,,48.07,36.00,12.07,",
         "4,E3,丙,52.00,b,B,,52.00,12.00,40.00,z",
-        "5,E5,戊,48.07,b,B,,48.07,36.00,12.07,w",
+        "5,E5,戊,42.07,b,B,,42.07,30.00,12.07,w",
     ] {
         assert!(text.contains(line), "{line} not in\n{text}");
     }
