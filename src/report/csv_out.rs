@@ -99,12 +99,14 @@ pub fn write_csv(a: &Assessment, enc: OutEncoding, out: &mut dyn Write) -> Resul
     // go back to be refilled, so large runs do not map and clear fresh pages for every block.
     const BLOCK: usize = 16_384;
     let n = sheet.len();
+    let small = SmallScaled::new(dec);
     let rows = RowText {
         sheet,
         layout,
         tier_cells: &tier_cells,
         gate_cells: &gate_cells,
         scale,
+        small: small.as_ref(),
     };
     let blocks: Vec<std::ops::Range<usize>> = (0..n)
         .step_by(BLOCK)
@@ -156,6 +158,51 @@ struct RowText<'a> {
     tier_cells: &'a [Vec<u8>],
     gate_cells: &'a [Vec<u8>],
     scale: f64,
+    small: Option<&'a SmallScaled>,
+}
+
+/// The texts of k / 10^decimals for 0 ≤ k < [`SmallScaled::LIMIT`], each in an 8-byte
+/// slot: nearly every published score and point of a row is such a value, and copying its
+/// text costs a fraction of formatting it digit by digit. Built with [`push_scaled`], so
+/// the bytes are the same.
+struct SmallScaled {
+    text: Vec<[u8; 8]>,
+    len: Vec<u8>,
+}
+
+impl SmallScaled {
+    const LIMIT: usize = 16_384;
+
+    /// `None` when some text would not fit 8 bytes (more than 6 decimals).
+    fn new(decimals: u32) -> Option<Self> {
+        if decimals > 6 {
+            return None;
+        }
+        let mut text = Vec::with_capacity(Self::LIMIT);
+        let mut len = Vec::with_capacity(Self::LIMIT);
+        let mut buf = Vec::with_capacity(16);
+        for k in 0..Self::LIMIT {
+            buf.clear();
+            push_scaled(&mut buf, k as i64, decimals);
+            let mut slot = [0u8; 8];
+            slot[..buf.len()].copy_from_slice(&buf);
+            text.push(slot);
+            len.push(buf.len() as u8);
+        }
+        Some(SmallScaled { text, len })
+    }
+
+    /// Appends k / 10^decimals when k is in the table; `false` otherwise.
+    #[inline(always)]
+    fn push(&self, out: &mut Vec<u8>, k: i64) -> bool {
+        match usize::try_from(k) {
+            Ok(i) if i < Self::LIMIT => {
+                out.extend_from_slice(&self.text[i][..self.len[i] as usize]);
+                true
+            }
+            _ => false,
+        }
+    }
 }
 
 impl RowText<'_> {
@@ -167,6 +214,7 @@ impl RowText<'_> {
             tier_cells,
             gate_cells,
             scale,
+            small,
         } = *self;
         let dec = layout.decimals;
         line.reserve(range.len() * 160);
@@ -201,7 +249,7 @@ impl RowText<'_> {
             let name = sheet.names.as_ref().and_then(|t| t.get(e)).unwrap_or("");
             push_text(line, &defuse_formula(name));
             line.push(b',');
-            push_fixed(line, sheet.score[e], dec, scale);
+            push_fixed(line, sheet.score[e], dec, scale, small);
             line.push(b',');
             match sheet.tier[e] {
                 Some(t) => line.extend_from_slice(&tier_cells[t as usize]),
@@ -213,12 +261,12 @@ impl RowText<'_> {
             }
             for v in sheet.dimension_scores(e) {
                 line.push(b',');
-                push_point(line, v, sheet.scaled, dec, scale);
+                push_point(line, v, sheet.scaled, dec, scale, small);
             }
             for v in sheet.criterion_points(e) {
                 line.push(b',');
                 if !v.is_nan() {
-                    push_point(line, v, sheet.scaled, dec, scale);
+                    push_point(line, v, sheet.scaled, dec, scale, small);
                 }
             }
             for (_, col) in &sheet.carry {
@@ -286,8 +334,20 @@ impl Write for Sink<'_> {
 
 /// A published point value of the sheet: k / 10^decimals when `scaled`, else the value.
 #[inline(always)]
-fn push_point(out: &mut Vec<u8>, v: f64, scaled: bool, decimals: u32, scale: f64) {
+fn push_point(
+    out: &mut Vec<u8>,
+    v: f64,
+    scaled: bool,
+    decimals: u32,
+    scale: f64,
+    small: Option<&SmallScaled>,
+) {
     if scaled {
+        if let Some(t) = small
+            && t.push(out, v as i64)
+        {
+            return;
+        }
         match decimals {
             0 => push_scaled_const::<0>(out, v as i64),
             1 => push_scaled_const::<1>(out, v as i64),
@@ -296,7 +356,7 @@ fn push_point(out: &mut Vec<u8>, v: f64, scaled: bool, decimals: u32, scale: f64
             _ => push_scaled(out, v as i64, decimals),
         }
     } else {
-        push_fixed(out, v, decimals, scale);
+        push_fixed(out, v, decimals, scale, small);
     }
 }
 
@@ -332,7 +392,15 @@ fn push_scaled(out: &mut Vec<u8>, k: i64, decimals: u32) {
 /// `decimals`, so the scaled value is an integer and printing it digit by digit gives the same
 /// text as `format!("{:.*}")` without allocating. Out of that range it defers to `format!`.
 /// The common numbers of decimals get a constant divisor (a multiply, not a division).
-fn push_fixed(out: &mut Vec<u8>, x: f64, decimals: u32, scale: f64) {
+fn push_fixed(out: &mut Vec<u8>, x: f64, decimals: u32, scale: f64, small: Option<&SmallScaled>) {
+    if let Some(t) = small {
+        let scaled = x * scale;
+        // Non-negative and in the table: the same rounding as `push_fixed_any`.
+        if (0.0..SmallScaled::LIMIT as f64).contains(&scaled) && t.push(out, (scaled + 0.5) as i64)
+        {
+            return;
+        }
+    }
     match decimals {
         0 => push_fixed_const::<0>(out, x, scale),
         1 => push_fixed_const::<1>(out, x, scale),
@@ -385,8 +453,33 @@ mod tests {
 
     fn fixed(x: f64, d: u32) -> String {
         let mut b = Vec::new();
-        push_fixed(&mut b, x, d, 10f64.powi(d as i32));
+        push_fixed(&mut b, x, d, 10f64.powi(d as i32), None);
         String::from_utf8(b).unwrap()
+    }
+
+    #[test]
+    fn the_small_value_table_prints_what_digit_formatting_prints() {
+        assert!(SmallScaled::new(7).is_none());
+        for d in 0..=6u32 {
+            let table = SmallScaled::new(d).expect("up to 6 decimals");
+            let scale = 10f64.powi(d as i32);
+            for k in [
+                0i64, 1, 9, 10, 99, 100, 1234, 10_000, 16_383, 16_384, 99_999, -1, -250,
+            ] {
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                push_point(&mut a, k as f64, true, d, scale, Some(&table));
+                push_point(&mut b, k as f64, true, d, scale, None);
+                assert_eq!(a, b, "k {k}, {d} decimals");
+            }
+            for x in [
+                0.0, -0.0, 0.004, 0.005, 12.345, 99.995, 100.0, 163.83, 163.84, 1e6, -2.5,
+            ] {
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                push_fixed(&mut a, x, d, scale, Some(&table));
+                push_fixed(&mut b, x, d, scale, None);
+                assert_eq!(a, b, "x {x}, {d} decimals");
+            }
+        }
     }
 
     #[test]
