@@ -1,7 +1,8 @@
-//! Delimited text: decoded as a stream (see [`super::decode`]) and parsed with the `csv`
-//! crate straight into the typed column builders.
+//! Delimited text: decoded as a stream (see [`super::decode`]), split into records (by hand
+//! for lines without a quote, by `csv_core` for the others; see [`Splitter`]) and handed to
+//! the typed column builders in batches.
 //!
-//! Row numbers are those a spreadsheet shows: the `csv` crate skips empty lines and a
+//! Row numbers are those a spreadsheet shows: empty lines are skipped but counted, and a
 //! quoted field may span lines, so the row of a record is its starting line minus the line
 //! breaks inside the fields of earlier records.
 
