@@ -306,6 +306,11 @@ proptest! {
         let enc = clusterscore::report::OutEncoding::Utf8;
         let text = clusterscore::report::to_csv(&cols, enc).unwrap();
         prop_assert_eq!(&clusterscore::report::to_csv(&full, enc).unwrap(), &text);
+        // The data handed over (inputs freed once read for the last time): the same CSV.
+        let ds2 = c.read_data(std::slice::from_ref(&data), &c.read_options()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let owned = c.assess_owned(ds2, &at(clusterscore::engine::Detail::Columns)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(&owned.warnings, &cols.warnings);
+        prop_assert_eq!(&clusterscore::report::to_csv(&owned, enc).unwrap(), &text);
         let text = String::from_utf8(text).unwrap();
         let dec = full.layout.decimals as usize;
         for (line, e) in text.lines().skip(1).zip(&full.entities) {
