@@ -210,16 +210,31 @@ pub fn zscore(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
             (sd > 0.0).then_some((mean, sd))
         })
         .collect();
+    // Φ costs ~50 ns; indicators such as counts repeat few values, so the last result per
+    // (value, cohort) is remembered in a small direct-mapped table (same function, same
+    // input: the same bits).
+    const SLOTS: usize = 4096;
+    let mut memo: Vec<(u64, u32, f64)> = vec![(u64::MAX, u32::MAX, 0.0); SLOTS];
     for (i, (&v, o)) in x.iter().zip(out.iter_mut()).enumerate() {
         if v.is_nan() {
             continue;
         }
-        *o = match stats[peers.cohort[i] as usize] {
+        let cohort = peers.cohort[i];
+        *o = match stats[cohort as usize] {
             None => 0.5,
             Some((mean, sd)) => {
-                let z = (v - mean) / sd;
-                let z = if dir == Direction::Lower { -z } else { z };
-                normal.cdf(z)
+                let bits = v.to_bits();
+                let h = (bits ^ u64::from(cohort)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52;
+                let slot = &mut memo[h as usize % SLOTS];
+                if slot.0 == bits && slot.1 == cohort {
+                    slot.2
+                } else {
+                    let z = (v - mean) / sd;
+                    let z = if dir == Direction::Lower { -z } else { z };
+                    let p = normal.cdf(z);
+                    *slot = (bits, cohort, p);
+                    p
+                }
             }
         };
     }
@@ -535,6 +550,39 @@ mod tests {
         assert_relative_eq!(s[0], 0.841_344_746_068_542_9, epsilon = 1e-10);
         let s = run(|x, o| zscore(x, Direction::Higher, &p, o), &[3.0, 3.0, 3.0]);
         assert_eq!(s, vec![0.5; 3]);
+    }
+
+    #[test]
+    fn zscore_repeated_values_in_two_cohorts_keep_their_own_statistics() {
+        // Cohort 0: 2, 4, 6, 4, 2 (mean 3.6, sd 1.67332); cohort 1: 4, 14, 24 (mean 14,
+        // sd 10). The value 4 repeats within cohort 0 and appears in cohort 1.
+        let x = [2.0, 4.0, 6.0, 4.0, 2.0, 4.0, 14.0, 24.0];
+        let cohort = [0, 0, 0, 0, 0, 1, 1, 1];
+        let ranked = [true; 8];
+        let p = Peers {
+            cohort: &cohort,
+            cohorts: 2,
+            ranked: &ranked,
+        };
+        let s = run(|x, o| zscore(x, Direction::Higher, &p, o), &x);
+        let phi = |z: f64| Normal::standard().cdf(z);
+        let sd0 = (((2.0f64 - 3.6).powi(2) * 2.0 + (4.0f64 - 3.6).powi(2) * 2.0 + 2.4f64.powi(2))
+            / 4.0)
+            .sqrt();
+        assert_relative_eq!(s[1], phi((4.0 - 3.6) / sd0), epsilon = 1e-12);
+        assert_eq!(s[1].to_bits(), s[3].to_bits());
+        assert_eq!(s[0].to_bits(), s[4].to_bits());
+        assert_relative_eq!(s[5], phi(-1.0), epsilon = 1e-12);
+        assert_relative_eq!(s[7], phi(1.0), epsilon = 1e-12);
+        // Every entry is exactly what Φ gives without the memo.
+        for (i, &v) in x.iter().enumerate() {
+            let (mean, sd) = if cohort[i] == 0 {
+                (3.6, sd0)
+            } else {
+                (14.0, 10.0)
+            };
+            assert_relative_eq!(s[i], phi((v - mean) / sd), epsilon = 1e-12);
+        }
     }
 
     #[test]
