@@ -305,13 +305,15 @@ pub fn percentile(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64])
             keyed[peers.cohort[i] as usize].push((ascending_key(v), i as u32));
         }
     }
-    // Sorted in place of the keys (no second copy of the group); values are read back from
-    // the keys below.
-    for g in &mut keyed {
-        radix_sort(g);
-    }
-    let groups = keyed;
-    let value = |u: &(u64, u32)| from_ascending_key(u.0);
+    let groups: Vec<Vec<(f64, u32)>> = keyed
+        .into_iter()
+        .map(|mut g| {
+            radix_sort(&mut g);
+            g.into_iter()
+                .map(|(k, i)| (from_ascending_key(k), i))
+                .collect()
+        })
+        .collect();
     let orient = |s: f64| match dir {
         Direction::Higher => s,
         Direction::Lower => 1.0 - s,
@@ -320,9 +322,9 @@ pub fn percentile(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64])
         let n = g.len() as f64;
         let mut start = 0;
         while start < g.len() {
-            let v = value(&g[start]);
+            let v = g[start].0;
             let mut end = start + 1;
-            while end < g.len() && value(&g[end]) == v {
+            while end < g.len() && g[end].0 == v {
                 end += 1;
             }
             // The run's entities share the average rank below + (equal + 1)/2.
@@ -343,8 +345,8 @@ pub fn percentile(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64])
             continue;
         }
         let g = &groups[peers.cohort[i] as usize];
-        let below = g.partition_point(|u| value(u) < v) as f64;
-        let equal = (g.partition_point(|u| value(u) <= v) as f64) - below;
+        let below = g.partition_point(|u| u.0 < v) as f64;
+        let equal = (g.partition_point(|u| u.0 <= v) as f64) - below;
         let n = g.len() as f64;
         // Added as one more value: n + 1 values, its average rank below + (equal + 2)/2.
         let s = if n >= 1.0 {
