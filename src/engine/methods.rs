@@ -240,85 +240,24 @@ pub fn zscore(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
     }
 }
 
-/// The bits of `v` as an integer that sorts in the order of `f64::total_cmp`.
-fn ascending_key(v: f64) -> u64 {
-    let bits = v.to_bits();
-    if bits >> 63 == 1 {
-        !bits
-    } else {
-        bits | (1 << 63)
-    }
-}
-
-/// The inverse of [`ascending_key`].
-fn from_ascending_key(k: u64) -> f64 {
-    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
-}
-
-/// Sorts (key, index) pairs by key, stably (least significant byte first, one counting pass
-/// per byte; bytes that every key shares are skipped). Written by hand: percentile's sort
-/// is most of its time, and a radix sort on the integer keys takes a fraction of a
-/// comparison sort's; no crate in the dependency set sorts pairs by a `u64` key this way.
-fn radix_sort(v: &mut Vec<(u64, u32)>) {
-    let n = v.len();
-    if n < 512 {
-        v.sort_by_key(|p| p.0);
-        return;
-    }
-    let mut counts = vec![[0usize; 256]; 8];
-    for &(k, _) in v.iter() {
-        for (b, c) in counts.iter_mut().enumerate() {
-            c[((k >> (8 * b)) & 0xFF) as usize] += 1;
-        }
-    }
-    let mut src = std::mem::take(v);
-    let mut dst = vec![(0u64, 0u32); n];
-    for (b, c) in counts.iter().enumerate() {
-        if c.contains(&n) {
-            continue;
-        }
-        let mut next = [0usize; 256];
-        let mut sum = 0;
-        for (slot, &m) in next.iter_mut().zip(c.iter()) {
-            *slot = sum;
-            sum += m;
-        }
-        for &(k, i) in &src {
-            let d = ((k >> (8 * b)) & 0xFF) as usize;
-            dst[next[d]] = (k, i);
-            next[d] += 1;
-        }
-        std::mem::swap(&mut src, &mut dst);
-    }
-    *v = src;
-}
-
 /// `percentile`: `(r − 1)/(n − 1)` with r the average ascending rank among the ranked
 /// entities of the cohort; an excluded entity is placed as if added (n + 1 values).
 ///
 /// One sort per cohort; ranked entities get their rank from a sweep over the runs of equal
 /// values (O(n) after the sort, sequential), excluded ones by binary search.
 pub fn percentile(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
-    let mut keyed: Vec<Vec<(u64, u32)>> = vec![Vec::new(); peers.cohorts];
+    let mut groups: Vec<Vec<(f64, u32)>> = vec![Vec::new(); peers.cohorts];
     for (i, &v) in x.iter().enumerate() {
         if peers.ranked[i] && !v.is_nan() {
-            keyed[peers.cohort[i] as usize].push((ascending_key(v), i as u32));
+            groups[peers.cohort[i] as usize].push((v, i as u32));
         }
     }
-    let groups: Vec<Vec<(f64, u32)>> = keyed
-        .into_iter()
-        .map(|mut g| {
-            radix_sort(&mut g);
-            g.into_iter()
-                .map(|(k, i)| (from_ascending_key(k), i))
-                .collect()
-        })
-        .collect();
     let orient = |s: f64| match dir {
         Direction::Higher => s,
         Direction::Lower => 1.0 - s,
     };
-    for g in &groups {
+    for g in &mut groups {
+        g.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         let n = g.len() as f64;
         let mut start = 0;
         while start < g.len() {
@@ -644,40 +583,6 @@ mod tests {
             };
             assert_relative_eq!(s[i], phi((v - mean) / sd), epsilon = 1e-12);
         }
-    }
-
-    #[test]
-    fn radix_sort_orders_like_total_cmp_and_keeps_equal_keys_in_order() {
-        let mut values = vec![
-            3.5,
-            -0.0,
-            0.0,
-            -2.0,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            1e-300,
-            -1e-300,
-        ];
-        // Enough pairs for the radix path, with many repeats.
-        values = values.iter().cycle().take(4000).copied().collect();
-        let mut pairs: Vec<(u64, u32)> = values
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| (ascending_key(v), i as u32))
-            .collect();
-        radix_sort(&mut pairs);
-        let mut want: Vec<(f64, u32)> = values
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| (v, i as u32))
-            .collect();
-        want.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let got: Vec<(u64, u32)> = pairs
-            .iter()
-            .map(|&(k, i)| (from_ascending_key(k).to_bits(), i))
-            .collect();
-        let want: Vec<(u64, u32)> = want.iter().map(|&(v, i)| (v.to_bits(), i)).collect();
-        assert_eq!(got, want);
     }
 
     #[test]
