@@ -218,10 +218,9 @@ impl<R: Read> Splitter<R> {
                 return Ok(None);
             }
         };
-        let first_line = self.lines + 1;
-        let row = first_line
-            .saturating_sub(self.embedded)
-            .max(self.last_row + 1);
+        // Earlier records' inner line breaks were counted in `lines`, so rows increase.
+        let row = self.lines + 1 - self.embedded;
+        debug_assert!(row > self.last_row);
         self.last_row = row;
         let end = line_end.unwrap_or(self.len);
         let line = &self.buf[self.pos..end];
@@ -317,13 +316,12 @@ fn pass(
     let (written, folded) = loop {
         match split.next().map_err(|e| io_error(e, path))? {
             None => {
-                let last_row = split.last_row;
                 return Err(PassError::Other(Error::one(
                     Diagnostic::new(
                         Stage::Data,
                         format!(
                             "header row {header_row} is beyond the end of the file ({} rows)",
-                            last_row
+                            split.last_row
                         ),
                     )
                     .at(path.to_string())

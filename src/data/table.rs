@@ -248,8 +248,6 @@ enum Builder {
 struct TextBuilder {
     col: TextColumn,
     slots: Vec<u64>,
-    /// Number of distinct texts indexed (the dictionary length).
-    used: usize,
 }
 
 impl Default for TextBuilder {
@@ -257,7 +255,6 @@ impl Default for TextBuilder {
         TextBuilder {
             col: TextColumn::default(),
             slots: vec![EMPTY_SLOT; 1 << 10],
-            used: 0,
         }
     }
 }
@@ -315,11 +312,11 @@ impl TextBuilder {
             }
             i = (i + 1) & mask;
         }
-        let code = self.used as u32;
-        std::sync::Arc::make_mut(&mut self.col.dict).push(s);
+        let dict = std::sync::Arc::make_mut(&mut self.col.dict);
+        let code = dict.len() as u32;
+        dict.push(s);
         self.slots[i] = tag | u64::from(code);
-        self.used += 1;
-        if self.used * 2 > self.slots.len() {
+        if dict.len() * 2 > self.slots.len() {
             self.grow();
         }
         code
@@ -362,7 +359,6 @@ impl TextBuilder {
         // Rebuild the index over the texts kept.
         let texts = std::mem::take(dict);
         self.slots = vec![EMPTY_SLOT; 1 << 10];
-        self.used = 0;
         for t in texts.iter() {
             self.code_of(t);
         }

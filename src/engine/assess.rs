@@ -712,17 +712,12 @@ impl Run<'_> {
 
     /// A text column of the entities by indicator id or data column name (cohorts, `by`).
     fn category(&self, name: &str) -> Option<TextColumn> {
-        let r = &self.c.rules;
-        let col = if let Some(i) = r.indicators.iter().position(|x| x.id.value == name) {
-            self.entities.get(self.slots.indicator(i))?
-        } else {
-            let j = self.data.table.column_index(&fold_header(name))?;
-            if self.c.rules.aggregate.is_some() {
-                return None;
-            }
-            self.entities.get(j)?
-        };
-        let col = col.take(&self.scored);
+        let slot = self.slot_of_name(name)?;
+        // Under `[aggregate]` the entity frame holds no data columns.
+        if slot < self.slots.columns && self.c.rules.aggregate.is_some() {
+            return None;
+        }
+        let col = self.entities.get(slot)?.take(&self.scored);
         Some(match col {
             Column::Text(t) => t,
             other => TextColumn::from_values((0..other.len()).map(|i| other.display(i))),
@@ -1031,28 +1026,34 @@ impl Run<'_> {
             ranked: &ranked,
         };
 
-        // Inputs read after the criteria (see `release_inputs_except`).
-        let after_criteria: Vec<usize> = gate_progs
-            .iter()
-            .chain(&adj_progs)
-            .chain(req_progs.iter().flatten())
-            .chain(direct_progs.iter().flatten())
-            .flatten()
-            .flat_map(|p| p.slots())
-            .chain(
-                r.output
-                    .carry
-                    .iter()
-                    .map(|c| c.value.as_str())
-                    .chain(r.tiers.iter().filter_map(|t| match &t.min_score {
-                        Some(Param::ByCategory { by, .. }) => Some(by.value.as_str()),
-                        _ => None,
-                    }))
-                    .chain(r.settings.cohort.as_ref().map(|c| c.value.as_str()))
-                    .filter_map(|name| self.slot_of_name(name)),
-            )
-            .collect();
-        if self.owns_columns && !full {
+        // Inputs read after the criteria, for a run that frees the others
+        // (see `release_inputs_except`).
+        let release = self.owns_columns && !full;
+        let after_criteria: Vec<usize> = if !release {
+            Vec::new()
+        } else {
+            gate_progs
+                .iter()
+                .chain(&adj_progs)
+                .chain(req_progs.iter().flatten())
+                .chain(direct_progs.iter().flatten())
+                .flatten()
+                .flat_map(|p| p.slots())
+                .chain(
+                    r.output
+                        .carry
+                        .iter()
+                        .map(|c| c.value.as_str())
+                        .chain(r.tiers.iter().filter_map(|t| match &t.min_score {
+                            Some(Param::ByCategory { by, .. }) => Some(by.value.as_str()),
+                            _ => None,
+                        }))
+                        .chain(r.settings.cohort.as_ref().map(|c| c.value.as_str()))
+                        .filter_map(|name| self.slot_of_name(name)),
+                )
+                .collect()
+        };
+        if release {
             // The criteria read their indicators, the categories of their parameters and
             // (after them) the tie-break indicators; free every other input now.
             let for_criteria: Vec<usize> = r
@@ -1190,7 +1191,7 @@ impl Run<'_> {
                     .collect::<Result<_>>()
             })
             .collect::<Result<_>>()?;
-        if self.owns_columns && !full {
+        if release {
             // Nothing after the criteria reads the data columns and indicators except the
             // expressions evaluated after scoring, `[output].carry` and the categories of
             // tier parameters: free the rest before the largest steps of a batch run.

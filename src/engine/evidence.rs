@@ -259,38 +259,16 @@ impl Evidence {
 
     /// Ranked entities in rank order (cohort by cohort) and each entity's rank in its cohort.
     ///
-    /// Sorted first on a packed (cohort, score) key — one integer comparison — and then
-    /// only the runs of equal scores by the tie-break indicators and ids, which is what makes
-    /// ranking 10⁶ entities take tens of milliseconds instead of most of a second.
+    /// One sort on packed integer keys — (cohort, score) and, with up to two tie-break
+    /// indicators, their keys too — then only the runs of equal keys by what remains (ids,
+    /// or the further tie-breaks): ranking 10⁶ entities takes tens of milliseconds.
     pub fn rank(&self, scores: &[f64]) -> (Vec<usize>, Vec<Option<usize>>) {
-        let n = self.len();
-        if (1..=2).contains(&self.tie_values.len()) {
-            return self.rank_with_tie_keys(scores);
-        }
-        let mut keyed: Vec<(u32, u64, u32)> = (0..n)
-            .filter(|&e| self.ranked[e])
-            .map(|e| (self.cohort[e], descending_key(scores[e]), e as u32))
-            .collect();
-        {
-            use rayon::slice::ParallelSliceMut;
-            keyed.par_sort_unstable();
-        }
-        let mut order: Vec<usize> = keyed.iter().map(|k| k.2 as usize).collect();
-        let mut start = 0;
-        while start < keyed.len() {
-            let mut end = start + 1;
-            while end < keyed.len()
-                && keyed[end].0 == keyed[start].0
-                && keyed[end].1 == keyed[start].1
-            {
-                end += 1;
-            }
-            if end - start > 1 {
-                self.sort_tie_group(&mut order[start..end]);
-            }
-            start = end;
-        }
-        let mut rank = vec![None; n];
+        let order = if self.tie_values.len() <= 2 {
+            self.order_with_tie_keys(scores)
+        } else {
+            self.order_by_tie_groups(scores)
+        };
+        let mut rank = vec![None; self.len()];
         let mut count = vec![0usize; self.cohorts];
         for &e in &order {
             count[self.cohort[e] as usize] += 1;
@@ -299,18 +277,17 @@ impl Evidence {
         (order, rank)
     }
 
-    /// [`Evidence::rank`] with one or two tie-break indicators: their keys join the score in
-    /// one sort (scores rounded to two decimals leave ~10⁴ distinct values, so per-group
-    /// sorts would run by the thousand); ids break the ties that remain. Same order as the
-    /// general path: equal keys keep entity order, then ids ascending.
-    fn rank_with_tie_keys(&self, scores: &[f64]) -> (Vec<usize>, Vec<Option<usize>>) {
-        let n = self.len();
+    /// Rank order with at most two tie-break indicators: their keys join the score in the
+    /// sort (scores rounded to two decimals leave ~10⁴ distinct values, so per-group sorts
+    /// would run by the thousand); ids order what still ties. Equal keys keep entity order,
+    /// then ids ascending, as [`Evidence::order_by_tie_groups`] does.
+    fn order_with_tie_keys(&self, scores: &[f64]) -> Vec<usize> {
         let key = |k: usize, e: usize| {
             self.tie_values
                 .get(k)
                 .map_or(0, |col| tie_key(col[e], self.tie_directions[k]))
         };
-        let mut keyed: Vec<(u32, u64, u64, u64, u32)> = (0..n)
+        let mut keyed: Vec<(u32, u64, u64, u64, u32)> = (0..self.len())
             .filter(|&e| self.ranked[e])
             .map(|e| {
                 (
@@ -327,27 +304,28 @@ impl Evidence {
             keyed.par_sort_unstable();
         }
         let mut order: Vec<usize> = keyed.iter().map(|k| k.4 as usize).collect();
-        let same = |a: &(u32, u64, u64, u64, u32), b: &(u32, u64, u64, u64, u32)| {
-            (a.0, a.1, a.2, a.3) == (b.0, b.1, b.2, b.3)
-        };
-        let mut start = 0;
-        while start < keyed.len() {
-            let mut end = start + 1;
-            while end < keyed.len() && same(&keyed[end], &keyed[start]) {
-                end += 1;
-            }
-            if end - start > 1 {
-                order[start..end].sort_by(|&a, &b| self.ids.get(a).cmp(&self.ids.get(b)));
-            }
-            start = end;
+        for run in equal_runs(&keyed, |a, b| (a.0, a.1, a.2, a.3) == (b.0, b.1, b.2, b.3)) {
+            order[run].sort_by(|&a, &b| self.ids.get(a).cmp(&self.ids.get(b)));
         }
-        let mut rank = vec![None; n];
-        let mut count = vec![0usize; self.cohorts];
-        for &e in &order {
-            count[self.cohort[e] as usize] += 1;
-            rank[e] = Some(count[self.cohort[e] as usize]);
+        order
+    }
+
+    /// Rank order with more tie-break indicators: sorted on (cohort, score), then each run
+    /// of equal scores by [`Evidence::sort_tie_group`].
+    fn order_by_tie_groups(&self, scores: &[f64]) -> Vec<usize> {
+        let mut keyed: Vec<(u32, u64, u32)> = (0..self.len())
+            .filter(|&e| self.ranked[e])
+            .map(|e| (self.cohort[e], descending_key(scores[e]), e as u32))
+            .collect();
+        {
+            use rayon::slice::ParallelSliceMut;
+            keyed.par_sort_unstable();
         }
-        (order, rank)
+        let mut order: Vec<usize> = keyed.iter().map(|k| k.2 as usize).collect();
+        for run in equal_runs(&keyed, |a, b| (a.0, a.1) == (b.0, b.1)) {
+            self.sort_tie_group(&mut order[run]);
+        }
+        order
     }
 
     /// Sorts entities with the same score by [`Evidence::tie_order`]. The tie-break values
@@ -356,10 +334,6 @@ impl Evidence {
     /// keys.
     fn sort_tie_group(&self, group: &mut [usize]) {
         let m = self.tie_values.len();
-        if m == 0 {
-            group.sort_by(|&a, &b| self.ids.get(a).cmp(&self.ids.get(b)));
-            return;
-        }
         let keys: Vec<u64> = group
             .iter()
             .flat_map(|&e| {
@@ -374,16 +348,8 @@ impl Evidence {
         idx.sort_unstable_by(|&a, &b| key(a).cmp(key(b)).then(a.cmp(&b)));
         let sorted: Vec<usize> = idx.iter().map(|&i| group[i as usize]).collect();
         group.copy_from_slice(&sorted);
-        let mut s = 0;
-        while s < idx.len() {
-            let mut t = s + 1;
-            while t < idx.len() && key(idx[t]) == key(idx[s]) {
-                t += 1;
-            }
-            if t - s > 1 {
-                group[s..t].sort_by(|&a, &b| self.ids.get(a).cmp(&self.ids.get(b)));
-            }
-            s = t;
+        for run in equal_runs(&idx, |&a, &b| key(a) == key(b)) {
+            group[run].sort_by(|&a, &b| self.ids.get(a).cmp(&self.ids.get(b)));
         }
     }
 
@@ -567,6 +533,28 @@ pub struct Rescored {
     pub tier: Vec<Option<usize>>,
 }
 
+/// The runs of two or more adjacent items that `same` holds for, as index ranges.
+fn equal_runs<'a, T>(
+    items: &'a [T],
+    same: impl Fn(&T, &T) -> bool + 'a,
+) -> impl Iterator<Item = std::ops::Range<usize>> + 'a {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        while start < items.len() {
+            let mut end = start + 1;
+            while end < items.len() && same(&items[end], &items[start]) {
+                end += 1;
+            }
+            let run = start..end;
+            start = end;
+            if run.len() > 1 {
+                return Some(run);
+            }
+        }
+        None
+    })
+}
+
 /// A key that sorts a tie-break value as [`Evidence::tie_order`] does: missing last, then
 /// by `total_cmp` in the indicator's direction.
 fn tie_key(x: f64, dir: Direction) -> u64 {
@@ -686,22 +674,27 @@ mod tests {
             prop_assert_eq!(keyed, compared);
         }
 
-        /// The ranking (one sort on score and tie keys, or per-group tie sorts) orders the
-        /// ranked entities as a stable sort on cohort, score descending, then `tie_order`.
+        /// The ranking (one sort on score and up to two tie keys; per-group tie sorts with
+        /// three) orders the ranked entities as a stable sort on cohort, score descending,
+        /// then `tie_order`.
         #[test]
         fn rank_order_equals_the_comparator(
             rows in prop::collection::vec(
-                (tie_value(), tie_value(), 0u8..6, 0u32..2, prop::sample::select(vec![10.0, 9.5, 0.0]), any::<bool>()),
+                (tie_value(), tie_value(), 0u8..6, 0u32..2, prop::sample::select(vec![10.0, 9.5, 0.0]), any::<bool>(), tie_value()),
                 1..60,
             ),
-            higher in any::<(bool, bool)>(),
-            columns in 0usize..3,
+            higher in any::<(bool, bool, bool)>(),
+            columns in 0usize..4,
         ) {
             let n = rows.len();
             let ids: Vec<String> = rows.iter().enumerate().map(|(i, r)| format!("E{}{}", r.2, i % 3)).collect();
-            let all = [rows.iter().map(|r| r.0).collect::<Vec<_>>(), rows.iter().map(|r| r.1).collect()];
+            let all = [
+                rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+                rows.iter().map(|r| r.1).collect(),
+                rows.iter().map(|r| r.6).collect(),
+            ];
             let dir = |h: bool| if h { Direction::Higher } else { Direction::Lower };
-            let dirs = [dir(higher.0), dir(higher.1)];
+            let dirs = [dir(higher.0), dir(higher.1), dir(higher.2)];
             let mut ev = evidence_with_ties(ids, all[..columns].to_vec(), dirs[..columns].to_vec());
             ev.cohort = rows.iter().map(|r| r.3).collect();
             ev.cohorts = 2;
