@@ -797,6 +797,33 @@ impl Run<'_> {
             .or_else(|| self.data.table.column_index(&fold_header(name)))
     }
 
+    /// The inputs read by criteria `first..` (their indicators and the categories of their
+    /// parameters), by the tie-breaks and by `after`: what a run that frees its inputs
+    /// keeps while those criteria are still to be scored.
+    fn inputs_from_criterion(&self, first: usize, after: &[usize]) -> Vec<usize> {
+        let c = self.c;
+        let r = &c.rules;
+        r.criteria
+            .iter()
+            .enumerate()
+            .skip(first)
+            .flat_map(|(ci, crit)| {
+                let by = crit.method.params().into_iter().filter_map(|p| match p {
+                    Param::ByCategory { by, .. } => self.slot_of_name(&by.value),
+                    Param::Fixed(_) => None,
+                });
+                std::iter::once(self.slots.indicator(c.criterion_indicator[ci])).chain(by)
+            })
+            .chain(
+                r.settings
+                    .tie_break
+                    .iter()
+                    .filter_map(|t| self.slot_of_name(&t.value)),
+            )
+            .chain(after.iter().copied())
+            .collect()
+    }
+
     /// Frees the data columns and indicators of the entity frame except those `keep`
     /// reads (directly or through an alias). Only for runs that own their data.
     fn release_inputs_except(&mut self, keep: &[usize]) {
@@ -1056,93 +1083,12 @@ impl Run<'_> {
         if release {
             // The criteria read their indicators, the categories of their parameters and
             // (after them) the tie-break indicators; free every other input now.
-            let for_criteria: Vec<usize> = r
-                .criteria
-                .iter()
-                .enumerate()
-                .flat_map(|(ci, crit)| {
-                    let by = crit.method.params().into_iter().filter_map(|p| match p {
-                        Param::ByCategory { by, .. } => self.slot_of_name(&by.value),
-                        Param::Fixed(_) => None,
-                    });
-                    std::iter::once(self.slots.indicator(c.criterion_indicator[ci])).chain(by)
-                })
-                .chain(
-                    r.settings
-                        .tie_break
-                        .iter()
-                        .filter_map(|t| self.slot_of_name(&t.value)),
-                )
-                .chain(after_criteria.iter().copied())
-                .collect();
-            self.release_inputs_except(&for_criteria);
+            let keep = self.inputs_from_criterion(0, &after_criteria);
+            self.release_inputs_except(&keep);
         }
         crate::timing::mark("score: cohorts and gates");
-        // Criterion fractions: an n × C matrix, NaN where a criterion is dropped (`exclude`).
+        // Dimension weights and the scaling of published points, known before any criterion.
         let nc = r.criteria.len();
-        // Column-major: each criterion fills one contiguous column. Filled with NaN on all
-        // cores: this is the run's largest block of fresh memory, and first touches are slow.
-        let mut fractions = {
-            use rayon::prelude::*;
-            let mut cells: Vec<f64> = Vec::with_capacity(n * nc);
-            cells.par_extend(rayon::iter::repeat_n(f64::NAN, n * nc));
-            Array2::from_shape_vec((n, nc).f(), cells).expect("n × C cells")
-        };
-        let mut shown_values: Vec<Vec<Option<serde_json::Value>>> = Vec::with_capacity(nc);
-        let mut missing_used: Vec<Vec<Option<&'static str>>> = Vec::with_capacity(nc);
-        let mut fail_list: Vec<String> = Vec::new();
-        // Warnings of this loop gather here: the indicator columns borrow `self`.
-        let mut warnings = std::mem::take(&mut self.warnings);
-        // Each criterion writes its fractions straight into its matrix column: no vector of
-        // its own, so a large run neither holds the columns twice nor touches fresh memory
-        // for each criterion (on virtual machines that return freed pages to the host, first
-        // touches cost ten times a rewrite).
-        let scored_criteria: Vec<Result<CriterionScores>> = {
-            use rayon::prelude::*;
-            let st_ref = &st;
-            let ranked_ref = &ranked;
-            let peers_ref = &peers;
-            let this = &self;
-            let score = |ci: usize, column: &mut [f64]| {
-                this.score_criterion(ci, st_ref, ranked_ref, peers_ref, full, column)
-            };
-            if n == 0 {
-                // No rows: no columns to fill (but every criterion still reports).
-                (0..nc)
-                    .into_par_iter()
-                    .map(|ci| score(ci, &mut []))
-                    .collect()
-            } else {
-                fractions
-                    .as_slice_memory_order_mut()
-                    .expect("a fresh column-major matrix is contiguous")
-                    .par_chunks_mut(n)
-                    .enumerate()
-                    .map(|(ci, column)| score(ci, column))
-                    .collect()
-            }
-        };
-        for outcome in scored_criteria {
-            let o = outcome?;
-            for (e, text) in o.notes {
-                st.notes[e].push(text);
-            }
-            warnings.extend(o.warnings);
-            fail_list.extend(o.fails);
-            shown_values.push(o.shown);
-            missing_used.push(o.used);
-        }
-        warnings.append(&mut self.warnings);
-        self.warnings = warnings;
-        if !fail_list.is_empty() {
-            let total = fail_list.len();
-            fail_list.truncate(50);
-            return Err(Error::one(data_error(format!("missing values under policy 'fail': {}{}", fail_list.join("; "), if total > 50 { format!(" and {} more", total - 50) } else { String::new() }))
-                .with_help("fill these cells, or choose another missing policy (zero, exclude, mean, median)")));
-        }
-
-        crate::timing::mark("score: criteria");
-        // Aggregation, ranking and tiers run through `Evidence`, the state analyses re-score.
         let nd = r.dimensions.len();
         let points: Vec<f64> = r.criteria.iter().map(|c| c.points.value).collect();
         let mut full_max = vec![0.0; nd];
@@ -1158,6 +1104,162 @@ impl Run<'_> {
         } else {
             full_max.clone()
         };
+        let w_sum: f64 = weights.iter().sum();
+        let final_max = r.settings.scale.unwrap_or(w_sum);
+        let share: Array1<f64> = Array1::from_iter(
+            weights
+                .iter()
+                .map(|w| if w_sum > 0.0 { w / w_sum } else { 0.0 }),
+        );
+        let dim_weight: Vec<f64> = (0..nd).map(|d| final_max * share[d]).collect();
+        // Scaled (k of k/10^decimals) when every value is far enough below 10^15 to be exact.
+        let m = crate::num::pow10(decimals);
+        let largest = dim_weight
+            .iter()
+            .chain(&points)
+            .fold(0.0f64, |a, v| a.max(v.abs()));
+        let scaled = decimals <= 9 && largest * m < 1e14;
+        // Data-order published values: for post-scoring expressions and per-entity objects.
+        let mentioned = self.post_scoring_names();
+        let need_data_order = full
+            || r.dimensions
+                .iter()
+                .any(|d| mentioned.contains(d.id.value.as_str()))
+            || r.criteria
+                .iter()
+                .any(|c| mentioned.contains(c.id.value.as_str()));
+        // A batch run that needs nothing but the sheet folds each criterion into its
+        // dimension's sum and its published points as soon as it is scored, instead of
+        // holding every criterion's fractions (8 bytes × entities × criteria) at once.
+        let fold = release
+            && n > 0
+            && !need_data_order
+            && scaled
+            && largest * m < NARROW_LIMIT
+            && !matches!(r.settings.aggregation, crate::rules::Aggregation::Topsis);
+        let mut shown_values: Vec<Vec<Option<serde_json::Value>>> = Vec::with_capacity(nc);
+        let mut missing_used: Vec<Vec<Option<&'static str>>> = Vec::with_capacity(nc);
+        let mut fail_list: Vec<String> = Vec::new();
+        // Warnings of this loop gather here: the indicator columns borrow `self`.
+        let mut warnings = std::mem::take(&mut self.warnings);
+        let mut merge = |o: CriterionScores, st: &mut Scored| {
+            for (e, text) in o.notes {
+                st.notes[e].push(text);
+            }
+            warnings.extend(o.warnings);
+            fail_list.extend(o.fails);
+            shown_values.push(o.shown);
+            missing_used.push(o.used);
+        };
+        let mut folded: Option<FoldedCriteria> = None;
+        // Criterion fractions: an n × C matrix, NaN where a criterion is dropped (`exclude`);
+        // empty when the criteria are folded.
+        let mut fractions = Array2::<f64>::zeros((0, nc));
+        if fold {
+            // In waves of a few criteria scored in parallel, each into a reused scratch
+            // column; after each wave, the inputs no later step reads are freed.
+            use rayon::prelude::*;
+            let wave = 2 * rayon::current_num_threads().max(1);
+            let mut scratch: Vec<Vec<f64>> = Vec::new();
+            let mut fold_state = FoldedCriteria::new(n, nd);
+            for first in (0..nc).step_by(wave) {
+                let last = (first + wave).min(nc);
+                while scratch.len() < last - first {
+                    scratch.push(Vec::new());
+                }
+                scratch[..last - first].par_iter_mut().for_each(|col| {
+                    if col.is_empty() {
+                        col.par_extend(rayon::iter::repeat_n(f64::NAN, n));
+                    } else {
+                        col.par_iter_mut().for_each(|v| *v = f64::NAN);
+                    }
+                });
+                // Each task scores its criterion and publishes its points; the dimension sums
+                // are then added in rules order.
+                let outcomes: Vec<Result<(CriterionScores, PublishedColumn)>> = {
+                    let this = &self;
+                    let (st_ref, ranked_ref, peers_ref) = (&st, &ranked, &peers);
+                    scratch[..last - first]
+                        .par_iter_mut()
+                        .zip(first..last)
+                        .map(|(column, ci)| {
+                            let o = this
+                                .score_criterion(ci, st_ref, ranked_ref, peers_ref, full, column)?;
+                            Ok((o, PublishedColumn::of(column, points[ci], m)))
+                        })
+                        .collect()
+                };
+                let mut published = Vec::with_capacity(last - first);
+                for outcome in outcomes {
+                    let (o, column) = outcome?;
+                    merge(o, &mut st);
+                    published.push(column);
+                }
+                let wave_criteria: Vec<(&[f64], usize, f64)> = (first..last)
+                    .zip(&scratch)
+                    .map(|(ci, f)| (f.as_slice(), c.criterion_dimension[ci], points[ci]))
+                    .collect();
+                fold_state.add_wave(&wave_criteria, published);
+                if last < nc {
+                    let keep = self.inputs_from_criterion(last, &after_criteria);
+                    self.release_inputs_except(&keep);
+                }
+            }
+            folded = Some(fold_state);
+        } else {
+            // Column-major: each criterion fills one contiguous column. Filled with NaN on
+            // all cores: this is the run's largest block of fresh memory, and first touches
+            // are slow.
+            fractions = {
+                use rayon::prelude::*;
+                let mut cells: Vec<f64> = Vec::with_capacity(n * nc);
+                cells.par_extend(rayon::iter::repeat_n(f64::NAN, n * nc));
+                Array2::from_shape_vec((n, nc).f(), cells).expect("n × C cells")
+            };
+            // Each criterion writes its fractions straight into its matrix column: no vector
+            // of its own, so a large run neither holds the columns twice nor touches fresh
+            // memory for each criterion (on virtual machines that return freed pages to the
+            // host, first touches cost ten times a rewrite).
+            let scored_criteria: Vec<Result<CriterionScores>> = {
+                use rayon::prelude::*;
+                let st_ref = &st;
+                let ranked_ref = &ranked;
+                let peers_ref = &peers;
+                let this = &self;
+                let score = |ci: usize, column: &mut [f64]| {
+                    this.score_criterion(ci, st_ref, ranked_ref, peers_ref, full, column)
+                };
+                if n == 0 {
+                    // No rows: no columns to fill (but every criterion still reports).
+                    (0..nc)
+                        .into_par_iter()
+                        .map(|ci| score(ci, &mut []))
+                        .collect()
+                } else {
+                    fractions
+                        .as_slice_memory_order_mut()
+                        .expect("a fresh column-major matrix is contiguous")
+                        .par_chunks_mut(n)
+                        .enumerate()
+                        .map(|(ci, column)| score(ci, column))
+                        .collect()
+                }
+            };
+            for outcome in scored_criteria {
+                merge(outcome?, &mut st);
+            }
+        }
+        warnings.append(&mut self.warnings);
+        self.warnings = warnings;
+        if !fail_list.is_empty() {
+            let total = fail_list.len();
+            fail_list.truncate(50);
+            return Err(Error::one(data_error(format!("missing values under policy 'fail': {}{}", fail_list.join("; "), if total > 50 { format!(" and {} more", total - 50) } else { String::new() }))
+                .with_help("fill these cells, or choose another missing policy (zero, exclude, mean, median)")));
+        }
+
+        crate::timing::mark("score: criteria");
+        // Aggregation, ranking and tiers run through `Evidence`, the state analyses re-score.
         let (tie_values, tie_directions): (Vec<Vec<f64>>, Vec<Direction>) = r
             .settings
             .tie_break
@@ -1218,28 +1320,18 @@ impl Run<'_> {
             cap: vec![None; n],
             params,
         };
-        let dim_frac = ev.dimension_fractions(&points);
+        let (dim_frac, published) = match folded {
+            Some(f) => {
+                let (dims, columns) = f.finish();
+                (dims, Some(columns))
+            }
+            None => (ev.dimension_fractions(&points), None),
+        };
         let totals = ev.totals_of(&dim_frac, &weights, &points, r.settings.aggregation);
-        let w_sum: f64 = weights.iter().sum();
-        let final_max = ev.final_max(&weights);
-        let share: Array1<f64> = Array1::from_iter(
-            weights
-                .iter()
-                .map(|w| if w_sum > 0.0 { w / w_sum } else { 0.0 }),
-        );
         let fractions = &ev.fractions;
 
         // Published dimension shares and criterion points; visible to post-scoring expressions.
         let rows_all = self.entities.rows;
-        // Data-order published values: for post-scoring expressions and per-entity objects.
-        let mentioned = self.post_scoring_names();
-        let need_data_order = full
-            || r.dimensions
-                .iter()
-                .any(|d| mentioned.contains(d.id.value.as_str()))
-            || r.criteria
-                .iter()
-                .any(|c| mentioned.contains(c.id.value.as_str()));
         let (dim_frac_d, fractions_d) = if need_data_order {
             (dim_frac.view(), fractions.view())
         } else {
@@ -1286,57 +1378,31 @@ impl Run<'_> {
                 .set(self.slots.criterion(ci), Column::Number(col));
         }
 
-        // The sheet's published points, row-major in data order. Written by hand: a blocked
-        // transpose of the column-major fractions into rows (each block stays in cache); a
-        // writer then reads one contiguous row per entity through `order`.
-        let crit_points: Vec<f64> = r.criteria.iter().map(|c| c.points.value).collect();
-        let dim_weight: Vec<f64> = (0..nd).map(|d| final_max * share[d]).collect();
-        let width = nd + nc;
-        // Scaled (k of k/10^decimals) when every value is far enough below 10^15 to be exact.
-        let m = crate::num::pow10(decimals);
-        let largest = dim_weight
-            .iter()
-            .chain(&crit_points)
-            .fold(0.0f64, |a, v| a.max(v.abs()));
-        let scaled = decimals <= 9 && largest * m < 1e14;
-        let publish = |v: f64| {
-            if scaled {
-                crate::num::round_scaled(v, m)
-            } else {
-                round_half_away(v, decimals)
-            }
-        };
-        let parts = PointParts {
-            n,
-            dims: &dim_frac,
-            dim_weight: &dim_weight,
-            fractions: &ev.fractions,
-            crit_points: &crit_points,
-        };
-        // Scaled values below 10⁹ in magnitude are stored as i32 (half the memory); a value
-        // that does not fit after all (a method outside [0, 1]) sends the whole matrix to f64.
-        let compact = scaled && largest * m < 1e9;
-        let overflow = std::sync::atomic::AtomicBool::new(false);
-        let compact_rows = compact.then(|| {
-            parts.rows(i32::MIN, |v| {
-                let k = publish(v);
-                if k.abs() < 2_147_483_647.0 {
-                    k as i32
-                } else {
-                    overflow.store(true, std::sync::atomic::Ordering::Relaxed);
-                    0
-                }
+        // The sheet's published points, row-major in data order; a writer then reads one
+        // contiguous row per entity through `order`.
+        let mut sources: Vec<PointSource<'_>> = (0..nd)
+            .map(|d| {
+                PointSource::Share(
+                    dim_frac.column(d).to_slice().expect("column-major"),
+                    dim_weight[d],
+                )
             })
-        });
-        let sheet_points = match compact_rows {
-            Some(rows) if !overflow.into_inner() => PointRows::Compact(
-                Array2::from_shape_vec((n, width), rows).expect("n rows of `width` values"),
-            ),
-            _ => PointRows::Wide(
-                Array2::from_shape_vec((n, width), parts.rows(f64::NAN, publish))
-                    .expect("n rows of `width` values"),
-            ),
-        };
+            .collect();
+        match &published {
+            Some(columns) => sources.extend(columns.iter().map(|col| match col {
+                PublishedColumn::Narrow { points, .. } => PointSource::Narrow(points),
+                PublishedColumn::Wide { points, .. } => PointSource::Published(points),
+            })),
+            None => sources.extend((0..nc).map(|ci| {
+                PointSource::Fraction(
+                    fractions.column(ci).to_slice().expect("column-major"),
+                    points[ci],
+                )
+            })),
+        }
+        let sheet_points = point_rows(n, &sources, scaled, m, decimals, largest * m);
+        drop(sources);
+        drop(published);
         drop(dim_frac);
         if !full {
             // Columns only: nothing reads the fractions again; free them before ranking and
@@ -2119,49 +2185,435 @@ fn json_value(col: &Column, e: usize) -> Option<serde_json::Value> {
     }
 }
 
-/// What the sheet's published points are made of: dimension fractions and weights, criterion
-/// fractions (column-major) and points.
-struct PointParts<'a> {
-    n: usize,
-    dims: &'a Array2<f64>,
-    dim_weight: &'a [f64],
-    fractions: &'a Array2<f64>,
-    crit_points: &'a [f64],
+/// Scaled points below this magnitude are stored as `i16` (`i16::MIN` marks a dropped one).
+const NARROW_LIMIT: f64 = 32_767.0;
+
+/// One column of the sheet's published points and what it is computed from.
+enum PointSource<'a> {
+    /// A dimension: its fraction per entity times its share of the scale.
+    Share(&'a [f64], f64),
+    /// A criterion's fractions (NaN where dropped) times its points.
+    Fraction(&'a [f64], f64),
+    /// A criterion already published as scaled whole numbers (`i16::MIN` where dropped).
+    Narrow(&'a [i16]),
+    /// A criterion already published (NaN where dropped).
+    Published(&'a [f64]),
 }
 
-impl PointParts<'_> {
-    /// The published points as data-order rows (dimensions, then criteria; `dropped` where a
-    /// criterion's fraction is NaN). Written by hand: a blocked transpose of the column-major
-    /// fractions (each block of rows stays in cache), blocks in parallel.
-    fn rows<T: Copy + Send + Sync>(&self, dropped: T, publish: impl Fn(f64) -> T + Sync) -> Vec<T> {
-        use rayon::prelude::*;
-        const BLOCK: usize = 2048;
-        let nd = self.dim_weight.len();
-        let width = nd + self.crit_points.len();
-        let mut out = vec![dropped; self.n * width];
-        if width == 0 {
-            return out;
+/// The published points as data-order rows (dimensions, then criteria), in the narrowest
+/// type every value fits: `i16`, then `i32` (scaled values only), else `f64`. Written by
+/// hand: a blocked transpose of the columns (each block of rows stays in cache), blocks in
+/// parallel; a value that does not fit after all (a method outside [0, 1]) sends the whole
+/// matrix to the next wider type.
+fn point_rows(
+    n: usize,
+    sources: &[PointSource<'_>],
+    scaled: bool,
+    m: f64,
+    decimals: u32,
+    largest_scaled: f64,
+) -> PointRows {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let width = sources.len();
+    let publish = |v: f64| {
+        if scaled {
+            crate::num::round_scaled(v, m)
+        } else {
+            round_half_away(v, decimals)
         }
-        out.par_chunks_mut(BLOCK * width)
-            .enumerate()
-            .for_each(|(b, rows)| {
-                let start = b * BLOCK;
-                let len = rows.len() / width;
-                for (d, &w) in self.dim_weight.iter().enumerate() {
-                    let col = self.dims.column(d);
-                    for i in 0..len {
-                        rows[i * width + d] = publish(w * col[start + i]);
+    };
+    // Each column's value in row `i` (NaN where dropped), converted by `put`.
+    let fill = |rows: &mut [f64], start: usize| {
+        let len = rows.len() / width.max(1);
+        for (c, src) in sources.iter().enumerate() {
+            let cell = rows[c..].iter_mut().step_by(width).take(len);
+            match *src {
+                PointSource::Share(col, w) => {
+                    for (out, &f) in cell.zip(&col[start..]) {
+                        *out = publish(w * f);
                     }
                 }
-                for (ci, &p) in self.crit_points.iter().enumerate() {
-                    let col = self.fractions.column(ci);
-                    for i in 0..len {
-                        let s = col[start + i];
-                        rows[i * width + nd + ci] =
-                            if s.is_nan() { dropped } else { publish(s * p) };
+                PointSource::Fraction(col, p) => {
+                    for (out, &s) in cell.zip(&col[start..]) {
+                        *out = if s.is_nan() { f64::NAN } else { publish(s * p) };
+                    }
+                }
+                PointSource::Narrow(col) => {
+                    for (out, &k) in cell.zip(&col[start..]) {
+                        *out = if k == i16::MIN {
+                            f64::NAN
+                        } else {
+                            f64::from(k)
+                        };
+                    }
+                }
+                PointSource::Published(col) => {
+                    for (out, &v) in cell.zip(&col[start..]) {
+                        *out = v;
+                    }
+                }
+            }
+        }
+    };
+    // Rows of a block are made as f64 in a small buffer (in cache), then narrowed.
+    fn rows_as<T: Copy + Send + Sync>(
+        n: usize,
+        width: usize,
+        fill: &(impl Fn(&mut [f64], usize) + Sync),
+        narrow: impl Fn(f64) -> Option<T> + Sync,
+        dropped: T,
+    ) -> Option<Vec<T>> {
+        use rayon::prelude::*;
+        const BLOCK: usize = 2048;
+        let mut out = vec![dropped; n * width];
+        if width == 0 {
+            return Some(out);
+        }
+        let overflow = AtomicBool::new(false);
+        out.par_chunks_mut(BLOCK * width).enumerate().for_each_init(
+            Vec::new,
+            |buf: &mut Vec<f64>, (b, rows)| {
+                buf.clear();
+                buf.resize(rows.len(), 0.0);
+                fill(buf, b * BLOCK);
+                for (o, &v) in rows.iter_mut().zip(buf.iter()) {
+                    match narrow(v) {
+                        Some(t) => *o = t,
+                        None => overflow.store(true, Ordering::Relaxed),
+                    }
+                }
+            },
+        );
+        (!overflow.into_inner()).then_some(out)
+    }
+    fn matrix<T>(n: usize, width: usize, rows: Vec<T>) -> Array2<T> {
+        Array2::from_shape_vec((n, width), rows).expect("n rows of `width` values")
+    }
+    if scaled && largest_scaled < NARROW_LIMIT {
+        let narrow = |v: f64| {
+            if v.is_nan() {
+                Some(i16::MIN)
+            } else {
+                (v.abs() < NARROW_LIMIT).then_some(v as i16)
+            }
+        };
+        if let Some(rows) = rows_as(n, width, &fill, narrow, i16::MIN) {
+            return PointRows::Narrow(matrix(n, width, rows));
+        }
+    }
+    if scaled && largest_scaled < 1e9 {
+        let compact = |v: f64| {
+            if v.is_nan() {
+                Some(i32::MIN)
+            } else {
+                (v.abs() < 2_147_483_647.0).then_some(v as i32)
+            }
+        };
+        if let Some(rows) = rows_as(n, width, &fill, compact, i32::MIN) {
+            return PointRows::Compact(matrix(n, width, rows));
+        }
+    }
+    let rows = rows_as(n, width, &fill, Some, f64::NAN).expect("f64 holds every value");
+    PointRows::Wide(matrix(n, width, rows))
+}
+
+/// Criteria folded as they are scored (a batch run's sheet needs nothing else): each
+/// dimension's running sum of points × fraction (and of kept points, once one of its
+/// criteria drops an entity), and each criterion's published points. The sums follow
+/// [`Evidence::dimension_fractions`] operation for operation, so the results are the same
+/// to the bit.
+struct FoldedCriteria {
+    n: usize,
+    /// Σ p·s per dimension, column-major (zero pages until a dimension's first criterion).
+    sums: Array2<f64>,
+    /// Σ kept p per entity, for a dimension where some criterion was dropped.
+    kept: Vec<Option<Vec<f64>>>,
+    /// Σ p per dimension over the criteria folded so far.
+    full: Vec<f64>,
+    columns: Vec<PublishedColumn>,
+}
+
+/// A criterion's published points, scaled: `i16` (`MIN` where dropped) when they fit.
+enum PublishedColumn {
+    Narrow { points: Vec<i16>, dropped: bool },
+    Wide { points: Vec<f64>, dropped: bool },
+}
+
+impl PublishedColumn {
+    /// Publishes fractions `f` (NaN where dropped) of a criterion worth `p` points, scaled
+    /// by `m` = 10^decimals.
+    fn of(f: &[f64], p: f64, m: f64) -> Self {
+        let mut dropped = false;
+        let mut fits = true;
+        let points: Vec<i16> = f
+            .iter()
+            .map(|&s| {
+                if s.is_nan() {
+                    dropped = true;
+                    i16::MIN
+                } else {
+                    let k = crate::num::round_scaled(s * p, m);
+                    fits &= k.abs() < NARROW_LIMIT;
+                    k as i16
+                }
+            })
+            .collect();
+        if fits {
+            return PublishedColumn::Narrow { points, dropped };
+        }
+        let points = f
+            .iter()
+            .map(|&s| {
+                if s.is_nan() {
+                    f64::NAN
+                } else {
+                    crate::num::round_scaled(s * p, m)
+                }
+            })
+            .collect();
+        PublishedColumn::Wide { points, dropped }
+    }
+
+    fn dropped(&self) -> bool {
+        match self {
+            PublishedColumn::Narrow { dropped, .. } | PublishedColumn::Wide { dropped, .. } => {
+                *dropped
+            }
+        }
+    }
+}
+
+impl FoldedCriteria {
+    fn new(n: usize, nd: usize) -> Self {
+        FoldedCriteria {
+            n,
+            sums: Array2::zeros((n, nd).f()),
+            kept: vec![None; nd],
+            full: vec![0.0; nd],
+            columns: Vec::new(),
+        }
+    }
+
+    /// Folds the next criteria (rules order): each one's fractions (NaN where dropped),
+    /// dimension and points, with its published column. One pass over blocks of rows adds
+    /// them all, each entity's sums in rules order.
+    fn add_wave(&mut self, wave: &[(&[f64], usize, f64)], published: Vec<PublishedColumn>) {
+        use rayon::prelude::*;
+        const CHUNK: usize = 1 << 14;
+        let n = self.n;
+        // Whether each criterion is added with kept points (its dimension has dropped an
+        // entity by then); a dimension's kept points start as the sum of its earlier points.
+        let mut with_kept = Vec::with_capacity(wave.len());
+        for (&(f, d, p), column) in wave.iter().zip(&published) {
+            debug_assert_eq!(f.len(), n);
+            if self.kept[d].is_none() && column.dropped() {
+                self.kept[d] = Some(vec![self.full[d]; n]);
+            }
+            with_kept.push(self.kept[d].is_some());
+            self.full[d] += p;
+        }
+        self.columns.extend(published);
+        let chunks = n.div_ceil(CHUNK);
+        type Block<'a> = (Vec<&'a mut [f64]>, Vec<Option<&'a mut [f64]>>);
+        let mut blocks: Vec<Block<'_>> = (0..chunks).map(|_| (Vec::new(), Vec::new())).collect();
+        let sums = self
+            .sums
+            .as_slice_memory_order_mut()
+            .expect("a column-major matrix is contiguous");
+        for column in sums.chunks_mut(n) {
+            for (b, part) in column.chunks_mut(CHUNK).enumerate() {
+                blocks[b].0.push(part);
+            }
+        }
+        for kept in &mut self.kept {
+            match kept {
+                Some(v) => {
+                    for (b, part) in v.chunks_mut(CHUNK).enumerate() {
+                        blocks[b].1.push(Some(part));
+                    }
+                }
+                None => blocks.iter_mut().for_each(|blk| blk.1.push(None)),
+            }
+        }
+        blocks
+            .into_par_iter()
+            .enumerate()
+            .for_each(|(b, (mut sums, mut kept))| {
+                let start = b * CHUNK;
+                for (&(f, d, p), &k) in wave.iter().zip(&with_kept) {
+                    let sum = &mut *sums[d];
+                    let f = &f[start..start + sum.len()];
+                    if k {
+                        let kept = kept[d].as_deref_mut().expect("kept points exist");
+                        for ((acc, mx), &s) in sum.iter_mut().zip(kept.iter_mut()).zip(f) {
+                            if !s.is_nan() {
+                                *acc += p * s;
+                                *mx += p;
+                            }
+                        }
+                    } else {
+                        for (acc, &s) in sum.iter_mut().zip(f) {
+                            *acc += p * s;
+                        }
                     }
                 }
             });
-        out
+    }
+
+    /// The dimension fractions (entities × dimensions, column-major) and the criteria's
+    /// published points.
+    fn finish(self) -> (Array2<f64>, Vec<PublishedColumn>) {
+        let FoldedCriteria {
+            mut sums,
+            kept,
+            full,
+            columns,
+            ..
+        } = self;
+        for (d, kept) in kept.iter().enumerate() {
+            let mut s = sums.column_mut(d);
+            match kept {
+                Some(kept) => s
+                    .iter_mut()
+                    .zip(kept)
+                    .for_each(|(acc, &mx)| *acc = if mx > 0.0 { *acc / mx } else { 0.0 }),
+                None if full[d] > 0.0 => {
+                    let f = full[d];
+                    s.mapv_inplace(|acc| acc / f);
+                }
+                None => s.fill(0.0),
+            }
+        }
+        (sums, columns)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn evidence(fractions: Array2<f64>, dimension_of: Vec<usize>, nd: usize) -> Evidence {
+        let n = fractions.nrows();
+        Evidence {
+            fractions,
+            points: Vec::new(),
+            dimension_of,
+            weights: vec![1.0; nd],
+            scale: None,
+            aggregation: crate::rules::Aggregation::Additive,
+            geometric_floor: 0.0,
+            clamp: None,
+            decimals: 2,
+            adjustment: vec![0.0; n],
+            ranked: vec![true; n],
+            cohort: vec![0; n],
+            cohorts: 1,
+            ids: TextColumn::from_values((0..n).map(|e| Some(format!("E{e}")))),
+            tie_values: Vec::new(),
+            tie_directions: Vec::new(),
+            tiers: Vec::new(),
+            cap: vec![None; n],
+            params: Vec::new(),
+        }
+    }
+
+    // Fractions: mostly in [0, 1], some missing (dropped), some far above 1 (a value that
+    // does not fit the narrow published type).
+    fn fraction() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            8 => (0u32..=1000).prop_map(|k| f64::from(k) / 1000.0),
+            2 => Just(f64::NAN),
+            1 => (1u32..=5000).prop_map(f64::from),
+        ]
+    }
+
+    fn same(a: &PointRows, b: &PointRows) -> bool {
+        a.width() == b.width()
+            && (0..a.width()).all(|c| {
+                let rows = match a {
+                    PointRows::Narrow(x) => x.nrows(),
+                    PointRows::Compact(x) => x.nrows(),
+                    PointRows::Wide(x) => x.nrows(),
+                };
+                (0..rows).all(|e| a.get(e, c).to_bits() == b.get(e, c).to_bits())
+            })
+    }
+
+    proptest! {
+        /// Folding criteria in waves of any size gives the dimension fractions of the whole
+        /// matrix to the bit, and the same published points.
+        #[test]
+        fn folding_in_waves_equals_the_fraction_matrix(
+            n in 1usize..40,
+            nd in 1usize..4,
+            crits in prop::collection::vec((0usize..4, 1u32..=40), 1..12),
+            cells in prop::collection::vec(fraction(), 40 * 12),
+            wave in 1usize..6,
+            decimals in 0u32..=3,
+        ) {
+            let nc = crits.len();
+            let dimension_of: Vec<usize> = crits.iter().map(|&(d, _)| d % nd).collect();
+            let points: Vec<f64> = crits.iter().map(|&(_, p)| f64::from(p)).collect();
+            let fractions = Array2::from_shape_fn((n, nc).f(), |(e, ci)| cells[ci * 40 + e]);
+            let m = crate::num::pow10(decimals);
+            let mut folded = FoldedCriteria::new(n, nd);
+            for first in (0..nc).step_by(wave) {
+                let last = (first + wave).min(nc);
+                let columns: Vec<Vec<f64>> =
+                    (first..last).map(|ci| fractions.column(ci).to_vec()).collect();
+                let published =
+                    (first..last).map(|ci| PublishedColumn::of(&columns[ci - first], points[ci], m)).collect();
+                let wave: Vec<(&[f64], usize, f64)> = (first..last)
+                    .map(|ci| (columns[ci - first].as_slice(), dimension_of[ci], points[ci]))
+                    .collect();
+                folded.add_wave(&wave, published);
+            }
+            let (dims, columns) = folded.finish();
+            let want = evidence(fractions.clone(), dimension_of, nd).dimension_fractions(&points);
+            prop_assert_eq!(dims.dim(), want.dim());
+            for (a, b) in dims.iter().zip(want.iter()) {
+                prop_assert_eq!(a.to_bits(), b.to_bits());
+            }
+            let dim_weight = vec![25.0; nd];
+            let mut from_matrix: Vec<PointSource<'_>> = (0..nd)
+                .map(|d| PointSource::Share(want.column(d).to_slice().unwrap(), dim_weight[d]))
+                .collect();
+            let mut from_folded: Vec<PointSource<'_>> = (0..nd)
+                .map(|d| PointSource::Share(dims.column(d).to_slice().unwrap(), dim_weight[d]))
+                .collect();
+            for ci in 0..nc {
+                from_matrix.push(PointSource::Fraction(fractions.column(ci).to_slice().unwrap(), points[ci]));
+                from_folded.push(match &columns[ci] {
+                    PublishedColumn::Narrow { points, .. } => PointSource::Narrow(points),
+                    PublishedColumn::Wide { points, .. } => PointSource::Published(points),
+                });
+            }
+            let largest = 40.0f64.max(25.0) * m;
+            let a = point_rows(n, &from_matrix, true, m, decimals, largest);
+            let b = point_rows(n, &from_folded, true, m, decimals, largest);
+            prop_assert!(same(&a, &b));
+            // Each cell is the fraction times the points, rounded, or missing where dropped.
+            for ci in 0..nc {
+                for e in 0..n {
+                    let s = fractions[[e, ci]];
+                    let got = a.get(e, nd + ci);
+                    if s.is_nan() {
+                        prop_assert!(got.is_nan());
+                    } else {
+                        prop_assert_eq!(got, crate::num::round_scaled(s * points[ci], m));
+                    }
+                }
+            }
+            // The narrowest type that holds every value (narrow only when the points allow).
+            let widest = (0..a.width())
+                .flat_map(|c| (0..n).map(move |e| (e, c)))
+                .map(|(e, c)| a.get(e, c))
+                .filter(|v| !v.is_nan())
+                .fold(0.0f64, |x, v| x.max(v.abs()));
+            let narrow = matches!(a, PointRows::Narrow(_));
+            prop_assert_eq!(narrow, largest < NARROW_LIMIT && widest < NARROW_LIMIT);
+            prop_assert!(narrow || matches!(a, PointRows::Compact(_)));
+        }
     }
 }

@@ -811,3 +811,94 @@ label = "B"
     }
     assert_eq!(String::from_utf8(b).unwrap(), text);
 }
+
+/// A batch run folds each criterion into its dimension's sum and published points as soon as
+/// it is scored (in waves, freeing the inputs no later step reads). Twelve criteria in
+/// three dimensions make several waves on any machine; `exclude` drops an entity from a
+/// dimension only at its third criterion, `mean` imputes elsewhere. The CSV must be the one
+/// a full run (all fractions held, then summed) writes.
+#[test]
+fn folded_criteria_score_like_the_fraction_matrix() {
+    use clusterscore::engine::{AssessOptions, Detail};
+    use clusterscore::report::{OutEncoding, to_csv};
+    use clusterscore::rules::Rules;
+    let mut rules = String::from(
+        "[rules]\nname = \"folded\"\nid = \"id\"\ndecimals = 2\nmissing = \"zero\"\n\
+         [[dimension]]\nid = \"a\"\nweight = 50\n\
+         [[dimension]]\nid = \"b\"\nweight = 30\n\
+         [[dimension]]\nid = \"c\"\nweight = 20\n",
+    );
+    let methods = [
+        "method = \"linear\"\nfloor = 0\ntarget = 9",
+        "method = \"minmax\"",
+        "method = \"percentile\"\nmissing = \"exclude\"",
+        "method = \"zscore\"\nmissing = \"mean\"",
+        "method = \"bands\"\nbands = [{ at_least = 5, points = 7 }, { at_least = 2, points = 3 }]",
+        "method = \"minmax\"\nmissing = \"exclude\"",
+    ];
+    for k in 0..12 {
+        let dim = ["a", "a", "a", "b", "b", "c", "a", "b", "c", "c", "b", "a"][k];
+        rules.push_str(&format!(
+            "[[indicator]]\nid = \"x{k}\"\n[[criterion]]\nid = \"k{k}\"\ndimension = \"{dim}\"\n\
+             indicator = \"x{k}\"\npoints = {}\n{}\n",
+            7 + k,
+            methods[k % methods.len()]
+        ));
+    }
+    let mut csv = String::from("id");
+    for k in 0..12 {
+        csv.push_str(&format!(",x{k}"));
+    }
+    csv.push('\n');
+    for e in 0..9u32 {
+        csv.push_str(&format!("E{e}"));
+        for k in 0..12u32 {
+            // A few empty cells, in the `exclude` criteria (2, 5, 8, 11) among others.
+            if (e + k) % 7 == 3 {
+                csv.push(',');
+            } else {
+                csv.push_str(&format!(",{}", (e * 7 + k * 3) % 11));
+            }
+        }
+        csv.push('\n');
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data.csv");
+    std::fs::write(&data, csv).unwrap();
+    let compiled = Rules::from_str_named(&rules, "rules.toml")
+        .and_then(|r| r.compile())
+        .unwrap();
+    let read = || {
+        compiled
+            .read_data(std::slice::from_ref(&data), &compiled.read_options())
+            .unwrap()
+    };
+    let at = |detail| AssessOptions {
+        generated_at: Some("2026-01-01T00:00:00Z".into()),
+        detail,
+        ..Default::default()
+    };
+    let full = compiled.assess(&read(), &at(Detail::Entities)).unwrap();
+    let folded = compiled.assess_owned(read(), &at(Detail::Columns)).unwrap();
+    let want = to_csv(&full, OutEncoding::Utf8).unwrap();
+    assert_eq!(
+        String::from_utf8(to_csv(&folded, OutEncoding::Utf8).unwrap()).unwrap(),
+        String::from_utf8(want).unwrap()
+    );
+    assert_eq!(folded.warnings, full.warnings);
+    // Some entity was dropped from a criterion (an empty points cell), and dimension a's
+    // share for it is over its kept points only.
+    let e1 = full.entities.iter().find(|e| e.id == "E1").unwrap();
+    assert!(e1.criteria["k2"].points.is_none());
+    let kept: f64 = ["k0", "k1", "k6", "k11"]
+        .iter()
+        .map(|k| e1.criteria[*k].max)
+        .sum();
+    let got: f64 = ["k0", "k1", "k6", "k11"]
+        .iter()
+        .map(|k| e1.criteria[*k].fraction.unwrap() * e1.criteria[*k].max)
+        .sum::<f64>()
+        / kept
+        * 50.0;
+    approx::assert_relative_eq!(e1.dimensions["a"], got, epsilon = 0.005 + 1e-9);
+}
