@@ -356,7 +356,10 @@ pub fn explain(rules: &Rules, a: &Assessment, k: usize) -> Explanation {
                 .count(),
             None => 0,
         };
-        let capped_at = ev.cap[e].filter(|&c| t < c).map(|c| ev.tiers[c].id.clone());
+        let capped_at = ev
+            .cap_of(e)
+            .filter(|&c| t < c)
+            .map(|c| ev.tiers[c].id.clone());
         let mut reasons = Vec::new();
         if ent.rank.is_none() {
             reasons.push(format!(
@@ -467,7 +470,7 @@ fn gap(
         )),
         None => blockers.push("requires: a value was missing (counts as not met)".into()),
     }
-    if let Some(c) = ev.cap[e].filter(|&c| target < c) {
+    if let Some(c) = ev.cap_of(e).filter(|&c| target < c) {
         blockers.push(format!(
             "a capping gate limits this entity to tier '{}'",
             ev.tiers[c].id

@@ -1317,7 +1317,7 @@ impl Run<'_> {
             tie_values,
             tie_directions,
             tiers: Vec::new(),
-            cap: vec![None; n],
+            cap: Vec::new(),
             params,
         };
         let (dim_frac, published) = match folded {
@@ -1449,8 +1449,9 @@ impl Run<'_> {
         self.entities
             .set(self.slots.score(), Column::Number(score_col));
 
-        // Capping gates: the lowest cap wins.
-        let mut cap: Vec<Option<(usize, usize)>> = vec![None; n];
+        // Capping gates: the lowest cap wins. No per-entity vector when no gate caps.
+        let capping = c.gate_cap.iter().any(Option::is_some);
+        let mut cap: Vec<Option<(usize, usize)>> = vec![None; if capping { n } else { 0 }];
         for (g, gate) in r.gates.iter().enumerate() {
             let Some(tier) = c.gate_cap[g] else { continue };
             let cond = self.condition(gate_progs[g].as_ref().expect("compiled"));

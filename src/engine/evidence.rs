@@ -49,7 +49,8 @@ pub struct Evidence {
     pub tie_values: Vec<Vec<f64>>,
     pub tie_directions: Vec<Direction>,
     pub tiers: Vec<TierRule>,
-    /// The lowest tier index a capping gate allows, per entity.
+    /// The lowest tier index a capping gate allows, per entity; empty when no gate caps
+    /// (a batch run then keeps no per-entity vector for it). Read through [`Evidence::cap_of`].
     pub cap: Vec<Option<usize>>,
     /// Per criterion: its method parameters (in `Method::params()` order) resolved per
     /// entity, before `transform` (for `explain`'s gap analysis; may be empty).
@@ -75,6 +76,12 @@ impl Evidence {
     }
 
     /// The maximum of the total: `scale`, else ΣW.
+    /// The lowest tier index a capping gate allows entity `e` (None: no cap).
+    #[inline]
+    pub fn cap_of(&self, e: usize) -> Option<usize> {
+        self.cap.get(e).copied().flatten()
+    }
+
     pub fn final_max(&self, weights: &[f64]) -> f64 {
         self.scale.unwrap_or_else(|| weights.iter().sum())
     }
@@ -425,7 +432,9 @@ impl Evidence {
         for (i, &e) in order.iter().enumerate() {
             if let Some(&f) = order.get(i + 16) {
                 crate::num::prefetch(&self.cohort[f]);
-                crate::num::prefetch(&self.cap[f]);
+                if let Some(c) = self.cap.get(f) {
+                    crate::num::prefetch(c);
+                }
                 crate::num::prefetch(&scores[f]);
                 for rule in &self.tiers {
                     crate::num::prefetch(&rule.requires[f]);
@@ -437,7 +446,7 @@ impl Evidence {
             }
             let co = self.cohort[e] as usize;
             for (t, rule) in self.tiers.iter().enumerate() {
-                if self.cap[e].is_some_and(|c| t < c) {
+                if self.cap_of(e).is_some_and(|c| t < c) {
                     continue;
                 }
                 if rule.requires[e] != Some(true) {
@@ -507,7 +516,11 @@ impl Evidence {
                     direct: order.iter().map(|&i| t.direct[i]).collect(),
                 })
                 .collect(),
-            cap: order.iter().map(|&i| self.cap[i]).collect(),
+            cap: if self.cap.is_empty() {
+                Vec::new()
+            } else {
+                order.iter().map(|&i| self.cap[i]).collect()
+            },
             params: self
                 .params
                 .iter()

@@ -228,7 +228,7 @@ fn page_data(a: &Assessment) -> Value {
                     "direct".into(),
                     Value::Array(ev.tiers.iter().map(|t| json!(t.direct[e])).collect()),
                 );
-                o.insert("cap".into(), json!(ev.cap[e]));
+                o.insert("cap".into(), json!(ev.cap_of(e)));
             }
             v
         })
