@@ -1128,11 +1128,11 @@ impl Run<'_> {
             || r.criteria
                 .iter()
                 .any(|c| mentioned.contains(c.id.value.as_str()));
-        // A batch run that needs nothing but the sheet folds each criterion into its
+        // A columns-only run that needs nothing but the sheet folds each criterion into its
         // dimension's sum and its published points as soon as it is scored, instead of
         // holding every criterion's fractions (8 bytes × entities × criteria) at once.
-        let fold = release
-            && n > 0
+        // (`need_data_order` covers per-entity detail.)
+        let fold = n > 0
             && !need_data_order
             && scaled
             && largest * m < NARROW_LIMIT
@@ -1200,7 +1200,7 @@ impl Run<'_> {
                     .map(|(ci, f)| (f.as_slice(), c.criterion_dimension[ci], points[ci]))
                     .collect();
                 fold_state.add_wave(&wave_criteria, published);
-                if last < nc {
+                if release && last < nc {
                     let keep = self.inputs_from_criterion(last, &after_criteria);
                     self.release_inputs_except(&keep);
                 }

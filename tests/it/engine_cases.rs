@@ -812,8 +812,9 @@ label = "B"
     assert_eq!(String::from_utf8(b).unwrap(), text);
 }
 
-/// A batch run folds each criterion into its dimension's sum and published points as soon as
-/// it is scored (in waves, freeing the inputs no later step reads). Twelve criteria in
+/// A columns-only run folds each criterion into its dimension's sum and published points as
+/// soon as it is scored (in waves; with data handed over, freeing the inputs no later step
+/// reads). Twelve criteria in
 /// three dimensions make several waves on any machine; `exclude` drops an entity from a
 /// dimension only at its third criterion, `mean` imputes elsewhere. The CSV must be the one
 /// a full run (all fractions held, then summed) writes.
@@ -880,12 +881,15 @@ fn folded_criteria_score_like_the_fraction_matrix() {
     };
     let full = compiled.assess(&read(), &at(Detail::Entities)).unwrap();
     let folded = compiled.assess_owned(read(), &at(Detail::Columns)).unwrap();
-    let want = to_csv(&full, OutEncoding::Utf8).unwrap();
-    assert_eq!(
-        String::from_utf8(to_csv(&folded, OutEncoding::Utf8).unwrap()).unwrap(),
-        String::from_utf8(want).unwrap()
-    );
-    assert_eq!(folded.warnings, full.warnings);
+    let borrowed = compiled.assess(&read(), &at(Detail::Columns)).unwrap();
+    let want = String::from_utf8(to_csv(&full, OutEncoding::Utf8).unwrap()).unwrap();
+    for run in [&folded, &borrowed] {
+        assert_eq!(
+            String::from_utf8(to_csv(run, OutEncoding::Utf8).unwrap()).unwrap(),
+            want
+        );
+        assert_eq!(run.warnings, full.warnings);
+    }
     // Some entity was dropped from a criterion (an empty points cell), and dimension a's
     // share for it is over its kept points only.
     let e1 = full.entities.iter().find(|e| e.id == "E1").unwrap();
