@@ -171,17 +171,43 @@ pub fn write_atomic_with(
         .map_err(io_err)?;
     // A signal from here to the rename removes the temporary file (see `interrupt`).
     let _guard = interrupt::Guard::new(tmp.path());
-    {
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
-        fill(&mut w).map_err(|e| {
-            let mut d = e;
-            for diag in d.diagnostics.iter_mut() {
-                diag.message = format!("cannot write '{shown}': {}", diag.message);
-            }
-            d
-        })?;
-        w.flush().map_err(io_err)?;
-    }
+    // A long write has a second thread flush what is already written to the disk every
+    // 100 ms, while the rest is still being formatted. Otherwise the kernel holds it all as
+    // dirty pages until the fsync below, and the disk idles while the output is formatted.
+    // Runs shorter than 100 ms never flush early. Errors of these early flushes show up
+    // again in the final fsync.
+    let early = tmp.as_file().try_clone().ok();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let flusher = early.as_ref().map(|file| {
+            let done = &done;
+            scope.spawn(move || {
+                loop {
+                    std::thread::park_timeout(std::time::Duration::from_millis(100));
+                    if done.load(std::sync::atomic::Ordering::Acquire) {
+                        break;
+                    }
+                    let _ = file.sync_data();
+                }
+            })
+        });
+        let written = (|| {
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+            fill(&mut w).map_err(|e| {
+                let mut d = e;
+                for diag in d.diagnostics.iter_mut() {
+                    diag.message = format!("cannot write '{shown}': {}", diag.message);
+                }
+                d
+            })?;
+            w.flush().map_err(io_err)
+        })();
+        done.store(true, std::sync::atomic::Ordering::Release);
+        if let Some(f) = &flusher {
+            f.thread().unpark();
+        }
+        written
+    })?;
     #[cfg(debug_assertions)]
     test_pause();
     tmp.as_file().sync_all().map_err(io_err)?;
@@ -248,5 +274,40 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1);
+    }
+
+    /// A write long enough for the early flushes (300 ms of pieces, flushed every 100 ms)
+    /// produces exactly the bytes written, and a fill that fails after some early flushes
+    /// leaves no file behind.
+    #[test]
+    fn long_writes_flushed_early_are_complete_or_absent() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out.csv");
+        let mut want = Vec::new();
+        write_atomic_with(&p, |w| {
+            for k in 0..6u32 {
+                let piece = format!("{k},{}\n", "x".repeat(1 << 16)).into_bytes();
+                w.write_all(&piece).unwrap();
+                w.flush().unwrap();
+                want.extend(piece);
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), want);
+        let q = dir.path().join("failed.csv");
+        let failed = write_atomic_with(&q, |w| {
+            w.write_all(b"partial").unwrap();
+            w.flush().unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(250));
+            Err(Error::usage("the data ran out"))
+        });
+        assert!(failed.is_err());
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("out.csv")]);
     }
 }
