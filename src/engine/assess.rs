@@ -625,7 +625,8 @@ struct Scored {
     n: usize,
     cohort: Vec<u32>,
     cohort_names: Vec<Option<String>>,
-    excluded_by: Vec<Option<usize>>,
+    /// The exclude gate that dropped each entity (`u32`: 8 bytes an entity, not 16).
+    excluded_by: Vec<Option<u32>>,
     /// Per-entity notes; empty under [`Detail::Columns`] (nothing shows them).
     notes: Vec<Vec<String>>,
 }
@@ -922,6 +923,36 @@ impl Run<'_> {
         let full = self.opts.detail == Detail::Entities;
         let mut errors = Vec::new();
 
+        // The expressions evaluated on the entities (their errors are reported after the
+        // cohort's, as before).
+        let gate_progs: Vec<Option<Program>> = c
+            .gate_exprs
+            .iter()
+            .map(|p| self.compile_place(p, &mut errors))
+            .collect();
+        let adj_progs: Vec<Option<Program>> = c
+            .adjustment_exprs
+            .iter()
+            .map(|p| self.compile_place(p, &mut errors))
+            .collect();
+        let req_progs: Vec<Vec<Option<Program>>> = c
+            .tier_requires
+            .iter()
+            .map(|ps| {
+                ps.iter()
+                    .map(|p| self.compile_place(p, &mut errors))
+                    .collect()
+            })
+            .collect();
+        let direct_progs: Vec<Vec<Option<Program>>> = c
+            .tier_direct
+            .iter()
+            .map(|ps| {
+                ps.iter()
+                    .map(|p| self.compile_place(p, &mut errors))
+                    .collect()
+            })
+            .collect();
         // Cohorts: ascending by text (code-point order), missing last.
         let (cohort, cohort_names) = match &r.settings.cohort {
             None => (vec![0u32; n], vec![None]),
@@ -965,6 +996,43 @@ impl Run<'_> {
                 (co, names)
             }
         };
+        if !errors.is_empty() {
+            return Err(Error::many(errors));
+        }
+        // Inputs read after the criteria, for a run that frees the others
+        // (see `release_inputs_except`).
+        let release = self.owns_columns && !full;
+        let after_criteria: Vec<usize> = if !release {
+            Vec::new()
+        } else {
+            gate_progs
+                .iter()
+                .chain(&adj_progs)
+                .chain(req_progs.iter().flatten())
+                .chain(direct_progs.iter().flatten())
+                .flatten()
+                .flat_map(|p| p.slots())
+                .chain(
+                    r.output
+                        .carry
+                        .iter()
+                        .map(|c| c.value.as_str())
+                        .chain(r.tiers.iter().filter_map(|t| match &t.min_score {
+                            Some(Param::ByCategory { by, .. }) => Some(by.value.as_str()),
+                            _ => None,
+                        }))
+                        .chain(r.settings.cohort.as_ref().map(|c| c.value.as_str()))
+                        .filter_map(|name| self.slot_of_name(name)),
+                )
+                .collect()
+        };
+        if release {
+            // The criteria read their indicators, the categories of their parameters and
+            // (after them) the tie-break indicators; free every other input now, before the
+            // per-entity vectors of the gates and criteria are made.
+            let keep = self.inputs_from_criterion(0, &after_criteria);
+            self.release_inputs_except(&keep);
+        }
         let mut st = Scored {
             n,
             cohort,
@@ -978,37 +1046,6 @@ impl Run<'_> {
         };
 
         // Exclude gates, before any relative statistic.
-        let gate_progs: Vec<Option<Program>> = c
-            .gate_exprs
-            .iter()
-            .map(|p| self.compile_place(p, &mut errors))
-            .collect();
-        let adj_progs: Vec<Option<Program>> = c
-            .adjustment_exprs
-            .iter()
-            .map(|p| self.compile_place(p, &mut errors))
-            .collect();
-        let req_progs: Vec<Vec<Option<Program>>> = c
-            .tier_requires
-            .iter()
-            .map(|ps| {
-                ps.iter()
-                    .map(|p| self.compile_place(p, &mut errors))
-                    .collect()
-            })
-            .collect();
-        let direct_progs: Vec<Vec<Option<Program>>> = c
-            .tier_direct
-            .iter()
-            .map(|ps| {
-                ps.iter()
-                    .map(|p| self.compile_place(p, &mut errors))
-                    .collect()
-            })
-            .collect();
-        if !errors.is_empty() {
-            return Err(Error::many(errors));
-        }
         for (g, gate) in r.gates.iter().enumerate() {
             if c.gate_cap[g].is_some() {
                 continue;
@@ -1017,7 +1054,7 @@ impl Run<'_> {
             let mut missing = Vec::new();
             for e in 0..n {
                 if cond[e] != Some(true) && st.excluded_by[e].is_none() {
-                    st.excluded_by[e] = Some(g);
+                    st.excluded_by[e] = Some(g as u32);
                     let why = if cond[e].is_none() {
                         " (a value was missing)"
                     } else {
@@ -1053,39 +1090,6 @@ impl Run<'_> {
             ranked: &ranked,
         };
 
-        // Inputs read after the criteria, for a run that frees the others
-        // (see `release_inputs_except`).
-        let release = self.owns_columns && !full;
-        let after_criteria: Vec<usize> = if !release {
-            Vec::new()
-        } else {
-            gate_progs
-                .iter()
-                .chain(&adj_progs)
-                .chain(req_progs.iter().flatten())
-                .chain(direct_progs.iter().flatten())
-                .flatten()
-                .flat_map(|p| p.slots())
-                .chain(
-                    r.output
-                        .carry
-                        .iter()
-                        .map(|c| c.value.as_str())
-                        .chain(r.tiers.iter().filter_map(|t| match &t.min_score {
-                            Some(Param::ByCategory { by, .. }) => Some(by.value.as_str()),
-                            _ => None,
-                        }))
-                        .chain(r.settings.cohort.as_ref().map(|c| c.value.as_str()))
-                        .filter_map(|name| self.slot_of_name(name)),
-                )
-                .collect()
-        };
-        if release {
-            // The criteria read their indicators, the categories of their parameters and
-            // (after them) the tie-break indicators; free every other input now.
-            let keep = self.inputs_from_criterion(0, &after_criteria);
-            self.release_inputs_except(&keep);
-        }
         crate::timing::mark("score: cohorts and gates");
         // Dimension weights and the scaling of published points, known before any criterion.
         let nc = r.criteria.len();
@@ -1157,9 +1161,16 @@ impl Run<'_> {
         let mut fractions = Array2::<f64>::zeros((0, nc));
         if fold {
             // In waves of a few criteria scored in parallel, each into a reused scratch
-            // column; after each wave, the inputs no later step reads are freed.
+            // column; after each wave, the inputs no later step reads are freed. Two
+            // criteria per thread balance the cores better; one per thread when that much
+            // scratch would pass 256 MB (the waves are a large run's peak of memory).
             use rayon::prelude::*;
-            let wave = 2 * rayon::current_num_threads().max(1);
+            let threads = rayon::current_num_threads().max(1);
+            let wave = if 2 * threads * 8 * n > 256 << 20 {
+                threads
+            } else {
+                2 * threads
+            };
             let mut scratch: Vec<Vec<f64>> = Vec::new();
             let mut fold_state = FoldedCriteria::new(n, nd);
             for first in (0..nc).step_by(wave) {
@@ -1633,7 +1644,7 @@ impl Run<'_> {
                     dimensions: dims,
                     criteria: crits,
                     adjustments: adjs,
-                    excluded_by: st.excluded_by[e].map(|g| r.gates[g].id.value.clone()),
+                    excluded_by: st.excluded_by[e].map(|g| r.gates[g as usize].id.value.clone()),
                     notes: std::mem::take(&mut st.notes[e]),
                     carry: carried
                         .iter()
@@ -1781,10 +1792,7 @@ impl Run<'_> {
                 .iter()
                 .map(|&e| tier[e].map(|t| t as u32))
                 .collect(),
-            excluded_by: out_order
-                .iter()
-                .map(|&e| st.excluded_by[e].map(|g| g as u32))
-                .collect(),
+            excluded_by: out_order.iter().map(|&e| st.excluded_by[e]).collect(),
             points: sheet_points,
             dimensions: nd,
             scaled,
