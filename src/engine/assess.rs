@@ -787,6 +787,18 @@ impl Run<'_> {
         compile_expr(&names, p, errors)
     }
 
+    /// [`Run::compile_place`] for each expression of a list.
+    fn compile_places(
+        &self,
+        exprs: &[super::ParsedExpr],
+        errors: &mut Vec<Diagnostic>,
+    ) -> Vec<Option<Program>> {
+        exprs
+            .iter()
+            .map(|p| self.compile_place(p, errors))
+            .collect()
+    }
+
     /// The frame slot an indicator id or data column name reads.
     fn slot_of_name(&self, name: &str) -> Option<usize> {
         self.c
@@ -925,33 +937,17 @@ impl Run<'_> {
 
         // The expressions evaluated on the entities (their errors are reported after the
         // cohort's, as before).
-        let gate_progs: Vec<Option<Program>> = c
-            .gate_exprs
-            .iter()
-            .map(|p| self.compile_place(p, &mut errors))
-            .collect();
-        let adj_progs: Vec<Option<Program>> = c
-            .adjustment_exprs
-            .iter()
-            .map(|p| self.compile_place(p, &mut errors))
-            .collect();
+        let gate_progs = self.compile_places(&c.gate_exprs, &mut errors);
+        let adj_progs = self.compile_places(&c.adjustment_exprs, &mut errors);
         let req_progs: Vec<Vec<Option<Program>>> = c
             .tier_requires
             .iter()
-            .map(|ps| {
-                ps.iter()
-                    .map(|p| self.compile_place(p, &mut errors))
-                    .collect()
-            })
+            .map(|ps| self.compile_places(ps, &mut errors))
             .collect();
         let direct_progs: Vec<Vec<Option<Program>>> = c
             .tier_direct
             .iter()
-            .map(|ps| {
-                ps.iter()
-                    .map(|p| self.compile_place(p, &mut errors))
-                    .collect()
-            })
+            .map(|ps| self.compile_places(ps, &mut errors))
             .collect();
         // Cohorts: ascending by text (code-point order), missing last.
         let (cohort, cohort_names) = match &r.settings.cohort {
@@ -2231,7 +2227,8 @@ fn point_rows(
             round_half_away(v, decimals)
         }
     };
-    // Each column's value in row `i` (NaN where dropped), converted by `put`.
+    // Fills a block of rows (from row `start`) with each column's published value, NaN
+    // where dropped.
     let fill = |rows: &mut [f64], start: usize| {
         let len = rows.len() / width.max(1);
         for (c, src) in sources.iter().enumerate() {
@@ -2480,18 +2477,8 @@ impl FoldedCriteria {
             ..
         } = self;
         for (d, kept) in kept.iter().enumerate() {
-            let mut s = sums.column_mut(d);
-            match kept {
-                Some(kept) => s
-                    .iter_mut()
-                    .zip(kept)
-                    .for_each(|(acc, &mx)| *acc = if mx > 0.0 { *acc / mx } else { 0.0 }),
-                None if full[d] > 0.0 => {
-                    let f = full[d];
-                    s.mapv_inplace(|acc| acc / f);
-                }
-                None => s.fill(0.0),
-            }
+            let kept = kept.as_deref().map(ndarray::ArrayView1::from);
+            super::evidence::dimension_share(sums.column_mut(d), kept, full[d]);
         }
         (sums, columns)
     }
@@ -2506,24 +2493,9 @@ mod tests {
         let n = fractions.nrows();
         Evidence {
             fractions,
-            points: Vec::new(),
             dimension_of,
             weights: vec![1.0; nd],
-            scale: None,
-            aggregation: crate::rules::Aggregation::Additive,
-            geometric_floor: 0.0,
-            clamp: None,
-            decimals: 2,
-            adjustment: vec![0.0; n],
-            ranked: vec![true; n],
-            cohort: vec![0; n],
-            cohorts: 1,
-            ids: TextColumn::from_values((0..n).map(|e| Some(format!("E{e}")))),
-            tie_values: Vec::new(),
-            tie_directions: Vec::new(),
-            tiers: Vec::new(),
-            cap: vec![None; n],
-            params: Vec::new(),
+            ..Evidence::for_entities(n)
         }
     }
 

@@ -127,18 +127,8 @@ impl Evidence {
             }
         }
         for d in 0..nd {
-            let mut s = sum.column_mut(d);
-            if dropped[d] {
-                let m = max.column(d);
-                ndarray::Zip::from(&mut s)
-                    .and(&m)
-                    .for_each(|acc, &mx| *acc = if mx > 0.0 { *acc / mx } else { 0.0 });
-            } else if full[d] > 0.0 {
-                let f = full[d];
-                s.mapv_inplace(|acc| acc / f);
-            } else {
-                s.fill(0.0);
-            }
+            let kept = dropped[d].then(|| max.column(d));
+            dimension_share(sum.column_mut(d), kept, full[d]);
         }
         sum
     }
@@ -617,17 +607,29 @@ pub fn quota_of(max_count: Option<u64>, top_percent: Option<f64>, n: usize) -> u
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
+/// Turns a dimension's Σ p·s into its fraction: over each entity's kept points where some
+/// criterion of the dimension dropped an entity (`kept`), else over the dimension's points
+/// `full`; 0 where there is nothing to divide by. Shared with the engine's folded criteria,
+/// which must give the same bits.
+pub(crate) fn dimension_share(
+    mut sum: ndarray::ArrayViewMut1<'_, f64>,
+    kept: Option<ndarray::ArrayView1<'_, f64>>,
+    full: f64,
+) {
+    match kept {
+        Some(kept) => ndarray::Zip::from(&mut sum)
+            .and(&kept)
+            .for_each(|acc, &mx| *acc = if mx > 0.0 { *acc / mx } else { 0.0 }),
+        None if full > 0.0 => sum.mapv_inplace(|acc| acc / full),
+        None => sum.fill(0.0),
+    }
+}
 
-    fn evidence_with_ties(
-        ids: Vec<String>,
-        tie_values: Vec<Vec<f64>>,
-        dirs: Vec<Direction>,
-    ) -> Evidence {
-        let n = ids.len();
+#[cfg(test)]
+impl Evidence {
+    /// Evidence of an additive run over `n` entities (ids E0, E1, …, one cohort, all ranked)
+    /// with no criteria, tiers or tie-breaks: tests set the fields they exercise.
+    pub(crate) fn for_entities(n: usize) -> Evidence {
         Evidence {
             fractions: Array2::zeros((n, 0)),
             points: Vec::new(),
@@ -642,12 +644,31 @@ mod tests {
             ranked: vec![true; n],
             cohort: vec![0; n],
             cohorts: 1,
-            ids: crate::column::TextColumn::from_values(ids.into_iter().map(Some)),
+            ids: crate::column::TextColumn::from_values((0..n).map(|e| Some(format!("E{e}")))),
+            tie_values: Vec::new(),
+            tie_directions: Vec::new(),
+            tiers: Vec::new(),
+            cap: Vec::new(),
+            params: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn evidence_with_ties(
+        ids: Vec<String>,
+        tie_values: Vec<Vec<f64>>,
+        dirs: Vec<Direction>,
+    ) -> Evidence {
+        Evidence {
+            ids: crate::column::TextColumn::from_values(ids.iter().cloned().map(Some)),
             tie_values,
             tie_directions: dirs,
-            tiers: Vec::new(),
-            cap: vec![None; n],
-            params: Vec::new(),
+            ..Evidence::for_entities(ids.len())
         }
     }
 
