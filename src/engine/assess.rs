@@ -2330,8 +2330,11 @@ fn point_rows(
 /// to the bit.
 struct FoldedCriteria {
     n: usize,
-    /// Σ p·s per dimension, column-major (zero pages until a dimension's first criterion).
+    /// Σ p·s per dimension, column-major. A dimension's column is untouched memory until the
+    /// wave of its first criterion writes zeros into it block by block (see `add_wave`).
     sums: Array2<f64>,
+    /// Whether a dimension's column of `sums` has been written.
+    started: Vec<bool>,
     /// Σ kept p per entity, for a dimension where some criterion was dropped.
     kept: Vec<Option<Vec<f64>>>,
     /// Σ p per dimension over the criteria folded so far.
@@ -2349,21 +2352,17 @@ impl PublishedColumn {
     /// Publishes fractions `f` (NaN where dropped) of a criterion worth `p` points, scaled
     /// by `m` = 10^decimals.
     fn of(f: &[f64], p: f64, m: f64) -> Self {
-        let mut dropped = false;
-        let mut fits = true;
-        let points: Vec<i16> = f
-            .iter()
-            .map(|&s| {
-                if s.is_nan() {
-                    dropped = true;
-                    i16::MIN
-                } else {
-                    let k = crate::num::round_scaled(s * p, m);
-                    fits &= k.abs() < NARROW_LIMIT;
-                    k as i16
-                }
-            })
-            .collect();
+        // One branch-free pass (`num::round_scaled_narrow`): the narrow points, whether all
+        // fit and whether any entity was dropped.
+        let mut points = vec![0i16; f.len()];
+        let (mut dropped, mut fits) = (false, true);
+        for (o, &s) in points.iter_mut().zip(f) {
+            let nan = s.is_nan();
+            let (k, fit) = crate::num::round_scaled_narrow(s * p, m);
+            dropped |= nan;
+            fits &= nan | fit;
+            *o = if nan { i16::MIN } else { k };
+        }
         if fits {
             return PublishedColumn::Narrow { points, dropped };
         }
@@ -2394,6 +2393,7 @@ impl FoldedCriteria {
         FoldedCriteria {
             n,
             sums: Array2::zeros((n, nd).f()),
+            started: vec![false; nd],
             kept: vec![None; nd],
             full: vec![0.0; nd],
             columns: Vec::new(),
@@ -2410,10 +2410,23 @@ impl FoldedCriteria {
         // Whether each criterion is added with kept points (its dimension has dropped an
         // entity by then); a dimension's kept points start as the sum of its earlier points.
         let mut with_kept = Vec::with_capacity(wave.len());
+        // Dimensions whose first criterion is in this wave: their sums are written (zeros)
+        // before they are added to. `Array2::zeros` is calloc'd, fresh pages; adding to them
+        // directly would read the shared zero page first, and the write after it is a
+        // copy-on-write fault that flushes the TLB of every core running this process
+        // (~30 ms per dimension at 10⁶ rows on a VM, where that flush is an IPI).
+        let mut fresh = Vec::new();
         for (&(f, d, p), column) in wave.iter().zip(&published) {
             debug_assert_eq!(f.len(), n);
+            if !self.started[d] {
+                self.started[d] = true;
+                fresh.push(d);
+            }
             if self.kept[d].is_none() && column.dropped() {
-                self.kept[d] = Some(vec![self.full[d]; n]);
+                // Filled by writes (not calloc'd when `full` is 0), for the same reason.
+                let mut kept = Vec::with_capacity(n);
+                kept.resize(n, self.full[d]);
+                self.kept[d] = Some(kept);
             }
             with_kept.push(self.kept[d].is_some());
             self.full[d] += p;
@@ -2446,6 +2459,9 @@ impl FoldedCriteria {
             .enumerate()
             .for_each(|(b, (mut sums, mut kept))| {
                 let start = b * CHUNK;
+                for &d in &fresh {
+                    sums[d].fill(0.0);
+                }
                 for (&(f, d, p), &k) in wave.iter().zip(&with_kept) {
                     let sum = &mut *sums[d];
                     let f = &f[start..start + sum.len()];

@@ -44,6 +44,18 @@ pub struct ResolvedBand {
 
 /// `bands`: points of the first band (file order) the value meets, over `points`.
 pub fn bands(x: &[f64], bands: &[ResolvedBand], points: f64, out: &mut [f64]) {
+    if let Some(table) = band_intervals(bands, points) {
+        // The same bands as closed intervals of values: no branch per band, and the first
+        // band met wins because the bands are applied last to first.
+        for (&v, o) in x.iter().zip(out.iter_mut()) {
+            let mut s = 0.0;
+            for &(lo, hi, f) in table.iter().rev() {
+                s = if (v >= lo) & (v <= hi) { f } else { s };
+            }
+            *o = if v.is_nan() { *o } else { s };
+        }
+        return;
+    }
     for (i, (&v, o)) in x.iter().zip(out.iter_mut()).enumerate() {
         if v.is_nan() {
             continue;
@@ -57,6 +69,32 @@ pub fn bands(x: &[f64], bands: &[ResolvedBand], points: f64, out: &mut [f64]) {
         }
         *o = s;
     }
+}
+
+/// Bands whose thresholds and points are one number for all entities, as
+/// `(lowest, highest, fraction)`: the values that meet each band with the threshold
+/// tolerance (`BandOp::meets`) form the closed interval `[lowest, highest]`.
+fn band_intervals(bands: &[ResolvedBand], points: f64) -> Option<Vec<(f64, f64, f64)>> {
+    bands
+        .iter()
+        .map(|b| {
+            let (ParamValues::Scalar(t), ParamValues::Scalar(p)) = (&b.threshold, &b.points) else {
+                return None;
+            };
+            if !t.is_finite() {
+                return None;
+            }
+            let (t, tol) = (*t, num::tolerance(*t));
+            // x ≥ c ⇔ x in [c, ∞]; x > c ⇔ x ≥ next_up(c); likewise below.
+            let (lo, hi) = match b.op {
+                BandOp::AtLeast => (t - tol, f64::INFINITY),
+                BandOp::Above => ((t + tol).next_up(), f64::INFINITY),
+                BandOp::AtMost => (f64::NEG_INFINITY, t + tol),
+                BandOp::Below => (f64::NEG_INFINITY, (t - tol).next_down()),
+            };
+            Some((lo, hi, fraction_of(*p, points)))
+        })
+        .collect()
 }
 
 #[inline]
@@ -246,6 +284,13 @@ pub fn zscore(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
 /// One sort per cohort; ranked entities get their rank from a sweep over the runs of equal
 /// values (O(n) after the sort, sequential), excluded ones by binary search.
 pub fn percentile(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
+    if !percentile_by_counts(x, dir, peers, out) {
+        percentile_by_sort(x, dir, peers, out);
+    }
+}
+
+/// `percentile` by sorting each cohort's ranked values with their entities.
+fn percentile_by_sort(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
     let mut groups: Vec<Vec<(f64, u32)>> = vec![Vec::new(); peers.cohorts];
     for (i, &v) in x.iter().enumerate() {
         if peers.ranked[i] && !v.is_nan() {
@@ -294,6 +339,194 @@ pub fn percentile(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64])
             1.0
         };
         *o = orient(s);
+    }
+}
+
+/// Distinct (cohort, value) pairs up to which `percentile` counts instead of sorting.
+const COUNTED_DISTINCT: usize = 1 << 17;
+
+/// `percentile` for indicators with few distinct values (counts, levels, amounts with two
+/// decimals): the ranked values are counted in a hash table of (cohort, value), only the
+/// distinct values are sorted, and each entity then reads its fraction from the table.
+/// The ranks, and so the fractions, are those of the sort to the bit: the same `below` and
+/// `equal` counts go through the same formulas. Gives up (false, nothing written) when there
+/// are more than [`COUNTED_DISTINCT`] distinct pairs or more than one per eight entities,
+/// where a sort of the values is as fast. The table is hand-written: a general hash map
+/// would hash and compare through traits on every one of millions of lookups.
+fn percentile_by_counts(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) -> bool {
+    let limit = COUNTED_DISTINCT.min(x.len() / 8);
+    let mut table = ValueCounts::with_capacity(1024);
+    for (i, &v) in x.iter().enumerate() {
+        if peers.ranked[i] && !v.is_nan() && !table.count(v, peers.cohort[i], limit) {
+            return false;
+        }
+    }
+    // Distinct values in (cohort, value) order, with the count of the cohort's values below.
+    let mut distinct: Vec<(u32, f64, u32)> = table.entries().collect();
+    distinct.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let mut total = vec![0u64; peers.cohorts];
+    for &(c, _, k) in &distinct {
+        total[c as usize] += u64::from(k);
+    }
+    let mut below = Vec::with_capacity(distinct.len());
+    let mut run = (u32::MAX, 0u64);
+    for (j, &(c, v, k)) in distinct.iter().enumerate() {
+        if run.0 != c {
+            run = (c, 0);
+        }
+        below.push(run.1);
+        run.1 += u64::from(k);
+        table.set_index(v, c, j as u32);
+    }
+    let orient = |s: f64| match dir {
+        Direction::Higher => s,
+        Direction::Lower => 1.0 - s,
+    };
+    // The fraction of each distinct ranked value, as the sort's sweep computes it.
+    let ranked_fraction: Vec<f64> = distinct
+        .iter()
+        .zip(&below)
+        .map(|(&(c, _, k), &b)| {
+            let n = total[c as usize] as f64;
+            let (below, equal) = (b as f64, f64::from(k));
+            orient(if n > 1.0 {
+                (below + (equal + 1.0) / 2.0 - 1.0) / (n - 1.0)
+            } else {
+                1.0
+            })
+        })
+        .collect();
+    // Each cohort's slice of `distinct`, for the excluded entities' values not among them.
+    let mut first = vec![distinct.len(); peers.cohorts + 1];
+    for (j, &(c, _, _)) in distinct.iter().enumerate().rev() {
+        first[c as usize] = j;
+    }
+    for c in (0..peers.cohorts).rev() {
+        first[c] = first[c].min(first[c + 1]);
+    }
+    for (i, (&v, o)) in x.iter().zip(out.iter_mut()).enumerate() {
+        if v.is_nan() {
+            continue;
+        }
+        let c = peers.cohort[i];
+        let found = table.index_of(v, c);
+        if peers.ranked[i] {
+            *o = ranked_fraction[found.expect("ranked values are counted") as usize];
+            continue;
+        }
+        // An excluded entity is placed as if added: n + 1 values.
+        let n = total[c as usize];
+        let (below, equal) = match found {
+            Some(j) => (below[j as usize], u64::from(distinct[j as usize].2)),
+            None => {
+                let group = &distinct[first[c as usize]..first[c as usize + 1]];
+                let j = group.partition_point(|d| d.1 < v);
+                let b = group.get(j).map_or(n, |_| below[first[c as usize] + j]);
+                (b, 0)
+            }
+        };
+        let s = if n >= 1 {
+            (below as f64 + equal as f64 / 2.0) / n as f64
+        } else {
+            1.0
+        };
+        *o = orient(s);
+    }
+    true
+}
+
+/// Open-addressing table from (cohort, value) to a count, then to an index (see
+/// [`percentile_by_counts`]). Values are keyed by their bits with −0 read as +0, so equal
+/// numbers share a slot; NaN never enters.
+struct ValueCounts {
+    /// (value bits, cohort, count or index); count 0 = empty.
+    slots: Vec<(u64, u32, u32)>,
+    len: usize,
+}
+
+impl ValueCounts {
+    fn with_capacity(slots: usize) -> Self {
+        ValueCounts {
+            slots: vec![(0, 0, 0); slots.next_power_of_two()],
+            len: 0,
+        }
+    }
+
+    #[inline]
+    fn key(v: f64) -> u64 {
+        (v + 0.0).to_bits()
+    }
+
+    #[inline]
+    fn slot_of(&self, bits: u64, cohort: u32) -> usize {
+        // Whole numbers differ only in the high bits of a double: mix them all down
+        // (the SplitMix64 finaliser).
+        let mut h = bits ^ u64::from(cohort).rotate_left(29);
+        h = (h ^ (h >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        h ^= h >> 31;
+        let mask = self.slots.len() - 1;
+        let mut s = h as usize & mask;
+        loop {
+            let (b, c, k) = self.slots[s];
+            if k == 0 || (b == bits && c == cohort) {
+                return s;
+            }
+            s = (s + 1) & mask;
+        }
+    }
+
+    /// Counts one more (cohort, value); false (nothing counted) when that would be a new
+    /// pair beyond `limit` pairs.
+    fn count(&mut self, v: f64, cohort: u32, limit: usize) -> bool {
+        let bits = Self::key(v);
+        let s = self.slot_of(bits, cohort);
+        let slot = &mut self.slots[s];
+        if slot.2 == 0 {
+            if self.len >= limit {
+                return false;
+            }
+            *slot = (bits, cohort, 1);
+            self.len += 1;
+            if 2 * self.len > self.slots.len() {
+                self.grow();
+            }
+        } else {
+            slot.2 += 1;
+        }
+        true
+    }
+
+    fn grow(&mut self) {
+        let wider = vec![(0, 0, 0); 2 * self.slots.len()];
+        let old = std::mem::replace(&mut self.slots, wider);
+        for (b, c, k) in old {
+            if k != 0 {
+                let s = self.slot_of(b, c);
+                self.slots[s] = (b, c, k);
+            }
+        }
+    }
+
+    /// (cohort, value, count) of every counted pair.
+    fn entries(&self) -> impl Iterator<Item = (u32, f64, u32)> + '_ {
+        self.slots
+            .iter()
+            .filter(|s| s.2 != 0)
+            .map(|&(b, c, k)| (c, f64::from_bits(b), k))
+    }
+
+    /// Replaces a counted pair's count by `index + 1` (so the slot stays occupied).
+    fn set_index(&mut self, v: f64, cohort: u32, index: u32) {
+        let s = self.slot_of(Self::key(v), cohort);
+        self.slots[s].2 = index + 1;
+    }
+
+    /// The index set for (cohort, value), if the pair was counted.
+    #[inline]
+    fn index_of(&self, v: f64, cohort: u32) -> Option<u32> {
+        let slot = self.slots[self.slot_of(Self::key(v), cohort)];
+        (slot.2 != 0).then(|| slot.2 - 1)
     }
 }
 
@@ -696,5 +929,140 @@ mod tests {
             &[1.0, 3.0, 100.0, 300.0],
         );
         assert_eq!(s, vec![0.0, 1.0, 0.0, 1.0]);
+    }
+
+    #[test]
+    fn scalar_bands_meet_exactly_the_values_the_tolerance_admits() {
+        // The interval form (scalar parameters) against the per-entity form, at and around
+        // each threshold's tolerance edges.
+        let ops = [
+            BandOp::AtLeast,
+            BandOp::Above,
+            BandOp::AtMost,
+            BandOp::Below,
+        ];
+        for t in [0.0, 1e-12, 1.0, -5.0, 2.5, 1e10, -3e7] {
+            let tol = num::tolerance(t);
+            let mut x = vec![f64::NAN, f64::INFINITY, f64::NEG_INFINITY, t];
+            for edge in [t - tol, t + tol] {
+                x.extend([edge, edge.next_up(), edge.next_down()]);
+                x.extend([edge.next_up().next_up(), edge.next_down().next_down()]);
+            }
+            let n = x.len();
+            for op in ops {
+                for second in ops {
+                    let scalar = [
+                        ResolvedBand {
+                            op,
+                            threshold: ParamValues::Scalar(t),
+                            points: ParamValues::Scalar(6.0),
+                        },
+                        ResolvedBand {
+                            op: second,
+                            threshold: ParamValues::Scalar(t * 0.5 - 1.0),
+                            points: ParamValues::Scalar(3.0),
+                        },
+                    ];
+                    let per_entity: Vec<ResolvedBand> = scalar
+                        .iter()
+                        .map(|b| ResolvedBand {
+                            op: b.op,
+                            threshold: ParamValues::PerEntity(vec![b.threshold.get(0); n]),
+                            points: ParamValues::PerEntity(vec![b.points.get(0); n]),
+                        })
+                        .collect();
+                    assert!(band_intervals(&scalar, 8.0).is_some());
+                    assert!(band_intervals(&per_entity, 8.0).is_none());
+                    let (mut fast, mut slow) = (vec![-1.0; n], vec![-1.0; n]);
+                    bands(&x, &scalar, 8.0, &mut fast);
+                    bands(&x, &per_entity, 8.0, &mut slow);
+                    for (i, &v) in x.iter().enumerate() {
+                        let want = if v.is_nan() {
+                            -1.0
+                        } else if op.meets(v, t) {
+                            0.75
+                        } else if second.meets(v, t * 0.5 - 1.0) {
+                            0.375
+                        } else {
+                            0.0
+                        };
+                        assert_eq!(slow[i], want, "{op:?} {t} {v}");
+                        assert_eq!(fast[i].to_bits(), want.to_bits(), "{op:?} {t} {v}");
+                    }
+                }
+            }
+        }
+        // Infinite thresholds keep the general form.
+        let inf = [ResolvedBand {
+            op: BandOp::Above,
+            threshold: ParamValues::Scalar(f64::INFINITY),
+            points: ParamValues::Scalar(1.0),
+        }];
+        assert!(band_intervals(&inf, 1.0).is_none());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        /// Counting distinct values gives the sort's fractions to the bit: cohorts, excluded
+        /// entities (with values among the ranked ones or not), missing values, −0 and +0.
+        #[test]
+        fn percentile_by_counts_equals_the_sort(
+            cells in proptest::collection::vec((0u32..3, proptest::bool::weighted(0.8), 0u8..40), 8..400),
+            lower in proptest::bool::ANY,
+        ) {
+            let x: Vec<f64> = cells
+                .iter()
+                .map(|&(_, _, k)| match k {
+                    0 => f64::NAN,
+                    1 => -0.0,
+                    2 => 0.0,
+                    k => f64::from(k % 13) * 0.25 - 1.0,
+                })
+                .collect();
+            let cohort: Vec<u32> = cells.iter().map(|c| c.0).collect();
+            let ranked: Vec<bool> = cells.iter().map(|c| c.1).collect();
+            let peers = Peers { cohort: &cohort, cohorts: 3, ranked: &ranked };
+            let dir = if lower { Direction::Lower } else { Direction::Higher };
+            let (mut counted, mut sorted) = (vec![-1.0; x.len()], vec![-1.0; x.len()]);
+            let done = percentile_by_counts(&x, dir, &peers, &mut counted);
+            percentile_by_sort(&x, dir, &peers, &mut sorted);
+            // At most 14 distinct values per cohort: always counted from 8 × 42 entities.
+            proptest::prop_assert!(done || x.len() / 8 < 42);
+            if done {
+                let bits = |v: &Vec<f64>| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                proptest::prop_assert_eq!(bits(&counted), bits(&sorted));
+            }
+        }
+    }
+
+    #[test]
+    fn percentile_counts_only_few_distinct_values() {
+        let n = 800;
+        let cohort = vec![0; n];
+        let ranked = vec![true; n];
+        let peers = Peers {
+            cohort: &cohort,
+            cohorts: 1,
+            ranked: &ranked,
+        };
+        let few: Vec<f64> = (0..n).map(|i| (i % 100) as f64).collect();
+        let many: Vec<f64> = (0..n).map(|i| i as f64).collect();
+        let mut out = vec![f64::NAN; n];
+        assert!(percentile_by_counts(
+            &few,
+            Direction::Higher,
+            &peers,
+            &mut out
+        ));
+        assert_eq!(out[0], (0.0 + 4.5 - 1.0) / 799.0);
+        assert_eq!(out[99], (792.0 + 4.5 - 1.0) / 799.0);
+        let mut untouched = vec![-1.0; n];
+        assert!(!percentile_by_counts(
+            &many,
+            Direction::Higher,
+            &peers,
+            &mut untouched
+        ));
+        assert!(untouched.iter().all(|&v| v == -1.0));
     }
 }
