@@ -2271,7 +2271,7 @@ fn point_rows(
     ) -> Option<Vec<T>> {
         use rayon::prelude::*;
         const BLOCK: usize = 2048;
-        let mut out = vec![dropped; n * width];
+        let mut out = crate::column::filled_on_all_cores(n * width, dropped);
         if width == 0 {
             return Some(out);
         }

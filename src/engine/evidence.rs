@@ -284,18 +284,19 @@ impl Evidence {
                 .get(k)
                 .map_or(0, |col| tie_key(col[e], self.tie_directions[k]))
         };
-        let mut keyed: Vec<(u32, u64, u64, u64, u32)> = (0..self.len())
-            .filter(|&e| self.ranked[e])
-            .map(|e| {
-                (
-                    self.cohort[e],
-                    descending_key(scores[e]),
-                    key(0, e),
-                    key(1, e),
-                    e as u32,
-                )
-            })
-            .collect();
+        // Faulted in on all cores, then filled in entity order.
+        let count = self.ranked.iter().filter(|&&r| r).count();
+        let mut keyed = crate::column::filled_on_all_cores(count, (0u32, 0u64, 0u64, 0u64, 0u32));
+        let ranked = (0..self.len()).filter(|&e| self.ranked[e]);
+        for (k, e) in keyed.iter_mut().zip(ranked) {
+            *k = (
+                self.cohort[e],
+                descending_key(scores[e]),
+                key(0, e),
+                key(1, e),
+                e as u32,
+            );
+        }
         {
             use rayon::slice::ParallelSliceMut;
             keyed.par_sort_unstable();
