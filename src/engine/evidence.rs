@@ -279,6 +279,77 @@ impl Evidence {
     /// would run by the thousand); ids order what still ties. Equal keys keep entity order,
     /// then ids ascending, as [`Evidence::order_by_tie_groups`] does.
     fn order_with_tie_keys(&self, scores: &[f64]) -> Vec<usize> {
+        if let Some(order) = self.order_in_score_buckets(scores) {
+            return order;
+        }
+        self.order_by_one_sort(scores)
+    }
+
+    /// [`Evidence::order_with_tie_keys`] when the scores take few distinct values (rounded
+    /// to two decimals, ~10⁴ among 10⁶ entities): the entities are placed into one bucket
+    /// per (cohort, score) in key order (a counting sort), and only each bucket is sorted on
+    /// (tie keys, entity), in parallel. The same order as one sort of the whole key, in
+    /// O(n) plus small sorts; `None` when there are more than one distinct (cohort, score)
+    /// per eight entities.
+    fn order_in_score_buckets(&self, scores: &[f64]) -> Option<Vec<usize>> {
+        use rayon::prelude::*;
+        let n = self.len();
+        let limit = n / 8;
+        let mut table = super::methods::KeyCounts::with_capacity(1024);
+        for (e, &score) in scores.iter().enumerate().take(n) {
+            if self.ranked[e] && !table.count(descending_key(score), self.cohort[e], limit) {
+                return None;
+            }
+        }
+        let mut buckets: Vec<(u32, u64, u32)> = table.entries().collect();
+        buckets.sort_unstable();
+        let mut next = Vec::with_capacity(buckets.len());
+        let mut total = 0;
+        for (j, &(c, k, count)) in buckets.iter().enumerate() {
+            next.push(total);
+            total += count as usize;
+            table.set_index(k, c, j as u32);
+        }
+        let starts = next.clone();
+        let key = |k: usize, e: usize| {
+            self.tie_values
+                .get(k)
+                .map_or(0, |col| tie_key(col[e], self.tie_directions[k]))
+        };
+        let mut keyed = crate::column::filled_on_all_cores(total, (0u64, 0u64, 0u32));
+        for (e, &score) in scores.iter().enumerate().take(n) {
+            if self.ranked[e] {
+                let j = table
+                    .index_of(descending_key(score), self.cohort[e])
+                    .expect("ranked scores are counted") as usize;
+                keyed[next[j]] = (key(0, e), key(1, e), e as u32);
+                next[j] += 1;
+            }
+        }
+        // Each bucket sorted on its own, all on all cores.
+        let mut pieces = Vec::with_capacity(buckets.len());
+        let mut rest = keyed.as_mut_slice();
+        for j in 0..buckets.len() {
+            let len = next[j] - starts[j];
+            let (piece, tail) = rest.split_at_mut(len);
+            pieces.push(piece);
+            rest = tail;
+        }
+        pieces
+            .into_par_iter()
+            .for_each(|piece| piece.sort_unstable());
+        let mut order: Vec<usize> = keyed.iter().map(|k| k.2 as usize).collect();
+        for (&start, &end) in starts.iter().zip(&next) {
+            for run in equal_runs(&keyed[start..end], |a, b| (a.0, a.1) == (b.0, b.1)) {
+                order[start + run.start..start + run.end]
+                    .sort_by(|&a, &b| self.ids.get(a).cmp(&self.ids.get(b)));
+            }
+        }
+        Some(order)
+    }
+
+    /// [`Evidence::order_with_tie_keys`] by one parallel sort of the whole packed key.
+    fn order_by_one_sort(&self, scores: &[f64]) -> Vec<usize> {
         let key = |k: usize, e: usize| {
             self.tie_values
                 .get(k)
@@ -746,6 +817,36 @@ mod tests {
             prop_assert_eq!(&order, &expected);
             for (r, &ranked) in rank.iter().zip(&ev.ranked) {
                 prop_assert_eq!(r.is_some(), ranked);
+            }
+        }
+    }
+
+    proptest! {
+        /// Score buckets order the ranked entities exactly as one sort of the whole key:
+        /// cohorts, scores with ±0 and NaN, up to two tie keys, ids that tie too.
+        #[test]
+        fn score_buckets_order_as_one_sort(
+            rows in prop::collection::vec(
+                (tie_value(), tie_value(), 0u8..4, 0u32..3, prop::sample::select(vec![10.0, 9.5, 0.0, -0.0, f64::NAN]), prop::bool::weighted(0.9)),
+                8..300,
+            ),
+            higher in any::<(bool, bool)>(),
+            columns in 0usize..3,
+        ) {
+            let ids: Vec<String> = rows.iter().enumerate().map(|(i, r)| format!("E{}{}", r.2, i % 2)).collect();
+            let all = [rows.iter().map(|r| r.0).collect::<Vec<_>>(), rows.iter().map(|r| r.1).collect()];
+            let dir = |h: bool| if h { Direction::Higher } else { Direction::Lower };
+            let dirs = [dir(higher.0), dir(higher.1)];
+            let mut ev = evidence_with_ties(ids, all[..columns].to_vec(), dirs[..columns].to_vec());
+            ev.cohort = rows.iter().map(|r| r.3).collect();
+            ev.cohorts = 3;
+            ev.ranked = rows.iter().map(|r| r.5).collect();
+            let scores: Vec<f64> = rows.iter().map(|r| r.4).collect();
+            let sorted = ev.order_by_one_sort(&scores);
+            match ev.order_in_score_buckets(&scores) {
+                Some(bucketed) => prop_assert_eq!(bucketed, sorted),
+                // At most 3 cohorts × 5 distinct score keys: bucketed from 120 entities on.
+                None => prop_assert!(rows.len() < 120),
             }
         }
     }

@@ -351,18 +351,22 @@ const COUNTED_DISTINCT: usize = 1 << 17;
 /// The ranks, and so the fractions, are those of the sort to the bit: the same `below` and
 /// `equal` counts go through the same formulas. Gives up (false, nothing written) when there
 /// are more than [`COUNTED_DISTINCT`] distinct pairs or more than one per eight entities,
-/// where a sort of the values is as fast. The table is hand-written: a general hash map
-/// would hash and compare through traits on every one of millions of lookups.
+/// where a sort of the values is as fast.
 fn percentile_by_counts(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) -> bool {
     let limit = COUNTED_DISTINCT.min(x.len() / 8);
-    let mut table = ValueCounts::with_capacity(1024);
+    // Values keyed by their bits with −0 read as +0, so equal numbers share a slot.
+    let key = |v: f64| (v + 0.0).to_bits();
+    let mut table = KeyCounts::with_capacity(1024);
     for (i, &v) in x.iter().enumerate() {
-        if peers.ranked[i] && !v.is_nan() && !table.count(v, peers.cohort[i], limit) {
+        if peers.ranked[i] && !v.is_nan() && !table.count(key(v), peers.cohort[i], limit) {
             return false;
         }
     }
     // Distinct values in (cohort, value) order, with the count of the cohort's values below.
-    let mut distinct: Vec<(u32, f64, u32)> = table.entries().collect();
+    let mut distinct: Vec<(u32, f64, u32)> = table
+        .entries()
+        .map(|(c, k, n)| (c, f64::from_bits(k), n))
+        .collect();
     distinct.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
     let mut total = vec![0u64; peers.cohorts];
     for &(c, _, k) in &distinct {
@@ -376,7 +380,7 @@ fn percentile_by_counts(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut 
         }
         below.push(run.1);
         run.1 += u64::from(k);
-        table.set_index(v, c, j as u32);
+        table.set_index(key(v), c, j as u32);
     }
     let orient = |s: f64| match dir {
         Direction::Higher => s,
@@ -409,7 +413,7 @@ fn percentile_by_counts(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut 
             continue;
         }
         let c = peers.cohort[i];
-        let found = table.index_of(v, c);
+        let found = table.index_of(key(v), c);
         if peers.ranked[i] {
             *o = ranked_fraction[found.expect("ranked values are counted") as usize];
             continue;
@@ -435,58 +439,52 @@ fn percentile_by_counts(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut 
     true
 }
 
-/// Open-addressing table from (cohort, value) to a count, then to an index (see
-/// [`percentile_by_counts`]). Values are keyed by their bits with −0 read as +0, so equal
-/// numbers share a slot; NaN never enters.
-struct ValueCounts {
-    /// (value bits, cohort, count or index); count 0 = empty.
+/// Open-addressing table from (cohort, 64-bit key) to a count, then to an index (see
+/// [`percentile_by_counts`] and the ranking's score buckets). Hand-written: a general hash
+/// map would hash and compare through traits on every one of millions of lookups.
+pub(crate) struct KeyCounts {
+    /// (key, cohort, count or index + 1); 0 in the last place = empty.
     slots: Vec<(u64, u32, u32)>,
     len: usize,
 }
 
-impl ValueCounts {
-    fn with_capacity(slots: usize) -> Self {
-        ValueCounts {
+impl KeyCounts {
+    pub fn with_capacity(slots: usize) -> Self {
+        KeyCounts {
             slots: vec![(0, 0, 0); slots.next_power_of_two()],
             len: 0,
         }
     }
 
     #[inline]
-    fn key(v: f64) -> u64 {
-        (v + 0.0).to_bits()
-    }
-
-    #[inline]
-    fn slot_of(&self, bits: u64, cohort: u32) -> usize {
+    fn slot_of(&self, key: u64, cohort: u32) -> usize {
         // Whole numbers differ only in the high bits of a double: mix them all down
         // (the SplitMix64 finaliser).
-        let mut h = bits ^ u64::from(cohort).rotate_left(29);
+        let mut h = key ^ u64::from(cohort).rotate_left(29);
         h = (h ^ (h >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         h ^= h >> 31;
         let mask = self.slots.len() - 1;
         let mut s = h as usize & mask;
         loop {
-            let (b, c, k) = self.slots[s];
-            if k == 0 || (b == bits && c == cohort) {
+            let (k, c, n) = self.slots[s];
+            if n == 0 || (k == key && c == cohort) {
                 return s;
             }
             s = (s + 1) & mask;
         }
     }
 
-    /// Counts one more (cohort, value); false (nothing counted) when that would be a new
+    /// Counts one more (cohort, key); false (nothing counted) when that would be a new
     /// pair beyond `limit` pairs.
-    fn count(&mut self, v: f64, cohort: u32, limit: usize) -> bool {
-        let bits = Self::key(v);
-        let s = self.slot_of(bits, cohort);
+    pub fn count(&mut self, key: u64, cohort: u32, limit: usize) -> bool {
+        let s = self.slot_of(key, cohort);
         let slot = &mut self.slots[s];
         if slot.2 == 0 {
             if self.len >= limit {
                 return false;
             }
-            *slot = (bits, cohort, 1);
+            *slot = (key, cohort, 1);
             self.len += 1;
             if 2 * self.len > self.slots.len() {
                 self.grow();
@@ -500,32 +498,32 @@ impl ValueCounts {
     fn grow(&mut self) {
         let wider = vec![(0, 0, 0); 2 * self.slots.len()];
         let old = std::mem::replace(&mut self.slots, wider);
-        for (b, c, k) in old {
-            if k != 0 {
-                let s = self.slot_of(b, c);
-                self.slots[s] = (b, c, k);
+        for (k, c, n) in old {
+            if n != 0 {
+                let s = self.slot_of(k, c);
+                self.slots[s] = (k, c, n);
             }
         }
     }
 
-    /// (cohort, value, count) of every counted pair.
-    fn entries(&self) -> impl Iterator<Item = (u32, f64, u32)> + '_ {
+    /// (cohort, key, count) of every counted pair, in no particular order.
+    pub fn entries(&self) -> impl Iterator<Item = (u32, u64, u32)> + '_ {
         self.slots
             .iter()
             .filter(|s| s.2 != 0)
-            .map(|&(b, c, k)| (c, f64::from_bits(b), k))
+            .map(|&(k, c, n)| (c, k, n))
     }
 
     /// Replaces a counted pair's count by `index + 1` (so the slot stays occupied).
-    fn set_index(&mut self, v: f64, cohort: u32, index: u32) {
-        let s = self.slot_of(Self::key(v), cohort);
+    pub fn set_index(&mut self, key: u64, cohort: u32, index: u32) {
+        let s = self.slot_of(key, cohort);
         self.slots[s].2 = index + 1;
     }
 
-    /// The index set for (cohort, value), if the pair was counted.
+    /// The index set for (cohort, key), if the pair was counted.
     #[inline]
-    fn index_of(&self, v: f64, cohort: u32) -> Option<u32> {
-        let slot = self.slots[self.slot_of(Self::key(v), cohort)];
+    pub fn index_of(&self, key: u64, cohort: u32) -> Option<u32> {
+        let slot = self.slots[self.slot_of(key, cohort)];
         (slot.2 != 0).then(|| slot.2 - 1)
     }
 }
