@@ -43,6 +43,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         drop(a);
     }
     times.sort_by(f64::total_cmp);
-    println!("runs (s): {times:.3?}; median {:.3} s", times[times.len() / 2]);
+    println!(
+        "runs (s): {times:.3?}; median {:.3} s",
+        times[times.len() / 2]
+    );
     Ok(())
 }
