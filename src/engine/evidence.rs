@@ -296,8 +296,8 @@ impl Evidence {
         let n = self.len();
         let limit = n / 8;
         let mut table = super::methods::KeyCounts::with_capacity(1024);
-        for (e, &score) in scores.iter().enumerate().take(n) {
-            if self.ranked[e] && !table.count(descending_key(score), self.cohort[e], limit) {
+        for (e, (&score, &ranked)) in scores.iter().zip(&self.ranked).enumerate() {
+            if ranked && !table.count(descending_key(score), self.cohort[e], limit) {
                 return None;
             }
         }
@@ -311,18 +311,13 @@ impl Evidence {
             table.set_index(k, c, j as u32);
         }
         let starts = next.clone();
-        let key = |k: usize, e: usize| {
-            self.tie_values
-                .get(k)
-                .map_or(0, |col| tie_key(col[e], self.tie_directions[k]))
-        };
         let mut keyed = crate::column::filled_on_all_cores(total, (0u64, 0u64, 0u32));
-        for (e, &score) in scores.iter().enumerate().take(n) {
-            if self.ranked[e] {
+        for (e, (&score, &ranked)) in scores.iter().zip(&self.ranked).enumerate() {
+            if ranked {
                 let j = table
                     .index_of(descending_key(score), self.cohort[e])
                     .expect("ranked scores are counted") as usize;
-                keyed[next[j]] = (key(0, e), key(1, e), e as u32);
+                keyed[next[j]] = (self.tie_key_of(0, e), self.tie_key_of(1, e), e as u32);
                 next[j] += 1;
             }
         }
@@ -348,13 +343,15 @@ impl Evidence {
         Some(order)
     }
 
+    /// Entity `e`'s sort key for tie-break indicator `k` (0 when there is no such indicator).
+    fn tie_key_of(&self, k: usize, e: usize) -> u64 {
+        self.tie_values
+            .get(k)
+            .map_or(0, |col| tie_key(col[e], self.tie_directions[k]))
+    }
+
     /// [`Evidence::order_with_tie_keys`] by one parallel sort of the whole packed key.
     fn order_by_one_sort(&self, scores: &[f64]) -> Vec<usize> {
-        let key = |k: usize, e: usize| {
-            self.tie_values
-                .get(k)
-                .map_or(0, |col| tie_key(col[e], self.tie_directions[k]))
-        };
         // Faulted in on all cores, then filled in entity order.
         let count = self.ranked.iter().filter(|&&r| r).count();
         let mut keyed = crate::column::filled_on_all_cores(count, (0u32, 0u64, 0u64, 0u64, 0u32));
@@ -363,8 +360,8 @@ impl Evidence {
             *k = (
                 self.cohort[e],
                 descending_key(scores[e]),
-                key(0, e),
-                key(1, e),
+                self.tie_key_of(0, e),
+                self.tie_key_of(1, e),
                 e as u32,
             );
         }

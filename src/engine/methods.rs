@@ -289,6 +289,15 @@ pub fn percentile(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64])
     }
 }
 
+/// A percentile fraction `s` read in the indicator's direction (lower is better: 1 − s).
+#[inline]
+fn oriented(dir: Direction, s: f64) -> f64 {
+    match dir {
+        Direction::Higher => s,
+        Direction::Lower => 1.0 - s,
+    }
+}
+
 /// `percentile` by sorting each cohort's ranked values with their entities.
 fn percentile_by_sort(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
     let mut groups: Vec<Vec<(f64, u32)>> = vec![Vec::new(); peers.cohorts];
@@ -297,10 +306,6 @@ fn percentile_by_sort(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f
             groups[peers.cohort[i] as usize].push((v, i as u32));
         }
     }
-    let orient = |s: f64| match dir {
-        Direction::Higher => s,
-        Direction::Lower => 1.0 - s,
-    };
     for g in &mut groups {
         g.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         let n = g.len() as f64;
@@ -319,7 +324,7 @@ fn percentile_by_sort(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f
                 1.0
             };
             for &(_, i) in &g[start..end] {
-                out[i as usize] = orient(s);
+                out[i as usize] = oriented(dir, s);
             }
             start = end;
         }
@@ -338,7 +343,7 @@ fn percentile_by_sort(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f
         } else {
             1.0
         };
-        *o = orient(s);
+        *o = oriented(dir, s);
     }
 }
 
@@ -382,10 +387,6 @@ fn percentile_by_counts(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut 
         run.1 += u64::from(k);
         table.set_index(key(v), c, j as u32);
     }
-    let orient = |s: f64| match dir {
-        Direction::Higher => s,
-        Direction::Lower => 1.0 - s,
-    };
     // The fraction of each distinct ranked value, as the sort's sweep computes it.
     let ranked_fraction: Vec<f64> = distinct
         .iter()
@@ -393,11 +394,14 @@ fn percentile_by_counts(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut 
         .map(|(&(c, _, k), &b)| {
             let n = total[c as usize] as f64;
             let (below, equal) = (b as f64, f64::from(k));
-            orient(if n > 1.0 {
-                (below + (equal + 1.0) / 2.0 - 1.0) / (n - 1.0)
-            } else {
-                1.0
-            })
+            oriented(
+                dir,
+                if n > 1.0 {
+                    (below + (equal + 1.0) / 2.0 - 1.0) / (n - 1.0)
+                } else {
+                    1.0
+                },
+            )
         })
         .collect();
     // Each cohort's slice of `distinct`, for the excluded entities' values not among them.
@@ -434,7 +438,7 @@ fn percentile_by_counts(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut 
         } else {
             1.0
         };
-        *o = orient(s);
+        *o = oriented(dir, s);
     }
     true
 }
