@@ -61,6 +61,8 @@ pub struct Markers {
     list: Vec<String>,
     /// Whether some marker reads as a number (then no cell may skip the marker check).
     numeric: bool,
+    /// Whether some marker is a boolean word (then no boolean cell may skip the check).
+    boolean: bool,
 }
 
 impl Markers {
@@ -73,7 +75,39 @@ impl Markers {
             }
         }
         let numeric = list.iter().any(|m| parse_number(m).is_some());
-        Markers { list, numeric }
+        let boolean = list.iter().any(|m| parse_bool(m).is_some());
+        Markers {
+            list,
+            numeric,
+            boolean,
+        }
+    }
+
+    /// Whether some marker reads as a number: then a number cell must be checked against the
+    /// markers before it is taken as a number.
+    #[inline]
+    pub fn numeric(&self) -> bool {
+        self.numeric
+    }
+
+    /// A boolean cell written exactly as one of the common words (是/否, 有/无, 1/0) or
+    /// empty (missing), when no marker is a boolean word: the reader's fast path for flag
+    /// columns. `None` hands the cell to the general path.
+    #[inline]
+    pub fn plain_bool(&self, b: &[u8]) -> Option<Option<bool>> {
+        if self.boolean {
+            return None;
+        }
+        match b {
+            b"" => Some(None),
+            b"1" => Some(Some(true)),
+            b"0" => Some(Some(false)),
+            _ => match std::str::from_utf8(b).ok()? {
+                "是" | "有" => Some(Some(true)),
+                "否" | "无" => Some(Some(false)),
+                _ => None,
+            },
+        }
     }
 
     /// A plain ASCII number cell (`123`, `-4.5`, `1e3`) that needs no trimming, folding or
@@ -146,6 +180,131 @@ impl Markers {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// Whether the text `b` is exactly what [`format_number`](crate::column::format_number)
+/// prints for the number it reads as:
+/// `[-]digits[.digits]`, at most 15 significant digits, no leading zero in the integer part
+/// (except `0`), no trailing zero or point in the fraction, not `-0`. Such a decimal is the
+/// only one of at most 15 digits that maps to its double, so the shortest round-trip form
+/// printed for that double is this text.
+pub fn is_canonical_number(b: &[u8]) -> bool {
+    let body = b.strip_prefix(b"-").unwrap_or(b);
+    let (int, frac) = match body.iter().position(|&c| c == b'.') {
+        Some(p) => (&body[..p], Some(&body[p + 1..])),
+        None => (body, None),
+    };
+    let digits_only = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
+    if !digits_only(int) || (int.len() > 1 && int[0] == b'0') {
+        return false;
+    }
+    if let Some(f) = frac
+        && (!digits_only(f) || f.ends_with(b"0"))
+    {
+        return false;
+    }
+    let significant = int
+        .iter()
+        .chain(frac.unwrap_or(&[]))
+        .skip_while(|&&c| c == b'0')
+        .count();
+    if significant > 15 {
+        return false;
+    }
+    // "-0" and "-0.0…" print without the sign; "-0.5" keeps it.
+    !(b.len() != body.len() && int == b"0" && frac.is_none())
+}
+
+/// A number cell read by [`decimal_at`]: its value and whether its text is exactly what
+/// [`format_number`](crate::column::format_number) prints for that value (see the inferring
+/// builder, which keeps the text of the cells where it is not).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Decimal {
+    pub value: f64,
+    pub canonical: bool,
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The field `buf[start..end]` as [`simple_decimal`] reads it, plus whether its text is
+/// canonical. A field of at most 8 characters after its sign is read as one 64-bit word
+/// (SWAR: the point found and the digits checked and summed with a few multiplications,
+/// no branch per character); longer fields take [`simple_decimal`]. `buf` is the whole
+/// buffer the field lies in, so the word can be loaded past the field's end (those bytes
+/// are masked off). Written by hand: parsing short decimals is most of reading a large
+/// numeric CSV.
+#[inline]
+pub fn decimal_at(buf: &[u8], start: usize, end: usize) -> Option<Decimal> {
+    let neg = buf.get(start) == Some(&b'-');
+    let s = start + usize::from(neg);
+    let n = end.checked_sub(s)?;
+    if n == 0 || n > 8 {
+        let value = simple_decimal(&buf[start..end])?;
+        return Some(Decimal {
+            value,
+            canonical: is_canonical_number(&buf[start..end]),
+        });
+    }
+    let word = match buf.get(s..s + 8) {
+        Some(w) => u64::from_le_bytes(w.try_into().expect("8 bytes")),
+        None => {
+            let mut w = [0u8; 8];
+            w[..n].copy_from_slice(&buf[s..end]);
+            u64::from_le_bytes(w)
+        }
+    };
+    short_decimal(word, n, neg)
+}
+
+/// [`decimal_at`] on a word holding `n` (1..=8) characters after the sign in its low bytes
+/// (first character lowest); the bytes above them may hold anything.
+#[inline]
+fn short_decimal(word: u64, n: usize, neg: bool) -> Option<Decimal> {
+    debug_assert!((1..=8).contains(&n));
+    let keep = u64::MAX >> (64 - 8 * n);
+    let w = word & keep;
+    // High bit of each byte equal to '.', exactly (no false positives).
+    let y = w ^ (ONES * u64::from(b'.'));
+    let dots = !(((y & (ONES * 0x7F)) + ONES * 0x7F) | y) & (ONES * 0x80) & keep;
+    if dots.count_ones() > 1 {
+        return None;
+    }
+    // The point and the bytes past the field read as '0'; then every byte must be a digit.
+    let filled = (w ^ ((dots >> 7) * u64::from(b'.' ^ b'0'))) | (ONES * u64::from(b'0') & !keep);
+    if filled & (ONES * 0xF0) != ONES * 0x30 || (filled + ONES * 6) & (ONES * 0xF0) != ONES * 0x30 {
+        return None;
+    }
+    let d = filled - ONES * u64::from(b'0');
+    let (digits, m, frac) = if dots == 0 {
+        (d, n, 0)
+    } else {
+        let p = (dots.trailing_zeros() / 8) as usize;
+        // "5." and ".5" are left to the general parser, as by `simple_decimal`.
+        if p == 0 || p == n - 1 {
+            return None;
+        }
+        let low = d & (u64::MAX >> (64 - 8 * p));
+        let high = d >> (8 * p + 8);
+        (low | (high << (8 * p)), n - 1, n - 1 - p)
+    };
+    let int_len = m - frac;
+    let first = digits & 0xFF;
+    let last = (digits >> (8 * (m - 1))) & 0xFF;
+    let canonical = !(int_len > 1 && first == 0)
+        && !(frac > 0 && last == 0)
+        && !(neg && frac == 0 && m == 1 && first == 0);
+    // The digits as one integer: leading zeros fill the low bytes, then pairs, quads and
+    // the eight are combined by multiply-and-shift.
+    let v = digits << (8 * (8 - m));
+    let v = (v * 10 + (v >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let v = (v * 100 + (v >> 16)) & 0x0000_FFFF_0000_FFFF;
+    let mantissa = (v * 10_000 + (v >> 32)) & 0xFFFF_FFFF;
+    const POW10: [f64; 8] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7];
+    let x = mantissa as f64 / POW10[frac];
+    Some(Decimal {
+        value: if neg { -x } else { x },
+        canonical,
+    })
 }
 
 /// Parses a normalised cell (trimmed, full-width folded) as a number.
@@ -380,6 +539,93 @@ mod tests {
     }
 
     use super::*;
+
+    /// `decimal_at` must agree with `simple_decimal` and `is_canonical_number` bit for bit,
+    /// whatever follows the field in its buffer and wherever the buffer ends.
+    #[test]
+    fn word_decimals_agree_with_the_bytewise_reader() {
+        let alphabet = b"0123456789012345678900..--+e ,x\xe6";
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut fields: Vec<Vec<u8>> = [
+            "0",
+            "-0",
+            "00",
+            "-0.0",
+            "0.5",
+            "0.50",
+            "-0.5",
+            "12345678",
+            "1234567.8",
+            "-12345678",
+            "123456789",
+            "1.2345678",
+            "9999999.9",
+            "99999999",
+            "5.",
+            ".5",
+            "-",
+            "",
+            "1..2",
+            "1.2.3",
+            "-.5",
+            "-5.",
+            "10",
+            "100.25",
+            "007",
+            "7.0",
+            "1e5",
+            "+1",
+            "--1",
+            "1-2",
+        ]
+        .iter()
+        .map(|t| t.as_bytes().to_vec())
+        .collect();
+        for _ in 0..200_000 {
+            let len = (next() % 12) as usize;
+            let digits_only = next() % 3 != 0;
+            let f: Vec<u8> = (0..len)
+                .map(|k| {
+                    let r = next();
+                    if digits_only {
+                        match r % 14 {
+                            0 if k == 0 => b'-',
+                            1 => b'.',
+                            _ => b'0' + (r % 10) as u8,
+                        }
+                    } else {
+                        alphabet[(r % alphabet.len() as u64) as usize]
+                    }
+                })
+                .collect();
+            fields.push(f);
+        }
+        for f in &fields {
+            let want = simple_decimal(f).map(|value| Decimal {
+                value,
+                canonical: is_canonical_number(f),
+            });
+            let tail = next().to_le_bytes();
+            for pad in [0, 3, 8] {
+                let mut buf = b"12".to_vec();
+                buf.extend_from_slice(f);
+                buf.extend_from_slice(&tail[..pad]);
+                let got = decimal_at(&buf, 2, 2 + f.len());
+                let shown = String::from_utf8_lossy(f);
+                assert_eq!(got.is_some(), want.is_some(), "{shown:?}");
+                if let (Some(g), Some(w)) = (got, want) {
+                    assert_eq!(g.value.to_bits(), w.value.to_bits(), "{shown:?}");
+                    assert_eq!(g.canonical, w.canonical, "{shown:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn boolean_words_in_any_ascii_case() {

@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use crate::column::{Column, TextColumn, format_number};
 use crate::diag::{Diagnostic, Error, Stage, truncate};
 
-use super::cell::{BOOL_WORDS, Markers, NUMBER_FORMS, normalise_cell, parse_bool, parse_number};
+use super::cell::{
+    BOOL_WORDS, Decimal, Markers, NUMBER_FORMS, decimal_at, is_canonical_number, normalise_cell,
+    parse_bool, parse_number,
+};
 
 /// Most cell errors collected before reading stops.
 pub const MAX_ERRORS: usize = 20;
@@ -385,39 +388,6 @@ struct InferBuilder {
     all_bool: bool,
 }
 
-/// Whether `text` is exactly what [`format_number`] prints for the number it reads as:
-/// `[-]digits[.digits]`, at most 15 significant digits, no leading zero in the integer part
-/// (except `0`), no trailing zero or point in the fraction, not `-0`. Such a decimal is the
-/// only one of at most 15 digits that maps to its double, so the shortest round-trip form
-/// printed for that double is this text.
-fn is_canonical_number(text: &str) -> bool {
-    let b = text.as_bytes();
-    let body = b.strip_prefix(b"-").unwrap_or(b);
-    let (int, frac) = match body.iter().position(|&c| c == b'.') {
-        Some(p) => (&body[..p], Some(&body[p + 1..])),
-        None => (body, None),
-    };
-    let digits_only = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
-    if !digits_only(int) || (int.len() > 1 && int[0] == b'0') {
-        return false;
-    }
-    if let Some(f) = frac
-        && (!digits_only(f) || f.ends_with(b"0"))
-    {
-        return false;
-    }
-    let significant = int
-        .iter()
-        .chain(frac.unwrap_or(&[]))
-        .skip_while(|&&c| c == b'0')
-        .count();
-    if significant > 15 {
-        return false;
-    }
-    // "-0" and "-0.0…" print without the sign; "-0.5" keeps it.
-    !(b.len() != body.len() && int == b"0" && frac.is_none())
-}
-
 impl InferBuilder {
     fn new() -> Self {
         InferBuilder {
@@ -442,7 +412,7 @@ impl InferBuilder {
         }
         if self.all_num {
             if let Some(v) = num {
-                if !is_canonical_number(text) {
+                if !is_canonical_number(text.as_bytes()) {
                     self.odd.push((self.nums.len(), text.to_string()));
                 }
                 self.nums.push(v);
@@ -452,6 +422,21 @@ impl InferBuilder {
         }
         self.arena.push_str(text);
         self.ends.push((self.arena.len(), false));
+    }
+
+    /// [`InferBuilder::push`] of a simple decimal read by [`decimal_at`] (ASCII text).
+    #[inline]
+    fn push_decimal(&mut self, text: &[u8], d: Decimal) {
+        debug_assert!(self.all_num);
+        // Of the decimals only "0" and "1" are boolean words.
+        if self.all_bool && text != b"0" && text != b"1" {
+            self.all_bool = false;
+        }
+        if !d.canonical {
+            let text = std::str::from_utf8(text).expect("a decimal is ASCII");
+            self.odd.push((self.nums.len(), text.to_string()));
+        }
+        self.nums.push(d.value);
     }
 
     /// Leaves numeric mode: every row so far gets its text in the arena.
@@ -552,6 +537,46 @@ impl Builder {
             Builder::Text(t) => Column::Text(t.col),
             Builder::Infer(i) => i.finish(),
         }
+    }
+
+    /// Adds the CSV field `bytes[start..end]`: short decimals, empty cells and the plain
+    /// boolean words are taken directly (the reader's fast path: nearly every cell of a
+    /// large export), anything else goes through [`Builder::push`].
+    #[inline]
+    fn push_field(
+        &mut self,
+        bytes: &[u8],
+        start: usize,
+        end: usize,
+        markers: &Markers,
+    ) -> Result<(), CellProblem> {
+        match self {
+            Builder::Number(v) if !markers.numeric() => {
+                if let Some(d) = decimal_at(bytes, start, end) {
+                    v.push(d.value);
+                    return Ok(());
+                }
+                if start == end {
+                    // The empty cell is always a missing marker.
+                    v.push(f64::NAN);
+                    return Ok(());
+                }
+            }
+            Builder::Infer(i) if i.all_num && !markers.numeric() => {
+                if let Some(d) = decimal_at(bytes, start, end) {
+                    i.push_decimal(&bytes[start..end], d);
+                    return Ok(());
+                }
+            }
+            Builder::Bool(v) => {
+                if let Some(b) = markers.plain_bool(&bytes[start..end]) {
+                    v.push(b);
+                    return Ok(());
+                }
+            }
+            _ => {}
+        }
+        self.push(Cell::Raw(&bytes[start..end]), markers)
     }
 
     fn push(&mut self, cell: Cell<'_>, markers: &Markers) -> Result<(), CellProblem> {
@@ -799,12 +824,6 @@ impl RecordBatch {
             e.truncate(1);
         }
     }
-
-    /// The fields of stored column `j`, record by record.
-    fn column(&self, j: usize) -> impl Iterator<Item = &[u8]> + '_ {
-        let bytes = &self.bytes[j];
-        self.ends[j].windows(2).map(move |w| &bytes[w[0]..w[1]])
-    }
 }
 
 /// The state shared by the readers while the files of one table are read.
@@ -1017,15 +1036,16 @@ impl<'r> Ingest<'r> {
             .with_max_len(1)
             .flat_map_iter(|(k, j, _, builder)| {
                 let mut errs = Vec::new();
-                // Dictionary lookups are scattered: start loading the slot of a cell 8 ahead.
-                let mut ahead = batch.column(*j).skip(8);
-                for (i, field) in batch.column(*j).enumerate() {
+                let (bytes, ends) = (&batch.bytes[*j], &batch.ends[*j]);
+                let n = ends.len() - 1;
+                for i in 0..n {
+                    // Dictionary lookups are scattered: start loading the slot of a cell 8 ahead.
                     if let Builder::Text(t) = builder
-                        && let Some(next) = ahead.next()
+                        && i + 8 < n
                     {
-                        t.prefetch(next);
+                        t.prefetch(&bytes[ends[i + 8]..ends[i + 9]]);
                     }
-                    if let Err(p) = builder.push(Cell::Raw(field), markers) {
+                    if let Err(p) = builder.push_field(bytes, ends[i], ends[i + 1], markers) {
                         // Keep the column the same length as the others.
                         let _ = builder.push(Cell::Empty, markers);
                         errs.push((i, *k, p.message, p.help));
@@ -1263,12 +1283,12 @@ mod infer_builder_tests {
                 t.push(char::from(b'0' + (next() % 10) as u8));
             }
             let x: f64 = t.parse().unwrap();
-            if is_canonical_number(&t) {
+            if is_canonical_number(t.as_bytes()) {
                 assert_eq!(format_number(x), t, "canonical {t}");
             }
         }
         for t in ["0", "7", "-3", "10.5", "0.25", "-0.5", "123456789012345"] {
-            assert!(is_canonical_number(t), "{t}");
+            assert!(is_canonical_number(t.as_bytes()), "{t}");
         }
         for t in [
             "-0",
@@ -1280,7 +1300,7 @@ mod infer_builder_tests {
             "1,000",
             "1234567890123456",
         ] {
-            assert!(!is_canonical_number(t), "{t}");
+            assert!(!is_canonical_number(t.as_bytes()), "{t}");
         }
     }
 
