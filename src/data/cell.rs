@@ -270,7 +270,7 @@ fn short_decimal(word: u64, n: usize, neg: bool) -> Option<Decimal> {
         return None;
     }
     // The point and the bytes past the field read as '0'; then every byte must be a digit.
-    let filled = (w ^ ((dots >> 7) * u64::from(b'.' ^ b'0'))) | (ONES * u64::from(b'0') & !keep);
+    let filled = (w ^ ((dots >> 7) * u64::from(b'.' ^ b'0'))) | ((ONES * u64::from(b'0')) & !keep);
     if filled & (ONES * 0xF0) != ONES * 0x30 || (filled + ONES * 6) & (ONES * 0xF0) != ONES * 0x30 {
         return None;
     }
@@ -290,9 +290,10 @@ fn short_decimal(word: u64, n: usize, neg: bool) -> Option<Decimal> {
     let int_len = m - frac;
     let first = digits & 0xFF;
     let last = (digits >> (8 * (m - 1))) & 0xFF;
-    let canonical = !(int_len > 1 && first == 0)
-        && !(frac > 0 && last == 0)
-        && !(neg && frac == 0 && m == 1 && first == 0);
+    let leading_zero = int_len > 1 && first == 0;
+    let trailing_zero = frac > 0 && last == 0;
+    let minus_zero = neg && frac == 0 && m == 1 && first == 0;
+    let canonical = !(leading_zero || trailing_zero || minus_zero);
     // The digits as one integer: leading zeros fill the low bytes, then pairs, quads and
     // the eight are combined by multiply-and-shift.
     let v = digits << (8 * (8 - m));
