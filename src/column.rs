@@ -14,6 +14,20 @@ pub fn filled_on_all_cores<T: Copy + Send + Sync>(len: usize, value: T) -> Vec<T
     v
 }
 
+/// `values[rows[k]]` for every k: a gather, on all cores when it is large (its reads are
+/// scattered, so each one is a cache miss that the other core's misses overlap).
+pub fn gathered<T: Copy + Send + Sync>(values: &[T], rows: &[usize]) -> Vec<T> {
+    use rayon::prelude::*;
+    if rows.len() < 1 << 15 {
+        rows.iter().map(|&r| values[r]).collect()
+    } else {
+        rows.par_iter()
+            .with_min_len(1 << 13)
+            .map(|&r| values[r])
+            .collect()
+    }
+}
+
 /// The type of a value in an expression or a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Type {
@@ -182,7 +196,7 @@ impl TextColumn {
     pub fn take(&self, rows: &[usize]) -> Self {
         TextColumn {
             dict: self.dict.clone(),
-            codes: rows.iter().map(|&r| self.codes[r]).collect(),
+            codes: gathered(&self.codes, rows),
         }
     }
 }
@@ -230,8 +244,8 @@ impl Column {
     /// Rows picked by `rows`, in that order.
     pub fn take(&self, rows: &[usize]) -> Column {
         match self {
-            Column::Number(v) => Column::Number(rows.iter().map(|&r| v[r]).collect()),
-            Column::Bool(v) => Column::Bool(rows.iter().map(|&r| v[r]).collect()),
+            Column::Number(v) => Column::Number(gathered(v, rows)),
+            Column::Bool(v) => Column::Bool(gathered(v, rows)),
             Column::Text(t) => Column::Text(t.take(rows)),
         }
     }

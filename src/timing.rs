@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Instant;
 
 static STATE: AtomicU8 = AtomicU8::new(0); // 0 unknown, 1 off, 2 on
-static LAST: Mutex<Option<Instant>> = Mutex::new(None);
+static LAST: Mutex<Option<(Instant, f64)>> = Mutex::new(None);
 
 fn enabled() -> bool {
     match STATE.load(Ordering::Relaxed) {
@@ -25,19 +25,39 @@ pub fn mark(phase: &str) {
         return;
     }
     let now = Instant::now();
+    let cpu = cpu_seconds();
     let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(t) = *last {
+    if let Some((t, c)) = *last {
         // The purpose of this module is to print to stderr.
         #[allow(clippy::print_stderr)]
         {
             eprintln!(
-                "  {phase}: {:.3} s, resident {} MB",
+                "  {phase}: {:.3} s, cpu {:.3} s, resident {} MB",
                 (now - t).as_secs_f64(),
+                cpu - c,
                 resident_mb()
             );
         }
     }
-    *last = Some(now);
+    *last = Some((now, cpu));
+}
+
+/// User and system CPU time of this process so far, all threads (Linux `/proc/self/stat`;
+/// 0 elsewhere): the CPU of a phase against its wall time shows how many cores it kept busy.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (which may hold spaces) in parentheses; utime and stime
+    // are the 14th and 15th fields, in clock ticks (100 per second on Linux).
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = after
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|f| f.parse::<u64>().ok())
+        .sum();
+    ticks as f64 / 100.0
 }
 
 /// Resident memory of this process in MB (Linux `/proc/self/statm`; 0 elsewhere).

@@ -1517,21 +1517,24 @@ impl Run<'_> {
                 }
                 None => ParamValues::Scalar(f64::NAN),
             };
+            use rayon::prelude::*;
             let requires: Vec<Option<bool>> = (0..n)
+                .into_par_iter()
+                .with_min_len(1 << 13)
                 .map(|e| {
                     if reqs.iter().any(|c| c[e] == Some(false)) {
                         Some(false)
                     } else if reqs.iter().any(|c| c[e].is_none()) {
-                        if ranked[e] {
-                            missing_decided.push(e);
-                        }
                         None
                     } else {
                         Some(true)
                     }
                 })
                 .collect();
+            missing_decided.extend((0..n).filter(|&e| requires[e].is_none() && ranked[e]));
             let direct: Vec<bool> = (0..n)
+                .into_par_iter()
+                .with_min_len(1 << 13)
                 .map(|e| directs.iter().any(|c| c[e] == Some(true)))
                 .collect();
             ev.tiers.push(TierRule {
@@ -1773,22 +1776,25 @@ impl Run<'_> {
         // Nothing reads the evidence after this (columns only: it was not kept); its
         // per-entity vectors go before the output columns are built.
         drop(ev);
+        // The output columns are gathers in output order, each on all cores.
+        let gather_mapped = |f: &(dyn Fn(usize) -> Option<u32> + Sync)| -> Vec<Option<u32>> {
+            use rayon::prelude::*;
+            out_order
+                .par_iter()
+                .with_min_len(1 << 13)
+                .map(|&e| f(e))
+                .collect()
+        };
         let sheet = Scoresheet {
             ids,
-            names: self
-                .entity_names
-                .as_ref()
-                .map(|t| t.take(&self.scored).take(&out_order)),
-            rank: out_order
-                .iter()
-                .map(|&e| rank[e].map(|r| r as u32))
-                .collect(),
-            score: out_order.iter().map(|&e| score[e]).collect(),
-            tier: out_order
-                .iter()
-                .map(|&e| tier[e].map(|t| t as u32))
-                .collect(),
-            excluded_by: out_order.iter().map(|&e| st.excluded_by[e]).collect(),
+            names: self.entity_names.as_ref().map(|t| {
+                // Names are in table order: one gather through both orders.
+                t.take(&crate::column::gathered(&self.scored, &out_order))
+            }),
+            rank: gather_mapped(&|e| rank[e].map(|r| r as u32)),
+            score: crate::column::gathered(&score, &out_order),
+            tier: gather_mapped(&|e| tier[e].map(|t| t as u32)),
+            excluded_by: crate::column::gathered(&st.excluded_by, &out_order),
             points: sheet_points,
             dimensions: nd,
             scaled,

@@ -265,7 +265,8 @@ impl Evidence {
         } else {
             self.order_by_tie_groups(scores)
         };
-        let mut rank = vec![None; self.len()];
+        // Written at scattered entities: its pages are faulted in on all cores first.
+        let mut rank = crate::column::filled_on_all_cores(self.len(), None);
         let mut count = vec![0usize; self.cohorts];
         for &e in &order {
             count[self.cohort[e] as usize] += 1;
@@ -333,7 +334,7 @@ impl Evidence {
         pieces
             .into_par_iter()
             .for_each(|piece| piece.sort_unstable());
-        let mut order: Vec<usize> = keyed.iter().map(|k| k.2 as usize).collect();
+        let mut order: Vec<usize> = keyed.par_iter().map(|k| k.2 as usize).collect();
         for (&start, &end) in starts.iter().zip(&next) {
             for run in equal_runs(&keyed[start..end], |a, b| (a.0, a.1) == (b.0, b.1)) {
                 order[start + run.start..start + run.end]
@@ -449,14 +450,18 @@ impl Evidence {
     /// Whether each ranked entity shares its rounded score with another in its cohort.
     /// `order` comes from [`Evidence::rank`], so equal scores of a cohort are adjacent.
     pub fn tie_broken(&self, scores: &[f64], order: &[usize]) -> Vec<bool> {
-        let mut out = vec![false; self.len()];
-        let same = |a: usize, b: usize| {
-            self.cohort[a] == self.cohort[b] && scores[a].to_bits() == scores[b].to_bits()
-        };
-        for w in order.windows(2) {
-            if same(w[0], w[1]) {
-                out[w[0]] = true;
-                out[w[1]] = true;
+        use rayon::prelude::*;
+        // (cohort, score) in rank order, gathered on all cores; then neighbours compare.
+        let keys: Vec<(u32, u64)> = order
+            .par_iter()
+            .with_min_len(1 << 12)
+            .map(|&e| (self.cohort[e], scores[e].to_bits()))
+            .collect();
+        let mut out = crate::column::filled_on_all_cores(self.len(), false);
+        for (k, w) in keys.windows(2).enumerate() {
+            if w[0] == w[1] {
+                out[order[k]] = true;
+                out[order[k + 1]] = true;
             }
         }
         out
@@ -474,7 +479,8 @@ impl Evidence {
         for &e in order {
             ranked_in[self.cohort[e] as usize] += 1;
         }
-        let mut tier = vec![None; n];
+        // Written at scattered entities: its pages are faulted in on all cores first.
+        let mut tier = crate::column::filled_on_all_cores(n, None);
         let mut placed = vec![vec![0usize; nt]; self.cohorts];
         let mut last = vec![vec![None::<usize>; nt]; self.cohorts];
         let mut ties = Vec::new();
@@ -487,33 +493,67 @@ impl Evidence {
                     .collect()
             })
             .collect();
-        // `order` is scattered over the per-entity vectors: fetch them 16 entities ahead.
-        for (i, &e) in order.iter().enumerate() {
-            if let Some(&f) = order.get(i + 16) {
-                crate::num::prefetch(&self.cohort[f]);
-                if let Some(c) = self.cap.get(f) {
-                    crate::num::prefetch(c);
-                }
-                crate::num::prefetch(&scores[f]);
-                for rule in &self.tiers {
-                    crate::num::prefetch(&rule.requires[f]);
-                    if let super::methods::ParamValues::PerEntity(v) = &rule.min_score {
-                        crate::num::prefetch(&v[f]);
+        // The per-entity facts are gathered in rank order on all cores (their reads are
+        // scattered; in parallel the misses overlap), as one mask of the tiers each entity
+        // may enter; the quotas then need one sequential pass over contiguous arrays.
+        let eligible_in = |e: usize, t: usize, rule: &TierRule| -> bool {
+            if self.cap_of(e).is_some_and(|c| t < c) || rule.requires[e] != Some(true) {
+                return false;
+            }
+            let min = rule.min_score.get(e);
+            min.is_nan() || crate::num::ge(scores[e], min) || rule.direct[e]
+        };
+        if nt <= 32 {
+            use rayon::prelude::*;
+            let facts: Vec<(u32, u32)> = order
+                .par_iter()
+                .with_min_len(1 << 12)
+                .map(|&e| {
+                    let mask = self
+                        .tiers
+                        .iter()
+                        .enumerate()
+                        .filter(|&(t, rule)| eligible_in(e, t, rule))
+                        .fold(0u32, |m, (t, _)| m | 1 << t);
+                    (mask, self.cohort[e])
+                })
+                .collect();
+            let mut last_score = vec![vec![f64::NAN; nt]; self.cohorts];
+            for (&e, &(mask, co)) in order.iter().zip(&facts) {
+                let co = co as usize;
+                // Read only for an entity some tier takes or refuses.
+                let score = if mask == 0 { f64::NAN } else { scores[e] };
+                let mut m = mask;
+                while m != 0 {
+                    let t = m.trailing_zeros() as usize;
+                    m &= m - 1;
+                    let quota = quotas[co][t];
+                    if placed[co][t] >= quota {
+                        if let Some(l) = last[co][t]
+                            && last_score[co][t] == score
+                        {
+                            ties.push(QuotaTie {
+                                tier: t,
+                                quota,
+                                placed: l,
+                                refused: e,
+                            });
+                        }
+                        continue;
                     }
-                    crate::num::prefetch(&rule.direct[f]);
+                    placed[co][t] += 1;
+                    last[co][t] = Some(e);
+                    last_score[co][t] = score;
+                    tier[e] = Some(t);
+                    break;
                 }
             }
+            return (tier, ties);
+        }
+        for &e in order {
             let co = self.cohort[e] as usize;
             for (t, rule) in self.tiers.iter().enumerate() {
-                if self.cap_of(e).is_some_and(|c| t < c) {
-                    continue;
-                }
-                if rule.requires[e] != Some(true) {
-                    continue;
-                }
-                let min = rule.min_score.get(e);
-                let meets = min.is_nan() || crate::num::ge(scores[e], min);
-                if !(meets || rule.direct[e]) {
+                if !eligible_in(e, t, rule) {
                     continue;
                 }
                 let quota = quotas[co][t];
