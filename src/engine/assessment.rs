@@ -84,12 +84,35 @@ impl Scoresheet {
         (self.dimensions..self.points.width()).map(move |c| self.points.get(e, c))
     }
 
+    /// Output row `k`'s published points (dimensions then criteria) as one slice of their
+    /// stored type, for writers that format a whole row at a time.
+    pub fn points_row(&self, k: usize) -> PointsRow<'_> {
+        let e = self.order[k];
+        match &self.points {
+            PointRows::Narrow(a) => {
+                let w = a.ncols();
+                a.as_slice()
+                    .and_then(|all| all.get(e * w..(e + 1) * w))
+                    .map_or(PointsRow::Other, PointsRow::Narrow)
+            }
+            PointRows::Compact(_) | PointRows::Wide(_) => PointsRow::Other,
+        }
+    }
+
     /// Where output row `k`'s published points start in memory, and how many bytes they
     /// take (for prefetching).
     pub fn points_row_span(&self, k: usize) -> Option<(*const u8, usize)> {
         let e = *self.order.get(k)?;
         self.points.row_span(e)
     }
+}
+
+/// One output row's published points, see [`Scoresheet::points_row`].
+pub enum PointsRow<'a> {
+    /// Scaled whole numbers, `i16::MIN` where a criterion was dropped.
+    Narrow(&'a [i16]),
+    /// Any other storage: read the values one by one.
+    Other,
 }
 
 /// The published points of a [`Scoresheet`], rows × (dimensions + criteria), row-major.

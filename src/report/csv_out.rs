@@ -1,7 +1,7 @@
 //! CSV view: one row per entity in output order; ids as headers (stable for machines).
 
 use crate::diag::{Error, Result};
-use crate::engine::Assessment;
+use crate::engine::{Assessment, PointsRow};
 use crate::report::defuse_formula;
 use std::io::Write;
 
@@ -161,35 +161,35 @@ struct RowText<'a> {
     small: Option<&'a SmallScaled>,
 }
 
-/// The texts of k / 10^decimals for 0 ≤ k < [`SmallScaled::LIMIT`], each in an 8-byte
-/// slot: nearly every published score and point of a row is such a value, and copying its
-/// text costs a fraction of formatting it digit by digit. Built with [`push_scaled`], so
-/// the bytes are the same.
+/// The texts of k / 10^decimals for 0 ≤ k < [`SmallScaled::LIMIT`], each after a comma in
+/// a 16-byte slot whose last byte is the text's length: nearly every published score and
+/// point of a row is such a value, and a fixed 16-byte copy (then the length cut back)
+/// costs a fraction of formatting it digit by digit or of a variable-length copy. Built
+/// with [`push_scaled`], so the bytes are the same.
 struct SmallScaled {
-    text: Vec<[u8; 8]>,
-    len: Vec<u8>,
+    slots: Vec<[u8; 16]>,
 }
 
 impl SmallScaled {
     const LIMIT: usize = 16_384;
 
-    /// `None` when some text would not fit 8 bytes (more than 6 decimals).
+    /// `None` when some text would not fit (more than 6 decimals).
     fn new(decimals: u32) -> Option<Self> {
         if decimals > 6 {
             return None;
         }
-        let mut text = Vec::with_capacity(Self::LIMIT);
-        let mut len = Vec::with_capacity(Self::LIMIT);
+        let mut slots = Vec::with_capacity(Self::LIMIT);
         let mut buf = Vec::with_capacity(16);
         for k in 0..Self::LIMIT {
             buf.clear();
+            buf.push(b',');
             push_scaled(&mut buf, k as i64, decimals);
-            let mut slot = [0u8; 8];
+            let mut slot = [0u8; 16];
             slot[..buf.len()].copy_from_slice(&buf);
-            text.push(slot);
-            len.push(buf.len() as u8);
+            slot[15] = buf.len() as u8;
+            slots.push(slot);
         }
-        Some(SmallScaled { text, len })
+        Some(SmallScaled { slots })
     }
 
     /// Appends k / 10^decimals when k is in the table; `false` otherwise.
@@ -197,7 +197,26 @@ impl SmallScaled {
     fn push(&self, out: &mut Vec<u8>, k: i64) -> bool {
         match usize::try_from(k) {
             Ok(i) if i < Self::LIMIT => {
-                out.extend_from_slice(&self.text[i][..self.len[i] as usize]);
+                let slot = &self.slots[i];
+                let at = out.len();
+                out.extend_from_slice(&slot[1..9]);
+                out.truncate(at + slot[15] as usize - 1);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// A comma, then k / 10^decimals when k is in the table; `false` (nothing written)
+    /// otherwise.
+    #[inline(always)]
+    fn push_after_comma(&self, out: &mut Vec<u8>, k: i64) -> bool {
+        match usize::try_from(k) {
+            Ok(i) if i < Self::LIMIT => {
+                let slot = &self.slots[i];
+                let at = out.len();
+                out.extend_from_slice(slot);
+                out.truncate(at + slot[15] as usize);
                 true
             }
             _ => false,
@@ -259,14 +278,34 @@ impl RowText<'_> {
             if let Some(g) = sheet.excluded_by[e] {
                 line.extend_from_slice(&gate_cells[g as usize]);
             }
-            for v in sheet.dimension_scores(e) {
-                line.push(b',');
-                push_point(line, v, sheet.scaled, dec, scale, small);
-            }
-            for v in sheet.criterion_points(e) {
-                line.push(b',');
-                if !v.is_nan() {
-                    push_point(line, v, sheet.scaled, dec, scale, small);
+            match sheet.points_row(e) {
+                // Scaled whole numbers in a row of their own: nearly all in the table.
+                PointsRow::Narrow(row) if sheet.scaled => {
+                    let (dims, criteria) = row.split_at(sheet.dimensions.min(row.len()));
+                    for &k in dims {
+                        // (A dropped dimension prints as 0, as its NaN value does below.)
+                        let k = if k == i16::MIN { 0 } else { i64::from(k) };
+                        push_scaled_after_comma(line, k, dec, small);
+                    }
+                    for &k in criteria {
+                        if k == i16::MIN {
+                            line.push(b',');
+                        } else {
+                            push_scaled_after_comma(line, i64::from(k), dec, small);
+                        }
+                    }
+                }
+                _ => {
+                    for v in sheet.dimension_scores(e) {
+                        line.push(b',');
+                        push_point(line, v, sheet.scaled, dec, scale, small);
+                    }
+                    for v in sheet.criterion_points(e) {
+                        line.push(b',');
+                        if !v.is_nan() {
+                            push_point(line, v, sheet.scaled, dec, scale, small);
+                        }
+                    }
                 }
             }
             for (_, col) in &sheet.carry {
@@ -358,6 +397,18 @@ fn push_point(
     } else {
         push_fixed(out, v, decimals, scale, small);
     }
+}
+
+/// A comma, then k / 10^decimals (a scaled published value).
+#[inline(always)]
+fn push_scaled_after_comma(out: &mut Vec<u8>, k: i64, decimals: u32, small: Option<&SmallScaled>) {
+    if let Some(t) = small
+        && t.push_after_comma(out, k)
+    {
+        return;
+    }
+    out.push(b',');
+    push_scaled(out, k, decimals);
 }
 
 #[inline(always)]
@@ -466,10 +517,18 @@ mod tests {
             for k in [
                 0i64, 1, 9, 10, 99, 100, 1234, 10_000, 16_383, 16_384, 99_999, -1, -250,
             ] {
-                let (mut a, mut b) = (Vec::new(), Vec::new());
+                let (mut a, mut b) = (b"x".to_vec(), b"x".to_vec());
                 push_point(&mut a, k as f64, true, d, scale, Some(&table));
                 push_point(&mut b, k as f64, true, d, scale, None);
                 assert_eq!(a, b, "k {k}, {d} decimals");
+                let (mut a, mut b) = (b"x".to_vec(), b"x".to_vec());
+                push_scaled_after_comma(&mut a, k, d, Some(&table));
+                push_scaled_after_comma(&mut b, k, d, None);
+                assert_eq!(a, b, "k {k}, {d} decimals, after a comma");
+                b.truncate(1);
+                b.push(b',');
+                push_scaled(&mut b, k, d);
+                assert_eq!(a, b, "k {k}, {d} decimals, after a comma");
             }
             for x in [
                 0.0, -0.0, 0.004, 0.005, 12.345, 99.995, 100.0, 163.83, 163.84, 1e6, -2.5,
