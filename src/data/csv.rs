@@ -119,7 +119,7 @@ impl<'a> Record<'a> {
     fn is_blank(&self) -> bool {
         self.fields().all(|f| {
             f.iter().all(u8::is_ascii_whitespace)
-                || std::str::from_utf8(f).is_ok_and(|s| s.trim().is_empty())
+                || (!f.is_ascii() && std::str::from_utf8(f).is_ok_and(|s| s.trim().is_empty()))
         })
     }
 }
@@ -224,12 +224,18 @@ impl<R: Read> Splitter<R> {
         self.last_row = row;
         let end = line_end.unwrap_or(self.len);
         let line = &self.buf[self.pos..end];
-        if memchr::memchr(b'"', line).is_none() {
-            self.ends.clear();
-            let base = self.pos;
-            for k in memchr::memchr_iter(self.delimiter, line) {
-                self.ends.push(k);
+        // One pass finds the delimiters and any quote (a quoted line goes to `csv_core`).
+        self.ends.clear();
+        let mut quoted = false;
+        for k in memchr::memchr2_iter(self.delimiter, b'"', line) {
+            if line[k] == b'"' {
+                quoted = true;
+                break;
             }
+            self.ends.push(k);
+        }
+        if !quoted {
+            let base = self.pos;
             self.ends.push(line.len());
             self.pos = end + usize::from(line_end.is_some());
             self.lines += 1;

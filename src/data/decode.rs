@@ -246,7 +246,7 @@ impl<R: Read> DecodingReader<R> {
                 }
             }
             let decoded = &self.out[..self.out_len];
-            if let Some(p) = decoded.iter().position(|&b| b == 0) {
+            if let Some(p) = memchr::memchr(0, decoded) {
                 // Offset of the NUL in the decoded text: exact for UTF-8, close otherwise.
                 let at = self.offset + p as u64;
                 return Err(self.fail(FailureKind::Nul, at));
@@ -254,7 +254,7 @@ impl<R: Read> DecodingReader<R> {
             if !self.saw_non_ascii && !decoded.is_ascii() {
                 self.saw_non_ascii = true;
             }
-            self.quotes += decoded.iter().filter(|&&b| b == b'"').count() as u64;
+            self.quotes += memchr::memchr_iter(b'"', decoded).count() as u64;
             self.normalise_line_breaks();
             self.offset += n as u64;
             self.finished = last;
