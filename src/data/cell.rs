@@ -233,17 +233,13 @@ const ONES: u64 = 0x0101_0101_0101_0101;
 /// buffer the field lies in, so the word can be loaded past the field's end (those bytes
 /// are masked off). Written by hand: parsing short decimals is most of reading a large
 /// numeric CSV.
-#[inline]
+#[inline(always)]
 pub fn decimal_at(buf: &[u8], start: usize, end: usize) -> Option<Decimal> {
     let neg = buf.get(start) == Some(&b'-');
     let s = start + usize::from(neg);
     let n = end.checked_sub(s)?;
     if n == 0 || n > 8 {
-        let value = simple_decimal(&buf[start..end])?;
-        return Some(Decimal {
-            value,
-            canonical: is_canonical_number(&buf[start..end]),
-        });
+        return long_decimal(&buf[start..end]);
     }
     let word = match buf.get(s..s + 8) {
         Some(w) => u64::from_le_bytes(w.try_into().expect("8 bytes")),
@@ -256,9 +252,19 @@ pub fn decimal_at(buf: &[u8], start: usize, end: usize) -> Option<Decimal> {
     short_decimal(word, n, neg)
 }
 
+/// [`decimal_at`] of a field too long (or too short) for one word.
+#[cold]
+fn long_decimal(field: &[u8]) -> Option<Decimal> {
+    let value = simple_decimal(field)?;
+    Some(Decimal {
+        value,
+        canonical: is_canonical_number(field),
+    })
+}
+
 /// [`decimal_at`] on a word holding `n` (1..=8) characters after the sign in its low bytes
 /// (first character lowest); the bytes above them may hold anything.
-#[inline]
+#[inline(always)]
 fn short_decimal(word: u64, n: usize, neg: bool) -> Option<Decimal> {
     debug_assert!((1..=8).contains(&n));
     let keep = u64::MAX >> (64 - 8 * n);
