@@ -97,6 +97,8 @@ struct Record<'a> {
     bytes: &'a [u8],
     ends: &'a [usize],
     gap: usize,
+    /// `bytes` and whatever follows it in the splitter's buffer (for block copies).
+    slack: &'a [u8],
 }
 
 impl<'a> Record<'a> {
@@ -113,6 +115,16 @@ impl<'a> Record<'a> {
                 self.ends[k - 1] + self.gap
             };
             &bytes[start..self.ends[k]]
+        })
+    }
+
+    /// Start and end of each field in `bytes` (and `slack`).
+    fn spans(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let span = (start, end);
+            start = end + self.gap;
+            span
         })
     }
 
@@ -245,6 +257,7 @@ impl<R: Read> Splitter<R> {
                     bytes: &self.buf[base..end],
                     ends: &self.ends,
                     gap: 1,
+                    slack: &self.buf[base..],
                 },
             )));
         }
@@ -302,6 +315,7 @@ impl<R: Read> Splitter<R> {
                 bytes: &self.out[..nout],
                 ends: &self.ends,
                 gap: 0,
+                slack: &self.out,
             },
         )))
     }
@@ -403,7 +417,7 @@ fn pass(
                     if rec.is_blank() {
                         continue;
                     }
-                    batch.push(row, rec.fields());
+                    batch.push_spans(row, rec.slack, rec.spans());
                     if batch.len() == BATCH || batch.byte_len() >= BATCH_BYTES {
                         let next = match empty_rx.try_recv() {
                             Ok(mut b) => {
