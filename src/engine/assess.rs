@@ -2301,6 +2301,12 @@ fn point_rows(
     fn matrix<T>(n: usize, width: usize, rows: Vec<T>) -> Array2<T> {
         Array2::from_shape_vec((n, width), rows).expect("n rows of `width` values")
     }
+    if scaled
+        && largest_scaled < NARROW_LIMIT
+        && let Some(rows) = narrow_rows_direct(n, sources, &publish)
+    {
+        return PointRows::Narrow(matrix(n, width, rows));
+    }
     if scaled && largest_scaled < NARROW_LIMIT {
         let narrow = |v: f64| {
             if v.is_nan() {
@@ -2327,6 +2333,62 @@ fn point_rows(
     }
     let rows = rows_as(n, width, &fill, Some, f64::NAN).expect("f64 holds every value");
     PointRows::Wide(matrix(n, width, rows))
+}
+
+/// [`point_rows`]' `i16` rows when every criterion is already published narrow (a folded
+/// batch run): those columns are copied into the rows as they are, and only the dimensions
+/// are published here. `None` when a source is of another kind or a dimension's value does
+/// not fit (the general path then decides the type).
+fn narrow_rows_direct(
+    n: usize,
+    sources: &[PointSource<'_>],
+    publish: &(impl Fn(f64) -> f64 + Sync),
+) -> Option<Vec<i16>> {
+    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    const BLOCK: usize = 4096;
+    let width = sources.len();
+    if width == 0
+        || !sources
+            .iter()
+            .all(|s| matches!(s, PointSource::Share(..) | PointSource::Narrow(_)))
+    {
+        return None;
+    }
+    let mut out = crate::column::filled_on_all_cores(n * width, i16::MIN);
+    let overflow = AtomicBool::new(false);
+    out.par_chunks_mut(BLOCK * width)
+        .enumerate()
+        .for_each(|(b, rows)| {
+            let start = b * BLOCK;
+            let len = rows.len() / width;
+            for (c, src) in sources.iter().enumerate() {
+                let cells = rows[c..].iter_mut().step_by(width);
+                match *src {
+                    PointSource::Narrow(col) => {
+                        for (o, &k) in cells.zip(&col[start..start + len]) {
+                            *o = k;
+                        }
+                    }
+                    PointSource::Share(col, w) => {
+                        for (o, &f) in cells.zip(&col[start..start + len]) {
+                            let v = publish(w * f);
+                            if v.is_nan() {
+                                *o = i16::MIN;
+                            } else if v.abs() < NARROW_LIMIT {
+                                *o = v as i16;
+                            } else {
+                                overflow.store(true, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                    PointSource::Fraction(..) | PointSource::Published(_) => {
+                        unreachable!("checked above")
+                    }
+                }
+            }
+        });
+    (!overflow.into_inner()).then_some(out)
 }
 
 /// Criteria folded as they are scored (a batch run's sheet needs nothing else): each
