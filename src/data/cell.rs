@@ -122,15 +122,28 @@ impl Markers {
     /// could start a full-width form or the ideographic space (0xE3, 0xEF) takes the slow path.
     #[inline]
     pub fn plain_text<'a>(&self, b: &'a [u8]) -> Option<&'a str> {
-        if b.is_empty() || b.iter().any(|&c| c == 0xE3 || c == 0xEF) {
+        if b.is_empty() || memchr::memchr2(0xE3, 0xEF, b).is_some() {
             return None;
         }
         let s = std::str::from_utf8(b).ok()?;
+        // A character may be white space only if its first byte is ASCII white space or
+        // one of the lead bytes of the non-ASCII white space characters (U+0085, U+00A0,
+        // U+1680, U+2000–U+205F, U+3000); only those take the Unicode table.
+        let maybe_space =
+            |lead: u8| matches!(lead, b'\t'..=b'\r' | b' ' | 0xC2 | 0xE1 | 0xE2 | 0xE3);
+        let last_lead = b[b.len().saturating_sub(4)..]
+            .iter()
+            .rev()
+            .copied()
+            .find(|&c| c & 0xC0 != 0x80)
+            .unwrap_or(b[0]);
         let edge_space = |c: Option<char>| c.is_none_or(char::is_whitespace);
-        if edge_space(s.chars().next()) || edge_space(s.chars().next_back()) {
+        if (maybe_space(b[0]) && edge_space(s.chars().next()))
+            || (maybe_space(last_lead) && edge_space(s.chars().next_back()))
+        {
             return None;
         }
-        if self.list.iter().any(|m| m == s) {
+        if self.list.iter().any(|m| m.len() == s.len() && m == s) {
             return None;
         }
         Some(s)

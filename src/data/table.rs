@@ -251,6 +251,10 @@ enum Builder {
 struct TextBuilder {
     col: TextColumn,
     slots: Vec<u64>,
+    /// Whether some text went in without the marker and trimming checks (a spreadsheet's
+    /// number, boolean or date cell): then a raw cell equal to it may still be a marker, and
+    /// [`TextBuilder::push_raw`] must check every cell.
+    unchecked: bool,
 }
 
 impl Default for TextBuilder {
@@ -258,6 +262,7 @@ impl Default for TextBuilder {
         TextBuilder {
             col: TextColumn::default(),
             slots: vec![EMPTY_SLOT; 1 << 10],
+            unchecked: false,
         }
     }
 }
@@ -298,31 +303,77 @@ impl TextBuilder {
         crate::num::prefetch(&self.slots[self.home(tag)]);
     }
 
-    fn code_of(&mut self, s: &str) -> u32 {
-        let tag = text_hash(s.as_bytes()) & !0xFFFF_FFFF;
+    /// The tag of a text: the high 32 bits of its hash (which also pick its first slot).
+    #[inline]
+    fn tag_of(b: &[u8]) -> u64 {
+        text_hash(b) & !0xFFFF_FFFF
+    }
+
+    /// The code of the text `b` if it is in the dictionary, else the empty slot where it
+    /// would go.
+    #[inline]
+    fn probe(&self, b: &[u8], tag: u64) -> Result<u32, usize> {
         let mask = self.slots.len() - 1;
         let mut i = self.home(tag);
         loop {
             let slot = self.slots[i];
             if slot == EMPTY_SLOT {
-                break;
+                return Err(i);
             }
             if slot & !0xFFFF_FFFF == tag {
                 let code = (slot & 0xFFFF_FFFF) as u32;
-                if &self.col.dict[code as usize] == s {
-                    return code;
+                if self.col.dict[code as usize].as_bytes() == b {
+                    return Ok(code);
                 }
             }
             i = (i + 1) & mask;
         }
+    }
+
+    /// Adds a text that [`TextBuilder::probe`] did not find, at the slot it gave.
+    fn insert_at(&mut self, slot: usize, tag: u64, s: &str) -> u32 {
         let dict = std::sync::Arc::make_mut(&mut self.col.dict);
         let code = dict.len() as u32;
         dict.push(s);
-        self.slots[i] = tag | u64::from(code);
+        self.slots[slot] = tag | u64::from(code);
         if dict.len() * 2 > self.slots.len() {
             self.grow();
         }
         code
+    }
+
+    fn code_of(&mut self, s: &str) -> u32 {
+        let tag = Self::tag_of(s.as_bytes());
+        match self.probe(s.as_bytes(), tag) {
+            Ok(code) => code,
+            Err(slot) => self.insert_at(slot, tag, s),
+        }
+    }
+
+    /// Adds the raw CSV cell `b` when it needs no normalisation: looked up first, as bytes
+    /// (a text already in the dictionary was a plain text when it went in, or the trimmed
+    /// form of a cell that is not a marker, so the same bytes map to the same code either
+    /// way), and checked only when it is new. `false` (nothing added) hands the cell to
+    /// the general path.
+    #[inline]
+    fn push_raw(&mut self, b: &[u8], markers: &Markers) -> bool {
+        if self.unchecked {
+            let Some(s) = markers.plain_text(b) else {
+                return false;
+            };
+            self.push(Some(s));
+            return true;
+        }
+        let tag = Self::tag_of(b);
+        let code = match self.probe(b, tag) {
+            Ok(code) => code,
+            Err(slot) => match markers.plain_text(b) {
+                Some(s) => self.insert_at(slot, tag, s),
+                None => return false,
+            },
+        };
+        self.col.codes.push(code);
+        true
     }
 
     /// Doubles the index (load kept at most one half).
@@ -574,6 +625,12 @@ impl Builder {
                     return Ok(());
                 }
             }
+            #[allow(clippy::collapsible_match)] // a guard cannot borrow `t` mutably
+            Builder::Text(t) => {
+                if t.push_raw(&bytes[start..end], markers) {
+                    return Ok(());
+                }
+            }
             _ => {}
         }
         self.push(Cell::Raw(&bytes[start..end]), markers)
@@ -685,9 +742,18 @@ impl Builder {
                         t.push(Some(trimmed));
                     }
                 }
-                Cell::Number(x) => t.push(Some(&format_number(x))),
-                Cell::Bool(b) => t.push(Some(excel_bool(b))),
-                Cell::Date(d) => t.push(Some(d)),
+                Cell::Number(x) => {
+                    t.unchecked = true;
+                    t.push(Some(&format_number(x)));
+                }
+                Cell::Bool(b) => {
+                    t.unchecked = true;
+                    t.push(Some(excel_bool(b)));
+                }
+                Cell::Date(d) => {
+                    t.unchecked = true;
+                    t.push(Some(d));
+                }
                 Cell::Empty => t.push(None),
                 Cell::ErrorValue(_) => unreachable!("handled above"),
                 Cell::Raw(_) => unreachable!("read as text above"),
@@ -1056,6 +1122,7 @@ impl<'r> Ingest<'r> {
                 for i in 0..n {
                     // Dictionary lookups are scattered: start loading the slot of a cell 8 ahead.
                     if let Builder::Text(t) = builder
+                        && t.slots.len() >= 1 << 15
                         && i + 8 < n
                     {
                         t.prefetch(&bytes[ends[i + 8]..ends[i + 9]]);
@@ -1220,6 +1287,67 @@ pub(crate) fn check_headers(
 #[cfg(test)]
 mod text_builder_tests {
     use super::*;
+
+    /// Text cells looked up as raw bytes first give the same column as the general path,
+    /// whatever went into the dictionary before: trimmed cells, markers, full-width text,
+    /// and a spreadsheet number equal to a user's marker.
+    #[test]
+    fn raw_text_lookup_agrees_with_the_general_path() {
+        let cells = [
+            "润泽",
+            " 润泽",
+            "润泽 ",
+            "润泽",
+            "NA",
+            "0",
+            "ＡＢＣ",
+            "ABC",
+            " ",
+            "",
+            "—",
+            "x,y",
+            "润泽",
+            "ＡＢＣ",
+            "0",
+            "a\u{a0}",
+            "a",
+            "a\u{a0}",
+            "无数据",
+            "无数据 ",
+        ];
+        for markers in [
+            Markers::new(&[]),
+            Markers::new(&["0".into(), "无数据".into()]),
+        ] {
+            for spreadsheet_first in [false, true] {
+                let mut fast = Builder::Text(TextBuilder::default());
+                let mut slow = Builder::Text(TextBuilder::default());
+                if spreadsheet_first {
+                    for b in [&mut fast, &mut slow] {
+                        b.push(Cell::Number(0.0), &markers)
+                            .unwrap_or_else(|_| unreachable!());
+                    }
+                }
+                let text: String = cells.concat();
+                let mut start = 0;
+                for c in cells {
+                    let end = start + c.len();
+                    let a = fast
+                        .push_field(text.as_bytes(), start, end, &markers)
+                        .is_ok();
+                    let b = slow.push(Cell::Raw(c.as_bytes()), &markers).is_ok();
+                    assert_eq!(a, b, "{c:?}");
+                    start = end;
+                }
+                let (Column::Text(f), Column::Text(s)) = (fast.finish(), slow.finish()) else {
+                    panic!("text columns");
+                };
+                let fv: Vec<Option<&str>> = (0..f.codes.len()).map(|i| f.get(i)).collect();
+                let sv: Vec<Option<&str>> = (0..s.codes.len()).map(|i| s.get(i)).collect();
+                assert_eq!(fv, sv, "spreadsheet first: {spreadsheet_first}");
+            }
+        }
+    }
 
     #[test]
     fn spans_are_copied_exactly_with_or_without_slack() {
