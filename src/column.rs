@@ -77,6 +77,17 @@ impl TextDict {
     }
 
     /// Appends a text (the caller keeps texts distinct).
+    /// Bytes of all the texts.
+    pub fn byte_len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Room for `texts` more texts of `bytes` bytes in all.
+    pub fn reserve(&mut self, texts: usize, bytes: usize) {
+        self.ends.reserve(texts);
+        self.bytes.reserve(bytes);
+    }
+
     pub fn push(&mut self, s: &str) {
         self.bytes.push_str(s);
         self.ends.push(self.bytes.len());

@@ -392,6 +392,8 @@ fn pass(
     let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<RecordBatch>(4);
     let (empty_tx, empty_rx) = std::sync::mpsc::channel::<RecordBatch>();
     let producer_path = path.to_string();
+    // The file's size, for the builders' estimate of its rows (none for a pipe).
+    let file_len = std::fs::metadata(path).ok().map(|m| m.len());
     std::thread::scope(|scope| {
         let producer = scope.spawn(
             move || -> Result<(Option<usize>, Splitter<_>), ProducerError> {
@@ -399,6 +401,8 @@ fn pass(
                 // open swallows the rest of the file into one field, which ends with the final `\n`.
                 let mut open_quote_row = None;
                 let mut batch = RecordBatch::new(width, &wanted, BATCH);
+                // Text of the first batch's records, for an estimate of the file's rows.
+                let mut first_text: Option<usize> = Some(0);
                 while let Some((row, rec)) = split
                     .next()
                     .map_err(|e| ProducerError::Pass(io_error(e, &producer_path)))?
@@ -418,7 +422,15 @@ fn pass(
                         continue;
                     }
                     batch.push_spans(row, rec.slack, rec.spans());
+                    if let Some(t) = &mut first_text {
+                        *t += rec.bytes.len() + 1;
+                    }
                     if batch.len() == BATCH || batch.byte_len() >= BATCH_BYTES {
+                        if let Some(text) = first_text.take() {
+                            batch.expected_rows = file_len.map(|len| {
+                                (len as f64 * batch.len() as f64 / text.max(1) as f64) as usize
+                            });
+                        }
                         let next = match empty_rx.try_recv() {
                             Ok(mut b) => {
                                 b.clear();

@@ -376,9 +376,28 @@ impl TextBuilder {
         true
     }
 
+    /// Room for `rows` distinct texts (an estimate): the index at a load of at most one
+    /// half, and the dictionary and codes at their final size.
+    fn reserve(&mut self, rows: usize) {
+        let slots = (2 * rows).next_power_of_two();
+        if slots > self.slots.len() {
+            self.rehash(slots);
+        }
+        let more = rows.saturating_sub(self.col.codes.len());
+        self.col.codes.reserve(more);
+        let dict = std::sync::Arc::make_mut(&mut self.col.dict);
+        let per_text = dict.byte_len() / dict.len().max(1);
+        dict.reserve(more, more * per_text);
+    }
+
     /// Doubles the index (load kept at most one half).
     fn grow(&mut self) {
-        let bigger = vec![EMPTY_SLOT; self.slots.len() * 2];
+        self.rehash(self.slots.len() * 2);
+    }
+
+    /// The index rebuilt with `len` slots (a power of two).
+    fn rehash(&mut self, len: usize) {
+        let bigger = vec![EMPTY_SLOT; len];
         let old = std::mem::replace(&mut self.slots, bigger);
         let mask = self.slots.len() - 1;
         for slot in old.into_iter().filter(|&s| s != EMPTY_SLOT) {
@@ -828,6 +847,9 @@ pub(crate) struct RecordBatch {
     /// Per file column: `ends[j][0] = 0`, field of record `i` is `bytes[j][ends[j][i]..ends[j][i + 1]]`.
     ends: Vec<Vec<usize>>,
     held: usize,
+    /// On a file's first batch: an estimate of the file's records (its size over the
+    /// batch's bytes per record), so that the builders can size themselves once.
+    pub expected_rows: Option<usize>,
 }
 
 impl RecordBatch {
@@ -851,6 +873,7 @@ impl RecordBatch {
             stored: keep,
             ends,
             held: 0,
+            expected_rows: None,
         }
     }
 
@@ -900,6 +923,7 @@ impl RecordBatch {
     pub fn clear(&mut self) {
         self.rows.clear();
         self.held = 0;
+        self.expected_rows = None;
         for (b, e) in self.bytes.iter_mut().zip(&mut self.ends) {
             b.clear();
             e.truncate(1);
@@ -1140,6 +1164,20 @@ impl<'r> Ingest<'r> {
             self.builders[t] = Some(b);
         }
         self.rows += batch.len();
+        if let Some(expected) = batch.expected_rows {
+            // A text column whose cells were all distinct so far (an id) gets its index sized
+            // for the whole file at once instead of doubling its way there. (Capped: a file
+            // whose first records are much shorter than the rest would overestimate.)
+            let expected = expected.min(1 << 24);
+            for &(_, t) in &self.active {
+                if let Some(Builder::Text(b)) = &mut self.builders[t]
+                    && b.col.codes.len() >= 1024
+                    && b.col.dict.len() == b.col.codes.len()
+                {
+                    b.reserve(expected);
+                }
+            }
+        }
         if found.is_empty() {
             return Ok(());
         }
@@ -1346,6 +1384,25 @@ mod text_builder_tests {
                 let sv: Vec<Option<&str>> = (0..s.codes.len()).map(|i| s.get(i)).collect();
                 assert_eq!(fv, sv, "spreadsheet first: {spreadsheet_first}");
             }
+        }
+    }
+
+    #[test]
+    fn a_reserved_index_keeps_every_code_and_needs_no_growth() {
+        let mut t = TextBuilder::default();
+        for i in 0..3000 {
+            t.push(Some(&format!("E{i:08}")));
+        }
+        t.reserve(100_000);
+        assert_eq!(t.slots.len(), 1 << 18);
+        for i in 0..100_000 {
+            t.push(Some(&format!("E{:08}", i % 99_000)));
+        }
+        assert_eq!(t.slots.len(), 1 << 18, "no growth after the reserve");
+        assert_eq!(t.col.dict.len(), 99_000);
+        for (k, &code) in t.col.codes.iter().enumerate() {
+            let i = if k < 3000 { k } else { (k - 3000) % 99_000 };
+            assert_eq!(&t.col.dict[code as usize], format!("E{i:08}"));
         }
     }
 
