@@ -503,6 +503,30 @@ impl Evidence {
             let min = rule.min_score.get(e);
             min.is_nan() || crate::num::ge(scores[e], min) || rule.direct[e]
         };
+        // Entity `e` (cohort `co`) into tier `t` unless its quota is full; a refusal at the
+        // score of the last one placed is a tie the quota cut.
+        let mut last_score = vec![vec![f64::NAN; nt]; self.cohorts];
+        let mut place = |e: usize, co: usize, t: usize, score: f64| -> bool {
+            let quota = quotas[co][t];
+            if placed[co][t] >= quota {
+                if let Some(l) = last[co][t]
+                    && last_score[co][t] == score
+                {
+                    ties.push(QuotaTie {
+                        tier: t,
+                        quota,
+                        placed: l,
+                        refused: e,
+                    });
+                }
+                return false;
+            }
+            placed[co][t] += 1;
+            last[co][t] = Some(e);
+            last_score[co][t] = score;
+            tier[e] = Some(t);
+            true
+        };
         if nt <= 32 {
             use rayon::prelude::*;
             let facts: Vec<(u32, u32)> = order
@@ -518,34 +542,16 @@ impl Evidence {
                     (mask, self.cohort[e])
                 })
                 .collect();
-            let mut last_score = vec![vec![f64::NAN; nt]; self.cohorts];
             for (&e, &(mask, co)) in order.iter().zip(&facts) {
-                let co = co as usize;
                 // Read only for an entity some tier takes or refuses.
                 let score = if mask == 0 { f64::NAN } else { scores[e] };
                 let mut m = mask;
                 while m != 0 {
                     let t = m.trailing_zeros() as usize;
                     m &= m - 1;
-                    let quota = quotas[co][t];
-                    if placed[co][t] >= quota {
-                        if let Some(l) = last[co][t]
-                            && last_score[co][t] == score
-                        {
-                            ties.push(QuotaTie {
-                                tier: t,
-                                quota,
-                                placed: l,
-                                refused: e,
-                            });
-                        }
-                        continue;
+                    if place(e, co as usize, t, score) {
+                        break;
                     }
-                    placed[co][t] += 1;
-                    last[co][t] = Some(e);
-                    last_score[co][t] = score;
-                    tier[e] = Some(t);
-                    break;
                 }
             }
             return (tier, ties);
@@ -553,27 +559,9 @@ impl Evidence {
         for &e in order {
             let co = self.cohort[e] as usize;
             for (t, rule) in self.tiers.iter().enumerate() {
-                if !eligible_in(e, t, rule) {
-                    continue;
+                if eligible_in(e, t, rule) && place(e, co, t, scores[e]) {
+                    break;
                 }
-                let quota = quotas[co][t];
-                if placed[co][t] >= quota {
-                    if let Some(l) = last[co][t]
-                        && scores[l] == scores[e]
-                    {
-                        ties.push(QuotaTie {
-                            tier: t,
-                            quota,
-                            placed: l,
-                            refused: e,
-                        });
-                    }
-                    continue;
-                }
-                placed[co][t] += 1;
-                last[co][t] = Some(e);
-                tier[e] = Some(t);
-                break;
             }
         }
         (tier, ties)
