@@ -1496,8 +1496,7 @@ impl Run<'_> {
         crate::timing::mark("score: adjustments and caps");
         // Ranking within cohorts: score desc, tie_break indicators by direction, id ascending.
         ev.cap = cap.iter().map(|c| c.map(|(t, _)| t)).collect();
-        let (order, rank) = ev.rank(&score);
-        let tie_broken = ev.tie_broken(&score, &order);
+        let (order, rank, tie_broken) = ev.rank_and_ties(&score);
 
         crate::timing::mark("score: ranking");
         // Tiers: walk in rank order, highest tier first.

@@ -260,10 +260,39 @@ impl Evidence {
     /// indicators, their keys too — then only the runs of equal keys by what remains (ids,
     /// or the further tie-breaks): ranking 10⁶ entities takes tens of milliseconds.
     pub fn rank(&self, scores: &[f64]) -> (Vec<usize>, Vec<Option<usize>>) {
-        let order = if self.tie_values.len() <= 2 {
-            self.order_with_tie_keys(scores)
+        let (order, rank, _) = self.ranked_order(scores);
+        (order, rank)
+    }
+
+    /// [`Evidence::rank`] and [`Evidence::tie_broken`] together: when the scores fell into
+    /// buckets of equal (cohort, score), an entity's tie flag is whether its bucket holds
+    /// another entity, read in parallel from the buckets instead of comparing neighbours.
+    pub fn rank_and_ties(&self, scores: &[f64]) -> (Vec<usize>, Vec<Option<usize>>, Vec<bool>) {
+        use rayon::prelude::*;
+        let (order, rank, buckets) = self.ranked_order(scores);
+        let ties = match buckets {
+            Some(b) => b
+                .of_entity
+                .par_iter()
+                .with_min_len(1 << 13)
+                .map(|&j| j != ScoreBuckets::UNRANKED && b.sizes[j as usize] > 1)
+                .collect(),
+            None => self.tie_broken(scores, &order),
+        };
+        (order, rank, ties)
+    }
+
+    fn ranked_order(
+        &self,
+        scores: &[f64],
+    ) -> (Vec<usize>, Vec<Option<usize>>, Option<ScoreBuckets>) {
+        let (order, buckets) = if self.tie_values.len() <= 2 {
+            match self.order_in_score_buckets(scores, 1 << 16) {
+                Some((order, buckets)) => (order, Some(buckets)),
+                None => (self.order_by_one_sort(scores), None),
+            }
         } else {
-            self.order_by_tie_groups(scores)
+            (self.order_by_tie_groups(scores), None)
         };
         // Written at scattered entities: its pages are faulted in on all cores first.
         let mut rank = crate::column::filled_on_all_cores(self.len(), None);
@@ -272,76 +301,136 @@ impl Evidence {
             count[self.cohort[e] as usize] += 1;
             rank[e] = Some(count[self.cohort[e] as usize]);
         }
-        (order, rank)
+        (order, rank, buckets)
     }
 
-    /// Rank order with at most two tie-break indicators: their keys join the score in the
-    /// sort (scores rounded to two decimals leave ~10⁴ distinct values, so per-group sorts
-    /// would run by the thousand); ids order what still ties. Equal keys keep entity order,
-    /// then ids ascending, as [`Evidence::order_by_tie_groups`] does.
-    fn order_with_tie_keys(&self, scores: &[f64]) -> Vec<usize> {
-        if let Some(order) = self.order_in_score_buckets(scores) {
-            return order;
-        }
-        self.order_by_one_sort(scores)
-    }
-
-    /// [`Evidence::order_with_tie_keys`] when the scores take few distinct values (rounded
-    /// to two decimals, ~10⁴ among 10⁶ entities): the entities are placed into one bucket
-    /// per (cohort, score) in key order (a counting sort), and only each bucket is sorted on
-    /// (tie keys, entity), in parallel. The same order as one sort of the whole key, in
-    /// O(n) plus small sorts; `None` when there are more than one distinct (cohort, score)
-    /// per eight entities.
-    fn order_in_score_buckets(&self, scores: &[f64]) -> Option<Vec<usize>> {
+    /// Rank order with at most two tie-break indicators when the scores take few distinct
+    /// values (rounded to two decimals, ~10⁴ among 10⁶ entities): the entities are placed
+    /// into one bucket per (cohort, score) in key order (a counting sort), and only each
+    /// bucket is sorted on (tie keys, entity), then its runs of equal keys by id. The same
+    /// order as one sort of the whole key ([`Evidence::order_by_one_sort`]), in O(n) plus
+    /// small sorts; `None` when there are more than one distinct (cohort, score) per eight
+    /// entities.
+    ///
+    /// Every step runs on all cores: the pairs are counted per `chunk` of entities and the
+    /// counts merged; each core then places the entities of a contiguous range of buckets
+    /// (scanning every entity's bucket, writing only its own range: disjoint slices, no
+    /// shared writes); the buckets are sorted independently.
+    fn order_in_score_buckets(
+        &self,
+        scores: &[f64],
+        chunk: usize,
+    ) -> Option<(Vec<usize>, ScoreBuckets)> {
+        use super::methods::KeyCounts;
         use rayon::prelude::*;
         let n = self.len();
         let limit = n / 8;
-        let mut table = super::methods::KeyCounts::with_capacity(1024);
-        for (e, (&score, &ranked)) in scores.iter().zip(&self.ranked).enumerate() {
-            if ranked && !table.count(descending_key(score), self.cohort[e], limit) {
-                return None;
+        let chunk = chunk.max(1);
+        let counted: Option<Vec<KeyCounts>> = (0..n.div_ceil(chunk))
+            .into_par_iter()
+            .map(|k| {
+                let mut table = KeyCounts::with_capacity(1024);
+                for e in k * chunk..((k + 1) * chunk).min(n) {
+                    if self.ranked[e]
+                        && !table.count(descending_key(scores[e]), self.cohort[e], 1, limit)
+                    {
+                        return None;
+                    }
+                }
+                Some(table)
+            })
+            .collect();
+        let mut counted = counted?;
+        let mut table = counted
+            .pop()
+            .unwrap_or_else(|| KeyCounts::with_capacity(1024));
+        for other in &counted {
+            for (c, k, count) in other.entries() {
+                if !table.count(k, c, count, limit) {
+                    return None;
+                }
             }
         }
-        let mut buckets: Vec<(u32, u64, u32)> = table.entries().collect();
-        buckets.sort_unstable();
-        let mut next = Vec::with_capacity(buckets.len());
+        drop(counted);
+        let mut keys: Vec<(u32, u64, u32)> = table.entries().collect();
+        keys.sort_unstable();
+        let mut starts = Vec::with_capacity(keys.len() + 1);
+        let mut sizes = Vec::with_capacity(keys.len());
         let mut total = 0;
-        for (j, &(c, k, count)) in buckets.iter().enumerate() {
-            next.push(total);
+        for (j, &(c, k, count)) in keys.iter().enumerate() {
+            starts.push(total);
+            sizes.push(count);
             total += count as usize;
             table.set_index(k, c, j as u32);
         }
-        let starts = next.clone();
-        let mut keyed = crate::column::filled_on_all_cores(total, (0u64, 0u64, 0u32));
-        for (e, (&score, &ranked)) in scores.iter().zip(&self.ranked).enumerate() {
-            if ranked {
-                let j = table
-                    .index_of(descending_key(score), self.cohort[e])
-                    .expect("ranked scores are counted") as usize;
-                keyed[next[j]] = (self.tie_key_of(0, e), self.tie_key_of(1, e), e as u32);
-                next[j] += 1;
+        starts.push(total);
+        let of_entity: Vec<u32> = (0..n)
+            .into_par_iter()
+            .with_min_len(1 << 13)
+            .map(|e| {
+                if self.ranked[e] {
+                    table
+                        .index_of(descending_key(scores[e]), self.cohort[e])
+                        .expect("ranked scores are counted")
+                } else {
+                    ScoreBuckets::UNRANKED
+                }
+            })
+            .collect();
+
+        // Contiguous ranges of buckets holding about equal shares of the entities, one per
+        // core; each gets its slice of the placed keys.
+        let parts = rayon::current_num_threads().clamp(1, 64);
+        let mut bounds = vec![0usize];
+        for p in 1..parts {
+            let goal = total * p / parts;
+            let b = starts.partition_point(|&s| s < goal).min(keys.len());
+            if b > *bounds.last().expect("starts at 0") {
+                bounds.push(b);
             }
         }
-        // Each bucket sorted on its own, all on all cores.
-        let mut pieces = Vec::with_capacity(buckets.len());
+        bounds.push(keys.len());
+        let mut keyed = crate::column::filled_on_all_cores(total, (0u64, 0u64, 0u32));
+        let mut slices = Vec::with_capacity(bounds.len());
         let mut rest = keyed.as_mut_slice();
-        for j in 0..buckets.len() {
-            let len = next[j] - starts[j];
-            let (piece, tail) = rest.split_at_mut(len);
-            pieces.push(piece);
+        for w in bounds.windows(2) {
+            let (piece, tail) = rest.split_at_mut(starts[w[1]] - starts[w[0]]);
+            slices.push((w[0], w[1], piece));
             rest = tail;
         }
-        pieces
-            .into_par_iter()
-            .for_each(|piece| piece.sort_unstable());
-        let mut order: Vec<usize> = keyed.par_iter().map(|k| k.2 as usize).collect();
-        for (&start, &end) in starts.iter().zip(&next) {
-            for run in equal_runs(&keyed[start..end], |a, b| (a.0, a.1) == (b.0, b.1)) {
-                order[start + run.start..start + run.end]
-                    .sort_by(|&a, &b| self.ids.get(a).cmp(&self.ids.get(b)));
+        slices.into_par_iter().for_each(|(lo, hi, piece)| {
+            let base = starts[lo];
+            let mut next: Vec<usize> = starts[lo..hi].iter().map(|s| s - base).collect();
+            let (lo, hi) = (lo as u32, hi as u32);
+            for (e, &j) in of_entity.iter().enumerate() {
+                if j >= lo && j < hi {
+                    let at = &mut next[(j - lo) as usize];
+                    piece[*at] = (self.tie_key_of(0, e), self.tie_key_of(1, e), e as u32);
+                    *at += 1;
+                }
             }
+        });
+
+        // Each bucket sorted on its own, its runs of equal tie keys by id, on all cores.
+        let mut order = crate::column::filled_on_all_cores(total, 0usize);
+        let mut pieces = Vec::with_capacity(keys.len());
+        let (mut keyed_rest, mut order_rest) = (keyed.as_mut_slice(), order.as_mut_slice());
+        for &size in &sizes {
+            let (k, kt) = keyed_rest.split_at_mut(size as usize);
+            let (o, ot) = order_rest.split_at_mut(size as usize);
+            pieces.push((k, o));
+            (keyed_rest, order_rest) = (kt, ot);
         }
-        Some(order)
+        pieces.into_par_iter().for_each(|(keyed, order)| {
+            keyed.sort_unstable();
+            for (o, k) in order.iter_mut().zip(keyed.iter()) {
+                *o = k.2 as usize;
+            }
+            for run in equal_runs(keyed, |a, b| (a.0, a.1) == (b.0, b.1)) {
+                order[run].sort_by(|&a, &b| self.ids.get(a).cmp(&self.ids.get(b)));
+            }
+        });
+        Some((order, ScoreBuckets { of_entity, sizes }))
     }
 
     /// Entity `e`'s sort key for tie-break indicator `k` (0 when there is no such indicator).
@@ -625,6 +714,18 @@ impl Evidence {
     }
 }
 
+/// Which (cohort, score) bucket each entity fell in during the ranking and how many
+/// entities each bucket holds: equal (cohort, score) is what a tie on the rounded score is.
+struct ScoreBuckets {
+    of_entity: Vec<u32>,
+    sizes: Vec<u32>,
+}
+
+impl ScoreBuckets {
+    /// The bucket of an entity that is not ranked.
+    const UNRANKED: u32 = u32::MAX;
+}
+
 /// The outcome of a re-score, per entity (assessment order).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rescored {
@@ -857,6 +958,7 @@ mod tests {
             ),
             higher in any::<(bool, bool)>(),
             columns in 0usize..3,
+            chunk in prop::sample::select(vec![1usize, 7, 64, 1 << 16]),
         ) {
             let ids: Vec<String> = rows.iter().enumerate().map(|(i, r)| format!("E{}{}", r.2, i % 2)).collect();
             let all = [rows.iter().map(|r| r.0).collect::<Vec<_>>(), rows.iter().map(|r| r.1).collect()];
@@ -868,11 +970,14 @@ mod tests {
             ev.ranked = rows.iter().map(|r| r.5).collect();
             let scores: Vec<f64> = rows.iter().map(|r| r.4).collect();
             let sorted = ev.order_by_one_sort(&scores);
-            match ev.order_in_score_buckets(&scores) {
-                Some(bucketed) => prop_assert_eq!(bucketed, sorted),
+            match ev.order_in_score_buckets(&scores, chunk) {
+                Some((bucketed, _)) => prop_assert_eq!(bucketed, sorted),
                 // At most 3 cohorts × 5 distinct score keys: bucketed from 120 entities on.
                 None => prop_assert!(rows.len() < 120),
             }
+            // Tie flags read from the buckets equal the neighbour comparison.
+            let (order, _, ties) = ev.rank_and_ties(&scores);
+            prop_assert_eq!(ties, ev.tie_broken(&scores, &order));
         }
     }
 

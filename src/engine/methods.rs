@@ -363,7 +363,7 @@ fn percentile_by_counts(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut 
     let key = |v: f64| (v + 0.0).to_bits();
     let mut table = KeyCounts::with_capacity(1024);
     for (i, &v) in x.iter().enumerate() {
-        if peers.ranked[i] && !v.is_nan() && !table.count(key(v), peers.cohort[i], limit) {
+        if peers.ranked[i] && !v.is_nan() && !table.count(key(v), peers.cohort[i], 1, limit) {
             return false;
         }
     }
@@ -479,22 +479,22 @@ impl KeyCounts {
         }
     }
 
-    /// Counts one more (cohort, key); false (nothing counted) when that would be a new
+    /// Counts `by` more of (cohort, key); false (nothing counted) when that would be a new
     /// pair beyond `limit` pairs.
-    pub fn count(&mut self, key: u64, cohort: u32, limit: usize) -> bool {
+    pub fn count(&mut self, key: u64, cohort: u32, by: u32, limit: usize) -> bool {
         let s = self.slot_of(key, cohort);
         let slot = &mut self.slots[s];
         if slot.2 == 0 {
             if self.len >= limit {
                 return false;
             }
-            *slot = (key, cohort, 1);
+            *slot = (key, cohort, by);
             self.len += 1;
             if 2 * self.len > self.slots.len() {
                 self.grow();
             }
         } else {
-            slot.2 += 1;
+            slot.2 += by;
         }
         true
     }
