@@ -330,10 +330,13 @@ impl Evidence {
             .into_par_iter()
             .map(|k| {
                 let mut table = KeyCounts::with_capacity(1024);
-                for e in k * chunk..((k + 1) * chunk).min(n) {
-                    if self.ranked[e]
-                        && !table.count(descending_key(scores[e]), self.cohort[e], 1, limit)
-                    {
+                let span = k * chunk..((k + 1) * chunk).min(n);
+                let entities = scores[span.clone()]
+                    .iter()
+                    .zip(&self.ranked[span.clone()])
+                    .zip(&self.cohort[span]);
+                for ((&score, &ranked), &cohort) in entities {
+                    if ranked && !table.count(descending_key(score), cohort, 1, limit) {
                         return None;
                     }
                 }
