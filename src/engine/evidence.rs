@@ -565,11 +565,66 @@ impl Evidence {
         scores: &[f64],
         order: &[usize],
     ) -> (Vec<Option<usize>>, Vec<QuotaTie>) {
+        use rayon::prelude::*;
         let n = self.len();
         let nt = self.tiers.len();
+        // With up to 32 tiers, the facts the walk needs are computed in entity order on all
+        // cores (contiguous reads) as one mask of the tiers each entity may enter beside its
+        // cohort, then gathered in rank order (one scattered read per entity); the quotas
+        // then need one sequential pass over contiguous data.
+        let eligible_in = |e: usize, t: usize, rule: &TierRule| -> bool {
+            if self.cap_of(e).is_some_and(|c| t < c) || rule.requires[e] != Some(true) {
+                return false;
+            }
+            let min = rule.min_score.get(e);
+            min.is_nan() || crate::num::ge(scores[e], min) || rule.direct[e]
+        };
+        let facts: Vec<(u32, u32, f64)> = if nt <= 32 {
+            // One tight pass per tier over blocks of entities (the tier's rule hoisted).
+            let mut by_entity = crate::column::filled_on_all_cores(n, (0u32, 0u32, 0.0f64));
+            const BLOCK: usize = 1 << 12;
+            by_entity
+                .par_chunks_mut(BLOCK)
+                .enumerate()
+                .for_each(|(k, block)| {
+                    let span = k * BLOCK..k * BLOCK + block.len();
+                    for ((f, &co), &score) in block
+                        .iter_mut()
+                        .zip(&self.cohort[span.clone()])
+                        .zip(&scores[span.clone()])
+                    {
+                        *f = (0, co, score);
+                    }
+                    for (t, rule) in self.tiers.iter().enumerate() {
+                        let requires = &rule.requires[span.clone()];
+                        let direct = &rule.direct[span.clone()];
+                        let scalar_min = match &rule.min_score {
+                            ParamValues::Scalar(m) => Some(*m),
+                            ParamValues::PerEntity(_) => None,
+                        };
+                        for (i, f) in block.iter_mut().enumerate() {
+                            let e = span.start + i;
+                            let min = scalar_min.unwrap_or_else(|| rule.min_score.get(e));
+                            let ok = requires[i] == Some(true)
+                                && self.cap_of(e).is_none_or(|c| t >= c)
+                                && (min.is_nan() || crate::num::ge(f.2, min) || direct[i]);
+                            f.0 |= u32::from(ok) << t;
+                        }
+                    }
+                });
+            crate::column::gathered(&by_entity, order)
+        } else {
+            Vec::new()
+        };
         let mut ranked_in = vec![0usize; self.cohorts];
-        for &e in order {
-            ranked_in[self.cohort[e] as usize] += 1;
+        if nt <= 32 {
+            for &(_, co, _) in &facts {
+                ranked_in[co as usize] += 1;
+            }
+        } else {
+            for &e in order {
+                ranked_in[self.cohort[e] as usize] += 1;
+            }
         }
         // Written at scattered entities: its pages are faulted in on all cores first.
         let mut tier = crate::column::filled_on_all_cores(n, None);
@@ -585,16 +640,6 @@ impl Evidence {
                     .collect()
             })
             .collect();
-        // The per-entity facts are gathered in rank order on all cores (their reads are
-        // scattered; in parallel the misses overlap), as one mask of the tiers each entity
-        // may enter; the quotas then need one sequential pass over contiguous arrays.
-        let eligible_in = |e: usize, t: usize, rule: &TierRule| -> bool {
-            if self.cap_of(e).is_some_and(|c| t < c) || rule.requires[e] != Some(true) {
-                return false;
-            }
-            let min = rule.min_score.get(e);
-            min.is_nan() || crate::num::ge(scores[e], min) || rule.direct[e]
-        };
         // Entity `e` (cohort `co`) into tier `t` unless its quota is full; a refusal at the
         // score of the last one placed is a tie the quota cut.
         let mut last_score = vec![vec![f64::NAN; nt]; self.cohorts];
@@ -620,23 +665,7 @@ impl Evidence {
             true
         };
         if nt <= 32 {
-            use rayon::prelude::*;
-            let facts: Vec<(u32, u32)> = order
-                .par_iter()
-                .with_min_len(1 << 12)
-                .map(|&e| {
-                    let mask = self
-                        .tiers
-                        .iter()
-                        .enumerate()
-                        .filter(|&(t, rule)| eligible_in(e, t, rule))
-                        .fold(0u32, |m, (t, _)| m | 1 << t);
-                    (mask, self.cohort[e])
-                })
-                .collect();
-            for (&e, &(mask, co)) in order.iter().zip(&facts) {
-                // Read only for an entity some tier takes or refuses.
-                let score = if mask == 0 { f64::NAN } else { scores[e] };
+            for (&e, &(mask, co, score)) in order.iter().zip(&facts) {
                 let mut m = mask;
                 while m != 0 {
                     let t = m.trailing_zeros() as usize;
@@ -981,6 +1010,86 @@ mod tests {
             // Tie flags read from the buckets equal the neighbour comparison.
             let (order, _, ties) = ev.rank_and_ties(&scores);
             prop_assert_eq!(ties, ev.tie_broken(&scores, &order));
+        }
+    }
+
+    proptest! {
+        /// The tier walk (masks computed in entity order, gathered in rank order) places
+        /// entities exactly as the rule read literally: in rank order, each entity takes the
+        /// highest tier whose cap, requirements and minimum (or direct condition) it meets
+        /// and whose cohort quota is not full. Quota ties are reported the same way.
+        #[test]
+        fn tier_walk_equals_the_literal_rule(
+            rows in prop::collection::vec(
+                (0u32..2, prop::sample::select(vec![60.0, 55.0, 50.0, 50.0, 40.0, f64::NAN]), any::<bool>(), 0usize..4, prop::sample::select(vec![Some(true), Some(true), Some(false), None]), prop::bool::weighted(0.2), prop::sample::select(vec![45.0, 52.0, f64::NAN])),
+                1..80,
+            ),
+            tiers in prop::collection::vec(
+                (prop::option::of(0u64..6), prop::option::of(prop::sample::select(vec![10.0, 30.0, 50.0])), 0usize..3),
+                1..4,
+            ),
+            capped in any::<bool>(),
+        ) {
+            let n = rows.len();
+            let mut ev = Evidence::for_entities(n);
+            ev.cohort = rows.iter().map(|r| r.0).collect();
+            ev.cohorts = 2;
+            ev.ranked = rows.iter().map(|r| r.2 || !r.1.is_nan()).collect();
+            if capped {
+                ev.cap = rows.iter().map(|r| (r.3 < 3).then_some(r.3)).collect();
+            }
+            ev.tiers = tiers
+                .iter()
+                .enumerate()
+                .map(|(t, &(max_count, top_percent, min_kind))| TierRule {
+                    id: format!("t{t}"),
+                    max_count,
+                    top_percent,
+                    min_score: match min_kind {
+                        0 => ParamValues::Scalar(f64::NAN),
+                        1 => ParamValues::Scalar(50.0),
+                        _ => ParamValues::PerEntity(rows.iter().map(|r| r.6).collect()),
+                    },
+                    requires: rows.iter().map(|r| if t == 0 { r.4 } else { Some(true) }).collect(),
+                    direct: rows.iter().map(|r| r.5).collect(),
+                })
+                .collect();
+            let scores: Vec<f64> = rows.iter().map(|r| r.1).collect();
+            let (order, _) = ev.rank(&scores);
+            let (tier, ties) = ev.assign_tiers(&scores, &order);
+
+            let nt = ev.tiers.len();
+            let mut in_cohort = [0usize; 2];
+            for &e in &order {
+                in_cohort[ev.cohort[e] as usize] += 1;
+            }
+            let mut expected = vec![None; n];
+            let mut expected_ties = Vec::new();
+            let mut taken: Vec<Vec<(usize, f64)>> = vec![Vec::new(); 2 * nt];
+            for &e in &order {
+                let co = ev.cohort[e] as usize;
+                for (t, rule) in ev.tiers.iter().enumerate() {
+                    let min = rule.min_score.get(e);
+                    let eligible = ev.cap_of(e).is_none_or(|c| t >= c)
+                        && rule.requires[e] == Some(true)
+                        && (min.is_nan() || crate::num::ge(scores[e], min) || rule.direct[e]);
+                    if !eligible {
+                        continue;
+                    }
+                    let quota = quota_of(rule.max_count, rule.top_percent, in_cohort[co]);
+                    let list = &mut taken[co * nt + t];
+                    if list.len() < quota {
+                        list.push((e, scores[e]));
+                        expected[e] = Some(t);
+                        break;
+                    }
+                    if let Some(&(l, s)) = list.last() && s == scores[e] {
+                        expected_ties.push(QuotaTie { tier: t, quota, placed: l, refused: e });
+                    }
+                }
+            }
+            prop_assert_eq!(tier, expected);
+            prop_assert_eq!(ties, expected_ties);
         }
     }
 
