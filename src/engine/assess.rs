@@ -2354,36 +2354,51 @@ fn narrow_rows_direct(
     {
         return None;
     }
-    let mut out = crate::column::filled_on_all_cores(n * width, i16::MIN);
+    // Every value is written below, block by block on all cores (which fault its pages in):
+    // untouched zeroed memory, not a fill.
+    let mut out = vec![0i16; n * width];
     let overflow = AtomicBool::new(false);
     out.par_chunks_mut(BLOCK * width)
         .enumerate()
         .for_each(|(b, rows)| {
             let start = b * BLOCK;
             let len = rows.len() / width;
-            for (c, src) in sources.iter().enumerate() {
-                let cells = rows[c..].iter_mut().step_by(width);
-                match *src {
-                    PointSource::Narrow(col) => {
-                        for (o, &k) in cells.zip(&col[start..start + len]) {
-                            *o = k;
-                        }
-                    }
-                    PointSource::Share(col, w) => {
-                        for (o, &f) in cells.zip(&col[start..start + len]) {
+            // The dimensions published into small buffers first; then each row is gathered
+            // from every column's block (contiguous writes, one read stream per column).
+            let mut shares: Vec<Vec<i16>> = Vec::new();
+            for src in sources {
+                if let PointSource::Share(col, w) = *src {
+                    let share = col[start..start + len]
+                        .iter()
+                        .map(|&f| {
                             let v = publish(w * f);
                             if v.is_nan() {
-                                *o = i16::MIN;
+                                i16::MIN
                             } else if v.abs() < NARROW_LIMIT {
-                                *o = v as i16;
+                                v as i16
                             } else {
                                 overflow.store(true, Ordering::Relaxed);
+                                i16::MIN
                             }
-                        }
-                    }
+                        })
+                        .collect();
+                    shares.push(share);
+                }
+            }
+            let mut shares = shares.iter();
+            let columns: Vec<&[i16]> = sources
+                .iter()
+                .map(|src| match *src {
+                    PointSource::Narrow(col) => &col[start..start + len],
+                    PointSource::Share(..) => shares.next().expect("one per share"),
                     PointSource::Fraction(..) | PointSource::Published(_) => {
                         unreachable!("checked above")
                     }
+                })
+                .collect();
+            for (r, row) in rows.chunks_exact_mut(width).enumerate() {
+                for (o, col) in row.iter_mut().zip(&columns) {
+                    *o = col[r];
                 }
             }
         });
