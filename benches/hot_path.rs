@@ -3,9 +3,11 @@
 //! - `bench_toml/N`: the shared benchmark rules (`../shared/perf/bench.toml`) at 10³…10⁶ rows,
 //!   with per-entity results (what JSON, Markdown, HTML and the analyses read);
 //! - `bench_toml_columns/N`: the same, columns only (`Detail::Columns`, what CSV runs do);
-//! - `method/<family>`: one criterion of each method family at 10⁵ rows;
-//! - `aggregation/<kind>`: the bench rules with additive / geometric / TOPSIS aggregation;
-//! - `rank_tiers`: ranking and tiers with quotas (`Evidence::rank` + `assign_tiers`).
+//! - `method/<family>/N`: one criterion of each method family at 10³…10⁶ rows (columns only);
+//! - `aggregation/<kind>/N`: the bench rules with additive / geometric / TOPSIS aggregation at
+//!   10³…10⁶ rows (columns only);
+//! - `rank_tiers/N`: ranking and tiers with quotas (`Evidence::rank` + `assign_tiers`) at
+//!   10³…10⁵ rows.
 //!
 //! `BENCH_MAX_ROWS=100000 cargo bench --bench hot_path` skips the largest size.
 
@@ -42,10 +44,7 @@ fn bench_toml_columns(c: &mut Criterion) {
     let rules = common::compile(common::BENCH_TOML);
     let mut g = c.benchmark_group("bench_toml_columns");
     g.sample_size(10);
-    let columns = AssessOptions {
-        detail: clusterscore::engine::Detail::Columns,
-        ..opts()
-    };
+    let columns = columns();
     for n in common::sizes() {
         let data = common::dataset(&rules, n, 42);
         g.throughput(Throughput::Elements(n as u64));
@@ -116,41 +115,54 @@ fn families() -> Vec<(&'static str, String)> {
     ]
 }
 
+/// Columns only (`Detail::Columns`): the batch path the method and aggregation benches
+/// measure at every size (per-entity results at 10⁶ rows would cost ~6 GB and dwarf the
+/// method; `bench_toml/N` measures them).
+fn columns() -> AssessOptions {
+    AssessOptions {
+        detail: clusterscore::engine::Detail::Columns,
+        ..opts()
+    }
+}
+
 fn methods(c: &mut Criterion) {
-    let n = 100_000;
-    let csv = common::enterprise_csv(n, 7);
-    let path = common::temp_file("ent.csv", csv.as_bytes());
+    let columns = columns();
     let mut g = c.benchmark_group("method");
     g.sample_size(10);
     g.measurement_time(Duration::from_secs(3));
-    g.throughput(Throughput::Elements(n as u64));
-    for (name, toml) in families() {
-        let rules = common::compile(&toml);
-        let data = common::read(&rules, &path);
-        g.bench_function(name, |b| {
-            b.iter(|| black_box(rules.assess(&data, &opts()).expect("scores")))
-        });
+    for n in common::sizes() {
+        let path = common::temp_file("ent.csv", common::enterprise_csv(n, 7).as_bytes());
+        g.throughput(Throughput::Elements(n as u64));
+        for (name, toml) in families() {
+            let rules = common::compile(&toml);
+            let data = common::read(&rules, &path);
+            g.bench_with_input(BenchmarkId::new(name, n), &data, |b, d| {
+                b.iter(|| black_box(rules.assess(d, &columns).expect("scores")))
+            });
+        }
     }
     g.finish();
 }
 
 fn aggregation(c: &mut Criterion) {
-    let n = 100_000;
-    let path = common::temp_file("ent.csv", common::enterprise_csv(n, 9).as_bytes());
+    let columns = columns();
     let mut g = c.benchmark_group("aggregation");
     g.sample_size(10);
     g.measurement_time(Duration::from_secs(4));
-    g.throughput(Throughput::Elements(n as u64));
-    for kind in ["additive", "geometric", "topsis"] {
-        let toml = common::BENCH_TOML.replace(
-            "aggregation = \"additive\"",
-            &format!("aggregation = \"{kind}\""),
-        );
-        let rules = common::compile(&toml);
-        let data = common::read(&rules, &path);
-        g.bench_function(kind, |b| {
-            b.iter(|| black_box(rules.assess(&data, &opts()).expect("scores")))
-        });
+    for n in common::sizes() {
+        let path = common::temp_file("ent.csv", common::enterprise_csv(n, 9).as_bytes());
+        g.throughput(Throughput::Elements(n as u64));
+        for kind in ["additive", "geometric", "topsis"] {
+            let toml = common::BENCH_TOML.replace(
+                "aggregation = \"additive\"",
+                &format!("aggregation = \"{kind}\""),
+            );
+            let rules = common::compile(&toml);
+            let data = common::read(&rules, &path);
+            g.bench_with_input(BenchmarkId::new(kind, n), &data, |b, d| {
+                b.iter(|| black_box(rules.assess(d, &columns).expect("scores")))
+            });
+        }
     }
     g.finish();
 }
@@ -160,7 +172,10 @@ fn rank_tiers(c: &mut Criterion) {
     let mut g = c.benchmark_group("rank_tiers");
     g.sample_size(10);
     g.measurement_time(Duration::from_secs(3));
-    for n in [10_000usize, 100_000] {
+    // The ranking's input (the evidence) is kept only with per-entity results, whose set-up
+    // at 10⁶ rows would need ~6 GB; at 10⁶ ranking and tiers are timed inside
+    // `bench_toml_columns` (and phase by phase by `CLUSTERSCORE_TIMINGS=1`).
+    for n in common::sizes().into_iter().filter(|&n| n <= 100_000) {
         let data = common::dataset(&rules, n, 11);
         let a = rules.assess(&data, &opts()).expect("scores");
         let ev = a.evidence.clone().expect("evidence");
