@@ -1870,10 +1870,18 @@ impl Run<'_> {
                     ))
                 })
                 .collect::<Result<_>>()?;
+            // Each distinct text is matched against the levels once (the column is
+            // dictionary-encoded); rows then go through their code.
+            let level_of_code: Vec<Option<usize>> = t
+                .dict
+                .iter()
+                .map(|v| level_points.iter().position(|(k, _)| k == v))
+                .collect();
             let mut unknown = Vec::new();
             for e in 0..n {
-                if let Some(v) = t.get(e) {
-                    out[e] = match level_points.iter().find(|(k, _)| k == v) {
+                let code = t.codes[e];
+                if code != TextColumn::MISSING {
+                    out[e] = match level_of_code[code as usize].map(|l| &level_points[l]) {
                         Some((_, p)) => {
                             if points > 0.0 {
                                 (p.get(e) / points).clamp(0.0, 1.0)
@@ -1886,7 +1894,7 @@ impl Run<'_> {
                             notes.note(e, || {
                                 format!(
                                     "criterion '{}': level '{}' is not listed, scored 0",
-                                    crit.id.value, v
+                                    crit.id.value, &t.dict[code as usize]
                                 )
                             });
                             0.0

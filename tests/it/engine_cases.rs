@@ -102,6 +102,17 @@ fn every_absolute_method_hand_computed() {
             .any(|w| w.contains("level_l") && w.contains("B"))
     );
     assert_eq!(e.rank, Some(2));
+    // The level is matched by its text: 二级 → 10 of 15 for A; B's 一级 is named in its note.
+    assert_relative_eq!(entity(&a, "A").criteria["level_l"].points.unwrap(), 10.0);
+    assert_relative_eq!(e.criteria["level_l"].points.unwrap(), 0.0);
+    assert!(
+        e.notes
+            .iter()
+            .any(|n| n.contains("level_l") && n.contains("'一级' is not listed")),
+        "{:?}",
+        e.notes
+    );
+    assert!(entity(&a, "A").notes.iter().all(|n| !n.contains("level_l")));
 }
 
 const WEIGHTED: &str = r#"
