@@ -224,6 +224,45 @@ impl SmallScaled {
     }
 }
 
+impl SmallScaled {
+    /// A points row as `,value` cells: the first `dims` (dimensions: dropped prints as 0),
+    /// then the criteria (dropped: an empty cell). Values are copied slot by slot into a
+    /// stack buffer and appended to `out` once per 32 cells, instead of growing `out` per
+    /// cell; a value outside the table goes through [`push_scaled_after_comma`].
+    #[inline(always)]
+    fn push_row_after_commas(&self, out: &mut Vec<u8>, row: &[i16], dims: usize, decimals: u32) {
+        const CELLS: usize = 32;
+        let mut buf = [0u8; 16 * CELLS];
+        for (c, chunk) in row.chunks(CELLS).enumerate() {
+            let mut at = 0;
+            for (j, &k) in chunk.iter().enumerate() {
+                let k = match k {
+                    i16::MIN if c * CELLS + j < dims => 0,
+                    i16::MIN => {
+                        buf[at] = b',';
+                        at += 1;
+                        continue;
+                    }
+                    k => k,
+                };
+                match usize::try_from(k) {
+                    Ok(i) if i < Self::LIMIT => {
+                        let slot = &self.slots[i];
+                        buf[at..at + 16].copy_from_slice(slot);
+                        at += slot[15] as usize;
+                    }
+                    _ => {
+                        out.extend_from_slice(&buf[..at]);
+                        at = 0;
+                        push_scaled_after_comma(out, i64::from(k), decimals, None);
+                    }
+                }
+            }
+            out.extend_from_slice(&buf[..at]);
+        }
+    }
+}
+
 impl RowText<'_> {
     /// The CSV text of output rows `range`.
     fn format_into(&self, range: std::ops::Range<usize>, line: &mut Vec<u8>) {
@@ -280,6 +319,10 @@ impl RowText<'_> {
             }
             match sheet.points_row(e) {
                 // Scaled whole numbers in a row of their own: nearly all in the table.
+                PointsRow::Narrow(row) if sheet.scaled && small.is_some() => {
+                    let table = small.expect("checked");
+                    table.push_row_after_commas(line, row, sheet.dimensions, dec);
+                }
                 PointsRow::Narrow(row) if sheet.scaled => {
                     let (dims, criteria) = row.split_at(sheet.dimensions.min(row.len()));
                     for &k in dims {
@@ -506,6 +549,50 @@ mod tests {
         let mut b = Vec::new();
         push_fixed(&mut b, x, d, 10f64.powi(d as i32), None);
         String::from_utf8(b).unwrap()
+    }
+
+    /// The cell-by-cell text of a points row, as the general path writes it.
+    fn row_cell_by_cell(row: &[i16], dims: usize, d: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (j, &k) in row.iter().enumerate() {
+            match k {
+                i16::MIN if j < dims => push_scaled_after_comma(&mut out, 0, d, None),
+                i16::MIN => out.push(b','),
+                k => push_scaled_after_comma(&mut out, i64::from(k), d, None),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_points_row_copied_in_blocks_reads_as_cell_by_cell() {
+        // Dropped dimensions and criteria, negatives, values past the table, and rows
+        // longer than one block of 32 cells (the block boundary falls inside and after).
+        let specials = [
+            0, 1, 9, 10, 99, 100, 1234, 16_383, 16_384, 32_767, -1, -250, -32_767,
+        ];
+        for d in [0u32, 1, 2, 6] {
+            let table = SmallScaled::new(d).expect("up to 6 decimals");
+            for len in [0usize, 1, 5, 31, 32, 33, 64, 70] {
+                for dims in [0usize, 3, 40] {
+                    let row: Vec<i16> = (0..len)
+                        .map(|j| match (j * 7 + d as usize) % 5 {
+                            0 => i16::MIN,
+                            _ => specials[(j * 5 + len) % specials.len()],
+                        })
+                        .collect();
+                    let mut got = b"x".to_vec();
+                    table.push_row_after_commas(&mut got, &row, dims, d);
+                    let mut want = b"x".to_vec();
+                    want.extend(row_cell_by_cell(&row, dims, d));
+                    assert_eq!(
+                        String::from_utf8(got).unwrap(),
+                        String::from_utf8(want).unwrap(),
+                        "decimals {d}, {len} cells, {dims} dimensions: {row:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
