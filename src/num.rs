@@ -114,6 +114,18 @@ pub fn prefetch<T>(p: *const T) {
     let _ = p;
 }
 
+/// An unsigned key whose order is `f64::total_cmp`'s: sorting and comparing numbers as
+/// integers (percentile runs, ranking keys, tie-breaks).
+#[inline]
+pub fn ascending_key(v: f64) -> u64 {
+    let bits = v.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | (1 << 63)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -794,12 +794,7 @@ fn tie_key(x: f64, dir: Direction) -> u64 {
     if x.is_nan() {
         return u64::MAX;
     }
-    let bits = x.to_bits();
-    let ascending = if bits >> 63 == 1 {
-        !bits
-    } else {
-        bits | (1 << 63)
-    };
+    let ascending = crate::num::ascending_key(x);
     // A number's ascending key is at most that of +inf (0xFFF0…), so neither branch
     // reaches u64::MAX.
     match dir {
@@ -812,13 +807,7 @@ fn tie_key(x: f64, dir: Direction) -> u64 {
 /// `total_cmp` reversed.
 fn descending_key(score: f64) -> u64 {
     // The order of `f64::total_cmp`, reversed.
-    let bits = score.to_bits();
-    let ascending = if bits >> 63 == 1 {
-        !bits
-    } else {
-        bits | (1 << 63)
-    };
-    !ascending
+    !crate::num::ascending_key(score)
 }
 
 /// The quota of a tier among `n` ranked entities: the smaller of `max_count` and

@@ -186,12 +186,12 @@ pub struct Peers<'a> {
 
 /// Folds the peer values of each cohort (the values of its ranked entities, missing ones
 /// left out) in entity order, without copying them out: one pass, one accumulator per
-/// cohort. `None` for a cohort with no peer value.
+/// cohort. `None` for a cohort with no peer value. `first` and `step` get the cohort.
 fn fold_peers<A: Copy>(
     x: &[f64],
     peers: &Peers<'_>,
-    first: impl Fn(f64) -> A,
-    step: impl Fn(A, f64) -> A,
+    first: impl Fn(usize, f64) -> A,
+    step: impl Fn(usize, A, f64) -> A,
 ) -> Vec<Option<A>> {
     let mut acc: Vec<Option<A>> = vec![None; peers.cohorts];
     if peers.cohorts == 1 {
@@ -199,7 +199,7 @@ fn fold_peers<A: Copy>(
         let mut a = None;
         for (&v, &ranked) in x.iter().zip(peers.ranked) {
             if ranked && !v.is_nan() {
-                a = Some(a.map_or_else(|| first(v), |a| step(a, v)));
+                a = Some(a.map_or_else(|| first(0, v), |a| step(0, a, v)));
             }
         }
         acc[0] = a;
@@ -207,8 +207,9 @@ fn fold_peers<A: Copy>(
     }
     for ((&v, &ranked), &c) in x.iter().zip(peers.ranked).zip(peers.cohort) {
         if ranked && !v.is_nan() {
-            let a = &mut acc[c as usize];
-            *a = Some(a.map_or_else(|| first(v), |a| step(a, v)));
+            let c = c as usize;
+            let a = &mut acc[c];
+            *a = Some(a.map_or_else(|| first(c, v), |a| step(c, a, v)));
         }
     }
     acc
@@ -220,8 +221,8 @@ pub fn minmax(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
     let stats: Vec<Option<(f64, f64)>> = fold_peers(
         x,
         peers,
-        |v| (f64::INFINITY.min(v), f64::NEG_INFINITY.max(v)),
-        |(lo, hi), v| (lo.min(v), hi.max(v)),
+        |_, v| (f64::INFINITY.min(v), f64::NEG_INFINITY.max(v)),
+        |_, (lo, hi), v| (lo.min(v), hi.max(v)),
     );
     for (i, (&v, o)) in x.iter().zip(out.iter_mut()).enumerate() {
         if v.is_nan() {
@@ -256,32 +257,23 @@ pub fn zscore(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
     let sums = fold_peers(
         x,
         peers,
-        |v| (start + v, 1usize),
-        |(s, k), v| (s + v, k + 1),
+        |_, v| (start + v, 1usize),
+        |_, (s, k), v| (s + v, k + 1),
     );
     let means: Vec<Option<f64>> = sums
         .iter()
         .map(|s| s.and_then(|(sum, k)| (k >= 2).then_some(sum / k as f64)))
         .collect();
-    let squares = if peers.cohorts == 1 {
-        let mean = means[0].unwrap_or(0.0);
-        fold_peers(
-            x,
-            peers,
-            |v| start + (v - mean) * (v - mean),
-            |a, v| a + (v - mean) * (v - mean),
-        )
-    } else {
-        let mut acc: Vec<Option<f64>> = vec![None; peers.cohorts];
-        for ((&v, &ranked), &c) in x.iter().zip(peers.ranked).zip(peers.cohort) {
-            if ranked && !v.is_nan() {
-                let mean = means[c as usize].unwrap_or(0.0);
-                let a = &mut acc[c as usize];
-                *a = Some(a.unwrap_or(start) + (v - mean) * (v - mean));
-            }
-        }
-        acc
+    let square = |c: usize, v: f64| {
+        let d = v - means[c].unwrap_or(0.0);
+        d * d
     };
+    let squares = fold_peers(
+        x,
+        peers,
+        |c, v| start + square(c, v),
+        |c, a, v| a + square(c, v),
+    );
     let stats: Vec<Option<(f64, f64)>> = (0..peers.cohorts)
         .map(|c| {
             let (mean, (_, k), sq) = (means[c]?, sums[c]?, squares[c]?);
@@ -344,7 +336,7 @@ fn percentile_by_sort(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f
     // Values as integer keys in numeric order (−0 read as +0, so equal numbers have equal
     // keys; NaN never enters): integer comparisons in the sort, integer equality in the
     // runs, the same `below` and `equal` counts as comparing the numbers.
-    let key = |v: f64| ascending_key(v + 0.0);
+    let key = |v: f64| crate::num::ascending_key(v + 0.0);
     let mut groups: Vec<Vec<(u64, u32)>> = vec![Vec::new(); peers.cohorts];
     for (i, &v) in x.iter().enumerate() {
         if peers.ranked[i] && !v.is_nan() {
@@ -390,17 +382,6 @@ fn percentile_by_sort(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f
             1.0
         };
         *o = oriented(dir, s);
-    }
-}
-
-/// A key whose unsigned order is `f64::total_cmp`'s.
-#[inline]
-fn ascending_key(v: f64) -> u64 {
-    let bits = v.to_bits();
-    if bits >> 63 == 1 {
-        !bits
-    } else {
-        bits | 1 << 63
     }
 }
 

@@ -224,42 +224,46 @@ impl SmallScaled {
     }
 }
 
-impl SmallScaled {
-    /// A points row as `,value` cells: the first `dims` (dimensions: dropped prints as 0),
-    /// then the criteria (dropped: an empty cell). Values are copied slot by slot into a
-    /// stack buffer and appended to `out` once per 32 cells, instead of growing `out` per
-    /// cell; a value outside the table goes through [`push_scaled_after_comma`].
-    #[inline(always)]
-    fn push_row_after_commas(&self, out: &mut Vec<u8>, row: &[i16], dims: usize, decimals: u32) {
-        const CELLS: usize = 32;
-        let mut buf = [0u8; 16 * CELLS];
-        for (c, chunk) in row.chunks(CELLS).enumerate() {
-            let mut at = 0;
-            for (j, &k) in chunk.iter().enumerate() {
-                let k = match k {
-                    i16::MIN if c * CELLS + j < dims => 0,
-                    i16::MIN => {
-                        buf[at] = b',';
-                        at += 1;
-                        continue;
-                    }
-                    k => k,
-                };
-                match usize::try_from(k) {
-                    Ok(i) if i < Self::LIMIT => {
-                        let slot = &self.slots[i];
-                        buf[at..at + 16].copy_from_slice(slot);
-                        at += slot[15] as usize;
-                    }
-                    _ => {
-                        out.extend_from_slice(&buf[..at]);
-                        at = 0;
-                        push_scaled_after_comma(out, i64::from(k), decimals, None);
-                    }
+/// A points row as `,value` cells: the first `dims` (dimensions: dropped prints as 0),
+/// then the criteria (dropped: an empty cell). Values in the small-value table are copied
+/// slot by slot into a stack buffer appended to `out` once per 32 cells, instead of growing
+/// `out` per cell; others go through [`push_scaled_after_comma`].
+#[inline(always)]
+fn push_points_row(
+    out: &mut Vec<u8>,
+    row: &[i16],
+    dims: usize,
+    decimals: u32,
+    small: Option<&SmallScaled>,
+) {
+    const CELLS: usize = 32;
+    let mut buf = [0u8; 16 * CELLS];
+    for (c, chunk) in row.chunks(CELLS).enumerate() {
+        let mut at = 0;
+        for (j, &k) in chunk.iter().enumerate() {
+            let k = match k {
+                i16::MIN if c * CELLS + j < dims => 0,
+                i16::MIN => {
+                    buf[at] = b',';
+                    at += 1;
+                    continue;
+                }
+                k => k,
+            };
+            match (small, usize::try_from(k)) {
+                (Some(t), Ok(i)) if i < SmallScaled::LIMIT => {
+                    let slot = &t.slots[i];
+                    buf[at..at + 16].copy_from_slice(slot);
+                    at += slot[15] as usize;
+                }
+                _ => {
+                    out.extend_from_slice(&buf[..at]);
+                    at = 0;
+                    push_scaled_after_comma(out, i64::from(k), decimals, None);
                 }
             }
-            out.extend_from_slice(&buf[..at]);
         }
+        out.extend_from_slice(&buf[..at]);
     }
 }
 
@@ -319,24 +323,9 @@ impl RowText<'_> {
             }
             match sheet.points_row(e) {
                 // Scaled whole numbers in a row of their own: nearly all in the table.
-                PointsRow::Narrow(row) if sheet.scaled && small.is_some() => {
-                    let table = small.expect("checked");
-                    table.push_row_after_commas(line, row, sheet.dimensions, dec);
-                }
+                // (A dropped dimension prints as 0, as its NaN value does below.)
                 PointsRow::Narrow(row) if sheet.scaled => {
-                    let (dims, criteria) = row.split_at(sheet.dimensions.min(row.len()));
-                    for &k in dims {
-                        // (A dropped dimension prints as 0, as its NaN value does below.)
-                        let k = if k == i16::MIN { 0 } else { i64::from(k) };
-                        push_scaled_after_comma(line, k, dec, small);
-                    }
-                    for &k in criteria {
-                        if k == i16::MIN {
-                            line.push(b',');
-                        } else {
-                            push_scaled_after_comma(line, i64::from(k), dec, small);
-                        }
-                    }
+                    push_points_row(line, row, sheet.dimensions, dec, small);
                 }
                 _ => {
                     for v in sheet.dimension_scores(e) {
@@ -567,12 +556,13 @@ mod tests {
     #[test]
     fn a_points_row_copied_in_blocks_reads_as_cell_by_cell() {
         // Dropped dimensions and criteria, negatives, values past the table, and rows
-        // longer than one block of 32 cells (the block boundary falls inside and after).
+        // longer than one block of 32 cells (the block boundary falls inside and after);
+        // 7 decimals have no small-value table, so every cell goes through the digits.
         let specials = [
             0, 1, 9, 10, 99, 100, 1234, 16_383, 16_384, 32_767, -1, -250, -32_767,
         ];
-        for d in [0u32, 1, 2, 6] {
-            let table = SmallScaled::new(d).expect("up to 6 decimals");
+        for d in [0u32, 1, 2, 6, 7] {
+            let table = SmallScaled::new(d);
             for len in [0usize, 1, 5, 31, 32, 33, 64, 70] {
                 for dims in [0usize, 3, 40] {
                     let row: Vec<i16> = (0..len)
@@ -582,7 +572,7 @@ mod tests {
                         })
                         .collect();
                     let mut got = b"x".to_vec();
-                    table.push_row_after_commas(&mut got, &row, dims, d);
+                    push_points_row(&mut got, &row, dims, d, table.as_ref());
                     let mut want = b"x".to_vec();
                     want.extend(row_cell_by_cell(&row, dims, d));
                     assert_eq!(
