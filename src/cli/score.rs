@@ -109,5 +109,8 @@ pub fn run(a: ScoreArgs) -> Result<i32> {
         }
     }
     clusterscore::timing::mark("write");
+    // The process ends next: freeing a large assessment entry by entry (its per-entity
+    // maps: about 0.4 s per 100,000 entities) would only delay the exit.
+    std::mem::forget(assessment);
     Ok(0)
 }

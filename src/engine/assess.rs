@@ -1594,63 +1594,76 @@ impl Run<'_> {
         }
         // Entities are built in data order (the per-criterion columns read sequentially, not
         // in rank order, which costs a cache miss per criterion and entity), then moved into
-        // output order. Maps are sized up front; criterion values are moved out.
+        // output order. Maps are sized up front.
         let dim_ids: Vec<&String> = r.dimensions.iter().map(|d| &d.id.value).collect();
         let crit_ids: Vec<&String> = r.criteria.iter().map(|c| &c.id.value).collect();
-        let mut built: Vec<Option<EntityResult>> = (0..if full { n } else { 0 })
-            .map(|e| {
-                let row = self.scored[e];
-                let mut dims = Ordered::with_capacity(nd);
-                for (d, id) in dim_ids.iter().enumerate() {
-                    dims.insert((*id).clone(), dims_pub[[e, d]]);
-                }
-                let mut crits = Ordered::with_capacity(nc);
-                for (ci, crit) in r.criteria.iter().enumerate() {
-                    let s = ev.fractions[[e, ci]];
-                    crits.insert(
-                        crit_ids[ci].clone(),
-                        CriterionResult {
-                            value: shown_values[ci][e].take(),
-                            fraction: (!s.is_nan()).then_some(s),
-                            points: (!s.is_nan()).then(|| crit_pub[[e, ci]]),
-                            max: crit.points.value,
-                            missing: missing_used[ci][e].map(str::to_string),
+        // Built on all cores (each entity is independent); the notes are moved in.
+        let notes = if full {
+            std::mem::take(&mut st.notes)
+        } else {
+            Vec::new()
+        };
+        let mut built: Vec<Option<EntityResult>> = {
+            use rayon::prelude::*;
+            let (st, this) = (&st, &self);
+            notes
+                .into_par_iter()
+                .enumerate()
+                .map(|(e, notes)| {
+                    let row = this.scored[e];
+                    let mut dims = Ordered::with_capacity(nd);
+                    for (d, id) in dim_ids.iter().enumerate() {
+                        dims.insert((*id).clone(), dims_pub[[e, d]]);
+                    }
+                    let mut crits = Ordered::with_capacity(nc);
+                    for (ci, crit) in r.criteria.iter().enumerate() {
+                        let s = ev.fractions[[e, ci]];
+                        crits.insert(
+                            crit_ids[ci].clone(),
+                            CriterionResult {
+                                value: shown_values[ci][e].clone(),
+                                fraction: (!s.is_nan()).then_some(s),
+                                points: (!s.is_nan()).then(|| crit_pub[[e, ci]]),
+                                max: crit.points.value,
+                                missing: missing_used[ci][e].map(str::to_string),
+                            },
+                        );
+                    }
+                    let mut adjs = Ordered::with_capacity(r.adjustments.len());
+                    for (a, adj) in r.adjustments.iter().enumerate() {
+                        adjs.insert(adj.id.value.clone(), adj_applied[e * na + a]);
+                    }
+                    Some(EntityResult {
+                        id: this.id(e).to_string(),
+                        name: this
+                            .entity_names
+                            .as_ref()
+                            .and_then(|t| t.get(row))
+                            .map(str::to_string),
+                        rank: rank[e],
+                        score: score[e],
+                        tier: tier[e].map(|t| r.tiers[t].id.value.clone()),
+                        tier_label: tier[e].map(|t| r.tiers[t].label().to_string()),
+                        tie_broken: tie_broken[e],
+                        cohort: if r.settings.cohort.is_some() {
+                            st.cohort_names[st.cohort[e] as usize].clone()
+                        } else {
+                            None
                         },
-                    );
-                }
-                let mut adjs = Ordered::with_capacity(r.adjustments.len());
-                for (a, adj) in r.adjustments.iter().enumerate() {
-                    adjs.insert(adj.id.value.clone(), adj_applied[e * na + a]);
-                }
-                Some(EntityResult {
-                    id: self.id(e).to_string(),
-                    name: self
-                        .entity_names
-                        .as_ref()
-                        .and_then(|t| t.get(row))
-                        .map(str::to_string),
-                    rank: rank[e],
-                    score: score[e],
-                    tier: tier[e].map(|t| r.tiers[t].id.value.clone()),
-                    tier_label: tier[e].map(|t| r.tiers[t].label().to_string()),
-                    tie_broken: tie_broken[e],
-                    cohort: if r.settings.cohort.is_some() {
-                        st.cohort_names[st.cohort[e] as usize].clone()
-                    } else {
-                        None
-                    },
-                    dimensions: dims,
-                    criteria: crits,
-                    adjustments: adjs,
-                    excluded_by: st.excluded_by[e].map(|g| r.gates[g as usize].id.value.clone()),
-                    notes: std::mem::take(&mut st.notes[e]),
-                    carry: carried
-                        .iter()
-                        .map(|(k, col)| (k.clone(), col.get(e).map(str::to_string)))
-                        .collect(),
+                        dimensions: dims,
+                        criteria: crits,
+                        adjustments: adjs,
+                        excluded_by: st.excluded_by[e]
+                            .map(|g| r.gates[g as usize].id.value.clone()),
+                        notes,
+                        carry: carried
+                            .iter()
+                            .map(|(k, col)| (k.clone(), col.get(e).map(str::to_string)))
+                            .collect(),
+                    })
                 })
-            })
-            .collect();
+                .collect()
+        };
         let entities: Vec<EntityResult> = if full {
             out_order
                 .iter()

@@ -109,19 +109,30 @@ pub fn render(a: &Assessment, format: Format, enc: OutEncoding) -> Result<Vec<u8
     }
 }
 
-/// Writes an assessment in `format` to `out`; CSV streams, the others are rendered first.
+/// Writes an assessment in `format` to `out`; CSV and JSON stream, the others are rendered
+/// first.
 pub fn render_to(
     a: &Assessment,
     format: Format,
     enc: OutEncoding,
     out: &mut dyn Write,
 ) -> Result<()> {
+    let write_error = |e: std::io::Error| Error::usage(format!("cannot write output: {e}"));
     match format {
         Format::Csv => write_csv(a, enc, out),
+        // Streamed like CSV: a large assessment's JSON (about 4 KB per entity) is not held
+        // in memory, nor copied as a growing string.
+        Format::Json => {
+            // (serde_json writes piece by piece: a buffer here keeps the pieces off the
+            // file's own writer.)
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut *out);
+            serde_json::to_writer_pretty(&mut w, a).map_err(|e| write_error(e.into()))?;
+            w.write_all(b"\n").map_err(write_error)?;
+            w.flush().map_err(write_error)
+        }
         _ => {
             let bytes = render(a, format, enc)?;
-            out.write_all(&bytes)
-                .map_err(|e| Error::usage(format!("cannot write output: {e}")))
+            out.write_all(&bytes).map_err(write_error)
         }
     }
 }
@@ -415,8 +426,44 @@ pub fn defuse_formula(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// The Liaocheng pack scored on its fixture, with a fixed `generated_at`.
+    pub(crate) fn liaocheng() -> Assessment {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let c = crate::rules::Rules::from_path(root.join("rules/liaocheng-benchmark.toml"))
+            .unwrap()
+            .compile()
+            .unwrap();
+        let ds = c
+            .read_data(
+                &[root.join("fixtures/liaocheng-2023.csv")],
+                &c.read_options(),
+            )
+            .unwrap();
+        c.assess(
+            &ds,
+            &crate::engine::AssessOptions {
+                generated_at: Some("2026-01-01T00:00:00Z".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn streamed_outputs_are_the_rendered_bytes() {
+        let a = liaocheng();
+        for format in [Format::Json, Format::Csv, Format::Md] {
+            let mut streamed = Vec::new();
+            render_to(&a, format, OutEncoding::default(), &mut streamed).unwrap();
+            let rendered = render(&a, format, OutEncoding::default()).unwrap();
+            assert!(streamed == rendered, "{format:?}");
+        }
+        let json = String::from_utf8(render(&a, Format::Json, OutEncoding::default()).unwrap());
+        assert!(json.unwrap().ends_with("}\n"));
+    }
 
     #[test]
     fn utc_formatting() {

@@ -575,29 +575,8 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::tests::liaocheng;
     use calamine::{Data, Reader, Xlsx};
-
-    fn liaocheng() -> Assessment {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let c = crate::rules::Rules::from_path(root.join("rules/liaocheng-benchmark.toml"))
-            .unwrap()
-            .compile()
-            .unwrap();
-        let ds = c
-            .read_data(
-                &[root.join("fixtures/liaocheng-2023.csv")],
-                &c.read_options(),
-            )
-            .unwrap();
-        c.assess(
-            &ds,
-            &crate::engine::AssessOptions {
-                generated_at: Some("2026-01-01T00:00:00Z".into()),
-                ..Default::default()
-            },
-        )
-        .unwrap()
-    }
 
     /// Sheet names and each sheet's rows as text.
     fn sheets(bytes: Vec<u8>) -> Vec<(String, Vec<Vec<String>>)> {
