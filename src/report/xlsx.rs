@@ -205,7 +205,22 @@ fn to_xlsx_with_rows(a: &Assessment, max_rows: u32) -> Result<Vec<u8>> {
             ),
         ));
     }
-    build(a, max_rows).map_err(|e| Error::usage(format!("cannot write XLSX: {e}")))
+    build(a, max_rows).map_err(|e| match e {
+        XlsxError::TempFileError(dir, err) => Error::one(
+            Diagnostic::new(
+                Stage::Io,
+                format!(
+                    "cannot write XLSX: cannot create a temporary file in '{}': {err}",
+                    dir.display()
+                ),
+            )
+            .with_help(
+                "the ranking and details sheets are written through temporary files: set \
+                 TMPDIR (TEMP on Windows) to a writable directory",
+            ),
+        ),
+        other => Error::usage(format!("cannot write XLSX: {other}")),
+    })
 }
 
 fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxError> {

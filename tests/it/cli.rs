@@ -299,6 +299,42 @@ fn check_reports_expression_errors_without_data() {
 }
 
 #[test]
+fn xlsx_without_a_writable_temporary_directory_says_so_and_writes_nothing() {
+    let (dir, r, d) = setup();
+    let out = dir.path().join("out.xlsx");
+    let missing = dir.path().join("no-such-dir");
+    let result = bin()
+        .env("TMPDIR", &missing)
+        .args(["score", "--rules"])
+        .arg(&r)
+        .arg("--data")
+        .arg(&d)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&result.get_output().stderr).to_string();
+    assert!(err.contains("cannot create a temporary file"), "{err}");
+    assert!(
+        err.contains("no-such-dir") && err.contains("TMPDIR"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    // With a writable one the same run succeeds.
+    bin()
+        .env("TMPDIR", dir.path())
+        .args(["score", "--rules"])
+        .arg(&r)
+        .arg("--data")
+        .arg(&d)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(out.exists());
+}
+
+#[test]
 fn xlsx_twin_scores_like_the_csv() {
     // Write the Liaocheng fixture as a workbook (numbers as numbers, text as text), score both.
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
