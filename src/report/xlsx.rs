@@ -219,6 +219,11 @@ fn to_xlsx_with_rows(a: &Assessment, max_rows: u32) -> Result<Vec<u8>> {
                  TMPDIR (TEMP on Windows) to a writable directory",
             ),
         ),
+        // (Writing the temporary files or the workbook: a full disk, say.)
+        XlsxError::IoError(err) => Error::one(Diagnostic::new(
+            Stage::Io,
+            format!("cannot write XLSX: {err}"),
+        )),
         other => Error::usage(format!("cannot write XLSX: {other}")),
     })
 }
