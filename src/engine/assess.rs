@@ -634,11 +634,44 @@ struct Scored {
 /// One criterion scored (its fractions went into the matrix column): see
 /// [`Run::score_criterion`].
 struct CriterionScores {
-    shown: Vec<Option<serde_json::Value>>,
+    shown: ShownOverrides,
     used: Vec<Option<&'static str>>,
     notes: Vec<(usize, String)>,
     warnings: Vec<String>,
     fails: Vec<String>,
+}
+
+/// The values one criterion shows that differ from its indicator's (null outside a
+/// transform's domain, the imputed value under `mean`/`median`), by entity; kept only with
+/// per-entity detail. Every other entity shows its indicator value, read when the entity
+/// results are built: no n-long vector of JSON values per criterion.
+struct ShownOverrides {
+    keep: bool,
+    list: Vec<(usize, Option<serde_json::Value>)>,
+}
+
+impl ShownOverrides {
+    fn set(&mut self, e: usize, value: Option<serde_json::Value>) {
+        if self.keep {
+            self.list.push((e, value));
+        }
+    }
+
+    /// Sorted by entity, the last value set for an entity kept.
+    fn finish(mut self) -> Self {
+        self.list.reverse();
+        self.list.sort_by_key(|&(e, _)| e);
+        self.list.dedup_by_key(|&mut (e, _)| e);
+        self
+    }
+
+    /// The value entity `e` shows, given its indicator column.
+    fn value(&self, e: usize, indicator: &Column) -> Option<serde_json::Value> {
+        match self.list.binary_search_by_key(&e, |&(e, _)| e) {
+            Ok(i) => self.list[i].1.clone(),
+            Err(_) => json_value(indicator, e),
+        }
+    }
 }
 
 /// Notes of one criterion, per entity, kept only with per-entity detail.
@@ -1137,7 +1170,7 @@ impl Run<'_> {
             && scaled
             && largest * m < NARROW_LIMIT
             && !matches!(r.settings.aggregation, crate::rules::Aggregation::Topsis);
-        let mut shown_values: Vec<Vec<Option<serde_json::Value>>> = Vec::with_capacity(nc);
+        let mut shown_values: Vec<ShownOverrides> = Vec::with_capacity(nc);
         let mut missing_used: Vec<Vec<Option<&'static str>>> = Vec::with_capacity(nc);
         let mut fail_list: Vec<String> = Vec::new();
         // Warnings of this loop gather here: the indicator columns borrow `self`.
@@ -1597,6 +1630,17 @@ impl Run<'_> {
         // output order. Maps are sized up front.
         let dim_ids: Vec<&String> = r.dimensions.iter().map(|d| &d.id.value).collect();
         let crit_ids: Vec<&String> = r.criteria.iter().map(|c| &c.id.value).collect();
+        // Each criterion's indicator column, for the values shown.
+        let indicator_columns: Vec<Cow<'_, Column>> = if full {
+            (0..nc)
+                .map(|ci| {
+                    self.take(self.slots.indicator(c.criterion_indicator[ci]))
+                        .expect("indicators are computed")
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         // Built on all cores (each entity is independent); the notes are moved in.
         let notes = if full {
             std::mem::take(&mut st.notes)
@@ -1621,7 +1665,7 @@ impl Run<'_> {
                         crits.insert(
                             crit_ids[ci].clone(),
                             CriterionResult {
-                                value: shown_values[ci][e].clone(),
+                                value: shown_values[ci].value(e, &indicator_columns[ci]),
                                 fraction: (!s.is_nan()).then_some(s),
                                 points: (!s.is_nan()).then(|| crit_pub[[e, ci]]),
                                 max: crit.points.value,
@@ -1860,10 +1904,9 @@ impl Run<'_> {
         let points = crit.points.value;
         debug_assert!(out.len() == n && out.iter().all(|v| v.is_nan()));
         // Shown values and policies used: only for per-entity objects.
-        let mut shown: Vec<Option<serde_json::Value>> = if full {
-            (0..n).map(|e| json_value(&col, e)).collect()
-        } else {
-            Vec::new()
+        let mut shown = ShownOverrides {
+            keep: full,
+            list: Vec::new(),
         };
         let mut used: Vec<Option<&'static str>> = if full { vec![None; n] } else { Vec::new() };
 
@@ -1962,9 +2005,7 @@ impl Run<'_> {
                             Some(v) => xs[e] = v,
                             None => {
                                 xs[e] = f64::NAN;
-                                if let Some(v) = shown.get_mut(e) {
-                                    *v = None;
-                                }
+                                shown.set(e, None);
                                 notes.note(e, || format!("criterion '{}': value {} is outside the domain of {}, treated as missing", crit.id.value, format_number(raw[e]), tr.value.name()));
                             }
                         }
@@ -2040,7 +2081,7 @@ impl Run<'_> {
             }
         }
         Ok(CriterionScores {
-            shown,
+            shown: shown.finish(),
             used,
             notes: notes.list,
             warnings,
@@ -2062,7 +2103,7 @@ impl Run<'_> {
         fail_list: &mut Vec<String>,
         ranked: &[bool],
         x: Option<&mut Cow<'_, [f64]>>,
-        shown: &mut [Option<serde_json::Value>],
+        shown: &mut ShownOverrides,
     ) -> Result<()> {
         let crit = &self.c.rules.criteria[ci];
         let missing: Vec<usize> = match &x {
@@ -2177,9 +2218,10 @@ impl Run<'_> {
                                 .unwrap_or(f64::NAN);
                             x.to_mut()[e] = t;
                             set_used(used, e, name);
-                            if let Some(s) = shown.get_mut(e) {
-                                *s = serde_json::Number::from_f64(v).map(serde_json::Value::Number);
-                            }
+                            shown.set(
+                                e,
+                                serde_json::Number::from_f64(v).map(serde_json::Value::Number),
+                            );
                             notes.note(e, || format!("criterion '{}': value missing, imputed {} {} (missing = \"{name}\")", crit.id.value, name, format_number(v)));
                         }
                         None => {

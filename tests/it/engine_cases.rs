@@ -279,6 +279,51 @@ fn missing_policies() {
     assert!(err.contains("C (column 'x'"), "{err}");
 }
 
+#[test]
+fn the_value_shown_is_the_indicator_null_outside_the_domain_or_the_imputed_one() {
+    // log10 of 0 and of -5 is outside the domain: treated as missing (mean of the rest).
+    let rules = r#"
+[rules]
+name = "shown"
+id = "id"
+missing = "mean"
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "cx"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "linear"
+transform = "log10"
+floor = 1
+target = 1000
+"#;
+    let a = score(rules, "id,x\nA,10\nB,0\nC,\nD,1000\nE,-5\n");
+    let shown = |id: &str| entity(&a, id).criteria["cx"].value.clone();
+    assert_eq!(shown("A"), Some(serde_json::json!(10.0)));
+    assert_eq!(shown("D"), Some(serde_json::json!(1000.0)));
+    // Outside the domain: null, scored 0, with a note.
+    assert_eq!(shown("B"), None);
+    assert_eq!(shown("E"), None);
+    assert_relative_eq!(entity(&a, "B").score, 0.0);
+    assert!(
+        entity(&a, "E")
+            .notes
+            .iter()
+            .any(|n| n.contains("outside the domain"))
+    );
+    // Missing: the mean of the values present (10, 0, 1000, -5 → 251.25) is shown; its
+    // log10 is scored: (log10 251.25 − 0) / 3 × 10.
+    assert_eq!(shown("C"), Some(serde_json::json!(251.25)));
+    assert_relative_eq!(
+        entity(&a, "C").score,
+        (251.25f64.log10() / 3.0 * 10.0 * 100.0).round() / 100.0
+    );
+}
+
 const TIERS: &str = r#"
 [rules]
 name = "tiers"
