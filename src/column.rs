@@ -210,15 +210,6 @@ impl TextColumn {
             codes: gathered(&self.codes, rows),
         }
     }
-
-    /// [`TextColumn::take`] of a column no longer needed: the dictionary moves instead of
-    /// being copied (an id column's is as large as the column's text).
-    pub fn into_taken(self, rows: &[usize]) -> Self {
-        TextColumn {
-            codes: gathered(&self.codes, rows),
-            dict: self.dict,
-        }
-    }
 }
 
 /// One column of values, all rows of a table.
@@ -326,19 +317,6 @@ pub fn format_number(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_column_taken_by_value_equals_one_taken_by_reference() {
-        let col = TextColumn::from_values([Some("b"), None, Some("a"), Some("b"), Some("c")]);
-        let rows = [4, 0, 2, 1, 3, 3];
-        let moved = col.clone().into_taken(&rows);
-        assert_eq!(moved, col.take(&rows));
-        let texts: Vec<Option<&str>> = (0..rows.len()).map(|i| moved.get(i)).collect();
-        assert_eq!(
-            texts,
-            [Some("c"), Some("b"), Some("a"), None, Some("b"), Some("b")]
-        );
-    }
 
     #[test]
     fn text_dict_keeps_texts_apart_and_truncates_whole_texts() {

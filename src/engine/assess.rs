@@ -1828,7 +1828,7 @@ impl Run<'_> {
         };
         crate::timing::mark("score: summary and layout");
         let evidence = full.then(|| std::sync::Arc::new(ev.reorder(&out_order)));
-        let ids = std::mem::take(&mut ev.ids).into_taken(&out_order);
+        let ids = ev.ids.take(&out_order);
         // Nothing reads the evidence after this (columns only: it was not kept); its
         // per-entity vectors go before the output columns are built.
         drop(ev);
@@ -1843,9 +1843,9 @@ impl Run<'_> {
         };
         let sheet = Scoresheet {
             ids,
-            names: self.entity_names.take().map(|t| {
+            names: self.entity_names.as_ref().map(|t| {
                 // Names are in table order: one gather through both orders.
-                t.into_taken(&crate::column::gathered(&self.scored, &out_order))
+                t.take(&crate::column::gathered(&self.scored, &out_order))
             }),
             rank: gather_mapped(&|e| rank[e].map(|r| r as u32)),
             score: crate::column::gathered(&score, &out_order),
