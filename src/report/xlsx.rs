@@ -386,8 +386,17 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
         .iter()
         .map(|c| dimension_label(&c.dimension))
         .collect();
-    // Next (entity, criterion) to write.
-    let mut next = (0usize, 0usize);
+    // Every (entity, criterion) that has a row, in order.
+    let mut rows = a
+        .entities
+        .iter()
+        .flat_map(|e| {
+            l.criteria
+                .iter()
+                .enumerate()
+                .filter_map(move |(ci, c)| Some((e, ci, c, e.criteria.get(&c.id)?)))
+        })
+        .peekable();
     let mut part = 1;
     loop {
         let ws = wb.add_worksheet_with_low_memory()?;
@@ -401,23 +410,11 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
         s.ws.set_column_format(9, &number)?;
         s.ws.set_column_format(10, &number)?;
         let mut r = 1u32;
-        while r < max_rows && next.0 < a.entities.len() {
-            let (ei, ci) = next;
-            next = if ci + 1 < l.criteria.len() {
-                (ei, ci + 1)
-            } else {
-                (ei + 1, 0)
-            };
-            let e = &a.entities[ei];
-            let Some(c) = l.criteria.get(ci) else {
-                continue;
-            };
-            let Some(cr) = e.criteria.get(&c.id) else {
-                continue;
-            };
-            match e.rank {
-                Some(k) => s.number(r, 0, k as f64, 0, None)?,
-                None => s.blank(r, 0, None)?,
+        while r < max_rows
+            && let Some((e, ci, c, cr)) = rows.next()
+        {
+            if let Some(k) = e.rank {
+                s.number(r, 0, k as f64, 0, None)?;
             }
             s.text(r, 1, &e.id, None)?;
             s.text(r, 2, e.name.as_deref().unwrap_or(""), None)?;
@@ -435,7 +432,7 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
                 }
                 Some(serde_json::Value::String(t)) => s.text(r, 6, t, None)?,
                 Some(other) => s.text(r, 6, &other.to_string(), None)?,
-                None => s.blank(r, 6, None)?,
+                None => {}
             }
             s.text(r, 7, c.unit.as_deref().unwrap_or(""), None)?;
             // (Formatted by their columns.)
@@ -450,20 +447,7 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
         if r > 1 {
             s.ws.autofilter(0, 0, r - 1, heads.len() as u16 - 1)?;
         }
-        // Entities without a row left (no criteria) do not open another sheet.
-        while next.0 < a.entities.len()
-            && !l
-                .criteria
-                .get(next.1)
-                .is_some_and(|c| a.entities[next.0].criteria.contains_key(&c.id))
-        {
-            next = if next.1 + 1 < l.criteria.len() {
-                (next.0, next.1 + 1)
-            } else {
-                (next.0 + 1, 0)
-            };
-        }
-        if next.0 >= a.entities.len() {
+        if rows.peek().is_none() {
             break;
         }
         part += 1;

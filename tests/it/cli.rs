@@ -6,6 +6,22 @@ fn bin() -> Command {
     Command::cargo_bin("clusterscore").unwrap()
 }
 
+/// `clusterscore score --rules RULES --data DATA --out OUT`.
+fn score_to(
+    rules: impl AsRef<std::ffi::OsStr>,
+    data: impl AsRef<std::ffi::OsStr>,
+    out: impl AsRef<std::ffi::OsStr>,
+) -> Command {
+    let mut cmd = bin();
+    cmd.args(["score", "--rules"])
+        .arg(rules)
+        .arg("--data")
+        .arg(data)
+        .arg("--out")
+        .arg(out);
+    cmd
+}
+
 const RULES: &str = r#"
 [rules]
 name = "cli"
@@ -35,15 +51,7 @@ fn setup() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
 fn score_writes_csv_with_bom_and_ids_as_headers() {
     let (dir, r, d) = setup();
     let out = dir.path().join("out.csv");
-    bin()
-        .args(["score", "--rules"])
-        .arg(&r)
-        .arg("--data")
-        .arg(&d)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    score_to(&r, &d, &out).assert().success();
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.starts_with('\u{feff}'));
     let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
@@ -78,13 +86,7 @@ fn json_is_byte_identical_with_source_date_epoch() {
 fn output_equal_to_an_input_is_refused_and_nothing_is_written() {
     let (_dir, r, d) = setup();
     let before = std::fs::read(&d).unwrap();
-    bin()
-        .args(["score", "--rules"])
-        .arg(&r)
-        .arg("--data")
-        .arg(&d)
-        .arg("--out")
-        .arg(&d)
+    score_to(&r, &d, &d)
         .arg("--format")
         .arg("csv")
         .assert()
@@ -95,25 +97,9 @@ fn output_equal_to_an_input_is_refused_and_nothing_is_written() {
 #[test]
 fn unknown_extension_and_missing_directory_are_errors() {
     let (dir, r, d) = setup();
-    bin()
-        .args(["score", "--rules"])
-        .arg(&r)
-        .arg("--data")
-        .arg(&d)
-        .arg("--out")
-        .arg(dir.path().join("x.txt"))
-        .assert()
-        .code(2);
+    score_to(&r, &d, dir.path().join("x.txt")).assert().code(2);
     let missing = dir.path().join("nope").join("x.csv");
-    bin()
-        .args(["score", "--rules"])
-        .arg(&r)
-        .arg("--data")
-        .arg(&d)
-        .arg("--out")
-        .arg(&missing)
-        .assert()
-        .code(1);
+    score_to(&r, &d, &missing).assert().code(1);
     assert!(!missing.exists());
 }
 
@@ -190,15 +176,13 @@ fn chained_workflow_rolls_enterprise_results_up_to_clusters() {
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
     let step1 = dir.path().join("zjtx.csv");
-    bin()
-        .args(["score", "--rules"])
-        .arg(root.join("rules/miit-zjtx-sme.toml"))
-        .arg("--data")
-        .arg(root.join("fixtures/enterprises-2023.csv"))
-        .arg("--out")
-        .arg(&step1)
-        .assert()
-        .success();
+    score_to(
+        root.join("rules/miit-zjtx-sme.toml"),
+        root.join("fixtures/enterprises-2023.csv"),
+        &step1,
+    )
+    .assert()
+    .success();
     let text = std::fs::read_to_string(&step1).unwrap();
     let header = text.lines().next().unwrap();
     assert!(
@@ -303,14 +287,8 @@ fn xlsx_without_a_writable_temporary_directory_says_so_and_writes_nothing() {
     let (dir, r, d) = setup();
     let out = dir.path().join("out.xlsx");
     let missing = dir.path().join("no-such-dir");
-    let result = bin()
+    let result = score_to(&r, &d, &out)
         .env("TMPDIR", &missing)
-        .args(["score", "--rules"])
-        .arg(&r)
-        .arg("--data")
-        .arg(&d)
-        .arg("--out")
-        .arg(&out)
         .assert()
         .code(1);
     let err = String::from_utf8_lossy(&result.get_output().stderr).to_string();
@@ -321,14 +299,8 @@ fn xlsx_without_a_writable_temporary_directory_says_so_and_writes_nothing() {
     );
     assert!(!out.exists());
     // With a writable one the same run succeeds.
-    bin()
+    score_to(&r, &d, &out)
         .env("TMPDIR", dir.path())
-        .args(["score", "--rules"])
-        .arg(&r)
-        .arg("--data")
-        .arg(&d)
-        .arg("--out")
-        .arg(&out)
         .assert()
         .success();
     assert!(out.exists());
@@ -420,15 +392,7 @@ require = "{gate}"
     std::fs::write(&d, "id,x,y\nA,3,1\nB,7,1\nC,9,0\n").unwrap();
     bin().arg("check").arg(&r).assert().code(0);
     let out = dir.path().join("out.csv");
-    bin()
-        .args(["score", "--rules"])
-        .arg(&r)
-        .arg("--data")
-        .arg(&d)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    score_to(&r, &d, &out).assert().success();
     let text = std::fs::read_to_string(&out).unwrap();
     let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(lines[1], "1,B,,7.00,,,,7.00,7.00", "{text}");
