@@ -88,11 +88,12 @@ pub fn run(a: ScoreArgs) -> Result<i32> {
             year: a.year,
             rules_path: a.rules.display().to_string(),
             generated_at: None,
-            // CSV is written from the columns alone; skip the per-entity objects.
-            detail: if format == Format::Csv {
-                Detail::Columns
-            } else {
-                Detail::Entities
+            // CSV is written from the columns alone: no per-entity objects. JSON builds
+            // them a block at a time while it is written (bounded memory at any size).
+            detail: match format {
+                Format::Csv => Detail::Columns,
+                Format::Json => Detail::Deferred,
+                _ => Detail::Entities,
             },
         },
     )?;

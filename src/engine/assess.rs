@@ -635,43 +635,10 @@ struct Scored {
 /// [`Run::score_criterion`].
 struct CriterionScores {
     shown: ShownOverrides,
-    used: Vec<Option<&'static str>>,
+    used: Vec<Option<MissingPolicy>>,
     notes: Vec<(usize, String)>,
     warnings: Vec<String>,
     fails: Vec<String>,
-}
-
-/// The values one criterion shows that differ from its indicator's (null outside a
-/// transform's domain, the imputed value under `mean`/`median`), by entity; kept only with
-/// per-entity detail. Every other entity shows its indicator value, read when the entity
-/// results are built: no n-long vector of JSON values per criterion.
-struct ShownOverrides {
-    keep: bool,
-    list: Vec<(usize, Option<serde_json::Value>)>,
-}
-
-impl ShownOverrides {
-    fn set(&mut self, e: usize, value: Option<serde_json::Value>) {
-        if self.keep {
-            self.list.push((e, value));
-        }
-    }
-
-    /// Sorted by entity, the last value set for an entity kept.
-    fn finish(mut self) -> Self {
-        self.list.reverse();
-        self.list.sort_by_key(|&(e, _)| e);
-        self.list.dedup_by_key(|&mut (e, _)| e);
-        self
-    }
-
-    /// The value entity `e` shows, given its indicator column.
-    fn value(&self, e: usize, indicator: &Column) -> Option<serde_json::Value> {
-        match self.list.binary_search_by_key(&e, |&(e, _)| e) {
-            Ok(i) => self.list[i].1.clone(),
-            Err(_) => json_value(indicator, e),
-        }
-    }
 }
 
 /// Notes of one criterion, per entity, kept only with per-entity detail.
@@ -965,7 +932,8 @@ impl Run<'_> {
         let r = &c.rules;
         let n = self.scored.len();
         let decimals = r.settings.decimals;
-        let full = self.opts.detail == Detail::Entities;
+        // Per-entity detail is kept (built up front, or deferred to the writer).
+        let full = self.opts.detail != Detail::Columns;
         let mut errors = Vec::new();
 
         // The expressions evaluated on the entities (their errors are reported after the
@@ -1171,7 +1139,7 @@ impl Run<'_> {
             && largest * m < NARROW_LIMIT
             && !matches!(r.settings.aggregation, crate::rules::Aggregation::Topsis);
         let mut shown_values: Vec<ShownOverrides> = Vec::with_capacity(nc);
-        let mut missing_used: Vec<Vec<Option<&'static str>>> = Vec::with_capacity(nc);
+        let mut missing_used: Vec<Vec<Option<MissingPolicy>>> = Vec::with_capacity(nc);
         let mut fail_list: Vec<String> = Vec::new();
         // Warnings of this loop gather here: the indicator columns borrow `self`.
         let mut warnings = std::mem::take(&mut self.warnings);
@@ -1625,11 +1593,6 @@ impl Run<'_> {
                 }
             }
         }
-        // Entities are built in data order (the per-criterion columns read sequentially, not
-        // in rank order, which costs a cache miss per criterion and entity), then moved into
-        // output order. Maps are sized up front.
-        let dim_ids: Vec<&String> = r.dimensions.iter().map(|d| &d.id.value).collect();
-        let crit_ids: Vec<&String> = r.criteria.iter().map(|c| &c.id.value).collect();
         // Each criterion's indicator column, for the values shown.
         let indicator_columns: Vec<Cow<'_, Column>> = if full {
             (0..nc)
@@ -1641,82 +1604,7 @@ impl Run<'_> {
         } else {
             Vec::new()
         };
-        // Built on all cores (each entity is independent); the notes are moved in.
-        let notes = if full {
-            std::mem::take(&mut st.notes)
-        } else {
-            Vec::new()
-        };
-        let mut built: Vec<Option<EntityResult>> = {
-            use rayon::prelude::*;
-            let (st, this) = (&st, &self);
-            notes
-                .into_par_iter()
-                .enumerate()
-                .map(|(e, notes)| {
-                    let row = this.scored[e];
-                    let mut dims = Ordered::with_capacity(nd);
-                    for (d, id) in dim_ids.iter().enumerate() {
-                        dims.insert((*id).clone(), dims_pub[[e, d]]);
-                    }
-                    let mut crits = Ordered::with_capacity(nc);
-                    for (ci, crit) in r.criteria.iter().enumerate() {
-                        let s = ev.fractions[[e, ci]];
-                        crits.insert(
-                            crit_ids[ci].clone(),
-                            CriterionResult {
-                                value: shown_values[ci].value(e, &indicator_columns[ci]),
-                                fraction: (!s.is_nan()).then_some(s),
-                                points: (!s.is_nan()).then(|| crit_pub[[e, ci]]),
-                                max: crit.points.value,
-                                missing: missing_used[ci][e].map(str::to_string),
-                            },
-                        );
-                    }
-                    let mut adjs = Ordered::with_capacity(r.adjustments.len());
-                    for (a, adj) in r.adjustments.iter().enumerate() {
-                        adjs.insert(adj.id.value.clone(), adj_applied[e * na + a]);
-                    }
-                    Some(EntityResult {
-                        id: this.id(e).to_string(),
-                        name: this
-                            .entity_names
-                            .as_ref()
-                            .and_then(|t| t.get(row))
-                            .map(str::to_string),
-                        rank: rank[e],
-                        score: score[e],
-                        tier: tier[e].map(|t| r.tiers[t].id.value.clone()),
-                        tier_label: tier[e].map(|t| r.tiers[t].label().to_string()),
-                        tie_broken: tie_broken[e],
-                        cohort: if r.settings.cohort.is_some() {
-                            st.cohort_names[st.cohort[e] as usize].clone()
-                        } else {
-                            None
-                        },
-                        dimensions: dims,
-                        criteria: crits,
-                        adjustments: adjs,
-                        excluded_by: st.excluded_by[e]
-                            .map(|g| r.gates[g as usize].id.value.clone()),
-                        notes,
-                        carry: carried
-                            .iter()
-                            .map(|(k, col)| (k.clone(), col.get(e).map(str::to_string)))
-                            .collect(),
-                    })
-                })
-                .collect()
-        };
-        let entities: Vec<EntityResult> = if full {
-            out_order
-                .iter()
-                .map(|&e| built[e].take().expect("out_order is a permutation"))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        drop(built);
+        let carried_by_entity = if full { carried.clone() } else { Vec::new() };
 
         crate::timing::mark("score: entity results");
         let summary = Summary {
@@ -1827,8 +1715,17 @@ impl Run<'_> {
                 .unwrap_or_else(crate::report::generated_at),
         };
         crate::timing::mark("score: summary and layout");
-        let evidence = full.then(|| std::sync::Arc::new(ev.reorder(&out_order)));
+        let evidence = (self.opts.detail == Detail::Entities)
+            .then(|| std::sync::Arc::new(ev.reorder(&out_order)));
         let ids = ev.ids.take(&out_order);
+        let (entity_ids, fractions) = if full {
+            (
+                std::mem::take(&mut ev.ids),
+                std::mem::replace(&mut ev.fractions, Array2::zeros((0, nc))),
+            )
+        } else {
+            (TextColumn::default(), Array2::zeros((0, nc)))
+        };
         // Nothing reads the evidence after this (columns only: it was not kept); its
         // per-entity vectors go before the output columns are built.
         drop(ev);
@@ -1861,6 +1758,42 @@ impl Run<'_> {
             order: out_order,
         };
         crate::timing::mark("score: sheet columns");
+        let source = full.then(|| EntitySource {
+            ids: entity_ids,
+            names: self.entity_names.as_ref().map(|t| t.take(&self.scored)),
+            rank,
+            score,
+            tier,
+            tie_broken,
+            cohort: st.cohort,
+            cohort_names: r.settings.cohort.is_some().then_some(st.cohort_names),
+            excluded_by: st.excluded_by,
+            dimension_ids: r.dimensions.iter().map(|d| d.id.value.clone()).collect(),
+            dimension_points: dims_pub,
+            criterion_ids: r.criteria.iter().map(|c| c.id.value.clone()).collect(),
+            criterion_max: r.criteria.iter().map(|c| c.points.value).collect(),
+            fractions,
+            criterion_points: crit_pub,
+            indicators: indicator_columns,
+            shown: shown_values,
+            missing: missing_used,
+            adjustment_ids: r.adjustments.iter().map(|a| a.id.value.clone()).collect(),
+            adjustments: adj_applied,
+            tier_ids: r.tiers.iter().map(|t| t.id.value.clone()).collect(),
+            tier_labels: r.tiers.iter().map(|t| t.label().to_string()).collect(),
+            gate_ids: r.gates.iter().map(|g| g.id.value.clone()).collect(),
+            carry: carried_by_entity,
+            notes: std::mem::take(&mut st.notes),
+        });
+        let (entities, deferred) = match source {
+            None => (Vec::new(), None),
+            Some(source) if self.opts.detail == Detail::Deferred => (
+                Vec::new(),
+                Some(std::sync::Arc::new(source.into_output_order(&sheet.order))),
+            ),
+            Some(source) => (source.build_all(&sheet.order), None),
+        };
+        crate::timing::mark("score: entity results");
         Ok(Assessment {
             evidence,
             audit,
@@ -1869,6 +1802,7 @@ impl Run<'_> {
             warnings: self.warnings,
             layout,
             sheet,
+            deferred,
         })
     }
 
@@ -1908,7 +1842,7 @@ impl Run<'_> {
             keep: full,
             list: Vec::new(),
         };
-        let mut used: Vec<Option<&'static str>> = if full { vec![None; n] } else { Vec::new() };
+        let mut used: Vec<Option<MissingPolicy>> = if full { vec![None; n] } else { Vec::new() };
 
         if let Method::Levels(levels) = &crit.method {
             let Column::Text(t) = col.as_ref() else {
@@ -2099,7 +2033,7 @@ impl Run<'_> {
         policy: MissingPolicy,
         raw: &[f64],
         out: &mut [f64],
-        used: &mut [Option<&'static str>],
+        used: &mut [Option<MissingPolicy>],
         fail_list: &mut Vec<String>,
         ranked: &[bool],
         x: Option<&mut Cow<'_, [f64]>>,
@@ -2117,7 +2051,7 @@ impl Run<'_> {
             MissingPolicy::Zero => {
                 for &e in &missing {
                     out[e] = 0.0;
-                    set_used(used, e, "zero");
+                    set_used(used, e, MissingPolicy::Zero);
                     notes.note(e, || {
                         format!(
                             "criterion '{}': value missing, scored 0 (missing = \"zero\")",
@@ -2135,7 +2069,7 @@ impl Run<'_> {
             MissingPolicy::Exclude => {
                 for &e in &missing {
                     out[e] = f64::NAN;
-                    set_used(used, e, "exclude");
+                    set_used(used, e, MissingPolicy::Exclude);
                     notes.note(e, || format!("criterion '{}': value missing, criterion dropped and its dimension rescaled (missing = \"exclude\")", crit.id.value));
                 }
                 warnings.push(format!(
@@ -2167,7 +2101,7 @@ impl Run<'_> {
                     // Categories cannot be averaged: score 0 and say so.
                     for &e in &missing {
                         out[e] = 0.0;
-                        set_used(used, e, "zero");
+                        set_used(used, e, MissingPolicy::Zero);
                         notes.note(e, || format!("criterion '{}': category missing, scored 0 (mean/median do not apply to categories)", crit.id.value));
                     }
                     return Ok(());
@@ -2206,7 +2140,7 @@ impl Run<'_> {
                     if !raw[e].is_nan() {
                         // Outside the transform's domain: not imputed, scored 0.
                         out[e] = 0.0;
-                        set_used(used, e, "zero");
+                        set_used(used, e, MissingPolicy::Zero);
                         continue;
                     }
                     match stat[st.cohort[e] as usize] {
@@ -2217,7 +2151,7 @@ impl Run<'_> {
                                 .map_or(Some(v), |t| t.value.apply(v))
                                 .unwrap_or(f64::NAN);
                             x.to_mut()[e] = t;
-                            set_used(used, e, name);
+                            set_used(used, e, policy);
                             shown.set(
                                 e,
                                 serde_json::Number::from_f64(v).map(serde_json::Value::Number),
@@ -2226,7 +2160,7 @@ impl Run<'_> {
                         }
                         None => {
                             out[e] = 0.0;
-                            set_used(used, e, "zero");
+                            set_used(used, e, MissingPolicy::Zero);
                             notes.note(e, || format!("criterion '{}': value missing and no value to take the {name} of, scored 0", crit.id.value));
                         }
                     }
@@ -2244,17 +2178,9 @@ impl Run<'_> {
 }
 
 /// Records the missing policy used for entity `e` when policies are kept (per-entity detail).
-fn set_used(used: &mut [Option<&'static str>], e: usize, policy: &'static str) {
+fn set_used(used: &mut [Option<MissingPolicy>], e: usize, policy: MissingPolicy) {
     if let Some(u) = used.get_mut(e) {
         *u = Some(policy);
-    }
-}
-
-fn json_value(col: &Column, e: usize) -> Option<serde_json::Value> {
-    match col {
-        Column::Number(v) => serde_json::Number::from_f64(v[e]).map(serde_json::Value::Number),
-        Column::Bool(v) => v[e].map(serde_json::Value::Bool),
-        Column::Text(t) => t.get(e).map(|s| serde_json::Value::String(s.to_string())),
     }
 }
 

@@ -1,23 +1,96 @@
 //! The result of a run: the canonical JSON document of SPEC §7, and what every report shows.
 
-use serde::Serialize;
+use crate::column::{Column, TextColumn};
+use ndarray::Array2;
+use serde::ser::{SerializeSeq, SerializeStruct};
+use serde::{Serialize, Serializer};
+use std::borrow::Cow;
 
 /// One run of one rules file on one data set.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+///
+/// Serialises as the canonical JSON document (audit, summary, entities, warnings); under
+/// [`Detail::Deferred`] the entities are built from [`Assessment::deferred`] while they are
+/// written.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Assessment {
     pub audit: Audit,
     pub summary: Summary,
+    /// In output order; empty under [`Detail::Columns`] and [`Detail::Deferred`].
     pub entities: Vec<EntityResult>,
     pub warnings: Vec<String>,
     /// Labels and maxima for reports (not part of the canonical JSON).
-    #[serde(skip)]
     pub layout: Layout,
-    /// The scoring state, for analyses that re-score (not part of the canonical JSON).
-    #[serde(skip)]
+    /// The scoring state, for analyses that re-score (not part of the canonical JSON;
+    /// [`Detail::Entities`] only).
     pub evidence: Option<std::sync::Arc<super::evidence::Evidence>>,
     /// The per-entity results as columns: what CSV is written from (always present).
-    #[serde(skip)]
     pub sheet: Scoresheet,
+    /// Under [`Detail::Deferred`]: what the per-entity results are built from.
+    pub deferred: Option<std::sync::Arc<EntitySource<'static>>>,
+}
+
+impl Assessment {
+    /// The per-entity results in output order: the built ones, or those of
+    /// [`Assessment::deferred`] built a block at a time (on all cores) as they are asked for.
+    pub fn entity_results(&self) -> Box<dyn Iterator<Item = EntityResult> + '_> {
+        match &self.deferred {
+            None => Box::new(self.entities.iter().cloned()),
+            Some(source) => Box::new(source.in_order()),
+        }
+    }
+
+    /// How many per-entity results [`Assessment::entity_results`] yields.
+    fn entity_count(&self) -> usize {
+        match &self.deferred {
+            None => self.entities.len(),
+            Some(_) => self.sheet.order.len(),
+        }
+    }
+}
+
+impl Serialize for Assessment {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        document(self, true, s)
+    }
+}
+
+/// An assessment's JSON document with an empty `entities` array: what the JSON writer
+/// splices the deferred entities into, rendered on all cores.
+pub struct WithoutEntities<'a>(pub &'a Assessment);
+
+impl Serialize for WithoutEntities<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        document(self.0, false, s)
+    }
+}
+
+/// The canonical document (audit, summary, entities, warnings); the entities built while
+/// written when deferred, or left out.
+fn document<S: Serializer>(a: &Assessment, with_entities: bool, s: S) -> Result<S::Ok, S::Error> {
+    /// The entities as a JSON array.
+    struct Entities<'a>(&'a Assessment, bool);
+    impl Serialize for Entities<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let Entities(a, shown) = *self;
+            let mut seq = s.serialize_seq(Some(if shown { a.entity_count() } else { 0 }))?;
+            match &a.deferred {
+                _ if !shown => {}
+                None => {
+                    for e in &a.entities {
+                        seq.serialize_element(e)?;
+                    }
+                }
+                Some(source) => source.each_in_order(|e| seq.serialize_element(e))?,
+            }
+            seq.end()
+        }
+    }
+    let mut doc = s.serialize_struct("Assessment", 4)?;
+    doc.serialize_field("audit", &a.audit)?;
+    doc.serialize_field("summary", &a.summary)?;
+    doc.serialize_field("entities", &Entities(a, with_entities))?;
+    doc.serialize_field("warnings", &a.warnings)?;
+    doc.end()
 }
 
 /// How much per-entity detail a run builds.
@@ -25,12 +98,320 @@ pub struct Assessment {
 /// `Entities` builds one [`EntityResult`] per entity (values, fractions, notes, evidence for
 /// re-scoring) — what JSON, Markdown, HTML, XLSX and the analyses read. `Columns` keeps only
 /// the columnar [`Scoresheet`], which is all the CSV view needs: at 10⁶ entities the objects
-/// cost more than the scoring itself, so batch CSV runs skip them.
+/// cost more than the scoring itself, so batch CSV runs skip them. `Deferred` keeps what the
+/// objects are built from ([`EntitySource`], a few hundred bytes per entity instead of
+/// ~6 KB) and builds them while they are written: what `score` does for JSON output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Detail {
     #[default]
     Entities,
     Columns,
+    Deferred,
+}
+
+/// Entities built at a time when results are built as they are written: large enough to
+/// keep both cores busy, small enough that their objects (~6 KB each) stay in memory the
+/// allocator has already handed out.
+const BUILT_AT_A_TIME: usize = 4096;
+
+/// What the per-entity results are built from, as columns over the scored entities in data
+/// order (entity `e` is the `e`-th scored row): see [`Detail::Deferred`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntitySource<'a> {
+    pub(crate) ids: TextColumn,
+    pub(crate) names: Option<TextColumn>,
+    pub(crate) rank: Vec<Option<usize>>,
+    pub(crate) score: Vec<f64>,
+    pub(crate) tier: Vec<Option<usize>>,
+    pub(crate) tie_broken: Vec<bool>,
+    pub(crate) cohort: Vec<u32>,
+    /// Cohort names by cohort index, when the rules name a cohort.
+    pub(crate) cohort_names: Option<Vec<Option<String>>>,
+    pub(crate) excluded_by: Vec<Option<u32>>,
+    pub(crate) dimension_ids: Vec<String>,
+    /// Published dimension scores, entities × dimensions.
+    pub(crate) dimension_points: Array2<f64>,
+    pub(crate) criterion_ids: Vec<String>,
+    pub(crate) criterion_max: Vec<f64>,
+    /// Unrounded fractions (NaN where dropped), entities × criteria.
+    pub(crate) fractions: Array2<f64>,
+    /// Published criterion points, entities × criteria.
+    pub(crate) criterion_points: Array2<f64>,
+    /// Each criterion's indicator column and the values it shows instead.
+    pub(crate) indicators: Vec<Cow<'a, Column>>,
+    pub(crate) shown: Vec<ShownOverrides>,
+    /// Each criterion's missing-value policy applied, by entity.
+    pub(crate) missing: Vec<Vec<Option<crate::rules::MissingPolicy>>>,
+    pub(crate) adjustment_ids: Vec<String>,
+    /// Points of each adjustment applied, entities × adjustments, row-major.
+    pub(crate) adjustments: Vec<f64>,
+    pub(crate) tier_ids: Vec<String>,
+    pub(crate) tier_labels: Vec<String>,
+    pub(crate) gate_ids: Vec<String>,
+    pub(crate) carry: Vec<(String, TextColumn)>,
+    /// Per-entity notes (empty while the results are built up front: moved into them).
+    pub(crate) notes: Vec<Vec<String>>,
+}
+
+impl EntitySource<'_> {
+    /// How many entities.
+    pub fn len(&self) -> usize {
+        self.score.len()
+    }
+
+    /// Whether there are no entities.
+    pub fn is_empty(&self) -> bool {
+        self.score.is_empty()
+    }
+
+    /// Entity `e`'s result (output order under [`Detail::Deferred`]).
+    pub fn entity(&self, e: usize) -> EntityResult {
+        self.build(e, self.notes[e].clone())
+    }
+
+    /// Entity `e`'s result, with its notes.
+    pub(crate) fn build(&self, e: usize, notes: Vec<String>) -> EntityResult {
+        let na = self.adjustment_ids.len();
+        let mut dimensions = Ordered::with_capacity(self.dimension_ids.len());
+        for (d, id) in self.dimension_ids.iter().enumerate() {
+            dimensions.insert(id.clone(), self.dimension_points[[e, d]]);
+        }
+        let mut criteria = Ordered::with_capacity(self.criterion_ids.len());
+        for (ci, id) in self.criterion_ids.iter().enumerate() {
+            let s = self.fractions[[e, ci]];
+            criteria.insert(
+                id.clone(),
+                CriterionResult {
+                    value: self.shown[ci].value(e, &self.indicators[ci]),
+                    fraction: (!s.is_nan()).then_some(s),
+                    points: (!s.is_nan()).then(|| self.criterion_points[[e, ci]]),
+                    max: self.criterion_max[ci],
+                    missing: self.missing[ci][e].map(|p| p.name().to_string()),
+                },
+            );
+        }
+        let mut adjustments = Ordered::with_capacity(na);
+        for (a, id) in self.adjustment_ids.iter().enumerate() {
+            adjustments.insert(id.clone(), self.adjustments[e * na + a]);
+        }
+        EntityResult {
+            id: self.ids.get(e).unwrap_or("").to_string(),
+            name: self
+                .names
+                .as_ref()
+                .and_then(|t| t.get(e))
+                .map(str::to_string),
+            rank: self.rank[e],
+            score: self.score[e],
+            tier: self.tier[e].map(|t| self.tier_ids[t].clone()),
+            tier_label: self.tier[e].map(|t| self.tier_labels[t].clone()),
+            tie_broken: self.tie_broken[e],
+            cohort: self
+                .cohort_names
+                .as_ref()
+                .and_then(|names| names[self.cohort[e] as usize].clone()),
+            dimensions,
+            criteria,
+            adjustments,
+            excluded_by: self.excluded_by[e].map(|g| self.gate_ids[g as usize].clone()),
+            notes,
+            carry: self
+                .carry
+                .iter()
+                .map(|(k, col)| (k.clone(), col.get(e).map(str::to_string)))
+                .collect(),
+        }
+    }
+
+    /// Every result, built on all cores, in output order (`order[k]`: the entity shown k-th).
+    pub(crate) fn build_all(mut self, order: &[usize]) -> Vec<EntityResult> {
+        use rayon::prelude::*;
+        // Built in data order (the columns read sequentially, not in rank order, which costs
+        // a cache miss per criterion and entity), then moved into output order.
+        let notes = std::mem::take(&mut self.notes);
+        let mut built: Vec<Option<EntityResult>> = notes
+            .into_par_iter()
+            .enumerate()
+            .map(|(e, notes)| Some(self.build(e, notes)))
+            .collect();
+        order
+            .iter()
+            .map(|&e| built[e].take().expect("the output order is a permutation"))
+            .collect()
+    }
+
+    /// Its results (entities in output order, see [`EntitySource::into_output_order`]),
+    /// built [`BUILT_AT_A_TIME`] at a time on all cores.
+    fn in_order(&self) -> impl Iterator<Item = EntityResult> + '_ {
+        (0..self.score.len())
+            .step_by(BUILT_AT_A_TIME)
+            .flat_map(move |first| {
+                self.built(first..(first + BUILT_AT_A_TIME).min(self.score.len()))
+            })
+    }
+
+    /// The results of entities `span`, built on all cores.
+    fn built(&self, span: std::ops::Range<usize>) -> Vec<EntityResult> {
+        use rayon::prelude::*;
+        span.into_par_iter().map(|e| self.entity(e)).collect()
+    }
+
+    /// Calls `f` with every result (entities in output order, see
+    /// [`EntitySource::into_output_order`]). While `f` handles one block on this thread (the
+    /// JSON writer serialises it), the next block is built on the pool.
+    pub(crate) fn each_in_order<E>(
+        &self,
+        mut f: impl FnMut(&EntityResult) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let n = self.score.len();
+        let span = |first: usize| first..(first + BUILT_AT_A_TIME).min(n);
+        let mut current = self.built(span(0));
+        let mut first = 0;
+        loop {
+            first += BUILT_AT_A_TIME;
+            let mut next = Vec::new();
+            rayon::in_place_scope(|s| {
+                if first < n {
+                    s.spawn(|_| next = self.built(span(first)));
+                }
+                current.iter().try_for_each(&mut f)
+            })?;
+            if first >= n {
+                return Ok(());
+            }
+            current = next;
+        }
+    }
+
+    /// The same source with its entities in output order (`order[k]`: the entity shown
+    /// k-th becomes entity k) and every column owned, to outlive the run that made it.
+    /// Building in rank order from data-order columns would miss the cache once per
+    /// criterion and entity; one gather per column up front reads them in bulk instead.
+    pub(crate) fn into_output_order(mut self, order: &[usize]) -> EntitySource<'static> {
+        use crate::column::gathered;
+        let n = order.len();
+        let mut position = vec![0usize; n];
+        for (k, &e) in order.iter().enumerate() {
+            position[e] = k;
+        }
+        let mut notes = std::mem::take(&mut self.notes);
+        let notes: Vec<Vec<String>> = order
+            .iter()
+            .map(|&e| std::mem::take(&mut notes[e]))
+            .collect();
+        let na = self.adjustment_ids.len();
+        let mut adjustments = Vec::with_capacity(n * na);
+        for &e in order {
+            adjustments.extend_from_slice(&self.adjustments[e * na..(e + 1) * na]);
+        }
+        EntitySource {
+            indicators: self
+                .indicators
+                .iter()
+                .map(|c| Cow::Owned(c.take(order)))
+                .collect(),
+            shown: self
+                .shown
+                .into_iter()
+                .map(|mut s| {
+                    for (e, _) in &mut s.list {
+                        *e = position[*e];
+                    }
+                    s.list.sort_by_key(|&(e, _)| e);
+                    s
+                })
+                .collect(),
+            missing: self.missing.iter().map(|m| gathered(m, order)).collect(),
+            ids: self.ids.take(order),
+            names: self.names.map(|t| t.take(order)),
+            rank: gathered(&self.rank, order),
+            score: gathered(&self.score, order),
+            tier: gathered(&self.tier, order),
+            tie_broken: gathered(&self.tie_broken, order),
+            cohort: gathered(&self.cohort, order),
+            cohort_names: self.cohort_names,
+            excluded_by: gathered(&self.excluded_by, order),
+            dimension_ids: self.dimension_ids,
+            dimension_points: rows_gathered(&self.dimension_points, order),
+            criterion_ids: self.criterion_ids,
+            criterion_max: self.criterion_max,
+            fractions: rows_gathered(&self.fractions, order),
+            criterion_points: rows_gathered(&self.criterion_points, order),
+            adjustment_ids: self.adjustment_ids,
+            adjustments,
+            tier_ids: self.tier_ids,
+            tier_labels: self.tier_labels,
+            gate_ids: self.gate_ids,
+            carry: self
+                .carry
+                .into_iter()
+                .map(|(k, col)| (k, col.take(order)))
+                .collect(),
+            notes,
+        }
+    }
+}
+
+/// Rows `order[k]` of `a` as the rows of a row-major matrix, gathered on all cores.
+fn rows_gathered(a: &Array2<f64>, order: &[usize]) -> Array2<f64> {
+    use rayon::prelude::*;
+    let width = a.ncols();
+    let mut cells = vec![0.0; order.len() * width];
+    if width > 0 {
+        cells
+            .par_chunks_mut(width)
+            .with_min_len(1 << 10)
+            .zip(order.par_iter())
+            .for_each(|(row, &e)| {
+                for (c, cell) in row.iter_mut().enumerate() {
+                    *cell = a[[e, c]];
+                }
+            });
+    }
+    Array2::from_shape_vec((order.len(), width), cells).expect("rows × width cells")
+}
+
+/// The values one criterion shows that differ from its indicator's (null outside a
+/// transform's domain, the imputed value under `mean`/`median`), by entity; kept only with
+/// per-entity detail. Every other entity shows its indicator value, read when the entity
+/// results are built: no n-long vector of JSON values per criterion.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ShownOverrides {
+    pub(crate) keep: bool,
+    pub(crate) list: Vec<(usize, Option<serde_json::Value>)>,
+}
+
+impl ShownOverrides {
+    pub(crate) fn set(&mut self, e: usize, value: Option<serde_json::Value>) {
+        if self.keep {
+            self.list.push((e, value));
+        }
+    }
+
+    /// Sorted by entity, the last value set for an entity kept.
+    pub(crate) fn finish(mut self) -> Self {
+        self.list.reverse();
+        self.list.sort_by_key(|&(e, _)| e);
+        self.list.dedup_by_key(|&mut (e, _)| e);
+        self
+    }
+
+    /// The value entity `e` shows, given its indicator column.
+    fn value(&self, e: usize, indicator: &Column) -> Option<serde_json::Value> {
+        match self.list.binary_search_by_key(&e, |&(e, _)| e) {
+            Ok(i) => self.list[i].1.clone(),
+            Err(_) => json_value(indicator, e),
+        }
+    }
+}
+
+/// A column's value at entity `e` as JSON (null when missing).
+pub(crate) fn json_value(col: &Column, e: usize) -> Option<serde_json::Value> {
+    match col {
+        Column::Number(v) => serde_json::Number::from_f64(v[e]).map(serde_json::Value::Number),
+        Column::Bool(v) => v[e].map(serde_json::Value::Bool),
+        Column::Text(t) => t.get(e).map(|s| serde_json::Value::String(s.to_string())),
+    }
 }
 
 /// The published per-entity results as columns, rows in output order (cohorts, rank, then

@@ -4,6 +4,7 @@
 mod csv_out;
 pub mod html;
 mod interrupt;
+mod json;
 mod md;
 pub mod xlsx;
 
@@ -93,9 +94,9 @@ pub fn format_utc(secs: i64) -> String {
 
 /// The canonical JSON document, pretty-printed, ending in a newline.
 pub fn to_json(a: &Assessment) -> String {
-    let mut s = serde_json::to_string_pretty(a).expect("assessments serialise");
-    s.push('\n');
-    s
+    let mut bytes = Vec::new();
+    json::write_json(a, &mut bytes).expect("assessments serialise");
+    String::from_utf8(bytes).expect("serde_json writes UTF-8")
 }
 
 /// Renders an assessment in `format` as bytes.
@@ -122,14 +123,7 @@ pub fn render_to(
         Format::Csv => write_csv(a, enc, out),
         // Streamed like CSV: a large assessment's JSON (about 4 KB per entity) is not held
         // in memory, nor copied as a growing string.
-        Format::Json => {
-            // (serde_json writes piece by piece: a buffer here keeps the pieces off the
-            // file's own writer.)
-            let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut *out);
-            serde_json::to_writer_pretty(&mut w, a).map_err(|e| write_error(e.into()))?;
-            w.write_all(b"\n").map_err(write_error)?;
-            w.flush().map_err(write_error)
-        }
+        Format::Json => json::write_json(a, out).map_err(write_error),
         _ => {
             let bytes = render(a, format, enc)?;
             out.write_all(&bytes).map_err(write_error)

@@ -962,3 +962,147 @@ fn folded_criteria_score_like_the_fraction_matrix() {
         * 50.0;
     approx::assert_relative_eq!(e1.dimensions["a"], got, epsilon = 0.005 + 1e-9);
 }
+
+/// `score --format json` builds the per-entity results while it writes them (a block of
+/// entities at a time, in output order): the document must be the one written from results
+/// built up front, with cohorts, carried columns, notes, capping and excluding gates,
+/// adjustments, imputed and out-of-domain values, over more entities than one block.
+#[test]
+fn deferred_entity_results_serialise_like_built_ones() {
+    use clusterscore::engine::{AssessOptions, Detail};
+    use clusterscore::report::to_json;
+    use clusterscore::rules::Rules;
+    let rules = r#"
+[rules]
+name = "deferred"
+id = "id"
+label = "name"
+cohort = "region"
+decimals = 2
+missing = "zero"
+[output]
+carry = ["region"]
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "y"
+[[indicator]]
+id = "hi"
+kind = "bool"
+[[dimension]]
+id = "a"
+weight = 60
+[[dimension]]
+id = "b"
+weight = 40
+[[criterion]]
+id = "kx"
+dimension = "a"
+indicator = "x"
+points = 10
+method = "percentile"
+missing = "mean"
+[[criterion]]
+id = "ky"
+dimension = "a"
+indicator = "y"
+points = 10
+method = "minmax"
+transform = "log10"
+[[criterion]]
+id = "kh"
+dimension = "b"
+indicator = "hi"
+points = 5
+method = "flag"
+[[criterion]]
+id = "kz"
+dimension = "b"
+indicator = "y"
+points = 5
+method = "zscore"
+missing = "exclude"
+[[gate]]
+id = "some_x"
+require = "x >= 1"
+effect = "exclude"
+[[gate]]
+id = "y_cap"
+require = "y >= 0"
+max_tier = "b"
+[[adjustment]]
+id = "bonus"
+when = "hi and x >= 50"
+points = 2
+[[tier]]
+id = "a"
+top_percent = 10
+[[tier]]
+id = "b"
+top_percent = 40
+"#;
+    let mut csv = String::from("id,name,region,x,y,hi\n");
+    for e in 0..9_000u32 {
+        let x = if e % 97 == 5 {
+            String::new()
+        } else {
+            ((e * 37) % 101).to_string()
+        };
+        let y = match e % 53 {
+            0 => String::new(),
+            1 => "-3".to_string(),
+            k => format!("{}.5", k * 3 + e % 7),
+        };
+        let hi = ["是", "否", ""][(e % 3) as usize];
+        let region = ["东营", "枣庄", "聊城"][((e % 3 + e % 2) % 3) as usize];
+        csv.push_str(&format!("E{e:05},企业{},{region},{x},{y},{hi}\n", e % 211));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data.csv");
+    std::fs::write(&data, csv).unwrap();
+    let compiled = Rules::from_str_named(rules, "rules.toml")
+        .and_then(|r| r.compile())
+        .unwrap();
+    let dataset = compiled
+        .read_data(std::slice::from_ref(&data), &compiled.read_options())
+        .unwrap();
+    let at = |detail| AssessOptions {
+        generated_at: Some("2026-01-01T00:00:00Z".into()),
+        detail,
+        ..Default::default()
+    };
+    let built = compiled.assess(&dataset, &at(Detail::Entities)).unwrap();
+    let deferred = compiled.assess(&dataset, &at(Detail::Deferred)).unwrap();
+    assert!(deferred.entities.is_empty() && deferred.evidence.is_none());
+    assert_eq!(
+        deferred.entity_results().collect::<Vec<_>>(),
+        built.entities
+    );
+    let want = to_json(&built);
+    // Rendered in blocks on the pool and spliced, or serialised in one piece through serde.
+    assert_eq!(to_json(&deferred), want);
+    assert_eq!(
+        serde_json::to_string_pretty(&deferred).unwrap() + "\n",
+        want
+    );
+    // The case exercises what it says: several cohorts, notes, both gates, the bonus, an
+    // imputed value and a null shown outside log10's domain.
+    let all = &built.entities;
+    assert_eq!(all.len(), 9_000);
+    assert!(
+        all.iter()
+            .any(|e| e.excluded_by.as_deref() == Some("some_x"))
+    );
+    assert!(
+        all.iter()
+            .any(|e| e.notes.iter().any(|n| n.contains("y_cap")))
+    );
+    assert!(all.iter().any(|e| e.adjustments["bonus"] == 2.0));
+    assert!(all.iter().any(|e| e.criteria["kx"].missing.is_some()));
+    assert!(
+        all.iter()
+            .any(|e| { e.criteria["ky"].value.is_none() && e.criteria["kz"].value.is_some() })
+    );
+    let cohorts: std::collections::BTreeSet<_> = all.iter().map(|e| e.cohort.clone()).collect();
+    assert_eq!(cohorts.len(), 3);
+}

@@ -1,0 +1,93 @@
+//! The canonical JSON document (SPEC §7), streamed. A deferred assessment's entities (see
+//! [`Detail::Deferred`](crate::engine::Detail)) are built and rendered on all cores a block
+//! at a time and spliced into the rest of the document where serde_json placed an empty
+//! array: the same bytes as serialising the whole document in one piece, without one thread
+//! serialising ~4 KB per entity alone.
+
+use crate::engine::{Assessment, EntitySource, WithoutEntities};
+use rayon::prelude::*;
+use std::io::{self, BufWriter, Write};
+use std::ops::Range;
+
+/// Entities rendered per block; while one block is written, the next is rendered.
+const BLOCK: usize = 4096;
+/// Entities rendered per task within a block (one output piece each).
+const PIECE: usize = 64;
+/// Where serde_json's pretty layout opens the document's `entities` array.
+const ENTITIES_KEY: &[u8] = b"\n  \"entities\": [";
+
+/// Writes the document, pretty-printed, ending in a newline.
+pub(crate) fn write_json(a: &Assessment, out: &mut dyn Write) -> io::Result<()> {
+    // (serde_json writes piece by piece: a buffer keeps the pieces off the file's writer.)
+    let mut w = BufWriter::with_capacity(1 << 20, out);
+    match &a.deferred {
+        Some(source) if !source.is_empty() => write_deferred(a, source, &mut w)?,
+        _ => serde_json::to_writer_pretty(&mut w, a)?,
+    }
+    w.write_all(b"\n")?;
+    w.flush()
+}
+
+fn write_deferred(a: &Assessment, source: &EntitySource<'_>, w: &mut dyn Write) -> io::Result<()> {
+    let shell = serde_json::to_vec_pretty(&WithoutEntities(a))?;
+    // The key is at the top level (two spaces): nothing nested is indented that little, and
+    // no JSON string holds a raw line break.
+    let at = memchr::memmem::find(&shell, ENTITIES_KEY)
+        .map(|p| p + ENTITIES_KEY.len())
+        .filter(|&at| shell.get(at) == Some(&b']'))
+        .ok_or_else(|| io::Error::other("the JSON document has no empty entities array"))?;
+    w.write_all(&shell[..at])?;
+    let n = source.len();
+    let block = |first: usize| first..(first + BLOCK).min(n);
+    let mut current = rendered(source, block(0))?;
+    let mut first = 0;
+    loop {
+        first += BLOCK;
+        let mut next = Ok(Vec::new());
+        rayon::in_place_scope(|s| {
+            if first < n {
+                s.spawn(|_| next = rendered(source, block(first)));
+            }
+            current.iter().try_for_each(|piece| w.write_all(piece))
+        })?;
+        if first >= n {
+            break;
+        }
+        current = next?;
+    }
+    // serde_json closes a non-empty array on a new line at the key's indentation.
+    w.write_all(b"\n  ")?;
+    w.write_all(&shell[at..])
+}
+
+/// Entities `span` as they appear inside the array, in pieces rendered on the pool.
+fn rendered(source: &EntitySource<'_>, span: Range<usize>) -> io::Result<Vec<Vec<u8>>> {
+    let pieces: Vec<Range<usize>> = span
+        .clone()
+        .step_by(PIECE)
+        .map(|p| p..(p + PIECE).min(span.end))
+        .collect();
+    pieces
+        .into_par_iter()
+        .map(|piece| {
+            let mut bytes = Vec::with_capacity(piece.len() * 4096);
+            let mut one = Vec::with_capacity(8192);
+            for e in piece {
+                // serde_json's pretty layout two levels deep: a line break and four spaces
+                // before each element (a comma after the previous one), and four more spaces
+                // after each line break inside it.
+                bytes.extend_from_slice(if e == 0 { b"\n    " } else { b",\n    " });
+                one.clear();
+                serde_json::to_writer_pretty(&mut one, &source.entity(e))?;
+                let mut start = 0;
+                for i in memchr::memchr_iter(b'\n', &one) {
+                    bytes.extend_from_slice(&one[start..=i]);
+                    bytes.extend_from_slice(b"    ");
+                    start = i + 1;
+                }
+                bytes.extend_from_slice(&one[start..]);
+            }
+            Ok(bytes)
+        })
+        .collect()
+}
