@@ -1351,17 +1351,14 @@ impl Run<'_> {
         let dims_pub = ndarray::Zip::from(&dim_frac_d)
             .and_broadcast(&share)
             .map_collect(|f, s| round_half_away(final_max * s * f, decimals));
-        let crit_pub: Array2<f64> = ndarray::Zip::from(&fractions_d)
-            .and_broadcast(&Array1::from_iter(
-                r.criteria.iter().map(|c| c.points.value),
-            ))
-            .map_collect(|s, p| {
-                if s.is_nan() {
-                    f64::NAN
-                } else {
-                    round_half_away(s * p, decimals)
-                }
-            });
+        // A criterion's published points, from its fraction (what the entity results show).
+        let criterion_points = |s: f64, p: f64| {
+            if s.is_nan() {
+                f64::NAN
+            } else {
+                round_half_away(s * p, decimals)
+            }
+        };
         // Only the ids that post-scoring expressions mention are published into the frame.
         for d in 0..nd {
             if !mentioned.contains(r.dimensions[d].id.value.as_str()) {
@@ -1379,8 +1376,9 @@ impl Run<'_> {
                 continue;
             }
             let mut col = vec![f64::NAN; rows_all];
+            let p = r.criteria[ci].points.value;
             for (e, &row) in self.scored.iter().enumerate() {
-                col[row] = crit_pub[[e, ci]];
+                col[row] = criterion_points(fractions_d[[e, ci]], p);
             }
             self.entities
                 .set(self.slots.criterion(ci), Column::Number(col));
@@ -1773,7 +1771,7 @@ impl Run<'_> {
             criterion_ids: r.criteria.iter().map(|c| c.id.value.clone()).collect(),
             criterion_max: r.criteria.iter().map(|c| c.points.value).collect(),
             fractions,
-            criterion_points: crit_pub,
+            decimals,
             indicators: indicator_columns,
             shown: shown_values,
             missing: missing_used,

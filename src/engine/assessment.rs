@@ -135,8 +135,8 @@ pub struct EntitySource<'a> {
     pub(crate) criterion_max: Vec<f64>,
     /// Unrounded fractions (NaN where dropped), entities × criteria.
     pub(crate) fractions: Array2<f64>,
-    /// Published criterion points, entities × criteria.
-    pub(crate) criterion_points: Array2<f64>,
+    /// Decimals the criterion points are published with.
+    pub(crate) decimals: u32,
     /// Each criterion's indicator column and the values it shows instead.
     pub(crate) indicators: Vec<Cow<'a, Column>>,
     pub(crate) shown: Vec<ShownOverrides>,
@@ -184,7 +184,9 @@ impl EntitySource<'_> {
                 CriterionResult {
                     value: self.shown[ci].value(e, &self.indicators[ci]),
                     fraction: (!s.is_nan()).then_some(s),
-                    points: (!s.is_nan()).then(|| self.criterion_points[[e, ci]]),
+                    points: (!s.is_nan()).then(|| {
+                        crate::num::round_half_away(s * self.criterion_max[ci], self.decimals)
+                    }),
                     max: self.criterion_max[ci],
                     missing: self.missing[ci][e].map(|p| p.name().to_string()),
                 },
@@ -304,12 +306,25 @@ impl EntitySource<'_> {
         for &e in order {
             adjustments.extend_from_slice(&self.adjustments[e * na..(e + 1) * na]);
         }
+        // One column at a time, each data-order column freed once gathered: the peak is
+        // the source plus its largest column, not two sources.
+        let indicators = std::mem::take(&mut self.indicators)
+            .into_iter()
+            .map(|c| Cow::Owned(c.take(order)))
+            .collect();
+        let fractions = rows_gathered(&self.fractions, order);
+        self.fractions = Array2::zeros((0, 0));
+        let dimension_points = rows_gathered(&self.dimension_points, order);
+        self.dimension_points = Array2::zeros((0, 0));
+        let missing = std::mem::take(&mut self.missing)
+            .into_iter()
+            .map(|m| gathered(&m, order))
+            .collect();
         EntitySource {
-            indicators: self
-                .indicators
-                .iter()
-                .map(|c| Cow::Owned(c.take(order)))
-                .collect(),
+            indicators,
+            fractions,
+            dimension_points,
+            missing,
             shown: self
                 .shown
                 .into_iter()
@@ -321,7 +336,6 @@ impl EntitySource<'_> {
                     s
                 })
                 .collect(),
-            missing: self.missing.iter().map(|m| gathered(m, order)).collect(),
             ids: self.ids.take(order),
             names: self.names.map(|t| t.take(order)),
             rank: gathered(&self.rank, order),
@@ -332,11 +346,9 @@ impl EntitySource<'_> {
             cohort_names: self.cohort_names,
             excluded_by: gathered(&self.excluded_by, order),
             dimension_ids: self.dimension_ids,
-            dimension_points: rows_gathered(&self.dimension_points, order),
             criterion_ids: self.criterion_ids,
             criterion_max: self.criterion_max,
-            fractions: rows_gathered(&self.fractions, order),
-            criterion_points: rows_gathered(&self.criterion_points, order),
+            decimals: self.decimals,
             adjustment_ids: self.adjustment_ids,
             adjustments,
             tier_ids: self.tier_ids,
