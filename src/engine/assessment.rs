@@ -32,10 +32,10 @@ pub struct Assessment {
 impl Assessment {
     /// The per-entity results in output order: the built ones, or those of
     /// [`Assessment::deferred`] built a block at a time (on all cores) as they are asked for.
-    pub fn entity_results(&self) -> Box<dyn Iterator<Item = EntityResult> + '_> {
+    pub fn entity_results(&self) -> Box<dyn Iterator<Item = Cow<'_, EntityResult>> + '_> {
         match &self.deferred {
-            None => Box::new(self.entities.iter().cloned()),
-            Some(source) => Box::new(source.in_order()),
+            None => Box::new(self.entities.iter().map(Cow::Borrowed)),
+            Some(source) => Box::new(source.in_order().map(Cow::Owned)),
         }
     }
 

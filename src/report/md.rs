@@ -1,4 +1,6 @@
 //! Markdown view: the quick terminal table — ranking with tier labels, tier summary, warnings.
+//! Reads the per-entity results one at a time (built as it goes under
+//! [`Detail::Deferred`](crate::engine::Detail)).
 
 use crate::engine::Assessment;
 
@@ -24,7 +26,9 @@ pub fn to_markdown(a: &Assessment) -> String {
     head.extend(a.layout.dimensions.iter().map(|d| cell(&d.label)));
     s.push_str(&format!("| {} |\n", head.join(" | ")));
     s.push_str(&format!("|{}\n", "---|".repeat(head.len())));
-    for e in &a.entities {
+    let mut tie_broken = false;
+    for e in a.entity_results() {
+        tie_broken |= e.tie_broken;
         let rank = match (e.rank, &e.excluded_by) {
             (Some(r), _) => format!("{r}{}", if e.tie_broken { "*" } else { "" }),
             (None, Some(g)) => format!("— ({})", cell(g)),
@@ -40,7 +44,7 @@ pub fn to_markdown(a: &Assessment) -> String {
         row.extend(e.dimensions.values().map(|v| format!("{v:.dec$}")));
         s.push_str(&format!("| {} |\n", row.join(" | ")));
     }
-    if a.entities.iter().any(|e| e.tie_broken) {
+    if tie_broken {
         s.push_str("\n\\* rank decided by a tie-break (equal rounded score).\n");
     }
     s.push_str("\nComponents are rounded and may not add up to the total exactly.\n");

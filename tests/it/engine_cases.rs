@@ -970,7 +970,7 @@ fn folded_criteria_score_like_the_fraction_matrix() {
 #[test]
 fn deferred_entity_results_serialise_like_built_ones() {
     use clusterscore::engine::{AssessOptions, Detail};
-    use clusterscore::report::to_json;
+    use clusterscore::report::{to_json, to_markdown};
     use clusterscore::rules::Rules;
     let rules = r#"
 [rules]
@@ -1075,9 +1075,13 @@ top_percent = 40
     let deferred = compiled.assess(&dataset, &at(Detail::Deferred)).unwrap();
     assert!(deferred.entities.is_empty() && deferred.evidence.is_none());
     assert_eq!(
-        deferred.entity_results().collect::<Vec<_>>(),
+        deferred
+            .entity_results()
+            .map(std::borrow::Cow::into_owned)
+            .collect::<Vec<_>>(),
         built.entities
     );
+    assert_eq!(to_markdown(&deferred), to_markdown(&built));
     let want = to_json(&built);
     // Rendered in blocks on the pool and spliced, or serialised in one piece through serde.
     assert_eq!(to_json(&deferred), want);
