@@ -88,11 +88,11 @@ pub fn run(a: ScoreArgs) -> Result<i32> {
             year: a.year,
             rules_path: a.rules.display().to_string(),
             generated_at: None,
-            // CSV is written from the columns alone: no per-entity objects. JSON and
-            // Markdown build them a block at a time while they are written.
+            // CSV is written from the columns alone: no per-entity objects. JSON, Markdown
+            // and XLSX build them a block at a time while they are written.
             detail: match format {
                 Format::Csv => Detail::Columns,
-                Format::Json | Format::Md => Detail::Deferred,
+                Format::Json | Format::Md | Format::Xlsx => Detail::Deferred,
                 _ => Detail::Entities,
             },
         },

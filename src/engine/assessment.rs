@@ -40,7 +40,7 @@ impl Assessment {
     }
 
     /// How many per-entity results [`Assessment::entity_results`] yields.
-    fn entity_count(&self) -> usize {
+    pub fn entity_count(&self) -> usize {
         match &self.deferred {
             None => self.entities.len(),
             Some(_) => self.sheet.order.len(),

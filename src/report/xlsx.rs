@@ -186,7 +186,8 @@ pub fn details_sheet_name(part: usize) -> String {
 /// [`to_xlsx`] with sheets of at most `max_rows` rows (a small limit lets tests split sheets).
 fn to_xlsx_with_rows(a: &Assessment, max_rows: u32) -> Result<Vec<u8>> {
     // The ranking sheet holds a header, one row per entity, a blank row and the footnote.
-    let fits = (a.entities.len() as u64) + 3 <= u64::from(max_rows);
+    let n = a.entity_count();
+    let fits = (n as u64) + 3 <= u64::from(max_rows);
     if !fits {
         return Err(Error::one(
             Diagnostic::new(
@@ -194,7 +195,7 @@ fn to_xlsx_with_rows(a: &Assessment, max_rows: u32) -> Result<Vec<u8>> {
                 format!(
                     "cannot write XLSX: {} entities do not fit in one sheet (at most {} rows, \
                      so at most {} entities)",
-                    a.entities.len(),
+                    n,
                     max_rows,
                     max_rows.saturating_sub(3)
                 ),
@@ -235,7 +236,11 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
     // A large workbook is compressed at the fastest level: deflate at the default level
     // is most of the time of writing one (a whole run on 100,000 entities × 20 criteria:
     // about 24 s against 14 s; the file is 1.8× larger).
-    let detail_rows: usize = a.entities.iter().map(|e| e.criteria.len()).sum();
+    // (Deferred results hold every criterion, like built ones.)
+    let detail_rows: usize = match &a.deferred {
+        None => a.entities.iter().map(|e| e.criteria.len()).sum(),
+        Some(_) => a.entity_count() * l.criteria.len(),
+    };
     if detail_rows > FAST_COMPRESSION_ROWS {
         wb.set_zip_compression_level(1);
     }
@@ -310,7 +315,7 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
         }));
         heads.extend(l.adjustments.iter().map(|x| format!("加减分 {}", x.label)));
         s.header(0, &heads, &head)?;
-        for (i, e) in a.entities.iter().enumerate() {
+        for (i, e) in a.entity_results().enumerate() {
             let r = i as u32 + 1;
             let (t, n) = match tier_of(&e.tier) {
                 Some(t) => (Some(&tier_text[t]), Some(&tier_num[t])),
@@ -349,7 +354,7 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
                 c += 1;
             }
         }
-        let foot = a.entities.len() as u32 + 2;
+        let foot = a.entity_count() as u32 + 2;
         s.ws.write_string(
             foot,
             0,
@@ -357,8 +362,8 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
         )?;
         s.widths.apply(s.ws, 40)?;
         s.ws.set_freeze_panes(1, 3)?;
-        if !a.entities.is_empty() {
-            s.ws.autofilter(0, 0, a.entities.len() as u32, heads.len() as u16 - 1)?;
+        if a.entity_count() > 0 {
+            s.ws.autofilter(0, 0, a.entity_count() as u32, heads.len() as u16 - 1)?;
         }
     }
 
@@ -386,15 +391,18 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
         .iter()
         .map(|c| dimension_label(&c.dimension))
         .collect();
-    // Every (entity, criterion) that has a row, in order.
+    // Every (entity, criterion) that has a row, in order (an entity shared by its rows:
+    // deferred results are built as they are read).
     let mut rows = a
-        .entities
-        .iter()
+        .entity_results()
         .flat_map(|e| {
+            let e = std::rc::Rc::new(e);
             l.criteria
                 .iter()
                 .enumerate()
-                .filter_map(move |(ci, c)| Some((e, ci, c, e.criteria.get(&c.id)?)))
+                .filter(|(_, c)| e.criteria.contains_key(&c.id))
+                .map(|(ci, c)| (std::rc::Rc::clone(&e), ci, c))
+                .collect::<Vec<_>>()
         })
         .peekable();
     let mut part = 1;
@@ -411,8 +419,9 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
         s.ws.set_column_format(10, &number)?;
         let mut r = 1u32;
         while r < max_rows
-            && let Some((e, ci, c, cr)) = rows.next()
+            && let Some((e, ci, c)) = rows.next()
         {
+            let cr = &e.criteria[&c.id];
             if let Some(k) = e.rank {
                 s.number(r, 0, k as f64, 0, None)?;
             }

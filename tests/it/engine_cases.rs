@@ -970,6 +970,7 @@ fn folded_criteria_score_like_the_fraction_matrix() {
 #[test]
 fn deferred_entity_results_serialise_like_built_ones() {
     use clusterscore::engine::{AssessOptions, Detail};
+    use clusterscore::report::xlsx::to_xlsx;
     use clusterscore::report::{to_json, to_markdown};
     use clusterscore::rules::Rules;
     let rules = r#"
@@ -1082,6 +1083,7 @@ top_percent = 40
         built.entities
     );
     assert_eq!(to_markdown(&deferred), to_markdown(&built));
+    assert!(to_xlsx(&deferred).unwrap() == to_xlsx(&built).unwrap());
     let want = to_json(&built);
     // Rendered in blocks on the pool and spliced, or serialised in one piece through serde.
     assert_eq!(to_json(&deferred), want);
