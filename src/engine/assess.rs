@@ -1604,7 +1604,7 @@ impl Run<'_> {
         };
         let carried_by_entity = if full { carried.clone() } else { Vec::new() };
 
-        crate::timing::mark("score: entity results");
+        crate::timing::mark("score: output order, carried columns");
         let summary = Summary {
             entities: n,
             ranked: ranked_count,
