@@ -1,7 +1,7 @@
 //! Shared by the fuzz targets: a small valid rules file and data set, and one full run.
 #![allow(dead_code)]
 
-use clusterscore::engine::AssessOptions;
+use clusterscore::engine::{AssessOptions, Detail};
 use clusterscore::report::{Format, OutEncoding, render};
 use clusterscore::rules::Rules;
 use std::path::PathBuf;
@@ -74,6 +74,20 @@ pub fn run(rules: &str, data: &[u8]) {
         Ok(a) => {
             for f in [Format::Json, Format::Csv, Format::Md] {
                 let _ = render(&a, f, OutEncoding::default());
+            }
+            // Results built while written (what `score` does for JSON and Markdown) must
+            // be the bytes of results built up front.
+            let deferred = AssessOptions {
+                detail: Detail::Deferred,
+                ..opts
+            };
+            let d = compiled.assess(&ds, &deferred).expect("scores like the built run");
+            for f in [Format::Json, Format::Md] {
+                assert_eq!(
+                    render(&d, f, OutEncoding::default()).ok(),
+                    render(&a, f, OutEncoding::default()).ok(),
+                    "deferred {f:?} differs"
+                );
             }
         }
         Err(e) => {
