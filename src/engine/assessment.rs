@@ -223,6 +223,13 @@ impl EntitySource<'_> {
         }
     }
 
+    /// Entity `e`'s result as a view over the columns: serialises exactly as the result
+    /// [`EntitySource::entity`] builds, without building it (no owned strings, maps or JSON
+    /// values per entity), which is what lets the JSON writer stream large assessments.
+    pub(crate) fn view(&self, e: usize) -> EntityView<'_> {
+        EntityView { source: self, e }
+    }
+
     /// Every result, built on all cores, in output order (`order[k]`: the entity shown k-th).
     pub(crate) fn build_all(mut self, order: &[usize]) -> Vec<EntityResult> {
         use rayon::prelude::*;
@@ -352,6 +359,132 @@ fn rows_gathered(a: &Array2<f64>, order: &[usize]) -> Array2<f64> {
             });
     }
     Array2::from_shape_vec((order.len(), width), cells).expect("rows × width cells")
+}
+
+/// One entity of an [`EntitySource`], serialised field by field from its columns in the
+/// order and shape of [`EntityResult`] (see [`EntitySource::view`]).
+pub(crate) struct EntityView<'a> {
+    source: &'a EntitySource<'a>,
+    e: usize,
+}
+
+impl Serialize for EntityView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (src, e) = (self.source, self.e);
+        let mut r = s.serialize_struct("EntityResult", 14)?;
+        r.serialize_field("id", src.ids.get(e).unwrap_or(""))?;
+        r.serialize_field("name", &src.names.as_ref().and_then(|t| t.get(e)))?;
+        r.serialize_field("rank", &src.rank[e])?;
+        r.serialize_field("score", &src.score[e])?;
+        let tier = src.tier[e];
+        r.serialize_field("tier", &tier.map(|t| src.tier_ids[t].as_str()))?;
+        r.serialize_field("tier_label", &tier.map(|t| src.tier_labels[t].as_str()))?;
+        r.serialize_field("tie_broken", &src.tie_broken[e])?;
+        let cohort = src
+            .cohort_names
+            .as_ref()
+            .and_then(|names| names[src.cohort[e] as usize].as_deref());
+        r.serialize_field("cohort", &cohort)?;
+        let dimensions = src.dimension_points.row(e);
+        r.serialize_field(
+            "dimensions",
+            &InOrder(&src.dimension_ids, |d| dimensions[d]),
+        )?;
+        r.serialize_field(
+            "criteria",
+            &InOrder(&src.criterion_ids, |ci| CriterionView(src, e, ci)),
+        )?;
+        let na = src.adjustment_ids.len();
+        let adjustments = &src.adjustments[e * na..(e + 1) * na];
+        r.serialize_field(
+            "adjustments",
+            &InOrder(&src.adjustment_ids, |a| adjustments[a]),
+        )?;
+        let excluded_by = src.excluded_by[e].map(|g| src.gate_ids[g as usize].as_str());
+        r.serialize_field("excluded_by", &excluded_by)?;
+        r.serialize_field("notes", &src.notes[e])?;
+        if !src.carry.is_empty() {
+            let carry: Vec<(&str, Option<&str>)> = src
+                .carry
+                .iter()
+                .map(|(k, col)| (k.as_str(), col.get(e)))
+                .collect();
+            r.serialize_field("carry", &InOrder(&carry, |i: usize| carry[i].1))?;
+        } else {
+            r.skip_field("carry")?;
+        }
+        r.end()
+    }
+}
+
+/// A map from ids (in rules-file order) to the value `value(i)` of the `i`-th id.
+struct InOrder<'a, K, F>(&'a [K], F);
+
+impl<K: MapKey, V: Serialize, F: Fn(usize) -> V> Serialize for InOrder<'_, K, F> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (i, k) in self.0.iter().enumerate() {
+            m.serialize_entry(k.key(), &(self.1)(i))?;
+        }
+        m.end()
+    }
+}
+
+/// What [`InOrder`] keys its entries by.
+trait MapKey {
+    fn key(&self) -> &str;
+}
+
+impl MapKey for String {
+    fn key(&self) -> &str {
+        self
+    }
+}
+
+impl MapKey for (&str, Option<&str>) {
+    fn key(&self) -> &str {
+        self.0
+    }
+}
+
+/// Criterion `ci` of entity `e`, shaped as its [`CriterionResult`].
+struct CriterionView<'a>(&'a EntitySource<'a>, usize, usize);
+
+impl Serialize for CriterionView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let CriterionView(src, e, ci) = *self;
+        let f = src.fractions[[e, ci]];
+        let max = src.criterion_max[ci];
+        let mut r = s.serialize_struct("CriterionResult", 5)?;
+        r.serialize_field("value", &ShownValue(&src.shown[ci], &src.indicators[ci], e))?;
+        r.serialize_field("fraction", &(!f.is_nan()).then_some(f))?;
+        let points = (!f.is_nan()).then(|| crate::num::round_half_away(f * max, src.decimals));
+        r.serialize_field("points", &points)?;
+        r.serialize_field("max", &max)?;
+        r.serialize_field("missing", &src.missing[ci][e].map(|p| p.name()))?;
+        r.end()
+    }
+}
+
+/// The value entity `e` shows for a criterion (see [`ShownOverrides::value`]), serialised
+/// as that JSON value without making it.
+struct ShownValue<'a>(&'a ShownOverrides, &'a Column, usize);
+
+impl Serialize for ShownValue<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let ShownValue(shown, col, e) = *self;
+        if let Ok(i) = shown.list.binary_search_by_key(&e, |&(e, _)| e) {
+            return shown.list[i].1.serialize(s);
+        }
+        match col {
+            // (serde_json::Number holds finite numbers only: the others show as null.)
+            Column::Number(v) if v[e].is_finite() => s.serialize_some(&v[e]),
+            Column::Number(_) => s.serialize_none(),
+            Column::Bool(v) => v[e].serialize(s),
+            Column::Text(t) => t.get(e).serialize(s),
+        }
+    }
 }
 
 /// The values one criterion shows that differ from its indicator's (null outside a

@@ -6,6 +6,7 @@
 
 use crate::engine::{Assessment, EntitySource, WithoutEntities};
 use rayon::prelude::*;
+use serde::Serialize;
 use std::io::{self, BufWriter, Write};
 use std::ops::Range;
 
@@ -71,23 +72,109 @@ fn rendered(source: &EntitySource<'_>, span: Range<usize>) -> io::Result<Vec<Vec
         .into_par_iter()
         .map(|piece| {
             let mut bytes = Vec::with_capacity(piece.len() * 4096);
-            let mut one = Vec::with_capacity(8192);
             for e in piece {
                 // serde_json's pretty layout two levels deep: a line break and four spaces
-                // before each element (a comma after the previous one), and four more spaces
-                // after each line break inside it.
+                // before each element (a comma after the previous one), each entity's own
+                // lines indented by four more spaces.
                 bytes.extend_from_slice(if e == 0 { b"\n    " } else { b",\n    " });
-                one.clear();
-                serde_json::to_writer_pretty(&mut one, &source.entity(e))?;
-                let mut start = 0;
-                for i in memchr::memchr_iter(b'\n', &one) {
-                    bytes.extend_from_slice(&one[start..=i]);
-                    bytes.extend_from_slice(b"    ");
-                    start = i + 1;
-                }
-                bytes.extend_from_slice(&one[start..]);
+                let mut ser = serde_json::Serializer::with_formatter(&mut bytes, Nested::at(2));
+                source.view(e).serialize(&mut ser)?;
             }
             Ok(bytes)
         })
         .collect()
+}
+
+/// serde_json's pretty layout (two spaces per level) for a value nested `depth` levels
+/// down in a pretty document: what `PrettyFormatter` writes for it there, which that
+/// formatter cannot be asked for on its own (its starting depth is private). Written by
+/// hand so that an entity is rendered straight into its block, not rendered at the top
+/// level and then copied line by line to indent it.
+struct Nested {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Nested {
+    fn at(depth: usize) -> Self {
+        Nested {
+            depth,
+            has_value: false,
+        }
+    }
+
+    /// A line break (after a comma when `comma`) and the indentation of the current depth,
+    /// written as one piece.
+    fn new_line<W: ?Sized + Write>(&self, w: &mut W, comma: bool) -> io::Result<()> {
+        const LINE: &[u8] = b",\n                                                              ";
+        let from = usize::from(!comma);
+        let mut spaces = 2 * self.depth;
+        let first = spaces.min(LINE.len() - 2);
+        w.write_all(&LINE[from..2 + first])?;
+        spaces -= first;
+        while spaces > 0 {
+            let k = spaces.min(LINE.len() - 2);
+            w.write_all(&LINE[2..2 + k])?;
+            spaces -= k;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.new_line(w, false)?;
+        }
+        w.write_all(bracket)
+    }
+
+    fn item<W: ?Sized + Write>(&self, w: &mut W, first: bool) -> io::Result<()> {
+        self.new_line(w, !first)
+    }
+}
+
+impl serde_json::ser::Formatter for Nested {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.open(w, b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.close(w, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.item(w, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.open(w, b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.close(w, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.item(w, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
