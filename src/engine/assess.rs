@@ -85,6 +85,9 @@ struct Run<'a> {
     column_types: Vec<Option<Type>>,
     /// The data columns were handed over (`assess_owned`): the frame may free them.
     owns_columns: bool,
+    /// Expressions with an `if()` whose condition was missing, and for which entity-frame
+    /// rows: counted in the warnings once the scored rows are known (SPEC §4).
+    if_missing: std::sync::Mutex<Vec<(String, Vec<bool>)>>,
 }
 
 impl<'a> Run<'a> {
@@ -406,6 +409,7 @@ impl<'a> Run<'a> {
 
         crate::timing::mark("score: column indicators");
         // Formula indicators (row level) in dependency order; aggregates later.
+        let mut if_missing: Vec<(String, Vec<bool>)> = Vec::new();
         let mut programs: HashMap<usize, Program> = HashMap::new();
         for &i in &c.formula_order {
             let p = c.indicator_exprs[i]
@@ -425,6 +429,9 @@ impl<'a> Run<'a> {
             }
             let prog = &programs[&i];
             let v = prog.eval(&rows);
+            if let Some(hit) = prog.missing_if_conditions(&rows) {
+                if_missing.push((format!("indicator '{}'", ind.id.value), hit));
+            }
             rows.set(slots.indicator(i), formula_result(c, i, v, prog.ty())?);
         }
 
@@ -457,6 +464,14 @@ impl<'a> Run<'a> {
                     group.push(g);
                 }
                 let n = first_row.len();
+                // Member rows traced above stand for the entities they belong to.
+                for (_, hit) in &mut if_missing {
+                    let mut by_entity = vec![false; n];
+                    for (i, _) in hit.iter().enumerate().filter(|(_, h)| **h) {
+                        by_entity[group[i] as usize] = true;
+                    }
+                    *hit = by_entity;
+                }
                 let eids = by_col.take(&first_row);
                 let enames = label.map(|l| text_of(&rows, l).take(&first_row));
                 let mut ef = Frame::new(n, slots.total());
@@ -474,6 +489,9 @@ impl<'a> Run<'a> {
                             members: &rows,
                             group: &group,
                         };
+                        if let Some(hit) = prog.missing_if_conditions(&env) {
+                            if_missing.push((format!("indicator '{}'", ind.id.value), hit));
+                        }
                         prog.eval(&env)
                     };
                     ef.set(slots.indicator(i), formula_result(c, i, v, prog.ty())?);
@@ -495,6 +513,7 @@ impl<'a> Run<'a> {
                     entity_rows: Some(first_row),
                     column_types,
                     owns_columns,
+                    if_missing: std::sync::Mutex::new(if_missing),
                 };
                 return Ok(run);
             }
@@ -519,6 +538,7 @@ impl<'a> Run<'a> {
             entity_rows: None,
             column_types,
             owns_columns,
+            if_missing: std::sync::Mutex::new(if_missing),
         })
     }
 }
@@ -858,8 +878,14 @@ impl Run<'_> {
     }
 
     /// Evaluates a condition on the entity frame and returns it for the scored rows.
-    fn condition(&self, prog: &Program) -> Vec<Option<bool>> {
+    fn condition(&self, prog: &Program, what: impl FnOnce() -> String) -> Vec<Option<bool>> {
         let all = prog.eval_condition(&self.entities);
+        if let Some(hit) = prog.missing_if_conditions(&self.entities) {
+            self.if_missing
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((what(), hit));
+        }
         self.scored.iter().map(|&r| all[r]).collect()
     }
 
@@ -1047,7 +1073,9 @@ impl Run<'_> {
             if c.gate_cap[g].is_some() {
                 continue;
             }
-            let cond = self.condition(gate_progs[g].as_ref().expect("compiled"));
+            let cond = self.condition(gate_progs[g].as_ref().expect("compiled"), || {
+                format!("gate '{}'", gate.id.value)
+            });
             let mut missing = Vec::new();
             for e in 0..n {
                 if cond[e] != Some(true) && st.excluded_by[e].is_none() {
@@ -1423,7 +1451,9 @@ impl Run<'_> {
         let mut adj_applied = vec![0.0; if full { n * na } else { 0 }];
         let mut adjustment = vec![0.0; n];
         for (a, adj) in r.adjustments.iter().enumerate() {
-            let cond = self.condition(adj_progs[a].as_ref().expect("compiled"));
+            let cond = self.condition(adj_progs[a].as_ref().expect("compiled"), || {
+                format!("adjustment '{}'", adj.id.value)
+            });
             let mut missing = Vec::new();
             for e in 0..n {
                 match cond[e] {
@@ -1460,7 +1490,9 @@ impl Run<'_> {
         let mut cap: Vec<Option<(usize, usize)>> = vec![None; if capping { n } else { 0 }];
         for (g, gate) in r.gates.iter().enumerate() {
             let Some(tier) = c.gate_cap[g] else { continue };
-            let cond = self.condition(gate_progs[g].as_ref().expect("compiled"));
+            let cond = self.condition(gate_progs[g].as_ref().expect("compiled"), || {
+                format!("gate '{}'", gate.id.value)
+            });
             let mut missing = Vec::new();
             for e in 0..n {
                 if cond[e] != Some(true) {
@@ -1499,15 +1531,23 @@ impl Run<'_> {
 
         crate::timing::mark("score: ranking");
         // Tiers: walk in rank order, highest tier first.
-        let mut missing_decided: Vec<usize> = Vec::new();
+        let mut unknown_directs: Vec<Vec<usize>> = Vec::new();
         for (t, tr) in r.tiers.iter().enumerate() {
             let reqs: Vec<Vec<Option<bool>>> = req_progs[t]
                 .iter()
-                .map(|p| self.condition(p.as_ref().expect("compiled")))
+                .map(|p| {
+                    self.condition(p.as_ref().expect("compiled"), || {
+                        format!("tier '{}' requires", tr.id.value)
+                    })
+                })
                 .collect();
             let directs: Vec<Vec<Option<bool>>> = direct_progs[t]
                 .iter()
-                .map(|p| self.condition(p.as_ref().expect("compiled")))
+                .map(|p| {
+                    self.condition(p.as_ref().expect("compiled"), || {
+                        format!("tier '{}' direct", tr.id.value)
+                    })
+                })
                 .collect();
             let min = match &tr.min_score {
                 Some(p) => {
@@ -1529,12 +1569,17 @@ impl Run<'_> {
                     }
                 })
                 .collect();
-            missing_decided.extend((0..n).filter(|&e| requires[e].is_none() && ranked[e]));
             let direct: Vec<bool> = (0..n)
                 .into_par_iter()
                 .with_min_len(1 << 13)
                 .map(|e| directs.iter().any(|c| c[e] == Some(true)))
                 .collect();
+            // Entities whose direct qualification failed with a condition left missing (a
+            // missing value may have decided it): kept only when some exist.
+            let direct_unknown: Vec<usize> = (0..n)
+                .filter(|&e| !direct[e] && directs.iter().any(|c| c[e].is_none()))
+                .collect();
+            unknown_directs.push(direct_unknown);
             ev.tiers.push(TierRule {
                 id: tr.id.value.clone(),
                 max_count: tr.max_count,
@@ -1551,14 +1596,58 @@ impl Run<'_> {
                 r.tiers[q.tier].id.value, q.quota, self.id(q.placed), self.id(q.refused), format_number(score[q.refused]), self.id(q.placed)
             ));
         }
-        if !missing_decided.is_empty() {
-            missing_decided.sort_unstable();
-            missing_decided.dedup();
-            self.warnings.push(format!(
-                "tier requires: a value was missing for {} entities, counted as not met: {}",
-                missing_decided.len(),
-                self.some_ids(&missing_decided)
-            ));
+        // A missing value decided a tier when the entity did not get that tier or a higher
+        // one and, with the condition met, the rest of the rule would have let it in (its
+        // score reached the minimum for `requires`; it fell short of it for `direct`).
+        let mut requires_decided: Vec<usize> = Vec::new();
+        let mut direct_decided: Vec<usize> = Vec::new();
+        // (Not below it when capped under it: the cap decided, not the missing value.)
+        let missed = |e: usize, t: usize| {
+            tier[e].is_none_or(|got| got > t) && ev.cap_of(e).is_none_or(|c| t >= c)
+        };
+        for (t, rule) in ev.tiers.iter().enumerate() {
+            let reaches = |e: usize| {
+                let min = rule.min_score.get(e);
+                min.is_nan() || crate::num::ge(score[e], min)
+            };
+            if !req_progs[t].is_empty() {
+                requires_decided.extend((0..n).filter(|&e| {
+                    ranked[e]
+                        && rule.requires[e].is_none()
+                        && missed(e, t)
+                        && (reaches(e) || rule.direct[e])
+                }));
+            }
+            direct_decided.extend(unknown_directs[t].iter().copied().filter(|&e| {
+                ranked[e] && rule.requires[e] == Some(true) && missed(e, t) && !reaches(e)
+            }));
+        }
+        // `if()` conditions found missing, by expression, over the scored entities.
+        let traced = std::mem::take(self.if_missing.get_mut().unwrap_or_else(|e| e.into_inner()));
+        for (what, hit) in traced {
+            let list: Vec<usize> = (0..n).filter(|&e| hit[self.scored[e]]).collect();
+            if !list.is_empty() {
+                self.warnings.push(format!(
+                    "{what}: an if() condition was missing for {} entities, its else branch \
+                     taken: {}",
+                    list.len(),
+                    self.some_ids(&list)
+                ));
+            }
+        }
+        for (what, mut list) in [
+            ("tier requires", requires_decided),
+            ("tier direct", direct_decided),
+        ] {
+            if !list.is_empty() {
+                list.sort_unstable();
+                list.dedup();
+                self.warnings.push(format!(
+                    "{what}: a value was missing for {} entities, counted as not met: {}",
+                    list.len(),
+                    self.some_ids(&list)
+                ));
+            }
         }
 
         crate::timing::mark("score: tiers");
@@ -2109,9 +2198,12 @@ impl Run<'_> {
                 } else {
                     "median"
                 };
+                // Over the ranked entities with a value the criterion can use: one outside
+                // the transform's domain is missing for it, so it neither counts here nor
+                // keeps its raw value (it is imputed below like an empty cell).
                 let mut groups: Vec<Vec<f64>> = vec![Vec::new(); st.cohort_names.len()];
                 for e in 0..st.n {
-                    if ranked[e] && !raw[e].is_nan() {
+                    if ranked[e] && !x[e].is_nan() {
                         groups[st.cohort[e] as usize].push(raw[e]);
                     }
                 }
@@ -2134,13 +2226,8 @@ impl Run<'_> {
                         })
                     })
                     .collect();
+                let mut without_stat = Vec::new();
                 for &e in &missing {
-                    if !raw[e].is_nan() {
-                        // Outside the transform's domain: not imputed, scored 0.
-                        out[e] = 0.0;
-                        set_used(used, e, MissingPolicy::Zero);
-                        continue;
-                    }
                     match stat[st.cohort[e] as usize] {
                         Some(v) => {
                             let t = crit
@@ -2159,16 +2246,33 @@ impl Run<'_> {
                         None => {
                             out[e] = 0.0;
                             set_used(used, e, MissingPolicy::Zero);
+                            without_stat.push(e);
                             notes.note(e, || format!("criterion '{}': value missing and no value to take the {name} of, scored 0", crit.id.value));
                         }
                     }
                 }
-                warnings.push(format!(
-                    "criterion '{}': {} missing values imputed with the {name}: {}",
-                    crit.id.value,
-                    missing.len(),
-                    self.some_ids(&missing)
-                ));
+                let imputed: Vec<usize> = missing
+                    .iter()
+                    .copied()
+                    .filter(|&e| stat[st.cohort[e] as usize].is_some())
+                    .collect();
+                if !imputed.is_empty() {
+                    warnings.push(format!(
+                        "criterion '{}': {} missing values imputed with the {name}: {}",
+                        crit.id.value,
+                        imputed.len(),
+                        self.some_ids(&imputed)
+                    ));
+                }
+                if !without_stat.is_empty() {
+                    warnings.push(format!(
+                        "criterion '{}': {} missing values scored 0, no ranked entity of their \
+                         cohort having a value to take the {name} of: {}",
+                        crit.id.value,
+                        without_stat.len(),
+                        self.some_ids(&without_stat)
+                    ));
+                }
             }
         }
         Ok(())

@@ -148,7 +148,7 @@ pub(crate) enum Node {
 
 impl Node {
     /// Direct children.
-    fn children(&self) -> Vec<&Node> {
+    pub(super) fn children(&self) -> Vec<&Node> {
         match self {
             Node::Const(_) | Node::Slot { .. } => vec![],
             Node::Neg(a)

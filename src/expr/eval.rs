@@ -49,6 +49,65 @@ impl Program {
     }
 }
 
+impl Program {
+    /// The rows for which an `if()` they reach had a missing condition, so that its else
+    /// branch was taken because of a missing value (SPEC §4 counts those in the warnings);
+    /// `None` when no row has one. Only programs with an `if()` evaluate anything here:
+    /// each condition once more, over whole columns. (Conditions inside an aggregate's or
+    /// `prev`'s argument are evaluated on other rows and are not traced.)
+    pub fn missing_if_conditions(&self, env: &dyn Env) -> Option<Vec<bool>> {
+        if !has_if(&self.root) {
+            return None;
+        }
+        let n = env.rows();
+        let mut hit = vec![false; n];
+        mark_missing_ifs(&self.root, env, &vec![true; n], &mut hit);
+        hit.contains(&true).then_some(hit)
+    }
+}
+
+/// Whether `node` holds an `if()` that [`Program::missing_if_conditions`] traces.
+fn has_if(node: &Node) -> bool {
+    match node {
+        Node::If { .. } => true,
+        Node::Aggregate { .. } | Node::Prev { .. } => false,
+        other => other.children().into_iter().any(has_if),
+    }
+}
+
+/// Marks in `hit` the rows among `reach` whose `if()` in `node` had a missing condition;
+/// a branch is followed only for the rows that take it.
+fn mark_missing_ifs(node: &Node, env: &dyn Env, reach: &[bool], hit: &mut [bool]) {
+    match node {
+        Node::If {
+            cond, then, els, ..
+        } => {
+            mark_missing_ifs(cond, env, reach, hit);
+            let c = truth(eval_node(cond, env));
+            for (i, h) in hit.iter_mut().enumerate() {
+                if reach[i] && c.at(i).is_none() {
+                    *h = true;
+                }
+            }
+            for (branch, taken) in [(then, true), (els, false)] {
+                if has_if(branch) {
+                    let r: Vec<bool> = (0..reach.len())
+                        .map(|i| reach[i] && (c.at(i) == Some(true)) == taken)
+                        .collect();
+                    mark_missing_ifs(branch, env, &r, hit);
+                }
+            }
+        }
+        other => {
+            for child in other.children() {
+                if has_if(child) {
+                    mark_missing_ifs(child, env, reach, hit);
+                }
+            }
+        }
+    }
+}
+
 /// A missing value's code when a text is not in a dictionary.
 const NOT_FOUND: u32 = u32::MAX - 1;
 

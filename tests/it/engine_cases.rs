@@ -305,22 +305,46 @@ target = 1000
     let shown = |id: &str| entity(&a, id).criteria["cx"].value.clone();
     assert_eq!(shown("A"), Some(serde_json::json!(10.0)));
     assert_eq!(shown("D"), Some(serde_json::json!(1000.0)));
-    // Outside the domain: null, scored 0, with a note.
-    assert_eq!(shown("B"), None);
-    assert_eq!(shown("E"), None);
-    assert_relative_eq!(entity(&a, "B").score, 0.0);
+    // Outside the domain: missing for the criterion, so imputed like the empty cell, with
+    // notes saying both; the mean is over the values the criterion can use (10 and 1000:
+    // 505), and what is scored is its log10: (log10 505 − 0) / 3 × 10 = 9.01.
+    let imputed = (505f64.log10() / 3.0 * 10.0 * 100.0).round() / 100.0;
+    assert_relative_eq!(imputed, 9.01);
+    for id in ["B", "C", "E"] {
+        assert_eq!(shown(id), Some(serde_json::json!(505.0)), "{id}");
+        assert_relative_eq!(entity(&a, id).score, imputed);
+        assert_eq!(
+            entity(&a, id).criteria["cx"].missing.as_deref(),
+            Some("mean")
+        );
+    }
+    let notes = &entity(&a, "E").notes;
     assert!(
-        entity(&a, "E")
-            .notes
-            .iter()
-            .any(|n| n.contains("outside the domain"))
+        notes.iter().any(|n| n.contains("outside the domain")),
+        "{notes:?}"
     );
-    // Missing: the mean of the values present (10, 0, 1000, -5 → 251.25) is shown; its
-    // log10 is scored: (log10 251.25 − 0) / 3 × 10.
-    assert_eq!(shown("C"), Some(serde_json::json!(251.25)));
-    assert_relative_eq!(
-        entity(&a, "C").score,
-        (251.25f64.log10() / 3.0 * 10.0 * 100.0).round() / 100.0
+    assert!(
+        notes.iter().any(|n| n.contains("imputed mean 505")),
+        "{notes:?}"
+    );
+    assert!(
+        a.warnings
+            .iter()
+            .any(|w| w.contains("3 missing values imputed with the mean")),
+        "{:?}",
+        a.warnings
+    );
+    // With no usable value in the cohort there is nothing to impute: scored 0, and the
+    // warning says so instead of claiming an imputation.
+    let a = score(rules, "id,x\nA,0\nB,\n");
+    assert_relative_eq!(entity(&a, "A").score, 0.0);
+    assert!(
+        a.warnings
+            .iter()
+            .any(|w| w.contains("2 missing values scored 0"))
+            && !a.warnings.iter().any(|w| w.contains("imputed")),
+        "{:?}",
+        a.warnings
     );
 }
 
@@ -421,6 +445,85 @@ direct = ["d"]
     assert_eq!(entity(&a, "B").tier.as_deref(), Some("pass")); // direct waives min_score
     assert_eq!(entity(&a, "C").tier.as_deref(), Some("pass"));
     assert_eq!(entity(&a, "D").tier, None); // direct, but requires dim ≥ 40 still holds it back
+}
+
+/// SPEC §4: every place where a missing value decided an outcome is counted in the warnings:
+/// an `if()` whose condition was missing (in a formula and in an adjustment's `when`), a
+/// `direct` condition left missing where it would have waived the minimum, and a `requires`
+/// left missing where the rest of the rule would have let the entity in — and only those.
+#[test]
+fn missing_values_that_decide_an_outcome_are_warned() {
+    let rules = r#"
+[rules]
+name = "decided"
+id = "id"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "nat"
+kind = "bool"
+[[indicator]]
+id = "r"
+[[indicator]]
+id = "bonus"
+formula = "if(nat, 10, 0)"
+[[dimension]]
+id = "dim"
+[[criterion]]
+id = "c"
+dimension = "dim"
+indicator = "x"
+points = 100
+method = "direct"
+[[criterion]]
+id = "b"
+dimension = "dim"
+indicator = "bonus"
+points = 10
+method = "direct"
+[[adjustment]]
+id = "plus"
+when = "if(x > 50, false, true)"
+points = 1
+[[tier]]
+id = "top"
+min_score = 90
+requires = ["r >= 1"]
+direct = ["nat"]
+"#;
+    // A: nat missing → bonus's else branch (0) and no direct waiver below 90.
+    // B: nat missing but 100 ≥ 90 anyway → the missing direct decided nothing; r missing
+    //    with the minimum reached → the requirement decided.
+    // C: r missing but 40 < 90 and no waiver → the requirement decided nothing.
+    // D: x missing → the adjustment's if() took its else branch (+1 awarded).
+    let a = score(rules, "id,x,nat,r\nA,80,,1\nB,100,,\nC,40,否,\nD,,是,1\n");
+    let warned = |prefix: &str| -> Option<String> {
+        a.warnings
+            .iter()
+            .find(|w| w.starts_with(prefix))
+            .map(|w| w.split(": ").last().unwrap_or("").to_string())
+    };
+    assert_eq!(
+        warned("indicator 'bonus': an if() condition").as_deref(),
+        Some("A, B")
+    );
+    assert_eq!(
+        warned("adjustment 'plus': an if() condition").as_deref(),
+        Some("D")
+    );
+    assert_eq!(warned("tier direct").as_deref(), Some("A"));
+    assert_eq!(warned("tier requires").as_deref(), Some("B"));
+    assert_relative_eq!(entity(&a, "A").score, 80.0);
+    assert_eq!(entity(&a, "B").tier, None);
+    // D: 0 + 10 (bonus, nat true) + 1 (plus: else branch) = 11.
+    assert_relative_eq!(entity(&a, "D").score, 11.0);
+    // Nothing missing: no such warnings.
+    let a = score(rules, "id,x,nat,r\nA,80,是,1\nB,100,否,0\n");
+    assert!(
+        !a.warnings.iter().any(|w| w.contains("missing")),
+        "{:?}",
+        a.warnings
+    );
 }
 
 #[test]
