@@ -171,7 +171,7 @@ impl<'s> Cx<'s> {
                 None
             }
         };
-        let settings = rules_table.map(|t| self.settings(&t));
+        let settings = rules_table.as_ref().map(|t| self.settings(t));
         let data = match doc.get("data") {
             Some(v) => self
                 .as_table(v, "[data]", DATA_KEYS)
@@ -182,6 +182,22 @@ impl<'s> Cx<'s> {
                 ..Default::default()
             },
         };
+        // A year to score needs the column that says each row's year (SPEC §3): known
+        // without any data, so `check` reports it too.
+        if let (Some(year), None) = (
+            rules_table.as_ref().and_then(|t| self.get(t, "year")),
+            &data.year_column,
+        ) {
+            self.error(
+                year.span().into(),
+                "'year' in [rules] selects a year, but [data] names no year_column",
+                Some(
+                    "add [data] with year_column = \"<the column holding each row's year>\", \
+                     or remove 'year' (a file with one row per entity has no year to select)"
+                        .into(),
+                ),
+            );
+        }
         let aggregate = doc
             .get("aggregate")
             .and_then(|v| self.as_table(v, "[aggregate]", AGGREGATE_KEYS))
@@ -884,8 +900,8 @@ impl<'s> Cx<'s> {
             "linear" => {
                 let floor = self.req_param(t, "floor", "0 points at or below: floor = 2");
                 let target = self.req_param(t, "target", "full points at or above: target = 5");
-                if let (Some(Param::Fixed(f)), Some(Param::Fixed(g))) = (&floor, &target)
-                    && f == g
+                if let (Some(f), Some(g)) = (&floor, &target)
+                    && let Some((case, v)) = same_floor_and_target(f, g)
                 {
                     let span = t
                         .map
@@ -894,7 +910,7 @@ impl<'s> Cx<'s> {
                         .unwrap_or(t.span);
                     self.error(
                         span,
-                        format!("method 'linear' in {what} needs floor ≠ target, both are {f}"),
+                        format!("method 'linear' in {what} needs floor ≠ target, both are {v}{case}"),
                         Some("floor is where the criterion earns 0, target where it earns full points".into()),
                     );
                 }
@@ -1224,4 +1240,48 @@ pub fn expression_offset(source: &str, span: Span, text: &str) -> Option<usize> 
         }
     }
     None
+}
+
+/// Where a linear criterion's floor equals its target, checked value by value for
+/// category tables (SPEC §12): `(" for category 'east'", 5.0)`, or `("", 5.0)` for fixed
+/// values. Tables on different columns are compared where both fall back to their default.
+fn same_floor_and_target(floor: &Param, target: &Param) -> Option<(String, f64)> {
+    let at = |p: &Param, category: Option<&str>| -> Option<f64> {
+        match p {
+            Param::Fixed(v) => Some(*v),
+            Param::ByCategory {
+                values, default, ..
+            } => category
+                .and_then(|c| values.iter().find(|(k, _)| k == c).map(|(_, v)| *v))
+                .or(*default),
+        }
+    };
+    let categories: Vec<&str> = match (floor, target) {
+        (Param::Fixed(f), Param::Fixed(g)) => return (f == g).then(|| (String::new(), *f)),
+        (Param::ByCategory { by: a, .. }, Param::ByCategory { by: b, .. })
+            if a.value != b.value =>
+        {
+            Vec::new()
+        }
+        _ => [floor, target]
+            .into_iter()
+            .filter_map(|p| match p {
+                Param::ByCategory { values, .. } => Some(values),
+                Param::Fixed(_) => None,
+            })
+            .flatten()
+            .map(|(k, _)| k.as_str())
+            .collect(),
+    };
+    for c in categories {
+        if let (Some(f), Some(g)) = (at(floor, Some(c)), at(target, Some(c)))
+            && f == g
+        {
+            return Some((format!(" for category '{c}'"), f));
+        }
+    }
+    match (at(floor, None), at(target, None)) {
+        (Some(f), Some(g)) if f == g => Some((" for the default".into(), f)),
+        _ => None,
+    }
 }

@@ -282,6 +282,27 @@ fn check_reports_expression_errors_without_data() {
     bin().arg("check").arg(&r).assert().code(0);
 }
 
+/// `year` needs `[data].year_column` (SPEC §3): known without data, so `check` fails too,
+/// at the key, instead of passing a file every `score` rejects.
+#[test]
+fn check_rejects_a_year_without_a_year_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path().join("r.toml");
+    let with_year = RULES.replacen("[rules]\n", "[rules]\nyear = 2023\n", 1);
+    assert_ne!(with_year, RULES);
+    std::fs::write(&r, &with_year).unwrap();
+    let out = bin().arg("check").arg(&r).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("r.toml:3:8: error: 'year' in [rules]"),
+        "{err}"
+    );
+    assert!(err.contains("year_column"), "{err}");
+    std::fs::write(&r, format!("{with_year}\n[data]\nyear_column = \"year\"\n")).unwrap();
+    bin().arg("check").arg(&r).assert().code(0);
+}
+
 #[test]
 fn xlsx_without_a_writable_temporary_directory_says_so_and_writes_nothing() {
     let (dir, r, d) = setup();
