@@ -4,6 +4,7 @@
 //! header line `file:line:col: error: message`, the source line with a caret, and a `help:`
 //! line, which is a few dozen lines of code and keeps the build light on 2-core machines.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// What part of the input a diagnostic is about; decides the exit code.
@@ -94,17 +95,71 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = cut_long_values(&self.message);
         match &self.location {
-            Some(loc) => write!(f, "{loc}: error: {}", self.message)?,
-            None => write!(f, "error: {}", self.message)?,
+            Some(loc) => write!(f, "{}: error: {message}", cut_long_values(loc))?,
+            None => write!(f, "error: {message}")?,
         }
         if let Some(snippet) = &self.snippet {
             write!(f, "\n{snippet}")?;
         }
         if let Some(help) = &self.help {
-            write!(f, "\n  help: {help}")?;
+            write!(f, "\n  help: {}", cut_long_values(help))?;
         }
         Ok(())
+    }
+}
+
+/// Longest value quoted in a diagnostic, in characters (SPEC §10).
+const QUOTED_MAX: usize = 200;
+
+/// `text` with every quoted value (`'…'`, `"…"`) and every run of characters without a
+/// space longer than [`QUOTED_MAX`] cut to that length, ending in "…": an id, key or
+/// column name of a million characters is quoted by its first 199. Applied when a
+/// diagnostic is shown, so every message is covered whoever wrote it.
+pub fn cut_long_values(text: &str) -> Cow<'_, str> {
+    if text.chars().nth(QUOTED_MAX).is_none() {
+        return Cow::Borrowed(text);
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len().min(4096));
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        // A quoted value: up to the same quote mark.
+        if (c == '\'' || c == '"')
+            && let Some(len) = chars[i + 1..].iter().position(|&d| d == c)
+        {
+            out.push(c);
+            push_cut(&mut out, &chars[i + 1..i + 1 + len]);
+            out.push(c);
+            i += len + 2;
+            continue;
+        }
+        if c.is_whitespace() {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        // Otherwise a run up to the next space or quote mark.
+        let len = chars[i..]
+            .iter()
+            .skip(1)
+            .position(|&d| d.is_whitespace() || d == '\'' || d == '"')
+            .map_or(chars.len() - i, |p| p + 1);
+        push_cut(&mut out, &chars[i..i + len]);
+        i += len;
+    }
+    Cow::Owned(out)
+}
+
+/// Appends `value`, cut to [`QUOTED_MAX`] characters (the last one "…") when longer.
+fn push_cut(out: &mut String, value: &[char]) {
+    if value.len() > QUOTED_MAX {
+        out.extend(&value[..QUOTED_MAX - 1]);
+        out.push('…');
+    } else {
+        out.extend(value);
     }
 }
 
@@ -319,6 +374,32 @@ mod tests {
         let src = SourceText::new("r.toml", "a = 1\nlabel = \"销售\" x\n");
         let off = src.text.find('x').unwrap();
         assert_eq!(src.line_col(off), (2, 14));
+    }
+
+    #[test]
+    fn long_values_are_cut_to_200_characters_when_shown() {
+        let long = "k".repeat(1_000_000);
+        let d = Diagnostic::new(Stage::Rules, format!("unknown key '{long}' in [rules]"))
+            .at(format!("d.csv, row 2, column \"{long}\""))
+            .with_help(format!("did you mean '{long}'? or {long}"));
+        let text = d.to_string();
+        let cut = format!("{}…", "k".repeat(199));
+        assert_eq!(
+            text,
+            format!(
+                "d.csv, row 2, column \"{cut}\": error: unknown key '{cut}' in [rules]\n  help: did you mean '{cut}'? or {cut}"
+            )
+        );
+        // Short values, and long messages made of short words, are left alone.
+        let words = "word ".repeat(100);
+        let d = Diagnostic::new(
+            Stage::Rules,
+            format!("{words}'{}' and \"x\"", "v".repeat(200)),
+        );
+        assert_eq!(
+            d.to_string(),
+            format!("error: {words}'{}' and \"x\"", "v".repeat(200))
+        );
     }
 
     #[test]
