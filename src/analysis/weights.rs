@@ -21,7 +21,10 @@ use super::correlation::pearson;
 /// - a column whose sum is 0 (or not a positive finite number) carries no information:
 ///   `d_j = 0`, so weight 0;
 /// - when every `d_j` is 0 (all columns uniform or zero), or n = 1 (`ln 1 = 0`), no column is
-///   more informative than another and the weights are equal, `1/m`.
+///   more informative than another: the weights are equal among the columns with a
+///   positive sum, and a zero-sum column still gets 0 (equal over all columns only when
+///   every column sums to 0). Callers say that the weights are then a fallback (see
+///   [`no_criterion_varies`]).
 ///
 /// Entries are expected to be finite and ≥ 0.
 pub fn entropy_weights(x: ArrayView2<f64>) -> Array1<f64> {
@@ -30,7 +33,7 @@ pub fn entropy_weights(x: ArrayView2<f64>) -> Array1<f64> {
         return Array1::zeros(0);
     }
     if n < 2 {
-        return equal(m);
+        return equal_among_scored(x);
     }
     let k = 1.0 / (n as f64).ln();
     let d: Array1<f64> = x
@@ -38,7 +41,9 @@ pub fn entropy_weights(x: ArrayView2<f64>) -> Array1<f64> {
         .into_iter()
         .map(|col| {
             let sum = col.sum();
-            if !(sum.is_finite() && sum > 0.0) {
+            // A zero-sum column carries no information, nor does a constant one (e = 1
+            // exactly; computed, rounding could leave a d of 1e-16 to be normalised).
+            if !(sum.is_finite() && sum > 0.0) || col.iter().all(|&v| v == col[0]) {
                 return 0.0;
             }
             let h: f64 = col
@@ -51,7 +56,37 @@ pub fn entropy_weights(x: ArrayView2<f64>) -> Array1<f64> {
             (1.0 + k * h).max(0.0)
         })
         .collect();
-    normalise_or_equal(d)
+    if d.sum() > 0.0 {
+        normalise_or_equal(d)
+    } else {
+        equal_among_scored(x)
+    }
+}
+
+/// The fallback of both methods when no column is more informative than another: equal
+/// weights among the columns with a positive sum, 0 for a column no row scores on (SPEC
+/// §12: a zero-sum column carries no information); equal over all when every column is 0.
+fn equal_among_scored(x: ArrayView2<f64>) -> Array1<f64> {
+    let scored: Array1<f64> = x
+        .columns()
+        .into_iter()
+        .map(|col| {
+            let sum = col.sum();
+            f64::from(u8::from(sum.is_finite() && sum > 0.0))
+        })
+        .collect();
+    normalise_or_equal(scored)
+}
+
+/// Whether no criterion varies among the rows (fewer than two rows, or every column
+/// constant): entropy and CRITIC then have nothing to tell the criteria apart by, and the
+/// weights they return are their documented equal-weight fallback.
+pub fn no_criterion_varies(x: ArrayView2<f64>) -> bool {
+    x.nrows() < 2
+        || x.columns().into_iter().all(|col| {
+            let first = col[0];
+            col.iter().all(|&v| v == first)
+        })
 }
 
 /// CRITIC weights (Diakoulaki, Mavrotas & Papayannakis 1995).
@@ -62,14 +97,15 @@ pub fn entropy_weights(x: ArrayView2<f64>) -> Array1<f64> {
 /// `w_j = C_j / Σ_k C_k`.
 ///
 /// Degenerate cases: a constant column has σ = 0 and so weight 0; with fewer than two rows,
-/// or when every C_j is 0 (all columns constant), the weights are equal, `1/m`.
+/// or when every C_j is 0 (all columns constant), the weights are equal among the columns
+/// with a positive sum (as for entropy).
 pub fn critic_weights(x: ArrayView2<f64>) -> Array1<f64> {
     let (n, m) = x.dim();
     if m == 0 {
         return Array1::zeros(0);
     }
     if n < 2 {
-        return equal(m);
+        return equal_among_scored(x);
     }
     let z: Vec<Vec<f64>> = x.columns().into_iter().map(min_max).collect();
     let sd: Vec<f64> = z.iter().map(|c| c.iter().std_dev()).collect();
@@ -91,7 +127,11 @@ pub fn critic_weights(x: ArrayView2<f64>) -> Array1<f64> {
             .sum();
         c[j] = sd[j] * conflict;
     }
-    normalise_or_equal(c)
+    if c.sum() > 0.0 {
+        normalise_or_equal(c)
+    } else {
+        equal_among_scored(x)
+    }
 }
 
 /// Min-max normalisation to [0, 1]; a constant column (max == min) becomes all 0.
@@ -167,15 +207,25 @@ mod tests {
 
     #[test]
     fn entropy_degenerate_cases_give_equal_weights() {
-        // All d = 0: every column uniform or zero.
+        // All d = 0: every column uniform or zero. Equal among the columns with a positive
+        // sum; the zero-sum column keeps weight 0 (SPEC §12).
         let x = array![[0.5, 0.0, 1.0], [0.5, 0.0, 1.0]];
-        let w = entropy_weights(x.view());
-        for &v in &w {
-            assert_relative_eq!(v, 1.0 / 3.0);
-        }
+        assert!(no_criterion_varies(x.view()));
+        assert_eq!(entropy_weights(x.view()), array![0.5, 0.0, 0.5]);
+        // Three equal rows of thirds: e computed in floating point may miss 1 by 1e-16; the
+        // constant column is still exactly uninformative.
+        let x = array![[0.3, 0.1], [0.3, 0.1], [0.3, 0.1]];
+        assert_eq!(entropy_weights(x.view()), array![0.5, 0.5]);
         // One entity: ln 1 = 0.
         let w = entropy_weights(array![[0.2, 0.7]].view());
         assert_eq!(w, array![0.5, 0.5]);
+        assert_eq!(entropy_weights(array![[0.2, 0.0]].view()), array![1.0, 0.0]);
+        // Every column zero: nothing to tell them apart, equal over all.
+        assert_eq!(
+            entropy_weights(Array2::<f64>::zeros((2, 2)).view()),
+            array![0.5, 0.5]
+        );
+        assert!(!no_criterion_varies(array![[0.2, 0.0], [0.3, 0.0]].view()));
         assert_eq!(
             entropy_weights(Array2::<f64>::zeros((3, 0)).view()).len(),
             0
@@ -244,7 +294,10 @@ mod tests {
 
     #[test]
     fn critic_degenerate_cases_give_equal_weights() {
+        // Equal among the columns some row scores on; the all-zero column gets 0.
         let all_constant = array![[0.3, 0.0], [0.3, 0.0], [0.3, 0.0]];
+        assert_eq!(critic_weights(all_constant.view()), array![1.0, 0.0]);
+        let all_constant = array![[0.3, 0.2], [0.3, 0.2]];
         assert_eq!(critic_weights(all_constant.view()), array![0.5, 0.5]);
         let one_row = array![[0.1, 0.9, 0.4, 0.2]];
         assert_eq!(

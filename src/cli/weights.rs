@@ -6,7 +6,7 @@ use clusterscore::analysis::ahp::{most_inconsistent, show_judgement};
 use clusterscore::analysis::rewrite::{Level, write_weights};
 use clusterscore::analysis::{
     AhpMatrix, AhpResult, RiTable, ahp, critic_weights, entropy_weights, group_matrix,
-    parse_ahp_toml,
+    no_criterion_varies, parse_ahp_toml,
 };
 use clusterscore::column::format_number;
 use clusterscore::diag::{
@@ -137,6 +137,14 @@ fn run_objective(a: &WeightsArgs, method: &str, level: Option<Level>, json: bool
     } else {
         critic_weights(x.view())
     };
+    let fallback = no_criterion_varies(x.view()).then(|| {
+        format!(
+            "warning: no criterion varies among the {} ranked entities, so {method} cannot \
+             tell the criteria apart: the weights shown are equal (0 for a criterion no entity \
+             scores on), not derived from the data\n",
+            rows.len()
+        )
+    });
     let r = &compiled.rules;
     let total_points: f64 = ev.points.iter().sum();
     let w_total: f64 = ev.weights.iter().sum();
@@ -156,16 +164,14 @@ fn run_objective(a: &WeightsArgs, method: &str, level: Option<Level>, json: bool
         .enumerate()
         .map(|(d, dim)| (dim.id.value.clone(), dim_w[d] * w_total))
         .collect();
-    if json {
+    let report = if json {
         let v = json!({
             "method": method,
             "entities": rows.len(),
             "criteria": r.criteria.iter().enumerate().map(|(c, crit)| json!({"id": crit.id.value, "dimension": r.dimensions[ev.dimension_of[c]].id.value, "weight": w[c], "points": criteria[c].1, "current_points": ev.points[c]})).collect::<Vec<_>>(),
             "dimensions": r.dimensions.iter().enumerate().map(|(d, dim)| json!({"id": dim.id.value, "weight": dim_w[d], "implied_weight": dimensions[d].1, "current_weight": ev.weights[d]})).collect::<Vec<_>>(),
         });
-        super::print_out(
-            format!("{}\n", serde_json::to_string_pretty(&v).expect("json")).as_bytes(),
-        )?;
+        format!("{}\n", serde_json::to_string_pretty(&v).expect("json"))
     } else {
         let mut t = comfy_table::Table::new();
         t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
@@ -210,23 +216,33 @@ fn run_objective(a: &WeightsArgs, method: &str, level: Option<Level>, json: bool
         } else {
             "CRITIC"
         };
-        super::print_out(
-            format!(
-                "{name} weights from {} ranked entities\n\n{t}\n\n{d}\n",
-                rows.len()
-            )
-            .as_bytes(),
-        )?;
-    }
+        format!(
+            "{name} weights from {} ranked entities\n\n{t}\n\n{d}\n",
+            rows.len()
+        )
+    };
+    // The rules file first: nothing is printed when writing it fails (SPEC §10).
     if let Some(out) = &a.write {
         let text = std::fs::read_to_string(rules_path)
             .map_err(|e| Error::io(&rules_path.display().to_string(), &e))?;
         let new = match level.unwrap_or(Level::Criteria) {
+            // With dimension weights written in the file, new points alone would be
+            // re-weighted by the old dimension weights (T = Σ W_d D_d / M_d): the dimension
+            // weights the criteria imply are written too, so that the file scores with the
+            // weights shown.
+            Level::Criteria if r.dimensions.iter().any(|d| d.weight.is_some()) => {
+                let with_points = write_weights(&text, Level::Criteria, &criteria)?;
+                write_weights(&with_points, Level::Dimensions, &dimensions)?
+            }
             Level::Criteria => write_weights(&text, Level::Criteria, &criteria)?,
             Level::Dimensions => write_weights(&text, Level::Dimensions, &dimensions)?,
         };
         write_atomic(out, new.as_bytes())?;
     }
+    if let Some(warning) = fallback {
+        eprint!("{warning}");
+    }
+    super::print_out(report.as_bytes())?;
     Ok(0)
 }
 

@@ -475,4 +475,107 @@ mod weights_command {
         let total: f64 = r.criteria.iter().map(|c| c.points.value).sum();
         approx::assert_relative_eq!(total, 100.0, epsilon = 1e-3);
     }
+
+    /// Rules with dimension weights: `--write` also writes the dimension weights the new
+    /// points imply, so the written file scores with the weights shown (points alone would
+    /// be re-weighted by the old dimension weights). Hand-computed: entropy weights of the
+    /// four rows below are w = (0.288142, 0.423716, 0.288142), so the scores are
+    /// 100 · Σ x·w: C 57.29, B 56.95, A 54.58, D 54.24.
+    #[test]
+    fn entropy_write_keeps_the_weights_shown_under_dimension_weights() {
+        let dir = tempfile::tempdir().unwrap();
+        let rules = dir.path().join("r.toml");
+        let data = dir.path().join("d.csv");
+        let mut text = String::from(
+            "[rules]\nname = \"w\"\nid = \"code\"\n\
+             [[dimension]]\nid = \"a\"\nweight = 80\n[[dimension]]\nid = \"b\"\nweight = 20\n",
+        );
+        for (k, (dim, points)) in [("a", 50), ("a", 30), ("b", 20)].iter().enumerate() {
+            let k = k + 1;
+            text.push_str(&format!(
+                "[[indicator]]\nid = \"x{k}\"\n[[criterion]]\nid = \"k{k}\"\ndimension = \"{dim}\"\n\
+                 indicator = \"x{k}\"\npoints = {points}\nmethod = \"linear\"\nfloor = 0\ntarget = 1\n"
+            ));
+        }
+        std::fs::write(&rules, text).unwrap();
+        std::fs::write(
+            &data,
+            "code,x1,x2,x3\nA,0.7,0.2,0.9\nB,0.5,0.8,0.3\nC,0.9,0.4,0.5\nD,0.3,0.6,0.7\n",
+        )
+        .unwrap();
+        let written = dir.path().join("w.toml");
+        bin()
+            .args(["weights", "--method", "entropy", "--rules"])
+            .arg(&rules)
+            .arg("--data")
+            .arg(&data)
+            .arg("--write")
+            .arg(&written)
+            .assert()
+            .code(0);
+        let out = bin()
+            .args(["score", "--format", "csv", "--rules"])
+            .arg(&written)
+            .arg("--data")
+            .arg(&data)
+            .output()
+            .unwrap();
+        let csv = String::from_utf8(out.stdout).unwrap();
+        let scores: Vec<(String, String)> = csv
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (f[1].to_string(), f[3].to_string())
+            })
+            .collect();
+        let expected = [
+            ("C", "57.29"),
+            ("B", "56.95"),
+            ("A", "54.58"),
+            ("D", "54.24"),
+        ];
+        assert_eq!(
+            scores,
+            expected.map(|(a, b)| (a.to_string(), b.to_string())),
+            "{csv}"
+        );
+        // A --write into a directory that does not exist: an error, and nothing printed.
+        let out = bin()
+            .args(["weights", "--method", "entropy", "--rules"])
+            .arg(&rules)
+            .arg("--data")
+            .arg(&data)
+            .arg("--write")
+            .arg(dir.path().join("no-such-dir").join("w.toml"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(out.stdout.is_empty());
+        // Nothing varies (two equal rows): the equal-weight fallback is said on stderr.
+        std::fs::write(&data, "code,x1,x2,x3\nA,0.5,0,0.4\nB,0.5,0,0.4\n").unwrap();
+        let out = bin()
+            .args([
+                "weights", "--method", "entropy", "--format", "json", "--rules",
+            ])
+            .arg(&rules)
+            .arg("--data")
+            .arg(&data)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.contains("no criterion varies among the 2 ranked entities"),
+            "{stderr}"
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let w: Vec<f64> = v["criteria"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["weight"].as_f64().unwrap())
+            .collect();
+        assert_eq!(w, vec![0.5, 0.0, 0.5]);
+    }
 }
