@@ -181,7 +181,7 @@ impl EntitySource<'_> {
                 id.clone(),
                 CriterionResult {
                     value: self.shown[ci].value(e, &self.indicators[ci]),
-                    fraction: (!s.is_nan()).then_some(s),
+                    fraction: (!s.is_nan()).then_some(s + 0.0),
                     points: (!s.is_nan()).then(|| {
                         crate::num::round_half_away(s * self.criterion_max[ci], self.decimals)
                     }),
@@ -458,7 +458,7 @@ impl Serialize for CriterionView<'_> {
         let max = src.criterion_max[ci];
         let mut r = s.serialize_struct("CriterionResult", 5)?;
         r.serialize_field("value", &ShownValue(&src.shown[ci], &src.indicators[ci], e))?;
-        r.serialize_field("fraction", &(!f.is_nan()).then_some(f))?;
+        r.serialize_field("fraction", &(!f.is_nan()).then_some(f + 0.0))?;
         let points = (!f.is_nan()).then(|| crate::num::round_half_away(f * max, src.decimals));
         r.serialize_field("points", &points)?;
         r.serialize_field("max", &max)?;
@@ -479,7 +479,8 @@ impl Serialize for ShownValue<'_> {
         }
         match col {
             // (serde_json::Number holds finite numbers only: the others show as null.)
-            Column::Number(v) if v[e].is_finite() => s.serialize_some(&v[e]),
+            // (−0 adds to +0: negative zero is published as 0, as `json_value` does.)
+            Column::Number(v) if v[e].is_finite() => s.serialize_some(&(v[e] + 0.0)),
             Column::Number(_) => s.serialize_none(),
             Column::Bool(v) => v[e].serialize(s),
             Column::Text(t) => t.get(e).serialize(s),
@@ -524,7 +525,10 @@ impl ShownOverrides {
 /// A column's value at entity `e` as JSON (null when missing).
 pub(crate) fn json_value(col: &Column, e: usize) -> Option<serde_json::Value> {
     match col {
-        Column::Number(v) => serde_json::Number::from_f64(v[e]).map(serde_json::Value::Number),
+        // (A cell "-0" is published as 0, like every published number.)
+        Column::Number(v) => {
+            serde_json::Number::from_f64(v[e] + 0.0).map(serde_json::Value::Number)
+        }
         Column::Bool(v) => v[e].map(serde_json::Value::Bool),
         Column::Text(t) => t.get(e).map(|s| serde_json::Value::String(s.to_string())),
     }

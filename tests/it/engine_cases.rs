@@ -526,6 +526,33 @@ direct = ["nat"]
     );
 }
 
+/// Negative zero is published as 0: a cell "-0" shows value 0.0 and fraction 0.0 in the
+/// built results, the deferred JSON and serde's JSON alike.
+#[test]
+fn negative_zero_is_published_as_zero() {
+    let rules = r#"
+[rules]
+name = "zero"
+id = "id"
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "direct"
+"#;
+    let a = score(rules, "id,x\nA,-0\nB,5\n");
+    let c = &entity(&a, "A").criteria["c"];
+    assert_eq!(c.value, Some(serde_json::json!(0.0)));
+    assert!(c.fraction.unwrap().is_sign_positive(), "{:?}", c.fraction);
+    let json = serde_json::to_string(&a).unwrap();
+    assert!(!json.contains("-0.0"), "{json}");
+}
+
 #[test]
 fn exclude_gate_and_relative_statistics_over_ranked_entities() {
     let rules = r#"
