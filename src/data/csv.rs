@@ -74,7 +74,13 @@ pub(crate) fn read_csv(
                     source = Box::new(open(path)?);
                     continue;
                 }
-                let d = decode::failure_diagnostic(&name, &choice.name(), f, &prefix);
+                let mut d = decode::failure_diagnostic(&name, &choice.name(), f, &prefix);
+                if f.kind == FailureKind::Malformed
+                    && !choice.name().starts_with("utf-16")
+                    && let Some(place) = byte_place(path, f.offset, opts.delimiter)
+                {
+                    d = d.at(format!("{name}, {place}"));
+                }
                 return Err(match ingest {
                     Some(i) => i.fail(d),
                     None => Error::one(d),
@@ -82,6 +88,39 @@ pub(crate) fn read_csv(
             }
         }
     }
+}
+
+/// Where byte `offset` of a file in an ASCII-compatible encoding lies, for a decoding
+/// error: `row 7, column 3 ("企业名称")` — the line (as numbered from 1) and the field
+/// counted by delimiters before the byte (quotes are not followed: the text could not be
+/// decoded), named by the first line's field when that is readable. Reads the file up to
+/// the byte again; only an error pays for it.
+fn byte_place(path: &Path, offset: u64, delimiter: u8) -> Option<String> {
+    let mut head = Vec::new();
+    File::open(path)
+        .ok()?
+        .take(offset)
+        .read_to_end(&mut head)
+        .ok()?;
+    if head.len() as u64 != offset {
+        return None;
+    }
+    let line_start = memchr::memrchr(b'\n', &head).map_or(0, |i| i + 1);
+    let row = memchr::memchr_iter(b'\n', &head).count() + 1;
+    let column = memchr::memchr_iter(delimiter, &head[line_start..]).count();
+    let header_end = memchr::memchr(b'\n', &head).unwrap_or(head.len());
+    let header = std::str::from_utf8(&head[..header_end]).ok().and_then(|h| {
+        h.trim_start_matches('\u{feff}')
+            .split(char::from(delimiter))
+            .nth(column)
+            .map(|f| f.trim().trim_matches('"').to_string())
+    });
+    Some(match header {
+        Some(h) if row > 1 && !h.is_empty() => {
+            format!("row {row}, column {} (\"{h}\")", column + 1)
+        }
+        _ => format!("row {row}, column {}", column + 1),
+    })
 }
 
 fn io_error(e: io::Error, path: &str) -> PassError {
