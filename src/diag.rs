@@ -347,9 +347,17 @@ pub fn did_you_mean<'a, I>(name: &str, candidates: I) -> Option<String>
 where
     I: IntoIterator<Item = &'a str>,
 {
+    // A candidate differing only in letter case is the likeliest meant (names and ids
+    // are case-sensitive); otherwise the closest by Jaro-Winkler, compared in lower case
+    // so that case does not weigh against a near spelling.
+    let lower = name.to_lowercase();
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
-        let score = strsim::jaro_winkler(name, c);
+        let c_lower = c.to_lowercase();
+        if c_lower == lower && c != name {
+            return Some(c.to_string());
+        }
+        let score = strsim::jaro_winkler(&lower, &c_lower);
         if score > 0.8 && best.is_none_or(|(b, _)| score > b) {
             best = Some((score, c));
         }
@@ -463,6 +471,15 @@ mod tests {
             Some("rd_intensity".to_string())
         );
         assert_eq!(did_you_mean("zzz", c.iter().copied()), None);
+        // A case-only difference wins over a closer-looking spelling.
+        let ids = ["LC14", "LC01", "LC10"];
+        assert_eq!(did_you_mean("lc01", ids), Some("LC01".to_string()));
+        assert_eq!(
+            did_you_mean("Revenue", ["revenu", "revenue"]),
+            Some("revenue".into())
+        );
+        // Letter case does not count against a near spelling either.
+        assert_eq!(did_you_mean("RD_INTESITY", c), Some("rd_intensity".into()));
     }
 
     #[test]

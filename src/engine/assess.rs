@@ -147,14 +147,36 @@ impl<'a> Run<'a> {
             match table.column_index(&folded) {
                 Some(j) if rows.get(j).is_some() => Some(j),
                 _ => {
-                    let help =
-                        crate::diag::did_you_mean_help(&folded, headers.iter().map(|h| h.as_str()))
-                            .unwrap_or_else(|| {
-                                format!(
-                                    "data columns: {}",
-                                    crate::diag::truncate(&headers.join(", "), 400)
-                                )
-                            });
+                    // A header holding the name between other delimiters: the file is
+                    // delimited by something else than the delimiter it was read with.
+                    let other_delimiter = headers.iter().find_map(|h| {
+                        // (Headers are folded, so a tab between names reads as a space.)
+                        [(';', "';'"), ('|', "'|'"), (',', "','"), (' ', "tab")]
+                            .into_iter()
+                            .find(|&(d, _)| {
+                                h.contains(d) && h.split(d).any(|part| part.trim() == folded)
+                            })
+                    });
+                    let help = other_delimiter
+                        .map(|(_, d)| {
+                            format!(
+                                "the data's header '{}' looks delimited by {d}: read the file \
+                                 with --delimiter {d}",
+                                crate::diag::truncate(&headers.join(","), 120)
+                            )
+                        })
+                        .or_else(|| {
+                            crate::diag::did_you_mean_help(
+                                &folded,
+                                headers.iter().map(|h| h.as_str()),
+                            )
+                        })
+                        .unwrap_or_else(|| {
+                            format!(
+                                "data columns: {}",
+                                crate::diag::truncate(&headers.join(", "), 400)
+                            )
+                        });
                     errors.push(rules_error(
                         c,
                         name.span,
@@ -700,6 +722,25 @@ impl Run<'_> {
         self.entity_ids.get(self.scored[e]).unwrap_or("")
     }
 
+    /// How to fix a name that is neither an indicator nor a data column: the closest of
+    /// either, or the list of both.
+    fn category_help(&self, name: &str) -> String {
+        let indicators = self.c.rules.indicators.iter().map(|i| i.id.value.as_str());
+        let columns = self.data.table.headers.iter().map(String::as_str);
+        crate::diag::did_you_mean_help(name, indicators.clone().chain(columns.clone()))
+            .unwrap_or_else(|| {
+                let mut seen = std::collections::HashSet::new();
+                let all: Vec<&str> = indicators
+                    .chain(columns)
+                    .filter(|n| seen.insert(*n))
+                    .collect();
+                format!(
+                    "indicators and data columns: {}",
+                    crate::diag::truncate(&all.join(", "), 400)
+                )
+            })
+    }
+
     /// Names of up to 10 entities, for warnings.
     fn some_ids(&self, list: &[usize]) -> String {
         let mut s: Vec<&str> = list.iter().take(10).map(|&e| self.id(e)).collect();
@@ -761,7 +802,7 @@ impl Run<'_> {
                             "'by = \"{}\"' in {what} names neither an indicator nor a data column",
                             by.value
                         ),
-                        None,
+                        Some(self.category_help(&by.value)),
                     )));
                 };
                 let lookup: Vec<Option<f64>> = cat
@@ -988,7 +1029,7 @@ impl Run<'_> {
                             "cohort '{}' names neither an indicator nor a data column",
                             name.value
                         ),
-                        None,
+                        Some(self.category_help(&name.value)),
                     )));
                 };
                 let mut order: Vec<usize> = (0..cat.dict.len()).collect();
