@@ -984,8 +984,13 @@ impl Run<'_> {
             } else {
                 self.data.table.column_index(&fold_header(&name))
             };
-            let v = slot
-                .and_then(|s| self.entities.get(s))
+            // A criterion, dimension or `score` not scored yet (an exclude gate runs first)
+            // reads the data column of that name, as the gate itself does.
+            let column = slot.and_then(|s| self.entities.get(s)).or_else(|| {
+                let j = self.data.table.column_index(&fold_header(&name))?;
+                self.entities.get(j)
+            });
+            let v = column
                 .and_then(|c| c.display(row))
                 .unwrap_or_else(|| "missing".into());
             parts.push(format!("{name} = {v}"));

@@ -553,6 +553,36 @@ method = "direct"
     assert!(!json.contains("-0.0"), "{json}");
 }
 
+/// An exclude gate naming a criterion id that is also a data column reads the column (a
+/// documented exception); the note quotes the value the gate read, not "missing".
+#[test]
+fn exclude_gate_note_quotes_the_column_it_read() {
+    let rules = r#"
+[rules]
+name = "gate"
+id = "code"
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "direct"
+[[gate]]
+id = "g"
+require = "c > 3"
+"#;
+    let a = score(rules, "code,x,c\nA,1,10\nB,2,1\n");
+    assert_eq!(entity(&a, "A").excluded_by, None);
+    assert_eq!(
+        entity(&a, "B").notes,
+        vec!["excluded by gate 'g' (c > 3): c = 1".to_string()]
+    );
+}
+
 #[test]
 fn exclude_gate_and_relative_statistics_over_ranked_entities() {
     let rules = r#"
