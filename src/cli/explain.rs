@@ -23,7 +23,7 @@ pub struct ExplainArgs {
     #[arg(long, default_value = "text")]
     pub format: String,
     /// Year to score (overrides [rules].year).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub year: Option<i64>,
 }
 

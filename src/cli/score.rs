@@ -23,7 +23,7 @@ pub struct ScoreArgs {
     #[arg(long)]
     pub format: Option<String>,
     /// Year to score (overrides [rules].year).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub year: Option<i64>,
     /// XLSX sheet to read (overrides [data].sheet).
     #[arg(long)]

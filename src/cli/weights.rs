@@ -52,7 +52,7 @@ pub struct WeightsArgs {
     #[arg(long, default_value = "text")]
     pub format: String,
     /// Year to score (overrides [rules].year).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub year: Option<i64>,
 }
 

@@ -51,6 +51,30 @@ pub fn read_table(
             "no data files given",
         )));
     }
+    // The same file twice would read as every id duplicated "in rows 2 and 2".
+    for (k, path) in paths.iter().enumerate() {
+        let same = |other: &PathBuf| {
+            other == path
+                || matches!(
+                    (std::fs::canonicalize(other), std::fs::canonicalize(path)),
+                    (Ok(a), Ok(b)) if a == b
+                )
+        };
+        if let Some(first) = paths[..k].iter().position(same) {
+            return Err(Error::one(
+                Diagnostic::new(
+                    Stage::Usage,
+                    format!(
+                        "data file '{}' is given twice (--data {} and {})",
+                        table::display_path(path),
+                        first + 1,
+                        k + 1
+                    ),
+                )
+                .with_help("give each data file once"),
+            ));
+        }
+    }
     let mut ingest = table::Ingest::new(opts, request);
     for path in paths {
         if is_xlsx(path) {
