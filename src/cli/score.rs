@@ -56,6 +56,13 @@ pub fn run(a: ScoreArgs) -> Result<i32> {
         })?,
         None => OutEncoding::default(),
     };
+    // Options that do nothing for this run are said, not silently dropped.
+    if a.out_encoding.is_some() && format != Format::Csv {
+        eprintln!("note: --out-encoding applies to CSV output only; this output is UTF-8");
+    }
+    if a.sheet.is_some() && !a.data.iter().any(|p| clusterscore::data::is_xlsx(p)) {
+        eprintln!("note: --sheet applies to XLSX data only; no --data file is a workbook");
+    }
     if let Some(out) = &a.out {
         let mut inputs: Vec<&Path> = vec![a.rules.as_path()];
         inputs.extend(a.data.iter().map(|p| p.as_path()));

@@ -380,9 +380,10 @@ impl<'a> Run<'a> {
                 })
                 .collect()
         };
-        if c.rules.aggregate.is_none() {
-            rows.prev = prev_map(&ids, &years, c.max_prev);
-        }
+        // Under [aggregate] the rows are members, keyed by their own id ([rules].id, unique
+        // per year): a member-level prev() reads the member's earlier row, as SPEC §4 has it
+        // for any row; the entity frame gets its own map below.
+        rows.prev = prev_map(&ids, &years, c.max_prev);
 
         // Column indicators.
         for (i, ind) in r.indicators.iter().enumerate() {

@@ -372,6 +372,35 @@ fn xlsx_twin_scores_like_the_csv() {
     assert_eq!(run(&root.join("fixtures/liaocheng-2023.csv")), run(&xlsx));
 }
 
+/// The shipped workbook fixture (SPEC §11: an XLSX file; written by another program than
+/// clusterscore's own writer, sheet "集群数据", numbers as numbers and 是/否 as text) scores
+/// exactly like its CSV twin under the Jilin pack.
+#[test]
+fn shipped_xlsx_fixture_scores_like_its_csv_twin() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let run = |data: &str| {
+        let out = bin()
+            .env("SOURCE_DATE_EPOCH", "0")
+            .args(["score", "--format", "json", "--rules"])
+            .arg(root.join("rules/jilin-2006.toml"))
+            .arg("--data")
+            .arg(root.join(data))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["audit"]["data"] = serde_json::Value::Null;
+        v
+    };
+    let csv = run("fixtures/jilin-2010.csv");
+    assert_eq!(csv["entities"].as_array().unwrap().len(), 60);
+    assert_eq!(run("fixtures/jilin-2010.xlsx"), csv);
+}
+
 /// Flat operator chains of 10,000 terms are ordinary expressions (issue 8): they check,
 /// score and explain like short ones (debug build, the binary's own stack). 10,000 nested
 /// parentheses stay an error naming the position.

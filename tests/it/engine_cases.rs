@@ -583,6 +583,72 @@ require = "c > 3"
     );
 }
 
+/// Under `[aggregate]` a member-level `prev()` reads the member's own earlier row (members
+/// are keyed by `[rules].id` and year), in a member formula and inside an aggregate's
+/// argument alike: m1 had 4 in 2022, m2 had 3.
+#[test]
+fn member_prev_under_aggregate_reads_the_members_earlier_row() {
+    let rules = r#"
+[rules]
+name = "p"
+id = "ent"
+[data]
+year_column = "yr"
+[aggregate]
+by = "cl"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "xp"
+formula = "prev(x)"
+[[indicator]]
+id = "xpc"
+formula = "coalesce(prev(x), -100)"
+[[indicator]]
+id = "a_sumxp"
+aggregate = "sum(xp)"
+[[indicator]]
+id = "a_sumxpc"
+aggregate = "sum(xpc)"
+[[indicator]]
+id = "a_direct"
+aggregate = "sum(prev(x))"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c1"
+dimension = "d"
+indicator = "a_sumxp"
+points = 1000000
+method = "direct"
+[[criterion]]
+id = "c2"
+dimension = "d"
+indicator = "a_sumxpc"
+points = 1000000
+method = "direct"
+[[criterion]]
+id = "c3"
+dimension = "d"
+indicator = "a_direct"
+points = 1000000
+method = "direct"
+"#;
+    let a = score(
+        rules,
+        "ent,cl,yr,x\nm1,A,2023,10\nm1,A,2022,4\nm2,B,2023,6\nm2,B,2022,3\n",
+    );
+    for (id, v) in [("A", 4.0), ("B", 3.0)] {
+        for c in ["c1", "c2", "c3"] {
+            assert_eq!(
+                entity(&a, id).criteria[c].value,
+                Some(serde_json::json!(v)),
+                "{id} {c}"
+            );
+        }
+    }
+}
+
 #[test]
 fn exclude_gate_and_relative_statistics_over_ranked_entities() {
     let rules = r#"
