@@ -1757,6 +1757,12 @@ impl Run<'_> {
                 .collect(),
         };
         let layout = Layout {
+            cohort: r.settings.cohort.as_ref().map(|name| {
+                r.indicators
+                    .iter()
+                    .find(|i| i.id.value == name.value)
+                    .map_or_else(|| name.value.clone(), |i| i.label().to_string())
+            }),
             title: r.settings.name.clone(),
             entity_word: r.settings.entity.clone().unwrap_or_else(|| "entity".into()),
             decimals,

@@ -762,6 +762,10 @@ pub struct Layout {
     pub adjustments: Vec<LayoutItem>,
     pub tiers: Vec<LayoutItem>,
     pub gates: Vec<LayoutItem>,
+    /// What the cohorts are (the cohort indicator's label or the data column's name), when
+    /// the rules rank within cohorts: the views show each entity's cohort beside its rank,
+    /// which restarts at 1 in every cohort.
+    pub cohort: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -13,8 +13,11 @@ pub fn to_markdown(a: &Assessment) -> String {
     let dec = a.layout.decimals as usize;
     let mut s = String::new();
     s.push_str(&format!("# {}\n\n", cell(&a.layout.title)));
-    let mut head = vec![
-        "排名 rank".to_string(),
+    let mut head = vec!["排名 rank".to_string()];
+    if let Some(c) = &a.layout.cohort {
+        head.push(format!("分组 {}", cell(c)));
+    }
+    head.extend([
         "id".into(),
         "名称 name".into(),
         format!(
@@ -22,7 +25,7 @@ pub fn to_markdown(a: &Assessment) -> String {
             crate::column::format_number(a.layout.max_score)
         ),
         "等级 tier".into(),
-    ];
+    ]);
     head.extend(a.layout.dimensions.iter().map(|d| cell(&d.label)));
     s.push_str(&format!("| {} |\n", head.join(" | ")));
     s.push_str(&format!("|{}\n", "---|".repeat(head.len())));
@@ -34,13 +37,16 @@ pub fn to_markdown(a: &Assessment) -> String {
             (None, Some(g)) => format!("— ({})", cell(g)),
             (None, None) => "—".into(),
         };
-        let mut row = vec![
-            rank,
+        let mut row = vec![rank];
+        if a.layout.cohort.is_some() {
+            row.push(cell(e.cohort.as_deref().unwrap_or("—")));
+        }
+        row.extend([
             cell(&e.id),
             cell(e.name.as_deref().unwrap_or("")),
             format!("{:.*}", dec, e.score),
             cell(e.tier_label.as_deref().unwrap_or("")),
-        ];
+        ]);
         row.extend(e.dimensions.values().map(|v| format!("{v:.dec$}")));
         s.push_str(&format!("| {} |\n", row.join(" | ")));
     }

@@ -305,6 +305,9 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
             "并列 tie-break".into(),
             "否决 excluded by".into(),
         ];
+        if let Some(c) = &l.cohort {
+            heads.push(format!("分组 {c}"));
+        }
         let fixed = heads.len() as u16;
         heads.extend(l.dimensions.iter().map(|d| {
             format!(
@@ -332,6 +335,9 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
             s.text(r, 5, e.tier.as_deref().unwrap_or(""), t)?;
             s.text(r, 6, if e.tie_broken { "是" } else { "" }, t)?;
             s.text(r, 7, e.excluded_by.as_deref().unwrap_or(""), t)?;
+            if l.cohort.is_some() {
+                s.text(r, 8, e.cohort.as_deref().unwrap_or("—"), t)?;
+            }
             let mut c = fixed;
             for d in &l.dimensions {
                 s.number(

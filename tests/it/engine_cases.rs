@@ -734,6 +734,15 @@ method = "percentile"
     assert_relative_eq!(entity(&a, "D").score, 0.0);
     assert_relative_eq!(entity(&a, "E").score, 10.0); // n = 1 → 1
     assert!(a.warnings.iter().any(|w| w.contains("no cohort")));
+    // The Markdown ranking shows each entity's cohort beside its rank, which restarts per
+    // cohort ("—" for the cohort of missing values).
+    let md = clusterscore::report::to_markdown(&a);
+    assert!(md.contains("| 排名 rank | 分组 region | id |"), "{md}");
+    assert!(
+        md.contains("| 1 | east | C |") && md.contains("| 1 | west | B |"),
+        "{md}"
+    );
+    assert!(md.contains("| 1 | — | E |"), "{md}");
 }
 
 #[test]
