@@ -230,6 +230,25 @@ impl EntitySource<'_> {
         EntityView { source: self, e }
     }
 
+    /// What a ranking table shows of entity `e`, read from the columns, and its published
+    /// dimension scores (in rules-file order).
+    pub(crate) fn ranking_row(&self, e: usize) -> (RankingRow<'_>, ndarray::ArrayView1<'_, f64>) {
+        let row = RankingRow {
+            rank: self.rank[e],
+            excluded_by: self.excluded_by[e].map(|g| self.gate_ids[g as usize].as_str()),
+            tie_broken: self.tie_broken[e],
+            id: self.ids.get(e).unwrap_or(""),
+            name: self.names.as_ref().and_then(|t| t.get(e)),
+            score: self.score[e],
+            tier_label: self.tier[e].map(|t| self.tier_labels[t].as_str()),
+            cohort: self
+                .cohort_names
+                .as_ref()
+                .and_then(|names| names[self.cohort[e] as usize].as_deref()),
+        };
+        (row, self.dimension_points.row(e))
+    }
+
     /// Every result, built on all cores, in output order (`order[k]`: the entity shown k-th).
     pub(crate) fn build_all(mut self, order: &[usize]) -> Vec<EntityResult> {
         use rayon::prelude::*;
@@ -359,6 +378,19 @@ fn rows_gathered(a: &Array2<f64>, order: &[usize]) -> Array2<f64> {
             });
     }
     Array2::from_shape_vec((order.len(), width), cells).expect("rows × width cells")
+}
+
+/// The fields of an entity a ranking table shows, borrowed from a built result or from the
+/// columns of an [`EntitySource`] (see [`EntitySource::ranking_row`]).
+pub(crate) struct RankingRow<'a> {
+    pub rank: Option<usize>,
+    pub excluded_by: Option<&'a str>,
+    pub tie_broken: bool,
+    pub id: &'a str,
+    pub name: Option<&'a str>,
+    pub score: f64,
+    pub tier_label: Option<&'a str>,
+    pub cohort: Option<&'a str>,
 }
 
 /// One entity of an [`EntitySource`], serialised field by field from its columns in the

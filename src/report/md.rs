@@ -2,7 +2,7 @@
 //! Reads the per-entity results one at a time (built as it goes under
 //! [`Detail::Deferred`](crate::engine::Detail)).
 
-use crate::engine::Assessment;
+use crate::engine::{Assessment, RankingRow};
 
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
@@ -30,25 +30,50 @@ pub fn to_markdown(a: &Assessment) -> String {
     s.push_str(&format!("| {} |\n", head.join(" | ")));
     s.push_str(&format!("|{}\n", "---|".repeat(head.len())));
     let mut tie_broken = false;
-    for e in a.entity_results() {
+    let mut push_row = |e: RankingRow<'_>, dimensions: &mut dyn Iterator<Item = f64>| {
         tie_broken |= e.tie_broken;
-        let rank = match (e.rank, &e.excluded_by) {
+        let rank = match (e.rank, e.excluded_by) {
             (Some(r), _) => format!("{r}{}", if e.tie_broken { "*" } else { "" }),
             (None, Some(g)) => format!("— ({})", cell(g)),
             (None, None) => "—".into(),
         };
         let mut row = vec![rank];
         if a.layout.cohort.is_some() {
-            row.push(cell(e.cohort.as_deref().unwrap_or("—")));
+            row.push(cell(e.cohort.unwrap_or("—")));
         }
         row.extend([
-            cell(&e.id),
-            cell(e.name.as_deref().unwrap_or("")),
+            cell(e.id),
+            cell(e.name.unwrap_or("")),
             format!("{:.*}", dec, e.score),
-            cell(e.tier_label.as_deref().unwrap_or("")),
+            cell(e.tier_label.unwrap_or("")),
         ]);
-        row.extend(e.dimensions.values().map(|v| format!("{v:.dec$}")));
+        row.extend(dimensions.map(|v| format!("{v:.dec$}")));
         s.push_str(&format!("| {} |\n", row.join(" | ")));
+    };
+    match &a.deferred {
+        // Read from the columns: the ranking needs none of what building a result costs
+        // (criteria, values, notes).
+        Some(source) => {
+            for e in 0..source.len() {
+                let (row, dims) = source.ranking_row(e);
+                push_row(row, &mut dims.iter().copied());
+            }
+        }
+        None => {
+            for e in &a.entities {
+                let row = RankingRow {
+                    rank: e.rank,
+                    excluded_by: e.excluded_by.as_deref(),
+                    tie_broken: e.tie_broken,
+                    id: &e.id,
+                    name: e.name.as_deref(),
+                    score: e.score,
+                    tier_label: e.tier_label.as_deref(),
+                    cohort: e.cohort.as_deref(),
+                };
+                push_row(row, &mut e.dimensions.values().copied());
+            }
+        }
     }
     if tie_broken {
         s.push_str("\n\\* rank decided by a tie-break (equal rounded score).\n");
