@@ -19,6 +19,7 @@ fn evidence(n: usize, nc: usize) -> Evidence {
         min_score: clusterscore::engine::methods::ParamValues::Scalar(min),
         requires: vec![Some(true); n],
         direct: vec![false; n],
+        direct_unknown: Vec::new(),
     };
     Evidence {
         fractions,

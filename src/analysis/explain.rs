@@ -398,6 +398,11 @@ pub fn explain(rules: &Rules, a: &Assessment, k: usize) -> Explanation {
                 ));
                 if rule.direct[e] {
                     reasons.push("a direct condition holds: min_score waived".into());
+                } else if rule.direct_unknown.get(e) == Some(&true) {
+                    reasons.push(
+                        "direct: a value was missing (counts as not met; min_score not waived)"
+                            .into(),
+                    );
                 }
             }
             if quota != usize::MAX {

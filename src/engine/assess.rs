@@ -1626,6 +1626,15 @@ impl Run<'_> {
             let direct_unknown: Vec<usize> = (0..n)
                 .filter(|&e| !direct[e] && directs.iter().any(|c| c[e].is_none()))
                 .collect();
+            let direct_unknown_flags = if direct_unknown.is_empty() {
+                Vec::new()
+            } else {
+                let mut flags = vec![false; n];
+                for &e in &direct_unknown {
+                    flags[e] = true;
+                }
+                flags
+            };
             unknown_directs.push(direct_unknown);
             ev.tiers.push(TierRule {
                 id: tr.id.value.clone(),
@@ -1634,6 +1643,7 @@ impl Run<'_> {
                 min_score: min,
                 requires,
                 direct,
+                direct_unknown: direct_unknown_flags,
             });
         }
         let (tier, ties) = ev.assign_tiers(&score, &order);

@@ -23,6 +23,9 @@ pub struct TierRule {
     pub requires: Vec<Option<bool>>,
     /// Whether any `direct` condition holds.
     pub direct: Vec<bool>,
+    /// Whether no `direct` condition holds but one was left missing (a value was missing),
+    /// for `explain`; empty when none was.
+    pub direct_unknown: Vec<bool>,
 }
 
 /// The scoring state of one run; rows follow the assessment's entity order.
@@ -722,6 +725,11 @@ impl Evidence {
                     },
                     requires: order.iter().map(|&i| t.requires[i]).collect(),
                     direct: order.iter().map(|&i| t.direct[i]).collect(),
+                    direct_unknown: if t.direct_unknown.is_empty() {
+                        Vec::new()
+                    } else {
+                        order.iter().map(|&i| t.direct_unknown[i]).collect()
+                    },
                 })
                 .collect(),
             cap: if self.cap.is_empty() {
@@ -1041,6 +1049,7 @@ mod tests {
                     },
                     requires: rows.iter().map(|r| if t == 0 { r.4 } else { Some(true) }).collect(),
                     direct: rows.iter().map(|r| r.5).collect(),
+                    direct_unknown: Vec::new(),
                 })
                 .collect();
             let scores: Vec<f64> = rows.iter().map(|r| r.1).collect();

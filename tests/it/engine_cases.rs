@@ -515,6 +515,18 @@ direct = ["nat"]
     assert_eq!(warned("tier requires").as_deref(), Some("B"));
     assert_relative_eq!(entity(&a, "A").score, 80.0);
     assert_eq!(entity(&a, "B").tier, None);
+    // explain's tier trace says the same of A: its direct condition was left undecided.
+    let parsed = clusterscore::rules::Rules::from_str_named(rules, "rules.toml").unwrap();
+    let (k, _) = clusterscore::analysis::explain::find_entity(&a, "A").unwrap();
+    let x = clusterscore::analysis::explain::explain(&parsed, &a, k);
+    assert!(
+        x.tier_trace[0]
+            .reasons
+            .iter()
+            .any(|r| r.starts_with("direct: a value was missing")),
+        "{:?}",
+        x.tier_trace[0].reasons
+    );
     // D: 0 + 10 (bonus, nat true) + 1 (plus: else branch) = 11.
     assert_relative_eq!(entity(&a, "D").score, 11.0);
     // Nothing missing: no such warnings.
