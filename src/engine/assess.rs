@@ -1578,7 +1578,6 @@ impl Run<'_> {
 
         crate::timing::mark("score: ranking");
         // Tiers: walk in rank order, highest tier first.
-        let mut unknown_directs: Vec<Vec<usize>> = Vec::new();
         for (t, tr) in r.tiers.iter().enumerate() {
             let reqs: Vec<Vec<Option<bool>>> = req_progs[t]
                 .iter()
@@ -1623,19 +1622,16 @@ impl Run<'_> {
                 .collect();
             // Entities whose direct qualification failed with a condition left missing (a
             // missing value may have decided it): kept only when some exist.
-            let direct_unknown: Vec<usize> = (0..n)
-                .filter(|&e| !direct[e] && directs.iter().any(|c| c[e].is_none()))
-                .collect();
-            let direct_unknown_flags = if direct_unknown.is_empty() {
+            let mut direct_unknown: Vec<bool> = if directs.is_empty() {
                 Vec::new()
             } else {
-                let mut flags = vec![false; n];
-                for &e in &direct_unknown {
-                    flags[e] = true;
-                }
-                flags
+                (0..n)
+                    .map(|e| !direct[e] && directs.iter().any(|c| c[e].is_none()))
+                    .collect()
             };
-            unknown_directs.push(direct_unknown);
+            if !direct_unknown.contains(&true) {
+                direct_unknown = Vec::new();
+            }
             ev.tiers.push(TierRule {
                 id: tr.id.value.clone(),
                 max_count: tr.max_count,
@@ -1643,7 +1639,7 @@ impl Run<'_> {
                 min_score: min,
                 requires,
                 direct,
-                direct_unknown: direct_unknown_flags,
+                direct_unknown,
             });
         }
         let (tier, ties) = ev.assign_tiers(&score, &order);
@@ -1675,9 +1671,15 @@ impl Run<'_> {
                         && (reaches(e) || rule.direct[e])
                 }));
             }
-            direct_decided.extend(unknown_directs[t].iter().copied().filter(|&e| {
-                ranked[e] && rule.requires[e] == Some(true) && missed(e, t) && !reaches(e)
-            }));
+            if !rule.direct_unknown.is_empty() {
+                direct_decided.extend((0..n).filter(|&e| {
+                    rule.direct_unknown[e]
+                        && ranked[e]
+                        && rule.requires[e] == Some(true)
+                        && missed(e, t)
+                        && !reaches(e)
+                }));
+            }
         }
         // `if()` conditions found missing, by expression, over the scored entities.
         let traced = std::mem::take(self.if_missing.get_mut().unwrap_or_else(|e| e.into_inner()));

@@ -176,15 +176,13 @@ impl EntitySource<'_> {
         }
         let mut criteria = Ordered::with_capacity(self.criterion_ids.len());
         for (ci, id) in self.criterion_ids.iter().enumerate() {
-            let s = self.fractions[[e, ci]];
+            let (fraction, points) = self.fraction_and_points(e, ci);
             criteria.insert(
                 id.clone(),
                 CriterionResult {
                     value: self.shown[ci].value(e, &self.indicators[ci]),
-                    fraction: (!s.is_nan()).then_some(s + 0.0),
-                    points: (!s.is_nan()).then(|| {
-                        crate::num::round_half_away(s * self.criterion_max[ci], self.decimals)
-                    }),
+                    fraction,
+                    points,
                     max: self.criterion_max[ci],
                     missing: self.missing[ci][e].map(|p| p.name().to_string()),
                 },
@@ -194,26 +192,20 @@ impl EntitySource<'_> {
         for (a, id) in self.adjustment_ids.iter().enumerate() {
             adjustments.insert(id.clone(), self.adjustments[e * na + a]);
         }
+        let (tier, tier_label) = self.tier_of(e);
         EntityResult {
-            id: self.ids.get(e).unwrap_or("").to_string(),
-            name: self
-                .names
-                .as_ref()
-                .and_then(|t| t.get(e))
-                .map(str::to_string),
+            id: self.id_of(e).to_string(),
+            name: self.name_of(e).map(str::to_string),
             rank: self.rank[e],
             score: self.score[e],
-            tier: self.tier[e].map(|t| self.tier_ids[t].clone()),
-            tier_label: self.tier[e].map(|t| self.tier_labels[t].clone()),
+            tier: tier.map(str::to_string),
+            tier_label: tier_label.map(str::to_string),
             tie_broken: self.tie_broken[e],
-            cohort: self
-                .cohort_names
-                .as_ref()
-                .and_then(|names| names[self.cohort[e] as usize].clone()),
+            cohort: self.cohort_of(e).map(str::to_string),
             dimensions,
             criteria,
             adjustments,
-            excluded_by: self.excluded_by[e].map(|g| self.gate_ids[g as usize].clone()),
+            excluded_by: self.excluded_by_of(e).map(str::to_string),
             notes,
             carry: self
                 .carry
@@ -221,6 +213,44 @@ impl EntitySource<'_> {
                 .map(|(k, col)| (k.clone(), col.get(e).map(str::to_string)))
                 .collect(),
         }
+    }
+
+    fn id_of(&self, e: usize) -> &str {
+        self.ids.get(e).unwrap_or("")
+    }
+
+    fn name_of(&self, e: usize) -> Option<&str> {
+        self.names.as_ref().and_then(|t| t.get(e))
+    }
+
+    /// Entity `e`'s tier id and label.
+    fn tier_of(&self, e: usize) -> (Option<&str>, Option<&str>) {
+        let t = self.tier[e];
+        (
+            t.map(|t| self.tier_ids[t].as_str()),
+            t.map(|t| self.tier_labels[t].as_str()),
+        )
+    }
+
+    fn cohort_of(&self, e: usize) -> Option<&str> {
+        let names = self.cohort_names.as_ref()?;
+        names[self.cohort[e] as usize].as_deref()
+    }
+
+    /// The id of the gate that excluded entity `e`.
+    fn excluded_by_of(&self, e: usize) -> Option<&str> {
+        self.excluded_by[e].map(|g| self.gate_ids[g as usize].as_str())
+    }
+
+    /// Criterion `ci`'s fraction (unrounded; −0 published as 0) and published points for
+    /// entity `e`, both null where the criterion was dropped.
+    fn fraction_and_points(&self, e: usize, ci: usize) -> (Option<f64>, Option<f64>) {
+        let f = self.fractions[[e, ci]];
+        if f.is_nan() {
+            return (None, None);
+        }
+        let points = crate::num::round_half_away(f * self.criterion_max[ci], self.decimals);
+        (Some(f + 0.0), Some(points))
     }
 
     /// Entity `e`'s result as a view over the columns: serialises exactly as the result
@@ -235,16 +265,13 @@ impl EntitySource<'_> {
     pub(crate) fn ranking_row(&self, e: usize) -> (RankingRow<'_>, ndarray::ArrayView1<'_, f64>) {
         let row = RankingRow {
             rank: self.rank[e],
-            excluded_by: self.excluded_by[e].map(|g| self.gate_ids[g as usize].as_str()),
+            excluded_by: self.excluded_by_of(e),
             tie_broken: self.tie_broken[e],
-            id: self.ids.get(e).unwrap_or(""),
-            name: self.names.as_ref().and_then(|t| t.get(e)),
+            id: self.id_of(e),
+            name: self.name_of(e),
             score: self.score[e],
-            tier_label: self.tier[e].map(|t| self.tier_labels[t].as_str()),
-            cohort: self
-                .cohort_names
-                .as_ref()
-                .and_then(|names| names[self.cohort[e] as usize].as_deref()),
+            tier_label: self.tier_of(e).1,
+            cohort: self.cohort_of(e),
         };
         (row, self.dimension_points.row(e))
     }
@@ -404,19 +431,15 @@ impl Serialize for EntityView<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (src, e) = (self.source, self.e);
         let mut r = s.serialize_struct("EntityResult", 14)?;
-        r.serialize_field("id", src.ids.get(e).unwrap_or(""))?;
-        r.serialize_field("name", &src.names.as_ref().and_then(|t| t.get(e)))?;
+        r.serialize_field("id", src.id_of(e))?;
+        r.serialize_field("name", &src.name_of(e))?;
         r.serialize_field("rank", &src.rank[e])?;
         r.serialize_field("score", &src.score[e])?;
-        let tier = src.tier[e];
-        r.serialize_field("tier", &tier.map(|t| src.tier_ids[t].as_str()))?;
-        r.serialize_field("tier_label", &tier.map(|t| src.tier_labels[t].as_str()))?;
+        let (tier, tier_label) = src.tier_of(e);
+        r.serialize_field("tier", &tier)?;
+        r.serialize_field("tier_label", &tier_label)?;
         r.serialize_field("tie_broken", &src.tie_broken[e])?;
-        let cohort = src
-            .cohort_names
-            .as_ref()
-            .and_then(|names| names[src.cohort[e] as usize].as_deref());
-        r.serialize_field("cohort", &cohort)?;
+        r.serialize_field("cohort", &src.cohort_of(e))?;
         let dimensions = src.dimension_points.row(e);
         r.serialize_field(
             "dimensions",
@@ -432,8 +455,7 @@ impl Serialize for EntityView<'_> {
             "adjustments",
             &InOrder(&src.adjustment_ids, |a| adjustments[a]),
         )?;
-        let excluded_by = src.excluded_by[e].map(|g| src.gate_ids[g as usize].as_str());
-        r.serialize_field("excluded_by", &excluded_by)?;
+        r.serialize_field("excluded_by", &src.excluded_by_of(e))?;
         r.serialize_field("notes", &src.notes[e])?;
         if !src.carry.is_empty() {
             let carry: Vec<(&str, Option<&str>)> = src
@@ -486,14 +508,12 @@ struct CriterionView<'a>(&'a EntitySource<'a>, usize, usize);
 impl Serialize for CriterionView<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let CriterionView(src, e, ci) = *self;
-        let f = src.fractions[[e, ci]];
-        let max = src.criterion_max[ci];
+        let (fraction, points) = src.fraction_and_points(e, ci);
         let mut r = s.serialize_struct("CriterionResult", 5)?;
         r.serialize_field("value", &ShownValue(&src.shown[ci], &src.indicators[ci], e))?;
-        r.serialize_field("fraction", &(!f.is_nan()).then_some(f + 0.0))?;
-        let points = (!f.is_nan()).then(|| crate::num::round_half_away(f * max, src.decimals));
+        r.serialize_field("fraction", &fraction)?;
         r.serialize_field("points", &points)?;
-        r.serialize_field("max", &max)?;
+        r.serialize_field("max", &src.criterion_max[ci])?;
         r.serialize_field("missing", &src.missing[ci][e].map(|p| p.name()))?;
         r.end()
     }
@@ -763,6 +783,23 @@ pub struct EntityResult {
     /// Data columns named in `[output].carry`, copied through (absent when none are named).
     #[serde(skip_serializing_if = "Ordered::is_empty")]
     pub carry: Ordered<Option<String>>,
+}
+
+impl EntityResult {
+    /// What a ranking table shows of this entity (as [`EntitySource::ranking_row`] reads
+    /// it from the columns).
+    pub(crate) fn ranking_row(&self) -> RankingRow<'_> {
+        RankingRow {
+            rank: self.rank,
+            excluded_by: self.excluded_by.as_deref(),
+            tie_broken: self.tie_broken,
+            id: &self.id,
+            name: self.name.as_deref(),
+            score: self.score,
+            tier_label: self.tier_label.as_deref(),
+            cohort: self.cohort.as_deref(),
+        }
+    }
 }
 
 /// A map that serialises in insertion order (rules-file order).

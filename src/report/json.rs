@@ -103,19 +103,15 @@ impl Nested {
         }
     }
 
-    /// A line break (after a comma when `comma`) and the indentation of the current depth,
-    /// written as one piece.
+    /// A line break (after a comma when `comma`) and the indentation of the current depth.
     fn new_line<W: ?Sized + Write>(&self, w: &mut W, comma: bool) -> io::Result<()> {
-        const LINE: &[u8] = b",\n                                                              ";
-        let from = usize::from(!comma);
-        let mut spaces = 2 * self.depth;
-        let first = spaces.min(LINE.len() - 2);
-        w.write_all(&LINE[from..2 + first])?;
-        spaces -= first;
-        while spaces > 0 {
-            let k = spaces.min(LINE.len() - 2);
-            w.write_all(&LINE[2..2 + k])?;
-            spaces -= k;
+        const SPACES: &[u8] = &[b' '; 32];
+        w.write_all(if comma { b",\n" } else { b"\n" })?;
+        let mut n = 2 * self.depth;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            w.write_all(&SPACES[..k])?;
+            n -= k;
         }
         Ok(())
     }
@@ -133,10 +129,6 @@ impl Nested {
         }
         w.write_all(bracket)
     }
-
-    fn item<W: ?Sized + Write>(&self, w: &mut W, first: bool) -> io::Result<()> {
-        self.new_line(w, !first)
-    }
 }
 
 impl serde_json::ser::Formatter for Nested {
@@ -149,7 +141,7 @@ impl serde_json::ser::Formatter for Nested {
     }
 
     fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        self.item(w, first)
+        self.new_line(w, !first)
     }
 
     fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
@@ -166,7 +158,7 @@ impl serde_json::ser::Formatter for Nested {
     }
 
     fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        self.item(w, first)
+        self.new_line(w, !first)
     }
 
     fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {

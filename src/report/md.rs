@@ -61,17 +61,7 @@ pub fn to_markdown(a: &Assessment) -> String {
         }
         None => {
             for e in &a.entities {
-                let row = RankingRow {
-                    rank: e.rank,
-                    excluded_by: e.excluded_by.as_deref(),
-                    tie_broken: e.tie_broken,
-                    id: &e.id,
-                    name: e.name.as_deref(),
-                    score: e.score,
-                    tier_label: e.tier_label.as_deref(),
-                    cohort: e.cohort.as_deref(),
-                };
-                push_row(row, &mut e.dimensions.values().copied());
+                push_row(e.ranking_row(), &mut e.dimensions.values().copied());
             }
         }
     }

@@ -227,27 +227,32 @@ fn chained_workflow_rolls_enterprise_results_up_to_clusters() {
     assert_eq!(v["summary"]["entities"], 28);
 }
 
+/// The JSON document of `score` with the shipped pack `rules` on `data`, without the audit's
+/// data entries (file paths and hashes differ between two encodings of the same data).
+fn json_without_data_audit(rules: &str, data: &std::path::Path) -> serde_json::Value {
+    let out = bin()
+        .env("SOURCE_DATE_EPOCH", "0")
+        .args(["score", "--format", "json", "--rules"])
+        .arg(crate::support::root().join(rules))
+        .arg("--data")
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["audit"]["data"] = serde_json::Value::Null;
+    v
+}
+
 #[test]
 fn gbk_fixture_scores_like_its_utf8_twin() {
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let run = |data: &str| {
-        let out = bin()
-            .env("SOURCE_DATE_EPOCH", "0")
-            .args(["score", "--format", "json", "--rules"])
-            .arg(root.join("rules/liaocheng-benchmark.toml"))
-            .arg("--data")
-            .arg(root.join(data))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["audit"]["data"] = serde_json::Value::Null;
-        v
-    };
+    let run =
+        |data: &str| json_without_data_audit("rules/liaocheng-benchmark.toml", &root.join(data));
     assert_eq!(
         run("fixtures/liaocheng-2023.csv"),
         run("fixtures/liaocheng-2023-gbk.csv")
@@ -351,24 +356,8 @@ fn xlsx_twin_scores_like_the_csv() {
         }
     }
     wb.save(&xlsx).unwrap();
-    let run = |data: &std::path::Path| {
-        let out = bin()
-            .env("SOURCE_DATE_EPOCH", "0")
-            .args(["score", "--format", "json", "--rules"])
-            .arg(root.join("rules/liaocheng-benchmark.toml"))
-            .arg("--data")
-            .arg(data)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["audit"]["data"] = serde_json::Value::Null;
-        v
-    };
+    let run =
+        |data: &std::path::Path| json_without_data_audit("rules/liaocheng-benchmark.toml", data);
     assert_eq!(run(&root.join("fixtures/liaocheng-2023.csv")), run(&xlsx));
 }
 
@@ -378,24 +367,7 @@ fn xlsx_twin_scores_like_the_csv() {
 #[test]
 fn shipped_xlsx_fixture_scores_like_its_csv_twin() {
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let run = |data: &str| {
-        let out = bin()
-            .env("SOURCE_DATE_EPOCH", "0")
-            .args(["score", "--format", "json", "--rules"])
-            .arg(root.join("rules/jilin-2006.toml"))
-            .arg("--data")
-            .arg(root.join(data))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["audit"]["data"] = serde_json::Value::Null;
-        v
-    };
+    let run = |data: &str| json_without_data_audit("rules/jilin-2006.toml", &root.join(data));
     let csv = run("fixtures/jilin-2010.csv");
     assert_eq!(csv["entities"].as_array().unwrap().len(), 60);
     assert_eq!(run("fixtures/jilin-2010.xlsx"), csv);

@@ -563,6 +563,17 @@ method = "direct"
     assert!(c.fraction.unwrap().is_sign_positive(), "{:?}", c.fraction);
     let json = serde_json::to_string(&a).unwrap();
     assert!(!json.contains("-0.0"), "{json}");
+    let deferred = crate::support::try_score_with(
+        rules,
+        "id,x\nA,-0\nB,5\n",
+        clusterscore::engine::Detail::Deferred,
+    )
+    .unwrap();
+    let json = clusterscore::report::to_json(&deferred);
+    assert!(
+        json.contains("\"value\": 0.0") && !json.contains("-0.0"),
+        "{json}"
+    );
 }
 
 /// An exclude gate naming a criterion id that is also a data column reads the column (a

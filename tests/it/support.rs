@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests.
 
-use clusterscore::engine::{AssessOptions, Assessment, EntityResult};
+use clusterscore::engine::{AssessOptions, Assessment, Detail, EntityResult};
 use clusterscore::rules::Rules;
 use std::path::PathBuf;
 
@@ -11,6 +11,11 @@ pub fn score(rules: &str, csv: &str) -> Assessment {
 
 /// Scores and returns the error text on failure.
 pub fn try_score(rules: &str, csv: &str) -> Result<Assessment, String> {
+    try_score_with(rules, csv, Detail::Entities)
+}
+
+/// [`try_score`] building the per-entity `detail` asked for.
+pub fn try_score_with(rules: &str, csv: &str, detail: Detail) -> Result<Assessment, String> {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data.csv");
     std::fs::write(&data, csv).unwrap();
@@ -25,6 +30,7 @@ pub fn try_score(rules: &str, csv: &str) -> Result<Assessment, String> {
             &ds,
             &AssessOptions {
                 generated_at: Some("2026-01-01T00:00:00Z".into()),
+                detail,
                 ..Default::default()
             },
         )
