@@ -39,6 +39,61 @@ pub fn eq(x: f64, t: f64) -> bool {
     (x - t).abs() <= tolerance(t)
 }
 
+/// A mean folded one value at a time as x₀ + Σ(x − x₀)/n and kept within the values' range.
+///
+/// Equal values give exactly their value and a sample sd of exactly 0: a plain Σx/n of three
+/// 0.1s is 0.10000000000000002, which `minmax` (an imputed value above every reported one)
+/// and `zscore` (sd ≈ 1e-17 instead of 0) would blow up to the whole range.
+#[derive(Clone, Copy, Debug)]
+pub struct MeanFold {
+    first: f64,
+    shifted: f64,
+    n: usize,
+    lo: f64,
+    hi: f64,
+}
+
+impl MeanFold {
+    /// The fold of one value.
+    pub fn new(v: f64) -> Self {
+        MeanFold {
+            first: v,
+            shifted: 0.0,
+            n: 1,
+            lo: v,
+            hi: v,
+        }
+    }
+
+    /// The fold with one more value.
+    #[inline]
+    pub fn with(self, v: f64) -> Self {
+        MeanFold {
+            shifted: self.shifted + (v - self.first),
+            n: self.n + 1,
+            lo: self.lo.min(v),
+            hi: self.hi.max(v),
+            ..self
+        }
+    }
+
+    /// How many values were folded.
+    pub fn count(&self) -> usize {
+        self.n
+    }
+
+    /// Their mean.
+    pub fn mean(&self) -> f64 {
+        (self.first + self.shifted / self.n as f64).clamp(self.lo, self.hi)
+    }
+
+    /// The mean of `values`, `None` when there are none.
+    pub fn of(values: &[f64]) -> Option<f64> {
+        let (&v, rest) = values.split_first()?;
+        Some(rest.iter().fold(MeanFold::new(v), |m, &x| m.with(x)).mean())
+    }
+}
+
 /// Rounds half away from zero on the decimal value (2.675 → 2.68 at 2 decimals).
 ///
 /// `2.675` is stored as 2.67499999999999982…, and sums of fractions land a few ulps off the

@@ -48,7 +48,15 @@ pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
     if saa == 0.0 || sbb == 0.0 {
         return f64::NAN;
     }
-    (sab / (saa.sqrt() * sbb.sqrt())).clamp(-1.0, 1.0)
+    // One square root of the product: identical sides give exactly 1 (√(x²) = x in floating
+    // point, √x·√x need not).
+    let product = saa * sbb;
+    let denominator = if product.is_finite() && product > 0.0 {
+        product.sqrt()
+    } else {
+        saa.sqrt() * sbb.sqrt()
+    };
+    (sab / denominator).clamp(-1.0, 1.0)
 }
 
 /// Spearman's ρ: the Pearson correlation of the average ranks, so ties are handled exactly.
@@ -118,7 +126,7 @@ pub fn kendall_tau_b(a: &[f64], b: &[f64]) -> f64 {
         return f64::NAN;
     }
     let numerator = n0 as f64 - n1 as f64 - n2 as f64 + n3 as f64 - 2.0 * swaps as f64;
-    let denominator = ((n0 - n1) as f64).sqrt() * ((n0 - n2) as f64).sqrt();
+    let denominator = ((n0 - n1) as f64 * (n0 - n2) as f64).sqrt();
     (numerator / denominator).clamp(-1.0, 1.0)
 }
 
@@ -232,6 +240,13 @@ mod tests {
         let t = [1.0, 1.0, 2.0, 3.0, 3.0];
         assert_relative_eq!(kendall_tau_b(&t, &t), 1.0);
         assert_relative_eq!(spearman(&t, &t), 1.0);
+        // Exactly 1, not 1 − 2⁻⁵², for a ranking compared with itself (machines test `== 1`).
+        for n in 2..300 {
+            let v: Vec<f64> = (0..n).map(|i| ((i * 7919) % n) as f64 * 0.1).collect();
+            assert_eq!(spearman(&v, &v), 1.0, "n = {n}");
+            assert_eq!(kendall_tau_b(&v, &v), 1.0, "n = {n}");
+            assert_eq!(pearson(&v, &v), 1.0, "n = {n}");
+        }
     }
 
     #[test]

@@ -207,6 +207,68 @@ fn forward(t: Option<Transform>, x: f64) -> f64 {
     }
 }
 
+/// The fraction the engine gives value `v` under a linear, target or direct criterion (the
+/// same kernels, on one value), so a gap's proposed value is checked as data would be.
+fn fraction_at(
+    method: &Method,
+    tf: Option<Transform>,
+    dir: Direction,
+    points: f64,
+    p: &dyn Fn(usize) -> f64,
+    v: f64,
+) -> f64 {
+    use crate::engine::methods;
+    let mut out = [f64::NAN];
+    let x = [forward(tf, v)];
+    match method {
+        Method::Linear { .. } => methods::linear(
+            &x,
+            &ParamValues::Scalar(forward(tf, p(0))),
+            &ParamValues::Scalar(forward(tf, p(1))),
+            &mut out,
+        ),
+        Method::Target { .. } => {
+            methods::target(&x, &ParamValues::Scalar(forward(tf, p(0))), dir, &mut out)
+        }
+        _ => methods::direct(&[v], points, &mut out),
+    }
+    out[0]
+}
+
+/// The value with the fewest decimals within a billionth of `v` (rounded towards `up`) that
+/// `reaches` accepts, with what it returned; failing that, `v` moved an ulp at a time.
+fn shortest_reaching(
+    v: f64,
+    up: bool,
+    mut reaches: impl FnMut(f64) -> Option<f64>,
+) -> Option<(f64, f64)> {
+    if !v.is_finite() {
+        return None;
+    }
+    let tol = 1e-9 * v.abs().max(1.0);
+    for k in 0..=15 {
+        let m = 10f64.powi(k);
+        let cand = if up {
+            (v * m).ceil() / m
+        } else {
+            (v * m).floor() / m
+        };
+        if (cand - v).abs() <= tol
+            && let Some(f) = reaches(cand)
+        {
+            return Some((cand, f));
+        }
+    }
+    let mut cand = v;
+    for _ in 0..64 {
+        if let Some(f) = reaches(cand) {
+            return Some((cand, f));
+        }
+        cand = if up { cand.next_up() } else { cand.next_down() };
+    }
+    None
+}
+
 /// Explains entity `k` (its index in `a.entities`) of an assessment made with `rules`.
 pub fn explain(rules: &Rules, a: &Assessment, k: usize) -> Explanation {
     let ent = &a.entities[k];
@@ -711,6 +773,28 @@ fn gap(
                         }
                         _ => (f * pts, "points given directly".to_string(), None),
                     };
+                    // The value shown is one the engine scores as reaching: the bisection's
+                    // fraction mapped back through floating point can land an ulp short
+                    // (4.248499999999997 for 4.2485), so take the shortest decimal near it
+                    // that, scored as data, still reaches, and report its own fraction.
+                    let at = |v: f64| fraction_at(&crit.method, tf, ind_dir, pts, &p, v);
+                    let up = match &crit.method {
+                        Method::Linear { .. } => forward(tf, p(1)) >= forward(tf, p(0)),
+                        Method::Target { .. } => ind_dir == Direction::Higher,
+                        _ => true,
+                    };
+                    let full_needed = f >= 1.0;
+                    let (v, f) = shortest_reaching(v, up, |cand| {
+                        let fc = at(cand);
+                        let ok = if full_needed {
+                            fc >= 1.0
+                        } else {
+                            let (sc, t) = eval(c, fc);
+                            reaches(sc, t)
+                        };
+                        ok.then_some(fc)
+                    })
+                    .unwrap_or((v, at(v)));
                     if f <= s_now {
                         Err("no gain".into())
                     } else {
@@ -727,7 +811,10 @@ fn gap(
             Ok((f, to, how, slope)) => {
                 let (score_after, tier_after) = eval(c, f);
                 let change = match (&to, x_now) {
-                    (serde_json::Value::Number(n), Some(x)) => n.as_f64().map(|t| t - x),
+                    (serde_json::Value::Number(n), Some(x)) => n
+                        .as_f64()
+                        // 4.2485 − 2 shown as 2.2485, not with the subtraction's binary tail.
+                        .map(|t| crate::num::round_half_away(t - x, 10)),
                     _ => None,
                 };
                 options.push(GapOption {

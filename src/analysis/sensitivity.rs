@@ -145,8 +145,9 @@ pub struct SensitivityReport {
     pub mean_spearman: Option<f64>,
     /// Id of the top tier (null without tiers).
     pub top_tier: Option<String>,
-    /// Share of replications whose top tier has exactly the base run's members.
-    pub top_tier_unchanged: f64,
+    /// Share of replications whose top tier has exactly the base run's members (null
+    /// without tiers or replications: there is no top tier to keep).
+    pub top_tier_unchanged: Option<f64>,
     /// Tier ids, highest first, then "(untiered)": the keys of `tier_probability`.
     pub tiers: Vec<String>,
     /// Ranked entities in base rank order.
@@ -235,12 +236,10 @@ pub fn run(
 
     let runs = outcomes.len();
     let rhos: Vec<f64> = outcomes.iter().filter_map(|o| o.rho).collect();
-    let mean_spearman = (!rhos.is_empty()).then(|| rhos.iter().sum::<f64>() / rhos.len() as f64);
-    let top_tier_unchanged = if runs == 0 {
-        0.0
-    } else {
-        outcomes.iter().filter(|o| o.top_same).count() as f64 / runs as f64
-    };
+    // Folded from the first value: replications that all keep the ranking give exactly 1.
+    let mean_spearman = crate::num::MeanFold::of(&rhos);
+    let top_tier_unchanged = (runs > 0 && nt > 0)
+        .then(|| outcomes.iter().filter(|o| o.top_same).count() as f64 / runs as f64);
     let mut tier_names: Vec<String> = ev.tiers.iter().map(|t| t.id.clone()).collect();
     tier_names.push(super::compare::UNTIERED.to_string());
     let entities: Vec<EntitySensitivity> = ranked

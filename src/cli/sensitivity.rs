@@ -145,17 +145,20 @@ pub fn run(a: SensitivityArgs) -> Result<i32> {
 
 fn render(r: &SensitivityReport, names: &std::collections::HashMap<&str, &str>) -> String {
     let mut s = format!(
-        "{} replications, vary {}, weight noise ±{}, seed {}\nmean Spearman ρ to the base ranking: {}\ntop tier{} unchanged in {:.1}% of replications\n",
+        "{} replications, vary {}, weight noise ±{}, seed {}\nmean Spearman ρ to the base ranking: {}\n{}\n",
         r.runs,
         r.vary.name(),
         r.weight_noise,
         r.seed,
         r.mean_spearman
             .map_or("undefined".into(), |x| format!("{x:.4}")),
-        r.top_tier
-            .as_ref()
-            .map_or(String::new(), |t| format!(" '{t}'")),
-        r.top_tier_unchanged * 100.0
+        match (&r.top_tier, r.top_tier_unchanged) {
+            (Some(t), Some(share)) => format!(
+                "top tier '{t}' unchanged in {:.1}% of replications",
+                share * 100.0
+            ),
+            _ => "no tiers: no top tier to keep".to_string(),
+        }
     );
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED);

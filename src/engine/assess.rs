@@ -2279,7 +2279,7 @@ impl Run<'_> {
                             return None;
                         }
                         Some(if policy == MissingPolicy::Mean {
-                            g.iter().sum::<f64>() / g.len() as f64
+                            crate::num::MeanFold::of(g)?
                         } else {
                             g.sort_by(|a, b| a.total_cmp(b));
                             let m = g.len() / 2;

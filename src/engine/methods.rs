@@ -251,18 +251,13 @@ pub fn minmax(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
 /// sd = 0 → 0.5.
 pub fn zscore(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
     let normal = Normal::standard();
-    // Mean and sample sd of each cohort's peer values, summed in entity order as `Sum`
-    // would sum them (from the same start), without copying the values out.
+    // Mean and sample sd of each cohort's peer values, folded in entity order without
+    // copying the values out; equal values give their own value and sd 0 exactly.
     let start: f64 = std::iter::empty::<f64>().sum();
-    let sums = fold_peers(
-        x,
-        peers,
-        |_, v| (start + v, 1usize),
-        |_, (s, k), v| (s + v, k + 1),
-    );
+    let sums = fold_peers(x, peers, |_, v| num::MeanFold::new(v), |_, m, v| m.with(v));
     let means: Vec<Option<f64>> = sums
         .iter()
-        .map(|s| s.and_then(|(sum, k)| (k >= 2).then_some(sum / k as f64)))
+        .map(|s| s.and_then(|m| (m.count() >= 2).then(|| m.mean())))
         .collect();
     let square = |c: usize, v: f64| {
         let d = v - means[c].unwrap_or(0.0);
@@ -276,7 +271,7 @@ pub fn zscore(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
     );
     let stats: Vec<Option<(f64, f64)>> = (0..peers.cohorts)
         .map(|c| {
-            let (mean, (_, k), sq) = (means[c]?, sums[c]?, squares[c]?);
+            let (mean, k, sq) = (means[c]?, sums[c]?.count(), squares[c]?);
             let sd = (sq / (k as f64 - 1.0)).sqrt();
             (sd > 0.0).then_some((mean, sd))
         })
@@ -355,13 +350,14 @@ fn percentile_by_sort(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f
             }
             // The run's entities share the average rank below + (equal + 1)/2.
             let (below, equal) = (start as f64, (end - start) as f64);
+            // One value scores 1 in either direction (SPEC: n = 1 → 1).
             let s = if n > 1.0 {
-                (below + (equal + 1.0) / 2.0 - 1.0) / (n - 1.0)
+                oriented(dir, (below + (equal + 1.0) / 2.0 - 1.0) / (n - 1.0))
             } else {
                 1.0
             };
             for &(_, i) in &g[start..end] {
-                out[i as usize] = oriented(dir, s);
+                out[i as usize] = s;
             }
             start = end;
         }
@@ -376,12 +372,12 @@ fn percentile_by_sort(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f
         let equal = (g.partition_point(|u| u.0 <= k) as f64) - below;
         let n = g.len() as f64;
         // Added as one more value: n + 1 values, its average rank below + (equal + 2)/2.
-        let s = if n >= 1.0 {
-            (below + equal / 2.0) / n
+        // With no ranked value it is the only one: 1 in either direction.
+        *o = if n >= 1.0 {
+            oriented(dir, (below + equal / 2.0) / n)
         } else {
             1.0
         };
-        *o = oriented(dir, s);
     }
 }
 
@@ -432,14 +428,11 @@ fn percentile_by_counts(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut 
         .map(|(&(c, _, k), &b)| {
             let n = total[c as usize] as f64;
             let (below, equal) = (b as f64, f64::from(k));
-            oriented(
-                dir,
-                if n > 1.0 {
-                    (below + (equal + 1.0) / 2.0 - 1.0) / (n - 1.0)
-                } else {
-                    1.0
-                },
-            )
+            if n > 1.0 {
+                oriented(dir, (below + (equal + 1.0) / 2.0 - 1.0) / (n - 1.0))
+            } else {
+                1.0
+            }
         })
         .collect();
     // Each cohort's slice of `distinct`, for the excluded entities' values not among them.
@@ -471,12 +464,11 @@ fn percentile_by_counts(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut 
                 (b, 0)
             }
         };
-        let s = if n >= 1 {
-            (below as f64 + equal as f64 / 2.0) / n as f64
+        *o = if n >= 1 {
+            oriented(dir, (below as f64 + equal as f64 / 2.0) / n as f64)
         } else {
             1.0
         };
-        *o = oriented(dir, s);
     }
     true
 }
@@ -1092,7 +1084,7 @@ mod tests {
                     0.5
                 } else {
                     let n = g.len() as f64;
-                    let mean = g.iter().sum::<f64>() / n;
+                    let mean = crate::num::MeanFold::of(g).unwrap();
                     let var = g.iter().map(|u| (u - mean) * (u - mean)).sum::<f64>() / (n - 1.0);
                     let sd = var.sqrt();
                     if sd > 0.0 {

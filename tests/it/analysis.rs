@@ -90,6 +90,54 @@ min_score = 8
 }
 
 #[test]
+fn explain_gap_value_scores_as_promised_when_fed_back() {
+    // rd 2 → 4.2485 gives 7.495 points; with the 2.5 already held the score is 9.995, which
+    // publishes as 10.00 and reaches the tier. The bisection's value mapped back through
+    // floating point was 4.248499999999997, which the engine scores 9.99, untiered.
+    let rules = r#"
+[rules]
+name = "lin"
+id = "id"
+decimals = 2
+[[indicator]]
+id = "rd"
+[[indicator]]
+id = "base"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "rd_c"
+dimension = "d"
+indicator = "rd"
+points = 10
+method = "linear"
+floor = 2
+target = 5
+[[criterion]]
+id = "base_c"
+dimension = "d"
+indicator = "base"
+points = 5
+method = "direct"
+[[tier]]
+id = "b"
+min_score = 10
+"#;
+    let a = score(rules, "id,rd,base\nA,2,2.5\n");
+    let r = Rules::from_str_named(rules, "rules.toml").unwrap();
+    let x = explain(&r, &a, 0);
+    let o = &x.gap.unwrap().options[0];
+    assert_eq!(o.criterion, "rd_c");
+    assert_eq!(o.to, serde_json::json!(4.2485));
+    assert_eq!(o.change, Some(2.2485));
+    assert_eq!(o.score_after, 10.0);
+    assert_eq!(o.tier_after.as_deref(), Some("b"));
+    let fed_back = score(rules, "id,rd,base\nA,4.2485,2.5\n");
+    assert_eq!(fed_back.entities[0].score, 10.0);
+    assert_eq!(fed_back.entities[0].tier.as_deref(), Some("b"));
+}
+
+#[test]
 fn explain_cli_unknown_id_is_exit_1_with_did_you_mean() {
     bin()
         .args(["explain", "--rules"])
@@ -242,6 +290,85 @@ fn sensitivity_runs_out_logs_every_replication() {
         let total: f64 = f[2..7].iter().map(|x| x.parse::<f64>().unwrap()).sum();
         assert!((total - 100.0).abs() < 1e-9);
     }
+}
+
+#[test]
+fn sensitivity_without_tiers_or_rank_changes_reports_exact_values() {
+    // A dominates B dominates C on both dimensions: no weight draw changes the ranking, so
+    // the mean ρ is exactly 1; with no tiers there is no top tier to keep (null, not 0 %).
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("r.toml");
+    let data = dir.path().join("d.csv");
+    std::fs::write(
+        &rules,
+        r#"
+[rules]
+name = "no tiers"
+id = "id"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "y"
+[[dimension]]
+id = "dx"
+weight = 50
+[[dimension]]
+id = "dy"
+weight = 50
+[[criterion]]
+id = "cx"
+dimension = "dx"
+indicator = "x"
+points = 10
+method = "linear"
+floor = 0
+target = 10
+[[criterion]]
+id = "cy"
+dimension = "dy"
+indicator = "y"
+points = 10
+method = "linear"
+floor = 0
+target = 10
+"#,
+    )
+    .unwrap();
+    std::fs::write(&data, "id,x,y\nA,9,9\nB,5,6\nC,1,2\nD,3,4\n").unwrap();
+    let out = bin()
+        .args([
+            "sensitivity",
+            "--runs",
+            "200",
+            "--format",
+            "json",
+            "--rules",
+        ])
+        .arg(&rules)
+        .arg("--data")
+        .arg(&data)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["mean_spearman"], serde_json::json!(1.0));
+    assert_eq!(v["top_tier"], serde_json::Value::Null);
+    assert_eq!(v["top_tier_unchanged"], serde_json::Value::Null);
+    let text = bin()
+        .args(["sensitivity", "--runs", "20", "--rules"])
+        .arg(&rules)
+        .arg("--data")
+        .arg(&data)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.contains("no tiers: no top tier to keep"), "{text}");
+    assert!(text.contains("ρ to the base ranking: 1.0000"), "{text}");
 }
 
 #[test]

@@ -1370,3 +1370,65 @@ top_percent = 40
     let cohorts: std::collections::BTreeSet<_> = all.iter().map(|e| e.cohort.clone()).collect();
     assert_eq!(cohorts.len(), 3);
 }
+
+/// One relative criterion on `x` (`METHOD`, direction `DIR`, missing `POLICY`), 10 points.
+const RELATIVE_ONE: &str = r#"
+[rules]
+name = "relative"
+id = "id"
+[[indicator]]
+id = "x"
+direction = "DIR"
+missing = "POLICY"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "METHOD"
+"#;
+
+fn relative(method: &str, dir: &str, policy: &str) -> String {
+    RELATIVE_ONE
+        .replace("METHOD", method)
+        .replace("DIR", dir)
+        .replace("POLICY", policy)
+}
+
+#[test]
+fn degenerate_statistics_follow_spec_in_both_directions() {
+    // Three 0.1s and a missing value under `mean`: the imputed mean is 0.1 itself (a plain
+    // Σx/n gives 0.10000000000000002), so all four are equal: minmax "all equal → 1".
+    let csv = "id,x\ne1,0.1\ne2,0.1\ne3,0.1\ne4,\n";
+    let a = score(&relative("minmax", "higher", "mean"), csv);
+    for id in ["e1", "e2", "e3", "e4"] {
+        assert_eq!(entity(&a, id).score, 10.0, "{id}");
+    }
+    assert_eq!(
+        entity(&a, "e4").criteria["c"].value,
+        Some(serde_json::json!(0.1))
+    );
+    // zscore on a constant column: sd = 0 → 0.5 (a drifting mean gave sd ≈ 1e-17 and 2.07).
+    let a = score(
+        &relative("zscore", "higher", "zero"),
+        "id,x\ne1,0.1\ne2,0.1\ne3,0.1\n",
+    );
+    for id in ["e1", "e2", "e3"] {
+        assert_eq!(entity(&a, id).criteria["c"].fraction, Some(0.5), "{id}");
+    }
+    // percentile with one value → 1, whichever the direction.
+    for dir in ["higher", "lower"] {
+        let a = score(&relative("percentile", dir, "zero"), "id,x\ne1,5\n");
+        assert_eq!(entity(&a, "e1").criteria["c"].fraction, Some(1.0), "{dir}");
+        assert_eq!(entity(&a, "e1").score, 10.0, "{dir}");
+    }
+    // Two values, lower is better: the smaller gets 1, the larger 0 (reversal still applies).
+    let a = score(
+        &relative("percentile", "lower", "zero"),
+        "id,x\ne1,5\ne2,7\n",
+    );
+    assert_eq!(entity(&a, "e1").criteria["c"].fraction, Some(1.0));
+    assert_eq!(entity(&a, "e2").criteria["c"].fraction, Some(0.0));
+}
