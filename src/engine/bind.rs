@@ -449,6 +449,20 @@ pub(crate) fn compile_expr(
     p: &ParsedExpr,
     errors: &mut Vec<Diagnostic>,
 ) -> Option<Program> {
+    match try_compile_expr(names, p) {
+        Ok(prog) => Some(prog),
+        Err((_, d)) => {
+            errors.push(d);
+            None
+        }
+    }
+}
+
+/// [`compile_expr`], with the error's position in the expression (its first character).
+fn try_compile_expr(
+    names: &Names<'_>,
+    p: &ParsedExpr,
+) -> std::result::Result<Program, (usize, Diagnostic)> {
     let ctx = if p.place == ExprPlace::Aggregate {
         Context::Aggregate
     } else {
@@ -464,20 +478,19 @@ pub(crate) fn compile_expr(
         ExprPlace::Formula | ExprPlace::Aggregate => expr::compile(&p.ast, &scope, ctx),
         _ => expr::compile_condition(&p.ast, &scope, ctx),
     };
-    match compiled {
-        Ok(prog) => Some(prog),
-        Err(e) => {
-            errors.push(expr_diag(
+    compiled.map_err(|e| {
+        (
+            e.span.start,
+            expr_diag(
                 &names.c.rules.source,
                 &p.text,
                 &p.what,
                 e.span,
                 &e.message,
                 e.help,
-            ));
-            None
-        }
-    }
+            ),
+        )
+    })
 }
 
 impl CompiledRules {
@@ -512,7 +525,10 @@ impl CompiledRules {
                 criteria: r.criteria.len(),
             };
             let combos = 3usize.pow(columns.len() as u32);
-            let mut first_error: Option<Vec<Diagnostic>> = None;
+            // When no typing works, the error shown is that of the typing that got furthest
+            // into the expression: `x == 'a' and abs(flag) > 0` with `x` a text column fails
+            // at `abs(flag)`, not at the comparison the all-numbers guess trips over.
+            let mut best_error: Option<(usize, Diagnostic)> = None;
             let mut ok = false;
             for k in 0..combos {
                 let types: Vec<Option<Type>> = (0..columns.len())
@@ -527,22 +543,23 @@ impl CompiledRules {
                     column_types: &types,
                     place: p.place,
                 };
-                let mut errs = Vec::new();
-                if let Some(prog) = compile_expr(&names, p, &mut errs) {
-                    match self.formula_kind_error(p, prog.ty()) {
+                let error = match try_compile_expr(&names, p) {
+                    Ok(prog) => match self.formula_kind_error(p, prog.ty()) {
                         None => {
                             ok = true;
                             break;
                         }
-                        Some(d) => errs.push(d),
-                    }
-                }
-                if first_error.is_none() {
-                    first_error = Some(errs);
+                        // The whole formula compiled: as far as a typing can get.
+                        Some(d) => (usize::MAX, d),
+                    },
+                    Err(e) => e,
+                };
+                if best_error.as_ref().is_none_or(|(at, _)| error.0 > *at) {
+                    best_error = Some(error);
                 }
             }
             if !ok {
-                errors.extend(first_error.unwrap_or_default());
+                errors.extend(best_error.map(|(_, d)| d));
             }
         }
         errors

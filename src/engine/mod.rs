@@ -121,9 +121,16 @@ pub(crate) fn expr_diag(
 ) -> Diagnostic {
     let expr = &text.value;
     let start = span.start.min(expr.len());
-    let col = expr.get(..start).map_or(start, |s| s.chars().count()) + 1;
+    // Line and column within the expression, for formulas written over several lines.
+    let before = expr.get(..start).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map_or(start, |s| s.chars().count())
+        + 1;
     let msg = format!(
-        "{message} at 1:{col} in {what} `{}`",
+        "{message} at {line}:{col} in {what} `{}`",
         crate::diag::truncate(expr, 200)
     );
     let file_span = match expression_offset(&source.text, text.span, expr) {

@@ -1231,12 +1231,19 @@ pub fn valid_id(s: &str) -> bool {
 pub fn expression_offset(source: &str, span: Span, text: &str) -> Option<usize> {
     let raw = source.get(span.start..span.end)?;
     for q in ["\"\"\"", "'''", "\"", "'"] {
-        if raw.len() >= 2 * q.len()
-            && raw.starts_with(q)
-            && raw.ends_with(q)
-            && &raw[q.len()..raw.len() - q.len()] == text
-        {
-            return Some(span.start + q.len());
+        if raw.len() >= 2 * q.len() && raw.starts_with(q) && raw.ends_with(q) {
+            let inner = &raw[q.len()..raw.len() - q.len()];
+            if inner == text {
+                return Some(span.start + q.len());
+            }
+            // A multi-line string drops the line break right after its opening quotes.
+            if q.len() == 3 {
+                for nl in ["\n", "\r\n"] {
+                    if inner.strip_prefix(nl) == Some(text) {
+                        return Some(span.start + q.len() + nl.len());
+                    }
+                }
+            }
         }
     }
     None
