@@ -227,6 +227,42 @@ impl From<Diagnostic> for Error {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// A TOML file (rules, AHP matrices) read as UTF-8 text. Invalid UTF-8 is an error at the
+/// line and column of the first bad byte, saying when the file looks like GBK/GB18030 or
+/// UTF-16 (what Notepad, WPS or Excel may have saved) and how to fix it.
+pub fn read_utf8_file(path: &std::path::Path, name: &str, what: &str) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(name, &e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let good = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let prefix = String::from_utf8_lossy(&bytes[..good]);
+        let (line, col) = SourceText::new(name, prefix.as_ref()).line_col(good);
+        let looks = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+            " (it is UTF-16)"
+        } else if encoding_rs::GB18030
+            .decode_without_bom_handling_and_without_replacement(bytes)
+            .is_some()
+        {
+            " (it looks like GBK/GB18030)"
+        } else {
+            ""
+        };
+        Error::one(
+            Diagnostic::new(
+                Stage::Rules,
+                format!(
+                    "the {what} is not valid UTF-8{looks}: byte 0x{:02X} at line {line}, column {col}",
+                    bytes[good]
+                ),
+            )
+            .at(format!("{name}:{line}:{col}"))
+            .with_help(format!(
+                "save the {what} as UTF-8 (in Notepad: Save as → Encoding UTF-8; in WPS or VS Code: the encoding in the status bar)"
+            )),
+        )
+    })
+}
+
 /// A named source text (a rules file) for turning byte offsets into line:col.
 #[derive(Debug, Clone)]
 pub struct SourceText {

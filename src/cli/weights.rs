@@ -267,7 +267,7 @@ fn run_ahp(a: &WeightsArgs, path: &Path, level: Option<Level>, json: bool) -> Re
         ));
     }
     let name = path.display().to_string();
-    let text = read_utf8(path, &name)?;
+    let text = clusterscore::diag::read_utf8_file(path, &name, "AHP matrix file")?;
     let source = SourceText::new(name.clone(), text.clone());
     let matrices = parse_ahp_toml(&text, &name)?;
     let mut experts = Vec::new();
@@ -354,29 +354,6 @@ fn run_ahp(a: &WeightsArgs, path: &Path, level: Option<Level>, json: bool) -> Re
         (None, _) => super::print_out(report.as_bytes())?,
     }
     Ok(0)
-}
-
-/// The AHP file as text; invalid UTF-8 is an error at the line and column of the first bad
-/// byte.
-fn read_utf8(path: &Path, name: &str) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(name, &e))?;
-    String::from_utf8(bytes).map_err(|e| {
-        let good = e.utf8_error().valid_up_to();
-        let bytes = e.as_bytes();
-        let prefix = String::from_utf8_lossy(&bytes[..good]);
-        let (line, col) = SourceText::new(name, prefix.as_ref()).line_col(good);
-        Error::one(
-            Diagnostic::new(
-                Stage::Rules,
-                format!(
-                    "the file is not valid UTF-8: byte 0x{:02X} at line {line}, column {col}",
-                    bytes[good]
-                ),
-            )
-            .at(format!("{name}:{line}:{col}"))
-            .with_help("save the AHP matrix file as UTF-8"),
-        )
-    })
 }
 
 /// The refusal of a matrix with CR ≥ 0.1: at the judgement that disagrees most with the

@@ -255,6 +255,33 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
         }
     }
 
+    // A maximum of 0 scores every entity 0 (and TOPSIS would divide by it): refuse it.
+    if weighted == rules.dimensions.len()
+        && weighted > 0
+        && rules
+            .dimensions
+            .iter()
+            .all(|d| d.weight.as_ref().is_some_and(|w| w.value == 0.0))
+    {
+        let w = rules.dimensions[0].weight.as_ref().expect("weighted");
+        errors.push(diag(
+            src,
+            w.span,
+            "every dimension weight is 0, so every entity would score 0".to_string(),
+            Some("give at least one dimension a positive weight".into()),
+        ));
+    } else if weighted == 0
+        && !rules.criteria.is_empty()
+        && rules.criteria.iter().all(|c| c.points.value == 0.0)
+    {
+        errors.push(diag(
+            src,
+            rules.criteria[0].points.span,
+            "every criterion has 0 points, so every entity would score 0".to_string(),
+            Some("give at least one criterion positive points".into()),
+        ));
+    }
+
     let indicator_index: HashMap<&str, usize> = rules
         .indicators
         .iter()

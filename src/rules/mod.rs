@@ -405,20 +405,7 @@ impl Rules {
     pub fn from_path(path: impl AsRef<std::path::Path>) -> crate::diag::Result<Rules> {
         let path = path.as_ref();
         let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| crate::diag::Error::io(&name, &e))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            crate::diag::Error::one(
-                crate::diag::Diagnostic::new(
-                    crate::diag::Stage::Rules,
-                    format!(
-                        "rules file is not valid UTF-8 (byte {})",
-                        e.utf8_error().valid_up_to()
-                    ),
-                )
-                .at(name.clone())
-                .with_help("save the rules file as UTF-8"),
-            )
-        })?;
+        let text = crate::diag::read_utf8_file(path, &name, "rules file")?;
         parse_rules(SourceText::new(name, text))
     }
 
