@@ -16,8 +16,10 @@ pub struct CompareArgs {
     /// Data file(s) for --rules.
     #[arg(long)]
     pub data: Vec<PathBuf>,
+    #[command(flatten)]
+    pub read: super::DataReadArgs,
     /// Two result files (A then B), the JSON output of `score --format json`.
-    #[arg(long, num_args = 1, conflicts_with_all = ["rules", "data"])]
+    #[arg(long, num_args = 1, conflicts_with_all = ["rules", "data", "sheet", "encoding", "delimiter"])]
     pub results: Vec<PathBuf>,
     /// Output format: text (default) or json.
     #[arg(long, default_value = "text")]
@@ -30,9 +32,14 @@ pub struct CompareArgs {
     pub top: usize,
 }
 
-fn side_from_rules(rules: &PathBuf, data: &[PathBuf], year: Option<i64>) -> Result<Side> {
+fn side_from_rules(
+    rules: &PathBuf,
+    data: &[PathBuf],
+    read: &super::DataReadArgs,
+    year: Option<i64>,
+) -> Result<Side> {
     let compiled = Rules::from_path(rules)?.compile()?;
-    let ds = compiled.read_data(data, &compiled.read_options())?;
+    let ds = compiled.read_data(data, &read.options(&compiled)?)?;
     let a = compiled.assess(
         &ds,
         &AssessOptions {
@@ -75,9 +82,10 @@ pub fn run(a: CompareArgs) -> Result<i32> {
                 "compare needs --rules A --rules B --data D, or --results a.json --results b.json",
             ));
         }
+        a.read.validate(&a.data)?;
         (
-            side_from_rules(&a.rules[0], &a.data, a.year)?,
-            side_from_rules(&a.rules[1], &a.data, a.year)?,
+            side_from_rules(&a.rules[0], &a.data, &a.read, a.year)?,
+            side_from_rules(&a.rules[1], &a.data, &a.read, a.year)?,
         )
     };
     let c = compare(&sa, &sb, a.top);

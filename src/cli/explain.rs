@@ -16,6 +16,8 @@ pub struct ExplainArgs {
     /// Data file(s); repeat for several files.
     #[arg(long, required = true)]
     pub data: Vec<PathBuf>,
+    #[command(flatten)]
+    pub read: super::DataReadArgs,
     /// The entity id to explain.
     #[arg(long)]
     pub id: String,
@@ -29,8 +31,9 @@ pub struct ExplainArgs {
 
 pub fn run(a: ExplainArgs) -> Result<i32> {
     let json = super::text_or_json(&a.format)?;
+    a.read.validate(&a.data)?;
     let compiled = Rules::from_path(&a.rules)?.compile()?;
-    let data = compiled.read_data(&a.data, &compiled.read_options())?;
+    let data = compiled.read_data(&a.data, &a.read.options(&compiled)?)?;
     let assessment = compiled.assess(
         &data,
         &AssessOptions {

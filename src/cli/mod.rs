@@ -40,6 +40,62 @@ pub enum Command {
     Weights(weights::WeightsArgs),
 }
 
+/// How to read the data files, shared by every command that reads `--data`.
+#[derive(clap::Args, Debug, Default)]
+pub struct DataReadArgs {
+    /// XLSX sheet to read (overrides [data].sheet).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Input encoding: utf8, gbk, gb18030, utf16 (default: detected per file).
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// Field delimiter: one character, or \t / tab.
+    #[arg(long)]
+    pub delimiter: Option<String>,
+}
+
+impl DataReadArgs {
+    /// Checks the options before anything is read (usage errors, exit 2) and notes a
+    /// `--sheet` that no workbook will use.
+    pub(crate) fn validate(&self, data: &[PathBuf]) -> Result<()> {
+        if data.is_empty()
+            && (self.sheet.is_some() || self.encoding.is_some() || self.delimiter.is_some())
+        {
+            return Err(Error::usage(
+                "--sheet, --encoding and --delimiter say how to read --data; give them with --data",
+            ));
+        }
+        if let Some(d) = &self.delimiter {
+            clusterscore::data::parse_delimiter(d)?;
+        }
+        if let Some(e) = &self.encoding {
+            clusterscore::data::parse_encoding(e)?;
+        }
+        if self.sheet.is_some() && !data.iter().any(|p| clusterscore::data::is_xlsx(p)) {
+            eprintln!("note: --sheet applies to XLSX data only; no --data file is a workbook");
+        }
+        Ok(())
+    }
+
+    /// The rules' read options with these overrides.
+    pub(crate) fn options(
+        &self,
+        compiled: &clusterscore::engine::CompiledRules,
+    ) -> Result<clusterscore::data::ReadOptions> {
+        let mut read = compiled.read_options();
+        if let Some(d) = &self.delimiter {
+            read.delimiter = clusterscore::data::parse_delimiter(d)?;
+        }
+        if self.encoding.is_some() {
+            read.encoding = self.encoding.clone();
+        }
+        if self.sheet.is_some() {
+            read.sheet = self.sheet.clone();
+        }
+        Ok(read)
+    }
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn run() -> i32 {
     let cli = match Cli::try_parse() {

@@ -1,7 +1,6 @@
 //! `clusterscore score`: rules + data → ranked assessment (csv, json, md; stdout or --out).
 
 use clap::Args;
-use clusterscore::data::parse_delimiter;
 use clusterscore::diag::{Error, Result};
 use clusterscore::engine::{AssessOptions, Detail};
 use clusterscore::report::{Format, OutEncoding, render_to, write_atomic_with};
@@ -25,15 +24,8 @@ pub struct ScoreArgs {
     /// Year to score (overrides [rules].year).
     #[arg(long, allow_negative_numbers = true)]
     pub year: Option<i64>,
-    /// XLSX sheet to read (overrides [data].sheet).
-    #[arg(long)]
-    pub sheet: Option<String>,
-    /// Input encoding: utf8, gbk, gb18030, utf16 (default: detected per file).
-    #[arg(long)]
-    pub encoding: Option<String>,
-    /// Field delimiter: one character, or \t / tab.
-    #[arg(long)]
-    pub delimiter: Option<String>,
+    #[command(flatten)]
+    pub read: super::DataReadArgs,
     /// CSV output encoding: utf8 (with BOM, default) or gbk.
     #[arg(long)]
     pub out_encoding: Option<String>,
@@ -60,30 +52,14 @@ pub fn run(a: ScoreArgs) -> Result<i32> {
     if a.out_encoding.is_some() && format != Format::Csv {
         eprintln!("note: --out-encoding applies to CSV output only; this output is UTF-8");
     }
-    if a.sheet.is_some() && !a.data.iter().any(|p| clusterscore::data::is_xlsx(p)) {
-        eprintln!("note: --sheet applies to XLSX data only; no --data file is a workbook");
-    }
     if let Some(out) = &a.out {
         let mut inputs: Vec<&Path> = vec![a.rules.as_path()];
         inputs.extend(a.data.iter().map(|p| p.as_path()));
         super::refuse_overwrite(out, &inputs)?;
     }
-    let mut opts_read = None;
-    if let Some(d) = &a.delimiter {
-        opts_read = Some(parse_delimiter(d)?);
-    }
-    if let Some(e) = &a.encoding {
-        clusterscore::data::parse_encoding(e)?;
-    }
+    a.read.validate(&a.data)?;
     let compiled = Rules::from_path(&a.rules)?.compile()?;
-    let mut read = compiled.read_options();
-    if let Some(d) = opts_read {
-        read.delimiter = d;
-    }
-    read.encoding = a.encoding.clone();
-    if a.sheet.is_some() {
-        read.sheet = a.sheet.clone();
-    }
+    let read = a.read.options(&compiled)?;
     let spinner = super::spinner("reading data and scoring");
     clusterscore::timing::mark("start");
     let data = compiled.read_data(&a.data, &read)?;

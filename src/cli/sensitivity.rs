@@ -20,6 +20,8 @@ pub struct SensitivityArgs {
     /// Data file(s); repeat for several files.
     #[arg(long, required = true)]
     pub data: Vec<PathBuf>,
+    #[command(flatten)]
+    pub read: super::DataReadArgs,
     /// Number of replications (≥ 1).
     #[arg(long, default_value_t = 1000)]
     pub runs: usize,
@@ -49,6 +51,7 @@ pub struct SensitivityArgs {
 
 pub fn run(a: SensitivityArgs) -> Result<i32> {
     let json = super::text_or_json(&a.format)?;
+    a.read.validate(&a.data)?;
     if a.runs < 1 {
         return Err(Error::usage("--runs must be at least 1"));
     }
@@ -73,7 +76,7 @@ pub fn run(a: SensitivityArgs) -> Result<i32> {
         super::refuse_overwrite(out, &inputs)?;
     }
     let compiled = Rules::from_path(&a.rules)?.compile()?;
-    let data = compiled.read_data(&a.data, &compiled.read_options())?;
+    let data = compiled.read_data(&a.data, &a.read.options(&compiled)?)?;
     let assessment = compiled.assess(
         &data,
         &AssessOptions {

@@ -27,6 +27,8 @@ pub struct WeightsArgs {
     /// Data file(s) for entropy and critic.
     #[arg(long)]
     pub data: Vec<PathBuf>,
+    #[command(flatten)]
+    pub read: super::DataReadArgs,
     /// Objective method: entropy (熵权法) or critic.
     #[arg(long)]
     pub method: Option<String>,
@@ -62,6 +64,7 @@ fn load(path: &Path) -> Result<CompiledRules> {
 
 pub fn run(a: WeightsArgs) -> Result<i32> {
     let json = super::text_or_json(&a.format)?;
+    a.read.validate(&a.data)?;
     let level = a
         .level
         .as_deref()
@@ -108,7 +111,7 @@ fn run_objective(a: &WeightsArgs, method: &str, level: Option<Level>, json: bool
         ));
     }
     let compiled = load(rules_path)?;
-    let data = compiled.read_data(&a.data, &compiled.read_options())?;
+    let data = compiled.read_data(&a.data, &a.read.options(&compiled)?)?;
     let assessment = compiled.assess(
         &data,
         &AssessOptions {

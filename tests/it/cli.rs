@@ -444,3 +444,68 @@ require = "{gate}"
         "{err}"
     );
 }
+
+#[test]
+fn every_command_that_reads_data_takes_the_read_options() {
+    // A semicolon-delimited file in GBK: every command reading --data reads it with
+    // --delimiter and --encoding (only `score` could before), and the options without --data
+    // are a usage error.
+    let (dir, r, _) = setup();
+    let d = dir.path().join("d.txt");
+    let text = "id;x\n甲;3\n乙;7\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(text);
+    std::fs::write(&d, &gbk).unwrap();
+    let read = ["--delimiter", ";", "--encoding", "gbk"];
+    let run = |args: &[&str]| {
+        let mut cmd = bin();
+        cmd.args(args)
+            .arg("--rules")
+            .arg(&r)
+            .arg("--data")
+            .arg(&d)
+            .args(read);
+        cmd
+    };
+    let out = run(&["explain", "--id", "乙", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["score"], serde_json::json!(7.0));
+    assert_eq!(v["rank"], serde_json::json!(1));
+    let out = run(&["sensitivity", "--runs", "5", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["entities"][0]["id"], "乙");
+    run(&["weights", "--method", "entropy"]).assert().success();
+    let mut cmd = bin();
+    cmd.args(["compare", "--rules"])
+        .arg(&r)
+        .arg("--rules")
+        .arg(&r)
+        .arg("--data")
+        .arg(&d)
+        .args(read)
+        .args(["--format", "json"]);
+    let out = cmd.assert().success().get_output().stdout.clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["spearman"], serde_json::json!(1.0));
+    // Without the options the file is one column: an error, not a silent misreading.
+    bin()
+        .args(["explain", "--id", "乙", "--rules"])
+        .arg(&r)
+        .arg("--data")
+        .arg(&d)
+        .assert()
+        .code(1);
+    bin()
+        .args(["weights", "--ahp", "m.toml", "--delimiter", ";"])
+        .assert()
+        .code(2);
+}
