@@ -411,12 +411,23 @@ fn test_pause() {
     }
 }
 
-/// Neutralises text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first).
+/// Neutralises text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first)
+/// with a leading apostrophe. A plain number (`-5`, `+2.5`) is left as it is: a spreadsheet
+/// reads it as that number, not a formula, and a second rules file must be able to read a
+/// carried value back.
 pub fn defuse_formula(s: &str) -> std::borrow::Cow<'_, str> {
-    match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => std::borrow::Cow::Owned(format!("'{s}")),
-        _ => std::borrow::Cow::Borrowed(s),
+    if runs_as_formula(s) {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
     }
+}
+
+/// Whether a spreadsheet could run `s` as a formula: it starts with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return and is not a plain finite number.
+pub fn runs_as_formula(s: &str) -> bool {
+    matches!(s.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r'))
+        && !s.parse::<f64>().is_ok_and(f64::is_finite)
 }
 
 #[cfg(test)]
@@ -479,6 +490,13 @@ pub(crate) mod tests {
         assert_eq!(defuse_formula("=1+1"), "'=1+1");
         assert_eq!(defuse_formula("-x"), "'-x");
         assert_eq!(defuse_formula("聊城"), "聊城");
+        // Plain numbers are read as numbers, not formulas: left alone.
+        assert_eq!(defuse_formula("-5"), "-5");
+        assert_eq!(defuse_formula("+2.5"), "+2.5");
+        assert_eq!(defuse_formula("-1e3"), "-1e3");
+        assert_eq!(defuse_formula("-1+1"), "'-1+1");
+        assert_eq!(defuse_formula("-inf"), "'-inf");
+        assert_eq!(defuse_formula("+cmd|' /C calc'!A0"), "'+cmd|' /C calc'!A0");
     }
 
     #[test]

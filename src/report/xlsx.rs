@@ -1,13 +1,13 @@
 //! XLSX view (rust_xlsxwriter): sheets 排名 Ranking, 明细 Details, 规则 Rules and 审计 Audit.
 //!
-//! Values only (no formulas), every text neutralised with [`defuse_formula`], frozen header
+//! Values only (no formulas; text a spreadsheet could run is written with the quote prefix), frozen header
 //! rows, column widths that fit Chinese labels (a CJK character counts as two), number
 //! formats with the rules' decimals and a fill colour per tier. The document's creation
 //! date is `audit.generated_at`, so the same assessment gives the same bytes.
 
 use crate::diag::{Diagnostic, Error, Result, Stage};
 use crate::engine::Assessment;
-use crate::report::defuse_formula;
+use crate::report::{defuse_formula, runs_as_formula};
 use rust_xlsxwriter::{
     Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet,
     XlsxError,
@@ -116,11 +116,17 @@ impl Sheet<'_> {
         s: &str,
         f: Option<&Format>,
     ) -> std::result::Result<(), XlsxError> {
-        let s = defuse_formula(s);
-        self.widths.see(c, &s);
+        self.widths.see(c, s);
+        if runs_as_formula(s) {
+            // A text cell is never run as a formula; the quote prefix also keeps Excel from
+            // turning it into one when the cell is edited, without changing the text.
+            let quoted = f.cloned().unwrap_or_default().set_quote_prefix();
+            self.ws.write_string_with_format(r, c, s, &quoted)?;
+            return Ok(());
+        }
         match f {
-            Some(f) => self.ws.write_string_with_format(r, c, s.as_ref(), f)?,
-            None => self.ws.write_string(r, c, s.as_ref())?,
+            Some(f) => self.ws.write_string_with_format(r, c, s, f)?,
+            None => self.ws.write_string(r, c, s)?,
         };
         Ok(())
     }

@@ -509,3 +509,53 @@ fn every_command_that_reads_data_takes_the_read_options() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn carried_signed_numbers_roll_up_and_formulas_stay_defused() {
+    // A carried growth of −5 or +2 is a number a spreadsheet reads as such: written as it is,
+    // so a roll-up can sum it (it was written '-5 and the roll-up refused the text). A text
+    // that could run as a formula keeps its apostrophe.
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n);
+    std::fs::write(
+        p("r1.toml"),
+        "[rules]\nname = \"carry\"\nid = \"code\"\n[output]\ncarry = [\"grp\", \"delta\"]\n\
+         [[indicator]]\nid = \"x\"\n[[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c\"\n\
+         dimension = \"d\"\nindicator = \"x\"\npoints = 10\nmethod = \"direct\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p("d.csv"),
+        "code,x,grp,delta\nA,6,G1,-5\nB,3,G1,+2\nC,7,=G2,1.5\n",
+    )
+    .unwrap();
+    score_to(p("r1.toml"), p("d.csv"), p("c.csv"))
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(p("c.csv")).unwrap();
+    assert!(text.contains(",G1,-5\n"), "{text}");
+    assert!(text.contains(",G1,+2\n"), "{text}");
+    assert!(text.contains(",'=G2,1.5\n"), "{text}");
+    std::fs::write(
+        p("r2.toml"),
+        "[rules]\nname = \"rollup\"\nid = \"id\"\n[aggregate]\nby = \"grp\"\n\
+         [[indicator]]\nid = \"sd\"\naggregate = \"sum(delta)\"\n[[dimension]]\nid = \"d\"\n\
+         [[criterion]]\nid = \"c\"\ndimension = \"d\"\nindicator = \"sd\"\npoints = 10\n\
+         method = \"linear\"\nfloor = -10\ntarget = 10\n",
+    )
+    .unwrap();
+    score_to(p("r2.toml"), p("c.csv"), p("o.json"))
+        .assert()
+        .success();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p("o.json")).unwrap()).unwrap();
+    let g1 = v["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "G1")
+        .unwrap();
+    // G1: −5 + 2 = −3 → (−3 + 10)/20 × 10 = 3.5
+    assert_eq!(g1["criteria"]["c"]["value"], serde_json::json!(-3.0));
+    assert_eq!(g1["score"], serde_json::json!(3.5));
+}

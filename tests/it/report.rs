@@ -92,3 +92,35 @@ fn html_escapes_names_from_the_data() {
     // self-contained: no external resources
     assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
 }
+
+#[test]
+fn xlsx_keeps_formula_like_names_as_unchanged_text() {
+    // Text cells are never formulas in XLSX: the name reads back exactly (no apostrophe
+    // added; the quote-prefix style keeps it text when edited) and the sheet has no formula.
+    let rules = "[rules]\nname = \"x\"\nid = \"code\"\nlabel = \"name\"\n[[indicator]]\nid = \"x\"\n\
+                 [[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c\"\ndimension = \"d\"\n\
+                 indicator = \"x\"\npoints = 10\nmethod = \"direct\"\n";
+    let a = crate::support::score(rules, "code,name,x\nA,=SUM(1),6\nB,-minus,3\n");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.xlsx");
+    std::fs::write(
+        &path,
+        render(&a, Format::Xlsx, OutEncoding::default()).unwrap(),
+    )
+    .unwrap();
+    let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+    let first = wb.sheet_names()[0].clone();
+    let ranking = wb.worksheet_range(&first).unwrap();
+    let names: Vec<String> = ranking
+        .rows()
+        .skip(1)
+        .take(2)
+        .map(|r| r[2].to_string())
+        .collect();
+    assert_eq!(names, ["=SUM(1)", "-minus"]);
+    let formulas = wb.worksheet_formula(&first).unwrap();
+    assert!(
+        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+        "the ranking sheet holds a formula"
+    );
+}
