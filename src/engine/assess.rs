@@ -64,6 +64,19 @@ impl CompiledRules {
     }
 }
 
+/// What a missing value decided inside an expression, for the warnings: where, what
+/// happened, and the rows (of all data rows) it happened on.
+type MissingTrace = (String, &'static str, Vec<bool>);
+
+/// An `if()` condition a missing value decided (its branch taken on SPEC §4's "false").
+const IF_DECIDED: &str =
+    "a missing value decided an if() condition (a comparison with a missing value is false)";
+/// A condition met only because a comparison with a missing value is false (`not (x > 5)`).
+const MET_BY_MISSING: &str =
+    "the condition held only because a comparison with a missing value is false";
+/// A formula whose value a comparison with a missing value decided (`x > 5` → false).
+const FORMULA_DECIDED: &str = "a comparison with a missing value was taken as false in the formula";
+
 /// Everything one run computes, kept together so the steps read top to bottom.
 struct Run<'a> {
     c: &'a CompiledRules,
@@ -87,7 +100,7 @@ struct Run<'a> {
     owns_columns: bool,
     /// Expressions with an `if()` whose condition was missing, and for which entity-frame
     /// rows: counted in the warnings once the scored rows are known (SPEC §4).
-    if_missing: std::sync::Mutex<Vec<(String, Vec<bool>)>>,
+    if_missing: std::sync::Mutex<Vec<MissingTrace>>,
 }
 
 impl<'a> Run<'a> {
@@ -432,7 +445,7 @@ impl<'a> Run<'a> {
 
         crate::timing::mark("score: column indicators");
         // Formula indicators (row level) in dependency order; aggregates later.
-        let mut if_missing: Vec<(String, Vec<bool>)> = Vec::new();
+        let mut if_missing: Vec<MissingTrace> = Vec::new();
         let mut programs: HashMap<usize, Program> = HashMap::new();
         for &i in &c.formula_order {
             let p = c.indicator_exprs[i]
@@ -453,7 +466,14 @@ impl<'a> Run<'a> {
             let prog = &programs[&i];
             let v = prog.eval(&rows);
             if let Some(hit) = prog.missing_if_conditions(&rows) {
-                if_missing.push((format!("indicator '{}'", ind.id.value), hit));
+                if_missing.push((format!("indicator '{}'", ind.id.value), IF_DECIDED, hit));
+            }
+            if let Some(hit) = prog.decided_by_missing_comparison(&rows, &v) {
+                if_missing.push((
+                    format!("indicator '{}'", ind.id.value),
+                    FORMULA_DECIDED,
+                    hit,
+                ));
             }
             rows.set(slots.indicator(i), formula_result(c, i, v, prog.ty())?);
         }
@@ -488,7 +508,7 @@ impl<'a> Run<'a> {
                 }
                 let n = first_row.len();
                 // Member rows traced above stand for the entities they belong to.
-                for (_, hit) in &mut if_missing {
+                for (_, _, hit) in &mut if_missing {
                     let mut by_entity = vec![false; n];
                     for (i, _) in hit.iter().enumerate().filter(|(_, h)| **h) {
                         by_entity[group[i] as usize] = true;
@@ -513,9 +533,21 @@ impl<'a> Run<'a> {
                             group: &group,
                         };
                         if let Some(hit) = prog.missing_if_conditions(&env) {
-                            if_missing.push((format!("indicator '{}'", ind.id.value), hit));
+                            if_missing.push((
+                                format!("indicator '{}'", ind.id.value),
+                                IF_DECIDED,
+                                hit,
+                            ));
                         }
-                        prog.eval(&env)
+                        let v = prog.eval(&env);
+                        if let Some(hit) = prog.decided_by_missing_comparison(&env, &v) {
+                            if_missing.push((
+                                format!("indicator '{}'", ind.id.value),
+                                FORMULA_DECIDED,
+                                hit,
+                            ));
+                        }
+                        v
                     };
                     ef.set(slots.indicator(i), formula_result(c, i, v, prog.ty())?);
                 }
@@ -919,14 +951,37 @@ impl Run<'_> {
         }
     }
 
-    /// Evaluates a condition on the entity frame and returns it for the scored rows.
-    fn condition(&self, prog: &Program, what: impl FnOnce() -> String) -> Vec<Option<bool>> {
-        let all = prog.eval_condition(&self.entities);
+    /// Evaluates a condition on the entity frame and returns it for the scored rows:
+    /// `Some(true)` met, `Some(false)` not met, `None` not met because of a missing value (a
+    /// condition that ends missing, or one a comparison with a missing value made false). A
+    /// condition met only because such a comparison was false is met, and traced for the
+    /// warnings.
+    fn condition(&self, prog: &Program, what: impl Fn() -> String) -> Vec<Option<bool>> {
+        let mut all = prog.eval_condition(&self.entities);
+        let mut traces = Vec::new();
+        if prog.has_comparison() {
+            let traced = prog.eval_condition_traced(&self.entities);
+            let mut met_by_missing = vec![false; all.len()];
+            for ((c, t), m) in all.iter_mut().zip(&traced).zip(&mut met_by_missing) {
+                if t.is_none() {
+                    match *c {
+                        Some(true) => *m = true,
+                        _ => *c = None,
+                    }
+                }
+            }
+            if met_by_missing.contains(&true) {
+                traces.push((what(), MET_BY_MISSING, met_by_missing));
+            }
+        }
         if let Some(hit) = prog.missing_if_conditions(&self.entities) {
+            traces.push((what(), IF_DECIDED, hit));
+        }
+        if !traces.is_empty() {
             self.if_missing
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .push((what(), hit));
+                .extend(traces);
         }
         self.scored.iter().map(|&r| all[r]).collect()
     }
@@ -1147,7 +1202,7 @@ impl Run<'_> {
             }
             if !missing.is_empty() {
                 self.warnings.push(format!(
-                    "gate '{}': condition missing for {} entities, counted as not met: {}",
+                    "gate '{}': a missing value left the condition unmet for {} entities: {}",
                     gate.id.value,
                     missing.len(),
                     self.some_ids(&missing)
@@ -1516,7 +1571,7 @@ impl Run<'_> {
             }
             if !missing.is_empty() {
                 self.warnings.push(format!(
-                    "adjustment '{}': condition missing for {} entities, not applied: {}",
+                    "adjustment '{}': a missing value left the condition unmet for {} entities, not applied: {}",
                     adj.id.value,
                     missing.len(),
                     self.some_ids(&missing)
@@ -1563,7 +1618,7 @@ impl Run<'_> {
             }
             if !missing.is_empty() {
                 self.warnings.push(format!(
-                    "gate '{}': condition missing for {} entities, counted as not met: {}",
+                    "gate '{}': a missing value left the condition unmet for {} entities: {}",
                     gate.id.value,
                     missing.len(),
                     self.some_ids(&missing)
@@ -1681,14 +1736,14 @@ impl Run<'_> {
                 }));
             }
         }
-        // `if()` conditions found missing, by expression, over the scored entities.
+        // What missing values decided inside expressions, by expression, over the scored
+        // entities.
         let traced = std::mem::take(self.if_missing.get_mut().unwrap_or_else(|e| e.into_inner()));
-        for (what, hit) in traced {
+        for (what, decided, hit) in traced {
             let list: Vec<usize> = (0..n).filter(|&e| hit[self.scored[e]]).collect();
             if !list.is_empty() {
                 self.warnings.push(format!(
-                    "{what}: an if() condition was missing for {} entities, its else branch \
-                     taken: {}",
+                    "{what}: {decided} for {} entities: {}",
                     list.len(),
                     self.some_ids(&list)
                 ));
@@ -1702,7 +1757,7 @@ impl Run<'_> {
                 list.sort_unstable();
                 list.dedup();
                 self.warnings.push(format!(
-                    "{what}: a value was missing for {} entities, counted as not met: {}",
+                    "{what}: a missing value left the condition unmet for {} entities: {}",
                     list.len(),
                     self.some_ids(&list)
                 ));

@@ -50,8 +50,43 @@ impl Program {
 }
 
 impl Program {
-    /// The rows for which an `if()` they reach had a missing condition, so that its else
-    /// branch was taken because of a missing value (SPEC §4 counts those in the warnings);
+    /// Whether the program compares values anywhere: only then can a comparison with a
+    /// missing operand (false, SPEC §4) decide something the known values did not.
+    pub fn has_comparison(&self) -> bool {
+        fn walk(n: &Node) -> bool {
+            matches!(
+                n,
+                Node::CmpNum(..) | Node::EqText { .. } | Node::EqBool { .. }
+            ) || n.children().into_iter().any(walk)
+        }
+        walk(&self.root)
+    }
+
+    /// The condition with comparisons of missing values left unknown (see
+    /// [`Traced`](super::Traced)): `None` where a missing value decided it.
+    pub fn eval_condition_traced(&self, env: &dyn Env) -> Vec<Option<bool>> {
+        self.eval_condition(&super::Traced(env))
+    }
+
+    /// The rows whose result was decided by a comparison with a missing value: a value here,
+    /// missing in the traced reading. `None` when there are none.
+    pub fn decided_by_missing_comparison(
+        &self,
+        env: &dyn Env,
+        result: &Column,
+    ) -> Option<Vec<bool>> {
+        if !self.has_comparison() {
+            return None;
+        }
+        let traced = self.eval(&super::Traced(env));
+        let hit: Vec<bool> = (0..env.rows())
+            .map(|i| traced.is_missing(i) && !result.is_missing(i))
+            .collect();
+        hit.contains(&true).then_some(hit)
+    }
+
+    /// The rows for which an `if()` they reach had its condition decided by a missing value
+    /// (missing in the traced reading; SPEC §4 counts those in the warnings);
     /// `None` when no row has one. Only programs with an `if()` evaluate anything here:
     /// each condition once more, over whole columns. (Conditions inside an aggregate's or
     /// `prev`'s argument are evaluated on other rows and are not traced.)
@@ -84,8 +119,10 @@ fn mark_missing_ifs(node: &Node, env: &dyn Env, reach: &[bool], hit: &mut [bool]
         } => {
             mark_missing_ifs(cond, env, reach, hit);
             let c = truth(eval_node(cond, env));
+            let traced_env = super::Traced(env);
+            let traced = truth(eval_node(cond, &traced_env));
             for (i, h) in hit.iter_mut().enumerate() {
-                if reach[i] && c.at(i).is_none() {
+                if reach[i] && traced.at(i).is_none() {
                     *h = true;
                 }
             }
@@ -290,11 +327,13 @@ fn num_op<'a>(a: Nums<'a>, b: Nums<'a>, f: impl Fn(f64, f64) -> f64) -> Val<'a> 
     }
 }
 
-/// Number ∘ number → condition (missing when either side is missing).
-fn num_cmp<'a>(a: Nums<'a>, b: Nums<'a>, f: impl Fn(f64, f64) -> bool) -> Val<'a> {
+/// Number ∘ number → condition: false when either side is missing (SPEC §4), or missing
+/// when `unknown` (the [`Traced`](super::Traced) reading).
+fn num_cmp<'a>(a: Nums<'a>, b: Nums<'a>, unknown: bool, f: impl Fn(f64, f64) -> bool) -> Val<'a> {
+    let missing = if unknown { None } else { Some(false) };
     let g = |x: f64, y: f64| {
         if x.is_nan() || y.is_nan() {
-            None
+            missing
         } else {
             Some(f(x, y))
         }
@@ -342,8 +381,9 @@ fn kleene_or(a: Option<bool>, b: Option<bool>) -> Option<bool> {
 }
 
 /// Text equality; a literal is looked up in the column's dictionary once and codes are
-/// compared.
-fn text_eq<'a>(a: Texts<'a>, b: Texts<'a>, ne: bool) -> Val<'a> {
+/// compared. A missing side gives false, or missing when `unknown`.
+fn text_eq<'a>(a: Texts<'a>, b: Texts<'a>, ne: bool, unknown: bool) -> Val<'a> {
+    let missing = if unknown { None } else { Some(false) };
     let col_lit = |t: &TextColumn, s: &str| {
         let code = t
             .dict
@@ -355,7 +395,7 @@ fn text_eq<'a>(a: Texts<'a>, b: Texts<'a>, ne: bool) -> Val<'a> {
                 .iter()
                 .map(|&c| {
                     if c == TextColumn::MISSING {
-                        None
+                        missing
                     } else {
                         Some((c == code) != ne)
                     }
@@ -388,7 +428,7 @@ fn text_eq<'a>(a: Texts<'a>, b: Texts<'a>, ne: bool) -> Val<'a> {
                     .zip(y.codes.iter())
                     .map(|(&cx, &cy)| {
                         if cx == TextColumn::MISSING || cy == TextColumn::MISSING {
-                            return None;
+                            return missing;
                         }
                         let cy = if same_dict {
                             cy
@@ -537,13 +577,14 @@ fn eval_arith<'a>(first: &'a Node, links: &'a [(Arith, Node)], env: &'a dyn Env)
 fn eval_cmp<'a>(op: Cmp, a: &'a Node, b: &'a Node, env: &'a dyn Env) -> Val<'a> {
     let x = nums(eval_node(a, env));
     let y = nums(eval_node(b, env));
+    let u = env.comparisons_unknown();
     match op {
-        Cmp::Eq => num_cmp(x, y, num::eq),
-        Cmp::Ne => num_cmp(x, y, |p, q| !num::eq(p, q)),
-        Cmp::Lt => num_cmp(x, y, num::lt),
-        Cmp::Le => num_cmp(x, y, num::le),
-        Cmp::Gt => num_cmp(x, y, num::gt),
-        Cmp::Ge => num_cmp(x, y, num::ge),
+        Cmp::Eq => num_cmp(x, y, u, num::eq),
+        Cmp::Ne => num_cmp(x, y, u, |p, q| !num::eq(p, q)),
+        Cmp::Lt => num_cmp(x, y, u, num::lt),
+        Cmp::Le => num_cmp(x, y, u, num::le),
+        Cmp::Gt => num_cmp(x, y, u, num::gt),
+        Cmp::Ge => num_cmp(x, y, u, num::ge),
     }
 }
 
@@ -551,16 +592,21 @@ fn eval_cmp<'a>(op: Cmp, a: &'a Node, b: &'a Node, env: &'a dyn Env) -> Val<'a> 
 fn eval_eq_text<'a>(ne: bool, a: &'a Node, b: &'a Node, env: &'a dyn Env) -> Val<'a> {
     let x = texts(eval_node(a, env));
     let y = texts(eval_node(b, env));
-    text_eq(x, y, ne)
+    text_eq(x, y, ne, env.comparisons_unknown())
 }
 
 #[inline(never)]
 fn eval_eq_bool<'a>(ne: bool, a: &'a Node, b: &'a Node, env: &'a dyn Env) -> Val<'a> {
     let x = truth(eval_node(a, env));
     let y = truth(eval_node(b, env));
+    let missing = if env.comparisons_unknown() {
+        None
+    } else {
+        Some(false)
+    };
     truth_op(x, y, move |x, y| match (x, y) {
         (Some(x), Some(y)) => Some((x == y) != ne),
-        _ => None,
+        _ => missing,
     })
 }
 

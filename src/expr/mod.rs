@@ -145,6 +145,35 @@ pub trait Env {
     fn members(&self) -> Option<(&dyn Env, &[u32])> {
         None
     }
+
+    /// Whether a comparison with a missing operand gives missing instead of false (SPEC §4):
+    /// only [`Traced`] says yes, to find where a missing value decided a condition.
+    fn comparisons_unknown(&self) -> bool {
+        false
+    }
+}
+
+/// `env` read with comparisons of missing values left unknown (Kleene's logic all the way
+/// up): a condition that ends missing here was decided by a missing value, whatever the
+/// SPEC's "false" made of it.
+pub struct Traced<'a>(pub &'a dyn Env);
+
+impl Env for Traced<'_> {
+    fn rows(&self) -> usize {
+        self.0.rows()
+    }
+    fn column(&self, slot: usize) -> &Column {
+        self.0.column(slot)
+    }
+    fn prev_rows(&self, k: u32) -> Option<&[u32]> {
+        self.0.prev_rows(k)
+    }
+    fn members(&self) -> Option<(&dyn Env, &[u32])> {
+        self.0.members()
+    }
+    fn comparisons_unknown(&self) -> bool {
+        true
+    }
 }
 
 /// Parses and compiles in one step.

@@ -157,13 +157,27 @@ fn check_nums(cases: &[(&str, &[f64])], ctx: Context) {
     }
 }
 
+/// `want` is the traced reading (comparisons with a missing operand missing, Kleene logic);
+/// the SPEC reading (such comparisons false) must agree wherever the traced one is decided.
 fn check_bools(cases: &[(&str, &[Option<bool>])]) {
     let e = env();
     for (src, want) in cases {
         let p = compile_in(src, Context::Row);
         assert_eq!(p.ty(), Type::Bool, "{src}");
-        assert_eq!(p.eval(&e), Column::Bool(want.to_vec()), "{src}");
-        assert_eq!(p.eval_condition(&e), want.to_vec(), "{src}");
+        assert_eq!(p.eval(&Traced(&e)), Column::Bool(want.to_vec()), "{src}");
+        assert_eq!(p.eval_condition_traced(&e), want.to_vec(), "{src}");
+        same_where_decided(src, &p.eval_condition(&e), want);
+    }
+}
+
+fn same_where_decided(src: &str, spec: &[Option<bool>], traced: &[Option<bool>]) {
+    for (i, (s, t)) in spec.iter().zip(traced).enumerate() {
+        if t.is_some() {
+            assert_eq!(
+                s, t,
+                "{src}, row {i}: the SPEC reading differs where nothing is missing"
+            );
+        }
     }
 }
 
@@ -937,6 +951,37 @@ fn comparisons_with_tolerance_and_missing() {
 }
 
 #[test]
+fn comparisons_with_a_missing_operand_are_false() {
+    // SPEC §4. a = [1, 2, NaN, 4], b = [10, 0, 5, NaN], t = [T, F, M, T], f = [F, F, M, T],
+    // region = [东, 西, M, 东]. The traced reading (second list) leaves them missing.
+    type Case<'a> = (&'a str, &'a [Option<bool>], &'a [Option<bool>]);
+    let cases: &[Case] = &[
+        ("a >= 2", &[F, T, F, T], &[F, T, M, T]),
+        ("not (a >= 2)", &[T, F, T, F], &[T, F, M, F]),
+        ("a > b", &[F, T, F, F], &[F, T, M, M]),
+        ("a != 4", &[T, T, F, F], &[T, T, M, F]),
+        ("region == '东'", &[T, F, F, T], &[T, F, M, T]),
+        ("region != '东'", &[F, T, F, F], &[F, T, M, F]),
+        ("t == f", &[F, T, F, T], &[F, T, M, T]),
+        ("is_missing(a > 5)", &[F, F, F, F], &[F, F, T, F]),
+        ("coalesce(a > 5, true)", &[F, F, F, F], &[F, F, T, F]),
+        ("a > 5 or not (a > 5)", &[T, T, T, T], &[T, T, M, T]),
+        ("if(a > 1, 1, 0) == 1", &[F, T, F, T], &[F, T, F, T]),
+        // A missing bool is not a comparison: Kleene logic in both readings.
+        ("t and f", &[F, F, M, T], &[F, F, M, T]),
+        ("not t", &[F, T, M, F], &[F, T, M, F]),
+    ];
+    let e = env();
+    for (src, spec, traced) in cases {
+        let p = compile_in(src, Context::Row);
+        assert_eq!(p.eval_condition(&e), spec.to_vec(), "{src}");
+        assert_eq!(p.eval_condition_traced(&e), traced.to_vec(), "{src}");
+    }
+    assert!(compile_in("not (a >= 2)", Context::Row).has_comparison());
+    assert!(!compile_in("t and f", Context::Row).has_comparison());
+}
+
+#[test]
 fn logic_is_three_valued() {
     // t = [T, F, M, T], f = [F, F, M, T], a = [1, 2, NaN, 4], b = [10, 0, 5, NaN]
     let cases: &[(&str, &[Option<bool>])] = &[
@@ -964,7 +1009,8 @@ fn logic_is_three_valued() {
     let e = env();
     for (src, want) in cases {
         let p = compile_in(src, Context::Row);
-        assert_eq!(p.eval_condition(&e), want.to_vec(), "{src}");
+        assert_eq!(p.eval_condition_traced(&e), want.to_vec(), "{src}");
+        same_where_decided(src, &p.eval_condition(&e), want);
     }
 }
 
@@ -988,7 +1034,8 @@ fn text_equality_uses_the_dictionary() {
     let e = env();
     for (src, want) in cases {
         let p = compile_in(src, Context::Row);
-        assert_eq!(p.eval_condition(&e), want.to_vec(), "{src}");
+        assert_eq!(p.eval_condition_traced(&e), want.to_vec(), "{src}");
+        same_where_decided(src, &p.eval_condition(&e), want);
     }
     let p = compile_in("if(t, region, region2)", Context::Row);
     let Column::Text(t) = p.eval(&e) else {
@@ -1079,7 +1126,8 @@ fn env_type_mismatch_does_not_panic() {
         }
     }
     let p = parse_and_compile("x == 'a'", &Liar, Context::Row).unwrap();
-    assert_eq!(p.eval_condition(&env()), vec![M; 4]);
+    assert_eq!(p.eval_condition(&env()), vec![F; 4]);
+    assert_eq!(p.eval_condition_traced(&env()), vec![M; 4]);
 }
 
 #[test]

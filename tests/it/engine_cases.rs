@@ -504,11 +504,11 @@ direct = ["nat"]
             .map(|w| w.split(": ").last().unwrap_or("").to_string())
     };
     assert_eq!(
-        warned("indicator 'bonus': an if() condition").as_deref(),
+        warned("indicator 'bonus': a missing value decided an if() condition").as_deref(),
         Some("A, B")
     );
     assert_eq!(
-        warned("adjustment 'plus': an if() condition").as_deref(),
+        warned("adjustment 'plus': a missing value decided an if() condition").as_deref(),
         Some("D")
     );
     assert_eq!(warned("tier direct").as_deref(), Some("A"));
@@ -1431,4 +1431,74 @@ fn degenerate_statistics_follow_spec_in_both_directions() {
     );
     assert_eq!(entity(&a, "e1").criteria["c"].fraction, Some(1.0));
     assert_eq!(entity(&a, "e2").criteria["c"].fraction, Some(0.0));
+}
+
+/// SPEC §4: a comparison with a missing operand is false — also under `not`, in a bool
+/// formula and in `coalesce`/`is_missing` — and each place it decided something is warned.
+#[test]
+fn a_comparison_with_a_missing_operand_is_false() {
+    let rules = r#"
+[rules]
+name = "false"
+id = "id"
+missing = "exclude"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "debt"
+[[indicator]]
+id = "big"
+kind = "bool"
+formula = "x > 50"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "cx"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "direct"
+missing = "zero"
+[[criterion]]
+id = "cbig"
+dimension = "d"
+indicator = "big"
+points = 10
+method = "flag"
+[[gate]]
+id = "low_debt"
+require = "not (debt > 70)"
+"#;
+    // A: debt missing → `debt > 70` is false → the gate holds (not excluded), warned.
+    // B: x missing → `x > 50` is false → big is false, not missing: cbig scores 0 of its 10
+    //    (not dropped under `exclude`, which would have rescaled the dimension), cx scores 0
+    //    under its own `missing = "zero"`: 0 of 20.
+    // C: debt 80 → excluded; nothing missing.
+    let a = score(rules, "id,x,debt\nA,60,\nB,,10\nC,70,80\n");
+    assert_eq!(entity(&a, "A").excluded_by, None);
+    assert_relative_eq!(entity(&a, "A").score, 20.0);
+    assert_eq!(entity(&a, "C").excluded_by.as_deref(), Some("low_debt"));
+    let b = entity(&a, "B");
+    assert_eq!(b.criteria["cbig"].value, Some(serde_json::json!(false)));
+    assert_eq!(b.criteria["cbig"].points, Some(0.0));
+    assert_eq!(b.criteria["cbig"].missing, None);
+    assert_relative_eq!(b.score, 0.0);
+    let warned = |prefix: &str| -> Option<String> {
+        a.warnings
+            .iter()
+            .find(|w| w.starts_with(prefix))
+            .map(|w| w.split(": ").last().unwrap_or("").to_string())
+    };
+    assert_eq!(
+        warned("gate 'low_debt': the condition held only because").as_deref(),
+        Some("A"),
+        "{:?}",
+        a.warnings
+    );
+    assert_eq!(
+        warned("indicator 'big': a comparison with a missing value was taken as false").as_deref(),
+        Some("B"),
+        "{:?}",
+        a.warnings
+    );
 }
