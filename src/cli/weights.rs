@@ -269,6 +269,11 @@ fn run_ahp(a: &WeightsArgs, path: &Path, level: Option<Level>, json: bool) -> Re
             "with --ahp, --write needs --write-into RULES (the rules file to start from) and --level",
         ));
     }
+    if level.is_some() && a.write_into.is_none() {
+        return Err(Error::usage(
+            "with --ahp, --level says where --write-into puts the weights; give --write-into RULES too, or leave --level out",
+        ));
+    }
     let name = path.display().to_string();
     let text = clusterscore::diag::read_utf8_file(path, &name, "AHP matrix file")?;
     let source = SourceText::new(name.clone(), text.clone());

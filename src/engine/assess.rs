@@ -1630,6 +1630,21 @@ impl Run<'_> {
         // Ranking within cohorts: score desc, tie_break indicators by direction, id ascending.
         ev.cap = cap.iter().map(|c| c.map(|(t, _)| t)).collect();
         let (order, rank, tie_broken) = ev.rank_and_ties(&score);
+        // A tie on score ordered with a missing tie-break value (missing sorts last): the
+        // missing value decided the order among the tied entities.
+        if !ev.tie_values.is_empty() {
+            let list: Vec<usize> = (0..n)
+                .filter(|&e| tie_broken[e] && ev.tie_values.iter().any(|t| t[e].is_nan()))
+                .collect();
+            if !list.is_empty() {
+                self.warnings.push(format!(
+                    "tie_break: {} entities tied on score had a missing tie-break value, placed \
+                     after the tied entities that have one: {}",
+                    list.len(),
+                    self.some_ids(&list)
+                ));
+            }
+        }
 
         crate::timing::mark("score: ranking");
         // Tiers: walk in rank order, highest tier first.

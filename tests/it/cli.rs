@@ -169,6 +169,31 @@ fn check_summarises_and_lints_without_failing() {
 fn usage_errors_exit_2() {
     bin().args(["score", "--rules", "x.toml"]).assert().code(2);
     bin().args(["frobnicate"]).assert().code(2);
+    // A malformed SOURCE_DATE_EPOCH is refused, not replaced by the current time.
+    let (_dir, r, _) = setup();
+    for bad in ["abc", "1.5", "-1", "99999999999999"] {
+        bin()
+            .env("SOURCE_DATE_EPOCH", bad)
+            .arg("check")
+            .arg(&r)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("SOURCE_DATE_EPOCH"));
+    }
+    bin()
+        .env("SOURCE_DATE_EPOCH", "")
+        .arg("check")
+        .arg(&r)
+        .assert()
+        .success();
+    // --level with --ahp but without --write-into would be ignored: refused.
+    bin()
+        .args(["weights", "--ahp"])
+        .arg(crate::support::root().join("tests/bad_inputs/ahp_divide_by_zero/ahp.toml"))
+        .args(["--level", "dimensions"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--write-into"));
 }
 
 #[test]

@@ -1502,3 +1502,50 @@ require = "not (debt > 70)"
         a.warnings
     );
 }
+
+/// A tie on score ordered by a missing tie-break value (missing sorts last) is warned: the
+/// missing value decided the order (SPEC §4).
+#[test]
+fn a_missing_tie_break_value_that_orders_a_tie_is_warned() {
+    let rules = r#"
+[rules]
+name = "ties"
+id = "id"
+tie_break = ["tb"]
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "tb"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 100
+method = "direct"
+"#;
+    // B, C, D tie on 70; B has no tb → last of the three. E has no tb but no tie.
+    let a = score(rules, "id,x,tb\nA,80,1\nB,70,\nC,70,5\nD,70,3\nE,60,\n");
+    let ranks: Vec<(String, Option<usize>)> =
+        a.entities.iter().map(|e| (e.id.clone(), e.rank)).collect();
+    assert_eq!(
+        ranks[1..4],
+        [
+            ("C".to_string(), Some(2)),
+            ("D".to_string(), Some(3)),
+            ("B".to_string(), Some(4))
+        ]
+    );
+    let w: Vec<&String> = a
+        .warnings
+        .iter()
+        .filter(|w| w.starts_with("tie_break:"))
+        .collect();
+    assert_eq!(w.len(), 1, "{:?}", a.warnings);
+    assert!(
+        w[0].contains("1 entities") && w[0].ends_with(": B"),
+        "{}",
+        w[0]
+    );
+}
