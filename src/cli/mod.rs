@@ -178,7 +178,27 @@ pub(crate) fn print_out(bytes: &[u8]) -> Result<()> {
 }
 
 /// Refuses an output path that is one of the inputs (SPEC §7, §12).
+///
+/// Also checked before any work, as usage errors like the extension's: the directory of
+/// `out` must exist (it is not created, SPEC §7) and `out` must not be a directory.
 pub(crate) fn refuse_overwrite(out: &Path, inputs: &[&Path]) -> Result<()> {
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(Error::usage(format!(
+            "cannot write '{}': the directory '{}' does not exist (create it first; clusterscore does not create directories)",
+            out.display(),
+            dir.display()
+        )));
+    }
+    if out.is_dir() {
+        return Err(Error::usage(format!(
+            "cannot write '{}': it is a directory; give a file name",
+            out.display()
+        )));
+    }
     let canon = |p: &Path| -> Option<PathBuf> {
         if let Ok(c) = p.canonicalize() {
             return Some(c);

@@ -677,7 +677,7 @@ mod weights_command {
             .arg(dir.path().join("no-such-dir").join("w.toml"))
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(out.status.code(), Some(2));
         assert!(out.stdout.is_empty());
         // Nothing varies (two equal rows): the equal-weight fallback is said on stderr.
         std::fs::write(&data, "code,x1,x2,x3\nA,0.5,0,0.4\nB,0.5,0,0.4\n").unwrap();

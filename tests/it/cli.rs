@@ -98,9 +98,18 @@ fn output_equal_to_an_input_is_refused_and_nothing_is_written() {
 fn unknown_extension_and_missing_directory_are_errors() {
     let (dir, r, d) = setup();
     score_to(&r, &d, dir.path().join("x.txt")).assert().code(2);
+    // A missing directory or a directory as --out: usage errors, found before any work.
     let missing = dir.path().join("nope").join("x.csv");
-    score_to(&r, &d, &missing).assert().code(1);
+    score_to(&r, &d, &missing)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("does not exist"));
     assert!(!missing.exists());
+    score_to(&r, &d, dir.path())
+        .args(["--format", "csv"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("is a directory"));
 }
 
 #[test]
