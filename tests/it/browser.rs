@@ -85,6 +85,39 @@ fn table_rows(dom: &str) -> Vec<(String, String)> {
     out
 }
 
+/// (id, score shown) of every row of the ranking table, excluded entities included.
+fn table_scores(dom: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = dom;
+    while let Some(i) = rest.find("<tr data-id=\"") {
+        rest = &rest[i + 13..];
+        let id = rest[..rest.find('"').unwrap()].to_string();
+        let end = rest.find("</tr>").unwrap();
+        let row = &rest[..end];
+        let t = row.find(" score\"").expect("a score cell");
+        let cell = &row[t..];
+        let open = cell.find('>').unwrap() + 1;
+        out.push((
+            id,
+            cell[open..open + cell[open..].find("</td>").unwrap()].to_string(),
+        ));
+        rest = &rest[end..];
+    }
+    out.sort();
+    out
+}
+
+fn expected_scores(a: &Assessment) -> Vec<(String, String)> {
+    let decimals = a.layout.decimals as usize;
+    let mut v: Vec<(String, String)> = a
+        .entities
+        .iter()
+        .map(|e| (e.id.clone(), format!("{:.*}", decimals, e.score)))
+        .collect();
+    v.sort();
+    v
+}
+
 fn expected_rows(a: &Assessment) -> Vec<(String, String)> {
     a.entities
         .iter()
@@ -186,6 +219,12 @@ fn html_report_reweights_like_the_engine_in_chromium() {
         expected_rows(&base),
         "the slider move should change the ranking"
     );
+    // Every row's score, the excluded entity's too (it kept its old score before).
+    assert!(
+        engine.summary.excluded > 0,
+        "the fixture has an excluded entity"
+    );
+    assert_eq!(table_scores(&dom), expected_scores(&engine));
     assert!(
         dom.contains("class=\"moved\"") || dom.contains(" moved\""),
         "changed rows are highlighted"

@@ -254,15 +254,16 @@
       var ent = E[e], tr = rowOf[ent.id];
       if (!tr) return;
       tbody.appendChild(tr);
+      // Excluded entities are scored too (not ranked): their score and dimensions move.
+      setCell(tr.querySelector("td.score"), res.scores[e].toFixed(DEC), res.scores[e]);
+      var dimCells = tr.querySelectorAll("td.dim");
+      for (var d = 0; d < dimCells.length; d++) setCell(dimCells[d], res.dims[e][d].toFixed(DEC), res.dims[e][d]);
       if (!ent.ranked) return;
       var r = res.rank[e], t = res.tier[e];
       setCell(tr.querySelector("td.rank"), r + (res.tieBroken[e] ? "*" : ""), r);
-      setCell(tr.querySelector("td.score"), res.scores[e].toFixed(DEC), res.scores[e]);
       var td = tr.querySelector("td.tier");
       td.textContent = t === null ? "" : T[t].label;
       td.style.background = t === null ? "" : T[t].colour;
-      var dimCells = tr.querySelectorAll("td.dim");
-      for (var d = 0; d < dimCells.length; d++) setCell(dimCells[d], res.dims[e][d].toFixed(DEC), res.dims[e][d]);
       if (t === null) untiered++; else tierCounts[t]++;
       var change = tr.querySelector("td.change");
       change.textContent = "";
