@@ -612,6 +612,43 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
         .max()
         .unwrap_or(0);
 
+    // `prev()` reads the same entity's earlier year: without a year column every row has
+    // no year and it would be missing everywhere, silently.
+    if max_prev > 0 && rules.data.year_column.is_none() {
+        let all = indicator_exprs
+            .iter()
+            .flatten()
+            .chain(gate_exprs.iter())
+            .chain(adjustment_exprs.iter())
+            .chain(tier_requires.iter().flatten())
+            .chain(tier_direct.iter().flatten());
+        for p in all {
+            let mut at = None;
+            expr::walk(&p.ast, &mut |e| {
+                if let expr::ExprKind::Call { name, .. } = &e.kind
+                    && name == "prev"
+                    && at.is_none()
+                {
+                    at = Some(e.span);
+                }
+            });
+            if let Some(span) = at {
+                errors.push(expr_diag(
+                    src,
+                    &p.text,
+                    &p.what,
+                    span,
+                    "prev() reads an earlier year, but [data] names no year_column",
+                    Some(
+                        "add [data] with year_column = \"<the column holding each row's year>\" \
+                         (and a row per entity and year), or remove prev()"
+                            .into(),
+                    ),
+                ));
+            }
+        }
+    }
+
     if !errors.is_empty() {
         return Err(Error::many(errors));
     }
