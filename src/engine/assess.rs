@@ -71,6 +71,9 @@ type MissingTrace = (String, &'static str, Vec<bool>);
 /// An `if()` condition a missing value decided (its branch taken on SPEC §4's "false").
 const IF_DECIDED: &str =
     "a missing value decided an if() condition (a comparison with a missing value is false)";
+/// A `count_true()` term a missing value left undecided, counted as not true.
+const COUNT_DECIDED: &str =
+    "count_true() counted a condition a missing value left open as not true";
 /// A condition met only because a comparison with a missing value is false (`not (x > 5)`).
 const MET_BY_MISSING: &str =
     "the condition held only because a comparison with a missing value is false";
@@ -468,6 +471,9 @@ impl<'a> Run<'a> {
             if let Some(hit) = prog.missing_if_conditions(&rows) {
                 if_missing.push((format!("indicator '{}'", ind.id.value), IF_DECIDED, hit));
             }
+            if let Some(hit) = prog.missing_count_true(&rows) {
+                if_missing.push((format!("indicator '{}'", ind.id.value), COUNT_DECIDED, hit));
+            }
             if let Some(hit) = prog.decided_by_missing_comparison(&rows, &v) {
                 if_missing.push((
                     format!("indicator '{}'", ind.id.value),
@@ -536,6 +542,13 @@ impl<'a> Run<'a> {
                             if_missing.push((
                                 format!("indicator '{}'", ind.id.value),
                                 IF_DECIDED,
+                                hit,
+                            ));
+                        }
+                        if let Some(hit) = prog.missing_count_true(&env) {
+                            if_missing.push((
+                                format!("indicator '{}'", ind.id.value),
+                                COUNT_DECIDED,
                                 hit,
                             ));
                         }
@@ -976,6 +989,9 @@ impl Run<'_> {
         }
         if let Some(hit) = prog.missing_if_conditions(&self.entities) {
             traces.push((what(), IF_DECIDED, hit));
+        }
+        if let Some(hit) = prog.missing_count_true(&self.entities) {
+            traces.push((what(), COUNT_DECIDED, hit));
         }
         if !traces.is_empty() {
             self.if_missing

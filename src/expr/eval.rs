@@ -101,6 +101,40 @@ impl Program {
     }
 }
 
+impl Program {
+    /// The rows for which a `count_true()` counted a condition a missing value left
+    /// undecided (missing in the traced reading) as not true; `None` when none did. Only
+    /// programs with a `count_true()` evaluate anything here.
+    pub fn missing_count_true(&self, env: &dyn Env) -> Option<Vec<bool>> {
+        fn collect<'n>(node: &'n Node, out: &mut Vec<&'n [Node]>) {
+            match node {
+                Node::CountTrue(args) => {
+                    out.push(args);
+                    args.iter().for_each(|a| collect(a, out));
+                }
+                Node::Aggregate { .. } | Node::Prev { .. } => {}
+                other => other.children().into_iter().for_each(|c| collect(c, out)),
+            }
+        }
+        let mut calls = Vec::new();
+        collect(&self.root, &mut calls);
+        if calls.is_empty() {
+            return None;
+        }
+        let traced = super::Traced(env);
+        let mut hit = vec![false; env.rows()];
+        for arg in calls.into_iter().flatten() {
+            let t = truth(eval_node(arg, &traced));
+            for (i, h) in hit.iter_mut().enumerate() {
+                if t.at(i).is_none() {
+                    *h = true;
+                }
+            }
+        }
+        hit.contains(&true).then_some(hit)
+    }
+}
+
 /// Whether `node` holds an `if()` that [`Program::missing_if_conditions`] traces.
 fn has_if(node: &Node) -> bool {
     match node {

@@ -1465,6 +1465,15 @@ dimension = "d"
 indicator = "big"
 points = 10
 method = "flag"
+[[indicator]]
+id = "n"
+formula = "count_true(x > 50, debt > 5)"
+[[criterion]]
+id = "cn"
+dimension = "d"
+indicator = "n"
+points = 0.5
+method = "direct"
 [[gate]]
 id = "low_debt"
 require = "not (debt > 70)"
@@ -1476,13 +1485,16 @@ require = "not (debt > 70)"
     // C: debt 80 → excluded; nothing missing.
     let a = score(rules, "id,x,debt\nA,60,\nB,,10\nC,70,80\n");
     assert_eq!(entity(&a, "A").excluded_by, None);
-    assert_relative_eq!(entity(&a, "A").score, 20.0);
+    // 10 + 10, and count_true(x > 50, debt > 5) = 1 (the missing debt counts as not true),
+    // capped at the criterion's 0.5.
+    assert_relative_eq!(entity(&a, "A").score, 20.5);
     assert_eq!(entity(&a, "C").excluded_by.as_deref(), Some("low_debt"));
     let b = entity(&a, "B");
     assert_eq!(b.criteria["cbig"].value, Some(serde_json::json!(false)));
     assert_eq!(b.criteria["cbig"].points, Some(0.0));
     assert_eq!(b.criteria["cbig"].missing, None);
-    assert_relative_eq!(b.score, 0.0);
+    // count_true(false, true) = 1 → 0.5.
+    assert_relative_eq!(b.score, 0.5);
     let warned = |prefix: &str| -> Option<String> {
         a.warnings
             .iter()
@@ -1498,6 +1510,12 @@ require = "not (debt > 70)"
     assert_eq!(
         warned("indicator 'big': a comparison with a missing value was taken as false").as_deref(),
         Some("B"),
+        "{:?}",
+        a.warnings
+    );
+    assert_eq!(
+        warned("indicator 'n': count_true() counted a condition").as_deref(),
+        Some("A, B"),
         "{:?}",
         a.warnings
     );
