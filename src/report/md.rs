@@ -1,4 +1,5 @@
-//! Markdown view: the quick terminal table — ranking with tier labels, tier summary, warnings.
+//! Markdown view: the quick terminal table — ranking with tier labels, tier summary, why the
+//! excluded entities are out, warnings.
 //! Reads the per-entity results one at a time (built as it goes under
 //! [`Detail::Deferred`](crate::engine::Detail)).
 
@@ -7,6 +8,10 @@ use crate::engine::{Assessment, RankingRow};
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
+
+/// Excluded entities listed with their gate and values under "Excluded"; the rest are
+/// counted (a national run can exclude tens of thousands).
+const EXCLUDED_SHOWN: usize = 50;
 
 /// The Markdown text of an assessment.
 pub fn to_markdown(a: &Assessment) -> String {
@@ -50,18 +55,39 @@ pub fn to_markdown(a: &Assessment) -> String {
         row.extend(dimensions.map(|v| format!("{v:.dec$}")));
         s.push_str(&format!("| {} |\n", row.join(" | ")));
     };
+    // Why each excluded entity is out (the gate and the values involved, SPEC §5.4), from
+    // its notes: the first EXCLUDED_SHOWN of them.
+    let mut excluded: Vec<String> = Vec::new();
+    let mut excluded_count = 0usize;
+    let mut see_excluded = |row: &RankingRow<'_>, notes: &[String]| {
+        if row.excluded_by.is_none() {
+            return;
+        }
+        excluded_count += 1;
+        if excluded.len() < EXCLUDED_SHOWN {
+            let why = notes
+                .iter()
+                .find(|n| n.starts_with("excluded by gate"))
+                .map_or(String::new(), |n| format!(": {}", cell(n)));
+            let name = row.name.map_or(String::new(), |n| format!(" {}", cell(n)));
+            excluded.push(format!("- {}{name}{why}\n", cell(row.id)));
+        }
+    };
     match &a.deferred {
         // Read from the columns: the ranking needs none of what building a result costs
-        // (criteria, values, notes).
+        // (criteria, values); notes only for the excluded.
         Some(source) => {
             for e in 0..source.len() {
                 let (row, dims) = source.ranking_row(e);
+                see_excluded(&row, &source.notes[e]);
                 push_row(row, &mut dims.iter().copied());
             }
         }
         None => {
             for e in &a.entities {
-                push_row(e.ranking_row(), &mut e.dimensions.values().copied());
+                let row = e.ranking_row();
+                see_excluded(&row, &e.notes);
+                push_row(row, &mut e.dimensions.values().copied());
             }
         }
     }
@@ -80,6 +106,18 @@ pub fn to_markdown(a: &Assessment) -> String {
             cell(&t.label),
             t.count
         ));
+    }
+    if excluded_count > 0 {
+        s.push_str("\n## 否决 Excluded\n\n");
+        for line in &excluded {
+            s.push_str(line);
+        }
+        if excluded_count > excluded.len() {
+            s.push_str(&format!(
+                "- … and {} more (every one is in the JSON output's notes)\n",
+                excluded_count - excluded.len()
+            ));
+        }
     }
     if !a.warnings.is_empty() {
         s.push_str("\n## 提示 Warnings\n\n");

@@ -1489,6 +1489,14 @@ require = "not (debt > 70)"
     // capped at the criterion's 0.5.
     assert_relative_eq!(entity(&a, "A").score, 20.5);
     assert_eq!(entity(&a, "C").excluded_by.as_deref(), Some("low_debt"));
+    // The Markdown view says why C is out: the gate and the values involved.
+    let md = clusterscore::report::to_markdown(&a);
+    assert!(
+        md.contains(
+            "## 否决 Excluded\n\n- C: excluded by gate 'low_debt' (not (debt > 70)): debt = 80\n"
+        ),
+        "{md}"
+    );
     let b = entity(&a, "B");
     assert_eq!(b.criteria["cbig"].value, Some(serde_json::json!(false)));
     assert_eq!(b.criteria["cbig"].points, Some(0.0));
