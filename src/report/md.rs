@@ -96,8 +96,16 @@ pub fn to_markdown(a: &Assessment) -> String {
     }
     s.push_str("\nComponents are rounded and may not add up to the total exactly.\n");
     s.push_str(&format!(
-        "\n## 等级汇总 Tiers\n\n{} entities, {} ranked, {} excluded.\n\n| tier | label | count |\n|---|---|---|\n",
-        a.summary.entities, a.summary.ranked, a.summary.excluded
+        "\n## 等级汇总 Tiers\n\n{} entities{}, {} ranked, {} excluded.\n\n| tier | label | count |\n|---|---|---|\n",
+        a.summary.entities,
+        // The rules' word for what is evaluated (集群, 企业, 专业镇), when they give one.
+        if a.layout.entity_word == "entity" {
+            String::new()
+        } else {
+            format!(" ({})", cell(&a.layout.entity_word))
+        },
+        a.summary.ranked,
+        a.summary.excluded
     ));
     for t in &a.summary.tiers {
         s.push_str(&format!(

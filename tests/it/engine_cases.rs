@@ -766,6 +766,8 @@ method = "percentile"
         "{md}"
     );
     assert!(md.contains("| 1 | — | E |"), "{md}");
+    // Without [rules].entity the summary says plain "entities".
+    assert!(md.contains("\n5 entities, 5 ranked, 0 excluded."), "{md}");
 }
 
 #[test]

@@ -157,6 +157,14 @@ fn every_cluster_pack_scores_its_fixture() {
         if entities > 0 {
             assert_eq!(a.summary.entities, entities, "{pack}");
         }
+        if pack == "liaocheng-benchmark" {
+            // The rules' word for what is evaluated appears in the Markdown summary.
+            let md = clusterscore::report::to_markdown(&a);
+            assert!(
+                md.contains("\n28 entities (集群), 27 ranked, 1 excluded."),
+                "{md}"
+            );
+        }
         assert!(a.summary.ranked > 0, "{pack}");
         assert!(
             a.summary.tiers.iter().any(|t| t.count > 0),
