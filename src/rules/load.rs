@@ -37,6 +37,19 @@ const RULES_KEYS: &[&str] = &[
     "cohort",
     "geometric_floor",
 ];
+/// String keys that name something (an id, a column, a reference, a title): empty is an error.
+const NAMING_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "column",
+    "indicator",
+    "dimension",
+    "by",
+    "cohort",
+    "year_column",
+    "sheet",
+    "max_tier",
+];
 const DATA_KEYS: &[&str] = &["year_column", "missing_markers", "sheet", "header_row"];
 const AGGREGATE_KEYS: &[&str] = &["by", "label"];
 const OUTPUT_KEYS: &[&str] = &["carry"];
@@ -330,6 +343,18 @@ impl<'s> Cx<'s> {
     fn string(&mut self, t: &Table<'_, '_>, key: &str) -> Option<Sp<String>> {
         let v = self.get(t, key)?;
         match v.get_ref().as_str() {
+            // An id, name or column of nothing cannot be meant (they failed later, or showed
+            // a blank title); labels, units and versions may be empty.
+            Some(s) if s.trim().is_empty() && NAMING_KEYS.contains(&key) => {
+                self.error(
+                    v.span().into(),
+                    format!("'{key}' in {} is empty", t.what),
+                    Some(format!(
+                        "give {key} a value, or leave the key out if it is optional"
+                    )),
+                );
+                None
+            }
             Some(s) => Some(Sp::new(s.to_string(), v.span().into())),
             None => {
                 self.error(
@@ -419,6 +444,42 @@ impl<'s> Cx<'s> {
                             describe(item.get_ref())
                         ),
                         None,
+                    );
+                    return None;
+                }
+            }
+        }
+        // Lists of names: each once, none empty; an indicator's levels need at least one.
+        if matches!(key, "tie_break" | "levels" | "carry") {
+            if key == "levels" && out.is_empty() {
+                self.error(
+                    v.span().into(),
+                    format!("'levels' in {} is empty", t.what),
+                    Some(
+                        "list the category's allowed values, or leave the key out to allow any"
+                            .into(),
+                    ),
+                );
+                return None;
+            }
+            for (k, item) in out.iter().enumerate() {
+                if item.value.trim().is_empty() {
+                    self.error(
+                        item.span,
+                        format!("'{key}' in {} holds an empty name", t.what),
+                        None,
+                    );
+                    return None;
+                }
+                if out[..k].iter().any(|x| x.value == item.value) {
+                    self.error(
+                        item.span,
+                        format!(
+                            "'{key}' in {} lists '{}' twice",
+                            t.what,
+                            crate::diag::truncate(&item.value, 200)
+                        ),
+                        Some("list each name once".into()),
                     );
                     return None;
                 }
@@ -723,7 +784,16 @@ impl<'s> Cx<'s> {
                 Some("an indicator comes from exactly one source; keep one of them".into()),
             );
         }
-        let multiply = self.number(t, "multiply").map(|m| m.value);
+        let multiply = self.number(t, "multiply").map(|m| {
+            if m.value == 0.0 {
+                self.error(
+                    m.span,
+                    format!("'multiply' in {} is 0, which makes every value 0", t.what),
+                    Some("use the unit factor (0.0001 for 万元 → 亿元), or leave it out".into()),
+                );
+            }
+            m.value
+        });
         let direction = self
             .choice(
                 t,
