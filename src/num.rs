@@ -39,42 +39,231 @@ pub fn eq(x: f64, t: f64) -> bool {
     (x - t).abs() <= tolerance(t)
 }
 
-/// A mean folded one value at a time as x₀ + Σ(x − x₀)/n and kept within the values' range.
-///
-/// Equal values give exactly their value and a sample sd of exactly 0: a plain Σx/n of three
-/// 0.1s is 0.10000000000000002, which `minmax` (an imputed value above every reported one)
-/// and `zscore` (sd ≈ 1e-17 instead of 0) would blow up to the whole range.
+/// The correctly rounded sum of a sequence of doubles, whatever their order (Shewchuk's
+/// non-overlapping partials, the algorithm behind Python's `math.fsum`). Written here: the
+/// crates in our set sum in order, and a statistic that changes in its last digit when the
+/// rows are shuffled breaks "row order does not change results" (an imputed mean shown as
+/// 0.18000000000000002 for one order and 0.18 for another).
+#[derive(Clone, Debug, Default)]
+pub struct ExactSum {
+    /// Non-overlapping partial sums, increasing in magnitude; their exact sum is the total.
+    partials: Vec<f64>,
+    /// Infinities and NaN, summed plainly (there is no exact sum to keep then).
+    special: f64,
+}
+
+impl ExactSum {
+    /// Adds `x` exactly.
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        if !x.is_finite() {
+            self.special += x;
+            return;
+        }
+        let mut x = x;
+        let mut kept = 0;
+        for j in 0..self.partials.len() {
+            let mut y = self.partials[j];
+            if x.abs() < y.abs() {
+                std::mem::swap(&mut x, &mut y);
+            }
+            let hi = x + y;
+            if !hi.is_finite() {
+                // Past the largest double: no exact total to keep.
+                self.special += hi;
+                self.partials.clear();
+                return;
+            }
+            let lo = y - (hi - x);
+            if lo != 0.0 {
+                self.partials[kept] = lo;
+                kept += 1;
+            }
+            x = hi;
+        }
+        self.partials.truncate(kept);
+        self.partials.push(x);
+    }
+
+    /// The sum, correctly rounded (ties to even on the exact total).
+    pub fn value(&self) -> f64 {
+        if self.special != 0.0 || self.special.is_nan() {
+            return self.special;
+        }
+        let p = &self.partials;
+        let Some(&top) = p.last() else {
+            return 0.0;
+        };
+        let mut n = p.len() - 1;
+        let (mut hi, mut lo) = (top, 0.0);
+        // From the largest partial down, until the rest cannot change the rounding.
+        while n > 0 {
+            let x = hi;
+            let y = p[n - 1];
+            n -= 1;
+            hi = x + y;
+            lo = y - (hi - x);
+            if lo != 0.0 {
+                break;
+            }
+        }
+        // A half-way case decided by the partials below: round in their direction.
+        if n > 0 && ((lo < 0.0 && p[n - 1] < 0.0) || (lo > 0.0 && p[n - 1] > 0.0)) {
+            let y = lo * 2.0;
+            let x = hi + y;
+            if y == x - hi {
+                hi = x;
+            }
+        }
+        hi
+    }
+}
+
+/// An order-independent sum for values whose largest magnitude and count are known in
+/// advance: each value is added as a whole multiple of one unit (its bits below the unit
+/// dropped, the same bits in any order) into a 128-bit accumulator, and the total rounded
+/// once. The unit is the finest that cannot overflow: 2⁻⁷⁰ or less of the largest value for
+/// up to 10⁷ values, so the sum is as accurate as an exact one rounded to a double, and
+/// cheaper than [`exact_sums`] (no pass to find the exponent range).
 #[derive(Clone, Copy, Debug)]
+pub struct FixedSum {
+    unit: i32,
+    acc: i128,
+}
+
+/// The exponent of `v`'s last mantissa bit: |v| = m × 2^e with m a 53-bit integer.
+#[inline]
+fn ulp_exponent(v: f64) -> i32 {
+    let biased = ((v.to_bits() >> 52) & 0x7ff) as i32;
+    biased.max(1) - 1075
+}
+
+/// `v` as a signed multiple of 2^unit, bits below it dropped.
+#[inline]
+fn in_units(v: f64, unit: i32) -> i128 {
+    let bits = v.to_bits();
+    let biased = (bits >> 52) & 0x7ff;
+    let frac = bits & ((1u64 << 52) - 1);
+    let m = i128::from(if biased == 0 {
+        frac
+    } else {
+        frac | (1u64 << 52)
+    });
+    let shift = ulp_exponent(v) - unit;
+    let scaled = if shift >= 0 {
+        m << shift.min(74)
+    } else if shift > -64 {
+        m >> -shift
+    } else {
+        0
+    };
+    if v < 0.0 { -scaled } else { scaled }
+}
+
+impl FixedSum {
+    /// A sum of up to `count` finite values of magnitude at most `max_abs`.
+    pub fn new(max_abs: f64, count: usize) -> Self {
+        let count_bits = (usize::BITS - count.leading_zeros()) as i32;
+        let top = if max_abs > 0.0 && max_abs.is_finite() {
+            ulp_exponent(max_abs)
+        } else {
+            -1074
+        };
+        FixedSum {
+            unit: (top + 53 + count_bits - 126).max(-1074),
+            acc: 0,
+        }
+    }
+
+    /// Adds `v` (finite, |v| ≤ the `max_abs` given).
+    #[inline]
+    pub fn add(&mut self, v: f64) {
+        if v != 0.0 {
+            self.acc += in_units(v, self.unit);
+        }
+    }
+
+    /// The sum.
+    pub fn value(&self) -> f64 {
+        self.acc as f64 * 2f64.powi(self.unit)
+    }
+}
+
+/// Sums of values in `groups` groups that do not depend on the order of the values, for
+/// whole columns. Each value is added as an integer multiple of one unit into a 128-bit
+/// accumulator and the total is rounded once (`i128 as f64` rounds to nearest, ties to
+/// even). When the values' binary exponents span little enough (amounts, shares, counts)
+/// the unit is the smallest one among them and the sums are exact, bit for bit what
+/// [`ExactSum`] gives; otherwise the unit is the finest the accumulator can hold, 2⁻⁷⁰ or
+/// less of the largest value for up to 10⁷ values, and each value's bits below it are
+/// dropped (the same bits whatever the order). Infinities, NaN and extreme exponents take
+/// [`ExactSum`]. `items` is called twice and must give the same (group, value) pairs.
+pub fn exact_sums<I: Iterator<Item = (usize, f64)>>(
+    groups: usize,
+    items: impl Fn() -> I,
+) -> Vec<f64> {
+    let (mut lo, mut hi, mut count, mut special) = (i32::MAX, i32::MIN, 0u64, false);
+    for (_, v) in items() {
+        if !v.is_finite() {
+            special = true;
+            break;
+        }
+        if v != 0.0 {
+            let e = ulp_exponent(v);
+            lo = lo.min(e);
+            hi = hi.max(e);
+        }
+        count += 1;
+    }
+    if hi == i32::MIN && !special {
+        return vec![0.0; groups];
+    }
+    // m < 2^53 shifted up by (e − unit), times `count` values, must stay below 2^126; and
+    // scaling the total back by 2^unit must be exact (no subnormal or infinite result).
+    let count_bits = 64 - count.leading_zeros() as i32;
+    let unit = lo.max(hi + 53 + count_bits - 126);
+    if special || unit < -1000 || hi > 900 {
+        let mut sums = vec![ExactSum::default(); groups];
+        for (g, v) in items() {
+            sums[g].add(v);
+        }
+        return sums.iter().map(ExactSum::value).collect();
+    }
+    let mut acc = vec![0i128; groups];
+    for (g, v) in items() {
+        if v != 0.0 {
+            acc[g] += in_units(v, unit);
+        }
+    }
+    let scale = 2f64.powi(unit);
+    acc.iter().map(|&a| a as f64 * scale).collect()
+}
+
+/// A mean folded one value at a time from an exact sum and kept within the values' range:
+/// the same for any order of the values, and equal values give exactly their value (a
+/// plain Σx/n of three 0.1s is 0.10000000000000002, which `minmax` (an imputed value above
+/// every reported one) and `zscore` (sd ≈ 1e-17 instead of 0) would blow up to the whole
+/// range).
+#[derive(Clone, Debug, Default)]
 pub struct MeanFold {
-    first: f64,
-    shifted: f64,
+    sum: ExactSum,
     n: usize,
     lo: f64,
     hi: f64,
 }
 
 impl MeanFold {
-    /// The fold of one value.
-    pub fn new(v: f64) -> Self {
-        MeanFold {
-            first: v,
-            shifted: 0.0,
-            n: 1,
-            lo: v,
-            hi: v,
-        }
-    }
-
-    /// The fold with one more value.
+    /// Adds one value.
     #[inline]
-    pub fn with(self, v: f64) -> Self {
-        MeanFold {
-            shifted: self.shifted + (v - self.first),
-            n: self.n + 1,
-            lo: self.lo.min(v),
-            hi: self.hi.max(v),
-            ..self
+    pub fn push(&mut self, v: f64) {
+        if self.n == 0 {
+            (self.lo, self.hi) = (v, v);
+        } else {
+            self.lo = self.lo.min(v);
+            self.hi = self.hi.max(v);
         }
+        self.sum.add(v);
+        self.n += 1;
     }
 
     /// How many values were folded.
@@ -82,15 +271,31 @@ impl MeanFold {
         self.n
     }
 
-    /// Their mean.
+    /// Their sum, correctly rounded.
+    pub fn sum(&self) -> f64 {
+        self.sum.value()
+    }
+
+    /// Their mean (NaN when there are none).
     pub fn mean(&self) -> f64 {
-        (self.first + self.shifted / self.n as f64).clamp(self.lo, self.hi)
+        if self.n == 0 {
+            return f64::NAN;
+        }
+        (self.sum.value() / self.n as f64).clamp(self.lo, self.hi)
     }
 
     /// The mean of `values`, `None` when there are none.
     pub fn of(values: &[f64]) -> Option<f64> {
-        let (&v, rest) = values.split_first()?;
-        Some(rest.iter().fold(MeanFold::new(v), |m, &x| m.with(x)).mean())
+        if values.is_empty() {
+            return None;
+        }
+        let (lo, hi) = values
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+                (l.min(v), h.max(v))
+            });
+        let sum = exact_sums(1, || values.iter().map(|&v| (0, v)))[0];
+        Some((sum / values.len() as f64).clamp(lo, hi))
     }
 }
 
@@ -184,6 +389,167 @@ pub fn ascending_key(v: f64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn exact(values: &[f64]) -> f64 {
+        let mut s = ExactSum::default();
+        values.iter().for_each(|&v| s.add(v));
+        s.value()
+    }
+
+    #[test]
+    fn exact_sums_are_correctly_rounded() {
+        // Values checked against Python's math.fsum.
+        assert_eq!(exact(&[1e16, 1.0, -1e16]), 1.0);
+        assert_eq!(exact(&[0.1; 10]), 1.0);
+        assert_eq!(
+            exact(&[1e100, 1.0, -1e100, 1e-100, 1e50, -1.0, -1e50]),
+            1e-100
+        );
+        // 1 + 2·10⁻¹⁶ lies past the half-way point to the next double: rounded up (a plain
+        // left-to-right sum gives 1).
+        assert_eq!(exact(&[1.0, 1e-16, 1e-16]), 1.0000000000000002);
+        // Half-way exactly, then pushed up by a tiny partial.
+        assert_eq!(
+            exact(&[9007199254740992.0, 1.0, 2f64.powi(-60)]),
+            9007199254740994.0
+        );
+        assert_eq!(exact(&[]), 0.0);
+        assert_eq!(exact(&[-0.5, 0.5]), 0.0);
+        assert!(exact(&[1.0, f64::NAN]).is_nan());
+        assert_eq!(exact(&[1.0, f64::INFINITY]), f64::INFINITY);
+        assert_eq!(exact(&[f64::MAX, f64::MAX]), f64::INFINITY);
+    }
+
+    #[test]
+    fn column_sums_equal_the_partials_sums() {
+        // Narrow exponent ranges (the 128-bit path) and wide ones (the partials), in groups.
+        let mut state = 99u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state >> 11
+        };
+        for spread in [0, 3, 10, 30, 80, 300] {
+            for _ in 0..40 {
+                let n = (next() % 300) as usize + 1;
+                let values: Vec<(usize, f64)> = (0..n)
+                    .map(|_| {
+                        let g = (next() % 3) as usize;
+                        let mant = (next() % 2_000_001) as f64 / 1000.0 - 1000.0;
+                        let exp = (next() % (spread + 1)) as i32 - (spread as i32) / 2;
+                        (g, mant * 2f64.powi(exp))
+                    })
+                    .collect();
+                let fast = exact_sums(3, || values.iter().copied());
+                for (g, &got) in fast.iter().enumerate() {
+                    let mut slow = ExactSum::default();
+                    values
+                        .iter()
+                        .filter(|x| x.0 == g)
+                        .for_each(|x| slow.add(x.1));
+                    let want = slow.value() + 0.0;
+                    if spread <= 30 {
+                        // Exponents within reach of 128 bits: exact.
+                        assert_eq!(got.to_bits(), want.to_bits(), "spread {spread}, group {g}");
+                    } else {
+                        // Bits below 2⁻⁷⁰ of the largest value dropped.
+                        let largest = values.iter().map(|x| x.1.abs()).fold(0.0, f64::max);
+                        assert!(
+                            (got - want).abs() <= largest * 1e-18,
+                            "spread {spread}: {got} {want}"
+                        );
+                    }
+                }
+                // Any order: the same bits.
+                let mut rev = values.clone();
+                rev.reverse();
+                let back = exact_sums(3, || rev.iter().copied());
+                assert_eq!(
+                    fast.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                    back.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+                );
+            }
+        }
+        assert_eq!(
+            exact_sums(2, || [(0, 0.1), (0, 0.2), (1, 1e16), (1, 1.0), (1, -1e16)]
+                .into_iter()),
+            [0.30000000000000004, 1.0]
+        );
+        assert!(exact_sums(1, || [(0, 1.0), (0, f64::NAN)].into_iter())[0].is_nan());
+        assert_eq!(exact_sums(1, std::iter::empty), [0.0]);
+    }
+
+    #[test]
+    fn fixed_sums_are_order_free_and_as_close_as_a_rounded_exact_sum() {
+        let mut state = 7u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state >> 11
+        };
+        for spread in [0, 10, 40, 200] {
+            let n = 1000;
+            let v: Vec<f64> = (0..n)
+                .map(|_| {
+                    let mant = (next() % 2_000_001) as f64 / 1000.0 - 1000.0;
+                    mant * 2f64.powi((next() % (spread + 1)) as i32 - (spread as i32) / 2)
+                })
+                .collect();
+            let max_abs = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+            let sum_of = |vals: &[f64]| {
+                let mut s = FixedSum::new(max_abs, vals.len());
+                vals.iter().for_each(|&x| s.add(x));
+                s.value()
+            };
+            let fwd = sum_of(&v);
+            let mut rev = v.clone();
+            rev.reverse();
+            assert_eq!(fwd.to_bits(), sum_of(&rev).to_bits(), "spread {spread}");
+            let mut exact = ExactSum::default();
+            v.iter().for_each(|&x| exact.add(x));
+            // Within one rounding of the exact total (dropped bits are below 2⁻⁷⁰ of max).
+            let e = exact.value();
+            assert!(
+                (fwd - e).abs() <= e.abs() * 2.3e-16 + max_abs * 1e-18,
+                "{fwd} {e}"
+            );
+        }
+        // Equal values and zeros.
+        let mut s = FixedSum::new(0.1, 3);
+        (0..3).for_each(|_| s.add(0.1));
+        assert_eq!(s.value(), 0.30000000000000004);
+        let mut z = FixedSum::new(0.0, 5);
+        (0..5).for_each(|_| z.add(0.0));
+        assert_eq!(z.value(), 0.0);
+    }
+
+    #[test]
+    fn exact_sums_and_means_do_not_depend_on_order() {
+        // Values of mixed magnitude, summed in many orders: the same bits every time.
+        let mut v: Vec<f64> = (0..500)
+            .map(|i| {
+                let x = ((i * 7919) % 1013) as f64;
+                (x * 0.37).sin() * 10f64.powi((i % 9) - 4)
+            })
+            .collect();
+        let (sum, mean) = (exact(&v), MeanFold::of(&v).unwrap());
+        let mut state = 12345u64;
+        for _ in 0..50 {
+            for i in (1..v.len()).rev() {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                v.swap(i, (state >> 33) as usize % (i + 1));
+            }
+            assert_eq!(exact(&v).to_bits(), sum.to_bits());
+            assert_eq!(MeanFold::of(&v).unwrap().to_bits(), mean.to_bits());
+        }
+        // Equal values: exactly their value.
+        assert_eq!(MeanFold::of(&[0.1; 3]), Some(0.1));
+        assert_eq!(MeanFold::of(&[0.18; 7]), Some(0.18));
+    }
 
     #[test]
     fn narrow_scaled_rounding_equals_the_general_one_where_it_fits() {

@@ -230,6 +230,15 @@ impl Evidence {
                     continue;
                 }
                 let v = cw[ci] * s;
+                // An excluded entity is measured against the ranked entities' ideals with
+                // its value clamped between them (as minmax and zscore clamp): beyond the
+                // anti-ideal it is as far from the ideal as the worst, not credited for the
+                // distance below the anti-ideal, so raising its value never lowers its score.
+                let v = if self.ranked[e] {
+                    v
+                } else {
+                    v.clamp(worst[co][ci], best[co][ci])
+                };
                 dp += (best[co][ci] - v).powi(2);
                 dm += (v - worst[co][ci]).powi(2);
             }

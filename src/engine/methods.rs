@@ -251,27 +251,51 @@ pub fn minmax(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
 /// sd = 0 → 0.5.
 pub fn zscore(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
     let normal = Normal::standard();
-    // Mean and sample sd of each cohort's peer values, folded in entity order without
-    // copying the values out; equal values give their own value and sd 0 exactly.
-    let start: f64 = std::iter::empty::<f64>().sum();
-    let sums = fold_peers(x, peers, |_, v| num::MeanFold::new(v), |_, m, v| m.with(v));
-    let means: Vec<Option<f64>> = sums
-        .iter()
-        .map(|s| s.and_then(|m| (m.count() >= 2).then(|| m.mean())))
+    // Mean and sample sd of each cohort's peer values from order-independent sums (whole
+    // multiples of a unit below 2⁻⁷⁰ of the largest value, num::FixedSum): the same for any
+    // order of the entities; equal values give their own value and sd 0 exactly.
+    let mut count = vec![0usize; peers.cohorts];
+    let mut range = vec![(f64::INFINITY, f64::NEG_INFINITY); peers.cohorts];
+    for ((&v, &ranked), &c) in x.iter().zip(peers.ranked).zip(peers.cohort) {
+        if ranked && !v.is_nan() {
+            let c = c as usize;
+            count[c] += 1;
+            range[c] = (range[c].0.min(v), range[c].1.max(v));
+        }
+    }
+    let mut sums: Vec<num::FixedSum> = (0..peers.cohorts)
+        .map(|c| num::FixedSum::new(range[c].0.abs().max(range[c].1.abs()), count[c]))
         .collect();
-    let square = |c: usize, v: f64| {
-        let d = v - means[c].unwrap_or(0.0);
-        d * d
-    };
-    let squares = fold_peers(
-        x,
-        peers,
-        |c, v| start + square(c, v),
-        |c, a, v| a + square(c, v),
-    );
+    for ((&v, &ranked), &c) in x.iter().zip(peers.ranked).zip(peers.cohort) {
+        if ranked && !v.is_nan() {
+            sums[c as usize].add(v);
+        }
+    }
+    let means: Vec<Option<f64>> = (0..peers.cohorts)
+        .map(|c| {
+            (count[c] >= 2)
+                .then(|| (sums[c].value() / count[c] as f64).clamp(range[c].0, range[c].1))
+        })
+        .collect();
+    let mut squares: Vec<num::FixedSum> = (0..peers.cohorts)
+        .map(|c| {
+            let m = means[c].unwrap_or(0.0);
+            let far = (range[c].0 - m).abs().max((range[c].1 - m).abs());
+            num::FixedSum::new(far * far, count[c])
+        })
+        .collect();
+    for ((&v, &ranked), &c) in x.iter().zip(peers.ranked).zip(peers.cohort) {
+        if ranked && !v.is_nan() {
+            let c = c as usize;
+            if let Some(m) = means[c] {
+                let d = v - m;
+                squares[c].add(d * d);
+            }
+        }
+    }
     let stats: Vec<Option<(f64, f64)>> = (0..peers.cohorts)
         .map(|c| {
-            let (mean, k, sq) = (means[c]?, sums[c]?.count(), squares[c]?);
+            let (mean, k, sq) = (means[c]?, count[c], squares[c].value());
             let sd = (sq / (k as f64 - 1.0)).sqrt();
             (sd > 0.0).then_some((mean, sd))
         })
@@ -1084,8 +1108,15 @@ mod tests {
                     0.5
                 } else {
                     let n = g.len() as f64;
-                    let mean = crate::num::MeanFold::of(g).unwrap();
-                    let var = g.iter().map(|u| (u - mean) * (u - mean)).sum::<f64>() / (n - 1.0);
+                    // The same order-independent sums as the method (num::FixedSum).
+                    let (lo, hi) = g.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &u| (l.min(u), h.max(u)));
+                    let mut sum = crate::num::FixedSum::new(lo.abs().max(hi.abs()), g.len());
+                    g.iter().for_each(|&u| sum.add(u));
+                    let mean = (sum.value() / n).clamp(lo, hi);
+                    let far = (lo - mean).abs().max((hi - mean).abs());
+                    let mut sq = crate::num::FixedSum::new(far * far, g.len());
+                    g.iter().for_each(|u| sq.add((u - mean) * (u - mean)));
+                    let var = sq.value() / (n - 1.0);
                     let sd = var.sqrt();
                     if sd > 0.0 {
                         let t = (v - mean) / sd;

@@ -998,6 +998,26 @@ fn aggregate(kind: Agg, arg: Option<&Node>, env: &dyn Env) -> Vec<f64> {
                 return vec![f64::NAN; n];
             };
             let x = nums(eval_node(a, menv));
+            if matches!(kind, Agg::Sum | Agg::Mean) {
+                // Exact sums: a group's total does not depend on the order of its members'
+                // rows (and a mean of equal values is that value).
+                let mut folds = vec![crate::num::MeanFold::default(); n];
+                for (i, &g) in groups.iter().enumerate() {
+                    let Some(g) = group(g) else { continue };
+                    let v = x.at(i);
+                    if !v.is_nan() {
+                        folds[g].push(v);
+                    }
+                }
+                return folds
+                    .iter()
+                    .map(|m| match (m.count(), kind) {
+                        (0, _) => f64::NAN,
+                        (_, Agg::Mean) => fin(m.mean()),
+                        _ => fin(m.sum()),
+                    })
+                    .collect();
+            }
             let mut acc = vec![f64::NAN; n];
             let mut cnt = vec![0usize; n];
             for (i, &g) in groups.iter().enumerate() {

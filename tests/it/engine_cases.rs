@@ -1577,3 +1577,57 @@ method = "direct"
         w[0]
     );
 }
+
+/// TOPSIS measures an excluded entity against the ranked entities' ideals with its value
+/// clamped between them: raising its value never lowers its score, and one below the
+/// anti-ideal scores as the worst ranked one (it earned 3.85 for x = 0 and 0 for x = 5).
+#[test]
+fn topsis_clamps_excluded_entities_between_the_ideals() {
+    let rules = r#"
+[rules]
+name = "topsis excluded"
+id = "id"
+aggregation = "topsis"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "ok"
+kind = "bool"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "linear"
+floor = 0
+target = 10
+[[gate]]
+id = "g"
+require = "ok"
+"#;
+    // Ranked a (fraction 0.5) and b (0.8): one criterion, so the closeness is the
+    // position between them: (v − 0.5)/(0.8 − 0.5), clamped into [0, 1].
+    let mut last = f64::NEG_INFINITY;
+    for (x, want) in [
+        (0.0, 0.0),
+        (3.0, 0.0),
+        (5.0, 0.0),
+        (6.0, 10.0 / 3.0),
+        (8.0, 10.0),
+        (9.5, 10.0),
+    ] {
+        let a = score(
+            rules,
+            &format!("id,x,ok\na,5,true\nb,8,true\ne,{x},false\n"),
+        );
+        let e = entity(&a, "e");
+        assert_eq!(e.excluded_by.as_deref(), Some("g"));
+        assert_relative_eq!(e.score, (want * 100.0_f64).round() / 100.0, epsilon = 1e-9);
+        assert!(e.score >= last, "x = {x}: {} after {last}", e.score);
+        last = e.score;
+        assert_relative_eq!(entity(&a, "a").score, 0.0);
+        assert_relative_eq!(entity(&a, "b").score, 10.0);
+    }
+}
