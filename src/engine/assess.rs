@@ -411,18 +411,23 @@ impl<'a> Run<'a> {
                     .column_index(&fold_header(&col.value))
                     .expect("checked");
                 let raw = rows.get(j).expect("checked");
-                let v = coerce(raw, ind.kind, ind.multiply).map_err(|bad_row| {
-                    let (file, row) = table.origin(bad_row);
-                    Error::one(
-                        data_error(format!(
-                            "indicator '{}' is of kind {}, but the cell is \"{}\"",
-                            ind.id.value,
-                            ind.kind.name(),
-                            crate::diag::truncate(&raw.display(bad_row).unwrap_or_default(), 200)
-                        ))
-                        .at(format!("{file}, row {row}, column \"{}\"", headers[j])),
-                    )
-                })?;
+                let v = coerce(raw, ind.kind, ind.multiply.as_ref().map(|m| m.value)).map_err(
+                    |bad_row| {
+                        let (file, row) = table.origin(bad_row);
+                        Error::one(
+                            data_error(format!(
+                                "indicator '{}' is of kind {}, but the cell is \"{}\"",
+                                ind.id.value,
+                                ind.kind.name(),
+                                crate::diag::truncate(
+                                    &raw.display(bad_row).unwrap_or_default(),
+                                    200
+                                )
+                            ))
+                            .at(format!("{file}, row {row}, column \"{}\"", headers[j])),
+                        )
+                    },
+                )?;
                 if let (Some(levels), Column::Text(t)) = (&ind.levels, v.as_ref()) {
                     for k in 0..t.len() {
                         if let Some(s) = t.get(k)
@@ -707,7 +712,7 @@ fn formula_result(c: &CompiledRules, i: usize, v: Column, ty: Type) -> Result<Co
             )),
         )));
     }
-    Ok(match (v, ind.multiply) {
+    Ok(match (v, ind.multiply.as_ref().map(|m| m.value)) {
         (Column::Number(x), Some(m)) => Column::Number(x.into_iter().map(|v| v * m).collect()),
         (v, _) => v,
     })

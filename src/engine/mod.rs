@@ -315,10 +315,10 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                 Some("'levels' (allowed values) is only valid with kind = \"category\"".into()),
             ));
         }
-        if ind.multiply.is_some() && ind.kind != Kind::Number {
+        if let Some(m) = ind.multiply.as_ref().filter(|_| ind.kind != Kind::Number) {
             errors.push(diag(
                 src,
-                ind.id.span,
+                m.span,
                 format!(
                     "indicator '{}' has 'multiply' but is of kind '{}'",
                     ind.id.value,

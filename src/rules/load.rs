@@ -792,7 +792,7 @@ impl<'s> Cx<'s> {
                     Some("use the unit factor (0.0001 for 万元 → 亿元), or leave it out".into()),
                 );
             }
-            m.value
+            m
         });
         let direction = self
             .choice(

@@ -255,7 +255,7 @@ pub struct Indicator {
     pub unit: Option<String>,
     pub kind: Kind,
     pub source: Source,
-    pub multiply: Option<f64>,
+    pub multiply: Option<Sp<f64>>,
     pub direction: Direction,
     pub missing: Option<MissingPolicy>,
     pub levels: Option<Vec<String>>,
