@@ -784,16 +784,16 @@ impl<'s> Cx<'s> {
                 Some("an indicator comes from exactly one source; keep one of them".into()),
             );
         }
-        let multiply = self.number(t, "multiply").map(|m| {
-            if m.value == 0.0 {
-                self.error(
-                    m.span,
-                    format!("'multiply' in {} is 0, which makes every value 0", t.what),
-                    Some("use the unit factor (0.0001 for 万元 → 亿元), or leave it out".into()),
-                );
-            }
-            m
-        });
+        let multiply = self.number(t, "multiply");
+        if let Some(m) = &multiply
+            && m.value == 0.0
+        {
+            self.error(
+                m.span,
+                format!("'multiply' in {} is 0, which makes every value 0", t.what),
+                Some("use the unit factor (0.0001 for 万元 → 亿元), or leave it out".into()),
+            );
+        }
         let direction = self
             .choice(
                 t,
