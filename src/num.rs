@@ -124,7 +124,7 @@ impl ExactSum {
 /// dropped, the same bits in any order) into a 128-bit accumulator, and the total rounded
 /// once. The unit is the finest that cannot overflow: 2⁻⁷⁰ or less of the largest value for
 /// up to 10⁷ values, so the sum is as accurate as an exact one rounded to a double, and
-/// cheaper than [`exact_sums`] (no pass to find the exponent range).
+/// cheaper than [`order_free_sums`] (no pass to find the exponent range).
 #[derive(Clone, Copy, Debug)]
 pub struct FixedSum {
     unit: i32,
@@ -198,7 +198,7 @@ impl FixedSum {
 /// less of the largest value for up to 10⁷ values, and each value's bits below it are
 /// dropped (the same bits whatever the order). Infinities, NaN and extreme exponents take
 /// [`ExactSum`]. `items` is called twice and must give the same (group, value) pairs.
-pub fn exact_sums<I: Iterator<Item = (usize, f64)>>(
+pub fn order_free_sums<I: Iterator<Item = (usize, f64)>>(
     groups: usize,
     items: impl Fn() -> I,
 ) -> Vec<f64> {
@@ -239,64 +239,22 @@ pub fn exact_sums<I: Iterator<Item = (usize, f64)>>(
     acc.iter().map(|&a| a as f64 * scale).collect()
 }
 
-/// A mean folded one value at a time from an exact sum and kept within the values' range:
-/// the same for any order of the values, and equal values give exactly their value (a
-/// plain Σx/n of three 0.1s is 0.10000000000000002, which `minmax` (an imputed value above
-/// every reported one) and `zscore` (sd ≈ 1e-17 instead of 0) would blow up to the whole
-/// range).
-#[derive(Clone, Debug, Default)]
-pub struct MeanFold {
-    sum: ExactSum,
-    n: usize,
-    lo: f64,
-    hi: f64,
-}
-
-impl MeanFold {
-    /// Adds one value.
-    #[inline]
-    pub fn push(&mut self, v: f64) {
-        if self.n == 0 {
-            (self.lo, self.hi) = (v, v);
-        } else {
-            self.lo = self.lo.min(v);
-            self.hi = self.hi.max(v);
-        }
-        self.sum.add(v);
-        self.n += 1;
+/// The mean of `values` from an order-free sum ([`order_free_sums`]), kept within the
+/// values' range; `None` when there are none. The same for any order of the values, and
+/// equal values give exactly their value (a plain Σx/n of three 0.1s is
+/// 0.10000000000000002, which `minmax` (an imputed value above every reported one) would
+/// blow up to the whole range).
+pub fn mean_of(values: &[f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
     }
-
-    /// How many values were folded.
-    pub fn count(&self) -> usize {
-        self.n
-    }
-
-    /// Their sum, correctly rounded.
-    pub fn sum(&self) -> f64 {
-        self.sum.value()
-    }
-
-    /// Their mean (NaN when there are none).
-    pub fn mean(&self) -> f64 {
-        if self.n == 0 {
-            return f64::NAN;
-        }
-        (self.sum.value() / self.n as f64).clamp(self.lo, self.hi)
-    }
-
-    /// The mean of `values`, `None` when there are none.
-    pub fn of(values: &[f64]) -> Option<f64> {
-        if values.is_empty() {
-            return None;
-        }
-        let (lo, hi) = values
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
-                (l.min(v), h.max(v))
-            });
-        let sum = exact_sums(1, || values.iter().map(|&v| (0, v)))[0];
-        Some((sum / values.len() as f64).clamp(lo, hi))
-    }
+    let (lo, hi) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+            (l.min(v), h.max(v))
+        });
+    let sum = order_free_sums(1, || values.iter().map(|&v| (0, v)))[0];
+    Some((sum / values.len() as f64).clamp(lo, hi))
 }
 
 /// Rounds half away from zero on the decimal value (2.675 → 2.68 at 2 decimals).
@@ -397,7 +355,7 @@ mod tests {
     }
 
     #[test]
-    fn exact_sums_are_correctly_rounded() {
+    fn order_free_sums_are_correctly_rounded() {
         // Values checked against Python's math.fsum.
         assert_eq!(exact(&[1e16, 1.0, -1e16]), 1.0);
         assert_eq!(exact(&[0.1; 10]), 1.0);
@@ -441,7 +399,7 @@ mod tests {
                         (g, mant * 2f64.powi(exp))
                     })
                     .collect();
-                let fast = exact_sums(3, || values.iter().copied());
+                let fast = order_free_sums(3, || values.iter().copied());
                 for (g, &got) in fast.iter().enumerate() {
                     let mut slow = ExactSum::default();
                     values
@@ -464,7 +422,7 @@ mod tests {
                 // Any order: the same bits.
                 let mut rev = values.clone();
                 rev.reverse();
-                let back = exact_sums(3, || rev.iter().copied());
+                let back = order_free_sums(3, || rev.iter().copied());
                 assert_eq!(
                     fast.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
                     back.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
@@ -472,12 +430,12 @@ mod tests {
             }
         }
         assert_eq!(
-            exact_sums(2, || [(0, 0.1), (0, 0.2), (1, 1e16), (1, 1.0), (1, -1e16)]
+            order_free_sums(2, || [(0, 0.1), (0, 0.2), (1, 1e16), (1, 1.0), (1, -1e16)]
                 .into_iter()),
             [0.30000000000000004, 1.0]
         );
-        assert!(exact_sums(1, || [(0, 1.0), (0, f64::NAN)].into_iter())[0].is_nan());
-        assert_eq!(exact_sums(1, std::iter::empty), [0.0]);
+        assert!(order_free_sums(1, || [(0, 1.0), (0, f64::NAN)].into_iter())[0].is_nan());
+        assert_eq!(order_free_sums(1, std::iter::empty), [0.0]);
     }
 
     #[test]
@@ -526,7 +484,7 @@ mod tests {
     }
 
     #[test]
-    fn exact_sums_and_means_do_not_depend_on_order() {
+    fn order_free_sums_and_means_do_not_depend_on_order() {
         // Values of mixed magnitude, summed in many orders: the same bits every time.
         let mut v: Vec<f64> = (0..500)
             .map(|i| {
@@ -534,7 +492,7 @@ mod tests {
                 (x * 0.37).sin() * 10f64.powi((i % 9) - 4)
             })
             .collect();
-        let (sum, mean) = (exact(&v), MeanFold::of(&v).unwrap());
+        let (sum, mean) = (exact(&v), mean_of(&v).unwrap());
         let mut state = 12345u64;
         for _ in 0..50 {
             for i in (1..v.len()).rev() {
@@ -544,11 +502,11 @@ mod tests {
                 v.swap(i, (state >> 33) as usize % (i + 1));
             }
             assert_eq!(exact(&v).to_bits(), sum.to_bits());
-            assert_eq!(MeanFold::of(&v).unwrap().to_bits(), mean.to_bits());
+            assert_eq!(mean_of(&v).unwrap().to_bits(), mean.to_bits());
         }
         // Equal values: exactly their value.
-        assert_eq!(MeanFold::of(&[0.1; 3]), Some(0.1));
-        assert_eq!(MeanFold::of(&[0.18; 7]), Some(0.18));
+        assert_eq!(mean_of(&[0.1; 3]), Some(0.1));
+        assert_eq!(mean_of(&[0.18; 7]), Some(0.18));
     }
 
     #[test]

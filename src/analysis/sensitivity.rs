@@ -236,8 +236,8 @@ pub fn run(
 
     let runs = outcomes.len();
     let rhos: Vec<f64> = outcomes.iter().filter_map(|o| o.rho).collect();
-    // Folded from the first value: replications that all keep the ranking give exactly 1.
-    let mean_spearman = crate::num::MeanFold::of(&rhos);
+    // Replications that all keep the ranking give exactly 1 (an order-free sum).
+    let mean_spearman = crate::num::mean_of(&rhos);
     let top_tier_unchanged = (runs > 0 && nt > 0)
         .then(|| outcomes.iter().filter(|o| o.top_same).count() as f64 / runs as f64);
     let mut tier_names: Vec<String> = ev.tiers.iter().map(|t| t.id.clone()).collect();

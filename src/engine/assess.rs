@@ -80,6 +80,27 @@ const MET_BY_MISSING: &str =
 /// A formula whose value a comparison with a missing value decided (`x > 5` → false).
 const FORMULA_DECIDED: &str = "a comparison with a missing value was taken as false in the formula";
 
+/// Where a missing value decided something inside `prog` on `env`: its `if()` conditions,
+/// its `count_true()` terms and, for a formula's value `v`, the value itself.
+fn missing_traces(
+    prog: &Program,
+    env: &dyn crate::expr::Env,
+    v: Option<&Column>,
+    what: impl Fn() -> String,
+) -> Vec<MissingTrace> {
+    [
+        (IF_DECIDED, prog.missing_if_conditions(env)),
+        (COUNT_DECIDED, prog.missing_count_true(env)),
+        (
+            FORMULA_DECIDED,
+            v.and_then(|v| prog.decided_by_missing_comparison(env, v)),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(decided, hit)| Some((what(), decided, hit?)))
+    .collect()
+}
+
 /// Everything one run computes, kept together so the steps read top to bottom.
 struct Run<'a> {
     c: &'a CompiledRules,
@@ -476,19 +497,8 @@ impl<'a> Run<'a> {
             }
             let prog = &programs[&i];
             let v = prog.eval(&rows);
-            if let Some(hit) = prog.missing_if_conditions(&rows) {
-                if_missing.push((format!("indicator '{}'", ind.id.value), IF_DECIDED, hit));
-            }
-            if let Some(hit) = prog.missing_count_true(&rows) {
-                if_missing.push((format!("indicator '{}'", ind.id.value), COUNT_DECIDED, hit));
-            }
-            if let Some(hit) = prog.decided_by_missing_comparison(&rows, &v) {
-                if_missing.push((
-                    format!("indicator '{}'", ind.id.value),
-                    FORMULA_DECIDED,
-                    hit,
-                ));
-            }
+            let what = || format!("indicator '{}'", ind.id.value);
+            if_missing.extend(missing_traces(prog, &rows, Some(&v), what));
             rows.set(slots.indicator(i), formula_result(c, i, v, prog.ty())?);
         }
 
@@ -546,28 +556,9 @@ impl<'a> Run<'a> {
                             members: &rows,
                             group: &group,
                         };
-                        if let Some(hit) = prog.missing_if_conditions(&env) {
-                            if_missing.push((
-                                format!("indicator '{}'", ind.id.value),
-                                IF_DECIDED,
-                                hit,
-                            ));
-                        }
-                        if let Some(hit) = prog.missing_count_true(&env) {
-                            if_missing.push((
-                                format!("indicator '{}'", ind.id.value),
-                                COUNT_DECIDED,
-                                hit,
-                            ));
-                        }
                         let v = prog.eval(&env);
-                        if let Some(hit) = prog.decided_by_missing_comparison(&env, &v) {
-                            if_missing.push((
-                                format!("indicator '{}'", ind.id.value),
-                                FORMULA_DECIDED,
-                                hit,
-                            ));
-                        }
+                        let what = || format!("indicator '{}'", ind.id.value);
+                        if_missing.extend(missing_traces(prog, &env, Some(&v), what));
                         v
                     };
                     ef.set(slots.indicator(i), formula_result(c, i, v, prog.ty())?);
@@ -1017,12 +1008,7 @@ impl Run<'_> {
                 traces.push((what(), MET_BY_MISSING, met_by_missing));
             }
         }
-        if let Some(hit) = prog.missing_if_conditions(&self.entities) {
-            traces.push((what(), IF_DECIDED, hit));
-        }
-        if let Some(hit) = prog.missing_count_true(&self.entities) {
-            traces.push((what(), COUNT_DECIDED, hit));
-        }
+        traces.extend(missing_traces(prog, &self.entities, None, what));
         if !traces.is_empty() {
             self.if_missing
                 .lock()
@@ -2395,7 +2381,7 @@ impl Run<'_> {
                             return None;
                         }
                         Some(if policy == MissingPolicy::Mean {
-                            crate::num::MeanFold::of(g)?
+                            crate::num::mean_of(g)?
                         } else {
                             g.sort_by(|a, b| a.total_cmp(b));
                             let m = g.len() / 2;

@@ -49,6 +49,42 @@ pub struct ParsedExpr {
 }
 
 impl CompiledRules {
+    /// `prev()` reads the same entity's earlier year: without a year column every row has
+    /// no year and it would be missing everywhere, silently. An error at each expression's
+    /// first `prev`.
+    fn prev_without_years(&self) -> Vec<Diagnostic> {
+        if self.max_prev == 0 || self.rules.data.year_column.is_some() {
+            return Vec::new();
+        }
+        let mut errors = Vec::new();
+        for p in self.all_exprs() {
+            let mut at = None;
+            expr::walk(&p.ast, &mut |e| {
+                if let expr::ExprKind::Call { name, .. } = &e.kind
+                    && name == "prev"
+                    && at.is_none()
+                {
+                    at = Some(e.span);
+                }
+            });
+            if let Some(span) = at {
+                errors.push(expr_diag(
+                    &self.rules.source,
+                    &p.text,
+                    &p.what,
+                    span,
+                    "prev() reads an earlier year, but [data] names no year_column",
+                    Some(
+                        "add [data] with year_column = \"<the column holding each row's year>\" \
+                         (and a row per entity and year), or remove prev()"
+                            .into(),
+                    ),
+                ));
+            }
+        }
+        errors
+    }
+
     /// Bare names mentioned by any expression (for the unused-indicator lint).
     pub fn expression_names(&self) -> Vec<String> {
         let mut v: Vec<String> = self
@@ -601,58 +637,10 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
     // Dependency order of formula/aggregate indicators, with cycles reported.
     let formula_order = order_formulas(&rules, &indicator_exprs, &indicator_index, &mut errors);
 
-    let max_prev = indicator_exprs
-        .iter()
-        .flatten()
-        .chain(gate_exprs.iter())
-        .chain(adjustment_exprs.iter())
-        .chain(tier_requires.iter().flatten())
-        .chain(tier_direct.iter().flatten())
-        .map(|p| max_prev_k(&p.ast))
-        .max()
-        .unwrap_or(0);
-
-    // `prev()` reads the same entity's earlier year: without a year column every row has
-    // no year and it would be missing everywhere, silently.
-    if max_prev > 0 && rules.data.year_column.is_none() {
-        let all = indicator_exprs
-            .iter()
-            .flatten()
-            .chain(gate_exprs.iter())
-            .chain(adjustment_exprs.iter())
-            .chain(tier_requires.iter().flatten())
-            .chain(tier_direct.iter().flatten());
-        for p in all {
-            let mut at = None;
-            expr::walk(&p.ast, &mut |e| {
-                if let expr::ExprKind::Call { name, .. } = &e.kind
-                    && name == "prev"
-                    && at.is_none()
-                {
-                    at = Some(e.span);
-                }
-            });
-            if let Some(span) = at {
-                errors.push(expr_diag(
-                    src,
-                    &p.text,
-                    &p.what,
-                    span,
-                    "prev() reads an earlier year, but [data] names no year_column",
-                    Some(
-                        "add [data] with year_column = \"<the column holding each row's year>\" \
-                         (and a row per entity and year), or remove prev()"
-                            .into(),
-                    ),
-                ));
-            }
-        }
-    }
-
     if !errors.is_empty() {
         return Err(Error::many(errors));
     }
-    let compiled = CompiledRules {
+    let mut compiled = CompiledRules {
         rules,
         indicator_exprs,
         gate_exprs,
@@ -663,9 +651,15 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
         criterion_dimension,
         criterion_indicator,
         gate_cap,
-        max_prev,
+        max_prev: 0,
     };
-    let errors = compiled.check_expressions();
+    compiled.max_prev = compiled
+        .all_exprs()
+        .map(|p| max_prev_k(&p.ast))
+        .max()
+        .unwrap_or(0);
+    let mut errors = compiled.prev_without_years();
+    errors.extend(compiled.check_expressions());
     if !errors.is_empty() {
         return Err(Error::many(errors));
     }

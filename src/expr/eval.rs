@@ -361,10 +361,17 @@ fn num_op<'a>(a: Nums<'a>, b: Nums<'a>, f: impl Fn(f64, f64) -> f64) -> Val<'a> 
     }
 }
 
+/// What a comparison with a missing operand gives: false (SPEC §4), or missing in the
+/// [`Traced`](super::Traced) reading (`unknown`).
+#[inline]
+fn missing_comparison(unknown: bool) -> Option<bool> {
+    if unknown { None } else { Some(false) }
+}
+
 /// Number ∘ number → condition: false when either side is missing (SPEC §4), or missing
 /// when `unknown` (the [`Traced`](super::Traced) reading).
 fn num_cmp<'a>(a: Nums<'a>, b: Nums<'a>, unknown: bool, f: impl Fn(f64, f64) -> bool) -> Val<'a> {
-    let missing = if unknown { None } else { Some(false) };
+    let missing = missing_comparison(unknown);
     let g = |x: f64, y: f64| {
         if x.is_nan() || y.is_nan() {
             missing
@@ -417,7 +424,7 @@ fn kleene_or(a: Option<bool>, b: Option<bool>) -> Option<bool> {
 /// Text equality; a literal is looked up in the column's dictionary once and codes are
 /// compared. A missing side gives false, or missing when `unknown`.
 fn text_eq<'a>(a: Texts<'a>, b: Texts<'a>, ne: bool, unknown: bool) -> Val<'a> {
-    let missing = if unknown { None } else { Some(false) };
+    let missing = missing_comparison(unknown);
     let col_lit = |t: &TextColumn, s: &str| {
         let code = t
             .dict
@@ -633,11 +640,7 @@ fn eval_eq_text<'a>(ne: bool, a: &'a Node, b: &'a Node, env: &'a dyn Env) -> Val
 fn eval_eq_bool<'a>(ne: bool, a: &'a Node, b: &'a Node, env: &'a dyn Env) -> Val<'a> {
     let x = truth(eval_node(a, env));
     let y = truth(eval_node(b, env));
-    let missing = if env.comparisons_unknown() {
-        None
-    } else {
-        Some(false)
-    };
+    let missing = missing_comparison(env.comparisons_unknown());
     truth_op(x, y, move |x, y| match (x, y) {
         (Some(x), Some(y)) => Some((x == y) != ne),
         _ => missing,
@@ -999,22 +1002,26 @@ fn aggregate(kind: Agg, arg: Option<&Node>, env: &dyn Env) -> Vec<f64> {
             };
             let x = nums(eval_node(a, menv));
             if matches!(kind, Agg::Sum | Agg::Mean) {
-                // Exact sums: a group's total does not depend on the order of its members'
-                // rows (and a mean of equal values is that value).
-                let mut folds = vec![crate::num::MeanFold::default(); n];
-                for (i, &g) in groups.iter().enumerate() {
-                    let Some(g) = group(g) else { continue };
-                    let v = x.at(i);
-                    if !v.is_nan() {
-                        folds[g].push(v);
-                    }
+                // Order-free sums: a group's total does not depend on the order of its
+                // members' rows, and a mean of equal values is that value.
+                let present = || {
+                    groups.iter().enumerate().filter_map(|(i, &g)| {
+                        let v = x.at(i);
+                        group(g).filter(|_| !v.is_nan()).map(|g| (g, v))
+                    })
+                };
+                let mut count = vec![0usize; n];
+                let mut range = vec![(f64::INFINITY, f64::NEG_INFINITY); n];
+                for (g, v) in present() {
+                    count[g] += 1;
+                    range[g] = (range[g].0.min(v), range[g].1.max(v));
                 }
-                return folds
-                    .iter()
-                    .map(|m| match (m.count(), kind) {
+                let sums = crate::num::order_free_sums(n, present);
+                return (0..n)
+                    .map(|g| match (count[g], kind) {
                         (0, _) => f64::NAN,
-                        (_, Agg::Mean) => fin(m.mean()),
-                        _ => fin(m.sum()),
+                        (c, Agg::Mean) => fin((sums[g] / c as f64).clamp(range[g].0, range[g].1)),
+                        _ => fin(sums[g]),
                     })
                     .collect();
             }

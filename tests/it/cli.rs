@@ -500,35 +500,23 @@ fn every_command_that_reads_data_takes_the_read_options() {
             .args(read);
         cmd
     };
-    let out = run(&["explain", "--id", "乙", "--format", "json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let json = |mut cmd: Command| -> serde_json::Value {
+        serde_json::from_slice(&cmd.assert().success().get_output().stdout).unwrap()
+    };
+    let v = json(run(&["explain", "--id", "乙", "--format", "json"]));
     assert_eq!(v["score"], serde_json::json!(7.0));
     assert_eq!(v["rank"], serde_json::json!(1));
-    let out = run(&["sensitivity", "--runs", "5", "--format", "json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let v = json(run(&["sensitivity", "--runs", "5", "--format", "json"]));
     assert_eq!(v["entities"][0]["id"], "乙");
     run(&["weights", "--method", "entropy"]).assert().success();
-    let mut cmd = bin();
-    cmd.args(["compare", "--rules"])
-        .arg(&r)
-        .arg("--rules")
-        .arg(&r)
-        .arg("--data")
-        .arg(&d)
-        .args(read)
-        .args(["--format", "json"]);
-    let out = cmd.assert().success().get_output().stdout.clone();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    // (`run` adds the second --rules.)
+    let v = json(run(&[
+        "compare",
+        "--format",
+        "json",
+        "--rules",
+        r.to_str().unwrap(),
+    ]));
     assert_eq!(v["spearman"], serde_json::json!(1.0));
     // Without the options the file is one column: an error, not a silent misreading.
     bin()

@@ -451,6 +451,14 @@ direct = ["d"]
 /// an `if()` whose condition was missing (in a formula and in an adjustment's `when`), a
 /// `direct` condition left missing where it would have waived the minimum, and a `requires`
 /// left missing where the rest of the rule would have let the entity in — and only those.
+/// The ids listed by the first warning starting with `prefix` (what follows its last ": ").
+fn warned_ids(a: &clusterscore::engine::Assessment, prefix: &str) -> Option<String> {
+    a.warnings
+        .iter()
+        .find(|w| w.starts_with(prefix))
+        .map(|w| w.split(": ").last().unwrap_or("").to_string())
+}
+
 #[test]
 fn missing_values_that_decide_an_outcome_are_warned() {
     let rules = r#"
@@ -497,12 +505,7 @@ direct = ["nat"]
     // C: r missing but 40 < 90 and no waiver → the requirement decided nothing.
     // D: x missing → the adjustment's if() took its else branch (+1 awarded).
     let a = score(rules, "id,x,nat,r\nA,80,,1\nB,100,,\nC,40,否,\nD,,是,1\n");
-    let warned = |prefix: &str| -> Option<String> {
-        a.warnings
-            .iter()
-            .find(|w| w.starts_with(prefix))
-            .map(|w| w.split(": ").last().unwrap_or("").to_string())
-    };
+    let warned = |prefix: &str| warned_ids(&a, prefix);
     assert_eq!(
         warned("indicator 'bonus': a missing value decided an if() condition").as_deref(),
         Some("A, B")
@@ -1505,12 +1508,7 @@ require = "not (debt > 70)"
     assert_eq!(b.criteria["cbig"].missing, None);
     // count_true(false, true) = 1 → 0.5.
     assert_relative_eq!(b.score, 0.5);
-    let warned = |prefix: &str| -> Option<String> {
-        a.warnings
-            .iter()
-            .find(|w| w.starts_with(prefix))
-            .map(|w| w.split(": ").last().unwrap_or("").to_string())
-    };
+    let warned = |prefix: &str| warned_ids(&a, prefix);
     assert_eq!(
         warned("gate 'low_debt': the condition held only because").as_deref(),
         Some("A"),
