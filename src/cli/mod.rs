@@ -106,17 +106,18 @@ pub fn run() -> i32 {
             return code;
         }
     };
-    let result = match check_source_date_epoch() {
-        Err(e) => Err(e),
-        Ok(()) => match cli.command {
+    // A malformed SOURCE_DATE_EPOCH is refused, as the reproducible-builds convention asks:
+    // falling back to the current time would defeat a build meant to be reproducible.
+    let result = clusterscore::report::source_date_epoch()
+        .map_err(Error::usage)
+        .and_then(|_| match cli.command {
             Command::Score(a) => score::run(a),
             Command::Check(a) => check::run(a),
             Command::Explain(a) => explain::run(a),
             Command::Compare(a) => compare::run(a),
             Command::Sensitivity(a) => sensitivity::run(a),
             Command::Weights(a) => weights::run(a),
-        },
-    };
+        });
     match result {
         Ok(code) => code,
         Err(e) => {
@@ -128,27 +129,6 @@ pub fn run() -> i32 {
             eprintln!("{text}");
             e.exit_code()
         }
-    }
-}
-
-/// A malformed `SOURCE_DATE_EPOCH` is a usage error, as the reproducible-builds convention
-/// asks: silently falling back to the current time would give a different `generated_at`
-/// on every run of a build that means to be reproducible. Empty counts as unset.
-fn check_source_date_epoch() -> Result<()> {
-    let Some(v) = std::env::var_os("SOURCE_DATE_EPOCH") else {
-        return Ok(());
-    };
-    let text = v.to_string_lossy();
-    if text.trim().is_empty() {
-        return Ok(());
-    }
-    // Up to 9999-12-31T23:59:59Z, the last moment `generated_at` can show in four digits.
-    match text.trim().parse::<i64>() {
-        Ok(secs) if (0..=253_402_300_799).contains(&secs) => Ok(()),
-        _ => Err(Error::usage(format!(
-            "SOURCE_DATE_EPOCH is '{}': it must be a whole number of seconds since 1970-01-01 (for example 1700000000), or unset",
-            clusterscore::diag::truncate(&text, 200)
-        ))),
     }
 }
 

@@ -57,16 +57,34 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     s
 }
 
-/// `generated_at`: SOURCE_DATE_EPOCH when set (reproducible builds), else now, in UTC.
+/// `SOURCE_DATE_EPOCH` (reproducible builds): `Ok(None)` when unset or empty, an error
+/// saying how to fix it when it is not a whole number of seconds from 1970 to 9999 (the
+/// last moment `generated_at` can show in four digits).
+pub fn source_date_epoch() -> std::result::Result<Option<i64>, String> {
+    let Some(v) = std::env::var_os("SOURCE_DATE_EPOCH") else {
+        return Ok(None);
+    };
+    let text = v.to_string_lossy();
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    match text.trim().parse::<i64>() {
+        Ok(secs) if (0..=253_402_300_799).contains(&secs) => Ok(Some(secs)),
+        _ => Err(format!(
+            "SOURCE_DATE_EPOCH is '{}': it must be a whole number of seconds since 1970-01-01 (for example 1700000000), or unset",
+            crate::diag::truncate(&text, 200)
+        )),
+    }
+}
+
+/// `generated_at`: SOURCE_DATE_EPOCH when set and valid (the CLI refuses an invalid one),
+/// else now, in UTC.
 pub fn generated_at() -> String {
-    let secs = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.trim().parse::<i64>().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64)
-        });
+    let secs = source_date_epoch().ok().flatten().unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    });
     format_utc(secs)
 }
 
