@@ -608,6 +608,37 @@ mod xlsx_files {
         );
     }
 
+    /// One stray cell at the sheet's far corner neither crashes the reader (calamine's dense
+    /// grid would be 17 billion cells) nor widens the table when it is blank; a value there
+    /// is named by its row and column.
+    #[test]
+    fn a_stray_cell_far_from_the_table_is_read_sparsely() {
+        let dir = tempfile::tempdir().unwrap();
+        let save = |name: &str, stray: &str| {
+            let mut wb = Workbook::new();
+            let ws = wb.add_worksheet();
+            ws.write_string(0, 0, "code").unwrap();
+            ws.write_string(0, 1, "x").unwrap();
+            ws.write_string(1, 0, "A").unwrap();
+            ws.write_number(1, 1, 2.5).unwrap();
+            ws.write_string(1_048_575, 16_383, stray).unwrap();
+            let p = dir.path().join(name);
+            wb.save(&p).unwrap();
+            p
+        };
+        let blank = save("blank.xlsx", " ");
+        let t = read_table(&[blank], &ReadOptions::default(), &infer_all).unwrap();
+        assert_eq!(t.headers, ["code", "x"]);
+        assert_eq!(t.rows(), 1);
+        assert_eq!(numbers(&t, "x"), [2.5]);
+        let value = save("value.xlsx", "stray");
+        let e = read_table(&[value], &ReadOptions::default(), &infer_all).unwrap_err();
+        assert_eq!(
+            e.diagnostics[0].message,
+            "column 16384 has no header, but row 1048576 holds a value in it (\"stray\")"
+        );
+    }
+
     #[test]
     fn garbage_xlsx_is_an_error() {
         let dir = tempfile::tempdir().unwrap();

@@ -4,7 +4,7 @@
 use std::io::Cursor;
 use std::path::Path;
 
-use calamine::{Data, Range, Reader, Xlsx};
+use calamine::{Data, Reader, Xlsx};
 
 use crate::column::format_number;
 use crate::diag::{Diagnostic, Error, Stage, did_you_mean_help, truncate};
@@ -22,7 +22,10 @@ pub fn is_xlsx(path: &Path) -> bool {
 
 struct Sheet {
     name: String,
-    range: Range<Data>,
+    /// The sheet's non-empty cells as (row, column, value), 0-based, sorted by row then
+    /// column. Not calamine's dense `Range`: one stray cell far from the table (a space
+    /// pasted into XFD1048576) would make that grid 17 billion cells.
+    cells: Vec<(u32, u32, Data)>,
     sha256: String,
 }
 
@@ -76,10 +79,34 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
             }
         },
     };
-    let range = wb.worksheet_range(&name).map_err(|e| not_a_workbook(&e))?;
+    let mut cells = Vec::new();
+    match wb.worksheet_cells_reader(&name) {
+        Ok(mut reader) => {
+            while let Some(cell) = reader.next_cell().map_err(|e| not_a_workbook(&e))? {
+                let (row, col) = cell.get_position();
+                let value = Data::from(cell.get_value().clone());
+                if value != Data::Empty {
+                    cells.push((row, col, value));
+                }
+            }
+        }
+        // A chart sheet holds no cells: it reads as an empty sheet.
+        Err(calamine::XlsxError::NotAWorksheet(_)) => {}
+        Err(e) => return Err(not_a_workbook(&e)),
+    }
+    // Written in order by Excel; a hand-made file may not be. (Stable: of two cells at one
+    // position, the later in the file wins, as in calamine's grid.)
+    cells.sort_by_key(|&(r, c, _)| (r, c));
+    cells.dedup_by(|later, earlier| {
+        let same = (later.0, later.1) == (earlier.0, earlier.1);
+        if same {
+            std::mem::swap(later, earlier);
+        }
+        same
+    });
     Ok(Sheet {
         name,
-        range,
+        cells,
         sha256,
     })
 }
@@ -126,10 +153,10 @@ pub(crate) fn read_xlsx(
 ) -> Result<Vec<String>, Error> {
     let shown = path.display().to_string();
     let sheet = open_sheet(path, opts)?;
-    let range = &sheet.range;
+    let cells = &sheet.cells;
     let header_row = opts.header_row;
     let sheet_loc = format!("{shown}, sheet \"{}\"", sheet.name);
-    let Some((r0, c0)) = range.start() else {
+    let (Some(first), Some(last)) = (cells.first(), cells.last()) else {
         return Err(Error::one(
             Diagnostic::new(
                 Stage::Data,
@@ -138,16 +165,17 @@ pub(crate) fn read_xlsx(
             .at(sheet_loc),
         ));
     };
-    let (r0, c0) = (r0 as usize, c0 as usize);
-    let height = range.height();
-    // Excel row numbers are 1-based; the range starts at 0-based row r0.
-    if header_row > r0 + height {
+    // The table starts at the first non-empty row and the leftmost non-empty column.
+    let (r0, r_end) = (first.0 as usize, last.0 as usize);
+    let c0 = cells.iter().map(|c| c.1).min().unwrap_or(0) as usize;
+    // Excel row numbers are 1-based; sheet rows here are 0-based.
+    if header_row > r_end + 1 {
         return Err(Error::one(
             Diagnostic::new(
                 Stage::Data,
                 format!(
                     "header row {header_row} is beyond the end of the sheet ({} rows)",
-                    r0 + height
+                    r_end + 1
                 ),
             )
             .at(sheet_loc)
@@ -165,22 +193,46 @@ pub(crate) fn read_xlsx(
                 )),
         ));
     }
-    let rows: Vec<&[Data]> = range.rows().collect();
-    let h_idx = header_row - 1 - r0;
-    let mut written: Vec<String> = rows[h_idx].iter().map(header_text).collect();
-    // Columns that are empty from the header down are invisible in Excel: drop them at the end.
-    while written.last().is_some_and(String::is_empty) {
-        let j = written.len() - 1;
-        if rows[h_idx + 1..]
-            .iter()
-            .all(|r| r.get(j).is_none_or(is_empty_cell))
-        {
-            written.pop();
-        } else {
-            break;
+    let h = (header_row - 1) as u32;
+    // Columns that are empty from the header down are invisible in Excel: the table ends at
+    // the last column with a header or a value below it.
+    let width = cells
+        .iter()
+        .filter(|(r, _, d)| {
+            (*r == h && !header_text(d).is_empty()) || (*r > h && !is_empty_cell(d))
+        })
+        .map(|&(_, c, _)| c as usize - c0 + 1)
+        .max()
+        .unwrap_or(0);
+    let mut written = vec![String::new(); width];
+    let below = cells.partition_point(|c| c.0 <= h);
+    for (_, c, d) in &cells[cells.partition_point(|c| c.0 < h)..below] {
+        if let Some(w) = written.get_mut(*c as usize - c0) {
+            *w = header_text(d);
         }
     }
     let folded: Vec<String> = written.iter().map(|h| fold_header(h)).collect();
+    // A value far to the right of the headers (a stray paste) makes the table that wide: name
+    // the cell rather than only the first empty header on the way to it.
+    if folded.last().is_some_and(String::is_empty)
+        && let Some((r, c, d)) = cells[below..]
+            .iter()
+            .find(|(_, c, d)| *c as usize - c0 + 1 == width && !is_empty_cell(d))
+    {
+        return Err(Error::one(
+            Diagnostic::new(
+                Stage::Data,
+                format!(
+                    "column {} has no header, but row {} holds a value in it (\"{}\")",
+                    *c + 1,
+                    *r + 1,
+                    truncate(&header_text(d), 200)
+                ),
+            )
+            .at(sheet_loc)
+            .with_help("delete the stray value, or give its column a header"),
+        ));
+    }
     check_headers(&shown, Some(&sheet.name), header_row, &folded, c0)?;
     let Some(ingest) = ingest else {
         return Ok(folded);
@@ -188,8 +240,19 @@ pub(crate) fn read_xlsx(
     ingest.begin_file(&shown, Some(&sheet.name), &folded, &written)?;
     let wanted: Vec<usize> = ingest.wants().collect();
     let mut dates: Vec<String> = vec![String::new(); written.len()];
-    for (i, row) in rows.iter().enumerate().skip(h_idx + 1) {
-        let row = &row[..written.len().min(row.len())];
+    let mut row: Vec<Data> = Vec::with_capacity(width);
+    let mut rest = &cells[below..];
+    while let Some(&(r, _, _)) = rest.first() {
+        let n = rest.partition_point(|c| c.0 == r);
+        let (these, after) = rest.split_at(n);
+        rest = after;
+        row.clear();
+        row.resize(width, Data::Empty);
+        for (_, c, d) in these {
+            if let Some(slot) = row.get_mut(*c as usize - c0) {
+                *slot = d.clone();
+            }
+        }
         if row.iter().all(is_empty_cell) {
             continue;
         }
@@ -205,8 +268,8 @@ pub(crate) fn read_xlsx(
                 _ => String::new(),
             })
             .collect();
-        let excel_row = r0 + i + 1;
-        let dates = &dates;
+        let excel_row = r as usize + 1;
+        let (dates, row) = (&dates, &row);
         ingest.push_row(excel_row, |j| match row.get(j) {
             None | Some(Data::Empty) => Cell::Empty,
             Some(Data::String(s)) | Some(Data::DurationIso(s)) => Cell::Text(s),
