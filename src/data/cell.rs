@@ -90,6 +90,13 @@ impl Markers {
         self.numeric
     }
 
+    /// Whether some marker is a boolean word: then a spreadsheet's boolean cell must be
+    /// checked against the markers before it is taken as a boolean.
+    #[inline]
+    pub fn boolean(&self) -> bool {
+        self.boolean
+    }
+
     /// A boolean cell written exactly as one of the common words (是/否, 有/无, 1/0) or
     /// empty (missing), when no marker is a boolean word: the reader's fast path for flag
     /// columns. `None` hands the cell to the general path.

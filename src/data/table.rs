@@ -656,6 +656,15 @@ impl Builder {
     }
 
     fn push(&mut self, cell: Cell<'_>, markers: &Markers) -> Result<(), CellProblem> {
+        // A spreadsheet number or boolean whose shown text is a missing marker (`-999`,
+        // `FALSE`) is missing, as that text in a CSV file is.
+        let cell = match cell {
+            Cell::Number(x) if markers.numeric() && markers.is_missing(&format_number(x)) => {
+                Cell::Empty
+            }
+            Cell::Bool(b) if markers.boolean() && markers.is_missing(excel_bool(b)) => Cell::Empty,
+            other => other,
+        };
         let cell = match cell {
             Cell::Raw(bytes) => {
                 match self {

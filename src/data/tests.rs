@@ -608,6 +608,52 @@ mod xlsx_files {
         );
     }
 
+    /// Number and boolean cells whose shown text is a missing marker are missing, as the same
+    /// text in a CSV file is (`-999` and `FALSE` were read as values).
+    #[test]
+    fn markers_apply_to_number_and_boolean_cells() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        for (c, h) in ["code", "x", "flag", "kind"].iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        ws.write_string(1, 0, "A").unwrap();
+        ws.write_number(1, 1, -999.0).unwrap();
+        ws.write_boolean(1, 2, false).unwrap();
+        ws.write_number(1, 3, 99.0).unwrap();
+        ws.write_string(2, 0, "B").unwrap();
+        ws.write_number(2, 1, 0.5).unwrap();
+        ws.write_boolean(2, 2, true).unwrap();
+        ws.write_number(2, 3, 7.0).unwrap();
+        let p = dir.path().join("m.xlsx");
+        wb.save(&p).unwrap();
+        let opts = ReadOptions {
+            missing_markers: vec!["-999".into(), "FALSE".into(), "99".into()],
+            ..Default::default()
+        };
+        let t = read_table(&[p], &opts, &|h| match h {
+            "x" => Some(ColumnRequest::Number),
+            "kind" => Some(ColumnRequest::Text),
+            _ => Some(ColumnRequest::Infer),
+        })
+        .unwrap();
+        let x = numbers(&t, "x");
+        assert!(x[0].is_nan(), "{x:?}");
+        assert_eq!(x[1], 0.5);
+        assert_eq!(
+            t.column("flag"),
+            Some(&Column::Bool(vec![None, Some(true)]))
+        );
+        match t.column("kind") {
+            Some(Column::Text(c)) => {
+                assert_eq!(c.get(0), None);
+                assert_eq!(c.get(1), Some("7"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
     /// One stray cell at the sheet's far corner neither crashes the reader (calamine's dense
     /// grid would be 17 billion cells) nor widens the table when it is blank; a value there
     /// is named by its row and column.
