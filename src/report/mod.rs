@@ -196,11 +196,13 @@ fn write_atomic_via(
             format!("cannot write '{shown}': {e}"),
         ))
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".clusterscore-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(io_err)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".clusterscore-").suffix(".tmp");
+    // A published file gets the mode any new file would (0666 less the umask), not the
+    // owner-only mode temporary files are created with.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(&dir).map_err(io_err)?;
     // A signal from here to the rename removes the temporary file (see `interrupt`).
     let _guard = interrupt::Guard::new(tmp.path());
     let add_path = |e: Error| {
@@ -530,6 +532,21 @@ pub(crate) mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1);
+    }
+
+    /// An output file gets the mode of any new file under the process's umask (tempfile's
+    /// owner-only 0600 made published results unreadable to colleagues).
+    #[cfg(unix)]
+    #[test]
+    fn atomic_write_gives_the_mode_of_a_new_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain.csv");
+        std::fs::write(&plain, b"x").unwrap();
+        let p = dir.path().join("out.csv");
+        write_atomic(&p, b"x").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&p), mode(&plain));
     }
 
     /// A write long enough for the early flushes (300 ms of pieces, flushed every 100 ms)
