@@ -997,7 +997,9 @@ impl Run<'_> {
             let traced = prog.eval_condition_traced(&self.entities);
             let mut met_by_missing = vec![false; all.len()];
             for ((c, t), m) in all.iter_mut().zip(&traced).zip(&mut met_by_missing) {
-                if t.is_none() {
+                // Unknown in the traced reading, or known there but the other way
+                // (`coalesce(a > 2, true)`, `is_missing(a > 2)` turn the unknown into an answer).
+                if t.is_none() || (c.is_some() && t != c) {
                     match *c {
                         Some(true) => *m = true,
                         _ => *c = None,

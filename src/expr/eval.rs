@@ -69,7 +69,7 @@ impl Program {
     }
 
     /// The rows whose result was decided by a comparison with a missing value: a value here,
-    /// missing in the traced reading. `None` when there are none.
+    /// missing or another value in the traced reading. `None` when there are none.
     pub fn decided_by_missing_comparison(
         &self,
         env: &dyn Env,
@@ -79,8 +79,9 @@ impl Program {
             return None;
         }
         let traced = self.eval(&super::Traced(env));
+        // Missing in the traced reading, or another value there (`coalesce(a > 2, true)`).
         let hit: Vec<bool> = (0..env.rows())
-            .map(|i| traced.is_missing(i) && !result.is_missing(i))
+            .map(|i| !result.is_missing(i) && !same_value(&traced, result, i))
             .collect();
         hit.contains(&true).then_some(hit)
     }
@@ -132,6 +133,16 @@ impl Program {
             }
         }
         hit.contains(&true).then_some(hit)
+    }
+}
+
+/// Whether two columns hold the same value (or both nothing) at row `i`.
+fn same_value(a: &Column, b: &Column, i: usize) -> bool {
+    match (a, b) {
+        (Column::Number(x), Column::Number(y)) => x[i] == y[i] || (x[i].is_nan() && y[i].is_nan()),
+        (Column::Bool(x), Column::Bool(y)) => x[i] == y[i],
+        (Column::Text(x), Column::Text(y)) => x.get(i) == y.get(i),
+        _ => false,
     }
 }
 

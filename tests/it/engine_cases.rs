@@ -1529,6 +1529,71 @@ require = "not (debt > 70)"
     );
 }
 
+/// `coalesce()` and `is_missing()` turn a comparison with a missing value into an answer
+/// other than the unknown would give: the missing value decided it, and it is warned (§4).
+#[test]
+fn a_missing_value_decides_through_coalesce_and_is_missing() {
+    let rules = r#"
+[rules]
+name = "decided"
+id = "id"
+[[indicator]]
+id = "a"
+[[indicator]]
+id = "b"
+[[indicator]]
+id = "keep"
+kind = "bool"
+formula = "coalesce(a > 2, true)"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "b"
+points = 10
+method = "direct"
+[[criterion]]
+id = "ck"
+dimension = "d"
+indicator = "keep"
+points = 1
+method = "flag"
+[[gate]]
+id = "g"
+require = "coalesce(a > 2, true)"
+[[adjustment]]
+id = "bonus"
+when = "not is_missing(a > 2) and not (a > 2)"
+points = 1
+"#;
+    // E2: a missing → `a > 2` is false, so coalesce keeps false: excluded, though an unknown
+    // comparison would have given true; the bonus's condition holds only through the missing a.
+    let out = score(rules, "id,a,b\nE1,3,1\nE2,,1\nE3,1,4\n");
+    assert_eq!(entity(&out, "E2").excluded_by.as_deref(), Some("g"));
+    assert_eq!(entity(&out, "E3").excluded_by.as_deref(), Some("g"));
+    assert_relative_eq!(entity(&out, "E1").score, 2.0);
+    let warned = |prefix: &str| warned_ids(&out, prefix);
+    assert_eq!(
+        warned("gate 'g'").as_deref(),
+        Some("E2"),
+        "{:?}",
+        out.warnings
+    );
+    assert_eq!(
+        warned("indicator 'keep'").as_deref(),
+        Some("E2"),
+        "{:?}",
+        out.warnings
+    );
+    assert_eq!(
+        warned("adjustment 'bonus'").as_deref(),
+        Some("E2"),
+        "{:?}",
+        out.warnings
+    );
+}
+
 /// A tie on score ordered by a missing tie-break value (missing sorts last) is warned: the
 /// missing value decided the order (SPEC §4).
 #[test]
