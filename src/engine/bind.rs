@@ -322,7 +322,11 @@ impl Names<'_> {
                 ty: self.indicator_type(i),
             });
         }
-        if let Some(col) = self.column(name) {
+        // `score` on entity rows is the final score even where it does not exist yet, and an
+        // error there whatever the data holds (SPEC §12; the column is written `score` in
+        // backticks). On member rows it is the members' data column (the chained workflow).
+        let final_score = name == "score" && !self.aggregated();
+        if !final_score && let Some(col) = self.column(name) {
             // A criterion or dimension id that is also a data column: before scoring only the
             // column can be meant (see docs/rules.md, "Decisions").
             return Ok(col);
@@ -339,9 +343,16 @@ impl Names<'_> {
                 None
             };
             if let Some(what) = what {
+                let column = if self.column(name).is_some() {
+                    format!("; for the data column write `{name}` in backticks")
+                } else {
+                    String::new()
+                };
                 return Err(ResolveError {
                     message: format!("'{name}' is {what}, which does not exist yet here"),
-                    help: Some("scores exist only in tier requires/direct, capping gates and (without `score`) adjustments".into()),
+                    help: Some(format!(
+                        "scores exist only in tier requires/direct, capping gates and (without `score`) adjustments{column}"
+                    )),
                 });
             }
         }

@@ -943,6 +943,44 @@ method = "direct"
     assert!(err.contains("rules.toml:7:12"), "{err}");
 }
 
+/// `score` in a formula or an exclude gate is an error even when the data has a `score`
+/// column (SPEC §12); the backticked column is read.
+#[test]
+fn score_before_scoring_is_an_error_even_with_a_score_column() {
+    let rules = |formula: &str, gate: &str| {
+        format!(
+            r#"
+[rules]
+name = "early"
+id = "id"
+[[indicator]]
+id = "x"
+formula = "{formula}"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 100
+method = "direct"
+[[gate]]
+id = "g"
+require = "{gate}"
+"#
+        )
+    };
+    let data = "id,score\nA,7\nB,0\n";
+    for (formula, gate) in [("score + 1", "x > 0"), ("1", "score > 1")] {
+        let err = try_score(&rules(formula, gate), data).unwrap_err();
+        assert!(err.contains("'score' is the final score"), "{err}");
+        assert!(err.contains("write `score` in backticks"), "{err}");
+    }
+    let a = score(&rules("`score` + 1", "`score` > 1"), data);
+    assert_eq!(entity(&a, "A").score, 8.0);
+    assert_eq!(entity(&a, "B").excluded_by.as_deref(), Some("g"));
+}
+
 #[test]
 fn unknown_name_gets_position_and_did_you_mean() {
     let rules = r#"
