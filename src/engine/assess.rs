@@ -277,7 +277,15 @@ impl<'a> Run<'a> {
             }
         };
         let ids = text_of(&rows, id_col.expect("checked"));
-        let years: Option<Vec<f64>> = year_col.map(|j| rows.get(j).expect("checked").to_numbers());
+        let years: Option<Vec<f64>> = year_col.map(|j| match rows.get(j).expect("checked") {
+            // A year column also read as text (carried, a label): its cells read as numbers; a
+            // cell that is none is reported below as not a year.
+            Column::Text(t) => text_numbers(t)
+                .into_iter()
+                .map(|x| x.unwrap_or(f64::NAN))
+                .collect(),
+            other => other.to_numbers(),
+        });
         if let (Some(ys), Some(j)) = (&years, year_col) {
             for (i, y) in ys.iter().enumerate() {
                 if y.is_nan() || y.fract() != 0.0 {
@@ -662,14 +670,56 @@ fn coerce(
         (Kind::Category, other) => Column::Text(TextColumn::from_values(
             (0..other.len()).map(|i| other.display(i)),
         )),
-        (_, Column::Text(t)) => {
-            return Err(t
-                .codes
-                .iter()
-                .position(|c| *c != TextColumn::MISSING)
-                .unwrap_or(0));
+        // A column also read as text (an id, a carried column): its cells by the reader's
+        // rules for number and boolean cells.
+        (Kind::Number, Column::Text(t)) => {
+            let read = text_numbers(t);
+            if let Some(bad) = read.iter().position(Option::is_none) {
+                return Err(bad);
+            }
+            let mut v: Vec<f64> = read.into_iter().flatten().collect();
+            if let Some(m) = multiply {
+                v.iter_mut().for_each(|x| *x *= m);
+            }
+            Column::Number(v)
+        }
+        (Kind::Bool, Column::Text(t)) => {
+            let dict: Vec<Option<bool>> = (0..t.dict.len())
+                .map(|k| {
+                    crate::data::cell::parse_bool(&crate::data::cell::normalise_cell(&t.dict[k]))
+                })
+                .collect();
+            let mut out = Vec::with_capacity(t.len());
+            for (i, &c) in t.codes.iter().enumerate() {
+                out.push(if c == TextColumn::MISSING {
+                    None
+                } else {
+                    Some(dict[c as usize].ok_or(i)?)
+                });
+            }
+            Column::Bool(out)
         }
     }))
+}
+
+/// The numbers a text column's cells hold, read as the reader reads number cells
+/// (thousands separators, full-width digits, `%`): NaN for a missing cell, `None` for a cell
+/// that is not a number.
+fn text_numbers(t: &TextColumn) -> Vec<Option<f64>> {
+    use crate::data::cell::{normalise_cell, parse_number};
+    let dict: Vec<Option<f64>> = (0..t.dict.len())
+        .map(|k| parse_number(&normalise_cell(&t.dict[k])).filter(|x| x.is_finite()))
+        .collect();
+    t.codes
+        .iter()
+        .map(|&c| {
+            if c == TextColumn::MISSING {
+                Some(f64::NAN)
+            } else {
+                dict[c as usize]
+            }
+        })
+        .collect()
 }
 
 fn formula_result(c: &CompiledRules, i: usize, v: Column, ty: Type) -> Result<Column> {
@@ -1171,15 +1221,20 @@ impl Run<'_> {
                 .chain(direct_progs.iter().flatten())
                 .flatten()
                 .flat_map(|p| p.slots())
+                // Carried columns are data columns, whatever indicator shares their name.
                 .chain(
                     r.output
                         .carry
                         .iter()
-                        .map(|c| c.value.as_str())
-                        .chain(r.tiers.iter().filter_map(|t| match &t.min_score {
+                        .filter_map(|c| self.data.table.column_index(&fold_header(&c.value))),
+                )
+                .chain(
+                    r.tiers
+                        .iter()
+                        .filter_map(|t| match &t.min_score {
                             Some(Param::ByCategory { by, .. }) => Some(by.value.as_str()),
                             _ => None,
-                        }))
+                        })
                         .chain(r.settings.cohort.as_ref().map(|c| c.value.as_str()))
                         .filter_map(|name| self.slot_of_name(name)),
                 )

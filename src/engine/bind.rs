@@ -40,8 +40,20 @@ impl CompiledRules {
     pub fn column_requests(&self) -> HashMap<String, ColumnRequest> {
         let r = &self.rules;
         let mut req: HashMap<String, ColumnRequest> = HashMap::new();
+        // A column read two ways (an id that is also a number indicator, a carried year) is
+        // kept as its cells' text, and each use converts that text by the same cell rules; a
+        // column only used in expressions (`Infer`) yields to any other use.
         let mut put = |name: &str, k: ColumnRequest| {
-            req.entry(fold_header(name)).or_insert(k);
+            req.entry(fold_header(name))
+                .and_modify(|had| {
+                    *had = match (*had, k) {
+                        (a, b) if a == b => a,
+                        (ColumnRequest::Infer, b) => b,
+                        (a, ColumnRequest::Infer) => a,
+                        _ => ColumnRequest::Text,
+                    }
+                })
+                .or_insert(k);
         };
         for ind in &r.indicators {
             if let Source::Column(c) = &ind.source {

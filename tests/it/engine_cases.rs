@@ -943,6 +943,61 @@ method = "direct"
     assert!(err.contains("rules.toml:7:12"), "{err}");
 }
 
+/// A column read two ways keeps its cells' text for the uses that want text and converts it
+/// by the cell rules for the others: an id that is also a number indicator keeps `001`, a
+/// carried year is still a year, a carried number column is carried as written.
+#[test]
+fn a_column_read_two_ways_serves_both() {
+    let rules = r#"
+[rules]
+name = "twice"
+id = "code"
+label = "code"
+year = 2023
+[data]
+year_column = "year"
+[output]
+carry = ["year", "rev"]
+[[indicator]]
+id = "num"
+column = "code"
+[[indicator]]
+id = "rev"
+[[indicator]]
+id = "band"
+kind = "category"
+column = "rev"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "num"
+points = 10
+method = "direct"
+[[criterion]]
+id = "r"
+dimension = "d"
+indicator = "rev"
+points = 2000
+method = "direct"
+"#;
+    let data = "code,year,rev\n001,2023,\"1,234.50\"\n1,2023,5%\n001,2022,1\n";
+    let a = score(rules, data);
+    let ids: Vec<&str> = a.entities.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["001", "1"]);
+    assert_relative_eq!(entity(&a, "001").score, 1.0 + 1234.5);
+    assert_relative_eq!(entity(&a, "1").score, 1.0 + 5.0);
+    let csv = String::from_utf8(
+        clusterscore::report::to_csv(&a, clusterscore::report::OutEncoding::Utf8).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        csv.contains("1,001,001,1235.50,,,,1235.50,1.00,1234.50,2023,\"1,234.50\""),
+        "{csv}"
+    );
+}
+
 /// `score` in a formula or an exclude gate is an error even when the data has a `score`
 /// column (SPEC §12); the backticked column is read.
 #[test]
