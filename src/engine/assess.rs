@@ -289,10 +289,10 @@ impl<'a> Run<'a> {
         if let (Some(ys), Some(j)) = (&years, year_col) {
             for (i, y) in ys.iter().enumerate() {
                 if y.is_nan() || y.fract() != 0.0 {
-                    let (file, row) = table.origin(i);
+                    let at = table.location(i, &headers[j]);
                     return Err(Error::one(
                         data_error("the year is missing or not a whole number")
-                            .at(format!("{file}, row {row}, column \"{}\"", headers[j]))
+                            .at(at)
                             .with_help("every row needs a year such as 2023 in the year column"),
                     ));
                 }
@@ -311,13 +311,10 @@ impl<'a> Run<'a> {
             for i in 0..table.rows() {
                 let code = ids.codes[i];
                 if code == TextColumn::MISSING {
-                    let (file, row) = table.origin(i);
+                    let at = table.location(i, &fold_header(&r.settings.id.value));
                     return Err(Error::one(
                         data_error("the id is missing")
-                            .at(format!(
-                                "{file}, row {row}, column \"{}\"",
-                                fold_header(&r.settings.id.value)
-                            ))
+                            .at(at)
                             .with_help("every row needs an id"),
                     ));
                 }
@@ -442,7 +439,10 @@ impl<'a> Run<'a> {
                 let raw = rows.get(j).expect("checked");
                 let v = coerce(raw, ind.kind, ind.multiply.as_ref().map(|m| m.value)).map_err(
                     |bad_row| {
-                        let (file, row) = table.origin(bad_row);
+                        let help = match ind.kind {
+                            Kind::Bool => "a bool indicator reads 是/否, 有/无, Y/N, yes/no, true/false, 1/0 or a missing marker; fix the cell or change the indicator's kind",
+                            _ => "a number indicator reads numbers (1,234.5, 12%, full-width digits) or a missing marker; fix the cell or change the indicator's kind",
+                        };
                         Error::one(
                             data_error(format!(
                                 "indicator '{}' is of kind {}, but the cell is \"{}\"",
@@ -453,7 +453,8 @@ impl<'a> Run<'a> {
                                     200
                                 )
                             ))
-                            .at(format!("{file}, row {row}, column \"{}\"", headers[j])),
+                            .at(table.location(bad_row, &headers[j]))
+                            .with_help(help),
                         )
                     },
                 )?;
@@ -462,14 +463,14 @@ impl<'a> Run<'a> {
                         if let Some(s) = t.get(k)
                             && !levels.iter().any(|l| l == s)
                         {
-                            let (file, row) = table.origin(k);
+                            let at = table.location(k, &headers[j]);
                             return Err(Error::one(
                                 data_error(format!(
                                     "\"{}\" is not one of the levels of indicator '{}'",
                                     crate::diag::truncate(s, 200),
                                     ind.id.value
                                 ))
-                                .at(format!("{file}, row {row}, column \"{}\"", headers[j]))
+                                .at(at)
                                 .with_help(format!("allowed values: {}", levels.join(", "))),
                             ));
                         }
@@ -522,10 +523,10 @@ impl<'a> Run<'a> {
                 for i in 0..table.rows() {
                     let code = by_col.codes[i];
                     if code == TextColumn::MISSING {
-                        let (file, row) = table.origin(i);
+                        let at = table.location(i, &headers[by]);
                         return Err(Error::one(
                             data_error("the member row names no entity")
-                                .at(format!("{file}, row {row}, column \"{}\"", headers[by]))
+                                .at(at)
                                 .with_help("fill the [aggregate] by column on every row"),
                         ));
                     }

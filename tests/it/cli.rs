@@ -395,6 +395,63 @@ fn xlsx_twin_scores_like_the_csv() {
     assert_eq!(run(&root.join("fixtures/liaocheng-2023.csv")), run(&xlsx));
 }
 
+/// Errors found after reading (a value outside `levels`, a cell an indicator cannot read)
+/// name the workbook's sheet as the reader's own errors do.
+#[test]
+fn data_errors_after_reading_name_the_sheet() {
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("d.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("名单").unwrap();
+    for (c, h) in ["code", "region", "x"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, (id, region)) in [("A", "east"), ("B", "north")].iter().enumerate() {
+        ws.write_string(r as u32 + 1, 0, *id).unwrap();
+        ws.write_string(r as u32 + 1, 1, *region).unwrap();
+        ws.write_number(r as u32 + 1, 2, 1.0).unwrap();
+    }
+    wb.save(&xlsx).unwrap();
+    let rules = dir.path().join("r.toml");
+    std::fs::write(
+        &rules,
+        r#"[rules]
+name = "levels"
+id = "code"
+[[indicator]]
+id = "region"
+kind = "category"
+levels = ["east", "west"]
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 1
+method = "direct"
+"#,
+    )
+    .unwrap();
+    let out = Command::cargo_bin("clusterscore")
+        .unwrap()
+        .args(["score", "--rules"])
+        .arg(&rules)
+        .arg("--data")
+        .arg(&xlsx)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("d.xlsx, sheet \"名单\", row 3, column \"region\": error: \"north\" is not one of the levels"),
+        "{err}"
+    );
+}
+
 /// The shipped workbook fixture (SPEC §11: an XLSX file; written by another program than
 /// clusterscore's own writer, sheet "集群数据", numbers as numbers and 是/否 as text) scores
 /// exactly like its CSV twin under the Jilin pack.
