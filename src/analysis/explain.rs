@@ -4,8 +4,11 @@
 //! Gap analysis. The target is the next tier above the entity's (the lowest tier for an
 //! untiered entity; none for an excluded entity or one already in the top tier). Per
 //! criterion, the smallest change of its indicator that earns more points:
-//! - `bands`: the nearest band edge that pays more; `per`: the next whole step;
-//!   `levels`: the level paying the least more; `flag`: becoming true;
+//! - `bands`: the nearest band edge that pays more (a strict `above`/`below` band: the
+//!   nearest value past its threshold at the data's precision, which the band function is
+//!   checked to accept; with a missing value, the band paying the least more);
+//!   `per`: the next whole step; `levels`: the level paying the least more; `flag`: becoming
+//!   true (1 for a number indicator, where `true` is a data error);
 //! - `linear`, `target`, `direct` (continuous): the value that alone reaches the target tier,
 //!   found by bisection on the criterion's fraction with the engine's own re-scoring, capped
 //!   at full points (the target value) when this criterion alone cannot close the gap.
@@ -265,6 +268,38 @@ fn shortest_reaching(
             return Some((cand, f));
         }
         cand = if up { cand.next_up() } else { cand.next_down() };
+    }
+    None
+}
+
+/// Decimals of the shortest form of `x` (0 for whole numbers; 15 at most).
+fn decimals_of(x: f64) -> i32 {
+    let s = format!("{x}");
+    match s.split_once('.') {
+        Some((_, frac)) if !s.contains('e') => (frac.len() as i32).min(15),
+        _ => 0,
+    }
+}
+
+/// A value that earns a strict band (`above` / `below` threshold `t`): the nearest value
+/// past `t` at the precision of the data (the decimals of the entity's value `x` or of `t`,
+/// whichever has more; then one decimal more at a time) that `earns` accepts, with what
+/// it returned. The threshold itself does not earn a strict band.
+fn past_edge(
+    t: f64,
+    above: bool,
+    x: Option<f64>,
+    mut earns: impl FnMut(f64) -> Option<f64>,
+) -> Option<(f64, f64)> {
+    let d0 = decimals_of(t).max(x.map_or(0, decimals_of));
+    for k in d0..=15 {
+        let step = 10f64.powi(-k);
+        // Rounded to k decimals, so that it prints as the decimal it stands for.
+        let m = 10f64.powi(k);
+        let v = ((if above { t + step } else { t - step }) * m).round() / m;
+        if let Some(f) = earns(v) {
+            return Some((v, f));
+        }
     }
     None
 }
@@ -634,42 +669,50 @@ fn gap(
             match &crit.method {
                 Method::Bands(bands) => {
                     let now_pts = s_now * pts;
-                    let mut best: Option<(f64, f64, f64, String)> = None; // (distance, value, frac, how)
+                    // The band function on a raw value (thresholds are transformed with it).
+                    let band_frac = |v: f64| {
+                        let xv = forward(tf, v);
+                        bands
+                            .iter()
+                            .enumerate()
+                            .find(|(i, bb)| bb.op.meets(xv, forward(tf, p(2 * i))))
+                            .map_or(0.0, |(i, _)| (p(2 * i + 1) / pts).clamp(0.0, 1.0))
+                    };
+                    // Ranked by distance from the value; with no value (missing under
+                    // `zero`), by the points the band pays: the least that is still more.
+                    let mut best: Option<((f64, f64), f64, f64, String)> = None; // (key, value, frac, how)
                     for (b, band) in bands.iter().enumerate() {
                         let t = p(2 * b);
                         let bp = p(2 * b + 1);
                         if bp <= now_pts + 1e-12 || t.is_nan() {
                             continue;
                         }
-                        // The value on the band's edge, then check the band function on it.
-                        let v = match band.op {
-                            BandOp::AtLeast | BandOp::AtMost => t,
-                            BandOp::Above => t + crate::num::tolerance(t) * 10.0,
-                            BandOp::Below => t - crate::num::tolerance(t) * 10.0,
+                        // The value on the band's edge; for a strict band, the nearest value
+                        // past it at the data's precision that the band function accepts.
+                        let (v, frac) = match band.op {
+                            BandOp::AtLeast | BandOp::AtMost => (t, band_frac(t)),
+                            BandOp::Above | BandOp::Below => {
+                                match past_edge(t, band.op == BandOp::Above, x_now, |v| {
+                                    let f = band_frac(v);
+                                    (f > s_now).then_some(f)
+                                }) {
+                                    Some(vf) => vf,
+                                    None => continue,
+                                }
+                            }
                         };
-                        let xv = forward(tf, v);
-                        let frac = bands
-                            .iter()
-                            .enumerate()
-                            .find(|(i, bb)| bb.op.meets(xv, forward(tf, p(2 * i))))
-                            .map_or(0.0, |(i, _)| (p(2 * i + 1) / pts).clamp(0.0, 1.0));
                         if frac <= s_now {
                             continue;
                         }
-                        let dist = x_now.map_or(0.0, |x| (v - x).abs());
+                        let key = x_now.map_or((bp, b as f64), |x| ((v - x).abs(), b as f64));
                         let how = match band.op {
                             BandOp::AtLeast => format!("at least {}", fmt(t)),
                             BandOp::Above => format!("more than {}", fmt(t)),
                             BandOp::AtMost => format!("at most {}", fmt(t)),
                             BandOp::Below => format!("less than {}", fmt(t)),
                         };
-                        let shown = if matches!(band.op, BandOp::Above | BandOp::Below) {
-                            t
-                        } else {
-                            v
-                        };
-                        if best.as_ref().is_none_or(|(d, ..)| dist < *d) {
-                            best = Some((dist, shown, frac, how));
+                        if best.as_ref().is_none_or(|(k, ..)| key.0 < k.0) {
+                            best = Some((key, v, frac, how));
                         }
                     }
                     best.map(|(_, v, f, how)| (f, json_num(v), how, None))
@@ -715,12 +758,24 @@ fn gap(
                         })
                         .ok_or_else(|| "no level pays more".to_string())
                 }
-                Method::Flag => Ok((
-                    1.0,
-                    serde_json::Value::Bool(true),
-                    "becoming true".into(),
-                    None,
-                )),
+                // A bool indicator becomes true; a number one non-zero (1: `true` in a number
+                // column is a data error).
+                Method::Flag => Ok(
+                    if matches!(value, Some(serde_json::Value::Bool(_)))
+                        || (value.is_none()
+                            && r.indicator(&crit.indicator.value)
+                                .is_some_and(|i| i.kind == crate::rules::Kind::Bool))
+                    {
+                        (
+                            1.0,
+                            serde_json::Value::Bool(true),
+                            "becoming true".into(),
+                            None,
+                        )
+                    } else {
+                        (1.0, json_num(1.0), "becoming non-zero".into(), None)
+                    },
+                ),
                 Method::Linear { .. } | Method::Target { .. } | Method::Direct => {
                     // Smallest fraction in (s_now, 1] that reaches the target; else full points.
                     let (sc1, t1) = eval(c, 1.0);
@@ -849,5 +904,33 @@ fn gap(
         blockers,
         options,
         no_option,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_are_those_of_the_shortest_form() {
+        assert_eq!(decimals_of(55.0), 0);
+        assert_eq!(decimals_of(21.57), 2);
+        assert_eq!(decimals_of(0.1 + 0.2), 15);
+    }
+
+    #[test]
+    fn past_edge_steps_past_a_strict_threshold_at_the_data_precision() {
+        // below 55 with the value 60: 54 (whole numbers); above 50 with 21.57: 50.01.
+        let below = past_edge(55.0, false, Some(60.0), |v| {
+            crate::num::lt(v, 55.0).then_some(1.0)
+        });
+        assert_eq!(below, Some((54.0, 1.0)));
+        let above = past_edge(50.0, true, Some(21.57), |v| {
+            crate::num::gt(v, 50.0).then_some(1.0)
+        });
+        assert_eq!(above, Some((50.01, 1.0)));
+        // A step that lands in a band paying less is refined one decimal at a time.
+        let refined = past_edge(1.0, true, None, |v| (v > 1.0 && v < 1.5).then_some(1.0));
+        assert_eq!(refined, Some((1.1, 1.0)));
     }
 }

@@ -199,7 +199,11 @@ fn render(x: &Explanation) -> String {
                     o.change.map_or("—".into(), |c| {
                         format!("{}{}", if c > 0.0 { "+" } else { "" }, n(c))
                     }),
-                    o.how.clone(),
+                    match o.slope {
+                        // The linear slope, concisely: criterion points per unit.
+                        Some(k) => format!("{}; {} pts per unit", o.how, n(k)),
+                        None => o.how.clone(),
+                    },
                     format!(
                         "{} → {}",
                         n(o.criterion_points_before),

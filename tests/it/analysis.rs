@@ -706,3 +706,183 @@ mod weights_command {
         assert_eq!(w, vec![0.5, 0.0, 0.5]);
     }
 }
+
+const STRICT: &str = r#"
+[rules]
+name = "strict"
+id = "id"
+[[indicator]]
+id = "debt"
+[[indicator]]
+id = "size"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "debt_band"
+dimension = "d"
+indicator = "debt"
+points = 10
+method = "bands"
+bands = [{ below = 55, points = 10 }, { below = 65, points = 5 }]
+[[criterion]]
+id = "size_band"
+dimension = "d"
+indicator = "size"
+points = 10
+method = "bands"
+transform = "ln"
+bands = [{ above = 100, points = 10 }, { at_least = 10, points = 5 }]
+[[tier]]
+id = "top"
+min_score = 15
+"#;
+
+#[test]
+fn explain_strict_band_proposes_a_value_past_the_threshold() {
+    // debt 60 → 5 pts, size 50 → 5 pts: score 10. `below 55` is earned by 54 (the data are
+    // whole numbers), not 55; `above 100` (ln) by 101, not 100.
+    let a = score(STRICT, "id,debt,size\nA,60,50\n");
+    let r = Rules::from_str_named(STRICT, "rules.toml").unwrap();
+    let x = explain(&r, &a, 0);
+    let gap = x.gap.unwrap();
+    let debt = gap
+        .options
+        .iter()
+        .find(|o| o.criterion == "debt_band")
+        .unwrap();
+    assert_eq!(debt.to, serde_json::json!(54.0));
+    assert_eq!(debt.change, Some(-6.0));
+    assert_eq!(debt.how, "less than 55");
+    assert_eq!(debt.score_after, 15.0);
+    let size = gap
+        .options
+        .iter()
+        .find(|o| o.criterion == "size_band")
+        .unwrap();
+    assert_eq!(size.to, serde_json::json!(101.0));
+    assert_eq!(size.score_after, 15.0);
+    // Fed back, both values score as promised; the thresholds themselves do not.
+    assert_eq!(
+        score(STRICT, "id,debt,size\nA,54,50\n").entities[0].score,
+        15.0
+    );
+    assert_eq!(
+        score(STRICT, "id,debt,size\nA,60,101\n").entities[0].score,
+        15.0
+    );
+    assert_eq!(
+        score(STRICT, "id,debt,size\nA,55,50\n").entities[0].score,
+        10.0
+    );
+    // With two decimals in the data, one hundredth past the edge.
+    let a = score(STRICT, "id,debt,size\nA,60.25,50\n");
+    let o = explain(&r, &a, 0).gap.unwrap().options;
+    let debt = o.iter().find(|o| o.criterion == "debt_band").unwrap();
+    assert_eq!(debt.to, serde_json::json!(54.99));
+}
+
+#[test]
+fn explain_missing_band_value_proposes_the_least_band_that_pays_more() {
+    // x missing under `zero`: every band is as near; the gap proposes the lowest band that
+    // earns points (20 → 6 pts), not the first in file order (100 → 20 pts).
+    let rules = r#"
+[rules]
+name = "m"
+id = "id"
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "cx"
+dimension = "d"
+indicator = "x"
+points = 20
+method = "bands"
+bands = [{ at_least = 100, points = 20 }, { at_least = 50, points = 12 }, { at_least = 20, points = 6 }]
+[[tier]]
+id = "low"
+min_score = 5
+"#;
+    let a = score(rules, "id,x\nA,\nB,100\n");
+    let r = Rules::from_str_named(rules, "rules.toml").unwrap();
+    let (k, _) = find_entity(&a, "A").unwrap();
+    let o = &explain(&r, &a, k).gap.unwrap().options[0];
+    assert_eq!(o.to, serde_json::json!(20.0));
+    assert_eq!(o.how, "at least 20");
+    assert_eq!(o.criterion_points_after, 6.0);
+    assert_eq!(o.score_after, 6.0);
+    assert_eq!(o.tier_after.as_deref(), Some("low"));
+}
+
+#[test]
+fn explain_flag_on_a_number_indicator_proposes_one() {
+    let rules = r#"
+[rules]
+name = "f"
+id = "id"
+[[indicator]]
+id = "cnt"
+[[indicator]]
+id = "ok"
+kind = "bool"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c_cnt"
+dimension = "d"
+indicator = "cnt"
+points = 10
+method = "flag"
+[[criterion]]
+id = "c_ok"
+dimension = "d"
+indicator = "ok"
+points = 10
+method = "flag"
+[[tier]]
+id = "top"
+min_score = 10
+"#;
+    let a = score(rules, "id,cnt,ok\nA,0,false\n");
+    let r = Rules::from_str_named(rules, "rules.toml").unwrap();
+    let gap = explain(&r, &a, 0).gap.unwrap();
+    let cnt = gap.options.iter().find(|o| o.criterion == "c_cnt").unwrap();
+    assert_eq!(cnt.to, serde_json::json!(1.0));
+    assert_eq!(cnt.change, Some(1.0));
+    assert_eq!(cnt.score_after, 10.0);
+    let ok = gap.options.iter().find(|o| o.criterion == "c_ok").unwrap();
+    assert_eq!(ok.to, serde_json::json!(true));
+    // 1 fed back into the number column scores the flag.
+    assert_eq!(
+        score(rules, "id,cnt,ok\nA,1,false\n").entities[0].score,
+        10.0
+    );
+}
+
+#[test]
+fn explain_text_shows_the_linear_slope() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("r.toml");
+    std::fs::write(
+        &rules,
+        "[rules]\nname = \"l\"\nid = \"id\"\n[[indicator]]\nid = \"rd\"\n[[dimension]]\nid = \"d\"\n\
+         [[criterion]]\nid = \"rd_c\"\ndimension = \"d\"\nindicator = \"rd\"\npoints = 10\n\
+         method = \"linear\"\nfloor = 0\ntarget = 4\n[[tier]]\nid = \"top\"\nmin_score = 8\n",
+    )
+    .unwrap();
+    let data = dir.path().join("d.csv");
+    std::fs::write(&data, "id,rd\nA,1\n").unwrap();
+    // 10 points over 0..4: 2.5 points per unit.
+    bin()
+        .args(["explain", "--rules"])
+        .arg(&rules)
+        .arg("--data")
+        .arg(&data)
+        .args(["--id", "A"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "linear between 0 and 4; 2.5 pts per unit",
+        ));
+}
