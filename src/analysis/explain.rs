@@ -31,6 +31,8 @@ pub struct Explanation {
     pub id: String,
     pub name: Option<String>,
     pub rank: Option<usize>,
+    /// The ranked entities `rank` counts among: those of the entity's cohort (ranks are per
+    /// cohort), all ranked entities without cohorts.
     pub ranked: usize,
     pub score: f64,
     pub max_score: f64,
@@ -121,7 +123,8 @@ pub struct Gap {
     pub target_tier: String,
     pub target_label: String,
     /// The score the target tier asks for: its minimum (unless a direct condition holds) and,
-    /// when its quota is full, the score of the last entity placed there.
+    /// when its quota is full, the score of the last entity placed there (plus one unit of
+    /// the published precision, 10^-decimals, when this entity would lose the tie-break).
     pub score_needed: f64,
     /// `score_needed − score`, at least 0.
     pub points_missing: f64,
@@ -423,6 +426,9 @@ pub fn explain(rules: &Rules, a: &Assessment, k: usize) -> Explanation {
         notes: ent.notes.clone(),
     };
     let Some(ev) = ev else { return out };
+    out.ranked = (0..ev.len())
+        .filter(|&x| ev.ranked[x] && ev.cohort[x] == ev.cohort[e])
+        .count();
 
     // Tier trace, from the top tier down, with the run's placements.
     let tier_of: Vec<Option<usize>> = a
@@ -597,7 +603,15 @@ fn gap(
             .iter()
             .max_by_key(|&&x| a.entities[x].rank.unwrap_or(0))
     {
-        needed = needed.max(a.entities[last].score);
+        // At that score the tie-break decides; losing it, one unit of the published
+        // precision more is needed.
+        let at = a.entities[last].score;
+        let to_pass = if ev.tie_order(e, last) == std::cmp::Ordering::Less {
+            at
+        } else {
+            crate::num::round_half_away(at + 10f64.powi(-(ev.decimals as i32)), ev.decimals)
+        };
+        needed = needed.max(to_pass);
     }
     if needed == f64::NEG_INFINITY {
         needed = ent.score;

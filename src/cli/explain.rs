@@ -79,13 +79,16 @@ fn table(header: &[&str]) -> Table {
 fn render(x: &Explanation) -> String {
     let mut s = String::new();
     s.push_str(&format!(
-        "{}{}\nscore {} of {} · rank {} of {} · tier {}\n",
+        "{}{}\nscore {} of {} · rank {} of {}{} · tier {}\n",
         x.id,
         x.name.as_ref().map_or(String::new(), |n| format!(" {n}")),
         n(x.score),
         n(x.max_score),
         x.rank.map_or("—".to_string(), |r| r.to_string()),
         x.ranked,
+        x.cohort
+            .as_ref()
+            .map_or(String::new(), |c| format!(" in cohort {c}")),
         x.tier_label
             .as_ref()
             .map_or("(untiered)".to_string(), |l| format!(

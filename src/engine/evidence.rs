@@ -526,9 +526,8 @@ impl Evidence {
 
     /// Order of two entities with the same score: tie-break indicators, then id ascending.
     /// (The ranking sorts on gathered keys instead; this is the reference they are tested
-    /// against.)
-    #[cfg_attr(not(test), allow(dead_code))]
-    fn tie_order(&self, a: usize, b: usize) -> Ordering {
+    /// against, and what `explain` asks of one pair.)
+    pub fn tie_order(&self, a: usize, b: usize) -> Ordering {
         Ordering::Equal
             .then_with(|| {
                 for (col, dir) in self.tie_values.iter().zip(&self.tie_directions) {

@@ -886,3 +886,95 @@ fn explain_text_shows_the_linear_slope() {
             "linear between 0 and 4; 2.5 pts per unit",
         ));
 }
+
+#[test]
+fn explain_full_quota_needs_one_unit_more_to_win_the_tie_break() {
+    let rules = r#"
+[rules]
+name = "q"
+id = "id"
+tie_break = ["t"]
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "t"
+[[dimension]]
+id = "a"
+[[criterion]]
+id = "cx"
+dimension = "a"
+indicator = "x"
+points = 100
+method = "linear"
+floor = 0
+target = 100
+[[tier]]
+id = "top"
+min_score = 50
+max_count = 2
+[[tier]]
+id = "low"
+min_score = 10
+"#;
+    let csv = "id,x,t\nK1,90,1\nK2,70,1\nK3,70,0\nK4,60,0\nK5,70,2\n";
+    let a = score(rules, csv);
+    let r = Rules::from_str_named(rules, "rules.toml").unwrap();
+    // top holds K1 (90) and K5 (70, tie-break 2). K2 and K3 at 70 lose the tie-break to K5:
+    // they need 70.01; so does K4 (60), 10.01 short.
+    for (id, missing) in [("K2", 0.01), ("K3", 0.01), ("K4", 10.01)] {
+        let (k, _) = find_entity(&a, id).unwrap();
+        let gap = explain(&r, &a, k).gap.unwrap();
+        assert_eq!(gap.target_tier, "top");
+        approx::assert_abs_diff_eq!(gap.score_needed, 70.01, epsilon = 1e-9);
+        approx::assert_abs_diff_eq!(gap.points_missing, missing, epsilon = 1e-9);
+    }
+    // Winning the tie-break (t = 3 > 2), 70 itself is enough.
+    let a = score(rules, "id,x,t\nK1,90,1\nK5,70,2\nK6,65,3\n");
+    let (k, _) = find_entity(&a, "K6").unwrap();
+    let gap = explain(&r, &a, k).gap.unwrap();
+    assert_eq!(gap.score_needed, 70.0);
+    assert_eq!(gap.points_missing, 5.0);
+}
+
+#[test]
+fn explain_rank_counts_the_cohort() {
+    let rules = r#"
+[rules]
+name = "c"
+id = "id"
+cohort = "region"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "region"
+kind = "category"
+[[dimension]]
+id = "a"
+[[criterion]]
+id = "cx"
+dimension = "a"
+indicator = "x"
+points = 100
+method = "direct"
+"#;
+    let csv = "id,x,region\nN1,90,north\nN2,80,north\nS1,50,south\nS2,70,south\nS3,20,south\n";
+    let a = score(rules, csv);
+    let r = Rules::from_str_named(rules, "rules.toml").unwrap();
+    let (k, _) = find_entity(&a, "N2").unwrap();
+    let x = explain(&r, &a, k);
+    assert_eq!(x.rank, Some(2));
+    assert_eq!(x.ranked, 2);
+    assert_eq!(x.cohort.as_deref(), Some("north"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("r.toml"), rules).unwrap();
+    std::fs::write(dir.path().join("d.csv"), csv).unwrap();
+    bin()
+        .args(["explain", "--rules"])
+        .arg(dir.path().join("r.toml"))
+        .arg("--data")
+        .arg(dir.path().join("d.csv"))
+        .args(["--id", "S3"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("rank 3 of 3 in cohort south"));
+}
