@@ -17,8 +17,14 @@
 //!   values; no gap is computed for them in isolation (they are listed as relative).
 //!
 //! Every option is re-scored with only that criterion changed (all other entities and
-//! criteria fixed; tier `requires`/`direct` and capping gates as in the run), giving the
-//! score and tier it would lead to. Options are sorted by score gained, largest first.
+//! criteria fixed), giving the score and tier it would lead to. Conditions that read scores
+//! (tier `requires`/`direct`, capping gates and adjustments that mention dimension scores,
+//! criterion points or `score`) are evaluated again on the new published values
+//! ([`Evidence::rescore_entity`]), so they are not blockers; conditions on data are fixed.
+//! Options are sorted by score gained, largest first; only an option whose tier after is
+//! the target tier reaches it. Known limitation: the changed indicator is re-scored only
+//! through its criterion; other criteria, formulas or conditions reading the same
+//! indicator keep their values.
 
 use crate::engine::evidence::{Evidence, quota_of};
 use crate::engine::methods::ParamValues;
@@ -130,6 +136,9 @@ pub struct Gap {
     pub points_missing: f64,
     /// Conditions no score change can fix (requires, caps).
     pub blockers: Vec<String>,
+    /// Conditions not met now that read scores (dimension or criterion points, `score`):
+    /// every option is re-scored with them evaluated again, so they are not blockers.
+    pub unmet_now: Vec<String>,
     pub options: Vec<GapOption>,
     /// Criteria with no option, and why (full points, relative method, …).
     pub no_option: Vec<NoOption>,
@@ -148,10 +157,11 @@ pub struct GapOption {
     pub how: String,
     pub criterion_points_before: f64,
     pub criterion_points_after: f64,
-    /// Rounded score with only this change.
+    /// Rounded score with only this change (score-reading conditions evaluated again).
     pub score_after: f64,
     pub score_gained: f64,
     pub tier_after: Option<String>,
+    /// Whether `tier_after` is the target tier (or higher).
     pub reaches_target: bool,
     /// `linear`: criterion points per unit of the indicator.
     pub slope: Option<f64>,
@@ -566,9 +576,19 @@ fn gap(
     let rule = &ev.tiers[target];
     let tier = &r.tiers[target];
     let mut blockers = Vec::new();
+    // Conditions that read scores are evaluated again with each option: not blockers.
+    let mut unmet_now = Vec::new();
+    let post = ev.post.as_deref();
+    let requires_move = post.is_some_and(|p| p.requires_read_scores(target));
+    let caps_move = post.is_some_and(|p| p.caps_read_scores());
+    let list = if requires_move {
+        &mut unmet_now
+    } else {
+        &mut blockers
+    };
     match rule.requires[e] {
         Some(true) => {}
-        Some(false) => blockers.push(format!(
+        Some(false) => list.push(format!(
             "requires not met: {}",
             tier.requires
                 .iter()
@@ -576,10 +596,15 @@ fn gap(
                 .collect::<Vec<_>>()
                 .join("; ")
         )),
-        None => blockers.push("requires: a value was missing (counts as not met)".into()),
+        None => list.push("requires: a value was missing (counts as not met)".into()),
     }
     if let Some(c) = ev.cap_of(e).filter(|&c| target < c) {
-        blockers.push(format!(
+        let list = if caps_move {
+            &mut unmet_now
+        } else {
+            &mut blockers
+        };
+        list.push(format!(
             "a capping gate limits this entity to tier '{}'",
             ev.tiers[c].id
         ));
@@ -626,10 +651,11 @@ fn gap(
     let mut eval = |c: usize, s: f64| -> (f64, Option<usize>) {
         let old = work.fractions[[e, c]];
         work.fractions[[e, c]] = s;
-        let res = work.rescore(&base_weights, &base_points, work.aggregation);
+        let res = work.rescore_entity(e, &base_weights, &base_points, work.aggregation);
         work.fractions[[e, c]] = old;
         (res.scores[e], res.tier[e])
     };
+    // What a proposal aims at: the target tier; while a blocker holds, the score needed.
     let reaches = |score: f64, t: Option<usize>| -> bool {
         if blocked {
             crate::num::ge(score, needed)
@@ -637,6 +663,7 @@ fn gap(
             t.is_some_and(|t| t <= target)
         }
     };
+    let gets_target = |t: Option<usize>| t.is_some_and(|t| t <= target);
 
     let mut options = Vec::new();
     let mut no_option = Vec::new();
@@ -793,7 +820,10 @@ fn gap(
                 Method::Linear { .. } | Method::Target { .. } | Method::Direct => {
                     // Smallest fraction in (s_now, 1] that reaches the target; else full points.
                     let (sc1, t1) = eval(c, 1.0);
-                    let f = if reaches(sc1, t1) {
+                    let (sc0, t0) = eval(c, s_now);
+                    // Already at the aim (a blocker holds and the score is there): the
+                    // smallest change would earn nothing shown; full points instead.
+                    let f = if reaches(sc1, t1) && !reaches(sc0, t0) {
                         let (mut lo, mut hi) = (s_now, 1.0);
                         for _ in 0..60 {
                             let mid = 0.5 * (lo + hi);
@@ -899,7 +929,7 @@ fn gap(
                     score_after,
                     score_gained: crate::num::round_half_away(score_after - ent.score, ev.decimals),
                     tier_after: tier_after.map(|t| ev.tiers[t].id.clone()),
-                    reaches_target: reaches(score_after, tier_after),
+                    reaches_target: gets_target(tier_after),
                     slope,
                 });
             }
@@ -916,6 +946,7 @@ fn gap(
         score_needed: needed,
         points_missing,
         blockers,
+        unmet_now,
         options,
         no_option,
     }

@@ -182,6 +182,11 @@ fn render(x: &Explanation) -> String {
         for b in &g.blockers {
             s.push_str(&format!("  blocked: {b}\n"));
         }
+        for b in &g.unmet_now {
+            s.push_str(&format!(
+                "  not met now (reads scores; re-evaluated per option): {b}\n"
+            ));
+        }
         if !g.options.is_empty() {
             let mut t = table(&[
                 "criterion",

@@ -1092,6 +1092,76 @@ impl Run<'_> {
             .collect()
     }
 
+    /// The post-scoring conditions with the columns they read, when one of them reads a
+    /// score (for [`Evidence::rescore_entity`]); `None` otherwise.
+    fn post_scoring(
+        &self,
+        gate_progs: &[Option<Program>],
+        adj_progs: &[Option<Program>],
+        req_progs: &[Vec<Option<Program>>],
+        direct_progs: &[Vec<Option<Program>>],
+    ) -> Option<std::sync::Arc<super::evidence::PostScoring>> {
+        let c = self.c;
+        let r = &c.rules;
+        let sl = self.slots;
+        let flat =
+            |ps: &[Option<Program>]| -> Vec<Program> { ps.iter().flatten().cloned().collect() };
+        let post = super::evidence::PostScoring {
+            frame: super::evidence::PostFrame {
+                rows: self.entities.rows,
+                columns: Vec::new(),
+                prev: self.entities.prev.clone(),
+            },
+            row_of: self.scored.clone(),
+            score_slot: sl.score(),
+            dimension_slots: (0..r.dimensions.len()).map(|d| sl.dimension(d)).collect(),
+            criterion_slots: (0..r.criteria.len()).map(|ci| sl.criterion(ci)).collect(),
+            adjustments: adj_progs
+                .iter()
+                .zip(&r.adjustments)
+                .filter_map(|(p, a)| Some((p.clone()?, a.points)))
+                .collect(),
+            caps: gate_progs
+                .iter()
+                .zip(&c.gate_cap)
+                .filter_map(|(p, cap)| Some((p.clone()?, (*cap)?)))
+                .collect(),
+            requires: req_progs.iter().map(|ps| flat(ps)).collect(),
+            direct: direct_progs.iter().map(|ps| flat(ps)).collect(),
+        };
+        let all: Vec<&Program> = post
+            .adjustments
+            .iter()
+            .map(|(p, _)| p)
+            .chain(post.caps.iter().map(|(p, _)| p))
+            .chain(post.requires.iter().flatten())
+            .chain(post.direct.iter().flatten())
+            .collect();
+        let is_score = |s: usize| {
+            s == post.score_slot
+                || post.dimension_slots.contains(&s)
+                || post.criterion_slots.contains(&s)
+        };
+        if !all.iter().any(|p| p.slots().into_iter().any(is_score)) {
+            return None;
+        }
+        let mut columns: Vec<Option<Column>> = vec![None; sl.total()];
+        for p in &all {
+            for s in p.slots() {
+                if columns[s].is_none() {
+                    columns[s] = self.entities.get(s).cloned();
+                }
+            }
+        }
+        Some(std::sync::Arc::new(super::evidence::PostScoring {
+            frame: super::evidence::PostFrame {
+                columns,
+                ..post.frame
+            },
+            ..post
+        }))
+    }
+
     /// "x = 1, y = missing" for the names an expression mentions, for notes.
     fn values_in(&self, p: &super::ParsedExpr, e: usize) -> String {
         let row = self.scored[e];
@@ -1547,6 +1617,7 @@ impl Run<'_> {
             tiers: Vec::new(),
             cap: Vec::new(),
             params,
+            post: None,
         };
         let (dim_frac, published) = match folded {
             Some(f) => {
@@ -1803,6 +1874,9 @@ impl Run<'_> {
             });
         }
         let (tier, ties) = ev.assign_tiers(&score, &order);
+        if self.opts.detail == Detail::Entities {
+            ev.post = self.post_scoring(&gate_progs, &adj_progs, &req_progs, &direct_progs);
+        }
         for q in ties {
             self.warnings.push(format!(
                 "tier '{}' quota of {} filled by a tie-break: '{}' and '{}' both scored {}, '{}' placed first",

@@ -58,6 +58,91 @@ pub struct Evidence {
     /// Per criterion: its method parameters (in `Method::params()` order) resolved per
     /// entity, before `transform` (for `explain`'s gap analysis; may be empty).
     pub params: Vec<Vec<super::methods::ParamValues>>,
+    /// The conditions evaluated after scoring, kept when one of them reads scores (and the
+    /// run kept per-entity detail), so that [`Evidence::rescore_entity`] re-evaluates them.
+    pub post: Option<std::sync::Arc<PostScoring>>,
+}
+
+/// The conditions the engine evaluates after scoring — adjustments, capping gates, tier
+/// `requires` and `direct` — with the columns they read, kept when one of them reads a
+/// dimension score, criterion points or `score`: a re-score of one entity then evaluates
+/// them again on its new published (rounded) values, as the run did.
+#[derive(Debug, Clone)]
+pub struct PostScoring {
+    pub(crate) frame: PostFrame,
+    /// The frame row of each entity (rows follow the evidence).
+    pub(crate) row_of: Vec<usize>,
+    pub(crate) score_slot: usize,
+    pub(crate) dimension_slots: Vec<usize>,
+    pub(crate) criterion_slots: Vec<usize>,
+    /// Per adjustment: its `when` and points.
+    pub(crate) adjustments: Vec<(crate::expr::Program, f64)>,
+    /// Per capping gate: its condition and the tier it caps at.
+    pub(crate) caps: Vec<(crate::expr::Program, usize)>,
+    /// Per tier: its `requires` and its `direct` conditions.
+    pub(crate) requires: Vec<Vec<crate::expr::Program>>,
+    pub(crate) direct: Vec<Vec<crate::expr::Program>>,
+}
+
+impl PostScoring {
+    /// Whether any of tier `t`'s `requires` reads a score.
+    pub fn requires_read_scores(&self, t: usize) -> bool {
+        self.requires
+            .get(t)
+            .is_some_and(|ps| ps.iter().any(|p| self.reads_scores(p)))
+    }
+
+    /// Whether any capping gate reads a score.
+    pub fn caps_read_scores(&self) -> bool {
+        self.caps.iter().any(|(p, _)| self.reads_scores(p))
+    }
+
+    fn reads_scores(&self, p: &crate::expr::Program) -> bool {
+        p.slots().iter().any(|s| {
+            *s == self.score_slot
+                || self.dimension_slots.contains(s)
+                || self.criterion_slots.contains(s)
+        })
+    }
+}
+
+/// Identity: the kept conditions are the run's, never compared by content.
+impl PartialEq for PostScoring {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+/// The columns the post-scoring conditions read (owned; other slots empty).
+#[derive(Debug, Clone)]
+pub(crate) struct PostFrame {
+    pub rows: usize,
+    pub columns: Vec<Option<crate::column::Column>>,
+    pub prev: Vec<Vec<u32>>,
+}
+
+impl PostFrame {
+    fn set_number(&mut self, slot: usize, row: usize, v: f64) {
+        if let Some(Some(crate::column::Column::Number(col))) = self.columns.get_mut(slot) {
+            col[row] = v;
+        }
+    }
+}
+
+impl crate::expr::Env for PostFrame {
+    fn rows(&self) -> usize {
+        self.rows
+    }
+    fn column(&self, slot: usize) -> &crate::column::Column {
+        self.columns[slot]
+            .as_ref()
+            .expect("the frame keeps every slot its programs read")
+    }
+    fn prev_rows(&self, k: u32) -> Option<&[u32]> {
+        self.prev
+            .get((k as usize).checked_sub(1)?)
+            .map(|v| v.as_slice())
+    }
 }
 
 /// A tier refused only because its quota was full by a tie on the rounded score.
@@ -708,6 +793,105 @@ impl Evidence {
         Rescored { scores, rank, tier }
     }
 
+    /// [`Evidence::rescore`] after entity `e`'s fractions changed: when the run kept its
+    /// post-scoring conditions, they are evaluated again for `e` on its new published
+    /// criterion points, dimension scores and score (adjustments, then the score, then
+    /// capping gates and tier `requires`/`direct`), and stored here, as the engine does
+    /// after scoring. Other entities keep theirs.
+    pub fn rescore_entity(
+        &mut self,
+        e: usize,
+        weights: &[f64],
+        points: &[f64],
+        aggregation: Aggregation,
+    ) -> Rescored {
+        let totals = self.totals(weights, points, aggregation);
+        if let Some(mut post) = self.post.take() {
+            self.reevaluate(
+                std::sync::Arc::make_mut(&mut post),
+                e,
+                &totals,
+                weights,
+                points,
+            );
+            self.post = Some(post);
+        }
+        let scores = self.final_scores(&totals);
+        let (order, rank) = self.rank(&scores);
+        let (tier, _) = self.assign_tiers(&scores, &order);
+        Rescored { scores, rank, tier }
+    }
+
+    fn reevaluate(
+        &mut self,
+        post: &mut PostScoring,
+        e: usize,
+        totals: &Array1<f64>,
+        weights: &[f64],
+        points: &[f64],
+    ) {
+        let row = post.row_of[e];
+        let dec = self.decimals;
+        for (c, &slot) in post.criterion_slots.iter().enumerate() {
+            let f = self.fractions[[e, c]];
+            let v = if f.is_nan() {
+                f64::NAN
+            } else {
+                round_half_away(f * points[c], dec)
+            };
+            post.frame.set_number(slot, row, v);
+        }
+        let w_sum: f64 = weights.iter().sum();
+        let final_max = self.final_max(weights);
+        let dim = self.dimension_fractions(points);
+        for (d, &slot) in post.dimension_slots.iter().enumerate() {
+            let share = if w_sum > 0.0 { weights[d] / w_sum } else { 0.0 };
+            post.frame.set_number(
+                slot,
+                row,
+                round_half_away(final_max * share * dim[[e, d]], dec),
+            );
+        }
+        let holds = |p: &crate::expr::Program, frame: &PostFrame| {
+            p.eval_condition(frame)[row] == Some(true)
+        };
+        self.adjustment[e] = post
+            .adjustments
+            .iter()
+            .filter(|(p, _)| holds(p, &post.frame))
+            .map(|(_, pts)| pts)
+            .sum();
+        let mut score = totals[e] + self.adjustment[e];
+        if let Some((lo, hi)) = self.clamp {
+            score = score.clamp(lo, hi);
+        }
+        post.frame
+            .set_number(post.score_slot, row, round_half_away(score, dec));
+        if !self.cap.is_empty() {
+            let mut cap: Option<usize> = None;
+            for (p, tier) in &post.caps {
+                if !holds(p, &post.frame) && cap.is_none_or(|t| *tier > t) {
+                    cap = Some(*tier);
+                }
+            }
+            self.cap[e] = cap;
+        }
+        for (t, rule) in self.tiers.iter_mut().enumerate() {
+            let reqs: Vec<Option<bool>> = post.requires[t]
+                .iter()
+                .map(|p| p.eval_condition(&post.frame)[row])
+                .collect();
+            rule.requires[e] = if reqs.contains(&Some(false)) {
+                Some(false)
+            } else if reqs.contains(&None) {
+                None
+            } else {
+                Some(true)
+            };
+            rule.direct[e] = post.direct[t].iter().any(|p| holds(p, &post.frame));
+        }
+    }
+
     /// Rows in a new order (`order[k]` = old row of new row k).
     pub fn reorder(&self, order: &[usize]) -> Evidence {
         let pick = |v: &Vec<f64>| order.iter().map(|&i| v[i]).collect::<Vec<f64>>();
@@ -757,6 +941,12 @@ impl Evidence {
                         .collect()
                 })
                 .collect(),
+            post: self.post.as_ref().map(|p| {
+                std::sync::Arc::new(PostScoring {
+                    row_of: order.iter().map(|&i| p.row_of[i]).collect(),
+                    ..PostScoring::clone(p)
+                })
+            }),
             ..self.clone()
         }
     }
@@ -885,6 +1075,7 @@ impl Evidence {
             tiers: Vec::new(),
             cap: Vec::new(),
             params: Vec::new(),
+            post: None,
         }
     }
 }

@@ -978,3 +978,151 @@ method = "direct"
         .success()
         .stdout(predicates::str::contains("rank 3 of 3 in cohort south"));
 }
+
+const SCORE_CONDITIONS: &str = r#"
+[rules]
+name = "sc"
+id = "id"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "y"
+[[dimension]]
+id = "a"
+[[dimension]]
+id = "b"
+[[criterion]]
+id = "cx"
+dimension = "a"
+indicator = "x"
+points = 20
+method = "linear"
+floor = 0
+target = 100
+[[criterion]]
+id = "cy"
+dimension = "b"
+indicator = "y"
+points = 20
+method = "bands"
+bands = [{ at_least = 50, points = 20 }, { at_least = 20, points = 10 }]
+[[adjustment]]
+id = "cx_bonus"
+when = "cx >= 15"
+points = 5
+[[tier]]
+id = "top"
+min_score = 30
+requires = ["a >= 12"]
+[[tier]]
+id = "low"
+min_score = 10
+"#;
+
+#[test]
+fn explain_gap_reevaluates_requires_and_adjustments_that_read_scores() {
+    // Q1: x 50 → cx 10, cy 20: score 30 but a = 10 < 12. Raising x to 59.975 gives
+    // cx 11.995, published 12.00: a >= 12 holds, score 32, top. Not a blocker.
+    let a = score(SCORE_CONDITIONS, "id,x,y\nQ1,50,60\nQ2,20,30\n");
+    let r = Rules::from_str_named(SCORE_CONDITIONS, "rules.toml").unwrap();
+    let gap = explain(&r, &a, 0).gap.unwrap();
+    assert!(gap.blockers.is_empty(), "{:?}", gap.blockers);
+    assert_eq!(gap.unmet_now, vec!["requires not met: a >= 12".to_string()]);
+    let o = &gap.options[0];
+    assert_eq!(o.criterion, "cx");
+    assert_eq!(o.to, serde_json::json!(59.975));
+    assert_eq!(o.criterion_points_after, 12.0);
+    assert_eq!(o.score_after, 32.0);
+    assert_eq!(o.tier_after.as_deref(), Some("top"));
+    assert!(o.reaches_target);
+    // Q2: x 20 → cx 4, cy 10: 14. x = 74.975 gives cx 14.995 → 15.00: the bonus applies
+    // (cx >= 15) and a = 15: 15 + 10 + 5 = 30, top. cy at 50 gives 24, low: no ✔.
+    let (k, _) = find_entity(&a, "Q2").unwrap();
+    let gap = explain(&r, &a, k).gap.unwrap();
+    let cx = gap.options.iter().find(|o| o.criterion == "cx").unwrap();
+    assert_eq!(cx.to, serde_json::json!(74.975));
+    assert_eq!(cx.score_after, 30.0);
+    assert_eq!(cx.tier_after.as_deref(), Some("top"));
+    let cy = gap.options.iter().find(|o| o.criterion == "cy").unwrap();
+    assert_eq!(cy.score_after, 24.0);
+    assert_eq!(cy.tier_after.as_deref(), Some("low"));
+    assert!(!cy.reaches_target);
+    // Fed back, as promised.
+    let fed = score(SCORE_CONDITIONS, "id,x,y\nQ1,59.975,60\nQ2,74.975,30\n");
+    assert_eq!(fed.entities[0].score, 32.0);
+    assert_eq!(fed.entities[0].tier.as_deref(), Some("top"));
+    assert_eq!(fed.entities[1].score, 30.0);
+    assert_eq!(fed.entities[1].tier.as_deref(), Some("top"));
+}
+
+#[test]
+fn explain_gap_reevaluates_capping_gates_on_scores_and_marks_only_the_target() {
+    let rules = r#"
+[rules]
+name = "cap"
+id = "id"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "y"
+[[indicator]]
+id = "rev"
+[[dimension]]
+id = "a"
+[[dimension]]
+id = "b"
+[[criterion]]
+id = "cx"
+dimension = "a"
+indicator = "x"
+points = 50
+method = "linear"
+floor = 0
+target = 100
+[[criterion]]
+id = "cy"
+dimension = "b"
+indicator = "y"
+points = 50
+method = "linear"
+floor = 0
+target = 100
+[[gate]]
+id = "balanced"
+require = "a >= 20 and b >= 20"
+max_tier = "low"
+[[tier]]
+id = "top"
+min_score = 60
+requires = ["rev >= 100"]
+[[tier]]
+id = "low"
+min_score = 10
+"#;
+    // A: cx 50, cy 15: 65, capped at low by b < 20. y = 39.99 gives cy 19.995 → 20.00:
+    // the gate holds, score 70, top.
+    let a = score(rules, "id,x,y,rev\nA,100,30,100\nB,100,30,50\n");
+    let r = Rules::from_str_named(rules, "rules.toml").unwrap();
+    let gap = explain(&r, &a, 0).gap.unwrap();
+    assert!(gap.blockers.is_empty(), "{:?}", gap.blockers);
+    let o = &gap.options[0];
+    assert_eq!(o.criterion, "cy");
+    assert_eq!(o.to, serde_json::json!(39.99));
+    assert_eq!(o.score_after, 70.0);
+    assert_eq!(o.tier_after.as_deref(), Some("top"));
+    assert!(o.reaches_target);
+    // B: `rev >= 100` reads data: a blocker. The score is already past 60, so cy proposes
+    // its full points (100 → 50 pts, score 100), not a billionth more; and no ✔ beside a
+    // tier that is not the target.
+    let (k, _) = find_entity(&a, "B").unwrap();
+    let gap = explain(&r, &a, k).gap.unwrap();
+    assert_eq!(
+        gap.blockers,
+        vec!["requires not met: rev >= 100".to_string()]
+    );
+    let o = &gap.options[0];
+    assert_eq!(o.to, serde_json::json!(100.0));
+    assert_eq!(o.score_after, 100.0);
+    assert_eq!(o.tier_after.as_deref(), Some("low"));
+    assert!(!o.reaches_target);
+}
