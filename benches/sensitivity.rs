@@ -47,6 +47,7 @@ fn evidence(n: usize, nc: usize) -> Evidence {
         ],
         cap: vec![None; n],
         params: Vec::new(),
+        post: None,
     }
 }
 
