@@ -49,6 +49,7 @@ fn side_from_rules(
             ..Default::default()
         },
     )?;
+    super::print_warnings(Some(rules), &a.warnings);
     Ok(Side::from_assessment(&a, rules.display().to_string()))
 }
 

@@ -157,6 +157,19 @@ pub(crate) fn print_out(bytes: &[u8]) -> Result<()> {
     }
 }
 
+/// Prints a run's warnings to stderr, one `warning:` line each, for outputs that do not carry
+/// them (CSV, and what `explain`, `compare` and `sensitivity` print): a warning SPEC asks
+/// for (the latest year scored, a missing value that decided an outcome) is never silent.
+/// `of` names the run when a command makes several (`compare --rules A --rules B`).
+pub(crate) fn print_warnings(of: Option<&Path>, warnings: &[String]) {
+    for w in warnings {
+        match of {
+            Some(p) => eprintln!("warning: {}: {w}", p.display()),
+            None => eprintln!("warning: {w}"),
+        }
+    }
+}
+
 /// Refuses an output path that is one of the inputs (SPEC §7, §12).
 ///
 /// Also checked before any work, as usage errors like the extension's: the directory of

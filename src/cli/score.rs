@@ -93,6 +93,11 @@ pub fn run(a: ScoreArgs) -> Result<i32> {
         }
     }
     clusterscore::timing::mark("write");
+    // JSON, Markdown, HTML and XLSX hold the warnings; a CSV or a file not yet opened does
+    // not show them.
+    if format == Format::Csv || a.out.is_some() {
+        super::print_warnings(None, &assessment.warnings);
+    }
     // The process ends next: freeing a large assessment entry by entry (its per-entity
     // maps: about 0.4 s per 100,000 entities) would only delay the exit.
     std::mem::forget(assessment);

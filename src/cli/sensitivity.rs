@@ -86,6 +86,7 @@ pub fn run(a: SensitivityArgs) -> Result<i32> {
             ..Default::default()
         },
     )?;
+    super::print_warnings(None, &assessment.warnings);
     let ev = assessment
         .evidence
         .clone()

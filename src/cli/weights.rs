@@ -121,6 +121,7 @@ fn run_objective(a: &WeightsArgs, method: &str, level: Option<Level>, json: bool
             ..Default::default()
         },
     )?;
+    super::print_warnings(None, &assessment.warnings);
     let ev = assessment
         .evidence
         .as_ref()

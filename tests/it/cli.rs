@@ -395,6 +395,74 @@ fn xlsx_twin_scores_like_the_csv() {
     assert_eq!(run(&root.join("fixtures/liaocheng-2023.csv")), run(&xlsx));
 }
 
+/// The run's warnings reach stderr where the output does not carry them: a CSV (SPEC §12's
+/// "the latest year present is scored, with a warning"), and explain, compare and weights;
+/// Markdown on stdout holds them itself.
+#[test]
+fn warnings_reach_stderr_when_the_output_does_not_show_them() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("r.toml"),
+        r#"[rules]
+name = "years"
+id = "code"
+[data]
+year_column = "year"
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "direct"
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("d.csv"),
+        "code,year,x\nA,2022,1\nA,2023,2\nB,2023,3\n",
+    )
+    .unwrap();
+    let warning = "warning: no year selected: scoring the latest year in the data, 2023";
+    let run = |args: &[&str]| {
+        let out = Command::cargo_bin("clusterscore")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let data = ["--rules", "r.toml", "--data", "d.csv"];
+    let with = |cmd: &str, more: &[&str]| {
+        let mut v = vec![cmd];
+        v.extend(data);
+        v.extend(more);
+        run(&v)
+    };
+    let (csv, err) = with("score", &["--format", "csv"]);
+    assert!(csv.contains("1,B,,3.00"), "{csv}");
+    assert!(err.contains(warning), "{err}");
+    let (_, err) = with("score", &["--out", "out.json"]);
+    assert!(err.contains(warning), "{err}");
+    let (md, err) = with("score", &[]);
+    assert!(md.contains("scoring the latest year"), "{md}");
+    assert!(!err.contains(warning), "{err}");
+    let (_, err) = with("explain", &["--id", "A"]);
+    assert!(err.contains(warning), "{err}");
+    let (_, err) = run(&[
+        "compare", "--rules", "r.toml", "--rules", "r.toml", "--data", "d.csv",
+    ]);
+    assert!(err.contains("warning: r.toml: no year selected"), "{err}");
+}
+
 /// Errors found after reading (a value outside `levels`, a cell an indicator cannot read)
 /// name the workbook's sheet as the reader's own errors do.
 #[test]
