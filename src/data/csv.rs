@@ -138,6 +138,19 @@ struct Record<'a> {
     gap: usize,
     /// `bytes` and whatever follows it in the splitter's buffer (for block copies).
     slack: &'a [u8],
+    /// A quoting mistake found in the record, if any.
+    flaw: Option<QuoteFlaw>,
+}
+
+/// A quoting mistake in a record. `csv_core` reads any text without an error, so these are
+/// found by the splitter: each would otherwise lose rows silently, taken into one field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QuoteFlaw {
+    /// The text ended inside a quoted field: a quote left open took in the rest of the file.
+    OpenAtEnd,
+    /// A quoted field ran over a line break and its closing quote is followed by more text
+    /// (`"Alpha⏎B,Be"ta`): a quote left open, closed by a quote inside a later row's text.
+    ClosedInsideText,
 }
 
 impl<'a> Record<'a> {
@@ -202,6 +215,8 @@ struct Splitter<R: Read> {
     /// Field ends of the current record; for quoted records, their bytes.
     ends: Vec<usize>,
     out: Vec<u8>,
+    /// The text of the current quoted record as written (quotes included).
+    raw: Vec<u8>,
 }
 
 impl<R: Read> Splitter<R> {
@@ -219,6 +234,7 @@ impl<R: Read> Splitter<R> {
             last_row: 0,
             ends: Vec::new(),
             out: Vec::new(),
+            raw: Vec::new(),
         }
     }
 
@@ -294,6 +310,7 @@ impl<R: Read> Splitter<R> {
                 ends: &self.ends,
                 gap: 1,
                 slack: &self.buf[base..],
+                flaw: None,
             },
         )))
     }
@@ -307,12 +324,17 @@ impl<R: Read> Splitter<R> {
             self.out.resize(1024, 0);
         }
         let (mut nout, mut nend) = (0, 0);
+        self.raw.clear();
+        // Whether the text ended before the record did: only inside a quoted field, as the
+        // decoder ends the text with a line break.
+        let mut open_at_end = false;
         loop {
             let input = &self.buf[self.pos..self.len];
             let (res, nin, o, e) =
                 self.core
                     .read_record(input, &mut self.out[nout..], &mut self.ends[nend..]);
             self.lines += memchr::memchr_iter(b'\n', &input[..nin]).count();
+            self.raw.extend_from_slice(&input[..nin]);
             self.pos += nin;
             nout += o;
             nend += e;
@@ -330,7 +352,10 @@ impl<R: Read> Splitter<R> {
                         match res {
                             R::OutputFull => self.out.resize(self.out.len() * 2, 0),
                             R::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
-                            _ => break,
+                            _ => {
+                                open_at_end = true;
+                                break;
+                            }
                         }
                     }
                 }
@@ -343,6 +368,13 @@ impl<R: Read> Splitter<R> {
         // The terminator is part of the line count; line breaks inside fields are not rows.
         let inside = memchr::memchr_iter(b'\n', &self.out[..nout]).count();
         self.embedded += inside;
+        let flaw = if open_at_end {
+            Some(QuoteFlaw::OpenAtEnd)
+        } else if inside > 0 && closed_inside_text(&self.raw, self.delimiter) {
+            Some(QuoteFlaw::ClosedInsideText)
+        } else {
+            None
+        };
         Ok(Some((
             row,
             Record {
@@ -350,9 +382,60 @@ impl<R: Read> Splitter<R> {
                 ends: &self.ends,
                 gap: 0,
                 slack: &self.out,
+                flaw,
             },
         )))
     }
+}
+
+/// Whether the text of one record (as written, ending with its line break) has a quoted
+/// field that runs over a line break and whose closing quote is followed by something other
+/// than a delimiter or the end of the record. On one line (`"abc"def`) that is read as
+/// `csv_core` reads it (`abcdef`); over several lines it is a quote left open in one row and
+/// closed by a quote in a later row's text, which took the rows between into one field.
+fn closed_inside_text(raw: &[u8], delimiter: u8) -> bool {
+    #[derive(Clone, Copy)]
+    enum At {
+        FieldStart,
+        Unquoted,
+        Quoted { multiline: bool },
+        /// A quote inside a quoted field: closing it, or the first of a doubled quote.
+        QuoteInQuoted { multiline: bool },
+    }
+    let mut at = At::FieldStart;
+    for &b in raw {
+        at = match at {
+            At::FieldStart if b == b'"' => At::Quoted { multiline: false },
+            At::FieldStart | At::Unquoted => {
+                if b == delimiter || b == b'\n' {
+                    At::FieldStart
+                } else {
+                    At::Unquoted
+                }
+            }
+            At::Quoted { multiline } => {
+                if b == b'"' {
+                    At::QuoteInQuoted { multiline }
+                } else {
+                    At::Quoted {
+                        multiline: multiline || b == b'\n',
+                    }
+                }
+            }
+            At::QuoteInQuoted { multiline } => {
+                if b == b'"' {
+                    At::Quoted { multiline }
+                } else if b == delimiter || b == b'\n' {
+                    At::FieldStart
+                } else if multiline {
+                    return true;
+                } else {
+                    At::Unquoted
+                }
+            }
+        };
+    }
+    false
 }
 
 /// What [`scan_line`] found at the start of a text.
@@ -447,6 +530,10 @@ fn pass(
                     }),
                 )));
             }
+            Some((r, rec)) if rec.flaw.is_some() && r <= header_row => {
+                let flaw = rec.flaw.expect("checked");
+                return Err(PassError::Other(Error::one(quote_flaw(path, r, flaw))));
+            }
             Some((r, _)) if r < header_row => continue,
             Some((r, _)) if r > header_row => {
                 return Err(PassError::Other(Error::one(
@@ -491,10 +578,7 @@ fn pass(
     let file_len = std::fs::metadata(path).ok().map(|m| m.len());
     std::thread::scope(|scope| {
         let producer = scope.spawn(
-            move || -> Result<(Option<usize>, Splitter<_>), ProducerError> {
-                // Row of the last record whose last field ends with a line break: a quote left
-                // open swallows the rest of the file into one field, which ends with the final `\n`.
-                let mut open_quote_row = None;
+            move || -> Result<Splitter<_>, ProducerError> {
                 let mut batch = RecordBatch::new(width, &wanted, BATCH);
                 // Text of the first batch's records, for an estimate of the file's rows.
                 let mut first_text: Option<usize> = Some(0);
@@ -502,11 +586,9 @@ fn pass(
                     .next()
                     .map_err(|e| ProducerError::Pass(io_error(e, &producer_path)))?
                 {
-                    open_quote_row = rec
-                        .fields()
-                        .next_back()
-                        .is_some_and(|f| f.ends_with(b"\n"))
-                        .then_some(row);
+                    if let Some(flaw) = rec.flaw {
+                        return Err(ProducerError::Row(quote_flaw(&producer_path, row, flaw)));
+                    }
                     if rec.len() != width {
                         if rec.is_blank() {
                             continue;
@@ -542,7 +624,7 @@ fn pass(
                 if !batch.is_empty() && full_tx.send(batch).is_err() {
                     return Err(ProducerError::Stopped);
                 }
-                Ok((open_quote_row, split))
+                Ok(split)
             },
         );
         let consumed: Result<(), Error> = (|| {
@@ -556,28 +638,12 @@ fn pass(
         drop(full_rx);
         let produced = producer.join().expect("the record reader does not panic");
         consumed?;
-        let (open_quote_row, split) = match produced {
+        let split = match produced {
             Ok(v) => v,
             Err(ProducerError::Pass(e)) => return Err(e),
             Err(ProducerError::Row(d)) => return Err(PassError::Other(ingest.fail(d))),
             Err(ProducerError::Stopped) => unreachable!("the builders stop only on an error"),
         };
-        if let Some(row) = open_quote_row
-            && split.src.odd_quotes()
-        {
-            return Err(PassError::Other(
-                ingest.fail(
-                    Diagnostic::new(
-                        Stage::Data,
-                        "a quote (\") is left open: the last field runs to the end of the file",
-                    )
-                    .at(row_location(path, None, row))
-                    .with_help(
-                        "close the quote, or double a quote that belongs to the text (\"\")",
-                    ),
-                ),
-            ));
-        }
         let sha = split.src.sha256_hex();
         ingest.end_file(path, sha, choice.name());
         Ok(folded)
@@ -591,6 +657,25 @@ enum ProducerError {
     Row(Diagnostic),
     /// The builders' thread hung up after an error of its own.
     Stopped,
+}
+
+/// The error for a record with a quoting mistake, at the row where the quote was opened.
+fn quote_flaw(path: &str, row: usize, flaw: QuoteFlaw) -> Diagnostic {
+    let message = match flaw {
+        QuoteFlaw::OpenAtEnd => {
+            "a quote (\") is left open: the last field runs to the end of the file"
+        }
+        QuoteFlaw::ClosedInsideText => {
+            "a quoted field runs over several lines and its closing quote is followed by \
+             more text: the rows in between were taken into one field"
+        }
+    };
+    Diagnostic::new(Stage::Data, message)
+        .at(row_location(path, None, row))
+        .with_help(format!(
+            "a quote (\") is probably left open in row {row}; close it, or double a quote \
+             that belongs to the text (\"\")"
+        ))
 }
 
 fn ragged(path: &str, row: usize, rec: &Record<'_>, width: usize) -> Diagnostic {
@@ -702,6 +787,52 @@ mod tests {
         assert_eq!(got.len(), 2);
         assert_eq!(got[1].0, 3);
         assert_eq!(got[1].1, [b"x\n".to_vec()]);
+    }
+
+    /// The rows and flaws of the records of `text`, split with a small buffer.
+    fn flaws(text: &str) -> Vec<(usize, Option<QuoteFlaw>)> {
+        let src = DecodingReader::new(
+            io::Cursor::new(text.as_bytes().to_vec()),
+            encoding_rs::UTF_8,
+        );
+        let mut s = Splitter::new(src, b',');
+        s.buf = vec![0; 5];
+        let mut out = Vec::new();
+        while let Some((row, rec)) = s.next().expect("in-memory text") {
+            out.push((row, rec.flaw));
+        }
+        out
+    }
+
+    #[test]
+    fn quote_flaws_come_from_the_parse_not_from_counting_quotes() {
+        use QuoteFlaw::*;
+        // Open at the end, though the quotes are even (one is literal, in row 1).
+        assert_eq!(
+            flaws("a\"b,1\n\"c,2\nd,3\n"),
+            [(1, None), (2, Some(OpenAtEnd))]
+        );
+        // Odd quotes, nothing open: a last quoted field that ends with a line break.
+        assert_eq!(flaws("a\"b,1\n\"c\n\"\n"), [(1, None), (2, None)]);
+        // A quote closed in a later line's text.
+        assert_eq!(
+            flaws("x,\"a\ny,b\"c\nz,d\n"),
+            [(1, Some(ClosedInsideText)), (2, None)]
+        );
+        // Fine: on one line; closed before a delimiter; doubled quotes across lines.
+        assert_eq!(flaws("\"a\"b,c\n"), [(1, None)]);
+        assert_eq!(flaws("\"a\nb\",c\n"), [(1, None)]);
+        assert_eq!(flaws("\"a\n\"\"b\"\"\"\n"), [(1, None)]);
+    }
+
+    #[test]
+    fn closed_inside_text_cases() {
+        assert!(closed_inside_text(b"\"a\nb\"c\n", b','));
+        assert!(closed_inside_text(b"x,\"a\n\"\"\nb\"c,d\n", b','));
+        assert!(!closed_inside_text(b"\"ab\"c\n", b','));
+        assert!(!closed_inside_text(b"\"a\nb\";c\n", b';'));
+        assert!(closed_inside_text(b"\"a\nb\",c\n", b';'));
+        assert!(!closed_inside_text(b"a\"\nb\n", b','));
     }
 
     #[test]

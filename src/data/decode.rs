@@ -143,8 +143,7 @@ pub fn failure_of(e: &io::Error) -> Option<DecodeFailure> {
 ///
 /// Line breaks are normalised for the CSV parser and for row counting: `\r\n` and a lone
 /// `\r` (old Mac files) become `\n`, and a final `\n` is added when the text does not end
-/// with one, so every record ends with exactly one `\n`. Double quotes are counted, so an
-/// unclosed quote can be told apart from a field that merely holds a line break.
+/// with one, so every record ends with exactly one `\n`.
 pub struct DecodingReader<R: Read> {
     inner: R,
     decoder: encoding_rs::Decoder,
@@ -160,7 +159,6 @@ pub struct DecodingReader<R: Read> {
     /// The previous output byte came from a `\r`: drop a `\n` that follows.
     after_cr: bool,
     last_out: Option<u8>,
-    quotes: u64,
 }
 
 impl<R: Read> DecodingReader<R> {
@@ -179,13 +177,7 @@ impl<R: Read> DecodingReader<R> {
             saw_non_ascii: false,
             after_cr: false,
             last_out: None,
-            quotes: 0,
         }
-    }
-
-    /// Whether the text read so far holds an odd number of double quotes.
-    pub fn odd_quotes(&self) -> bool {
-        self.quotes % 2 == 1
     }
 
     /// Lowercase hex SHA-256 of the raw bytes read so far (all of them once at end of file).
@@ -254,7 +246,6 @@ impl<R: Read> DecodingReader<R> {
             if !self.saw_non_ascii && !decoded.is_ascii() {
                 self.saw_non_ascii = true;
             }
-            self.quotes += memchr::memchr_iter(b'"', decoded).count() as u64;
             self.normalise_line_breaks();
             self.offset += n as u64;
             self.finished = last;
@@ -435,7 +426,6 @@ mod tests {
         let mut s = String::new();
         r.read_to_string(&mut s).unwrap();
         assert_eq!(s, "名称,销售收入\n甲,1\n");
-        assert!(!r.odd_quotes());
         assert_eq!(r.sha256_hex().len(), 64);
         let empty = DecodingReader::new(&b""[..], UTF_8);
         assert_eq!(
@@ -470,10 +460,6 @@ mod tests {
         text.extend_from_slice(b"\r\ny\r\n");
         let out = decode_all(&text, UTF_8).unwrap();
         assert_eq!(&out[CHUNK - 1..], "\ny\n");
-        let mut r = DecodingReader::new(&b"a,\"b\nc"[..], UTF_8);
-        let mut s = String::new();
-        r.read_to_string(&mut s).unwrap();
-        assert!(r.odd_quotes());
     }
 
     #[test]

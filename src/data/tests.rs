@@ -205,6 +205,105 @@ fn unclosed_quote_is_an_error_not_a_panic() {
 }
 
 #[test]
+fn a_quote_left_open_is_found_whatever_the_number_of_quotes() {
+    // The stray quote inside row 2's unquoted name makes the file's quote count even; the
+    // quote opened in row 3 still takes rows 4 and 5 into B's name.
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "q.csv",
+        b"code,rev,name\nA,10,Al\"pha\nB,20,\"Beta\nC,30,Gamma\nD,40,Delta\n",
+    );
+    let e = read(std::slice::from_ref(&p), &infer_all).unwrap_err();
+    let d = &e.diagnostics[0];
+    assert_eq!(
+        d.location.as_deref().unwrap(),
+        format!("{}, row 3", p.display())
+    );
+    assert_eq!(
+        d.message,
+        "a quote (\") is left open: the last field runs to the end of the file"
+    );
+    assert!(
+        d.help
+            .as_ref()
+            .unwrap()
+            .contains("probably left open in row 3"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_final_quoted_field_ending_with_a_line_break_is_not_an_open_quote() {
+    // One literal quote in an unquoted field, and a last record whose quoted last field ends
+    // with a line break: an odd number of quotes, and nothing left open.
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "ok.csv",
+        b"code,rev,name\nA,10,12\" pipe\nB,20,\"two\nlines\n\"\n",
+    );
+    let t = read(&[p], &infer_all).unwrap();
+    assert_eq!(numbers(&t, "rev"), [10.0, 20.0]);
+    match t.column("name") {
+        Some(Column::Text(c)) => {
+            assert_eq!(c.get(0), Some("12\" pipe"));
+            assert_eq!(c.get(1).map(str::trim_end), Some("two\nlines"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_quote_left_open_and_closed_in_a_later_rows_text_is_an_error() {
+    // Row 2 opens a quote; the quote inside row 3's `Be"ta` closes it, followed by `ta`:
+    // read as written, row 3 would vanish into A's name.
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "q.csv",
+        b"code,rev,name\nA,10,\"Alpha\nB,20,Be\"ta\nC,30,Gamma\n",
+    );
+    let e = read(std::slice::from_ref(&p), &infer_all).unwrap_err();
+    let d = &e.diagnostics[0];
+    assert_eq!(
+        d.location.as_deref().unwrap(),
+        format!("{}, row 2", p.display())
+    );
+    assert!(d.message.contains("closing quote is followed by more text"), "{e}");
+    assert_eq!(
+        d.help.as_deref().unwrap(),
+        "a quote (\") is probably left open in row 2; close it, or double a quote that \
+         belongs to the text (\"\")"
+    );
+    // On one line, `"ab"cd` is read as csv_core reads it: `abcd`.
+    let p = write(&dir, "one.csv", b"code,name\nA,\"ab\"cd\nB,\"x\ny\"\n");
+    let t = read(&[p], &infer_all).unwrap();
+    match t.column("name") {
+        Some(Column::Text(c)) => assert_eq!((c.get(0), c.get(1)), (Some("abcd"), Some("x\ny"))),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_quote_left_open_in_a_title_row_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "t.csv", "\"标题\ncode,name\nA,a\n".as_bytes());
+    let opts = ReadOptions {
+        header_row: 2,
+        ..Default::default()
+    };
+    let e = read_table(std::slice::from_ref(&p), &opts, &infer_all).unwrap_err();
+    assert_eq!(
+        first_error(&e),
+        format!(
+            "{}, row 1: a quote (\") is left open: the last field runs to the end of the file",
+            p.display()
+        )
+    );
+}
+
+#[test]
 fn crlf_and_cr_only_line_breaks() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(&dir, "w.csv", b"a,b\r\n1,\"x\r\ny\"\r\n\r\n2,z\r\n3,w");
