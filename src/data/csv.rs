@@ -70,11 +70,12 @@ pub(crate) fn read_csv(
                     choice = Choice {
                         encoding: encoding_rs::GB18030,
                         guessed_utf8: false,
+                        mostly_utf8: false,
                     };
                     source = Box::new(open(path)?);
                     continue;
                 }
-                let mut d = decode::failure_diagnostic(&name, &choice.name(), f, &prefix);
+                let mut d = decode::failure_diagnostic(&name, choice, f, &prefix);
                 if f.kind == FailureKind::Malformed
                     && !choice.name().starts_with("utf-16")
                     && let Some(place) = byte_place(path, f.offset, opts.delimiter)

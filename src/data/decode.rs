@@ -3,9 +3,11 @@
 //!
 //! Detection: a BOM decides; otherwise the first [`PREFIX_LEN`] bytes are checked as strict
 //! UTF-8, and anything that is not UTF-8 is decoded as GB18030 (what Chinese Excel and WPS
-//! save; GBK is a subset). A file that looked like UTF-8 only because its prefix was plain
-//! ASCII is re-read as GB18030 if invalid UTF-8 turns up later (see [`DecodeFailure`]).
-//! chardetng is consulted only to word the error when decoding fails.
+//! save; GBK is a subset) — unless the prefix is UTF-8 text with a few bad bytes (see
+//! [`mostly_utf8`]), which is read as UTF-8 so the decoding error names the bad byte instead
+//! of turning every character into the wrong one. A file that looked like UTF-8 only because
+//! its prefix was plain ASCII is re-read as GB18030 if invalid UTF-8 turns up later (see
+//! [`DecodeFailure`]). chardetng is consulted only to word the error when decoding fails.
 
 use std::fmt;
 use std::io::{self, Read};
@@ -58,6 +60,9 @@ pub struct Choice {
     pub encoding: &'static Encoding,
     /// UTF-8 guessed (no BOM, nothing forced): may still fall back to GB18030.
     pub guessed_utf8: bool,
+    /// UTF-8 chosen for a prefix that is UTF-8 text apart from a few bad bytes: decoding
+    /// will fail at the first of them, and the error says so.
+    pub mostly_utf8: bool,
 }
 
 impl Choice {
@@ -72,6 +77,7 @@ pub fn choose(prefix: &[u8], forced: Option<ForcedEncoding>, at_eof: bool) -> Ch
     let fixed = |encoding| Choice {
         encoding,
         guessed_utf8: false,
+        mostly_utf8: false,
     };
     match forced {
         Some(ForcedEncoding::Utf8) => fixed(UTF_8),
@@ -95,12 +101,53 @@ pub fn choose(prefix: &[u8], forced: Option<ForcedEncoding>, at_eof: bool) -> Ch
                 Choice {
                     encoding: UTF_8,
                     guessed_utf8: true,
+                    mostly_utf8: false,
+                }
+            } else if mostly_utf8(prefix) {
+                Choice {
+                    encoding: UTF_8,
+                    guessed_utf8: false,
+                    mostly_utf8: true,
                 }
             } else {
                 fixed(GB18030)
             }
         }
     }
+}
+
+/// Whether text that is not valid UTF-8 is still UTF-8 text with a few bad bytes (a word
+/// pasted from a Latin-1 file into a UTF-8 one): at least 4 valid sequences of three or four
+/// bytes (Chinese in UTF-8) and at most one bad byte sequence per 4 of them. GBK text read
+/// as UTF-8 seldom forms a valid three-byte sequence (the GBK fixture: 8 of them against
+/// 1,622 bad sequences), so it stays far below; two-byte sequences are not counted, as GBK
+/// forms those often (`联通`). Plain ASCII with one Latin-1 byte has no evidence either way
+/// and stays with GB18030, as before.
+fn mostly_utf8(prefix: &[u8]) -> bool {
+    let long = |s: &str| s.chars().filter(|c| c.len_utf8() >= 3).count();
+    let (mut valid, mut bad) = (0usize, 0usize);
+    let mut rest = prefix;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                valid += long(s);
+                break;
+            }
+            Err(e) => {
+                let (good, after) = rest.split_at(e.valid_up_to());
+                valid += long(std::str::from_utf8(good).expect("valid up to here"));
+                match e.error_len() {
+                    Some(n) => {
+                        bad += 1;
+                        rest = &after[n..];
+                    }
+                    // Cut by the end of the prefix.
+                    None => break,
+                }
+            }
+        }
+    }
+    valid >= 4 && bad * 4 <= valid
 }
 
 /// Why decoding stopped; carried inside an `io::Error` through the CSV reader.
@@ -231,8 +278,10 @@ impl<R: Read> DecodingReader<R> {
                         let grow = self.out.len().max(64);
                         self.out.resize(self.out.len() + grow, 0);
                     }
-                    DecoderResult::Malformed(_, _) => {
-                        let at = self.offset + consumed as u64;
+                    DecoderResult::Malformed(len, extra) => {
+                        // The offset of the first bad byte.
+                        let start = consumed.saturating_sub(usize::from(len) + usize::from(extra));
+                        let at = self.offset + start as u64;
                         return Err(self.fail(FailureKind::Malformed, at));
                     }
                 }
@@ -329,10 +378,11 @@ pub fn hex(bytes: &[u8]) -> String {
 /// The diagnostic for a file that could not be decoded.
 pub fn failure_diagnostic(
     path: &str,
-    encoding_name: &str,
+    choice: Choice,
     failure: DecodeFailure,
     prefix: &[u8],
 ) -> Diagnostic {
+    let encoding_name = &choice.name();
     match failure.kind {
         FailureKind::Nul => Diagnostic::new(
             Stage::Data,
@@ -345,6 +395,25 @@ pub fn failure_diagnostic(
             "if it is UTF-16 text without a byte-order mark, name the encoding with \
              --encoding utf-16le (or utf-16be); an Excel workbook needs the .xlsx extension",
         ),
+        FailureKind::Malformed
+            if choice.encoding == UTF_8 && (choice.mostly_utf8 || failure.saw_non_ascii) =>
+        {
+            // UTF-8 text (Chinese in UTF-8 before or around it) with a byte that is not:
+            // another encoding's guess would only mislead.
+            Diagnostic::new(
+                Stage::Data,
+                format!(
+                    "cannot decode '{path}' as utf-8: a byte that is not UTF-8 near byte {} \
+                     (the rest of the text is UTF-8)",
+                    failure.offset
+                ),
+            )
+            .with_help(
+                "correct the text at this place (a character pasted from a file in another \
+                 encoding, such as Latin-1 `é`), or, if the whole file is in another encoding, \
+                 name it with --encoding gbk|gb18030|utf-16le|utf-16be",
+            )
+        }
         FailureKind::Malformed => {
             let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
             det.feed(&prefix[..prefix.len().min(PREFIX_LEN)], true);
@@ -408,6 +477,41 @@ mod tests {
             choose(b"\xFE\xFF", Some(ForcedEncoding::Utf16), true).encoding,
             UTF_16BE
         );
+    }
+
+    #[test]
+    fn utf8_with_a_stray_byte_stays_utf8_and_gbk_stays_gbk() {
+        // Chinese in UTF-8 and one Latin-1 `é`: UTF-8 with a bad byte, not GB18030.
+        let mut text = "code,name\n".as_bytes().to_vec();
+        for _ in 0..4 {
+            text.extend_from_slice("C01,产业集群\n".as_bytes());
+        }
+        text.extend_from_slice(b"C05,Caf\xE9s\n");
+        let c = choose(&text, None, true);
+        assert!(c.encoding == UTF_8 && c.mostly_utf8 && !c.guessed_utf8);
+        // Too little evidence: one Chinese word, or ASCII with one Latin-1 byte.
+        let mut few = "a,产业\nb,Caf".as_bytes().to_vec();
+        few.extend_from_slice(b"\xE9s\n");
+        assert_eq!(choose(&few, None, true).encoding, GB18030);
+        assert_eq!(choose(b"a,b\nCaf\xE9s,1\n", None, true).encoding, GB18030);
+        // GBK text, however long, is not taken for UTF-8.
+        let gbk = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/liaocheng-2023-gbk.csv"),
+        )
+        .unwrap();
+        assert_eq!(choose(&gbk, None, true).encoding, GB18030);
+        let many = "名称,销售收入,联通,产业集群\n".repeat(200);
+        let (gbk, _, _) = GB18030.encode(&many);
+        assert_eq!(choose(&gbk, None, true).encoding, GB18030);
+        // The decoding error points at the bad byte, and does not guess a third encoding.
+        let e = decode_all(&text, UTF_8).unwrap_err();
+        let f = failure_of(&e).unwrap();
+        assert_eq!(f.offset as usize, text.len() - 3);
+        let d = failure_diagnostic("t.csv", c, f, &text);
+        assert!(d.message.contains("as utf-8"), "{}", d.message);
+        let help = d.help.unwrap();
+        assert!(help.starts_with("correct the text at this place"), "{help}");
+        assert!(!help.contains("look like"), "{help}");
     }
 
     #[test]

@@ -115,6 +115,30 @@ fn gbk_after_a_long_ascii_prefix_falls_back() {
 }
 
 #[test]
+fn utf8_with_one_latin1_byte_is_an_error_at_that_byte() {
+    // Chinese names in UTF-8, one `Cafés` with é as the Latin-1 byte 0xE9: every name used
+    // to come out as GB18030 mojibake, silently.
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = "code,name,rev\n".as_bytes().to_vec();
+    for k in 1..=4 {
+        bytes.extend_from_slice(format!("C0{k},产业集群,1{k}\n").as_bytes());
+    }
+    bytes.extend_from_slice(b"C05,Caf\xE9s,1\n");
+    let p = write(&dir, "u.csv", &bytes);
+    let e = read(std::slice::from_ref(&p), &infer_all).unwrap_err();
+    let d = &e.diagnostics[0];
+    assert_eq!(
+        d.location.as_deref().unwrap(),
+        format!("{}, row 6, column 2 (\"name\")", p.display())
+    );
+    assert!(
+        d.message.starts_with(&format!("cannot decode '{}' as utf-8", p.display())),
+        "{e}"
+    );
+    assert!(d.help.as_ref().unwrap().contains("--encoding gbk"), "{e}");
+}
+
+#[test]
 fn utf16le_with_bom() {
     let dir = tempfile::tempdir().unwrap();
     let mut bytes = vec![0xFF, 0xFE];
