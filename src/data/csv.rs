@@ -195,7 +195,7 @@ impl<'a> Record<'a> {
 /// every line of a statistical export) is split on the delimiter directly, which is what
 /// `csv_core` would do with it; a line with a quote goes to `csv_core`, which may take
 /// further lines into a quoted field. The decoder ends every record with one `\n` and
-/// turns `\r` into `\n`, so `\n` is the only record terminator. Empty lines are skipped,
+/// turns line-ending `\r`s into `\n`, so `\n` is the only record terminator. Empty lines are skipped,
 /// as `csv_core` skips them.
 ///
 /// The row of a record is its first line minus the line breaks inside the fields of
@@ -229,7 +229,12 @@ impl<R: Read> Splitter<R> {
             pos: 0,
             len: 0,
             eof: false,
-            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            // Only `\n` ends a record: a `\r` left by the decoder is text, as it is to
+            // `scan_line`.
+            core: csv_core::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .terminator(csv_core::Terminator::Any(b'\n'))
+                .build(),
             lines: 0,
             embedded: 0,
             last_row: 0,

@@ -188,9 +188,11 @@ pub fn failure_of(e: &io::Error) -> Option<DecodeFailure> {
 /// Malformed input and NUL characters end the stream with an error carrying a
 /// [`DecodeFailure`].
 ///
-/// Line breaks are normalised for the CSV parser and for row counting: `\r\n` and a lone
-/// `\r` (old Mac files) become `\n`, and a final `\n` is added when the text does not end
-/// with one, so every record ends with exactly one `\n`.
+/// Line breaks are normalised for the CSV parser and for row counting: `\r\n` becomes `\n`,
+/// a lone `\r` too in a file whose lines end that way (old Mac files), and a final `\n` is
+/// added when the text does not end with one, so every record ends with exactly one `\n`.
+/// A lone `\r` in a file with `\n` or `\r\n` line ends is text (see
+/// [`Self::normalise_line_breaks`]).
 pub struct DecodingReader<R: Read> {
     inner: R,
     decoder: encoding_rs::Decoder,
@@ -203,8 +205,10 @@ pub struct DecodingReader<R: Read> {
     finished: bool,
     failed: Option<DecodeFailure>,
     saw_non_ascii: bool,
-    /// The previous output byte came from a `\r`: drop a `\n` that follows.
-    after_cr: bool,
+    /// The last byte of the previous chunk was a `\r`, not yet written.
+    pending_cr: bool,
+    /// Whether lines end with a lone `\r`, from the first line break (`None` before it).
+    cr_lines: Option<bool>,
     last_out: Option<u8>,
 }
 
@@ -222,7 +226,8 @@ impl<R: Read> DecodingReader<R> {
             finished: false,
             failed: None,
             saw_non_ascii: false,
-            after_cr: false,
+            pending_cr: false,
+            cr_lines: None,
             last_out: None,
         }
     }
@@ -298,7 +303,9 @@ impl<R: Read> DecodingReader<R> {
             self.normalise_line_breaks();
             self.offset += n as u64;
             self.finished = last;
-            if last && self.last_out.is_some_and(|b| b != b'\n') {
+            if last && (self.pending_cr || self.last_out.is_some_and(|b| b != b'\n')) {
+                // (A `\r` that ends the file ends its last line.)
+                self.pending_cr = false;
                 if self.out.len() <= self.out_len {
                     self.out.push(0);
                 }
@@ -310,31 +317,64 @@ impl<R: Read> DecodingReader<R> {
         Ok(())
     }
 
-    /// Rewrites `out[..out_len]` in place: `\r\n` and `\r` → `\n` (also across chunks).
+    /// What a lone `\r` becomes: a line break if it is the file's first line break, or the
+    /// file's lines end that way; otherwise itself.
+    fn lone_cr(&mut self) -> u8 {
+        if *self.cr_lines.get_or_insert(true) {
+            b'\n'
+        } else {
+            b'\r'
+        }
+    }
+
+    /// Rewrites `out[..out_len]` in place: `\r\n` → `\n` (also across chunks), and a lone
+    /// `\r` → `\n` in a file whose first line break is a lone `\r` (an old Mac file). In a
+    /// file whose lines end with `\n` or `\r\n`, a lone `\r` is text, kept as written (a
+    /// carriage return typed into a quoted cell). A `\r` at the end of a chunk waits for the
+    /// next byte (`pending_cr`).
     fn normalise_line_breaks(&mut self) {
-        let buf = &mut self.out[..self.out_len];
-        if buf.is_empty() {
+        let len = self.out_len;
+        if len == 0 {
             return;
         }
-        if !buf.contains(&b'\r') {
-            if self.after_cr && buf[0] == b'\n' {
-                buf.copy_within(1.., 0);
-                self.out_len -= 1;
+        if !self.pending_cr && memchr::memchr(b'\r', &self.out[..len]).is_none() {
+            if self.cr_lines.is_none() && memchr::memchr(b'\n', &self.out[..len]).is_some() {
+                self.cr_lines = Some(false);
             }
-            self.after_cr = false;
         } else {
-            let mut w = 0;
-            for r in 0..buf.len() {
-                let b = buf[r];
-                if b == b'\r' {
-                    buf[w] = b'\n';
-                    w += 1;
-                    self.after_cr = true;
-                } else if b == b'\n' && self.after_cr {
-                    self.after_cr = false;
+            let (mut r, mut w) = (0, 0);
+            if self.pending_cr {
+                self.pending_cr = false;
+                if self.out[0] == b'\n' {
+                    // The `\n` of a `\r\n` cut between two chunks.
+                    self.cr_lines.get_or_insert(false);
                 } else {
-                    self.after_cr = false;
-                    buf[w] = b;
+                    let lone = self.lone_cr();
+                    self.out.insert(0, lone);
+                    self.out_len += 1;
+                }
+                (r, w) = (1, 1);
+            }
+            let len = self.out_len;
+            while r < len {
+                let b = self.out[r];
+                r += 1;
+                if b != b'\r' {
+                    if b == b'\n' && self.cr_lines.is_none() {
+                        self.cr_lines = Some(false);
+                    }
+                    self.out[w] = b;
+                    w += 1;
+                } else if r == len {
+                    self.pending_cr = true;
+                } else if self.out[r] == b'\n' {
+                    self.cr_lines.get_or_insert(false);
+                    self.out[w] = b'\n';
+                    w += 1;
+                    r += 1;
+                } else {
+                    let lone = self.lone_cr();
+                    self.out[w] = lone;
                     w += 1;
                 }
             }
@@ -553,15 +593,31 @@ mod tests {
 
     #[test]
     fn line_breaks_are_normalised() {
+        // The first line break decides what a lone `\r` is: text after `\r\n` or `\n` …
         assert_eq!(
             decode_all(b"a\r\nb\rc\n\nd", UTF_8).unwrap(),
-            "a\nb\nc\n\nd\n"
+            "a\nb\rc\n\nd\n"
         );
+        assert_eq!(decode_all(b"a\n\"b\rc\"\n", UTF_8).unwrap(), "a\n\"b\rc\"\n");
+        // … a line break after a lone `\r`.
+        assert_eq!(decode_all(b"a\rb\r\nc\rd", UTF_8).unwrap(), "a\nb\nc\nd\n");
+        assert_eq!(decode_all(b"a\r", UTF_8).unwrap(), "a\n");
         assert_eq!(decode_all(b"", UTF_8).unwrap(), "");
         assert_eq!(decode_all(b"\r\r\n", UTF_8).unwrap(), "\n\n");
         // A CRLF cut between two chunks.
         let mut text = vec![b'x'; CHUNK - 1];
         text.extend_from_slice(b"\r\ny\r\n");
+        let out = decode_all(&text, UTF_8).unwrap();
+        assert_eq!(&out[CHUNK - 1..], "\ny\n");
+        // A lone `\r` at the end of a chunk, as text and as a line break.
+        let mut text = b"h\n".to_vec();
+        text.resize(CHUNK - 1, b'x');
+        text.extend_from_slice(b"\ry\r\n");
+        let out = decode_all(&text, UTF_8).unwrap();
+        assert_eq!(&out[CHUNK - 1..], "\ry\n");
+        let mut text = b"h\r".to_vec();
+        text.resize(CHUNK - 1, b'x');
+        text.extend_from_slice(b"\ry\r");
         let out = decode_all(&text, UTF_8).unwrap();
         assert_eq!(&out[CHUNK - 1..], "\ny\n");
     }

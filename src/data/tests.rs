@@ -345,6 +345,24 @@ fn crlf_and_cr_only_line_breaks() {
 }
 
 #[test]
+fn a_carriage_return_inside_a_quoted_field_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in [
+        ("lf.csv", &b"code,name\nA,\"Al\rpha\"\nB,Beta\n"[..]),
+        ("crlf.csv", &b"code,name\r\nA,\"Al\rpha\"\r\nB,Beta\r\n"[..]),
+    ] {
+        let p = write(&dir, name, bytes);
+        let t = read(&[p], &infer_all).unwrap();
+        assert_eq!(t.rows(), 2, "{name}");
+        match t.column("name") {
+            Some(Column::Text(c)) => assert_eq!(c.get(0), Some("Al\rpha"), "{name}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(t.origin(1).1, 3, "{name}");
+    }
+}
+
+#[test]
 fn quoted_fields_with_line_breaks_are_fine() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(
