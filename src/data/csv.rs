@@ -404,9 +404,13 @@ fn closed_inside_text(raw: &[u8], delimiter: u8) -> bool {
     enum At {
         FieldStart,
         Unquoted,
-        Quoted { multiline: bool },
+        Quoted {
+            multiline: bool,
+        },
         /// A quote inside a quoted field: closing it, or the first of a doubled quote.
-        QuoteInQuoted { multiline: bool },
+        QuoteInQuoted {
+            multiline: bool,
+        },
     }
     let mut at = At::FieldStart;
     for &b in raw {
@@ -583,56 +587,54 @@ fn pass(
     // The file's size, for the builders' estimate of its rows (none for a pipe).
     let file_len = std::fs::metadata(path).ok().map(|m| m.len());
     std::thread::scope(|scope| {
-        let producer = scope.spawn(
-            move || -> Result<Splitter<_>, ProducerError> {
-                let mut batch = RecordBatch::new(width, &wanted, BATCH);
-                // Text of the first batch's records, for an estimate of the file's rows.
-                let mut first_text: Option<usize> = Some(0);
-                while let Some((row, rec)) = split
-                    .next()
-                    .map_err(|e| ProducerError::Pass(io_error(e, &producer_path)))?
-                {
-                    if let Some(flaw) = rec.flaw {
-                        return Err(ProducerError::Row(quote_flaw(&producer_path, row, flaw)));
-                    }
-                    if rec.len() != width {
-                        if rec.is_blank() {
-                            continue;
-                        }
-                        return Err(ProducerError::Row(ragged(&producer_path, row, &rec, width)));
-                    }
+        let producer = scope.spawn(move || -> Result<Splitter<_>, ProducerError> {
+            let mut batch = RecordBatch::new(width, &wanted, BATCH);
+            // Text of the first batch's records, for an estimate of the file's rows.
+            let mut first_text: Option<usize> = Some(0);
+            while let Some((row, rec)) = split
+                .next()
+                .map_err(|e| ProducerError::Pass(io_error(e, &producer_path)))?
+            {
+                if let Some(flaw) = rec.flaw {
+                    return Err(ProducerError::Row(quote_flaw(&producer_path, row, flaw)));
+                }
+                if rec.len() != width {
                     if rec.is_blank() {
                         continue;
                     }
-                    batch.push_spans(row, rec.slack, rec.spans());
-                    if let Some(t) = &mut first_text {
-                        *t += rec.bytes.len() + 1;
+                    return Err(ProducerError::Row(ragged(&producer_path, row, &rec, width)));
+                }
+                if rec.is_blank() {
+                    continue;
+                }
+                batch.push_spans(row, rec.slack, rec.spans());
+                if let Some(t) = &mut first_text {
+                    *t += rec.bytes.len() + 1;
+                }
+                if batch.len() == BATCH || batch.byte_len() >= BATCH_BYTES {
+                    if let Some(text) = first_text.take() {
+                        batch.expected_rows = file_len.map(|len| {
+                            (len as f64 * batch.len() as f64 / text.max(1) as f64) as usize
+                        });
                     }
-                    if batch.len() == BATCH || batch.byte_len() >= BATCH_BYTES {
-                        if let Some(text) = first_text.take() {
-                            batch.expected_rows = file_len.map(|len| {
-                                (len as f64 * batch.len() as f64 / text.max(1) as f64) as usize
-                            });
+                    let next = match empty_rx.try_recv() {
+                        Ok(mut b) => {
+                            b.clear();
+                            b
                         }
-                        let next = match empty_rx.try_recv() {
-                            Ok(mut b) => {
-                                b.clear();
-                                b
-                            }
-                            Err(_) => RecordBatch::new(width, &wanted, BATCH),
-                        };
-                        if full_tx.send(std::mem::replace(&mut batch, next)).is_err() {
-                            // The builders stopped (an error): they report it.
-                            return Err(ProducerError::Stopped);
-                        }
+                        Err(_) => RecordBatch::new(width, &wanted, BATCH),
+                    };
+                    if full_tx.send(std::mem::replace(&mut batch, next)).is_err() {
+                        // The builders stopped (an error): they report it.
+                        return Err(ProducerError::Stopped);
                     }
                 }
-                if !batch.is_empty() && full_tx.send(batch).is_err() {
-                    return Err(ProducerError::Stopped);
-                }
-                Ok(split)
-            },
-        );
+            }
+            if !batch.is_empty() && full_tx.send(batch).is_err() {
+                return Err(ProducerError::Stopped);
+            }
+            Ok(split)
+        });
         let consumed: Result<(), Error> = (|| {
             for batch in full_rx.iter() {
                 ingest.push_records(&batch)?;

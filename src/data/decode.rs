@@ -536,7 +536,8 @@ mod tests {
         assert_eq!(choose(b"a,b\nCaf\xE9s,1\n", None, true).encoding, GB18030);
         // GBK text, however long, is not taken for UTF-8.
         let gbk = std::fs::read(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/liaocheng-2023-gbk.csv"),
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures/liaocheng-2023-gbk.csv"),
         )
         .unwrap();
         assert_eq!(choose(&gbk, None, true).encoding, GB18030);
@@ -598,7 +599,10 @@ mod tests {
             decode_all(b"a\r\nb\rc\n\nd", UTF_8).unwrap(),
             "a\nb\rc\n\nd\n"
         );
-        assert_eq!(decode_all(b"a\n\"b\rc\"\n", UTF_8).unwrap(), "a\n\"b\rc\"\n");
+        assert_eq!(
+            decode_all(b"a\n\"b\rc\"\n", UTF_8).unwrap(),
+            "a\n\"b\rc\"\n"
+        );
         // … a line break after a lone `\r`.
         assert_eq!(decode_all(b"a\rb\r\nc\rd", UTF_8).unwrap(), "a\nb\nc\nd\n");
         assert_eq!(decode_all(b"a\r", UTF_8).unwrap(), "a\n");

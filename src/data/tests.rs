@@ -132,7 +132,8 @@ fn utf8_with_one_latin1_byte_is_an_error_at_that_byte() {
         format!("{}, row 6, column 2 (\"name\")", p.display())
     );
     assert!(
-        d.message.starts_with(&format!("cannot decode '{}' as utf-8", p.display())),
+        d.message
+            .starts_with(&format!("cannot decode '{}' as utf-8", p.display())),
         "{e}"
     );
     assert!(d.help.as_ref().unwrap().contains("--encoding gbk"), "{e}");
@@ -294,7 +295,10 @@ fn a_quote_left_open_and_closed_in_a_later_rows_text_is_an_error() {
         d.location.as_deref().unwrap(),
         format!("{}, row 2", p.display())
     );
-    assert!(d.message.contains("closing quote is followed by more text"), "{e}");
+    assert!(
+        d.message.contains("closing quote is followed by more text"),
+        "{e}"
+    );
     assert_eq!(
         d.help.as_deref().unwrap(),
         "a quote (\") is probably left open in row 2; close it, or double a quote that \
