@@ -268,8 +268,16 @@ pub fn round_half_away(x: f64, decimals: u32) -> f64 {
     }
     let m = pow10(decimals);
     let y = x.abs() * m;
-    if !y.is_finite() || y >= 1e15 {
+    if !y.is_finite() || y >= 9_007_199_254_740_992.0 {
+        // From 2^53 on every double is a whole number: nothing left to round.
         return x;
+    }
+    if y >= 1e15 {
+        // Doubles here are 1/8 to 1/2 apart, so 4 ulps would be most of a unit: a plain half
+        // away from zero, no allowance for noise.
+        let f = y.floor();
+        let k = f + if y - f >= 0.5 { 1.0 } else { 0.0 };
+        return x.signum() * k / m;
     }
     // k / 10^d with k a whole number below 2^53 and 10^d exact is one correctly rounded
     // division: already the nearest double to the decimal, no text round trip needed.
@@ -570,6 +578,20 @@ mod tests {
         // 5.375 reached through arithmetic that lands a few ulps below it
         assert_eq!(round_half_away(5.374999999999999, 2), 5.38);
         assert!(round_half_away(-0.0049999, 2).is_sign_positive());
+        // Past 10^15 (doubles 1/8 to 1/2 apart) a plain half away from zero; past 2^53
+        // every double is whole.
+        assert_eq!(round_half_away(1_000_000_000_000_000.5, 0), 1e15 + 1.0);
+        assert_eq!(round_half_away(-1_000_000_000_000_000.5, 0), -1e15 - 1.0);
+        assert_eq!(round_half_away(1_000_000_000_000_000.25, 0), 1e15);
+        assert_eq!(
+            round_half_away(4_503_599_627_370_495.5, 0),
+            4_503_599_627_370_496.0
+        );
+        assert_eq!(
+            round_half_away(100_000_000_000_000.25, 1),
+            100_000_000_000_000.3
+        );
+        assert_eq!(round_half_away(1e17 + 16.0, 0), 1e17 + 16.0);
     }
 
     /// The nearest double to the decimal text of `r` at `d` decimals.
