@@ -408,13 +408,18 @@ impl<'a> Run<'a> {
         };
 
         // prev(): row of the same id k years before.
-        let prev_map = |keys: &TextColumn, ys: &Option<Vec<f64>>, max_k: u32| -> Vec<Vec<u32>> {
+        // Maps for the k the rules use only (`prev[k - 1]`; empty for the others).
+        let prev_map = |keys: &TextColumn, ys: &Option<Vec<f64>>, used: &[u32]| -> Vec<Vec<u32>> {
             let Some(ys) = ys else { return Vec::new() };
+            let max_k = used.last().copied().unwrap_or(0);
             let index: HashMap<(u32, i64), u32> = (0..keys.len())
                 .map(|i| ((keys.codes[i], ys[i] as i64), i as u32))
                 .collect();
             (1..=max_k)
                 .map(|k| {
+                    if !used.contains(&k) {
+                        return Vec::new();
+                    }
                     (0..keys.len())
                         .map(|i| {
                             *index
@@ -428,7 +433,7 @@ impl<'a> Run<'a> {
         // Under [aggregate] the rows are members, keyed by their own id ([rules].id, unique
         // per year): a member-level prev() reads the member's earlier row, as SPEC §4 has it
         // for any row; the entity frame gets its own map below.
-        rows.prev = prev_map(&ids, &years, c.max_prev);
+        rows.prev = prev_map(&ids, &years, &c.prev_years);
 
         // Column indicators.
         for (i, ind) in r.indicators.iter().enumerate() {
@@ -552,7 +557,7 @@ impl<'a> Run<'a> {
                 let enames = label.map(|l| text_of(&rows, l).take(&first_row));
                 let mut ef = Frame::new(n, slots.total());
                 let eyears = years.as_ref().map(|_| ent_years.clone());
-                ef.prev = prev_map(&eids, &eyears, c.max_prev);
+                ef.prev = prev_map(&eids, &eyears, &c.prev_years);
                 for &i in &c.formula_order {
                     let ind = &r.indicators[i];
                     if !matches!(ind.source, Source::Aggregate(_)) {

@@ -126,6 +126,8 @@ pub struct CompiledRules {
     /// Per capping gate: the index of its tier; `None` for exclude gates.
     pub(crate) gate_cap: Vec<Option<usize>>,
     pub(crate) max_prev: u32,
+    /// Every k of a `prev(x, k)` in the rules, ascending (row maps are built for these only).
+    pub(crate) prev_years: Vec<u32>,
 }
 
 impl Rules {
@@ -652,12 +654,14 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
         criterion_indicator,
         gate_cap,
         max_prev: 0,
+        prev_years: Vec::new(),
     };
-    compiled.max_prev = compiled
-        .all_exprs()
-        .map(|p| max_prev_k(&p.ast))
-        .max()
-        .unwrap_or(0);
+    let mut years = std::collections::BTreeSet::new();
+    for p in compiled.all_exprs() {
+        prev_years(&p.ast, &mut years);
+    }
+    compiled.max_prev = years.last().copied().unwrap_or(0);
+    compiled.prev_years = years.into_iter().collect();
     let mut errors = compiled.prev_without_years();
     errors.extend(compiled.check_expressions());
     if !errors.is_empty() {
@@ -666,23 +670,27 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
     Ok(compiled)
 }
 
-/// The most years any `prev(x, k)` in `e` looks back (`prev(x)` is 1; 0 without `prev`).
-fn max_prev_k(e: &Expr) -> u32 {
+/// Adds to `years` how many years each `prev(x, k)` in `e` looks back (`prev(x)` is 1;
+/// values the type check refuses are left out).
+fn prev_years(e: &Expr, years: &mut std::collections::BTreeSet<u32>) {
     use expr::ExprKind;
-    let mut max = 0;
     expr::walk(e, &mut |e| {
         if let ExprKind::Call { name, args, .. } = &e.kind
             && name == "prev"
         {
-            let own = match args.get(1).map(|a| &a.kind) {
-                Some(ExprKind::Number(k)) if *k >= 1.0 && *k <= 1000.0 => *k as u32,
-                None => 1,
-                _ => 0,
-            };
-            max = max.max(own);
+            match args.get(1).map(|a| &a.kind) {
+                Some(ExprKind::Number(k))
+                    if k.fract() == 0.0 && *k >= 1.0 && *k <= expr::MAX_PREV_YEARS as f64 =>
+                {
+                    years.insert(*k as u32);
+                }
+                None => {
+                    years.insert(1);
+                }
+                _ => {}
+            }
         }
     });
-    max
 }
 
 fn order_formulas(

@@ -744,8 +744,17 @@ impl Checker<'_> {
         let (node, ty) = self.check(&c.args[0], c.agg)?;
         let k = match c.args.get(1).map(|a| &a.kind) {
             None => 1,
-            Some(ExprKind::Number(v)) if v.fract() == 0.0 && *v >= 1.0 && *v < u32::MAX as f64 => {
+            Some(ExprKind::Number(v))
+                if v.fract() == 0.0 && *v >= 1.0 && *v <= super::MAX_PREV_YEARS as f64 =>
+            {
                 *v as u32
+            }
+            Some(ExprKind::Number(v)) if v.fract() == 0.0 && *v > super::MAX_PREV_YEARS as f64 => {
+                return Err(literal_error(
+                    &format!("`prev` looks back at most {} years", super::MAX_PREV_YEARS),
+                    "use a smaller number of years",
+                    c.args[1].span,
+                ));
             }
             Some(_) => {
                 return Err(literal_error(

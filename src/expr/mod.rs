@@ -23,6 +23,10 @@ use std::collections::HashSet;
 use std::fmt;
 
 pub use check::{FUNCTIONS, Program, compile, compile_condition};
+
+/// The most years `prev(x, k)` may look back (a century of annual data is more than any
+/// evaluation holds; each k used costs one row map of the data).
+pub const MAX_PREV_YEARS: u32 = 100;
 pub use parse::{BinaryOp, Expr, ExprKind, MAX_DEPTH, MAX_TOKENS, UnaryOp, parse, to_sexpr};
 
 use crate::column::{Column, Type};

@@ -773,6 +773,40 @@ method = "percentile"
     assert!(md.contains("\n5 entities, 5 ranked, 0 excluded."), "{md}");
 }
 
+/// `prev(x, k)` looks back k years (not k rows); prev(x) and prev(x, 3) side by side.
+#[test]
+fn prev_looks_back_the_given_number_of_years() {
+    let rules = r#"
+[rules]
+name = "back"
+id = "code"
+year = 2023
+[data]
+year_column = "year"
+[[indicator]]
+id = "out"
+[[indicator]]
+id = "change"
+formula = "coalesce(prev(out), 0) * 1000 + prev(out, 3)"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "change"
+points = 100000
+method = "direct"
+"#;
+    // A: 2022 → 5, 2020 → 2: 5002. B: no 2022 row (0), 2020 → 7: 7. C: no 2020 row: missing.
+    let a = score(
+        rules,
+        "code,year,out\nA,2023,9\nA,2022,5\nA,2020,2\nA,2021,1\nB,2023,1\nB,2020,7\nC,2023,1\nC,2022,4\n",
+    );
+    assert_relative_eq!(entity(&a, "A").score, 5002.0);
+    assert_relative_eq!(entity(&a, "B").score, 7.0);
+    assert!(entity(&a, "C").criteria["c"].value.is_none());
+}
+
 #[test]
 fn prev_reads_the_same_entity_a_year_earlier() {
     let rules = r#"
