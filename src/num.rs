@@ -582,7 +582,7 @@ mod tests {
         // every double is whole.
         assert_eq!(round_half_away(1_000_000_000_000_000.5, 0), 1e15 + 1.0);
         assert_eq!(round_half_away(-1_000_000_000_000_000.5, 0), -1e15 - 1.0);
-        assert_eq!(round_half_away(1_000_000_000_000_000.25, 0), 1e15);
+        assert_eq!(round_half_away(1e15 + 0.25, 0), 1e15);
         assert_eq!(
             round_half_away(4_503_599_627_370_495.5, 0),
             4_503_599_627_370_496.0
