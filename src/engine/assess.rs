@@ -189,12 +189,16 @@ impl<'a> Run<'a> {
                 _ => {
                     // A header holding the name between other delimiters: the file is
                     // delimited by something else than the delimiter it was read with.
-                    let other_delimiter = headers.iter().find_map(|h| {
+                    // Only for delimited text, and only for a header that is the file's only
+                    // one or holds three names or more: `企业 name` is a name with a space.
+                    let delimited = table.files.iter().all(|f| f.encoding != "xlsx");
+                    let other_delimiter = headers.iter().filter(|_| delimited).find_map(|h| {
                         // (Headers are folded, so a tab between names reads as a space.)
                         [(';', "';'"), ('|', "'|'"), (',', "','"), (' ', "tab")]
                             .into_iter()
                             .find(|&(d, _)| {
-                                h.contains(d) && h.split(d).any(|part| part.trim() == folded)
+                                (headers.len() == 1 || h.split(d).count() >= 3)
+                                    && h.split(d).any(|part| part.trim() == folded)
                             })
                     });
                     let help = other_delimiter
@@ -204,6 +208,16 @@ impl<'a> Run<'a> {
                                  with --delimiter {d}",
                                 crate::diag::truncate(&headers.join(","), 120)
                             )
+                        })
+                        .or_else(|| {
+                            // A bilingual header (`企业 name`, `编号 id`) holding the name as
+                            // one of its words.
+                            headers
+                                .iter()
+                                .find(|h| h.split(' ').any(|w| w == folded))
+                                .map(|h| {
+                                    format!("did you mean '{}'?", crate::diag::truncate(h, 200))
+                                })
                         })
                         .or_else(|| {
                             crate::diag::did_you_mean_help(
