@@ -302,10 +302,11 @@ impl<'a> Run<'a> {
         });
         if let (Some(ys), Some(j)) = (&years, year_col) {
             for (i, y) in ys.iter().enumerate() {
-                if y.is_nan() || y.fract() != 0.0 {
+                // (Beyond a billion a year is no year, and would not fit the year keys.)
+                if y.is_nan() || y.fract() != 0.0 || y.abs() > 1e9 {
                     let at = table.location(i, &headers[j]);
                     return Err(Error::one(
-                        data_error("the year is missing or not a whole number")
+                        data_error("the year is missing or not a whole number of at most 9 digits")
                             .at(at)
                             .with_help("every row needs a year such as 2023 in the year column"),
                     ));
