@@ -167,18 +167,32 @@ fn push_cut(out: &mut String, value: &[char]) {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Error {
     pub diagnostics: Vec<Diagnostic>,
+    /// The pass stopped at a cap on errors: more may follow the ones listed.
+    pub stopped_early: bool,
 }
 
 impl Error {
     pub fn one(d: Diagnostic) -> Self {
         Error {
             diagnostics: vec![d],
+            stopped_early: false,
         }
     }
 
     pub fn many(diagnostics: Vec<Diagnostic>) -> Self {
         debug_assert!(!diagnostics.is_empty());
-        Error { diagnostics }
+        Error {
+            diagnostics,
+            stopped_early: false,
+        }
+    }
+
+    /// The first `diagnostics` of a pass that stopped there (a cap on errors).
+    pub fn first_of_more(diagnostics: Vec<Diagnostic>) -> Self {
+        Error {
+            stopped_early: true,
+            ..Error::many(diagnostics)
+        }
     }
 
     pub fn usage(message: impl Into<String>) -> Self {
@@ -210,7 +224,13 @@ impl fmt::Display for Error {
             }
             write!(f, "{d}")?;
         }
-        if self.diagnostics.len() > 1 {
+        if self.stopped_early {
+            write!(
+                f,
+                "\nreading stopped after the first {} errors; more may follow",
+                self.diagnostics.len()
+            )?;
+        } else if self.diagnostics.len() > 1 {
             write!(f, "\n{} errors", self.diagnostics.len())?;
         }
         Ok(())

@@ -1109,7 +1109,7 @@ impl<'r> Ingest<'r> {
                         .with_help_opt(p.help),
                 );
                 if self.errors.len() >= MAX_ERRORS {
-                    return Err(Error::many(std::mem::take(&mut self.errors)));
+                    return Err(Error::first_of_more(std::mem::take(&mut self.errors)));
                 }
             }
         }
@@ -1206,7 +1206,7 @@ impl<'r> Ingest<'r> {
                     .with_help_opt(help),
             );
             if self.errors.len() >= MAX_ERRORS {
-                return Err(Error::many(std::mem::take(&mut self.errors)));
+                return Err(Error::first_of_more(std::mem::take(&mut self.errors)));
             }
         }
         Ok(())

@@ -597,6 +597,13 @@ fn error_collection_stops_at_the_limit() {
     );
     let e = read(&[p], &|_| Some(ColumnRequest::Number)).unwrap_err();
     assert_eq!(e.diagnostics.len(), table::MAX_ERRORS);
+    // The count shown does not pass for the whole: reading stopped there.
+    assert!(e.stopped_early);
+    assert!(
+        e.to_string()
+            .ends_with("\nreading stopped after the first 20 errors; more may follow"),
+        "{e}"
+    );
     assert!(
         e.diagnostics[0]
             .location
