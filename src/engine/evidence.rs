@@ -621,9 +621,10 @@ impl Evidence {
                         (true, true) => Ordering::Equal,
                         (true, false) => Ordering::Greater,
                         (false, true) => Ordering::Less,
+                        // (+ 0.0: −0 and 0 are the same value.)
                         _ => match dir {
-                            Direction::Higher => y.total_cmp(&x),
-                            Direction::Lower => x.total_cmp(&y),
+                            Direction::Higher => (y + 0.0).total_cmp(&(x + 0.0)),
+                            Direction::Lower => (x + 0.0).total_cmp(&(y + 0.0)),
                         },
                     };
                     if o != Ordering::Equal {
@@ -1000,7 +1001,8 @@ fn tie_key(x: f64, dir: Direction) -> u64 {
     if x.is_nan() {
         return u64::MAX;
     }
-    let ascending = crate::num::ascending_key(x);
+    // −0 is 0: an equal tie-break value falls through to the id.
+    let ascending = crate::num::ascending_key(x + 0.0);
     // A number's ascending key is at most that of +inf (0xFFF0…), so neither branch
     // reaches u64::MAX.
     match dir {
@@ -1020,15 +1022,37 @@ fn descending_key(score: f64) -> u64 {
 /// `max(1, floor(top_percent × n / 100))`, computed exactly (29 % of 100 is 29).
 pub fn quota_of(max_count: Option<u64>, top_percent: Option<f64>, n: usize) -> usize {
     let by_percent = top_percent.map(|p| {
-        // Exact for percentages written with up to 6 decimals.
-        let scaled = (p * 1e6).round() as u128 * n as u128;
-        ((scaled / 100_000_000) as usize).max(1)
+        // Exact on the decimal the percentage was written as: its shortest form is
+        // digits × 10^-e, and floor(digits × n / (100 × 10^e)) is whole-number arithmetic.
+        let (digits, e) = decimal_parts(p);
+        let quota = digits
+            .checked_mul(n as u128)
+            .zip(10u128.checked_pow(e + 2))
+            .map_or_else(|| (p * n as f64 / 100.0).floor() as u128, |(a, b)| a / b);
+        (quota.min(usize::MAX as u128) as usize).max(1)
     });
     match (max_count, by_percent) {
         (Some(m), Some(p)) => (m as usize).min(p),
         (Some(m), None) => m as usize,
         (None, Some(p)) => p,
         (None, None) => usize::MAX,
+    }
+}
+
+/// A positive finite number's shortest decimal form as (digits, e): `x = digits × 10^-e`
+/// (28.9999999 → (289999999, 7); 1.5e3 → (1500, 0)).
+fn decimal_parts(x: f64) -> (u128, u32) {
+    let text = format!("{x:e}");
+    let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits: u128 = format!("{int}{frac}").parse().unwrap_or(0);
+    // mantissa = digits × 10^-len(frac); x = mantissa × 10^exp.
+    let e = frac.len() as i32 - exp;
+    if e >= 0 {
+        (digits, e as u32)
+    } else {
+        (digits * 10u128.pow((-e) as u32), 0)
     }
 }
 
@@ -1293,6 +1317,14 @@ mod tests {
     #[test]
     fn quotas_are_exact_and_at_least_one() {
         assert_eq!(quota_of(None, Some(29.0), 100), 29);
+        // On the decimal written: 28.9999999 % of 100 is 28 (six decimals made it 29), and
+        // 4.35 % of 2000 is exactly 87 (4.35 × 2000 is 8699.999… in floating point).
+        assert_eq!(quota_of(None, Some(28.9999999), 100), 28);
+        assert_eq!(quota_of(None, Some(4.35), 2000), 87);
+        assert_eq!(quota_of(None, Some(14.1), 1000), 141);
+        assert_eq!(quota_of(None, Some(33.3), 3), 1);
+        assert_eq!(quota_of(None, Some(100.0), 7), 7);
+        assert_eq!(quota_of(None, Some(0.000001), 10), 1);
         assert_eq!(quota_of(None, Some(30.0), 28), 8);
         assert_eq!(quota_of(None, Some(1.0), 10), 1);
         assert_eq!(quota_of(Some(3), Some(50.0), 28), 3);

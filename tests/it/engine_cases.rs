@@ -1721,6 +1721,58 @@ points = 1
     );
 }
 
+/// A tie-break value of −0 equals 0: the id decides (it ranked below +0, which moved the
+/// tier and the quota-tie warning).
+#[test]
+fn negative_zero_tie_break_values_fall_through_to_the_id() {
+    let rules = |dir: &str| {
+        format!(
+            r#"
+[rules]
+name = "t"
+id = "id"
+tie_break = ["growth"]
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "growth"
+direction = "{dir}"
+[[dimension]]
+id = "a"
+[[criterion]]
+id = "c"
+dimension = "a"
+indicator = "x"
+points = 100
+method = "direct"
+[[tier]]
+id = "bench"
+max_count = 1
+"#
+        )
+    };
+    for dir in ["higher", "lower"] {
+        // Many entities take the bucketed ranking path; the two tied ones sit at the top.
+        let mut data = String::from("id,x,growth\nLC02,80,0\nLC01,80,-0.0%\n");
+        for k in 0..70 {
+            data.push_str(&format!("Z{k:02},{},1\n", k % 50));
+        }
+        let a = score(&rules(dir), &data);
+        let top: Vec<(&str, Option<&str>)> = a.entities[..2]
+            .iter()
+            .map(|e| (e.id.as_str(), e.tier.as_deref()))
+            .collect();
+        assert_eq!(top, [("LC01", Some("bench")), ("LC02", None)], "{dir}");
+        assert!(
+            a.warnings
+                .iter()
+                .any(|w| w.ends_with("'LC01' placed first")),
+            "{:?}",
+            a.warnings
+        );
+    }
+}
+
 /// A tie on score ordered by a missing tie-break value (missing sorts last) is warned: the
 /// missing value decided the order (SPEC §4).
 #[test]
