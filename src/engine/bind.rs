@@ -83,18 +83,20 @@ impl CompiledRules {
                 put(&l.value, ColumnRequest::Text);
             }
         }
+        // A cohort or category column used directly takes its type from its cells (SPEC §12):
+        // numbers group by value (`10`, `10.0`, `+10` and `１０` are one cohort, shown `10`).
         let is_indicator = |n: &str| r.indicator(n).is_some();
         if let Some(c) = &r.settings.cohort
             && !is_indicator(&c.value)
         {
-            put(&c.value, ColumnRequest::Text);
+            put(&c.value, ColumnRequest::Infer);
         }
         for c in &r.criteria {
             for p in c.method.params() {
                 if let Param::ByCategory { by, .. } = p
                     && !is_indicator(&by.value)
                 {
-                    put(&by.value, ColumnRequest::Text);
+                    put(&by.value, ColumnRequest::Infer);
                 }
             }
         }
@@ -102,7 +104,7 @@ impl CompiledRules {
             if let Some(Param::ByCategory { by, .. }) = &t.min_score
                 && !is_indicator(&by.value)
             {
-                put(&by.value, ColumnRequest::Text);
+                put(&by.value, ColumnRequest::Infer);
             }
         }
         for p in self.all_exprs() {

@@ -719,6 +719,53 @@ require = "bad == 0"
     assert_eq!(a.summary.excluded, 2);
 }
 
+/// A cohort column of numbers groups by value (SPEC §12: a column used directly takes its
+/// type from its cells): `10`, `10.0`, `+10` and `１０` are one cohort, shown as `10`; a
+/// category threshold keyed `1` matches the cell `1.0`.
+#[test]
+fn a_numeric_cohort_column_groups_by_value() {
+    let rules = r#"
+[rules]
+name = "numeric cohorts"
+id = "id"
+cohort = "grp"
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "direct"
+[[tier]]
+id = "t"
+max_count = 1
+min_score = { by = "zone", values = { 1 = 4 }, default = 100 }
+"#;
+    let data = "id,x,grp,zone\nA,5,10,1\nB,6,10.0,1.0\nC,7,１０,1\nE,9,+10,1\nG,3,1000,1\nD,8,\"1,000\",1\n";
+    let a = score(rules, data);
+    let order: Vec<(&str, Option<usize>, Option<&str>)> = a
+        .entities
+        .iter()
+        .map(|e| (e.id.as_str(), e.rank, e.cohort.as_deref()))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("E", Some(1), Some("10")),
+            ("C", Some(2), Some("10")),
+            ("B", Some(3), Some("10")),
+            ("A", Some(4), Some("10")),
+            ("D", Some(1), Some("1000")),
+            ("G", Some(2), Some("1000")),
+        ]
+    );
+    // One place per cohort, each taken with the 4-point minimum of zone 1.
+    assert_eq!(a.summary.tiers[0].count, 2);
+}
+
 #[test]
 fn cohorts_rank_separately_and_list_in_text_order() {
     let rules = r#"
