@@ -7,7 +7,7 @@ use crate::diag::Span;
 /// One lint finding.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lint {
-    /// Stable code: `unreachable-tier`, `bands-out-of-order`, `unused-indicator`,
+    /// Stable code: `unreachable-tier`, `bands-out-of-order`, `levels-above-points`, `unused-indicator`,
     /// `weights-not-scale`.
     pub code: &'static str,
     pub message: String,
@@ -99,6 +99,25 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             }
         }
     }
+    // Level points above the criterion's are capped at full points, as band points are.
+    for c in &rules.criteria {
+        if let Method::Levels(levels) = &c.method
+            && let Some((name, p)) = levels
+                .iter()
+                .filter_map(|(name, p)| Some((name, p.fixed()?)))
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+            && p > c.points.value
+        {
+            out.push(Lint {
+                code: "levels-above-points",
+                message: format!(
+                    "criterion '{}': level '{name}' gives {p} points, more than the criterion's {} (capped at full points)",
+                    c.id.value, c.points.value
+                ),
+                span: c.points.span,
+            });
+        }
+    }
     let mut used: Vec<&str> = names_used.iter().map(|s| s.as_str()).collect();
     used.extend(rules.criteria.iter().map(|c| c.indicator.value.as_str()));
     used.extend(rules.settings.tie_break.iter().map(|t| t.value.as_str()));
@@ -150,4 +169,80 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lint codes a rules file draws, in order.
+    fn codes(text: &str) -> Vec<&'static str> {
+        let rules = Rules::from_str_named(text, "r.toml").expect("valid rules");
+        lint(&rules, &[]).into_iter().map(|l| l.code).collect()
+    }
+
+    const HEAD: &str = r#"
+[rules]
+name = "lints"
+id = "code"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "level"
+kind = "category"
+"#;
+
+    #[test]
+    fn each_lint_fires_on_its_case_and_not_on_a_clean_file() {
+        let clean = format!(
+            r#"{HEAD}
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "b"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "bands"
+bands = [{{ at_least = 20, points = 10 }}, {{ at_least = 10, points = 5 }}]
+[[criterion]]
+id = "l"
+dimension = "d"
+indicator = "level"
+points = 10
+method = "levels"
+levels = {{ "一级" = 10, "二级" = 6 }}
+[[tier]]
+id = "t"
+min_score = 20
+"#
+        );
+        assert_eq!(codes(&clean), Vec::<&str>::new());
+        // A band shadowed by an earlier one, band points above the criterion's, level points
+        // above the criterion's, a tier above the maximum (20).
+        let flawed = clean
+            .replace(
+                "{ at_least = 20, points = 10 }, { at_least = 10, points = 5 }",
+                "{ at_least = 10, points = 12 }, { at_least = 20, points = 10 }",
+            )
+            .replace("\"一级\" = 10", "\"一级\" = 11")
+            .replace("min_score = 20", "min_score = 21");
+        assert_eq!(
+            codes(&flawed),
+            [
+                "unreachable-tier",
+                "bands-out-of-order",
+                "bands-out-of-order",
+                "levels-above-points"
+            ]
+        );
+        // Dimension weights that do not add up to scale.
+        let weights = clean
+            .replace("[rules]\n", "[rules]\nscale = 100\n")
+            .replace(
+                "id = \"d\"\n[[criterion]]",
+                "id = \"d\"\nweight = 60\n[[criterion]]",
+            );
+        assert_eq!(codes(&weights), ["weights-not-scale"]);
+    }
 }
