@@ -55,6 +55,17 @@ pub(crate) fn read_csv(
     let name = path.display().to_string();
     let mut file = open(path)?;
     let (prefix, at_eof) = read_prefix(&mut file, &name)?;
+    // A workbook (a zip file) saved under a text extension: say so rather than fail to
+    // decode its compressed bytes as text.
+    if prefix.starts_with(b"PK\x03\x04") {
+        return Err(Error::one(
+            Diagnostic::new(
+                Stage::Data,
+                format!("'{name}' is a zip file, as an XLSX workbook is, not delimited text"),
+            )
+            .with_help("give a workbook the .xlsx extension (or save it from Excel or WPS as CSV)"),
+        ));
+    }
     let mut choice = decode::choose(&prefix, forced, at_eof);
     let mut source: Box<dyn Read + Send> = Box::new(io::Cursor::new(prefix.clone()).chain(file));
     loop {
