@@ -8,5 +8,6 @@ mod engine_cases;
 mod packs;
 mod properties;
 mod report;
+mod rules_keys;
 mod shipped;
 mod support;
