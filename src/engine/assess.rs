@@ -595,6 +595,9 @@ impl<'a> Run<'a> {
                 // Years of entities, for year selection below.
                 let years_e = years.as_ref().map(|_| ent_years);
                 let scored = select_year(&years_e, year, n);
+                if let Some(y) = year {
+                    warnings.extend(absent_from_year(&eids, &scored, y));
+                }
                 let run = Run {
                     c,
                     data,
@@ -620,6 +623,9 @@ impl<'a> Run<'a> {
             }
         };
         let scored = select_year(&years, year, entities.rows);
+        if let Some(y) = year {
+            warnings.extend(absent_from_year(&entity_ids, &scored, y));
+        }
         entities.prev.shrink_to_fit();
         Ok(Run {
             c,
@@ -649,6 +655,38 @@ fn data_files(table: &crate::data::Table) -> String {
     } else {
         crate::diag::truncate(&names.join(", "), 300)
     }
+}
+
+/// A warning naming the entities that have rows in other years but none in the scored
+/// year `y` (a cluster missing from this year's returns is not ranked): the ten smallest
+/// ids and how many more.
+fn absent_from_year(ids: &TextColumn, scored: &[usize], y: i64) -> Option<String> {
+    let mut present = vec![false; ids.dict.len()];
+    for &r in scored {
+        if let Some(p) = present.get_mut(ids.codes[r] as usize) {
+            *p = true;
+        }
+    }
+    let mut absent: Vec<&str> = (0..ids.dict.len())
+        .filter(|&k| !present[k] && ids.codes.contains(&(k as u32)))
+        .map(|k| &ids.dict[k])
+        .collect();
+    if absent.is_empty() {
+        return None;
+    }
+    absent.sort_unstable();
+    let more = match absent.len() {
+        n if n > 10 => format!(" and {} more", n - 10),
+        _ => String::new(),
+    };
+    let (count, have) = match absent.len() {
+        1 => ("1 entity".to_string(), "has"),
+        n => (format!("{n} entities"), "have"),
+    };
+    Some(format!(
+        "{count} {have} rows in other years but none in {y}, so they are not scored: {}{more}",
+        absent[..absent.len().min(10)].join(", ")
+    ))
 }
 
 fn select_year(years: &Option<Vec<f64>>, year: Option<i64>, rows: usize) -> Vec<usize> {

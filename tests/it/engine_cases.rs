@@ -820,6 +820,77 @@ method = "percentile"
     assert!(md.contains("\n5 entities, 5 ranked, 0 excluded."), "{md}");
 }
 
+/// An entity with rows in other years but none in the scored year is not ranked, and the run
+/// says so (a cluster missing from this year's returns), for entity rows and under
+/// `[aggregate]` alike.
+#[test]
+fn entities_absent_from_the_scored_year_are_warned() {
+    let rules = r#"
+[rules]
+name = "years"
+id = "code"
+year = 2023
+[data]
+year_column = "year"
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "direct"
+"#;
+    let a = score(
+        rules,
+        "code,year,x\nA,2023,1\nB,2022,2\nC,2021,3\nC,2022,4\n",
+    );
+    assert_eq!(a.summary.entities, 1);
+    assert!(
+        a.warnings.contains(
+            &"2 entities have rows in other years but none in 2023, so they are not scored: B, C"
+                .to_string()
+        ),
+        "{:?}",
+        a.warnings
+    );
+    let rollup = r#"
+[rules]
+name = "rollup"
+id = "member"
+year = 2023
+[data]
+year_column = "year"
+[aggregate]
+by = "cluster"
+[[indicator]]
+id = "n"
+aggregate = "count()"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "n"
+points = 10
+method = "direct"
+"#;
+    let a = score(
+        rollup,
+        "member,cluster,year\nm1,K1,2023\nm2,K2,2022\nm3,K1,2022\n",
+    );
+    assert_eq!(a.summary.entities, 1);
+    assert!(
+        a.warnings.iter().any(|w| w
+            .starts_with("1 entity has rows in other years but none in 2023")
+            && w.ends_with(": K2")),
+        "{:?}",
+        a.warnings
+    );
+}
+
 /// `prev(x, k)` looks back k years (not k rows); prev(x) and prev(x, 3) side by side.
 #[test]
 fn prev_looks_back_the_given_number_of_years() {
