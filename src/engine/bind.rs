@@ -22,6 +22,22 @@ impl Dataset {
     pub fn from_table(table: Table) -> Self {
         Dataset { table }
     }
+
+    /// Reads a CSV or XLSX file without rules at hand: every column typed from its cells
+    /// (SPEC §9's `Dataset::from_path`). [`CompiledRules::read_data`] reads only the columns
+    /// the rules use, typed as they use them, with the rules' `[data]` options (and carries
+    /// `[output].carry` columns as their cells' text, where this shows typed values): prefer
+    /// it when the rules are known.
+    pub fn from_path(path: impl AsRef<std::path::Path>) -> Result<Self> {
+        Self::from_paths(&[path.as_ref().to_path_buf()], &ReadOptions::default())
+    }
+
+    /// Several files (same headers) with explicit reading options, every column typed from
+    /// its cells.
+    pub fn from_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Self> {
+        let table = crate::data::read_table(paths, opts, &|_| Some(ColumnRequest::Infer))?;
+        Ok(Dataset { table })
+    }
 }
 
 impl CompiledRules {

@@ -414,6 +414,12 @@ impl Rules {
         parse_rules(SourceText::new(name, text))
     }
 
+    /// Parses rules from text named `rules.toml` in diagnostics (see also `str::parse`).
+    #[allow(clippy::should_implement_trait)] // it is implemented too; this one needs no import
+    pub fn from_str(text: &str) -> crate::diag::Result<Rules> {
+        Self::from_str_named(text, "rules.toml")
+    }
+
     pub fn indicator(&self, id: &str) -> Option<&Indicator> {
         self.indicators.iter().find(|i| i.id.value == id)
     }
@@ -437,5 +443,12 @@ impl Rules {
         } else {
             self.criteria.iter().map(|c| c.points.value).sum()
         }
+    }
+}
+
+impl std::str::FromStr for Rules {
+    type Err = crate::diag::Error;
+    fn from_str(text: &str) -> crate::diag::Result<Rules> {
+        Rules::from_str_named(text, "rules.toml")
     }
 }

@@ -172,3 +172,50 @@ fn every_cluster_pack_scores_its_fixture() {
         );
     }
 }
+
+/// SPEC §9's library path — `Rules::from_str` → `compile` → `Dataset::from_path` (every
+/// column typed from its cells) → `assess` — scores each pack's fixture as the rules-aware
+/// reader does (the CLI's path), entity for entity (carried columns aside).
+#[test]
+fn the_library_path_of_spec_9_scores_like_the_rules_aware_reader() {
+    use clusterscore::engine::Dataset;
+    for (pack, fixture) in [
+        ("rules/jilin-2006.toml", "fixtures/jilin-2010.csv"),
+        ("rules/anhui-zhuanyezhen.toml", "fixtures/anhui-2010.csv"),
+        ("rules/miit-zjtx-sme.toml", "fixtures/enterprises-2023.csv"),
+        (
+            "rules/shandong-tese-2011.toml",
+            "fixtures/shandong-tese-2010.csv",
+        ),
+    ] {
+        let text = std::fs::read_to_string(root().join(pack)).unwrap();
+        let compiled = Rules::from_str(&text).unwrap().compile().unwrap();
+        let opts = AssessOptions {
+            generated_at: Some("2026-01-01T00:00:00Z".into()),
+            ..Default::default()
+        };
+        let path = root().join(fixture);
+        let plain = compiled
+            .assess(&Dataset::from_path(&path).unwrap(), &opts)
+            .unwrap();
+        let aware = compiled
+            .assess(
+                &compiled
+                    .read_data(std::slice::from_ref(&path), &compiled.read_options())
+                    .unwrap(),
+                &opts,
+            )
+            .unwrap();
+        // (Carried columns are copied as the cells' text by the rules-aware reader; typed
+        // from their cells, 是/否 columns show as true/false.)
+        let json = |a: &Assessment| {
+            let mut v = serde_json::to_value(&a.entities).unwrap();
+            for e in v.as_array_mut().unwrap() {
+                e.as_object_mut().unwrap().remove("carry");
+            }
+            v
+        };
+        assert_eq!(json(&plain), json(&aware), "{pack}");
+        assert_eq!(plain.warnings, aware.warnings, "{pack}");
+    }
+}
