@@ -8,8 +8,9 @@
 //! [`Evidence::rescore`] (the engine's own aggregation, rounding, ranking and tiers), so
 //! results are identical whatever the number of threads.
 //!
-//! Tier `requires`/`direct` conditions and capping gates keep the values they had in the base
-//! run (conditions that mention scores are not re-evaluated per replication).
+//! Tier `requires`/`direct` conditions, capping gates and adjustments that read scores are
+//! evaluated again in every replication on its published values ([`Evidence::rescore`]);
+//! conditions on data alone keep their values.
 //!
 //! Percentile ranks use the nearest-rank definition: the `⌈q·N⌉`-th smallest of the N
 //! replications' ranks (the median is q = 0.5), so they are always ranks that occurred.

@@ -338,9 +338,14 @@ impl Evidence {
 
     /// Published scores: totals + adjustments, clamped, rounded half away from zero.
     pub fn final_scores(&self, totals: &Array1<f64>) -> Vec<f64> {
+        self.final_scores_with(totals, &self.adjustment)
+    }
+
+    /// [`Evidence::final_scores`] with other adjustment points per entity.
+    fn final_scores_with(&self, totals: &Array1<f64>, adjustment: &[f64]) -> Vec<f64> {
         totals
             .iter()
-            .zip(&self.adjustment)
+            .zip(adjustment)
             .map(|(t, a)| {
                 let mut s = t + a;
                 if let Some((lo, hi)) = self.clamp {
@@ -662,15 +667,28 @@ impl Evidence {
         scores: &[f64],
         order: &[usize],
     ) -> (Vec<Option<usize>>, Vec<QuotaTie>) {
+        self.assign_tiers_under(scores, order, &self.tiers, &self.cap)
+    }
+
+    /// [`Evidence::assign_tiers`] under other tier outcomes (`requires`, `direct`) and caps:
+    /// those of conditions evaluated again on other scores.
+    fn assign_tiers_under(
+        &self,
+        scores: &[f64],
+        order: &[usize],
+        tiers: &[TierRule],
+        cap: &[Option<usize>],
+    ) -> (Vec<Option<usize>>, Vec<QuotaTie>) {
         use rayon::prelude::*;
         let n = self.len();
-        let nt = self.tiers.len();
+        let nt = tiers.len();
+        let cap_of = |e: usize| cap.get(e).copied().flatten();
         // With up to 32 tiers, the facts the walk needs are computed in entity order on all
         // cores (contiguous reads) as one mask of the tiers each entity may enter beside its
         // cohort, then gathered in rank order (one scattered read per entity); the quotas
         // then need one sequential pass over contiguous data.
         let eligible_in = |e: usize, t: usize, rule: &TierRule| -> bool {
-            if self.cap_of(e).is_some_and(|c| t < c) || rule.requires[e] != Some(true) {
+            if cap_of(e).is_some_and(|c| t < c) || rule.requires[e] != Some(true) {
                 return false;
             }
             let min = rule.min_score.get(e);
@@ -692,7 +710,7 @@ impl Evidence {
                     {
                         *f = (0, co, score);
                     }
-                    for (t, rule) in self.tiers.iter().enumerate() {
+                    for (t, rule) in tiers.iter().enumerate() {
                         let requires = &rule.requires[span.clone()];
                         let direct = &rule.direct[span.clone()];
                         let scalar_min = match &rule.min_score {
@@ -703,7 +721,7 @@ impl Evidence {
                             let e = span.start + i;
                             let min = scalar_min.unwrap_or_else(|| rule.min_score.get(e));
                             let ok = requires[i] == Some(true)
-                                && self.cap_of(e).is_none_or(|c| t >= c)
+                                && cap_of(e).is_none_or(|c| t >= c)
                                 && (min.is_nan() || crate::num::ge(f.2, min) || direct[i]);
                             f.0 |= u32::from(ok) << t;
                         }
@@ -776,7 +794,7 @@ impl Evidence {
         }
         for &e in order {
             let co = self.cohort[e] as usize;
-            for (t, rule) in self.tiers.iter().enumerate() {
+            for (t, rule) in tiers.iter().enumerate() {
                 if eligible_in(e, t, rule) && place(e, co, t, scores[e]) {
                     break;
                 }
@@ -785,13 +803,120 @@ impl Evidence {
         (tier, ties)
     }
 
-    /// Scores, ranks and tiers for other weights/points/method: one whole re-score.
+    /// Scores, ranks and tiers for other weights/points/method: one whole re-score. When the
+    /// run kept its post-scoring conditions (some adjustment, capping gate or tier condition
+    /// reads scores), they are evaluated again on the new published values, as the engine
+    /// evaluates them after scoring.
     pub fn rescore(&self, weights: &[f64], points: &[f64], aggregation: Aggregation) -> Rescored {
         let totals = self.totals(weights, points, aggregation);
+        if let Some(post) = self.post.as_deref() {
+            let (adjustment, cap, tiers) = self.post_conditions(post, &totals, weights, points);
+            let scores = self.final_scores_with(&totals, &adjustment);
+            let (order, rank) = self.rank(&scores);
+            let (tier, _) = self.assign_tiers_under(&scores, &order, &tiers, &cap);
+            return Rescored { scores, rank, tier };
+        }
         let scores = self.final_scores(&totals);
         let (order, rank) = self.rank(&scores);
         let (tier, _) = self.assign_tiers(&scores, &order);
         Rescored { scores, rank, tier }
+    }
+
+    /// The post-scoring conditions evaluated for every entity on the published values that
+    /// `weights`, `points` and `totals` give (columns at a time): each entity's adjustment
+    /// points, cap, and the tier rules with their `requires` and `direct` outcomes.
+    fn post_conditions(
+        &self,
+        post: &PostScoring,
+        totals: &Array1<f64>,
+        weights: &[f64],
+        points: &[f64],
+    ) -> (Vec<f64>, Vec<Option<usize>>, Vec<TierRule>) {
+        let n = self.len();
+        let dec = self.decimals;
+        let mut frame = post.frame.clone();
+        for (c, &slot) in post.criterion_slots.iter().enumerate() {
+            for e in 0..n {
+                let f = self.fractions[[e, c]];
+                let v = if f.is_nan() {
+                    f64::NAN
+                } else {
+                    round_half_away(f * points[c], dec)
+                };
+                frame.set_number(slot, post.row_of[e], v);
+            }
+        }
+        let w_sum: f64 = weights.iter().sum();
+        let final_max = self.final_max(weights);
+        let dim = self.dimension_fractions(points);
+        for (d, &slot) in post.dimension_slots.iter().enumerate() {
+            let share = if w_sum > 0.0 { weights[d] / w_sum } else { 0.0 };
+            for e in 0..n {
+                let v = round_half_away(final_max * share * dim[[e, d]], dec);
+                frame.set_number(slot, post.row_of[e], v);
+            }
+        }
+        let at_entities = |v: Vec<Option<bool>>| -> Vec<Option<bool>> {
+            post.row_of.iter().map(|&r| v[r]).collect()
+        };
+        let mut adjustment = vec![0.0; n];
+        for (p, pts) in &post.adjustments {
+            for (a, holds) in adjustment
+                .iter_mut()
+                .zip(at_entities(p.eval_condition(&frame)))
+            {
+                if holds == Some(true) {
+                    *a += pts;
+                }
+            }
+        }
+        for (e, a) in adjustment.iter().enumerate() {
+            let mut score = totals[e] + a;
+            if let Some((lo, hi)) = self.clamp {
+                score = score.clamp(lo, hi);
+            }
+            frame.set_number(post.score_slot, post.row_of[e], round_half_away(score, dec));
+        }
+        let mut cap: Vec<Option<usize>> = vec![None; if self.cap.is_empty() { 0 } else { n }];
+        for (p, tier) in &post.caps {
+            for (c, holds) in cap.iter_mut().zip(at_entities(p.eval_condition(&frame))) {
+                if holds != Some(true) && c.is_none_or(|t| *tier > t) {
+                    *c = Some(*tier);
+                }
+            }
+        }
+        let tiers = self
+            .tiers
+            .iter()
+            .enumerate()
+            .map(|(t, rule)| {
+                let mut requires = vec![Some(true); n];
+                for p in &post.requires[t] {
+                    for (r, v) in requires
+                        .iter_mut()
+                        .zip(at_entities(p.eval_condition(&frame)))
+                    {
+                        *r = match (*r, v) {
+                            (Some(false), _) | (_, Some(false)) => Some(false),
+                            (None, _) | (_, None) => None,
+                            _ => Some(true),
+                        };
+                    }
+                }
+                let mut direct = vec![false; n];
+                for p in &post.direct[t] {
+                    for (d, v) in direct.iter_mut().zip(at_entities(p.eval_condition(&frame))) {
+                        *d |= v == Some(true);
+                    }
+                }
+                TierRule {
+                    requires,
+                    direct,
+                    ..rule.clone()
+                }
+            })
+            .collect();
+        (adjustment, cap, tiers)
     }
 
     /// [`Evidence::rescore`] after entity `e`'s fractions changed: when the run kept its

@@ -1126,3 +1126,83 @@ min_score = 10
     assert_eq!(o.tier_after.as_deref(), Some("low"));
     assert!(!o.reaches_target);
 }
+
+/// A re-score under other weights (what every sensitivity replication does) evaluates the
+/// tier requirements, capping gates and adjustments that read scores again on the new
+/// published values: it places entities exactly as scoring rules written with those weights
+/// does. (They used to keep the base run's outcomes: P(tier) of 1 for an entity whose score
+/// fell below a `score >= 50` requirement in half the runs.)
+#[test]
+fn a_rescore_under_other_weights_reevaluates_conditions_on_scores() {
+    let rules = |w1: u32, w2: u32| {
+        format!(
+            r#"
+[rules]
+name = "post"
+id = "id"
+[[indicator]]
+id = "a"
+[[indicator]]
+id = "b"
+[[dimension]]
+id = "d1"
+weight = {w1}
+[[dimension]]
+id = "d2"
+weight = {w2}
+[[criterion]]
+id = "c1"
+dimension = "d1"
+indicator = "a"
+points = 10
+method = "direct"
+[[criterion]]
+id = "c2"
+dimension = "d2"
+indicator = "b"
+points = 10
+method = "direct"
+[[gate]]
+id = "cap"
+require = "d2 >= 20"
+max_tier = "t2"
+[[adjustment]]
+id = "bonus"
+when = "c1 >= 9"
+points = 5
+[[tier]]
+id = "t1"
+requires = ["score >= 60"]
+[[tier]]
+id = "t2"
+requires = ["d1 >= 30"]
+"#
+        )
+    };
+    let data = "id,a,b\nE1,9,2\nE2,4,8\nE3,6,6\nE4,2,3\n";
+    let base = score(&rules(50, 50), data);
+    let ev = base.evidence.as_ref().unwrap();
+    // Hand: weights 50/50 → E1 45+10+5 = 60 (bonus), d2 = 10 < 20: capped at t2; d1 = 45 → t2.
+    // E2 20+40 = 60 → t1. E3 30+30 = 60 → t1. E4 10+15 = 25 → none.
+    let tier_of = |a: &clusterscore::engine::Assessment, id: &str| {
+        a.entities.iter().find(|e| e.id == id).unwrap().tier.clone()
+    };
+    assert_eq!(tier_of(&base, "E1").as_deref(), Some("t2"));
+    assert_eq!(tier_of(&base, "E2").as_deref(), Some("t1"));
+    for (w1, w2) in [(50, 50), (80, 20), (20, 80), (65, 35)] {
+        let fresh = score(&rules(w1, w2), data);
+        let again = ev.rescore(&[f64::from(w1), f64::from(w2)], &ev.points, ev.aggregation);
+        // (The evidence's rows follow the assessment's entities.)
+        for (i, e) in base.entities.iter().enumerate() {
+            assert_eq!(ev.ids.get(i), Some(e.id.as_str()));
+            let want = fresh.entities.iter().find(|f| f.id == e.id).unwrap();
+            assert_eq!(again.scores[i], want.score, "{w1}/{w2} {}", e.id);
+            assert_eq!(
+                again.tier[i].map(|t| ev.tiers[t].id.clone()),
+                want.tier,
+                "{w1}/{w2} {}",
+                e.id
+            );
+        }
+    }
+}
