@@ -165,6 +165,56 @@ pub struct GapOption {
     pub reaches_target: bool,
     /// `linear`: criterion points per unit of the indicator.
     pub slope: Option<f64>,
+    /// What else reads the indicator (other criteria, formulas, gates, adjustments, tier
+    /// conditions, tie-breaks): the change moves those too, which `score_after` leaves out.
+    pub also_read_by: Vec<String>,
+}
+
+/// Everything besides criterion `crit` that reads indicator `ind` by its bare name.
+fn other_readers(rules: &Rules, ind: &str, crit: &str) -> Vec<String> {
+    let mentions = |text: &str| {
+        crate::expr::parse(text).is_ok_and(|e| {
+            crate::expr::names(&e)
+                .iter()
+                .any(|(name, quoted, _)| !quoted && name == ind)
+        })
+    };
+    let mut out: Vec<String> = rules
+        .criteria
+        .iter()
+        .filter(|c| c.indicator.value == ind && c.id.value != crit)
+        .map(|c| format!("criterion '{}'", c.id.value))
+        .collect();
+    for i in &rules.indicators {
+        if let crate::rules::Source::Formula(f) | crate::rules::Source::Aggregate(f) = &i.source
+            && mentions(&f.value)
+        {
+            out.push(format!("the formula of '{}'", i.id.value));
+        }
+    }
+    for g in &rules.gates {
+        if mentions(&g.require.value) {
+            out.push(format!("gate '{}'", g.id.value));
+        }
+    }
+    for a in &rules.adjustments {
+        if mentions(&a.when.value) {
+            out.push(format!("adjustment '{}'", a.id.value));
+        }
+    }
+    for t in &rules.tiers {
+        if t.requires
+            .iter()
+            .chain(&t.direct)
+            .any(|c| mentions(&c.value))
+        {
+            out.push(format!("tier '{}'", t.id.value));
+        }
+    }
+    if rules.settings.tie_break.iter().any(|t| t.value == ind) {
+        out.push("tie_break".to_string());
+    }
+    out
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -931,6 +981,7 @@ fn gap(
                     tier_after: tier_after.map(|t| ev.tiers[t].id.clone()),
                     reaches_target: gets_target(tier_after),
                     slope,
+                    also_read_by: other_readers(r, &crit.indicator.value, &crit.id.value),
                 });
             }
         }

@@ -228,6 +228,14 @@ fn render(x: &Explanation) -> String {
                 ]);
             }
             s.push_str(&format!("{t}\n"));
+            for o in g.options.iter().filter(|o| !o.also_read_by.is_empty()) {
+                s.push_str(&format!(
+                    "  {}: '{}' is also read by {}; the score after counts this criterion only\n",
+                    o.criterion,
+                    o.indicator,
+                    o.also_read_by.join(", ")
+                ));
+            }
         }
         for no in &g.no_option {
             s.push_str(&format!("  {}: {}\n", no.criterion, no.reason));

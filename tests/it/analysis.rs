@@ -1206,3 +1206,71 @@ requires = ["d1 >= 30"]
         }
     }
 }
+
+/// A gap option names what else reads the indicator it changes (another criterion, a tier
+/// condition, a formula): its score after counts the one criterion only.
+#[test]
+fn explain_gap_options_name_the_other_readers_of_their_indicator() {
+    let rules = r#"
+[rules]
+name = "readers"
+id = "id"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "y"
+[[indicator]]
+id = "ratio"
+formula = "y / x"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "cx"
+dimension = "d"
+indicator = "x"
+points = 50
+method = "linear"
+floor = 0
+target = 100
+[[criterion]]
+id = "cy1"
+dimension = "d"
+indicator = "y"
+points = 25
+method = "linear"
+floor = 0
+target = 100
+[[criterion]]
+id = "cy2"
+dimension = "d"
+indicator = "y"
+points = 25
+method = "bands"
+bands = [{ at_least = 50, points = 25 }]
+[[tier]]
+id = "top"
+min_score = 40
+requires = ["x >= 60"]
+"#;
+    let a = score(rules, "id,x,y\nA,50,40\n");
+    let r = Rules::from_str_named(rules, "rules.toml").unwrap();
+    let x = explain(&r, &a, find_entity(&a, "A").unwrap().0);
+    let gap = x.gap.expect("untiered: a gap to top");
+    let readers = |c: &str| {
+        gap.options
+            .iter()
+            .find(|o| o.criterion == c)
+            .unwrap_or_else(|| panic!("no option for {c}"))
+            .also_read_by
+            .clone()
+    };
+    assert_eq!(readers("cx"), ["the formula of 'ratio'", "tier 'top'"]);
+    assert_eq!(
+        readers("cy1"),
+        ["criterion 'cy2'", "the formula of 'ratio'"]
+    );
+    assert_eq!(
+        readers("cy2"),
+        ["criterion 'cy1'", "the formula of 'ratio'"]
+    );
+}
