@@ -88,8 +88,7 @@ pub(crate) fn read_csv(
                 }
                 let mut d = decode::failure_diagnostic(&name, choice, f, &prefix);
                 if f.kind == FailureKind::Malformed
-                    && !choice.name().starts_with("utf-16")
-                    && let Some(place) = byte_place(path, f.offset, opts.delimiter)
+                    && let Some(place) = byte_place(path, f.offset, opts.delimiter, choice.encoding)
                 {
                     d = d.at(format!("{name}, {place}"));
                 }
@@ -107,7 +106,14 @@ pub(crate) fn read_csv(
 /// counted by delimiters before the byte (quotes are not followed: the text could not be
 /// decoded), named by the first line's field when that is readable. Reads the file up to
 /// the byte again; only an error pays for it.
-fn byte_place(path: &Path, offset: u64, delimiter: u8) -> Option<String> {
+/// UTF-16 text is decoded (lossily) up to the byte first, so that its line breaks and
+/// delimiters are counted as characters.
+fn byte_place(
+    path: &Path,
+    offset: u64,
+    delimiter: u8,
+    encoding: &'static encoding_rs::Encoding,
+) -> Option<String> {
     let mut head = Vec::new();
     File::open(path)
         .ok()?
@@ -116,6 +122,10 @@ fn byte_place(path: &Path, offset: u64, delimiter: u8) -> Option<String> {
         .ok()?;
     if head.len() as u64 != offset {
         return None;
+    }
+    if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE {
+        let (text, _) = encoding.decode_with_bom_removal(&head);
+        head = text.into_owned().into_bytes();
     }
     let line_start = memchr::memrchr(b'\n', &head).map_or(0, |i| i + 1);
     let row = memchr::memchr_iter(b'\n', &head).count() + 1;

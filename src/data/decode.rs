@@ -462,10 +462,12 @@ pub fn failure_diagnostic(
                 "save the file as UTF-8 (or GBK), or name its encoding with \
                  --encoding utf8|gbk|gb18030|utf-16le|utf-16be",
             );
+            // (A UTF-16 file has a byte-order mark: a byte detector's guess says nothing.)
             if guess != GB18030
                 && guess != encoding_rs::GBK
                 && guess != UTF_8
                 && guess.name() != encoding_name
+                && !encoding_name.starts_with("utf-16")
             {
                 help.push_str(&format!(
                     "; its bytes look like {}, which is not supported",
