@@ -382,7 +382,18 @@ impl<'s> Cx<'s> {
     fn number(&mut self, t: &Table<'_, '_>, key: &str) -> Option<Sp<f64>> {
         let v = self.get(t, key)?;
         match number_of(v.get_ref()) {
-            Some(x) if x.is_finite() => Some(Sp::new(x, v.span().into())),
+            Some(x) if usable(x) => Some(Sp::new(x, v.span().into())),
+            Some(x) if x.is_finite() => {
+                self.error(
+                    v.span().into(),
+                    format!(
+                        "'{key}' in {} is {x:e}, beyond the largest number a rules file may hold (1e15)",
+                        t.what
+                    ),
+                    Some("use a unit that keeps the numbers small (亿元 rather than 元)".into()),
+                );
+                None
+            }
             _ => {
                 self.error(
                     v.span().into(),
@@ -552,6 +563,16 @@ impl<'s> Cx<'s> {
         if let Some(x) = number_of(v.get_ref())
             && x.is_finite()
         {
+            if !usable(x) {
+                self.error(
+                    v.span().into(),
+                    format!(
+                        "'{key}' of {what} is {x:e}, beyond the largest number a rules file may hold (1e15)"
+                    ),
+                    Some("use a unit that keeps the numbers small (亿元 rather than 元)".into()),
+                );
+                return None;
+            }
             return Some(Param::Fixed(x));
         }
         if let DeValue::Table(map) = v.get_ref() {
@@ -570,7 +591,7 @@ impl<'s> Cx<'s> {
                         let mut out = Vec::new();
                         for (k, x) in vals.iter() {
                             match number_of(x.get_ref()) {
-                                Some(n) if n.is_finite() => out.push((k.get_ref().to_string(), n)),
+                                Some(n) if usable(n) => out.push((k.get_ref().to_string(), n)),
                                 _ => self.error(
                                     x.span().into(),
                                     format!(
@@ -699,7 +720,7 @@ impl<'s> Cx<'s> {
         let pair = match v.get_ref() {
             DeValue::Array(items) if items.len() == 2 => {
                 match (number_of(items[0].get_ref()), number_of(items[1].get_ref())) {
-                    (Some(a), Some(b)) if a.is_finite() && b.is_finite() => Some((a, b)),
+                    (Some(a), Some(b)) if usable(a) && usable(b) => Some((a, b)),
                     _ => None,
                 }
             }
@@ -1262,6 +1283,16 @@ impl<'s> Cx<'s> {
             direct,
         })
     }
+}
+
+/// The largest magnitude a number in a rules file may have. Points, weights, thresholds and
+/// factors beyond it mean nothing in an evaluation, and sums or products of them overflow
+/// to infinity (two criteria of 1e308 points make every score NaN).
+const LARGEST: f64 = 1e15;
+
+/// Whether a number read from a rules file is usable: finite and at most [`LARGEST`].
+fn usable(x: f64) -> bool {
+    x.is_finite() && x.abs() <= LARGEST
 }
 
 fn number_of(v: &DeValue<'_>) -> Option<f64> {
