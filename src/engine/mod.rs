@@ -441,6 +441,25 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                         Some("category indicators are scored with method = \"levels\"".into()),
                     ));
                 }
+                // A yes/no indicator is scored by `flag`: bands, linear, relative statistics
+                // and the rest would read true/false as 1/0 without saying so.
+                if ind.kind == Kind::Bool && !matches!(c.method, Method::Flag) {
+                    errors.push(diag(
+                        src,
+                        c.method_span,
+                        format!(
+                            "criterion '{}' scores bool indicator '{}' with method '{}'",
+                            c.id.value,
+                            ind.id.value,
+                            c.method.name()
+                        ),
+                        Some(
+                            "bool indicators are scored with method = \"flag\" (or count yes \
+                             answers with a number formula such as count_true(…))"
+                                .into(),
+                        ),
+                    ));
+                }
                 if rules.aggregate.is_some() && !matches!(ind.source, Source::Aggregate(_)) {
                     errors.push(diag(
                         src,
