@@ -212,13 +212,19 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
         .chain(rules.dimensions.iter().map(|d| (&d.id, "dimension")))
         .chain(rules.criteria.iter().map(|c| (&c.id, "criterion")));
     for (id, kind) in kinds {
-        if id.value == "score" || id.value == "tier" {
+        // `score` and `tier` are names of the results; the words of the expression language
+        // would read as themselves in every expression, never as the id.
+        if matches!(
+            id.value.as_str(),
+            "score" | "tier" | "and" | "or" | "not" | "true" | "false"
+        ) {
             errors.push(diag(
                 src,
                 id.span,
                 format!(
-                    "'{}' is reserved and cannot be the id of a {kind}",
-                    id.value
+                    "'{}' is reserved and cannot be the id of {} {kind}",
+                    id.value,
+                    if kind == "indicator" { "an" } else { "a" }
                 ),
                 Some("choose another id".into()),
             ));
