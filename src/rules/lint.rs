@@ -7,8 +7,8 @@ use crate::diag::Span;
 /// One lint finding.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lint {
-    /// Stable code: `unreachable-tier`, `bands-out-of-order`, `levels-above-points`, `unused-indicator`,
-    /// `weights-not-scale`.
+    /// Stable code: `unreachable-tier`, `bands-out-of-order`, `levels-above-points`,
+    /// `tiers-out-of-order`, `empty-dimension`, `unused-indicator`, `weights-not-scale`.
     pub code: &'static str,
     pub message: String,
     pub span: Span,
@@ -97,6 +97,50 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                     span: c.points.span,
                 });
             }
+        }
+    }
+    // Tiers are listed from the highest down: a fixed minimum above an earlier tier's says
+    // the order is reversed (the walk would try the lower tier first).
+    for (i, t) in rules.tiers.iter().enumerate() {
+        let Some(min) = t.min_score.as_ref().and_then(Param::fixed) else {
+            continue;
+        };
+        if let Some(higher) = rules.tiers[..i].iter().find(|u| {
+            u.min_score
+                .as_ref()
+                .and_then(Param::fixed)
+                .is_some_and(|m| m < min)
+        }) {
+            out.push(Lint {
+                code: "tiers-out-of-order",
+                message: format!(
+                    "tier '{}' (min_score {min}) is listed after tier '{}', which asks less; tiers are listed from the highest to the lowest",
+                    t.id.value, higher.id.value
+                ),
+                span: t.id.span,
+            });
+        }
+    }
+    // A dimension without criteria scores nothing, yet its weight counts in the maximum.
+    for d in &rules.dimensions {
+        if !rules
+            .criteria
+            .iter()
+            .any(|c| c.dimension.value == d.id.value)
+        {
+            out.push(Lint {
+                code: "empty-dimension",
+                message: format!(
+                    "dimension '{}' has no criteria: it scores nothing{}",
+                    d.id.value,
+                    if d.weight.is_some() {
+                        ", yet its weight counts in the maximum"
+                    } else {
+                        ""
+                    }
+                ),
+                span: d.id.span,
+            });
         }
     }
     // Level points above the criterion's are capped at full points, as band points are.
@@ -236,6 +280,17 @@ min_score = 20
                 "levels-above-points"
             ]
         );
+        // Tiers listed lowest first; a dimension without criteria.
+        let reversed = clean.replace(
+            "[[tier]]\nid = \"t\"\nmin_score = 20\n",
+            "[[tier]]\nid = \"low\"\nmin_score = 5\n[[tier]]\nid = \"t\"\nmin_score = 20\n",
+        );
+        assert_eq!(codes(&reversed), ["tiers-out-of-order"]);
+        let empty = clean.replace(
+            "[[dimension]]\nid = \"d\"\n",
+            "[[dimension]]\nid = \"d\"\n[[dimension]]\nid = \"none\"\n",
+        );
+        assert_eq!(codes(&empty), ["empty-dimension"]);
         // Dimension weights that do not add up to scale.
         let weights = clean
             .replace("[rules]\n", "[rules]\nscale = 100\n")

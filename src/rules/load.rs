@@ -345,7 +345,13 @@ impl<'s> Cx<'s> {
         match v.get_ref().as_str() {
             // An id, name or column of nothing cannot be meant (they failed later, or showed
             // a blank title); labels, units and versions may be empty.
-            Some(s) if s.trim().is_empty() && NAMING_KEYS.contains(&key) => {
+            // (`label` names a column in [rules] and [aggregate]; elsewhere it is free text.)
+            Some(s)
+                if s.trim().is_empty()
+                    && (NAMING_KEYS.contains(&key)
+                        || (key == "label"
+                            && matches!(t.what.as_str(), "[rules]" | "[aggregate]"))) =>
+            {
                 self.error(
                     v.span().into(),
                     format!("'{key}' in {} is empty", t.what),
