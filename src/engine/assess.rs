@@ -995,12 +995,22 @@ impl Run<'_> {
                     match v {
                         Some(v) => out.push(v),
                         None => {
-                            return Err(Error::one(data_error(format!(
-                                "{what}: entity '{}' has category {} for '{}', which has no value and there is no default",
-                                self.id(e),
-                                cat.get(e).map_or("(missing)".to_string(), |s| format!("'{s}'")),
-                                by.value
-                            )).with_help(format!("add it to values, or give a default: {{ by = \"{}\", values = {{ … }}, default = … }}", by.value))));
+                            // Located at the table in the rules, which is what needs a value.
+                            return Err(Error::one(rules_error(
+                                self.c,
+                                by.span,
+                                format!(
+                                    "{what}: entity '{}' has category {} for '{}', which has no value and there is no default",
+                                    self.id(e),
+                                    cat.get(e)
+                                        .map_or("(missing)".to_string(), |s| format!("'{s}'")),
+                                    by.value
+                                ),
+                                Some(format!(
+                                    "add it to values, or give a default: {{ by = \"{}\", values = {{ … }}, default = … }}",
+                                    by.value
+                                )),
+                            )));
                         }
                     }
                 }

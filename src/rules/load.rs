@@ -608,6 +608,15 @@ impl<'s> Cx<'s> {
                                 ),
                             }
                         }
+                        if out.is_empty() && default.is_none() && vals.is_empty() {
+                            self.error(
+                                vv.span().into(),
+                                format!(
+                                    "'values' in '{key}' of {what} is empty and there is no default: no entity could take a value"
+                                ),
+                                Some("list the categories, e.g. values = { east = 100, west = 50 }, or give a default".into()),
+                            );
+                        }
                         Some(out)
                     }
                     _ => {
