@@ -120,8 +120,31 @@ pub fn parse_rules(source: SourceText) -> Result<Rules> {
     let doc = match DeTable::parse(&source.text) {
         Ok(doc) => doc,
         Err(e) => {
+            // `[indicator]` where several are meant: TOML reports a duplicate key further on;
+            // the table header written with single brackets is the thing to fix.
+            if let Some(span) = single_bracket_array_table(&source.text) {
+                let name = source.text[span.start..span.end]
+                    .trim_matches(['[', ']'])
+                    .to_string();
+                return Err(Error::one(
+                    Diagnostic::new(
+                        Stage::Rules,
+                        format!("[{name}] is written with single brackets; each {name} is one table of an array"),
+                    )
+                    .with_help(format!("write [[{name}]] for every {name}"))
+                    .in_source(&source, span),
+                ));
+            }
             let span = e.span().map(Span::from).unwrap_or_default();
-            let msg = e.message().trim().to_string();
+            let mut msg = e.message().trim().to_string();
+            // Name the key TOML found twice.
+            if msg.starts_with("duplicate key")
+                && let Some(key) = source.text.get(span.start..span.end)
+                && !key.is_empty()
+                && !key.contains('\n')
+            {
+                msg = format!("duplicate key `{}`", crate::diag::truncate(key.trim(), 200));
+            }
             return Err(Error::one(
                 Diagnostic::new(Stage::Rules, format!("invalid TOML: {msg}"))
                     .in_source(&source, span),
@@ -140,6 +163,57 @@ pub fn parse_rules(source: SourceText) -> Result<Rules> {
     } else {
         Err(Error::many(cx.errors))
     }
+}
+
+/// The span of a line `[indicator]` (or dimension, criterion, gate, adjustment, tier) with
+/// single brackets, in a file that has that table more than once.
+fn single_bracket_array_table(text: &str) -> Option<Span> {
+    const ARRAYS: &[&str] = &[
+        "indicator",
+        "dimension",
+        "criterion",
+        "gate",
+        "adjustment",
+        "tier",
+    ];
+    let mut offset = 0;
+    let mut found: Option<(Span, &str)> = None;
+    let count = |name: &str| {
+        text.lines()
+            .filter(|l| {
+                let l = l.trim();
+                l.strip_prefix("[[")
+                    .and_then(|r| r.split(']').next())
+                    .is_some_and(|n| n.trim() == name)
+                    || l.strip_prefix('[')
+                        .filter(|r| !r.starts_with('['))
+                        .and_then(|r| r.split(']').next())
+                        .is_some_and(|n| n.trim() == name)
+            })
+            .count()
+    };
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let lead = line.len() - trimmed.len();
+        if found.is_none()
+            && let Some(rest) = trimmed.strip_prefix('[')
+            && !rest.starts_with('[')
+            && let Some(close) = rest.find(']')
+            && let Some(name) = ARRAYS.iter().find(|n| rest[..close].trim() == **n)
+        {
+            let start = offset + lead;
+            found = Some((
+                Span {
+                    start,
+                    end: start + close + 2,
+                },
+                name,
+            ));
+        }
+        offset += line.len();
+    }
+    let (span, name) = found?;
+    (count(name) > 1).then_some(span)
 }
 
 struct Cx<'s> {
