@@ -228,7 +228,14 @@ pub fn find_entity<'a>(a: &'a Assessment, id: &str) -> Result<(usize, &'a Entity
     match a.entities.iter().position(|e| e.id == id) {
         Some(k) => Ok((k, &a.entities[k])),
         None => Err(
-            match crate::diag::did_you_mean(id, a.entities.iter().map(|e| e.id.as_str())) {
+            // (Ids are stored trimmed: an id pasted with spaces finds its entity here.)
+            match a
+                .entities
+                .iter()
+                .find(|e| e.id == id.trim())
+                .map(|e| e.id.clone())
+                .or_else(|| crate::diag::did_you_mean(id, a.entities.iter().map(|e| e.id.as_str())))
+            {
                 Some(c) => format!("no entity with id '{id}' in the data; did you mean '{c}'?"),
                 None => format!(
                     "no entity with id '{id}' in the data ({} entities, e.g. {})",

@@ -148,6 +148,16 @@ fn explain_cli_unknown_id_is_exit_1_with_did_you_mean() {
         .assert()
         .code(1)
         .stderr(predicates::str::contains("did you mean 'LC03'"));
+    // An id pasted with spaces around it is pointed at its entity.
+    bin()
+        .args(["explain", "--rules"])
+        .arg(root().join("rules/liaocheng-benchmark.toml"))
+        .arg("--data")
+        .arg(root().join("fixtures/liaocheng-2023.csv"))
+        .args(["--id", " LC12 "])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("did you mean 'LC12'"));
     bin()
         .args(["explain", "--rules"])
         .arg(root().join("rules/liaocheng-benchmark.toml"))
