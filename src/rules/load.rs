@@ -467,10 +467,10 @@ impl<'s> Cx<'s> {
                 self.error(
                     v.span().into(),
                     format!(
-                        "'{key}' in {} is {x:e}, beyond the largest number a rules file may hold (1e15)",
+                        "'{key}' in {} is {x:e}, beyond the largest number a rules file may hold (1e100)",
                         t.what
                     ),
-                    Some("use a unit that keeps the numbers small (亿元 rather than 元)".into()),
+                    Some("write a number of at most 1e100".into()),
                 );
                 None
             }
@@ -647,9 +647,9 @@ impl<'s> Cx<'s> {
                 self.error(
                     v.span().into(),
                     format!(
-                        "'{key}' of {what} is {x:e}, beyond the largest number a rules file may hold (1e15)"
+                        "'{key}' of {what} is {x:e}, beyond the largest number a rules file may hold (1e100)"
                     ),
-                    Some("use a unit that keeps the numbers small (亿元 rather than 元)".into()),
+                    Some("write a number of at most 1e100".into()),
                 );
                 return None;
             }
@@ -1374,10 +1374,10 @@ impl<'s> Cx<'s> {
     }
 }
 
-/// The largest magnitude a number in a rules file may have. Points, weights, thresholds and
-/// factors beyond it mean nothing in an evaluation, and sums or products of them overflow
-/// to infinity (two criteria of 1e308 points make every score NaN).
-const LARGEST: f64 = 1e15;
+/// The largest magnitude a number in a rules file may have: far beyond any evaluation's
+/// numbers, and far enough below the largest double that sums and products of points,
+/// weights and factors stay finite (two criteria of 1e308 points made every score NaN).
+const LARGEST: f64 = 1e100;
 
 /// Whether a number read from a rules file is usable: finite and at most [`LARGEST`].
 fn usable(x: f64) -> bool {
