@@ -582,6 +582,28 @@ fn pass(
                     .fields()
                     .map(|f| String::from_utf8_lossy(f).trim().to_string())
                     .collect();
+                // Excel's `sep=;` first line names the delimiter; it is not a header.
+                let line = written.join(&char::from(opts.delimiter).to_string());
+                if let Some(d) = line.strip_prefix("sep=")
+                    && d.chars().count() == 1
+                {
+                    let shown = if d == "\t" {
+                        "tab".to_string()
+                    } else {
+                        format!("'{d}'")
+                    };
+                    return Err(PassError::Other(Error::one(
+                        Diagnostic::new(
+                            Stage::Data,
+                            format!("row {header_row} is Excel's delimiter line \"{line}\", not a header"),
+                        )
+                        .at(path.to_string())
+                        .with_help(format!(
+                            "read the file with --delimiter {shown} and header_row = {} in [data], or delete that line",
+                            header_row + 1
+                        )),
+                    )));
+                }
                 let folded: Vec<String> = written.iter().map(|h| fold_header(h)).collect();
                 break (written, folded);
             }
