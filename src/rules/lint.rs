@@ -8,7 +8,8 @@ use crate::diag::Span;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lint {
     /// Stable code: `unreachable-tier`, `bands-out-of-order`, `levels-above-points`,
-    /// `tiers-out-of-order`, `empty-dimension`, `unused-indicator`, `weights-not-scale`.
+    /// `tiers-out-of-order`, `empty-dimension`, `setting-ignored`, `unknown-category`,
+    /// `unused-indicator`, `weights-not-scale`.
     pub code: &'static str,
     pub message: String,
     pub span: Span,
@@ -118,6 +119,53 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                     t.id.value, higher.id.value
                 ),
                 span: t.id.span,
+            });
+        }
+    }
+    // Settings that change nothing: a lower-is-better category (categories are scored by
+    // their levels' points), a geometric floor under another aggregation.
+    for ind in &rules.indicators {
+        if ind.kind == crate::rules::Kind::Category
+            && ind.direction == crate::rules::Direction::Lower
+        {
+            out.push(Lint {
+                code: "setting-ignored",
+                message: format!(
+                    "indicator '{}' is a category: direction = \"lower\" changes nothing (its levels' points say what is better)",
+                    ind.id.value
+                ),
+                span: ind.id.span,
+            });
+        }
+    }
+    if rules.settings.aggregation != crate::rules::Aggregation::Geometric
+        && rules.settings.geometric_floor != crate::rules::DEFAULT_GEOMETRIC_FLOOR
+    {
+        out.push(Lint {
+            code: "setting-ignored",
+            message: "geometric_floor applies to aggregation = \"geometric\" only; it changes nothing here".into(),
+            span: rules.settings.id.span,
+        });
+    }
+    // A category table keyed by a value its indicator's `levels` do not allow never matches.
+    let tables = rules
+        .criteria
+        .iter()
+        .flat_map(|c| c.method.params())
+        .chain(rules.tiers.iter().filter_map(|t| t.min_score.as_ref()));
+    for p in tables {
+        if let Param::ByCategory { by, values, .. } = p
+            && let Some(levels) = rules.indicator(&by.value).and_then(|i| i.levels.as_ref())
+            && let Some((k, _)) = values.iter().find(|(k, _)| !levels.contains(k))
+        {
+            out.push(Lint {
+                code: "unknown-category",
+                message: format!(
+                    "'{k}' is not one of the levels of '{}' ({}): its value is never used",
+                    by.value,
+                    levels.join(", ")
+                ),
+                span: by.span,
             });
         }
     }
@@ -291,6 +339,21 @@ min_score = 20
             "[[dimension]]\nid = \"d\"\n[[dimension]]\nid = \"none\"\n",
         );
         assert_eq!(codes(&empty), ["empty-dimension"]);
+        // Settings that change nothing, and a category key outside the indicator's levels.
+        let ignored = clean
+            .replace("[rules]\n", "[rules]\ngeometric_floor = 0.2\n")
+            .replace(
+                "kind = \"category\"\n",
+                "kind = \"category\"\ndirection = \"lower\"\n",
+            );
+        assert_eq!(codes(&ignored), ["setting-ignored", "setting-ignored"]);
+        let unknown = clean
+            .replace("kind = \"category\"\n", "kind = \"category\"\nlevels = [\"一级\", \"二级\"]\n")
+            .replace(
+                "min_score = 20",
+                "min_score = { by = \"level\", values = { \"一级\" = 20, \"三级\" = 10 }, default = 20 }",
+            );
+        assert_eq!(codes(&unknown), ["unknown-category"]);
         // Dimension weights that do not add up to scale.
         let weights = clean
             .replace("[rules]\n", "[rules]\nscale = 100\n")

@@ -782,9 +782,9 @@ impl<'s> Cx<'s> {
                     ),
                     None,
                 );
-                0.01
+                super::DEFAULT_GEOMETRIC_FLOOR
             }
-            None => 0.01,
+            None => super::DEFAULT_GEOMETRIC_FLOOR,
         };
         Some(Settings {
             name: name?.value,

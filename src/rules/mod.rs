@@ -400,6 +400,10 @@ pub struct Rules {
     pub tiers: Vec<Tier>,
 }
 
+/// `[rules].geometric_floor` when not given: one empty dimension does not zero a geometric
+/// score (SPEC §5.3).
+pub const DEFAULT_GEOMETRIC_FLOOR: f64 = 0.01;
+
 impl Rules {
     /// Reads and parses a rules file.
     pub fn from_path(path: impl AsRef<std::path::Path>) -> crate::diag::Result<Rules> {
