@@ -569,7 +569,21 @@ impl<'a> Run<'a> {
                     *hit = by_entity;
                 }
                 let eids = by_col.take(&first_row);
-                let enames = label.map(|l| text_of(&rows, l).take(&first_row));
+                // The name of the first member row that gives one (a blank label on the
+                // first member does not blank the entity's name).
+                let enames = label.map(|l| {
+                    let names = text_of(&rows, l);
+                    let mut named = first_row.clone();
+                    for (i, &g) in group.iter().enumerate() {
+                        let r = &mut named[g as usize];
+                        if names.codes[*r] == TextColumn::MISSING
+                            && names.codes[i] != TextColumn::MISSING
+                        {
+                            *r = i;
+                        }
+                    }
+                    names.take(&named)
+                });
                 let mut ef = Frame::new(n, slots.total());
                 let eyears = years.as_ref().map(|_| ent_years.clone());
                 ef.prev = prev_map(&eids, &eyears, &c.prev_years);

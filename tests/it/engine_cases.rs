@@ -820,6 +820,41 @@ method = "percentile"
     assert!(md.contains("\n5 entities, 5 ranked, 0 excluded."), "{md}");
 }
 
+/// Under `[aggregate]` an entity's name comes from the first member row that gives one: a
+/// blank label on the first member does not blank the name.
+#[test]
+fn an_aggregate_name_is_the_first_member_label_given() {
+    let rules = r#"
+[rules]
+name = "names"
+id = "member"
+[aggregate]
+by = "cluster"
+label = "cluster_name"
+[[indicator]]
+id = "n"
+aggregate = "count()"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "n"
+points = 10
+method = "direct"
+"#;
+    let a = score(
+        rules,
+        "member,cluster,cluster_name\nm1,K1,\nm2,K1,轴承集群\nm3,K2,纺织集群\nm4,K1,别名\n",
+    );
+    let names: Vec<(&str, Option<&str>)> = a
+        .entities
+        .iter()
+        .map(|e| (e.id.as_str(), e.name.as_deref()))
+        .collect();
+    assert_eq!(names, [("K1", Some("轴承集群")), ("K2", Some("纺织集群"))]);
+}
+
 /// An entity with rows in other years but none in the scored year is not ranked, and the run
 /// says so (a cluster missing from this year's returns), for entity rows and under
 /// `[aggregate]` alike.
