@@ -1309,7 +1309,11 @@ impl<'s> Cx<'s> {
                         t.what,
                         crate::diag::truncate(&e.value, 200)
                     ),
-                    Some("a gate excludes (effect = \"exclude\", the default) or caps the tier with max_tier = \"<tier id>\" and no effect".into()),
+                    Some(format!(
+                        "{}a gate excludes (effect = \"exclude\", the default) or caps the tier with max_tier = \"<tier id>\" and no effect",
+                        crate::diag::did_you_mean(&e.value, ["exclude", "cap", "max_tier"].into_iter())
+                            .map_or(String::new(), |c| format!("did you mean '{c}'? "))
+                    )),
                 );
                 return None;
             }
