@@ -20,7 +20,7 @@
 //! criteria fixed), giving the score and tier it would lead to. Conditions that read scores
 //! (tier `requires`/`direct`, capping gates and adjustments that mention dimension scores,
 //! criterion points or `score`) are evaluated again on the new published values
-//! ([`Evidence::rescore_entity`]), so they are not blockers; conditions on data are fixed.
+//! ([`Evidence::rescore`]), so they are not blockers; conditions on data are fixed.
 //! Options are sorted by score gained, largest first; only an option whose tier after is
 //! the target tier reaches it. Known limitation: the changed indicator is re-scored only
 //! through its criterion; other criteria, formulas or conditions reading the same
@@ -708,7 +708,7 @@ fn gap(
     let mut eval = |c: usize, s: f64| -> (f64, Option<usize>) {
         let old = work.fractions[[e, c]];
         work.fractions[[e, c]] = s;
-        let res = work.rescore_entity(e, &base_weights, &base_points, work.aggregation);
+        let res = work.rescore(&base_weights, &base_points, work.aggregation);
         work.fractions[[e, c]] = old;
         (res.scores[e], res.tier[e])
     };

@@ -1175,7 +1175,7 @@ impl Run<'_> {
     }
 
     /// The post-scoring conditions with the columns they read, when one of them reads a
-    /// score (for [`Evidence::rescore_entity`]); `None` otherwise.
+    /// score (for [`Evidence::rescore`]); `None` otherwise.
     fn post_scoring(
         &self,
         gate_progs: &[Option<Program>],

@@ -59,7 +59,7 @@ pub struct Evidence {
     /// entity, before `transform` (for `explain`'s gap analysis; may be empty).
     pub params: Vec<Vec<super::methods::ParamValues>>,
     /// The conditions evaluated after scoring, kept when one of them reads scores (and the
-    /// run kept per-entity detail), so that [`Evidence::rescore_entity`] re-evaluates them.
+    /// run kept per-entity detail), so that [`Evidence::rescore`] re-evaluates them.
     pub post: Option<std::sync::Arc<PostScoring>>,
 }
 
@@ -917,105 +917,6 @@ impl Evidence {
             })
             .collect();
         (adjustment, cap, tiers)
-    }
-
-    /// [`Evidence::rescore`] after entity `e`'s fractions changed: when the run kept its
-    /// post-scoring conditions, they are evaluated again for `e` on its new published
-    /// criterion points, dimension scores and score (adjustments, then the score, then
-    /// capping gates and tier `requires`/`direct`), and stored here, as the engine does
-    /// after scoring. Other entities keep theirs.
-    pub fn rescore_entity(
-        &mut self,
-        e: usize,
-        weights: &[f64],
-        points: &[f64],
-        aggregation: Aggregation,
-    ) -> Rescored {
-        let totals = self.totals(weights, points, aggregation);
-        if let Some(mut post) = self.post.take() {
-            self.reevaluate(
-                std::sync::Arc::make_mut(&mut post),
-                e,
-                &totals,
-                weights,
-                points,
-            );
-            self.post = Some(post);
-        }
-        let scores = self.final_scores(&totals);
-        let (order, rank) = self.rank(&scores);
-        let (tier, _) = self.assign_tiers(&scores, &order);
-        Rescored { scores, rank, tier }
-    }
-
-    fn reevaluate(
-        &mut self,
-        post: &mut PostScoring,
-        e: usize,
-        totals: &Array1<f64>,
-        weights: &[f64],
-        points: &[f64],
-    ) {
-        let row = post.row_of[e];
-        let dec = self.decimals;
-        for (c, &slot) in post.criterion_slots.iter().enumerate() {
-            let f = self.fractions[[e, c]];
-            let v = if f.is_nan() {
-                f64::NAN
-            } else {
-                round_half_away(f * points[c], dec)
-            };
-            post.frame.set_number(slot, row, v);
-        }
-        let w_sum: f64 = weights.iter().sum();
-        let final_max = self.final_max(weights);
-        let dim = self.dimension_fractions(points);
-        for (d, &slot) in post.dimension_slots.iter().enumerate() {
-            let share = if w_sum > 0.0 { weights[d] / w_sum } else { 0.0 };
-            post.frame.set_number(
-                slot,
-                row,
-                round_half_away(final_max * share * dim[[e, d]], dec),
-            );
-        }
-        let holds = |p: &crate::expr::Program, frame: &PostFrame| {
-            p.eval_condition(frame)[row] == Some(true)
-        };
-        self.adjustment[e] = post
-            .adjustments
-            .iter()
-            .filter(|(p, _)| holds(p, &post.frame))
-            .map(|(_, pts)| pts)
-            .sum();
-        let mut score = totals[e] + self.adjustment[e];
-        if let Some((lo, hi)) = self.clamp {
-            score = score.clamp(lo, hi);
-        }
-        post.frame
-            .set_number(post.score_slot, row, round_half_away(score, dec));
-        if !self.cap.is_empty() {
-            let mut cap: Option<usize> = None;
-            for (p, tier) in &post.caps {
-                if !holds(p, &post.frame) && cap.is_none_or(|t| *tier > t) {
-                    cap = Some(*tier);
-                }
-            }
-            self.cap[e] = cap;
-        }
-        for (t, rule) in self.tiers.iter_mut().enumerate() {
-            let reqs: Vec<Option<bool>> = post.requires[t]
-                .iter()
-                .map(|p| p.eval_condition(&post.frame)[row])
-                .collect();
-            rule.requires[e] = if reqs.contains(&Some(false)) {
-                Some(false)
-            } else if reqs.contains(&None) {
-                None
-            } else {
-                Some(true)
-            };
-            rule.direct[e] = post.direct[t].iter().any(|p| holds(p, &post.frame));
-        }
     }
 
     /// Rows in a new order (`order[k]` = old row of new row k).
