@@ -65,8 +65,8 @@ pub struct Evidence {
 
 /// The conditions the engine evaluates after scoring — adjustments, capping gates, tier
 /// `requires` and `direct` — with the columns they read, kept when one of them reads a
-/// dimension score, criterion points or `score`: a re-score of one entity then evaluates
-/// them again on its new published (rounded) values, as the run did.
+/// dimension score, criterion points or `score`: a re-score then evaluates them again on
+/// its new published (rounded) values, as the run did.
 #[derive(Debug, Clone)]
 pub struct PostScoring {
     pub(crate) frame: PostFrame,
@@ -808,14 +808,21 @@ impl Evidence {
     /// reads scores), they are evaluated again on the new published values, as the engine
     /// evaluates them after scoring.
     pub fn rescore(&self, weights: &[f64], points: &[f64], aggregation: Aggregation) -> Rescored {
-        let totals = self.totals(weights, points, aggregation);
         if let Some(post) = self.post.as_deref() {
-            let (adjustment, cap, tiers) = self.post_conditions(post, &totals, weights, points);
+            // The dimension fractions serve the totals and the published dimension scores.
+            let dim = self.dimension_fractions(points);
+            let totals = match aggregation {
+                Aggregation::Topsis => self.totals(weights, points, aggregation),
+                _ => self.totals_of(&dim, weights, points, aggregation),
+            };
+            let (adjustment, cap, tiers) =
+                self.post_conditions(post, &dim, &totals, weights, points);
             let scores = self.final_scores_with(&totals, &adjustment);
             let (order, rank) = self.rank(&scores);
             let (tier, _) = self.assign_tiers_under(&scores, &order, &tiers, &cap);
             return Rescored { scores, rank, tier };
         }
+        let totals = self.totals(weights, points, aggregation);
         let scores = self.final_scores(&totals);
         let (order, rank) = self.rank(&scores);
         let (tier, _) = self.assign_tiers(&scores, &order);
@@ -828,6 +835,7 @@ impl Evidence {
     fn post_conditions(
         &self,
         post: &PostScoring,
+        dim: &Array2<f64>,
         totals: &Array1<f64>,
         weights: &[f64],
         points: &[f64],
@@ -848,7 +856,6 @@ impl Evidence {
         }
         let w_sum: f64 = weights.iter().sum();
         let final_max = self.final_max(weights);
-        let dim = self.dimension_fractions(points);
         for (d, &slot) in post.dimension_slots.iter().enumerate() {
             let share = if w_sum > 0.0 { weights[d] / w_sum } else { 0.0 };
             for e in 0..n {
