@@ -176,44 +176,29 @@ fn single_bracket_array_table(text: &str) -> Option<Span> {
         "adjustment",
         "tier",
     ];
+    // Each table header naming one of them: its span, name, and whether it has one bracket.
+    let mut headers = Vec::new();
     let mut offset = 0;
-    let mut found: Option<(Span, &str)> = None;
-    let count = |name: &str| {
-        text.lines()
-            .filter(|l| {
-                let l = l.trim();
-                l.strip_prefix("[[")
-                    .and_then(|r| r.split(']').next())
-                    .is_some_and(|n| n.trim() == name)
-                    || l.strip_prefix('[')
-                        .filter(|r| !r.starts_with('['))
-                        .and_then(|r| r.split(']').next())
-                        .is_some_and(|n| n.trim() == name)
-            })
-            .count()
-    };
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim_start();
-        let lead = line.len() - trimmed.len();
-        if found.is_none()
-            && let Some(rest) = trimmed.strip_prefix('[')
-            && !rest.starts_with('[')
-            && let Some(close) = rest.find(']')
-            && let Some(name) = ARRAYS.iter().find(|n| rest[..close].trim() == **n)
-        {
-            let start = offset + lead;
-            found = Some((
-                Span {
-                    start,
-                    end: start + close + 2,
-                },
-                name,
-            ));
-        }
+        let start = offset + (line.len() - trimmed.len());
         offset += line.len();
+        let (single, inner) = match trimmed.strip_prefix("[[") {
+            Some(rest) => (false, rest),
+            None => match trimmed.strip_prefix('[') {
+                Some(rest) => (true, rest),
+                None => continue,
+            },
+        };
+        if let Some(close) = inner.find(']')
+            && let Some(name) = ARRAYS.iter().find(|n| inner[..close].trim() == **n)
+        {
+            let end = start + close + if single { 2 } else { 4 };
+            headers.push((Span { start, end }, *name, single));
+        }
     }
-    let (span, name) = found?;
-    (count(name) > 1).then_some(span)
+    let &(span, name, _) = headers.iter().find(|h| h.2)?;
+    (headers.iter().filter(|h| h.1 == name).count() > 1).then_some(span)
 }
 
 struct Cx<'s> {
