@@ -675,14 +675,20 @@ fn data_files(table: &crate::data::Table) -> String {
 /// year `y` (a cluster missing from this year's returns is not ranked): the ten smallest
 /// ids and how many more.
 fn absent_from_year(ids: &TextColumn, scored: &[usize], y: i64) -> Option<String> {
-    let mut present = vec![false; ids.dict.len()];
+    // Per dictionary entry: 1 = has rows, 2 = has rows in the scored year.
+    let mut seen = vec![0u8; ids.dict.len()];
+    for &c in &ids.codes {
+        if let Some(s) = seen.get_mut(c as usize) {
+            *s = 1;
+        }
+    }
     for &r in scored {
-        if let Some(p) = present.get_mut(ids.codes[r] as usize) {
-            *p = true;
+        if let Some(s) = seen.get_mut(ids.codes[r] as usize) {
+            *s = 2;
         }
     }
     let mut absent: Vec<&str> = (0..ids.dict.len())
-        .filter(|&k| !present[k] && ids.codes.contains(&(k as u32)))
+        .filter(|&k| seen[k] == 1)
         .map(|k| &ids.dict[k])
         .collect();
     if absent.is_empty() {

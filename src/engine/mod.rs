@@ -53,7 +53,7 @@ impl CompiledRules {
     /// no year and it would be missing everywhere, silently. An error at each expression's
     /// first `prev`.
     fn prev_without_years(&self) -> Vec<Diagnostic> {
-        if self.max_prev == 0 || self.rules.data.year_column.is_some() {
+        if self.prev_years.is_empty() || self.rules.data.year_column.is_some() {
             return Vec::new();
         }
         let mut errors = Vec::new();
@@ -125,7 +125,6 @@ pub struct CompiledRules {
     pub(crate) criterion_indicator: Vec<usize>,
     /// Per capping gate: the index of its tier; `None` for exclude gates.
     pub(crate) gate_cap: Vec<Option<usize>>,
-    pub(crate) max_prev: u32,
     /// Every k of a `prev(x, k)` in the rules, ascending (row maps are built for these only).
     pub(crate) prev_years: Vec<u32>,
 }
@@ -678,14 +677,12 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
         criterion_dimension,
         criterion_indicator,
         gate_cap,
-        max_prev: 0,
         prev_years: Vec::new(),
     };
     let mut years = std::collections::BTreeSet::new();
     for p in compiled.all_exprs() {
         prev_years(&p.ast, &mut years);
     }
-    compiled.max_prev = years.last().copied().unwrap_or(0);
     compiled.prev_years = years.into_iter().collect();
     let mut errors = compiled.prev_without_years();
     errors.extend(compiled.check_expressions());
