@@ -294,9 +294,9 @@ impl<'a> Run<'a> {
         let years: Option<Vec<f64>> = year_col.map(|j| match rows.get(j).expect("checked") {
             // A year column also read as text (carried, a label): its cells read as numbers; a
             // cell that is none is reported below as not a year.
-            Column::Text(t) => text_numbers(t)
+            Column::Text(t) => cells_as(t, finite_number)
                 .into_iter()
-                .map(|x| x.unwrap_or(f64::NAN))
+                .map(|x| x.flatten().unwrap_or(f64::NAN))
                 .collect(),
             other => other.to_numbers(),
         });
@@ -752,51 +752,42 @@ fn coerce(
         // A column also read as text (an id, a carried column): its cells by the reader's
         // rules for number and boolean cells.
         (Kind::Number, Column::Text(t)) => {
-            let read = text_numbers(t);
-            if let Some(bad) = read.iter().position(Option::is_none) {
-                return Err(bad);
-            }
-            let mut v: Vec<f64> = read.into_iter().flatten().collect();
-            if let Some(m) = multiply {
-                v.iter_mut().for_each(|x| *x *= m);
+            let m = multiply.unwrap_or(1.0);
+            let cells = cells_as(t, finite_number);
+            let mut v = Vec::with_capacity(t.len());
+            for (i, x) in cells.into_iter().enumerate() {
+                v.push(x.ok_or(i)?.map_or(f64::NAN, |x| x * m));
             }
             Column::Number(v)
         }
         (Kind::Bool, Column::Text(t)) => {
-            let dict: Vec<Option<bool>> = (0..t.dict.len())
-                .map(|k| {
-                    crate::data::cell::parse_bool(&crate::data::cell::normalise_cell(&t.dict[k]))
-                })
-                .collect();
-            let mut out = Vec::with_capacity(t.len());
-            for (i, &c) in t.codes.iter().enumerate() {
-                out.push(if c == TextColumn::MISSING {
-                    None
-                } else {
-                    Some(dict[c as usize].ok_or(i)?)
-                });
+            let cells = cells_as(t, crate::data::cell::parse_bool);
+            let mut v = Vec::with_capacity(t.len());
+            for (i, b) in cells.into_iter().enumerate() {
+                v.push(b.ok_or(i)?);
             }
-            Column::Bool(out)
+            Column::Bool(v)
         }
     }))
 }
 
-/// The numbers a text column's cells hold, read as the reader reads number cells
-/// (thousands separators, full-width digits, `%`): NaN for a missing cell, `None` for a cell
-/// that is not a number.
-fn text_numbers(t: &TextColumn) -> Vec<Option<f64>> {
-    use crate::data::cell::{normalise_cell, parse_number};
-    let dict: Vec<Option<f64>> = (0..t.dict.len())
-        .map(|k| parse_number(&normalise_cell(&t.dict[k])).filter(|x| x.is_finite()))
+/// A cell's number by the reader's rules; NaN and infinities are no numbers (SPEC §6).
+fn finite_number(s: &str) -> Option<f64> {
+    crate::data::cell::parse_number(s).filter(|x| x.is_finite())
+}
+
+/// A text column's cells read by the reader's rules for number or boolean cells (`read`
+/// sees the cell normalised: full-width folded, trimmed): `Some(None)` for a missing cell,
+/// `None` for a cell `read` refuses. Each distinct text is read once.
+fn cells_as<T: Copy>(t: &TextColumn, read: impl Fn(&str) -> Option<T>) -> Vec<Option<Option<T>>> {
+    let dict: Vec<Option<T>> = (0..t.dict.len())
+        .map(|k| read(&crate::data::cell::normalise_cell(&t.dict[k])))
         .collect();
     t.codes
         .iter()
-        .map(|&c| {
-            if c == TextColumn::MISSING {
-                Some(f64::NAN)
-            } else {
-                dict[c as usize]
-            }
+        .map(|&c| match c {
+            TextColumn::MISSING => Some(None),
+            c => dict[c as usize].map(Some),
         })
         .collect()
 }
@@ -1225,12 +1216,7 @@ impl Run<'_> {
             .chain(post.requires.iter().flatten())
             .chain(post.direct.iter().flatten())
             .collect();
-        let is_score = |s: usize| {
-            s == post.score_slot
-                || post.dimension_slots.contains(&s)
-                || post.criterion_slots.contains(&s)
-        };
-        if !all.iter().any(|p| p.slots().into_iter().any(is_score)) {
+        if !all.iter().any(|p| post.reads_scores(p)) {
             return None;
         }
         let mut columns: Vec<Option<Column>> = vec![None; sl.total()];

@@ -97,7 +97,8 @@ impl PostScoring {
         self.caps.iter().any(|(p, _)| self.reads_scores(p))
     }
 
-    fn reads_scores(&self, p: &crate::expr::Program) -> bool {
+    /// Whether `p` reads a dimension score, criterion points or `score`.
+    pub(crate) fn reads_scores(&self, p: &crate::expr::Program) -> bool {
         p.slots().iter().any(|s| {
             *s == self.score_slot
                 || self.dimension_slots.contains(s)

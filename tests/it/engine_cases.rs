@@ -1183,6 +1183,32 @@ method = "direct"
         csv.contains("1,001,001,1235.50,,,,1235.50,1.00,1234.50,2023,\"1,234.50\""),
         "{csv}"
     );
+    // A bool indicator over a column that is also carried reads its 是/否 as the reader would.
+    let flags = rules
+        .replace("carry = [\"year\", \"rev\"]", "carry = [\"ok\"]")
+        .replace(
+            "[[dimension]]",
+            "[[indicator]]\nid = \"ok_flag\"\nkind = \"bool\"\ncolumn = \"ok\"\n[[dimension]]",
+        )
+        .replace(
+            "indicator = \"rev\"\npoints = 2000\nmethod = \"direct\"",
+            "indicator = \"ok_flag\"\npoints = 5\nmethod = \"flag\"",
+        );
+    // (Scores: id as a number + 5 for 是.)
+    let a = score(
+        &flags,
+        "code,year,rev,ok\n1,2023,1,是\n2,2023,1,否\n3,2023,1,\n",
+    );
+    let got: Vec<(&str, f64)> = a
+        .entities
+        .iter()
+        .map(|e| (e.id.as_str(), e.score))
+        .collect();
+    assert_eq!(got, [("1", 6.0), ("3", 3.0), ("2", 2.0)]);
+    assert_eq!(
+        a.entities[0].carry.get("ok").cloned().flatten().as_deref(),
+        Some("是")
+    );
 }
 
 /// `score` in a formula or an exclude gate is an error even when the data has a `score`
