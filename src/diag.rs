@@ -298,12 +298,24 @@ impl SourceText {
         }
     }
 
+    /// The length of a byte-order mark at the start of the text, which editors do not show
+    /// and so does not count as a column of line 1.
+    fn bom_len(&self) -> usize {
+        if self.text.starts_with('\u{feff}') {
+            '\u{feff}'.len_utf8()
+        } else {
+            0
+        }
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
         let before = &self.text[..offset];
         let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let line_start = before
+            .rfind('\n')
+            .map_or_else(|| self.bom_len().min(offset), |i| i + 1);
         let col = before[line_start..].chars().count() + 1;
         (line, col)
     }
@@ -317,7 +329,9 @@ impl SourceText {
         const MAX: usize = 200;
         const CONTEXT: usize = 60;
         let start = floor_char_boundary(&self.text, span.start.min(self.text.len()));
-        let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_start = self.text[..start]
+            .rfind('\n')
+            .map_or_else(|| self.bom_len().min(start), |i| i + 1);
         let line_end = self.text[start..]
             .find('\n')
             .map_or(self.text.len(), |i| start + i);
@@ -432,6 +446,18 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_byte_order_mark_is_not_a_column() {
+        let src = SourceText::new("r.toml", "\u{feff}[rules] x\nname = 1");
+        let x = src.text.find('x').unwrap();
+        assert_eq!(src.line_col(x), (1, 9));
+        assert_eq!(src.line_col(0), (1, 1));
+        assert_eq!(src.line_col(src.text.find("name").unwrap()), (2, 1));
+        let shown = src.snippet(Span::new(x, x + 1));
+        assert!(!shown.contains('\u{feff}'), "{shown}");
+        assert!(shown.contains("1 | [rules] x\n  |         ^"), "{shown}");
+    }
 
     #[test]
     fn line_col_counts_characters_not_bytes() {

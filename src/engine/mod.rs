@@ -14,7 +14,7 @@ pub use bind::Dataset;
 
 use crate::diag::{Diagnostic, Error, Result, SourceText, Span, Stage, did_you_mean_help};
 use crate::expr::{self, Expr};
-use crate::rules::{Kind, Method, Param, Rules, Source, Sp, expression_offset};
+use crate::rules::{Kind, Method, Param, Rules, Source, Sp, expression_span};
 use std::collections::HashMap;
 
 /// Where an expression is used, which decides the names it may see (SPEC §12).
@@ -170,10 +170,9 @@ pub(crate) fn expr_diag(
         "{message} at {line}:{col} in {what} `{}`",
         crate::diag::truncate(expr, 200)
     );
-    let file_span = match expression_offset(&source.text, text.span, expr) {
-        Some(off) => Span::new(off + start, off + span.end.min(expr.len()).max(start)),
-        None => text.span,
-    };
+    let end = span.end.min(expr.len()).max(start);
+    let file_span =
+        expression_span(&source.text, text.span, expr, Span::new(start, end)).unwrap_or(text.span);
     diag(source, file_span, msg, help)
 }
 

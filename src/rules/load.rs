@@ -1405,27 +1405,97 @@ pub fn valid_id(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// Where an expression's text starts inside the rules source, when the string is written
-/// without escapes (so byte offsets in the expression map one to one onto the file).
-pub fn expression_offset(source: &str, span: Span, text: &str) -> Option<usize> {
+/// Where a piece of an expression (`inner`, byte offsets in the expression's text) lies in
+/// the rules source, so that a diagnostic can point at it. Literal strings map one to one;
+/// basic strings are decoded again here, escapes and line-ending backslashes included, to
+/// learn where each decoded byte came from (the TOML parser keeps only the whole string's
+/// span). `None` when the string cannot be matched to its decoded text.
+pub fn expression_span(source: &str, span: Span, text: &str, inner: Span) -> Option<Span> {
     let raw = source.get(span.start..span.end)?;
     for q in ["\"\"\"", "'''", "\"", "'"] {
-        if raw.len() >= 2 * q.len() && raw.starts_with(q) && raw.ends_with(q) {
-            let inner = &raw[q.len()..raw.len() - q.len()];
-            if inner == text {
-                return Some(span.start + q.len());
+        if raw.len() < 2 * q.len() || !raw.starts_with(q) || !raw.ends_with(q) {
+            continue;
+        }
+        let body = &raw[q.len()..raw.len() - q.len()];
+        // A multi-line string drops the line break right after its opening quotes.
+        let skip = if q.len() == 3 {
+            ["\r\n", "\n"]
+                .iter()
+                .find(|nl| body.starts_with(*nl))
+                .map_or(0, |nl| nl.len())
+        } else {
+            0
+        };
+        let body = &body[skip..];
+        let base = span.start + q.len() + skip;
+        if q.starts_with('\'') {
+            if body == text {
+                return Some(Span::new(base + inner.start, base + inner.end));
             }
-            // A multi-line string drops the line break right after its opening quotes.
-            if q.len() == 3 {
-                for nl in ["\n", "\r\n"] {
-                    if inner.strip_prefix(nl) == Some(text) {
-                        return Some(span.start + q.len() + nl.len());
-                    }
-                }
-            }
+            continue;
+        }
+        let (decoded, offsets) = decode_basic(body)?;
+        if decoded == text {
+            let at = |i: usize| offsets[i.min(offsets.len() - 1)];
+            let start = at(inner.start);
+            return Some(Span::new(base + start, base + at(inner.end).max(start)));
         }
     }
     None
+}
+
+/// Decodes the body of a TOML basic string and gives, for every byte of the decoded text
+/// (and one past its end), the offset in `body` it came from: an escape's bytes all come
+/// from its backslash. Written by hand because the TOML parser gives only the result.
+fn decode_basic(body: &str) -> Option<(String, Vec<usize>)> {
+    let mut out = String::with_capacity(body.len());
+    let mut offsets = Vec::with_capacity(body.len() + 1);
+    let mut chars = body.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            offsets.extend(i..i + c.len_utf8());
+            continue;
+        }
+        let (_, e) = chars.next()?;
+        let decoded = match e {
+            'b' => '\u{8}',
+            't' => '\t',
+            'n' => '\n',
+            'f' => '\u{c}',
+            'r' => '\r',
+            'e' => '\u{1b}',
+            '"' => '"',
+            '\\' => '\\',
+            'x' | 'u' | 'U' => {
+                let digits = match e {
+                    'x' => 2,
+                    'u' => 4,
+                    _ => 8,
+                };
+                let mut code = 0u32;
+                for _ in 0..digits {
+                    code = code * 16 + chars.next()?.1.to_digit(16)?;
+                }
+                char::from_u32(code)?
+            }
+            // A line-ending backslash drops the line break and the whitespace after it.
+            ' ' | '\t' | '\r' | '\n' => {
+                while chars
+                    .peek()
+                    .is_some_and(|&(_, c)| matches!(c, ' ' | '\t' | '\r' | '\n'))
+                {
+                    chars.next();
+                }
+                continue;
+            }
+            _ => return None,
+        };
+        out.push(decoded);
+        offsets.extend(std::iter::repeat_n(i, decoded.len_utf8()));
+    }
+    offsets.push(body.len());
+    Some((out, offsets))
 }
 
 /// Where a linear criterion's floor equals its target, checked value by value for
@@ -1469,5 +1539,61 @@ fn same_floor_and_target(floor: &Param, target: &Param) -> Option<(String, f64)>
     match (at(floor, None), at(target, None)) {
         (Some(f), Some(g)) if f == g => Some((" for the default".into(), f)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The source span of `piece` inside the expression stored in `toml_value`.
+    fn span_of(toml_value: &str, text: &str, piece: &str) -> Option<String> {
+        let source = format!("formula = {toml_value}\n");
+        let start = "formula = ".len();
+        let at = text.find(piece).expect("piece in text");
+        let inner = Span::new(at, at + piece.len());
+        expression_span(
+            &source,
+            Span::new(start, start + toml_value.len()),
+            text,
+            inner,
+        )
+        .map(|s| source[s.start..s.end].to_string())
+    }
+
+    #[test]
+    fn expression_pieces_are_found_past_escapes_and_continuations() {
+        // Escaped quotes and a \u escape before the piece.
+        assert_eq!(
+            span_of(r#""a == \"东\" and b >""#, "a == \"东\" and b >", "b >").as_deref(),
+            Some("b >")
+        );
+        assert_eq!(
+            span_of(r#""\u0061 + b ^ 2""#, "a + b ^ 2", "^").as_deref(),
+            Some("^")
+        );
+        // A piece that is itself an escape maps to the whole escape.
+        assert_eq!(
+            span_of(r#""x + \u0061""#, "x + a", "a").as_deref(),
+            Some("\\u0061")
+        );
+        // A line-ending backslash drops the break and the indentation after it.
+        assert_eq!(
+            span_of(
+                "\"\"\"\nrd * 2 \\\n    + rd ^ 2\"\"\"",
+                "rd * 2 + rd ^ 2",
+                "^"
+            )
+            .as_deref(),
+            Some("^")
+        );
+        // Literal strings map one to one; the first line break of ''' is dropped.
+        assert_eq!(
+            span_of("'''\nx >= 'a' ^'''", "x >= 'a' ^", "^").as_deref(),
+            Some("^")
+        );
+        // A text that does not decode to the expression gives no span.
+        assert_eq!(span_of(r#""a + b""#, "a + c", "c"), None);
+        assert_eq!(span_of(r#""a \q b""#, "a q b", "b"), None);
     }
 }

@@ -4,7 +4,7 @@
 pub mod lint;
 mod load;
 
-pub use load::{expression_offset, parse_rules, valid_id};
+pub use load::{expression_span, parse_rules, valid_id};
 
 use crate::diag::{SourceText, Span};
 
