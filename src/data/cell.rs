@@ -398,7 +398,11 @@ pub fn parse_number(s: &str) -> Option<f64> {
     let mut first_group = true;
     while i < b.len() && (b[i].is_ascii_digit() || b[i] == b',') {
         if b[i] == b',' {
-            if group_len == 0 || (first_group && group_len > 3) || (!first_group && group_len != 3)
+            // A leading group is 1–3 digits without a leading zero (`0,125` is a decimal
+            // comma, not 125).
+            if group_len == 0
+                || (first_group && (group_len > 3 || b[int_start] == b'0'))
+                || (!first_group && group_len != 3)
             {
                 return None;
             }
@@ -707,6 +711,13 @@ mod tests {
         assert_eq!(num("1,,234"), None);
         assert_eq!(num("1.234,5"), None);
         assert_eq!(num("1,234.5,6"), None);
+        // A leading zero group is a decimal comma or a typing slip, not thousands.
+        assert_eq!(num("0,125"), None);
+        assert_eq!(num("00,125"), None);
+        assert_eq!(num("-0,500"), None);
+        assert_eq!(num("01,234"), None);
+        assert_eq!(num("10,125"), Some(10125.0));
+        assert_eq!(num("0125"), Some(125.0));
     }
 
     #[test]

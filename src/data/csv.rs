@@ -204,7 +204,8 @@ impl<'a> Record<'a> {
 
     fn is_blank(&self) -> bool {
         self.fields().all(|f| {
-            f.iter().all(u8::is_ascii_whitespace)
+            // (The cells' trim, `str::trim`, also counts the vertical tab as a space.)
+            f.iter().all(|b| b.is_ascii_whitespace() || *b == 0x0B)
                 || (!f.is_ascii() && std::str::from_utf8(f).is_ok_and(|s| s.trim().is_empty()))
         })
     }

@@ -817,10 +817,28 @@ fn number_problem(shown: &str, normalised: &str, markers: &Markers) -> CellProbl
         return CellProblem {
             message: format!("boolean value \"{shown}\" in a number column"),
             help: Some(
-                "this column is read as numbers; write the value as a number (1/0), or \
-                 declare the indicator as kind = \"bool\""
+                "this column is read as numbers; write the value as a number (1/0), \
+                 declare the indicator as kind = \"bool\", or, if the word means no data, \
+                 add it to missing_markers in [data]"
                     .into(),
             ),
+        };
+    }
+    // `0,125` or `3,5`: a decimal comma (thousands groups were checked and failed).
+    let body = normalised.trim_start_matches(['+', '-']);
+    if let Some((int, frac)) = body.split_once(',')
+        && !int.is_empty()
+        && !frac.is_empty()
+        && int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+    {
+        return CellProblem {
+            message: format!("cannot read \"{shown}\" as a number"),
+            help: Some(format!(
+                "if the comma is a decimal comma, write a decimal point ({}); thousands \
+                 separators come in groups of three after a first group without a leading \
+                 zero (1,234,567)",
+                normalised.replacen(',', ".", 1)
+            )),
         };
     }
     CellProblem {

@@ -400,6 +400,15 @@ fn duplicate_and_empty_headers() {
 }
 
 #[test]
+fn a_record_of_spaces_and_vertical_tabs_is_blank() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "v.csv", b"id,x\na,1\n,\x0b\n \t,\x0b \nb,2\n");
+    let t = read(std::slice::from_ref(&p), &infer_all).unwrap();
+    assert_eq!(t.rows(), 2);
+    assert_eq!(numbers(&t, "x"), [1.0, 2.0]);
+}
+
+#[test]
 fn header_row_two_and_blank_records_keep_row_numbers() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(

@@ -125,6 +125,9 @@ struct Run<'a> {
     /// Expressions with an `if()` whose condition was missing, and for which entity-frame
     /// rows: counted in the warnings once the scored rows are known (SPEC §4).
     if_missing: std::sync::Mutex<Vec<MissingTrace>>,
+    /// Warnings of category tables `{ by, values, default }` whose default stood in for a
+    /// missing or unlisted-but-similar category (each once, however often it is resolved).
+    category_defaults: std::sync::Mutex<Vec<String>>,
     /// Whether the scored entities' ids ascend in code-point order (data sorted by id, the
     /// usual case): then the first ids of a list in entity order are its smallest.
     ids_ascending: std::sync::OnceLock<bool>,
@@ -627,6 +630,7 @@ impl<'a> Run<'a> {
                     column_types,
                     owns_columns,
                     if_missing: std::sync::Mutex::new(if_missing),
+                    category_defaults: std::sync::Mutex::new(Vec::new()),
                     ids_ascending: std::sync::OnceLock::new(),
                 };
                 return Ok(run);
@@ -656,6 +660,7 @@ impl<'a> Run<'a> {
             column_types,
             owns_columns,
             if_missing: std::sync::Mutex::new(if_missing),
+            category_defaults: std::sync::Mutex::new(Vec::new()),
             ids_ascending: std::sync::OnceLock::new(),
         })
     }
@@ -728,7 +733,12 @@ fn coerce(
             Some(m) => Column::Number(v.iter().map(|x| x * m).collect()),
             None => return Ok(Cow::Borrowed(raw)),
         },
-        (Kind::Number, Column::Bool(_)) => Column::Number(raw.to_numbers()),
+        // A column typed from its cells as booleans holds boolean words, which a number
+        // column refuses (SPEC §12): the first of them is the error.
+        (Kind::Number, Column::Bool(v)) => match v.iter().position(Option::is_some) {
+            Some(i) => return Err(i),
+            None => Column::Number(vec![f64::NAN; v.len()]),
+        },
         (Kind::Bool, Column::Bool(_)) => return Ok(Cow::Borrowed(raw)),
         (Kind::Bool, Column::Number(v)) => {
             let mut out = Vec::with_capacity(v.len());
@@ -961,6 +971,13 @@ impl Run<'_> {
 
     /// A text column of the entities by indicator id or data column name (cohorts, `by`).
     fn category(&self, name: &str) -> Option<TextColumn> {
+        self.category_and_kind(name).map(|(t, _)| t)
+    }
+
+    /// The scored rows of a category column as text, with the kind of column it was: a
+    /// data column of numbers or booleans (typed from its cells, SPEC §12) shows its values
+    /// as numbers (`1`) and `true`/`false`.
+    fn category_and_kind(&self, name: &str) -> Option<(TextColumn, Kind)> {
         let slot = self.slot_of_name(name)?;
         // Under `[aggregate]` the entity frame holds no data columns.
         if slot < self.slots.columns && self.c.rules.aggregate.is_some() {
@@ -968,8 +985,15 @@ impl Run<'_> {
         }
         let col = self.entities.get(slot)?.take(&self.scored);
         Some(match col {
-            Column::Text(t) => t,
-            other => TextColumn::from_values((0..other.len()).map(|i| other.display(i))),
+            Column::Text(t) => (t, Kind::Category),
+            other => {
+                let kind = match other {
+                    Column::Bool(_) => Kind::Bool,
+                    _ => Kind::Number,
+                };
+                let t = TextColumn::from_values((0..other.len()).map(|i| other.display(i)));
+                (t, kind)
+            }
         })
     }
 
@@ -981,7 +1005,7 @@ impl Run<'_> {
                 values,
                 default,
             } => {
-                let Some(cat) = self.category(&by.value) else {
+                let Some((cat, kind)) = self.category_and_kind(&by.value) else {
                     return Err(Error::one(rules_error(
                         self.c,
                         by.span,
@@ -992,6 +1016,20 @@ impl Run<'_> {
                         Some(self.category_help(&by.value)),
                     )));
                 };
+                // Keys are compared as the column shows its values: on a column of numbers
+                // the key "01" is the number 1, on a column of booleans "是" is true.
+                let values: Vec<(String, f64)> = values
+                    .iter()
+                    .map(|(k, v)| {
+                        let shown = match kind {
+                            Kind::Number => crate::data::cell::parse_number(k).map(format_number),
+                            Kind::Bool => crate::data::cell::parse_bool(k).map(|b| b.to_string()),
+                            _ => None,
+                        };
+                        (shown.unwrap_or_else(|| k.clone()), *v)
+                    })
+                    .collect();
+                let values = &values[..];
                 let lookup: Vec<Option<f64>> = cat
                     .dict
                     .iter()
@@ -1025,7 +1063,71 @@ impl Run<'_> {
                         }
                     }
                 }
+                if let Some(d) = default {
+                    self.warn_category_defaults(&cat, &by.value, values, *d, what);
+                }
                 Ok(ParamValues::PerEntity(out))
+            }
+        }
+    }
+
+    /// Records where a category table's default stood in: for entities without a category
+    /// (a missing-value substitution, SPEC §5.2: never silent) and for categories that are
+    /// not listed but equal a listed one up to width, case and spacing (`Ａ类` for `A类`,
+    /// most likely a typing slip). Other unlisted categories take the default by design.
+    fn warn_category_defaults(
+        &self,
+        cat: &TextColumn,
+        by: &str,
+        values: &[(String, f64)],
+        default: f64,
+        what: &str,
+    ) {
+        let loose = |s: &str| crate::data::cell::fold_header(s).to_lowercase();
+        let mut texts = Vec::new();
+        let missing: Vec<usize> = (0..self.scored.len())
+            .filter(|&e| cat.codes[e] == TextColumn::MISSING)
+            .collect();
+        if !missing.is_empty() {
+            texts.push(format!(
+                "{what}: {} entities have no '{by}' value and take the category table's default ({}): {}",
+                missing.len(),
+                format_number(default),
+                self.some_ids(&missing)
+            ));
+        }
+        let listed: Vec<(String, &str)> =
+            values.iter().map(|(k, _)| (loose(k), k.as_str())).collect();
+        for (code, text) in cat.dict.iter().enumerate() {
+            if values.iter().any(|(k, _)| k == text) {
+                continue;
+            }
+            let folded = loose(text);
+            let Some((_, like)) = listed.iter().find(|(l, _)| *l == folded) else {
+                continue;
+            };
+            let hit: Vec<usize> = (0..self.scored.len())
+                .filter(|&e| cat.codes[e] as usize == code)
+                .collect();
+            if !hit.is_empty() {
+                texts.push(format!(
+                    "{what}: '{by}' value '{text}' is not in the category table (did you mean '{like}'?), so {} entities take its default ({}): {}",
+                    hit.len(),
+                    format_number(default),
+                    self.some_ids(&hit)
+                ));
+            }
+        }
+        if texts.is_empty() {
+            return;
+        }
+        let mut kept = self
+            .category_defaults
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        for t in texts {
+            if !kept.contains(&t) {
+                kept.push(t);
             }
         }
     }
@@ -1991,6 +2093,12 @@ impl Run<'_> {
         }
         // What missing values decided inside expressions, by expression, over the scored
         // entities.
+        let defaults = std::mem::take(
+            self.category_defaults
+                .get_mut()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
+        self.warnings.extend(defaults);
         let traced = std::mem::take(self.if_missing.get_mut().unwrap_or_else(|e| e.into_inner()));
         for (what, decided, hit) in traced {
             let list: Vec<usize> = (0..n).filter(|&e| hit[self.scored[e]]).collect();
@@ -2564,6 +2672,13 @@ impl Run<'_> {
                         set_used(used, e, MissingPolicy::Zero);
                         notes.note(e, || format!("criterion '{}': category missing, scored 0 (mean/median do not apply to categories)", crit.id.value));
                     }
+                    warnings.push(format!(
+                        "criterion '{}': {} missing categories scored 0 ({policy_name} does not apply to categories): {}",
+                        crit.id.value,
+                        missing.len(),
+                        self.some_ids(&missing),
+                        policy_name = if policy == MissingPolicy::Mean { "mean" } else { "median" },
+                    ));
                     return Ok(());
                 };
                 let name = if policy == MissingPolicy::Mean {

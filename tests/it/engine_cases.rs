@@ -2052,3 +2052,106 @@ require = "ok"
         assert_relative_eq!(entity(&a, "b").score, 10.0);
     }
 }
+
+const BY_COLUMN: &str = r#"
+[rules]
+name = "by column"
+id = "id"
+[[indicator]]
+id = "rev"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "rev"
+points = 10
+method = "linear"
+floor = 0
+target = { by = "zone", values = { "01" = 100, "02" = 50, "是" = 200 }, default = 30 }
+"#;
+
+#[test]
+fn category_keys_match_a_number_column_by_value() {
+    // `zone` holds only numbers, so it is a number column: the key "01" is the number 1.
+    let a = score(BY_COLUMN, "id,rev,zone\na,60,01\nb,60,2\nc,60,7\n");
+    let pts = |id: &str| entity(&a, id).criteria["c"].points.unwrap();
+    assert_relative_eq!(pts("a"), 6.0); // 60 / 100
+    assert_relative_eq!(pts("b"), 10.0); // 60 / 50, capped
+    assert_relative_eq!(pts("c"), 10.0); // default 30
+    // The same rows with one text cell elsewhere in the column: the same scores.
+    let t = score(BY_COLUMN, "id,rev,zone\na,60,01\nb,60,02\nc,60,7\nd,0,x\n");
+    assert_relative_eq!(entity(&t, "a").criteria["c"].points.unwrap(), 6.0);
+    assert_relative_eq!(entity(&t, "b").criteria["c"].points.unwrap(), 10.0);
+}
+
+#[test]
+fn category_keys_match_a_boolean_column_by_value() {
+    let a = score(BY_COLUMN, "id,rev,zone\na,60,是\nb,60,否\n");
+    assert_relative_eq!(entity(&a, "a").criteria["c"].points.unwrap(), 3.0); // 60 / 200
+    assert_relative_eq!(entity(&a, "b").criteria["c"].points.unwrap(), 10.0); // default 30
+}
+
+#[test]
+fn a_category_default_standing_in_is_warned() {
+    let rules = BY_COLUMN.replace(r#""01" = 100, "02" = 50, "是" = 200"#, r#""A类" = 100"#);
+    let a = score(
+        &rules,
+        "id,rev,zone\na,60,A类\nb,60,Ａ类\nc,60,\nd,60,B类\n",
+    );
+    // 60 / 30 (capped) for b, c and d; 60 / 100 for a.
+    assert_relative_eq!(entity(&a, "a").criteria["c"].points.unwrap(), 6.0);
+    assert_relative_eq!(entity(&a, "b").criteria["c"].points.unwrap(), 10.0);
+    let w = |needle: &str| a.warnings.iter().filter(|w| w.contains(needle)).count();
+    // A missing category is a missing-value substitution: warned, naming the entity.
+    assert_eq!(
+        w(
+            "criterion 'c': 1 entities have no 'zone' value and take the category table's default (30): c"
+        ),
+        1,
+        "{:?}",
+        a.warnings
+    );
+    // A full-width spelling of a listed key is most likely a slip: warned with the key.
+    assert_eq!(
+        w("'Ａ类' is not in the category table (did you mean 'A类'?)"),
+        1
+    );
+    // Another category taking the default is the table working as written: not warned.
+    assert_eq!(w("B类"), 0);
+}
+
+#[test]
+fn boolean_words_under_a_number_indicator_are_an_error_on_the_library_path_too() {
+    // `Dataset::from_path` types `x` from its cells as booleans; a number indicator over it
+    // refuses them as the CLI's reader does (SPEC §12), instead of reading 是/否 as 1/0.
+    let rules = r#"
+[rules]
+name = "t"
+id = "id"
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "direct"
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data.csv");
+    std::fs::write(&path, "id,x\na,\nb,是\nc,否\n").unwrap();
+    let data = clusterscore::engine::Dataset::from_path(&path).unwrap();
+    let compiled = clusterscore::rules::Rules::from_str(rules)
+        .unwrap()
+        .compile()
+        .unwrap();
+    let err = compiled
+        .assess(&data, &clusterscore::engine::AssessOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("indicator 'x' is of kind number"), "{err}");
+    assert!(err.contains("row 3"), "{err}");
+}
