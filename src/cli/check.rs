@@ -9,16 +9,24 @@ use std::path::PathBuf;
 #[derive(Args, Debug)]
 pub struct CheckArgs {
     /// The rules file to check.
-    pub rules: PathBuf,
+    #[arg(required_unless_present = "rules_flag", conflicts_with = "rules_flag")]
+    pub rules: Option<PathBuf>,
+    /// The rules file, given as the other commands take it (`--rules R`).
+    #[arg(long = "rules", id = "rules_flag", value_name = "RULES")]
+    pub rules_flag: Option<PathBuf>,
 }
 
 pub fn run(a: CheckArgs) -> Result<i32> {
-    let rules = Rules::from_path(&a.rules)?;
+    let path = a
+        .rules
+        .or(a.rules_flag)
+        .expect("clap requires one of RULES and --rules");
+    let rules = Rules::from_path(&path)?;
     let compiled = rules.compile()?;
     let r = &compiled.rules;
     let names: Vec<String> = compiled.expression_names();
     let mut s = String::new();
-    s.push_str(&format!("{}: ok\n", a.rules.display()));
+    s.push_str(&format!("{}: ok\n", path.display()));
     s.push_str(&format!(
         "{}{}\n",
         r.settings.name,

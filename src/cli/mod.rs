@@ -146,14 +146,35 @@ pub(crate) fn spinner(message: &str) -> Option<indicatif::ProgressBar> {
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
 pub(crate) fn print_out(bytes: &[u8]) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|_| out.flush()) {
+    let written = {
+        // The standard library's stdout reports a closed or unwritable descriptor (EBADF)
+        // as success, and a result would be lost without a word: written through the
+        // descriptor itself instead.
+        #[cfg(unix)]
+        {
+            use std::os::fd::FromRawFd;
+            let _ = std::io::stdout().flush();
+            // SAFETY: descriptor 1 is only borrowed (never closed: ManuallyDrop) and nothing
+            // else writes to it meanwhile.
+            let mut out = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(1) });
+            out.write_all(bytes)
+        }
+        #[cfg(not(unix))]
+        {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes).and_then(|_| out.flush())
+        }
+    };
+    match written {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Error::one(clusterscore::diag::Diagnostic::new(
-            clusterscore::diag::Stage::Io,
-            format!("cannot write to standard output: {e}"),
-        ))),
+        Err(e) => Err(Error::one(
+            clusterscore::diag::Diagnostic::new(
+                clusterscore::diag::Stage::Io,
+                format!("cannot write to standard output: {e}"),
+            )
+            .with_help("write the result to a file instead: --out FILE"),
+        )),
     }
 }
 
@@ -179,6 +200,13 @@ pub(crate) fn refuse_overwrite(out: &Path, inputs: &[&Path]) -> Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::usage(format!(
+            "cannot write '{}': '{}' is a file, not a directory",
+            out.display(),
+            dir.display()
+        )));
+    }
     if !dir.is_dir() {
         return Err(Error::usage(format!(
             "cannot write '{}': the directory '{}' does not exist (create it first; clusterscore does not create directories)",
@@ -186,7 +214,7 @@ pub(crate) fn refuse_overwrite(out: &Path, inputs: &[&Path]) -> Result<()> {
             dir.display()
         )));
     }
-    if out.is_dir() {
+    if out.is_dir() || out.as_os_str().as_encoded_bytes().ends_with(b"/") {
         return Err(Error::usage(format!(
             "cannot write '{}': it is a directory; give a file name",
             out.display()
@@ -203,8 +231,19 @@ pub(crate) fn refuse_overwrite(out: &Path, inputs: &[&Path]) -> Result<()> {
         Some(parent.join(p.file_name()?))
     };
     let o = canon(out);
+    // The same file under another name (a hard link) is the same file too.
+    #[cfg(unix)]
+    let same_inode = |i: &Path| {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(out), std::fs::metadata(i)) {
+            (Ok(a), Ok(b)) => a.is_file() && a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    };
+    #[cfg(not(unix))]
+    let same_inode = |_: &Path| false;
     for i in inputs {
-        if o.is_some() && o == canon(i) {
+        if (o.is_some() && o == canon(i)) || same_inode(i) {
             return Err(Error::usage(format!(
                 "refusing to write '{}': it is an input file of this run",
                 out.display()

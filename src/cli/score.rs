@@ -5,6 +5,7 @@ use clusterscore::diag::{Error, Result};
 use clusterscore::engine::{AssessOptions, Detail};
 use clusterscore::report::{Format, OutEncoding, render_to, write_atomic_with};
 use clusterscore::rules::Rules;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 #[derive(Args, Debug)]
@@ -40,8 +41,17 @@ pub fn output_format(format: Option<&str>, out: Option<&Path>) -> Result<Format>
     }
 }
 
-pub fn run(a: ScoreArgs) -> Result<i32> {
+pub fn run(mut a: ScoreArgs) -> Result<i32> {
+    // `--out -` is standard output, as in most command-line tools.
+    if a.out.as_deref() == Some(Path::new("-")) {
+        a.out = None;
+    }
     let format = output_format(a.format.as_deref(), a.out.as_deref())?;
+    if format == Format::Xlsx && a.out.is_none() && std::io::stdout().is_terminal() {
+        return Err(Error::usage(
+            "xlsx is a binary file and would garble the terminal: give --out FILE.xlsx (or redirect the output to a file)",
+        ));
+    }
     let out_enc = match &a.out_encoding {
         Some(e) => OutEncoding::from_name(e).ok_or_else(|| {
             Error::usage(format!("unknown --out-encoding '{e}': use utf8 or gbk"))

@@ -6,7 +6,7 @@ use clusterscore::analysis::sensitivity::{
 };
 use clusterscore::diag::{Error, Result};
 use clusterscore::engine::AssessOptions;
-use clusterscore::report::write_atomic;
+use clusterscore::report::{Format, write_atomic};
 use clusterscore::rules::Rules;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use std::io::IsTerminal;
@@ -49,11 +49,25 @@ pub struct SensitivityArgs {
     pub year: Option<i64>,
 }
 
+/// The largest `--runs` accepted.
+const MAX_RUNS: usize = 1_000_000;
+/// The largest `--threads` accepted.
+const MAX_THREADS: usize = 1024;
+
 pub fn run(a: SensitivityArgs) -> Result<i32> {
     let json = super::text_or_json(&a.format)?;
     a.read.validate(&a.data)?;
     if a.runs < 1 {
         return Err(Error::usage("--runs must be at least 1"));
+    }
+    // Each replication keeps its draws (about 128 bytes) until the summary: bounded so that
+    // a slip of the keyboard is a usage error, not an allocation failure. A million runs
+    // already pin P(tier) to ±0.001.
+    if a.runs > MAX_RUNS {
+        return Err(Error::usage(format!(
+            "--runs must be at most {MAX_RUNS} (got {}); a million replications estimate each probability to within ±0.001",
+            a.runs
+        )));
     }
     if !(a.weight_noise > 0.0 && a.weight_noise < 1.0) {
         return Err(Error::usage(format!(
@@ -69,6 +83,19 @@ pub fn run(a: SensitivityArgs) -> Result<i32> {
     })?;
     if a.threads == Some(0) {
         return Err(Error::usage("--threads must be at least 1"));
+    }
+    if let Some(t) = a.threads.filter(|&t| t > MAX_THREADS) {
+        return Err(Error::usage(format!(
+            "--threads must be at most {MAX_THREADS} (got {t}); more threads than cores only add start-up time"
+        )));
+    }
+    if let Some(out) = &a.runs_out
+        && Format::from_path(out).is_some_and(|f| f != Format::Csv)
+    {
+        return Err(Error::usage(format!(
+            "--runs-out writes CSV: name the file with .csv instead of '{}'",
+            out.display()
+        )));
     }
     if let Some(out) = &a.runs_out {
         let mut inputs: Vec<&Path> = vec![a.rules.as_path()];

@@ -383,6 +383,7 @@ impl<'a> Run<'a> {
             headers,
             column_types: &column_types,
             place: ExprPlace::Formula,
+            table: Some(table),
         };
 
         // Year selection.
@@ -1143,6 +1144,7 @@ impl Run<'_> {
             headers: &self.data.table.headers,
             column_types: &self.column_types,
             place: p.place,
+            table: Some(&self.data.table),
         };
         compile_expr(&names, p, errors)
     }

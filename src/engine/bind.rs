@@ -271,6 +271,9 @@ pub(crate) struct Names<'x> {
     /// Types of the data columns at row level (None: not read).
     pub column_types: &'x [Option<Type>],
     pub place: ExprPlace,
+    /// The data, when there is some: a type error on a column read as text because of a
+    /// few cells then names those cells.
+    pub table: Option<&'x Table>,
 }
 
 impl Names<'_> {
@@ -520,6 +523,10 @@ fn try_compile_expr(
         _ => expr::compile_condition(&p.ast, &scope, ctx),
     };
     compiled.map_err(|e| {
+        let help = match (e.help, text_column_causes(names, p)) {
+            (Some(h), Some(c)) => Some(format!("{c}. If the column is meant as text: {h}")),
+            (h, c) => h.or(c),
+        };
         (
             e.span.start,
             expr_diag(
@@ -528,10 +535,79 @@ fn try_compile_expr(
                 &p.what,
                 e.span,
                 &e.message,
-                e.help,
+                help,
             ),
         )
     })
+}
+
+/// For an expression that failed to type-check: the data columns it reads that are text
+/// only because of a few cells that are not numbers (a typing slip in one row makes a whole
+/// column text, SPEC §12), with where those cells are. `None` when there is no such column.
+fn text_column_causes(names: &Names<'_>, p: &ParsedExpr) -> Option<String> {
+    const FEW: usize = 3;
+    let table = names.table?;
+    let r = &names.c.rules;
+    let mut out = Vec::new();
+    for (name, quoted, _) in expr::names(&p.ast) {
+        if !quoted && (r.indicator(&name).is_some() || name == "score") {
+            continue;
+        }
+        let Some(Resolved {
+            slot: j,
+            ty: Type::Text,
+        }) = names.column(&name)
+        else {
+            continue;
+        };
+        let Some(Some(Column::Text(t))) = table.columns.get(j) else {
+            continue;
+        };
+        // Distinct texts that are numbers, and the codes of those that are not.
+        let mut numbers = 0usize;
+        let mut others: Vec<usize> = Vec::new();
+        for (code, text) in t.dict.iter().enumerate() {
+            if crate::data::cell::parse_number(&crate::data::cell::normalise_cell(text)).is_some() {
+                numbers += 1;
+            } else {
+                others.push(code);
+                if others.len() > FEW {
+                    break;
+                }
+            }
+        }
+        if others.is_empty() || others.len() > FEW || numbers < 2 * others.len() {
+            continue;
+        }
+        let cells: Vec<String> = others
+            .iter()
+            .filter_map(|&code| {
+                let row = t.codes.iter().position(|&c| c as usize == code)?;
+                Some(format!(
+                    "\"{}\" ({})",
+                    crate::diag::truncate(&t.dict[code], 40),
+                    table.location(row, &table.headers[j])
+                ))
+            })
+            .collect();
+        out.push(format!(
+            "column '{}' is read as text because of {}, while its other cells are numbers: \
+             correct {}, or list {} in missing_markers under [data], and it is read as numbers",
+            table.headers[j],
+            cells.join(", "),
+            if cells.len() == 1 {
+                "that cell"
+            } else {
+                "those cells"
+            },
+            if cells.len() == 1 {
+                "the text"
+            } else {
+                "the texts"
+            },
+        ));
+    }
+    (!out.is_empty()).then(|| out.join(". "))
 }
 
 impl CompiledRules {
@@ -583,6 +659,7 @@ impl CompiledRules {
                     headers: &columns,
                     column_types: &types,
                     place: p.place,
+                    table: None,
                 };
                 let error = match try_compile_expr(&names, p) {
                     Ok(prog) => match self.formula_kind_error(p, prog.ty()) {

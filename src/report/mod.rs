@@ -174,6 +174,42 @@ fn write_atomic_via(
     direct_wanted: bool,
 ) -> Result<()> {
     let shown = path.display().to_string();
+    let io_err = |e: std::io::Error| {
+        Error::one(Diagnostic::new(
+            Stage::Io,
+            format!("cannot write '{shown}': {e}"),
+        ))
+    };
+    // A device, a pipe or a socket (`--out /dev/stdout`, `/dev/null`, a FIFO) is written
+    // into: renaming a file over it would replace the device with a file.
+    let existing = std::fs::metadata(path).ok();
+    if let Some(m) = &existing
+        && !m.is_file()
+        && !m.is_dir()
+    {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(io_err)?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut file);
+        fill(&mut w).map_err(|e| {
+            let mut d = e;
+            for diag in d.diagnostics.iter_mut() {
+                diag.message = format!("cannot write '{shown}': {}", diag.message);
+            }
+            d
+        })?;
+        return w.flush().map_err(io_err);
+    }
+    // A symbolic link is followed: the file it names is replaced, the link stays.
+    let resolved;
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            resolved = link_target(path);
+            resolved.as_path()
+        }
+        _ => path,
+    };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),
@@ -190,19 +226,18 @@ fn write_atomic_via(
             .with_help("create the directory first; clusterscore does not create directories"),
         ));
     }
-    let io_err = |e: std::io::Error| {
-        Error::one(Diagnostic::new(
-            Stage::Io,
-            format!("cannot write '{shown}': {e}"),
-        ))
-    };
     let mut builder = tempfile::Builder::new();
     builder.prefix(".clusterscore-").suffix(".tmp");
     // A published file gets the mode any new file would (0666 less the umask), not the
-    // owner-only mode temporary files are created with.
+    // owner-only mode temporary files are created with; a file replaced keeps its mode.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
     let mut tmp = builder.tempfile_in(&dir).map_err(io_err)?;
+    if let Some(m) = std::fs::metadata(path).ok().filter(|m| m.is_file()) {
+        tmp.as_file()
+            .set_permissions(m.permissions())
+            .map_err(io_err)?;
+    }
     // A signal from here to the rename removes the temporary file (see `interrupt`).
     let _guard = interrupt::Guard::new(tmp.path());
     let add_path = |e: Error| {
@@ -235,6 +270,28 @@ fn write_atomic_via(
     tmp.as_file().sync_all().map_err(io_err)?;
     tmp.persist(path).map_err(|e| io_err(e.error))?;
     Ok(())
+}
+
+/// The file a symbolic link names, followed through chains of links (a dangling link gives
+/// the path it points at, relative to the link's directory).
+fn link_target(link: &Path) -> std::path::PathBuf {
+    if let Ok(p) = std::fs::canonicalize(link) {
+        return p;
+    }
+    let mut p = link.to_path_buf();
+    // Bounded like the kernel's own limit on nested links.
+    for _ in 0..40 {
+        match std::fs::read_link(&p) {
+            Ok(t) => {
+                p = match p.parent() {
+                    Some(d) if t.is_relative() => d.join(t),
+                    _ => t,
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    p
 }
 
 /// Fills `file` through the page cache, for file systems without direct I/O.
@@ -532,6 +589,72 @@ pub(crate) mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1);
+    }
+
+    /// `--out` through a symbolic link replaces the file it names; a replaced file keeps
+    /// its mode.
+    #[cfg(unix)]
+    #[test]
+    fn a_replaced_file_keeps_its_mode_and_a_link_stays_a_link() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.csv");
+        std::fs::write(&real, b"old").unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let link = dir.path().join("link.csv");
+        std::os::unix::fs::symlink("real.csv", &link).unwrap();
+        write_atomic(&link, b"new").unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read(&real).unwrap(), b"new");
+        let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+        // A dangling link creates the file it names.
+        let dangling = dir.path().join("dangling.csv");
+        std::os::unix::fs::symlink("later.csv", &dangling).unwrap();
+        write_atomic(&dangling, b"x").unwrap();
+        assert_eq!(std::fs::read(dir.path().join("later.csv")).unwrap(), b"x");
+        assert!(
+            std::fs::symlink_metadata(&dangling)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_pipe_is_written_into_not_replaced() {
+        use std::io::Read;
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || {
+                let mut got = Vec::new();
+                std::fs::File::open(&fifo)
+                    .unwrap()
+                    .read_to_end(&mut got)
+                    .unwrap();
+                got
+            })
+        };
+        write_atomic(&fifo, b"through the pipe").unwrap();
+        assert_eq!(reader.join().unwrap(), b"through the pipe");
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file"
+        );
     }
 
     /// An output file gets the mode of any new file under the process's umask (tempfile's

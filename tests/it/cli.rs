@@ -706,3 +706,105 @@ fn carried_signed_numbers_roll_up_and_formulas_stay_defused() {
     assert_eq!(g1["criteria"]["c"]["value"], serde_json::json!(-3.0));
     assert_eq!(g1["score"], serde_json::json!(3.5));
 }
+
+#[test]
+fn out_paths_that_are_not_plain_new_files() {
+    use std::os::unix::fs::FileTypeExt;
+    let (dir, r, d) = setup();
+    // A hard link to an input is that input: refused before any work, input untouched.
+    let linked = dir.path().join("linked.csv");
+    std::fs::hard_link(&d, &linked).unwrap();
+    score_to(&r, &d, &linked)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("it is an input file"));
+    assert_eq!(std::fs::read(&d).unwrap(), b"id,x\nA,3\nB,7\n");
+    // A trailing slash or a file in place of the directory: usage errors before any work.
+    score_to(&r, &d, dir.path().join("new.csv/"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("give a file name"));
+    score_to(&r, &d, r.join("a.csv"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("is a file, not a directory"));
+    // `--out -` is standard output.
+    let out = score_to(&r, &d, "-")
+        .args(["--format", "csv"])
+        .assert()
+        .success();
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("1,B,,7.00"));
+    assert!(!std::path::Path::new("-").exists());
+    // A pipe is written into and stays a pipe.
+    let fifo = dir.path().join("fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    score_to(&r, &d, &fifo)
+        .args(["--format", "csv"])
+        .assert()
+        .success();
+    assert!(reader.join().unwrap().contains("2,A,,3.00"));
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+}
+
+#[test]
+fn an_unwritable_standard_output_is_an_error_not_a_lost_result() {
+    // Standard output open read-only: every write fails with EBADF, which the standard
+    // library's stdout would report as success. (A closed descriptor cannot be told from
+    // `>/dev/null`: the Rust runtime reopens descriptors 0–2 on /dev/null at start-up.)
+    let (_dir, r, d) = setup();
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("clusterscore"))
+        .args(["score", "--rules"])
+        .arg(&r)
+        .arg("--data")
+        .arg(&d)
+        .stdout(std::fs::File::open("/dev/null").unwrap())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("cannot write to standard output"), "{err}");
+}
+
+#[test]
+fn sensitivity_and_check_argument_bounds() {
+    let (dir, r, d) = setup();
+    let sens = || {
+        let mut c = bin();
+        c.args(["sensitivity", "--rules"])
+            .arg(&r)
+            .arg("--data")
+            .arg(&d);
+        c
+    };
+    sens()
+        .args(["--runs", "10000000000"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--runs must be at most 1000000"));
+    sens()
+        .args(["--threads", "100000"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--threads must be at most 1024"));
+    sens()
+        .arg("--runs-out")
+        .arg(dir.path().join("runs.json"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--runs-out writes CSV"));
+    assert!(!dir.path().join("runs.json").exists());
+    // `check` takes its rules file as the other commands do, too.
+    bin()
+        .arg("check")
+        .arg("--rules")
+        .arg(&r)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(": ok"));
+}

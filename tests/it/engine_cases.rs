@@ -2155,3 +2155,46 @@ method = "direct"
     assert!(err.contains("indicator 'x' is of kind number"), "{err}");
     assert!(err.contains("row 3"), "{err}");
 }
+
+#[test]
+fn a_column_made_text_by_a_few_cells_names_them_in_the_type_error() {
+    let rules = r#"
+[rules]
+name = "t"
+id = "id"
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "direct"
+[[gate]]
+id = "g"
+require = "`emp` > 3"
+"#;
+    let mut csv = String::from("id,x,emp\n");
+    for i in 0..30 {
+        let emp = if i == 17 {
+            "1,23".to_string()
+        } else {
+            i.to_string()
+        };
+        csv.push_str(&format!("e{i},1,\"{emp}\"\n"));
+    }
+    let err = try_score(rules, &csv).unwrap_err();
+    assert!(err.contains("cannot compare text with a number"), "{err}");
+    assert!(
+        err.contains("column 'emp' is read as text because of \"1,23\" (")
+            && err.contains("data.csv, row 19, column \"emp\")"),
+        "{err}"
+    );
+    // A column of words is text by intent: no such hint.
+    let words: String = (0..30).map(|i| format!("e{i},1,w{i}\n")).collect();
+    let err = try_score(rules, &format!("id,x,emp\n{words}")).unwrap_err();
+    assert!(err.contains("cannot compare text with a number"), "{err}");
+    assert!(!err.contains("is read as text because of"), "{err}");
+}
