@@ -284,6 +284,28 @@ impl<'a> Run<'a> {
                 );
             }
         }
+        // A file read with the wrong delimiter misses every column for the same reason:
+        // the first error says it, the count stands for the rest.
+        let wrong_delimiter = |d: &Diagnostic| {
+            d.help
+                .as_deref()
+                .is_some_and(|h| h.contains("looks delimited by"))
+        };
+        if errors.iter().filter(|d| wrong_delimiter(d)).count() > 1 {
+            let more = errors.iter().filter(|d| wrong_delimiter(d)).count() - 1;
+            let first = errors.iter().position(wrong_delimiter).expect("counted");
+            let mut kept: Vec<Diagnostic> = Vec::new();
+            for (k, mut d) in errors.into_iter().enumerate() {
+                if k == first {
+                    d.message
+                        .push_str(&format!(", nor are {more} other columns the rules name"));
+                    kept.push(d);
+                } else if !wrong_delimiter(&d) {
+                    kept.push(d);
+                }
+            }
+            errors = kept;
+        }
         if !errors.is_empty() {
             return Err(Error::many(errors));
         }
