@@ -214,6 +214,23 @@ pub(crate) fn refuse_overwrite(out: &Path, inputs: &[&Path]) -> Result<()> {
             dir.display()
         )));
     }
+    // A directory the user may not write to is found now, not after the whole run. (A
+    // device or a pipe is written into, not created: its directory does not matter.)
+    let special = std::fs::metadata(out).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    #[cfg(unix)]
+    if !special {
+        use std::os::unix::ffi::OsStrExt;
+        if let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes())
+            // SAFETY: a valid NUL-terminated path; access(2) only reads it.
+            && unsafe { libc::access(c.as_ptr(), libc::W_OK) } != 0
+        {
+            return Err(Error::usage(format!(
+                "cannot write '{}': no permission to create files in '{}' (choose another directory)",
+                out.display(),
+                dir.display()
+            )));
+        }
+    }
     if out.is_dir() || out.as_os_str().as_encoded_bytes().ends_with(b"/") {
         return Err(Error::usage(format!(
             "cannot write '{}': it is a directory; give a file name",
