@@ -272,13 +272,6 @@ pub fn round_half_away(x: f64, decimals: u32) -> f64 {
         // From 2^53 on every double is a whole number: nothing left to round.
         return x;
     }
-    if y >= 1e15 {
-        // Doubles here are 1/8 to 1/2 apart, so 4 ulps would be most of a unit: a plain half
-        // away from zero, no allowance for noise.
-        let f = y.floor();
-        let k = f + if y - f >= 0.5 { 1.0 } else { 0.0 };
-        return x.signum() * k / m;
-    }
     // k / 10^d with k a whole number below 2^53 and 10^d exact is one correctly rounded
     // division: already the nearest double to the decimal, no text round trip needed.
     round_scaled(x, m) / m
@@ -301,12 +294,46 @@ pub fn pow10(decimals: u32) -> f64 {
 #[inline]
 pub fn round_scaled(x: f64, m: f64) -> f64 {
     let y = x.abs() * m;
-    // Below 2^53 truncation is floor for non-negative y (and needs no libm call).
-    let f = (y as u64) as f64;
-    let up = y - f >= 0.5 - 4.0 * f64::EPSILON * y;
-    let k = f + if up { 1.0 } else { 0.0 };
+    let k = if y < NOISE_ALLOWED_BELOW {
+        // Below 2^53 truncation is floor for non-negative y (and needs no libm call).
+        let f = (y as u64) as f64;
+        let up = y - f >= 0.5 - 4.0 * f64::EPSILON * y;
+        f + if up { 1.0 } else { 0.0 }
+    } else {
+        round_scaled_decimal(x.abs(), m)
+    };
     // No negative zero in published numbers ("-0.00").
     if x < 0.0 && k != 0.0 { -k } else { k }
+}
+
+/// Scaled values from here on are rounded on the shortest decimal form exactly (SPEC §12):
+/// 4 ulps of them are over 1/1024 of the last decimal place, so the noise allowance would
+/// start to round real decimals (20000.00000000004 at 10 decimals) up, and from 5.6·10^14
+/// every value, whole numbers included.
+const NOISE_ALLOWED_BELOW: f64 = (1u64 << 40) as f64;
+
+/// `round_scaled` by the digits of the shortest decimal form of `x` (≥ 0) that reads back
+/// as `x`, rounded half away from zero at `m` = 10^d. Only for scaled values of 2^40 and
+/// more (rare: scores of 10^8 at 4 decimals), so formatting the number costs nothing in
+/// practice. Written by hand: it is the rounding rule itself.
+fn round_scaled_decimal(x: f64, m: f64) -> f64 {
+    let decimals = m.log10().round() as i32;
+    let text = format!("{x:e}"); // "2.000000000000004e4": at most 17 digits
+    let (mantissa, exp) = text.split_once('e').expect("{:e} has an exponent");
+    let exp: i32 = exp.parse().expect("a whole exponent");
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let v: u128 = digits.parse().expect("digits");
+    // x · 10^d = v · 10^shift.
+    let shift = exp - (digits.len() as i32 - 1) + decimals;
+    let k = if shift >= 0 {
+        v * 10u128.pow(shift.min(20) as u32)
+    } else if -shift > 30 {
+        0 // v < 10^17 is under half of 10^-shift
+    } else {
+        let p = 10u128.pow((-shift) as u32);
+        v / p + u128::from(2 * (v % p) >= p)
+    };
+    k as f64
 }
 
 /// [`round_scaled`] as an `i16`, and whether it fits (magnitude below 32,767; never for
@@ -578,8 +605,18 @@ mod tests {
         // 5.375 reached through arithmetic that lands a few ulps below it
         assert_eq!(round_half_away(5.374999999999999, 2), 5.38);
         assert!(round_half_away(-0.0049999, 2).is_sign_positive());
-        // Past 10^15 (doubles 1/8 to 1/2 apart) a plain half away from zero; past 2^53
-        // every double is whole.
+        // From 2^40 on the shortest decimal form is rounded exactly: whole numbers stay
+        // whole (4 ulps of 6·10^14 are more than half a unit), a 4 past the last place
+        // rounds down and a 5 up.
+        assert_eq!(round_half_away(60000.0, 10), 60000.0);
+        assert_eq!(round_scaled(60000.0, 1e10), 600_000_000_000_000.0);
+        assert_eq!(round_scaled(56000.0, 1e10), 560_000_000_000_000.0);
+        assert_eq!(round_scaled(-56000.0, 1e10), -560_000_000_000_000.0);
+        assert_eq!(round_scaled(20000.00000000004, 1e10), 200_000_000_000_000.0);
+        assert_eq!(round_scaled(20000.00000000005, 1e10), 200_000_000_000_001.0);
+        assert_eq!(round_half_away(123_456_789.123_45, 4), 123_456_789.123_5);
+        assert_eq!(round_half_away(123_456_789.123_44, 4), 123_456_789.123_4);
+        // Past 2^53 every double is whole.
         assert_eq!(round_half_away(1_000_000_000_000_000.5, 0), 1e15 + 1.0);
         assert_eq!(round_half_away(-1_000_000_000_000_000.5, 0), -1e15 - 1.0);
         assert_eq!(round_half_away(1e15 + 0.25, 0), 1e15);

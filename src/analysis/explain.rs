@@ -234,9 +234,19 @@ pub fn find_entity<'a>(a: &'a Assessment, id: &str) -> Result<(usize, &'a Entity
                 .iter()
                 .find(|e| e.id == id.trim())
                 .map(|e| e.id.clone())
+                .or_else(|| same_digits(a, id.trim()))
                 .or_else(|| crate::diag::did_you_mean(id, a.entities.iter().map(|e| e.id.as_str())))
             {
                 Some(c) => format!("no entity with id '{id}' in the data; did you mean '{c}'?"),
+                None if by_name(a, id.trim()).is_some() => {
+                    let e = by_name(a, id.trim()).expect("checked");
+                    format!(
+                        "no entity with id '{id}' in the data; '{}' is named '{}': did you mean --id {}?",
+                        e.id,
+                        e.name.as_deref().unwrap_or_default(),
+                        e.id
+                    )
+                }
                 None => format!(
                     "no entity with id '{id}' in the data ({} entities, e.g. {})",
                     a.entities.len(),
@@ -249,6 +259,50 @@ pub fn find_entity<'a>(a: &'a Assessment, id: &str) -> Result<(usize, &'a Entity
                 ),
             },
         ),
+    }
+}
+
+/// The id that equals `id` once leading zeros of digit runs are dropped (`LC1` for
+/// `LC01`), when exactly one does: zero padding is the commonest slip in typed ids.
+fn same_digits(a: &Assessment, id: &str) -> Option<String> {
+    fn unpadded(s: &str) -> String {
+        let mut out = String::with_capacity(s.len());
+        let mut in_digits = false;
+        let mut chars = s.chars().peekable();
+        while let Some(c) = chars.next() {
+            // A zero that starts a digit run and is followed by another digit is padding.
+            if c == '0' && !in_digits && chars.peek().is_some_and(|d| d.is_ascii_digit()) {
+                continue;
+            }
+            in_digits = c.is_ascii_digit();
+            out.push(c);
+        }
+        out
+    }
+    let want = unpadded(id);
+    let mut found = a.entities.iter().filter(|e| unpadded(&e.id) == want);
+    match (found.next(), found.next()) {
+        (Some(e), None) => Some(e.id.clone()),
+        _ => None,
+    }
+}
+
+/// The entity whose name is `text`, or the only one whose name contains it: bureau users
+/// know clusters by name.
+fn by_name<'a>(a: &'a Assessment, text: &str) -> Option<&'a EntityResult> {
+    if text.is_empty() {
+        return None;
+    }
+    if let Some(e) = a.entities.iter().find(|e| e.name.as_deref() == Some(text)) {
+        return Some(e);
+    }
+    let mut found = a
+        .entities
+        .iter()
+        .filter(|e| e.name.as_deref().is_some_and(|n| n.contains(text)));
+    match (found.next(), found.next()) {
+        (Some(e), None) => Some(e),
+        _ => None,
     }
 }
 

@@ -76,8 +76,10 @@ pub(crate) fn read_csv(
                 if let Some(i) = ingest.as_deref_mut() {
                     i.rollback_file();
                 }
-                if choice.guessed_utf8 && f.kind == FailureKind::Malformed && !f.saw_non_ascii {
-                    // Plain ASCII at first, then bytes that are not UTF-8: GBK text further in.
+                if choice.guessed_utf8 && f.kind == FailureKind::Malformed && !f.utf8_evidence {
+                    // Plain ASCII at first, then bytes that are not UTF-8 with no Chinese in
+                    // UTF-8 before them: GBK text further in (whose first characters may
+                    // have happened to be valid two-byte UTF-8, as 专业 is).
                     choice = Choice {
                         encoding: encoding_rs::GB18030,
                         guessed_utf8: false,

@@ -17,6 +17,11 @@ use sha2::{Digest, Sha256};
 
 use crate::diag::{Diagnostic, Error, Stage};
 
+/// Characters of three or four bytes that make text decoded as UTF-8 before a bad byte count
+/// as UTF-8 (the error names the byte) rather than as GBK that happened to decode (read again
+/// as GB18030).
+const UTF8_EVIDENCE: usize = 2;
+
 /// How many leading bytes are inspected to choose an encoding.
 pub const PREFIX_LEN: usize = 1 << 20;
 
@@ -156,8 +161,10 @@ pub struct DecodeFailure {
     pub kind: FailureKind,
     /// Byte offset in the raw file (approximate: the start of the chunk for NUL bytes).
     pub offset: u64,
-    /// Whether non-ASCII text had been decoded before the failure.
-    pub saw_non_ascii: bool,
+    /// Whether the text decoded before the failure holds UTF-8 evidence: at least
+    /// [`UTF8_EVIDENCE`] characters of three or four bytes (Chinese in UTF-8; GBK read as
+    /// UTF-8 seldom forms them, while its pairs often form valid two-byte sequences).
+    pub utf8_evidence: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,7 +211,8 @@ pub struct DecodingReader<R: Read> {
     offset: u64,
     finished: bool,
     failed: Option<DecodeFailure>,
-    saw_non_ascii: bool,
+    /// Characters of three or four bytes decoded so far (counted up to [`UTF8_EVIDENCE`]).
+    long_chars: usize,
     /// The last byte of the previous chunk was a `\r`, not yet written.
     pending_cr: bool,
     /// Whether lines end with a lone `\r`, from the first line break (`None` before it).
@@ -225,7 +233,7 @@ impl<R: Read> DecodingReader<R> {
             offset: 0,
             finished: false,
             failed: None,
-            saw_non_ascii: false,
+            long_chars: 0,
             pending_cr: false,
             cr_lines: None,
             last_out: None,
@@ -241,10 +249,22 @@ impl<R: Read> DecodingReader<R> {
         let f = DecodeFailure {
             kind,
             offset,
-            saw_non_ascii: self.saw_non_ascii,
+            utf8_evidence: self.long_chars >= UTF8_EVIDENCE,
         };
         self.failed = Some(f);
         io::Error::new(io::ErrorKind::InvalidData, f)
+    }
+
+    /// Adds the characters of three or four bytes in `out[..out_len]` (the text decoded from
+    /// the current chunk so far) to `long_chars`, until there is evidence enough.
+    fn count_long_chars(&mut self) {
+        if self.long_chars < UTF8_EVIDENCE {
+            // Lead bytes of three- and four-byte sequences in valid UTF-8.
+            self.long_chars += self.out[..self.out_len]
+                .iter()
+                .filter(|&&b| b >= 0xE0)
+                .count();
+        }
     }
 
     /// Decodes the next chunk into `out`. Leaves `out_len == 0` only at the end.
@@ -284,6 +304,9 @@ impl<R: Read> DecodingReader<R> {
                         self.out.resize(self.out.len() + grow, 0);
                     }
                     DecoderResult::Malformed(len, extra) => {
+                        // What this chunk decoded before the bad byte counts as evidence
+                        // too, wherever the chunk boundaries fall.
+                        self.count_long_chars();
                         // The offset of the first bad byte.
                         let start = consumed.saturating_sub(usize::from(len) + usize::from(extra));
                         let at = self.offset + start as u64;
@@ -297,9 +320,7 @@ impl<R: Read> DecodingReader<R> {
                 let at = self.offset + p as u64;
                 return Err(self.fail(FailureKind::Nul, at));
             }
-            if !self.saw_non_ascii && !decoded.is_ascii() {
-                self.saw_non_ascii = true;
-            }
+            self.count_long_chars();
             self.normalise_line_breaks();
             self.offset += n as u64;
             self.finished = last;
@@ -436,7 +457,7 @@ pub fn failure_diagnostic(
              --encoding utf-16le (or utf-16be); an Excel workbook needs the .xlsx extension",
         ),
         FailureKind::Malformed
-            if choice.encoding == UTF_8 && (choice.mostly_utf8 || failure.saw_non_ascii) =>
+            if choice.encoding == UTF_8 && (choice.mostly_utf8 || failure.utf8_evidence) =>
         {
             // UTF-8 text (Chinese in UTF-8 before or around it) with a byte that is not:
             // another encoding's guess would only mislead.

@@ -973,6 +973,8 @@ pub(crate) struct Ingest<'r> {
     file_start: usize,
     file_errors_start: usize,
     in_file: bool,
+    /// `--encoding`, when given: a wrong one can leave no data rows.
+    forced_encoding: Option<String>,
 }
 
 impl<'r> Ingest<'r> {
@@ -990,6 +992,7 @@ impl<'r> Ingest<'r> {
             file_start: 0,
             file_errors_start: 0,
             in_file: false,
+            forced_encoding: opts.encoding.clone(),
         }
     }
 
@@ -1272,9 +1275,16 @@ impl<'r> Ingest<'r> {
             let names: Vec<String> = paths.iter().map(|p| display_path(p)).collect();
             return Err(Error::one(
                 Diagnostic::new(Stage::Data, format!("no data rows in {}", names.join(", ")))
-                    .with_help(
-                        "the data needs a header row followed by at least one non-blank record",
-                    ),
+                    .with_help(match &self.forced_encoding {
+                        Some(e) => format!(
+                            "the data needs a header row followed by at least one non-blank \
+                             record; the file was decoded as {e} because of --encoding: if that \
+                             is not its encoding, leave --encoding out (the encoding is detected)"
+                        ),
+                        None => "the data needs a header row followed by at least one \
+                                 non-blank record"
+                            .to_string(),
+                    }),
             ));
         }
         let index = self

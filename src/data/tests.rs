@@ -939,3 +939,67 @@ fn table_from_columns() {
     assert_eq!(t.location(0, "a"), "mem, row 2, column \"a\"");
     assert!(t.column("b").is_none());
 }
+
+/// A file whose first 1 MiB is ASCII, then `first` (raw bytes) in row `U1`, about 100 KB of
+/// ASCII rows, and `second` in row `U2`; `gap` rows between them.
+fn late_non_ascii(first: &[u8], second: &[u8], gap: usize) -> Vec<u8> {
+    let mut b = b"id,name\n".to_vec();
+    let mut k = 0;
+    while b.len() < (1 << 20) + 1000 {
+        b.extend_from_slice(format!("a{k},plain\n").as_bytes());
+        k += 1;
+    }
+    b.extend_from_slice(b"U1,");
+    b.extend_from_slice(first);
+    b.push(b'\n');
+    for i in 0..gap {
+        b.extend_from_slice(format!("b{i},plain\n").as_bytes());
+    }
+    b.extend_from_slice(b"U2,");
+    b.extend_from_slice(second);
+    b.push(b'\n');
+    b
+}
+
+fn name_of(t: &Table, id: &str) -> String {
+    let (Some(Column::Text(ids)), Some(Column::Text(names))) = (t.column("id"), t.column("name"))
+    else {
+        panic!("text columns")
+    };
+    let row = (0..ids.len()).find(|&r| ids.get(r) == Some(id)).unwrap();
+    names.get(row).unwrap().to_string()
+}
+
+#[test]
+fn gbk_that_first_reads_as_two_byte_utf8_falls_back_in_any_chunk() {
+    // 专业 in GBK (D7A8 D2B5) is also valid UTF-8 (two two-byte sequences); 中文 is not.
+    let (zhuanye, _, _) = encoding_rs::GB18030.encode("专业");
+    let (zhongwen, _, _) = encoding_rs::GB18030.encode("中文");
+    assert!(std::str::from_utf8(&zhuanye).is_ok());
+    let dir = tempfile::tempdir().unwrap();
+    for gap in [0, 10_000] {
+        let p = write(&dir, "g.csv", &late_non_ascii(&zhuanye, &zhongwen, gap));
+        let t = read(std::slice::from_ref(&p), &infer_all).unwrap();
+        assert_eq!(name_of(&t, "U1"), "专业", "gap {gap}");
+        assert_eq!(name_of(&t, "U2"), "中文", "gap {gap}");
+    }
+}
+
+#[test]
+fn utf8_chinese_then_a_stray_byte_is_an_error_in_any_chunk() {
+    // Chinese in UTF-8 before a Latin-1 é: UTF-8 with one bad byte, never GB18030 mojibake.
+    let dir = tempfile::tempdir().unwrap();
+    for gap in [0, 10_000] {
+        let p = write(
+            &dir,
+            "u.csv",
+            &late_non_ascii("中文企业".as_bytes(), b"caf\xE9", gap),
+        );
+        let e = read(std::slice::from_ref(&p), &infer_all).unwrap_err();
+        assert!(
+            first_error(&e).contains("as utf-8"),
+            "gap {gap}: {}",
+            first_error(&e)
+        );
+    }
+}

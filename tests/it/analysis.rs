@@ -148,6 +148,25 @@ fn explain_cli_unknown_id_is_exit_1_with_did_you_mean() {
         .assert()
         .code(1)
         .stderr(predicates::str::contains("did you mean 'LC03'"));
+    // Zero padding beats a closer spelling (LC14), and a cluster's name points at its id.
+    for (given, hint) in [
+        ("LC1", "did you mean 'LC01'"),
+        (
+            "临清市轴承产业集群",
+            "'LC01' is named '临清市轴承产业集群': did you mean --id LC01",
+        ),
+        ("轴承", "did you mean --id LC01"),
+    ] {
+        bin()
+            .args(["explain", "--rules"])
+            .arg(root().join("rules/liaocheng-benchmark.toml"))
+            .arg("--data")
+            .arg(root().join("fixtures/liaocheng-2023.csv"))
+            .args(["--id", given])
+            .assert()
+            .code(1)
+            .stderr(predicates::str::contains(hint));
+    }
     // An id pasted with spaces around it is pointed at its entity.
     bin()
         .args(["explain", "--rules"])
