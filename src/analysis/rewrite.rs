@@ -3,7 +3,7 @@
 //! scaled by the same factor so each criterion's table keeps its shape.
 
 use crate::diag::{Diagnostic, Error, Result, Stage};
-use toml_edit::{DocumentMut, Item, Value};
+use toml_edit::{DocumentMut, Item, TableLike, Value};
 
 /// Which weights a result applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,14 +26,24 @@ fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
-/// Replaces a number keeping the comment and spacing around it.
-fn set_number(item: &mut Item, x: f64) {
-    let x = round6(x);
-    let new = if x == x.trunc() && x.abs() < 1e15 {
+/// The number an item holds, if it is one.
+fn number_of(item: &Item) -> Option<f64> {
+    item.as_value()
+        .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+}
+
+/// A number as TOML writes it best: whole numbers without `.0`.
+fn number_value(x: f64) -> Value {
+    if x == x.trunc() && x.abs() < 1e15 {
         Value::from(x as i64)
     } else {
         Value::from(x)
-    };
+    }
+}
+
+/// Replaces a number keeping the comment and spacing around it (`x` already rounded).
+fn set_number(item: &mut Item, x: f64) {
+    let new = number_value(x);
     match item.as_value_mut() {
         Some(v) => {
             let decor = v.decor().clone();
@@ -44,38 +54,68 @@ fn set_number(item: &mut Item, x: f64) {
     }
 }
 
-fn scale_number(item: &mut Item, factor: f64) {
-    if let Some(x) = item
-        .as_value()
-        .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+/// Scales a points parameter: a number, or a category table `{ by, values, default }`
+/// (inline or not) whose `default` and `values` are numbers. Nothing else is touched: not
+/// `by`, and not a category that happens to be called `by`.
+fn scale_param(item: &mut Item, factor: f64) {
+    if let Some(x) = number_of(item) {
+        set_number(item, round6(x * factor));
+    } else if let Some(t) = item.as_table_like_mut()
+        && t.contains_key("by")
     {
-        set_number(item, x * factor);
-    }
-}
-
-fn scale_value(v: &mut Value, factor: f64) {
-    if let Some(x) = v.as_float().or_else(|| v.as_integer().map(|i| i as f64)) {
-        let decor = v.decor().clone();
-        let x = round6(x * factor);
-        *v = if x == x.trunc() {
-            Value::from(x as i64)
-        } else {
-            Value::from(x)
-        };
-        *v.decor_mut() = decor;
-    } else if let Some(t) = v.as_inline_table_mut() {
-        // { by, values, default }: scale the numbers, not `by`.
-        for (k, inner) in t.iter_mut() {
-            if k.get() != "by" {
-                scale_value(inner, factor);
+        if let Some(d) = t.get_mut("default") {
+            scale_param(d, factor);
+        }
+        if let Some(values) = t.get_mut("values").and_then(Item::as_table_like_mut) {
+            for (_, v) in values.iter_mut() {
+                if let Some(x) = number_of(v) {
+                    set_number(v, round6(x * factor));
+                }
             }
         }
     }
 }
 
-/// Writes `new` (id → weight or points) into the rules text at `level`.
+/// The `[[key]]` tables of a document, written as an array of tables or as an inline array
+/// of inline tables (`dimension = [{ id = "a" }, …]`), for editing.
+fn tables_mut<'d>(doc: &'d mut DocumentMut, key: &str) -> Option<Vec<&'d mut dyn TableLike>> {
+    match doc.get_mut(key)? {
+        Item::ArrayOfTables(a) => Some(a.iter_mut().map(|t| t as &mut dyn TableLike).collect()),
+        Item::Value(Value::Array(a)) => Some(
+            a.iter_mut()
+                .filter_map(|v| v.as_inline_table_mut().map(|t| t as &mut dyn TableLike))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// Rounds each new value to 6 decimals so that the rounded values still add up to the
+/// rounded total (the largest takes the difference): weights that add to 99.999999 would
+/// raise the `weights-not-scale` lint the original did not have.
+fn rounded_keeping_total(new: &[(String, f64)]) -> Vec<(String, f64)> {
+    let mut out: Vec<(String, f64)> = new.iter().map(|(k, x)| (k.clone(), round6(*x))).collect();
+    let total = round6(new.iter().map(|(_, x)| x).sum::<f64>());
+    let diff = total - out.iter().map(|(_, x)| x).sum::<f64>();
+    if let Some(largest) = out
+        .iter_mut()
+        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+        && diff.abs() > 0.0
+    {
+        largest.1 = round6(largest.1 + diff);
+    }
+    out
+}
+
+/// Writes `new` (id → weight or points) into the rules text at `level`. The text keeps its
+/// byte-order mark and its line ends (CRLF stays CRLF).
 pub fn write_weights(text: &str, level: Level, new: &[(String, f64)]) -> Result<String> {
-    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+    let (bom, body) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => ("\u{feff}", rest),
+        None => ("", text),
+    };
+    let crlf = body.contains("\r\n");
+    let mut doc: DocumentMut = body.parse().map_err(|e: toml_edit::TomlError| {
         Error::one(Diagnostic::new(
             Stage::Rules,
             format!("cannot edit the rules file: {e}"),
@@ -85,17 +125,15 @@ pub fn write_weights(text: &str, level: Level, new: &[(String, f64)]) -> Result<
         Level::Dimensions => "dimension",
         Level::Criteria => "criterion",
     };
-    let tables = doc
-        .get_mut(key)
-        .and_then(|i| i.as_array_of_tables_mut())
-        .ok_or_else(|| {
-            Error::one(Diagnostic::new(
-                Stage::Rules,
-                format!("the rules file has no [[{key}]] tables"),
-            ))
-        })?;
+    let new = rounded_keeping_total(new);
+    let tables = tables_mut(&mut doc, key).ok_or_else(|| {
+        Error::one(Diagnostic::new(
+            Stage::Rules,
+            format!("the rules file has no [[{key}]] tables"),
+        ))
+    })?;
     let mut missing: Vec<&str> = new.iter().map(|(id, _)| id.as_str()).collect();
-    for t in tables.iter_mut() {
+    for t in tables {
         let Some(id) = t.get("id").and_then(|i| i.as_str()).map(str::to_string) else {
             continue;
         };
@@ -104,43 +142,75 @@ pub fn write_weights(text: &str, level: Level, new: &[(String, f64)]) -> Result<
         };
         missing.retain(|m| *m != id);
         match level {
-            Level::Dimensions => {
-                if t.contains_key("weight") {
-                    set_number(&mut t["weight"], *x);
-                } else {
-                    t.insert("weight", toml_edit::value(round6(*x)));
+            Level::Dimensions => match t.get_mut("weight") {
+                Some(w) => set_number(w, *x),
+                None => {
+                    t.insert("weight", toml_edit::value(number_value(*x)));
                 }
-            }
+            },
             Level::Criteria => {
-                let old = t
-                    .get("points")
-                    .and_then(|i| i.as_value())
-                    .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
-                    .unwrap_or(0.0);
+                let old = t.get("points").and_then(number_of).unwrap_or(0.0);
                 let factor = if old > 0.0 { x / old } else { 1.0 };
-                set_number(&mut t["points"], *x);
-                if let Some(bands) = t.get_mut("bands").and_then(|b| b.as_array_mut()) {
-                    for b in bands.iter_mut() {
-                        if let Some(bt) = b.as_inline_table_mut()
-                            && let Some(p) = bt.get_mut("points")
-                        {
-                            scale_value(p, factor);
-                        }
+                match t.get_mut("points") {
+                    Some(p) => set_number(p, *x),
+                    None => {
+                        t.insert("points", toml_edit::value(number_value(*x)));
                     }
                 }
-                if let Some(levels) = t.get_mut("levels") {
-                    if let Some(lt) = levels.as_inline_table_mut() {
-                        for (_, v) in lt.iter_mut() {
-                            scale_value(v, factor);
+                // `direct` reads its value as points out of `points`: with new points the
+                // same values would earn other fractions. `linear` from 0 to the old points
+                // gives exactly the old fractions, and scores them out of the new points.
+                let direct = t
+                    .get("method")
+                    .and_then(|m| m.as_str())
+                    .is_some_and(|m| m == "direct");
+                if direct && factor != 1.0 {
+                    if let Some(m) = t.get_mut("method") {
+                        let mut v = Value::from("linear");
+                        if let Some(old_m) = m.as_value() {
+                            *v.decor_mut() = old_m.decor().clone();
                         }
-                    } else if let Some(lt) = levels.as_table_mut() {
-                        for (_, v) in lt.iter_mut() {
-                            scale_number(v, factor);
+                        v.decor_mut().set_suffix(format!(
+                            " # was \"direct\": the value, in points out of {}, earns the same fraction",
+                            number_value(old)
+                        ));
+                        *m = Item::Value(v);
+                    }
+                    t.insert("floor", toml_edit::value(0));
+                    t.insert("target", toml_edit::value(number_value(old)));
+                }
+                if let Some(bands) = t.get_mut("bands") {
+                    match bands {
+                        Item::Value(Value::Array(a)) => {
+                            for b in a.iter_mut() {
+                                if let Some(p) =
+                                    b.as_inline_table_mut().and_then(|bt| bt.get_mut("points"))
+                                {
+                                    let mut item = Item::Value(p.clone());
+                                    scale_param(&mut item, factor);
+                                    if let Item::Value(v) = item {
+                                        *p = v;
+                                    }
+                                }
+                            }
                         }
+                        Item::ArrayOfTables(a) => {
+                            for bt in a.iter_mut() {
+                                if let Some(p) = bt.get_mut("points") {
+                                    scale_param(p, factor);
+                                }
+                            }
+                        }
+                        _ => {}
                     }
                 }
-                if t.contains_key("points_per_step") {
-                    scale_number(&mut t["points_per_step"], factor);
+                if let Some(levels) = t.get_mut("levels").and_then(Item::as_table_like_mut) {
+                    for (_, v) in levels.iter_mut() {
+                        scale_param(v, factor);
+                    }
+                }
+                if let Some(p) = t.get_mut("points_per_step") {
+                    scale_param(p, factor);
                 }
             }
         }
@@ -154,7 +224,16 @@ pub fn write_weights(text: &str, level: Level, new: &[(String, f64)]) -> Result<
             ),
         )));
     }
-    Ok(doc.to_string())
+    let mut out = String::with_capacity(text.len() + 64);
+    out.push_str(bom);
+    let written = doc.to_string();
+    if crlf {
+        // toml_edit writes `\n`: back to the file's own line ends.
+        out.push_str(&written.replace("\r\n", "\n").replace('\n', "\r\n"));
+    } else {
+        out.push_str(&written);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -203,6 +282,78 @@ bands = [{ at_least = 100, points = 10 }, { at_least = 50, points = 5 }]
         assert!(out.contains("points = 20  # 满分"), "{out}");
         assert!(out.contains("{ at_least = 100, points = 20 }"), "{out}");
         assert!(out.contains("{ at_least = 50, points = 10 }"), "{out}");
+    }
+
+    /// The fractions a written file gives must be the original's: only the points move.
+    #[test]
+    fn every_points_layout_is_scaled_and_direct_keeps_its_fractions() {
+        let text = "[rules]\r\nname = \"x\"\r\nid = \"id\"\r\n\r\n\
+            [[criterion]]\r\nid = \"pts\"\r\npoints = 10\r\nmethod = \"direct\"  # 直接得分\r\n\r\n\
+            [[criterion]]\r\nid = \"rev\"\r\npoints = 10\r\nmethod = \"bands\"\r\n\
+            [[criterion.bands]]\r\nat_least = 100\r\npoints = 10\r\n\
+            [[criterion.bands]]\r\nat_least = 20\r\npoints = { by = \"grp\", values = { ax = 6, by = 4 }, default = 2 }\r\n\r\n\
+            [[criterion]]\r\nid = \"per\"\r\npoints = 10\r\nmethod = \"per\"\r\nstep = 1\r\n\
+            points_per_step = { by = \"region\", values = { east = 2 }, default = 1 }\r\n";
+        let with_bom = format!("\u{feff}{text}");
+        let out = write_weights(
+            &with_bom,
+            Level::Criteria,
+            &[
+                ("pts".into(), 20.0),
+                ("rev".into(), 5.0),
+                ("per".into(), 15.0),
+            ],
+        )
+        .unwrap();
+        // The byte-order mark and the CRLF line ends stay.
+        assert!(out.starts_with("\u{feff}[rules]\r\n"), "{out:?}");
+        assert!(!out.replace("\r\n", "").contains('\n'), "{out:?}");
+        let out = out.trim_start_matches('\u{feff}').replace("\r\n", "\n");
+        // direct → linear from 0 to the old points: the same fractions out of 20.
+        assert!(out.contains("points = 20\nmethod = \"linear\""), "{out}");
+        assert!(out.contains("floor = 0\ntarget = 10\n"), "{out}");
+        // Bands written as an array of tables, category points included (not the
+        // category called `by`, which is a value like any other).
+        assert!(out.contains("at_least = 100\npoints = 5\n"), "{out}");
+        assert!(
+            out.contains("points = { by = \"grp\", values = { ax = 3, by = 2 }, default = 1 }"),
+            "{out}"
+        );
+        // Per-step points as a category table.
+        assert!(
+            out.contains(
+                "points_per_step = { by = \"region\", values = { east = 3 }, default = 1.5 }"
+            ),
+            "{out}"
+        );
+        let reread = out.parse::<toml::Table>().map(|_| ());
+        assert!(reread.is_ok(), "{reread:?}");
+    }
+
+    #[test]
+    fn inline_dimension_arrays_and_totals_that_stay_whole() {
+        let text = "dimension = [{ id = \"a\", weight = 50 }, { id = \"b\", weight = 50 }, { id = \"c\" }]\n\
+            [rules]\nname = \"x\"\nid = \"id\"\nscale = 100\n";
+        // Thirds rounded to 6 places would add to 99.999999: the largest takes the rest.
+        let third = 100.0 / 3.0;
+        let out = write_weights(
+            text,
+            Level::Dimensions,
+            &[
+                ("a".into(), third),
+                ("b".into(), third),
+                ("c".into(), third),
+            ],
+        )
+        .unwrap();
+        let doc: toml::Table = out.parse().unwrap();
+        let dims = doc["dimension"].as_array().unwrap();
+        let w: Vec<f64> = dims
+            .iter()
+            .map(|d| d["weight"].as_float().unwrap())
+            .collect();
+        assert_eq!(w.iter().sum::<f64>(), 100.0, "{out}");
+        assert!(w.iter().all(|x| (x - third).abs() < 2e-6), "{w:?}");
     }
 
     #[test]

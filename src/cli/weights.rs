@@ -151,7 +151,13 @@ fn run_objective(a: &WeightsArgs, method: &str, level: Option<Level>, json: bool
     });
     let r = &compiled.rules;
     let total_points: f64 = ev.points.iter().sum();
-    let w_total: f64 = ev.weights.iter().sum();
+    // Weights written into a file that had none add up to its `scale` when it has one, so
+    // that the file does not gain a `weights-not-scale` lint (weights are relative: the
+    // scores are the same either way).
+    let w_total: f64 = match r.settings.scale {
+        Some(scale) if r.dimensions.iter().all(|d| d.weight.is_none()) => scale,
+        _ => ev.weights.iter().sum(),
+    };
     let mut dim_w = vec![0.0; r.dimensions.len()];
     for c in 0..nc {
         dim_w[ev.dimension_of[c]] += w[c];
@@ -462,6 +468,27 @@ fn rules_with_ahp_weights(
     let compiled = load(into)?;
     let r = &compiled.rules;
     let items = &m.items;
+    // Criteria of different dimensions with dimension weights: each dimension's weight
+    // decides its share whatever its criteria's points, so the judgement between them
+    // changes no score. Said, not silently written.
+    if level == Level::Criteria && r.dimensions.iter().any(|d| d.weight.is_some()) {
+        let mut dims: Vec<&str> = r
+            .criteria
+            .iter()
+            .filter(|c| items.contains(&c.id.value))
+            .map(|c| c.dimension.value.as_str())
+            .collect();
+        dims.sort_unstable();
+        dims.dedup();
+        if dims.len() > 1 {
+            eprintln!(
+                "warning: the criteria compared belong to {} dimensions ({}) whose weights in {} set each dimension's share: their new points change scores only within a dimension; compare the dimensions with --level dimensions",
+                dims.len(),
+                dims.join(", "),
+                into.display()
+            );
+        }
+    }
     let current: Vec<(String, f64)> = match level {
         Level::Dimensions => {
             let weighted = r.dimensions.iter().all(|d| d.weight.is_some());
@@ -490,6 +517,24 @@ fn rules_with_ahp_weights(
             .iter()
             .map(|c| (c.id.value.clone(), c.points.value))
             .collect(),
+    };
+    // Dimension weights written for the first time add up to `scale` when the file has one
+    // (the same relative weights), as `weights --write` does.
+    let current: Vec<(String, f64)> = match r.settings.scale {
+        Some(scale)
+            if level == Level::Dimensions && r.dimensions.iter().all(|d| d.weight.is_none()) =>
+        {
+            let sum: f64 = current.iter().map(|(_, v)| v).sum();
+            if sum > 0.0 {
+                current
+                    .into_iter()
+                    .map(|(id, v)| (id, v * scale / sum))
+                    .collect()
+            } else {
+                current
+            }
+        }
+        _ => current,
     };
     let kind = if level == Level::Dimensions {
         "dimension"
