@@ -386,23 +386,27 @@ fn sliders(h: &mut String, a: &Assessment) {
         return;
     }
     h.push_str("<section class=\"controls\" id=\"reweight\"><h2>权重调整 Re-weighting</h2>\n<p class=\"note\">拖动滑块改变维度权重，得分、排名和等级即时重算；排名或等级变化的行会高亮。Move a slider to re-score, re-rank and re-tier; rows whose rank or tier changed are highlighted. 等级的前置条件（requires / direct）沿用引擎按原权重的判定结果；若条件引用得分，结果为近似。Tier requirements and direct conditions keep the engine's outcome at the shipped weights (approximate when they mention scores).</p>\n<div class=\"sliders\">");
+    // Sliders move continuously (`step="any"`): a stepped slider would snap a weight such
+    // as 14.891428 to 14.9 as the page opens. A weight of 0 can be raised to the largest.
+    let largest = ev.weights.iter().copied().fold(0.0_f64, f64::max);
     for (d, dim) in l.dimensions.iter().enumerate() {
         let w = ev.weights.get(d).copied().unwrap_or(0.0);
-        let step = if w > 0.0 {
-            10f64.powi(w.log10().floor() as i32 - 1)
+        let max = if w > 0.0 {
+            2.0 * w
+        } else if largest > 0.0 {
+            largest
         } else {
-            0.1
+            1.0
         };
         let _ = write!(
             h,
             "<label class=\"slider\"><span class=\"dim-name\"><span class=\"swatch\" style=\"background:{}\"></span>{}</span>\
-             <input type=\"range\" data-dim=\"{d}\" id=\"w-{}\" min=\"0\" max=\"{}\" step=\"{}\" value=\"{}\">\
+             <input type=\"range\" data-dim=\"{d}\" id=\"w-{}\" min=\"0\" max=\"{}\" step=\"any\" value=\"{}\">\
              <output data-dim-out=\"{d}\">{}</output></label>\n",
             DIMENSION_COLOURS[d % DIMENSION_COLOURS.len()],
             escape(&dim.label),
             escape(&dim.id),
-            crate::column::format_number(2.0 * w),
-            crate::column::format_number(step),
+            crate::column::format_number(max),
             crate::column::format_number(w),
             crate::column::format_number(w),
         );
@@ -418,7 +422,7 @@ fn ranking_table(h: &mut String, a: &Assessment) {
         h,
         "<section><h2>排名 Ranking</h2>\n<p class=\"note\">点击表头排序。Click a header to sort. * 名次由并列规则决定 rank decided by a tie-break. 各分项为四舍五入值，相加可能与总分略有出入 components are rounded and may not add up to the total.</p>\n<table id=\"ranking\" class=\"ranking\"><thead><tr>\
          <th data-key=\"rank\" data-type=\"num\">排名 Rank</th><th data-key=\"id\">编号 ID</th><th data-key=\"name\">名称 Name</th>{}\
-         <th data-key=\"score\" data-type=\"num\">得分 Score<br><small>/{}</small></th><th data-key=\"tier\">等级 Tier</th>",
+         <th data-key=\"score\" data-type=\"num\">得分 Score<br><small data-max-score>/{}</small></th><th data-key=\"tier\">等级 Tier</th>",
         if cohorts {
             "<th data-key=\"cohort\">分组 Cohort</th>"
         } else {
@@ -429,7 +433,7 @@ fn ranking_table(h: &mut String, a: &Assessment) {
     for (d, dim) in l.dimensions.iter().enumerate() {
         let _ = write!(
             h,
-            "<th data-key=\"d{d}\" data-type=\"num\">{}<br><small>/{}</small></th>",
+            "<th data-key=\"d{d}\" data-type=\"num\">{}<br><small data-dim-max=\"{d}\">/{}</small></th>",
             escape(&dim.label),
             crate::column::format_number(dim.value.unwrap_or(0.0))
         );

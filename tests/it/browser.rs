@@ -172,7 +172,34 @@ fn html_report_reweights_like_the_engine_in_chromium() {
         "</body>",
         "<script>window.addEventListener('load', function () {\n\
          var set = function (id, v) { var s = document.getElementById(id); s.value = v; s.dispatchEvent(new Event('input')); };\n\
-         set('w-scale', '60'); set('w-innovation', '5'); });</script></body>",
+         set('w-scale', '60'); set('w-innovation', '5');\n\
+         var pre = document.createElement('pre'); pre.id = 'rounding';\n\
+         pre.textContent = ROUNDING.map(function (c) { return String(window.clusterscore.roundHalfAway(c[0], c[1])); }).join(' ');\n\
+         document.body.appendChild(pre); });</script></body>",
+        1,
+    );
+    // The page rounds as the engine does: near a half, past 2^40, negative values.
+    let rounding: [(f64, u32); 9] = [
+        (115.375, 2),
+        (2.675, 2),
+        (2.6749999999999994, 2),
+        (5.374999999999999, 2),
+        (-0.125, 2),
+        (60000.0, 10),
+        (20000.00000000004, 10),
+        (20000.00000000005, 10),
+        (123_456_789.123_45, 4),
+    ];
+    let cases: Vec<String> = rounding
+        .iter()
+        .map(|(x, d)| format!("[{x:?}, {d}]"))
+        .collect();
+    let moved_html = moved_html.replacen(
+        "<script>window.addEventListener",
+        &format!(
+            "<script>var ROUNDING = [{}];</script><script>window.addEventListener",
+            cases.join(", ")
+        ),
         1,
     );
     let moved_page = out_dir.join("liaocheng-moved.html");
@@ -229,6 +256,35 @@ fn html_report_reweights_like_the_engine_in_chromium() {
         dom.contains("class=\"moved\"") || dom.contains(" moved\""),
         "changed rows are highlighted"
     );
+    // The headers follow the weights: the maximum score and each dimension's maximum.
+    assert!(
+        dom.contains(&format!(
+            "<small data-max-score=\"\">/{}</small>",
+            clusterscore::column::format_number(engine.layout.max_score)
+        )),
+        "score header"
+    );
+    for (d, dim) in engine.layout.dimensions.iter().enumerate() {
+        let want = format!(
+            "<small data-dim-max=\"{d}\">/{}</small>",
+            clusterscore::column::format_number(dim.value.unwrap())
+        );
+        assert!(dom.contains(&want), "{want}");
+    }
+    let js: Vec<String> = dom
+        .split("<pre id=\"rounding\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</pre>").next())
+        .expect("the rounding cases ran")
+        .split(' ')
+        .map(str::to_string)
+        .collect();
+    let rust: Vec<f64> = rounding
+        .iter()
+        .map(|&(x, d)| clusterscore::num::round_half_away(x, d))
+        .collect();
+    let js: Vec<f64> = js.iter().map(|v| v.parse().unwrap()).collect();
+    assert_eq!(js, rust, "the page's rounding differs from the engine's");
 
     let shot = out_dir.join("liaocheng-moved.png");
     let _ = std::fs::remove_file(&shot);

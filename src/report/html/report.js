@@ -44,16 +44,21 @@
     return x < 0 ? -v : v;
   }
 
-  // crate::num::round_half_away: half away from zero on the shortest decimal text.
+  // crate::num::round_half_away: half away from zero, a scaled value within 4·ε·y of a half
+  // counting as the half below 2^40; from there on the shortest decimal text exactly.
   function roundHalfAway(x, d) {
     if (!isFinite(x)) return x;
     var m = Number("1e" + d);
-    var y = x * m;
-    if (!isFinite(y) || Math.abs(y) >= 1e15) return x;
-    var frac = Math.abs(y - Math.trunc(y));
-    var r = Math.abs(frac - 0.5) < 1e-6 ? roundDecimalText(x, d) : rustRound(y) / m;
-    if (r === 0) return r;
-    return Number(r.toFixed(d));
+    var y = Math.abs(x) * m;
+    if (!isFinite(y) || y >= 9007199254740992) return x;
+    var r;
+    if (y < 1099511627776) {
+      var f = Math.floor(y);
+      r = (f + (y - f >= 0.5 - 4 * Number.EPSILON * y ? 1 : 0)) / m;
+    } else {
+      r = Math.abs(roundDecimalText(x, d));
+    }
+    return x < 0 && r !== 0 ? -r : r;
   }
 
   // Exact fused multiply-add (a*b + c rounded once), for engines whose matrix product used FMA.
@@ -135,11 +140,14 @@
     return 0;
   }
 
+  // floor(p × n / 100) on the shortest decimal text of p, exactly (29 % of 100 is 29).
   function quota(maxCount, topPercent, n) {
     var byP = null;
     if (topPercent !== null && topPercent !== undefined) {
-      var scaled = BigInt(rustRound(topPercent * 1e6)) * BigInt(n);
-      byP = Math.max(1, Number(scaled / 100000000n));
+      var parts = plainDecimal(topPercent).split(".");
+      var frac = parts[1] || "";
+      var scaled = BigInt(parts[0] + frac) * BigInt(n);
+      byP = Math.max(1, Number(scaled / (100n * 10n ** BigInt(frac.length))));
     }
     if (maxCount !== null && maxCount !== undefined && byP !== null) return Math.min(maxCount, byP);
     if (maxCount !== null && maxCount !== undefined) return maxCount;
@@ -297,12 +305,26 @@
     return sliders.map(function (s) { return parseFloat(s.value); });
   }
 
+  // The maximum score and each dimension's maximum under weights W, in the headers.
+  function showMaxima(W) {
+    var wSum = unrolledSum(W);
+    var finalMax = DATA.scale !== null ? DATA.scale : W.reduce(function (a, b) { return a + b; }, -0);
+    var s = document.querySelector("[data-max-score]");
+    if (s) s.textContent = "/" + plainDecimal(finalMax);
+    W.forEach(function (w, d) {
+      var c = document.querySelector('[data-dim-max="' + d + '"]');
+      if (c) c.textContent = "/" + plainDecimal(wSum > 0 ? finalMax * (w / wSum) : 0);
+    });
+  }
+
   function apply() {
     sliders.forEach(function (s) {
       var out = document.querySelector('[data-dim-out="' + s.getAttribute("data-dim") + '"]');
-      if (out) out.textContent = String(parseFloat(s.value));
+      if (out) out.textContent = String(Number(parseFloat(s.value).toPrecision(6)));
     });
-    return render(compute(currentWeights()));
+    var W = currentWeights();
+    showMaxima(W);
+    return render(compute(W));
   }
 
   function reset() {
