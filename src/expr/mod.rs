@@ -16,6 +16,7 @@
 
 mod check;
 mod eval;
+pub mod js;
 mod lex;
 mod parse;
 

@@ -119,6 +119,106 @@ fn engine_uses_fma(ev: &Evidence) -> bool {
     !same(&mine(false)) && same(&mine(true))
 }
 
+/// The conditions evaluated after scoring (adjustments, capping gates, tier `requires` and
+/// `direct`) for the page to evaluate again when weights move: each as JavaScript when it
+/// reads a score and can be written so (`js`), otherwise with its outcome per entity
+/// (`fixed`: the data it reads does not move with the weights). `None` when no condition
+/// reads a score, or when one that does cannot be written as JavaScript (the page then
+/// keeps the engine's outcomes and says so).
+fn post_data(ev: &Evidence) -> Option<Value> {
+    let post = ev.post.as_deref()?;
+    if !reads_scores(ev) {
+        return None;
+    }
+    let score_slots: Vec<usize> = std::iter::once(post.score_slot)
+        .chain(post.dimension_slots.iter().copied())
+        .chain(post.criterion_slots.iter().copied())
+        .collect();
+    let mut data_slots: Vec<usize> = Vec::new();
+    let mut entry = |p: &crate::expr::Program| -> Option<Value> {
+        if post.reads_scores(p) {
+            let js = crate::expr::js::to_js(p)?;
+            for s in p.slots() {
+                if !score_slots.contains(&s) && !data_slots.contains(&s) {
+                    data_slots.push(s);
+                }
+            }
+            Some(json!({ "js": js }))
+        } else {
+            let at_rows = p.eval_condition(&post.frame);
+            let fixed: Vec<Value> = post.row_of.iter().map(|&r| json!(at_rows[r])).collect();
+            Some(json!({ "fixed": fixed }))
+        }
+    };
+    let adjustments: Vec<Value> = post
+        .adjustments
+        .iter()
+        .map(|(p, pts)| {
+            let mut v = entry(p)?;
+            v["points"] = json!(pts);
+            Some(v)
+        })
+        .collect::<Option<_>>()?;
+    let caps: Vec<Value> = post
+        .caps
+        .iter()
+        .map(|(p, t)| {
+            let mut v = entry(p)?;
+            v["tier"] = json!(t);
+            Some(v)
+        })
+        .collect::<Option<_>>()?;
+    let mut per_tier = |lists: &[Vec<crate::expr::Program>]| -> Option<Vec<Vec<Value>>> {
+        lists
+            .iter()
+            .map(|ps| ps.iter().map(&mut entry).collect::<Option<Vec<_>>>())
+            .collect()
+    };
+    let requires = per_tier(&post.requires)?;
+    let direct = per_tier(&post.direct)?;
+    let slots: serde_json::Map<String, Value> = data_slots
+        .iter()
+        .map(|&s| {
+            let col = post.frame.columns.get(s).and_then(Option::as_ref);
+            let values: Vec<Value> = post
+                .row_of
+                .iter()
+                .map(|&r| match col {
+                    Some(crate::column::Column::Number(v)) => num_or_null(v[r]),
+                    Some(crate::column::Column::Bool(v)) => json!(v[r]),
+                    Some(crate::column::Column::Text(t)) => json!(t.get(r)),
+                    None => Value::Null,
+                })
+                .collect();
+            (s.to_string(), Value::Array(values))
+        })
+        .collect();
+    Some(json!({
+        "scoreSlot": post.score_slot,
+        "dimensionSlots": post.dimension_slots,
+        "criterionSlots": post.criterion_slots,
+        "slots": slots,
+        "adjustments": adjustments,
+        "caps": caps,
+        "requires": requires,
+        "direct": direct,
+    }))
+}
+
+/// Whether a condition evaluated after scoring reads a dimension score, criterion points or
+/// `score` (only then can moving a weight change its outcome).
+fn reads_scores(ev: &Evidence) -> bool {
+    ev.post.as_deref().is_some_and(|post| {
+        post.adjustments
+            .iter()
+            .map(|(p, _)| p)
+            .chain(post.caps.iter().map(|(p, _)| p))
+            .chain(post.requires.iter().flatten())
+            .chain(post.direct.iter().flatten())
+            .any(|p| post.reads_scores(p))
+    })
+}
+
 /// The data the page's script needs (re-weighting), or `None` when it cannot re-score.
 fn page_data(a: &Assessment) -> Value {
     let l = &a.layout;
@@ -242,6 +342,7 @@ fn page_data(a: &Assessment) -> Value {
         "scale": ev.and_then(|ev| ev.scale),
         "clamp": ev.and_then(|ev| ev.clamp).map(|(lo, hi)| vec![lo, hi]),
         "fma": ev.is_some_and(engine_uses_fma),
+        "post": ev.and_then(post_data),
         "cohorts": ev.map_or(1, |ev| ev.cohorts),
         "tieDirections": ev.map_or(vec![], |ev| ev.tie_directions.iter()
             .map(|d| if *d == Direction::Lower { "lower" } else { "higher" }).collect()),
@@ -385,7 +486,11 @@ fn sliders(h: &mut String, a: &Assessment) {
         );
         return;
     }
-    h.push_str("<section class=\"controls\" id=\"reweight\"><h2>权重调整 Re-weighting</h2>\n<p class=\"note\">拖动滑块改变维度权重，得分、排名和等级即时重算；排名或等级变化的行会高亮。Move a slider to re-score, re-rank and re-tier; rows whose rank or tier changed are highlighted. 等级的前置条件（requires / direct）沿用引擎按原权重的判定结果；若条件引用得分，结果为近似。Tier requirements and direct conditions keep the engine's outcome at the shipped weights (approximate when they mention scores).</p>\n<div class=\"sliders\">");
+    let _ = write!(
+        h,
+        "<section class=\"controls\" id=\"reweight\"><h2>权重调整 Re-weighting</h2>\n<p class=\"note\">拖动滑块改变维度权重，得分、排名和等级即时重算；排名或等级变化的行会高亮。Move a slider to re-score, re-rank and re-tier; rows whose rank or tier changed are highlighted. {}</p>\n<div class=\"sliders\">",
+        conditions_note(ev)
+    );
     // Sliders move continuously (`step="any"`): a stepped slider would snap a weight such
     // as 14.891428 to 14.9 as the page opens. A weight of 0 can be raised to the largest.
     let largest = ev.weights.iter().copied().fold(0.0_f64, f64::max);
@@ -412,6 +517,17 @@ fn sliders(h: &mut String, a: &Assessment) {
         );
     }
     h.push_str("</div>\n<p><button type=\"button\" id=\"reset\">恢复原权重 Reset weights</button> <span id=\"reweight-status\" class=\"note\"></span></p>\n<p id=\"selfcheck\" class=\"note\"></p>\n</section>\n");
+}
+
+/// What the page does with the conditions that read scores, in the re-weighting note.
+fn conditions_note(ev: &Evidence) -> &'static str {
+    if !reads_scores(ev) {
+        ""
+    } else if post_data(ev).is_some() {
+        "引用得分的条件（等级 requires / direct、封顶门槛、加减分）随权重重新判定。Conditions that read scores (tier requires / direct, capping gates, adjustments) are evaluated again with the new scores."
+    } else {
+        "引用得分的条件（等级 requires / direct、封顶门槛、加减分）用到 prev() 或成员汇总，沿用引擎按原权重的判定结果，结果为近似。Conditions that read scores use prev() or member aggregates here, so they keep the engine's outcome at the shipped weights: the result is approximate."
+    }
 }
 
 fn ranking_table(h: &mut String, a: &Assessment) {

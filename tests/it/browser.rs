@@ -295,3 +295,131 @@ fn html_report_reweights_like_the_engine_in_chromium() {
         .unwrap();
     assert!(shot.exists(), "no screenshot written");
 }
+
+/// Conditions that read scores move with the weights in the page as in the engine: an
+/// adjustment on a dimension, a capping gate on a dimension, a tier `requires` on one, and
+/// one with `if`, `coalesce` and a data column.
+#[test]
+fn html_conditions_on_scores_follow_the_sliders() {
+    let Some(chrome) = chromium() else {
+        if std::env::var_os("CI").is_some() {
+            panic!("chromium is required under CI for the browser test");
+        }
+        return;
+    };
+    let rules = |wa: f64, wb: f64| {
+        format!(
+            r#"
+[rules]
+name = "conditions"
+id = "code"
+decimals = 2
+[[indicator]]
+id = "a"
+[[indicator]]
+id = "b"
+[[dimension]]
+id = "da"
+weight = {wa}
+[[dimension]]
+id = "db"
+weight = {wb}
+[[criterion]]
+id = "ca"
+dimension = "da"
+indicator = "a"
+points = 10
+method = "direct"
+[[criterion]]
+id = "cb"
+dimension = "db"
+indicator = "b"
+points = 10
+method = "direct"
+[[gate]]
+id = "balanced"
+require = "db >= 20"
+max_tier = "ok"
+[[adjustment]]
+id = "strong_a"
+when = "da >= 40"
+points = 5
+[[adjustment]]
+id = "region_bonus"
+when = "if(`region` == 'east', ca >= 5, coalesce(cb > 8, false))"
+points = 1
+[[tier]]
+id = "top"
+min_score = 50
+requires = ["da >= 30 or score >= 70"]
+[[tier]]
+id = "ok"
+min_score = 0
+"#
+        )
+    };
+    let data = "code,a,b,region\nX1,10,0,east\nX2,0,10,west\nX3,6,6,east\nX4,8,3,\nX5,9,9,west\nX6,7,,east\n";
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("d.csv");
+    std::fs::write(&csv, data).unwrap();
+    let run = |text: &str| {
+        let compiled = Rules::from_str_named(text, "r.toml")
+            .unwrap()
+            .compile()
+            .unwrap();
+        let ds = compiled
+            .read_data(std::slice::from_ref(&csv), &compiled.read_options())
+            .unwrap();
+        compiled
+            .assess(
+                &ds,
+                &AssessOptions {
+                    generated_at: Some("2026-01-01T00:00:00Z".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+    };
+    let base = run(&rules(50.0, 50.0));
+    let html =
+        String::from_utf8(render(&base, Format::Html, OutEncoding::default()).unwrap()).unwrap();
+    assert!(html.contains("are evaluated again with the new scores"));
+    let profile = tempfile::tempdir().unwrap();
+    for (wa, wb) in [(80.0, 20.0), (20.0, 80.0), (65.0, 35.0)] {
+        let moved = html.replacen(
+            "</body>",
+            &format!(
+                "<script>window.addEventListener('load', function () {{\n\
+                 var set = function (id, v) {{ var s = document.getElementById(id); s.value = v; s.dispatchEvent(new Event('input')); }};\n\
+                 set('w-da', '{wa}'); set('w-db', '{wb}'); }});</script></body>"
+            ),
+            1,
+        );
+        let page = dir.path().join(format!("moved-{wa}.html"));
+        std::fs::write(&page, &moved).unwrap();
+        let dom = headless(&chrome, profile.path())
+            .arg("--dump-dom")
+            .arg(format!("file://{}", page.display()))
+            .output()
+            .unwrap();
+        let dom = String::from_utf8_lossy(&dom.stdout).to_string();
+        assert!(
+            dom.contains("data-selfcheck=\"ok\""),
+            "self-check at {wa}/{wb}"
+        );
+        let engine = run(&rules(wa, wb));
+        assert_eq!(
+            table_rows(&dom)
+                .into_iter()
+                .take(engine.summary.ranked)
+                .collect::<Vec<_>>(),
+            expected_rows(&engine),
+            "tiers at {wa}/{wb}"
+        );
+        assert_eq!(
+            table_scores(&dom),
+            expected_scores(&engine),
+            "scores at {wa}/{wb}"
+        );
+    }
+}

@@ -155,6 +155,94 @@
     return Infinity;
   }
 
+  // ------------------------------------------------------------ conditions (eval.rs)
+
+  // Values as eval.rs has them: numbers with NaN for missing (a non-finite result is
+  // missing), booleans and texts with null for missing; Kleene logic.
+  var X = {
+    num: function (v) { return v === null || v === undefined ? NaN : v; },
+    fin: function (x) { return isFinite(x) ? x : NaN; },
+    truth: function (v) {
+      if (v === null || v === undefined) return null;
+      if (typeof v === "number") return isNaN(v) ? null : v !== 0;
+      if (typeof v === "boolean") return v;
+      return null;
+    },
+    cmp: function (op, x, y) {
+      if (isNaN(x) || isNaN(y)) return null;
+      var t = tolerance(y);
+      switch (op) {
+        case "eq": return Math.abs(x - y) <= t;
+        case "ne": return !(Math.abs(x - y) <= t);
+        case "lt": return x < y - t;
+        case "le": return x <= y + t;
+        case "gt": return x > y + t;
+        default: return x >= y - t;
+      }
+    },
+    same: function (ne, x, y) {
+      if (x === null || x === undefined || y === null || y === undefined) return null;
+      return (x === y) !== ne;
+    },
+    logic: function (and, args) {
+      var acc = X.truth(args[0]);
+      for (var i = 1; i < args.length; i++) {
+        var y = X.truth(args[i]);
+        if (and) acc = acc === false || y === false ? false : (acc === null || y === null ? null : true);
+        else acc = acc === true || y === true ? true : (acc === null || y === null ? null : false);
+      }
+      return acc;
+    },
+    not: function (v) { var b = X.truth(v); return b === null ? null : !b; },
+    math: function (f, v) {
+      if (isNaN(v)) return NaN;
+      switch (f) {
+        case "abs": return Math.abs(v);
+        case "ln": return v > 0 ? X.fin(Math.log(v)) : NaN;
+        case "log10": return v > 0 ? X.fin(Math.log10(v)) : NaN;
+        default: return v >= 0 ? X.fin(Math.sqrt(v)) : NaN;
+      }
+    },
+    round: function (v, d) { return isNaN(v) ? NaN : X.fin(roundHalfAway(v, d)); },
+    minmax: function (max, args) {
+      var acc = args[0];
+      for (var i = 1; i < args.length; i++) {
+        var y = args[i];
+        acc = isNaN(acc) || isNaN(y) ? NaN : (max ? Math.max(acc, y) : Math.min(acc, y));
+      }
+      return acc;
+    },
+    missing: function (v) { return v === null || v === undefined || (typeof v === "number" && isNaN(v)); },
+    coalesce: function (args) {
+      for (var i = 0; i < args.length; i++) if (!X.missing(args[i])) return args[i];
+      return args[args.length - 1];
+    },
+    countTrue: function (args) {
+      var n = 0;
+      for (var i = 0; i < args.length; i++) if (X.truth(args[i]) === true) n++;
+      return n;
+    }
+  };
+
+  // The conditions evaluated after scoring, compiled once: those that read scores as
+  // functions of the entity's published values, the others with their fixed outcomes.
+  var POST = DATA.post || null;
+  var SLOT_KIND = {};
+  if (POST) {
+    SLOT_KIND[POST.scoreSlot] = ["s", 0];
+    POST.dimensionSlots.forEach(function (s, d) { SLOT_KIND[s] = ["d", d]; });
+    POST.criterionSlots.forEach(function (s, c) { SLOT_KIND[s] = ["c", c]; });
+    var compile = function (cond) {
+      if (cond.js !== undefined) cond.fn = new Function("V", "X", "return " + cond.js + ";");
+    };
+    POST.adjustments.forEach(compile);
+    POST.caps.forEach(compile);
+    POST.requires.forEach(function (l) { l.forEach(compile); });
+    POST.direct.forEach(function (l) { l.forEach(compile); });
+  }
+  function live(list) { return list.some(function (c) { return c.fn !== undefined; }); }
+  function holds(cond, V, e) { return cond.fn !== undefined ? X.truth(cond.fn(V, X)) : cond.fixed[e]; }
+
   // ------------------------------------------------------------ re-scoring
 
   // Dimension fractions f_d = Σ kept p·s / Σ kept p, accumulated in criterion order.
@@ -179,15 +267,58 @@
     var wSum = unrolledSum(W);
     var share = W.map(function (w) { return wSum > 0 ? w / wSum : 0; });
     var finalMax = DATA.scale !== null ? DATA.scale : W.reduce(function (a, b) { return a + b; }, -0);
-    var scores = [], dims = [];
+    var scores = [], dims = [], caps = [], requires = [], direct = [];
+    var liveAdj = POST && live(POST.adjustments), liveCap = POST && live(POST.caps);
+    var liveReq = T.map(function (_, t) { return POST ? live(POST.requires[t]) : false; });
+    var liveDir = T.map(function (_, t) { return POST ? live(POST.direct[t]) : false; });
     for (e = 0; e < n; e++) {
       var f = FRACTIONS[e];
-      var s = unrolledDot(f, share) * finalMax + E[e].adjustment;
-      if (DATA.clamp) s = Math.min(Math.max(s, DATA.clamp[0]), DATA.clamp[1]);
-      scores.push(roundHalfAway(s, DEC));
       var row = [];
       for (d = 0; d < D.length; d++) row.push(roundHalfAway(finalMax * share[d] * f[d], DEC));
       dims.push(row);
+      var adj = E[e].adjustment, score = NaN, V = null;
+      if (POST) {
+        var ent = E[e], dimRow = row, ei = e;
+        V = function (slot) {
+          var k = SLOT_KIND[slot];
+          if (k === undefined) return POST.slots[slot][ei];
+          if (k[0] === "s") return score;
+          if (k[0] === "d") return dimRow[k[1]];
+          var fr = ent.fractions[k[1]];
+          return fr === null ? NaN : roundHalfAway(fr * C[k[1]].points, DEC);
+        };
+      }
+      if (liveAdj) {
+        adj = 0;
+        for (var a = 0; a < POST.adjustments.length; a++) {
+          if (holds(POST.adjustments[a], V, e) === true) adj += POST.adjustments[a].points;
+        }
+      }
+      var s = unrolledDot(f, share) * finalMax + adj;
+      if (DATA.clamp) s = Math.min(Math.max(s, DATA.clamp[0]), DATA.clamp[1]);
+      score = roundHalfAway(s, DEC);
+      scores.push(score);
+      var cap = E[e].cap;
+      if (liveCap) {
+        cap = null;
+        POST.caps.forEach(function (c) {
+          if (holds(c, V, ei) !== true && (cap === null || c.tier > cap)) cap = c.tier;
+        });
+      }
+      caps.push(cap);
+      requires.push(T.map(function (_, t) {
+        if (!liveReq[t]) return E[e].requires[t];
+        var r = true;
+        POST.requires[t].forEach(function (c) {
+          var v = holds(c, V, ei);
+          r = r === false || v === false ? false : (r === null || v === null ? null : true);
+        });
+        return r === true;
+      }));
+      direct.push(T.map(function (_, t) {
+        if (!liveDir[t]) return E[e].direct[t];
+        return POST.direct[t].some(function (c) { return holds(c, V, ei) === true; });
+      }));
     }
     var order = [];
     for (e = 0; e < n; e++) if (E[e].ranked) order.push(e);
@@ -225,11 +356,11 @@
       var co = E[e].cohort;
       if (!placed[co]) placed[co] = T.map(function () { return 0; });
       for (var t = 0; t < T.length; t++) {
-        if (E[e].cap !== null && t < E[e].cap) continue;
-        if (!E[e].requires[t]) continue;
+        if (caps[e] !== null && t < caps[e]) continue;
+        if (!requires[e][t]) continue;
         var min = E[e].minScore[t];
         var meets = min === null || ge(scores[e], min);
-        if (!(meets || E[e].direct[t])) continue;
+        if (!(meets || direct[e][t])) continue;
         if (placed[co][t] >= quota(T[t].maxCount, T[t].topPercent, rankedIn[co])) continue;
         placed[co][t] += 1;
         tier[e] = t;
