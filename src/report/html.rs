@@ -531,6 +531,8 @@ fn conditions_note(ev: &Evidence) -> &'static str {
 }
 
 fn ranking_table(h: &mut String, a: &Assessment) {
+    // Shown (on screen and in print) only while the weights differ from the rules file's.
+    h.push_str("<p id=\"reweighted\" class=\"reweighted\" hidden></p>\n");
     let l = &a.layout;
     let dec = l.decimals;
     let cohorts = a.entities.iter().any(|e| e.cohort.is_some());

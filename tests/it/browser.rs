@@ -166,6 +166,7 @@ fn html_report_reweights_like_the_engine_in_chromium() {
         .take(base.summary.ranked)
         .collect();
     assert_eq!(shown, expected_rows(&base));
+    assert!(dom.contains("<p id=\"reweighted\" class=\"reweighted\" hidden=\"\"></p>"));
 
     // 2. Move two sliders: scale 30 → 60, innovation 30 → 5.
     let moved_html = html.replacen(
@@ -255,6 +256,11 @@ fn html_report_reweights_like_the_engine_in_chromium() {
     assert!(
         dom.contains("class=\"moved\"") || dom.contains(" moved\""),
         "changed rows are highlighted"
+    );
+    // A banner, printed too, says the weights are not the rules file's.
+    assert!(
+        dom.contains("Shown with dimension weights moved from the rules file's: scale 60 (30)"),
+        "re-weighting banner"
     );
     // The headers follow the weights: the maximum score and each dimension's maximum.
     assert!(

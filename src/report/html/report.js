@@ -454,6 +454,20 @@
       if (out) out.textContent = String(Number(parseFloat(s.value).toPrecision(6)));
     });
     var W = currentWeights();
+    var banner = document.getElementById("reweighted");
+    var moved = W.some(function (w, d) { return w !== shippedW[d]; });
+    if (banner) {
+      banner.hidden = !moved;
+      banner.textContent = !moved ? "" :
+        "本页按调整后的维度权重显示，不是规则文件的权重。Shown with dimension weights moved from the rules file's: " +
+        D.map(function (dim, d) { return dim.id + " " + Number(W[d].toPrecision(6)) + " (" + shippedW[d] + ")"; }).join(", ");
+    }
+    // The engine refuses rules whose weights are all 0: so does the page.
+    if (!W.some(function (w) { return w > 0; })) {
+      var status = document.getElementById("reweight-status");
+      if (status) status.textContent = "所有权重为 0，无法评分 every weight is 0: nothing can be scored (the engine refuses such rules)";
+      return 0;
+    }
     showMaxima(W);
     return render(compute(W));
   }
