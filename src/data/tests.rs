@@ -675,6 +675,28 @@ mod xlsx_files {
     }
 
     #[test]
+    fn the_default_sheet_is_the_first_visible_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut wb = Workbook::new();
+        let hidden = wb.add_worksheet();
+        hidden.set_name("lookup").unwrap();
+        hidden.write_string(0, 0, "code").unwrap();
+        hidden.set_hidden(true);
+        let ws = wb.add_worksheet();
+        ws.set_name("名单").unwrap();
+        ws.write_string(0, 0, "id").unwrap();
+        ws.write_string(0, 1, "x").unwrap();
+        ws.write_string(1, 0, "A1").unwrap();
+        ws.write_number(1, 1, 3.0).unwrap();
+        ws.set_active(true);
+        let p = dir.path().join("h.xlsx");
+        wb.save(&p).unwrap();
+        let t = read(std::slice::from_ref(&p), &infer_all).unwrap();
+        assert_eq!(t.headers, ["id", "x"]);
+        assert_eq!(numbers(&t, "x"), [3.0]);
+    }
+
+    #[test]
     fn round_trip() {
         let dir = tempfile::tempdir().unwrap();
         let p = workbook(&dir, "d.xlsx");

@@ -70,7 +70,17 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
             }
             s.clone()
         }
-        None => match names.first() {
+        // The first sheet a user sees: not a hidden one, nor a chart sheet.
+        None => match wb
+            .sheets_metadata()
+            .iter()
+            .find(|m| {
+                m.visible == calamine::SheetVisible::Visible
+                    && m.typ == calamine::SheetType::WorkSheet
+            })
+            .map(|m| &m.name)
+            .or(names.first())
+        {
             Some(n) => n.clone(),
             None => {
                 return Err(Error::one(
