@@ -294,11 +294,15 @@ pub fn pow10(decimals: u32) -> f64 {
 #[inline]
 pub fn round_scaled(x: f64, m: f64) -> f64 {
     let y = x.abs() * m;
-    let k = if y < NOISE_ALLOWED_BELOW {
-        // Below 2^53 truncation is floor for non-negative y (and needs no libm call).
-        let f = (y as u64) as f64;
-        let up = y - f >= 0.5 - 4.0 * f64::EPSILON * y;
-        f + if up { 1.0 } else { 0.0 }
+    // Below 2^53 truncation is floor for non-negative y (and needs no libm call).
+    let f = (y as u64) as f64;
+    let window = 4.0 * f64::EPSILON * y;
+    let k = if !(y >= NOISE_ALLOWED_BELOW && y.is_finite()) {
+        f + if y - f >= 0.5 - window { 1.0 } else { 0.0 }
+    } else if (y - f - 0.5).abs() > window {
+        // Far from a half (further than the value's own rounding error), the double and its
+        // shortest decimal round alike: no need to write the digits out.
+        f + if y - f > 0.5 { 1.0 } else { 0.0 }
     } else {
         round_scaled_decimal(x.abs(), m)
     };

@@ -167,13 +167,22 @@ pub fn write_weights(text: &str, level: Level, new: &[(String, f64)]) -> Result<
                 if direct && factor != 1.0 {
                     if let Some(m) = t.get_mut("method") {
                         let mut v = Value::from("linear");
+                        let mut own_comment = false;
                         if let Some(old_m) = m.as_value() {
                             *v.decor_mut() = old_m.decor().clone();
+                            own_comment = old_m
+                                .decor()
+                                .suffix()
+                                .and_then(|s| s.as_str())
+                                .is_some_and(|s| s.contains('#'));
                         }
-                        v.decor_mut().set_suffix(format!(
-                            " # was \"direct\": the value, in points out of {}, earns the same fraction",
-                            number_value(old)
-                        ));
+                        // The user's own comment on the line stays; otherwise say why.
+                        if !own_comment {
+                            v.decor_mut().set_suffix(format!(
+                                " # was \"direct\": the value, in points out of {}, earns the same fraction",
+                                number_value(old)
+                            ));
+                        }
                         *m = Item::Value(v);
                     }
                     t.insert("floor", toml_edit::value(0));

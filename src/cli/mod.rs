@@ -216,10 +216,17 @@ pub(crate) fn refuse_overwrite(out: &Path, inputs: &[&Path]) -> Result<()> {
     }
     // A directory the user may not write to is found now, not after the whole run. (A
     // device or a pipe is written into, not created: its directory does not matter.)
+    // Through a symbolic link the file it names is written: its directory counts.
     let special = std::fs::metadata(out).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    let target = clusterscore::report::output_target(out);
+    let target_dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
     #[cfg(unix)]
     if !special {
         use std::os::unix::ffi::OsStrExt;
+        let dir = target_dir.as_path();
         if let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes())
             // SAFETY: a valid NUL-terminated path; access(2) only reads it.
             && unsafe { libc::access(c.as_ptr(), libc::W_OK) } != 0
@@ -231,9 +238,15 @@ pub(crate) fn refuse_overwrite(out: &Path, inputs: &[&Path]) -> Result<()> {
             )));
         }
     }
-    if out.is_dir() || out.as_os_str().as_encoded_bytes().ends_with(b"/") {
+    if out.is_dir() {
         return Err(Error::usage(format!(
             "cannot write '{}': it is a directory; give a file name",
+            out.display()
+        )));
+    }
+    if out.as_os_str().as_encoded_bytes().ends_with(b"/") {
+        return Err(Error::usage(format!(
+            "cannot write '{}': a path ending in '/' names a directory; give a file name",
             out.display()
         )));
     }

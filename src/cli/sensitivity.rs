@@ -6,7 +6,7 @@ use clusterscore::analysis::sensitivity::{
 };
 use clusterscore::diag::{Error, Result};
 use clusterscore::engine::AssessOptions;
-use clusterscore::report::{Format, write_atomic};
+use clusterscore::report::write_atomic;
 use clusterscore::rules::Rules;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use std::io::IsTerminal;
@@ -90,7 +90,10 @@ pub fn run(a: SensitivityArgs) -> Result<i32> {
         )));
     }
     if let Some(out) = &a.runs_out
-        && Format::from_path(out).is_some_and(|f| f != Format::Csv)
+        && (out.as_os_str() == "-"
+            || out
+                .extension()
+                .is_some_and(|e| !e.eq_ignore_ascii_case("csv")))
     {
         return Err(Error::usage(format!(
             "--runs-out writes CSV: name the file with .csv instead of '{}'",

@@ -213,6 +213,8 @@ pub struct DecodingReader<R: Read> {
     failed: Option<DecodeFailure>,
     /// Characters of three or four bytes decoded so far (counted up to [`UTF8_EVIDENCE`]).
     long_chars: usize,
+    /// Whether any non-ASCII text was decoded so far.
+    saw_non_ascii: bool,
     /// The last byte of the previous chunk was a `\r`, not yet written.
     pending_cr: bool,
     /// Whether lines end with a lone `\r`, from the first line break (`None` before it).
@@ -234,6 +236,7 @@ impl<R: Read> DecodingReader<R> {
             finished: false,
             failed: None,
             long_chars: 0,
+            saw_non_ascii: false,
             pending_cr: false,
             cr_lines: None,
             last_out: None,
@@ -245,11 +248,14 @@ impl<R: Read> DecodingReader<R> {
         hex(&self.hasher.clone().finalize())
     }
 
-    fn fail(&mut self, kind: FailureKind, offset: u64) -> io::Error {
+    /// `isolated`: the bad byte stands alone among ASCII bytes (a Latin-1 `é` or a
+    /// Windows-1252 dash pasted into UTF-8 text), unlike GBK, whose characters are pairs of
+    /// high bytes.
+    fn fail(&mut self, kind: FailureKind, offset: u64, isolated: bool) -> io::Error {
         let f = DecodeFailure {
             kind,
             offset,
-            utf8_evidence: self.long_chars >= UTF8_EVIDENCE,
+            utf8_evidence: self.long_chars >= UTF8_EVIDENCE || (self.saw_non_ascii && isolated),
         };
         self.failed = Some(f);
         io::Error::new(io::ErrorKind::InvalidData, f)
@@ -260,10 +266,9 @@ impl<R: Read> DecodingReader<R> {
     fn count_long_chars(&mut self) {
         if self.long_chars < UTF8_EVIDENCE {
             // Lead bytes of three- and four-byte sequences in valid UTF-8.
-            self.long_chars += self.out[..self.out_len]
-                .iter()
-                .filter(|&&b| b >= 0xE0)
-                .count();
+            let text = &self.out[..self.out_len];
+            self.long_chars += text.iter().filter(|&&b| b >= 0xE0).count();
+            self.saw_non_ascii |= !text.is_ascii();
         }
     }
 
@@ -310,7 +315,10 @@ impl<R: Read> DecodingReader<R> {
                         // The offset of the first bad byte.
                         let start = consumed.saturating_sub(usize::from(len) + usize::from(extra));
                         let at = self.offset + start as u64;
-                        return Err(self.fail(FailureKind::Malformed, at));
+                        // (At the chunk's end the next byte is unknown: taken as isolated,
+                        // so that the error is reported rather than the text re-read.)
+                        let isolated = self.raw[..n].get(start + 1).is_none_or(|b| b.is_ascii());
+                        return Err(self.fail(FailureKind::Malformed, at, isolated));
                     }
                 }
             }
@@ -318,7 +326,7 @@ impl<R: Read> DecodingReader<R> {
             if let Some(p) = memchr::memchr(0, decoded) {
                 // Offset of the NUL in the decoded text: exact for UTF-8, close otherwise.
                 let at = self.offset + p as u64;
-                return Err(self.fail(FailureKind::Nul, at));
+                return Err(self.fail(FailureKind::Nul, at, false));
             }
             self.count_long_chars();
             self.normalise_line_breaks();

@@ -1023,5 +1023,17 @@ fn utf8_chinese_then_a_stray_byte_is_an_error_in_any_chunk() {
             "gap {gap}: {}",
             first_error(&e)
         );
+        // Two-byte UTF-8 (m², café) and then one stray Windows-1252 dash among ASCII.
+        let p = write(
+            &dir,
+            "l.csv",
+            &late_non_ascii("m² café".as_bytes(), b"a \x96 b", gap),
+        );
+        let e = read(std::slice::from_ref(&p), &infer_all).unwrap_err();
+        assert!(
+            first_error(&e).contains("as utf-8"),
+            "gap {gap}: {}",
+            first_error(&e)
+        );
     }
 }

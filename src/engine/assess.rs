@@ -406,6 +406,7 @@ impl<'a> Run<'a> {
             column_types: &column_types,
             place: ExprPlace::Formula,
             table: Some(table),
+            frame: None,
         };
 
         // Year selection.
@@ -534,11 +535,16 @@ impl<'a> Run<'a> {
         // Formula indicators (row level) in dependency order; aggregates later.
         let mut if_missing: Vec<MissingTrace> = Vec::new();
         let mut programs: HashMap<usize, Program> = HashMap::new();
+        // (The frame holds the data columns when the table handed them over.)
+        let with_rows = Names {
+            frame: Some(&rows),
+            ..names
+        };
         for &i in &c.formula_order {
             let p = c.indicator_exprs[i]
                 .as_ref()
                 .expect("formula order holds formulas");
-            if let Some(prog) = compile_expr(&names, p, &mut errors) {
+            if let Some(prog) = compile_expr(&with_rows, p, &mut errors) {
                 programs.insert(i, prog);
             }
         }
@@ -1041,6 +1047,7 @@ impl Run<'_> {
                 };
                 // Keys are compared as the column shows its values: on a column of numbers
                 // the key "01" is the number 1, on a column of booleans "是" is true.
+                let orig = values;
                 let values: Vec<(String, f64)> = values
                     .iter()
                     .map(|(k, v)| {
@@ -1052,6 +1059,34 @@ impl Run<'_> {
                         (shown.unwrap_or_else(|| k.clone()), *v)
                     })
                     .collect();
+                // Two keys that are one value there ("1" and "01"): the first holds; said.
+                for (k, (shown, v)) in values.iter().enumerate() {
+                    if let Some((j, _)) = values[..k]
+                        .iter()
+                        .enumerate()
+                        .find(|(_, (s, _))| s == shown)
+                    {
+                        let (first, second) = (&orig[j].0, &orig[k].0);
+                        let text = format!(
+                            "{what}: the keys '{first}' and '{second}' of the table on '{}' are the same {} there, {shown}; '{first}' (= {}) is used, '{second}' (= {}) never",
+                            by.value,
+                            if kind == Kind::Bool {
+                                "boolean"
+                            } else {
+                                "number"
+                            },
+                            format_number(values[j].1),
+                            format_number(*v)
+                        );
+                        let mut kept = self
+                            .category_defaults
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner());
+                        if !kept.contains(&text) {
+                            kept.push(text);
+                        }
+                    }
+                }
                 let values = &values[..];
                 let lookup: Vec<Option<f64>> = cat
                     .dict
@@ -1167,6 +1202,8 @@ impl Run<'_> {
             column_types: &self.column_types,
             place: p.place,
             table: Some(&self.data.table),
+            // Under `[aggregate]` the entity frame holds no data columns.
+            frame: self.c.rules.aggregate.is_none().then_some(&self.entities),
         };
         compile_expr(&names, p, errors)
     }

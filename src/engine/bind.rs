@@ -274,6 +274,9 @@ pub(crate) struct Names<'x> {
     /// The data, when there is some: a type error on a column read as text because of a
     /// few cells then names those cells.
     pub table: Option<&'x Table>,
+    /// The data columns in table rows, when the table no longer holds them (a run that
+    /// owns its data moves them out): the same rows as `table`.
+    pub frame: Option<&'x Frame<'x>>,
 }
 
 impl Names<'_> {
@@ -560,7 +563,12 @@ fn text_column_causes(names: &Names<'_>, p: &ParsedExpr) -> Option<String> {
         else {
             continue;
         };
-        let Some(Some(Column::Text(t))) = table.columns.get(j) else {
+        let column = table
+            .columns
+            .get(j)
+            .and_then(Option::as_ref)
+            .or_else(|| names.frame.and_then(|f| f.get(j)));
+        let Some(Column::Text(t)) = column else {
             continue;
         };
         // Distinct texts that are numbers, and the codes of those that are not.
@@ -660,6 +668,7 @@ impl CompiledRules {
                     column_types: &types,
                     place: p.place,
                     table: None,
+                    frame: None,
                 };
                 let error = match try_compile_expr(&names, p) {
                     Ok(prog) => match self.formula_kind_error(p, prog.ty()) {

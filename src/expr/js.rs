@@ -21,8 +21,9 @@ fn number(x: f64) -> String {
     } else if x.is_infinite() {
         if x > 0.0 { "Infinity" } else { "-Infinity" }.into()
     } else {
-        // Debug prints the shortest digits that read back as `x` ("0.1", "1e300").
-        format!("{x:?}")
+        // Debug prints the shortest digits that read back as `x` ("0.1", "1e300"); in
+        // parentheses, so that `a - -3` does not become `a--3`.
+        format!("({x:?})")
     }
 }
 

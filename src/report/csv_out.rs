@@ -39,7 +39,12 @@ pub fn to_csv(a: &Assessment, enc: OutEncoding) -> Result<Vec<u8>> {
 /// field here): numbers never need quoting, and text fields are quoted exactly as the csv
 /// crate's `QuoteStyle::Necessary` does (a comma, quote, CR or LF inside; quotes doubled).
 pub fn write_csv(a: &Assessment, enc: OutEncoding, out: &mut dyn Write) -> Result<()> {
-    let io_err = |e: std::io::Error| Error::usage(format!("cannot write CSV: {e}"));
+    let io_err = |e: std::io::Error| {
+        Error::one(crate::diag::Diagnostic::new(
+            crate::diag::Stage::Io,
+            format!("cannot write CSV: {e}"),
+        ))
+    };
     let mut sink = Sink {
         out,
         gbk: enc == OutEncoding::Gbk,

@@ -136,7 +136,12 @@ pub fn render_to(
     enc: OutEncoding,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let write_error = |e: std::io::Error| Error::usage(format!("cannot write output: {e}"));
+    let write_error = |e: std::io::Error| {
+        Error::one(Diagnostic::new(
+            Stage::Io,
+            format!("cannot write output: {e}"),
+        ))
+    };
     match format {
         Format::Csv => write_csv(a, enc, out),
         // Streamed like CSV: a large assessment's JSON (about 4 KB per entity) is not held
@@ -184,13 +189,22 @@ fn write_atomic_via(
     // into: renaming a file over it would replace the device with a file.
     let existing = std::fs::metadata(path).ok();
     if let Some(m) = &existing
-        && !m.is_file()
-        && !m.is_dir()
+        && ((!m.is_file() && !m.is_dir()) || is_standard_output(m))
     {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .open(path)
-            .map_err(io_err)?;
+        // Our own standard output is written through its descriptor, which keeps the
+        // shell's position and append mode (`>> log.csv`); opened again by name it would
+        // start at the beginning of the file.
+        // (A regular file there: its descriptor is valid, so std's stdout reports errors.)
+        let mut file: Box<dyn Write> = if is_standard_output(m) {
+            Box::new(std::io::stdout())
+        } else {
+            Box::new(
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .map_err(io_err)?,
+            )
+        };
         let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut file);
         fill(&mut w).map_err(|e| {
             let mut d = e;
@@ -202,14 +216,8 @@ fn write_atomic_via(
         return w.flush().map_err(io_err);
     }
     // A symbolic link is followed: the file it names is replaced, the link stays.
-    let resolved;
-    let path = match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => {
-            resolved = link_target(path);
-            resolved.as_path()
-        }
-        _ => path,
-    };
+    let resolved = output_target(path);
+    let path = resolved.as_path();
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),
@@ -270,6 +278,40 @@ fn write_atomic_via(
     tmp.as_file().sync_all().map_err(io_err)?;
     tmp.persist(path).map_err(|e| io_err(e.error))?;
     Ok(())
+}
+
+/// Whether `m` is the file this process's standard output goes to (`--out /dev/stdout`
+/// with stdout redirected to a file, perhaps appended to): written into, not replaced.
+fn is_standard_output(m: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+        // SAFETY: fstat writes a stat for a valid descriptor and fails otherwise.
+        if unsafe { libc::fstat(1, st.as_mut_ptr()) } != 0 {
+            return false;
+        }
+        // SAFETY: fstat succeeded, so the stat is initialised.
+        let st = unsafe { st.assume_init() };
+        // (The stat fields' widths differ between platforms.)
+        #[allow(clippy::unnecessary_cast)]
+        let same = st.st_dev as u64 == m.dev() && st.st_ino as u64 == m.ino();
+        same
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = m;
+        false
+    }
+}
+
+/// Where writing `path` puts the file: the path itself, or the file a symbolic link there
+/// names (the link stays). The directory checked before a run is this path's.
+pub fn output_target(path: &Path) -> std::path::PathBuf {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => link_target(path),
+        _ => path.to_path_buf(),
+    }
 }
 
 /// The file a symbolic link names, followed through chains of links (a dangling link gives

@@ -351,6 +351,10 @@ id = "strong_a"
 when = "da >= 40"
 points = 5
 [[adjustment]]
+id = "negatives"
+when = "not (b > 8) and da - -3 >= 30"
+points = 2
+[[adjustment]]
 id = "region_bonus"
 when = "if(`region` == 'east', ca >= 5, coalesce(cb > 8, false))"
 points = 1

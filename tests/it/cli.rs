@@ -792,13 +792,15 @@ fn sensitivity_and_check_argument_bounds() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("--threads must be at most 1024"));
-    sens()
-        .arg("--runs-out")
-        .arg(dir.path().join("runs.json"))
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("--runs-out writes CSV"));
-    assert!(!dir.path().join("runs.json").exists());
+    for name in ["runs.json", "runs.txt"] {
+        sens()
+            .arg("--runs-out")
+            .arg(dir.path().join(name))
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("--runs-out writes CSV"));
+        assert!(!dir.path().join(name).exists());
+    }
     // `check` takes its rules file as the other commands do, too.
     bin()
         .arg("check")
@@ -807,4 +809,37 @@ fn sensitivity_and_check_argument_bounds() {
         .assert()
         .success()
         .stdout(predicates::str::contains(": ok"));
+}
+
+#[test]
+fn csv_output_names_the_cells_that_made_a_column_text() {
+    // The CSV path hands its columns over to the engine; the hint must still find them.
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path().join("r.toml");
+    std::fs::write(
+        &r,
+        format!("{RULES}[[gate]]\nid = \"g\"\nrequire = \"`emp` > 3\"\n"),
+    )
+    .unwrap();
+    let mut csv = String::from("id,x,emp\n");
+    for i in 0..30 {
+        let emp = if i == 17 {
+            "\"1,23\"".to_string()
+        } else {
+            i.to_string()
+        };
+        csv.push_str(&format!("e{i},1,{emp}\n"));
+    }
+    let d = dir.path().join("d.csv");
+    std::fs::write(&d, csv).unwrap();
+    bin()
+        .args(["score", "--format", "csv", "--rules"])
+        .arg(&r)
+        .arg("--data")
+        .arg(&d)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "column 'emp' is read as text because of \"1,23\"",
+        ));
 }

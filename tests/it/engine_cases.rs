@@ -2198,3 +2198,21 @@ require = "`emp` > 3"
     assert!(err.contains("cannot compare text with a number"), "{err}");
     assert!(!err.contains("is read as text because of"), "{err}");
 }
+
+#[test]
+fn category_keys_that_are_one_value_are_warned() {
+    let rules = BY_COLUMN.replace(
+        r#""01" = 100, "02" = 50, "是" = 200"#,
+        r#""1" = 100, "01" = 50"#,
+    );
+    let a = score(&rules, "id,rev,zone\na,60,1\nb,60,2\n");
+    assert_relative_eq!(entity(&a, "a").criteria["c"].points.unwrap(), 6.0); // 60 / 100
+    assert!(
+        a.warnings
+            .iter()
+            .any(|w| w.contains("the keys '1' and '01'")
+                && w.contains("'1' (= 100) is used, '01' (= 50) never")),
+        "{:?}",
+        a.warnings
+    );
+}

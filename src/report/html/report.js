@@ -168,8 +168,9 @@
       if (typeof v === "boolean") return v;
       return null;
     },
+    // A comparison with a missing value is false (eval.rs: not unknown outside traces).
     cmp: function (op, x, y) {
-      if (isNaN(x) || isNaN(y)) return null;
+      if (isNaN(x) || isNaN(y)) return false;
       var t = tolerance(y);
       switch (op) {
         case "eq": return Math.abs(x - y) <= t;
@@ -181,7 +182,7 @@
       }
     },
     same: function (ne, x, y) {
-      if (x === null || x === undefined || y === null || y === undefined) return null;
+      if (x === null || x === undefined || y === null || y === undefined) return false;
       return (x === y) !== ne;
     },
     logic: function (and, args) {
