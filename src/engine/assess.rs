@@ -506,21 +506,32 @@ impl<'a> Run<'a> {
                     },
                 )?;
                 if let (Some(levels), Column::Text(t)) = (&ind.levels, v.as_ref()) {
+                    // Every such cell, up to the usual cap, as for cells that are not numbers.
+                    let allowed: Vec<bool> = t
+                        .dict
+                        .iter()
+                        .map(|s| levels.iter().any(|l| l == s))
+                        .collect();
+                    let mut bad = Vec::new();
                     for k in 0..t.len() {
-                        if let Some(s) = t.get(k)
-                            && !levels.iter().any(|l| l == s)
-                        {
-                            let at = table.location(k, &headers[j]);
-                            return Err(Error::one(
+                        let code = t.codes[k];
+                        if code != TextColumn::MISSING && !allowed[code as usize] {
+                            bad.push(
                                 data_error(format!(
                                     "\"{}\" is not one of the levels of indicator '{}'",
-                                    crate::diag::truncate(s, 200),
+                                    crate::diag::truncate(&t.dict[code as usize], 200),
                                     ind.id.value
                                 ))
-                                .at(at)
+                                .at(table.location(k, &headers[j]))
                                 .with_help(format!("allowed values: {}", levels.join(", "))),
-                            ));
+                            );
+                            if bad.len() == crate::data::table::MAX_ERRORS {
+                                return Err(Error::first_of_more(bad));
+                            }
                         }
+                    }
+                    if !bad.is_empty() {
+                        return Err(Error::many(bad));
                     }
                 }
                 // A data column used as is becomes an alias (no copy).

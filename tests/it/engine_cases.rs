@@ -2216,3 +2216,36 @@ fn category_keys_that_are_one_value_are_warned() {
         a.warnings
     );
 }
+
+#[test]
+fn every_cell_outside_the_levels_is_reported() {
+    let rules = r#"
+[rules]
+name = "t"
+id = "id"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "lv"
+kind = "category"
+levels = ["A", "B"]
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "direct"
+"#;
+    let err = try_score(rules, "id,x,lv\na,1,A\nb,2,Z\nc,3,\nd,4,Q\n").unwrap_err();
+    assert!(
+        err.contains("row 3, column \"lv\": error: \"Z\" is not one of the levels"),
+        "{err}"
+    );
+    assert!(
+        err.contains("row 5, column \"lv\": error: \"Q\" is not one of the levels"),
+        "{err}"
+    );
+    assert!(err.contains("2 errors"), "{err}");
+}
