@@ -125,9 +125,10 @@ struct Run<'a> {
     /// Expressions with an `if()` whose condition was missing, and for which entity-frame
     /// rows: counted in the warnings once the scored rows are known (SPEC §4).
     if_missing: std::sync::Mutex<Vec<MissingTrace>>,
-    /// Warnings of category tables `{ by, values, default }` whose default stood in for a
-    /// missing or unlisted-but-similar category (each once, however often it is resolved).
-    category_defaults: std::sync::Mutex<Vec<String>>,
+    /// Warnings of category tables `{ by, values, default }`: a default standing in for a
+    /// missing or similar-looking category, keys that are one value (each once, however
+    /// often the table is resolved).
+    category_warnings: std::sync::Mutex<Vec<String>>,
     /// Whether the scored entities' ids ascend in code-point order (data sorted by id, the
     /// usual case): then the first ids of a list in entity order are its smallest.
     ids_ascending: std::sync::OnceLock<bool>,
@@ -670,7 +671,7 @@ impl<'a> Run<'a> {
                     column_types,
                     owns_columns,
                     if_missing: std::sync::Mutex::new(if_missing),
-                    category_defaults: std::sync::Mutex::new(Vec::new()),
+                    category_warnings: std::sync::Mutex::new(Vec::new()),
                     ids_ascending: std::sync::OnceLock::new(),
                 };
                 return Ok(run);
@@ -700,7 +701,7 @@ impl<'a> Run<'a> {
             column_types,
             owns_columns,
             if_missing: std::sync::Mutex::new(if_missing),
-            category_defaults: std::sync::Mutex::new(Vec::new()),
+            category_warnings: std::sync::Mutex::new(Vec::new()),
             ids_ascending: std::sync::OnceLock::new(),
         })
     }
@@ -1089,13 +1090,7 @@ impl Run<'_> {
                             format_number(values[j].1),
                             format_number(*v)
                         );
-                        let mut kept = self
-                            .category_defaults
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner());
-                        if !kept.contains(&text) {
-                            kept.push(text);
-                        }
+                        self.category_warning(text);
                     }
                 }
                 let values = &values[..];
@@ -1153,12 +1148,11 @@ impl Run<'_> {
         what: &str,
     ) {
         let loose = |s: &str| crate::data::cell::fold_header(s).to_lowercase();
-        let mut texts = Vec::new();
         let missing: Vec<usize> = (0..self.scored.len())
             .filter(|&e| cat.codes[e] == TextColumn::MISSING)
             .collect();
         if !missing.is_empty() {
-            texts.push(format!(
+            self.category_warning(format!(
                 "{what}: {} entities have no '{by}' value and take the category table's default ({}): {}",
                 missing.len(),
                 format_number(default),
@@ -1179,7 +1173,7 @@ impl Run<'_> {
                 .filter(|&e| cat.codes[e] as usize == code)
                 .collect();
             if !hit.is_empty() {
-                texts.push(format!(
+                self.category_warning(format!(
                     "{what}: '{by}' value '{text}' is not in the category table (did you mean '{like}'?), so {} entities take its default ({}): {}",
                     hit.len(),
                     format_number(default),
@@ -1187,17 +1181,17 @@ impl Run<'_> {
                 ));
             }
         }
-        if texts.is_empty() {
-            return;
-        }
+    }
+
+    /// Records a category-table warning once (tables are resolved from parallel criteria,
+    /// and some more than once).
+    fn category_warning(&self, text: String) {
         let mut kept = self
-            .category_defaults
+            .category_warnings
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        for t in texts {
-            if !kept.contains(&t) {
-                kept.push(t);
-            }
+        if !kept.contains(&text) {
+            kept.push(text);
         }
     }
 
@@ -2166,7 +2160,7 @@ impl Run<'_> {
         // What missing values decided inside expressions, by expression, over the scored
         // entities.
         let defaults = std::mem::take(
-            self.category_defaults
+            self.category_warnings
                 .get_mut()
                 .unwrap_or_else(|e| e.into_inner()),
         );

@@ -92,6 +92,17 @@ impl PostScoring {
             .is_some_and(|ps| ps.iter().any(|p| self.reads_scores(p)))
     }
 
+    /// Every condition kept: adjustments' `when`, capping gates, tiers' `requires` and
+    /// `direct`.
+    pub(crate) fn programs(&self) -> impl Iterator<Item = &crate::expr::Program> {
+        self.adjustments
+            .iter()
+            .map(|(p, _)| p)
+            .chain(self.caps.iter().map(|(p, _)| p))
+            .chain(self.requires.iter().flatten())
+            .chain(self.direct.iter().flatten())
+    }
+
     /// Whether any capping gate reads a score.
     pub fn caps_read_scores(&self) -> bool {
         self.caps.iter().any(|(p, _)| self.reads_scores(p))

@@ -208,15 +208,9 @@ fn post_data(ev: &Evidence) -> Option<Value> {
 /// Whether a condition evaluated after scoring reads a dimension score, criterion points or
 /// `score` (only then can moving a weight change its outcome).
 fn reads_scores(ev: &Evidence) -> bool {
-    ev.post.as_deref().is_some_and(|post| {
-        post.adjustments
-            .iter()
-            .map(|(p, _)| p)
-            .chain(post.caps.iter().map(|(p, _)| p))
-            .chain(post.requires.iter().flatten())
-            .chain(post.direct.iter().flatten())
-            .any(|p| post.reads_scores(p))
-    })
+    ev.post
+        .as_deref()
+        .is_some_and(|post| post.programs().any(|p| post.reads_scores(p)))
 }
 
 /// The data the page's script needs (re-weighting), or `None` when it cannot re-score.
@@ -376,7 +370,9 @@ pub fn to_html(a: &Assessment) -> String {
         h.push_str("</ul></section>\n");
     }
     tier_summary(&mut h, a);
-    sliders(&mut h, a);
+    // Built once: the sliders' note says whether it carries the conditions on scores.
+    let data = page_data(a);
+    sliders(&mut h, a, !data["post"].is_null());
     ranking_table(&mut h, a);
     h.push_str("<section class=\"charts\"><h2>图表 Charts</h2>\n<p class=\"note\">图表按规则文件中的权重绘制。Charts show the shipped weights.</p>\n<div class=\"chart-row\">");
     h.push_str(&histogram_svg(a));
@@ -395,7 +391,7 @@ pub fn to_html(a: &Assessment) -> String {
     let _ = write!(
         h,
         "<script type=\"application/json\" id=\"cs-data\">{}</script>\n<script>\n{JS}</script>\n</body>\n</html>\n",
-        script_json(&page_data(a))
+        script_json(&data)
     );
     h
 }
@@ -473,7 +469,8 @@ fn tier_summary(h: &mut String, a: &Assessment) {
     );
 }
 
-fn sliders(h: &mut String, a: &Assessment) {
+/// `live`: whether the page re-evaluates the conditions that read scores.
+fn sliders(h: &mut String, a: &Assessment, live: bool) {
     let l = &a.layout;
     let Some(ev) = a.evidence.as_deref() else {
         return;
@@ -489,7 +486,7 @@ fn sliders(h: &mut String, a: &Assessment) {
     let _ = write!(
         h,
         "<section class=\"controls\" id=\"reweight\"><h2>权重调整 Re-weighting</h2>\n<p class=\"note\">拖动滑块改变维度权重，得分、排名和等级即时重算；排名或等级变化的行会高亮。Move a slider to re-score, re-rank and re-tier; rows whose rank or tier changed are highlighted. {}</p>\n<div class=\"sliders\">",
-        conditions_note(ev)
+        conditions_note(ev, live)
     );
     // Sliders move continuously (`step="any"`): a stepped slider would snap a weight such
     // as 14.891428 to 14.9 as the page opens. A weight of 0 can be raised to the largest.
@@ -520,10 +517,11 @@ fn sliders(h: &mut String, a: &Assessment) {
 }
 
 /// What the page does with the conditions that read scores, in the re-weighting note.
-fn conditions_note(ev: &Evidence) -> &'static str {
+/// `live`: the page data carries the conditions (see [`post_data`]).
+fn conditions_note(ev: &Evidence, live: bool) -> &'static str {
     if !reads_scores(ev) {
         ""
-    } else if post_data(ev).is_some() {
+    } else if live {
         "引用得分的条件（等级 requires / direct、封顶门槛、加减分）随权重重新判定。Conditions that read scores (tier requires / direct, capping gates, adjustments) are evaluated again with the new scores."
     } else {
         "引用得分的条件（等级 requires / direct、封顶门槛、加减分）用到 prev() 或成员汇总，沿用引擎按原权重的判定结果，结果为近似。Conditions that read scores use prev() or member aggregates here, so they keep the engine's outcome at the shipped weights: the result is approximate."

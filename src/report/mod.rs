@@ -185,6 +185,13 @@ fn write_atomic_via(
             format!("cannot write '{shown}': {e}"),
         ))
     };
+    let add_path = |e: Error| {
+        let mut d = e;
+        for diag in d.diagnostics.iter_mut() {
+            diag.message = format!("cannot write '{shown}': {}", diag.message);
+        }
+        d
+    };
     // A device, a pipe or a socket (`--out /dev/stdout`, `/dev/null`, a FIFO) is written
     // into: renaming a file over it would replace the device with a file.
     let existing = std::fs::metadata(path).ok();
@@ -206,13 +213,7 @@ fn write_atomic_via(
             )
         };
         let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut file);
-        fill(&mut w).map_err(|e| {
-            let mut d = e;
-            for diag in d.diagnostics.iter_mut() {
-                diag.message = format!("cannot write '{shown}': {}", diag.message);
-            }
-            d
-        })?;
+        fill(&mut w).map_err(add_path)?;
         return w.flush().map_err(io_err);
     }
     // A symbolic link is followed: the file it names is replaced, the link stays.
@@ -248,13 +249,6 @@ fn write_atomic_via(
     }
     // A signal from here to the rename removes the temporary file (see `interrupt`).
     let _guard = interrupt::Guard::new(tmp.path());
-    let add_path = |e: Error| {
-        let mut d = e;
-        for diag in d.diagnostics.iter_mut() {
-            diag.message = format!("cannot write '{shown}': {}", diag.message);
-        }
-        d
-    };
     #[cfg(target_os = "linux")]
     let direct = direct::open(tmp.path(), direct_wanted);
     #[cfg(not(target_os = "linux"))]

@@ -2053,6 +2053,24 @@ require = "ok"
     }
 }
 
+/// One number indicator `x` scored `direct` out of 10: the smallest rules file, for tests
+/// about the data rather than the scoring.
+const ONE_DIRECT: &str = r#"
+[rules]
+name = "t"
+id = "id"
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "direct"
+"#;
+
 const BY_COLUMN: &str = r#"
 [rules]
 name = "by column"
@@ -2125,21 +2143,7 @@ fn a_category_default_standing_in_is_warned() {
 fn boolean_words_under_a_number_indicator_are_an_error_on_the_library_path_too() {
     // `Dataset::from_path` types `x` from its cells as booleans; a number indicator over it
     // refuses them as the CLI's reader does (SPEC §12), instead of reading 是/否 as 1/0.
-    let rules = r#"
-[rules]
-name = "t"
-id = "id"
-[[indicator]]
-id = "x"
-[[dimension]]
-id = "d"
-[[criterion]]
-id = "c"
-dimension = "d"
-indicator = "x"
-points = 10
-method = "direct"
-"#;
+    let rules = ONE_DIRECT;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("data.csv");
     std::fs::write(&path, "id,x\na,\nb,是\nc,否\n").unwrap();
@@ -2158,24 +2162,7 @@ method = "direct"
 
 #[test]
 fn a_column_made_text_by_a_few_cells_names_them_in_the_type_error() {
-    let rules = r#"
-[rules]
-name = "t"
-id = "id"
-[[indicator]]
-id = "x"
-[[dimension]]
-id = "d"
-[[criterion]]
-id = "c"
-dimension = "d"
-indicator = "x"
-points = 10
-method = "direct"
-[[gate]]
-id = "g"
-require = "`emp` > 3"
-"#;
+    let rules = &format!("{ONE_DIRECT}[[gate]]\nid = \"g\"\nrequire = \"`emp` > 3\"\n");
     let mut csv = String::from("id,x,emp\n");
     for i in 0..30 {
         let emp = if i == 17 {
@@ -2219,26 +2206,10 @@ fn category_keys_that_are_one_value_are_warned() {
 
 #[test]
 fn every_cell_outside_the_levels_is_reported() {
-    let rules = r#"
-[rules]
-name = "t"
-id = "id"
-[[indicator]]
-id = "x"
-[[indicator]]
-id = "lv"
-kind = "category"
-levels = ["A", "B"]
-[[dimension]]
-id = "d"
-[[criterion]]
-id = "c"
-dimension = "d"
-indicator = "x"
-points = 10
-method = "direct"
-"#;
-    let err = try_score(rules, "id,x,lv\na,1,A\nb,2,Z\nc,3,\nd,4,Q\n").unwrap_err();
+    let rules = format!(
+        "{ONE_DIRECT}[[indicator]]\nid = \"lv\"\nkind = \"category\"\nlevels = [\"A\", \"B\"]\n"
+    );
+    let err = try_score(&rules, "id,x,lv\na,1,A\nb,2,Z\nc,3,\nd,4,Q\n").unwrap_err();
     assert!(
         err.contains("row 3, column \"lv\": error: \"Z\" is not one of the levels"),
         "{err}"
