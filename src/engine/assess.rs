@@ -915,6 +915,143 @@ impl NoteList {
     }
 }
 
+/// The conditions evaluated on the entities, compiled against the run's frame (`None`
+/// where compiling failed; the errors are reported together).
+struct Conditions {
+    gates: Vec<Option<Program>>,
+    adjustments: Vec<Option<Program>>,
+    /// Per tier, its `requires` conditions.
+    requires: Vec<Vec<Option<Program>>>,
+    /// Per tier, its `direct` conditions.
+    direct: Vec<Vec<Option<Program>>>,
+}
+
+/// Dimension weights and the scaling of published points, known before any criterion.
+struct PointScale {
+    /// Each criterion's points.
+    points: Vec<f64>,
+    /// Each dimension's weight (its criteria's points without `weight`).
+    weights: Vec<f64>,
+    /// The total's maximum: `scale`, else the sum of the weights.
+    final_max: f64,
+    /// Each dimension's share of the weights.
+    share: Array1<f64>,
+    /// Each dimension's maximum published number (`final_max × share`).
+    dim_weight: Vec<f64>,
+    /// 10^decimals.
+    m: f64,
+    /// The largest maximum of a dimension or criterion.
+    largest: f64,
+    /// Published numbers are kept as whole multiples of 10^-decimals (exact below 10^15).
+    scaled: bool,
+}
+
+impl PointScale {
+    fn of(c: &CompiledRules) -> Self {
+        let r = &c.rules;
+        let nd = r.dimensions.len();
+        let points: Vec<f64> = r.criteria.iter().map(|c| c.points.value).collect();
+        let mut full_max = vec![0.0; nd];
+        for (ci, p) in points.iter().enumerate() {
+            full_max[c.criterion_dimension[ci]] += p;
+        }
+        let weighted = r.dimensions.iter().all(|d| d.weight.is_some()) && nd > 0;
+        let weights: Vec<f64> = if weighted {
+            r.dimensions
+                .iter()
+                .map(|d| d.weight.as_ref().map_or(0.0, |w| w.value))
+                .collect()
+        } else {
+            full_max
+        };
+        let w_sum: f64 = weights.iter().sum();
+        let final_max = r.settings.scale.unwrap_or(w_sum);
+        let share: Array1<f64> = Array1::from_iter(
+            weights
+                .iter()
+                .map(|w| if w_sum > 0.0 { w / w_sum } else { 0.0 }),
+        );
+        let dim_weight: Vec<f64> = (0..nd).map(|d| final_max * share[d]).collect();
+        // Scaled (k of k/10^decimals) when every value is far enough below 10^15 to be exact.
+        let decimals = r.settings.decimals;
+        let m = crate::num::pow10(decimals);
+        let largest = dim_weight
+            .iter()
+            .chain(&points)
+            .fold(0.0f64, |a, v| a.max(v.abs()));
+        let scaled = decimals <= 9 && largest * m < 1e14;
+        PointScale {
+            points,
+            weights,
+            final_max,
+            share,
+            dim_weight,
+            m,
+            largest,
+            scaled,
+        }
+    }
+}
+
+/// How [`Run::score_criteria`] runs: kept detail, folding, and which inputs it may free.
+struct CriteriaPlan<'p> {
+    full: bool,
+    fold: bool,
+    release: bool,
+    after_criteria: &'p [usize],
+    scale: &'p PointScale,
+}
+
+/// The criteria scored: the fraction matrix (or, folded, the dimension sums and published
+/// points), with what each criterion shows and which missing policy it applied.
+struct CriteriaOutcome {
+    fractions: Array2<f64>,
+    folded: Option<FoldedCriteria>,
+    shown: Vec<ShownOverrides>,
+    missing_used: Vec<Vec<Option<MissingPolicy>>>,
+}
+
+/// The sheet's published points, row-major in data order (a writer then reads one
+/// contiguous row per entity through `order`): dimension shares, then each criterion's
+/// points from its published column (folded) or its fractions.
+fn sheet_point_rows(
+    n: usize,
+    dim_frac: &Array2<f64>,
+    fractions: &Array2<f64>,
+    published: Option<Vec<PublishedColumn>>,
+    scale: &PointScale,
+    decimals: u32,
+) -> PointRows {
+    let mut sources: Vec<PointSource<'_>> = (0..scale.dim_weight.len())
+        .map(|d| {
+            PointSource::Share(
+                dim_frac.column(d).to_slice().expect("column-major"),
+                scale.dim_weight[d],
+            )
+        })
+        .collect();
+    match &published {
+        Some(columns) => sources.extend(columns.iter().map(|col| match col {
+            PublishedColumn::Narrow { points, .. } => PointSource::Narrow(points),
+            PublishedColumn::Wide { points, .. } => PointSource::Published(points),
+        })),
+        None => sources.extend((0..scale.points.len()).map(|ci| {
+            PointSource::Fraction(
+                fractions.column(ci).to_slice().expect("column-major"),
+                scale.points[ci],
+            )
+        })),
+    }
+    point_rows(
+        n,
+        &sources,
+        scale.scaled,
+        scale.m,
+        decimals,
+        scale.largest * scale.m,
+    )
+}
+
 impl Scored {
     /// Records a note for entity `e` when notes are kept; the text is built only then.
     fn note(&mut self, e: usize, text: impl FnOnce() -> String) {
@@ -1451,107 +1588,27 @@ impl Run<'_> {
         parts.join(", ")
     }
 
-    #[allow(clippy::needless_range_loop)]
     fn finish(mut self) -> Result<Assessment> {
         let c = self.c;
         let r = &c.rules;
         let n = self.scored.len();
-        let decimals = r.settings.decimals;
         // Per-entity detail is kept (built up front, or deferred to the writer).
         let full = self.opts.detail != Detail::Columns;
-        let mut errors = Vec::new();
-
         // The expressions evaluated on the entities (their errors are reported after the
-        // cohort's, as before).
-        let gate_progs = self.compile_places(&c.gate_exprs, &mut errors);
-        let adj_progs = self.compile_places(&c.adjustment_exprs, &mut errors);
-        let req_progs: Vec<Vec<Option<Program>>> = c
-            .tier_requires
-            .iter()
-            .map(|ps| self.compile_places(ps, &mut errors))
-            .collect();
-        let direct_progs: Vec<Vec<Option<Program>>> = c
-            .tier_direct
-            .iter()
-            .map(|ps| self.compile_places(ps, &mut errors))
-            .collect();
-        // Cohorts: ascending by text (code-point order), missing last.
-        let (cohort, cohort_names) = match &r.settings.cohort {
-            None => (vec![0u32; n], vec![None]),
-            Some(name) => {
-                let Some(cat) = self.category(&name.value) else {
-                    return Err(Error::one(rules_error(
-                        c,
-                        name.span,
-                        format!(
-                            "cohort '{}' names neither an indicator nor a data column",
-                            name.value
-                        ),
-                        Some(self.category_help(&name.value)),
-                    )));
-                };
-                let mut order: Vec<usize> = (0..cat.dict.len()).collect();
-                order.sort_by(|a, b| cat.dict[*a].cmp(&cat.dict[*b]));
-                let mut rank_of = vec![0u32; cat.dict.len()];
-                for (k, &d) in order.iter().enumerate() {
-                    rank_of[d] = k as u32;
-                }
-                let mut names: Vec<Option<String>> = order
-                    .iter()
-                    .map(|&d| Some(cat.dict[d].to_string()))
-                    .collect();
-                let missing_idx = names.len() as u32;
-                let mut any_missing = Vec::new();
-                let co: Vec<u32> = (0..n)
-                    .map(|e| match cat.codes[e] {
-                        TextColumn::MISSING => {
-                            any_missing.push(e);
-                            missing_idx
-                        }
-                        code => rank_of[code as usize],
-                    })
-                    .collect();
-                if !any_missing.is_empty() {
-                    names.push(None);
-                    self.warnings.push(format!("{} entities have no cohort value ('{}') and form a cohort of their own: {}", any_missing.len(), name.value, self.some_ids(&any_missing)));
-                }
-                (co, names)
-            }
-        };
+        // cohort's).
+        let mut errors = Vec::new();
+        let conditions = self.compile_conditions(&mut errors);
+        let (cohort, cohort_names) = self.cohorts()?;
         if !errors.is_empty() {
             return Err(Error::many(errors));
         }
         // Inputs read after the criteria, for a run that frees the others
         // (see `release_inputs_except`).
         let release = self.owns_columns && !full;
-        let after_criteria: Vec<usize> = if !release {
-            Vec::new()
+        let after_criteria = if release {
+            self.inputs_after_criteria(&conditions)
         } else {
-            gate_progs
-                .iter()
-                .chain(&adj_progs)
-                .chain(req_progs.iter().flatten())
-                .chain(direct_progs.iter().flatten())
-                .flatten()
-                .flat_map(|p| p.slots())
-                // Carried columns are data columns, whatever indicator shares their name.
-                .chain(
-                    r.output
-                        .carry
-                        .iter()
-                        .filter_map(|c| self.data.table.column_index(&fold_header(&c.value))),
-                )
-                .chain(
-                    r.tiers
-                        .iter()
-                        .filter_map(|t| match &t.min_score {
-                            Some(Param::ByCategory { by, .. }) => Some(by.value.as_str()),
-                            _ => None,
-                        })
-                        .chain(r.settings.cohort.as_ref().map(|c| c.value.as_str()))
-                        .filter_map(|name| self.slot_of_name(name)),
-                )
-                .collect()
+            Vec::new()
         };
         if release {
             // The criteria read their indicators, the categories of their parameters and
@@ -1571,9 +1628,364 @@ impl Run<'_> {
                 Vec::new()
             },
         };
+        self.apply_exclude_gates(&conditions.gates, &mut st);
+        let ranked: Vec<bool> = st.excluded_by.iter().map(Option::is_none).collect();
+        crate::timing::mark("score: cohorts and gates");
 
-        // Exclude gates, before any relative statistic.
-        for (g, gate) in r.gates.iter().enumerate() {
+        let scale = PointScale::of(c);
+        // Data-order published values: for post-scoring expressions and per-entity objects.
+        let mentioned = self.post_scoring_names();
+        let need_data_order = full
+            || r.dimensions
+                .iter()
+                .any(|d| mentioned.contains(d.id.value.as_str()))
+            || r.criteria
+                .iter()
+                .any(|c| mentioned.contains(c.id.value.as_str()));
+        // A columns-only run that needs nothing but the sheet folds each criterion into its
+        // dimension's sum and its published points as soon as it is scored, instead of
+        // holding every criterion's fractions (8 bytes × entities × criteria) at once.
+        // (`need_data_order` covers per-entity detail.)
+        let fold = n > 0
+            && !need_data_order
+            && scale.scaled
+            && scale.largest * scale.m < NARROW_LIMIT
+            && !matches!(r.settings.aggregation, crate::rules::Aggregation::Topsis);
+        let criteria = self.score_criteria(
+            &mut st,
+            &ranked,
+            CriteriaPlan {
+                full,
+                fold,
+                release,
+                after_criteria: &after_criteria,
+                scale: &scale,
+            },
+        )?;
+        crate::timing::mark("score: criteria");
+
+        // Aggregation, ranking and tiers run through `Evidence`, the state analyses re-score.
+        let mut ev = self.evidence(criteria.fractions, &scale, &st, &ranked, full)?;
+        if release {
+            // Nothing after the criteria reads the data columns and indicators except the
+            // expressions evaluated after scoring, `[output].carry` and the categories of
+            // tier parameters: free the rest before the largest steps of a batch run.
+            self.release_inputs_except(&after_criteria);
+        }
+        let (dim_frac, published) = match criteria.folded {
+            Some(f) => {
+                let (dims, columns) = f.finish();
+                (dims, Some(columns))
+            }
+            None => (ev.dimension_fractions(&scale.points), None),
+        };
+        let totals = ev.totals_of(
+            &dim_frac,
+            &scale.weights,
+            &scale.points,
+            r.settings.aggregation,
+        );
+        // Published dimension shares and criterion points; visible to post-scoring expressions.
+        let dims_pub = self.publish_for_expressions(
+            &dim_frac,
+            &ev.fractions,
+            &scale,
+            &mentioned,
+            need_data_order,
+        );
+        let sheet_points = sheet_point_rows(
+            n,
+            &dim_frac,
+            &ev.fractions,
+            published,
+            &scale,
+            r.settings.decimals,
+        );
+        drop(dim_frac);
+        if !full {
+            // Columns only: nothing reads the fractions again; free them before ranking and
+            // tiers add their per-entity vectors (the peak of a large run).
+            ev.fractions = Array2::zeros((0, r.criteria.len()));
+        }
+        crate::timing::mark("score: sheet points");
+        crate::timing::mark("score: aggregation");
+
+        // Adjustments, then clamp and rounding (Evidence::final_scores).
+        let (adjustment, adj_applied) = self.apply_adjustments(&conditions.adjustments, full);
+        ev.adjustment = adjustment;
+        let score = ev.final_scores(&totals);
+        self.publish_scores(&score);
+        let cap = self.apply_capping_gates(&conditions.gates, &mut st, &ranked);
+        crate::timing::mark("score: adjustments and caps");
+
+        // Ranking within cohorts: score desc, tie_break indicators by direction, id ascending.
+        ev.cap = cap.iter().map(|c| c.map(|(t, _)| t)).collect();
+        let (order, rank, tie_broken) = ev.rank_and_ties(&score);
+        self.warn_missing_tie_breaks(&ev, &tie_broken);
+        crate::timing::mark("score: ranking");
+
+        // Tiers: walk in rank order, highest tier first.
+        ev.tiers = self.tier_rules(&conditions)?;
+        let (tier, ties) = ev.assign_tiers(&score, &order);
+        if self.opts.detail == Detail::Entities {
+            ev.post = self.post_scoring(
+                &conditions.gates,
+                &conditions.adjustments,
+                &conditions.requires,
+                &conditions.direct,
+            );
+        }
+        for q in ties {
+            self.warnings.push(format!(
+                "tier '{}' quota of {} filled by a tie-break: '{}' and '{}' both scored {}, '{}' placed first",
+                r.tiers[q.tier].id.value, q.quota, self.id(q.placed), self.id(q.refused), format_number(score[q.refused]), self.id(q.placed)
+            ));
+        }
+        self.warn_decided_by_missing(&ev, &conditions, &score, &tier);
+        crate::timing::mark("score: tiers");
+
+        // Output order: cohorts ascending, rank order within, then excluded entities by id.
+        let ranked_count = order.len();
+        let mut out_order = order;
+        let mut excluded: Vec<usize> = (0..n).filter(|&e| !ranked[e]).collect();
+        excluded.sort_by(|&a, &b| self.id(a).cmp(self.id(b)));
+        out_order.extend(excluded);
+        let carried = self.carried_columns()?;
+        // Each criterion's indicator column, for the values shown.
+        let indicator_columns: Vec<Cow<'_, Column>> = if full {
+            (0..r.criteria.len())
+                .map(|ci| {
+                    self.take(self.slots.indicator(c.criterion_indicator[ci]))
+                        .expect("indicators are computed")
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let carried_by_entity = if full { carried.clone() } else { Vec::new() };
+        crate::timing::mark("score: output order, carried columns");
+
+        let summary = Summary {
+            entities: n,
+            ranked: ranked_count,
+            excluded: n - ranked_count,
+            tiers: r
+                .tiers
+                .iter()
+                .enumerate()
+                .map(|(t, tr)| TierCount {
+                    id: tr.id.value.clone(),
+                    label: tr.label().to_string(),
+                    count: tier.iter().filter(|x| **x == Some(t)).count(),
+                })
+                .collect(),
+        };
+        let layout = self.layout(&scale);
+        let audit = self.audit();
+        crate::timing::mark("score: summary and layout");
+
+        let evidence = (self.opts.detail == Detail::Entities)
+            .then(|| std::sync::Arc::new(ev.reorder(&out_order)));
+        let ids = ev.ids.take(&out_order);
+        let (entity_ids, fractions) = if full {
+            (
+                std::mem::take(&mut ev.ids),
+                std::mem::replace(&mut ev.fractions, Array2::zeros((0, r.criteria.len()))),
+            )
+        } else {
+            (TextColumn::default(), Array2::zeros((0, r.criteria.len())))
+        };
+        // Nothing reads the evidence after this (columns only: it was not kept); its
+        // per-entity vectors go before the output columns are built.
+        drop(ev);
+        // The output columns are gathers in output order, each on all cores.
+        let gather_mapped = |f: &(dyn Fn(usize) -> Option<u32> + Sync)| -> Vec<Option<u32>> {
+            use rayon::prelude::*;
+            out_order
+                .par_iter()
+                .with_min_len(1 << 13)
+                .map(|&e| f(e))
+                .collect()
+        };
+        let sheet = Scoresheet {
+            ids,
+            names: self.entity_names.as_ref().map(|t| {
+                // Names are in table order: one gather through both orders.
+                t.take(&crate::column::gathered(&self.scored, &out_order))
+            }),
+            rank: gather_mapped(&|e| rank[e].map(|r| r as u32)),
+            score: crate::column::gathered(&score, &out_order),
+            tier: gather_mapped(&|e| tier[e].map(|t| t as u32)),
+            excluded_by: crate::column::gathered(&st.excluded_by, &out_order),
+            points: sheet_points,
+            dimensions: r.dimensions.len(),
+            scaled: scale.scaled,
+            carry: carried
+                .into_iter()
+                .map(|(k, col)| (k, col.take(&out_order)))
+                .collect(),
+            order: out_order,
+        };
+        crate::timing::mark("score: sheet columns");
+
+        let source = full.then(|| EntitySource {
+            ids: entity_ids,
+            names: self.entity_names.as_ref().map(|t| t.take(&self.scored)),
+            rank,
+            score,
+            tier,
+            tie_broken,
+            cohort: st.cohort,
+            cohort_names: r.settings.cohort.is_some().then_some(st.cohort_names),
+            excluded_by: st.excluded_by,
+            dimension_ids: r.dimensions.iter().map(|d| d.id.value.clone()).collect(),
+            dimension_points: dims_pub,
+            criterion_ids: r.criteria.iter().map(|c| c.id.value.clone()).collect(),
+            criterion_max: r.criteria.iter().map(|c| c.points.value).collect(),
+            fractions,
+            decimals: r.settings.decimals,
+            indicators: indicator_columns,
+            shown: criteria.shown,
+            missing: criteria.missing_used,
+            adjustment_ids: r.adjustments.iter().map(|a| a.id.value.clone()).collect(),
+            adjustments: adj_applied,
+            tier_ids: r.tiers.iter().map(|t| t.id.value.clone()).collect(),
+            tier_labels: r.tiers.iter().map(|t| t.label().to_string()).collect(),
+            gate_ids: r.gates.iter().map(|g| g.id.value.clone()).collect(),
+            carry: carried_by_entity,
+            notes: std::mem::take(&mut st.notes),
+        });
+        let (entities, deferred) = match source {
+            None => (Vec::new(), None),
+            Some(source) if self.opts.detail == Detail::Deferred => (
+                Vec::new(),
+                Some(std::sync::Arc::new(source.into_output_order(&sheet.order))),
+            ),
+            Some(source) => (source.build_all(&sheet.order), None),
+        };
+        crate::timing::mark("score: entity results");
+        Ok(Assessment {
+            evidence,
+            audit,
+            summary,
+            entities,
+            warnings: self.warnings,
+            layout,
+            sheet,
+            deferred,
+        })
+    }
+
+    /// Compiles the conditions evaluated on the entities: gates, adjustments, tier
+    /// `requires` and `direct` (errors gather in `errors`).
+    fn compile_conditions(&self, errors: &mut Vec<Diagnostic>) -> Conditions {
+        let c = self.c;
+        Conditions {
+            gates: self.compile_places(&c.gate_exprs, errors),
+            adjustments: self.compile_places(&c.adjustment_exprs, errors),
+            requires: c
+                .tier_requires
+                .iter()
+                .map(|ps| self.compile_places(ps, errors))
+                .collect(),
+            direct: c
+                .tier_direct
+                .iter()
+                .map(|ps| self.compile_places(ps, errors))
+                .collect(),
+        }
+    }
+
+    /// Each scored entity's cohort, numbered ascending by text (code-point order, missing
+    /// last), and the cohorts' names (`None`: the cohort of missing values).
+    fn cohorts(&mut self) -> Result<(Vec<u32>, Vec<Option<String>>)> {
+        let c = self.c;
+        let n = self.scored.len();
+        let Some(name) = &c.rules.settings.cohort else {
+            return Ok((vec![0u32; n], vec![None]));
+        };
+        let Some(cat) = self.category(&name.value) else {
+            return Err(Error::one(rules_error(
+                c,
+                name.span,
+                format!(
+                    "cohort '{}' names neither an indicator nor a data column",
+                    name.value
+                ),
+                Some(self.category_help(&name.value)),
+            )));
+        };
+        let mut order: Vec<usize> = (0..cat.dict.len()).collect();
+        order.sort_by(|a, b| cat.dict[*a].cmp(&cat.dict[*b]));
+        let mut rank_of = vec![0u32; cat.dict.len()];
+        for (k, &d) in order.iter().enumerate() {
+            rank_of[d] = k as u32;
+        }
+        let mut names: Vec<Option<String>> = order
+            .iter()
+            .map(|&d| Some(cat.dict[d].to_string()))
+            .collect();
+        let missing_idx = names.len() as u32;
+        let mut any_missing = Vec::new();
+        let cohort: Vec<u32> = (0..n)
+            .map(|e| match cat.codes[e] {
+                TextColumn::MISSING => {
+                    any_missing.push(e);
+                    missing_idx
+                }
+                code => rank_of[code as usize],
+            })
+            .collect();
+        if !any_missing.is_empty() {
+            names.push(None);
+            self.warnings.push(format!(
+                "{} entities have no cohort value ('{}') and form a cohort of their own: {}",
+                any_missing.len(),
+                name.value,
+                self.some_ids(&any_missing)
+            ));
+        }
+        Ok((cohort, names))
+    }
+
+    /// The frame slots read after the criteria: by the conditions, `[output].carry`, the
+    /// categories of tier minimums and the cohort.
+    fn inputs_after_criteria(&self, conditions: &Conditions) -> Vec<usize> {
+        let r = &self.c.rules;
+        conditions
+            .gates
+            .iter()
+            .chain(&conditions.adjustments)
+            .chain(conditions.requires.iter().flatten())
+            .chain(conditions.direct.iter().flatten())
+            .flatten()
+            .flat_map(|p| p.slots())
+            // Carried columns are data columns, whatever indicator shares their name.
+            .chain(
+                r.output
+                    .carry
+                    .iter()
+                    .filter_map(|c| self.data.table.column_index(&fold_header(&c.value))),
+            )
+            .chain(
+                r.tiers
+                    .iter()
+                    .filter_map(|t| match &t.min_score {
+                        Some(Param::ByCategory { by, .. }) => Some(by.value.as_str()),
+                        _ => None,
+                    })
+                    .chain(r.settings.cohort.as_ref().map(|c| c.value.as_str()))
+                    .filter_map(|name| self.slot_of_name(name)),
+            )
+            .collect()
+    }
+
+    /// Exclude gates, in file order, before any relative statistic: the first failing gate
+    /// excludes the entity (noted with the values involved); missing values are warned.
+    #[allow(clippy::needless_range_loop)]
+    fn apply_exclude_gates(&mut self, gate_progs: &[Option<Program>], st: &mut Scored) {
+        let c = self.c;
+        for (g, gate) in c.rules.gates.iter().enumerate() {
             if c.gate_cap[g].is_some() {
                 continue;
             }
@@ -1581,7 +1993,7 @@ impl Run<'_> {
                 format!("gate '{}'", gate.id.value)
             });
             let mut missing = Vec::new();
-            for e in 0..n {
+            for e in 0..st.n {
                 if cond[e] != Some(true) && st.excluded_by[e].is_none() {
                     st.excluded_by[e] = Some(g as u32);
                     let why = if cond[e].is_none() {
@@ -1611,66 +2023,29 @@ impl Run<'_> {
                 ));
             }
         }
-        let ranked: Vec<bool> = st.excluded_by.iter().map(Option::is_none).collect();
+    }
+
+    /// Scores every criterion (in parallel) and merges what each notes, warns and finds
+    /// missing in rules order. Folded runs keep dimension sums and published points instead
+    /// of the n × C fraction matrix.
+    fn score_criteria(
+        &mut self,
+        st: &mut Scored,
+        ranked: &[bool],
+        plan: CriteriaPlan<'_>,
+    ) -> Result<CriteriaOutcome> {
+        let c = self.c;
+        let nc = c.rules.criteria.len();
+        let n = st.n;
+        let full = plan.full;
         let cohort_of = st.cohort.clone();
         let peers = Peers {
             cohort: &cohort_of,
             cohorts: st.cohort_names.len(),
-            ranked: &ranked,
+            ranked,
         };
-
-        crate::timing::mark("score: cohorts and gates");
-        // Dimension weights and the scaling of published points, known before any criterion.
-        let nc = r.criteria.len();
-        let nd = r.dimensions.len();
-        let points: Vec<f64> = r.criteria.iter().map(|c| c.points.value).collect();
-        let mut full_max = vec![0.0; nd];
-        for (ci, p) in points.iter().enumerate() {
-            full_max[c.criterion_dimension[ci]] += p;
-        }
-        let weighted = r.dimensions.iter().all(|d| d.weight.is_some()) && nd > 0;
-        let weights: Vec<f64> = if weighted {
-            r.dimensions
-                .iter()
-                .map(|d| d.weight.as_ref().map_or(0.0, |w| w.value))
-                .collect()
-        } else {
-            full_max.clone()
-        };
-        let w_sum: f64 = weights.iter().sum();
-        let final_max = r.settings.scale.unwrap_or(w_sum);
-        let share: Array1<f64> = Array1::from_iter(
-            weights
-                .iter()
-                .map(|w| if w_sum > 0.0 { w / w_sum } else { 0.0 }),
-        );
-        let dim_weight: Vec<f64> = (0..nd).map(|d| final_max * share[d]).collect();
-        // Scaled (k of k/10^decimals) when every value is far enough below 10^15 to be exact.
-        let m = crate::num::pow10(decimals);
-        let largest = dim_weight
-            .iter()
-            .chain(&points)
-            .fold(0.0f64, |a, v| a.max(v.abs()));
-        let scaled = decimals <= 9 && largest * m < 1e14;
-        // Data-order published values: for post-scoring expressions and per-entity objects.
-        let mentioned = self.post_scoring_names();
-        let need_data_order = full
-            || r.dimensions
-                .iter()
-                .any(|d| mentioned.contains(d.id.value.as_str()))
-            || r.criteria
-                .iter()
-                .any(|c| mentioned.contains(c.id.value.as_str()));
-        // A columns-only run that needs nothing but the sheet folds each criterion into its
-        // dimension's sum and its published points as soon as it is scored, instead of
-        // holding every criterion's fractions (8 bytes × entities × criteria) at once.
-        // (`need_data_order` covers per-entity detail.)
-        let fold = n > 0
-            && !need_data_order
-            && scaled
-            && largest * m < NARROW_LIMIT
-            && !matches!(r.settings.aggregation, crate::rules::Aggregation::Topsis);
-        let mut shown_values: Vec<ShownOverrides> = Vec::with_capacity(nc);
+        let points = &plan.scale.points;
+        let mut shown: Vec<ShownOverrides> = Vec::with_capacity(nc);
         let mut missing_used: Vec<Vec<Option<MissingPolicy>>> = Vec::with_capacity(nc);
         let mut fail_list: Vec<String> = Vec::new();
         // Warnings of this loop gather here: the indicator columns borrow `self`.
@@ -1681,14 +2056,14 @@ impl Run<'_> {
             }
             warnings.extend(o.warnings);
             fail_list.extend(o.fails);
-            shown_values.push(o.shown);
+            shown.push(o.shown);
             missing_used.push(o.used);
         };
         let mut folded: Option<FoldedCriteria> = None;
         // Criterion fractions: an n × C matrix, NaN where a criterion is dropped (`exclude`);
         // empty when the criteria are folded.
         let mut fractions = Array2::<f64>::zeros((0, nc));
-        if fold {
+        if plan.fold {
             // In waves of a few criteria scored in parallel, each into a reused scratch
             // column; after each wave, the inputs no later step reads are freed. Two
             // criteria per thread balance the cores better; one per thread when that much
@@ -1701,7 +2076,7 @@ impl Run<'_> {
                 2 * threads
             };
             let mut scratch: Vec<Vec<f64>> = Vec::new();
-            let mut fold_state = FoldedCriteria::new(n, nd);
+            let mut fold_state = FoldedCriteria::new(n, c.rules.dimensions.len());
             for first in (0..nc).step_by(wave) {
                 let last = (first + wave).min(nc);
                 while scratch.len() < last - first {
@@ -1717,22 +2092,22 @@ impl Run<'_> {
                 // Each task scores its criterion and publishes its points; the dimension sums
                 // are then added in rules order.
                 let outcomes: Vec<Result<(CriterionScores, PublishedColumn)>> = {
-                    let this = &self;
-                    let (st_ref, ranked_ref, peers_ref) = (&st, &ranked, &peers);
+                    let this = &*self;
+                    let (st_ref, peers_ref) = (&*st, &peers);
                     scratch[..last - first]
                         .par_iter_mut()
                         .zip(first..last)
                         .map(|(column, ci)| {
-                            let o = this
-                                .score_criterion(ci, st_ref, ranked_ref, peers_ref, full, column)?;
-                            Ok((o, PublishedColumn::of(column, points[ci], m)))
+                            let o =
+                                this.score_criterion(ci, st_ref, ranked, peers_ref, full, column)?;
+                            Ok((o, PublishedColumn::of(column, points[ci], plan.scale.m)))
                         })
                         .collect()
                 };
                 let mut published = Vec::with_capacity(last - first);
                 for outcome in outcomes {
                     let (o, column) = outcome?;
-                    merge(o, &mut st);
+                    merge(o, st);
                     published.push(column);
                 }
                 let wave_criteria: Vec<(&[f64], usize, f64)> = (first..last)
@@ -1740,8 +2115,8 @@ impl Run<'_> {
                     .map(|(ci, f)| (f.as_slice(), c.criterion_dimension[ci], points[ci]))
                     .collect();
                 fold_state.add_wave(&wave_criteria, published);
-                if release && last < nc {
-                    let keep = self.inputs_from_criterion(last, &after_criteria);
+                if plan.release && last < nc {
+                    let keep = self.inputs_from_criterion(last, plan.after_criteria);
                     self.release_inputs_except(&keep);
                 }
             }
@@ -1762,12 +2137,11 @@ impl Run<'_> {
             // host, first touches cost ten times a rewrite).
             let scored_criteria: Vec<Result<CriterionScores>> = {
                 use rayon::prelude::*;
-                let st_ref = &st;
-                let ranked_ref = &ranked;
+                let st_ref = &*st;
                 let peers_ref = &peers;
-                let this = &self;
+                let this = &*self;
                 let score = |ci: usize, column: &mut [f64]| {
-                    this.score_criterion(ci, st_ref, ranked_ref, peers_ref, full, column)
+                    this.score_criterion(ci, st_ref, ranked, peers_ref, full, column)
                 };
                 if n == 0 {
                     // No rows: no columns to fill (but every criterion still reports).
@@ -1786,7 +2160,7 @@ impl Run<'_> {
                 }
             };
             for outcome in scored_criteria {
-                merge(outcome?, &mut st);
+                merge(outcome?, st);
             }
         }
         warnings.append(&mut self.warnings);
@@ -1794,12 +2168,41 @@ impl Run<'_> {
         if !fail_list.is_empty() {
             let total = fail_list.len();
             fail_list.truncate(50);
-            return Err(Error::one(data_error(format!("missing values under policy 'fail': {}{}", fail_list.join("; "), if total > 50 { format!(" and {} more", total - 50) } else { String::new() }))
-                .with_help("fill these cells, or choose another missing policy (zero, exclude, mean, median)")));
+            let more = if total > 50 {
+                format!(" and {} more", total - 50)
+            } else {
+                String::new()
+            };
+            return Err(Error::one(
+                data_error(format!(
+                    "missing values under policy 'fail': {}{more}",
+                    fail_list.join("; ")
+                ))
+                .with_help(
+                    "fill these cells, or choose another missing policy (zero, exclude, mean, median)",
+                ),
+            ));
         }
+        Ok(CriteriaOutcome {
+            fractions,
+            folded,
+            shown,
+            missing_used,
+        })
+    }
 
-        crate::timing::mark("score: criteria");
-        // Aggregation, ranking and tiers run through `Evidence`, the state analyses re-score.
+    /// The state aggregation, ranking and tiers run on (and analyses re-score): fractions,
+    /// weights, tie-break values, ids and, with per-entity detail, each criterion's
+    /// parameters per entity (for explain's gap analysis).
+    fn evidence(
+        &self,
+        fractions: Array2<f64>,
+        scale: &PointScale,
+        st: &Scored,
+        ranked: &[bool],
+        full: bool,
+    ) -> Result<Evidence> {
+        let r = &self.c.rules;
         let (tie_values, tie_directions): (Vec<Vec<f64>>, Vec<Direction>) = r
             .settings
             .tie_break
@@ -1819,7 +2222,6 @@ impl Run<'_> {
             })
             .unzip();
         let ids = self.entity_ids.take(&self.scored);
-        // Method parameters per entity, for explain's gap analysis (per-entity detail only).
         let params: Vec<Vec<ParamValues>> = r
             .criteria
             .iter()
@@ -1833,24 +2235,18 @@ impl Run<'_> {
                     .collect::<Result<_>>()
             })
             .collect::<Result<_>>()?;
-        if release {
-            // Nothing after the criteria reads the data columns and indicators except the
-            // expressions evaluated after scoring, `[output].carry` and the categories of
-            // tier parameters: free the rest before the largest steps of a batch run.
-            self.release_inputs_except(&after_criteria);
-        }
-        let mut ev = Evidence {
+        Ok(Evidence {
             fractions,
-            points: points.clone(),
-            dimension_of: c.criterion_dimension.clone(),
-            weights: weights.clone(),
+            points: scale.points.clone(),
+            dimension_of: self.c.criterion_dimension.clone(),
+            weights: scale.weights.clone(),
             scale: r.settings.scale,
             aggregation: r.settings.aggregation,
             geometric_floor: r.settings.geometric_floor,
             clamp: r.settings.clamp,
-            decimals,
-            adjustment: vec![0.0; n],
-            ranked: ranked.clone(),
+            decimals: r.settings.decimals,
+            adjustment: vec![0.0; st.n],
+            ranked: ranked.to_vec(),
             cohort: st.cohort.clone(),
             cohorts: st.cohort_names.len(),
             ids,
@@ -1860,18 +2256,22 @@ impl Run<'_> {
             cap: Vec::new(),
             params,
             post: None,
-        };
-        let (dim_frac, published) = match folded {
-            Some(f) => {
-                let (dims, columns) = f.finish();
-                (dims, Some(columns))
-            }
-            None => (ev.dimension_fractions(&points), None),
-        };
-        let totals = ev.totals_of(&dim_frac, &weights, &points, r.settings.aggregation);
-        let fractions = &ev.fractions;
+        })
+    }
 
-        // Published dimension shares and criterion points; visible to post-scoring expressions.
+    /// Published dimension shares (entities × dimensions; empty unless `need_data_order`),
+    /// and the published dimension and criterion numbers that post-scoring expressions
+    /// mention, set into the entity frame.
+    fn publish_for_expressions(
+        &mut self,
+        dim_frac: &Array2<f64>,
+        fractions: &Array2<f64>,
+        scale: &PointScale,
+        mentioned: &std::collections::HashSet<String>,
+        need_data_order: bool,
+    ) -> Array2<f64> {
+        let r = &self.c.rules;
+        let decimals = r.settings.decimals;
         let rows_all = self.entities.rows;
         let (dim_frac_d, fractions_d) = if need_data_order {
             (dim_frac.view(), fractions.view())
@@ -1882,8 +2282,8 @@ impl Run<'_> {
             )
         };
         let dims_pub = ndarray::Zip::from(&dim_frac_d)
-            .and_broadcast(&share)
-            .map_collect(|f, s| round_half_away(final_max * s * f, decimals));
+            .and_broadcast(&scale.share)
+            .map_collect(|f, s| round_half_away(scale.final_max * s * f, decimals));
         // A criterion's published points, from its fraction (what the entity results show).
         let criterion_points = |s: f64, p: f64| {
             if s.is_nan() {
@@ -1893,8 +2293,8 @@ impl Run<'_> {
             }
         };
         // Only the ids that post-scoring expressions mention are published into the frame.
-        for d in 0..nd {
-            if !mentioned.contains(r.dimensions[d].id.value.as_str()) {
+        for (d, dim) in r.dimensions.iter().enumerate() {
+            if !mentioned.contains(dim.id.value.as_str()) {
                 continue;
             }
             let mut col = vec![f64::NAN; rows_all];
@@ -1904,56 +2304,33 @@ impl Run<'_> {
             self.entities
                 .set(self.slots.dimension(d), Column::Number(col));
         }
-        for ci in 0..nc {
-            if !mentioned.contains(r.criteria[ci].id.value.as_str()) {
+        for (ci, crit) in r.criteria.iter().enumerate() {
+            if !mentioned.contains(crit.id.value.as_str()) {
                 continue;
             }
             let mut col = vec![f64::NAN; rows_all];
-            let p = r.criteria[ci].points.value;
+            let p = crit.points.value;
             for (e, &row) in self.scored.iter().enumerate() {
                 col[row] = criterion_points(fractions_d[[e, ci]], p);
             }
             self.entities
                 .set(self.slots.criterion(ci), Column::Number(col));
         }
+        dims_pub
+    }
 
-        // The sheet's published points, row-major in data order; a writer then reads one
-        // contiguous row per entity through `order`.
-        let mut sources: Vec<PointSource<'_>> = (0..nd)
-            .map(|d| {
-                PointSource::Share(
-                    dim_frac.column(d).to_slice().expect("column-major"),
-                    dim_weight[d],
-                )
-            })
-            .collect();
-        match &published {
-            Some(columns) => sources.extend(columns.iter().map(|col| match col {
-                PublishedColumn::Narrow { points, .. } => PointSource::Narrow(points),
-                PublishedColumn::Wide { points, .. } => PointSource::Published(points),
-            })),
-            None => sources.extend((0..nc).map(|ci| {
-                PointSource::Fraction(
-                    fractions.column(ci).to_slice().expect("column-major"),
-                    points[ci],
-                )
-            })),
-        }
-        let sheet_points = point_rows(n, &sources, scaled, m, decimals, largest * m);
-        drop(sources);
-        drop(published);
-        drop(dim_frac);
-        if !full {
-            // Columns only: nothing reads the fractions again; free them before ranking and
-            // tiers add their per-entity vectors (the peak of a large run).
-            ev.fractions = Array2::zeros((0, nc));
-        }
-        crate::timing::mark("score: sheet points");
-        crate::timing::mark("score: aggregation");
-        // Adjustments, then clamp and rounding (Evidence::final_scores).
-        // Per entity and adjustment (per-entity detail only): n × adjustments, row-major.
+    /// Each entity's sum of adjustment points whose `when` holds, and (per-entity detail
+    /// only) the points of each adjustment applied, entities × adjustments row-major.
+    #[allow(clippy::needless_range_loop)]
+    fn apply_adjustments(
+        &mut self,
+        adj_progs: &[Option<Program>],
+        full: bool,
+    ) -> (Vec<f64>, Vec<f64>) {
+        let r = &self.c.rules;
+        let n = self.scored.len();
         let na = r.adjustments.len();
-        let mut adj_applied = vec![0.0; if full { n * na } else { 0 }];
+        let mut applied = vec![0.0; if full { n * na } else { 0 }];
         let mut adjustment = vec![0.0; n];
         for (a, adj) in r.adjustments.iter().enumerate() {
             let cond = self.condition(adj_progs[a].as_ref().expect("compiled"), || {
@@ -1965,7 +2342,7 @@ impl Run<'_> {
                     Some(true) => {
                         adjustment[e] += adj.points;
                         if full {
-                            adj_applied[e * na + a] = adj.points;
+                            applied[e * na + a] = adj.points;
                         }
                     }
                     None => missing.push(e),
@@ -1981,16 +2358,30 @@ impl Run<'_> {
                 ));
             }
         }
-        ev.adjustment = adjustment;
-        let score = ev.final_scores(&totals);
-        let mut score_col = vec![f64::NAN; rows_all];
-        for (e, &row) in self.scored.iter().enumerate() {
-            score_col[row] = score[e];
-        }
-        self.entities
-            .set(self.slots.score(), Column::Number(score_col));
+        (adjustment, applied)
+    }
 
-        // Capping gates: the lowest cap wins. No per-entity vector when no gate caps.
+    /// Sets the final scores into the entity frame, for the conditions that read `score`.
+    fn publish_scores(&mut self, score: &[f64]) {
+        let mut col = vec![f64::NAN; self.entities.rows];
+        for (e, &row) in self.scored.iter().enumerate() {
+            col[row] = score[e];
+        }
+        self.entities.set(self.slots.score(), Column::Number(col));
+    }
+
+    /// Capping gates: per entity, the lowest tier a failing gate allows and that gate
+    /// (empty when no gate caps).
+    #[allow(clippy::needless_range_loop)]
+    fn apply_capping_gates(
+        &mut self,
+        gate_progs: &[Option<Program>],
+        st: &mut Scored,
+        ranked: &[bool],
+    ) -> Vec<Option<(usize, usize)>> {
+        let c = self.c;
+        let r = &c.rules;
+        let n = st.n;
         let capping = c.gate_cap.iter().any(Option::is_some);
         let mut cap: Vec<Option<(usize, usize)>> = vec![None; if capping { n } else { 0 }];
         for (g, gate) in r.gates.iter().enumerate() {
@@ -2028,31 +2419,35 @@ impl Run<'_> {
                 ));
             }
         }
+        cap
+    }
 
-        crate::timing::mark("score: adjustments and caps");
-        // Ranking within cohorts: score desc, tie_break indicators by direction, id ascending.
-        ev.cap = cap.iter().map(|c| c.map(|(t, _)| t)).collect();
-        let (order, rank, tie_broken) = ev.rank_and_ties(&score);
-        // A tie on score ordered with a missing tie-break value (missing sorts last): the
-        // missing value decided the order among the tied entities.
-        if !ev.tie_values.is_empty() {
-            let list: Vec<usize> = (0..n)
-                .filter(|&e| tie_broken[e] && ev.tie_values.iter().any(|t| t[e].is_nan()))
-                .collect();
-            if !list.is_empty() {
-                self.warnings.push(format!(
-                    "tie_break: {} entities tied on score had a missing tie-break value, placed \
-                     after the tied entities that have one: {}",
-                    list.len(),
-                    self.some_ids(&list)
-                ));
-            }
+    /// Warns of entities tied on score that a missing tie-break value (sorted last) placed.
+    fn warn_missing_tie_breaks(&mut self, ev: &Evidence, tie_broken: &[bool]) {
+        if ev.tie_values.is_empty() {
+            return;
         }
+        let list: Vec<usize> = (0..tie_broken.len())
+            .filter(|&e| tie_broken[e] && ev.tie_values.iter().any(|t| t[e].is_nan()))
+            .collect();
+        if !list.is_empty() {
+            self.warnings.push(format!(
+                "tie_break: {} entities tied on score had a missing tie-break value, placed \
+                 after the tied entities that have one: {}",
+                list.len(),
+                self.some_ids(&list)
+            ));
+        }
+    }
 
-        crate::timing::mark("score: ranking");
-        // Tiers: walk in rank order, highest tier first.
-        for (t, tr) in r.tiers.iter().enumerate() {
-            let reqs: Vec<Vec<Option<bool>>> = req_progs[t]
+    /// Each tier's rule per entity: minimum score, whether its `requires` hold and whether
+    /// a `direct` condition qualifies the entity (conditions may read scores).
+    fn tier_rules(&self, conditions: &Conditions) -> Result<Vec<TierRule>> {
+        use rayon::prelude::*;
+        let n = self.scored.len();
+        let mut rules = Vec::with_capacity(self.c.rules.tiers.len());
+        for (t, tr) in self.c.rules.tiers.iter().enumerate() {
+            let reqs: Vec<Vec<Option<bool>>> = conditions.requires[t]
                 .iter()
                 .map(|p| {
                     self.condition(p.as_ref().expect("compiled"), || {
@@ -2060,7 +2455,7 @@ impl Run<'_> {
                     })
                 })
                 .collect();
-            let directs: Vec<Vec<Option<bool>>> = direct_progs[t]
+            let directs: Vec<Vec<Option<bool>>> = conditions.direct[t]
                 .iter()
                 .map(|p| {
                     self.condition(p.as_ref().expect("compiled"), || {
@@ -2074,7 +2469,6 @@ impl Run<'_> {
                 }
                 None => ParamValues::Scalar(f64::NAN),
             };
-            use rayon::prelude::*;
             let requires: Vec<Option<bool>> = (0..n)
                 .into_par_iter()
                 .with_min_len(1 << 13)
@@ -2105,7 +2499,7 @@ impl Run<'_> {
             if !direct_unknown.contains(&true) {
                 direct_unknown = Vec::new();
             }
-            ev.tiers.push(TierRule {
+            rules.push(TierRule {
                 id: tr.id.value.clone(),
                 max_count: tr.max_count,
                 top_percent: tr.top_percent,
@@ -2115,16 +2509,21 @@ impl Run<'_> {
                 direct_unknown,
             });
         }
-        let (tier, ties) = ev.assign_tiers(&score, &order);
-        if self.opts.detail == Detail::Entities {
-            ev.post = self.post_scoring(&gate_progs, &adj_progs, &req_progs, &direct_progs);
-        }
-        for q in ties {
-            self.warnings.push(format!(
-                "tier '{}' quota of {} filled by a tie-break: '{}' and '{}' both scored {}, '{}' placed first",
-                r.tiers[q.tier].id.value, q.quota, self.id(q.placed), self.id(q.refused), format_number(score[q.refused]), self.id(q.placed)
-            ));
-        }
+        Ok(rules)
+    }
+
+    /// Warnings of what missing values decided: category-table defaults, `if()` and
+    /// `count_true()` inside expressions (over the scored entities), and tiers a missing
+    /// value kept from an entity.
+    fn warn_decided_by_missing(
+        &mut self,
+        ev: &Evidence,
+        conditions: &Conditions,
+        score: &[f64],
+        tier: &[Option<usize>],
+    ) {
+        let n = self.scored.len();
+        let ranked = &ev.ranked;
         // A missing value decided a tier when the entity did not get that tier or a higher
         // one and, with the condition met, the rest of the rule would have let it in (its
         // score reached the minimum for `requires`; it fell short of it for `direct`).
@@ -2139,7 +2538,7 @@ impl Run<'_> {
                 let min = rule.min_score.get(e);
                 min.is_nan() || crate::num::ge(score[e], min)
             };
-            if !req_progs[t].is_empty() {
+            if !conditions.requires[t].is_empty() {
                 requires_decided.extend((0..n).filter(|&e| {
                     ranked[e]
                         && rule.requires[e].is_none()
@@ -2157,8 +2556,6 @@ impl Run<'_> {
                 }));
             }
         }
-        // What missing values decided inside expressions, by expression, over the scored
-        // entities.
         let defaults = std::mem::take(
             self.category_warnings
                 .get_mut()
@@ -2190,67 +2587,38 @@ impl Run<'_> {
                 ));
             }
         }
+    }
 
-        crate::timing::mark("score: tiers");
-        // Output order: cohorts ascending, rank order within, then excluded entities by id.
-        let ranked_count = order.len();
-        let mut out_order = order;
-        let mut excluded: Vec<usize> = (0..n).filter(|&e| !ranked[e]).collect();
-        excluded.sort_by(|&a, &b| self.id(a).cmp(self.id(b)));
-        out_order.extend(excluded);
-
-        // `[output].carry`: data columns copied through (first member row under [aggregate]).
-        let mut carried: Vec<(String, TextColumn)> = Vec::new();
-        for name in &r.output.carry {
-            match self.carry_column(&name.value) {
-                Some(col) => carried.push((name.value.clone(), col)),
-                None => {
-                    return Err(Error::one(rules_error(
-                        c,
-                        name.span,
-                        format!(
-                            "[output] carry names '{}', which is not a column of the data ({})",
-                            name.value,
-                            data_files(&self.data.table)
-                        ),
-                        crate::diag::did_you_mean_help(
-                            &fold_header(&name.value),
-                            self.data.table.headers.iter().map(|h| h.as_str()),
-                        ),
-                    )));
-                }
-            }
+    /// `[output].carry`: data columns copied through (first member row under [aggregate]).
+    fn carried_columns(&self) -> Result<Vec<(String, TextColumn)>> {
+        let c = self.c;
+        let mut carried = Vec::new();
+        for name in &c.rules.output.carry {
+            let Some(col) = self.carry_column(&name.value) else {
+                return Err(Error::one(rules_error(
+                    c,
+                    name.span,
+                    format!(
+                        "[output] carry names '{}', which is not a column of the data ({})",
+                        name.value,
+                        data_files(&self.data.table)
+                    ),
+                    crate::diag::did_you_mean_help(
+                        &fold_header(&name.value),
+                        self.data.table.headers.iter().map(|h| h.as_str()),
+                    ),
+                )));
+            };
+            carried.push((name.value.clone(), col));
         }
-        // Each criterion's indicator column, for the values shown.
-        let indicator_columns: Vec<Cow<'_, Column>> = if full {
-            (0..nc)
-                .map(|ci| {
-                    self.take(self.slots.indicator(c.criterion_indicator[ci]))
-                        .expect("indicators are computed")
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let carried_by_entity = if full { carried.clone() } else { Vec::new() };
+        Ok(carried)
+    }
 
-        crate::timing::mark("score: output order, carried columns");
-        let summary = Summary {
-            entities: n,
-            ranked: ranked_count,
-            excluded: n - ranked_count,
-            tiers: r
-                .tiers
-                .iter()
-                .enumerate()
-                .map(|(t, tr)| TierCount {
-                    id: tr.id.value.clone(),
-                    label: tr.label().to_string(),
-                    count: tier.iter().filter(|x| **x == Some(t)).count(),
-                })
-                .collect(),
-        };
-        let layout = Layout {
+    /// What the reports print around the numbers: title, maxima, labels and units.
+    fn layout(&self, scale: &PointScale) -> Layout {
+        let c = self.c;
+        let r = &c.rules;
+        Layout {
             cohort: r.settings.cohort.as_ref().map(|name| {
                 r.indicators
                     .iter()
@@ -2259,8 +2627,8 @@ impl Run<'_> {
             }),
             title: r.settings.name.clone(),
             entity_word: r.settings.entity.clone().unwrap_or_else(|| "entity".into()),
-            decimals,
-            max_score: final_max,
+            decimals: r.settings.decimals,
+            max_score: scale.final_max,
             aggregation: r.settings.aggregation.name().into(),
             dimensions: r
                 .dimensions
@@ -2269,7 +2637,7 @@ impl Run<'_> {
                 .map(|(d, dim)| LayoutItem {
                     id: dim.id.value.clone(),
                     label: dim.label().into(),
-                    value: Some(final_max * share[d]),
+                    value: Some(scale.final_max * scale.share[d]),
                 })
                 .collect(),
             criteria: r
@@ -2317,8 +2685,13 @@ impl Run<'_> {
                     value: None,
                 })
                 .collect(),
-        };
-        let audit = Audit {
+        }
+    }
+
+    /// The audit block: engine, rules and data files with their SHA-256, year, time.
+    fn audit(&self) -> Audit {
+        let r = &self.c.rules;
+        Audit {
             engine: format!("clusterscore {}", env!("CARGO_PKG_VERSION")),
             rules: RulesAudit {
                 path: if self.opts.rules_path.is_empty() {
@@ -2347,97 +2720,7 @@ impl Run<'_> {
                 .generated_at
                 .clone()
                 .unwrap_or_else(crate::report::generated_at),
-        };
-        crate::timing::mark("score: summary and layout");
-        let evidence = (self.opts.detail == Detail::Entities)
-            .then(|| std::sync::Arc::new(ev.reorder(&out_order)));
-        let ids = ev.ids.take(&out_order);
-        let (entity_ids, fractions) = if full {
-            (
-                std::mem::take(&mut ev.ids),
-                std::mem::replace(&mut ev.fractions, Array2::zeros((0, nc))),
-            )
-        } else {
-            (TextColumn::default(), Array2::zeros((0, nc)))
-        };
-        // Nothing reads the evidence after this (columns only: it was not kept); its
-        // per-entity vectors go before the output columns are built.
-        drop(ev);
-        // The output columns are gathers in output order, each on all cores.
-        let gather_mapped = |f: &(dyn Fn(usize) -> Option<u32> + Sync)| -> Vec<Option<u32>> {
-            use rayon::prelude::*;
-            out_order
-                .par_iter()
-                .with_min_len(1 << 13)
-                .map(|&e| f(e))
-                .collect()
-        };
-        let sheet = Scoresheet {
-            ids,
-            names: self.entity_names.as_ref().map(|t| {
-                // Names are in table order: one gather through both orders.
-                t.take(&crate::column::gathered(&self.scored, &out_order))
-            }),
-            rank: gather_mapped(&|e| rank[e].map(|r| r as u32)),
-            score: crate::column::gathered(&score, &out_order),
-            tier: gather_mapped(&|e| tier[e].map(|t| t as u32)),
-            excluded_by: crate::column::gathered(&st.excluded_by, &out_order),
-            points: sheet_points,
-            dimensions: nd,
-            scaled,
-            carry: carried
-                .into_iter()
-                .map(|(k, col)| (k, col.take(&out_order)))
-                .collect(),
-            order: out_order,
-        };
-        crate::timing::mark("score: sheet columns");
-        let source = full.then(|| EntitySource {
-            ids: entity_ids,
-            names: self.entity_names.as_ref().map(|t| t.take(&self.scored)),
-            rank,
-            score,
-            tier,
-            tie_broken,
-            cohort: st.cohort,
-            cohort_names: r.settings.cohort.is_some().then_some(st.cohort_names),
-            excluded_by: st.excluded_by,
-            dimension_ids: r.dimensions.iter().map(|d| d.id.value.clone()).collect(),
-            dimension_points: dims_pub,
-            criterion_ids: r.criteria.iter().map(|c| c.id.value.clone()).collect(),
-            criterion_max: r.criteria.iter().map(|c| c.points.value).collect(),
-            fractions,
-            decimals,
-            indicators: indicator_columns,
-            shown: shown_values,
-            missing: missing_used,
-            adjustment_ids: r.adjustments.iter().map(|a| a.id.value.clone()).collect(),
-            adjustments: adj_applied,
-            tier_ids: r.tiers.iter().map(|t| t.id.value.clone()).collect(),
-            tier_labels: r.tiers.iter().map(|t| t.label().to_string()).collect(),
-            gate_ids: r.gates.iter().map(|g| g.id.value.clone()).collect(),
-            carry: carried_by_entity,
-            notes: std::mem::take(&mut st.notes),
-        });
-        let (entities, deferred) = match source {
-            None => (Vec::new(), None),
-            Some(source) if self.opts.detail == Detail::Deferred => (
-                Vec::new(),
-                Some(std::sync::Arc::new(source.into_output_order(&sheet.order))),
-            ),
-            Some(source) => (source.build_all(&sheet.order), None),
-        };
-        crate::timing::mark("score: entity results");
-        Ok(Assessment {
-            evidence,
-            audit,
-            summary,
-            entities,
-            warnings: self.warnings,
-            layout,
-            sheet,
-            deferred,
-        })
+        }
     }
 
     /// One criterion's fractions for the scored entities, with what it notes, warns and
