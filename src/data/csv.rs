@@ -164,6 +164,8 @@ struct Record<'a> {
     slack: &'a [u8],
     /// A quoting mistake found in the record, if any.
     flaw: Option<QuoteFlaw>,
+    /// A quoted field of the record runs over a line break.
+    multiline: bool,
 }
 
 /// A quoting mistake in a record. `csv_core` reads any text without an error, so these are
@@ -341,6 +343,7 @@ impl<R: Read> Splitter<R> {
                 gap: 1,
                 slack: &self.buf[base..],
                 flaw: None,
+                multiline: false,
             },
         )))
     }
@@ -413,6 +416,7 @@ impl<R: Read> Splitter<R> {
                 gap: 0,
                 slack: &self.out,
                 flaw,
+                multiline: inside > 0,
             },
         )))
     }
@@ -630,57 +634,68 @@ fn pass(
     let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<RecordBatch>(4);
     let (empty_tx, empty_rx) = std::sync::mpsc::channel::<RecordBatch>();
     let producer_path = path.to_string();
+    let written_headers = written.clone();
+    let delimiter = opts.delimiter;
     // The file's size, for the builders' estimate of its rows (none for a pipe).
     let file_len = std::fs::metadata(path).ok().map(|m| m.len());
     std::thread::scope(|scope| {
-        let producer = scope.spawn(move || -> Result<Splitter<_>, ProducerError> {
-            let mut batch = RecordBatch::new(width, &wanted, BATCH);
-            // Text of the first batch's records, for an estimate of the file's rows.
-            let mut first_text: Option<usize> = Some(0);
-            while let Some((row, rec)) = split
-                .next()
-                .map_err(|e| ProducerError::Pass(io_error(e, &producer_path)))?
-            {
-                if let Some(flaw) = rec.flaw {
-                    return Err(ProducerError::Row(quote_flaw(&producer_path, row, flaw)));
-                }
-                if rec.len() != width {
+        let producer = scope.spawn(
+            move || -> Result<(Splitter<_>, Vec<String>), ProducerError> {
+                let mut batch = RecordBatch::new(width, &wanted, BATCH);
+                // Cells that run over lines and hold the delimiter: valid CSV, but also what a
+                // quote left open and closed in a later row looks like (rows joined into a cell).
+                let mut joined = JoinedRows::default();
+                // Text of the first batch's records, for an estimate of the file's rows.
+                let mut first_text: Option<usize> = Some(0);
+                while let Some((row, rec)) = split
+                    .next()
+                    .map_err(|e| ProducerError::Pass(io_error(e, &producer_path)))?
+                {
+                    if let Some(flaw) = rec.flaw {
+                        return Err(ProducerError::Row(quote_flaw(&producer_path, row, flaw)));
+                    }
+                    if rec.len() != width {
+                        if rec.is_blank() {
+                            continue;
+                        }
+                        return Err(ProducerError::Row(ragged(&producer_path, row, &rec, width)));
+                    }
                     if rec.is_blank() {
                         continue;
                     }
-                    return Err(ProducerError::Row(ragged(&producer_path, row, &rec, width)));
-                }
-                if rec.is_blank() {
-                    continue;
-                }
-                batch.push_spans(row, rec.slack, rec.spans());
-                if let Some(t) = &mut first_text {
-                    *t += rec.bytes.len() + 1;
-                }
-                if batch.len() == BATCH || batch.byte_len() >= BATCH_BYTES {
-                    if let Some(text) = first_text.take() {
-                        batch.expected_rows = file_len.map(|len| {
-                            (len as f64 * batch.len() as f64 / text.max(1) as f64) as usize
-                        });
+                    if rec.multiline {
+                        joined.check(row, &rec, delimiter);
                     }
-                    let next = match empty_rx.try_recv() {
-                        Ok(mut b) => {
-                            b.clear();
-                            b
+                    batch.push_spans(row, rec.slack, rec.spans());
+                    if let Some(t) = &mut first_text {
+                        *t += rec.bytes.len() + 1;
+                    }
+                    if batch.len() == BATCH || batch.byte_len() >= BATCH_BYTES {
+                        if let Some(text) = first_text.take() {
+                            batch.expected_rows = file_len.map(|len| {
+                                (len as f64 * batch.len() as f64 / text.max(1) as f64) as usize
+                            });
                         }
-                        Err(_) => RecordBatch::new(width, &wanted, BATCH),
-                    };
-                    if full_tx.send(std::mem::replace(&mut batch, next)).is_err() {
-                        // The builders stopped (an error): they report it.
-                        return Err(ProducerError::Stopped);
+                        let next = match empty_rx.try_recv() {
+                            Ok(mut b) => {
+                                b.clear();
+                                b
+                            }
+                            Err(_) => RecordBatch::new(width, &wanted, BATCH),
+                        };
+                        if full_tx.send(std::mem::replace(&mut batch, next)).is_err() {
+                            // The builders stopped (an error): they report it.
+                            return Err(ProducerError::Stopped);
+                        }
                     }
                 }
-            }
-            if !batch.is_empty() && full_tx.send(batch).is_err() {
-                return Err(ProducerError::Stopped);
-            }
-            Ok(split)
-        });
+                if !batch.is_empty() && full_tx.send(batch).is_err() {
+                    return Err(ProducerError::Stopped);
+                }
+                let warnings = joined.warning(&producer_path, &written_headers, delimiter);
+                Ok((split, warnings))
+            },
+        );
         let consumed: Result<(), Error> = (|| {
             for batch in full_rx.iter() {
                 ingest.push_records(&batch)?;
@@ -692,16 +707,78 @@ fn pass(
         drop(full_rx);
         let produced = producer.join().expect("the record reader does not panic");
         consumed?;
-        let split = match produced {
+        let (split, warnings) = match produced {
             Ok(v) => v,
             Err(ProducerError::Pass(e)) => return Err(e),
             Err(ProducerError::Row(d)) => return Err(PassError::Other(ingest.fail(d))),
             Err(ProducerError::Stopped) => unreachable!("the builders stop only on an error"),
         };
         let sha = split.src.sha256_hex();
-        ingest.end_file(path, sha, choice.name());
+        ingest.end_file(path, sha, choice.name(), warnings);
         Ok(folded)
     })
+}
+
+/// Cells that run over line breaks and hold the delimiter, for one warning per file.
+#[derive(Default)]
+struct JoinedRows {
+    /// (row, column, lines) of the first such cells.
+    first: Vec<(usize, usize, usize)>,
+    count: usize,
+}
+
+impl JoinedRows {
+    /// Notes the first cell of `rec` that runs over a line break and holds the delimiter.
+    fn check(&mut self, row: usize, rec: &Record<'_>, delimiter: u8) {
+        let found = rec.fields().enumerate().find(|(_, f)| {
+            memchr::memchr(b'\n', f).is_some() && memchr::memchr(delimiter, f).is_some()
+        });
+        if let Some((column, f)) = found {
+            self.count += 1;
+            if self.first.len() < 3 {
+                let lines = memchr::memchr_iter(b'\n', f).count() + 1;
+                self.first.push((row, column, lines));
+            }
+        }
+    }
+
+    fn warning(&self, path: &str, headers: &[String], delimiter: u8) -> Vec<String> {
+        if self.count == 0 {
+            return Vec::new();
+        }
+        let shown = if delimiter == b'\t' {
+            "a tab".to_string()
+        } else {
+            format!("'{}'", char::from(delimiter))
+        };
+        let places: Vec<String> = self
+            .first
+            .iter()
+            .map(|&(row, column, lines)| {
+                let name = headers.get(column).map_or("", String::as_str);
+                format!(
+                    "row {row}, column {} (\"{name}\"), {lines} lines",
+                    column + 1
+                )
+            })
+            .collect();
+        let more = if self.count > self.first.len() {
+            format!(" and {} more", self.count - self.first.len())
+        } else {
+            String::new()
+        };
+        let (cells, verb) = if self.count == 1 {
+            ("1 quoted cell runs".to_string(), "holds")
+        } else {
+            (format!("{} quoted cells run", self.count), "hold")
+        };
+        vec![format!(
+            "{path}: {cells} over several lines and {verb} the delimiter {shown} ({}{more}); \
+             if a quote (\") was left open there, the rows after it were read into that cell: \
+             check the cell",
+            places.join("; "),
+        )]
+    }
 }
 
 /// Why the record-reading thread stopped early.

@@ -84,6 +84,8 @@ pub struct FileInfo {
     pub rows: usize,
     /// "utf-8", "gb18030", "utf-16le", "utf-16be" or "xlsx".
     pub encoding: String,
+    /// What reading the file found doubtful but read (passed on as run warnings).
+    pub warnings: Vec<String>,
 }
 
 /// Where the rows of one file sit in the table.
@@ -1234,13 +1236,20 @@ impl<'r> Ingest<'r> {
     }
 
     /// Ends the current file.
-    pub fn end_file(&mut self, path: &str, sha256: String, encoding: String) {
+    pub fn end_file(
+        &mut self,
+        path: &str,
+        sha256: String,
+        encoding: String,
+        warnings: Vec<String>,
+    ) {
         self.in_file = false;
         self.files.push(FileInfo {
             path: path.to_string(),
             sha256,
             rows: self.rows - self.file_start,
             encoding,
+            warnings,
         });
     }
 

@@ -294,6 +294,6 @@ pub(crate) fn read_xlsx(
             }
         })?;
     }
-    ingest.end_file(&shown, sheet.sha256, "xlsx".to_string());
+    ingest.end_file(&shown, sheet.sha256, "xlsx".to_string(), Vec::new());
     Ok(folded)
 }

@@ -79,6 +79,8 @@ const MET_BY_MISSING: &str =
     "the condition held only because a comparison with a missing value is false";
 /// A formula whose value a comparison with a missing value decided (`x > 5` → false).
 const FORMULA_DECIDED: &str = "a comparison with a missing value was taken as false in the formula";
+/// A member aggregate that skipped members without a value (SPEC §12).
+const AGGREGATE_SKIPPED: &str = "an aggregate left out members whose value is missing";
 
 /// Where a missing value decided something inside `prog` on `env`: its `if()` conditions,
 /// its `count_true()` terms and, for a formula's value `v`, the value itself.
@@ -91,6 +93,7 @@ fn missing_traces(
     [
         (IF_DECIDED, prog.missing_if_conditions(env)),
         (COUNT_DECIDED, prog.missing_count_true(env)),
+        (AGGREGATE_SKIPPED, prog.aggregate_skipped_missing(env)),
         (
             FORMULA_DECIDED,
             v.and_then(|v| prog.decided_by_missing_comparison(env, v)),
@@ -174,7 +177,12 @@ impl<'a> Run<'a> {
             .map(|j| rows.get(j).map(Column::ty))
             .collect();
         let mut errors = Vec::new();
-        let mut warnings = Vec::new();
+        // What reading the files found doubtful comes first.
+        let mut warnings: Vec<String> = table
+            .files
+            .iter()
+            .flat_map(|f| f.warnings.iter().cloned())
+            .collect();
         if table.rows() == 0 {
             return Err(Error::one(
                 data_error("the data has no data rows")
@@ -1617,6 +1625,12 @@ impl Run<'_> {
             let keep = self.inputs_from_criterion(0, &after_criteria);
             self.release_inputs_except(&keep);
         }
+        // Band and level points above their criterion's are capped: the run says so.
+        self.warnings.extend(
+            r.criteria
+                .iter()
+                .filter_map(crate::rules::lint::points_above_criterion),
+        );
         let mut st = Scored {
             n,
             cohort,
@@ -2330,6 +2344,7 @@ impl Run<'_> {
         let r = &self.c.rules;
         let n = self.scored.len();
         let na = r.adjustments.len();
+        let decimals = r.settings.decimals;
         let mut applied = vec![0.0; if full { n * na } else { 0 }];
         let mut adjustment = vec![0.0; n];
         for (a, adj) in r.adjustments.iter().enumerate() {
@@ -2342,7 +2357,8 @@ impl Run<'_> {
                     Some(true) => {
                         adjustment[e] += adj.points;
                         if full {
-                            applied[e * na + a] = adj.points;
+                            // Published rounded, as every component (SPEC §5.3).
+                            applied[e * na + a] = round_half_away(adj.points, decimals);
                         }
                     }
                     None => missing.push(e),

@@ -478,26 +478,71 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
             }
         }
         if let Some(tr) = &c.transform {
-            let thresholds: Vec<f64> = match &c.method {
-                Method::Bands(b) => b.iter().flat_map(|b| b.threshold.all_values()).collect(),
+            // (key, value, where): the band's own line for band thresholds.
+            let thresholds: Vec<(&str, f64, crate::diag::Span)> = match &c.method {
+                Method::Bands(b) => b
+                    .iter()
+                    .flat_map(|b| {
+                        let key = b.op.key();
+                        b.threshold
+                            .all_values()
+                            .into_iter()
+                            .map(move |v| (key, v, b.span))
+                    })
+                    .collect(),
                 Method::Linear { floor, target } => floor
                     .all_values()
                     .into_iter()
-                    .chain(target.all_values())
+                    .map(|v| ("floor", v, tr.span))
+                    .chain(
+                        target
+                            .all_values()
+                            .into_iter()
+                            .map(|v| ("target", v, tr.span)),
+                    )
                     .collect(),
-                Method::Target { target } => target.all_values(),
+                Method::Target { target } => target
+                    .all_values()
+                    .into_iter()
+                    .map(|v| ("target", v, tr.span))
+                    .collect(),
                 _ => vec![],
             };
-            if let Some(bad) = thresholds.iter().find(|t| tr.value.apply(**t).is_none()) {
+            if let Some(&(key, bad, span)) =
+                thresholds.iter().find(|t| tr.value.apply(t.1).is_none())
+            {
                 errors.push(diag(
                     src,
-                    tr.span,
+                    span,
                     format!(
-                        "criterion '{}': threshold {bad} is outside the domain of transform '{}'",
+                        "criterion '{}': {key} = {bad} is outside the domain of transform '{}'",
                         c.id.value,
                         tr.value.name()
                     ),
                     Some("log10 and ln need thresholds > 0, sqrt needs thresholds ≥ 0".into()),
+                ));
+            } else if let Some(&(_, bad, span)) = thresholds
+                .iter()
+                .filter(|_| matches!(c.method, Method::Target { .. }))
+                .find(|t| tr.value.apply(t.1).is_some_and(|v| v <= 0.0))
+            {
+                // `target` scores x / target on the transformed values (SPEC §5.1): a
+                // transformed target ≤ 0 would score every entity 0 or 1.
+                let moved = tr.value.apply(bad).unwrap_or(f64::NAN);
+                errors.push(diag(
+                    src,
+                    span,
+                    format!(
+                        "criterion '{}': target = {bad} becomes {}({bad}) = {} under transform '{}'; method 'target' needs a target > 0 after the transform",
+                        c.id.value,
+                        tr.value.name(),
+                        crate::column::format_number((moved * 1e4).round() / 1e4),
+                        tr.value.name()
+                    ),
+                    Some(match tr.value {
+                        crate::rules::Transform::Sqrt => "give a target > 0".into(),
+                        _ => "give a target > 1 (log10 and ln of 1 are 0), or drop the transform".into(),
+                    }),
                 ));
             }
         }

@@ -136,6 +136,52 @@ impl Program {
     }
 }
 
+impl Program {
+    /// The rows whose member aggregates skipped a member without a value: `sum`, `mean`,
+    /// `median`, `min` or `max` over the members that have one, while some had none (all
+    /// missing gives a missing result, which the missing policy records). `None` when no
+    /// row has one, or outside `[aggregate]`. (`count(cond)` and `share(cond)` count the
+    /// members whose condition holds, as SPEC §4 defines them: nothing is left out.)
+    pub fn aggregate_skipped_missing(&self, env: &dyn Env) -> Option<Vec<bool>> {
+        fn collect<'n>(node: &'n Node, out: &mut Vec<&'n Node>) {
+            match node {
+                Node::Aggregate { kind, arg } => {
+                    if !matches!(kind, Agg::Count | Agg::Share) {
+                        out.extend(arg.as_deref());
+                    }
+                }
+                other => other.children().into_iter().for_each(|c| collect(c, out)),
+            }
+        }
+        let mut args = Vec::new();
+        collect(&self.root, &mut args);
+        if args.is_empty() {
+            return None;
+        }
+        let (menv, groups) = env.members()?;
+        let n = env.rows();
+        let mut hit = vec![false; n];
+        for arg in args {
+            let x = nums(eval_node(arg, menv));
+            let (mut missing, mut present) = (vec![false; n], vec![false; n]);
+            for (i, &g) in groups.iter().enumerate() {
+                let g = g as usize;
+                if g < n {
+                    if x.at(i).is_nan() {
+                        missing[g] = true;
+                    } else {
+                        present[g] = true;
+                    }
+                }
+            }
+            for (h, (m, p)) in hit.iter_mut().zip(missing.iter().zip(&present)) {
+                *h |= *m && *p;
+            }
+        }
+        hit.contains(&true).then_some(hit)
+    }
+}
+
 /// Whether two columns hold the same value (or both nothing) at row `i`.
 fn same_value(a: &Column, b: &Column, i: usize) -> bool {
     match (a, b) {

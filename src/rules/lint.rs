@@ -15,6 +15,35 @@ pub struct Lint {
     pub span: Span,
 }
 
+/// A band or level of `c` that gives more (fixed) points than the criterion, said as a
+/// sentence: the fraction is capped at 1, so the rules file's number is not what scores.
+/// `check` lints it and `score` warns of it.
+pub fn points_above_criterion(c: &super::Criterion) -> Option<String> {
+    let (what, p) = match &c.method {
+        Method::Bands(bands) => (
+            "a band".to_string(),
+            bands
+                .iter()
+                .filter_map(|b| b.points.fixed())
+                .fold(0.0, f64::max),
+        ),
+        Method::Levels(levels) => {
+            let (name, p) = levels
+                .iter()
+                .filter_map(|(name, p)| Some((name, p.fixed()?)))
+                .max_by(|a, b| a.1.total_cmp(&b.1))?;
+            (format!("level '{name}'"), p)
+        }
+        _ => return None,
+    };
+    (p > c.points.value).then(|| {
+        format!(
+            "criterion '{}': {what} gives {p} points, more than the criterion's {} (capped at full points)",
+            c.id.value, c.points.value
+        )
+    })
+}
+
 /// Every lint of a rules file. `names_used` are the bare names its expressions mention.
 pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
     let mut out = Vec::new();
@@ -87,14 +116,10 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                     });
                 }
             }
-            let max_band = bands
-                .iter()
-                .filter_map(|b| b.points.fixed())
-                .fold(0.0, f64::max);
-            if max_band > c.points.value {
+            if let Some(above) = points_above_criterion(c) {
                 out.push(Lint {
                     code: "bands-out-of-order",
-                    message: format!("criterion '{}': a band gives {max_band} points, more than the criterion's {}", c.id.value, c.points.value),
+                    message: above,
                     span: c.points.span,
                 });
             }
@@ -193,19 +218,12 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
     }
     // Level points above the criterion's are capped at full points, as band points are.
     for c in &rules.criteria {
-        if let Method::Levels(levels) = &c.method
-            && let Some((name, p)) = levels
-                .iter()
-                .filter_map(|(name, p)| Some((name, p.fixed()?)))
-                .max_by(|a, b| a.1.total_cmp(&b.1))
-            && p > c.points.value
+        if matches!(c.method, Method::Levels(_))
+            && let Some(above) = points_above_criterion(c)
         {
             out.push(Lint {
                 code: "levels-above-points",
-                message: format!(
-                    "criterion '{}': level '{name}' gives {p} points, more than the criterion's {} (capped at full points)",
-                    c.id.value, c.points.value
-                ),
+                message: above,
                 span: c.points.span,
             });
         }

@@ -2220,3 +2220,153 @@ fn every_cell_outside_the_levels_is_reported() {
     );
     assert!(err.contains("2 errors"), "{err}");
 }
+
+/// SPEC §5.3: components are published rounded; an adjustment's points are one (2.675 →
+/// 2.68 at two decimals), and the score is the rounded sum.
+#[test]
+fn applied_adjustments_are_published_rounded() {
+    let rules = r#"
+[rules]
+name = "adj"
+id = "id"
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "direct"
+[[adjustment]]
+id = "bonus"
+when = "x > 5"
+points = 2.675
+"#;
+    let a = score(rules, "id,x\nA,6\nB,1\n");
+    let e = entity(&a, "A");
+    assert_relative_eq!(e.adjustments["bonus"], 2.68);
+    assert_relative_eq!(e.score, 8.68);
+    assert_relative_eq!(entity(&a, "B").adjustments["bonus"], 0.0);
+}
+
+/// SPEC §12: aggregates skip missing members; the run warns which entities lost a member
+/// (K1's sum counts one of its two members). count() counts every member, without a warning.
+#[test]
+fn aggregates_that_skip_missing_members_are_warned() {
+    let rules = r#"
+[rules]
+name = "agg"
+id = "eid"
+[aggregate]
+by = "cluster"
+[[indicator]]
+id = "rev"
+column = "revenue"
+[[indicator]]
+id = "total"
+aggregate = "sum(rev)"
+[[indicator]]
+id = "members"
+aggregate = "count()"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "total"
+points = 100
+method = "direct"
+[[criterion]]
+id = "m"
+dimension = "d"
+indicator = "members"
+points = 10
+method = "direct"
+"#;
+    let a = score(
+        rules,
+        "eid,cluster,revenue\ne1,K1,50\ne2,K1,NA\ne3,K2,40\ne4,K2,40\n",
+    );
+    assert_eq!(
+        entity(&a, "K1").criteria["c"].value,
+        Some(serde_json::json!(50.0))
+    );
+    let skipped: Vec<&String> = a
+        .warnings
+        .iter()
+        .filter(|w| w.contains("left out members whose value is missing"))
+        .collect();
+    assert_eq!(skipped.len(), 1, "{:?}", a.warnings);
+    assert!(skipped[0].contains("indicator 'total'") && skipped[0].contains("for 1 entities: K1"));
+}
+
+/// A band worth more than its criterion is capped at full points, and the run says so.
+#[test]
+fn band_points_above_the_criterion_are_capped_with_a_warning() {
+    let rules = r#"
+[rules]
+name = "cap"
+id = "id"
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 30
+method = "bands"
+bands = [{ at_least = 10, points = 31 }, { at_least = 0, points = 12 }]
+"#;
+    let a = score(rules, "id,x\nA,20\nB,5\n");
+    assert_relative_eq!(entity(&a, "A").score, 30.0);
+    assert_relative_eq!(entity(&a, "B").score, 12.0);
+    assert!(
+        a.warnings.iter().any(|w| w
+            == "criterion 'c': a band gives 31 points, more than the criterion's 30 (capped at full points)"),
+        "{:?}",
+        a.warnings
+    );
+}
+
+/// A quoted cell that runs over lines and holds the delimiter is valid CSV, but it is also
+/// what a quote left open and closed in a later row looks like: the rows in between are read
+/// into the cell. The run reads it and warns, naming the row and column.
+#[test]
+fn a_multiline_cell_holding_the_delimiter_is_warned() {
+    let rules = r#"
+[rules]
+name = "q"
+id = "code"
+label = "name"
+[[indicator]]
+id = "revenue"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "revenue"
+points = 100
+method = "direct"
+"#;
+    let data = "code,name,revenue\nA,甲,12\nB,\"乙,60\nC,丙\",30\nD,\"丁\n二\",7\n";
+    let a = score(rules, data);
+    // B took C's row into its name; D's name runs over two lines without the delimiter.
+    assert_eq!(a.entities.len(), 3);
+    let joined: Vec<&String> = a
+        .warnings
+        .iter()
+        .filter(|w| w.contains("over several lines"))
+        .collect();
+    assert_eq!(joined.len(), 1, "{:?}", a.warnings);
+    assert!(
+        joined[0].contains("1 quoted cell runs over several lines and holds the delimiter ','")
+            && joined[0].contains("row 3, column 2 (\"name\"), 2 lines"),
+        "{}",
+        joined[0]
+    );
+}
