@@ -89,8 +89,12 @@ pub(crate) fn read_csv(
                     continue;
                 }
                 let mut d = decode::failure_diagnostic(&name, choice, f, &prefix);
-                if f.kind == FailureKind::Malformed
-                    && let Some(place) = byte_place(path, f.offset, opts.delimiter, choice.encoding)
+                // (A NUL's offset is exact in UTF-8 only.)
+                let placed = f.kind == FailureKind::Malformed
+                    || (f.kind == FailureKind::Nul && choice.encoding == encoding_rs::UTF_8);
+                let offset = decode::mixed_utf8_offset(choice, f, &prefix).unwrap_or(f.offset);
+                if placed
+                    && let Some(place) = byte_place(path, offset, opts.delimiter, choice.encoding)
                 {
                     d = d.at(format!("{name}, {place}"));
                 }

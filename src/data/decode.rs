@@ -444,6 +444,24 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// Where a file read as GB18030 stops being UTF-8, when it is one with rows in another
+/// encoding: GB18030 failed inside a stretch of valid UTF-8 holding Chinese (characters of
+/// three bytes), and UTF-8 fails further on, within the prefix. That byte, not GB18030's,
+/// is the place to show.
+pub fn mixed_utf8_offset(choice: Choice, failure: DecodeFailure, prefix: &[u8]) -> Option<u64> {
+    if choice.encoding != GB18030 || failure.kind != FailureKind::Malformed {
+        return None;
+    }
+    let valid = match std::str::from_utf8(prefix) {
+        Ok(_) => return None,
+        Err(e) if e.error_len().is_some() => e.valid_up_to(),
+        Err(_) => return None,
+    };
+    let text = std::str::from_utf8(&prefix[..valid]).ok()?;
+    let chinese = text.chars().any(|c| c.len_utf8() == 3);
+    (chinese && failure.offset <= valid as u64).then_some(valid as u64)
+}
+
 /// The diagnostic for a file that could not be decoded.
 pub fn failure_diagnostic(
     path: &str,
@@ -481,6 +499,19 @@ pub fn failure_diagnostic(
                 "correct the text at this place (a character pasted from a file in another \
                  encoding, such as Latin-1 `é`), or, if the whole file is in another encoding, \
                  name it with --encoding gbk|gb18030|utf-16le|utf-16be",
+            )
+        }
+        FailureKind::Malformed if let Some(at) = mixed_utf8_offset(choice, failure, prefix) => {
+            Diagnostic::new(
+                Stage::Data,
+                format!(
+                    "cannot decode '{path}': it mixes encodings, its text is UTF-8 (with Chinese) \
+                     up to byte {at}, where bytes that are not UTF-8 begin (text saved in GBK?)"
+                ),
+            )
+            .with_help(
+                "save the whole file in one encoding (UTF-8), for example by re-typing or \
+                 re-pasting the rows from this one on",
             )
         }
         FailureKind::Malformed => {

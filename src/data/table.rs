@@ -9,7 +9,7 @@ use crate::diag::{Diagnostic, Error, Stage, truncate};
 
 use super::cell::{
     BOOL_WORDS, Decimal, Markers, NUMBER_FORMS, decimal_at, is_canonical_number, normalise_cell,
-    parse_bool, parse_number,
+    parse_bool, parse_number, trim_cell,
 };
 
 /// Most cell errors collected before reading stops.
@@ -714,7 +714,7 @@ impl Builder {
                         } else if let Some(x) = parse_number(&norm) {
                             x
                         } else {
-                            return Err(number_problem(raw.trim(), &norm, markers));
+                            return Err(number_problem(trim_cell(raw), &norm, markers));
                         }
                     }
                     Cell::Number(x) if x.is_finite() => x,
@@ -749,7 +749,7 @@ impl Builder {
                         } else if let Some(b) = parse_bool(&norm) {
                             Some(b)
                         } else {
-                            return Err(bool_problem(raw.trim(), markers));
+                            return Err(bool_problem(trim_cell(raw), markers));
                         }
                     }
                     Cell::Bool(b) => Some(b),
@@ -765,7 +765,7 @@ impl Builder {
             }
             Builder::Text(t) => match cell {
                 Cell::Text(raw) => {
-                    let trimmed = raw.trim();
+                    let trimmed = trim_cell(raw);
                     if markers.is_missing(&normalise_cell(trimmed)) {
                         t.push(None);
                     } else {
@@ -793,7 +793,7 @@ impl Builder {
                     i.push(raw, Some(x), parse_bool(raw).is_some())
                 }
                 Cell::Text(raw) => {
-                    let trimmed = raw.trim();
+                    let trimmed = trim_cell(raw);
                     let norm = normalise_cell(trimmed);
                     if markers.is_missing(&norm) {
                         i.push_missing();

@@ -137,7 +137,9 @@ fn render_datetime(d: &calamine::ExcelDateTime) -> String {
 fn header_text(d: &Data) -> String {
     match d {
         Data::Empty => String::new(),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.trim().to_string(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => {
+            crate::data::cell::trim_cell(s).to_string()
+        }
         Data::Float(x) => format_number(*x),
         Data::Int(i) => i.to_string(),
         Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
@@ -149,7 +151,7 @@ fn header_text(d: &Data) -> String {
 fn is_empty_cell(d: &Data) -> bool {
     match d {
         Data::Empty => true,
-        Data::String(s) => s.trim().is_empty(),
+        Data::String(s) => crate::data::cell::trim_cell(s).is_empty(),
         _ => false,
     }
 }

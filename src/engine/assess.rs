@@ -2826,10 +2826,30 @@ impl Run<'_> {
                 }
             }
             if !unknown.is_empty() {
+                // The unlisted texts themselves (the first few, in dictionary order of
+                // appearance), so the fix — add the level, or correct the cells — is plain.
+                let mut texts: Vec<&str> = Vec::new();
+                for &e in &unknown {
+                    let text = &t.dict[t.codes[e] as usize];
+                    if !texts.contains(&text) {
+                        texts.push(text);
+                    }
+                }
+                let shown: Vec<String> = texts
+                    .iter()
+                    .take(5)
+                    .map(|s| format!("'{}'", crate::diag::truncate(s, 40)))
+                    .collect();
+                let more = if texts.len() > 5 {
+                    format!(" and {} more", texts.len() - 5)
+                } else {
+                    String::new()
+                };
                 warnings.push(format!(
-                    "criterion '{}': {} entities have a level that is not listed and score 0: {}",
+                    "criterion '{}': {} entities have a level that is not listed ({}{more}) and score 0: {}",
                     crit.id.value,
                     unknown.len(),
+                    shown.join(", "),
                     self.some_ids(&unknown)
                 ));
             }

@@ -701,7 +701,8 @@ impl<'s> Cx<'s> {
         self.error(
             v.span().into(),
             format!(
-                "'{key}' of {what} must be a number or a {{ by, values, default }} table, found {}",
+                "'{key}' of {what} must be a {}number or a {{ by, values, default }} table, found {}",
+                if number_of(v.get_ref()).is_some() { "finite " } else { "" },
                 describe(v.get_ref())
             ),
             None,
@@ -736,7 +737,14 @@ impl<'s> Cx<'s> {
         if let Some(s) = &scale
             && s.value <= 0.0
         {
-            self.error(s.span, "'scale' in [rules] must be greater than 0", None);
+            self.error(
+                s.span,
+                format!(
+                    "'scale' in [rules] must be greater than 0, found {}",
+                    s.value
+                ),
+                Some("scale is the maximum total score, for example scale = 100".into()),
+            );
         }
         let aggregation = self
             .choice(
@@ -813,7 +821,10 @@ impl<'s> Cx<'s> {
             None => {
                 self.error(
                     v.span().into(),
-                    "'clamp' in [rules] must be two numbers [lo, hi]",
+                    format!(
+                        "'clamp' in [rules] must be two finite numbers [lo, hi], found {}",
+                        describe(v.get_ref())
+                    ),
                     Some("for example clamp = [0, 110]".into()),
                 );
                 None
@@ -1260,7 +1271,13 @@ impl<'s> Cx<'s> {
             if p.all_values().iter().any(|v| *v < 0.0) {
                 self.error(
                     x.span().into(),
-                    format!("points of level '{key}' in {what} must be 0 or more"),
+                    format!(
+                        "points of level '{key}' in {what} must be 0 or more, found {}",
+                        p.all_values()
+                            .into_iter()
+                            .find(|v| *v < 0.0)
+                            .unwrap_or_default()
+                    ),
                     None,
                 );
             }
@@ -1394,6 +1411,14 @@ fn describe(v: &DeValue<'_>) -> String {
         DeValue::String(s) => format!("the string \"{}\"", crate::diag::truncate(s, 200)),
         DeValue::Integer(i) => i.as_str().to_string(),
         DeValue::Float(f) => f.as_str().to_string(),
+        DeValue::Array(items) if items.len() <= 4 => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|x| describe(x.get_ref()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         other => other.type_str().to_string(),
     }
 }
