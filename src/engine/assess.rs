@@ -1699,6 +1699,7 @@ impl Run<'_> {
             &scale.points,
             r.settings.aggregation,
         );
+        self.note_geometric_floor(&dim_frac, &scale, &mut st);
         // Published dimension shares and criterion points; visible to post-scoring expressions.
         let dims_pub = self.publish_for_expressions(
             &dim_frac,
@@ -2271,6 +2272,47 @@ impl Run<'_> {
             params,
             post: None,
         })
+    }
+
+    /// Geometric aggregation raises a weighted dimension below `geometric_floor` to it
+    /// (SPEC §5.3): a warning counts the entities, and each gets a note per dimension raised.
+    fn note_geometric_floor(&mut self, dim_frac: &Array2<f64>, scale: &PointScale, st: &mut Scored) {
+        let r = &self.c.rules;
+        if !matches!(r.settings.aggregation, crate::rules::Aggregation::Geometric) {
+            return;
+        }
+        let floor = r.settings.geometric_floor;
+        let weighted: Vec<usize> = (0..r.dimensions.len())
+            .filter(|&d| scale.weights[d] > 0.0)
+            .collect();
+        let mut raised = Vec::new();
+        for (e, row) in dim_frac.outer_iter().enumerate() {
+            let mut any = false;
+            for &d in &weighted {
+                if row[d] < floor {
+                    any = true;
+                    st.note(e, || {
+                        format!(
+                            "dimension '{}' at {} of its maximum was raised to geometric_floor = {} for the geometric total",
+                            r.dimensions[d].id.value,
+                            format_number(row[d]),
+                            format_number(floor)
+                        )
+                    });
+                }
+            }
+            if any {
+                raised.push(e);
+            }
+        }
+        if !raised.is_empty() {
+            self.warnings.push(format!(
+                "geometric aggregation: {} entities have a dimension below geometric_floor = {}, raised to it for the total: {}",
+                raised.len(),
+                format_number(floor),
+                self.some_ids(&raised)
+            ));
+        }
     }
 
     /// Published dimension shares (entities × dimensions; empty unless `need_data_order`),
