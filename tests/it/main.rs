@@ -7,6 +7,7 @@ mod cli;
 mod engine_cases;
 mod packs;
 mod properties;
+mod published;
 mod report;
 mod rules_keys;
 mod shipped;
