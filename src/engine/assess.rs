@@ -2276,7 +2276,12 @@ impl Run<'_> {
 
     /// Geometric aggregation raises a weighted dimension below `geometric_floor` to it
     /// (SPEC §5.3): a warning counts the entities, and each gets a note per dimension raised.
-    fn note_geometric_floor(&mut self, dim_frac: &Array2<f64>, scale: &PointScale, st: &mut Scored) {
+    fn note_geometric_floor(
+        &mut self,
+        dim_frac: &Array2<f64>,
+        scale: &PointScale,
+        st: &mut Scored,
+    ) {
         let r = &self.c.rules;
         if !matches!(r.settings.aggregation, crate::rules::Aggregation::Geometric) {
             return;

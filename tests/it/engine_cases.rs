@@ -2396,3 +2396,61 @@ method = "direct"
     assert_relative_eq!(entity(&a, "B").score, 2.0);
     assert!(a.entities.iter().all(|e| !e.id.contains('\u{feff}')));
 }
+
+/// SPEC §5.3: geometric aggregation raises a dimension below `geometric_floor` to it. The
+/// total follows the floor (C: 100 × 0.01^0.5 × 1^0.5 = 10), the entity's notes name the
+/// dimension, and the run counts such entities.
+#[test]
+fn geometric_floor_raising_a_dimension_is_recorded() {
+    let rules = r#"
+[rules]
+name = "geo"
+id = "id"
+aggregation = "geometric"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "y"
+[[dimension]]
+id = "dx"
+weight = 50
+[[dimension]]
+id = "dy"
+weight = 50
+[[criterion]]
+id = "cx"
+dimension = "dx"
+indicator = "x"
+points = 10
+method = "direct"
+[[criterion]]
+id = "cy"
+dimension = "dy"
+indicator = "y"
+points = 10
+method = "direct"
+"#;
+    let a = score(rules, "id,x,y\nA,10,10\nB,2.5,10\nC,0,10\n");
+    assert_relative_eq!(entity(&a, "A").score, 100.0);
+    assert_relative_eq!(entity(&a, "B").score, 50.0);
+    assert_relative_eq!(entity(&a, "C").score, 10.0);
+    let c = entity(&a, "C");
+    assert!(
+        c.notes.iter().any(|n| n
+            .contains("dimension 'dx' at 0 of its maximum was raised to geometric_floor = 0.01")),
+        "{:?}",
+        c.notes
+    );
+    assert!(
+        entity(&a, "B")
+            .notes
+            .iter()
+            .all(|n| !n.contains("geometric_floor"))
+    );
+    assert!(
+        a.warnings.iter().any(|w| w
+            == "geometric aggregation: 1 entities have a dimension below geometric_floor = 0.01, raised to it for the total: C"),
+        "{:?}",
+        a.warnings
+    );
+}
