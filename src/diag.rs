@@ -342,7 +342,7 @@ impl SourceText {
         let chars_before = before.chars().count();
         let short = line_text.chars().nth(MAX).is_none();
         let (shown, pad) = if short || chars_before < MAX - 40 {
-            (truncate(line_text, MAX), display_width(before))
+            (truncate(line_text, MAX), pad_under(before))
         } else {
             // Start the window CONTEXT characters before the span.
             let from = before
@@ -352,11 +352,12 @@ impl SourceText {
             let window = &line_text[from.min(line_text.len())..];
             (
                 format!("…{}", truncate(window, MAX - 1)),
-                1 + display_width(&before[from..]),
+                format!(" {}", pad_under(&before[from..])),
             )
         };
+        let shown = printable(&shown);
         let width = display_width(&self.text[start..end])
-            .min(display_width(&shown).saturating_sub(pad))
+            .min(display_width(&shown).saturating_sub(display_width(&pad)))
             .max(1);
         let gutter = line_no.to_string();
         format!(
@@ -365,11 +366,45 @@ impl SourceText {
             gutter,
             shown,
             "",
-            " ".repeat(pad),
+            pad,
             "^".repeat(width),
             w = gutter.len()
         )
     }
+}
+
+/// Blanks as wide on a terminal as `before`, to put a caret under what follows it: spaces,
+/// and a tab wherever `before` has one, so that the caret lines up however wide the terminal
+/// draws tabs.
+fn pad_under(before: &str) -> String {
+    let mut pad = String::new();
+    for (i, piece) in before.split('\t').enumerate() {
+        if i > 0 {
+            pad.push('\t');
+        }
+        pad.extend(std::iter::repeat_n(' ', display_width(piece)));
+    }
+    pad
+}
+
+/// A source line made safe to print: control characters other than tab (a lone CR, which
+/// would send the terminal back to the start of the line, an escape, a NUL) are shown as
+/// their one-column symbols (␍, ␛, ␀), so the line and the caret under it stay as laid out.
+fn printable(line: &str) -> Cow<'_, str> {
+    if !line.chars().any(|c| c.is_control() && c != '\t') {
+        return Cow::Borrowed(line);
+    }
+    Cow::Owned(
+        line.chars()
+            .map(|c| match c as u32 {
+                0x09 => c,
+                u @ 0x00..=0x1F => char::from_u32(0x2400 + u).unwrap_or('?'),
+                0x7F => '\u{2421}',
+                _ if c.is_control() => '\u{FFFD}',
+                _ => c,
+            })
+            .collect(),
+    )
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
@@ -379,26 +414,10 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
-/// Terminal width of a text: CJK and full-width characters take two columns.
+/// Terminal width of a text: CJK, full-width characters and emoji take two columns; a
+/// control character counts one (snippets show it as a one-column symbol, see `printable`).
 pub fn display_width(s: &str) -> usize {
-    s.chars()
-        .map(|c| {
-            let u = c as u32;
-            if (0x1100..=0x115F).contains(&u)
-                || (0x2E80..=0xA4CF).contains(&u)
-                || (0xAC00..=0xD7A3).contains(&u)
-                || (0xF900..=0xFAFF).contains(&u)
-                || (0xFE30..=0xFE4F).contains(&u)
-                || (0xFF00..=0xFF60).contains(&u)
-                || (0xFFE0..=0xFFE6).contains(&u)
-                || (0x20000..=0x3FFFD).contains(&u)
-            {
-                2
-            } else {
-                1
-            }
-        })
-        .sum()
+    unicode_width::UnicodeWidthStr::width(s)
 }
 
 /// Cuts a value quoted in a diagnostic to at most `max` characters, marking the cut with "…".
@@ -543,6 +562,41 @@ mod tests {
         let lines: Vec<&str> = s.lines().collect();
         assert_eq!(lines[1], format!("1 | …{}x", "销".repeat(60)));
         assert_eq!(lines[2], format!("  | {}^", " ".repeat(121)));
+    }
+
+    #[test]
+    fn caret_counts_terminal_columns_but_the_column_number_counts_characters() {
+        // Emoji and CJK take two columns each; the column number is in characters.
+        let src = SourceText::new("r.toml", "label = \"😀研😀\\q\"\n");
+        let q = src.text.find('q').unwrap();
+        assert_eq!(src.line_col(q), (1, 14));
+        let s = src.snippet(Span::new(q, q + 1));
+        assert_eq!(
+            s,
+            format!("  |\n1 | label = \"😀研😀\\q\"\n  | {}^", " ".repeat(16))
+        );
+        // A tab before the span is copied into the padding, so the caret lines up however
+        // wide the terminal draws it.
+        let src = SourceText::new("r.toml", "\tx = 研 y\n");
+        let y = src.text.find('y').unwrap();
+        assert_eq!(
+            src.snippet(Span::new(y, y + 1)),
+            "  |\n1 | \tx = 研 y\n  | \t       ^"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_shown_as_symbols() {
+        // A lone CR would return the terminal to the start of the line and overwrite it.
+        let src = SourceText::new("r.toml", "floor = 1\rtarget2 = 3\x1b[2J\n");
+        let at = src.text.find('\r').unwrap() + 1;
+        assert_eq!(
+            src.snippet(Span::new(at, at + 1)),
+            "  |\n1 | floor = 1␍target2 = 3␛[2J\n  |           ^"
+        );
+        // A CRLF line end is not part of the line.
+        let src = SourceText::new("r.toml", "a = x\r\n");
+        assert_eq!(src.snippet(Span::new(4, 5)), "  |\n1 | a = x\n  |     ^");
     }
 
     #[test]

@@ -284,17 +284,7 @@ pub fn parse_ahp_toml(text: &str, file_name: &str) -> Result<Vec<AhpMatrix>, Err
     let src = SourceText::new(file_name, text);
     let root = match DeTable::parse(text) {
         Ok(root) => root,
-        Err(e) => {
-            let d = Diagnostic::new(
-                Stage::Rules,
-                format!("invalid TOML: {}", e.message().trim_end()),
-            );
-            let d = match e.span() {
-                Some(span) => d.in_source(&src, span.into()),
-                None => d.at(file_name),
-            };
-            return Err(d.into());
-        }
+        Err(e) => return Err(crate::rules::toml_error(&src, &e).into()),
     };
     let mut p = Parser {
         src: &src,

@@ -135,20 +135,7 @@ pub fn parse_rules(source: SourceText) -> Result<Rules> {
                     .in_source(&source, span),
                 ));
             }
-            let span = e.span().map(Span::from).unwrap_or_default();
-            let mut msg = e.message().trim().to_string();
-            // Name the key TOML found twice.
-            if msg.starts_with("duplicate key")
-                && let Some(key) = source.text.get(span.start..span.end)
-                && !key.is_empty()
-                && !key.contains('\n')
-            {
-                msg = format!("duplicate key `{}`", crate::diag::truncate(key.trim(), 200));
-            }
-            return Err(Error::one(
-                Diagnostic::new(Stage::Rules, format!("invalid TOML: {msg}"))
-                    .in_source(&source, span),
-            ));
+            return Err(Error::one(super::syntax::toml_error(&source, &e)));
         }
     };
     let mut cx = Cx {

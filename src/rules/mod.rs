@@ -3,8 +3,10 @@
 
 pub mod lint;
 mod load;
+mod syntax;
 
 pub use load::{expression_span, parse_rules, valid_id};
+pub use syntax::toml_error;
 
 use crate::diag::{SourceText, Span};
 
