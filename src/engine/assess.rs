@@ -191,80 +191,10 @@ impl<'a> Run<'a> {
         }
 
         // Required columns.
-        let need_column = |name: &crate::rules::Sp<String>,
-                           what: &str,
-                           errors: &mut Vec<Diagnostic>|
-         -> Option<usize> {
-            let folded = fold_header(&name.value);
-            match table.column_index(&folded) {
-                Some(j) if rows.get(j).is_some() => Some(j),
-                _ => {
-                    // A header holding the name between other delimiters: the file is
-                    // delimited by something else than the delimiter it was read with.
-                    // Only for delimited text, and only for a header that is the file's only
-                    // one or holds three names or more: `企业 name` is a name with a space.
-                    let delimited = table.files.iter().all(|f| f.encoding != "xlsx");
-                    let other_delimiter = headers.iter().filter(|_| delimited).find_map(|h| {
-                        // (Headers are folded, so a tab between names reads as a space.)
-                        [(';', "';'"), ('|', "'|'"), (',', "','"), (' ', "tab")]
-                            .into_iter()
-                            .find(|&(d, _)| {
-                                (headers.len() == 1 || h.split(d).count() >= 3)
-                                    && h.split(d).any(|part| part.trim() == folded)
-                            })
-                    });
-                    let help = other_delimiter
-                        .map(|(_, d)| {
-                            format!(
-                                "the data's header '{}' looks delimited by {d}: read the file \
-                                 with --delimiter {d}",
-                                crate::diag::truncate(&headers.join(","), 120)
-                            )
-                        })
-                        .or_else(|| {
-                            // A bilingual header (`企业 name`, `编号 id`) holding the name as
-                            // one of its words.
-                            headers
-                                .iter()
-                                .find(|h| h.split(' ').any(|w| w == folded))
-                                .map(|h| {
-                                    format!("did you mean '{}'?", crate::diag::truncate(h, 200))
-                                })
-                        })
-                        .or_else(|| {
-                            crate::diag::did_you_mean_help(
-                                &folded,
-                                headers.iter().map(|h| h.as_str()),
-                            )
-                        })
-                        .unwrap_or_else(|| {
-                            format!(
-                                "data columns: {}",
-                                crate::diag::truncate(&headers.join(", "), 400)
-                            )
-                        });
-                    errors.push(rules_error(
-                        c,
-                        name.span,
-                        match what.strip_suffix(" reads column") {
-                            // "indicator 'x' reads column '销售收入', which is not …"
-                            Some(_) => format!(
-                                "{what} '{}', which is not a column of the data ({})",
-                                name.value,
-                                data_files(table)
-                            ),
-                            None => format!(
-                                "{what} '{}' is not a column of the data ({})",
-                                name.value,
-                                data_files(table)
-                            ),
-                        },
-                        Some(help),
-                    ));
-                    None
-                }
-            }
-        };
+        let need_column =
+            |name: &crate::rules::Sp<String>, what: &str, errors: &mut Vec<Diagnostic>| {
+                required_column(c, table, &rows, name, what, errors)
+            };
         let id_col = need_column(&r.settings.id, "id column", &mut errors);
         let label_col = r
             .settings
@@ -293,28 +223,7 @@ impl<'a> Run<'a> {
                 );
             }
         }
-        // A file read with the wrong delimiter misses every column for the same reason:
-        // the first error says it, the count stands for the rest.
-        let wrong_delimiter = |d: &Diagnostic| {
-            d.help
-                .as_deref()
-                .is_some_and(|h| h.contains("looks delimited by"))
-        };
-        if errors.iter().filter(|d| wrong_delimiter(d)).count() > 1 {
-            let more = errors.iter().filter(|d| wrong_delimiter(d)).count() - 1;
-            let first = errors.iter().position(wrong_delimiter).expect("counted");
-            let mut kept: Vec<Diagnostic> = Vec::new();
-            for (k, mut d) in errors.into_iter().enumerate() {
-                if k == first {
-                    d.message
-                        .push_str(&format!(", nor are {more} other columns the rules name"));
-                    kept.push(d);
-                } else if !wrong_delimiter(&d) {
-                    kept.push(d);
-                }
-            }
-            errors = kept;
-        }
+        let mut errors = merge_wrong_delimiter_errors(errors);
         if !errors.is_empty() {
             return Err(Error::many(errors));
         }
@@ -335,77 +244,10 @@ impl<'a> Run<'a> {
             other => other.to_numbers(),
         });
         if let (Some(ys), Some(j)) = (&years, year_col) {
-            for (i, y) in ys.iter().enumerate() {
-                // (Beyond a billion a year is no year, and would not fit the year keys.)
-                if y.is_nan() || y.fract() != 0.0 || y.abs() > 1e9 {
-                    let at = table.location(i, &headers[j]);
-                    return Err(Error::one(
-                        data_error("the year is missing or not a whole number of at most 9 digits")
-                            .at(at)
-                            .with_help("every row needs a year such as 2023 in the year column"),
-                    ));
-                }
-            }
+            check_years(table, ys, j)?;
         }
         // Duplicate member/entity ids per year.
-        {
-            // Without years an id's dictionary code is the key: a vector, not a hash map.
-            let mut seen: HashMap<(u32, i64), usize> = HashMap::new();
-            let mut first_of_code: Vec<u32> = if years.is_none() {
-                vec![u32::MAX; ids.dict.len()]
-            } else {
-                Vec::new()
-            };
-            let mut dups = Vec::new();
-            for i in 0..table.rows() {
-                let code = ids.codes[i];
-                if code == TextColumn::MISSING {
-                    let at = table.location(i, &fold_header(&r.settings.id.value));
-                    return Err(Error::one(
-                        data_error("the id is missing")
-                            .at(at)
-                            .with_help("every row needs an id"),
-                    ));
-                }
-                match &years {
-                    None => {
-                        let first = &mut first_of_code[code as usize];
-                        if *first == u32::MAX {
-                            *first = i as u32;
-                        } else {
-                            dups.push((*first as usize, i));
-                            *first = i as u32;
-                        }
-                    }
-                    Some(ys) => {
-                        if let Some(first) = seen.insert((code, ys[i] as i64), i) {
-                            dups.push((first, i));
-                        }
-                    }
-                }
-            }
-            if !dups.is_empty() {
-                let list: Vec<String> = dups
-                    .iter()
-                    .take(20)
-                    .map(|(a, b)| {
-                        let (fa, ra) = table.origin(*a);
-                        let (fb, rb) = table.origin(*b);
-                        let id = ids.get(*a).unwrap_or("");
-                        if fa == fb {
-                            format!("'{id}' in {fa} rows {ra} and {rb}")
-                        } else {
-                            format!("'{id}' in {fa} row {ra} and {fb} row {rb}")
-                        }
-                    })
-                    .collect();
-                return Err(Error::one(data_error(format!("duplicate ids{}: {}{}",
-                    if years.is_some() { " within a year" } else { "" },
-                    list.join("; "),
-                    if dups.len() > 20 { format!(" and {} more", dups.len() - 20) } else { String::new() }))
-                    .with_help("each entity may appear once (per year); remove or merge the duplicate rows")));
-            }
-        }
+        check_duplicate_ids(c, table, &ids, years.as_deref())?;
 
         crate::timing::mark("score: ids and duplicates");
         let names = Names {
@@ -419,67 +261,10 @@ impl<'a> Run<'a> {
         };
 
         // Year selection.
-        let year = match (opts.year.or(r.settings.year), &years) {
-            (Some(y), Some(ys)) => {
-                if !ys.iter().any(|v| *v as i64 == y) {
-                    let mut present: Vec<i64> = ys.iter().map(|v| *v as i64).collect();
-                    present.sort_unstable();
-                    present.dedup();
-                    return Err(Error::one(
-                        data_error(format!("no rows for year {y}")).with_help(format!(
-                            "years in the data: {}",
-                            present
-                                .iter()
-                                .map(|y| y.to_string())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )),
-                    ));
-                }
-                Some(y)
-            }
-            (Some(y), None) => {
-                return Err(Error::one(
-                    Diagnostic::new(
-                        Stage::Rules,
-                        format!("year {y} is selected but the rules have no [data].year_column"),
-                    )
-                    .at(c.rules.source.name.clone())
-                    .with_help(
-                        "add [data] year_column = \"<column holding the year>\", or drop the year",
-                    ),
-                ));
-            }
-            (None, Some(ys)) => {
-                let latest = ys.iter().fold(f64::NEG_INFINITY, |a, b| a.max(*b)) as i64;
-                warnings.push(format!("no year selected: scoring the latest year in the data, {latest} (set [rules].year or --year)"));
-                Some(latest)
-            }
-            (None, None) => None,
-        };
+        let year = scored_year(c, opts.year, years.as_deref(), &mut warnings)?;
 
-        // prev(): row of the same id k years before.
-        // Maps for the k the rules use only (`prev[k - 1]`; empty for the others).
-        let prev_map = |keys: &TextColumn, ys: &Option<Vec<f64>>, used: &[u32]| -> Vec<Vec<u32>> {
-            let Some(ys) = ys else { return Vec::new() };
-            let max_k = used.last().copied().unwrap_or(0);
-            let index: HashMap<(u32, i64), u32> = (0..keys.len())
-                .map(|i| ((keys.codes[i], ys[i] as i64), i as u32))
-                .collect();
-            (1..=max_k)
-                .map(|k| {
-                    if !used.contains(&k) {
-                        return Vec::new();
-                    }
-                    (0..keys.len())
-                        .map(|i| {
-                            *index
-                                .get(&(keys.codes[i], ys[i] as i64 - k as i64))
-                                .unwrap_or(&u32::MAX)
-                        })
-                        .collect()
-                })
-                .collect()
+        let prev_map = |keys: &TextColumn, ys: &Option<Vec<f64>>, used: &[u32]| {
+            prev_rows(keys, ys.as_deref(), used)
         };
         // Under [aggregate] the rows are members, keyed by their own id ([rules].id, unique
         // per year): a member-level prev() reads the member's earlier row, as SPEC §4 has it
@@ -487,69 +272,7 @@ impl<'a> Run<'a> {
         rows.prev = prev_map(&ids, &years, &c.prev_years);
 
         // Column indicators.
-        for (i, ind) in r.indicators.iter().enumerate() {
-            if let Source::Column(col) = &ind.source {
-                let j = table
-                    .column_index(&fold_header(&col.value))
-                    .expect("checked");
-                let raw = rows.get(j).expect("checked");
-                let v = coerce(raw, ind.kind, ind.multiply.as_ref().map(|m| m.value)).map_err(
-                    |bad_row| {
-                        let help = match ind.kind {
-                            Kind::Bool => "a bool indicator reads 是/否, 有/无, Y/N, yes/no, true/false, 1/0 or a missing marker; fix the cell or change the indicator's kind",
-                            _ => "a number indicator reads numbers (1,234.5, 12%, full-width digits) or a missing marker; fix the cell or change the indicator's kind",
-                        };
-                        Error::one(
-                            data_error(format!(
-                                "indicator '{}' is of kind {}, but the cell is \"{}\"",
-                                ind.id.value,
-                                ind.kind.name(),
-                                crate::diag::truncate(
-                                    &raw.display(bad_row).unwrap_or_default(),
-                                    200
-                                )
-                            ))
-                            .at(table.location(bad_row, &headers[j]))
-                            .with_help(help),
-                        )
-                    },
-                )?;
-                if let (Some(levels), Column::Text(t)) = (&ind.levels, v.as_ref()) {
-                    // Every such cell, up to the usual cap, as for cells that are not numbers.
-                    let allowed: Vec<bool> = t
-                        .dict
-                        .iter()
-                        .map(|s| levels.iter().any(|l| l == s))
-                        .collect();
-                    let mut bad = Vec::new();
-                    for k in 0..t.len() {
-                        let code = t.codes[k];
-                        if code != TextColumn::MISSING && !allowed[code as usize] {
-                            bad.push(
-                                data_error(format!(
-                                    "\"{}\" is not one of the levels of indicator '{}'",
-                                    crate::diag::truncate(&t.dict[code as usize], 200),
-                                    ind.id.value
-                                ))
-                                .at(table.location(k, &headers[j]))
-                                .with_help(format!("allowed values: {}", levels.join(", "))),
-                            );
-                            if bad.len() == crate::data::table::MAX_ERRORS {
-                                return Err(Error::first_of_more(bad));
-                            }
-                        }
-                    }
-                    if !bad.is_empty() {
-                        return Err(Error::many(bad));
-                    }
-                }
-                // A data column used as is becomes an alias (no copy).
-                match v {
-                    Cow::Borrowed(_) => rows.alias_to(slots.indicator(i), j),
-                    Cow::Owned(col) => rows.set(slots.indicator(i), col),
-                }
-            }
-        }
+        column_indicators(c, table, &mut rows, slots)?;
 
         crate::timing::mark("score: column indicators");
         // Formula indicators (row level) in dependency order; aggregates later.
@@ -713,6 +436,358 @@ impl<'a> Run<'a> {
             ids_ascending: std::sync::OnceLock::new(),
         })
     }
+}
+
+/// The index of the data column `name` that the rules require (`what` says which key), or
+/// an error in `errors` with the best help: another delimiter, a bilingual header, a
+/// did-you-mean, or the list of columns.
+fn required_column(
+    c: &CompiledRules,
+    table: &crate::data::Table,
+    rows: &Frame<'_>,
+    name: &crate::rules::Sp<String>,
+    what: &str,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<usize> {
+    let headers = &table.headers;
+    let folded = fold_header(&name.value);
+    match table.column_index(&folded) {
+        Some(j) if rows.get(j).is_some() => Some(j),
+        _ => {
+            // A header holding the name between other delimiters: the file is
+            // delimited by something else than the delimiter it was read with.
+            // Only for delimited text, and only for a header that is the file's only
+            // one or holds three names or more: `企业 name` is a name with a space.
+            let delimited = table.files.iter().all(|f| f.encoding != "xlsx");
+            let other_delimiter = headers.iter().filter(|_| delimited).find_map(|h| {
+                // (Headers are folded, so a tab between names reads as a space.)
+                [(';', "';'"), ('|', "'|'"), (',', "','"), (' ', "tab")]
+                    .into_iter()
+                    .find(|&(d, _)| {
+                        (headers.len() == 1 || h.split(d).count() >= 3)
+                            && h.split(d).any(|part| part.trim() == folded)
+                    })
+            });
+            let help = other_delimiter
+                .map(|(_, d)| {
+                    format!(
+                        "the data's header '{}' looks delimited by {d}: read the file \
+                             with --delimiter {d}",
+                        crate::diag::truncate(&headers.join(","), 120)
+                    )
+                })
+                .or_else(|| {
+                    // A bilingual header (`企业 name`, `编号 id`) holding the name as
+                    // one of its words.
+                    headers
+                        .iter()
+                        .find(|h| h.split(' ').any(|w| w == folded))
+                        .map(|h| format!("did you mean '{}'?", crate::diag::truncate(h, 200)))
+                })
+                .or_else(|| {
+                    crate::diag::did_you_mean_help(&folded, headers.iter().map(|h| h.as_str()))
+                })
+                .unwrap_or_else(|| {
+                    format!(
+                        "data columns: {}",
+                        crate::diag::truncate(&headers.join(", "), 400)
+                    )
+                });
+            errors.push(rules_error(
+                c,
+                name.span,
+                match what.strip_suffix(" reads column") {
+                    // "indicator 'x' reads column '销售收入', which is not …"
+                    Some(_) => format!(
+                        "{what} '{}', which is not a column of the data ({})",
+                        name.value,
+                        data_files(table)
+                    ),
+                    None => format!(
+                        "{what} '{}' is not a column of the data ({})",
+                        name.value,
+                        data_files(table)
+                    ),
+                },
+                Some(help),
+            ));
+            None
+        }
+    }
+}
+
+/// A file read with the wrong delimiter misses every column for the same reason: the first
+/// such error says it, with the count of the others, which are dropped.
+fn merge_wrong_delimiter_errors(errors: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let wrong_delimiter = |d: &Diagnostic| {
+        d.help
+            .as_deref()
+            .is_some_and(|h| h.contains("looks delimited by"))
+    };
+    let count = errors.iter().filter(|d| wrong_delimiter(d)).count();
+    if count <= 1 {
+        return errors;
+    }
+    let first = errors.iter().position(wrong_delimiter).expect("counted");
+    let mut kept: Vec<Diagnostic> = Vec::new();
+    for (k, mut d) in errors.into_iter().enumerate() {
+        if k == first {
+            d.message.push_str(&format!(
+                ", nor are {} other columns the rules name",
+                count - 1
+            ));
+            kept.push(d);
+        } else if !wrong_delimiter(&d) {
+            kept.push(d);
+        }
+    }
+    kept
+}
+
+/// Every row's year is a whole number of at most nine digits.
+fn check_years(table: &crate::data::Table, years: &[f64], column: usize) -> Result<()> {
+    for (i, y) in years.iter().enumerate() {
+        // (Beyond a billion a year is no year, and would not fit the year keys.)
+        if y.is_nan() || y.fract() != 0.0 || y.abs() > 1e9 {
+            let at = table.location(i, &table.headers[column]);
+            return Err(Error::one(
+                data_error("the year is missing or not a whole number of at most 9 digits")
+                    .at(at)
+                    .with_help("every row needs a year such as 2023 in the year column"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every row has an id, and no id repeats (within a year, when the data has years).
+fn check_duplicate_ids(
+    c: &CompiledRules,
+    table: &crate::data::Table,
+    ids: &TextColumn,
+    years: Option<&[f64]>,
+) -> Result<()> {
+    let r = &c.rules;
+    // Without years an id's dictionary code is the key: a vector, not a hash map.
+    let mut seen: HashMap<(u32, i64), usize> = HashMap::new();
+    let mut first_of_code: Vec<u32> = if years.is_none() {
+        vec![u32::MAX; ids.dict.len()]
+    } else {
+        Vec::new()
+    };
+    let mut dups = Vec::new();
+    for i in 0..table.rows() {
+        let code = ids.codes[i];
+        if code == TextColumn::MISSING {
+            let at = table.location(i, &fold_header(&r.settings.id.value));
+            return Err(Error::one(
+                data_error("the id is missing")
+                    .at(at)
+                    .with_help("every row needs an id"),
+            ));
+        }
+        match years {
+            None => {
+                let first = &mut first_of_code[code as usize];
+                if *first == u32::MAX {
+                    *first = i as u32;
+                } else {
+                    dups.push((*first as usize, i));
+                    *first = i as u32;
+                }
+            }
+            Some(ys) => {
+                if let Some(first) = seen.insert((code, ys[i] as i64), i) {
+                    dups.push((first, i));
+                }
+            }
+        }
+    }
+    if !dups.is_empty() {
+        let list: Vec<String> = dups
+            .iter()
+            .take(20)
+            .map(|(a, b)| {
+                let (fa, ra) = table.origin(*a);
+                let (fb, rb) = table.origin(*b);
+                let id = ids.get(*a).unwrap_or("");
+                if fa == fb {
+                    format!("'{id}' in {fa} rows {ra} and {rb}")
+                } else {
+                    format!("'{id}' in {fa} row {ra} and {fb} row {rb}")
+                }
+            })
+            .collect();
+        return Err(Error::one(
+            data_error(format!(
+                "duplicate ids{}: {}{}",
+                if years.is_some() {
+                    " within a year"
+                } else {
+                    ""
+                },
+                list.join("; "),
+                if dups.len() > 20 {
+                    format!(" and {} more", dups.len() - 20)
+                } else {
+                    String::new()
+                }
+            ))
+            .with_help(
+                "each entity may appear once (per year); remove or merge the duplicate rows",
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// prev(): per k the rules use, the row of the same id k years before (`prev[k - 1]`,
+/// `u32::MAX` where there is none; empty for the k no expression uses, and without years).
+fn prev_rows(keys: &TextColumn, years: Option<&[f64]>, used: &[u32]) -> Vec<Vec<u32>> {
+    let Some(ys) = years else { return Vec::new() };
+    let max_k = used.last().copied().unwrap_or(0);
+    let index: HashMap<(u32, i64), u32> = (0..keys.len())
+        .map(|i| ((keys.codes[i], ys[i] as i64), i as u32))
+        .collect();
+    (1..=max_k)
+        .map(|k| {
+            if !used.contains(&k) {
+                return Vec::new();
+            }
+            (0..keys.len())
+                .map(|i| {
+                    *index
+                        .get(&(keys.codes[i], ys[i] as i64 - k as i64))
+                        .unwrap_or(&u32::MAX)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The year scored: `--year`, else `[rules].year`, else (with a year column) the latest in
+/// the data, with a warning. A year with no rows, or a year without a year column, is an
+/// error.
+fn scored_year(
+    c: &CompiledRules,
+    year: Option<i64>,
+    years: Option<&[f64]>,
+    warnings: &mut Vec<String>,
+) -> Result<Option<i64>> {
+    Ok(match (year.or(c.rules.settings.year), years) {
+        (Some(y), Some(ys)) => {
+            if !ys.iter().any(|v| *v as i64 == y) {
+                let mut present: Vec<i64> = ys.iter().map(|v| *v as i64).collect();
+                present.sort_unstable();
+                present.dedup();
+                return Err(Error::one(
+                    data_error(format!("no rows for year {y}")).with_help(format!(
+                        "years in the data: {}",
+                        present
+                            .iter()
+                            .map(|y| y.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                ));
+            }
+            Some(y)
+        }
+        (Some(y), None) => {
+            return Err(Error::one(
+                Diagnostic::new(
+                    Stage::Rules,
+                    format!("year {y} is selected but the rules have no [data].year_column"),
+                )
+                .at(c.rules.source.name.clone())
+                .with_help(
+                    "add [data] year_column = \"<column holding the year>\", or drop the year",
+                ),
+            ));
+        }
+        (None, Some(ys)) => {
+            let latest = ys.iter().fold(f64::NEG_INFINITY, |a, b| a.max(*b)) as i64;
+            warnings.push(format!("no year selected: scoring the latest year in the data, {latest} (set [rules].year or --year)"));
+            Some(latest)
+        }
+        (None, None) => None,
+    })
+}
+
+/// The indicators that read a data column: each checked and converted to its kind (with
+/// `multiply`), a category's cells checked against its `levels`, and set into the frame
+/// (as an alias of the data column when it is used as it is).
+fn column_indicators(
+    c: &CompiledRules,
+    table: &crate::data::Table,
+    rows: &mut Frame<'_>,
+    slots: Slots,
+) -> Result<()> {
+    let (r, headers) = (&c.rules, &table.headers);
+    for (i, ind) in r.indicators.iter().enumerate() {
+        if let Source::Column(col) = &ind.source {
+            let j = table
+                .column_index(&fold_header(&col.value))
+                .expect("checked");
+            let raw = rows.get(j).expect("checked");
+            let v = coerce(raw, ind.kind, ind.multiply.as_ref().map(|m| m.value)).map_err(
+                |bad_row| {
+                    let help = match ind.kind {
+                        Kind::Bool => "a bool indicator reads 是/否, 有/无, Y/N, yes/no, true/false, 1/0 or a missing marker; fix the cell or change the indicator's kind",
+                        _ => "a number indicator reads numbers (1,234.5, 12%, full-width digits) or a missing marker; fix the cell or change the indicator's kind",
+                    };
+                    Error::one(
+                        data_error(format!(
+                            "indicator '{}' is of kind {}, but the cell is \"{}\"",
+                            ind.id.value,
+                            ind.kind.name(),
+                            crate::diag::truncate(
+                                &raw.display(bad_row).unwrap_or_default(),
+                                200
+                            )
+                        ))
+                        .at(table.location(bad_row, &headers[j]))
+                        .with_help(help),
+                    )
+                },
+            )?;
+            if let (Some(levels), Column::Text(t)) = (&ind.levels, v.as_ref()) {
+                // Every such cell, up to the usual cap, as for cells that are not numbers.
+                let allowed: Vec<bool> = t
+                    .dict
+                    .iter()
+                    .map(|s| levels.iter().any(|l| l == s))
+                    .collect();
+                let mut bad = Vec::new();
+                for k in 0..t.len() {
+                    let code = t.codes[k];
+                    if code != TextColumn::MISSING && !allowed[code as usize] {
+                        bad.push(
+                            data_error(format!(
+                                "\"{}\" is not one of the levels of indicator '{}'",
+                                crate::diag::truncate(&t.dict[code as usize], 200),
+                                ind.id.value
+                            ))
+                            .at(table.location(k, &headers[j]))
+                            .with_help(format!("allowed values: {}", levels.join(", "))),
+                        );
+                        if bad.len() == crate::data::table::MAX_ERRORS {
+                            return Err(Error::first_of_more(bad));
+                        }
+                    }
+                }
+                if !bad.is_empty() {
+                    return Err(Error::many(bad));
+                }
+            }
+            // A data column used as is becomes an alias (no copy).
+            match v {
+                Cow::Borrowed(_) => rows.alias_to(slots.indicator(i), j),
+                Cow::Owned(col) => rows.set(slots.indicator(i), col),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The data files of a table, for messages: "fixtures/a.csv" or "a.csv, b.csv".
