@@ -4,7 +4,10 @@
 //! largest rank moves.
 //!
 //! Ranks are the published `rank` field (per cohort when the rules use cohorts, so equal rank
-//! numbers in different cohorts count as ties). The rank-correlation functions here are
+//! numbers in different cohorts count as ties), with the ties of each ranking restored for
+//! the correlations: entities of one cohort with equal published scores share their mean
+//! rank, so the order a tie-break or the ids gave them does not count. The rank-correlation
+//! functions here are
 //! self-contained: average ranks for ties, ρ as the Pearson correlation of average ranks,
 //! τ-b = (C − D) / √((n₀ − n₁)(n₀ − n₂)).
 
@@ -25,6 +28,8 @@ pub struct Placed {
     pub rank: Option<usize>,
     pub score: Option<f64>,
     pub tier: Option<String>,
+    /// The cohort's value, when the rules rank within cohorts.
+    pub cohort: Option<String>,
 }
 
 /// One of the two rankings compared.
@@ -51,6 +56,7 @@ impl Side {
                     rank: e.rank,
                     score: Some(e.score),
                     tier: e.tier.clone(),
+                    cohort: e.cohort.clone(),
                 })
                 .collect(),
         }
@@ -94,6 +100,11 @@ impl Side {
                 rank,
                 score: e.get("score").and_then(|s| s.as_f64()),
                 tier: e.get("tier").and_then(|t| t.as_str()).map(str::to_string),
+                cohort: match e.get("cohort") {
+                    Some(serde_json::Value::String(s)) => Some(s.clone()),
+                    Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+                    _ => None,
+                },
                 id,
             });
         }
@@ -194,6 +205,9 @@ pub fn compare(a: &Side, b: &Side, top: usize) -> Comparison {
     let mut changes = Vec::new();
     let (mut ra, mut rb) = (Vec::new(), Vec::new());
     let mut moves = Vec::new();
+    // Correlations read the rankings with their ties: equal scores in one cohort share
+    // their mean rank, whatever order the tie-break gave them.
+    let (tied_a, tied_b) = (tied_ranks_of(a), tied_ranks_of(b));
     for pa in &a.entities {
         let Some(pb) = in_b.get(pa.id.as_str()) else {
             continue;
@@ -212,8 +226,8 @@ pub fn compare(a: &Side, b: &Side, top: usize) -> Comparison {
             });
         }
         if let (Some(x), Some(y)) = (pa.rank, pb.rank) {
-            ra.push(x as f64);
-            rb.push(y as f64);
+            ra.push(tied_a[pa.id.as_str()]);
+            rb.push(tied_b[pa.id.as_str()]);
             moves.push(RankMove {
                 id: pa.id.clone(),
                 name: pa.name.clone().or_else(|| pb.name.clone()),
@@ -262,6 +276,28 @@ pub fn compare(a: &Side, b: &Side, top: usize) -> Comparison {
 }
 
 /// Spearman's ρ (ties handled); `None` when undefined (fewer than two pairs, a constant side).
+/// Each ranked entity's rank with the ties of its side restored (see
+/// [`super::correlation::tied_ranks`]), by id.
+fn tied_ranks_of(side: &Side) -> HashMap<&str, f64> {
+    let ranked: Vec<&Placed> = side.entities.iter().filter(|p| p.rank.is_some()).collect();
+    let items: Vec<(Option<&str>, f64, f64)> = ranked
+        .iter()
+        .map(|p| {
+            (
+                p.cohort.as_deref(),
+                p.score.unwrap_or(f64::NAN),
+                p.rank.unwrap_or(0) as f64,
+            )
+        })
+        .collect();
+    let tied = super::correlation::tied_ranks(&items);
+    ranked
+        .iter()
+        .zip(tied)
+        .map(|(p, r)| (p.id.as_str(), r))
+        .collect()
+}
+
 pub fn spearman(x: &[f64], y: &[f64]) -> Option<f64> {
     let v = super::correlation::spearman(x, y);
     v.is_finite().then_some(v)

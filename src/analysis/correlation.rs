@@ -28,6 +28,38 @@ pub fn average_ranks(x: &[f64]) -> Vec<f64> {
     ranks
 }
 
+/// The ranks of a ranking with its ties restored: entities of one group (cohort) with equal
+/// published scores share the mean of their ranks, so a rank correlation does not depend on
+/// how `tie_break` or the ids ordered them. `items` are (group, score, rank) of the ranked
+/// entities; a missing score (NaN) ties with nothing.
+pub fn tied_ranks<G: Ord>(items: &[(G, f64, f64)]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&i, &j| {
+        items[i]
+            .0
+            .cmp(&items[j].0)
+            .then(items[i].2.total_cmp(&items[j].2))
+    });
+    let mut out: Vec<f64> = items.iter().map(|x| x.2).collect();
+    let same = |i: usize, j: usize| items[i].0 == items[j].0 && items[i].1 == items[j].1;
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start + 1;
+        while end < order.len() && same(order[start], order[end]) {
+            end += 1;
+        }
+        if end - start > 1 {
+            let mean =
+                order[start..end].iter().map(|&i| items[i].2).sum::<f64>() / (end - start) as f64;
+            for &i in &order[start..end] {
+                out[i] = mean;
+            }
+        }
+        start = end;
+    }
+    out
+}
+
 /// Pearson's product-moment correlation. NaN with fewer than two pairs or when either side
 /// is constant (the correlation is undefined there).
 pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
@@ -206,6 +238,22 @@ mod tests {
     // ranks a = [1, 2.5, 2.5, 4, 5], ranks b = [1, 4, 2.5, 2.5, 5], both mean 3.
     // deviations a: -2, -.5, -.5, 1, 2;  b: -2, 1, -.5, -.5, 2
     // Σ da·db = 4 - .5 + .25 - .5 + 4 = 7.25;  Σ da² = Σ db² = 9.5;  ρ = 7.25/9.5.
+    #[test]
+    fn tied_ranks_share_the_mean_rank_of_equal_scores_within_a_group() {
+        // Cohort 0: scores 90, 80, 80, 70 ranked 1..4 (the two 80s ordered by a tie-break);
+        // cohort 1: 80, 80 ranked 1, 2. Equal scores in different cohorts stay apart.
+        let items = [
+            (0, 80.0, 3.0),
+            (1, 80.0, 1.0),
+            (0, 90.0, 1.0),
+            (0, 80.0, 2.0),
+            (1, 80.0, 2.0),
+            (0, 70.0, 4.0),
+            (0, f64::NAN, 5.0),
+        ];
+        assert_eq!(tied_ranks(&items), [2.5, 1.5, 1.0, 2.5, 1.5, 4.0, 5.0]);
+    }
+
     #[test]
     fn spearman_with_ties_by_hand() {
         let a = [1.0, 2.0, 2.0, 3.0, 4.0];

@@ -187,11 +187,16 @@ pub fn run(
         r.sort_by_key(|&e| (ev.cohort[e], base.rank[e]));
         r
     };
-    let base_ranks: Vec<f64> = ranked
-        .iter()
-        .map(|&e| base.rank[e].unwrap_or(0) as f64)
-        .collect();
-    let base_avg = super::correlation::average_ranks(&base_ranks);
+    // Spearman's ρ reads the rankings with their ties: equal scores in one cohort share
+    // their mean rank (the order a tie-break or the ids gave them does not count).
+    let tied = |r: &Rescored| -> Vec<f64> {
+        let items: Vec<(u32, f64, f64)> = ranked
+            .iter()
+            .map(|&e| (ev.cohort[e], r.scores[e], r.rank[e].unwrap_or(0) as f64))
+            .collect();
+        super::correlation::average_ranks(&super::correlation::tied_ranks(&items))
+    };
+    let base_avg = tied(&base);
     let top_members =
         |r: &Rescored| -> Vec<usize> { (0..ev.len()).filter(|&e| r.tier[e] == Some(0)).collect() };
     let base_top = top_members(&base);
@@ -217,12 +222,8 @@ pub fn run(
                 .iter()
                 .map(|&e| r.tier[e].map_or(nt as u16, |t| t as u16))
                 .collect();
-            let rf: Vec<f64> = ranks.iter().map(|&x| x as f64).collect();
-            let rho = Some(super::correlation::pearson(
-                &base_avg,
-                &super::correlation::average_ranks(&rf),
-            ))
-            .filter(|v| v.is_finite());
+            let rho =
+                Some(super::correlation::pearson(&base_avg, &tied(&r))).filter(|v| v.is_finite());
             let top_same = nt > 0 && top_members(&r) == base_top;
             tick();
             Outcome {

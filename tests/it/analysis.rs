@@ -191,7 +191,11 @@ fn explain_cli_unknown_id_is_exit_1_with_did_you_mean() {
 fn result_json(rows: &[(&str, Option<u64>, Option<&str>)]) -> String {
     let entities: Vec<serde_json::Value> = rows
         .iter()
-        .map(|(id, rank, tier)| serde_json::json!({"id": id, "rank": rank, "score": 0.0, "tier": tier}))
+        .map(|(id, rank, tier)| {
+            // (A score that falls with the rank, so equal ranks are equal scores.)
+            let score = rank.map_or(0.0, |r| 100.0 - r as f64);
+            serde_json::json!({"id": id, "rank": rank, "score": score, "tier": tier})
+        })
         .collect();
     serde_json::json!({"summary": {"tiers": [{"id": "gold"}, {"id": "silver"}]}, "entities": entities})
         .to_string()
@@ -1302,4 +1306,41 @@ requires = ["x >= 60"]
         readers("cy2"),
         ["criterion 'cy1'", "the formula of 'ratio'"]
     );
+}
+
+/// Correlations read the rankings with their ties: e2 and e3 score the same on both sides, so
+/// the order the ids gave them does not count. Tie-aware ranks A = 1 2.5 2.5 4 and
+/// B = 4 2.5 2.5 1 are exactly reversed: ρ = −1, and τ-b = (0 − 5) / √(5·5) = −1. (On the
+/// strict published ranks 1 2 3 4 against 4 2 3 1, ρ would be −0.8.)
+#[test]
+fn compare_correlations_do_not_depend_on_how_ties_were_broken() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = |column: &str| {
+        format!(
+            "[rules]\nname = \"t\"\nid = \"id\"\n[[indicator]]\nid = \"v\"\ncolumn = \"{column}\"\n\
+             [[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c\"\ndimension = \"d\"\n\
+             indicator = \"v\"\npoints = 100\nmethod = \"direct\"\n"
+        )
+    };
+    std::fs::write(dir.path().join("a.toml"), rules("x")).unwrap();
+    std::fs::write(dir.path().join("b.toml"), rules("y")).unwrap();
+    std::fs::write(
+        dir.path().join("d.csv"),
+        "id,x,y\ne1,40,10\ne2,30,20\ne3,30,20\ne4,10,40\n",
+    )
+    .unwrap();
+    let out = bin()
+        .current_dir(dir.path())
+        .args([
+            "compare", "--rules", "a.toml", "--rules", "b.toml", "--data", "d.csv", "--format",
+            "json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    approx::assert_abs_diff_eq!(v["spearman"].as_f64().unwrap(), -1.0, epsilon = 1e-12);
+    approx::assert_abs_diff_eq!(v["kendall_tau_b"].as_f64().unwrap(), -1.0, epsilon = 1e-12);
 }
