@@ -142,6 +142,8 @@ pub struct Comparison {
     pub tier_changes: Vec<TierChange>,
     /// Largest |rank change| first (ties by id), at most `top` of them.
     pub rank_moves: Vec<RankMove>,
+    /// What makes the two rankings hard to compare (entities in different cohorts).
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -259,6 +261,33 @@ pub fn compare(a: &Side, b: &Side, top: usize) -> Comparison {
         .filter(|p| !in_a.contains_key(p.id.as_str()))
         .map(|p| p.id.clone())
         .collect();
+    // Ranks are per cohort: an entity in another cohort on the other side has a rank among
+    // other entities, so its moves and the correlations mix groups.
+    let regrouped: Vec<&str> = a
+        .entities
+        .iter()
+        .filter(|pa| {
+            in_b.get(pa.id.as_str())
+                .is_some_and(|pb| pa.rank.is_some() && pb.rank.is_some() && pa.cohort != pb.cohort)
+        })
+        .map(|p| p.id.as_str())
+        .collect();
+    let mut warnings = Vec::new();
+    if !regrouped.is_empty() {
+        let shown: Vec<&str> = regrouped.iter().take(10).copied().collect();
+        warnings.push(format!(
+            "{} entities ranked in both are in different cohorts in A and B ({}{}): ranks count \
+             within cohorts, so their rank moves and the correlations compare ranks among \
+             different entities",
+            regrouped.len(),
+            shown.join(", "),
+            if regrouped.len() > 10 {
+                format!(" and {} more", regrouped.len() - 10)
+            } else {
+                String::new()
+            }
+        ));
+    }
     Comparison {
         a: a.source.clone(),
         b: b.source.clone(),
@@ -272,6 +301,7 @@ pub fn compare(a: &Side, b: &Side, top: usize) -> Comparison {
         matrix,
         tier_changes: changes,
         rank_moves: moves,
+        warnings,
     }
 }
 
@@ -321,6 +351,35 @@ mod tests {
         // C = 3, D = 1, n0 = 6, tx = 1, ty = 1 → τb = 2 / √(5·5) = 0.4.
         let t = kendall_tau_b(&[1.0, 2.0, 2.0, 3.0], &[1.0, 3.0, 2.0, 2.0]).unwrap();
         assert_abs_diff_eq!(t, 0.4, epsilon = 1e-12);
+    }
+
+    #[test]
+    fn entities_in_other_cohorts_on_the_other_side_are_warned() {
+        let side = |cohorts: [Option<&str>; 3]| Side {
+            source: "x".into(),
+            tiers: Vec::new(),
+            entities: ["e1", "e2", "e3"]
+                .iter()
+                .zip(cohorts)
+                .enumerate()
+                .map(|(k, (id, cohort))| Placed {
+                    id: id.to_string(),
+                    name: None,
+                    rank: Some(k + 1),
+                    score: Some(10.0 - k as f64),
+                    tier: None,
+                    cohort: cohort.map(str::to_string),
+                })
+                .collect(),
+        };
+        let a = side([Some("north"), Some("north"), Some("south")]);
+        assert!(compare(&a, &a, 5).warnings.is_empty());
+        let b = side([Some("north"), Some("south"), Some("south")]);
+        let w = compare(&a, &b, 5).warnings;
+        assert_eq!(w.len(), 1);
+        assert!(
+            w[0].starts_with("1 entities ranked in both are in different cohorts in A and B (e2)")
+        );
     }
 
     #[test]

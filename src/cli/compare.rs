@@ -90,6 +90,7 @@ pub fn run(a: CompareArgs) -> Result<i32> {
         )
     };
     let c = compare(&sa, &sb, a.top);
+    super::print_warnings(None, &c.warnings);
     let out = if json {
         let mut s = serde_json::to_string_pretty(&c).expect("serialisable");
         s.push('\n');

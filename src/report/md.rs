@@ -5,8 +5,24 @@
 
 use crate::engine::{Assessment, RankingRow};
 
+/// Text for the Markdown view: line breaks become spaces, and the characters that would
+/// break a table cell or start markup (backslash, `|`, `*`, backtick, `[`, `<`) are
+/// backslash-escaped, so a
+/// name such as `**A**` or `<b>` shows as written. (`_` is left: inside words CommonMark
+/// does not read it as emphasis, and ids such as `rd_lin` stay readable in a terminal.)
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' | '|' | '*' | '`' | '[' | '<' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Excluded entities listed with their gate and values under "Excluded"; the rest are
@@ -94,7 +110,7 @@ pub fn to_markdown(a: &Assessment) -> String {
     if tie_broken {
         s.push_str("\n\\* rank decided by a tie-break (equal rounded score).\n");
     }
-    s.push_str("\nComponents are rounded and may not add up to the total exactly.\n");
+    s.push_str(&format!("\n{}\n", super::components_note(&a.layout).1));
     s.push_str(&format!(
         "\n## 等级汇总 Tiers\n\n{} entities{}, {} ranked, {} excluded.\n\n| tier | label | count |\n|---|---|---|\n",
         a.summary.entities,
@@ -134,4 +150,20 @@ pub fn to_markdown(a: &Assessment) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod cell_tests {
+    use super::cell;
+
+    #[test]
+    fn markup_and_table_characters_are_escaped() {
+        assert_eq!(cell("x\\|y"), "x\\\\\\|y");
+        assert_eq!(
+            cell("**A** <b>[l](u)</b>"),
+            "\\*\\*A\\*\\* \\<b>\\[l](u)\\</b>"
+        );
+        assert_eq!(cell("not (debt > 70)"), "not (debt > 70)");
+        assert_eq!(cell("聊城\n集群 rd_lin"), "聊城 集群 rd_lin");
+    }
 }

@@ -110,6 +110,23 @@ pub fn format_utc(secs: i64) -> String {
     )
 }
 
+/// The reports' note on published components, in Chinese and English: rounded components
+/// of an additive total may differ from it in the last digit; with geometric or TOPSIS
+/// aggregation the dimension numbers are weighted shares, and the total is not their sum.
+pub fn components_note(layout: &crate::engine::Layout) -> (&'static str, &'static str) {
+    if layout.aggregation == "additive" {
+        (
+            "各分项得分为四舍五入后的数值，相加可能与总分略有出入。",
+            "Components are rounded and may not add up to the total exactly.",
+        )
+    } else {
+        (
+            "各维度得分为按权重折算的份额，总分按几何或TOPSIS方法合成，并非各维度之和。",
+            "Dimension numbers are weighted shares of the maximum; with geometric or TOPSIS aggregation the total is not their sum.",
+        )
+    }
+}
+
 /// The canonical JSON document, pretty-printed, ending in a newline.
 pub fn to_json(a: &Assessment) -> String {
     let mut bytes = Vec::new();

@@ -367,11 +367,8 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
             }
         }
         let foot = a.entity_count() as u32 + 2;
-        s.ws.write_string(
-            foot,
-            0,
-            "各分项得分为四舍五入后的数值，相加可能与总分略有出入。Components are rounded and may not add up to the total exactly.",
-        )?;
+        let (zh, en) = super::components_note(&a.layout);
+        s.ws.write_string(foot, 0, format!("{zh}{en}"))?;
         s.widths.apply(s.ws, 40)?;
         s.ws.set_freeze_panes(1, 3)?;
         if a.entity_count() > 0 {

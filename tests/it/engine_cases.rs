@@ -2453,4 +2453,8 @@ method = "direct"
         "{:?}",
         a.warnings
     );
+    // The reports do not say the dimensions add up to the total: they are weighted shares.
+    let md = clusterscore::report::to_markdown(&a);
+    assert!(md.contains("with geometric or TOPSIS aggregation the total is not their sum"));
+    assert!(!md.contains("may not add up to the total"));
 }
