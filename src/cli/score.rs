@@ -75,7 +75,7 @@ pub fn run(mut a: ScoreArgs) -> Result<i32> {
     let data = compiled.read_data(&a.data, &read)?;
     clusterscore::timing::mark("read");
     // Handed over: a columns-only run frees the input columns once they are scored.
-    let assessment = compiled.assess_owned(
+    let mut assessment = compiled.assess_owned(
         data,
         &AssessOptions {
             year: a.year,
@@ -93,6 +93,27 @@ pub fn run(mut a: ScoreArgs) -> Result<i32> {
     clusterscore::timing::mark("score");
     if let Some(s) = spinner {
         s.finish_and_clear();
+    }
+    if format == Format::Csv && out_enc == OutEncoding::Gbk {
+        let lacking = clusterscore::report::gbk_unmappable(&assessment);
+        if !lacking.is_empty() {
+            let shown: Vec<String> = lacking
+                .iter()
+                .take(5)
+                .map(|(c, text)| {
+                    format!("'{c}' (in \"{}\")", clusterscore::diag::truncate(text, 40))
+                })
+                .collect();
+            assessment.warnings.push(format!(
+                "--out-encoding gbk: {} character{} GBK lacks ({}{}) are written in GB18030, its \
+                 superset; a tool that reads strict GBK may refuse them: write UTF-8 (the \
+                 default) instead",
+                lacking.len(),
+                if lacking.len() == 1 { "" } else { "s" },
+                shown.join(", "),
+                if lacking.len() > 5 { ", …" } else { "" }
+            ));
+        }
     }
     match &a.out {
         Some(out) => write_atomic_with(out, |w| render_to(&assessment, format, out_enc, w))?,

@@ -371,6 +371,40 @@ fn push_text(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// The characters of a CSV view that GBK lacks (emoji, rare CJK ideographs, `€` written as
+/// cp936's single byte): `--out-encoding gbk` writes them in GB18030, its superset, which
+/// tools reading strict GBK may refuse. With one text holding each, for the warning.
+pub fn gbk_unmappable(a: &Assessment) -> Vec<(char, String)> {
+    let sheet = &a.sheet;
+    let texts = sheet
+        .ids
+        .dict
+        .iter()
+        .chain(sheet.names.iter().flat_map(|n| n.dict.iter()))
+        .chain(
+            sheet
+                .carry
+                .iter()
+                .flat_map(|(k, c)| std::iter::once(k.as_str()).chain(c.dict.iter())),
+        )
+        .chain(a.layout.tiers.iter().map(|t| t.label.as_str()));
+    let mut seen = std::collections::BTreeMap::new();
+    for text in texts.filter(|t| !t.is_ascii()) {
+        for c in text.chars().filter(|c| !c.is_ascii()) {
+            seen.entry(c).or_insert_with(|| text.to_string());
+        }
+    }
+    seen.into_iter()
+        .filter(|(c, _)| {
+            // GBK lacks it, or GB18030 writes it otherwise than GBK (`€`: A2 E3, not 80).
+            let mut buf = [0u8; 4];
+            let s = c.encode_utf8(&mut buf);
+            let (gbk, _, lacks) = encoding_rs::GBK.encode(s);
+            lacks || gbk != encoding_rs::GB18030.encode(s).0
+        })
+        .collect()
+}
+
 /// Where CSV bytes go: straight through for UTF-8; for GBK, re-encoded up to the last line
 /// break seen (an ASCII byte, so never inside a character), the rest kept for the next call.
 struct Sink<'a> {

@@ -525,6 +525,45 @@ fn out_encoding_gbk_writes_gbk_that_reads_back() {
     assert_eq!(entity(&a, "A").name.as_deref(), Some("聊城轴承"));
 }
 
+/// Characters GBK lacks (an emoji) or writes otherwise than GB18030 (`€`) are written in
+/// GB18030 and named in a warning; plain GBK text gets none.
+#[test]
+fn out_encoding_gbk_warns_of_characters_gbk_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n);
+    std::fs::write(
+        p("r.toml"),
+        "[rules]\nname = \"gbk\"\nid = \"id\"\nlabel = \"name\"\n[[indicator]]\nid = \"x\"\n\
+         [[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c\"\ndimension = \"d\"\n\
+         indicator = \"x\"\npoints = 10\nmethod = \"direct\"\n",
+    )
+    .unwrap();
+    let run = |data: &str| {
+        std::fs::write(p("d.csv"), data).unwrap();
+        let out = bin()
+            .args(["score", "--out-encoding", "gbk", "--rules"])
+            .arg(p("r.toml"))
+            .arg("--data")
+            .arg(p("d.csv"))
+            .arg("--out")
+            .arg(p("out.csv"))
+            .assert()
+            .success()
+            .get_output()
+            .stderr
+            .clone();
+        String::from_utf8(out).unwrap()
+    };
+    let warned = run("id,name,x\nA,😀集群,3\nB,€uro,7\nC,聊城,1\n");
+    assert!(
+        warned.contains(
+            "--out-encoding gbk: 2 characters GBK lacks ('€' (in \"€uro\"), '😀' (in \"😀集群\"))"
+        ),
+        "{warned}"
+    );
+    assert!(!run("id,name,x\nA,聊城轴承,3\n").contains("--out-encoding gbk"));
+}
+
 // ---------------------------------------------------------------------------------------
 // 7. compare --top N
 
