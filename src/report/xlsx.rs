@@ -323,6 +323,9 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
             )
         }));
         heads.extend(l.adjustments.iter().map(|x| format!("加减分 {}", x.label)));
+        // Why an entity was excluded or capped, with the values involved (SPEC §5.4), and
+        // every other note of its result.
+        heads.push("说明 notes".into());
         s.header(0, &heads, &head)?;
         for (i, e) in a.entity_results().enumerate() {
             let r = i as u32 + 1;
@@ -365,6 +368,7 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
                 )?;
                 c += 1;
             }
+            s.text(r, c, &e.notes.join("; "), t)?;
         }
         let foot = a.entity_count() as u32 + 2;
         let (zh, en) = super::components_note(&a.layout);
@@ -583,9 +587,18 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
         for (i, w) in a.warnings.iter().enumerate() {
             rows.push((format!("warning {}", i + 1), w.clone()));
         }
+        // Counts and the year are numbers (not "number stored as text").
+        let numeric = |k: &str| {
+            k.ends_with("].rows")
+                || matches!(k, "year" | "entities" | "ranked" | "excluded")
+                || k.starts_with("tier ")
+        };
         for (i, (k, v)) in rows.iter().enumerate() {
             s.text(i as u32 + 1, 0, k, None)?;
-            s.text(i as u32 + 1, 1, v, None)?;
+            match v.parse::<f64>() {
+                Ok(x) if numeric(k) => s.number(i as u32 + 1, 1, x, 0, None)?,
+                _ => s.text(i as u32 + 1, 1, v, None)?,
+            }
         }
         s.widths.apply(s.ws, 100)?;
         s.ws.set_freeze_panes(1, 0)?;
@@ -622,6 +635,38 @@ mod tests {
                 (name, rows)
             })
             .collect()
+    }
+
+    #[test]
+    fn ranking_notes_say_why_and_audit_counts_are_numbers() {
+        let a = liaocheng();
+        let whole = sheets(to_xlsx(&a).unwrap());
+        let ranking = &whole[0].1;
+        let last = ranking[0].len() - 1;
+        assert_eq!(ranking[0][last], "说明 notes");
+        // Every entity's notes, joined, in the last column of its row.
+        for (row, e) in ranking[1..].iter().zip(&a.entities) {
+            assert_eq!(row[1], e.id);
+            assert_eq!(
+                row.get(last).cloned().unwrap_or_default(),
+                e.notes.join("; ")
+            );
+        }
+        let excluded = a.entities.iter().find(|e| e.excluded_by.is_some()).unwrap();
+        assert!(
+            excluded
+                .notes
+                .iter()
+                .any(|n| n.starts_with("excluded by gate"))
+        );
+        // The audit's counts read back as numbers, not text.
+        let mut wb = Xlsx::new(std::io::Cursor::new(to_xlsx(&a).unwrap())).unwrap();
+        let audit = wb.worksheet_range(SHEETS[3]).unwrap();
+        let entities = audit
+            .rows()
+            .find(|r| r[0] == Data::String("entities".into()))
+            .unwrap();
+        assert_eq!(entities[1], Data::Float(a.summary.entities as f64));
     }
 
     #[test]
