@@ -2776,6 +2776,7 @@ impl Run<'_> {
                     id: dim.id.value.clone(),
                     label: dim.label().into(),
                     value: Some(scale.final_max * scale.share[d]),
+                    rule: String::new(),
                 })
                 .collect(),
             criteria: r
@@ -2793,6 +2794,16 @@ impl Run<'_> {
                         unit: ind.unit.clone(),
                         method: crit.method.name().into(),
                         points: crit.points.value,
+                        rule: {
+                            let mut rule = crit.method.describe();
+                            if let Some(tr) = &crit.transform {
+                                if !rule.is_empty() {
+                                    rule.push_str("; ");
+                                }
+                                rule.push_str(&format!("transform {}", tr.value.name()));
+                            }
+                            rule
+                        },
                     }
                 })
                 .collect(),
@@ -2803,6 +2814,7 @@ impl Run<'_> {
                     id: a.id.value.clone(),
                     label: a.label.clone().unwrap_or_else(|| a.id.value.clone()),
                     value: Some(a.points),
+                    rule: format!("when {}", a.when.value),
                 })
                 .collect(),
             tiers: r
@@ -2812,6 +2824,25 @@ impl Run<'_> {
                     id: t.id.value.clone(),
                     label: t.label().into(),
                     value: t.min_score.as_ref().and_then(|m| m.fixed()),
+                    rule: {
+                        let mut parts = Vec::new();
+                        if let Some(m) = &t.min_score {
+                            parts.push(format!("min_score {}", m.describe()));
+                        }
+                        if let Some(k) = t.max_count {
+                            parts.push(format!("max_count {k}"));
+                        }
+                        if let Some(p) = t.top_percent {
+                            parts.push(format!("top_percent {}%", format_number(p)));
+                        }
+                        for q in &t.requires {
+                            parts.push(format!("requires {}", q.value));
+                        }
+                        for q in &t.direct {
+                            parts.push(format!("direct {}", q.value));
+                        }
+                        parts.join("; ")
+                    },
                 })
                 .collect(),
             gates: r
@@ -2821,6 +2852,15 @@ impl Run<'_> {
                     id: g.id.value.clone(),
                     label: g.label.clone().unwrap_or_else(|| g.require.value.clone()),
                     value: None,
+                    rule: match &g.effect {
+                        crate::rules::GateEffect::Exclude => {
+                            format!("require {}; excluded when not met", g.require.value)
+                        }
+                        crate::rules::GateEffect::MaxTier(t) => format!(
+                            "require {}; tier capped at '{}' when not met",
+                            g.require.value, t.value
+                        ),
+                    },
                 })
                 .collect(),
         }

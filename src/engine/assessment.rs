@@ -843,6 +843,9 @@ pub struct LayoutItem {
     pub label: String,
     /// Dimension: its maximum share of the total; tier: min score (if fixed); adjustment: points.
     pub value: Option<f64>,
+    /// The rule in words: a tier's minimum, quotas and conditions, a gate's condition and
+    /// effect, an adjustment's condition (empty for dimensions).
+    pub rule: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -855,4 +858,6 @@ pub struct LayoutCriterion {
     pub unit: Option<String>,
     pub method: String,
     pub points: f64,
+    /// The method's parameters in words (`≥ 10: 10; ≥ 2: 7`), with its transform.
+    pub rule: String,
 }

@@ -493,6 +493,7 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
             "单位 unit",
             "计分方法 method",
             "分值 points",
+            "计分规则 rule",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -509,6 +510,7 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
             s.text(r, 6, c.unit.as_deref().unwrap_or(""), None)?;
             s.text(r, 7, &c.method, None)?;
             s.number(r, 8, c.points, dec, Some(&number))?;
+            s.text(r, 9, &c.rule, None)?;
             r += 1;
         }
         let sections: [(&str, &str, &Vec<crate::engine::LayoutItem>); 4] = [
@@ -529,6 +531,10 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
             if !value_head.is_empty() {
                 s.text(r, 2, value_head, Some(&head))?;
             }
+            let ruled = items.iter().any(|it| !it.rule.is_empty());
+            if ruled {
+                s.text(r, 3, "规则 rule", Some(&head))?;
+            }
             r += 1;
             for (k, it) in items.iter().enumerate() {
                 let f = title.starts_with("等级").then(|| &tier_text[k]);
@@ -536,6 +542,9 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
                 s.text(r, 1, &it.label, f)?;
                 if let Some(v) = it.value {
                     s.number(r, 2, v, dec, Some(&number))?;
+                }
+                if ruled {
+                    s.text(r, 3, &it.rule, None)?;
                 }
                 r += 1;
             }
@@ -667,6 +676,31 @@ mod tests {
             .find(|r| r[0] == Data::String("entities".into()))
             .unwrap();
         assert_eq!(entities[1], Data::Float(a.summary.entities as f64));
+    }
+
+    #[test]
+    fn rules_sheet_writes_each_rule_out() {
+        let a = liaocheng();
+        let whole = sheets(to_xlsx(&a).unwrap());
+        let rules = &whole[2].1;
+        let col = rules[0].iter().position(|h| h == "计分规则 rule").unwrap();
+        for (row, c) in rules[1..].iter().zip(&a.layout.criteria) {
+            assert_eq!(row[2], c.id);
+            assert_eq!(row.get(col).cloned().unwrap_or_default(), c.rule);
+        }
+        let bands = a
+            .layout
+            .criteria
+            .iter()
+            .find(|c| c.method == "bands")
+            .unwrap();
+        assert!(bands.rule.starts_with('≥'), "{}", bands.rule);
+        // Tiers and gates carry their conditions.
+        let text: Vec<&String> = rules.iter().flatten().collect();
+        for t in &a.layout.tiers {
+            assert!(t.rule.is_empty() || text.contains(&&t.rule), "{}", t.rule);
+        }
+        assert!(text.iter().any(|s| s.ends_with("excluded when not met")));
     }
 
     #[test]

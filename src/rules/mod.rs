@@ -101,6 +101,28 @@ pub enum Param {
 }
 
 impl Param {
+    /// The number, or the category table as `by region: east 100, west 50, else 60`.
+    pub fn describe(&self) -> String {
+        let n = crate::column::format_number;
+        match self {
+            Param::Fixed(v) => n(*v),
+            Param::ByCategory {
+                by,
+                values,
+                default,
+            } => {
+                let mut parts: Vec<String> = values
+                    .iter()
+                    .map(|(k, v)| format!("{k} {}", n(*v)))
+                    .collect();
+                if let Some(d) = default {
+                    parts.push(format!("else {}", n(*d)));
+                }
+                format!("(by {}: {})", by.value, parts.join(", "))
+            }
+        }
+    }
+
     /// Every number this parameter can take.
     pub fn all_values(&self) -> Vec<f64> {
         match self {
@@ -218,6 +240,41 @@ impl Method {
             Method::Levels(_) => "levels",
             Method::Per { .. } => "per",
             Method::Direct => "direct",
+        }
+    }
+
+    /// The method and its parameters as a bureau reader writes them (`≥ 10: 10; ≥ 2: 7`,
+    /// `floor 0 → target 20`), for the reports' rules tables.
+    pub fn describe(&self) -> String {
+        let n = |p: &Param| p.describe();
+        match self {
+            Method::Bands(bands) => bands
+                .iter()
+                .map(|b| {
+                    let op = match b.op {
+                        BandOp::AtLeast => "≥",
+                        BandOp::Above => ">",
+                        BandOp::AtMost => "≤",
+                        BandOp::Below => "<",
+                    };
+                    format!("{op} {}: {}", n(&b.threshold), n(&b.points))
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+            Method::Linear { floor, target } => {
+                format!("floor {} → target {}", n(floor), n(target))
+            }
+            Method::Target { target } => format!("target {}", n(target)),
+            Method::Per {
+                step,
+                points_per_step,
+            } => format!("{} per step of {}", n(points_per_step), n(step)),
+            Method::Levels(levels) => levels
+                .iter()
+                .map(|(k, p)| format!("{k}: {}", n(p)))
+                .collect::<Vec<_>>()
+                .join("; "),
+            _ => String::new(),
         }
     }
 
@@ -456,5 +513,54 @@ impl std::str::FromStr for Rules {
     type Err = crate::diag::Error;
     fn from_str(text: &str) -> crate::diag::Result<Rules> {
         Rules::from_str_named(text, "rules.toml")
+    }
+}
+
+#[cfg(test)]
+mod describe_tests {
+    use super::*;
+
+    fn fixed(v: f64) -> Param {
+        Param::Fixed(v)
+    }
+
+    #[test]
+    fn methods_are_described_as_a_reader_writes_them() {
+        let bands = Method::Bands(vec![
+            Band {
+                op: BandOp::AtLeast,
+                threshold: fixed(10.0),
+                points: fixed(10.0),
+                span: Span::default(),
+            },
+            Band {
+                op: BandOp::Below,
+                threshold: fixed(0.5),
+                points: fixed(2.5),
+                span: Span::default(),
+            },
+        ]);
+        assert_eq!(bands.describe(), "≥ 10: 10; < 0.5: 2.5");
+        let linear = Method::Linear {
+            floor: fixed(0.0),
+            target: Param::ByCategory {
+                by: Sp {
+                    value: "region".into(),
+                    span: Span::default(),
+                },
+                values: vec![("east".into(), 100.0), ("west".into(), 50.0)],
+                default: Some(60.0),
+            },
+        };
+        assert_eq!(
+            linear.describe(),
+            "floor 0 → target (by region: east 100, west 50, else 60)"
+        );
+        let per = Method::Per {
+            step: fixed(2.0),
+            points_per_step: fixed(3.0),
+        };
+        assert_eq!(per.describe(), "3 per step of 2");
+        assert_eq!(Method::Percentile.describe(), "");
     }
 }
