@@ -276,9 +276,9 @@ pub fn compare(a: &Side, b: &Side, top: usize) -> Comparison {
     if !regrouped.is_empty() {
         let shown: Vec<&str> = regrouped.iter().take(10).copied().collect();
         warnings.push(format!(
-            "{} entities ranked in both are in different cohorts in A and B ({}{}): ranks count \
-             within cohorts, so their rank moves and the correlations compare ranks among \
-             different entities",
+            "{} entities ranked in both are in different cohorts in A and B, or in a cohort on \
+             one side only ({}{}): ranks count within cohorts, so their rank moves and the \
+             correlations compare ranks among different entities",
             regrouped.len(),
             shown.join(", "),
             if regrouped.len() > 10 {
@@ -377,9 +377,9 @@ mod tests {
         let b = side([Some("north"), Some("south"), Some("south")]);
         let w = compare(&a, &b, 5).warnings;
         assert_eq!(w.len(), 1);
-        assert!(
-            w[0].starts_with("1 entities ranked in both are in different cohorts in A and B (e2)")
-        );
+        assert!(w[0].starts_with(
+            "1 entities ranked in both are in different cohorts in A and B, or in a cohort on one side only (e2)"
+        ));
     }
 
     #[test]

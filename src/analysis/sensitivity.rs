@@ -159,6 +159,9 @@ pub struct SensitivityReport {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct EntitySensitivity {
     pub id: String,
+    /// The entity's cohort, when the rules rank within cohorts (ranks count within it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cohort: Option<String>,
     pub base_rank: usize,
     pub base_tier: Option<String>,
     pub median_rank: usize,
@@ -309,6 +312,7 @@ pub fn run(
             }
             EntitySensitivity {
                 id: ev.ids.get(e).unwrap_or("").to_string(),
+                cohort: None,
                 base_rank: base.rank[e].unwrap_or(0),
                 base_tier: base.tier[e].map(|t| ev.tiers[t].id.clone()),
                 median_rank: nearest_rank(&rs, 0.5),

@@ -145,7 +145,7 @@ pub fn run(a: SensitivityArgs) -> Result<i32> {
         }
     };
     let work = || run_mc(&ev, &opts, &tick);
-    let (report, draws) = match a.threads {
+    let (mut report, draws) = match a.threads {
         Some(t) => rayon::ThreadPoolBuilder::new()
             .num_threads(t)
             .build()
@@ -166,18 +166,32 @@ pub fn run(a: SensitivityArgs) -> Result<i32> {
         .iter()
         .filter_map(|e| e.name.as_deref().map(|n| (e.id.as_str(), n)))
         .collect();
+    // Ranks count within cohorts: each entity's cohort goes with them.
+    let cohorts: std::collections::HashMap<&str, &str> = assessment
+        .entities
+        .iter()
+        .filter_map(|e| e.cohort.as_deref().map(|c| (e.id.as_str(), c)))
+        .collect();
+    for e in &mut report.entities {
+        e.cohort = cohorts.get(e.id.as_str()).map(|c| c.to_string());
+    }
+    let excluded = assessment.summary.excluded;
     let out = if json {
         let mut s = serde_json::to_string_pretty(&report).expect("serialisable");
         s.push('\n');
         s
     } else {
-        render(&report, &names)
+        render(&report, &names, excluded)
     };
     super::print_out(out.as_bytes())?;
     Ok(0)
 }
 
-fn render(r: &SensitivityReport, names: &std::collections::HashMap<&str, &str>) -> String {
+fn render(
+    r: &SensitivityReport,
+    names: &std::collections::HashMap<&str, &str>,
+    excluded: usize,
+) -> String {
     let mut s = format!(
         "{} replications, vary {}, weight noise ±{}, seed {}\nmean Spearman ρ to the base ranking: {}\n{}\n",
         r.runs,
@@ -194,12 +208,21 @@ fn render(r: &SensitivityReport, names: &std::collections::HashMap<&str, &str>) 
             _ => "no tiers: no top tier to keep".to_string(),
         }
     );
+    if excluded > 0 {
+        s.push_str(&format!(
+            "{excluded} entities excluded by a gate are not ranked and not listed\n"
+        ));
+    }
+    let cohorts = r.entities.iter().any(|e| e.cohort.is_some());
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED);
     let mut header: Vec<String> = ["id", "name", "base rank", "median", "5%–95%", "base tier"]
         .iter()
         .map(|x| x.to_string())
         .collect();
+    if cohorts {
+        header.insert(2, "cohort".into());
+    }
     header.extend(r.tiers.iter().map(|t| format!("P({t})")));
     t.set_header(header);
     for e in &r.entities {
@@ -214,6 +237,9 @@ fn render(r: &SensitivityReport, names: &std::collections::HashMap<&str, &str>) 
             format!("{}–{}", e.rank_p05, e.rank_p95),
             e.base_tier.clone().unwrap_or_else(|| "—".into()),
         ];
+        if cohorts {
+            row.insert(2, e.cohort.clone().unwrap_or_else(|| "—".into()));
+        }
         row.extend(e.tier_probability.values().map(|p| format!("{p:.3}")));
         t.add_row(row);
     }

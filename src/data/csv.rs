@@ -88,6 +88,11 @@ pub(crate) fn read_csv(
                     source = Box::new(open(path)?);
                     continue;
                 }
+                let mut f = f;
+                if f.kind == FailureKind::Nul && prefix.starts_with(b"\xEF\xBB\xBF") {
+                    // (A NUL's offset counts the decoded text, which has no byte-order mark.)
+                    f.offset += 3;
+                }
                 let mut d = decode::failure_diagnostic(&name, choice, f, &prefix);
                 // (A NUL's offset is exact in UTF-8 only.)
                 let placed = f.kind == FailureKind::Malformed
@@ -135,6 +140,11 @@ fn byte_place(
     }
     let line_start = memchr::memrchr(b'\n', &head).map_or(0, |i| i + 1);
     let row = memchr::memchr_iter(b'\n', &head).count() + 1;
+    if memchr::memchr(b'"', &head).is_some() {
+        // Quoted fields may hold delimiters and line breaks: counting them would name a
+        // wrong row or column, so only the line of the file is given.
+        return Some(format!("line {row} of the file"));
+    }
     let column = memchr::memchr_iter(delimiter, &head[line_start..]).count();
     let header_end = memchr::memchr(b'\n', &head).unwrap_or(head.len());
     let header = std::str::from_utf8(&head[..header_end]).ok().and_then(|h| {
@@ -732,10 +742,16 @@ struct JoinedRows {
 }
 
 impl JoinedRows {
-    /// Notes the first cell of `rec` that runs over a line break and holds the delimiter.
+    /// Notes the first cell of `rec` that runs over a line break and holds a row's worth of
+    /// delimiters. A quote left open still gives a record of the right width only when it
+    /// closes in the same column of a later row, and then the cell holds the rest of the
+    /// first row and the start of the last: at least `width − 1` delimiters. Remarks and
+    /// addresses typed over two lines with a comma or two stay quiet.
     fn check(&mut self, row: usize, rec: &Record<'_>, delimiter: u8) {
+        let least = rec.len().saturating_sub(1).max(1);
         let found = rec.fields().enumerate().find(|(_, f)| {
-            memchr::memchr(b'\n', f).is_some() && memchr::memchr(delimiter, f).is_some()
+            memchr::memchr(b'\n', f).is_some()
+                && memchr::memchr_iter(delimiter, f).take(least).count() == least
         });
         if let Some((column, f)) = found {
             self.count += 1;

@@ -2381,13 +2381,14 @@ impl Run<'_> {
                     });
                 }
             }
-            if any {
+            // (Counted over the ranked entities: an excluded one keeps its note.)
+            if any && st.excluded_by[e].is_none() {
                 raised.push(e);
             }
         }
         if !raised.is_empty() {
             self.warnings.push(format!(
-                "geometric aggregation: {} entities have a dimension below geometric_floor = {}, raised to it for the total: {}",
+                "geometric aggregation: {} ranked entities have a dimension below geometric_floor = {}, raised to it for the total: {}",
                 raised.len(),
                 format_number(floor),
                 self.some_ids(&raised)

@@ -5,21 +5,34 @@
 
 use crate::engine::{Assessment, RankingRow};
 
-/// Text for the Markdown view: line breaks become spaces, and the characters that would
-/// break a table cell or start markup (backslash, `|`, `*`, backtick, `[`, `<`) are
-/// backslash-escaped, so a
-/// name such as `**A**` or `<b>` shows as written. (`_` is left: inside words CommonMark
-/// does not read it as emphasis, and ids such as `rd_lin` stay readable in a terminal.)
+/// Text for the Markdown view: line breaks become spaces, and what would break a table cell
+/// or start markup is backslash-escaped, so a name such as `**A**` or `<b>` shows as written:
+/// a backslash, `|`, `*` and backtick always; `[` only where a link could follow (a later
+/// `](` or `][`); `<` only before what opens a tag (a letter, `/`, `!`, `?`). Warnings such
+/// as "set [rules].year" and texts such as "资产负债率<70%" stay as they are. (`_` is left:
+/// inside words CommonMark does not read it as emphasis, and ids such as `rd_lin` stay
+/// readable in a terminal.)
 fn cell(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    for (i, c) in s.char_indices() {
+        let rest = &s[i + c.len_utf8()..];
+        let escape = match c {
+            '\\' | '|' | '*' | '`' => true,
+            '[' => rest.contains("](") || rest.contains("]["),
+            '<' => rest
+                .chars()
+                .next()
+                .is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, '/' | '!' | '?')),
+            _ => false,
+        };
         match c {
-            '\\' | '|' | '*' | '`' | '[' | '<' => {
-                out.push('\\');
+            '\n' | '\r' => out.push(' '),
+            _ => {
+                if escape {
+                    out.push('\\');
+                }
                 out.push(c);
             }
-            '\n' | '\r' => out.push(' '),
-            _ => out.push(c),
         }
     }
     out
@@ -164,6 +177,10 @@ mod cell_tests {
             "\\*\\*A\\*\\* \\<b>\\[l](u)\\</b>"
         );
         assert_eq!(cell("not (debt > 70)"), "not (debt > 70)");
+        assert_eq!(
+            cell("(set [rules].year or --year) 资产负债率<70%"),
+            "(set [rules].year or --year) 资产负债率<70%"
+        );
         assert_eq!(cell("聊城\n集群 rd_lin"), "聊城 集群 rd_lin");
     }
 }

@@ -136,8 +136,26 @@ pub(crate) fn first_open_string(text: &str) -> Option<OpenString> {
 /// crate's own message at its position.
 pub fn toml_error(source: &SourceText, e: &toml::de::Error) -> Diagnostic {
     let reported = e.span().map(Span::from);
-    if let Some(open) = first_open_string(&source.text)
-        && reported.is_none_or(|r| open.span.start <= r.start)
+    // The string left open is the mistake when the crate noticed it only later: at the end
+    // of its line or of the text, on a later line, or when its closing quote is escaped
+    // (`"C:\data\"`).
+    // Otherwise, on the string's own line, the crate's own reading is kept (`it's = 1`,
+    // `"x""`: a stray quote, not an open string).
+    let text = &source.text;
+    let line_of = |at: usize| {
+        text.as_bytes()[..at.min(text.len())]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+    };
+    if let Some(open) = first_open_string(text)
+        && reported.is_none_or(|r| {
+            open.span.start <= r.start
+                && (r.start >= text.len()
+                    || line_of(r.start) > line_of(open.span.start)
+                    || text[r.start..].starts_with(['\n', '\r'])
+                    || open.escaped_close)
+        })
     {
         return open_string_diagnostic(source, open);
     }
@@ -266,6 +284,24 @@ mod tests {
     fn diagnose(text: &str) -> Diagnostic {
         let e = toml::de::DeTable::parse(text).expect_err("invalid TOML");
         toml_error(&SourceText::new("r.toml", text), &e)
+    }
+
+    #[test]
+    fn a_stray_quote_on_its_own_line_keeps_the_crates_reading() {
+        // The crate stops on the string's own line: a stray quote, not a string left open.
+        for text in ["it's = 1\n", "description = \"x\"\"\n", "a = 'x' 'y\n"] {
+            let d = diagnose(text);
+            assert!(!d.message.contains("not closed"), "{text:?}: {d}");
+            assert_eq!(
+                d.location.as_deref().map(|l| &l[..8]),
+                Some("r.toml:1"),
+                "{d}"
+            );
+        }
+        // A string broken by the line end is still reported where it opens.
+        let d = diagnose("[rules]\nlabel = \"研发\n中心\"\n");
+        assert_eq!(d.location.as_deref(), Some("r.toml:2:9"), "{d}");
+        assert!(d.message.contains("not closed on its line"), "{d}");
     }
 
     #[test]

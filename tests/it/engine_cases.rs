@@ -2355,10 +2355,11 @@ indicator = "revenue"
 points = 100
 method = "direct"
 "#;
-    let data = "code,name,revenue\nA,甲,12\nB,\"乙,60\nC,丙\",30\nD,\"丁\n二\",7\n";
+    let data = "code,name,revenue\nA,甲,12\nB,\"乙,60\nC,丙\",30\nD,\"丁\n二\",7\nE,\"地址一路,\n二号\",5\n";
     let a = score(rules, data);
-    // B took C's row into its name; D's name runs over two lines without the delimiter.
-    assert_eq!(a.entities.len(), 3);
+    // B took C's row into its name (two delimiters: a row's worth in a file of three
+    // columns); D's name runs over two lines without the delimiter, E's with one: quiet.
+    assert_eq!(a.entities.len(), 4);
     let joined: Vec<&String> = a
         .warnings
         .iter()
@@ -2449,7 +2450,7 @@ method = "direct"
     );
     assert!(
         a.warnings.iter().any(|w| w
-            == "geometric aggregation: 1 entities have a dimension below geometric_floor = 0.01, raised to it for the total: C"),
+            == "geometric aggregation: 1 ranked entities have a dimension below geometric_floor = 0.01, raised to it for the total: C"),
         "{:?}",
         a.warnings
     );
