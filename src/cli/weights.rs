@@ -142,12 +142,20 @@ fn run_objective(a: &WeightsArgs, method: &str, level: Option<Level>, json: bool
         critic_weights(x.view())
     };
     let fallback = no_criterion_varies(x.view()).then(|| {
-        format!(
-            "warning: no criterion varies among the {} ranked entities, so {method} cannot \
-             tell the criteria apart: the weights shown are equal (0 for a criterion no entity \
-             scores on), not derived from the data\n",
-            rows.len()
-        )
+        if rows.is_empty() {
+            // (Every column sums to 0: the weights are equal over all criteria.)
+            format!(
+                "warning: no entity is ranked, so {method} has no data to weigh the criteria \
+                 by: the weights shown are equal, not derived from the data\n"
+            )
+        } else {
+            format!(
+                "warning: no criterion varies among the {} ranked entities, so {method} cannot \
+                 tell the criteria apart: the weights shown are equal (0 for a criterion no \
+                 entity scores on), not derived from the data\n",
+                rows.len()
+            )
+        }
     });
     let r = &compiled.rules;
     let total_points: f64 = ev.points.iter().sum();

@@ -1374,3 +1374,34 @@ fn sensitivity_with_cohorts_reads_ties_within_cohorts() {
     let rho = v["mean_spearman"].as_f64().unwrap();
     assert!(rho > 0.5 && rho <= 1.0, "{rho}");
 }
+
+/// With no ranked entity (every one excluded by a gate) entropy has nothing to weigh by: the
+/// weights are equal over all criteria, and the warning says why.
+#[test]
+fn weights_without_ranked_entities_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("r.toml"),
+        "[rules]\nname = \"w\"\nid = \"id\"\n[[indicator]]\nid = \"x\"\n[[indicator]]\nid = \"y\"\n\
+         [[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"cx\"\ndimension = \"d\"\nindicator = \"x\"\n\
+         points = 10\nmethod = \"direct\"\n[[criterion]]\nid = \"cy\"\ndimension = \"d\"\n\
+         indicator = \"y\"\npoints = 10\nmethod = \"direct\"\n[[gate]]\nid = \"g\"\nrequire = \"x > 100\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("d.csv"), "id,x,y\nA,1,2\nB,3,0\n").unwrap();
+    let out = bin()
+        .current_dir(dir.path())
+        .args([
+            "weights", "--rules", "r.toml", "--data", "d.csv", "--method", "entropy",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("no entity is ranked, so entropy has no data to weigh the criteria by"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("0 for a criterion"), "{stderr}");
+}
