@@ -635,7 +635,12 @@ fn details(h: &mut String, a: &Assessment) {
             h,
             "<details id=\"detail-{}\"><summary><b>{}</b> {} — {} {}</summary>\n",
             escape(&e.id),
-            e.rank.map_or("—".to_string(), |r| format!("#{r}")),
+            // With cohorts the rank counts within the cohort: say which.
+            match (e.rank, &e.cohort) {
+                (None, _) => "—".to_string(),
+                (Some(r), Some(c)) => format!("#{r} ({})", escape(c)),
+                (Some(r), None) => format!("#{r}"),
+            },
             entity_title(e),
             fmt(e.score, dec),
             escape(e.tier_label.as_deref().unwrap_or(""))

@@ -124,3 +124,23 @@ fn xlsx_keeps_formula_like_names_as_unchanged_text() {
         "the ranking sheet holds a formula"
     );
 }
+
+/// With cohorts a rank counts within the cohort: the HTML detail names the cohort beside it.
+#[test]
+fn html_detail_ranks_name_their_cohort() {
+    let c = Rules::from_path(root().join("rules/anhui-zhuanyezhen.toml"))
+        .unwrap()
+        .compile()
+        .unwrap();
+    let ds = c
+        .read_data(&[root().join("fixtures/anhui-2010.csv")], &c.read_options())
+        .unwrap();
+    let a = c.assess(&ds, &AssessOptions::default()).unwrap();
+    let html = String::from_utf8(render(&a, Format::Html, OutEncoding::Utf8Bom).unwrap()).unwrap();
+    let first = a.entities.iter().find(|e| e.rank == Some(1)).unwrap();
+    let cohort = first.cohort.as_deref().unwrap();
+    assert!(
+        html.contains(&format!("<summary><b>#1 ({cohort})</b>")),
+        "no cohort beside rank 1"
+    );
+}
