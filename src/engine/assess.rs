@@ -2375,7 +2375,7 @@ impl Run<'_> {
                         format!(
                             "dimension '{}' at {} of its maximum was raised to geometric_floor = {} for the geometric total",
                             r.dimensions[d].id.value,
-                            format_number(row[d]),
+                            format_number(round_half_away(row[d], 6)),
                             format_number(floor)
                         )
                     });
@@ -2695,11 +2695,14 @@ impl Run<'_> {
                 }));
             }
         }
-        let defaults = std::mem::take(
+        let mut defaults = std::mem::take(
             self.category_warnings
                 .get_mut()
                 .unwrap_or_else(|e| e.into_inner()),
         );
+        // Criteria are scored in parallel, so these arrive in any order: sorted, the same
+        // inputs give the same output (SPEC §7).
+        defaults.sort();
         self.warnings.extend(defaults);
         let traced = std::mem::take(self.if_missing.get_mut().unwrap_or_else(|e| e.into_inner()));
         for (what, decided, hit) in traced {

@@ -2459,3 +2459,64 @@ method = "direct"
     assert!(md.contains("with geometric or TOPSIS aggregation the total is not their sum"));
     assert!(!md.contains("may not add up to the total"));
 }
+
+/// Criteria are scored in parallel and their category tables warn as they are resolved: the
+/// warnings still come out in one order (sorted), so the same inputs give the same output.
+#[test]
+fn category_default_warnings_come_out_in_one_order() {
+    let rules = r#"
+[rules]
+name = "t"
+id = "code"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "r"
+kind = "category"
+[[dimension]]
+id = "d1"
+[[criterion]]
+id = "c1"
+dimension = "d1"
+indicator = "x"
+points = 10
+method = "bands"
+bands = [ { at_least = { by = "r", values = { e = 100, w = 30 }, default = 50 }, points = { by = "r", values = { e = 10, w = 6 }, default = 8 } }, { at_least = 0, points = 1 } ]
+[[criterion]]
+id = "c2"
+dimension = "d1"
+indicator = "x"
+points = 10
+method = "linear"
+floor = { by = "r", values = { e = 0 }, default = 10 }
+target = { by = "r", values = { e = 100 }, default = 20 }
+[[criterion]]
+id = "c3"
+dimension = "d1"
+indicator = "x"
+points = 10
+method = "target"
+target = { by = "r", values = { w = 40 }, default = 80 }
+[[criterion]]
+id = "c4"
+dimension = "d1"
+indicator = "x"
+points = 10
+method = "per"
+step = { by = "r", values = { e = 10 }, default = 5 }
+points_per_step = { by = "r", values = { e = 2 }, default = 3 }
+[[tier]]
+id = "t1"
+min_score = { by = "r", values = { e = 30, w = 20 }, default = 25 }
+"#;
+    let data = "code,x,r\nA,100,e\nB,30,w\nC,50,\nD,40,n\nE,99.9999999999,e\n";
+    let first = score(rules, data).warnings;
+    let defaults: Vec<&String> = first.iter().filter(|w| w.contains("default")).collect();
+    assert!(defaults.len() >= 4, "{first:?}");
+    let mut sorted = defaults.clone();
+    sorted.sort();
+    assert_eq!(defaults, sorted);
+    for _ in 0..10 {
+        assert_eq!(score(rules, data).warnings, first);
+    }
+}
