@@ -7,9 +7,8 @@
 //! numbers in different cohorts count as ties), with the ties of each ranking restored for
 //! the correlations: entities of one cohort with equal published scores share their mean
 //! rank, so the order a tie-break or the ids gave them does not count. The rank-correlation
-//! functions here are
-//! self-contained: average ranks for ties, ρ as the Pearson correlation of average ranks,
-//! τ-b = (C − D) / √((n₀ − n₁)(n₀ − n₂)).
+//! functions here are self-contained: average ranks for ties, ρ as the Pearson correlation
+//! of average ranks, τ-b = (C − D) / √((n₀ − n₁)(n₀ − n₂)).
 
 use crate::engine::Assessment;
 use serde::Serialize;
@@ -305,7 +304,6 @@ pub fn compare(a: &Side, b: &Side, top: usize) -> Comparison {
     }
 }
 
-/// Spearman's ρ (ties handled); `None` when undefined (fewer than two pairs, a constant side).
 /// Each ranked entity's rank with the ties of its side restored (see
 /// [`super::correlation::tied_ranks`]), by id.
 fn tied_ranks_of(side: &Side) -> HashMap<&str, f64> {
@@ -328,6 +326,7 @@ fn tied_ranks_of(side: &Side) -> HashMap<&str, f64> {
         .collect()
 }
 
+/// Spearman's ρ (ties handled); `None` when undefined (fewer than two pairs, a constant side).
 pub fn spearman(x: &[f64], y: &[f64]) -> Option<f64> {
     let v = super::correlation::spearman(x, y);
     v.is_finite().then_some(v)

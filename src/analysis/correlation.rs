@@ -40,6 +40,12 @@ pub fn tied_ranks<G: Ord>(items: &[(G, f64, f64)]) -> Vec<f64> {
             .cmp(&items[j].0)
             .then(items[i].2.total_cmp(&items[j].2))
     });
+    tied_ranks_in_order(items, &order)
+}
+
+/// [`tied_ranks`] with `order` listing the items in (group, rank) order already, so nothing
+/// is sorted (a sensitivity replication places its entities by cohort and rank).
+pub fn tied_ranks_in_order<G: PartialEq>(items: &[(G, f64, f64)], order: &[usize]) -> Vec<f64> {
     let mut out: Vec<f64> = items.iter().map(|x| x.2).collect();
     let same = |i: usize, j: usize| items[i].0 == items[j].0 && items[i].1 == items[j].1;
     let mut start = 0;

@@ -21,7 +21,6 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// What each replication varies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -199,58 +198,40 @@ pub fn run(
     let cohorts_pooled = ranked
         .windows(2)
         .any(|w| ev.cohort[w[0]] != ev.cohort[w[1]]);
-    let mut stretch_start: HashMap<u32, usize> = HashMap::new();
-    for (k, &e) in ranked.iter().enumerate() {
-        stretch_start.entry(ev.cohort[e]).or_insert(k);
+    let mut stretch_start = vec![0; ev.cohorts];
+    for (k, &e) in ranked.iter().enumerate().rev() {
+        stretch_start[ev.cohort[e] as usize] = k;
     }
-    let tied_by_sorting = |r: &Rescored| -> Vec<f64> {
+    let tied = |r: &Rescored| -> Vec<f64> {
+        let n = ranked.len();
         let items: Vec<(u32, f64, f64)> = ranked
             .iter()
             .map(|&e| (ev.cohort[e], r.scores[e], r.rank[e].unwrap_or(0) as f64))
             .collect();
-        super::correlation::average_ranks(&super::correlation::tied_ranks(&items))
-    };
-    let tied = |r: &Rescored| -> Vec<f64> {
-        let n = ranked.len();
-        let mut at = vec![usize::MAX; n];
-        for (k, &e) in ranked.iter().enumerate() {
-            let place = r.rank[e].map(|x| stretch_start[&ev.cohort[e]] + x - 1);
+        let mut order = vec![usize::MAX; n];
+        let placed = ranked.iter().enumerate().all(|(k, &e)| {
+            let place = r.rank[e].map(|x| stretch_start[ev.cohort[e] as usize] + x - 1);
             match place {
-                Some(p) if p < n && at[p] == usize::MAX => at[p] = k,
-                // (Not a permutation: the general way, with its sort.)
-                _ => return tied_by_sorting(r),
+                Some(p) if p < n && order[p] == usize::MAX => {
+                    order[p] = k;
+                    true
+                }
+                _ => false,
             }
+        });
+        if !placed {
+            // (Not a permutation: the general way, with its sort.)
+            return super::correlation::average_ranks(&super::correlation::tied_ranks(&items));
         }
-        // Runs of equal scores within a cohort, in rank order, share their mean rank.
-        let mut out = vec![0.0; n];
-        let mut start = 0;
-        while start < n {
-            let first = ranked[at[start]];
-            let mut end = start + 1;
-            while end < n && {
-                let e = ranked[at[end]];
-                ev.cohort[e] == ev.cohort[first] && r.scores[e] == r.scores[first]
-            } {
-                end += 1;
-            }
-            let ranks: f64 = at[start..end]
-                .iter()
-                .map(|&k| r.rank[ranked[k]].unwrap_or(0) as f64)
-                .sum();
-            let mean = ranks / (end - start) as f64;
-            for &k in &at[start..end] {
-                out[k] = mean;
-            }
-            start = end;
-        }
-        // Equal ranks in different cohorts are ties of the pooled correlation.
-        let out = if cohorts_pooled {
+        let out = super::correlation::tied_ranks_in_order(&items, &order);
+        debug_assert_eq!(out, super::correlation::tied_ranks(&items));
+        // Equal ranks in different cohorts are ties of the pooled correlation; within one
+        // cohort, ranks 1..n with their ties restored already are average ranks.
+        if cohorts_pooled {
             super::correlation::average_ranks(&out)
         } else {
             out
-        };
-        debug_assert_eq!(out, tied_by_sorting(r));
-        out
+        }
     };
     let base_avg = tied(&base);
     let top_members =

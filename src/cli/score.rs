@@ -94,26 +94,11 @@ pub fn run(mut a: ScoreArgs) -> Result<i32> {
     if let Some(s) = spinner {
         s.finish_and_clear();
     }
-    if format == Format::Csv && out_enc == OutEncoding::Gbk {
-        let lacking = clusterscore::report::gbk_unmappable(&assessment);
-        if !lacking.is_empty() {
-            let shown: Vec<String> = lacking
-                .iter()
-                .take(5)
-                .map(|(c, text)| {
-                    format!("'{c}' (in \"{}\")", clusterscore::diag::truncate(text, 40))
-                })
-                .collect();
-            assessment.warnings.push(format!(
-                "--out-encoding gbk: {} character{} GBK lacks ({}{}) are written in GB18030, its \
-                 superset; a tool that reads strict GBK may refuse them: write UTF-8 (the \
-                 default) instead",
-                lacking.len(),
-                if lacking.len() == 1 { "" } else { "s" },
-                shown.join(", "),
-                if lacking.len() > 5 { ", …" } else { "" }
-            ));
-        }
+    if format == Format::Csv
+        && out_enc == OutEncoding::Gbk
+        && let Some(w) = clusterscore::report::gbk_warning(&assessment)
+    {
+        assessment.warnings.push(w);
     }
     match &a.out {
         Some(out) => write_atomic_with(out, |w| render_to(&assessment, format, out_enc, w))?,

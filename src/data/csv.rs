@@ -88,11 +88,6 @@ pub(crate) fn read_csv(
                     source = Box::new(open(path)?);
                     continue;
                 }
-                let mut f = f;
-                if f.kind == FailureKind::Nul && prefix.starts_with(b"\xEF\xBB\xBF") {
-                    // (A NUL's offset counts the decoded text, which has no byte-order mark.)
-                    f.offset += 3;
-                }
                 let mut d = decode::failure_diagnostic(&name, choice, f, &prefix);
                 // (A NUL's offset is exact in UTF-8 only.)
                 let placed = f.kind == FailureKind::Malformed

@@ -324,8 +324,17 @@ impl<R: Read> DecodingReader<R> {
             }
             let decoded = &self.out[..self.out_len];
             if let Some(p) = memchr::memchr(0, decoded) {
-                // Offset of the NUL in the decoded text: exact for UTF-8, close otherwise.
-                let at = self.offset + p as u64;
+                // Offset of the NUL in the raw file: exact for UTF-8 (counting the byte-order
+                // mark the decoder removed from the first chunk), close otherwise.
+                let bom = if self.offset == 0
+                    && self.decoder.encoding() == UTF_8
+                    && self.raw[..n].starts_with(b"\xEF\xBB\xBF")
+                {
+                    3
+                } else {
+                    0
+                };
+                let at = self.offset + bom + p as u64;
                 return Err(self.fail(FailureKind::Nul, at, false));
             }
             self.count_long_chars();
@@ -648,6 +657,11 @@ mod tests {
         assert_eq!(f.kind, FailureKind::Malformed);
         let e = decode_all(b"a,b\n\0\0", UTF_8).unwrap_err();
         assert_eq!(failure_of(&e).unwrap().kind, FailureKind::Nul);
+        // A NUL's offset is the raw file's, the removed byte-order mark counted.
+        let e = decode_all(b"a,b\nc\0", UTF_8).unwrap_err();
+        assert_eq!(failure_of(&e).unwrap().offset, 5);
+        let e = decode_all(b"\xEF\xBB\xBFa,b\nc\0", UTF_8).unwrap_err();
+        assert_eq!(failure_of(&e).unwrap().offset, 8);
         // UTF-16LE with BOM, odd trailing byte → malformed.
         let e = decode_all(b"\xFF\xFEa\0b", UTF_16LE).unwrap_err();
         assert_eq!(failure_of(&e).unwrap().kind, FailureKind::Malformed);

@@ -521,23 +521,23 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                     ),
                     Some("log10 and ln need thresholds > 0, sqrt needs thresholds ≥ 0".into()),
                 ));
-            } else if let Some(&(_, bad, span)) = thresholds
-                .iter()
-                .filter(|_| matches!(c.method, Method::Target { .. }))
-                .find(|t| tr.value.apply(t.1).is_some_and(|v| v <= 0.0))
+            } else if let Method::Target { target } = &c.method
+                && let Some((bad, moved)) = target
+                    .all_values()
+                    .into_iter()
+                    .filter_map(|t| Some((t, tr.value.apply(t)?)))
+                    .find(|&(_, v)| v <= 0.0)
             {
                 // `target` scores x / target on the transformed values (SPEC §5.1): a
                 // transformed target ≤ 0 would score every entity 0 or 1.
-                let moved = tr.value.apply(bad).unwrap_or(f64::NAN);
                 errors.push(diag(
                     src,
-                    span,
+                    tr.span,
                     format!(
-                        "criterion '{}': target = {bad} becomes {}({bad}) = {} under transform '{}'; method 'target' needs a target > 0 after the transform",
+                        "criterion '{}': target = {bad} becomes {}({bad}) = {}; method 'target' needs a target > 0 after the transform",
                         c.id.value,
                         tr.value.name(),
                         crate::column::format_number((moved * 1e4).round() / 1e4),
-                        tr.value.name()
                     ),
                     Some(match tr.value {
                         crate::rules::Transform::Sqrt => "give a target > 0".into(),

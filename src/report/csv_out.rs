@@ -374,7 +374,7 @@ fn push_text(out: &mut Vec<u8>, s: &str) {
 /// The characters of a CSV view that GBK lacks (emoji, rare CJK ideographs, `€` written as
 /// cp936's single byte): `--out-encoding gbk` writes them in GB18030, its superset, which
 /// tools reading strict GBK may refuse. With one text holding each, for the warning.
-pub fn gbk_unmappable(a: &Assessment) -> Vec<(char, String)> {
+fn gbk_unmappable(a: &Assessment) -> Vec<(char, String)> {
     let sheet = &a.sheet;
     let texts = sheet
         .ids
@@ -403,6 +403,29 @@ pub fn gbk_unmappable(a: &Assessment) -> Vec<(char, String)> {
             lacks || gbk != encoding_rs::GB18030.encode(s).0
         })
         .collect()
+}
+
+/// The warning for `--out-encoding gbk` when the CSV view holds characters GBK lacks: the
+/// first five, each with a text holding it, and what to do.
+pub fn gbk_warning(a: &Assessment) -> Option<String> {
+    let lacking = gbk_unmappable(a);
+    if lacking.is_empty() {
+        return None;
+    }
+    let shown: Vec<String> = lacking
+        .iter()
+        .take(5)
+        .map(|(c, text)| format!("'{c}' (in \"{}\")", crate::diag::truncate(text, 40)))
+        .collect();
+    Some(format!(
+        "--out-encoding gbk: {} character{} GBK lacks ({}{}) are written in GB18030, its \
+         superset; a tool that reads strict GBK may refuse them: write UTF-8 (the default) \
+         instead",
+        lacking.len(),
+        if lacking.len() == 1 { "" } else { "s" },
+        shown.join(", "),
+        if lacking.len() > 5 { ", …" } else { "" }
+    ))
 }
 
 /// Where CSV bytes go: straight through for UTF-8; for GBK, re-encoded up to the last line

@@ -8,7 +8,7 @@ mod json;
 mod md;
 pub mod xlsx;
 
-pub use csv_out::{OutEncoding, gbk_unmappable, to_csv, write_csv};
+pub use csv_out::{OutEncoding, gbk_warning, to_csv, write_csv};
 pub use md::to_markdown;
 
 use crate::diag::{Diagnostic, Error, Result, Stage};

@@ -567,46 +567,50 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
             &head,
         )?;
         let au = &a.audit;
-        let mut rows: Vec<(String, String)> = vec![
-            ("engine".into(), au.engine.clone()),
-            ("rules.path".into(), au.rules.path.clone()),
-            ("rules.name".into(), au.rules.name.clone()),
+        // Counts and the year are numbers (not "number stored as text").
+        enum Value {
+            Text(String),
+            Number(f64),
+        }
+        use Value::{Number, Text};
+        let mut rows: Vec<(String, Value)> = vec![
+            ("engine".into(), Text(au.engine.clone())),
+            ("rules.path".into(), Text(au.rules.path.clone())),
+            ("rules.name".into(), Text(au.rules.name.clone())),
             (
                 "rules.version".into(),
-                au.rules.version.clone().unwrap_or_default(),
+                Text(au.rules.version.clone().unwrap_or_default()),
             ),
-            ("rules.sha256".into(), au.rules.sha256.clone()),
+            ("rules.sha256".into(), Text(au.rules.sha256.clone())),
         ];
         for (i, d) in au.data.iter().enumerate() {
-            rows.push((format!("data[{i}].path"), d.path.clone()));
-            rows.push((format!("data[{i}].sha256"), d.sha256.clone()));
-            rows.push((format!("data[{i}].rows"), d.rows.to_string()));
+            rows.push((format!("data[{i}].path"), Text(d.path.clone())));
+            rows.push((format!("data[{i}].sha256"), Text(d.sha256.clone())));
+            rows.push((format!("data[{i}].rows"), Number(d.rows as f64)));
         }
         rows.push((
             "year".into(),
-            au.year.map(|y| y.to_string()).unwrap_or_default(),
+            au.year.map_or(Text(String::new()), |y| Number(y as f64)),
         ));
-        rows.push(("generated_at".into(), au.generated_at.clone()));
-        rows.push(("entities".into(), a.summary.entities.to_string()));
-        rows.push(("ranked".into(), a.summary.ranked.to_string()));
-        rows.push(("excluded".into(), a.summary.excluded.to_string()));
+        rows.push(("generated_at".into(), Text(au.generated_at.clone())));
+        rows.push(("entities".into(), Number(a.summary.entities as f64)));
+        rows.push(("ranked".into(), Number(a.summary.ranked as f64)));
+        rows.push(("excluded".into(), Number(a.summary.excluded as f64)));
         for t in &a.summary.tiers {
-            rows.push((format!("tier {} ({})", t.id, t.label), t.count.to_string()));
+            rows.push((
+                format!("tier {} ({})", t.id, t.label),
+                Number(t.count as f64),
+            ));
         }
         for (i, w) in a.warnings.iter().enumerate() {
-            rows.push((format!("warning {}", i + 1), w.clone()));
+            rows.push((format!("warning {}", i + 1), Text(w.clone())));
         }
-        // Counts and the year are numbers (not "number stored as text").
-        let numeric = |k: &str| {
-            k.ends_with("].rows")
-                || matches!(k, "year" | "entities" | "ranked" | "excluded")
-                || k.starts_with("tier ")
-        };
         for (i, (k, v)) in rows.iter().enumerate() {
-            s.text(i as u32 + 1, 0, k, None)?;
-            match v.parse::<f64>() {
-                Ok(x) if numeric(k) => s.number(i as u32 + 1, 1, x, 0, None)?,
-                _ => s.text(i as u32 + 1, 1, v, None)?,
+            let r = i as u32 + 1;
+            s.text(r, 0, k, None)?;
+            match v {
+                Number(x) => s.number(r, 1, *x, 0, None)?,
+                Text(v) => s.text(r, 1, v, None)?,
             }
         }
         s.widths.apply(s.ws, 100)?;

@@ -1255,16 +1255,10 @@ impl<'s> Cx<'s> {
         for (k, x) in map.iter() {
             let key = k.get_ref().to_string();
             let p = self.param_value(x, &format!("levels.{key}"), &what)?;
-            if p.all_values().iter().any(|v| *v < 0.0) {
+            if let Some(bad) = p.all_values().into_iter().find(|v| *v < 0.0) {
                 self.error(
                     x.span().into(),
-                    format!(
-                        "points of level '{key}' in {what} must be 0 or more, found {}",
-                        p.all_values()
-                            .into_iter()
-                            .find(|v| *v < 0.0)
-                            .unwrap_or_default()
-                    ),
+                    format!("points of level '{key}' in {what} must be 0 or more, found {bad}"),
                     None,
                 );
             }

@@ -370,26 +370,8 @@ min_score = 0
     };
     let data = "code,a,b,region\nX1,10,0,east\nX2,0,10,west\nX3,6,6,east\nX4,8,3,\nX5,9,9,west\nX6,7,,east\n";
     let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("d.csv");
-    std::fs::write(&csv, data).unwrap();
-    let run = |text: &str| {
-        let compiled = Rules::from_str_named(text, "r.toml")
-            .unwrap()
-            .compile()
-            .unwrap();
-        let ds = compiled
-            .read_data(std::slice::from_ref(&csv), &compiled.read_options())
-            .unwrap();
-        compiled
-            .assess(
-                &ds,
-                &AssessOptions {
-                    generated_at: Some("2026-01-01T00:00:00Z".into()),
-                    ..Default::default()
-                },
-            )
-            .unwrap()
-    };
+    // (The same scoring as the rest of the tests: `support::score` reads `data` as a file.)
+    let run = |text: &str| crate::support::score(text, data);
     let base = run(&rules(50.0, 50.0));
     let html =
         String::from_utf8(render(&base, Format::Html, OutEncoding::default()).unwrap()).unwrap();

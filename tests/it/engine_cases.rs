@@ -2227,26 +2227,9 @@ fn every_cell_outside_the_levels_is_reported() {
 /// 2.68 at two decimals), and the score is the rounded sum.
 #[test]
 fn applied_adjustments_are_published_rounded() {
-    let rules = r#"
-[rules]
-name = "adj"
-id = "id"
-[[indicator]]
-id = "x"
-[[dimension]]
-id = "d"
-[[criterion]]
-id = "c"
-dimension = "d"
-indicator = "x"
-points = 10
-method = "direct"
-[[adjustment]]
-id = "bonus"
-when = "x > 5"
-points = 2.675
-"#;
-    let a = score(rules, "id,x\nA,6\nB,1\n");
+    let rules =
+        format!("{ONE_DIRECT}[[adjustment]]\nid = \"bonus\"\nwhen = \"x > 5\"\npoints = 2.675\n");
+    let a = score(&rules, "id,x\nA,6\nB,1\n");
     let e = entity(&a, "A");
     assert_relative_eq!(e.adjustments["bonus"], 2.68);
     assert_relative_eq!(e.score, 8.68);
@@ -2378,22 +2361,7 @@ method = "direct"
 /// white space: the id that looks like `B` is `B`.
 #[test]
 fn a_byte_order_mark_inside_the_file_is_trimmed_from_cells() {
-    let rules = r#"
-[rules]
-name = "bom"
-id = "code"
-[[indicator]]
-id = "x"
-[[dimension]]
-id = "d"
-[[criterion]]
-id = "c"
-dimension = "d"
-indicator = "x"
-points = 10
-method = "direct"
-"#;
-    let a = score(rules, "code,x\nA,1\n\u{feff}B,2\n");
+    let a = score(ONE_DIRECT, "id,x\nA,1\n\u{feff}B,2\n");
     assert_relative_eq!(entity(&a, "B").score, 2.0);
     assert!(a.entities.iter().all(|e| !e.id.contains('\u{feff}')));
 }
