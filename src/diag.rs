@@ -420,6 +420,20 @@ pub fn display_width(s: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(s)
 }
 
+/// A count of entities for messages: "1 entity", "3 entities".
+pub fn entities(n: usize) -> String {
+    if n == 1 {
+        "1 entity".to_string()
+    } else {
+        format!("{n} entities")
+    }
+}
+
+/// The verb that agrees with a count: `agree(1, "has", "have")` is "has".
+pub fn agree(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
 /// Cuts a value quoted in a diagnostic to at most `max` characters, marking the cut with "…".
 pub fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {

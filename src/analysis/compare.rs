@@ -275,10 +275,11 @@ pub fn compare(a: &Side, b: &Side, top: usize) -> Comparison {
     if !regrouped.is_empty() {
         let shown: Vec<&str> = regrouped.iter().take(10).copied().collect();
         warnings.push(format!(
-            "{} entities ranked in both are in different cohorts in A and B, or in a cohort on \
+            "{} ranked in both {} in different cohorts in A and B, or in a cohort on \
              one side only ({}{}): ranks count within cohorts, so their rank moves and the \
              correlations compare ranks among different entities",
-            regrouped.len(),
+            crate::diag::entities(regrouped.len()),
+            crate::diag::agree(regrouped.len(), "is", "are"),
             shown.join(", "),
             if regrouped.len() > 10 {
                 format!(" and {} more", regrouped.len() - 10)
@@ -377,7 +378,7 @@ mod tests {
         let w = compare(&a, &b, 5).warnings;
         assert_eq!(w.len(), 1);
         assert!(w[0].starts_with(
-            "1 entities ranked in both are in different cohorts in A and B, or in a cohort on one side only (e2)"
+            "1 entity ranked in both is in different cohorts in A and B, or in a cohort on one side only (e2)"
         ));
     }
 

@@ -210,7 +210,9 @@ fn render(
     );
     if excluded > 0 {
         s.push_str(&format!(
-            "{excluded} entities excluded by a gate are not ranked and not listed\n"
+            "{} excluded by a gate {} not ranked and not listed\n",
+            clusterscore::diag::entities(excluded),
+            clusterscore::diag::agree(excluded, "is", "are")
         ));
     }
     let cohorts = r.entities.iter().any(|e| e.cohort.is_some());

@@ -1373,8 +1373,10 @@ impl Run<'_> {
             .collect();
         if !missing.is_empty() {
             self.category_warning(format!(
-                "{what}: {} entities have no '{by}' value and take the category table's default ({}): {}",
-                missing.len(),
+                "{what}: {} {} no '{by}' value and {} the category table's default ({}): {}",
+                crate::diag::entities(missing.len()),
+                crate::diag::agree(missing.len(), "has", "have"),
+                crate::diag::agree(missing.len(), "takes", "take"),
                 format_number(default),
                 self.some_ids(&missing)
             ));
@@ -1394,8 +1396,9 @@ impl Run<'_> {
                 .collect();
             if !hit.is_empty() {
                 self.category_warning(format!(
-                    "{what}: '{by}' value '{text}' is not in the category table (did you mean '{like}'?), so {} entities take its default ({}): {}",
-                    hit.len(),
+                    "{what}: '{by}' value '{text}' is not in the category table (did you mean '{like}'?), so {} {} its default ({}): {}",
+                    crate::diag::entities(hit.len()),
+                    crate::diag::agree(hit.len(), "takes", "take"),
                     format_number(default),
                     self.some_ids(&hit)
                 ));
@@ -2029,9 +2032,12 @@ impl Run<'_> {
         if !any_missing.is_empty() {
             names.push(None);
             self.warnings.push(format!(
-                "{} entities have no cohort value ('{}') and form a cohort of their own: {}",
-                any_missing.len(),
+                "{} {} no cohort value ('{}') and {} a cohort of {} own: {}",
+                crate::diag::entities(any_missing.len()),
+                crate::diag::agree(any_missing.len(), "has", "have"),
                 name.value,
+                crate::diag::agree(any_missing.len(), "forms", "form"),
+                crate::diag::agree(any_missing.len(), "its", "their"),
                 self.some_ids(&any_missing)
             ));
         }
@@ -2106,9 +2112,9 @@ impl Run<'_> {
             }
             if !missing.is_empty() {
                 self.warnings.push(format!(
-                    "gate '{}': a missing value left the condition unmet for {} entities: {}",
+                    "gate '{}': a missing value left the condition unmet for {}: {}",
                     gate.id.value,
-                    missing.len(),
+                    crate::diag::entities(missing.len()),
                     self.some_ids(&missing)
                 ));
             }
@@ -2388,8 +2394,10 @@ impl Run<'_> {
         }
         if !raised.is_empty() {
             self.warnings.push(format!(
-                "geometric aggregation: {} ranked entities have a dimension below geometric_floor = {}, raised to it for the total: {}",
+                "geometric aggregation: {} ranked {} {} a dimension below geometric_floor = {}, raised to it for the total: {}",
                 raised.len(),
+                crate::diag::agree(raised.len(), "entity", "entities"),
+                crate::diag::agree(raised.len(), "has", "have"),
                 format_number(floor),
                 self.some_ids(&raised)
             ));
@@ -2490,9 +2498,9 @@ impl Run<'_> {
             }
             if !missing.is_empty() {
                 self.warnings.push(format!(
-                    "adjustment '{}': a missing value left the condition unmet for {} entities, not applied: {}",
+                    "adjustment '{}': a missing value left the condition unmet for {}, not applied: {}",
                     adj.id.value,
-                    missing.len(),
+                    crate::diag::entities(missing.len()),
                     self.some_ids(&missing)
                 ));
             }
@@ -2551,9 +2559,9 @@ impl Run<'_> {
             }
             if !missing.is_empty() {
                 self.warnings.push(format!(
-                    "gate '{}': a missing value left the condition unmet for {} entities: {}",
+                    "gate '{}': a missing value left the condition unmet for {}: {}",
                     gate.id.value,
-                    missing.len(),
+                    crate::diag::entities(missing.len()),
                     self.some_ids(&missing)
                 ));
             }
@@ -2571,9 +2579,9 @@ impl Run<'_> {
             .collect();
         if !list.is_empty() {
             self.warnings.push(format!(
-                "tie_break: {} entities tied on score had a missing tie-break value, placed \
+                "tie_break: {} tied on score had a missing tie-break value, placed \
                  after the tied entities that have one: {}",
-                list.len(),
+                crate::diag::entities(list.len()),
                 self.some_ids(&list)
             ));
         }
@@ -2709,8 +2717,8 @@ impl Run<'_> {
             let list: Vec<usize> = (0..n).filter(|&e| hit[self.scored[e]]).collect();
             if !list.is_empty() {
                 self.warnings.push(format!(
-                    "{what}: {decided} for {} entities: {}",
-                    list.len(),
+                    "{what}: {decided} for {}: {}",
+                    crate::diag::entities(list.len()),
                     self.some_ids(&list)
                 ));
             }
@@ -2723,8 +2731,8 @@ impl Run<'_> {
                 list.sort_unstable();
                 list.dedup();
                 self.warnings.push(format!(
-                    "{what}: a missing value left the condition unmet for {} entities: {}",
-                    list.len(),
+                    "{what}: a missing value left the condition unmet for {}: {}",
+                    crate::diag::entities(list.len()),
                     self.some_ids(&list)
                 ));
             }
@@ -3012,10 +3020,12 @@ impl Run<'_> {
                     String::new()
                 };
                 warnings.push(format!(
-                    "criterion '{}': {} entities have a level that is not listed ({}{more}) and score 0: {}",
+                    "criterion '{}': {} {} a level that is not listed ({}{more}) and {} 0: {}",
                     crit.id.value,
-                    unknown.len(),
+                    crate::diag::entities(unknown.len()),
+                    crate::diag::agree(unknown.len(), "has", "have"),
                     shown.join(", "),
+                    crate::diag::agree(unknown.len(), "scores", "score"),
                     self.some_ids(&unknown)
                 ));
             }

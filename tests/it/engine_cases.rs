@@ -1995,7 +1995,7 @@ method = "direct"
         .collect();
     assert_eq!(w.len(), 1, "{:?}", a.warnings);
     assert!(
-        w[0].contains("1 entities") && w[0].ends_with(": B"),
+        w[0].contains("1 entity tied") && w[0].ends_with(": B"),
         "{}",
         w[0]
     );
@@ -2126,7 +2126,7 @@ fn a_category_default_standing_in_is_warned() {
     // A missing category is a missing-value substitution: warned, naming the entity.
     assert_eq!(
         w(
-            "criterion 'c': 1 entities have no 'zone' value and take the category table's default (30): c"
+            "criterion 'c': 1 entity has no 'zone' value and takes the category table's default (30): c"
         ),
         1,
         "{:?}",
@@ -2284,7 +2284,7 @@ method = "direct"
         .filter(|w| w.contains("left out members whose value is missing"))
         .collect();
     assert_eq!(skipped.len(), 1, "{:?}", a.warnings);
-    assert!(skipped[0].contains("indicator 'total'") && skipped[0].contains("for 1 entities: K1"));
+    assert!(skipped[0].contains("indicator 'total'") && skipped[0].contains("for 1 entity: K1"));
 }
 
 /// A band worth more than its criterion is capped at full points, and the run says so.
@@ -2418,7 +2418,7 @@ method = "direct"
     );
     assert!(
         a.warnings.iter().any(|w| w
-            == "geometric aggregation: 1 ranked entities have a dimension below geometric_floor = 0.01, raised to it for the total: C"),
+            == "geometric aggregation: 1 ranked entity has a dimension below geometric_floor = 0.01, raised to it for the total: C"),
         "{:?}",
         a.warnings
     );
