@@ -35,6 +35,7 @@ fn evidence(n: usize, nc: usize) -> Evidence {
         ranked: vec![true; n],
         cohort: vec![0; n],
         cohorts: 1,
+        cohort_names: Vec::new(),
         ids: clusterscore::column::TextColumn::from_values(
             (0..n).map(|i| Some(format!("E{i:05}"))),
         ),
@@ -62,7 +63,9 @@ fn bench(c: &mut Criterion) {
     };
     let mut g = c.benchmark_group("sensitivity");
     g.sample_size(10);
-    g.bench_function("10k_runs_1000x30", |b| b.iter(|| run(&ev, &opts, &|| {})));
+    g.bench_function("10k_runs_1000x30", |b| {
+        b.iter(|| run(&ev, &opts, &|| {}).expect("valid options"))
+    });
     g.finish();
 }
 

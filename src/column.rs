@@ -76,7 +76,6 @@ impl TextDict {
         Some(&self.bytes[start..end])
     }
 
-    /// Appends a text (the caller keeps texts distinct).
     /// Bytes of all the texts.
     pub fn byte_len(&self) -> usize {
         self.bytes.len()
@@ -88,6 +87,7 @@ impl TextDict {
         self.bytes.reserve(bytes);
     }
 
+    /// Appends a text (the caller keeps texts distinct).
     pub fn push(&mut self, s: &str) {
         self.bytes.push_str(s);
         self.ends.push(self.bytes.len());

@@ -114,7 +114,7 @@ impl fmt::Display for Diagnostic {
 const QUOTED_MAX: usize = 200;
 
 /// `text` with every quoted value (`'…'`, `"…"`) and every run of characters without a
-/// space longer than [`QUOTED_MAX`] cut to that length, ending in "…": an id, key or
+/// space longer than `QUOTED_MAX` cut to that length, ending in "…": an id, key or
 /// column name of a million characters is quoted by its first 199. Applied when a
 /// diagnostic is shown, so every message is covered whoever wrote it.
 pub fn cut_long_values(text: &str) -> Cow<'_, str> {

@@ -84,7 +84,7 @@ pub struct GateLine {
     pub id: String,
     pub label: String,
     pub require: String,
-    /// "exclude" or "cap at <tier>".
+    /// "exclude" or "cap at `<tier>`".
     pub effect: String,
     /// "passed", "failed", or "not recorded" (an earlier exclude gate already failed).
     pub status: String,
@@ -223,8 +223,16 @@ pub struct NoOption {
     pub reason: String,
 }
 
-/// Finds an entity by id; the error names the closest id.
+/// Finds an entity by id; the error names the closest id. Reads the per-entity results of a
+/// [`Detail::Entities`](crate::engine::Detail::Entities) assessment (the default); the
+/// other details keep none, which the error says.
 pub fn find_entity<'a>(a: &'a Assessment, id: &str) -> Result<(usize, &'a EntityResult), String> {
+    if a.entities.is_empty() && a.summary.entities > 0 {
+        return Err(format!(
+            "cannot look up '{id}': the assessment keeps no per-entity results (it was made \
+             with Detail::Columns or Detail::Deferred); assess with Detail::Entities, the default"
+        ));
+    }
     match a.entities.iter().position(|e| e.id == id) {
         Some(k) => Ok((k, &a.entities[k])),
         None => Err(
@@ -248,8 +256,8 @@ pub fn find_entity<'a>(a: &'a Assessment, id: &str) -> Result<(usize, &'a Entity
                     )
                 }
                 None => format!(
-                    "no entity with id '{id}' in the data ({} entities, e.g. {})",
-                    a.entities.len(),
+                    "no entity with id '{id}' in the data ({}, e.g. {})",
+                    crate::diag::entities(a.entities.len()),
                     a.entities
                         .iter()
                         .take(5)
@@ -428,7 +436,27 @@ fn past_edge(
     None
 }
 
-/// Explains entity `k` (its index in `a.entities`) of an assessment made with `rules`.
+/// [`explain`] for the entity with id `id`: the error says when there is no such entity
+/// (naming the closest id) or when `a` was not scored with `rules`.
+pub fn explain_entity(rules: &Rules, a: &Assessment, id: &str) -> crate::diag::Result<Explanation> {
+    let (k, _) = find_entity(a, id).map_err(crate::diag::Error::usage)?;
+    let same_criteria = a.layout.criteria.len() == rules.criteria.len()
+        && a.layout
+            .criteria
+            .iter()
+            .zip(&rules.criteria)
+            .all(|(l, c)| l.id == c.id.value);
+    if !same_criteria {
+        return Err(crate::diag::Error::usage(
+            "the assessment was not scored with these rules (their criteria differ)",
+        ));
+    }
+    Ok(explain(rules, a, k))
+}
+
+/// Explains entity `k` (its index in `a.entities`, as [`find_entity`] returns it; it must
+/// be below `a.entities.len()`) of an assessment made with `rules`. [`explain_entity`]
+/// looks the entity up by id and checks that the rules are the assessment's.
 pub fn explain(rules: &Rules, a: &Assessment, k: usize) -> Explanation {
     let ent = &a.entities[k];
     let ev = a.evidence.as_deref();

@@ -13,4 +13,7 @@ pub mod weights;
 
 pub use ahp::{AhpMatrix, AhpResult, RiTable, ahp, geometric_mean, group_matrix, parse_ahp_toml};
 pub use correlation::{average_ranks, kendall_tau_b, pearson, spearman};
-pub use weights::{critic_weights, entropy_weights, no_criterion_varies};
+pub use weights::{
+    CriterionWeight, DimensionWeight, ObjectiveMethod, ObjectiveWeights, WeightsFallback,
+    critic_weights, entropy_weights, no_criterion_varies, objective,
+};

@@ -110,6 +110,16 @@ fn rounded_keeping_total(new: &[(String, f64)]) -> Vec<(String, f64)> {
 /// Writes `new` (id → weight or points) into the rules text at `level`. The text keeps its
 /// byte-order mark and its line ends (CRLF stays CRLF).
 pub fn write_weights(text: &str, level: Level, new: &[(String, f64)]) -> Result<String> {
+    // What the loader would refuse is refused here, before a file is written.
+    if let Some((id, x)) = new.iter().find(|(_, x)| !(x.is_finite() && *x >= 0.0)) {
+        return Err(Error::usage(format!(
+            "cannot write {} = {x} for '{id}': weights and points must be finite numbers ≥ 0",
+            match level {
+                Level::Dimensions => "weight",
+                Level::Criteria => "points",
+            }
+        )));
+    }
     let (bom, body) = match text.strip_prefix('\u{feff}') {
         Some(rest) => ("\u{feff}", rest),
         None => ("", text),

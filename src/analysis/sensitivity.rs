@@ -50,17 +50,71 @@ impl Vary {
     }
 }
 
-/// Resolved options of a sensitivity run.
+/// The most replications a run accepts. Each keeps its draws (about 128 bytes) until the
+/// summary, so the bound turns a slip of the keyboard into an error instead of an
+/// allocation failure; a million replications already pin each probability to ±0.001.
+pub const MAX_RUNS: usize = 1_000_000;
+
+/// Resolved options of a sensitivity run ([`SensitivityOptions::for_rules`] fills
+/// `weights_given` from the rules; [`run`] checks the ranges).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SensitivityOptions {
+    /// Replications, 1 to [`MAX_RUNS`].
     pub runs: usize,
     /// δ: factors are drawn from U[1 − δ, 1 + δ]; 0 < δ < 1.
     pub noise: f64,
+    /// Seed of every replication's generator: the same seed gives the same report.
     pub seed: u64,
     pub vary: Vary,
     /// Whether the rules give dimension weights. Without them W_d is the dimension's points,
     /// so varying criterion points also moves the dimension weights.
     pub weights_given: bool,
+}
+
+impl SensitivityOptions {
+    /// Options for `rules`, with `weights_given` read from them (every dimension has a
+    /// `weight`), as `clusterscore sensitivity` sets it.
+    pub fn for_rules(
+        rules: &crate::engine::CompiledRules,
+        runs: usize,
+        noise: f64,
+        seed: u64,
+        vary: Vary,
+    ) -> SensitivityOptions {
+        let dims = &rules.rules.dimensions;
+        SensitivityOptions {
+            runs,
+            noise,
+            seed,
+            vary,
+            weights_given: !dims.is_empty() && dims.iter().all(|d| d.weight.is_some()),
+        }
+    }
+
+    /// Refuses what no replication can use: no runs, more than [`MAX_RUNS`], a noise outside
+    /// (0, 1) (a factor of 1 − δ ≤ 0 would make a weight negative or zero).
+    pub fn check(&self) -> crate::diag::Result<()> {
+        use crate::diag::Error;
+        if self.runs < 1 {
+            return Err(Error::usage(
+                "a sensitivity run needs at least 1 replication",
+            ));
+        }
+        if self.runs > MAX_RUNS {
+            return Err(Error::usage(format!(
+                "a sensitivity run takes at most {MAX_RUNS} replications (got {}); a million \
+                 replications estimate each probability to within ±0.001",
+                self.runs
+            )));
+        }
+        if !(self.noise > 0.0 && self.noise < 1.0) {
+            return Err(Error::usage(format!(
+                "the weight noise must be strictly between 0 and 1 (got {})",
+                self.noise
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// What one replication drew.
@@ -178,12 +232,14 @@ fn nearest_rank(sorted: &[u32], q: f64) -> usize {
 }
 
 /// Runs the replications on the current rayon pool; `tick` is called once per replication
-/// (from any thread). Returns the report and every replication's draw, in index order.
+/// (from any thread). Returns the report and every replication's draw, in index order; an
+/// error when the options are out of range ([`SensitivityOptions::check`]).
 pub fn run(
     ev: &Evidence,
     opts: &SensitivityOptions,
     tick: &(dyn Fn() + Sync),
-) -> (SensitivityReport, Vec<Draw>) {
+) -> crate::diag::Result<(SensitivityReport, Vec<Draw>)> {
+    opts.check()?;
     let base = ev.rescore(&ev.weights, &ev.points, ev.aggregation);
     let ranked: Vec<usize> = {
         let mut r: Vec<usize> = (0..ev.len()).filter(|&e| ev.ranked[e]).collect();
@@ -293,7 +349,11 @@ pub fn run(
             }
             EntitySensitivity {
                 id: ev.ids.get(e).unwrap_or("").to_string(),
-                cohort: None,
+                cohort: ev
+                    .cohort_names
+                    .get(ev.cohort[e] as usize)
+                    .cloned()
+                    .flatten(),
                 base_rank: base.rank[e].unwrap_or(0),
                 base_tier: base.tier[e].map(|t| ev.tiers[t].id.clone()),
                 median_rank: nearest_rank(&rs, 0.5),
@@ -318,7 +378,7 @@ pub fn run(
         tiers: tier_names,
         entities,
     };
-    (report, outcomes.into_iter().map(|o| o.draw).collect())
+    Ok((report, outcomes.into_iter().map(|o| o.draw).collect()))
 }
 
 /// The replications as CSV: `run, aggregation`, then one column per dimension weight

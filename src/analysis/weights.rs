@@ -7,7 +7,10 @@
 //! `p = x / column sum` directly. Both functions return one weight per column, summing to 1
 //! (an empty vector for a matrix without columns).
 
-use ndarray::{Array1, ArrayView1, ArrayView2};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use serde::Serialize;
+
+use crate::engine::{Assessment, CompiledRules};
 use statrs::statistics::Statistics;
 
 use super::correlation::pearson;
@@ -157,6 +160,221 @@ fn normalise_or_equal(v: Array1<f64>) -> Array1<f64> {
     } else {
         equal(v.len())
     }
+}
+
+/// An objective weighting method ([`objective`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ObjectiveMethod {
+    /// 熵权法: [`entropy_weights`].
+    Entropy,
+    /// CRITIC: [`critic_weights`].
+    Critic,
+}
+
+impl ObjectiveMethod {
+    /// `entropy` or `critic`, as the command line writes it.
+    pub fn from_name(name: &str) -> Option<ObjectiveMethod> {
+        match name {
+            "entropy" => Some(ObjectiveMethod::Entropy),
+            "critic" => Some(ObjectiveMethod::Critic),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ObjectiveMethod::Entropy => "entropy",
+            ObjectiveMethod::Critic => "critic",
+        }
+    }
+}
+
+/// Objective weights of an assessment's criteria, what `clusterscore weights --method`
+/// reports (its JSON is this struct's).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObjectiveWeights {
+    pub method: ObjectiveMethod,
+    /// Ranked entities the weights were computed from (the rows of the fraction matrix).
+    pub entities: usize,
+    pub criteria: Vec<CriterionWeight>,
+    pub dimensions: Vec<DimensionWeight>,
+    /// Why the weights are equal instead of derived from the data, when they are.
+    #[serde(skip)]
+    pub fallback: Option<WeightsFallback>,
+}
+
+/// One criterion's objective weight.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CriterionWeight {
+    pub id: String,
+    pub dimension: String,
+    /// The method's weight; the criteria's weights add up to 1.
+    pub weight: f64,
+    /// The points the weight implies: weight × the rules' total points.
+    pub points: f64,
+    /// The points the rules give now.
+    pub current_points: f64,
+}
+
+/// One dimension's objective weight: the sum of its criteria's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DimensionWeight {
+    pub id: String,
+    /// Sum of its criteria's weights (the dimensions' add up to 1).
+    pub weight: f64,
+    /// The dimension weight it implies on the rules' scale: weight × the total of the
+    /// current dimension weights (× `scale` when the rules give no dimension weights).
+    pub implied_weight: f64,
+    /// The dimension weight W_d now (its points when the rules give no weights).
+    pub current_weight: f64,
+}
+
+/// Why objective weights fell back to equal weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WeightsFallback {
+    /// No entity is ranked: there is no data to weigh by.
+    NoRankedEntity,
+    /// Every criterion is constant among the ranked entities.
+    NoCriterionVaries,
+}
+
+impl ObjectiveWeights {
+    /// The warning to show when the weights are a fallback (one line, no trailing newline).
+    pub fn fallback_warning(&self) -> Option<String> {
+        let method = self.method.name();
+        self.fallback.map(|f| match f {
+            WeightsFallback::NoRankedEntity => format!(
+                "no entity is ranked, so {method} has no data to weigh the criteria by: the \
+                 weights shown are equal, not derived from the data"
+            ),
+            WeightsFallback::NoCriterionVaries => format!(
+                "no criterion varies among the {} ranked {}, so {method} cannot tell the \
+                 criteria apart: the weights shown are equal (0 for a criterion no entity \
+                 scores on), not derived from the data",
+                self.entities,
+                if self.entities == 1 {
+                    "entity"
+                } else {
+                    "entities"
+                }
+            ),
+        })
+    }
+
+    /// `text` (the rules file the assessment was scored with) with these weights written
+    /// in at `level`, comments and layout kept. At the criteria level, a file that gives
+    /// dimension weights gets the dimension weights the criteria imply as well: new points
+    /// alone would be re-weighted by the old dimension weights (T = Σ W_d D_d / M_d).
+    pub fn rewrite(
+        &self,
+        rules: &CompiledRules,
+        text: &str,
+        level: super::rewrite::Level,
+    ) -> crate::diag::Result<String> {
+        use super::rewrite::{Level, write_weights};
+        let criteria: Vec<(String, f64)> = self
+            .criteria
+            .iter()
+            .map(|c| (c.id.clone(), c.points))
+            .collect();
+        let dimensions: Vec<(String, f64)> = self
+            .dimensions
+            .iter()
+            .map(|d| (d.id.clone(), d.implied_weight))
+            .collect();
+        match level {
+            Level::Criteria if rules.rules.dimensions.iter().any(|d| d.weight.is_some()) => {
+                let with_points = write_weights(text, Level::Criteria, &criteria)?;
+                write_weights(&with_points, Level::Dimensions, &dimensions)
+            }
+            Level::Criteria => write_weights(text, Level::Criteria, &criteria),
+            Level::Dimensions => write_weights(text, Level::Dimensions, &dimensions),
+        }
+    }
+}
+
+/// Entropy or CRITIC weights of `assessment`'s criteria (scored with `rules`): rows are the
+/// ranked entities, entries their criterion fractions, a fraction dropped by `exclude`
+/// counting as 0 (SPEC §12). Needs the evidence of a [`Detail::Entities`] assessment (the
+/// default).
+///
+/// [`Detail::Entities`]: crate::engine::Detail::Entities
+pub fn objective(
+    rules: &CompiledRules,
+    assessment: &Assessment,
+    method: ObjectiveMethod,
+) -> crate::diag::Result<ObjectiveWeights> {
+    let ev = assessment.evidence.as_deref().ok_or_else(|| {
+        crate::diag::Error::usage(
+            "objective weights need the criterion fractions of every entity: assess with \
+             Detail::Entities (the default), not Columns or Deferred",
+        )
+    })?;
+    let r = &rules.rules;
+    let nc = ev.points.len();
+    if nc != r.criteria.len() || ev.weights.len() != r.dimensions.len() {
+        return Err(crate::diag::Error::usage(
+            "the assessment was not scored with these rules (their criteria or dimensions differ)",
+        ));
+    }
+    let rows: Vec<usize> = (0..ev.len()).filter(|&e| ev.ranked[e]).collect();
+    let mut x = Array2::<f64>::zeros((rows.len(), nc));
+    for (k, &e) in rows.iter().enumerate() {
+        for c in 0..nc {
+            let s = ev.fractions[[e, c]];
+            x[[k, c]] = if s.is_nan() { 0.0 } else { s };
+        }
+    }
+    let w = match method {
+        ObjectiveMethod::Entropy => entropy_weights(x.view()),
+        ObjectiveMethod::Critic => critic_weights(x.view()),
+    };
+    let fallback = no_criterion_varies(x.view()).then_some(if rows.is_empty() {
+        WeightsFallback::NoRankedEntity
+    } else {
+        WeightsFallback::NoCriterionVaries
+    });
+    let total_points: f64 = ev.points.iter().sum();
+    // Weights written into a file that had none add up to its `scale` when it has one, so
+    // that the file does not gain a `weights-not-scale` lint (weights are relative: the
+    // scores are the same either way).
+    let w_total: f64 = match r.settings.scale {
+        Some(scale) if r.dimensions.iter().all(|d| d.weight.is_none()) => scale,
+        _ => ev.weights.iter().sum(),
+    };
+    let mut dim_w = vec![0.0; r.dimensions.len()];
+    for c in 0..nc {
+        dim_w[ev.dimension_of[c]] += w[c];
+    }
+    Ok(ObjectiveWeights {
+        method,
+        entities: rows.len(),
+        criteria: r
+            .criteria
+            .iter()
+            .enumerate()
+            .map(|(c, crit)| CriterionWeight {
+                id: crit.id.value.clone(),
+                dimension: r.dimensions[ev.dimension_of[c]].id.value.clone(),
+                weight: w[c],
+                points: w[c] * total_points,
+                current_points: ev.points[c],
+            })
+            .collect(),
+        dimensions: r
+            .dimensions
+            .iter()
+            .enumerate()
+            .map(|(d, dim)| DimensionWeight {
+                id: dim.id.value.clone(),
+                weight: dim_w[d],
+                implied_weight: dim_w[d] * w_total,
+                current_weight: ev.weights[d],
+            })
+            .collect(),
+        fallback,
+    })
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ pub fn run(a: CheckArgs) -> Result<i32> {
         .expect("clap requires one of RULES and --rules");
     let rules = Rules::from_path(&path)?;
     let compiled = rules.compile()?;
-    let r = &compiled.rules;
+    let r = compiled.rules();
     let names: Vec<String> = compiled.expression_names();
     let mut s = String::new();
     s.push_str(&format!("{}: ok\n", path.display()));

@@ -46,7 +46,7 @@ pub fn run(a: ExplainArgs) -> Result<i32> {
     let (k, _) =
         find_entity(&assessment, &a.id).map_err(|m| Error::one(Diagnostic::new(Stage::Data, m)))?;
     super::print_warnings(None, &assessment.warnings);
-    let x = explain(&compiled.rules, &assessment, k);
+    let x = explain(compiled.rules(), &assessment, k);
     let out = if json {
         let mut s = serde_json::to_string_pretty(&x).expect("serialisable");
         s.push('\n');

@@ -2,7 +2,7 @@
 
 use clap::Args;
 use clusterscore::analysis::sensitivity::{
-    SensitivityOptions, SensitivityReport, Vary, draws_csv, run as run_mc,
+    MAX_RUNS, SensitivityOptions, SensitivityReport, Vary, draws_csv, run as run_mc,
 };
 use clusterscore::diag::{Error, Result};
 use clusterscore::engine::AssessOptions;
@@ -49,8 +49,6 @@ pub struct SensitivityArgs {
     pub year: Option<i64>,
 }
 
-/// The largest `--runs` accepted.
-const MAX_RUNS: usize = 1_000_000;
 /// The largest `--threads` accepted.
 const MAX_THREADS: usize = 1024;
 
@@ -60,9 +58,7 @@ pub fn run(a: SensitivityArgs) -> Result<i32> {
     if a.runs < 1 {
         return Err(Error::usage("--runs must be at least 1"));
     }
-    // Each replication keeps its draws (about 128 bytes) until the summary: bounded so that
-    // a slip of the keyboard is a usage error, not an allocation failure. A million runs
-    // already pin P(tier) to ±0.001.
+    // (The library checks the same ranges; here they are said in the flags' words.)
     if a.runs > MAX_RUNS {
         return Err(Error::usage(format!(
             "--runs must be at most {MAX_RUNS} (got {}); a million replications estimate each probability to within ±0.001",
@@ -121,14 +117,8 @@ pub fn run(a: SensitivityArgs) -> Result<i32> {
         .evidence
         .clone()
         .expect("the engine keeps its evidence");
-    let r = &compiled.rules;
-    let opts = SensitivityOptions {
-        runs: a.runs,
-        noise: a.weight_noise,
-        seed: a.seed,
-        vary,
-        weights_given: !r.dimensions.is_empty() && r.dimensions.iter().all(|d| d.weight.is_some()),
-    };
+    let r = compiled.rules();
+    let opts = SensitivityOptions::for_rules(&compiled, a.runs, a.weight_noise, a.seed, vary);
     let bar = if std::io::stderr().is_terminal() {
         let b = indicatif::ProgressBar::new(a.runs as u64);
         b.set_style(
@@ -145,14 +135,14 @@ pub fn run(a: SensitivityArgs) -> Result<i32> {
         }
     };
     let work = || run_mc(&ev, &opts, &tick);
-    let (mut report, draws) = match a.threads {
+    let (report, draws) = match a.threads {
         Some(t) => rayon::ThreadPoolBuilder::new()
             .num_threads(t)
             .build()
             .map_err(|e| Error::usage(format!("cannot start {t} threads: {e}")))?
             .install(work),
         None => work(),
-    };
+    }?;
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
@@ -166,15 +156,6 @@ pub fn run(a: SensitivityArgs) -> Result<i32> {
         .iter()
         .filter_map(|e| e.name.as_deref().map(|n| (e.id.as_str(), n)))
         .collect();
-    // Ranks count within cohorts: each entity's cohort goes with them.
-    let cohorts: std::collections::HashMap<&str, &str> = assessment
-        .entities
-        .iter()
-        .filter_map(|e| e.cohort.as_deref().map(|c| (e.id.as_str(), c)))
-        .collect();
-    for e in &mut report.entities {
-        e.cohort = cohorts.get(e.id.as_str()).map(|c| c.to_string());
-    }
     let excluded = assessment.summary.excluded;
     let out = if json {
         let mut s = serde_json::to_string_pretty(&report).expect("serialisable");

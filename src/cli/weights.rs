@@ -5,8 +5,7 @@ use clap::Args;
 use clusterscore::analysis::ahp::{most_inconsistent, show_judgement};
 use clusterscore::analysis::rewrite::{Level, write_weights};
 use clusterscore::analysis::{
-    AhpMatrix, AhpResult, RiTable, ahp, critic_weights, entropy_weights, group_matrix,
-    no_criterion_varies, parse_ahp_toml,
+    AhpMatrix, AhpResult, ObjectiveMethod, RiTable, ahp, group_matrix, objective, parse_ahp_toml,
 };
 use clusterscore::column::format_number;
 use clusterscore::diag::{
@@ -15,7 +14,6 @@ use clusterscore::diag::{
 use clusterscore::engine::{AssessOptions, CompiledRules};
 use clusterscore::report::write_atomic;
 use clusterscore::rules::Rules;
-use ndarray::Array2;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -94,15 +92,13 @@ pub fn run(a: WeightsArgs) -> Result<i32> {
     }
 }
 
-fn run_objective(a: &WeightsArgs, method: &str, level: Option<Level>, json: bool) -> Result<i32> {
-    if method != "entropy" && method != "critic" {
-        return Err(Error::usage(format!(
-            "unknown --method '{method}': use entropy or critic"
-        )));
-    }
+fn run_objective(a: &WeightsArgs, name: &str, level: Option<Level>, json: bool) -> Result<i32> {
+    let method = ObjectiveMethod::from_name(name)
+        .ok_or_else(|| Error::usage(format!("unknown --method '{name}': use entropy or critic")))?;
+    let method_name = name;
     let (Some(rules_path), false) = (&a.rules, a.data.is_empty()) else {
         return Err(Error::usage(format!(
-            "--method {method} needs --rules and --data"
+            "--method {method_name} needs --rules and --data"
         )));
     };
     if a.write_into.is_some() {
@@ -122,74 +118,13 @@ fn run_objective(a: &WeightsArgs, method: &str, level: Option<Level>, json: bool
         },
     )?;
     super::print_warnings(None, &assessment.warnings);
-    let ev = assessment
-        .evidence
-        .as_ref()
-        .expect("assessments carry their evidence");
-    // Rows: ranked entities; fractions dropped by `exclude` count as 0 (SPEC §12).
-    let rows: Vec<usize> = (0..ev.len()).filter(|&e| ev.ranked[e]).collect();
-    let nc = ev.points.len();
-    let mut x = Array2::<f64>::zeros((rows.len(), nc));
-    for (k, &e) in rows.iter().enumerate() {
-        for c in 0..nc {
-            let s = ev.fractions[[e, c]];
-            x[[k, c]] = if s.is_nan() { 0.0 } else { s };
-        }
-    }
-    let w = if method == "entropy" {
-        entropy_weights(x.view())
-    } else {
-        critic_weights(x.view())
-    };
-    let fallback = no_criterion_varies(x.view()).then(|| {
-        if rows.is_empty() {
-            // (Every column sums to 0: the weights are equal over all criteria.)
-            format!(
-                "warning: no entity is ranked, so {method} has no data to weigh the criteria \
-                 by: the weights shown are equal, not derived from the data\n"
-            )
-        } else {
-            format!(
-                "warning: no criterion varies among the {} ranked entities, so {method} cannot \
-                 tell the criteria apart: the weights shown are equal (0 for a criterion no \
-                 entity scores on), not derived from the data\n",
-                rows.len()
-            )
-        }
-    });
-    let r = &compiled.rules;
-    let total_points: f64 = ev.points.iter().sum();
-    // Weights written into a file that had none add up to its `scale` when it has one, so
-    // that the file does not gain a `weights-not-scale` lint (weights are relative: the
-    // scores are the same either way).
-    let w_total: f64 = match r.settings.scale {
-        Some(scale) if r.dimensions.iter().all(|d| d.weight.is_none()) => scale,
-        _ => ev.weights.iter().sum(),
-    };
-    let mut dim_w = vec![0.0; r.dimensions.len()];
-    for c in 0..nc {
-        dim_w[ev.dimension_of[c]] += w[c];
-    }
-    let criteria: Vec<(String, f64)> = r
-        .criteria
-        .iter()
-        .enumerate()
-        .map(|(c, crit)| (crit.id.value.clone(), w[c] * total_points))
-        .collect();
-    let dimensions: Vec<(String, f64)> = r
-        .dimensions
-        .iter()
-        .enumerate()
-        .map(|(d, dim)| (dim.id.value.clone(), dim_w[d] * w_total))
-        .collect();
+    let weights = objective(&compiled, &assessment, method)?;
+    let r = compiled.rules();
     let report = if json {
-        let v = json!({
-            "method": method,
-            "entities": rows.len(),
-            "criteria": r.criteria.iter().enumerate().map(|(c, crit)| json!({"id": crit.id.value, "dimension": r.dimensions[ev.dimension_of[c]].id.value, "weight": w[c], "points": criteria[c].1, "current_points": ev.points[c]})).collect::<Vec<_>>(),
-            "dimensions": r.dimensions.iter().enumerate().map(|(d, dim)| json!({"id": dim.id.value, "weight": dim_w[d], "implied_weight": dimensions[d].1, "current_weight": ev.weights[d]})).collect::<Vec<_>>(),
-        });
-        format!("{}\n", serde_json::to_string_pretty(&v).expect("json"))
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(&weights).expect("json")
+        )
     } else {
         let mut t = comfy_table::Table::new();
         t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
@@ -201,14 +136,14 @@ fn run_objective(a: &WeightsArgs, method: &str, level: Option<Level>, json: bool
             "points now",
             "points by weight",
         ]);
-        for (c, crit) in r.criteria.iter().enumerate() {
+        for (c, crit) in weights.criteria.iter().zip(&r.criteria) {
             t.add_row(vec![
-                crit.id.value.clone(),
+                c.id.clone(),
                 crit.label().to_string(),
-                r.dimensions[ev.dimension_of[c]].id.value.clone(),
-                format!("{:.4}", w[c]),
-                format_number(ev.points[c]),
-                format!("{:.2}", criteria[c].1),
+                c.dimension.clone(),
+                format!("{:.4}", c.weight),
+                format_number(c.current_points),
+                format!("{:.2}", c.points),
             ]);
         }
         let mut d = comfy_table::Table::new();
@@ -220,45 +155,33 @@ fn run_objective(a: &WeightsArgs, method: &str, level: Option<Level>, json: bool
             "weight now",
             "weight by method",
         ]);
-        for (k, dim) in r.dimensions.iter().enumerate() {
+        for (w, dim) in weights.dimensions.iter().zip(&r.dimensions) {
             d.add_row(vec![
-                dim.id.value.clone(),
+                w.id.clone(),
                 dim.label().to_string(),
-                format!("{:.4}", dim_w[k]),
-                format_number(ev.weights[k]),
-                format!("{:.2}", dimensions[k].1),
+                format!("{:.4}", w.weight),
+                format_number(w.current_weight),
+                format!("{:.2}", w.implied_weight),
             ]);
         }
-        let name = if method == "entropy" {
-            "entropy (熵权法)"
-        } else {
-            "CRITIC"
+        let name = match method {
+            ObjectiveMethod::Entropy => "entropy (熵权法)",
+            ObjectiveMethod::Critic => "CRITIC",
         };
         format!(
             "{name} weights from {} ranked entities\n\n{t}\n\n{d}\n",
-            rows.len()
+            weights.entities
         )
     };
     // The rules file first: nothing is printed when writing it fails (SPEC §10).
     if let Some(out) = &a.write {
         let text = std::fs::read_to_string(rules_path)
             .map_err(|e| Error::io(&rules_path.display().to_string(), &e))?;
-        let new = match level.unwrap_or(Level::Criteria) {
-            // With dimension weights written in the file, new points alone would be
-            // re-weighted by the old dimension weights (T = Σ W_d D_d / M_d): the dimension
-            // weights the criteria imply are written too, so that the file scores with the
-            // weights shown.
-            Level::Criteria if r.dimensions.iter().any(|d| d.weight.is_some()) => {
-                let with_points = write_weights(&text, Level::Criteria, &criteria)?;
-                write_weights(&with_points, Level::Dimensions, &dimensions)?
-            }
-            Level::Criteria => write_weights(&text, Level::Criteria, &criteria)?,
-            Level::Dimensions => write_weights(&text, Level::Dimensions, &dimensions)?,
-        };
+        let new = weights.rewrite(&compiled, &text, level.unwrap_or(Level::Criteria))?;
         write_atomic(out, new.as_bytes())?;
     }
-    if let Some(warning) = fallback {
-        eprint!("{warning}");
+    if let Some(warning) = weights.fallback_warning() {
+        eprintln!("warning: {warning}");
     }
     super::print_out(report.as_bytes())?;
     Ok(0)
@@ -474,7 +397,7 @@ fn rules_with_ahp_weights(
     res: &AhpResult,
 ) -> Result<String> {
     let compiled = load(into)?;
-    let r = &compiled.rules;
+    let r = compiled.rules();
     let items = &m.items;
     // Criteria of different dimensions with dimension weights: each dimension's weight
     // decides its share whatever its criteria's points, so the judgement between them

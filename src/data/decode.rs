@@ -4,7 +4,7 @@
 //! Detection: a BOM decides; otherwise the first [`PREFIX_LEN`] bytes are checked as strict
 //! UTF-8, and anything that is not UTF-8 is decoded as GB18030 (what Chinese Excel and WPS
 //! save; GBK is a subset) — unless the prefix is UTF-8 text with a few bad bytes (see
-//! [`mostly_utf8`]), which is read as UTF-8 so the decoding error names the bad byte instead
+//! `mostly_utf8`), which is read as UTF-8 so the decoding error names the bad byte instead
 //! of turning every character into the wrong one. A file that looked like UTF-8 only because
 //! its prefix was plain ASCII is re-read as GB18030 if invalid UTF-8 turns up later (see
 //! [`DecodeFailure`]). chardetng is consulted only to word the error when decoding fails.
@@ -162,7 +162,7 @@ pub struct DecodeFailure {
     /// Byte offset in the raw file (approximate: the start of the chunk for NUL bytes).
     pub offset: u64,
     /// Whether the text decoded before the failure holds UTF-8 evidence: at least
-    /// [`UTF8_EVIDENCE`] characters of three or four bytes (Chinese in UTF-8; GBK read as
+    /// `UTF8_EVIDENCE` characters of three or four bytes (Chinese in UTF-8; GBK read as
     /// UTF-8 seldom forms them, while its pairs often form valid two-byte sequences).
     pub utf8_evidence: bool,
 }
@@ -199,7 +199,7 @@ pub fn failure_of(e: &io::Error) -> Option<DecodeFailure> {
 /// a lone `\r` too in a file whose lines end that way (old Mac files), and a final `\n` is
 /// added when the text does not end with one, so every record ends with exactly one `\n`.
 /// A lone `\r` in a file with `\n` or `\r\n` line ends is text (see
-/// [`Self::normalise_line_breaks`]).
+/// `normalise_line_breaks`).
 pub struct DecodingReader<R: Read> {
     inner: R,
     decoder: encoding_rs::Decoder,

@@ -115,35 +115,102 @@ pub struct Table {
 }
 
 impl Table {
-    /// A table built in memory (tests, chained workflows): rows are numbered as if read from
-    /// a file `path` with the header in row 1. All `Some` columns must have the same length.
-    pub fn from_columns(path: &str, headers: Vec<String>, columns: Vec<Option<Column>>) -> Table {
-        let rows = columns
+    /// A table built in memory (a data frame, a database query, tests): rows are numbered
+    /// as if read from a file `path` with the header in row 1. Headers are folded as the file
+    /// readers fold them (full-width characters, spaces), so rules written for a file match.
+    ///
+    /// Refused with a data error, as a file would be: a header count that differs from the
+    /// column count, an empty or duplicate header, columns of different lengths, and an
+    /// infinite number (NaN is a missing value; infinity is not a value, SPEC §6).
+    pub fn from_columns(
+        path: &str,
+        headers: Vec<String>,
+        columns: Vec<Option<Column>>,
+    ) -> Result<Table, Error> {
+        let refuse = |message: String, help: &str| {
+            Err(Error::one(
+                Diagnostic::new(Stage::Data, message)
+                    .at(path.to_string())
+                    .with_help(help.to_string()),
+            ))
+        };
+        if headers.len() != columns.len() {
+            return refuse(
+                format!("{} headers for {} columns", headers.len(), columns.len()),
+                "give one header per column (`None` for a column that is not read)",
+            );
+        }
+        let display_headers: Vec<String> = headers.iter().map(|h| h.trim().to_string()).collect();
+        let folded: Vec<String> = headers
             .iter()
-            .flatten()
-            .map(Column::len)
-            .next()
-            .unwrap_or(0);
-        debug_assert!(columns.iter().flatten().all(|c| c.len() == rows));
-        let index = headers
+            .map(|h| super::cell::fold_header(h))
+            .collect();
+        check_headers(path, None, 1, &folded, 0)?;
+        let mut sized = headers
+            .iter()
+            .zip(&columns)
+            .filter_map(|(h, c)| Some((h, c.as_ref()?)));
+        let rows = match sized.next() {
+            Some((first, c)) => {
+                let rows = c.len();
+                if let Some((h, c)) = sized.find(|(_, c)| c.len() != rows) {
+                    return refuse(
+                        format!(
+                            "column \"{}\" has {} values but column \"{}\" has {rows}",
+                            truncate(h, 200),
+                            c.len(),
+                            truncate(first, 200)
+                        ),
+                        "give every column one value per row (NaN or None for a missing value)",
+                    );
+                }
+                rows
+            }
+            None => 0,
+        };
+        let index = folded
             .iter()
             .enumerate()
             .map(|(i, h)| (h.clone(), i))
             .collect();
-        Table {
+        let table = Table {
             origins: vec![FileOrigin {
                 path: path.to_string(),
                 sheet: None,
                 start: 0,
                 runs: vec![(0, 2)],
-                display_headers: headers.clone(),
+                display_headers,
             }],
             files: Vec::new(),
-            headers,
+            headers: folded,
             columns,
             rows,
             index,
+        };
+        for (h, c) in table.headers.iter().zip(&table.columns) {
+            if let Some(Column::Number(v)) = c
+                && let Some(row) = v.iter().position(|x| x.is_infinite())
+            {
+                return Err(Error::one(
+                    Diagnostic::new(
+                        Stage::Data,
+                        format!(
+                            "the value is {}, which is not a number a criterion can score",
+                            v[row]
+                        ),
+                    )
+                    .at(table.location(row, h))
+                    .with_help("use NaN for a missing value, or the largest real figure"),
+                ));
+            }
         }
+        Ok(table)
+    }
+
+    /// Where the rows came from, for messages: each file's path, or the name an in-memory
+    /// table was given.
+    pub fn sources(&self) -> impl Iterator<Item = &str> {
+        self.origins.iter().map(|o| o.path.as_str())
     }
 
     /// Number of data rows.

@@ -955,7 +955,8 @@ fn table_from_columns() {
         "mem",
         vec!["a".into(), "b".into()],
         vec![Some(Column::Number(vec![1.0, 2.0])), None],
-    );
+    )
+    .unwrap();
     assert_eq!(t.rows(), 2);
     assert_eq!(t.origin(1), ("mem", 3));
     assert_eq!(t.location(0, "a"), "mem, row 2, column \"a\"");

@@ -792,7 +792,7 @@ fn column_indicators(
 
 /// The data files of a table, for messages: "fixtures/a.csv" or "a.csv, b.csv".
 fn data_files(table: &crate::data::Table) -> String {
-    let names: Vec<&str> = table.files.iter().map(|f| f.path.as_str()).collect();
+    let names: Vec<&str> = table.sources().collect();
     if names.is_empty() {
         "no data file".into()
     } else {
@@ -2345,6 +2345,11 @@ impl Run<'_> {
             ranked: ranked.to_vec(),
             cohort: st.cohort.clone(),
             cohorts: st.cohort_names.len(),
+            cohort_names: if r.settings.cohort.is_some() {
+                st.cohort_names.clone()
+            } else {
+                Vec::new()
+            },
             ids,
             tie_values,
             tie_directions,

@@ -113,7 +113,7 @@ const BUILT_AT_A_TIME: usize = 4096;
 
 /// What the per-entity results are built from, as columns over the scored entities: in data
 /// order while a run builds them up front (entity `e` is the `e`-th scored row), in output
-/// order once kept for [`Detail::Deferred`] (see [`EntitySource::into_output_order`]).
+/// order once kept for [`Detail::Deferred`] (see `into_output_order`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntitySource<'a> {
     pub(crate) ids: TextColumn,

@@ -47,6 +47,9 @@ pub struct Evidence {
     pub ranked: Vec<bool>,
     pub cohort: Vec<u32>,
     pub cohorts: usize,
+    /// Cohort names by cohort index (`None`: the entities without a cohort value); empty
+    /// when the rules rank everyone together.
+    pub cohort_names: Vec<Option<String>>,
     /// Entity ids (dictionary shared with the data; unique within a run).
     pub ids: crate::column::TextColumn,
     pub tie_values: Vec<Vec<f64>>,
@@ -946,6 +949,7 @@ impl Evidence {
             adjustment: pick(&self.adjustment),
             ranked: order.iter().map(|&i| self.ranked[i]).collect(),
             cohort: order.iter().map(|&i| self.cohort[i]).collect(),
+            cohort_names: self.cohort_names.clone(),
             ids: self.ids.take(order),
             tie_values: self.tie_values.iter().map(pick).collect(),
             tiers: self
@@ -1138,6 +1142,7 @@ impl Evidence {
             ranked: vec![true; n],
             cohort: vec![0; n],
             cohorts: 1,
+            cohort_names: Vec::new(),
             ids: crate::column::TextColumn::from_values((0..n).map(|e| Some(format!("E{e}")))),
             tie_values: Vec::new(),
             tie_directions: Vec::new(),

@@ -49,6 +49,11 @@ pub struct ParsedExpr {
 }
 
 impl CompiledRules {
+    /// The rules as loaded and checked.
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
     /// `prev()` reads the same entity's earlier year: without a year column every row has
     /// no year and it would be missing everywhere, silently. An error at each expression's
     /// first `prev`.
@@ -108,10 +113,12 @@ impl CompiledRules {
     }
 }
 
-/// Rules checked and parsed, ready to score any number of data sets.
+/// Rules checked and parsed, ready to score any number of data sets. The rules are read
+/// through [`CompiledRules::rules`]; to change them (weights, points), edit a [`Rules`] and
+/// compile it again, so that the change is checked as a file would be.
 #[derive(Debug, Clone)]
 pub struct CompiledRules {
-    pub rules: Rules,
+    pub(crate) rules: Rules,
     /// Per indicator: its parsed formula or aggregate expression.
     pub(crate) indicator_exprs: Vec<Option<ParsedExpr>>,
     pub(crate) gate_exprs: Vec<ParsedExpr>,

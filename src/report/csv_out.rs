@@ -32,7 +32,7 @@ pub fn to_csv(a: &Assessment, enc: OutEncoding) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Writes the CSV view to `out`, streaming from the columnar [`Scoresheet`]: one buffered
+/// Writes the CSV view to `out`, streaming from the columnar [`Scoresheet`](crate::engine::Scoresheet): one buffered
 /// pass in output order.
 ///
 /// The row loop is written by hand (not through the csv crate's writer, which costs ~50 ns a

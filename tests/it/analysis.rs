@@ -487,7 +487,7 @@ mod weights_command {
             .unwrap();
         let w = |id: &str| {
             compiled
-                .rules
+                .rules()
                 .dimension(id)
                 .unwrap()
                 .weight
@@ -558,7 +558,7 @@ mod weights_command {
                 .unwrap()
                 .compile()
                 .unwrap();
-            assert!(written.rules.dimension("scale").is_some());
+            assert!(written.rules().dimension("scale").is_some());
         }
         // Refused (unknown item, inconsistent matrix): stdout stays empty.
         std::fs::write(

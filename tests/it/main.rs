@@ -5,6 +5,7 @@ mod bad_inputs;
 mod browser;
 mod cli;
 mod engine_cases;
+mod library;
 mod packs;
 mod properties;
 mod published;

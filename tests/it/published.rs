@@ -269,7 +269,7 @@ fn every_example_in_published_methods_checks_and_its_scores_are_in_the_doc() {
         let rules = clusterscore::rules::Rules::from_str_named(body, "doc.toml")
             .unwrap_or_else(|e| panic!("block {k}: {e}"));
         let compiled = rules.compile().unwrap_or_else(|e| panic!("block {k}: {e}"));
-        let lints = clusterscore::rules::lint::lint(&compiled.rules, &compiled.expression_names());
+        let lints = clusterscore::rules::lint::lint(compiled.rules(), &compiled.expression_names());
         assert!(lints.is_empty(), "block {k}: {lints:?}");
         checked += 1;
         let Some((_, data, after)) = blocks.get(k + 1).filter(|b| b.0 == "csv") else {

@@ -8,7 +8,7 @@ use clusterscore::rules::{Rules, lint::lint};
 fn check_clean(text: &str, name: &str) -> Result<(), String> {
     let rules = Rules::from_str_named(text, name).map_err(|e| e.to_string())?;
     let compiled = rules.compile().map_err(|e| e.to_string())?;
-    let lints = lint(&compiled.rules, &compiled.expression_names());
+    let lints = lint(compiled.rules(), &compiled.expression_names());
     if lints.is_empty() {
         Ok(())
     } else {

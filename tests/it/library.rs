@@ -1,0 +1,248 @@
+//! The library path of SPEC §9 as a program using the crate would take it: data built in
+//! memory, the analyses called directly, and the errors it gets instead of panics.
+
+use super::support::{root, score};
+use approx::assert_relative_eq;
+use assert_cmd::Command;
+use clusterscore::analysis::sensitivity::{SensitivityOptions, Vary, run};
+use clusterscore::analysis::{ObjectiveMethod, objective};
+use clusterscore::column::{Column, TextColumn};
+use clusterscore::engine::Detail;
+use clusterscore::{AssessOptions, Dataset, Rules, Table};
+
+fn bin() -> Command {
+    Command::cargo_bin("clusterscore").unwrap()
+}
+
+fn ids(values: &[&str]) -> Option<Column> {
+    Some(Column::Text(TextColumn::from_values(
+        values.iter().map(|v| Some(*v)),
+    )))
+}
+
+fn numbers(values: &[f64]) -> Option<Column> {
+    Some(Column::Number(values.to_vec()))
+}
+
+const LINEAR: &str = r#"
+[rules]
+name = "in memory"
+id = "id"
+[[indicator]]
+id = "sales"
+column = "销售收入（万元）"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "sales"
+points = 20
+method = "linear"
+floor = 0
+target = 80
+"#;
+
+#[test]
+fn an_in_memory_table_folds_its_headers_as_a_file_would() {
+    let rules = Rules::from_str(LINEAR).unwrap().compile().unwrap();
+    // The data side writes the header with ASCII parentheses and extra spaces, the rules
+    // with full-width ones: both fold to the same header.
+    let table = Table::from_columns(
+        "frame",
+        vec!["id".into(), " 销售收入(万元) ".into()],
+        vec![ids(&["A", "B"]), numbers(&[40.0, 100.0])],
+    )
+    .unwrap();
+    let a = rules
+        .assess(&Dataset::from_table(table), &AssessOptions::default())
+        .unwrap();
+    // linear: A 40/80 of 20 points = 10; B above the target = 20.
+    let score = |id: &str| a.entities.iter().find(|e| e.id == id).unwrap().score;
+    assert_relative_eq!(score("A"), 10.0);
+    assert_relative_eq!(score("B"), 20.0);
+}
+
+#[test]
+fn an_in_memory_table_refuses_what_a_file_could_not_hold() {
+    let err = |headers: Vec<&str>, columns: Vec<Option<Column>>| {
+        Table::from_columns(
+            "frame",
+            headers.into_iter().map(String::from).collect(),
+            columns,
+        )
+        .unwrap_err()
+        .to_string()
+    };
+    // Columns of different lengths: named, with both lengths.
+    let e = err(
+        vec!["id", "sales"],
+        vec![ids(&["A", "B", "C"]), numbers(&[1.0, 2.0])],
+    );
+    assert!(
+        e.contains("column \"sales\" has 2 values but column \"id\" has 3"),
+        "{e}"
+    );
+    // Infinity is not a value (NaN is the missing one): row and column given.
+    let e = err(
+        vec!["id", "sales"],
+        vec![ids(&["A", "B"]), numbers(&[1.0, f64::INFINITY])],
+    );
+    assert!(e.contains("frame, row 3, column \"sales\""), "{e}");
+    assert!(e.contains("the value is inf"), "{e}");
+    // Headers that fold to the same text, and a header count that is not the column count.
+    let e = err(
+        vec!["id", "销售收入（万元）", "销售收入(万元)"],
+        vec![ids(&["A"]), numbers(&[1.0]), numbers(&[2.0])],
+    );
+    assert!(e.contains("duplicate header"), "{e}");
+    let e = err(vec!["id"], vec![ids(&["A"]), numbers(&[1.0])]);
+    assert!(e.contains("1 headers for 2 columns"), "{e}");
+}
+
+#[test]
+fn a_missing_column_of_an_in_memory_table_is_named_with_the_table() {
+    let rules = Rules::from_str(LINEAR).unwrap().compile().unwrap();
+    let table = Table::from_columns("frame", vec!["id".into()], vec![ids(&["A"])]).unwrap();
+    let e = rules
+        .assess(&Dataset::from_table(table), &AssessOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("not a column of the data (frame)"), "{e}");
+}
+
+const ANHUI: (&str, &str) = ("rules/anhui-zhuanyezhen.toml", "fixtures/anhui-2010.csv");
+
+fn assess_pack(
+    pack: (&str, &str),
+    detail: Detail,
+) -> (clusterscore::CompiledRules, clusterscore::Assessment) {
+    let rules = Rules::from_path(root().join(pack.0))
+        .unwrap()
+        .compile()
+        .unwrap();
+    let data = rules
+        .read_data(&[root().join(pack.1)], &rules.read_options())
+        .unwrap();
+    let a = rules
+        .assess(
+            &data,
+            &AssessOptions {
+                detail,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    (rules, a)
+}
+
+#[test]
+fn sensitivity_from_the_library_is_what_the_command_prints() {
+    // Anhui ranks within cohorts: each entity's cohort comes with its ranks.
+    let (rules, a) = assess_pack(ANHUI, Detail::Entities);
+    let opts = SensitivityOptions::for_rules(&rules, 200, 0.2, 7, Vary::Weights);
+    let (report, draws) = run(a.evidence.as_deref().unwrap(), &opts, &|| {}).unwrap();
+    assert_eq!(draws.len(), 200);
+    assert!(report.entities.iter().all(|e| e.cohort.is_some()));
+    let lib = format!("{}\n", serde_json::to_string_pretty(&report).unwrap());
+    let out = bin()
+        .current_dir(root())
+        .args(["sensitivity", "--rules", ANHUI.0, "--data", ANHUI.1])
+        .args(["--runs", "200", "--seed", "7", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(lib, String::from_utf8(out.stdout).unwrap());
+}
+
+#[test]
+fn sensitivity_options_out_of_range_are_errors_not_panics() {
+    let (rules, a) = assess_pack(ANHUI, Detail::Entities);
+    let ev = a.evidence.as_deref().unwrap();
+    for (runs, noise, what) in [
+        (0, 0.2, "at least 1 replication"),
+        (2_000_000, 0.2, "at most 1000000"),
+        (10, -0.5, "strictly between 0 and 1"),
+        (10, 1.5, "strictly between 0 and 1"),
+        (10, f64::NAN, "strictly between 0 and 1"),
+    ] {
+        let opts = SensitivityOptions::for_rules(&rules, runs, noise, 1, Vary::Criteria);
+        let e = run(ev, &opts, &|| {}).unwrap_err().to_string();
+        assert!(e.contains(what), "{runs} {noise}: {e}");
+    }
+}
+
+#[test]
+fn objective_weights_from_the_library_are_what_the_command_prints() {
+    let pack = (
+        "rules/liaocheng-benchmark.toml",
+        "fixtures/liaocheng-2023.csv",
+    );
+    let (rules, a) = assess_pack(pack, Detail::Entities);
+    for method in [ObjectiveMethod::Entropy, ObjectiveMethod::Critic] {
+        let w = objective(&rules, &a, method).unwrap();
+        let total: f64 = w.criteria.iter().map(|c| c.weight).sum();
+        assert_relative_eq!(total, 1.0, epsilon = 1e-12);
+        assert_eq!(w.fallback, None);
+        let lib = format!("{}\n", serde_json::to_string_pretty(&w).unwrap());
+        let out = bin()
+            .current_dir(root())
+            .args(["weights", "--rules", pack.0, "--data", pack.1])
+            .args(["--method", method.name(), "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        assert_eq!(lib, String::from_utf8(out.stdout).unwrap());
+    }
+    // Without the per-entity evidence there is nothing to weigh: an error that says so.
+    let (rules, deferred) = assess_pack(pack, Detail::Deferred);
+    let e = objective(&rules, &deferred, ObjectiveMethod::Entropy)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("Detail::Entities"), "{e}");
+}
+
+#[test]
+fn looking_up_an_entity_says_why_it_cannot() {
+    use clusterscore::analysis::explain::{explain_entity, find_entity};
+    let pack = (
+        "rules/liaocheng-benchmark.toml",
+        "fixtures/liaocheng-2023.csv",
+    );
+    let (_, columns) = assess_pack(pack, Detail::Columns);
+    let e = find_entity(&columns, "LC01").unwrap_err();
+    assert!(e.contains("keeps no per-entity results"), "{e}");
+
+    let (rules, a) = assess_pack(pack, Detail::Entities);
+    let id = a.entities[3].id.clone();
+    let x = explain_entity(rules.rules(), &a, &id).unwrap();
+    assert_eq!(x.score, a.entities[3].score);
+    let e = explain_entity(rules.rules(), &a, "nobody")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no entity with id 'nobody'"), "{e}");
+    // Another pack's rules do not explain this assessment.
+    let other = Rules::from_path(root().join(ANHUI.0)).unwrap();
+    let e = explain_entity(&other, &a, &id).unwrap_err().to_string();
+    assert!(e.contains("not scored with these rules"), "{e}");
+    // One entity: counted in the singular.
+    let one = score(
+        &LINEAR.replace("销售收入（万元）", "sales"),
+        "id,sales\nB,1\n",
+    );
+    let e = find_entity(&one, "zzz").unwrap_err();
+    assert!(e.ends_with("(1 entity, e.g. B)"), "{e}");
+}
+
+#[test]
+fn weights_that_a_rules_file_cannot_hold_are_not_written() {
+    use clusterscore::analysis::rewrite::{Level, write_weights};
+    let text = std::fs::read_to_string(root().join("rules/liaocheng-benchmark.toml")).unwrap();
+    for bad in [f64::NAN, -3.0, f64::INFINITY] {
+        let e = write_weights(&text, Level::Dimensions, &[("scale".into(), bad)])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("must be finite numbers ≥ 0"), "{bad}: {e}");
+    }
+    assert!(write_weights(&text, Level::Dimensions, &[("scale".into(), 25.0)]).is_ok());
+}
