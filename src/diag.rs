@@ -288,6 +288,9 @@ pub fn read_utf8_file(path: &std::path::Path, name: &str, what: &str) -> Result<
 pub struct SourceText {
     pub name: String,
     pub text: String,
+    /// Byte offsets of the text's line feeds, found once when a location is first asked for:
+    /// a file with thousands of diagnostics then costs one pass, not one per diagnostic.
+    line_feeds: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl SourceText {
@@ -295,7 +298,13 @@ impl SourceText {
         SourceText {
             name: name.into(),
             text: text.into(),
+            line_feeds: std::sync::OnceLock::new(),
         }
+    }
+
+    fn line_feeds(&self) -> &[usize] {
+        self.line_feeds
+            .get_or_init(|| memchr::memchr_iter(b'\n', self.text.as_bytes()).collect())
     }
 
     /// The length of a byte-order mark at the start of the text, which editors do not show
@@ -311,13 +320,14 @@ impl SourceText {
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
-        let before = &self.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before
-            .rfind('\n')
-            .map_or_else(|| self.bom_len().min(offset), |i| i + 1);
-        let col = before[line_start..].chars().count() + 1;
-        (line, col)
+        let feeds = self.line_feeds();
+        let above = feeds.partition_point(|&f| f < offset);
+        let line_start = match above {
+            0 => self.bom_len().min(offset),
+            k => feeds[k - 1] + 1,
+        };
+        let col = self.text[line_start..offset].chars().count() + 1;
+        (above + 1, col)
     }
 
     /// The line holding `span.start`, with carets under the span (cut to that line). A line

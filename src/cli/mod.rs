@@ -173,7 +173,10 @@ pub(crate) fn print_out(bytes: &[u8]) -> Result<()> {
                 clusterscore::diag::Stage::Io,
                 format!("cannot write to standard output: {e}"),
             )
-            .with_help("write the result to a file instead: --out FILE"),
+            .with_help(
+                "send the output to a file instead: redirect it (> FILE), or with `score`, \
+                 give --out FILE",
+            ),
         )),
     }
 }

@@ -52,7 +52,7 @@ pub struct WeightsArgs {
     #[arg(long, default_value = "text")]
     pub format: String,
     /// Year to score (overrides [rules].year).
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(1000..=9999))]
     pub year: Option<i64>,
 }
 
@@ -78,6 +78,12 @@ pub fn run(a: WeightsArgs) -> Result<i32> {
     inputs.extend(a.ahp.iter().map(|p| p.as_path()));
     inputs.extend(a.write_into.iter().map(|p| p.as_path()));
     if let Some(w) = &a.write {
+        if w.as_os_str() == "-" {
+            return Err(Error::usage(
+                "--write needs a file name ('-' would be a file named -): with --write-into, \
+                 leave --write out to print the rules file on standard output",
+            ));
+        }
         super::refuse_overwrite(w, &inputs)?;
     }
     match (&a.ahp, &a.method) {

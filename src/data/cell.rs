@@ -76,9 +76,10 @@ pub struct Markers {
 impl Markers {
     pub fn new(extra: &[String]) -> Self {
         let mut list: Vec<String> = BUILTIN_MISSING.iter().map(|s| s.to_string()).collect();
+        let mut seen: std::collections::HashSet<String> = list.iter().cloned().collect();
         for m in extra {
             let f = normalise_cell(m).into_owned();
-            if !list.contains(&f) {
+            if seen.insert(f.clone()) {
                 list.push(f);
             }
         }

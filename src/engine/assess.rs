@@ -1292,12 +1292,9 @@ impl Run<'_> {
                     })
                     .collect();
                 // Two keys that are one value there ("1" and "01"): the first holds; said.
+                let mut first_of: HashMap<&str, usize> = HashMap::with_capacity(values.len());
                 for (k, (shown, v)) in values.iter().enumerate() {
-                    if let Some((j, _)) = values[..k]
-                        .iter()
-                        .enumerate()
-                        .find(|(_, (s, _))| s == shown)
-                    {
+                    if let Some(&j) = first_of.get(shown.as_str()) {
                         let (first, second) = (&orig[j].0, &orig[k].0);
                         let text = format!(
                             "{what}: the keys '{first}' and '{second}' of the table on '{}' are the same {} there, {shown}; '{first}' (= {}) is used, '{second}' (= {}) never",
@@ -1311,13 +1308,14 @@ impl Run<'_> {
                             format_number(*v)
                         );
                         self.category_warning(text);
+                    } else {
+                        first_of.insert(shown, k);
                     }
                 }
-                let values = &values[..];
                 let lookup: Vec<Option<f64>> = cat
                     .dict
                     .iter()
-                    .map(|k| values.iter().find(|(n, _)| n == k).map(|(_, v)| *v))
+                    .map(|k| first_of.get(k).map(|&j| values[j].1))
                     .collect();
                 let mut out = Vec::with_capacity(self.scored.len());
                 for e in 0..self.scored.len() {
@@ -1348,7 +1346,7 @@ impl Run<'_> {
                     }
                 }
                 if let Some(d) = default {
-                    self.warn_category_defaults(&cat, &by.value, values, *d, what);
+                    self.warn_category_defaults(&cat, &by.value, &values, *d, what);
                 }
                 Ok(ParamValues::PerEntity(out))
             }
@@ -1828,11 +1826,41 @@ impl Run<'_> {
                 &conditions.direct,
             );
         }
+        // One warning per quota cut (tier and last entity placed): the first entity refused
+        // is named beside the one placed, the others refused at that score are counted.
+        let mut cuts: Vec<(usize, usize, usize, Vec<usize>)> = Vec::new();
+        let mut cut_of: HashMap<(usize, usize), usize> = HashMap::new();
         for q in ties {
-            self.warnings.push(format!(
+            match cut_of.get(&(q.tier, q.placed)) {
+                Some(&k) => cuts[k].3.push(q.refused),
+                None => {
+                    cut_of.insert((q.tier, q.placed), cuts.len());
+                    cuts.push((q.tier, q.quota, q.placed, vec![q.refused]));
+                }
+            }
+        }
+        for (t, quota, placed, refused) in cuts {
+            let mut text = format!(
                 "tier '{}' quota of {} filled by a tie-break: '{}' and '{}' both scored {}, '{}' placed first",
-                r.tiers[q.tier].id.value, q.quota, self.id(q.placed), self.id(q.refused), format_number(score[q.refused]), self.id(q.placed)
-            ));
+                r.tiers[t].id.value,
+                quota,
+                self.id(placed),
+                self.id(refused[0]),
+                format_number(score[refused[0]]),
+                self.id(placed)
+            );
+            if refused.len() > 1 {
+                let mut others = refused[1..].to_vec();
+                others.sort_unstable();
+                text.push_str(&format!(
+                    "; {} more {} with that score {} refused the tier too: {}",
+                    others.len(),
+                    crate::diag::agree(others.len(), "entity", "entities"),
+                    crate::diag::agree(others.len(), "was", "were"),
+                    self.some_ids(&others)
+                ));
+            }
+            self.warnings.push(text);
         }
         self.warn_decided_by_missing(&ev, &conditions, &score, &tier);
         crate::timing::mark("score: tiers");

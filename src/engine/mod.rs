@@ -204,6 +204,17 @@ fn parse_expr(
     }
 }
 
+/// The columns every CSV output starts with, before dimensions, criteria and carried columns.
+pub(crate) const CSV_COLUMNS: &[&str] = &[
+    "rank",
+    "id",
+    "name",
+    "score",
+    "tier",
+    "tier_label",
+    "excluded_by",
+];
+
 fn compile(rules: Rules) -> Result<CompiledRules> {
     let src = &rules.source;
     let mut errors = Vec::new();
@@ -269,6 +280,34 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                     Some(format!("{kind} ids must be unique among {kind}s")),
                 ));
             }
+        }
+    }
+
+    // `[output].carry` columns follow the fixed columns, dimensions and criteria in the CSV
+    // view: a name among those would repeat a header, and the file could not be read back
+    // (the chained workflow reads it).
+    for c in &rules.output.carry {
+        let clash = if CSV_COLUMNS.contains(&c.value.as_str()) {
+            Some("a column every CSV output has".to_string())
+        } else if let Some((kind @ ("dimension" | "criterion"), _)) = names.get(c.value.as_str()) {
+            Some(format!("{kind} '{}'", c.value))
+        } else {
+            None
+        };
+        if let Some(clash) = clash {
+            errors.push(diag(
+                src,
+                c.span,
+                format!(
+                    "carry '{}' would repeat the output header '{}' ({clash})",
+                    c.value, c.value
+                ),
+                Some(
+                    "the CSV output's headers must be unique to be read back: leave the column \
+                     out of carry, or rename it in the data"
+                        .into(),
+                ),
+            ));
         }
     }
 

@@ -525,7 +525,9 @@ impl<'s> Cx<'s> {
                 );
                 return None;
             }
-            for (k, item) in out.iter().enumerate() {
+            let mut seen: std::collections::HashSet<&str> =
+                std::collections::HashSet::with_capacity(out.len());
+            for item in &out {
                 if item.value.trim().is_empty() {
                     self.error(
                         item.span,
@@ -534,7 +536,7 @@ impl<'s> Cx<'s> {
                     );
                     return None;
                 }
-                if out[..k].iter().any(|x| x.value == item.value) {
+                if !seen.insert(item.value.as_str()) {
                     self.error(
                         item.span,
                         format!(
@@ -1508,14 +1510,28 @@ fn decode_basic(body: &str) -> Option<(String, Vec<usize>)> {
 /// category tables (SPEC §12): `(" for category 'east'", 5.0)`, or `("", 5.0)` for fixed
 /// values. Tables on different columns are compared where both fall back to their default.
 fn same_floor_and_target(floor: &Param, target: &Param) -> Option<(String, f64)> {
+    // Each table's values by key (the first of a repeated key holds), looked up per category.
+    fn table(p: &Param) -> std::collections::HashMap<&str, f64> {
+        let mut m = std::collections::HashMap::new();
+        if let Param::ByCategory { values, .. } = p {
+            for (k, v) in values {
+                m.entry(k.as_str()).or_insert(*v);
+            }
+        }
+        m
+    }
+    let (floor_values, target_values) = (table(floor), table(target));
     let at = |p: &Param, category: Option<&str>| -> Option<f64> {
+        let values = if std::ptr::eq(p, floor) {
+            &floor_values
+        } else {
+            &target_values
+        };
         match p {
             Param::Fixed(v) => Some(*v),
-            Param::ByCategory {
-                values, default, ..
-            } => category
-                .and_then(|c| values.iter().find(|(k, _)| k == c).map(|(_, v)| *v))
-                .or(*default),
+            Param::ByCategory { default, .. } => {
+                category.and_then(|c| values.get(c).copied()).or(*default)
+            }
         }
     };
     let categories: Vec<&str> = match (floor, target) {

@@ -412,6 +412,58 @@ fn tiers_quotas_ties_and_caps() {
     assert_eq!(entity(&a, "B").tier.as_deref(), Some("gold"));
 }
 
+/// Many entities refused a tier at one quota cut give one warning: the first refused is
+/// named beside the one placed, the rest are counted and listed (not one line each).
+#[test]
+fn one_quota_cut_gives_one_warning() {
+    // gold: max_count 2. A 90, then B, C, D, E all 85: B placed, C, D and E refused gold.
+    let a = score(TIERS, "id,x,ok\nA,90,1\nE,85,1\nC,85,1\nB,85,1\nD,85,1\n");
+    let cut: Vec<&String> = a
+        .warnings
+        .iter()
+        .filter(|w| w.starts_with("tier 'gold' quota of 2"))
+        .collect();
+    assert_eq!(
+        cut,
+        [
+            "tier 'gold' quota of 2 filled by a tie-break: 'B' and 'C' both scored 85, 'B' placed \
+             first; 2 more entities with that score were refused the tier too: D, E"
+        ],
+        "{:?}",
+        a.warnings
+    );
+    // silver: top 40 % of 5 = 2: C and D; E refused at the same score, a second cut.
+    assert!(
+        a.warnings.iter().any(|w| w
+            == "tier 'silver' quota of 2 filled by a tie-break: 'D' and 'E' both scored 85, 'D' placed first"),
+        "{:?}",
+        a.warnings
+    );
+}
+
+/// A carried column named like one of the CSV's own columns or a criterion would repeat a
+/// header of the output, which could then not be read back.
+#[test]
+fn a_carry_that_repeats_an_output_header_is_refused() {
+    let rules = format!("{TIERS}\n[output]\ncarry = [\"ok\", \"tier\", \"c\"]\n");
+    let e = clusterscore::rules::Rules::from_str_named(&rules, "r.toml")
+        .unwrap()
+        .compile()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(
+            "carry 'tier' would repeat the output header 'tier' (a column every CSV output has)"
+        ),
+        "{e}"
+    );
+    assert!(
+        e.contains("carry 'c' would repeat the output header 'c' (criterion 'c')"),
+        "{e}"
+    );
+    assert!(!e.contains("carry 'ok'"), "{e}");
+}
+
 #[test]
 fn requires_and_direct_conditions() {
     let rules = r#"
