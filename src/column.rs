@@ -106,6 +106,7 @@ impl TextDict {
     }
 
     /// Where the offset of text `i` is kept, to prefetch before a scattered read.
+    #[doc(hidden)]
     pub fn entry_ptr(&self, i: usize) -> Option<*const usize> {
         self.ends.get(i).map(|e| e as *const usize)
     }
