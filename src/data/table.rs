@@ -70,7 +70,7 @@ pub enum ColumnRequest {
     Number,
     /// Boolean words (是/否, 有/无, Y/N, yes/no, true/false, 1/0); other text is an error.
     Bool,
-    /// Text as written (trimmed).
+    /// Text, as category values, ids and names are read.
     Text,
     /// Number if every present cell is a number, else bool if every one is a boolean
     /// word, else text (all missing → number).

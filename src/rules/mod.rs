@@ -213,7 +213,7 @@ pub struct Band {
     pub op: BandOp,
     /// The number that key gives.
     pub threshold: Param,
-    /// `points`: what a value meeting the band earns (at most the criterion's points).
+    /// `points`: what a value meeting the band earns.
     pub points: Param,
     /// Where the band is written.
     pub span: Span,
@@ -222,11 +222,11 @@ pub struct Band {
 /// A transform applied to the value and every threshold before scoring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transform {
-    /// `transform = "log10"`: values must be > 0.
+    /// `transform = "log10"`: defined for values > 0 (others become missing).
     Log10,
-    /// `transform = "ln"`: values must be > 0.
+    /// `transform = "ln"`: defined for values > 0 (others become missing).
     Ln,
-    /// `transform = "sqrt"`: values must be ≥ 0.
+    /// `transform = "sqrt"`: defined for values ≥ 0 (others become missing).
     Sqrt,
 }
 
@@ -259,13 +259,14 @@ pub enum Method {
     /// `method = "linear"`: 0 at or below `floor`, full points at or above `target`,
     /// proportional between (floor > target for lower-is-better).
     Linear { floor: Param, target: Param },
-    /// `method = "target"`: the share of `target` (> 0) reached; for `lower`, of the value.
+    /// `method = "target"`: `min(x / target, 1)`, or `min(target / x, 1)` for `lower`;
+    /// `target` > 0.
     Target { target: Param },
     /// `method = "minmax"`: position between the cohort's minimum and maximum.
     MinMax,
     /// `method = "zscore"`: Φ of the z-score over the cohort.
     ZScore,
-    /// `method = "percentile"`: the average rank over the cohort, as a share.
+    /// `method = "percentile"`: `(r − 1) / (n − 1)`, r the average rank over the cohort.
     Percentile,
     /// `method = "flag"`: full points when true (or non-zero), else 0.
     Flag,
@@ -517,7 +518,8 @@ pub struct Settings {
     pub id: Sp<String>,
     /// Column holding the display name.
     pub name_column: Option<Sp<String>>,
-    /// `year`: the year to score, with `[data].year_column`; `None`: the latest present.
+    /// `year`: the year to score, with `[data].year_column`; `None`: the latest year present
+    /// (all rows without a year column).
     pub year: Option<i64>,
     /// `scale`: rescale the total so that its maximum is this number.
     pub scale: Option<f64>,
