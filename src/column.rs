@@ -31,8 +31,11 @@ pub fn gathered<T: Copy + Send + Sync>(values: &[T], rows: &[usize]) -> Vec<T> {
 /// The type of a value in an expression or a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Type {
+    /// A number (`f64`; NaN is missing).
     Number,
+    /// True or false.
     Bool,
+    /// Text: category values, ids, names.
     Text,
 }
 
@@ -65,6 +68,7 @@ impl TextDict {
         self.ends.len()
     }
 
+    /// Whether it holds no text.
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
@@ -102,6 +106,7 @@ impl TextDict {
     }
 
     /// Where the offset of text `i` is kept, to prefetch before a scattered read.
+    #[doc(hidden)]
     pub fn entry_ptr(&self, i: usize) -> Option<*const usize> {
         self.ends.get(i).map(|e| e as *const usize)
     }
@@ -156,10 +161,12 @@ impl TextColumn {
     /// Code of a missing cell.
     pub const MISSING: u32 = u32::MAX;
 
+    /// How many rows.
     pub fn len(&self) -> usize {
         self.codes.len()
     }
 
+    /// Whether there are no rows.
     pub fn is_empty(&self) -> bool {
         self.codes.is_empty()
     }
@@ -219,10 +226,12 @@ pub enum Column {
     Number(Vec<f64>),
     /// `None` is missing.
     Bool(Vec<Option<bool>>),
+    /// Dictionary-encoded text; [`TextColumn::MISSING`] is missing.
     Text(TextColumn),
 }
 
 impl Column {
+    /// The type of its values.
     pub fn ty(&self) -> Type {
         match self {
             Column::Number(_) => Type::Number,
@@ -231,6 +240,7 @@ impl Column {
         }
     }
 
+    /// How many rows.
     pub fn len(&self) -> usize {
         match self {
             Column::Number(v) => v.len(),
@@ -239,6 +249,7 @@ impl Column {
         }
     }
 
+    /// Whether there are no rows.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

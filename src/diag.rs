@@ -23,11 +23,14 @@ pub enum Stage {
 /// A byte range inside a source text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Span {
+    /// Offset of the first byte.
     pub start: usize,
+    /// Offset one past the last byte.
     pub end: usize,
 }
 
 impl Span {
+    /// The bytes `start..end`.
     pub fn new(start: usize, end: usize) -> Self {
         Span { start, end }
     }
@@ -47,16 +50,20 @@ impl From<std::ops::Range<usize>> for Span {
 /// One problem found in the input.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
+    /// Which input it is about (rules, data, files, command line).
     pub stage: Stage,
+    /// What is wrong, in one sentence.
     pub message: String,
     /// Where: `rules.toml:3:7`, `data.csv, row 5, column "销售收入"`.
     pub location: Option<String>,
     /// The source line and a caret under the problem, already rendered.
     pub snippet: Option<String>,
+    /// How to fix it, when there is a suggestion (a did-you-mean, an example).
     pub help: Option<String>,
 }
 
 impl Diagnostic {
+    /// A diagnostic with a message only.
     pub fn new(stage: Stage, message: impl Into<String>) -> Self {
         Diagnostic {
             stage,
@@ -67,16 +74,19 @@ impl Diagnostic {
         }
     }
 
+    /// Sets where the problem is (`data.csv, row 5, column "销售收入"`).
     pub fn at(mut self, location: impl Into<String>) -> Self {
         self.location = Some(location.into());
         self
     }
 
+    /// Sets the help line.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
+    /// Sets the help line when there is one.
     pub fn with_help_opt(mut self, help: Option<String>) -> Self {
         if help.is_some() {
             self.help = help;
@@ -166,12 +176,14 @@ fn push_cut(out: &mut String, value: &[char]) {
 /// The error type of the library: one or more diagnostics, all found in one pass.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Error {
+    /// Every problem found, in the order found (at least one).
     pub diagnostics: Vec<Diagnostic>,
     /// The pass stopped at a cap on errors: more may follow the ones listed.
     pub stopped_early: bool,
 }
 
 impl Error {
+    /// An error of one diagnostic.
     pub fn one(d: Diagnostic) -> Self {
         Error {
             diagnostics: vec![d],
@@ -179,6 +191,7 @@ impl Error {
         }
     }
 
+    /// An error of several diagnostics (not empty), all that one pass found.
     pub fn many(diagnostics: Vec<Diagnostic>) -> Self {
         debug_assert!(!diagnostics.is_empty());
         Error {
@@ -195,10 +208,12 @@ impl Error {
         }
     }
 
+    /// A misuse of the command line or the library (exit code 2).
     pub fn usage(message: impl Into<String>) -> Self {
         Error::one(Diagnostic::new(Stage::Usage, message))
     }
 
+    /// A file that cannot be read: `cannot read '<path>': <err>`.
     pub fn io(path: &str, err: &std::io::Error) -> Self {
         Error::one(Diagnostic::new(
             Stage::Io,
@@ -245,6 +260,7 @@ impl From<Diagnostic> for Error {
     }
 }
 
+/// The library's result type: every fallible call returns its [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// A TOML file (rules, AHP matrices) read as UTF-8 text. Invalid UTF-8 is an error at the
@@ -286,7 +302,9 @@ pub fn read_utf8_file(path: &std::path::Path, name: &str, what: &str) -> Result<
 /// A named source text (a rules file) for turning byte offsets into line:col.
 #[derive(Debug, Clone)]
 pub struct SourceText {
+    /// The name diagnostics use (the path, or `rules.toml`).
     pub name: String,
+    /// The whole text.
     pub text: String,
     /// Byte offsets of the text's line feeds, found once when a location is first asked for:
     /// a file with thousands of diagnostics then costs one pass, not one per diagnostic.
@@ -294,6 +312,7 @@ pub struct SourceText {
 }
 
 impl SourceText {
+    /// A text with its name.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         SourceText {
             name: name.into(),

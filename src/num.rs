@@ -360,6 +360,7 @@ pub fn round_scaled_narrow(x: f64, m: f64) -> (i16, bool) {
 }
 
 /// Hints the CPU to load the cache line holding `p` (no effect on other targets).
+#[doc(hidden)]
 #[inline(always)]
 pub fn prefetch<T>(p: *const T) {
     #[cfg(target_arch = "x86_64")]

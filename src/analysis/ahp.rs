@@ -95,6 +95,7 @@ impl RiTable {
 pub struct AhpMatrix {
     /// The expert's `name` in the group form (`None` for a single matrix or an unnamed expert).
     pub name: Option<String>,
+    /// The file's `items`: the names compared (e.g. dimension ids), in row and column order.
     pub items: Vec<String>,
     /// `matrix[[i, j]]`: how much more important `items[i]` is than `items[j]`.
     pub matrix: Array2<f64>,
@@ -118,6 +119,7 @@ pub struct AhpResult {
     pub ri: f64,
     /// CI / RI; 0 for n ≤ 2.
     pub cr: f64,
+    /// The RI table `ri` was read from.
     pub ri_table: RiTable,
 }
 

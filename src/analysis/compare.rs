@@ -22,10 +22,15 @@ pub const EXCLUDED: &str = "(excluded)";
 /// One entity of one side: what compare needs of a result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Placed {
+    /// The entity id, what the two sides are matched by.
     pub id: String,
+    /// The display name, when the side has one.
     pub name: Option<String>,
+    /// The published rank (within the cohort under cohorts); `None` when excluded.
     pub rank: Option<usize>,
+    /// The published score; `None` when a result file gives none.
     pub score: Option<f64>,
+    /// The tier id; `None` when untiered or excluded.
     pub tier: Option<String>,
     /// The cohort's value, when the rules rank within cohorts.
     pub cohort: Option<String>,
@@ -38,10 +43,13 @@ pub struct Side {
     pub source: String,
     /// Tier ids, highest first.
     pub tiers: Vec<String>,
+    /// Every entity of this side, ranked or excluded, in the side's order.
     pub entities: Vec<Placed>,
 }
 
 impl Side {
+    /// The side an assessment run with per-entity results ([`crate::engine::Detail::Entities`])
+    /// gives; `source` names it in reports.
     pub fn from_assessment(a: &Assessment, source: impl Into<String>) -> Side {
         Side {
             source: source.into(),
@@ -121,23 +129,31 @@ impl Side {
     }
 }
 
+/// What [`compare`] finds: rank correlations, the tier transition matrix, tier changes and
+/// the largest rank moves between ranking A and ranking B.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Comparison {
+    /// Where ranking A came from (its [`Side::source`]).
     pub a: String,
+    /// Where ranking B came from.
     pub b: String,
     /// Entities present in both.
     pub common: usize,
     /// Entities ranked in both (the correlations are over these).
     pub ranked_in_both: usize,
+    /// Ids of entities only A has, in A's order.
     pub only_in_a: Vec<String>,
+    /// Ids of entities only B has, in B's order.
     pub only_in_b: Vec<String>,
     /// Null with fewer than two entities ranked in both, or when a ranking is constant.
     pub spearman: Option<f64>,
+    /// Kendall τ-b over the same entities; null in the same cases as `spearman`.
     pub kendall_tau_b: Option<f64>,
     /// Row and column labels: tier ids (A's order, then B's new ones), untiered, excluded.
     pub tiers: Vec<String>,
     /// `matrix[i][j]`: entities in tier `tiers[i]` under A and `tiers[j]` under B.
     pub matrix: Vec<Vec<usize>>,
+    /// Entities in both whose tier (or untiered/excluded state) differs, in A's order.
     pub tier_changes: Vec<TierChange>,
     /// Largest |rank change| first (ties by id), at most `top` of them.
     pub rank_moves: Vec<RankMove>,
@@ -145,25 +161,39 @@ pub struct Comparison {
     pub warnings: Vec<String>,
 }
 
+/// An entity whose tier differs between the two rankings.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct TierChange {
+    /// The entity id.
     pub id: String,
+    /// Its name under A, else under B.
     pub name: Option<String>,
+    /// Its tier id under A, or [`UNTIERED`] / [`EXCLUDED`].
     pub from: String,
+    /// Its tier id under B, or [`UNTIERED`] / [`EXCLUDED`].
     pub to: String,
+    /// Its rank under A; `None` when excluded.
     pub rank_a: Option<usize>,
+    /// Its rank under B; `None` when excluded.
     pub rank_b: Option<usize>,
 }
 
+/// An entity ranked in both rankings at different ranks.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct RankMove {
+    /// The entity id.
     pub id: String,
+    /// Its name under A, else under B.
     pub name: Option<String>,
+    /// Its published rank under A.
     pub rank_a: usize,
+    /// Its published rank under B.
     pub rank_b: usize,
     /// `rank_a − rank_b`: positive means moved up under B.
     pub change: i64,
+    /// Its score under A, when known.
     pub score_a: Option<f64>,
+    /// Its score under B, when known.
     pub score_b: Option<f64>,
 }
 

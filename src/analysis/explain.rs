@@ -32,57 +32,98 @@ use crate::engine::{Assessment, EntityResult};
 use crate::rules::{BandOp, Direction, Method, Rules, Transform};
 use serde::Serialize;
 
+/// One entity's result explained (`clusterscore explain`): its criteria, dimensions, gates,
+/// adjustments, the tier trace from the top tier down and the gap to the next tier up.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Explanation {
+    /// The entity id.
     pub id: String,
+    /// Its display name, when the rules name a name column.
     pub name: Option<String>,
+    /// Its rank (within its cohort under cohorts); `None` when excluded by a gate.
     pub rank: Option<usize>,
     /// The ranked entities `rank` counts among: those of the entity's cohort (ranks are per
     /// cohort), all ranked entities without cohorts.
     pub ranked: usize,
+    /// Its published final score (rounded to `decimals`).
     pub score: f64,
+    /// The total's maximum before adjustments (see [`crate::engine::Layout::max_score`]).
     pub max_score: f64,
+    /// The id of its tier; `None` when untiered or excluded.
     pub tier: Option<String>,
+    /// That tier's label.
     pub tier_label: Option<String>,
+    /// The id of the gate that excluded it, or `None`.
     pub excluded_by: Option<String>,
+    /// Its cohort value, when the rules rank within cohorts.
     pub cohort: Option<String>,
+    /// Each dimension's score and maximum, in rules-file order.
     pub dimensions: Vec<DimensionLine>,
+    /// Each criterion's value, fraction and points, in rules-file order.
     pub criteria: Vec<CriterionLine>,
+    /// Each gate and whether this entity passed it, in rules-file order.
     pub gates: Vec<GateLine>,
+    /// Each adjustment and whether it applied, in rules-file order.
     pub adjustments: Vec<AdjustmentLine>,
+    /// Every tier from the top down, with why it was or was not given; empty when the
+    /// assessment keeps no evidence.
     pub tier_trace: Vec<TierStep>,
+    /// What it takes to reach the next tier up; `None` when excluded, already in the top
+    /// tier, without tiers, or without evidence.
     pub gap: Option<Gap>,
+    /// The entity's notes from the run (see [`crate::engine::EntityResult::notes`]).
     pub notes: Vec<String>,
 }
 
+/// One dimension of an explained entity.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct DimensionLine {
+    /// The dimension's `id`.
     pub id: String,
+    /// Its `label` (its id when it has none).
     pub label: String,
+    /// The entity's published dimension score, in points of the total.
     pub score: f64,
+    /// The dimension's maximum in points of the total (after weights and `scale`).
     pub max: f64,
 }
 
+/// One criterion of an explained entity.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CriterionLine {
+    /// The criterion's `id`.
     pub id: String,
+    /// Its `label` (its id when it has none).
     pub label: String,
+    /// The id of its dimension.
     pub dimension: String,
+    /// The id of the indicator it scores.
     pub indicator: String,
+    /// That indicator's `unit`, when given.
     pub unit: Option<String>,
+    /// The method's name (`bands`, `linear`, …).
     pub method: String,
+    /// The value scored: after `multiply`, before `transform`; the imputed value when
+    /// imputed; null when missing.
     pub value: Option<serde_json::Value>,
+    /// The fraction of the points earned (unrounded); null when dropped by `exclude`.
     pub fraction: Option<f64>,
+    /// Points earned, rounded to `decimals`; null when dropped.
     pub points: Option<f64>,
+    /// The criterion's `points`: its maximum.
     pub max: f64,
     /// The missing-value policy applied, or null.
     pub missing: Option<String>,
 }
 
+/// One gate and how an explained entity fared.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct GateLine {
+    /// The gate's `id`.
     pub id: String,
+    /// Its `label` (its condition when it has none).
     pub label: String,
+    /// Its `require` condition, as written.
     pub require: String,
     /// "exclude" or "cap at `<tier>`".
     pub effect: String,
@@ -92,27 +133,41 @@ pub struct GateLine {
     pub detail: Option<String>,
 }
 
+/// One adjustment (加分项 / 扣分项) and whether it applied to an explained entity.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct AdjustmentLine {
+    /// The adjustment's `id`.
     pub id: String,
+    /// Its `label` (its id when it has none).
     pub label: String,
+    /// Its `when` condition, as written.
     pub when: String,
+    /// Its `points` as written (negative for a penalty).
     pub points: f64,
+    /// Whether the entity got them (its published adjustment points are not 0).
     pub applied: bool,
 }
 
+/// One tier of an explained entity's tier trace: each test of SPEC §5.4 and its outcome.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct TierStep {
+    /// The tier's `id`.
     pub id: String,
+    /// Its `label` (its id when it has none).
     pub label: String,
+    /// Whether the entity was placed in this tier.
     pub given: bool,
     /// Null when the tier has no minimum (or it varies and could not be shown).
     pub min_score: Option<f64>,
+    /// Whether the score meets `min_score` (true without a minimum).
     pub meets_min_score: bool,
+    /// The tier's `requires` conditions, as written.
     pub requires: Vec<String>,
     /// Whether all `requires` hold (null: a value was missing, counted as not met).
     pub requires_met: Option<bool>,
+    /// The tier's `direct` conditions, as written.
     pub direct: Vec<String>,
+    /// Whether one of them holds (waiving `min_score`).
     pub direct_holds: bool,
     /// Null without a quota.
     pub quota: Option<usize>,
@@ -124,9 +179,13 @@ pub struct TierStep {
     pub reasons: Vec<String>,
 }
 
+/// What an explained entity needs to reach the next tier up (or the lowest tier, when
+/// untiered), and the single-criterion changes that would get it there.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Gap {
+    /// The id of the target tier.
     pub target_tier: String,
+    /// Its label.
     pub target_label: String,
     /// The score the target tier asks for: its minimum (unless a direct condition holds) and,
     /// when its quota is full, the score of the last entity placed there (plus one unit of
@@ -139,27 +198,40 @@ pub struct Gap {
     /// Conditions not met now that read scores (dimension or criterion points, `score`):
     /// every option is re-scored with them evaluated again, so they are not blockers.
     pub unmet_now: Vec<String>,
+    /// One change per criterion that earns more points, largest score gained first.
     pub options: Vec<GapOption>,
     /// Criteria with no option, and why (full points, relative method, …).
     pub no_option: Vec<NoOption>,
 }
 
+/// One way to gain points: a change of one criterion's indicator, re-scored with everything
+/// else fixed.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct GapOption {
+    /// The criterion's id.
     pub criterion: String,
+    /// The id of the indicator to change.
     pub indicator: String,
+    /// The criterion's method name.
     pub method: String,
+    /// The indicator's current value as the criterion shows it (after `multiply`); null
+    /// when missing.
     pub from: Option<serde_json::Value>,
+    /// The value that earns the points shown.
     pub to: serde_json::Value,
     /// `to − from` for numbers.
     pub change: Option<f64>,
     /// How the new value is reached ("at least 50", "more than 3", "level 二级", …).
     pub how: String,
+    /// The criterion's points now, rounded to `decimals`.
     pub criterion_points_before: f64,
+    /// The criterion's points at `to`, rounded to `decimals`.
     pub criterion_points_after: f64,
     /// Rounded score with only this change (score-reading conditions evaluated again).
     pub score_after: f64,
+    /// `score_after − score`, rounded to `decimals`.
     pub score_gained: f64,
+    /// The tier id the entity would reach with this change; `None`: untiered.
     pub tier_after: Option<String>,
     /// Whether `tier_after` is the target tier (or higher).
     pub reaches_target: bool,
@@ -217,9 +289,12 @@ fn other_readers(rules: &Rules, ind: &str, crit: &str) -> Vec<String> {
     out
 }
 
+/// A criterion that offers no gap option.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct NoOption {
+    /// The criterion's id.
     pub criterion: String,
+    /// Why, in words (already at full points, relative method, dropped, …).
     pub reason: String,
 }
 

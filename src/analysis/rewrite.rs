@@ -8,11 +8,14 @@ use toml_edit::{DocumentMut, Item, TableLike, Value};
 /// Which weights a result applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
+    /// Each `[[dimension]]`'s `weight`.
     Dimensions,
+    /// Each `[[criterion]]`'s `points` (bands and other point parameters scaled along).
     Criteria,
 }
 
 impl Level {
+    /// `dimensions` or `criteria`, as the command line writes it.
     pub fn from_name(s: &str) -> Option<Level> {
         match s {
             "dimensions" => Some(Level::Dimensions),

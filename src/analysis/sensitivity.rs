@@ -26,12 +26,17 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Vary {
+    /// `--vary weights`: one factor per dimension weight.
     Weights,
+    /// `--vary criteria`: one factor per criterion's points.
     Criteria,
+    /// `--vary aggregation`: dimension weights as under `Weights`, and the aggregation
+    /// method drawn from additive, geometric and topsis.
     Aggregation,
 }
 
 impl Vary {
+    /// The name `--vary` takes and the report shows.
     pub fn name(self) -> &'static str {
         match self {
             Vary::Weights => "weights",
@@ -40,6 +45,7 @@ impl Vary {
         }
     }
 
+    /// The variant `--vary` names, or `None` for another name.
     pub fn from_name(s: &str) -> Option<Vary> {
         match s {
             "weights" => Some(Vary::Weights),
@@ -65,6 +71,7 @@ pub struct SensitivityOptions {
     pub noise: f64,
     /// Seed of every replication's generator: the same seed gives the same report.
     pub seed: u64,
+    /// What each replication varies.
     pub vary: Vary,
     /// Whether the rules give dimension weights. Without them W_d is the dimension's points,
     /// so varying criterion points also moves the dimension weights.
@@ -120,8 +127,12 @@ impl SensitivityOptions {
 /// What one replication drew.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Draw {
+    /// Dimension weights W_d used (the base ones perturbed and rescaled to their total, or
+    /// unchanged).
     pub weights: Vec<f64>,
+    /// Criterion points used (perturbed under [`Vary::Criteria`], else the base ones).
     pub points: Vec<f64>,
+    /// The aggregation method used (drawn under [`Vary::Aggregation`]).
     pub aggregation: Aggregation,
 }
 
@@ -189,11 +200,17 @@ pub fn draw(ev: &Evidence, opts: &SensitivityOptions, i: u64) -> Draw {
     }
 }
 
+/// What [`run`] finds: how stable each ranked entity's rank and tier are under the
+/// replications' perturbed weights (`clusterscore sensitivity`, SPEC §8).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SensitivityReport {
+    /// Replications run.
     pub runs: usize,
+    /// δ: factors were drawn from U[1 − δ, 1 + δ].
     pub weight_noise: f64,
+    /// The seed: the same seed gives the same report.
     pub seed: u64,
+    /// What each replication varied.
     pub vary: Vary,
     /// Mean over replications of Spearman's ρ between the replication's and the base ranks
     /// (ranked entities; null when undefined, e.g. fewer than two ranked entities).
@@ -209,16 +226,23 @@ pub struct SensitivityReport {
     pub entities: Vec<EntitySensitivity>,
 }
 
+/// One ranked entity's rank and tier across the replications.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct EntitySensitivity {
+    /// The entity id.
     pub id: String,
     /// The entity's cohort, when the rules rank within cohorts (ranks count within it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cohort: Option<String>,
+    /// Its rank in the base run (within its cohort).
     pub base_rank: usize,
+    /// Its tier id in the base run; `None` when untiered.
     pub base_tier: Option<String>,
+    /// Median of its replication ranks (nearest rank: a rank that occurred).
     pub median_rank: usize,
+    /// 5th percentile of its replication ranks (nearest rank): its better end.
     pub rank_p05: usize,
+    /// 95th percentile of its replication ranks (nearest rank): its worse end.
     pub rank_p95: usize,
     /// Probability of each tier (and of no tier), in the order of `tiers`.
     pub tier_probability: crate::engine::Ordered<f64>,

@@ -182,6 +182,7 @@ impl ObjectiveMethod {
         }
     }
 
+    /// `entropy` or `critic`.
     pub fn name(self) -> &'static str {
         match self {
             ObjectiveMethod::Entropy => "entropy",
@@ -194,10 +195,13 @@ impl ObjectiveMethod {
 /// reports (its JSON is this struct's).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ObjectiveWeights {
+    /// The method used (熵权法 or CRITIC).
     pub method: ObjectiveMethod,
     /// Ranked entities the weights were computed from (the rows of the fraction matrix).
     pub entities: usize,
+    /// Each criterion's weight, in rules-file order.
     pub criteria: Vec<CriterionWeight>,
+    /// Each dimension's weight, in rules-file order.
     pub dimensions: Vec<DimensionWeight>,
     /// Why the weights are equal instead of derived from the data, when they are.
     #[serde(skip)]
@@ -207,7 +211,9 @@ pub struct ObjectiveWeights {
 /// One criterion's objective weight.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CriterionWeight {
+    /// The criterion's id.
     pub id: String,
+    /// The id of its dimension.
     pub dimension: String,
     /// The method's weight; the criteria's weights add up to 1.
     pub weight: f64,
@@ -220,6 +226,7 @@ pub struct CriterionWeight {
 /// One dimension's objective weight: the sum of its criteria's.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DimensionWeight {
+    /// The dimension's id.
     pub id: String,
     /// Sum of its criteria's weights (the dimensions' add up to 1).
     pub weight: f64,

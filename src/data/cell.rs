@@ -74,6 +74,7 @@ pub struct Markers {
 }
 
 impl Markers {
+    /// The built-in markers plus `[data].missing_markers` (`extra`), folded.
     pub fn new(extra: &[String]) -> Self {
         let mut list: Vec<String> = BUILTIN_MISSING.iter().map(|s| s.to_string()).collect();
         let mut seen: std::collections::HashSet<String> = list.iter().cloned().collect();
@@ -249,7 +250,9 @@ pub fn is_canonical_number(b: &[u8]) -> bool {
 /// builder, which keeps the text of the cells where it is not).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Decimal {
+    /// The number.
     pub value: f64,
+    /// Whether the cell's text is what `format_number` prints for `value`.
     pub canonical: bool,
 }
 
@@ -389,6 +392,8 @@ pub fn simple_decimal(b: &[u8]) -> Option<f64> {
     Some(if neg { -x } else { x })
 }
 
+/// A normalised cell as a number: optional sign, thousands separators in groups of three,
+/// decimals, exponent, a trailing `%` (the number kept in percent units); `None` otherwise.
 pub fn parse_number(s: &str) -> Option<f64> {
     let s = s.strip_suffix('%').unwrap_or(s);
     let b = s.as_bytes();

@@ -30,11 +30,15 @@ const CHUNK: usize = 1 << 16;
 /// An encoding forced with `--encoding`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ForcedEncoding {
+    /// `utf8`, `utf-8`.
     Utf8,
+    /// `gbk`, `gb18030` (GB18030 decodes GBK too).
     Gb18030,
     /// UTF-16, endianness from the BOM (little-endian without one).
     Utf16,
+    /// `utf-16le`: UTF-16 little-endian.
     Utf16Le,
+    /// `utf-16be`: UTF-16 big-endian.
     Utf16Be,
 }
 
@@ -62,6 +66,7 @@ pub fn parse_encoding(name: &str) -> Result<ForcedEncoding, Error> {
 /// The encoding chosen for one file.
 #[derive(Debug, Clone, Copy)]
 pub struct Choice {
+    /// The encoding to decode with.
     pub encoding: &'static Encoding,
     /// UTF-8 guessed (no BOM, nothing forced): may still fall back to GB18030.
     pub guessed_utf8: bool,
@@ -158,6 +163,7 @@ fn mostly_utf8(prefix: &[u8]) -> bool {
 /// Why decoding stopped; carried inside an `io::Error` through the CSV reader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DecodeFailure {
+    /// What stopped it.
     pub kind: FailureKind,
     /// Byte offset in the raw file (approximate: the start of the chunk for NUL bytes).
     pub offset: u64,
@@ -167,6 +173,7 @@ pub struct DecodeFailure {
     pub utf8_evidence: bool,
 }
 
+/// What stopped decoding, in a [`DecodeFailure`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailureKind {
     /// Bytes that are not valid in the encoding.
@@ -223,6 +230,7 @@ pub struct DecodingReader<R: Read> {
 }
 
 impl<R: Read> DecodingReader<R> {
+    /// A reader decoding `inner` with `encoding` (a BOM is removed).
     pub fn new(inner: R, encoding: &'static Encoding) -> Self {
         DecodingReader {
             inner,

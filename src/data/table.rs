@@ -66,8 +66,11 @@ pub fn parse_delimiter(s: &str) -> Result<u8, Error> {
 /// How a column is to be parsed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ColumnRequest {
+    /// Numbers (thousands separators, full-width digits, `%` accepted); other text is an error.
     Number,
+    /// Boolean words (是/否, 有/无, Y/N, yes/no, true/false, 1/0); other text is an error.
     Bool,
+    /// Text, as category values, ids and names are read.
     Text,
     /// Number if every present cell is a number, else bool if every one is a boolean
     /// word, else text (all missing → number).
@@ -77,6 +80,7 @@ pub enum ColumnRequest {
 /// One data file that went into a [`Table`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileInfo {
+    /// The file's path as given.
     pub path: String,
     /// Lowercase hex SHA-256 of the raw file bytes.
     pub sha256: String,
@@ -108,6 +112,7 @@ pub struct Table {
     pub headers: Vec<String>,
     /// Parallel to `headers`: `Some` for requested columns.
     pub columns: Vec<Option<Column>>,
+    /// The files read, in order (the audit's `data` block).
     pub files: Vec<FileInfo>,
     origins: Vec<FileOrigin>,
     rows: usize,
@@ -218,10 +223,12 @@ impl Table {
         self.rows
     }
 
+    /// The index of the column with this folded header.
     pub fn column_index(&self, folded_header: &str) -> Option<usize> {
         self.index.get(folded_header).copied()
     }
 
+    /// The column with this folded header, when it was read.
     pub fn column(&self, folded_header: &str) -> Option<&Column> {
         self.columns[self.column_index(folded_header)?].as_ref()
     }

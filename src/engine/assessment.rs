@@ -13,10 +13,14 @@ use std::borrow::Cow;
 /// written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assessment {
+    /// Provenance of the run: engine, rules and data files with their SHA-256, year, time.
     pub audit: Audit,
+    /// Counts of entities, ranked, excluded and per tier.
     pub summary: Summary,
     /// In output order; empty under [`Detail::Columns`] and [`Detail::Deferred`].
     pub entities: Vec<EntityResult>,
+    /// What the run found doubtful but scored anyway (missing values substituted or
+    /// deciding a condition, quota ties, read warnings), one sentence each.
     pub warnings: Vec<String>,
     /// Labels and maxima for reports (not part of the canonical JSON).
     pub layout: Layout,
@@ -100,9 +104,14 @@ fn document<S: Serializer>(a: &Assessment, with_entities: bool, s: S) -> Result<
 /// ~6 KB) and builds them while they are written: what `score` does for JSON, Markdown and XLSX.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Detail {
+    /// One [`EntityResult`] per entity in [`Assessment::entities`], with evidence for
+    /// re-scoring (the default; what the analyses need).
     #[default]
     Entities,
+    /// Only the columnar [`Scoresheet`]: enough for CSV, the cheapest at scale.
     Columns,
+    /// The [`Scoresheet`] and an [`EntitySource`] the results are built from as they are
+    /// written.
     Deferred,
 }
 
@@ -592,10 +601,14 @@ pub(crate) fn json_value(col: &Column, e: usize) -> Option<serde_json::Value> {
 pub struct Scoresheet {
     /// `order[k]`: the entity shown k-th, as its index among the scored rows in data order.
     pub order: Vec<usize>,
+    /// Entity ids, in output order.
     pub ids: crate::column::TextColumn,
+    /// Display names (`[rules].label`, or `[aggregate].label`), in output order; `None`
+    /// when the rules name no name column.
     pub names: Option<crate::column::TextColumn>,
     /// (`u32`, like the other per-row indices: 8 bytes a row instead of 16.)
     pub rank: Vec<Option<u32>>,
+    /// Final scores as published (rounded to `decimals`), in output order.
     pub score: Vec<f64>,
     /// Index into `layout.tiers`.
     pub tier: Vec<Option<u32>>,
@@ -617,10 +630,12 @@ pub struct Scoresheet {
 }
 
 impl Scoresheet {
+    /// How many entities (output rows).
     pub fn len(&self) -> usize {
         self.order.len()
     }
 
+    /// Whether there are no entities.
     pub fn is_empty(&self) -> bool {
         self.order.is_empty()
     }
@@ -674,8 +689,11 @@ pub enum PointsRow<'a> {
 /// type's `MIN` standing for a dropped criterion; otherwise `f64` (NaN where dropped).
 #[derive(Debug, Clone, PartialEq)]
 pub enum PointRows {
+    /// Scaled whole numbers as `i16`, `i16::MIN` where dropped.
     Narrow(ndarray::Array2<i16>),
+    /// Scaled whole numbers as `i32`, `i32::MIN` where dropped.
     Compact(ndarray::Array2<i32>),
+    /// The rounded values themselves, NaN where dropped.
     Wide(ndarray::Array2<f64>),
 }
 
@@ -726,59 +744,107 @@ impl PointRows {
     }
 }
 
+/// The `audit` block of the JSON document (SPEC §7): what produced the result, so that it
+/// can be traced and reproduced.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Audit {
+    /// `clusterscore` and the crate version, e.g. `clusterscore 0.1.0`.
     pub engine: String,
+    /// The rules file scored with.
     pub rules: RulesAudit,
+    /// The data files read, in the order given (several are concatenated).
     pub data: Vec<DataAudit>,
+    /// The year scored: `--year`, else `[rules].year`, else the latest in `[data].year_column`;
+    /// `None` without a year column.
     pub year: Option<i64>,
+    /// UTC time as `YYYY-MM-DDTHH:MM:SSZ`: `SOURCE_DATE_EPOCH` when set, else now, unless
+    /// the caller gave one.
     pub generated_at: String,
 }
 
+/// The rules file of a run, in the audit block.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct RulesAudit {
+    /// The path given for the rules file (its source name when none was given).
     pub path: String,
+    /// `[rules].name`.
     pub name: String,
+    /// `[rules].version`, when given.
     pub version: Option<String>,
+    /// Lowercase hex SHA-256 of the rules text.
     pub sha256: String,
 }
 
+/// One data file of a run, in the audit block.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct DataAudit {
+    /// The file's path as given.
     pub path: String,
+    /// Lowercase hex SHA-256 of the raw file bytes.
     pub sha256: String,
+    /// Data rows read from the file (blank records not counted; all years).
     pub rows: usize,
 }
 
+/// The `summary` block of the JSON document: how many entities were scored, ranked,
+/// excluded, and placed in each tier.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Summary {
+    /// Entities scored (after `[aggregate]` and the year filter).
     pub entities: usize,
+    /// Entities given a rank (not excluded by a gate).
     pub ranked: usize,
+    /// Entities excluded by an `effect = "exclude"` gate: `entities − ranked`.
     pub excluded: usize,
+    /// Every tier of the rules, highest first, with how many entities it holds (0 included).
     pub tiers: Vec<TierCount>,
 }
 
+/// How many entities one tier holds, in [`Summary::tiers`].
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct TierCount {
+    /// The tier's `id`.
     pub id: String,
+    /// The tier's `label` (its id when it has none).
     pub label: String,
+    /// Entities placed in the tier (over all cohorts).
     pub count: usize,
 }
 
+/// One entity's result: an element of the JSON document's `entities` array (SPEC §7).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct EntityResult {
+    /// The entity id, from the `[rules].id` column (or `[aggregate].by`).
     pub id: String,
+    /// The display name, when the rules name a name column.
     pub name: Option<String>,
+    /// 1-based, strict, within the entity's cohort when the rules set `cohort`; `None` when
+    /// excluded by a gate.
     pub rank: Option<usize>,
+    /// The final score as published and ranked: after adjustments and `clamp`, rounded to
+    /// `decimals` (SPEC §5.3). Excluded entities are scored too.
     pub score: f64,
+    /// The id of the tier reached; `None` when untiered or excluded.
     pub tier: Option<String>,
+    /// That tier's label.
     pub tier_label: Option<String>,
+    /// Whether the rank was decided by `tie_break` or the id between equal scores (SPEC §5.4).
     pub tie_broken: bool,
+    /// The entity's cohort value, when the rules rank within cohorts (`None` also for the
+    /// cohort of entities without a value).
     pub cohort: Option<String>,
+    /// Dimension scores by dimension id, in points of the total (after weights and `scale`),
+    /// rounded to `decimals`.
     pub dimensions: Ordered<f64>,
+    /// Each criterion's value, fraction and points, by criterion id.
     pub criteria: Ordered<CriterionResult>,
+    /// Points each adjustment added (negative: deducted), rounded; 0 where its condition
+    /// did not hold.
     pub adjustments: Ordered<f64>,
+    /// The id of the gate that excluded the entity, or `None`.
     pub excluded_by: Option<String>,
+    /// What was decided for this entity alone (missing values substituted, dropped or
+    /// imputed, the gate it failed and the values involved), one sentence each (SPEC §5.2).
     pub notes: Vec<String>,
     /// Data columns named in `[output].carry`, copied through (absent when none are named).
     #[serde(skip_serializing_if = "Ordered::is_empty")]
@@ -805,6 +871,8 @@ impl EntityResult {
 /// A map that serialises in insertion order (rules-file order).
 pub type Ordered<V> = indexmap::IndexMap<String, V>;
 
+/// One criterion of one entity: the value scored, the fraction of the criterion's points
+/// earned, and those points.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CriterionResult {
     /// After `multiply`, before `transform`; the imputed value when imputed; null when missing.
@@ -813,6 +881,7 @@ pub struct CriterionResult {
     pub fraction: Option<f64>,
     /// Rounded to `decimals`; null when dropped.
     pub points: Option<f64>,
+    /// The criterion's `points`: what a fraction of 1 earns.
     pub max: f64,
     /// The missing-value policy applied, or null.
     pub missing: Option<String>,
@@ -821,15 +890,26 @@ pub struct CriterionResult {
 /// Ids, labels and maxima in rules-file order, for reports.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Layout {
+    /// `[rules].name`, the reports' title.
     pub title: String,
+    /// `[rules].entity` (e.g. 集群), or `entity` when not given.
     pub entity_word: String,
+    /// `[rules].decimals`: the published precision.
     pub decimals: u32,
+    /// The total's maximum before adjustments: `scale`, else the dimension weights or the
+    /// criteria's points summed.
     pub max_score: f64,
+    /// `[rules].aggregation`: `additive`, `geometric` or `topsis`.
     pub aggregation: String,
+    /// Each dimension, `value` its maximum in points of the total.
     pub dimensions: Vec<LayoutItem>,
+    /// Each criterion with its indicator and method.
     pub criteria: Vec<LayoutCriterion>,
+    /// Each adjustment, `value` its points.
     pub adjustments: Vec<LayoutItem>,
+    /// Each tier, highest first, `value` its fixed `min_score`.
     pub tiers: Vec<LayoutItem>,
+    /// Each gate, `rule` its condition and effect.
     pub gates: Vec<LayoutItem>,
     /// What the cohorts are (the cohort indicator's label or the data column's name), when
     /// the rules rank within cohorts: the views show each entity's cohort beside its rank,
@@ -837,9 +917,12 @@ pub struct Layout {
     pub cohort: Option<String>,
 }
 
+/// A dimension, adjustment, tier or gate as the reports show it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LayoutItem {
+    /// Its `id` in the rules file.
     pub id: String,
+    /// Its `label` (for a gate without one, its condition; otherwise its id).
     pub label: String,
     /// Dimension: its maximum share of the total; tier: min score (if fixed); adjustment: points.
     pub value: Option<f64>,
@@ -848,15 +931,24 @@ pub struct LayoutItem {
     pub rule: String,
 }
 
+/// A criterion as the reports' rules tables show it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LayoutCriterion {
+    /// The criterion's `id`.
     pub id: String,
+    /// The criterion's `label` (its id when it has none).
     pub label: String,
+    /// The id of its dimension.
     pub dimension: String,
+    /// The id of the indicator it scores.
     pub indicator: String,
+    /// That indicator's label (its id when it has none).
     pub indicator_label: String,
+    /// That indicator's `unit`, when given.
     pub unit: Option<String>,
+    /// The method's name (`bands`, `linear`, …).
     pub method: String,
+    /// The criterion's `points`: its maximum.
     pub points: f64,
     /// The method's parameters in words (`≥ 10: 10; ≥ 2: 7`), with its transform.
     pub rule: String,

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 /// The data a run scores: one table of rows (all years, all files).
 #[derive(Debug, Clone)]
 pub struct Dataset {
+    /// The rows read, with the files they came from.
     pub table: Table,
 }
 

@@ -12,8 +12,12 @@ use std::cmp::Ordering;
 /// A tier's rule as evaluated for each entity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TierRule {
+    /// The tier's `id`.
     pub id: String,
+    /// The tier's `max_count` quota: at most this many entities per cohort.
     pub max_count: Option<u64>,
+    /// The tier's `top_percent` quota: this share (in percent) of the cohort's ranked
+    /// entities, rounded down, at least 1.
     pub top_percent: Option<f64>,
     /// Minimum score, one for all or per entity (NaN: no minimum). Kept scalar when it is
     /// one number: a per-entity copy costs 8 B per entity for nothing.
@@ -33,27 +37,40 @@ pub struct TierRule {
 pub struct Evidence {
     /// Entities × criteria fractions; NaN where a criterion was dropped (`exclude`).
     pub fractions: Array2<f64>,
+    /// Each criterion's `points` (its maximum), in rules-file order.
     pub points: Vec<f64>,
+    /// Each criterion's dimension, as an index into `weights`.
     pub dimension_of: Vec<usize>,
     /// Dimension weights W_d (defaulting to the dimension's points M_d).
     pub weights: Vec<f64>,
+    /// `[rules].scale`: the total's maximum when given (else ΣW).
     pub scale: Option<f64>,
+    /// `[rules].aggregation` of the run.
     pub aggregation: Aggregation,
+    /// `[rules].geometric_floor`: the least dimension fraction a geometric total uses.
     pub geometric_floor: f64,
+    /// `[rules].clamp`: bounds of the final score, applied after adjustments.
     pub clamp: Option<(f64, f64)>,
+    /// `[rules].decimals`: the published precision.
     pub decimals: u32,
     /// Adjustment points applied to each entity (sum).
     pub adjustment: Vec<f64>,
+    /// Whether each entity is ranked (not excluded by a gate).
     pub ranked: Vec<bool>,
+    /// Each entity's cohort index (all 0 when the rules rank everyone together).
     pub cohort: Vec<u32>,
+    /// How many cohorts (1 without `cohort`).
     pub cohorts: usize,
     /// Cohort names by cohort index (`None`: the entities without a cohort value); empty
     /// when the rules rank everyone together.
     pub cohort_names: Vec<Option<String>>,
     /// Entity ids (dictionary shared with the data; unique within a run).
     pub ids: crate::column::TextColumn,
+    /// Per `[rules].tie_break` indicator, its value for each entity (NaN: missing).
     pub tie_values: Vec<Vec<f64>>,
+    /// Each tie-break indicator's `direction`.
     pub tie_directions: Vec<Direction>,
+    /// The tiers, highest first.
     pub tiers: Vec<TierRule>,
     /// The lowest tier index a capping gate allows, per entity; empty when no gate caps
     /// (a batch run then keeps no per-entity vector for it). Read through [`Evidence::cap_of`].
@@ -163,28 +180,34 @@ impl crate::expr::Env for PostFrame {
 /// A tier refused only because its quota was full by a tie on the rounded score.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuotaTie {
+    /// The tier, as an index into [`Evidence::tiers`].
     pub tier: usize,
+    /// Its quota in the entity's cohort.
     pub quota: usize,
+    /// The entity (row index) placed last in the tier, at the refused one's score.
     pub placed: usize,
+    /// The entity (row index) refused.
     pub refused: usize,
 }
 
 impl Evidence {
+    /// How many entities.
     pub fn len(&self) -> usize {
         self.ids.len()
     }
 
+    /// Whether there are no entities.
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
     }
 
-    /// The maximum of the total: `scale`, else ΣW.
     /// The lowest tier index a capping gate allows entity `e` (None: no cap).
     #[inline]
     pub fn cap_of(&self, e: usize) -> Option<usize> {
         self.cap.get(e).copied().flatten()
     }
 
+    /// The maximum of the total: `scale`, else ΣW.
     pub fn final_max(&self, weights: &[f64]) -> f64 {
         self.scale.unwrap_or_else(|| weights.iter().sum())
     }
@@ -1017,8 +1040,11 @@ impl ScoreBuckets {
 /// The outcome of a re-score, per entity (assessment order).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rescored {
+    /// Published final scores: after adjustments and `clamp`, rounded to `decimals`.
     pub scores: Vec<f64>,
+    /// Ranks, 1-based within the cohort; `None` for entities not ranked.
     pub rank: Vec<Option<usize>>,
+    /// Tier reached, as an index into [`Evidence::tiers`]; `None` when untiered or excluded.
     pub tier: Vec<Option<usize>>,
 }
 

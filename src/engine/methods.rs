@@ -13,11 +13,14 @@ use statrs::distribution::{ContinuousCDF, Normal};
 /// A method parameter resolved per entity: one number for all, or one per entity.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParamValues {
+    /// The same number for every entity (a fixed parameter).
     Scalar(f64),
+    /// One number per entity (a parameter chosen by category).
     PerEntity(Vec<f64>),
 }
 
 impl ParamValues {
+    /// Entity `i`'s number.
     #[inline]
     pub fn get(&self, i: usize) -> f64 {
         match self {
@@ -26,6 +29,7 @@ impl ParamValues {
         }
     }
 
+    /// Every number passed through `f` (a transform applied to thresholds).
     pub fn map(&self, f: impl Fn(f64) -> f64) -> ParamValues {
         match self {
             ParamValues::Scalar(v) => ParamValues::Scalar(f(*v)),
@@ -37,8 +41,11 @@ impl ParamValues {
 /// One band resolved: comparison, threshold and points per entity.
 #[derive(Debug, Clone)]
 pub struct ResolvedBand {
+    /// The band's comparison.
     pub op: BandOp,
+    /// Its threshold, per entity.
     pub threshold: ParamValues,
+    /// Its points, per entity.
     pub points: ParamValues,
 }
 
@@ -179,6 +186,7 @@ pub fn direct(x: &[f64], points: f64, out: &mut [f64]) {
 pub struct Peers<'a> {
     /// Cohort index of each entity.
     pub cohort: &'a [u32],
+    /// How many cohorts (1 without `cohort`).
     pub cohorts: usize,
     /// Whether the entity is ranked (not excluded by a gate).
     pub ranked: &'a [bool],

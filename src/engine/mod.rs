@@ -41,8 +41,11 @@ impl ExprPlace {
 /// A parsed expression with where it came from.
 #[derive(Debug, Clone)]
 pub struct ParsedExpr {
+    /// The expression as written in the rules file, with its place there.
     pub text: Sp<String>,
+    /// Its syntax tree.
     pub ast: Expr,
+    /// Which kind of rules key it belongs to (what names it may read).
     pub place: ExprPlace,
     /// "formula of indicator 'x'", for messages.
     pub what: String,

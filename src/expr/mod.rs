@@ -37,12 +37,16 @@ use crate::diag::Span;
 /// to fix it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExprError {
+    /// What is wrong (`unknown name 'rd_intesity'`).
     pub message: String,
+    /// Where, as a byte range inside the expression text.
     pub span: Span,
+    /// How to fix it (a did-you-mean), when known.
     pub help: Option<String>,
 }
 
 impl ExprError {
+    /// An error at `span`, without help.
     pub fn new(message: impl Into<String>, span: Span) -> Self {
         ExprError {
             message: message.into(),
@@ -51,6 +55,7 @@ impl ExprError {
         }
     }
 
+    /// Sets the help line.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
@@ -83,25 +88,32 @@ impl std::error::Error for ExprError {}
 /// expression (aggregate functions allowed).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Context {
+    /// `formula`, `require`, `when`, `requires`, `direct`: one value per row or entity.
     Row,
+    /// `aggregate`: over an entity's member rows, aggregate functions allowed.
     Aggregate,
 }
 
 /// What a name resolves to: a column slot of the [`Env`] and its type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Resolved {
+    /// The column's index in the [`Env`].
     pub slot: usize,
+    /// The column's type.
     pub ty: Type,
 }
 
 /// Why a name does not resolve; the checker attaches the name's span.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolveError {
+    /// Why (`unknown name 'x'`).
     pub message: String,
+    /// How to fix it, when known.
     pub help: Option<String>,
 }
 
 impl ResolveError {
+    /// An error without help.
     pub fn new(message: impl Into<String>) -> Self {
         ResolveError {
             message: message.into(),
@@ -109,6 +121,7 @@ impl ResolveError {
         }
     }
 
+    /// Sets the help line.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
@@ -205,8 +218,11 @@ pub fn names(expr: &Expr) -> Vec<(String, bool, Span)> {
 /// A name use with its level (see [`names_by_level`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NameUse {
+    /// The name as written (without backticks).
     pub name: String,
+    /// Whether it is written in backticks (a data column header).
     pub quoted: bool,
+    /// Where it is written in the expression.
     pub span: Span,
     /// Inside an aggregate function's argument: resolved with [`Scope::resolve_member`].
     pub member: bool,

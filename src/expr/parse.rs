@@ -26,31 +26,44 @@ pub const MAX_TOKENS: usize = 100_000;
 /// A parsed expression.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expr {
+    /// What the expression is.
     pub kind: ExprKind,
     /// Byte range inside the expression text (parentheses around it not included).
     pub span: Span,
 }
 
+/// The kinds of expression node (SPEC §4).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
+    /// A number literal.
     Number(f64),
+    /// A text literal (`'东部'` or `"东部"`), without its quotes.
     Text(String),
+    /// `true` or `false`.
     Bool(bool),
     /// A name; `quoted` when written in backticks.
     Name {
+        /// The name, without backticks.
         name: String,
+        /// Whether it is written in backticks (a data column header).
         quoted: bool,
     },
+    /// `-x`, `not x` (or `!x`).
     Unary {
+        /// The operator.
         op: UnaryOp,
+        /// Its operand.
         expr: Box<Expr>,
     },
     /// A comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`; comparisons do not chain). The
     /// parser builds the other operators as [`ExprKind::Chain`]; a `Binary` with one of
     /// them, built by hand, means the same as a chain of one link.
     Binary {
+        /// The operator.
         op: BinaryOp,
+        /// The left operand.
         lhs: Box<Expr>,
+        /// The right operand.
         rhs: Box<Expr>,
     },
     /// Operators of one precedence level applied left to right: `a + b - c` is `first = a`,
@@ -60,39 +73,62 @@ pub enum ExprKind {
     /// only `or`.
     /// The chain's span runs from `first` to the last operand.
     Chain {
+        /// The first operand.
         first: Box<Expr>,
+        /// Each further operator with its right operand, left to right.
         rest: Vec<(BinaryOp, Expr)>,
     },
+    /// A function call: `min(a, b)`, `prev(x, 2)`, `sum(x)`.
     Call {
+        /// The function's name.
         name: String,
+        /// Where the name is written.
         name_span: Span,
+        /// The arguments, in order.
         args: Vec<Expr>,
     },
 }
 
+/// A prefix operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnaryOp {
+    /// `-`: negation.
     Neg,
+    /// `not` (or `!`): logical negation (missing stays missing).
     Not,
 }
 
+/// An infix operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BinaryOp {
+    /// `+`.
     Add,
+    /// `-`.
     Sub,
+    /// `*`.
     Mul,
+    /// `/` (division by zero gives missing).
     Div,
+    /// `==`.
     Eq,
+    /// `!=`.
     Ne,
+    /// `<`.
     Lt,
+    /// `<=`.
     Le,
+    /// `>`.
     Gt,
+    /// `>=`.
     Ge,
+    /// `and` (or `&&`).
     And,
+    /// `or` (or `||`).
     Or,
 }
 
 impl BinaryOp {
+    /// How the operator is written (`and`, `or` for the logical ones).
     pub fn symbol(self) -> &'static str {
         match self {
             BinaryOp::Add => "+",
@@ -110,6 +146,7 @@ impl BinaryOp {
         }
     }
 
+    /// `==`, `!=`, `<`, `<=`, `>`, `>=`.
     pub fn is_comparison(self) -> bool {
         matches!(
             self,
@@ -122,6 +159,7 @@ impl BinaryOp {
         !self.is_comparison()
     }
 
+    /// `+`, `-`, `*`, `/`.
     pub fn is_arithmetic(self) -> bool {
         matches!(
             self,

@@ -8,13 +8,17 @@ use std::io::Write;
 /// Encoding of CSV output: UTF-8 with BOM by default (Excel and WPS open it), or GBK.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OutEncoding {
+    /// UTF-8 with a byte-order mark (`--out-encoding utf8`, the default).
     #[default]
     Utf8Bom,
+    /// UTF-8 without a byte-order mark (`utf8-nobom`).
     Utf8,
+    /// GBK (`gbk`, `gb18030`).
     Gbk,
 }
 
 impl OutEncoding {
+    /// The encoding `--out-encoding` names (any case, hyphens ignored).
     pub fn from_name(s: &str) -> Option<Self> {
         match s.to_ascii_lowercase().replace('-', "").as_str() {
             "utf8" => Some(OutEncoding::Utf8Bom),

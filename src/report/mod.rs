@@ -20,14 +20,21 @@ use std::path::Path;
 /// Output formats of `score` (SPEC §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// `csv`: one row per entity, ids as headers.
     Csv,
+    /// `json`: the canonical document.
     Json,
+    /// `md`: ranking table, tier summary, warnings.
     Md,
+    /// `html`: one self-contained page with charts and weight sliders.
     Html,
+    /// `xlsx`: ranking, details, rules and audit sheets.
     Xlsx,
 }
 
 impl Format {
+    /// The format `--format` names (`csv`, `json`, `md`/`markdown`, `html`/`htm`, `xlsx`;
+    /// any case).
     pub fn from_name(s: &str) -> Option<Format> {
         match s.to_ascii_lowercase().as_str() {
             "csv" => Some(Format::Csv),

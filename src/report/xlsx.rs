@@ -25,6 +25,7 @@ pub fn tier_colour(t: usize) -> u32 {
 }
 
 /// Display width of text in a spreadsheet column: CJK and full-width characters count two.
+#[doc(hidden)]
 pub fn display_width(s: &str) -> usize {
     if s.is_ascii() {
         return s.len();

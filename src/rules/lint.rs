@@ -11,7 +11,9 @@ pub struct Lint {
     /// `tiers-out-of-order`, `empty-dimension`, `setting-ignored`, `unknown-category`,
     /// `unused-indicator`, `weights-not-scale`.
     pub code: &'static str,
+    /// What looks wrong and why, in one sentence.
     pub message: String,
+    /// Where in the rules file.
     pub span: Span,
 }
 

@@ -13,11 +13,14 @@ use crate::diag::{SourceText, Span};
 /// A value together with where it was written in the rules file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sp<T> {
+    /// The value as read.
     pub value: T,
+    /// Where it is written, for diagnostics.
     pub span: Span,
 }
 
 impl<T> Sp<T> {
+    /// A value with its place in the source.
     pub fn new(value: T, span: Span) -> Self {
         Sp { value, span }
     }
@@ -26,12 +29,17 @@ impl<T> Sp<T> {
 /// How the total is formed from dimension scores (SPEC §5.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Aggregation {
+    /// `"additive"` (the default): the sum of the (weighted) dimension scores.
     Additive,
+    /// `"geometric"`: the weighted geometric mean of the dimension fractions, each at least
+    /// `geometric_floor`, times the maximum.
     Geometric,
+    /// `"topsis"`: relative closeness to the ideal entity, times the maximum.
     Topsis,
 }
 
 impl Aggregation {
+    /// The value `[rules].aggregation` takes.
     pub fn name(self) -> &'static str {
         match self {
             Aggregation::Additive => "additive",
@@ -44,14 +52,21 @@ impl Aggregation {
 /// What to do with a missing value (SPEC §5.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MissingPolicy {
+    /// `"zero"` (the default): the criterion scores 0.
     Zero,
+    /// `"exclude"`: the criterion is dropped for the entity and its dimension rescaled over
+    /// the criteria that remain.
     Exclude,
+    /// `"mean"`: the cohort mean is imputed before scoring.
     Mean,
+    /// `"median"`: the cohort median is imputed before scoring.
     Median,
+    /// `"fail"`: the run stops with an error listing every entity and column concerned.
     Fail,
 }
 
 impl MissingPolicy {
+    /// The value the `missing` keys take.
     pub fn name(self) -> &'static str {
         match self {
             MissingPolicy::Zero => "zero",
@@ -66,12 +81,16 @@ impl MissingPolicy {
 /// Kind of an indicator's values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// `kind = "number"` (the default).
     Number,
+    /// `kind = "bool"`: 是/否, 有/无, Y/N, yes/no, true/false, 1/0.
     Bool,
+    /// `kind = "category"`: text values such as 东部/中部/西部.
     Category,
 }
 
 impl Kind {
+    /// The value the `kind` key takes.
     pub fn name(self) -> &'static str {
         match self {
             Kind::Number => "number",
@@ -84,18 +103,24 @@ impl Kind {
 /// Whether larger values are better.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
+    /// `direction = "higher"` (the default).
     Higher,
+    /// `direction = "lower"`: e.g. energy per unit of output.
     Lower,
 }
 
 /// A number, or a number chosen by the entity's category (`{ by, values, default }`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Param {
+    /// A plain number.
     Fixed(f64),
+    /// `{ by = "region", values = { east = 100, … }, default = 30 }`.
     ByCategory {
         /// Indicator id (or data column) holding the category.
         by: Sp<String>,
+        /// `values`: the number for each category value, in file order.
         values: Vec<(String, f64)>,
+        /// `default`: the number for other category values; `None` when not given.
         default: Option<f64>,
     },
 }
@@ -149,13 +174,18 @@ impl Param {
 /// How a band compares the value with its threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BandOp {
+    /// `at_least`: ≥ (以上 includes the number).
     AtLeast,
+    /// `above`: >.
     Above,
+    /// `at_most`: ≤.
     AtMost,
+    /// `below`: <.
     Below,
 }
 
 impl BandOp {
+    /// The band key: `at_least`, `above`, `at_most` or `below`.
     pub fn key(self) -> &'static str {
         match self {
             BandOp::AtLeast => "at_least",
@@ -176,23 +206,32 @@ impl BandOp {
     }
 }
 
+/// One band of a `bands` criterion: `{ at_least = 100, points = 15 }`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Band {
+    /// Which comparison key the band uses.
     pub op: BandOp,
+    /// The number that key gives.
     pub threshold: Param,
+    /// `points`: what a value meeting the band earns.
     pub points: Param,
+    /// Where the band is written.
     pub span: Span,
 }
 
 /// A transform applied to the value and every threshold before scoring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transform {
+    /// `transform = "log10"`: defined for values > 0 (others become missing).
     Log10,
+    /// `transform = "ln"`: defined for values > 0 (others become missing).
     Ln,
+    /// `transform = "sqrt"`: defined for values ≥ 0 (others become missing).
     Sqrt,
 }
 
 impl Transform {
+    /// The value the `transform` key takes.
     pub fn name(self) -> &'static str {
         match self {
             Transform::Log10 => "log10",
@@ -215,19 +254,33 @@ impl Transform {
 /// A scoring method with its parameters (SPEC §5.1).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Method {
+    /// `method = "bands"`: the points of the first band (in file order) the value meets.
     Bands(Vec<Band>),
+    /// `method = "linear"`: 0 at or below `floor`, full points at or above `target`,
+    /// proportional between (floor > target for lower-is-better).
     Linear { floor: Param, target: Param },
+    /// `method = "target"`: `min(x / target, 1)`, or `min(target / x, 1)` for `lower`;
+    /// `target` > 0.
     Target { target: Param },
+    /// `method = "minmax"`: position between the cohort's minimum and maximum.
     MinMax,
+    /// `method = "zscore"`: Φ of the z-score over the cohort.
     ZScore,
+    /// `method = "percentile"`: `(r − 1) / (n − 1)`, r the average rank over the cohort.
     Percentile,
+    /// `method = "flag"`: full points when true (or non-zero), else 0.
     Flag,
+    /// `method = "levels"`: `levels = { "三级" = 15, … }`, points per category value.
     Levels(Vec<(String, Param)>),
+    /// `method = "per"`: `points_per_step` for each full `step` of the value (每满……得……分),
+    /// up to the criterion's points.
     Per { step: Param, points_per_step: Param },
+    /// `method = "direct"`: the value already is points, clamped to [0, points].
     Direct,
 }
 
 impl Method {
+    /// The value the `method` key takes.
     pub fn name(&self) -> &'static str {
         match self {
             Method::Bands(_) => "bands",
@@ -302,58 +355,89 @@ impl Method {
 /// Where an indicator's values come from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
+    /// `column`: the data column read (the indicator's id when none of the keys is given).
     Column(Sp<String>),
+    /// `formula`: an expression over other names, per row.
     Formula(Sp<String>),
+    /// `aggregate`: an expression over an entity's member rows (only with `[aggregate]`).
     Aggregate(Sp<String>),
 }
 
+/// `[[indicator]]`: a named value per entity that criteria score and expressions read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Indicator {
+    /// `id`: its name in criteria and expressions.
     pub id: Sp<String>,
+    /// `label`: the display name (指标名称).
     pub label: Option<String>,
+    /// `unit`: shown in reports (`亿元`, `%`, `家`).
     pub unit: Option<String>,
+    /// `kind`: number (the default), bool or category.
     pub kind: Kind,
+    /// Where the values come from: `column`, `formula` or `aggregate`.
     pub source: Source,
+    /// `multiply`: factor applied to a numeric value (unit conversion), before `transform`.
     pub multiply: Option<Sp<f64>>,
+    /// `direction`: which way is better (default `higher`).
     pub direction: Direction,
+    /// `missing`: the policy for criteria on it; `None`: `[rules].missing`.
     pub missing: Option<MissingPolicy>,
+    /// `levels`: a category's allowed values (any other cell is a data error).
     pub levels: Option<Vec<String>>,
+    /// Where the `[[indicator]]` table is written.
     pub span: Span,
 }
 
 impl Indicator {
+    /// Its `label`, or its id when it has none.
     pub fn label(&self) -> &str {
         self.label.as_deref().unwrap_or(&self.id.value)
     }
 }
 
+/// `[[dimension]]`: a named group of criteria (规模能级, 创新能力, …).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dimension {
+    /// `id`: referred to by criteria, and in expressions (its published score).
     pub id: Sp<String>,
+    /// `label`: the display name.
     pub label: Option<String>,
+    /// `weight`: its weight W_d in the total; given on every dimension or none (SPEC §5.3).
     pub weight: Option<Sp<f64>>,
 }
 
 impl Dimension {
+    /// Its `label`, or its id when it has none.
     pub fn label(&self) -> &str {
         self.label.as_deref().unwrap_or(&self.id.value)
     }
 }
 
+/// `[[criterion]]`: a scored item (评分项): an indicator, a method, and its full points.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Criterion {
+    /// `id`: in post-scoring expressions, its published points.
     pub id: Sp<String>,
+    /// `label`: the display name.
     pub label: Option<String>,
+    /// `dimension`: the id of the dimension it counts in.
     pub dimension: Sp<String>,
+    /// `indicator`: the id of the indicator scored (entity-level under `[aggregate]`).
     pub indicator: Sp<String>,
+    /// `points`: its full points (满分).
     pub points: Sp<f64>,
+    /// `method` with its parameters.
     pub method: Method,
+    /// Where the `method` value is written.
     pub method_span: Span,
+    /// `transform`: applied to the value and every threshold before scoring.
     pub transform: Option<Sp<Transform>>,
+    /// `missing`: the policy for this criterion; `None`: the indicator's.
     pub missing: Option<MissingPolicy>,
 }
 
 impl Criterion {
+    /// Its `label`, or its id when it has none.
     pub fn label(&self) -> &str {
         self.label.as_deref().unwrap_or(&self.id.value)
     }
@@ -362,39 +446,60 @@ impl Criterion {
 /// What a failing gate does.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GateEffect {
+    /// `effect = "exclude"` (the default): a failing entity gets no rank and no tier.
     Exclude,
     /// Cap the entity's tier at this tier id.
     MaxTier(Sp<String>),
 }
 
+/// `[[gate]]`: a precondition or veto (一票否决) that excludes an entity or caps its tier.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gate {
+    /// `id`: unique among gates; named in `excluded_by`.
     pub id: Sp<String>,
+    /// `label`: the display name.
     pub label: Option<String>,
+    /// `require`: the condition an entity must meet to pass.
     pub require: Sp<String>,
+    /// `effect` / `max_tier`: what failing it does.
     pub effect: GateEffect,
 }
 
+/// `[[adjustment]]`: bonus or penalty points under a condition (加分项 / 扣分项).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Adjustment {
+    /// `id`: unique among adjustments.
     pub id: Sp<String>,
+    /// `label`: the display name.
     pub label: Option<String>,
+    /// `when`: the condition under which the points apply.
     pub when: Sp<String>,
+    /// `points`: added after aggregation and `scale`, before `clamp`; negative for a penalty.
     pub points: f64,
 }
 
+/// `[[tier]]`: an outcome level with a minimum score, requirements, direct qualification
+/// and a quota; listed from highest to lowest.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tier {
+    /// `id`: unique among tiers; referred to by `max_tier`.
     pub id: Sp<String>,
+    /// `label`: the display name (推荐申报国家级, …).
     pub label: Option<String>,
+    /// `min_score`: the minimum rounded score (a number or a category table); `None`: none.
     pub min_score: Option<Param>,
+    /// `max_count`: quota by count (per cohort).
     pub max_count: Option<u64>,
+    /// `top_percent`: quota as a share of the ranked entities, 0 < p ≤ 100.
     pub top_percent: Option<f64>,
+    /// `requires`: conditions that must all hold.
     pub requires: Vec<Sp<String>>,
+    /// `direct`: direct-qualification conditions (直接认定); any one waives `min_score`.
     pub direct: Vec<Sp<String>>,
 }
 
 impl Tier {
+    /// Its `label`, or its id when it has none.
     pub fn label(&self) -> &str {
         self.label.as_deref().unwrap_or(&self.id.value)
     }
@@ -403,59 +508,94 @@ impl Tier {
 /// `[rules]`: the evaluation as a whole.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
+    /// `name`: the evaluation's title, in reports and the audit block.
     pub name: String,
+    /// `version`: the file's own version string (`"2024.1"`).
     pub version: Option<String>,
+    /// `entity`: the word for one row in reports (`"集群"`, `"企业"`).
     pub entity: Option<String>,
     /// Column holding the entity id (the member id under `[aggregate]`).
     pub id: Sp<String>,
     /// Column holding the display name.
     pub name_column: Option<Sp<String>>,
+    /// `year`: the year to score, with `[data].year_column`; `None`: the latest year present
+    /// (all rows without a year column).
     pub year: Option<i64>,
+    /// `scale`: rescale the total so that its maximum is this number.
     pub scale: Option<f64>,
+    /// `aggregation`: how dimension scores form the total (default additive).
     pub aggregation: Aggregation,
+    /// `missing`: the default missing-value policy (default `zero`).
     pub missing: MissingPolicy,
+    /// `decimals`: the published precision of scores and components, 0 to 10 (default 2).
     pub decimals: u32,
+    /// `tie_break`: indicator ids that break equal scores in order, each by its direction;
+    /// then id ascending.
     pub tie_break: Vec<Sp<String>>,
+    /// `clamp = [lo, hi]`: bounds of the final score, applied after adjustments.
     pub clamp: Option<(f64, f64)>,
+    /// `cohort`: the indicator or column whose values split entities into groups ranked
+    /// separately.
     pub cohort: Option<Sp<String>>,
+    /// `geometric_floor`: the least dimension fraction geometric aggregation uses, in
+    /// (0, 1] (default [`DEFAULT_GEOMETRIC_FLOOR`]).
     pub geometric_floor: f64,
 }
 
 /// `[data]`: how to read the data files.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DataSettings {
+    /// `year_column`: the column holding each row's year (年度), for multi-year data.
     pub year_column: Option<Sp<String>>,
+    /// `missing_markers`: cell texts meaning "no value", besides the built-in ones.
     pub missing_markers: Vec<String>,
+    /// `sheet`: the XLSX sheet to read; `None`: the first visible worksheet.
     pub sheet: Option<String>,
+    /// `header_row`: the 1-based row holding the headers (default 1).
     pub header_row: usize,
 }
 
 /// `[aggregate]`: data rows are members rolled up to entities.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AggregateSettings {
+    /// `by`: the column naming the entity each member row belongs to (the entity id).
     pub by: Sp<String>,
+    /// `label`: the column holding the entity's display name (from its first member row
+    /// that gives one).
     pub label: Option<Sp<String>>,
 }
 
 /// `[output]`: extra data columns copied into every output row (for chained workflows).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutputSettings {
+    /// `carry`: data columns copied, as text, into every output row.
     pub carry: Vec<Sp<String>>,
 }
 
 /// A rules file as written, every element with its place in the source.
 #[derive(Debug, Clone)]
 pub struct Rules {
+    /// The file's name and text, for diagnostics and the audit's SHA-256.
     pub source: SourceText,
+    /// `[rules]`.
     pub settings: Settings,
+    /// `[data]` (defaults when absent).
     pub data: DataSettings,
+    /// `[aggregate]`, when present: data rows are members rolled up to entities.
     pub aggregate: Option<AggregateSettings>,
+    /// `[output]` (empty when absent).
     pub output: OutputSettings,
+    /// The `[[indicator]]` tables, in file order.
     pub indicators: Vec<Indicator>,
+    /// The `[[dimension]]` tables, in file order.
     pub dimensions: Vec<Dimension>,
+    /// The `[[criterion]]` tables, in file order.
     pub criteria: Vec<Criterion>,
+    /// The `[[gate]]` tables, in file order.
     pub gates: Vec<Gate>,
+    /// The `[[adjustment]]` tables, in file order.
     pub adjustments: Vec<Adjustment>,
+    /// The `[[tier]]` tables, highest tier first.
     pub tiers: Vec<Tier>,
 }
 
@@ -483,10 +623,12 @@ impl Rules {
         Self::from_str_named(text, "rules.toml")
     }
 
+    /// The indicator with id `id`.
     pub fn indicator(&self, id: &str) -> Option<&Indicator> {
         self.indicators.iter().find(|i| i.id.value == id)
     }
 
+    /// The dimension with id `id`.
     pub fn dimension(&self, id: &str) -> Option<&Dimension> {
         self.dimensions.iter().find(|d| d.id.value == id)
     }
