@@ -16,6 +16,11 @@ use ndarray::{Array1, Array2, ShapeBuilder};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+/// Errors of one pass that get a did-you-mean or a list of columns: a pass with more stops
+/// (formulas) or reports the rest without help (missing columns), so that a rules file with
+/// thousands of misspelt names against a wide header is not searched name by name.
+const HELPED_ERRORS: usize = 100;
+
 /// Options of one run that do not come from the rules.
 #[derive(Debug, Clone, Default)]
 pub struct AssessOptions {
@@ -284,6 +289,10 @@ impl<'a> Run<'a> {
             ..names
         };
         for &i in &c.formula_order {
+            if errors.len() >= HELPED_ERRORS {
+                // (Each error searches every name and header for a did-you-mean.)
+                return Err(Error::first_of_more(errors));
+            }
             let p = c.indicator_exprs[i]
                 .as_ref()
                 .expect("formula order holds formulas");
@@ -453,6 +462,17 @@ fn required_column(
     let folded = fold_header(&name.value);
     match table.column_index(&folded) {
         Some(j) if rows.get(j).is_some() => Some(j),
+        _ if errors.len() >= HELPED_ERRORS => {
+            // Past the errors anyone reads, the searches for help (each over every header)
+            // are skipped: a thousand misspelt names over 50,000 columns took seconds.
+            errors.push(rules_error(
+                c,
+                name.span,
+                not_a_column(what, &name.value, table),
+                None,
+            ));
+            None
+        }
         _ => {
             // A header holding the name between other delimiters: the file is
             // delimited by something else than the delimiter it was read with.
@@ -496,19 +516,7 @@ fn required_column(
             errors.push(rules_error(
                 c,
                 name.span,
-                match what.strip_suffix(" reads column") {
-                    // "indicator 'x' reads column '销售收入', which is not …"
-                    Some(_) => format!(
-                        "{what} '{}', which is not a column of the data ({})",
-                        name.value,
-                        data_files(table)
-                    ),
-                    None => format!(
-                        "{what} '{}' is not a column of the data ({})",
-                        name.value,
-                        data_files(table)
-                    ),
-                },
+                not_a_column(what, &name.value, table),
                 Some(help),
             ));
             None
@@ -788,6 +796,21 @@ fn column_indicators(
         }
     }
     Ok(())
+}
+
+/// "indicator 'x' reads column '销售收入', which is not a column of the data (d.csv)", or
+/// "[rules].id 'code' is not a column …".
+fn not_a_column(what: &str, name: &str, table: &crate::data::Table) -> String {
+    match what.strip_suffix(" reads column") {
+        Some(_) => format!(
+            "{what} '{name}', which is not a column of the data ({})",
+            data_files(table)
+        ),
+        None => format!(
+            "{what} '{name}' is not a column of the data ({})",
+            data_files(table)
+        ),
+    }
 }
 
 /// The data files of a table, for messages: "fixtures/a.csv" or "a.csv, b.csv".

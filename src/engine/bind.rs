@@ -619,6 +619,10 @@ fn text_column_causes(names: &Names<'_>, p: &ParsedExpr) -> Option<String> {
     (!out.is_empty()).then(|| out.join(". "))
 }
 
+/// Bytes of expression text the typings of one expression may compile in `check` (see
+/// [`CompiledRules::check_expressions`]).
+const TYPING_BUDGET: usize = 20 << 20;
+
 impl CompiledRules {
     /// Type-checks every expression before any data is read, so `check` reports unknown
     /// functions, wrong arity and type errors. Names that are not indicators (data columns)
@@ -641,8 +645,12 @@ impl CompiledRules {
                     columns.push(folded);
                 }
             }
-            if columns.len() > 6 {
-                continue; // too many combinations to try; the data run checks it
+            // Each typing compiles the whole expression once: with more than six data
+            // columns, or so many typings of a long expression that the tries would read
+            // more than ~20 MB of expression text, the data run checks it instead.
+            let tries = 3usize.pow(columns.len().min(7) as u32);
+            if columns.len() > 6 || tries.saturating_mul(p.text.value.len()) > TYPING_BUDGET {
+                continue;
             }
             let slots = Slots {
                 columns: columns.len(),

@@ -12,6 +12,7 @@ use rust_xlsxwriter::{
     Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet,
     XlsxError,
 };
+use std::borrow::Cow;
 
 /// Sheet names, in workbook order.
 pub const SHEETS: [&str; 4] = ["排名 Ranking", "明细 Details", "规则 Rules", "审计 Audit"];
@@ -76,6 +77,31 @@ fn num_format(decimals: u32) -> String {
     }
 }
 
+/// The most characters an Excel cell holds.
+const CELL_CHARS: usize = 32_767;
+
+/// What an Excel cell can hold of `s`: a longer text (a 10 MB name, a huge expression) is cut,
+/// the cell saying so where the text stops, instead of the whole workbook being refused.
+fn cut_to_cell(s: &str) -> Cow<'_, str> {
+    const MARK: &str = "…［截断 cut: an Excel cell holds at most 32,767 characters; the CSV \
+                        and JSON outputs hold the whole text］";
+    // (Excel counts UTF-16 units; a character outside the BMP is two of them.)
+    let units = |t: &str| t.chars().map(char::len_utf16).sum::<usize>();
+    if s.len() <= CELL_CHARS || units(s) <= CELL_CHARS {
+        return Cow::Borrowed(s);
+    }
+    let room = CELL_CHARS - units(MARK);
+    let mut used = 0;
+    let end = s
+        .char_indices()
+        .find(|&(_, ch)| {
+            used += ch.len_utf16();
+            used > room
+        })
+        .map_or(s.len(), |(i, _)| i);
+    Cow::Owned(format!("{}{MARK}", &s[..end]))
+}
+
 /// Tracks the widest cell per column, then sets widths (capped, so notes stay readable).
 struct Widths(Vec<usize>);
 
@@ -117,6 +143,8 @@ impl Sheet<'_> {
         s: &str,
         f: Option<&Format>,
     ) -> std::result::Result<(), XlsxError> {
+        let cut = cut_to_cell(s);
+        let s = cut.as_ref();
         self.widths.see(c, s);
         if runs_as_formula(s) {
             // A text cell is never run as a formula; the quote prefix also keeps Excel from
@@ -626,6 +654,32 @@ mod tests {
     use super::*;
     use crate::report::tests::liaocheng;
     use calamine::{Data, Reader, Xlsx};
+
+    /// A text longer than a cell holds is cut to exactly the limit in UTF-16 units (an emoji
+    /// is two), the cell saying where; shorter texts are written as they are.
+    #[test]
+    fn texts_longer_than_a_cell_are_cut_and_marked() {
+        let units = |t: &str| t.chars().map(char::len_utf16).sum::<usize>();
+        assert!(matches!(cut_to_cell("短"), Cow::Borrowed("短")));
+        let exact = "x".repeat(CELL_CHARS);
+        assert!(matches!(cut_to_cell(&exact), Cow::Borrowed(_)));
+        let exact = format!("x{}", "😀".repeat(16_383));
+        assert!(matches!(cut_to_cell(&exact), Cow::Borrowed(_)));
+        for long in [
+            "名".repeat(40_000),
+            "😀".repeat(20_000),
+            format!("x{}", "😀".repeat(16_384)),
+        ] {
+            let cut = cut_to_cell(&long);
+            assert!(
+                units(&cut) <= CELL_CHARS && units(&cut) >= CELL_CHARS - 1,
+                "{}",
+                units(&cut)
+            );
+            assert!(cut.ends_with("the CSV and JSON outputs hold the whole text］"));
+            assert!(long.starts_with(cut.split('…').next().unwrap()));
+        }
+    }
 
     /// Sheet names and each sheet's rows as text.
     fn sheets(bytes: Vec<u8>) -> Vec<(String, Vec<Vec<String>>)> {
