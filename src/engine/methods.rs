@@ -246,6 +246,12 @@ pub fn minmax(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
                 Direction::Higher => f64::from(u8::from(v >= lo)),
                 Direction::Lower => f64::from(u8::from(v <= lo)),
             },
+            // (Values near ±1.8e308 apart overflow the difference: halved, exactly, first.)
+            Some((lo, hi)) if (hi - lo).is_infinite() => match dir {
+                Direction::Higher => (v / 2.0 - lo / 2.0) / (hi / 2.0 - lo / 2.0),
+                Direction::Lower => (hi / 2.0 - v / 2.0) / (hi / 2.0 - lo / 2.0),
+            }
+            .clamp(0.0, 1.0),
             Some((lo, hi)) => match dir {
                 Direction::Higher => (v - lo) / (hi - lo),
                 Direction::Lower => (hi - v) / (hi - lo),
@@ -271,12 +277,29 @@ pub fn zscore(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
             range[c] = (range[c].0.min(v), range[c].1.max(v));
         }
     }
+    // z is the same in any unit: a cohort whose values reach beyond 2⁵⁰⁰ (whose squared
+    // deviations would overflow) is scored in units of a power of two above its largest
+    // value, which scales exactly; other cohorts keep unit 1 (multiplying by 1 changes no bit).
+    let scale: Vec<f64> = range
+        .iter()
+        .map(|&(lo, hi)| {
+            let big = lo.abs().max(hi.abs());
+            if big.is_finite() && big > 2f64.powi(500) {
+                2f64.powi(-(big.log2().ceil() as i32))
+            } else {
+                1.0
+            }
+        })
+        .collect();
+    for (r, &s) in range.iter_mut().zip(&scale) {
+        *r = (r.0 * s, r.1 * s);
+    }
     let mut sums: Vec<num::FixedSum> = (0..peers.cohorts)
         .map(|c| num::FixedSum::new(range[c].0.abs().max(range[c].1.abs()), count[c]))
         .collect();
     for ((&v, &ranked), &c) in x.iter().zip(peers.ranked).zip(peers.cohort) {
         if ranked && !v.is_nan() {
-            sums[c as usize].add(v);
+            sums[c as usize].add(v * scale[c as usize]);
         }
     }
     let means: Vec<Option<f64>> = (0..peers.cohorts)
@@ -296,7 +319,7 @@ pub fn zscore(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
         if ranked && !v.is_nan() {
             let c = c as usize;
             if let Some(m) = means[c] {
-                let d = v - m;
+                let d = v * scale[c] - m;
                 squares[c].add(d * d);
             }
         }
@@ -327,7 +350,7 @@ pub fn zscore(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
                 if slot.0 == bits && slot.1 == cohort {
                     slot.2
                 } else {
-                    let z = (v - mean) / sd;
+                    let z = (v * scale[cohort as usize] - mean) / sd;
                     let z = if dir == Direction::Lower { -z } else { z };
                     let p = normal.cdf(z);
                     *slot = (bits, cohort, p);
@@ -847,6 +870,37 @@ mod tests {
         assert_relative_eq!(s[0], 0.841_344_746_068_542_9, epsilon = 1e-10);
         let s = run(|x, o| zscore(x, Direction::Higher, &p, o), &[3.0, 3.0, 3.0]);
         assert_eq!(s, vec![0.5; 3]);
+    }
+
+    /// Values near the ends of the double range: the difference of the extremes (minmax)
+    /// and the squared deviations (zscore) would overflow; scored as the same values scaled.
+    #[test]
+    fn extreme_values_score_as_their_scaled_copies() {
+        let (c, r) = one_cohort(3);
+        let p = Peers {
+            cohort: &c,
+            cohorts: 1,
+            ranked: &r,
+        };
+        // minmax over 1.7e308, −1.7e308, 0: 1, 0, ½ (hand: (0 − lo)/(hi − lo) = ½).
+        let s = run(
+            |x, o| minmax(x, Direction::Higher, &p, o),
+            &[1.7e308, -1.7e308, 0.0],
+        );
+        assert_eq!(s, vec![1.0, 0.0, 0.5]);
+        // zscore over 1e200, 1e200, 0 equals zscore over 1, 1, 0: mean ⅔, sd 1/√3,
+        // z = 1/√3 for the two large values and −2/√3 for 0.
+        let big = run(
+            |x, o| zscore(x, Direction::Higher, &p, o),
+            &[1e200, 1e200, 0.0],
+        );
+        let small = run(|x, o| zscore(x, Direction::Higher, &p, o), &[1.0, 1.0, 0.0]);
+        let phi = |z: f64| Normal::standard().cdf(z);
+        for (b, s) in big.iter().zip(&small) {
+            assert_relative_eq!(*b, *s, epsilon = 1e-12);
+        }
+        assert_relative_eq!(big[0], phi(1.0 / 3f64.sqrt()), epsilon = 1e-12);
+        assert_relative_eq!(big[2], phi(-2.0 / 3f64.sqrt()), epsilon = 1e-12);
     }
 
     #[test]
