@@ -242,7 +242,7 @@ impl fmt::Display for Error {
         if self.stopped_early {
             write!(
                 f,
-                "\nreading stopped after the first {} errors; more may follow",
+                "\nstopped after the first {} errors; more may follow",
                 self.diagnostics.len()
             )?;
         } else if self.diagnostics.len() > 1 {

@@ -102,11 +102,32 @@ impl Side {
                         as usize,
                 ),
             };
+            // A score or tier of another type is a hand edit gone wrong, not a missing value.
+            let score = match e.get("score") {
+                None | Some(serde_json::Value::Null) => None,
+                Some(serde_json::Value::Number(n)) => n.as_f64(),
+                Some(other) => {
+                    return Err(format!(
+                        "'{source}': entity '{id}' has score {}, expected a number or null",
+                        crate::diag::truncate(&other.to_string(), 200)
+                    ));
+                }
+            };
+            let tier = match e.get("tier") {
+                None | Some(serde_json::Value::Null) => None,
+                Some(serde_json::Value::String(t)) => Some(t.clone()),
+                Some(other) => {
+                    return Err(format!(
+                        "'{source}': entity '{id}' has tier {}, expected a tier id (text) or null",
+                        crate::diag::truncate(&other.to_string(), 200)
+                    ));
+                }
+            };
             out.push(Placed {
                 name: e.get("name").and_then(|n| n.as_str()).map(str::to_string),
                 rank,
-                score: e.get("score").and_then(|s| s.as_f64()),
-                tier: e.get("tier").and_then(|t| t.as_str()).map(str::to_string),
+                score,
+                tier,
                 cohort: match e.get("cohort") {
                     Some(serde_json::Value::String(s)) => Some(s.clone()),
                     Some(serde_json::Value::Number(n)) => Some(n.to_string()),
@@ -373,6 +394,34 @@ pub fn kendall_tau_b(x: &[f64], y: &[f64]) -> Option<f64> {
 mod tests {
     use super::*;
     use approx::assert_abs_diff_eq;
+
+    /// A result file edited by hand: a score or tier of the wrong type is refused by name.
+    /// Equal ranks (a ranking from elsewhere that shares ranks among ties), ranks with gaps
+    /// and entities without a rank are read as they are.
+    #[test]
+    fn result_files_with_values_of_the_wrong_type_are_refused() {
+        let side = |entities: serde_json::Value| {
+            Side::from_json(&serde_json::json!({ "entities": entities }), "a.json")
+        };
+        let e = side(serde_json::json!([{"id": "A", "rank": 1, "score": "x"}])).unwrap_err();
+        assert_eq!(
+            e,
+            "'a.json': entity 'A' has score \"x\", expected a number or null"
+        );
+        let e = side(serde_json::json!([{"id": "A", "rank": 1, "tier": 3}])).unwrap_err();
+        assert_eq!(
+            e,
+            "'a.json': entity 'A' has tier 3, expected a tier id (text) or null"
+        );
+        let ok = side(serde_json::json!([
+            {"id": "A", "rank": 1, "cohort": "east", "score": null, "tier": null},
+            {"id": "B", "rank": 1, "cohort": "east"},
+            {"id": "C", "rank": 3, "cohort": "west"},
+            {"id": "D", "rank": null}
+        ]))
+        .unwrap();
+        assert_eq!(ok.entities.len(), 4);
+    }
 
     #[test]
     fn tau_b_with_ties_by_hand() {

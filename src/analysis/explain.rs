@@ -121,7 +121,7 @@ pub struct CriterionLine {
 pub struct GateLine {
     /// The gate's `id`.
     pub id: String,
-    /// Its `label` (its condition when it has none).
+    /// Its `label` (its id when it has none).
     pub label: String,
     /// Its `require` condition, as written.
     pub require: String,
@@ -515,15 +515,10 @@ fn past_edge(
 /// (naming the closest id) or when `a` was not scored with `rules`.
 pub fn explain_entity(rules: &Rules, a: &Assessment, id: &str) -> crate::diag::Result<Explanation> {
     let (k, _) = find_entity(a, id).map_err(crate::diag::Error::usage)?;
-    let same_criteria = a.layout.criteria.len() == rules.criteria.len()
-        && a.layout
-            .criteria
-            .iter()
-            .zip(&rules.criteria)
-            .all(|(l, c)| l.id == c.id.value);
-    if !same_criteria {
+    if !a.scored_with(rules) {
         return Err(crate::diag::Error::usage(
-            "the assessment was not scored with these rules (their criteria differ)",
+            "the assessment was not scored with these rules (their dimensions, criteria, \
+             adjustments, tiers or gates differ)",
         ));
     }
     Ok(explain(rules, a, k))

@@ -230,8 +230,9 @@ pub struct DimensionWeight {
     pub id: String,
     /// Sum of its criteria's weights (the dimensions' add up to 1).
     pub weight: f64,
-    /// The dimension weight it implies on the rules' scale: weight × the total of the
-    /// current dimension weights (× `scale` when the rules give no dimension weights).
+    /// The dimension weight it implies on the rules' scale: weight × `scale` when the rules
+    /// have a `scale` and no dimension weights, otherwise weight × the total of the current
+    /// dimension weights.
     pub implied_weight: f64,
     /// The dimension weight W_d now (its points when the rules give no weights).
     pub current_weight: f64,
@@ -320,9 +321,10 @@ pub fn objective(
     })?;
     let r = &rules.rules;
     let nc = ev.points.len();
-    if nc != r.criteria.len() || ev.weights.len() != r.dimensions.len() {
+    if !assessment.scored_with(r) || nc != r.criteria.len() {
         return Err(crate::diag::Error::usage(
-            "the assessment was not scored with these rules (their criteria or dimensions differ)",
+            "the assessment was not scored with these rules (their dimensions, criteria, \
+             adjustments, tiers or gates differ)",
         ));
     }
     let rows: Vec<usize> = (0..ev.len()).filter(|&e| ev.ranked[e]).collect();

@@ -25,7 +25,7 @@ pub struct CompareArgs {
     #[arg(long, default_value = "text")]
     pub format: String,
     /// Year to score with --rules.
-    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(1000..=9999))]
+    #[arg(long, allow_negative_numbers = true)]
     pub year: Option<i64>,
     /// How many of the largest rank moves to list.
     #[arg(long, default_value_t = 10)]
@@ -108,10 +108,10 @@ fn corr(x: Option<f64>) -> String {
 
 fn render(c: &Comparison) -> String {
     let mut s = format!(
-        "A: {}\nB: {}\n{} entities in both, {} ranked in both; only in A: {}, only in B: {}\nSpearman ρ = {}   Kendall τ-b = {}\n",
+        "A: {}\nB: {}\n{} in both, {} ranked in both; only in A: {}, only in B: {}\nSpearman ρ = {}   Kendall τ-b = {}\n",
         c.a,
         c.b,
-        c.common,
+        clusterscore::diag::entities(c.common),
         c.ranked_in_both,
         c.only_in_a.len(),
         c.only_in_b.len(),

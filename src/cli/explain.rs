@@ -25,7 +25,7 @@ pub struct ExplainArgs {
     #[arg(long, default_value = "text")]
     pub format: String,
     /// Year to score (overrides [rules].year).
-    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(1000..=9999))]
+    #[arg(long, allow_negative_numbers = true)]
     pub year: Option<i64>,
 }
 

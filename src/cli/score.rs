@@ -23,7 +23,7 @@ pub struct ScoreArgs {
     #[arg(long)]
     pub format: Option<String>,
     /// Year to score (overrides [rules].year).
-    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(1000..=9999))]
+    #[arg(long, allow_negative_numbers = true)]
     pub year: Option<i64>,
     #[command(flatten)]
     pub read: super::DataReadArgs,

@@ -45,7 +45,7 @@ pub struct SensitivityArgs {
     #[arg(long)]
     pub threads: Option<usize>,
     /// Year to score (overrides [rules].year).
-    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(1000..=9999))]
+    #[arg(long, allow_negative_numbers = true)]
     pub year: Option<i64>,
 }
 

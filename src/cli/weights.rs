@@ -52,7 +52,7 @@ pub struct WeightsArgs {
     #[arg(long, default_value = "text")]
     pub format: String,
     /// Year to score (overrides [rules].year).
-    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(1000..=9999))]
+    #[arg(long, allow_negative_numbers = true)]
     pub year: Option<i64>,
 }
 
@@ -175,8 +175,9 @@ fn run_objective(a: &WeightsArgs, name: &str, level: Option<Level>, json: bool) 
             ObjectiveMethod::Critic => "CRITIC",
         };
         format!(
-            "{name} weights from {} ranked entities\n\n{t}\n\n{d}\n",
-            weights.entities
+            "{name} weights from {} ranked {}\n\n{t}\n\n{d}\n",
+            weights.entities,
+            clusterscore::diag::agree(weights.entities, "entity", "entities")
         )
     };
     // The rules file first: nothing is printed when writing it fails (SPEC §10).

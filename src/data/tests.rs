@@ -610,7 +610,7 @@ fn error_collection_stops_at_the_limit() {
     assert!(e.stopped_early);
     assert!(
         e.to_string()
-            .ends_with("\nreading stopped after the first 20 errors; more may follow"),
+            .ends_with("\nstopped after the first 20 errors; more may follow"),
         "{e}"
     );
     assert!(

@@ -92,8 +92,36 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
     let mut cells = Vec::new();
     match wb.worksheet_cells_reader(&name) {
         Ok(mut reader) => {
-            while let Some(cell) = reader.next_cell().map_err(|e| not_a_workbook(&e))? {
+            // A cell the reader cannot parse (a damaged stored value) is placed after the
+            // last cell read: the reader does not say which cell it was reading.
+            let mut last: Option<(u32, u32)> = None;
+            let damaged = |e: &dyn std::fmt::Display, last: Option<(u32, u32)>| {
+                Error::one(
+                    Diagnostic::new(
+                        Stage::Data,
+                        format!(
+                            "cannot read a cell of sheet \"{}\": {}",
+                            truncate(&name, 200),
+                            truncate(&e.to_string(), 200)
+                        ),
+                    )
+                    .at(match last {
+                        Some((r, c)) => format!(
+                            "{shown}, the cell after {}{} (the last cell read)",
+                            column_letters(c),
+                            r + 1
+                        ),
+                        None => format!("{shown}, the sheet's first cell"),
+                    })
+                    .with_help(
+                        "the file holds a value its cell type cannot have: open it in Excel or \
+                         WPS, retype that cell and save the workbook again",
+                    ),
+                )
+            };
+            while let Some(cell) = reader.next_cell().map_err(|e| damaged(&e, last))? {
                 let (row, col) = cell.get_position();
+                last = Some((row, col));
                 let value = Data::from(cell.get_value().clone());
                 if value != Data::Empty {
                     cells.push((row, col, value));
@@ -298,4 +326,18 @@ pub(crate) fn read_xlsx(
     }
     ingest.end_file(&shown, sheet.sha256, "xlsx".to_string(), Vec::new());
     Ok(folded)
+}
+
+/// Spreadsheet column letters of a 0-based column index: 0 → A, 25 → Z, 26 → AA.
+fn column_letters(mut c: u32) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'A' + (c % 26) as u8);
+        if c < 26 {
+            break;
+        }
+        c = c / 26 - 1;
+    }
+    out.reverse();
+    String::from_utf8(out).expect("ASCII letters")
 }

@@ -3245,9 +3245,10 @@ impl Run<'_> {
                     });
                 }
                 warnings.push(format!(
-                    "criterion '{}': {} missing values scored 0: {}",
+                    "criterion '{}': {} missing {} scored 0: {}",
                     crit.id.value,
                     missing.len(),
+                    crate::diag::agree(missing.len(), "value", "values"),
                     self.some_ids(&missing)
                 ));
             }
@@ -3258,9 +3259,10 @@ impl Run<'_> {
                     notes.note(e, || format!("criterion '{}': value missing, criterion dropped and its dimension rescaled (missing = \"exclude\")", crit.id.value));
                 }
                 warnings.push(format!(
-                    "criterion '{}': {} missing values dropped (exclude): {}",
+                    "criterion '{}': {} missing {} dropped (exclude): {}",
                     crit.id.value,
                     missing.len(),
+                    crate::diag::agree(missing.len(), "value", "values"),
                     self.some_ids(&missing)
                 ));
             }
@@ -3290,9 +3292,10 @@ impl Run<'_> {
                         notes.note(e, || format!("criterion '{}': category missing, scored 0 (mean/median do not apply to categories)", crit.id.value));
                     }
                     warnings.push(format!(
-                        "criterion '{}': {} missing categories scored 0 ({policy_name} does not apply to categories): {}",
+                        "criterion '{}': {} missing {} scored 0 ({policy_name} does not apply to categories): {}",
                         crit.id.value,
                         missing.len(),
+                        crate::diag::agree(missing.len(), "category", "categories"),
                         self.some_ids(&missing),
                         policy_name = if policy == MissingPolicy::Mean { "mean" } else { "median" },
                     ));
@@ -3363,18 +3366,20 @@ impl Run<'_> {
                     .collect();
                 if !imputed.is_empty() {
                     warnings.push(format!(
-                        "criterion '{}': {} missing values imputed with the {name}: {}",
+                        "criterion '{}': {} missing {} imputed with the {name}: {}",
                         crit.id.value,
                         imputed.len(),
+                        crate::diag::agree(imputed.len(), "value", "values"),
                         self.some_ids(&imputed)
                     ));
                 }
                 if !without_stat.is_empty() {
                     warnings.push(format!(
-                        "criterion '{}': {} missing values scored 0, no ranked entity of their \
+                        "criterion '{}': {} missing {} scored 0, no ranked entity of their \
                          cohort having a value to take the {name} of: {}",
                         crit.id.value,
                         without_stat.len(),
+                        crate::diag::agree(without_stat.len(), "value", "values"),
                         self.some_ids(&without_stat)
                     ));
                 }

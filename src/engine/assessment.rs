@@ -43,6 +43,36 @@ impl Assessment {
         }
     }
 
+    /// Whether the assessment was scored with `rules`, as far as its layout shows: the same
+    /// dimensions, criteria, adjustments, tiers and gates, by id and in order. The analyses
+    /// that read an assessment beside rules check it (a wrong pair would index past the
+    /// end, or attribute one rule's numbers to another).
+    pub fn scored_with(&self, rules: &crate::rules::Rules) -> bool {
+        fn same<'a>(
+            a: impl ExactSizeIterator<Item = &'a str>,
+            b: impl ExactSizeIterator<Item = &'a str>,
+        ) -> bool {
+            a.len() == b.len() && a.zip(b).all(|(x, y)| x == y)
+        }
+        let l = &self.layout;
+        same(
+            l.dimensions.iter().map(|d| d.id.as_str()),
+            rules.dimensions.iter().map(|d| d.id.value.as_str()),
+        ) && same(
+            l.criteria.iter().map(|c| c.id.as_str()),
+            rules.criteria.iter().map(|c| c.id.value.as_str()),
+        ) && same(
+            l.adjustments.iter().map(|a| a.id.as_str()),
+            rules.adjustments.iter().map(|a| a.id.value.as_str()),
+        ) && same(
+            l.tiers.iter().map(|t| t.id.as_str()),
+            rules.tiers.iter().map(|t| t.id.value.as_str()),
+        ) && same(
+            l.gates.iter().map(|g| g.id.as_str()),
+            rules.gates.iter().map(|g| g.id.value.as_str()),
+        )
+    }
+
     /// How many per-entity results [`Assessment::entity_results`] yields.
     pub fn entity_count(&self) -> usize {
         match &self.deferred {

@@ -285,7 +285,8 @@ pub fn zscore(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
         .map(|&(lo, hi)| {
             let big = lo.abs().max(hi.abs());
             if big.is_finite() && big > 2f64.powi(500) {
-                2f64.powi(-(big.log2().ceil() as i32))
+                // (At most 2⁻¹⁰²², a normal number: the largest values then scale to ≤ 4.)
+                2f64.powi(-(big.log2().ceil() as i32).min(1022))
             } else {
                 1.0
             }
@@ -901,6 +902,16 @@ mod tests {
         }
         assert_relative_eq!(big[0], phi(1.0 / 3f64.sqrt()), epsilon = 1e-12);
         assert_relative_eq!(big[2], phi(-2.0 / 3f64.sqrt()), epsilon = 1e-12);
+        // At the top of the range (above 2¹⁰²³) as 1.7, 1.0, 0.
+        let top = run(
+            |x, o| zscore(x, Direction::Higher, &p, o),
+            &[1.7e308, 1e308, 0.0],
+        );
+        let unit = run(|x, o| zscore(x, Direction::Higher, &p, o), &[1.7, 1.0, 0.0]);
+        for (t, u) in top.iter().zip(&unit) {
+            assert_relative_eq!(*t, *u, epsilon = 1e-12);
+        }
+        assert!(top[0] > 0.8 && top[2] < 0.2, "{top:?}");
     }
 
     #[test]

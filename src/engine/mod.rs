@@ -12,6 +12,7 @@ pub use assess::AssessOptions;
 pub use assessment::*;
 pub use bind::Dataset;
 
+use crate::data::fold_header;
 use crate::diag::{Diagnostic, Error, Result, SourceText, Span, Stage, did_you_mean_help};
 use crate::expr::{self, Expr};
 use crate::rules::{Kind, Method, Param, Rules, Source, Sp, expression_span};
@@ -289,21 +290,36 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
     // `[output].carry` columns follow the fixed columns, dimensions and criteria in the CSV
     // view: a name among those would repeat a header, and the file could not be read back
     // (the chained workflow reads it).
+    // Compared as a reader compares headers: folded (full-width letters, spaces).
+    let mut taken: HashMap<String, String> = CSV_COLUMNS
+        .iter()
+        .map(|h| (h.to_string(), "a column every CSV output has".to_string()))
+        .collect();
+    for d in &rules.dimensions {
+        taken.insert(
+            fold_header(&d.id.value),
+            format!("dimension '{}'", d.id.value),
+        );
+    }
+    for c in &rules.criteria {
+        taken.insert(
+            fold_header(&c.id.value),
+            format!("criterion '{}'", c.id.value),
+        );
+    }
     for c in &rules.output.carry {
-        let clash = if CSV_COLUMNS.contains(&c.value.as_str()) {
-            Some("a column every CSV output has".to_string())
-        } else if let Some((kind @ ("dimension" | "criterion"), _)) = names.get(c.value.as_str()) {
-            Some(format!("{kind} '{}'", c.value))
-        } else {
-            None
-        };
+        let folded = fold_header(&c.value);
+        let clash = taken.get(&folded).cloned();
+        taken
+            .entry(folded)
+            .or_insert_with(|| format!("carry '{}'", c.value));
         if let Some(clash) = clash {
             errors.push(diag(
                 src,
                 c.span,
                 format!(
-                    "carry '{}' would repeat the output header '{}' ({clash})",
-                    c.value, c.value
+                    "carry '{}' would repeat an output header ({clash})",
+                    c.value
                 ),
                 Some(
                     "the CSV output's headers must be unique to be read back: leave the column \

@@ -125,8 +125,8 @@ pub fn to_markdown(a: &Assessment) -> String {
     }
     s.push_str(&format!("\n{}\n", super::components_note(&a.layout).1));
     s.push_str(&format!(
-        "\n## 等级汇总 Tiers\n\n{} entities{}, {} ranked, {} excluded.\n\n| tier | label | count |\n|---|---|---|\n",
-        a.summary.entities,
+        "\n## 等级汇总 Tiers\n\n{}{}, {} ranked, {} excluded.\n\n| tier | label | count |\n|---|---|---|\n",
+        crate::diag::entities(a.summary.entities),
         // The rules' word for what is evaluated (集群, 企业, 专业镇), when they give one.
         if a.layout.entity_word == "entity" {
             String::new()

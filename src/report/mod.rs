@@ -78,7 +78,7 @@ pub fn source_date_epoch() -> std::result::Result<Option<i64>, String> {
     match text.trim().parse::<i64>() {
         Ok(secs) if (0..=253_402_300_799).contains(&secs) => Ok(Some(secs)),
         _ => Err(format!(
-            "SOURCE_DATE_EPOCH is '{}': it must be a whole number of seconds since 1970-01-01 (for example 1700000000), or unset",
+            "SOURCE_DATE_EPOCH is '{}': it must be a whole number of seconds from 1970-01-01 to the end of 9999 (0 to 253402300799; for example 1700000000), or unset",
             crate::diag::truncate(&text, 200)
         )),
     }

@@ -194,6 +194,12 @@ fn objective_weights_from_the_library_are_what_the_command_prints() {
         assert!(out.status.success());
         assert_eq!(lib, String::from_utf8(out.stdout).unwrap());
     }
+    // Another pack's rules do not go with this assessment.
+    let (anhui, _) = assess_pack(ANHUI, Detail::Entities);
+    let e = objective(&anhui, &a, ObjectiveMethod::Critic)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("not scored with these rules"), "{e}");
     // Without the per-entity evidence there is nothing to weigh: an error that says so.
     let (rules, deferred) = assess_pack(pack, Detail::Deferred);
     let e = objective(&rules, &deferred, ObjectiveMethod::Entropy)
