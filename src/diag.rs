@@ -304,7 +304,8 @@ pub fn read_utf8_file(path: &std::path::Path, name: &str, what: &str) -> Result<
 pub struct SourceText {
     /// The name diagnostics use (the path, or `rules.toml`).
     pub name: String,
-    /// The whole text.
+    /// The whole text. Locations come from an index of its line feeds built on first use:
+    /// build a new `SourceText` rather than editing this once a location was asked for.
     pub text: String,
     /// Byte offsets of the text's line feeds, found once when a location is first asked for:
     /// a file with thousands of diagnostics then costs one pass, not one per diagnostic.
