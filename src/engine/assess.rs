@@ -788,6 +788,27 @@ fn column_indicators(
                     return Err(Error::many(bad));
                 }
             }
+            // A cell times `multiply` beyond the largest double is no number a criterion
+            // could score (it would read as missing): refused where it is.
+            if let (Some(m), Column::Number(x)) = (&ind.multiply, v.as_ref())
+                && let Some(k) = x.iter().position(|x| x.is_infinite())
+            {
+                return Err(Error::one(
+                    data_error(format!(
+                        "indicator '{}': the cell {} × multiply {:e} is beyond the largest \
+                         number (about 1.8e308)",
+                        ind.id.value,
+                        match raw {
+                            // (Scientific form: 1e300 written out has 301 digits.)
+                            Column::Number(r) => format!("{:e}", r[k]),
+                            _ => crate::diag::truncate(&raw.display(k).unwrap_or_default(), 200),
+                        },
+                        m.value
+                    ))
+                    .at(table.location(k, &headers[j]))
+                    .with_help("check the cell and the indicator's multiply (a unit factor such as 0.0001)"),
+                ));
+            }
             // A data column used as is becomes an alias (no copy).
             match v {
                 Cow::Borrowed(_) => rows.alias_to(slots.indicator(i), j),

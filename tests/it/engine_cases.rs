@@ -2549,3 +2549,32 @@ min_score = { by = "r", values = { e = 30, w = 20 }, default = 25 }
         assert_eq!(score(rules, data).warnings, first);
     }
 }
+
+/// A cell times `multiply` beyond the largest double is refused at its row and column
+/// instead of reading as a missing value.
+#[test]
+fn a_multiply_that_overflows_is_a_located_error() {
+    let rules = r#"
+[rules]
+name = "overflow"
+id = "id"
+[[indicator]]
+id = "v"
+multiply = 1e10
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "v"
+points = 10
+method = "minmax"
+"#;
+    let e = super::support::try_score(rules, "id,v\nA,1\nB,1e300\n").unwrap_err();
+    assert!(e.contains("data.csv, row 3, column \"v\""), "{e}");
+    assert!(
+        e.contains("indicator 'v': the cell 1e300 × multiply 1e10 is beyond the largest number"),
+        "{e}"
+    );
+    assert!(super::support::try_score(rules, "id,v\nA,1\nB,1e290\n").is_ok());
+}
