@@ -261,11 +261,7 @@ impl ObjectiveWeights {
                  criteria apart: the weights shown are equal (0 for a criterion no entity \
                  scores on), not derived from the data",
                 self.entities,
-                if self.entities == 1 {
-                    "entity"
-                } else {
-                    "entities"
-                }
+                crate::diag::agree(self.entities, "entity", "entities")
             ),
         })
     }
@@ -321,7 +317,7 @@ pub fn objective(
     })?;
     let r = &rules.rules;
     let nc = ev.points.len();
-    if !assessment.scored_with(r) || nc != r.criteria.len() {
+    if !assessment.scored_with(r) {
         return Err(crate::diag::Error::usage(
             "the assessment was not scored with these rules (their dimensions, criteria, \
              adjustments, tiers or gates differ)",

@@ -58,7 +58,8 @@ pub fn run(a: SensitivityArgs) -> Result<i32> {
     if a.runs < 1 {
         return Err(Error::usage("--runs must be at least 1"));
     }
-    // (The library checks the same ranges; here they are said in the flags' words.)
+    // (The library checks the same ranges; here they are said in the flags' words, and
+    // before the data is read.)
     if a.runs > MAX_RUNS {
         return Err(Error::usage(format!(
             "--runs must be at most {MAX_RUNS} (got {}); a million replications estimate each probability to within ±0.001",

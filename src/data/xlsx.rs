@@ -107,9 +107,11 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
                     )
                     .at(match last {
                         Some((r, c)) => format!(
-                            "{shown}, the cell after {}{} (the last cell read)",
-                            column_letters(c),
-                            r + 1
+                            "{shown}, the cell after {} (the last cell read)",
+                            match u16::try_from(c) {
+                                Ok(c) => rust_xlsxwriter::row_col_to_cell(r, c),
+                                Err(_) => format!("row {}, column {}", r + 1, c + 1),
+                            }
                         ),
                         None => format!("{shown}, the sheet's first cell"),
                     })
@@ -326,18 +328,4 @@ pub(crate) fn read_xlsx(
     }
     ingest.end_file(&shown, sheet.sha256, "xlsx".to_string(), Vec::new());
     Ok(folded)
-}
-
-/// Spreadsheet column letters of a 0-based column index: 0 → A, 25 → Z, 26 → AA.
-fn column_letters(mut c: u32) -> String {
-    let mut out = Vec::new();
-    loop {
-        out.push(b'A' + (c % 26) as u8);
-        if c < 26 {
-            break;
-        }
-        c = c / 26 - 1;
-    }
-    out.reverse();
-    String::from_utf8(out).expect("ASCII letters")
 }

@@ -1520,20 +1520,21 @@ fn same_floor_and_target(floor: &Param, target: &Param) -> Option<(String, f64)>
         }
         m
     }
-    let (floor_values, target_values) = (table(floor), table(target));
-    let at = |p: &Param, category: Option<&str>| -> Option<f64> {
-        let values = if std::ptr::eq(p, floor) {
-            &floor_values
-        } else {
-            &target_values
-        };
+    fn value_at(
+        p: &Param,
+        values: &std::collections::HashMap<&str, f64>,
+        category: Option<&str>,
+    ) -> Option<f64> {
         match p {
             Param::Fixed(v) => Some(*v),
             Param::ByCategory { default, .. } => {
                 category.and_then(|c| values.get(c).copied()).or(*default)
             }
         }
-    };
+    }
+    let (floor_values, target_values) = (table(floor), table(target));
+    let floor_at = |c: Option<&str>| value_at(floor, &floor_values, c);
+    let target_at = |c: Option<&str>| value_at(target, &target_values, c);
     let categories: Vec<&str> = match (floor, target) {
         (Param::Fixed(f), Param::Fixed(g)) => return (f == g).then(|| (String::new(), *f)),
         (Param::ByCategory { by: a, .. }, Param::ByCategory { by: b, .. })
@@ -1552,13 +1553,13 @@ fn same_floor_and_target(floor: &Param, target: &Param) -> Option<(String, f64)>
             .collect(),
     };
     for c in categories {
-        if let (Some(f), Some(g)) = (at(floor, Some(c)), at(target, Some(c)))
+        if let (Some(f), Some(g)) = (floor_at(Some(c)), target_at(Some(c)))
             && f == g
         {
             return Some((format!(" for category '{c}'"), f));
         }
     }
-    match (at(floor, None), at(target, None)) {
+    match (floor_at(None), target_at(None)) {
         (Some(f), Some(g)) if f == g => Some((" for the default".into(), f)),
         _ => None,
     }

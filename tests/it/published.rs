@@ -8,6 +8,26 @@ use super::support::{entity, score};
 use approx::assert_abs_diff_eq;
 use assert_cmd::Command;
 
+/// `clusterscore COMMAND… --rules R --data D`: its standard output,
+/// the run's stderr shown when it fails.
+fn run_ok(command: &[&str], r: &std::path::Path, d: &std::path::Path, what: &str) -> Vec<u8> {
+    let out = Command::cargo_bin("clusterscore")
+        .unwrap()
+        .args(command)
+        .arg("--rules")
+        .arg(r)
+        .arg("--data")
+        .arg(d)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// Column `j` of `rows`.
 fn column(rows: &[&[f64]], j: usize) -> Vec<f64> {
     rows.iter().map(|r| r[j]).collect()
@@ -147,20 +167,13 @@ fn entropy_or_critic(method: &str, rules: &str, data: &str) -> Vec<f64> {
     let (r, d) = (dir.path().join("r.toml"), dir.path().join("d.csv"));
     std::fs::write(&r, rules).unwrap();
     std::fs::write(&d, data).unwrap();
-    let out = Command::cargo_bin("clusterscore")
-        .unwrap()
-        .args(["weights", "--method", method, "--format", "json", "--rules"])
-        .arg(&r)
-        .arg("--data")
-        .arg(&d)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        &["weights", "--method", method, "--format", "json"],
+        &r,
+        &d,
+        method,
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     v["criteria"]
         .as_array()
         .unwrap()
@@ -293,20 +306,8 @@ fn every_example_in_published_methods_checks_and_its_scores_are_in_the_doc() {
             scored += 1;
             continue;
         }
-        let out = Command::cargo_bin("clusterscore")
-            .unwrap()
-            .args(["score", "--format", "csv", "--rules"])
-            .arg(&r)
-            .arg("--data")
-            .arg(&d)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "block {k}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let csv = String::from_utf8(out.stdout).unwrap();
+        let out = run_ok(&["score", "--format", "csv"], &r, &d, &format!("block {k}"));
+        let csv = String::from_utf8(out).unwrap();
         for row in csv.lines().skip(1) {
             let f: Vec<&str> = row.split(',').collect();
             let shown = f[3].replace('-', "−");
