@@ -637,7 +637,7 @@ fn pass(
     // Two threads: this one fills the column builders while a second decodes and splits the
     // records, handing them over in batches (records are recycled through a return channel).
     // On a 2-core machine this overlaps the two halves of reading, which cost about the same.
-    const BATCH: usize = 2048;
+    const BATCH: usize = 8192;
     // A batch also ends once it holds this many bytes (a file of very long records).
     const BATCH_BYTES: usize = 1 << 24;
     let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<RecordBatch>(4);
@@ -660,14 +660,24 @@ fn pass(
                     .next()
                     .map_err(|e| ProducerError::Pass(io_error(e, &producer_path)))?
                 {
-                    if let Some(flaw) = rec.flaw {
-                        return Err(ProducerError::Row(quote_flaw(&producer_path, row, flaw)));
+                    // A row the splitter cannot take ends the read. The records before it are
+                    // still handed over, so that their cells' errors are reported with it
+                    // whatever the batch size.
+                    let broken = match rec.flaw {
+                        Some(flaw) => Some(quote_flaw(&producer_path, row, flaw)),
+                        None if rec.len() != width && !rec.is_blank() => {
+                            Some(ragged(&producer_path, row, &rec, width))
+                        }
+                        None => None,
+                    };
+                    if let Some(d) = broken {
+                        if !batch.is_empty() && full_tx.send(batch).is_err() {
+                            return Err(ProducerError::Stopped);
+                        }
+                        return Err(ProducerError::Row(d));
                     }
                     if rec.len() != width {
-                        if rec.is_blank() {
-                            continue;
-                        }
-                        return Err(ProducerError::Row(ragged(&producer_path, row, &rec, width)));
+                        continue;
                     }
                     if rec.is_blank() {
                         continue;

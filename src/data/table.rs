@@ -667,6 +667,17 @@ impl Builder {
         }
     }
 
+    /// Room for `rows` more values (an estimate of the rows of the file being read).
+    fn reserve_rows(&mut self, rows: usize) {
+        match self {
+            Builder::Number(v) => v.reserve(rows),
+            Builder::Bool(v) => v.reserve(rows),
+            Builder::Text(t) => t.col.codes.reserve(rows),
+            Builder::Infer(i) if i.all_num => i.nums.reserve(rows),
+            Builder::Infer(_) => {}
+        }
+    }
+
     fn truncate(&mut self, n: usize) {
         match self {
             Builder::Number(v) => v.truncate(n),
@@ -1281,6 +1292,15 @@ impl<'r> Ingest<'r> {
                     && b.col.dict.len() == b.col.codes.len()
                 {
                     b.reserve(expected);
+                }
+            }
+            // Every column's values sized for the whole file too (with a little room, as the
+            // estimate comes from the first records): growing by doubling copies each
+            // column about twice over.
+            let rows = expected + expected / 32;
+            for &(_, t) in &self.active {
+                if let Some(b) = &mut self.builders[t] {
+                    b.reserve_rows(rows);
                 }
             }
         }

@@ -221,6 +221,35 @@ fn ragged_row_names_the_row() {
 }
 
 #[test]
+fn cell_errors_before_a_ragged_row_are_reported_with_it_at_any_distance() {
+    // The ragged row falls in the first batch of records or after several full ones: the
+    // rows before it are checked either way, and their errors come first, in file order.
+    for good in [3usize, 20_000] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::from("a,b\n1,x\n");
+        for i in 0..good {
+            text.push_str(&format!("{i},{i}\n"));
+        }
+        text.push_str("2,y\n3,4,5\n6,7\n");
+        let p = write(&dir, "r.csv", text.as_bytes());
+        let e = read(&[p], &|h| (h == "b").then_some(ColumnRequest::Number)).unwrap_err();
+        let at: Vec<String> = e
+            .diagnostics
+            .iter()
+            .map(|d| d.location.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(e.diagnostics.len(), 3, "{good}: {e}");
+        assert!(at[0].ends_with("row 2, column \"b\""), "{good}: {at:?}");
+        assert!(
+            at[1].ends_with(&format!("row {}, column \"b\"", good + 3)),
+            "{at:?}"
+        );
+        assert!(at[2].ends_with(&format!("row {}", good + 4)), "{at:?}");
+        assert_eq!(e.diagnostics[2].message, "3 fields where the header has 2");
+    }
+}
+
+#[test]
 fn unclosed_quote_is_an_error_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(&dir, "q.csv", b"a,b\n1,\"2\n3,4\n5,6\n");
