@@ -70,6 +70,9 @@ pub fn run(mut a: ScoreArgs) -> Result<i32> {
     a.read.validate(&a.data)?;
     let compiled = Rules::from_path(&a.rules)?.compile()?;
     let read = a.read.options(&compiled)?;
+    if format == Format::Csv {
+        crate::one_arena_for_a_columns_run();
+    }
     let spinner = super::spinner("reading data and scoring");
     clusterscore::timing::mark("start");
     let data = compiled.read_data(&a.data, &read)?;
