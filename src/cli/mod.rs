@@ -1,6 +1,23 @@
 //! The command line: parse arguments, call the library, print. Only this module prints.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+/// `eprintln!` that does not panic when stderr is closed (`check x.toml 2>&1 | head -1`):
+/// the message is lost, and the command still ends with its own exit code.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `eprint!` without the line end, on the same terms as [`say!`].
+macro_rules! say_part {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod check;
 mod compare;
 mod explain;
@@ -72,7 +89,7 @@ impl DataReadArgs {
             clusterscore::data::parse_encoding(e)?;
         }
         if self.sheet.is_some() && !data.iter().any(|p| clusterscore::data::is_xlsx(p)) {
-            eprintln!("note: --sheet applies to XLSX data only; no --data file is a workbook");
+            say!("note: --sheet applies to XLSX data only; no --data file is a workbook");
         }
         Ok(())
     }
@@ -126,7 +143,7 @@ pub fn run() -> i32 {
                 text.truncate(text.floor_char_boundary(64 * 1024));
                 text.push_str("\n… (further diagnostics cut)");
             }
-            eprintln!("{text}");
+            say!("{text}");
             e.exit_code()
         }
     }
@@ -188,8 +205,8 @@ pub(crate) fn print_out(bytes: &[u8]) -> Result<()> {
 pub(crate) fn print_warnings(of: Option<&Path>, warnings: &[String]) {
     for w in warnings {
         match of {
-            Some(p) => eprintln!("warning: {}: {w}", p.display()),
-            None => eprintln!("warning: {w}"),
+            Some(p) => say!("warning: {}: {w}", p.display()),
+            None => say!("warning: {w}"),
         }
     }
 }

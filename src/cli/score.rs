@@ -60,7 +60,7 @@ pub fn run(mut a: ScoreArgs) -> Result<i32> {
     };
     // Options that do nothing for this run are said, not silently dropped.
     if a.out_encoding.is_some() && format != Format::Csv {
-        eprintln!("note: --out-encoding applies to CSV output only; this output is UTF-8");
+        say!("note: --out-encoding applies to CSV output only; this output is UTF-8");
     }
     if let Some(out) = &a.out {
         let mut inputs: Vec<&Path> = vec![a.rules.as_path()];

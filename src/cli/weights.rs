@@ -188,7 +188,7 @@ fn run_objective(a: &WeightsArgs, name: &str, level: Option<Level>, json: bool) 
         write_atomic(out, new.as_bytes())?;
     }
     if let Some(warning) = weights.fallback_warning() {
-        eprintln!("warning: {warning}");
+        say!("warning: {warning}");
     }
     super::print_out(report.as_bytes())?;
     Ok(0)
@@ -301,7 +301,7 @@ fn run_ahp(a: &WeightsArgs, path: &Path, level: Option<Level>, json: bool) -> Re
         // Standard output carries the rules file, so the report goes to standard error
         // (mixed in, the output would not be a rules file any more).
         (Some(rules), None) => {
-            eprint!("{report}");
+            say_part!("{report}");
             super::print_out(rules.as_bytes())?;
         }
         (None, _) => super::print_out(report.as_bytes())?,
@@ -419,7 +419,7 @@ fn rules_with_ahp_weights(
         dims.sort_unstable();
         dims.dedup();
         if dims.len() > 1 {
-            eprintln!(
+            say!(
                 "warning: the criteria compared belong to {} dimensions ({}) whose weights in {} set each dimension's share: their new points change scores only within a dimension; compare the dimensions with --level dimensions",
                 dims.len(),
                 dims.join(", "),

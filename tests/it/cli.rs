@@ -772,6 +772,52 @@ fn an_unwritable_standard_output_is_an_error_not_a_lost_result() {
 }
 
 #[test]
+#[cfg(unix)]
+fn a_closed_standard_error_is_not_a_panic() {
+    // `check bad.toml 2>&1 | head -1`: the reader is gone before the diagnostics are
+    // written. The messages are lost; the exit code is still the command's own.
+    use std::os::fd::FromRawFd;
+    let (dir, r, d) = setup();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, RULES.replace("\"direct\"", "\"lineer\"")).unwrap();
+    let closed_pipe = || {
+        let mut fds = [0; 2];
+        // SAFETY: a fresh pipe; its read end is closed at once, its write end handed over.
+        unsafe {
+            assert_eq!(libc::pipe(fds.as_mut_ptr()), 0);
+            libc::close(fds[0]);
+            std::process::Stdio::from_raw_fd(fds[1])
+        }
+    };
+    let run = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("clusterscore"))
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(closed_pipe())
+            .status()
+            .unwrap()
+            .code()
+    };
+    // A load error (exit 1) and a run whose only stderr text is its warnings (exit 0).
+    assert_eq!(
+        run(&["check".as_ref(), "--rules".as_ref(), bad.as_os_str()]),
+        Some(1)
+    );
+    std::fs::write(&d, "id,x\nA,3\nB,\n").unwrap();
+    let out = dir.path().join("o.csv");
+    let args = ["score", "--rules"].map(std::ffi::OsStr::new);
+    let mut all: Vec<&std::ffi::OsStr> = args.to_vec();
+    all.extend([
+        r.as_os_str(),
+        "--data".as_ref(),
+        d.as_os_str(),
+        "--out".as_ref(),
+    ]);
+    all.push(out.as_os_str());
+    assert_eq!(run(&all), Some(0));
+}
+
+#[test]
 fn sensitivity_and_check_argument_bounds() {
     let (dir, r, d) = setup();
     let sens = || {
