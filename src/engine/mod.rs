@@ -249,6 +249,26 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                 Some("choose another id".into()),
             ));
         }
+        // A dimension's or criterion's id heads a CSV column after the fixed ones: the same
+        // header twice could not be read back (the chained workflow reads it).
+        if kind != "indicator"
+            && !matches!(id.value.as_str(), "score" | "tier")
+            && CSV_COLUMNS.contains(&fold_header(&id.value).as_str())
+        {
+            errors.push(diag(
+                src,
+                id.span,
+                format!(
+                    "'{}' heads a column of every CSV output and cannot be the id of a {kind}",
+                    id.value
+                ),
+                Some(format!(
+                    "the CSV output's headers ({}, then dimensions and criteria) must be unique \
+                     to be read back; choose another id",
+                    CSV_COLUMNS.join(", ")
+                )),
+            ));
+        }
         if let Some((other, span)) = names.insert(&id.value, (kind, id.span)) {
             let (line, _) = src.line_col(span.start);
             errors.push(diag(

@@ -473,6 +473,51 @@ fn a_carry_that_repeats_an_output_header_is_refused() {
     assert!(!e.contains("carry 'ok'"), "{e}");
 }
 
+/// A dimension or criterion id that is one of the CSV's own headers would repeat it.
+#[test]
+fn a_dimension_or_criterion_named_like_an_output_column_is_refused() {
+    let rules = r#"
+[rules]
+name = "clash"
+id = "id"
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "excluded_by"
+[[criterion]]
+id = "rank"
+dimension = "excluded_by"
+indicator = "x"
+points = 10
+method = "direct"
+"#;
+    let e = clusterscore::rules::Rules::from_str_named(rules, "r.toml")
+        .unwrap()
+        .compile()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("r.toml:8:6: error: 'excluded_by' heads a column of every CSV output and cannot be the id of a dimension"),
+        "{e}"
+    );
+    assert!(
+        e.contains("r.toml:10:6: error: 'rank' heads a column of every CSV output and cannot be the id of a criterion"),
+        "{e}"
+    );
+    // An indicator may be called `name`: indicators are not output columns.
+    let ok = rules
+        .replace("\"excluded_by\"", "\"d\"")
+        .replace("\"rank\"", "\"c\"")
+        .replace("id = \"x\"", "id = \"name\"")
+        .replace("indicator = \"x\"", "indicator = \"name\"");
+    assert!(
+        clusterscore::rules::Rules::from_str_named(&ok, "r.toml")
+            .unwrap()
+            .compile()
+            .is_ok()
+    );
+}
+
 #[test]
 fn requires_and_direct_conditions() {
     let rules = r#"
