@@ -20,6 +20,7 @@ fn evidence(n: usize, nc: usize) -> Evidence {
         requires: vec![Some(true); n],
         direct: vec![false; n],
         direct_unknown: Vec::new(),
+        requires_unmet: Vec::new(),
     };
     Evidence {
         fractions,

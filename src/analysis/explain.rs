@@ -697,15 +697,7 @@ pub fn explain(rules: &Rules, a: &Assessment, k: usize) -> Explanation {
             match rule.requires[e] {
                 Some(true) if !tier.requires.is_empty() => reasons.push("requires met".into()),
                 Some(true) => {}
-                Some(false) => reasons.push(format!(
-                    "requires not met: {}",
-                    tier.requires
-                        .iter()
-                        .map(|x| x.value.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                )),
-                None => reasons.push("requires: a value was missing (counts as not met)".into()),
+                Some(_) | None => reasons.push(unmet_requires(rule, tier, e)),
             }
             if min.is_nan() {
                 reasons.push("no minimum score".into());
@@ -768,6 +760,38 @@ pub fn explain(rules: &Rules, a: &Assessment, k: usize) -> Explanation {
     out
 }
 
+/// The `requires` conditions of `tier` that entity `e` did not meet, each marked when a
+/// missing value left it unmet (which counts as not met).
+fn unmet_requires(
+    rule: &crate::engine::evidence::TierRule,
+    tier: &crate::rules::Tier,
+    e: usize,
+) -> String {
+    let mask = rule.requires_unmet.get(e).copied();
+    let mut failed = Vec::new();
+    let mut missing = false;
+    for (i, c) in tier.requires.iter().enumerate() {
+        let (is_false, is_missing) = match mask {
+            // One condition: the tier's outcome is its outcome.
+            None => (rule.requires[e] == Some(false), rule.requires[e].is_none()),
+            Some(_) if i >= 32 => (true, false),
+            Some(m) => (m >> i & 1 == 1, m >> (32 + i) & 1 == 1),
+        };
+        if is_false {
+            failed.push(c.value.clone());
+        } else if is_missing {
+            missing = true;
+            failed.push(format!("{} (a value was missing)", c.value));
+        }
+    }
+    let text = format!("requires not met: {}", failed.join("; "));
+    if missing {
+        format!("{text}; a missing value counts as not met")
+    } else {
+        text
+    }
+}
+
 fn fmt(x: f64) -> String {
     crate::column::format_number(x)
 }
@@ -795,17 +819,8 @@ fn gap(
     } else {
         &mut blockers
     };
-    match rule.requires[e] {
-        Some(true) => {}
-        Some(false) => list.push(format!(
-            "requires not met: {}",
-            tier.requires
-                .iter()
-                .map(|x| x.value.as_str())
-                .collect::<Vec<_>>()
-                .join("; ")
-        )),
-        None => list.push("requires: a value was missing (counts as not met)".into()),
+    if rule.requires[e] != Some(true) {
+        list.push(unmet_requires(rule, tier, e));
     }
     if let Some(c) = ev.cap_of(e).filter(|&c| target < c) {
         let list = if caps_move {

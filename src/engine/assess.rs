@@ -2706,6 +2706,19 @@ impl Run<'_> {
                     }
                 })
                 .collect();
+            let requires_unmet: Vec<u64> = if reqs.len() > 1 {
+                (0..n)
+                    .into_par_iter()
+                    .with_min_len(1 << 13)
+                    .map(|e| {
+                        reqs.iter()
+                            .enumerate()
+                            .fold(0, |m, (i, c)| m | super::evidence::unmet_bit(i, c[e]))
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
             let direct: Vec<bool> = (0..n)
                 .into_par_iter()
                 .with_min_len(1 << 13)
@@ -2731,6 +2744,7 @@ impl Run<'_> {
                 requires,
                 direct,
                 direct_unknown,
+                requires_unmet,
             });
         }
         Ok(rules)

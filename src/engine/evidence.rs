@@ -30,6 +30,22 @@ pub struct TierRule {
     /// Whether no `direct` condition holds but one was left missing (a value was missing),
     /// for `explain`; empty when none was.
     pub direct_unknown: Vec<bool>,
+    /// Per entity, which of the first 32 `requires` conditions did not hold: bit `i` when
+    /// condition `i` was false, bit `32 + i` when a value left it missing. For `explain`, to
+    /// name the conditions that failed; empty when the tier has fewer than two conditions
+    /// (then `requires` says it all).
+    pub requires_unmet: Vec<u64>,
+}
+
+/// The bit of [`TierRule::requires_unmet`] for condition `i` with outcome `v` (0 when it held
+/// or `i` is beyond the first 32).
+pub(crate) fn unmet_bit(i: usize, v: Option<bool>) -> u64 {
+    match v {
+        _ if i >= 32 => 0,
+        Some(true) => 0,
+        Some(false) => 1 << i,
+        None => 1 << (32 + i),
+    }
 }
 
 /// The scoring state of one run; rows follow the assessment's entity order.
@@ -936,16 +952,22 @@ impl Evidence {
             .enumerate()
             .map(|(t, rule)| {
                 let mut requires = vec![Some(true); n];
-                for p in &post.requires[t] {
-                    for (r, v) in requires
+                let conditions = post.requires[t].len();
+                let mut requires_unmet = vec![0u64; if conditions > 1 { n } else { 0 }];
+                for (i, p) in post.requires[t].iter().enumerate() {
+                    for (k, (r, v)) in requires
                         .iter_mut()
                         .zip(at_entities(p.eval_condition(&frame)))
+                        .enumerate()
                     {
                         *r = match (*r, v) {
                             (Some(false), _) | (_, Some(false)) => Some(false),
                             (None, _) | (_, None) => None,
                             _ => Some(true),
                         };
+                        if conditions > 1 {
+                            requires_unmet[k] |= unmet_bit(i, v);
+                        }
                     }
                 }
                 let mut direct = vec![false; n];
@@ -957,6 +979,7 @@ impl Evidence {
                 TierRule {
                     requires,
                     direct,
+                    requires_unmet,
                     ..rule.clone()
                 }
             })
@@ -994,6 +1017,11 @@ impl Evidence {
                         Vec::new()
                     } else {
                         order.iter().map(|&i| t.direct_unknown[i]).collect()
+                    },
+                    requires_unmet: if t.requires_unmet.is_empty() {
+                        Vec::new()
+                    } else {
+                        order.iter().map(|&i| t.requires_unmet[i]).collect()
                     },
                 })
                 .collect(),
@@ -1349,6 +1377,7 @@ mod tests {
                     requires: rows.iter().map(|r| if t == 0 { r.4 } else { Some(true) }).collect(),
                     direct: rows.iter().map(|r| r.5).collect(),
                     direct_unknown: Vec::new(),
+                    requires_unmet: Vec::new(),
                 })
                 .collect();
             let scores: Vec<f64> = rows.iter().map(|r| r.1).collect();

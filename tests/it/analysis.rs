@@ -1405,3 +1405,57 @@ fn weights_without_ranked_entities_say_so() {
     );
     assert!(!stderr.contains("0 for a criterion"), "{stderr}");
 }
+
+/// The tier trace names the `requires` conditions that failed, not all of them, and marks
+/// those a missing value left unmet.
+#[test]
+fn explain_names_only_the_requires_that_failed() {
+    let rules = r#"
+[rules]
+name = "req"
+id = "id"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "y"
+[[indicator]]
+id = "z"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "direct"
+[[tier]]
+id = "top"
+min_score = 1
+requires = ["x >= 1", "y >= 100", "z >= 2", "x >= 2"]
+[[tier]]
+id = "one"
+requires = ["y >= 100"]
+[[tier]]
+id = "low"
+"#;
+    let a = score(rules, "id,x,y,z\nA,5,50,\nB,5,150,3\n");
+    let r = Rules::from_str_named(rules, "rules.toml").unwrap();
+    let reasons = |k: usize, tier: &str| {
+        explain(&r, &a, k)
+            .tier_trace
+            .into_iter()
+            .find(|s| s.id == tier)
+            .unwrap()
+            .reasons
+    };
+    let (k, _) = find_entity(&a, "A").unwrap();
+    assert_eq!(
+        reasons(k, "top")[0],
+        "requires not met: y >= 100; z >= 2 (a value was missing); a missing value counts as \
+         not met"
+    );
+    // A tier with one condition: that condition.
+    assert_eq!(reasons(k, "one")[0], "requires not met: y >= 100");
+    let (k, _) = find_entity(&a, "B").unwrap();
+    assert_eq!(reasons(k, "top")[0], "requires met");
+}
