@@ -2765,8 +2765,8 @@ impl Run<'_> {
         // A missing value decided a tier when the entity did not get that tier or a higher
         // one and, with the condition met, the rest of the rule would have let it in (its
         // score reached the minimum for `requires`; it fell short of it for `direct`).
-        let mut requires_decided: Vec<usize> = Vec::new();
-        let mut direct_decided: Vec<usize> = Vec::new();
+        // (what, entities) per tier, highest tier first.
+        let mut decided: Vec<(String, Vec<usize>)> = Vec::new();
         // (Not below it when capped under it: the cap decided, not the missing value.)
         let missed = |e: usize, t: usize| {
             tier[e].is_none_or(|got| got > t) && ev.cap_of(e).is_none_or(|c| t >= c)
@@ -2777,21 +2777,31 @@ impl Run<'_> {
                 min.is_nan() || crate::num::ge(score[e], min)
             };
             if !conditions.requires[t].is_empty() {
-                requires_decided.extend((0..n).filter(|&e| {
-                    ranked[e]
-                        && rule.requires[e].is_none()
-                        && missed(e, t)
-                        && (reaches(e) || rule.direct[e])
-                }));
+                decided.push((
+                    format!("tier '{}' requires", rule.id),
+                    (0..n)
+                        .filter(|&e| {
+                            ranked[e]
+                                && rule.requires[e].is_none()
+                                && missed(e, t)
+                                && (reaches(e) || rule.direct[e])
+                        })
+                        .collect(),
+                ));
             }
             if !rule.direct_unknown.is_empty() {
-                direct_decided.extend((0..n).filter(|&e| {
-                    rule.direct_unknown[e]
-                        && ranked[e]
-                        && rule.requires[e] == Some(true)
-                        && missed(e, t)
-                        && !reaches(e)
-                }));
+                decided.push((
+                    format!("tier '{}' direct", rule.id),
+                    (0..n)
+                        .filter(|&e| {
+                            rule.direct_unknown[e]
+                                && ranked[e]
+                                && rule.requires[e] == Some(true)
+                                && missed(e, t)
+                                && !reaches(e)
+                        })
+                        .collect(),
+                ));
             }
         }
         let mut defaults = std::mem::take(
@@ -2814,13 +2824,8 @@ impl Run<'_> {
                 ));
             }
         }
-        for (what, mut list) in [
-            ("tier requires", requires_decided),
-            ("tier direct", direct_decided),
-        ] {
+        for (what, list) in decided {
             if !list.is_empty() {
-                list.sort_unstable();
-                list.dedup();
                 self.warnings.push(format!(
                     "{what}: a missing value left the condition unmet for {}: {}",
                     crate::diag::entities(list.len()),

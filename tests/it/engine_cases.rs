@@ -622,8 +622,9 @@ direct = ["nat"]
         warned("adjustment 'plus': a missing value decided an if() condition").as_deref(),
         Some("D")
     );
-    assert_eq!(warned("tier direct").as_deref(), Some("A"));
-    assert_eq!(warned("tier requires").as_deref(), Some("B"));
+    // Each warning names its tier.
+    assert_eq!(warned("tier 'top' direct").as_deref(), Some("A"));
+    assert_eq!(warned("tier 'top' requires").as_deref(), Some("B"));
     assert_relative_eq!(entity(&a, "A").score, 80.0);
     assert_eq!(entity(&a, "B").tier, None);
     // explain's tier trace says the same of A: its direct condition was left undecided.
