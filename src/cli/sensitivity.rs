@@ -158,6 +158,7 @@ pub fn run(a: SensitivityArgs) -> Result<i32> {
         .filter_map(|e| e.name.as_deref().map(|n| (e.id.as_str(), n)))
         .collect();
     let excluded = assessment.summary.excluded;
+    super::print_warnings(None, &report.warnings);
     let out = if json {
         let mut s = serde_json::to_string_pretty(&report).expect("serialisable");
         s.push('\n');
