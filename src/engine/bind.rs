@@ -368,6 +368,14 @@ impl Names<'_> {
             // column can be meant (see docs/rules.md, "Decisions").
             return Ok(col);
         }
+        if self.aggregated() && name == "score" {
+            // Member rows read the enterprise output's `score` column: the data lacks it.
+            let mut e = self.unknown(name, true, true);
+            e.message = "no data column 'score' in the member data: under [aggregate], `score` \
+                         in a member expression is the enterprise output's score column"
+                .into();
+            return Err(e);
+        }
         if !self.place.sees_scores() || (self.place == ExprPlace::Adjustment && name == "score") {
             let r = &self.c.rules;
             let what = if name == "score" {

@@ -964,6 +964,41 @@ method = "direct"
     assert_eq!(names, [("K1", Some("轴承集群")), ("K2", Some("纺织集群"))]);
 }
 
+/// Under `[aggregate]` `score` in a member expression is the enterprise output's column:
+/// when the data lacks it, the error says so (not that scores "do not exist yet").
+#[test]
+fn a_member_score_column_missing_from_the_data_is_named() {
+    let rules = r#"
+[rules]
+name = "roll"
+id = "member"
+[aggregate]
+by = "cluster"
+[[indicator]]
+id = "m"
+aggregate = "mean(score)"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "m"
+points = 100
+method = "direct"
+"#;
+    let e = super::support::try_score(rules, "member,cluster,tier\nm1,K1,a\nm2,K1,\n").unwrap_err();
+    assert!(
+        e.contains("no data column 'score' in the member data: under [aggregate], `score` in a member expression is the enterprise output's score column"),
+        "{e}"
+    );
+    assert!(
+        e.contains("help: data columns: member, cluster, tier"),
+        "{e}"
+    );
+    let a = score(rules, "member,cluster,score\nm1,K1,80\nm2,K1,60\n");
+    assert_relative_eq!(a.entities[0].score, 70.0);
+}
+
 /// An entity with rows in other years but none in the scored year is not ranked, and the run
 /// says so (a cluster missing from this year's returns), for entity rows and under
 /// `[aggregate]` alike.
