@@ -28,11 +28,20 @@ fn fold_char(c: char) -> char {
 }
 
 /// Folds a header: full-width ASCII and the ideographic space to ASCII, whitespace runs
-/// collapsed to one space, trimmed. Case is kept (headers are case-sensitive).
+/// collapsed to one space, trimmed. Case is kept (headers are case-sensitive). Invisible
+/// characters are dropped: byte-order marks (files joined with `cat`) and zero-width spaces
+/// and joiners (pasted from WPS or web pages), which would make `code` unmatchable while it
+/// looks like `code`.
 pub fn fold_header(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
-    for c in s.chars().map(fold_char) {
+    let visible = |c: &char| {
+        !matches!(
+            c,
+            '\u{feff}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}'
+        )
+    };
+    for c in s.chars().filter(visible).map(fold_char) {
         if c.is_whitespace() {
             pending_space = !out.is_empty();
         } else {

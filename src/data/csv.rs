@@ -57,6 +57,33 @@ pub(crate) fn read_csv(
     let (prefix, at_eof) = read_prefix(&mut file, &name)?;
     // A workbook (a zip file) saved under a text extension: say so rather than fail to
     // decode its compressed bytes as text.
+    // An OpenDocument spreadsheet is a zip file too, whose first entry names its kind.
+    if prefix.starts_with(b"PK\x03\x04")
+        && prefix.get(30..38) == Some(b"mimetype")
+        && memchr::memmem::find(
+            &prefix[..prefix.len().min(120)],
+            b"opendocument.spreadsheet",
+        )
+        .is_some()
+    {
+        return Err(Error::one(
+            Diagnostic::new(
+                Stage::Data,
+                format!("'{name}' is an OpenDocument spreadsheet (.ods), which is not read"),
+            )
+            .with_help("open it in WPS, Excel or LibreOffice and save it as .xlsx (or as CSV)"),
+        ));
+    }
+    // Excel 97–2003 workbooks (.xls) are OLE2 compound files.
+    if prefix.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") {
+        return Err(Error::one(
+            Diagnostic::new(
+                Stage::Data,
+                format!("'{name}' is an Excel 97–2003 workbook (.xls), which is not read"),
+            )
+            .with_help("open it in Excel or WPS and save it as .xlsx (Excel Workbook) or as CSV"),
+        ));
+    }
     if prefix.starts_with(b"PK\x03\x04") {
         return Err(Error::one(
             Diagnostic::new(

@@ -1067,3 +1067,65 @@ fn utf8_chinese_then_a_stray_byte_is_an_error_in_any_chunk() {
         );
     }
 }
+
+#[test]
+fn old_excel_and_opendocument_workbooks_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut xls = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec();
+    xls.extend([0u8; 600]);
+    let p = write(&dir, "old.xls", &xls);
+    let e = read(&[p], &infer_all).unwrap_err();
+    assert!(
+        first_error(&e).contains("is an Excel 97–2003 workbook (.xls)"),
+        "{e}"
+    );
+    assert!(
+        e.diagnostics[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("save it as .xlsx")
+    );
+    // A zip file whose first entry is `mimetype` naming an OpenDocument spreadsheet.
+    let mut ods = b"PK\x03\x04".to_vec();
+    ods.extend([0u8; 26]);
+    ods.extend(b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet");
+    ods.extend([0u8; 200]);
+    let p = write(&dir, "t.ods", &ods);
+    let e = read(&[p], &infer_all).unwrap_err();
+    assert!(
+        first_error(&e).contains("is an OpenDocument spreadsheet (.ods)"),
+        "{e}"
+    );
+    // Any other zip file under a text extension is still taken for a misnamed workbook.
+    let mut zip = b"PK\x03\x04".to_vec();
+    zip.extend([0u8; 200]);
+    let p = write(&dir, "z.csv", &zip);
+    let e = read(&[p], &infer_all).unwrap_err();
+    assert!(
+        first_error(&e).contains("is a zip file, as an XLSX workbook is"),
+        "{e}"
+    );
+}
+
+#[test]
+fn invisible_characters_in_headers_are_dropped() {
+    // A second byte-order mark (files joined with `cat`) and a zero-width space: the
+    // headers still read as `code` and `x`; `x` and `x` + U+200D are the same header.
+    assert_eq!(
+        crate::data::cell::fold_header("\u{feff}co\u{200b}de"),
+        "code"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "h.csv",
+        "\u{feff}\u{feff}code,x\u{200b}\nA,1\n".as_bytes(),
+    );
+    let t = read(&[p], &infer_all).unwrap();
+    assert!(t.column("code").is_some());
+    assert_eq!(numbers(&t, "x"), [1.0]);
+    let p = write(&dir, "d.csv", "code,x,x\u{200d}\nA,1,2\n".as_bytes());
+    let e = read(&[p], &infer_all).unwrap_err();
+    assert!(e.to_string().contains("duplicate header"), "{e}");
+}
