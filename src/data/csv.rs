@@ -693,7 +693,7 @@ fn pass(
                     let broken = match rec.flaw {
                         Some(flaw) => Some(quote_flaw(&producer_path, row, flaw)),
                         None if rec.len() != width && !rec.is_blank() => {
-                            Some(ragged(&producer_path, row, &rec, width))
+                            Some(ragged(&producer_path, row, &rec, width, header_row))
                         }
                         None => None,
                     };
@@ -861,15 +861,22 @@ fn quote_flaw(path: &str, row: usize, flaw: QuoteFlaw) -> Diagnostic {
         ))
 }
 
-fn ragged(path: &str, row: usize, rec: &Record<'_>, width: usize) -> Diagnostic {
+fn ragged(path: &str, row: usize, rec: &Record<'_>, width: usize, header_row: usize) -> Diagnostic {
     let n = rec.len();
     let multiline = rec.fields().any(|f| f.contains(&b'\n'));
     let help = if multiline {
         "a field in this record runs over several lines: a quote (\") is probably left open"
+            .to_string()
+    } else if width == 1 && n > 1 {
+        format!(
+            "the header row has a single field; if it is a title above the table, {}",
+            super::table::title_row_help(header_row)
+        )
     } else if n > width {
-        "a field probably contains the delimiter; put that field in double quotes"
+        "a field probably contains the delimiter; put that field in double quotes".to_string()
     } else {
         "a delimiter is probably missing in this row; every row needs one field per header"
+            .to_string()
     };
     Diagnostic::new(
         Stage::Data,

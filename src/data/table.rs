@@ -1419,6 +1419,36 @@ pub fn display_path(p: &Path) -> String {
 }
 
 /// Checks folded headers for empties and duplicates.
+/// A header row holding one value and nothing else across a wider table: the title that
+/// Chinese statistical tables put above their column names ("2023年聊城市产业集群统计表").
+pub(crate) fn title_row(folded: &[String], header_row: usize) -> Option<Diagnostic> {
+    let mut given = folded.iter().filter(|h| !h.is_empty());
+    let title = given.next()?;
+    if folded.len() < 2 || given.next().is_some() {
+        return None;
+    }
+    Some(
+        Diagnostic::new(
+            Stage::Data,
+            format!(
+                "row {header_row} holds one value, \"{}\", where the column names should be: a \
+                 title above the table?",
+                truncate(title, 200)
+            ),
+        )
+        .with_help(title_row_help(header_row)),
+    )
+}
+
+/// What to do about a title row above the column names.
+pub(crate) fn title_row_help(header_row: usize) -> String {
+    format!(
+        "set header_row = {} in [data] (the row holding the column names; the rows above it are \
+         skipped), or delete the title row",
+        header_row + 1
+    )
+}
+
 pub(crate) fn check_headers(
     path: &str,
     sheet: Option<&str>,
@@ -1427,6 +1457,9 @@ pub(crate) fn check_headers(
     first_col: usize,
 ) -> Result<(), Error> {
     let loc = row_location(path, sheet, header_row);
+    if let Some(d) = title_row(folded, header_row) {
+        return Err(Error::one(d.at(loc)));
+    }
     let mut seen: HashMap<&str, usize> = HashMap::with_capacity(folded.len());
     for (j, h) in folded.iter().enumerate() {
         if h.is_empty() {

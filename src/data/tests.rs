@@ -1129,3 +1129,56 @@ fn invisible_characters_in_headers_are_dropped() {
     let e = read(&[p], &infer_all).unwrap_err();
     assert!(e.to_string().contains("duplicate header"), "{e}");
 }
+
+#[test]
+fn a_title_row_above_the_header_is_named_with_header_row_help() {
+    let dir = tempfile::tempdir().unwrap();
+    // The title alone in its row, the rest of the row empty (as Excel saves a merged title).
+    let p = write(
+        &dir,
+        "t.csv",
+        "2023年统计表,,\ncode,x,y\nA,1,2\n".as_bytes(),
+    );
+    let e = read(&[p], &infer_all).unwrap_err();
+    assert!(
+        first_error(&e).ends_with("t.csv, row 1: row 1 holds one value, \"2023年统计表\", where the column names should be: a title above the table?"),
+        "{e}"
+    );
+    assert!(
+        e.diagnostics[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .starts_with("set header_row = 2 in [data]")
+    );
+    // The title as the only field of its line: the next row is then too long for it.
+    let p = write(&dir, "u.csv", "2023年统计表\ncode,x,y\nA,1,2\n".as_bytes());
+    let e = read(&[p], &infer_all).unwrap_err();
+    assert!(
+        first_error(&e).ends_with("u.csv, row 2: 3 fields where the header has 1"),
+        "{e}"
+    );
+    assert!(
+        e.diagnostics[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("set header_row = 2 in [data]")
+    );
+    // Read with header_row = 2, the same file is a table.
+    let p = write(
+        &dir,
+        "v.csv",
+        "2023年统计表,,\ncode,x,y\nA,1,2\n".as_bytes(),
+    );
+    let opts = ReadOptions {
+        header_row: 2,
+        ..ReadOptions::default()
+    };
+    let t = read_table(&[p], &opts, &infer_all).unwrap();
+    assert_eq!(numbers(&t, "y"), [2.0]);
+    // An empty header among several is still that error.
+    let p = write(&dir, "w.csv", "code,,y\nA,1,2\n".as_bytes());
+    let e = read(&[p], &infer_all).unwrap_err();
+    assert!(first_error(&e).contains("empty header in column 2"), "{e}");
+}

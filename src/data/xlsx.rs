@@ -254,6 +254,9 @@ pub(crate) fn read_xlsx(
         }
     }
     let folded: Vec<String> = written.iter().map(|h| fold_header(h)).collect();
+    if let Some(d) = super::table::title_row(&folded, header_row) {
+        return Err(Error::one(d.at(sheet_loc)));
+    }
     // A value far to the right of the headers (a stray paste) makes the table that wide: name
     // the cell rather than only the first empty header on the way to it.
     if folded.last().is_some_and(String::is_empty)
