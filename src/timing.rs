@@ -28,16 +28,16 @@ pub fn mark(phase: &str) {
     let cpu = cpu_seconds();
     let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
     if let Some((t, c)) = *last {
-        // The purpose of this module is to print to stderr.
-        #[allow(clippy::print_stderr)]
-        {
-            eprintln!(
-                "  {phase}: {:.3} s, cpu {:.3} s, resident {} MB",
-                (now - t).as_secs_f64(),
-                cpu - c,
-                resident_mb()
-            );
-        }
+        // The purpose of this module is to print to stderr (a closed stderr is no reason to
+        // panic).
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "  {phase}: {:.3} s, cpu {:.3} s, resident {} MB",
+            (now - t).as_secs_f64(),
+            cpu - c,
+            resident_mb()
+        );
     }
     *last = Some((now, cpu));
 }

@@ -774,7 +774,8 @@ fn unmet_requires(
         let (is_false, is_missing) = match mask {
             // One condition: the tier's outcome is its outcome.
             None => (rule.requires[e] == Some(false), rule.requires[e].is_none()),
-            Some(_) if i >= 32 => (true, false),
+            // Conditions after the 32nd are not traced one by one (see below).
+            Some(_) if i >= 32 => (false, false),
             Some(m) => (m >> i & 1 == 1, m >> (32 + i) & 1 == 1),
         };
         if is_false {
@@ -783,6 +784,13 @@ fn unmet_requires(
             missing = true;
             failed.push(format!("{} (a value was missing)", c.value));
         }
+    }
+    if failed.is_empty() {
+        // Every traced condition held: one after the 32nd did not.
+        failed.push(format!(
+            "one of conditions 33–{} (not traced one by one)",
+            tier.requires.len()
+        ));
     }
     let text = format!("requires not met: {}", failed.join("; "));
     if missing {

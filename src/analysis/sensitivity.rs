@@ -224,9 +224,8 @@ pub struct SensitivityReport {
     pub tiers: Vec<String>,
     /// Ranked entities in base rank order.
     pub entities: Vec<EntitySensitivity>,
-    /// What makes the result say less than it seems: a variation that cannot change any
-    /// score (one dimension under `--vary weights`), so a perfectly stable ranking is no
-    /// finding.
+    /// What makes the result say less than it seems: a variation that cannot change anything
+    /// (one dimension under `--vary weights`), so a perfectly stable ranking is no finding.
     pub warnings: Vec<String>,
 }
 
@@ -395,23 +394,16 @@ pub fn run(
             }
         })
         .collect();
+    // (Only where nothing at all can change: under `--vary criteria` a criterion's points
+    // may still move a tier condition, gate or adjustment that reads them.)
     let mut warnings = Vec::new();
-    let one_criterion_each =
-        (0..ev.weights.len()).all(|d| ev.dimension_of.iter().filter(|&&x| x == d).count() == 1);
-    match opts.vary {
-        Vary::Weights if ev.weights.len() == 1 => warnings.push(
+    if opts.vary == Vary::Weights && ev.weights.len() == 1 {
+        warnings.push(
             "the rules have one dimension: rescaled to the same total, its weight is unchanged \
              in every replication, so no score, rank or tier can move; --vary criteria varies \
              the criteria's points"
                 .to_string(),
-        ),
-        Vary::Criteria if opts.weights_given && one_criterion_each => warnings.push(
-            "every dimension has one criterion and the dimension weights are given: a \
-             criterion's points do not change its dimension's share, so no score, rank or tier \
-             can move; --vary weights varies the dimension weights"
-                .to_string(),
-        ),
-        _ => {}
+        );
     }
     let report = SensitivityReport {
         warnings,

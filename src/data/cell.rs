@@ -29,18 +29,13 @@ fn fold_char(c: char) -> char {
 
 /// Folds a header: full-width ASCII and the ideographic space to ASCII, whitespace runs
 /// collapsed to one space, trimmed. Case is kept (headers are case-sensitive). Invisible
-/// characters are dropped: byte-order marks (files joined with `cat`) and zero-width spaces
-/// and joiners (pasted from WPS or web pages), which would make `code` unmatchable while it
-/// looks like `code`.
+/// characters are dropped: byte-order marks (files joined with `cat`), zero-width spaces and
+/// word joiners (pasted from WPS or web pages), which would make `code` unmatchable while it
+/// looks like `code`. (Zero-width joiners and non-joiners are kept: some scripts need them.)
 pub fn fold_header(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
-    let visible = |c: &char| {
-        !matches!(
-            c,
-            '\u{feff}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}'
-        )
-    };
+    let visible = |c: &char| !matches!(c, '\u{feff}' | '\u{200b}' | '\u{2060}');
     for c in s.chars().filter(visible).map(fold_char) {
         if c.is_whitespace() {
             pending_space = !out.is_empty();

@@ -869,7 +869,8 @@ fn ragged(path: &str, row: usize, rec: &Record<'_>, width: usize, header_row: us
             .to_string()
     } else if width == 1 && n > 1 {
         format!(
-            "the header row has a single field; if it is a title above the table, {}",
+            "the header row has a single field; if it is a title above the table, {}; \
+             otherwise a field probably contains the delimiter: put it in double quotes",
             super::table::title_row_help(header_row)
         )
     } else if n > width {

@@ -1419,24 +1419,30 @@ pub fn display_path(p: &Path) -> String {
 }
 
 /// Checks folded headers for empties and duplicates.
-/// A header row holding one value and nothing else across a wider table: the title that
-/// Chinese statistical tables put above their column names ("2023年聊城市产业集群统计表").
+/// A header row holding one value, in its first column, and nothing else across a table of
+/// three or more columns: most likely the title that Chinese statistical tables put above
+/// their column names ("2023年聊城市产业集群统计表"). (A trailing comma or an index column
+/// without a name leaves a header of two cells with one empty: not taken for a title.)
 pub(crate) fn title_row(folded: &[String], header_row: usize) -> Option<Diagnostic> {
-    let mut given = folded.iter().filter(|h| !h.is_empty());
-    let title = given.next()?;
-    if folded.len() < 2 || given.next().is_some() {
+    let title = folded.first().filter(|t| !t.is_empty())?;
+    if folded.len() < 3 || folded[1..].iter().any(|h| !h.is_empty()) {
         return None;
     }
     Some(
         Diagnostic::new(
             Stage::Data,
             format!(
-                "row {header_row} holds one value, \"{}\", where the column names should be: a \
-                 title above the table?",
-                truncate(title, 200)
+                "row {header_row} holds one value, \"{}\", and {} empty headers: a title above \
+                 the table?",
+                truncate(title, 200),
+                folded.len() - 1
             ),
         )
-        .with_help(title_row_help(header_row)),
+        .with_help(format!(
+            "if it is a title, {}; if not, give every column a header, or delete the unused \
+             columns or the stray value that makes the table that wide",
+            title_row_help(header_row)
+        )),
     )
 }
 

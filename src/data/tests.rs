@@ -1111,7 +1111,7 @@ fn old_excel_and_opendocument_workbooks_are_named() {
 #[test]
 fn invisible_characters_in_headers_are_dropped() {
     // A second byte-order mark (files joined with `cat`) and a zero-width space: the
-    // headers still read as `code` and `x`; `x` and `x` + U+200D are the same header.
+    // headers still read as `code` and `x`; `x` and `x` + U+2060 are the same header.
     assert_eq!(
         crate::data::cell::fold_header("\u{feff}co\u{200b}de"),
         "code"
@@ -1125,7 +1125,7 @@ fn invisible_characters_in_headers_are_dropped() {
     let t = read(&[p], &infer_all).unwrap();
     assert!(t.column("code").is_some());
     assert_eq!(numbers(&t, "x"), [1.0]);
-    let p = write(&dir, "d.csv", "code,x,x\u{200d}\nA,1,2\n".as_bytes());
+    let p = write(&dir, "d.csv", "code,x,x\u{2060}\nA,1,2\n".as_bytes());
     let e = read(&[p], &infer_all).unwrap_err();
     assert!(e.to_string().contains("duplicate header"), "{e}");
 }
@@ -1141,7 +1141,7 @@ fn a_title_row_above_the_header_is_named_with_header_row_help() {
     );
     let e = read(&[p], &infer_all).unwrap_err();
     assert!(
-        first_error(&e).ends_with("t.csv, row 1: row 1 holds one value, \"2023年统计表\", where the column names should be: a title above the table?"),
+        first_error(&e).ends_with("t.csv, row 1: row 1 holds one value, \"2023年统计表\", and 2 empty headers: a title above the table?"),
         "{e}"
     );
     assert!(
@@ -1149,7 +1149,7 @@ fn a_title_row_above_the_header_is_named_with_header_row_help() {
             .help
             .as_deref()
             .unwrap()
-            .starts_with("set header_row = 2 in [data]")
+            .starts_with("if it is a title, set header_row = 2 in [data]")
     );
     // The title as the only field of its line: the next row is then too long for it.
     let p = write(&dir, "u.csv", "2023年统计表\ncode,x,y\nA,1,2\n".as_bytes());
@@ -1177,8 +1177,18 @@ fn a_title_row_above_the_header_is_named_with_header_row_help() {
     };
     let t = read_table(&[p], &opts, &infer_all).unwrap();
     assert_eq!(numbers(&t, "y"), [2.0]);
-    // An empty header among several is still that error.
-    let p = write(&dir, "w.csv", "code,,y\nA,1,2\n".as_bytes());
-    let e = read(&[p], &infer_all).unwrap_err();
-    assert!(first_error(&e).contains("empty header in column 2"), "{e}");
+    // An empty header among several is still that error, and so are a trailing comma and a
+    // pandas index column without a name (two cells, one empty).
+    for (name, text) in [
+        ("w.csv", "code,,y\nA,1,2\n"),
+        ("x.csv", "code,\nA,1\n"),
+        ("y.csv", ",x\n0,1\n"),
+    ] {
+        let p = write(&dir, name, text.as_bytes());
+        let e = read(&[p], &infer_all).unwrap_err();
+        assert!(
+            first_error(&e).contains("empty header in column"),
+            "{name}: {e}"
+        );
+    }
 }

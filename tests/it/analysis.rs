@@ -1459,3 +1459,41 @@ id = "low"
     let (k, _) = find_entity(&a, "B").unwrap();
     assert_eq!(reasons(k, "top")[0], "requires met");
 }
+
+/// Past the 32nd condition of a tier the trace does not name conditions one by one: it
+/// says the failure lies there instead of listing conditions that held.
+#[test]
+fn explain_past_the_32nd_requires_condition() {
+    let mut conditions: Vec<String> = (0..32).map(|k| format!("\"x >= {k}\"")).collect();
+    conditions.push("\"x >= 100\"".into());
+    let rules = format!(
+        r#"
+[rules]
+name = "many"
+id = "id"
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 100
+method = "direct"
+[[tier]]
+id = "top"
+requires = [{}]
+[[tier]]
+id = "low"
+"#,
+        conditions.join(", ")
+    );
+    let a = score(&rules, "id,x\nA,50\n");
+    let r = Rules::from_str_named(&rules, "rules.toml").unwrap();
+    let trace = explain(&r, &a, 0).tier_trace;
+    assert_eq!(
+        trace[0].reasons[0],
+        "requires not met: one of conditions 33–33 (not traced one by one)"
+    );
+}
