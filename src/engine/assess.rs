@@ -1206,6 +1206,30 @@ impl Run<'_> {
 
     /// How to fix a name that is neither an indicator nor a data column: the closest of
     /// either, or the list of both.
+    /// Under `[aggregate]`, a cohort or category table naming a member column: members have
+    /// one value each, an entity needs one. `place` holds `{}` for the name.
+    fn member_category_error(
+        &self,
+        name: &crate::rules::Sp<String>,
+        place: &str,
+        instead: &str,
+    ) -> Option<Error> {
+        self.c.rules.aggregate.as_ref()?;
+        self.data.table.column_index(&fold_header(&name.value))?;
+        Some(Error::one(rules_error(
+            self.c,
+            name.span,
+            format!(
+                "{} names a member column: under [aggregate] it needs one value per entity, and \
+                 a member column holds one per member",
+                place.replace("{}", &name.value)
+            ),
+            Some(format!(
+                "{instead}, or score each group's members in a run of its own"
+            )),
+        )))
+    }
+
     fn category_help(&self, name: &str) -> String {
         let indicators = self.c.rules.indicators.iter().map(|i| i.id.value.as_str());
         let columns = self.data.table.headers.iter().map(String::as_str);
@@ -1311,6 +1335,11 @@ impl Run<'_> {
                 default,
             } => {
                 let Some((cat, kind)) = self.category_and_kind(&by.value) else {
+                    let place = format!("'by = \"{{}}\"' in {what}");
+                    if let Some(e) = self.member_category_error(by, &place, "give it a fixed value")
+                    {
+                        return Err(e);
+                    }
                     return Err(Error::one(rules_error(
                         self.c,
                         by.span,
@@ -2070,6 +2099,13 @@ impl Run<'_> {
             return Ok((vec![0u32; n], vec![None]));
         };
         let Some(cat) = self.category(&name.value) else {
+            if let Some(e) = self.member_category_error(
+                name,
+                "cohort '{}'",
+                "rank the entities together (leave cohort out)",
+            ) {
+                return Err(e);
+            }
             return Err(Error::one(rules_error(
                 c,
                 name.span,

@@ -999,6 +999,48 @@ method = "direct"
     assert_relative_eq!(a.entities[0].score, 70.0);
 }
 
+/// Under `[aggregate]` a cohort or category table naming a member column says why it cannot
+/// be used (it said the column was neither an indicator nor a data column, "did you mean"
+/// the same name).
+#[test]
+fn a_member_column_as_cohort_or_category_under_aggregate_is_explained() {
+    let rules = r#"
+[rules]
+name = "roll"
+id = "member"
+cohort = "reg"
+[aggregate]
+by = "cluster"
+[[indicator]]
+id = "n"
+aggregate = "count()"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "n"
+points = 10
+method = "direct"
+"#;
+    let csv = "member,cluster,reg\nm1,K1,e\nm2,K2,w\n";
+    let e = super::support::try_score(rules, csv).unwrap_err();
+    assert!(
+        e.contains("rules.toml:5:10: error: cohort 'reg' names a member column: under [aggregate] it needs one value per entity"),
+        "{e}"
+    );
+    assert!(
+        e.contains("help: rank the entities together (leave cohort out)"),
+        "{e}"
+    );
+    let by = rules.replace("cohort = \"reg\"\n", "")
+        + "[[tier]]\nid = \"t\"\nmin_score = { by = \"reg\", values = { e = 1 }, default = 2 }\n";
+    let e = super::support::try_score(&by, csv).unwrap_err();
+    assert!(e.contains("'by = \"reg\"' in "), "{e}");
+    assert!(e.contains("names a member column"), "{e}");
+    assert!(e.contains("help: give it a fixed value"), "{e}");
+}
+
 /// An entity with rows in other years but none in the scored year is not ranked, and the run
 /// says so (a cluster missing from this year's returns), for entity rows and under
 /// `[aggregate]` alike.
