@@ -792,7 +792,12 @@ fn unmet_requires(
             tier.requires.len()
         ));
     }
-    let text = format!("requires not met: {}", failed.join("; "));
+    let text = if mask.is_none() && tier.requires.len() > 1 {
+        // (Not traced one by one: a run without per-entity results.)
+        format!("requires not met (one or more of): {}", failed.join("; "))
+    } else {
+        format!("requires not met: {}", failed.join("; "))
+    };
     if missing {
         format!("{text}; a missing value counts as not met")
     } else {

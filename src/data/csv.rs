@@ -55,43 +55,8 @@ pub(crate) fn read_csv(
     let name = path.display().to_string();
     let mut file = open(path)?;
     let (prefix, at_eof) = read_prefix(&mut file, &name)?;
-    // A workbook (a zip file) saved under a text extension: say so rather than fail to
-    // decode its compressed bytes as text.
-    // An OpenDocument spreadsheet is a zip file too, whose first entry names its kind.
-    if prefix.starts_with(b"PK\x03\x04")
-        && prefix.get(30..38) == Some(b"mimetype")
-        && memchr::memmem::find(
-            &prefix[..prefix.len().min(120)],
-            b"opendocument.spreadsheet",
-        )
-        .is_some()
-    {
-        return Err(Error::one(
-            Diagnostic::new(
-                Stage::Data,
-                format!("'{name}' is an OpenDocument spreadsheet (.ods), which is not read"),
-            )
-            .with_help("open it in WPS, Excel or LibreOffice and save it as .xlsx (or as CSV)"),
-        ));
-    }
-    // Excel 97–2003 workbooks (.xls) are OLE2 compound files.
-    if prefix.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") {
-        return Err(Error::one(
-            Diagnostic::new(
-                Stage::Data,
-                format!("'{name}' is an Excel 97–2003 workbook (.xls), which is not read"),
-            )
-            .with_help("open it in Excel or WPS and save it as .xlsx (Excel Workbook) or as CSV"),
-        ));
-    }
-    if prefix.starts_with(b"PK\x03\x04") {
-        return Err(Error::one(
-            Diagnostic::new(
-                Stage::Data,
-                format!("'{name}' is a zip file, as an XLSX workbook is, not delimited text"),
-            )
-            .with_help("give a workbook the .xlsx extension (or save it from Excel or WPS as CSV)"),
-        ));
+    if let Some(d) = workbook_saved_as_text(&prefix, &name) {
+        return Err(Error::one(d));
     }
     let mut choice = decode::choose(&prefix, forced, at_eof);
     let mut source: Box<dyn Read + Send> = Box::new(io::Cursor::new(prefix.clone()).chain(file));
@@ -141,6 +106,41 @@ pub(crate) fn read_csv(
 /// the byte again; only an error pays for it.
 /// UTF-16 text is decoded (lossily) up to the byte first, so that its line breaks and
 /// delimiters are counted as characters.
+/// A workbook under a text extension, named by its first bytes: said as such rather than
+/// failing to decode its bytes as text.
+fn workbook_saved_as_text(prefix: &[u8], name: &str) -> Option<Diagnostic> {
+    let zip = prefix.starts_with(b"PK\x03\x04");
+    // An OpenDocument spreadsheet is a zip file whose first entry, `mimetype`, names its kind.
+    let ods = zip
+        && prefix.get(30..38) == Some(b"mimetype")
+        && memchr::memmem::find(
+            &prefix[..prefix.len().min(120)],
+            b"opendocument.spreadsheet",
+        )
+        .is_some();
+    // Excel 97–2003 workbooks (.xls) are OLE2 compound files.
+    let xls = prefix.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1");
+    let (what, help) = if ods {
+        (
+            "an OpenDocument spreadsheet (.ods), which is not read",
+            "open it in WPS, Excel or LibreOffice and save it as .xlsx (or as CSV)",
+        )
+    } else if xls {
+        (
+            "an Excel 97–2003 workbook (.xls), which is not read",
+            "open it in Excel or WPS and save it as .xlsx (Excel Workbook) or as CSV",
+        )
+    } else if zip {
+        (
+            "a zip file, as an XLSX workbook is, not delimited text",
+            "give a workbook the .xlsx extension (or save it from Excel or WPS as CSV)",
+        )
+    } else {
+        return None;
+    };
+    Some(Diagnostic::new(Stage::Data, format!("'{name}' is {what}")).with_help(help))
+}
+
 fn byte_place(
     path: &Path,
     offset: u64,

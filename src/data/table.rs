@@ -1418,7 +1418,6 @@ pub fn display_path(p: &Path) -> String {
     p.display().to_string()
 }
 
-/// Checks folded headers for empties and duplicates.
 /// A header row holding one value, in its first column, and nothing else across a table of
 /// three or more columns: most likely the title that Chinese statistical tables put above
 /// their column names ("2023年聊城市产业集群统计表"). (A trailing comma or an index column
@@ -1455,6 +1454,7 @@ pub(crate) fn title_row_help(header_row: usize) -> String {
     )
 }
 
+/// Checks folded headers for a title row, empties and duplicates.
 pub(crate) fn check_headers(
     path: &str,
     sheet: Option<&str>,

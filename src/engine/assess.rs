@@ -1206,8 +1206,8 @@ impl Run<'_> {
 
     /// How to fix a name that is neither an indicator nor a data column: the closest of
     /// either, or the list of both.
-    /// Under `[aggregate]`, a cohort or category table naming a member column: members have
-    /// one value each, an entity needs one. `place` holds `{}` for the name.
+    /// Under `[aggregate]`, a cohort or category table (`place`, the name included) naming a
+    /// member column: members have one value each, an entity needs one.
     fn member_category_error(
         &self,
         name: &crate::rules::Sp<String>,
@@ -1220,9 +1220,8 @@ impl Run<'_> {
             self.c,
             name.span,
             format!(
-                "{} names a member column: under [aggregate] it needs one value per entity, and \
-                 a member column holds one per member",
-                place.replace("{}", &name.value)
+                "{place} names a member column: under [aggregate] it needs one value per entity, \
+                 and a member column holds one per member"
             ),
             Some(format!(
                 "{instead}, or score each group's members in a run of its own"
@@ -1335,7 +1334,7 @@ impl Run<'_> {
                 default,
             } => {
                 let Some((cat, kind)) = self.category_and_kind(&by.value) else {
-                    let place = format!("'by = \"{{}}\"' in {what}");
+                    let place = format!("'by = \"{}\"' in {what}", by.value);
                     if let Some(e) = self.member_category_error(by, &place, "give it a fixed value")
                     {
                         return Err(e);
@@ -2101,7 +2100,7 @@ impl Run<'_> {
         let Some(cat) = self.category(&name.value) else {
             if let Some(e) = self.member_category_error(
                 name,
-                "cohort '{}'",
+                &format!("cohort '{}'", name.value),
                 "rank the entities together (leave cohort out)",
             ) {
                 return Err(e);
@@ -2742,7 +2741,9 @@ impl Run<'_> {
                     }
                 })
                 .collect();
-            let requires_unmet: Vec<u64> = if reqs.len() > 1 {
+            // Only `explain` reads it, from runs that keep per-entity results.
+            let requires_unmet: Vec<u64> = if reqs.len() > 1 && self.opts.detail == Detail::Entities
+            {
                 (0..n)
                     .into_par_iter()
                     .with_min_len(1 << 13)

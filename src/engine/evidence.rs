@@ -33,7 +33,7 @@ pub struct TierRule {
     /// Per entity, which of the first 32 `requires` conditions did not hold: bit `i` when
     /// condition `i` was false, bit `32 + i` when a value left it missing. For `explain`, to
     /// name the conditions that failed; empty when the tier has fewer than two conditions
-    /// (then `requires` says it all).
+    /// (then `requires` says it all) and when the run keeps no per-entity results.
     pub requires_unmet: Vec<u64>,
 }
 
@@ -952,22 +952,16 @@ impl Evidence {
             .enumerate()
             .map(|(t, rule)| {
                 let mut requires = vec![Some(true); n];
-                let conditions = post.requires[t].len();
-                let mut requires_unmet = vec![0u64; if conditions > 1 { n } else { 0 }];
-                for (i, p) in post.requires[t].iter().enumerate() {
-                    for (k, (r, v)) in requires
+                for p in &post.requires[t] {
+                    for (r, v) in requires
                         .iter_mut()
                         .zip(at_entities(p.eval_condition(&frame)))
-                        .enumerate()
                     {
                         *r = match (*r, v) {
                             (Some(false), _) | (_, Some(false)) => Some(false),
                             (None, _) | (_, None) => None,
                             _ => Some(true),
                         };
-                        if conditions > 1 {
-                            requires_unmet[k] |= unmet_bit(i, v);
-                        }
                     }
                 }
                 let mut direct = vec![false; n];
@@ -976,11 +970,17 @@ impl Evidence {
                         *d |= v == Some(true);
                     }
                 }
+                // Only what placing needs: the per-entity traces `explain` reads stay with the
+                // base run (and are not copied once per replication).
                 TierRule {
+                    id: rule.id.clone(),
+                    max_count: rule.max_count,
+                    top_percent: rule.top_percent,
+                    min_score: rule.min_score.clone(),
                     requires,
                     direct,
-                    requires_unmet,
-                    ..rule.clone()
+                    direct_unknown: Vec::new(),
+                    requires_unmet: Vec::new(),
                 }
             })
             .collect();

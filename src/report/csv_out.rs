@@ -60,15 +60,7 @@ pub fn write_csv(a: &Assessment, enc: OutEncoding, out: &mut dyn Write) -> Resul
     let sheet = &a.sheet;
     let layout = &a.layout;
     let dec = layout.decimals;
-    let mut header: Vec<&str> = vec![
-        "rank",
-        "id",
-        "name",
-        "score",
-        "tier",
-        "tier_label",
-        "excluded_by",
-    ];
+    let mut header: Vec<&str> = crate::engine::CSV_COLUMNS.to_vec();
     header.extend(layout.dimensions.iter().map(|d| d.id.as_str()));
     header.extend(layout.criteria.iter().map(|c| c.id.as_str()));
     header.extend(sheet.carry.iter().map(|(k, _)| k.as_str()));
