@@ -1029,6 +1029,17 @@ struct CriterionScores {
 }
 
 /// Notes of one criterion, per entity, kept only with per-entity detail.
+/// Who took a category table's default for want of a listed category (see
+/// `Run::table_defaults`); warned of only for the entities that consulted the parameter.
+struct TableDefaults {
+    by: String,
+    default: f64,
+    /// Entities without a category.
+    missing: Vec<usize>,
+    /// (category, the listed key it equals up to width, case and spacing, entities).
+    resembling: Vec<(String, String, Vec<usize>)>,
+}
+
 struct NoteList {
     keep: bool,
     list: Vec<(usize, String)>,
@@ -1325,9 +1336,21 @@ impl Run<'_> {
         })
     }
 
+    /// A parameter's values per entity, without the category-table default warnings
+    /// (for re-resolutions whose first resolution warned).
     fn resolve_param(&self, p: &Param, what: &str) -> Result<ParamValues> {
+        self.resolve_param_noting(p, what).map(|(v, _)| v)
+    }
+
+    /// A parameter's values per entity, and who took a category table's default: the
+    /// caller warns of those that consulted the parameter ([`Self::warn_table_defaults`]).
+    fn resolve_param_noting(
+        &self,
+        p: &Param,
+        what: &str,
+    ) -> Result<(ParamValues, Option<TableDefaults>)> {
         match p {
-            Param::Fixed(v) => Ok(ParamValues::Scalar(*v)),
+            Param::Fixed(v) => Ok((ParamValues::Scalar(*v), None)),
             Param::ByCategory {
                 by,
                 values,
@@ -1417,42 +1440,31 @@ impl Run<'_> {
                         }
                     }
                 }
-                if let Some(d) = default {
-                    self.warn_category_defaults(&cat, &by.value, &values, *d, what);
-                }
-                Ok(ParamValues::PerEntity(out))
+                let defaults = default.map(|d| self.table_defaults(&cat, &by.value, &values, d));
+                Ok((ParamValues::PerEntity(out), defaults))
             }
         }
     }
 
-    /// Records where a category table's default stood in: for entities without a category
-    /// (a missing-value substitution, SPEC §5.2: never silent) and for categories that are
-    /// not listed but equal a listed one up to width, case and spacing (`Ａ类` for `A类`,
-    /// most likely a typing slip). Other unlisted categories take the default by design.
-    fn warn_category_defaults(
+    /// Who takes a category table's default where it stands in for a value: entities
+    /// without a category (a missing-value substitution, SPEC §5.2: never silent) and
+    /// categories that are not listed but equal a listed one up to width, case and spacing
+    /// (`Ａ类` for `A类`, most likely a typing slip). Other unlisted categories take the
+    /// default by design.
+    fn table_defaults(
         &self,
         cat: &TextColumn,
         by: &str,
         values: &[(String, f64)],
         default: f64,
-        what: &str,
-    ) {
+    ) -> TableDefaults {
         let loose = |s: &str| crate::data::cell::fold_header(s).to_lowercase();
         let missing: Vec<usize> = (0..self.scored.len())
             .filter(|&e| cat.codes[e] == TextColumn::MISSING)
             .collect();
-        if !missing.is_empty() {
-            self.category_warning(format!(
-                "{what}: {} {} no '{by}' value and {} the category table's default ({}): {}",
-                crate::diag::entities(missing.len()),
-                crate::diag::agree(missing.len(), "has", "have"),
-                crate::diag::agree(missing.len(), "takes", "take"),
-                format_number(default),
-                self.some_ids(&missing)
-            ));
-        }
         let listed: Vec<(String, &str)> =
             values.iter().map(|(k, _)| (loose(k), k.as_str())).collect();
+        let mut resembling = Vec::new();
         for (code, text) in cat.dict.iter().enumerate() {
             if values.iter().any(|(k, _)| k == text) {
                 continue;
@@ -1465,14 +1477,69 @@ impl Run<'_> {
                 .filter(|&e| cat.codes[e] as usize == code)
                 .collect();
             if !hit.is_empty() {
-                self.category_warning(format!(
-                    "{what}: '{by}' value '{text}' is not in the category table (did you mean '{like}'?), so {} {} its default ({}): {}",
-                    crate::diag::entities(hit.len()),
-                    crate::diag::agree(hit.len(), "takes", "take"),
-                    format_number(default),
-                    self.some_ids(&hit)
-                ));
+                resembling.push((text.to_string(), like.to_string(), hit));
             }
+        }
+        TableDefaults {
+            by: by.to_string(),
+            default,
+            missing,
+            resembling,
+        }
+    }
+
+    /// Warns of, and notes for each entity, the category-table defaults that stood in for
+    /// a value where the entity consulted the parameter (a band its value reached, its own
+    /// level, a tier its walk reached): a default nobody used decided nothing.
+    fn warn_table_defaults(
+        &self,
+        d: Option<&TableDefaults>,
+        what: &str,
+        consulted: impl Fn(usize) -> bool,
+        mut note: impl FnMut(usize, &dyn Fn() -> String),
+    ) {
+        let Some(d) = d else { return };
+        let (by, default) = (&d.by, format_number(d.default));
+        let missing: Vec<usize> = d
+            .missing
+            .iter()
+            .copied()
+            .filter(|&e| consulted(e))
+            .collect();
+        if !missing.is_empty() {
+            for &e in &missing {
+                note(e, &|| {
+                    format!(
+                        "{what}: no '{by}' value, took the category table's default ({default})"
+                    )
+                });
+            }
+            self.category_warning(format!(
+                "{what}: {} {} no '{by}' value and {} the category table's default ({default}): {}",
+                crate::diag::entities(missing.len()),
+                crate::diag::agree(missing.len(), "has", "have"),
+                crate::diag::agree(missing.len(), "takes", "take"),
+                self.some_ids(&missing)
+            ));
+        }
+        for (text, like, hit) in &d.resembling {
+            let hit: Vec<usize> = hit.iter().copied().filter(|&e| consulted(e)).collect();
+            if hit.is_empty() {
+                continue;
+            }
+            for &e in &hit {
+                note(e, &|| {
+                    format!(
+                        "{what}: '{by}' value '{text}' is not in the category table (did you mean '{like}'?), took its default ({default})"
+                    )
+                });
+            }
+            self.category_warning(format!(
+                "{what}: '{by}' value '{text}' is not in the category table (did you mean '{like}'?), so {} {} its default ({default}): {}",
+                crate::diag::entities(hit.len()),
+                crate::diag::agree(hit.len(), "takes", "take"),
+                self.some_ids(&hit)
+            ));
         }
     }
 
@@ -1888,8 +1955,23 @@ impl Run<'_> {
         crate::timing::mark("score: ranking");
 
         // Tiers: walk in rank order, highest tier first.
-        ev.tiers = self.tier_rules(&conditions)?;
+        let min_score_defaults;
+        (ev.tiers, min_score_defaults) = self.tier_rules(&conditions)?;
         let (tier, ties) = ev.assign_tiers(&score, &order);
+        // A tier's min_score is consulted by the entities its walk reached: ranked, not
+        // placed higher, not capped below it.
+        for (t, d) in min_score_defaults.iter().enumerate() {
+            self.warn_table_defaults(
+                d.as_ref(),
+                &format!("min_score of tier '{}'", r.tiers[t].id.value),
+                |e| {
+                    ev.ranked[e]
+                        && tier[e].is_none_or(|got| got >= t)
+                        && ev.cap_of(e).is_none_or(|c| t >= c)
+                },
+                |e, text| st.note(e, text),
+            );
+        }
         if self.opts.detail == Detail::Entities {
             ev.post = self.post_scoring(
                 &conditions.gates,
@@ -2701,10 +2783,16 @@ impl Run<'_> {
 
     /// Each tier's rule per entity: minimum score, whether its `requires` hold and whether
     /// a `direct` condition qualifies the entity (conditions may read scores).
-    fn tier_rules(&self, conditions: &Conditions) -> Result<Vec<TierRule>> {
+    /// With them, per tier, who took a category table's default for its `min_score`.
+    #[allow(clippy::type_complexity)]
+    fn tier_rules(
+        &self,
+        conditions: &Conditions,
+    ) -> Result<(Vec<TierRule>, Vec<Option<TableDefaults>>)> {
         use rayon::prelude::*;
         let n = self.scored.len();
         let mut rules = Vec::with_capacity(self.c.rules.tiers.len());
+        let mut defaults = Vec::with_capacity(self.c.rules.tiers.len());
         for (t, tr) in self.c.rules.tiers.iter().enumerate() {
             let reqs: Vec<Vec<Option<bool>>> = conditions.requires[t]
                 .iter()
@@ -2724,9 +2812,15 @@ impl Run<'_> {
                 .collect();
             let min = match &tr.min_score {
                 Some(p) => {
-                    self.resolve_param(p, &format!("min_score of tier '{}'", tr.id.value))?
+                    let (v, d) = self
+                        .resolve_param_noting(p, &format!("min_score of tier '{}'", tr.id.value))?;
+                    defaults.push(d);
+                    v
                 }
-                None => ParamValues::Scalar(f64::NAN),
+                None => {
+                    defaults.push(None);
+                    ParamValues::Scalar(f64::NAN)
+                }
             };
             let requires: Vec<Option<bool>> = (0..n)
                 .into_par_iter()
@@ -2784,7 +2878,7 @@ impl Run<'_> {
                 requires_unmet,
             });
         }
-        Ok(rules)
+        Ok((rules, defaults))
     }
 
     /// Warnings of what missing values decided: category-table defaults, `if()` and
@@ -3088,18 +3182,14 @@ impl Run<'_> {
             let Column::Text(t) = col.as_ref() else {
                 unreachable!("levels need category indicators")
             };
-            let level_points: Vec<(String, ParamValues)> = levels
-                .iter()
-                .map(|(k, p)| {
-                    Ok((
-                        k.clone(),
-                        self.resolve_param(
-                            p,
-                            &format!("level '{k}' of criterion '{}'", crit.id.value),
-                        )?,
-                    ))
-                })
-                .collect::<Result<_>>()?;
+            let mut level_points: Vec<(String, ParamValues)> = Vec::with_capacity(levels.len());
+            let mut level_defaults = Vec::with_capacity(levels.len());
+            for (k, p) in levels {
+                let what = format!("level '{k}' of criterion '{}'", crit.id.value);
+                let (v, d) = self.resolve_param_noting(p, &what)?;
+                level_points.push((k.clone(), v));
+                level_defaults.push((what, d));
+            }
             // Each distinct text is matched against the levels once (the column is
             // dictionary-encoded); rows then go through their code.
             let level_of_code: Vec<Option<usize>> = t
@@ -3107,6 +3197,18 @@ impl Run<'_> {
                 .iter()
                 .map(|v| level_points.iter().position(|(k, _)| k == v))
                 .collect();
+            // A level's table is consulted by the entities at that level.
+            for (l, (what, d)) in level_defaults.iter().enumerate() {
+                self.warn_table_defaults(
+                    d.as_ref(),
+                    what,
+                    |e| {
+                        t.codes[e] != TextColumn::MISSING
+                            && level_of_code[t.codes[e] as usize] == Some(l)
+                    },
+                    |e, text| notes.note(e, text),
+                );
+            }
             let mut unknown = Vec::new();
             for e in 0..n {
                 let code = t.codes[e];
@@ -3232,32 +3334,61 @@ impl Run<'_> {
             let what = format!("criterion '{}'", crit.id.value);
             // Methods write only the entries whose value is present (see `methods`); the
             // others keep what the missing policy put there.
+            // A parameter is consulted by the entities with a value (after imputation).
+            // Named by the key that holds the table ("criterion 'c', floor").
+            let mut warn_defaults =
+                |d: Option<TableDefaults>, key: &str, consulted: &dyn Fn(usize) -> bool| {
+                    self.warn_table_defaults(
+                        d.as_ref(),
+                        &format!("{what}, {key}"),
+                        consulted,
+                        |e, text| notes.note(e, text),
+                    );
+                };
+            let valued = |e: usize| !x[e].is_nan();
             match &crit.method {
                 Method::Bands(bands) => {
-                    let rb: Vec<ResolvedBand> = bands
-                        .iter()
-                        .map(|b| {
-                            Ok(ResolvedBand {
-                                op: b.op,
-                                threshold: self.resolve_param(&b.threshold, &what)?.map(tr),
-                                points: self.resolve_param(&b.points, &what)?,
-                            })
-                        })
-                        .collect::<Result<_>>()?;
+                    let mut rb: Vec<ResolvedBand> = Vec::with_capacity(bands.len());
+                    let mut band_defaults = Vec::new();
+                    for b in bands {
+                        let (threshold, dt) = self.resolve_param_noting(&b.threshold, &what)?;
+                        let (band_points, dp) = self.resolve_param_noting(&b.points, &what)?;
+                        rb.push(ResolvedBand {
+                            op: b.op,
+                            threshold: threshold.map(tr),
+                            points: band_points,
+                        });
+                        band_defaults.push((dt, dp));
+                    }
+                    // A band's threshold is consulted by the values no earlier band took,
+                    // its points by the values it took.
+                    let met_before = |e: usize, j: usize| {
+                        rb[..j].iter().any(|b| b.op.meets(x[e], b.threshold.get(e)))
+                    };
+                    for (j, (dt, dp)) in band_defaults.into_iter().enumerate() {
+                        let key = format!("band {} {}", j + 1, rb[j].op.key());
+                        warn_defaults(dt, &key, &|e| valued(e) && !met_before(e, j));
+                        let key = format!("band {} points", j + 1);
+                        warn_defaults(dp, &key, &|e| {
+                            valued(e)
+                                && !met_before(e, j)
+                                && rb[j].op.meets(x[e], rb[j].threshold.get(e))
+                        });
+                    }
                     methods::bands(&x, &rb, points, out);
                 }
-                Method::Linear { floor, target } => methods::linear(
-                    &x,
-                    &self.resolve_param(floor, &what)?.map(tr),
-                    &self.resolve_param(target, &what)?.map(tr),
-                    out,
-                ),
-                Method::Target { target } => methods::target(
-                    &x,
-                    &self.resolve_param(target, &what)?.map(tr),
-                    ind.direction,
-                    out,
-                ),
+                Method::Linear { floor, target } => {
+                    let (floor, df) = self.resolve_param_noting(floor, &what)?;
+                    let (target, dt) = self.resolve_param_noting(target, &what)?;
+                    warn_defaults(df, "floor", &valued);
+                    warn_defaults(dt, "target", &valued);
+                    methods::linear(&x, &floor.map(tr), &target.map(tr), out)
+                }
+                Method::Target { target } => {
+                    let (target, dt) = self.resolve_param_noting(target, &what)?;
+                    warn_defaults(dt, "target", &valued);
+                    methods::target(&x, &target.map(tr), ind.direction, out)
+                }
                 Method::MinMax => methods::minmax(&x, ind.direction, peers, out),
                 Method::ZScore => methods::zscore(&x, ind.direction, peers, out),
                 Method::Percentile => methods::percentile(&x, ind.direction, peers, out),
@@ -3265,13 +3396,13 @@ impl Run<'_> {
                 Method::Per {
                     step,
                     points_per_step,
-                } => methods::per(
-                    &x,
-                    &self.resolve_param(step, &what)?,
-                    &self.resolve_param(points_per_step, &what)?,
-                    points,
-                    out,
-                ),
+                } => {
+                    let (step, ds) = self.resolve_param_noting(step, &what)?;
+                    let (per_step, dp) = self.resolve_param_noting(points_per_step, &what)?;
+                    warn_defaults(ds, "step", &valued);
+                    warn_defaults(dp, "points_per_step", &valued);
+                    methods::per(&x, &step, &per_step, points, out)
+                }
                 Method::Direct => methods::direct(&x, points, out),
                 Method::Levels(_) => unreachable!(),
             }

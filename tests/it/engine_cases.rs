@@ -2310,7 +2310,7 @@ fn a_category_default_standing_in_is_warned() {
     // A missing category is a missing-value substitution: warned, naming the entity.
     assert_eq!(
         w(
-            "criterion 'c': 1 entity has no 'zone' value and takes the category table's default (30): c"
+            "criterion 'c', target: 1 entity has no 'zone' value and takes the category table's default (30): c"
         ),
         1,
         "{:?}",
@@ -2323,6 +2323,104 @@ fn a_category_default_standing_in_is_warned() {
     );
     // Another category taking the default is the table working as written: not warned.
     assert_eq!(w("B类"), 0);
+    // Each substitution is also in the entity's notes (SPEC §5.2).
+    assert_eq!(
+        entity(&a, "c").notes,
+        ["criterion 'c', target: no 'zone' value, took the category table's default (30)"]
+    );
+    assert!(entity(&a, "b").notes[0].contains("did you mean 'A类'?), took its default (30)"));
+    assert!(entity(&a, "d").notes.is_empty());
+}
+
+/// A category table with a default for a band threshold, a level's points and a tier's
+/// min_score: who is warned of the default is who consulted it.
+const DEFAULTS_CONSULTED: &str = r#"
+[rules]
+name = "defaults"
+id = "id"
+
+[[indicator]]
+id = "zone"
+kind = "category"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "grade"
+kind = "category"
+[[indicator]]
+id = "ok"
+kind = "bool"
+
+[[dimension]]
+id = "d"
+
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "bands"
+bands = [{ at_least = 100, points = 10 }, { at_least = { by = "zone", values = { e = 50 }, default = 30 }, points = 5 }]
+
+[[criterion]]
+id = "lv"
+dimension = "d"
+indicator = "grade"
+points = 10
+method = "levels"
+levels = { "一级" = { by = "zone", values = { e = 10 }, default = 4 }, "二级" = 2 }
+
+[[gate]]
+id = "g"
+require = "ok"
+
+[[tier]]
+id = "t"
+min_score = { by = "zone", values = { e = 5 }, default = 8 }
+"#;
+
+#[test]
+fn a_category_default_is_warned_only_for_the_entities_that_consulted_it() {
+    // a: zone e, x 60 → band 2 (5), 一级 with e → 10; score 15.
+    // b: no zone, x 200 → band 1 (10) without reaching band 2's threshold; 二级 → 2 (the
+    //    一级 table is not its level); score 12 ≥ the default min_score 8 → tier t.
+    // c: no zone, x 40 → band 2's default threshold 30 is consulted and met (5); 一级 with
+    //    the default 4; excluded by the gate, so no tier walk reads min_score.
+    let a = score(
+        DEFAULTS_CONSULTED,
+        "id,zone,x,grade,ok\na,e,60,一级,是\nb,,200,二级,是\nc,,40,一级,否\n",
+    );
+    let pts = |id: &str, c: &str| entity(&a, id).criteria[c].points.unwrap();
+    assert_relative_eq!(pts("b", "c"), 10.0);
+    assert_relative_eq!(pts("c", "c"), 5.0);
+    assert_relative_eq!(pts("b", "lv"), 2.0);
+    assert_relative_eq!(pts("c", "lv"), 4.0);
+    let defaults: Vec<&String> = a
+        .warnings
+        .iter()
+        .filter(|w| w.contains("default"))
+        .collect();
+    assert_eq!(
+        defaults,
+        [
+            "criterion 'c', band 2 at_least: 1 entity has no 'zone' value and takes the category table's default (30): c",
+            "level '一级' of criterion 'lv': 1 entity has no 'zone' value and takes the category table's default (4): c",
+            "min_score of tier 't': 1 entity has no 'zone' value and takes the category table's default (8): b",
+        ]
+    );
+    assert_eq!(
+        entity(&a, "b").notes,
+        ["min_score of tier 't': no 'zone' value, took the category table's default (8)"]
+    );
+    let c_notes = &entity(&a, "c").notes;
+    let noted = |text: &str| c_notes.iter().filter(|n| n.contains(text)).count();
+    assert_eq!(
+        noted("criterion 'c', band 2 at_least: no 'zone' value"),
+        1,
+        "{c_notes:?}"
+    );
+    assert_eq!(noted("level '一级' of criterion 'lv': no 'zone' value"), 1);
+    assert_eq!(noted("min_score"), 0);
 }
 
 #[test]
