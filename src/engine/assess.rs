@@ -253,6 +253,8 @@ impl<'a> Run<'a> {
         }
         // Duplicate member/entity ids per year.
         check_duplicate_ids(c, table, &ids, years.as_deref())?;
+        let names_text = label_col.map(|l| text_of(&rows, l));
+        warn_total_rows(c, table, &ids, names_text.as_ref(), &mut warnings);
 
         crate::timing::mark("score: ids and duplicates");
         let names = Names {
@@ -647,6 +649,98 @@ fn check_duplicate_ids(
         ));
     }
     Ok(())
+}
+
+/// Whether a cell reads as a totals row's caption (`合计`, `总计`, `小计`, `Total`), as
+/// statistical exports put under their tables.
+fn is_total_caption(text: &str) -> bool {
+    let folded: String = fold_header(text)
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, ':' | '：' | '*'))
+        .collect::<String>()
+        .to_lowercase();
+    matches!(
+        folded.as_str(),
+        "合计"
+            | "总计"
+            | "小计"
+            | "共计"
+            | "全市合计"
+            | "全省合计"
+            | "合計"
+            | "總計"
+            | "total"
+            | "totals"
+            | "grandtotal"
+            | "subtotal"
+            | "sum"
+    )
+}
+
+/// Warns of rows whose id or label reads as a totals caption: such a row is scored and
+/// ranked as an entity (its sums usually come first), which is almost never meant; a
+/// warning, not an error, as an entity may carry such a name.
+fn warn_total_rows(
+    c: &CompiledRules,
+    table: &crate::data::Table,
+    ids: &TextColumn,
+    names: Option<&TextColumn>,
+    warnings: &mut Vec<String>,
+) {
+    let caption_codes =
+        |t: &TextColumn| -> Vec<bool> { t.dict.iter().map(is_total_caption).collect() };
+    let id_codes = caption_codes(ids);
+    let name_codes = names.map(caption_codes);
+    if !id_codes.contains(&true) && !name_codes.as_ref().is_some_and(|v| v.contains(&true)) {
+        return;
+    }
+    let hit = |t: &TextColumn, codes: &[bool], i: usize| {
+        let code = t.codes[i];
+        code != TextColumn::MISSING && codes[code as usize]
+    };
+    let mut rows = Vec::new();
+    for i in 0..table.rows() {
+        let by_name = names
+            .zip(name_codes.as_deref())
+            .is_some_and(|(t, codes)| hit(t, codes, i));
+        if hit(ids, &id_codes, i) || by_name {
+            rows.push(i);
+        }
+    }
+    // One line per row for the usual one or two; a list past that.
+    for &i in rows.iter().take(3) {
+        let (file, row) = table.origin(i);
+        let id = ids.get(i).unwrap_or("");
+        let caption = match names.and_then(|t| t.get(i)) {
+            Some(name) if is_total_caption(name) => name,
+            _ => id,
+        };
+        let of_id = if caption == id {
+            String::new()
+        } else {
+            format!(" (id '{id}')")
+        };
+        warnings.push(format!(
+            "{file} row {row}: '{caption}'{of_id} looks like a totals row, yet it is scored and ranked as an entity; delete the row, or leave it out with a gate: [[gate]] require = \"{} != '{}'\"",
+            c.rules.settings.id.value,
+            id.replace('\'', "")
+        ));
+    }
+    if rows.len() > 3 {
+        warnings.push(format!(
+            "{} more rows look like totals rows and are scored as entities: {}",
+            rows.len() - 3,
+            rows[3..]
+                .iter()
+                .take(10)
+                .map(|&i| {
+                    let (file, row) = table.origin(i);
+                    format!("{file} row {row}")
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
 }
 
 /// prev(): per k the rules use, the row of the same id k years before (`prev[k - 1]`,

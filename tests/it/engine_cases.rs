@@ -2799,3 +2799,33 @@ method = "minmax"
     );
     assert!(super::support::try_score(rules, "id,v\nA,1\nB,1e290\n").is_ok());
 }
+
+#[test]
+fn a_totals_row_is_warned_of_but_still_scored() {
+    // The last row of many statistical exports sums the others; scored, it would rank first.
+    let rules = BY_COLUMN.replace(
+        r#"target = { by = "zone", values = { "01" = 100, "02" = 50, "是" = 200 }, default = 30 }"#,
+        "target = 100",
+    );
+    let a = score(&rules, "id,rev,zone\na,60,x\nb,40,x\n合计,100,x\n");
+    let totals: Vec<&String> = a
+        .warnings
+        .iter()
+        .filter(|w| w.contains("totals row"))
+        .collect();
+    assert_eq!(totals.len(), 1, "{:?}", a.warnings);
+    assert!(
+        totals[0].contains("row 4: '合计' looks like a totals row"),
+        "{}",
+        totals[0]
+    );
+    assert!(
+        totals[0].contains(r#"require = "id != '合计'""#),
+        "{}",
+        totals[0]
+    );
+    assert_relative_eq!(entity(&a, "合计").criteria["c"].points.unwrap(), 10.0);
+    // An entity merely named like a total in another language form is not flagged.
+    let b = score(&rules, "id,rev,zone\na,60,x\nTotal Logistics,40,x\n");
+    assert!(!b.warnings.iter().any(|w| w.contains("totals row")));
+}
