@@ -834,14 +834,16 @@ impl Builder {
                         } else if let Some(b) = parse_bool(&norm) {
                             Some(b)
                         } else {
-                            return Err(bool_problem(trim_cell(raw), markers));
+                            return Err(bool_problem(trim_cell(raw), Some(&norm), markers));
                         }
                     }
                     Cell::Bool(b) => Some(b),
                     Cell::Number(1.0) => Some(true),
                     Cell::Number(0.0) => Some(false),
-                    Cell::Number(x) => return Err(bool_problem(&format_number(x), markers)),
-                    Cell::Date(d) => return Err(bool_problem(d, markers)),
+                    Cell::Number(x) => {
+                        return Err(bool_problem(&format_number(x), None, markers));
+                    }
+                    Cell::Date(d) => return Err(bool_problem(d, None, markers)),
                     Cell::Empty => None,
                     Cell::ErrorValue(_) => unreachable!("handled above"),
                     Cell::Raw(_) => unreachable!("read as text above"),
@@ -930,20 +932,74 @@ fn number_problem(shown: &str, normalised: &str, markers: &Markers) -> CellProbl
     }
     CellProblem {
         message: format!("cannot read \"{shown}\" as a number"),
-        help: Some(format!(
-            "accepted: {NUMBER_FORMS}; missing values: {}",
-            markers.describe()
-        )),
+        help: Some(word_help(&shown, normalised, markers).unwrap_or_else(|| {
+            format!(
+                "accepted: {NUMBER_FORMS}; missing values: {}",
+                markers.describe()
+            )
+        })),
     }
 }
 
-fn bool_problem(shown: &str, markers: &Markers) -> CellProblem {
+/// The help for a cell that is a word rather than a malformed value: an Excel error value
+/// exported as text, or a word that may mean "no data" (`未报送`, `n/a`), which only
+/// `missing_markers` can make missing.
+fn word_help(shown: &str, normalised: &str, markers: &Markers) -> Option<String> {
+    if let Some(help) = excel_error_help(shown, normalised) {
+        return Some(help);
+    }
+    if normalised.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    Some(format!(
+        "{}; missing values now: {}",
+        marker_advice(shown, normalised),
+        markers.describe()
+    ))
+}
+
+/// For an Excel error value (`#DIV/0!`, `#N/A`) exported as text.
+fn excel_error_help(shown: &str, normalised: &str) -> Option<String> {
+    const EXCEL_ERRORS: [&str; 8] = [
+        "#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
+    ];
+    EXCEL_ERRORS
+        .iter()
+        .any(|e| normalised.eq_ignore_ascii_case(e))
+        .then(|| {
+            format!(
+                "\"{shown}\" is a spreadsheet error value: fix the formula in the workbook and \
+                 export again, or clear the cell (an empty cell is missing)"
+            )
+        })
+}
+
+/// "if "未报送" means no data, add it to the missing markers: …", with the TOML to paste.
+fn marker_advice(shown: &str, normalised: &str) -> String {
+    let quoted = normalised.replace('\\', "\\\\").replace('"', "\\\"");
+    format!(
+        "if \"{shown}\" means no data, add it to the missing markers: \
+         [data] missing_markers = [\"{quoted}\"]"
+    )
+}
+
+/// `normalised`: the cell's text, for a text cell (a word may be a missing marker).
+fn bool_problem(shown: &str, normalised: Option<&str>, markers: &Markers) -> CellProblem {
+    let shown = truncate(shown, 200);
+    let accepted = format!("accepted: {BOOL_WORDS} (Latin words in any case)");
+    let help = match normalised {
+        Some(norm) => excel_error_help(&shown, norm).unwrap_or_else(|| {
+            format!(
+                "{accepted}; {}; missing values now: {}",
+                marker_advice(&shown, norm),
+                markers.describe()
+            )
+        }),
+        None => format!("{accepted}; missing values: {}", markers.describe()),
+    };
     CellProblem {
-        message: format!("cannot read \"{}\" as yes/no", truncate(shown, 200)),
-        help: Some(format!(
-            "accepted: {BOOL_WORDS} (Latin words in any case); missing values: {}",
-            markers.describe()
-        )),
+        message: format!("cannot read \"{shown}\" as yes/no"),
+        help: Some(help),
     }
 }
 
@@ -1755,5 +1811,36 @@ mod infer_builder_tests {
         };
         assert_eq!(v[..2], [1.0, 0.0]);
         assert!(v[2].is_nan());
+    }
+}
+
+#[cfg(test)]
+mod cell_problem_tests {
+    use super::*;
+
+    #[test]
+    fn the_help_fits_what_the_cell_holds() {
+        let m = Markers::new(&[]);
+        let help = |cell: &str| number_problem(cell, cell, &m).help.unwrap();
+        // A word may mean "no data": the marker to add, as TOML.
+        assert!(help("未报送").starts_with(
+            "if \"未报送\" means no data, add it to the missing markers: [data] missing_markers = [\"未报送\"]"
+        ));
+        // Digits in it: a malformed number, so the accepted forms.
+        assert!(help("12亿").starts_with("accepted: numbers like 12"));
+        // A spreadsheet error value exported as text.
+        assert!(help("#DIV/0!").contains("spreadsheet error value"));
+        assert!(help("#n/a").contains("spreadsheet error value"));
+        // A yes/no column: the words first, then the marker.
+        let b = bool_problem("对", Some("对"), &m).help.unwrap();
+        assert!(b.starts_with("accepted: 是/否"));
+        assert!(b.contains("missing_markers = [\"对\"]"));
+        // A number in a yes/no column is no marker candidate.
+        assert!(
+            !bool_problem("5", None, &m)
+                .help
+                .unwrap()
+                .contains("missing_markers")
+        );
     }
 }
