@@ -360,15 +360,38 @@ impl Evidence {
                 }
             }
         }
+        // Per entity, whether each dimension kept a criterion (`exclude` drops criteria).
+        let mut kept = vec![false; w.len()];
         Array1::from_iter((0..n).map(|e| {
             let co = self.cohort[e] as usize;
+            kept.fill(false);
+            for ci in 0..nc {
+                if !self.fractions[[e, ci]].is_nan() {
+                    kept[self.dimension_of[ci]] = true;
+                }
+            }
+            if !kept.contains(&true) {
+                // Nothing reported: measured on nothing, it scores 0 as under additive rules
+                // (the "both distances zero" maximum is for entities equal to every other).
+                return 0.0;
+            }
             let (mut dp, mut dm) = (0.0, 0.0);
             for ci in 0..nc {
                 let s = self.fractions[[e, ci]];
-                if s.is_nan() || !best[co][ci].is_finite() {
+                if !best[co][ci].is_finite() {
                     continue;
                 }
-                let v = cw[ci] * s;
+                let v = if !s.is_nan() {
+                    cw[ci] * s
+                } else if kept[self.dimension_of[ci]] {
+                    // A dropped criterion leaves both distances (SPEC §12) ...
+                    continue;
+                } else {
+                    // ... but a dimension with every criterion dropped scores 0 (SPEC §12):
+                    // its criteria stand at the anti-ideal, as far from the ideal as the
+                    // worst ranked entity and not credited for falling below it.
+                    worst[co][ci]
+                };
                 // An excluded entity is measured against the ranked entities' ideals with
                 // its value clamped between them (as minmax and zscore clamp): beyond the
                 // anti-ideal it is as far from the ideal as the worst, not credited for the

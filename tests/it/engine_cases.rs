@@ -2189,6 +2189,68 @@ method = "direct"
 /// clamped between them: raising its value never lowers its score, and one below the
 /// anti-ideal scores as the worst ranked one (it earned 3.85 for x = 0 and 0 for x = 5).
 #[test]
+fn topsis_counts_a_dimension_with_every_criterion_dropped_at_the_anti_ideal() {
+    let rules = r#"
+[rules]
+name = "topsis dropped"
+id = "id"
+aggregation = "topsis"
+missing = "exclude"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "y"
+[[indicator]]
+id = "z"
+[[dimension]]
+id = "a"
+[[dimension]]
+id = "b"
+[[criterion]]
+id = "cx"
+dimension = "a"
+indicator = "x"
+points = 10
+method = "linear"
+floor = 0
+target = 10
+[[criterion]]
+id = "cz"
+dimension = "a"
+indicator = "z"
+points = 10
+method = "linear"
+floor = 0
+target = 10
+[[criterion]]
+id = "cy"
+dimension = "b"
+indicator = "y"
+points = 20
+method = "linear"
+floor = 0
+target = 10
+"#;
+    // Weights: cx, cz 10/40 = 0.25 each, cy 20/40 = 0.5; final_max 40.
+    // Ranked values (x, z, y): A (10, 10, 10), C (8, 8, 8), D (0, 0, 0); ideals
+    // v⁺ = (0.25, 0.25, 0.5), v⁻ = (0, 0, 0).
+    let a = score(
+        rules,
+        "id,x,z,y\nA,10,10,10\nB,10,,\nC,8,8,8\nD,0,0,0\nN,,,\n",
+    );
+    // B: cz dropped within a (cx kept) is left out; b lost every criterion, so cy
+    // counts at the anti-ideal: d⁺ = sqrt(0 + 0.5²) = 0.5, d⁻ = sqrt(0.25²) = 0.25,
+    // T = 40 × 0.25 / 0.75 = 13.333… (it was 40, the maximum, before).
+    assert_relative_eq!(entity(&a, "B").score, 13.33);
+    // C: all three at 0.8 of the ideal: d⁺ = 0.2 × |v⁺|, d⁻ = 0.8 × |v⁺|, T = 32.
+    assert_relative_eq!(entity(&a, "C").score, 32.0);
+    // N reported nothing: 0, as additive rules give, not the maximum.
+    assert_relative_eq!(entity(&a, "N").score, 0.0);
+    assert_eq!(entity(&a, "N").rank, Some(5));
+    assert_relative_eq!(entity(&a, "A").score, 40.0);
+}
+
+#[test]
 fn topsis_clamps_excluded_entities_between_the_ideals() {
     let rules = r#"
 [rules]
