@@ -178,6 +178,14 @@ impl<'a> Run<'a> {
                 }
             }
         }
+        for j in empty_columns_compared_with_text(c, headers, &rows) {
+            rows.set(
+                j,
+                Column::Text(TextColumn::from_values(
+                    (0..table.rows()).map(|_| None::<&str>),
+                )),
+            );
+        }
         let column_types: Vec<Option<Type>> = (0..slots.columns)
             .map(|j| rows.get(j).map(Column::ty))
             .collect();
@@ -649,6 +657,70 @@ fn check_duplicate_ids(
         ));
     }
     Ok(())
+}
+
+/// Data columns without a single value that an expression compares with a text literal
+/// (`tier == 'pass'` on a chained output where no member reached the tier). Such a column
+/// was typed a number (no cell said otherwise), which made the comparison a type error;
+/// as an empty text column the comparison is simply false, as with any missing operand.
+/// Written by hand: a walk of the rules' own expression trees.
+fn empty_columns_compared_with_text(
+    c: &CompiledRules,
+    headers: &[String],
+    rows: &Frame<'_>,
+) -> Vec<usize> {
+    use crate::expr::{BinaryOp, ExprKind};
+    let r = &c.rules;
+    let empty = |j: usize| match rows.get(j) {
+        Some(Column::Number(v)) => v.iter().all(|x| x.is_nan()),
+        Some(Column::Bool(v)) => v.iter().all(Option::is_none),
+        _ => false,
+    };
+    // The data column a name reads, when it reads one (indicator and score ids come first).
+    let column_of = |e: &crate::expr::Expr| -> Option<usize> {
+        let ExprKind::Name { name, quoted } = &e.kind else {
+            return None;
+        };
+        if !quoted
+            && (r.indicator(name).is_some()
+                || r.dimensions.iter().any(|d| d.id.value == *name)
+                || r.criteria.iter().any(|k| k.id.value == *name))
+        {
+            return None;
+        }
+        let folded = fold_header(name);
+        headers.iter().position(|h| *h == folded)
+    };
+    let mut found: Vec<usize> = Vec::new();
+    let exprs = c
+        .indicator_exprs
+        .iter()
+        .flatten()
+        .chain(c.gate_exprs.iter())
+        .chain(c.adjustment_exprs.iter())
+        .chain(c.tier_requires.iter().flatten())
+        .chain(c.tier_direct.iter().flatten());
+    for p in exprs {
+        crate::expr::walk(&p.ast, &mut |e| {
+            if let ExprKind::Binary {
+                op: BinaryOp::Eq | BinaryOp::Ne,
+                lhs,
+                rhs,
+            } = &e.kind
+            {
+                for (a, b) in [(lhs, rhs), (rhs, lhs)] {
+                    if matches!(b.kind, ExprKind::Text(_))
+                        && let Some(j) = column_of(a)
+                        && !found.contains(&j)
+                        && empty(j)
+                    {
+                        found.push(j);
+                    }
+                }
+            }
+        });
+    }
+    found
 }
 
 /// Whether a cell reads as a totals row's caption (`合计`, `总计`, `小计`, `Total`), as

@@ -2891,3 +2891,46 @@ fn a_totals_row_is_warned_of_but_still_scored() {
     let b = score(&rules, "id,rev,zone\na,60,x\nTotal Logistics,40,x\n");
     assert!(!b.warnings.iter().any(|w| w.contains("totals row")));
 }
+
+#[test]
+fn an_empty_column_compared_with_a_text_is_an_empty_text_column() {
+    // The chained workflow in a year when no member reached tier 'pass': the `tier` column
+    // has no value, was typed a number, and `tier == 'pass'` was a type error.
+    let rules = r#"
+[rules]
+name = "roll"
+id = "id"
+[aggregate]
+by = "cl"
+[[indicator]]
+id = "npass"
+aggregate = "count(tier == 'pass')"
+[[indicator]]
+id = "nother"
+aggregate = "count(not (tier == 'pass'))"
+[[dimension]]
+id = "a"
+[[criterion]]
+id = "c"
+dimension = "a"
+indicator = "npass"
+points = 10
+method = "direct"
+[[criterion]]
+id = "o"
+dimension = "a"
+indicator = "nother"
+points = 10
+method = "direct"
+"#;
+    let some = score(rules, "id,cl,tier\ne1,K1,pass\ne2,K1,\ne3,K2,\n");
+    assert_relative_eq!(entity(&some, "K1").criteria["c"].points.unwrap(), 1.0);
+    let none = score(rules, "id,cl,tier\ne1,K1,\ne2,K1,\ne3,K2,\n");
+    assert_relative_eq!(entity(&none, "K1").criteria["c"].points.unwrap(), 0.0);
+    assert_relative_eq!(entity(&none, "K2").criteria["c"].points.unwrap(), 0.0);
+    // A comparison with a missing operand is false (SPEC §4), so `not` of it counts the
+    // untiered members, as docs/rules.md says: 2 in K1, 1 in K2 (and 1 in K1 with a pass).
+    assert_relative_eq!(entity(&none, "K1").criteria["o"].points.unwrap(), 2.0);
+    assert_relative_eq!(entity(&none, "K2").criteria["o"].points.unwrap(), 1.0);
+    assert_relative_eq!(entity(&some, "K1").criteria["o"].points.unwrap(), 1.0);
+}
