@@ -2363,6 +2363,7 @@ impl Run<'_> {
                 Some(self.category_help(&name.value)),
             )));
         };
+        self.warn_look_alike_cohorts(&name.value, &cat);
         let mut order: Vec<usize> = (0..cat.dict.len()).collect();
         order.sort_by(|a, b| cat.dict[*a].cmp(&cat.dict[*b]));
         let mut rank_of = vec![0u32; cat.dict.len()];
@@ -2397,6 +2398,53 @@ impl Run<'_> {
             ));
         }
         Ok((cohort, names))
+    }
+
+    /// Warns of cohort values that differ only in width, case or spacing (`Ａ类` and `A类`,
+    /// `东　部` and `东部`): most likely one region typed two ways, yet ranked and given
+    /// quotas as separate cohorts. Kept apart (the data says two values), but never silently.
+    fn warn_look_alike_cohorts(&mut self, cohort: &str, cat: &TextColumn) {
+        let loose = |s: &str| -> String {
+            fold_header(s)
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_lowercase()
+        };
+        let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+        for (code, text) in cat.dict.iter().enumerate() {
+            groups.entry(loose(text)).or_default().push(code);
+        }
+        let mut alike: Vec<Vec<usize>> = groups.into_values().filter(|g| g.len() > 1).collect();
+        if alike.is_empty() {
+            return;
+        }
+        alike.sort();
+        let mut count = vec![0usize; cat.dict.len()];
+        for &code in &cat.codes {
+            if code != TextColumn::MISSING {
+                count[code as usize] += 1;
+            }
+        }
+        for g in alike {
+            let shown: Vec<String> = g
+                .iter()
+                .map(|&k| {
+                    format!(
+                        "'{}' ({})",
+                        crate::diag::truncate(&cat.dict[k], 40),
+                        crate::diag::entities(count[k])
+                    )
+                })
+                .collect();
+            self.warnings.push(format!(
+                "cohort '{cohort}': {} differ only in full-width characters, case or spacing, and are ranked as separate cohorts, each with its own quotas; if they are one group, write them alike in the data",
+                match shown.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+                    _ => shown.join(""),
+                }
+            ));
+        }
     }
 
     /// The frame slots read after the criteria: by the conditions, `[output].carry`, the

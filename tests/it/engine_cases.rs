@@ -2934,3 +2934,43 @@ method = "direct"
     assert_relative_eq!(entity(&none, "K2").criteria["o"].points.unwrap(), 1.0);
     assert_relative_eq!(entity(&some, "K1").criteria["o"].points.unwrap(), 1.0);
 }
+
+#[test]
+fn cohort_values_written_two_ways_are_warned_of() {
+    let rules = r#"
+[rules]
+name = "cohorts"
+id = "id"
+cohort = "region"
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "minmax"
+"#;
+    let a = score(
+        rules,
+        "id,region,x\nA,A类,1\nB,Ａ类,2\nC,A类,3\nE,东部,5\nF,东部,6\nG,东　部,7\n",
+    );
+    let alike: Vec<&String> = a
+        .warnings
+        .iter()
+        .filter(|w| w.contains("differ only"))
+        .collect();
+    assert_eq!(alike.len(), 2, "{:?}", a.warnings);
+    assert!(
+        alike[0]
+            .starts_with("cohort 'region': 'A类' (2 entities) and 'Ａ类' (1 entity) differ only")
+    );
+    assert!(alike[1].contains("'东部' (2 entities) and '东　部' (1 entity)"));
+    // Still separate cohorts: B alone in its cohort is first in it.
+    assert_eq!(entity(&a, "B").rank, Some(1));
+    // Distinct regions are not warned of.
+    let b = score(rules, "id,region,x\nA,东部,1\nB,西部,2\n");
+    assert!(!b.warnings.iter().any(|w| w.contains("differ only")));
+}
