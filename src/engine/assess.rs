@@ -263,6 +263,7 @@ impl<'a> Run<'a> {
         check_duplicate_ids(c, table, &ids, years.as_deref())?;
         let names_text = label_col.map(|l| text_of(&rows, l));
         warn_total_rows(c, table, &ids, names_text.as_ref(), &mut warnings);
+        warn_score_ids_read_as_columns(c, headers, &mut warnings);
 
         crate::timing::mark("score: ids and duplicates");
         let names = Names {
@@ -721,6 +722,51 @@ fn empty_columns_compared_with_text(
         });
     }
     found
+}
+
+/// Warns where a formula or an exclude gate reads a bare name that is a criterion or
+/// dimension id as the data column of that name. SPEC §12 makes it an error; clusterscore
+/// reads the column (the perf yardstick's `rd_staff / employees` relies on it, see
+/// docs/rules.md "Decisions"), and says so, since the points may have been meant.
+fn warn_score_ids_read_as_columns(
+    c: &CompiledRules,
+    headers: &[String],
+    warnings: &mut Vec<String>,
+) {
+    let r = &c.rules;
+    let mut said: Vec<String> = Vec::new();
+    let places = c
+        .indicator_exprs
+        .iter()
+        .flatten()
+        .filter(|p| p.place == ExprPlace::Formula && r.aggregate.is_none())
+        .chain(
+            c.gate_exprs
+                .iter()
+                .filter(|p| p.place == ExprPlace::ExcludeGate),
+        );
+    for p in places {
+        for (name, quoted, _) in crate::expr::names(&p.ast) {
+            if quoted || r.indicator(&name).is_some() || said.contains(&name) {
+                continue;
+            }
+            let what = if r.criteria.iter().any(|k| k.id.value == name) {
+                "criterion"
+            } else if r.dimensions.iter().any(|d| d.id.value == name) {
+                "dimension"
+            } else {
+                continue;
+            };
+            if !headers.contains(&fold_header(&name)) {
+                continue;
+            }
+            warnings.push(format!(
+                "{} reads '{name}' as the data column: '{name}' is also a {what} id, whose points do not exist before scoring; write `{name}` in backticks to say the column, or rename the {what}",
+                p.what
+            ));
+            said.push(name);
+        }
+    }
 }
 
 /// Whether a cell reads as a totals row's caption (`合计`, `总计`, `小计`, `Total`), as

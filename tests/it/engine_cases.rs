@@ -2974,3 +2974,44 @@ method = "minmax"
     let b = score(rules, "id,region,x\nA,东部,1\nB,西部,2\n");
     assert!(!b.warnings.iter().any(|w| w.contains("differ only")));
 }
+
+#[test]
+fn a_criterion_id_read_as_a_data_column_before_scoring_is_warned_of() {
+    let rules = r#"
+[rules]
+name = "shadow"
+id = "id"
+[[indicator]]
+id = "half"
+formula = "c / 2"
+[[indicator]]
+id = "whole"
+formula = "`c` * 1"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "half"
+points = 10
+method = "direct"
+[[criterion]]
+id = "w"
+dimension = "d"
+indicator = "whole"
+points = 10
+method = "direct"
+"#;
+    let a = score(rules, "id,c\nA,8\n");
+    // Read as the column (docs/rules.md, Decisions): 8 / 2.
+    assert_relative_eq!(entity(&a, "A").criteria["c"].points.unwrap(), 4.0);
+    let said: Vec<&String> = a
+        .warnings
+        .iter()
+        .filter(|w| w.contains("as the data column"))
+        .collect();
+    assert_eq!(said.len(), 1, "{:?}", a.warnings);
+    assert!(said[0].starts_with(
+        "formula of indicator 'half' reads 'c' as the data column: 'c' is also a criterion id"
+    ));
+}
