@@ -760,7 +760,7 @@ fn pass(
             Err(ProducerError::Stopped) => unreachable!("the builders stop only on an error"),
         };
         let sha = split.src.sha256_hex();
-        ingest.end_file(path, sha, choice.name(), warnings);
+        ingest.end_file(path, sha, choice.name(), warnings, None);
         Ok(folded)
     })
 }

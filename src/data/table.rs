@@ -90,6 +90,9 @@ pub struct FileInfo {
     pub encoding: String,
     /// What reading the file found doubtful but read (passed on as run warnings).
     pub warnings: Vec<String>,
+    /// For a workbook read without a sheet named: the sheet read and the workbook's other
+    /// worksheets, for errors that suggest the data may be on another sheet.
+    pub default_sheet: Option<(String, Vec<String>)>,
 }
 
 /// Where the rows of one file sit in the table.
@@ -1392,6 +1395,7 @@ impl<'r> Ingest<'r> {
         sha256: String,
         encoding: String,
         warnings: Vec<String>,
+        default_sheet: Option<(String, Vec<String>)>,
     ) {
         self.in_file = false;
         self.files.push(FileInfo {
@@ -1400,6 +1404,7 @@ impl<'r> Ingest<'r> {
             rows: self.rows - self.file_start,
             encoding,
             warnings,
+            default_sheet,
         });
     }
 
@@ -1440,9 +1445,17 @@ impl<'r> Ingest<'r> {
                              record; the file was decoded as {e} because of --encoding: if that \
                              is not its encoding, leave --encoding out (the encoding is detected)"
                         ),
-                        None => "the data needs a header row followed by at least one \
-                                 non-blank record"
-                            .to_string(),
+                        None => {
+                            let base = "the data needs a header row followed by at least one \
+                                        non-blank record";
+                            match self.files.iter().find_map(|f| {
+                                let (read, others) = f.default_sheet.as_ref()?;
+                                super::xlsx::other_sheets_help(read, others)
+                            }) {
+                                Some(h) => format!("{base}; {h}"),
+                                None => base.to_string(),
+                            }
+                        }
                     }),
             ));
         }

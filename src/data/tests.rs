@@ -710,6 +710,34 @@ mod xlsx_files {
     }
 
     #[test]
+    fn a_first_sheet_of_notes_is_named_with_the_other_sheets() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = workbook(&dir, "notes.xlsx");
+        // No sheet named: the notes sheet is read (one cell: no data rows), and the error
+        // says which sheet that was and which others there are.
+        let e = read(std::slice::from_ref(&p), &infer_all).unwrap_err();
+        let help = e.diagnostics[0].help.as_deref().unwrap();
+        assert!(
+            help.ends_with("sheet \"说明\" was read, the first of the workbook; its other sheets: \"数据\": choose one with --sheet \"数据\" or [data] sheet = \"数据\""),
+            "{help}"
+        );
+        // A named sheet: nothing to suggest.
+        let t = read_table(std::slice::from_ref(&p), &opts(), &infer_all).unwrap();
+        assert_eq!(t.files[0].default_sheet, None);
+        // An empty first sheet says where the data may be.
+        let mut wb = Workbook::new();
+        wb.add_worksheet().set_name("空").unwrap();
+        let ws = wb.add_worksheet();
+        ws.set_name("表").unwrap();
+        ws.write_string(0, 0, "id").unwrap();
+        let q = dir.path().join("empty_first.xlsx");
+        wb.save(&q).unwrap();
+        let e = read(std::slice::from_ref(&q), &infer_all).unwrap_err();
+        let help = e.diagnostics[0].help.as_deref().unwrap();
+        assert!(help.contains("its other sheets: \"表\""), "{help}");
+    }
+
+    #[test]
     fn the_default_sheet_is_the_first_visible_one() {
         let dir = tempfile::tempdir().unwrap();
         let mut wb = Workbook::new();

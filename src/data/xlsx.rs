@@ -27,6 +27,8 @@ struct Sheet {
     /// pasted into XFD1048576) would make that grid 17 billion cells.
     cells: Vec<(u32, u32, Data)>,
     sha256: String,
+    /// The workbook's other worksheets, when no sheet was named (the first was taken).
+    others: Vec<String>,
 }
 
 fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
@@ -89,6 +91,15 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
             }
         },
     };
+    let others: Vec<String> = if opts.sheet.is_none() {
+        wb.sheets_metadata()
+            .iter()
+            .filter(|m| m.typ == calamine::SheetType::WorkSheet && m.name != name)
+            .map(|m| m.name.clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut cells = Vec::new();
     match wb.worksheet_cells_reader(&name) {
         Ok(mut reader) => {
@@ -148,7 +159,29 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
         name,
         cells,
         sha256,
+        others,
     })
+}
+
+/// When the first sheet was read for want of a named one and the workbook has others:
+/// which sheet was read and how to choose another (bureau templates often open with a
+/// sheet of instructions, 填表说明).
+pub(crate) fn other_sheets_help(read: &str, others: &[String]) -> Option<String> {
+    let first = others.first()?;
+    let list: Vec<String> = others
+        .iter()
+        .take(10)
+        .map(|n| format!("\"{}\"", truncate(n, 60)))
+        .collect();
+    Some(format!(
+        "sheet \"{}\" was read, the first of the workbook; its other sheets: {}{}: choose one \
+         with --sheet \"{}\" or [data] sheet = \"{}\"",
+        truncate(read, 60),
+        list.join(", "),
+        if others.len() > 10 { ", …" } else { "" },
+        truncate(first, 60),
+        truncate(first, 60)
+    ))
 }
 
 /// A date/time cell as text: `2024-03-01` or `2024-03-01 08:30:00`.
@@ -199,12 +232,16 @@ pub(crate) fn read_xlsx(
     let header_row = opts.header_row;
     let sheet_loc = format!("{shown}, sheet \"{}\"", sheet.name);
     let (Some(first), Some(last)) = (cells.first(), cells.last()) else {
+        let d = Diagnostic::new(
+            Stage::Data,
+            format!("header row {header_row} is beyond the end of the sheet (it is empty)"),
+        )
+        .at(sheet_loc);
         return Err(Error::one(
-            Diagnostic::new(
-                Stage::Data,
-                format!("header row {header_row} is beyond the end of the sheet (it is empty)"),
-            )
-            .at(sheet_loc),
+            match other_sheets_help(&sheet.name, &sheet.others) {
+                Some(help) => d.with_help(help),
+                None => d,
+            },
         ));
     };
     // The table starts at the first non-empty row and the leftmost non-empty column.
@@ -329,6 +366,13 @@ pub(crate) fn read_xlsx(
             }
         })?;
     }
-    ingest.end_file(&shown, sheet.sha256, "xlsx".to_string(), Vec::new());
+    let default_sheet = (!sheet.others.is_empty()).then(|| (sheet.name.clone(), sheet.others));
+    ingest.end_file(
+        &shown,
+        sheet.sha256,
+        "xlsx".to_string(),
+        Vec::new(),
+        default_sheet,
+    );
     Ok(folded)
 }

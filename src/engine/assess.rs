@@ -198,8 +198,10 @@ impl<'a> Run<'a> {
             .collect();
         if table.rows() == 0 {
             return Err(Error::one(
-                data_error("the data has no data rows")
-                    .with_help("add at least one row under the header"),
+                data_error("the data has no data rows").with_help(match sheet_hint(table) {
+                    Some(h) => format!("add at least one row under the header; {h}"),
+                    None => "add at least one row under the header".to_string(),
+                }),
             ));
         }
 
@@ -524,6 +526,17 @@ fn required_column(
                         crate::diag::truncate(&headers.join(", "), 400)
                     )
                 });
+            // Once per run: the data may be on another sheet of the workbook.
+            let help = match sheet_hint(table) {
+                Some(h)
+                    if !errors
+                        .iter()
+                        .any(|d| d.help.as_deref().is_some_and(|x| x.contains(&h))) =>
+                {
+                    format!("{help}; {h}")
+                }
+                _ => help,
+            };
             errors.push(rules_error(
                 c,
                 name.span,
@@ -533,6 +546,14 @@ fn required_column(
             None
         }
     }
+}
+
+/// For a workbook whose first sheet was read for want of a named one, while it has others.
+fn sheet_hint(table: &crate::data::Table) -> Option<String> {
+    table.files.iter().find_map(|f| {
+        let (read, others) = f.default_sheet.as_ref()?;
+        crate::data::other_sheets_help(read, others)
+    })
 }
 
 /// A file read with the wrong delimiter misses every column for the same reason: the first
