@@ -738,6 +738,47 @@ mod xlsx_files {
     }
 
     #[test]
+    fn merged_cells_in_the_data_rows_are_warned_of() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        let f = rust_xlsxwriter::Format::new();
+        // A title merged over the columns above the header: not data, not warned.
+        ws.merge_range(0, 0, 0, 2, "名单", &f).unwrap();
+        for (c, h) in ["id", "地市", "v"].iter().enumerate() {
+            ws.write_string(1, c as u16, *h).unwrap();
+        }
+        for (r, id) in ["A", "B", "C"].iter().enumerate() {
+            ws.write_string(2 + r as u32, 0, *id).unwrap();
+            ws.write_number(2 + r as u32, 2, r as f64).unwrap();
+        }
+        // 聊城 shown for A and B, stored in B3 only.
+        ws.merge_range(2, 1, 3, 1, "聊城", &f).unwrap();
+        ws.write_string(4, 1, "济南").unwrap();
+        let p = dir.path().join("merged.xlsx");
+        wb.save(&p).unwrap();
+        let o = ReadOptions {
+            header_row: 2,
+            ..Default::default()
+        };
+        let t = read_table(std::slice::from_ref(&p), &o, &infer_all).unwrap();
+        assert_eq!(t.files[0].warnings.len(), 1, "{:?}", t.files[0].warnings);
+        let w = &t.files[0].warnings[0];
+        assert!(
+            w.contains(
+                "sheet \"Sheet1\": merged cells B3:B4, column \"地市\": only the first cell"
+            ),
+            "{w}"
+        );
+        // Read as stored: B's 地市 is missing (the warning says why).
+        let Some(Column::Text(city)) = &t.columns[1] else {
+            panic!("地市 is text")
+        };
+        assert_eq!(city.get(0), Some("聊城"));
+        assert_eq!(city.get(1), None);
+    }
+
+    #[test]
     fn the_default_sheet_is_the_first_visible_one() {
         let dir = tempfile::tempdir().unwrap();
         let mut wb = Workbook::new();

@@ -29,6 +29,8 @@ struct Sheet {
     sha256: String,
     /// The workbook's other worksheets, when no sheet was named (the first was taken).
     others: Vec<String>,
+    /// Merged ranges: ((first row, first column), (last row, last column)), 0-based.
+    merged: Vec<((u32, u32), (u32, u32))>,
 }
 
 fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
@@ -145,6 +147,13 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
         Err(calamine::XlsxError::NotAWorksheet(_)) => {}
         Err(e) => return Err(not_a_workbook(&e)),
     }
+    // Merged cells show their value across the range, but the file holds it in the first
+    // cell only: the reader reads the others as empty, and says so (see `merged_warnings`).
+    // (A second pass over the sheet's XML: the ranges are listed after the cells.)
+    let merged = match wb.merge_cells_by_sheet_name(&name) {
+        Ok(ranges) => ranges.iter().map(|d| (d.start, d.end)).collect(),
+        Err(_) => Vec::new(),
+    };
     // Written in order by Excel; a hand-made file may not be. (Stable: of two cells at one
     // position, the later in the file wins, as in calamine's grid.)
     cells.sort_by_key(|&(r, c, _)| (r, c));
@@ -160,6 +169,7 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
         cells,
         sha256,
         others,
+        merged,
     })
 }
 
@@ -182,6 +192,53 @@ pub(crate) fn other_sheets_help(read: &str, others: &[String]) -> Option<String>
         truncate(first, 60),
         truncate(first, 60)
     ))
+}
+
+/// Merged ranges that reach the data rows of the table: the value stands in the range's
+/// first cell only, so the rest of the range reads as missing although Excel shows the value
+/// there (a 地市 merged over its enterprises, a revenue over two rows). Warned, one line for
+/// the first few ranges, never filled in: whether the value belongs to every row is the
+/// table's meaning, not the file's.
+fn merged_warnings(
+    sheet: &Sheet,
+    sheet_loc: &str,
+    header: u32,
+    c0: usize,
+    written: &[String],
+) -> Vec<String> {
+    let last_col = (c0 + written.len()) as u32;
+    let ranges: Vec<String> = sheet
+        .merged
+        .iter()
+        .filter(|&&((r1, c1), (r2, c2))| {
+            r2 > header && (r1, c1) != (r2, c2) && c1 < last_col && c2 >= c0 as u32
+        })
+        .map(|&((r1, c1), (r2, c2))| {
+            let cell = |r: u32, c: u32| match u16::try_from(c) {
+                Ok(c) => rust_xlsxwriter::row_col_to_cell(r, c),
+                Err(_) => format!("R{}C{}", r + 1, c + 1),
+            };
+            let column = written
+                .get((c1 as usize).saturating_sub(c0))
+                .filter(|h| !h.is_empty())
+                .map_or(String::new(), |h| {
+                    format!(", column \"{}\"", truncate(h, 40))
+                });
+            format!("{}:{}{column}", cell(r1, c1), cell(r2, c2))
+        })
+        .collect();
+    if ranges.is_empty() {
+        return Vec::new();
+    }
+    let more = if ranges.len() > 5 {
+        format!(" and {} more", ranges.len() - 5)
+    } else {
+        String::new()
+    };
+    vec![format!(
+        "{sheet_loc}: merged cells {}{more}: only the first cell of a merged range holds its value, so the other rows or columns of the range are read as missing although Excel shows the value there; unmerge the cells and fill every row",
+        ranges[..ranges.len().min(5)].join("; ")
+    )]
 }
 
 /// A date/time cell as text: `2024-03-01` or `2024-03-01 08:30:00`.
@@ -366,12 +423,13 @@ pub(crate) fn read_xlsx(
             }
         })?;
     }
+    let warnings = merged_warnings(&sheet, &sheet_loc, h, c0, &written);
     let default_sheet = (!sheet.others.is_empty()).then(|| (sheet.name.clone(), sheet.others));
     ingest.end_file(
         &shown,
         sheet.sha256,
         "xlsx".to_string(),
-        Vec::new(),
+        warnings,
         default_sheet,
     );
     Ok(folded)
