@@ -2745,7 +2745,9 @@ impl Run<'_> {
                     fail_list.join("; ")
                 ))
                 .with_help(
-                    "fill these cells, or choose another missing policy (zero, exclude, mean, median)",
+                    "fill these cells (for a formula indicator, the cells it reads, in any year \
+                     prev() reaches; a division by zero also gives a missing value), or choose \
+                     another missing policy (zero, exclude, mean, median)",
                 ),
             ));
         }
@@ -3756,18 +3758,34 @@ impl Run<'_> {
                 ));
             }
             MissingPolicy::Fail => {
-                let header = match &self.c.rules.indicators[self.c.criterion_indicator[ci]].source {
-                    Source::Column(c) => c.value.clone(),
-                    _ => self.c.rules.indicators[self.c.criterion_indicator[ci]]
-                        .id
-                        .value
-                        .clone(),
-                };
+                // Where to look: the cell of a column indicator; a formula's text and the
+                // entity's row (its inputs may lie in another year's row, through prev()).
+                let ind = &self.c.rules.indicators[self.c.criterion_indicator[ci]];
+                let rows = self.c.rules.aggregate.is_none();
+                let table = &self.data.table;
                 for &e in &missing {
+                    let place = match &ind.source {
+                        Source::Column(col) if rows => {
+                            table.location(self.scored[e], &fold_header(&col.value))
+                        }
+                        Source::Column(col) => format!("column '{}'", col.value),
+                        Source::Formula(f) | Source::Aggregate(f) => {
+                            let at = if rows {
+                                let (file, row) = table.origin(self.scored[e]);
+                                format!(", from {file} row {row}")
+                            } else {
+                                String::new()
+                            };
+                            format!(
+                                "indicator '{}' = `{}`{at}",
+                                ind.id.value,
+                                crate::diag::truncate(&f.value, 80)
+                            )
+                        }
+                    };
                     fail_list.push(format!(
-                        "{} (column '{}', criterion '{}')",
+                        "{} ({place}; criterion '{}')",
                         self.id(e),
-                        header,
                         crit.id.value
                     ));
                 }

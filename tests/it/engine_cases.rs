@@ -276,9 +276,18 @@ fn missing_policies() {
     assert_eq!(c.criteria["cx"].value, Some(serde_json::json!(3.0)));
     assert_eq!(c.criteria["cx"].missing.as_deref(), Some("mean"));
     assert!(a.warnings.iter().any(|w| w.contains("imputed")));
-    // fail: an error naming the entity and the column
+    // fail: an error naming the entity and the cell (file, row, column)
     let err = try_score(&MISSING.replace("POLICY", "fail"), csv).unwrap_err();
-    assert!(err.contains("C (column 'x'"), "{err}");
+    assert!(err.contains(", row 4, column \"x\"; criterion 'cx')"), "{err}");
+    assert!(err.contains("C ("), "{err}");
+    // A formula indicator is named with its formula and the entity's row.
+    let formula = MISSING.replace("POLICY", "fail").replace(
+        "[[indicator]]\nid = \"x\"",
+        "[[indicator]]\nid = \"x\"\nformula = \"y / z\"",
+    );
+    let err = try_score(&formula, "id,y,z,f\nA,2,1,是\nB,4,0,否\n").unwrap_err();
+    assert!(err.contains("B (indicator 'x' = `y / z`, from "), "{err}");
+    assert!(err.contains(" row 3; criterion 'cx')"), "{err}");
 }
 
 #[test]
