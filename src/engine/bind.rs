@@ -313,13 +313,19 @@ impl Names<'_> {
         if member || !self.aggregated() {
             candidates.extend(self.headers.iter().map(|h| h.as_str()));
         }
-        let help = did_you_mean_help(name, candidates.iter().copied()).or_else(|| {
-            if quoted || self.headers.len() <= 40 {
-                Some(format!("data columns: {}", self.headers.join(", ")))
-            } else {
-                None
-            }
-        });
+        // A function named without its parentheses (`prev > 0`): say how it is called.
+        let function = (!quoted
+            && (crate::expr::FUNCTIONS.contains(&name) || crate::expr::is_aggregate_call(name, 1)))
+        .then(|| format!("'{name}' is a function: call it with its argument, as {name}(x)"));
+        let help = function
+            .or_else(|| did_you_mean_help(name, candidates.iter().copied()))
+            .or_else(|| {
+                if quoted || self.headers.len() <= 40 {
+                    Some(format!("data columns: {}", self.headers.join(", ")))
+                } else {
+                    None
+                }
+            });
         ResolveError {
             message: if quoted {
                 format!("no data column `{}`", crate::diag::truncate(name, 200))

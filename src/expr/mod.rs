@@ -23,6 +23,7 @@ mod parse;
 use std::collections::HashSet;
 use std::fmt;
 
+pub(crate) use check::is_aggregate_call;
 pub use check::{FUNCTIONS, Program, compile, compile_condition};
 
 /// The most years `prev(x, k)` may look back (a century of annual data is more than any

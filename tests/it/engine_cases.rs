@@ -278,7 +278,10 @@ fn missing_policies() {
     assert!(a.warnings.iter().any(|w| w.contains("imputed")));
     // fail: an error naming the entity and the cell (file, row, column)
     let err = try_score(&MISSING.replace("POLICY", "fail"), csv).unwrap_err();
-    assert!(err.contains(", row 4, column \"x\"; criterion 'cx')"), "{err}");
+    assert!(
+        err.contains(", row 4, column \"x\"; criterion 'cx')"),
+        "{err}"
+    );
     assert!(err.contains("C ("), "{err}");
     // A formula indicator is named with its formula and the entity's row.
     let formula = MISSING.replace("POLICY", "fail").replace(
@@ -3023,4 +3026,18 @@ method = "direct"
     assert!(said[0].starts_with(
         "formula of indicator 'half' reads 'c' as the data column: 'c' is also a criterion id"
     ));
+}
+
+#[test]
+fn a_function_named_without_parentheses_says_how_it_is_called() {
+    let rules = MISSING.replace("POLICY", "zero").replace(
+        "[[dimension]]",
+        "[[gate]]\nid = \"g\"\nrequire = \"prev > 0\"\n\n[[dimension]]",
+    );
+    let err = try_score(&rules, "id,x,f\nA,2,是\n").unwrap_err();
+    assert!(err.contains("unknown name 'prev'"), "{err}");
+    assert!(
+        err.contains("'prev' is a function: call it with its argument, as prev(x)"),
+        "{err}"
+    );
 }
