@@ -46,6 +46,12 @@ pub fn run(mut a: ScoreArgs) -> Result<i32> {
     if a.out.as_deref() == Some(Path::new("-")) {
         a.out = None;
     }
+    // A directory or an input named as the output is said before its extension is read.
+    if let Some(out) = &a.out {
+        let mut inputs: Vec<&Path> = vec![a.rules.as_path()];
+        inputs.extend(a.data.iter().map(|p| p.as_path()));
+        super::refuse_overwrite(out, &inputs)?;
+    }
     let format = output_format(a.format.as_deref(), a.out.as_deref())?;
     if format == Format::Xlsx && a.out.is_none() && std::io::stdout().is_terminal() {
         return Err(Error::usage(
@@ -61,11 +67,6 @@ pub fn run(mut a: ScoreArgs) -> Result<i32> {
     // Options that do nothing for this run are said, not silently dropped.
     if a.out_encoding.is_some() && format != Format::Csv {
         say!("note: --out-encoding applies to CSV output only; this output is UTF-8");
-    }
-    if let Some(out) = &a.out {
-        let mut inputs: Vec<&Path> = vec![a.rules.as_path()];
-        inputs.extend(a.data.iter().map(|p| p.as_path()));
-        super::refuse_overwrite(out, &inputs)?;
     }
     a.read.validate(&a.data)?;
     let compiled = Rules::from_path(&a.rules)?.compile()?;
