@@ -275,8 +275,13 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                 src,
                 id.span,
                 format!(
-                    "duplicate id '{}': already used by a {other} on line {line}",
-                    id.value
+                    "duplicate id '{}': already used by {} {other} on line {line}",
+                    id.value,
+                    if other.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                        "an"
+                    } else {
+                        "a"
+                    }
                 ),
                 Some("indicators, dimensions and criteria share one namespace; rename one".into()),
             ));

@@ -454,7 +454,7 @@ impl<'s> Cx<'s> {
                         t.what,
                         describe(v.get_ref())
                     ),
-                    None,
+                    quoted_number_help(v.get_ref(), key),
                 );
                 None
             }
@@ -470,14 +470,20 @@ impl<'s> Cx<'s> {
         match n {
             Some(n) if (lo..=hi).contains(&n) => Some(Sp::new(n, v.span().into())),
             _ => {
+                // i64::MAX stands for "no upper bound": not a number to show a user.
+                let range = if hi == i64::MAX {
+                    format!("a whole number from {lo} up")
+                } else {
+                    format!("a whole number from {lo} to {hi}")
+                };
                 self.error(
                     v.span().into(),
                     format!(
-                        "'{key}' in {} must be a whole number from {lo} to {hi}, found {}",
+                        "'{key}' in {} must be {range}, found {}",
                         t.what,
                         describe(v.get_ref())
                     ),
-                    None,
+                    quoted_number_help(v.get_ref(), key),
                 );
                 None
             }
@@ -1389,6 +1395,14 @@ fn number_of(v: &DeValue<'_>) -> Option<f64> {
     }
 }
 
+/// For a number written in quotes (`points = "10"`): the help to drop them.
+fn quoted_number_help(v: &DeValue<'_>, key: &str) -> Option<String> {
+    let DeValue::String(s) = v else { return None };
+    let t = s.trim();
+    crate::data::cell::parse_number(t)
+        .map(|_| format!("a number is written without quotes in TOML: {key} = {t}"))
+}
+
 fn describe(v: &DeValue<'_>) -> String {
     match v {
         DeValue::String(s) => format!("the string \"{}\"", crate::diag::truncate(s, 200)),
@@ -1582,6 +1596,33 @@ mod tests {
             inner,
         )
         .map(|s| source[s.start..s.end].to_string())
+    }
+
+    #[test]
+    fn a_quoted_number_and_an_open_range_are_said_plainly() {
+        let text = "[rules]\nname = \"q\"\nid = \"id\"\n[[indicator]]\nid = \"x\"\n\
+                    [[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c\"\ndimension = \"d\"\n\
+                    indicator = \"x\"\npoints = \"10\"\nmethod = \"direct\"\n\
+                    [[tier]]\nid = \"t\"\nmax_count = -1\n";
+        let e = crate::rules::Rules::from_str_named(text, "q.toml").unwrap_err();
+        let points = &e.diagnostics[0];
+        assert!(
+            points.message.ends_with("found the string \"10\""),
+            "{}",
+            points.message
+        );
+        assert_eq!(
+            points.help.as_deref(),
+            Some("a number is written without quotes in TOML: points = 10")
+        );
+        let quota = &e.diagnostics[1];
+        assert!(
+            quota
+                .message
+                .ends_with("must be a whole number from 0 up, found -1"),
+            "{}",
+            quota.message
+        );
     }
 
     #[test]
