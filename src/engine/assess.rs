@@ -261,6 +261,9 @@ impl<'a> Run<'a> {
         if let (Some(ys), Some(j)) = (&years, year_col) {
             check_years(table, ys, j)?;
         }
+        // Year selection (first: `--year` without a year column is why multi-year rows
+        // would look like duplicate ids).
+        let year = scored_year(c, opts.year, years.as_deref(), &mut warnings)?;
         // Duplicate member/entity ids per year.
         check_duplicate_ids(c, table, &ids, years.as_deref())?;
         let names_text = label_col.map(|l| text_of(&rows, l));
@@ -277,9 +280,6 @@ impl<'a> Run<'a> {
             table: Some(table),
             frame: None,
         };
-
-        // Year selection.
-        let year = scored_year(c, opts.year, years.as_deref(), &mut warnings)?;
 
         let prev_map = |keys: &TextColumn, ys: &Option<Vec<f64>>, used: &[u32]| {
             prev_rows(keys, ys.as_deref(), used)
@@ -673,9 +673,12 @@ fn check_duplicate_ids(
                     String::new()
                 }
             ))
-            .with_help(
-                "each entity may appear once (per year); remove or merge the duplicate rows",
-            ),
+            .with_help(if years.is_some() {
+                "each entity may appear once per year; remove or merge the duplicate rows"
+            } else {
+                "each entity may appear once; remove or merge the duplicate rows, or, if they \
+                 are rows of different years, name the year column: [data] year_column = \"…\""
+            }),
         ));
     }
     Ok(())
