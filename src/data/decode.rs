@@ -479,6 +479,45 @@ pub fn mixed_utf8_offset(choice: Choice, failure: DecodeFailure, prefix: &[u8]) 
     (chinese && failure.offset <= valid as u64).then_some(valid as u64)
 }
 
+/// For text in UTF-16 or UTF-32 without a byte-order mark (zero bytes in a fixed place of
+/// every 2 or 4, as ASCII and most CJK text in those encodings has): what it looks like and
+/// how to read it. A byte detector cannot tell, and guessed a legacy code page.
+fn wide_text_help(prefix: &[u8]) -> Option<String> {
+    let sample = &prefix[..prefix.len().min(4096)];
+    if sample.len() < 16 {
+        return None;
+    }
+    let zero_share = |step: usize, at: usize| {
+        let (mut zeros, mut all) = (0usize, 0usize);
+        for b in sample.iter().skip(at).step_by(step) {
+            all += 1;
+            zeros += usize::from(*b == 0);
+        }
+        zeros as f64 / all.max(1) as f64
+    };
+    // UTF-32: the two high bytes of every four are zero below U+10000 (LE: the last two;
+    // BE: the first two), where UTF-16 has zeros in every other byte only.
+    if (zero_share(4, 2) > 0.9 && zero_share(4, 3) > 0.9)
+        || (zero_share(4, 0) > 0.9 && zero_share(4, 1) > 0.9)
+    {
+        return Some(
+            "it looks like UTF-32 text, which is not supported: save it as UTF-8 (or GBK)".into(),
+        );
+    }
+    let (even, odd) = (zero_share(2, 0), zero_share(2, 1));
+    let name = if odd > 0.3 && even < 0.05 {
+        "utf-16le"
+    } else if even > 0.3 && odd < 0.05 {
+        "utf-16be"
+    } else {
+        return None;
+    };
+    Some(format!(
+        "it looks like {} text without a byte-order mark: name the encoding with --encoding {name}",
+        name.to_uppercase()
+    ))
+}
+
 /// The diagnostic for a file that could not be decoded.
 pub fn failure_diagnostic(
     path: &str,
@@ -495,10 +534,19 @@ pub fn failure_diagnostic(
                 failure.offset
             ),
         )
-        .with_help(
+        .with_help(wide_text_help(prefix).unwrap_or_else(|| {
             "if it is UTF-16 text without a byte-order mark, name the encoding with \
-             --encoding utf-16le (or utf-16be); an Excel workbook needs the .xlsx extension",
-        ),
+             --encoding utf-16le (or utf-16be); an Excel workbook needs the .xlsx extension"
+                .to_string()
+        })),
+        FailureKind::Malformed if let Some(help) = wide_text_help(prefix) => Diagnostic::new(
+            Stage::Data,
+            format!(
+                "cannot decode '{path}' as {encoding_name}: invalid bytes near byte {}",
+                failure.offset
+            ),
+        )
+        .with_help(help),
         FailureKind::Malformed
             if choice.encoding == UTF_8 && (choice.mostly_utf8 || failure.utf8_evidence) =>
         {
@@ -566,6 +614,23 @@ pub fn failure_diagnostic(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wide_text_without_a_byte_order_mark_is_named() {
+        let text = "code,name\nA,甲\nB,乙\nC,丙\n";
+        let le: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+        let le32: Vec<u8> = text
+            .chars()
+            .flat_map(|c| (c as u32).to_le_bytes())
+            .collect();
+        assert!(wide_text_help(&le).unwrap().contains("--encoding utf-16le"));
+        assert!(wide_text_help(&be).unwrap().contains("--encoding utf-16be"));
+        assert!(wide_text_help(&le32).unwrap().contains("UTF-32"));
+        assert_eq!(wide_text_help(text.as_bytes()), None);
+        let gbk = encoding_rs::GBK.encode(text).0;
+        assert_eq!(wide_text_help(&gbk), None);
+    }
 
     fn decode_all(bytes: &[u8], enc: &'static Encoding) -> io::Result<String> {
         let mut r = DecodingReader::new(bytes, enc);

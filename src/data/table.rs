@@ -933,6 +933,19 @@ fn number_problem(shown: &str, normalised: &str, markers: &Markers) -> CellProbl
             )),
         };
     }
+    // `1e400`: a number in form, but beyond what a double holds (not infinity by design:
+    // SPEC §6 keeps infinity out of the data).
+    if normalised
+        .parse::<f64>()
+        .is_ok_and(|x| x.is_infinite() && !normalised.to_ascii_lowercase().contains("inf"))
+    {
+        return CellProblem {
+            message: format!(
+                "cannot read \"{shown}\" as a number: it is beyond the largest number a cell may hold (about 1.8e308)"
+            ),
+            help: Some("check the value: its exponent is too large".into()),
+        };
+    }
     CellProblem {
         message: format!("cannot read \"{shown}\" as a number"),
         help: Some(word_help(&shown, normalised, markers).unwrap_or_else(|| {
@@ -1848,6 +1861,13 @@ mod cell_problem_tests {
         let b = bool_problem("对", Some("对"), &m).help.unwrap();
         assert!(b.starts_with("accepted: 是/否"));
         assert!(b.contains("missing_markers = [\"对\"]"));
+        // Beyond a double: said so, not "accepted: … 1.2e3".
+        let huge = number_problem("1e400", "1e400", &m);
+        assert!(
+            huge.message
+                .ends_with("it is beyond the largest number a cell may hold (about 1.8e308)")
+        );
+        assert!(!number_problem("inf", "inf", &m).message.contains("beyond"));
         // A number in a yes/no column is no marker candidate.
         assert!(
             !bool_problem("5", None, &m)
