@@ -9,7 +9,7 @@ use crate::diag::Span;
 pub struct Lint {
     /// Stable code: `unreachable-tier`, `bands-out-of-order`, `levels-above-points`,
     /// `tiers-out-of-order`, `empty-dimension`, `setting-ignored`, `unknown-category`,
-    /// `unused-indicator`, `weights-not-scale`.
+    /// `unused-indicator`, `weights-not-scale`, `weight-without-points`, `division-by-zero`.
     pub code: &'static str,
     /// What looks wrong and why, in one sentence.
     pub message: String,
@@ -56,7 +56,20 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
         reachable = reachable.min(hi);
     }
     for t in &rules.tiers {
-        if let Some(m) = t.min_score.as_ref().and_then(Param::fixed)
+        // A category table's minimum is out of reach when its smallest number is (a
+        // category that takes no number has no tier to reach).
+        let least = match &t.min_score {
+            Some(Param::Fixed(m)) => Some(*m),
+            Some(Param::ByCategory {
+                values, default, ..
+            }) => values
+                .iter()
+                .map(|(_, v)| *v)
+                .chain(*default)
+                .min_by(f64::total_cmp),
+            None => None,
+        };
+        if let Some(m) = least
             && m > reachable + crate::num::tolerance(reachable)
             && t.direct.is_empty()
         {
@@ -218,6 +231,71 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             });
         }
     }
+    // A weighted dimension whose criteria carry no points: W_d × D_d / M_d with M_d = 0
+    // scores 0 for everyone, while the weight counts in the maximum.
+    for d in &rules.dimensions {
+        let criteria: Vec<_> = rules
+            .criteria
+            .iter()
+            .filter(|c| c.dimension.value == d.id.value)
+            .collect();
+        if let Some(w) = &d.weight
+            && w.value > 0.0
+            && !criteria.is_empty()
+            && criteria.iter().all(|c| c.points.value == 0.0)
+        {
+            out.push(Lint {
+                code: "weight-without-points",
+                message: format!(
+                    "dimension '{}' has weight {} but its criteria carry 0 points: it scores 0 for every entity, yet its weight counts in the maximum",
+                    d.id.value, w.value
+                ),
+                span: w.span,
+            });
+        }
+    }
+    // Division by a constant 0 is always missing: never what the author meant.
+    let expressions = rules
+        .indicators
+        .iter()
+        .filter_map(|i| match &i.source {
+            Source::Formula(f) | Source::Aggregate(f) => Some(f),
+            Source::Column(_) => None,
+        })
+        .chain(rules.gates.iter().map(|g| &g.require))
+        .chain(rules.adjustments.iter().map(|a| &a.when))
+        .chain(
+            rules
+                .tiers
+                .iter()
+                .flat_map(|t| t.requires.iter().chain(&t.direct)),
+        );
+    for text in expressions {
+        let Ok(ast) = crate::expr::parse(&text.value) else {
+            continue;
+        };
+        let mut zero = false;
+        crate::expr::walk(&ast, &mut |e| {
+            if let crate::expr::ExprKind::Chain { rest, .. } = &e.kind
+                && rest.iter().any(|(op, r)| {
+                    *op == crate::expr::BinaryOp::Div
+                        && matches!(r.kind, crate::expr::ExprKind::Number(x) if x == 0.0)
+                })
+            {
+                zero = true;
+            }
+        });
+        if zero {
+            out.push(Lint {
+                code: "division-by-zero",
+                message: format!(
+                    "`{}` divides by the constant 0: the result is always missing",
+                    crate::diag::truncate(&text.value, 80)
+                ),
+                span: text.span,
+            });
+        }
+    }
     // Level points above the criterion's are capped at full points, as band points are.
     for c in &rules.criteria {
         if matches!(c.method, Method::Levels(_))
@@ -359,6 +437,36 @@ min_score = 20
             "[[dimension]]\nid = \"d\"\n[[dimension]]\nid = \"none\"\n",
         );
         assert_eq!(codes(&empty), ["empty-dimension"]);
+        // A tier minimum by category whose smallest number is out of reach (max 20).
+        let by_category = clean.replace(
+            "min_score = 20",
+            "min_score = { by = \"level\", values = { \"一级\" = 21 }, default = 25 }",
+        );
+        assert_eq!(codes(&by_category), ["unreachable-tier"]);
+        let reachable = by_category.replace("default = 25", "default = 20");
+        assert_eq!(codes(&reachable), Vec::<&str>::new());
+        // A weighted dimension whose criteria carry 0 points.
+        let pointless = clean
+            .replace("[[dimension]]\nid = \"d\"\n", "[[dimension]]\nid = \"d\"\nweight = 10\n[[dimension]]\nid = \"z\"\nweight = 10\n")
+            .replace(
+                "[[tier]]",
+                "[[criterion]]\nid = \"zc\"\ndimension = \"z\"\nindicator = \"x\"\npoints = 0\nmethod = \"direct\"\n[[tier]]",
+            );
+        assert!(
+            codes(&pointless).contains(&"weight-without-points"),
+            "{:?}",
+            codes(&pointless)
+        );
+        // Division by a constant 0, and not by a constant 0.5.
+        let divide = clean.replace(
+            "[[tier]]",
+            "[[gate]]\nid = \"g\"\nrequire = \"x / 0 > 1\"\n[[tier]]",
+        );
+        assert_eq!(codes(&divide), ["division-by-zero"]);
+        assert_eq!(
+            codes(&divide.replace("x / 0 ", "x / 0.5 ")),
+            Vec::<&str>::new()
+        );
         // Settings that change nothing, and a category key outside the indicator's levels.
         let ignored = clean
             .replace("[rules]\n", "[rules]\ngeometric_floor = 0.2\n")
