@@ -258,8 +258,9 @@ impl ObjectiveWeights {
             ),
             WeightsFallback::NoCriterionVaries => format!(
                 "no criterion varies among the {} ranked {}, so {method} cannot tell the \
-                 criteria apart: the weights shown are equal (0 for a criterion no entity \
-                 scores on), not derived from the data",
+                 criteria apart: the weights shown are not derived from the data; they are \
+                 shared equally by the criteria some entity scores on, and 0 for a criterion \
+                 no entity scores on",
                 self.entities,
                 crate::diag::agree(self.entities, "entity", "entities")
             ),
