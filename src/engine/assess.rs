@@ -266,8 +266,12 @@ impl<'a> Run<'a> {
         let year = scored_year(c, opts.year, years.as_deref(), &mut warnings)?;
         // Duplicate member/entity ids per year.
         check_duplicate_ids(c, table, &ids, years.as_deref())?;
-        let names_text = label_col.map(|l| text_of(&rows, l));
-        warn_total_rows(c, table, &ids, names_text.as_ref(), &mut warnings);
+        // (A label column of numbers holds no caption.)
+        let names_text = label_col.and_then(|l| match rows.get(l) {
+            Some(Column::Text(t)) => Some(t),
+            _ => None,
+        });
+        warn_total_rows(c, table, &ids, names_text, &mut warnings);
         warn_score_ids_read_as_columns(c, headers, &mut warnings);
 
         crate::timing::mark("score: ids and duplicates");
@@ -796,6 +800,21 @@ fn warn_score_ids_read_as_columns(
 /// Whether a cell reads as a totals row's caption (`合计`, `总计`, `小计`, `Total`), as
 /// statistical exports put under their tables.
 fn is_total_caption(text: &str) -> bool {
+    // Most texts are ruled out without folding (this runs on every distinct id and name:
+    // a million of them in a national file).
+    let t = text.trim_start();
+    let latin = if t.is_ascii() {
+        // `S000001` is no caption: only a text holding "tot" or "sum" is folded.
+        t.len() <= 24
+            && t.as_bytes()
+                .windows(3)
+                .any(|w| w.eq_ignore_ascii_case(b"tot") || w.eq_ignore_ascii_case(b"sum"))
+    } else {
+        t.starts_with(['ｔ', 'Ｔ', 'ｓ', 'Ｓ', 'ｇ', 'Ｇ'])
+    };
+    if text.len() > 40 || !(latin || t.contains(['计', '計'])) {
+        return false;
+    }
     let folded: String = fold_header(text)
         .chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, ':' | '：' | '*'))
