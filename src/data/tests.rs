@@ -718,7 +718,7 @@ mod xlsx_files {
         let e = read(std::slice::from_ref(&p), &infer_all).unwrap_err();
         let help = e.diagnostics[0].help.as_deref().unwrap();
         assert!(
-            help.ends_with("sheet \"说明\" was read, the first of the workbook; its other sheets: \"数据\": choose one with --sheet \"数据\" or [data] sheet = \"数据\""),
+            help.ends_with("sheet \"说明\" was read, the first visible one; the workbook's other sheets: \"数据\": choose one with --sheet \"数据\" or [data] sheet = \"数据\""),
             "{help}"
         );
         // A named sheet: nothing to suggest.
@@ -734,7 +734,7 @@ mod xlsx_files {
         wb.save(&q).unwrap();
         let e = read(std::slice::from_ref(&q), &infer_all).unwrap_err();
         let help = e.diagnostics[0].help.as_deref().unwrap();
-        assert!(help.contains("its other sheets: \"表\""), "{help}");
+        assert!(help.contains("other sheets: \"表\""), "{help}");
     }
 
     #[test]

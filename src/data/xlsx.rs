@@ -96,7 +96,11 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
     let others: Vec<String> = if opts.sheet.is_none() {
         wb.sheets_metadata()
             .iter()
-            .filter(|m| m.typ == calamine::SheetType::WorkSheet && m.name != name)
+            .filter(|m| {
+                m.typ == calamine::SheetType::WorkSheet
+                    && m.visible == calamine::SheetVisible::Visible
+                    && m.name != name
+            })
             .map(|m| m.name.clone())
             .collect()
     } else {
@@ -150,9 +154,24 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
     // Merged cells show their value across the range, but the file holds it in the first
     // cell only: the reader reads the others as empty, and says so (see `merged_warnings`).
     // (A second pass over the sheet's XML: the ranges are listed after the cells.)
-    let merged = match wb.merge_cells_by_sheet_name(&name) {
-        Ok(ranges) => ranges.iter().map(|d| (d.start, d.end)).collect(),
-        Err(_) => Vec::new(),
+    // Only a sheet with empty cells in its block can hold a merge that matters (the cells
+    // a merge covers are empty), so a full table is not read twice.
+    let gaps = {
+        let (mut rows, mut last) = (0usize, None);
+        let (mut lo, mut hi) = (u32::MAX, 0u32);
+        for &(r, c, _) in &cells {
+            if last != Some(r) {
+                rows += 1;
+                last = Some(r);
+            }
+            lo = lo.min(c);
+            hi = hi.max(c);
+        }
+        rows > 0 && cells.len() < rows * (hi - lo + 1) as usize
+    };
+    let merged = match gaps.then(|| wb.merge_cells_by_sheet_name(&name)) {
+        Some(Ok(ranges)) => ranges.iter().map(|d| (d.start, d.end)).collect(),
+        _ => Vec::new(),
     };
     // Written in order by Excel; a hand-made file may not be. (Stable: of two cells at one
     // position, the later in the file wins, as in calamine's grid.)
@@ -184,7 +203,7 @@ pub(crate) fn other_sheets_help(read: &str, others: &[String]) -> Option<String>
         .map(|n| format!("\"{}\"", truncate(n, 60)))
         .collect();
     Some(format!(
-        "sheet \"{}\" was read, the first of the workbook; its other sheets: {}{}: choose one \
+        "sheet \"{}\" was read, the first visible one; the workbook's other sheets: {}{}: choose one \
          with --sheet \"{}\" or [data] sheet = \"{}\"",
         truncate(read, 60),
         list.join(", "),
@@ -205,14 +224,19 @@ fn merged_warnings(
     header: u32,
     c0: usize,
     written: &[String],
+    wanted: &[usize],
 ) -> Vec<String> {
-    let last_col = (c0 + written.len()) as u32;
+    // Ranges over the data rows and a column the run reads (table column j is sheet column
+    // c0 + j).
+    let reads = |c1: u32, c2: u32| {
+        wanted
+            .iter()
+            .any(|&j| (c1..=c2).contains(&((c0 + j) as u32)))
+    };
     let ranges: Vec<String> = sheet
         .merged
         .iter()
-        .filter(|&&((r1, c1), (r2, c2))| {
-            r2 > header && (r1, c1) != (r2, c2) && c1 < last_col && c2 >= c0 as u32
-        })
+        .filter(|&&((r1, c1), (r2, c2))| r2 > header && (r1, c1) != (r2, c2) && reads(c1, c2))
         .map(|&((r1, c1), (r2, c2))| {
             let cell = |r: u32, c: u32| match u16::try_from(c) {
                 Ok(c) => rust_xlsxwriter::row_col_to_cell(r, c),
@@ -423,7 +447,7 @@ pub(crate) fn read_xlsx(
             }
         })?;
     }
-    let warnings = merged_warnings(&sheet, &sheet_loc, h, c0, &written);
+    let warnings = merged_warnings(&sheet, &sheet_loc, h, c0, &written, &wanted);
     let default_sheet = (!sheet.others.is_empty()).then(|| (sheet.name.clone(), sheet.others));
     ingest.end_file(
         &shown,

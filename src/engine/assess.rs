@@ -266,12 +266,6 @@ impl<'a> Run<'a> {
         let year = scored_year(c, opts.year, years.as_deref(), &mut warnings)?;
         // Duplicate member/entity ids per year.
         check_duplicate_ids(c, table, &ids, years.as_deref())?;
-        // (A label column of numbers holds no caption.)
-        let names_text = label_col.and_then(|l| match rows.get(l) {
-            Some(Column::Text(t)) => Some(t),
-            _ => None,
-        });
-        warn_total_rows(c, table, &ids, names_text, &mut warnings);
         warn_score_ids_read_as_columns(c, headers, &mut warnings);
 
         crate::timing::mark("score: ids and duplicates");
@@ -836,72 +830,6 @@ fn is_total_caption(text: &str) -> bool {
             | "subtotal"
             | "sum"
     )
-}
-
-/// Warns of rows whose id or label reads as a totals caption: such a row is scored and
-/// ranked as an entity (its sums usually come first), which is almost never meant; a
-/// warning, not an error, as an entity may carry such a name.
-fn warn_total_rows(
-    c: &CompiledRules,
-    table: &crate::data::Table,
-    ids: &TextColumn,
-    names: Option<&TextColumn>,
-    warnings: &mut Vec<String>,
-) {
-    let caption_codes =
-        |t: &TextColumn| -> Vec<bool> { t.dict.iter().map(is_total_caption).collect() };
-    let id_codes = caption_codes(ids);
-    let name_codes = names.map(caption_codes);
-    if !id_codes.contains(&true) && !name_codes.as_ref().is_some_and(|v| v.contains(&true)) {
-        return;
-    }
-    let hit = |t: &TextColumn, codes: &[bool], i: usize| {
-        let code = t.codes[i];
-        code != TextColumn::MISSING && codes[code as usize]
-    };
-    let mut rows = Vec::new();
-    for i in 0..table.rows() {
-        let by_name = names
-            .zip(name_codes.as_deref())
-            .is_some_and(|(t, codes)| hit(t, codes, i));
-        if hit(ids, &id_codes, i) || by_name {
-            rows.push(i);
-        }
-    }
-    // One line per row for the usual one or two; a list past that.
-    for &i in rows.iter().take(3) {
-        let (file, row) = table.origin(i);
-        let id = ids.get(i).unwrap_or("");
-        let caption = match names.and_then(|t| t.get(i)) {
-            Some(name) if is_total_caption(name) => name,
-            _ => id,
-        };
-        let of_id = if caption == id {
-            String::new()
-        } else {
-            format!(" (id '{id}')")
-        };
-        warnings.push(format!(
-            "{file} row {row}: '{caption}'{of_id} looks like a totals row, yet it is scored and ranked as an entity; delete the row, or leave it out with a gate: [[gate]] require = \"{} != '{}'\"",
-            c.rules.settings.id.value,
-            id.replace('\'', "")
-        ));
-    }
-    if rows.len() > 3 {
-        warnings.push(format!(
-            "{} more rows look like totals rows and are scored as entities: {}",
-            rows.len() - 3,
-            rows[3..]
-                .iter()
-                .take(10)
-                .map(|&i| {
-                    let (file, row) = table.origin(i);
-                    format!("{file} row {row}")
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
 }
 
 /// prev(): per k the rules use, the row of the same id k years before (`prev[k - 1]`,
@@ -2114,6 +2042,7 @@ impl Run<'_> {
         };
         self.apply_exclude_gates(&conditions.gates, &mut st);
         let ranked: Vec<bool> = st.excluded_by.iter().map(Option::is_none).collect();
+        self.warn_total_rows(&ranked);
         crate::timing::mark("score: cohorts and gates");
 
         let scale = PointScale::of(c);
@@ -2487,6 +2416,80 @@ impl Run<'_> {
             ));
         }
         Ok((cohort, names))
+    }
+
+    /// Warns of ranked entities whose id or name reads as a totals caption (`合计`): such a
+    /// row is scored and ranked like the others, and its sums usually put it first. A
+    /// warning, not an error: an entity may carry such a name. An entity an exclude gate
+    /// leaves out, or a row of another year, is not warned of.
+    fn warn_total_rows(&mut self, ranked: &[bool]) {
+        let captions =
+            |t: &TextColumn| -> Vec<bool> { t.dict.iter().map(is_total_caption).collect() };
+        let id_captions = captions(&self.entity_ids);
+        let name_captions = self.entity_names.as_ref().map(captions);
+        if !id_captions.contains(&true)
+            && !name_captions.as_ref().is_some_and(|v| v.contains(&true))
+        {
+            return;
+        }
+        let hit = |t: &TextColumn, codes: &[bool], row: usize| {
+            let code = t.codes[row];
+            code != TextColumn::MISSING && codes[code as usize]
+        };
+        let found: Vec<usize> = (0..self.scored.len())
+            .filter(|&e| {
+                let row = self.scored[e];
+                ranked[e]
+                    && (hit(&self.entity_ids, &id_captions, row)
+                        || self
+                            .entity_names
+                            .as_ref()
+                            .zip(name_captions.as_deref())
+                            .is_some_and(|(t, codes)| hit(t, codes, row)))
+            })
+            .collect();
+        let aggregated = self.c.rules.aggregate.is_some();
+        for &e in found.iter().take(3) {
+            let id = self.id(e).to_string();
+            let name = self
+                .entity_names
+                .as_ref()
+                .and_then(|t| t.get(self.scored[e]))
+                .filter(|n| is_total_caption(n));
+            let caption = name.unwrap_or(&id);
+            let of_id = if caption == id {
+                String::new()
+            } else {
+                format!(" (id '{id}')")
+            };
+            let text = if aggregated {
+                format!(
+                    "entity '{caption}'{of_id} looks like a totals group, yet it is scored and ranked as an entity; delete its member rows, or give them another {} value",
+                    self.c
+                        .rules
+                        .aggregate
+                        .as_ref()
+                        .map_or("", |a| a.by.value.as_str())
+                )
+            } else {
+                let (file, row) = self.data.table.origin(self.scored[e]);
+                format!(
+                    "{file} row {row}: '{caption}'{of_id} looks like a totals row, yet it is scored and ranked as an entity; delete the row, or leave it out with a gate: [[gate]] require = \"`{}` != '{}'\"",
+                    self.c.rules.settings.id.value.replace('`', ""),
+                    id.replace('\'', "")
+                )
+            };
+            self.warnings.push(text);
+        }
+        if found.len() > 3 {
+            let rest: Vec<usize> = found[3..].to_vec();
+            let text = format!(
+                "{} more entities look like totals rows and are ranked: {}",
+                rest.len(),
+                self.some_ids(&rest)
+            );
+            self.warnings.push(text);
+        }
     }
 
     /// Warns of cohort values that differ only in width, case or spacing (`Ａ类` and `A类`,

@@ -313,12 +313,21 @@ impl Names<'_> {
         if member || !self.aggregated() {
             candidates.extend(self.headers.iter().map(|h| h.as_str()));
         }
-        // A function named without its parentheses (`prev > 0`): say how it is called.
+        // A function named without its parentheses (`prev > 0`): say how it is called (after
+        // a close name, the likelier slip: `count` for a column `counts`).
         let function = (!quoted
             && (crate::expr::FUNCTIONS.contains(&name) || crate::expr::is_aggregate_call(name, 1)))
-        .then(|| format!("'{name}' is a function: call it with its argument, as {name}(x)"));
-        let help = function
-            .or_else(|| did_you_mean_help(name, candidates.iter().copied()))
+        .then(|| {
+            if crate::expr::FUNCTIONS.contains(&name) {
+                format!("'{name}' is a function: call it with its argument, as {name}(x)")
+            } else {
+                format!(
+                    "'{name}' is an aggregate function: call it as {name}(x) inside an indicator's aggregate under [aggregate]"
+                )
+            }
+        });
+        let help = did_you_mean_help(name, candidates.iter().copied())
+            .or(function)
             .or_else(|| {
                 if quoted || self.headers.len() <= 40 {
                     Some(format!("data columns: {}", self.headers.join(", ")))

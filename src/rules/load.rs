@@ -1398,9 +1398,13 @@ fn number_of(v: &DeValue<'_>) -> Option<f64> {
 /// For a number written in quotes (`points = "10"`): the help to drop them.
 fn quoted_number_help(v: &DeValue<'_>, key: &str) -> Option<String> {
     let DeValue::String(s) = v else { return None };
+    // Only a plain number, which TOML reads as written once unquoted (not `1,000`, `5%`).
     let t = s.trim();
-    crate::data::cell::parse_number(t)
-        .map(|_| format!("a number is written without quotes in TOML: {key} = {t}"))
+    let plain = t.trim_start_matches(['+', '-']);
+    (!plain.is_empty()
+        && plain.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && t.parse::<f64>().is_ok())
+    .then(|| format!("a number is written without quotes in TOML: {key} = {t}"))
 }
 
 fn describe(v: &DeValue<'_>) -> String {
@@ -1615,6 +1619,17 @@ mod tests {
             points.help.as_deref(),
             Some("a number is written without quotes in TOML: points = 10")
         );
+        // Only a plain number gets the unquoted line (`1,000` and `5%` are no TOML numbers).
+        for (text, help) in [
+            ("10", true),
+            ("-2.5", true),
+            ("1,000", false),
+            ("5%", false),
+            ("x", false),
+        ] {
+            let v = DeValue::String(text.to_string().into());
+            assert_eq!(quoted_number_help(&v, "points").is_some(), help, "{text}");
+        }
         let quota = &e.diagnostics[1];
         assert!(
             quota

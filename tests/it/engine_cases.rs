@@ -2894,11 +2894,23 @@ fn a_totals_row_is_warned_of_but_still_scored() {
         totals[0]
     );
     assert!(
-        totals[0].contains(r#"require = "id != '合计'""#),
+        totals[0].contains(r#"require = "`id` != '合计'""#),
         "{}",
         totals[0]
     );
     assert_relative_eq!(entity(&a, "合计").criteria["c"].points.unwrap(), 10.0);
+    // The gate it suggests leaves the row out, and then nothing is said.
+    let gated = rules.replace(
+        "[[dimension]]",
+        "[[gate]]\nid = \"not_total\"\nrequire = \"`id` != '合计'\"\n\n[[dimension]]",
+    );
+    let g = score(&gated, "id,rev,zone\na,60,x\nb,40,x\n合计,100,x\n");
+    assert_eq!(entity(&g, "合计").excluded_by.as_deref(), Some("not_total"));
+    assert!(
+        !g.warnings.iter().any(|w| w.contains("totals row")),
+        "{:?}",
+        g.warnings
+    );
     // An entity merely named like a total in another language form is not flagged.
     let b = score(&rules, "id,rev,zone\na,60,x\nTotal Logistics,40,x\n");
     assert!(!b.warnings.iter().any(|w| w.contains("totals row")));
