@@ -376,6 +376,7 @@ impl Evidence {
                 return 0.0;
             }
             let (mut dp, mut dm) = (0.0, 0.0);
+            let mut measured = false;
             for ci in 0..nc {
                 let s = self.fractions[[e, ci]];
                 if !best[co][ci].is_finite() {
@@ -403,9 +404,15 @@ impl Evidence {
                 };
                 dp += (best[co][ci] - v).powi(2);
                 dm += (v - worst[co][ci]).powi(2);
+                measured = true;
             }
             let (dp, dm) = (dp.sqrt(), dm.sqrt());
-            if dp + dm == 0.0 {
+            if !measured {
+                // No ideal to measure against (an excluded entity in a cohort where no
+                // ranked entity has a value): nothing earned, as for an entity measured on
+                // nothing above.
+                0.0
+            } else if dp + dm == 0.0 {
                 final_max
             } else {
                 final_max * dm / (dp + dm)

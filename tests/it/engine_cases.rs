@@ -3053,3 +3053,43 @@ fn a_function_named_without_parentheses_says_how_it_is_called() {
         "{err}"
     );
 }
+
+#[test]
+fn topsis_gives_nothing_where_there_is_no_ideal_to_measure_against() {
+    let rules = r#"
+[rules]
+name = "topsis alone"
+id = "id"
+aggregation = "topsis"
+cohort = "region"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "ok"
+kind = "bool"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "linear"
+floor = 0
+target = 10
+[[gate]]
+id = "g"
+require = "ok"
+"#;
+    // Cohort w holds only the excluded entity e: no ranked entity sets an ideal there.
+    let a = score(
+        rules,
+        "id,region,x,ok\na,e,5,true\nb,e,8,true\nz,w,9,false\n",
+    );
+    let z = entity(&a, "z");
+    assert_eq!(z.excluded_by.as_deref(), Some("g"));
+    assert_relative_eq!(z.score, 0.0);
+    // In cohort e the ranked entities are measured as before: a 0, b 10.
+    assert_relative_eq!(entity(&a, "a").score, 0.0);
+    assert_relative_eq!(entity(&a, "b").score, 10.0);
+}
