@@ -84,6 +84,18 @@ pub fn run(a: WeightsArgs) -> Result<i32> {
                  leave --write out to print the rules file on standard output",
             ));
         }
+        // --write writes a rules file: a name that promises another format is a slip.
+        if let Some(ext) = w.extension().and_then(|e| e.to_str())
+            && !ext.eq_ignore_ascii_case("toml")
+            && ["json", "csv", "md", "html", "xlsx", "txt"]
+                .iter()
+                .any(|x| ext.eq_ignore_ascii_case(x))
+        {
+            return Err(Error::usage(format!(
+                "--write writes a rules file (TOML), not .{ext}: name it .toml; for the weights \
+                 as JSON, use --format json (and redirect the output to a file)"
+            )));
+        }
         super::refuse_overwrite(w, &inputs)?;
     }
     match (&a.ahp, &a.method) {
