@@ -29,6 +29,41 @@ pub struct ExplainArgs {
     pub year: Option<i64>,
 }
 
+/// For an id that is no entity but has rows in the data: a member row under `[aggregate]`
+/// (its entity is named), or rows of years other than the scored one.
+fn row_hint(
+    compiled: &clusterscore::CompiledRules,
+    data: &clusterscore::Dataset,
+    id: &str,
+    scored_year: Option<i64>,
+) -> Option<String> {
+    let r = compiled.rules();
+    let table = &data.table;
+    let fold = clusterscore::data::fold_header;
+    let ids = table.column(&fold(&r.settings.id.value))?;
+    let rows: Vec<usize> = (0..table.rows())
+        .filter(|&i| ids.display(i).as_deref() == Some(id.trim()))
+        .collect();
+    let first = *rows.first()?;
+    if let Some(agg) = &r.aggregate {
+        let entity = table.column(&fold(&agg.by.value))?.display(first)?;
+        return Some(format!(
+            "'{id}' is a member row ([aggregate] by = \"{}\"); its entity is '{entity}': explain --id {entity}",
+            agg.by.value
+        ));
+    }
+    let years = table.column(&fold(&r.data.year_column.as_ref()?.value))?;
+    let mut found: Vec<String> = rows.iter().filter_map(|&i| years.display(i)).collect();
+    found.dedup();
+    Some(format!(
+        "'{id}' has rows for {} {}, but the year scored is {}: choose it with --year {}",
+        if found.len() == 1 { "year" } else { "years" },
+        found.join(", "),
+        scored_year.map_or("another".to_string(), |y| y.to_string()),
+        found.last()?
+    ))
+}
+
 pub fn run(a: ExplainArgs) -> Result<i32> {
     let json = super::text_or_json(&a.format)?;
     a.read.validate(&a.data)?;
@@ -43,8 +78,15 @@ pub fn run(a: ExplainArgs) -> Result<i32> {
             ..Default::default()
         },
     )?;
-    let (k, _) =
-        find_entity(&assessment, &a.id).map_err(|m| Error::one(Diagnostic::new(Stage::Data, m)))?;
+    let (k, _) = find_entity(&assessment, &a.id).map_err(|m| {
+        let d = Diagnostic::new(Stage::Data, m);
+        Error::one(
+            match row_hint(&compiled, &data, &a.id, assessment.audit.year) {
+                Some(help) => d.with_help(help),
+                None => d,
+            },
+        )
+    })?;
     super::print_warnings(None, &assessment.warnings);
     let x = explain(compiled.rules(), &assessment, k);
     let out = if json {

@@ -1497,3 +1497,50 @@ id = "low"
         "requires not met: one of conditions 33–33 (not traced one by one)"
     );
 }
+
+#[test]
+fn explain_of_a_row_that_is_no_entity_names_the_entity_or_the_year() {
+    let dir = tempfile::tempdir().unwrap();
+    // Another year's row only: LC01 without its 2023 row.
+    let text = std::fs::read_to_string(root().join("fixtures/liaocheng-2023.csv")).unwrap();
+    let kept: String = text
+        .lines()
+        .filter(|l| !(l.starts_with("LC01,") && l.contains(",2023,")))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let data = dir.path().join("lc.csv");
+    std::fs::write(&data, kept).unwrap();
+    bin()
+        .args(["explain", "--rules"])
+        .arg(root().join("rules/liaocheng-benchmark.toml"))
+        .arg("--data")
+        .arg(&data)
+        .args(["--id", "LC01"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "'LC01' has rows for year 2022, but the year scored is 2023: choose it with --year 2022",
+        ));
+    // A member row under [aggregate]: its entity is named.
+    let out = dir.path().join("zjtx.csv");
+    bin()
+        .args(["score", "--rules"])
+        .arg(root().join("rules/miit-zjtx-sme.toml"))
+        .arg("--data")
+        .arg(root().join("fixtures/enterprises-2023.csv"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    bin()
+        .args(["explain", "--rules"])
+        .arg(root().join("rules/liaocheng-zjtx-rollup.toml"))
+        .arg("--data")
+        .arg(&out)
+        .args(["--id", "B006"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "'B006' is a member row ([aggregate] by = \"cluster\"); its entity is 'LC06': explain --id LC06",
+        ));
+}
