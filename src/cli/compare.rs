@@ -84,10 +84,21 @@ pub fn run(a: CompareArgs) -> Result<i32> {
             ));
         }
         a.read.validate(&a.data)?;
-        (
-            side_from_rules(&a.rules[0], &a.data, &a.read, a.year)?,
-            side_from_rules(&a.rules[1], &a.data, &a.read, a.year)?,
-        )
+        // An error of either side says which rules file it scored with (a data error
+        // names only the data file, which both sides read).
+        let side = |k: usize, label: &str| {
+            side_from_rules(&a.rules[k], &a.data, &a.read, a.year).map_err(|mut e| {
+                let rules = a.rules[k].display().to_string();
+                for d in &mut e.diagnostics {
+                    if !d.location.as_deref().is_some_and(|l| l.starts_with(&rules)) {
+                        d.message
+                            .push_str(&format!(" (scoring with rules {label}, {rules})"));
+                    }
+                }
+                e
+            })
+        };
+        (side(0, "A")?, side(1, "B")?)
     };
     let c = compare(&sa, &sb, a.top);
     super::print_warnings(None, &c.warnings);

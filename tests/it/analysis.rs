@@ -1544,3 +1544,39 @@ fn explain_of_a_row_that_is_no_entity_names_the_entity_or_the_year() {
             "'B006' is a member row ([aggregate] by = \"cluster\"); its entity is 'LC06': explain --id LC06",
         ));
 }
+
+#[test]
+fn compare_says_which_rules_file_a_data_error_came_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = std::fs::read_to_string(root().join("tests/bad_inputs/_base/rules.toml")).unwrap();
+    // Rules A do not read `rd`; rules B do, and its cell is no number.
+    let a = b
+        .replace("indicator = \"rd\"", "indicator = \"revenue\"")
+        .replace("[[indicator]]\nid = \"rd\"\nlabel = \"研发强度\"\n", "");
+    assert_ne!(a, b);
+    let (ra, rb, d) = (
+        dir.path().join("a.toml"),
+        dir.path().join("b.toml"),
+        dir.path().join("d.csv"),
+    );
+    std::fs::write(&ra, a).unwrap();
+    std::fs::write(&rb, b).unwrap();
+    std::fs::write(
+        &d,
+        "code,name,revenue,rd,national,region\nA,甲,120,x,是,east\n",
+    )
+    .unwrap();
+    bin()
+        .args(["compare", "--rules"])
+        .arg(&ra)
+        .arg("--rules")
+        .arg(&rb)
+        .arg("--data")
+        .arg(&d)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(format!(
+            "cannot read \"x\" as a number (scoring with rules B, {})",
+            rb.display()
+        )));
+}
