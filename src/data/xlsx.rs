@@ -31,6 +31,8 @@ struct Sheet {
     others: Vec<String>,
     /// Merged ranges: ((first row, first column), (last row, last column)), 0-based.
     merged: Vec<((u32, u32), (u32, u32))>,
+    /// Cells holding a formula but no saved result (row, column), sorted.
+    uncomputed: Vec<(u32, u32)>,
 }
 
 fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
@@ -167,12 +169,23 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
             lo = lo.min(c);
             hi = hi.max(c);
         }
-        rows > 0 && cells.len() < rows * (hi - lo + 1) as usize
+        let filled = cells.iter().filter(|c| !is_empty_cell(&c.2)).count();
+        rows > 0 && filled < rows * (hi - lo + 1) as usize
     };
     let merged = match gaps.then(|| wb.merge_cells_by_sheet_name(&name)) {
         Some(Ok(ranges)) => ranges.iter().map(|d| (d.start, d.end)).collect(),
         _ => Vec::new(),
     };
+    // A formula whose result was never computed and saved (openpyxl, pandas) reads as an
+    // empty cell: the formulas of such a sheet are read too, to say so.
+    let mut formulas: Vec<(u32, u32)> = Vec::new();
+    if gaps && let Ok(mut reader) = wb.worksheet_cells_reader(&name) {
+        while let Ok(Some(cell)) = reader.next_formula() {
+            if !cell.get_value().is_empty() {
+                formulas.push(cell.get_position());
+            }
+        }
+    }
     // Written in order by Excel; a hand-made file may not be. (Stable: of two cells at one
     // position, the later in the file wins, as in calamine's grid.)
     cells.sort_by_key(|&(r, c, _)| (r, c));
@@ -183,12 +196,23 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
         }
         same
     });
+    formulas.sort_unstable();
+    let uncomputed = formulas
+        .into_iter()
+        .filter(
+            |p| match cells.binary_search_by_key(p, |&(r, c, _)| (r, c)) {
+                Ok(k) => is_empty_cell(&cells[k].2),
+                Err(_) => true,
+            },
+        )
+        .collect();
     Ok(Sheet {
         name,
         cells,
         sha256,
         others,
         merged,
+        uncomputed,
     })
 }
 
@@ -263,6 +287,42 @@ fn merged_warnings(
         "{sheet_loc}: merged cells {}{more}: only the first cell of a merged range holds its value, so the other rows or columns of the range are read as missing although Excel shows the value there; unmerge the cells and fill every row",
         ranges[..ranges.len().min(5)].join("; ")
     )]
+}
+
+/// Formula cells without a saved result in the data rows of columns the run reads: read
+/// as missing, which the workbook's author did not mean.
+fn uncomputed_warning(
+    sheet: &Sheet,
+    sheet_loc: &str,
+    header: u32,
+    c0: usize,
+    wanted: &[usize],
+) -> Option<String> {
+    let cells: Vec<String> = sheet
+        .uncomputed
+        .iter()
+        .filter(|&&(r, c)| r > header && (c as usize) >= c0 && wanted.contains(&(c as usize - c0)))
+        .map(|&(r, c)| match u16::try_from(c) {
+            Ok(c) => rust_xlsxwriter::row_col_to_cell(r, c),
+            Err(_) => format!("R{}C{}", r + 1, c + 1),
+        })
+        .collect();
+    cells.first()?;
+    let more = if cells.len() > 5 {
+        format!(" and {} more", cells.len() - 5)
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "{sheet_loc}: {} {} a formula without a saved result ({}{more}), read as missing: the workbook was written by a program that does not calculate (openpyxl, pandas); open it in Excel or WPS and save it, so the results are stored",
+        cells.len(),
+        if cells.len() == 1 {
+            "cell holds"
+        } else {
+            "cells hold"
+        },
+        cells[..cells.len().min(5)].join(", ")
+    ))
 }
 
 /// A date/time cell as text: `2024-03-01` or `2024-03-01 08:30:00`.
@@ -447,7 +507,8 @@ pub(crate) fn read_xlsx(
             }
         })?;
     }
-    let warnings = merged_warnings(&sheet, &sheet_loc, h, c0, &written, &wanted);
+    let mut warnings = merged_warnings(&sheet, &sheet_loc, h, c0, &written, &wanted);
+    warnings.extend(uncomputed_warning(&sheet, &sheet_loc, h, c0, &wanted));
     let default_sheet = (!sheet.others.is_empty()).then(|| (sheet.name.clone(), sheet.others));
     ingest.end_file(
         &shown,
