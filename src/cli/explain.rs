@@ -44,23 +44,42 @@ fn row_hint(
     let rows: Vec<usize> = (0..table.rows())
         .filter(|&i| ids.display(i).as_deref() == Some(id.trim()))
         .collect();
-    let first = *rows.first()?;
-    if let Some(agg) = &r.aggregate {
-        let entity = table.column(&fold(&agg.by.value))?.display(first)?;
+    rows.first()?;
+    // Each row's year, when the data has years.
+    let year_of = |i: usize| -> Option<i64> {
+        let years = table.column(&fold(&r.data.year_column.as_ref()?.value))?;
+        years.display(i)?.parse::<f64>().ok().map(|y| y as i64)
+    };
+    let in_scored: Vec<usize> = rows
+        .iter()
+        .copied()
+        .filter(|&i| scored_year.is_none() || year_of(i) == scored_year)
+        .collect();
+    if let Some(agg) = &r.aggregate
+        && let Some(&row) = in_scored.first()
+    {
+        let entity = table.column(&fold(&agg.by.value))?.display(row)?;
         return Some(format!(
             "'{id}' is a member row ([aggregate] by = \"{}\"); its entity is '{entity}': explain --id {entity}",
             agg.by.value
         ));
     }
-    let years = table.column(&fold(&r.data.year_column.as_ref()?.value))?;
-    let mut found: Vec<String> = rows.iter().filter_map(|&i| years.display(i)).collect();
+    if !in_scored.is_empty() {
+        return None;
+    }
+    let mut found: Vec<i64> = rows.iter().filter_map(|&i| year_of(i)).collect();
+    found.sort_unstable();
     found.dedup();
+    let latest = *found.last()?;
     Some(format!(
-        "'{id}' has rows for {} {}, but the year scored is {}: choose it with --year {}",
+        "'{id}' has rows for {} {}, but the year scored is {}: choose one with --year {latest}",
         if found.len() == 1 { "year" } else { "years" },
-        found.join(", "),
+        found
+            .iter()
+            .map(|y| y.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
         scored_year.map_or("another".to_string(), |y| y.to_string()),
-        found.last()?
     ))
 }
 
@@ -79,6 +98,7 @@ pub fn run(a: ExplainArgs) -> Result<i32> {
         },
     )?;
     let (k, _) = find_entity(&assessment, &a.id).map_err(|m| {
+        // (An id found once trimmed is pointed at by find_entity's own did-you-mean.)
         let d = Diagnostic::new(Stage::Data, m);
         Error::one(
             match row_hint(&compiled, &data, &a.id, assessment.audit.year) {

@@ -153,6 +153,16 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
         Err(calamine::XlsxError::NotAWorksheet(_)) => {}
         Err(e) => return Err(not_a_workbook(&e)),
     }
+    // Written in order by Excel; a hand-made file may not be. (Stable: of two cells at one
+    // position, the later in the file wins, as in calamine's grid.)
+    cells.sort_by_key(|&(r, c, _)| (r, c));
+    cells.dedup_by(|later, earlier| {
+        let same = (later.0, later.1) == (earlier.0, earlier.1);
+        if same {
+            std::mem::swap(later, earlier);
+        }
+        same
+    });
     // Merged cells show their value across the range, but the file holds it in the first
     // cell only: the reader reads the others as empty, and says so (see `merged_warnings`).
     // (A second pass over the sheet's XML: the ranges are listed after the cells.)
@@ -176,7 +186,7 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
         Some(Ok(ranges)) => ranges.iter().map(|d| (d.start, d.end)).collect(),
         _ => Vec::new(),
     };
-    // A formula whose result was never computed and saved (openpyxl, pandas) reads as an
+    // A formula whose result was never computed and saved (openpyxl) reads as an
     // empty cell: the formulas of such a sheet are read too, to say so.
     let mut formulas: Vec<(u32, u32)> = Vec::new();
     if gaps && let Ok(mut reader) = wb.worksheet_cells_reader(&name) {
@@ -186,25 +196,19 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
             }
         }
     }
-    // Written in order by Excel; a hand-made file may not be. (Stable: of two cells at one
-    // position, the later in the file wins, as in calamine's grid.)
-    cells.sort_by_key(|&(r, c, _)| (r, c));
-    cells.dedup_by(|later, earlier| {
-        let same = (later.0, later.1) == (earlier.0, earlier.1);
-        if same {
-            std::mem::swap(later, earlier);
-        }
-        same
-    });
+    // Only a result that is absent: a formula that gives "" (`=IF(x>0,x,"")`) is saved
+    // with an empty result, which is its value. Only in rows that hold a value (the reader
+    // skips blank rows, and templates drag formulas far below the data).
     formulas.sort_unstable();
     let uncomputed = formulas
         .into_iter()
-        .filter(
-            |p| match cells.binary_search_by_key(p, |&(r, c, _)| (r, c)) {
-                Ok(k) => is_empty_cell(&cells[k].2),
-                Err(_) => true,
-            },
-        )
+        .filter(|p| {
+            cells.binary_search_by_key(p, |&(r, c, _)| (r, c)).is_err()
+                && cells[cells.partition_point(|c| c.0 < p.0)..]
+                    .iter()
+                    .take_while(|c| c.0 == p.0)
+                    .any(|c| !is_empty_cell(&c.2))
+        })
         .collect();
     Ok(Sheet {
         name,
@@ -314,7 +318,7 @@ fn uncomputed_warning(
         String::new()
     };
     Some(format!(
-        "{sheet_loc}: {} {} a formula without a saved result ({}{more}), read as missing: the workbook was written by a program that does not calculate (openpyxl, pandas); open it in Excel or WPS and save it, so the results are stored",
+        "{sheet_loc}: {} {} a formula without a saved result ({}{more}), read as missing: the workbook was written by a program that does not calculate (openpyxl, for one); open it in Excel or WPS and save it, so the results are stored",
         cells.len(),
         if cells.len() == 1 {
             "cell holds"

@@ -318,12 +318,12 @@ impl Names<'_> {
         let function = (!quoted
             && (crate::expr::FUNCTIONS.contains(&name) || crate::expr::is_aggregate_call(name, 1)))
         .then(|| {
-            if crate::expr::FUNCTIONS.contains(&name) {
-                format!("'{name}' is a function: call it with its argument, as {name}(x)")
-            } else {
+            if crate::expr::is_aggregate_call(name, 1) && !matches!(name, "min" | "max") {
                 format!(
                     "'{name}' is an aggregate function: call it as {name}(x) inside an indicator's aggregate under [aggregate]"
                 )
+            } else {
+                format!("'{name}' is a function: call it with its argument, as {name}(x)")
             }
         });
         let help = did_you_mean_help(name, candidates.iter().copied())

@@ -1398,13 +1398,12 @@ fn number_of(v: &DeValue<'_>) -> Option<f64> {
 /// For a number written in quotes (`points = "10"`): the help to drop them.
 fn quoted_number_help(v: &DeValue<'_>, key: &str) -> Option<String> {
     let DeValue::String(s) = v else { return None };
-    // Only a plain number, which TOML reads as written once unquoted (not `1,000`, `5%`).
+    // Only a number TOML reads as written once unquoted (not `1,000`, `5%`, `.5`, `05`).
     let t = s.trim();
-    let plain = t.trim_start_matches(['+', '-']);
-    (!plain.is_empty()
-        && plain.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-        && t.parse::<f64>().is_ok())
-    .then(|| format!("a number is written without quotes in TOML: {key} = {t}"))
+    let valid = t.parse::<f64>().is_ok_and(f64::is_finite)
+        && toml::from_str::<toml::Table>(&format!("x = {t}"))
+            .is_ok_and(|v| v.get("x").is_some_and(|x| x.is_integer() || x.is_float()));
+    valid.then(|| format!("a number is written without quotes in TOML: {key} = {t}"))
 }
 
 fn describe(v: &DeValue<'_>) -> String {
@@ -1626,6 +1625,9 @@ mod tests {
             ("1,000", false),
             ("5%", false),
             ("x", false),
+            (".5", false),
+            ("05", false),
+            ("inf", false),
         ] {
             let v = DeValue::String(text.to_string().into());
             assert_eq!(quoted_number_help(&v, "points").is_some(), help, "{text}");

@@ -1503,11 +1503,18 @@ fn explain_of_a_row_that_is_no_entity_names_the_entity_or_the_year() {
     let dir = tempfile::tempdir().unwrap();
     // Another year's row only: LC01 without its 2023 row.
     let text = std::fs::read_to_string(root().join("fixtures/liaocheng-2023.csv")).unwrap();
-    let kept: String = text
+    let mut kept: String = text
         .lines()
         .filter(|l| !(l.starts_with("LC01,") && l.contains(",2023,")))
         .map(|l| format!("{l}\n"))
         .collect();
+    // A 2021 row after the 2022 one: years are listed in order, the latest suggested.
+    let row_2022 = text
+        .lines()
+        .find(|l| l.starts_with("LC01,") && l.contains(",2022,"))
+        .unwrap();
+    kept.push_str(&row_2022.replace(",2022,", ",2021,"));
+    kept.push('\n');
     let data = dir.path().join("lc.csv");
     std::fs::write(&data, kept).unwrap();
     bin()
@@ -1519,7 +1526,7 @@ fn explain_of_a_row_that_is_no_entity_names_the_entity_or_the_year() {
         .assert()
         .code(1)
         .stderr(predicates::str::contains(
-            "'LC01' has rows for year 2022, but the year scored is 2023: choose it with --year 2022",
+            "'LC01' has rows for years 2021, 2022, but the year scored is 2023: choose one with --year 2022",
         ));
     // A member row under [aggregate]: its entity is named.
     let out = dir.path().join("zjtx.csv");
