@@ -267,6 +267,13 @@ impl<'a> Run<'a> {
         // Duplicate member/entity ids per year.
         check_duplicate_ids(c, table, &ids, years.as_deref())?;
         warn_score_ids_read_as_columns(c, headers, &mut warnings);
+        if r.aggregate.is_some() {
+            let names = label_col.and_then(|l| match rows.get(l) {
+                Some(Column::Text(t)) => Some(t),
+                _ => None,
+            });
+            warn_total_members(table, &ids, names, years.as_deref(), year, &mut warnings);
+        }
 
         crate::timing::mark("score: ids and duplicates");
         let names = Names {
@@ -788,6 +795,55 @@ fn warn_score_ids_read_as_columns(
             ));
             said.push(name);
         }
+    }
+}
+
+/// Under `[aggregate]`: member rows of the scored year whose id or label reads as a totals
+/// caption (`合计`). Summed into their entity like any member, they count its members twice.
+fn warn_total_members(
+    table: &crate::data::Table,
+    ids: &TextColumn,
+    names: Option<&TextColumn>,
+    years: Option<&[f64]>,
+    year: Option<i64>,
+    warnings: &mut Vec<String>,
+) {
+    let captions = |t: &TextColumn| -> Vec<bool> { t.dict.iter().map(is_total_caption).collect() };
+    let id_captions = captions(ids);
+    let name_captions = names.map(captions);
+    if !id_captions.contains(&true) && !name_captions.as_ref().is_some_and(|v| v.contains(&true)) {
+        return;
+    }
+    let caption_at = |t: &TextColumn, codes: &[bool], i: usize| -> Option<String> {
+        let code = t.codes[i];
+        (code != TextColumn::MISSING && codes[code as usize])
+            .then(|| t.dict[code as usize].to_string())
+    };
+    let mut found = 0usize;
+    for i in 0..table.rows() {
+        if let (Some(ys), Some(y)) = (years, year)
+            && ys[i] as i64 != y
+        {
+            continue;
+        }
+        let caption = names
+            .zip(name_captions.as_deref())
+            .and_then(|(t, codes)| caption_at(t, codes, i))
+            .or_else(|| caption_at(ids, &id_captions, i));
+        let Some(caption) = caption else { continue };
+        found += 1;
+        if found <= 3 {
+            let (file, row) = table.origin(i);
+            warnings.push(format!(
+                "{file} row {row}: member '{caption}' looks like a totals row, yet under [aggregate] it is summed into its entity like any member (its members counted twice); delete the row"
+            ));
+        }
+    }
+    if found > 3 {
+        warnings.push(format!(
+            "{} more member rows look like totals rows and are aggregated",
+            found - 3
+        ));
     }
 }
 

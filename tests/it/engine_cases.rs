@@ -3093,3 +3093,51 @@ require = "ok"
     assert_relative_eq!(entity(&a, "a").score, 0.0);
     assert_relative_eq!(entity(&a, "b").score, 10.0);
 }
+
+#[test]
+fn a_totals_member_row_under_aggregate_is_warned_of() {
+    let rules = r#"
+[rules]
+name = "roll"
+id = "id"
+label = "name"
+[aggregate]
+by = "cl"
+[[indicator]]
+id = "total"
+aggregate = "sum(v)"
+[[dimension]]
+id = "a"
+[[criterion]]
+id = "c"
+dimension = "a"
+indicator = "total"
+points = 100
+method = "direct"
+"#;
+    // K1's own total row doubles its sum: 10 + 20 + 30.
+    let a = score(
+        rules,
+        "id,name,cl,v\ne1,甲,K1,10\ne2,乙,K1,20\nt1,合计,K1,30\ne3,丙,K2,5\n",
+    );
+    assert_relative_eq!(
+        entity(&a, "K1").criteria["c"]
+            .value
+            .clone()
+            .unwrap()
+            .as_f64()
+            .unwrap(),
+        60.0
+    );
+    let said: Vec<&String> = a
+        .warnings
+        .iter()
+        .filter(|w| w.contains("totals row"))
+        .collect();
+    assert_eq!(said.len(), 1, "{:?}", a.warnings);
+    assert!(
+        said[0].contains("row 4: member '合计' looks like a totals row"),
+        "{}",
+        said[0]
+    );
+}
