@@ -46,10 +46,13 @@ fn row_hint(
         .collect();
     rows.first()?;
     // Each row's year, when the data has years.
-    let year_of = |i: usize| -> Option<i64> {
-        let years = table.column(&fold(&r.data.year_column.as_ref()?.value))?;
-        years.display(i)?.parse::<f64>().ok().map(|y| y as i64)
-    };
+    let years = r
+        .data
+        .year_column
+        .as_ref()
+        .and_then(|y| table.column(&fold(&y.value)));
+    let year_of =
+        |i: usize| -> Option<i64> { years?.display(i)?.parse::<f64>().ok().map(|y| y as i64) };
     let in_scored: Vec<usize> = rows
         .iter()
         .copied()

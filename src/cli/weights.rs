@@ -86,10 +86,7 @@ pub fn run(a: WeightsArgs) -> Result<i32> {
         }
         // --write writes a rules file: a name that promises another format is a slip.
         if let Some(ext) = w.extension().and_then(|e| e.to_str())
-            && !ext.eq_ignore_ascii_case("toml")
-            && ["json", "csv", "md", "html", "xlsx", "txt"]
-                .iter()
-                .any(|x| ext.eq_ignore_ascii_case(x))
+            && clusterscore::report::Format::from_path(w).is_some()
         {
             return Err(Error::usage(format!(
                 "--write writes a rules file (TOML), not .{ext}: name it .toml; for the weights \

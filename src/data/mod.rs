@@ -18,8 +18,8 @@ use crate::diag::{Diagnostic, Error, Stage};
 pub use cell::{BUILTIN_MISSING, fold_header};
 pub use decode::{ForcedEncoding, parse_encoding};
 pub use table::{ColumnRequest, FileInfo, ReadOptions, Table, parse_delimiter};
+pub(crate) use xlsx::default_sheet_help;
 pub use xlsx::is_xlsx;
-pub(crate) use xlsx::other_sheets_help;
 
 fn check_options(opts: &ReadOptions) -> Result<Option<ForcedEncoding>, Error> {
     if opts.header_row == 0 {

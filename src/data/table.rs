@@ -1461,10 +1461,7 @@ impl<'r> Ingest<'r> {
                         None => {
                             let base = "the data needs a header row followed by at least one \
                                         non-blank record";
-                            match self.files.iter().find_map(|f| {
-                                let (read, others) = f.default_sheet.as_ref()?;
-                                super::xlsx::other_sheets_help(read, others)
-                            }) {
+                            match super::xlsx::default_sheet_help(&self.files) {
                                 Some(h) => format!("{base}; {h}"),
                                 None => base.to_string(),
                             }

@@ -220,10 +220,19 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
     })
 }
 
+/// [`other_sheets_help`] for the first of `files` read at its default sheet while its
+/// workbook has others.
+pub(crate) fn default_sheet_help(files: &[super::FileInfo]) -> Option<String> {
+    files.iter().find_map(|f| {
+        let (read, others) = f.default_sheet.as_ref()?;
+        other_sheets_help(read, others)
+    })
+}
+
 /// When the first sheet was read for want of a named one and the workbook has others:
 /// which sheet was read and how to choose another (bureau templates often open with a
 /// sheet of instructions, 填表说明).
-pub(crate) fn other_sheets_help(read: &str, others: &[String]) -> Option<String> {
+fn other_sheets_help(read: &str, others: &[String]) -> Option<String> {
     let first = others.first()?;
     let list: Vec<String> = others
         .iter()
@@ -266,31 +275,40 @@ fn merged_warnings(
         .iter()
         .filter(|&&((r1, c1), (r2, c2))| r2 > header && (r1, c1) != (r2, c2) && reads(c1, c2))
         .map(|&((r1, c1), (r2, c2))| {
-            let cell = |r: u32, c: u32| match u16::try_from(c) {
-                Ok(c) => rust_xlsxwriter::row_col_to_cell(r, c),
-                Err(_) => format!("R{}C{}", r + 1, c + 1),
-            };
             let column = written
                 .get((c1 as usize).saturating_sub(c0))
                 .filter(|h| !h.is_empty())
                 .map_or(String::new(), |h| {
                     format!(", column \"{}\"", truncate(h, 40))
                 });
-            format!("{}:{}{column}", cell(r1, c1), cell(r2, c2))
+            format!("{}:{}{column}", cell_name(r1, c1), cell_name(r2, c2))
         })
         .collect();
     if ranges.is_empty() {
         return Vec::new();
     }
-    let more = if ranges.len() > 5 {
-        format!(" and {} more", ranges.len() - 5)
+    vec![format!(
+        "{sheet_loc}: merged cells {}: only the first cell of a merged range holds its value, so the other rows or columns of the range are read as missing although Excel shows the value there; unmerge the cells and fill every row",
+        first_five(&ranges, "; ")
+    )]
+}
+
+/// A cell as Excel names it (`C3`), past Excel's columns as `R3C20000`.
+fn cell_name(row: u32, col: u32) -> String {
+    match u16::try_from(col) {
+        Ok(c) => rust_xlsxwriter::row_col_to_cell(row, c),
+        Err(_) => format!("R{}C{}", row + 1, col + 1),
+    }
+}
+
+/// The first five items joined, and how many more.
+fn first_five(items: &[String], sep: &str) -> String {
+    let more = if items.len() > 5 {
+        format!(" and {} more", items.len() - 5)
     } else {
         String::new()
     };
-    vec![format!(
-        "{sheet_loc}: merged cells {}{more}: only the first cell of a merged range holds its value, so the other rows or columns of the range are read as missing although Excel shows the value there; unmerge the cells and fill every row",
-        ranges[..ranges.len().min(5)].join("; ")
-    )]
+    format!("{}{more}", items[..items.len().min(5)].join(sep))
 }
 
 /// Formula cells without a saved result in the data rows of columns the run reads: read
@@ -306,26 +324,18 @@ fn uncomputed_warning(
         .uncomputed
         .iter()
         .filter(|&&(r, c)| r > header && (c as usize) >= c0 && wanted.contains(&(c as usize - c0)))
-        .map(|&(r, c)| match u16::try_from(c) {
-            Ok(c) => rust_xlsxwriter::row_col_to_cell(r, c),
-            Err(_) => format!("R{}C{}", r + 1, c + 1),
-        })
+        .map(|&(r, c)| cell_name(r, c))
         .collect();
     cells.first()?;
-    let more = if cells.len() > 5 {
-        format!(" and {} more", cells.len() - 5)
-    } else {
-        String::new()
-    };
     Some(format!(
-        "{sheet_loc}: {} {} a formula without a saved result ({}{more}), read as missing: the workbook was written by a program that does not calculate (openpyxl, for one); open it in Excel or WPS and save it, so the results are stored",
+        "{sheet_loc}: {} {} a formula without a saved result ({}), read as missing: the workbook was written by a program that does not calculate (openpyxl, for one); open it in Excel or WPS and save it, so the results are stored",
         cells.len(),
         if cells.len() == 1 {
             "cell holds"
         } else {
             "cells hold"
         },
-        cells[..cells.len().min(5)].join(", ")
+        first_five(&cells, ", ")
     ))
 }
 

@@ -198,10 +198,12 @@ impl<'a> Run<'a> {
             .collect();
         if table.rows() == 0 {
             return Err(Error::one(
-                data_error("the data has no data rows").with_help(match sheet_hint(table) {
-                    Some(h) => format!("add at least one row under the header; {h}"),
-                    None => "add at least one row under the header".to_string(),
-                }),
+                data_error("the data has no data rows").with_help(
+                    match crate::data::default_sheet_help(&table.files) {
+                        Some(h) => format!("add at least one row under the header; {h}"),
+                        None => "add at least one row under the header".to_string(),
+                    },
+                ),
             ));
         }
 
@@ -532,7 +534,7 @@ fn required_column(
                     )
                 });
             // Once per run: the data may be on another sheet of the workbook.
-            let help = match sheet_hint(table) {
+            let help = match crate::data::default_sheet_help(&table.files) {
                 Some(h)
                     if !errors
                         .iter()
@@ -551,14 +553,6 @@ fn required_column(
             None
         }
     }
-}
-
-/// For a workbook whose first sheet was read for want of a named one, while it has others.
-fn sheet_hint(table: &crate::data::Table) -> Option<String> {
-    table.files.iter().find_map(|f| {
-        let (read, others) = f.default_sheet.as_ref()?;
-        crate::data::other_sheets_help(read, others)
-    })
 }
 
 /// A file read with the wrong delimiter misses every column for the same reason: the first
@@ -808,17 +802,11 @@ fn warn_total_members(
     year: Option<i64>,
     warnings: &mut Vec<String>,
 ) {
-    let captions = |t: &TextColumn| -> Vec<bool> { t.dict.iter().map(is_total_caption).collect() };
-    let id_captions = captions(ids);
-    let name_captions = names.map(captions);
-    if !id_captions.contains(&true) && !name_captions.as_ref().is_some_and(|v| v.contains(&true)) {
+    let id_captions = total_captions(ids);
+    let name_captions = names.and_then(|t| Some((t, total_captions(t)?)));
+    if id_captions.is_none() && name_captions.is_none() {
         return;
     }
-    let caption_at = |t: &TextColumn, codes: &[bool], i: usize| -> Option<String> {
-        let code = t.codes[i];
-        (code != TextColumn::MISSING && codes[code as usize])
-            .then(|| t.dict[code as usize].to_string())
-    };
     let mut found = 0usize;
     for i in 0..table.rows() {
         if let (Some(ys), Some(y)) = (years, year)
@@ -826,10 +814,10 @@ fn warn_total_members(
         {
             continue;
         }
-        let caption = names
-            .zip(name_captions.as_deref())
-            .and_then(|(t, codes)| caption_at(t, codes, i))
-            .or_else(|| caption_at(ids, &id_captions, i));
+        let caption = name_captions
+            .as_ref()
+            .and_then(|(t, c)| total_caption_at(t, c, i))
+            .or_else(|| total_caption_at(ids, id_captions.as_deref()?, i));
         let Some(caption) = caption else { continue };
         found += 1;
         if found <= 3 {
@@ -845,6 +833,30 @@ fn warn_total_members(
             found - 3
         ));
     }
+}
+
+/// A text as it looks to a reader: full-width folded, without spaces, lowercase. Two
+/// values with one key (`Ａ类`, `A类`; `东　部`, `东部`) are most likely one value typed two
+/// ways.
+fn look_alike_key(s: &str) -> String {
+    fold_header(s)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// Per distinct text of `t`, whether it reads as a totals caption; `None` when none does
+/// (the usual case, decided without a look at the rows).
+fn total_captions(t: &TextColumn) -> Option<Vec<bool>> {
+    let captions: Vec<bool> = t.dict.iter().map(is_total_caption).collect();
+    captions.contains(&true).then_some(captions)
+}
+
+/// The caption at `row` of `t`, when its text is one (`captions` from [`total_captions`]).
+fn total_caption_at<'t>(t: &'t TextColumn, captions: &[bool], row: usize) -> Option<&'t str> {
+    let code = t.codes[row];
+    (code != TextColumn::MISSING && captions[code as usize]).then(|| &t.dict[code as usize])
 }
 
 /// Whether a cell reads as a totals row's caption (`合计`, `总计`, `小计`, `Total`), as
@@ -865,13 +877,9 @@ fn is_total_caption(text: &str) -> bool {
     if text.len() > 40 || !(latin || t.contains(['计', '計'])) {
         return false;
     }
-    let folded: String = fold_header(text)
-        .chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, ':' | '：' | '*'))
-        .collect::<String>()
-        .to_lowercase();
+    let key = look_alike_key(text);
     matches!(
-        folded.as_str(),
+        key.trim_end_matches([':', '：', '*']),
         "合计"
             | "总计"
             | "小计"
@@ -1267,7 +1275,6 @@ struct CriterionScores {
     fails: Vec<String>,
 }
 
-/// Notes of one criterion, per entity, kept only with per-entity detail.
 /// Who took a category table's default for want of a listed category (see
 /// `Run::table_defaults`); warned of only for the entities that consulted the parameter.
 struct TableDefaults {
@@ -1279,6 +1286,7 @@ struct TableDefaults {
     resembling: Vec<(String, String, Vec<usize>)>,
 }
 
+/// Notes of one criterion, per entity, kept only with per-entity detail.
 struct NoteList {
     keep: bool,
     list: Vec<(usize, String)>,
@@ -1697,7 +1705,7 @@ impl Run<'_> {
         values: &[(String, f64)],
         default: f64,
     ) -> TableDefaults {
-        let loose = |s: &str| crate::data::cell::fold_header(s).to_lowercase();
+        let loose = look_alike_key;
         let missing: Vec<usize> = (0..self.scored.len())
             .filter(|&e| cat.codes[e] == TextColumn::MISSING)
             .collect();
@@ -2479,40 +2487,28 @@ impl Run<'_> {
     /// warning, not an error: an entity may carry such a name. An entity an exclude gate
     /// leaves out, or a row of another year, is not warned of.
     fn warn_total_rows(&mut self, ranked: &[bool]) {
-        let captions =
-            |t: &TextColumn| -> Vec<bool> { t.dict.iter().map(is_total_caption).collect() };
-        let id_captions = captions(&self.entity_ids);
-        let name_captions = self.entity_names.as_ref().map(captions);
-        if !id_captions.contains(&true)
-            && !name_captions.as_ref().is_some_and(|v| v.contains(&true))
-        {
+        let id_captions = total_captions(&self.entity_ids);
+        let name_captions = self.entity_names.as_ref().and_then(total_captions);
+        if id_captions.is_none() && name_captions.is_none() {
             return;
         }
-        let hit = |t: &TextColumn, codes: &[bool], row: usize| {
-            let code = t.codes[row];
-            code != TextColumn::MISSING && codes[code as usize]
+        // The caption an entity's label or id reads as, label first.
+        let caption_of = |e: usize| -> Option<&str> {
+            let row = self.scored[e];
+            self.entity_names
+                .as_ref()
+                .zip(name_captions.as_deref())
+                .and_then(|(t, c)| total_caption_at(t, c, row))
+                .or_else(|| total_caption_at(&self.entity_ids, id_captions.as_deref()?, row))
         };
         let found: Vec<usize> = (0..self.scored.len())
-            .filter(|&e| {
-                let row = self.scored[e];
-                ranked[e]
-                    && (hit(&self.entity_ids, &id_captions, row)
-                        || self
-                            .entity_names
-                            .as_ref()
-                            .zip(name_captions.as_deref())
-                            .is_some_and(|(t, codes)| hit(t, codes, row)))
-            })
+            .filter(|&e| ranked[e] && caption_of(e).is_some())
             .collect();
         let aggregated = self.c.rules.aggregate.is_some();
+        let mut said = Vec::new();
         for &e in found.iter().take(3) {
-            let id = self.id(e).to_string();
-            let name = self
-                .entity_names
-                .as_ref()
-                .and_then(|t| t.get(self.scored[e]))
-                .filter(|n| is_total_caption(n));
-            let caption = name.unwrap_or(&id);
+            let id = self.id(e);
+            let caption = caption_of(e).unwrap_or(id);
             let of_id = if caption == id {
                 String::new()
             } else {
@@ -2535,8 +2531,9 @@ impl Run<'_> {
                     id.replace('\'', "")
                 )
             };
-            self.warnings.push(text);
+            said.push(text);
         }
+        self.warnings.extend(said);
         if found.len() > 3 {
             let rest: Vec<usize> = found[3..].to_vec();
             let text = format!(
@@ -2552,16 +2549,9 @@ impl Run<'_> {
     /// `东　部` and `东部`): most likely one region typed two ways, yet ranked and given
     /// quotas as separate cohorts. Kept apart (the data says two values), but never silently.
     fn warn_look_alike_cohorts(&mut self, cohort: &str, cat: &TextColumn) {
-        let loose = |s: &str| -> String {
-            fold_header(s)
-                .chars()
-                .filter(|c| !c.is_whitespace())
-                .collect::<String>()
-                .to_lowercase()
-        };
         let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
         for (code, text) in cat.dict.iter().enumerate() {
-            groups.entry(loose(text)).or_default().push(code);
+            groups.entry(look_alike_key(text)).or_default().push(code);
         }
         let mut alike: Vec<Vec<usize>> = groups.into_values().filter(|g| g.len() > 1).collect();
         if alike.is_empty() {
@@ -3696,20 +3686,25 @@ impl Run<'_> {
                     .unwrap_or(f64::NAN)
             };
             let what = format!("criterion '{}'", crit.id.value);
-            // Methods write only the entries whose value is present (see `methods`); the
-            // others keep what the missing policy put there.
-            // A parameter is consulted by the entities with a value (after imputation).
-            // Named by the key that holds the table ("criterion 'c', floor").
+            // Category-table defaults, named by the key that holds the table ("criterion
+            // 'c', floor"); a parameter is consulted by the entities with a value (after
+            // imputation). Nothing is formatted for a parameter without a table default.
             let mut warn_defaults =
-                |d: Option<TableDefaults>, key: &str, consulted: &dyn Fn(usize) -> bool| {
-                    self.warn_table_defaults(
-                        d.as_ref(),
-                        &format!("{what}, {key}"),
-                        consulted,
-                        |e, text| notes.note(e, text),
-                    );
+                |d: Option<TableDefaults>,
+                 key: &dyn Fn() -> String,
+                 consulted: &dyn Fn(usize) -> bool| {
+                    if d.is_some() {
+                        self.warn_table_defaults(
+                            d.as_ref(),
+                            &format!("{what}, {}", key()),
+                            consulted,
+                            |e, text| notes.note(e, text),
+                        );
+                    }
                 };
             let valued = |e: usize| !x[e].is_nan();
+            // Methods write only the entries whose value is present (see `methods`); the
+            // others keep what the missing policy put there.
             match &crit.method {
                 Method::Bands(bands) => {
                     let mut rb: Vec<ResolvedBand> = Vec::with_capacity(bands.len());
@@ -3730,9 +3725,9 @@ impl Run<'_> {
                         rb[..j].iter().any(|b| b.op.meets(x[e], b.threshold.get(e)))
                     };
                     for (j, (dt, dp)) in band_defaults.into_iter().enumerate() {
-                        let key = format!("band {} {}", j + 1, rb[j].op.key());
+                        let key = || format!("band {} {}", j + 1, rb[j].op.key());
                         warn_defaults(dt, &key, &|e| valued(e) && !met_before(e, j));
-                        let key = format!("band {} points", j + 1);
+                        let key = || format!("band {} points", j + 1);
                         warn_defaults(dp, &key, &|e| {
                             valued(e)
                                 && !met_before(e, j)
@@ -3744,13 +3739,13 @@ impl Run<'_> {
                 Method::Linear { floor, target } => {
                     let (floor, df) = self.resolve_param_noting(floor, &what)?;
                     let (target, dt) = self.resolve_param_noting(target, &what)?;
-                    warn_defaults(df, "floor", &valued);
-                    warn_defaults(dt, "target", &valued);
+                    warn_defaults(df, &|| "floor".into(), &valued);
+                    warn_defaults(dt, &|| "target".into(), &valued);
                     methods::linear(&x, &floor.map(tr), &target.map(tr), out)
                 }
                 Method::Target { target } => {
                     let (target, dt) = self.resolve_param_noting(target, &what)?;
-                    warn_defaults(dt, "target", &valued);
+                    warn_defaults(dt, &|| "target".into(), &valued);
                     methods::target(&x, &target.map(tr), ind.direction, out)
                 }
                 Method::MinMax => methods::minmax(&x, ind.direction, peers, out),
@@ -3763,8 +3758,8 @@ impl Run<'_> {
                 } => {
                     let (step, ds) = self.resolve_param_noting(step, &what)?;
                     let (per_step, dp) = self.resolve_param_noting(points_per_step, &what)?;
-                    warn_defaults(ds, "step", &valued);
-                    warn_defaults(dp, "points_per_step", &valued);
+                    warn_defaults(ds, &|| "step".into(), &valued);
+                    warn_defaults(dp, &|| "points_per_step".into(), &valued);
                     methods::per(&x, &step, &per_step, points, out)
                 }
                 Method::Direct => methods::direct(&x, points, out),
