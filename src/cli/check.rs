@@ -124,7 +124,7 @@ pub fn run(a: CheckArgs) -> Result<i32> {
                 "requires {}",
                 t.requires
                     .iter()
-                    .map(|x| x.value.as_str())
+                    .map(|x| requires_item(&x.value, t.requires.len()))
                     .collect::<Vec<_>>()
                     .join(" and ")
             ));
@@ -161,4 +161,16 @@ pub fn run(a: CheckArgs) -> Result<i32> {
     }
     super::print_out(s.as_bytes())?;
     Ok(0)
+}
+
+/// One of a tier's `requires` conditions as printed in a list joined by "and": in
+/// parentheses when it holds an `or`, so the printed text reads as the conditions are
+/// evaluated (each on its own, all of them required) under the language's precedence.
+fn requires_item(text: &str, items: usize) -> String {
+    let words = text.split(|c: char| c.is_whitespace() || c == '(' || c == ')');
+    if items > 1 && (text.contains("||") || words.into_iter().any(|w| w == "or")) {
+        format!("({text})")
+    } else {
+        text.to_string()
+    }
 }

@@ -174,6 +174,34 @@ fn check_summarises_and_lints_without_failing() {
     assert!(text.contains("warning[unreachable-tier]"), "{text}");
 }
 
+/// A tier's `requires` conditions are printed joined by "and"; one holding an `or` is put in
+/// parentheses, so the line reads as the conditions are evaluated.
+#[test]
+fn check_prints_requires_with_or_in_parentheses() {
+    let r = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/miit-innovative-sme.toml");
+    let out = bin().arg("check").arg(&r).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "requires (innovation >= 20 or direct_path) and (growth >= 15 or direct_path) and \
+             (specialization >= 15 or direct_path), direct"
+        ),
+        "{text}"
+    );
+    // One condition alone is printed as written.
+    let (dir, _r, _d) = setup();
+    let one = dir.path().join("one.toml");
+    std::fs::write(
+        &one,
+        format!("{RULES}\n[[tier]]\nid = \"t\"\nrequires = [\"x > 1 or x < 0\"]\n"),
+    )
+    .unwrap();
+    let out = bin().arg("check").arg(&one).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("requires x > 1 or x < 0"), "{text}");
+}
+
 #[test]
 fn usage_errors_exit_2() {
     bin().args(["score", "--rules", "x.toml"]).assert().code(2);
