@@ -2273,7 +2273,7 @@ impl Run<'_> {
         let mut excluded: Vec<usize> = (0..n).filter(|&e| !ranked[e]).collect();
         excluded.sort_by(|&a, &b| self.id(a).cmp(self.id(b)));
         out_order.extend(excluded);
-        let carried = self.carried_columns()?;
+        let carried = self.carried_columns();
         // Each criterion's indicator column, for the values shown.
         let indicator_columns: Vec<Cow<'_, Column>> = if full {
             (0..r.criteria.len())
@@ -3321,28 +3321,33 @@ impl Run<'_> {
     }
 
     /// `[output].carry`: data columns copied through (first member row under [aggregate]).
-    fn carried_columns(&self) -> Result<Vec<(String, TextColumn)>> {
+    ///
+    /// A name the data lacks is carried as an empty column, with a warning: carried columns
+    /// serve a later step (the chained roll-up), and a pack that carries them for it (the
+    /// national 专精特新 table carries `cluster`) still scores a plain list of enterprises.
+    fn carried_columns(&mut self) -> Vec<(String, TextColumn)> {
         let c = self.c;
         let mut carried = Vec::new();
         for name in &c.rules.output.carry {
-            let Some(col) = self.carry_column(&name.value) else {
-                return Err(Error::one(rules_error(
-                    c,
-                    name.span,
-                    format!(
-                        "[output] carry names '{}', which is not a column of the data ({})",
-                        name.value,
-                        data_files(&self.data.table)
-                    ),
-                    crate::diag::did_you_mean_help(
+            let col = match self.carry_column(&name.value) {
+                Some(col) => col,
+                None => {
+                    let help = crate::diag::did_you_mean_help(
                         &fold_header(&name.value),
                         self.data.table.headers.iter().map(|h| h.as_str()),
-                    ),
-                )));
+                    );
+                    self.warnings.push(format!(
+                        "[output] carry names '{}', which is not a column of the data ({}): its output column is left empty{}",
+                        name.value,
+                        data_files(&self.data.table),
+                        help.map_or(String::new(), |h| format!(" ({h})")),
+                    ));
+                    TextColumn::from_values(std::iter::repeat_n(None::<&str>, self.scored.len()))
+                }
             };
             carried.push((name.value.clone(), col));
         }
-        Ok(carried)
+        carried
     }
 
     /// What the reports print around the numbers: title, maxima, labels and units.

@@ -1,7 +1,8 @@
 //! Hand-computed cases for the scoring rules of SPEC §5 and §12, run through the library.
 
-use crate::support::{entity, score, try_score};
+use crate::support::{entity, score, try_score, try_score_with};
 use approx::assert_relative_eq;
+use clusterscore::engine::Detail;
 
 const METHODS: &str = r#"
 [rules]
@@ -483,6 +484,36 @@ fn a_carry_that_repeats_an_output_header_is_refused() {
         "{e}"
     );
     assert!(!e.contains("carry 'ok'"), "{e}");
+}
+
+/// A carried column the data lacks is an empty output column and a warning, not a failed
+/// run: a pack that carries columns for a later step still scores data without them.
+#[test]
+fn a_carried_column_missing_from_the_data_is_left_empty_with_a_warning() {
+    let rules = format!("{TIERS}\n[output]\ncarry = [\"ok\", \"grup\"]\n");
+    let data = "id,x,ok,group\nA,90,1,g1\nB,70,1,g2\n";
+    for detail in [Detail::Entities, Detail::Columns] {
+        let a = try_score_with(&rules, data, detail).unwrap();
+        let said: Vec<&String> = a.warnings.iter().filter(|w| w.contains("carry")).collect();
+        assert_eq!(said.len(), 1, "{:?}", a.warnings);
+        assert!(
+            said[0].starts_with("[output] carry names 'grup', which is not a column of the data (")
+                && said[0].ends_with(
+                    "data.csv): its output column is left empty (did you mean 'group'?)"
+                ),
+            "{said:?}"
+        );
+        let csv = String::from_utf8(
+            clusterscore::report::to_csv(&a, clusterscore::report::OutEncoding::Utf8).unwrap(),
+        )
+        .unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert!(lines[0].ends_with(",ok,grup"), "{csv}");
+        assert!(
+            lines[1].starts_with("1,A,") && lines[1].ends_with(",1,"),
+            "{csv}"
+        );
+    }
 }
 
 /// A dimension or criterion id that is one of the CSV's own headers would repeat it.
