@@ -849,7 +849,13 @@ fn look_alike_key(s: &str) -> String {
 /// Per distinct text of `t`, whether it reads as a totals caption; `None` when none does
 /// (the usual case, decided without a look at the rows).
 fn total_captions(t: &TextColumn) -> Option<Vec<bool>> {
-    let captions: Vec<bool> = t.dict.iter().map(is_total_caption).collect();
+    use rayon::prelude::*;
+    // On all cores: a national file has a million distinct ids and as many names.
+    let captions: Vec<bool> = (0..t.dict.len())
+        .into_par_iter()
+        .with_min_len(1 << 14)
+        .map(|k| is_total_caption(&t.dict[k]))
+        .collect();
     captions.contains(&true).then_some(captions)
 }
 
@@ -864,17 +870,27 @@ fn total_caption_at<'t>(t: &'t TextColumn, captions: &[bool], row: usize) -> Opt
 fn is_total_caption(text: &str) -> bool {
     // Most texts are ruled out without folding (this runs on every distinct id and name:
     // a million of them in a national file).
+    if text.len() > 40 {
+        return false;
+    }
     let t = text.trim_start();
+    let b = t.as_bytes();
     let latin = if t.is_ascii() {
-        // `S000001` is no caption: only a text holding "tot" or "sum" is folded.
+        // `E00000001` is no caption: only a text holding "tot" or "sum" is folded (a text
+        // without a t or an s is ruled out in one branch-free pass first).
         t.len() <= 24
-            && t.as_bytes()
-                .windows(3)
+            && b.iter().any(|&c| matches!(c | 0x20, b't' | b's'))
+            && b.windows(3)
                 .any(|w| w.eq_ignore_ascii_case(b"tot") || w.eq_ignore_ascii_case(b"sum"))
     } else {
         t.starts_with(['ｔ', 'Ｔ', 'ｓ', 'Ｓ', 'ｇ', 'Ｇ'])
     };
-    if text.len() > 40 || !(latin || t.contains(['计', '計'])) {
+    // 计 and 計 in UTF-8: E8 AE A1 and E8 A8 88 (found by their lead byte).
+    let has_ji = || {
+        memchr::memchr_iter(0xE8, b)
+            .any(|i| matches!(b.get(i + 1..i + 3), Some([0xAE, 0xA1] | [0xA8, 0x88])))
+    };
+    if !(latin || has_ji()) {
         return false;
     }
     let key = look_alike_key(text);
@@ -1921,6 +1937,10 @@ impl Run<'_> {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .extend(traces);
+        }
+        if self.scored.len() == all.len() {
+            // Every row is scored (`scored` is an increasing subset of the rows).
+            return all;
         }
         self.scored.iter().map(|&r| all[r]).collect()
     }

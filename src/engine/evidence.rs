@@ -310,7 +310,17 @@ impl Evidence {
             Array1::zeros(w.len())
         };
         match aggregation {
-            Aggregation::Additive => dim_frac.dot(&share) * final_max,
+            Aggregation::Additive => {
+                // Column by column: the same terms added in dimension order as a row-by-row
+                // dot product (to the bit), each a contiguous pass over column-major shares.
+                let mut t = Array1::<f64>::zeros(dim_frac.nrows());
+                for (column, &s) in dim_frac.columns().into_iter().zip(share.iter()) {
+                    ndarray::Zip::from(&mut t)
+                        .and(&column)
+                        .for_each(|t, &f| *t += f * s);
+                }
+                t * final_max
+            }
             Aggregation::Geometric => {
                 let fl = self.geometric_floor;
                 dim_frac.map_axis(Axis(1), |row| {
@@ -427,17 +437,24 @@ impl Evidence {
 
     /// [`Evidence::final_scores`] with other adjustment points per entity.
     fn final_scores_with(&self, totals: &Array1<f64>, adjustment: &[f64]) -> Vec<f64> {
-        totals
-            .iter()
-            .zip(adjustment)
-            .map(|(t, a)| {
-                let mut s = t + a;
-                if let Some((lo, hi)) = self.clamp {
-                    s = s.clamp(lo, hi);
-                }
-                round_half_away(s, self.decimals)
-            })
-            .collect()
+        use rayon::prelude::*;
+        let one = |(t, a): (&f64, &f64)| {
+            let mut s = t + a;
+            if let Some((lo, hi)) = self.clamp {
+                s = s.clamp(lo, hi);
+            }
+            round_half_away(s, self.decimals)
+        };
+        match totals.as_slice() {
+            // A batch run's million scores on all cores; re-scores of analyses stay serial.
+            Some(t) if t.len() >= 1 << 16 => t
+                .par_iter()
+                .zip(adjustment)
+                .with_min_len(1 << 13)
+                .map(one)
+                .collect(),
+            _ => totals.iter().zip(adjustment).map(one).collect(),
+        }
     }
 
     /// Ranked entities in rank order (cohort by cohort) and each entity's rank in its cohort.
