@@ -3614,15 +3614,14 @@ impl Run<'_> {
                 }
             }
             if !unknown.is_empty() {
-                // The unlisted texts themselves (the first few, in dictionary order of
-                // appearance), so the fix — add the level, or correct the cells — is plain.
-                let mut texts: Vec<&str> = Vec::new();
-                for &e in &unknown {
-                    let text = &t.dict[t.codes[e] as usize];
-                    if !texts.contains(&text) {
-                        texts.push(text);
-                    }
-                }
+                // The unlisted texts themselves (the first few in code-point order, whatever
+                // the order of the rows), so the fix — add the level, or correct the cells —
+                // is plain.
+                let mut codes: Vec<u32> = unknown.iter().map(|&e| t.codes[e]).collect();
+                codes.sort_unstable();
+                codes.dedup();
+                let mut texts: Vec<&str> = codes.iter().map(|&k| &t.dict[k as usize]).collect();
+                texts.sort_unstable();
                 let shown: Vec<String> = texts
                     .iter()
                     .take(5)

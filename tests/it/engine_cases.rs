@@ -118,6 +118,36 @@ fn every_absolute_method_hand_computed() {
     assert!(entity(&a, "A").notes.iter().all(|n| !n.contains("level_l")));
 }
 
+/// The levels a run warns are not listed are quoted in code-point order: the same warning
+/// for any order of the rows.
+#[test]
+fn unlisted_levels_are_quoted_in_the_same_order_for_any_row_order() {
+    let head = "id,rev,rd,growth,years,pts,hi,level\n";
+    let rows = [
+        "A,100,3.5,10,5,9,是,五级\n",
+        "B,20,6,-3,1.5,2.5,否,一级\n",
+        "C,20,6,-3,1.5,2.5,否,四级\n",
+        "D,20,6,-3,1.5,2.5,否,一级\n",
+    ];
+    let said = |order: &[usize]| -> String {
+        let data: String = std::iter::once(head)
+            .chain(order.iter().map(|&k| rows[k]))
+            .collect();
+        let a = score(METHODS, &data);
+        a.warnings
+            .into_iter()
+            .find(|w| w.contains("not listed"))
+            .expect("a warning of the unlisted levels")
+    };
+    let first = said(&[0, 1, 2, 3]);
+    assert!(
+        first.contains("4 entities have a level that is not listed ('一级', '五级', '四级')"),
+        "{first}"
+    );
+    assert_eq!(said(&[3, 2, 1, 0]), first);
+    assert_eq!(said(&[2, 0, 3, 1]), first);
+}
+
 const WEIGHTED: &str = r#"
 [rules]
 name = "weighted"
@@ -2291,6 +2321,31 @@ target = 10
     assert_relative_eq!(entity(&a, "N").score, 0.0);
     assert_eq!(entity(&a, "N").rank, Some(5));
     assert_relative_eq!(entity(&a, "A").score, 40.0);
+}
+
+/// docs/rules.md (Totals): a ranked entity holding the anti-ideal carries it along, and a
+/// z-score moves every fraction, so its TOPSIS score can fall as its own value rises.
+/// Hand-computed: x = 9, 8, 5, 7 → mean 7.25, sd √(8.75/3) = 1.7078, C's z = −1.3175 and
+/// A's 1.0247, Φ = 0.0938 and 0.8473; w = ½ per criterion; C holds the anti-ideal on x and
+/// the ideal on y: d⁺ = ½(0.8473 − 0.0938) = 0.3768, d⁻ = ½ → 100 × ½/0.8768 = 57.03.
+/// With C's x = 6: mean 7.5, sd √(5/3) = 1.2910, z = ∓1.1619, Φ = 0.8774 and 0.1226:
+/// d⁺ = 0.3774 → 56.99.
+#[test]
+fn a_topsis_score_can_fall_as_its_own_value_rises() {
+    let rules = "[rules]\nname = \"t\"\nid = \"code\"\naggregation = \"topsis\"\nscale = 100\n\
+                 [[indicator]]\nid = \"x\"\n[[indicator]]\nid = \"y\"\n[[dimension]]\nid = \"d\"\n\
+                 [[criterion]]\nid = \"c1\"\ndimension = \"d\"\nindicator = \"x\"\npoints = 10\n\
+                 method = \"zscore\"\n[[criterion]]\nid = \"c2\"\ndimension = \"d\"\n\
+                 indicator = \"y\"\npoints = 10\nmethod = \"flag\"\n";
+    let data = |cx: u32| format!("code,x,y\nA,9,0\nB,8,0\nC,{cx},1\nD,7,1\n");
+    let before = score(rules, &data(5));
+    let after = score(rules, &data(6));
+    assert_relative_eq!(entity(&before, "C").score, 57.03);
+    assert_relative_eq!(entity(&after, "C").score, 56.99);
+    // Additive totals of the same criteria reward the rise: 0.94 → 1.23 points on x.
+    let additive = rules.replace("topsis", "additive");
+    let (b, a) = (score(&additive, &data(5)), score(&additive, &data(6)));
+    assert!(entity(&a, "C").score > entity(&b, "C").score);
 }
 
 #[test]
