@@ -30,6 +30,27 @@ fn every_shipped_pack_checks_without_lints() {
     assert!(n >= 2, "expected shipped packs, found {n}");
 }
 
+/// The 2022 point tables leave band edges in CONFLICT (standards: "flag it in the audit
+/// block"): the packs' version, which every audit block carries, names the reading; the
+/// band lines hold the higher-band reading it names (exactly 75 % debt earns 5).
+#[test]
+fn the_2022_packs_name_their_band_edge_reading_in_the_audit_block() {
+    for pack in ["miit-innovative-sme", "miit-zjtx-sme"] {
+        let text = std::fs::read_to_string(root().join(format!("rules/{pack}.toml"))).unwrap();
+        let rules = Rules::from_str_named(&text, pack).unwrap();
+        assert!(
+            rules.settings.version.as_deref() == Some("2022.1（边界值按高分档计分）"),
+            "{pack}: {:?}",
+            rules.settings.version
+        );
+    }
+    let text = std::fs::read_to_string(root().join("rules/miit-innovative-sme.toml")).unwrap();
+    assert!(
+        text.contains("{ at_most = 75, points = 5 },"),
+        "the higher-band line"
+    );
+}
+
 #[test]
 fn every_toml_example_in_the_docs_is_a_valid_rules_file() {
     let doc = std::fs::read_to_string(root().join("docs/rules.md")).unwrap();
