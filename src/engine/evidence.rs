@@ -311,8 +311,9 @@ impl Evidence {
         };
         match aggregation {
             Aggregation::Additive => {
-                // Column by column: the same terms added in dimension order as a row-by-row
-                // dot product (to the bit), each a contiguous pass over column-major shares.
+                // The matrix-vector product D·w column by column: each entity's terms added
+                // one by one in dimension order, as a dot product of a strided row adds
+                // them, but in contiguous passes over the column-major shares.
                 let mut t = Array1::<f64>::zeros(dim_frac.nrows());
                 for (column, &s) in dim_frac.columns().into_iter().zip(share.iter()) {
                     ndarray::Zip::from(&mut t)
