@@ -10,6 +10,7 @@ mod csv;
 pub mod decode;
 pub mod table;
 mod xlsx;
+mod xlsx_percent;
 
 use std::path::{Path, PathBuf};
 

@@ -28,6 +28,9 @@ pub struct ReadOptions {
     pub missing_markers: Vec<String>,
     /// XLSX sheet name; the first sheet when `None`.
     pub sheet: Option<String>,
+    /// Folded headers of columns an indicator rescales (`multiply`): a workbook's percent
+    /// format on them is not warned of.
+    pub rescaled_columns: Vec<String>,
 }
 
 impl Default for ReadOptions {
@@ -38,6 +41,7 @@ impl Default for ReadOptions {
             header_row: 1,
             missing_markers: Vec::new(),
             sheet: None,
+            rescaled_columns: Vec::new(),
         }
     }
 }

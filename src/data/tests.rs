@@ -778,6 +778,57 @@ mod xlsx_files {
         assert_eq!(city.get(1), None);
     }
 
+    /// A workbook's percent format shows 0.05 as 5%: the cell is read as the 0.05 it stores,
+    /// and the columns the run reads that are formatted so are warned of, unless an
+    /// indicator rescales them (`multiply`).
+    #[test]
+    fn percent_formatted_columns_are_warned_of() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        let pct = rust_xlsxwriter::Format::new().set_num_format("0.0%");
+        let pct_builtin = rust_xlsxwriter::Format::new().set_num_format_index(10);
+        let quoted = rust_xlsxwriter::Format::new().set_num_format("0.0\"%\"");
+        for (c, h) in ["id", "rd", "share", "n", "note"].iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        for r in 1..=3u32 {
+            ws.write_string(r, 0, format!("E{r}")).unwrap();
+            ws.write_number_with_format(r, 1, 0.05 * f64::from(r), &pct)
+                .unwrap();
+            ws.write_number_with_format(r, 2, 0.5, &pct_builtin)
+                .unwrap();
+            // A % in quotes is literal text: 12 shown as "12.0%" is 12.
+            ws.write_number_with_format(r, 3, 12.0, &quoted).unwrap();
+            // Text in a percent-formatted cell is text.
+            ws.write_string_with_format(r, 4, "n/a", &pct).unwrap();
+        }
+        let p = dir.path().join("pct.xlsx");
+        wb.save(&p).unwrap();
+        let t = read(std::slice::from_ref(&p), &infer_all).unwrap();
+        assert_eq!(numbers(&t, "rd"), [0.05, 0.1, 0.15000000000000002]);
+        assert_eq!(t.files[0].warnings.len(), 1, "{:?}", t.files[0].warnings);
+        let w = &t.files[0].warnings[0];
+        assert!(
+            w.contains(
+                "sheet \"Sheet1\": 2 columns are formatted as percentages, and are read as the fractions their cells store: \"rd\" (B2 shows 5% and reads 0.05); \"share\" (C2 shows 50% and reads 0.5); a rule written in percent units"
+            ),
+            "{w}"
+        );
+        assert!(
+            w.ends_with("needs `multiply = 100` on the indicator that reads them"),
+            "{w}"
+        );
+        // A column an indicator rescales is not warned of.
+        let o = ReadOptions {
+            rescaled_columns: vec!["rd".into()],
+            ..Default::default()
+        };
+        let t = read_table(std::slice::from_ref(&p), &o, &infer_all).unwrap();
+        let w = &t.files[0].warnings[0];
+        assert!(w.contains(": a column is formatted as percentages, and is read as the fractions its cells store: \"share\" (C2"), "{w}");
+    }
+
     #[test]
     fn the_default_sheet_is_the_first_visible_one() {
         let dir = tempfile::tempdir().unwrap();

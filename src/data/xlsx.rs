@@ -33,7 +33,13 @@ struct Sheet {
     merged: Vec<((u32, u32), (u32, u32))>,
     /// Cells holding a formula but no saved result (row, column), sorted.
     uncomputed: Vec<(u32, u32)>,
+    /// Number cells shown as percentages, in the first rows below the header (row, column).
+    percent: Vec<(u32, u32)>,
 }
+
+/// Data rows below the header whose cell formats are looked at for percentages: a column
+/// formatted so is formatted so from its first rows, and the look stays cheap.
+const PERCENT_ROWS: u32 = 200;
 
 fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
     let shown = path.display().to_string();
@@ -57,7 +63,7 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
             ),
         )
     };
-    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| not_a_workbook(&e))?;
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(&bytes[..])).map_err(|e| not_a_workbook(&e))?;
     let names = wb.sheet_names();
     let name = match &opts.sheet {
         Some(s) => {
@@ -210,6 +216,9 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
                     .any(|c| !is_empty_cell(&c.2))
         })
         .collect();
+    // Cells shown as percentages store fractions (5% is 0.05): read as stored, and said.
+    let header = opts.header_row.saturating_sub(1) as u32;
+    let percent = super::xlsx_percent::percent_cells(&bytes, &name, header + PERCENT_ROWS);
     Ok(Sheet {
         name,
         cells,
@@ -217,6 +226,7 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
         others,
         merged,
         uncomputed,
+        percent,
     })
 }
 
@@ -336,6 +346,69 @@ fn uncomputed_warning(
             "cells hold"
         },
         first_five(&cells, ", ")
+    ))
+}
+
+/// Columns the run reads whose cells Excel shows as percentages (`5%`) while they store
+/// fractions (0.05), which is what the run reads: a rule written in percent units
+/// (`rd_intensity >= 5`) would find every value far below its thresholds. Not said of a
+/// column an indicator rescales (`multiply`), whose author has seen to it.
+#[allow(clippy::too_many_arguments)]
+fn percent_warning(
+    sheet: &Sheet,
+    sheet_loc: &str,
+    header: u32,
+    c0: usize,
+    written: &[String],
+    folded: &[String],
+    wanted: &[usize],
+    opts: &ReadOptions,
+) -> Option<String> {
+    let mut columns: Vec<String> = Vec::new();
+    for &j in wanted {
+        let Some(name) = folded.get(j) else { continue };
+        if opts.rescaled_columns.contains(name) {
+            continue;
+        }
+        let col = (c0 + j) as u32;
+        // The first percent cell of the column below the header that holds a number.
+        let shown = sheet
+            .percent
+            .iter()
+            .filter(|&&(r, c)| r > header && c == col)
+            .find_map(|&(r, c)| {
+                let at = sheet
+                    .cells
+                    .binary_search_by_key(&(r, c), |&(r, c, _)| (r, c));
+                match at.map(|k| &sheet.cells[k].2) {
+                    Ok(Data::Float(x)) => Some((r, *x)),
+                    Ok(Data::Int(v)) => Some((r, *v as f64)),
+                    _ => None,
+                }
+            });
+        if let Some((r, x)) = shown {
+            columns.push(format!(
+                "\"{}\" ({} shows {}% and reads {})",
+                truncate(&written[j], 40),
+                cell_name(r, col),
+                format_number(x * 100.0),
+                format_number(x)
+            ));
+        }
+    }
+    columns.first()?;
+    Some(format!(
+        "{sheet_loc}: {} {} formatted as percentages, and {} read as the fractions {} cells store: {}; a rule written in percent units (`>= 5` for 5%) needs `multiply = 100` on the indicator that reads {}",
+        if columns.len() == 1 {
+            "a column".to_string()
+        } else {
+            format!("{} columns", columns.len())
+        },
+        crate::diag::agree(columns.len(), "is", "are"),
+        crate::diag::agree(columns.len(), "is", "are"),
+        crate::diag::agree(columns.len(), "its", "their"),
+        first_five(&columns, "; "),
+        crate::diag::agree(columns.len(), "it", "them"),
     ))
 }
 
@@ -523,6 +596,9 @@ pub(crate) fn read_xlsx(
     }
     let mut warnings = merged_warnings(&sheet, &sheet_loc, h, c0, &written, &wanted);
     warnings.extend(uncomputed_warning(&sheet, &sheet_loc, h, c0, &wanted));
+    warnings.extend(percent_warning(
+        &sheet, &sheet_loc, h, c0, &written, &folded, &wanted, opts,
+    ));
     let default_sheet = (!sheet.others.is_empty()).then(|| (sheet.name.clone(), sheet.others));
     ingest.end_file(
         &shown,

@@ -49,6 +49,16 @@ impl CompiledRules {
             missing_markers: d.missing_markers.clone(),
             sheet: d.sheet.clone(),
             header_row: d.header_row.max(1),
+            rescaled_columns: self
+                .rules
+                .indicators
+                .iter()
+                .filter(|i| i.multiply.is_some())
+                .filter_map(|i| match &i.source {
+                    Source::Column(c) => Some(fold_header(&c.value)),
+                    _ => None,
+                })
+                .collect(),
             ..ReadOptions::default()
         }
     }

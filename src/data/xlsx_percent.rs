@@ -1,0 +1,253 @@
+//! Which cells of a sheet Excel shows as percentages. calamine gives a cell's stored number
+//! (0.05 for a cell shown as `5%`) and not its display format, so the workbook's styles and
+//! the sheet's cell styles are read here from the package itself (zip + quick-xml, the
+//! crates calamine reads it with). Written by hand: no crate maps a cell to its number
+//! format short of loading the whole workbook model.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{Cursor, Read};
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+/// Numeric cells (row, column, 0-based) of sheet `sheet` in rows up to `last_row` whose
+/// style shows them as percentages, in file order. Empty when the workbook has no percent
+/// style, or when a part cannot be read (the cells themselves were read by calamine; this
+/// only serves a warning).
+pub(super) fn percent_cells(bytes: &[u8], sheet: &str, last_row: u32) -> Vec<(u32, u32)> {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Vec::new();
+    };
+    let mut part = |name: &str| -> Option<Vec<u8>> {
+        let mut f = zip.by_name(name).ok()?;
+        let mut out = Vec::new();
+        f.read_to_end(&mut out).ok()?;
+        Some(out)
+    };
+    let Some(styles) = part("xl/styles.xml") else {
+        return Vec::new();
+    };
+    let percent = percent_styles(&styles);
+    if percent.is_empty() {
+        return Vec::new();
+    }
+    let (Some(workbook), Some(rels)) =
+        (part("xl/workbook.xml"), part("xl/_rels/workbook.xml.rels"))
+    else {
+        return Vec::new();
+    };
+    let Some(path) = sheet_part(&workbook, &rels, sheet) else {
+        return Vec::new();
+    };
+    let Some(xml) = part(&path) else {
+        return Vec::new();
+    };
+    styled_cells(&xml, &percent, last_row)
+}
+
+/// The value of attribute `key` (local name) of an element.
+fn attr(e: &BytesStart<'_>, key: &str) -> Option<String> {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == key)
+        .and_then(|a| {
+            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .ok()
+                .map(|v| v.into_owned())
+        })
+}
+
+/// Indices into `cellXfs` (a cell's `s`) whose number format shows a percentage: the
+/// built-in formats 9 (`0%`) and 10 (`0.00%`), or a custom format with a `%` outside its
+/// quoted text, brackets and escaped characters.
+fn percent_styles(xml: &[u8]) -> HashSet<usize> {
+    let mut custom: HashMap<u32, bool> = HashMap::new();
+    let mut out = HashSet::new();
+    let mut reader = Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    let (mut in_xfs, mut xf) = (false, 0usize);
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().as_ref() {
+                "numFmt" => {
+                    if let (Some(id), Some(code)) = (attr(&e, "numFmtId"), attr(&e, "formatCode"))
+                        && let Ok(id) = id.parse()
+                    {
+                        custom.insert(id, shows_percent(&code));
+                    }
+                }
+                "cellXfs" => in_xfs = true,
+                "xf" if in_xfs => {
+                    let id: u32 = attr(&e, "numFmtId")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0);
+                    if matches!(id, 9 | 10) || custom.get(&id) == Some(&true) {
+                        out.insert(xf);
+                    }
+                    xf += 1;
+                }
+                _ => {}
+            },
+            Ok(Event::End(e)) if e.local_name().as_ref() == "cellXfs" => in_xfs = false,
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    out
+}
+
+/// Whether an Excel number format code shows its number as a percentage (a `%` that is
+/// not inside quotes or brackets, nor escaped).
+fn shows_percent(code: &str) -> bool {
+    let (mut quoted, mut bracket, mut escaped) = (false, false, false);
+    for c in code.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if !quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '[' if !quoted => bracket = true,
+            ']' if !quoted => bracket = false,
+            '%' if !quoted && !bracket => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The package path of sheet `name` (`xl/worksheets/sheet1.xml`), through the workbook's
+/// relationship ids.
+fn sheet_part(workbook: &[u8], rels: &[u8], name: &str) -> Option<String> {
+    let mut id = None;
+    let mut reader = Reader::from_reader(workbook);
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e))
+                if e.local_name().as_ref() == "sheet"
+                    && attr(&e, "name").as_deref() == Some(name) =>
+            {
+                id = attr(&e, "id");
+                break;
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    let id = id?;
+    let mut reader = Reader::from_reader(rels);
+    loop {
+        buf.clear();
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e))
+                if e.local_name().as_ref() == "Relationship"
+                    && attr(&e, "Id").as_deref() == Some(id.as_str()) =>
+            {
+                let target = attr(&e, "Target")?;
+                return Some(match target.strip_prefix('/') {
+                    Some(absolute) => absolute.to_string(),
+                    None => format!("xl/{target}"),
+                });
+            }
+            Ok(Event::Eof) | Err(_) => return None,
+            _ => {}
+        }
+    }
+}
+
+/// A cell reference (`C12`) as (row, column), 0-based.
+fn cell_position(r: &str) -> Option<(u32, u32)> {
+    let letters = r.bytes().take_while(u8::is_ascii_alphabetic).count();
+    if letters == 0 {
+        return None;
+    }
+    let mut col: u32 = 0;
+    for b in r[..letters].bytes() {
+        col = col
+            .checked_mul(26)?
+            .checked_add(u32::from(b.to_ascii_uppercase() - b'A') + 1)?;
+    }
+    let row: u32 = r[letters..].parse().ok()?;
+    Some((row.checked_sub(1)?, col - 1))
+}
+
+/// Number cells of the sheet XML (no `t`, or `t="n"`) in rows up to `last_row` whose style
+/// is in `styles`; the reading stops past that row (rows are in order in the file).
+fn styled_cells(xml: &[u8], styles: &HashSet<usize>, last_row: u32) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    let mut reader = Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().as_ref() {
+                "row" => {
+                    let r: Option<u32> = attr(&e, "r").and_then(|v| v.parse().ok());
+                    if r.is_some_and(|r| r > last_row + 1) {
+                        break;
+                    }
+                }
+                "c" => {
+                    let styled = attr(&e, "s")
+                        .and_then(|s| s.parse::<usize>().ok())
+                        .is_some_and(|s| styles.contains(&s));
+                    let number = attr(&e, "t").is_none_or(|t| t == "n");
+                    if styled
+                        && number
+                        && let Some((r, c)) = attr(&e, "r").as_deref().and_then(cell_position)
+                        && r <= last_row
+                    {
+                        out.push((r, c));
+                    }
+                }
+                _ => {}
+            },
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_format_codes() {
+        for code in ["0%", "0.0%", "#,##0.00%;[Red]-0.00%", "0.0\"x\"%"] {
+            assert!(shows_percent(code), "{code}");
+        }
+        for code in [
+            "0.00",
+            "0.0\"%\"",
+            "0.0\\%",
+            "[$%-804]0.00",
+            "yyyy-mm-dd",
+            "@",
+        ] {
+            assert!(!shows_percent(code), "{code}");
+        }
+    }
+
+    #[test]
+    fn cell_references() {
+        assert_eq!(cell_position("A1"), Some((0, 0)));
+        assert_eq!(cell_position("C12"), Some((11, 2)));
+        assert_eq!(cell_position("AA3"), Some((2, 26)));
+        assert_eq!(cell_position("XFD1048576"), Some((1_048_575, 16_383)));
+        assert_eq!(cell_position("12"), None);
+        assert_eq!(cell_position("A0"), None);
+    }
+
+    #[test]
+    fn styles_inside_cell_xfs_only() {
+        let xml = br#"<styleSheet><numFmts count="2"><numFmt numFmtId="164" formatCode="0.0%"/><numFmt numFmtId="165" formatCode="0.0"/></numFmts>
+<cellStyleXfs count="1"><xf numFmtId="9"/></cellStyleXfs>
+<cellXfs count="5"><xf numFmtId="0"/><xf numFmtId="10"/><xf numFmtId="164"/><xf numFmtId="165"/><xf numFmtId="9"></xf></cellXfs></styleSheet>"#;
+        let mut got: Vec<usize> = percent_styles(xml).into_iter().collect();
+        got.sort_unstable();
+        assert_eq!(got, [1, 2, 4]);
+    }
+}
