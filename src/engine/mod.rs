@@ -658,6 +658,24 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                 format!("tie_break names category indicator '{}'", t.value),
                 Some("tie_break indicators must be numbers or booleans".into()),
             )),
+            // Entities are ranked: under [aggregate] a tie-break needs one value per entity.
+            Some(&i)
+                if rules.aggregate.is_some()
+                    && !matches!(rules.indicators[i].source, Source::Aggregate(_)) =>
+            {
+                errors.push(diag(
+                    src,
+                    t.span,
+                    format!(
+                        "tie_break names member-level indicator '{}'; under [aggregate] entities are ranked, and a member-level indicator has one value per member",
+                        t.value
+                    ),
+                    Some(format!(
+                        "define an indicator with aggregate = \"sum({0})\" (or mean, max, …) and break ties on that",
+                        t.value
+                    )),
+                ))
+            }
             _ => {}
         }
     }
