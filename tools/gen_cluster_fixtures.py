@@ -12,6 +12,8 @@ Writes (paths relative to the repository root), one CSV per cluster pack:
 * fixtures/shandong-kaifaqu-2020.csv — rules/shandong-kaifaqu.toml (seed 001)
 * fixtures/shandong-tese-2010.csv — rules/shandong-tese-2011.toml (seed 000)
 * fixtures/jilin-2010.csv        — rules/jilin-2006.toml (seed 003)
+* fixtures/sme-clusters-2023.csv — rules/miit-sme-cluster.toml (工信部企业〔2022〕119号: a
+  threshold standard with no aggregates to match; clusters 15-24 sit on its thresholds)
 
 Every fixture reproduces the aggregates its seed document states (the
 assertions at the end of each builder check them before anything is written;
@@ -1206,6 +1208,115 @@ def check_jilin(rows):
         assert sum(1 for r in rows if r[c] == "是") == 10, c
 
 
+SC_HEADERS = [
+    "code", "name", "year", "县域范围", "占地面积（平方公里）", "集群产值（亿元）",
+    "中小企业产值占比（%）", "主导产业产值占比（%）", "产值年均增速（%）",
+    "主导产业冠军和小巨人企业数", "专精特新创新型高企数", "近三年重大事故或违法失信",
+]
+SC_COUNTIES = ["东山县", "西河县", "南湖县", "北岭县", "青石县", "白沙县", "金水县", "清源县",
+               "临川县", "安平县", "宁远县", "长乐县", "丰泽县", "永和县", "泰宁县", "嘉禾县",
+               "华容县", "兴隆县", "平阳县", "广信县", "龙泉县", "凤台县", "云溪县", "石门县"]
+SC_INDUSTRIES = ["特种纸", "轴承", "汽车零部件", "纺织服装", "功能性食品", "精密铸造", "五金工具",
+                 "电线电缆", "化工新材料", "家居板材", "农机装备", "医疗器械", "光伏组件", "锂电材料",
+                 "绿色建材", "工业阀门", "泵业", "玻璃制品", "包装印刷", "羊绒制品", "陶瓷", "电机",
+                 "不锈钢制品", "户外用品"]
+# Clusters 15-24 each sit on one threshold of the national standard (the gate it fails, or
+# "pass" for an edge that is met); 1-14 clear every threshold.
+SC_EDGES = {
+    15: "no_violation", 16: "in_one_county", 17: "area_100", 18: "output_40_three_years",
+    19: "sme_share_70", 20: "leading_share_70", 21: "growth_10", 22: "quality_firms",
+    23: "pass", 24: "growth_10",
+}
+
+
+def sme_clusters():
+    """fixtures/sme-clusters-2023.csv — rules/miit-sme-cluster.toml (工信部企业〔2022〕119号).
+
+    A province's 24 candidate clusters for national recognition, three years each
+    (2021-2023; the standard reads output in each of the last three years). The standard
+    states thresholds, not aggregates: the numbers are synthetic, and clusters 15-24 each
+    sit on one threshold (SC_EDGES) so that every gate and its boundary is exercised.
+    """
+    rng = random.Random(20220913)
+    rows = []
+    for i in range(1, 25):
+        county, ind = SC_COUNTIES[i - 1], SC_INDUSTRIES[i - 1]
+        edge = SC_EDGES.get(i)
+        o21 = Decimal(rng.randint(4200, 16000)) / 100
+        g = Decimal(rng.randint(1050, 2400)) / 10000
+        o22 = (o21 * (1 + g + Decimal(rng.randint(-150, 150)) / 10000)).quantize(Decimal("0.01"))
+        o23 = (o21 * (1 + g) ** 2).quantize(Decimal("0.01"))
+        area = Decimal(rng.randint(1500, 9500)) / 100
+        sme = Decimal(rng.randint(7200, 9600)) / 100
+        lead = Decimal(rng.randint(7200, 9500)) / 100
+        champ = rng.choice([0, 1, 1, 2, 3])
+        quality = rng.randint(10, 60) if champ == 0 else rng.randint(4, 60)
+        scope, veto = "是", "否"
+        if edge == "no_violation":
+            veto = "是"
+        elif edge == "in_one_county":
+            scope = "否"
+        elif edge == "area_100":
+            area = Decimal("120.00")
+        elif edge == "output_40_three_years":
+            o21, o22, o23 = Decimal("38.60"), Decimal("44.10"), Decimal("49.80")
+        elif edge == "sme_share_70":
+            sme = Decimal("69.90")
+        elif edge == "leading_share_70":
+            lead = Decimal("70.00")      # 高于70%: 70 exactly is not above
+        elif edge == "growth_10" and i == 21:
+            o21, o22, o23 = Decimal("50.00"), Decimal("55.20"), Decimal("60.50")  # exactly 10%
+        elif edge == "quality_firms":
+            champ, quality = 0, 9
+        elif edge == "pass":
+            sme, area, champ, quality = Decimal("70.00"), Decimal("100.00"), 0, 10
+        growth = ((o23 / o21).sqrt() - 1) * 100
+        growth = growth.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        for year, out in ((2021, o21), (2022, o22), (2023, o23)):
+            last = year == 2023
+            rows.append({
+                "code": f"SC{i:02d}", "name": f"{county}{ind}产业集群", "year": str(year),
+                "县域范围": scope if last else "",
+                "占地面积（平方公里）": str(area) if last else "",
+                "集群产值（亿元）": str(out),
+                "中小企业产值占比（%）": str(sme) if last else "",
+                "主导产业产值占比（%）": str(lead) if last else "",
+                # Cluster 24 did not report its growth: the gate fails on the missing value.
+                "产值年均增速（%）": str(growth) if last and i != 24 else "",
+                "主导产业冠军和小巨人企业数": str(champ) if last else "",
+                "专精特新创新型高企数": str(quality) if last else "",
+                "近三年重大事故或违法失信": veto if last else "",
+            })
+    check_sme_clusters(rows)
+    return to_csv(SC_HEADERS, rows)
+
+
+def sme_cluster_gate(r, prev):
+    """The first gate of rules/miit-sme-cluster.toml a 2023 row fails (file order), or None."""
+    v = lambda k: num(r[k])
+    checks = [
+        ("no_violation", r["近三年重大事故或违法失信"] == "否"),
+        ("in_one_county", r["县域范围"] == "是"),
+        ("area_100", v("占地面积（平方公里）") is not None and v("占地面积（平方公里）") <= 100),
+        ("output_40_three_years", all(x is not None and x >= 40 for x in [v("集群产值（亿元）")] + prev)),
+        ("sme_share_70", v("中小企业产值占比（%）") >= 70),
+        ("leading_share_70", v("主导产业产值占比（%）") > 70),
+        ("growth_10", v("产值年均增速（%）") is not None and v("产值年均增速（%）") > 10),
+        ("quality_firms", v("主导产业冠军和小巨人企业数") >= 1 or v("专精特新创新型高企数") >= 10),
+    ]
+    return next((g for g, ok in checks if not ok), None)
+
+
+def check_sme_clusters(rows):
+    assert len(rows) == 72 and len({r["code"] for r in rows}) == 24
+    last = [r for r in rows if r["year"] == "2023"]
+    for i, r in enumerate(last, start=1):
+        prev = [num(p["集群产值（亿元）"]) for p in rows if p["code"] == r["code"] and p["year"] != "2023"]
+        want = SC_EDGES.get(i)
+        got = sme_cluster_gate(r, prev)
+        assert got == (None if want in (None, "pass") else want), (r["code"], got, want)
+
+
 # --------------------------------------------------------------------------- reference scoring
 
 
@@ -1545,6 +1656,17 @@ def score_jilin(text):
     print_ranking(groups, res, lambda x: f"va={x['va']:.2f} nat={x['nat']} ne={x['ne']} {x['name']}")
 
 
+def score_sme_clusters(text):
+    """Reference outcome of rules/miit-sme-cluster.toml: the gate each cluster fails, and
+    the illustrative score (output linear 40 → 200 亿元) of those that pass."""
+    rows = list(csv.DictReader(io.StringIO(text)))
+    for r in (r for r in rows if r["year"] == "2023"):
+        prev = [num(p["集群产值（亿元）"]) for p in rows if p["code"] == r["code"] and p["year"] != "2023"]
+        gate = sme_cluster_gate(r, prev)
+        score = lin(num(r["集群产值（亿元）"]), 40, 200) * 100
+        print(f"{r['code']} {r['name']}: {gate or 'recognised'} score={round_half_up(score, 2)}")
+
+
 # --------------------------------------------------------------------------- main
 
 FIXTURES = [
@@ -1553,6 +1675,7 @@ FIXTURES = [
     ("fixtures/shandong-kaifaqu-2020.csv", kaifaqu, score_kaifaqu),
     ("fixtures/shandong-tese-2010.csv", tese, score_tese),
     ("fixtures/jilin-2010.csv", jilin, score_jilin),
+    ("fixtures/sme-clusters-2023.csv", sme_clusters, score_sme_clusters),
 ]
 
 

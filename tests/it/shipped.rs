@@ -173,6 +173,7 @@ fn every_cluster_pack_scores_its_fixture() {
         ("shandong-kaifaqu", "fixtures/shandong-kaifaqu-2020.csv", 0),
         ("shandong-tese-2011", "fixtures/shandong-tese-2010.csv", 140),
         ("jilin-2006", "fixtures/jilin-2010.csv", 0),
+        ("miit-sme-cluster", "fixtures/sme-clusters-2023.csv", 24),
     ] {
         let a = assess(&format!("rules/{pack}.toml"), data);
         if entities > 0 {
@@ -192,6 +193,48 @@ fn every_cluster_pack_scores_its_fixture() {
             "{pack}: no tier given"
         );
     }
+}
+
+/// fixtures/sme-clusters-2023.csv (tools/gen_cluster_fixtures.py): clusters 1-14 clear
+/// every threshold of the national standard; 15-24 each sit on one — the gate it fails,
+/// in file order, or (SC23: SME share exactly 70 %, area exactly 100 km², no champion and
+/// exactly 10 quality firms) inclusive edges that are met. SC20's leading share of exactly
+/// 70 % is not "高于70%"; SC21's growth of exactly 10.00 % is not "高于10%".
+#[test]
+fn the_sme_cluster_fixture_meets_and_misses_each_national_threshold() {
+    let a = assess(
+        "rules/miit-sme-cluster.toml",
+        "fixtures/sme-clusters-2023.csv",
+    );
+    let want = [
+        ("SC15", "no_violation"),
+        ("SC16", "in_one_county"),
+        ("SC17", "area_100"),
+        ("SC18", "output_40_three_years"),
+        ("SC19", "sme_share_70"),
+        ("SC20", "leading_share_70"),
+        ("SC21", "growth_10"),
+        ("SC22", "quality_firms"),
+        ("SC24", "growth_10"),
+    ];
+    for e in &a.entities {
+        let gate = want.iter().find(|(id, _)| *id == e.id).map(|(_, g)| *g);
+        assert_eq!(e.excluded_by.as_deref(), gate, "{}", e.id);
+        let tier = if gate.is_none() {
+            Some("recognised")
+        } else {
+            None
+        };
+        assert_eq!(e.tier.as_deref(), tier, "{}", e.id);
+    }
+    assert_eq!(a.summary.ranked, 15);
+    // SC24 reported no growth: the gate's missing value is warned of.
+    assert!(
+        a.warnings.iter().any(|w| w
+            == "gate 'growth_10': a missing value left the condition unmet for 1 entity: SC24"),
+        "{:?}",
+        a.warnings
+    );
 }
 
 /// SPEC §9's library path — `Rules::from_str` → `compile` → `Dataset::from_path` (every
