@@ -39,10 +39,11 @@ pub(super) fn percent_cells(bytes: &[u8], sheet: &str, last_row: u32) -> Vec<(u3
     let Some(path) = sheet_part(&workbook, &rels, sheet) else {
         return Vec::new();
     };
-    let Some(xml) = part(&path) else {
+    // The sheet is read as a stream, decompressed only as far as the rows looked at.
+    let Ok(sheet) = zip.by_name(&path) else {
         return Vec::new();
     };
-    styled_cells(&xml, &percent, last_row)
+    styled_cells(std::io::BufReader::new(sheet), &percent, last_row)
 }
 
 /// The value of attribute `key` (local name) of an element.
@@ -174,7 +175,11 @@ fn cell_position(r: &str) -> Option<(u32, u32)> {
 
 /// Number cells of the sheet XML (no `t`, or `t="n"`) in rows up to `last_row` whose style
 /// is in `styles`; the reading stops past that row (rows are in order in the file).
-fn styled_cells(xml: &[u8], styles: &HashSet<usize>, last_row: u32) -> Vec<(u32, u32)> {
+fn styled_cells(
+    xml: impl std::io::BufRead,
+    styles: &HashSet<usize>,
+    last_row: u32,
+) -> Vec<(u32, u32)> {
     let mut out = Vec::new();
     let mut reader = Reader::from_reader(xml);
     let mut buf = Vec::new();
