@@ -1265,6 +1265,18 @@ impl<'r> Ingest<'r> {
         self.active.iter().map(|&(j, _)| j)
     }
 
+    /// Whether file column `j` is read as numbers (or typed from its cells): not an id,
+    /// a label, a category or a yes/no column.
+    pub fn reads_numbers(&self, j: usize) -> bool {
+        self.active.iter().any(|&(k, t)| {
+            k == j
+                && matches!(
+                    self.builders[t],
+                    Some(Builder::Number(_)) | Some(Builder::Infer(_))
+                )
+        })
+    }
+
     /// Adds one data row; `cell(j)` gives the cell of file column `j`.
     pub fn push_row<'c>(
         &mut self,

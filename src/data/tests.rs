@@ -796,7 +796,7 @@ mod xlsx_files {
             ws.write_string(r, 0, format!("E{r}")).unwrap();
             ws.write_number_with_format(r, 1, 0.05 * f64::from(r), &pct)
                 .unwrap();
-            ws.write_number_with_format(r, 2, 0.5, &pct_builtin)
+            ws.write_number_with_format(r, 2, 0.14 * f64::from(r), &pct_builtin)
                 .unwrap();
             // A % in quotes is literal text: 12 shown as "12.0%" is 12.
             ws.write_number_with_format(r, 3, 12.0, &quoted).unwrap();
@@ -811,12 +811,12 @@ mod xlsx_files {
         let w = &t.files[0].warnings[0];
         assert!(
             w.contains(
-                "sheet \"Sheet1\": 2 columns are formatted as percentages, and are read as the fractions their cells store: \"rd\" (B2 shows 5% and reads 0.05); \"share\" (C2 shows 50% and reads 0.5); a rule written in percent units"
+                "sheet \"Sheet1\": 2 columns are formatted as percentages, and are read as the fractions their cells hold: \"rd\" (B2 holds 0.05, 5% as a percentage); \"share\" (C2 holds 0.14, 14% as a percentage); a rule written in percent units"
             ),
             "{w}"
         );
         assert!(
-            w.ends_with("needs `multiply = 100` on the indicator that reads them"),
+            w.ends_with("needs the values times 100: `multiply = 100` on a column indicator that reads them, or `* 100` in a formula"),
             "{w}"
         );
         // A column an indicator rescales is not warned of.
@@ -825,8 +825,9 @@ mod xlsx_files {
             ..Default::default()
         };
         let t = read_table(std::slice::from_ref(&p), &o, &infer_all).unwrap();
+        assert_eq!(t.files[0].warnings.len(), 1, "{:?}", t.files[0].warnings);
         let w = &t.files[0].warnings[0];
-        assert!(w.contains(": a column is formatted as percentages, and is read as the fractions its cells store: \"share\" (C2"), "{w}");
+        assert!(w.contains(": a column is formatted as percentages, and is read as the fractions its cells hold: \"share\" (C2"), "{w}");
     }
 
     #[test]

@@ -148,6 +148,26 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
             };
             while let Some(cell) = reader.next_cell().map_err(|e| damaged(&e, last))? {
                 let (row, col) = cell.get_position();
+                // Past Excel's last row or column (XFD): a damaged file, and a table that
+                // wide would be allocated row by row.
+                if row > 1_048_575 || col > 16_383 {
+                    return Err(Error::one(
+                        Diagnostic::new(
+                            Stage::Data,
+                            format!(
+                                "sheet \"{}\" has a cell at row {}, column {}, beyond Excel's last row (1,048,576) or column (XFD, 16,384)",
+                                truncate(&name, 200),
+                                u64::from(row) + 1,
+                                u64::from(col) + 1
+                            ),
+                        )
+                        .at(shown.clone())
+                        .with_help(
+                            "the workbook is damaged or was written by a faulty program: open \
+                             it in Excel or WPS and save it again",
+                        ),
+                    ));
+                }
                 last = Some((row, col));
                 let value = Data::from(cell.get_value().clone());
                 if value != Data::Empty {
@@ -386,19 +406,22 @@ fn percent_warning(
                     _ => None,
                 }
             });
-        if let Some((r, x)) = shown {
+        if let Some((r, x)) = shown.filter(|(_, x)| (x * 100.0).is_finite()) {
             columns.push(format!(
-                "\"{}\" ({} shows {}% and reads {})",
+                "\"{}\" ({} holds {}, {}% as a percentage)",
                 truncate(&written[j], 40),
                 cell_name(r, col),
-                format_number(x * 100.0),
-                format_number(x)
+                format_number(x),
+                // (6 decimals at most: 0.14 × 100 is 14.000000000000002 in binary.)
+                format!("{:.6}", x * 100.0)
+                    .trim_end_matches('0')
+                    .trim_end_matches('.'),
             ));
         }
     }
     columns.first()?;
     Some(format!(
-        "{sheet_loc}: {} {} formatted as percentages, and {} read as the fractions {} cells store: {}; a rule written in percent units (`>= 5` for 5%) needs `multiply = 100` on the indicator that reads {}",
+        "{sheet_loc}: {} {} formatted as percentages, and {} read as the fractions {} cells hold: {}; a rule written in percent units (`>= 5` for 5%) needs the values times 100: `multiply = 100` on a column indicator that reads {}, or `* 100` in a formula",
         if columns.len() == 1 {
             "a column".to_string()
         } else {
@@ -596,8 +619,13 @@ pub(crate) fn read_xlsx(
     }
     let mut warnings = merged_warnings(&sheet, &sheet_loc, h, c0, &written, &wanted);
     warnings.extend(uncomputed_warning(&sheet, &sheet_loc, h, c0, &wanted));
+    let numeric: Vec<usize> = wanted
+        .iter()
+        .copied()
+        .filter(|&j| ingest.reads_numbers(j))
+        .collect();
     warnings.extend(percent_warning(
-        &sheet, &sheet_loc, h, c0, &written, &folded, &wanted, opts,
+        &sheet, &sheet_loc, h, c0, &written, &folded, &numeric, opts,
     ));
     let default_sheet = (!sheet.others.is_empty()).then(|| (sheet.name.clone(), sheet.others));
     ingest.end_file(

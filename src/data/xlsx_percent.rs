@@ -18,10 +18,12 @@ pub(super) fn percent_cells(bytes: &[u8], sheet: &str, last_row: u32) -> Vec<(u3
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return Vec::new();
     };
+    // The small parts are read whole, up to 64 MB each (a damaged or hostile package may
+    // inflate a part far beyond its size in the file).
     let mut part = |name: &str| -> Option<Vec<u8>> {
-        let mut f = zip.by_name(name).ok()?;
+        let f = zip.by_name(name).ok()?;
         let mut out = Vec::new();
-        f.read_to_end(&mut out).ok()?;
+        f.take(64 << 20).read_to_end(&mut out).ok()?;
         Some(out)
     };
     let Some(styles) = part("xl/styles.xml") else {
@@ -98,18 +100,27 @@ fn percent_styles(xml: &[u8]) -> HashSet<usize> {
     out
 }
 
-/// Whether an Excel number format code shows its number as a percentage (a `%` that is
-/// not inside quotes or brackets, nor escaped).
+/// Whether an Excel number format code shows its number as a percentage: a `%` in one of
+/// the number sections (the first three of `positive;negative;zero;text`), not inside
+/// quotes or brackets, nor escaped (`\\%`), a space's width (`_%`) or a fill (`*%`).
 fn shows_percent(code: &str) -> bool {
-    let (mut quoted, mut bracket, mut escaped) = (false, false, false);
+    let (mut quoted, mut bracket, mut skip, mut section) = (false, false, false, 0);
     for c in code.chars() {
         match c {
-            _ if escaped => escaped = false,
-            '\\' if !quoted => escaped = true,
+            _ if skip => skip = false,
             '"' => quoted = !quoted,
-            '[' if !quoted => bracket = true,
-            ']' if !quoted => bracket = false,
-            '%' if !quoted && !bracket => return true,
+            _ if quoted => {}
+            '\\' | '_' | '*' => skip = true,
+            '[' => bracket = true,
+            ']' => bracket = false,
+            _ if bracket => {}
+            ';' => {
+                section += 1;
+                if section >= 3 {
+                    return false;
+                }
+            }
+            '%' => return true,
             _ => {}
         }
     }
@@ -207,6 +218,8 @@ fn styled_cells(
                 }
                 _ => {}
             },
+            // The cells end with `sheetData`; what follows is not read (as calamine).
+            Ok(Event::End(e)) if e.local_name().as_ref() == "sheetData" => break,
             Ok(Event::Eof) | Err(_) => break,
             _ => {}
         }
@@ -231,6 +244,10 @@ mod tests {
             "[$%-804]0.00",
             "yyyy-mm-dd",
             "@",
+            "0.0_%",
+            "*%0.0",
+            "0.0;-0.0;0;@\"%\"",
+            "0.0;-0.0;0;%",
         ] {
             assert!(!shows_percent(code), "{code}");
         }

@@ -3342,30 +3342,30 @@ impl Run<'_> {
 
     /// `[output].carry`: data columns copied through (first member row under [aggregate]).
     ///
-    /// A name the data lacks is carried as an empty column, with a warning: carried columns
+    /// A name the data lacks is left out of the output, with a warning: carried columns
     /// serve a later step (the chained roll-up), and a pack that carries them for it (the
     /// national 专精特新 table carries `cluster`) still scores a plain list of enterprises.
+    /// Left out, not left empty: a roll-up reading the column then stops on its absence
+    /// instead of counting nothing in it.
     fn carried_columns(&mut self) -> Vec<(String, TextColumn)> {
         let c = self.c;
         let mut carried = Vec::new();
         for name in &c.rules.output.carry {
-            let col = match self.carry_column(&name.value) {
-                Some(col) => col,
+            match self.carry_column(&name.value) {
+                Some(col) => carried.push((name.value.clone(), col)),
                 None => {
                     let help = crate::diag::did_you_mean_help(
                         &fold_header(&name.value),
                         self.data.table.headers.iter().map(|h| h.as_str()),
                     );
                     self.warnings.push(format!(
-                        "[output] carry names '{}', which is not a column of the data ({}): its output column is left empty{}",
+                        "[output] carry names '{}', which is not a column of the data ({}): it is left out of the output, and a later step that reads it will stop{}",
                         name.value,
                         data_files(&self.data.table),
                         help.map_or(String::new(), |h| format!(" ({h})")),
                     ));
-                    TextColumn::from_values(std::iter::repeat_n(None::<&str>, self.scored.len()))
                 }
-            };
-            carried.push((name.value.clone(), col));
+            }
         }
         carried
     }

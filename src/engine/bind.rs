@@ -49,18 +49,29 @@ impl CompiledRules {
             missing_markers: d.missing_markers.clone(),
             sheet: d.sheet.clone(),
             header_row: d.header_row.max(1),
-            rescaled_columns: self
-                .rules
-                .indicators
-                .iter()
-                .filter(|i| i.multiply.is_some())
-                .filter_map(|i| match &i.source {
-                    Source::Column(c) => Some(fold_header(&c.value)),
-                    _ => None,
-                })
-                .collect(),
+            rescaled_columns: self.rescaled_columns(),
             ..ReadOptions::default()
         }
+    }
+
+    /// Folded headers of the data columns every column indicator reading them rescales
+    /// (`multiply`): a workbook's percent format on them is not warned of. A column also
+    /// read by an indicator without `multiply` is warned of (that one reads fractions).
+    fn rescaled_columns(&self) -> Vec<String> {
+        let mut all: HashMap<String, bool> = HashMap::new();
+        for ind in &self.rules.indicators {
+            if let Source::Column(c) = &ind.source {
+                let every = all.entry(fold_header(&c.value)).or_insert(true);
+                *every &= ind.multiply.is_some();
+            }
+        }
+        let mut out: Vec<String> = all
+            .into_iter()
+            .filter(|(_, e)| *e)
+            .map(|(k, _)| k)
+            .collect();
+        out.sort_unstable();
+        out
     }
 
     /// How each data column the rules mention must be parsed (keys are folded headers).

@@ -491,6 +491,71 @@ method = "direct"
     assert!(err.contains("warning: r.toml: no year selected"), "{err}");
 }
 
+/// The percent-format warning is about number columns a rule reads as fractions: a column
+/// every indicator reading it rescales (`multiply = 100`) is not warned of, a column one
+/// indicator reads without `multiply` is, and a category column shown as percentages (its
+/// cells read as text) is not.
+#[test]
+fn percent_formatted_columns_are_warned_of_per_indicator() {
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("d.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let pct = rust_xlsxwriter::Format::new().set_num_format("0.0%");
+    for (c, h) in ["code", "rd", "band"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, id) in ["A", "B"].iter().enumerate() {
+        let r = r as u32 + 1;
+        ws.write_string(r, 0, *id).unwrap();
+        ws.write_number_with_format(r, 1, 0.05 * f64::from(r), &pct)
+            .unwrap();
+        ws.write_number_with_format(r, 2, f64::from(r), &pct)
+            .unwrap();
+    }
+    wb.save(&xlsx).unwrap();
+    let rules = |second: &str| {
+        format!(
+            "[rules]\nname = \"p\"\nid = \"code\"\n[[indicator]]\nid = \"rd_pct\"\ncolumn = \"rd\"\n\
+             multiply = 100\n{second}[[indicator]]\nid = \"band\"\nkind = \"category\"\n\
+             [[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c\"\ndimension = \"d\"\n\
+             indicator = \"rd_pct\"\npoints = 10\nmethod = \"bands\"\n\
+             bands = [{{ at_least = 5, points = 10 }}]\n[[criterion]]\nid = \"l\"\n\
+             dimension = \"d\"\nindicator = \"band\"\npoints = 1\nmethod = \"levels\"\n\
+             levels = {{ \"1\" = 1, \"2\" = 1 }}\n"
+        )
+    };
+    let run = |text: String| -> String {
+        let r = dir.path().join("r.toml");
+        std::fs::write(&r, text).unwrap();
+        let out = bin()
+            .args(["score", "--format", "csv", "--rules"])
+            .arg(&r)
+            .arg("--data")
+            .arg(&xlsx)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        // multiply = 100: A's 5 % earns the band.
+        assert!(stdout.contains("1,A,,11.00,"), "{stdout}");
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let quiet = run(rules(""));
+    assert!(!quiet.contains("percentages"), "{quiet}");
+    let warned = run(rules(
+        "[[indicator]]\nid = \"rd_raw\"\ncolumn = \"rd\"\n[[criterion]]\nid = \"k\"\n\
+         dimension = \"d\"\nindicator = \"rd_raw\"\npoints = 0\nmethod = \"direct\"\n",
+    ));
+    assert!(
+        warned.contains(
+            "a column is formatted as percentages, and is read as the fractions its cells hold: \
+             \"rd\" (B2 holds 0.05, 5% as a percentage)"
+        ),
+        "{warned}"
+    );
+}
+
 /// Errors found after reading (a value outside `levels`, a cell an indicator cannot read)
 /// name the workbook's sheet as the reader's own errors do.
 #[test]
