@@ -1220,7 +1220,7 @@ SC_INDUSTRIES = ["特种纸", "轴承", "汽车零部件", "纺织服装", "功�
                  "电线电缆", "化工新材料", "家居板材", "农机装备", "医疗器械", "光伏组件", "锂电材料",
                  "绿色建材", "工业阀门", "泵业", "玻璃制品", "包装印刷", "羊绒制品", "陶瓷", "电机",
                  "不锈钢制品", "户外用品"]
-# Clusters 15-24 each sit on one threshold of the national standard (the gate it fails, or
+# Clusters 15-24 are each made to fail one gate of the national standard (the gate, or
 # "pass" for an edge that is met); 1-14 clear every threshold.
 SC_EDGES = {
     15: "no_violation", 16: "in_one_county", 17: "area_100", 18: "output_40_three_years",
@@ -1235,7 +1235,7 @@ def sme_clusters():
     A province's 24 candidate clusters for national recognition, three years each
     (2021-2023; the standard reads output in each of the last three years). The standard
     states thresholds, not aggregates: the numbers are synthetic, and clusters 15-24 each
-    sit on one threshold (SC_EDGES) so that every gate and its boundary is exercised.
+    fail one gate or meet inclusive edges exactly (SC_EDGES), so that every gate is exercised.
     """
     rng = random.Random(20220913)
     rows = []

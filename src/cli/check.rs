@@ -167,10 +167,66 @@ pub fn run(a: CheckArgs) -> Result<i32> {
 /// parentheses when it holds an `or`, so the printed text reads as the conditions are
 /// evaluated (each on its own, all of them required) under the language's precedence.
 fn requires_item(text: &str, items: usize) -> String {
-    let words = text.split(|c: char| c.is_whitespace() || c == '(' || c == ')');
-    if items > 1 && (text.contains("||") || words.into_iter().any(|w| w == "or")) {
+    use clusterscore::expr::{BinaryOp, ExprKind};
+    // Its top-level operator is `or` (`a or b`, `a || b`), not already in parentheses.
+    let top_or = clusterscore::expr::parse(text).is_ok_and(|e| {
+        matches!(&e.kind, ExprKind::Chain { rest, .. } if rest.first().is_some_and(|(op, _)| *op == BinaryOp::Or))
+    });
+    if items > 1 && top_or && !in_parentheses(text) {
         format!("({text})")
     } else {
         text.to_string()
+    }
+}
+
+/// Whether the whole of `text` is one parenthesised group (`(a or b)`, not `(a) or (b)`);
+/// quoted texts and backticked names are skipped.
+fn in_parentheses(text: &str) -> bool {
+    let t = text.trim();
+    if !t.starts_with('(') {
+        return false;
+    }
+    let (mut depth, mut quote) = (0usize, None::<char>);
+    for (i, c) in t.char_indices() {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return i + 1 == t.len();
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::requires_item;
+
+    #[test]
+    fn only_a_top_level_or_is_put_in_parentheses() {
+        for (text, shown) in [
+            ("a > 1 or b", "(a > 1 or b)"),
+            ("a || b", "(a || b)"),
+            ("(a or b)", "(a or b)"),
+            ("(a or b) or c", "((a or b) or c)"),
+            ("a or (b)", "(a or (b))"),
+            ("(a) or (b)", "((a) or (b))"),
+            (" (a or b) and c", " (a or b) and c"),
+            ("if(a or b, 1, 0) > 0", "if(a or b, 1, 0) > 0"),
+            ("x == 'or'", "x == 'or'"),
+            ("`x or y` > 1", "`x or y` > 1"),
+            ("a and b", "a and b"),
+        ] {
+            assert_eq!(requires_item(text, 2), shown, "{text}");
+        }
+        // One condition alone is printed as written.
+        assert_eq!(requires_item("a or b", 1), "a or b");
     }
 }

@@ -196,9 +196,9 @@ fn every_cluster_pack_scores_its_fixture() {
 }
 
 /// fixtures/sme-clusters-2023.csv (tools/gen_cluster_fixtures.py): clusters 1-14 clear
-/// every threshold of the national standard; 15-24 each sit on one — the gate it fails,
-/// in file order, or (SC23: SME share exactly 70 %, area exactly 100 km², no champion and
-/// exactly 10 quality firms) inclusive edges that are met. SC20's leading share of exactly
+/// every threshold of the national standard; 15-24 are each made to fail one gate (a veto
+/// flag, a value past or on a strict edge, a missing value) or, SC23, to meet inclusive
+/// edges exactly (SME share 70 %, area 100 km², no champion and exactly 10 quality firms). SC20's leading share of exactly
 /// 70 % is not "高于70%"; SC21's growth of exactly 10.00 % is not "高于10%".
 #[test]
 fn the_sme_cluster_fixture_meets_and_misses_each_national_threshold() {
