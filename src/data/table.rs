@@ -811,7 +811,19 @@ impl Builder {
                     }
                     Cell::Number(x) if x.is_finite() => x,
                     Cell::Number(x) => {
-                        return Err(number_problem(&x.to_string(), "", markers));
+                        // A workbook cell storing NaN or an infinity (a damaged or
+                        // machine-written file): no marker or retyping of text helps.
+                        return Err(CellProblem {
+                            message: format!(
+                                "cannot read \"{}\" as a number: the workbook stores a value that is not a finite number",
+                                format_number(x)
+                            ),
+                            help: Some(
+                                "retype or clear the cell in Excel or WPS and save the workbook \
+                                 (NaN and infinities are not numbers a rule can compare)"
+                                    .into(),
+                            ),
+                        });
                     }
                     Cell::Empty => f64::NAN,
                     Cell::Bool(b) => {
