@@ -186,9 +186,11 @@ fn in_parentheses(text: &str) -> bool {
     if !t.starts_with('(') {
         return false;
     }
-    let (mut depth, mut quote) = (0usize, None::<char>);
+    let (mut depth, mut quote, mut escaped) = (0usize, None::<char>, false);
     for (i, c) in t.char_indices() {
         match (quote, c) {
+            _ if escaped => escaped = false,
+            (Some(_), '\\') => escaped = true,
             (Some(q), _) if c == q => quote = None,
             (Some(_), _) => {}
             (None, '\'' | '"' | '`') => quote = Some(c),
@@ -221,6 +223,10 @@ mod tests {
             (" (a or b) and c", " (a or b) and c"),
             ("if(a or b, 1, 0) > 0", "if(a or b, 1, 0) > 0"),
             ("x == 'or'", "x == 'or'"),
+            (
+                "(k == 'O\\'Neil') or (k == 'D\\'Arcy')",
+                "((k == 'O\\'Neil') or (k == 'D\\'Arcy'))",
+            ),
             ("`x or y` > 1", "`x or y` > 1"),
             ("a and b", "a and b"),
         ] {

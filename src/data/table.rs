@@ -810,21 +810,7 @@ impl Builder {
                         }
                     }
                     Cell::Number(x) if x.is_finite() => x,
-                    Cell::Number(x) => {
-                        // A workbook cell storing NaN or an infinity (a damaged or
-                        // machine-written file): no marker or retyping of text helps.
-                        return Err(CellProblem {
-                            message: format!(
-                                "cannot read \"{}\" as a number: the workbook stores a value that is not a finite number",
-                                format_number(x)
-                            ),
-                            help: Some(
-                                "retype or clear the cell in Excel or WPS and save the workbook \
-                                 (NaN and infinities are not numbers a rule can compare)"
-                                    .into(),
-                            ),
-                        });
-                    }
+                    Cell::Number(x) => return Err(not_finite_problem(x)),
                     Cell::Empty => f64::NAN,
                     Cell::Bool(b) => {
                         return Err(number_problem(excel_bool(b), "true", markers));
@@ -907,6 +893,7 @@ impl Builder {
                         i.push(trimmed, parse_number(&norm), parse_bool(&norm).is_some());
                     }
                 }
+                Cell::Number(x) if !x.is_finite() => return Err(not_finite_problem(x)),
                 Cell::Number(x) => i.push(&format_number(x), Some(x), x == 1.0 || x == 0.0),
                 Cell::Bool(b) => i.push(excel_bool(b), None, true),
                 Cell::Date(d) => i.push(d, None, false),
@@ -916,6 +903,22 @@ impl Builder {
             },
         }
         Ok(())
+    }
+}
+
+/// A workbook cell storing NaN or an infinity (a damaged or machine-written file): no
+/// missing marker or retyping of text helps.
+fn not_finite_problem(x: f64) -> CellProblem {
+    CellProblem {
+        message: format!(
+            "cannot read \"{}\" as a number: the workbook stores a value that is not a finite number",
+            format_number(x)
+        ),
+        help: Some(
+            "retype or clear the cell in Excel or WPS and save the workbook (NaN and infinities \
+             are not numbers a rule can compare)"
+                .into(),
+        ),
     }
 }
 

@@ -816,7 +816,9 @@ mod xlsx_files {
             "{w}"
         );
         assert!(
-            w.ends_with("needs the values times 100: `multiply = 100` on a column indicator that reads them, or `* 100` in a formula"),
+            w.ends_with(
+                "needs the values times 100: `multiply = 100` on the indicator that reads them"
+            ),
             "{w}"
         );
         // A column an indicator rescales is not warned of.

@@ -400,13 +400,14 @@ fn percent_warning(
                 let at = sheet
                     .cells
                     .binary_search_by_key(&(r, c), |&(r, c, _)| (r, c));
+                // A fraction a percentage shows in a few digits (not 1e300).
                 match at.map(|k| &sheet.cells[k].2) {
-                    Ok(Data::Float(x)) => Some((r, *x)),
-                    Ok(Data::Int(v)) => Some((r, *v as f64)),
+                    Ok(Data::Float(x)) if x.abs() < 1e9 => Some((r, *x)),
+                    Ok(Data::Int(v)) if v.unsigned_abs() < 1_000_000_000 => Some((r, *v as f64)),
                     _ => None,
                 }
             });
-        if let Some((r, x)) = shown.filter(|(_, x)| (x * 100.0).is_finite()) {
+        if let Some((r, x)) = shown {
             columns.push(format!(
                 "\"{}\" ({} holds {}, {}% as a percentage)",
                 truncate(&written[j], 40),
@@ -421,7 +422,7 @@ fn percent_warning(
     }
     columns.first()?;
     Some(format!(
-        "{sheet_loc}: {} {} formatted as percentages, and {} read as the fractions {} cells hold: {}; a rule written in percent units (`>= 5` for 5%) needs the values times 100: `multiply = 100` on a column indicator that reads {}, or `* 100` in a formula",
+        "{sheet_loc}: {} {} formatted as percentages, and {} read as the fractions {} cells hold: {}; a rule written in percent units (`>= 5` for 5%) needs the values times 100: `multiply = 100` on the indicator that reads {}",
         if columns.len() == 1 {
             "a column".to_string()
         } else {

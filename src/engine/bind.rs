@@ -58,11 +58,31 @@ impl CompiledRules {
     /// (`multiply`): a workbook's percent format on them is not warned of. A column also
     /// read by an indicator without `multiply` is warned of (that one reads fractions).
     fn rescaled_columns(&self) -> Vec<String> {
+        let r = &self.rules;
         let mut all: HashMap<String, bool> = HashMap::new();
-        for ind in &self.rules.indicators {
+        for ind in &r.indicators {
             if let Source::Column(c) = &ind.source {
                 let every = all.entry(fold_header(&c.value)).or_insert(true);
                 *every &= ind.multiply.is_some();
+            }
+        }
+        // An expression reading the column itself reads its fractions, unless it is the
+        // formula of an indicator that rescales its result.
+        let rescaling_formulas: Vec<&ParsedExpr> = self
+            .indicator_exprs
+            .iter()
+            .zip(&r.indicators)
+            .filter(|(_, ind)| ind.multiply.is_some())
+            .filter_map(|(p, _)| p.as_ref())
+            .collect();
+        for p in self.all_exprs() {
+            if rescaling_formulas.iter().any(|q| std::ptr::eq(*q, p)) {
+                continue;
+            }
+            for (name, quoted, _) in expr::names(&p.ast) {
+                if quoted || r.indicator(&name).is_none() {
+                    all.insert(fold_header(&name), false);
+                }
             }
         }
         let mut out: Vec<String> = all

@@ -554,6 +554,17 @@ fn percent_formatted_columns_are_warned_of_per_indicator() {
         ),
         "{warned}"
     );
+    // A formula reading the column itself reads fractions too; one whose indicator
+    // rescales its result does not.
+    let formula = |multiply: &str| {
+        rules(&format!(
+            "[[indicator]]\nid = \"rd_f\"\nformula = \"rd * 2\"\n{multiply}[[criterion]]\n\
+             id = \"k\"\ndimension = \"d\"\nindicator = \"rd_f\"\npoints = 0\n\
+             method = \"direct\"\n"
+        ))
+    };
+    assert!(run(formula("")).contains("\"rd\" (B2 holds 0.05"));
+    assert!(!run(formula("multiply = 100\n")).contains("percentages"));
 }
 
 /// Errors found after reading (a value outside `levels`, a cell an indicator cannot read)
