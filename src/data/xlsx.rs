@@ -372,24 +372,18 @@ fn uncomputed_warning(
 /// Columns the run reads whose cells Excel shows as percentages (`5%`) while they store
 /// fractions (0.05), which is what the run reads: a rule written in percent units
 /// (`rd_intensity >= 5`) would find every value far below its thresholds. Not said of a
-/// column an indicator rescales (`multiply`), whose author has seen to it.
-#[allow(clippy::too_many_arguments)]
+/// column an indicator rescales (`multiply`), whose author has seen to it: `numbers` are
+/// the columns read as numbers and not rescaled.
 fn percent_warning(
     sheet: &Sheet,
     sheet_loc: &str,
     header: u32,
     c0: usize,
     written: &[String],
-    folded: &[String],
-    wanted: &[usize],
-    opts: &ReadOptions,
+    numbers: &[usize],
 ) -> Option<String> {
     let mut columns: Vec<String> = Vec::new();
-    for &j in wanted {
-        let Some(name) = folded.get(j) else { continue };
-        if opts.rescaled_columns.contains(name) {
-            continue;
-        }
+    for &j in numbers {
         let col = (c0 + j) as u32;
         // The first percent cell of the column below the header that holds a number.
         let shown = sheet
@@ -620,13 +614,13 @@ pub(crate) fn read_xlsx(
     }
     let mut warnings = merged_warnings(&sheet, &sheet_loc, h, c0, &written, &wanted);
     warnings.extend(uncomputed_warning(&sheet, &sheet_loc, h, c0, &wanted));
-    let numeric: Vec<usize> = wanted
+    let numbers: Vec<usize> = wanted
         .iter()
         .copied()
-        .filter(|&j| ingest.reads_numbers(j))
+        .filter(|&j| ingest.reads_numbers(j) && !opts.rescaled_columns.contains(&folded[j]))
         .collect();
     warnings.extend(percent_warning(
-        &sheet, &sheet_loc, h, c0, &written, &folded, &numeric, opts,
+        &sheet, &sheet_loc, h, c0, &written, &numbers,
     ));
     let default_sheet = (!sheet.others.is_empty()).then(|| (sheet.name.clone(), sheet.others));
     ingest.end_file(
