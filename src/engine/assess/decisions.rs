@@ -1,0 +1,577 @@
+//! Cohorts, gates, adjustments, caps and tiers, and the warnings of decisions a missing
+//! value made.
+
+use super::*;
+
+impl Run<'_> {
+    /// Compiles the conditions evaluated on the entities: gates, adjustments, tier
+    /// `requires` and `direct` (errors gather in `errors`).
+    pub(super) fn compile_conditions(&self, errors: &mut Vec<Diagnostic>) -> Conditions {
+        let c = self.c;
+        Conditions {
+            gates: self.compile_places(&c.gate_exprs, errors),
+            adjustments: self.compile_places(&c.adjustment_exprs, errors),
+            requires: c
+                .tier_requires
+                .iter()
+                .map(|ps| self.compile_places(ps, errors))
+                .collect(),
+            direct: c
+                .tier_direct
+                .iter()
+                .map(|ps| self.compile_places(ps, errors))
+                .collect(),
+        }
+    }
+
+    /// Each scored entity's cohort, numbered ascending by text (code-point order, missing
+    /// last), and the cohorts' names (`None`: the cohort of missing values).
+    pub(super) fn cohorts(&mut self) -> Result<(Vec<u32>, Vec<Option<String>>)> {
+        let c = self.c;
+        let n = self.scored.len();
+        let Some(name) = &c.rules.settings.cohort else {
+            return Ok((vec![0u32; n], vec![None]));
+        };
+        let Some(cat) = self.category(&name.value) else {
+            if let Some(e) = self.member_category_error(
+                name,
+                &format!("cohort '{}'", name.value),
+                "rank the entities together (leave cohort out)",
+            ) {
+                return Err(e);
+            }
+            return Err(Error::one(rules_error(
+                c,
+                name.span,
+                format!(
+                    "cohort '{}' names neither an indicator nor a data column",
+                    name.value
+                ),
+                Some(self.category_help(&name.value)),
+            )));
+        };
+        self.warn_look_alike_cohorts(&name.value, &cat);
+        let mut order: Vec<usize> = (0..cat.dict.len()).collect();
+        order.sort_by(|a, b| cat.dict[*a].cmp(&cat.dict[*b]));
+        let mut rank_of = vec![0u32; cat.dict.len()];
+        for (k, &d) in order.iter().enumerate() {
+            rank_of[d] = k as u32;
+        }
+        let mut names: Vec<Option<String>> = order
+            .iter()
+            .map(|&d| Some(cat.dict[d].to_string()))
+            .collect();
+        let missing_idx = names.len() as u32;
+        let mut any_missing = Vec::new();
+        let cohort: Vec<u32> = (0..n)
+            .map(|e| match cat.codes[e] {
+                TextColumn::MISSING => {
+                    any_missing.push(e);
+                    missing_idx
+                }
+                code => rank_of[code as usize],
+            })
+            .collect();
+        if !any_missing.is_empty() {
+            names.push(None);
+            self.warnings.push(format!(
+                "{} {} no cohort value ('{}') and {} a cohort of {} own: {}",
+                crate::diag::entities(any_missing.len()),
+                crate::diag::agree(any_missing.len(), "has", "have"),
+                name.value,
+                crate::diag::agree(any_missing.len(), "forms", "form"),
+                crate::diag::agree(any_missing.len(), "its", "their"),
+                self.some_ids(&any_missing)
+            ));
+        }
+        Ok((cohort, names))
+    }
+
+    /// Warns of ranked entities whose id or name reads as a totals caption (`合计`): such a
+    /// row is scored and ranked like the others, and its sums usually put it first. A
+    /// warning, not an error: an entity may carry such a name. An entity an exclude gate
+    /// leaves out, or a row of another year, is not warned of.
+    pub(super) fn warn_total_rows(&mut self, ranked: &[bool]) {
+        let id_captions = total_captions(&self.entity_ids);
+        let name_captions = self.entity_names.as_ref().and_then(total_captions);
+        if id_captions.is_none() && name_captions.is_none() {
+            return;
+        }
+        // The caption an entity's label or id reads as, label first.
+        let caption_of = |e: usize| -> Option<&str> {
+            let row = self.scored[e];
+            self.entity_names
+                .as_ref()
+                .zip(name_captions.as_deref())
+                .and_then(|(t, c)| total_caption_at(t, c, row))
+                .or_else(|| total_caption_at(&self.entity_ids, id_captions.as_deref()?, row))
+        };
+        let found: Vec<usize> = (0..self.scored.len())
+            .filter(|&e| ranked[e] && caption_of(e).is_some())
+            .collect();
+        let aggregated = self.c.rules.aggregate.is_some();
+        let mut said = Vec::new();
+        for &e in found.iter().take(3) {
+            let id = self.id(e);
+            let caption = caption_of(e).unwrap_or(id);
+            let of_id = if caption == id {
+                String::new()
+            } else {
+                format!(" (id '{id}')")
+            };
+            let text = if aggregated {
+                format!(
+                    "entity '{caption}'{of_id} looks like a totals group, yet it is scored and ranked as an entity; delete its member rows, or give them another {} value",
+                    self.c
+                        .rules
+                        .aggregate
+                        .as_ref()
+                        .map_or("", |a| a.by.value.as_str())
+                )
+            } else {
+                let (file, row) = self.data.table.origin(self.scored[e]);
+                format!(
+                    "{file} row {row}: '{caption}'{of_id} looks like a totals row, yet it is scored and ranked as an entity; delete the row, or leave it out with a gate: [[gate]] require = \"`{}` != '{}'\"",
+                    self.c.rules.settings.id.value.replace('`', ""),
+                    id.replace('\'', "")
+                )
+            };
+            said.push(text);
+        }
+        self.warnings.extend(said);
+        if found.len() > 3 {
+            let rest: Vec<usize> = found[3..].to_vec();
+            let text = format!(
+                "{} more entities look like totals rows and are ranked: {}",
+                rest.len(),
+                self.some_ids(&rest)
+            );
+            self.warnings.push(text);
+        }
+    }
+
+    /// Warns of cohort values that differ only in width, case or spacing (`Ａ类` and `A类`,
+    /// `东　部` and `东部`): most likely one region typed two ways, yet ranked and given
+    /// quotas as separate cohorts. Kept apart (the data says two values), but never silently.
+    fn warn_look_alike_cohorts(&mut self, cohort: &str, cat: &TextColumn) {
+        let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+        for (code, text) in cat.dict.iter().enumerate() {
+            groups.entry(look_alike_key(text)).or_default().push(code);
+        }
+        let mut alike: Vec<Vec<usize>> = groups.into_values().filter(|g| g.len() > 1).collect();
+        if alike.is_empty() {
+            return;
+        }
+        alike.sort();
+        let mut count = vec![0usize; cat.dict.len()];
+        for &code in &cat.codes {
+            if code != TextColumn::MISSING {
+                count[code as usize] += 1;
+            }
+        }
+        for g in alike {
+            let shown: Vec<String> = g
+                .iter()
+                .map(|&k| {
+                    format!(
+                        "'{}' ({})",
+                        crate::diag::truncate(&cat.dict[k], 40),
+                        crate::diag::entities(count[k])
+                    )
+                })
+                .collect();
+            self.warnings.push(format!(
+                "cohort '{cohort}': {} differ only in full-width characters, case or spacing, and are ranked as separate cohorts, each with its own quotas; if they are one group, write them alike in the data",
+                match shown.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+                    _ => shown.join(""),
+                }
+            ));
+        }
+    }
+
+    /// The frame slots read after the criteria: by the conditions, `[output].carry`, the
+    /// categories of tier minimums and the cohort.
+    pub(super) fn inputs_after_criteria(&self, conditions: &Conditions) -> Vec<usize> {
+        let r = &self.c.rules;
+        conditions
+            .gates
+            .iter()
+            .chain(&conditions.adjustments)
+            .chain(conditions.requires.iter().flatten())
+            .chain(conditions.direct.iter().flatten())
+            .flatten()
+            .flat_map(|p| p.slots())
+            // Carried columns are data columns, whatever indicator shares their name.
+            .chain(
+                r.output
+                    .carry
+                    .iter()
+                    .filter_map(|c| self.data.table.column_index(&fold_header(&c.value))),
+            )
+            .chain(
+                r.tiers
+                    .iter()
+                    .filter_map(|t| match &t.min_score {
+                        Some(Param::ByCategory { by, .. }) => Some(by.value.as_str()),
+                        _ => None,
+                    })
+                    .chain(r.settings.cohort.as_ref().map(|c| c.value.as_str()))
+                    .filter_map(|name| self.slot_of_name(name)),
+            )
+            .collect()
+    }
+
+    /// Exclude gates, in file order, before any relative statistic: the first failing gate
+    /// excludes the entity (noted with the values involved); missing values are warned.
+    #[allow(clippy::needless_range_loop)]
+    pub(super) fn apply_exclude_gates(&mut self, gate_progs: &[Option<Program>], st: &mut Scored) {
+        let c = self.c;
+        for (g, gate) in c.rules.gates.iter().enumerate() {
+            if c.gate_cap[g].is_some() {
+                continue;
+            }
+            let cond = self.condition(gate_progs[g].as_ref().expect("compiled"), || {
+                format!("gate '{}'", gate.id.value)
+            });
+            let mut missing = Vec::new();
+            for e in 0..st.n {
+                if cond[e] != Some(true) && st.excluded_by[e].is_none() {
+                    st.excluded_by[e] = Some(g as u32);
+                    let why = if cond[e].is_none() {
+                        " (a value was missing)"
+                    } else {
+                        ""
+                    };
+                    st.note(e, || {
+                        format!(
+                            "excluded by gate '{}' ({}){why}: {}",
+                            gate.id.value,
+                            gate.label.as_deref().unwrap_or(&gate.require.value),
+                            self.values_in(&c.gate_exprs[g], e)
+                        )
+                    });
+                }
+                if cond[e].is_none() {
+                    missing.push(e);
+                }
+            }
+            if !missing.is_empty() {
+                self.warnings.push(format!(
+                    "gate '{}': a missing value left the condition unmet for {}: {}",
+                    gate.id.value,
+                    crate::diag::entities(missing.len()),
+                    self.some_ids(&missing)
+                ));
+            }
+        }
+    }
+
+    /// Each entity's sum of adjustment points whose `when` holds, and (per-entity detail
+    /// only) the points of each adjustment applied, entities × adjustments row-major.
+    #[allow(clippy::needless_range_loop)]
+    pub(super) fn apply_adjustments(
+        &mut self,
+        adj_progs: &[Option<Program>],
+        full: bool,
+    ) -> (Vec<f64>, Vec<f64>) {
+        let r = &self.c.rules;
+        let n = self.scored.len();
+        let na = r.adjustments.len();
+        let decimals = r.settings.decimals;
+        let mut applied = vec![0.0; if full { n * na } else { 0 }];
+        let mut adjustment = vec![0.0; n];
+        for (a, adj) in r.adjustments.iter().enumerate() {
+            let cond = self.condition(adj_progs[a].as_ref().expect("compiled"), || {
+                format!("adjustment '{}'", adj.id.value)
+            });
+            let mut missing = Vec::new();
+            for e in 0..n {
+                match cond[e] {
+                    Some(true) => {
+                        adjustment[e] += adj.points;
+                        if full {
+                            // Published rounded, as every component (SPEC §5.3).
+                            applied[e * na + a] = round_half_away(adj.points, decimals);
+                        }
+                    }
+                    None => missing.push(e),
+                    _ => {}
+                }
+            }
+            if !missing.is_empty() {
+                self.warnings.push(format!(
+                    "adjustment '{}': a missing value left the condition unmet for {}, not applied: {}",
+                    adj.id.value,
+                    crate::diag::entities(missing.len()),
+                    self.some_ids(&missing)
+                ));
+            }
+        }
+        (adjustment, applied)
+    }
+
+    /// Sets the final scores into the entity frame, for the conditions that read `score`.
+    pub(super) fn publish_scores(&mut self, score: &[f64]) {
+        let mut col = vec![f64::NAN; self.entities.rows];
+        for (e, &row) in self.scored.iter().enumerate() {
+            col[row] = score[e];
+        }
+        self.entities.set(self.slots.score(), Column::Number(col));
+    }
+
+    /// Capping gates: per entity, the lowest tier a failing gate allows and that gate
+    /// (empty when no gate caps).
+    #[allow(clippy::needless_range_loop)]
+    pub(super) fn apply_capping_gates(
+        &mut self,
+        gate_progs: &[Option<Program>],
+        st: &mut Scored,
+        ranked: &[bool],
+    ) -> Vec<Option<(usize, usize)>> {
+        let c = self.c;
+        let r = &c.rules;
+        let n = st.n;
+        let capping = c.gate_cap.iter().any(Option::is_some);
+        let mut cap: Vec<Option<(usize, usize)>> = vec![None; if capping { n } else { 0 }];
+        for (g, gate) in r.gates.iter().enumerate() {
+            let Some(tier) = c.gate_cap[g] else { continue };
+            let cond = self.condition(gate_progs[g].as_ref().expect("compiled"), || {
+                format!("gate '{}'", gate.id.value)
+            });
+            let mut missing = Vec::new();
+            for e in 0..n {
+                if cond[e] != Some(true) {
+                    if cap[e].is_none_or(|(t, _)| tier > t) {
+                        cap[e] = Some((tier, g));
+                    }
+                    if ranked[e] {
+                        st.note(e, || {
+                            format!(
+                                "gate '{}' failed: tier capped at '{}' ({})",
+                                gate.id.value,
+                                r.tiers[tier].id.value,
+                                self.values_in(&c.gate_exprs[g], e)
+                            )
+                        });
+                    }
+                }
+                if cond[e].is_none() && ranked[e] {
+                    missing.push(e);
+                }
+            }
+            if !missing.is_empty() {
+                self.warnings.push(format!(
+                    "gate '{}': a missing value left the condition unmet for {}: {}",
+                    gate.id.value,
+                    crate::diag::entities(missing.len()),
+                    self.some_ids(&missing)
+                ));
+            }
+        }
+        cap
+    }
+
+    /// Warns of entities tied on score that a missing tie-break value (sorted last) placed.
+    pub(super) fn warn_missing_tie_breaks(&mut self, ev: &Evidence, tie_broken: &[bool]) {
+        if ev.tie_values.is_empty() {
+            return;
+        }
+        let list: Vec<usize> = (0..tie_broken.len())
+            .filter(|&e| tie_broken[e] && ev.tie_values.iter().any(|t| t[e].is_nan()))
+            .collect();
+        if !list.is_empty() {
+            self.warnings.push(format!(
+                "tie_break: {} tied on score had a missing tie-break value, placed \
+                 after the tied entities that have one: {}",
+                crate::diag::entities(list.len()),
+                self.some_ids(&list)
+            ));
+        }
+    }
+
+    /// Each tier's rule per entity: minimum score, whether its `requires` hold and whether
+    /// a `direct` condition qualifies the entity (conditions may read scores).
+    /// With them, per tier, who took a category table's default for its `min_score`.
+    #[allow(clippy::type_complexity)]
+    pub(super) fn tier_rules(
+        &self,
+        conditions: &Conditions,
+    ) -> Result<(Vec<TierRule>, Vec<Option<TableDefaults>>)> {
+        use rayon::prelude::*;
+        let n = self.scored.len();
+        let mut rules = Vec::with_capacity(self.c.rules.tiers.len());
+        let mut defaults = Vec::with_capacity(self.c.rules.tiers.len());
+        for (t, tr) in self.c.rules.tiers.iter().enumerate() {
+            let reqs: Vec<Vec<Option<bool>>> = conditions.requires[t]
+                .iter()
+                .map(|p| {
+                    self.condition(p.as_ref().expect("compiled"), || {
+                        format!("tier '{}' requires", tr.id.value)
+                    })
+                })
+                .collect();
+            let directs: Vec<Vec<Option<bool>>> = conditions.direct[t]
+                .iter()
+                .map(|p| {
+                    self.condition(p.as_ref().expect("compiled"), || {
+                        format!("tier '{}' direct", tr.id.value)
+                    })
+                })
+                .collect();
+            let min = match &tr.min_score {
+                Some(p) => {
+                    let (v, d) = self
+                        .resolve_param_noting(p, &format!("min_score of tier '{}'", tr.id.value))?;
+                    defaults.push(d);
+                    v
+                }
+                None => {
+                    defaults.push(None);
+                    ParamValues::Scalar(f64::NAN)
+                }
+            };
+            let requires: Vec<Option<bool>> = (0..n)
+                .into_par_iter()
+                .with_min_len(1 << 13)
+                .map(|e| {
+                    if reqs.iter().any(|c| c[e] == Some(false)) {
+                        Some(false)
+                    } else if reqs.iter().any(|c| c[e].is_none()) {
+                        None
+                    } else {
+                        Some(true)
+                    }
+                })
+                .collect();
+            // Only `explain` reads it, from runs that keep per-entity results.
+            let requires_unmet: Vec<u64> = if reqs.len() > 1 && self.opts.detail == Detail::Entities
+            {
+                (0..n)
+                    .into_par_iter()
+                    .with_min_len(1 << 13)
+                    .map(|e| {
+                        reqs.iter().enumerate().fold(0, |m, (i, c)| {
+                            m | crate::engine::evidence::unmet_bit(i, c[e])
+                        })
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let direct: Vec<bool> = (0..n)
+                .into_par_iter()
+                .with_min_len(1 << 13)
+                .map(|e| directs.iter().any(|c| c[e] == Some(true)))
+                .collect();
+            // Entities whose direct qualification failed with a condition left missing (a
+            // missing value may have decided it): kept only when some exist.
+            let mut direct_unknown: Vec<bool> = if directs.is_empty() {
+                Vec::new()
+            } else {
+                (0..n)
+                    .map(|e| !direct[e] && directs.iter().any(|c| c[e].is_none()))
+                    .collect()
+            };
+            if !direct_unknown.contains(&true) {
+                direct_unknown = Vec::new();
+            }
+            rules.push(TierRule {
+                id: tr.id.value.clone(),
+                max_count: tr.max_count,
+                top_percent: tr.top_percent,
+                min_score: min,
+                requires,
+                direct,
+                direct_unknown,
+                requires_unmet,
+            });
+        }
+        Ok((rules, defaults))
+    }
+
+    /// Warnings of what missing values decided: category-table defaults, `if()` and
+    /// `count_true()` inside expressions (over the scored entities), and tiers a missing
+    /// value kept from an entity.
+    pub(super) fn warn_decided_by_missing(
+        &mut self,
+        ev: &Evidence,
+        conditions: &Conditions,
+        score: &[f64],
+        tier: &[Option<usize>],
+    ) {
+        let n = self.scored.len();
+        let ranked = &ev.ranked;
+        // A missing value decided a tier when the entity did not get that tier or a higher
+        // one and, with the condition met, the rest of the rule would have let it in (its
+        // score reached the minimum for `requires`; it fell short of it for `direct`).
+        // (what, entities) per tier, highest tier first.
+        let mut decided: Vec<(String, Vec<usize>)> = Vec::new();
+        // (Not below it when capped under it: the cap decided, not the missing value.)
+        let missed = |e: usize, t: usize| {
+            tier[e].is_none_or(|got| got > t) && ev.cap_of(e).is_none_or(|c| t >= c)
+        };
+        for (t, rule) in ev.tiers.iter().enumerate() {
+            let reaches = |e: usize| {
+                let min = rule.min_score.get(e);
+                min.is_nan() || crate::num::ge(score[e], min)
+            };
+            if !conditions.requires[t].is_empty() {
+                decided.push((
+                    format!("tier '{}' requires", rule.id),
+                    (0..n)
+                        .filter(|&e| {
+                            ranked[e]
+                                && rule.requires[e].is_none()
+                                && missed(e, t)
+                                && (reaches(e) || rule.direct[e])
+                        })
+                        .collect(),
+                ));
+            }
+            if !rule.direct_unknown.is_empty() {
+                decided.push((
+                    format!("tier '{}' direct", rule.id),
+                    (0..n)
+                        .filter(|&e| {
+                            rule.direct_unknown[e]
+                                && ranked[e]
+                                && rule.requires[e] == Some(true)
+                                && missed(e, t)
+                                && !reaches(e)
+                        })
+                        .collect(),
+                ));
+            }
+        }
+        let mut defaults = std::mem::take(
+            self.category_warnings
+                .get_mut()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
+        // Criteria are scored in parallel, so these arrive in any order: sorted, the same
+        // inputs give the same output (SPEC §7).
+        defaults.sort();
+        self.warnings.extend(defaults);
+        let traced = std::mem::take(self.if_missing.get_mut().unwrap_or_else(|e| e.into_inner()));
+        for (what, decided, hit) in traced {
+            let list: Vec<usize> = (0..n).filter(|&e| hit[self.scored[e]]).collect();
+            if !list.is_empty() {
+                self.warnings.push(format!(
+                    "{what}: {decided} for {}: {}",
+                    crate::diag::entities(list.len()),
+                    self.some_ids(&list)
+                ));
+            }
+        }
+        for (what, list) in decided {
+            if !list.is_empty() {
+                self.warnings.push(format!(
+                    "{what}: a missing value left the condition unmet for {}: {}",
+                    crate::diag::entities(list.len()),
+                    self.some_ids(&list)
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,814 @@
+//! Checks of the data against the rules (columns, years, duplicate ids, totals rows) and the
+//! column indicators read from it.
+
+use super::*;
+
+/// The index of the data column `name` that the rules require (`what` says which key), or
+/// an error in `errors` with the best help: another delimiter, a bilingual header, a
+/// did-you-mean, or the list of columns.
+pub(super) fn required_column(
+    c: &CompiledRules,
+    table: &crate::data::Table,
+    rows: &Frame<'_>,
+    name: &crate::rules::Sp<String>,
+    what: &str,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<usize> {
+    let headers = &table.headers;
+    let folded = fold_header(&name.value);
+    match table.column_index(&folded) {
+        Some(j) if rows.get(j).is_some() => Some(j),
+        _ if errors.len() >= HELPED_ERRORS => {
+            // Past the errors anyone reads, the searches for help (each over every header)
+            // are skipped: a thousand misspelt names over 50,000 columns took seconds.
+            errors.push(rules_error(
+                c,
+                name.span,
+                not_a_column(what, &name.value, table),
+                None,
+            ));
+            None
+        }
+        _ => {
+            // A header holding the name between other delimiters: the file is
+            // delimited by something else than the delimiter it was read with.
+            // Only for delimited text, and only for a header that is the file's only
+            // one or holds three names or more: `企业 name` is a name with a space.
+            let delimited = table.files.iter().all(|f| f.encoding != "xlsx");
+            let other_delimiter = headers.iter().filter(|_| delimited).find_map(|h| {
+                // (Headers are folded, so a tab between names reads as a space.)
+                [(';', "';'"), ('|', "'|'"), (',', "','"), (' ', "tab")]
+                    .into_iter()
+                    .find(|&(d, _)| {
+                        (headers.len() == 1 || h.split(d).count() >= 3)
+                            && h.split(d).any(|part| part.trim() == folded)
+                    })
+            });
+            let help = other_delimiter
+                .map(|(_, d)| {
+                    format!(
+                        "the data's header '{}' looks delimited by {d}: read the file \
+                             with --delimiter {d}",
+                        crate::diag::truncate(&headers.join(","), 120)
+                    )
+                })
+                .or_else(|| {
+                    // A bilingual header (`企业 name`, `编号 id`) holding the name as
+                    // one of its words.
+                    headers
+                        .iter()
+                        .find(|h| h.split(' ').any(|w| w == folded))
+                        .map(|h| format!("did you mean '{}'?", crate::diag::truncate(h, 200)))
+                })
+                .or_else(|| {
+                    crate::diag::did_you_mean_help(&folded, headers.iter().map(|h| h.as_str()))
+                })
+                .unwrap_or_else(|| {
+                    format!(
+                        "data columns: {}",
+                        crate::diag::truncate(&headers.join(", "), 400)
+                    )
+                });
+            // Once per run: the data may be on another sheet of the workbook.
+            let help = match crate::data::default_sheet_help(&table.files) {
+                Some(h)
+                    if !errors
+                        .iter()
+                        .any(|d| d.help.as_deref().is_some_and(|x| x.contains(&h))) =>
+                {
+                    format!("{help}; {h}")
+                }
+                _ => help,
+            };
+            errors.push(rules_error(
+                c,
+                name.span,
+                not_a_column(what, &name.value, table),
+                Some(help),
+            ));
+            None
+        }
+    }
+}
+
+/// A file read with the wrong delimiter misses every column for the same reason: the first
+/// such error says it, with the count of the others, which are dropped.
+pub(super) fn merge_wrong_delimiter_errors(errors: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let wrong_delimiter = |d: &Diagnostic| {
+        d.help
+            .as_deref()
+            .is_some_and(|h| h.contains("looks delimited by"))
+    };
+    let count = errors.iter().filter(|d| wrong_delimiter(d)).count();
+    if count <= 1 {
+        return errors;
+    }
+    let first = errors.iter().position(wrong_delimiter).expect("counted");
+    let mut kept: Vec<Diagnostic> = Vec::new();
+    for (k, mut d) in errors.into_iter().enumerate() {
+        if k == first {
+            d.message.push_str(&format!(
+                ", nor are {} other columns the rules name",
+                count - 1
+            ));
+            kept.push(d);
+        } else if !wrong_delimiter(&d) {
+            kept.push(d);
+        }
+    }
+    kept
+}
+
+/// Every row's year is a whole number of at most nine digits.
+pub(super) fn check_years(table: &crate::data::Table, years: &[f64], column: usize) -> Result<()> {
+    for (i, y) in years.iter().enumerate() {
+        // (Beyond a billion a year is no year, and would not fit the year keys.)
+        if y.is_nan() || y.fract() != 0.0 || y.abs() > 1e9 {
+            let at = table.location(i, &table.headers[column]);
+            return Err(Error::one(
+                data_error("the year is missing or not a whole number of at most 9 digits")
+                    .at(at)
+                    .with_help("every row needs a year such as 2023 in the year column"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every row has an id, and no id repeats (within a year, when the data has years).
+pub(super) fn check_duplicate_ids(
+    c: &CompiledRules,
+    table: &crate::data::Table,
+    ids: &TextColumn,
+    years: Option<&[f64]>,
+) -> Result<()> {
+    let r = &c.rules;
+    // Without years an id's dictionary code is the key: a vector, not a hash map.
+    let mut seen: HashMap<(u32, i64), usize> = HashMap::new();
+    let mut first_of_code: Vec<u32> = if years.is_none() {
+        vec![u32::MAX; ids.dict.len()]
+    } else {
+        Vec::new()
+    };
+    let mut dups = Vec::new();
+    for i in 0..table.rows() {
+        let code = ids.codes[i];
+        if code == TextColumn::MISSING {
+            let at = table.location(i, &fold_header(&r.settings.id.value));
+            return Err(Error::one(
+                data_error("the id is missing")
+                    .at(at)
+                    .with_help("every row needs an id"),
+            ));
+        }
+        match years {
+            None => {
+                let first = &mut first_of_code[code as usize];
+                if *first == u32::MAX {
+                    *first = i as u32;
+                } else {
+                    dups.push((*first as usize, i));
+                    *first = i as u32;
+                }
+            }
+            Some(ys) => {
+                if let Some(first) = seen.insert((code, ys[i] as i64), i) {
+                    dups.push((first, i));
+                }
+            }
+        }
+    }
+    if !dups.is_empty() {
+        let list: Vec<String> = dups
+            .iter()
+            .take(20)
+            .map(|(a, b)| {
+                let (fa, ra) = table.origin(*a);
+                let (fb, rb) = table.origin(*b);
+                let id = ids.get(*a).unwrap_or("");
+                if fa == fb {
+                    format!("'{id}' in {fa} rows {ra} and {rb}")
+                } else {
+                    format!("'{id}' in {fa} row {ra} and {fb} row {rb}")
+                }
+            })
+            .collect();
+        return Err(Error::one(
+            data_error(format!(
+                "duplicate ids{}: {}{}",
+                if years.is_some() {
+                    " within a year"
+                } else {
+                    ""
+                },
+                list.join("; "),
+                if dups.len() > 20 {
+                    format!(" and {} more", dups.len() - 20)
+                } else {
+                    String::new()
+                }
+            ))
+            .with_help(if years.is_some() {
+                "each entity may appear once per year; remove or merge the duplicate rows"
+            } else {
+                "each entity may appear once; remove or merge the duplicate rows, or, if they \
+                 are rows of different years, name the year column: [data] year_column = \"…\""
+            }),
+        ));
+    }
+    Ok(())
+}
+
+/// Data columns without a single value that an expression compares with a text literal
+/// (`tier == 'pass'` on a chained output where no member reached the tier). Such a column
+/// was typed a number (no cell said otherwise), which made the comparison a type error;
+/// as an empty text column the comparison is simply false, as with any missing operand.
+/// Written by hand: a walk of the rules' own expression trees.
+pub(super) fn empty_columns_compared_with_text(
+    c: &CompiledRules,
+    headers: &[String],
+    rows: &Frame<'_>,
+) -> Vec<usize> {
+    use crate::expr::{BinaryOp, ExprKind};
+    let r = &c.rules;
+    let empty = |j: usize| match rows.get(j) {
+        Some(Column::Number(v)) => v.iter().all(|x| x.is_nan()),
+        Some(Column::Bool(v)) => v.iter().all(Option::is_none),
+        _ => false,
+    };
+    // The data column a name reads, when it reads one (indicator and score ids come first).
+    let column_of = |e: &crate::expr::Expr| -> Option<usize> {
+        let ExprKind::Name { name, quoted } = &e.kind else {
+            return None;
+        };
+        if !quoted
+            && (r.indicator(name).is_some()
+                || r.dimensions.iter().any(|d| d.id.value == *name)
+                || r.criteria.iter().any(|k| k.id.value == *name))
+        {
+            return None;
+        }
+        let folded = fold_header(name);
+        headers.iter().position(|h| *h == folded)
+    };
+    let mut found: Vec<usize> = Vec::new();
+    let exprs = c
+        .indicator_exprs
+        .iter()
+        .flatten()
+        .chain(c.gate_exprs.iter())
+        .chain(c.adjustment_exprs.iter())
+        .chain(c.tier_requires.iter().flatten())
+        .chain(c.tier_direct.iter().flatten());
+    for p in exprs {
+        crate::expr::walk(&p.ast, &mut |e| {
+            if let ExprKind::Binary {
+                op: BinaryOp::Eq | BinaryOp::Ne,
+                lhs,
+                rhs,
+            } = &e.kind
+            {
+                for (a, b) in [(lhs, rhs), (rhs, lhs)] {
+                    if matches!(b.kind, ExprKind::Text(_))
+                        && let Some(j) = column_of(a)
+                        && !found.contains(&j)
+                        && empty(j)
+                    {
+                        found.push(j);
+                    }
+                }
+            }
+        });
+    }
+    found
+}
+
+/// Warns where a formula or an exclude gate reads a bare name that is a criterion or
+/// dimension id as the data column of that name. SPEC §12 makes it an error; clusterscore
+/// reads the column (the perf yardstick's `rd_staff / employees` relies on it, see
+/// docs/rules.md "Decisions"), and says so, since the points may have been meant.
+pub(super) fn warn_score_ids_read_as_columns(
+    c: &CompiledRules,
+    headers: &[String],
+    warnings: &mut Vec<String>,
+) {
+    let r = &c.rules;
+    let mut said: Vec<String> = Vec::new();
+    let places = c
+        .indicator_exprs
+        .iter()
+        .flatten()
+        .filter(|p| p.place == ExprPlace::Formula && r.aggregate.is_none())
+        .chain(
+            c.gate_exprs
+                .iter()
+                .filter(|p| p.place == ExprPlace::ExcludeGate),
+        );
+    for p in places {
+        for (name, quoted, _) in crate::expr::names(&p.ast) {
+            if quoted || r.indicator(&name).is_some() || said.contains(&name) {
+                continue;
+            }
+            let what = if r.criteria.iter().any(|k| k.id.value == name) {
+                "criterion"
+            } else if r.dimensions.iter().any(|d| d.id.value == name) {
+                "dimension"
+            } else {
+                continue;
+            };
+            if !headers.contains(&fold_header(&name)) {
+                continue;
+            }
+            warnings.push(format!(
+                "{} reads '{name}' as the data column: '{name}' is also a {what} id, whose points do not exist before scoring; write `{name}` in backticks to say the column, or rename the {what}",
+                p.what
+            ));
+            said.push(name);
+        }
+    }
+}
+
+/// Under `[aggregate]`: member rows of the scored year whose id or label reads as a totals
+/// caption (`合计`). Summed into their entity like any member, they count its members twice.
+pub(super) fn warn_total_members(
+    table: &crate::data::Table,
+    ids: &TextColumn,
+    names: Option<&TextColumn>,
+    years: Option<&[f64]>,
+    year: Option<i64>,
+    warnings: &mut Vec<String>,
+) {
+    let id_captions = total_captions(ids);
+    let name_captions = names.and_then(|t| Some((t, total_captions(t)?)));
+    if id_captions.is_none() && name_captions.is_none() {
+        return;
+    }
+    let mut found = 0usize;
+    for i in 0..table.rows() {
+        if let (Some(ys), Some(y)) = (years, year)
+            && ys[i] as i64 != y
+        {
+            continue;
+        }
+        let caption = name_captions
+            .as_ref()
+            .and_then(|(t, c)| total_caption_at(t, c, i))
+            .or_else(|| total_caption_at(ids, id_captions.as_deref()?, i));
+        let Some(caption) = caption else { continue };
+        found += 1;
+        if found <= 3 {
+            let (file, row) = table.origin(i);
+            warnings.push(format!(
+                "{file} row {row}: member '{caption}' looks like a totals row, yet under [aggregate] it is summed into its entity like any member (its members counted twice); delete the row"
+            ));
+        }
+    }
+    if found > 3 {
+        warnings.push(format!(
+            "{} more member rows look like totals rows and are aggregated",
+            found - 3
+        ));
+    }
+}
+
+/// A text as it looks to a reader: full-width folded, without spaces, lowercase. Two
+/// values with one key (`Ａ类`, `A类`; `东　部`, `东部`) are most likely one value typed two
+/// ways.
+pub(super) fn look_alike_key(s: &str) -> String {
+    fold_header(s)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// Per distinct text of `t`, whether it reads as a totals caption; `None` when none does
+/// (the usual case, decided without a look at the rows).
+pub(super) fn total_captions(t: &TextColumn) -> Option<Vec<bool>> {
+    use rayon::prelude::*;
+    // On all cores: a national file has a million distinct ids and as many names.
+    let captions: Vec<bool> = (0..t.dict.len())
+        .into_par_iter()
+        .with_min_len(1 << 14)
+        .map(|k| is_total_caption(&t.dict[k]))
+        .collect();
+    captions.contains(&true).then_some(captions)
+}
+
+/// The caption at `row` of `t`, when its text is one (`captions` from [`total_captions`]).
+pub(super) fn total_caption_at<'t>(
+    t: &'t TextColumn,
+    captions: &[bool],
+    row: usize,
+) -> Option<&'t str> {
+    let code = t.codes[row];
+    (code != TextColumn::MISSING && captions[code as usize]).then(|| &t.dict[code as usize])
+}
+
+/// Whether a cell reads as a totals row's caption (`合计`, `总计`, `小计`, `Total`), as
+/// statistical exports put under their tables.
+fn is_total_caption(text: &str) -> bool {
+    // Most texts are ruled out without folding (this runs on every distinct id and name:
+    // a million of them in a national file).
+    if text.len() > 40 {
+        return false;
+    }
+    let t = text.trim_start();
+    let b = t.as_bytes();
+    let latin = if t.is_ascii() {
+        // `E00000001` is no caption: only a text holding "tot" or "sum" is folded (a text
+        // without a t or an s is ruled out in one branch-free pass first).
+        t.len() <= 24
+            && b.iter().any(|&c| matches!(c | 0x20, b't' | b's'))
+            && b.windows(3)
+                .any(|w| w.eq_ignore_ascii_case(b"tot") || w.eq_ignore_ascii_case(b"sum"))
+    } else {
+        t.starts_with(['ｔ', 'Ｔ', 'ｓ', 'Ｓ', 'ｇ', 'Ｇ'])
+    };
+    // 计 and 計 in UTF-8: E8 AE A1 and E8 A8 88 (found by their lead byte).
+    let has_ji = || {
+        memchr::memchr_iter(0xE8, b)
+            .any(|i| matches!(b.get(i + 1..i + 3), Some([0xAE, 0xA1] | [0xA8, 0x88])))
+    };
+    if !(latin || has_ji()) {
+        return false;
+    }
+    let key = look_alike_key(text);
+    matches!(
+        key.trim_end_matches([':', '：', '*']),
+        "合计"
+            | "总计"
+            | "小计"
+            | "共计"
+            | "全市合计"
+            | "全省合计"
+            | "合計"
+            | "總計"
+            | "total"
+            | "totals"
+            | "grandtotal"
+            | "subtotal"
+            | "sum"
+    )
+}
+
+/// prev(): per k the rules use, the row of the same id k years before (`prev[k - 1]`,
+/// `u32::MAX` where there is none; empty for the k no expression uses, and without years).
+pub(super) fn prev_rows(keys: &TextColumn, years: Option<&[f64]>, used: &[u32]) -> Vec<Vec<u32>> {
+    let Some(ys) = years else { return Vec::new() };
+    let max_k = used.last().copied().unwrap_or(0);
+    let index: HashMap<(u32, i64), u32> = (0..keys.len())
+        .map(|i| ((keys.codes[i], ys[i] as i64), i as u32))
+        .collect();
+    (1..=max_k)
+        .map(|k| {
+            if !used.contains(&k) {
+                return Vec::new();
+            }
+            (0..keys.len())
+                .map(|i| {
+                    *index
+                        .get(&(keys.codes[i], ys[i] as i64 - k as i64))
+                        .unwrap_or(&u32::MAX)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The year scored: `--year`, else `[rules].year`, else (with a year column) the latest in
+/// the data, with a warning. A year with no rows, or a year without a year column, is an
+/// error.
+pub(super) fn scored_year(
+    c: &CompiledRules,
+    year: Option<i64>,
+    years: Option<&[f64]>,
+    warnings: &mut Vec<String>,
+) -> Result<Option<i64>> {
+    Ok(match (year.or(c.rules.settings.year), years) {
+        (Some(y), Some(ys)) => {
+            if !ys.iter().any(|v| *v as i64 == y) {
+                let mut present: Vec<i64> = ys.iter().map(|v| *v as i64).collect();
+                present.sort_unstable();
+                present.dedup();
+                return Err(Error::one(
+                    data_error(format!("no rows for year {y}")).with_help(format!(
+                        "years in the data: {}",
+                        present
+                            .iter()
+                            .map(|y| y.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                ));
+            }
+            Some(y)
+        }
+        (Some(y), None) => {
+            return Err(Error::one(
+                Diagnostic::new(
+                    Stage::Rules,
+                    format!("year {y} is selected but the rules have no [data].year_column"),
+                )
+                .at(c.rules.source.name.clone())
+                .with_help(
+                    "add [data] year_column = \"<column holding the year>\", or drop the year",
+                ),
+            ));
+        }
+        (None, Some(ys)) => {
+            let latest = ys.iter().fold(f64::NEG_INFINITY, |a, b| a.max(*b)) as i64;
+            warnings.push(format!("no year selected: scoring the latest year in the data, {latest} (set [rules].year or --year)"));
+            Some(latest)
+        }
+        (None, None) => None,
+    })
+}
+
+/// The indicators that read a data column: each checked and converted to its kind (with
+/// `multiply`), a category's cells checked against its `levels`, and set into the frame
+/// (as an alias of the data column when it is used as it is).
+pub(super) fn column_indicators(
+    c: &CompiledRules,
+    table: &crate::data::Table,
+    rows: &mut Frame<'_>,
+    slots: Slots,
+) -> Result<()> {
+    let (r, headers) = (&c.rules, &table.headers);
+    for (i, ind) in r.indicators.iter().enumerate() {
+        if let Source::Column(col) = &ind.source {
+            let j = table
+                .column_index(&fold_header(&col.value))
+                .expect("checked");
+            let raw = rows.get(j).expect("checked");
+            let v = coerce(raw, ind.kind, ind.multiply.as_ref().map(|m| m.value)).map_err(
+                |bad_row| {
+                    let help = match ind.kind {
+                        Kind::Bool => "a bool indicator reads 是/否, 有/无, Y/N, yes/no, true/false, 1/0 or a missing marker; fix the cell or change the indicator's kind",
+                        _ => "a number indicator reads numbers (1,234.5, 12%, full-width digits) or a missing marker; fix the cell or change the indicator's kind",
+                    };
+                    Error::one(
+                        data_error(format!(
+                            "indicator '{}' is of kind {}, but the cell is \"{}\"",
+                            ind.id.value,
+                            ind.kind.name(),
+                            crate::diag::truncate(
+                                &raw.display(bad_row).unwrap_or_default(),
+                                200
+                            )
+                        ))
+                        .at(table.location(bad_row, &headers[j]))
+                        .with_help(help),
+                    )
+                },
+            )?;
+            if let (Some(levels), Column::Text(t)) = (&ind.levels, v.as_ref()) {
+                // Every such cell, up to the usual cap, as for cells that are not numbers.
+                let allowed: Vec<bool> = t
+                    .dict
+                    .iter()
+                    .map(|s| levels.iter().any(|l| l == s))
+                    .collect();
+                let mut bad = Vec::new();
+                for k in 0..t.len() {
+                    let code = t.codes[k];
+                    if code != TextColumn::MISSING && !allowed[code as usize] {
+                        bad.push(
+                            data_error(format!(
+                                "\"{}\" is not one of the levels of indicator '{}'",
+                                crate::diag::truncate(&t.dict[code as usize], 200),
+                                ind.id.value
+                            ))
+                            .at(table.location(k, &headers[j]))
+                            .with_help(format!("allowed values: {}", levels.join(", "))),
+                        );
+                        if bad.len() == crate::data::table::MAX_ERRORS {
+                            return Err(Error::first_of_more(bad));
+                        }
+                    }
+                }
+                if !bad.is_empty() {
+                    return Err(Error::many(bad));
+                }
+            }
+            // A cell times `multiply` beyond the largest double is no number a criterion
+            // could score (it would read as missing): refused where it is.
+            if let (Some(m), Column::Number(x)) = (&ind.multiply, v.as_ref())
+                && let Some(k) = x.iter().position(|x| x.is_infinite())
+            {
+                return Err(Error::one(
+                    data_error(format!(
+                        "indicator '{}': the cell {} × multiply {:e} is beyond the largest \
+                         number (about 1.8e308)",
+                        ind.id.value,
+                        match raw {
+                            // (Scientific form: 1e300 written out has 301 digits.)
+                            Column::Number(r) => format!("{:e}", r[k]),
+                            _ => crate::diag::truncate(&raw.display(k).unwrap_or_default(), 200),
+                        },
+                        m.value
+                    ))
+                    .at(table.location(k, &headers[j]))
+                    .with_help("check the cell and the indicator's multiply (a unit factor such as 0.0001)"),
+                ));
+            }
+            // A data column used as is becomes an alias (no copy).
+            match v {
+                Cow::Borrowed(_) => rows.alias_to(slots.indicator(i), j),
+                Cow::Owned(col) => rows.set(slots.indicator(i), col),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// "indicator 'x' reads column '销售收入', which is not a column of the data (d.csv)", or
+/// "[rules].id 'code' is not a column …".
+fn not_a_column(what: &str, name: &str, table: &crate::data::Table) -> String {
+    match what.strip_suffix(" reads column") {
+        Some(_) => format!(
+            "{what} '{name}', which is not a column of the data ({})",
+            data_files(table)
+        ),
+        None => format!(
+            "{what} '{name}' is not a column of the data ({})",
+            data_files(table)
+        ),
+    }
+}
+
+/// The data files of a table, for messages: "fixtures/a.csv" or "a.csv, b.csv".
+pub(super) fn data_files(table: &crate::data::Table) -> String {
+    let names: Vec<&str> = table.sources().collect();
+    if names.is_empty() {
+        "no data file".into()
+    } else {
+        crate::diag::truncate(&names.join(", "), 300)
+    }
+}
+
+/// A warning naming the entities that have rows in other years but none in the scored
+/// year `y` (a cluster missing from this year's returns is not ranked): the ten smallest
+/// ids and how many more.
+pub(super) fn absent_from_year(ids: &TextColumn, scored: &[usize], y: i64) -> Option<String> {
+    // Per dictionary entry: 1 = has rows, 2 = has rows in the scored year.
+    let mut seen = vec![0u8; ids.dict.len()];
+    for &c in &ids.codes {
+        if let Some(s) = seen.get_mut(c as usize) {
+            *s = 1;
+        }
+    }
+    for &r in scored {
+        if let Some(s) = seen.get_mut(ids.codes[r] as usize) {
+            *s = 2;
+        }
+    }
+    let mut absent: Vec<&str> = (0..ids.dict.len())
+        .filter(|&k| seen[k] == 1)
+        .map(|k| &ids.dict[k])
+        .collect();
+    if absent.is_empty() {
+        return None;
+    }
+    absent.sort_unstable();
+    let more = match absent.len() {
+        n if n > 10 => format!(" and {} more", n - 10),
+        _ => String::new(),
+    };
+    let (count, have) = match absent.len() {
+        1 => ("1 entity".to_string(), "has"),
+        n => (format!("{n} entities"), "have"),
+    };
+    Some(format!(
+        "{count} {have} rows in other years but none in {y}, so they are not scored: {}{more}",
+        absent[..absent.len().min(10)].join(", ")
+    ))
+}
+
+pub(super) fn select_year(years: &Option<Vec<f64>>, year: Option<i64>, rows: usize) -> Vec<usize> {
+    match (years, year) {
+        (Some(ys), Some(y)) => (0..ys.len()).filter(|&i| ys[i] as i64 == y).collect(),
+        _ => (0..rows).collect(),
+    }
+}
+
+/// A data column as an indicator of `kind`, multiplied; Err(row) when a cell does not fit.
+/// Borrowed when nothing changes (no copy of a 10⁶-row column per indicator).
+fn coerce(
+    raw: &Column,
+    kind: Kind,
+    multiply: Option<f64>,
+) -> std::result::Result<Cow<'_, Column>, usize> {
+    Ok(Cow::Owned(match (kind, raw) {
+        (Kind::Number, Column::Number(v)) => match multiply {
+            Some(m) => Column::Number(v.iter().map(|x| x * m).collect()),
+            None => return Ok(Cow::Borrowed(raw)),
+        },
+        // A column typed from its cells as booleans holds boolean words, which a number
+        // column refuses (SPEC §12): the first of them is the error.
+        (Kind::Number, Column::Bool(v)) => match v.iter().position(Option::is_some) {
+            Some(i) => return Err(i),
+            None => Column::Number(vec![f64::NAN; v.len()]),
+        },
+        (Kind::Bool, Column::Bool(_)) => return Ok(Cow::Borrowed(raw)),
+        (Kind::Bool, Column::Number(v)) => {
+            let mut out = Vec::with_capacity(v.len());
+            for (i, x) in v.iter().enumerate() {
+                out.push(if x.is_nan() {
+                    None
+                } else if *x == 1.0 {
+                    Some(true)
+                } else if *x == 0.0 {
+                    Some(false)
+                } else {
+                    return Err(i);
+                });
+            }
+            Column::Bool(out)
+        }
+        (Kind::Category, Column::Text(_)) => return Ok(Cow::Borrowed(raw)),
+        (Kind::Category, other) => Column::Text(TextColumn::from_values(
+            (0..other.len()).map(|i| other.display(i)),
+        )),
+        // A column also read as text (an id, a carried column): its cells by the reader's
+        // rules for number and boolean cells.
+        (Kind::Number, Column::Text(t)) => {
+            let m = multiply.unwrap_or(1.0);
+            let cells = cells_as(t, finite_number);
+            let mut v = Vec::with_capacity(t.len());
+            for (i, x) in cells.into_iter().enumerate() {
+                v.push(x.ok_or(i)?.map_or(f64::NAN, |x| x * m));
+            }
+            Column::Number(v)
+        }
+        (Kind::Bool, Column::Text(t)) => {
+            let cells = cells_as(t, crate::data::cell::parse_bool);
+            let mut v = Vec::with_capacity(t.len());
+            for (i, b) in cells.into_iter().enumerate() {
+                v.push(b.ok_or(i)?);
+            }
+            Column::Bool(v)
+        }
+    }))
+}
+
+/// A cell's number by the reader's rules; NaN and infinities are no numbers (SPEC §6).
+pub(super) fn finite_number(s: &str) -> Option<f64> {
+    crate::data::cell::parse_number(s).filter(|x| x.is_finite())
+}
+
+/// A text column's cells read by the reader's rules for number or boolean cells (`read`
+/// sees the cell normalised: full-width folded, trimmed): `Some(None)` for a missing cell,
+/// `None` for a cell `read` refuses. Each distinct text is read once.
+pub(super) fn cells_as<T: Copy>(
+    t: &TextColumn,
+    read: impl Fn(&str) -> Option<T>,
+) -> Vec<Option<Option<T>>> {
+    let dict: Vec<Option<T>> = (0..t.dict.len())
+        .map(|k| read(&crate::data::cell::normalise_cell(&t.dict[k])))
+        .collect();
+    t.codes
+        .iter()
+        .map(|&c| match c {
+            TextColumn::MISSING => Some(None),
+            c => dict[c as usize].map(Some),
+        })
+        .collect()
+}
+
+pub(super) fn formula_result(c: &CompiledRules, i: usize, v: Column, ty: Type) -> Result<Column> {
+    let ind = &c.rules.indicators[i];
+    let want = match ind.kind {
+        Kind::Number => Type::Number,
+        Kind::Bool => Type::Bool,
+        Kind::Category => Type::Text,
+    };
+    if ty != want {
+        let text = match &ind.source {
+            Source::Formula(f) | Source::Aggregate(f) => f.span,
+            Source::Column(c) => c.span,
+        };
+        return Err(Error::one(rules_error(
+            c,
+            text,
+            format!(
+                "the formula of indicator '{}' gives a {}, but the indicator is of kind {}",
+                ind.id.value,
+                ty.name(),
+                ind.kind.name()
+            ),
+            Some(format!(
+                "set kind = \"{}\" on the indicator, or change the formula",
+                match ty {
+                    Type::Number => "number",
+                    Type::Bool => "bool",
+                    Type::Text => "category",
+                }
+            )),
+        )));
+    }
+    Ok(match (v, ind.multiply.as_ref().map(|m| m.value)) {
+        (Column::Number(x), Some(m)) => Column::Number(x.into_iter().map(|v| v * m).collect()),
+        (v, _) => v,
+    })
+}
