@@ -180,6 +180,44 @@ impl Program {
         }
         hit.contains(&true).then_some(hit)
     }
+
+    /// The rows whose `count(cond)` or `share(cond)` counted a member as not meeting `cond`
+    /// because a missing number or yes/no value left the condition open (missing in the
+    /// traced reading): an unreported member is not a member that does not qualify (SPEC §4
+    /// counts those in the warnings). A missing text compared stays false here: an empty
+    /// `tier` cell in the chained workflow is an untiered enterprise. `None` when no row
+    /// has one, or outside `[aggregate]`.
+    pub fn aggregate_counted_missing(&self, env: &dyn Env) -> Option<Vec<bool>> {
+        fn collect<'n>(node: &'n Node, out: &mut Vec<&'n Node>) {
+            match node {
+                Node::Aggregate { kind, arg } => {
+                    if matches!(kind, Agg::Count | Agg::Share) {
+                        out.extend(arg.as_deref());
+                    }
+                }
+                other => other.children().into_iter().for_each(|c| collect(c, out)),
+            }
+        }
+        let mut conds = Vec::new();
+        collect(&self.root, &mut conds);
+        if conds.is_empty() {
+            return None;
+        }
+        let (menv, groups) = env.members()?;
+        let traced = super::TracedExceptText(menv);
+        let n = env.rows();
+        let mut hit = vec![false; n];
+        for cond in conds {
+            let t = truth(eval_node(cond, &traced));
+            for (i, &g) in groups.iter().enumerate() {
+                let g = g as usize;
+                if g < n && t.at(i).is_none() {
+                    hit[g] = true;
+                }
+            }
+        }
+        hit.contains(&true).then_some(hit)
+    }
 }
 
 /// Whether two columns hold the same value (or both nothing) at row `i`.
@@ -690,7 +728,7 @@ fn eval_cmp<'a>(op: Cmp, a: &'a Node, b: &'a Node, env: &'a dyn Env) -> Val<'a> 
 fn eval_eq_text<'a>(ne: bool, a: &'a Node, b: &'a Node, env: &'a dyn Env) -> Val<'a> {
     let x = texts(eval_node(a, env));
     let y = texts(eval_node(b, env));
-    text_eq(x, y, ne, env.comparisons_unknown())
+    text_eq(x, y, ne, env.text_comparisons_unknown())
 }
 
 #[inline(never)]

@@ -170,6 +170,12 @@ pub trait Env {
     fn comparisons_unknown(&self) -> bool {
         false
     }
+
+    /// Whether a comparison of texts with a missing operand gives missing: as
+    /// [`comparisons_unknown`](Env::comparisons_unknown) except under [`TracedExceptText`].
+    fn text_comparisons_unknown(&self) -> bool {
+        self.comparisons_unknown()
+    }
 }
 
 /// `env` read with comparisons of missing values left unknown (Kleene's logic all the way
@@ -192,6 +198,32 @@ impl Env for Traced<'_> {
     }
     fn comparisons_unknown(&self) -> bool {
         true
+    }
+}
+
+/// `env` read as [`Traced`], except that comparing a missing text stays false: for the
+/// conditions of `count(cond)` and `share(cond)`, where an empty text cell (the `tier` of an
+/// untiered enterprise in the chained workflow) means "none" rather than "not reported".
+pub struct TracedExceptText<'a>(pub &'a dyn Env);
+
+impl Env for TracedExceptText<'_> {
+    fn rows(&self) -> usize {
+        self.0.rows()
+    }
+    fn column(&self, slot: usize) -> &Column {
+        self.0.column(slot)
+    }
+    fn prev_rows(&self, k: u32) -> Option<&[u32]> {
+        self.0.prev_rows(k)
+    }
+    fn members(&self) -> Option<(&dyn Env, &[u32])> {
+        self.0.members()
+    }
+    fn comparisons_unknown(&self) -> bool {
+        true
+    }
+    fn text_comparisons_unknown(&self) -> bool {
+        false
     }
 }
 

@@ -2731,6 +2731,85 @@ method = "direct"
     assert!(skipped[0].contains("indicator 'total'") && skipped[0].contains("for 1 entity: K1"));
 }
 
+/// `count(cond)` and `share(cond)` take a member whose number or yes/no value is missing as
+/// not meeting the condition; SPEC §4 wants that counted, so the run names the clusters. An
+/// empty text (an untiered enterprise's `tier` in the chained workflow) is "none" and is not
+/// warned of.
+#[test]
+fn count_and_share_over_unreported_members_are_warned_of_but_an_empty_tier_is_not() {
+    let rules = r#"
+[rules]
+name = "count"
+id = "eid"
+[aggregate]
+by = "cluster"
+[[indicator]]
+id = "flag"
+kind = "bool"
+[[indicator]]
+id = "rev"
+column = "revenue"
+[[indicator]]
+id = "flagged"
+aggregate = "share(flag)"
+[[indicator]]
+id = "big"
+aggregate = "count(rev > 10)"
+[[indicator]]
+id = "passed"
+aggregate = "count(tier == 'pass')"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "f"
+dimension = "d"
+indicator = "flagged"
+points = 10
+method = "direct"
+[[criterion]]
+id = "b"
+dimension = "d"
+indicator = "big"
+points = 10
+method = "direct"
+[[criterion]]
+id = "p"
+dimension = "d"
+indicator = "passed"
+points = 10
+method = "direct"
+"#;
+    let a = score(
+        rules,
+        "eid,cluster,flag,revenue,tier\n\
+         e1,K1,是,12,pass\n\
+         e2,K1,,12,\n\
+         e3,K2,否,,pass\n\
+         e4,K2,是,5,\n\
+         e5,K3,是,20,\n",
+    );
+    // K1: share(flag) = 1/2, the unreported e2 counted as not flagged; K2: count(rev > 10)
+    // = 0 with e3's revenue missing; K3 reported everything.
+    assert_eq!(
+        entity(&a, "K1").criteria["f"].value,
+        Some(serde_json::json!(0.5))
+    );
+    assert_eq!(
+        entity(&a, "K2").criteria["b"].value,
+        Some(serde_json::json!(0.0))
+    );
+    let counted: Vec<&String> = a
+        .warnings
+        .iter()
+        .filter(|w| w.contains("count() or share() took members"))
+        .collect();
+    assert_eq!(counted.len(), 2, "{:?}", a.warnings);
+    assert!(counted[0].contains("indicator 'flagged'") && counted[0].ends_with("for 1 entity: K1"));
+    assert!(counted[1].contains("indicator 'big'") && counted[1].ends_with("for 1 entity: K2"));
+    // The empty tiers of e2, e4 and e5 are untiered enterprises, not gaps.
+    assert!(!a.warnings.iter().any(|w| w.contains("'passed'")), "{:?}", a.warnings);
+}
+
 /// A band worth more than its criterion is capped at full points, and the run says so.
 #[test]
 fn band_points_above_the_criterion_are_capped_with_a_warning() {

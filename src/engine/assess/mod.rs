@@ -1,5 +1,10 @@
 //! Scoring a dataset: indicators → fractions (ndarray matrix) → dimension and total scores →
 //! adjustments, clamp, rounding → gates → ranks → tiers → [`Assessment`].
+//!
+//! This module holds the run itself (reading the rules' columns, formula indicators, the order
+//! of the phases in `finish`); `input` checks the data and reads the column indicators,
+//! `criteria` scores the criteria, `decisions` applies cohorts, gates, adjustments and tiers,
+//! and `layout` arranges the output and the audit block.
 
 use super::assessment::*;
 use super::bind::{Frame, Names, Slots, WithMembers, compile_expr};
@@ -94,6 +99,9 @@ const MET_BY_MISSING: &str =
 const FORMULA_DECIDED: &str = "a comparison with a missing value was taken as false in the formula";
 /// A member aggregate that skipped members without a value (SPEC §12).
 const AGGREGATE_SKIPPED: &str = "an aggregate left out members whose value is missing";
+/// A `count(cond)` or `share(cond)` that counted an unreported member as not meeting `cond`.
+const AGGREGATE_COUNTED: &str =
+    "count() or share() took members whose condition a missing value left open as not met";
 
 /// Where a missing value decided something inside `prog` on `env`: its `if()` conditions,
 /// its `count_true()` terms and, for a formula's value `v`, the value itself.
@@ -107,6 +115,7 @@ fn missing_traces(
         (IF_DECIDED, prog.missing_if_conditions(env)),
         (COUNT_DECIDED, prog.missing_count_true(env)),
         (AGGREGATE_SKIPPED, prog.aggregate_skipped_missing(env)),
+        (AGGREGATE_COUNTED, prog.aggregate_counted_missing(env)),
         (
             FORMULA_DECIDED,
             v.and_then(|v| prog.decided_by_missing_comparison(env, v)),
