@@ -514,6 +514,40 @@ impl Scope for Names<'_> {
         Err(self.unknown(name, false, false))
     }
 
+    fn resolve_prev(
+        &self,
+        name: &str,
+        quoted: bool,
+    ) -> std::result::Result<Resolved, ResolveError> {
+        let res = self.resolve(name, quoted)?;
+        // Dimension scores, criterion points and the final score (the last slots) exist for
+        // the scored year only: earlier years' rows are read, never scored.
+        if res.slot >= self.slots.dimension(0) {
+            let what = if name == "score" {
+                "the final score".to_string()
+            } else if self.c.rules.dimension(name).is_some() {
+                format!("the score of dimension '{name}'")
+            } else {
+                format!("the points of criterion '{name}'")
+            };
+            return Err(ResolveError {
+                message: format!(
+                    "'{name}' is {what}, which exists for the scored year only: prev() reads \
+                     the data of earlier years, which are not scored"
+                ),
+                help: Some(if self.column(name).is_some() {
+                    format!("for the data column '{name}' write prev(`{name}`) in backticks")
+                } else {
+                    format!(
+                        "to compare with last year's result, give the data a column holding \
+                         it (e.g. `{name}_last_year`) and use that column"
+                    )
+                }),
+            });
+        }
+        Ok(res)
+    }
+
     fn resolve_member(
         &self,
         name: &str,

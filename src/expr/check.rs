@@ -252,6 +252,7 @@ pub fn compile(expr: &Expr, scope: &dyn Scope, ctx: Context) -> Result<Program, 
         ctx,
         slots: Vec::new(),
         member_slots: Vec::new(),
+        in_prev: 0,
     };
     let (root, ty) = c.check(expr, None)?;
     let mut slots = c.slots;
@@ -288,6 +289,8 @@ pub fn compile_condition(
 struct Checker<'s> {
     scope: &'s dyn Scope,
     ctx: Context,
+    /// How many `prev()` calls enclose the node being checked.
+    in_prev: u32,
     slots: Vec<usize>,
     member_slots: Vec<usize>,
 }
@@ -510,6 +513,8 @@ impl Checker<'_> {
     fn name(&mut self, name: &str, quoted: bool, span: Span, agg: Option<&str>) -> Checked {
         let r = if agg.is_some() {
             self.scope.resolve_member(name, quoted)
+        } else if self.in_prev > 0 {
+            self.scope.resolve_prev(name, quoted)
         } else {
             self.scope.resolve(name, quoted)
         };
@@ -741,7 +746,10 @@ impl Checker<'_> {
         if n != 1 && n != 2 {
             return Err(c.arity("1 or 2 arguments: prev(x) or prev(x, years)"));
         }
-        let (node, ty) = self.check(&c.args[0], c.agg)?;
+        self.in_prev += 1;
+        let checked = self.check(&c.args[0], c.agg);
+        self.in_prev -= 1;
+        let (node, ty) = checked?;
         let k = match c.args.get(1).map(|a| &a.kind) {
             None => 1,
             Some(ExprKind::Number(v))

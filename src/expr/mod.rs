@@ -134,6 +134,12 @@ pub trait Scope {
     /// A name at row/entity level. `quoted` = written in backticks.
     fn resolve(&self, name: &str, quoted: bool) -> Result<Resolved, ResolveError>;
 
+    /// A name inside `prev()`'s argument: as [`resolve`](Scope::resolve), but a scope may
+    /// refuse what exists for the scored year only (scores are not computed for earlier years).
+    fn resolve_prev(&self, name: &str, quoted: bool) -> Result<Resolved, ResolveError> {
+        self.resolve(name, quoted)
+    }
+
     /// A name inside an aggregate function's argument (member level).
     fn resolve_member(&self, name: &str, quoted: bool) -> Result<Resolved, ResolveError> {
         let _ = (name, quoted);

@@ -2807,7 +2807,11 @@ method = "direct"
     assert!(counted[0].contains("indicator 'flagged'") && counted[0].ends_with("for 1 entity: K1"));
     assert!(counted[1].contains("indicator 'big'") && counted[1].ends_with("for 1 entity: K2"));
     // The empty tiers of e2, e4 and e5 are untiered enterprises, not gaps.
-    assert!(!a.warnings.iter().any(|w| w.contains("'passed'")), "{:?}", a.warnings);
+    assert!(
+        !a.warnings.iter().any(|w| w.contains("'passed'")),
+        "{:?}",
+        a.warnings
+    );
 }
 
 /// A band worth more than its criterion is capped at full points, and the run says so.
