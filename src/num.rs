@@ -190,53 +190,72 @@ impl FixedSum {
 }
 
 /// Sums of values in `groups` groups that do not depend on the order of the values, for
-/// whole columns. Each value is added as an integer multiple of one unit into a 128-bit
-/// accumulator and the total is rounded once (`i128 as f64` rounds to nearest, ties to
-/// even). When the values' binary exponents span little enough (amounts, shares, counts)
-/// the unit is the smallest one among them and the sums are exact, bit for bit what
+/// whole columns. Each value is added as an integer multiple of its group's unit into a
+/// 128-bit accumulator and each total is rounded once (`i128 as f64` rounds to nearest, ties
+/// to even). When a group's binary exponents span little enough (amounts, shares, counts)
+/// the unit is the smallest one among them and the sum is exact, bit for bit what
 /// [`ExactSum`] gives; otherwise the unit is the finest the accumulator can hold, 2⁻⁷⁰ or
-/// less of the largest value for up to 10⁷ values, and each value's bits below it are
-/// dropped (the same bits whatever the order). Infinities, NaN and extreme exponents take
-/// [`ExactSum`]. `items` is called twice and must give the same (group, value) pairs.
+/// less of the group's largest value for up to 10⁷ values, and each value's bits below it
+/// are dropped (the same bits whatever the order). The unit is the group's own, so one
+/// cluster's huge member does not coarsen another cluster's sum. Groups with infinities,
+/// NaN or extreme exponents take [`ExactSum`]. `items` is called twice and must give the
+/// same (group, value) pairs.
 pub fn order_free_sums<I: Iterator<Item = (usize, f64)>>(
     groups: usize,
     items: impl Fn() -> I,
 ) -> Vec<f64> {
-    let (mut lo, mut hi, mut count, mut special) = (i32::MAX, i32::MIN, 0u64, false);
-    for (_, v) in items() {
+    // Per group: lowest and highest exponent, number of values, and whether one is not finite.
+    let mut spans = vec![(i32::MAX, i32::MIN, 0u64, false); groups];
+    for (g, v) in items() {
+        let s = &mut spans[g];
         if !v.is_finite() {
-            special = true;
-            break;
-        }
-        if v != 0.0 {
+            s.3 = true;
+        } else if v != 0.0 {
             let e = ulp_exponent(v);
-            lo = lo.min(e);
-            hi = hi.max(e);
+            s.0 = s.0.min(e);
+            s.1 = s.1.max(e);
         }
-        count += 1;
-    }
-    if hi == i32::MIN && !special {
-        return vec![0.0; groups];
+        s.2 += 1;
     }
     // m < 2^53 shifted up by (e − unit), times `count` values, must stay below 2^126; and
     // scaling the total back by 2^unit must be exact (no subnormal or infinite result).
-    let count_bits = 64 - count.leading_zeros() as i32;
-    let unit = lo.max(hi + 53 + count_bits - 126);
-    if special || unit < -1000 || hi > 900 {
-        let mut sums = vec![ExactSum::default(); groups];
-        for (g, v) in items() {
-            sums[g].add(v);
-        }
-        return sums.iter().map(ExactSum::value).collect();
-    }
+    // `None`: the group is summed by `ExactSum`.
+    let units: Vec<Option<i32>> = spans
+        .iter()
+        .map(|&(lo, hi, count, special)| {
+            if special {
+                return None;
+            }
+            if hi == i32::MIN {
+                return Some(0); // nothing but zeros
+            }
+            let count_bits = 64 - count.leading_zeros() as i32;
+            let unit = lo.max(hi + 53 + count_bits - 126);
+            (unit >= -1000 && hi <= 900).then_some(unit)
+        })
+        .collect();
+    let mut exact = if units.iter().any(Option::is_none) {
+        vec![ExactSum::default(); groups]
+    } else {
+        Vec::new()
+    };
     let mut acc = vec![0i128; groups];
     for (g, v) in items() {
-        if v != 0.0 {
-            acc[g] += in_units(v, unit);
+        match units[g] {
+            Some(unit) if v != 0.0 => acc[g] += in_units(v, unit),
+            Some(_) => {}
+            None => exact[g].add(v),
         }
     }
-    let scale = 2f64.powi(unit);
-    acc.iter().map(|&a| a as f64 * scale).collect()
+    units
+        .iter()
+        .zip(acc)
+        .enumerate()
+        .map(|(g, (unit, a))| match unit {
+            Some(unit) => a as f64 * 2f64.powi(*unit),
+            None => exact[g].value(),
+        })
+        .collect()
 }
 
 /// The mean of `values` from an order-free sum ([`order_free_sums`]), kept within the
@@ -419,6 +438,23 @@ mod tests {
     }
 
     #[test]
+    fn a_huge_value_in_one_group_leaves_the_other_groups_exact() {
+        // One cluster's member of 10⁵⁰ once set the unit for every cluster: 0.3 + 0.4 summed
+        // to 0 and a lone 1 to 0.
+        let values = [(0, 1e50), (1, 0.3), (1, 0.4), (2, 1.0), (0, 2.0)];
+        let sums = order_free_sums(3, || values.iter().copied());
+        assert_eq!(sums[0], exact(&[1e50, 2.0]));
+        assert_eq!(sums[1].to_bits(), exact(&[0.3, 0.4]).to_bits());
+        assert_eq!(sums[2], 1.0);
+        // A NaN or an infinity in one group leaves the others to the 128-bit path.
+        let values = [(0, f64::INFINITY), (1, 0.1), (1, 0.2), (2, f64::NAN)];
+        let sums = order_free_sums(3, || values.iter().copied());
+        assert_eq!(sums[0], f64::INFINITY);
+        assert_eq!(sums[1].to_bits(), exact(&[0.1, 0.2]).to_bits());
+        assert!(sums[2].is_nan());
+    }
+
+    #[test]
     fn column_sums_equal_the_partials_sums() {
         // Narrow exponent ranges (the 128-bit path) and wide ones (the partials), in groups.
         let mut state = 99u64;
@@ -451,8 +487,12 @@ mod tests {
                         // Exponents within reach of 128 bits: exact.
                         assert_eq!(got.to_bits(), want.to_bits(), "spread {spread}, group {g}");
                     } else {
-                        // Bits below 2⁻⁷⁰ of the largest value dropped.
-                        let largest = values.iter().map(|x| x.1.abs()).fold(0.0, f64::max);
+                        // Bits below 2⁻⁷⁰ of the group's largest value dropped.
+                        let largest = values
+                            .iter()
+                            .filter(|x| x.0 == g)
+                            .map(|x| x.1.abs())
+                            .fold(0.0, f64::max);
                         assert!(
                             (got - want).abs() <= largest * 1e-18,
                             "spread {spread}: {got} {want}"
