@@ -1292,6 +1292,34 @@ impl<'s> Cx<'s> {
             (Some(e), Some(m)) if e.value == "max_tier" || e.value == "cap" => {
                 GateEffect::MaxTier(m)
             }
+            (Some(e), Some(_)) if e.value == "exclude" => {
+                self.error(
+                    e.span,
+                    format!(
+                        "'effect' in {} is \"exclude\" but the gate also has max_tier: a gate \
+                         either excludes or caps the tier",
+                        t.what
+                    ),
+                    Some(
+                        "to cap the tier, remove this effect line (or write effect = \"cap\"); \
+                         to exclude, remove max_tier"
+                            .into(),
+                    ),
+                );
+                return None;
+            }
+            (Some(e), None) if e.value == "max_tier" || e.value == "cap" => {
+                self.error(
+                    e.span,
+                    format!(
+                        "'effect' in {} is \"{}\" but the gate has no max_tier: a capping gate \
+                         needs the highest tier it allows",
+                        t.what, e.value
+                    ),
+                    Some("add max_tier = \"<tier id>\" to the gate".into()),
+                );
+                return None;
+            }
             (Some(e), _) => {
                 self.error(
                     e.span,
