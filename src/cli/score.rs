@@ -13,7 +13,8 @@ pub struct ScoreArgs {
     /// The rules file (TOML).
     #[arg(long)]
     pub rules: PathBuf,
-    /// Data file(s): CSV (any delimiter) or XLSX; repeat for several files.
+    /// Data file(s): CSV (comma-delimited unless --delimiter) or XLSX; repeat for several
+    /// files.
     #[arg(long, required = true)]
     pub data: Vec<PathBuf>,
     /// Output file; its extension picks the format unless --format is given.
