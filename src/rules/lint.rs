@@ -9,7 +9,8 @@ use crate::diag::Span;
 pub struct Lint {
     /// Stable code: `unreachable-tier`, `bands-out-of-order`, `levels-above-points`,
     /// `tiers-out-of-order`, `empty-dimension`, `setting-ignored`, `unknown-category`,
-    /// `unused-indicator`, `weights-not-scale`, `weight-without-points`, `division-by-zero`.
+    /// `unused-indicator`, `weights-not-scale`, `weight-without-points`, `division-by-zero`,
+    /// `level-without-points`.
     pub code: &'static str,
     /// What looks wrong and why, in one sentence.
     pub message: String,
@@ -308,6 +309,35 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             });
         }
     }
+    // A level the indicator allows but the criterion's table leaves out scores 0 with a
+    // warning on every run that meets it: say so once, here.
+    for c in &rules.criteria {
+        if let Method::Levels(table) = &c.method
+            && let Some(allowed) = rules
+                .indicator(&c.indicator.value)
+                .and_then(|i| i.levels.as_ref())
+        {
+            let left_out: Vec<String> = allowed
+                .iter()
+                .filter(|a| !table.iter().any(|(k, _)| k == *a))
+                .map(|a| format!("'{a}'"))
+                .collect();
+            if !left_out.is_empty() {
+                out.push(Lint {
+                    code: "level-without-points",
+                    message: format!(
+                        "criterion '{}' gives no points for {} that indicator '{}' allows: such \
+                         cells score 0 with a warning; list them (e.g. {} = 0) to say so",
+                        c.id.value,
+                        left_out.join(", "),
+                        c.indicator.value,
+                        left_out[0].replace('\'', "\"")
+                    ),
+                    span: c.indicator.span,
+                });
+            }
+        }
+    }
     let mut used: Vec<&str> = names_used.iter().map(|s| s.as_str()).collect();
     used.extend(rules.criteria.iter().map(|c| c.indicator.value.as_str()));
     used.extend(rules.settings.tie_break.iter().map(|t| t.value.as_str()));
@@ -482,6 +512,14 @@ min_score = 20
                 "min_score = { by = \"level\", values = { \"一级\" = 20, \"三级\" = 10 }, default = 20 }",
             );
         assert_eq!(codes(&unknown), ["unknown-category"]);
+        // A level the indicator allows and the criterion's table leaves out; listed at 0, quiet.
+        let left_out = clean.replace(
+            "kind = \"category\"\n",
+            "kind = \"category\"\nlevels = [\"一级\", \"二级\", \"无\"]\n",
+        );
+        assert_eq!(codes(&left_out), ["level-without-points"]);
+        let listed = left_out.replace("\"二级\" = 6 }", "\"二级\" = 6, \"无\" = 0 }");
+        assert_eq!(codes(&listed), Vec::<&str>::new());
         // Dimension weights that do not add up to scale.
         let weights = clean
             .replace("[rules]\n", "[rules]\nscale = 100\n")
