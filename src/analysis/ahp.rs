@@ -635,24 +635,32 @@ impl Parser<'_> {
         }
         for i in 0..n {
             for j in i + 1..n {
-                let (upper, lower) = (m[[i, j]], m[[j, i]]);
-                let expected = 1.0 / upper;
-                if !close(lower, expected) {
+                if !close(m[[j, i]], 1.0 / m[[i, j]]) {
+                    // The entry at fault: the lower one, unless only the lower one is a whole
+                    // judgement (3 against a rounded 0.333 above it: the 0.333 is what to fix).
+                    let whole = |x: f64| x >= 1.0 && x == x.round();
+                    let (r, c) = if whole(m[[j, i]]) && !whole(m[[i, j]]) {
+                        (i, j)
+                    } else {
+                        (j, i)
+                    };
+                    let (fault, other) = (m[[r, c]], m[[c, r]]);
+                    let expected = 1.0 / other;
                     self.error(
-                        Some(spans[j * n + i]),
+                        Some(spans[r * n + c]),
                         format!(
                             "{who}row {}, column {} ({} vs {}) is {} but must be the reciprocal \
                              of row {}, column {} ({} vs {}) = {}, that is {}",
-                            j + 1,
-                            i + 1,
-                            items[j],
-                            items[i],
-                            show(lower),
-                            i + 1,
-                            j + 1,
-                            items[i],
-                            items[j],
-                            show(upper),
+                            r + 1,
+                            c + 1,
+                            items[r],
+                            items[c],
+                            show(fault),
+                            c + 1,
+                            r + 1,
+                            items[c],
+                            items[r],
+                            show(other),
                             show(expected)
                         ),
                         Some(format!(

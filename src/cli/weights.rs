@@ -279,8 +279,9 @@ fn run_ahp(a: &WeightsArgs, path: &Path, level: Option<Level>, json: bool) -> Re
             ));
             for (k, (n, cr)) in experts.iter().enumerate() {
                 s.push_str(&format!(
-                    "  {}: CR = {cr:.4}\n",
-                    n.clone().unwrap_or_else(|| format!("expert {}", k + 1))
+                    "  {}: CR = {}\n",
+                    n.clone().unwrap_or_else(|| format!("expert {}", k + 1)),
+                    show_cr(*cr)
                 ));
             }
         }
@@ -288,12 +289,12 @@ fn run_ahp(a: &WeightsArgs, path: &Path, level: Option<Level>, json: bool) -> Re
             s.push_str(&format!("{i:<24} {w:.4}\n"));
         }
         s.push_str(&format!(
-            "λmax = {:.4}, CI = {:.4}, RI = {:.2} ({} table), CR = {:.4} — {}\n",
+            "λmax = {:.4}, CI = {:.4}, RI = {:.2} ({} table), CR = {} — {}\n",
             res.lambda_max,
             res.ci,
             res.ri,
             res.ri_table.name(),
-            res.cr,
+            show_cr(res.cr),
             if res.is_consistent() {
                 "consistent (CR < 0.1)"
             } else {
@@ -318,6 +319,16 @@ fn run_ahp(a: &WeightsArgs, path: &Path, level: Option<Level>, json: bool) -> Re
     Ok(0)
 }
 
+/// A consistency ratio to four decimals; just below 0.1 it shows 0.0999 rather than round up
+/// to 0.1000, so that the number shown and the verdict ("consistent (CR < 0.1)") agree.
+fn show_cr(cr: f64) -> String {
+    if (0.09995..0.1).contains(&cr) {
+        "0.0999".to_string()
+    } else {
+        format!("{cr:.4}")
+    }
+}
+
 /// The refusal of a matrix with CR ≥ 0.1: at the judgement that disagrees most with the
 /// weights, with the value the weights give there. For a group, the pair is found in the
 /// combined matrix and the place is that pair in the expert matrix furthest from the weights.
@@ -330,9 +341,9 @@ fn inconsistent(
 ) -> Diagnostic {
     let name = &source.name;
     let mut message = format!(
-        "the comparison matrix is inconsistent: CR = {:.4} ≥ 0.1 ({} RI table; λmax = {:.4}, \
+        "the comparison matrix is inconsistent: CR = {} ≥ 0.1 ({} RI table; λmax = {:.4}, \
          CI = {:.4}, RI = {:.2})",
-        res.cr,
+        show_cr(res.cr),
         res.ri_table.name(),
         res.lambda_max,
         res.ci,
@@ -343,8 +354,8 @@ fn inconsistent(
             .iter()
             .enumerate()
             .map(|(k, (n, cr))| match n {
-                Some(n) => format!("expert {} ('{n}') {cr:.4}", k + 1),
-                None => format!("expert {} {cr:.4}", k + 1),
+                Some(n) => format!("expert {} ('{n}') {}", k + 1, show_cr(*cr)),
+                None => format!("expert {} {}", k + 1, show_cr(*cr)),
             })
             .collect();
         message.push_str(&format!(

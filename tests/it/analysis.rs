@@ -457,6 +457,26 @@ mod weights_command {
     }
 
     #[test]
+    fn a_consistency_ratio_just_below_the_limit_is_not_shown_as_the_limit() {
+        // CR = 0.0999899 (Saaty RI 0.90): rounded to four decimals it would read 0.1000 next
+        // to "consistent (CR < 0.1)".
+        let dir = tempfile::tempdir().unwrap();
+        let m = dir.path().join("m.toml");
+        std::fs::write(
+            &m,
+            "items = [\"a\", \"b\", \"c\", \"d\"]\nmatrix = [[1, 3, \"1/5\", 5], [\"1/3\", 1, \"1/7\", 4], [5, 7, 1, 8], [\"1/5\", \"1/4\", \"1/8\", 1]]\n",
+        )
+        .unwrap();
+        let out = bin().args(["weights", "--ahp"]).arg(&m).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("CR = 0.0999 — consistent (CR < 0.1)"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn ahp_written_into_rules_keeps_comments() {
         let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let rules = root.join("rules/liaocheng-benchmark.toml");
