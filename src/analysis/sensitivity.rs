@@ -405,6 +405,31 @@ pub fn run(
                 .to_string(),
         );
     }
+    if opts.vary == Vary::Criteria && opts.weights_given {
+        // With dimension weights given, a dimension's share is Σ points·fraction / Σ points:
+        // the points of a dimension's only criterion cancel out.
+        let mut per_dimension = vec![0usize; ev.weights.len()];
+        for &d in &ev.dimension_of {
+            per_dimension[d] += 1;
+        }
+        let single = per_dimension.iter().filter(|&&k| k == 1).count();
+        let varied = per_dimension.iter().filter(|&&k| k > 1).count();
+        if single > 0 && varied == 0 {
+            warnings.push(
+                "every dimension has a single criterion and the dimension weights are given: a \
+                 dimension's score is its criterion's fraction whatever its points, so no dimension score or total \
+                 can move; --vary weights varies the dimension weights"
+                    .to_string(),
+            );
+        } else if single > 0 {
+            warnings.push(format!(
+                "{single} of {} dimensions have a single criterion: with the dimension weights \
+                 given, its points do not change the dimension's score, so only the criteria of \
+                 the other {varied} are varied",
+                per_dimension.len()
+            ));
+        }
+    }
     let report = SensitivityReport {
         warnings,
         runs,

@@ -302,4 +302,31 @@ method = "direct"
     let c = report(Vary::Criteria);
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);
     assert!(c.entities.iter().any(|e| e.rank_p05 != e.rank_p95));
+
+    // Two weighted dimensions of one criterion each: a criterion's points cancel out of its
+    // dimension's share, so `--vary criteria` moves nothing and says so.
+    let split = one
+        .replace(
+            "[[dimension]]\nid = \"d\"\n",
+            "[[dimension]]\nid = \"d\"\nweight = 50\n[[dimension]]\nid = \"e\"\nweight = 50\n",
+        )
+        .replace(
+            "id = \"cy\"\ndimension = \"d\"",
+            "id = \"cy\"\ndimension = \"e\"",
+        );
+    let rules = Rules::from_str_named(&split, "r.toml")
+        .unwrap()
+        .compile()
+        .unwrap();
+    let a = score(&split, csv);
+    let ev = a.evidence.as_deref().unwrap();
+    let opts = SensitivityOptions::for_rules(&rules, 50, 0.9, 3, Vary::Criteria);
+    let c = run(ev, &opts, &|| {}).unwrap().0;
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    assert!(c.warnings[0].starts_with("every dimension has a single criterion"));
+    assert!(
+        c.entities
+            .iter()
+            .all(|e| e.rank_p05 == e.base_rank && e.rank_p95 == e.base_rank)
+    );
 }
