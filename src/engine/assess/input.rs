@@ -122,13 +122,25 @@ pub(super) fn merge_wrong_delimiter_errors(errors: Vec<Diagnostic>) -> Vec<Diagn
 /// Every row's year is a whole number of at most nine digits.
 pub(super) fn check_years(table: &crate::data::Table, years: &[f64], column: usize) -> Result<()> {
     for (i, y) in years.iter().enumerate() {
-        // (Beyond a billion a year is no year, and would not fit the year keys.)
-        if y.is_nan() || y.fract() != 0.0 || y.abs() > 1e9 {
+        if y.is_nan() || y.fract() != 0.0 {
             let at = table.location(i, &table.headers[column]);
             return Err(Error::one(
-                data_error("the year is missing or not a whole number of at most 9 digits")
+                data_error("the year is missing or not a whole number")
                     .at(at)
                     .with_help("every row needs a year such as 2023 in the year column"),
+            ));
+        }
+        // The range `[rules].year` takes: a typo such as 20233 would otherwise become the
+        // latest year, scored alone.
+        if !(1000.0..=9999.0).contains(y) {
+            let at = table.location(i, &table.headers[column]);
+            return Err(Error::one(
+                data_error(format!(
+                    "the year {} is not a year from 1000 to 9999",
+                    crate::column::format_number(*y)
+                ))
+                .at(at)
+                .with_help("correct the cell: the year column holds four-digit years such as 2023"),
             ));
         }
     }
