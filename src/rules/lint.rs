@@ -179,6 +179,36 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             });
         }
     }
+    // Under [aggregate] a member-level indicator is never scored: only what an aggregate
+    // makes of it is, so its own missing policy and direction change nothing.
+    if rules.aggregate.is_some() {
+        for ind in &rules.indicators {
+            if matches!(ind.source, Source::Aggregate(_)) {
+                continue;
+            }
+            let mut keys = Vec::new();
+            if let Some(m) = ind.missing {
+                keys.push(format!("missing = \"{}\"", m.name()));
+            }
+            if ind.direction == crate::rules::Direction::Lower {
+                keys.push("direction = \"lower\"".to_string());
+            }
+            if !keys.is_empty() {
+                out.push(Lint {
+                    code: "setting-ignored",
+                    message: format!(
+                        "indicator '{}' is member-level under [aggregate]: {} {} nothing \
+                         (members are not scored; an aggregate skips members without a value \
+                         and warns of it); set it on the aggregate indicator that reads it",
+                        ind.id.value,
+                        keys.join(" and "),
+                        if keys.len() > 1 { "change" } else { "changes" }
+                    ),
+                    span: ind.id.span,
+                });
+            }
+        }
+    }
     if rules.settings.aggregation != crate::rules::Aggregation::Geometric
         && rules.settings.geometric_floor != crate::rules::DEFAULT_GEOMETRIC_FLOOR
     {
@@ -512,6 +542,17 @@ min_score = 20
                 "min_score = { by = \"level\", values = { \"一级\" = 20, \"三级\" = 10 }, default = 20 }",
             );
         assert_eq!(codes(&unknown), ["unknown-category"]);
+        // A member-level indicator's own missing policy under [aggregate].
+        let member = format!(
+            "{}\n[aggregate]\nby = \"level\"\n[[indicator]]\nid = \"rev\"\nmissing = \"fail\"\n[[indicator]]\nid = \"total\"\naggregate = \"sum(rev)\"\n",
+            "[rules]\nname = \"m\"\nid = \"code\""
+        ) + "[[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c\"\ndimension = \"d\"\nindicator = \"total\"\npoints = 10\nmethod = \"direct\"\n";
+        // (`codes` passes no expression names, so `rev` also reads as unused here.)
+        assert_eq!(codes(&member), ["setting-ignored", "unused-indicator"]);
+        assert_eq!(
+            codes(&member.replace("missing = \"fail\"\n", "")),
+            ["unused-indicator"]
+        );
         // A level the indicator allows and the criterion's table leaves out; listed at 0, quiet.
         let left_out = clean.replace(
             "kind = \"category\"\n",
