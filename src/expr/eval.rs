@@ -103,35 +103,16 @@ impl Program {
 }
 
 impl Program {
-    /// The rows for which a `count_true()` counted a condition a missing value left
-    /// undecided (missing in the traced reading) as not true; `None` when none did. Only
-    /// programs with a `count_true()` evaluate anything here.
+    /// The rows for which a `count_true()` they reach counted a condition a missing value
+    /// left undecided (missing in the traced reading) as not true; `None` when none did. A
+    /// `count_true()` in an `if()` branch counts only for the rows that take the branch.
+    /// Only programs with a `count_true()` evaluate anything here.
     pub fn missing_count_true(&self, env: &dyn Env) -> Option<Vec<bool>> {
-        fn collect<'n>(node: &'n Node, out: &mut Vec<&'n [Node]>) {
-            match node {
-                Node::CountTrue(args) => {
-                    out.push(args);
-                    args.iter().for_each(|a| collect(a, out));
-                }
-                Node::Aggregate { .. } | Node::Prev { .. } => {}
-                other => other.children().into_iter().for_each(|c| collect(c, out)),
-            }
-        }
-        let mut calls = Vec::new();
-        collect(&self.root, &mut calls);
-        if calls.is_empty() {
+        if !has_count_true(&self.root) {
             return None;
         }
-        let traced = super::Traced(env);
         let mut hit = vec![false; env.rows()];
-        for arg in calls.into_iter().flatten() {
-            let t = truth(eval_node(arg, &traced));
-            for (i, h) in hit.iter_mut().enumerate() {
-                if t.at(i).is_none() {
-                    *h = true;
-                }
-            }
-        }
+        mark_missing_count_true(&self.root, env, &vec![true; env.rows()], &mut hit);
         hit.contains(&true).then_some(hit)
     }
 }
@@ -236,6 +217,61 @@ fn has_if(node: &Node) -> bool {
         Node::If { .. } => true,
         Node::Aggregate { .. } | Node::Prev { .. } => false,
         other => other.children().into_iter().any(has_if),
+    }
+}
+
+fn has_count_true(node: &Node) -> bool {
+    match node {
+        Node::CountTrue(_) => true,
+        Node::Aggregate { .. } | Node::Prev { .. } => false,
+        other => other.children().into_iter().any(has_count_true),
+    }
+}
+
+/// Marks in `hit` the rows among `reach` for which a `count_true()` in `node` met a
+/// condition a missing value left open; a branch of an `if()` is followed only for the rows
+/// that take it.
+fn mark_missing_count_true(node: &Node, env: &dyn Env, reach: &[bool], hit: &mut [bool]) {
+    match node {
+        Node::CountTrue(args) => {
+            let traced = super::Traced(env);
+            for arg in args {
+                let t = truth(eval_node(arg, &traced));
+                for (i, h) in hit.iter_mut().enumerate() {
+                    if reach[i] && t.at(i).is_none() {
+                        *h = true;
+                    }
+                }
+                if has_count_true(arg) {
+                    mark_missing_count_true(arg, env, reach, hit);
+                }
+            }
+        }
+        Node::If {
+            cond, then, els, ..
+        } => {
+            if has_count_true(cond) {
+                mark_missing_count_true(cond, env, reach, hit);
+            }
+            if has_count_true(then) || has_count_true(els) {
+                let c = truth(eval_node(cond, env));
+                for (branch, taken) in [(then, true), (els, false)] {
+                    if has_count_true(branch) {
+                        let r: Vec<bool> = (0..reach.len())
+                            .map(|i| reach[i] && (c.at(i) == Some(true)) == taken)
+                            .collect();
+                        mark_missing_count_true(branch, env, &r, hit);
+                    }
+                }
+            }
+        }
+        other => {
+            for child in other.children() {
+                if has_count_true(child) {
+                    mark_missing_count_true(child, env, reach, hit);
+                }
+            }
+        }
     }
 }
 

@@ -2096,6 +2096,43 @@ require = "not (debt > 70)"
     );
 }
 
+/// A `count_true()` in an `if()` branch counts for the entities that take the branch only:
+/// A never reaches it (a > 0), so its missing p decided nothing.
+#[test]
+fn count_true_in_a_branch_not_taken_is_not_warned_of() {
+    let rules = r#"
+[rules]
+name = "branch"
+id = "id"
+[[indicator]]
+id = "a"
+[[indicator]]
+id = "p"
+[[indicator]]
+id = "n"
+formula = "if(a > 0, 1, count_true(p > 0, a < -5))"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "cn"
+dimension = "d"
+indicator = "n"
+points = 2
+method = "direct"
+"#;
+    let a = score(rules, "id,a,p\nA,5,\nB,-1,\nC,-1,3\n");
+    // A: 1; B: count_true(false, false) = 0; C: count_true(true, false) = 1.
+    assert_relative_eq!(entity(&a, "A").score, 1.0);
+    assert_relative_eq!(entity(&a, "B").score, 0.0);
+    assert_relative_eq!(entity(&a, "C").score, 1.0);
+    assert_eq!(
+        warned_ids(&a, "indicator 'n': count_true() counted a condition").as_deref(),
+        Some("B"),
+        "{:?}",
+        a.warnings
+    );
+}
+
 /// `coalesce()` and `is_missing()` turn a comparison with a missing value into an answer
 /// other than the unknown would give: the missing value decided it, and it is warned (§4).
 #[test]
