@@ -860,7 +860,7 @@ fn eval_min_max<'a>(max: bool, args: &'a [Node], env: &'a dyn Env) -> Val<'a> {
 
 #[inline(never)]
 fn eval_is_missing<'a>(a: &'a Node, env: &'a dyn Env) -> Val<'a> {
-    match eval_node(a, env) {
+    match eval_node(a, env.untraced()) {
         Val::Num(x) => Val::Bool(Some(x.is_nan())),
         Val::Bool(b) => Val::Bool(Some(b.is_none())),
         Val::Text(_) => Val::Bool(Some(false)),

@@ -177,6 +177,12 @@ pub trait Env {
         false
     }
 
+    /// The environment read as SPEC §4 reads it (comparisons with a missing operand false):
+    /// itself, except under [`Traced`] and [`TracedExceptText`]. `is_missing()` reads its
+    /// argument so: a comparison is never missing, so `is_missing(a > 5)` is false whatever
+    /// `a` is, and nothing was decided by a missing value there.
+    fn untraced(&self) -> &dyn Env;
+
     /// Whether a comparison of texts with a missing operand gives missing: as
     /// [`comparisons_unknown`](Env::comparisons_unknown) except under [`TracedExceptText`].
     fn text_comparisons_unknown(&self) -> bool {
@@ -205,6 +211,9 @@ impl Env for Traced<'_> {
     fn comparisons_unknown(&self) -> bool {
         true
     }
+    fn untraced(&self) -> &dyn Env {
+        self.0.untraced()
+    }
 }
 
 /// `env` read as [`Traced`], except that comparing a missing text stays false: for the
@@ -227,6 +236,9 @@ impl Env for TracedExceptText<'_> {
     }
     fn comparisons_unknown(&self) -> bool {
         true
+    }
+    fn untraced(&self) -> &dyn Env {
+        self.0.untraced()
     }
     fn text_comparisons_unknown(&self) -> bool {
         false

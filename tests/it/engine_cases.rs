@@ -2133,6 +2133,45 @@ method = "direct"
     );
 }
 
+/// A comparison is never missing (with a missing operand it is false, SPEC §4), so
+/// `is_missing(a > 5)` is false whatever `a` is: a missing `a` decides nothing there and
+/// nothing is warned of.
+#[test]
+fn is_missing_of_a_comparison_decides_nothing() {
+    let rules = r#"
+[rules]
+name = "cmp"
+id = "id"
+[[indicator]]
+id = "a"
+[[indicator]]
+id = "m"
+kind = "bool"
+formula = "is_missing(a > 5)"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "cm"
+dimension = "d"
+indicator = "m"
+points = 1
+method = "flag"
+[[gate]]
+id = "g"
+require = "not is_missing(a > 5)"
+[[adjustment]]
+id = "adj"
+when = "is_missing(a > 5)"
+points = 1
+"#;
+    let a = score(rules, "id,a\nA,\nB,7\n");
+    for id in ["A", "B"] {
+        assert_eq!(entity(&a, id).excluded_by, None);
+        assert_relative_eq!(entity(&a, id).score, 0.0);
+    }
+    assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+}
+
 /// `coalesce()` and `is_missing()` turn a comparison with a missing value into an answer
 /// other than the unknown would give: the missing value decided it, and it is warned (§4).
 #[test]
