@@ -193,6 +193,11 @@ pub struct Gap {
     pub score_needed: f64,
     /// `score_needed − score`, at least 0.
     pub points_missing: f64,
+    /// A higher tier this entity reaches at a lower score than the target asks (the
+    /// target's quota is full above it): `score_needed` is that tier's, and scoring it moves
+    /// the entity past the target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reached_first: Option<String>,
     /// Conditions no score change can fix (requires, caps).
     pub blockers: Vec<String>,
     /// Conditions not met now that read scores (dimension or criterion points, `score`):
@@ -846,34 +851,54 @@ fn gap(
             ev.tiers[c].id
         ));
     }
-    let min = rule.min_score.get(e);
-    let mut needed = if rule.direct[e] || min.is_nan() {
-        f64::NEG_INFINITY
-    } else {
-        min
-    };
-    // A full quota: the last entity placed there is the one to overtake.
     let ranked_in_cohort = (0..ev.len())
         .filter(|&x| ev.ranked[x] && ev.cohort[x] == ev.cohort[e])
         .count();
-    let quota = quota_of(rule.max_count, rule.top_percent, ranked_in_cohort);
-    let members: Vec<usize> = (0..ev.len())
-        .filter(|&x| ev.cohort[x] == ev.cohort[e] && tier_of[x] == Some(target))
-        .collect();
-    if members.len() >= quota
-        && let Some(&last) = members
-            .iter()
-            .max_by_key(|&&x| a.entities[x].rank.unwrap_or(0))
-    {
-        // At that score the tie-break decides; losing it, one unit of the published
-        // precision more is needed.
-        let at = a.entities[last].score;
-        let to_pass = if ev.tie_order(e, last) == std::cmp::Ordering::Less {
-            at
+    // The score tier `t` asks of this entity: its minimum (none under a direct condition)
+    // and, when its quota is full, the last entity placed there is the one to overtake.
+    let needed_for = |t: usize| -> f64 {
+        let rule = &ev.tiers[t];
+        let min = rule.min_score.get(e);
+        let mut needed = if rule.direct[e] || min.is_nan() {
+            f64::NEG_INFINITY
         } else {
-            crate::num::round_half_away(at + 10f64.powi(-(ev.decimals as i32)), ev.decimals)
+            min
         };
-        needed = needed.max(to_pass);
+        let quota = quota_of(rule.max_count, rule.top_percent, ranked_in_cohort);
+        let members: Vec<usize> = (0..ev.len())
+            .filter(|&x| ev.cohort[x] == ev.cohort[e] && tier_of[x] == Some(t))
+            .collect();
+        if members.len() >= quota
+            && let Some(&last) = members
+                .iter()
+                .max_by_key(|&&x| a.entities[x].rank.unwrap_or(0))
+        {
+            // At that score the tie-break decides; losing it, one unit of the published
+            // precision more is needed.
+            let at = a.entities[last].score;
+            let to_pass = if ev.tie_order(e, last) == std::cmp::Ordering::Less {
+                at
+            } else {
+                crate::num::round_half_away(at + 10f64.powi(-(ev.decimals as i32)), ev.decimals)
+            };
+            needed = needed.max(to_pass);
+        }
+        needed
+    };
+    let mut needed = needed_for(target);
+    // A higher tier open to this entity by score alone (its requires hold without reading
+    // scores, no cap below it) that asks less than the target, whose quota is full: that
+    // score is what moves the entity up.
+    let mut reached_first = None;
+    for h in 0..target {
+        let open = ev.tiers[h].requires[e] == Some(true)
+            && !post.is_some_and(|p| p.requires_read_scores(h))
+            && ev.cap_of(e).is_none_or(|c| h >= c);
+        let asks = if open { needed_for(h) } else { f64::NAN };
+        if asks.is_finite() && asks < needed {
+            needed = asks;
+            reached_first = Some(ev.tiers[h].id.clone());
+        }
     }
     if needed == f64::NEG_INFINITY {
         needed = ent.score;
@@ -1183,6 +1208,7 @@ fn gap(
         target_label: tier.label().to_string(),
         score_needed: needed,
         points_missing,
+        reached_first,
         blockers,
         unmet_now,
         options,

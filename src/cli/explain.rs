@@ -245,6 +245,13 @@ fn render(x: &Explanation) -> String {
             n(g.score_needed),
             n(g.points_missing)
         ));
+        if let Some(h) = &g.reached_first {
+            s.push_str(&format!(
+                "  (tier '{h}' above it asks less, and is reached at that score first: \
+                 {}'s quota is full)\n",
+                g.target_tier
+            ));
+        }
         for b in &g.blockers {
             s.push_str(&format!("  blocked: {b}\n"));
         }

@@ -989,6 +989,56 @@ min_score = 10
     assert_eq!(gap.points_missing, 5.0);
 }
 
+/// The next tier's quota is full above the score a higher tier asks: the higher tier is
+/// what the entity reaches first, and its minimum is the score needed.
+#[test]
+fn explain_full_quota_below_a_cheaper_higher_tier_aims_at_the_higher_tier() {
+    let rules = r#"
+[rules]
+name = "q"
+id = "id"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "z"
+[[dimension]]
+id = "a"
+[[criterion]]
+id = "cx"
+dimension = "a"
+indicator = "x"
+points = 100
+method = "linear"
+floor = 0
+target = 100
+[[gate]]
+id = "capped"
+require = "z == 0"
+max_tier = "silver"
+[[tier]]
+id = "gold"
+min_score = 80
+[[tier]]
+id = "silver"
+min_score = 60
+max_count = 1
+[[tier]]
+id = "bronze"
+min_score = 40
+"#;
+    // D (95) is capped to silver and fills its quota; C (70) is in bronze. At 80 C gets
+    // gold, so 10 points, not the 25 that overtaking D in silver would take.
+    let a = score(rules, "id,x,z\nD,95,1\nC,70,0\n");
+    let r = Rules::from_str_named(rules, "rules.toml").unwrap();
+    let (k, _) = find_entity(&a, "C").unwrap();
+    let gap = explain(&r, &a, k).gap.unwrap();
+    assert_eq!(gap.target_tier, "silver");
+    assert_eq!(gap.reached_first.as_deref(), Some("gold"));
+    assert_eq!(gap.score_needed, 80.0);
+    assert_eq!(gap.points_missing, 10.0);
+    assert_eq!(gap.options[0].tier_after.as_deref(), Some("gold"));
+}
+
 #[test]
 fn explain_rank_counts_the_cohort() {
     let rules = r#"
