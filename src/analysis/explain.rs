@@ -772,10 +772,24 @@ fn unmet_requires(
     tier: &crate::rules::Tier,
     e: usize,
 ) -> String {
+    unmet_requires_where(rule, tier, e, &|_| true).unwrap_or_else(|| "requires not met".into())
+}
+
+/// [`unmet_requires`] of the conditions `keep` picks (by their place in `requires`);
+/// `None` when none of them is unmet.
+fn unmet_requires_where(
+    rule: &crate::engine::evidence::TierRule,
+    tier: &crate::rules::Tier,
+    e: usize,
+    keep: &dyn Fn(usize) -> bool,
+) -> Option<String> {
     let mask = rule.requires_unmet.get(e).copied();
     let mut failed = Vec::new();
     let mut missing = false;
     for (i, c) in tier.requires.iter().enumerate() {
+        if !keep(i) {
+            continue;
+        }
         let (is_false, is_missing) = match mask {
             // One condition: the tier's outcome is its outcome.
             None => (rule.requires[e] == Some(false), rule.requires[e].is_none()),
@@ -791,6 +805,9 @@ fn unmet_requires(
         }
     }
     if failed.is_empty() {
+        if !(32..tier.requires.len()).any(keep) {
+            return None;
+        }
         // Every traced condition held: one after the 32nd did not.
         failed.push(format!(
             "one of conditions 33–{} (not traced one by one)",
@@ -803,11 +820,11 @@ fn unmet_requires(
     } else {
         format!("requires not met: {}", failed.join("; "))
     };
-    if missing {
+    Some(if missing {
         format!("{text}; a missing value counts as not met")
     } else {
         text
-    }
+    })
 }
 
 fn fmt(x: f64) -> String {
@@ -832,19 +849,35 @@ fn gap(
     let post = ev.post.as_deref();
     let requires_move = post.is_some_and(|p| p.requires_read_scores(target));
     let caps_move = post.is_some_and(|p| p.caps_read_scores());
-    let list = if requires_move {
-        &mut unmet_now
-    } else {
-        &mut blockers
-    };
     if rule.requires[e] != Some(true) {
-        list.push(unmet_requires(rule, tier, e));
+        // Each condition where they are traced one by one: those on data block, those
+        // reading scores are re-evaluated per option.
+        let reading = post.map(|p| p.requires_reading_scores(target));
+        match reading {
+            Some(reading)
+                if requires_move
+                    && reading.len() == tier.requires.len()
+                    && rule.requires_unmet.get(e).is_some() =>
+            {
+                if let Some(text) = unmet_requires_where(rule, tier, e, &|i| !reading[i]) {
+                    blockers.push(text);
+                }
+                if let Some(text) = unmet_requires_where(rule, tier, e, &|i| reading[i]) {
+                    unmet_now.push(text);
+                }
+            }
+            _ if requires_move => unmet_now.push(unmet_requires(rule, tier, e)),
+            _ => blockers.push(unmet_requires(rule, tier, e)),
+        }
     }
     if let Some(c) = ev.cap_of(e).filter(|&c| target < c) {
-        let list = if caps_move {
-            &mut unmet_now
-        } else {
-            &mut blockers
+        // A cap from gates on data holds whatever the scores; one from a gate reading
+        // scores is re-evaluated per option.
+        let data_cap = post.and_then(|p| p.data_cap_of(e)).filter(|&d| target < d);
+        let (list, c) = match data_cap {
+            Some(d) => (&mut blockers, d),
+            None if caps_move => (&mut unmet_now, c),
+            None => (&mut blockers, c),
         };
         list.push(format!(
             "a capping gate limits this entity to tier '{}'",

@@ -128,6 +128,30 @@ impl PostScoring {
             .is_some_and(|ps| ps.iter().any(|p| self.reads_scores(p)))
     }
 
+    /// Which of tier `t`'s `requires` read a score, in the order they are written.
+    pub fn requires_reading_scores(&self, t: usize) -> Vec<bool> {
+        self.requires
+            .get(t)
+            .map(|ps| ps.iter().map(|p| self.reads_scores(p)).collect())
+            .unwrap_or_default()
+    }
+
+    /// The tier the capping gates that read no score limit entity `e` to (the lowest one
+    /// when several fail), or `None`: what no change of scores can lift.
+    pub fn data_cap_of(&self, e: usize) -> Option<usize> {
+        let row = *self.row_of.get(e)?;
+        let mut cap: Option<usize> = None;
+        for (p, tier) in &self.caps {
+            if !self.reads_scores(p)
+                && p.eval_condition(&self.frame).get(row).copied().flatten() != Some(true)
+                && cap.is_none_or(|c| *tier > c)
+            {
+                cap = Some(*tier);
+            }
+        }
+        cap
+    }
+
     /// Every condition kept: adjustments' `when`, capping gates, tiers' `requires` and
     /// `direct`.
     pub(crate) fn programs(&self) -> impl Iterator<Item = &crate::expr::Program> {

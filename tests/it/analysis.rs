@@ -1039,6 +1039,62 @@ min_score = 40
     assert_eq!(gap.options[0].tier_after.as_deref(), Some("gold"));
 }
 
+/// A tier's `requires` mixing a condition on scores with one on data: the data one blocks,
+/// only the score one is re-evaluated per option. A cap from a gate on data blocks too, even
+/// when another capping gate reads scores.
+#[test]
+fn explain_gap_blocks_on_data_conditions_beside_score_conditions() {
+    let rules = r#"
+[rules]
+name = "mixed"
+id = "id"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "w"
+[[indicator]]
+id = "z"
+[[dimension]]
+id = "a"
+[[criterion]]
+id = "c1"
+dimension = "a"
+indicator = "x"
+points = 10
+method = "linear"
+floor = 0
+target = 10
+[[gate]]
+id = "on_data"
+require = "z == 0"
+max_tier = "silver"
+[[gate]]
+id = "on_scores"
+require = "c1 >= 0"
+max_tier = "silver"
+[[tier]]
+id = "gold"
+min_score = 8
+requires = ["c1 >= 9", "w > 3"]
+[[tier]]
+id = "silver"
+min_score = 5
+"#;
+    let a = score(rules, "id,x,w,z\nA,6,1,0\nB,6,5,1\n");
+    let r = Rules::from_str_named(rules, "rules.toml").unwrap();
+    let (k, _) = find_entity(&a, "A").unwrap();
+    let gap = explain(&r, &a, k).gap.unwrap();
+    assert_eq!(gap.blockers, ["requires not met: w > 3"]);
+    assert_eq!(gap.unmet_now, ["requires not met: c1 >= 9"]);
+    let (k, _) = find_entity(&a, "B").unwrap();
+    let gap = explain(&r, &a, k).gap.unwrap();
+    assert_eq!(
+        gap.blockers,
+        ["a capping gate limits this entity to tier 'silver'"]
+    );
+    assert_eq!(gap.unmet_now, ["requires not met: c1 >= 9"]);
+}
+
 #[test]
 fn explain_rank_counts_the_cohort() {
     let rules = r#"
