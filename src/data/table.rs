@@ -28,8 +28,8 @@ pub struct ReadOptions {
     pub missing_markers: Vec<String>,
     /// XLSX sheet name; the first sheet when `None`.
     pub sheet: Option<String>,
-    /// Folded headers of columns an indicator rescales (`multiply`): a workbook's percent
-    /// format on them is not warned of.
+    /// Folded headers of columns an indicator rescales (`multiply`): read in percent units
+    /// from a workbook's percent format, they draw a note that the rescaling comes on top.
     pub rescaled_columns: Vec<String>,
 }
 

@@ -778,11 +778,11 @@ mod xlsx_files {
         assert_eq!(city.get(1), None);
     }
 
-    /// A workbook's percent format shows 0.05 as 5%: the cell is read as the 0.05 it stores,
-    /// and the columns the run reads that are formatted so are warned of, unless an
-    /// indicator rescales them (`multiply`).
+    /// A workbook's percent format shows 0.05 as 5%: a number column formatted so is read in
+    /// percent units (5), as the same cell saved as CSV text (`5%`) is (SPEC §6), and said; a
+    /// column mixing percentages with plain numbers is read as stored and said.
     #[test]
-    fn percent_formatted_columns_are_warned_of() {
+    fn percent_formatted_columns_are_read_in_percent_units() {
         let dir = tempfile::tempdir().unwrap();
         let mut wb = Workbook::new();
         let ws = wb.add_worksheet();
@@ -806,22 +806,22 @@ mod xlsx_files {
         let p = dir.path().join("pct.xlsx");
         wb.save(&p).unwrap();
         let t = read(std::slice::from_ref(&p), &infer_all).unwrap();
-        assert_eq!(numbers(&t, "rd"), [0.05, 0.1, 0.15000000000000002]);
+        // 0.15000000000000002 (0.05 × 3 in binary) is 15.000000000000002 in percent units,
+        // and 0.14 × 3 = 0.42000000000000004 is 42.00000000000001: the decimal shifts, not
+        // a multiplication that would add its own error.
+        assert_eq!(numbers(&t, "rd"), [5.0, 10.0, 15.000000000000002]);
+        assert_eq!(numbers(&t, "share"), [14.0, 28.0, 42.00000000000001]);
+        assert_eq!(numbers(&t, "n"), [12.0, 12.0, 12.0]);
         assert_eq!(t.files[0].warnings.len(), 1, "{:?}", t.files[0].warnings);
         let w = &t.files[0].warnings[0];
         assert!(
-            w.contains(
-                "sheet \"Sheet1\": 2 columns are formatted as percentages, and are read as the fractions their cells hold: \"rd\" (B2 holds 0.05, 5% as a percentage); \"share\" (C2 holds 0.14, 14% as a percentage); a rule written in percent units"
-            ),
-            "{w}"
-        );
-        assert!(
             w.ends_with(
-                "needs the values times 100: `multiply = 100` on the indicator that reads them"
+                "sheet \"Sheet1\": 2 columns formatted as percentages are read in percent units, as the same cells saved as CSV text (5%) are: \"rd\" (B2 shows 5%, read as 5); \"share\" (C2 shows 14%, read as 14)"
             ),
             "{w}"
         );
-        // A column an indicator rescales is not warned of.
+        // A column an indicator also rescales: said, since a multiply = 100 would now apply
+        // twice.
         let o = ReadOptions {
             rescaled_columns: vec!["rd".into()],
             ..Default::default()
@@ -829,7 +829,24 @@ mod xlsx_files {
         let t = read_table(std::slice::from_ref(&p), &o, &infer_all).unwrap();
         assert_eq!(t.files[0].warnings.len(), 1, "{:?}", t.files[0].warnings);
         let w = &t.files[0].warnings[0];
-        assert!(w.contains(": a column is formatted as percentages, and is read as the fractions its cells hold: \"share\" (C2"), "{w}");
+        assert!(w.ends_with("; an indicator also rescales \"rd\" with `multiply`: a `multiply = 100` written for the fractions the cells store now multiplies a second time"), "{w}");
+
+        // A column mixing percentages with plain numbers: read as stored, and said.
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "id").unwrap();
+        ws.write_string(0, 1, "rd").unwrap();
+        for r in 1..=2u32 {
+            ws.write_string(r, 0, format!("E{r}")).unwrap();
+        }
+        ws.write_number_with_format(1, 1, 0.05, &pct).unwrap();
+        ws.write_number(2, 1, 7.0).unwrap();
+        let p = dir.path().join("mixed.xlsx");
+        wb.save(&p).unwrap();
+        let t = read(std::slice::from_ref(&p), &infer_all).unwrap();
+        assert_eq!(numbers(&t, "rd"), [0.05, 7.0]);
+        let w = &t.files[0].warnings[0];
+        assert!(w.contains(": a column mixes cells formatted as percentages with plain numbers, and each cell is read as it is stored (5% as 0.05): \"rd\" (B2 shows 5% and holds 0.05; B3 holds 7)"), "{w}");
     }
 
     #[test]

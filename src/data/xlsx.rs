@@ -33,12 +33,14 @@ struct Sheet {
     merged: Vec<((u32, u32), (u32, u32))>,
     /// Cells holding a formula but no saved result (row, column), sorted.
     uncomputed: Vec<(u32, u32)>,
-    /// Number cells shown as percentages, in the first rows below the header (row, column).
+    /// Number cells shown as percentages, in the first rows below the header (row, column),
+    /// sorted.
     percent: Vec<(u32, u32)>,
 }
 
 /// Data rows below the header whose cell formats are looked at for percentages: a column
-/// formatted so is formatted so from its first rows, and the look stays cheap.
+/// formatted so is formatted so from its first rows (the whole column is then read in percent
+/// units), and the look stays cheap.
 const PERCENT_ROWS: u32 = 200;
 
 fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
@@ -236,9 +238,11 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
                     .any(|c| !is_empty_cell(&c.2))
         })
         .collect();
-    // Cells shown as percentages store fractions (5% is 0.05): read as stored, and said.
+    // Cells shown as percentages store fractions (5% is 0.05): a column formatted so is read
+    // in percent units (see `percent_look`).
     let header = opts.header_row.saturating_sub(1) as u32;
-    let percent = super::xlsx_percent::percent_cells(&bytes, &name, header + PERCENT_ROWS);
+    let mut percent = super::xlsx_percent::percent_cells(&bytes, &name, header + PERCENT_ROWS);
+    percent.sort_unstable();
     Ok(Sheet {
         name,
         cells,
@@ -369,65 +373,139 @@ fn uncomputed_warning(
     ))
 }
 
-/// Columns the run reads whose cells Excel shows as percentages (`5%`) while they store
-/// fractions (0.05), which is what the run reads: a rule written in percent units
-/// (`rd_intensity >= 5`) would find every value far below its thresholds. Not said of a
-/// column an indicator rescales (`multiply`), whose author has seen to it: `numbers` are
-/// the columns read as numbers and not rescaled.
-fn percent_warning(
+/// How the columns the run reads as numbers are formatted in the rows the percent scan
+/// looked at: `(percent, plain)` per column, the first number cell of each kind (row, value).
+type PercentLook = Vec<(Option<(u32, f64)>, Option<(u32, f64)>)>;
+
+fn percent_look(
     sheet: &Sheet,
-    sheet_loc: &str,
     header: u32,
     c0: usize,
-    written: &[String],
+    width: usize,
     numbers: &[usize],
-) -> Option<String> {
-    let mut columns: Vec<String> = Vec::new();
-    for &j in numbers {
-        let col = (c0 + j) as u32;
-        // The first percent cell of the column below the header that holds a number.
-        let shown = sheet
-            .percent
-            .iter()
-            .filter(|&&(r, c)| r > header && c == col)
-            .find_map(|&(r, c)| {
-                let at = sheet
-                    .cells
-                    .binary_search_by_key(&(r, c), |&(r, c, _)| (r, c));
-                // A fraction a percentage shows in a few digits (not 1e300).
-                match at.map(|k| &sheet.cells[k].2) {
-                    Ok(Data::Float(x)) if x.abs() < 1e9 => Some((r, *x)),
-                    Ok(Data::Int(v)) if v.unsigned_abs() < 1_000_000_000 => Some((r, *v as f64)),
-                    _ => None,
-                }
-            });
-        if let Some((r, x)) = shown {
-            columns.push(format!(
-                "\"{}\" ({} holds {}, {}% as a percentage)",
-                truncate(&written[j], 40),
-                cell_name(r, col),
-                format_number(x),
-                // (6 decimals at most: 0.14 × 100 is 14.000000000000002 in binary.)
-                format!("{:.6}", x * 100.0)
-                    .trim_end_matches('0')
-                    .trim_end_matches('.'),
-            ));
+) -> PercentLook {
+    let mut look: PercentLook = vec![(None, None); width];
+    if sheet.percent.is_empty() {
+        return look;
+    }
+    let last = header + PERCENT_ROWS;
+    let from = sheet.cells.partition_point(|c| c.0 <= header);
+    for &(r, c, ref d) in &sheet.cells[from..] {
+        if r > last {
+            break;
+        }
+        let j = c as usize - c0;
+        if !numbers.contains(&j) {
+            continue;
+        }
+        // A number a percentage shows in a few digits (not 1e300).
+        let x = match d {
+            Data::Float(x) if x.abs() < 1e9 => *x,
+            Data::Int(v) if v.unsigned_abs() < 1_000_000_000 => *v as f64,
+            _ => continue,
+        };
+        let slot = &mut look[j];
+        if sheet.percent.binary_search(&(r, c)).is_ok() {
+            slot.0.get_or_insert((r, x));
+        } else {
+            slot.1.get_or_insert((r, x));
         }
     }
-    columns.first()?;
-    Some(format!(
-        "{sheet_loc}: {} {} formatted as percentages, and {} read as the fractions {} cells hold: {}; a rule written in percent units (`>= 5` for 5%) needs the values times 100: `multiply = 100` on the indicator that reads {}",
-        if columns.len() == 1 {
-            "a column".to_string()
-        } else {
-            format!("{} columns", columns.len())
-        },
-        crate::diag::agree(columns.len(), "is", "are"),
-        crate::diag::agree(columns.len(), "is", "are"),
-        crate::diag::agree(columns.len(), "its", "their"),
-        first_five(&columns, "; "),
-        crate::diag::agree(columns.len(), "it", "them"),
-    ))
+    look
+}
+
+/// `x` (0.056) in percent units (5.6): its shortest decimal with the point moved two places,
+/// so the value is the one the same cell saved as CSV text (`5.6%`) reads as, not
+/// 5.6000000000000005.
+fn percent_units(x: f64) -> f64 {
+    let s = format!("{x:e}");
+    s.split_once('e')
+        .and_then(|(m, e)| format!("{m}e{}", e.parse::<i32>().ok()? + 2).parse().ok())
+        .unwrap_or(x * 100.0)
+}
+
+/// `x` as a percentage for a message: 0.14 → "14%" (at most 6 decimals).
+fn as_percent(x: f64) -> String {
+    format!("{}%", format_number(percent_units(x)))
+}
+
+/// The warnings of the percent look: columns formatted as percentages are read in percent
+/// units (`converted`), as the same table saved as CSV text (`5%`) reads; a column that
+/// mixes percentages with plain numbers is read as stored, cell by cell, and said.
+fn percent_warnings(
+    look: &PercentLook,
+    sheet_loc: &str,
+    c0: usize,
+    written: &[String],
+    rescaled: &[bool],
+) -> Vec<String> {
+    let mut converted = Vec::new();
+    let mut twice = Vec::new();
+    let mut mixed = Vec::new();
+    for (j, slot) in look.iter().enumerate() {
+        let name = truncate(&written[j], 40);
+        let col = (c0 + j) as u32;
+        match *slot {
+            (Some((r, x)), None) => {
+                converted.push(format!(
+                    "\"{name}\" ({} shows {}, read as {})",
+                    cell_name(r, col),
+                    as_percent(x),
+                    format_number(percent_units(x))
+                ));
+                if rescaled[j] {
+                    twice.push(format!("\"{name}\""));
+                }
+            }
+            (Some((r, x)), Some((r2, y))) => mixed.push(format!(
+                "\"{name}\" ({} shows {} and holds {}; {} holds {})",
+                cell_name(r, col),
+                as_percent(x),
+                format_number(x),
+                cell_name(r2, col),
+                format_number(y)
+            )),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if !converted.is_empty() {
+        let n = converted.len();
+        let mut text = format!(
+            "{sheet_loc}: {} formatted as percentages {} read in percent units, as the same \
+             cells saved as CSV text (5%) are: {}",
+            if n == 1 {
+                "a column".to_string()
+            } else {
+                format!("{n} columns")
+            },
+            crate::diag::agree(n, "is", "are"),
+            first_five(&converted, "; ")
+        );
+        if !twice.is_empty() {
+            text.push_str(&format!(
+                "; an indicator also rescales {} with `multiply`: a `multiply = 100` written for \
+                 the fractions the cells store now multiplies a second time",
+                twice.join(", ")
+            ));
+        }
+        out.push(text);
+    }
+    if !mixed.is_empty() {
+        out.push(format!(
+            "{sheet_loc}: {} {} cells formatted as percentages with plain numbers, and each cell \
+             is read as it is stored (5% as 0.05): {}; format the column one way (all as \
+             percentages, read in percent units, or none)",
+            if mixed.len() == 1 {
+                "a column".to_string()
+            } else {
+                format!("{} columns", mixed.len())
+            },
+            crate::diag::agree(mixed.len(), "mixes", "mix"),
+            first_five(&mixed, "; ")
+        ));
+    }
+    out
 }
 
 /// A date/time cell as text: `2024-03-01` or `2024-03-01 08:30:00`.
@@ -567,6 +645,15 @@ pub(crate) fn read_xlsx(
     };
     ingest.begin_file(&shown, Some(&sheet.name), &folded, &written)?;
     let wanted: Vec<usize> = ingest.wants().collect();
+    // Number columns formatted as percentages in every scanned cell are read in percent
+    // units, as SPEC §6 reads a trailing % (`5%` → 5).
+    let numbers: Vec<usize> = wanted
+        .iter()
+        .copied()
+        .filter(|&j| ingest.reads_numbers(j))
+        .collect();
+    let look = percent_look(&sheet, h, c0, width, &numbers);
+    let in_percent: Vec<bool> = look.iter().map(|l| matches!(l, (Some(_), None))).collect();
     let mut dates: Vec<String> = vec![String::new(); written.len()];
     let mut row: Vec<Data> = Vec::with_capacity(width);
     let mut rest = &cells[below..];
@@ -602,6 +689,8 @@ pub(crate) fn read_xlsx(
             None | Some(Data::Empty) => Cell::Empty,
             Some(Data::String(s)) | Some(Data::DurationIso(s)) => Cell::Text(s),
             Some(Data::DateTimeIso(s)) => Cell::Date(s),
+            Some(Data::Float(x)) if in_percent[j] => Cell::Number(percent_units(*x)),
+            Some(Data::Int(v)) if in_percent[j] => Cell::Number(*v as f64 * 100.0),
             Some(Data::Float(x)) => Cell::Number(*x),
             Some(Data::Int(v)) => Cell::Number(*v as f64),
             Some(Data::Bool(b)) => Cell::Bool(*b),
@@ -614,14 +703,11 @@ pub(crate) fn read_xlsx(
     }
     let mut warnings = merged_warnings(&sheet, &sheet_loc, h, c0, &written, &wanted);
     warnings.extend(uncomputed_warning(&sheet, &sheet_loc, h, c0, &wanted));
-    let numbers: Vec<usize> = wanted
+    let rescaled: Vec<bool> = folded
         .iter()
-        .copied()
-        .filter(|&j| ingest.reads_numbers(j) && !opts.rescaled_columns.contains(&folded[j]))
+        .map(|f| opts.rescaled_columns.contains(f))
         .collect();
-    warnings.extend(percent_warning(
-        &sheet, &sheet_loc, h, c0, &written, &numbers,
-    ));
+    warnings.extend(percent_warnings(&look, &sheet_loc, c0, &written, &rescaled));
     let default_sheet = (!sheet.others.is_empty()).then(|| (sheet.name.clone(), sheet.others));
     ingest.end_file(
         &shown,

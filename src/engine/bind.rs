@@ -55,8 +55,8 @@ impl CompiledRules {
     }
 
     /// Folded headers of the data columns every column indicator reading them rescales
-    /// (`multiply`): a workbook's percent format on them is not warned of. A column also
-    /// read by an indicator without `multiply` is warned of (that one reads fractions).
+    /// (`multiply`): read in percent units from a workbook's percent format, they draw a note
+    /// that the rescaling comes on top (a `multiply = 100` meant for the stored fractions).
     fn rescaled_columns(&self) -> Vec<String> {
         let r = &self.rules;
         let mut all: HashMap<String, bool> = HashMap::new();

@@ -491,12 +491,12 @@ method = "direct"
     assert!(err.contains("warning: r.toml: no year selected"), "{err}");
 }
 
-/// The percent-format warning is about number columns a rule reads as fractions: a column
-/// every indicator reading it rescales (`multiply = 100`) is not warned of, a column one
-/// indicator reads without `multiply` is, and a category column shown as percentages (its
-/// cells read as text) is not.
+/// A number column formatted as percentages is read in percent units (5% → 5, as the CSV
+/// text `5%` reads), so a rule in percent units scores it; a `multiply` on it is said to
+/// apply on top; a category column shown as percentages (its cells read as text) is left
+/// alone.
 #[test]
-fn percent_formatted_columns_are_warned_of_per_indicator() {
+fn percent_formatted_columns_are_read_in_percent_units() {
     let dir = tempfile::tempdir().unwrap();
     let xlsx = dir.path().join("d.xlsx");
     let mut wb = rust_xlsxwriter::Workbook::new();
@@ -507,17 +507,17 @@ fn percent_formatted_columns_are_warned_of_per_indicator() {
     }
     for (r, id) in ["A", "B"].iter().enumerate() {
         let r = r as u32 + 1;
-        ws.write_string(r, 0, *id).unwrap();
-        ws.write_number_with_format(r, 1, 0.05 * f64::from(r), &pct)
+        ws.write_number_with_format(r, 1, 0.04 * f64::from(r), &pct)
             .unwrap();
+        ws.write_string(r, 0, *id).unwrap();
         ws.write_number_with_format(r, 2, f64::from(r), &pct)
             .unwrap();
     }
     wb.save(&xlsx).unwrap();
-    let rules = |second: &str| {
+    let rules = |multiply: &str| {
         format!(
             "[rules]\nname = \"p\"\nid = \"code\"\n[[indicator]]\nid = \"rd_pct\"\ncolumn = \"rd\"\n\
-             multiply = 100\n{second}[[indicator]]\nid = \"band\"\nkind = \"category\"\n\
+             {multiply}[[indicator]]\nid = \"band\"\nkind = \"category\"\n\
              [[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c\"\ndimension = \"d\"\n\
              indicator = \"rd_pct\"\npoints = 10\nmethod = \"bands\"\n\
              bands = [{{ at_least = 5, points = 10 }}]\n[[criterion]]\nid = \"l\"\n\
@@ -525,7 +525,7 @@ fn percent_formatted_columns_are_warned_of_per_indicator() {
              levels = {{ \"1\" = 1, \"2\" = 1 }}\n"
         )
     };
-    let run = |text: String| -> String {
+    let run = |text: String| -> (String, String) {
         let r = dir.path().join("r.toml");
         std::fs::write(&r, text).unwrap();
         let out = bin()
@@ -536,35 +536,28 @@ fn percent_formatted_columns_are_warned_of_per_indicator() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(0), "{out:?}");
-        let stdout = String::from_utf8(out.stdout).unwrap();
-        // multiply = 100: A's 5 % earns the band.
-        assert!(stdout.contains("1,A,,11.00,"), "{stdout}");
-        String::from_utf8(out.stderr).unwrap()
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
     };
-    let quiet = run(rules(""));
-    assert!(!quiet.contains("percentages"), "{quiet}");
-    let warned = run(rules(
-        "[[indicator]]\nid = \"rd_raw\"\ncolumn = \"rd\"\n[[criterion]]\nid = \"k\"\n\
-         dimension = \"d\"\nindicator = \"rd_raw\"\npoints = 0\nmethod = \"direct\"\n",
-    ));
+    // B's 8% is 8 ≥ 5 and earns the band; A's 4% does not; both levels score.
+    let (csv, err) = run(rules(""));
+    assert!(csv.contains("1,B,,11.00,"), "{csv}");
+    assert!(csv.contains("2,A,,1.00,"), "{csv}");
     assert!(
-        warned.contains(
-            "a column is formatted as percentages, and is read as the fractions its cells hold: \
-             \"rd\" (B2 holds 0.05, 5% as a percentage)"
+        err.contains(
+            "a column formatted as percentages is read in percent units, as the same cells saved \
+             as CSV text (5%) are: \"rd\" (B2 shows 4%, read as 4)"
         ),
-        "{warned}"
+        "{err}"
     );
-    // A formula reading the column itself reads fractions too; one whose indicator
-    // rescales its result does not.
-    let formula = |multiply: &str| {
-        rules(&format!(
-            "[[indicator]]\nid = \"rd_f\"\nformula = \"rd * 2\"\n{multiply}[[criterion]]\n\
-             id = \"k\"\ndimension = \"d\"\nindicator = \"rd_f\"\npoints = 0\n\
-             method = \"direct\"\n"
-        ))
-    };
-    assert!(run(formula("")).contains("\"rd\" (B2 holds 0.05"));
-    assert!(!run(formula("multiply = 100\n")).contains("percentages"));
+    assert!(!err.contains("multiplies a second time"), "{err}");
+    let (_, err) = run(rules("multiply = 100\n"));
+    assert!(
+        err.contains("an indicator also rescales \"rd\" with `multiply`"),
+        "{err}"
+    );
 }
 
 /// Errors found after reading (a value outside `levels`, a cell an indicator cannot read)
