@@ -471,7 +471,13 @@ impl Evidence {
             if let Some((lo, hi)) = self.clamp {
                 s = s.clamp(lo, hi);
             }
-            round_half_away(s, self.decimals)
+            if *a == 0.0 {
+                round_half_away(s, self.decimals)
+            } else {
+                // The total's rounding noise is relative to the total, not to the smaller
+                // score a penalty leaves.
+                crate::num::round_half_away_sum(s, self.decimals, t.abs().max(a.abs()))
+            }
         };
         match totals.as_slice() {
             // A batch run's million scores on all cores; re-scores of analyses stay serial.

@@ -2133,6 +2133,56 @@ method = "direct"
     );
 }
 
+/// A total of 62.915 less a 50-point penalty is 12.915, published 12.92 (half away from
+/// zero, SPEC §5.3), as its published parts 62.92 and −50 say: the total's rounding noise
+/// is allowed for around the half, not only the smaller score's.
+#[test]
+fn a_half_left_by_a_penalty_rounds_away_from_zero() {
+    let rules = r#"
+[rules]
+name = "penalty"
+id = "id"
+decimals = 2
+[[indicator]]
+id = "a"
+[[indicator]]
+id = "b"
+[[indicator]]
+id = "incident"
+kind = "bool"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "ca"
+dimension = "d"
+indicator = "a"
+points = 60
+method = "direct"
+[[criterion]]
+id = "cb"
+dimension = "d"
+indicator = "b"
+points = 40
+method = "direct"
+[[adjustment]]
+id = "penalty"
+when = "incident"
+points = -50
+[[tier]]
+id = "pass"
+min_score = 12.92
+"#;
+    let a = score(
+        rules,
+        "id,a,b,incident\nA,43.175,19.74,true\nB,43.175,19.74,false\nC,12.92,0,false\n",
+    );
+    assert_eq!(entity(&a, "B").score, 62.92);
+    assert_eq!(entity(&a, "A").score, 12.92);
+    assert_eq!(entity(&a, "A").tier.as_deref(), Some("pass"));
+    // Tied with C at 12.92, A comes first by id.
+    assert_eq!(entity(&a, "A").rank, Some(2));
+}
+
 /// A comparison is never missing (with a missing operand it is false, SPEC §4), so
 /// `is_missing(a > 5)` is false whatever `a` is: a missing `a` decides nothing there and
 /// nothing is warned of.

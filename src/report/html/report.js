@@ -45,16 +45,18 @@
   }
 
   // crate::num::round_half_away: half away from zero, a scaled value within 4·ε·y of a half
-  // counting as the half below 2^40; from there on the shortest decimal text exactly.
-  function roundHalfAway(x, d) {
+  // counting as the half below 2^40; from there on the shortest decimal text exactly. With
+  // `mag` (round_half_away_sum), the allowance is that of the sum's largest part.
+  function roundHalfAway(x, d, mag) {
     if (!isFinite(x)) return x;
     var m = Number("1e" + d);
     var y = Math.abs(x) * m;
     if (!isFinite(y) || y >= 9007199254740992) return x;
+    var noise = mag === undefined ? y : Math.max(Math.abs(mag), Math.abs(x)) * m;
     var r;
-    if (y < 1099511627776) {
+    if (noise < 1099511627776) {
       var f = Math.floor(y);
-      r = (f + (y - f >= 0.5 - 4 * Number.EPSILON * y ? 1 : 0)) / m;
+      r = (f + (y - f >= 0.5 - 4 * Number.EPSILON * noise ? 1 : 0)) / m;
     } else {
       r = Math.abs(roundDecimalText(x, d));
     }
@@ -295,9 +297,10 @@
           if (holds(POST.adjustments[a], V, e) === true) adj += POST.adjustments[a].points;
         }
       }
-      var s = unrolledDot(f, share) * finalMax + adj;
+      var t = unrolledDot(f, share) * finalMax;
+      var s = t + adj;
       if (DATA.clamp) s = Math.min(Math.max(s, DATA.clamp[0]), DATA.clamp[1]);
-      score = roundHalfAway(s, DEC);
+      score = adj === 0 ? roundHalfAway(s, DEC) : roundHalfAway(s, DEC, Math.max(Math.abs(t), Math.abs(adj)));
       scores.push(score);
       var cap = E[e].cap;
       if (liveCap) {
