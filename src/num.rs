@@ -9,6 +9,39 @@ pub fn tolerance(t: f64) -> f64 {
     THRESHOLD_TOLERANCE * t.abs().max(1.0)
 }
 
+/// A tie-break value on the grid of the threshold tolerance (SPEC §12: every numeric
+/// comparison treats values within 1e-9 × max(1, |t|) as equal): 10⁻⁹ below 1, ten
+/// significant digits above. Snapping keeps the comparison an order (a tolerance compared
+/// pairwise would not be transitive) and ties values that differ by arithmetic noise
+/// only. Missing and infinite values, and values from 10^25 on, are kept.
+pub fn tie_key(v: f64) -> f64 {
+    if !v.is_finite() || v == 0.0 {
+        return v;
+    }
+    // 10^k ≤ |v| < 10^(k+1), by comparisons (no log10 per value on a million rows).
+    const TENS: [f64; 25] = [
+        1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22, 1e23, 1e24, 1e25,
+    ];
+    let a = v.abs();
+    let p = if a <= 1.0 {
+        9
+    } else {
+        9 - TENS.partition_point(|&t| t <= a) as i32
+    };
+    let snapped = if p >= 0 {
+        let m = pow10(p as u32);
+        (v * m).round() / m
+    } else if p >= -15 {
+        let m = pow10((-p) as u32);
+        (v / m).round() * m
+    } else {
+        // From 10^25 on: such tie-break values are compared as they are.
+        v
+    };
+    if snapped.is_finite() { snapped } else { v }
+}
+
 /// `x ≥ t` with the threshold tolerance (values within it count as equal).
 #[inline]
 pub fn ge(x: f64, t: f64) -> bool {
@@ -458,6 +491,21 @@ mod tests {
         assert!(exact(&[1.0, f64::NAN]).is_nan());
         assert_eq!(exact(&[1.0, f64::INFINITY]), f64::INFINITY);
         assert_eq!(exact(&[f64::MAX, f64::MAX]), f64::INFINITY);
+    }
+
+    #[test]
+    fn tie_keys_snap_arithmetic_noise_to_the_tolerance_grid() {
+        assert_eq!(tie_key(0.7 / 10.0 * 100.0), 7.0);
+        assert_eq!(tie_key(7.0 / 100.0 * 100.0), 7.0);
+        assert_ne!(0.7 / 10.0 * 100.0, 7.0 / 100.0 * 100.0);
+        assert_eq!(tie_key(0.1 + 0.2), 0.3);
+        assert_eq!(tie_key(-(0.1 + 0.2)), -0.3);
+        // Differences beyond the tolerance stay.
+        assert!(tie_key(7.00000001) > tie_key(7.0));
+        assert!(tie_key(123456.7891) > tie_key(123456.789));
+        assert_eq!(tie_key(1e300), 1e300);
+        assert!(tie_key(f64::NAN).is_nan());
+        assert_eq!(tie_key(0.0), 0.0);
     }
 
     #[test]

@@ -2133,6 +2133,49 @@ method = "direct"
     );
 }
 
+/// A tie-break on a computed ratio: 0.7/10 and 7/100 are both 7 % (6.999999999999999 and
+/// 7.000000000000001 in binary); within the threshold tolerance they tie, and the id
+/// decides the quota place, not the arithmetic noise.
+#[test]
+fn tie_break_values_equal_within_the_tolerance_tie() {
+    let rules = r#"
+[rules]
+name = "noise"
+id = "code"
+tie_break = ["rd_intensity"]
+[[indicator]]
+id = "points"
+[[indicator]]
+id = "rd"
+[[indicator]]
+id = "revenue"
+[[indicator]]
+id = "rd_intensity"
+formula = "rd / revenue * 100"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "points"
+points = 100
+method = "direct"
+[[tier]]
+id = "benchmark"
+min_score = 60
+max_count = 1
+"#;
+    let a = score(
+        rules,
+        "code,points,rd,revenue\nB,80,7,100\nA,80,0.7,10\nC,80,0.71,10\n",
+    );
+    // C's 7.1 % wins the tie-break; A and B tie on 7 % and are ranked by id.
+    assert_eq!(entity(&a, "C").rank, Some(1));
+    assert_eq!(entity(&a, "A").rank, Some(2));
+    assert_eq!(entity(&a, "B").rank, Some(3));
+    assert_eq!(entity(&a, "C").tier.as_deref(), Some("benchmark"));
+}
+
 /// A total of 62.915 less a 50-point penalty is 12.915, published 12.92 (half away from
 /// zero, SPEC §5.3), as its published parts 62.92 and −50 say: the total's rounding noise
 /// is allowed for around the half, not only the smaller score's.

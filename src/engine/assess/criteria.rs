@@ -195,9 +195,19 @@ impl Run<'_> {
                     .position(|x| x.id.value == t.value)
                     .expect("checked at compile");
                 (
-                    self.take(self.slots.indicator(i))
-                        .expect("computed")
-                        .to_numbers(),
+                    // On the threshold tolerance's grid: 0.7/10 and 7/100 (6.999999999999999
+                    // and 7.000000000000001) are the same 7 % and tie.
+                    {
+                        use rayon::prelude::*;
+                        let mut v = self
+                            .take(self.slots.indicator(i))
+                            .expect("computed")
+                            .to_numbers();
+                        v.par_iter_mut()
+                            .with_min_len(1 << 14)
+                            .for_each(|x| *x = crate::num::tie_key(*x));
+                        v
+                    },
                     r.indicators[i].direction,
                 )
             })
