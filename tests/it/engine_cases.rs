@@ -2429,6 +2429,49 @@ method = "direct"
     );
 }
 
+/// With two tie-break keys the missing value is warned of only where it decided: X is
+/// placed first by tb1 (its missing tb2 is never read); P and Q lack tb1 as R does not
+/// (named); S lacks tb2 where T, equal on tb1, has it (named); U and V lack everything
+/// (the id decides, not a missing value).
+#[test]
+fn a_missing_tie_break_value_is_warned_of_only_where_it_decided() {
+    let rules = r#"
+[rules]
+name = "ties"
+id = "id"
+tie_break = ["tb1", "tb2"]
+[[indicator]]
+id = "v"
+[[indicator]]
+id = "tb1"
+[[indicator]]
+id = "tb2"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "v"
+points = 100
+method = "direct"
+"#;
+    let a = score(
+        rules,
+        "id,v,tb1,tb2\nX,50,2,\nY,50,1,5\nP,40,,\nQ,40,,\nR,40,3,\nS,30,4,\nT,30,4,1\nU,20,,\nV,20,,\n",
+    );
+    let w: Vec<&String> = a
+        .warnings
+        .iter()
+        .filter(|w| w.starts_with("tie_break:"))
+        .collect();
+    assert_eq!(w.len(), 1, "{:?}", a.warnings);
+    assert!(
+        w[0].contains("3 entities tied") && w[0].ends_with(": P, Q, S"),
+        "{}",
+        w[0]
+    );
+}
+
 /// TOPSIS measures an excluded entity against the ranked entities' ideals with its value
 /// clamped between them: raising its value never lowers its score, and one below the
 /// anti-ideal scores as the worst ranked one (it earned 3.85 for x = 0 and 0 for x = 5).

@@ -373,12 +373,50 @@ impl Run<'_> {
     }
 
     /// Warns of entities tied on score that a missing tie-break value (sorted last) placed.
-    pub(super) fn warn_missing_tie_breaks(&mut self, ev: &Evidence, tie_broken: &[bool]) {
+    pub(super) fn warn_missing_tie_breaks(
+        &mut self,
+        ev: &Evidence,
+        tie_broken: &[bool],
+        score: &[f64],
+    ) {
         if ev.tie_values.is_empty() {
             return;
         }
-        let list: Vec<usize> = (0..tie_broken.len())
+        // A missing value decided only where an entity tied with it agrees on every
+        // earlier tie-break and has the value this one lacks: then this one was placed
+        // after it for want of the value. (Placed first by an earlier key, or tied with
+        // entities that lack it too, the missing value decided nothing.)
+        let bits = |x: f64| if x.is_nan() { u64::MAX } else { x.to_bits() };
+        let key = |e: usize, k: usize| -> (u32, u64, usize, Vec<u64>) {
+            (
+                ev.cohort[e],
+                score[e].to_bits(),
+                k,
+                ev.tie_values[..k].iter().map(|t| bits(t[e])).collect(),
+            )
+        };
+        let candidates: Vec<usize> = (0..tie_broken.len())
             .filter(|&e| tie_broken[e] && ev.tie_values.iter().any(|t| t[e].is_nan()))
+            .collect();
+        if candidates.is_empty() {
+            return;
+        }
+        let mut present = std::collections::HashSet::new();
+        for e in (0..tie_broken.len()).filter(|&e| tie_broken[e]) {
+            for (k, t) in ev.tie_values.iter().enumerate() {
+                if !t[e].is_nan() {
+                    present.insert(key(e, k));
+                }
+            }
+        }
+        let list: Vec<usize> = candidates
+            .into_iter()
+            .filter(|&e| {
+                ev.tie_values
+                    .iter()
+                    .enumerate()
+                    .any(|(k, t)| t[e].is_nan() && present.contains(&key(e, k)))
+            })
             .collect();
         if !list.is_empty() {
             self.warnings.push(format!(
