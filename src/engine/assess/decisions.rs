@@ -376,48 +376,83 @@ impl Run<'_> {
     pub(super) fn warn_missing_tie_breaks(
         &mut self,
         ev: &Evidence,
-        tie_broken: &[bool],
+        order: &[usize],
+        rank: &[Option<usize>],
         score: &[f64],
     ) {
-        if ev.tie_values.is_empty() {
+        let m = ev.tie_values.len();
+        if m == 0 {
             return;
         }
         // A missing value decided only where an entity tied with it agrees on every
         // earlier tie-break and has the value this one lacks: then this one was placed
         // after it for want of the value. (Placed first by an earlier key, or tied with
-        // entities that lack it too, the missing value decided nothing.)
-        let bits = |x: f64| if x.is_nan() { u64::MAX } else { x.to_bits() };
-        let key = |e: usize, k: usize| -> (u32, u64, usize, Vec<u64>) {
-            (
-                ev.cohort[e],
-                score[e].to_bits(),
-                k,
-                ev.tie_values[..k].iter().map(|t| bits(t[e])).collect(),
-            )
-        };
-        let candidates: Vec<usize> = (0..tie_broken.len())
-            .filter(|&e| tie_broken[e] && ev.tie_values.iter().any(|t| t[e].is_nan()))
-            .collect();
-        if candidates.is_empty() {
-            return;
-        }
-        let mut present = std::collections::HashSet::new();
-        for e in (0..tie_broken.len()).filter(|&e| tie_broken[e]) {
-            for (k, t) in ev.tie_values.iter().enumerate() {
-                if !t[e].is_nan() {
-                    present.insert(key(e, k));
-                }
+        // entities that lack it too, the missing value decided nothing.) `order` is the
+        // ranking, cohort by cohort: ties are runs of it sorted by the keys with a missing
+        // value last, so the entities that agree with e before key k and have key k come
+        // just before e, past those that lack it as e does. Only entities with a missing
+        // key are looked at, from their place in `order` backwards.
+        let mut start = vec![0usize; ev.cohorts + 1];
+        for (e, r) in rank.iter().enumerate() {
+            if r.is_some() {
+                start[ev.cohort[e] as usize + 1] += 1;
             }
         }
-        let list: Vec<usize> = candidates
-            .into_iter()
-            .filter(|&e| {
-                ev.tie_values
-                    .iter()
-                    .enumerate()
-                    .any(|(k, t)| t[e].is_nan() && present.contains(&key(e, k)))
-            })
-            .collect();
+        for c in 1..start.len() {
+            start[c] += start[c - 1];
+        }
+        let place = |e: usize| -> Option<usize> {
+            let p = start[ev.cohort[e] as usize] + rank[e]? - 1;
+            (order.get(p) == Some(&e)).then_some(p)
+        };
+        let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+        // Whether the entity at place p agrees with e on the score and every key before k.
+        let agrees = |p: usize, e: usize, k: usize| {
+            let o = order[p];
+            ev.cohort[o] == ev.cohort[e]
+                && score[o] == score[e]
+                && (0..k).all(|j| same(ev.tie_values[j][o], ev.tie_values[j][e]))
+        };
+        // Per entity, for its first four keys once found: whether the missing value decided
+        // (the same along a run of entities lacking the same key); bit 2k says found, bit
+        // 2k + 1 the answer.
+        let mut known = vec![0u8; rank.len()];
+        let mut list = Vec::new();
+        for e in 0..rank.len() {
+            if rank[e].is_none() || !ev.tie_values.iter().any(|t| t[e].is_nan()) {
+                continue;
+            }
+            let Some(at) = place(e) else { continue };
+            let mut named = false;
+            for k in (0..m).filter(|&k| ev.tie_values[k][e].is_nan()) {
+                let mut walked = Vec::new();
+                let mut p = at;
+                let decided = loop {
+                    let seen = if k < 4 { known[order[p]] >> (2 * k) } else { 0 };
+                    if seen & 1 == 1 {
+                        break seen & 2 == 2;
+                    }
+                    walked.push(order[p]);
+                    if p == 0 || !agrees(p - 1, e, k) {
+                        break false;
+                    }
+                    p -= 1;
+                    if !ev.tie_values[k][order[p]].is_nan() {
+                        break true;
+                    }
+                };
+                if k < 4 {
+                    for w in walked {
+                        known[w] |= (1 | u8::from(decided) << 1) << (2 * k);
+                    }
+                }
+                named |= decided;
+            }
+            if named {
+                list.push(e);
+            }
+        }
+        list.sort_unstable();
         if !list.is_empty() {
             self.warnings.push(format!(
                 "tie_break: {} tied on score had a missing tie-break value, placed \

@@ -1433,7 +1433,7 @@ impl Run<'_> {
         // Ranking within cohorts: score desc, tie_break indicators by direction, id ascending.
         ev.cap = cap.iter().map(|c| c.map(|(t, _)| t)).collect();
         let (order, rank, tie_broken) = ev.rank_and_ties(&score);
-        self.warn_missing_tie_breaks(&ev, &tie_broken, &score);
+        self.warn_missing_tie_breaks(&ev, &order, &rank, &score);
         crate::timing::mark("score: ranking");
 
         // Tiers: walk in rank order, highest tier first.
