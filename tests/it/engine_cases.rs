@@ -2226,6 +2226,57 @@ min_score = 12.92
     assert_eq!(entity(&a, "A").rank, Some(2));
 }
 
+/// A tier condition met only because a comparison with a missing value is false is warned
+/// of for the entities it let into the tier: not for an excluded entity, one placed
+/// higher, or (for `direct`) one whose score reached the minimum anyway.
+#[test]
+fn a_tier_condition_met_by_a_missing_value_is_warned_of_where_it_let_the_entity_in() {
+    let rules = r#"
+[rules]
+name = "met"
+id = "id"
+[[indicator]]
+id = "v"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "ok"
+kind = "bool"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "v"
+points = 100
+method = "direct"
+[[gate]]
+id = "veto"
+require = "ok"
+[[tier]]
+id = "top"
+min_score = 95
+[[tier]]
+id = "second"
+min_score = 50
+direct = ["not (x >= 2)"]
+"#;
+    // A: 97, placed in top (never tried second). B: 90 ≥ 50, in second on its score. C: 10,
+    // in second by the waiver its missing x granted. E: excluded.
+    let a = score(
+        rules,
+        "id,v,x,ok\nA,97,,true\nB,90,,true\nC,10,,true\nD,10,5,true\nE,10,,false\n",
+    );
+    assert_eq!(entity(&a, "C").tier.as_deref(), Some("second"));
+    assert_eq!(entity(&a, "D").tier, None);
+    assert_eq!(
+        warned_ids(&a, "tier 'second' direct: the condition held only because").as_deref(),
+        Some("C"),
+        "{:?}",
+        a.warnings
+    );
+}
+
 /// A comparison is never missing (with a missing operand it is false, SPEC §4), so
 /// `is_missing(a > 5)` is false whatever `a` is: a missing `a` decides nothing there and
 /// nothing is warned of.

@@ -627,8 +627,36 @@ impl Run<'_> {
         defaults.sort();
         self.warnings.extend(defaults);
         let traced = std::mem::take(self.if_missing.get_mut().unwrap_or_else(|e| e.into_inner()));
+        // A tier condition met only because a comparison with a missing value was false
+        // decided the tier only where the entity got that tier through it: for `requires`,
+        // the entity is in the tier; for `direct`, it is in the tier below its minimum (not
+        // excluded, not placed higher, not in on its score anyway).
+        let tier_place = |what: &str| -> Option<(usize, bool)> {
+            ev.tiers.iter().enumerate().find_map(|(t, rule)| {
+                if what == format!("tier '{}' requires", rule.id) {
+                    Some((t, false))
+                } else if what == format!("tier '{}' direct", rule.id) {
+                    Some((t, true))
+                } else {
+                    None
+                }
+            })
+        };
         for (what, decided, hit) in traced {
-            let list: Vec<usize> = (0..n).filter(|&e| hit[self.scored[e]]).collect();
+            let place = (decided == super::MET_BY_MISSING)
+                .then(|| tier_place(&what))
+                .flatten();
+            let list: Vec<usize> = (0..n)
+                .filter(|&e| hit[self.scored[e]])
+                .filter(|&e| match place {
+                    None => true,
+                    Some((t, direct)) => {
+                        let min = ev.tiers[t].min_score.get(e);
+                        let reached = min.is_nan() || crate::num::ge(score[e], min);
+                        ranked[e] && tier[e] == Some(t) && (!direct || !reached)
+                    }
+                })
+                .collect();
             if !list.is_empty() {
                 self.warnings.push(format!(
                     "{what}: {decided} for {}: {}",
