@@ -162,7 +162,12 @@ impl Run<'_> {
         if alike.is_empty() {
             return;
         }
-        alike.sort();
+        // In code-point order of the texts (dictionary codes follow the rows), so the same
+        // data in another row order gives the same warning.
+        for g in &mut alike {
+            g.sort_by(|&a, &b| cat.dict[a].cmp(&cat.dict[b]));
+        }
+        alike.sort_by(|a, b| cat.dict[a[0]].cmp(&cat.dict[b[0]]));
         let mut count = vec![0usize; cat.dict.len()];
         for &code in &cat.codes {
             if code != TextColumn::MISSING {
