@@ -540,8 +540,8 @@ fn ranking_table(h: &mut String, a: &Assessment) {
         "<section><h2>排名 Ranking</h2>\n<p class=\"note\">点击表头排序。Click a header to sort. * 名次由并列规则决定 rank decided by a tie-break. {}{}</p>\n<table id=\"ranking\" class=\"ranking\"><thead><tr>\
          <th data-key=\"rank\" data-type=\"num\">排名 Rank</th><th data-key=\"id\">编号 ID</th><th data-key=\"name\">名称 Name</th>{}\
          <th data-key=\"score\" data-type=\"num\">得分 Score<br><small data-max-score>/{}</small></th><th data-key=\"tier\">等级 Tier</th>",
-        note_zh,
-        escape(note_en),
+        escape(&note_zh),
+        escape(&note_en),
         if cohorts {
             "<th data-key=\"cohort\">分组 Cohort</th>"
         } else {

@@ -119,19 +119,37 @@ pub fn format_utc(secs: i64) -> String {
 
 /// The reports' note on published components, in Chinese and English: rounded components
 /// of an additive total may differ from it in the last digit; with geometric or TOPSIS
-/// aggregation the dimension numbers are weighted shares, and the total is not their sum.
-pub fn components_note(layout: &crate::engine::Layout) -> (&'static str, &'static str) {
-    if layout.aggregation == "additive" {
+/// aggregation the dimension numbers are weighted shares, and the total is not their sum;
+/// adjustments (加减分) are in the total but in no dimension, so a reader adding up the
+/// dimensions is told where the difference comes from.
+pub fn components_note(layout: &crate::engine::Layout) -> (String, String) {
+    let (mut zh, mut en) = if layout.aggregation == "additive" {
         (
-            "各分项得分为四舍五入后的数值，相加可能与总分略有出入。",
-            "Components are rounded and may not add up to the total exactly.",
+            "各分项得分为四舍五入后的数值，相加可能与总分略有出入。".to_string(),
+            "Components are rounded and may not add up to the total exactly.".to_string(),
         )
     } else {
         (
-            "各维度得分为按权重折算的份额，总分按几何或TOPSIS方法合成，并非各维度之和。",
-            "Dimension numbers are weighted shares of the maximum; with geometric or TOPSIS aggregation the total is not their sum.",
+            "各维度得分为按权重折算的份额，总分按几何或TOPSIS方法合成，并非各维度之和。".to_string(),
+            "Dimension numbers are weighted shares of the maximum; with geometric or TOPSIS aggregation the total is not their sum.".to_string(),
         )
+    };
+    if !layout.adjustments.is_empty() {
+        let labels: Vec<&str> = layout
+            .adjustments
+            .iter()
+            .map(|a| a.label.as_str())
+            .collect();
+        zh.push_str(&format!(
+            "总分另含加减分项（{}），不计入任何维度。",
+            labels.join("、")
+        ));
+        en.push_str(&format!(
+            " The total also includes the adjustments ({}), which are in no dimension.",
+            labels.join(", ")
+        ));
     }
+    (zh, en)
 }
 
 /// The canonical JSON document, pretty-printed, ending in a newline.

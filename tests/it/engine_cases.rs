@@ -2226,6 +2226,49 @@ min_score = 12.92
     assert_eq!(entity(&a, "A").rank, Some(2));
 }
 
+/// The reports say where a total's difference from its dimensions comes from: the
+/// adjustments, named, which are in no dimension.
+#[test]
+fn the_components_note_names_the_adjustments() {
+    let rules = r#"
+[rules]
+name = "adj"
+id = "id"
+[[indicator]]
+id = "v"
+[[indicator]]
+id = "national"
+kind = "bool"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "v"
+points = 100
+method = "direct"
+[[adjustment]]
+id = "bonus"
+label = "国家级集群加分"
+when = "national"
+points = 3
+"#;
+    let a = score(rules, "id,v,national\nA,80,是\nB,70,否\n");
+    assert_eq!(entity(&a, "A").score, 83.0);
+    let md = clusterscore::report::to_markdown(&a);
+    assert!(
+        md.contains(
+            "The total also includes the adjustments (国家级集群加分), which are in no dimension."
+        ),
+        "{md}"
+    );
+    let (zh, _) = clusterscore::report::components_note(&a.layout);
+    assert!(
+        zh.ends_with("总分另含加减分项（国家级集群加分），不计入任何维度。"),
+        "{zh}"
+    );
+}
+
 /// A tier condition met only because a comparison with a missing value is false is warned
 /// of for the entities it let into the tier: not for an excluded entity, one placed
 /// higher, or (for `direct`) one whose score reached the minimum anyway.
