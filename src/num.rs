@@ -39,7 +39,12 @@ pub fn tie_key(v: f64) -> f64 {
         // From 10^25 on: such tie-break values are compared as they are.
         v
     };
-    if snapped.is_finite() { snapped } else { v }
+    // (+ 0.0: a tiny negative snaps to −0, which is 0 here as in every comparison.)
+    if snapped.is_finite() {
+        snapped + 0.0
+    } else {
+        v
+    }
 }
 
 /// `x ≥ t` with the threshold tolerance (values within it count as equal).
@@ -506,6 +511,7 @@ mod tests {
         assert_eq!(tie_key(1e300), 1e300);
         assert!(tie_key(f64::NAN).is_nan());
         assert_eq!(tie_key(0.0), 0.0);
+        assert_eq!(tie_key(-1e-12).to_bits(), 0.0f64.to_bits());
     }
 
     #[test]

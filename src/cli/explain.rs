@@ -247,8 +247,7 @@ fn render(x: &Explanation) -> String {
         ));
         if let Some(h) = &g.reached_first {
             s.push_str(&format!(
-                "  (tier '{h}' above it asks less, and is reached at that score first: \
-                 {}'s quota is full)\n",
+                "  (tier '{h}' above {} asks less, and is reached at that score first)\n",
                 g.target_tier
             ));
         }

@@ -1017,7 +1017,13 @@ impl Evidence {
             if let Some((lo, hi)) = self.clamp {
                 score = score.clamp(lo, hi);
             }
-            frame.set_number(post.score_slot, post.row_of[e], round_half_away(score, dec));
+            // Rounded as the published score is (Evidence::final_scores_with).
+            let published = if *a == 0.0 {
+                round_half_away(score, dec)
+            } else {
+                crate::num::round_half_away_sum(score, dec, totals[e].abs().max(a.abs()))
+            };
+            frame.set_number(post.score_slot, post.row_of[e], published);
         }
         let mut cap: Vec<Option<usize>> = vec![None; if self.cap.is_empty() { 0 } else { n }];
         for (p, tier) in &post.caps {

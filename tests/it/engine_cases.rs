@@ -2214,6 +2214,7 @@ points = -50
 [[tier]]
 id = "pass"
 min_score = 12.92
+requires = ["score >= 12.92"]
 "#;
     let a = score(
         rules,
@@ -2224,6 +2225,13 @@ min_score = 12.92
     assert_eq!(entity(&a, "A").tier.as_deref(), Some("pass"));
     // Tied with C at 12.92, A comes first by id.
     assert_eq!(entity(&a, "A").rank, Some(2));
+    // Re-scoring (what sensitivity and explain do) reads `score` in `requires` rounded the
+    // same way.
+    let ev = a.evidence.as_deref().expect("evidence kept");
+    let again = ev.rescore(&ev.weights, &ev.points, ev.aggregation);
+    let (k, _) = clusterscore::analysis::explain::find_entity(&a, "A").unwrap();
+    assert_eq!(again.scores[k], 12.92);
+    assert_eq!(again.tier[k], Some(0));
 }
 
 /// The reports say where a total's difference from its dimensions comes from: the

@@ -418,10 +418,10 @@ impl Run<'_> {
                 && score[o] == score[e]
                 && (0..k).all(|j| same(ev.tie_values[j][o], ev.tie_values[j][e]))
         };
-        // Per entity, for its first four keys once found: whether the missing value decided
-        // (the same along a run of entities lacking the same key); bit 2k says found, bit
-        // 2k + 1 the answer.
-        let mut known = vec![0u8; rank.len()];
+        // Per key and entity, once found: whether the missing value decided (the same along a
+        // run of entities lacking the same key): 0 not yet, 1 no, 2 yes. A key's table is
+        // made when an entity first lacks that key, so each run is walked once.
+        let mut known: Vec<Vec<u8>> = vec![Vec::new(); m];
         let mut list = Vec::new();
         for e in 0..rank.len() {
             if rank[e].is_none() || !ev.tie_values.iter().any(|t| t[e].is_nan()) {
@@ -430,12 +430,17 @@ impl Run<'_> {
             let Some(at) = place(e) else { continue };
             let mut named = false;
             for k in (0..m).filter(|&k| ev.tie_values[k][e].is_nan()) {
+                if known[k].is_empty() {
+                    known[k] = vec![0u8; rank.len()];
+                }
+                let known = &mut known[k];
                 let mut walked = Vec::new();
                 let mut p = at;
                 let decided = loop {
-                    let seen = if k < 4 { known[order[p]] >> (2 * k) } else { 0 };
-                    if seen & 1 == 1 {
-                        break seen & 2 == 2;
+                    match known[order[p]] {
+                        1 => break false,
+                        2 => break true,
+                        _ => {}
                     }
                     walked.push(order[p]);
                     if p == 0 || !agrees(p - 1, e, k) {
@@ -446,10 +451,8 @@ impl Run<'_> {
                         break true;
                     }
                 };
-                if k < 4 {
-                    for w in walked {
-                        known[w] |= (1 | u8::from(decided) << 1) << (2 * k);
-                    }
+                for w in walked {
+                    known[w] = 1 + u8::from(decided);
                 }
                 named |= decided;
             }
