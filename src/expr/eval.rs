@@ -169,35 +169,76 @@ impl Program {
     /// `tier` cell in the chained workflow is an untiered enterprise. `None` when no row
     /// has one, or outside `[aggregate]`.
     pub fn aggregate_counted_missing(&self, env: &dyn Env) -> Option<Vec<bool>> {
-        fn collect<'n>(node: &'n Node, out: &mut Vec<&'n Node>) {
-            match node {
-                Node::Aggregate { kind, arg } => {
-                    if matches!(kind, Agg::Count | Agg::Share) {
-                        out.extend(arg.as_deref());
-                    }
-                }
-                other => other.children().into_iter().for_each(|c| collect(c, out)),
-            }
-        }
-        let mut conds = Vec::new();
-        collect(&self.root, &mut conds);
-        if conds.is_empty() {
+        if !has_counted_condition(&self.root) {
             return None;
         }
         let (menv, groups) = env.members()?;
-        let traced = super::TracedExceptText(menv);
         let n = env.rows();
         let mut hit = vec![false; n];
-        for cond in conds {
-            let t = truth(eval_node(cond, &traced));
-            for (i, &g) in groups.iter().enumerate() {
-                let g = g as usize;
-                if g < n && t.at(i).is_none() {
-                    hit[g] = true;
+        mark_counted_missing(&self.root, env, (menv, groups), &vec![true; n], &mut hit);
+        hit.contains(&true).then_some(hit)
+    }
+}
+
+/// Whether `node` holds a `count(cond)` or `share(cond)` (outside `prev()`).
+fn has_counted_condition(node: &Node) -> bool {
+    match node {
+        Node::Aggregate { kind, arg } => matches!(kind, Agg::Count | Agg::Share) && arg.is_some(),
+        Node::Prev { .. } => false,
+        other => other.children().into_iter().any(has_counted_condition),
+    }
+}
+
+/// Marks in `hit` the rows among `reach` whose `count(cond)` or `share(cond)` in `node` met
+/// a member whose condition a missing number or yes/no value left open; a branch of an
+/// `if()` is followed only for the rows that take it.
+fn mark_counted_missing(
+    node: &Node,
+    env: &dyn Env,
+    members: (&dyn Env, &[u32]),
+    reach: &[bool],
+    hit: &mut [bool],
+) {
+    match node {
+        Node::Aggregate { kind, arg } => {
+            if let (Agg::Count | Agg::Share, Some(cond)) = (kind, arg.as_deref()) {
+                let (menv, groups) = members;
+                let traced = super::TracedExceptText(menv);
+                let t = truth(eval_node(cond, &traced));
+                for (i, &g) in groups.iter().enumerate() {
+                    let g = g as usize;
+                    if g < hit.len() && reach[g] && t.at(i).is_none() {
+                        hit[g] = true;
+                    }
                 }
             }
         }
-        hit.contains(&true).then_some(hit)
+        Node::Prev { .. } => {}
+        Node::If {
+            cond, then, els, ..
+        } => {
+            if has_counted_condition(cond) {
+                mark_counted_missing(cond, env, members, reach, hit);
+            }
+            if has_counted_condition(then) || has_counted_condition(els) {
+                let c = truth(eval_node(cond, env));
+                for (branch, taken) in [(then, true), (els, false)] {
+                    if has_counted_condition(branch) {
+                        let r: Vec<bool> = (0..reach.len())
+                            .map(|i| reach[i] && (c.at(i) == Some(true)) == taken)
+                            .collect();
+                        mark_counted_missing(branch, env, members, &r, hit);
+                    }
+                }
+            }
+        }
+        other => {
+            for child in other.children() {
+                if has_counted_condition(child) {
+                    mark_counted_missing(child, env, members, reach, hit);
+                }
+            }
+        }
     }
 }
 

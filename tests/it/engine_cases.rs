@@ -3126,6 +3126,24 @@ method = "direct"
         "{:?}",
         a.warnings
     );
+
+    // In an if() branch a cluster does not take, the count decided nothing for it: K2 (with
+    // e3's revenue missing) takes the else branch here, K1 (e2's missing) does not.
+    let branch = rules.replace(
+        "aggregate = \"count(rev > 10)\"",
+        "aggregate = \"if(count() > 2, count(rev > 10), 0)\"",
+    );
+    let b = score(
+        &branch,
+        "eid,cluster,flag,revenue,tier\ne1,K1,是,12,pass\ne2,K1,是,,\ne6,K1,是,20,\n\
+         e3,K2,否,,pass\ne4,K2,是,5,\n",
+    );
+    assert_eq!(
+        warned_ids(&b, "indicator 'big': count() or share() took members").as_deref(),
+        Some("K1"),
+        "{:?}",
+        b.warnings
+    );
 }
 
 /// A band worth more than its criterion is capped at full points, and the run says so.
