@@ -30,9 +30,6 @@ impl Scope for Cols {
 }
 
 impl Env for Cols {
-    fn untraced(&self) -> &dyn Env {
-        self
-    }
     fn rows(&self) -> usize {
         self.rows
     }

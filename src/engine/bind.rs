@@ -268,9 +268,6 @@ impl<'a> Frame<'a> {
 }
 
 impl Env for Frame<'_> {
-    fn untraced(&self) -> &dyn Env {
-        self
-    }
     fn rows(&self) -> usize {
         self.rows
     }
@@ -294,9 +291,6 @@ pub(crate) struct WithMembers<'x, 'a> {
 }
 
 impl Env for WithMembers<'_, '_> {
-    fn untraced(&self) -> &dyn Env {
-        self
-    }
     fn rows(&self) -> usize {
         self.frame.rows
     }

@@ -202,9 +202,6 @@ impl PostFrame {
 }
 
 impl crate::expr::Env for PostFrame {
-    fn untraced(&self) -> &dyn crate::expr::Env {
-        self
-    }
     fn rows(&self) -> usize {
         self.rows
     }

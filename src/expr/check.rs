@@ -206,9 +206,6 @@ struct EmptyEnv;
 static EMPTY: Column = Column::Number(Vec::new());
 
 impl Env for EmptyEnv {
-    fn untraced(&self) -> &dyn Env {
-        self
-    }
     fn rows(&self) -> usize {
         0
     }

@@ -65,7 +65,7 @@ impl Program {
     /// The condition with comparisons of missing values left unknown (see
     /// [`Traced`](super::Traced)): `None` where a missing value decided it.
     pub fn eval_condition_traced(&self, env: &dyn Env) -> Vec<Option<bool>> {
-        self.eval_condition(&super::Traced(env))
+        self.eval_condition(&super::Traced::new(env))
     }
 
     /// The rows whose result was decided by a comparison with a missing value: a value here,
@@ -78,7 +78,7 @@ impl Program {
         if !self.has_comparison() {
             return None;
         }
-        let traced = self.eval(&super::Traced(env));
+        let traced = self.eval(&super::Traced::new(env));
         // Missing in the traced reading, or another value there (`coalesce(a > 2, true)`).
         let hit: Vec<bool> = (0..env.rows())
             .map(|i| !result.is_missing(i) && !same_value(&traced, result, i))
@@ -203,7 +203,7 @@ fn mark_counted_missing(
         Node::Aggregate { kind, arg } => {
             if let (Agg::Count | Agg::Share, Some(cond)) = (kind, arg.as_deref()) {
                 let (menv, groups) = members;
-                let traced = super::TracedExceptText(menv);
+                let traced = super::Traced::except_text(menv);
                 let t = truth(eval_node(cond, &traced));
                 for (i, &g) in groups.iter().enumerate() {
                     let g = g as usize;
@@ -275,7 +275,7 @@ fn has_count_true(node: &Node) -> bool {
 fn mark_missing_count_true(node: &Node, env: &dyn Env, reach: &[bool], hit: &mut [bool]) {
     match node {
         Node::CountTrue(args) => {
-            let traced = super::Traced(env);
+            let traced = super::Traced::new(env);
             for arg in args {
                 let t = truth(eval_node(arg, &traced));
                 for (i, h) in hit.iter_mut().enumerate() {
@@ -325,7 +325,7 @@ fn mark_missing_ifs(node: &Node, env: &dyn Env, reach: &[bool], hit: &mut [bool]
         } => {
             mark_missing_ifs(cond, env, reach, hit);
             let c = truth(eval_node(cond, env));
-            let traced_env = super::Traced(env);
+            let traced_env = super::Traced::new(env);
             let traced = truth(eval_node(cond, &traced_env));
             for (i, h) in hit.iter_mut().enumerate() {
                 if reach[i] && traced.at(i).is_none() {
@@ -901,7 +901,7 @@ fn eval_min_max<'a>(max: bool, args: &'a [Node], env: &'a dyn Env) -> Val<'a> {
 
 #[inline(never)]
 fn eval_is_missing<'a>(a: &'a Node, env: &'a dyn Env) -> Val<'a> {
-    match eval_node(a, env.untraced()) {
+    match eval_node(a, env.untraced().unwrap_or(env)) {
         Val::Num(x) => Val::Bool(Some(x.is_nan())),
         Val::Bool(b) => Val::Bool(Some(b.is_none())),
         Val::Text(_) => Val::Bool(Some(false)),

@@ -177,14 +177,18 @@ pub trait Env {
         false
     }
 
-    /// The environment read as SPEC §4 reads it (comparisons with a missing operand false):
-    /// itself, except under [`Traced`] and [`TracedExceptText`]. `is_missing()` reads its
-    /// argument so: a comparison is never missing, so `is_missing(a > 5)` is false whatever
-    /// `a` is, and nothing was decided by a missing value there.
-    fn untraced(&self) -> &dyn Env;
+    /// Under [`Traced`], the environment it wraps, read as SPEC §4 reads it (comparisons
+    /// with a missing operand false); `None` for an environment read so already.
+    /// `is_missing()` reads its argument so: a comparison is never missing, so
+    /// `is_missing(a > 5)` is false whatever `a` is, and nothing was decided by a missing
+    /// value there.
+    fn untraced(&self) -> Option<&dyn Env> {
+        None
+    }
 
     /// Whether a comparison of texts with a missing operand gives missing: as
-    /// [`comparisons_unknown`](Env::comparisons_unknown) except under [`TracedExceptText`].
+    /// [`comparisons_unknown`](Env::comparisons_unknown) except under
+    /// [`Traced::except_text`].
     fn text_comparisons_unknown(&self) -> bool {
         self.comparisons_unknown()
     }
@@ -193,55 +197,48 @@ pub trait Env {
 /// `env` read with comparisons of missing values left unknown (Kleene's logic all the way
 /// up): a condition that ends missing here was decided by a missing value, whatever the
 /// SPEC's "false" made of it.
-pub struct Traced<'a>(pub &'a dyn Env);
+pub struct Traced<'a> {
+    env: &'a dyn Env,
+    /// Whether comparisons of texts are left unknown too.
+    texts: bool,
+}
 
-impl Env for Traced<'_> {
-    fn rows(&self) -> usize {
-        self.0.rows()
+impl<'a> Traced<'a> {
+    /// Every comparison with a missing operand left unknown.
+    pub fn new(env: &'a dyn Env) -> Self {
+        Traced { env, texts: true }
     }
-    fn column(&self, slot: usize) -> &Column {
-        self.0.column(slot)
-    }
-    fn prev_rows(&self, k: u32) -> Option<&[u32]> {
-        self.0.prev_rows(k)
-    }
-    fn members(&self) -> Option<(&dyn Env, &[u32])> {
-        self.0.members()
-    }
-    fn comparisons_unknown(&self) -> bool {
-        true
-    }
-    fn untraced(&self) -> &dyn Env {
-        self.0.untraced()
+
+    /// As [`Traced::new`], except that comparing a missing text stays false: for the
+    /// conditions of `count(cond)` and `share(cond)`, where an empty text cell (the `tier`
+    /// of an untiered enterprise in the chained workflow) means "none" rather than "not
+    /// reported".
+    pub fn except_text(env: &'a dyn Env) -> Self {
+        Traced { env, texts: false }
     }
 }
 
-/// `env` read as [`Traced`], except that comparing a missing text stays false: for the
-/// conditions of `count(cond)` and `share(cond)`, where an empty text cell (the `tier` of an
-/// untiered enterprise in the chained workflow) means "none" rather than "not reported".
-pub struct TracedExceptText<'a>(pub &'a dyn Env);
-
-impl Env for TracedExceptText<'_> {
+impl Env for Traced<'_> {
     fn rows(&self) -> usize {
-        self.0.rows()
+        self.env.rows()
     }
     fn column(&self, slot: usize) -> &Column {
-        self.0.column(slot)
+        self.env.column(slot)
     }
     fn prev_rows(&self, k: u32) -> Option<&[u32]> {
-        self.0.prev_rows(k)
+        self.env.prev_rows(k)
     }
     fn members(&self) -> Option<(&dyn Env, &[u32])> {
-        self.0.members()
+        self.env.members()
     }
     fn comparisons_unknown(&self) -> bool {
         true
     }
-    fn untraced(&self) -> &dyn Env {
-        self.0.untraced()
-    }
     fn text_comparisons_unknown(&self) -> bool {
-        false
+        self.texts
+    }
+    fn untraced(&self) -> Option<&dyn Env> {
+        Some(self.env.untraced().unwrap_or(self.env))
     }
 }
 

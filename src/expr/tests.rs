@@ -67,9 +67,6 @@ struct TestEnv {
 }
 
 impl Env for TestEnv {
-    fn untraced(&self) -> &dyn Env {
-        self
-    }
     fn rows(&self) -> usize {
         self.cols[0].len()
     }
@@ -167,7 +164,7 @@ fn check_bools(cases: &[(&str, &[Option<bool>])]) {
     for (src, want) in cases {
         let p = compile_in(src, Context::Row);
         assert_eq!(p.ty(), Type::Bool, "{src}");
-        assert_eq!(p.eval(&Traced(&e)), Column::Bool(want.to_vec()), "{src}");
+        assert_eq!(p.eval(&Traced::new(&e)), Column::Bool(want.to_vec()), "{src}");
         assert_eq!(p.eval_condition_traced(&e), want.to_vec(), "{src}");
         same_where_decided(src, &p.eval_condition(&e), want);
     }
