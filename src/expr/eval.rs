@@ -92,12 +92,23 @@ impl Program {
     /// each condition once more, over whole columns. (Conditions inside an aggregate's or
     /// `prev`'s argument are evaluated on other rows and are not traced.)
     pub fn missing_if_conditions(&self, env: &dyn Env) -> Option<Vec<bool>> {
-        if !has_if(&self.root) {
+        if !contains(&self.root, &is_if) {
             return None;
         }
-        let n = env.rows();
-        let mut hit = vec![false; n];
-        mark_missing_ifs(&self.root, env, &vec![true; n], &mut hit);
+        let traced = super::Traced::new(env);
+        let mut hit = vec![false; env.rows()];
+        visit_reached(
+            &self.root,
+            env,
+            &vec![true; env.rows()],
+            &is_if,
+            &mut |node, reach| {
+                if let Node::If { cond, .. } = node {
+                    let t = truth(eval_node(cond, &traced));
+                    mark(&mut hit, reach, |i| t.at(i).is_none());
+                }
+            },
+        );
         hit.contains(&true).then_some(hit)
     }
 }
@@ -108,11 +119,26 @@ impl Program {
     /// `count_true()` in an `if()` branch counts only for the rows that take the branch.
     /// Only programs with a `count_true()` evaluate anything here.
     pub fn missing_count_true(&self, env: &dyn Env) -> Option<Vec<bool>> {
-        if !has_count_true(&self.root) {
+        let is_count_true = |n: &Node| matches!(n, Node::CountTrue(_));
+        if !contains(&self.root, &is_count_true) {
             return None;
         }
+        let traced = super::Traced::new(env);
         let mut hit = vec![false; env.rows()];
-        mark_missing_count_true(&self.root, env, &vec![true; env.rows()], &mut hit);
+        visit_reached(
+            &self.root,
+            env,
+            &vec![true; env.rows()],
+            &is_count_true,
+            &mut |node, reach| {
+                if let Node::CountTrue(args) = node {
+                    for arg in args {
+                        let t = truth(eval_node(arg, &traced));
+                        mark(&mut hit, reach, |i| t.at(i).is_none());
+                    }
+                }
+            },
+        );
         hit.contains(&true).then_some(hit)
     }
 }
@@ -169,76 +195,43 @@ impl Program {
     /// `tier` cell in the chained workflow is an untiered enterprise. `None` when no row
     /// has one, or outside `[aggregate]`.
     pub fn aggregate_counted_missing(&self, env: &dyn Env) -> Option<Vec<bool>> {
-        if !has_counted_condition(&self.root) {
+        let is_counted = |n: &Node| {
+            matches!(
+                n,
+                Node::Aggregate {
+                    kind: Agg::Count | Agg::Share,
+                    arg: Some(_)
+                }
+            )
+        };
+        if !contains(&self.root, &is_counted) {
             return None;
         }
         let (menv, groups) = env.members()?;
+        let traced = super::Traced::except_text(menv);
         let n = env.rows();
         let mut hit = vec![false; n];
-        mark_counted_missing(&self.root, env, (menv, groups), &vec![true; n], &mut hit);
+        visit_reached(
+            &self.root,
+            env,
+            &vec![true; n],
+            &is_counted,
+            &mut |node, reach| {
+                if let Node::Aggregate {
+                    arg: Some(cond), ..
+                } = node
+                {
+                    let t = truth(eval_node(cond, &traced));
+                    for (i, &g) in groups.iter().enumerate() {
+                        let g = g as usize;
+                        if g < n && reach[g] && t.at(i).is_none() {
+                            hit[g] = true;
+                        }
+                    }
+                }
+            },
+        );
         hit.contains(&true).then_some(hit)
-    }
-}
-
-/// Whether `node` holds a `count(cond)` or `share(cond)` (outside `prev()`).
-fn has_counted_condition(node: &Node) -> bool {
-    match node {
-        Node::Aggregate { kind, arg } => matches!(kind, Agg::Count | Agg::Share) && arg.is_some(),
-        Node::Prev { .. } => false,
-        other => other.children().into_iter().any(has_counted_condition),
-    }
-}
-
-/// Marks in `hit` the rows among `reach` whose `count(cond)` or `share(cond)` in `node` met
-/// a member whose condition a missing number or yes/no value left open; a branch of an
-/// `if()` is followed only for the rows that take it.
-fn mark_counted_missing(
-    node: &Node,
-    env: &dyn Env,
-    members: (&dyn Env, &[u32]),
-    reach: &[bool],
-    hit: &mut [bool],
-) {
-    match node {
-        Node::Aggregate { kind, arg } => {
-            if let (Agg::Count | Agg::Share, Some(cond)) = (kind, arg.as_deref()) {
-                let (menv, groups) = members;
-                let traced = super::Traced::except_text(menv);
-                let t = truth(eval_node(cond, &traced));
-                for (i, &g) in groups.iter().enumerate() {
-                    let g = g as usize;
-                    if g < hit.len() && reach[g] && t.at(i).is_none() {
-                        hit[g] = true;
-                    }
-                }
-            }
-        }
-        Node::Prev { .. } => {}
-        Node::If {
-            cond, then, els, ..
-        } => {
-            if has_counted_condition(cond) {
-                mark_counted_missing(cond, env, members, reach, hit);
-            }
-            if has_counted_condition(then) || has_counted_condition(els) {
-                let c = truth(eval_node(cond, env));
-                for (branch, taken) in [(then, true), (els, false)] {
-                    if has_counted_condition(branch) {
-                        let r: Vec<bool> = (0..reach.len())
-                            .map(|i| reach[i] && (c.at(i) == Some(true)) == taken)
-                            .collect();
-                        mark_counted_missing(branch, env, members, &r, hit);
-                    }
-                }
-            }
-        }
-        other => {
-            for child in other.children() {
-                if has_counted_condition(child) {
-                    mark_counted_missing(child, env, members, reach, hit);
-                }
-            }
-        }
     }
 }
 
@@ -252,101 +245,67 @@ fn same_value(a: &Column, b: &Column, i: usize) -> bool {
     }
 }
 
-/// Whether `node` holds an `if()` that [`Program::missing_if_conditions`] traces.
-fn has_if(node: &Node) -> bool {
-    match node {
-        Node::If { .. } => true,
-        Node::Aggregate { .. } | Node::Prev { .. } => false,
-        other => other.children().into_iter().any(has_if),
-    }
+fn is_if(node: &Node) -> bool {
+    matches!(node, Node::If { .. })
 }
 
-fn has_count_true(node: &Node) -> bool {
-    match node {
-        Node::CountTrue(_) => true,
-        Node::Aggregate { .. } | Node::Prev { .. } => false,
-        other => other.children().into_iter().any(has_count_true),
-    }
+/// Whether `node` holds a node `wanted` picks, outside the arguments of aggregates and
+/// `prev()` (evaluated on other rows, not traced) unless `wanted` picks the aggregate itself.
+fn contains(node: &Node, wanted: &dyn Fn(&Node) -> bool) -> bool {
+    wanted(node)
+        || !matches!(node, Node::Aggregate { .. } | Node::Prev { .. })
+            && node.children().into_iter().any(|c| contains(c, wanted))
 }
 
-/// Marks in `hit` the rows among `reach` for which a `count_true()` in `node` met a
-/// condition a missing value left open; a branch of an `if()` is followed only for the rows
-/// that take it.
-fn mark_missing_count_true(node: &Node, env: &dyn Env, reach: &[bool], hit: &mut [bool]) {
+/// Calls `visit` on each node `wanted` picks in `node`, with the rows among `reach` that
+/// reach it: an `if()` branch is followed only for the rows that take it, so a warning of
+/// what a missing value decided there names only those. Aggregates' and `prev()`'s
+/// arguments are not entered.
+fn visit_reached(
+    node: &Node,
+    env: &dyn Env,
+    reach: &[bool],
+    wanted: &dyn Fn(&Node) -> bool,
+    visit: &mut dyn FnMut(&Node, &[bool]),
+) {
+    if wanted(node) {
+        visit(node, reach);
+    }
     match node {
-        Node::CountTrue(args) => {
-            let traced = super::Traced::new(env);
-            for arg in args {
-                let t = truth(eval_node(arg, &traced));
-                for (i, h) in hit.iter_mut().enumerate() {
-                    if reach[i] && t.at(i).is_none() {
-                        *h = true;
-                    }
-                }
-                if has_count_true(arg) {
-                    mark_missing_count_true(arg, env, reach, hit);
-                }
-            }
-        }
+        Node::Aggregate { .. } | Node::Prev { .. } => {}
         Node::If {
             cond, then, els, ..
         } => {
-            if has_count_true(cond) {
-                mark_missing_count_true(cond, env, reach, hit);
+            if contains(cond, wanted) {
+                visit_reached(cond, env, reach, wanted, visit);
             }
-            if has_count_true(then) || has_count_true(els) {
+            if contains(then, wanted) || contains(els, wanted) {
                 let c = truth(eval_node(cond, env));
                 for (branch, taken) in [(then, true), (els, false)] {
-                    if has_count_true(branch) {
+                    if contains(branch, wanted) {
                         let r: Vec<bool> = (0..reach.len())
                             .map(|i| reach[i] && (c.at(i) == Some(true)) == taken)
                             .collect();
-                        mark_missing_count_true(branch, env, &r, hit);
+                        visit_reached(branch, env, &r, wanted, visit);
                     }
                 }
             }
         }
         other => {
             for child in other.children() {
-                if has_count_true(child) {
-                    mark_missing_count_true(child, env, reach, hit);
+                if contains(child, wanted) {
+                    visit_reached(child, env, reach, wanted, visit);
                 }
             }
         }
     }
 }
 
-/// Marks in `hit` the rows among `reach` whose `if()` in `node` had a missing condition;
-/// a branch is followed only for the rows that take it.
-fn mark_missing_ifs(node: &Node, env: &dyn Env, reach: &[bool], hit: &mut [bool]) {
-    match node {
-        Node::If {
-            cond, then, els, ..
-        } => {
-            mark_missing_ifs(cond, env, reach, hit);
-            let c = truth(eval_node(cond, env));
-            let traced_env = super::Traced::new(env);
-            let traced = truth(eval_node(cond, &traced_env));
-            for (i, h) in hit.iter_mut().enumerate() {
-                if reach[i] && traced.at(i).is_none() {
-                    *h = true;
-                }
-            }
-            for (branch, taken) in [(then, true), (els, false)] {
-                if has_if(branch) {
-                    let r: Vec<bool> = (0..reach.len())
-                        .map(|i| reach[i] && (c.at(i) == Some(true)) == taken)
-                        .collect();
-                    mark_missing_ifs(branch, env, &r, hit);
-                }
-            }
-        }
-        other => {
-            for child in other.children() {
-                if has_if(child) {
-                    mark_missing_ifs(child, env, reach, hit);
-                }
-            }
+/// Sets `hit[i]` for the rows among `reach` where `decided(i)`.
+fn mark(hit: &mut [bool], reach: &[bool], decided: impl Fn(usize) -> bool) {
+    for (i, h) in hit.iter_mut().enumerate() {
+        if reach[i] && decided(i) {
+            *h = true;
         }
     }
 }

@@ -164,7 +164,11 @@ fn check_bools(cases: &[(&str, &[Option<bool>])]) {
     for (src, want) in cases {
         let p = compile_in(src, Context::Row);
         assert_eq!(p.ty(), Type::Bool, "{src}");
-        assert_eq!(p.eval(&Traced::new(&e)), Column::Bool(want.to_vec()), "{src}");
+        assert_eq!(
+            p.eval(&Traced::new(&e)),
+            Column::Bool(want.to_vec()),
+            "{src}"
+        );
         assert_eq!(p.eval_condition_traced(&e), want.to_vec(), "{src}");
         same_where_decided(src, &p.eval_condition(&e), want);
     }
