@@ -461,21 +461,25 @@ impl Evidence {
     }
 
     /// [`Evidence::final_scores`] with other adjustment points per entity.
+    /// One published score: total plus adjustments, clamped, rounded. With adjustments the
+    /// rounding allows for the noise of the sum's largest part, not of the smaller score a
+    /// penalty leaves (`num::round_half_away_sum`).
+    fn final_score(&self, total: f64, adjustment: f64) -> f64 {
+        let mut s = total + adjustment;
+        if let Some((lo, hi)) = self.clamp {
+            s = s.clamp(lo, hi);
+        }
+        if adjustment == 0.0 {
+            round_half_away(s, self.decimals)
+        } else {
+            let largest = total.abs().max(adjustment.abs());
+            crate::num::round_half_away_sum(s, self.decimals, largest)
+        }
+    }
+
     fn final_scores_with(&self, totals: &Array1<f64>, adjustment: &[f64]) -> Vec<f64> {
         use rayon::prelude::*;
-        let one = |(t, a): (&f64, &f64)| {
-            let mut s = t + a;
-            if let Some((lo, hi)) = self.clamp {
-                s = s.clamp(lo, hi);
-            }
-            if *a == 0.0 {
-                round_half_away(s, self.decimals)
-            } else {
-                // The total's rounding noise is relative to the total, not to the smaller
-                // score a penalty leaves.
-                crate::num::round_half_away_sum(s, self.decimals, t.abs().max(a.abs()))
-            }
-        };
+        let one = |(t, a): (&f64, &f64)| self.final_score(*t, *a);
         match totals.as_slice() {
             // A batch run's million scores on all cores; re-scores of analyses stay serial.
             Some(t) if t.len() >= 1 << 16 => t
@@ -1010,17 +1014,11 @@ impl Evidence {
             }
         }
         for (e, a) in adjustment.iter().enumerate() {
-            let mut score = totals[e] + a;
-            if let Some((lo, hi)) = self.clamp {
-                score = score.clamp(lo, hi);
-            }
-            // Rounded as the published score is (Evidence::final_scores_with).
-            let published = if *a == 0.0 {
-                round_half_away(score, dec)
-            } else {
-                crate::num::round_half_away_sum(score, dec, totals[e].abs().max(a.abs()))
-            };
-            frame.set_number(post.score_slot, post.row_of[e], published);
+            frame.set_number(
+                post.score_slot,
+                post.row_of[e],
+                self.final_score(totals[e], *a),
+            );
         }
         let mut cap: Vec<Option<usize>> = vec![None; if self.cap.is_empty() { 0 } else { n }];
         for (p, tier) in &post.caps {

@@ -460,7 +460,6 @@ impl Run<'_> {
                 list.push(e);
             }
         }
-        list.sort_unstable();
         if !list.is_empty() {
             self.warnings.push(format!(
                 "tie_break: {} tied on score had a missing tie-break value, placed \
@@ -488,7 +487,7 @@ impl Run<'_> {
                 .iter()
                 .map(|p| {
                     self.condition(p.as_ref().expect("compiled"), || {
-                        format!("tier '{}' requires", tr.id.value)
+                        tier_condition(&tr.id.value, false)
                     })
                 })
                 .collect();
@@ -496,7 +495,7 @@ impl Run<'_> {
                 .iter()
                 .map(|p| {
                     self.condition(p.as_ref().expect("compiled"), || {
-                        format!("tier '{}' direct", tr.id.value)
+                        tier_condition(&tr.id.value, true)
                     })
                 })
                 .collect();
@@ -599,7 +598,7 @@ impl Run<'_> {
             };
             if !conditions.requires[t].is_empty() {
                 decided.push((
-                    format!("tier '{}' requires", rule.id),
+                    tier_condition(&rule.id, false),
                     (0..n)
                         .filter(|&e| {
                             ranked[e]
@@ -612,7 +611,7 @@ impl Run<'_> {
             }
             if !rule.direct_unknown.is_empty() {
                 decided.push((
-                    format!("tier '{}' direct", rule.id),
+                    tier_condition(&rule.id, true),
                     (0..n)
                         .filter(|&e| {
                             rule.direct_unknown[e]
@@ -640,15 +639,9 @@ impl Run<'_> {
         // the entity is in the tier; for `direct`, it is in the tier below its minimum (not
         // excluded, not placed higher, not in on its score anyway).
         let tier_place = |what: &str| -> Option<(usize, bool)> {
-            ev.tiers.iter().enumerate().find_map(|(t, rule)| {
-                if what == format!("tier '{}' requires", rule.id) {
-                    Some((t, false))
-                } else if what == format!("tier '{}' direct", rule.id) {
-                    Some((t, true))
-                } else {
-                    None
-                }
-            })
+            (0..ev.tiers.len())
+                .flat_map(|t| [(t, false), (t, true)])
+                .find(|&(t, direct)| what == tier_condition(&ev.tiers[t].id, direct))
         };
         for (what, decided, hit) in traced {
             let place = (decided == super::MET_BY_MISSING)
@@ -683,4 +676,13 @@ impl Run<'_> {
             }
         }
     }
+}
+
+/// How a tier's `requires` or `direct` conditions are named in the warnings; also how the
+/// warnings' traces are told apart by tier (see `warn_decided_by_missing`).
+fn tier_condition(tier: &str, direct: bool) -> String {
+    format!(
+        "tier '{tier}' {}",
+        if direct { "direct" } else { "requires" }
+    )
 }
