@@ -316,6 +316,20 @@ impl Column {
     }
 }
 
+/// A number as a person reads it in notes, reports and `explain`: rounded to 15 significant
+/// digits (what a spreadsheet shows), then in shortest form, so arithmetic noise such as
+/// 7.200000000000001 (0.072 × 100) reads 7.2. Published data (CSV cells, carried columns,
+/// JSON values) keep [`format_number`], which reads back to the same number.
+pub fn format_display(x: f64) -> String {
+    if !x.is_finite() {
+        return format_number(x);
+    }
+    // `{:.14e}` keeps 15 significant digits, correctly rounded; parsing it back gives the
+    // nearest double, whose shortest form drops the noise.
+    let rounded: f64 = format!("{x:.14e}").parse().unwrap_or(x);
+    format_number(rounded)
+}
+
 /// Shortest decimal form of a number, without a trailing `.0` for whole numbers.
 pub fn format_number(x: f64) -> String {
     if x == x.trunc() && x.abs() < 1e15 {
@@ -328,6 +342,22 @@ pub fn format_number(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_drops_arithmetic_noise_but_keeps_real_digits() {
+        assert_eq!(format_display(0.072 * 100.0), "7.2");
+        assert_ne!(format_number(0.072 * 100.0), "7.2");
+        assert_eq!(format_display(7.200000000000001), "7.2");
+        assert_eq!(format_display(0.1 + 0.2), "0.3");
+        assert_eq!(format_display(3.5999999999999996), "3.6");
+        assert_eq!(format_display(-3.022131299981401), "-3.0221312999814");
+        assert_eq!(format_display(6.8733109758083), "6.8733109758083");
+        assert_eq!(format_display(5.0), "5");
+        assert_eq!(format_display(-0.0), "0");
+        assert_eq!(format_display(1234567.891), "1234567.891");
+        assert_eq!(format_display(1e-7 / 3.0), "0.0000000333333333333333");
+        assert_eq!(format_display(f64::NAN), "NaN");
+    }
 
     #[test]
     fn text_dict_keeps_texts_apart_and_truncates_whole_texts() {

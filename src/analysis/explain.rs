@@ -828,7 +828,7 @@ fn unmet_requires_where(
 }
 
 fn fmt(x: f64) -> String {
-    crate::column::format_number(x)
+    crate::column::format_display(x)
 }
 
 #[allow(clippy::too_many_lines)]
@@ -1070,7 +1070,12 @@ fn gap(
                             Ok((
                                 f,
                                 json_num(v),
-                                format!("{} whole steps of {}", k + 1.0, fmt(step)),
+                                format!(
+                                    "{} whole step{} of {}",
+                                    k + 1.0,
+                                    if k == 0.0 { "" } else { "s" },
+                                    fmt(step)
+                                ),
                                 None,
                             ))
                         }

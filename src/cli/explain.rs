@@ -124,13 +124,14 @@ pub fn run(a: ExplainArgs) -> Result<i32> {
 }
 
 fn n(x: f64) -> String {
-    clusterscore::column::format_number(x)
+    clusterscore::column::format_display(x)
 }
 
 fn v(x: &Option<serde_json::Value>) -> String {
     match x {
         None | Some(serde_json::Value::Null) => "—".into(),
         Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Number(x)) => x.as_f64().map_or_else(|| x.to_string(), n),
         Some(other) => other.to_string(),
     }
 }

@@ -667,7 +667,7 @@ fn details(h: &mut String, a: &Assessment) {
                 None => "—".to_string(),
                 Some(Value::String(s)) => escape(s),
                 Some(Value::Number(x)) => {
-                    crate::column::format_number(x.as_f64().unwrap_or(f64::NAN))
+                    crate::column::format_display(x.as_f64().unwrap_or(f64::NAN))
                 }
                 Some(Value::Bool(b)) => if *b { "是" } else { "否" }.to_string(),
                 Some(v) => escape(&v.to_string()),

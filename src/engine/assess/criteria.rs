@@ -527,7 +527,7 @@ impl Run<'_> {
                             None => {
                                 xs[e] = f64::NAN;
                                 shown.set(e, None);
-                                notes.note(e, || format!("criterion '{}': value {} is outside the domain of {}, treated as missing", crit.id.value, format_number(raw[e]), tr.value.name()));
+                                notes.note(e, || format!("criterion '{}': value {} is outside the domain of {}, treated as missing", crit.id.value, crate::column::format_display(raw[e]), tr.value.name()));
                             }
                         }
                     }
@@ -801,7 +801,7 @@ impl Run<'_> {
                                 e,
                                 serde_json::Number::from_f64(v).map(serde_json::Value::Number),
                             );
-                            notes.note(e, || format!("criterion '{}': value missing, imputed {} {} (missing = \"{name}\")", crit.id.value, name, format_number(v)));
+                            notes.note(e, || format!("criterion '{}': value missing, imputed {} {} (missing = \"{name}\")", crit.id.value, name, crate::column::format_display(v)));
                         }
                         None => {
                             out[e] = 0.0;

@@ -1284,8 +1284,14 @@ impl Run<'_> {
                 let j = self.data.table.column_index(&fold_header(&name))?;
                 self.entities.get(j)
             });
+            // Numbers as a person reads them (no arithmetic noise such as 7.200000000000001).
             let v = column
-                .and_then(|c| c.display(row))
+                .and_then(|c| match c {
+                    Column::Number(x) if !x[row].is_nan() => {
+                        Some(crate::column::format_display(x[row]))
+                    }
+                    c => c.display(row),
+                })
                 .unwrap_or_else(|| "missing".into());
             parts.push(format!("{name} = {v}"));
         }
