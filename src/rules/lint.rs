@@ -10,7 +10,7 @@ pub struct Lint {
     /// Stable code: `unreachable-tier`, `bands-out-of-order`, `levels-above-points`,
     /// `tiers-out-of-order`, `empty-dimension`, `setting-ignored`, `unknown-category`,
     /// `unused-indicator`, `weights-not-scale`, `weight-without-points`, `division-by-zero`,
-    /// `level-without-points`.
+    /// `level-without-points`, `direction-ignored`.
     pub code: &'static str,
     /// What looks wrong and why, in one sentence.
     pub message: String,
@@ -22,29 +22,80 @@ pub struct Lint {
 /// sentence: the fraction is capped at 1, so the rules file's number is not what scores.
 /// `check` lints it and `score` warns of it.
 pub fn points_above_criterion(c: &super::Criterion) -> Option<String> {
-    let (what, p) = match &c.method {
+    // A category table's values are checked value by value: its largest (with the category
+    // that gives it) counts.
+    let largest = |p: &Param| -> Option<(f64, Option<String>)> {
+        match p {
+            Param::Fixed(v) => Some((*v, None)),
+            Param::ByCategory {
+                by,
+                values,
+                default,
+            } => values
+                .iter()
+                .map(|(k, v)| (*v, Some(format!("{} = '{k}'", by.value))))
+                .chain(default.map(|v| (v, Some(format!("the default of {}", by.value)))))
+                .max_by(|a, b| a.0.total_cmp(&b.0)),
+        }
+    };
+    let (what, (p, category)) = match &c.method {
         Method::Bands(bands) => (
             "a band".to_string(),
             bands
                 .iter()
-                .filter_map(|b| b.points.fixed())
-                .fold(0.0, f64::max),
+                .filter_map(|b| largest(&b.points))
+                .max_by(|a, b| a.0.total_cmp(&b.0))?,
         ),
         Method::Levels(levels) => {
             let (name, p) = levels
                 .iter()
-                .filter_map(|(name, p)| Some((name, p.fixed()?)))
-                .max_by(|a, b| a.1.total_cmp(&b.1))?;
+                .filter_map(|(name, p)| Some((name, largest(p)?)))
+                .max_by(|a, b| a.1.0.total_cmp(&b.1.0))?;
             (format!("level '{name}'"), p)
         }
         _ => return None,
     };
     (p > c.points.value).then(|| {
         format!(
-            "criterion '{}': {what} gives {p} points, more than the criterion's {} (capped at full points)",
-            c.id.value, c.points.value
+            "criterion '{}': {what} gives {p} points{}, more than the criterion's {} (capped at full points)",
+            c.id.value,
+            category.map_or(String::new(), |k| format!(" (for {k})")),
+            c.points.value
         )
     })
+}
+
+/// Lints that change who gets what: a tier or band nobody can reach, tiers listed from the
+/// lowest up. `score` and the other scoring commands warn of these too (with the rules
+/// file's line and column), since an analyst may never run `check`; points above a
+/// criterion's are warned of separately ([`points_above_criterion`]).
+pub fn result_changing(rules: &Rules) -> Vec<String> {
+    lint(rules, &[])
+        .into_iter()
+        .filter(|l| {
+            matches!(
+                l.code,
+                "unreachable-tier"
+                    | "bands-out-of-order"
+                    | "tiers-out-of-order"
+                    | "direction-ignored"
+            )
+        })
+        .filter(|l| {
+            rules
+                .criteria
+                .iter()
+                .filter_map(points_above_criterion)
+                .all(|m| m != l.message)
+        })
+        .map(|l| {
+            let (line, col) = rules.source.line_col(l.span.start);
+            format!(
+                "{}:{line}:{col}: {} [{}]",
+                rules.source.name, l.message, l.code
+            )
+        })
+        .collect()
 }
 
 /// Every lint of a rules file. `names_used` are the bare names its expressions mention.
@@ -122,11 +173,14 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                     out.push(Lint {
                         code: "bands-out-of-order",
                         message: format!(
-                            "criterion '{}': band {} ({} {}) can never be reached, an earlier band already takes every such value",
+                            "criterion '{}': band {} ({} {}) can never be reached, an earlier band already takes every such value; bands are tried in order, so list {} bands from the {} threshold {}",
                             c.id.value,
                             i + 1,
                             b.op.key(),
-                            t
+                            t,
+                            b.op.key(),
+                            if matches!(b.op, BandOp::AtLeast | BandOp::Above) { "highest" } else { "lowest" },
+                            if matches!(b.op, BandOp::AtLeast | BandOp::Above) { "down" } else { "up" },
                         ),
                         span: b.span,
                     });
@@ -174,6 +228,83 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                 message: format!(
                     "indicator '{}' is a category: direction = \"lower\" changes nothing (its levels' points say what is better)",
                     ind.id.value
+                ),
+                span: ind.id.span,
+            });
+        }
+    }
+    // `direction = "lower"` is read by target, minmax, zscore, percentile and tie_break only;
+    // linear and bands say the direction through their thresholds, per, direct and flag
+    // ignore it. A missing policy applies to the criteria on the indicator only.
+    let member_level = |ind: &super::Indicator| {
+        rules.aggregate.is_some() && !matches!(ind.source, Source::Aggregate(_))
+    };
+    for ind in &rules.indicators {
+        if member_level(ind) {
+            continue;
+        }
+        let scored_by: Vec<&super::Criterion> = rules
+            .criteria
+            .iter()
+            .filter(|c| c.indicator.value == ind.id.value)
+            .collect();
+        // Criteria that score higher values higher whatever `direction` says: linear with
+        // floor below target, bands meeting values from below, per and flag.
+        let upward: Vec<String> = scored_by
+            .iter()
+            .filter_map(|c| match &c.method {
+                Method::Linear {
+                    floor: Param::Fixed(f),
+                    target: Param::Fixed(t),
+                } if f < t => Some(format!(
+                    "'{}' (linear, floor {f} below target {t})",
+                    c.id.value
+                )),
+                Method::Bands(bands)
+                    if !bands.is_empty()
+                        && bands
+                            .iter()
+                            .all(|b| matches!(b.op, BandOp::AtLeast | BandOp::Above)) =>
+                {
+                    Some(format!("'{}' (bands with at_least/above)", c.id.value))
+                }
+                Method::Per { .. } | Method::Flag => {
+                    Some(format!("'{}' ({})", c.id.value, c.method.name()))
+                }
+                _ => None,
+            })
+            .collect();
+        if ind.kind != crate::rules::Kind::Category
+            && ind.direction == crate::rules::Direction::Lower
+            && !upward.is_empty()
+        {
+            out.push(Lint {
+                code: "direction-ignored",
+                message: format!(
+                    "indicator '{}' has direction = \"lower\", but {} {} higher values higher: \
+                     direction is read by target, minmax, zscore, percentile and tie_break only; \
+                     for linear put floor above target, for bands use at_most or below",
+                    ind.id.value,
+                    upward.join(", "),
+                    if upward.len() > 1 { "score" } else { "scores" }
+                ),
+                span: ind.id.span,
+            });
+        }
+        // (`fail` there stops the run when a value is missing, whatever reads it.)
+        if let Some(m) = ind.missing
+            && m != crate::rules::MissingPolicy::Fail
+            && scored_by.is_empty()
+        {
+            out.push(Lint {
+                code: "setting-ignored",
+                message: format!(
+                    "indicator '{}' has missing = \"{}\", but no criterion scores it: this \
+                     policy applies to criteria; gates, requires, adjustments, tie_break and \
+                     category tables read an empty cell as missing (see their warnings); \
+                     missing = \"fail\" stops the run instead",
+                    ind.id.value,
+                    m.name()
                 ),
                 span: ind.id.span,
             });
@@ -569,5 +700,93 @@ min_score = 20
                 "id = \"d\"\nweight = 60\n[[criterion]]",
             );
         assert_eq!(codes(&weights), ["weights-not-scale"]);
+        // Band and level points given by category tables are checked value by value.
+        let tables = clean
+            .replace(
+                "{ at_least = 20, points = 10 }",
+                "{ at_least = 20, points = { by = \"level\", values = { \"一级\" = 12 }, default = 10 } }",
+            )
+            .replace(
+                "\"一级\" = 10",
+                "\"一级\" = { by = \"level\", values = { \"二级\" = 4 }, default = 11 }",
+            );
+        assert_eq!(
+            codes(&tables),
+            ["bands-out-of-order", "levels-above-points"]
+        );
+        let rules = Rules::from_str_named(&tables, "r.toml").unwrap();
+        assert_eq!(
+            points_above_criterion(&rules.criteria[0]).as_deref(),
+            Some(
+                "criterion 'b': a band gives 12 points (for level = '一级'), more than the criterion's 10 (capped at full points)"
+            )
+        );
+        assert_eq!(
+            points_above_criterion(&rules.criteria[1]).as_deref(),
+            Some(
+                "criterion 'l': level '一级' gives 11 points (for the default of level), more than the criterion's 10 (capped at full points)"
+            )
+        );
+    }
+
+    /// `direction = "lower"` on an indicator whose criteria score higher values higher
+    /// whatever it says; quiet where the thresholds agree with it or a criterion reads it.
+    #[test]
+    fn a_lower_direction_contradicted_by_the_thresholds_is_linted() {
+        let file = |method: &str| {
+            format!(
+                "[rules]\nname = \"d\"\nid = \"code\"\n[[indicator]]\nid = \"energy\"\ndirection = \"lower\"\n[[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c\"\ndimension = \"d\"\nindicator = \"energy\"\npoints = 10\n{method}\n"
+            )
+        };
+        for upward in [
+            "method = \"linear\"\nfloor = 0\ntarget = 2",
+            "method = \"bands\"\nbands = [{ at_least = 2, points = 10 }]",
+            "method = \"per\"\nstep = 1\npoints_per_step = 2",
+            "method = \"flag\"",
+        ] {
+            assert_eq!(codes(&file(upward)), ["direction-ignored"], "{upward}");
+        }
+        for agreeing in [
+            "method = \"linear\"\nfloor = 2\ntarget = 0",
+            "method = \"bands\"\nbands = [{ at_most = 2, points = 10 }]",
+            "method = \"target\"\ntarget = 1",
+            "method = \"minmax\"",
+            "method = \"direct\"",
+        ] {
+            assert_eq!(codes(&file(agreeing)), Vec::<&str>::new(), "{agreeing}");
+        }
+        let rules = Rules::from_str_named(
+            &file("method = \"per\"\nstep = 1\npoints_per_step = 2"),
+            "r.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            result_changing(&rules),
+            [
+                "r.toml:5:6: indicator 'energy' has direction = \"lower\", but 'c' (per) scores higher values higher: direction is read by target, minmax, zscore, percentile and tie_break only; for linear put floor above target, for bands use at_most or below [direction-ignored]"
+            ]
+        );
+    }
+
+    /// A missing policy on an indicator no criterion scores changes nothing, except `fail`,
+    /// which stops the run (engine test `fail_on_an_indicator_no_criterion_scores_stops_the_run`).
+    #[test]
+    fn a_missing_policy_without_a_criterion_is_linted_except_fail() {
+        let file = |policy: &str| {
+            format!(
+                "[rules]\nname = \"m\"\nid = \"code\"\n[[indicator]]\nid = \"x\"\n[[indicator]]\nid = \"g\"\nmissing = \"{policy}\"\n[[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c\"\ndimension = \"d\"\nindicator = \"x\"\npoints = 10\nmethod = \"direct\"\n[[gate]]\nid = \"gg\"\nrequire = \"g >= 0\"\n"
+            )
+        };
+        // (The gate's expression names `g`.)
+        let codes = |text: &str| -> Vec<&'static str> {
+            let rules = Rules::from_str_named(text, "r.toml").expect("valid rules");
+            lint(&rules, &["g".to_string()])
+                .into_iter()
+                .map(|l| l.code)
+                .collect()
+        };
+        assert_eq!(codes(&file("zero")), ["setting-ignored"]);
+        assert_eq!(codes(&file("median")), ["setting-ignored"]);
+        assert_eq!(codes(&file("fail")), Vec::<&str>::new());
     }
 }

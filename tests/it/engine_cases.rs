@@ -3176,6 +3176,95 @@ bands = [{ at_least = 10, points = 31 }, { at_least = 0, points = 12 }]
     );
 }
 
+/// Bands listed upward, tiers listed from the lowest up and a tier above the best possible
+/// score are valid rules that change who gets what: `score` warns of them with the rules
+/// file's line and column, not only `check`.
+#[test]
+fn result_changing_lints_are_warned_by_the_run() {
+    let rules = r#"
+[rules]
+name = "order"
+id = "id"
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 15
+method = "bands"
+bands = [{ at_least = 20, points = 6 }, { at_least = 50, points = 10 }]
+[[tier]]
+id = "low"
+min_score = 5
+[[tier]]
+id = "high"
+min_score = 10
+[[tier]]
+id = "never"
+min_score = 16
+"#;
+    let a = score(rules, "id,x\nA,60\nB,25\n");
+    // As the rules say: the first band that holds gives its points, the first tier that holds is given.
+    assert_relative_eq!(entity(&a, "A").score, 6.0);
+    assert_eq!(entity(&a, "A").tier.as_deref(), Some("low"));
+    let expected = [
+        "rules.toml:15:41: criterion 'c': band 2 (at_least 50) can never be reached, an earlier band already takes every such value; bands are tried in order, so list at_least bands from the highest threshold down [bands-out-of-order]",
+        "rules.toml:20:6: tier 'high' (min_score 10) is listed after tier 'low', which asks less; tiers are listed from the highest to the lowest [tiers-out-of-order]",
+        "rules.toml:23:6: tier 'never' needs 16 points but at most 15 can be scored [unreachable-tier]",
+    ];
+    for w in expected {
+        assert!(a.warnings.iter().any(|x| x == w), "{w}\n{:?}", a.warnings);
+    }
+}
+
+/// `missing = "fail"` written on an indicator that only a gate reads ("output must be
+/// reported") stops the run, naming the entity and the cell, as it does for a criterion's;
+/// without it the gate reads the empty cell as missing.
+#[test]
+fn fail_on_an_indicator_no_criterion_scores_stops_the_run() {
+    let rules = r#"
+[rules]
+name = "fail"
+id = "id"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "output"
+missing = "fail"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "direct"
+[[gate]]
+id = "g"
+require = "output >= 0"
+"#;
+    let err = try_score(rules, "id,x,output\nA,5,3\nB,6,\n").unwrap_err();
+    assert!(
+        err.contains("missing values under policy 'fail': B (")
+            && err.contains("data.csv, row 3, column \"output\"; indicator 'output')"),
+        "{err}"
+    );
+    let a = score(
+        &rules.replace("missing = \"fail\"\n", ""),
+        "id,x,output\nA,5,3\nB,6,\n",
+    );
+    assert_eq!(entity(&a, "B").excluded_by.as_deref(), Some("g"));
+    // Inherited from [rules], the policy stays with the criteria: the gate decides.
+    let inherited = rules
+        .replace("missing = \"fail\"\n", "")
+        .replace("id = \"id\"\n", "id = \"id\"\nmissing = \"fail\"\n");
+    let a = score(&inherited, "id,x,output\nA,5,3\nB,6,\n");
+    assert_eq!(entity(&a, "B").excluded_by.as_deref(), Some("g"));
+}
+
 /// A quoted cell that runs over lines and holds the delimiter is valid CSV, but it is also
 /// what a quote left open and closed in a later row looks like: the rows in between are read
 /// into the cell. The run reads it and warns, naming the row and column.

@@ -172,6 +172,91 @@ impl Run<'_> {
         })
     }
 
+    /// Where to look for entity `e`'s missing value of indicator `i`: the cell of a column
+    /// indicator; a formula's text and the entity's row (its inputs may lie in another
+    /// year's row, through prev()).
+    pub(super) fn missing_place(&self, i: usize, e: usize) -> String {
+        let ind = &self.c.rules.indicators[i];
+        let rows = self.c.rules.aggregate.is_none();
+        let table = &self.data.table;
+        match &ind.source {
+            Source::Column(col) if rows => table.location(self.scored[e], &fold_header(&col.value)),
+            Source::Column(col) => format!("column '{}'", col.value),
+            Source::Formula(f) | Source::Aggregate(f) => {
+                let at = if rows {
+                    let (file, row) = table.origin(self.scored[e]);
+                    format!(", from {file} row {row}")
+                } else {
+                    String::new()
+                };
+                format!(
+                    "indicator '{}' = `{}`{at}",
+                    ind.id.value,
+                    crate::diag::truncate(&f.value, 80)
+                )
+            }
+        }
+    }
+
+    /// `missing = "fail"` written on an indicator that no criterion scores (one read by a
+    /// gate, a tier's `requires` or a formula, e.g. "output must be reported"): the run
+    /// stops when a scored entity has no value, as it does for a criterion's. (Inherited
+    /// from `[rules]`, the policy stays with the criteria: a tie-break or category value
+    /// may be missing, as SPEC §12 says.)
+    pub(super) fn fail_on_unscored_indicators(&self) -> Result<()> {
+        let r = &self.c.rules;
+        let mut fail_list = Vec::new();
+        for (i, ind) in r.indicators.iter().enumerate() {
+            let member_level = r.aggregate.is_some() && !matches!(ind.source, Source::Aggregate(_));
+            if ind.missing != Some(MissingPolicy::Fail)
+                || member_level
+                || self.c.criterion_indicator.contains(&i)
+            {
+                continue;
+            }
+            let Some(column) = self.entities.get(self.slots.indicator(i)) else {
+                continue;
+            };
+            for e in 0..self.scored.len() {
+                let row = self.scored[e];
+                let absent = match column {
+                    Column::Number(v) => v[row].is_nan(),
+                    Column::Bool(v) => v[row].is_none(),
+                    Column::Text(t) => t.get(row).is_none(),
+                };
+                if absent {
+                    fail_list.push(format!(
+                        "{} ({}; indicator '{}')",
+                        self.id(e),
+                        self.missing_place(i, e),
+                        ind.id.value
+                    ));
+                }
+            }
+        }
+        if fail_list.is_empty() {
+            return Ok(());
+        }
+        let total = fail_list.len();
+        fail_list.truncate(50);
+        let more = if total > 50 {
+            format!(" and {} more", total - 50)
+        } else {
+            String::new()
+        };
+        Err(Error::one(
+            data_error(format!(
+                "missing values under policy 'fail': {}{more}",
+                fail_list.join("; ")
+            ))
+            .with_help(
+                "the indicator says missing = \"fail\": fill these cells (for a formula \
+                 indicator, the cells it reads), or give the indicator another missing policy \
+                 (a gate, requires or adjustment then reads the empty cell as missing)",
+            ),
+        ))
+    }
+
     /// The state aggregation, ranking and tiers run on (and analyses re-score): fractions,
     /// weights, tie-break values, ids and, with per-entity detail, each criterion's
     /// parameters per entity (for explain's gap analysis).
@@ -703,34 +788,12 @@ impl Run<'_> {
                 ));
             }
             MissingPolicy::Fail => {
-                // Where to look: the cell of a column indicator; a formula's text and the
-                // entity's row (its inputs may lie in another year's row, through prev()).
-                let ind = &self.c.rules.indicators[self.c.criterion_indicator[ci]];
-                let rows = self.c.rules.aggregate.is_none();
-                let table = &self.data.table;
+                let i = self.c.criterion_indicator[ci];
                 for &e in &missing {
-                    let place = match &ind.source {
-                        Source::Column(col) if rows => {
-                            table.location(self.scored[e], &fold_header(&col.value))
-                        }
-                        Source::Column(col) => format!("column '{}'", col.value),
-                        Source::Formula(f) | Source::Aggregate(f) => {
-                            let at = if rows {
-                                let (file, row) = table.origin(self.scored[e]);
-                                format!(", from {file} row {row}")
-                            } else {
-                                String::new()
-                            };
-                            format!(
-                                "indicator '{}' = `{}`{at}",
-                                ind.id.value,
-                                crate::diag::truncate(&f.value, 80)
-                            )
-                        }
-                    };
                     fail_list.push(format!(
-                        "{} ({place}; criterion '{}')",
+                        "{} ({}; criterion '{}')",
                         self.id(e),
+                        self.missing_place(i, e),
                         crit.id.value
                     ));
                 }

@@ -1312,6 +1312,7 @@ impl Run<'_> {
         if !errors.is_empty() {
             return Err(Error::many(errors));
         }
+        self.fail_on_unscored_indicators()?;
         // Inputs read after the criteria, for a run that frees the others
         // (see `release_inputs_except`).
         let release = self.owns_columns && !full;
@@ -1327,7 +1328,9 @@ impl Run<'_> {
             let keep = self.inputs_from_criterion(0, &after_criteria);
             self.release_inputs_except(&keep);
         }
-        // Band and level points above their criterion's are capped: the run says so.
+        // Bands and tiers nobody can reach, tiers listed upward, band and level points above
+        // their criterion's (capped): `check` lints them, and the run says so too.
+        self.warnings.extend(crate::rules::lint::result_changing(r));
         self.warnings.extend(
             r.criteria
                 .iter()
