@@ -1071,9 +1071,21 @@ impl<'s> Cx<'s> {
             "linear" => {
                 let floor = self.req_param(t, "floor", "0 points at or below: floor = 2");
                 let target = self.req_param(t, "target", "full points at or above: target = 5");
+                // Compared after the transform, as they are scored (log10 of 100 and of
+                // 100.00000000000001 are both 2).
+                let tf = transform.map(|t| t.value);
+                let scored_as = |x: f64| tf.map_or(Some(x), |t| t.apply(x));
                 if let (Some(f), Some(g)) = (&floor, &target)
-                    && let Some((case, v)) = same_floor_and_target(f, g)
+                    && let Some((case, f, g)) = same_floor_and_target(f, g, &scored_as)
                 {
+                    let both = match tf {
+                        Some(t) if f != g => format!(
+                            "{f} and {g} are both {} after {}",
+                            scored_as(f).map_or(String::new(), crate::column::format_number),
+                            t.name()
+                        ),
+                        _ => format!("both are {f}"),
+                    };
                     let span = t
                         .map
                         .get("target")
@@ -1081,7 +1093,7 @@ impl<'s> Cx<'s> {
                         .unwrap_or(t.span);
                     self.error(
                         span,
-                        format!("method 'linear' in {what} needs floor ≠ target, both are {v}{case}"),
+                        format!("method 'linear' in {what} needs floor ≠ target, {both}{case}"),
                         Some("floor is where the criterion earns 0, target where it earns full points".into()),
                     );
                 }
@@ -1554,7 +1566,14 @@ fn decode_basic(body: &str) -> Option<(String, Vec<usize>)> {
 /// Where a linear criterion's floor equals its target, checked value by value for
 /// category tables (SPEC §12): `(" for category 'east'", 5.0)`, or `("", 5.0)` for fixed
 /// values. Tables on different columns are compared where both fall back to their default.
-fn same_floor_and_target(floor: &Param, target: &Param) -> Option<(String, f64)> {
+fn same_floor_and_target(
+    floor: &Param,
+    target: &Param,
+    scored_as: &dyn Fn(f64) -> Option<f64>,
+) -> Option<(String, f64, f64)> {
+    // Equal as scored (after the transform; values outside its domain are refused
+    // elsewhere).
+    let same = |f: f64, g: f64| f == g || (scored_as(f).is_some() && scored_as(f) == scored_as(g));
     // Each table's values by key (the first of a repeated key holds), looked up per category.
     fn table(p: &Param) -> std::collections::HashMap<&str, f64> {
         let mut m = std::collections::HashMap::new();
@@ -1581,11 +1600,36 @@ fn same_floor_and_target(floor: &Param, target: &Param) -> Option<(String, f64)>
     let floor_at = |c: Option<&str>| value_at(floor, &floor_values, c);
     let target_at = |c: Option<&str>| value_at(target, &target_values, c);
     let categories: Vec<&str> = match (floor, target) {
-        (Param::Fixed(f), Param::Fixed(g)) => return (f == g).then(|| (String::new(), *f)),
-        (Param::ByCategory { by: a, .. }, Param::ByCategory { by: b, .. })
-            if a.value != b.value =>
-        {
-            Vec::new()
+        (Param::Fixed(f), Param::Fixed(g)) => return same(*f, *g).then(|| (String::new(), *f, *g)),
+        (
+            Param::ByCategory {
+                by: a,
+                values: fv,
+                default: fd,
+            },
+            Param::ByCategory {
+                by: b,
+                values: tv,
+                default: td,
+            },
+        ) if a.value != b.value => {
+            // Categories of two indicators meet in any pair: every floor against every
+            // target (SPEC §12: category tables are checked value by value).
+            let cases = |by: &str, values: &[(String, f64)], default: Option<f64>| {
+                values
+                    .iter()
+                    .map(|(k, v)| (format!("{by} = '{k}'"), *v))
+                    .chain(default.map(|v| (format!("the default of {by}"), v)))
+                    .collect::<Vec<_>>()
+            };
+            for (fc, f) in cases(&a.value, fv, *fd) {
+                for (tc, g) in cases(&b.value, tv, *td) {
+                    if same(f, g) {
+                        return Some((format!(" for {fc} with {tc}"), f, g));
+                    }
+                }
+            }
+            return None;
         }
         _ => [floor, target]
             .into_iter()
@@ -1599,13 +1643,13 @@ fn same_floor_and_target(floor: &Param, target: &Param) -> Option<(String, f64)>
     };
     for c in categories {
         if let (Some(f), Some(g)) = (floor_at(Some(c)), target_at(Some(c)))
-            && f == g
+            && same(f, g)
         {
-            return Some((format!(" for category '{c}'"), f));
+            return Some((format!(" for category '{c}'"), f, g));
         }
     }
     match (floor_at(None), target_at(None)) {
-        (Some(f), Some(g)) if f == g => Some((" for the default".into(), f)),
+        (Some(f), Some(g)) if same(f, g) => Some((" for the default".into(), f, g)),
         _ => None,
     }
 }
