@@ -84,10 +84,26 @@ pub fn run(a: CheckArgs) -> Result<i32> {
             ));
         }
     }
+    // The maximum of the criteria (what dimension shares add up to), and what adjustments
+    // and clamp make of it when that differs.
+    let reachable = r.highest_reachable();
     s.push_str(&format!(
-        "\nmaximum score: {} ({} aggregation)\n",
+        "\nmaximum score: {} ({} aggregation){}\n",
         format_number(r.max_score()),
-        r.settings.aggregation.name()
+        r.settings.aggregation.name(),
+        if reachable == r.max_score() {
+            String::new()
+        } else {
+            format!(
+                "; at most {} with adjustments{}",
+                format_number(reachable),
+                if r.settings.clamp.is_some() {
+                    " and clamp"
+                } else {
+                    ""
+                }
+            )
+        }
     ));
     if !r.gates.is_empty() {
         s.push_str("\ngates:\n");

@@ -101,12 +101,7 @@ pub fn result_changing(rules: &Rules) -> Vec<String> {
 /// Every lint of a rules file. `names_used` are the bare names its expressions mention.
 pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
     let mut out = Vec::new();
-    let max = rules.max_score();
-    let bonus: f64 = rules.adjustments.iter().map(|a| a.points.max(0.0)).sum();
-    let mut reachable = max + bonus;
-    if let Some((_, hi)) = rules.settings.clamp {
-        reachable = reachable.min(hi);
-    }
+    let reachable = rules.highest_reachable();
     for t in &rules.tiers {
         // A category table's minimum is out of reach when its smallest number is (a
         // category that takes no number has no tier to reach).

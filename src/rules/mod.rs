@@ -649,6 +649,17 @@ impl Rules {
             self.criteria.iter().map(|c| c.points.value).sum()
         }
     }
+
+    /// The highest published score an entity can reach: the maximum plus every positive
+    /// adjustment, capped by `clamp`.
+    pub fn highest_reachable(&self) -> f64 {
+        let bonus: f64 = self.adjustments.iter().map(|a| a.points.max(0.0)).sum();
+        let reachable = self.max_score() + bonus;
+        match self.settings.clamp {
+            Some((_, hi)) => reachable.min(hi),
+            None => reachable,
+        }
+    }
 }
 
 impl std::str::FromStr for Rules {

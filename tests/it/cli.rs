@@ -169,9 +169,28 @@ fn check_summarises_and_lints_without_failing() {
     let out = bin().arg("check").arg(&r).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("maximum score: 10"), "{text}");
+    assert!(
+        text.contains("maximum score: 10 (additive aggregation)\n"),
+        "{text}"
+    );
     assert!(text.contains("warning[unused-indicator]"), "{text}");
     assert!(text.contains("warning[unreachable-tier]"), "{text}");
+    // Adjustments raise what can be reached, clamp caps it: both are said.
+    let adjusted = dir.path().join("adjusted.toml");
+    std::fs::write(
+        &adjusted,
+        RULES.replace("id = \"id\"\n", "id = \"id\"\nclamp = [0, 12]\n")
+            + "[[adjustment]]\nid = \"bonus\"\nwhen = \"x > 5\"\npoints = 3\n",
+    )
+    .unwrap();
+    let out = bin().arg("check").arg(&adjusted).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "maximum score: 10 (additive aggregation); at most 12 with adjustments and clamp\n"
+        ),
+        "{text}"
+    );
 }
 
 /// A tier's `requires` conditions are printed joined by "and"; one holding an `or` is put in
