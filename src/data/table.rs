@@ -935,6 +935,12 @@ fn number_problem(shown: &str, normalised: &str, markers: &Markers) -> CellProbl
             ),
         };
     }
+    if let Some(help) = number_shape_help(&shown, normalised) {
+        return CellProblem {
+            message: format!("cannot read \"{shown}\" as a number"),
+            help: Some(help),
+        };
+    }
     // `0,125` or `3,5`: a decimal comma (thousands groups were checked and failed).
     let body = normalised.trim_start_matches(['+', '-']);
     if let Some((int, frac)) = body.split_once(',')
@@ -976,6 +982,159 @@ fn number_problem(shown: &str, normalised: &str, markers: &Markers) -> CellProbl
     }
 }
 
+/// The help for a number written the way people write it on paper, which a number column
+/// does not take: digits grouped by 万, a unit after the number (`32万`, `5家`, `2023年`),
+/// spaces between digits, accounting parentheses, a Chinese numeral, a date, a note row
+/// under the table. `None` for other shapes (the generic help lists the accepted forms).
+fn number_shape_help(shown: &str, normalised: &str) -> Option<String> {
+    let plain = |t: &str| crate::data::cell::parse_number(t);
+    let body = normalised.trim_start_matches(['+', '-']);
+    let sign = &normalised[..normalised.len() - body.len()];
+    // `32,0000`: Chinese grouping by four digits (万), which a decimal-comma reading would
+    // turn into 32.
+    let groups: Vec<&str> = body.split(',').collect();
+    if groups.len() >= 2
+        && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
+        && (1..=4).contains(&groups[0].len())
+        && groups[1..].iter().all(|g| g.len() == 4)
+    {
+        return Some(format!(
+            "\"{shown}\" looks grouped by 万 (four digits): write {sign}{} without separators; \
+             thousands separators come in groups of three (1,234,567)",
+            groups.concat()
+        ));
+    }
+    // `1 250 000`: spaces between digit groups.
+    if body.contains(' ') && plain(&normalised.replace(' ', "")).is_some() {
+        return Some(format!(
+            "remove the spaces between the digits: {}",
+            normalised.replace(' ', "")
+        ));
+    }
+    // `(320000)`: a negative number in accounting notation.
+    if let Some(inner) = normalised
+        .strip_prefix('(')
+        .and_then(|t| t.strip_suffix(')'))
+        && plain(inner).is_some_and(|x| x >= 0.0)
+    {
+        return Some(format!(
+            "\"{shown}\" is accounting notation for a negative number: write -{inner}"
+        ));
+    }
+    if let Some(n) = chinese_numeral(normalised) {
+        return Some(format!(
+            "\"{shown}\" is a Chinese numeral: write {}",
+            format_number(n)
+        ));
+    }
+    // `2023/12/31`, `2023-5-1`: a date (Excel may have turned a value into one).
+    let parts: Vec<&str> = normalised.split(['/', '-', '.']).collect();
+    if parts.len() == 3
+        && parts[0].len() == 4
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()))
+        && !normalised.contains('.')
+    {
+        return Some(format!(
+            "\"{shown}\" is a date, not a number: for a year write {}; if the spreadsheet turned \
+             a value into a date, format the column as a number and export again",
+            parts[0]
+        ));
+    }
+    // A note under the table (`注：数据来源于……`) read as a data row.
+    const NOTE_STARTS: [&str; 8] = [
+        "注",
+        "备注",
+        "说明",
+        "数据来源",
+        "资料来源",
+        "来源",
+        "制表",
+        "填表",
+    ];
+    if NOTE_STARTS.iter().any(|w| normalised.starts_with(w)) {
+        return Some(format!(
+            "\"{}\" looks like a note under the table, read as a data row: delete that row \
+             (or move the note to another sheet)",
+            truncate(shown, 40)
+        ));
+    }
+    // `32万`, `125亿元`, `5家`, `2023年`: a number with a unit after it.
+    let split = normalised
+        .char_indices()
+        .find(|&(_, c)| !(c.is_ascii_digit() || matches!(c, '.' | ',' | '+' | '-')))
+        .map(|(i, _)| i)?;
+    let (number, unit) = normalised.split_at(split);
+    let unit = unit.trim();
+    let x = plain(number)?;
+    if unit.is_empty() || unit.chars().any(|c| c.is_ascii_digit()) || unit.chars().count() > 6 {
+        return None;
+    }
+    let n = |k: f64| crate::column::format_display(x * k);
+    Some(match unit.chars().next() {
+        Some('万') => format!(
+            "\"{shown}\" carries a unit ({unit}): write the number alone, in the unit the column \
+             is in: {} in 万元, {} in 元",
+            n(1.0),
+            n(1e4)
+        ),
+        Some('亿') => format!(
+            "\"{shown}\" carries a unit ({unit}): write the number alone, in the unit the column \
+             is in: {} in 亿元, {} in 万元, {} in 元",
+            n(1.0),
+            n(1e4),
+            n(1e8)
+        ),
+        _ => format!(
+            "\"{shown}\" carries a unit ({unit}): write the number alone: {}",
+            n(1.0)
+        ),
+    })
+}
+
+/// A Chinese numeral written in characters (`五`, `八十`, `一百二十`, `两千零五`), as its
+/// number; `None` for anything else. Whole numbers below 10⁸ only: enough to say what to
+/// write instead.
+fn chinese_numeral(t: &str) -> Option<f64> {
+    // 零 and 〇 are 0, 一 to 九 are 1 to 9.
+    let digit = |c: char| {
+        "零〇一二三四五六七八九"
+            .chars()
+            .position(|d| d == c)
+            .map(|p| p.saturating_sub(1) as u64)
+    };
+    let (mut total, mut section, mut number) = (0u64, 0u64, None::<u64>);
+    let mut any = false;
+    for c in t.chars() {
+        if c == '两' {
+            number = Some(2);
+            any = true;
+            continue;
+        }
+        if let Some(d) = digit(c) {
+            number = Some(d);
+            any = true;
+            continue;
+        }
+        let unit = match c {
+            '十' => 10,
+            '百' => 100,
+            '千' => 1000,
+            '万' => {
+                section += number.take().unwrap_or(0);
+                total += section * 10_000;
+                section = 0;
+                continue;
+            }
+            _ => return None,
+        };
+        // `十五`: a leading 十 is 一十.
+        section += number.take().unwrap_or(1) * unit;
+    }
+    any.then(|| (total + section + number.unwrap_or(0)) as f64)
+}
+
 /// The help for a cell that is a word rather than a malformed value: an Excel error value
 /// exported as text, or a word that may mean "no data" (`未报送`, `n/a`), which only
 /// `missing_markers` can make missing.
@@ -988,7 +1147,7 @@ fn word_help(shown: &str, normalised: &str, markers: &Markers) -> Option<String>
     }
     Some(format!(
         "{}; missing values now: {}",
-        marker_advice(shown, normalised),
+        marker_advice(shown),
         markers.describe()
     ))
 }
@@ -1010,8 +1169,10 @@ fn excel_error_help(shown: &str, normalised: &str) -> Option<String> {
 }
 
 /// "if "未报送" means no data, add it to the missing markers: …", with the TOML to paste.
-fn marker_advice(shown: &str, normalised: &str) -> String {
-    let quoted = normalised.replace('\\', "\\\\").replace('"', "\\\"");
+fn marker_advice(shown: &str) -> String {
+    // Quoted as the cell shows it (markers match after the same folding, so either works;
+    // this is the one the analyst recognises).
+    let quoted = shown.trim().replace('\\', "\\\\").replace('"', "\\\"");
     format!(
         "if \"{shown}\" means no data, add it to the missing markers: \
          [data] missing_markers = [\"{quoted}\"]"
@@ -1022,11 +1183,32 @@ fn marker_advice(shown: &str, normalised: &str) -> String {
 fn bool_problem(shown: &str, normalised: Option<&str>, markers: &Markers) -> CellProblem {
     let shown = truncate(shown, 200);
     let accepted = format!("accepted: {BOOL_WORDS} (Latin words in any case)");
+    // `1.0` (a number where 1/0 is meant), `是（2022年认定）` (a yes/no word with a remark).
+    let specific = normalised.and_then(|norm| {
+        if let Some(x) = crate::data::cell::parse_number(norm) {
+            return Some(match x {
+                1.0 => format!("\"{shown}\" in a yes/no column: write 1 (or 是)"),
+                0.0 => format!("\"{shown}\" in a yes/no column: write 0 (or 否)"),
+                _ => format!(
+                    "a yes/no column takes {BOOL_WORDS}; if the column holds amounts, declare \
+                     the indicator as a number (remove kind = \"bool\")"
+                ),
+            });
+        }
+        let word = ["是", "否", "有", "无"]
+            .into_iter()
+            .find(|w| norm.starts_with(w))?;
+        Some(format!(
+            "\"{shown}\" starts with {word}: keep {word} in this column and move the remark to \
+             another column"
+        ))
+    });
     let help = match normalised {
+        Some(_) if specific.is_some() => specific.unwrap_or_default(),
         Some(norm) => excel_error_help(&shown, norm).unwrap_or_else(|| {
             format!(
                 "{accepted}; {}; missing values now: {}",
-                marker_advice(&shown, norm),
+                marker_advice(&shown),
                 markers.describe()
             )
         }),
@@ -1880,8 +2062,10 @@ mod cell_problem_tests {
         assert!(help("未报送").starts_with(
             "if \"未报送\" means no data, add it to the missing markers: [data] missing_markers = [\"未报送\"]"
         ));
-        // Digits in it: a malformed number, so the accepted forms.
-        assert!(help("12亿").starts_with("accepted: numbers like 12"));
+        // Digits in it: a malformed number, so the accepted forms (a unit after the number
+        // has its own help).
+        assert!(help("12a3").starts_with("accepted: numbers like 12"));
+        assert!(help("12亿").contains("write the number alone"));
         // A spreadsheet error value exported as text.
         assert!(help("#DIV/0!").contains("spreadsheet error value"));
         assert!(help("#n/a").contains("spreadsheet error value"));
@@ -1902,6 +2086,69 @@ mod cell_problem_tests {
                 .help
                 .unwrap()
                 .contains("missing_markers")
+        );
+    }
+}
+
+#[cfg(test)]
+mod cell_help_tests {
+    use super::*;
+
+    fn help(cell: &str) -> String {
+        let markers = Markers::new(&[]);
+        number_problem(cell, &normalise_cell(cell), &markers)
+            .help
+            .unwrap_or_default()
+    }
+
+    /// Numbers as written on paper get help that names what to write instead; following
+    /// it must not change the magnitude (`32,0000` is 320000, not 32.0000).
+    #[test]
+    fn paper_forms_of_numbers_get_a_specific_fix() {
+        assert!(
+            help("32,0000").contains("grouped by 万") && help("32,0000").contains("write 320000")
+        );
+        assert!(help("-1,2345,6789").contains("write -123456789"));
+        // A decimal comma is still offered where the groups are not of four.
+        assert!(help("3,5").contains("decimal point (3.5)"));
+        assert!(help("1 250 000").contains("remove the spaces between the digits: 1250000"));
+        assert!(help("(320000)").contains("write -320000"));
+        assert!(help("五").contains("Chinese numeral: write 5"));
+        assert!(help("八十").contains("write 80"));
+        assert!(help("一百二十").contains("write 120"));
+        assert!(help("两千零五").contains("write 2005"));
+        assert!(
+            help("2023/12/31").contains("is a date") && help("2023/12/31").contains("write 2023")
+        );
+        assert!(help("注：数据来源于市统计局").contains("note under the table"));
+        assert!(help("32万").contains("32 in 万元, 320000 in 元"));
+        assert!(help("125亿").contains("125 in 亿元, 1250000 in 万元, 12500000000 in 元"));
+        assert!(help("2023年").contains("carries a unit (年): write the number alone: 2023"));
+        assert!(help("5家").contains("write the number alone: 5"));
+        // Other shapes keep the list of accepted forms.
+        assert!(help("abc1").contains("accepted:"), "{}", help("abc1"));
+        assert_eq!(chinese_numeral("无"), None);
+        assert_eq!(chinese_numeral("万"), None);
+        assert_eq!(chinese_numeral("十五"), Some(15.0));
+        assert_eq!(chinese_numeral("三万零二十"), Some(30020.0));
+    }
+
+    #[test]
+    fn yes_no_cells_with_a_number_or_a_remark_get_a_specific_fix() {
+        let markers = Markers::new(&[]);
+        let help = |cell: &str| {
+            bool_problem(cell, Some(&normalise_cell(cell)), &markers)
+                .help
+                .unwrap_or_default()
+        };
+        assert_eq!(help("1.0"), "\"1.0\" in a yes/no column: write 1 (or 是)");
+        assert_eq!(help("0.0"), "\"0.0\" in a yes/no column: write 0 (or 否)");
+        assert!(help("是（2022年认定）").contains("starts with 是: keep 是"));
+        // A word that may mean no data is quoted as the cell shows it.
+        assert!(
+            help("注：无").contains("missing_markers = [\"注：无\"]"),
+            "{}",
+            help("注：无")
         );
     }
 }

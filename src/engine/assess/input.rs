@@ -152,6 +152,7 @@ pub(super) fn check_duplicate_ids(
     c: &CompiledRules,
     table: &crate::data::Table,
     ids: &TextColumn,
+    names: Option<&TextColumn>,
     years: Option<&[f64]>,
 ) -> Result<()> {
     let r = &c.rules;
@@ -167,10 +168,19 @@ pub(super) fn check_duplicate_ids(
         let code = ids.codes[i];
         if code == TextColumn::MISSING {
             let at = table.location(i, &fold_header(&r.settings.id.value));
+            // A totals row of a statistical export: no id, `合计` in the name column.
+            let caption = names
+                .and_then(|t| t.get(i))
+                .filter(|name| is_total_caption(name));
+            let help = match caption {
+                Some(name) => format!(
+                    "this row has no id and its name is '{name}': it looks like a totals row; \
+                     delete it (totals are not entities)"
+                ),
+                None => "every row needs an id".to_string(),
+            };
             return Err(Error::one(
-                data_error("the id is missing")
-                    .at(at)
-                    .with_help("every row needs an id"),
+                data_error("the id is missing").at(at).with_help(help),
             ));
         }
         match years {

@@ -284,13 +284,13 @@ impl<'a> Run<'a> {
         // would look like duplicate ids).
         let year = scored_year(c, opts.year, years.as_deref(), &mut warnings)?;
         // Duplicate member/entity ids per year.
-        check_duplicate_ids(c, table, &ids, years.as_deref())?;
+        let names = label_col.and_then(|l| match rows.get(l) {
+            Some(Column::Text(t)) => Some(t),
+            _ => None,
+        });
+        check_duplicate_ids(c, table, &ids, names, years.as_deref())?;
         warn_score_ids_read_as_columns(c, headers, &mut warnings);
         if r.aggregate.is_some() {
-            let names = label_col.and_then(|l| match rows.get(l) {
-                Some(Column::Text(t)) => Some(t),
-                _ => None,
-            });
             warn_total_members(table, &ids, names, years.as_deref(), year, &mut warnings);
         }
 
