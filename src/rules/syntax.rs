@@ -160,6 +160,20 @@ pub fn toml_error(source: &SourceText, e: &toml::de::Error) -> Diagnostic {
         return open_string_diagnostic(source, open);
     }
     let span = reported.unwrap_or_else(|| Span::new(source.text.len(), source.text.len()));
+    // What a Chinese keyboard or a word processor puts into a file: full-width punctuation,
+    // curly quotes, the ideographic space, outside strings and comments, on or before the
+    // line the crate stopped at.
+    let stop_line_end = text[span.start.min(text.len())..]
+        .find('\n')
+        .map_or(text.len(), |i| span.start + i);
+    if let Some((at, c)) = first_full_width(text)
+        && at <= stop_line_end
+    {
+        return full_width_diagnostic(source, at, c);
+    }
+    if let Some(d) = structure_mistake(source, e.message(), span) {
+        return d;
+    }
     let mut msg = e.message().trim().to_string();
     let mut help = None;
     if msg.starts_with("duplicate key")
@@ -181,6 +195,10 @@ pub fn toml_error(source: &SourceText, e: &toml::de::Error) -> Diagnostic {
             "write the value after '=' on the same line, e.g. `{key} = 10`, `{key} = \"text\"` or `{key} = true`; or delete the line"
         ))
         .in_source(source, span);
+    } else if msg.starts_with("string values must be quoted")
+        && let Some(h) = bare_value_help(&source.text, span)
+    {
+        help = Some(h);
     } else if msg.starts_with("key with no value") {
         help = Some(
             "write `key = value` on one line: the key, '=', then the value (a key with spaces in it goes in quotes)"
@@ -190,6 +208,341 @@ pub fn toml_error(source: &SourceText, e: &toml::de::Error) -> Diagnostic {
     Diagnostic::new(Stage::Rules, format!("invalid TOML: {msg}"))
         .with_help_opt(help)
         .in_source(source, span)
+}
+
+/// Characters a Chinese input method or a word processor types where TOML needs ASCII.
+const FULL_WIDTH: [(char, &str, &str); 15] = [
+    ('＝', "full-width equals sign", "="),
+    ('，', "full-width comma", ","),
+    ('：', "full-width colon", "="),
+    ('；', "full-width semicolon", ","),
+    ('“', "Chinese opening quote", "\""),
+    ('”', "Chinese closing quote", "\""),
+    ('‘', "Chinese opening quote", "'"),
+    ('’', "Chinese closing quote", "'"),
+    ('［', "full-width bracket", "["),
+    ('］', "full-width bracket", "]"),
+    ('｛', "full-width brace", "{"),
+    ('｝', "full-width brace", "}"),
+    ('（', "full-width parenthesis", "("),
+    ('）', "full-width parenthesis", ")"),
+    ('\u{3000}', "ideographic space (全角空格)", " "),
+];
+
+/// The first character of [`FULL_WIDTH`] outside strings and comments, with its offset.
+/// Hand-written for the reason [`first_open_string`] is: the crate's lexer is not public.
+fn first_full_width(text: &str) -> Option<(usize, char)> {
+    let mut chars = text.char_indices().peekable();
+    // The quote mark(s) that close the string the scan is in.
+    let mut in_string: Option<&str> = None;
+    while let Some((i, c)) = chars.next() {
+        match in_string {
+            Some(close) => {
+                if c == '\\' && close.starts_with('"') {
+                    chars.next();
+                } else if text[i..].starts_with(close) {
+                    for _ in 1..close.len() {
+                        chars.next();
+                    }
+                    in_string = None;
+                } else if c == '\n' && close.len() == 1 {
+                    // A one-line string left open: not this scan's business.
+                    in_string = None;
+                }
+            }
+            None => match c {
+                '#' => while chars.next_if(|&(_, c)| c != '\n').is_some() {},
+                '"' | '\'' => {
+                    let triple = if c == '"' { "\"\"\"" } else { "'''" };
+                    if text[i..].starts_with(triple) {
+                        chars.next();
+                        chars.next();
+                        in_string = Some(triple);
+                    } else {
+                        in_string = Some(if c == '"' { "\"" } else { "'" });
+                    }
+                }
+                c if FULL_WIDTH.iter().any(|(f, _, _)| *f == c) => return Some((i, c)),
+                _ => {}
+            },
+        }
+    }
+    None
+}
+
+fn full_width_diagnostic(source: &SourceText, at: usize, c: char) -> Diagnostic {
+    let (_, name, ascii) = FULL_WIDTH
+        .iter()
+        .find(|(f, _, _)| *f == c)
+        .copied()
+        .unwrap_or((c, "full-width character", ""));
+    let help = match c {
+        '“' | '”' | '‘' | '’' => "TOML strings take straight quotes: label = \"销售收入\", not \
+                                  “销售收入” (type them with the input method in English punctuation)"
+            .to_string(),
+        '\u{3000}' => "delete it or type an ordinary space: the full-width space is invisible, \
+                       but TOML does not read it as a space"
+            .to_string(),
+        '：' => "TOML puts '=' between a key and its value: min_score = 85".to_string(),
+        _ => format!(
+            "TOML needs the ASCII '{ascii}': retype it with the input method in English \
+             (half-width) punctuation"
+        ),
+    };
+    Diagnostic::new(
+        Stage::Rules,
+        format!(
+            "invalid TOML: {name} '{c}' (U+{:04X}) outside a string",
+            c as u32
+        ),
+    )
+    .with_help(help)
+    .in_source(source, Span::new(at, at + c.len_utf8()))
+}
+
+/// The line of `text` holding `offset`: its start and its text (without the line end).
+fn line_at(text: &str, offset: usize) -> (usize, &str) {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    (start, text[start..end].trim_end_matches('\r'))
+}
+
+/// Mistakes of a file's structure the crate reports by their symptom: a list never closed
+/// (noticed at the next key or table), `//` comments, a heading line without `#`, Chinese
+/// keys without quotes, double quotes inside a double-quoted expression.
+fn structure_mistake(source: &SourceText, message: &str, span: Span) -> Option<Diagnostic> {
+    let text = &source.text;
+    let (line_start, line) = line_at(text, span.start);
+    let trimmed = line.trim_start();
+    let key_line = trimmed.split_once('=').is_some_and(|(k, _)| {
+        let k = k.trim();
+        !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '"'))
+    });
+    if message.contains("array")
+        && (trimmed.starts_with('[') || key_line)
+        && let Some(open) = unclosed_array_before(text, line_start)
+    {
+        // The list's last element is on the last line with content before the first line
+        // that opens a table or sets a key (where the list should have ended).
+        let (open_line_start, _) = line_at(text, open);
+        let mut ended = line_start;
+        let mut at = text[open..].find('\n').map_or(text.len(), |i| open + i + 1);
+        while at < line_start {
+            let (start, l) = line_at(text, at);
+            let t = l.trim_start();
+            let header = t.starts_with("[[")
+                || (t.starts_with('[') && t[1..].starts_with(|c: char| c.is_ascii_alphabetic()));
+            let key = t.split_once('=').is_some_and(|(k, _)| {
+                let k = k.trim();
+                !k.is_empty()
+                    && k.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+            });
+            if header || key {
+                ended = start;
+                break;
+            }
+            at = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+        }
+        let (last_line, _) = source.line_col(last_content_before(text, ended).max(open_line_start));
+        return Some(
+            Diagnostic::new(Stage::Rules, "invalid TOML: this list is never closed")
+                .with_help(format!(
+                    "add ']' after its last element (line {last_line}); the key or table after \
+                     it was read as part of the list"
+                ))
+                .in_source(source, Span::new(open, open + 1)),
+        );
+    }
+    let at_line = |help: String| {
+        Some(
+            Diagnostic::new(Stage::Rules, format!("invalid TOML: {}", message.trim()))
+                .with_help(help)
+                .in_source(source, span),
+        )
+    };
+    if trimmed.starts_with("//") {
+        return at_line("comments in TOML start with '#': # 规模能级".into());
+    }
+    if message.starts_with("key with no value") && !trimmed.contains('=') && !trimmed.is_ascii() {
+        return at_line(
+            "a line of text outside a comment: start it with '#' to keep it as a note \
+             (# 一、规模能级)"
+                .into(),
+        );
+    }
+    if message.starts_with("invalid unquoted key")
+        && let Some(key) = text.get(span.start..span.end)
+        && !key.trim().is_empty()
+        && !key.is_ascii()
+    {
+        return at_line(format!(
+            "a key with Chinese characters goes in quotes: \"{}\" = …",
+            key.trim()
+        ));
+    }
+    if message.contains("expected newline")
+        && let Some((key, value)) = trimmed.split_once('=')
+        && value.trim_start().starts_with('"')
+        && value.matches('"').count() > 2
+    {
+        let inner = value.trim();
+        let inner = &inner[1..inner.len() - usize::from(inner.ends_with('"'))];
+        return at_line(format!(
+            "inside a \"…\" string write text values with single quotes: {} = \"{}\"",
+            key.trim(),
+            inner.replace('"', "'")
+        ));
+    }
+    None
+}
+
+/// The offset of the first `[` of a value list still open at `before` (a table header's
+/// brackets and brackets in strings and comments do not count).
+fn unclosed_array_before(text: &str, before: usize) -> Option<usize> {
+    let mut open: Vec<usize> = Vec::new();
+    let mut chars = text[..before.min(text.len())].char_indices().peekable();
+    let mut line_start = true;
+    let mut in_string: Option<char> = None;
+    while let Some((i, c)) = chars.next() {
+        if let Some(q) = in_string {
+            if c == '\\' && q == '"' {
+                chars.next();
+            } else if c == q || c == '\n' {
+                in_string = None;
+            }
+            continue;
+        }
+        match c {
+            '\n' => {
+                line_start = true;
+                continue;
+            }
+            c if c.is_whitespace() => continue,
+            '#' => while chars.next_if(|&(_, c)| c != '\n').is_some() {},
+            '"' | '\'' => in_string = Some(c),
+            // A table header: the rest of its line.
+            '[' if line_start && open.is_empty() => {
+                while chars.next_if(|&(_, c)| c != '\n').is_some() {}
+            }
+            '[' => open.push(i),
+            ']' => {
+                open.pop();
+            }
+            _ => {}
+        }
+        line_start = false;
+    }
+    open.first().copied()
+}
+
+/// The start of the last line before `offset` that holds something besides spaces and a
+/// comment.
+fn last_content_before(text: &str, offset: usize) -> usize {
+    let mut at = offset.min(text.len());
+    loop {
+        let (start, line) = line_at(text, at.saturating_sub(1));
+        let content = line.split('#').next().unwrap_or("").trim();
+        if !content.is_empty() || start == 0 {
+            return start;
+        }
+        at = start;
+    }
+}
+
+/// Help for a bare value TOML cannot read: a number with a unit or `%`, a Chinese numeral,
+/// a letter O for a zero, or a word that needs quotes.
+fn bare_value_help(text: &str, span: Span) -> Option<String> {
+    // The key just before the value (in an inline table, the one of this pair).
+    let (line_start, _) = line_at(text, span.start);
+    let before = text
+        .get(line_start..span.start)?
+        .trim_end()
+        .strip_suffix('=')?;
+    let key = before
+        .rsplit([',', '{', ' ', '\t'])
+        .find(|k| !k.is_empty())?;
+    let token = text[span.start.min(text.len())..]
+        .split(['\n', '\r', ',', '}', ']', '#'])
+        .next()
+        .unwrap_or("")
+        .trim();
+    if token.is_empty() {
+        return None;
+    }
+    let digits_end = token
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+')))
+        .unwrap_or(token.len());
+    let (digits, rest) = token.split_at(digits_end);
+    if !digits.is_empty() && digits.parse::<f64>().is_ok() {
+        let o_for_zero = rest.starts_with(['O', 'o'])
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, 'O' | 'o'));
+        let (number, why) = if o_for_zero {
+            (
+                token.replace(['O', 'o'], "0"),
+                "the letter O is not a zero".to_string(),
+            )
+        } else if rest.starts_with('%') {
+            (
+                digits.to_string(),
+                "no % sign: a percentage is written as its number of percent".to_string(),
+            )
+        } else {
+            (
+                digits.to_string(),
+                format!("no unit ({rest}) in a rules file"),
+            )
+        };
+        return Some(format!(
+            "'{token}' is not a number in TOML: write {key} = {number} ({why})"
+        ));
+    }
+    if let Some(n) = chinese_number(token) {
+        return Some(format!("'{token}' is a Chinese numeral: write {key} = {n}"));
+    }
+    Some(format!(
+        "text goes in quotes in TOML: {key} = \"{token}\"; a number is written without quotes \
+         or units"
+    ))
+}
+
+/// `八十` as 80: the Chinese numerals a threshold or a count may be written with (whole
+/// numbers below 10⁸).
+fn chinese_number(t: &str) -> Option<u64> {
+    let (mut total, mut section, mut number, mut any) = (0u64, 0u64, None::<u64>, false);
+    for c in t.chars() {
+        // 零 and 〇 are 0, 一 to 九 are 1 to 9.
+        if let Some(p) = "零〇一二三四五六七八九".chars().position(|d| d == c) {
+            number = Some(p.saturating_sub(1) as u64);
+            any = true;
+            continue;
+        }
+        if c == '两' {
+            number = Some(2);
+            any = true;
+            continue;
+        }
+        let unit = match c {
+            '十' => 10,
+            '百' => 100,
+            '千' => 1000,
+            '万' => {
+                section += number.take().unwrap_or(0);
+                total += section * 10_000;
+                section = 0;
+                continue;
+            }
+            _ => return None,
+        };
+        // `十五`: a leading 十 is 一十.
+        section += number.take().unwrap_or(1) * unit;
+    }
+    any.then(|| total + section + number.unwrap_or(0))
 }
 
 /// The key of a line `key =` whose value is missing (nothing but spaces or a comment between
@@ -361,6 +714,111 @@ mod tests {
         // A bare word is still "must be quoted".
         let d = diagnose("method = linear\n");
         assert!(d.message.contains("must be quoted"), "{d}");
+    }
+
+    /// What a Chinese keyboard types where TOML needs ASCII is named, at the character,
+    /// even where the crate noticed it later on the line (or at its end).
+    #[test]
+    fn full_width_punctuation_is_named_where_it_stands() {
+        for (text, at, name) in [
+            (
+                "[rules]\npoints ＝ 15\n",
+                "r.toml:2:8",
+                "full-width equals sign '＝'",
+            ),
+            (
+                "bands = [\n  { at_least = 100， points = 15 },\n]\n",
+                "r.toml:2:19",
+                "full-width comma '，'",
+            ),
+            ("min_score：85\n", "r.toml:1:10", "full-width colon '：'"),
+            (
+                "label = “销售收入”\n",
+                "r.toml:1:9",
+                "Chinese opening quote '“'",
+            ),
+            (
+                "［［criterion］］\nid = \"x\"\n",
+                "r.toml:1:1",
+                "full-width bracket '［'",
+            ),
+            (
+                "a = 1\n\u{3000}points = 10\n",
+                "r.toml:2:1",
+                "ideographic space",
+            ),
+        ] {
+            let d = diagnose(text);
+            assert_eq!(d.location.as_deref(), Some(at), "{text:?}: {d}");
+            assert!(d.message.contains(name), "{text:?}: {d}");
+        }
+        // Inside strings and comments they are text.
+        assert_eq!(
+            first_full_width("a = \"（万元），\" # 注：x\nb = '：'\n"),
+            None
+        );
+        assert_eq!(first_full_width("a = \"\"\"\n“x”\n\"\"\"\n"), None);
+    }
+
+    /// A list left open is reported where it opens, with the line its last element is on,
+    /// not at the next key as "missing comma between array elements".
+    #[test]
+    fn a_list_never_closed_is_reported_where_it_opens() {
+        let text = "[[criterion]]\nbands = [\n  { at_least = 100, points = 15 },\n  { at_least = 50, points = 10 },\n\n[[criterion]]\nid = \"rd\"\n";
+        let d = diagnose(text);
+        assert_eq!(d.location.as_deref(), Some("r.toml:2:9"), "{d}");
+        assert_eq!(d.message, "invalid TOML: this list is never closed");
+        assert!(d.help.unwrap().contains("after its last element (line 4)"));
+        let d = diagnose("[rules]\nclamp = [0, 110\n\n[data]\nyear_column = \"年份\"\n");
+        assert_eq!(d.location.as_deref(), Some("r.toml:2:9"), "{d}");
+    }
+
+    /// Values TOML cannot read get the value to write instead.
+    #[test]
+    fn bare_values_get_what_to_write() {
+        for (text, help) in [
+            ("weight = 40%\n", "write weight = 40 (no % sign"),
+            (
+                "min_score = 八十\n",
+                "'八十' is a Chinese numeral: write min_score = 80",
+            ),
+            ("year = 2023年\n", "write year = 2023 (no unit (年)"),
+            (
+                "min_score = 8O\n",
+                "write min_score = 80 (the letter O is not a zero)",
+            ),
+            (
+                "bands = [{ at_least = 5万, points = 3 }]\n",
+                "write at_least = 5 (no unit (万)",
+            ),
+            (
+                "method = linear\n",
+                "text goes in quotes in TOML: method = \"linear\"",
+            ),
+        ] {
+            let d = diagnose(text);
+            assert!(
+                d.help.as_deref().unwrap_or("").contains(help),
+                "{text:?}: {d}"
+            );
+        }
+        assert_eq!(chinese_number("一百二十"), Some(120));
+        assert_eq!(chinese_number("东部"), None);
+    }
+
+    #[test]
+    fn structure_mistakes_get_their_fix() {
+        let d = diagnose("a = 1\n// 规模能级\n");
+        assert!(d.help.unwrap().contains("start with '#'"));
+        let d = diagnose("a = 1\n一、规模能级\n");
+        assert!(d.help.unwrap().contains("start it with '#'"));
+        let d = diagnose("levels = { 东部 = 5, 西部 = 3 }\n");
+        assert!(d.help.unwrap().contains("\"东部\" = …"));
+        let d = diagnose("when = \"region == \"东部\"\"\n");
+        assert!(
+            d.help.unwrap().contains("when = \"region == '东部'\""),
+            "nested quotes"
+        );
     }
 
     /// A diagnostic for `text` (which does not parse) at a line:col inside it, with a snippet.
