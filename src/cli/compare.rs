@@ -25,7 +25,7 @@ pub struct CompareArgs {
     #[arg(long, default_value = "text")]
     pub format: String,
     /// Year to score with --rules.
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::parse_year)]
     pub year: Option<i64>,
     /// How many of the largest rank moves to list.
     #[arg(long, default_value_t = 10)]

@@ -25,7 +25,7 @@ pub struct ExplainArgs {
     #[arg(long, default_value = "text")]
     pub format: String,
     /// Year to score (overrides [rules].year).
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::parse_year)]
     pub year: Option<i64>,
 }
 

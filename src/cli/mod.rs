@@ -314,3 +314,72 @@ pub(crate) fn text_or_json(format: &str) -> Result<bool> {
         ))),
     }
 }
+
+/// `--year`: a four-digit year (a rules file's `year` takes the same range). `23` or
+/// `2023年` is a usage error that says what to write.
+pub(crate) fn parse_year(s: &str) -> std::result::Result<i64, String> {
+    let t = s.trim();
+    let digits = t.trim_end_matches('年');
+    match digits.parse::<i64>() {
+        Ok(y) if (1000..=9999).contains(&y) && digits.len() == t.len() => Ok(y),
+        Ok(y) if (1000..=9999).contains(&y) => Err(format!("write the year alone: --year {y}")),
+        _ => Err("a year has four digits: write, e.g., --year 2023".into()),
+    }
+}
+
+/// `--weight-noise`: δ strictly between 0 and 1; `20%` or `20` is read back as what to write
+/// (0.2).
+pub(crate) fn parse_noise(s: &str) -> std::result::Result<f64, String> {
+    let t = s.trim();
+    let as_share = |p: &str| {
+        p.parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .map(|x| clusterscore::column::format_display(x / 100.0))
+    };
+    if let Some(p) = t.strip_suffix('%') {
+        return Err(match as_share(p) {
+            Some(share) => format!("write ±{p} % as a fraction: --weight-noise {share}"),
+            None => "write δ as a fraction between 0 and 1, e.g. --weight-noise 0.2".into(),
+        });
+    }
+    match t.parse::<f64>() {
+        Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
+        Ok(x) if (1.0..100.0).contains(&x) => Err(format!(
+            "--weight-noise must be strictly between 0 and 1 (got {t}): for ±{} % write \
+             --weight-noise {}",
+            clusterscore::column::format_display(x),
+            as_share(t).unwrap_or_default()
+        )),
+        _ => Err(format!(
+            "--weight-noise must be strictly between 0 and 1 (got {t}), e.g. --weight-noise 0.2"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn years_and_noise_say_what_to_write() {
+        assert_eq!(parse_year("2023"), Ok(2023));
+        assert_eq!(
+            parse_year("2023年"),
+            Err("write the year alone: --year 2023".into())
+        );
+        assert!(parse_year("23").unwrap_err().contains("four digits"));
+        assert!(parse_year("99999").is_err());
+        assert_eq!(parse_noise("0.2"), Ok(0.2));
+        assert_eq!(
+            parse_noise("20%"),
+            Err("write ±20 % as a fraction: --weight-noise 0.2".into())
+        );
+        assert!(
+            parse_noise("20")
+                .unwrap_err()
+                .contains("--weight-noise 0.2")
+        );
+        assert!(parse_noise("0").is_err() && parse_noise("-0.1").is_err());
+    }
+}

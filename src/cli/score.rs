@@ -24,7 +24,7 @@ pub struct ScoreArgs {
     #[arg(long)]
     pub format: Option<String>,
     /// Year to score (overrides [rules].year).
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::parse_year)]
     pub year: Option<i64>,
     #[command(flatten)]
     pub read: super::DataReadArgs,

@@ -26,7 +26,7 @@ pub struct SensitivityArgs {
     #[arg(long, default_value_t = 1000)]
     pub runs: usize,
     /// δ: each weight is multiplied by a factor drawn from U[1−δ, 1+δ] (0 < δ < 1).
-    #[arg(long, default_value_t = 0.2, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 0.2, allow_negative_numbers = true, value_parser = super::parse_noise)]
     pub weight_noise: f64,
     /// Random seed; the same seed gives the same output on any number of threads.
     #[arg(long, default_value_t = 42)]
@@ -45,7 +45,7 @@ pub struct SensitivityArgs {
     #[arg(long)]
     pub threads: Option<usize>,
     /// Year to score (overrides [rules].year).
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::parse_year)]
     pub year: Option<i64>,
 }
 

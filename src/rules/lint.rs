@@ -10,7 +10,7 @@ pub struct Lint {
     /// Stable code: `unreachable-tier`, `bands-out-of-order`, `levels-above-points`,
     /// `tiers-out-of-order`, `empty-dimension`, `setting-ignored`, `unknown-category`,
     /// `unused-indicator`, `weights-not-scale`, `weight-without-points`, `division-by-zero`,
-    /// `level-without-points`, `direction-ignored`.
+    /// `level-without-points`, `direction-ignored`, `percent-as-fraction`.
     pub code: &'static str,
     /// What looks wrong and why, in one sentence.
     pub message: String,
@@ -125,6 +125,22 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                 message: format!(
                     "tier '{}' needs {m} points but at most {reachable} can be scored",
                     t.id.value
+                ),
+                span: t.id.span,
+            });
+        }
+        // `top_percent = 0.3` read as 0.3 %: a share written as a fraction.
+        if let Some(p) = t.top_percent
+            && p < 1.0
+        {
+            out.push(Lint {
+                code: "percent-as-fraction",
+                message: format!(
+                    "tier '{}' has top_percent = {p}, which is {p} % of the ranked entities; \
+                     top_percent is in percent: for {} % write top_percent = {}",
+                    t.id.value,
+                    crate::column::format_display(p * 100.0),
+                    crate::column::format_display(p * 100.0)
                 ),
                 span: t.id.span,
             });
@@ -695,6 +711,13 @@ min_score = 20
                 "id = \"d\"\nweight = 60\n[[criterion]]",
             );
         assert_eq!(codes(&weights), ["weights-not-scale"]);
+        // A quota share written as a fraction.
+        let fraction = clean.replace("min_score = 20", "min_score = 20\ntop_percent = 0.3");
+        assert_eq!(codes(&fraction), ["percent-as-fraction"]);
+        assert_eq!(
+            codes(&clean.replace("min_score = 20", "min_score = 20\ntop_percent = 1")),
+            Vec::<&str>::new()
+        );
         // Band and level points given by category tables are checked value by value.
         let tables = clean
             .replace(

@@ -94,6 +94,45 @@ const TIER_KEYS: &[&str] = &[
     "requires",
     "direct",
 ];
+/// For a key written in the wrong table (`year_column` under `[rules]`, `weight` on a
+/// criterion): where it belongs, before any did-you-mean, which would offer a different key.
+fn elsewhere_help(key: &str, what: &str) -> Option<String> {
+    if key == "weight" && what.starts_with("[[criterion]]") {
+        return Some(
+            "weights are set on [[dimension]] (weight = 30); a criterion's weight is its points"
+                .into(),
+        );
+    }
+    let tables: [(&str, &[&str]); 10] = [
+        ("[rules]", RULES_KEYS),
+        ("[[adjustment]]", ADJUSTMENT_KEYS),
+        ("[data]", DATA_KEYS),
+        ("[aggregate]", AGGREGATE_KEYS),
+        ("[output]", OUTPUT_KEYS),
+        ("[[indicator]]", INDICATOR_KEYS),
+        ("[[dimension]]", DIMENSION_KEYS),
+        ("[[criterion]]", CRITERION_KEYS),
+        ("[[gate]]", GATE_KEYS),
+        ("[[tier]]", TIER_KEYS),
+    ];
+    let homes: Vec<&str> = tables
+        .iter()
+        .filter(|(name, keys)| keys.contains(&key) && !what.starts_with(name))
+        .map(|(name, _)| *name)
+        .collect();
+    // Keys most tables have (id, label) say nothing about where a key belongs, nor do the
+    // keys of a category table (`by`, `default`).
+    if homes.is_empty() || homes.len() > 2 || matches!(key, "by" | "default") {
+        return None;
+    }
+    let table = homes[0];
+    Some(if table.starts_with("[[") {
+        format!("'{key}' belongs in a {table} table, not in {what}: move it there")
+    } else {
+        format!("'{key}' belongs in {table}, not in {what}: move it under a {table} header")
+    })
+}
+
 const METHODS: &[&str] = &[
     "bands",
     "linear",
@@ -218,6 +257,50 @@ impl<'s> Cx<'s> {
             what: "the rules file".into(),
             allowed: TOP_KEYS,
         };
+        // Keys of [rules] written above every table: the header line is missing. One error
+        // says so, instead of one per key and "missing table [rules]" last.
+        let headless: Vec<(String, Span)> = doc
+            .iter()
+            .filter(|(k, _)| RULES_KEYS.contains(&k.get_ref().as_ref()))
+            .map(|(k, _)| (k.get_ref().to_string(), Span::from(k.span())))
+            .collect();
+        if doc.get("rules").is_none() && !headless.is_empty() {
+            let first = headless.iter().map(|(_, s)| *s).min_by_key(|s| s.start);
+            let first = first.unwrap_or_default();
+            let (line, _) = self.source.line_col(first.start);
+            self.error(
+                first,
+                format!(
+                    "the [rules] header is missing: {} {} above every table",
+                    headless
+                        .iter()
+                        .map(|(k, _)| format!("'{k}'"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if headless.len() > 1 {
+                        "stand"
+                    } else {
+                        "stands"
+                    }
+                ),
+                Some(format!("add a line [rules] above line {line}")),
+            );
+            let rest: Vec<_> = doc
+                .iter()
+                .filter(|(k, _)| !headless.iter().any(|(h, _)| h == k.get_ref().as_ref()))
+                .collect();
+            for (k, _) in rest {
+                let key = k.get_ref().as_ref();
+                if !TOP_KEYS.contains(&key) {
+                    self.error(
+                        k.span().into(),
+                        format!("unknown key '{key}' in the rules file"),
+                        Some(format!("allowed keys here: {}", TOP_KEYS.join(", "))),
+                    );
+                }
+            }
+            return None;
+        }
         self.unknown_keys(&top);
         let rules_table = match doc.get("rules") {
             Some(v) => self.as_table(v, "[rules]", RULES_KEYS),
@@ -321,7 +404,8 @@ impl<'s> Cx<'s> {
         for (k, _) in t.map.iter() {
             let key = k.get_ref().as_ref();
             if !t.allowed.contains(&key) {
-                let help = did_you_mean_help(key, t.allowed.iter().copied())
+                let help = elsewhere_help(key, &t.what)
+                    .or_else(|| did_you_mean_help(key, t.allowed.iter().copied()))
                     .or_else(|| Some(format!("allowed keys here: {}", t.allowed.join(", "))));
                 self.error(
                     k.span().into(),
@@ -700,7 +784,7 @@ impl<'s> Cx<'s> {
                 if number_of(v.get_ref()).is_some() { "finite " } else { "" },
                 describe(v.get_ref())
             ),
-            None,
+            quoted_number_help(v.get_ref(), key),
         );
         None
     }
@@ -1443,7 +1527,29 @@ fn quoted_number_help(v: &DeValue<'_>, key: &str) -> Option<String> {
     let valid = t.parse::<f64>().is_ok_and(f64::is_finite)
         && toml::from_str::<toml::Table>(&format!("x = {t}"))
             .is_ok_and(|v| v.get("x").is_some_and(|x| x.is_integer() || x.is_float()));
-    valid.then(|| format!("a number is written without quotes in TOML: {key} = {t}"))
+    if valid {
+        return Some(format!(
+            "a number is written without quotes in TOML: {key} = {t}"
+        ));
+    }
+    // `"50%"`, `"3个"`: a number with a sign or a unit after it.
+    let end = t
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+')))
+        .unwrap_or(t.len());
+    let (number, rest) = t.split_at(end);
+    let unit = !rest.is_empty()
+        && !rest.starts_with([',', '.'])
+        && !rest.contains(|c: char| c.is_ascii_digit());
+    (!number.is_empty() && number.parse::<f64>().is_ok_and(f64::is_finite) && unit).then(|| {
+        format!(
+            "write the number alone, without quotes{}: {key} = {number}",
+            if rest.starts_with('%') {
+                " or % sign (it is already in percent)"
+            } else {
+                " or unit"
+            }
+        )
+    })
 }
 
 fn describe(v: &DeValue<'_>) -> String {
@@ -1690,12 +1796,20 @@ mod tests {
             points.help.as_deref(),
             Some("a number is written without quotes in TOML: points = 10")
         );
-        // Only a plain number gets the unquoted line (`1,000` and `5%` are no TOML numbers).
+        // Only a plain number gets the unquoted line (`1,000` is no TOML number); a number
+        // with a % sign or a unit gets the number alone.
+        assert_eq!(
+            quoted_number_help(&DeValue::String("5%".into()), "top_percent").as_deref(),
+            Some(
+                "write the number alone, without quotes or % sign (it is already in percent): top_percent = 5"
+            )
+        );
         for (text, help) in [
             ("10", true),
             ("-2.5", true),
             ("1,000", false),
-            ("5%", false),
+            ("5%", true),
+            ("3个", true),
             ("x", false),
             (".5", false),
             ("05", false),
