@@ -333,6 +333,13 @@ fn bad_char(c: char, start: usize) -> ExprError {
             char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
         )),
         '[' | ']' | '{' | '}' => Some("use '(' and ')' for grouping".into()),
+        '≥' => Some("write '>=' for ≥".into()),
+        '≤' => Some("write '<=' for ≤".into()),
+        '≠' => Some("write '!=' for ≠".into()),
+        '×' => Some("write '*' for ×".into()),
+        '÷' => Some("write '/' for ÷".into()),
+        '＆' => Some("this is a full-width '&'; did you mean '&&' (or 'and')?".into()),
+        '｜' => Some("this is a full-width '|'; did you mean '||' (or 'or')?".into()),
         _ => None,
     };
     let message = if c == '=' {

@@ -219,7 +219,11 @@ pub fn parse(src: &str) -> Result<Expr, ExprError> {
                 ),
                 t.span,
             );
-            if matches!(
+            if let Tok::Ident(word) = other
+                && let Some(op) = logical_word(word)
+            {
+                e.help = Some(format!("'{word}' means {op}: write '{op}'"));
+            } else if matches!(
                 other,
                 Tok::Number(_) | Tok::Ident(_) | Tok::Quoted(_) | Tok::Text(_)
             ) {
@@ -530,5 +534,16 @@ pub fn to_sexpr(e: &Expr) -> String {
             let a: Vec<String> = args.iter().map(to_sexpr).collect();
             format!("{name}({})", a.join(", "))
         }
+    }
+}
+
+/// The operator a word stands for when it is written where an operator belongs: Chinese
+/// (且, 或, 非) or upper-case spreadsheet spellings (AND, OR, NOT).
+fn logical_word(word: &str) -> Option<&'static str> {
+    match word {
+        "且" | "并且" | "而且" | "与" | "和" | "AND" | "And" => Some("and"),
+        "或" | "或者" | "OR" | "Or" => Some("or"),
+        "非" | "NOT" | "Not" => Some("not"),
+        _ => None,
     }
 }

@@ -332,6 +332,24 @@ fn syntax_errors_have_exact_spans() {
         ("a <> b", "'<>'", "<>", Some("'!='")),
         ("+1", "expected an expression", "+", Some("unary")),
         ("a . b", "unexpected character '.'", ".", None),
+        // Operators as a Chinese text or a spreadsheet writes them.
+        (
+            "a >= 1 且 b",
+            "unexpected '且'",
+            "且",
+            Some("'且' means and: write 'and'"),
+        ),
+        ("a 或 b", "unexpected '或'", "或", Some("write 'or'")),
+        (
+            "a > 1 AND b",
+            "unexpected 'AND'",
+            "AND",
+            Some("write 'and'"),
+        ),
+        ("a ≥ 1", "unexpected character '≥'", "≥", Some("'>='")),
+        ("a ≠ 1", "unexpected character '≠'", "≠", Some("'!='")),
+        ("a × 2", "unexpected character '×'", "×", Some("'*'")),
+        ("a ÷ 2", "unexpected character '÷'", "÷", Some("'/'")),
     ];
     check_errors(cases, Context::Row);
 }
