@@ -873,7 +873,33 @@ fn typed_binary(op: BinaryOp, l: (Node, Type), r: (Node, Type), ls: Span, rs: Sp
             _ => Cmp::Ge,
         };
         if lt != rt {
-            return Err(mixed_comparison(lt, rt, rs));
+            let mut e = mixed_comparison(lt, rt, rs);
+            // Say which side to change: a number in quotes (`incidents == '0'`) loses its
+            // quotes; a number compared with text (a category) is quoted.
+            let quoted_number = [&*l, &*r].into_iter().find_map(|n| match n {
+                Node::Const(Const::Text(t)) if t.trim().parse::<f64>().is_ok() => Some(t.clone()),
+                _ => None,
+            });
+            let bare_number = [&*l, &*r].into_iter().find_map(|n| match n {
+                Node::Const(Const::Num(x)) => Some(*x),
+                _ => None,
+            });
+            if let Some(t) = quoted_number
+                && (lt == Type::Number || rt == Type::Number)
+            {
+                e.help = Some(format!(
+                    "'{t}' is text because of its quotes; compare a number with a number: write {} without quotes",
+                    t.trim()
+                ));
+            } else if let Some(x) = bare_number
+                && (lt == Type::Text || rt == Type::Text)
+            {
+                e.help = Some(format!(
+                    "the other side is text (a category or a text column); compare it with a text in quotes: '{}'",
+                    crate::column::format_number(x)
+                ));
+            }
+            return Err(e);
         }
         let ne = cmp == Cmp::Ne;
         match lt {

@@ -723,6 +723,22 @@ fn check_errors_have_exact_spans() {
             "1",
             Some("true or false"),
         ),
+        // Which side to change: drop the quotes of a quoted number, quote a number
+        // compared with text.
+        (
+            "a == '0'",
+            "cannot compare a number with text",
+            "'0'",
+            Some(
+                "'0' is text because of its quotes; compare a number with a number: write 0 without quotes",
+            ),
+        ),
+        (
+            "region == 1",
+            "cannot compare text with a number",
+            "1",
+            Some("compare it with a text in quotes: '1'"),
+        ),
         (
             "region < 'x'",
             "'<' needs numbers",
