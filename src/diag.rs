@@ -268,6 +268,20 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// UTF-16 (what Notepad, WPS or Excel may have saved) and how to fix it.
 pub fn read_utf8_file(path: &std::path::Path, name: &str, what: &str) -> Result<String> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(name, &e))?;
+    // A workbook (xlsx is a zip package, xls an OLE file) given where TOML text belongs.
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return Err(Error::one(
+            Diagnostic::new(
+                Stage::Rules,
+                format!("the {what} is a spreadsheet workbook, not TOML text"),
+            )
+            .at(name.to_string())
+            .with_help(
+                "did you swap --rules and --data? The rules file is the .toml text file; the \
+                 workbook is data",
+            ),
+        ));
+    }
     String::from_utf8(bytes).map_err(|e| {
         let good = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();

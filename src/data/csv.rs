@@ -873,6 +873,14 @@ fn ragged(path: &str, row: usize, rec: &Record<'_>, width: usize, header_row: us
              otherwise a field probably contains the delimiter: put it in double quotes",
             super::table::title_row_help(header_row)
         )
+    } else if n > width && rec.fields().skip(width).all(|f| f.trim_ascii().is_empty()) {
+        let extra = n - width;
+        format!(
+            "the row has {extra} empty field{} beyond the {width} columns (a delimiter at the \
+             end of the row, or a cleared cell to the right of the table): delete {}",
+            if extra == 1 { "" } else { "s" },
+            if extra == 1 { "it" } else { "them" }
+        )
     } else if n > width {
         "a field probably contains the delimiter; put that field in double quotes".to_string()
     } else {

@@ -218,6 +218,16 @@ fn ragged_row_names_the_row() {
         "{e}"
     );
     assert_eq!(d.message, "4 fields where the header has 3");
+    assert!(d.help.as_deref().unwrap().contains("double quotes"), "{e}");
+    // Extra fields that are all empty: a trailing delimiter, not a field holding one.
+    let p = write(&dir, "t.csv", b"a,b,c\n1,2,3\n4,5,6,,\n");
+    let e = read(&[p], &infer_all).unwrap_err();
+    assert_eq!(
+        e.diagnostics[0].help.as_deref(),
+        Some(
+            "the row has 2 empty fields beyond the 3 columns (a delimiter at the end of the row, or a cleared cell to the right of the table): delete them"
+        )
+    );
 }
 
 #[test]

@@ -166,6 +166,22 @@ pub fn toml_error(source: &SourceText, e: &toml::de::Error) -> Diagnostic {
     let stop_line_end = text[span.start.min(text.len())..]
         .find('\n')
         .map_or(text.len(), |i| span.start + i);
+    // A CSV header row where the first key should be: the data file given as the rules.
+    let first_line = text.lines().next().unwrap_or("");
+    if span.start <= first_line.len()
+        && first_line.matches([',', '\t', ';']).count() >= 2
+        && !first_line.contains('=')
+        && !first_line.trim_start().starts_with(['[', '#'])
+    {
+        return Diagnostic::new(
+            Stage::Rules,
+            "invalid TOML: the first line is a row of comma-separated names, not `key = value`",
+        )
+        .with_help(
+            "this looks like a data file, not a rules file: did you swap --rules and --data?",
+        )
+        .in_source(source, Span::new(0, 0));
+    }
     if let Some((at, c)) = first_full_width(text)
         && at <= stop_line_end
     {
@@ -808,6 +824,9 @@ mod tests {
 
     #[test]
     fn structure_mistakes_get_their_fix() {
+        let d = diagnose("年份,集群编号,销售收入（万元）\n2023,LC01,5\n");
+        assert_eq!(d.location.as_deref(), Some("r.toml:1:1"), "{d}");
+        assert!(d.help.unwrap().contains("did you swap --rules and --data?"));
         let d = diagnose("a = 1\n// 规模能级\n");
         assert!(d.help.unwrap().contains("start with '#'"));
         let d = diagnose("a = 1\n一、规模能级\n");
