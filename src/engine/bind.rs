@@ -4,7 +4,7 @@
 use super::{CompiledRules, ExprPlace, ParsedExpr, expr_diag};
 use crate::column::{Column, Type};
 use crate::data::{ColumnRequest, ReadOptions, Table, fold_header};
-use crate::diag::{Diagnostic, Result, did_you_mean_help};
+use crate::diag::{Diagnostic, Result};
 use crate::expr::{self, Context, Env, Program, ResolveError, Resolved, Scope};
 use crate::rules::{Kind, Param, Source};
 use std::borrow::Cow;
@@ -367,15 +367,52 @@ impl Names<'_> {
                 format!("'{name}' is a function: call it with its argument, as {name}(x)")
             }
         });
-        let help = did_you_mean_help(name, candidates.iter().copied())
-            .or(function)
-            .or_else(|| {
-                if quoted || self.headers.len() <= 40 {
-                    Some(format!("data columns: {}", self.headers.join(", ")))
-                } else {
-                    None
-                }
-            });
+        // An indicator named by its label or by (the start of) the column it reads: the
+        // analyst's words for it (`销售收入` for revenue, column 销售收入（万元）).
+        let folded = fold_header(name);
+        let by_label = (!quoted).then(|| {
+            r.indicators.iter().find_map(|i| {
+                let label = i.label.as_deref().map(fold_header);
+                let column = match &i.source {
+                    Source::Column(c) => Some(fold_header(&c.value)),
+                    _ => None,
+                };
+                let column_of = column.as_deref().is_some_and(|c| {
+                    c == folded
+                        || c.strip_prefix(folded.as_str())
+                            .is_some_and(|rest| rest.starts_with('('))
+                });
+                (label.as_deref() == Some(folded.as_str()) || column_of).then(|| {
+                    format!(
+                        "'{name}' is indicator '{}' ({}): write {}",
+                        i.id.value,
+                        i.label
+                            .as_deref()
+                            .map_or_else(|| "its column".to_string(), |l| format!("label {l}")),
+                        i.id.value
+                    )
+                })
+            })
+        });
+        // A data column that cannot be written bare is suggested in backticks, as it must be
+        // written.
+        let close = crate::diag::did_you_mean(name, candidates.iter().copied()).map(|c| {
+            if self.headers.iter().any(|h| *h == c)
+                && !r.indicators.iter().any(|i| i.id.value == c)
+                && !crate::expr::is_bare_name(&c)
+            {
+                format!("did you mean `{c}` (a data column: in backticks)?")
+            } else {
+                format!("did you mean '{c}'?")
+            }
+        });
+        let help = by_label.flatten().or(close).or(function).or_else(|| {
+            if quoted || self.headers.len() <= 40 {
+                Some(format!("data columns: {}", self.headers.join(", ")))
+            } else {
+                None
+            }
+        });
         ResolveError {
             message: if quoted {
                 format!("no data column `{}`", crate::diag::truncate(name, 200))

@@ -485,10 +485,20 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                     "criterion '{}' names dimension '{}', which is not declared",
                     c.id.value, c.dimension.value
                 ),
-                did_you_mean_help(
+                label_help(
+                    "dimension",
                     &c.dimension.value,
-                    rules.dimensions.iter().map(|d| d.id.value.as_str()),
+                    rules
+                        .dimensions
+                        .iter()
+                        .map(|d| (d.id.value.as_str(), d.label.as_deref(), None)),
                 )
+                .or_else(|| {
+                    did_you_mean_help(
+                        &c.dimension.value,
+                        rules.dimensions.iter().map(|d| d.id.value.as_str()),
+                    )
+                })
                 .or_else(|| Some("declare it with [[dimension]] id = \"…\"".into())),
             ));
         }
@@ -501,11 +511,14 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                     "criterion '{}' names indicator '{}', which is not declared",
                     c.id.value, c.indicator.value
                 ),
-                did_you_mean_help(
-                    &c.indicator.value,
-                    rules.indicators.iter().map(|d| d.id.value.as_str()),
-                )
-                .or_else(|| Some("declare it with [[indicator]] id = \"…\"".into())),
+                label_help("indicator", &c.indicator.value, indicator_names(&rules))
+                    .or_else(|| {
+                        did_you_mean_help(
+                            &c.indicator.value,
+                            rules.indicators.iter().map(|d| d.id.value.as_str()),
+                        )
+                    })
+                    .or_else(|| Some("declare it with [[indicator]] id = \"…\"".into())),
             )),
             Some(i) => {
                 let ind = &rules.indicators[i];
@@ -647,10 +660,12 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                 src,
                 t.span,
                 format!("tie_break names '{}', which is not an indicator", t.value),
-                did_you_mean_help(
-                    &t.value,
-                    rules.indicators.iter().map(|d| d.id.value.as_str()),
-                ),
+                label_help("indicator", &t.value, indicator_names(&rules)).or_else(|| {
+                    did_you_mean_help(
+                        &t.value,
+                        rules.indicators.iter().map(|d| d.id.value.as_str()),
+                    )
+                }),
             )),
             Some(&i) if rules.indicators[i].kind == Kind::Category => errors.push(diag(
                 src,
@@ -742,10 +757,20 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                             "gate '{}' caps at tier '{}', which is not declared",
                             g.id.value, t.value
                         ),
-                        did_you_mean_help(
+                        label_help(
+                            "tier",
                             &t.value,
-                            rules.tiers.iter().map(|t| t.id.value.as_str()),
-                        ),
+                            rules
+                                .tiers
+                                .iter()
+                                .map(|t| (t.id.value.as_str(), t.label.as_deref(), None)),
+                        )
+                        .or_else(|| {
+                            did_you_mean_help(
+                                &t.value,
+                                rules.tiers.iter().map(|t| t.id.value.as_str()),
+                            )
+                        }),
                     ));
                     Some(0)
                 }
@@ -934,4 +959,38 @@ fn order_formulas(
         }
     }
     order
+}
+
+/// For a label (or an indicator's column) written where an id belongs: the id it labels.
+/// Analysts think in the policy's words, which are labels here; rules name things by id.
+fn label_help<'a>(
+    kind: &str,
+    name: &str,
+    items: impl Iterator<Item = (&'a str, Option<&'a str>, Option<&'a str>)>,
+) -> Option<String> {
+    let folded = crate::data::fold_header(name);
+    for (id, label, column) in items {
+        if label.is_some_and(|l| crate::data::fold_header(l) == folded) {
+            return Some(format!(
+                "'{name}' is the label of {kind} '{id}': write \"{id}\" (rules name things by id)"
+            ));
+        }
+        if column.is_some_and(|c| crate::data::fold_header(c) == folded) {
+            return Some(format!(
+                "'{name}' is the data column {kind} '{id}' reads: write \"{id}\" (rules name things by id)"
+            ));
+        }
+    }
+    None
+}
+
+/// Indicators as (id, label, column) for [`label_help`].
+fn indicator_names(rules: &Rules) -> impl Iterator<Item = (&str, Option<&str>, Option<&str>)> {
+    rules.indicators.iter().map(|i| {
+        let column = match &i.source {
+            crate::rules::Source::Column(c) => Some(c.value.as_str()),
+            _ => None,
+        };
+        (i.id.value.as_str(), i.label.as_deref(), column)
+    })
 }

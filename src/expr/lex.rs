@@ -73,6 +73,12 @@ pub(crate) struct Token {
     pub span: Span,
 }
 
+/// Whether `name` can be written bare in an expression (otherwise it needs backticks).
+pub(crate) fn is_bare_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(is_ident_start) && chars.all(is_ident_continue)
+}
+
 fn is_ident_start(c: char) -> bool {
     c == '_' || c.is_alphabetic()
 }
@@ -119,6 +125,28 @@ pub(crate) fn lex(src: &str, max_tokens: usize) -> Result<Vec<Token>, ExprError>
                 }
                 let text = &src[start..word_end];
                 let span = Span::new(start, word_end);
+                let unit = &src[end..word_end];
+                if word_end != end
+                    && unit.chars().count() <= 3
+                    && unit.chars().all(|c| {
+                        matches!(
+                            c,
+                            '万' | '亿' | '元' | '家' | '个' | '件' | '人' | '项' | '年' | '吨'
+                        )
+                    })
+                {
+                    return Err(ExprError::new(format!("invalid number '{text}'"), span)
+                        .with_help(format!(
+                            "units are not written in expressions: write the number in the \
+                             indicator's own unit ({} if it is in {unit}{})",
+                            &src[start..end],
+                            if matches!(unit, "万" | "亿") {
+                                "元"
+                            } else {
+                                ""
+                            }
+                        )));
+                }
                 if word_end != end {
                     return Err(ExprError::new(format!("invalid number '{text}'"), span)
                         .with_help(format!(
@@ -259,7 +287,7 @@ pub(crate) fn lex(src: &str, max_tokens: usize) -> Result<Vec<Token>, ExprError>
             ('(', _) => one(Tok::LParen),
             (')', _) => one(Tok::RParen),
             (',', _) => one(Tok::Comma),
-            _ => return Err(bad_char(c, start)),
+            _ => return Err(bad_char(src, c, start)),
         };
         if token.span.end - token.span.start == 2 {
             it.next();
@@ -316,11 +344,37 @@ fn scan_number(src: &str, start: usize) -> usize {
     i
 }
 
-fn bad_char(c: char, start: usize) -> ExprError {
+fn bad_char(src: &str, c: char, start: usize) -> ExprError {
     let span = Span::new(start, start + c.len_utf8());
+    let before = src[..start].trim_end();
+    // The name written right before a full-width parenthesis: a column header such as
+    // 销售收入（万元）, which only backticks can name.
+    let word_before = before
+        .char_indices()
+        .rev()
+        .take_while(|&(_, ch)| is_ident_continue(ch))
+        .last()
+        .map(|(i, _)| &before[i..])
+        .filter(|w| !w.is_empty() && !w.is_ascii() && src[..start].ends_with(*w));
     let help: Option<String> = match c {
         '^' => Some("there is no power operator; write x * x, or sqrt(x) for a square root".into()),
+        // `5%`: a threshold already in percent.
+        '%' if before.ends_with(|ch: char| ch.is_ascii_digit()) => Some(
+            "there is no '%' in expressions: an indicator in % is compared with the number of \
+             percent (rd_intensity >= 5); for a share of two values write x / y * 100"
+                .into(),
+        ),
         '%' => Some("there is no '%' operator; for a percentage write x / y * 100".into()),
+        '（' if word_before.is_some() => {
+            let w = word_before.unwrap_or_default();
+            let close = src[start..]
+                .find('）')
+                .map_or(start + c.len_utf8(), |i| start + i + '）'.len_utf8());
+            Some(format!(
+                "a column whose name holds brackets is written in backticks: `{w}{}`",
+                &src[start..close]
+            ))
+        }
         '=' => Some("did you mean '=='?".into()),
         '&' => Some("did you mean '&&' (or 'and')?".into()),
         '|' => Some("did you mean '||' (or 'or')?".into()),

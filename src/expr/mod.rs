@@ -25,6 +25,7 @@ use std::fmt;
 
 pub(crate) use check::is_aggregate_call;
 pub use check::{FUNCTIONS, Program, compile, compile_condition};
+pub(crate) use lex::is_bare_name;
 
 /// The most years `prev(x, k)` may look back (a century of annual data is more than any
 /// evaluation holds; each k used costs one row map of the data).

@@ -350,6 +350,25 @@ fn syntax_errors_have_exact_spans() {
         ("a ≠ 1", "unexpected character '≠'", "≠", Some("'!='")),
         ("a × 2", "unexpected character '×'", "×", Some("'*'")),
         ("a ÷ 2", "unexpected character '÷'", "÷", Some("'/'")),
+        // A column header with brackets, a unit, a percent sign on a threshold.
+        (
+            "a / 销售收入（万元） * 100",
+            "unexpected character '（'",
+            "（",
+            Some("written in backticks: `销售收入（万元）`"),
+        ),
+        (
+            "a >= 100亿",
+            "invalid number '100亿'",
+            "100亿",
+            Some("units are not written in expressions"),
+        ),
+        (
+            "a >= 5%",
+            "unexpected character '%'",
+            "%",
+            Some("(rd_intensity >= 5)"),
+        ),
     ];
     check_errors(cases, Context::Row);
 }

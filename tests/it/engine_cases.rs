@@ -3265,6 +3265,73 @@ require = "output >= 0"
     assert_eq!(entity(&a, "B").excluded_by.as_deref(), Some("g"));
 }
 
+/// Labels and column names written where an id belongs get the id; a column with brackets
+/// is suggested in backticks, as it must be written.
+#[test]
+fn labels_written_for_ids_get_the_id() {
+    let rules = r#"
+[rules]
+name = "labels"
+id = "id"
+tie_break = ["销售收入"]
+[[indicator]]
+id = "revenue"
+label = "销售收入"
+column = "销售收入（万元）"
+[[indicator]]
+id = "incidents"
+label = "重大事故"
+[[dimension]]
+id = "scale"
+label = "规模能级"
+[[criterion]]
+id = "c"
+dimension = "规模能级"
+indicator = "销售收入（万元）"
+points = 10
+method = "direct"
+[[gate]]
+id = "g"
+require = "重大事故 == 0"
+max_tier = "省级"
+[[tier]]
+id = "provincial"
+label = "省级"
+"#;
+    let err = try_score(rules, "id,销售收入（万元）,incidents\nA,5,0\n").unwrap_err();
+    for help in [
+        "'规模能级' is the label of dimension 'scale': write \"scale\"",
+        "'销售收入（万元）' is the data column indicator 'revenue' reads: write \"revenue\"",
+        "'销售收入' is the label of indicator 'revenue': write \"revenue\"",
+        "'省级' is the label of tier 'provincial': write \"provincial\"",
+    ] {
+        assert!(err.contains(help), "{help}\n{err}");
+    }
+    // In an expression: the indicator a label names; a bracketed column in backticks.
+    let fixed = rules
+        .replace("tie_break = [\"销售收入\"]\n", "")
+        .replace("dimension = \"规模能级\"", "dimension = \"scale\"")
+        .replace(
+            "indicator = \"销售收入（万元）\"",
+            "indicator = \"revenue\"",
+        )
+        .replace("max_tier = \"省级\"", "max_tier = \"provincial\"");
+    let err = try_score(&fixed, "id,销售收入（万元）,incidents\nA,5,0\n").unwrap_err();
+    assert!(
+        err.contains("'重大事故' is indicator 'incidents' (label 重大事故): write incidents"),
+        "{err}"
+    );
+    let err = try_score(
+        &fixed.replace("重大事故 == 0", "安全事故起 == 0"),
+        "id,销售收入（万元）,incidents,安全事故（起）\nA,5,0,0\n",
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("did you mean `安全事故(起)` (a data column: in backticks)?"),
+        "{err}"
+    );
+}
+
 /// A quoted cell that runs over lines and holds the delimiter is valid CSV, but it is also
 /// what a quote left open and closed in a later row looks like: the rows in between are read
 /// into the cell. The run reads it and warns, naming the row and column.
