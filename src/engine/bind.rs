@@ -397,7 +397,7 @@ impl Names<'_> {
         // A data column that cannot be written bare is suggested in backticks, as it must be
         // written.
         let close = crate::diag::did_you_mean(name, candidates.iter().copied()).map(|c| {
-            if self.headers.iter().any(|h| *h == c)
+            if self.headers.contains(&c)
                 && !r.indicators.iter().any(|i| i.id.value == c)
                 && !crate::expr::is_bare_name(&c)
             {
