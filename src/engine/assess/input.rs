@@ -61,7 +61,22 @@ pub(super) fn required_column(
                         .map(|h| format!("did you mean '{}'?", crate::diag::truncate(h, 200)))
                 })
                 .or_else(|| {
-                    crate::diag::did_you_mean_help(&folded, headers.iter().map(|h| h.as_str()))
+                    // The same name with another unit in its brackets (`销售收入(亿元)` for
+                    // `销售收入(万元)`): taking it as is would score every value in the
+                    // wrong unit, so the unit is named.
+                    let unit = |s: &str| {
+                        s.split_once('(')
+                            .map(|(stem, rest)| (stem.trim().to_string(), rest.trim_end_matches(')').to_string()))
+                    };
+                    crate::diag::did_you_mean(&folded, headers.iter().map(|h| h.as_str())).map(|c| {
+                        match (unit(&folded), unit(&c)) {
+                            (Some((s1, u1)), Some((s2, u2))) if s1 == s2 && u1 != u2 => format!(
+                                "did you mean '{c}'? Its unit is {u2} where the rules expect {u1}: \
+                                 if the unit changed, change the indicator's multiply with its column"
+                            ),
+                            _ => format!("did you mean '{c}'?"),
+                        }
+                    })
                 })
                 .unwrap_or_else(|| {
                     format!(
