@@ -215,10 +215,49 @@ impl Error {
 
     /// A file that cannot be read: `cannot read '<path>': <err>`.
     pub fn io(path: &str, err: &std::io::Error) -> Self {
-        Error::one(Diagnostic::new(
-            Stage::Io,
-            format!("cannot read '{path}': {err}"),
-        ))
+        let p = std::path::Path::new(path);
+        let (message, help) = if p.is_dir() {
+            (
+                format!("cannot read '{path}': it is a folder, not a file"),
+                Some(
+                    "give the file itself, e.g. data/2023.csv (a .csv, .xlsx or .toml file)"
+                        .to_string(),
+                ),
+            )
+        } else if err.kind() == std::io::ErrorKind::NotFound {
+            // A file of a close name beside it (`data.cvs` for data.csv).
+            let dir = p
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            let names: Vec<String> = std::fs::read_dir(dir)
+                .map(|rd| {
+                    rd.filter_map(|e| e.ok())
+                        .filter(|e| e.path().is_file())
+                        .filter_map(|e| e.file_name().into_string().ok())
+                        .take(1000)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let file = p.file_name().and_then(|f| f.to_str()).unwrap_or(path);
+            let near = did_you_mean(file, names.iter().map(String::as_str)).map(|c| {
+                let shown = if dir == std::path::Path::new(".") {
+                    c
+                } else {
+                    dir.join(c).display().to_string()
+                };
+                format!("did you mean '{shown}'?")
+            });
+            (
+                format!("cannot read '{path}': no such file"),
+                near.or_else(|| {
+                    Some("check the path (relative paths start from the current folder)".into())
+                }),
+            )
+        } else {
+            (format!("cannot read '{path}': {err}"), None)
+        };
+        Error::one(Diagnostic::new(Stage::Io, message).with_help_opt(help))
     }
 
     /// Exit code per SPEC §8: 2 for usage errors, 1 for everything else.

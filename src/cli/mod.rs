@@ -63,8 +63,8 @@ pub struct DataReadArgs {
     /// XLSX sheet to read (overrides [data].sheet).
     #[arg(long)]
     pub sheet: Option<String>,
-    /// Input encoding: utf8, gbk, gb18030, utf16 (by its byte-order mark), utf-16le,
-    /// utf-16be (default: detected per file).
+    /// Input encoding: utf8, gbk (also gb2312, gb18030), utf16 (by its byte-order mark),
+    /// utf-16le, utf-16be (default: detected per file).
     #[arg(long)]
     pub encoding: Option<String>,
     /// Field delimiter: one ASCII character (default ,), or \t / tab.

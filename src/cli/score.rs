@@ -36,9 +36,21 @@ pub struct ScoreArgs {
 /// Resolves `--format` and `--out` into a format (SPEC §7).
 pub fn output_format(format: Option<&str>, out: Option<&Path>) -> Result<Format> {
     match (format, out) {
-        (Some(f), _) => Format::from_name(f).ok_or_else(|| Error::usage(format!("unknown format '{f}': use csv, json, md, html or xlsx"))),
-        (None, Some(p)) => Format::from_path(p).ok_or_else(|| Error::usage(format!("cannot tell the format of '{}' from its extension: use .csv, .json, .md, .html or .xlsx, or give --format", p.display()))),
+        (Some(f), _) => Format::from_name(f).ok_or_else(|| Error::usage(format!("unknown format '{f}': use csv, json, md, html or xlsx{}", old_excel(f)))),
+        (None, Some(p)) => Format::from_path(p).ok_or_else(|| {
+            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+            Error::usage(format!("cannot tell the format of '{}' from its extension: use .csv, .json, .md, .html or .xlsx, or give --format{}", p.display(), old_excel(ext)))
+        }),
         (None, None) => Ok(Format::Md),
+    }
+}
+
+/// For `xls`: the old Excel format is not written; Excel and WPS open .xlsx.
+fn old_excel(name: &str) -> &'static str {
+    if name.eq_ignore_ascii_case("xls") {
+        " (the old .xls format is not written; Excel and WPS open .xlsx)"
+    } else {
+        ""
     }
 }
 

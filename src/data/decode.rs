@@ -47,7 +47,8 @@ pub fn parse_encoding(name: &str) -> Result<ForcedEncoding, Error> {
     let n = name.trim().to_ascii_lowercase();
     Ok(match n.as_str() {
         "utf8" | "utf-8" => ForcedEncoding::Utf8,
-        "gbk" | "gb18030" => ForcedEncoding::Gb18030,
+        // GB2312 is a subset of GBK, GBK of GB18030: one decoder reads all three.
+        "gbk" | "gb18030" | "gb2312" | "cp936" => ForcedEncoding::Gb18030,
         "utf16" | "utf-16" => ForcedEncoding::Utf16,
         "utf-16le" | "utf16le" => ForcedEncoding::Utf16Le,
         "utf-16be" | "utf16be" => ForcedEncoding::Utf16Be,
