@@ -559,6 +559,41 @@ where
     did_you_mean(name, candidates).map(|c| format!("did you mean '{c}'?"))
 }
 
+/// `八十` as 80, `两千零五` as 2005: a number written in Chinese numerals (whole numbers below
+/// 10⁸), for help texts that say what to write instead (a data cell, a rules value).
+/// Hand-written: a few lines, where a crate would bring far more than help texts need.
+pub(crate) fn chinese_numeral(t: &str) -> Option<u64> {
+    let (mut total, mut section, mut number, mut any) = (0u64, 0u64, None::<u64>, false);
+    for c in t.chars() {
+        // 零 and 〇 are 0, 一 to 九 are 1 to 9.
+        if let Some(p) = "零〇一二三四五六七八九".chars().position(|d| d == c) {
+            number = Some(p.saturating_sub(1) as u64);
+            any = true;
+            continue;
+        }
+        if c == '两' {
+            number = Some(2);
+            any = true;
+            continue;
+        }
+        let unit = match c {
+            '十' => 10,
+            '百' => 100,
+            '千' => 1000,
+            '万' => {
+                section += number.take().unwrap_or(0);
+                total += section * 10_000;
+                section = 0;
+                continue;
+            }
+            _ => return None,
+        };
+        // `十五`: a leading 十 is 一十.
+        section += number.take().unwrap_or(1) * unit;
+    }
+    any.then(|| total + section + number.unwrap_or(0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1021,11 +1021,8 @@ fn number_shape_help(shown: &str, normalised: &str) -> Option<String> {
             "\"{shown}\" is accounting notation for a negative number: write -{inner}"
         ));
     }
-    if let Some(n) = chinese_numeral(normalised) {
-        return Some(format!(
-            "\"{shown}\" is a Chinese numeral: write {}",
-            format_number(n)
-        ));
+    if let Some(n) = crate::diag::chinese_numeral(normalised) {
+        return Some(format!("\"{shown}\" is a Chinese numeral: write {n}"));
     }
     // `2023/12/31`, `2023-5-1`: a date (Excel may have turned a value into one).
     let parts: Vec<&str> = normalised.split(['/', '-', '.']).collect();
@@ -1091,48 +1088,6 @@ fn number_shape_help(shown: &str, normalised: &str) -> Option<String> {
             n(1.0)
         ),
     })
-}
-
-/// A Chinese numeral written in characters (`五`, `八十`, `一百二十`, `两千零五`), as its
-/// number; `None` for anything else. Whole numbers below 10⁸ only: enough to say what to
-/// write instead.
-fn chinese_numeral(t: &str) -> Option<f64> {
-    // 零 and 〇 are 0, 一 to 九 are 1 to 9.
-    let digit = |c: char| {
-        "零〇一二三四五六七八九"
-            .chars()
-            .position(|d| d == c)
-            .map(|p| p.saturating_sub(1) as u64)
-    };
-    let (mut total, mut section, mut number) = (0u64, 0u64, None::<u64>);
-    let mut any = false;
-    for c in t.chars() {
-        if c == '两' {
-            number = Some(2);
-            any = true;
-            continue;
-        }
-        if let Some(d) = digit(c) {
-            number = Some(d);
-            any = true;
-            continue;
-        }
-        let unit = match c {
-            '十' => 10,
-            '百' => 100,
-            '千' => 1000,
-            '万' => {
-                section += number.take().unwrap_or(0);
-                total += section * 10_000;
-                section = 0;
-                continue;
-            }
-            _ => return None,
-        };
-        // `十五`: a leading 十 is 一十.
-        section += number.take().unwrap_or(1) * unit;
-    }
-    any.then(|| (total + section + number.unwrap_or(0)) as f64)
 }
 
 /// The help for a cell that is a word rather than a malformed value: an Excel error value
@@ -2127,10 +2082,10 @@ mod cell_help_tests {
         assert!(help("5家").contains("write the number alone: 5"));
         // Other shapes keep the list of accepted forms.
         assert!(help("abc1").contains("accepted:"), "{}", help("abc1"));
-        assert_eq!(chinese_numeral("无"), None);
-        assert_eq!(chinese_numeral("万"), None);
-        assert_eq!(chinese_numeral("十五"), Some(15.0));
-        assert_eq!(chinese_numeral("三万零二十"), Some(30020.0));
+        assert_eq!(crate::diag::chinese_numeral("无"), None);
+        assert_eq!(crate::diag::chinese_numeral("万"), None);
+        assert_eq!(crate::diag::chinese_numeral("十五"), Some(15));
+        assert_eq!(crate::diag::chinese_numeral("三万零二十"), Some(30020));
     }
 
     #[test]

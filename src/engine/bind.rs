@@ -406,13 +406,22 @@ impl Names<'_> {
                 format!("did you mean '{c}'?")
             }
         });
-        let help = by_label.flatten().or(close).or(function).or_else(|| {
-            if quoted || self.headers.len() <= 40 {
-                Some(format!("data columns: {}", self.headers.join(", ")))
-            } else {
-                None
+        let columns = (quoted || self.headers.len() <= 40)
+            .then(|| format!("data columns: {}", self.headers.join(", ")));
+        // `region == 东部`: a value written without its quotes.
+        let value = (!quoted && !name.is_ascii()).then(|| {
+            let q = format!("if '{name}' is a value to compare with, put it in quotes: '{name}'");
+            match &columns {
+                Some(c) => format!("{q}; {c}"),
+                None => q,
             }
         });
+        let help = by_label
+            .flatten()
+            .or(close)
+            .or(function)
+            .or(value)
+            .or(columns);
         ResolveError {
             message: if quoted {
                 format!("no data column `{}`", crate::diag::truncate(name, 200))

@@ -518,47 +518,13 @@ fn bare_value_help(text: &str, span: Span) -> Option<String> {
             "'{token}' is not a number in TOML: write {key} = {number} ({why})"
         ));
     }
-    if let Some(n) = chinese_number(token) {
+    if let Some(n) = crate::diag::chinese_numeral(token) {
         return Some(format!("'{token}' is a Chinese numeral: write {key} = {n}"));
     }
     Some(format!(
         "text goes in quotes in TOML: {key} = \"{token}\"; a number is written without quotes \
          or units"
     ))
-}
-
-/// `八十` as 80: the Chinese numerals a threshold or a count may be written with (whole
-/// numbers below 10⁸).
-fn chinese_number(t: &str) -> Option<u64> {
-    let (mut total, mut section, mut number, mut any) = (0u64, 0u64, None::<u64>, false);
-    for c in t.chars() {
-        // 零 and 〇 are 0, 一 to 九 are 1 to 9.
-        if let Some(p) = "零〇一二三四五六七八九".chars().position(|d| d == c) {
-            number = Some(p.saturating_sub(1) as u64);
-            any = true;
-            continue;
-        }
-        if c == '两' {
-            number = Some(2);
-            any = true;
-            continue;
-        }
-        let unit = match c {
-            '十' => 10,
-            '百' => 100,
-            '千' => 1000,
-            '万' => {
-                section += number.take().unwrap_or(0);
-                total += section * 10_000;
-                section = 0;
-                continue;
-            }
-            _ => return None,
-        };
-        // `十五`: a leading 十 is 一十.
-        section += number.take().unwrap_or(1) * unit;
-    }
-    any.then(|| total + section + number.unwrap_or(0))
 }
 
 /// The key of a line `key =` whose value is missing (nothing but spaces or a comment between
@@ -818,8 +784,8 @@ mod tests {
                 "{text:?}: {d}"
             );
         }
-        assert_eq!(chinese_number("一百二十"), Some(120));
-        assert_eq!(chinese_number("东部"), None);
+        assert_eq!(crate::diag::chinese_numeral("一百二十"), Some(120));
+        assert_eq!(crate::diag::chinese_numeral("东部"), None);
     }
 
     #[test]
