@@ -315,10 +315,12 @@ pub fn read_utf8_file(path: &std::path::Path, name: &str, what: &str) -> Result<
                 format!("the {what} is a spreadsheet workbook, not TOML text"),
             )
             .at(name.to_string())
-            .with_help(
+            .with_help(if what == "rules file" {
                 "did you swap --rules and --data? The rules file is the .toml text file; the \
-                 workbook is data",
-            ),
+                 workbook is data"
+            } else {
+                "give the .toml text file here; a workbook is data"
+            }),
         ));
     }
     String::from_utf8(bytes).map_err(|e| {

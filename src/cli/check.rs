@@ -94,15 +94,19 @@ pub fn run(a: CheckArgs) -> Result<i32> {
         if reachable == r.max_score() {
             String::new()
         } else {
-            format!(
-                "; at most {} with adjustments{}",
-                format_number(reachable),
-                if r.settings.clamp.is_some() {
-                    " and clamp"
-                } else {
-                    ""
-                }
-            )
+            {
+                let bonus: f64 = r.adjustments.iter().map(|a| a.points.max(0.0)).sum();
+                let clamped = r
+                    .settings
+                    .clamp
+                    .is_some_and(|(_, hi)| hi < r.max_score() + bonus);
+                let how = match (bonus > 0.0, clamped) {
+                    (true, true) => "with adjustments, capped by clamp",
+                    (true, false) => "with adjustments",
+                    _ => "capped by clamp",
+                };
+                format!("; at most {} {how}", format_number(reachable))
+            }
         }
     ));
     if !r.gates.is_empty() {

@@ -318,12 +318,21 @@ pub(crate) fn text_or_json(format: &str) -> Result<bool> {
 /// `--year`: a four-digit year (a rules file's `year` takes the same range). `23` or
 /// `2023年` is a usage error that says what to write.
 pub(crate) fn parse_year(s: &str) -> std::result::Result<i64, String> {
-    let t = s.trim();
+    // Full-width digits (２０２３) read as their ASCII forms, as in data cells.
+    let folded: String = s
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            c => c,
+        })
+        .collect();
+    let t = folded.as_str();
     let digits = t.trim_end_matches('年');
     match digits.parse::<i64>() {
         Ok(y) if (1000..=9999).contains(&y) && digits.len() == t.len() => Ok(y),
         Ok(y) if (1000..=9999).contains(&y) => Err(format!("write the year alone: --year {y}")),
-        _ => Err("a year has four digits: write, e.g., --year 2023".into()),
+        _ => Err("a year is a number from 1000 to 9999: write, e.g., --year 2023".into()),
     }
 }
 
@@ -339,13 +348,20 @@ pub(crate) fn parse_noise(s: &str) -> std::result::Result<f64, String> {
     };
     if let Some(p) = t.strip_suffix('%') {
         return Err(match as_share(p) {
+            Some(_)
+                if p.trim()
+                    .parse::<f64>()
+                    .is_ok_and(|x| !(x > 0.0 && x < 100.0)) =>
+            {
+                format!("--weight-noise must be strictly between 0 and 1 (0 % and 100 %); got {t}")
+            }
             Some(share) => format!("write ±{p} % as a fraction: --weight-noise {share}"),
             None => "write δ as a fraction between 0 and 1, e.g. --weight-noise 0.2".into(),
         });
     }
     match t.parse::<f64>() {
         Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
-        Ok(x) if (1.0..100.0).contains(&x) => Err(format!(
+        Ok(x) if x > 1.0 && x < 100.0 => Err(format!(
             "--weight-noise must be strictly between 0 and 1 (got {t}): for ±{} % write \
              --weight-noise {}",
             clusterscore::column::format_display(x),
@@ -368,7 +384,19 @@ mod tests {
             parse_year("2023年"),
             Err("write the year alone: --year 2023".into())
         );
-        assert!(parse_year("23").unwrap_err().contains("four digits"));
+        assert!(parse_year("23").unwrap_err().contains("from 1000 to 9999"));
+        assert!(parse_year("0999").is_err());
+        assert_eq!(parse_year("２０２３"), Ok(2023));
+        assert!(
+            parse_noise("150%")
+                .unwrap_err()
+                .contains("strictly between 0 and 1")
+        );
+        assert!(
+            !parse_noise("1")
+                .unwrap_err()
+                .contains("write --weight-noise 0.01")
+        );
         assert!(parse_year("99999").is_err());
         assert_eq!(parse_noise("0.2"), Ok(0.2));
         assert_eq!(

@@ -704,6 +704,8 @@ mod tests {
     fn parse_encoding_names() {
         assert_eq!(parse_encoding("UTF-8").unwrap(), ForcedEncoding::Utf8);
         assert_eq!(parse_encoding("gbk").unwrap(), ForcedEncoding::Gb18030);
+        assert_eq!(parse_encoding("GB2312").unwrap(), ForcedEncoding::Gb18030);
+        assert_eq!(parse_encoding("cp936").unwrap(), ForcedEncoding::Gb18030);
         assert_eq!(parse_encoding("utf-16LE").unwrap(), ForcedEncoding::Utf16Le);
         let e = parse_encoding("latin1").unwrap_err();
         assert_eq!(e.diagnostics[0].stage, Stage::Usage);

@@ -996,8 +996,19 @@ fn number_shape_help(shown: &str, normalised: &str) -> Option<String> {
     if groups.len() >= 2
         && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
         && (1..=4).contains(&groups[0].len())
+        && !groups[0].starts_with('0')
         && groups[1..].iter().all(|g| g.len() == 4)
     {
+        if groups.len() == 2 {
+            // `3,1416` reads either way: say both.
+            return Some(format!(
+                "if the digits are grouped by 万 (four), write {sign}{}; if the comma is a \
+                 decimal comma, write {sign}{}.{}",
+                groups.concat(),
+                groups[0],
+                groups[1]
+            ));
+        }
         return Some(format!(
             "\"{shown}\" looks grouped by 万 (four digits): write {sign}{} without separators; \
              thousands separators come in groups of three (1,234,567)",
@@ -1065,6 +1076,15 @@ fn number_shape_help(shown: &str, normalised: &str) -> Option<String> {
     let (number, unit) = normalised.split_at(split);
     let unit = unit.trim();
     let x = plain(number)?;
+    // Units a count or an amount is written with; others (千, 百万, ‰, 万亿) change the
+    // magnitude in ways a one-line help would get wrong: the list of accepted forms then.
+    const UNITS: [&str; 16] = [
+        "万", "万元", "亿", "亿元", "元", "家", "个", "件", "人", "项", "次", "年", "吨", "台",
+        "条", "座",
+    ];
+    if !UNITS.contains(&unit) {
+        return None;
+    }
     if unit.is_empty() || unit.chars().any(|c| c.is_ascii_digit()) || unit.chars().count() > 6 {
         return None;
     }
@@ -1150,9 +1170,14 @@ fn bool_problem(shown: &str, normalised: Option<&str>, markers: &Markers) -> Cel
                 ),
             });
         }
-        let word = ["是", "否", "有", "无"]
-            .into_iter()
-            .find(|w| norm.starts_with(w))?;
+        // A word followed by a remark in brackets or after punctuation (`是（2022年认定）`),
+        // not a longer word (`无数据` may mean no data: the marker advice holds).
+        let word = ["是", "否", "有", "无"].into_iter().find(|w| {
+            norm.strip_prefix(w).is_some_and(|rest| {
+                rest.trim_start()
+                    .starts_with(['(', '（', ',', '，', ':', '：', ';', '；', '-', '—'])
+            })
+        })?;
         Some(format!(
             "\"{shown}\" starts with {word}: keep {word} in this column and move the remark to \
              another column"
@@ -2080,6 +2105,16 @@ mod cell_help_tests {
         assert!(help("125亿").contains("125 in 亿元, 1250000 in 万元, 12500000000 in 元"));
         assert!(help("2023年").contains("carries a unit (年): write the number alone: 2023"));
         assert!(help("5家").contains("write the number alone: 5"));
+        // A leading zero is a decimal comma; one group of four reads either way.
+        assert!(
+            help("0,1234").contains("decimal point (0.1234)"),
+            "{}",
+            help("0,1234")
+        );
+        assert!(help("3,1416").contains("write 31416") && help("3,1416").contains("write 3.1416"));
+        // Units that change the magnitude otherwise are left to the accepted forms.
+        assert!(help("5千").contains("accepted:"), "{}", help("5千"));
+        assert!(help("1.2万亿").contains("accepted:"));
         // Other shapes keep the list of accepted forms.
         assert!(help("abc1").contains("accepted:"), "{}", help("abc1"));
         assert_eq!(crate::diag::chinese_numeral("无"), None);
@@ -2099,6 +2134,12 @@ mod cell_help_tests {
         assert_eq!(help("1.0"), "\"1.0\" in a yes/no column: write 1 (or 是)");
         assert_eq!(help("0.0"), "\"0.0\" in a yes/no column: write 0 (or 否)");
         assert!(help("是（2022年认定）").contains("starts with 是: keep 是"));
+        // A longer word is no remark: it may mean no data.
+        assert!(
+            help("无数据").contains("missing_markers = [\"无数据\"]"),
+            "{}",
+            help("无数据")
+        );
         // A word that may mean no data is quoted as the cell shows it.
         assert!(
             help("注：无").contains("missing_markers = [\"注：无\"]"),

@@ -474,11 +474,11 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
             s.text(r, 5, &c.label, None)?;
             match &cr.value {
                 Some(serde_json::Value::Number(x)) => {
-                    // At the 15 significant digits a spreadsheet keeps: 7.2, not
-                    // 7.200000000000001 (JSON keeps the computed double).
-                    let shown = crate::column::format_display(x.as_f64().unwrap_or(f64::NAN));
-                    s.widths.see(6, &shown);
-                    s.ws.write_number(r, 6, shown.parse().unwrap_or(f64::NAN))?;
+                    // The computed double (a spreadsheet shows 15 digits: 7.2); the column
+                    // is as wide as that shown text.
+                    let x = x.as_f64().unwrap_or(f64::NAN);
+                    s.widths.see(6, &crate::column::format_display(x));
+                    s.ws.write_number(r, 6, x)?;
                 }
                 Some(serde_json::Value::Bool(b)) => {
                     s.ws.write_boolean(r, 6, *b)?;

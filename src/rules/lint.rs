@@ -79,6 +79,7 @@ pub fn result_changing(rules: &Rules) -> Vec<String> {
                     | "bands-out-of-order"
                     | "tiers-out-of-order"
                     | "direction-ignored"
+                    | "percent-as-fraction"
             )
         })
         .filter(|l| {
@@ -271,13 +272,28 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                     "'{}' (linear, floor {f} below target {t})",
                     c.id.value
                 )),
+                // `at_least` bands whose points rise with the threshold (the first, highest
+                // band gives the most); falling points already say lower is better.
                 Method::Bands(bands)
-                    if !bands.is_empty()
+                    if bands.len() >= 2
                         && bands
                             .iter()
-                            .all(|b| matches!(b.op, BandOp::AtLeast | BandOp::Above)) =>
+                            .all(|b| matches!(b.op, BandOp::AtLeast | BandOp::Above))
+                        && bands
+                            .first()
+                            .zip(bands.last())
+                            .and_then(|(f, l)| {
+                                Some(
+                                    f.threshold.fixed()? > l.threshold.fixed()?
+                                        && f.points.fixed()? > l.points.fixed()?,
+                                )
+                            })
+                            .unwrap_or(false) =>
                 {
-                    Some(format!("'{}' (bands with at_least/above)", c.id.value))
+                    Some(format!(
+                        "'{}' (bands giving more points at higher thresholds)",
+                        c.id.value
+                    ))
                 }
                 Method::Per { .. } | Method::Flag => {
                     Some(format!("'{}' ({})", c.id.value, c.method.name()))
@@ -285,8 +301,19 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                 _ => None,
             })
             .collect();
+        let reads_direction = scored_by.iter().any(|c| {
+            matches!(
+                c.method,
+                Method::Target { .. } | Method::MinMax | Method::ZScore | Method::Percentile
+            )
+        }) || rules
+            .settings
+            .tie_break
+            .iter()
+            .any(|t| t.value == ind.id.value);
         if ind.kind != crate::rules::Kind::Category
             && ind.direction == crate::rules::Direction::Lower
+            && !reads_direction
             && !upward.is_empty()
         {
             out.push(Lint {
@@ -302,9 +329,26 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                 span: ind.id.span,
             });
         }
-        // (`fail` there stops the run when a value is missing, whatever reads it.)
+        // (`fail` there stops the run when a value is missing, except on a tie-break, cohort
+        // or category-table indicator, whose missing values SPEC §12 reads its own way.)
+        let own_reading = rules
+            .settings
+            .tie_break
+            .iter()
+            .any(|t| t.value == ind.id.value)
+            || rules
+                .settings
+                .cohort
+                .as_ref()
+                .is_some_and(|c| c.value == ind.id.value)
+            || rules
+                .criteria
+                .iter()
+                .flat_map(|c| c.method.params())
+                .chain(rules.tiers.iter().filter_map(|t| t.min_score.as_ref()))
+                .any(|p| matches!(p, Param::ByCategory { by, .. } if by.value == ind.id.value));
         if let Some(m) = ind.missing
-            && m != crate::rules::MissingPolicy::Fail
+            && (m != crate::rules::MissingPolicy::Fail || own_reading)
             && scored_by.is_empty()
         {
             out.push(Lint {
@@ -758,7 +802,7 @@ min_score = 20
         };
         for upward in [
             "method = \"linear\"\nfloor = 0\ntarget = 2",
-            "method = \"bands\"\nbands = [{ at_least = 2, points = 10 }]",
+            "method = \"bands\"\nbands = [{ at_least = 2, points = 10 }, { at_least = 1, points = 5 }]",
             "method = \"per\"\nstep = 1\npoints_per_step = 2",
             "method = \"flag\"",
         ] {
@@ -767,6 +811,8 @@ min_score = 20
         for agreeing in [
             "method = \"linear\"\nfloor = 2\ntarget = 0",
             "method = \"bands\"\nbands = [{ at_most = 2, points = 10 }]",
+            // Points falling as the threshold rises: lower is better already.
+            "method = \"bands\"\nbands = [{ at_least = 5, points = 0 }, { at_least = 0, points = 10 }]",
             "method = \"target\"\ntarget = 1",
             "method = \"minmax\"",
             "method = \"direct\"",

@@ -97,6 +97,11 @@ const TIER_KEYS: &[&str] = &[
 /// For a key written in the wrong table (`year_column` under `[rules]`, `weight` on a
 /// criterion): where it belongs, before any did-you-mean, which would offer a different key.
 fn elsewhere_help(key: &str, what: &str) -> Option<String> {
+    if key == "points" && what.starts_with("[[dimension]]") {
+        return Some(
+            "a dimension's share is its weight (weight = 30); points belong to its criteria".into(),
+        );
+    }
     if key == "weight" && what.starts_with("[[criterion]]") {
         return Some(
             "weights are set on [[dimension]] (weight = 30); a criterion's weight is its points"
@@ -124,6 +129,12 @@ fn elsewhere_help(key: &str, what: &str) -> Option<String> {
     // keys of a category table (`by`, `default`).
     if homes.is_empty() || homes.len() > 2 || matches!(key, "by" | "default") {
         return None;
+    }
+    if homes.len() == 2 {
+        return Some(format!(
+            "'{key}' belongs in a {} or {} table, not in {what}",
+            homes[0], homes[1]
+        ));
     }
     let table = homes[0];
     Some(if table.starts_with("[[") {

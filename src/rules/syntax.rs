@@ -185,6 +185,25 @@ pub fn toml_error(source: &SourceText, e: &toml::de::Error) -> Diagnostic {
     if let Some((at, c)) = first_full_width(text)
         && at <= stop_line_end
     {
+        // On a `//` comment or a heading line, the line is the mistake, not its comma.
+        let (line_start, line) = line_at(text, at);
+        let t = line.trim_start();
+        let heading =
+            !t.contains(['=', '＝', '：']) && !t.starts_with(['[', '［']) && !t.is_ascii();
+        if t.starts_with("//") || heading {
+            let help = if t.starts_with("//") {
+                "comments in TOML start with '#': # 规模能级"
+            } else {
+                "a line of text outside a comment: start it with '#' to keep it as a note \
+                 (# 一、规模能级)"
+            };
+            return Diagnostic::new(
+                Stage::Rules,
+                "invalid TOML: a line that is neither `key = value` nor a [table]",
+            )
+            .with_help(help)
+            .in_source(source, Span::new(line_start, line_start + line.len()));
+        }
         return full_width_diagnostic(source, at, c);
     }
     if let Some(d) = structure_mistake(source, e.message(), span) {
@@ -419,15 +438,22 @@ fn structure_mistake(source: &SourceText, message: &str, span: Span) -> Option<D
 /// The offset of the first `[` of a value list still open at `before` (a table header's
 /// brackets and brackets in strings and comments do not count).
 fn unclosed_array_before(text: &str, before: usize) -> Option<usize> {
+    let text = &text[..before.min(text.len())];
     let mut open: Vec<usize> = Vec::new();
-    let mut chars = text[..before.min(text.len())].char_indices().peekable();
+    let mut chars = text.char_indices().peekable();
     let mut line_start = true;
-    let mut in_string: Option<char> = None;
+    // The quote mark(s) closing the string the scan is in (multi-line strings included).
+    let mut in_string: Option<&str> = None;
     while let Some((i, c)) = chars.next() {
-        if let Some(q) = in_string {
-            if c == '\\' && q == '"' {
+        if let Some(close) = in_string {
+            if c == '\\' && close.starts_with('"') {
                 chars.next();
-            } else if c == q || c == '\n' {
+            } else if text[i..].starts_with(close) {
+                for _ in 1..close.len() {
+                    chars.next();
+                }
+                in_string = None;
+            } else if c == '\n' && close.len() == 1 {
                 in_string = None;
             }
             continue;
@@ -439,7 +465,16 @@ fn unclosed_array_before(text: &str, before: usize) -> Option<usize> {
             }
             c if c.is_whitespace() => continue,
             '#' => while chars.next_if(|&(_, c)| c != '\n').is_some() {},
-            '"' | '\'' => in_string = Some(c),
+            '"' | '\'' => {
+                let triple = if c == '"' { "\"\"\"" } else { "'''" };
+                if text[i..].starts_with(triple) {
+                    chars.next();
+                    chars.next();
+                    in_string = Some(triple);
+                } else {
+                    in_string = Some(if c == '"' { "\"" } else { "'" });
+                }
+            }
             // A table header: the rest of its line.
             '[' if line_start && open.is_empty() => {
                 while chars.next_if(|&(_, c)| c != '\n').is_some() {}
@@ -503,10 +538,25 @@ fn bare_value_help(text: &str, span: Span) -> Option<String> {
                 token.replace(['O', 'o'], "0"),
                 "the letter O is not a zero".to_string(),
             )
+        } else if rest.starts_with('%') && key == "geometric_floor" {
+            // A fraction key: 1% is 0.01.
+            let x: f64 = digits.parse().unwrap_or(0.0);
+            (
+                crate::column::format_display(x / 100.0),
+                "geometric_floor is a fraction of full points, not a percentage".to_string(),
+            )
         } else if rest.starts_with('%') {
             (
                 digits.to_string(),
                 "no % sign: a percentage is written as its number of percent".to_string(),
+            )
+        } else if rest.starts_with(['万', '亿']) {
+            (
+                digits.to_string(),
+                format!(
+                    "no unit in a rules file: the value is in the indicator's own unit, \
+                     {digits} if that is {rest}, converted otherwise"
+                ),
             )
         } else {
             (
@@ -761,6 +811,10 @@ mod tests {
         for (text, help) in [
             ("weight = 40%\n", "write weight = 40 (no % sign"),
             (
+                "geometric_floor = 1%\n",
+                "write geometric_floor = 0.01 (geometric_floor is a fraction",
+            ),
+            (
                 "min_score = 八十\n",
                 "'八十' is a Chinese numeral: write min_score = 80",
             ),
@@ -771,7 +825,7 @@ mod tests {
             ),
             (
                 "bands = [{ at_least = 5万, points = 3 }]\n",
-                "write at_least = 5 (no unit (万)",
+                "write at_least = 5 (no unit in a rules file: the value is in the indicator's own unit, 5 if that is 万",
             ),
             (
                 "method = linear\n",
@@ -796,6 +850,12 @@ mod tests {
         let d = diagnose("a = 1\n// 规模能级\n");
         assert!(d.help.unwrap().contains("start with '#'"));
         let d = diagnose("a = 1\n一、规模能级\n");
+        assert!(d.help.unwrap().contains("start it with '#'"));
+        // Chinese punctuation in such a line does not hide what is wrong with it.
+        let d = diagnose("a = 1\n// 规模能级（30分），含两项\n");
+        assert!(d.help.unwrap().contains("start with '#'"));
+        let d = diagnose("a = 1\n二、创新能力（30分）\nb = 2\n");
+        assert_eq!(d.location.as_deref(), Some("r.toml:2:1"));
         assert!(d.help.unwrap().contains("start it with '#'"));
         let d = diagnose("levels = { 东部 = 5, 西部 = 3 }\n");
         assert!(d.help.unwrap().contains("\"东部\" = …"));

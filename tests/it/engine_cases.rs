@@ -3263,6 +3263,10 @@ require = "output >= 0"
         .replace("id = \"id\"\n", "id = \"id\"\nmissing = \"fail\"\n");
     let a = score(&inherited, "id,x,output\nA,5,3\nB,6,\n");
     assert_eq!(entity(&a, "B").excluded_by.as_deref(), Some("g"));
+    // A tie-break indicator keeps SPEC §12's reading of a missing value (sorted last).
+    let tie = rules.replace("id = \"id\"\n", "id = \"id\"\ntie_break = [\"output\"]\n");
+    let a = score(&tie, "id,x,output\nA,5,3\nB,6,\n");
+    assert_eq!(entity(&a, "B").excluded_by.as_deref(), Some("g"));
 }
 
 /// Labels and column names written where an id belongs get the id; a column with brackets

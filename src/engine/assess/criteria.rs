@@ -205,12 +205,32 @@ impl Run<'_> {
     /// may be missing, as SPEC §12 says.)
     pub(super) fn fail_on_unscored_indicators(&self) -> Result<()> {
         let r = &self.c.rules;
+        // SPEC §12 says what a missing tie-break, cohort or category value does (sorted last,
+        // its own cohort, the table's default): those indicators keep that reading.
+        let mut own_reading: Vec<&str> = r
+            .settings
+            .tie_break
+            .iter()
+            .map(|t| t.value.as_str())
+            .collect();
+        own_reading.extend(r.settings.cohort.iter().map(|c| c.value.as_str()));
+        let tables = r
+            .criteria
+            .iter()
+            .flat_map(|c| c.method.params())
+            .chain(r.tiers.iter().filter_map(|t| t.min_score.as_ref()));
+        for p in tables {
+            if let crate::rules::Param::ByCategory { by, .. } = p {
+                own_reading.push(by.value.as_str());
+            }
+        }
         let mut fail_list = Vec::new();
         for (i, ind) in r.indicators.iter().enumerate() {
             let member_level = r.aggregate.is_some() && !matches!(ind.source, Source::Aggregate(_));
             if ind.missing != Some(MissingPolicy::Fail)
                 || member_level
                 || self.c.criterion_indicator.contains(&i)
+                || own_reading.contains(&ind.id.value.as_str())
             {
                 continue;
             }
@@ -251,7 +271,7 @@ impl Run<'_> {
             ))
             .with_help(
                 "the indicator says missing = \"fail\": fill these cells (for a formula \
-                 indicator, the cells it reads), or give the indicator another missing policy \
+                 indicator, the cells it reads), or remove missing = \"fail\" from it \
                  (a gate, requires or adjustment then reads the empty cell as missing)",
             ),
         ))

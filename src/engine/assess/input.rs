@@ -64,9 +64,14 @@ pub(super) fn required_column(
                     // The same name with another unit in its brackets (`销售收入(亿元)` for
                     // `销售收入(万元)`): taking it as is would score every value in the
                     // wrong unit, so the unit is named.
-                    let unit = |s: &str| {
-                        s.split_once('(')
-                            .map(|(stem, rest)| (stem.trim().to_string(), rest.trim_end_matches(')').to_string()))
+let unit = |s: &str| {
+                        // The stem and what its first brackets hold, spaces left out.
+                        let (stem, rest) = s.split_once('(')?;
+                        let inner = rest.split(')').next()?;
+                        Some((
+                            stem.replace(' ', ""),
+                            inner.chars().filter(|c| !c.is_whitespace()).collect::<String>(),
+                        ))
                     };
                     crate::diag::did_you_mean(&folded, headers.iter().map(|h| h.as_str())).map(|c| {
                         match (unit(&folded), unit(&c)) {
