@@ -568,13 +568,25 @@ pub(crate) fn chinese_numeral(t: &str) -> Option<u64> {
     let (mut total, mut section, mut number, mut any) = (0u64, 0u64, None::<u64>, false);
     for c in t.chars() {
         // 零 and 〇 are 0, 一 to 九 are 1 to 9.
-        if let Some(p) = "零〇一二三四五六七八九".chars().position(|d| d == c) {
-            number = Some(p.saturating_sub(1) as u64);
-            any = true;
-            continue;
-        }
-        if c == '两' {
-            number = Some(2);
+        let digit = match c {
+            '零' | '〇' => Some(0),
+            '一' => Some(1),
+            '二' | '两' => Some(2),
+            '三' => Some(3),
+            '四' => Some(4),
+            '五' => Some(5),
+            '六' => Some(6),
+            '七' => Some(7),
+            '八' => Some(8),
+            '九' => Some(9),
+            _ => None,
+        };
+        if let Some(d) = digit {
+            // Two digits in a row (`二二`) are no numeral (零 may stand before a digit).
+            if number.is_some_and(|n| n != 0) {
+                return None;
+            }
+            number = Some(d);
             any = true;
             continue;
         }
@@ -592,6 +604,7 @@ pub(crate) fn chinese_numeral(t: &str) -> Option<u64> {
         };
         // `十五`: a leading 十 is 一十.
         section += number.take().unwrap_or(1) * unit;
+        any = true;
     }
     any.then(|| total + section + number.unwrap_or(0))
 }

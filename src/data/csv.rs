@@ -873,7 +873,12 @@ fn ragged(path: &str, row: usize, rec: &Record<'_>, width: usize, header_row: us
              otherwise a field probably contains the delimiter: put it in double quotes",
             super::table::title_row_help(header_row)
         )
-    } else if n > width && rec.fields().skip(width).all(|f| f.trim_ascii().is_empty()) {
+    } else if n > width
+        && rec
+            .fields()
+            .skip(width)
+            .all(|f| std::str::from_utf8(f).is_ok_and(|t| t.trim().is_empty()))
+    {
         let extra = n - width;
         format!(
             "the row has {extra} empty field{} beyond the {width} columns (a delimiter at the \

@@ -1036,13 +1036,18 @@ fn number_shape_help(shown: &str, normalised: &str) -> Option<String> {
         return Some(format!("\"{shown}\" is a Chinese numeral: write {n}"));
     }
     // `2023/12/31`, `2023-5-1`: a date (Excel may have turned a value into one).
-    let parts: Vec<&str> = normalised.split(['/', '-', '.']).collect();
+    // Year, month (1–12) and day (1–31), not a phone number (0531-8888-6666).
+    let parts: Vec<&str> = normalised.split(['/', '-']).collect();
+    let number = |p: &str| {
+        p.parse::<u32>()
+            .ok()
+            .filter(|_| p.bytes().all(|b| b.is_ascii_digit()))
+    };
     if parts.len() == 3
         && parts[0].len() == 4
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()))
-        && !normalised.contains('.')
+        && number(parts[0]).is_some_and(|y| (1000..=9999).contains(&y))
+        && number(parts[1]).is_some_and(|m| (1..=12).contains(&m) && parts[1].len() <= 2)
+        && number(parts[2]).is_some_and(|d| (1..=31).contains(&d) && parts[2].len() <= 2)
     {
         return Some(format!(
             "\"{shown}\" is a date, not a number: for a year write {}; if the spreadsheet turned \
@@ -2120,6 +2125,10 @@ mod cell_help_tests {
         assert_eq!(crate::diag::chinese_numeral("无"), None);
         assert_eq!(crate::diag::chinese_numeral("万"), None);
         assert_eq!(crate::diag::chinese_numeral("十五"), Some(15));
+        assert_eq!(crate::diag::chinese_numeral("十"), Some(10));
+        assert_eq!(crate::diag::chinese_numeral("二二"), None);
+        assert!(!help("0531-8888-6666").contains("is a date"));
+        assert!(help("2023-5-1").contains("is a date"));
         assert_eq!(crate::diag::chinese_numeral("三万零二十"), Some(30020));
     }
 

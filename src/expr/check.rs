@@ -877,7 +877,15 @@ fn typed_binary(op: BinaryOp, l: (Node, Type), r: (Node, Type), ls: Span, rs: Sp
             // Say which side to change: a number in quotes (`incidents == '0'`) loses its
             // quotes; a number compared with text (a category) is quoted.
             let quoted_number = [&*l, &*r].into_iter().find_map(|n| match n {
-                Node::Const(Const::Text(t)) if t.trim().parse::<f64>().is_ok() => Some(t.clone()),
+                // (As the expression language writes numbers: not `inf` or `NaN`.)
+                Node::Const(Const::Text(t))
+                    if t.trim().parse::<f64>().is_ok_and(f64::is_finite)
+                        && t.trim()
+                            .bytes()
+                            .all(|b| b.is_ascii_digit() || b".+-eE".contains(&b)) =>
+                {
+                    Some(t.clone())
+                }
                 _ => None,
             });
             let bare_number = [&*l, &*r].into_iter().find_map(|n| match n {
