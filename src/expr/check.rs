@@ -848,8 +848,16 @@ fn extend_chain(op: BinaryOp, acc: (Node, Type), r: (Node, Type), ls: Span, rs: 
 fn typed_binary(op: BinaryOp, l: (Node, Type), r: (Node, Type), ls: Span, rs: Span) -> Checked {
     let ((l, lt), (r, rt)) = (l, r);
     if op.is_arithmetic() {
-        expect_number(lt, ls)?;
-        expect_number(rt, rs)?;
+        // A quoted text in arithmetic (`rd / '销售收入（万元）'`): a column name in the wrong
+        // quotes, most likely.
+        let in_backticks = |n: &Node, e: ExprError| match n {
+            Node::Const(Const::Text(t)) if !t.trim().is_empty() => e.with_help(format!(
+                "text cannot be used in arithmetic; a data column is written in backticks: `{t}`"
+            )),
+            _ => e,
+        };
+        expect_number(lt, ls).map_err(|e| in_backticks(&l, e))?;
+        expect_number(rt, rs).map_err(|e| in_backticks(&r, e))?;
         let node = Node::Arith(Box::new(l), vec![(arith(op), r)]);
         return Ok((node.fold(), Type::Number));
     }

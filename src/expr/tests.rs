@@ -758,6 +758,13 @@ fn check_errors_have_exact_spans() {
             "1",
             Some("compare it with a text in quotes: '1'"),
         ),
+        // A column name in text quotes, in arithmetic: backticks.
+        (
+            "a / '销售收入（万元）' * 100",
+            "expected a number, found text",
+            "'销售收入（万元）'",
+            Some("written in backticks: `销售收入（万元）`"),
+        ),
         (
             "region < 'x'",
             "'<' needs numbers",
