@@ -392,10 +392,12 @@ mod tests {
                 .unwrap_err()
                 .contains("strictly between 0 and 1")
         );
-        assert!(
-            !parse_noise("1")
-                .unwrap_err()
-                .contains("write --weight-noise 0.01")
+        assert_eq!(
+            parse_noise("1"),
+            Err(
+                "--weight-noise must be strictly between 0 and 1 (got 1), e.g. --weight-noise 0.2"
+                    .into()
+            )
         );
         assert!(parse_year("99999").is_err());
         assert_eq!(parse_noise("0.2"), Ok(0.2));

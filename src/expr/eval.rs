@@ -92,35 +92,33 @@ impl Program {
     /// each condition once more, over whole columns. (Conditions inside an aggregate's or
     /// `prev`'s argument are evaluated on other rows and are not traced.)
     pub fn missing_if_conditions(&self, env: &dyn Env) -> Option<Vec<bool>> {
-        if !contains(&self.root, &is_if) {
-            return None;
-        }
-        let traced = super::Traced::new(env);
-        let mut hit = vec![false; env.rows()];
-        visit_reached(
-            &self.root,
-            env,
-            &vec![true; env.rows()],
-            &is_if,
-            &mut |node, reach| {
-                if let Node::If { cond, .. } = node {
-                    let t = truth(eval_node(cond, &traced));
-                    mark(&mut hit, reach, |i| t.at(i).is_none());
-                }
-            },
-        );
-        hit.contains(&true).then_some(hit)
+        self.undecided_where_reached(env, &|n| matches!(n, Node::If { .. }), &|n| match n {
+            Node::If { cond, .. } => vec![&**cond],
+            _ => Vec::new(),
+        })
     }
-}
 
-impl Program {
     /// The rows for which a `count_true()` they reach counted a condition a missing value
     /// left undecided (missing in the traced reading) as not true; `None` when none did. A
     /// `count_true()` in an `if()` branch counts only for the rows that take the branch.
     /// Only programs with a `count_true()` evaluate anything here.
     pub fn missing_count_true(&self, env: &dyn Env) -> Option<Vec<bool>> {
-        let is_count_true = |n: &Node| matches!(n, Node::CountTrue(_));
-        if !contains(&self.root, &is_count_true) {
+        self.undecided_where_reached(env, &|n| matches!(n, Node::CountTrue(_)), &|n| match n {
+            Node::CountTrue(args) => args.iter().collect(),
+            _ => Vec::new(),
+        })
+    }
+
+    /// The rows that reach a node `wanted` picks and for which one of its `conditions` is
+    /// left undecided by a missing value (missing in the traced reading); `None` when no row
+    /// is, or no node is picked (then nothing is evaluated).
+    fn undecided_where_reached(
+        &self,
+        env: &dyn Env,
+        wanted: &dyn Fn(&Node) -> bool,
+        conditions: &dyn Fn(&Node) -> Vec<&Node>,
+    ) -> Option<Vec<bool>> {
+        if !contains(&self.root, wanted) {
             return None;
         }
         let traced = super::Traced::new(env);
@@ -129,13 +127,11 @@ impl Program {
             &self.root,
             env,
             &vec![true; env.rows()],
-            &is_count_true,
+            wanted,
             &mut |node, reach| {
-                if let Node::CountTrue(args) = node {
-                    for arg in args {
-                        let t = truth(eval_node(arg, &traced));
-                        mark(&mut hit, reach, |i| t.at(i).is_none());
-                    }
+                for cond in conditions(node) {
+                    let t = truth(eval_node(cond, &traced));
+                    mark(&mut hit, reach, |i| t.at(i).is_none());
                 }
             },
         );
@@ -243,10 +239,6 @@ fn same_value(a: &Column, b: &Column, i: usize) -> bool {
         (Column::Text(x), Column::Text(y)) => x.get(i) == y.get(i),
         _ => false,
     }
-}
-
-fn is_if(node: &Node) -> bool {
-    matches!(node, Node::If { .. })
 }
 
 /// Whether `node` holds a node `wanted` picks, outside the arguments of aggregates and

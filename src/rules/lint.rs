@@ -18,10 +18,10 @@ pub struct Lint {
     pub span: Span,
 }
 
-/// A band or level of `c` that gives more (fixed) points than the criterion, said as a
-/// sentence: the fraction is capped at 1, so the rules file's number is not what scores.
-/// `check` lints it and `score` warns of it.
-pub fn points_above_criterion(c: &super::Criterion) -> Option<String> {
+/// A band or level of `c` that gives more points than the criterion, said as a sentence:
+/// the fraction is capped at 1, so the rules file's number is not what scores. `check`
+/// lints it and scoring runs warn of it ([`result_changing`]).
+fn points_above_criterion(c: &super::Criterion) -> Option<String> {
     // A category table's values are checked value by value: its largest (with the category
     // that gives it) counts.
     let largest = |p: &Param| -> Option<(f64, Option<String>)> {
@@ -66,9 +66,10 @@ pub fn points_above_criterion(c: &super::Criterion) -> Option<String> {
 }
 
 /// Lints that change who gets what: a tier or band nobody can reach, tiers listed from the
-/// lowest up. `score` and the other scoring commands warn of these too (with the rules
-/// file's line and column), since an analyst may never run `check`; points above a
-/// criterion's are warned of separately ([`points_above_criterion`]).
+/// lowest up, band or level points above the criterion's (capped), a contradicted
+/// direction, a quota share written as a fraction. `score` and the other scoring commands
+/// warn of these too (with the rules file's line and column), since an analyst may never
+/// run `check`.
 pub fn result_changing(rules: &Rules) -> Vec<String> {
     lint(rules, &[])
         .into_iter()
@@ -78,16 +79,10 @@ pub fn result_changing(rules: &Rules) -> Vec<String> {
                 "unreachable-tier"
                     | "bands-out-of-order"
                     | "tiers-out-of-order"
+                    | "levels-above-points"
                     | "direction-ignored"
                     | "percent-as-fraction"
             )
-        })
-        .filter(|l| {
-            rules
-                .criteria
-                .iter()
-                .filter_map(points_above_criterion)
-                .all(|m| m != l.message)
         })
         .map(|l| {
             let (line, col) = rules.source.line_col(l.span.start);
@@ -331,24 +326,8 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
         }
         // (`fail` there stops the run when a value is missing, except on a tie-break, cohort
         // or category-table indicator, whose missing values SPEC §12 reads its own way.)
-        let own_reading = rules
-            .settings
-            .tie_break
-            .iter()
-            .any(|t| t.value == ind.id.value)
-            || rules
-                .settings
-                .cohort
-                .as_ref()
-                .is_some_and(|c| c.value == ind.id.value)
-            || rules
-                .criteria
-                .iter()
-                .flat_map(|c| c.method.params())
-                .chain(rules.tiers.iter().filter_map(|t| t.min_score.as_ref()))
-                .any(|p| matches!(p, Param::ByCategory { by, .. } if by.value == ind.id.value));
         if let Some(m) = ind.missing
-            && (m != crate::rules::MissingPolicy::Fail || own_reading)
+            && (m != crate::rules::MissingPolicy::Fail || rules.missing_read_by_spec(&ind.id.value))
             && scored_by.is_empty()
         {
             out.push(Lint {
@@ -405,12 +384,7 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
         });
     }
     // A category table keyed by a value its indicator's `levels` do not allow never matches.
-    let tables = rules
-        .criteria
-        .iter()
-        .flat_map(|c| c.method.params())
-        .chain(rules.tiers.iter().filter_map(|t| t.min_score.as_ref()));
-    for p in tables {
+    for p in rules.parameters() {
         if let Param::ByCategory { by, values, .. } = p
             && let Some(levels) = rules.indicator(&by.value).and_then(|i| i.levels.as_ref())
             && let Some((k, _)) = values.iter().find(|(k, _)| !levels.contains(k))

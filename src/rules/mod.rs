@@ -650,6 +650,26 @@ impl Rules {
         }
     }
 
+    /// Every parameter that may be a `{ by, values, default }` table: the criteria's and the
+    /// tiers' `min_score`.
+    pub fn parameters(&self) -> impl Iterator<Item = &Param> {
+        self.criteria
+            .iter()
+            .flat_map(|c| c.method.params())
+            .chain(self.tiers.iter().filter_map(|t| t.min_score.as_ref()))
+    }
+
+    /// Whether SPEC §12 says what a missing value of indicator `id` does: a tie-break
+    /// indicator (sorted last), the cohort (its own cohort) or a category table's `by`
+    /// (the default). A missing policy on such an indicator does not stop the run.
+    pub fn missing_read_by_spec(&self, id: &str) -> bool {
+        self.settings.tie_break.iter().any(|t| t.value == id)
+            || self.settings.cohort.as_ref().is_some_and(|c| c.value == id)
+            || self
+                .parameters()
+                .any(|p| matches!(p, Param::ByCategory { by, .. } if by.value == id))
+    }
+
     /// The highest published score an entity can reach: the maximum plus every positive
     /// adjustment, capped by `clamp`.
     pub fn highest_reachable(&self) -> f64 {

@@ -264,45 +264,66 @@ const FULL_WIDTH: [(char, &str, &str); 15] = [
     ('\u{3000}', "ideographic space (全角空格)", " "),
 ];
 
-/// The first character of [`FULL_WIDTH`] outside strings and comments, with its offset.
-/// Hand-written for the reason [`first_open_string`] is: the crate's lexer is not public.
-fn first_full_width(text: &str) -> Option<(usize, char)> {
-    let mut chars = text.char_indices().peekable();
-    // The quote mark(s) that close the string the scan is in.
-    let mut in_string: Option<&str> = None;
-    while let Some((i, c)) = chars.next() {
-        match in_string {
-            Some(close) => {
-                if c == '\\' && close.starts_with('"') {
-                    chars.next();
-                } else if text[i..].starts_with(close) {
-                    for _ in 1..close.len() {
-                        chars.next();
-                    }
-                    in_string = None;
-                } else if c == '\n' && close.len() == 1 {
-                    // A one-line string left open: not this scan's business.
-                    in_string = None;
-                }
-            }
-            None => match c {
-                '#' => while chars.next_if(|&(_, c)| c != '\n').is_some() {},
-                '"' | '\'' => {
-                    let triple = if c == '"' { "\"\"\"" } else { "'''" };
-                    if text[i..].starts_with(triple) {
-                        chars.next();
-                        chars.next();
-                        in_string = Some(triple);
-                    } else {
-                        in_string = Some(if c == '"' { "\"" } else { "'" });
-                    }
-                }
-                c if FULL_WIDTH.iter().any(|(f, _, _)| *f == c) => return Some((i, c)),
-                _ => {}
-            },
+/// The characters of TOML text outside strings and comments, with their offsets (line
+/// feeds included, except one that ends a one-line string left open). Hand-written for the
+/// reason [`first_open_string`] is: the crate's lexer is not public.
+struct OutsideStrings<'a> {
+    text: &'a str,
+    chars: std::iter::Peekable<std::str::CharIndices<'a>>,
+}
+
+impl<'a> OutsideStrings<'a> {
+    fn new(text: &'a str) -> Self {
+        OutsideStrings {
+            text,
+            chars: text.char_indices().peekable(),
         }
     }
-    None
+
+    /// Past the string whose quote `q` stands at `at`, to its closing quote mark(s).
+    fn skip_string(&mut self, at: usize, q: char) {
+        let triple = if q == '"' { "\"\"\"" } else { "'''" };
+        let close = if self.text[at..].starts_with(triple) {
+            self.chars.next();
+            self.chars.next();
+            triple
+        } else {
+            &triple[..1]
+        };
+        while let Some((j, c)) = self.chars.next() {
+            if c == '\\' && q == '"' {
+                self.chars.next();
+            } else if self.text[j..].starts_with(close) {
+                for _ in 1..close.len() {
+                    self.chars.next();
+                }
+                return;
+            } else if c == '\n' && close.len() == 1 {
+                // A one-line string left open: not this scan's business.
+                return;
+            }
+        }
+    }
+}
+
+impl Iterator for OutsideStrings<'_> {
+    type Item = (usize, char);
+
+    fn next(&mut self) -> Option<(usize, char)> {
+        loop {
+            let (i, c) = self.chars.next()?;
+            match c {
+                '#' => while self.chars.next_if(|&(_, c)| c != '\n').is_some() {},
+                '"' | '\'' => self.skip_string(i, c),
+                _ => return Some((i, c)),
+            }
+        }
+    }
+}
+
+/// The first character of [`FULL_WIDTH`] outside strings and comments, with its offset.
+fn first_full_width(text: &str) -> Option<(usize, char)> {
+    OutsideStrings::new(text).find(|&(_, c)| FULL_WIDTH.iter().any(|(f, _, _)| *f == c))
 }
 
 fn full_width_diagnostic(source: &SourceText, at: usize, c: char) -> Diagnostic {
@@ -438,47 +459,19 @@ fn structure_mistake(source: &SourceText, message: &str, span: Span) -> Option<D
 /// The offset of the first `[` of a value list still open at `before` (a table header's
 /// brackets and brackets in strings and comments do not count).
 fn unclosed_array_before(text: &str, before: usize) -> Option<usize> {
-    let text = &text[..before.min(text.len())];
     let mut open: Vec<usize> = Vec::new();
-    let mut chars = text.char_indices().peekable();
-    let mut line_start = true;
-    // The quote mark(s) closing the string the scan is in (multi-line strings included).
-    let mut in_string: Option<&str> = None;
-    while let Some((i, c)) = chars.next() {
-        if let Some(close) = in_string {
-            if c == '\\' && close.starts_with('"') {
-                chars.next();
-            } else if text[i..].starts_with(close) {
-                for _ in 1..close.len() {
-                    chars.next();
-                }
-                in_string = None;
-            } else if c == '\n' && close.len() == 1 {
-                in_string = None;
-            }
+    let (mut line_start, mut header) = (true, false);
+    for (i, c) in OutsideStrings::new(&text[..before.min(text.len())]) {
+        if c == '\n' {
+            (line_start, header) = (true, false);
+            continue;
+        }
+        if header || c.is_whitespace() {
             continue;
         }
         match c {
-            '\n' => {
-                line_start = true;
-                continue;
-            }
-            c if c.is_whitespace() => continue,
-            '#' => while chars.next_if(|&(_, c)| c != '\n').is_some() {},
-            '"' | '\'' => {
-                let triple = if c == '"' { "\"\"\"" } else { "'''" };
-                if text[i..].starts_with(triple) {
-                    chars.next();
-                    chars.next();
-                    in_string = Some(triple);
-                } else {
-                    in_string = Some(if c == '"' { "\"" } else { "'" });
-                }
-            }
             // A table header: the rest of its line.
-            '[' if line_start && open.is_empty() => {
-                while chars.next_if(|&(_, c)| c != '\n').is_some() {}
-            }
+            '[' if line_start && open.is_empty() => header = true,
             '[' => open.push(i),
             ']' => {
                 open.pop();

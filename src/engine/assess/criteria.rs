@@ -200,37 +200,18 @@ impl Run<'_> {
 
     /// `missing = "fail"` written on an indicator that no criterion scores (one read by a
     /// gate, a tier's `requires` or a formula, e.g. "output must be reported"): the run
-    /// stops when a scored entity has no value, as it does for a criterion's. (Inherited
-    /// from `[rules]`, the policy stays with the criteria: a tie-break or category value
-    /// may be missing, as SPEC §12 says.)
+    /// stops when a scored entity has no value, as it does for a criterion's. Inherited
+    /// from `[rules]`, the policy stays with the criteria; and a tie-break, cohort or
+    /// category indicator keeps SPEC §12's reading ([`crate::rules::Rules::missing_read_by_spec`]).
     pub(super) fn fail_on_unscored_indicators(&self) -> Result<()> {
         let r = &self.c.rules;
-        // SPEC §12 says what a missing tie-break, cohort or category value does (sorted last,
-        // its own cohort, the table's default): those indicators keep that reading.
-        let mut own_reading: Vec<&str> = r
-            .settings
-            .tie_break
-            .iter()
-            .map(|t| t.value.as_str())
-            .collect();
-        own_reading.extend(r.settings.cohort.iter().map(|c| c.value.as_str()));
-        let tables = r
-            .criteria
-            .iter()
-            .flat_map(|c| c.method.params())
-            .chain(r.tiers.iter().filter_map(|t| t.min_score.as_ref()));
-        for p in tables {
-            if let crate::rules::Param::ByCategory { by, .. } = p {
-                own_reading.push(by.value.as_str());
-            }
-        }
         let mut fail_list = Vec::new();
         for (i, ind) in r.indicators.iter().enumerate() {
             let member_level = r.aggregate.is_some() && !matches!(ind.source, Source::Aggregate(_));
             if ind.missing != Some(MissingPolicy::Fail)
                 || member_level
                 || self.c.criterion_indicator.contains(&i)
-                || own_reading.contains(&ind.id.value.as_str())
+                || r.missing_read_by_spec(&ind.id.value)
             {
                 continue;
             }

@@ -1331,11 +1331,6 @@ impl Run<'_> {
         // Bands and tiers nobody can reach, tiers listed upward, band and level points above
         // their criterion's (capped): `check` lints them, and the run says so too.
         self.warnings.extend(crate::rules::lint::result_changing(r));
-        self.warnings.extend(
-            r.criteria
-                .iter()
-                .filter_map(crate::rules::lint::points_above_criterion),
-        );
         let mut st = Scored {
             n,
             cohort,
