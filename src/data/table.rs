@@ -986,7 +986,7 @@ fn number_problem(shown: &str, normalised: &str, markers: &Markers) -> CellProbl
 /// does not take: digits grouped by 万, a unit after the number (`32万`, `5家`, `2023年`),
 /// spaces between digits, accounting parentheses, a Chinese numeral, a date, a note row
 /// under the table. `None` for other shapes (the generic help lists the accepted forms).
-fn number_shape_help(shown: &str, normalised: &str) -> Option<String> {
+pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String> {
     let plain = |t: &str| crate::data::cell::parse_number(t);
     let body = normalised.trim_start_matches(['+', '-']);
     let sign = &normalised[..normalised.len() - body.len()];

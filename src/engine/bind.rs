@@ -690,9 +690,13 @@ fn try_compile_expr(
 }
 
 /// For an expression that failed to type-check: the data columns it reads that are text
-/// only because of a few cells that are not numbers (a typing slip in one row makes a whole
-/// column text, SPEC §12), with where those cells are. `None` when there is no such column.
+/// only because some cells are not plain numbers (a typing slip in one row makes a whole
+/// column text, SPEC §12), with where those cells are and how to write them. Two shapes:
+/// a few words among numbers (`无`, `-`: a missing marker or a correction), and numbers
+/// written with more than the number (`52人`, `32,0000`, `（12）`), each given the data
+/// reader's help for that shape. `None` when there is no such column.
 fn text_column_causes(names: &Names<'_>, p: &ParsedExpr) -> Option<String> {
+    use crate::data::cell::{normalise_cell, parse_number};
     const FEW: usize = 3;
     let table = names.table?;
     let r = &names.c.rules;
@@ -716,12 +720,21 @@ fn text_column_causes(names: &Names<'_>, p: &ParsedExpr) -> Option<String> {
         let Some(Column::Text(t)) = column else {
             continue;
         };
-        // Distinct texts that are numbers, and the codes of those that are not.
+        // Distinct texts that are numbers, those that are numbers in another shape (with
+        // the help for the first few), and the codes of the rest.
         let mut numbers = 0usize;
+        let mut shaped = vec![false; t.dict.len()];
+        let mut shaped_help: Vec<(usize, String)> = Vec::new();
         let mut others: Vec<usize> = Vec::new();
         for (code, text) in t.dict.iter().enumerate() {
-            if crate::data::cell::parse_number(&crate::data::cell::normalise_cell(text)).is_some() {
+            let norm = normalise_cell(text);
+            if parse_number(&norm).is_some() {
                 numbers += 1;
+            } else if let Some(help) = crate::data::table::number_shape_help(text, &norm) {
+                shaped[code] = true;
+                if shaped_help.len() < FEW {
+                    shaped_help.push((code, help));
+                }
             } else {
                 others.push(code);
                 if others.len() > FEW {
@@ -729,20 +742,73 @@ fn text_column_causes(names: &Names<'_>, p: &ParsedExpr) -> Option<String> {
                 }
             }
         }
-        if others.is_empty() || others.len() > FEW || numbers < 2 * others.len() {
+        let where_is = |code: usize| {
+            let row = t.codes.iter().position(|&c| c as usize == code)?;
+            Some(format!(
+                "\"{}\" ({})",
+                crate::diag::truncate(&t.dict[code], 40),
+                table.location(row, &table.headers[j])
+            ))
+        };
+        if others.len() > FEW {
             continue;
         }
-        let cells: Vec<String> = others
-            .iter()
-            .filter_map(|&code| {
-                let row = t.codes.iter().position(|&c| c as usize == code)?;
-                Some(format!(
-                    "\"{}\" ({})",
-                    crate::diag::truncate(&t.dict[code], 40),
-                    table.location(row, &table.headers[j])
-                ))
-            })
-            .collect();
+        if !shaped_help.is_empty() {
+            // Missing cells have no code in the dictionary.
+            let cells = t
+                .codes
+                .iter()
+                .filter(|&&c| shaped.get(c as usize).copied().unwrap_or(false))
+                .count();
+            // The first cell with its whole location, the next ones by row in the same file.
+            let mut first: Vec<String> = Vec::new();
+            let mut first_path = None;
+            for &(code, _) in &shaped_help {
+                let Some(row) = t.codes.iter().position(|&c| c as usize == code) else {
+                    continue;
+                };
+                let (path, n) = table.origin(row);
+                let shown = crate::diag::truncate(&t.dict[code], 40);
+                if first_path == Some(path) {
+                    first.push(format!("\"{shown}\" (row {n})"));
+                } else {
+                    first_path.get_or_insert(path);
+                    first.push(format!(
+                        "\"{shown}\" ({})",
+                        table.location(row, &table.headers[j])
+                    ));
+                }
+            }
+            let more = cells.saturating_sub(first.len());
+            let mut msg = format!(
+                "column '{}' is read as text because {} of its cells {} not plain numbers: {}{}. \
+                 {}",
+                table.headers[j],
+                cells,
+                if cells == 1 { "is" } else { "are" },
+                first.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                },
+                shaped_help[0].1,
+            );
+            let words: Vec<String> = others.iter().filter_map(|&c| where_is(c)).collect();
+            if !words.is_empty() {
+                msg.push_str(&format!(
+                    ". It also holds {}: correct it or list it in missing_markers under [data]",
+                    words.join(", ")
+                ));
+            }
+            msg.push_str(". Then the column is read as numbers");
+            out.push(msg);
+            continue;
+        }
+        if others.is_empty() || numbers < 2 * others.len() {
+            continue;
+        }
+        let cells: Vec<String> = others.iter().filter_map(|&code| where_is(code)).collect();
         out.push(format!(
             "column '{}' is read as text because of {}, while its other cells are numbers: \
              correct {}, or list {} in missing_markers under [data], and it is read as numbers",

@@ -2947,6 +2947,40 @@ fn a_column_made_text_by_a_few_cells_names_them_in_the_type_error() {
 }
 
 #[test]
+fn a_column_of_numbers_written_with_units_names_the_cells_and_the_fix_in_the_type_error() {
+    // `emp` is read only by a formula: cells with a unit (人) make it text, and the type error
+    // in the rules names the cells, how many there are, and how to write them.
+    let rules = &format!("{ONE_DIRECT}[[indicator]]\nid = \"per\"\nformula = \"x / `emp`\"\n");
+    let mut csv = String::from("id,x,emp\n");
+    for i in 0..30 {
+        let emp = match i {
+            4 => String::new(),
+            7 => "无".to_string(),
+            i if i % 3 == 0 => format!("{}人", i + 10),
+            i => (i + 10).to_string(),
+        };
+        csv.push_str(&format!("e{i},1,{emp}\n"));
+    }
+    let err = try_score(rules, &csv).unwrap_err();
+    assert!(err.contains("text cannot be used in arithmetic"), "{err}");
+    assert!(
+        err.contains(
+            "column 'emp' is read as text because 10 of its cells are not plain numbers: \
+             \"10人\" ("
+        ) && err.contains("data.csv, row 2, column \"emp\"), \"13人\" (row 5), \"16人\" (row 8) and 7 more. \"10人\" carries a unit (人): write the number alone: 10"),
+        "{err}"
+    );
+    assert!(
+        err.contains("It also holds \"无\" (") && err.contains("row 9, column \"emp\")"),
+        "{err}"
+    );
+    // Words throughout: text by intent, no such hint.
+    let words: String = (0..30).map(|i| format!("e{i},1,w{i}人\n")).collect();
+    let err = try_score(rules, &format!("id,x,emp\n{words}")).unwrap_err();
+    assert!(!err.contains("is read as text because"), "{err}");
+}
+
+#[test]
 fn category_keys_that_are_one_value_are_warned() {
     let rules = BY_COLUMN.replace(
         r#""01" = 100, "02" = 50, "是" = 200"#,
