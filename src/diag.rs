@@ -180,6 +180,9 @@ pub struct Error {
     pub diagnostics: Vec<Diagnostic>,
     /// The pass stopped at a cap on errors: more may follow the ones listed.
     pub stopped_early: bool,
+    /// How many problems the diagnostics stand for, when some diagnostics summarise
+    /// several (a data column's cell errors past the first few); `None`: one each.
+    pub total: Option<usize>,
 }
 
 impl Error {
@@ -188,6 +191,7 @@ impl Error {
         Error {
             diagnostics: vec![d],
             stopped_early: false,
+            total: None,
         }
     }
 
@@ -197,6 +201,7 @@ impl Error {
         Error {
             diagnostics,
             stopped_early: false,
+            total: None,
         }
     }
 
@@ -278,14 +283,11 @@ impl fmt::Display for Error {
             }
             write!(f, "{d}")?;
         }
+        let n = self.total.unwrap_or(self.diagnostics.len());
         if self.stopped_early {
-            write!(
-                f,
-                "\nstopped after the first {} errors; more may follow",
-                self.diagnostics.len()
-            )?;
-        } else if self.diagnostics.len() > 1 {
-            write!(f, "\n{} errors", self.diagnostics.len())?;
+            write!(f, "\nstopped after the first {n} errors; more may follow")?;
+        } else if n > 1 {
+            write!(f, "\n{n} errors")?;
         }
         Ok(())
     }

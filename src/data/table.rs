@@ -12,8 +12,19 @@ use super::cell::{
     parse_bool, parse_number, trim_cell,
 };
 
-/// Most cell errors collected before reading stops.
+/// Most cell errors listed one by one; the others are summarised per column.
 pub const MAX_ERRORS: usize = 20;
+
+/// Most cell errors of one column listed one by one: a column wrong in every row (units
+/// after each number) shows its kind of error three times, then one summary of the rest.
+const SHOWN_PER_COLUMN: usize = 3;
+
+/// Cell errors counted (listed or summarised) before reading stops: past it a file wrong
+/// throughout is not read to its end only to count.
+const COUNT_LIMIT: usize = 100_000;
+
+/// Rows listed in a column's summary of the errors not shown one by one.
+const SUMMARY_ROWS: usize = 8;
 
 /// How the data files are read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -277,6 +288,17 @@ pub fn cell_location(path: &str, sheet: Option<&str>, row: usize, header: &str) 
             truncate(header, 200)
         ),
         None => format!("{path}, row {row}, column \"{}\"", truncate(header, 200)),
+    }
+}
+
+/// `FILE[, sheet "S"], column "H"`.
+fn column_location(path: &str, sheet: Option<&str>, header: &str) -> String {
+    match sheet {
+        Some(s) => format!(
+            "{path}, sheet \"{s}\", column \"{}\"",
+            truncate(header, 200)
+        ),
+        None => format!("{path}, column \"{}\"", truncate(header, 200)),
     }
 }
 
@@ -1303,6 +1325,20 @@ impl RecordBatch {
     }
 }
 
+/// Cell errors of one column of one file past those listed one by one.
+struct MoreCells {
+    /// Index in the files' origins.
+    file: usize,
+    /// Table column.
+    t: usize,
+    count: usize,
+    /// The first [`SUMMARY_ROWS`] spreadsheet rows.
+    rows: Vec<usize>,
+    /// The error of the first of them.
+    message: String,
+    help: Option<String>,
+}
+
 /// The state shared by the readers while the files of one table are read.
 pub(crate) struct Ingest<'r> {
     pub markers: Markers,
@@ -1312,11 +1348,18 @@ pub(crate) struct Ingest<'r> {
     origins: Vec<FileOrigin>,
     files: Vec<FileInfo>,
     errors: Vec<Diagnostic>,
+    /// The table column of each cell error in `errors` (by position), for the per-column cap.
+    shown: Vec<(usize, usize)>,
+    /// Cell errors past the ones listed, per file and table column.
+    more: Vec<MoreCells>,
+    /// Cell errors found so far, listed or not.
+    counted: usize,
     rows: usize,
     /// Per file being read: table column of each file column with a builder.
     active: Vec<(usize, usize)>,
     file_start: usize,
     file_errors_start: usize,
+    file_counted_start: usize,
     in_file: bool,
     /// `--encoding`, when given: a wrong one can leave no data rows.
     forced_encoding: Option<String>,
@@ -1332,10 +1375,14 @@ impl<'r> Ingest<'r> {
             origins: Vec::new(),
             files: Vec::new(),
             errors: Vec::new(),
+            shown: Vec::new(),
+            more: Vec::new(),
+            counted: 0,
             rows: 0,
             active: Vec::new(),
             file_start: 0,
             file_errors_start: 0,
+            file_counted_start: 0,
             in_file: false,
             forced_encoding: opts.encoding.clone(),
         }
@@ -1431,6 +1478,7 @@ impl<'r> Ingest<'r> {
             .collect();
         self.file_start = self.rows;
         self.file_errors_start = self.errors.len();
+        self.file_counted_start = self.counted;
         self.in_file = true;
         self.origins.push(FileOrigin {
             path: path.to_string(),
@@ -1479,16 +1527,7 @@ impl<'r> Ingest<'r> {
             if let Err(p) = builder.push(cell(j), &self.markers) {
                 // Keep the column the same length as the others.
                 let _ = builder.push(Cell::Empty, &self.markers);
-                let o = self.origins.last().expect("begin_file first");
-                let loc = cell_location(&o.path, o.sheet.as_deref(), row_no, &o.display_headers[t]);
-                self.errors.push(
-                    Diagnostic::new(Stage::Data, p.message)
-                        .at(loc)
-                        .with_help_opt(p.help),
-                );
-                if self.errors.len() >= MAX_ERRORS {
-                    return Err(Error::first_of_more(std::mem::take(&mut self.errors)));
-                }
+                self.cell_error(row_no, t, p.message, p.help)?;
             }
         }
         self.rows += 1;
@@ -1578,25 +1617,105 @@ impl<'r> Ingest<'r> {
             return Ok(());
         }
         found.sort_by_key(|&(i, k, _, _)| (i, k));
-        let o = self.origins.last().expect("begin_file first");
         for (i, k, message, help) in found {
             let t = self.active[k].1;
-            let loc = cell_location(
-                &o.path,
-                o.sheet.as_deref(),
-                batch.rows[i],
-                &o.display_headers[t],
-            );
+            self.cell_error(batch.rows[i], t, message, help)?;
+        }
+        Ok(())
+    }
+
+    /// Records the error of one cell (spreadsheet row `row_no`, table column `t`): listed
+    /// while fewer than [`MAX_ERRORS`] are and the column has fewer than
+    /// [`SHOWN_PER_COLUMN`], else counted in the column's summary. Reading goes on (so the
+    /// summaries count every bad cell) until [`COUNT_LIMIT`] cells are counted.
+    fn cell_error(
+        &mut self,
+        row_no: usize,
+        t: usize,
+        message: String,
+        help: Option<String>,
+    ) -> Result<(), Error> {
+        self.counted += 1;
+        let file = self.origins.len() - 1;
+        let listed = self.shown.iter().filter(|&&(_, c)| c == t).count();
+        if self.errors.len() < MAX_ERRORS && listed < SHOWN_PER_COLUMN {
+            let o = &self.origins[file];
+            let loc = cell_location(&o.path, o.sheet.as_deref(), row_no, &o.display_headers[t]);
+            self.shown.push((self.errors.len(), t));
             self.errors.push(
                 Diagnostic::new(Stage::Data, message)
                     .at(loc)
                     .with_help_opt(help),
             );
-            if self.errors.len() >= MAX_ERRORS {
-                return Err(Error::first_of_more(std::mem::take(&mut self.errors)));
+        } else {
+            match self.more.iter_mut().find(|m| m.file == file && m.t == t) {
+                Some(m) => {
+                    m.count += 1;
+                    if m.rows.len() < SUMMARY_ROWS {
+                        m.rows.push(row_no);
+                    }
+                }
+                None => self.more.push(MoreCells {
+                    file,
+                    t,
+                    count: 1,
+                    rows: vec![row_no],
+                    message,
+                    help,
+                }),
             }
         }
+        if self.counted >= COUNT_LIMIT {
+            return Err(self.cell_errors(Vec::new(), true));
+        }
         Ok(())
+    }
+
+    /// The cell errors found so far as one error: those listed, then one summary per
+    /// column of the others, then `last` (a diagnostic that stops reading).
+    fn cell_errors(&mut self, last: Vec<Diagnostic>, stopped: bool) -> Error {
+        let mut all = std::mem::take(&mut self.errors);
+        let counted = self.counted + last.len();
+        for m in std::mem::take(&mut self.more) {
+            let o = &self.origins[m.file];
+            let rows: Vec<String> = m.rows.iter().map(usize::to_string).collect();
+            let rest = m.count - m.rows.len();
+            let message = format!(
+                "{} more {} of this column cannot be read: {} {}{}",
+                m.count,
+                if m.count == 1 { "cell" } else { "cells" },
+                if m.count == 1 { "row" } else { "rows" },
+                rows.join(", "),
+                if rest > 0 {
+                    format!(" and {rest} more")
+                } else {
+                    String::new()
+                },
+            );
+            let help = match m.help {
+                Some(h) => format!("the first of them, row {}: {}; {h}", m.rows[0], m.message),
+                None => format!("the first of them, row {}: {}", m.rows[0], m.message),
+            };
+            all.push(
+                Diagnostic::new(Stage::Data, message)
+                    .at(column_location(
+                        &o.path,
+                        o.sheet.as_deref(),
+                        &o.display_headers[m.t],
+                    ))
+                    .with_help(help),
+            );
+        }
+        all.extend(last);
+        let mut e = if stopped {
+            Error::first_of_more(all)
+        } else {
+            Error::many(all)
+        };
+        if e.diagnostics.len() != counted {
+            e.total = Some(counted);
+        }
+        e
     }
 
     /// Ends the current file.
@@ -1631,20 +1750,23 @@ impl<'r> Ingest<'r> {
         }
         self.rows = n;
         self.errors.truncate(self.file_errors_start);
+        let kept = self.file_errors_start;
+        self.shown.retain(|&(i, _)| i < kept);
+        let file = self.origins.len() - 1;
+        self.more.retain(|m| m.file != file);
+        self.counted = self.file_counted_start;
         self.origins.pop();
     }
 
     /// The error to return for a diagnostic that stops reading: the cell errors found so
     /// far, then this one.
     pub fn fail(&mut self, d: Diagnostic) -> Error {
-        let mut all = std::mem::take(&mut self.errors);
-        all.push(d);
-        Error::many(all)
+        self.cell_errors(vec![d], false)
     }
 
     pub fn finish(mut self, paths: &[PathBuf]) -> Result<Table, Error> {
         if !self.errors.is_empty() {
-            return Err(Error::many(self.errors));
+            return Err(self.cell_errors(Vec::new(), false));
         }
         if self.rows == 0 {
             let names: Vec<String> = paths.iter().map(|p| display_path(p)).collect();

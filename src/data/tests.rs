@@ -642,28 +642,84 @@ fn wide_header_is_fine() {
 }
 
 #[test]
-fn error_collection_stops_at_the_limit() {
+fn error_collection_lists_a_few_per_column_and_summarises_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(
         &dir,
         "x.csv",
-        format!("v\n{}", "bad\n".repeat(100)).as_bytes(),
+        format!("v,w\n{}", "bad,1\n".repeat(100)).as_bytes(),
     );
     let e = read(&[p], &|_| Some(ColumnRequest::Number)).unwrap_err();
-    assert_eq!(e.diagnostics.len(), table::MAX_ERRORS);
-    // The count shown does not pass for the whole: reading stopped there.
+    // Three cells listed, then one summary of the 97 others with their first rows.
+    assert_eq!(e.diagnostics.len(), 4);
+    assert!(!e.stopped_early);
+    assert_eq!(e.total, Some(100));
+    let last = &e.diagnostics[3];
+    assert!(
+        last.location
+            .as_deref()
+            .unwrap()
+            .ends_with("x.csv, column \"v\""),
+        "{e}"
+    );
+    assert_eq!(
+        last.message,
+        "97 more cells of this column cannot be read: rows 5, 6, 7, 8, 9, 10, 11, 12 and 89 more"
+    );
+    assert!(
+        last.help
+            .as_deref()
+            .unwrap()
+            .starts_with("the first of them, row 5: cannot read \"bad\" as a number; "),
+        "{e}"
+    );
+    assert!(e.to_string().ends_with("\n100 errors"), "{e}");
+}
+
+#[test]
+fn error_collection_lists_at_most_the_limit_across_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    // 10 bad columns × 5 rows: the first two rows' cells are listed (20 in all, in row
+    // order), the other three of each column summarised per column.
+    let header: Vec<String> = (0..10).map(|i| format!("c{i}")).collect();
+    let row = vec!["x"; 10].join(",");
+    let text = format!("{}\n{}", header.join(","), format!("{row}\n").repeat(5));
+    let p = write(&dir, "x.csv", text.as_bytes());
+    let e = read(&[p], &|_| Some(ColumnRequest::Number)).unwrap_err();
+    assert_eq!(e.total, Some(50));
+    let listed = e
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.starts_with("cannot read"))
+        .count();
+    assert_eq!(listed, table::MAX_ERRORS);
+    let summaries: Vec<&str> = e
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("more cell"))
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(summaries.len(), 10, "{e}");
+    assert_eq!(
+        summaries[0],
+        "3 more cells of this column cannot be read: rows 4, 5, 6"
+    );
+}
+
+#[test]
+fn error_collection_stops_at_the_count_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "x.csv",
+        format!("v\n{}", "bad\n".repeat(150_000)).as_bytes(),
+    );
+    let e = read(&[p], &|_| Some(ColumnRequest::Number)).unwrap_err();
     assert!(e.stopped_early);
     assert!(
         e.to_string()
-            .ends_with("\nstopped after the first 20 errors; more may follow"),
+            .ends_with("\nstopped after the first 100000 errors; more may follow"),
         "{e}"
-    );
-    assert!(
-        e.diagnostics[0]
-            .location
-            .as_ref()
-            .unwrap()
-            .ends_with("row 2, column \"v\"")
     );
 }
 
