@@ -682,7 +682,7 @@ fn error_collection_lists_at_most_the_limit_across_columns() {
     // 10 bad columns × 5 rows: the first two rows' cells are listed (20 in all, in row
     // order), the other three of each column summarised per column.
     let header: Vec<String> = (0..10).map(|i| format!("c{i}")).collect();
-    let row = vec!["x"; 10].join(",");
+    let row = ["x"; 10].join(",");
     let text = format!("{}\n{}", header.join(","), format!("{row}\n").repeat(5));
     let p = write(&dir, "x.csv", text.as_bytes());
     let e = read(&[p], &|_| Some(ColumnRequest::Number)).unwrap_err();
