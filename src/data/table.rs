@@ -246,6 +246,16 @@ impl Table {
         self.index.get(folded_header).copied()
     }
 
+    /// Column `j`'s header as the first file writes it (the folded header for a table built
+    /// in memory).
+    pub fn written_header(&self, j: usize) -> &str {
+        self.origins
+            .first()
+            .and_then(|o| o.display_headers.get(j))
+            .filter(|h| !h.is_empty())
+            .map_or(self.headers[j].as_str(), String::as_str)
+    }
+
     /// The column with this folded header, when it was read.
     pub fn column(&self, folded_header: &str) -> Option<&Column> {
         self.columns[self.column_index(folded_header)?].as_ref()

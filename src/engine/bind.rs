@@ -671,10 +671,9 @@ fn try_compile_expr(
         _ => expr::compile_condition(&p.ast, &scope, ctx),
     };
     compiled.map_err(|e| {
-        let help = match (e.help, text_column_causes(names, p)) {
-            (Some(h), Some(c)) => Some(format!("{c}. If the column is meant as text: {h}")),
-            (h, c) => h.or(c),
-        };
+        // When the data explains the type error, the rule's own alternatives (quote the
+        // number, compare with a text) would lead away from the fix.
+        let help = text_column_causes(names, p, &e.message).or(e.help);
         (
             e.span.start,
             expr_diag(
@@ -689,27 +688,26 @@ fn try_compile_expr(
     })
 }
 
-/// For an expression that failed to type-check: the data columns it reads that are text
-/// only because some cells are not plain numbers (a typing slip in one row makes a whole
-/// column text, SPEC §12), with where those cells are and how to write them. Two shapes:
-/// a few words among numbers (`无`, `-`: a missing marker or a correction), and numbers
-/// written with more than the number (`52人`, `32,0000`, `（12）`), each given the data
-/// reader's help for that shape. `None` when there is no such column.
-fn text_column_causes(names: &Names<'_>, p: &ParsedExpr) -> Option<String> {
-    use crate::data::cell::{normalise_cell, parse_number};
+/// For an expression that failed to type-check: the data columns it reads whose type comes
+/// from a few cells (a typing slip in one row makes a whole column text, SPEC §12), with
+/// where those cells are and how to write them. Four shapes of text column: numbers written
+/// with more than the number (`52人`, `32,0000`: the data reader's help for that shape), a
+/// few words among numbers (`无`, `-`: a correction or a missing marker), a few cells among
+/// yes/no words (`是（2022年认定）`, `/`), and check marks (`√`). A column read as yes/no
+/// because every cell is a yes/no word is explained when the error is about a yes/no value.
+/// `None` when the data does not explain the error.
+fn text_column_causes(names: &Names<'_>, p: &ParsedExpr, error: &str) -> Option<String> {
+    use crate::data::cell::{normalise_cell, parse_bool, parse_number};
     const FEW: usize = 3;
     let table = names.table?;
     let r = &names.c.rules;
     let mut out = Vec::new();
     for (name, quoted, _) in expr::names(&p.ast) {
-        if !quoted && (r.indicator(&name).is_some() || name == "score") {
+        // (`score` is the final score where scores are seen; a column elsewhere.)
+        if !quoted && (r.indicator(&name).is_some() || (name == "score" && p.place.sees_scores())) {
             continue;
         }
-        let Some(Resolved {
-            slot: j,
-            ty: Type::Text,
-        }) = names.column(&name)
-        else {
+        let Some(Resolved { slot: j, ty }) = names.column(&name) else {
             continue;
         };
         let column = table
@@ -717,24 +715,45 @@ fn text_column_causes(names: &Names<'_>, p: &ParsedExpr) -> Option<String> {
             .get(j)
             .and_then(Option::as_ref)
             .or_else(|| names.frame.and_then(|f| f.get(j)));
+        let written = table.written_header(j);
+        if ty == Type::Bool {
+            if matches!(column, Some(Column::Bool(_))) && error.contains("bool") {
+                out.push(format!(
+                    "column '{written}' is read as yes/no: every cell of it is a yes/no word \
+                     ({}). As a condition write `{written}` alone (true for 是) or not \
+                     `{written}`; if it holds counts, write numbers in it (0 for 无 or 否)",
+                    crate::data::cell::BOOL_WORDS
+                ));
+            }
+            continue;
+        }
         let Some(Column::Text(t)) = column else {
             continue;
         };
-        // Distinct texts that are numbers, those that are numbers in another shape (with
-        // the help for the first few), and the codes of the rest.
+        if ty != Type::Text {
+            continue;
+        }
+        // Distinct texts: numbers, numbers in another shape (with the help for the first
+        // few), yes/no words, check marks, and the codes of the rest.
         let mut numbers = 0usize;
+        let mut bool_words: Vec<usize> = Vec::new();
         let mut shaped = vec![false; t.dict.len()];
         let mut shaped_help: Vec<(usize, String)> = Vec::new();
+        let mut marks: Vec<usize> = Vec::new();
         let mut others: Vec<usize> = Vec::new();
         for (code, text) in t.dict.iter().enumerate() {
             let norm = normalise_cell(text);
             if parse_number(&norm).is_some() {
                 numbers += 1;
+            } else if parse_bool(&norm).is_some() {
+                bool_words.push(code);
             } else if let Some(help) = crate::data::table::number_shape_help(text, &norm) {
                 shaped[code] = true;
                 if shaped_help.len() < FEW {
                     shaped_help.push((code, help));
                 }
+            } else if matches!(norm.as_ref(), "√" | "✓" | "✔" | "×" | "✗" | "✘") {
+                marks.push(code);
             } else {
                 others.push(code);
                 if others.len() > FEW {
@@ -742,17 +761,18 @@ fn text_column_causes(names: &Names<'_>, p: &ParsedExpr) -> Option<String> {
                 }
             }
         }
+        if others.len() > FEW {
+            continue;
+        }
+        let row_of = |code: usize| t.codes.iter().position(|&c| c as usize == code);
         let where_is = |code: usize| {
-            let row = t.codes.iter().position(|&c| c as usize == code)?;
+            let row = row_of(code)?;
             Some(format!(
                 "\"{}\" ({})",
                 crate::diag::truncate(&t.dict[code], 40),
                 table.location(row, &table.headers[j])
             ))
         };
-        if others.len() > FEW {
-            continue;
-        }
         if !shaped_help.is_empty() {
             // Missing cells have no code in the dictionary.
             let cells = t
@@ -764,7 +784,7 @@ fn text_column_causes(names: &Names<'_>, p: &ParsedExpr) -> Option<String> {
             let mut first: Vec<String> = Vec::new();
             let mut first_path = None;
             for &(code, _) in &shaped_help {
-                let Some(row) = t.codes.iter().position(|&c| c as usize == code) else {
+                let Some(row) = row_of(code) else {
                     continue;
                 };
                 let (path, n) = table.origin(row);
@@ -781,11 +801,12 @@ fn text_column_causes(names: &Names<'_>, p: &ParsedExpr) -> Option<String> {
             }
             let more = cells.saturating_sub(first.len());
             let mut msg = format!(
-                "column '{}' is read as text because {} of its cells {} not plain numbers: {}{}. \
-                 {}",
-                table.headers[j],
-                cells,
-                if cells == 1 { "is" } else { "are" },
+                "column '{written}' is read as text because {cells} of its cells {}: {}{}. {}",
+                if cells == 1 {
+                    "is not a plain number"
+                } else {
+                    "are not plain numbers"
+                },
                 first.join(", "),
                 if more > 0 {
                     format!(" and {more} more")
@@ -794,7 +815,12 @@ fn text_column_causes(names: &Names<'_>, p: &ParsedExpr) -> Option<String> {
                 },
                 shaped_help[0].1,
             );
-            let words: Vec<String> = others.iter().filter_map(|&c| where_is(c)).collect();
+            let words: Vec<String> = others
+                .iter()
+                .chain(&marks)
+                .chain(&bool_words)
+                .filter_map(|&c| where_is(c))
+                .collect();
             if !words.is_empty() {
                 msg.push_str(&format!(
                     ". It also holds {}: correct it or list it in missing_markers under [data]",
@@ -805,26 +831,106 @@ fn text_column_causes(names: &Names<'_>, p: &ParsedExpr) -> Option<String> {
             out.push(msg);
             continue;
         }
-        if others.is_empty() || numbers < 2 * others.len() {
+        let odd: Vec<usize> = others.iter().chain(&marks).copied().collect();
+        // Numbers with a few words (`无` in a count is a yes/no word, and still the odd one).
+        let words: Vec<usize> = odd.iter().chain(&bool_words).copied().collect();
+        if numbers > 0 && !words.is_empty() && words.len() <= FEW && numbers >= 2 * words.len() {
+            let cells: Vec<String> = words.iter().filter_map(|&code| where_is(code)).collect();
+            out.push(format!(
+                "column '{written}' is read as text because of {}, while its other cells are \
+                 numbers: correct {}, or list {} in missing_markers under [data], and it is \
+                 read as numbers{}",
+                cells.join(", "),
+                if cells.len() == 1 {
+                    "that cell"
+                } else {
+                    "those cells"
+                },
+                if cells.len() == 1 {
+                    "the text"
+                } else {
+                    "the texts"
+                },
+                // `无` in a count means none more often than no data.
+                if words
+                    .iter()
+                    .any(|&c| matches!(normalise_cell(&t.dict[c]).as_ref(), "无" | "没有" | "否"))
+                {
+                    " (where 无 means none, write 0)"
+                } else {
+                    ""
+                },
+            ));
             continue;
         }
-        let cells: Vec<String> = others.iter().filter_map(|&code| where_is(code)).collect();
-        out.push(format!(
-            "column '{}' is read as text because of {}, while its other cells are numbers: \
-             correct {}, or list {} in missing_markers under [data], and it is read as numbers",
-            table.headers[j],
-            cells.join(", "),
-            if cells.len() == 1 {
-                "that cell"
-            } else {
-                "those cells"
-            },
-            if cells.len() == 1 {
-                "the text"
-            } else {
-                "the texts"
-            },
-        ));
+        // Yes/no words (numbers 1/0 among them) with a few other cells.
+        let bools = bool_words.len();
+        if bools > 0 && !odd.is_empty() && odd.len() <= FEW && bools + numbers >= odd.len() {
+            let advice: Vec<String> = odd
+                .iter()
+                .filter_map(|&code| {
+                    let shown = where_is(code)?;
+                    let norm = normalise_cell(&t.dict[code]).into_owned();
+                    // A yes/no word followed by a remark: `是（2022年认定）`, `否 已注销`.
+                    let head = norm
+                        .split(['（', '(', ' ', '，', ',', '、', '：', ':'])
+                        .next()
+                        .unwrap_or("");
+                    Some(if head != norm && parse_bool(head).is_some() {
+                        format!(
+                            "{shown}: write {head} alone (a remark goes in a column of its own)"
+                        )
+                    } else if matches!(norm.as_str(), "√" | "✓" | "✔") {
+                        format!("{shown}: write 是 for it")
+                    } else if matches!(norm.as_str(), "×" | "✗" | "✘") {
+                        format!("{shown}: write 否 for it")
+                    } else {
+                        format!(
+                            "{shown}: write 是 or 否, or list it in missing_markers under \
+                             [data] if it means no data"
+                        )
+                    })
+                })
+                .collect();
+            out.push(format!(
+                "column '{written}' holds yes/no words but is read as text because of {}. Then \
+                 the column is read as yes/no: write `{written}` alone for 是 (not == '是')",
+                advice.join("; ")
+            ));
+            continue;
+        }
+        // Check marks and empty cells only: `√` for yes, nothing for no.
+        if !marks.is_empty() && numbers == 0 && bools == 0 && others.is_empty() {
+            let cells: Vec<String> = marks.iter().filter_map(|&c| where_is(c)).collect();
+            out.push(format!(
+                "column '{written}' marks its cells with {}, which are not yes/no words: \
+                 write 是 for √ and 否 for × ({} are read as yes/no); an empty cell is missing, \
+                 not 否",
+                cells.join(", "),
+                crate::data::cell::BOOL_WORDS
+            ));
+            continue;
+        }
+        // A text column used as a condition: compare it with one of its own values.
+        if error.contains("expected a condition, found text") && !t.dict.is_empty() {
+            let values: Vec<String> = t
+                .dict
+                .iter()
+                .take(8)
+                .map(|d| format!("'{}'", crate::diag::truncate(d, 40)))
+                .collect();
+            out.push(format!(
+                "column '{written}' holds text values, not yes/no words: compare it with one \
+                 of them, e.g. `{written}` == {} (its values: {}{})",
+                values[0],
+                values.join(", "),
+                if t.dict.len() > values.len() {
+                    format!(" and {} more", t.dict.len() - values.len())
+                } else {
+                    String::new()
+                }
+            ));
+        }
     }
     (!out.is_empty()).then(|| out.join(". "))
 }

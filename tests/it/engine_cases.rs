@@ -2962,7 +2962,9 @@ fn a_column_of_numbers_written_with_units_names_the_cells_and_the_fix_in_the_typ
         csv.push_str(&format!("e{i},1,{emp}\n"));
     }
     let err = try_score(rules, &csv).unwrap_err();
-    assert!(err.contains("text cannot be used in arithmetic"), "{err}");
+    assert!(err.contains("expected a number, found text"), "{err}");
+    // The data explains the error: no advice to treat the column as text.
+    assert!(!err.contains("text cannot be used in arithmetic"), "{err}");
     assert!(
         err.contains(
             "column 'emp' is read as text because 10 of its cells are not plain numbers: \
@@ -3848,5 +3850,155 @@ method = "direct"
         said[0].contains("row 4: member '合计' looks like a totals row"),
         "{}",
         said[0]
+    );
+}
+
+/// ONE_DIRECT with an adjustment `when` condition (and nothing else new).
+fn with_bonus(when: &str) -> String {
+    format!("{ONE_DIRECT}[[adjustment]]\nid = \"bonus\"\nwhen = \"{when}\"\npoints = 5\n")
+}
+
+#[test]
+fn a_text_literal_that_no_cell_holds_is_warned_with_the_cells_that_contain_it() {
+    let csv = "id,x,level\na,1,国家级\nb,2,省级\nc,3,国家级\n";
+    let a = score(&with_bonus("`level` == '国家'"), csv);
+    let w = a.warnings.join("\n");
+    assert!(
+        w.contains(
+            "when of adjustment 'bonus' compares column 'level' with '国家', which no cell of the \
+             column holds, so the comparison is false for every row: cells that contain it: \
+             '国家级' (row 2); a comparison matches whole cells only"
+        ),
+        "{w}"
+    );
+    assert!(
+        w.starts_with("rules.toml:") || w.contains("\nrules.toml:"),
+        "{w}"
+    );
+    // `!=` is true for every row; a literal of no cell and no likeness lists the values.
+    let a = score(&with_bonus("`level` != '市级'"), csv);
+    let w = a.warnings.join("\n");
+    assert!(
+        w.contains("so the comparison is true for every row: its values are '国家级', '省级'"),
+        "{w}"
+    );
+    // A literal some cell holds: no warning.
+    let a = score(&with_bonus("`level` == '国家级'"), csv);
+    assert!(
+        !a.warnings.iter().any(|w| w.contains("compares column")),
+        "{:?}",
+        a.warnings
+    );
+}
+
+#[test]
+fn cells_that_only_begin_with_the_compared_text_are_warned_as_a_remark() {
+    // `是（2022年认定）` does not equal 是: the bonus is silently lost without the warning.
+    let csv = "id,x,nat\na,1,是\nb,2,否\nc,3,是（2022年认定）\n";
+    let a = score(&with_bonus("`nat` == '是'"), csv);
+    assert_relative_eq!(entity(&a, "c").adjustments["bonus"], 0.0);
+    let w = a.warnings.join("\n");
+    assert!(
+        w.contains(
+            "when of adjustment 'bonus' compares column 'nat' with '是', and cells that only \
+             begin with '是' do not match it: '是（2022年认定）' (row 4); if they mean '是', write \
+             them so (a remark goes in a column of its own)"
+        ),
+        "{w}"
+    );
+}
+
+#[test]
+fn a_condition_on_a_yes_no_column_with_a_remark_names_the_cell_not_a_text_comparison() {
+    let csv = "id,x,nat\na,1,是\nb,2,否\nc,3,是（2022年认定）\n";
+    let err = try_score(&with_bonus("`nat`"), csv).unwrap_err();
+    assert!(err.contains("expected a condition, found text"), "{err}");
+    assert!(
+        err.contains(
+            "column 'nat' holds yes/no words but is read as text because of \"是（2022年认定）\" ("
+        ) && err.contains(
+            "row 4, column \"nat\"): write 是 alone (a remark goes in a column of its own). Then \
+             the column is read as yes/no: write `nat` alone for 是 (not == '是')"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("region == '东部'"), "{err}");
+    // Check marks for yes, empty for no.
+    let err = try_score(&with_bonus("`nat`"), "id,x,nat\na,1,√\nb,2,\n").unwrap_err();
+    assert!(
+        err.contains("column 'nat' marks its cells with \"√\" (")
+            && err.contains("write 是 for √ and 否 for ×")
+            && err.contains("an empty cell is missing, not 否"),
+        "{err}"
+    );
+    // Levels used as a condition: compare with one of its values.
+    let err = try_score(&with_bonus("`nat`"), "id,x,nat\na,1,国家级\nb,2,省级\n").unwrap_err();
+    assert!(
+        err.contains(
+            "column 'nat' holds text values, not yes/no words: compare it with one of them, e.g. \
+             `nat` == '国家级' (its values: '国家级', '省级')"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_column_read_as_yes_no_says_why_when_compared_with_a_number_or_a_word() {
+    let rules = &format!("{ONE_DIRECT}[[gate]]\nid = \"g\"\nrequire = \"`acc` == 0\"\n");
+    let err = try_score(rules, "id,x,acc\na,1,无\nb,2,1\nc,3,0\n").unwrap_err();
+    assert!(err.contains("cannot compare a bool with a number"), "{err}");
+    assert!(
+        err.contains(
+            "column 'acc' is read as yes/no: every cell of it is a yes/no word (是/否, 有/无, \
+             Y/N, yes/no, true/false, 1/0)"
+        ) && err.contains("if it holds counts, write numbers in it (0 for 无 or 否)"),
+        "{err}"
+    );
+    // `无` among larger counts: the cell is named, with 0 offered.
+    let err = try_score(rules, "id,x,acc\na,1,无\nb,2,3\nc,3,5\nd,4,0\n").unwrap_err();
+    assert!(
+        err.contains("column 'acc' is read as text because of \"无\" (")
+            && err.contains("(where 无 means none, write 0)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn is_missing_over_words_in_a_number_column_is_warned() {
+    let rules = &format!(
+        "{ONE_DIRECT}[[adjustment]]\nid = \"r\"\nwhen = \"not is_missing(`rd`)\"\npoints = 1\n"
+    );
+    let a = score(rules, "id,x,rd\na,1,300\nb,2,/\nc,3,500\nd,4,未报送\n");
+    // The words count as values: the bonus applies to b and d as to a and c.
+    assert_relative_eq!(entity(&a, "b").adjustments["r"], 1.0);
+    let w = a.warnings.join("\n");
+    assert!(
+        w.contains(
+            "when of adjustment 'r' reads is_missing(`rd`), which is false for '/' (row 3), \
+             '未报送' (row 5): texts in a column of numbers, so they count as values; if they \
+             mean no data, list them in missing_markers under [data]"
+        ),
+        "{w}"
+    );
+}
+
+#[test]
+fn a_column_read_by_the_rules_with_no_value_at_all_is_warned() {
+    let rules = &format!("{ONE_DIRECT}[[gate]]\nid = \"g\"\nrequire = \"`emp` >= 50\"\n");
+    let a = score(rules, "id,x,emp\na,1,\nb,2,—\nc,3,\n");
+    let w = a.warnings.join("\n");
+    assert!(
+        w.contains(
+            "column 'emp' has no value in any of its 3 rows: every rule that reads it meets a \
+             missing value for every entity"
+        ),
+        "{w}"
+    );
+    // One value is enough to say nothing.
+    let a = score(rules, "id,x,emp\na,1,\nb,2,60\nc,3,\n");
+    assert!(
+        !a.warnings.iter().any(|w| w.contains("has no value")),
+        "{:?}",
+        a.warnings
     );
 }

@@ -370,6 +370,295 @@ pub(super) fn warn_score_ids_read_as_columns(
     }
 }
 
+/// Warns where an expression compares a text column with a literal that no cell of the
+/// column holds, in any row read: `集群级别 == '国家'` where the cells say 国家级, or
+/// `tier == '专精特新'` (a tier's label) over a chained output that holds tier ids. The
+/// comparison is then false for every row (true with `!=`), which is rarely what the rule
+/// meant. The warning names cells that contain the literal (`国家级（2022年认定）`), else
+/// the column's values when they are few, and another text column that holds it.
+/// Written by hand: a walk of the rules' own expression trees.
+pub(super) fn warn_text_literals_in_no_cell(
+    c: &CompiledRules,
+    table: &crate::data::Table,
+    rows: &Frame<'_>,
+    warnings: &mut Vec<String>,
+) {
+    use crate::expr::{BinaryOp, ExprKind};
+    let r = &c.rules;
+    let headers = &table.headers;
+    // The data column a name reads: a column, or a category indicator's column.
+    let column_of = |e: &crate::expr::Expr| -> Option<usize> {
+        let ExprKind::Name { name, quoted } = &e.kind else {
+            return None;
+        };
+        let header = if *quoted {
+            fold_header(name)
+        } else if let Some(ind) = r.indicator(name) {
+            match (&ind.kind, &ind.source) {
+                (Kind::Category, Source::Column(col)) => fold_header(&col.value),
+                _ => return None,
+            }
+        } else if r.dimensions.iter().any(|d| d.id.value == *name)
+            || r.criteria.iter().any(|k| k.id.value == *name)
+        {
+            return None;
+        } else {
+            fold_header(name)
+        };
+        headers.iter().position(|h| *h == header)
+    };
+    let text_at = |j: usize| match rows.get(j) {
+        Some(Column::Text(t)) => Some(t),
+        _ => None,
+    };
+    let mut said: Vec<(usize, String)> = Vec::new();
+    for p in c.indicator_exprs.iter().flatten().chain(
+        c.gate_exprs
+            .iter()
+            .chain(c.adjustment_exprs.iter())
+            .chain(c.tier_requires.iter().flatten())
+            .chain(c.tier_direct.iter().flatten()),
+    ) {
+        crate::expr::walk(&p.ast, &mut |e| {
+            let ExprKind::Binary {
+                op: op @ (BinaryOp::Eq | BinaryOp::Ne),
+                lhs,
+                rhs,
+            } = &e.kind
+            else {
+                return;
+            };
+            for (a, b) in [(lhs, rhs), (rhs, lhs)] {
+                let ExprKind::Text(lit) = &b.kind else {
+                    continue;
+                };
+                let Some(j) = column_of(a) else { continue };
+                let Some(t) = text_at(j) else { continue };
+                // An empty column says nothing about its values (other warnings name it).
+                if t.dict.is_empty()
+                    || lit.is_empty()
+                    || said.iter().any(|(k, l)| *k == j && l == lit)
+                {
+                    continue;
+                }
+                let written = table.written_header(j);
+                let (line, col) = {
+                    let span = crate::rules::expression_span(
+                        &r.source.text,
+                        p.text.span,
+                        &p.text.value,
+                        b.span,
+                    )
+                    .unwrap_or(p.text.span);
+                    r.source.line_col(span.start)
+                };
+                let row_of = |code: usize| {
+                    t.codes
+                        .iter()
+                        .position(|&x| x as usize == code)
+                        .map(|i| table.origin(i).1)
+                };
+                let cells_with = |keep: &dyn Fn(&str) -> bool| -> Vec<String> {
+                    t.dict
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, d)| *d != lit.as_str() && keep(d))
+                        .take(5)
+                        .filter_map(|(code, d)| {
+                            Some(format!(
+                                "'{}' (row {})",
+                                crate::diag::truncate(d, 40),
+                                row_of(code)?
+                            ))
+                        })
+                        .collect()
+                };
+                let lit_shown = crate::diag::truncate(lit, 40);
+                if t.dict.iter().any(|d| d == lit.as_str()) {
+                    // Present: cells that only begin with it (`是（2022年认定）`, `国家级（2022年）`)
+                    // are likely the same value with a remark, and do not match.
+                    let variants = cells_with(&|d: &str| d.starts_with(lit.as_str()));
+                    if !variants.is_empty() {
+                        said.push((j, lit.clone()));
+                        warnings.push(format!(
+                            "{}:{line}:{col}: {} compares column '{written}' with '{lit_shown}', \
+                             and cells that only begin with '{lit_shown}' do not match it: {}; \
+                             if they mean '{lit_shown}', write them so (a remark goes in a column \
+                             of its own)",
+                            r.source.name,
+                            p.what,
+                            variants.join(", "),
+                        ));
+                    }
+                    continue;
+                }
+                said.push((j, lit.clone()));
+                let containing = cells_with(&|d: &str| d.contains(lit.as_str()));
+                let values = if !containing.is_empty() {
+                    format!(
+                        "cells that contain it: {}; a comparison matches whole cells only",
+                        containing.join(", ")
+                    )
+                } else if t.dict.len() <= 12 {
+                    let v: Vec<String> = t
+                        .dict
+                        .iter()
+                        .map(|d| format!("'{}'", crate::diag::truncate(d, 40)))
+                        .collect();
+                    format!("its values are {}", v.join(", "))
+                } else {
+                    format!("it holds {} other values", t.dict.len())
+                };
+                // The literal in another text column (a tier label in `tier_label`).
+                let elsewhere = (0..headers.len())
+                    .filter(|&k| k != j)
+                    .find(|&k| text_at(k).is_some_and(|o| o.dict.iter().any(|d| d == lit.as_str())))
+                    .map(|k| {
+                        format!(
+                            "; '{lit}' is a value of column '{}'",
+                            table.written_header(k)
+                        )
+                    })
+                    .unwrap_or_default();
+                warnings.push(format!(
+                    "{}:{line}:{col}: {} compares column '{written}' with '{lit_shown}', which no \
+                     cell of the column holds, so the comparison is {} for every row: \
+                     {values}{elsewhere}",
+                    r.source.name,
+                    p.what,
+                    if *op == BinaryOp::Eq { "false" } else { "true" },
+                ));
+            }
+        });
+    }
+}
+
+/// Warns where `is_missing()` reads a column of numbers that a few words made text (`/`,
+/// `未报送`, `无数据`): those words are values, so `is_missing` is false for them and the
+/// entity counts as having reported, where every other use of the column stops at them.
+/// Written by hand: a walk of the rules' own expression trees.
+pub(super) fn warn_is_missing_on_words(
+    c: &CompiledRules,
+    table: &crate::data::Table,
+    rows: &Frame<'_>,
+    warnings: &mut Vec<String>,
+) {
+    use crate::data::cell::{normalise_cell, parse_number};
+    use crate::expr::ExprKind;
+    const FEW: usize = 5;
+    let r = &c.rules;
+    let mut said: Vec<usize> = Vec::new();
+    for p in c.all_exprs() {
+        crate::expr::walk(&p.ast, &mut |e| {
+            let ExprKind::Call { name, args, .. } = &e.kind else {
+                return;
+            };
+            if name != "is_missing" || args.len() != 1 {
+                return;
+            }
+            let ExprKind::Name { name, quoted } = &args[0].kind else {
+                return;
+            };
+            if !quoted && r.indicator(name).is_some() {
+                return;
+            }
+            let Some(j) = table.column_index(&fold_header(name)) else {
+                return;
+            };
+            let Some(Column::Text(t)) = rows.get(j) else {
+                return;
+            };
+            if said.contains(&j) {
+                return;
+            }
+            let mut numbers = 0usize;
+            let mut words: Vec<usize> = Vec::new();
+            for (code, d) in t.dict.iter().enumerate() {
+                if parse_number(&normalise_cell(d)).is_some() {
+                    numbers += 1;
+                } else {
+                    words.push(code);
+                    if words.len() > FEW {
+                        return;
+                    }
+                }
+            }
+            if words.is_empty() || numbers < words.len() {
+                return;
+            }
+            said.push(j);
+            let cells: Vec<String> = words
+                .iter()
+                .filter_map(|&code| {
+                    let i = t.codes.iter().position(|&x| x as usize == code)?;
+                    Some(format!(
+                        "'{}' (row {})",
+                        crate::diag::truncate(&t.dict[code], 40),
+                        table.origin(i).1
+                    ))
+                })
+                .collect();
+            let span =
+                crate::rules::expression_span(&r.source.text, p.text.span, &p.text.value, e.span)
+                    .unwrap_or(p.text.span);
+            let (line, col) = r.source.line_col(span.start);
+            warnings.push(format!(
+                "{}:{line}:{col}: {} reads is_missing(`{}`), which is false for {}: texts in a \
+                 column of numbers, so they count as values; if they mean no data, list them in \
+                 missing_markers under [data]",
+                r.source.name,
+                p.what,
+                table.written_header(j),
+                cells.join(", "),
+            ));
+        });
+    }
+}
+
+/// Warns of a data column that the criteria, indicators or conditions read and that has no
+/// value in any row: an unfilled template column, or a header that names the wrong one.
+/// Every entity then meets a missing value there (a gate excludes them all, a bonus applies
+/// to none), and the per-rule warnings that follow do not say why.
+pub(super) fn warn_empty_columns(
+    c: &CompiledRules,
+    table: &crate::data::Table,
+    rows: &Frame<'_>,
+    warnings: &mut Vec<String>,
+) {
+    let r = &c.rules;
+    let mut read: Vec<String> = Vec::new();
+    for ind in &r.indicators {
+        if let Source::Column(col) = &ind.source {
+            read.push(fold_header(&col.value));
+        }
+    }
+    for p in c.all_exprs() {
+        for (name, quoted, _) in crate::expr::names(&p.ast) {
+            if quoted || r.indicator(&name).is_none() {
+                read.push(fold_header(&name));
+            }
+        }
+    }
+    read.sort_unstable();
+    read.dedup();
+    for h in &read {
+        let Some(j) = table.column_index(h) else {
+            continue;
+        };
+        let Some(col) = rows.get(j) else { continue };
+        if col.is_empty() || !(0..col.len()).all(|i| col.is_missing(i)) {
+            continue;
+        }
+        warnings.push(format!(
+            "column '{}' has no value in any of its {} rows: every rule that reads it meets a \
+             missing value for every entity; fill the column, or check that the rules name the \
+             right one",
+            table.written_header(j),
+            col.len()
+        ));
+    }
+}
+
 /// Under `[aggregate]`: member rows of the scored year whose id or label reads as a totals
 /// caption (`合计`). Summed into their entity like any member, they count its members twice.
 pub(super) fn warn_total_members(
