@@ -348,10 +348,50 @@ struct CellProblem {
 
 /// Accumulates the values of one column.
 enum Builder {
-    Number(Vec<f64>),
+    Number(NumberBuilder),
     Bool(Vec<Option<bool>>),
     Text(TextBuilder),
     Infer(InferBuilder),
+}
+
+/// A number column being read.
+#[derive(Default)]
+struct NumberBuilder {
+    values: Vec<f64>,
+    /// Rows whose cell carried a `%` (read as written: 65% is 65), ascending.
+    percent_rows: Vec<usize>,
+}
+
+/// A column whose cells mix numbers written with `%` and plain numbers between -1 and 1:
+/// each cell is read as written (`65%` as 65, `0.85` as 0.85), so fractions written among
+/// percentages are read 100 times too small.
+struct PercentMix {
+    /// The first row with `%`, its value, and how many there are.
+    percent: (usize, f64, usize),
+    /// The first plain fraction, its value, and how many there are.
+    plain: (usize, f64, usize),
+}
+
+/// [`PercentMix`] of a column's values, given its rows written with `%` (ascending).
+fn percent_mix(values: &[f64], percent_rows: &[usize]) -> Option<PercentMix> {
+    let &first = percent_rows.first()?;
+    let mut next = percent_rows.iter().peekable();
+    let mut plain: Option<(usize, f64, usize)> = None;
+    for (i, &x) in values.iter().enumerate() {
+        if next.next_if(|&&r| r == i).is_some() {
+            continue;
+        }
+        if x.is_finite() && x != 0.0 && x.abs() <= 1.0 {
+            match &mut plain {
+                Some(p) => p.2 += 1,
+                None => plain = Some((i, x, 1)),
+            }
+        }
+    }
+    Some(PercentMix {
+        percent: (first, values[first], percent_rows.len()),
+        plain: plain?,
+    })
 }
 
 /// Dictionary builder of a text column: the texts in a [`crate::column::TextDict`] and an
@@ -699,17 +739,34 @@ fn excel_bool(b: bool) -> &'static str {
 impl Builder {
     fn new(req: ColumnRequest) -> Self {
         match req {
-            ColumnRequest::Number => Builder::Number(Vec::new()),
+            ColumnRequest::Number => Builder::Number(NumberBuilder::default()),
             ColumnRequest::Bool => Builder::Bool(Vec::new()),
             ColumnRequest::Text => Builder::Text(TextBuilder::default()),
             ColumnRequest::Infer => Builder::Infer(InferBuilder::new()),
         }
     }
 
+    /// Whether the column mixes numbers written with `%` and plain fractions.
+    fn percent_mix(&self) -> Option<PercentMix> {
+        match self {
+            Builder::Number(n) => percent_mix(&n.values, &n.percent_rows),
+            Builder::Infer(i) if i.all_num => {
+                let rows: Vec<usize> = i
+                    .odd
+                    .iter()
+                    .filter(|(_, t)| normalise_cell(t).ends_with('%'))
+                    .map(|&(r, _)| r)
+                    .collect();
+                percent_mix(&i.nums, &rows)
+            }
+            _ => None,
+        }
+    }
+
     /// Room for `rows` more values (an estimate of the rows of the file being read).
     fn reserve_rows(&mut self, rows: usize) {
         match self {
-            Builder::Number(v) => v.reserve(rows),
+            Builder::Number(n) => n.values.reserve(rows),
             Builder::Bool(v) => v.reserve(rows),
             Builder::Text(t) => t.col.codes.reserve(rows),
             Builder::Infer(i) if i.all_num => i.nums.reserve(rows),
@@ -719,7 +776,10 @@ impl Builder {
 
     fn truncate(&mut self, n: usize) {
         match self {
-            Builder::Number(v) => v.truncate(n),
+            Builder::Number(b) => {
+                b.values.truncate(n);
+                b.percent_rows.retain(|&r| r < n);
+            }
             Builder::Bool(v) => v.truncate(n),
             Builder::Text(t) => t.truncate(n),
             Builder::Infer(i) => i.truncate(n),
@@ -728,7 +788,7 @@ impl Builder {
 
     fn finish(self) -> Column {
         match self {
-            Builder::Number(v) => Column::Number(v),
+            Builder::Number(n) => Column::Number(n.values),
             Builder::Bool(v) => Column::Bool(v),
             Builder::Text(t) => Column::Text(t.col),
             Builder::Infer(i) => i.finish(),
@@ -747,14 +807,14 @@ impl Builder {
         markers: &Markers,
     ) -> Result<(), CellProblem> {
         match self {
-            Builder::Number(v) if !markers.numeric() => {
+            Builder::Number(n) if !markers.numeric() => {
                 if let Some(d) = decimal_at(bytes, start, end) {
-                    v.push(d.value);
+                    n.values.push(d.value);
                     return Ok(());
                 }
                 if start == end {
                     // The empty cell is always a missing marker.
-                    v.push(f64::NAN);
+                    n.values.push(f64::NAN);
                     return Ok(());
                 }
             }
@@ -794,9 +854,9 @@ impl Builder {
         let cell = match cell {
             Cell::Raw(bytes) => {
                 match self {
-                    Builder::Number(v) => {
+                    Builder::Number(n) => {
                         if let Some(x) = markers.plain_number_bytes(bytes) {
-                            v.push(x);
+                            n.values.push(x);
                             return Ok(());
                         }
                     }
@@ -828,7 +888,7 @@ impl Builder {
             });
         }
         match self {
-            Builder::Number(v) => {
+            Builder::Number(n) => {
                 let x = match cell {
                     Cell::Text(raw) if let Some(x) = markers.plain_number(raw) => x,
                     Cell::Text(raw) => {
@@ -836,6 +896,9 @@ impl Builder {
                         if markers.is_missing(&norm) {
                             f64::NAN
                         } else if let Some(x) = parse_number(&norm) {
+                            if norm.ends_with('%') {
+                                n.percent_rows.push(n.values.len());
+                            }
                             x
                         } else {
                             return Err(number_problem(trim_cell(raw), &norm, markers));
@@ -860,7 +923,7 @@ impl Builder {
                     Cell::ErrorValue(_) => unreachable!("handled above"),
                     Cell::Raw(_) => unreachable!("read as text above"),
                 };
-                v.push(x);
+                n.values.push(x);
             }
             Builder::Bool(v) => {
                 let b = match cell {
@@ -1807,18 +1870,56 @@ impl<'r> Ingest<'r> {
             .collect();
         // Files without data rows have no row to point at.
         self.origins.retain(|o| !o.runs.is_empty());
+        let mixes: Vec<(usize, PercentMix)> = self
+            .builders
+            .iter()
+            .enumerate()
+            .filter_map(|(t, b)| Some((t, b.as_ref()?.percent_mix()?)))
+            .collect();
         let columns = std::mem::take(&mut self.builders)
             .into_iter()
             .map(|b| b.map(Builder::finish))
             .collect();
-        Ok(Table {
+        let mut table = Table {
             headers: self.headers,
             columns,
             files: self.files,
             origins: self.origins,
             rows: self.rows,
             index,
-        })
+        };
+        for (t, m) in mixes {
+            let (path, row) = table.origin(m.percent.0);
+            let path = path.to_string();
+            let (plain_path, plain_row) = table.origin(m.plain.0);
+            let plain_at = if plain_path == path {
+                format!("row {plain_row}")
+            } else {
+                format!("{plain_path}, row {plain_row}")
+            };
+            let plural = |n: usize| if n == 1 { "cell" } else { "cells" };
+            let warning = format!(
+                "{path}: column \"{}\" mixes numbers written with % ({} {}, the first at row \
+                 {row}, read as {}) and plain numbers between -1 and 1 ({} {}, the first at \
+                 {plain_at}: {}): each cell is read as written, so {} is not {}%; if the plain \
+                 ones are fractions, write them as percentages ({} or {}%)",
+                table.written_header(t),
+                m.percent.2,
+                plural(m.percent.2),
+                format_number(m.percent.1),
+                m.plain.2,
+                plural(m.plain.2),
+                format_number(m.plain.1),
+                format_number(m.plain.1),
+                crate::column::format_display(m.plain.1 * 100.0),
+                crate::column::format_display(m.plain.1 * 100.0),
+                crate::column::format_display(m.plain.1 * 100.0),
+            );
+            if let Some(f) = table.files.iter_mut().find(|f| f.path == path) {
+                f.warnings.push(warning);
+            }
+        }
+        Ok(table)
     }
 }
 

@@ -1404,3 +1404,44 @@ fn a_title_row_above_the_header_is_named_with_header_row_help() {
         );
     }
 }
+
+#[test]
+fn a_csv_column_mixing_percentages_and_plain_fractions_is_warned() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "x.csv",
+        "id,debt\na,65%\nb,0.85\nc,72%\nd,0.5\ne,40\n".as_bytes(),
+    );
+    for req in [ColumnRequest::Number, ColumnRequest::Infer] {
+        let t = read(&[p.clone()], &|h| {
+            Some(if h == "debt" {
+                req
+            } else {
+                ColumnRequest::Text
+            })
+        })
+        .unwrap();
+        // Each cell as written: 65% is 65, 0.85 stays 0.85.
+        let Some(Column::Number(v)) = t.column("debt") else {
+            panic!("{req:?}")
+        };
+        assert_eq!(v[..2], [65.0, 0.85]);
+        let w = t.files[0].warnings.join("\n");
+        assert!(
+            w.ends_with(
+                "x.csv: column \"debt\" mixes numbers written with % (2 cells, the first at row \
+                 2, read as 65) and plain numbers between -1 and 1 (2 cells, the first at row 3: \
+                 0.85): each cell is read as written, so 0.85 is not 85%; if the plain ones are \
+                 fractions, write them as percentages (85 or 85%)"
+            ),
+            "{req:?}: {w}"
+        );
+    }
+    // Percentages with whole numbers only, or fractions with no %: nothing to say.
+    for text in ["id,debt\na,65%\nb,40\n", "id,debt\na,0.65\nb,0.4\n"] {
+        let p = write(&dir, "y.csv", text.as_bytes());
+        let t = read(&[p], &|_| Some(ColumnRequest::Infer)).unwrap();
+        assert!(t.files[0].warnings.is_empty(), "{:?}", t.files[0].warnings);
+    }
+}

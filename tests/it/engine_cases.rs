@@ -4002,3 +4002,32 @@ fn a_column_read_by_the_rules_with_no_value_at_all_is_warned() {
         a.warnings
     );
 }
+
+#[test]
+fn a_category_that_contains_one_key_or_a_table_no_entity_uses_is_warned() {
+    let rules = BY_COLUMN.replace(
+        r#""01" = 100, "02" = 50, "是" = 200"#,
+        r#""东部" = 100, "中部" = 50"#,
+    );
+    // 东部地区 contains 东部 only: a did-you-mean, and the default (30) applies as before.
+    let a = score(&rules, "id,rev,zone\na,60,东部\nb,60,东部地区\nc,60,华东\n");
+    assert_relative_eq!(entity(&a, "b").criteria["c"].points.unwrap(), 10.0);
+    let w = a.warnings.join("\n");
+    assert!(
+        w.contains("'zone' value '东部地区' is not in the category table (did you mean '东部'?), so 1 entity takes its default (30): b"),
+        "{w}"
+    );
+    // 华东 contains no key: unlisted by design, no warning for it.
+    assert!(!w.contains("'华东'"), "{w}");
+    assert!(!w.contains("no entity's"), "{w}");
+    // No entity's category is a key.
+    let a = score(&rules, "id,rev,zone\na,60,华东\nb,60,华中\n");
+    let w = a.warnings.join("\n");
+    assert!(
+        w.contains(
+            "no entity's 'zone' value is a key of the category table, so every entity takes its \
+             default (30); the values are '华东', '华中': write the keys as the data writes them"
+        ),
+        "{w}"
+    );
+}

@@ -515,8 +515,13 @@ struct TableDefaults {
     default: f64,
     /// Entities without a category.
     missing: Vec<usize>,
-    /// (category, the listed key it equals up to width, case and spacing, entities).
+    /// (category, the listed key it equals up to width, case and spacing, or the one listed
+    /// key it contains (`东部地区` for `东部`), entities).
     resembling: Vec<(String, String, Vec<usize>)>,
+    /// When no entity's category is a listed key: the categories the entities have (the
+    /// first few) and how many there are. A table none of whose keys occurs in the data
+    /// decides nothing but its default.
+    no_key_used: Option<(Vec<String>, usize)>,
 }
 
 /// Notes of one criterion, per entity, kept only with per-entity detail.
@@ -950,8 +955,19 @@ impl Run<'_> {
                 continue;
             }
             let folded = loose(text);
-            let Some((_, like)) = listed.iter().find(|(l, _)| *l == folded) else {
-                continue;
+            // Equal up to width, case and spacing; else containing exactly one listed key.
+            let like = match listed.iter().find(|(l, _)| *l == folded) {
+                Some((_, like)) => *like,
+                None => {
+                    let mut within = values
+                        .iter()
+                        .map(|(k, _)| k.as_str())
+                        .filter(|k| !k.is_empty() && text.contains(*k));
+                    match (within.next(), within.next()) {
+                        (Some(k), None) => k,
+                        _ => continue,
+                    }
+                }
             };
             let hit: Vec<usize> = (0..self.scored.len())
                 .filter(|&e| cat.codes[e] as usize == code)
@@ -960,11 +976,37 @@ impl Run<'_> {
                 resembling.push((text.to_string(), like.to_string(), hit));
             }
         }
+        let present: Vec<bool> = {
+            let mut seen = vec![false; cat.dict.len()];
+            for e in 0..self.scored.len() {
+                if let Some(s) = seen.get_mut(cat.codes[e] as usize) {
+                    *s = true;
+                }
+            }
+            seen
+        };
+        let used = cat
+            .dict
+            .iter()
+            .enumerate()
+            .any(|(code, t)| present[code] && values.iter().any(|(k, _)| k == t));
+        let had: Vec<String> = cat
+            .dict
+            .iter()
+            .enumerate()
+            .filter(|&(code, _)| present[code])
+            .map(|(_, t)| t.to_string())
+            .collect();
+        let no_key_used = (!used && !had.is_empty()).then(|| {
+            let n = had.len();
+            (had.into_iter().take(8).collect(), n)
+        });
         TableDefaults {
             by: by.to_string(),
             default,
             missing,
             resembling,
+            no_key_used,
         }
     }
 
@@ -1000,6 +1042,22 @@ impl Run<'_> {
                 crate::diag::agree(missing.len(), "has", "have"),
                 crate::diag::agree(missing.len(), "takes", "take"),
                 self.some_ids(&missing)
+            ));
+        }
+        if let Some((had, n)) = &d.no_key_used
+            && (0..self.scored.len()).any(&consulted)
+        {
+            let shown: Vec<String> = had.iter().map(|t| format!("'{t}'")).collect();
+            self.category_warning(format!(
+                "{what}: no entity's '{by}' value is a key of the category table, so every \
+                 entity takes its default ({default}); the values are {}{}: write the keys as \
+                 the data writes them",
+                shown.join(", "),
+                if *n > had.len() {
+                    format!(" and {} more", n - had.len())
+                } else {
+                    String::new()
+                }
             ));
         }
         for (text, like, hit) in &d.resembling {
