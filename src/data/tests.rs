@@ -1414,7 +1414,7 @@ fn a_csv_column_mixing_percentages_and_plain_fractions_is_warned() {
         "id,debt\na,65%\nb,0.85\nc,72%\nd,0.5\ne,40\n".as_bytes(),
     );
     for req in [ColumnRequest::Number, ColumnRequest::Infer] {
-        let t = read(&[p.clone()], &|h| {
+        let t = read(std::slice::from_ref(&p), &|h| {
             Some(if h == "debt" {
                 req
             } else {
