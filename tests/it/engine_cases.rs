@@ -4031,3 +4031,60 @@ fn a_category_that_contains_one_key_or_a_table_no_entity_uses_is_warned() {
         "{w}"
     );
 }
+
+#[test]
+fn group_values_typed_two_ways_are_warned_for_aggregate_entities_and_cohorts() {
+    let rules = r#"
+[rules]
+name = "t"
+id = "member"
+[aggregate]
+by = "cluster"
+[[indicator]]
+id = "emp"
+aggregate = "sum(`staff`)"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "emp"
+points = 10
+method = "linear"
+floor = 0
+target = 100
+"#;
+    let a = score(
+        rules,
+        "member,cluster,staff\nm1,C2,10\nm2,c2,20\nm3,C2,30\nm4,C1,5\n",
+    );
+    // Scored apart (the data says two values), and said so.
+    assert_eq!(a.entities.len(), 3);
+    let w = a.warnings.join("\n");
+    assert!(
+        w.contains(
+            "[aggregate] by 'cluster': 'C2' (2 member rows) and 'c2' (1 member row) differ only \
+             in full-width characters, case or spacing (or are one number), and are scored as \
+             separate entities"
+        ),
+        "{w}"
+    );
+    // Cohorts: one value containing another, and two texts of one number.
+    let cohort = ONE_DIRECT.replace("id = \"id\"", "id = \"id\"\ncohort = \"zone\"");
+    let a = score(
+        &cohort,
+        "id,x,zone\na,1,东部\nb,2,东部\nc,3,东部地区\nd,4,1\ne,5,1.0\n",
+    );
+    let w = a.warnings.join("\n");
+    assert!(
+        w.contains(
+            "cohort 'zone': '东部地区' (1 entity) contains '东部' (2 entities), and they are \
+             ranked as separate cohorts"
+        ),
+        "{w}"
+    );
+    assert!(
+        w.contains("cohort 'zone': '1' (1 entity) and '1.0' (1 entity) differ only"),
+        "{w}"
+    );
+}

@@ -151,46 +151,22 @@ impl Run<'_> {
     }
 
     /// Warns of cohort values that differ only in width, case or spacing (`Ａ类` and `A类`,
-    /// `东　部` and `东部`): most likely one region typed two ways, yet ranked and given
+    /// `东　部` and `东部`), that are one number (`1`, `1.0`), or where one contains the other
+    /// (`东部`, `东部地区`): most likely one region typed two ways, yet ranked and given
     /// quotas as separate cohorts. Kept apart (the data says two values), but never silently.
     fn warn_look_alike_cohorts(&mut self, cohort: &str, cat: &TextColumn) {
-        let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
-        for (code, text) in cat.dict.iter().enumerate() {
-            groups.entry(look_alike_key(text)).or_default().push(code);
-        }
-        let mut alike: Vec<Vec<usize>> = groups.into_values().filter(|g| g.len() > 1).collect();
-        if alike.is_empty() {
-            return;
-        }
-        // In code-point order of the texts (dictionary codes follow the rows), so the same
-        // data in another row order gives the same warning.
-        for g in &mut alike {
-            g.sort_by(|&a, &b| cat.dict[a].cmp(&cat.dict[b]));
-        }
-        alike.sort_by(|a, b| cat.dict[a[0]].cmp(&cat.dict[b[0]]));
-        let mut count = vec![0usize; cat.dict.len()];
-        for &code in &cat.codes {
-            if code != TextColumn::MISSING {
-                count[code as usize] += 1;
-            }
-        }
-        for g in alike {
-            let shown: Vec<String> = g
-                .iter()
-                .map(|&k| {
-                    format!(
-                        "'{}' ({})",
-                        crate::diag::truncate(&cat.dict[k], 40),
-                        crate::diag::entities(count[k])
-                    )
-                })
-                .collect();
+        let what = |n: usize| crate::diag::entities(n);
+        for g in look_alike_groups(cat) {
             self.warnings.push(format!(
-                "cohort '{cohort}': {} differ only in full-width characters, case or spacing, and are ranked as separate cohorts, each with its own quotas; if they are one group, write them alike in the data",
-                match shown.split_last() {
-                    Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-                    _ => shown.join(""),
-                }
+                "cohort '{cohort}': {} differ only in full-width characters, case or spacing (or are one number), and are ranked as separate cohorts, each with its own quotas; if they are one group, write them alike in the data",
+                values_with_counts(cat, &g, &what)
+            ));
+        }
+        for (short, long) in containing_pairs(cat) {
+            self.warnings.push(format!(
+                "cohort '{cohort}': {} contains {}, and they are ranked as separate cohorts, each with its own quotas; if they are one group, write them alike in the data",
+                values_with_counts(cat, &[long], &what),
+                values_with_counts(cat, &[short], &what),
             ));
         }
     }

@@ -713,6 +713,81 @@ pub(super) fn look_alike_key(s: &str) -> String {
         .to_lowercase()
 }
 
+/// Groups of distinct values of `cat` that are most likely one value typed two ways: equal
+/// up to width, case and spacing (`Ａ类`, `A类`), or equal as numbers (`1`, `1.0`). Each
+/// group and the groups are in code-point order of the texts (dictionary codes follow the
+/// rows), so the same data in another row order gives the same groups.
+pub(super) fn look_alike_groups(cat: &TextColumn) -> Vec<Vec<usize>> {
+    use crate::data::cell::{normalise_cell, parse_number};
+    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+    for (code, text) in cat.dict.iter().enumerate() {
+        let key = match parse_number(&normalise_cell(text)) {
+            Some(x) => format!("\u{0}{}", format_number(x)),
+            None => look_alike_key(text),
+        };
+        groups.entry(key).or_default().push(code);
+    }
+    let mut alike: Vec<Vec<usize>> = groups.into_values().filter(|g| g.len() > 1).collect();
+    for g in &mut alike {
+        g.sort_by(|&a, &b| cat.dict[a].cmp(&cat.dict[b]));
+    }
+    alike.sort_by(|a, b| cat.dict[a[0]].cmp(&cat.dict[b[0]]));
+    alike
+}
+
+/// Pairs (shorter, longer) of distinct values of `cat` where the longer contains the
+/// shorter and the shorter holds a non-ASCII character (`东部` in `东部地区`; codes such as
+/// `C1` in `C10` are left alone): likely one group written two ways. Skipped above 500
+/// distinct values (a comparison of every pair). In code-point order.
+pub(super) fn containing_pairs(cat: &TextColumn) -> Vec<(usize, usize)> {
+    if cat.dict.len() > 500 {
+        return Vec::new();
+    }
+    let keys: Vec<String> = cat.dict.iter().map(look_alike_key).collect();
+    let mut out = Vec::new();
+    for (a, ka) in keys.iter().enumerate() {
+        if ka.is_ascii() || ka.chars().count() < 2 {
+            continue;
+        }
+        for (b, kb) in keys.iter().enumerate() {
+            if a != b && kb != ka && kb.contains(ka.as_str()) {
+                out.push((a, b));
+            }
+        }
+    }
+    out.sort_by(|x, y| (&cat.dict[x.0], &cat.dict[x.1]).cmp(&(&cat.dict[y.0], &cat.dict[y.1])));
+    out
+}
+
+/// `'a' (2 entities), 'b' (1 entity) and 'c' (1 entity)`: values with how many rows hold
+/// them, `what` naming the rows.
+pub(super) fn values_with_counts(
+    cat: &TextColumn,
+    codes: &[usize],
+    what: &dyn Fn(usize) -> String,
+) -> String {
+    let mut count = vec![0usize; cat.dict.len()];
+    for &code in &cat.codes {
+        if code != TextColumn::MISSING {
+            count[code as usize] += 1;
+        }
+    }
+    let shown: Vec<String> = codes
+        .iter()
+        .map(|&k| {
+            format!(
+                "'{}' ({})",
+                crate::diag::truncate(&cat.dict[k], 40),
+                what(count[k])
+            )
+        })
+        .collect();
+    match shown.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => shown.join(""),
+    }
+}
+
 /// Per distinct text of `t`, whether it reads as a totals caption; `None` when none does
 /// (the usual case, decided without a look at the rows).
 pub(super) fn total_captions(t: &TextColumn) -> Option<Vec<bool>> {

@@ -384,6 +384,16 @@ impl<'a> Run<'a> {
                     group.push(g);
                 }
                 let n = first_row.len();
+                for g in look_alike_groups(&by_col) {
+                    warnings.push(format!(
+                        "[aggregate] by '{}': {} differ only in full-width characters, case or spacing (or are one number), and are scored as separate entities; if they are one entity, write them alike in the data",
+                        r.aggregate.as_ref().map_or("", |a| a.by.value.as_str()),
+                        values_with_counts(&by_col, &g, &|k| format!(
+                            "{k} member {}",
+                            crate::diag::agree(k, "row", "rows")
+                        ))
+                    ));
+                }
                 // Member rows traced above stand for the entities they belong to.
                 for (_, _, hit) in &mut if_missing {
                     let mut by_entity = vec![false; n];
