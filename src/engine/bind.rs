@@ -801,7 +801,7 @@ fn text_column_causes(names: &Names<'_>, p: &ParsedExpr, error: &str) -> Option<
             }
             let more = cells.saturating_sub(first.len());
             let mut msg = format!(
-                "column '{written}' is read as text because {cells} of its cells {}: {}{}. {}",
+                "column '{written}' is read as text because {cells} of its cells {}: {}{}; {}",
                 if cells == 1 {
                     "is not a plain number"
                 } else {
@@ -836,30 +836,45 @@ fn text_column_causes(names: &Names<'_>, p: &ParsedExpr, error: &str) -> Option<
         let words: Vec<usize> = odd.iter().chain(&bool_words).copied().collect();
         if numbers > 0 && !words.is_empty() && words.len() <= FEW && numbers >= 2 * words.len() {
             let cells: Vec<String> = words.iter().filter_map(|&code| where_is(code)).collect();
+            // Cells with digits hold a number in words (`约60`, `100以上`, `50-100`): a
+            // missing marker would throw it away. Cells without are words for no data, or
+            // `无` for none.
+            let shown = |code: usize| format!("\"{}\"", crate::diag::truncate(&t.dict[code], 40));
+            let (digits, plain): (Vec<usize>, Vec<usize>) = words.iter().partition(|&&c| {
+                t.dict[c]
+                    .chars()
+                    .any(|ch| ch.is_ascii_digit() || ('０'..='９').contains(&ch))
+            });
+            let (none, nodata): (Vec<usize>, Vec<usize>) = plain.iter().partition(|&&c| {
+                matches!(normalise_cell(&t.dict[c]).as_ref(), "无" | "没有" | "否")
+            });
+            let mut fixes: Vec<String> = Vec::new();
+            if !digits.is_empty() {
+                let v: Vec<String> = digits.iter().map(|&c| shown(c)).collect();
+                fixes.push(format!("write {} as one plain number", v.join(", ")));
+            }
+            if !none.is_empty() {
+                let v: Vec<String> = none.iter().map(|&c| shown(c)).collect();
+                fixes.push(format!("write 0 for {} where it means none", v.join(", ")));
+            }
+            if !nodata.is_empty() {
+                let v: Vec<String> = nodata.iter().map(|&c| shown(c)).collect();
+                fixes.push(format!(
+                    "correct {} or, if {} no data, list {} in missing_markers under [data]",
+                    v.join(", "),
+                    if v.len() == 1 {
+                        "it means"
+                    } else {
+                        "they mean"
+                    },
+                    if v.len() == 1 { "it" } else { "them" },
+                ));
+            }
             out.push(format!(
                 "column '{written}' is read as text because of {}, while its other cells are \
-                 numbers: correct {}, or list {} in missing_markers under [data], and it is \
-                 read as numbers{}",
+                 numbers: {}; then it is read as numbers",
                 cells.join(", "),
-                if cells.len() == 1 {
-                    "that cell"
-                } else {
-                    "those cells"
-                },
-                if cells.len() == 1 {
-                    "the text"
-                } else {
-                    "the texts"
-                },
-                // `无` in a count means none more often than no data.
-                if words
-                    .iter()
-                    .any(|&c| matches!(normalise_cell(&t.dict[c]).as_ref(), "无" | "没有" | "否"))
-                {
-                    " (where 无 means none, write 0)"
-                } else {
-                    ""
-                },
+                fixes.join("; "),
             ));
             continue;
         }

@@ -1185,6 +1185,21 @@ method = "direct"
         "{:?}",
         a.warnings
     );
+    // An id written another way in the earlier year: the pair is named.
+    let a = score(
+        rules,
+        "code,year,x\nA-01,2022,1\nA01,2023,2\nb02,2022,3\nB02,2023,4\nC,2022,5\n",
+    );
+    let w = a.warnings.join("\n");
+    assert!(
+        w.contains(
+            "3 entities have rows in other years but none in 2023, so they are not scored: \
+             A-01, C, b02; 'A-01' and 'A01', 'b02' and 'B02' differ only in case, width or \
+             punctuation: if they are one entity, write its id alike in every year (prev() \
+             finds no earlier row for the 2023 id)"
+        ),
+        "{w}"
+    );
 }
 
 /// `prev(x, k)` looks back k years (not k rows); prev(x) and prev(x, 3) side by side.
@@ -2969,7 +2984,7 @@ fn a_column_of_numbers_written_with_units_names_the_cells_and_the_fix_in_the_typ
         err.contains(
             "column 'emp' is read as text because 10 of its cells are not plain numbers: \
              \"10人\" ("
-        ) && err.contains("data.csv, row 2, column \"emp\"), \"13人\" (row 5), \"16人\" (row 8) and 7 more. \"10人\" carries a unit (人): write the number alone: 10"),
+        ) && err.contains("data.csv, row 2, column \"emp\"), \"13人\" (row 5), \"16人\" (row 8) and 7 more; \"10人\" carries a unit (人): write the number alone: 10"),
         "{err}"
     );
     assert!(
@@ -3958,7 +3973,9 @@ fn a_column_read_as_yes_no_says_why_when_compared_with_a_number_or_a_word() {
     let err = try_score(rules, "id,x,acc\na,1,无\nb,2,3\nc,3,5\nd,4,0\n").unwrap_err();
     assert!(
         err.contains("column 'acc' is read as text because of \"无\" (")
-            && err.contains("(where 无 means none, write 0)"),
+            && err.contains(
+                "numbers: write 0 for \"无\" where it means none; then it is read as numbers"
+            ),
         "{err}"
     );
 }
@@ -4086,5 +4103,23 @@ target = 100
     assert!(
         w.contains("cohort 'zone': '1' (1 entity) and '1.0' (1 entity) differ only"),
         "{w}"
+    );
+}
+
+#[test]
+fn a_number_written_in_words_is_not_offered_as_a_missing_marker() {
+    let rules = &format!("{ONE_DIRECT}[[gate]]\nid = \"g\"\nrequire = \"`emp` >= 50\"\n");
+    let err = try_score(
+        rules,
+        "id,x,emp\na,1,120\nb,2,约60\nc,3,80\nd,4,无数据\ne,5,70\nf,6,90\ng,7,55\n",
+    )
+    .unwrap_err();
+    assert!(
+        err.contains(
+            "while its other cells are numbers: write \"约60\" as one plain number; correct \
+             \"无数据\" or, if it means no data, list it in missing_markers under [data]; then it \
+             is read as numbers"
+        ),
+        "{err}"
     );
 }

@@ -1085,8 +1085,59 @@ pub(super) fn absent_from_year(ids: &TextColumn, scored: &[usize], y: i64) -> Op
         1 => ("1 entity".to_string(), "has"),
         n => (format!("{n} entities"), "have"),
     };
+    // An id written one way in earlier years and another way this year (`a01`, `A01`,
+    // `A-01`): prev() finds nothing for it either.
+    let key = |s: &str| {
+        look_alike_key(s)
+            .chars()
+            .filter(|c| !matches!(c, '-' | '_' | '.' | '/'))
+            .collect::<String>()
+    };
+    let mut earlier: HashMap<String, &str> = HashMap::new();
+    for a in &absent {
+        earlier.entry(key(a)).or_insert(a);
+    }
+    // Scored-year ids with rows in no other year.
+    let mut in_scored_year = vec![false; ids.codes.len()];
+    for &r in scored {
+        in_scored_year[r] = true;
+    }
+    let mut other = vec![false; ids.dict.len()];
+    for (i, &c) in ids.codes.iter().enumerate() {
+        if !in_scored_year[i]
+            && let Some(o) = other.get_mut(c as usize)
+        {
+            *o = true;
+        }
+    }
+    let only_now: Vec<usize> = (0..ids.dict.len())
+        .filter(|&k| seen[k] == 2 && !other[k])
+        .collect();
+    let mut pairs: Vec<String> = only_now
+        .iter()
+        .filter_map(|&k| {
+            let now = &ids.dict[k];
+            earlier
+                .get(&key(now))
+                .map(|before| format!("'{before}' and '{now}'"))
+        })
+        .collect();
+    pairs.sort_unstable();
+    let alike = match pairs.len() {
+        0 => String::new(),
+        n => format!(
+            "; {}{} differ only in case, width or punctuation: if they are one entity, write \
+             its id alike in every year (prev() finds no earlier row for the {y} id)",
+            pairs[..n.min(5)].join(", "),
+            if n > 5 {
+                format!(" and {} more pairs", n - 5)
+            } else {
+                String::new()
+            }
+        ),
+    };
     Some(format!(
-        "{count} {have} rows in other years but none in {y}, so they are not scored: {}{more}",
+        "{count} {have} rows in other years but none in {y}, so they are not scored: {}{more}{alike}",
         absent[..absent.len().min(10)].join(", ")
     ))
 }
