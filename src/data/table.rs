@@ -754,7 +754,8 @@ impl Builder {
                 let rows: Vec<usize> = i
                     .odd
                     .iter()
-                    .filter(|(_, t)| normalise_cell(t).ends_with('%'))
+                    // (Not normalised: this runs over every non-canonical number.)
+                    .filter(|(_, t)| t.trim_end().ends_with(['%', '％']))
                     .map(|&(r, _)| r)
                     .collect();
                 percent_mix(&i.nums, &rows)
