@@ -256,6 +256,14 @@ impl Table {
             .map_or(self.headers[j].as_str(), String::as_str)
     }
 
+    /// A folded header as the first file writes it (itself when it is no header).
+    pub fn shown_header<'h>(&'h self, folded: &'h str) -> &'h str {
+        match self.column_index(folded) {
+            Some(j) => self.written_header(j),
+            None => folded,
+        }
+    }
+
     /// The column with this folded header, when it was read.
     pub fn column(&self, folded_header: &str) -> Option<&Column> {
         self.columns[self.column_index(folded_header)?].as_ref()

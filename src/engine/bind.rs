@@ -396,18 +396,25 @@ impl Names<'_> {
         });
         // A data column that cannot be written bare is suggested in backticks, as it must be
         // written.
+        // Headers are shown as the data file writes them (the names match folded).
+        let shown = |h: &str| -> String { self.table.map_or(h, |t| t.shown_header(h)).to_string() };
         let close = crate::diag::did_you_mean(name, candidates.iter().copied()).map(|c| {
             if self.headers.contains(&c)
                 && !r.indicators.iter().any(|i| i.id.value == c)
                 && !crate::expr::is_bare_name(&c)
             {
-                format!("did you mean `{c}` (a data column: in backticks)?")
+                format!(
+                    "did you mean `{}` (a data column: in backticks)?",
+                    shown(&c)
+                )
             } else {
                 format!("did you mean '{c}'?")
             }
         });
-        let columns = (quoted || self.headers.len() <= 40)
-            .then(|| format!("data columns: {}", self.headers.join(", ")));
+        let columns = (quoted || self.headers.len() <= 40).then(|| {
+            let all: Vec<String> = self.headers.iter().map(|h| shown(h)).collect();
+            format!("data columns: {}", all.join(", "))
+        });
         // `region == 东部`: a value written without its quotes.
         let value = (!quoted && !name.is_ascii()).then(|| {
             let q = format!("if '{name}' is a value to compare with, put it in quotes: '{name}'");

@@ -3382,7 +3382,7 @@ label = "省级"
     )
     .unwrap_err();
     assert!(
-        err.contains("did you mean `安全事故(起)` (a data column: in backticks)?"),
+        err.contains("did you mean `安全事故（起）` (a data column: in backticks)?"),
         "{err}"
     );
 }

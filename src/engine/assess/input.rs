@@ -58,7 +58,12 @@ pub(super) fn required_column(
                     headers
                         .iter()
                         .find(|h| h.split(' ').any(|w| w == folded))
-                        .map(|h| format!("did you mean '{}'?", crate::diag::truncate(h, 200)))
+                        .map(|h| {
+                            format!(
+                                "did you mean '{}'?",
+                                crate::diag::truncate(table.shown_header(h), 200)
+                            )
+                        })
                 })
                 .or_else(|| {
                     // The same name with another unit in its brackets (`销售收入(亿元)` for
@@ -74,19 +79,21 @@ let unit = |s: &str| {
                         ))
                     };
                     crate::diag::did_you_mean(&folded, headers.iter().map(|h| h.as_str())).map(|c| {
+                        let shown = table.shown_header(&c);
                         match (unit(&folded), unit(&c)) {
                             (Some((s1, u1)), Some((s2, u2))) if s1 == s2 && u1 != u2 => format!(
-                                "did you mean '{c}'? Its unit is {u2} where the rules expect {u1}: \
+                                "did you mean '{shown}'? Its unit is {u2} where the rules expect {u1}: \
                                  if the unit changed, change the indicator's multiply with its column"
                             ),
-                            _ => format!("did you mean '{c}'?"),
+                            _ => format!("did you mean '{shown}'?"),
                         }
                     })
                 })
                 .unwrap_or_else(|| {
+                    let shown: Vec<&str> = (0..headers.len()).map(|j| table.written_header(j)).collect();
                     format!(
                         "data columns: {}",
-                        crate::diag::truncate(&headers.join(", "), 400)
+                        crate::diag::truncate(&shown.join(", "), 400)
                     )
                 });
             // Once per run: the data may be on another sheet of the workbook.
