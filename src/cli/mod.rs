@@ -121,6 +121,9 @@ pub fn run() -> i32 {
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
+            if let Some(tip) = files_without_flags(&e, &std::env::args().collect::<Vec<_>>()) {
+                say!("\ntip: {tip}");
+            }
             return code;
         }
     };
@@ -148,6 +151,61 @@ pub fn run() -> i32 {
             e.exit_code()
         }
     }
+}
+
+/// For `clusterscore score rules.toml data.csv` (files without their flags, as many tools
+/// take them): the command line with each file after the flag its extension suggests,
+/// among the flags the subcommand has. `None` for other errors.
+fn files_without_flags(e: &clap::Error, args: &[String]) -> Option<String> {
+    use clap::CommandFactory;
+    if e.kind() != clap::error::ErrorKind::UnknownArgument {
+        return None;
+    }
+    let sub = args.get(1)?;
+    let cli = Cli::command();
+    let cmd = cli.find_subcommand(sub)?;
+    let has = |long: &str| cmd.get_arguments().any(|a| a.get_long() == Some(long));
+    let takes_value = |long: &str| {
+        cmd.get_arguments()
+            .any(|a| a.get_long() == Some(long) && a.get_action().takes_values())
+    };
+    let quoted = |a: &str| {
+        if a.contains([' ', '\'', '"']) {
+            format!("'{}'", a.replace('\'', "'\\''"))
+        } else {
+            a.to_string()
+        }
+    };
+    let mut out = vec!["clusterscore".to_string(), sub.clone()];
+    let mut changed = false;
+    let mut value_next = false;
+    for a in &args[2..] {
+        if value_next {
+            value_next = false;
+            out.push(quoted(a));
+            continue;
+        }
+        if let Some(long) = a.strip_prefix("--") {
+            value_next = !long.contains('=') && takes_value(long);
+            out.push(quoted(a));
+            continue;
+        }
+        let lower = a.to_lowercase();
+        let flag = if lower.ends_with(".toml") && has("rules") {
+            "--rules"
+        } else if (lower.ends_with(".csv") || lower.ends_with(".xlsx")) && has("data") {
+            "--data"
+        } else if lower.ends_with(".json") && has("results") {
+            "--results"
+        } else {
+            out.push(quoted(a));
+            continue;
+        };
+        out.push(flag.to_string());
+        out.push(quoted(a));
+        changed = true;
+    }
+    changed.then(|| format!("files are given after their flags: {}", out.join(" ")))
 }
 
 /// A spinner on stderr for long work, only when stderr is a terminal (quiet in pipes and CI).

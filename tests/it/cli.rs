@@ -1022,3 +1022,29 @@ fn weights_write_needs_a_file_name() {
         .stderr(predicates::str::contains("--write needs a file name"));
     assert!(!dir.path().join("-").exists());
 }
+
+/// Files given without their flags (`score rules.toml data.csv`) are a usage error whose tip
+/// is the command line with each file after its flag.
+#[test]
+fn files_without_flags_get_the_command_line_with_flags() {
+    bin().args(["score", "r.toml", "d.csv", "--out", "my out.csv"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "tip: files are given after their flags: clusterscore score --rules r.toml --data d.csv --out 'my out.csv'",
+        ));
+    bin().args(["compare", "a.json", "b.json"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "tip: files are given after their flags: clusterscore compare --results a.json --results b.json",
+        ));
+    // Another usage error gets no such tip.
+    bin()
+        .args(["score", "--rules", "r.toml", "--bogus"])
+        .assert()
+        .code(2)
+        .stderr(predicates::prelude::PredicateBooleanExt::not(
+            predicates::str::contains("tip: files are given"),
+        ));
+}
