@@ -7,7 +7,8 @@ use crate::diag::Span;
 /// One lint finding.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lint {
-    /// Stable code: `unreachable-tier`, `bands-out-of-order`, `levels-above-points`,
+    /// Stable code: `unreachable-tier`, `bands-out-of-order`, `bands-above-points`,
+    /// `levels-above-points`,
     /// `tiers-out-of-order`, `empty-dimension`, `setting-ignored`, `unknown-category`,
     /// `unused-indicator`, `weights-not-scale`, `weight-without-points`, `division-by-zero`,
     /// `level-without-points`, `direction-ignored`, `percent-as-fraction`.
@@ -78,6 +79,7 @@ pub fn result_changing(rules: &Rules) -> Vec<String> {
                 l.code,
                 "unreachable-tier"
                     | "bands-out-of-order"
+                    | "bands-above-points"
                     | "tiers-out-of-order"
                     | "levels-above-points"
                     | "direction-ignored"
@@ -195,7 +197,7 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             }
             if let Some(above) = points_above_criterion(c) {
                 out.push(Lint {
-                    code: "bands-out-of-order",
+                    code: "bands-above-points",
                     message: above,
                     span: c.points.span,
                 });
@@ -642,7 +644,7 @@ min_score = 20
             [
                 "unreachable-tier",
                 "bands-out-of-order",
-                "bands-out-of-order",
+                "bands-above-points",
                 "levels-above-points"
             ]
         );
@@ -748,7 +750,7 @@ min_score = 20
             );
         assert_eq!(
             codes(&tables),
-            ["bands-out-of-order", "levels-above-points"]
+            ["bands-above-points", "levels-above-points"]
         );
         let rules = Rules::from_str_named(&tables, "r.toml").unwrap();
         assert_eq!(

@@ -3221,7 +3221,7 @@ bands = [{ at_least = 10, points = 31 }, { at_least = 0, points = 12 }]
     assert_relative_eq!(entity(&a, "B").score, 12.0);
     assert!(
         a.warnings.iter().any(|w| w
-            == "rules.toml:13:10: criterion 'c': a band gives 31 points, more than the criterion's 30 (capped at full points) [bands-out-of-order]"),
+            == "rules.toml:13:10: criterion 'c': a band gives 31 points, more than the criterion's 30 (capped at full points) [bands-above-points]"),
         "{:?}",
         a.warnings
     );
