@@ -264,8 +264,11 @@ pub(crate) fn print_out(bytes: &[u8]) -> Result<()> {
 pub(crate) fn print_warnings(of: Option<&Path>, warnings: &[String]) {
     for w in warnings {
         match of {
-            Some(p) => say!("warning: {}: {w}", p.display()),
-            None => say!("warning: {w}"),
+            // (A warning located in that rules file already starts with its path.)
+            Some(p) if !w.starts_with(&format!("{}:", p.display())) => {
+                say!("warning: {}: {w}", p.display())
+            }
+            _ => say!("warning: {w}"),
         }
     }
 }

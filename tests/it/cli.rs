@@ -1048,3 +1048,43 @@ fn files_without_flags_get_the_command_line_with_flags() {
             predicates::str::contains("tip: files are given"),
         ));
 }
+
+/// `compare` names which rules file a warning came from, once: a warning located in the file
+/// already starts with its path.
+#[test]
+fn compare_names_the_rules_file_of_a_warning_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("rules/liaocheng-benchmark.toml").unwrap();
+    let flawed = text.replace(
+        "{ at_least = 100, points = 12 }",
+        "{ at_least = 100, points = 99 }",
+    );
+    assert_ne!(text, flawed);
+    let b = dir.path().join("b.toml");
+    std::fs::write(&b, flawed).unwrap();
+    let out = bin()
+        .args([
+            "compare",
+            "--rules",
+            "rules/liaocheng-benchmark.toml",
+            "--rules",
+        ])
+        .arg(&b)
+        .args(["--data", "fixtures/liaocheng-2023.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8(out.stderr).unwrap();
+    let shown = b.display().to_string();
+    let line = err
+        .lines()
+        .find(|l| l.contains("[bands-above-points]"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(line.starts_with(&format!("warning: {shown}:")), "{line}");
+    assert!(!line.contains(&format!("{shown}: {shown}")), "{line}");
+    // Other warnings still say which file's run they come from.
+    assert!(
+        err.contains("warning: rules/liaocheng-benchmark.toml: criterion "),
+        "{err}"
+    );
+}
