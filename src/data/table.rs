@@ -350,6 +350,8 @@ pub enum Cell<'a> {
 
 /// What is wrong with one cell (the caller adds the location).
 struct CellProblem {
+    /// The cell as shown in the message (cut to 200 characters).
+    value: String,
     message: String,
     help: Option<String>,
 }
@@ -892,6 +894,7 @@ impl Builder {
         };
         if let Cell::ErrorValue(e) = cell {
             return Err(CellProblem {
+                value: e.to_string(),
                 message: format!("error value {e} in the cell"),
                 help: Some("fix the formula in the workbook, or clear the cell".into()),
             });
@@ -921,6 +924,7 @@ impl Builder {
                     }
                     Cell::Date(d) => {
                         return Err(CellProblem {
+                            value: d.to_string(),
                             message: format!("cannot read date \"{d}\" as a number"),
                             help: Some(
                                 "format the cells as numbers in the workbook, or declare \
@@ -1014,6 +1018,7 @@ impl Builder {
 /// missing marker or retyping of text helps.
 fn not_finite_problem(x: f64) -> CellProblem {
     CellProblem {
+        value: format_number(x),
         message: format!(
             "cannot read \"{}\" as a number: the workbook stores a value that is not a finite number",
             format_number(x)
@@ -1030,6 +1035,7 @@ fn number_problem(shown: &str, normalised: &str, markers: &Markers) -> CellProbl
     let shown = truncate(shown, 200);
     if parse_bool(normalised).is_some() {
         return CellProblem {
+            value: shown.to_string(),
             message: format!("boolean value \"{shown}\" in a number column"),
             help: Some(
                 "this column is read as numbers; write the value as a number (1/0), \
@@ -1041,6 +1047,7 @@ fn number_problem(shown: &str, normalised: &str, markers: &Markers) -> CellProbl
     }
     if let Some(help) = number_shape_help(&shown, normalised) {
         return CellProblem {
+            value: shown.to_string(),
             message: format!("cannot read \"{shown}\" as a number"),
             help: Some(help),
         };
@@ -1053,6 +1060,7 @@ fn number_problem(shown: &str, normalised: &str, markers: &Markers) -> CellProbl
         && int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
     {
         return CellProblem {
+            value: shown.to_string(),
             message: format!("cannot read \"{shown}\" as a number"),
             help: Some(format!(
                 "if the comma is a decimal comma, write a decimal point ({}); thousands \
@@ -1069,6 +1077,7 @@ fn number_problem(shown: &str, normalised: &str, markers: &Markers) -> CellProbl
         .is_ok_and(|x| x.is_infinite() && !normalised.to_ascii_lowercase().contains("inf"))
     {
         return CellProblem {
+            value: shown.to_string(),
             message: format!(
                 "cannot read \"{shown}\" as a number: it is beyond the largest number a cell may hold (about 1.8e308)"
             ),
@@ -1076,6 +1085,7 @@ fn number_problem(shown: &str, normalised: &str, markers: &Markers) -> CellProbl
         };
     }
     CellProblem {
+        value: shown.to_string(),
         message: format!("cannot read \"{shown}\" as a number"),
         help: Some(word_help(&shown, normalised, markers).unwrap_or_else(|| {
             format!(
@@ -1304,6 +1314,7 @@ fn bool_problem(shown: &str, normalised: Option<&str>, markers: &Markers) -> Cel
         None => format!("{accepted}; missing values: {}", markers.describe()),
     };
     CellProblem {
+        value: shown.to_string(),
         message: format!("cannot read \"{shown}\" as yes/no"),
         help: Some(help),
     }
@@ -1414,8 +1425,8 @@ struct MoreCells {
     /// Table column.
     t: usize,
     count: usize,
-    /// The first [`SUMMARY_ROWS`] spreadsheet rows.
-    rows: Vec<usize>,
+    /// The first [`SUMMARY_ROWS`] spreadsheet rows, with their cells as shown.
+    rows: Vec<(usize, String)>,
     /// The error of the first of them.
     message: String,
     help: Option<String>,
@@ -1609,7 +1620,7 @@ impl<'r> Ingest<'r> {
             if let Err(p) = builder.push(cell(j), &self.markers) {
                 // Keep the column the same length as the others.
                 let _ = builder.push(Cell::Empty, &self.markers);
-                self.cell_error(row_no, t, p.message, p.help)?;
+                self.cell_error(row_no, t, p)?;
             }
         }
         self.rows += 1;
@@ -1643,8 +1654,8 @@ impl<'r> Ingest<'r> {
             })
             .collect();
         let markers = &self.markers;
-        // (position in batch, active column, message, help)
-        let mut found: Vec<(usize, usize, String, Option<String>)> = tasks
+        // (position in batch, active column, the problem)
+        let mut found: Vec<(usize, usize, CellProblem)> = tasks
             .par_iter_mut()
             .with_max_len(1)
             .flat_map_iter(|(k, j, _, builder)| {
@@ -1662,7 +1673,7 @@ impl<'r> Ingest<'r> {
                     if let Err(p) = builder.push_field(bytes, ends[i], ends[i + 1], markers) {
                         // Keep the column the same length as the others.
                         let _ = builder.push(Cell::Empty, markers);
-                        errs.push((i, *k, p.message, p.help));
+                        errs.push((i, *k, p));
                     }
                 }
                 errs
@@ -1698,10 +1709,10 @@ impl<'r> Ingest<'r> {
         if found.is_empty() {
             return Ok(());
         }
-        found.sort_by_key(|&(i, k, _, _)| (i, k));
-        for (i, k, message, help) in found {
+        found.sort_by_key(|&(i, k, _)| (i, k));
+        for (i, k, p) in found {
             let t = self.active[k].1;
-            self.cell_error(batch.rows[i], t, message, help)?;
+            self.cell_error(batch.rows[i], t, p)?;
         }
         Ok(())
     }
@@ -1710,13 +1721,12 @@ impl<'r> Ingest<'r> {
     /// while fewer than [`MAX_ERRORS`] are and the column has fewer than
     /// [`SHOWN_PER_COLUMN`], else counted in the column's summary. Reading goes on (so the
     /// summaries count every bad cell) until [`COUNT_LIMIT`] cells are counted.
-    fn cell_error(
-        &mut self,
-        row_no: usize,
-        t: usize,
-        message: String,
-        help: Option<String>,
-    ) -> Result<(), Error> {
+    fn cell_error(&mut self, row_no: usize, t: usize, p: CellProblem) -> Result<(), Error> {
+        let CellProblem {
+            value,
+            message,
+            help,
+        } = p;
         self.counted += 1;
         let file = self.origins.len() - 1;
         let listed = self.shown.iter().filter(|&&(_, c)| c == t).count();
@@ -1734,14 +1744,14 @@ impl<'r> Ingest<'r> {
                 Some(m) => {
                     m.count += 1;
                     if m.rows.len() < SUMMARY_ROWS {
-                        m.rows.push(row_no);
+                        m.rows.push((row_no, truncate(&value, 40)));
                     }
                 }
                 None => self.more.push(MoreCells {
                     file,
                     t,
                     count: 1,
-                    rows: vec![row_no],
+                    rows: vec![(row_no, truncate(&value, 40))],
                     message,
                     help,
                 }),
@@ -1760,7 +1770,11 @@ impl<'r> Ingest<'r> {
         let counted = self.counted + last.len();
         for m in std::mem::take(&mut self.more) {
             let o = &self.origins[m.file];
-            let rows: Vec<String> = m.rows.iter().map(usize::to_string).collect();
+            let rows: Vec<String> = m
+                .rows
+                .iter()
+                .map(|(r, v)| format!("{r} (\"{v}\")"))
+                .collect();
             let rest = m.count - m.rows.len();
             let message = format!(
                 "{} more {} of this column cannot be read: {} {}{}",
@@ -1775,8 +1789,8 @@ impl<'r> Ingest<'r> {
                 },
             );
             let help = match m.help {
-                Some(h) => format!("the first of them, row {}: {}; {h}", m.rows[0], m.message),
-                None => format!("the first of them, row {}: {}", m.rows[0], m.message),
+                Some(h) => format!("the first of them, row {}: {}; {h}", m.rows[0].0, m.message),
+                None => format!("the first of them, row {}: {}", m.rows[0].0, m.message),
             };
             all.push(
                 Diagnostic::new(Stage::Data, message)

@@ -664,7 +664,7 @@ fn error_collection_lists_a_few_per_column_and_summarises_the_rest() {
     );
     assert_eq!(
         last.message,
-        "97 more cells of this column cannot be read: rows 5, 6, 7, 8, 9, 10, 11, 12 and 89 more"
+        "97 more cells of this column cannot be read: rows 5 (\"bad\"), 6 (\"bad\"), 7 (\"bad\"), 8 (\"bad\"), 9 (\"bad\"), 10 (\"bad\"), 11 (\"bad\"), 12 (\"bad\") and 89 more"
     );
     assert!(
         last.help
@@ -702,7 +702,7 @@ fn error_collection_lists_at_most_the_limit_across_columns() {
     assert_eq!(summaries.len(), 10, "{e}");
     assert_eq!(
         summaries[0],
-        "3 more cells of this column cannot be read: rows 4, 5, 6"
+        "3 more cells of this column cannot be read: rows 4 (\"x\"), 5 (\"x\"), 6 (\"x\")"
     );
 }
 
