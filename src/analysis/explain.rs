@@ -384,14 +384,28 @@ fn by_name<'a>(a: &'a Assessment, text: &str) -> Option<&'a EntityResult> {
     if let Some(e) = a.entities.iter().find(|e| e.name.as_deref() == Some(text)) {
         return Some(e);
     }
-    let mut found = a
-        .entities
-        .iter()
-        .filter(|e| e.name.as_deref().is_some_and(|n| n.contains(text)));
-    match (found.next(), found.next()) {
-        (Some(e), None) => Some(e),
-        _ => None,
-    }
+    let unique = |keep: &dyn Fn(&str) -> bool| {
+        let mut found = a
+            .entities
+            .iter()
+            .filter(|e| e.name.as_deref().is_some_and(keep));
+        match (found.next(), found.next()) {
+            (Some(e), None) => Some(e),
+            _ => None,
+        }
+    };
+    // A part of the name, else its characters in order (`临清轴承` for 临清市轴承产业集群: a
+    // name shortened as people say it).
+    unique(&|n: &str| n.contains(text)).or_else(|| {
+        (text.chars().count() >= 2)
+            .then(|| {
+                unique(&|n: &str| {
+                    let mut rest = n.chars();
+                    text.chars().all(|c| rest.any(|d| d == c))
+                })
+            })
+            .flatten()
+    })
 }
 
 fn num(v: &Option<serde_json::Value>) -> Option<f64> {

@@ -156,6 +156,8 @@ fn explain_cli_unknown_id_is_exit_1_with_did_you_mean() {
             "'LC01' is named '临清市轴承产业集群': did you mean --id LC01",
         ),
         ("轴承", "did you mean --id LC01"),
+        // Shortened as people say it: its characters in order.
+        ("临清轴承", "did you mean --id LC01"),
     ] {
         bin()
             .args(["explain", "--rules"])
