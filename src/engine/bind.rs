@@ -371,28 +371,44 @@ impl Names<'_> {
         // analyst's words for it (`销售收入` for revenue, column 销售收入（万元）).
         let folded = fold_header(name);
         let by_label = (!quoted).then(|| {
-            r.indicators.iter().find_map(|i| {
-                let label = i.label.as_deref().map(fold_header);
-                let column = match &i.source {
-                    Source::Column(c) => Some(fold_header(&c.value)),
-                    _ => None,
-                };
-                let column_of = column.as_deref().is_some_and(|c| {
-                    c == folded
-                        || c.strip_prefix(folded.as_str())
-                            .is_some_and(|rest| rest.starts_with('('))
-                });
-                (label.as_deref() == Some(folded.as_str()) || column_of).then(|| {
-                    format!(
-                        "'{name}' is indicator '{}' ({}): write {}",
-                        i.id.value,
-                        i.label
-                            .as_deref()
-                            .map_or_else(|| "its column".to_string(), |l| format!("label {l}")),
-                        i.id.value
-                    )
+            let matches: Vec<&crate::rules::Indicator> = r
+                .indicators
+                .iter()
+                .filter(|i| {
+                    let label = i.label.as_deref().map(fold_header);
+                    let column = match &i.source {
+                        Source::Column(c) => Some(fold_header(&c.value)),
+                        _ => None,
+                    };
+                    let column_of = column.as_deref().is_some_and(|c| {
+                        c == folded
+                            || c.strip_prefix(folded.as_str())
+                                .is_some_and(|rest| rest.starts_with('('))
+                    });
+                    label.as_deref() == Some(folded.as_str()) || column_of
                 })
-            })
+                .collect();
+            match matches.as_slice() {
+                [] => None,
+                [i] => Some(format!(
+                    "'{name}' is indicator '{}' ({}): write {}",
+                    i.id.value,
+                    i.label
+                        .as_deref()
+                        .map_or_else(|| "its column".to_string(), |l| format!("label {l}")),
+                    i.id.value
+                )),
+                // A label several indicators share (销售收入 this year and last): name them all.
+                many => {
+                    let ids: Vec<String> =
+                        many.iter().map(|i| format!("'{}'", i.id.value)).collect();
+                    Some(format!(
+                        "'{name}' names {} indicators, {}: write the id of the one you mean",
+                        many.len(),
+                        ids.join(", ")
+                    ))
+                }
+            }
         });
         // A data column that cannot be written bare is suggested in backticks, as it must be
         // written.

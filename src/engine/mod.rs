@@ -969,19 +969,43 @@ fn label_help<'a>(
     items: impl Iterator<Item = (&'a str, Option<&'a str>, Option<&'a str>)>,
 ) -> Option<String> {
     let folded = crate::data::fold_header(name);
+    let mut labelled: Vec<&str> = Vec::new();
+    let mut reading: Vec<&str> = Vec::new();
     for (id, label, column) in items {
         if label.is_some_and(|l| crate::data::fold_header(l) == folded) {
-            return Some(format!(
-                "'{name}' is the label of {kind} '{id}': write \"{id}\" (rules name things by id)"
-            ));
-        }
-        if column.is_some_and(|c| crate::data::fold_header(c) == folded) {
-            return Some(format!(
-                "'{name}' is the data column {kind} '{id}' reads: write \"{id}\" (rules name things by id)"
-            ));
+            labelled.push(id);
+        } else if column.is_some_and(|c| crate::data::fold_header(c) == folded) {
+            reading.push(id);
         }
     }
-    None
+    let ids = |v: &[&str]| {
+        v.iter()
+            .map(|id| format!("\"{id}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match (labelled.as_slice(), reading.as_slice()) {
+        ([id], _) => Some(format!(
+            "'{name}' is the label of {kind} '{id}': write \"{id}\" (rules name things by id)"
+        )),
+        // A label several share (销售收入 this year and last): name them all.
+        ([_, _, ..], _) => Some(format!(
+            "'{name}' is the label of {} {kind}s, {}: write the id of the one you mean (rules \
+             name things by id)",
+            labelled.len(),
+            ids(&labelled)
+        )),
+        ([], [id]) => Some(format!(
+            "'{name}' is the data column {kind} '{id}' reads: write \"{id}\" (rules name things by id)"
+        )),
+        ([], [_, _, ..]) => Some(format!(
+            "'{name}' is the data column {} {kind}s read, {}: write the id of the one you mean \
+             (rules name things by id)",
+            reading.len(),
+            ids(&reading)
+        )),
+        ([], []) => None,
+    }
 }
 
 /// Indicators as (id, label, column) for [`label_help`].

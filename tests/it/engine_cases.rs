@@ -4123,3 +4123,51 @@ fn a_number_written_in_words_is_not_offered_as_a_missing_marker() {
         "{err}"
     );
 }
+
+#[test]
+fn a_label_several_indicators_share_names_them_all() {
+    let rules = r#"
+[rules]
+name = "t"
+id = "id"
+tie_break = ["销售收入"]
+[[indicator]]
+id = "rev"
+label = "销售收入"
+column = "rev"
+[[indicator]]
+id = "rev_prev"
+label = "销售收入"
+column = "rev0"
+[[indicator]]
+id = "g"
+formula = "销售收入 / 2"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "g"
+points = 10
+method = "direct"
+"#;
+    let err = try_score(rules, "id,rev,rev0\nA,1,2\n").unwrap_err();
+    assert!(
+        err.contains(
+            "'销售收入' is the label of 2 indicators, \"rev\", \"rev_prev\": write the id of the \
+             one you mean"
+        ),
+        "{err}"
+    );
+    let err = try_score(
+        &rules.replace("tie_break = [\"销售收入\"]\n", ""),
+        "id,rev,rev0\nA,1,2\n",
+    )
+    .unwrap_err();
+    assert!(
+        err.contains(
+            "'销售收入' names 2 indicators, 'rev', 'rev_prev': write the id of the one you mean"
+        ),
+        "{err}"
+    );
+}
