@@ -84,29 +84,59 @@ pub fn run(a: CheckArgs) -> Result<i32> {
             ));
         }
     }
-    // The maximum of the criteria (what dimension shares add up to), and what adjustments
-    // and clamp make of it when that differs.
+    // The maximum of the criteria (what dimension shares add up to); what can be reached
+    // when bands or levels never pay a criterion's points; and what adjustments and clamp
+    // make of it.
+    let achievable = r.max_achievable();
     let reachable = r.highest_reachable();
+    let short: Vec<String> = r
+        .criteria
+        .iter()
+        .filter(|c| c.payable() < c.points.value)
+        .map(|c| {
+            format!(
+                "'{}' pays at most {} of {}",
+                c.id.value,
+                format_number(c.payable()),
+                format_number(c.points.value)
+            )
+        })
+        .collect();
     s.push_str(&format!(
-        "\nmaximum score: {} ({} aggregation){}\n",
+        "\nmaximum score: {} ({} aggregation){}{}\n",
         format_number(r.max_score()),
         r.settings.aggregation.name(),
-        if reachable == r.max_score() {
+        if achievable < r.max_score() {
+            format!(
+                "; at most {} can be reached ({}{})",
+                clusterscore::column::format_display(achievable),
+                short.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
+                if short.len() > 3 {
+                    format!(" and {} more", short.len() - 3)
+                } else {
+                    String::new()
+                }
+            )
+        } else {
+            String::new()
+        },
+        if reachable == achievable {
             String::new()
         } else {
-            {
-                let bonus: f64 = r.adjustments.iter().map(|a| a.points.max(0.0)).sum();
-                let clamped = r
-                    .settings
-                    .clamp
-                    .is_some_and(|(_, hi)| hi < r.max_score() + bonus);
-                let how = match (bonus > 0.0, clamped) {
-                    (true, true) => "with adjustments, capped by clamp",
-                    (true, false) => "with adjustments",
-                    _ => "capped by clamp",
-                };
-                format!("; at most {} {how}", format_number(reachable))
-            }
+            let bonus: f64 = r.adjustments.iter().map(|a| a.points.max(0.0)).sum();
+            let clamped = r
+                .settings
+                .clamp
+                .is_some_and(|(_, hi)| hi < achievable + bonus);
+            let how = match (bonus > 0.0, clamped) {
+                (true, true) => "with adjustments, capped by clamp",
+                (true, false) => "with adjustments",
+                _ => "capped by clamp",
+            };
+            format!(
+                "; at most {} {how}",
+                clusterscore::column::format_display(reachable)
+            )
         }
     ));
     if !r.gates.is_empty() {

@@ -82,6 +82,7 @@ pub fn result_changing(rules: &Rules) -> Vec<String> {
                     | "bands-above-points"
                     | "tiers-out-of-order"
                     | "levels-above-points"
+                    | "points-never-paid"
                     | "direction-ignored"
                     | "percent-as-fraction"
             )
@@ -121,8 +122,9 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             out.push(Lint {
                 code: "unreachable-tier",
                 message: format!(
-                    "tier '{}' needs {m} points but at most {reachable} can be scored",
-                    t.id.value
+                    "tier '{}' needs {m} points but at most {} can be scored",
+                    t.id.value,
+                    crate::column::format_display(reachable)
                 ),
                 span: t.id.span,
             });
@@ -497,6 +499,32 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             out.push(Lint {
                 code: "levels-above-points",
                 message: above,
+                span: c.points.span,
+            });
+        }
+    }
+    // Points raised without raising the table: no band or level pays them all, so the
+    // criterion never gives full points (and its share of the maximum is out of reach).
+    for c in &rules.criteria {
+        let paid = c.payable();
+        if paid < c.points.value - crate::num::tolerance(c.points.value) {
+            let what = if matches!(c.method, Method::Levels(_)) {
+                "level"
+            } else {
+                "band"
+            };
+            out.push(Lint {
+                code: "points-never-paid",
+                message: format!(
+                    "criterion '{}': no {what} pays its {} points, the best pays {}, so it gives \
+                     at most {} of {}; raise the {what}s with the points, or set points = {}",
+                    c.id.value,
+                    crate::column::format_display(c.points.value),
+                    crate::column::format_display(paid),
+                    crate::column::format_display(paid),
+                    crate::column::format_display(c.points.value),
+                    crate::column::format_display(paid)
+                ),
                 span: c.points.span,
             });
         }

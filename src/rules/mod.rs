@@ -437,6 +437,27 @@ pub struct Criterion {
 }
 
 impl Criterion {
+    /// The most points the criterion can pay: its points, or less when no band or level
+    /// pays them all (the best band's or level's points; a category table's largest value).
+    pub fn payable(&self) -> f64 {
+        let best = match &self.method {
+            Method::Bands(bands) => bands
+                .iter()
+                .flat_map(|b| b.points.all_values())
+                .fold(f64::NEG_INFINITY, f64::max),
+            Method::Levels(levels) => levels
+                .iter()
+                .flat_map(|(_, p)| p.all_values())
+                .fold(f64::NEG_INFINITY, f64::max),
+            _ => return self.points.value,
+        };
+        if best.is_finite() {
+            best.clamp(0.0, self.points.value)
+        } else {
+            self.points.value
+        }
+    }
+
     /// Its `label`, or its id when it has none.
     pub fn label(&self) -> &str {
         self.label.as_deref().unwrap_or(&self.id.value)
@@ -670,11 +691,60 @@ impl Rules {
                 .any(|p| matches!(p, Param::ByCategory { by, .. } if by.value == id))
     }
 
-    /// The highest published score an entity can reach: the maximum plus every positive
-    /// adjustment, capped by `clamp`.
+    /// The highest score before adjustments an entity can reach: [`Rules::max_score`], less
+    /// where a criterion's bands or levels never pay all its points ([`Criterion::payable`]:
+    /// points raised without raising the table). TOPSIS measures against the best entity
+    /// of the data, which reaches it.
+    pub fn max_achievable(&self) -> f64 {
+        let max = self.max_score();
+        fn criteria<'r>(r: &'r Rules, d: &'r Dimension) -> impl Iterator<Item = &'r Criterion> {
+            r.criteria
+                .iter()
+                .filter(move |c| c.dimension.value == d.id.value)
+        }
+        // Per dimension: the share of its points that can be paid, and its weight in the
+        // aggregation (its weight, else its points).
+        let dims: Vec<(f64, f64)> = self
+            .dimensions
+            .iter()
+            .map(|d| {
+                let points: f64 = criteria(self, d).map(|c| c.points.value).sum();
+                let paid: f64 = criteria(self, d).map(Criterion::payable).sum();
+                let share = if points > 0.0 {
+                    (paid / points).min(1.0)
+                } else {
+                    1.0
+                };
+                (share, d.weight.as_ref().map_or(points, |w| w.value))
+            })
+            .collect();
+        let total_weight: f64 = dims.iter().map(|&(_, w)| w).sum();
+        if total_weight <= 0.0 || dims.iter().all(|&(share, _)| share >= 1.0) {
+            return max;
+        }
+        match self.settings.aggregation {
+            Aggregation::Topsis => max,
+            Aggregation::Additive => {
+                max * dims.iter().map(|&(share, w)| share * w).sum::<f64>() / total_weight
+            }
+            Aggregation::Geometric => {
+                max * dims
+                    .iter()
+                    .map(|&(share, w)| {
+                        share
+                            .max(self.settings.geometric_floor)
+                            .powf(w / total_weight)
+                    })
+                    .product::<f64>()
+            }
+        }
+    }
+
+    /// The highest published score an entity can reach: the achievable maximum plus every
+    /// positive adjustment, capped by `clamp`.
     pub fn highest_reachable(&self) -> f64 {
         let bonus: f64 = self.adjustments.iter().map(|a| a.points.max(0.0)).sum();
-        let reachable = self.max_score() + bonus;
+        let reachable = self.max_achievable() + bonus;
         match self.settings.clamp {
             Some((_, hi)) => reachable.min(hi),
             None => reachable,
@@ -735,5 +805,72 @@ mod describe_tests {
         };
         assert_eq!(per.describe(), "3 per step of 2");
         assert_eq!(Method::Percentile.describe(), "");
+    }
+}
+
+#[cfg(test)]
+mod achievable_tests {
+    use super::Rules;
+    use approx::assert_relative_eq;
+
+    const TWO_DIMS: &str = r#"
+[rules]
+name = "t"
+id = "id"
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "a"
+weight = 60
+[[dimension]]
+id = "b"
+weight = 40
+[[criterion]]
+id = "banded"
+dimension = "a"
+indicator = "x"
+points = 10
+method = "bands"
+bands = [{ at_least = 5, points = { by = "x", values = { "1" = 4 }, default = 6 } }, { at_least = 1, points = 3 }]
+[[criterion]]
+id = "plain"
+dimension = "b"
+indicator = "x"
+points = 10
+method = "direct"
+"#;
+
+    #[test]
+    fn the_achievable_maximum_counts_what_bands_can_pay() {
+        let r = Rules::from_str(TWO_DIMS).unwrap();
+        // A category table's largest value (6) is the best band.
+        assert_relative_eq!(r.criteria[0].payable(), 6.0);
+        assert_relative_eq!(r.criteria[1].payable(), 10.0);
+        // Weighted: 60 × 6/10 + 40 × 1 = 76 of 100.
+        assert_relative_eq!(r.max_score(), 100.0);
+        assert_relative_eq!(r.max_achievable(), 76.0);
+        // Unweighted: the points themselves, 6 + 10 of 20; with scale 50: 50 × 16/20 = 40.
+        let plain = TWO_DIMS
+            .replace("weight = 60\n", "")
+            .replace("weight = 40\n", "");
+        assert_relative_eq!(Rules::from_str(&plain).unwrap().max_achievable(), 16.0);
+        let scaled = plain.replace("id = \"id\"\n", "id = \"id\"\nscale = 50\n");
+        assert_relative_eq!(Rules::from_str(&scaled).unwrap().max_achievable(), 40.0);
+        // Geometric: 100 × 0.6^(60/100) × 1^(40/100) = 73.60219…
+        let geo = TWO_DIMS.replace(
+            "id = \"id\"\n",
+            "id = \"id\"\naggregation = \"geometric\"\n",
+        );
+        assert_relative_eq!(
+            Rules::from_str(&geo).unwrap().max_achievable(),
+            73.602_192_6,
+            epsilon = 1e-6
+        );
+        // TOPSIS measures against the data's best: the maximum.
+        let topsis = TWO_DIMS.replace("id = \"id\"\n", "id = \"id\"\naggregation = \"topsis\"\n");
+        assert_relative_eq!(Rules::from_str(&topsis).unwrap().max_achievable(), 100.0);
+        // Bands that pay the points: nothing held back.
+        let full = TWO_DIMS.replace("default = 6", "default = 10");
+        assert_relative_eq!(Rules::from_str(&full).unwrap().max_achievable(), 100.0);
     }
 }

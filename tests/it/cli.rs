@@ -191,6 +191,61 @@ fn check_summarises_and_lints_without_failing() {
         ),
         "{text}"
     );
+    // Points raised without the bands: what can be reached, which criterion holds it back,
+    // and the tier it puts out of reach. With two weighted dimensions: 60 × 6/10 + 40 = 76.
+    let short = dir.path().join("short.toml");
+    std::fs::write(
+        &short,
+        r#"
+[rules]
+name = "short"
+id = "id"
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "a"
+weight = 60
+[[dimension]]
+id = "b"
+weight = 40
+[[criterion]]
+id = "banded"
+dimension = "a"
+indicator = "x"
+points = 10
+method = "bands"
+bands = [{ at_least = 5, points = 6 }, { at_least = 1, points = 3 }]
+[[criterion]]
+id = "plain"
+dimension = "b"
+indicator = "x"
+points = 10
+method = "direct"
+[[tier]]
+id = "top"
+min_score = 80
+"#,
+    )
+    .unwrap();
+    let out = bin().arg("check").arg(&short).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "maximum score: 100 (additive aggregation); at most 76 can be reached ('banded' pays at most 6 of 10)\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "warning[unreachable-tier]: tier 'top' needs 80 points but at most 76 can be scored"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("warning[points-never-paid]: criterion 'banded': no band pays its 10 points, the best pays 6"),
+        "{text}"
+    );
 }
 
 /// A tier's `requires` conditions are printed joined by "and"; one holding an `or` is put in

@@ -3264,7 +3264,9 @@ min_score = 16
     let expected = [
         "rules.toml:15:41: criterion 'c': band 2 (at_least 50) can never be reached, an earlier band already takes every such value; bands are tried in order, so list at_least bands from the highest threshold down [bands-out-of-order]",
         "rules.toml:20:6: tier 'high' (min_score 10) is listed after tier 'low', which asks less; tiers are listed from the highest to the lowest [tiers-out-of-order]",
-        "rules.toml:23:6: tier 'never' needs 16 points but at most 15 can be scored [unreachable-tier]",
+        // No band pays the criterion's 15 points: at most 10 can be scored.
+        "rules.toml:23:6: tier 'never' needs 16 points but at most 10 can be scored [unreachable-tier]",
+        "rules.toml:13:10: criterion 'c': no band pays its 15 points, the best pays 10, so it gives at most 10 of 15; raise the bands with the points, or set points = 10 [points-never-paid]",
     ];
     for w in expected {
         assert!(a.warnings.iter().any(|x| x == w), "{w}\n{:?}", a.warnings);
