@@ -193,14 +193,37 @@ fn run_objective(a: &WeightsArgs, name: &str, level: Option<Level>, json: bool) 
     if let Some(out) = &a.write {
         let text = std::fs::read_to_string(rules_path)
             .map_err(|e| Error::io(&rules_path.display().to_string(), &e))?;
-        let new = weights.rewrite(&compiled, &text, level.unwrap_or(Level::Criteria))?;
+        let level = level.unwrap_or(Level::Criteria);
+        let new = weights.rewrite(&compiled, &text, level)?;
         write_atomic(out, new.as_bytes())?;
+        written(out, level, &new);
     }
     if let Some(warning) = weights.fallback_warning() {
         say!("warning: {warning}");
     }
     super::print_out(report.as_bytes())?;
     Ok(0)
+}
+
+/// Says what was written where, and warns of what the new weights leave out of reach: a
+/// threshold on a dimension or criterion that its new maximum can no longer meet (a tier's
+/// `requires specialization >= 15` once specialization weighs 9.15), a tier above the new
+/// maximum. Thresholds are the designer's to rescale: they are not changed.
+fn written(out: &Path, level: Level, text: &str) {
+    say!(
+        "wrote {}: the weights as {}",
+        out.display(),
+        match level {
+            Level::Dimensions => "each dimension's weight (criterion points kept)",
+            Level::Criteria => "each criterion's points (band and other point values scaled along)",
+        }
+    );
+    if let Ok(rules) = clusterscore::rules::Rules::from_str_named(text, &out.display().to_string())
+    {
+        for w in clusterscore::rules::lint::result_changing(&rules) {
+            say!("warning: {w}");
+        }
+    }
 }
 
 fn run_ahp(a: &WeightsArgs, path: &Path, level: Option<Level>, json: bool) -> Result<i32> {
@@ -306,6 +329,9 @@ fn run_ahp(a: &WeightsArgs, path: &Path, level: Option<Level>, json: bool) -> Re
     match (new_rules, &a.write) {
         (Some(rules), Some(out)) => {
             write_atomic(out, rules.as_bytes())?;
+            if let Some(level) = level {
+                written(out, level, &rules);
+            }
             super::print_out(report.as_bytes())?;
         }
         // Standard output carries the rules file, so the report goes to standard error

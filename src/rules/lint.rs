@@ -83,6 +83,7 @@ pub fn result_changing(rules: &Rules) -> Vec<String> {
                     | "tiers-out-of-order"
                     | "levels-above-points"
                     | "points-never-paid"
+                    | "condition-never-holds"
                     | "direction-ignored"
                     | "percent-as-fraction"
             )
@@ -448,6 +449,115 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                 span: w.span,
             });
         }
+    }
+    // A condition on a score above what the score can reach never holds: a tier's
+    // `requires` written out of 100 for a dimension weighted 40, or left at its old number
+    // after new weights were written in.
+    let conditions = rules
+        .gates
+        .iter()
+        .map(|g| (format!("gate '{}'", g.id.value), &g.require))
+        .chain(
+            rules
+                .adjustments
+                .iter()
+                .map(|a| (format!("adjustment '{}'", a.id.value), &a.when)),
+        )
+        .chain(rules.tiers.iter().flat_map(|t| {
+            t.requires
+                .iter()
+                .map(move |q| (format!("tier '{}' requires", t.id.value), q))
+                .chain(
+                    t.direct
+                        .iter()
+                        .map(move |q| (format!("tier '{}' direct", t.id.value), q)),
+                )
+        }));
+    for (what, text) in conditions {
+        let Ok(ast) = crate::expr::parse(&text.value) else {
+            continue;
+        };
+        crate::expr::walk(&ast, &mut |e| {
+            use crate::expr::{BinaryOp, ExprKind};
+            let ExprKind::Binary { op, lhs, rhs } = &e.kind else {
+                return;
+            };
+            // `name >= c`, `name > c`, `name == c`, or the same written the other way round.
+            let (name, c, strict) = match (&lhs.kind, op, &rhs.kind) {
+                (
+                    ExprKind::Name {
+                        name,
+                        quoted: false,
+                    },
+                    BinaryOp::Ge | BinaryOp::Eq,
+                    ExprKind::Number(c),
+                )
+                | (
+                    ExprKind::Number(c),
+                    BinaryOp::Le | BinaryOp::Eq,
+                    ExprKind::Name {
+                        name,
+                        quoted: false,
+                    },
+                ) => (name, *c, false),
+                (
+                    ExprKind::Name {
+                        name,
+                        quoted: false,
+                    },
+                    BinaryOp::Gt,
+                    ExprKind::Number(c),
+                )
+                | (
+                    ExprKind::Number(c),
+                    BinaryOp::Lt,
+                    ExprKind::Name {
+                        name,
+                        quoted: false,
+                    },
+                ) => (name, *c, true),
+                _ => return,
+            };
+            // Indicators come first in name resolution (SPEC §12).
+            if rules.indicator(name).is_some() {
+                return;
+            }
+            let (kind, reach) = if name == "score" {
+                ("the final score".to_string(), rules.highest_reachable())
+            } else if let Some(r) = rules.dimension_reach(name) {
+                (format!("dimension '{name}'"), r)
+            } else if let Some(k) = rules.criteria.iter().find(|k| k.id.value == *name) {
+                (format!("criterion '{name}'"), k.payable())
+            } else {
+                return;
+            };
+            let tol = crate::num::tolerance(reach);
+            let never = if strict {
+                c >= reach - tol
+            } else {
+                c > reach + tol
+            };
+            if !never {
+                return;
+            }
+            let span = super::expression_span(&rules.source.text, text.span, &text.value, e.span)
+                .unwrap_or(text.span);
+            out.push(Lint {
+                code: "condition-never-holds",
+                message: format!(
+                    "{what} `{}` can never hold: {kind} reaches at most {}; write the threshold \
+                     on the scale it is published on (dimension and criterion numbers are \
+                     their share of the maximum)",
+                    crate::diag::truncate(
+                        &text.value
+                            [e.span.start.min(text.value.len())..e.span.end.min(text.value.len())],
+                        80
+                    ),
+                    crate::column::format_display(reach)
+                ),
+                span,
+            });
+        });
     }
     // Division by a constant 0 is always missing: never what the author meant.
     let expressions = rules
@@ -856,5 +966,78 @@ min_score = 20
         assert_eq!(codes(&file("zero")), ["setting-ignored"]);
         assert_eq!(codes(&file("median")), ["setting-ignored"]);
         assert_eq!(codes(&file("fail")), Vec::<&str>::new());
+    }
+}
+
+#[cfg(test)]
+mod never_holds_tests {
+    use super::*;
+
+    const WEIGHTED: &str = r#"
+[rules]
+name = "t"
+id = "id"
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "a"
+weight = 60
+[[dimension]]
+id = "b"
+weight = 40
+[[criterion]]
+id = "ca"
+dimension = "a"
+indicator = "x"
+points = 10
+method = "direct"
+[[criterion]]
+id = "cb"
+dimension = "b"
+indicator = "x"
+points = 10
+method = "bands"
+bands = [{ at_least = 5, points = 8 }]
+[[tier]]
+id = "gold"
+min_score = 50
+requires = ["b >= 45", "a > 59.9", "cb == 9", "(b >= 40 or x > 3)"]
+"#;
+
+    fn never(text: &str) -> Vec<String> {
+        let rules = Rules::from_str_named(text, "r.toml").expect("valid rules");
+        lint(&rules, &[])
+            .into_iter()
+            .filter(|l| l.code == "condition-never-holds")
+            .map(|l| l.message)
+            .collect()
+    }
+
+    #[test]
+    fn conditions_on_scores_beyond_their_reach_are_linted() {
+        // b publishes at most 40 × 8/10 = 32; a at most 60; cb pays at most 8.
+        let found = never(WEIGHTED);
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert!(found[0].starts_with(
+            "tier 'gold' requires `b >= 45` can never hold: dimension 'b' reaches at most 32"
+        ));
+        assert!(found[1].contains("`cb == 9` can never hold: criterion 'cb' reaches at most 8"));
+        assert!(found[2].contains("`b >= 40` can never hold"), "{found:?}");
+        // Within reach (a > 59.9 of 60; b >= 32 exactly), or an indicator of that name: quiet.
+        let fine = WEIGHTED
+            .replace("\"b >= 45\", ", "\"b >= 32\", ")
+            .replace("\"cb == 9\", ", "")
+            .replace("(b >= 40 or x > 3)", "x > 3");
+        assert_eq!(never(&fine), Vec::<String>::new());
+        // The final score, with a bonus: 100 × (60 + 32)/100 + 5 = 97.
+        let score = WEIGHTED.replace(
+            "requires = [\"b >= 45\", \"a > 59.9\", \"cb == 9\", \"(b >= 40 or x > 3)\"]",
+            "requires = [\"score > 97\", \"97 <= score\"]\n[[adjustment]]\nid = \"bonus\"\nwhen = \"x > 1\"\npoints = 5",
+        );
+        let found = never(&score);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("`score > 97` can never hold: the final score reaches at most 97")
+        );
     }
 }

@@ -740,6 +740,28 @@ impl Rules {
         }
     }
 
+    /// The highest published score of dimension `id` an entity can reach:
+    /// `final_max × W_d/ΣW × paid_d/M_d`, where `paid_d` is what its criteria can pay
+    /// ([`Criterion::payable`]). `None` for no such dimension.
+    pub fn dimension_reach(&self, id: &str) -> Option<f64> {
+        let d = self.dimensions.iter().find(|d| d.id.value == id)?;
+        let of = |d: &Dimension| {
+            self.criteria
+                .iter()
+                .filter(|c| c.dimension.value == d.id.value)
+                .fold((0.0, 0.0), |(m, p), c| {
+                    (m + c.points.value, p + c.payable())
+                })
+        };
+        let weight = |d: &Dimension| d.weight.as_ref().map_or(of(d).0, |w| w.value);
+        let total: f64 = self.dimensions.iter().map(weight).sum();
+        let (m, paid) = of(d);
+        if total <= 0.0 || m <= 0.0 {
+            return Some(0.0);
+        }
+        Some(self.max_score() * weight(d) / total * (paid / m).min(1.0))
+    }
+
     /// The highest published score an entity can reach: the achievable maximum plus every
     /// positive adjustment, capped by `clamp`.
     pub fn highest_reachable(&self) -> f64 {

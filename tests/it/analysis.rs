@@ -1715,3 +1715,34 @@ fn compare_says_which_rules_file_a_data_error_came_from() {
             rb.display()
         )));
 }
+
+/// `weights --write` says what it wrote, and warns of a threshold the new weights put out of
+/// reach (the 创新型 pack's `specialization >= 15` once entropy weighs specialization 9.15).
+#[test]
+fn weights_write_says_what_it_wrote_and_what_it_put_out_of_reach() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("entropy.toml");
+    let out = bin()
+        .args(["weights", "--method", "entropy", "--rules"])
+        .arg(root().join("rules/miit-innovative-sme.toml"))
+        .arg("--data")
+        .arg(root().join("fixtures/enterprises-2023.csv"))
+        .arg("--write")
+        .arg(&out_path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains(&format!(
+            "wrote {}: the weights as each criterion's points",
+            out_path.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("requires `specialization >= 15` can never hold: dimension 'specialization' reaches at most")
+            && err.contains("[condition-never-holds]"),
+        "{err}"
+    );
+}
