@@ -73,6 +73,9 @@ pub struct Explanation {
     pub gap: Option<Gap>,
     /// The entity's notes from the run (see [`crate::engine::EntityResult::notes`]).
     pub notes: Vec<String>,
+    /// The run's warnings (the assessment's: lints that change results, missing values
+    /// substituted…), so a saved explanation carries them as a saved assessment does.
+    pub warnings: Vec<String>,
 }
 
 /// One dimension of an explained entity.
@@ -662,6 +665,7 @@ pub fn explain(rules: &Rules, a: &Assessment, k: usize) -> Explanation {
         tier_trace: Vec::new(),
         gap: None,
         notes: ent.notes.clone(),
+        warnings: a.warnings.clone(),
     };
     let Some(ev) = ev else { return out };
     out.ranked = (0..ev.len())

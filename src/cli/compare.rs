@@ -37,7 +37,7 @@ fn side_from_rules(
     data: &[PathBuf],
     read: &super::DataReadArgs,
     year: Option<i64>,
-) -> Result<Side> {
+) -> Result<(Side, Vec<String>)> {
     let compiled = Rules::from_path(rules)?.compile()?;
     let ds = compiled.read_data(data, &read.options(&compiled)?)?;
     let a = compiled.assess(
@@ -50,7 +50,20 @@ fn side_from_rules(
         },
     )?;
     super::print_warnings(Some(rules), &a.warnings);
-    Ok(Side::from_assessment(&a, rules.display().to_string()))
+    // As printed: each warning says which rules file's run it comes from.
+    let shown = rules.display().to_string();
+    let warnings = a
+        .warnings
+        .iter()
+        .map(|w| {
+            if w.starts_with(&format!("{shown}:")) {
+                w.clone()
+            } else {
+                format!("{shown}: {w}")
+            }
+        })
+        .collect();
+    Ok((Side::from_assessment(&a, shown), warnings))
 }
 
 fn side_from_results(path: &PathBuf) -> Result<Side> {
@@ -74,8 +87,8 @@ pub fn run(a: CompareArgs) -> Result<i32> {
             ));
         }
         (
-            side_from_results(&a.results[0])?,
-            side_from_results(&a.results[1])?,
+            (side_from_results(&a.results[0])?, Vec::new()),
+            (side_from_results(&a.results[1])?, Vec::new()),
         )
     } else {
         if a.rules.len() != 2 || a.data.is_empty() {
@@ -100,8 +113,16 @@ pub fn run(a: CompareArgs) -> Result<i32> {
         };
         (side(0, "A")?, side(1, "B")?)
     };
-    let c = compare(&sa, &sb, a.top);
+    let ((sa, wa), (sb, wb)) = (sa, sb);
+    let mut c = compare(&sa, &sb, a.top);
     super::print_warnings(None, &c.warnings);
+    // The JSON carries both runs' warnings (printed as each side was scored) ahead of the
+    // comparison's own.
+    c.warnings = wa
+        .into_iter()
+        .chain(wb)
+        .chain(std::mem::take(&mut c.warnings))
+        .collect();
     let out = if json {
         let mut s = serde_json::to_string_pretty(&c).expect("serialisable");
         s.push('\n');

@@ -159,6 +159,15 @@ pub fn run(a: SensitivityArgs) -> Result<i32> {
         .collect();
     let excluded = assessment.summary.excluded;
     super::print_warnings(None, &report.warnings);
+    // The JSON carries the base run's warnings (printed above, before the replications)
+    // ahead of the analysis's own.
+    let mut report = report;
+    report.warnings = assessment
+        .warnings
+        .iter()
+        .cloned()
+        .chain(std::mem::take(&mut report.warnings))
+        .collect();
     let out = if json {
         let mut s = serde_json::to_string_pretty(&report).expect("serialisable");
         s.push('\n');

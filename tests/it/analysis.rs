@@ -1746,3 +1746,79 @@ fn weights_write_says_what_it_wrote_and_what_it_put_out_of_reach() {
         "{err}"
     );
 }
+
+/// The JSON of `compare`, `sensitivity` and `explain` carries the runs' warnings (a lint that
+/// changes results among them), as `score`'s does: an archived robustness check says what
+/// the run warned of.
+#[test]
+fn analysis_json_carries_the_runs_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("rules/liaocheng-benchmark.toml")).unwrap();
+    let flawed = dir.path().join("flawed.toml");
+    std::fs::write(
+        &flawed,
+        text.replace(
+            "{ at_least = 100, points = 12 }",
+            "{ at_least = 100, points = 99 }",
+        ),
+    )
+    .unwrap();
+    let data = root().join("fixtures/liaocheng-2023.csv");
+    let json = |args: &[&std::ffi::OsStr]| -> serde_json::Value {
+        let out = bin()
+            .args(args)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let lint = |v: &serde_json::Value| {
+        v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|w| w.as_str().unwrap().ends_with("[bands-above-points]"))
+            .count()
+    };
+    let (f, d) = (flawed.as_os_str(), data.as_os_str());
+    let base = root().join("rules/liaocheng-benchmark.toml");
+    let v = json(&[
+        "compare".as_ref(),
+        "--rules".as_ref(),
+        base.as_os_str(),
+        "--rules".as_ref(),
+        f,
+        "--data".as_ref(),
+        d,
+    ]);
+    assert_eq!(lint(&v), 1, "{v}");
+    // Each side's warnings say which rules file they come from.
+    assert!(
+        v["warnings"].as_array().unwrap().iter().any(|w| w
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{}: criterion ", base.display()))),
+        "{v}"
+    );
+    let v = json(&[
+        "sensitivity".as_ref(),
+        "--rules".as_ref(),
+        f,
+        "--data".as_ref(),
+        d,
+        "--runs".as_ref(),
+        "20".as_ref(),
+    ]);
+    assert_eq!(lint(&v), 1, "{v}");
+    let v = json(&[
+        "explain".as_ref(),
+        "--rules".as_ref(),
+        f,
+        "--data".as_ref(),
+        d,
+        "--id".as_ref(),
+        "LC02".as_ref(),
+    ]);
+    assert_eq!(lint(&v), 1, "{v}");
+}

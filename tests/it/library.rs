@@ -144,6 +144,9 @@ fn sensitivity_from_the_library_is_what_the_command_prints() {
     let (report, draws) = run(a.evidence.as_deref().unwrap(), &opts, &|| {}).unwrap();
     assert_eq!(draws.len(), 200);
     assert!(report.entities.iter().all(|e| e.cohort.is_some()));
+    // The command's JSON carries the base run's warnings ahead of the analysis's own.
+    let mut report = report;
+    report.warnings = a.warnings.iter().cloned().chain(report.warnings).collect();
     let lib = format!("{}\n", serde_json::to_string_pretty(&report).unwrap());
     let out = bin()
         .current_dir(root())
