@@ -1,7 +1,7 @@
 //! Lints for `check`: things that are valid but probably not what the author meant. They never
 //! change the exit status. Each has a stable kebab-case code.
 
-use super::{BandOp, Method, Param, Rules, Source};
+use super::{BandOp, GateEffect, Method, Param, Rules, Source};
 use crate::diag::Span;
 
 /// One lint finding.
@@ -226,6 +226,97 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                     t.id.value, higher.id.value
                 ),
                 span: t.id.span,
+            });
+        }
+    }
+    // A tier behind an earlier one that asks no less of the same score and holds everyone
+    // it may (no quota, no `requires`): every entity that could take it takes the earlier
+    // one, unless a capping gate stops some at a tier from just below the earlier one down
+    // to this one.
+    for (i, t) in rules.tiers.iter().enumerate() {
+        let Some(min) = t.min_score.as_ref().and_then(Param::fixed) else {
+            continue;
+        };
+        if !t.direct.is_empty() {
+            continue;
+        }
+        let capped_between = |a: usize| {
+            rules.gates.iter().any(|g| match &g.effect {
+                GateEffect::MaxTier(m) => rules
+                    .tiers
+                    .iter()
+                    .position(|u| u.id.value == m.value)
+                    .is_some_and(|k| k > a && k <= i),
+                GateEffect::Exclude => false,
+            })
+        };
+        if let Some((_, earlier)) = rules.tiers[..i].iter().enumerate().find(|(a, u)| {
+            u.min_score
+                .as_ref()
+                .and_then(Param::fixed)
+                // (An earlier tier asking less is `tiers-out-of-order`'s.)
+                .is_some_and(|m| m == min)
+                && u.max_count.is_none()
+                && u.top_percent.is_none()
+                && u.requires.is_empty()
+                && !capped_between(*a)
+        }) {
+            out.push(Lint {
+                code: "unreachable-tier",
+                message: format!(
+                    "tier '{}' can never be given: tier '{}', listed before it, asks the same \
+                     (min_score {}) and has no quota or requires, so it takes every entity \
+                     first; give '{}' a quota or requires, or remove '{}'",
+                    t.id.value,
+                    earlier.id.value,
+                    crate::column::format_display(
+                        earlier
+                            .min_score
+                            .as_ref()
+                            .and_then(Param::fixed)
+                            .unwrap_or(min)
+                    ),
+                    earlier.id.value,
+                    t.id.value
+                ),
+                span: t.id.span,
+            });
+        }
+    }
+    // A cap at the highest tier caps nothing; an adjustment of 0 points adjusts nothing.
+    if let Some(top) = rules.tiers.first() {
+        for g in &rules.gates {
+            if let GateEffect::MaxTier(m) = &g.effect
+                && m.value == top.id.value
+            {
+                out.push(Lint {
+                    code: "setting-ignored",
+                    message: format!(
+                        "gate '{}' caps at tier '{}', the highest: it changes nothing; to keep \
+                         entities out of '{}', cap them at the tier below{}",
+                        g.id.value,
+                        m.value,
+                        m.value,
+                        rules.tiers.get(1).map_or(String::new(), |b| format!(
+                            " (max_tier = \"{}\")",
+                            b.id.value
+                        ))
+                    ),
+                    span: m.span,
+                });
+            }
+        }
+    }
+    for adj in &rules.adjustments {
+        if adj.points == 0.0 {
+            out.push(Lint {
+                code: "setting-ignored",
+                message: format!(
+                    "adjustment '{}' gives 0 points: it changes nothing; give it points, or \
+                     remove it",
+                    adj.id.value
+                ),
+                span: adj.id.span,
             });
         }
     }
@@ -1038,6 +1129,89 @@ requires = ["b >= 45", "a > 59.9", "cb == 9", "(b >= 40 or x > 3)"]
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
             found[0].contains("`score > 97` can never hold: the final score reaches at most 97")
+        );
+    }
+}
+
+#[cfg(test)]
+mod tier_shadow_tests {
+    use super::*;
+
+    const TIERS: &str = r#"
+[rules]
+name = "t"
+id = "id"
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 100
+method = "direct"
+[[tier]]
+id = "gold"
+min_score = 80
+[[tier]]
+id = "bronze"
+min_score = 60
+[[tier]]
+id = "bronze_plus"
+min_score = 60
+max_count = 3
+"#;
+
+    fn found(text: &str) -> Vec<(&'static str, String)> {
+        let rules = Rules::from_str_named(text, "r.toml").expect("valid rules");
+        lint(&rules, &[])
+            .into_iter()
+            .filter(|l| matches!(l.code, "unreachable-tier" | "setting-ignored"))
+            .map(|l| (l.code, l.message))
+            .collect()
+    }
+
+    #[test]
+    fn a_tier_behind_one_that_takes_everyone_first_is_linted() {
+        let f = found(TIERS);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].1.starts_with(
+            "tier 'bronze_plus' can never be given: tier 'bronze', listed before it, asks the same (min_score 60)"
+        ));
+        // A quota or requires on the earlier tier, or a cap that stops entities at
+        // bronze_plus, lets some through.
+        for fix in [
+            TIERS.replacen("min_score = 60\n", "min_score = 60\nmax_count = 2\n", 1),
+            TIERS.replacen(
+                "min_score = 60\n",
+                "min_score = 60\nrequires = [\"x > 70\"]\n",
+                1,
+            ),
+            format!(
+                "{TIERS}[[gate]]\nid = \"g\"\nrequire = \"x > 90\"\nmax_tier = \"bronze_plus\"\n"
+            ),
+        ] {
+            assert_eq!(found(&fix), Vec::new(), "{fix}");
+        }
+    }
+
+    #[test]
+    fn a_cap_at_the_top_tier_and_a_zero_point_adjustment_are_linted() {
+        let text = format!(
+            "{TIERS}max_count = 1\n[[gate]]\nid = \"g\"\nrequire = \"x > 90\"\nmax_tier = \"gold\"\n[[adjustment]]\nid = \"nil\"\nwhen = \"x > 1\"\npoints = 0\n"
+        )
+        .replace("min_score = 60\nmax_count = 3\nmax_count = 1", "min_score = 60\nmax_count = 3");
+        let f = found(&text);
+        let messages: Vec<&str> = f.iter().map(|(_, m)| m.as_str()).collect();
+        assert!(messages.contains(
+            &"gate 'g' caps at tier 'gold', the highest: it changes nothing; to keep entities out of 'gold', cap them at the tier below (max_tier = \"bronze\")"
+        ), "{messages:?}");
+        assert!(
+            messages.contains(
+                &"adjustment 'nil' gives 0 points: it changes nothing; give it points, or remove it"
+            ),
+            "{messages:?}"
         );
     }
 }
