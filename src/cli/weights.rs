@@ -525,6 +525,39 @@ fn rules_with_ahp_weights(
     } else {
         "criterion"
     };
+    // Items that are all ids of the other level: one error that names the level to use.
+    let other: Vec<&str> = match level {
+        Level::Dimensions => r.criteria.iter().map(|c| c.id.value.as_str()).collect(),
+        Level::Criteria => r.dimensions.iter().map(|d| d.id.value.as_str()).collect(),
+    };
+    if !items.iter().any(|i| current.iter().any(|(id, _)| id == i))
+        && items.iter().all(|i| other.contains(&i.as_str()))
+    {
+        let (are, use_level) = match level {
+            Level::Dimensions => ("criterion", "criteria"),
+            Level::Criteria => ("dimension", "dimensions"),
+        };
+        return Err(Error::one(
+            Diagnostic::new(
+                Stage::Usage,
+                format!(
+                    "the AHP items ({}) are {are} ids of {}, and --level {} writes {} \
+                     weights",
+                    truncate(&items.join(", "), 200),
+                    into.display(),
+                    match level {
+                        Level::Dimensions => "dimensions",
+                        Level::Criteria => "criteria",
+                    },
+                    match level {
+                        Level::Dimensions => "dimension",
+                        Level::Criteria => "criterion",
+                    },
+                ),
+            )
+            .with_help(format!("use --level {use_level}")),
+        ));
+    }
     let mut errors = Vec::new();
     for (k, i) in items.iter().enumerate() {
         if current.iter().any(|(id, _)| id == i) {

@@ -1822,3 +1822,33 @@ fn analysis_json_carries_the_runs_warnings() {
     ]);
     assert_eq!(lint(&v), 1, "{v}");
 }
+
+/// AHP items that are all dimension ids, written with `--level criteria`: one usage error that
+/// names the level to use, not one did-you-mean per item.
+#[test]
+fn ahp_items_of_the_other_level_name_the_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("m.toml");
+    std::fs::write(
+        &m,
+        "items = [\"scale\", \"innovation\"]\nmatrix = [[1, 3], [\"1/3\", 1]]\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["weights", "--ahp"])
+        .arg(&m)
+        .arg("--write-into")
+        .arg(root().join("rules/liaocheng-benchmark.toml"))
+        .args(["--level", "criteria"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("the AHP items (scale, innovation) are dimension ids of")
+            && err.contains("--level criteria writes criterion weights")
+            && err.contains("help: use --level dimensions"),
+        "{err}"
+    );
+    assert_eq!(err.matches("error:").count(), 1, "{err}");
+}
