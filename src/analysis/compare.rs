@@ -170,7 +170,8 @@ pub struct Comparison {
     pub spearman: Option<f64>,
     /// Kendall τ-b over the same entities; null in the same cases as `spearman`.
     pub kendall_tau_b: Option<f64>,
-    /// Row and column labels: tier ids (A's order, then B's new ones), untiered, excluded.
+    /// Row and column labels: tier ids (A's order, with B's new ones where B lists them),
+    /// untiered, excluded.
     pub tiers: Vec<String>,
     /// `matrix[i][j]`: entities in tier `tiers[i]` under A and `tiers[j]` under B.
     pub matrix: Vec<Vec<usize>>,
@@ -178,6 +179,8 @@ pub struct Comparison {
     pub tier_changes: Vec<TierChange>,
     /// Largest |rank change| first (ties by id), at most `top` of them.
     pub rank_moves: Vec<RankMove>,
+    /// Entities that moved but are not in `rank_moves` (past `top`).
+    pub rank_moves_not_shown: usize,
     /// What makes the two rankings hard to compare (entities in different cohorts).
     pub warnings: Vec<String>,
 }
@@ -230,11 +233,18 @@ fn tier_label(p: &Placed) -> String {
 pub fn compare(a: &Side, b: &Side, top: usize) -> Comparison {
     let in_b: HashMap<&str, &Placed> = b.entities.iter().map(|p| (p.id.as_str(), p)).collect();
     let in_a: HashMap<&str, &Placed> = a.entities.iter().map(|p| (p.id.as_str(), p)).collect();
+    // A's tiers, with B's new ones where B lists them: before the first tier B lists after
+    // them (a tier B adds above `benchmark` reads above it).
     let mut tiers: Vec<String> = a.tiers.clone();
-    for t in &b.tiers {
-        if !tiers.contains(t) {
-            tiers.push(t.clone());
+    for (j, t) in b.tiers.iter().enumerate() {
+        if tiers.contains(t) {
+            continue;
         }
+        let at = b.tiers[j + 1..]
+            .iter()
+            .find_map(|u| tiers.iter().position(|x| x == u))
+            .unwrap_or(tiers.len());
+        tiers.insert(at, t.clone());
     }
     // Tiers seen in entities but not in the summaries (hand-made files).
     for p in a.entities.iter().chain(&b.entities) {
@@ -298,6 +308,7 @@ pub fn compare(a: &Side, b: &Side, top: usize) -> Comparison {
             .cmp(&x.change.abs())
             .then_with(|| x.id.cmp(&y.id))
     });
+    let not_shown = moves.len().saturating_sub(top);
     moves.truncate(top);
     let only_in_a = a
         .entities
@@ -352,6 +363,7 @@ pub fn compare(a: &Side, b: &Side, top: usize) -> Comparison {
         matrix,
         tier_changes: changes,
         rank_moves: moves,
+        rank_moves_not_shown: not_shown,
         warnings,
     }
 }

@@ -166,13 +166,22 @@ fn render(c: &Comparison) -> String {
     } else {
         let mut t = Table::new();
         t.load_style(UTF8_FULL_CONDENSED);
-        t.set_header(vec!["id", "name", "tier A", "tier B", "rank A", "rank B"]);
+        t.set_header(vec![
+            "id", "name", "tier A", "tier B", "change", "rank A", "rank B",
+        ]);
+        // Tiers are listed from the highest (untiered and excluded last).
+        let place = |t: &str| c.tiers.iter().position(|x| x == t);
         for x in &c.tier_changes {
             t.add_row(vec![
                 x.id.clone(),
                 x.name.clone().unwrap_or_default(),
                 x.from.clone(),
                 x.to.clone(),
+                match (place(&x.from), place(&x.to)) {
+                    (Some(f), Some(t)) if t < f => "up".into(),
+                    (Some(f), Some(t)) if t > f => "down".into(),
+                    _ => String::new(),
+                },
                 x.rank_a.map_or("—".into(), |r| r.to_string()),
                 x.rank_b.map_or("—".into(), |r| r.to_string()),
             ]);
@@ -193,6 +202,13 @@ fn render(c: &Comparison) -> String {
             ]);
         }
         s.push_str(&format!("\nLargest rank moves (+ = up under B)\n{t}\n"));
+        if c.rank_moves_not_shown > 0 {
+            s.push_str(&format!(
+                "… and {} more {} moved (--top to list more)\n",
+                c.rank_moves_not_shown,
+                clusterscore::diag::agree(c.rank_moves_not_shown, "entity", "entities")
+            ));
+        }
     }
     s
 }
