@@ -87,8 +87,10 @@ pub fn run(a: CheckArgs) -> Result<i32> {
     // The maximum of the criteria (what dimension shares add up to); what can be reached
     // when bands or levels never pay a criterion's points; and what adjustments and clamp
     // make of it.
-    let achievable = r.max_achievable();
-    let reachable = r.highest_reachable();
+    // As published: rounded to `decimals`, which is what tiers and conditions compare.
+    let published = |x: f64| clusterscore::num::round_half_away(x, r.settings.decimals);
+    let achievable = published(r.max_achievable());
+    let reachable = published(r.highest_reachable());
     let short: Vec<String> = r
         .criteria
         .iter()

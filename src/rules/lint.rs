@@ -101,7 +101,9 @@ pub fn result_changing(rules: &Rules) -> Vec<String> {
 /// Every lint of a rules file. `names_used` are the bare names its expressions mention.
 pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
     let mut out = Vec::new();
-    let reachable = rules.highest_reachable();
+    // Tiers and conditions compare published numbers, rounded to `decimals`.
+    let published = |x: f64| crate::num::round_half_away(x, rules.settings.decimals);
+    let reachable = published(rules.highest_reachable());
     for t in &rules.tiers {
         // A category table's minimum is out of reach when its smallest number is (a
         // category that takes no number has no tier to reach).
@@ -543,10 +545,14 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
     }
     // A condition on a score above what the score can reach never holds: a tier's
     // `requires` written out of 100 for a dimension weighted 40, or left at its old number
-    // after new weights were written in.
+    // after new weights were written in. Only where scores are read (capping gates,
+    // adjustments, tiers: an exclude gate reads data columns of those names), and only for
+    // comparisons that must hold for the whole to (the condition itself, a term of an
+    // `and`, a side of an `or`: not under `not` or inside a function).
     let conditions = rules
         .gates
         .iter()
+        .filter(|g| matches!(g.effect, GateEffect::MaxTier(_)))
         .map(|g| (format!("gate '{}'", g.id.value), &g.require))
         .chain(
             rules
@@ -568,10 +574,36 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
         let Ok(ast) = crate::expr::parse(&text.value) else {
             continue;
         };
-        crate::expr::walk(&ast, &mut |e| {
+        let mut terms: Vec<&crate::expr::Expr> = Vec::new();
+        fn conjuncts<'e>(e: &'e crate::expr::Expr, out: &mut Vec<&'e crate::expr::Expr>) {
+            use crate::expr::{BinaryOp, ExprKind};
+            match &e.kind {
+                ExprKind::Chain { first, rest }
+                    if rest
+                        .iter()
+                        .all(|(op, _)| matches!(op, BinaryOp::And | BinaryOp::Or)) =>
+                {
+                    conjuncts(first, out);
+                    for (_, r) in rest {
+                        conjuncts(r, out);
+                    }
+                }
+                ExprKind::Binary {
+                    op: BinaryOp::And | BinaryOp::Or,
+                    lhs,
+                    rhs,
+                } => {
+                    conjuncts(lhs, out);
+                    conjuncts(rhs, out);
+                }
+                _ => out.push(e),
+            }
+        }
+        conjuncts(&ast, &mut terms);
+        for e in terms {
             use crate::expr::{BinaryOp, ExprKind};
             let ExprKind::Binary { op, lhs, rhs } = &e.kind else {
-                return;
+                continue;
             };
             // `name >= c`, `name > c`, `name == c`, or the same written the other way round.
             let (name, c, strict) = match (&lhs.kind, op, &rhs.kind) {
@@ -607,21 +639,34 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                         quoted: false,
                     },
                 ) => (name, *c, true),
-                _ => return,
+                _ => continue,
             };
             // Indicators come first in name resolution (SPEC §12).
             if rules.indicator(name).is_some() {
-                return;
+                continue;
             }
-            let (kind, reach) = if name == "score" {
-                ("the final score".to_string(), rules.highest_reachable())
+            let (kind, reach, scale) = if name == "score" {
+                (
+                    "the final score".to_string(),
+                    rules.highest_reachable(),
+                    "the final score, with adjustments and clamp",
+                )
             } else if let Some(r) = rules.dimension_reach(name) {
-                (format!("dimension '{name}'"), r)
+                (
+                    format!("dimension '{name}'"),
+                    r,
+                    "a dimension's number is its share of the maximum",
+                )
             } else if let Some(k) = rules.criteria.iter().find(|k| k.id.value == *name) {
-                (format!("criterion '{name}'"), k.payable())
+                (
+                    format!("criterion '{name}'"),
+                    k.payable(),
+                    "a criterion's number is its points",
+                )
             } else {
-                return;
+                continue;
             };
+            let reach = published(reach);
             let tol = crate::num::tolerance(reach);
             let never = if strict {
                 c >= reach - tol
@@ -629,26 +674,25 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                 c > reach + tol
             };
             if !never {
-                return;
+                continue;
             }
             let span = super::expression_span(&rules.source.text, text.span, &text.value, e.span)
                 .unwrap_or(text.span);
+            let written = text
+                .value
+                .get(e.span.start..e.span.end)
+                .unwrap_or(&text.value);
             out.push(Lint {
                 code: "condition-never-holds",
                 message: format!(
                     "{what} `{}` can never hold: {kind} reaches at most {}; write the threshold \
-                     on the scale it is published on (dimension and criterion numbers are \
-                     their share of the maximum)",
-                    crate::diag::truncate(
-                        &text.value
-                            [e.span.start.min(text.value.len())..e.span.end.min(text.value.len())],
-                        80
-                    ),
+                     on the scale it is published on ({scale})",
+                    crate::diag::truncate(written, 80),
                     crate::column::format_display(reach)
                 ),
                 span,
             });
-        });
+        }
     }
     // Division by a constant 0 is always missing: never what the author meant.
     let expressions = rules
@@ -1127,6 +1171,22 @@ requires = ["b >= 45", "a > 59.9", "cb == 9", "(b >= 40 or x > 3)"]
         );
         let found = never(&score);
         assert_eq!(found.len(), 1, "{found:?}");
+        // Under `not`, and in an exclude gate (where `b` reads the data column b): quiet.
+        let quiet = WEIGHTED.replace(
+            "requires = [\"b >= 45\", \"a > 59.9\", \"cb == 9\", \"(b >= 40 or x > 3)\"]",
+            "requires = [\"not (b >= 45)\"]",
+        ) + "[[gate]]\nid = \"g\"\nrequire = \"b >= 45\"\n";
+        assert_eq!(never(&quiet), Vec::<String>::new());
+        // Published numbers are rounded: b reaches 31.6 (40 × 0.79), shown 32 with
+        // decimals = 0, so `b >= 32` can hold.
+        let rounded = WEIGHTED
+            .replace("points = 8 }", "points = 7.9 }")
+            .replace("id = \"id\"\n", "id = \"id\"\ndecimals = 0\n")
+            .replace(
+                "requires = [\"b >= 45\", \"a > 59.9\", \"cb == 9\", \"(b >= 40 or x > 3)\"]",
+                "requires = [\"b >= 32\"]",
+            );
+        assert_eq!(never(&rounded), Vec::<String>::new());
         assert!(
             found[0].contains("`score > 97` can never hold: the final score reaches at most 97")
         );

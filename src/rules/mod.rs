@@ -697,26 +697,10 @@ impl Rules {
     /// of the data, which reaches it.
     pub fn max_achievable(&self) -> f64 {
         let max = self.max_score();
-        fn criteria<'r>(r: &'r Rules, d: &'r Dimension) -> impl Iterator<Item = &'r Criterion> {
-            r.criteria
-                .iter()
-                .filter(move |c| c.dimension.value == d.id.value)
-        }
-        // Per dimension: the share of its points that can be paid, and its weight in the
-        // aggregation (its weight, else its points).
         let dims: Vec<(f64, f64)> = self
             .dimensions
             .iter()
-            .map(|d| {
-                let points: f64 = criteria(self, d).map(|c| c.points.value).sum();
-                let paid: f64 = criteria(self, d).map(Criterion::payable).sum();
-                let share = if points > 0.0 {
-                    (paid / points).min(1.0)
-                } else {
-                    1.0
-                };
-                (share, d.weight.as_ref().map_or(points, |w| w.value))
-            })
+            .map(|d| (self.dimension_share(d), self.dimension_weight(d)))
             .collect();
         let total_weight: f64 = dims.iter().map(|&(_, w)| w).sum();
         if total_weight <= 0.0 || dims.iter().all(|&(share, _)| share >= 1.0) {
@@ -740,26 +724,76 @@ impl Rules {
         }
     }
 
+    /// The missing-value policy of criterion `c`: its own, its indicator's, the file's.
+    pub fn missing_policy(&self, c: &Criterion) -> MissingPolicy {
+        c.missing
+            .or_else(|| self.indicator(&c.indicator.value).and_then(|i| i.missing))
+            .unwrap_or(self.settings.missing)
+    }
+
+    /// A dimension's weight in the aggregation: its `weight`, else its criteria's points.
+    fn dimension_weight(&self, d: &Dimension) -> f64 {
+        d.weight.as_ref().map_or_else(
+            || {
+                self.criteria
+                    .iter()
+                    .filter(|c| c.dimension.value == d.id.value)
+                    .map(|c| c.points.value)
+                    .sum()
+            },
+            |w| w.value,
+        )
+    }
+
+    /// The largest share of a dimension's points an entity can be paid: what its criteria
+    /// can pay over their points. A criterion that `missing = "exclude"` may drop leaves
+    /// the share to the others (the dimension is rescaled over what remains), so those
+    /// paying less than the share reached are taken out, lowest first — the best an entity
+    /// missing exactly those values can do.
+    fn dimension_share(&self, d: &Dimension) -> f64 {
+        let members: Vec<&Criterion> = self
+            .criteria
+            .iter()
+            .filter(|c| c.dimension.value == d.id.value)
+            .collect();
+        let mut points: f64 = members.iter().map(|c| c.points.value).sum();
+        let mut paid: f64 = members.iter().map(|c| c.payable()).sum();
+        if points <= 0.0 {
+            return 1.0;
+        }
+        let mut droppable: Vec<&Criterion> = members
+            .iter()
+            .copied()
+            .filter(|c| c.points.value > 0.0 && self.missing_policy(c) == MissingPolicy::Exclude)
+            .collect();
+        droppable.sort_by(|a, b| {
+            (a.payable() / a.points.value).total_cmp(&(b.payable() / b.points.value))
+        });
+        for c in droppable {
+            let left = points - c.points.value;
+            if left <= 0.0 || c.payable() / c.points.value >= paid / points {
+                break;
+            }
+            points = left;
+            paid -= c.payable();
+        }
+        (paid / points).min(1.0)
+    }
+
     /// The highest published score of dimension `id` an entity can reach:
-    /// `final_max × W_d/ΣW × paid_d/M_d`, where `paid_d` is what its criteria can pay
-    /// ([`Criterion::payable`]). `None` for no such dimension.
+    /// `final_max × W_d/ΣW × share_d` ([`Rules::max_achievable`]'s share). `None` for no
+    /// such dimension.
     pub fn dimension_reach(&self, id: &str) -> Option<f64> {
         let d = self.dimensions.iter().find(|d| d.id.value == id)?;
-        let of = |d: &Dimension| {
-            self.criteria
-                .iter()
-                .filter(|c| c.dimension.value == d.id.value)
-                .fold((0.0, 0.0), |(m, p), c| {
-                    (m + c.points.value, p + c.payable())
-                })
-        };
-        let weight = |d: &Dimension| d.weight.as_ref().map_or(of(d).0, |w| w.value);
-        let total: f64 = self.dimensions.iter().map(weight).sum();
-        let (m, paid) = of(d);
-        if total <= 0.0 || m <= 0.0 {
+        let total: f64 = self
+            .dimensions
+            .iter()
+            .map(|d| self.dimension_weight(d))
+            .sum();
+        if total <= 0.0 {
             return Some(0.0);
         }
-        Some(self.max_score() * weight(d) / total * (paid / m).min(1.0))
+        Some(self.max_score() * self.dimension_weight(d) / total * self.dimension_share(d))
     }
 
     /// The highest published score an entity can reach: the achievable maximum plus every
@@ -894,5 +928,20 @@ method = "direct"
         // Bands that pay the points: nothing held back.
         let full = TWO_DIMS.replace("default = 6", "default = 10");
         assert_relative_eq!(Rules::from_str(&full).unwrap().max_achievable(), 100.0);
+        // A criterion that `missing = "exclude"` may drop leaves its dimension to the others:
+        // an entity missing it reaches the dimension's whole weight.
+        let excl = TWO_DIMS.replace(
+            "id = \"banded\"\n",
+            "id = \"banded\"\nmissing = \"exclude\"\n",
+        );
+        let with_other = excl.replace(
+            "[[criterion]]\nid = \"plain\"\ndimension = \"b\"",
+            "[[criterion]]\nid = \"full\"\ndimension = \"a\"\nindicator = \"x\"\npoints = 10\nmethod = \"direct\"\n[[criterion]]\nid = \"plain\"\ndimension = \"b\"",
+        );
+        let r = Rules::from_str(&with_other).unwrap();
+        assert_relative_eq!(r.max_achievable(), 100.0);
+        assert_relative_eq!(r.dimension_reach("a").unwrap(), 60.0);
+        // Alone in its dimension it cannot be dropped to nothing: 6 of 10 stands.
+        assert_relative_eq!(Rules::from_str(&excl).unwrap().max_achievable(), 76.0);
     }
 }

@@ -478,7 +478,7 @@ impl Run<'_> {
         let col = self
             .take(self.slots.indicator(ii))
             .expect("indicators are computed");
-        let policy = crit.missing.or(ind.missing).unwrap_or(r.settings.missing);
+        let policy = r.missing_policy(crit);
         let points = crit.points.value;
         debug_assert!(out.len() == n && out.iter().all(|v| v.is_nan()));
         // Shown values and policies used: only for per-entity objects.
