@@ -190,6 +190,18 @@ fn files_without_flags(e: &clap::Error, args: &[String]) -> Option<String> {
             out.push(quoted(a));
             continue;
         }
+        // A short flag (`-o out.csv`): its value follows unless written on to it.
+        if let Some(short) = a.strip_prefix('-').filter(|s| !s.is_empty()) {
+            let mut chars = short.chars();
+            let c = chars.next();
+            // (An unknown one, `-o` for --out, is taken to have a value, as most tools'.)
+            value_next = chars.next().is_none()
+                && !cmd
+                    .get_arguments()
+                    .any(|x| x.get_short() == c && !x.get_action().takes_values());
+            out.push(quoted(a));
+            continue;
+        }
         let lower = a.to_lowercase();
         let flag = if lower.ends_with(".toml") && has("rules") {
             "--rules"

@@ -1776,9 +1776,14 @@ impl<'r> Ingest<'r> {
                 .map(|(r, v)| format!("{r} (\"{v}\")"))
                 .collect();
             let rest = m.count - m.rows.len();
+            // "more" after cells of the column listed above; "at least" when reading stopped
+            // at the cap on errors before the end.
+            let listed = self.shown.iter().any(|&(_, t)| t == m.t);
             let message = format!(
-                "{} more {} of this column cannot be read: {} {}{}",
+                "{}{}{} {} of this column cannot be read: {} {}{}",
+                if stopped { "at least " } else { "" },
                 m.count,
+                if listed { " more" } else { "" },
                 if m.count == 1 { "cell" } else { "cells" },
                 if m.count == 1 { "row" } else { "rows" },
                 rows.join(", "),

@@ -156,17 +156,27 @@ impl Run<'_> {
     /// quotas as separate cohorts. Kept apart (the data says two values), but never silently.
     fn warn_look_alike_cohorts(&mut self, cohort: &str, cat: &TextColumn) {
         let what = |n: usize| crate::diag::entities(n);
-        for g in look_alike_groups(cat) {
+        let count = value_counts(cat);
+        let groups = look_alike_groups(cat);
+        for g in groups.iter().take(LOOK_ALIKE_SHOWN) {
             self.warnings.push(format!(
                 "cohort '{cohort}': {} differ only in full-width characters, case or spacing (or are one number), and are ranked as separate cohorts, each with its own quotas; if they are one group, write them alike in the data",
-                values_with_counts(cat, &g, &what)
+                values_with_counts(cat, &count, g, &what)
             ));
         }
-        for (short, long) in containing_pairs(cat) {
+        let pairs = containing_pairs(cat);
+        for &(short, long) in pairs.iter().take(LOOK_ALIKE_SHOWN) {
             self.warnings.push(format!(
-                "cohort '{cohort}': {} contains {}, and they are ranked as separate cohorts, each with its own quotas; if they are one group, write them alike in the data",
-                values_with_counts(cat, &[long], &what),
-                values_with_counts(cat, &[short], &what),
+                "cohort '{cohort}': {} names {} more fully, and they are ranked as separate cohorts, each with its own quotas; if they are one group, write them alike in the data",
+                values_with_counts(cat, &count, &[long], &what),
+                values_with_counts(cat, &count, &[short], &what),
+            ));
+        }
+        let more = groups.len().saturating_sub(LOOK_ALIKE_SHOWN)
+            + pairs.len().saturating_sub(LOOK_ALIKE_SHOWN);
+        if more > 0 {
+            self.warnings.push(format!(
+                "cohort '{cohort}': {more} more groups of values look alike (as above)"
             ));
         }
     }

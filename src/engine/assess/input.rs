@@ -484,7 +484,16 @@ pub(super) fn warn_text_literals_in_no_cell(
                 if t.dict.iter().any(|d| d == lit.as_str()) {
                     // Present: cells that only begin with it (`是（2022年认定）`, `国家级（2022年）`)
                     // are likely the same value with a remark, and do not match.
-                    let variants = cells_with(&|d: &str| d.starts_with(lit.as_str()));
+                    // (A remark follows a bracket, a space or a stop: `A+` and `AA` are
+                    // grades of their own.)
+                    let variants = cells_with(&|d: &str| {
+                        d.strip_prefix(lit.as_str()).is_some_and(|rest| {
+                            rest.starts_with([
+                                '（', '(', ' ', '　', '，', ',', '、', '：', ':', '；', ';', '-',
+                                '—', '/',
+                            ])
+                        })
+                    });
                     if !variants.is_empty() {
                         said.push((j, lit.clone()));
                         warnings.push(format!(
@@ -501,11 +510,21 @@ pub(super) fn warn_text_literals_in_no_cell(
                 }
                 said.push((j, lit.clone()));
                 let containing = cells_with(&|d: &str| d.contains(lit.as_str()));
+                // A value simply absent this year (a veto on '撤销' when nobody was revoked)
+                // is no slip: warned of only when a cell contains the text or is spelled
+                // close to it, or when the column is a chained output's tier ids (a tier's
+                // label compared with them).
+                let close = crate::diag::did_you_mean(lit, t.dict.iter());
+                if containing.is_empty() && close.is_none() && headers[j] != "tier" {
+                    continue;
+                }
                 let values = if !containing.is_empty() {
                     format!(
                         "cells that contain it: {}; a comparison matches whole cells only",
                         containing.join(", ")
                     )
+                } else if let Some(c) = close.filter(|_| t.dict.len() > 12) {
+                    format!("did you mean '{}'?", crate::diag::truncate(&c, 40))
                 } else if t.dict.len() <= 12 {
                     let v: Vec<String> = t
                         .dict
@@ -742,22 +761,37 @@ pub(super) fn look_alike_groups(cat: &TextColumn) -> Vec<Vec<usize>> {
     alike
 }
 
-/// Pairs (shorter, longer) of distinct values of `cat` where the longer contains the
-/// shorter and the shorter holds a non-ASCII character (`东部` in `东部地区`; codes such as
-/// `C1` in `C10` are left alone): likely one group written two ways. Skipped above 500
-/// distinct values (a comparison of every pair). In code-point order.
+/// Whether `longer` is `shorter` with a suffix that names the same thing more fully
+/// (`东部地区`, `东部省份` for `东部`), and not one that turns it into something else
+/// (`省级以下`, `东部以外`) or a word of its own (`装备制造业` does not begin with `制造业`).
+/// For a value with a non-ASCII character of two or more: `C10` is not `C1` written out.
+pub(super) fn names_more_fully(shorter: &str, longer: &str) -> bool {
+    let (ks, kl) = (look_alike_key(shorter), look_alike_key(longer));
+    if ks.is_ascii() || ks.chars().count() < 2 || ks == kl {
+        return false;
+    }
+    match kl.strip_prefix(ks.as_str()) {
+        Some(rest) => ![
+            "以下", "以上", "以外", "之外", "除外", "外", "以内", "内", "不",
+        ]
+        .iter()
+        .any(|q| rest.starts_with(q)),
+        None => false,
+    }
+}
+
+/// Pairs (shorter, longer) of distinct values of `cat` where the longer names the shorter
+/// more fully ([`names_more_fully`]: `东部` and `东部地区`): likely one group written two
+/// ways. Skipped above 500 distinct values (a comparison of every pair). In code-point
+/// order.
 pub(super) fn containing_pairs(cat: &TextColumn) -> Vec<(usize, usize)> {
     if cat.dict.len() > 500 {
         return Vec::new();
     }
-    let keys: Vec<String> = cat.dict.iter().map(look_alike_key).collect();
     let mut out = Vec::new();
-    for (a, ka) in keys.iter().enumerate() {
-        if ka.is_ascii() || ka.chars().count() < 2 {
-            continue;
-        }
-        for (b, kb) in keys.iter().enumerate() {
-            if a != b && kb != ka && kb.contains(ka.as_str()) {
+    for (a, ka) in cat.dict.iter().enumerate() {
+        for (b, kb) in cat.dict.iter().enumerate() {
+            if a != b && names_more_fully(ka, kb) {
                 out.push((a, b));
             }
         }
@@ -766,19 +800,29 @@ pub(super) fn containing_pairs(cat: &TextColumn) -> Vec<(usize, usize)> {
     out
 }
 
-/// `'a' (2 entities), 'b' (1 entity) and 'c' (1 entity)`: values with how many rows hold
-/// them, `what` naming the rows.
-pub(super) fn values_with_counts(
-    cat: &TextColumn,
-    codes: &[usize],
-    what: &dyn Fn(usize) -> String,
-) -> String {
+/// How many rows hold each distinct value of `cat`.
+pub(super) fn value_counts(cat: &TextColumn) -> Vec<usize> {
     let mut count = vec![0usize; cat.dict.len()];
     for &code in &cat.codes {
         if code != TextColumn::MISSING {
             count[code as usize] += 1;
         }
     }
+    count
+}
+
+/// Look-alike groups of values, at most this many warned of one by one (a column of
+/// 100,000 ids each written twice would otherwise print 100,000 warnings).
+pub(super) const LOOK_ALIKE_SHOWN: usize = 10;
+
+/// `'a' (2 entities), 'b' (1 entity) and 'c' (1 entity)`: values with how many rows hold
+/// them (`count`: [`value_counts`]), `what` naming the rows.
+pub(super) fn values_with_counts(
+    cat: &TextColumn,
+    count: &[usize],
+    codes: &[usize],
+    what: &dyn Fn(usize) -> String,
+) -> String {
     let shown: Vec<String> = codes
         .iter()
         .map(|&k| {

@@ -384,14 +384,22 @@ impl<'a> Run<'a> {
                     group.push(g);
                 }
                 let n = first_row.len();
-                for g in look_alike_groups(&by_col) {
+                let by_name = r.aggregate.as_ref().map_or("", |a| a.by.value.as_str());
+                let groups = look_alike_groups(&by_col);
+                let count = value_counts(&by_col);
+                for g in groups.iter().take(LOOK_ALIKE_SHOWN) {
                     warnings.push(format!(
-                        "[aggregate] by '{}': {} differ only in full-width characters, case or spacing (or are one number), and are scored as separate entities; if they are one entity, write them alike in the data",
-                        r.aggregate.as_ref().map_or("", |a| a.by.value.as_str()),
-                        values_with_counts(&by_col, &g, &|k| format!(
+                        "[aggregate] by '{by_name}': {} differ only in full-width characters, case or spacing (or are one number), and are scored as separate entities; if they are one entity, write them alike in the data",
+                        values_with_counts(&by_col, &count, g, &|k| format!(
                             "{k} member {}",
                             crate::diag::agree(k, "row", "rows")
                         ))
+                    ));
+                }
+                if groups.len() > LOOK_ALIKE_SHOWN {
+                    warnings.push(format!(
+                        "[aggregate] by '{by_name}': {} more groups of values look alike (as above)",
+                        groups.len() - LOOK_ALIKE_SHOWN
                     ));
                 }
                 // Member rows traced above stand for the entities they belong to.
@@ -526,12 +534,8 @@ struct TableDefaults {
     /// Entities without a category.
     missing: Vec<usize>,
     /// (category, the listed key it equals up to width, case and spacing, or the one listed
-    /// key it contains (`东部地区` for `东部`), entities).
+    /// key it names more fully (`东部地区` for `东部`), entities).
     resembling: Vec<(String, String, Vec<usize>)>,
-    /// When no entity's category is a listed key: the categories the entities have (the
-    /// first few) and how many there are. A table none of whose keys occurs in the data
-    /// decides nothing but its default.
-    no_key_used: Option<(Vec<String>, usize)>,
 }
 
 /// Notes of one criterion, per entity, kept only with per-entity detail.
@@ -972,7 +976,7 @@ impl Run<'_> {
                     let mut within = values
                         .iter()
                         .map(|(k, _)| k.as_str())
-                        .filter(|k| !k.is_empty() && text.contains(*k));
+                        .filter(|k| input::names_more_fully(k, text));
                     match (within.next(), within.next()) {
                         (Some(k), None) => k,
                         _ => continue,
@@ -986,37 +990,11 @@ impl Run<'_> {
                 resembling.push((text.to_string(), like.to_string(), hit));
             }
         }
-        let present: Vec<bool> = {
-            let mut seen = vec![false; cat.dict.len()];
-            for e in 0..self.scored.len() {
-                if let Some(s) = seen.get_mut(cat.codes[e] as usize) {
-                    *s = true;
-                }
-            }
-            seen
-        };
-        let used = cat
-            .dict
-            .iter()
-            .enumerate()
-            .any(|(code, t)| present[code] && values.iter().any(|(k, _)| k == t));
-        let had: Vec<String> = cat
-            .dict
-            .iter()
-            .enumerate()
-            .filter(|&(code, _)| present[code])
-            .map(|(_, t)| t.to_string())
-            .collect();
-        let no_key_used = (!used && !had.is_empty()).then(|| {
-            let n = had.len();
-            (had.into_iter().take(8).collect(), n)
-        });
         TableDefaults {
             by: by.to_string(),
             default,
             missing,
             resembling,
-            no_key_used,
         }
     }
 
@@ -1052,22 +1030,6 @@ impl Run<'_> {
                 crate::diag::agree(missing.len(), "has", "have"),
                 crate::diag::agree(missing.len(), "takes", "take"),
                 self.some_ids(&missing)
-            ));
-        }
-        if let Some((had, n)) = &d.no_key_used
-            && (0..self.scored.len()).any(&consulted)
-        {
-            let shown: Vec<String> = had.iter().map(|t| format!("'{t}'")).collect();
-            self.category_warning(format!(
-                "{what}: no entity's '{by}' value is a key of the category table, so every \
-                 entity takes its default ({default}); the values are {}{}: write the keys as \
-                 the data writes them",
-                shown.join(", "),
-                if *n > had.len() {
-                    format!(" and {} more", n - had.len())
-                } else {
-                    String::new()
-                }
             ));
         }
         for (text, like, hit) in &d.resembling {
