@@ -94,7 +94,8 @@ pub fn run(a: CheckArgs) -> Result<i32> {
     let short: Vec<String> = r
         .criteria
         .iter()
-        .filter(|c| c.payable() < c.points.value)
+        // (The same tolerance as the points-never-paid lint.)
+        .filter(|c| c.payable() < c.points.value - clusterscore::num::tolerance(c.points.value))
         .map(|c| {
             format!(
                 "'{}' pays at most {} of {}",

@@ -711,6 +711,10 @@ fn try_compile_expr(
     })
 }
 
+/// Check marks people put in yes/no columns for 是 and for 否 (not yes/no words).
+const YES_MARKS: [&str; 3] = ["√", "✓", "✔"];
+const NO_MARKS: [&str; 3] = ["×", "✗", "✘"];
+
 /// For an expression that failed to type-check: the data columns it reads whose type comes
 /// from a few cells (a typing slip in one row makes a whole column text, SPEC §12), with
 /// where those cells are and how to write them. Four shapes of text column: numbers written
@@ -775,7 +779,7 @@ fn text_column_causes(names: &Names<'_>, p: &ParsedExpr, error: &str) -> Option<
                 if shaped_help.len() < FEW {
                     shaped_help.push((code, help));
                 }
-            } else if matches!(norm.as_ref(), "√" | "✓" | "✔" | "×" | "✗" | "✘") {
+            } else if YES_MARKS.contains(&norm.as_ref()) || NO_MARKS.contains(&norm.as_ref()) {
                 marks.push(code);
             } else {
                 others.push(code);
@@ -918,9 +922,9 @@ fn text_column_causes(names: &Names<'_>, p: &ParsedExpr, error: &str) -> Option<
                         format!(
                             "{shown}: write {head} alone (a remark goes in a column of its own)"
                         )
-                    } else if matches!(norm.as_str(), "√" | "✓" | "✔") {
+                    } else if YES_MARKS.contains(&norm.as_str()) {
                         format!("{shown}: write 是 for it")
-                    } else if matches!(norm.as_str(), "×" | "✗" | "✘") {
+                    } else if NO_MARKS.contains(&norm.as_str()) {
                         format!("{shown}: write 否 for it")
                     } else {
                         format!(
