@@ -203,7 +203,16 @@ fn files_without_flags(e: &clap::Error, args: &[String]) -> Option<String> {
             continue;
         }
         let lower = a.to_lowercase();
-        let flag = if lower.ends_with(".toml") && has("rules") {
+        // (A pairwise matrix for AHP is a TOML file too: `matrix =` tells it apart.)
+        let ahp_matrix = || {
+            std::fs::read_to_string(a).is_ok_and(|t| {
+                t.lines()
+                    .any(|l| l.trim_start().starts_with("matrix") && l.contains('='))
+            })
+        };
+        let flag = if lower.ends_with(".toml") && has("ahp") && ahp_matrix() {
+            "--ahp"
+        } else if lower.ends_with(".toml") && has("rules") {
             "--rules"
         } else if (lower.ends_with(".csv") || lower.ends_with(".xlsx")) && has("data") {
             "--data"

@@ -1094,6 +1094,30 @@ fn files_without_flags_get_the_command_line_with_flags() {
         .stderr(predicates::str::contains(
             "tip: files are given after their flags: clusterscore compare --results a.json --results b.json",
         ));
+    // A pairwise matrix goes after --ahp; an unknown short flag keeps its value.
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("m.toml");
+    std::fs::write(
+        &m,
+        "items = [\"a\", \"b\"]\nmatrix = [[1, 3], [\"1/3\", 1]]\n",
+    )
+    .unwrap();
+    bin()
+        .arg("weights")
+        .arg(&m)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(format!(
+            "tip: files are given after their flags: clusterscore weights --ahp {}",
+            m.display()
+        )));
+    bin()
+        .args(["score", "r.toml", "d.csv", "-o", "out.csv"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "clusterscore score --rules r.toml --data d.csv -o out.csv",
+        ));
     // Another usage error gets no such tip.
     bin()
         .args(["score", "--rules", "r.toml", "--bogus"])
