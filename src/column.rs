@@ -171,6 +171,12 @@ impl TextColumn {
         self.codes.is_empty()
     }
 
+    /// The first row holding dictionary entry `code` (for messages that point at a cell;
+    /// a scan of the rows).
+    pub fn first_row(&self, code: usize) -> Option<usize> {
+        self.codes.iter().position(|&c| c as usize == code)
+    }
+
     /// The text of row `i`, `None` when missing.
     pub fn get(&self, i: usize) -> Option<&str> {
         match self.codes[i] {

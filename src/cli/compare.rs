@@ -51,19 +51,15 @@ fn side_from_rules(
     )?;
     super::print_warnings(Some(rules), &a.warnings);
     // As printed: each warning says which rules file's run it comes from.
-    let shown = rules.display().to_string();
     let warnings = a
         .warnings
         .iter()
-        .map(|w| {
-            if w.starts_with(&format!("{shown}:")) {
-                w.clone()
-            } else {
-                format!("{shown}: {w}")
-            }
-        })
+        .map(|w| super::of_rules_file(rules, w))
         .collect();
-    Ok((Side::from_assessment(&a, shown), warnings))
+    Ok((
+        Side::from_assessment(&a, rules.display().to_string()),
+        warnings,
+    ))
 }
 
 fn side_from_results(path: &PathBuf) -> Result<Side> {

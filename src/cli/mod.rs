@@ -285,12 +285,20 @@ pub(crate) fn print_out(bytes: &[u8]) -> Result<()> {
 pub(crate) fn print_warnings(of: Option<&Path>, warnings: &[String]) {
     for w in warnings {
         match of {
-            // (A warning located in that rules file already starts with its path.)
-            Some(p) if !w.starts_with(&format!("{}:", p.display())) => {
-                say!("warning: {}: {w}", p.display())
-            }
-            _ => say!("warning: {w}"),
+            Some(p) => say!("warning: {}", of_rules_file(p, w)),
+            None => say!("warning: {w}"),
         }
+    }
+}
+
+/// A warning of the run with rules file `p`, saying so (`p: …`) unless it is located in
+/// that file already (`p:74:3: …`).
+pub(crate) fn of_rules_file(p: &Path, warning: &str) -> String {
+    let shown = p.display().to_string();
+    if warning.starts_with(&format!("{shown}:")) {
+        warning.to_string()
+    } else {
+        format!("{shown}: {warning}")
     }
 }
 

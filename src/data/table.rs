@@ -1784,8 +1784,8 @@ impl<'r> Ingest<'r> {
                 if stopped { "at least " } else { "" },
                 m.count,
                 if listed { " more" } else { "" },
-                if m.count == 1 { "cell" } else { "cells" },
-                if m.count == 1 { "row" } else { "rows" },
+                crate::diag::agree(m.count, "cell", "cells"),
+                crate::diag::agree(m.count, "row", "rows"),
                 rows.join(", "),
                 if rest > 0 {
                     format!(" and {rest} more")
@@ -1925,7 +1925,7 @@ impl<'r> Ingest<'r> {
             } else {
                 format!("{plain_path}, row {plain_row}")
             };
-            let plural = |n: usize| if n == 1 { "cell" } else { "cells" };
+            let plural = |n: usize| crate::diag::agree(n, "cell", "cells");
             let warning = format!(
                 "{path}: column \"{}\" mixes numbers written with % ({} {}, the first at row \
                  {row}, read as {}) and plain numbers between -1 and 1 ({} {}, the first at \

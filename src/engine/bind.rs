@@ -717,12 +717,14 @@ const NO_MARKS: [&str; 3] = ["×", "✗", "✘"];
 
 /// For an expression that failed to type-check: the data columns it reads whose type comes
 /// from a few cells (a typing slip in one row makes a whole column text, SPEC §12), with
-/// where those cells are and how to write them. Four shapes of text column: numbers written
-/// with more than the number (`52人`, `32,0000`: the data reader's help for that shape), a
-/// few words among numbers (`无`, `-`: a correction or a missing marker), a few cells among
-/// yes/no words (`是（2022年认定）`, `/`), and check marks (`√`). A column read as yes/no
-/// because every cell is a yes/no word is explained when the error is about a yes/no value.
-/// `None` when the data does not explain the error.
+/// where those cells are and how to write them. Text columns: numbers written with more
+/// than the number (`52人`, `32,0000`: the data reader's help for that shape), a few words
+/// among numbers (`约60`, `无`, `-`: one plain number, 0, or a missing marker), a few cells
+/// among yes/no words (`是（2022年认定）`, `/`), check marks (`√`), and, for a text column
+/// used as a condition, its own values to compare with. A column read as yes/no because
+/// every cell is a yes/no word is explained when the error is about a yes/no value (the
+/// error's message says "bool": the checker's errors carry no kind). `None` when the data
+/// does not explain the error.
 fn text_column_causes(names: &Names<'_>, p: &ParsedExpr, error: &str) -> Option<String> {
     use crate::data::cell::{normalise_cell, parse_bool, parse_number};
     const FEW: usize = 3;
@@ -791,9 +793,8 @@ fn text_column_causes(names: &Names<'_>, p: &ParsedExpr, error: &str) -> Option<
         if others.len() > FEW {
             continue;
         }
-        let row_of = |code: usize| t.codes.iter().position(|&c| c as usize == code);
         let where_is = |code: usize| {
-            let row = row_of(code)?;
+            let row = t.first_row(code)?;
             Some(format!(
                 "\"{}\" ({})",
                 crate::diag::truncate(&t.dict[code], 40),
@@ -811,7 +812,7 @@ fn text_column_causes(names: &Names<'_>, p: &ParsedExpr, error: &str) -> Option<
             let mut first: Vec<String> = Vec::new();
             let mut first_path = None;
             for &(code, _) in &shaped_help {
-                let Some(row) = row_of(code) else {
+                let Some(row) = t.first_row(code) else {
                     continue;
                 };
                 let (path, n) = table.origin(row);
@@ -829,11 +830,7 @@ fn text_column_causes(names: &Names<'_>, p: &ParsedExpr, error: &str) -> Option<
             let more = cells.saturating_sub(first.len());
             let mut msg = format!(
                 "column '{written}' is read as text because {cells} of its cells {}: {}{}; {}",
-                if cells == 1 {
-                    "is not a plain number"
-                } else {
-                    "are not plain numbers"
-                },
+                crate::diag::agree(cells, "is not a plain number", "are not plain numbers"),
                 first.join(", "),
                 if more > 0 {
                     format!(" and {more} more")
@@ -889,12 +886,8 @@ fn text_column_causes(names: &Names<'_>, p: &ParsedExpr, error: &str) -> Option<
                 fixes.push(format!(
                     "correct {} or, if {} no data, list {} in missing_markers under [data]",
                     v.join(", "),
-                    if v.len() == 1 {
-                        "it means"
-                    } else {
-                        "they mean"
-                    },
-                    if v.len() == 1 { "it" } else { "them" },
+                    crate::diag::agree(v.len(), "it means", "they mean"),
+                    crate::diag::agree(v.len(), "it", "them"),
                 ));
             }
             out.push(format!(

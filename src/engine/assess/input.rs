@@ -377,6 +377,19 @@ pub(super) fn warn_score_ids_read_as_columns(
     }
 }
 
+/// `file:line:col` of the part `inner` of expression `p` in the rules file (the whole
+/// expression's place when `inner` cannot be mapped), for warnings that point into a rule.
+fn expression_place(
+    r: &crate::rules::Rules,
+    p: &super::super::ParsedExpr,
+    inner: crate::diag::Span,
+) -> String {
+    let span = crate::rules::expression_span(&r.source.text, p.text.span, &p.text.value, inner)
+        .unwrap_or(p.text.span);
+    let (line, col) = r.source.line_col(span.start);
+    format!("{}:{line}:{col}", r.source.name)
+}
+
 /// Warns where an expression compares a text column with a literal that no cell of the
 /// column holds, in any row read: `集群级别 == '国家'` where the cells say 国家级, or
 /// `tier == '专精特新'` (a tier's label) over a chained output that holds tier ids. The
@@ -419,13 +432,7 @@ pub(super) fn warn_text_literals_in_no_cell(
         _ => None,
     };
     let mut said: Vec<(usize, String)> = Vec::new();
-    for p in c.indicator_exprs.iter().flatten().chain(
-        c.gate_exprs
-            .iter()
-            .chain(c.adjustment_exprs.iter())
-            .chain(c.tier_requires.iter().flatten())
-            .chain(c.tier_direct.iter().flatten()),
-    ) {
+    for p in c.all_exprs() {
         crate::expr::walk(&p.ast, &mut |e| {
             let ExprKind::Binary {
                 op: op @ (BinaryOp::Eq | BinaryOp::Ne),
@@ -449,22 +456,8 @@ pub(super) fn warn_text_literals_in_no_cell(
                     continue;
                 }
                 let written = table.written_header(j);
-                let (line, col) = {
-                    let span = crate::rules::expression_span(
-                        &r.source.text,
-                        p.text.span,
-                        &p.text.value,
-                        b.span,
-                    )
-                    .unwrap_or(p.text.span);
-                    r.source.line_col(span.start)
-                };
-                let row_of = |code: usize| {
-                    t.codes
-                        .iter()
-                        .position(|&x| x as usize == code)
-                        .map(|i| table.origin(i).1)
-                };
+                let at = expression_place(r, p, b.span);
+                let row_of = |code: usize| t.first_row(code).map(|i| table.origin(i).1);
                 let cells_with = |keep: &dyn Fn(&str) -> bool| -> Vec<String> {
                     t.dict
                         .iter()
@@ -497,11 +490,10 @@ pub(super) fn warn_text_literals_in_no_cell(
                     if !variants.is_empty() {
                         said.push((j, lit.clone()));
                         warnings.push(format!(
-                            "{}:{line}:{col}: {} compares column '{written}' with '{lit_shown}', \
+                            "{at}: {} compares column '{written}' with '{lit_shown}', \
                              and cells that only begin with '{lit_shown}' do not match it: {}; \
                              if they mean '{lit_shown}', write them so (a remark goes in a column \
                              of its own)",
-                            r.source.name,
                             p.what,
                             variants.join(", "),
                         ));
@@ -547,10 +539,9 @@ pub(super) fn warn_text_literals_in_no_cell(
                     })
                     .unwrap_or_default();
                 warnings.push(format!(
-                    "{}:{line}:{col}: {} compares column '{written}' with '{lit_shown}', which no \
-                     cell of the column holds, so the comparison is {} for every row: \
+                    "{at}: {} compares column '{written}' with '{lit_shown}', which no cell of \
+                     the column holds, so the comparison is {} for every row: \
                      {values}{elsewhere}",
-                    r.source.name,
                     p.what,
                     if *op == BinaryOp::Eq { "false" } else { "true" },
                 ));
@@ -616,7 +607,7 @@ pub(super) fn warn_is_missing_on_words(
             let cells: Vec<String> = words
                 .iter()
                 .filter_map(|&code| {
-                    let i = t.codes.iter().position(|&x| x as usize == code)?;
+                    let i = t.first_row(code)?;
                     Some(format!(
                         "'{}' (row {})",
                         crate::diag::truncate(&t.dict[code], 40),
@@ -624,15 +615,11 @@ pub(super) fn warn_is_missing_on_words(
                     ))
                 })
                 .collect();
-            let span =
-                crate::rules::expression_span(&r.source.text, p.text.span, &p.text.value, e.span)
-                    .unwrap_or(p.text.span);
-            let (line, col) = r.source.line_col(span.start);
             warnings.push(format!(
-                "{}:{line}:{col}: {} reads is_missing(`{}`), which is false for {}: texts in a \
-                 column of numbers, so they count as values; if they mean no data, list them in \
+                "{}: {} reads is_missing(`{}`), which is false for {}: texts in a column of \
+                 numbers, so they count as values; if they mean no data, list them in \
                  missing_markers under [data]",
-                r.source.name,
+                expression_place(r, p, e.span),
                 p.what,
                 table.written_header(j),
                 cells.join(", "),
