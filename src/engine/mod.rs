@@ -5,6 +5,7 @@
 mod assess;
 pub mod assessment;
 mod bind;
+mod column_causes;
 pub mod evidence;
 pub mod methods;
 

@@ -3,7 +3,7 @@
 
 use super::eval;
 use super::parse::{BinaryOp, Expr, ExprKind, UnaryOp};
-use super::{Context, Env, ExprError, Scope};
+use super::{Context, Env, ExprError, Scope, TypeClash};
 use crate::column::{Column, Type};
 use crate::diag::{Span, did_you_mean_help};
 
@@ -280,7 +280,8 @@ pub fn compile_condition(
     if p.ty == Type::Text {
         return Err(
             ExprError::new("expected a condition, found text", expr.span)
-                .with_help("compare the text with == or !=, e.g. region == '东部'"),
+                .with_help("compare the text with == or !=, e.g. region == '东部'")
+                .with_clash(TypeClash::NotCondition),
         );
     }
     Ok(p)
@@ -304,7 +305,13 @@ type Checked = Result<(Node, Type), ExprError>;
 #[cold]
 #[inline(never)]
 fn type_error(expected: &str, found: Type, span: Span) -> ExprError {
-    let mut e = ExprError::new(format!("expected {expected}, found {}", found.name()), span);
+    let clash = if expected == "a condition" {
+        TypeClash::NotCondition
+    } else {
+        TypeClash::NotNumber { found }
+    };
+    let mut e = ExprError::new(format!("expected {expected}, found {}", found.name()), span)
+        .with_clash(clash);
     e.help = match (expected, found) {
         ("a number", Type::Bool) => {
             Some("use if(x, 1, 0) or count_true(x) to turn a condition into a number".into())
@@ -359,6 +366,10 @@ fn mixed_comparison(lt: Type, rt: Type, span: Span) -> ExprError {
         span,
     )
     .with_help(help)
+    .with_clash(TypeClash::Mismatch {
+        left: lt,
+        right: rt,
+    })
 }
 
 #[cold]
@@ -376,6 +387,7 @@ fn ordering_not_numbers(op: BinaryOp, ty: Type, span: Span) -> ExprError {
         "{} values can only be compared with == or !=",
         ty.name()
     ))
+    .with_clash(TypeClash::NotNumber { found: ty })
 }
 
 #[cold]
@@ -393,6 +405,7 @@ fn unknown_function(name: &str, span: Span) -> ExprError {
         message: format!("unknown function '{name}'"),
         span,
         help,
+        clash: None,
     }
 }
 
@@ -450,6 +463,10 @@ fn same_type_error(what: &str, first: Type, this: Type, span: Span) -> ExprError
         ),
         span,
     )
+    .with_clash(TypeClash::Mismatch {
+        left: first,
+        right: this,
+    })
 }
 
 #[cold]
@@ -472,6 +489,7 @@ fn resolve_error(err: super::ResolveError, name: &str, quoted: bool, span: Span)
         message: err.message,
         span,
         help,
+        clash: None,
     }
 }
 

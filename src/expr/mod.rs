@@ -45,6 +45,31 @@ pub struct ExprError {
     pub span: Span,
     /// How to fix it (a did-you-mean), when known.
     pub help: Option<String>,
+    /// Which types clashed, for callers that explain a type error from the data (a column
+    /// read as yes/no or as text because of its cells).
+    pub clash: Option<TypeClash>,
+}
+
+/// The types of a type error: what was needed and what was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypeClash {
+    /// A value of type `found` where a number was needed (arithmetic, ordering).
+    NotNumber { found: Type },
+    /// Text where a condition was needed (a gate, a tier's `requires`, `if`'s test).
+    NotCondition,
+    /// Two values that must share a type do not (`==`, the branches of `if`).
+    Mismatch { left: Type, right: Type },
+}
+
+impl TypeClash {
+    /// Whether a value of type `ty` is one side of the clash.
+    pub fn involves(self, ty: Type) -> bool {
+        match self {
+            TypeClash::NotNumber { found } => found == ty,
+            TypeClash::NotCondition => ty == Type::Text,
+            TypeClash::Mismatch { left, right } => left == ty || right == ty,
+        }
+    }
 }
 
 impl ExprError {
@@ -54,7 +79,14 @@ impl ExprError {
             message: message.into(),
             span,
             help: None,
+            clash: None,
         }
+    }
+
+    /// Records which types clashed.
+    pub fn with_clash(mut self, clash: TypeClash) -> Self {
+        self.clash = Some(clash);
+        self
     }
 
     /// Sets the help line.

@@ -3966,6 +3966,27 @@ fn a_condition_on_a_yes_no_column_with_a_remark_names_the_cell_not_a_text_compar
         ),
         "{err}"
     );
+    // Many levels (more than a slip in a yes/no column would make): still its values.
+    let csv = "id,x,nat\na,1,国家级\nb,2,省级\nc,3,市级\nd,4,县级\ne,5,无\n";
+    let err = try_score(&with_bonus("`nat`"), csv).unwrap_err();
+    assert!(
+        err.contains("e.g. `nat` == '国家级' (its values: '国家级', '省级', '市级', '县级', '无')"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_name_that_merely_contains_bool_does_not_read_as_a_yes_no_type_error() {
+    // The column `bool_flag` is yes/no and the error is a column the data lacks, whose
+    // name says "bool": the yes/no column is not what the data explains.
+    let rules =
+        &format!("{ONE_DIRECT}[[gate]]\nid = \"g\"\nrequire = \"bool_flag and boolx > 1\"\n");
+    let err = try_score(rules, "id,x,bool_flag\na,1,是\nb,2,否\n").unwrap_err();
+    assert!(err.contains("'boolx'"), "{err}");
+    assert!(
+        !err.contains("column 'bool_flag' is read as yes/no"),
+        "{err}"
+    );
 }
 
 #[test]
