@@ -201,6 +201,11 @@ pub struct Gap {
     /// the entity past the target.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reached_first: Option<String>,
+    /// Whether an option moves other entities' scores too: under TOPSIS (each change moves
+    /// the ideals every score is measured from) or through a value imputed from this
+    /// entity's. `score_needed` is then at today's scores, and an option may reach the
+    /// target at another score (each option is re-scored in full).
+    pub scores_move: bool,
     /// Conditions no score change can fix (requires, caps).
     pub blockers: Vec<String>,
     /// Conditions not met now that read scores (dimension or criterion points, `score`):
@@ -248,6 +253,10 @@ pub struct GapOption {
     /// What else reads the indicator (other criteria, formulas, gates, adjustments, tier
     /// conditions, tie-breaks): the change moves those too, which `score_after` leaves out.
     pub also_read_by: Vec<String>,
+    /// Entities of the cohort whose value of this criterion was imputed (`mean`/`median`)
+    /// from values that include this entity's: the change moves what they were given, and
+    /// `score_after` and `tier_after` count it.
+    pub imputed_from_it: Vec<String>,
 }
 
 /// Everything besides criterion `crit` that reads indicator `ind` by its bare name.
@@ -465,6 +474,138 @@ fn fraction_at(
         _ => methods::direct(&[v], points, &mut out),
     }
     out[0]
+}
+
+/// The fraction the engine gives the raw value `v` under any method that scores a value
+/// alone (bands, per, flag, direct, linear, target), with one entity's parameters `p`
+/// (kept before `transform`, as the evidence keeps them); NaN for the others.
+fn fraction_of_value(
+    method: &Method,
+    tf: Option<Transform>,
+    dir: Direction,
+    points: f64,
+    p: &dyn Fn(usize) -> f64,
+    v: f64,
+) -> f64 {
+    use crate::engine::methods::{self, ResolvedBand};
+    let x = [forward(tf, v)];
+    if x[0].is_nan() {
+        return f64::NAN;
+    }
+    let mut out = [f64::NAN];
+    match method {
+        Method::Bands(bands) => {
+            let resolved: Vec<ResolvedBand> = (bands.iter().enumerate())
+                .map(|(i, b)| ResolvedBand {
+                    op: b.op,
+                    threshold: ParamValues::Scalar(forward(tf, p(2 * i))),
+                    points: ParamValues::Scalar(p(2 * i + 1)),
+                })
+                .collect();
+            methods::bands(&x, &resolved, points, &mut out);
+        }
+        Method::Per { .. } => methods::per(
+            &x,
+            &ParamValues::Scalar(p(0)),
+            &ParamValues::Scalar(p(1)),
+            points,
+            &mut out,
+        ),
+        Method::Flag => methods::flag(&x, &mut out),
+        Method::Direct => methods::direct(&x, points, &mut out),
+        Method::Linear { .. } | Method::Target { .. } => {
+            return fraction_at(method, tf, dir, points, p, v);
+        }
+        Method::MinMax | Method::ZScore | Method::Percentile | Method::Levels(_) => {}
+    }
+    out[0]
+}
+
+/// Under `missing = "mean"` or `"median"` the entity's own value is one of those the
+/// statistic imputed to the other entities of its cohort is taken over: a change of it
+/// moves what they were given, and so their points (and, under TOPSIS, the ideals).
+struct ImputedWith {
+    mean: bool,
+    /// The other ranked entities of the cohort with a value: (entity, raw value), in
+    /// entity order; sorted by value for a median.
+    others: Vec<(usize, f64)>,
+    /// The entities of the cohort whose value was imputed.
+    imputed: Vec<usize>,
+}
+
+impl ImputedWith {
+    /// For criterion `c` of entity `e`: `None` when no other entity's value was imputed
+    /// from `e`'s.
+    fn find(
+        a: &Assessment,
+        ev: &Evidence,
+        e: usize,
+        crit: &crate::rules::Criterion,
+        policy: crate::rules::MissingPolicy,
+    ) -> Option<Self> {
+        use crate::rules::MissingPolicy;
+        let mean = match policy {
+            MissingPolicy::Mean => true,
+            MissingPolicy::Median => false,
+            _ => return None,
+        };
+        if !ev.ranked[e] {
+            return None;
+        }
+        let id = &crit.id.value;
+        let mut others = Vec::new();
+        let mut imputed = Vec::new();
+        for (y, ent) in a.entities.iter().enumerate() {
+            if y == e || !ev.ranked[y] || ev.cohort[y] != ev.cohort[e] {
+                continue;
+            }
+            let Some(cr) = ent.criteria.get(id) else {
+                continue;
+            };
+            if cr.missing.as_deref() == Some(policy.name()) {
+                imputed.push(y);
+            } else if cr.missing.is_none()
+                && let Some(v) = num(&cr.value)
+            {
+                others.push((y, v));
+            }
+        }
+        if imputed.is_empty() {
+            return None;
+        }
+        if !mean {
+            others.sort_by(|x, y| x.1.total_cmp(&y.1));
+        }
+        Some(ImputedWith {
+            mean,
+            others,
+            imputed,
+        })
+    }
+
+    /// The statistic with the entity's own value at `v`, as the engine takes it.
+    fn statistic(&self, v: f64) -> f64 {
+        if self.mean {
+            // (The engine's sum does not depend on the order of the values.)
+            let values: Vec<f64> = (self.others.iter().map(|o| o.1))
+                .chain(std::iter::once(v))
+                .collect();
+            return crate::num::mean_of(&values).unwrap_or(f64::NAN);
+        }
+        // The k-th smallest of the others with `v` put in its place.
+        let place = self.others.partition_point(|o| o.1.total_cmp(&v).is_lt());
+        let kth = |k: usize| match k.cmp(&place) {
+            std::cmp::Ordering::Less => self.others[k].1,
+            std::cmp::Ordering::Equal => v,
+            std::cmp::Ordering::Greater => self.others[k - 1].1,
+        };
+        let n = self.others.len() + 1;
+        if n % 2 == 1 {
+            kth(n / 2)
+        } else {
+            (kth(n / 2 - 1) + kth(n / 2)) / 2.0
+        }
+    }
 }
 
 /// The value with the fewest decimals within a billionth of `v` (rounded towards `up`) that
@@ -961,11 +1102,20 @@ fn gap(
     let base_weights = ev.weights.clone();
     let base_points = ev.points.clone();
     let blocked = !blockers.is_empty();
-    let mut eval = |c: usize, s: f64| -> (f64, Option<usize>) {
+    // With fraction `s` for criterion `c`, and the fractions `moved` of other entities
+    // (those whose imputed value follows this entity's).
+    let mut eval = |c: usize, s: f64, moved: &[(usize, f64)]| -> (f64, Option<usize>) {
         let old = work.fractions[[e, c]];
         work.fractions[[e, c]] = s;
+        let kept: Vec<f64> = moved.iter().map(|&(y, _)| work.fractions[[y, c]]).collect();
+        for &(y, f) in moved {
+            work.fractions[[y, c]] = f;
+        }
         let res = work.rescore(&base_weights, &base_points, work.aggregation);
         work.fractions[[e, c]] = old;
+        for (&(y, _), f) in moved.iter().zip(kept) {
+            work.fractions[[y, c]] = f;
+        }
         (res.scores[e], res.tier[e])
     };
     // What a proposal aims at: the target tier; while a blocker holds, the score needed.
@@ -1018,6 +1168,27 @@ fn gap(
         let ind_dir = r
             .indicator(&crit.indicator.value)
             .map_or(Direction::Higher, |i| i.direction);
+        // The other entities' fractions at the imputed value that follows value `v`.
+        let imputed_with = ImputedWith::find(a, ev, e, crit, r.missing_policy(crit));
+        let moved_at = |v: Option<f64>| -> Vec<(usize, f64)> {
+            let (Some(iw), Some(v)) = (&imputed_with, v) else {
+                return Vec::new();
+            };
+            let stat = iw.statistic(v);
+            (iw.imputed.iter())
+                .map(|&y| {
+                    let py = |i: usize| {
+                        params
+                            .and_then(|ps| ps.get(i))
+                            .map_or(f64::NAN, |pv: &ParamValues| pv.get(y))
+                    };
+                    (
+                        y,
+                        fraction_of_value(&crit.method, tf, ind_dir, pts, &py, stat),
+                    )
+                })
+                .collect()
+        };
         // Candidate (new fraction, new value, how); None = no option, with a reason.
         let candidate: Result<(f64, serde_json::Value, String, Option<f64>), String> =
             match &crit.method {
@@ -1136,16 +1307,34 @@ fn gap(
                     },
                 ),
                 Method::Linear { .. } | Method::Target { .. } | Method::Direct => {
+                    // The value that earns fraction `f`.
+                    let value_for = |f: f64| match &crit.method {
+                        Method::Linear { .. } => {
+                            let (tfl, ttg) = (forward(tf, p(0)), forward(tf, p(1)));
+                            inverse(tf, tfl + f * (ttg - tfl))
+                        }
+                        Method::Target { .. } => {
+                            let tt = forward(tf, p(0));
+                            inverse(
+                                tf,
+                                match ind_dir {
+                                    Direction::Higher => f * tt,
+                                    Direction::Lower => tt / f,
+                                },
+                            )
+                        }
+                        _ => f * pts,
+                    };
                     // Smallest fraction in (s_now, 1] that reaches the target; else full points.
-                    let (sc1, t1) = eval(c, 1.0);
-                    let (sc0, t0) = eval(c, s_now);
+                    let (sc1, t1) = eval(c, 1.0, &moved_at(Some(value_for(1.0))));
+                    let (sc0, t0) = eval(c, s_now, &[]);
                     // Already at the aim (a blocker holds and the score is there): the
                     // smallest change would earn nothing shown; full points instead.
                     let f = if reaches(sc1, t1) && !reaches(sc0, t0) {
                         let (mut lo, mut hi) = (s_now, 1.0);
                         for _ in 0..60 {
                             let mid = 0.5 * (lo + hi);
-                            let (sc, t) = eval(c, mid);
+                            let (sc, t) = eval(c, mid, &moved_at(Some(value_for(mid))));
                             if reaches(sc, t) {
                                 hi = mid;
                             } else {
@@ -1156,11 +1345,10 @@ fn gap(
                     } else {
                         1.0
                     };
-                    let (v, how, slope) = match &crit.method {
+                    let v = value_for(f);
+                    let (how, slope) = match &crit.method {
                         Method::Linear { .. } => {
                             let (fl, tg) = (p(0), p(1));
-                            let (tfl, ttg) = (forward(tf, fl), forward(tf, tg));
-                            let v = inverse(tf, tfl + f * (ttg - tfl));
                             let slope = if tf.is_none() {
                                 Some(pts / (tg - fl))
                             } else {
@@ -1171,24 +1359,18 @@ fn gap(
                             } else {
                                 format!("linear between {} and {}", fmt(fl), fmt(tg))
                             };
-                            (v, how, slope)
+                            (how, slope)
                         }
                         Method::Target { .. } => {
                             let tg = p(0);
-                            let tt = forward(tf, tg);
-                            let y = match ind_dir {
-                                Direction::Higher => f * tt,
-                                Direction::Lower => tt / f,
-                            };
-                            let v = inverse(tf, y);
                             let how = if f >= 1.0 {
                                 format!("the target {} (full points)", fmt(tg))
                             } else {
                                 format!("proportional to the target {}", fmt(tg))
                             };
-                            (v, how, None)
+                            (how, None)
                         }
-                        _ => (f * pts, "points given directly".to_string(), None),
+                        _ => ("points given directly".to_string(), None),
                     };
                     // The value shown is one the engine scores as reaching: the bisection's
                     // fraction mapped back through floating point can land an ulp short
@@ -1206,7 +1388,7 @@ fn gap(
                         let ok = if full_needed {
                             fc >= 1.0
                         } else {
-                            let (sc, t) = eval(c, fc);
+                            let (sc, t) = eval(c, fc, &moved_at(Some(cand)));
                             reaches(sc, t)
                         };
                         ok.then_some(fc)
@@ -1226,7 +1408,8 @@ fn gap(
                 reason,
             }),
             Ok((f, to, how, slope)) => {
-                let (score_after, tier_after) = eval(c, f);
+                let moved = moved_at(num(&Some(to.clone())));
+                let (score_after, tier_after) = eval(c, f, &moved);
                 let change = match (&to, x_now) {
                     (serde_json::Value::Number(n), Some(x)) => n
                         .as_f64()
@@ -1250,6 +1433,11 @@ fn gap(
                     reaches_target: gets_target(tier_after),
                     slope,
                     also_read_by: other_readers(r, &crit.indicator.value, &crit.id.value),
+                    imputed_from_it: imputed_with.as_ref().map_or_else(Vec::new, |iw| {
+                        (iw.imputed.iter())
+                            .map(|&y| a.entities[y].id.clone())
+                            .collect()
+                    }),
                 });
             }
         }
@@ -1265,6 +1453,8 @@ fn gap(
         score_needed: needed,
         points_missing,
         reached_first,
+        scores_move: ev.aggregation == crate::rules::Aggregation::Topsis
+            || options.iter().any(|o| !o.imputed_from_it.is_empty()),
         blockers,
         unmet_now,
         options,
@@ -1275,6 +1465,34 @@ fn gap(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_imputed_statistic_takes_the_new_value_in_its_place() {
+        let median = ImputedWith {
+            mean: false,
+            others: vec![(0, 1.0), (2, 5.0), (3, 9.0)],
+            imputed: vec![1],
+        };
+        // median(0, 1, 5, 9) = 3; median(1, 5, 7, 9) = 6; median(1, 5, 9, 10) = 7.
+        assert_eq!(median.statistic(0.0), 3.0);
+        assert_eq!(median.statistic(7.0), 6.0);
+        assert_eq!(median.statistic(10.0), 7.0);
+        let odd = ImputedWith {
+            mean: false,
+            others: vec![(0, 1.0), (2, 5.0)],
+            imputed: vec![1],
+        };
+        // median(1, 4, 5) = 4; median(1, 5, 8) = 5.
+        assert_eq!(odd.statistic(4.0), 4.0);
+        assert_eq!(odd.statistic(8.0), 5.0);
+        let mean = ImputedWith {
+            mean: true,
+            others: vec![(0, 1.0), (2, 5.0)],
+            imputed: vec![1],
+        };
+        approx::assert_relative_eq!(mean.statistic(3.0), 3.0);
+        approx::assert_relative_eq!(mean.statistic(12.0), 6.0);
+    }
 
     #[test]
     fn decimals_are_those_of_the_shortest_form() {

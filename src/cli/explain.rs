@@ -246,6 +246,13 @@ fn render(x: &Explanation) -> String {
             n(g.score_needed),
             n(g.points_missing)
         ));
+        if g.scores_move {
+            s.push_str(
+                "  (at today's scores: a change of this entity's values moves other entities' \
+                 scores too, so an option may reach the tier at another score; each is \
+                 re-scored in full)\n",
+            );
+        }
         if let Some(h) = &g.reached_first {
             s.push_str(&format!(
                 "  (tier '{h}' above {} asks less, and is reached at that score first)\n",
@@ -306,6 +313,27 @@ fn render(x: &Explanation) -> String {
                     o.criterion,
                     o.indicator,
                     o.also_read_by.join(", ")
+                ));
+            }
+            for o in g.options.iter().filter(|o| !o.imputed_from_it.is_empty()) {
+                let n = o.imputed_from_it.len();
+                let shown: Vec<&str> = o
+                    .imputed_from_it
+                    .iter()
+                    .take(5)
+                    .map(String::as_str)
+                    .collect();
+                s.push_str(&format!(
+                    "  {}: the value imputed to {}{} (missing, {}) moves with this one; the score and \
+                     tier after count it\n",
+                    o.criterion,
+                    shown.join(", "),
+                    if n > shown.len() {
+                        format!(" and {} more", n - shown.len())
+                    } else {
+                        String::new()
+                    },
+                    clusterscore::diag::agree(n, "it has no value", "they have no value"),
                 ));
             }
         }

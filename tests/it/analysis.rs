@@ -1852,3 +1852,75 @@ fn ahp_items_of_the_other_level_name_the_level() {
     );
     assert_eq!(err.matches("error:").count(), 1, "{err}");
 }
+
+/// One `direct` criterion on x with `missing = "mean"`: B has no value and is given the mean
+/// of A's and C's. Raising A's value raises B's with it (B = (x + 8) / 2 > x for x < 8), so
+/// A only passes B where both publish 8.00 and the ids break the tie: x ≥ 7.995. Holding B
+/// at today's 5 would promise the tier at 5.995, where B (6.9975 → 7.00) still places
+/// ahead of A and the quota of 2 is full.
+#[test]
+fn explain_gap_moves_the_values_imputed_from_the_entitys_own() {
+    let rules = |aggregation: &str, tier: &str| {
+        format!(
+            r#"
+[rules]
+name = "imputed"
+id = "id"
+aggregation = "{aggregation}"
+[[indicator]]
+id = "x"
+missing = "mean"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "direct"
+[[tier]]
+id = "t"
+{tier}
+"#
+        )
+    };
+    let data = "id,x\nA,2\nB,\nC,8\n";
+    let rescored = |rules: &str, to: f64| {
+        let a = score(rules, &format!("id,x\nA,{to}\nB,\nC,8\n"));
+        let ent = &a.entities[find_entity(&a, "A").unwrap().0];
+        (ent.score, ent.tier.clone())
+    };
+    let additive = rules("additive", "min_score = 6\nmax_count = 2");
+    let a = score(&additive, data);
+    let r = Rules::from_str_named(&additive, "rules.toml").unwrap();
+    let gap = explain(&r, &a, find_entity(&a, "A").unwrap().0)
+        .gap
+        .unwrap();
+    let o = &gap.options[0];
+    let to = o.to.as_f64().unwrap();
+    assert!((7.99..=8.0).contains(&to), "{o:?}");
+    assert_eq!(o.imputed_from_it, ["B"]);
+    assert_eq!(o.tier_after.as_deref(), Some("t"));
+    assert!(gap.scores_move);
+    assert_eq!(
+        rescored(&additive, to),
+        (o.score_after, o.tier_after.clone())
+    );
+
+    // Under TOPSIS B stays between A and C for any x < 8: A stays the anti-ideal and
+    // scores 0 until it reaches C's 8, where all three are alike.
+    let topsis = rules("topsis", "min_score = 5");
+    let a = score(&topsis, data);
+    let r = Rules::from_str_named(&topsis, "rules.toml").unwrap();
+    let gap = explain(&r, &a, find_entity(&a, "A").unwrap().0)
+        .gap
+        .unwrap();
+    let o = &gap.options[0];
+    approx::assert_relative_eq!(o.to.as_f64().unwrap(), 8.0);
+    assert_eq!(
+        rescored(&topsis, 8.0),
+        (o.score_after, o.tier_after.clone())
+    );
+    assert_eq!(rescored(&topsis, 6.5).1, None);
+    assert!(gap.scores_move);
+}
