@@ -552,9 +552,15 @@ impl ImputedWith {
         if !ev.ranked[e] {
             return None;
         }
+        if matches!(crit.method, Method::Levels(_)) {
+            return None;
+        }
         let id = &crit.id.value;
         let mut others = Vec::new();
         let mut imputed = Vec::new();
+        // Scored 0 for want of any value to take the statistic of: this entity's value
+        // would be the first.
+        let mut without_statistic = Vec::new();
         for (y, ent) in a.entities.iter().enumerate() {
             if y == e || !ev.ranked[y] || ev.cohort[y] != ev.cohort[e] {
                 continue;
@@ -562,13 +568,15 @@ impl ImputedWith {
             let Some(cr) = ent.criteria.get(id) else {
                 continue;
             };
-            if cr.missing.as_deref() == Some(policy.name()) {
-                imputed.push(y);
-            } else if cr.missing.is_none()
-                && let Some(v) = num(&cr.value)
-            {
-                others.push((y, v));
+            match cr.missing.as_deref() {
+                Some(m) if m == policy.name() => imputed.push(y),
+                Some(m) if m == MissingPolicy::Zero.name() => without_statistic.push(y),
+                Some(_) => {}
+                None => others.extend(num(&cr.value).map(|v| (y, v))),
             }
+        }
+        if others.is_empty() {
+            imputed.append(&mut without_statistic);
         }
         if imputed.is_empty() {
             return None;

@@ -1923,4 +1923,18 @@ id = "t"
     );
     assert_eq!(rescored(&topsis, 6.5).1, None);
     assert!(gap.scores_move);
+
+    // Nobody has a value: both score 0 for want of a mean, and A's value would be B's too
+    // (both publish 6.00 from x = 5.995 at two decimals, A first by id: the quota of 1 is
+    // A's).
+    let quota = rules("additive", "min_score = 6\nmax_count = 1");
+    let a = score(&quota, "id,x\nA,\nB,\n");
+    let r = Rules::from_str_named(&quota, "rules.toml").unwrap();
+    let gap = explain(&r, &a, find_entity(&a, "A").unwrap().0)
+        .gap
+        .unwrap();
+    let o = &gap.options[0];
+    assert_eq!(o.imputed_from_it, ["B"]);
+    approx::assert_relative_eq!(o.to.as_f64().unwrap(), 5.995);
+    assert_eq!(o.tier_after.as_deref(), Some("t"));
 }
