@@ -45,6 +45,9 @@ pub struct Side {
     pub tiers: Vec<String>,
     /// Every entity of this side, ranked or excluded, in the side's order.
     pub entities: Vec<Placed>,
+    /// Whether the side is a run made here or a result file with an `audit` (written by
+    /// `clusterscore score`); `false` for a file made by hand or by another tool.
+    pub audited: bool,
 }
 
 impl Side {
@@ -66,6 +69,7 @@ impl Side {
                     cohort: e.cohort.clone(),
                 })
                 .collect(),
+            audited: true,
         }
     }
 
@@ -146,8 +150,85 @@ impl Side {
             source,
             tiers,
             entities: out,
+            audited: v.get("audit").is_some(),
         })
     }
+}
+
+/// What two result files must share to be compared, and what is worth a warning: an error
+/// when a side holds no entity or the two share no entity id (nothing would be compared,
+/// and "no entity changed tier" would mislead); warnings for a side not written by
+/// `clusterscore score` (no `audit`: taken as it is) and for ranks that contradict the
+/// scores (a hand edit). Results of different years or data files are compared without a
+/// word: this year against last year is what `--results` is for.
+pub fn check_results(a: &Side, b: &Side) -> Result<Vec<String>, String> {
+    for side in [a, b] {
+        if side.entities.is_empty() {
+            return Err(format!(
+                "'{}' holds no entities: nothing to compare",
+                side.source
+            ));
+        }
+    }
+    let in_b: std::collections::HashSet<&str> = b.entities.iter().map(|p| p.id.as_str()).collect();
+    if !a.entities.iter().any(|p| in_b.contains(p.id.as_str())) {
+        let some = |s: &Side| {
+            let ids: Vec<&str> = s.entities.iter().take(3).map(|p| p.id.as_str()).collect();
+            ids.join(", ")
+        };
+        return Err(format!(
+            "'{}' and '{}' share no entity id (A has {}…, B has {}…): compare matches \
+             entities by id, so the two must be results for the same entities",
+            a.source,
+            b.source,
+            some(a),
+            some(b)
+        ));
+    }
+    let mut warnings = Vec::new();
+    for side in [a, b] {
+        if !side.audited {
+            warnings.push(format!(
+                "'{}' has no \"audit\": it was not written by `clusterscore score --format \
+                 json`, so its ranks, scores and tiers are taken as they are",
+                side.source
+            ));
+        }
+        if let Some(w) = ranks_against_scores(side) {
+            warnings.push(w);
+        }
+    }
+    Ok(warnings)
+}
+
+/// The first pair of entities of one cohort whose ranks contradict their scores (a better
+/// rank with a lower score), as a warning.
+fn ranks_against_scores(side: &Side) -> Option<String> {
+    let mut ranked: Vec<&Placed> = side
+        .entities
+        .iter()
+        .filter(|p| p.rank.is_some() && p.score.is_some())
+        .collect();
+    ranked.sort_by(|x, y| x.cohort.cmp(&y.cohort).then(x.rank.cmp(&y.rank)));
+    ranked.windows(2).find_map(|w| {
+        let (hi, lo) = (w[0], w[1]);
+        let (Some(sh), Some(sl)) = (hi.score, lo.score) else {
+            return None;
+        };
+        (hi.cohort == lo.cohort && sl > sh + crate::num::tolerance(sh)).then(|| {
+            format!(
+                "'{}': '{}' is ranked {} with score {} and '{}' ranked {} with {}: the ranks \
+                 contradict the scores (edited by hand?); compare uses the ranks",
+                side.source,
+                hi.id,
+                hi.rank.unwrap_or(0),
+                sh,
+                lo.id,
+                lo.rank.unwrap_or(0),
+                sl
+            )
+        })
+    })
 }
 
 /// What [`compare`] finds: rank correlations, the tier transition matrix, tier changes and
@@ -445,6 +526,50 @@ mod tests {
     }
 
     #[test]
+    fn result_files_must_share_entities_and_ranks_should_follow_scores() {
+        let side = |name: &str, v: serde_json::Value| Side::from_json(&v, name).unwrap();
+        let audited = |rows: serde_json::Value| serde_json::json!({"audit": {}, "entities": rows});
+        let a = side(
+            "a.json",
+            audited(serde_json::json!([
+                {"id": "e1", "rank": 1, "score": 9.0},
+                {"id": "e2", "rank": 2, "score": 8.0}
+            ])),
+        );
+        assert_eq!(check_results(&a, &a), Ok(Vec::new()));
+        let other = side(
+            "b.json",
+            audited(serde_json::json!([{"id": "x1", "rank": 1, "score": 9.0}])),
+        );
+        let err = check_results(&a, &other).unwrap_err();
+        assert!(
+            err.contains("share no entity id (A has e1, e2…, B has x1…)"),
+            "{err}"
+        );
+        let empty = side("c.json", audited(serde_json::json!([])));
+        assert!(
+            check_results(&a, &empty)
+                .unwrap_err()
+                .contains("'c.json' holds no entities")
+        );
+        // Made by hand, with e2 ranked ahead of e1 on a lower score.
+        let hand = side(
+            "d.json",
+            serde_json::json!({"entities": [
+                {"id": "e1", "rank": 2, "score": 9.0},
+                {"id": "e2", "rank": 1, "score": 8.0}
+            ]}),
+        );
+        let w = check_results(&a, &hand).unwrap();
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w[0].contains("'d.json' has no \"audit\""), "{w:?}");
+        assert!(
+            w[1].contains("'e2' is ranked 1 with score 8 and 'e1' ranked 2 with 9"),
+            "{w:?}"
+        );
+    }
+
+    #[test]
     fn entities_in_other_cohorts_on_the_other_side_are_warned() {
         let side = |cohorts: [Option<&str>; 3]| Side {
             source: "x".into(),
@@ -462,6 +587,7 @@ mod tests {
                     cohort: cohort.map(str::to_string),
                 })
                 .collect(),
+            audited: true,
         };
         let a = side([Some("north"), Some("north"), Some("south")]);
         assert!(compare(&a, &a, 5).warnings.is_empty());

@@ -82,10 +82,14 @@ pub fn run(a: CompareArgs) -> Result<i32> {
                 "compare needs exactly two --results files (A then B)",
             ));
         }
-        (
-            (side_from_results(&a.results[0])?, Vec::new()),
-            (side_from_results(&a.results[1])?, Vec::new()),
-        )
+        let (ra, rb) = (
+            side_from_results(&a.results[0])?,
+            side_from_results(&a.results[1])?,
+        );
+        let found = clusterscore::analysis::compare::check_results(&ra, &rb)
+            .map_err(|m| Error::one(Diagnostic::new(Stage::Data, m)))?;
+        super::print_warnings(None, &found);
+        ((ra, found), (rb, Vec::new()))
     } else {
         if a.rules.len() != 2 || a.data.is_empty() {
             return Err(Error::usage(
