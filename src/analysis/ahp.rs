@@ -76,8 +76,8 @@ impl RiTable {
             return Err(Diagnostic::new(
                 Stage::Rules,
                 format!(
-                    "AHP compares 1 to {MAX_ITEMS} items, got {n}: the '{}' random-index table \
-                     stops at n = {MAX_ITEMS}",
+                    "AHP compares 1 to {MAX_ITEMS} items, got {n}: CR is taken with RI for \
+                     n ≤ {MAX_ITEMS} only (the '{}' table)",
                     self.name()
                 ),
             )
@@ -431,8 +431,9 @@ impl Parser<'_> {
             self.error(
                 Some(v.span().into()),
                 format!(
-                    "AHP compares at most {MAX_ITEMS} items (the random-index tables stop at \
-                     n = {MAX_ITEMS}); `items` lists {}",
+                    "AHP compares at most {MAX_ITEMS} items (judgements on more are too many \
+                     to keep consistent, and CR is taken with RI for n ≤ {MAX_ITEMS} only); \
+                     `items` lists {}",
                     array.len()
                 ),
                 Some("split the items into groups of at most 10 and compare within each".into()),
@@ -686,11 +687,16 @@ fn judgement(v: &DeValue<'_>) -> Result<f64, String> {
         DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix())
             .map(|x| x as f64)
             .map_err(|_| format!("the integer {i} is out of range")),
-        DeValue::Float(f) => f
-            .as_str()
-            .replace('_', "")
-            .parse::<f64>()
-            .map_err(|_| format!("cannot read the number {f}")),
+        DeValue::Float(f) => match f.as_str().replace('_', "").parse::<f64>() {
+            // (`inf` itself is left to the positivity check.)
+            Ok(x) if x.is_infinite() && f.as_str().bytes().any(|b| b.is_ascii_digit()) => {
+                Err(format!(
+                    "the number {f} is too large for a judgement (Saaty's scale runs from 1/9 to 9)"
+                ))
+            }
+            Ok(x) => Ok(x),
+            Err(_) => Err(format!("cannot read the number {f}")),
+        },
         DeValue::String(s) => fraction(s).ok_or_else(|| {
             format!(
                 "cannot read \"{s}\" as a judgement: expected a number or a fraction like \"1/3\""
@@ -705,7 +711,25 @@ fn judgement(v: &DeValue<'_>) -> Result<f64, String> {
 
 /// "a/b" or "a" with decimal numbers a and b (spaces allowed around each); `None` if
 /// unreadable or b = 0. Signs and special values are read and left to the positivity check.
+/// Full-width digits and slash (`１／３`, typed with a Chinese input method) and the
+/// fraction characters `½`…`⅑` read as their ASCII forms.
 fn fraction(s: &str) -> Option<f64> {
+    let folded = crate::data::cell::fold_width(s);
+    let s = folded.trim();
+    let vulgar = match s {
+        "½" => Some(2.0),
+        "⅓" => Some(3.0),
+        "¼" => Some(4.0),
+        "⅕" => Some(5.0),
+        "⅙" => Some(6.0),
+        "⅐" => Some(7.0),
+        "⅛" => Some(8.0),
+        "⅑" => Some(9.0),
+        _ => None,
+    };
+    if let Some(b) = vulgar {
+        return Some(1.0 / b);
+    }
     let number = |t: &str| -> Option<f64> {
         let t = t.trim();
         let ok = !t.is_empty()
@@ -926,6 +950,13 @@ matrix = [[1, "5/3", "5/2"], ["3/5", 1, "3/2"], [0.4, "2/3", 1.0]]
         assert_eq!(fraction("1/3/4"), None);
         assert_eq!(fraction("inf"), None);
         assert_eq!(fraction("1.5e1"), Some(15.0));
+        // Typed with a Chinese input method.
+        assert_eq!(fraction("１/３"), Some(1.0 / 3.0));
+        assert_eq!(fraction("1／3"), Some(1.0 / 3.0));
+        assert_eq!(fraction("１／３"), Some(1.0 / 3.0));
+        assert_eq!(fraction("５"), Some(5.0));
+        assert_eq!(fraction("⅓"), Some(1.0 / 3.0));
+        assert_eq!(fraction("⅑"), Some(1.0 / 9.0));
         assert_eq!(show(3.0), "3");
         assert_eq!(show(1.0 / 7.0), "1/7");
         assert_eq!(show(0.4), "0.4");
