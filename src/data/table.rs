@@ -1149,6 +1149,21 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
     if let Some(n) = crate::diag::chinese_numeral(normalised) {
         return Some(format!("\"{shown}\" is a Chinese numeral: write {n}"));
     }
+    // `−5`: a minus sign or a dash as a word processor or a web page writes it.
+    for (dash, what) in [
+        ('\u{2212}', "the minus sign U+2212"),
+        ('\u{2013}', "an en dash"),
+        ('\u{2014}', "an em dash"),
+        ('\u{FE63}', "a small hyphen-minus"),
+    ] {
+        if let Some(rest) = normalised.strip_prefix(dash)
+            && plain(rest).is_some_and(|x| x >= 0.0)
+        {
+            return Some(format!(
+                "\"{shown}\" starts with {what}, not the ASCII '-': write -{rest}"
+            ));
+        }
+    }
     // `2023/12/31`, `2023-5-1`: a date (Excel may have turned a value into one).
     // Year, month (1–12) and day (1–31), not a phone number (0531-8888-6666).
     let parts: Vec<&str> = normalised.split(['/', '-']).collect();
@@ -1197,9 +1212,9 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
     let x = plain(number)?;
     // Units a count or an amount is written with; others (千, 百万, ‰, 万亿) change the
     // magnitude in ways a one-line help would get wrong: the list of accepted forms then.
-    const UNITS: [&str; 16] = [
+    const UNITS: [&str; 18] = [
         "万", "万元", "亿", "亿元", "元", "家", "个", "件", "人", "项", "次", "年", "吨", "台",
-        "条", "座",
+        "条", "座", "分", "岁",
     ];
     if !UNITS.contains(&unit) {
         return None;
@@ -2370,6 +2385,12 @@ mod cell_help_tests {
         assert!(help("32万").contains("32 in 万元, 320000 in 元"));
         assert!(help("125亿").contains("125 in 亿元, 1250000 in 万元, 12500000000 in 元"));
         assert!(help("2023年").contains("carries a unit (年): write the number alone: 2023"));
+        assert!(help("75分").contains("carries a unit (分): write the number alone: 75"));
+        assert!(
+            help("\u{2212}5")
+                .contains("starts with the minus sign U+2212, not the ASCII '-': write -5")
+        );
+        assert!(help("\u{2013}2.5").contains("an en dash, not the ASCII '-': write -2.5"));
         assert!(help("5家").contains("write the number alone: 5"));
         // A leading zero is a decimal comma; one group of four reads either way.
         assert!(

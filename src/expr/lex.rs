@@ -40,8 +40,8 @@ impl Tok {
     /// How the token is shown in "found …" messages.
     pub(crate) fn describe(&self) -> String {
         match self {
-            Tok::Number(_) => "a number".into(),
-            Tok::Text(_) => "a text".into(),
+            Tok::Number(v) => format!("number {}", crate::column::format_display(*v)),
+            Tok::Text(t) => format!("text '{}'", crate::diag::truncate(t, 40)),
             Tok::Ident(n) => format!("'{n}'"),
             Tok::Quoted(n) => format!("`{n}`"),
             Tok::And => "'and'".into(),
@@ -113,6 +113,36 @@ pub(crate) fn lex(src: &str, max_tokens: usize) -> Result<Vec<Token>, ExprError>
                         "unexpected character '.'",
                         Span::new(start, start + 1),
                     ));
+                }
+                // An exponent without digits (`1e+`, `2E-`, `1e`): the number is unfinished.
+                let rest = &src.as_bytes()[end..];
+                if let [b'e' | b'E', after @ ..] = rest {
+                    let signed = matches!(after.first(), Some(b'+' | b'-'));
+                    let next = after.get(usize::from(signed)).copied();
+                    if signed
+                        || next
+                            .is_none_or(|b| !(b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80))
+                    {
+                        let stop = end + 1 + usize::from(signed);
+                        return Err(ExprError::new(
+                            format!(
+                                "invalid number '{}': its exponent has no digits",
+                                &src[start..stop]
+                            ),
+                            Span::new(start, stop),
+                        )
+                        .with_help(format!(
+                            "write the exponent's digits ({}3 is {} × 10{}³) or leave the '{}' out",
+                            &src[start..stop],
+                            &src[start..end],
+                            if after.first() == Some(&b'-') {
+                                "⁻"
+                            } else {
+                                ""
+                            },
+                            &src[end..stop]
+                        )));
+                    }
                 }
                 // A name glued to a number (`12abc`) is not a number.
                 let mut word_end = end;

@@ -312,6 +312,20 @@ fn syntax_errors_have_exact_spans() {
         ("()", "expected an expression", ")", None),
         ("a b", "unexpected 'b'", "b", Some("operator is missing")),
         (
+            "1 2",
+            "unexpected number 2 after the end",
+            "2",
+            Some("operator is missing"),
+        ),
+        (
+            "1e+",
+            "invalid number '1e+': its exponent has no digits",
+            "1e+",
+            Some("1e+3 is 1 × 10³"),
+        ),
+        ("x * 2E-", "invalid number '2E-'", "2E-", Some("2 × 10⁻³")),
+        ("1e", "invalid number '1e': its exponent", "1e", None),
+        (
             "1 < a < 3",
             "comparisons cannot be chained",
             "<",
