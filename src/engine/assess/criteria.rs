@@ -361,7 +361,9 @@ impl Run<'_> {
         for (e, row) in dim_frac.outer_iter().enumerate() {
             let mut any = false;
             for &d in &weighted {
-                if row[d] < floor {
+                // (A share within the threshold tolerance of the floor is at it: raising
+                // 0.009999999999999978 to 0.01 changes nothing worth a note.)
+                if !crate::num::ge(row[d], floor) {
                     any = true;
                     st.note(e, || {
                         format!(
