@@ -516,6 +516,18 @@ pub fn entities(n: usize) -> String {
     }
 }
 
+/// Items as an English list: `a`, `a and b`, `a, b and c`.
+pub fn and_list<S: AsRef<str>>(items: &[S]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.as_ref().to_string(),
+        [rest @ .., last] => {
+            let head: Vec<&str> = rest.iter().map(AsRef::as_ref).collect();
+            format!("{} and {}", head.join(", "), last.as_ref())
+        }
+    }
+}
+
 /// The verb that agrees with a count: `agree(1, "has", "have")` is "has".
 pub fn agree(n: usize, one: &'static str, many: &'static str) -> &'static str {
     if n == 1 { one } else { many }
@@ -614,6 +626,14 @@ pub(crate) fn chinese_numeral(t: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_read_as_english() {
+        assert_eq!(and_list::<&str>(&[]), "");
+        assert_eq!(and_list(&["2"]), "2");
+        assert_eq!(and_list(&["2", "3"]), "2 and 3");
+        assert_eq!(and_list(&["2", "3", "4"]), "2, 3 and 4");
+    }
 
     #[test]
     fn a_byte_order_mark_is_not_a_column() {

@@ -16,6 +16,19 @@ pub struct CheckArgs {
     pub rules_flag: Option<PathBuf>,
 }
 
+/// A label that says more than the id (the id alone when there is none, or it is the id).
+fn own_label<'a>(id: &str, label: Option<&'a str>) -> &'a str {
+    label.filter(|l| *l != id).unwrap_or("")
+}
+
+/// `id label`, or the id alone.
+fn with_label(id: &str, label: Option<&str>) -> String {
+    match own_label(id, label) {
+        "" => id.to_string(),
+        l => format!("{id} {l}"),
+    }
+}
+
 pub fn run(a: CheckArgs) -> Result<i32> {
     let path = a
         .rules
@@ -46,7 +59,7 @@ pub fn run(a: CheckArgs) -> Result<i32> {
         s.push_str(&format!(
             "  {:<24} {} [{}{}] {}\n",
             i.id.value,
-            i.label(),
+            own_label(&i.id.value, i.label.as_deref()),
             i.kind.name(),
             i.unit
                 .as_ref()
@@ -64,9 +77,8 @@ pub fn run(a: CheckArgs) -> Result<i32> {
             .collect();
         let pts: f64 = crits.iter().map(|c| c.points.value).sum();
         s.push_str(&format!(
-            "  {} {} — {} points{}\n",
-            d.id.value,
-            d.label(),
+            "  {} — {} points{}\n",
+            with_label(&d.id.value, d.label.as_deref()),
             format_number(pts),
             d.weight
                 .as_ref()
@@ -78,7 +90,7 @@ pub fn run(a: CheckArgs) -> Result<i32> {
                 "    {:<22} {:>6}  {} ({} of {})\n",
                 c.id.value,
                 format_number(c.points.value),
-                c.label(),
+                own_label(&c.id.value, c.label.as_deref()),
                 c.method.name(),
                 c.indicator.value
             ));
@@ -157,7 +169,9 @@ pub fn run(a: CheckArgs) -> Result<i32> {
             ));
         }
     }
-    s.push_str("\ntiers (highest first):\n");
+    if !r.tiers.is_empty() {
+        s.push_str("\ntiers (highest first):\n");
+    }
     for t in &r.tiers {
         let mut parts = Vec::new();
         if let Some(m) = &t.min_score {
@@ -193,10 +207,16 @@ pub fn run(a: CheckArgs) -> Result<i32> {
             ));
         }
         s.push_str(&format!(
-            "  {:<22} {} — {}\n",
+            "  {:<22} {}\n",
             t.id.value,
-            t.label(),
-            parts.join(", ")
+            [
+                own_label(&t.id.value, t.label.as_deref()),
+                &parts.join(", ")
+            ]
+            .into_iter()
+            .filter(|x| !x.is_empty())
+            .collect::<Vec<_>>()
+            .join(" — ")
         ));
     }
     let lints = lint(r, &names);

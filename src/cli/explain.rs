@@ -195,7 +195,14 @@ fn render(x: &Explanation) -> String {
     s.push_str(&format!("\nCriteria\n{t}\n"));
     let mut t = table(&["dimension", "score", "max"]);
     for d in &x.dimensions {
-        t.add_row(vec![format!("{} {}", d.id, d.label), n(d.score), n(d.max)]);
+        // (A geometric or TOPSIS share such as 1/3 at six decimals, like other shares.)
+        t.add_row(vec![
+            format!("{} {}", d.id, if d.label != d.id { &d.label } else { "" })
+                .trim()
+                .to_string(),
+            n(d.score),
+            n(clusterscore::num::round_half_away(d.max, 6)),
+        ]);
     }
     s.push_str(&format!("\nDimensions\n{t}\n"));
     if !x.gates.is_empty() {

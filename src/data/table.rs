@@ -63,8 +63,20 @@ pub fn parse_delimiter(s: &str) -> Result<u8, Error> {
         return Ok(b'\t');
     }
     let mut chars = s.chars();
+    let folded = crate::data::cell::fold_width(s);
     match (chars.next(), chars.next()) {
         (Some(c), None) if c.is_ascii() && !matches!(c, '"' | '\n' | '\r') => Ok(c as u8),
+        // `；` or `，` typed with a Chinese input method.
+        (Some(c), None) if !c.is_ascii() && folded.len() == 1 => Err(Error::one(
+            Diagnostic::new(
+                Stage::Usage,
+                format!("invalid delimiter '{c}': it is the full-width form of '{folded}'"),
+            )
+            .with_help(format!(
+                "the delimiter is one ASCII character: give --delimiter '{folded}'; if the \
+                 file itself separates fields with '{c}', replace them with '{folded}' first"
+            )),
+        )),
         _ => Err(Error::one(
             Diagnostic::new(
                 Stage::Usage,
@@ -1886,24 +1898,31 @@ impl<'r> Ingest<'r> {
         }
         if self.rows == 0 {
             let names: Vec<String> = paths.iter().map(|p| display_path(p)).collect();
-            return Err(Error::one(
-                Diagnostic::new(Stage::Data, format!("no data rows in {}", names.join(", ")))
-                    .with_help(match &self.forced_encoding {
-                        Some(e) => format!(
-                            "the data needs a header row followed by at least one non-blank \
+            // One file is the place of the error, as other data errors print it.
+            let diagnostic = match names.as_slice() {
+                [one] => Diagnostic::new(Stage::Data, "no data rows").at(one.clone()),
+                _ => Diagnostic::new(
+                    Stage::Data,
+                    format!("no data rows in {}", crate::diag::and_list(&names)),
+                ),
+            };
+            return Err(Error::one(diagnostic.with_help(
+                match &self.forced_encoding {
+                    Some(e) => format!(
+                        "the data needs a header row followed by at least one non-blank \
                              record; the file was decoded as {e} because of --encoding: if that \
                              is not its encoding, leave --encoding out (the encoding is detected)"
-                        ),
-                        None => {
-                            let base = "the data needs a header row followed by at least one \
+                    ),
+                    None => {
+                        let base = "the data needs a header row followed by at least one \
                                         non-blank record";
-                            match super::xlsx::default_sheet_help(&self.files) {
-                                Some(h) => format!("{base}; {h}"),
-                                None => base.to_string(),
-                            }
+                        match super::xlsx::default_sheet_help(&self.files) {
+                            Some(h) => format!("{base}; {h}"),
+                            None => base.to_string(),
                         }
-                    }),
-            ));
+                    }
+                },
+            )));
         }
         let index = self
             .headers

@@ -203,6 +203,10 @@ fn unknown_encoding_and_bad_delimiter_are_usage_errors() {
     assert_eq!(parse_delimiter("tab").unwrap(), b'\t');
     assert_eq!(parse_delimiter("|").unwrap(), b'|');
     assert_eq!(parse_delimiter(";;").unwrap_err().exit_code(), 2);
+    let e = parse_delimiter("；").unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert!(e.to_string().contains("full-width form of ';'"), "{e}");
+    assert!(e.to_string().contains("give --delimiter ';'"), "{e}");
     assert!(parse_delimiter("").is_err());
     assert!(parse_delimiter("，").is_err());
 }

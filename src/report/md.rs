@@ -125,7 +125,7 @@ pub fn to_markdown(a: &Assessment) -> String {
     }
     s.push_str(&format!("\n{}\n", super::components_note(&a.layout).1));
     s.push_str(&format!(
-        "\n## 等级汇总 Tiers\n\n{}{}, {} ranked, {} excluded.\n\n| tier | label | count |\n|---|---|---|\n",
+        "\n## 等级汇总 Tiers\n\n{}{}, {} ranked, {} excluded.\n",
         crate::diag::entities(a.summary.entities),
         // The rules' word for what is evaluated (集群, 企业, 专业镇), when they give one.
         if a.layout.entity_word == "entity" {
@@ -136,6 +136,10 @@ pub fn to_markdown(a: &Assessment) -> String {
         a.summary.ranked,
         a.summary.excluded
     ));
+    // (Rules without tiers have no table, only the counts.)
+    if !a.summary.tiers.is_empty() {
+        s.push_str("\n| tier | label | count |\n|---|---|---|\n");
+    }
     for t in &a.summary.tiers {
         s.push_str(&format!(
             "| {} | {} | {} |\n",

@@ -1557,6 +1557,15 @@ fn duplicate_ids_are_listed_with_rows() {
         err.contains("duplicate ids") && err.contains("rows 2 and 4"),
         "{err}"
     );
+    // Each id once, with all its rows.
+    let csv = "id,x,ok\nA,1,1\nA,2,1\nA,3,1\nB,4,1\nB,5,1\n";
+    let err = try_score(TIERS, csv).unwrap_err();
+    assert!(
+        err.contains("data.csv rows 2, 3 and 4; 'B' in ")
+            && err.contains("data.csv rows 5 and 6")
+            && err.matches("'A'").count() == 1,
+        "{err}"
+    );
 }
 
 #[test]
@@ -3478,7 +3487,10 @@ method = "direct"
         "id,x,y\nA,10,10\nB,2.5,10\nC,0,10\nD,0.09999999999999998,10\n",
     );
     assert!(
-        entity(&a, "D").notes.iter().all(|n| !n.contains("geometric_floor")),
+        entity(&a, "D")
+            .notes
+            .iter()
+            .all(|n| !n.contains("geometric_floor")),
         "{:?}",
         entity(&a, "D").notes
     );

@@ -228,17 +228,43 @@ pub(super) fn check_duplicate_ids(
         }
     }
     if !dups.is_empty() {
-        let list: Vec<String> = dups
+        // The rows of each id (per year) together: pairs (2, 3), (3, 4) make rows 2, 3 and 4.
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        let mut group_of: HashMap<usize, usize> = HashMap::new();
+        for &(a, b) in &dups {
+            let g = *group_of.entry(a).or_insert_with(|| {
+                groups.push(vec![a]);
+                groups.len() - 1
+            });
+            groups[g].push(b);
+            group_of.insert(b, g);
+        }
+        let list: Vec<String> = groups
             .iter()
             .take(20)
-            .map(|(a, b)| {
-                let (fa, ra) = table.origin(*a);
-                let (fb, rb) = table.origin(*b);
-                let id = ids.get(*a).unwrap_or("");
-                if fa == fb {
-                    format!("'{id}' in {fa} rows {ra} and {rb}")
+            .map(|rows| {
+                // The first eight rows of an id, then how many more.
+                const SHOWN: usize = 8;
+                let id = ids.get(rows[0]).unwrap_or("");
+                let origins: Vec<(&str, usize)> =
+                    rows.iter().take(SHOWN).map(|&r| table.origin(r)).collect();
+                let file = origins[0].0;
+                let one_file = origins.iter().all(|o| o.0 == file);
+                let mut shown: Vec<String> = if one_file {
+                    origins.iter().map(|o| o.1.to_string()).collect()
                 } else {
-                    format!("'{id}' in {fa} row {ra} and {fb} row {rb}")
+                    origins
+                        .iter()
+                        .map(|(f, r)| format!("{f} row {r}"))
+                        .collect()
+                };
+                if rows.len() > SHOWN {
+                    shown.push(format!("{} more", rows.len() - SHOWN));
+                }
+                if one_file {
+                    format!("'{id}' in {file} rows {}", crate::diag::and_list(&shown))
+                } else {
+                    format!("'{id}' in {}", crate::diag::and_list(&shown))
                 }
             })
             .collect();
@@ -251,8 +277,8 @@ pub(super) fn check_duplicate_ids(
                     ""
                 },
                 list.join("; "),
-                if dups.len() > 20 {
-                    format!(" and {} more", dups.len() - 20)
+                if groups.len() > 20 {
+                    format!(" and {} more", groups.len() - 20)
                 } else {
                     String::new()
                 }
