@@ -206,6 +206,9 @@ pub struct ObjectiveWeights {
     /// Why the weights are equal instead of derived from the data, when they are.
     #[serde(skip)]
     pub fallback: Option<WeightsFallback>,
+    /// Criteria whose fraction is the same for every ranked entity while others vary: they
+    /// tell no entity apart, so both methods give them weight 0 (and `--write` 0 points).
+    pub constant: Vec<String>,
 }
 
 /// One criterion's objective weight.
@@ -265,6 +268,29 @@ impl ObjectiveWeights {
                 crate::diag::agree(self.entities, "entity", "entities")
             ),
         })
+    }
+
+    /// The warning for criteria that get weight 0 because no ranked entity differs on them
+    /// (one line; `None` when there are none, or when no criterion varies at all).
+    pub fn constant_warning(&self) -> Option<String> {
+        let n = self.constant.len();
+        if n == 0 || self.fallback.is_some() {
+            return None;
+        }
+        let ids: Vec<String> = self.constant.iter().map(|c| format!("'{c}'")).collect();
+        Some(format!(
+            "{} {} {} the same fraction for all {} ranked entities, so {} {} weight 0 from {}: \
+             {} no entity apart here, not that {} unimportant",
+            crate::diag::agree(n, "criterion", "criteria"),
+            crate::diag::and_list(&ids),
+            crate::diag::agree(n, "has", "have"),
+            self.entities,
+            crate::diag::agree(n, "it", "they"),
+            crate::diag::agree(n, "gets", "get"),
+            self.method.name(),
+            crate::diag::agree(n, "it tells", "they tell"),
+            crate::diag::agree(n, "it is", "they are"),
+        ))
     }
 
     /// `text` (the rules file the assessment was scored with) with these weights written
@@ -380,6 +406,13 @@ pub fn objective(
             })
             .collect(),
         fallback,
+        constant: (0..nc)
+            .filter(|&c| {
+                let col = x.column(c);
+                col.first().is_some_and(|&first| col.iter().all(|&v| v == first))
+            })
+            .map(|c| r.criteria[c].id.value.clone())
+            .collect(),
     })
 }
 

@@ -201,6 +201,9 @@ fn run_objective(a: &WeightsArgs, name: &str, level: Option<Level>, json: bool) 
     if let Some(warning) = weights.fallback_warning() {
         say!("warning: {warning}");
     }
+    if let Some(warning) = weights.constant_warning() {
+        say!("warning: {warning}");
+    }
     super::print_out(report.as_bytes())?;
     Ok(0)
 }

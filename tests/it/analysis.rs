@@ -1938,3 +1938,43 @@ id = "t"
     approx::assert_relative_eq!(o.to.as_f64().unwrap(), 5.995);
     assert_eq!(o.tier_after.as_deref(), Some("t"));
 }
+
+/// y is 5 for everyone: both methods give it weight 0, and the warning says why (it tells
+/// no entity apart here), while x varies and takes all the weight.
+#[test]
+fn weights_say_which_criteria_no_entity_differs_on() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("r.toml"),
+        "[rules]\nname = \"w\"\nid = \"id\"\n[[indicator]]\nid = \"x\"\n[[indicator]]\nid = \"y\"\n\
+         [[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"cx\"\ndimension = \"d\"\nindicator = \"x\"\n\
+         points = 10\nmethod = \"direct\"\n[[criterion]]\nid = \"cy\"\ndimension = \"d\"\n\
+         indicator = \"y\"\npoints = 10\nmethod = \"direct\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("d.csv"), "id,x,y\nA,1,5\nB,3,5\nC,6,5\n").unwrap();
+    for method in ["entropy", "critic"] {
+        let out = bin()
+            .current_dir(dir.path())
+            .args([
+                "weights", "--rules", "r.toml", "--data", "d.csv", "--method", method,
+                "--format", "json",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.contains(&format!(
+                "criterion 'cy' has the same fraction for all 3 ranked entities, so it gets \
+                 weight 0 from {method}"
+            )),
+            "{stderr}"
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["constant"], serde_json::json!(["cy"]));
+        approx::assert_relative_eq!(json["criteria"][1]["weight"].as_f64().unwrap(), 0.0);
+        approx::assert_relative_eq!(json["criteria"][0]["weight"].as_f64().unwrap(), 1.0);
+    }
+}
