@@ -110,6 +110,66 @@ fn rounded_keeping_total(new: &[(String, f64)]) -> Vec<(String, f64)> {
     out
 }
 
+/// Warnings for labels that state points (`规上企业净增（每家2分，最高6分）`, `创新能力（25分）`)
+/// of criteria whose points, or dimensions whose weight, differ between the rules `before`
+/// and `after` a rewrite: the label would then say what the rules no longer do. Labels are
+/// the designer's words, so they are named, not rewritten.
+pub fn stale_point_labels(
+    before: &crate::rules::Rules,
+    after: &crate::rules::Rules,
+) -> Vec<String> {
+    // A number written right before 分 ("2分", "25 分", "0.5分").
+    let states_points = |label: &str| {
+        let chars: Vec<char> = label.chars().collect();
+        chars.iter().enumerate().any(|(i, &c)| {
+            c == '分'
+                && chars[..i]
+                    .iter()
+                    .rev()
+                    .find(|ch| !ch.is_whitespace())
+                    .is_some_and(|ch| ch.is_ascii_digit() || ('０'..='９').contains(ch))
+        })
+    };
+    let moved = |a: f64, b: f64| (a - b).abs() > crate::num::tolerance(a.abs().max(b.abs()));
+    let mut out = Vec::new();
+    for c in &after.criteria {
+        let (Some(label), Some(old)) = (
+            c.label.as_deref(),
+            before.criteria.iter().find(|o| o.id.value == c.id.value),
+        ) else {
+            continue;
+        };
+        if states_points(label) && moved(old.points.value, c.points.value) {
+            out.push(format!(
+                "criterion '{}': its label \"{label}\" states points, and its points went from \
+                 {} to {}: edit the label to match",
+                c.id.value,
+                crate::column::format_number(old.points.value),
+                crate::column::format_number(c.points.value)
+            ));
+        }
+    }
+    for d in &after.dimensions {
+        let (Some(label), Some(old)) = (
+            d.label.as_deref(),
+            before.dimensions.iter().find(|o| o.id.value == d.id.value),
+        ) else {
+            continue;
+        };
+        let (w0, w1) = (before.dimension_weight(old), after.dimension_weight(d));
+        if states_points(label) && moved(w0, w1) {
+            out.push(format!(
+                "dimension '{}': its label \"{label}\" states points, and its weight went from \
+                 {} to {}: edit the label to match",
+                d.id.value,
+                crate::column::format_number(w0),
+                crate::column::format_number(w1)
+            ));
+        }
+    }
+    out
+}
+
 /// Writes `new` (id → weight or points) into the rules text at `level`. The text keeps its
 /// byte-order mark and its line ends (CRLF stays CRLF).
 pub fn write_weights(text: &str, level: Level, new: &[(String, f64)]) -> Result<String> {
@@ -261,6 +321,38 @@ pub fn write_weights(text: &str, level: Level, new: &[(String, f64)]) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_that_state_changed_points_are_named() {
+        let rules = |pts: [f64; 3], w: f64| {
+            crate::rules::Rules::from_str_named(
+                &format!(
+                    "[rules]\nname = \"l\"\nid = \"id\"\n[[indicator]]\nid = \"x\"\n\
+                     [[dimension]]\nid = \"d\"\nlabel = \"规模（30分）\"\nweight = {w}\n\
+                     [[criterion]]\nid = \"a\"\nlabel = \"净增（每家2分，最高6分）\"\n\
+                     dimension = \"d\"\nindicator = \"x\"\npoints = {}\nmethod = \"direct\"\n\
+                     [[criterion]]\nid = \"b\"\nlabel = \"得分率\"\ndimension = \"d\"\n\
+                     indicator = \"x\"\npoints = {}\nmethod = \"direct\"\n\
+                     [[criterion]]\nid = \"c\"\nlabel = \"平台（5 分）\"\ndimension = \"d\"\n\
+                     indicator = \"x\"\npoints = {}\nmethod = \"direct\"\n",
+                    pts[0], pts[1], pts[2]
+                ),
+                "r.toml",
+            )
+            .unwrap()
+        };
+        let before = rules([6.0, 4.0, 5.0], 30.0);
+        assert!(stale_point_labels(&before, &before).is_empty());
+        // a and c change (both labels state points), b's label states none; the dimension's
+        // weight changes and its label states 30分.
+        let after = rules([7.5, 2.5, 5.5], 25.0);
+        let w = stale_point_labels(&before, &after);
+        assert_eq!(w.len(), 3, "{w:?}");
+        assert!(w[0].starts_with("criterion 'a': its label \"净增（每家2分，最高6分）\""));
+        assert!(w[0].contains("went from 6 to 7.5"));
+        assert!(w[1].starts_with("criterion 'c'"));
+        assert!(w[2].starts_with("dimension 'd'") && w[2].contains("from 30 to 25"));
+    }
 
     const RULES: &str = r#"# 评价规则 — a comment that must survive
 [rules]

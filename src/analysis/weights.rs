@@ -409,7 +409,8 @@ pub fn objective(
         constant: (0..nc)
             .filter(|&c| {
                 let col = x.column(c);
-                col.first().is_some_and(|&first| col.iter().all(|&v| v == first))
+                col.first()
+                    .is_some_and(|&first| col.iter().all(|&v| v == first))
             })
             .map(|c| r.criteria[c].id.value.clone())
             .collect(),

@@ -196,7 +196,7 @@ fn run_objective(a: &WeightsArgs, name: &str, level: Option<Level>, json: bool) 
         let level = level.unwrap_or(Level::Criteria);
         let new = weights.rewrite(&compiled, &text, level)?;
         write_atomic(out, new.as_bytes())?;
-        written(out, level, &new);
+        written(out, level, &new, compiled.rules());
     }
     if let Some(warning) = weights.fallback_warning() {
         say!("warning: {warning}");
@@ -212,7 +212,7 @@ fn run_objective(a: &WeightsArgs, name: &str, level: Option<Level>, json: bool) 
 /// threshold on a dimension or criterion that its new maximum can no longer meet (a tier's
 /// `requires specialization >= 15` once specialization weighs 9.15), a tier above the new
 /// maximum. Thresholds are the designer's to rescale: they are not changed.
-fn written(out: &Path, level: Level, text: &str) {
+fn written(out: &Path, level: Level, text: &str, before: &clusterscore::rules::Rules) {
     say!(
         "wrote {}: the weights as {}",
         out.display(),
@@ -224,6 +224,9 @@ fn written(out: &Path, level: Level, text: &str) {
     if let Ok(rules) = clusterscore::rules::Rules::from_str_named(text, &out.display().to_string())
     {
         for w in clusterscore::rules::lint::result_changing(&rules) {
+            say!("warning: {w}");
+        }
+        for w in clusterscore::analysis::rewrite::stale_point_labels(before, &rules) {
             say!("warning: {w}");
         }
     }
@@ -332,8 +335,13 @@ fn run_ahp(a: &WeightsArgs, path: &Path, level: Option<Level>, json: bool) -> Re
     match (new_rules, &a.write) {
         (Some(rules), Some(out)) => {
             write_atomic(out, rules.as_bytes())?;
-            if let Some(level) = level {
-                written(out, level, &rules);
+            // (The file the weights went into, to compare labels with; it read before.)
+            let before = a
+                .write_into
+                .as_deref()
+                .and_then(|p| clusterscore::rules::Rules::from_path(p).ok());
+            if let (Some(level), Some(before)) = (level, before) {
+                written(out, level, &rules, &before);
             }
             super::print_out(report.as_bytes())?;
         }

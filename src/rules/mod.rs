@@ -732,7 +732,7 @@ impl Rules {
     }
 
     /// A dimension's weight in the aggregation: its `weight`, else its criteria's points.
-    fn dimension_weight(&self, d: &Dimension) -> f64 {
+    pub fn dimension_weight(&self, d: &Dimension) -> f64 {
         d.weight.as_ref().map_or_else(
             || {
                 self.criteria

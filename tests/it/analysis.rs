@@ -1957,8 +1957,8 @@ fn weights_say_which_criteria_no_entity_differs_on() {
         let out = bin()
             .current_dir(dir.path())
             .args([
-                "weights", "--rules", "r.toml", "--data", "d.csv", "--method", method,
-                "--format", "json",
+                "weights", "--rules", "r.toml", "--data", "d.csv", "--method", method, "--format",
+                "json",
             ])
             .assert()
             .success()
