@@ -689,7 +689,7 @@ fn judgement(v: &DeValue<'_>) -> Result<f64, String> {
             .map_err(|_| format!("the integer {i} is out of range")),
         DeValue::Float(f) => match f.as_str().replace('_', "").parse::<f64>() {
             // (`inf` itself is left to the positivity check.)
-            Ok(x) if x.is_infinite() && f.as_str().bytes().any(|b| b.is_ascii_digit()) => {
+            Ok(x) if x == f64::INFINITY && f.as_str().bytes().any(|b| b.is_ascii_digit()) => {
                 Err(format!(
                     "the number {f} is too large for a judgement (Saaty's scale runs from 1/9 to 9)"
                 ))
@@ -697,11 +697,18 @@ fn judgement(v: &DeValue<'_>) -> Result<f64, String> {
             Ok(x) => Ok(x),
             Err(_) => Err(format!("cannot read the number {f}")),
         },
-        DeValue::String(s) => fraction(s).ok_or_else(|| {
-            format!(
+        DeValue::String(s) => match fraction(s) {
+            Some(x) if x == f64::INFINITY => Err(format!(
+                "\"{s}\" is too large for a judgement (Saaty's scale runs from 1/9 to 9)"
+            )),
+            Some(x) if x == 0.0 && s.bytes().any(|b| (b'1'..=b'9').contains(&b)) => Err(format!(
+                "\"{s}\" is too small for a judgement (Saaty's scale runs from 1/9 to 9)"
+            )),
+            Some(x) => Ok(x),
+            None => Err(format!(
                 "cannot read \"{s}\" as a judgement: expected a number or a fraction like \"1/3\""
-            )
-        }),
+            )),
+        },
         other => Err(format!(
             "expected a number or a fraction string like \"1/3\", found {}",
             other.type_str()
@@ -1032,6 +1039,30 @@ matrix = [[1, 8], ["1/8", 1]]
         assert!(e.contains("ahp.toml:2:27"), "{e}");
         assert!(
             e.contains("row 2, column 2 (b vs b) is on the diagonal and must be 1, found 2"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn judgements_beyond_a_float_say_too_large_or_too_small() {
+        let e = parse_err(
+            "items = [\"a\", \"b\", \"c\"]\nmatrix = [[1, 1e400, \"1e400\"], [1, 1, \"1e-400\"], [1, -1e400, 1]]\n",
+        );
+        assert!(
+            e.contains("row 1, column 2 (a vs b): the number 1e400 is too large"),
+            "{e}"
+        );
+        assert!(
+            e.contains("row 1, column 3 (a vs c): \"1e400\" is too large"),
+            "{e}"
+        );
+        assert!(
+            e.contains("row 2, column 3 (b vs c): \"1e-400\" is too small"),
+            "{e}"
+        );
+        // Negative before anything else.
+        assert!(
+            e.contains("row 3, column 2 (c vs b): a judgement must be a positive number"),
             "{e}"
         );
     }

@@ -255,8 +255,11 @@ pub struct GapOption {
     pub also_read_by: Vec<String>,
     /// Entities of the cohort whose value of this criterion was imputed (`mean`/`median`)
     /// from values that include this entity's: the change moves what they were given, and
-    /// `score_after` and `tier_after` count it.
+    /// `score_after` and `tier_after` count it. The first 20 ids; `imputed_count` says how
+    /// many there are.
     pub imputed_from_it: Vec<String>,
+    /// How many entities `imputed_from_it` stands for.
+    pub imputed_count: usize,
 }
 
 /// Everything besides criterion `crit` that reads indicator `ind` by its bare name.
@@ -1442,10 +1445,11 @@ fn gap(
                     slope,
                     also_read_by: other_readers(r, &crit.indicator.value, &crit.id.value),
                     imputed_from_it: imputed_with.as_ref().map_or_else(Vec::new, |iw| {
-                        (iw.imputed.iter())
+                        (iw.imputed.iter().take(20))
                             .map(|&y| a.entities[y].id.clone())
                             .collect()
                     }),
+                    imputed_count: imputed_with.as_ref().map_or(0, |iw| iw.imputed.len()),
                 });
             }
         }

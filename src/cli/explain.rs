@@ -323,7 +323,7 @@ fn render(x: &Explanation) -> String {
                 ));
             }
             for o in g.options.iter().filter(|o| !o.imputed_from_it.is_empty()) {
-                let n = o.imputed_from_it.len();
+                let n = o.imputed_count;
                 let shown: Vec<&str> = o
                     .imputed_from_it
                     .iter()

@@ -67,7 +67,7 @@ pub fn parse_delimiter(s: &str) -> Result<u8, Error> {
     match (chars.next(), chars.next()) {
         (Some(c), None) if c.is_ascii() && !matches!(c, '"' | '\n' | '\r') => Ok(c as u8),
         // `；` or `，` typed with a Chinese input method.
-        (Some(c), None) if !c.is_ascii() && folded.len() == 1 => Err(Error::one(
+        (Some(c), None) if !c.is_ascii() && folded.len() == 1 && folded != "\"" => Err(Error::one(
             Diagnostic::new(
                 Stage::Usage,
                 format!("invalid delimiter '{c}': it is the full-width form of '{folded}'"),
@@ -1164,11 +1164,13 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
     // `−5`: a minus sign or a dash as a word processor or a web page writes it.
     for (dash, what) in [
         ('\u{2212}', "the minus sign U+2212"),
+        ('\u{2010}', "a hyphen U+2010"),
+        ('\u{2011}', "a non-breaking hyphen"),
         ('\u{2013}', "an en dash"),
         ('\u{2014}', "an em dash"),
         ('\u{FE63}', "a small hyphen-minus"),
     ] {
-        if let Some(rest) = normalised.strip_prefix(dash)
+        if let Some(rest) = normalised.strip_prefix(dash).map(str::trim_start)
             && plain(rest).is_some_and(|x| x >= 0.0)
         {
             return Some(format!(
@@ -2410,6 +2412,8 @@ mod cell_help_tests {
                 .contains("starts with the minus sign U+2212, not the ASCII '-': write -5")
         );
         assert!(help("\u{2013}2.5").contains("an en dash, not the ASCII '-': write -2.5"));
+        assert!(help("\u{2212} 5").contains("write -5"));
+        assert!(help("\u{2010}5").contains("a hyphen U+2010"));
         assert!(help("5家").contains("write the number alone: 5"));
         // A leading zero is a decimal comma; one group of four reads either way.
         assert!(

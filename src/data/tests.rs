@@ -207,6 +207,9 @@ fn unknown_encoding_and_bad_delimiter_are_usage_errors() {
     assert_eq!(e.exit_code(), 2);
     assert!(e.to_string().contains("full-width form of ';'"), "{e}");
     assert!(e.to_string().contains("give --delimiter ';'"), "{e}");
+    // A full-width double quote folds to one the reader refuses: the general help.
+    let e = parse_delimiter("＂").unwrap_err();
+    assert!(!e.to_string().contains("full-width form"), "{e}");
     assert!(parse_delimiter("").is_err());
     assert!(parse_delimiter("，").is_err());
 }

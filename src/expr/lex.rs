@@ -116,7 +116,8 @@ pub(crate) fn lex(src: &str, max_tokens: usize) -> Result<Vec<Token>, ExprError>
                 }
                 // An exponent without digits (`1e+`, `2E-`, `1e`): the number is unfinished.
                 let rest = &src.as_bytes()[end..];
-                if let [b'e' | b'E', after @ ..] = rest {
+                let has_exponent = src[start..end].contains(['e', 'E']);
+                if let (false, [b'e' | b'E', after @ ..]) = (has_exponent, rest) {
                     let signed = matches!(after.first(), Some(b'+' | b'-'));
                     let next = after.get(usize::from(signed)).copied();
                     if signed
@@ -132,7 +133,8 @@ pub(crate) fn lex(src: &str, max_tokens: usize) -> Result<Vec<Token>, ExprError>
                             Span::new(start, stop),
                         )
                         .with_help(format!(
-                            "write the exponent's digits ({}3 is {} × 10{}³) or leave the '{}' out",
+                            "write the exponent's digits ({}3 is {} × 10{}³); to multiply by a \
+                             name, put * between them: {} * {}",
                             &src[start..stop],
                             &src[start..end],
                             if after.first() == Some(&b'-') {
@@ -140,7 +142,8 @@ pub(crate) fn lex(src: &str, max_tokens: usize) -> Result<Vec<Token>, ExprError>
                             } else {
                                 ""
                             },
-                            &src[end..stop]
+                            &src[start..end],
+                            &src[end..end + 1]
                         )));
                     }
                 }

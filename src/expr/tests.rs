@@ -326,6 +326,14 @@ fn syntax_errors_have_exact_spans() {
         ("x * 2E-", "invalid number '2E-'", "2E-", Some("2 × 10⁻³")),
         ("1e", "invalid number '1e': its exponent", "1e", None),
         (
+            "2e + 3",
+            "invalid number '2e'",
+            "2e",
+            Some("put * between them: 2 * e"),
+        ),
+        // A finished exponent with a name glued on is a name, not an unfinished exponent.
+        ("1e5e", "invalid number '1e5e'", "1e5e", Some("backticks")),
+        (
             "1 < a < 3",
             "comparisons cannot be chained",
             "<",

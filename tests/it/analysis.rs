@@ -1900,6 +1900,7 @@ id = "t"
     let to = o.to.as_f64().unwrap();
     assert!((7.99..=8.0).contains(&to), "{o:?}");
     assert_eq!(o.imputed_from_it, ["B"]);
+    assert_eq!(o.imputed_count, 1);
     assert_eq!(o.tier_after.as_deref(), Some("t"));
     assert!(gap.scores_move);
     assert_eq!(

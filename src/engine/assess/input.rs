@@ -245,7 +245,10 @@ pub(super) fn check_duplicate_ids(
             .map(|rows| {
                 // The first eight rows of an id, then how many more.
                 const SHOWN: usize = 8;
-                let id = ids.get(rows[0]).unwrap_or("");
+                let id = match years {
+                    Some(ys) => format!("'{}' ({})", ids.get(rows[0]).unwrap_or(""), ys[rows[0]]),
+                    None => format!("'{}'", ids.get(rows[0]).unwrap_or("")),
+                };
                 let origins: Vec<(&str, usize)> =
                     rows.iter().take(SHOWN).map(|&r| table.origin(r)).collect();
                 let file = origins[0].0;
@@ -262,9 +265,9 @@ pub(super) fn check_duplicate_ids(
                     shown.push(format!("{} more", rows.len() - SHOWN));
                 }
                 if one_file {
-                    format!("'{id}' in {file} rows {}", crate::diag::and_list(&shown))
+                    format!("{id} in {file} rows {}", crate::diag::and_list(&shown))
                 } else {
-                    format!("'{id}' in {}", crate::diag::and_list(&shown))
+                    format!("{id} in {}", crate::diag::and_list(&shown))
                 }
             })
             .collect();
