@@ -144,8 +144,8 @@ pub fn run(a: CheckArgs) -> Result<i32> {
                 .clamp
                 .is_some_and(|(_, hi)| hi < achievable + bonus);
             let how = match (bonus > 0.0, clamped) {
-                (true, true) => "with adjustments, capped by clamp",
-                (true, false) => "with adjustments",
+                (true, true) => "if every bonus applies, capped by clamp",
+                (true, false) => "if every bonus applies",
                 _ => "capped by clamp",
             };
             format!(

@@ -187,7 +187,7 @@ fn check_summarises_and_lints_without_failing() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.contains(
-            "maximum score: 10 (additive aggregation); at most 12 with adjustments, capped by clamp\n"
+            "maximum score: 10 (additive aggregation); at most 12 if every bonus applies, capped by clamp\n"
         ),
         "{text}"
     );
