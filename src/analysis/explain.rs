@@ -260,6 +260,10 @@ pub struct GapOption {
     pub imputed_from_it: Vec<String>,
     /// How many entities `imputed_from_it` stands for.
     pub imputed_count: usize,
+    /// Whether `score_after` and `tier_after` come from the whole assessment run again on
+    /// the data with this value in the entity's cell (see [`rescore_options_from_data`]),
+    /// so that every reader in `also_read_by` counts.
+    pub rescored_from_data: bool,
 }
 
 /// Everything besides criterion `crit` that reads indicator `ind` by its bare name.
@@ -683,6 +687,98 @@ fn past_edge(
         }
     }
     None
+}
+
+/// The most data rows [`rescore_options_from_data`] runs a whole assessment per option on.
+pub const FULL_RESCORE_ROWS: usize = 200_000;
+
+/// Re-scores from the data each gap option whose indicator something else reads too
+/// (`also_read_by`: another criterion, a formula, a gate, an adjustment, a tier condition,
+/// the tie-break): the option's value goes into the entity's cell of a copy of the data
+/// (divided by the indicator's `multiply`) and the whole assessment runs again, so
+/// `score_after`, `tier_after` and `reaches_target` count every reader. Only for indicators
+/// read straight from a number or yes/no column, rules without `[aggregate]`, and data of
+/// at most [`FULL_RESCORE_ROWS`] rows; other options keep the re-score through their own
+/// criterion. The value proposed is still the one found through that criterion.
+pub fn rescore_options_from_data(
+    rules: &crate::engine::CompiledRules,
+    data: &crate::engine::Dataset,
+    opts: &crate::engine::AssessOptions,
+    scored_year: Option<i64>,
+    x: &mut Explanation,
+) {
+    use crate::column::Column;
+    use crate::data::fold_header;
+    let r = rules.rules();
+    let table = &data.table;
+    if r.aggregate.is_some() || table.rows() > FULL_RESCORE_ROWS {
+        return;
+    }
+    let Some(gap) = x.gap.as_mut() else {
+        return;
+    };
+    let Some(ids) = table.column(&fold_header(&r.settings.id.value)) else {
+        return;
+    };
+    let years = (r.data.year_column.as_ref()).and_then(|y| table.column(&fold_header(&y.value)));
+    let year_of =
+        |i: usize| -> Option<i64> { years?.display(i)?.parse::<f64>().ok().map(|y| y as i64) };
+    let rows: Vec<usize> = (0..table.rows())
+        .filter(|&i| ids.display(i).as_deref() == Some(x.id.as_str()))
+        .filter(|&i| years.is_none() || year_of(i) == scored_year)
+        .collect();
+    let [row] = rows[..] else {
+        return;
+    };
+    let target = r.tiers.iter().position(|t| t.id.value == gap.target_tier);
+    for o in gap
+        .options
+        .iter_mut()
+        .filter(|o| !o.also_read_by.is_empty())
+    {
+        let Some(ind) = r.indicator(&o.indicator) else {
+            continue;
+        };
+        let crate::rules::Source::Column(column) = &ind.source else {
+            continue;
+        };
+        let Some(j) = table.column_index(&fold_header(&column.value)) else {
+            continue;
+        };
+        let mut copy = data.clone();
+        match (&mut copy.table.columns[j], &o.to) {
+            (Some(Column::Number(v)), serde_json::Value::Number(n)) => {
+                let Some(to) = n.as_f64() else { continue };
+                v[row] = to / ind.multiply.as_ref().map_or(1.0, |m| m.value);
+            }
+            (Some(Column::Number(v)), serde_json::Value::Bool(b)) => {
+                v[row] = if *b { 1.0 } else { 0.0 };
+            }
+            (Some(Column::Bool(v)), serde_json::Value::Bool(b)) => v[row] = Some(*b),
+            (Some(Column::Bool(v)), serde_json::Value::Number(n)) => {
+                v[row] = Some(n.as_f64().is_some_and(|t| t != 0.0));
+            }
+            _ => continue,
+        }
+        let Ok(after) = rules.assess(&copy, opts) else {
+            continue;
+        };
+        let Ok((_, ent)) = find_entity(&after, &x.id) else {
+            continue;
+        };
+        o.score_after = ent.score;
+        o.score_gained = crate::num::round_half_away(ent.score - x.score, r.settings.decimals);
+        o.tier_after = ent.tier.clone();
+        o.reaches_target = match (target, &ent.tier) {
+            (Some(t), Some(id)) => r
+                .tiers
+                .iter()
+                .position(|x| &x.id.value == id)
+                .is_some_and(|k| k <= t),
+            _ => false,
+        };
+        o.rescored_from_data = true;
+    }
 }
 
 /// [`explain`] for the entity with id `id`: the error says when there is no such entity
@@ -1450,6 +1546,7 @@ fn gap(
                             .collect()
                     }),
                     imputed_count: imputed_with.as_ref().map_or(0, |iw| iw.imputed.len()),
+                    rescored_from_data: false,
                 });
             }
         }

@@ -91,15 +91,13 @@ pub fn run(a: ExplainArgs) -> Result<i32> {
     a.read.validate(&a.data)?;
     let compiled = Rules::from_path(&a.rules)?.compile()?;
     let data = compiled.read_data(&a.data, &a.read.options(&compiled)?)?;
-    let assessment = compiled.assess(
-        &data,
-        &AssessOptions {
-            year: a.year,
-            rules_path: a.rules.display().to_string(),
-            generated_at: None,
-            ..Default::default()
-        },
-    )?;
+    let opts = AssessOptions {
+        year: a.year,
+        rules_path: a.rules.display().to_string(),
+        generated_at: None,
+        ..Default::default()
+    };
+    let assessment = compiled.assess(&data, &opts)?;
     let (k, _) = find_entity(&assessment, &a.id).map_err(|m| {
         // (An id found once trimmed is pointed at by find_entity's own did-you-mean.)
         let d = Diagnostic::new(Stage::Data, m);
@@ -111,7 +109,15 @@ pub fn run(a: ExplainArgs) -> Result<i32> {
         )
     })?;
     super::print_warnings(None, &assessment.warnings);
-    let x = explain(compiled.rules(), &assessment, k);
+    let mut x = explain(compiled.rules(), &assessment, k);
+    // Options whose indicator other rules read too: the data re-scored with each.
+    clusterscore::analysis::explain::rescore_options_from_data(
+        &compiled,
+        &data,
+        &opts,
+        assessment.audit.year,
+        &mut x,
+    );
     let out = if json {
         let mut s = serde_json::to_string_pretty(&x).expect("serialisable");
         s.push('\n');
@@ -316,10 +322,15 @@ fn render(x: &Explanation) -> String {
             s.push_str(&format!("{t}\n"));
             for o in g.options.iter().filter(|o| !o.also_read_by.is_empty()) {
                 s.push_str(&format!(
-                    "  {}: '{}' is also read by {}; the score after counts this criterion only\n",
+                    "  {}: '{}' is also read by {}; {}\n",
                     o.criterion,
                     o.indicator,
-                    o.also_read_by.join(", ")
+                    o.also_read_by.join(", "),
+                    if o.rescored_from_data {
+                        "the score and tier after are the data's, re-scored with this value"
+                    } else {
+                        "the score after counts this criterion only"
+                    }
                 ));
             }
             for o in g.options.iter().filter(|o| !o.imputed_from_it.is_empty()) {

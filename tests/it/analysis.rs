@@ -1979,3 +1979,48 @@ fn weights_say_which_criteria_no_entity_differs_on() {
         approx::assert_relative_eq!(json["criteria"][0]["weight"].as_f64().unwrap(), 1.0);
     }
 }
+
+/// x is read by the criterion and by the tier's `requires`: A at 40 scores 4 and fails
+/// `x >= 45`. The option raises x to 49.95 (4.995 publishes 5.00, the tier's minimum), and
+/// the data re-scored with 49.95 meets the requires too, so the tier after is `top`;
+/// through the criterion alone the requires would keep today's "not met".
+#[test]
+fn explain_rescores_options_from_the_data_when_a_condition_reads_the_indicator() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("r.toml"),
+        "[rules]\nname = \"q\"\nid = \"id\"\n[[indicator]]\nid = \"x\"\n[[dimension]]\nid = \"d\"\n\
+         [[criterion]]\nid = \"cx\"\ndimension = \"d\"\nindicator = \"x\"\npoints = 10\n\
+         method = \"linear\"\nfloor = 0\ntarget = 100\n[[tier]]\nid = \"top\"\nmin_score = 5\n\
+         requires = [\"x >= 45\"]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("d.csv"), "id,x\nA,40\nB,90\n").unwrap();
+    let out = bin()
+        .current_dir(dir.path())
+        .args([
+            "explain", "--rules", "r.toml", "--data", "d.csv", "--id", "A", "--format", "json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let x: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let o = &x["gap"]["options"][0];
+    assert_eq!(o["criterion"], "cx");
+    approx::assert_relative_eq!(o["to"].as_f64().unwrap(), 49.95);
+    assert_eq!(o["also_read_by"], serde_json::json!(["tier 'top'"]));
+    assert_eq!(o["rescored_from_data"], true);
+    assert_eq!(o["tier_after"], "top");
+    assert_eq!(o["reaches_target"], true);
+    approx::assert_relative_eq!(o["score_after"].as_f64().unwrap(), 5.0);
+    // The same value scored as data.
+    let a = score(
+        &std::fs::read_to_string(dir.path().join("r.toml")).unwrap(),
+        "id,x\nA,49.95\nB,90\n",
+    );
+    assert_eq!(
+        a.entities[find_entity(&a, "A").unwrap().0].tier.as_deref(),
+        Some("top")
+    );
+}
