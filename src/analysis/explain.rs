@@ -760,23 +760,23 @@ pub fn rescore_options_from_data(
             }
             _ => continue,
         }
-        let Ok(after) = rules.assess(&copy, opts) else {
+        // Columns only: the entity's published score and tier are all that is read.
+        let columns = crate::engine::AssessOptions {
+            detail: crate::engine::Detail::Columns,
+            ..opts.clone()
+        };
+        let Ok(after) = rules.assess(&copy, &columns) else {
             continue;
         };
-        let Ok((_, ent)) = find_entity(&after, &x.id) else {
+        let sheet = &after.sheet;
+        let Some(k) = (0..sheet.len()).find(|&k| sheet.ids.get(k) == Some(x.id.as_str())) else {
             continue;
         };
-        o.score_after = ent.score;
-        o.score_gained = crate::num::round_half_away(ent.score - x.score, r.settings.decimals);
-        o.tier_after = ent.tier.clone();
-        o.reaches_target = match (target, &ent.tier) {
-            (Some(t), Some(id)) => r
-                .tiers
-                .iter()
-                .position(|x| &x.id.value == id)
-                .is_some_and(|k| k <= t),
-            _ => false,
-        };
+        let tier = sheet.tier[k].map(|t| t as usize);
+        o.score_after = sheet.score[k];
+        o.score_gained = crate::num::round_half_away(sheet.score[k] - x.score, r.settings.decimals);
+        o.tier_after = tier.map(|t| r.tiers[t].id.value.clone());
+        o.reaches_target = matches!((tier, target), (Some(t), Some(aim)) if t <= aim);
         o.rescored_from_data = true;
     }
 }
