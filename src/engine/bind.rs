@@ -667,18 +667,26 @@ pub(crate) fn compile_expr(
 ) -> Option<Program> {
     match try_compile_expr(names, p) {
         Ok(prog) => Some(prog),
-        Err((_, d)) => {
+        Err(CompileError { diagnostic: d, .. }) => {
             errors.push(d);
             None
         }
     }
 }
 
-/// [`compile_expr`], with the error's position in the expression (its first character).
+/// An expression that did not compile: the diagnostic, where in the expression it starts
+/// and which types clashed (a type error).
+struct CompileError {
+    at: usize,
+    diagnostic: Diagnostic,
+    clash: Option<expr::TypeClash>,
+}
+
+/// [`compile_expr`], with the error's position in the expression and its type clash.
 fn try_compile_expr(
     names: &Names<'_>,
     p: &ParsedExpr,
-) -> std::result::Result<Program, (usize, Diagnostic)> {
+) -> std::result::Result<Program, CompileError> {
     let ctx = if p.place == ExprPlace::Aggregate {
         Context::Aggregate
     } else {
@@ -698,9 +706,9 @@ fn try_compile_expr(
         // When the data explains the type error, the rule's own alternatives (quote the
         // number, compare with a text) would lead away from the fix.
         let help = super::column_causes::text_column_causes(names, p, &e).or(e.help);
-        (
-            e.span.start,
-            expr_diag(
+        CompileError {
+            at: e.span.start,
+            diagnostic: expr_diag(
                 &names.c.rules.source,
                 &p.text,
                 &p.what,
@@ -708,7 +716,8 @@ fn try_compile_expr(
                 &e.message,
                 help,
             ),
-        )
+            clash: e.clash,
+        }
     })
 }
 
@@ -754,8 +763,12 @@ impl CompiledRules {
             let combos = 3usize.pow(columns.len() as u32);
             // When no typing works, the error shown is that of the typing that got furthest
             // into the expression: `x == 'a' and abs(flag) > 0` with `x` a text column fails
-            // at `abs(flag)`, not at the comparison the all-numbers guess trips over.
-            let mut best_error: Option<(usize, Diagnostic)> = None;
+            // at `abs(flag)`, not at the comparison the all-numbers guess trips over. An
+            // error about a yes/no or text value where a column was guessed to hold one is
+            // the guess's own making, and gives way to any other: `if(yn, 1, 0) + (txt > 1)`
+            // is "expected a number, found bool" at `(txt > 1)`, not "cannot compare a bool
+            // with a number" for `txt` guessed yes/no.
+            let mut best_error: Option<((bool, usize), Diagnostic)> = None;
             let mut ok = false;
             for k in 0..combos {
                 let types: Vec<Option<Type>> = (0..columns.len())
@@ -779,11 +792,19 @@ impl CompiledRules {
                             break;
                         }
                         // The whole formula compiled: as far as a typing can get.
-                        Some(d) => (usize::MAX, d),
+                        Some(d) => ((true, usize::MAX), d),
                     },
-                    Err(e) => e,
+                    Err(e) => {
+                        let guessed = e.clash.is_some_and(|c| {
+                            types
+                                .iter()
+                                .flatten()
+                                .any(|&t| t != Type::Number && c.involves(t))
+                        });
+                        ((!guessed, e.at), e.diagnostic)
+                    }
                 };
-                if best_error.as_ref().is_none_or(|(at, _)| error.0 > *at) {
+                if best_error.as_ref().is_none_or(|(key, _)| error.0 > *key) {
                     best_error = Some(error);
                 }
             }

@@ -421,6 +421,24 @@ fn check_reports_expression_errors_without_data() {
     )
     .unwrap();
     bin().arg("check").arg(&r).assert().code(0);
+    // No typing of yn and txt works: the error is the one every guess meets (a condition
+    // added to a number), not the comparison of a column guessed to be yes/no.
+    std::fs::write(
+        &r,
+        RULES.replace(
+            "[[indicator]]\nid = \"x\"",
+            "[[indicator]]\nid = \"x\"\nformula = \"if(yn, 1, 0) + (txt > 1)\"",
+        ),
+    )
+    .unwrap();
+    let out = bin().arg("check").arg(&r).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("expected a number, found bool at 1:17"),
+        "{err}"
+    );
+    assert!(!err.contains("cannot compare a bool"), "{err}");
 }
 
 /// `year` needs `[data].year_column` (SPEC §3): known without data, so `check` fails too,
