@@ -717,15 +717,9 @@ pub fn rescore_options_from_data(
     let Some(gap) = x.gap.as_mut() else {
         return;
     };
-    let Some(ids) = table.column(&fold_header(&r.settings.id.value)) else {
-        return;
-    };
-    let years = (r.data.year_column.as_ref()).and_then(|y| table.column(&fold_header(&y.value)));
-    let year_of =
-        |i: usize| -> Option<i64> { years?.display(i)?.parse::<f64>().ok().map(|y| y as i64) };
-    let rows: Vec<usize> = (0..table.rows())
-        .filter(|&i| ids.display(i).as_deref() == Some(x.id.as_str()))
-        .filter(|&i| years.is_none() || year_of(i) == scored_year)
+    let rows: Vec<usize> = (data.rows_of(r, &x.id).into_iter())
+        .filter(|&(_, year)| year.is_none() || year == scored_year)
+        .map(|(i, _)| i)
         .collect();
     let [row] = rows[..] else {
         return;

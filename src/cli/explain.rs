@@ -40,23 +40,11 @@ fn row_hint(
     let r = compiled.rules();
     let table = &data.table;
     let fold = clusterscore::data::fold_header;
-    let ids = table.column(&fold(&r.settings.id.value))?;
-    let rows: Vec<usize> = (0..table.rows())
-        .filter(|&i| ids.display(i).as_deref() == Some(id.trim()))
-        .collect();
+    let rows = data.rows_of(r, id.trim());
     rows.first()?;
-    // Each row's year, when the data has years.
-    let years = r
-        .data
-        .year_column
-        .as_ref()
-        .and_then(|y| table.column(&fold(&y.value)));
-    let year_of =
-        |i: usize| -> Option<i64> { years?.display(i)?.parse::<f64>().ok().map(|y| y as i64) };
-    let in_scored: Vec<usize> = rows
-        .iter()
-        .copied()
-        .filter(|&i| scored_year.is_none() || year_of(i) == scored_year)
+    let in_scored: Vec<usize> = (rows.iter())
+        .filter(|&&(_, year)| scored_year.is_none() || year == scored_year)
+        .map(|&(i, _)| i)
         .collect();
     if let Some(agg) = &r.aggregate
         && let Some(&row) = in_scored.first()
@@ -70,7 +58,7 @@ fn row_hint(
     if !in_scored.is_empty() {
         return None;
     }
-    let mut found: Vec<i64> = rows.iter().filter_map(|&i| year_of(i)).collect();
+    let mut found: Vec<i64> = rows.iter().filter_map(|&(_, year)| year).collect();
     found.sort_unstable();
     found.dedup();
     let latest = *found.last()?;

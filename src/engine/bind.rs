@@ -24,6 +24,23 @@ impl Dataset {
         Dataset { table }
     }
 
+    /// The rows whose cell in the rules' `id` column reads `id`, each with its year (under
+    /// `[data] year_column`), in data order: where an entity of an assessment comes from.
+    pub fn rows_of(&self, rules: &crate::rules::Rules, id: &str) -> Vec<(usize, Option<i64>)> {
+        let table = &self.table;
+        let Some(ids) = table.column(&fold_header(&rules.settings.id.value)) else {
+            return Vec::new();
+        };
+        let years =
+            (rules.data.year_column.as_ref()).and_then(|y| table.column(&fold_header(&y.value)));
+        let year_of =
+            |i: usize| -> Option<i64> { years?.display(i)?.parse::<f64>().ok().map(|y| y as i64) };
+        (0..table.rows())
+            .filter(|&i| ids.display(i).as_deref() == Some(id))
+            .map(|i| (i, year_of(i)))
+            .collect()
+    }
+
     /// Reads a CSV or XLSX file without rules at hand: every column typed from its cells
     /// (SPEC §9's `Dataset::from_path`). [`CompiledRules::read_data`] reads only the columns
     /// the rules use, typed as they use them, with the rules' `[data]` options (and carries
