@@ -455,38 +455,11 @@ fn forward(t: Option<Transform>, x: f64) -> f64 {
     }
 }
 
-/// The fraction the engine gives value `v` under a linear, target or direct criterion (the
-/// same kernels, on one value), so a gap's proposed value is checked as data would be.
+/// The fraction the engine gives the raw value `v` under a method that scores a value
+/// alone (bands, per, flag, direct, linear, target), with one entity's parameters `p` (kept
+/// before `transform`, as the evidence keeps them): the engine's own kernels on one value,
+/// so a proposed value is checked as data would be. NaN for the relative methods and levels.
 fn fraction_at(
-    method: &Method,
-    tf: Option<Transform>,
-    dir: Direction,
-    points: f64,
-    p: &dyn Fn(usize) -> f64,
-    v: f64,
-) -> f64 {
-    use crate::engine::methods;
-    let mut out = [f64::NAN];
-    let x = [forward(tf, v)];
-    match method {
-        Method::Linear { .. } => methods::linear(
-            &x,
-            &ParamValues::Scalar(forward(tf, p(0))),
-            &ParamValues::Scalar(forward(tf, p(1))),
-            &mut out,
-        ),
-        Method::Target { .. } => {
-            methods::target(&x, &ParamValues::Scalar(forward(tf, p(0))), dir, &mut out)
-        }
-        _ => methods::direct(&[v], points, &mut out),
-    }
-    out[0]
-}
-
-/// The fraction the engine gives the raw value `v` under any method that scores a value
-/// alone (bands, per, flag, direct, linear, target), with one entity's parameters `p`
-/// (kept before `transform`, as the evidence keeps them); NaN for the others.
-fn fraction_of_value(
     method: &Method,
     tf: Option<Transform>,
     dir: Direction,
@@ -499,30 +472,29 @@ fn fraction_of_value(
     if x[0].is_nan() {
         return f64::NAN;
     }
+    let scalar = ParamValues::Scalar;
     let mut out = [f64::NAN];
     match method {
         Method::Bands(bands) => {
             let resolved: Vec<ResolvedBand> = (bands.iter().enumerate())
                 .map(|(i, b)| ResolvedBand {
                     op: b.op,
-                    threshold: ParamValues::Scalar(forward(tf, p(2 * i))),
-                    points: ParamValues::Scalar(p(2 * i + 1)),
+                    threshold: scalar(forward(tf, p(2 * i))),
+                    points: scalar(p(2 * i + 1)),
                 })
                 .collect();
             methods::bands(&x, &resolved, points, &mut out);
         }
-        Method::Per { .. } => methods::per(
-            &x,
-            &ParamValues::Scalar(p(0)),
-            &ParamValues::Scalar(p(1)),
-            points,
-            &mut out,
-        ),
+        Method::Per { .. } => methods::per(&x, &scalar(p(0)), &scalar(p(1)), points, &mut out),
         Method::Flag => methods::flag(&x, &mut out),
         Method::Direct => methods::direct(&x, points, &mut out),
-        Method::Linear { .. } | Method::Target { .. } => {
-            return fraction_at(method, tf, dir, points, p, v);
-        }
+        Method::Linear { .. } => methods::linear(
+            &x,
+            &scalar(forward(tf, p(0))),
+            &scalar(forward(tf, p(1))),
+            &mut out,
+        ),
+        Method::Target { .. } => methods::target(&x, &scalar(forward(tf, p(0))), dir, &mut out),
         Method::MinMax | Method::ZScore | Method::Percentile | Method::Levels(_) => {}
     }
     out[0]
@@ -1283,10 +1255,7 @@ fn gap(
                             .and_then(|ps| ps.get(i))
                             .map_or(f64::NAN, |pv: &ParamValues| pv.get(y))
                     };
-                    (
-                        y,
-                        fraction_of_value(&crit.method, tf, ind_dir, pts, &py, stat),
-                    )
+                    (y, fraction_at(&crit.method, tf, ind_dir, pts, &py, stat))
                 })
                 .collect()
         };
@@ -1295,15 +1264,9 @@ fn gap(
             match &crit.method {
                 Method::Bands(bands) => {
                     let now_pts = s_now * pts;
-                    // The band function on a raw value (thresholds are transformed with it).
-                    let band_frac = |v: f64| {
-                        let xv = forward(tf, v);
-                        bands
-                            .iter()
-                            .enumerate()
-                            .find(|(i, bb)| bb.op.meets(xv, forward(tf, p(2 * i))))
-                            .map_or(0.0, |(i, _)| (p(2 * i + 1) / pts).clamp(0.0, 1.0))
-                    };
+                    // (A value outside the transform's domain earns no band: 0, not NaN.)
+                    let band_frac =
+                        |v: f64| fraction_at(&crit.method, tf, ind_dir, pts, &p, v).max(0.0);
                     // Ranked by distance from the value; with no value (missing under
                     // `zero`), by the points the band pays: the least that is still more.
                     let mut best: Option<((f64, f64), f64, f64, String)> = None; // (key, value, frac, how)
@@ -1424,7 +1387,7 @@ fn gap(
                                 },
                             )
                         }
-                        _ => f * pts,
+                        _ => inverse(tf, f * pts),
                     };
                     // Smallest fraction in (s_now, 1] that reaches the target; else full points.
                     let (sc1, t1) = eval(c, 1.0, &moved_at(Some(value_for(1.0))));
