@@ -27,6 +27,12 @@ fn fold_char(c: char) -> char {
     }
 }
 
+/// Characters that start a remark written after a value in the same cell
+/// (`是（2022年认定）`, `国家级 2022年`, `否，已注销`): the value is what comes before.
+pub const REMARK_STARTS: [char; 14] = [
+    '（', '(', ' ', '　', '，', ',', '、', '：', ':', '；', ';', '-', '—', '/',
+];
+
 /// Folds a header: full-width ASCII and the ideographic space to ASCII, whitespace runs
 /// collapsed to one space, trimmed. Case is kept (headers are case-sensitive). Invisible
 /// characters are dropped: byte-order marks (files joined with `cat`), zero-width spaces and

@@ -306,7 +306,7 @@ impl Cells {
                 let shown = at.cell(t, code)?;
                 let norm = normalise_cell(&t.dict[code]).into_owned();
                 let head = norm
-                    .split(['（', '(', ' ', '，', ',', '、', '：', ':'])
+                    .split(crate::data::cell::REMARK_STARTS)
                     .next()
                     .unwrap_or("");
                 Some(if head != norm && parse_bool(head).is_some() {

@@ -510,10 +510,7 @@ pub(super) fn warn_text_literals_in_no_cell(
                     // grades of their own.)
                     let variants = cells_with(&|d: &str| {
                         d.strip_prefix(lit.as_str()).is_some_and(|rest| {
-                            rest.starts_with([
-                                '（', '(', ' ', '　', '，', ',', '、', '：', ':', '；', ';', '-',
-                                '—', '/',
-                            ])
+                            rest.starts_with(crate::data::cell::REMARK_STARTS)
                         })
                     });
                     if !variants.is_empty() {
