@@ -509,9 +509,8 @@ pub(super) fn warn_text_literals_in_no_cell(
                     // (A remark follows a bracket, a space or a stop: `A+` and `AA` are
                     // grades of their own.)
                     let variants = cells_with(&|d: &str| {
-                        d.strip_prefix(lit.as_str()).is_some_and(|rest| {
-                            rest.starts_with(crate::data::cell::REMARK_STARTS)
-                        })
+                        d.strip_prefix(lit.as_str())
+                            .is_some_and(|rest| rest.starts_with(crate::data::cell::REMARK_STARTS))
                     });
                     if !variants.is_empty() {
                         said.push((j, lit.clone()));
