@@ -374,7 +374,7 @@ pub fn to_html(a: &Assessment) -> String {
     let data = page_data(a);
     sliders(&mut h, a, !data["post"].is_null());
     ranking_table(&mut h, a);
-    h.push_str("<section class=\"charts\"><h2>图表 Charts</h2>\n<p class=\"note\">图表按规则文件中的权重绘制。Charts show the shipped weights.</p>\n<div class=\"chart-row\">");
+    h.push_str("<section class=\"charts\"><h2>图表 Charts</h2>\n<p class=\"note\" id=\"charts-note\">图表按规则文件中的权重绘制。Charts show the shipped weights.</p>\n<div class=\"chart-row\">");
     h.push_str(&histogram_svg(a));
     h.push_str(&tier_counts_svg(a));
     h.push_str("</div>\n");
@@ -760,6 +760,8 @@ fn histogram_svg(a: &Assessment) -> String {
         "得分分布 Score distribution",
     ));
     let plot_h = h - bottom - top;
+    // Bars, counts and axis labels move with the sliders: report.js redraws this group.
+    s.push_str("<g data-live=\"histogram\">");
     for (k, c) in counts.iter().enumerate() {
         let bh = plot_h * (*c as f64) / peak;
         let x = left + k as f64 * bw;
@@ -793,6 +795,7 @@ fn histogram_svg(a: &Assessment) -> String {
             ));
         }
     }
+    s.push_str("</g>");
     let _ = write!(
         s,
         "<line x1=\"{left}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" class=\"axis-line\"/>",
@@ -834,7 +837,7 @@ fn tier_counts_svg(a: &Assessment) -> String {
         "title",
         "等级数量 Tier counts",
     ));
-    for (i, (label, count, colour)) in rows.iter().enumerate() {
+    for (i, (label, _, _)) in rows.iter().enumerate() {
         let y = top + i as f64 * row_h;
         let label = if label.chars().count() > 18 {
             format!("{}…", label.chars().take(17).collect::<String>())
@@ -842,6 +845,11 @@ fn tier_counts_svg(a: &Assessment) -> String {
             label.clone()
         };
         s.push_str(&svg_text(label_w - 6.0, y + 16.0, "end", "label", &label));
+    }
+    // Bars and counts move with the sliders: report.js redraws this group.
+    s.push_str("<g data-live=\"tiers\">");
+    for (i, (_, count, colour)) in rows.iter().enumerate() {
+        let y = top + i as f64 * row_h;
         let bw = (w - label_w - 40.0) * (*count as f64) / peak;
         let _ = write!(
             s,
@@ -857,7 +865,7 @@ fn tier_counts_svg(a: &Assessment) -> String {
             &count.to_string(),
         ));
     }
-    s.push_str("</svg></figure>");
+    s.push_str("</g></svg></figure>");
     s
 }
 
@@ -921,6 +929,8 @@ fn breakdown_svg(a: &Assessment) -> String {
             "加减分 adjustments",
         ));
     }
+    // Rows and axis move with the sliders: report.js redraws this group.
+    s.push_str("<g data-live=\"breakdown\">");
     for (i, e) in shown.iter().enumerate() {
         let y = top + i as f64 * row_h;
         let name = e.name.as_deref().unwrap_or(&e.id);
@@ -986,7 +996,7 @@ fn breakdown_svg(a: &Assessment) -> String {
             &crate::column::format_number(v),
         ));
     }
-    s.push_str("</svg></figure>");
+    s.push_str("</g></svg></figure>");
     s
 }
 

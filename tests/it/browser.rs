@@ -277,6 +277,22 @@ fn html_report_reweights_like_the_engine_in_chromium() {
         );
         assert!(dom.contains(&want), "{want}");
     }
+    // The charts follow the sliders: the page draws what the engine draws at those weights.
+    let engine_html =
+        String::from_utf8(render(&engine, Format::Html, OutEncoding::default()).unwrap()).unwrap();
+    for chart in ["histogram", "tiers", "breakdown"] {
+        assert_eq!(
+            live_chart(&dom, chart),
+            live_chart(&engine_html, chart),
+            "the {chart} chart after moving sliders differs from the engine's at those weights"
+        );
+    }
+    assert_ne!(
+        live_chart(&dom, "tiers"),
+        live_chart(&html, "tiers"),
+        "the move changes the tier counts"
+    );
+    assert!(dom.contains("Charts show the dimension weights set above."));
     let js: Vec<String> = dom
         .split("<pre id=\"rounding\">")
         .nth(1)
@@ -300,6 +316,31 @@ fn html_report_reweights_like_the_engine_in_chromium() {
         .output()
         .unwrap();
     assert!(shot.exists(), "no screenshot written");
+}
+
+/// The markup of a chart's moving part (`<g data-live="…">`), in the form a DOM serialises
+/// it (`<rect …></rect>` for `<rect …/>`), so that a page dump and the engine's HTML compare.
+fn live_chart(html: &str, chart: &str) -> String {
+    let open = format!("<g data-live=\"{chart}\">");
+    let inner = html
+        .split(&open)
+        .nth(1)
+        .and_then(|rest| rest.split("</g>").next())
+        .unwrap_or_else(|| panic!("no {chart} chart"));
+    let mut out = String::new();
+    for (i, part) in inner.split("/>").enumerate() {
+        if i > 0 {
+            let tag = out
+                .rsplit('<')
+                .next()
+                .and_then(|t| t.split(' ').next())
+                .unwrap_or_default()
+                .to_string();
+            out.push_str(&format!("></{tag}>"));
+        }
+        out.push_str(part);
+    }
+    out
 }
 
 /// Conditions that read scores move with the weights in the page as in the engine: an

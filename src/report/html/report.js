@@ -270,7 +270,7 @@
     var wSum = unrolledSum(W);
     var share = W.map(function (w) { return wSum > 0 ? w / wSum : 0; });
     var finalMax = DATA.scale !== null ? DATA.scale : W.reduce(function (a, b) { return a + b; }, -0);
-    var scores = [], dims = [], caps = [], requires = [], direct = [];
+    var scores = [], dims = [], adjs = [], caps = [], requires = [], direct = [];
     var liveAdj = POST && live(POST.adjustments), liveCap = POST && live(POST.caps);
     var liveReq = T.map(function (_, t) { return POST ? live(POST.requires[t]) : false; });
     var liveDir = T.map(function (_, t) { return POST ? live(POST.direct[t]) : false; });
@@ -297,6 +297,7 @@
           if (holds(POST.adjustments[a], V, e) === true) adj += POST.adjustments[a].points;
         }
       }
+      adjs.push(adj);
       var t = unrolledDot(f, share) * finalMax;
       var s = t + adj;
       if (DATA.clamp) s = Math.min(Math.max(s, DATA.clamp[0]), DATA.clamp[1]);
@@ -371,7 +372,144 @@
         break;
       }
     });
-    return { scores: scores, rank: rank, tier: tier, dims: dims, order: order, tieBroken: tieBroken };
+    return {
+      scores: scores, rank: rank, tier: tier, dims: dims, adjs: adjs, order: order,
+      tieBroken: tieBroken, finalMax: finalMax
+    };
+  }
+
+  // ------------------------------------------------------------ charts
+
+  // The parts of html.rs's charts that move with the weights, drawn the same way so that at
+  // the shipped weights they are the same markup (the self-check compares them).
+
+  function esc(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  // Rust's format!("{:.d}", x): the exact binary value rounded, ties to even (toFixed takes
+  // a tie away from zero). A tie has exactly d + 1 decimals, the last a 5.
+  function fixed(x, d) {
+    if (!isFinite(x)) return "";
+    var a = Math.abs(x), s = a.toFixed(d), t = a.toFixed(d + 1);
+    if (t.charAt(t.length - 1) === "5" && /^0*$/.test(a.toFixed(d + 24).slice(t.length))) {
+      var lower = t.slice(0, d === 0 ? -2 : -1);
+      if (Number(lower.charAt(lower.length - 1)) % 2 === 0) s = lower;
+    }
+    return (x < 0 || Object.is(x, -0) ? "-" : "") + s;
+  }
+
+  // crate::column::format_number: whole numbers without a point, others shortest.
+  function formatNumber(x) {
+    if (x === Math.trunc(x) && Math.abs(x) < 1e15) return String(x === 0 ? 0 : x);
+    return x < 0 ? "-" + plainDecimal(-x) : plainDecimal(x);
+  }
+
+  function svgText(x, y, anchor, cls, text) {
+    return '<text x="' + fixed(x, 1) + '" y="' + fixed(y, 1) + '" text-anchor="' + anchor +
+      '" class="' + cls + '">' + esc(text) + "</text>";
+  }
+
+  function rect(x, y, w, h, dx, fill, rest) {
+    return '<rect x="' + x + '" y="' + fixed(y, 1) + '" width="' + fixed(w, dx) + '" height="' +
+      fixed(h, 1) + '" fill="' + fill + '"' + rest;
+  }
+
+  // Score distribution: ten bins from 0 to the maximum (html.rs histogram_svg).
+  function histogramPart(res) {
+    var max = res.finalMax > 0 ? res.finalMax : 100, bins = 10, counts = [], k;
+    for (k = 0; k < bins; k++) counts.push(0);
+    res.order.forEach(function (e) {
+      var b = Math.floor((res.scores[e] / max) * bins);
+      counts[b > 0 ? Math.min(b, bins - 1) : 0]++;
+    });
+    var w = 440, h = 240, left = 36, bottom = 36, top = 28, out = "";
+    var peak = Math.max(1, Math.max.apply(null, counts));
+    var bw = (w - left - 10) / bins, plotH = h - bottom - top;
+    counts.forEach(function (c, k) {
+      var bh = plotH * c / peak, x = left + k * bw, y = h - bottom - bh;
+      out += rect(fixed(x + 1, 1), y, bw - 2, bh, 1, "#4472c4", "><title>" +
+        formatNumber(max * k / bins) + "–" + formatNumber(max * (k + 1) / bins) + ": " + c +
+        "</title></rect>");
+      if (c > 0) out += svgText(x + bw / 2, y - 3, "middle", "value", String(c));
+    });
+    for (k = 0; k <= bins; k += 2) {
+      out += svgText(left + k * bw, h - bottom + 14, "middle", "axis", formatNumber(max * k / bins));
+    }
+    return out;
+  }
+
+  // Tier counts, then untiered and excluded (html.rs tier_counts_svg).
+  function tiersPart(res) {
+    var rows = T.map(function (tier) { return [0, tier.colour]; });
+    var untiered = [0, "#d9d9d9"], excluded = [0, "#7f7f7f"];
+    E.forEach(function (ent, e) {
+      if (!ent.ranked) excluded[0]++;
+      else if (res.tier[e] === null) untiered[0]++;
+      else rows[res.tier[e]][0]++;
+    });
+    rows.push(untiered, excluded);
+    var rowH = 26, w = 440, top = 28, labelW = 250, out = "";
+    var peak = Math.max(1, Math.max.apply(null, rows.map(function (r) { return r[0]; })));
+    rows.forEach(function (r, i) {
+      var y = top + i * rowH, bw = (w - labelW - 40) * r[0] / peak;
+      out += rect(String(labelW), y + 4, bw, rowH - 8, 1, r[1], ' stroke="#888" stroke-width="0.5"/>');
+      out += svgText(labelW + bw + 4, y + 16, "start", "value", String(r[0]));
+    });
+    return out;
+  }
+
+  // Dimension shares per ranked entity, at most 60, plus adjustments (html.rs breakdown_svg).
+  function breakdownPart(res) {
+    var shown = res.order.slice(0, 60);
+    var max = res.finalMax > 0 ? res.finalMax : 100;
+    var adjMax = shown.reduce(function (m, e) { return Math.max(m, res.adjs[e] > 0 ? res.adjs[e] : 0); }, 0);
+    var w = 900, labelW = 230, rowH = 18, top = 54, out = "";
+    var unit = (w - labelW - 50) / (max + adjMax);
+    shown.forEach(function (e, i) {
+      var y = top + i * rowH, ent = E[e];
+      var name = Array.from(ent.name === null || ent.name === undefined ? ent.id : ent.name);
+      name = name.length > 16 ? name.slice(0, 15).join("") + "…" : name.join("");
+      out += svgText(labelW - 6, y + 13, "end", "label", res.rank[e] + ". " + name);
+      var x = labelW;
+      D.forEach(function (dim, d) {
+        var v = res.dims[e][d] > 0 ? res.dims[e][d] : 0, bw = v * unit;
+        out += rect(fixed(x, 2), y + 2, bw, rowH - 4, 2, dim.colour, "><title>" + esc(dim.label) +
+          ": " + fixed(v, DEC) + "</title></rect>");
+        x += bw;
+      });
+      if (res.adjs[e] > 0) {
+        var bw = res.adjs[e] * unit;
+        out += rect(fixed(x, 2), y + 2, bw, rowH - 4, 2, "#bfbfbf", "/>");
+        x += bw;
+      }
+      out += svgText(x + 4, y + 13, "start", "value", fixed(res.scores[e], DEC));
+    });
+    var axisY = top + shown.length * rowH + 2;
+    out += '<line x1="' + labelW + '" y1="' + fixed(axisY, 1) + '" x2="' + fixed(labelW + max * unit, 1) +
+      '" y2="' + fixed(axisY, 1) + '" class="axis-line"/>';
+    for (var k = 0; k <= 4; k++) {
+      var v = max * k / 4;
+      out += svgText(labelW + v * unit, axisY + 14, "middle", "axis", formatNumber(v));
+    }
+    return out;
+  }
+
+  var CHARTS = { histogram: histogramPart, tiers: tiersPart, breakdown: breakdownPart };
+
+  // Redraws the moving parts; returns the charts whose markup changed.
+  function drawCharts(res) {
+    var changed = [];
+    Object.keys(CHARTS).forEach(function (name) {
+      var g = document.querySelector('g[data-live="' + name + '"]');
+      if (!g) return;
+      var before = g.innerHTML;
+      g.innerHTML = CHARTS[name](res);
+      if (g.innerHTML !== before) changed.push(name);
+    });
+    return changed;
   }
 
   // ------------------------------------------------------------ rendering
@@ -433,6 +571,7 @@
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) { th.removeAttribute("aria-sort"); });
     var status = document.getElementById("reweight-status");
     if (status) status.textContent = moved === 0 ? "" : moved + " 个" + "排名或等级变化 changed rank or tier";
+    drawCharts(res);
     return moved;
   }
 
@@ -460,6 +599,12 @@
     var W = currentWeights();
     var banner = document.getElementById("reweighted");
     var moved = W.some(function (w, d) { return w !== shippedW[d]; });
+    var note = document.getElementById("charts-note");
+    if (note) {
+      note.textContent = moved
+        ? "图表按上方调整后的维度权重绘制。Charts show the dimension weights set above."
+        : "图表按规则文件中的权重绘制。Charts show the shipped weights.";
+    }
     if (banner) {
       banner.hidden = !moved;
       banner.textContent = !moved ? "" :
@@ -490,6 +635,8 @@
         bad.push(ent.id + " (" + res.scores[e] + "/" + ent.score + ")");
       }
     });
+    // The charts redrawn at the shipped weights must be the engine's charts.
+    drawCharts(res).forEach(function (name) { bad.push("chart " + name); });
     var p = document.getElementById("selfcheck");
     document.documentElement.setAttribute("data-selfcheck", bad.length ? "mismatch" : "ok");
     if (p) {
@@ -541,6 +688,6 @@
 
   window.clusterscore = {
     data: DATA, compute: compute, apply: apply, reset: reset, selfCheck: selfCheck,
-    roundHalfAway: roundHalfAway, fma: fma
+    roundHalfAway: roundHalfAway, fma: fma, fixed: fixed, drawCharts: drawCharts
   };
 })();
