@@ -135,6 +135,38 @@ struct FileOrigin {
     display_headers: Vec<String>,
 }
 
+/// An in-memory text column as a file's reader would have stored it: cells trimmed, the
+/// built-in missing markers missing. `Ok(None)` when it already is; `Err((row, code))` for
+/// a code outside the dictionary.
+fn cleaned_text(t: &TextColumn) -> Result<Option<TextColumn>, (usize, u32)> {
+    if let Some(row) = t
+        .codes
+        .iter()
+        .position(|&c| c != TextColumn::MISSING && c as usize >= t.dict.len())
+    {
+        return Err((row, t.codes[row]));
+    }
+    let markers = Markers::new(&[]);
+    let entries: Vec<Option<&str>> = (0..t.dict.len())
+        .map(|i| {
+            let text = t.dict.get(i).unwrap_or_default();
+            let trimmed = trim_cell(text);
+            (!markers.is_missing(&normalise_cell(trimmed))).then_some(trimmed)
+        })
+        .collect();
+    let unchanged = (0..t.dict.len()).all(|i| entries[i] == t.dict.get(i));
+    if unchanged {
+        return Ok(None);
+    }
+    Ok(Some(TextColumn::from_values(t.codes.iter().map(|&c| {
+        if c == TextColumn::MISSING {
+            None
+        } else {
+            entries[c as usize]
+        }
+    }))))
+}
+
 /// Columns read from one or more data files, concatenated.
 #[derive(Debug, Clone)]
 pub struct Table {
@@ -156,11 +188,13 @@ impl Table {
     ///
     /// Refused with a data error, as a file would be: a header count that differs from the
     /// column count, an empty or duplicate header, columns of different lengths, and an
-    /// infinite number (NaN is a missing value; infinity is not a value, SPEC §6).
+    /// infinite number (NaN is a missing value; infinity is not a value, SPEC §6). Text
+    /// cells are taken as a file's are: trimmed, and a built-in missing marker (`""`, `NA`,
+    /// `—`, …) is a missing value; a text column's code outside its dictionary is refused.
     pub fn from_columns(
         path: &str,
         headers: Vec<String>,
-        columns: Vec<Option<Column>>,
+        mut columns: Vec<Option<Column>>,
     ) -> Result<Table, Error> {
         let refuse = |message: String, help: &str| {
             Err(Error::one(
@@ -181,6 +215,30 @@ impl Table {
             .map(|h| super::cell::fold_header(h))
             .collect();
         check_headers(path, None, 1, &folded, 0)?;
+        for (h, c) in headers.iter().zip(columns.iter_mut()) {
+            if let Some(Column::Text(t)) = c
+                && let Some(clean) = cleaned_text(t).map_err(|(row, code)| {
+                    Error::one(
+                        Diagnostic::new(
+                            Stage::Data,
+                            format!(
+                                "column \"{}\" has code {code} in row {} but its dictionary holds {} texts",
+                                truncate(h, 200),
+                                row + 1,
+                                t.dict.len()
+                            ),
+                        )
+                        .at(path.to_string())
+                        .with_help(format!(
+                            "build text columns with TextColumn::from_values, or use codes below {} and TextColumn::MISSING",
+                            t.dict.len()
+                        )),
+                    )
+                })?
+            {
+                *t = clean;
+            }
+        }
         let mut sized = headers
             .iter()
             .zip(&columns)
@@ -240,6 +298,29 @@ impl Table {
             }
         }
         Ok(table)
+    }
+
+    /// Whether the columns are as long as the table says: a table's fields are public, and a
+    /// column changed after [`Table::from_columns`] must not reach the engine's indexing.
+    pub(crate) fn check_shape(&self) -> Result<(), Error> {
+        let bad = self.headers.len() != self.columns.len()
+            || self.columns.iter().flatten().any(|c| c.len() != self.rows);
+        if !bad {
+            return Ok(());
+        }
+        Err(Error::one(
+            Diagnostic::new(
+                Stage::Data,
+                format!(
+                    "the table's {} headers and {} columns do not all have its {} rows (a field was changed after the table was built)",
+                    self.headers.len(),
+                    self.columns.len(),
+                    self.rows
+                ),
+            )
+            .at(self.sources().next().unwrap_or("data").to_string())
+            .with_help("build the table again with Table::from_columns".to_string()),
+        ))
     }
 
     /// Where the rows came from, for messages: each file's path, or the name an in-memory

@@ -100,6 +100,76 @@ fn an_in_memory_table_refuses_what_a_file_could_not_hold() {
     assert!(e.contains("1 headers for 2 columns"), "{e}");
 }
 
+/// Text cells in memory are read as a file's cells: trimmed, and the built-in missing
+/// markers are missing values (`""` and `—` in a number column, an id with spaces).
+#[test]
+fn in_memory_text_cells_are_trimmed_and_markers_are_missing() {
+    let rules = Rules::from_str(LINEAR).unwrap().compile().unwrap();
+    let texts = |values: &[&str]| {
+        Some(Column::Text(TextColumn::from_values(
+            values.iter().map(|v| Some(*v)),
+        )))
+    };
+    let table = Table::from_columns(
+        "frame",
+        vec!["id".into(), "销售收入（万元）".into()],
+        vec![texts(&[" A ", "B", "C"]), texts(&["40", "", "—"])],
+    )
+    .unwrap();
+    let a = rules
+        .assess(&Dataset::from_table(table), &AssessOptions::default())
+        .unwrap();
+    let e = |id: &str| a.entities.iter().find(|e| e.id == id).unwrap();
+    // A: 40/80 of 20 points; B and C missing under the default `zero`, and recorded.
+    assert_relative_eq!(e("A").score, 10.0);
+    assert_relative_eq!(e("B").score, 0.0);
+    assert_eq!(e("C").criteria["c"].missing.as_deref(), Some("zero"));
+    assert_eq!(e("C").criteria["c"].value, None);
+    // Trimmed ids meet the duplicate check as a file's would.
+    let dup = Table::from_columns(
+        "frame",
+        vec!["id".into(), "销售收入（万元）".into()],
+        vec![texts(&["A", " A"]), numbers(&[1.0, 2.0])],
+    )
+    .unwrap();
+    let e = Rules::from_str(LINEAR)
+        .unwrap()
+        .compile()
+        .unwrap()
+        .assess(&Dataset::from_table(dup), &AssessOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("duplicate"), "{e}");
+}
+
+/// A column changed through the table's public fields after it was built, or a text code
+/// outside its dictionary, is a data error, not a panic in the engine.
+#[test]
+fn an_in_memory_table_changed_after_it_was_built_is_refused() {
+    let rules = Rules::from_str(LINEAR).unwrap().compile().unwrap();
+    let mut table = Table::from_columns(
+        "frame",
+        vec!["id".into(), "销售收入（万元）".into()],
+        vec![ids(&["A", "B"]), numbers(&[1.0, 2.0])],
+    )
+    .unwrap();
+    table.columns[1] = numbers(&[1.0]);
+    let e = rules
+        .assess(&Dataset::from_table(table), &AssessOptions::default())
+        .unwrap_err();
+    assert_eq!(e.exit_code(), 1);
+    assert!(e.to_string().contains("do not all have its 2 rows"), "{e}");
+    let mut bad = TextColumn::from_values([Some("A"), Some("B")]);
+    bad.codes[1] = 7;
+    let e = Table::from_columns("frame", vec!["id".into()], vec![Some(Column::Text(bad))])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("column \"id\" has code 7 in row 2 but its dictionary holds 2 texts"),
+        "{e}"
+    );
+}
+
 #[test]
 fn a_missing_column_of_an_in_memory_table_is_named_with_the_table() {
     let rules = Rules::from_str(LINEAR).unwrap().compile().unwrap();

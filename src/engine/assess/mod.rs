@@ -65,6 +65,7 @@ fn rules_error(
 impl CompiledRules {
     /// Scores a dataset. Errors stop the run; nothing partial is returned.
     pub fn assess(&self, data: &super::Dataset, opts: &AssessOptions) -> Result<Assessment> {
+        data.table.check_shape()?;
         Run::new(self, data, opts, None)?.finish()
     }
 
@@ -73,6 +74,7 @@ impl CompiledRules {
     /// criteria reads it, so a batch run does not hold its input through ranking and
     /// output. Same result as `assess`.
     pub fn assess_owned(&self, data: super::Dataset, opts: &AssessOptions) -> Result<Assessment> {
+        data.table.check_shape()?;
         let mut data = data;
         let owned = (self.rules.aggregate.is_none() && opts.detail == Detail::Columns).then(|| {
             let n = data.table.columns.len();
