@@ -74,8 +74,10 @@
 //! [`analysis::objective`] (entropy and CRITIC weights), [`analysis::ahp()`] with
 //! [`analysis::parse_ahp_toml`], [`analysis::sensitivity::run`] (with
 //! [`analysis::sensitivity::SensitivityOptions::for_rules`] and the assessment's
-//! `evidence`), [`analysis::compare::compare`], and
-//! [`analysis::explain::explain_entity`].
+//! `evidence`), [`analysis::compare::compare`], and [`analysis::explain::explain_in_data`]
+//! (what `clusterscore explain` prints; [`analysis::explain::explain_entity`] reads the
+//! assessment alone and does not re-score from the data the options whose indicator other
+//! rules read too).
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
 pub mod analysis;

@@ -747,10 +747,85 @@ pub fn rescore_options_from_data(
     }
 }
 
+/// The whole of `clusterscore explain` for the entity with id `id`: [`explain_entity`], then
+/// the options whose indicator other rules read too re-scored from `data`
+/// ([`rescore_options_from_data`]). `a` is `rules.assess(data, opts)`. An id that is no
+/// entity is a data error naming the closest id, or the entity a member row belongs to, or
+/// the years the id has rows for.
+pub fn explain_in_data(
+    rules: &crate::engine::CompiledRules,
+    data: &crate::engine::Dataset,
+    a: &Assessment,
+    opts: &crate::engine::AssessOptions,
+    id: &str,
+) -> crate::diag::Result<Explanation> {
+    use crate::diag::{Diagnostic, Error, Stage};
+    find_entity(a, id).map_err(|m| {
+        // (An id found once trimmed is pointed at by find_entity's own did-you-mean.)
+        let d = Diagnostic::new(Stage::Data, m);
+        Error::one(match row_hint(rules, data, id, a.audit.year) {
+            Some(help) => d.with_help(help),
+            None => d,
+        })
+    })?;
+    let mut x = explain_entity(rules.rules(), a, id)?;
+    rescore_options_from_data(rules, data, opts, a.audit.year, &mut x);
+    Ok(x)
+}
+
+/// For an id that is no entity but has rows in the data: a member row under `[aggregate]`
+/// (its entity is named), or rows of years other than the scored one.
+fn row_hint(
+    compiled: &crate::engine::CompiledRules,
+    data: &crate::engine::Dataset,
+    id: &str,
+    scored_year: Option<i64>,
+) -> Option<String> {
+    let r = compiled.rules();
+    let table = &data.table;
+    let fold = crate::data::fold_header;
+    let rows = data.rows_of(r, id.trim());
+    rows.first()?;
+    let in_scored: Vec<usize> = (rows.iter())
+        .filter(|&&(_, year)| scored_year.is_none() || year == scored_year)
+        .map(|&(i, _)| i)
+        .collect();
+    if let Some(agg) = &r.aggregate
+        && let Some(&row) = in_scored.first()
+    {
+        let entity = table.column(&fold(&agg.by.value))?.display(row)?;
+        return Some(format!(
+            "'{id}' is a member row ([aggregate] by = \"{}\"); its entity is '{entity}': explain --id {entity}",
+            agg.by.value
+        ));
+    }
+    if !in_scored.is_empty() {
+        return None;
+    }
+    let mut found: Vec<i64> = rows.iter().filter_map(|&(_, year)| year).collect();
+    found.sort_unstable();
+    found.dedup();
+    let latest = *found.last()?;
+    Some(format!(
+        "'{id}' has rows for {} {}, but the year scored is {}: choose one with --year {latest}",
+        if found.len() == 1 { "year" } else { "years" },
+        found
+            .iter()
+            .map(|y| y.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        scored_year.map_or("another".to_string(), |y| y.to_string()),
+    ))
+}
+
 /// [`explain`] for the entity with id `id`: the error says when there is no such entity
-/// (naming the closest id) or when `a` was not scored with `rules`.
+/// (a data error naming the closest id) or when `a` was not scored with `rules`. It reads
+/// the assessment only: [`explain_in_data`] also re-scores from the data the options whose
+/// indicator other rules read, as the command does.
 pub fn explain_entity(rules: &Rules, a: &Assessment, id: &str) -> crate::diag::Result<Explanation> {
-    let (k, _) = find_entity(a, id).map_err(crate::diag::Error::usage)?;
+    let (k, _) = find_entity(a, id).map_err(|m| {
+        crate::diag::Error::one(crate::diag::Diagnostic::new(crate::diag::Stage::Data, m))
+    })?;
     if !a.scored_with(rules) {
         return Err(crate::diag::Error::usage(
             "the assessment was not scored with these rules (their dimensions, criteria, \

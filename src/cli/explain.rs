@@ -1,8 +1,8 @@
 //! `clusterscore explain`: one entity — criteria, gates, adjustments, tier trace, gap analysis.
 
 use clap::Args;
-use clusterscore::analysis::explain::{Explanation, explain, find_entity};
-use clusterscore::diag::{Diagnostic, Error, Result, Stage};
+use clusterscore::analysis::explain::{Explanation, explain_in_data};
+use clusterscore::diag::Result;
 use clusterscore::engine::AssessOptions;
 use clusterscore::rules::Rules;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
@@ -29,51 +29,6 @@ pub struct ExplainArgs {
     pub year: Option<i64>,
 }
 
-/// For an id that is no entity but has rows in the data: a member row under `[aggregate]`
-/// (its entity is named), or rows of years other than the scored one.
-fn row_hint(
-    compiled: &clusterscore::CompiledRules,
-    data: &clusterscore::Dataset,
-    id: &str,
-    scored_year: Option<i64>,
-) -> Option<String> {
-    let r = compiled.rules();
-    let table = &data.table;
-    let fold = clusterscore::data::fold_header;
-    let rows = data.rows_of(r, id.trim());
-    rows.first()?;
-    let in_scored: Vec<usize> = (rows.iter())
-        .filter(|&&(_, year)| scored_year.is_none() || year == scored_year)
-        .map(|&(i, _)| i)
-        .collect();
-    if let Some(agg) = &r.aggregate
-        && let Some(&row) = in_scored.first()
-    {
-        let entity = table.column(&fold(&agg.by.value))?.display(row)?;
-        return Some(format!(
-            "'{id}' is a member row ([aggregate] by = \"{}\"); its entity is '{entity}': explain --id {entity}",
-            agg.by.value
-        ));
-    }
-    if !in_scored.is_empty() {
-        return None;
-    }
-    let mut found: Vec<i64> = rows.iter().filter_map(|&(_, year)| year).collect();
-    found.sort_unstable();
-    found.dedup();
-    let latest = *found.last()?;
-    Some(format!(
-        "'{id}' has rows for {} {}, but the year scored is {}: choose one with --year {latest}",
-        if found.len() == 1 { "year" } else { "years" },
-        found
-            .iter()
-            .map(|y| y.to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
-        scored_year.map_or("another".to_string(), |y| y.to_string()),
-    ))
-}
-
 pub fn run(a: ExplainArgs) -> Result<i32> {
     let json = super::text_or_json(&a.format)?;
     a.read.validate(&a.data)?;
@@ -86,26 +41,8 @@ pub fn run(a: ExplainArgs) -> Result<i32> {
         ..Default::default()
     };
     let assessment = compiled.assess(&data, &opts)?;
-    let (k, _) = find_entity(&assessment, &a.id).map_err(|m| {
-        // (An id found once trimmed is pointed at by find_entity's own did-you-mean.)
-        let d = Diagnostic::new(Stage::Data, m);
-        Error::one(
-            match row_hint(&compiled, &data, &a.id, assessment.audit.year) {
-                Some(help) => d.with_help(help),
-                None => d,
-            },
-        )
-    })?;
+    let x = explain_in_data(&compiled, &data, &assessment, &opts, &a.id)?;
     super::print_warnings(None, &assessment.warnings);
-    let mut x = explain(compiled.rules(), &assessment, k);
-    // Options whose indicator other rules read too: the data re-scored with each.
-    clusterscore::analysis::explain::rescore_options_from_data(
-        &compiled,
-        &data,
-        &opts,
-        assessment.audit.year,
-        &mut x,
-    );
     let out = if json {
         let mut s = serde_json::to_string_pretty(&x).expect("serialisable");
         s.push('\n');

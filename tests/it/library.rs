@@ -313,6 +313,51 @@ fn looking_up_an_entity_says_why_it_cannot() {
     assert!(e.ends_with("(1 entity, e.g. B)"), "{e}");
 }
 
+/// `explain_in_data` is the command: on the Anhui pack, AH071's one gap option
+/// (`supporting_rate`, which the tier's `requires` reads too) is re-scored from the data
+/// and reaches the tier, as `clusterscore explain --format json` says.
+#[test]
+fn explain_from_the_library_is_what_the_command_prints() {
+    use clusterscore::analysis::explain::explain_in_data;
+    let rules = Rules::from_path(root().join(ANHUI.0))
+        .unwrap()
+        .compile()
+        .unwrap();
+    let data = rules
+        .read_data(&[root().join(ANHUI.1)], &rules.read_options())
+        .unwrap();
+    let opts = AssessOptions {
+        rules_path: ANHUI.0.into(),
+        ..Default::default()
+    };
+    let a = rules.assess(&data, &opts).unwrap();
+    let x = explain_in_data(&rules, &data, &a, &opts, "AH071").unwrap();
+    let lib = serde_json::to_value(&x).unwrap();
+    let out = bin()
+        .current_dir(root())
+        .args(["explain", "--rules", ANHUI.0, "--data", ANHUI.1])
+        .args(["--id", "AH071", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    // Byte for byte (a parsed document could differ by a float's last bit: serde_json reads
+    // floats without exact round trips unless asked to).
+    let mut printed = serde_json::to_string_pretty(&x).unwrap();
+    printed.push('\n');
+    assert_eq!(printed, String::from_utf8(out.stdout).unwrap());
+    let option = lib["gap"]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["criterion"] == "supporting")
+        .unwrap();
+    assert_eq!(option["rescored_from_data"], true, "{option}");
+    assert_eq!(option["tier_after"], "demonstration", "{option}");
+    // An id that is no entity is a data error (exit 1), as on the command line.
+    let e = explain_in_data(&rules, &data, &a, &opts, "AH999").unwrap_err();
+    assert_eq!(e.exit_code(), 1);
+}
+
 #[test]
 fn weights_that_a_rules_file_cannot_hold_are_not_written() {
     use clusterscore::analysis::rewrite::{Level, write_weights};
