@@ -550,6 +550,7 @@ impl Names<'_> {
 
 impl Scope for Names<'_> {
     fn resolve(&self, name: &str, quoted: bool) -> std::result::Result<Resolved, ResolveError> {
+        let name = &*self.id_spelling(name, quoted);
         let r = &self.c.rules;
         if !self.aggregated() || self.place == ExprPlace::Formula {
             // Without [aggregate] every expression works on entity rows, which are data rows.
@@ -647,11 +648,33 @@ impl Scope for Names<'_> {
                 help: None,
             });
         }
-        self.resolve_row_level(name, quoted)
+        self.resolve_row_level(&self.id_spelling(name, quoted), quoted)
     }
 }
 
 impl Names<'_> {
+    /// A bare name typed in full-width letters or digits (`ｏｕｔｐｕｔ`, as a Chinese input
+    /// method gives them) that folds to an indicator, dimension or criterion id, or to
+    /// `score`, is that id. Without this it would fall through to the data column of the
+    /// same folded header and skip the indicator's `multiply` without a word.
+    fn id_spelling<'n>(&self, name: &'n str, quoted: bool) -> std::borrow::Cow<'n, str> {
+        let folded = crate::data::cell::fold_width(name);
+        if quoted || folded == name {
+            return std::borrow::Cow::Borrowed(name);
+        }
+        let r = &self.c.rules;
+        let f = folded.as_ref();
+        if r.indicator(f).is_some()
+            || r.dimension(f).is_some()
+            || r.criteria.iter().any(|c| c.id.value == f)
+            || f == "score"
+        {
+            std::borrow::Cow::Owned(folded.into_owned())
+        } else {
+            std::borrow::Cow::Borrowed(name)
+        }
+    }
+
     fn score_name(&self, name: &str) -> Option<Resolved> {
         let r = &self.c.rules;
         if name == "score" && self.place == ExprPlace::AfterScoring {

@@ -4219,3 +4219,53 @@ method = "direct"
         "{err}"
     );
 }
+
+/// A name typed in full-width letters (`ｏｕｔｐｕｔ`, as a Chinese input method gives
+/// them) is the indicator it folds to, `multiply` included, in a gate, a formula and a
+/// tier's `requires`: not the raw data column of the same folded header.
+#[test]
+fn a_full_width_name_is_the_indicator_not_the_raw_column() {
+    let rules = |name: &str| {
+        format!(
+            r#"
+[rules]
+name = "full width"
+id = "code"
+[[indicator]]
+id = "output"
+multiply = 0.0001
+[[indicator]]
+id = "doubled"
+formula = "{name} * 2"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "doubled"
+points = 10
+method = "linear"
+floor = 0
+target = 10
+[[gate]]
+id = "big"
+require = "{name} >= 2"
+[[tier]]
+id = "top"
+requires = ["{name} >= 4"]
+"#
+        )
+    };
+    // 万元: A 50,000 (5 亿元), B 30,000 (3 亿元), C 10,000 (1 亿元, fails the gate).
+    let csv = "code,output\nA,50000\nB,30000\nC,10000\n";
+    let ascii = score(&rules("output"), csv);
+    let full = score(&rules("ｏｕｔｐｕｔ"), csv);
+    for a in [&ascii, &full] {
+        // doubled = 10 亿元 → full points; B 6 → 6 points; C excluded by the gate.
+        assert_relative_eq!(entity(a, "A").score, 10.0);
+        assert_relative_eq!(entity(a, "B").score, 6.0);
+        assert_eq!(entity(a, "C").excluded_by.as_deref(), Some("big"));
+        assert_eq!(entity(a, "A").tier.as_deref(), Some("top"));
+        assert_eq!(entity(a, "B").tier, None);
+    }
+}
