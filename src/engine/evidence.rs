@@ -965,20 +965,23 @@ impl Evidence {
         Rescored { scores, rank, tier }
     }
 
-    /// The post-scoring conditions evaluated for every entity on the published values that
-    /// `weights`, `points` and `totals` give (columns at a time): each entity's adjustment
-    /// points, cap, and the tier rules with their `requires` and `direct` outcomes.
-    fn post_conditions(
+    /// The post-scoring frame with the published values `weights`, `points` and `totals`
+    /// give: criterion points and dimension scores, then each entity's adjustments and
+    /// final score (adjustments may read the former, never `score`).
+    fn scored_frame(
         &self,
         post: &PostScoring,
         dim: &Array2<f64>,
         totals: &Array1<f64>,
         weights: &[f64],
         points: &[f64],
-    ) -> (Vec<f64>, Vec<Option<usize>>, Vec<TierRule>) {
+    ) -> (PostFrame, Vec<f64>) {
         let n = self.len();
         let dec = self.decimals;
         let mut frame = post.frame.clone();
+        let at_entities = |v: Vec<Option<bool>>| -> Vec<Option<bool>> {
+            post.row_of.iter().map(|&r| v[r]).collect()
+        };
         for (c, &slot) in post.criterion_slots.iter().enumerate() {
             for e in 0..n {
                 let f = self.fractions[[e, c]];
@@ -999,9 +1002,6 @@ impl Evidence {
                 frame.set_number(slot, post.row_of[e], v);
             }
         }
-        let at_entities = |v: Vec<Option<bool>>| -> Vec<Option<bool>> {
-            post.row_of.iter().map(|&r| v[r]).collect()
-        };
         let mut adjustment = vec![0.0; n];
         for (p, pts) in &post.adjustments {
             for (a, holds) in adjustment
@@ -1020,6 +1020,41 @@ impl Evidence {
                 self.final_score(totals[e], *a),
             );
         }
+        (frame, adjustment)
+    }
+
+    /// The outcome of each post-scoring condition `p` at the run's own weights and points,
+    /// per entity (the HTML page keeps it for a condition it cannot evaluate again).
+    pub(crate) fn post_outcome_at_run(&self, p: &crate::expr::Program) -> Vec<Option<bool>> {
+        let Some(post) = self.post.as_deref() else {
+            return vec![None; self.len()];
+        };
+        let dim = self.dimension_fractions(&self.points);
+        let totals = match self.aggregation {
+            Aggregation::Topsis => self.totals(&self.weights, &self.points, self.aggregation),
+            _ => self.totals_of(&dim, &self.weights, &self.points, self.aggregation),
+        };
+        let (frame, _) = self.scored_frame(post, &dim, &totals, &self.weights, &self.points);
+        let at_rows = p.eval_condition(&frame);
+        post.row_of.iter().map(|&r| at_rows[r]).collect()
+    }
+
+    /// The post-scoring conditions evaluated for every entity on the published values that
+    /// `weights`, `points` and `totals` give (columns at a time): each entity's adjustment
+    /// points, cap, and the tier rules with their `requires` and `direct` outcomes.
+    fn post_conditions(
+        &self,
+        post: &PostScoring,
+        dim: &Array2<f64>,
+        totals: &Array1<f64>,
+        weights: &[f64],
+        points: &[f64],
+    ) -> (Vec<f64>, Vec<Option<usize>>, Vec<TierRule>) {
+        let n = self.len();
+        let (frame, adjustment) = self.scored_frame(post, dim, totals, weights, points);
+        let at_entities = |v: Vec<Option<bool>>| -> Vec<Option<bool>> {
+            post.row_of.iter().map(|&r| v[r]).collect()
+        };
         let mut cap: Vec<Option<usize>> = vec![None; if self.cap.is_empty() { 0 } else { n }];
         for (p, tier) in &post.caps {
             for (c, holds) in cap.iter_mut().zip(at_entities(p.eval_condition(&frame))) {

@@ -123,8 +123,9 @@ fn engine_uses_fma(ev: &Evidence) -> bool {
 /// `direct`) for the page to evaluate again when weights move: each as JavaScript when it
 /// reads a score and can be written so (`js`), otherwise with its outcome per entity
 /// (`fixed`: the data it reads does not move with the weights). `None` when no condition
-/// reads a score, or when one that does cannot be written as JavaScript (the page then
-/// keeps the engine's outcomes and says so).
+/// reads a score. A condition that reads a score but cannot be written as JavaScript (it
+/// uses `prev()` or a member aggregate) keeps the engine's outcome alone; `frozen` counts
+/// them, and the page says its result is approximate.
 fn post_data(ev: &Evidence) -> Option<Value> {
     let post = ev.post.as_deref()?;
     if !reads_scores(ev) {
@@ -135,20 +136,26 @@ fn post_data(ev: &Evidence) -> Option<Value> {
         .chain(post.criterion_slots.iter().copied())
         .collect();
     let mut data_slots: Vec<usize> = Vec::new();
+    let mut frozen = 0usize;
     let mut entry = |p: &crate::expr::Program| -> Option<Value> {
         if post.reads_scores(p) {
-            let js = crate::expr::js::to_js(p)?;
-            for s in p.slots() {
-                if !score_slots.contains(&s) && !data_slots.contains(&s) {
-                    data_slots.push(s);
+            if let Some(js) = crate::expr::js::to_js(p) {
+                for s in p.slots() {
+                    if !score_slots.contains(&s) && !data_slots.contains(&s) {
+                        data_slots.push(s);
+                    }
                 }
+                return Some(json!({ "js": js }));
             }
-            Some(json!({ "js": js }))
-        } else {
-            let at_rows = p.eval_condition(&post.frame);
-            let fixed: Vec<Value> = post.row_of.iter().map(|&r| json!(at_rows[r])).collect();
-            Some(json!({ "fixed": fixed }))
+            // Frozen: the outcome at the shipped weights, the engine's.
+            frozen += 1;
+            let fixed: Vec<Value> = ev.post_outcome_at_run(p).iter().map(|v| json!(v)).collect();
+            return Some(json!({ "fixed": fixed }));
         }
+        // A condition on data only: its outcome holds at any weights.
+        let at_rows = p.eval_condition(&post.frame);
+        let fixed: Vec<Value> = post.row_of.iter().map(|&r| json!(at_rows[r])).collect();
+        Some(json!({ "fixed": fixed }))
     };
     let adjustments: Vec<Value> = post
         .adjustments
@@ -176,6 +183,7 @@ fn post_data(ev: &Evidence) -> Option<Value> {
     };
     let requires = per_tier(&post.requires)?;
     let direct = per_tier(&post.direct)?;
+    drop(per_tier);
     let slots: serde_json::Map<String, Value> = data_slots
         .iter()
         .map(|&s| {
@@ -202,6 +210,8 @@ fn post_data(ev: &Evidence) -> Option<Value> {
         "caps": caps,
         "requires": requires,
         "direct": direct,
+        "frozen": frozen,
+        "frozenNote": FROZEN_NOTE,
     }))
 }
 
@@ -372,7 +382,7 @@ pub fn to_html(a: &Assessment) -> String {
     tier_summary(&mut h, a);
     // Built once: the sliders' note says whether it carries the conditions on scores.
     let data = page_data(a);
-    sliders(&mut h, a, !data["post"].is_null());
+    sliders(&mut h, a, data["post"]["frozen"].as_u64());
     ranking_table(&mut h, a);
     h.push_str("<section class=\"charts\"><h2>图表 Charts</h2>\n<p class=\"note\" id=\"charts-note\">图表按规则文件中的权重绘制。Charts show the shipped weights.</p>\n<div class=\"chart-row\">");
     h.push_str(&histogram_svg(a));
@@ -470,7 +480,7 @@ fn tier_summary(h: &mut String, a: &Assessment) {
 }
 
 /// `live`: whether the page re-evaluates the conditions that read scores.
-fn sliders(h: &mut String, a: &Assessment, live: bool) {
+fn sliders(h: &mut String, a: &Assessment, frozen: Option<u64>) {
     let l = &a.layout;
     let Some(ev) = a.evidence.as_deref() else {
         return;
@@ -486,7 +496,7 @@ fn sliders(h: &mut String, a: &Assessment, live: bool) {
     let _ = write!(
         h,
         "<section class=\"controls\" id=\"reweight\"><h2>权重调整 Re-weighting</h2>\n<p class=\"note\">拖动滑块改变维度权重，得分、排名和等级即时重算；排名或等级变化的行会高亮。Move a slider to re-score, re-rank and re-tier; rows whose rank or tier changed are highlighted. {}</p>\n<div class=\"sliders\">",
-        conditions_note(ev, live)
+        conditions_note(ev, frozen)
     );
     // Sliders move continuously (`step="any"`): a stepped slider would snap a weight such
     // as 14.891428 to 14.9 as the page opens. A weight of 0 can be raised to the largest.
@@ -517,16 +527,26 @@ fn sliders(h: &mut String, a: &Assessment, live: bool) {
 }
 
 /// What the page does with the conditions that read scores, in the re-weighting note.
-/// `live`: the page data carries the conditions (see [`post_data`]).
-fn conditions_note(ev: &Evidence, live: bool) -> &'static str {
+/// `frozen`: how many of them the page cannot evaluate again (see [`post_data`]; `None`
+/// when the page data carries no conditions).
+fn conditions_note(ev: &Evidence, frozen: Option<u64>) -> String {
     if !reads_scores(ev) {
-        ""
-    } else if live {
-        "引用得分的条件（等级 requires / direct、封顶门槛、加减分）随权重重新判定。Conditions that read scores (tier requires / direct, capping gates, adjustments) are evaluated again with the new scores."
-    } else {
-        "引用得分的条件（等级 requires / direct、封顶门槛、加减分）用到 prev() 或成员汇总，沿用引擎按原权重的判定结果，结果为近似。Conditions that read scores use prev() or member aggregates here, so they keep the engine's outcome at the shipped weights: the result is approximate."
+        return String::new();
+    }
+    let live = "引用得分的条件（等级 requires / direct、封顶门槛、加减分）随权重重新判定。Conditions that read scores (tier requires / direct, capping gates, adjustments) are evaluated again with the new scores.";
+    match frozen {
+        Some(0) => live.to_string(),
+        Some(n) => format!(
+            "{live} {FROZEN_NOTE}（{n} 个条件 {n} {}）",
+            crate::diag::agree(n as usize, "condition", "conditions")
+        ),
+        None => FROZEN_NOTE.to_string(),
     }
 }
+
+/// The page's caveat for conditions that read scores but use `prev()` or a member aggregate
+/// (also in the printed re-weighting banner).
+const FROZEN_NOTE: &str = "用到 prev() 或成员汇总的得分条件沿用引擎按原权重的判定结果，结果为近似。Conditions that read scores and use prev() or member aggregates keep the engine's outcome at the shipped weights: the result is approximate.";
 
 fn ranking_table(h: &mut String, a: &Assessment) {
     // Shown (on screen and in print) only while the weights differ from the rules file's.

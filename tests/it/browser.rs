@@ -456,3 +456,105 @@ min_score = 0
         );
     }
 }
+
+/// A condition on scores that also uses `prev()` cannot be evaluated again in the page: it
+/// keeps the engine's outcome alone, while the others (here a tier's `requires` on a
+/// dimension) still follow the sliders, and the printed banner says the result is
+/// approximate.
+#[test]
+fn html_a_condition_with_prev_freezes_alone() {
+    let Some(chrome) = chromium() else {
+        if std::env::var_os("CI").is_some() {
+            panic!("chromium is required under CI for the browser test");
+        }
+        return;
+    };
+    let rules = |wa: f64, wb: f64| {
+        format!(
+            r#"
+[rules]
+name = "prev"
+id = "code"
+year = 2023
+[data]
+year_column = "year"
+[[indicator]]
+id = "a"
+[[indicator]]
+id = "b"
+[[dimension]]
+id = "da"
+weight = {wa}
+[[dimension]]
+id = "db"
+weight = {wb}
+[[criterion]]
+id = "ca"
+dimension = "da"
+indicator = "a"
+points = 10
+method = "direct"
+[[criterion]]
+id = "cb"
+dimension = "db"
+indicator = "b"
+points = 10
+method = "direct"
+[[adjustment]]
+id = "grew"
+when = "da >= 0 and prev(a) < a"
+points = 5
+[[tier]]
+id = "top"
+min_score = 50
+requires = ["da >= 25"]
+[[tier]]
+id = "ok"
+min_score = 30
+"#
+        )
+    };
+    let data =
+        "code,year,a,b\nA,2022,1,1\nA,2023,4,10\nB,2022,9,1\nB,2023,8,6\nC,2022,1,1\nC,2023,10,2\n";
+    let run = |text: &str| crate::support::score(text, data);
+    let base = run(&rules(50.0, 50.0));
+    let html =
+        String::from_utf8(render(&base, Format::Html, OutEncoding::default()).unwrap()).unwrap();
+    assert!(
+        html.contains("（1 个条件 1 condition）"),
+        "the note counts it"
+    );
+    let moved = html.replacen(
+        "</body>",
+        "<script>window.addEventListener('load', function () {\n\
+         var set = function (id, v) { var s = document.getElementById(id); s.value = v; s.dispatchEvent(new Event('input')); };\n\
+         set('w-da', '20'); set('w-db', '80'); });</script></body>",
+        1,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("moved.html");
+    std::fs::write(&page, &moved).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let dom = headless(&chrome, profile.path())
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout).to_string();
+    assert!(dom.contains("data-selfcheck=\"ok\""));
+    let engine = run(&rules(20.0, 80.0));
+    assert_ne!(expected_rows(&engine), expected_rows(&base));
+    assert_eq!(
+        table_rows(&dom)
+            .into_iter()
+            .take(engine.summary.ranked)
+            .collect::<Vec<_>>(),
+        expected_rows(&engine),
+        "the requires on da follows the sliders"
+    );
+    assert_eq!(table_scores(&dom), expected_scores(&engine));
+    assert!(
+        dom.contains("keep the engine's outcome at the shipped weights: the result is approximate"),
+        "the banner carries the caveat"
+    );
+}

@@ -609,7 +609,8 @@
       banner.hidden = !moved;
       banner.textContent = !moved ? "" :
         "本页按调整后的维度权重显示，不是规则文件的权重。Shown with dimension weights moved from the rules file's: " +
-        D.map(function (dim, d) { return dim.id + " " + Number(W[d].toPrecision(6)) + " (" + shippedW[d] + ")"; }).join(", ");
+        D.map(function (dim, d) { return dim.id + " " + Number(W[d].toPrecision(6)) + " (" + shippedW[d] + ")"; }).join(", ") +
+        (POST && POST.frozen > 0 ? " " + POST.frozenNote : "");
     }
     // The engine refuses rules whose weights are all 0: so does the page.
     if (!W.some(function (w) { return w > 0; })) {
