@@ -373,7 +373,7 @@ pub fn to_html(a: &Assessment) -> String {
     audit_block(&mut h, a);
     h.push_str("</header>\n<main>\n");
     if !a.warnings.is_empty() {
-        h.push_str("<section class=\"warnings\"><h2>提示 Warnings</h2><ul>");
+        h.push_str("<section class=\"warnings\"><h2>提示 Warnings</h2><p class=\"note shipped-note\" hidden>提示按规则文件中的权重得出。These warnings are from the shipped weights.</p><ul>");
         for w in &a.warnings {
             let _ = write!(h, "<li>{}</li>", escape(w));
         }
@@ -559,7 +559,7 @@ fn ranking_table(h: &mut String, a: &Assessment) {
         h,
         "<section><h2>排名 Ranking</h2>\n<p class=\"note\">点击表头排序。Click a header to sort. * 名次由并列规则决定 rank decided by a tie-break. {}{}</p>\n<table id=\"ranking\" class=\"ranking\"><thead><tr>\
          <th data-key=\"rank\" data-type=\"num\">排名 Rank</th><th data-key=\"id\">编号 ID</th><th data-key=\"name\">名称 Name</th>{}\
-         <th data-key=\"score\" data-type=\"num\">得分 Score<br><small data-max-score>/{}</small></th><th data-key=\"tier\">等级 Tier</th>",
+         <th data-key=\"score\" data-type=\"num\">得分 Score<br><small data-max-score>/{}</small></th><th data-key=\"tier\" data-type=\"num\">等级 Tier</th>",
         escape(&note_zh),
         escape(&note_en),
         if cohorts {
@@ -614,9 +614,15 @@ fn ranking_table(h: &mut String, a: &Assessment) {
         };
         let _ = write!(
             h,
-            "<td class=\"num score\" data-v=\"{}\">{}</td><td class=\"tier\"{style}>{tier_text}</td>",
+            "<td class=\"num score\" data-v=\"{}\">{}</td><td class=\"tier\" data-v=\"{}\"{style}>{tier_text}</td>",
             e.score,
-            fmt(e.score, dec)
+            fmt(e.score, dec),
+            // Sorted by level, highest first; untiered after the tiers, excluded last.
+            match (t, e.rank) {
+                (Some(t), _) => t as f64,
+                (None, Some(_)) => l.tiers.len() as f64,
+                (None, None) => f64::INFINITY,
+            }
         );
         for d in &l.dimensions {
             let v = e.dimensions.get(&d.id).copied().unwrap_or(f64::NAN);
@@ -649,7 +655,7 @@ fn entity_title(e: &EntityResult) -> String {
 fn details(h: &mut String, a: &Assessment) {
     let l = &a.layout;
     let dec = l.decimals;
-    h.push_str("<section class=\"details\"><h2>明细 Details</h2>\n");
+    h.push_str("<section class=\"details\"><h2>明细 Details</h2>\n<p class=\"note shipped-note\" hidden>以下明细按规则文件中的权重，不随滑块变化。The details below are at the shipped weights; the sliders do not move them.</p>\n");
     for e in &a.entities {
         let _ = write!(
             h,

@@ -293,6 +293,22 @@ fn html_report_reweights_like_the_engine_in_chromium() {
         "the move changes the tier counts"
     );
     assert!(dom.contains("Charts show the dimension weights set above."));
+    // The per-entity details stay at the shipped weights, and say so once weights move.
+    assert!(html.contains("<p class=\"note shipped-note\" hidden>以下明细"));
+    assert!(dom.contains("<p class=\"note shipped-note\">以下明细"));
+    // The tier column sorts by level: each cell carries its tier's index.
+    for (id, tier) in expected_rows(&engine).iter().take(3) {
+        let t = engine.layout.tiers.iter().position(|x| x.label == *tier);
+        let v = t.unwrap_or(engine.layout.tiers.len());
+        let row = dom.split(&format!("data-id=\"{id}\"")).nth(1).unwrap();
+        assert!(
+            row.split("</tr>")
+                .next()
+                .unwrap()
+                .contains(&format!("class=\"tier\" data-v=\"{v}\"")),
+            "{id}"
+        );
+    }
     let js: Vec<String> = dom
         .split("<pre id=\"rounding\">")
         .nth(1)

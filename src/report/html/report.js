@@ -544,6 +544,7 @@
       setCell(tr.querySelector("td.rank"), r + (res.tieBroken[e] ? "*" : ""), r);
       var td = tr.querySelector("td.tier");
       td.textContent = t === null ? "" : T[t].label;
+      td.setAttribute("data-v", String(t === null ? T.length : t));
       td.style.background = t === null ? "" : T[t].colour;
       if (t === null) untiered++; else tierCounts[t]++;
       var change = tr.querySelector("td.change");
@@ -599,6 +600,7 @@
     var W = currentWeights();
     var banner = document.getElementById("reweighted");
     var moved = W.some(function (w, d) { return w !== shippedW[d]; });
+    Array.prototype.forEach.call(document.querySelectorAll(".shipped-note"), function (p) { p.hidden = !moved; });
     var note = document.getElementById("charts-note");
     if (note) {
       note.textContent = moved
