@@ -494,6 +494,36 @@ fn printable(line: &str) -> Cow<'_, str> {
     )
 }
 
+/// Text made safe for a terminal, for everything the command line prints to stderr: values
+/// quoted from data files and rules (an escape sequence that clears the screen, a bell, a
+/// carriage return, a right-to-left override) must not drive the analyst's terminal. Line
+/// ends and tabs stay; other control characters show as their symbols (␛, ␇, ␍), and the
+/// invisible direction controls by their code (`<U+202E>`).
+pub fn terminal_safe(text: &str) -> Cow<'_, str> {
+    let bidi =
+        |c: char| matches!(c as u32, 0x061C | 0x200E | 0x200F | 0x202A..=0x202E | 0x2066..=0x2069);
+    if !text
+        .chars()
+        .any(|c| (c.is_control() && c != '\t' && c != '\n') || bidi(c))
+    {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c as u32 {
+            0x09 | 0x0A => out.push(c),
+            u @ 0x00..=0x1F => out.push(char::from_u32(0x2400 + u).unwrap_or('?')),
+            0x7F => out.push('\u{2421}'),
+            _ if c.is_control() => out.push('\u{FFFD}'),
+            _ if bidi(c) => {
+                let _ = std::fmt::Write::write_fmt(&mut out, format_args!("<U+{:04X}>", c as u32));
+            }
+            _ => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
         i -= 1;
@@ -553,8 +583,13 @@ where
     // are case-sensitive); otherwise the closest by Jaro-Winkler, compared in lower case
     // so that case does not weigh against a near spelling.
     let lower = name.to_lowercase();
+    // Typed in full-width letters (`ｓｃａｌｅ`): the name it folds to.
+    let folded = crate::data::cell::fold_width(name);
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
+        if folded != name && folded == c {
+            return Some(c.to_string());
+        }
         let c_lower = c.to_lowercase();
         if c_lower == lower && c != name {
             return Some(c.to_string());
@@ -572,7 +607,34 @@ pub fn did_you_mean_help<'a, I>(name: &str, candidates: I) -> Option<String>
 where
     I: IntoIterator<Item = &'a str>,
 {
-    did_you_mean(name, candidates).map(|c| format!("did you mean '{c}'?"))
+    did_you_mean(name, candidates).map(|c| {
+        // A suggestion that looks the same on screen (a Cyrillic 'е', a zero-width space)
+        // names the character that differs.
+        let odd = |text: &str| {
+            (!crate::data::cell::fold_width(text).is_ascii())
+                .then(|| text.chars().enumerate().find(|(_, ch)| !ch.is_ascii()))
+                .flatten()
+        };
+        let differs = match (name.is_ascii(), c.is_ascii()) {
+            (false, true) => odd(name).map(|o| (name, o)),
+            (true, false) => odd(&c).map(|o| (c.as_str(), o)),
+            _ => None,
+        };
+        match differs {
+            Some((text, (at, ch))) => format!(
+                "did you mean '{c}'? ('{}' holds U+{:04X}{} at character {}, which only looks like ASCII)",
+                truncate(text, 200),
+                ch as u32,
+                if ch.is_alphanumeric() {
+                    format!(" '{ch}'")
+                } else {
+                    String::new()
+                },
+                at + 1
+            ),
+            _ => format!("did you mean '{c}'?"),
+        }
+    })
 }
 
 /// `八十` as 80, `两千零五` as 2005: a number written in Chinese numerals (whole numbers below
@@ -625,6 +687,19 @@ pub(crate) fn chinese_numeral(t: &str) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn terminal_safe_shows_control_characters_and_keeps_lines() {
+        use super::terminal_safe;
+        assert_eq!(
+            terminal_safe("a\u{1b}[2Jb\u{7}\r\nc\u{202E}d\te\u{9b}"),
+            "a\u{241b}[2Jb\u{2407}\u{240d}\nc<U+202E>d\te\u{FFFD}"
+        );
+        assert!(matches!(
+            terminal_safe("plain 文字\n\tline"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+
     use super::*;
 
     #[test]

@@ -3,10 +3,13 @@
 
 /// `eprintln!` that does not panic when stderr is closed (`check x.toml 2>&1 | head -1`):
 /// the message is lost, and the command still ends with its own exit code.
+/// Made safe for the terminal first ([`clusterscore::diag::terminal_safe`]): messages quote
+/// values from the data.
 macro_rules! say {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
+        let text = format!($($arg)*);
+        let _ = writeln!(std::io::stderr(), "{}", clusterscore::diag::terminal_safe(&text));
     }};
 }
 
@@ -14,7 +17,8 @@ macro_rules! say {
 macro_rules! say_part {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = write!(std::io::stderr(), $($arg)*);
+        let text = format!($($arg)*);
+        let _ = write!(std::io::stderr(), "{}", clusterscore::diag::terminal_safe(&text));
     }};
 }
 

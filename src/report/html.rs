@@ -183,7 +183,6 @@ fn post_data(ev: &Evidence) -> Option<Value> {
     };
     let requires = per_tier(&post.requires)?;
     let direct = per_tier(&post.direct)?;
-    drop(per_tier);
     let slots: serde_json::Map<String, Value> = data_slots
         .iter()
         .map(|&s| {

@@ -1180,9 +1180,13 @@ pub(super) fn absent_from_year(ids: &TextColumn, scored: &[usize], y: i64) -> Op
         .iter()
         .filter_map(|&k| {
             let now = &ids.dict[k];
-            earlier
-                .get(&key(now))
-                .map(|before| format!("'{before}' and '{now}'"))
+            earlier.get(&key(now)).map(|before| {
+                format!(
+                    "'{}' and '{}'",
+                    crate::diag::truncate(before, 200),
+                    crate::diag::truncate(now, 200)
+                )
+            })
         })
         .collect();
     pairs.sort_unstable();
@@ -1201,7 +1205,11 @@ pub(super) fn absent_from_year(ids: &TextColumn, scored: &[usize], y: i64) -> Op
     };
     Some(format!(
         "{count} {have} rows in other years but none in {y}, so they are not scored: {}{more}{alike}",
-        absent[..absent.len().min(10)].join(", ")
+        absent[..absent.len().min(10)]
+            .iter()
+            .map(|id| crate::diag::truncate(id, 200))
+            .collect::<Vec<_>>()
+            .join(", ")
     ))
 }
 

@@ -787,7 +787,8 @@ impl Run<'_> {
         } else {
             String::new()
         };
-        format!("{}{more}", s.join(", "))
+        let shown: Vec<String> = s.iter().map(|id| crate::diag::truncate(id, 200)).collect();
+        format!("{}{more}", shown.join(", "))
     }
 
     /// A data column at the scored entities, as text (`[output].carry`).
