@@ -141,6 +141,182 @@ pub struct CompiledRules {
     pub(crate) prev_years: Vec<u32>,
 }
 
+/// The value ranges the loader checks (SPEC §12), again on the `Rules` handed to `compile`:
+/// its fields are public, and rules changed in memory (a weight, points, a quota) must be
+/// refused as a file holding the same value would be, not reach the engine as NaN or an
+/// inverted clamp. A file read by the loader passes: it met the same bounds there.
+fn edited_values(r: &Rules, errors: &mut Vec<Diagnostic>) {
+    const LARGEST: f64 = 1e100;
+    let src = &r.source;
+    let mut bad = |span: Span, what: String, found: String, need: &str| {
+        errors.push(diag(
+            src,
+            span,
+            format!("{what} is {found}, but it must be {need} (the rules were changed after they were read)"),
+            None,
+        ));
+    };
+    let usable = |x: f64| x.is_finite() && x.abs() <= LARGEST;
+    // 1e300 as 1e300, not as 301 digits.
+    let num = |x: f64| {
+        if x != 0.0 && (x.abs() >= 1e16 || x.abs() < 1e-6) {
+            format!("{x:e}")
+        } else {
+            x.to_string()
+        }
+    };
+    let whole = Span::new(0, 0);
+    let s = &r.settings;
+    if let Some(x) = s.scale
+        && !(usable(x) && x > 0.0)
+    {
+        bad(whole, "[rules] scale".into(), num(x), "a finite number > 0");
+    }
+    if let Some((lo, hi)) = s.clamp
+        && !(usable(lo) && usable(hi) && lo <= hi)
+    {
+        bad(
+            whole,
+            "[rules] clamp".into(),
+            format!("[{}, {}]", num(lo), num(hi)),
+            "two finite numbers with lo ≤ hi",
+        );
+    }
+    if s.decimals > 10 {
+        bad(
+            whole,
+            "[rules] decimals".into(),
+            s.decimals.to_string(),
+            "an integer from 0 to 10",
+        );
+    }
+    if !(s.geometric_floor > 0.0 && s.geometric_floor <= 1.0) {
+        bad(
+            whole,
+            "[rules] geometric_floor".into(),
+            num(s.geometric_floor),
+            "in (0, 1]",
+        );
+    }
+    if r.data.header_row == 0 {
+        bad(whole, "[data] header_row".into(), "0".into(), "1 or more");
+    }
+    for i in &r.indicators {
+        if let Some(m) = &i.multiply
+            && !(usable(m.value) && m.value != 0.0)
+        {
+            bad(
+                m.span,
+                format!("'multiply' of indicator '{}'", i.id.value),
+                num(m.value),
+                "a finite number other than 0",
+            );
+        }
+    }
+    for d in &r.dimensions {
+        if let Some(w) = &d.weight
+            && !(usable(w.value) && w.value >= 0.0)
+        {
+            bad(
+                w.span,
+                format!("'weight' of dimension '{}'", d.id.value),
+                num(w.value),
+                "a finite number ≥ 0",
+            );
+        }
+    }
+    let numbers = |p: &Param| -> Vec<f64> {
+        match p {
+            Param::Fixed(x) => vec![*x],
+            Param::ByCategory {
+                values, default, ..
+            } => values.iter().map(|(_, x)| *x).chain(*default).collect(),
+        }
+    };
+    for c in &r.criteria {
+        let what = |key: &str| format!("'{key}' of criterion '{}'", c.id.value);
+        if !(usable(c.points.value) && c.points.value >= 0.0) {
+            bad(
+                c.points.span,
+                what("points"),
+                num(c.points.value),
+                "a finite number ≥ 0",
+            );
+        }
+        for p in c.method.params() {
+            if let Some(x) = numbers(p).into_iter().find(|x| !usable(*x)) {
+                bad(c.method_span, what("parameter"), num(x), "a finite number");
+            }
+        }
+        let all = |p: &Param, ok: &dyn Fn(f64) -> bool| numbers(p).into_iter().all(ok);
+        match &c.method {
+            Method::Bands(b) if b.is_empty() => bad(
+                c.method_span,
+                what("bands"),
+                "empty".into(),
+                "at least one band",
+            ),
+            Method::Linear {
+                floor: Param::Fixed(f),
+                target: Param::Fixed(t),
+            } if f == t => bad(
+                c.method_span,
+                what("floor"),
+                num(*f),
+                "different from 'target'",
+            ),
+            Method::Target { target } if !all(target, &|x| x > 0.0) => bad(
+                c.method_span,
+                what("target"),
+                format!("{:?}", numbers(target)),
+                "> 0",
+            ),
+            Method::Per {
+                step,
+                points_per_step,
+            } if !all(step, &|x| x > 0.0) || !all(points_per_step, &|x| x >= 0.0) => bad(
+                c.method_span,
+                what("step"),
+                format!("{:?} / {:?}", numbers(step), numbers(points_per_step)),
+                "step > 0 and points_per_step ≥ 0",
+            ),
+            _ => {}
+        }
+    }
+    for a in &r.adjustments {
+        if !usable(a.points) {
+            bad(
+                a.id.span,
+                format!("'points' of adjustment '{}'", a.id.value),
+                num(a.points),
+                "a finite number",
+            );
+        }
+    }
+    for t in &r.tiers {
+        if let Some(p) = t.top_percent
+            && !(p > 0.0 && p <= 100.0)
+        {
+            bad(
+                t.id.span,
+                format!("'top_percent' of tier '{}'", t.id.value),
+                num(p),
+                "a number with 0 < p ≤ 100",
+            );
+        }
+        if let Some(m) = &t.min_score
+            && numbers(m).iter().any(|x| !usable(*x))
+        {
+            bad(
+                t.id.span,
+                format!("'min_score' of tier '{}'", t.id.value),
+                format!("{:?}", numbers(m)),
+                "a finite number",
+            );
+        }
+    }
+}
+
 impl Rules {
     /// Checks references, parameters and expressions; every problem is reported at once.
     pub fn compile(self) -> Result<CompiledRules> {
@@ -223,6 +399,7 @@ pub(crate) const CSV_COLUMNS: &[&str] = &[
 fn compile(rules: Rules) -> Result<CompiledRules> {
     let src = &rules.source;
     let mut errors = Vec::new();
+    edited_values(&rules, &mut errors);
 
     // One namespace for indicators, dimensions and criteria.
     let mut names: HashMap<&str, (&str, Span)> = HashMap::new();

@@ -170,6 +170,65 @@ fn an_in_memory_table_changed_after_it_was_built_is_refused() {
     );
 }
 
+/// Rules changed in memory are held to the bounds a file is held to: `compile` refuses
+/// what the loader would have refused, instead of scoring NaN or panicking on an inverted
+/// clamp.
+#[test]
+fn rules_changed_in_memory_are_checked_as_a_file_is() {
+    let refused = |edit: &dyn Fn(&mut Rules), expect: &str| {
+        let mut r = Rules::from_str(LINEAR).unwrap();
+        edit(&mut r);
+        let e = r.compile().map(|_| ()).unwrap_err();
+        assert_eq!(e.exit_code(), 1);
+        let e = e.to_string();
+        assert!(e.contains(expect), "{expect}: {e}");
+        assert!(e.contains("changed after they were read"), "{e}");
+    };
+    refused(
+        &|r| r.criteria[0].points.value = f64::NAN,
+        "'points' of criterion 'c' is NaN",
+    );
+    refused(
+        &|r| r.criteria[0].points.value = -10.0,
+        "'points' of criterion 'c' is -10",
+    );
+    refused(&|r| r.settings.clamp = Some((10.0, 0.0)), "[rules] clamp");
+    refused(&|r| r.settings.decimals = 400, "[rules] decimals is 400");
+    refused(
+        &|r| r.settings.scale = Some(f64::NAN),
+        "[rules] scale is NaN",
+    );
+    refused(
+        &|r| {
+            r.tiers.push(clusterscore::rules::Tier {
+                id: r.criteria[0].id.clone(),
+                label: None,
+                min_score: None,
+                max_count: None,
+                top_percent: Some(1e300),
+                requires: Vec::new(),
+                direct: Vec::new(),
+            })
+        },
+        "'top_percent' of tier 'c' is 1e300",
+    );
+    // An edit within the bounds compiles and scores: 40 of 80 is half of the new 40 points.
+    let mut r = Rules::from_str(LINEAR).unwrap();
+    r.criteria[0].points.value = 40.0;
+    let table = Table::from_columns(
+        "frame",
+        vec!["id".into(), "销售收入（万元）".into()],
+        vec![ids(&["A"]), numbers(&[40.0])],
+    )
+    .unwrap();
+    let a = r
+        .compile()
+        .unwrap()
+        .assess(&Dataset::from_table(table), &AssessOptions::default())
+        .unwrap();
+    assert_relative_eq!(a.entities[0].score, 20.0);
+}
+
 #[test]
 fn a_missing_column_of_an_in_memory_table_is_named_with_the_table() {
     let rules = Rules::from_str(LINEAR).unwrap().compile().unwrap();
