@@ -369,6 +369,13 @@ pub struct SourceText {
     line_feeds: std::sync::OnceLock<Vec<usize>>,
 }
 
+/// Two sources are the same when their names and texts are.
+impl PartialEq for SourceText {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.text == other.text
+    }
+}
+
 impl SourceText {
     /// A text with its name.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {

@@ -124,6 +124,8 @@ impl CompiledRules {
 #[derive(Debug, Clone)]
 pub struct CompiledRules {
     pub(crate) rules: Rules,
+    /// Whether the rules differ from their source text (changed in memory after reading).
+    pub(crate) edited: bool,
     /// Per indicator: its parsed formula or aggregate expression.
     pub(crate) indicator_exprs: Vec<Option<ParsedExpr>>,
     pub(crate) gate_exprs: Vec<ParsedExpr>,
@@ -1021,7 +1023,11 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
     if !errors.is_empty() {
         return Err(Error::many(errors));
     }
+    // Rules changed in memory after they were read: the audit's SHA-256 is of the text read,
+    // not of the rules scored, and every run says so (one parse of the text, at compile).
+    let edited = crate::rules::parse_rules(rules.source.clone()).map_or(true, |read| read != rules);
     let mut compiled = CompiledRules {
+        edited,
         rules,
         indicator_exprs,
         gate_exprs,

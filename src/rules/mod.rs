@@ -594,7 +594,7 @@ pub struct OutputSettings {
 }
 
 /// A rules file as written, every element with its place in the source.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Rules {
     /// The file's name and text, for diagnostics and the audit's SHA-256.
     pub source: SourceText,

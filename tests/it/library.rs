@@ -227,6 +227,25 @@ fn rules_changed_in_memory_are_checked_as_a_file_is() {
         .assess(&Dataset::from_table(table), &AssessOptions::default())
         .unwrap();
     assert_relative_eq!(a.entities[0].score, 20.0);
+    // The audit hashes the text read, so the run says the rules scored are not that text.
+    assert!(
+        a.warnings
+            .iter()
+            .any(|w| w.contains("the rules were changed in memory after rules.toml was read")),
+        "{:?}",
+        a.warnings
+    );
+    let unchanged = Rules::from_str(LINEAR).unwrap().compile().unwrap();
+    let table = Table::from_columns(
+        "frame",
+        vec!["id".into(), "销售收入（万元）".into()],
+        vec![ids(&["A"]), numbers(&[40.0])],
+    )
+    .unwrap();
+    let a = unchanged
+        .assess(&Dataset::from_table(table), &AssessOptions::default())
+        .unwrap();
+    assert!(a.warnings.iter().all(|w| !w.contains("changed in memory")));
 }
 
 #[test]

@@ -215,6 +215,12 @@ impl<'a> Run<'a> {
             .iter()
             .flat_map(|f| f.warnings.iter().cloned())
             .collect();
+        if c.edited {
+            warnings.push(format!(
+                "the rules were changed in memory after {} was read: the audit's rules sha256 is that text's, not of the rules scored",
+                c.rules.source.name
+            ));
+        }
         if table.rows() == 0 {
             return Err(Error::one(
                 data_error("the data has no data rows").with_help(
