@@ -51,15 +51,16 @@ pub struct Side {
 }
 
 impl Side {
-    /// The side an assessment run with per-entity results ([`crate::engine::Detail::Entities`])
-    /// gives; `source` names it in reports.
+    /// The side an assessment run with per-entity results ([`crate::engine::Detail::Entities`],
+    /// or [`crate::engine::Detail::Deferred`], whose results are built here) gives; `source`
+    /// names it in reports. A [`crate::engine::Detail::Columns`] run keeps no per-entity
+    /// results: its side is empty, and compare finds no shared entity.
     pub fn from_assessment(a: &Assessment, source: impl Into<String>) -> Side {
         Side {
             source: source.into(),
             tiers: a.summary.tiers.iter().map(|t| t.id.clone()).collect(),
             entities: a
-                .entities
-                .iter()
+                .entity_results()
                 .map(|e| Placed {
                     id: e.id.clone(),
                     name: e.name.clone(),
@@ -477,7 +478,8 @@ pub fn spearman(x: &[f64], y: &[f64]) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
-/// Kendall's τ-b (ties handled); `None` when undefined.
+/// Kendall's τ-b (ties handled); `None` when undefined (also when the sides differ in
+/// length).
 pub fn kendall_tau_b(x: &[f64], y: &[f64]) -> Option<f64> {
     let v = super::correlation::kendall_tau_b(x, y);
     v.is_finite().then_some(v)

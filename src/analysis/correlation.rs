@@ -98,9 +98,12 @@ pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// Spearman's ρ: the Pearson correlation of the average ranks, so ties are handled exactly.
-/// NaN with fewer than two pairs or when either side is constant.
+/// NaN with fewer than two pairs, when either side is constant, or when the sides differ in
+/// length (there are no pairs to correlate).
 pub fn spearman(a: &[f64], b: &[f64]) -> f64 {
-    assert_eq!(a.len(), b.len(), "spearman: inputs differ in length");
+    if a.len() != b.len() {
+        return f64::NAN;
+    }
     pearson(&average_ranks(a), &average_ranks(b))
 }
 
@@ -110,11 +113,10 @@ pub fn spearman(a: &[f64], b: &[f64]) -> f64 {
 /// Knight's O(n log n) algorithm (as in SciPy): sort by (a, b), count the pairs tied in `a`
 /// and jointly tied, then merge-sort by `b` counting the swaps, which are the discordant
 /// pairs; nc − nd = n0 − n1 − n2 + n3 − 2·swaps (n3 = pairs tied in both). NaN with fewer
-/// than two pairs or when either side is constant.
+/// than two pairs, when either side is constant, or when the sides differ in length.
 pub fn kendall_tau_b(a: &[f64], b: &[f64]) -> f64 {
-    assert_eq!(a.len(), b.len(), "kendall_tau_b: inputs differ in length");
     let n = a.len();
-    if n < 2 {
+    if n < 2 || b.len() != n {
         return f64::NAN;
     }
     let mut pairs: Vec<(f64, f64)> = a.iter().copied().zip(b.iter().copied()).collect();
@@ -207,6 +209,12 @@ fn merge_count(v: &mut [f64], buf: &mut [f64]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sides_of_different_lengths_have_no_correlation() {
+        assert!(spearman(&[1.0, 2.0, 3.0], &[1.0]).is_nan());
+        assert!(kendall_tau_b(&[1.0, 2.0, 3.0], &[1.0, 2.0]).is_nan());
+    }
     use approx::assert_relative_eq;
 
     /// O(n²) τ-b straight from the definition, to check Knight's algorithm against.

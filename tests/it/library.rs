@@ -436,6 +436,19 @@ fn explain_from_the_library_is_what_the_command_prints() {
     assert_eq!(e.exit_code(), 1);
 }
 
+/// A deferred assessment (results built as they are read) compares like a full one.
+#[test]
+fn a_deferred_assessment_compares_like_a_full_one() {
+    use clusterscore::analysis::compare::{Side, compare};
+    let (_, full) = assess_pack(ANHUI, Detail::Entities);
+    let (_, deferred) = assess_pack(ANHUI, Detail::Deferred);
+    let a = Side::from_assessment(&full, "full");
+    let b = Side::from_assessment(&deferred, "deferred");
+    assert_eq!(b.entities.len(), full.summary.entities);
+    let c = compare(&a, &b, 5);
+    assert_eq!(c.spearman, Some(1.0));
+}
+
 #[test]
 fn weights_that_a_rules_file_cannot_hold_are_not_written() {
     use clusterscore::analysis::rewrite::{Level, write_weights};
