@@ -308,7 +308,25 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// line and column of the first bad byte, saying when the file looks like GBK/GB18030 or
 /// UTF-16 (what Notepad, WPS or Excel may have saved) and how to fix it.
 pub fn read_utf8_file(path: &std::path::Path, name: &str, what: &str) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(name, &e))?;
+    use std::io::Read as _;
+    // Read whole, so bounded: a rules, matrix or results file is kilobytes to a few
+    // megabytes; a device or an endless pipe (`/dev/zero`) must not fill the memory.
+    const LARGEST: u64 = 256 << 20;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(name, &e))?;
+    let mut bytes = Vec::new();
+    file.take(LARGEST + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(name, &e))?;
+    if bytes.len() as u64 > LARGEST {
+        return Err(Error::one(
+            Diagnostic::new(
+                Stage::Rules,
+                format!("the {what} is larger than 256 MB, which no {what} is"),
+            )
+            .at(name.to_string())
+            .with_help("check the path: it names something else than the file meant"),
+        ));
+    }
     // A workbook (xlsx is a zip package, xls an OLE file) given where TOML text belongs.
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         return Err(Error::one(

@@ -45,7 +45,36 @@ const PERCENT_ROWS: u32 = 200;
 
 fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
     let shown = path.display().to_string();
+    // A workbook is a zip read whole: a device or a pipe named .xlsx (`/dev/zero`) would be
+    // read without end.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Err(Error::one(
+            Diagnostic::new(
+                Stage::Data,
+                format!(
+                    "'{shown}' is not a regular file, so it cannot be read as an XLSX workbook"
+                ),
+            )
+            .with_help("save the workbook to a file and give its path"),
+        ));
+    }
     let bytes = std::fs::read(path).map_err(|e| Error::io(&shown, &e))?;
+    // An encrypted (password-protected) workbook, like an old .xls, is an OLE compound file,
+    // not a zip: say so rather than report a zip error.
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        return Err(Error::one(
+            Diagnostic::new(
+                Stage::Data,
+                format!(
+                    "'{shown}' is a password-protected workbook or an old .xls file, not an XLSX workbook"
+                ),
+            )
+            .with_help(
+                "remove the password (Excel: File → Info → Protect Workbook; WPS: 文件 → 文档加密) \
+                 and save it as .xlsx; save an old .xls as .xlsx",
+            ),
+        ));
+    }
     let sha256 = {
         use sha2::{Digest, Sha256};
         hex(&Sha256::digest(&bytes))
