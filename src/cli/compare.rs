@@ -65,7 +65,18 @@ fn side_from_rules(
 fn side_from_results(path: &PathBuf) -> Result<Side> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| Error::io(&name, &e))?;
-    let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+    // Saved again by Notepad or WPS: with a byte-order mark, or as UTF-16.
+    let text: std::borrow::Cow<'_, [u8]> = match encoding_rs::Encoding::for_bom(&bytes) {
+        Some((enc, bom)) if enc != encoding_rs::UTF_8 => enc
+            .decode_without_bom_handling(&bytes[bom..])
+            .0
+            .into_owned()
+            .into_bytes()
+            .into(),
+        Some((_, bom)) => bytes[bom..].into(),
+        None => bytes[..].into(),
+    };
+    let v: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
         Error::one(Diagnostic::new(
             Stage::Data,
             format!("'{name}' is not valid JSON: {e}"),

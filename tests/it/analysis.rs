@@ -253,6 +253,31 @@ fn compare_results_with_ties_by_hand() {
         serde_json::json!([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 1, 0], [0, 0, 0, 0]])
     );
     assert_eq!(v["tier_changes"].as_array().unwrap().len(), 2);
+
+    // The same file saved again with a byte-order mark (Notepad), and as UTF-16 (WPS): the
+    // same comparison.
+    let text = std::fs::read_to_string(&b).unwrap();
+    let with_bom = dir.path().join("b_bom.json");
+    std::fs::write(&with_bom, format!("\u{feff}{text}")).unwrap();
+    let utf16 = dir.path().join("b_utf16.json");
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+    std::fs::write(&utf16, bytes).unwrap();
+    for other in [&with_bom, &utf16] {
+        let again = bin()
+            .args(["compare", "--format", "json", "--results"])
+            .arg(&a)
+            .arg("--results")
+            .arg(other)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let w: serde_json::Value = serde_json::from_slice(&again).unwrap();
+        assert_eq!(w["spearman"], v["spearman"]);
+        assert_eq!(w["matrix"], v["matrix"]);
+    }
 }
 
 fn sensitivity(extra: &[&str]) -> assert_cmd::assert::Assert {
