@@ -359,6 +359,13 @@ pub(crate) fn refuse_overwrite(out: &Path, inputs: &[&Path]) -> Result<()> {
             out.display()
         )));
     }
+    // A file marked read-only is kept: the atomic rename would replace it without a word.
+    if std::fs::metadata(&target).is_ok_and(|m| m.is_file() && m.permissions().readonly()) {
+        return Err(Error::usage(format!(
+            "cannot write '{}': the file is read-only (someone protected it; choose another name, or make it writable first)",
+            out.display()
+        )));
+    }
     if out.as_os_str().as_encoded_bytes().ends_with(b"/") {
         return Err(Error::usage(format!(
             "cannot write '{}': a path ending in '/' names a directory; give a file name",

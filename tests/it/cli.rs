@@ -1185,3 +1185,28 @@ fn compare_names_the_rules_file_of_a_warning_once() {
         "{err}"
     );
 }
+
+/// An output file marked read-only is not replaced by the atomic rename: a usage error,
+/// and the file keeps its contents.
+#[cfg(unix)]
+#[test]
+fn a_read_only_output_file_is_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ranking.csv");
+    std::fs::write(&out, "OLD").unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let run = bin()
+        .args(["score", "--rules", "rules/anhui-zhuanyezhen.toml"])
+        .args(["--data", "fixtures/anhui-2010.csv", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("the file is read-only"),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "OLD");
+}
