@@ -228,6 +228,7 @@ fn page_data(a: &Assessment) -> Value {
     let ev = a.evidence.as_deref().filter(|ev| {
         ev.len() == a.entities.len()
             && ev.aggregation == Aggregation::Additive
+            && l.dimensions.len() > 1
             && ev.weights.len() == l.dimensions.len()
             && ev.fractions.dim().1 == l.criteria.len()
     });
@@ -484,6 +485,10 @@ fn sliders(h: &mut String, a: &Assessment, frozen: Option<u64>) {
     let Some(ev) = a.evidence.as_deref() else {
         return;
     };
+    if ev.aggregation == Aggregation::Additive && l.dimensions.len() == 1 {
+        h.push_str("<section class=\"controls\"><h2>权重调整 Re-weighting</h2><p class=\"note\">只有一个维度，没有可调整的维度权重。One dimension: there is no dimension weight to move (its weight only rescales the maximum score).</p></section>\n");
+        return;
+    }
     if ev.aggregation != Aggregation::Additive {
         let _ = write!(
             h,
@@ -566,14 +571,14 @@ fn ranking_table(h: &mut String, a: &Assessment) {
         } else {
             ""
         },
-        crate::column::format_number(l.max_score)
+        crate::column::format_display(l.max_score)
     );
     for (d, dim) in l.dimensions.iter().enumerate() {
         let _ = write!(
             h,
             "<th data-key=\"d{d}\" data-type=\"num\">{}<br><small data-dim-max=\"{d}\">/{}</small></th>",
             escape(&dim.label),
-            crate::column::format_number(dim.value.unwrap_or(0.0))
+            crate::column::format_display(dim.value.unwrap_or(0.0))
         );
     }
     h.push_str("<th data-key=\"change\">变化 Change</th></tr></thead>\n<tbody>");

@@ -266,14 +266,14 @@ fn html_report_reweights_like_the_engine_in_chromium() {
     assert!(
         dom.contains(&format!(
             "<small data-max-score=\"\">/{}</small>",
-            clusterscore::column::format_number(engine.layout.max_score)
+            clusterscore::column::format_display(engine.layout.max_score)
         )),
         "score header"
     );
     for (d, dim) in engine.layout.dimensions.iter().enumerate() {
         let want = format!(
             "<small data-dim-max=\"{d}\">/{}</small>",
-            clusterscore::column::format_number(dim.value.unwrap())
+            clusterscore::column::format_display(dim.value.unwrap())
         );
         assert!(dom.contains(&want), "{want}");
     }

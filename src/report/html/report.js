@@ -14,6 +14,10 @@
     return Math.abs(y - t) >= 0.5 ? t + Math.sign(y) : t;
   }
 
+  // crate::column::format_display for x >= 0: 15 significant digits, then shortest (a weight
+  // share reads 50, not 49.999999999999986).
+  function formatDisplay(x) { return plainDecimal(Number(x.toExponential(14))); }
+
   // Shortest round-trip digits of x >= 0 in plain notation (Rust's Display for f64).
   function plainDecimal(x) {
     var s = String(x);
@@ -585,10 +589,10 @@
     var wSum = unrolledSum(W);
     var finalMax = DATA.scale !== null ? DATA.scale : W.reduce(function (a, b) { return a + b; }, -0);
     var s = document.querySelector("[data-max-score]");
-    if (s) s.textContent = "/" + plainDecimal(finalMax);
+    if (s) s.textContent = "/" + formatDisplay(finalMax);
     W.forEach(function (w, d) {
       var c = document.querySelector('[data-dim-max="' + d + '"]');
-      if (c) c.textContent = "/" + plainDecimal(wSum > 0 ? finalMax * (w / wSum) : 0);
+      if (c) c.textContent = "/" + formatDisplay(wSum > 0 ? finalMax * (w / wSum) : 0);
     });
   }
 
