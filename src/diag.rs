@@ -348,7 +348,9 @@ pub fn read_utf8_file(path: &std::path::Path, name: &str, what: &str) -> Result<
         let bytes = e.as_bytes();
         let prefix = String::from_utf8_lossy(&bytes[..good]);
         let (line, col) = SourceText::new(name, prefix.as_ref()).line_col(good);
-        let looks = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        let looks = if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) || bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
+            " (it is UTF-32)"
+        } else if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
             " (it is UTF-16)"
         } else if encoding_rs::GB18030
             .decode_without_bom_handling_and_without_replacement(bytes)

@@ -1110,12 +1110,19 @@ impl Builder {
 /// A workbook cell storing NaN or an infinity (a damaged or machine-written file): no
 /// missing marker or retyping of text helps.
 fn not_finite_problem(x: f64) -> CellProblem {
+    // A cell written 1e400 is read as an infinity: say "too large", not quote "inf", which
+    // is nowhere in the workbook.
+    let (value, what) = if x.is_nan() {
+        ("NaN".to_string(), "not a number (NaN)")
+    } else {
+        (
+            format_number(x),
+            "a number too large for any rule (beyond ±1.8e308)",
+        )
+    };
     CellProblem {
-        value: format_number(x),
-        message: format!(
-            "cannot read \"{}\" as a number: the workbook stores a value that is not a finite number",
-            format_number(x)
-        ),
+        message: format!("cannot read the cell as a number: the workbook stores {what}"),
+        value,
         help: Some(
             "retype or clear the cell in Excel or WPS and save the workbook (NaN and infinities \
              are not numbers a rule can compare)"
