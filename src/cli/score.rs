@@ -81,6 +81,19 @@ pub fn run(mut a: ScoreArgs) -> Result<i32> {
     if a.out_encoding.is_some() && format != Format::Csv {
         say!("note: --out-encoding applies to CSV output only; this output is UTF-8");
     }
+    // `--format` wins over the extension (SPEC §7); a file whose extension names another
+    // format would open in the wrong program, so the run says so.
+    if let (Some(_), Some(out)) = (&a.format, &a.out)
+        && let Some(by_name) = Format::from_path(out)
+        && by_name != format
+    {
+        say!(
+            "note: writing {} into '{}', whose extension says {}",
+            format!("{format:?}").to_lowercase(),
+            out.display(),
+            format!("{by_name:?}").to_lowercase()
+        );
+    }
     a.read.validate(&a.data)?;
     let compiled = Rules::from_path(&a.rules)?.compile()?;
     let read = a.read.options(&compiled)?;

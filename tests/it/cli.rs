@@ -1210,3 +1210,30 @@ fn a_read_only_output_file_is_kept() {
     );
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "OLD");
 }
+
+/// `--format` wins over the extension of `--out` (SPEC §7), and the run notes the mismatch.
+#[test]
+fn a_format_that_contradicts_the_extension_is_noted() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ranking.json");
+    let run = bin()
+        .args(["score", "--rules", "rules/anhui-zhuanyezhen.toml"])
+        .args([
+            "--data",
+            "fixtures/anhui-2010.csv",
+            "--format",
+            "xlsx",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("note: writing xlsx into") && err.contains("whose extension says json"),
+        "{err}"
+    );
+    // A workbook (a zip) was written, as --format said.
+    assert!(std::fs::read(&out).unwrap().starts_with(b"PK"));
+}
