@@ -1012,10 +1012,15 @@ pub(super) fn column_indicators(
             let raw = rows.get(j).expect("checked");
             let v = coerce(raw, ind.kind, ind.multiply.as_ref().map(|m| m.value)).map_err(
                 |bad_row| {
-                    let help = match ind.kind {
-                        Kind::Bool => "a bool indicator reads 是/否, 有/无, Y/N, yes/no, true/false, 1/0 or a missing marker; fix the cell or change the indicator's kind",
-                        _ => "a number indicator reads numbers (1,234.5, 12%, full-width digits) or a missing marker; fix the cell or change the indicator's kind",
-                    };
+                    // Reached by data typed from its cells without the rules (the library's
+                    // Dataset::from_path): the rules' own missing markers were not applied.
+                    let help = format!(
+                        "{}; fix the cell or change the indicator's kind (if it marks a missing value, list it in [data].missing_markers and read the data with CompiledRules::read_data, which applies them)",
+                        match ind.kind {
+                            Kind::Bool => "a bool indicator reads 是/否, 有/无, Y/N, yes/no, true/false, 1/0 or a missing marker",
+                            _ => "a number indicator reads numbers (1,234.5, 12%, full-width digits) or a missing marker",
+                        }
+                    );
                     Error::one(
                         data_error(format!(
                             "indicator '{}' is of kind {}, but the cell is \"{}\"",
