@@ -33,6 +33,9 @@ pub struct ScoreArgs {
     pub out_encoding: Option<String>,
 }
 
+/// Entities an HTML page holds comfortably (its sliders re-score every entity per move).
+const HTML_COMFORTABLE: usize = 10_000;
+
 /// Resolves `--format` and `--out` into a format (SPEC §7).
 pub fn output_format(format: Option<&str>, out: Option<&Path>) -> Result<Format> {
     match (format, out) {
@@ -143,6 +146,14 @@ pub fn run(mut a: ScoreArgs) -> Result<i32> {
     // not show them.
     if format == Format::Csv || a.out.is_some() {
         super::print_warnings(None, &assessment.warnings);
+    }
+    // The page holds every entity (about 3 KB each) and re-scores them all on each slider
+    // move: past some thousands it is slow to open and to move.
+    if format == Format::Html && assessment.summary.entities > HTML_COMFORTABLE {
+        say!(
+            "note: the HTML page holds {} entities; a page this large opens slowly and its sliders lag (csv, xlsx or json suit a batch of this size)",
+            assessment.summary.entities
+        );
     }
     // The process ends next: freeing a large assessment entry by entry (its per-entity
     // maps: about 0.4 s per 100,000 entities) would only delay the exit.
