@@ -304,13 +304,10 @@ impl From<Diagnostic> for Error {
 /// The library's result type: every fallible call returns its [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// A TOML file (rules, AHP matrices) read as UTF-8 text. Invalid UTF-8 is an error at the
-/// line and column of the first bad byte, saying when the file looks like GBK/GB18030 or
-/// UTF-16 (what Notepad, WPS or Excel may have saved) and how to fix it.
-pub fn read_utf8_file(path: &std::path::Path, name: &str, what: &str) -> Result<String> {
+/// A file read whole, so bounded: a rules, matrix or results file is kilobytes to a few
+/// megabytes; a device or an endless pipe (`/dev/zero`) must not fill the memory.
+pub fn read_bounded(path: &std::path::Path, name: &str, what: &str) -> Result<Vec<u8>> {
     use std::io::Read as _;
-    // Read whole, so bounded: a rules, matrix or results file is kilobytes to a few
-    // megabytes; a device or an endless pipe (`/dev/zero`) must not fill the memory.
     const LARGEST: u64 = 256 << 20;
     let file = std::fs::File::open(path).map_err(|e| Error::io(name, &e))?;
     let mut bytes = Vec::new();
@@ -327,6 +324,14 @@ pub fn read_utf8_file(path: &std::path::Path, name: &str, what: &str) -> Result<
             .with_help("check the path: it names something else than the file meant"),
         ));
     }
+    Ok(bytes)
+}
+
+/// A TOML file (rules, AHP matrices) read as UTF-8 text. Invalid UTF-8 is an error at the
+/// line and column of the first bad byte, saying when the file looks like GBK/GB18030 or
+/// UTF-16 (what Notepad, WPS or Excel may have saved) and how to fix it.
+pub fn read_utf8_file(path: &std::path::Path, name: &str, what: &str) -> Result<String> {
+    let bytes = read_bounded(path, name, what)?;
     // A workbook (xlsx is a zip package, xls an OLE file) given where TOML text belongs.
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         return Err(Error::one(
@@ -505,11 +510,17 @@ fn pad_under(before: &str) -> String {
 /// would send the terminal back to the start of the line, an escape, a NUL) are shown as
 /// their one-column symbols (␍, ␛, ␀), so the line and the caret under it stay as laid out.
 fn printable(line: &str) -> Cow<'_, str> {
-    if !line.chars().any(|c| c.is_control() && c != '\t') {
+    if !line
+        .chars()
+        .any(|c| (c.is_control() && c != '\t') || is_direction_control(c))
+    {
         return Cow::Borrowed(line);
     }
+    // Direction controls are left out: they take no column (the caret stays aligned) and
+    // would reorder the line on screen; the message names them.
     Cow::Owned(
         line.chars()
+            .filter(|&c| !is_direction_control(c))
             .map(|c| match c as u32 {
                 0x09 => c,
                 u @ 0x00..=0x1F => char::from_u32(0x2400 + u).unwrap_or('?'),
@@ -521,14 +532,42 @@ fn printable(line: &str) -> Cow<'_, str> {
     )
 }
 
+/// Direction controls (marks, embeddings, overrides, isolates): invisible, and they reorder
+/// the text around them on screen.
+pub fn is_direction_control(c: char) -> bool {
+    matches!(c as u32, 0x061C | 0x200E | 0x200F | 0x202A..=0x202E | 0x2066..=0x2069)
+}
+
+/// Characters that take no room on screen but are not white space to a parser: zero-width
+/// spaces and joiners, the byte-order mark, a soft hyphen, a no-break space, and the
+/// direction controls. Pasted in from web pages, WeChat or Word with the text around them.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c as u32, 0x00A0 | 0x00AD | 0x200B..=0x200D | 0x2060..=0x2064 | 0xFEFF)
+        || is_direction_control(c)
+}
+
+/// What an invisible character is, for messages: "U+FEFF (a byte-order mark)".
+pub fn invisible_name(c: char) -> String {
+    let what = match c as u32 {
+        0xFEFF => "a byte-order mark",
+        0x00A0 => "a no-break space",
+        0x00AD => "a soft hyphen",
+        0x2060 => "a word joiner",
+        0x200B => "a zero-width space",
+        0x200C | 0x200D => "a zero-width joiner",
+        _ if is_direction_control(c) => "a direction control",
+        _ => "an invisible character",
+    };
+    format!("U+{:04X} ({what})", c as u32)
+}
+
 /// Text made safe for a terminal, for everything the command line prints to stderr: values
 /// quoted from data files and rules (an escape sequence that clears the screen, a bell, a
 /// carriage return, a right-to-left override) must not drive the analyst's terminal. Line
 /// ends and tabs stay; other control characters show as their symbols (␛, ␇, ␍), and the
 /// invisible direction controls by their code (`<U+202E>`).
 pub fn terminal_safe(text: &str) -> Cow<'_, str> {
-    let bidi =
-        |c: char| matches!(c as u32, 0x061C | 0x200E | 0x200F | 0x202A..=0x202E | 0x2066..=0x2069);
+    let bidi = is_direction_control;
     if !text
         .chars()
         .any(|c| (c.is_control() && c != '\t' && c != '\n') || bidi(c))
@@ -637,11 +676,9 @@ where
     did_you_mean(name, candidates).map(|c| {
         // A suggestion that looks the same on screen (a Cyrillic 'е', a zero-width space)
         // names the character that differs.
-        let odd = |text: &str| {
-            (!crate::data::cell::fold_width(text).is_ascii())
-                .then(|| text.chars().enumerate().find(|(_, ch)| !ch.is_ascii()))
-                .flatten()
-        };
+        // Greek and Cyrillic letters that look Latin, and invisible characters.
+        let look_alike = |ch: char| matches!(ch as u32, 0x0370..=0x04FF) || is_invisible(ch);
+        let odd = |text: &str| text.chars().enumerate().find(|&(_, ch)| look_alike(ch));
         let differs = match (name.is_ascii(), c.is_ascii()) {
             (false, true) => odd(name).map(|o| (name, o)),
             (true, false) => odd(&c).map(|o| (c.as_str(), o)),
@@ -649,13 +686,12 @@ where
         };
         match differs {
             Some((text, (at, ch))) => format!(
-                "did you mean '{c}'? ('{}' holds U+{:04X}{} at character {}, which only looks like ASCII)",
+                "did you mean '{c}'? ('{}' holds {} at character {}, which only looks like ASCII)",
                 truncate(text, 200),
-                ch as u32,
                 if ch.is_alphanumeric() {
-                    format!(" '{ch}'")
+                    format!("U+{:04X} '{ch}'", ch as u32)
                 } else {
-                    String::new()
+                    invisible_name(ch)
                 },
                 at + 1
             ),

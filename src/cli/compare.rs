@@ -64,7 +64,7 @@ fn side_from_rules(
 
 fn side_from_results(path: &PathBuf) -> Result<Side> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| Error::io(&name, &e))?;
+    let bytes = clusterscore::diag::read_bounded(path, &name, "results file")?;
     // Saved again by Notepad or WPS: with a byte-order mark, or as UTF-16.
     let text: std::borrow::Cow<'_, [u8]> = match encoding_rs::Encoding::for_bom(&bytes) {
         Some((enc, bom)) if enc != encoding_rs::UTF_8 => enc

@@ -437,15 +437,15 @@ fn bad_char(src: &str, c: char, start: usize) -> ExprError {
         '\u{2212}' | '\u{2010}'..='\u{2015}' => {
             Some("this is a typographic minus or dash; use the ASCII '-'".into())
         }
-        _ if invisible(c) => Some(format!(
-            "an invisible character (U+{:04X}) was pasted in with the text: delete it",
-            c as u32
+        _ if crate::diag::is_invisible(c) => Some(format!(
+            "an invisible character, {}, was pasted in with the text: delete it",
+            crate::diag::invisible_name(c)
         )),
         _ => None,
     };
     let message = if c == '=' {
         "unexpected '='".to_string()
-    } else if c.is_control() || invisible(c) {
+    } else if c.is_control() || crate::diag::is_invisible(c) {
         format!("unexpected character U+{:04X}", c as u32)
     } else {
         format!("unexpected character '{c}'")
@@ -453,13 +453,4 @@ fn bad_char(src: &str, c: char, start: usize) -> ExprError {
     let mut e = ExprError::new(message, span);
     e.help = help;
     e
-}
-
-/// Characters that take no room on screen: zero-width spaces and joiners, direction marks
-/// and overrides, the byte-order mark, a soft hyphen, a no-break space.
-fn invisible(c: char) -> bool {
-    matches!(
-        c as u32,
-        0x00A0 | 0x00AD | 0x061C | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xFEFF
-    )
 }

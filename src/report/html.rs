@@ -124,7 +124,7 @@ fn engine_uses_fma(ev: &Evidence) -> bool {
 /// reads a score and can be written so (`js`), otherwise with its outcome per entity
 /// (`fixed`: the data it reads does not move with the weights). `None` when no condition
 /// reads a score. A condition that reads a score but cannot be written as JavaScript (it
-/// uses `prev()` or a member aggregate) keeps the engine's outcome alone; `frozen` counts
+/// uses `prev()`) keeps the engine's outcome alone; `frozen` counts
 /// them, and the page says its result is approximate.
 fn post_data(ev: &Evidence) -> Option<Value> {
     let post = ev.post.as_deref()?;
@@ -548,9 +548,9 @@ fn conditions_note(ev: &Evidence, frozen: Option<u64>) -> String {
     }
 }
 
-/// The page's caveat for conditions that read scores but use `prev()` or a member aggregate
-/// (also in the printed re-weighting banner).
-const FROZEN_NOTE: &str = "用到 prev() 或成员汇总的得分条件沿用引擎按原权重的判定结果，结果为近似。Conditions that read scores and use prev() or member aggregates keep the engine's outcome at the shipped weights: the result is approximate.";
+/// The page's caveat for conditions that read scores but use `prev()` (also in the printed
+/// re-weighting banner; aggregate functions cannot appear in conditions after scoring).
+const FROZEN_NOTE: &str = "用到 prev() 的得分条件沿用引擎按原权重的判定结果，结果为近似。Conditions that read scores and use prev() keep the engine's outcome at the shipped weights: the result is approximate.";
 
 fn ranking_table(h: &mut String, a: &Assessment) {
     // Shown (on screen and in print) only while the weights differ from the rules file's.

@@ -428,13 +428,15 @@ fn structure_mistake(source: &SourceText, message: &str, span: Span) -> Option<D
         );
     }
     if (message.starts_with("invalid unquoted key") || message.starts_with("key with no value"))
-        && let Some(c) = line.chars().find(|&c| invisible(c))
+        && let Some(c) = line
+            .split('=')
+            .next()
+            .and_then(|key| key.chars().find(|&c| crate::diag::is_invisible(c)))
     {
         return at_line(format!(
-            "the line holds an invisible character, U+{:04X} ({}), pasted in with the text: \
-             delete it (retype the key)",
-            c as u32,
-            invisible_name(c)
+            "the key holds an invisible character, {}, pasted in with the text: delete it \
+             (retype the key)",
+            crate::diag::invisible_name(c)
         ));
     }
     if trimmed.starts_with("//") {
@@ -471,26 +473,6 @@ fn structure_mistake(source: &SourceText, message: &str, span: Span) -> Option<D
         ));
     }
     None
-}
-
-/// Characters that do not show but break a key: a byte-order mark, zero-width and
-/// direction marks, the word joiner, a no-break space, a soft hyphen.
-fn invisible(c: char) -> bool {
-    matches!(
-        c as u32,
-        0x00A0 | 0x00AD | 0x200B..=0x200F | 0x2060 | 0xFEFF
-    )
-}
-
-fn invisible_name(c: char) -> &'static str {
-    match c as u32 {
-        0xFEFF => "a byte-order mark",
-        0x00A0 => "a no-break space",
-        0x00AD => "a soft hyphen",
-        0x2060 => "a word joiner",
-        0x200E | 0x200F => "a direction mark",
-        _ => "a zero-width space",
-    }
 }
 
 /// The offset of the first `[` of a value list still open at `before` (a table header's
