@@ -62,7 +62,7 @@ fn side_from_rules(
     ))
 }
 
-fn side_from_results(path: &PathBuf) -> Result<Side> {
+fn side_from_results(path: &std::path::Path) -> Result<Side> {
     let name = path.display().to_string();
     let bytes = clusterscore::diag::read_bounded(path, &name, "results file")?;
     // Saved again by Notepad or WPS: with a byte-order mark, or as UTF-16.
