@@ -209,13 +209,13 @@ fn merge_count(v: &mut [f64], buf: &mut [f64]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use approx::assert_relative_eq;
 
     #[test]
     fn sides_of_different_lengths_have_no_correlation() {
         assert!(spearman(&[1.0, 2.0, 3.0], &[1.0]).is_nan());
         assert!(kendall_tau_b(&[1.0, 2.0, 3.0], &[1.0, 2.0]).is_nan());
     }
-    use approx::assert_relative_eq;
 
     /// O(n²) τ-b straight from the definition, to check Knight's algorithm against.
     fn tau_b_naive(a: &[f64], b: &[f64]) -> f64 {
