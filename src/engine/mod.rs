@@ -258,6 +258,15 @@ fn edited_values(r: &Rules, errors: &mut Vec<Diagnostic>) {
                 "empty".into(),
                 "at least one band",
             ),
+            Method::Bands(b) if b.iter().any(|band| !all(&band.points, &|x| x >= 0.0)) => {
+                bad(c.method_span, what("band points"), "negative".into(), "≥ 0")
+            }
+            Method::Levels(l) if l.iter().any(|(_, p)| !all(p, &|x| x >= 0.0)) => bad(
+                c.method_span,
+                what("level points"),
+                "negative".into(),
+                "≥ 0",
+            ),
             Method::Linear {
                 floor: Param::Fixed(f),
                 target: Param::Fixed(t),

@@ -193,6 +193,18 @@ fn rules_changed_in_memory_are_checked_as_a_file_is() {
         "'points' of criterion 'c' is -10",
     );
     refused(&|r| r.settings.clamp = Some((10.0, 0.0)), "[rules] clamp");
+    refused(
+        &|r| {
+            r.criteria[0].method =
+                clusterscore::rules::Method::Bands(vec![clusterscore::rules::Band {
+                    op: clusterscore::rules::BandOp::AtLeast,
+                    threshold: clusterscore::rules::Param::Fixed(5.0),
+                    points: clusterscore::rules::Param::Fixed(-2.0),
+                    span: r.criteria[0].method_span,
+                }])
+        },
+        "'band points' of criterion 'c' is negative",
+    );
     refused(&|r| r.settings.decimals = 400, "[rules] decimals is 400");
     refused(
         &|r| r.settings.scale = Some(f64::NAN),
