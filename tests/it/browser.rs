@@ -434,6 +434,31 @@ min_score = 0
         String::from_utf8(render(&base, Format::Html, OutEncoding::default()).unwrap()).unwrap();
     assert!(html.contains("are evaluated again with the new scores"));
     let profile = tempfile::tempdir().unwrap();
+    // Every weight at 0: nothing can be scored; the table and charts are greyed as stale.
+    let zero = html.replacen(
+        "</body>",
+        "<script>window.addEventListener('load', function () {\n\
+         var set = function (id, v) { var s = document.getElementById(id); s.value = v; s.dispatchEvent(new Event('input')); };\n\
+         set('w-da', '0'); set('w-db', '0'); });</script></body>",
+        1,
+    );
+    let page = dir.path().join("zero.html");
+    std::fs::write(&page, &zero).unwrap();
+    let dom = headless(&chrome, profile.path())
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout).to_string();
+    assert!(dom.contains("every weight is 0: nothing can be scored"));
+    assert!(
+        dom.contains("class=\"ranking stale\""),
+        "the table is greyed"
+    );
+    assert!(
+        dom.contains("class=\"charts stale\""),
+        "the charts are greyed"
+    );
     for (wa, wb) in [(80.0, 20.0), (20.0, 80.0), (65.0, 35.0)] {
         let moved = html.replacen(
             "</body>",

@@ -618,10 +618,15 @@
         D.map(function (dim, d) { return dim.id + " " + Number(W[d].toPrecision(6)) + " (" + shippedW[d] + ")"; }).join(", ") +
         (POST && POST.frozen > 0 ? " " + POST.frozenNote : "");
     }
-    // The engine refuses rules whose weights are all 0: so does the page.
-    if (!W.some(function (w) { return w > 0; })) {
+    // The engine refuses rules whose weights are all 0: so does the page, and it greys the
+    // table and charts it can no longer recompute.
+    var none = !W.some(function (w) { return w > 0; });
+    table.classList.toggle("stale", none);
+    var charts = document.querySelector("section.charts");
+    if (charts) charts.classList.toggle("stale", none);
+    if (none) {
       var status = document.getElementById("reweight-status");
-      if (status) status.textContent = "所有权重为 0，无法评分 every weight is 0: nothing can be scored (the engine refuses such rules)";
+      if (status) status.textContent = "所有权重为 0，无法评分 every weight is 0: nothing can be scored (the engine refuses such rules); the table and charts below are those of the last weights";
       return 0;
     }
     showMaxima(W);
