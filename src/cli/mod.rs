@@ -249,19 +249,11 @@ pub(crate) fn spinner(message: &str) -> Option<indicatif::ProgressBar> {
 pub(crate) fn print_out(bytes: &[u8]) -> Result<()> {
     // On a terminal, values from the data (the Markdown table, `explain`) must not drive it
     // either; redirected to a file or a pipe, the output is written as it is.
-    let safe: String;
-    let bytes = match std::str::from_utf8(bytes) {
-        Ok(text) if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
-            match clusterscore::diag::terminal_safe(text) {
-                std::borrow::Cow::Owned(t) => {
-                    safe = t;
-                    safe.as_bytes()
-                }
-                std::borrow::Cow::Borrowed(_) => bytes,
-            }
-        }
-        _ => bytes,
-    };
+    let shown = std::str::from_utf8(bytes)
+        .ok()
+        .filter(|_| std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .map(clusterscore::diag::terminal_safe);
+    let bytes = shown.as_deref().map_or(bytes, str::as_bytes);
     let written = {
         // The standard library's stdout reports a closed or unwritable descriptor (EBADF)
         // as success, and a result would be lost without a word: written through the

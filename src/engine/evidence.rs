@@ -121,6 +121,11 @@ pub struct PostScoring {
 }
 
 impl PostScoring {
+    /// A condition's outcomes on the frame's rows, taken at each entity's row.
+    pub(crate) fn at_entities(&self, at_rows: Vec<Option<bool>>) -> Vec<Option<bool>> {
+        self.row_of.iter().map(|&r| at_rows[r]).collect()
+    }
+
     /// Whether any of tier `t`'s `requires` reads a score.
     pub fn requires_read_scores(&self, t: usize) -> bool {
         self.requires
@@ -945,12 +950,7 @@ impl Evidence {
     /// evaluates them after scoring.
     pub fn rescore(&self, weights: &[f64], points: &[f64], aggregation: Aggregation) -> Rescored {
         if let Some(post) = self.post.as_deref() {
-            // The dimension fractions serve the totals and the published dimension scores.
-            let dim = self.dimension_fractions(points);
-            let totals = match aggregation {
-                Aggregation::Topsis => self.totals(weights, points, aggregation),
-                _ => self.totals_of(&dim, weights, points, aggregation),
-            };
+            let (dim, totals) = self.dim_and_totals(weights, points, aggregation);
             let (adjustment, cap, tiers) =
                 self.post_conditions(post, &dim, &totals, weights, points);
             let scores = self.final_scores_with(&totals, &adjustment);
@@ -979,9 +979,6 @@ impl Evidence {
         let n = self.len();
         let dec = self.decimals;
         let mut frame = post.frame.clone();
-        let at_entities = |v: Vec<Option<bool>>| -> Vec<Option<bool>> {
-            post.row_of.iter().map(|&r| v[r]).collect()
-        };
         for (c, &slot) in post.criterion_slots.iter().enumerate() {
             for e in 0..n {
                 let f = self.fractions[[e, c]];
@@ -1006,7 +1003,7 @@ impl Evidence {
         for (p, pts) in &post.adjustments {
             for (a, holds) in adjustment
                 .iter_mut()
-                .zip(at_entities(p.eval_condition(&frame)))
+                .zip(post.at_entities(p.eval_condition(&frame)))
             {
                 if holds == Some(true) {
                     *a += pts;
@@ -1023,20 +1020,32 @@ impl Evidence {
         (frame, adjustment)
     }
 
-    /// The outcome of each post-scoring condition `p` at the run's own weights and points,
-    /// per entity (the HTML page keeps it for a condition it cannot evaluate again).
-    pub(crate) fn post_outcome_at_run(&self, p: &crate::expr::Program) -> Vec<Option<bool>> {
-        let Some(post) = self.post.as_deref() else {
-            return vec![None; self.len()];
+    /// The dimension fractions (they serve the totals and the published dimension scores)
+    /// and the totals for `weights`, `points` and `aggregation`.
+    fn dim_and_totals(
+        &self,
+        weights: &[f64],
+        points: &[f64],
+        aggregation: Aggregation,
+    ) -> (Array2<f64>, Array1<f64>) {
+        let dim = self.dimension_fractions(points);
+        let totals = match aggregation {
+            Aggregation::Topsis => self.totals(weights, points, aggregation),
+            _ => self.totals_of(&dim, weights, points, aggregation),
         };
-        let dim = self.dimension_fractions(&self.points);
-        let totals = match self.aggregation {
-            Aggregation::Topsis => self.totals(&self.weights, &self.points, self.aggregation),
-            _ => self.totals_of(&dim, &self.weights, &self.points, self.aggregation),
-        };
-        let (frame, _) = self.scored_frame(post, &dim, &totals, &self.weights, &self.points);
-        let at_rows = p.eval_condition(&frame);
-        post.row_of.iter().map(|&r| at_rows[r]).collect()
+        (dim, totals)
+    }
+
+    /// The post-scoring frame at the run's own weights and points (the HTML page keeps the
+    /// outcome of a condition it cannot evaluate again): `None` when the run kept no
+    /// post-scoring conditions.
+    pub(crate) fn frame_at_run(&self) -> Option<PostFrame> {
+        let post = self.post.as_deref()?;
+        let (dim, totals) = self.dim_and_totals(&self.weights, &self.points, self.aggregation);
+        Some(
+            self.scored_frame(post, &dim, &totals, &self.weights, &self.points)
+                .0,
+        )
     }
 
     /// The post-scoring conditions evaluated for every entity on the published values that
@@ -1052,12 +1061,12 @@ impl Evidence {
     ) -> (Vec<f64>, Vec<Option<usize>>, Vec<TierRule>) {
         let n = self.len();
         let (frame, adjustment) = self.scored_frame(post, dim, totals, weights, points);
-        let at_entities = |v: Vec<Option<bool>>| -> Vec<Option<bool>> {
-            post.row_of.iter().map(|&r| v[r]).collect()
-        };
         let mut cap: Vec<Option<usize>> = vec![None; if self.cap.is_empty() { 0 } else { n }];
         for (p, tier) in &post.caps {
-            for (c, holds) in cap.iter_mut().zip(at_entities(p.eval_condition(&frame))) {
+            for (c, holds) in cap
+                .iter_mut()
+                .zip(post.at_entities(p.eval_condition(&frame)))
+            {
                 if holds != Some(true) && c.is_none_or(|t| *tier > t) {
                     *c = Some(*tier);
                 }
@@ -1072,7 +1081,7 @@ impl Evidence {
                 for p in &post.requires[t] {
                     for (r, v) in requires
                         .iter_mut()
-                        .zip(at_entities(p.eval_condition(&frame)))
+                        .zip(post.at_entities(p.eval_condition(&frame)))
                     {
                         *r = match (*r, v) {
                             (Some(false), _) | (_, Some(false)) => Some(false),
@@ -1083,7 +1092,10 @@ impl Evidence {
                 }
                 let mut direct = vec![false; n];
                 for p in &post.direct[t] {
-                    for (d, v) in direct.iter_mut().zip(at_entities(p.eval_condition(&frame))) {
+                    for (d, v) in direct
+                        .iter_mut()
+                        .zip(post.at_entities(p.eval_condition(&frame)))
+                    {
                         *d |= v == Some(true);
                     }
                 }

@@ -137,7 +137,9 @@ fn post_data(ev: &Evidence) -> Option<Value> {
         .collect();
     let mut data_slots: Vec<usize> = Vec::new();
     let mut frozen = 0usize;
-    let mut entry = |p: &crate::expr::Program| -> Option<Value> {
+    // The frame at the shipped weights, built once when a condition is frozen.
+    let mut run_frame = None;
+    let mut entry = |p: &crate::expr::Program| -> Value {
         if post.reads_scores(p) {
             if let Some(js) = crate::expr::js::to_js(p) {
                 for s in p.slots() {
@@ -145,44 +147,46 @@ fn post_data(ev: &Evidence) -> Option<Value> {
                         data_slots.push(s);
                     }
                 }
-                return Some(json!({ "js": js }));
+                return json!({ "js": js });
             }
             // Frozen: the outcome at the shipped weights, the engine's.
             frozen += 1;
-            let fixed: Vec<Value> = ev.post_outcome_at_run(p).iter().map(|v| json!(v)).collect();
-            return Some(json!({ "fixed": fixed }));
         }
-        // A condition on data only: its outcome holds at any weights.
-        let at_rows = p.eval_condition(&post.frame);
-        let fixed: Vec<Value> = post.row_of.iter().map(|&r| json!(at_rows[r])).collect();
-        Some(json!({ "fixed": fixed }))
+        // A condition on data only holds its outcome at any weights; a frozen one is taken
+        // on the frame with the shipped scores.
+        let frame = if post.reads_scores(p) {
+            run_frame.get_or_insert_with(|| ev.frame_at_run().expect("the run kept its conditions"))
+        } else {
+            &post.frame
+        };
+        json!({ "fixed": post.at_entities(p.eval_condition(frame)) })
     };
     let adjustments: Vec<Value> = post
         .adjustments
         .iter()
         .map(|(p, pts)| {
-            let mut v = entry(p)?;
+            let mut v = entry(p);
             v["points"] = json!(pts);
-            Some(v)
+            v
         })
-        .collect::<Option<_>>()?;
+        .collect();
     let caps: Vec<Value> = post
         .caps
         .iter()
         .map(|(p, t)| {
-            let mut v = entry(p)?;
+            let mut v = entry(p);
             v["tier"] = json!(t);
-            Some(v)
+            v
         })
-        .collect::<Option<_>>()?;
-    let mut per_tier = |lists: &[Vec<crate::expr::Program>]| -> Option<Vec<Vec<Value>>> {
+        .collect();
+    let mut per_tier = |lists: &[Vec<crate::expr::Program>]| -> Vec<Vec<Value>> {
         lists
             .iter()
-            .map(|ps| ps.iter().map(&mut entry).collect::<Option<Vec<_>>>())
+            .map(|ps| ps.iter().map(&mut entry).collect())
             .collect()
     };
-    let requires = per_tier(&post.requires)?;
-    let direct = per_tier(&post.direct)?;
+    let requires = per_tier(&post.requires);
+    let direct = per_tier(&post.direct);
     let slots: serde_json::Map<String, Value> = data_slots
         .iter()
         .map(|&s| {

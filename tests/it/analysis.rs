@@ -1528,6 +1528,12 @@ fn sensitivity_with_cohorts_reads_ties_within_cohorts() {
     assert!(rho > 0.5 && rho <= 1.0, "{rho}");
 }
 
+/// Two criteria in one dimension, `direct` on indicators x and y (for the weights tests).
+const TWO_DIRECT: &str = "[rules]\nname = \"w\"\nid = \"id\"\n[[indicator]]\nid = \"x\"\n[[indicator]]\nid = \"y\"\n\
+         [[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"cx\"\ndimension = \"d\"\nindicator = \"x\"\n\
+         points = 10\nmethod = \"direct\"\n[[criterion]]\nid = \"cy\"\ndimension = \"d\"\n\
+         indicator = \"y\"\npoints = 10\nmethod = \"direct\"\n";
+
 /// With no ranked entity (every one excluded by a gate) entropy has nothing to weigh by: the
 /// weights are equal over all criteria, and the warning says why.
 #[test]
@@ -1535,10 +1541,7 @@ fn weights_without_ranked_entities_say_so() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("r.toml"),
-        "[rules]\nname = \"w\"\nid = \"id\"\n[[indicator]]\nid = \"x\"\n[[indicator]]\nid = \"y\"\n\
-         [[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"cx\"\ndimension = \"d\"\nindicator = \"x\"\n\
-         points = 10\nmethod = \"direct\"\n[[criterion]]\nid = \"cy\"\ndimension = \"d\"\n\
-         indicator = \"y\"\npoints = 10\nmethod = \"direct\"\n[[gate]]\nid = \"g\"\nrequire = \"x > 100\"\n",
+        format!("{TWO_DIRECT}[[gate]]\nid = \"g\"\nrequire = \"x > 100\"\n"),
     )
     .unwrap();
     std::fs::write(dir.path().join("d.csv"), "id,x,y\nA,1,2\nB,3,0\n").unwrap();
@@ -1970,14 +1973,7 @@ id = "t"
 #[test]
 fn weights_say_which_criteria_no_entity_differs_on() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("r.toml"),
-        "[rules]\nname = \"w\"\nid = \"id\"\n[[indicator]]\nid = \"x\"\n[[indicator]]\nid = \"y\"\n\
-         [[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"cx\"\ndimension = \"d\"\nindicator = \"x\"\n\
-         points = 10\nmethod = \"direct\"\n[[criterion]]\nid = \"cy\"\ndimension = \"d\"\n\
-         indicator = \"y\"\npoints = 10\nmethod = \"direct\"\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("r.toml"), TWO_DIRECT).unwrap();
     std::fs::write(dir.path().join("d.csv"), "id,x,y\nA,1,5\nB,3,5\nC,6,5\n").unwrap();
     for method in ["entropy", "critic"] {
         let out = bin()

@@ -40,6 +40,34 @@ fn headless(chrome: &Path, profile: &Path) -> Command {
     c
 }
 
+/// The DOM of page `html`, written to `page` and opened in headless Chromium.
+fn dump_dom(chrome: &Path, profile: &Path, page: &Path, html: &str) -> String {
+    std::fs::write(page, html).unwrap();
+    let out = headless(chrome, profile)
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// `html` with a script that moves sliders (`id`, value) once the page has loaded.
+fn with_sliders(html: &str, moves: &[(&str, String)]) -> String {
+    let sets: String = moves
+        .iter()
+        .map(|(id, v)| format!("set('{id}', '{v}'); "))
+        .collect();
+    html.replacen(
+        "</body>",
+        &format!(
+            "<script>window.addEventListener('load', function () {{\n\
+             var set = function (id, v) {{ var s = document.getElementById(id); s.value = v; s.dispatchEvent(new Event('input')); }};\n\
+             {sets}}});</script></body>"
+        ),
+        1,
+    )
+}
+
 fn assess_text(rules: &str) -> Assessment {
     let compiled = Rules::from_str_named(rules, "rules/liaocheng-benchmark.toml")
         .unwrap()
@@ -149,14 +177,12 @@ fn html_report_reweights_like_the_engine_in_chromium() {
         String::from_utf8(render(&base, Format::Html, OutEncoding::default()).unwrap()).unwrap();
 
     // 1. As shipped: the page's own re-scoring agrees with the engine, and so does the table.
-    let page = out_dir.join("liaocheng.html");
-    std::fs::write(&page, &html).unwrap();
-    let dom = headless(&chrome, profile.path())
-        .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .unwrap();
-    let dom = String::from_utf8_lossy(&dom.stdout).to_string();
+    let dom = dump_dom(
+        &chrome,
+        profile.path(),
+        &out_dir.join("liaocheng.html"),
+        &html,
+    );
     assert!(
         dom.contains("data-selfcheck=\"ok\""),
         "the page's re-scoring at the shipped weights differs from the engine"
@@ -204,14 +230,8 @@ fn html_report_reweights_like_the_engine_in_chromium() {
         1,
     );
     let moved_page = out_dir.join("liaocheng-moved.html");
-    std::fs::write(&moved_page, &moved_html).unwrap();
     let url = format!("file://{}", moved_page.display());
-    let dom = headless(&chrome, profile.path())
-        .arg("--dump-dom")
-        .arg(&url)
-        .output()
-        .unwrap();
-    let dom = String::from_utf8_lossy(&dom.stdout).to_string();
+    let dom = dump_dom(&chrome, profile.path(), &moved_page, &moved_html);
     let weights: Vec<(String, f64)> = base
         .layout
         .dimensions
@@ -435,21 +455,13 @@ min_score = 0
     assert!(html.contains("are evaluated again with the new scores"));
     let profile = tempfile::tempdir().unwrap();
     // Every weight at 0: nothing can be scored; the table and charts are greyed as stale.
-    let zero = html.replacen(
-        "</body>",
-        "<script>window.addEventListener('load', function () {\n\
-         var set = function (id, v) { var s = document.getElementById(id); s.value = v; s.dispatchEvent(new Event('input')); };\n\
-         set('w-da', '0'); set('w-db', '0'); });</script></body>",
-        1,
+    let zero = with_sliders(&html, &[("w-da", "0".into()), ("w-db", "0".into())]);
+    let dom = dump_dom(
+        &chrome,
+        profile.path(),
+        &dir.path().join("zero.html"),
+        &zero,
     );
-    let page = dir.path().join("zero.html");
-    std::fs::write(&page, &zero).unwrap();
-    let dom = headless(&chrome, profile.path())
-        .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .unwrap();
-    let dom = String::from_utf8_lossy(&dom.stdout).to_string();
     assert!(dom.contains("every weight is 0: nothing can be scored"));
     assert!(
         dom.contains("class=\"ranking stale\""),
@@ -460,23 +472,9 @@ min_score = 0
         "the charts are greyed"
     );
     for (wa, wb) in [(80.0, 20.0), (20.0, 80.0), (65.0, 35.0)] {
-        let moved = html.replacen(
-            "</body>",
-            &format!(
-                "<script>window.addEventListener('load', function () {{\n\
-                 var set = function (id, v) {{ var s = document.getElementById(id); s.value = v; s.dispatchEvent(new Event('input')); }};\n\
-                 set('w-da', '{wa}'); set('w-db', '{wb}'); }});</script></body>"
-            ),
-            1,
-        );
+        let moved = with_sliders(&html, &[("w-da", wa.to_string()), ("w-db", wb.to_string())]);
         let page = dir.path().join(format!("moved-{wa}.html"));
-        std::fs::write(&page, &moved).unwrap();
-        let dom = headless(&chrome, profile.path())
-            .arg("--dump-dom")
-            .arg(format!("file://{}", page.display()))
-            .output()
-            .unwrap();
-        let dom = String::from_utf8_lossy(&dom.stdout).to_string();
+        let dom = dump_dom(&chrome, profile.path(), &page, &moved);
         assert!(
             dom.contains("data-selfcheck=\"ok\""),
             "self-check at {wa}/{wb}"
@@ -565,23 +563,15 @@ min_score = 30
         html.contains("（1 个条件 1 condition）"),
         "the note counts it"
     );
-    let moved = html.replacen(
-        "</body>",
-        "<script>window.addEventListener('load', function () {\n\
-         var set = function (id, v) { var s = document.getElementById(id); s.value = v; s.dispatchEvent(new Event('input')); };\n\
-         set('w-da', '20'); set('w-db', '80'); });</script></body>",
-        1,
-    );
+    let moved = with_sliders(&html, &[("w-da", "20".into()), ("w-db", "80".into())]);
     let dir = tempfile::tempdir().unwrap();
-    let page = dir.path().join("moved.html");
-    std::fs::write(&page, &moved).unwrap();
     let profile = tempfile::tempdir().unwrap();
-    let dom = headless(&chrome, profile.path())
-        .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .unwrap();
-    let dom = String::from_utf8_lossy(&dom.stdout).to_string();
+    let dom = dump_dom(
+        &chrome,
+        profile.path(),
+        &dir.path().join("moved.html"),
+        &moved,
+    );
     assert!(dom.contains("data-selfcheck=\"ok\""));
     let engine = run(&rules(20.0, 80.0));
     assert_ne!(expected_rows(&engine), expected_rows(&base));

@@ -540,9 +540,9 @@
       if (!tr) return;
       tbody.appendChild(tr);
       // Excluded entities are scored too (not ranked): their score and dimensions move.
-      setCell(tr.querySelector("td.score"), res.scores[e].toFixed(DEC), res.scores[e]);
+      setCell(tr.querySelector("td.score"), fixed(res.scores[e], DEC), res.scores[e]);
       var dimCells = tr.querySelectorAll("td.dim");
-      for (var d = 0; d < dimCells.length; d++) setCell(dimCells[d], res.dims[e][d].toFixed(DEC), res.dims[e][d]);
+      for (var d = 0; d < dimCells.length; d++) setCell(dimCells[d], fixed(res.dims[e][d], DEC), res.dims[e][d]);
       if (!ent.ranked) return;
       var r = res.rank[e], t = res.tier[e];
       setCell(tr.querySelector("td.rank"), r + (res.tieBroken[e] ? "*" : ""), r);
