@@ -34,7 +34,7 @@ fn bench_toml(c: &mut Criterion) {
         g.throughput(Throughput::Elements(n as u64));
         g.measurement_time(Duration::from_secs(if n >= 100_000 { 8 } else { 3 }));
         g.bench_with_input(BenchmarkId::from_parameter(n), &data, |b, d| {
-            b.iter(|| black_box(rules.assess(d, &opts()).expect("scores")))
+            b.iter(|| black_box(rules.assess_with(d, &opts()).expect("scores")))
         });
     }
     g.finish();
@@ -50,7 +50,7 @@ fn bench_toml_columns(c: &mut Criterion) {
         g.throughput(Throughput::Elements(n as u64));
         g.measurement_time(Duration::from_secs(if n >= 100_000 { 8 } else { 3 }));
         g.bench_with_input(BenchmarkId::from_parameter(n), &data, |b, d| {
-            b.iter(|| black_box(rules.assess(d, &columns).expect("scores")))
+            b.iter(|| black_box(rules.assess_with(d, &columns).expect("scores")))
         });
     }
     g.finish();
@@ -137,7 +137,7 @@ fn methods(c: &mut Criterion) {
             let rules = common::compile(&toml);
             let data = common::read(&rules, &path);
             g.bench_with_input(BenchmarkId::new(name, n), &data, |b, d| {
-                b.iter(|| black_box(rules.assess(d, &columns).expect("scores")))
+                b.iter(|| black_box(rules.assess_with(d, &columns).expect("scores")))
             });
         }
     }
@@ -160,7 +160,7 @@ fn aggregation(c: &mut Criterion) {
             let rules = common::compile(&toml);
             let data = common::read(&rules, &path);
             g.bench_with_input(BenchmarkId::new(kind, n), &data, |b, d| {
-                b.iter(|| black_box(rules.assess(d, &columns).expect("scores")))
+                b.iter(|| black_box(rules.assess_with(d, &columns).expect("scores")))
             });
         }
     }
@@ -177,7 +177,7 @@ fn rank_tiers(c: &mut Criterion) {
     // `bench_toml_columns` (and phase by phase by `CLUSTERSCORE_TIMINGS=1`).
     for n in common::sizes().into_iter().filter(|&n| n <= 100_000) {
         let data = common::dataset(&rules, n, 11);
-        let a = rules.assess(&data, &opts()).expect("scores");
+        let a = rules.assess_with(&data, &opts()).expect("scores");
         let ev = a.evidence.clone().expect("evidence");
         let scores: Vec<f64> = a.entities.iter().map(|e| e.score).collect();
         g.throughput(Throughput::Elements(n as u64));

@@ -2,7 +2,7 @@
 //!
 //!     cargo run --example library_path
 
-use clusterscore::{AssessOptions, Rules};
+use clusterscore::Rules;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rules = Rules::from_path("rules/liaocheng-benchmark.toml")?.compile()?;
@@ -11,7 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &["fixtures/liaocheng-2023.csv".into()],
         &rules.read_options(),
     )?;
-    let assessment = rules.assess(&data, &AssessOptions::default())?;
+    let assessment = rules.assess(&data)?;
     // The bytes `clusterscore score --format json` writes (to_json ends in a newline).
     print!("{}", clusterscore::report::to_json(&assessment));
     Ok(())

@@ -10,15 +10,16 @@
 //!
 //! [`Rules::from_path`] loads and checks a rules file, [`Rules::compile`] parses its
 //! expressions once, [`CompiledRules::read_data`] reads the columns the rules use with the
-//! rules' `[data]` options, and [`CompiledRules::assess`] scores them. The [`Assessment`] is
-//! what `clusterscore score --format json` writes ([`report::to_json`]).
+//! rules' `[data]` options, and [`CompiledRules::assess`] scores them
+//! ([`CompiledRules::assess_with`] takes [`AssessOptions`]: a year, columns only). The
+//! [`Assessment`] is what `clusterscore score --format json` writes ([`report::to_json`]).
 //!
 //! ```
-//! use clusterscore::{AssessOptions, Rules};
+//! use clusterscore::Rules;
 //!
 //! let rules = Rules::from_path("rules/liaocheng-benchmark.toml")?.compile()?;
 //! let data = rules.read_data(&["fixtures/liaocheng-2023.csv".into()], &rules.read_options())?;
-//! let assessment = rules.assess(&data, &AssessOptions::default())?;
+//! let assessment = rules.assess(&data)?;
 //! assert_eq!(assessment.summary.entities, 28);
 //! let first = &assessment.entities[0];
 //! assert_eq!(first.rank, Some(1));
@@ -34,7 +35,7 @@
 //!
 //! ```
 //! use clusterscore::column::{Column, TextColumn};
-//! use clusterscore::{AssessOptions, Dataset, Rules, Table};
+//! use clusterscore::{Dataset, Rules, Table};
 //!
 //! let rules = Rules::from_str(r#"
 //! [rules]
@@ -61,7 +62,7 @@
 //!         Some(Column::Number(vec![120.0, 60.0, f64::NAN])),
 //!     ],
 //! )?;
-//! let a = rules.assess(&Dataset::from_table(table), &AssessOptions::default())?;
+//! let a = rules.assess(&Dataset::from_table(table))?;
 //! // A ≥ 100 → 10 points; B ≥ 50 → 6; C missing → 0 (`missing = "zero"`, recorded).
 //! let scores: Vec<(&str, f64)> = a.entities.iter().map(|e| (e.id.as_str(), e.score)).collect();
 //! assert_eq!(scores, [("A", 10.0), ("B", 6.0), ("C", 0.0)]);

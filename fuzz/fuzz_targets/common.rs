@@ -70,7 +70,7 @@ pub fn run(rules: &str, data: &[u8]) {
         generated_at: Some("2026-01-01T00:00:00Z".into()),
         ..Default::default()
     };
-    match compiled.assess(&ds, &opts) {
+    match compiled.assess_with(&ds, &opts) {
         Ok(a) => {
             for f in [Format::Json, Format::Csv, Format::Md] {
                 let _ = render(&a, f, OutEncoding::default());
@@ -81,7 +81,7 @@ pub fn run(rules: &str, data: &[u8]) {
                 detail: Detail::Deferred,
                 ..opts
             };
-            let d = compiled.assess(&ds, &deferred).expect("scores like the built run");
+            let d = compiled.assess_with(&ds, &deferred).expect("scores like the built run");
             for f in [Format::Json, Format::Md] {
                 assert_eq!(
                     render(&d, f, OutEncoding::default()).ok(),

@@ -731,7 +731,7 @@ pub fn rescore_options_from_data(
             detail: crate::engine::Detail::Columns,
             ..opts.clone()
         };
-        let Ok(after) = rules.assess(&copy, &columns) else {
+        let Ok(after) = rules.assess_with(&copy, &columns) else {
             continue;
         };
         let sheet = &after.sheet;
@@ -749,7 +749,7 @@ pub fn rescore_options_from_data(
 
 /// The whole of `clusterscore explain` for the entity with id `id`: [`explain_entity`], then
 /// the options whose indicator other rules read too re-scored from `data`
-/// ([`rescore_options_from_data`]). `a` is `rules.assess(data, opts)`. An id that is no
+/// ([`rescore_options_from_data`]). `a` is `rules.assess_with(data, opts)`. An id that is no
 /// entity is a data error naming the closest id, or the entity a member row belongs to, or
 /// the years the id has rows for.
 pub fn explain_in_data(

@@ -40,7 +40,7 @@ fn side_from_rules(
 ) -> Result<(Side, Vec<String>)> {
     let compiled = Rules::from_path(rules)?.compile()?;
     let ds = compiled.read_data(data, &read.options(&compiled)?)?;
-    let a = compiled.assess(
+    let a = compiled.assess_with(
         &ds,
         &AssessOptions {
             year,

@@ -40,7 +40,7 @@ pub fn run(a: ExplainArgs) -> Result<i32> {
         generated_at: None,
         ..Default::default()
     };
-    let assessment = compiled.assess(&data, &opts)?;
+    let assessment = compiled.assess_with(&data, &opts)?;
     let x = explain_in_data(&compiled, &data, &assessment, &opts, &a.id)?;
     super::print_warnings(None, &assessment.warnings);
     let out = if json {

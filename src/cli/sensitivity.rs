@@ -104,7 +104,7 @@ pub fn run(a: SensitivityArgs) -> Result<i32> {
     }
     let compiled = Rules::from_path(&a.rules)?.compile()?;
     let data = compiled.read_data(&a.data, &a.read.options(&compiled)?)?;
-    let assessment = compiled.assess(
+    let assessment = compiled.assess_with(
         &data,
         &AssessOptions {
             year: a.year,

@@ -123,7 +123,7 @@ fn run_objective(a: &WeightsArgs, name: &str, level: Option<Level>, json: bool) 
     }
     let compiled = load(rules_path)?;
     let data = compiled.read_data(&a.data, &a.read.options(&compiled)?)?;
-    let assessment = compiled.assess(
+    let assessment = compiled.assess_with(
         &data,
         &AssessOptions {
             year: a.year,

@@ -179,6 +179,9 @@ pub struct Table {
     origins: Vec<FileOrigin>,
     rows: usize,
     index: HashMap<String, usize>,
+    /// The missing markers the cells were read with (built-ins plus `[data]` ones): what
+    /// the rules' own markers still have to be applied to at scoring.
+    markers: Markers,
 }
 
 impl Table {
@@ -279,6 +282,7 @@ impl Table {
             columns,
             rows,
             index,
+            markers: Markers::new(&[]),
         };
         for (h, c) in table.headers.iter().zip(&table.columns) {
             if let Some(Column::Number(v)) = c
@@ -332,6 +336,12 @@ impl Table {
     /// Number of data rows.
     pub fn rows(&self) -> usize {
         self.rows
+    }
+
+    /// The missing markers the cells were read with: the built-ins, plus the reading
+    /// options' `missing_markers` for a table read from files.
+    pub fn markers(&self) -> &Markers {
+        &self.markers
     }
 
     /// The index of the column with this folded header.
@@ -2039,6 +2049,7 @@ impl<'r> Ingest<'r> {
             origins: self.origins,
             rows: self.rows,
             index,
+            markers: self.markers.clone(),
         };
         for (t, m) in mixes {
             let (path, row) = table.origin(m.percent.0);

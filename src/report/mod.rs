@@ -602,7 +602,7 @@ pub(crate) mod tests {
                 &c.read_options(),
             )
             .unwrap();
-        c.assess(
+        c.assess_with(
             &ds,
             &crate::engine::AssessOptions {
                 generated_at: Some("2026-01-01T00:00:00Z".into()),

@@ -80,7 +80,7 @@ fn assess_text(rules: &str) -> Assessment {
         )
         .unwrap();
     compiled
-        .assess(
+        .assess_with(
             &ds,
             &AssessOptions {
                 generated_at: Some("2026-01-01T00:00:00Z".into()),

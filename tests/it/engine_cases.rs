@@ -1701,7 +1701,7 @@ label = "B"
             .read_data(std::slice::from_ref(&data), &compiled.read_options())
             .unwrap()
     };
-    let borrowed = compiled.assess(&read(), &opts).unwrap();
+    let borrowed = compiled.assess_with(&read(), &opts).unwrap();
     let owned = compiled.assess_owned(read(), &opts).unwrap();
     let a = to_csv(&borrowed, OutEncoding::Utf8).unwrap();
     let b = to_csv(&owned, OutEncoding::Utf8).unwrap();
@@ -1789,9 +1789,11 @@ fn folded_criteria_score_like_the_fraction_matrix() {
         detail,
         ..Default::default()
     };
-    let full = compiled.assess(&read(), &at(Detail::Entities)).unwrap();
+    let full = compiled
+        .assess_with(&read(), &at(Detail::Entities))
+        .unwrap();
     let folded = compiled.assess_owned(read(), &at(Detail::Columns)).unwrap();
-    let borrowed = compiled.assess(&read(), &at(Detail::Columns)).unwrap();
+    let borrowed = compiled.assess_with(&read(), &at(Detail::Columns)).unwrap();
     let want = String::from_utf8(to_csv(&full, OutEncoding::Utf8).unwrap()).unwrap();
     for run in [&folded, &borrowed] {
         assert_eq!(
@@ -1926,8 +1928,12 @@ top_percent = 40
         detail,
         ..Default::default()
     };
-    let built = compiled.assess(&dataset, &at(Detail::Entities)).unwrap();
-    let deferred = compiled.assess(&dataset, &at(Detail::Deferred)).unwrap();
+    let built = compiled
+        .assess_with(&dataset, &at(Detail::Entities))
+        .unwrap();
+    let deferred = compiled
+        .assess_with(&dataset, &at(Detail::Deferred))
+        .unwrap();
     assert!(deferred.entities.is_empty() && deferred.evidence.is_none());
     assert_eq!(
         deferred
@@ -2937,7 +2943,7 @@ fn boolean_words_under_a_number_indicator_are_an_error_on_the_library_path_too()
         .compile()
         .unwrap();
     let err = compiled
-        .assess(&data, &clusterscore::engine::AssessOptions::default())
+        .assess_with(&data, &clusterscore::engine::AssessOptions::default())
         .unwrap_err()
         .to_string();
     assert!(err.contains("indicator 'x' is of kind number"), "{err}");

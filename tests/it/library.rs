@@ -55,7 +55,7 @@ fn an_in_memory_table_folds_its_headers_as_a_file_would() {
     )
     .unwrap();
     let a = rules
-        .assess(&Dataset::from_table(table), &AssessOptions::default())
+        .assess_with(&Dataset::from_table(table), &AssessOptions::default())
         .unwrap();
     // linear: A 40/80 of 20 points = 10; B above the target = 20.
     let score = |id: &str| a.entities.iter().find(|e| e.id == id).unwrap().score;
@@ -117,7 +117,7 @@ fn in_memory_text_cells_are_trimmed_and_markers_are_missing() {
     )
     .unwrap();
     let a = rules
-        .assess(&Dataset::from_table(table), &AssessOptions::default())
+        .assess_with(&Dataset::from_table(table), &AssessOptions::default())
         .unwrap();
     let e = |id: &str| a.entities.iter().find(|e| e.id == id).unwrap();
     // A: 40/80 of 20 points; B and C missing under the default `zero`, and recorded.
@@ -136,7 +136,7 @@ fn in_memory_text_cells_are_trimmed_and_markers_are_missing() {
         .unwrap()
         .compile()
         .unwrap()
-        .assess(&Dataset::from_table(dup), &AssessOptions::default())
+        .assess_with(&Dataset::from_table(dup), &AssessOptions::default())
         .unwrap_err()
         .to_string();
     assert!(e.contains("duplicate"), "{e}");
@@ -155,7 +155,7 @@ fn an_in_memory_table_changed_after_it_was_built_is_refused() {
     .unwrap();
     table.columns[1] = numbers(&[1.0]);
     let e = rules
-        .assess(&Dataset::from_table(table), &AssessOptions::default())
+        .assess_with(&Dataset::from_table(table), &AssessOptions::default())
         .unwrap_err();
     assert_eq!(e.exit_code(), 1);
     assert!(e.to_string().contains("do not all have its 2 rows"), "{e}");
@@ -236,7 +236,7 @@ fn rules_changed_in_memory_are_checked_as_a_file_is() {
     let a = r
         .compile()
         .unwrap()
-        .assess(&Dataset::from_table(table), &AssessOptions::default())
+        .assess_with(&Dataset::from_table(table), &AssessOptions::default())
         .unwrap();
     assert_relative_eq!(a.entities[0].score, 20.0);
     // The audit hashes the text read, so the run says the rules scored are not that text.
@@ -255,7 +255,7 @@ fn rules_changed_in_memory_are_checked_as_a_file_is() {
     )
     .unwrap();
     let a = unchanged
-        .assess(&Dataset::from_table(table), &AssessOptions::default())
+        .assess_with(&Dataset::from_table(table), &AssessOptions::default())
         .unwrap();
     assert!(a.warnings.iter().all(|w| !w.contains("changed in memory")));
 }
@@ -265,7 +265,7 @@ fn a_missing_column_of_an_in_memory_table_is_named_with_the_table() {
     let rules = Rules::from_str(LINEAR).unwrap().compile().unwrap();
     let table = Table::from_columns("frame", vec!["id".into()], vec![ids(&["A"])]).unwrap();
     let e = rules
-        .assess(&Dataset::from_table(table), &AssessOptions::default())
+        .assess_with(&Dataset::from_table(table), &AssessOptions::default())
         .unwrap_err()
         .to_string();
     assert!(e.contains("not a column of the data (frame)"), "{e}");
@@ -285,7 +285,7 @@ fn assess_pack(
         .read_data(&[root().join(pack.1)], &rules.read_options())
         .unwrap();
     let a = rules
-        .assess(
+        .assess_with(
             &data,
             &AssessOptions {
                 detail,
@@ -420,7 +420,7 @@ fn explain_from_the_library_is_what_the_command_prints() {
         rules_path: ANHUI.0.into(),
         ..Default::default()
     };
-    let a = rules.assess(&data, &opts).unwrap();
+    let a = rules.assess_with(&data, &opts).unwrap();
     let x = explain_in_data(&rules, &data, &a, &opts, "AH071").unwrap();
     let lib = serde_json::to_value(&x).unwrap();
     let out = bin()
@@ -550,4 +550,164 @@ method = "direct"
             .iter()
             .all(|e| e.rank_p05 == e.base_rank && e.rank_p95 == e.base_rank)
     );
+}
+
+/// SPEC §9 as written: `Rules::from_path` → `compile()` → `assess(&dataset)` with
+/// `Dataset::from_path`, serialised with serde, is the document `score --format json`
+/// writes (apart from the clock and the rules path the command was given).
+#[test]
+fn the_spec_shape_of_the_library_scores_like_the_command() {
+    let rules = Rules::from_path(root().join("rules/liaocheng-benchmark.toml")).unwrap();
+    let compiled = rules.compile().unwrap();
+    let dataset = Dataset::from_path(root().join("fixtures/liaocheng-2023.csv")).unwrap();
+    let assessment = compiled.assess(&dataset).unwrap();
+    let text = serde_json::to_string(&assessment).unwrap();
+    let mut lib: serde_json::Value = serde_json::from_str(&text).unwrap();
+
+    let out = bin()
+        .current_dir(root())
+        .env("SOURCE_DATE_EPOCH", "0")
+        .args(["score", "--rules", "rules/liaocheng-benchmark.toml"])
+        .args(["--data", "fixtures/liaocheng-2023.csv", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let mut cli: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for doc in [&mut lib, &mut cli] {
+        let audit = doc["audit"].as_object_mut().unwrap();
+        audit.remove("generated_at");
+        audit["rules"].as_object_mut().unwrap().remove("path");
+        for d in audit["data"].as_array_mut().unwrap() {
+            d.as_object_mut().unwrap().remove("path");
+        }
+    }
+    same_text(&lib.to_string(), &cli.to_string());
+    assert_eq!(lib["entities"][0]["rank"], 1);
+    assert_eq!(lib["summary"]["entities"], 28);
+}
+
+const MARKED: &str = r#"
+[rules]
+name = "markers"
+id = "id"
+[data]
+missing_markers = ["未报送", "-1"]
+[[indicator]]
+id = "sales"
+column = "sales"
+[[indicator]]
+id = "share"
+formula = "staff / 10"
+[[indicator]]
+id = "listed"
+kind = "bool"
+column = "listed"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "sales"
+points = 10
+method = "direct"
+[[criterion]]
+id = "s"
+dimension = "d"
+indicator = "share"
+points = 10
+method = "direct"
+[[criterion]]
+id = "l"
+dimension = "d"
+indicator = "listed"
+points = 5
+method = "flag"
+"#;
+
+/// The rules' missing markers apply to data read without them (`Dataset::from_path`): a
+/// text marker in a number column, a column read in a formula by its bare name (typed as a
+/// number once the marker is gone) and a numeric marker are missing values, as the command
+/// (which reads with them) scores them.
+#[test]
+fn the_rules_missing_markers_apply_to_data_read_without_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("d.csv");
+    std::fs::write(
+        &csv,
+        "id,sales,staff,listed\nA,8,50,是\nB,未报送,20,否\nC,6,未报送,是\nD,-1,-1,否\n",
+    )
+    .unwrap();
+    let compiled = Rules::from_str(MARKED).unwrap().compile().unwrap();
+    let from_path = Dataset::from_path(&csv).unwrap();
+    let a = compiled.assess(&from_path).unwrap();
+    let points = |id: &str, c: &str| {
+        let e = a.entities.iter().find(|e| e.id == id).unwrap();
+        (
+            e.criteria[c].points.unwrap(),
+            e.criteria[c].missing.is_some(),
+        )
+    };
+    assert_eq!(points("A", "c"), (8.0, false));
+    assert_eq!(points("B", "c"), (0.0, true));
+    assert_eq!(points("D", "c"), (0.0, true));
+    assert_eq!(points("A", "s"), (5.0, false));
+    assert_eq!(points("C", "s"), (0.0, true));
+    assert_eq!(points("D", "s"), (0.0, true));
+    // What the command writes from the same file, read with the markers.
+    let read = compiled
+        .read_data(std::slice::from_ref(&csv), &compiled.read_options())
+        .unwrap();
+    let by_reader = compiled.assess(&read).unwrap();
+    same_text(
+        &clusterscore::report::to_json(&a),
+        &clusterscore::report::to_json(&by_reader),
+    );
+}
+
+/// Panics with the first difference of two long texts and a little context.
+fn same_text(left: &str, right: &str) {
+    if left != right {
+        let at = (left.bytes().zip(right.bytes()))
+            .take_while(|(a, b)| a == b)
+            .count();
+        let around = |s: &str| {
+            let (mut from, mut to) = (at.saturating_sub(300), (at + 300).min(s.len()));
+            while !s.is_char_boundary(from) {
+                from -= 1;
+            }
+            while !s.is_char_boundary(to) {
+                to += 1;
+            }
+            s[from..to].to_string()
+        };
+        panic!(
+            "the texts differ at byte {at}:\n{}\n-----\n{}",
+            around(left),
+            around(right)
+        );
+    }
+}
+
+/// A yes/no column read without the rules' markers holds 否 where the file said 无: the
+/// marker cannot be told from its meaning, and the run says so.
+#[test]
+fn a_yes_no_marker_on_data_read_without_it_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("d.csv");
+    std::fs::write(&csv, "id,sales,staff,listed\nA,8,50,有\nB,7,20,无\n").unwrap();
+    let rules = MARKED.replace(r#""-1"]"#, r#""-1", "无"]"#);
+    let compiled = Rules::from_str(&rules).unwrap().compile().unwrap();
+    let a = compiled.assess(&Dataset::from_path(&csv).unwrap()).unwrap();
+    assert!(
+        a.warnings
+            .iter()
+            .any(|w| w.contains("\"listed\"") && w.contains("\"无\" is a yes/no word")),
+        "{:?}",
+        a.warnings
+    );
+    let read = compiled
+        .read_data(std::slice::from_ref(&csv), &compiled.read_options())
+        .unwrap();
+    let by_reader = compiled.assess(&read).unwrap();
+    assert!(!by_reader.warnings.iter().any(|w| w.contains("yes/no word")));
 }

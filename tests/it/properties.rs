@@ -310,7 +310,7 @@ proptest! {
             let c = Rules::from_str_named(&rules, "rules.toml").and_then(|r| r.compile()).map_err(|e| e.to_string())?;
             let ds = c.read_data(std::slice::from_ref(&data), &c.read_options()).map_err(|e| e.to_string())?;
             let a = c
-                .assess(&ds, &AssessOptions { generated_at: Some("2026-01-01T00:00:00Z".into()), ..Default::default() })
+                .assess_with(&ds, &AssessOptions { generated_at: Some("2026-01-01T00:00:00Z".into()), ..Default::default() })
                 .map_err(|e| e.to_string())?;
             Ok(clusterscore::report::to_json(&a))
         };
@@ -330,8 +330,8 @@ proptest! {
         let c = Rules::from_str_named(&rules, "rules.toml").and_then(|r| r.compile()).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let ds = c.read_data(std::slice::from_ref(&data), &c.read_options()).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let at = |detail| AssessOptions { generated_at: Some("2026-01-01T00:00:00Z".into()), detail, ..Default::default() };
-        let full = c.assess(&ds, &at(clusterscore::engine::Detail::Entities)).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let cols = c.assess(&ds, &at(clusterscore::engine::Detail::Columns)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let full = c.assess_with(&ds, &at(clusterscore::engine::Detail::Entities)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let cols = c.assess_with(&ds, &at(clusterscore::engine::Detail::Columns)).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert!(cols.entities.is_empty());
         prop_assert_eq!(&full.warnings, &cols.warnings);
         let enc = clusterscore::report::OutEncoding::Utf8;

@@ -14,7 +14,7 @@ fn liaocheng(data: &std::path::Path) -> Assessment {
     let ds = c
         .read_data(&[data.to_path_buf()], &c.read_options())
         .unwrap();
-    c.assess(
+    c.assess_with(
         &ds,
         &AssessOptions {
             generated_at: Some("2026-01-01T00:00:00Z".into()),
@@ -135,7 +135,7 @@ fn html_detail_ranks_name_their_cohort() {
     let ds = c
         .read_data(&[root().join("fixtures/anhui-2010.csv")], &c.read_options())
         .unwrap();
-    let a = c.assess(&ds, &AssessOptions::default()).unwrap();
+    let a = c.assess_with(&ds, &AssessOptions::default()).unwrap();
     let html = String::from_utf8(render(&a, Format::Html, OutEncoding::Utf8Bom).unwrap()).unwrap();
     let first = a.entities.iter().find(|e| e.rank == Some(1)).unwrap();
     let cohort = first.cohort.as_deref().unwrap();

@@ -22,7 +22,7 @@ fn score_path(rules: &str, path: &Path) -> Assessment {
         .read_data(&[path.to_path_buf()], &compiled.read_options())
         .unwrap_or_else(|e| panic!("reading failed:\n{e}"));
     compiled
-        .assess(
+        .assess_with(
             &ds,
             &AssessOptions {
                 generated_at: Some("2026-01-01T00:00:00Z".into()),

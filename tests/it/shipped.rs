@@ -92,7 +92,7 @@ fn assess(rules: &str, data: &str) -> Assessment {
         .read_data(&[root().join(data)], &compiled.read_options())
         .unwrap_or_else(|e| panic!("{e}"));
     compiled
-        .assess(
+        .assess_with(
             &ds,
             &AssessOptions {
                 generated_at: Some("2026-01-01T00:00:00Z".into()),
@@ -262,10 +262,10 @@ fn the_library_path_of_spec_9_scores_like_the_rules_aware_reader() {
         };
         let path = root().join(fixture);
         let plain = compiled
-            .assess(&Dataset::from_path(&path).unwrap(), &opts)
+            .assess_with(&Dataset::from_path(&path).unwrap(), &opts)
             .unwrap();
         let aware = compiled
-            .assess(
+            .assess_with(
                 &compiled
                     .read_data(std::slice::from_ref(&path), &compiled.read_options())
                     .unwrap(),

@@ -26,7 +26,7 @@ pub fn try_score_with(rules: &str, csv: &str, detail: Detail) -> Result<Assessme
         .read_data(&[data], &compiled.read_options())
         .map_err(|e| e.to_string())?;
     compiled
-        .assess(
+        .assess_with(
             &ds,
             &AssessOptions {
                 generated_at: Some("2026-01-01T00:00:00Z".into()),

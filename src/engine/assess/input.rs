@@ -1345,3 +1345,123 @@ pub(super) fn formula_result(c: &CompiledRules, i: usize, v: Column, ty: Type) -
         (v, _) => v,
     })
 }
+
+/// The rules' `[data].missing_markers` on columns read without them (SPEC §9's
+/// `Dataset::from_path`, a table built in memory): a cell that is one of the rules' markers
+/// is missing, as [`CompiledRules::read_data`] reads it, and a text column left with only
+/// numbers (or only boolean words) is typed as the reader would type it. A number column
+/// loses the values that print as a numeric marker (`-1`), as a workbook's number cells do.
+/// A boolean column cannot tell a marker that is a boolean word (`无`) from its meaning:
+/// that is a warning. Nothing to do, and no cost, for data read with the rules' markers.
+pub(super) fn apply_rules_markers(
+    c: &CompiledRules,
+    table: &crate::data::Table,
+    rows: &mut Frame<'_>,
+    warnings: &mut Vec<String>,
+) {
+    use crate::column::format_number;
+    use crate::data::ColumnRequest;
+    use crate::data::cell::{normalise_cell, parse_bool, parse_number};
+    let pending: Vec<String> = (c.rules.data.missing_markers.iter())
+        .map(|m| normalise_cell(m).into_owned())
+        .filter(|m| !table.markers().is_missing(m))
+        .collect();
+    if pending.is_empty() {
+        return;
+    }
+    let requests = c.column_requests();
+    for (j, header) in table.headers.iter().enumerate() {
+        let (Some(request), Some(col)) = (requests.get(header), rows.get(j)) else {
+            continue;
+        };
+        let retyped = match col {
+            Column::Text(t) => {
+                let marker: Vec<bool> = (t.dict.iter())
+                    .map(|s| pending.contains(&normalise_cell(s).into_owned()))
+                    .collect();
+                if !marker.contains(&true) {
+                    continue;
+                }
+                let codes: Vec<u32> = (t.codes.iter())
+                    .map(|&k| match marker.get(k as usize) {
+                        Some(true) => TextColumn::MISSING,
+                        _ => k,
+                    })
+                    .collect();
+                // What is left, typed as the reader types a column with that request.
+                let kept = || (t.dict.iter().zip(&marker)).filter(|(_, m)| !**m);
+                let numbers = matches!(request, ColumnRequest::Number | ColumnRequest::Infer)
+                    .then(|| {
+                        kept()
+                            .map(|(s, _)| parse_number(&normalise_cell(s)))
+                            .all(|x| x.is_some())
+                    })
+                    .unwrap_or(false);
+                let words = !numbers
+                    && matches!(request, ColumnRequest::Bool | ColumnRequest::Infer)
+                    && kept().all(|(s, _)| parse_bool(&normalise_cell(s)).is_some());
+                let value = |k: u32| (k != TextColumn::MISSING).then(|| &t.dict[k as usize]);
+                if numbers {
+                    Column::Number(
+                        (codes.iter())
+                            .map(|&k| {
+                                value(k)
+                                    .and_then(|s| parse_number(&normalise_cell(s)))
+                                    .unwrap_or(f64::NAN)
+                            })
+                            .collect(),
+                    )
+                } else if words {
+                    Column::Bool(
+                        (codes.iter())
+                            .map(|&k| value(k).and_then(|s| parse_bool(&normalise_cell(s))))
+                            .collect(),
+                    )
+                } else {
+                    Column::Text(TextColumn {
+                        dict: t.dict.clone(),
+                        codes,
+                    })
+                }
+            }
+            Column::Number(v) => {
+                let numeric: Vec<&String> = (pending.iter())
+                    .filter(|m| parse_number(m).is_some())
+                    .collect();
+                if numeric.is_empty()
+                    || !v
+                        .iter()
+                        .any(|x| !x.is_nan() && numeric.contains(&&format_number(*x)))
+                {
+                    continue;
+                }
+                Column::Number(
+                    (v.iter())
+                        .map(|&x| {
+                            if !x.is_nan() && numeric.contains(&&format_number(x)) {
+                                f64::NAN
+                            } else {
+                                x
+                            }
+                        })
+                        .collect(),
+                )
+            }
+            Column::Bool(b) => {
+                let words: Vec<(&String, bool)> = (pending.iter())
+                    .filter_map(|m| Some((m, parse_bool(m)?)))
+                    .collect();
+                for (word, truth) in words {
+                    if b.contains(&Some(truth)) {
+                        warnings.push(format!(
+                            "column \"{}\" was read without the rules' missing markers, and the marker \"{word}\" is a yes/no word: a cell \"{word}\" there reads as {truth}, not as missing; read the data with CompiledRules::read_data",
+                            table.shown_header(header)
+                        ));
+                    }
+                }
+                continue;
+            }
+        };
+        rows.set(j, retyped);
+    }
+}

@@ -63,13 +63,21 @@ fn rules_error(
 }
 
 impl CompiledRules {
-    /// Scores a dataset. Errors stop the run; nothing partial is returned.
-    pub fn assess(&self, data: &super::Dataset, opts: &AssessOptions) -> Result<Assessment> {
+    /// Scores a dataset with the default options (the rules' year, per-entity results,
+    /// `generated_at` from `SOURCE_DATE_EPOCH` or the clock): the one-argument shape of
+    /// SPEC §9. Errors stop the run; nothing partial is returned.
+    pub fn assess(&self, data: &super::Dataset) -> Result<Assessment> {
+        self.assess_with(data, &AssessOptions::default())
+    }
+
+    /// Scores a dataset with explicit options (a year, the rules path for the audit,
+    /// columns only for batch runs). Errors stop the run; nothing partial is returned.
+    pub fn assess_with(&self, data: &super::Dataset, opts: &AssessOptions) -> Result<Assessment> {
         data.table.check_shape()?;
         Run::new(self, data, opts, None)?.finish()
     }
 
-    /// [`CompiledRules::assess`] on a dataset handed over: a columns-only run
+    /// [`CompiledRules::assess_with`] on a dataset handed over: a columns-only run
     /// ([`Detail::Columns`]) frees each data column and indicator once nothing after the
     /// criteria reads it, so a batch run does not hold its input through ranking and
     /// output. Same result as `assess`.
@@ -197,6 +205,8 @@ impl<'a> Run<'a> {
                 }
             }
         }
+        let mut marker_warnings = Vec::new();
+        apply_rules_markers(c, table, &mut rows, &mut marker_warnings);
         for j in empty_columns_compared_with_text(c, headers, &rows) {
             rows.set(
                 j,
@@ -214,6 +224,7 @@ impl<'a> Run<'a> {
             .files
             .iter()
             .flat_map(|f| f.warnings.iter().cloned())
+            .chain(marker_warnings)
             .collect();
         if c.edited {
             warnings.push(format!(
