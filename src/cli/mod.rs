@@ -125,7 +125,18 @@ pub fn run() -> i32 {
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
-            if let Some(tip) = files_without_flags(&e, &std::env::args().collect::<Vec<_>>()) {
+            // `args_os`: `args` panics on an argument that is not UTF-8 (a GBK file name).
+            let args: Vec<String> = std::env::args_os()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            if e.kind() == clap::error::ErrorKind::InvalidUtf8 {
+                say!(
+                    "\ntip: an id, sheet or other text argument arrived in another encoding than UTF-8 \
+                     (a terminal set to GBK?): switch the terminal to UTF-8 (`chcp 65001` on Windows, \
+                     a zh_CN.UTF-8 locale elsewhere); file paths may be in any encoding"
+                );
+            }
+            if let Some(tip) = files_without_flags(&e, &args) {
                 say!("\ntip: {tip}");
             }
             return code;

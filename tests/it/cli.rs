@@ -1237,3 +1237,44 @@ fn a_format_that_contradicts_the_extension_is_noted() {
     // A workbook (a zip) was written, as --format said.
     assert!(std::fs::read(&out).unwrap().starts_with(b"PK"));
 }
+
+/// Arguments that are not UTF-8 (a GBK terminal, GBK file names from a Windows archive)
+/// are usage errors with a tip, never a panic; GBK file names themselves are read.
+#[cfg(unix)]
+#[test]
+fn arguments_in_gbk_are_usage_errors_or_paths_never_a_panic() {
+    use std::os::unix::ffi::OsStrExt;
+    let gbk = |bytes: &'static [u8]| std::ffi::OsStr::from_bytes(bytes);
+    // 临清 in GBK.
+    let out = bin()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["explain", "--rules", "rules/liaocheng-benchmark.toml"])
+        .args(["--data", "fixtures/liaocheng-2023.csv", "--id"])
+        .arg(gbk(b"\xc1\xd9\xc7\xe5"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("tip: an id, sheet or other text argument"),
+        "{err}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join(gbk(b"\xb9\xe6\xd4\xf2.toml")); // 规则
+    let data = dir.path().join(gbk(b"\xca\xfd\xbe\xdd.csv")); // 数据
+    std::fs::write(&rules, RULES).unwrap();
+    std::fs::write(&data, "id,x\nA,1\nB,2\n").unwrap();
+    // Files without their flags: the usual tip, not a panic.
+    let out = bin().arg("score").arg(&rules).arg(&data).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("tip: files are given after their flags"),
+        "{err}"
+    );
+    // With the flags, the GBK-named files are read.
+    let csv = dir.path().join("out.csv");
+    score_to(&rules, &data, &csv).assert().success();
+    assert!(std::fs::read_to_string(&csv).unwrap().contains("A"));
+}
