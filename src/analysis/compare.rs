@@ -99,7 +99,18 @@ impl Side {
                 _ => return Err(format!("'{source}': entity #{} has no \"id\"", k + 1)),
             };
             let rank = match e.get("rank") {
-                None | Some(serde_json::Value::Null) => None,
+                // Without the key, an entity cannot be told from an excluded one (`null`).
+                None => {
+                    let what = if e.get("base_rank").is_some() {
+                        "it looks like the output of `clusterscore sensitivity`"
+                    } else {
+                        "is it the JSON output of `clusterscore score --format json`?"
+                    };
+                    return Err(format!(
+                        "'{source}': entity '{id}' has no \"rank\" (a whole number, or null for an excluded entity); {what}"
+                    ));
+                }
+                Some(serde_json::Value::Null) => None,
                 Some(r) => Some(
                     r.as_u64()
                         .filter(|&r| r >= 1)
@@ -492,7 +503,7 @@ mod tests {
 
     /// A result file edited by hand: a score or tier of the wrong type is refused by name.
     /// Equal ranks (a ranking from elsewhere that shares ranks among ties), ranks with gaps
-    /// and entities without a rank are read as they are.
+    /// and entities ranked `null` (excluded) are read as they are.
     #[test]
     fn result_files_with_values_of_the_wrong_type_are_refused() {
         let side = |entities: serde_json::Value| {
@@ -516,6 +527,16 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(ok.entities.len(), 4);
+        // Without a "rank" key an entity would read as excluded: refused, with what the
+        // file looks like (audit26_cli F1).
+        let e = side(serde_json::json!([{"id": "A", "score": 3.0, "tier": "t"}])).unwrap_err();
+        assert!(e.starts_with("'a.json': entity 'A' has no \"rank\""), "{e}");
+        assert!(e.ends_with("`clusterscore score --format json`?"), "{e}");
+        let e = side(serde_json::json!([{"id": "A", "base_rank": 1}])).unwrap_err();
+        assert!(
+            e.ends_with("the output of `clusterscore sensitivity`"),
+            "{e}"
+        );
     }
 
     #[test]
