@@ -296,6 +296,52 @@ pub fn names(expr: &Expr) -> Vec<(String, bool, Span)> {
     out
 }
 
+/// Like [`names`], with the years each use looks back: the `k` of every `prev(…, k)`
+/// around it, outermost first (empty for the current year). Each (name, quoted, years)
+/// once, in order of first appearance: what a note lists as the values involved.
+pub fn names_with_prev(expr: &Expr) -> Vec<(String, bool, Vec<u32>)> {
+    fn go(e: &Expr, lags: &mut Vec<u32>, out: &mut Vec<(String, bool, Vec<u32>)>) {
+        match &e.kind {
+            ExprKind::Name { name, quoted } => {
+                if !(out.iter()).any(|(n, q, l)| n == name && q == quoted && l == lags) {
+                    out.push((name.clone(), *quoted, lags.clone()));
+                }
+            }
+            ExprKind::Call { name, args, .. } if name == "prev" => {
+                let k = match args.get(1).map(|a| &a.kind) {
+                    Some(ExprKind::Number(k)) => *k as u32,
+                    _ => 1,
+                };
+                lags.push(k);
+                if let Some(a) = args.first() {
+                    go(a, lags, out);
+                }
+                lags.pop();
+            }
+            ExprKind::Unary { expr, .. } => go(expr, lags, out),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                go(lhs, lags, out);
+                go(rhs, lags, out);
+            }
+            ExprKind::Chain { first, rest } => {
+                go(first, lags, out);
+                for (_, e) in rest {
+                    go(e, lags, out);
+                }
+            }
+            ExprKind::Call { args, .. } => {
+                for a in args {
+                    go(a, lags, out);
+                }
+            }
+            ExprKind::Number(_) | ExprKind::Text(_) | ExprKind::Bool(_) => {}
+        }
+    }
+    let mut out = Vec::new();
+    go(expr, &mut Vec::new(), &mut out);
+    out
+}
+
 /// A name use with its level (see [`names_by_level`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NameUse {

@@ -4275,3 +4275,65 @@ requires = ["{name} >= 4"]
         assert_eq!(entity(a, "B").tier, None);
     }
 }
+
+/// A gate's note lists the values that decided it: inside `prev(x, k)` the value k years
+/// back, under the same `prev(…)` it is written with (audit26_fine F1: the notes gave the
+/// scored year's value, so "prev(rev) >= 15: rev = 15" read as a gate that should pass).
+#[test]
+fn gate_notes_show_the_earlier_years_value_under_prev() {
+    let rules = r#"
+[rules]
+name = "prev notes"
+id = "code"
+year = 2023
+[data]
+year_column = "year"
+[[indicator]]
+id = "rev"
+[[dimension]]
+id = "a"
+[[criterion]]
+id = "c"
+dimension = "a"
+indicator = "rev"
+points = 10
+method = "direct"
+[[gate]]
+id = "grew"
+require = "prev(rev) >= 15 and rev > prev(rev, 2)"
+[[gate]]
+id = "long"
+require = "prev(rev, 2) >= 5"
+max_tier = "t"
+[[tier]]
+id = "top"
+[[tier]]
+id = "t"
+"#;
+    let csv =
+        "code,year,rev\nA,2021,4\nA,2022,20\nA,2023,9\nB,2021,1\nB,2022,10\nB,2023,15\nC,2023,50\n";
+    let a = score(rules, csv);
+    let notes = |id: &str| {
+        a.entities
+            .iter()
+            .find(|e| e.id == id)
+            .unwrap()
+            .notes
+            .clone()
+    };
+    // A passes `grew` (20 ≥ 15 and 9 > 4) and is capped by `long` (4 < 5).
+    assert_eq!(
+        notes("A"),
+        ["gate 'long' failed: tier capped at 't' (prev(rev, 2) = 4)"]
+    );
+    assert_eq!(
+        notes("B"),
+        [
+            "excluded by gate 'grew' (prev(rev) >= 15 and rev > prev(rev, 2)): prev(rev) = 10, rev = 15, prev(rev, 2) = 1"
+        ]
+    );
+    assert_eq!(
+        notes("C")[0],
+        "excluded by gate 'grew' (prev(rev) >= 15 and rev > prev(rev, 2)) (a value was missing): prev(rev) = missing, rev = 50, prev(rev, 2) = missing"
+    );
+}

@@ -1300,9 +1300,18 @@ impl Run<'_> {
 
     /// "x = 1, y = missing" for the names an expression mentions, for notes.
     fn values_in(&self, p: &super::ParsedExpr, e: usize) -> String {
-        let row = self.scored[e];
         let mut parts = Vec::new();
-        for (name, quoted, _) in crate::expr::names(&p.ast) {
+        for (name, quoted, lags) in crate::expr::names_with_prev(&p.ast) {
+            // Inside `prev(…, k)` the value that decided is on the row k years back
+            // (audit26_fine F1): follow each enclosing `prev`, outermost first.
+            let row = lags.iter().try_fold(self.scored[e], |row, &k| {
+                let back = *crate::expr::Env::prev_rows(&self.entities, k)?.get(row)?;
+                (back != u32::MAX).then_some(back as usize)
+            });
+            let label = lags.iter().rev().fold(name.clone(), |inner, &k| match k {
+                1 => format!("prev({inner})"),
+                k => format!("prev({inner}, {k})"),
+            });
             let slot = if !quoted {
                 self.c
                     .rules
@@ -1338,15 +1347,15 @@ impl Run<'_> {
                 self.entities.get(j)
             });
             // Numbers as a person reads them (no arithmetic noise such as 7.200000000000001).
-            let v = column
-                .and_then(|c| match c {
+            let v = (column.zip(row))
+                .and_then(|(c, row)| match c {
                     Column::Number(x) if !x[row].is_nan() => {
                         Some(crate::column::format_display(x[row]))
                     }
                     c => c.display(row),
                 })
                 .unwrap_or_else(|| "missing".into());
-            parts.push(format!("{name} = {v}"));
+            parts.push(format!("{label} = {v}"));
         }
         parts.join(", ")
     }
