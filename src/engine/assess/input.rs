@@ -973,15 +973,19 @@ pub(super) fn scored_year(
             }
             Some(y)
         }
+        // `--year` (the options' year; `[rules].year` without a year column is refused when
+        // the rules load): a usage error, and the fix is usually to drop it.
         (Some(y), None) => {
             return Err(Error::one(
                 Diagnostic::new(
-                    Stage::Rules,
-                    format!("year {y} is selected but the rules have no [data].year_column"),
+                    Stage::Usage,
+                    format!(
+                        "--year {y} selects a year, but the rules ({}) name no [data].year_column to select it by",
+                        c.rules.source.name
+                    ),
                 )
-                .at(c.rules.source.name.clone())
                 .with_help(
-                    "add [data] year_column = \"<column holding the year>\", or drop the year",
+                    "with one row per entity, drop --year; for multi-year data, add [data] year_column = \"<column holding the year>\" to the rules",
                 ),
             ));
         }
