@@ -578,7 +578,16 @@ impl<'s> Cx<'s> {
                         t.what,
                         describe(v.get_ref())
                     ),
-                    quoted_number_help(v.get_ref(), key),
+                    quoted_number_help(v.get_ref(), key).or_else(|| {
+                        // `2.0`: a float in TOML, whole or not (trace audit F1).
+                        let DeValue::Float(f) = v.get_ref() else {
+                            return None;
+                        };
+                        let x: f64 = f.as_str().replace('_', "").parse().ok()?;
+                        (x.fract() == 0.0 && (lo as f64..=hi as f64).contains(&x)).then(|| {
+                            format!("write it without the decimal point: {key} = {}", x as i64)
+                        })
+                    }),
                 );
                 None
             }
