@@ -1247,12 +1247,39 @@ impl<'s> Cx<'s> {
         ok: impl Fn(f64) -> bool,
         need: &str,
     ) {
-        for v in p.all_values() {
+        // Each value with where it is written: a category table's values one by one, named
+        // and pointed at (SPEC §12: checked value by value).
+        let written = t.map.get(key);
+        let inner = |name: &str| match written.map(|w| w.get_ref()) {
+            Some(DeValue::Table(m)) => m.get(name),
+            _ => None,
+        };
+        let cases: Vec<(f64, String, Option<Span>)> = match p {
+            Param::Fixed(v) => vec![(*v, String::new(), written.map(|w| w.span().into()))],
+            Param::ByCategory {
+                values, default, ..
+            } => {
+                let listed = |k: &str| match inner("values").map(|v| v.get_ref()) {
+                    Some(DeValue::Table(m)) => m.get(k).map(|v| v.span().into()),
+                    _ => None,
+                };
+                (values.iter())
+                    .map(|(k, v)| (*v, format!(" for category '{k}'"), listed(k)))
+                    .chain(default.map(|d| {
+                        let at = inner("default").map(|v| v.span().into());
+                        (d, " for the default".to_string(), at)
+                    }))
+                    .collect()
+            }
+        };
+        for (v, which, at) in cases {
             if !ok(v) {
-                let span = t.map.get(key).map(|v| v.span().into()).unwrap_or(t.span);
+                let span = at
+                    .or_else(|| written.map(|w| w.span().into()))
+                    .unwrap_or(t.span);
                 self.error(
                     span,
-                    format!("'{key}' in {} must be {need}, found {v}", t.what),
+                    format!("'{key}' in {} must be {need}, found {v}{which}", t.what),
                     None,
                 );
                 return;
