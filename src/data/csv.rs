@@ -59,10 +59,23 @@ pub(crate) fn read_csv(
         return Err(Error::one(d));
     }
     let mut choice = decode::choose(&prefix, forced, at_eof);
+    let garbled = (forced == Some(ForcedEncoding::Gb18030))
+        .then(|| decode::utf8_read_as_gbk(&prefix, at_eof))
+        .flatten()
+        .map(|(utf8, gbk)| {
+            format!(
+                "{name}: --encoding gbk was given, but the file's Chinese text is UTF-8: read as GBK, \"{utf8}\" became \"{gbk}\"; leave out --encoding (or give --encoding utf8)"
+            )
+        });
     let mut source: Box<dyn Read + Send> = Box::new(io::Cursor::new(prefix.clone()).chain(file));
     loop {
         match pass(source, &name, opts, choice, ingest.as_deref_mut()) {
-            Ok(headers) => return Ok(headers),
+            Ok(headers) => {
+                if let (Some(w), Some(i)) = (garbled, ingest.as_deref_mut()) {
+                    i.warn_on_last_file(w);
+                }
+                return Ok(headers);
+            }
             Err(PassError::Other(e)) => return Err(e),
             Err(PassError::Decode(f)) => {
                 if let Some(i) = ingest.as_deref_mut() {

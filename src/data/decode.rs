@@ -83,6 +83,49 @@ impl Choice {
     }
 }
 
+/// Why an encoding that failed cannot be the file's, when the file says which it is: a
+/// byte-order mark of another encoding, or UTF-8 text with Chinese in it read as anything
+/// else. Only a named encoding (`--encoding`) meets either: detection follows both.
+fn named_against_the_file(choice: Choice, prefix: &[u8]) -> Option<String> {
+    if let Some((bom, _)) = Encoding::for_bom(prefix)
+        && bom != choice.encoding
+    {
+        return Some(format!(
+            "the file starts with a {} byte-order mark: leave out --encoding (the encoding is detected)",
+            bom.name()
+        ));
+    }
+    (choice.encoding != UTF_8 && utf8_read_as_gbk(prefix, false).is_some()).then(|| {
+        "the file reads as UTF-8 (with Chinese text): leave out --encoding, or give --encoding utf8"
+            .to_string()
+    })
+}
+
+/// When the first bytes of a file are UTF-8 text with Chinese in it (at least four
+/// characters of three bytes), its first run of such text as written and as GBK (GB18030)
+/// decodes it: what `--encoding gbk` on a UTF-8 file turns 中文 into (涓枃), for a warning.
+/// Text in GBK is seldom valid UTF-8 with that many three-byte characters.
+pub fn utf8_read_as_gbk(prefix: &[u8], at_eof: bool) -> Option<(String, String)> {
+    let text = match std::str::from_utf8(prefix) {
+        Ok(t) => t,
+        Err(e) if e.error_len().is_none() && !at_eof => {
+            std::str::from_utf8(&prefix[..e.valid_up_to()]).ok()?
+        }
+        Err(_) => return None,
+    };
+    if text.chars().filter(|c| c.len_utf8() == 3).count() < 4 {
+        return None;
+    }
+    let start = text.find(|c: char| c.len_utf8() == 3)?;
+    let run: String = text[start..]
+        .chars()
+        .take_while(|c| c.len_utf8() > 1)
+        .take(8)
+        .collect();
+    let gbk = GB18030.decode(run.as_bytes()).0.into_owned();
+    Some((run, gbk))
+}
+
 /// Chooses the encoding of a file from its first bytes (`at_eof`: the prefix is the whole file).
 pub fn choose(prefix: &[u8], forced: Option<ForcedEncoding>, at_eof: bool) -> Choice {
     let fixed = |encoding| Choice {
@@ -540,6 +583,17 @@ pub fn failure_diagnostic(
              --encoding utf-16le (or utf-16be); an Excel workbook needs the .xlsx extension"
                 .to_string()
         })),
+        // An encoding named with --encoding against what the file says of itself.
+        FailureKind::Malformed if let Some(help) = named_against_the_file(choice, prefix) => {
+            Diagnostic::new(
+                Stage::Data,
+                format!(
+                    "cannot decode '{path}' as {encoding_name}: invalid bytes near byte {}",
+                    failure.offset
+                ),
+            )
+            .with_help(help)
+        }
         FailureKind::Malformed if let Some(help) = wide_text_help(prefix) => Diagnostic::new(
             Stage::Data,
             format!(

@@ -1966,6 +1966,13 @@ impl<'r> Ingest<'r> {
         });
     }
 
+    /// Adds a warning to the file read last (passed on as a run warning).
+    pub fn warn_on_last_file(&mut self, warning: String) {
+        if let Some(f) = self.files.last_mut() {
+            f.warnings.push(warning);
+        }
+    }
+
     /// Forgets everything read from the current file (to read it again in another encoding).
     pub fn rollback_file(&mut self) {
         if !self.in_file {

@@ -1278,3 +1278,57 @@ fn arguments_in_gbk_are_usage_errors_or_paths_never_a_panic() {
     score_to(&rules, &data, &csv).assert().success();
     assert!(std::fs::read_to_string(&csv).unwrap().contains("A"));
 }
+
+/// `--encoding gbk` on a UTF-8 file whose Chinese happens to decode as GBK: read as asked,
+/// with a warning that shows what the text became (audit26_cli F3); a UTF-8 file that does
+/// not decode as GBK says it reads as UTF-8.
+#[test]
+fn gbk_named_for_a_utf8_file_is_a_warning_or_says_so() {
+    let (dir, r, _) = setup();
+    let d = dir.path().join("u8.csv");
+    std::fs::write(&d, "id,x,name\nA,3,中文\nB,7,临清\n").unwrap();
+    let out = bin()
+        .args(["score", "--rules"])
+        .arg(&r)
+        .arg("--data")
+        .arg(&d)
+        .args(["--encoding", "gbk", "--format", "csv"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(
+            // (GB18030 reads one byte pair of 中文 as a private-use character.)
+            "--encoding gbk was given, but the file's Chinese text is UTF-8: read as GBK, \"中文\" became \"涓"
+        ),
+        "{err}"
+    );
+    // Without --encoding: read as UTF-8, no warning.
+    let out = bin()
+        .args(["score", "--rules"])
+        .arg(&r)
+        .arg("--data")
+        .arg(&d)
+        .args(["--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("--encoding"));
+    // 县（市、区） in UTF-8 is not GBK: an error that says the file reads as UTF-8.
+    std::fs::write(&d, "id,x,name\nA,3,县（市、区）\nB,7,临清市\n").unwrap();
+    let out = bin()
+        .args(["score", "--rules"])
+        .arg(&r)
+        .arg("--data")
+        .arg(&d)
+        .args(["--encoding", "gbk", "--format", "csv"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("help: the file reads as UTF-8 (with Chinese text): leave out --encoding"),
+        "{err}"
+    );
+}
