@@ -78,7 +78,8 @@ pub struct DataReadArgs {
 
 impl DataReadArgs {
     /// Checks the options before anything is read (usage errors, exit 2) and notes a
-    /// `--sheet` that no workbook will use.
+    /// `--sheet` that no workbook will use, or `--encoding` / `--delimiter` that no text
+    /// file will.
     pub(crate) fn validate(&self, data: &[PathBuf]) -> Result<()> {
         if data.is_empty()
             && (self.sheet.is_some() || self.encoding.is_some() || self.delimiter.is_some())
@@ -95,6 +96,18 @@ impl DataReadArgs {
         }
         if self.sheet.is_some() && !data.iter().any(|p| clusterscore::data::is_xlsx(p)) {
             say!("note: --sheet applies to XLSX data only; no --data file is a workbook");
+        }
+        if !data.is_empty() && data.iter().all(|p| clusterscore::data::is_xlsx(p)) {
+            for (flag, given) in [
+                ("--encoding", self.encoding.is_some()),
+                ("--delimiter", self.delimiter.is_some()),
+            ] {
+                if given {
+                    say!(
+                        "note: {flag} applies to delimited text (CSV) only; every --data file is a workbook"
+                    );
+                }
+            }
         }
         Ok(())
     }

@@ -1332,3 +1332,44 @@ fn gbk_named_for_a_utf8_file_is_a_warning_or_says_so() {
         "{err}"
     );
 }
+
+/// Reading options that no data file will use are noted, not silently dropped: `--sheet`
+/// with only text files, `--encoding` and `--delimiter` with only workbooks.
+#[test]
+fn reading_options_no_file_uses_are_noted() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = bin()
+        .current_dir(root)
+        .args(["score", "--rules", "rules/jilin-2006.toml"])
+        .args(["--data", "fixtures/jilin-2010.xlsx", "--format", "csv"])
+        .args(["--encoding", "gbk", "--delimiter", ";"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains(
+            "note: --encoding applies to delimited text (CSV) only; every --data file is a workbook"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("note: --delimiter applies to delimited text"),
+        "{err}"
+    );
+    assert!(!err.contains("--sheet"), "{err}");
+    let out = bin()
+        .current_dir(root)
+        .args(["score", "--rules", "rules/jilin-2006.toml"])
+        .args(["--data", "fixtures/jilin-2010.csv", "--format", "csv"])
+        .args(["--sheet", "数据"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("note: --sheet applies to XLSX data only; no --data file is a workbook"),
+        "{err}"
+    );
+    assert!(!err.contains("--encoding"), "{err}");
+}
