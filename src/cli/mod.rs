@@ -186,13 +186,32 @@ pub fn run() -> i32 {
 /// among the flags the subcommand has. `None` for other errors.
 fn files_without_flags(e: &clap::Error, args: &[String]) -> Option<String> {
     use clap::CommandFactory;
+    use clap::error::{ContextKind, ContextValue};
     if e.kind() != clap::error::ErrorKind::UnknownArgument {
+        return None;
+    }
+    // A flag clap does not know (`--output`) has its own did-you-mean; this tip is for
+    // files written without their flags.
+    if let Some(ContextValue::String(bad)) = e.get(ContextKind::InvalidArg)
+        && bad.starts_with('-')
+    {
         return None;
     }
     let sub = args.get(1)?;
     let cli = Cli::command();
     let cmd = cli.find_subcommand(sub)?;
     let has = |long: &str| cmd.get_arguments().any(|a| a.get_long() == Some(long));
+    // A flag given once only (`--rules` of `check`) cannot take a second file.
+    let repeatable = |long: &str| {
+        cmd.get_arguments().any(|a| {
+            a.get_long() == Some(long) && matches!(a.get_action(), clap::ArgAction::Append)
+        })
+    };
+    let mut used: Vec<String> = args[2..]
+        .iter()
+        .filter_map(|a| a.strip_prefix("--"))
+        .map(|a| a.split('=').next().unwrap_or(a).to_string())
+        .collect();
     let takes_value = |long: &str| {
         cmd.get_arguments()
             .any(|a| a.get_long() == Some(long) && a.get_action().takes_values())
@@ -227,7 +246,14 @@ fn files_without_flags(e: &clap::Error, args: &[String]) -> Option<String> {
                 && !cmd
                     .get_arguments()
                     .any(|x| x.get_short() == c && !x.get_action().takes_values());
-            out.push(quoted(a));
+            // `-o out.csv`, as many tools write it: --out here.
+            let known = cmd.get_arguments().any(|x| x.get_short() == c);
+            if short == "o" && !known && has("out") {
+                out.push("--out".to_string());
+                changed = true;
+            } else {
+                out.push(quoted(a));
+            }
             continue;
         }
         let lower = a.to_lowercase();
@@ -238,19 +264,34 @@ fn files_without_flags(e: &clap::Error, args: &[String]) -> Option<String> {
                     .any(|l| l.trim_start().starts_with("matrix") && l.contains('='))
             })
         };
+        let exists = std::path::Path::new(a).exists();
         let flag = if lower.ends_with(".toml") && has("ahp") && ahp_matrix() {
-            "--ahp"
+            "ahp"
         } else if lower.ends_with(".toml") && has("rules") {
-            "--rules"
+            "rules"
+        } else if (lower.ends_with(".csv") || lower.ends_with(".xlsx"))
+            && !exists
+            && used.iter().any(|u| u == "data")
+            && has("out")
+        {
+            // An input must exist: a file that does not, after the data, is the output.
+            "out"
         } else if (lower.ends_with(".csv") || lower.ends_with(".xlsx")) && has("data") {
-            "--data"
+            "data"
         } else if lower.ends_with(".json") && has("results") {
-            "--results"
+            "results"
+        } else if has("id") && !exists && !a.contains(['.', '/', '\\']) {
+            "id"
         } else {
             out.push(quoted(a));
             continue;
         };
-        out.push(flag.to_string());
+        if used.iter().any(|u| u == flag) && !repeatable(flag) {
+            // (`check a.toml b.toml`: no flag placement makes that command valid.)
+            return None;
+        }
+        used.push(flag.to_string());
+        out.push(format!("--{flag}"));
         out.push(quoted(a));
         changed = true;
     }

@@ -1112,7 +1112,7 @@ fn files_without_flags_get_the_command_line_with_flags() {
         .stderr(predicates::str::contains(
             "tip: files are given after their flags: clusterscore compare --results a.json --results b.json",
         ));
-    // A pairwise matrix goes after --ahp; an unknown short flag keeps its value.
+    // A pairwise matrix goes after --ahp; `-o` is --out.
     let dir = tempfile::tempdir().unwrap();
     let m = dir.path().join("m.toml");
     std::fs::write(
@@ -1134,8 +1134,40 @@ fn files_without_flags_get_the_command_line_with_flags() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains(
-            "clusterscore score --rules r.toml --data d.csv -o out.csv",
+            "clusterscore score --rules r.toml --data d.csv --out out.csv",
         ));
+    // A file that does not exist after the data is the output; a bare word is explain's id.
+    bin()
+        .args(["score", "r.toml", "d.csv", "ranking.csv"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "clusterscore score --rules r.toml --data d.csv --out ranking.csv",
+        ));
+    bin()
+        .args(["explain", "r.toml", "d.csv", "LC01"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "clusterscore explain --rules r.toml --data d.csv --id LC01",
+        ));
+    // No tip where no placement of flags gives a valid command (`check` takes one rules
+    // file), or where the unknown argument is a flag (clap's own did-you-mean).
+    for args in [
+        &["check", "a.toml", "b.toml"][..],
+        &[
+            "score", "--rules", "r.toml", "--data", "d.csv", "--output", "x.csv",
+        ],
+        &["check", "--data", "d.csv", "r.toml"],
+    ] {
+        bin()
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicates::prelude::PredicateBooleanExt::not(
+                predicates::str::contains("tip: files are given"),
+            ));
+    }
     // Another usage error gets no such tip.
     bin()
         .args(["score", "--rules", "r.toml", "--bogus"])
