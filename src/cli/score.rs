@@ -142,9 +142,12 @@ pub fn run(mut a: ScoreArgs) -> Result<i32> {
         }
     }
     clusterscore::timing::mark("write");
-    // JSON, Markdown, HTML and XLSX hold the warnings; a CSV or a file not yet opened does
-    // not show them.
-    if format == Format::Csv || a.out.is_some() {
+    // JSON, Markdown, HTML and XLSX hold the warnings, and on a terminal they are read
+    // there; a CSV, a file, or output redirected (`> r.json`, a pipe) does not show them.
+    if format == Format::Csv
+        || a.out.is_some()
+        || !std::io::IsTerminal::is_terminal(&std::io::stdout())
+    {
         super::print_warnings(None, &assessment.warnings);
     }
     // The page holds every entity (about 3 KB each) and re-scores them all on each slider
