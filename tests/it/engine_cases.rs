@@ -4337,3 +4337,48 @@ id = "t"
         "excluded by gate 'grew' (prev(rev) >= 15 and rev > prev(rev, 2)) (a value was missing): prev(rev) = missing, rev = 50, prev(rev, 2) = missing"
     );
 }
+
+/// A category table without `default` is an error naming the entity whose category has no
+/// value (SPEC §12); with several such entities, one error names them all (up to ten), so
+/// one run shows everything to fix (audit26_fine F3).
+#[test]
+fn a_category_table_without_default_names_every_entity_it_cannot_place() {
+    let rules = r#"
+[rules]
+name = "no default"
+id = "id"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "region"
+kind = "category"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "linear"
+floor = 0
+target = { by = "region", values = { east = 100, west = 50 } }
+"#;
+    let one = try_score(rules, "id,x,region\nA,50,east\nB,20,north\nC,10,west\n").unwrap_err();
+    assert!(
+        one.contains("criterion 'c': entity 'B' has category 'north' for 'region', which has no value and there is no default"),
+        "{one}"
+    );
+    let all = try_score(rules, "id,x,region\nA,50,\nB,20,north\nC,10,west\nD,5,\n").unwrap_err();
+    assert!(
+        all.contains("criterion 'c': 3 entities have a category for 'region' that has no value, and there is no default: 'A' (no category), 'B' ('north'), 'D' (no category)"),
+        "{all}"
+    );
+    assert!(
+        all.contains("help: add them to values, or give a default"),
+        "{all}"
+    );
+    // With every category listed, B scores 20 / 50 of 10 points.
+    let a = score(rules, "id,x,region\nA,50,east\nB,20,west\n");
+    assert_eq!(entity(&a, "B").score, 4.0);
+    assert_eq!(entity(&a, "A").score, 5.0);
+}

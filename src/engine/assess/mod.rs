@@ -932,6 +932,7 @@ impl Run<'_> {
                     .map(|k| first_of.get(k).map(|&j| values[j].1))
                     .collect();
                 let mut out = Vec::with_capacity(self.scored.len());
+                let mut lacking = Vec::new();
                 for e in 0..self.scored.len() {
                     let v = match cat.codes[e] {
                         TextColumn::MISSING => *default,
@@ -939,25 +940,50 @@ impl Run<'_> {
                     };
                     match v {
                         Some(v) => out.push(v),
-                        None => {
-                            // Located at the table in the rules, which is what needs a value.
-                            return Err(Error::one(rules_error(
-                                self.c,
-                                by.span,
-                                format!(
-                                    "{what}: entity '{}' has category {} for '{}', which has no value and there is no default",
-                                    self.id(e),
-                                    cat.get(e)
-                                        .map_or("(missing)".to_string(), |s| format!("'{s}'")),
-                                    by.value
-                                ),
-                                Some(format!(
-                                    "add it to values, or give a default: {{ by = \"{}\", values = {{ … }}, default = … }}",
-                                    by.value
-                                )),
-                            )));
-                        }
+                        None => lacking.push(e),
                     }
+                }
+                if !lacking.is_empty() {
+                    // Every such entity in one error (up to ten named), so that one run shows
+                    // all there is to fix; located at the table, which is what needs a value.
+                    let category = |e: usize| {
+                        cat.get(e)
+                            .map_or("(missing)".to_string(), |s| format!("'{s}'"))
+                    };
+                    let msg = if let [e] = lacking[..] {
+                        format!(
+                            "{what}: entity '{}' has category {} for '{}', which has no value and there is no default",
+                            self.id(e),
+                            category(e),
+                            by.value
+                        )
+                    } else {
+                        let named: Vec<String> = (lacking.iter().take(10))
+                            .map(|&e| match cat.get(e) {
+                                Some(c) => format!("'{}' ('{c}')", self.id(e)),
+                                None => format!("'{}' (no category)", self.id(e)),
+                            })
+                            .collect();
+                        let more = match lacking.len() {
+                            n if n > 10 => format!(" and {} more", n - 10),
+                            _ => String::new(),
+                        };
+                        format!(
+                            "{what}: {} entities have a category for '{}' that has no value, and there is no default: {}{more}",
+                            lacking.len(),
+                            by.value,
+                            named.join(", ")
+                        )
+                    };
+                    return Err(Error::one(rules_error(
+                        self.c,
+                        by.span,
+                        msg,
+                        Some(format!(
+                            "add them to values, or give a default: {{ by = \"{}\", values = {{ … }}, default = … }}",
+                            by.value
+                        )),
+                    )));
                 }
                 let defaults = default.map(|d| self.table_defaults(&cat, &by.value, &values, d));
                 Ok((ParamValues::PerEntity(out), defaults))
