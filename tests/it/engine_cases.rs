@@ -4382,3 +4382,65 @@ target = { by = "region", values = { east = 100, west = 50 } }
     assert_eq!(entity(&a, "B").score, 4.0);
     assert_eq!(entity(&a, "A").score, 5.0);
 }
+
+/// A missing value in a tier's `requires` or `direct` decided the tier only where the tier
+/// still had room: after its quota was filled, the entity could not have entered with the
+/// condition met, and no warning blames the missing value (audit26_fine F2). Before the
+/// quota fills, it is warned.
+#[test]
+fn a_missing_value_at_a_full_quota_decided_nothing() {
+    let rules = r#"
+[rules]
+name = "quota and missing"
+id = "code"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "rev"
+[[indicator]]
+id = "hon"
+kind = "bool"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 100
+method = "direct"
+[[tier]]
+id = "top"
+max_count = 1
+min_score = 85
+requires = ["rev >= 10"]
+direct = ["hon"]
+[[tier]]
+id = "low"
+"#;
+    // A (90) fills top's one place; B (88, rev missing) and C (50, hon missing) come after.
+    let a = score(rules, "code,x,rev,hon\nA,90,20,否\nB,88,,否\nC,50,20,\n");
+    assert_eq!(entity(&a, "A").tier.as_deref(), Some("top"));
+    assert_eq!(entity(&a, "B").tier.as_deref(), Some("low"));
+    assert!(
+        !a.warnings.iter().any(|w| w.starts_with("tier 'top'")),
+        "{:?}",
+        a.warnings
+    );
+    // B ranked first with rev missing: the place was free, so the missing value decided.
+    let a = score(rules, "code,x,rev,hon\nA,80,20,否\nB,88,,否\nC,50,20,\n");
+    assert_eq!(entity(&a, "A").tier.as_deref(), Some("low"));
+    assert!(
+        a.warnings.iter().any(|w| w
+            == "tier 'top' requires: a missing value left the condition unmet for 1 entity: B"),
+        "{:?}",
+        a.warnings
+    );
+    // C's hon missing with the place free (A below the minimum, B without rev): warned.
+    assert!(
+        a.warnings
+            .iter()
+            .any(|w| w.starts_with("tier 'top' direct:") && w.ends_with("C")),
+        "{:?}",
+        a.warnings
+    );
+}

@@ -565,9 +565,45 @@ impl Run<'_> {
         conditions: &Conditions,
         score: &[f64],
         tier: &[Option<usize>],
+        rank: &[Option<usize>],
     ) {
         let n = self.scored.len();
         let ranked = &ev.ranked;
+        // Per tier with a quota, per cohort: the rank of the last entity placed when the
+        // quota was filled. An entity ranked after it could not have entered that tier with
+        // the condition met either: the missing value decided nothing there (audit26_fine F2).
+        let mut in_cohort = vec![0usize; ev.cohorts];
+        for e in (0..n).filter(|&e| ranked[e]) {
+            in_cohort[ev.cohort[e] as usize] += 1;
+        }
+        let full_after: Vec<Vec<Option<usize>>> = (ev.tiers.iter().enumerate())
+            .map(|(t, rule)| {
+                if rule.max_count.is_none() && rule.top_percent.is_none() {
+                    return vec![None; ev.cohorts];
+                }
+                let mut placed = vec![(0usize, 0usize); ev.cohorts];
+                for e in (0..n).filter(|&e| tier[e] == Some(t)) {
+                    let p = &mut placed[ev.cohort[e] as usize];
+                    p.0 += 1;
+                    p.1 = p.1.max(rank[e].unwrap_or(0));
+                }
+                (placed.iter().zip(&in_cohort))
+                    .map(|(&(count, last), &m)| {
+                        (count
+                            >= crate::engine::evidence::quota_of(
+                                rule.max_count,
+                                rule.top_percent,
+                                m,
+                            ))
+                        .then_some(last)
+                    })
+                    .collect()
+            })
+            .collect();
+        let quota_full = |e: usize, t: usize| {
+            full_after[t][ev.cohort[e] as usize]
+                .is_some_and(|last| rank[e].is_some_and(|r| r > last))
+        };
         // A missing value decided a tier when the entity did not get that tier or a higher
         // one and, with the condition met, the rest of the rule would have let it in (its
         // score reached the minimum for `requires`; it fell short of it for `direct`).
@@ -575,7 +611,9 @@ impl Run<'_> {
         let mut decided: Vec<(String, Vec<usize>)> = Vec::new();
         // (Not below it when capped under it: the cap decided, not the missing value.)
         let missed = |e: usize, t: usize| {
-            tier[e].is_none_or(|got| got > t) && ev.cap_of(e).is_none_or(|c| t >= c)
+            tier[e].is_none_or(|got| got > t)
+                && ev.cap_of(e).is_none_or(|c| t >= c)
+                && !quota_full(e, t)
         };
         for (t, rule) in ev.tiers.iter().enumerate() {
             let reaches = |e: usize| {
