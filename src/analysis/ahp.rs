@@ -316,6 +316,23 @@ impl Parser<'_> {
     }
 
     fn document(&mut self, root: &DeTable<'_>) -> Vec<AhpMatrix> {
+        // A rules file given as the matrix (the two swapped): one error says so, instead of
+        // one unknown key per table.
+        let mut keys = root.iter();
+        if let Some((key, _)) =
+            keys.find(|(k, _)| ["rules", "criterion", "indicator"].contains(&k.get_ref().as_ref()))
+            && root.get("matrix").is_none()
+        {
+            self.error(
+                Some(key.span().into()),
+                "this is a rules file, not an AHP pairwise-matrix file".into(),
+                Some(
+                    "give the matrix file (items = […], matrix = [[…]]) with --ahp; the rules file goes to --write-into"
+                        .into(),
+                ),
+            );
+            return Vec::new();
+        }
         let (mut items_v, mut matrix_v, mut expert_v) = (None, None, None);
         for (key, value) in root.iter() {
             match key.get_ref().as_ref() {

@@ -77,10 +77,12 @@ fn side_from_results(path: &std::path::Path) -> Result<Side> {
         None => bytes[..].into(),
     };
     let v: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
-        Error::one(Diagnostic::new(
-            Stage::Data,
-            format!("'{name}' is not valid JSON: {e}"),
-        ))
+        Error::one(
+            Diagnostic::new(Stage::Data, format!("'{name}' is not valid JSON: {e}")).with_help(
+                "--results takes the JSON a score run writes: clusterscore score … --out result.json \
+                 (to compare two rules files on data, give --rules twice and --data)",
+            ),
+        )
     })?;
     Side::from_json(&v, name).map_err(|m| Error::one(Diagnostic::new(Stage::Data, m)))
 }

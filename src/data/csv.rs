@@ -119,6 +119,23 @@ pub(crate) fn read_csv(
 /// the byte again; only an error pays for it.
 /// UTF-16 text is decoded (lossily) up to the byte first, so that its line breaks and
 /// delimiters are counted as characters.
+/// JSON or HTML, by the first characters after a byte-order mark and white space.
+fn markup_kind(prefix: &[u8]) -> Option<&'static str> {
+    let text = prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(prefix);
+    let start = text.iter().position(|b| !b.is_ascii_whitespace())?;
+    let head = &text[start..text.len().min(start + 64)];
+    let lower = head.to_ascii_lowercase();
+    if lower.starts_with(b"<!doctype html") || lower.starts_with(b"<html") {
+        Some("an HTML page")
+    } else if head.starts_with(b"{")
+        && text[start + 1..].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'"')
+    {
+        Some("a JSON document")
+    } else {
+        None
+    }
+}
+
 /// A workbook under a text extension, named by its first bytes: said as such rather than
 /// failing to decode its bytes as text.
 fn workbook_saved_as_text(prefix: &[u8], name: &str) -> Option<Diagnostic> {
@@ -148,6 +165,17 @@ fn workbook_saved_as_text(prefix: &[u8], name: &str) -> Option<Diagnostic> {
             "a zip file, as an XLSX workbook is, not delimited text",
             "give a workbook the .xlsx extension (or save it from Excel or WPS as CSV)",
         )
+    } else if let Some(what) = markup_kind(prefix) {
+        // A result of this tool (or a web page) given back as data.
+        return Some(
+            Diagnostic::new(
+                Stage::Data,
+                format!("'{name}' is {what}, not delimited text"),
+            )
+            .with_help(
+                "data files are CSV or XLSX; to score a result again, write it with --out result.csv (or .xlsx)",
+            ),
+        );
     } else {
         return None;
     };

@@ -268,6 +268,19 @@ impl<'s> Cx<'s> {
             what: "the rules file".into(),
             allowed: TOP_KEYS,
         };
+        // An AHP pairwise-matrix file given as the rules (`weights --rules m.toml`).
+        if doc.get("rules").is_none()
+            && let Some((key, _)) = doc
+                .iter()
+                .find(|(k, _)| matches!(k.get_ref().as_ref(), "matrix" | "expert"))
+        {
+            self.error(
+                key.span().into(),
+                "this is an AHP pairwise-matrix file, not a rules file",
+                Some("give it with `clusterscore weights --ahp`; --rules takes a rules file with [rules], [[indicator]], [[criterion]] …".into()),
+            );
+            return None;
+        }
         // Keys of [rules] written above every table: the header line is missing. One error
         // says so, instead of one per key and "missing table [rules]" last.
         let headless: Vec<(String, Span)> = doc

@@ -182,6 +182,21 @@ pub fn toml_error(source: &SourceText, e: &toml::de::Error) -> Diagnostic {
         )
         .in_source(source, Span::new(0, 0));
     }
+    // A JSON document (a result of `score --format json`, or rules written as JSON).
+    let body = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    if span.start <= text.len() - body.len() + 1
+        && body.starts_with('{')
+        && body[1..].trim_start().starts_with(['"', '}'])
+    {
+        return Diagnostic::new(
+            Stage::Rules,
+            "invalid TOML: the file is a JSON document, not TOML",
+        )
+        .with_help(
+            "rules files are TOML (docs/rules.md); a JSON result of `score` goes to `compare --results`",
+        )
+        .in_source(source, Span::new(text.len() - body.len(), text.len() - body.len()));
+    }
     if let Some((at, c)) = first_full_width(text)
         && at <= stop_line_end
     {
