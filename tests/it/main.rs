@@ -12,4 +12,5 @@ mod published;
 mod report;
 mod rules_keys;
 mod shipped;
+mod spec_trace;
 mod support;
