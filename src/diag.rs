@@ -229,6 +229,16 @@ impl Error {
                         .to_string(),
                 ),
             )
+        } else if err.kind() == std::io::ErrorKind::NotFound && path == "-" {
+            // `-` for standard input, as many tools take it: inputs are named files here
+            // (their path and hash go into the audit block).
+            (
+                "cannot read '-': standard input is not read as an input file".to_string(),
+                Some(
+                    "give the file's path (where the shell has it, /dev/stdin reads standard input)"
+                        .to_string(),
+                ),
+            )
         } else if err.kind() == std::io::ErrorKind::NotFound {
             // A file of a close name beside it (`data.cvs` for data.csv).
             let dir = p

@@ -53,9 +53,9 @@ impl RiTable {
         }
     }
 
-    /// The table named `name` (`saaty` or `cn_textbook`).
+    /// The table named `name` (`saaty` or `cn_textbook`, in any case).
     pub fn from_name(name: &str) -> Option<RiTable> {
-        match name {
+        match name.to_ascii_lowercase().as_str() {
             "saaty" => Some(RiTable::Saaty),
             "cn_textbook" => Some(RiTable::Textbook),
             _ => None,
@@ -925,7 +925,8 @@ matrix = [[1, "5/3", "5/2"], ["3/5", 1, "3/2"], [0.4, "2/3", 1.0]]
         assert!(RiTable::Textbook.ri(0).is_err());
         assert_eq!(RiTable::from_name("cn_textbook"), Some(RiTable::Textbook));
         assert_eq!(RiTable::from_name("saaty"), Some(RiTable::Saaty));
-        assert_eq!(RiTable::from_name("Saaty"), None);
+        assert_eq!(RiTable::from_name("Saaty"), Some(RiTable::Saaty));
+        assert_eq!(RiTable::from_name("saaty2"), None);
         assert_eq!(RiTable::default(), RiTable::Saaty);
     }
 

@@ -761,11 +761,16 @@ pub fn explain_in_data(
 ) -> crate::diag::Result<Explanation> {
     use crate::diag::{Diagnostic, Error, Stage};
     find_entity(a, id).map_err(|m| {
-        // (An id found once trimmed is pointed at by find_entity's own did-you-mean.)
-        let d = Diagnostic::new(Stage::Data, m);
+        // (An id found once trimmed is pointed at by find_entity's own did-you-mean.) An id
+        // with rows of its own (another year, a member row) is no typing slip: no
+        // did-you-mean of another id before the help that says where it is.
         Error::one(match row_hint(rules, data, id, a.audit.year) {
-            Some(help) => d.with_help(help),
-            None => d,
+            Some(help) => Diagnostic::new(
+                Stage::Data,
+                format!("no entity with id '{id}' among the entities scored"),
+            )
+            .with_help(help),
+            None => Diagnostic::new(Stage::Data, m),
         })
     })?;
     let mut x = explain_entity(rules.rules(), a, id)?;

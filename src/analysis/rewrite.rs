@@ -15,9 +15,9 @@ pub enum Level {
 }
 
 impl Level {
-    /// `dimensions` or `criteria`, as the command line writes it.
+    /// `dimensions` or `criteria`, as the command line writes it (in any case).
     pub fn from_name(s: &str) -> Option<Level> {
-        match s {
+        match s.to_ascii_lowercase().as_str() {
             "dimensions" => Some(Level::Dimensions),
             "criteria" => Some(Level::Criteria),
             _ => None,

@@ -45,9 +45,9 @@ impl Vary {
         }
     }
 
-    /// The variant `--vary` names, or `None` for another name.
+    /// The variant `--vary` names (in any case), or `None` for another name.
     pub fn from_name(s: &str) -> Option<Vary> {
-        match s {
+        match s.to_ascii_lowercase().as_str() {
             "weights" => Some(Vary::Weights),
             "criteria" => Some(Vary::Criteria),
             "aggregation" => Some(Vary::Aggregation),

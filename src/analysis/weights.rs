@@ -173,9 +173,9 @@ pub enum ObjectiveMethod {
 }
 
 impl ObjectiveMethod {
-    /// `entropy` or `critic`, as the command line writes it.
+    /// `entropy` or `critic`, as the command line writes it (in any case).
     pub fn from_name(name: &str) -> Option<ObjectiveMethod> {
-        match name {
+        match name.to_ascii_lowercase().as_str() {
             "entropy" => Some(ObjectiveMethod::Entropy),
             "critic" => Some(ObjectiveMethod::Critic),
             _ => None,

@@ -137,7 +137,12 @@ pub fn run() -> i32 {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
+            // `--help` and `--version` write to stdout: a failed write is an error, as for
+            // any other output (`--help > /dev/full`).
+            if e.print().is_err() && !e.use_stderr() {
+                say!("error: cannot write to standard output");
+                return 1;
+            }
             // `args_os`: `args` panics on an argument that is not UTF-8 (a GBK file name).
             let args: Vec<String> = std::env::args_os()
                 .map(|a| a.to_string_lossy().into_owned())
@@ -479,13 +484,40 @@ pub(crate) fn refuse_overwrite(out: &Path, inputs: &[&Path]) -> Result<()> {
 
 /// `--format text|json` of the analysis commands: true for json.
 pub(crate) fn text_or_json(format: &str) -> Result<bool> {
-    match format {
+    match format.to_ascii_lowercase().as_str() {
         "text" => Ok(false),
         "json" => Ok(true),
         other => Err(Error::usage(format!(
             "unknown --format '{other}': use text or json"
         ))),
     }
+}
+
+/// A count given on the command line (`--top`, `--threads`, `--runs`): a whole number of
+/// 0 or more; a negative one is named as such (clap would read `-1` as an unknown flag).
+pub(crate) fn parse_count(s: &str) -> std::result::Result<usize, String> {
+    let t = s.trim();
+    t.parse::<usize>().map_err(|_| match t.parse::<i128>() {
+        Ok(n) if n < 0 => format!("{t} is negative: give a whole number of 0 or more"),
+        Ok(_) => format!("{t} is too large"),
+        Err(_) => format!("expected a whole number, found '{t}'"),
+    })
+}
+
+/// `--seed`: a whole number from 0 to 2^64 − 1.
+pub(crate) fn parse_seed(s: &str) -> std::result::Result<u64, String> {
+    let t = s.trim();
+    t.parse::<u64>().map_err(|_| match t.parse::<i128>() {
+        Ok(n) if n < 0 => format!(
+            "{t} is negative: give a whole number from 0 to {}",
+            u64::MAX
+        ),
+        Ok(_) => format!(
+            "{t} is too large: give a whole number from 0 to {}",
+            u64::MAX
+        ),
+        Err(_) => format!("expected a whole number, found '{t}'"),
+    })
 }
 
 /// `--year`: a four-digit year (a rules file's `year` takes the same range). `23` or

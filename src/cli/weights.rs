@@ -233,7 +233,7 @@ fn written(out: &Path, level: Level, text: &str, before: &clusterscore::rules::R
 }
 
 fn run_ahp(a: &WeightsArgs, path: &Path, level: Option<Level>, json: bool) -> Result<i32> {
-    let table = match a.ri.as_str() {
+    let table = match a.ri.to_ascii_lowercase().as_str() {
         "saaty" => RiTable::Saaty,
         "textbook" | "cn_textbook" => RiTable::Textbook,
         other => {

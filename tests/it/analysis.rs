@@ -1682,7 +1682,11 @@ fn explain_of_a_row_that_is_no_entity_names_the_entity_or_the_year() {
         .assert()
         .code(1)
         .stderr(predicates::str::contains(
-            "'LC01' has rows for years 2021, 2022, but the year scored is 2023: choose one with --year 2022",
+            "error: no entity with id 'LC01' among the entities scored\n  help: 'LC01' has rows for years 2021, 2022, but the year scored is 2023: choose one with --year 2022",
+        ))
+        // No did-you-mean of another id (LC10) for an id that has rows of its own.
+        .stderr(predicates::prelude::PredicateBooleanExt::not(
+            predicates::str::contains("did you mean"),
         ));
     // A member row under [aggregate]: its entity is named.
     let out = dir.path().join("zjtx.csv");

@@ -1407,3 +1407,81 @@ fn reading_options_no_file_uses_are_noted() {
     );
     assert!(!err.contains("--encoding"), "{err}");
 }
+
+/// Option values read in any case on every command, a negative count named as such, `-`
+/// said to be no input file, and `--help` into a full device an error (audit26_cli F10).
+#[test]
+fn option_values_counts_dash_and_help_output_are_handled_alike_everywhere() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let lc = ["--rules", "rules/liaocheng-benchmark.toml"];
+    let data = ["--data", "fixtures/liaocheng-2023.csv"];
+    let run = |args: &[&str]| bin().current_dir(root).args(args).output().unwrap();
+    let out = run(&[
+        &["explain"][..],
+        &lc,
+        &data,
+        &["--id", "LC01", "--format", "JSON"],
+    ]
+    .concat());
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("{"));
+    let out = run(&[
+        &["weights"][..],
+        &lc,
+        &data,
+        &["--method", "Entropy", "--format", "Json"],
+    ]
+    .concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&[
+        &["sensitivity"][..],
+        &lc,
+        &data,
+        &["--runs", "5", "--vary", "Criteria"],
+    ]
+    .concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = run(&[&["compare"][..], &lc, &lc, &data, &["--top", "-1"]].concat());
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("-1 is negative: give a whole number of 0 or more"),
+        "{err}"
+    );
+    let out = run(&[&["sensitivity"][..], &lc, &data, &["--seed", "-3"]].concat());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("-3 is negative"));
+
+    let out = run(&[&["score"][..], &lc, &["--data", "-"]].concat());
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot read '-': standard input is not read as an input file"),
+        "{err}"
+    );
+    assert!(err.contains("/dev/stdin"), "{err}");
+
+    #[cfg(target_os = "linux")]
+    {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("clusterscore"))
+            .arg("--help")
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write to standard output"));
+    }
+}
