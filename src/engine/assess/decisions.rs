@@ -569,51 +569,14 @@ impl Run<'_> {
     ) {
         let n = self.scored.len();
         let ranked = &ev.ranked;
-        // Per tier with a quota, per cohort: the rank of the last entity placed when the
-        // quota was filled. An entity ranked after it could not have entered that tier with
-        // the condition met either: the missing value decided nothing there (audit26_fine F2).
-        let mut in_cohort = vec![0usize; ev.cohorts];
-        for e in (0..n).filter(|&e| ranked[e]) {
-            in_cohort[ev.cohort[e] as usize] += 1;
-        }
-        let full_after: Vec<Vec<Option<usize>>> = (ev.tiers.iter().enumerate())
-            .map(|(t, rule)| {
-                if rule.max_count.is_none() && rule.top_percent.is_none() {
-                    return vec![None; ev.cohorts];
-                }
-                let mut placed = vec![(0usize, 0usize); ev.cohorts];
-                for e in (0..n).filter(|&e| tier[e] == Some(t)) {
-                    let p = &mut placed[ev.cohort[e] as usize];
-                    p.0 += 1;
-                    p.1 = p.1.max(rank[e].unwrap_or(0));
-                }
-                (placed.iter().zip(&in_cohort))
-                    .map(|(&(count, last), &m)| {
-                        (count
-                            >= crate::engine::evidence::quota_of(
-                                rule.max_count,
-                                rule.top_percent,
-                                m,
-                            ))
-                        .then_some(last)
-                    })
-                    .collect()
-            })
-            .collect();
-        let quota_full = |e: usize, t: usize| {
-            full_after[t][ev.cohort[e] as usize]
-                .is_some_and(|last| rank[e].is_some_and(|r| r > last))
-        };
         // A missing value decided a tier when the entity did not get that tier or a higher
         // one and, with the condition met, the rest of the rule would have let it in (its
         // score reached the minimum for `requires`; it fell short of it for `direct`).
-        // (what, entities) per tier, highest tier first.
-        let mut decided: Vec<(String, Vec<usize>)> = Vec::new();
+        // (what, tier, entities) per tier, highest tier first.
+        let mut decided: Vec<(String, usize, Vec<usize>)> = Vec::new();
         // (Not below it when capped under it: the cap decided, not the missing value.)
         let missed = |e: usize, t: usize| {
-            tier[e].is_none_or(|got| got > t)
-                && ev.cap_of(e).is_none_or(|c| t >= c)
-                && !quota_full(e, t)
+            tier[e].is_none_or(|got| got > t) && ev.cap_of(e).is_none_or(|c| t >= c)
         };
         for (t, rule) in ev.tiers.iter().enumerate() {
             let reaches = |e: usize| {
@@ -623,6 +586,7 @@ impl Run<'_> {
             if !conditions.requires[t].is_empty() {
                 decided.push((
                     tier_condition(&rule.id, false),
+                    t,
                     (0..n)
                         .filter(|&e| {
                             ranked[e]
@@ -636,6 +600,7 @@ impl Run<'_> {
             if !rule.direct_unknown.is_empty() {
                 decided.push((
                     tier_condition(&rule.id, true),
+                    t,
                     (0..n)
                         .filter(|&e| {
                             rule.direct_unknown[e]
@@ -646,6 +611,44 @@ impl Run<'_> {
                         })
                         .collect(),
                 ));
+            }
+        }
+        // Nor when the tier's quota was full in the entity's cohort before its rank: with
+        // the condition met it could not have entered either (audit26_fine F2). One pass
+        // over the entities per tier with a quota and someone to check.
+        for (t, rule) in ev.tiers.iter().enumerate() {
+            let has_quota = rule.max_count.is_some() || rule.top_percent.is_some();
+            if !has_quota
+                || !decided
+                    .iter()
+                    .any(|(_, dt, list)| *dt == t && !list.is_empty())
+            {
+                continue;
+            }
+            // Per cohort: ranked entities, and those placed in tier t with the last rank.
+            let mut in_cohort = vec![0usize; ev.cohorts];
+            let mut placed = vec![(0usize, 0usize); ev.cohorts];
+            for e in 0..n {
+                let co = ev.cohort[e] as usize;
+                in_cohort[co] += usize::from(ranked[e]);
+                if tier[e] == Some(t) {
+                    placed[co].0 += 1;
+                    placed[co].1 = placed[co].1.max(rank[e].unwrap_or(0));
+                }
+            }
+            let full_after = |co: usize| {
+                let quota = crate::engine::evidence::quota_of(
+                    rule.max_count,
+                    rule.top_percent,
+                    in_cohort[co],
+                );
+                (placed[co].0 >= quota).then_some(placed[co].1)
+            };
+            for (_, _, list) in decided.iter_mut().filter(|(_, dt, _)| *dt == t) {
+                list.retain(|&e| {
+                    full_after(ev.cohort[e] as usize)
+                        .is_none_or(|last| rank[e].is_none_or(|r| r < last))
+                });
             }
         }
         let mut defaults = std::mem::take(
@@ -690,7 +693,7 @@ impl Run<'_> {
                 ));
             }
         }
-        for (what, list) in decided {
+        for (what, _, list) in decided {
             if !list.is_empty() {
                 self.warnings.push(format!(
                     "{what}: a missing value left the condition unmet for {}: {}",
