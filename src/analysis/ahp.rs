@@ -53,11 +53,11 @@ impl RiTable {
         }
     }
 
-    /// The table named `name` (`saaty` or `cn_textbook`, in any case).
+    /// The table named `name` (`saaty`, or `textbook` alias `cn_textbook`, in any case).
     pub fn from_name(name: &str) -> Option<RiTable> {
         match name.to_ascii_lowercase().as_str() {
             "saaty" => Some(RiTable::Saaty),
-            "cn_textbook" => Some(RiTable::Textbook),
+            "cn_textbook" | "textbook" => Some(RiTable::Textbook),
             _ => None,
         }
     }

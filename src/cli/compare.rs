@@ -28,7 +28,7 @@ pub struct CompareArgs {
     #[arg(long, allow_negative_numbers = true, value_parser = super::parse_year)]
     pub year: Option<i64>,
     /// How many of the largest rank moves to list.
-    #[arg(long, default_value_t = 10, allow_negative_numbers = true, value_parser = super::parse_count)]
+    #[arg(long, default_value_t = 10, allow_negative_numbers = true, value_parser = super::parse_whole::<usize>)]
     pub top: usize,
 }
 

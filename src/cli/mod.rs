@@ -195,10 +195,10 @@ fn files_without_flags(e: &clap::Error, args: &[String]) -> Option<String> {
     if e.kind() != clap::error::ErrorKind::UnknownArgument {
         return None;
     }
-    // A flag clap does not know (`--output`) has its own did-you-mean; this tip is for
-    // files written without their flags.
+    // A long flag clap does not know (`--output`) has its own did-you-mean; this tip is for
+    // files written without their flags (and `-o`, which it turns into --out).
     if let Some(ContextValue::String(bad)) = e.get(ContextKind::InvalidArg)
-        && bad.starts_with('-')
+        && bad.starts_with("--")
     {
         return None;
     }
@@ -238,6 +238,10 @@ fn files_without_flags(e: &clap::Error, args: &[String]) -> Option<String> {
             continue;
         }
         if let Some(long) = a.strip_prefix("--") {
+            // An unknown long flag (`--outt`) makes any suggested line fail again.
+            if !has(long.split('=').next().unwrap_or(long)) {
+                return None;
+            }
             value_next = !long.contains('=') && takes_value(long);
             out.push(quoted(a));
             continue;
@@ -493,29 +497,14 @@ pub(crate) fn text_or_json(format: &str) -> Result<bool> {
     }
 }
 
-/// A count given on the command line (`--top`, `--threads`, `--runs`): a whole number of
-/// 0 or more; a negative one is named as such (clap would read `-1` as an unknown flag).
-pub(crate) fn parse_count(s: &str) -> std::result::Result<usize, String> {
+/// A whole number given on the command line (`--top`, `--threads`, `--runs`, `--seed`);
+/// a negative one is named as such (clap would read `-1` as an unknown flag). Each
+/// command checks its own lower bound (`--runs` at least 1).
+pub(crate) fn parse_whole<T: std::str::FromStr>(s: &str) -> std::result::Result<T, String> {
     let t = s.trim();
-    t.parse::<usize>().map_err(|_| match t.parse::<i128>() {
-        Ok(n) if n < 0 => format!("{t} is negative: give a whole number of 0 or more"),
+    t.parse::<T>().map_err(|_| match t.parse::<i128>() {
+        Ok(n) if n < 0 => format!("{t} is negative: give a whole number"),
         Ok(_) => format!("{t} is too large"),
-        Err(_) => format!("expected a whole number, found '{t}'"),
-    })
-}
-
-/// `--seed`: a whole number from 0 to 2^64 − 1.
-pub(crate) fn parse_seed(s: &str) -> std::result::Result<u64, String> {
-    let t = s.trim();
-    t.parse::<u64>().map_err(|_| match t.parse::<i128>() {
-        Ok(n) if n < 0 => format!(
-            "{t} is negative: give a whole number from 0 to {}",
-            u64::MAX
-        ),
-        Ok(_) => format!(
-            "{t} is too large: give a whole number from 0 to {}",
-            u64::MAX
-        ),
         Err(_) => format!("expected a whole number, found '{t}'"),
     })
 }

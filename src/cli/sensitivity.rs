@@ -23,13 +23,13 @@ pub struct SensitivityArgs {
     #[command(flatten)]
     pub read: super::DataReadArgs,
     /// Number of replications (≥ 1).
-    #[arg(long, default_value_t = 1000, allow_negative_numbers = true, value_parser = super::parse_count)]
+    #[arg(long, default_value_t = 1000, allow_negative_numbers = true, value_parser = super::parse_whole::<usize>)]
     pub runs: usize,
     /// δ: each weight is multiplied by a factor drawn from U[1−δ, 1+δ] (0 < δ < 1).
     #[arg(long, default_value_t = 0.2, allow_negative_numbers = true, value_parser = super::parse_noise)]
     pub weight_noise: f64,
     /// Random seed; the same seed gives the same output on any number of threads.
-    #[arg(long, default_value_t = 42, allow_negative_numbers = true, value_parser = super::parse_seed)]
+    #[arg(long, default_value_t = 42, allow_negative_numbers = true, value_parser = super::parse_whole::<u64>)]
     pub seed: u64,
     /// What to vary: weights (dimension weights), criteria (criterion points) or
     /// aggregation (dimension weights and the method).
@@ -42,7 +42,7 @@ pub struct SensitivityArgs {
     #[arg(long, default_value = "text")]
     pub format: String,
     /// Worker threads (default: all cores).
-    #[arg(long, allow_negative_numbers = true, value_parser = super::parse_count)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::parse_whole::<usize>)]
     pub threads: Option<usize>,
     /// Year to score (overrides [rules].year).
     #[arg(long, allow_negative_numbers = true, value_parser = super::parse_year)]

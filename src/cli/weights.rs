@@ -233,14 +233,11 @@ fn written(out: &Path, level: Level, text: &str, before: &clusterscore::rules::R
 }
 
 fn run_ahp(a: &WeightsArgs, path: &Path, level: Option<Level>, json: bool) -> Result<i32> {
-    let table = match a.ri.to_ascii_lowercase().as_str() {
-        "saaty" => RiTable::Saaty,
-        "textbook" | "cn_textbook" => RiTable::Textbook,
-        other => {
-            return Err(Error::usage(format!(
-                "unknown --ri '{other}': use saaty or textbook"
-            )));
-        }
+    let Some(table) = RiTable::from_name(&a.ri) else {
+        return Err(Error::usage(format!(
+            "unknown --ri '{}': use saaty or textbook",
+            a.ri
+        )));
     };
     if a.write_into.is_some() && level.is_none() {
         return Err(Error::usage(

@@ -59,12 +59,30 @@ pub(crate) fn read_csv(
         return Err(Error::one(d));
     }
     let mut choice = decode::choose(&prefix, forced, at_eof);
+    // A byte-order mark says which encoding the file is in: one named against it is wrong
+    // for the whole file, even where its bytes happen to decode.
+    if forced.is_some()
+        && let Some((bom, _)) = encoding_rs::Encoding::for_bom(&prefix)
+        && bom != choice.encoding
+    {
+        return Err(Error::one(
+            Diagnostic::new(
+                Stage::Data,
+                format!(
+                    "'{name}' starts with a {} byte-order mark, but --encoding names {}",
+                    bom.name(),
+                    choice.encoding.name()
+                ),
+            )
+            .with_help("leave out --encoding (the encoding is detected)"),
+        ));
+    }
     let garbled = (forced == Some(ForcedEncoding::Gb18030))
         .then(|| decode::utf8_read_as_gbk(&prefix, at_eof))
         .flatten()
         .map(|(utf8, gbk)| {
             format!(
-                "{name}: --encoding gbk was given, but the file's Chinese text is UTF-8: read as GBK, \"{utf8}\" became \"{gbk}\"; leave out --encoding (or give --encoding utf8)"
+                "{name}: --encoding names GBK (GB18030), but the file's Chinese text is UTF-8: read as GBK, \"{utf8}\" became \"{gbk}\"; leave out --encoding (or give --encoding utf8)"
             )
         });
     let mut source: Box<dyn Read + Send> = Box::new(io::Cursor::new(prefix.clone()).chain(file));

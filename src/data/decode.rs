@@ -83,18 +83,11 @@ impl Choice {
     }
 }
 
-/// Why an encoding that failed cannot be the file's, when the file says which it is: a
-/// byte-order mark of another encoding, or UTF-8 text with Chinese in it read as anything
-/// else. Only a named encoding (`--encoding`) meets either: detection follows both.
+/// Why an encoding that failed cannot be the file's, when the file says which it is: UTF-8
+/// text with Chinese in it read as anything else. Only a named encoding (`--encoding`)
+/// meets it: detection follows the text (a byte-order mark against `--encoding` is refused
+/// before decoding, in the CSV reader).
 fn named_against_the_file(choice: Choice, prefix: &[u8]) -> Option<String> {
-    if let Some((bom, _)) = Encoding::for_bom(prefix)
-        && bom != choice.encoding
-    {
-        return Some(format!(
-            "the file starts with a {} byte-order mark: leave out --encoding (the encoding is detected)",
-            bom.name()
-        ));
-    }
     (choice.encoding != UTF_8 && utf8_read_as_gbk(prefix, false).is_some()).then(|| {
         "the file reads as UTF-8 (with Chinese text): leave out --encoding, or give --encoding utf8"
             .to_string()
@@ -106,6 +99,7 @@ fn named_against_the_file(choice: Choice, prefix: &[u8]) -> Option<String> {
 /// decodes it: what `--encoding gbk` on a UTF-8 file turns 中文 into (涓枃), for a warning.
 /// Text in GBK is seldom valid UTF-8 with that many three-byte characters.
 pub fn utf8_read_as_gbk(prefix: &[u8], at_eof: bool) -> Option<(String, String)> {
+    let prefix = prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(prefix);
     let text = match std::str::from_utf8(prefix) {
         Ok(t) => t,
         Err(e) if e.error_len().is_none() && !at_eof => {

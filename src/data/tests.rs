@@ -155,13 +155,18 @@ fn utf16le_with_bom() {
     assert_eq!(t.files[0].encoding, "utf-16le");
     assert_eq!(t.headers, ["名称", "值"]);
     assert_eq!(numbers(&t, "值"), [1.0]);
-    // Forcing another encoding is honoured (and here fails to decode).
+    // Forcing another encoding against the byte-order mark is refused before decoding.
     let forced = ReadOptions {
         encoding: Some("UTF-8".into()),
         ..opts.clone()
     };
     let e = read_table(&[p], &forced, &infer_all).unwrap_err();
-    assert!(e.diagnostics[0].message.contains("as utf-8"), "{e}");
+    assert!(
+        e.diagnostics[0]
+            .message
+            .ends_with("starts with a UTF-16LE byte-order mark, but --encoding names UTF-8"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -711,3 +711,22 @@ fn a_yes_no_marker_on_data_read_without_it_is_a_warning() {
     let by_reader = compiled.assess(&read).unwrap();
     assert!(!by_reader.warnings.iter().any(|w| w.contains("yes/no word")));
 }
+
+/// A number column read without the rules' markers has lost its cells' text: a numeric
+/// marker takes the cells of its value, `-1.0` as well as `-1` (docs/rules.md, [data]).
+#[test]
+fn a_numeric_marker_takes_its_value_in_a_number_column_read_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("d.csv");
+    std::fs::write(
+        &csv,
+        "id,sales,staff,listed\nA,8,50,是\nB,-1.0,20,否\nC,-1,30,是\n",
+    )
+    .unwrap();
+    let compiled = Rules::from_str(MARKED).unwrap().compile().unwrap();
+    let a = compiled.assess(&Dataset::from_path(&csv).unwrap()).unwrap();
+    for id in ["B", "C"] {
+        let e = a.entities.iter().find(|e| e.id == id).unwrap();
+        assert!(e.criteria["c"].missing.is_some(), "{id}");
+    }
+}

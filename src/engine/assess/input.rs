@@ -980,7 +980,7 @@ pub(super) fn scored_year(
                 Diagnostic::new(
                     Stage::Usage,
                     format!(
-                        "--year {y} selects a year, but the rules ({}) name no [data].year_column to select it by",
+                        "year {y} is selected (--year), but the rules ({}) name no [data].year_column to select it by",
                         c.rules.source.name
                     ),
                 )
@@ -1354,7 +1354,7 @@ pub(super) fn formula_result(c: &CompiledRules, i: usize, v: Column, ty: Type) -
 /// `Dataset::from_path`, a table built in memory): a cell that is one of the rules' markers
 /// is missing, as [`CompiledRules::read_data`] reads it, and a text column left with only
 /// numbers (or only boolean words) is typed as the reader would type it. A number column
-/// loses the values that print as a numeric marker (`-1`), as a workbook's number cells do.
+/// loses the values equal to a numeric marker (`-1`; its cells' text is gone).
 /// A boolean column cannot tell a marker that is a boolean word (`无`) from its meaning:
 /// that is a warning. Nothing to do, and no cost, for data read with the rules' markers.
 pub(super) fn apply_rules_markers(
@@ -1363,7 +1363,6 @@ pub(super) fn apply_rules_markers(
     rows: &mut Frame<'_>,
     warnings: &mut Vec<String>,
 ) {
-    use crate::column::format_number;
     use crate::data::ColumnRequest;
     use crate::data::cell::{normalise_cell, parse_bool, parse_number};
     let pending: Vec<String> = (c.rules.data.missing_markers.iter())
@@ -1429,25 +1428,17 @@ pub(super) fn apply_rules_markers(
                 }
             }
             Column::Number(v) => {
-                let numeric: Vec<&String> = (pending.iter())
-                    .filter(|m| parse_number(m).is_some())
-                    .collect();
-                if numeric.is_empty()
-                    || !v
-                        .iter()
-                        .any(|x| !x.is_nan() && numeric.contains(&&format_number(*x)))
-                {
+                // The cells' text is gone: a numeric marker takes the cells of its value
+                // (`-1.0` as well as `-1`; a file read with the markers loses only the cells
+                // written as the marker).
+                let numeric: Vec<f64> = pending.iter().filter_map(|m| parse_number(m)).collect();
+                let marked = |x: f64| numeric.contains(&x);
+                if numeric.is_empty() || !v.iter().any(|&x| marked(x)) {
                     continue;
                 }
                 Column::Number(
                     (v.iter())
-                        .map(|&x| {
-                            if !x.is_nan() && numeric.contains(&&format_number(x)) {
-                                f64::NAN
-                            } else {
-                                x
-                            }
-                        })
+                        .map(|&x| if marked(x) { f64::NAN } else { x })
                         .collect(),
                 )
             }

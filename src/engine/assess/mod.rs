@@ -969,7 +969,7 @@ impl Run<'_> {
                             _ => String::new(),
                         };
                         format!(
-                            "{what}: {} entities have a category for '{}' that has no value, and there is no default: {}{more}",
+                            "{what}: {} entities have no category for '{}' or one with no value, and there is no default: {}{more}",
                             lacking.len(),
                             by.value,
                             named.join(", ")
