@@ -419,6 +419,15 @@ pub(crate) fn refuse_overwrite(out: &Path, inputs: &[&Path]) -> Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    // A symbolic link into a directory that does not exist (a dangling link).
+    if !target_dir.is_dir() {
+        return Err(Error::usage(format!(
+            "cannot write '{}': it is a symbolic link to '{}', whose directory '{}' does not exist",
+            out.display(),
+            target.display(),
+            target_dir.display()
+        )));
+    }
     #[cfg(unix)]
     if !special {
         use std::os::unix::ffi::OsStrExt;

@@ -1490,3 +1490,20 @@ fn option_values_counts_dash_and_help_output_are_handled_alike_everywhere() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write to standard output"));
     }
 }
+
+/// `--out` a symbolic link into a directory that does not exist says so, not "no
+/// permission"; nothing is written.
+#[cfg(unix)]
+#[test]
+fn out_through_a_dangling_link_names_the_missing_directory() {
+    let (dir, r, d) = setup();
+    let link = dir.path().join("out.csv");
+    let missing = dir.path().join("gone").join("x.csv");
+    std::os::unix::fs::symlink(&missing, &link).unwrap();
+    let out = score_to(&r, &d, &link).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("it is a symbolic link to"), "{err}");
+    assert!(err.contains("gone' does not exist"), "{err}");
+    assert!(!missing.exists());
+}
