@@ -564,6 +564,15 @@ pub fn failure_diagnostic(
     prefix: &[u8],
 ) -> Diagnostic {
     let encoding_name = &choice.name();
+    let invalid_bytes = || {
+        Diagnostic::new(
+            Stage::Data,
+            format!(
+                "cannot decode '{path}' as {encoding_name}: invalid bytes near byte {}",
+                failure.offset
+            ),
+        )
+    };
     match failure.kind {
         FailureKind::Nul => Diagnostic::new(
             Stage::Data,
@@ -577,25 +586,14 @@ pub fn failure_diagnostic(
              --encoding utf-16le (or utf-16be); an Excel workbook needs the .xlsx extension"
                 .to_string()
         })),
-        // An encoding named with --encoding against what the file says of itself.
-        FailureKind::Malformed if let Some(help) = named_against_the_file(choice, prefix) => {
-            Diagnostic::new(
-                Stage::Data,
-                format!(
-                    "cannot decode '{path}' as {encoding_name}: invalid bytes near byte {}",
-                    failure.offset
-                ),
-            )
-            .with_help(help)
+        // An encoding named with --encoding against what the file says of itself, or text
+        // that looks like UTF-16 without its byte-order mark.
+        FailureKind::Malformed
+            if let Some(help) =
+                named_against_the_file(choice, prefix).or_else(|| wide_text_help(prefix)) =>
+        {
+            invalid_bytes().with_help(help)
         }
-        FailureKind::Malformed if let Some(help) = wide_text_help(prefix) => Diagnostic::new(
-            Stage::Data,
-            format!(
-                "cannot decode '{path}' as {encoding_name}: invalid bytes near byte {}",
-                failure.offset
-            ),
-        )
-        .with_help(help),
         FailureKind::Malformed
             if choice.encoding == UTF_8 && (choice.mostly_utf8 || failure.utf8_evidence) =>
         {
@@ -648,14 +646,7 @@ pub fn failure_diagnostic(
                     guess.name()
                 ));
             }
-            Diagnostic::new(
-                Stage::Data,
-                format!(
-                    "cannot decode '{path}' as {encoding_name}: invalid bytes near byte {}",
-                    failure.offset
-                ),
-            )
-            .with_help(help)
+            invalid_bytes().with_help(help)
         }
     }
 }

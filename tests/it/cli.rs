@@ -1328,17 +1328,25 @@ fn arguments_in_gbk_are_usage_errors_or_paths_never_a_panic() {
 fn gbk_named_for_a_utf8_file_is_a_warning_or_says_so() {
     let (dir, r, _) = setup();
     let d = dir.path().join("u8.csv");
+    // `score … --format csv` on u8.csv with `more` flags: (exit code, stderr).
+    let run = |more: &[&str]| {
+        let out = bin()
+            .args(["score", "--rules"])
+            .arg(&r)
+            .arg("--data")
+            .arg(&d)
+            .args(["--format", "csv"])
+            .args(more)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
     std::fs::write(&d, "id,x,name\nA,3,中文\nB,7,临清\n").unwrap();
-    let out = bin()
-        .args(["score", "--rules"])
-        .arg(&r)
-        .arg("--data")
-        .arg(&d)
-        .args(["--encoding", "gbk", "--format", "csv"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
+    let (code, err) = run(&["--encoding", "gbk"]);
+    assert_eq!(code, Some(0), "{err}");
     assert!(
         err.contains(
             // (GB18030 reads one byte pair of 中文 as a private-use character.)
@@ -1347,28 +1355,13 @@ fn gbk_named_for_a_utf8_file_is_a_warning_or_says_so() {
         "{err}"
     );
     // Without --encoding: read as UTF-8, no warning.
-    let out = bin()
-        .args(["score", "--rules"])
-        .arg(&r)
-        .arg("--data")
-        .arg(&d)
-        .args(["--format", "csv"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("--encoding"));
+    let (code, err) = run(&[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!err.contains("--encoding"), "{err}");
     // 县（市、区） in UTF-8 is not GBK: an error that says the file reads as UTF-8.
     std::fs::write(&d, "id,x,name\nA,3,县（市、区）\nB,7,临清市\n").unwrap();
-    let out = bin()
-        .args(["score", "--rules"])
-        .arg(&r)
-        .arg("--data")
-        .arg(&d)
-        .args(["--encoding", "gbk", "--format", "csv"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let (code, err) = run(&["--encoding", "gbk"]);
+    assert_eq!(code, Some(1), "{err}");
     assert!(
         err.contains("help: the file reads as UTF-8 (with Chinese text): leave out --encoding"),
         "{err}"

@@ -23,7 +23,7 @@ fn files(list: &[(&str, &[u8])]) -> tempfile::TempDir {
     dir
 }
 
-/// `clusterscore score` run in `dir` with `args`; returns (exit code, stdout, stderr).
+/// `clusterscore` run in `dir` with `args`; returns (exit code, stdout, stderr).
 fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = bin()
         .current_dir(dir)

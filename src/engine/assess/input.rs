@@ -1379,51 +1379,54 @@ pub(super) fn apply_rules_markers(
         };
         let retyped = match col {
             Column::Text(t) => {
-                let marker: Vec<bool> = (t.dict.iter())
-                    .map(|s| pending.contains(&normalise_cell(s).into_owned()))
+                let norm: Vec<_> = t.dict.iter().map(normalise_cell).collect();
+                let marker: Vec<bool> = (norm.iter())
+                    .map(|s| pending.iter().any(|m| m == s))
                     .collect();
                 if !marker.contains(&true) {
                     continue;
                 }
-                let codes: Vec<u32> = (t.codes.iter())
-                    .map(|&k| match marker.get(k as usize) {
-                        Some(true) => TextColumn::MISSING,
-                        _ => k,
-                    })
-                    .collect();
-                // What is left, typed as the reader types a column with that request.
-                let kept = || (t.dict.iter().zip(&marker)).filter(|(_, m)| !**m);
+                // What is left, typed as the reader types a column with that request: per
+                // dictionary entry its value (`None` for a marker), when every other one
+                // has one.
+                fn parsed<T>(
+                    norm: &[std::borrow::Cow<'_, str>],
+                    marker: &[bool],
+                    parse: fn(&str) -> Option<T>,
+                ) -> Option<Vec<Option<T>>> {
+                    (norm.iter().zip(marker))
+                        .map(|(s, &m)| if m { Some(None) } else { parse(s).map(Some) })
+                        .collect()
+                }
+                let at = |k: u32| k as usize;
                 let numbers = matches!(request, ColumnRequest::Number | ColumnRequest::Infer)
-                    .then(|| {
-                        kept()
-                            .map(|(s, _)| parse_number(&normalise_cell(s)))
-                            .all(|x| x.is_some())
-                    })
-                    .unwrap_or(false);
-                let words = !numbers
-                    && matches!(request, ColumnRequest::Bool | ColumnRequest::Infer)
-                    && kept().all(|(s, _)| parse_bool(&normalise_cell(s)).is_some());
-                let value = |k: u32| (k != TextColumn::MISSING).then(|| &t.dict[k as usize]);
-                if numbers {
+                    .then(|| parsed(&norm, &marker, parse_number))
+                    .flatten();
+                let words = matches!(request, ColumnRequest::Bool | ColumnRequest::Infer)
+                    .then(|| parsed(&norm, &marker, parse_bool))
+                    .flatten();
+                if let Some(v) = numbers {
                     Column::Number(
-                        (codes.iter())
-                            .map(|&k| {
-                                value(k)
-                                    .and_then(|s| parse_number(&normalise_cell(s)))
-                                    .unwrap_or(f64::NAN)
-                            })
+                        (t.codes.iter())
+                            .map(|&k| v.get(at(k)).copied().flatten().unwrap_or(f64::NAN))
                             .collect(),
                     )
-                } else if words {
+                } else if let Some(v) = words {
                     Column::Bool(
-                        (codes.iter())
-                            .map(|&k| value(k).and_then(|s| parse_bool(&normalise_cell(s))))
+                        t.codes
+                            .iter()
+                            .map(|&k| v.get(at(k)).copied().flatten())
                             .collect(),
                     )
                 } else {
                     Column::Text(TextColumn {
                         dict: t.dict.clone(),
-                        codes,
+                        codes: (t.codes.iter())
+                            .map(|&k| match marker.get(at(k)) {
+                                Some(true) => TextColumn::MISSING,
+                                _ => k,
+                            })
+                            .collect(),
                     })
                 }
             }
