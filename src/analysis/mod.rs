@@ -4,6 +4,7 @@
 //! Pure math: no I/O beyond parsing an AHP matrix text handed in by the caller.
 
 pub mod ahp;
+pub mod ahp_weights;
 pub mod compare;
 pub mod correlation;
 pub mod explain;
@@ -12,6 +13,7 @@ pub mod sensitivity;
 pub mod weights;
 
 pub use ahp::{AhpMatrix, AhpResult, RiTable, ahp, geometric_mean, group_matrix, parse_ahp_toml};
+pub use ahp_weights::{AhpWeights, ExpertConsistency, WeightsWritten};
 pub use correlation::{average_ranks, kendall_tau_b, pearson, spearman};
 pub use weights::{
     CriterionWeight, DimensionWeight, ObjectiveMethod, ObjectiveWeights, WeightsFallback,

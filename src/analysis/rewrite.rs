@@ -110,6 +110,20 @@ fn rounded_keeping_total(new: &[(String, f64)]) -> Vec<(String, f64)> {
     out
 }
 
+/// What to warn of once new weights are written (`text`, named `name`) over the rules
+/// `before`: thresholds the new maxima leave out of reach (a tier's `requires
+/// specialization >= 15` once specialization weighs 9.15, a tier above the new maximum) and
+/// labels that state the old points. Thresholds and labels are the designer's to change:
+/// they are named, not rewritten. Nothing when the text does not parse.
+pub fn rewrite_warnings(before: &crate::rules::Rules, text: &str, name: &str) -> Vec<String> {
+    let Ok(after) = crate::rules::Rules::from_str_named(text, name) else {
+        return Vec::new();
+    };
+    let mut out = crate::rules::lint::result_changing(&after);
+    out.extend(stale_point_labels(before, &after));
+    out
+}
+
 /// Warnings for labels that state points (`规上企业净增（每家2分，最高6分）`, `创新能力（25分）`)
 /// of criteria whose points, or dimensions whose weight, differ between the rules `before`
 /// and `after` a rewrite: the label would then say what the rules no longer do. Labels are
