@@ -293,6 +293,60 @@ pub struct TierChange {
     pub rank_a: Option<usize>,
     /// Its rank under B; `None` when excluded.
     pub rank_b: Option<usize>,
+    /// Whether B placed it higher or lower; `None` when the two tiers cannot be ordered
+    /// (see [`tier_direction`]).
+    pub direction: Option<TierDirection>,
+}
+
+/// Up or down between two tiers: a tier is above being untiered, untiered above excluded.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TierDirection {
+    /// A higher tier under B (or a tier where A gave none).
+    Up,
+    /// A lower tier under B (or none where A gave one).
+    Down,
+}
+
+/// Which way an entity moved from `from` (a tier of A, [`UNTIERED`] or [`EXCLUDED`]) to `to`
+/// (one of B's). Tiers are ordered by the file that has both ids; when neither id is in
+/// the other file (the files name their tiers differently) by their place from the top,
+/// provided both files have as many tiers; `None` otherwise, or for the same place.
+pub fn tier_direction(
+    a_tiers: &[String],
+    b_tiers: &[String],
+    from: &str,
+    to: &str,
+) -> Option<TierDirection> {
+    // Untiered below every tier, excluded below untiered.
+    let level = |tiers: &[String], t: &str| match t {
+        UNTIERED => Some(tiers.len()),
+        EXCLUDED => Some(tiers.len() + 1),
+        _ => tiers.iter().position(|x| x == t),
+    };
+    let tier = |t: &str| t != UNTIERED && t != EXCLUDED;
+    let (f, t) = if !tier(from) || !tier(to) {
+        // A tier against untiered or excluded, or those two: the same order in any file.
+        let rank = |x: &str| match x {
+            UNTIERED => 1,
+            EXCLUDED => 2,
+            _ => 0,
+        };
+        (rank(from), rank(to))
+    } else if let (Some(f), Some(t)) = (level(a_tiers, from), level(a_tiers, to)) {
+        (f, t)
+    } else if let (Some(f), Some(t)) = (level(b_tiers, from), level(b_tiers, to)) {
+        (f, t)
+    } else if a_tiers.len() == b_tiers.len() {
+        (level(a_tiers, from)?, level(b_tiers, to)?)
+    } else {
+        return None;
+    };
+    match t.cmp(&f) {
+        std::cmp::Ordering::Less => Some(TierDirection::Up),
+        std::cmp::Ordering::Greater => Some(TierDirection::Down),
+        std::cmp::Ordering::Equal => None,
+    }
 }
 
 /// An entity ranked in both rankings at different ranks.
@@ -374,6 +428,7 @@ pub fn compare(a: &Side, b: &Side, top: usize) -> Comparison {
             changes.push(TierChange {
                 id: pa.id.clone(),
                 name: pa.name.clone().or_else(|| pb.name.clone()),
+                direction: tier_direction(&a.tiers, &b.tiers, &ta, &tb),
                 from: ta,
                 to: tb,
                 rank_a: pa.rank,
@@ -498,6 +553,28 @@ pub fn kendall_tau_b(x: &[f64], y: &[f64]) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn tier_directions_follow_the_file_that_has_both_ids() {
+        use super::{EXCLUDED, TierDirection::*, UNTIERED, tier_direction};
+        let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let (a, b) = (v(&["top", "mid"]), v(&["elite", "top", "mid"]));
+        // B adds a tier above A's: top → elite is up (B has both), mid → top up (A has both).
+        assert_eq!(tier_direction(&a, &b, "top", "elite"), Some(Up));
+        assert_eq!(tier_direction(&a, &b, "mid", "top"), Some(Up));
+        assert_eq!(tier_direction(&a, &b, "top", "mid"), Some(Down));
+        // Untiered below every tier, excluded below untiered, in any file.
+        assert_eq!(tier_direction(&a, &b, "mid", UNTIERED), Some(Down));
+        assert_eq!(tier_direction(&a, &b, EXCLUDED, UNTIERED), Some(Up));
+        assert_eq!(tier_direction(&a, &b, UNTIERED, "elite"), Some(Up));
+        // Renamed tiers: by place when both files have as many tiers, else unknown.
+        let renamed = v(&["gold", "silver"]);
+        assert_eq!(tier_direction(&a, &renamed, "mid", "gold"), Some(Up));
+        assert_eq!(tier_direction(&a, &renamed, "top", "silver"), Some(Down));
+        assert_eq!(tier_direction(&a, &renamed, "top", "gold"), None);
+        let three = v(&["gold", "silver", "bronze"]);
+        assert_eq!(tier_direction(&a, &three, "mid", "gold"), None);
+    }
+
     use super::*;
     use approx::assert_abs_diff_eq;
 

@@ -1,7 +1,7 @@
 //! `clusterscore compare`: two rules files on one data set, or two result JSON files.
 
 use clap::Args;
-use clusterscore::analysis::compare::{Comparison, Side, compare};
+use clusterscore::analysis::compare::{Comparison, Side, TierDirection, compare};
 use clusterscore::diag::{Diagnostic, Error, Result, Stage};
 use clusterscore::engine::AssessOptions;
 use clusterscore::rules::Rules;
@@ -182,18 +182,16 @@ fn render(c: &Comparison) -> String {
         t.set_header(vec![
             "id", "name", "tier A", "tier B", "change", "rank A", "rank B",
         ]);
-        // Tiers are listed from the highest (untiered and excluded last).
-        let place = |t: &str| c.tiers.iter().position(|x| x == t);
         for x in &c.tier_changes {
             t.add_row(vec![
                 x.id.clone(),
                 x.name.clone().unwrap_or_default(),
                 x.from.clone(),
                 x.to.clone(),
-                match (place(&x.from), place(&x.to)) {
-                    (Some(f), Some(t)) if t < f => "up".into(),
-                    (Some(f), Some(t)) if t > f => "down".into(),
-                    _ => String::new(),
+                match x.direction {
+                    Some(TierDirection::Up) => "up".into(),
+                    Some(TierDirection::Down) => "down".into(),
+                    None => String::new(),
                 },
                 x.rank_a.map_or("—".into(), |r| r.to_string()),
                 x.rank_b.map_or("—".into(), |r| r.to_string()),

@@ -253,6 +253,9 @@ fn compare_results_with_ties_by_hand() {
         serde_json::json!([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 1, 0], [0, 0, 0, 0]])
     );
     assert_eq!(v["tier_changes"].as_array().unwrap().len(), 2);
+    // e2 silver → untiered, e3 untiered → silver.
+    assert_eq!(v["tier_changes"][0]["direction"], "down");
+    assert_eq!(v["tier_changes"][1]["direction"], "up");
 
     // The same file saved again with a byte-order mark (Notepad), and as UTF-16 (WPS): the
     // same comparison.
@@ -278,6 +281,83 @@ fn compare_results_with_ties_by_hand() {
         assert_eq!(w["spearman"], v["spearman"]);
         assert_eq!(w["matrix"], v["matrix"]);
     }
+}
+
+#[test]
+fn compare_orders_differently_named_tiers_by_their_place_from_the_top() {
+    // A: top ≥ 9, mid ≥ 5 on sa; B: gold ≥ 8, silver ≥ 5 on sb. Tiers by hand:
+    // A: A top, B top, C mid, D mid, E untiered; B: A gold, B gold, C gold, D untiered,
+    // E silver. C goes from A's second tier to B's first: up; A and B stay first: no
+    // direction; D leaves its tier: down; E gains one: up.
+    let dir = tempfile::tempdir().unwrap();
+    let rules = |name: &str, col: &str, tiers: [(&str, u32); 2]| {
+        let path = dir.path().join(name);
+        let mut text = format!(
+            "[rules]\nname = \"{name}\"\nid = \"code\"\n[[indicator]]\nid = \"{col}\"\n\
+             [[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c\"\ndimension = \"d\"\n\
+             indicator = \"{col}\"\npoints = 100\nmethod = \"direct\"\n"
+        );
+        for (id, min) in tiers {
+            text.push_str(&format!("[[tier]]\nid = \"{id}\"\nmin_score = {min}\n"));
+        }
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let a = rules("a.toml", "sa", [("top", 9), ("mid", 5)]);
+    let b = rules("b.toml", "sb", [("gold", 8), ("silver", 5)]);
+    let data = dir.path().join("d.csv");
+    std::fs::write(&data, "code,sa,sb\nA,10,8\nB,9,10\nC,7,8\nD,5,3\nE,2,5\n").unwrap();
+    let run = |format: &str| {
+        let out = bin()
+            .args(["compare", "--format", format, "--rules"])
+            .arg(&a)
+            .arg("--rules")
+            .arg(&b)
+            .arg("--data")
+            .arg(&data)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).unwrap()
+    };
+    let v: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    let moves: Vec<(String, String, String, serde_json::Value)> = v["tier_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let s = |k: &str| c[k].as_str().unwrap().to_string();
+            (s("id"), s("from"), s("to"), c["direction"].clone())
+        })
+        .collect();
+    let want = |id: &str, from: &str, to: &str, d: serde_json::Value| {
+        (id.to_string(), from.to_string(), to.to_string(), d)
+    };
+    assert_eq!(
+        moves,
+        [
+            want("A", "top", "gold", serde_json::Value::Null),
+            want("B", "top", "gold", serde_json::Value::Null),
+            want("C", "mid", "gold", "up".into()),
+            want("D", "mid", "(untiered)", "down".into()),
+            want("E", "(untiered)", "silver", "up".into()),
+        ]
+    );
+    let text = run("text");
+    let line = |id: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("│ {id} ")))
+            .unwrap_or_else(|| panic!("no row for {id}: {text}"))
+            .to_string()
+    };
+    assert!(line("C").contains("┆ up "), "{text}");
+    assert!(
+        !line("A").contains("down") && !line("A").contains("up"),
+        "{text}"
+    );
+    assert!(line("D").contains("┆ down "), "{text}");
 }
 
 fn sensitivity(extra: &[&str]) -> assert_cmd::assert::Assert {
