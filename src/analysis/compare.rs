@@ -206,11 +206,51 @@ pub fn check_results(a: &Side, b: &Side) -> Result<Vec<String>, String> {
                 side.source
             ));
         }
+        if let Some(w) = ranks_not_one_to_n(side) {
+            warnings.push(w);
+        }
         if let Some(w) = ranks_against_scores(side) {
             warnings.push(w);
         }
     }
     Ok(warnings)
+}
+
+/// Ranks that are not 1..n in a cohort (SPEC §5.4: ranks are 1..n, strict), as a warning
+/// naming the first repeated or missing rank: a hand edit or a merge, which changes the
+/// correlations and the rank moves.
+fn ranks_not_one_to_n(side: &Side) -> Option<String> {
+    let mut ranked: Vec<(&Option<String>, usize, &str)> = side
+        .entities
+        .iter()
+        .filter_map(|p| p.rank.map(|r| (&p.cohort, r, p.id.as_str())))
+        .collect();
+    ranked.sort_unstable();
+    let in_cohort = |c: &Option<String>| match c {
+        Some(c) => format!(" in cohort '{c}'"),
+        None => String::new(),
+    };
+    let mut expected = 1;
+    for (k, &(cohort, rank, id)) in ranked.iter().enumerate() {
+        if k > 0 && ranked[k - 1].0 != cohort {
+            expected = 1;
+        }
+        if rank != expected {
+            let what = if k > 0 && ranked[k - 1].0 == cohort && ranked[k - 1].1 == rank {
+                format!("'{}' and '{id}' are both ranked {rank}", ranked[k - 1].2)
+            } else {
+                format!("no entity is ranked {expected}, the next rank is {rank} ('{id}')")
+            };
+            return Some(format!(
+                "'{}': {what}{}: ranks are 1, 2, 3 … without repeats or gaps (edited by hand \
+                 or merged?); compare uses the ranks as they are",
+                side.source,
+                in_cohort(cohort)
+            ));
+        }
+        expected += 1;
+    }
+    None
 }
 
 /// The first pair of entities of one cohort whose ranks contradict their scores (a better
@@ -268,7 +308,8 @@ pub struct Comparison {
     pub tiers: Vec<String>,
     /// `matrix[i][j]`: entities in tier `tiers[i]` under A and `tiers[j]` under B.
     pub matrix: Vec<Vec<usize>>,
-    /// Entities in both whose tier (or untiered/excluded state) differs, in A's order.
+    /// Entities in both whose tier (or untiered/excluded state) differs, by A's cohort and
+    /// rank (excluded last), then id.
     pub tier_changes: Vec<TierChange>,
     /// Largest |rank change| first (ties by id), at most `top` of them.
     pub rank_moves: Vec<RankMove>,
@@ -449,6 +490,21 @@ pub fn compare(a: &Side, b: &Side, top: usize) -> Comparison {
             });
         }
     }
+    // Tier changes in a defined order whatever the order of the entities in the files
+    // (a result file edited or merged by another tool): by A's cohort and rank, excluded
+    // last, then id.
+    let cohort_a: HashMap<&str, &Option<String>> = a
+        .entities
+        .iter()
+        .map(|p| (p.id.as_str(), &p.cohort))
+        .collect();
+    changes.sort_by(|x, y| {
+        cohort_a[x.id.as_str()]
+            .cmp(cohort_a[y.id.as_str()])
+            .then_with(|| x.rank_a.is_none().cmp(&y.rank_a.is_none()))
+            .then_with(|| x.rank_a.cmp(&y.rank_a))
+            .then_with(|| x.id.cmp(&y.id))
+    });
     moves.retain(|m| m.change != 0);
     moves.sort_by(|x, y| {
         y.change
@@ -697,6 +753,86 @@ mod tests {
         assert!(w[0].starts_with(
             "1 entity ranked in both is in different cohorts in A and B, or in a cohort on one side only (e2)"
         ));
+    }
+
+    /// A side of entities `(id, rank, tier, cohort)`, scores falling with the rank.
+    fn placed(rows: &[(&str, Option<usize>, Option<&str>, Option<&str>)]) -> Side {
+        Side {
+            source: "r.json".into(),
+            tiers: vec!["gold".into(), "silver".into()],
+            entities: rows
+                .iter()
+                .map(|&(id, rank, tier, cohort)| Placed {
+                    id: id.to_string(),
+                    name: None,
+                    rank,
+                    score: rank.map(|r| 100.0 - r as f64),
+                    tier: tier.map(str::to_string),
+                    cohort: cohort.map(str::to_string),
+                })
+                .collect(),
+            audited: true,
+        }
+    }
+
+    #[test]
+    fn ranks_that_repeat_or_skip_are_warned_per_cohort() {
+        let ok = placed(&[
+            ("e1", Some(1), None, Some("n")),
+            ("e2", Some(2), None, Some("n")),
+            ("e3", Some(1), None, Some("s")),
+            ("e4", None, None, Some("s")),
+        ]);
+        assert!(check_results(&ok, &ok).unwrap().is_empty());
+        let twice = placed(&[("e1", Some(1), None, None), ("e2", Some(1), None, None)]);
+        let w = check_results(&twice, &ok).unwrap();
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with("'r.json': 'e1' and 'e2' are both ranked 1:"),
+            "{w:?}"
+        );
+        let gap = placed(&[
+            ("e1", Some(10), None, Some("n")),
+            ("e2", Some(20), None, Some("n")),
+        ]);
+        let w = check_results(&ok, &gap).unwrap();
+        assert!(
+            w[0].starts_with(
+                "'r.json': no entity is ranked 1, the next rank is 10 ('e1') in cohort 'n':"
+            ),
+            "{w:?}"
+        );
+    }
+
+    #[test]
+    fn tier_changes_do_not_depend_on_the_order_of_the_entities() {
+        let a = [
+            ("e1", Some(1), Some("gold"), None),
+            ("e2", Some(2), Some("gold"), None),
+            ("e3", Some(3), Some("silver"), None),
+            ("e4", None, None, None),
+        ];
+        let b = placed(&[
+            ("e3", Some(1), Some("gold"), None),
+            ("e4", Some(2), Some("silver"), None),
+            ("e2", Some(3), Some("silver"), None),
+            ("e1", Some(4), None, None),
+        ]);
+        let mut reversed = a;
+        reversed.reverse();
+        let (x, y) = (
+            compare(&placed(&a), &b, 5),
+            compare(&placed(&reversed), &b, 5),
+        );
+        let ids = |c: &Comparison| {
+            c.tier_changes
+                .iter()
+                .map(|t| t.id.clone())
+                .collect::<Vec<_>>()
+        };
+        // By A's rank, the excluded e4 last.
+        assert_eq!(ids(&x), ["e1", "e2", "e3", "e4"]);
+        assert_eq!(x.tier_changes, y.tier_changes);
     }
 
     #[test]

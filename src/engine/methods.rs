@@ -238,14 +238,10 @@ pub fn minmax(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
         }
         *o = match stats[peers.cohort[i] as usize] {
             None => 0.0,
-            // One distinct ranked value: ranked entities score 1; an excluded entity is
-            // clamped like any other (below it 0, at or beyond it 1), so that raising its
-            // value can never lower its fraction.
-            Some((lo, hi)) if hi == lo => match dir {
-                _ if peers.ranked[i] => 1.0,
-                Direction::Higher => f64::from(u8::from(v >= lo)),
-                Direction::Lower => f64::from(u8::from(v <= lo)),
-            },
+            // One distinct ranked value: every entity with a value scores 1, excluded ones
+            // too (SPEC §12 "minmax with one distinct value → 1": the range is degenerate,
+            // so there is nothing to place a value in).
+            Some((lo, hi)) if hi == lo => 1.0,
             // (Values near ±1.8e308 apart overflow the difference: halved, exactly, first.)
             Some((lo, hi)) if (hi - lo).is_infinite() => match dir {
                 Direction::Higher => (v / 2.0 - lo / 2.0) / (hi / 2.0 - lo / 2.0),
@@ -834,7 +830,7 @@ mod tests {
     }
 
     #[test]
-    fn minmax_excluded_entity_against_one_ranked_value_is_clamped() {
+    fn minmax_excluded_entity_against_one_ranked_value_scores_one() {
         let c = vec![0; 3];
         let r = vec![true, false, false];
         let p = Peers {
@@ -846,12 +842,13 @@ mod tests {
             |x, o| minmax(x, Direction::Higher, &p, o),
             &[16.5, 0.0, 20.0],
         );
-        assert_eq!(s, vec![1.0, 0.0, 1.0]);
+        // SPEC §12: one distinct value → 1, for the excluded entities scored against it too.
+        assert_eq!(s, vec![1.0, 1.0, 1.0]);
         let s = run(
             |x, o| minmax(x, Direction::Lower, &p, o),
             &[16.5, 0.0, 20.0],
         );
-        assert_eq!(s, vec![1.0, 1.0, 0.0]);
+        assert_eq!(s, vec![1.0, 1.0, 1.0]);
     }
 
     #[test]
@@ -1205,11 +1202,7 @@ mod tests {
                     let lo = g.iter().copied().fold(f64::INFINITY, f64::min);
                     let hi = g.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                     if hi == lo {
-                        match dir {
-                            _ if ranked[i] => 1.0,
-                            Direction::Higher => f64::from(u8::from(v >= lo)),
-                            Direction::Lower => f64::from(u8::from(v <= lo)),
-                        }
+                        1.0
                     } else {
                         match dir {
                             Direction::Higher => (v - lo) / (hi - lo),
