@@ -142,6 +142,42 @@ fn clamp_comes_after_scale_and_adjustments_and_before_rounding() {
 
 // ---------------------------------------------------------------- §5 tie-break direction
 
+/// Tie-break values are compared on the tolerance grid, scaled to the column: shares of a
+/// total around 1e-7 that differ in the sixth digit order the tie, where a fixed 1e-9 grid
+/// made them equal and left the id to decide; arithmetic noise (0.7e-7/10·100 against
+/// 7e-7/100·100) still ties.
+#[test]
+fn tie_break_on_small_shares_keeps_their_digits() {
+    let rules = r#"
+[rules]
+name = "tb"
+id = "id"
+tie_break = ["share"]
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "share"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "direct"
+"#;
+    // Everyone scores 5. share descending: B and D first (the same 7e-7 computed two ways:
+    // a tie, so ids decide), then C 1.23457e-7, then A 1.23456e-7.
+    let noisy = 0.7e-7 / 10.0 * 100.0;
+    let exact = 7e-7 / 100.0 * 100.0;
+    assert_ne!(noisy, exact);
+    let a = score(
+        rules,
+        &format!("id,x,share\nA,5,1.23456e-7\nB,5,{noisy:e}\nC,5,1.23457e-7\nD,5,{exact:e}\n"),
+    );
+    assert_eq!(ids(&a), ["B", "D", "C", "A"]);
+}
+
 /// Ties on the rounded score are broken by each `tie_break` indicator in its own direction
 /// (`direction = "lower"`: smaller first), then by id; a missing tie-break value sorts after
 /// the present ones; every entity sharing the rounded score is marked `tie_broken`.
