@@ -755,8 +755,11 @@ mod tests {
         ));
     }
 
-    /// A side of entities `(id, rank, tier, cohort)`, scores falling with the rank.
-    fn placed(rows: &[(&str, Option<usize>, Option<&str>, Option<&str>)]) -> Side {
+    /// `(id, rank, tier, cohort)` of one entity.
+    type Row<'a> = (&'a str, Option<usize>, Option<&'a str>, Option<&'a str>);
+
+    /// A side of entities, scores falling with the rank.
+    fn placed(rows: &[Row<'_>]) -> Side {
         Side {
             source: "r.json".into(),
             tiers: vec!["gold".into(), "silver".into()],
