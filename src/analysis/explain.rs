@@ -1034,6 +1034,12 @@ pub fn explain(rules: &Rules, a: &Assessment, k: usize) -> Explanation {
                         "direct: a value was missing (counts as not met; min_score not waived)"
                             .into(),
                     );
+                } else if !tier.direct.is_empty() {
+                    let listed: Vec<&str> = tier.direct.iter().map(|x| x.value.as_str()).collect();
+                    reasons.push(format!(
+                        "no direct condition holds ({}): min_score not waived",
+                        listed.join("; ")
+                    ));
                 }
             }
             if quota != usize::MAX {

@@ -77,11 +77,19 @@ fn table(header: &[&str]) -> Table {
 fn render(x: &Explanation) -> String {
     let mut s = String::new();
     s.push_str(&format!(
-        "{}{}\nscore {} of {} · rank {} of {}{} · tier {}\n",
+        "{}{}\nscore {} {} · rank {} of {}{} · tier {}\n",
         x.id,
         x.name.as_ref().map_or(String::new(), |n| format!(" {n}")),
         n(x.score),
-        n(x.max_score),
+        // Adjustments can lift a score past the criteria's maximum ("27 of 25" misreads).
+        if x.score > x.max_score + clusterscore::num::tolerance(x.max_score) {
+            format!(
+                "(the criteria give at most {}; adjustments added)",
+                n(x.max_score)
+            )
+        } else {
+            format!("of {}", n(x.max_score))
+        },
         x.rank.map_or("—".to_string(), |r| r.to_string()),
         x.ranked,
         x.cohort

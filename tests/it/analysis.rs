@@ -360,6 +360,107 @@ fn compare_orders_differently_named_tiers_by_their_place_from_the_top() {
     assert!(line("D").contains("┆ down "), "{text}");
 }
 
+#[test]
+fn explain_names_an_unmet_direct_condition_and_a_score_past_the_criteria_maximum() {
+    // t1 needs 20 or b; A scores 2.5 + 5 + 0 = 7.5 with b false. Z scores 10 + 10 + 5 = 25
+    // of the criteria's 25, plus the +2 adjustment for b: 27.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("r.toml"), RULES_WITH_DIRECT).unwrap();
+    std::fs::write(
+        dir.path().join("d.csv"),
+        "code,name,x,y,b,g\nA,甲,1,7,否,0\nZ,乙,4,10,是,0\n",
+    )
+    .unwrap();
+    let explain = |id: &str| {
+        let out = bin()
+            .current_dir(dir.path())
+            .args([
+                "explain", "--rules", "r.toml", "--data", "d.csv", "--id", id,
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).unwrap()
+    };
+    let a = explain("A");
+    assert!(
+        a.contains("✘ 一档 (t1): score 7.5 < min_score 20 (short by 12.5); no direct condition holds (b): min_score not waived\n"),
+        "{a}"
+    );
+    assert!(a.contains("\nscore 7.5 of 25 · rank 2 of 2"), "{a}");
+    let z = explain("Z");
+    assert!(
+        z.contains("\nscore 27 (the criteria give at most 25; adjustments added) · rank 1 of 2"),
+        "{z}"
+    );
+}
+
+const RULES_WITH_DIRECT: &str = r#"[rules]
+name = "explain test"
+id = "code"
+label = "name"
+
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "y"
+[[indicator]]
+id = "b"
+kind = "bool"
+[[indicator]]
+id = "g"
+
+[[dimension]]
+id = "d"
+
+[[criterion]]
+id = "ca"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "linear"
+floor = 0
+target = 4
+
+[[criterion]]
+id = "cc"
+dimension = "d"
+indicator = "y"
+points = 10
+method = "bands"
+bands = [{ at_least = 10, points = 10 }, { at_least = 5, points = 5 }]
+
+[[criterion]]
+id = "cb"
+dimension = "d"
+indicator = "b"
+points = 5
+method = "flag"
+
+[[gate]]
+id = "gg"
+label = "无事故"
+require = "g == 0"
+
+[[adjustment]]
+id = "adj"
+when = "b"
+points = 2
+
+[[tier]]
+id = "t1"
+label = "一档"
+min_score = 20
+direct = ["b"]
+
+[[tier]]
+id = "t2"
+label = "二档"
+min_score = 5
+"#;
+
 fn sensitivity(extra: &[&str]) -> assert_cmd::assert::Assert {
     bin()
         .args(["sensitivity", "--rules"])
