@@ -56,7 +56,7 @@ pub fn parse_encoding(name: &str) -> Result<ForcedEncoding, Error> {
             return Err(Error::one(
                 Diagnostic::new(
                     Stage::Usage,
-                    format!("unknown encoding '{}'", crate::diag::truncate(name, 200)),
+                    format!("unknown --encoding '{}'", crate::diag::truncate(name, 200)),
                 )
                 .with_help("use one of utf8, gbk, gb18030, utf16, utf-16le, utf-16be"),
             ));
@@ -748,6 +748,7 @@ mod tests {
         assert_eq!(parse_encoding("utf-16LE").unwrap(), ForcedEncoding::Utf16Le);
         let e = parse_encoding("latin1").unwrap_err();
         assert_eq!(e.diagnostics[0].stage, Stage::Usage);
+        assert_eq!(e.diagnostics[0].message, "unknown --encoding 'latin1'");
     }
 
     #[test]

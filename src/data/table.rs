@@ -70,7 +70,7 @@ pub fn parse_delimiter(s: &str) -> Result<u8, Error> {
         (Some(c), None) if !c.is_ascii() && folded.len() == 1 && folded != "\"" => Err(Error::one(
             Diagnostic::new(
                 Stage::Usage,
-                format!("invalid delimiter '{c}': it is the full-width form of '{folded}'"),
+                format!("invalid --delimiter '{c}': it is the full-width form of '{folded}'"),
             )
             .with_help(format!(
                 "the delimiter is one ASCII character: give --delimiter '{folded}'; if the \
@@ -80,7 +80,7 @@ pub fn parse_delimiter(s: &str) -> Result<u8, Error> {
         _ => Err(Error::one(
             Diagnostic::new(
                 Stage::Usage,
-                format!("invalid delimiter '{}'", truncate(s, 200)),
+                format!("invalid --delimiter '{}'", truncate(s, 200)),
             )
             .with_help(
                 "give one ASCII character such as , ; or |, and \\t or tab for a tab \

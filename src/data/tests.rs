@@ -215,7 +215,8 @@ fn unknown_encoding_and_bad_delimiter_are_usage_errors() {
     // A full-width double quote folds to one the reader refuses: the general help.
     let e = parse_delimiter("＂").unwrap_err();
     assert!(!e.to_string().contains("full-width form"), "{e}");
-    assert!(parse_delimiter("").is_err());
+    let e = parse_delimiter("").unwrap_err();
+    assert_eq!(e.diagnostics[0].message, "invalid --delimiter ''");
     assert!(parse_delimiter("，").is_err());
 }
 

@@ -3,7 +3,9 @@
 //! did-you-mean for misspelt keys. All problems are collected in one pass.
 
 use super::*;
-use crate::diag::{Diagnostic, Error, Result, SourceText, Span, Stage, did_you_mean_help};
+use crate::diag::{
+    Diagnostic, Error, Result, SourceText, Span, Stage, did_you_mean_help, truncate,
+};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -185,6 +187,26 @@ pub fn parse_rules(source: SourceText) -> Result<Rules> {
                     .in_source(&source, span),
                 ));
             }
+            // `[tier.national]` before a `[[tier]]`: the dotted header made `tier` a table,
+            // and TOML reports the `[[tier]]` after it as a duplicate key.
+            if let Some((span, name, sub, later)) = dotted_array_table(&source.text) {
+                let line = source.text[..later.start].matches('\n').count() + 1;
+                let header = &source.text[span.start..span.end];
+                return Err(Error::one(
+                    Diagnostic::new(
+                        Stage::Rules,
+                        format!(
+                            "{header} makes '{name}' a table, so the [[{name}]] at line {line} \
+                             cannot add to it: each {name} is one table of an array"
+                        ),
+                    )
+                    .with_help(format!(
+                        "write [[{name}]] with id = \"{}\" on the next line",
+                        truncate(&sub, 60)
+                    ))
+                    .in_source(&source, span),
+                ));
+            }
             return Err(Error::one(super::syntax::toml_error(&source, &e)));
         }
     };
@@ -202,17 +224,62 @@ pub fn parse_rules(source: SourceText) -> Result<Rules> {
     }
 }
 
+/// The tables of arrays a rules file holds (`[[indicator]]` …).
+const ARRAYS: &[&str] = &[
+    "indicator",
+    "dimension",
+    "criterion",
+    "gate",
+    "adjustment",
+    "tier",
+];
+
+/// The first header `[tier.x]` or `[[tier.x]]` (of any table of arrays) followed by a
+/// `[[tier]]`: its span, the array's name, the part after the dot, and the later header's
+/// span.
+fn dotted_array_table(text: &str) -> Option<(Span, &'static str, String, Span)> {
+    let mut dotted: Vec<(Span, &'static str, String)> = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let start = offset + (line.len() - trimmed.len());
+        offset += line.len();
+        let (double, inner) = match trimmed.strip_prefix("[[") {
+            Some(rest) => (true, rest),
+            None => match trimmed.strip_prefix('[') {
+                Some(rest) => (false, rest),
+                None => continue,
+            },
+        };
+        let Some(close) = inner.find(']') else {
+            continue;
+        };
+        let head = &inner[..close];
+        let end = start + close + if double { 4 } else { 2 };
+        match head.split_once('.') {
+            Some((base, sub)) => {
+                if let Some(name) = ARRAYS.iter().find(|n| base.trim() == **n) {
+                    let sub = sub.trim().trim_matches(['"', '\'']).to_string();
+                    dotted.push((Span { start, end }, name, sub));
+                }
+            }
+            None if double => {
+                if let Some((span, name, sub)) = dotted
+                    .iter()
+                    .find(|d| ARRAYS.contains(&d.1) && head.trim() == d.1)
+                {
+                    return Some((*span, name, sub.clone(), Span { start, end }));
+                }
+            }
+            None => {}
+        }
+    }
+    None
+}
+
 /// The span of a line `[indicator]` (or dimension, criterion, gate, adjustment, tier) with
 /// single brackets, in a file that has that table more than once.
 fn single_bracket_array_table(text: &str) -> Option<Span> {
-    const ARRAYS: &[&str] = &[
-        "indicator",
-        "dimension",
-        "criterion",
-        "gate",
-        "adjustment",
-        "tier",
-    ];
     // Each table header naming one of them: its span, name, and whether it has one bracket.
     let mut headers = Vec::new();
     let mut offset = 0;
@@ -428,6 +495,30 @@ impl<'s> Cx<'s> {
         for (k, _) in t.map.iter() {
             let key = k.get_ref().as_ref();
             if !t.allowed.contains(&key) {
+                // `[tier.national]` after a `[[tier]]`: a table inside that tier.
+                let span: Span = k.span().into();
+                let text = &self.source.text;
+                let line = &text[text[..span.start].rfind('\n').map_or(0, |i| i + 1)..span.start];
+                let dotted = line
+                    .trim_start()
+                    .trim_start_matches('[')
+                    .strip_suffix('.')
+                    .map(str::trim)
+                    .filter(|base| ARRAYS.contains(base));
+                if let Some(base) = dotted {
+                    self.error(
+                        span,
+                        format!(
+                            "[{base}.{key}] is read as a table inside {}, the {base} above it",
+                            t.what
+                        ),
+                        Some(format!(
+                            "for another {base}, write [[{base}]] with id = \"{}\" on the next line",
+                            truncate(key, 60)
+                        )),
+                    );
+                    continue;
+                }
                 let help = elsewhere_help(key, &t.what)
                     .or_else(|| did_you_mean_help(key, t.allowed.iter().copied()))
                     .or_else(|| Some(format!("allowed keys here: {}", t.allowed.join(", "))));
