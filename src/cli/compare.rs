@@ -21,9 +21,12 @@ pub struct CompareArgs {
     /// Two result files (A then B), the JSON output of `score --format json`.
     #[arg(long, num_args = 1, conflicts_with_all = ["rules", "data", "sheet", "encoding", "delimiter"])]
     pub results: Vec<PathBuf>,
-    /// Output format: text (default) or json.
-    #[arg(long, default_value = "text")]
-    pub format: String,
+    /// Output format: text (default) or json; with --out, a .json file is JSON.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Write the report to this file (whole or not at all) instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
     /// Year to score with --rules.
     #[arg(long, allow_negative_numbers = true, value_parser = super::parse_year)]
     pub year: Option<i64>,
@@ -88,7 +91,15 @@ fn side_from_results(path: &std::path::Path) -> Result<Side> {
 }
 
 pub fn run(a: CompareArgs) -> Result<i32> {
-    let json = super::text_or_json(&a.format)?;
+    let json = super::report_format(a.format.as_deref(), a.out.as_deref())?;
+    let inputs: Vec<&std::path::Path> = a
+        .rules
+        .iter()
+        .chain(&a.data)
+        .chain(&a.results)
+        .map(|p| p.as_path())
+        .collect();
+    let out_file = super::report_out(&a.out, &inputs)?;
     let (sa, sb) = if !a.results.is_empty() {
         if a.results.len() != 2 {
             return Err(Error::usage(
@@ -143,7 +154,7 @@ pub fn run(a: CompareArgs) -> Result<i32> {
     } else {
         render(&c)
     };
-    super::print_out(out.as_bytes())?;
+    super::deliver(out_file.as_deref(), out.as_bytes())?;
     Ok(0)
 }
 

@@ -21,16 +21,22 @@ pub struct ExplainArgs {
     /// The entity id to explain.
     #[arg(long)]
     pub id: String,
-    /// Output format: text (default) or json.
-    #[arg(long, default_value = "text")]
-    pub format: String,
+    /// Output format: text (default) or json; with --out, a .json file is JSON.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Write the report to this file (whole or not at all) instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
     /// Year to score (overrides [rules].year).
     #[arg(long, allow_negative_numbers = true, value_parser = super::parse_year)]
     pub year: Option<i64>,
 }
 
 pub fn run(a: ExplainArgs) -> Result<i32> {
-    let json = super::text_or_json(&a.format)?;
+    let json = super::report_format(a.format.as_deref(), a.out.as_deref())?;
+    let mut inputs = vec![a.rules.as_path()];
+    inputs.extend(a.data.iter().map(|p| p.as_path()));
+    let out_file = super::report_out(&a.out, &inputs)?;
     a.read.validate(&a.data)?;
     let compiled = Rules::from_path(&a.rules)?.compile()?;
     let data = compiled.read_data(&a.data, &a.read.options(&compiled)?)?;
@@ -50,7 +56,7 @@ pub fn run(a: ExplainArgs) -> Result<i32> {
     } else {
         render(&x)
     };
-    super::print_out(out.as_bytes())?;
+    super::deliver(out_file.as_deref(), out.as_bytes())?;
     Ok(0)
 }
 

@@ -281,7 +281,7 @@ fn files_without_flags(e: &clap::Error, args: &[String]) -> Option<String> {
         } else if (lower.ends_with(".csv") || lower.ends_with(".xlsx"))
             && !exists
             && used.iter().any(|u| u == "data")
-            && has("out")
+            && sub == "score"
         {
             // An input must exist: a file that does not, after the data, is the output.
             "out"
@@ -496,6 +496,53 @@ pub(crate) fn refuse_overwrite(out: &Path, inputs: &[&Path]) -> Result<()> {
 }
 
 /// `--format text|json` of the analysis commands: true for json.
+/// The format of a report (`explain`, `compare`, `sensitivity`, `weights`): `--format`,
+/// else `--out`'s extension (`.json` is JSON, `.txt`, `.md` or none text); `true` for JSON.
+/// An extension of a format these reports are not written in (`.csv`, `.xlsx`, `.html`) is
+/// a usage error rather than a file that would not open.
+pub(crate) fn report_format(format: Option<&str>, out: Option<&Path>) -> Result<bool> {
+    if let Some(f) = format {
+        return text_or_json(f);
+    }
+    let Some(ext) = out.and_then(|p| p.extension()).and_then(|e| e.to_str()) else {
+        return Ok(false);
+    };
+    match ext.to_ascii_lowercase().as_str() {
+        "json" => Ok(true),
+        "txt" | "text" | "md" | "log" => Ok(false),
+        other
+            if clusterscore::report::Format::from_path(Path::new(&format!("x.{other}")))
+                .is_some() =>
+        {
+            Err(Error::usage(format!(
+                "this report is written as text or JSON, not .{other}: name the --out file \
+                 .txt or .json (score writes .{other})"
+            )))
+        }
+        _ => Ok(false),
+    }
+}
+
+/// `--out` of a report: `None` for standard output (`-` too); a file is checked before any
+/// work (not a directory, not one of the inputs).
+pub(crate) fn report_out(out: &Option<PathBuf>, inputs: &[&Path]) -> Result<Option<PathBuf>> {
+    match out {
+        Some(p) if p.as_os_str() != "-" => {
+            refuse_overwrite(p, inputs)?;
+            Ok(Some(p.clone()))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// A report to its `--out` file, written whole or not at all, or to standard output.
+pub(crate) fn deliver(out: Option<&Path>, bytes: &[u8]) -> Result<()> {
+    match out {
+        Some(p) => clusterscore::report::write_atomic(p, bytes),
+        None => print_out(bytes),
+    }
+}
+
 pub(crate) fn text_or_json(format: &str) -> Result<bool> {
     match format.to_ascii_lowercase().as_str() {
         "text" => Ok(false),

@@ -38,9 +38,12 @@ pub struct SensitivityArgs {
     /// Write every replication's drawn weights and method to this CSV file.
     #[arg(long)]
     pub runs_out: Option<PathBuf>,
-    /// Output format: text (default) or json.
-    #[arg(long, default_value = "text")]
-    pub format: String,
+    /// Output format: text (default) or json; with --out, a .json file is JSON.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Write the report to this file (whole or not at all) instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
     /// Worker threads (default: all cores).
     #[arg(long, allow_negative_numbers = true, value_parser = super::parse_whole::<usize>)]
     pub threads: Option<usize>,
@@ -53,7 +56,17 @@ pub struct SensitivityArgs {
 const MAX_THREADS: usize = 1024;
 
 pub fn run(a: SensitivityArgs) -> Result<i32> {
-    let json = super::text_or_json(&a.format)?;
+    let json = super::report_format(a.format.as_deref(), a.out.as_deref())?;
+    let mut inputs = vec![a.rules.as_path()];
+    inputs.extend(a.data.iter().map(|p| p.as_path()));
+    let out_file = super::report_out(&a.out, &inputs)?;
+    if let (Some(out), Some(runs)) = (&out_file, &a.runs_out)
+        && out == runs
+    {
+        return Err(Error::usage(
+            "--out and --runs-out name the same file: give each its own",
+        ));
+    }
     a.read.validate(&a.data)?;
     if a.runs < 1 {
         return Err(Error::usage("--runs must be at least 1"));
@@ -175,7 +188,7 @@ pub fn run(a: SensitivityArgs) -> Result<i32> {
     } else {
         render(&report, &names, excluded)
     };
-    super::print_out(out.as_bytes())?;
+    super::deliver(out_file.as_deref(), out.as_bytes())?;
     Ok(0)
 }
 

@@ -42,9 +42,12 @@ pub struct WeightsArgs {
     /// Write the rules file with the new weights here (default with --write-into: stdout).
     #[arg(long)]
     pub write: Option<PathBuf>,
-    /// Output format: text (default) or json.
-    #[arg(long, default_value = "text")]
-    pub format: String,
+    /// Output format: text (default) or json; with --out, a .json file is JSON.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Write the report to this file (whole or not at all) instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
     /// Year to score (overrides [rules].year).
     #[arg(long, allow_negative_numbers = true, value_parser = super::parse_year)]
     pub year: Option<i64>,
@@ -55,7 +58,7 @@ fn load(path: &Path) -> Result<CompiledRules> {
 }
 
 pub fn run(a: WeightsArgs) -> Result<i32> {
-    let json = super::text_or_json(&a.format)?;
+    let json = super::report_format(a.format.as_deref(), a.out.as_deref())?;
     a.read.validate(&a.data)?;
     let level = a
         .level
@@ -88,6 +91,14 @@ pub fn run(a: WeightsArgs) -> Result<i32> {
             )));
         }
         super::refuse_overwrite(w, &inputs)?;
+    }
+    super::report_out(&a.out, &inputs)?;
+    if let (Some(out), Some(w)) = (&a.out, &a.write)
+        && out == w
+    {
+        return Err(Error::usage(
+            "--out (the report) and --write (the rules file) name the same file: give each its own",
+        ));
     }
     match (&a.ahp, &a.method) {
         (Some(_), Some(_)) => Err(Error::usage(
@@ -198,8 +209,13 @@ fn run_objective(a: &WeightsArgs, name: &str, level: Option<Level>, json: bool) 
     if let Some(warning) = weights.constant_warning() {
         say!("warning: {warning}");
     }
-    super::print_out(report.as_bytes())?;
+    super::deliver(report_file(a), report.as_bytes())?;
     Ok(0)
+}
+
+/// The `--out` file of the report; `None` for standard output.
+fn report_file(a: &WeightsArgs) -> Option<&Path> {
+    a.out.as_deref().filter(|p| p.as_os_str() != "-")
 }
 
 /// Says what was written where, and warns of what the new weights leave out of reach: a
@@ -272,15 +288,18 @@ fn run_ahp(a: &WeightsArgs, path: &Path, level: Option<Level>, json: bool) -> Re
             if let (Some(level), Some(before)) = (level, before) {
                 written(out, level, &rules, &before);
             }
-            super::print_out(report.as_bytes())?;
+            super::deliver(report_file(a), report.as_bytes())?;
         }
-        // Standard output carries the rules file, so the report goes to standard error
-        // (mixed in, the output would not be a rules file any more).
+        // Standard output carries the rules file, so the report goes to its --out file or
+        // to standard error (mixed in, the output would not be a rules file any more).
         (Some(rules), None) => {
-            say_part!("{report}");
+            match report_file(a) {
+                Some(out) => super::deliver(Some(out), report.as_bytes())?,
+                None => say_part!("{report}"),
+            }
             super::print_out(rules.as_bytes())?;
         }
-        (None, _) => super::print_out(report.as_bytes())?,
+        (None, _) => super::deliver(report_file(a), report.as_bytes())?,
     }
     Ok(0)
 }

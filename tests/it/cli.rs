@@ -1500,3 +1500,69 @@ fn out_through_a_dangling_link_names_the_missing_directory() {
     assert!(err.contains("gone' does not exist"), "{err}");
     assert!(!missing.exists());
 }
+
+#[test]
+fn reports_go_to_out_whole_or_not_at_all() {
+    let (dir, rules, data) = setup();
+    let run = |args: &[&str]| {
+        bin()
+            .current_dir(dir.path())
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let (r, d) = (rules.to_str().unwrap(), data.to_str().unwrap());
+    // The same JSON in the file as on standard output; `.json` picks JSON without --format.
+    let stdout = run(&[
+        "compare", "--rules", r, "--rules", r, "--data", d, "--format", "json",
+    ]);
+    assert!(stdout.status.success());
+    let to_file = run(&[
+        "compare", "--rules", r, "--rules", r, "--data", d, "--out", "c.json",
+    ]);
+    assert!(to_file.status.success());
+    assert!(to_file.stdout.is_empty());
+    assert_eq!(
+        std::fs::read(dir.path().join("c.json")).unwrap(),
+        stdout.stdout
+    );
+    // A text report by default, and for .txt.
+    let text = run(&[
+        "explain", "--rules", r, "--data", d, "--id", "A", "--out", "e.txt",
+    ]);
+    assert!(
+        text.status.success(),
+        "{}",
+        String::from_utf8_lossy(&text.stderr)
+    );
+    let e = std::fs::read_to_string(dir.path().join("e.txt")).unwrap();
+    assert!(e.starts_with("A\nscore 3 of 10"), "{e}");
+    // An error leaves no file.
+    let missing = run(&[
+        "explain", "--rules", r, "--data", d, "--id", "nosuch", "--out", "x.json",
+    ]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(!dir.path().join("x.json").exists());
+    // A format these reports are not written in, and --out on --write: usage errors.
+    let csv = run(&[
+        "sensitivity",
+        "--rules",
+        r,
+        "--data",
+        d,
+        "--runs",
+        "5",
+        "--out",
+        "s.csv",
+    ]);
+    assert_eq!(csv.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&csv.stderr).contains("not .csv"));
+    assert!(!dir.path().join("s.csv").exists());
+    let same = run(&[
+        "weights", "--rules", r, "--data", d, "--method", "entropy", "--write", "w.toml", "--out",
+        "w.toml",
+    ]);
+    assert_eq!(same.status.code(), Some(2));
+    assert!(!dir.path().join("w.toml").exists());
+}
