@@ -1,6 +1,7 @@
 //! Analyses: explain's gap analysis, compare's rank correlations, sensitivity's reproducibility.
 
 use super::support::{root, score};
+use approx::assert_relative_eq;
 use assert_cmd::Command;
 use clusterscore::analysis::explain::{explain, find_entity};
 use clusterscore::rules::Rules;
@@ -460,6 +461,75 @@ id = "t2"
 label = "二档"
 min_score = 5
 "#;
+
+#[test]
+fn compare_correlates_only_entities_ranked_in_both_with_their_ties() {
+    // A scores sa: A 10, B 9, E 8, C 7, D 5. B scores sb with a gate that excludes E:
+    // B 10, A 8, C 8, D 3. Ranked in both: A, B, C, D, re-ranked with ties:
+    // A-side 1, 2, 3, 4; B-side A 2.5, B 1, C 2.5, D 4.
+    // ρ = Σxy / √(Σx²Σy²) = 3 / √(5 · 4.5) = 3/√22.5 = 0.632456;
+    // τ-b: concordant 4 (AD, BC, BD, CD), discordant 1 (AB), one tie in B (AC):
+    // (4 − 1) / √(6 · 5) = 3/√30 = 0.547723.
+    let dir = tempfile::tempdir().unwrap();
+    let rules = |name: &str, col: &str, gate: bool| {
+        let mut text = format!(
+            "[rules]\nname = \"{name}\"\nid = \"code\"\n[[indicator]]\nid = \"{col}\"\n\
+             [[indicator]]\nid = \"g\"\n[[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c\"\n\
+             dimension = \"d\"\nindicator = \"{col}\"\npoints = 100\nmethod = \"direct\"\n\
+             [[tier]]\nid = \"top\"\nmin_score = 9\n[[tier]]\nid = \"mid\"\nmin_score = 5\n"
+        );
+        if gate {
+            text.push_str("[[gate]]\nid = \"veto\"\nrequire = \"g == 0\"\n");
+        }
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let (a, b) = (rules("a.toml", "sa", false), rules("b.toml", "sb", true));
+    let data = dir.path().join("d.csv");
+    std::fs::write(
+        &data,
+        "code,sa,sb,g\nA,10,8,0\nB,9,10,0\nC,7,8,0\nD,5,3,0\nE,8,9,1\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["compare", "--format", "json", "--rules"])
+        .arg(&a)
+        .arg("--rules")
+        .arg(&b)
+        .arg("--data")
+        .arg(&data)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["ranked_in_both"], 4);
+    assert_eq!(v["common"], 5);
+    assert_relative_eq!(
+        v["spearman"].as_f64().unwrap(),
+        3.0 / 22.5f64.sqrt(),
+        max_relative = 1e-12
+    );
+    assert_relative_eq!(
+        v["kendall_tau_b"].as_f64().unwrap(),
+        3.0 / 30f64.sqrt(),
+        max_relative = 1e-12
+    );
+    // E: mid (8) under A, excluded under B — down.
+    let e = v["tier_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "E")
+        .unwrap();
+    assert_eq!(
+        (e["from"].as_str(), e["to"].as_str()),
+        (Some("mid"), Some("(excluded)"))
+    );
+    assert_eq!(e["direction"], "down");
+}
 
 fn sensitivity(extra: &[&str]) -> assert_cmd::assert::Assert {
     bin()

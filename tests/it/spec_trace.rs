@@ -1869,3 +1869,43 @@ method = "percentile"
     );
     assert_eq!(ids(&a), ["B", "C", "D", "A"]);
 }
+
+/// §7 published numbers at `decimals = 10`: fixed places in CSV, shortest form in JSON;
+/// thousands separators and a trailing `%` read as numbers (12% kept as 12); half away from
+/// zero at the tenth place (5e-11 → 1e-10, 4.999e-11 → 0).
+#[test]
+fn ten_decimals_are_published_fixed_in_csv_and_shortest_in_json() {
+    let rules = "[rules]\nname = \"numfmt\"\nid = \"code\"\ndecimals = 10\n\n[[indicator]]\nid = \"x\"\n\n\
+                 [[dimension]]\nid = \"d\"\n\n[[criterion]]\nid = \"c\"\ndimension = \"d\"\n\
+                 indicator = \"x\"\npoints = 1000000000\nmethod = \"direct\"\n";
+    let data = "code,x\nA,123456789.125\nB,0.0000001\nC,\"1,234.5\"\nD,12%\nE,0.00000000005\nF,0.00000000004999\n";
+    let dir = files(&[("r.toml", rules.as_bytes()), ("d.csv", data.as_bytes())]);
+    let (code, csv, err) = run_in(
+        dir.path(),
+        &[
+            "score", "--rules", "r.toml", "--data", "d.csv", "--format", "csv",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        rows,
+        [
+            "rank,id,name,score,tier,tier_label,excluded_by,d,c",
+            "1,A,,123456789.1250000000,,,,123456789.1250000000,123456789.1250000000",
+            "2,C,,1234.5000000000,,,,1234.5000000000,1234.5000000000",
+            "3,D,,12.0000000000,,,,12.0000000000,12.0000000000",
+            "4,B,,0.0000001000,,,,0.0000001000,0.0000001000",
+            "5,E,,0.0000000001,,,,0.0000000001,0.0000000001",
+            "6,F,,0.0000000000,,,,0.0000000000,0.0000000000",
+        ]
+    );
+    let v = json_in(dir.path(), &["--rules", "r.toml", "--data", "d.csv"]);
+    let scores: Vec<f64> = v["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["score"].as_f64().unwrap())
+        .collect();
+    assert_eq!(scores, [123456789.125, 1234.5, 12.0, 1e-7, 1e-10, 0.0]);
+}
