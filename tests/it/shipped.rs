@@ -285,3 +285,48 @@ fn the_library_path_of_spec_9_scores_like_the_rules_aware_reader() {
         assert_eq!(plain.warnings, aware.warnings, "{pack}");
     }
 }
+
+/// 专精特新 2022 R3 lets a firm below 1000万 of revenue in through 2000万 of equity
+/// financing; with no revenue at all, R2's "R&D ≥ 3% of revenue" holds (its R&D, at least
+/// 100万 by R2's other gate, is more than 3% of nothing) instead of failing as a ratio that
+/// cannot be computed. Without the equity it is R3 that excludes it.
+#[test]
+fn zjtx_sme_firm_without_revenue_is_not_refused_by_the_rd_ratio() {
+    let fixture = root().join("fixtures/enterprises-2023.csv");
+    let mut reader = csv::Reader::from_path(&fixture).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (revenue, main, equity) = (
+        col("营业收入（万元）"),
+        col("主营业务收入（万元）"),
+        col("近两年股权融资（万元）"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("rev0.csv");
+    let mut w = csv::Writer::from_path(&data).unwrap();
+    w.write_record(&header).unwrap();
+    for rec in reader.records() {
+        let rec = rec.unwrap();
+        if !matches!(&rec[0], "B001" | "B002") {
+            continue;
+        }
+        let mut row: Vec<String> = rec.iter().map(str::to_string).collect();
+        row[revenue] = "0".into();
+        row[main] = "0".into();
+        // B001 has the equity of R3's second branch, B002 has none.
+        row[equity] = if &rec[0] == "B001" { "2500" } else { "0" }.into();
+        w.write_record(&row).unwrap();
+    }
+    w.flush().unwrap();
+    let a = assess("rules/miit-zjtx-sme.toml", data.to_str().unwrap());
+    let excluded = |id: &str| {
+        a.entities
+            .iter()
+            .find(|e| e.id == id)
+            .unwrap()
+            .excluded_by
+            .clone()
+    };
+    assert_eq!(excluded("B001"), None);
+    assert_eq!(excluded("B002").as_deref(), Some("revenue_1000"));
+}
