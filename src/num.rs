@@ -10,12 +10,11 @@ pub fn tolerance(t: f64) -> f64 {
 }
 
 /// A tie-break value on the grid of the threshold tolerance (SPEC §12: every numeric
-/// comparison treats values within 1e-9 × max(1, |t|) as equal): ten significant digits
-/// from 1 on; below 1, `below_one` decimals ([`tie_decimals`] of the column: 9, or more for
-/// a column whose values are all small). Snapping keeps the comparison an order (a
-/// tolerance compared pairwise would not be transitive) and ties values that differ by
-/// arithmetic noise only. Missing and infinite values, and values from 10^25 on, are kept.
-pub fn tie_key(v: f64, below_one: u32) -> f64 {
+/// comparison treats values within 1e-9 × max(1, |t|) as equal): 10⁻⁹ below 1, ten
+/// significant digits above. Snapping keeps the comparison an order (a tolerance compared
+/// pairwise would not be transitive) and ties values that differ by arithmetic noise
+/// only. Missing and infinite values, and values from 10^25 on, are kept.
+pub fn tie_key(v: f64) -> f64 {
     if !v.is_finite() || v == 0.0 {
         return v;
     }
@@ -26,7 +25,7 @@ pub fn tie_key(v: f64, below_one: u32) -> f64 {
     ];
     let a = v.abs();
     let p = if a <= 1.0 {
-        below_one as i32
+        9
     } else {
         9 - TENS.partition_point(|&t| t <= a) as i32
     };
@@ -46,26 +45,6 @@ pub fn tie_key(v: f64, below_one: u32) -> f64 {
     } else {
         v
     }
-}
-
-/// The decimals [`tie_key`] keeps below 1 for a tie-break column: 9 (the threshold
-/// tolerance's 1e-9) when some value reaches 0.1, else one more per decade the column's
-/// largest value lies below it (down to 1e-25): a column of small shares (10⁻⁷ of a
-/// national total) keeps the nine significant digits a column reaching 0.1 has, instead of
-/// snapping to two, while noise far below the column's values still snaps to 0.
-pub fn tie_decimals(column: &[f64]) -> u32 {
-    let largest = column
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold(0.0f64, |m, v| m.max(v.abs()));
-    const DECADES: [f64; 24] = [
-        1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13, 1e-14,
-        1e-15, 1e-16, 1e-17, 1e-18, 1e-19, 1e-20, 1e-21, 1e-22, 1e-23, 1e-24,
-    ];
-    if largest == 0.0 {
-        return 9;
-    }
-    9 + DECADES.iter().filter(|&&t| largest < t).count() as u32
 }
 
 /// `x ≥ t` with the threshold tolerance (values within it count as equal).
@@ -521,7 +500,6 @@ mod tests {
 
     #[test]
     fn tie_keys_snap_arithmetic_noise_to_the_tolerance_grid() {
-        let tie_key = |v: f64| tie_key(v, 9);
         assert_eq!(tie_key(0.7 / 10.0 * 100.0), 7.0);
         assert_eq!(tie_key(7.0 / 100.0 * 100.0), 7.0);
         assert_ne!(0.7 / 10.0 * 100.0, 7.0 / 100.0 * 100.0);
@@ -534,31 +512,6 @@ mod tests {
         assert!(tie_key(f64::NAN).is_nan());
         assert_eq!(tie_key(0.0), 0.0);
         assert_eq!(tie_key(-1e-12).to_bits(), 0.0f64.to_bits());
-    }
-
-    #[test]
-    fn a_column_of_small_values_keeps_its_significant_digits() {
-        // Shares of a national total around 1.2e-7 (largest 3e-7: 7 decades below 0.1).
-        let shares = [1.23456e-7, 1.23457e-7, 3e-7];
-        let d = tie_decimals(&shares);
-        assert_eq!(d, 15);
-        assert!(tie_key(shares[1], d) > tie_key(shares[0], d));
-        // On the 1e-9 grid both would be 1.23e-7 (0 significant digits apart).
-        assert_eq!(tie_key(shares[0], 9), tie_key(shares[1], 9));
-        // Noise far below the column's values still snaps to 0; arithmetic noise on a
-        // share still ties.
-        assert_eq!(tie_key(-1e-20, d).to_bits(), 0.0f64.to_bits());
-        assert_eq!(
-            tie_key(0.7e-7 / 10.0 * 100.0, d),
-            tie_key(7e-7 / 100.0 * 100.0, d)
-        );
-        // A column reaching 0.1, or empty, or all missing: the tolerance's 9 decimals.
-        assert_eq!(tie_decimals(&[0.5, 1e-8]), 9);
-        assert_eq!(tie_decimals(&[250.0, f64::NAN]), 9);
-        assert_eq!(tie_decimals(&[]), 9);
-        assert_eq!(tie_decimals(&[f64::NAN, f64::INFINITY]), 9);
-        assert_eq!(tie_decimals(&[0.05]), 10);
-        assert_eq!(tie_decimals(&[1e-30]), 33);
     }
 
     #[test]

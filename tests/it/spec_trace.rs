@@ -142,21 +142,20 @@ fn clamp_comes_after_scale_and_adjustments_and_before_rounding() {
 
 // ---------------------------------------------------------------- §5 tie-break direction
 
-/// Tie-break values are compared on the tolerance grid, scaled to the column: shares of a
-/// total around 1e-7 that differ in the sixth digit order the tie, where a fixed 1e-9 grid
-/// made them equal and left the id to decide; arithmetic noise (0.7e-7/10·100 against
-/// 7e-7/100·100) still ties.
+/// Tie-break values are compared on the threshold tolerance's grid (SPEC §12: the 1e-9
+/// tolerance applies to every numeric comparison), absolute below 1: arithmetic noise
+/// around zero ties with 0, and so do differences below 10⁻⁹ (the ids then decide).
 #[test]
-fn tie_break_on_small_shares_keeps_their_digits() {
+fn tie_break_values_below_one_tie_within_the_absolute_tolerance() {
     let rules = r#"
 [rules]
 name = "tb"
 id = "id"
-tie_break = ["share"]
+tie_break = ["t"]
 [[indicator]]
 id = "x"
 [[indicator]]
-id = "share"
+id = "t"
 [[dimension]]
 id = "d"
 [[criterion]]
@@ -166,16 +165,19 @@ indicator = "x"
 points = 10
 method = "direct"
 "#;
-    // Everyone scores 5. share descending: B and D first (the same 7e-7 computed two ways:
-    // a tie, so ids decide), then C 1.23457e-7, then A 1.23456e-7.
-    let noisy = 0.7e-7 / 10.0 * 100.0;
-    let exact = 7e-7 / 100.0 * 100.0;
-    assert_ne!(noisy, exact);
+    // Everyone scores 5. t: E 0.3 first; then A, B, C (0, +5.55e-17 noise, −5.55e-17:
+    // all 0 on the grid, by id); D 1.23457e-7 and F 1.23456e-7 are both 1.23e-7 on it,
+    // ahead of the zeros and ordered by id.
+    let noise: f64 = 0.1 * 3.0 - 0.3;
+    assert!(noise != 0.0 && noise.abs() < 1e-9);
     let a = score(
         rules,
-        &format!("id,x,share\nA,5,1.23456e-7\nB,5,{noisy:e}\nC,5,1.23457e-7\nD,5,{exact:e}\n"),
+        &format!(
+            "id,x,t\nA,5,0\nB,5,{noise:e}\nC,5,{:e}\nD,5,1.23457e-7\nE,5,0.3\nF,5,1.23456e-7\n",
+            -noise
+        ),
     );
-    assert_eq!(ids(&a), ["B", "D", "C", "A"]);
+    assert_eq!(ids(&a), ["E", "D", "F", "A", "B", "C"]);
 }
 
 /// Ties on the rounded score are broken by each `tie_break` indicator in its own direction

@@ -289,10 +289,9 @@ impl Run<'_> {
                             .take(self.slots.indicator(i))
                             .expect("computed")
                             .to_numbers();
-                        let below_one = crate::num::tie_decimals(&v);
                         v.par_iter_mut()
                             .with_min_len(1 << 14)
-                            .for_each(|x| *x = crate::num::tie_key(*x, below_one));
+                            .for_each(|x| *x = crate::num::tie_key(*x));
                         v
                     },
                     r.indicators[i].direction,
