@@ -189,7 +189,11 @@ pub fn parse_rules(source: SourceText) -> Result<Rules> {
             }
             // `[tier.national]` before a `[[tier]]`: the dotted header made `tier` a table,
             // and TOML reports the `[[tier]]` after it as a duplicate key.
-            if let Some((span, name, sub, later)) = dotted_array_table(&source.text) {
+            if let Some((span, name, sub, later)) = e
+                .span()
+                .filter(|_| e.message().contains("duplicate key"))
+                .and_then(|at| dotted_array_table(&source.text, at.start))
+            {
                 let line = source.text[..later.start].matches('\n').count() + 1;
                 let header = &source.text[span.start..span.end];
                 return Err(Error::one(
@@ -234,14 +238,17 @@ const ARRAYS: &[&str] = &[
     "tier",
 ];
 
-/// The first header `[tier.x]` or `[[tier.x]]` (of any table of arrays) followed by a
-/// `[[tier]]`: its span, the array's name, the part after the dot, and the later header's
-/// span.
-fn dotted_array_table(text: &str) -> Option<(Span, &'static str, String, Span)> {
+/// The header `[tier.x]` or `[[tier.x]]` (of any table of arrays) written before any
+/// `[[tier]]`, when the `[[tier]]` after it is where TOML reported a duplicate key (at byte
+/// `reported`): the dotted header's span, the array's name, the part after the dot, and the
+/// later header's span. (After a `[[tier]]`, `[[tier.bands]]`-style headers are tables of
+/// that tier, valid TOML, and not looked at here.)
+fn dotted_array_table(text: &str, reported: usize) -> Option<(Span, &'static str, String, Span)> {
     let mut dotted: Vec<(Span, &'static str, String)> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_start();
+        let trimmed = line.trim_start_matches('\u{feff}').trim_start();
         let start = offset + (line.len() - trimmed.len());
         offset += line.len();
         let (double, inner) = match trimmed.strip_prefix("[[") {
@@ -258,17 +265,22 @@ fn dotted_array_table(text: &str) -> Option<(Span, &'static str, String, Span)> 
         let end = start + close + if double { 4 } else { 2 };
         match head.split_once('.') {
             Some((base, sub)) => {
-                if let Some(name) = ARRAYS.iter().find(|n| base.trim() == **n) {
+                if let Some(name) = ARRAYS.iter().find(|n| base.trim() == **n)
+                    && !seen.contains(name)
+                {
                     let sub = sub.trim().trim_matches(['"', '\'']).to_string();
                     dotted.push((Span { start, end }, name, sub));
                 }
             }
             None if double => {
-                if let Some((span, name, sub)) = dotted
-                    .iter()
-                    .find(|d| ARRAYS.contains(&d.1) && head.trim() == d.1)
+                let later = Span { start, end };
+                if let Some((span, name, sub)) = dotted.iter().find(|d| head.trim() == d.1)
+                    && (start..end).contains(&reported)
                 {
-                    return Some((*span, name, sub.clone(), Span { start, end }));
+                    return Some((*span, name, sub.clone(), later));
+                }
+                if let Some(name) = ARRAYS.iter().find(|n| head.trim() == **n) {
+                    seen.push(name);
                 }
             }
             None => {}
@@ -284,7 +296,7 @@ fn single_bracket_array_table(text: &str) -> Option<Span> {
     let mut headers = Vec::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_start();
+        let trimmed = line.trim_start_matches('\u{feff}').trim_start();
         let start = offset + (line.len() - trimmed.len());
         offset += line.len();
         let (single, inner) = match trimmed.strip_prefix("[[") {
@@ -499,12 +511,16 @@ impl<'s> Cx<'s> {
                 let span: Span = k.span().into();
                 let text = &self.source.text;
                 let line = &text[text[..span.start].rfind('\n').map_or(0, |i| i + 1)..span.start];
+                // (Single brackets only: `[[criterion.band]]` is a typo of `bands`, which the
+                // did-you-mean below names.)
                 let dotted = line
                     .trim_start()
-                    .trim_start_matches('[')
-                    .strip_suffix('.')
+                    .strip_prefix('[')
+                    .filter(|rest| !rest.starts_with('['))
+                    .and_then(|rest| rest.trim_end().strip_suffix('.'))
                     .map(str::trim)
-                    .filter(|base| ARRAYS.contains(base));
+                    .filter(|base| ARRAYS.contains(base))
+                    .filter(|_| did_you_mean_help(key, t.allowed.iter().copied()).is_none());
                 if let Some(base) = dotted {
                     self.error(
                         span,
