@@ -308,8 +308,8 @@ pub struct Comparison {
     pub tiers: Vec<String>,
     /// `matrix[i][j]`: entities in tier `tiers[i]` under A and `tiers[j]` under B.
     pub matrix: Vec<Vec<usize>>,
-    /// Entities in both whose tier (or untiered/excluded state) differs, by A's cohort and
-    /// rank (excluded last), then id.
+    /// Entities in both whose tier (or untiered/excluded state) differs, in the order
+    /// `score` writes A: ranked ones by cohort (none last) and rank, then the excluded by id.
     pub tier_changes: Vec<TierChange>,
     /// Largest |rank change| first (ties by id), at most `top` of them.
     pub rank_moves: Vec<RankMove>,
@@ -491,20 +491,22 @@ pub fn compare(a: &Side, b: &Side, top: usize) -> Comparison {
         }
     }
     // Tier changes in a defined order whatever the order of the entities in the files
-    // (a result file edited or merged by another tool): by A's cohort and rank, excluded
-    // last, then id.
+    // (a result file edited or merged by another tool), the order `score` writes A in:
+    // ranked entities by cohort (an entity without one after the cohorts) and rank, then
+    // the excluded ones by id.
     let cohort_a: HashMap<&str, &Option<String>> = a
         .entities
         .iter()
         .map(|p| (p.id.as_str(), &p.cohort))
         .collect();
-    changes.sort_by(|x, y| {
-        cohort_a[x.id.as_str()]
-            .cmp(cohort_a[y.id.as_str()])
-            .then_with(|| x.rank_a.is_none().cmp(&y.rank_a.is_none()))
-            .then_with(|| x.rank_a.cmp(&y.rank_a))
-            .then_with(|| x.id.cmp(&y.id))
-    });
+    let key = |c: &TierChange| {
+        let cohort = c.rank_a.map(|_| {
+            let k = cohort_a[c.id.as_str()];
+            (k.is_none(), k)
+        });
+        (c.rank_a.is_none(), cohort, c.rank_a)
+    };
+    changes.sort_by(|x, y| key(x).cmp(&key(y)).then_with(|| x.id.cmp(&y.id)));
     moves.retain(|m| m.change != 0);
     moves.sort_by(|x, y| {
         y.change
@@ -836,6 +838,28 @@ mod tests {
         // By A's rank, the excluded e4 last.
         assert_eq!(ids(&x), ["e1", "e2", "e3", "e4"]);
         assert_eq!(x.tier_changes, y.tier_changes);
+        // With cohorts, as `score` writes A: ranked by cohort (none after the cohorts) and
+        // rank, then the excluded by id whatever their cohort.
+        let a = placed(&[
+            ("x9", None, Some("gold"), Some("n")),
+            ("x1", None, Some("gold"), None),
+            ("n2", Some(2), Some("gold"), Some("n")),
+            ("s1", Some(1), Some("gold"), Some("s")),
+            ("z1", Some(1), Some("gold"), None),
+            ("n1", Some(1), Some("gold"), Some("n")),
+        ]);
+        let b = placed(&[
+            ("x9", Some(1), None, Some("n")),
+            ("x1", Some(1), None, None),
+            ("n2", Some(2), None, Some("n")),
+            ("s1", Some(1), None, Some("s")),
+            ("z1", Some(1), None, None),
+            ("n1", Some(1), None, Some("n")),
+        ]);
+        assert_eq!(
+            ids(&compare(&a, &b, 5)),
+            ["n1", "n2", "s1", "z1", "x1", "x9"]
+        );
     }
 
     #[test]

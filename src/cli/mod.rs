@@ -462,17 +462,7 @@ pub(crate) fn refuse_overwrite(out: &Path, inputs: &[&Path]) -> Result<()> {
             out.display()
         )));
     }
-    let canon = |p: &Path| -> Option<PathBuf> {
-        if let Ok(c) = p.canonicalize() {
-            return Some(c);
-        }
-        let parent = match p.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.canonicalize().ok()?,
-            _ => std::env::current_dir().ok()?,
-        };
-        Some(parent.join(p.file_name()?))
-    };
-    let o = canon(out);
+    let o = canonical(out);
     // The same file under another name (a hard link) is the same file too.
     #[cfg(unix)]
     let same_inode = |i: &Path| {
@@ -485,7 +475,7 @@ pub(crate) fn refuse_overwrite(out: &Path, inputs: &[&Path]) -> Result<()> {
     #[cfg(not(unix))]
     let same_inode = |_: &Path| false;
     for i in inputs {
-        if (o.is_some() && o == canon(i)) || same_inode(i) {
+        if (o.is_some() && o == canonical(i)) || same_inode(i) {
             return Err(Error::usage(format!(
                 "refusing to write '{}': it is an input file of this run",
                 out.display()
@@ -495,32 +485,65 @@ pub(crate) fn refuse_overwrite(out: &Path, inputs: &[&Path]) -> Result<()> {
     Ok(())
 }
 
-/// `--format text|json` of the analysis commands: true for json.
+/// A path with its directory resolved (`./w.toml`, `w.toml` and `/abs/w.toml` agree), for
+/// telling whether two names are one file; a file that does not exist yet keeps its name
+/// under its resolved directory.
+fn canonical(p: &Path) -> Option<PathBuf> {
+    if let Ok(c) = p.canonicalize() {
+        return Some(c);
+    }
+    let parent = match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.canonicalize().ok()?,
+        _ => std::env::current_dir().ok()?,
+    };
+    Some(parent.join(p.file_name()?))
+}
+
+/// Whether two output names are one file (`--out` against `--write` or `--runs-out`).
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
+    a == b || canonical(a).is_some_and(|c| Some(c) == canonical(b))
+}
+
 /// The format of a report (`explain`, `compare`, `sensitivity`, `weights`): `--format`,
 /// else `--out`'s extension (`.json` is JSON, `.txt`, `.md` or none text); `true` for JSON.
 /// An extension of a format these reports are not written in (`.csv`, `.xlsx`, `.html`) is
 /// a usage error rather than a file that would not open.
 pub(crate) fn report_format(format: Option<&str>, out: Option<&Path>) -> Result<bool> {
-    if let Some(f) = format {
-        return text_or_json(f);
-    }
-    let Some(ext) = out.and_then(|p| p.extension()).and_then(|e| e.to_str()) else {
-        return Ok(false);
-    };
-    match ext.to_ascii_lowercase().as_str() {
-        "json" => Ok(true),
-        "txt" | "text" | "md" | "log" => Ok(false),
-        other
+    let ext = out
+        .and_then(|p| p.extension())
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    // What the extension says: JSON, text, or nothing.
+    let by_name = match ext.as_deref() {
+        Some("json") => Some(true),
+        Some("txt" | "text" | "md" | "log") => Some(false),
+        Some(other)
             if clusterscore::report::Format::from_path(Path::new(&format!("x.{other}")))
                 .is_some() =>
         {
-            Err(Error::usage(format!(
+            return Err(Error::usage(format!(
                 "this report is written as text or JSON, not .{other}: name the --out file \
                  .txt or .json (score writes .{other})"
-            )))
+            )));
         }
-        _ => Ok(false),
+        _ => None,
+    };
+    let Some(f) = format else {
+        return Ok(by_name.unwrap_or(false));
+    };
+    let json = text_or_json(f)?;
+    // `--format` wins, as for `score`; a name that promises the other format is said.
+    if let (Some(named), Some(out)) = (by_name, out)
+        && named != json
+    {
+        say!(
+            "note: writing {} into '{}', whose extension says {}",
+            if json { "json" } else { "text" },
+            out.display(),
+            if named { "json" } else { "text" }
+        );
     }
+    Ok(json)
 }
 
 /// `--out` of a report: `None` for standard output (`-` too); a file is checked before any
@@ -543,6 +566,7 @@ pub(crate) fn deliver(out: Option<&Path>, bytes: &[u8]) -> Result<()> {
     }
 }
 
+/// `--format text|json` of the analysis commands: true for json.
 pub(crate) fn text_or_json(format: &str) -> Result<bool> {
     match format.to_ascii_lowercase().as_str() {
         "text" => Ok(false),

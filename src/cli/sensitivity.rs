@@ -61,7 +61,7 @@ pub fn run(a: SensitivityArgs) -> Result<i32> {
     inputs.extend(a.data.iter().map(|p| p.as_path()));
     let out_file = super::report_out(&a.out, &inputs)?;
     if let (Some(out), Some(runs)) = (&out_file, &a.runs_out)
-        && out == runs
+        && super::same_file(out, runs)
     {
         return Err(Error::usage(
             "--out and --runs-out name the same file: give each its own",
@@ -206,8 +206,8 @@ fn render(
         r.mean_spearman.map_or("undefined".into(), |x| fixed(x, 4)),
         match (&r.top_tier, r.top_tier_unchanged) {
             (Some(t), Some(share)) => format!(
-                "top tier '{t}' unchanged in {:.1}% of replications",
-                share * 100.0
+                "top tier '{t}' unchanged in {}% of replications",
+                fixed(share * 100.0, 1)
             ),
             _ => "no tiers: no top tier to keep".to_string(),
         }

@@ -94,7 +94,7 @@ pub fn run(a: WeightsArgs) -> Result<i32> {
     }
     super::report_out(&a.out, &inputs)?;
     if let (Some(out), Some(w)) = (&a.out, &a.write)
-        && out == w
+        && super::same_file(out, w)
     {
         return Err(Error::usage(
             "--out (the report) and --write (the rules file) name the same file: give each its own",

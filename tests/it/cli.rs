@@ -1561,8 +1561,38 @@ fn reports_go_to_out_whole_or_not_at_all() {
     assert!(!dir.path().join("s.csv").exists());
     let same = run(&[
         "weights", "--rules", r, "--data", d, "--method", "entropy", "--write", "w.toml", "--out",
-        "w.toml",
+        "./w.toml",
     ]);
     assert_eq!(same.status.code(), Some(2));
     assert!(!dir.path().join("w.toml").exists());
+    let runs = dir.path().join("runs.csv");
+    let same_runs = run(&[
+        "sensitivity",
+        "--rules",
+        r,
+        "--data",
+        d,
+        "--runs",
+        "5",
+        "--runs-out",
+        "runs.csv",
+        "--out",
+        runs.to_str().unwrap(),
+    ]);
+    assert_eq!(same_runs.status.code(), Some(2));
+    assert!(!runs.exists());
+    // --format wins over the name, with a note.
+    let note = run(&[
+        "compare", "--rules", r, "--rules", r, "--data", d, "--format", "text", "--out", "t.json",
+    ]);
+    assert!(note.status.success());
+    assert!(
+        String::from_utf8_lossy(&note.stderr)
+            .contains("note: writing text into 't.json', whose extension says json")
+    );
+    assert!(
+        std::fs::read_to_string(dir.path().join("t.json"))
+            .unwrap()
+            .starts_with("A: ")
+    );
 }
