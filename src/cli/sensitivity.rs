@@ -35,7 +35,7 @@ pub struct SensitivityArgs {
     /// aggregation (dimension weights and the method).
     #[arg(long, default_value = "weights")]
     pub vary: String,
-    /// Write every replication's drawn weights and method to this CSV file.
+    /// Write every replication's drawn weights, criterion points and method to this CSV file.
     #[arg(long)]
     pub runs_out: Option<PathBuf>,
     /// Output format: text (default) or json; with --out, a .json file is JSON.
