@@ -499,9 +499,20 @@ fn canonical(p: &Path) -> Option<PathBuf> {
     Some(parent.join(p.file_name()?))
 }
 
-/// Whether two output names are one file (`--out` against `--write` or `--runs-out`).
+/// Whether two output names are one file (`--out` against `--write` or `--runs-out`): through
+/// symbolic links (also to a file not yet written), as the writer follows them. Devices
+/// (`/dev/stdout` and `/dev/stderr` on one terminal) are written into, not replaced: never
+/// the same file here.
 pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
-    a == b || canonical(a).is_some_and(|c| Some(c) == canonical(b))
+    let device = |p: &Path| std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    if device(a) || device(b) {
+        return false;
+    }
+    let (a, b) = (
+        clusterscore::report::output_target(a),
+        clusterscore::report::output_target(b),
+    );
+    a == b || canonical(&a).is_some_and(|c| Some(c) == canonical(&b))
 }
 
 /// The format of a report (`explain`, `compare`, `sensitivity`, `weights`): `--format`,

@@ -512,7 +512,8 @@ impl<'s> Cx<'s> {
                 let text = &self.source.text;
                 let line = &text[text[..span.start].rfind('\n').map_or(0, |i| i + 1)..span.start];
                 // (Single brackets only: `[[criterion.band]]` is a typo of `bands`, which the
-                // did-you-mean below names.)
+                // did-you-mean below names; a key that belongs in another table, `[tier.bands]`,
+                // keeps the help that says where.)
                 let dotted = line
                     .trim_start()
                     .strip_prefix('[')
@@ -520,7 +521,10 @@ impl<'s> Cx<'s> {
                     .and_then(|rest| rest.trim_end().strip_suffix('.'))
                     .map(str::trim)
                     .filter(|base| ARRAYS.contains(base))
-                    .filter(|_| did_you_mean_help(key, t.allowed.iter().copied()).is_none());
+                    .filter(|_| {
+                        elsewhere_help(key, &t.what).is_none()
+                            && did_you_mean_help(key, t.allowed.iter().copied()).is_none()
+                    });
                 if let Some(base) = dotted {
                     self.error(
                         span,

@@ -1565,7 +1565,8 @@ fn reports_go_to_out_whole_or_not_at_all() {
     ]);
     assert_eq!(same.status.code(), Some(2));
     assert!(!dir.path().join("w.toml").exists());
-    let runs = dir.path().join("runs.csv");
+    // (Names without an extension: a .csv --out is refused for its extension first.)
+    let runs = dir.path().join("runs");
     let same_runs = run(&[
         "sensitivity",
         "--rules",
@@ -1575,12 +1576,24 @@ fn reports_go_to_out_whole_or_not_at_all() {
         "--runs",
         "5",
         "--runs-out",
-        "runs.csv",
+        "runs",
         "--out",
         runs.to_str().unwrap(),
     ]);
     assert_eq!(same_runs.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&same_runs.stderr).contains("name the same file"));
     assert!(!runs.exists());
+    // Through a symbolic link to a file not written yet: the same file too.
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("w2.toml", dir.path().join("lnk.toml")).unwrap();
+        let linked = run(&[
+            "weights", "--rules", r, "--data", d, "--method", "entropy", "--write", "w2.toml",
+            "--out", "lnk.toml",
+        ]);
+        assert_eq!(linked.status.code(), Some(2));
+        assert!(!dir.path().join("w2.toml").exists());
+    }
     // --format wins over the name, with a note.
     let note = run(&[
         "compare", "--rules", r, "--rules", r, "--data", d, "--format", "text", "--out", "t.json",
