@@ -238,6 +238,36 @@ const ARRAYS: &[&str] = &[
     "tier",
 ];
 
+/// A table header line of the raw text: its span, whether it has double brackets, and
+/// the text between the brackets. Read line by line before (or without) TOML parsing, to
+/// name header mistakes at their own line.
+struct Header<'t> {
+    span: Span,
+    double: bool,
+    head: &'t str,
+}
+
+/// Every line that starts (after a byte-order mark and blanks) like a table header.
+fn headers(text: &str) -> impl Iterator<Item = Header<'_>> {
+    let mut offset = 0;
+    text.split_inclusive('\n').filter_map(move |line| {
+        let trimmed = line.trim_start_matches('\u{feff}').trim_start();
+        let start = offset + (line.len() - trimmed.len());
+        offset += line.len();
+        let (double, inner) = match trimmed.strip_prefix("[[") {
+            Some(rest) => (true, rest),
+            None => (false, trimmed.strip_prefix('[')?),
+        };
+        let close = inner.find(']')?;
+        let end = start + close + if double { 4 } else { 2 };
+        Some(Header {
+            span: Span { start, end },
+            double,
+            head: &inner[..close],
+        })
+    })
+}
+
 /// The header `[tier.x]` or `[[tier.x]]` (of any table of arrays) written before any
 /// `[[tier]]`, when the `[[tier]]` after it is where TOML reported a duplicate key (at byte
 /// `reported`): the dotted header's span, the array's name, the part after the dot, and the
@@ -246,40 +276,23 @@ const ARRAYS: &[&str] = &[
 fn dotted_array_table(text: &str, reported: usize) -> Option<(Span, &'static str, String, Span)> {
     let mut dotted: Vec<(Span, &'static str, String)> = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_start_matches('\u{feff}').trim_start();
-        let start = offset + (line.len() - trimmed.len());
-        offset += line.len();
-        let (double, inner) = match trimmed.strip_prefix("[[") {
-            Some(rest) => (true, rest),
-            None => match trimmed.strip_prefix('[') {
-                Some(rest) => (false, rest),
-                None => continue,
-            },
-        };
-        let Some(close) = inner.find(']') else {
-            continue;
-        };
-        let head = &inner[..close];
-        let end = start + close + if double { 4 } else { 2 };
-        match head.split_once('.') {
+    for h in headers(text) {
+        match h.head.split_once('.') {
             Some((base, sub)) => {
                 if let Some(name) = ARRAYS.iter().find(|n| base.trim() == **n)
                     && !seen.contains(name)
                 {
                     let sub = sub.trim().trim_matches(['"', '\'']).to_string();
-                    dotted.push((Span { start, end }, name, sub));
+                    dotted.push((h.span, name, sub));
                 }
             }
-            None if double => {
-                let later = Span { start, end };
-                if let Some((span, name, sub)) = dotted.iter().find(|d| head.trim() == d.1)
-                    && (start..end).contains(&reported)
+            None if h.double => {
+                if let Some((span, name, sub)) = dotted.iter().find(|d| h.head.trim() == d.1)
+                    && (h.span.start..h.span.end).contains(&reported)
                 {
-                    return Some((*span, name, sub.clone(), later));
+                    return Some((*span, name, sub.clone(), h.span));
                 }
-                if let Some(name) = ARRAYS.iter().find(|n| head.trim() == **n) {
+                if let Some(name) = ARRAYS.iter().find(|n| h.head.trim() == **n) {
                     seen.push(name);
                 }
             }
@@ -292,29 +305,15 @@ fn dotted_array_table(text: &str, reported: usize) -> Option<(Span, &'static str
 /// The span of a line `[indicator]` (or dimension, criterion, gate, adjustment, tier) with
 /// single brackets, in a file that has that table more than once.
 fn single_bracket_array_table(text: &str) -> Option<Span> {
-    // Each table header naming one of them: its span, name, and whether it has one bracket.
-    let mut headers = Vec::new();
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_start_matches('\u{feff}').trim_start();
-        let start = offset + (line.len() - trimmed.len());
-        offset += line.len();
-        let (single, inner) = match trimmed.strip_prefix("[[") {
-            Some(rest) => (false, rest),
-            None => match trimmed.strip_prefix('[') {
-                Some(rest) => (true, rest),
-                None => continue,
-            },
-        };
-        if let Some(close) = inner.find(']')
-            && let Some(name) = ARRAYS.iter().find(|n| inner[..close].trim() == **n)
-        {
-            let end = start + close + if single { 2 } else { 4 };
-            headers.push((Span { start, end }, *name, single));
-        }
-    }
-    let &(span, name, _) = headers.iter().find(|h| h.2)?;
-    (headers.iter().filter(|h| h.1 == name).count() > 1).then_some(span)
+    // Each header naming one of them: its span, name, and whether it has one bracket.
+    let named: Vec<(Span, &str, bool)> = headers(text)
+        .filter_map(|h| {
+            let name = ARRAYS.iter().find(|n| h.head.trim() == **n)?;
+            Some((h.span, *name, !h.double))
+        })
+        .collect();
+    let &(span, name, _) = named.iter().find(|h| h.2)?;
+    (named.iter().filter(|h| h.1 == name).count() > 1).then_some(span)
 }
 
 struct Cx<'s> {
