@@ -247,13 +247,29 @@ struct Header<'t> {
     head: &'t str,
 }
 
-/// Every line that starts (after a byte-order mark and blanks) like a table header.
+/// Every line that starts (after a byte-order mark and blanks) like a table header, outside
+/// multi-line strings (`"""` or `'''`, told by counting the delimiters on each line).
 fn headers(text: &str) -> impl Iterator<Item = Header<'_>> {
     let mut offset = 0;
+    let mut open: Option<&str> = None;
     text.split_inclusive('\n').filter_map(move |line| {
         let trimmed = line.trim_start_matches('\u{feff}').trim_start();
         let start = offset + (line.len() - trimmed.len());
         offset += line.len();
+        if let Some(d) = open {
+            if line.matches(d).count() % 2 == 1 {
+                open = None;
+            }
+            return None;
+        }
+        let code = if trimmed.starts_with('#') { "" } else { line };
+        if let Some(d) = ["\"\"\"", "'''"]
+            .into_iter()
+            .find(|d| code.matches(d).count() % 2 == 1)
+        {
+            open = Some(d);
+            return None;
+        }
         let (double, inner) = match trimmed.strip_prefix("[[") {
             Some(rest) => (true, rest),
             None => (false, trimmed.strip_prefix('[')?),
