@@ -228,15 +228,9 @@ pub fn parse_rules(source: SourceText) -> Result<Rules> {
     }
 }
 
-/// The tables of arrays a rules file holds (`[[indicator]]` …).
-const ARRAYS: &[&str] = &[
-    "indicator",
-    "dimension",
-    "criterion",
-    "gate",
-    "adjustment",
-    "tier",
-];
+/// The tables of arrays a rules file holds (`[[indicator]]` …): the top-level keys after
+/// the four single tables.
+const ARRAYS: &[&str] = TOP_KEYS.split_at(4).1;
 
 /// A table header line of the raw text: its span, whether it has double brackets, and
 /// the text between the brackets. Read line by line before (or without) TOML parsing, to
@@ -1963,6 +1957,21 @@ mod tests {
             inner,
         )
         .map(|s| source[s.start..s.end].to_string())
+    }
+
+    #[test]
+    fn the_tables_of_arrays_are_the_six_repeated_tables() {
+        assert_eq!(
+            super::ARRAYS,
+            [
+                "indicator",
+                "dimension",
+                "criterion",
+                "gate",
+                "adjustment",
+                "tier"
+            ]
+        );
     }
 
     #[test]
