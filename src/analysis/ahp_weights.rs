@@ -330,7 +330,7 @@ fn current_weights(r: &Rules, level: Level) -> Vec<(String, f64)> {
 
 /// A consistency ratio to four decimals; just below 0.1 it shows 0.0999 rather than round up
 /// to 0.1000, so that the number shown and the verdict ("consistent (CR < 0.1)") agree.
-pub fn show_cr(cr: f64) -> String {
+fn show_cr(cr: f64) -> String {
     if (0.09995..0.1).contains(&cr) {
         "0.0999".to_string()
     } else {

@@ -206,10 +206,14 @@ pub fn check_results(a: &Side, b: &Side) -> Result<Vec<String>, String> {
                 side.source
             ));
         }
-        if let Some(w) = ranks_not_one_to_n(side) {
+        // The ranked entities of each cohort in rank order (ids after equal ranks), read by
+        // both checks below.
+        let mut ranked: Vec<&Placed> = side.entities.iter().filter(|p| p.rank.is_some()).collect();
+        ranked.sort_by(|x, y| (&x.cohort, x.rank, &x.id).cmp(&(&y.cohort, y.rank, &y.id)));
+        if let Some(w) = ranks_not_one_to_n(&side.source, &ranked) {
             warnings.push(w);
         }
-        if let Some(w) = ranks_against_scores(side) {
+        if let Some(w) = ranks_against_scores(&side.source, &ranked) {
             warnings.push(w);
         }
     }
@@ -219,33 +223,34 @@ pub fn check_results(a: &Side, b: &Side) -> Result<Vec<String>, String> {
 /// Ranks that are not 1..n in a cohort (SPEC §5.4: ranks are 1..n, strict), as a warning
 /// naming the first repeated or missing rank: a hand edit or a merge, which changes the
 /// correlations and the rank moves.
-fn ranks_not_one_to_n(side: &Side) -> Option<String> {
-    let mut ranked: Vec<(&Option<String>, usize, &str)> = side
-        .entities
-        .iter()
-        .filter_map(|p| p.rank.map(|r| (&p.cohort, r, p.id.as_str())))
-        .collect();
-    ranked.sort_unstable();
-    let in_cohort = |c: &Option<String>| match c {
-        Some(c) => format!(" in cohort '{c}'"),
-        None => String::new(),
-    };
+fn ranks_not_one_to_n(source: &str, ranked: &[&Placed]) -> Option<String> {
     let mut expected = 1;
-    for (k, &(cohort, rank, id)) in ranked.iter().enumerate() {
-        if k > 0 && ranked[k - 1].0 != cohort {
+    for (k, p) in ranked.iter().enumerate() {
+        let before = k
+            .checked_sub(1)
+            .map(|j| ranked[j])
+            .filter(|b| b.cohort == p.cohort);
+        if before.is_none() {
             expected = 1;
         }
+        let rank = p.rank.unwrap_or(0);
         if rank != expected {
-            let what = if k > 0 && ranked[k - 1].0 == cohort && ranked[k - 1].1 == rank {
-                format!("'{}' and '{id}' are both ranked {rank}", ranked[k - 1].2)
-            } else {
-                format!("no entity is ranked {expected}, the next rank is {rank} ('{id}')")
+            let what = match before {
+                Some(b) if b.rank == p.rank => {
+                    format!("'{}' and '{}' are both ranked {rank}", b.id, p.id)
+                }
+                _ => format!(
+                    "no entity is ranked {expected}, the next rank is {rank} ('{}')",
+                    p.id
+                ),
             };
+            let cohort = p
+                .cohort
+                .as_ref()
+                .map_or(String::new(), |c| format!(" in cohort '{c}'"));
             return Some(format!(
-                "'{}': {what}{}: ranks are 1, 2, 3 … without repeats or gaps (edited by hand \
-                 or merged?); compare uses the ranks as they are",
-                side.source,
-                in_cohort(cohort)
+                "'{source}': {what}{cohort}: ranks are 1, 2, 3 … without repeats or gaps (edited \
+                 by hand or merged?); compare uses the ranks as they are"
             ));
         }
         expected += 1;
@@ -255,14 +260,13 @@ fn ranks_not_one_to_n(side: &Side) -> Option<String> {
 
 /// The first pair of entities of one cohort whose ranks contradict their scores (a better
 /// rank with a lower score), as a warning.
-fn ranks_against_scores(side: &Side) -> Option<String> {
-    let mut ranked: Vec<&Placed> = side
-        .entities
+fn ranks_against_scores(source: &str, ranked: &[&Placed]) -> Option<String> {
+    let scored: Vec<&Placed> = ranked
         .iter()
-        .filter(|p| p.rank.is_some() && p.score.is_some())
+        .copied()
+        .filter(|p| p.score.is_some())
         .collect();
-    ranked.sort_by(|x, y| x.cohort.cmp(&y.cohort).then(x.rank.cmp(&y.rank)));
-    ranked.windows(2).find_map(|w| {
+    scored.windows(2).find_map(|w| {
         let (hi, lo) = (w[0], w[1]);
         let (Some(sh), Some(sl)) = (hi.score, lo.score) else {
             return None;
@@ -271,7 +275,7 @@ fn ranks_against_scores(side: &Side) -> Option<String> {
             format!(
                 "'{}': '{}' is ranked {} with score {} and '{}' ranked {} with {}: the ranks \
                  contradict the scores (edited by hand?); compare uses the ranks",
-                side.source,
+                source,
                 hi.id,
                 hi.rank.unwrap_or(0),
                 sh,
@@ -611,9 +615,12 @@ pub fn kendall_tau_b(x: &[f64], y: &[f64]) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use approx::assert_abs_diff_eq;
+
     #[test]
     fn tier_directions_follow_the_file_that_has_both_ids() {
-        use super::{EXCLUDED, TierDirection::*, UNTIERED, tier_direction};
+        use TierDirection::*;
         let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
         let (a, b) = (v(&["top", "mid"]), v(&["elite", "top", "mid"]));
         // B adds a tier above A's: top → elite is up (B has both), mid → top up (A has both).
@@ -632,9 +639,6 @@ mod tests {
         let three = v(&["gold", "silver", "bronze"]);
         assert_eq!(tier_direction(&a, &three, "mid", "gold"), None);
     }
-
-    use super::*;
-    use approx::assert_abs_diff_eq;
 
     /// A result file edited by hand: a score or tier of the wrong type is refused by name.
     /// Equal ranks (a ranking from elsewhere that shares ranks among ties), ranks with gaps

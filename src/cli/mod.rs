@@ -529,7 +529,8 @@ pub(crate) fn report_format(format: Option<&str>, out: Option<&Path>) -> Result<
         Some("json") => Some(true),
         Some("txt" | "text" | "md" | "log") => Some(false),
         Some(other)
-            if clusterscore::report::Format::from_path(Path::new(&format!("x.{other}")))
+            if out
+                .and_then(clusterscore::report::Format::from_path)
                 .is_some() =>
         {
             return Err(Error::usage(format!(

@@ -92,8 +92,8 @@ pub fn run(a: WeightsArgs) -> Result<i32> {
         }
         super::refuse_overwrite(w, &inputs)?;
     }
-    super::report_out(&a.out, &inputs)?;
-    if let (Some(out), Some(w)) = (&a.out, &a.write)
+    let out = super::report_out(&a.out, &inputs)?;
+    if let (Some(out), Some(w)) = (&out, &a.write)
         && super::same_file(out, w)
     {
         return Err(Error::usage(
@@ -107,12 +107,19 @@ pub fn run(a: WeightsArgs) -> Result<i32> {
         (None, None) => Err(Error::usage(
             "give --method entropy|critic (with --rules and --data) or --ahp MATRIX.toml",
         )),
-        (Some(m), None) => run_ahp(&a, m, level, json),
-        (None, Some(method)) => run_objective(&a, method, level, json),
+        (Some(m), None) => run_ahp(&a, m, level, json, out.as_deref()),
+        (None, Some(method)) => run_objective(&a, method, level, json, out.as_deref()),
     }
 }
 
-fn run_objective(a: &WeightsArgs, name: &str, level: Option<Level>, json: bool) -> Result<i32> {
+/// `out`: the report's --out file, `None` for standard output.
+fn run_objective(
+    a: &WeightsArgs,
+    name: &str,
+    level: Option<Level>,
+    json: bool,
+    out: Option<&Path>,
+) -> Result<i32> {
     let method = ObjectiveMethod::from_name(name)
         .ok_or_else(|| Error::usage(format!("unknown --method '{name}': use entropy or critic")))?;
     let method_name = name;
@@ -195,13 +202,13 @@ fn run_objective(a: &WeightsArgs, name: &str, level: Option<Level>, json: bool) 
         )
     };
     // The rules file first: nothing is printed when writing it fails (SPEC §10).
-    if let Some(out) = &a.write {
+    if let Some(write) = &a.write {
         let text = std::fs::read_to_string(rules_path)
             .map_err(|e| Error::io(&rules_path.display().to_string(), &e))?;
         let level = level.unwrap_or(Level::Criteria);
         let new = weights.rewrite(&compiled, &text, level)?;
-        write_atomic(out, new.as_bytes())?;
-        written(out, level, &new, compiled.rules());
+        write_atomic(write, new.as_bytes())?;
+        written(write, level, &new, compiled.rules());
     }
     if let Some(warning) = weights.fallback_warning() {
         say!("warning: {warning}");
@@ -209,13 +216,8 @@ fn run_objective(a: &WeightsArgs, name: &str, level: Option<Level>, json: bool) 
     if let Some(warning) = weights.constant_warning() {
         say!("warning: {warning}");
     }
-    super::deliver(report_file(a), report.as_bytes())?;
+    super::deliver(out, report.as_bytes())?;
     Ok(0)
-}
-
-/// The `--out` file of the report; `None` for standard output.
-fn report_file(a: &WeightsArgs) -> Option<&Path> {
-    a.out.as_deref().filter(|p| p.as_os_str() != "-")
 }
 
 /// Says what was written where, and warns of what the new weights leave out of reach: a
@@ -238,7 +240,14 @@ fn written(out: &Path, level: Level, text: &str, before: &clusterscore::rules::R
     }
 }
 
-fn run_ahp(a: &WeightsArgs, path: &Path, level: Option<Level>, json: bool) -> Result<i32> {
+/// `out`: the report's --out file, `None` for standard output.
+fn run_ahp(
+    a: &WeightsArgs,
+    path: &Path,
+    level: Option<Level>,
+    json: bool,
+    out: Option<&Path>,
+) -> Result<i32> {
     let Some(table) = RiTable::from_name(&a.ri) else {
         return Err(Error::usage(format!(
             "unknown --ri '{}': use saaty or textbook",
@@ -278,28 +287,28 @@ fn run_ahp(a: &WeightsArgs, path: &Path, level: Option<Level>, json: bool) -> Re
         weights.to_text()
     };
     match (new_rules, &a.write) {
-        (Some(rules), Some(out)) => {
-            write_atomic(out, rules.as_bytes())?;
+        (Some(rules), Some(write)) => {
+            write_atomic(write, rules.as_bytes())?;
             // (The file the weights went into, to compare labels with; it read before.)
             let before = a
                 .write_into
                 .as_deref()
                 .and_then(|p| clusterscore::rules::Rules::from_path(p).ok());
             if let (Some(level), Some(before)) = (level, before) {
-                written(out, level, &rules, &before);
+                written(write, level, &rules, &before);
             }
-            super::deliver(report_file(a), report.as_bytes())?;
+            super::deliver(out, report.as_bytes())?;
         }
         // Standard output carries the rules file, so the report goes to its --out file or
         // to standard error (mixed in, the output would not be a rules file any more).
         (Some(rules), None) => {
-            match report_file(a) {
-                Some(out) => super::deliver(Some(out), report.as_bytes())?,
+            match out {
+                Some(_) => super::deliver(out, report.as_bytes())?,
                 None => say_part!("{report}"),
             }
             super::print_out(rules.as_bytes())?;
         }
-        (None, _) => super::deliver(report_file(a), report.as_bytes())?,
+        (None, _) => super::deliver(out, report.as_bytes())?,
     }
     Ok(0)
 }

@@ -194,7 +194,7 @@ pub fn parse_rules(source: SourceText) -> Result<Rules> {
                 .filter(|_| e.message().contains("duplicate key"))
                 .and_then(|at| dotted_array_table(&source.text, at.start))
             {
-                let line = source.text[..later.start].matches('\n').count() + 1;
+                let (line, _) = source.line_col(later.start);
                 let header = &source.text[span.start..span.end];
                 return Err(Error::one(
                     Diagnostic::new(
