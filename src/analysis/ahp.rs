@@ -714,14 +714,22 @@ fn judgement(v: &DeValue<'_>) -> Result<f64, String> {
             Ok(x) => Ok(x),
             Err(_) => Err(format!("cannot read the number {f}")),
         },
-        DeValue::String(s) => match fraction(s) {
-            Some(x) if x == f64::INFINITY => Err(format!(
-                "\"{s}\" is too large for a judgement (Saaty's scale runs from 1/9 to 9)"
+        DeValue::String(s) => match fraction_parts(s) {
+            Some((_, 0.0)) => Err(format!(
+                "\"{s}\" divides by zero: a judgement must be a positive number"
             )),
-            Some(x) if x == 0.0 && s.bytes().any(|b| (b'1'..=b'9').contains(&b)) => Err(format!(
-                "\"{s}\" is too small for a judgement (Saaty's scale runs from 1/9 to 9)"
-            )),
-            Some(x) => Ok(x),
+            Some((a, b)) => match a / b {
+                x if x == f64::INFINITY => Err(format!(
+                    "\"{s}\" is too large for a judgement (Saaty's scale runs from 1/9 to 9)"
+                )),
+                // A non-zero number or fraction that underflows ("1e-400", "1/1e400"); a zero
+                // ("0", "0/1") is left to the positivity check ("must be a positive number,
+                // found 0").
+                x if x == 0.0 && (a != 0.0 || written_non_zero(s)) => Err(format!(
+                    "\"{s}\" is too small for a judgement (Saaty's scale runs from 1/9 to 9)"
+                )),
+                x => Ok(x),
+            },
             None => Err(format!(
                 "cannot read \"{s}\" as a judgement: expected a number or a fraction like \"1/3\""
             )),
@@ -737,7 +745,23 @@ fn judgement(v: &DeValue<'_>) -> Result<f64, String> {
 /// unreadable or b = 0. Signs and special values are read and left to the positivity check.
 /// Full-width digits and slash (`１／３`, typed with a Chinese input method) and the
 /// fraction characters `½`…`⅑` read as their ASCII forms.
+#[cfg(test)]
 fn fraction(s: &str) -> Option<f64> {
+    fraction_parts(s).and_then(|(a, b)| (b != 0.0).then_some(a / b))
+}
+
+/// Whether the numerator of "a/b" (or the number "a") is written with a non-zero digit
+/// before any exponent: "1e-400" is, "0/1" and "0e5" are not.
+fn written_non_zero(s: &str) -> bool {
+    let folded = crate::data::cell::fold_width(s);
+    let numerator = folded.split('/').next().unwrap_or_default();
+    let mantissa = numerator.split(['e', 'E']).next().unwrap_or_default();
+    mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b))
+}
+
+/// [`fraction`]'s numerator and denominator (1 without a slash), b = 0 included, so that
+/// messages can tell "0/1" (zero) from "1/0" (a division by zero).
+fn fraction_parts(s: &str) -> Option<(f64, f64)> {
     let folded = crate::data::cell::fold_width(s);
     let s = folded.trim();
     let vulgar = match s {
@@ -752,7 +776,7 @@ fn fraction(s: &str) -> Option<f64> {
         _ => None,
     };
     if let Some(b) = vulgar {
-        return Some(1.0 / b);
+        return Some((1.0, b));
     }
     let number = |t: &str| -> Option<f64> {
         let t = t.trim();
@@ -762,11 +786,8 @@ fn fraction(s: &str) -> Option<f64> {
         if ok { t.parse::<f64>().ok() } else { None }
     };
     match s.split_once('/') {
-        None => number(s),
-        Some((a, b)) => {
-            let (a, b) = (number(a)?, number(b)?);
-            (b != 0.0).then_some(a / b)
-        }
+        None => number(s).map(|a| (a, 1.0)),
+        Some((a, b)) => Some((number(a)?, number(b)?)),
     }
 }
 
@@ -774,7 +795,10 @@ fn fraction(s: &str) -> Option<f64> {
 /// anything else with up to 6 significant decimals.
 fn show(x: f64) -> String {
     let whole = |v: f64| v.is_finite() && (v - v.round()).abs() <= 1e-9 * v.abs().max(1.0);
-    if whole(x) {
+    if x != 0.0 && x.abs() < 1e-6 {
+        // Too small for six decimals (and for "whole", which would print 0).
+        format!("{x:e}")
+    } else if whole(x) {
         format!("{}", x.round())
     } else if x > 0.0 && x < 1.0 && whole(1.0 / x) {
         format!("1/{}", (1.0 / x).round())
@@ -1086,6 +1110,25 @@ matrix = [[1, 8], ["1/8", 1]]
     }
 
     #[test]
+    fn a_zero_fraction_is_not_positive_and_a_tiny_judgement_is_shown_as_it_is() {
+        // "0/1" is zero, not "too small for Saaty's scale" (which is not enforced).
+        let e = parse_err("items = [\"a\", \"b\"]\nmatrix = [[1, \"0/1\"], [1, 1]]\n");
+        assert!(
+            e.contains("row 1, column 2 (a vs b): a judgement must be a positive number, found 0"),
+            "{e}"
+        );
+        assert!(!e.contains("too small"), "{e}");
+        // 1e-20 against 5: the message shows 1e-20, not "0".
+        let e = parse_err("items = [\"a\", \"b\"]\nmatrix = [[1, 1e-20], [5, 1]]\n");
+        assert!(
+            e.contains("(a vs b) is 1e-20 but must be the reciprocal"),
+            "{e}"
+        );
+        assert_eq!(show(2.5e-7), "2.5e-7");
+        assert_eq!(show(0.25), "1/4");
+    }
+
+    #[test]
     fn error_non_positive_and_unreadable_entries() {
         let e = parse_err(
             "items = [\"a\", \"b\", \"c\"]\nmatrix = [[1, 0, -3], [true, 1, \"1/0\"], [\"x\", inf, 1]]\n",
@@ -1100,7 +1143,7 @@ matrix = [[1, 8], ["1/8", 1]]
         );
         assert!(e.contains("row 2, column 1 (b vs a): expected a number or a fraction string like \"1/3\", found boolean"), "{e}");
         assert!(
-            e.contains("row 2, column 3 (b vs c): cannot read \"1/0\""),
+            e.contains("row 2, column 3 (b vs c): \"1/0\" divides by zero"),
             "{e}"
         );
         assert!(

@@ -763,7 +763,7 @@ fn try_compile_expr(
 
 /// Bytes of expression text the typings of one expression may compile in `check` (see
 /// [`CompiledRules::check_expressions`]).
-const TYPING_BUDGET: usize = 20 << 20;
+const TYPING_BUDGET: usize = 8 << 20;
 
 impl CompiledRules {
     /// Type-checks every expression before any data is read, so `check` reports unknown
@@ -787,20 +787,51 @@ impl CompiledRules {
                     columns.push(folded);
                 }
             }
-            // Each typing compiles the whole expression once: with more than six data
-            // columns, or so many typings of a long expression that the tries would read
-            // more than ~20 MB of expression text, the data run checks it instead.
-            let tries = 3usize.pow(columns.len().min(7) as u32);
-            if columns.len() > 6 || tries.saturating_mul(p.text.value.len()) > TYPING_BUDGET {
-                continue;
-            }
+            // Each typing compiles the whole expression once (a valid one usually stops at
+            // one of the first): with so many typings of a long expression that the tries
+            // would read more than ~8 MB of expression text, see below.
+            let tries = u32::try_from(columns.len())
+                .ok()
+                .and_then(|n| 3usize.checked_pow(n))
+                .unwrap_or(usize::MAX);
             let slots = Slots {
                 columns: columns.len(),
                 indicators: r.indicators.len(),
                 dimensions: r.dimensions.len(),
                 criteria: r.criteria.len(),
             };
-            let combos = 3usize.pow(columns.len() as u32);
+            let compile_as = |types: &[Option<Type>]| {
+                let names = Names {
+                    c: self,
+                    slots,
+                    headers: &columns,
+                    column_types: types,
+                    place: p.place,
+                    table: None,
+                    frame: None,
+                };
+                try_compile_expr(&names, p)
+            };
+            if tries.saturating_mul(p.text.value.len()) > TYPING_BUDGET {
+                // Too many typings to try: only an error no typing can avoid is reported
+                // here (an unknown function, a wrong number of arguments: no type clash),
+                // from the all-numbers typing; the data run checks the rest.
+                if let Err(e) = compile_as(&vec![Some(Type::Number); columns.len()])
+                    && e.clash.is_none()
+                {
+                    errors.push(e.diagnostic);
+                }
+                continue;
+            }
+            // Typings with fewer columns guessed yes/no or text first (all numbers, then one
+            // column otherwise, …): a valid expression usually compiles at one of the first.
+            let combos = tries;
+            let mut order: Vec<usize> = (0..combos).collect();
+            order.sort_by_key(|&k| {
+                (0..columns.len())
+                    .filter(|&i| !(k / 3usize.pow(i as u32)).is_multiple_of(3))
+                    .count()
+            });
             // When no typing works, the error shown is that of the typing that got furthest
             // into the expression: `x == 'a' and abs(flag) > 0` with `x` a text column fails
             // at `abs(flag)`, not at the comparison the all-numbers guess trips over. An
@@ -810,22 +841,13 @@ impl CompiledRules {
             // with a number" for `txt` guessed yes/no.
             let mut best_error: Option<((bool, usize), Diagnostic)> = None;
             let mut ok = false;
-            for k in 0..combos {
+            for k in order {
                 let types: Vec<Option<Type>> = (0..columns.len())
                     .map(|i| {
                         Some([Type::Number, Type::Bool, Type::Text][(k / 3usize.pow(i as u32)) % 3])
                     })
                     .collect();
-                let names = Names {
-                    c: self,
-                    slots,
-                    headers: &columns,
-                    column_types: &types,
-                    place: p.place,
-                    table: None,
-                    frame: None,
-                };
-                let error = match try_compile_expr(&names, p) {
+                let error = match compile_as(&types) {
                     Ok(prog) => match self.formula_kind_error(p, prog.ty()) {
                         None => {
                             ok = true;

@@ -441,6 +441,52 @@ fn check_reports_expression_errors_without_data() {
     assert!(!err.contains("cannot compare a bool"), "{err}");
 }
 
+/// Formulas over many data columns are type-checked by `check` too (audit28_bad F1: seven or
+/// more columns passed with an unknown function, a wrong argument count or a result of the
+/// wrong kind); past the typing budget only the errors no typing avoids are reported.
+#[test]
+fn check_reports_errors_in_formulas_over_many_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path().join("r.toml");
+    let check = |formula: &str| {
+        std::fs::write(
+            &r,
+            RULES.replace(
+                "[[indicator]]\nid = \"x\"",
+                &format!("[[indicator]]\nid = \"x\"\nformula = \"{formula}\""),
+            ),
+        )
+        .unwrap();
+        let out = bin().arg("check").arg(&r).output().unwrap();
+        (out.status.code(), String::from_utf8(out.stderr).unwrap())
+    };
+    let six = "`国家级` + `省级` + `市级` + `县级` + `技术中心` + `研究中心`";
+    let (code, err) = check(&format!("{six} + pow(`实验室`, 2)"));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("unknown function 'pow'"), "{err}");
+    let (code, err) = check(&format!("{six} + round(`实验室`)"));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("`round` takes 2 arguments"), "{err}");
+    let (code, err) = check(&format!("{six} + `实验室` > 3"));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("gives a bool, but the indicator is of kind number"),
+        "{err}"
+    );
+    // Valid when the last column holds text: found among the typings, no error.
+    let (code, err) = check(&format!("{six} + if(`类别` == '甲', 1, 0)"));
+    assert_eq!(code, Some(0), "{err}");
+    // Thirteen columns: too many typings to try. An unknown function is still reported; a
+    // type question (is c12 text?) is left to the data.
+    let thirteen: Vec<String> = (0..12).map(|i| format!("c{i}")).collect();
+    let thirteen = thirteen.join(" + ");
+    let (code, err) = check(&format!("{thirteen} + pow(c12, 2)"));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("unknown function 'pow'"), "{err}");
+    let (code, err) = check(&format!("{thirteen} + if(c12 == 'a', 1, 0)"));
+    assert_eq!(code, Some(0), "{err}");
+}
+
 /// `year` needs `[data].year_column` (SPEC §3): known without data, so `check` fails too,
 /// at the key, instead of passing a file every `score` rejects.
 #[test]
