@@ -138,9 +138,9 @@ impl AhpWeights {
             s.push_str(&format!("{i:<24} {w:.4}\n"));
         }
         s.push_str(&format!(
-            "λmax = {:.4}, CI = {:.4}, RI = {:.2} ({} table), CR = {} — {}\n",
-            self.lambda_max,
-            self.ci,
+            "λmax = {}, CI = {}, RI = {:.2} ({} table), CR = {} — {}\n",
+            four_decimals(self.lambda_max),
+            four_decimals(self.ci),
             self.ri,
             self.ri_table,
             show_cr(self.cr),
@@ -334,7 +334,17 @@ fn show_cr(cr: f64) -> String {
     if (0.09995..0.1).contains(&cr) {
         "0.0999".to_string()
     } else {
-        format!("{cr:.4}")
+        four_decimals(cr)
+    }
+}
+
+/// λmax, CI or CR to four decimals; from a million on in scientific notation (a judgement of
+/// 1e300 would otherwise print some three hundred digits).
+fn four_decimals(x: f64) -> String {
+    if x.abs() >= 1e6 {
+        format!("{x:.4e}")
+    } else {
+        format!("{x:.4}")
     }
 }
 
@@ -350,12 +360,12 @@ fn inconsistent(
 ) -> Diagnostic {
     let name = &source.name;
     let mut message = format!(
-        "the comparison matrix is inconsistent: CR = {} ≥ 0.1 ({} RI table; λmax = {:.4}, \
-         CI = {:.4}, RI = {:.2})",
+        "the comparison matrix is inconsistent: CR = {} ≥ 0.1 ({} RI table; λmax = {}, \
+         CI = {}, RI = {:.2})",
         show_cr(res.cr),
         res.ri_table.name(),
-        res.lambda_max,
-        res.ci,
+        four_decimals(res.lambda_max),
+        four_decimals(res.ci),
         res.ri
     );
     if experts.len() > 1 {
@@ -496,6 +506,24 @@ mod tests {
         let w = AhpWeights::from_str(text, "m.toml", RiTable::Saaty, true).unwrap();
         assert!(!w.consistent);
         assert!(w.to_text().ends_with("NOT consistent (CR ≥ 0.1)\n"));
+    }
+
+    #[test]
+    fn huge_statistics_are_shown_in_scientific_notation() {
+        // A judgement of 1e300 against 1: λmax and CR near 1e299, not three hundred digits.
+        let text =
+            "items = [\"a\", \"b\", \"c\"]\nmatrix = [[1, 1e300, 1], [1e-300, 1, 1], [1, 1, 1]]\n";
+        let shown = AhpWeights::from_str(text, "m.toml", RiTable::Saaty, false)
+            .unwrap_err()
+            .to_string();
+        let cr = shown
+            .split("CR = ")
+            .nth(1)
+            .and_then(|t| t.split(' ').next())
+            .unwrap();
+        assert!(cr.contains('e') && cr.len() < 12, "{shown}");
+        assert_eq!(four_decimals(3.03851), "3.0385");
+        assert_eq!(four_decimals(3.448e289), "3.4480e289");
     }
 
     #[test]

@@ -139,6 +139,13 @@ impl Side {
                     ));
                 }
             };
+            // `score` gives an excluded entity (rank null) no tier: both is a hand edit that
+            // would count the entity in a tier and among the excluded at once.
+            if let (None, Some(t)) = (rank, &tier) {
+                return Err(format!(
+                    "'{source}': entity '{id}' has tier '{t}' but rank null; an entity excluded by a gate has no tier (give it its rank, or set \"tier\": null)"
+                ));
+            }
             out.push(Placed {
                 name: e.get("name").and_then(|n| n.as_str()).map(str::to_string),
                 rank,
@@ -652,6 +659,11 @@ mod tests {
         assert_eq!(
             e,
             "'a.json': entity 'A' has score \"x\", expected a number or null"
+        );
+        let e = side(serde_json::json!([{"id": "A", "rank": null, "tier": "gold"}])).unwrap_err();
+        assert!(
+            e.contains("entity 'A' has tier 'gold' but rank null"),
+            "{e}"
         );
         let e = side(serde_json::json!([{"id": "A", "rank": 1, "tier": 3}])).unwrap_err();
         assert_eq!(

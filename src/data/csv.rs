@@ -302,12 +302,33 @@ impl<'a> Record<'a> {
     }
 
     fn is_blank(&self) -> bool {
-        self.fields().all(|f| {
-            // (The cells' trim, `str::trim`, also counts the vertical tab as a space.)
-            f.iter().all(|b| b.is_ascii_whitespace() || *b == 0x0B)
-                || (!f.is_ascii() && std::str::from_utf8(f).is_ok_and(|s| s.trim().is_empty()))
-        })
+        self.fields().all(is_blank_field)
     }
+}
+
+/// A field of nothing but spaces (the cells' trim, `str::trim`, also counts the vertical
+/// tab and Unicode spaces).
+fn is_blank_field(f: &[u8]) -> bool {
+    f.iter().all(|b| b.is_ascii_whitespace() || *b == 0x0B)
+        || (!f.is_ascii() && std::str::from_utf8(f).is_ok_and(|s| s.trim().is_empty()))
+}
+
+/// A value in a column without a header (one of the empty-headed columns at the right end,
+/// which are read past only while they hold nothing).
+fn unnamed_cell(path: &str, row: usize, column: usize, field: &[u8]) -> Diagnostic {
+    Diagnostic::new(
+        Stage::Data,
+        format!(
+            "column {} has no header but holds \"{}\"",
+            column + 1,
+            crate::diag::truncate(&String::from_utf8_lossy(field), 100)
+        ),
+    )
+    .at(row_location(path, None, row))
+    .with_help(
+        "give the column a header, or delete it (empty columns without a header at the right \
+         end of the table are read past)",
+    )
 }
 
 /// Splits the decoded text into records.
@@ -711,12 +732,27 @@ fn pass(
             }
         }
     };
-    check_headers(path, None, header_row, &folded, 0)?;
+    // Columns at the right end without a header (an Excel or WPS export of a sheet whose
+    // columns were cleared, `a,b,,`) are read past as long as every cell in them is empty:
+    // an XLSX sheet's used range leaves such columns out too. A header-less column with a
+    // value, or one between named columns, is an error.
+    let width = folded.len();
+    // (A title alone in its row is told by its empty headers, all of them.)
+    if let Some(d) = super::table::title_row(&folded, header_row) {
+        return Err(PassError::Other(Error::one(
+            d.at(row_location(path, None, header_row)),
+        )));
+    }
+    let named = folded
+        .iter()
+        .rposition(|h| !h.is_empty())
+        .map_or(width, |j| j + 1);
+    check_headers(path, None, header_row, &folded[..named], 0)?;
+    let (folded, written_named) = (folded[..named].to_vec(), &written[..named]);
     let Some(ingest) = ingest else {
         return Ok(folded);
     };
-    ingest.begin_file(path, None, &folded, &written)?;
-    let width = folded.len();
+    ingest.begin_file(path, None, &folded, written_named)?;
     let wanted: Vec<usize> = ingest.wants().collect();
     debug_assert!(wanted.iter().all(|&j| j < width));
 
@@ -767,6 +803,18 @@ fn pass(
                     }
                     if rec.is_blank() {
                         continue;
+                    }
+                    if named < width
+                        && let Some((j, f)) = rec
+                            .fields()
+                            .enumerate()
+                            .skip(named)
+                            .find(|(_, f)| !is_blank_field(f))
+                    {
+                        if !batch.is_empty() && full_tx.send(batch).is_err() {
+                            return Err(ProducerError::Stopped);
+                        }
+                        return Err(ProducerError::Row(unnamed_cell(&producer_path, row, j, f)));
                     }
                     if rec.multiline {
                         joined.check(row, &rec, delimiter);

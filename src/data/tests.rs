@@ -1402,13 +1402,9 @@ fn a_title_row_above_the_header_is_named_with_header_row_help() {
     };
     let t = read_table(&[p], &opts, &infer_all).unwrap();
     assert_eq!(numbers(&t, "y"), [2.0]);
-    // An empty header among several is still that error, and so are a trailing comma and a
-    // pandas index column without a name (two cells, one empty).
-    for (name, text) in [
-        ("w.csv", "code,,y\nA,1,2\n"),
-        ("x.csv", "code,\nA,1\n"),
-        ("y.csv", ",x\n0,1\n"),
-    ] {
+    // An empty header among several is still that error, and so is a pandas index column
+    // without a name (two cells, one empty).
+    for (name, text) in [("w.csv", "code,,y\nA,1,2\n"), ("y.csv", ",x\n0,1\n")] {
         let p = write(&dir, name, text.as_bytes());
         let e = read(&[p], &infer_all).unwrap_err();
         assert!(
@@ -1416,6 +1412,18 @@ fn a_title_row_above_the_header_is_named_with_header_row_help() {
             "{name}: {e}"
         );
     }
+    // A header-less column at the right end is read past while it is empty (an Excel or WPS
+    // export of cleared columns), and named at its first value otherwise.
+    let p = write(&dir, "x.csv", "code,\nA,1\n".as_bytes());
+    let e = read(&[p], &infer_all).unwrap_err();
+    assert!(
+        first_error(&e).ends_with("x.csv, row 2: column 2 has no header but holds \"1\""),
+        "{e}"
+    );
+    let p = write(&dir, "z.csv", "code,x,,\nA,1,,\nB,2, ,\n".as_bytes());
+    let t = read(&[p], &infer_all).unwrap();
+    assert_eq!(numbers(&t, "x"), [1.0, 2.0]);
+    assert_eq!(t.headers.len(), 2);
 }
 
 #[test]

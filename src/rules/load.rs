@@ -717,6 +717,20 @@ impl<'s> Cx<'s> {
                             return None;
                         };
                         let x: f64 = f.as_str().replace('_', "").parse().ok()?;
+                        if x.is_finite() && x.fract() == 0.0 && x > hi as f64 {
+                            // `max_count = 1e20`: whole, but past any whole number TOML holds.
+                            let bound = if hi == i64::MAX {
+                                "larger than any whole number a rules file holds".to_string()
+                            } else {
+                                format!("above {hi}")
+                            };
+                            let fix = if key == "max_count" {
+                                "; for no quota leave max_count out"
+                            } else {
+                                ""
+                            };
+                            return Some(format!("{f} is {bound}{fix}"));
+                        }
                         (x.fract() == 0.0 && (lo as f64..=hi as f64).contains(&x)).then(|| {
                             format!("write it without the decimal point: {key} = {}", x as i64)
                         })
@@ -1702,8 +1716,10 @@ fn number_of(v: &DeValue<'_>) -> Option<f64> {
 /// For a number written in quotes (`points = "10"`): the help to drop them.
 fn quoted_number_help(v: &DeValue<'_>, key: &str) -> Option<String> {
     let DeValue::String(s) = v else { return None };
-    // Only a number TOML reads as written once unquoted (not `1,000`, `5%`, `.5`, `05`).
-    let t = s.trim();
+    // Only a number TOML reads as written once unquoted (not `1,000`, `5%`, `.5`, `05`);
+    // full-width digits, minus and point ("２", typed with a Chinese input method) in ASCII.
+    let folded = crate::data::cell::fold_width(s);
+    let t = folded.trim();
     let valid = t.parse::<f64>().is_ok_and(f64::is_finite)
         && toml::from_str::<toml::Table>(&format!("x = {t}"))
             .is_ok_and(|v| v.get("x").is_some_and(|x| x.is_integer() || x.is_float()));

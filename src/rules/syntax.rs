@@ -598,6 +598,14 @@ fn bare_value_help(text: &str, span: Span) -> Option<String> {
     if let Some(n) = crate::diag::chinese_numeral(token) {
         return Some(format!("'{token}' is a Chinese numeral: write {key} = {n}"));
     }
+    // Full-width digits, minus or point (a Chinese input method): the ASCII number.
+    let folded = crate::data::cell::fold_width(token);
+    if folded != token && folded.parse::<f64>().is_ok_and(f64::is_finite) {
+        return Some(format!(
+            "'{token}' is written with full-width characters: write {key} = {folded} (TOML \
+             reads numbers in ASCII only)"
+        ));
+    }
     Some(format!(
         "text goes in quotes in TOML: {key} = \"{token}\"; a number is written without quotes \
          or units"
