@@ -664,6 +664,32 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
     // Criteria.
     let mut criterion_dimension = Vec::new();
     let mut criterion_indicator = Vec::new();
+    // What else an id names (indicators, dimensions and criteria share one set of ids): a
+    // criterion's `indicator = "scale"` with `scale` a dimension is not "not declared".
+    let declared_as = |name: &str| -> Option<&'static str> {
+        if rules.indicators.iter().any(|i| i.id.value == name) {
+            Some("an indicator")
+        } else if rules.dimensions.iter().any(|d| d.id.value == name) {
+            Some("a dimension")
+        } else if rules.criteria.iter().any(|c| c.id.value == name) {
+            Some("a criterion")
+        } else {
+            None
+        }
+    };
+    let not_declared = |what: &str, name: &str| match declared_as(name) {
+        Some(kind) => {
+            let article = if what.starts_with('i') { "an" } else { "a" };
+            format!("{what} '{name}', but '{name}' is {kind}, not {article} {what}")
+        }
+        None => format!("{what} '{name}', which is not declared"),
+    };
+    // For a name of another kind: the ids of the kind wanted (up to ten).
+    let ids_of = |what: &str, ids: Vec<&str>| {
+        let shown: Vec<&str> = ids.iter().take(10).copied().collect();
+        let more = if ids.len() > 10 { ", …" } else { "" };
+        format!("name one of the {what}s: {}{more}", shown.join(", "))
+    };
     for c in &rules.criteria {
         let d = dimension_index.get(c.dimension.value.as_str()).copied();
         if d.is_none() {
@@ -671,8 +697,9 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                 src,
                 c.dimension.span,
                 format!(
-                    "criterion '{}' names dimension '{}', which is not declared",
-                    c.id.value, c.dimension.value
+                    "criterion '{}' names {}",
+                    c.id.value,
+                    not_declared("dimension", &c.dimension.value)
                 ),
                 label_help(
                     "dimension",
@@ -688,6 +715,18 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                         rules.dimensions.iter().map(|d| d.id.value.as_str()),
                     )
                 })
+                .or_else(|| {
+                    declared_as(&c.dimension.value).map(|_| {
+                        ids_of(
+                            "dimension",
+                            rules
+                                .dimensions
+                                .iter()
+                                .map(|d| d.id.value.as_str())
+                                .collect(),
+                        )
+                    })
+                })
                 .or_else(|| Some("declare it with [[dimension]] id = \"…\"".into())),
             ));
         }
@@ -697,8 +736,9 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                 src,
                 c.indicator.span,
                 format!(
-                    "criterion '{}' names indicator '{}', which is not declared",
-                    c.id.value, c.indicator.value
+                    "criterion '{}' names {}",
+                    c.id.value,
+                    not_declared("indicator", &c.indicator.value)
                 ),
                 label_help("indicator", &c.indicator.value, indicator_names(&rules))
                     .or_else(|| {
@@ -706,6 +746,18 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                             &c.indicator.value,
                             rules.indicators.iter().map(|d| d.id.value.as_str()),
                         )
+                    })
+                    .or_else(|| {
+                        declared_as(&c.indicator.value).map(|_| {
+                            ids_of(
+                                "indicator",
+                                rules
+                                    .indicators
+                                    .iter()
+                                    .map(|i| i.id.value.as_str())
+                                    .collect(),
+                            )
+                        })
                     })
                     .or_else(|| Some("declare it with [[indicator]] id = \"…\"".into())),
             )),

@@ -255,7 +255,9 @@ type PResult = Result<(Expr, usize), ExprError>;
 #[inline(never)]
 fn too_deep(span: Span) -> ExprError {
     ExprError::new("expression nested too deeply", span).with_help(format!(
-        "expressions may nest at most {MAX_DEPTH} levels; split it into several formulas"
+        "expressions may nest at most {} levels (199 parentheses inside one another); split \
+         it into several formulas",
+        MAX_DEPTH - 1
     ))
 }
 

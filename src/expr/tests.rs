@@ -407,7 +407,14 @@ fn deep_nesting_is_an_error_not_a_crash() {
         let src = format!("{}1{}", "(".repeat(n), ")".repeat(n));
         let e = parse(&src).unwrap_err();
         assert!(e.message.contains("nested too deeply"), "{e:?}");
-        assert!(e.help.as_deref().unwrap().contains("200"), "{e:?}");
+        // The help gives the limit that holds: 199 parentheses pass, 200 do not.
+        let parens = |k: usize| format!("{}1{}", "(".repeat(k), ")".repeat(k));
+        assert!(parse(&parens(MAX_DEPTH - 1)).is_ok());
+        assert!(parse(&parens(MAX_DEPTH)).is_err());
+        assert!(
+            e.help.as_deref().unwrap().contains("at most 199 levels"),
+            "{e:?}"
+        );
         assert_eq!(e.span, Span::new(MAX_DEPTH, MAX_DEPTH + 1), "{e:?}");
         for prefix in ["-", "not ", "abs("] {
             let src = prefix.repeat(n) + "1";

@@ -283,7 +283,27 @@ fn write_atomic_via(
     // owner-only mode temporary files are created with; a file replaced keeps its mode.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut tmp = builder.tempfile_in(&dir).map_err(io_err)?;
+    // (tempfile's error names its temporary file: say which directory refused instead.)
+    let mut tmp = builder.tempfile_in(&dir).map_err(|e| {
+        use std::io::ErrorKind as K;
+        let cause = match e.kind() {
+            K::PermissionDenied => "no permission".to_string(),
+            K::NotFound => "it does not accept new files".to_string(),
+            K::ReadOnlyFilesystem => "a read-only file system".to_string(),
+            K::StorageFull => "no space left".to_string(),
+            other => other.to_string(),
+        };
+        Error::one(
+            Diagnostic::new(
+                Stage::Io,
+                format!(
+                    "cannot write '{shown}': no file can be created in '{}' ({cause})",
+                    dir.display()
+                ),
+            )
+            .with_help("choose another directory for the output"),
+        )
+    })?;
     if let Some(m) = std::fs::metadata(path).ok().filter(|m| m.is_file()) {
         tmp.as_file()
             .set_permissions(m.permissions())

@@ -204,7 +204,18 @@ pub fn toml_error(source: &SourceText, e: &toml::de::Error) -> Diagnostic {
         let (line_start, line) = line_at(text, at);
         let t = line.trim_start();
         let heading =
-            !t.contains(['=', '＝', '：']) && !t.starts_with(['[', '［']) && !t.is_ascii();
+            !t.contains(['=', '＝', '：']) && !t.starts_with(['[', '［', '＃']) && !t.is_ascii();
+        // `【data】` is a table header typed in Chinese punctuation; `【一、规模能级】` a heading.
+        let heading = heading
+            && !t
+                .strip_prefix('【')
+                .and_then(|r| r.trim_end().strip_suffix('】'))
+                .is_some_and(|name| {
+                    !name.is_empty()
+                        && name.chars().all(|c| {
+                            c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '[' | ']')
+                        })
+                });
         if t.starts_with("//") || heading {
             let help = if t.starts_with("//") {
                 "comments in TOML start with '#': # 规模能级"
@@ -246,6 +257,11 @@ pub fn toml_error(source: &SourceText, e: &toml::de::Error) -> Diagnostic {
         ))
         .in_source(source, span);
     } else if msg.starts_with("string values must be quoted")
+        && let Some(h) = missing_list_comma(&source.text, span)
+    {
+        msg = "a comma is missing between the values of a list".to_string();
+        help = Some(h);
+    } else if msg.starts_with("string values must be quoted")
         && let Some(h) = bare_value_help(&source.text, span)
     {
         help = Some(h);
@@ -261,8 +277,11 @@ pub fn toml_error(source: &SourceText, e: &toml::de::Error) -> Diagnostic {
 }
 
 /// Characters a Chinese input method or a word processor types where TOML needs ASCII.
-const FULL_WIDTH: [(char, &str, &str); 15] = [
+const FULL_WIDTH: [(char, &str, &str); 18] = [
     ('＝', "full-width equals sign", "="),
+    ('＃', "full-width number sign", "#"),
+    ('【', "Chinese bracket", "["),
+    ('】', "Chinese bracket", "]"),
     ('，', "full-width comma", ","),
     ('：', "full-width colon", "="),
     ('；', "full-width semicolon", ","),
@@ -612,6 +631,21 @@ fn bare_value_help(text: &str, span: Span) -> Option<String> {
     ))
 }
 
+/// `[0 110]`: values of a list separated by a space only, which the crate reads as one
+/// unquoted string. The list as it should be written, or `None`.
+fn missing_list_comma(text: &str, span: Span) -> Option<String> {
+    let start = span.start.min(text.len());
+    let before = text[..start].trim_end();
+    if !before.ends_with(['[', ',']) {
+        return None;
+    }
+    let token = text[start..].split([',', ']', '\n', '#']).next()?.trim();
+    let parts: Vec<&str> = token.split_whitespace().collect();
+    let value = |p: &str| p.parse::<f64>().is_ok() || matches!(p, "true" | "false");
+    (parts.len() >= 2 && parts.iter().all(|p| value(p)))
+        .then(|| format!("separate them with commas: [{}]", parts.join(", ")))
+}
+
 /// The key of a line `key =` whose value is missing (nothing but spaces or a comment between
 /// `offset`, where the value should start, and the end of the line).
 fn key_without_value(text: &str, offset: usize) -> Option<String> {
@@ -781,6 +815,18 @@ mod tests {
         // A bare word is still "must be quoted".
         let d = diagnose("method = linear\n");
         assert!(d.message.contains("must be quoted"), "{d}");
+        // Values of a list with no comma between them (audit28_bad F3).
+        let d = diagnose("clamp = [0 110]\n");
+        assert_eq!(
+            d.message,
+            "invalid TOML: a comma is missing between the values of a list"
+        );
+        assert_eq!(
+            d.help.as_deref(),
+            Some("separate them with commas: [0, 110]")
+        );
+        let d = diagnose("tie_break = [\"a\", x y]\n");
+        assert!(!d.message.contains("comma is missing"), "{d}");
     }
 
     /// What a Chinese keyboard types where TOML needs ASCII is named, at the character,
@@ -808,6 +854,17 @@ mod tests {
                 "［［criterion］］\nid = \"x\"\n",
                 "r.toml:1:1",
                 "full-width bracket '［'",
+            ),
+            // audit28_bad F3: Chinese brackets around a table name, a full-width '#'.
+            (
+                "a = 1\n【data】\nb = 2\n",
+                "r.toml:2:1",
+                "Chinese bracket '【'",
+            ),
+            (
+                "version = \"1\"  ＃ 版本\n",
+                "r.toml:1:16",
+                "full-width number sign '＃'",
             ),
             (
                 "a = 1\n\u{3000}points = 10\n",
@@ -892,6 +949,9 @@ mod tests {
         let d = diagnose("a = 1\n二、创新能力（30分）\nb = 2\n");
         assert_eq!(d.location.as_deref(), Some("r.toml:2:1"));
         assert!(d.help.unwrap().contains("start it with '#'"));
+        // A heading in Chinese brackets is a heading; a table name in them is a table.
+        let d = diagnose("a = 1\n【一、规模能级】\nb = 2\n");
+        assert!(d.help.unwrap().contains("start it with '#'"), "heading");
         let d = diagnose("levels = { 东部 = 5, 西部 = 3 }\n");
         assert!(d.help.unwrap().contains("\"东部\" = …"));
         let d = diagnose("when = \"region == \"东部\"\"\n");

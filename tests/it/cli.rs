@@ -487,6 +487,22 @@ fn check_reports_errors_in_formulas_over_many_columns() {
     assert_eq!(code, Some(0), "{err}");
 }
 
+/// A directory that refuses new files only when one is created (`/proc`, even for root, whom
+/// the permission pre-check lets through): the message names the directory, never the
+/// temporary file's name (audit28_bad F6).
+#[test]
+fn out_in_a_directory_that_refuses_files_names_the_directory() {
+    let (_dir, r, d) = setup();
+    let out = score_to(&r, &d, std::path::Path::new("/proc/out.json"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(matches!(out.status.code(), Some(1 | 2)), "{err}");
+    assert!(err.contains("cannot write '/proc/out.json'"), "{err}");
+    assert!(err.contains("'/proc'"), "{err}");
+    assert!(!err.contains(".clusterscore-"), "{err}");
+}
+
 /// `year` needs `[data].year_column` (SPEC §3): known without data, so `check` fails too,
 /// at the key, instead of passing a file every `score` rejects.
 #[test]
