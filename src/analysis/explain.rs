@@ -12,7 +12,8 @@
 //! - `linear`, `target`, `direct` (continuous): the value that alone reaches the target tier,
 //!   found by bisection on the criterion's fraction with the engine's own re-scoring, capped
 //!   at full points (the target value) when this criterion alone cannot close the gap.
-//!   `linear` also reports its slope (criterion points per unit of the indicator).
+//!   `linear`, `target` (higher is better) and `direct` also report their slope (criterion
+//!   points per unit of the indicator).
 //! - Relative methods (`minmax`, `zscore`, `percentile`) depend on the other entities'
 //!   values; no gap is computed for them in isolation (they are listed as relative).
 //!
@@ -130,11 +131,16 @@ pub struct GateLine {
     pub require: String,
     /// "exclude" or "cap at `<tier>`".
     pub effect: String,
-    /// "passed", "failed", or "not recorded" (an earlier exclude gate already failed).
+    /// "passed", "failed", or [`NOT_EVALUATED`] (the entity was already excluded by an
+    /// earlier exclude gate, so later gates and the caps were not applied to it).
     pub status: String,
     /// The values involved, for a failed gate.
     pub detail: Option<String>,
 }
+
+/// A gate's status for an entity an earlier exclude gate already excluded: its result was
+/// not needed, so it is not recorded.
+pub const NOT_EVALUATED: &str = "not applied: already excluded by an earlier gate";
 
 /// One adjustment (加分项 / 扣分项) and whether it applied to an explained entity.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -248,7 +254,8 @@ pub struct GapOption {
     pub tier_after: Option<String>,
     /// Whether `tier_after` is the target tier (or higher).
     pub reaches_target: bool,
-    /// `linear`: criterion points per unit of the indicator.
+    /// `linear`, `target` (higher is better) and `direct`: criterion points per unit of the
+    /// indicator.
     pub slope: Option<f64>,
     /// What else reads the indicator (other criteria, formulas, gates, adjustments, tier
     /// conditions, tie-breaks): the change moves those too, which `score_after` leaves out.
@@ -899,7 +906,7 @@ pub fn explain(rules: &Rules, a: &Assessment, k: usize) -> Explanation {
                     let note = ent.notes.iter().find(|n| n.starts_with(&prefix));
                     match excl_pos {
                         Some(p) if p == g => ("exclude".to_string(), "failed", note.cloned()),
-                        Some(p) if g > p => ("exclude".to_string(), "not recorded", None),
+                        Some(p) if g > p => ("exclude".to_string(), NOT_EVALUATED, None),
                         _ => ("exclude".to_string(), "passed", None),
                     }
                 }
@@ -907,7 +914,7 @@ pub fn explain(rules: &Rules, a: &Assessment, k: usize) -> Explanation {
                     let prefix = format!("gate '{id}' failed");
                     let note = ent.notes.iter().find(|n| n.starts_with(&prefix));
                     let status = if ent.rank.is_none() {
-                        "not recorded"
+                        NOT_EVALUATED
                     } else if note.is_some() {
                         "failed"
                     } else {
@@ -1518,9 +1525,14 @@ fn gap(
                             } else {
                                 format!("proportional to the target {}", fmt(tg))
                             };
-                            (how, None)
+                            // Higher is better: points × x / target, a straight line below
+                            // the target (lower is better, target / x, is not one).
+                            let slope =
+                                (tf.is_none() && ind_dir == Direction::Higher).then(|| pts / tg);
+                            (how, slope)
                         }
-                        _ => ("points given directly".to_string(), None),
+                        // `direct`: the value is the points, one point per unit.
+                        _ => ("points given directly".to_string(), Some(1.0)),
                     };
                     // The value shown is one the engine scores as reaching: the bisection's
                     // fraction mapped back through floating point can land an ulp short

@@ -101,12 +101,12 @@ fn render(x: &Explanation) -> String {
         x.cohort
             .as_ref()
             .map_or(String::new(), |c| format!(" in cohort {c}")),
-        x.tier_label
-            .as_ref()
-            .map_or("(untiered)".to_string(), |l| format!(
-                "{l} ({})",
-                x.tier.as_deref().unwrap_or("")
-            )),
+        match (&x.tier_label, &x.excluded_by) {
+            (Some(l), _) => format!("{l} ({})", x.tier.as_deref().unwrap_or("")),
+            // Excluded by a gate: no rank and no tier (SPEC §5.4), not "untiered".
+            (None, Some(_)) => "— (excluded)".to_string(),
+            (None, None) => "(untiered)".to_string(),
+        },
     ));
     if let Some(g) = &x.excluded_by {
         s.push_str(&format!("excluded by gate '{g}'\n"));
@@ -241,7 +241,12 @@ fn render(x: &Explanation) -> String {
                     }),
                     match o.slope {
                         // The linear slope, concisely: criterion points per unit.
-                        Some(k) => format!("{}; {} pts per unit", o.how, n(k)),
+                        Some(k) => format!(
+                            "{}; {} {} per unit",
+                            o.how,
+                            n(k),
+                            if k == 1.0 { "pt" } else { "pts" }
+                        ),
                         None => o.how.clone(),
                     },
                     format!(

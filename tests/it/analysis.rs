@@ -1218,6 +1218,69 @@ fn explain_text_shows_the_linear_slope() {
         ));
 }
 
+/// `target` (higher is better) and `direct` are straight lines too: their options carry the
+/// slope (audit28_ana: the README promised it, the JSON had null). An entity excluded by a
+/// gate reads "excluded" in the header, not "untiered", and the gates after its excluding one
+/// say why they were not applied.
+#[test]
+fn explain_target_and_direct_slopes_and_an_excluded_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("r.toml");
+    std::fs::write(
+        &rules,
+        "[rules]\nname = \"s\"\nid = \"id\"\n[[indicator]]\nid = \"pat\"\n[[indicator]]\nid = \"work\"\n\
+         [[indicator]]\nid = \"bad\"\n[[dimension]]\nid = \"d\"\n\
+         [[criterion]]\nid = \"pt\"\ndimension = \"d\"\nindicator = \"pat\"\npoints = 10\n\
+         method = \"target\"\ntarget = 40\n\
+         [[criterion]]\nid = \"wd\"\ndimension = \"d\"\nindicator = \"work\"\npoints = 5\nmethod = \"direct\"\n\
+         [[gate]]\nid = \"clean\"\nrequire = \"bad == 0\"\n\
+         [[gate]]\nid = \"later\"\nrequire = \"pat >= 0\"\n\
+         [[tier]]\nid = \"top\"\nmin_score = 14\n",
+    )
+    .unwrap();
+    let data = dir.path().join("d.csv");
+    std::fs::write(&data, "id,pat,work,bad\nA,20,2,0\nB,30,3,1\n").unwrap();
+    let explain = |id: &str, json: bool| {
+        let mut cmd = bin();
+        cmd.args(["explain", "--rules"])
+            .arg(&rules)
+            .arg("--data")
+            .arg(&data)
+            .args(["--id", id]);
+        if json {
+            cmd.args(["--format", "json"]);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let v: serde_json::Value = serde_json::from_str(&explain("A", true)).unwrap();
+    let slope = |criterion: &str| {
+        v["gap"]["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["criterion"] == criterion)
+            .map(|o| o["slope"].as_f64())
+    };
+    // 10 points over 0..40: 0.25 per unit; direct: one point per unit.
+    assert_eq!(slope("pt"), Some(Some(0.25)), "{v}");
+    assert_eq!(slope("wd"), Some(Some(1.0)), "{v}");
+    let text = explain("A", false);
+    assert!(text.contains("0.25 pts per unit"), "{text}");
+    assert!(
+        text.contains("points given directly; 1 pt per unit"),
+        "{text}"
+    );
+    let text = explain("B", false);
+    assert!(text.contains("tier — (excluded)"), "{text}");
+    assert!(!text.contains("(untiered)"), "{text}");
+    assert!(
+        text.contains("not applied: already excluded by an earlier gate"),
+        "{text}"
+    );
+}
+
 #[test]
 fn explain_full_quota_needs_one_unit_more_to_win_the_tie_break() {
     let rules = r#"
