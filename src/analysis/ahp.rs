@@ -711,25 +711,45 @@ fn judgement(v: &DeValue<'_>) -> Result<f64, String> {
                     "the number {f} is too large for a judgement (Saaty's scale runs from 1/9 to 9)"
                 ))
             }
+            // `1e-400`: a positive number written, 0 read (the quoted form says the same).
+            Ok(x) if x == 0.0 && !f.as_str().starts_with('-') && written_non_zero(f.as_str()) => {
+                Err(format!(
+                    "the number {f} is too small for a judgement (Saaty's scale runs from 1/9 to 9)"
+                ))
+            }
             Ok(x) => Ok(x),
             Err(_) => Err(format!("cannot read the number {f}")),
         },
         DeValue::String(s) => match fraction_parts(s) {
-            Some((_, 0.0)) => Err(format!(
-                "\"{s}\" divides by zero: a judgement must be a positive number"
-            )),
-            Some((a, b)) => match a / b {
-                x if x == f64::INFINITY => Err(format!(
-                    "\"{s}\" is too large for a judgement (Saaty's scale runs from 1/9 to 9)"
-                )),
-                // A non-zero number or fraction that underflows ("1e-400", "1/1e400"); a zero
-                // ("0", "0/1") is left to the positivity check ("must be a positive number,
-                // found 0").
-                x if x == 0.0 && (a != 0.0 || written_non_zero(s)) => Err(format!(
-                    "\"{s}\" is too small for a judgement (Saaty's scale runs from 1/9 to 9)"
-                )),
-                x => Ok(x),
-            },
+            Some((a, b)) => {
+                let folded = crate::data::cell::fold_width(s);
+                let (top, bottom) = folded.split_once('/').unwrap_or((&folded, "1"));
+                let negative = a < 0.0 || top.trim_start().starts_with('-');
+                let out_of_range = || {
+                    format!(
+                        "\"{s}\" is out of range for a judgement (Saaty's scale runs from 1/9 to 9)"
+                    )
+                };
+                match a / b {
+                    // "1/0", "0/0"; "0/1e-400" is a tiny denominator read as 0, not a zero.
+                    _ if b == 0.0 && !written_non_zero(bottom) => Err(format!(
+                        "\"{s}\" divides by zero: a judgement must be a positive number"
+                    )),
+                    x if b == 0.0 || x.is_nan() => Err(out_of_range()),
+                    x if x == f64::INFINITY => Err(format!(
+                        "\"{s}\" is too large for a judgement (Saaty's scale runs from 1/9 to 9)"
+                    )),
+                    // A positive number or fraction that underflows ("1e-400", "1/1e400"); a
+                    // zero ("0", "0/1") or a negative one is left to the positivity check
+                    // ("must be a positive number, found 0").
+                    x if x == 0.0 && !negative && (a != 0.0 || written_non_zero(top)) => {
+                        Err(format!(
+                            "\"{s}\" is too small for a judgement (Saaty's scale runs from 1/9 to 9)"
+                        ))
+                    }
+                    x => Ok(x),
+                }
+            }
             None => Err(format!(
                 "cannot read \"{s}\" as a judgement: expected a number or a fraction like \"1/3\""
             )),
@@ -741,26 +761,24 @@ fn judgement(v: &DeValue<'_>) -> Result<f64, String> {
     }
 }
 
-/// "a/b" or "a" with decimal numbers a and b (spaces allowed around each); `None` if
-/// unreadable or b = 0. Signs and special values are read and left to the positivity check.
-/// Full-width digits and slash (`１／３`, typed with a Chinese input method) and the
-/// fraction characters `½`…`⅑` read as their ASCII forms.
+/// The value of "a/b" or "a" ([`fraction_parts`]); `None` if unreadable or b = 0.
 #[cfg(test)]
 fn fraction(s: &str) -> Option<f64> {
     fraction_parts(s).and_then(|(a, b)| (b != 0.0).then_some(a / b))
 }
 
-/// Whether the numerator of "a/b" (or the number "a") is written with a non-zero digit
-/// before any exponent: "1e-400" is, "0/1" and "0e5" are not.
-fn written_non_zero(s: &str) -> bool {
-    let folded = crate::data::cell::fold_width(s);
-    let numerator = folded.split('/').next().unwrap_or_default();
-    let mantissa = numerator.split(['e', 'E']).next().unwrap_or_default();
+/// Whether a number is written with a non-zero digit before any exponent (ASCII digits:
+/// the caller folds full-width ones): "1e-400" is, "0" and "0e5" are not.
+fn written_non_zero(number: &str) -> bool {
+    let mantissa = number.split(['e', 'E']).next().unwrap_or_default();
     mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b))
 }
 
-/// [`fraction`]'s numerator and denominator (1 without a slash), b = 0 included, so that
-/// messages can tell "0/1" (zero) from "1/0" (a division by zero).
+/// The numerator and denominator of "a/b" or "a" (b = 1) with decimal numbers a and b
+/// (spaces allowed around each), b = 0 included, so that messages can tell "0/1" (zero)
+/// from "1/0" (a division by zero); `None` if unreadable. Signs and special values are read
+/// and left to the positivity check. Full-width digits and slash (`１／３`, typed with a
+/// Chinese input method) and the fraction characters `½`…`⅑` read as their ASCII forms.
 fn fraction_parts(s: &str) -> Option<(f64, f64)> {
     let folded = crate::data::cell::fold_width(s);
     let s = folded.trim();
@@ -1125,6 +1143,21 @@ matrix = [[1, 8], ["1/8", 1]]
             "{e}"
         );
         assert_eq!(show(2.5e-7), "2.5e-7");
+        // Edge cases of review28: each error says what the judgement is.
+        for (entry, said) in [
+            ("\"-1e-400\"", "a judgement must be a positive number"),
+            ("1e-400", "the number 1e-400 is too small"),
+            ("\"1e-400\"", "\"1e-400\" is too small"),
+            ("\"0/1e-400\"", "\"0/1e-400\" is out of range"),
+            ("\"1e400/1e400\"", "\"1e400/1e400\" is out of range"),
+            ("\"0/0\"", "\"0/0\" divides by zero"),
+            ("\"１/０\"", "\"１/０\" divides by zero"),
+        ] {
+            let e = parse_err(&format!(
+                "items = [\"a\", \"b\"]\nmatrix = [[1, {entry}], [1, 1]]\n"
+            ));
+            assert!(e.contains(said), "{entry}: {e}");
+        }
         assert_eq!(show(0.25), "1/4");
     }
 

@@ -131,16 +131,13 @@ pub struct GateLine {
     pub require: String,
     /// "exclude" or "cap at `<tier>`".
     pub effect: String,
-    /// "passed", "failed", or [`NOT_EVALUATED`] (the entity was already excluded by an
-    /// earlier exclude gate, so later gates and the caps were not applied to it).
+    /// "passed", "failed", or "not applied: excluded by gate '<id>'" (the entity was
+    /// excluded by an exclude gate: the exclude gates after it and every cap were not
+    /// applied to it).
     pub status: String,
     /// The values involved, for a failed gate.
     pub detail: Option<String>,
 }
-
-/// A gate's status for an entity an earlier exclude gate already excluded: its result was
-/// not needed, so it is not recorded.
-pub const NOT_EVALUATED: &str = "not applied: already excluded by an earlier gate";
 
 /// One adjustment (加分项 / 扣分项) and whether it applied to an explained entity.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -894,6 +891,11 @@ pub fn explain(rules: &Rules, a: &Assessment, k: usize) -> Explanation {
         .excluded_by
         .as_ref()
         .and_then(|g| r.gates.iter().position(|x| &x.id.value == g));
+    // (A cap listed before the excluding gate is not applied either: name that gate.)
+    let not_applied = ent
+        .excluded_by
+        .as_ref()
+        .map(|g| format!("not applied: excluded by gate '{g}'"));
     let gates = r
         .gates
         .iter()
@@ -905,20 +907,24 @@ pub fn explain(rules: &Rules, a: &Assessment, k: usize) -> Explanation {
                     let prefix = format!("excluded by gate '{id}'");
                     let note = ent.notes.iter().find(|n| n.starts_with(&prefix));
                     match excl_pos {
-                        Some(p) if p == g => ("exclude".to_string(), "failed", note.cloned()),
-                        Some(p) if g > p => ("exclude".to_string(), NOT_EVALUATED, None),
-                        _ => ("exclude".to_string(), "passed", None),
+                        Some(p) if p == g => {
+                            ("exclude".to_string(), "failed".to_string(), note.cloned())
+                        }
+                        Some(p) if g > p => (
+                            "exclude".to_string(),
+                            not_applied.clone().unwrap_or_default(),
+                            None,
+                        ),
+                        _ => ("exclude".to_string(), "passed".to_string(), None),
                     }
                 }
                 crate::rules::GateEffect::MaxTier(t) => {
                     let prefix = format!("gate '{id}' failed");
                     let note = ent.notes.iter().find(|n| n.starts_with(&prefix));
-                    let status = if ent.rank.is_none() {
-                        NOT_EVALUATED
-                    } else if note.is_some() {
-                        "failed"
-                    } else {
-                        "passed"
+                    let status = match &not_applied {
+                        Some(s) => s.clone(),
+                        None if note.is_some() => "failed".to_string(),
+                        None => "passed".to_string(),
                     };
                     (format!("cap at {}", t.value), status, note.cloned())
                 }
@@ -928,7 +934,7 @@ pub fn explain(rules: &Rules, a: &Assessment, k: usize) -> Explanation {
                 label: gate.label.clone().unwrap_or_else(|| id.clone()),
                 require: gate.require.value.clone(),
                 effect,
-                status: status.to_string(),
+                status,
                 detail,
             }
         })

@@ -442,6 +442,20 @@ pub(crate) fn refuse_overwrite(out: &Path, inputs: &[&Path]) -> Result<()> {
                 dir.display()
             )));
         }
+        // Where permission is not the question (root, who may write anywhere, in `/proc` or
+        // `/sys`): a file is created there and removed, so that the refusal comes now.
+        if let Err(e) = tempfile::Builder::new()
+            .prefix(".clusterscore-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+        {
+            return Err(Error::usage(format!(
+                "cannot write '{}': no file can be created in '{}' ({}; choose another directory)",
+                out.display(),
+                dir.display(),
+                clusterscore::report::creation_refused(&e)
+            )));
+        }
     }
     if out.is_dir() {
         return Err(Error::usage(format!(

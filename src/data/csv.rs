@@ -315,7 +315,22 @@ fn is_blank_field(f: &[u8]) -> bool {
 
 /// A value in a column without a header (one of the empty-headed columns at the right end,
 /// which are read past only while they hold nothing).
-fn unnamed_cell(path: &str, row: usize, column: usize, field: &[u8]) -> Diagnostic {
+fn unnamed_cell(
+    path: &str,
+    row: usize,
+    column: usize,
+    field: &[u8],
+    header_row: usize,
+) -> Diagnostic {
+    // Right below the header: the "header" may be a title with an empty cell beside it.
+    let title = if row == header_row + 1 {
+        format!(
+            "; if row {header_row} is a title above the table, {}",
+            super::table::title_row_help(header_row)
+        )
+    } else {
+        String::new()
+    };
     Diagnostic::new(
         Stage::Data,
         format!(
@@ -325,10 +340,10 @@ fn unnamed_cell(path: &str, row: usize, column: usize, field: &[u8]) -> Diagnost
         ),
     )
     .at(row_location(path, None, row))
-    .with_help(
+    .with_help(format!(
         "give the column a header, or delete it (empty columns without a header at the right \
-         end of the table are read past)",
-    )
+         end of the table are read past){title}"
+    ))
 }
 
 /// Splits the decoded text into records.
@@ -788,7 +803,7 @@ fn pass(
                     let broken = match rec.flaw {
                         Some(flaw) => Some(quote_flaw(&producer_path, row, flaw)),
                         None if rec.len() != width && !rec.is_blank() => {
-                            Some(ragged(&producer_path, row, &rec, width, header_row))
+                            Some(ragged(&producer_path, row, &rec, width, named, header_row))
                         }
                         None => None,
                     };
@@ -814,7 +829,13 @@ fn pass(
                         if !batch.is_empty() && full_tx.send(batch).is_err() {
                             return Err(ProducerError::Stopped);
                         }
-                        return Err(ProducerError::Row(unnamed_cell(&producer_path, row, j, f)));
+                        return Err(ProducerError::Row(unnamed_cell(
+                            &producer_path,
+                            row,
+                            j,
+                            f,
+                            header_row,
+                        )));
                     }
                     if rec.multiline {
                         joined.check(row, &rec, delimiter);
@@ -968,10 +989,28 @@ fn quote_flaw(path: &str, row: usize, flaw: QuoteFlaw) -> Diagnostic {
         ))
 }
 
-fn ragged(path: &str, row: usize, rec: &Record<'_>, width: usize, header_row: usize) -> Diagnostic {
+/// A record with another number of fields than the header's `width` (of which the first
+/// `named` have a header).
+fn ragged(
+    path: &str,
+    row: usize,
+    rec: &Record<'_>,
+    width: usize,
+    named: usize,
+    header_row: usize,
+) -> Diagnostic {
     let n = rec.len();
     let multiline = rec.fields().any(|f| f.contains(&b'\n'));
-    let help = if multiline {
+    let help = if n >= named && n < width {
+        // Short by header-less columns only: the header row's delimiters at its end.
+        let extra = width - named;
+        format!(
+            "the header row (row {header_row}) ends in {extra} empty column{} without a header, \
+             which this row does not have: give every row as many fields, or delete the empty \
+             columns at the end of the header and of the rows that have them",
+            if extra == 1 { "" } else { "s" },
+        )
+    } else if multiline {
         "a field in this record runs over several lines: a quote (\") is probably left open"
             .to_string()
     } else if width == 1 && n > 1 {

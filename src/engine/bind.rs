@@ -765,6 +765,13 @@ fn try_compile_expr(
 /// [`CompiledRules::check_expressions`]).
 const TYPING_BUDGET: usize = 8 << 20;
 
+/// Typings one expression may try (3⁹: nine data columns), and all the expressions of a
+/// rules file together: each costs a few microseconds however short the expression, and
+/// every command compiles the rules (a file of many such expressions stays well under a
+/// second).
+const TYPINGS_PER_EXPRESSION: usize = 19_683;
+const TYPINGS_PER_FILE: usize = 100_000;
+
 impl CompiledRules {
     /// Type-checks every expression before any data is read, so `check` reports unknown
     /// functions, wrong arity and type errors. Names that are not indicators (data columns)
@@ -773,6 +780,7 @@ impl CompiledRules {
     pub(crate) fn check_expressions(&self) -> Vec<Diagnostic> {
         let mut errors = Vec::new();
         let r = &self.rules;
+        let mut typings_left = TYPINGS_PER_FILE;
         for p in self.all_exprs() {
             let mut columns: Vec<String> = Vec::new();
             for (name, quoted, _) in expr::names(&p.ast) {
@@ -812,25 +820,39 @@ impl CompiledRules {
                 };
                 try_compile_expr(&names, p)
             };
-            if tries.saturating_mul(p.text.value.len()) > TYPING_BUDGET {
+            if tries.saturating_mul(p.text.value.len()) > TYPING_BUDGET
+                || tries > TYPINGS_PER_EXPRESSION.min(typings_left)
+            {
                 // Too many typings to try: only an error no typing can avoid is reported
                 // here (an unknown function, a wrong number of arguments: no type clash),
-                // from the all-numbers typing; the data run checks the rest.
-                if let Err(e) = compile_as(&vec![Some(Type::Number); columns.len()])
-                    && e.clash.is_none()
-                {
-                    errors.push(e.diagnostic);
-                }
+                // from the typings with every column a number, a text or a yes/no (each
+                // stops at its first error, so a clash in one can hide what another
+                // reaches); the data run checks the rest.
+                typings_left = typings_left.saturating_sub(3);
+                let unavoidable = [Type::Number, Type::Text, Type::Bool].into_iter().find_map(
+                    |t| match compile_as(&vec![Some(t); columns.len()]) {
+                        Err(e) if e.clash.is_none() => Some(e.diagnostic),
+                        _ => None,
+                    },
+                );
+                errors.extend(unavoidable);
                 continue;
             }
             // Typings with fewer columns guessed yes/no or text first (all numbers, then one
-            // column otherwise, …): a valid expression usually compiles at one of the first.
+            // column otherwise, …), after the three where every column is one type (a
+            // condition over text columns): a valid expression usually compiles at one of
+            // the first.
             let combos = tries;
+            let uniform = |k: usize| {
+                let first = k % 3;
+                (0..columns.len()).all(|i| (k / 3usize.pow(i as u32)) % 3 == first)
+            };
             let mut order: Vec<usize> = (0..combos).collect();
-            order.sort_by_key(|&k| {
-                (0..columns.len())
+            order.sort_by_cached_key(|&k| {
+                let others = (0..columns.len())
                     .filter(|&i| !(k / 3usize.pow(i as u32)).is_multiple_of(3))
-                    .count()
+                    .count();
+                (!uniform(k), others)
             });
             // When no typing works, the error shown is that of the typing that got furthest
             // into the expression: `x == 'a' and abs(flag) > 0` with `x` a text column fails
@@ -842,6 +864,8 @@ impl CompiledRules {
             let mut best_error: Option<((bool, usize), Diagnostic)> = None;
             let mut ok = false;
             for k in order {
+                // (Charged as tried: a valid expression usually stops at one of the first.)
+                typings_left -= 1;
                 let types: Vec<Option<Type>> = (0..columns.len())
                     .map(|i| {
                         Some([Type::Number, Type::Bool, Type::Text][(k / 3usize.pow(i as u32)) % 3])

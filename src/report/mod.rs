@@ -205,6 +205,20 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
+/// Why a directory refused a new file, in words (tempfile's own error names its temporary
+/// file, which means nothing to the user).
+pub fn creation_refused(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::PermissionDenied => "no permission".to_string(),
+        // (`/proc` as root: the directory exists but takes no new files.)
+        K::NotFound => "it does not take new files".to_string(),
+        K::ReadOnlyFilesystem => "a read-only file system".to_string(),
+        K::StorageFull => "no space left".to_string(),
+        other => other.to_string(),
+    }
+}
+
 /// Like [`write_atomic`], with the content produced by `fill` writing into the temporary
 /// file (buffered), so large outputs are streamed instead of held in memory.
 pub fn write_atomic_with(
@@ -285,14 +299,7 @@ fn write_atomic_via(
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
     // (tempfile's error names its temporary file: say which directory refused instead.)
     let mut tmp = builder.tempfile_in(&dir).map_err(|e| {
-        use std::io::ErrorKind as K;
-        let cause = match e.kind() {
-            K::PermissionDenied => "no permission".to_string(),
-            K::NotFound => "it does not accept new files".to_string(),
-            K::ReadOnlyFilesystem => "a read-only file system".to_string(),
-            K::StorageFull => "no space left".to_string(),
-            other => other.to_string(),
-        };
+        let cause = creation_refused(&e);
         Error::one(
             Diagnostic::new(
                 Stage::Io,

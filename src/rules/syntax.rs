@@ -197,6 +197,20 @@ pub fn toml_error(source: &SourceText, e: &toml::de::Error) -> Diagnostic {
         )
         .in_source(source, Span::new(text.len() - body.len(), text.len() - body.len()));
     }
+    // `【data】`, `【【criterion】】`: a table header typed with Chinese brackets, on or before
+    // the line the crate stopped at (`【一、规模能级】` is a heading, and 【】 inside a value
+    // only needs quotes, as any text does).
+    if let Some(at) = chinese_bracket_header(&text[..stop_line_end]) {
+        return Diagnostic::new(
+            Stage::Rules,
+            "invalid TOML: a table header in Chinese brackets '【】'",
+        )
+        .with_help(
+            "TOML needs the ASCII '[' and ']': retype them with the input method in English \
+             (half-width) punctuation: [data], [[criterion]]",
+        )
+        .in_source(source, Span::new(at, at + '【'.len_utf8()));
+    }
     if let Some((at, c)) = first_full_width(text)
         && at <= stop_line_end
     {
@@ -205,17 +219,6 @@ pub fn toml_error(source: &SourceText, e: &toml::de::Error) -> Diagnostic {
         let t = line.trim_start();
         let heading =
             !t.contains(['=', '＝', '：']) && !t.starts_with(['[', '［', '＃']) && !t.is_ascii();
-        // `【data】` is a table header typed in Chinese punctuation; `【一、规模能级】` a heading.
-        let heading = heading
-            && !t
-                .strip_prefix('【')
-                .and_then(|r| r.trim_end().strip_suffix('】'))
-                .is_some_and(|name| {
-                    !name.is_empty()
-                        && name.chars().all(|c| {
-                            c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '[' | ']')
-                        })
-                });
         if t.starts_with("//") || heading {
             let help = if t.starts_with("//") {
                 "comments in TOML start with '#': # 规模能级"
@@ -277,11 +280,9 @@ pub fn toml_error(source: &SourceText, e: &toml::de::Error) -> Diagnostic {
 }
 
 /// Characters a Chinese input method or a word processor types where TOML needs ASCII.
-const FULL_WIDTH: [(char, &str, &str); 18] = [
+const FULL_WIDTH: [(char, &str, &str); 16] = [
     ('＝', "full-width equals sign", "="),
     ('＃', "full-width number sign", "#"),
-    ('【', "Chinese bracket", "["),
-    ('】', "Chinese bracket", "]"),
     ('，', "full-width comma", ","),
     ('：', "full-width colon", "="),
     ('；', "full-width semicolon", ","),
@@ -353,6 +354,34 @@ impl Iterator for OutsideStrings<'_> {
             }
         }
     }
+}
+
+/// The offset of the first line that is a table header written with Chinese brackets
+/// (`【data】`, `【【criterion】】`, `【 data 】 # 数据`): the name inside is ASCII, as table
+/// names are; a Chinese heading in 【】 is not one.
+fn chinese_bracket_header(text: &str) -> Option<usize> {
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start();
+        let at = start + (line.len() - t.len());
+        start += line.len();
+        let Some(rest) = t.strip_prefix('【') else {
+            continue;
+        };
+        let body = rest.split('#').next().unwrap_or_default().trim_end();
+        let name = body
+            .trim_start_matches('【')
+            .strip_suffix('】')
+            .map(|n| n.trim_end_matches('】').trim());
+        if name.is_some_and(|n| {
+            !n.is_empty()
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        }) {
+            return Some(at);
+        }
+    }
+    None
 }
 
 /// The first character of [`FULL_WIDTH`] outside strings and comments, with its offset.
@@ -619,10 +648,14 @@ fn bare_value_help(text: &str, span: Span) -> Option<String> {
     }
     // Full-width digits, minus or point (a Chinese input method): the ASCII number.
     let folded = crate::data::cell::fold_width(token);
-    if folded != token && folded.parse::<f64>().is_ok_and(f64::is_finite) {
+    if folded != token
+        && let Some(x) = folded.parse::<f64>().ok().filter(|x| x.is_finite())
+    {
+        // (Shown as TOML reads it: `０５` is 5, since `05` is not a TOML number.)
+        let number = crate::column::format_display(x);
         return Some(format!(
-            "'{token}' is written with full-width characters: write {key} = {folded} (TOML \
-             reads numbers in ASCII only)"
+            "'{token}' is written with full-width characters: a number is written in ASCII, \
+             {key} = {number}; text goes in quotes, {key} = \"{token}\""
         ));
     }
     Some(format!(
@@ -641,9 +674,25 @@ fn missing_list_comma(text: &str, span: Span) -> Option<String> {
     }
     let token = text[start..].split([',', ']', '\n', '#']).next()?.trim();
     let parts: Vec<&str> = token.split_whitespace().collect();
-    let value = |p: &str| p.parse::<f64>().is_ok() || matches!(p, "true" | "false");
-    (parts.len() >= 2 && parts.iter().all(|p| value(p)))
-        .then(|| format!("separate them with commas: [{}]", parts.join(", ")))
+    // Each a number or boolean TOML reads as written (not `.5`, `05`, `Infinity`).
+    let value = |p: &str| {
+        toml::from_str::<toml::Table>(&format!("x = {p}"))
+            .is_ok_and(|t| t.get("x").is_some_and(|x| !x.is_str()))
+    };
+    let list_start = before.ends_with('[');
+    (parts.len() >= 2 && parts.iter().all(|p| value(p))).then(|| {
+        // (Only the values run together are shown: a list may hold others before them.)
+        if list_start
+            && text[start..]
+                .trim_start_matches(token)
+                .trim_start()
+                .starts_with(']')
+        {
+            format!("separate them with commas: [{}]", parts.join(", "))
+        } else {
+            format!("separate them with commas: {}", parts.join(", "))
+        }
+    })
 }
 
 /// The key of a line `key =` whose value is missing (nothing but spaces or a comment between
@@ -827,6 +876,14 @@ mod tests {
         );
         let d = diagnose("tie_break = [\"a\", x y]\n");
         assert!(!d.message.contains("comma is missing"), "{d}");
+        // Values before them are not dropped from the fix, and no invalid number is offered.
+        let d = diagnose("x = [1, 2 3 4]\n");
+        assert_eq!(
+            d.help.as_deref(),
+            Some("separate them with commas: 2, 3, 4")
+        );
+        let d = diagnose("x = [.5 1]\n");
+        assert!(!d.message.contains("comma is missing"), "{d}");
     }
 
     /// What a Chinese keyboard types where TOML needs ASCII is named, at the character,
@@ -855,12 +912,7 @@ mod tests {
                 "r.toml:1:1",
                 "full-width bracket '［'",
             ),
-            // audit28_bad F3: Chinese brackets around a table name, a full-width '#'.
-            (
-                "a = 1\n【data】\nb = 2\n",
-                "r.toml:2:1",
-                "Chinese bracket '【'",
-            ),
+            // audit28_bad F3: a full-width '#'.
             (
                 "version = \"1\"  ＃ 版本\n",
                 "r.toml:1:16",
@@ -949,9 +1001,30 @@ mod tests {
         let d = diagnose("a = 1\n二、创新能力（30分）\nb = 2\n");
         assert_eq!(d.location.as_deref(), Some("r.toml:2:1"));
         assert!(d.help.unwrap().contains("start it with '#'"));
-        // A heading in Chinese brackets is a heading; a table name in them is a table.
+        // A heading in Chinese brackets is a heading; a table name in them is a table
+        // (review28 1, 5); 【】 in a bare value needs quotes like any text.
         let d = diagnose("a = 1\n【一、规模能级】\nb = 2\n");
         assert!(d.help.unwrap().contains("start it with '#'"), "heading");
+        for (text, at) in [
+            ("a = 1\n【data】\nb = 2\n", "r.toml:2:1"),
+            ("a = 1\n  【【criterion】】\nid = \"x\"\n", "r.toml:2:3"),
+            ("a = 1\n【 data 】 # 数据\nb = 2\n", "r.toml:2:1"),
+        ] {
+            let d = diagnose(text);
+            assert_eq!(
+                d.message, "invalid TOML: a table header in Chinese brackets '【】'",
+                "{text:?}"
+            );
+            assert_eq!(d.location.as_deref(), Some(at), "{text:?}");
+        }
+        let d = diagnose("name = 【示范】集群\n");
+        assert!(
+            d.help
+                .as_deref()
+                .unwrap_or("")
+                .contains("text goes in quotes"),
+            "{d}"
+        );
         let d = diagnose("levels = { 东部 = 5, 西部 = 3 }\n");
         assert!(d.help.unwrap().contains("\"东部\" = …"));
         let d = diagnose("when = \"region == \"东部\"\"\n");

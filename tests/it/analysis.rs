@@ -1276,7 +1276,7 @@ fn explain_target_and_direct_slopes_and_an_excluded_header() {
     assert!(text.contains("tier — (excluded)"), "{text}");
     assert!(!text.contains("(untiered)"), "{text}");
     assert!(
-        text.contains("not applied: already excluded by an earlier gate"),
+        text.contains("not applied: excluded by gate 'clean'"),
         "{text}"
     );
 }
