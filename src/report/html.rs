@@ -226,16 +226,23 @@ fn reads_scores(ev: &Evidence) -> bool {
         .is_some_and(|post| post.programs().any(|p| post.reads_scores(p)))
 }
 
-/// The data the page's script needs (re-weighting), or `None` when it cannot re-score.
-fn page_data(a: &Assessment) -> Value {
+/// The engine's state when the page's script can re-score (additive, two or more
+/// dimensions, one row per entity of `a`).
+fn reweighting_evidence(a: &Assessment) -> Option<&Evidence> {
     let l = &a.layout;
-    let ev = a.evidence.as_deref().filter(|ev| {
+    a.evidence.as_deref().filter(|ev| {
         ev.len() == a.entities.len()
             && ev.aggregation == Aggregation::Additive
             && l.dimensions.len() > 1
             && ev.weights.len() == l.dimensions.len()
             && ev.fractions.dim().1 == l.criteria.len()
-    });
+    })
+}
+
+/// The data the page's script needs (re-weighting), or `None` when it cannot re-score.
+fn page_data(a: &Assessment) -> Value {
+    let l = &a.layout;
+    let ev = reweighting_evidence(a);
     let mut full_max = vec![0.0; l.dimensions.len()];
     for c in &l.criteria {
         if let Some(d) = l.dimensions.iter().position(|d| d.id == c.dimension) {
@@ -466,7 +473,8 @@ fn tier_summary(h: &mut String, a: &Assessment) {
             .tiers
             .get(t)
             .and_then(|x| x.value)
-            .map_or(String::new(), |v| fmt(v, l.decimals));
+            // As written in the rules (2.4, not 2 at 0 decimals: a score of 2 is below it).
+            .map_or(String::new(), crate::column::format_number);
         let _ = write!(
             h,
             "<tr><td><span class=\"swatch\" style=\"background:{}\"></span>{}</td><td class=\"num\">{min}</td><td class=\"num\" data-tier-count=\"{t}\">{}</td></tr>",
@@ -716,9 +724,12 @@ fn details(h: &mut String, a: &Assessment) {
                 escape(dim),
                 escape(&c.id),
                 escape(&c.label),
-                cr.fraction.map_or("—".into(), |f| format!("{f:.4}")),
+                // (Fraction rounded half away from zero, as the XLSX shows it: 0.03125 is
+                // 0.0313; the maximum as written in the rules, 2.5 with points shown as 3.)
+                cr.fraction
+                    .map_or("—".into(), |f| fmt(crate::num::round_half_away(f, 4), 4)),
                 cr.points.map_or("—".into(), |p| fmt(p, dec)),
-                fmt(cr.max, dec),
+                crate::column::format_number(cr.max),
                 escape(cr.missing.as_deref().unwrap_or(""))
             );
         }
@@ -907,16 +918,29 @@ fn tier_counts_svg(a: &Assessment) -> String {
 fn breakdown_svg(a: &Assessment) -> String {
     const MAX_ROWS: usize = 60;
     let l = &a.layout;
-    let ranked: Vec<&EntityResult> = a.entities.iter().filter(|e| e.rank.is_some()).collect();
+    let ranked: Vec<(usize, &EntityResult)> = a
+        .entities
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.rank.is_some())
+        .collect();
     let shown = &ranked[..ranked.len().min(MAX_ROWS)];
     let max = if l.max_score > 0.0 {
         l.max_score
     } else {
         100.0
     };
+    // An entity's adjustment bar: its total adjustment rounded to `decimals`, computed as
+    // the page's script redraws it (report.js breakdownPart) where the page re-scores, so
+    // that the chart the engine draws is the one the page draws at the shipped weights.
+    let ev = reweighting_evidence(a);
+    let adjustment = |k: usize, e: &EntityResult| match ev {
+        Some(ev) => crate::num::round_half_away(ev.adjustment[k], l.decimals),
+        None => e.adjustments.values().sum::<f64>(),
+    };
     let adj_max = shown
         .iter()
-        .map(|e| e.adjustments.values().sum::<f64>().max(0.0))
+        .map(|&(k, e)| adjustment(k, e).max(0.0))
         .fold(0.0, f64::max);
     let (w, label_w, row_h, top) = (900.0, 230.0, 18.0, 54.0);
     let plot_w = w - label_w - 50.0;
@@ -965,7 +989,7 @@ fn breakdown_svg(a: &Assessment) -> String {
     }
     // Rows and axis move with the sliders: report.js redraws this group.
     s.push_str("<g data-live=\"breakdown\">");
-    for (i, e) in shown.iter().enumerate() {
+    for (i, &(k, e)) in shown.iter().enumerate() {
         let y = top + i as f64 * row_h;
         let name = e.name.as_deref().unwrap_or(&e.id);
         let name = if name.chars().count() > 16 {
@@ -995,7 +1019,7 @@ fn breakdown_svg(a: &Assessment) -> String {
             );
             x += bw;
         }
-        let adj: f64 = e.adjustments.values().sum();
+        let adj = adjustment(k, e);
         if adj > 0.0 {
             let bw = adj * unit;
             let _ = write!(

@@ -572,7 +572,12 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
                 s.text(r, 0, &it.id, f)?;
                 s.text(r, 1, &it.label, f)?;
                 if let Some(v) = it.value {
-                    s.number(r, 2, v, dec, Some(&number))?;
+                    // A tier's minimum and an adjustment's points as written in the rules
+                    // (General format): `min_score = 2.4` at 0 decimals shows 2.4, not a 2
+                    // that a score of 2 would seem to meet. Dimension shares are computed:
+                    // shown at the decimals.
+                    let written = title.starts_with("等级") || title.starts_with("加减分");
+                    s.number(r, 2, v, dec, (!written).then_some(&number))?;
                 }
                 if ruled {
                     s.text(r, 3, &it.rule, None)?;

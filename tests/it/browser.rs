@@ -589,3 +589,51 @@ min_score = 30
         "the banner carries the caveat"
     );
 }
+
+/// An adjustment finer than `decimals` (3.333 at 2 decimals; 2.5, 1.25 and 0.5 at none):
+/// the page's breakdown chart draws the adjustment as published, as the engine's chart
+/// does, so the page's self-check agrees at the shipped weights (audit28_out F1: it read
+/// "browser recomputation differs from the engine: chart breakdown").
+#[test]
+fn html_breakdown_of_a_fine_adjustment_agrees_with_the_engine() {
+    let Some(chrome) = chromium() else {
+        if std::env::var_os("CI").is_some() {
+            panic!("chromium is required under CI for the browser test");
+        }
+        return;
+    };
+    let rules = |decimals: u32, points: &[f64]| {
+        let mut text = format!(
+            "[rules]\nname = \"adj\"\nid = \"code\"\ndecimals = {decimals}\n\
+             [[indicator]]\nid = \"x\"\n[[indicator]]\nid = \"y\"\n\
+             [[dimension]]\nid = \"d1\"\n[[dimension]]\nid = \"d2\"\n\
+             [[criterion]]\nid = \"cx\"\ndimension = \"d1\"\nindicator = \"x\"\npoints = 50\nmethod = \"linear\"\nfloor = 0\ntarget = 100\n\
+             [[criterion]]\nid = \"cy\"\ndimension = \"d2\"\nindicator = \"y\"\npoints = 50\nmethod = \"linear\"\nfloor = 0\ntarget = 100\n"
+        );
+        for (k, p) in points.iter().enumerate() {
+            text.push_str(&format!(
+                "[[adjustment]]\nid = \"b{k}\"\nwhen = \"x > {}\"\npoints = {p}\n",
+                10 * k
+            ));
+        }
+        text
+    };
+    let data = "code,x,y\nA,80,35\nB,40,90\nC,15,20\nD,95,70\n";
+    let dir = tempfile::tempdir().unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        ("two", rules(2, &[3.333])),
+        ("none", rules(0, &[2.5, 1.25, 0.5])),
+    ] {
+        let a = crate::support::score(&text, data);
+        let html =
+            String::from_utf8(render(&a, Format::Html, OutEncoding::default()).unwrap()).unwrap();
+        let dom = dump_dom(
+            &chrome,
+            profile.path(),
+            &dir.path().join(format!("{name}.html")),
+            &html,
+        );
+        assert!(dom.contains("data-selfcheck=\"ok\""), "{name}");
+    }
+}

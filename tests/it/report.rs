@@ -144,3 +144,29 @@ fn html_detail_ranks_name_their_cohort() {
         "no cohort beside rank 1"
     );
 }
+
+/// Numbers the HTML shows beside the published ones (audit28_out F2): a tier's minimum and a
+/// criterion's maximum as written in the rules (2.4 and 2.5 at 0 decimals, not 2 and a
+/// half rounded to even), a fraction rounded half away from zero (0.03125 → 0.0313).
+#[test]
+fn html_shows_minimums_maxima_and_fractions_without_ties_to_even() {
+    let rules = "[rules]\nname = \"h\"\nid = \"code\"\ndecimals = 0\n\
+                 [[indicator]]\nid = \"x\"\n[[dimension]]\nid = \"d\"\n\
+                 [[criterion]]\nid = \"c\"\ndimension = \"d\"\nindicator = \"x\"\npoints = 2.5\n\
+                 method = \"linear\"\nfloor = 0\ntarget = 32\n\
+                 [[tier]]\nid = \"t\"\nmin_score = 2.4\n";
+    let a = crate::support::score(rules, "code,x\nA,1\nB,32\nC,26\n");
+    let html =
+        String::from_utf8(render(&a, Format::Html, OutEncoding::default()).unwrap()).unwrap();
+    assert!(
+        html.contains("<td class=\"num\">2.4</td>"),
+        "tier minimum as written"
+    );
+    // A (x = 1): fraction 1/32 = 0.03125; B: full points 3 of a maximum of 2.5.
+    assert!(html.contains("<td class=\"num\">0.0313</td>"), "fraction");
+    assert!(!html.contains("0.0312"), "no tie to even");
+    assert!(
+        html.contains("<td class=\"num\">3</td><td class=\"num\">2.5</td>"),
+        "max"
+    );
+}

@@ -469,7 +469,9 @@
   function breakdownPart(res) {
     var shown = res.order.slice(0, 60);
     var max = res.finalMax > 0 ? res.finalMax : 100;
-    var adjMax = shown.reduce(function (m, e) { return Math.max(m, res.adjs[e] > 0 ? res.adjs[e] : 0); }, 0);
+    // (The adjustment as published: rounded to the decimals, as html.rs draws it.)
+    var adjOf = function (e) { return roundHalfAway(res.adjs[e], DEC); };
+    var adjMax = shown.reduce(function (m, e) { return Math.max(m, adjOf(e) > 0 ? adjOf(e) : 0); }, 0);
     var w = 900, labelW = 230, rowH = 18, top = 54, out = "";
     var unit = (w - labelW - 50) / (max + adjMax);
     shown.forEach(function (e, i) {
@@ -484,8 +486,8 @@
           ": " + fixed(v, DEC) + "</title></rect>");
         x += bw;
       });
-      if (res.adjs[e] > 0) {
-        var bw = res.adjs[e] * unit;
+      if (adjOf(e) > 0) {
+        var bw = adjOf(e) * unit;
         out += rect(fixed(x, 2), y + 2, bw, rowH - 4, 2, "#bfbfbf", "/>");
         x += bw;
       }
