@@ -336,6 +336,17 @@ pub fn format_display(x: f64) -> String {
     format_number(rounded)
 }
 
+/// `x` to `decimals` places, rounded half away from zero on the decimal value it stands
+/// for, as published numbers are (`format!("{:.3}")` alone rounds the binary value: 1573 of
+/// 2000 runs, 0.7865, would show 0.786). For numbers shown beside published ones.
+pub fn format_fixed(x: f64, decimals: u32) -> String {
+    format!(
+        "{:.*}",
+        decimals as usize,
+        crate::num::round_half_away(x, decimals)
+    )
+}
+
 /// Shortest decimal form of a number, without a trailing `.0` for whole numbers.
 pub fn format_number(x: f64) -> String {
     if x == x.trunc() && x.abs() < 1e15 {
@@ -348,6 +359,16 @@ pub fn format_number(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fixed_places_round_half_away_on_the_decimal_value() {
+        assert_eq!(format!("{:.3}", 1573.0 / 2000.0), "0.786");
+        assert_eq!(format_fixed(1573.0 / 2000.0, 3), "0.787");
+        assert_eq!(format_fixed(427.0 / 2000.0, 3), "0.214");
+        assert_eq!(format_fixed(0.86697, 4), "0.8670");
+        assert_eq!(format_fixed(-0.00005, 4), "-0.0001");
+        assert_eq!(format_fixed(0.03125, 4), "0.0313");
+    }
 
     #[test]
     fn display_drops_arithmetic_noise_but_keeps_real_digits() {

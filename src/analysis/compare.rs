@@ -477,15 +477,23 @@ pub fn compare(a: &Side, b: &Side, top: usize) -> Comparison {
         let (ta, tb) = (tier_label(pa), tier_label(pb));
         matrix[index[ta.as_str()]][index[tb.as_str()]] += 1;
         if ta != tb {
-            changes.push(TierChange {
-                id: pa.id.clone(),
-                name: pa.name.clone().or_else(|| pb.name.clone()),
-                direction: tier_direction(&a.tiers, &b.tiers, &ta, &tb),
-                from: ta,
-                to: tb,
-                rank_a: pa.rank,
-                rank_b: pb.rank,
-            });
+            // Ordered as `score` writes A: ranked entities by cohort (an entity without one
+            // after the cohorts) and rank, then the excluded ones (by id, below), whatever
+            // the order of the file (edited or merged by another tool).
+            let cohort = pa.rank.map(|_| (pa.cohort.is_none(), pa.cohort.as_deref()));
+            let order = (pa.rank.is_none(), cohort, pa.rank);
+            changes.push((
+                order,
+                TierChange {
+                    id: pa.id.clone(),
+                    name: pa.name.clone().or_else(|| pb.name.clone()),
+                    direction: tier_direction(&a.tiers, &b.tiers, &ta, &tb),
+                    from: ta,
+                    to: tb,
+                    rank_a: pa.rank,
+                    rank_b: pb.rank,
+                },
+            ));
         }
         if let (Some(x), Some(y)) = (pa.rank, pb.rank) {
             ra.push(tied_a[pa.id.as_str()]);
@@ -501,23 +509,7 @@ pub fn compare(a: &Side, b: &Side, top: usize) -> Comparison {
             });
         }
     }
-    // Tier changes in a defined order whatever the order of the entities in the files
-    // (a result file edited or merged by another tool), the order `score` writes A in:
-    // ranked entities by cohort (an entity without one after the cohorts) and rank, then
-    // the excluded ones by id.
-    let cohort_a: HashMap<&str, &Option<String>> = a
-        .entities
-        .iter()
-        .map(|p| (p.id.as_str(), &p.cohort))
-        .collect();
-    let key = |c: &TierChange| {
-        let cohort = c.rank_a.map(|_| {
-            let k = cohort_a[c.id.as_str()];
-            (k.is_none(), k)
-        });
-        (c.rank_a.is_none(), cohort, c.rank_a)
-    };
-    changes.sort_by(|x, y| key(x).cmp(&key(y)).then_with(|| x.id.cmp(&y.id)));
+    changes.sort_by(|(kx, x), (ky, y)| kx.cmp(ky).then_with(|| x.id.cmp(&y.id)));
     moves.retain(|m| m.change != 0);
     moves.sort_by(|x, y| {
         y.change
@@ -578,7 +570,7 @@ pub fn compare(a: &Side, b: &Side, top: usize) -> Comparison {
         kendall_tau_b: kendall_tau_b(&ra, &rb),
         tiers,
         matrix,
-        tier_changes: changes,
+        tier_changes: changes.into_iter().map(|(_, c)| c).collect(),
         rank_moves: moves,
         rank_moves_not_shown: not_shown,
         warnings,

@@ -4,6 +4,7 @@ use clap::Args;
 use clusterscore::analysis::sensitivity::{
     MAX_RUNS, SensitivityOptions, SensitivityReport, Vary, draws_csv, run as run_mc,
 };
+use clusterscore::column::format_fixed;
 use clusterscore::diag::{Error, Result};
 use clusterscore::engine::AssessOptions;
 use clusterscore::report::write_atomic;
@@ -203,11 +204,12 @@ fn render(
         r.vary.name(),
         r.weight_noise,
         r.seed,
-        r.mean_spearman.map_or("undefined".into(), |x| fixed(x, 4)),
+        r.mean_spearman
+            .map_or("undefined".into(), |x| format_fixed(x, 4)),
         match (&r.top_tier, r.top_tier_unchanged) {
             (Some(t), Some(share)) => format!(
                 "top tier '{t}' unchanged in {}% of replications",
-                fixed(share * 100.0, 1)
+                format_fixed(share * 100.0, 1)
             ),
             _ => "no tiers: no top tier to keep".to_string(),
         }
@@ -246,31 +248,9 @@ fn render(
         if cohorts {
             row.insert(2, e.cohort.clone().unwrap_or_else(|| "—".into()));
         }
-        row.extend(e.tier_probability.values().map(|p| fixed(*p, 3)));
+        row.extend(e.tier_probability.values().map(|p| format_fixed(*p, 3)));
         t.add_row(row);
     }
     s.push_str(&format!("{t}\n"));
     s
-}
-
-/// `x` to `decimals` places, half away from zero on the decimal value it stands for, as
-/// published numbers are: 1573 of 2000 runs (0.7865) shows 0.787, not the binary 0.786.
-fn fixed(x: f64, decimals: u32) -> String {
-    format!(
-        "{:.*}",
-        decimals as usize,
-        clusterscore::num::round_half_away(x, decimals)
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn probabilities_round_half_away_on_the_decimal_value() {
-        assert_eq!(format!("{:.3}", 1573.0 / 2000.0), "0.786");
-        assert_eq!(super::fixed(1573.0 / 2000.0, 3), "0.787");
-        assert_eq!(super::fixed(427.0 / 2000.0, 3), "0.214");
-        assert_eq!(super::fixed(0.86697, 4), "0.8670");
-        assert_eq!(super::fixed(-0.00005, 4), "-0.0001");
-    }
 }

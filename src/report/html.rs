@@ -727,7 +727,7 @@ fn details(h: &mut String, a: &Assessment) {
                 // (Fraction rounded half away from zero, as the XLSX shows it: 0.03125 is
                 // 0.0313; the maximum as written in the rules, 2.5 with points shown as 3.)
                 cr.fraction
-                    .map_or("—".into(), |f| fmt(crate::num::round_half_away(f, 4), 4)),
+                    .map_or("—".into(), |f| crate::column::format_fixed(f, 4)),
                 cr.points.map_or("—".into(), |p| fmt(p, dec)),
                 crate::column::format_number(cr.max),
                 escape(cr.missing.as_deref().unwrap_or(""))
