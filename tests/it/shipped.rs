@@ -166,6 +166,29 @@ fn sme_cluster_boundary_cases() {
     boundary_cases("miit-sme-cluster", "tests/cases/miit-sme-cluster-data.csv");
 }
 
+/// 科技型中小企业: the hand-worked cases of tools/gen_tech_sme_fixture.py (every band edge,
+/// the better of R&D options (a) and (b), the size limits, each direct condition).
+#[test]
+fn tech_sme_boundary_cases() {
+    boundary_cases("most-tech-sme", "fixtures/tech-sme-2024.csv");
+}
+
+/// The fixture's three missing values are each recorded where they decided something: the
+/// R&D criterion scored 0, the Ⅰ类 count's comparison, and the size limit's gate.
+#[test]
+fn tech_sme_missing_values_are_warned() {
+    let a = assess("rules/most-tech-sme.toml", "fixtures/tech-sme-2024.csv");
+    let want = [
+        "gate 'size': a missing value left the condition unmet for 1 entity: T28",
+        "criterion 'rd_level': 1 missing value scored 0: T12",
+        "indicator 'ip_points': a missing value decided an if() condition (a comparison with a missing value is false) for 1 entity: T25",
+    ];
+    assert_eq!(a.warnings, want, "{:?}", a.warnings);
+    // T11 reported only option (a): no warning, and (a) alone scores the R&D criterion.
+    let t11 = a.entities.iter().find(|e| e.id == "T11").unwrap();
+    assert_eq!(t11.score, 90.0);
+}
+
 /// Every cluster pack scores its fixture: entities counted, tiers given, nothing panics.
 #[test]
 fn every_cluster_pack_scores_its_fixture() {
