@@ -220,6 +220,33 @@ fn every_cluster_pack_scores_its_fixture() {
     }
 }
 
+/// Liaocheng recommends a cluster for a level it does not hold yet (the pack's I13): LC01,
+/// ranked first but already 国家级, is a 标杆, not a national recommendation; the provincial
+/// recommendations are the 市级 clusters at 65 or more (LC03, LC09, LC04 and LC06 score
+/// that much but already hold a level).
+#[test]
+fn liaocheng_recommends_only_clusters_below_the_level() {
+    let a = assess(
+        "rules/liaocheng-benchmark.toml",
+        "fixtures/liaocheng-2023.csv",
+    );
+    let in_tier = |t: &str| -> Vec<&str> {
+        let mut v: Vec<(usize, &str)> = a
+            .entities
+            .iter()
+            .filter(|e| e.tier.as_deref() == Some(t))
+            .map(|e| (e.rank.unwrap(), e.id.as_str()))
+            .collect();
+        v.sort();
+        v.into_iter().map(|(_, id)| id).collect()
+    };
+    assert_eq!(in_tier("national"), ["LC05", "LC07", "LC03"]);
+    assert_eq!(in_tier("provincial"), ["LC08", "LC14", "LC26"]);
+    let benchmark = in_tier("benchmark");
+    assert_eq!(benchmark.len(), 8, "{benchmark:?}");
+    assert_eq!(&benchmark[..4], ["LC01", "LC09", "LC04", "LC06"]);
+}
+
 /// fixtures/sme-clusters-2023.csv (tools/gen_cluster_fixtures.py): clusters 1-14 clear
 /// every threshold of the national standard; 15-24 are each made to fail one gate (a veto
 /// flag, a value past or on a strict edge, a missing value) or, SC23, to meet inclusive
