@@ -63,6 +63,24 @@ pub fn trim_cell(s: &str) -> &str {
     s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
 }
 
+/// Whether a spreadsheet could run `s` as a formula: it starts with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return and is not a plain finite number.
+pub fn runs_as_formula(s: &str) -> bool {
+    matches!(s.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r'))
+        && !s.parse::<f64>().is_ok_and(f64::is_finite)
+}
+
+/// A cell without the apostrophe that CSV writers (clusterscore's own among them, see
+/// `report::defuse_formula`) put before a text a spreadsheet would run as a formula:
+/// `'-LC1` is `-LC1`, so a roll-up of a scored CSV reads back the ids and names that were
+/// scored. Only that form is changed: `'abc` and `'-5` keep their apostrophe.
+pub fn undefused(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if runs_as_formula(rest) => rest,
+        _ => s,
+    }
+}
+
 /// A cell prepared for classification: trimmed ([`trim_cell`]), and folded when it holds
 /// full-width text.
 pub fn normalise_cell(s: &str) -> Cow<'_, str> {
@@ -149,7 +167,8 @@ impl Markers {
     /// could start a full-width form or the ideographic space (0xE3, 0xEF) takes the slow path.
     #[inline]
     pub fn plain_text<'a>(&self, b: &'a [u8]) -> Option<&'a str> {
-        if b.is_empty() || memchr::memchr2(0xE3, 0xEF, b).is_some() {
+        // (A leading apostrophe may be a formula guard: `undefused` on the general path.)
+        if b.is_empty() || b[0] == b'\'' || memchr::memchr2(0xE3, 0xEF, b).is_some() {
             return None;
         }
         let s = std::str::from_utf8(b).ok()?;

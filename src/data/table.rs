@@ -9,7 +9,7 @@ use crate::diag::{Diagnostic, Error, Stage, truncate};
 
 use super::cell::{
     BOOL_WORDS, Decimal, Markers, NUMBER_FORMS, decimal_at, is_canonical_number, normalise_cell,
-    parse_bool, parse_number, trim_cell,
+    parse_bool, parse_number, trim_cell, undefused,
 };
 
 /// Most cell errors listed one by one; the others are summarised per column.
@@ -1007,7 +1007,7 @@ impl Builder {
                 let x = match cell {
                     Cell::Text(raw) if let Some(x) = markers.plain_number(raw) => x,
                     Cell::Text(raw) => {
-                        let norm = normalise_cell(raw);
+                        let norm = normalise_cell(undefused(trim_cell(raw)));
                         if markers.is_missing(&norm) {
                             f64::NAN
                         } else if let Some(x) = parse_number(&norm) {
@@ -1044,7 +1044,7 @@ impl Builder {
             Builder::Bool(v) => {
                 let b = match cell {
                     Cell::Text(raw) => {
-                        let norm = normalise_cell(raw);
+                        let norm = normalise_cell(undefused(trim_cell(raw)));
                         if markers.is_missing(&norm) {
                             None
                         } else if let Some(b) = parse_bool(&norm) {
@@ -1068,7 +1068,7 @@ impl Builder {
             }
             Builder::Text(t) => match cell {
                 Cell::Text(raw) => {
-                    let trimmed = trim_cell(raw);
+                    let trimmed = trim_cell(undefused(trim_cell(raw)));
                     if markers.is_missing(&normalise_cell(trimmed)) {
                         t.push(None);
                     } else {
@@ -1096,7 +1096,7 @@ impl Builder {
                     i.push(raw, Some(x), parse_bool(raw).is_some())
                 }
                 Cell::Text(raw) => {
-                    let trimmed = trim_cell(raw);
+                    let trimmed = trim_cell(undefused(trim_cell(raw)));
                     let norm = normalise_cell(trimmed);
                     if markers.is_missing(&norm) {
                         i.push_missing();

@@ -63,6 +63,51 @@ fn utf8_with_bom_and_typed_columns() {
     );
 }
 
+/// A scored CSV guards texts such as `-LC1` as `'-LC1`; a roll-up reading it gets the text
+/// back in text, inferred, number and yes/no columns. Other apostrophes are kept.
+#[test]
+fn formula_guards_of_a_scored_csv_are_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "out.csv",
+        "id,name,cluster,v,b\n'-LC1,'=SUM(1),'+LC2,'-5%,'=x\nA,'abc,'-5,1,是\nB,' '@集群',LC3,2,否\n"
+            .as_bytes(),
+    );
+    let err = read(std::slice::from_ref(&p), &|h| match h {
+        "id" | "name" => Some(ColumnRequest::Text),
+        "cluster" => Some(ColumnRequest::Infer),
+        "v" => Some(ColumnRequest::Number),
+        "b" => Some(ColumnRequest::Bool),
+        _ => None,
+    })
+    .unwrap_err();
+    // `'=x` is "=x", not a yes/no word: an error quoting the cell as the file has it.
+    assert!(
+        first_error(&err).ends_with("row 2, column \"b\": cannot read \"'=x\" as yes/no"),
+        "{}",
+        first_error(&err)
+    );
+    let t = read(&[p], &|h| match h {
+        "id" | "name" => Some(ColumnRequest::Text),
+        "cluster" => Some(ColumnRequest::Infer),
+        "v" => Some(ColumnRequest::Number),
+        _ => None,
+    })
+    .unwrap();
+    let texts = |h: &str| -> Vec<Option<String>> {
+        match t.column(h) {
+            Some(Column::Text(c)) => (0..3).map(|i| c.get(i).map(str::to_string)).collect(),
+            other => panic!("{h}: {other:?}"),
+        }
+    };
+    let s = |x: &str| Some(x.to_string());
+    assert_eq!(texts("id"), [s("-LC1"), s("A"), s("B")]);
+    assert_eq!(texts("name"), [s("=SUM(1)"), s("'abc"), s("' '@集群'")]);
+    assert_eq!(texts("cluster"), [s("+LC2"), s("'-5"), s("LC3")]);
+    assert_eq!(numbers(&t, "v"), [-5.0, 1.0, 2.0]);
+}
+
 #[test]
 fn sha256_is_of_raw_bytes() {
     let dir = tempfile::tempdir().unwrap();

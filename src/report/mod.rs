@@ -605,12 +605,7 @@ pub fn defuse_formula(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Whether a spreadsheet could run `s` as a formula: it starts with `=`, `+`, `-`, `@`, a
-/// tab or a carriage return and is not a plain finite number.
-pub fn runs_as_formula(s: &str) -> bool {
-    matches!(s.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r'))
-        && !s.parse::<f64>().is_ok_and(f64::is_finite)
-}
+pub use crate::data::cell::runs_as_formula;
 
 #[cfg(test)]
 pub(crate) mod tests {
