@@ -225,6 +225,11 @@ impl FixedSum {
     pub fn value(&self) -> f64 {
         self.acc as f64 * 2f64.powi(self.unit)
     }
+
+    /// The sum over `count`, rounded once (see [`order_free_means`]).
+    pub fn mean(&self, count: usize) -> f64 {
+        quotient_in_units(self.acc, self.unit, count as u64)
+    }
 }
 
 /// Sums of values in `groups` groups that do not depend on the order of the values, for
@@ -242,6 +247,75 @@ pub fn order_free_sums<I: Iterator<Item = (usize, f64)>>(
     groups: usize,
     items: impl Fn() -> I,
 ) -> Vec<f64> {
+    let (units, acc, exact) = order_free_parts(groups, items);
+    units
+        .iter()
+        .zip(acc)
+        .enumerate()
+        .map(|(g, (unit, a))| match unit {
+            Some(unit) => a as f64 * 2f64.powi(*unit),
+            None => exact[g].value(),
+        })
+        .collect()
+}
+
+/// Means of the groups of [`order_free_sums`] (`counts`: values per group): each total
+/// divided by its count and rounded once, so that the mean of 0.1, 0.2 and 0.3 is 0.2 (the
+/// rounded total 0.6000000000000001 over 3 is 0.20000000000000004) and an imputed mean ties
+/// with a reported value equal to it. (Groups summed by [`ExactSum`] round twice.)
+pub fn order_free_means<I: Iterator<Item = (usize, f64)>>(
+    groups: usize,
+    items: impl Fn() -> I,
+    counts: &[usize],
+) -> Vec<f64> {
+    let (units, acc, exact) = order_free_parts(groups, items);
+    units
+        .iter()
+        .zip(acc)
+        .zip(counts)
+        .enumerate()
+        .map(|(g, ((unit, a), &count))| match unit {
+            Some(unit) => quotient_in_units(a, *unit, count as u64),
+            None => exact[g].value() / count as f64,
+        })
+        .collect()
+}
+
+/// `a · 2^unit / n` rounded once to the nearest double (ties to even): the quotient is taken
+/// with at least 64 significant bits and a sticky bit for a non-zero remainder, then
+/// converted (one rounding), then scaled by a power of two (exact unless subnormal).
+fn quotient_in_units(a: i128, unit: i32, n: u64) -> f64 {
+    if n == 0 {
+        return f64::NAN;
+    }
+    if a == 0 {
+        return 0.0;
+    }
+    let magnitude = a.unsigned_abs();
+    let k = magnitude.leading_zeros() as i32;
+    let shifted = magnitude << k;
+    let (q, r) = (shifted / u128::from(n), shifted % u128::from(n));
+    let mut x = (q | u128::from(r != 0)) as f64;
+    let mut e = unit - k;
+    while e < -1000 {
+        x *= 2f64.powi(-1000);
+        e += 1000;
+    }
+    while e > 1000 {
+        x *= 2f64.powi(1000);
+        e -= 1000;
+    }
+    let v = x * 2f64.powi(e);
+    if a < 0 { -v } else { v }
+}
+
+/// The per-group unit (`None`: summed by [`ExactSum`]), the integer totals in those units,
+/// and the exact sums, of [`order_free_sums`].
+#[allow(clippy::type_complexity)]
+fn order_free_parts<I: Iterator<Item = (usize, f64)>>(
+    groups: usize,
+    items: impl Fn() -> I,
+) -> (Vec<Option<i32>>, Vec<i128>, Vec<ExactSum>) {
     // Per group: lowest and highest exponent, number of values, and whether one is not finite.
     let mut spans = vec![(i32::MAX, i32::MIN, 0u64, false); groups];
     for (g, v) in items() {
@@ -285,15 +359,7 @@ pub fn order_free_sums<I: Iterator<Item = (usize, f64)>>(
             None => exact[g].add(v),
         }
     }
-    units
-        .iter()
-        .zip(acc)
-        .enumerate()
-        .map(|(g, (unit, a))| match unit {
-            Some(unit) => a as f64 * 2f64.powi(*unit),
-            None => exact[g].value(),
-        })
-        .collect()
+    (units, acc, exact)
 }
 
 /// The mean of `values` from an order-free sum ([`order_free_sums`]), kept within the
@@ -310,8 +376,8 @@ pub fn mean_of(values: &[f64]) -> Option<f64> {
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
             (l.min(v), h.max(v))
         });
-    let sum = order_free_sums(1, || values.iter().map(|&v| (0, v)))[0];
-    Some((sum / values.len() as f64).clamp(lo, hi))
+    let mean = order_free_means(1, || values.iter().map(|&v| (0, v)), &[values.len()])[0];
+    Some(mean.clamp(lo, hi))
 }
 
 /// Rounds half away from zero on the decimal value (2.675 → 2.68 at 2 decimals).
@@ -680,7 +746,50 @@ mod tests {
         }
         // Equal values: exactly their value.
         assert_eq!(mean_of(&[0.1; 3]), Some(0.1));
+        // Rounded once: Σ = 0.6000000000000000055… exactly, / 3 = 0.2000000000000000018…,
+        // nearest double 0.2 (dividing the rounded sum 0.6000000000000001 gives 0.20000000000000004).
+        assert_eq!(mean_of(&[0.1, 0.2, 0.3]), Some(0.2));
+        assert_eq!(mean_of(&[0.3, 0.1, 0.2]), Some(0.2));
         assert_eq!(mean_of(&[0.18; 7]), Some(0.18));
+    }
+
+    /// Whole numbers below 2⁴⁰: their sum is exact and one division of it rounds once, the
+    /// result the means must give whatever the order (and the negative sums too).
+    #[test]
+    fn means_are_rounded_once() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..2000 {
+            let n = (next() % 40 + 1) as usize;
+            let v: Vec<f64> = (0..n)
+                .map(|_| (next() % (1 << 40)) as f64 - (1u64 << 39) as f64)
+                .collect();
+            let sum: i64 = v.iter().map(|&x| x as i64).sum();
+            let want = sum as f64 / n as f64;
+            let (lo, hi) = v
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
+                    (l.min(x), h.max(x))
+                });
+            assert_eq!(mean_of(&v), Some(want.clamp(lo, hi)), "{v:?}");
+            let mut f = FixedSum::new(lo.abs().max(hi.abs()), n);
+            v.iter().for_each(|&x| f.add(x));
+            assert_eq!(f.mean(n), want, "{v:?}");
+            let means = order_free_means(2, || v.iter().map(|&x| (0, x)), &[n, 0]);
+            assert_eq!(means[0], want);
+            assert!(means[1].is_nan());
+        }
+        // 1/3 and 2/3 of a tiny unit, and a mean that needs the sticky bit: (2⁵³ + 1) / 2
+        // rounds to 2⁵² (ties to even below it), (2⁵³ + 3) / 2 up to 2⁵² + 2.
+        assert_eq!(quotient_in_units(1, -1074, 3), 0.0);
+        assert_eq!(quotient_in_units((1 << 53) + 1, 0, 2), 4503599627370496.0);
+        assert_eq!(quotient_in_units((1 << 53) + 3, 0, 2), 4503599627370498.0);
+        assert_eq!(quotient_in_units(-6, -1, 4), -0.75);
     }
 
     #[test]

@@ -1139,12 +1139,16 @@ fn aggregate(kind: Agg, arg: Option<&Node>, env: &dyn Env) -> Vec<f64> {
                     count[g] += 1;
                     range[g] = (range[g].0.min(v), range[g].1.max(v));
                 }
-                let sums = crate::num::order_free_sums(n, present);
+                let totals = if kind == Agg::Mean {
+                    crate::num::order_free_means(n, present, &count)
+                } else {
+                    crate::num::order_free_sums(n, present)
+                };
                 return (0..n)
                     .map(|g| match (count[g], kind) {
                         (0, _) => f64::NAN,
-                        (c, Agg::Mean) => fin((sums[g] / c as f64).clamp(range[g].0, range[g].1)),
-                        _ => fin(sums[g]),
+                        (_, Agg::Mean) => fin(totals[g].clamp(range[g].0, range[g].1)),
+                        _ => fin(totals[g]),
                     })
                     .collect();
             }

@@ -4444,3 +4444,69 @@ id = "low"
         a.warnings
     );
 }
+
+/// An imputed mean is the cohort's mean rounded once: 0.1, 0.2, 0.3 impute 0.2 (not
+/// 0.19999999999999998), which ties with B's reported 0.2 in `percentile` (ties are exact
+/// equality): both get the average rank, 6 of 12 points, and B ranks first by id.
+#[test]
+fn an_imputed_mean_ties_with_an_equal_reported_value() {
+    let rules = r#"
+[rules]
+name = "m"
+id = "id"
+missing = "mean"
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 12
+method = "percentile"
+"#;
+    let a = score(rules, "id,x\nA,0.1\nB,0.2\nC,0.3\nD,\n");
+    // Ranks among 4 values 0.1, 0.2, 0.2, 0.3: 1, 2.5, 2.5, 4 → (r − 1)/3 × 12.
+    assert_eq!(entity(&a, "A").score, 0.0);
+    assert_eq!(entity(&a, "B").score, 6.0);
+    assert_eq!(entity(&a, "D").score, 6.0);
+    assert_eq!(entity(&a, "C").score, 12.0);
+    assert_eq!(entity(&a, "B").rank, Some(2));
+    assert_eq!(entity(&a, "D").rank, Some(3));
+}
+
+/// An excluded entity with a better value than every ranked one scores at least as much:
+/// C (excluded, −2.00000000001 against ranked −2 and −1, lower is better) reaches TOPSIS's
+/// ideal and scores the full 10. (Its z-score fraction, Φ(0.70710678120), is above A's
+/// Φ(1/√2) = 0.76024993890652; statrs' normal CDF put it 2e-11 below.)
+#[test]
+fn an_excluded_better_value_is_not_scored_below_the_best_ranked_one() {
+    let rules = r#"
+[rules]
+name = "zt"
+id = "id"
+aggregation = "topsis"
+decimals = 10
+[[indicator]]
+id = "x"
+direction = "lower"
+[[indicator]]
+id = "r"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "zscore"
+[[gate]]
+id = "g"
+require = "r == 1"
+"#;
+    let a = score(rules, "id,x,r\nA,-2,1\nB,-1,1\nC,-2.00000000001,0\n");
+    assert_eq!(entity(&a, "A").score, 10.0);
+    assert_eq!(entity(&a, "C").score, 10.0);
+    assert_eq!(entity(&a, "C").excluded_by.as_deref(), Some("g"));
+}
