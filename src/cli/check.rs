@@ -157,7 +157,15 @@ pub fn run(a: CheckArgs) -> Result<i32> {
     if !r.gates.is_empty() {
         s.push_str("\ngates:\n");
         for g in &r.gates {
-            s.push_str(&format!("  {:<22} {}\n", g.id.value, g.require.value));
+            // What failing it does: out of the ranking, or a tier no higher than the cap.
+            let effect = match &g.effect {
+                clusterscore::rules::GateEffect::Exclude => "exclude".to_string(),
+                clusterscore::rules::GateEffect::MaxTier(t) => format!("cap at {}", t.value),
+            };
+            s.push_str(&format!(
+                "  {:<22} {:<16} {}\n",
+                g.id.value, effect, g.require.value
+            ));
         }
     }
     if !r.adjustments.is_empty() {

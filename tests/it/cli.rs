@@ -1689,3 +1689,63 @@ fn reports_go_to_out_whole_or_not_at_all() {
             .starts_with("A: ")
     );
 }
+
+/// `check` says what failing each gate does: `exclude`, or the tier it caps at — written
+/// with `max_tier` alone, with `effect = "cap"` or with `effect = "max_tier"` beside it.
+#[test]
+fn check_lists_each_gates_effect() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path().join("gates.toml");
+    std::fs::write(
+        &r,
+        r#"[rules]
+name = "g"
+id = "id"
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "direct"
+[[gate]]
+id = "veto"
+require = "x >= 0"
+[[gate]]
+id = "cap_plain"
+require = "x >= 1"
+max_tier = "low"
+[[gate]]
+id = "cap_word"
+require = "x >= 2"
+effect = "cap"
+max_tier = "low"
+[[gate]]
+id = "cap_named"
+require = "x >= 3"
+effect = "max_tier"
+max_tier = "low"
+[[tier]]
+id = "high"
+min_score = 8
+[[tier]]
+id = "low"
+min_score = 1
+"#,
+    )
+    .unwrap();
+    let out = bin().arg("check").arg(&r).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for line in [
+        "  veto                   exclude          x >= 0\n",
+        "  cap_plain              cap at low       x >= 1\n",
+        "  cap_word               cap at low       x >= 2\n",
+        "  cap_named              cap at low       x >= 3\n",
+    ] {
+        assert!(text.contains(line), "{line:?} not in:\n{text}");
+    }
+}

@@ -292,10 +292,10 @@ fn every_example_in_published_methods_checks_and_its_scores_are_in_the_doc() {
         std::fs::write(&r, body).unwrap();
         std::fs::write(&d, data).unwrap();
         // A weights example: its weights, to 4 or 8 places, are in the table after it.
-        if let Some(method) = ["entropy", "critic"]
-            .into_iter()
-            .find(|m| after.contains(&format!("clusterscore weights --method {m}`")))
-        {
+        if let Some(method) = ["entropy", "critic"].into_iter().find(|m| {
+            after.contains(&format!("clusterscore weights --method {m}`"))
+                || after.contains(&format!("clusterscore weights --method {m} --format json`"))
+        }) {
             for w in entropy_or_critic(method, body, data) {
                 let (w4, w8) = (format!("{w:.4}"), format!("{w:.8}"));
                 assert!(

@@ -84,6 +84,28 @@ fn every_toml_example_in_the_docs_is_a_valid_rules_file() {
     );
 }
 
+/// The README's AHP matrix files (the ```toml blocks that start with `items`) compute
+/// consistent weights that add up to 1, the group one from two experts.
+#[test]
+fn the_readme_ahp_examples_are_valid_matrix_files() {
+    use clusterscore::analysis::{AhpWeights, RiTable};
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let blocks: Vec<&str> = readme
+        .split("```toml\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .filter(|b| b.starts_with("items"))
+        .collect();
+    assert_eq!(blocks.len(), 2, "{blocks:?}");
+    for (b, experts) in blocks.iter().zip([1, 2]) {
+        let w = AhpWeights::from_str(b, "README.md", RiTable::Saaty, false).unwrap();
+        assert_eq!(w.items, ["scale", "innovation", "digital"]);
+        assert!((w.weights.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert!(w.consistent && w.weights[0] > w.weights[1], "{w:?}");
+        assert_eq!(w.experts.len(), experts);
+    }
+}
+
 fn assess(rules: &str, data: &str) -> Assessment {
     let compiled = Rules::from_path(root().join(rules))
         .and_then(|r| r.compile())
