@@ -8,8 +8,8 @@ use crate::column::{Column, TextColumn, format_number};
 use crate::diag::{Diagnostic, Error, Stage, truncate};
 
 use super::cell::{
-    BOOL_WORDS, Decimal, Markers, NUMBER_FORMS, decimal_at, is_canonical_number, normalise_cell,
-    parse_bool, parse_number, trim_cell, undefused,
+    BOOL_WORDS, Decimal, Markers, NUMBER_FORMS, decimal_at, fold_header, is_canonical_number,
+    normalise_cell, parse_bool, parse_number, trim_cell, undefused,
 };
 
 /// Most cell errors listed one by one; the others are summarised per column.
@@ -1026,14 +1026,24 @@ impl Builder {
                         return Err(number_problem(excel_bool(b), "true", markers));
                     }
                     Cell::Date(d) => {
+                        // (A year shown as a date: Excel stores 2023-01-01 as 44927.)
+                        let year = d.get(..4).filter(|y| y.bytes().all(|b| b.is_ascii_digit()));
+                        let help = match year {
+                            Some(y) => format!(
+                                "the cell holds a date, not a number: for a year type {y} in \
+                                 a cell formatted as General or Number (formatting the date \
+                                 as a number shows Excel's day count, not the year); if the \
+                                 spreadsheet turned a value into a date, type the value again \
+                                 in a cell formatted as Number"
+                            ),
+                            None => "the cell holds a time, not a number: type the value in a \
+                                     cell formatted as General or Number"
+                                .to_string(),
+                        };
                         return Err(CellProblem {
                             value: d.to_string(),
                             message: format!("cannot read date \"{d}\" as a number"),
-                            help: Some(
-                                "format the cells as numbers in the workbook, or declare \
-                                 the column as text"
-                                    .into(),
-                            ),
+                            help: Some(help),
                         });
                     }
                     Cell::ErrorValue(_) => unreachable!("handled above"),
@@ -1856,6 +1866,18 @@ impl<'r> Ingest<'r> {
         } = p;
         self.counted += 1;
         let file = self.origins.len() - 1;
+        // A cell equal to its own column's header: the header line again, as files joined
+        // with their header lines (`cat a.csv b.csv`) have it. Suggesting a missing marker
+        // would score that row as an entity.
+        let header = &self.origins[file].display_headers[t];
+        let help = if !value.is_empty() && fold_header(&value) == fold_header(header) {
+            Some(format!(
+                "row {row_no} repeats the header row (files joined with their header lines \
+                 have it): delete that row, or give each file to --data on its own"
+            ))
+        } else {
+            help
+        };
         let listed = self.shown.iter().filter(|&&(_, c)| c == t).count();
         if self.errors.len() < MAX_ERRORS && listed < SHOWN_PER_COLUMN {
             let o = &self.origins[file];
@@ -2155,7 +2177,12 @@ pub(crate) fn check_headers(
                     format!("empty header in column {}", first_col + j + 1),
                 )
                 .at(loc)
-                .with_help("give every column a header, or delete the unused column"),
+                .with_help(format!(
+                    "give every column a header, or delete the unused column; if this row \
+                     groups the column names of the row below (merged cells such as 基本信息 \
+                     over 编号 and 名称), set header_row = {} in [data]",
+                    header_row + 1
+                )),
             ));
         }
         if let Some(&first) = seen.get(h.as_str()) {

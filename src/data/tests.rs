@@ -108,6 +108,44 @@ fn formula_guards_of_a_scored_csv_are_read_back() {
     assert_eq!(numbers(&t, "v"), [-5.0, 1.0, 2.0]);
 }
 
+/// The header line again among the records (`cat a.csv b.csv`) is named as such, not
+/// answered with a missing marker (which would score the line as an entity); a CSV group
+/// row's empty header suggests the row of names below.
+#[test]
+fn a_repeated_header_line_and_a_group_row_get_their_own_help() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "cat.csv",
+        "code,值,标志\nA,1,是\ncode,值,标志\nB,2,否\n".as_bytes(),
+    );
+    let e = read(std::slice::from_ref(&p), &|h| match h {
+        "code" => Some(ColumnRequest::Text),
+        "值" => Some(ColumnRequest::Number),
+        "标志" => Some(ColumnRequest::Bool),
+        _ => None,
+    })
+    .unwrap_err();
+    assert_eq!(e.diagnostics.len(), 2);
+    for d in &e.diagnostics {
+        assert_eq!(
+            d.help.as_deref(),
+            Some(
+                "row 3 repeats the header row (files joined with their header lines have it): \
+                 delete that row, or give each file to --data on its own"
+            )
+        );
+    }
+    let q = write(
+        &dir,
+        "group.csv",
+        "基本信息,,指标\ncode,name,值\nA,甲,1\n".as_bytes(),
+    );
+    let e = read(std::slice::from_ref(&q), &infer_all).unwrap_err();
+    let help = e.diagnostics[0].help.as_deref().unwrap();
+    assert!(help.ends_with("set header_row = 2 in [data]"), "{help}");
+}
+
 #[test]
 fn sha256_is_of_raw_bytes() {
     let dir = tempfile::tempdir().unwrap();
@@ -859,6 +897,84 @@ mod xlsx_files {
         let e = read(std::slice::from_ref(&q), &infer_all).unwrap_err();
         let help = e.diagnostics[0].help.as_deref().unwrap();
         assert!(help.contains("other sheets: \"表\""), "{help}");
+    }
+
+    /// A statistical template's two-row header (group labels merged over the names) is
+    /// named as such, with header_row = 2 as the fix; with it, the sheet reads.
+    #[test]
+    fn a_two_row_header_suggests_the_row_of_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        let f = rust_xlsxwriter::Format::new();
+        ws.merge_range(0, 0, 0, 1, "基本信息", &f).unwrap();
+        ws.merge_range(0, 2, 0, 3, "指标", &f).unwrap();
+        for (c, h) in ["code", "name", "值", "标志"].iter().enumerate() {
+            ws.write_string(1, c as u16, *h).unwrap();
+        }
+        ws.write_string(2, 0, "A").unwrap();
+        ws.write_string(2, 1, "甲").unwrap();
+        ws.write_number(2, 2, 1.0).unwrap();
+        ws.write_string(2, 3, "是").unwrap();
+        let p = dir.path().join("tworow.xlsx");
+        wb.save(&p).unwrap();
+        let e = read(std::slice::from_ref(&p), &infer_all).unwrap_err();
+        let d = &e.diagnostics[0];
+        assert_eq!(
+            d.message,
+            "row 1 has 2 empty headers over a row of names in every column: a two-row header?"
+        );
+        assert!(
+            d.help
+                .as_deref()
+                .unwrap()
+                .contains("set header_row = 2 in [data]"),
+            "{:?}",
+            d.help
+        );
+        let o = ReadOptions {
+            header_row: 2,
+            ..Default::default()
+        };
+        let t = read_table(std::slice::from_ref(&p), &o, &infer_all).unwrap();
+        assert_eq!(t.headers, ["code", "name", "值", "标志"]);
+        assert_eq!(t.rows(), 1);
+    }
+
+    /// A date in a number column (a year typed into a date-formatted cell) gets the year to
+    /// type, not "format it as a number" (which shows Excel's day count).
+    #[test]
+    fn a_date_in_a_number_column_suggests_the_year() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "id").unwrap();
+        ws.write_string(0, 1, "年份").unwrap();
+        ws.write_string(1, 0, "A").unwrap();
+        let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2023, 1, 1).unwrap();
+        let f = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        ws.write_datetime_with_format(1, 1, &date, &f).unwrap();
+        let p = dir.path().join("date.xlsx");
+        wb.save(&p).unwrap();
+        let e = read(std::slice::from_ref(&p), &|h| match h {
+            "id" => Some(ColumnRequest::Text),
+            _ => Some(ColumnRequest::Number),
+        })
+        .unwrap_err();
+        let d = &e.diagnostics[0];
+        assert!(
+            d.message.starts_with("cannot read date \"2023-01-01"),
+            "{}",
+            d.message
+        );
+        assert!(
+            d.help.as_deref().unwrap().starts_with(
+                "the cell holds a date, not a number: for a year type 2023 in a cell formatted \
+                 as General or Number"
+            ),
+            "{:?}",
+            d.help
+        );
     }
 
     #[test]

@@ -647,6 +647,41 @@ pub(crate) fn read_xlsx(
     if let Some(d) = super::table::title_row(&folded, header_row) {
         return Err(Error::one(d.at(sheet_loc)));
     }
+    // A statistical template's two-row header: a row of group labels over merged cells
+    // (基本信息 over 编号 and 名称) above the row of names. Told by empty headers above a
+    // row that holds a text, no number, in every column of the table.
+    if folded.iter().any(String::is_empty) {
+        let next: Vec<&(u32, u32, Data)> = cells[below..]
+            .iter()
+            .take_while(|(r, _, _)| *r == h + 1)
+            .filter(|(_, c, _)| (*c as usize) < c0 + width)
+            .collect();
+        let names = next
+            .iter()
+            .filter(|(_, _, d)| matches!(d, Data::String(s) if !s.trim().is_empty()))
+            .count();
+        if width >= 2 && next.len() == width && names == width {
+            let empty = folded.iter().filter(|f| f.is_empty()).count();
+            return Err(Error::one(
+                Diagnostic::new(
+                    Stage::Data,
+                    format!(
+                        "row {header_row} has {empty} empty {} over a row of names in every \
+                         column: a two-row header?",
+                        crate::diag::agree(empty, "header", "headers")
+                    ),
+                )
+                .at(sheet_loc)
+                .with_help(format!(
+                    "if row {header_row} groups the column names of row {} (merged cells \
+                     such as 基本信息 over 编号 and 名称), {}",
+                    header_row + 1,
+                    super::table::title_row_help(header_row)
+                        .replace("or delete the title row", "or delete the grouping row")
+                )),
+            ));
+        }
+    }
     // A value far to the right of the headers (a stray paste) makes the table that wide: name
     // the cell rather than only the first empty header on the way to it.
     if folded.last().is_some_and(String::is_empty)
