@@ -776,6 +776,37 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                         Some(format!("set kind = \"category\" on indicator '{}'", ind.id.value)),
                     ));
                 }
+                // A points key that is not one of the indicator's levels never matches a
+                // cell: its level would score 0 (a typo such as "省" for "省级").
+                if let (Method::Levels(table), Some(allowed)) = (&c.method, &ind.levels) {
+                    for (k, _) in table.iter().filter(|(k, _)| !allowed.contains(k)) {
+                        let containing: Vec<&String> =
+                            allowed.iter().filter(|a| a.contains(k.as_str())).collect();
+                        let help = did_you_mean_help(k, allowed.iter().map(String::as_str))
+                            .or_else(|| match containing.as_slice() {
+                                [one] => Some(format!("did you mean '{one}'?")),
+                                _ => None,
+                            })
+                            .unwrap_or_else(|| {
+                                format!(
+                                    "use one of the indicator's levels, or add '{k}' to its \
+                                     levels if cells hold it"
+                                )
+                            });
+                        errors.push(diag(
+                            src,
+                            c.method_span,
+                            format!(
+                                "criterion '{}' gives points for '{k}', which is not one of the \
+                                 levels of indicator '{}' ({})",
+                                c.id.value,
+                                ind.id.value,
+                                allowed.join(", ")
+                            ),
+                            Some(help),
+                        ));
+                    }
+                }
                 if ind.kind == Kind::Category && !matches!(c.method, Method::Levels(_)) {
                     errors.push(diag(
                         src,
@@ -801,11 +832,13 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                             ind.id.value,
                             c.method.name()
                         ),
-                        Some(
+                        Some(format!(
                             "bool indicators are scored with method = \"flag\" (or count yes \
-                             answers with a number formula such as count_true(…))"
-                                .into(),
-                        ),
+                             answers with a number formula such as count_true(…)); if '{}' \
+                             holds a number, not a yes/no answer, set kind = \"number\" on it \
+                             instead",
+                            ind.id.value
+                        )),
                     ));
                 }
                 if rules.aggregate.is_some() && !matches!(ind.source, Source::Aggregate(_)) {

@@ -580,6 +580,32 @@ impl<'s> Cx<'s> {
             return out;
         };
         for (i, item) in items.iter().enumerate() {
+            // A header line too many (`[[criterion]]` / `id = "x"` / `[[criterion]]` / the
+            // rest): the first table holds only its id, the next has no id. Said first, as
+            // the missing keys of both follow from it.
+            if let (DeValue::Table(map), Some(next)) = (item.get_ref(), items.get(i + 1))
+                && let DeValue::Table(next_map) = next.get_ref()
+                && let Some(id) = map.get("id").and_then(|v| v.get_ref().as_str())
+                && map
+                    .keys()
+                    .all(|k| matches!(k.get_ref().as_ref(), "id" | "label"))
+                && !next_map.is_empty()
+                && !next_map.contains_key("id")
+            {
+                self.error(
+                    next.span().into(),
+                    format!(
+                        "[[{name}]] #{} has no id, and [[{name}]] '{id}' just before it holds \
+                         nothing but its id and label: one [[{name}]] line too many splits \
+                         '{id}' in two?",
+                        i + 2
+                    ),
+                    Some(format!(
+                        "delete this [[{name}]] line, so that the keys below it belong to \
+                         '{id}'"
+                    )),
+                );
+            }
             let what = match item.get_ref() {
                 DeValue::Table(map) => match map.get("id").and_then(|v| v.get_ref().as_str()) {
                     Some(id) => format!("[[{name}]] '{id}'"),

@@ -4510,3 +4510,64 @@ require = "r == 1"
     assert_eq!(entity(&a, "C").score, 10.0);
     assert_eq!(entity(&a, "C").excluded_by.as_deref(), Some("g"));
 }
+
+/// Rules mistakes whose other messages would lead to a wrong score when followed: a
+/// `levels` key that is no level of the indicator (its level would score 0), a header line
+/// too many that splits a criterion (its keys then form a second criterion), and a bool
+/// indicator holding a number (method "flag" would pay any non-zero value in full).
+#[test]
+fn rules_mistakes_that_would_score_wrongly_are_named() {
+    let base = r#"
+[rules]
+name = "m"
+id = "id"
+[[indicator]]
+id = "lvl"
+kind = "category"
+levels = ["国家级", "省级", "市级"]
+[[indicator]]
+id = "x"
+[[dimension]]
+id = "d"
+"#;
+    let levels = format!(
+        "{base}[[criterion]]\nid = \"c\"\ndimension = \"d\"\nindicator = \"lvl\"\npoints = 10\nmethod = \"levels\"\nlevels = {{ \"国家级\" = 10, \"省\" = 6, \"市级\" = 3 }}\n"
+    );
+    let e = try_score(&levels, "id,lvl,x\nA,省级,1\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("error: criterion 'c' gives points for '省', which is not one of the levels of indicator 'lvl' (国家级, 省级, 市级)")
+            && e.contains("help: did you mean '省级'?"),
+        "{e}"
+    );
+    let split = format!(
+        "{base}[[criterion]]\nid = \"nat\"\n[[criterion]]\ndimension = \"d\"\nindicator = \"x\"\npoints = 5\nmethod = \"direct\"\n"
+    );
+    let e = try_score(&split, "id,lvl,x\nA,省级,1\n")
+        .unwrap_err()
+        .to_string();
+    let first = e.lines().next().unwrap();
+    assert!(
+        first.ends_with("error: [[criterion]] #2 has no id, and [[criterion]] 'nat' just before it holds nothing but its id and label: one [[criterion]] line too many splits 'nat' in two?"),
+        "{e}"
+    );
+    assert!(
+        e.contains(
+            "help: delete this [[criterion]] line, so that the keys below it belong to 'nat'"
+        ),
+        "{e}"
+    );
+    let bool_number = format!(
+        "{base}[[indicator]]\nid = \"ratio\"\nkind = \"bool\"\nformula = \"x * 100\"\n[[criterion]]\nid = \"c\"\ndimension = \"d\"\nindicator = \"ratio\"\npoints = 5\nmethod = \"linear\"\nfloor = 0\ntarget = 10\n"
+    );
+    let e = try_score(&bool_number, "id,lvl,x\nA,省级,1\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(
+            "if 'ratio' holds a number, not a yes/no answer, set kind = \"number\" on it instead"
+        ),
+        "{e}"
+    );
+}
