@@ -1426,6 +1426,20 @@ fn bool_problem(shown: &str, normalised: Option<&str>, markers: &Markers) -> Cel
                 ),
             });
         }
+        // Ticks and crosses of a paper form, and yes/no said in other words: the word to
+        // write (as a missing marker, a tick would leave a ticked entity unscored).
+        let meant = match norm {
+            "√" | "✓" | "✔" | "☑" | "对" | "是的" | "有的" => Some("是"),
+            "×" | "✗" | "✘" | "☒" | "不是" | "非" | "没有" | "错" | "未" => {
+                Some("否")
+            }
+            _ => None,
+        };
+        if let Some(word) = meant {
+            return Some(format!(
+                "\"{shown}\" means {word} here? write {word}; a yes/no column takes {BOOL_WORDS}"
+            ));
+        }
         // A word followed by a remark in brackets or after punctuation (`是（2022年认定）`),
         // not a longer word (`无数据` may mean no data: the marker advice holds).
         let word = ["是", "否", "有", "无"].into_iter().find(|w| {
@@ -2485,9 +2499,14 @@ mod cell_problem_tests {
         assert!(help("#DIV/0!").contains("spreadsheet error value"));
         assert!(help("#n/a").contains("spreadsheet error value"));
         // A yes/no column: the words first, then the marker.
-        let b = bool_problem("对", Some("对"), &m).help.unwrap();
+        let b = bool_problem("待定", Some("待定"), &m).help.unwrap();
         assert!(b.starts_with("accepted: 是/否"));
-        assert!(b.contains("missing_markers = [\"对\"]"));
+        assert!(b.contains("missing_markers = [\"待定\"]"));
+        // A tick, 对 or 不是: the word it stands for (as a marker it would go unscored).
+        let tick = bool_problem("√", Some("√"), &m).help.unwrap();
+        assert!(tick.starts_with("\"√\" means 是 here? write 是;"), "{tick}");
+        let right = bool_problem("对", Some("对"), &m).help.unwrap();
+        assert!(right.starts_with("\"对\" means 是 here?"), "{right}");
         // Beyond a double: said so, not "accepted: … 1.2e3".
         let huge = number_problem("1e400", "1e400", &m);
         assert!(

@@ -564,10 +564,19 @@ impl Scope for Names<'_> {
             return self.resolve_row_level(name, quoted);
         }
         // Entity level under [aggregate]: aggregate indicators and scores only.
+        // The aggregate that fits the value: sum adds numbers; yes/no values are counted.
+        let example = |ty: Option<Type>, shown: &str| match ty {
+            Some(Type::Bool) => format!("count({shown}) or share({shown})"),
+            Some(Type::Number) => format!("sum({shown})"),
+            Some(Type::Text) => format!("count({shown} == '…')"),
+            None => format!("sum({shown}) for numbers, count({shown}) for yes/no values"),
+        };
         if quoted {
+            let ty = self.column(name).map(|c| c.ty);
             return Err(ResolveError {
                 message: format!(
-                    "data column `{name}` is member-level; use it inside an aggregate function such as sum(`{name}`)"
+                    "data column `{name}` is member-level; use it inside an aggregate function such as {}",
+                    example(ty, &format!("`{name}`"))
                 ),
                 help: None,
             });
@@ -576,7 +585,8 @@ impl Scope for Names<'_> {
             if !matches!(r.indicators[i].source, Source::Aggregate(_)) {
                 return Err(ResolveError {
                     message: format!(
-                        "'{name}' is a member-level indicator; under [aggregate] use it inside an aggregate function such as sum({name})"
+                        "'{name}' is a member-level indicator; under [aggregate] use it inside an aggregate function such as {}",
+                        example(Some(self.indicator_type(i)), name)
                     ),
                     help: Some("or define an entity-level indicator with aggregate = \"…\"".into()),
                 });
@@ -591,10 +601,11 @@ impl Scope for Names<'_> {
         {
             return Ok(res);
         }
-        if self.column(name).is_some() {
+        if let Some(c) = self.column(name) {
             return Err(ResolveError {
                 message: format!(
-                    "data column '{name}' is member-level; use it inside an aggregate function such as sum({name})"
+                    "data column '{name}' is member-level; use it inside an aggregate function such as {}",
+                    example(Some(c.ty), name)
                 ),
                 help: None,
             });

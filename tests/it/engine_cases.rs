@@ -4571,3 +4571,71 @@ id = "d"
         "{e}"
     );
 }
+
+/// Data mistakes whose first advice looped or would leave a value unscored: a file
+/// delimited by the full-width '，' (folded, its header reads as comma-delimited, and
+/// --delimiter ',' changes nothing), a tick or 不是 in a yes/no column, and a member-level
+/// yes/no indicator under [aggregate] (sum() does not take it).
+#[test]
+fn data_mistakes_get_advice_that_works() {
+    let rules = r#"
+[rules]
+name = "m"
+id = "code"
+[[indicator]]
+id = "b"
+kind = "bool"
+column = "标志"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "b"
+points = 10
+method = "flag"
+"#;
+    let e = try_score(rules, "code，标志\nA，是\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("help: the data's header 'code，标志' is delimited by the full-width '，': replace every '，' in the file with ','"),
+        "{e}"
+    );
+    let e = try_score(rules, "code,标志\nA,√\nB,不是\n")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("help: \"√\" means 是 here? write 是;"), "{e}");
+    assert!(e.contains("help: \"不是\" means 否 here? write 否;"), "{e}");
+    let roll = r#"
+[rules]
+name = "r"
+id = "m"
+[aggregate]
+by = "k"
+[[indicator]]
+id = "fb"
+kind = "bool"
+[[indicator]]
+id = "n"
+aggregate = "count()"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "n"
+points = 10
+method = "direct"
+[[tier]]
+id = "t"
+requires = ["fb"]
+"#;
+    let e = try_score(roll, "m,k,fb\nm1,K1,是\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("use it inside an aggregate function such as count(fb) or share(fb)"),
+        "{e}"
+    );
+}

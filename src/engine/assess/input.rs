@@ -45,12 +45,34 @@ pub(super) fn required_column(
                     })
             });
             let help = other_delimiter
-                .map(|(_, d)| {
-                    format!(
-                        "the data's header '{}' looks delimited by {d}: read the file \
+                .map(|(c, d)| {
+                    // Written with the full-width form (`code，name`, typed with a Chinese
+                    // input method): folded, it reads as the ASCII delimiter, which no
+                    // --delimiter can name.
+                    let wide = match c {
+                        ',' => Some('，'),
+                        ';' => Some('；'),
+                        '|' => Some('｜'),
+                        _ => None,
+                    };
+                    match headers
+                        .iter()
+                        .map(|h| table.shown_header(h))
+                        .find(|w| wide.is_some_and(|f| w.contains(f)))
+                    {
+                        Some(written) => format!(
+                            "the data's header '{}' is delimited by the full-width '{}': \
+                             replace every '{}' in the file with {d}",
+                            crate::diag::truncate(written, 120),
+                            wide.unwrap_or(c),
+                            wide.unwrap_or(c)
+                        ),
+                        None => format!(
+                            "the data's header '{}' looks delimited by {d}: read the file \
                              with --delimiter {d}",
-                        crate::diag::truncate(&headers.join(","), 120)
-                    )
+                            crate::diag::truncate(&headers.join(","), 120)
+                        ),
+                    }
                 })
                 .or_else(|| {
                     // A bilingual header (`企业 name`, `编号 id`) holding the name as
