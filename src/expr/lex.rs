@@ -414,6 +414,11 @@ fn bad_char(src: &str, c: char, start: usize) -> ExprError {
         '（' => Some("this is a full-width parenthesis; use '('".into()),
         '）' => Some("this is a full-width parenthesis; use ')'".into()),
         '，' => Some("this is a full-width comma; use ','".into()),
+        // After an ASCII comparison sign it completes that operator: `>＝` is `>=`.
+        '＝' if before.ends_with(['>', '<', '!']) => Some(format!(
+            "this is a full-width '='; write '{}='",
+            before.chars().last().unwrap_or('>')
+        )),
         '＝' => Some("this is a full-width '='; did you mean '=='?".into()),
         '＞' | '＜' | '＋' | '－' | '＊' | '／' | '！' => Some(format!(
             "this is a full-width character; use '{}'",

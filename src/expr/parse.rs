@@ -223,6 +223,12 @@ pub fn parse(src: &str) -> Result<Expr, ExprError> {
                 && let Some(op) = logical_word(word)
             {
                 e.help = Some(format!("'{word}' means {op}: write '{op}'"));
+            } else if matches!(other, Tok::Ident(w) if w.eq_ignore_ascii_case("in")) {
+                e.help = Some(
+                    "there is no 'in': compare with each value and join with 'or' \
+                     (level == '国家级' or level == '省级')"
+                        .into(),
+                );
             } else if matches!(
                 other,
                 Tok::Number(_) | Tok::Ident(_) | Tok::Quoted(_) | Tok::Text(_)

@@ -104,6 +104,31 @@ fn elsewhere_help(key: &str, what: &str) -> Option<String> {
             "a dimension's share is its weight (weight = 30); points belong to its criteria".into(),
         );
     }
+    // A near miss of a key this table has (`require` in a tier, whose key is `requires`)
+    // is meant here, not moved to the table that has it.
+    if key == "require" && what.starts_with("[[tier]]") {
+        return Some(
+            "did you mean 'requires'? a tier lists its conditions: requires = [\"…\"] \
+             ([[gate]] tables take require)"
+                .into(),
+        );
+    }
+    if key == "requires" && what.starts_with("[[gate]]") {
+        return Some(
+            "did you mean 'require'? a gate has one condition: require = \"…\" ([[tier]] \
+             tables take a list, requires)"
+                .into(),
+        );
+    }
+    // A top-level table whose name is a near miss of a table's (`[aggregation]` for
+    // `[aggregate]`): `aggregation` is also a key of [rules], the wrong place to send it.
+    if what == "the rules file" && key == "aggregation" {
+        return Some(
+            "did you mean [aggregate] (rolling members up to entities)? as a setting, \
+             aggregation = \"…\" belongs under [rules]"
+                .into(),
+        );
+    }
     if key == "weight" && what.starts_with("[[criterion]]") {
         return Some(
             "weights are set on [[dimension]] (weight = 30); a criterion's weight is its points"

@@ -389,6 +389,27 @@ fn first_full_width(text: &str) -> Option<(usize, char)> {
     OutsideStrings::new(text).find(|&(_, c)| FULL_WIDTH.iter().any(|(f, _, _)| *f == c))
 }
 
+/// Whether the character `c` at `at` closes a `key = value` line whose value is complete
+/// (brackets balanced before it) with nothing but a comment after it: `label = "x"，`. Not
+/// an element of a multi-line array or table, where the separator is needed in ASCII.
+fn ends_a_key_value_line(text: &str, at: usize, c: char) -> bool {
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[start..at];
+    let after = text[at + c.len_utf8()..].split('\n').next().unwrap_or("");
+    let key_value = before.split_once('=').is_some_and(|(k, _)| {
+        let k = k.trim();
+        !k.is_empty()
+            && k.chars()
+                .all(|ch| ch.is_alphanumeric() || matches!(ch, '_' | '-' | '.' | '"'))
+    });
+    let balance =
+        |open: char, close: char| before.matches(open).count() == before.matches(close).count();
+    key_value
+        && balance('[', ']')
+        && balance('{', '}')
+        && (after.trim().is_empty() || after.trim_start().starts_with('#'))
+}
+
 fn full_width_diagnostic(source: &SourceText, at: usize, c: char) -> Diagnostic {
     let (_, name, ascii) = FULL_WIDTH
         .iter()
@@ -403,6 +424,11 @@ fn full_width_diagnostic(source: &SourceText, at: usize, c: char) -> Diagnostic 
                        but TOML does not read it as a space"
             .to_string(),
         '：' => "TOML puts '=' between a key and its value: min_score = 85".to_string(),
+        // At the end of a line (after a value, before a comment or nothing): no separator
+        // belongs there at all; retyping it as ASCII is the next error.
+        '，' | '；' if ends_a_key_value_line(&source.text, at, c) => {
+            format!("delete it: a TOML line ends after its value, with no '{ascii}' or '{c}'")
+        }
         _ => format!(
             "TOML needs the ASCII '{ascii}': retype it with the input method in English \
              (half-width) punctuation"

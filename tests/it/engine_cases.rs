@@ -4639,3 +4639,43 @@ requires = ["fb"]
         "{e}"
     );
 }
+
+/// Advice that looped or pointed elsewhere when followed (audit29_help): `>＝` is `>=`, not
+/// `>==`; `in` does not exist; `require` in a tier is `requires`; `[aggregation]` is
+/// `[aggregate]`; a full-width comma ending a `key = value` line is deleted, not retyped.
+#[test]
+fn near_misses_get_the_advice_that_fixes_them() {
+    let err = |text: &str| -> String {
+        match clusterscore::rules::Rules::from_str(text).and_then(|r| r.compile()) {
+            Ok(_) => panic!("accepted:\n{text}"),
+            Err(e) => e.to_string(),
+        }
+    };
+    let base = "[rules]\nname = \"m\"\nid = \"id\"\n[[indicator]]\nid = \"revenue\"\n[[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c\"\ndimension = \"d\"\nindicator = \"revenue\"\npoints = 10\nmethod = \"direct\"\n";
+    for (extra, help) in [
+        (
+            "[[gate]]\nid = \"g\"\nrequire = \"revenue >＝ 10\"\n",
+            "help: this is a full-width '='; write '>='",
+        ),
+        (
+            "[[gate]]\nid = \"g\"\nrequire = \"revenue in (1, 2)\"\n",
+            "help: there is no 'in': compare with each value and join with 'or'",
+        ),
+        (
+            "[[tier]]\nid = \"t\"\nrequire = [\"revenue >= 1\"]\n",
+            "help: did you mean 'requires'? a tier lists its conditions",
+        ),
+        (
+            "[aggregation]\nby = \"k\"\n",
+            "help: did you mean [aggregate] (rolling members up to entities)?",
+        ),
+    ] {
+        let e = err(&format!("{base}{extra}"));
+        assert!(e.contains(help), "{help:?} not in:\n{e}");
+    }
+    let e = err("[rules]\nname = \"m\"，\nid = \"id\"\n");
+    assert!(
+        e.contains("help: delete it: a TOML line ends after its value, with no ',' or '，'"),
+        "{e}"
+    );
+}
