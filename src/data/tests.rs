@@ -146,6 +146,36 @@ fn a_repeated_header_line_and_a_group_row_get_their_own_help() {
     assert!(help.ends_with("set header_row = 2 in [data]"), "{help}");
 }
 
+/// A one-field row in a wider table: a note under the table or DOS's end-of-file mark is
+/// to be deleted (padding it with delimiters would score it as an entity).
+#[test]
+fn a_note_row_and_an_end_of_file_mark_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, tail, help) in [
+        (
+            "note.csv",
+            "注：数据来源于各县统计局\n",
+            "the row looks like a note under the table, not an entity: delete it (or move it \
+             into a comment column)",
+        ),
+        (
+            "eof.csv",
+            "\u{1a}",
+            "the row holds only the control character U+001A (the end-of-file mark old DOS \
+             tools write): delete the row",
+        ),
+        (
+            "short.csv",
+            "B\n",
+            "a delimiter is probably missing in this row; every row needs one field per header",
+        ),
+    ] {
+        let p = write(&dir, name, format!("id,v\nA,1\n{tail}").as_bytes());
+        let e = read(&[p], &infer_all).unwrap_err();
+        assert_eq!(e.diagnostics[0].help.as_deref(), Some(help), "{name}");
+    }
+}
+
 #[test]
 fn sha256_is_of_raw_bytes() {
     let dir = tempfile::tempdir().unwrap();
