@@ -184,10 +184,38 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                     }
                 });
                 if shadowed {
+                    // A threshold a hundred times off the others is more likely a number in
+                    // another unit (万元 typed into a table in 亿元) than a band out of place:
+                    // reordering would score the wrong unit.
+                    let others: Vec<f64> = bands
+                        .iter()
+                        .enumerate()
+                        .filter(|&(j, _)| j != i)
+                        .filter_map(|(_, a)| a.threshold.fixed())
+                        .filter(|u| *u != 0.0)
+                        .map(f64::abs)
+                        .collect();
+                    let far = t != 0.0
+                        && !others.is_empty()
+                        && (others.iter().all(|u| t.abs() >= 100.0 * u)
+                            || others.iter().all(|u| t.abs() * 100.0 <= *u));
+                    let unit_hint = if far {
+                        format!(
+                            "; {} is a hundred times or more off the other thresholds: if it is in another unit (万元 for 亿元, a fraction for a percentage), write it in the indicator's unit{}",
+                            t,
+                            rules
+                                .indicator(&c.indicator.value)
+                                .and_then(|i| i.unit.as_deref())
+                                .map(|u| format!(" ({u})"))
+                                .unwrap_or_default()
+                        )
+                    } else {
+                        String::new()
+                    };
                     out.push(Lint {
                         code: "bands-out-of-order",
                         message: format!(
-                            "criterion '{}': band {} ({} {}) can never be reached, an earlier band already takes every such value; bands are tried in order, so list {} bands from the {} threshold {}",
+                            "criterion '{}': band {} ({} {}) can never be reached, an earlier band already takes every such value; bands are tried in order, so list {} bands from the {} threshold {}{unit_hint}",
                             c.id.value,
                             i + 1,
                             b.op.key(),
@@ -876,6 +904,35 @@ id = "x"
 id = "level"
 kind = "category"
 "#;
+
+    /// A band out of order by a unit slip (500000 among 100 and 20, 万元 in a table in
+    /// 亿元) is said to look like another unit; one merely out of place is not.
+    #[test]
+    fn a_band_a_hundred_times_off_is_named_as_a_unit_slip() {
+        let text = |bands: &str| {
+            format!(
+                "[rules]\nname = \"u\"\nid = \"id\"\n[[indicator]]\nid = \"sales\"\nunit = \"亿元\"\n[[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c\"\ndimension = \"d\"\nindicator = \"sales\"\npoints = 50\nmethod = \"bands\"\nbands = [{bands}]\n"
+            )
+        };
+        let messages = |bands: &str| -> Vec<String> {
+            let rules = Rules::from_str_named(&text(bands), "r.toml").expect("valid rules");
+            lint(&rules, &[]).into_iter().map(|l| l.message).collect()
+        };
+        let slip = messages(
+            "{ at_least = 100, points = 50 }, { at_least = 500000, points = 35 }, { at_least = 20, points = 20 }",
+        );
+        assert_eq!(slip.len(), 1, "{slip:?}");
+        assert!(
+            slip[0].ends_with("; 500000 is a hundred times or more off the other thresholds: if it is in another unit (万元 for 亿元, a fraction for a percentage), write it in the indicator's unit (亿元)"),
+            "{}",
+            slip[0]
+        );
+        let misplaced = messages(
+            "{ at_least = 50, points = 35 }, { at_least = 100, points = 50 }, { at_least = 20, points = 20 }",
+        );
+        assert_eq!(misplaced.len(), 1, "{misplaced:?}");
+        assert!(misplaced[0].ends_with("threshold down"), "{}", misplaced[0]);
+    }
 
     #[test]
     fn each_lint_fires_on_its_case_and_not_on_a_clean_file() {
