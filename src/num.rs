@@ -784,6 +784,26 @@ mod tests {
             assert_eq!(means[0], want);
             assert!(means[1].is_nan());
         }
+        // Sums past 2⁵³ (values up to 2⁵², two to eight of them), where dividing the rounded
+        // total can land a whole ulp off: the mean must be within half an ulp of S / n,
+        // checked in exact integers (m = mant · 2^e: |mant · 2^e · n − S| ≤ 2^(e−1) · n).
+        for _ in 0..2000 {
+            let n = (next() % 7 + 2) as usize;
+            let v: Vec<f64> = (0..n).map(|_| (next() >> 12) as f64).collect();
+            let exact: i128 = v.iter().map(|&x| x as i128).sum();
+            let m = mean_of(&v).unwrap();
+            let e = ulp_exponent(m);
+            let mant = (m / 2f64.powi(e)) as i128;
+            let (diff, bound) = if e >= 0 {
+                ((mant << e) * n as i128 - exact, (1i128 << e) * n as i128)
+            } else {
+                (mant * n as i128 - (exact << -e), n as i128)
+            };
+            assert!(
+                2 * diff.abs() <= bound,
+                "{v:?}: {m} is not S/n = {exact}/{n} rounded"
+            );
+        }
         // 1/3 and 2/3 of a tiny unit, and a mean that needs the sticky bit: (2⁵³ + 1) / 2
         // rounds to 2⁵² (ties to even below it), (2⁵³ + 3) / 2 up to 2⁵² + 2.
         assert_eq!(quotient_in_units(1, -1074, 3), 0.0);

@@ -625,6 +625,11 @@ impl TextBuilder {
     /// the general path.
     #[inline]
     fn push_raw(&mut self, b: &[u8], markers: &Markers) -> bool {
+        // A leading apostrophe may be a formula guard (`undefused`, general path): the same
+        // bytes could have gone in as another text.
+        if b.first() == Some(&b'\'') {
+            return false;
+        }
         if self.unchecked {
             let Some(s) = markers.plain_text(b) else {
                 return false;

@@ -616,6 +616,8 @@ impl<'s> Cx<'s> {
                     .all(|k| matches!(k.get_ref().as_ref(), "id" | "label"))
                 && !next_map.is_empty()
                 && !next_map.contains_key("id")
+                // (Both with a label: two tables, the second missing its id, not one split.)
+                && !(map.contains_key("label") && next_map.contains_key("label"))
             {
                 self.error(
                     next.span().into(),

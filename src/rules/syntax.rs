@@ -390,24 +390,24 @@ fn first_full_width(text: &str) -> Option<(usize, char)> {
 }
 
 /// Whether the character `c` at `at` closes a `key = value` line whose value is complete
-/// (brackets balanced before it) with nothing but a comment after it: `label = "x"，`. Not
-/// an element of a multi-line array or table, where the separator is needed in ASCII.
+/// with nothing but a comment after it: `label = "x"，`. Not an element of a multi-line
+/// array or table, where the separator is needed in ASCII: brackets are counted over the
+/// whole text before it, outside strings and comments (an `==` inside a quoted condition
+/// is no key's `=`).
 fn ends_a_key_value_line(text: &str, at: usize, c: char) -> bool {
     let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let before = &text[start..at];
+    let mut depth = 0i64;
+    let mut equals_on_line = false;
+    for (j, ch) in OutsideStrings::new(&text[..at]) {
+        match ch {
+            '[' | '{' => depth += 1,
+            ']' | '}' => depth -= 1,
+            '=' if j >= start && depth == 0 => equals_on_line = true,
+            _ => {}
+        }
+    }
     let after = text[at + c.len_utf8()..].split('\n').next().unwrap_or("");
-    let key_value = before.split_once('=').is_some_and(|(k, _)| {
-        let k = k.trim();
-        !k.is_empty()
-            && k.chars()
-                .all(|ch| ch.is_alphanumeric() || matches!(ch, '_' | '-' | '.' | '"'))
-    });
-    let balance =
-        |open: char, close: char| before.matches(open).count() == before.matches(close).count();
-    key_value
-        && balance('[', ']')
-        && balance('{', '}')
-        && (after.trim().is_empty() || after.trim_start().starts_with('#'))
+    depth == 0 && equals_on_line && (after.trim().is_empty() || after.trim_start().starts_with('#'))
 }
 
 fn full_width_diagnostic(source: &SourceText, at: usize, c: char) -> Diagnostic {

@@ -4678,4 +4678,16 @@ fn near_misses_get_the_advice_that_fixes_them() {
         e.contains("help: delete it: a TOML line ends after its value, with no ',' or '，'"),
         "{e}"
     );
+    // Between the elements of a multi-line list (an `==` in a quoted condition is no key's
+    // `=`) the separator is needed: retype it.
+    let e = err(&format!(
+        "{base}[[tier]]\nid = \"t\"\nrequires = [\n  \"revenue == 1\"，\n  \"revenue <= 9\",\n]\n"
+    ));
+    assert!(e.contains("help: TOML needs the ASCII ','"), "{e}");
+    // Two dimensions with labels, the second without its id: no "header too many".
+    let e = err(&format!(
+        "{base}[[dimension]]\nid = \"a\"\nlabel = \"A\"\n[[dimension]]\nlabel = \"B\"\nweight = 30\n"
+    ));
+    assert!(!e.contains("line too many"), "{e}");
+    assert!(e.contains("is missing the key 'id'"), "{e}");
 }

@@ -244,8 +244,8 @@ fn every_cluster_pack_scores_its_fixture() {
 
 /// Liaocheng recommends a cluster for a level it does not hold yet (the pack's I13): LC01,
 /// ranked first but already 国家级, is a 标杆, not a national recommendation; the provincial
-/// recommendations are the 市级 clusters at 65 or more (LC03, LC09, LC04 and LC06 score
-/// that much but already hold a level).
+/// recommendations are the 市级 clusters at 65 or more (LC09, LC04 and LC06 score that
+/// much but already hold a level; LC03, 省级, is recommended for national).
 #[test]
 fn liaocheng_recommends_only_clusters_below_the_level() {
     let a = assess(
