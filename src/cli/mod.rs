@@ -443,12 +443,10 @@ pub(crate) fn refuse_overwrite(out: &Path, inputs: &[&Path]) -> Result<()> {
             )));
         }
         // Where permission is not the question (root, who may write anywhere, in `/proc` or
-        // `/sys`): a file is created there and removed, so that the refusal comes now.
-        if let Err(e) = tempfile::Builder::new()
-            .prefix(".clusterscore-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-        {
+        // `/sys`): a file is created there, so that the refusal comes now. An unnamed one
+        // (O_TMPFILE where the file system has it, else created and unlinked at once): a
+        // Ctrl-C at that instant leaves nothing behind, as no signal handler covers it yet.
+        if let Err(e) = tempfile::tempfile_in(dir) {
             return Err(Error::usage(format!(
                 "cannot write '{}': no file can be created in '{}' ({}; choose another directory)",
                 out.display(),
