@@ -989,6 +989,41 @@ fn quote_flaw(path: &str, row: usize, flaw: QuoteFlaw) -> Diagnostic {
         ))
 }
 
+/// The one field of a row in a wider table that is no entity: a control character alone
+/// (DOS's end-of-file mark 0x1A) or a note under the table (注：数据来源于…) — rows to
+/// delete, not to pad with delimiters, which would score them as entities.
+fn lone_field_help(field: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(field);
+    let text = text.trim();
+    if !text.is_empty() && text.chars().all(char::is_control) {
+        let c = text.chars().next()?;
+        let dos = if c == '\u{1a}' {
+            " (the end-of-file mark old DOS tools write)"
+        } else {
+            ""
+        };
+        return Some(format!(
+            "the row holds only the control character U+{:04X}{dos}: delete the row",
+            c as u32
+        ));
+    }
+    const NOTE_WORDS: [&str; 8] = [
+        "注",
+        "说明",
+        "备注",
+        "数据来源",
+        "资料来源",
+        "来源",
+        "填表",
+        "制表",
+    ];
+    NOTE_WORDS.iter().any(|w| text.starts_with(w)).then(|| {
+        "the row looks like a note under the table, not an entity: delete it (or move it \
+         into a comment column)"
+            .to_string()
+    })
+}
+
 /// A record with another number of fields than the header's `width` (of which the first
 /// `named` have a header).
 fn ragged(
@@ -1034,45 +1069,12 @@ fn ragged(
         )
     } else if n > width {
         "a field probably contains the delimiter; put that field in double quotes".to_string()
-    } else if let Some(text) = (n == 1)
+    } else if let Some(help) = (n == 1)
         .then(|| rec.fields().next())
         .flatten()
-        .map(|f| String::from_utf8_lossy(f).trim().to_string())
+        .and_then(lone_field_help)
     {
-        // One field in a wider table: a control character (DOS's end-of-file mark 0x1A), or
-        // a note under the table (注：数据来源于…) — rows to delete, not to pad with
-        // delimiters, which would score them as entities.
-        match text.chars().find(|c| c.is_control()) {
-            Some(c) if text.chars().all(char::is_control) => format!(
-                "the row holds only the control character U+{:04X}{}: delete the row",
-                c as u32,
-                if c == '\u{1a}' {
-                    " (the end-of-file mark old DOS tools write)"
-                } else {
-                    ""
-                }
-            ),
-            _ if [
-                "注",
-                "说明",
-                "备注",
-                "数据来源",
-                "资料来源",
-                "来源",
-                "填表",
-                "制表",
-            ]
-            .iter()
-            .any(|w| text.starts_with(w)) =>
-            {
-                "the row looks like a note under the table, not an entity: delete it (or \
-                 move it into a comment column)"
-                    .to_string()
-            }
-            _ => "a delimiter is probably missing in this row; every row needs one field per \
-                  header"
-                .to_string(),
-        }
+        help
     } else {
         "a delimiter is probably missing in this row; every row needs one field per header"
             .to_string()

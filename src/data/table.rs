@@ -2168,9 +2168,25 @@ pub(crate) fn title_row(folded: &[String], header_row: usize) -> Option<Diagnost
 
 /// What to do about a title row above the column names.
 pub(crate) fn title_row_help(header_row: usize) -> String {
+    names_below_help(header_row, "title row")
+}
+
+/// What to do about a row of group labels (merged cells such as 基本信息 over 编号 and 名称)
+/// above the column names.
+pub(crate) fn group_row_help(header_row: usize) -> String {
+    format!(
+        "if row {header_row} groups the column names of row {} (merged cells such as 基本信息 \
+         over 编号 and 名称), {}",
+        header_row + 1,
+        names_below_help(header_row, "grouping row")
+    )
+}
+
+/// The column names are in the row below `header_row`: read from there, or delete `what`.
+fn names_below_help(header_row: usize, what: &str) -> String {
     format!(
         "set header_row = {} in [data] (the row holding the column names; the rows above it are \
-         skipped), or delete the title row",
+         skipped), or delete the {what}",
         header_row + 1
     )
 }
@@ -2197,10 +2213,8 @@ pub(crate) fn check_headers(
                 )
                 .at(loc)
                 .with_help(format!(
-                    "give every column a header, or delete the unused column; if this row \
-                     groups the column names of the row below (merged cells such as 基本信息 \
-                     over 编号 and 名称), set header_row = {} in [data]",
-                    header_row + 1
+                    "give every column a header, or delete the unused column; {}",
+                    group_row_help(header_row)
                 )),
             ));
         }

@@ -143,7 +143,10 @@ fn a_repeated_header_line_and_a_group_row_get_their_own_help() {
     );
     let e = read(std::slice::from_ref(&q), &infer_all).unwrap_err();
     let help = e.diagnostics[0].help.as_deref().unwrap();
-    assert!(help.ends_with("set header_row = 2 in [data]"), "{help}");
+    assert!(
+        help.contains("set header_row = 2 in [data]") && help.ends_with("delete the grouping row"),
+        "{help}"
+    );
 }
 
 /// A one-field row in a wider table: a note under the table or DOS's end-of-file mark is

@@ -672,13 +672,7 @@ pub(crate) fn read_xlsx(
                     ),
                 )
                 .at(sheet_loc)
-                .with_help(format!(
-                    "if row {header_row} groups the column names of row {} (merged cells \
-                     such as 基本信息 over 编号 and 名称), {}",
-                    header_row + 1,
-                    super::table::title_row_help(header_row)
-                        .replace("or delete the title row", "or delete the grouping row")
-                )),
+                .with_help(super::table::group_row_help(header_row)),
             ));
         }
     }

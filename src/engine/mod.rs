@@ -780,13 +780,16 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                 // cell: its level would score 0 (a typo such as "省" for "省级").
                 if let (Method::Levels(table), Some(allowed)) = (&c.method, &ind.levels) {
                     for (k, _) in table.iter().filter(|(k, _)| !allowed.contains(k)) {
-                        let containing: Vec<&String> =
-                            allowed.iter().filter(|a| a.contains(k.as_str())).collect();
-                        let help = did_you_mean_help(k, allowed.iter().map(String::as_str))
-                            .or_else(|| match containing.as_slice() {
-                                [one] => Some(format!("did you mean '{one}'?")),
+                        // (A prefix or part of one level only: `省` for `省级`.)
+                        let containing = || {
+                            let mut hits = allowed.iter().filter(|a| a.contains(k.as_str()));
+                            match (hits.next(), hits.next()) {
+                                (Some(one), None) => Some(format!("did you mean '{one}'?")),
                                 _ => None,
-                            })
+                            }
+                        };
+                        let help = did_you_mean_help(k, allowed.iter().map(String::as_str))
+                            .or_else(containing)
                             .unwrap_or_else(|| {
                                 format!(
                                     "use one of the indicator's levels, or add '{k}' to its \

@@ -104,31 +104,6 @@ fn elsewhere_help(key: &str, what: &str) -> Option<String> {
             "a dimension's share is its weight (weight = 30); points belong to its criteria".into(),
         );
     }
-    // A near miss of a key this table has (`require` in a tier, whose key is `requires`)
-    // is meant here, not moved to the table that has it.
-    if key == "require" && what.starts_with("[[tier]]") {
-        return Some(
-            "did you mean 'requires'? a tier lists its conditions: requires = [\"…\"] \
-             ([[gate]] tables take require)"
-                .into(),
-        );
-    }
-    if key == "requires" && what.starts_with("[[gate]]") {
-        return Some(
-            "did you mean 'require'? a gate has one condition: require = \"…\" ([[tier]] \
-             tables take a list, requires)"
-                .into(),
-        );
-    }
-    // A top-level table whose name is a near miss of a table's (`[aggregation]` for
-    // `[aggregate]`): `aggregation` is also a key of [rules], the wrong place to send it.
-    if what == "the rules file" && key == "aggregation" {
-        return Some(
-            "did you mean [aggregate] (rolling members up to entities)? as a setting, \
-             aggregation = \"…\" belongs under [rules]"
-                .into(),
-        );
-    }
     if key == "weight" && what.starts_with("[[criterion]]") {
         return Some(
             "weights are set on [[dimension]] (weight = 30); a criterion's weight is its points"
@@ -538,7 +513,7 @@ impl<'s> Cx<'s> {
     }
 
     fn unknown_keys(&mut self, t: &Table<'_, '_>) {
-        for (k, _) in t.map.iter() {
+        for (k, v) in t.map.iter() {
             let key = k.get_ref().as_ref();
             if !t.allowed.contains(&key) {
                 // `[tier.national]` after a `[[tier]]`: a table inside that tier.
@@ -573,7 +548,21 @@ impl<'s> Cx<'s> {
                     );
                     continue;
                 }
-                let help = elsewhere_help(key, &t.what)
+                // A key of this table in the other number (`require` in a tier, whose key
+                // is `requires`), or a table written under a near miss of a table's name
+                // (`[aggregation]` for `[aggregate]`: a table is no setting to move), is
+                // meant here, before "it belongs in another table".
+                let number = t
+                    .allowed
+                    .iter()
+                    .find(|a| format!("{a}s") == key || format!("{key}s") == **a)
+                    .map(|a| format!("did you mean '{a}'?"));
+                let table_name = matches!(v.get_ref(), DeValue::Table(_))
+                    .then(|| did_you_mean_help(key, t.allowed.iter().copied()))
+                    .flatten();
+                let help = number
+                    .or(table_name)
+                    .or_else(|| elsewhere_help(key, &t.what))
                     .or_else(|| did_you_mean_help(key, t.allowed.iter().copied()))
                     .or_else(|| Some(format!("allowed keys here: {}", t.allowed.join(", "))));
                 self.error(

@@ -4663,11 +4663,11 @@ fn near_misses_get_the_advice_that_fixes_them() {
         ),
         (
             "[[tier]]\nid = \"t\"\nrequire = [\"revenue >= 1\"]\n",
-            "help: did you mean 'requires'? a tier lists its conditions",
+            "help: did you mean 'requires'?",
         ),
         (
             "[aggregation]\nby = \"k\"\n",
-            "help: did you mean [aggregate] (rolling members up to entities)?",
+            "help: did you mean 'aggregate'?",
         ),
     ] {
         let e = err(&format!("{base}{extra}"));

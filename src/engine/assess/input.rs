@@ -55,17 +55,15 @@ pub(super) fn required_column(
                         '|' => Some('｜'),
                         _ => None,
                     };
-                    match headers
-                        .iter()
-                        .map(|h| table.shown_header(h))
-                        .find(|w| wide.is_some_and(|f| w.contains(f)))
-                    {
-                        Some(written) => format!(
-                            "the data's header '{}' is delimited by the full-width '{}': \
-                             replace every '{}' in the file with {d}",
-                            crate::diag::truncate(written, 120),
-                            wide.unwrap_or(c),
-                            wide.unwrap_or(c)
+                    let written = wide.and_then(|f| {
+                        let w = headers.iter().map(|h| table.shown_header(h)).find(|w| w.contains(f));
+                        w.map(|w| (f, w))
+                    });
+                    match written {
+                        Some((f, written)) => format!(
+                            "the data's header '{}' is delimited by the full-width '{f}': \
+                             replace every '{f}' in the file with {d}",
+                            crate::diag::truncate(written, 120)
                         ),
                         None => format!(
                             "the data's header '{}' looks delimited by {d}: read the file \
