@@ -284,11 +284,15 @@ fn quotient_in_units(a: i128, unit: i32, n: u64) -> f64 {
         return 0.0;
     }
     let magnitude = a.unsigned_abs();
-    let k = magnitude.leading_zeros() as i32;
-    let shifted = magnitude << k;
-    let (q, r) = (shifted / u128::from(n), shifted % u128::from(n));
-    let mut x = (q | u128::from(r != 0)) as f64;
-    let mut e = unit - k;
+    // (A sum, n = 1, needs no 128-bit division: the conversion is the one rounding.)
+    let (mut x, mut e) = if n == 1 {
+        (magnitude as f64, unit)
+    } else {
+        let k = magnitude.leading_zeros() as i32;
+        let shifted = magnitude << k;
+        let (q, r) = (shifted / u128::from(n), shifted % u128::from(n));
+        ((q | u128::from(r != 0)) as f64, unit - k)
+    };
     while e < -1000 {
         x *= 2f64.powi(-1000);
         e += 1000;
