@@ -231,6 +231,68 @@ impl Program {
     }
 }
 
+impl Program {
+    /// The rows whose number `result` is missing although nothing the program reads was:
+    /// no column it reads is missing there, nor any `prev()` or aggregate it takes. Such a
+    /// value came from the arithmetic itself (a division by zero, `ln`/`log10`/`sqrt`
+    /// outside the domain, a result too large for a number), which a reader of the output
+    /// cannot tell from an unreported cell without being told. A row where some value read
+    /// is missing is left out even when the `if()` branch it takes never reads that value:
+    /// the rows named are only ever ones the arithmetic emptied. `None` when there are none.
+    pub fn no_number_from_values(&self, env: &dyn Env, result: &Column) -> Option<Vec<bool>> {
+        let Column::Number(v) = result else {
+            return None;
+        };
+        // Rows whose result is missing, then those where a column read is missing too are
+        // dropped; `prev()` and aggregates are evaluated only if rows are left.
+        let mut rows: Vec<usize> = (0..v.len()).filter(|&i| v[i].is_nan()).collect();
+        let mut leaves = Vec::new();
+        collect_leaves(&self.root, &mut leaves);
+        for slot in leaves.iter().filter_map(|l| match l {
+            Node::Slot { slot, .. } => Some(*slot),
+            _ => None,
+        }) {
+            let c = env.column(slot);
+            rows.retain(|&i| !c.is_missing(i));
+        }
+        for leaf in leaves.iter().filter(|l| !matches!(l, Node::Slot { .. })) {
+            if rows.is_empty() {
+                break;
+            }
+            let c = into_column(eval_node(leaf, env), env.rows(), leaf_type(leaf));
+            rows.retain(|&i| !c.is_missing(i));
+        }
+        if rows.is_empty() {
+            return None;
+        }
+        let mut hit = vec![false; v.len()];
+        for i in rows {
+            hit[i] = true;
+        }
+        Some(hit)
+    }
+}
+
+/// The values a program reads: its columns, and its `prev()` and aggregate calls taken
+/// whole (their arguments are read on other rows).
+fn collect_leaves<'n>(node: &'n Node, out: &mut Vec<&'n Node>) {
+    match node {
+        Node::Slot { .. } | Node::Prev { .. } | Node::Aggregate { .. } => out.push(node),
+        other => other
+            .children()
+            .into_iter()
+            .for_each(|c| collect_leaves(c, out)),
+    }
+}
+
+/// The type of a leaf [`collect_leaves`] gives.
+fn leaf_type(leaf: &Node) -> Type {
+    match leaf {
+        Node::Slot { ty, .. } | Node::Prev { ty, .. } => *ty,
+        _ => Type::Number,
+    }
+}
+
 /// Whether two columns hold the same value (or both nothing) at row `i`.
 fn same_value(a: &Column, b: &Column, i: usize) -> bool {
     match (a, b) {

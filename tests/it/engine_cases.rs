@@ -320,8 +320,82 @@ fn missing_policies() {
         "[[indicator]]\nid = \"x\"\nformula = \"y / z\"",
     );
     let err = try_score(&formula, "id,y,z,f\nA,2,1,是\nB,4,0,否\n").unwrap_err();
-    assert!(err.contains("B (indicator 'x' = `y / z`, from "), "{err}");
+    assert!(
+        err.contains("B (indicator 'x' = `y / z` with y = 4, z = 0, from "),
+        "{err}"
+    );
     assert!(err.contains(" row 3; criterion 'cx')"), "{err}");
+}
+
+/// A formula indicator without a value says why in the entity's notes (the values it read)
+/// and, where every value it reads was reported, in a warning: a division by zero or a
+/// logarithm outside its domain is not an unreported cell (audit F10).
+#[test]
+fn a_formula_emptied_by_its_arithmetic_is_told_from_an_unreported_value() {
+    let rules = MISSING.replace("POLICY", "zero").replace(
+        "[[indicator]]\nid = \"x\"",
+        "[[indicator]]\nid = \"x\"\nformula = \"y / z + ln(w)\"",
+    );
+    // A: 4/2 + ln 1 = 2; B: division by zero; C: y unreported; D: ln(-1); E: w unreported.
+    let a = score(
+        &rules,
+        "id,y,z,w,f\nA,4,2,1,是\nB,4,0,1,否\nC,,2,1,是\nD,4,2,-1,是\nE,4,0,,是\n",
+    );
+    let note = |id: &str| {
+        entity(&a, id)
+            .notes
+            .iter()
+            .find(|n| n.starts_with("criterion 'cx'"))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert!(entity(&a, "A").notes.is_empty());
+    assert_eq!(
+        note("B"),
+        "criterion 'cx': value missing, scored 0 (missing = \"zero\"); indicator 'x' = `y / z + ln(w)` with y = 4, z = 0, w = 1"
+    );
+    assert!(
+        note("C").ends_with("with y = missing, z = 2, w = 1"),
+        "{}",
+        note("C")
+    );
+    assert!(
+        note("D").ends_with("with y = 4, z = 2, w = -1"),
+        "{}",
+        note("D")
+    );
+    // Only B and D gave no number from reported values; C and E had a value missing.
+    assert_eq!(
+        warned_ids(
+            &a,
+            "indicator 'x': the formula gave no number, though every value it reads was reported"
+        )
+        .as_deref(),
+        Some("B, D")
+    );
+    // All values present and a number everywhere: no such warning.
+    let a = score(&rules, "id,y,z,w,f\nA,4,2,1,是\nB,1,1,2,否\n");
+    assert!(
+        !a.warnings.iter().any(|w| w.contains("gave no number")),
+        "{:?}",
+        a.warnings
+    );
+    // prev(): no earlier year is a value not reported (P); an earlier 0 is a division by
+    // zero (Q); the note shows the earlier year's value.
+    let growth = MISSING.replace("POLICY", "zero").replace(
+        "[[indicator]]\nid = \"x\"",
+        "[data]\nyear_column = \"year\"\n[[indicator]]\nid = \"x\"\nformula = \"y / prev(y) - 1\"",
+    );
+    let csv = "id,year,y,f\nP,2024,5,是\nQ,2023,0,是\nQ,2024,3,是\nR,2023,2,是\nR,2024,3,是\n";
+    let a = score(&growth.replace("[rules]", "[rules]\nyear = 2024"), csv);
+    assert_eq!(
+        warned_ids(&a, "indicator 'x': the formula gave no number").as_deref(),
+        Some("Q")
+    );
+    let q = entity(&a, "Q").notes.join(" | ");
+    assert!(q.contains("with y = 3, prev(y) = 0"), "{q}");
+    let p = entity(&a, "P").notes.join(" | ");
+    assert!(p.contains("with y = 5, prev(y) = missing"), "{p}");
 }
 
 #[test]

@@ -190,12 +190,47 @@ impl Run<'_> {
                     String::new()
                 };
                 format!(
-                    "indicator '{}' = `{}`{at}",
+                    "indicator '{}' = `{}`{}{at}",
                     ind.id.value,
-                    crate::diag::truncate(&f.value, 80)
+                    crate::diag::truncate(&f.value, 80),
+                    self.formula_inputs(i, e)
                 )
             }
         }
+    }
+
+    /// " with x = 5, y = 0": the values a row-level formula indicator read for entity `e`,
+    /// so that a missing result says whether a value was unreported or the arithmetic
+    /// emptied it (`x / y` with y = 0). Empty for other indicators, and under `[aggregate]`
+    /// (where such formulas read member rows).
+    fn formula_inputs(&self, i: usize, e: usize) -> String {
+        let r = &self.c.rules;
+        match (&r.indicators[i].source, &self.c.indicator_exprs[i]) {
+            (Source::Formula(_), Some(p)) if r.aggregate.is_none() => {
+                format!(" with {}", self.values_in(p, e))
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// "; indicator 'r' = `x / y` with x = 5, y = 0" after a criterion's missing-value note
+    /// when its indicator is a formula (see [`Run::formula_inputs`]).
+    fn missing_formula_note(&self, ci: usize, e: usize) -> String {
+        let i = self.c.criterion_indicator[ci];
+        let with = self.formula_inputs(i, e);
+        if with.is_empty() {
+            return with;
+        }
+        let ind = &self.c.rules.indicators[i];
+        let f = match &ind.source {
+            Source::Formula(f) | Source::Aggregate(f) => f.value.as_str(),
+            Source::Column(_) => "",
+        };
+        format!(
+            "; indicator '{}' = `{}`{with}",
+            ind.id.value,
+            crate::diag::truncate(f, 80)
+        )
     }
 
     /// `missing = "fail"` written on an indicator that no criterion scores (one read by a
@@ -763,8 +798,9 @@ impl Run<'_> {
                     set_used(used, e, MissingPolicy::Zero);
                     notes.note(e, || {
                         format!(
-                            "criterion '{}': value missing, scored 0 (missing = \"zero\")",
-                            crit.id.value
+                            "criterion '{}': value missing, scored 0 (missing = \"zero\"){}",
+                            crit.id.value,
+                            self.missing_formula_note(ci, e)
                         )
                     });
                 }
@@ -780,7 +816,7 @@ impl Run<'_> {
                 for &e in &missing {
                     out[e] = f64::NAN;
                     set_used(used, e, MissingPolicy::Exclude);
-                    notes.note(e, || format!("criterion '{}': value missing, criterion dropped and its dimension rescaled (missing = \"exclude\")", crit.id.value));
+                    notes.note(e, || format!("criterion '{}': value missing, criterion dropped and its dimension rescaled (missing = \"exclude\"){}", crit.id.value, self.missing_formula_note(ci, e)));
                 }
                 warnings.push(format!(
                     "criterion '{}': {} missing {} dropped (exclude): {}",
@@ -867,13 +903,13 @@ impl Run<'_> {
                                 e,
                                 serde_json::Number::from_f64(v).map(serde_json::Value::Number),
                             );
-                            notes.note(e, || format!("criterion '{}': value missing, imputed {} {} (missing = \"{name}\")", crit.id.value, name, crate::column::format_display(v)));
+                            notes.note(e, || format!("criterion '{}': value missing, imputed {} {} (missing = \"{name}\"){}", crit.id.value, name, crate::column::format_display(v), self.missing_formula_note(ci, e)));
                         }
                         None => {
                             out[e] = 0.0;
                             set_used(used, e, MissingPolicy::Zero);
                             without_stat.push(e);
-                            notes.note(e, || format!("criterion '{}': value missing and no value to take the {name} of, scored 0", crit.id.value));
+                            notes.note(e, || format!("criterion '{}': value missing and no value to take the {name} of, scored 0{}", crit.id.value, self.missing_formula_note(ci, e)));
                         }
                     }
                 }

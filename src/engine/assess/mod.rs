@@ -113,6 +113,8 @@ const AGGREGATE_SKIPPED: &str = "an aggregate left out members whose value is mi
 const AGGREGATE_COUNTED: &str =
     "count() or share() took members whose condition a missing value left open as not met";
 
+/// A formula whose number is missing though every value it reads was reported.
+const NO_NUMBER: &str = "the formula gave no number, though every value it reads was reported (a division by zero, ln, log10 or sqrt outside its domain, or a result too large),";
 /// Where a missing value decided something inside `prog` on `env`: its `if()` conditions,
 /// its `count_true()` terms and, for a formula's value `v`, the value itself.
 fn missing_traces(
@@ -129,6 +131,10 @@ fn missing_traces(
         (
             FORMULA_DECIDED,
             v.and_then(|v| prog.decided_by_missing_comparison(env, v)),
+        ),
+        (
+            NO_NUMBER,
+            v.and_then(|v| prog.no_number_from_values(env, v)),
         ),
     ]
     .into_iter()
