@@ -1329,6 +1329,37 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
             truncate(shown, 40)
         ));
     }
+    // `¥20000`, `￥1.5万`: a currency sign before the number.
+    if let Some(rest) = normalised
+        .strip_prefix(['¥', '￥', '$'])
+        .or_else(|| normalised.strip_prefix("RMB"))
+        .map(str::trim_start)
+        && (plain(rest).is_some() || number_shape_help(rest, rest).is_some())
+    {
+        return Some(format!(
+            "\"{shown}\" carries a currency sign: write the number alone, in the unit the \
+             column is in ({rest})"
+        ));
+    }
+    // `12。5`: the ideographic full stop typed as a decimal point.
+    if normalised.contains('。') && plain(&normalised.replace('。', ".")).is_some() {
+        return Some(format!(
+            "\"{shown}\" has the ideographic full stop '。' for a decimal point: write {}",
+            normalised.replace('。', ".")
+        ));
+    }
+    // `6万5`, `3亿2`: digits on both sides of 万 or 亿, as said aloud (6万5 = 65,000).
+    if let Some(help) = spoken_number_help(shown, normalised) {
+        return Some(help);
+    }
+    // `万元`, `（%）`: a unit alone, as a units row under the header has it.
+    if is_unit_word(normalised) {
+        return Some(format!(
+            "\"{shown}\" is a unit, not a number: if this row gives the columns' units under \
+             the header, delete the row (an indicator's `unit` key carries its unit in the \
+             rules); otherwise write the number"
+        ));
+    }
     // `32万`, `125亿元`, `5家`, `2023年`: a number with a unit after it.
     let split = normalised
         .char_indices()
@@ -1369,6 +1400,57 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
             n(1.0)
         ),
     })
+}
+
+/// Whether a cell is a unit and nothing else (`万元`, `%`, `吨标煤/万元`, `（亿元）`): the
+/// cells of a units row under the header.
+fn is_unit_word(text: &str) -> bool {
+    // The characters units of counts, amounts, energy, area and rates are written with.
+    const UNIT_CHARS: &str =
+        "万亿千百元家个件人项次年吨台条座分岁户名亩套标准煤瓦时平方米公里度天月%％/／";
+    let inner = text
+        .trim()
+        .trim_start_matches(['(', '（', '[', '【'])
+        .trim_end_matches([')', '）', ']', '】'])
+        .trim();
+    !inner.is_empty() && inner.chars().count() <= 8 && inner.chars().all(|c| UNIT_CHARS.contains(c))
+}
+
+/// `6万5` (65,000), `3亿2` (3.2亿), `6万5000`: a number said aloud, digits on both sides of
+/// 万 or 亿; the help gives it in the two units the column is likely in.
+fn spoken_number_help(shown: &str, normalised: &str) -> Option<String> {
+    let (at, unit, size) = normalised.char_indices().find_map(|(i, c)| match c {
+        '万' => Some((i, '万', 1e4)),
+        '亿' => Some((i, '亿', 1e8)),
+        _ => None,
+    })?;
+    let (head, tail) = (&normalised[..at], &normalised[at + unit.len_utf8()..]);
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(head) || !digits(tail) {
+        return None;
+    }
+    let a: f64 = head.parse().ok()?;
+    let b: f64 = tail.parse().ok()?;
+    // One digit after the unit is a tenth of it (6万5 = 6.5万); more digits are the rest
+    // written out (6万5000 = 65,000).
+    let whole = if tail.len() == 1 {
+        (a + b / 10.0) * size
+    } else {
+        a * size + b
+    };
+    if b >= size {
+        return None;
+    }
+    let f = |x: f64| crate::column::format_display(x);
+    let units = if unit == '亿' {
+        format!("{} in 亿元, {} in 万元", f(whole / size), f(whole / 1e4))
+    } else {
+        format!("{} in 万元, {} in 元", f(whole / size), f(whole))
+    };
+    Some(format!(
+        "\"{shown}\" is a number said aloud: write it alone, in the unit the column is in: \
+         {units}"
+    ))
 }
 
 /// The help for a cell that is a word rather than a malformed value: an Excel error value
@@ -2514,6 +2596,32 @@ mod cell_problem_tests {
         // has its own help).
         assert!(help("12a3").starts_with("accepted: numbers like 12"));
         assert!(help("12亿").contains("write the number alone"));
+        // A units row under the header: delete the row, not a missing marker (which would
+        // score a row named 单位 as an entity).
+        for unit in ["万元", "（%）", "吨标煤/万元", "人"] {
+            assert!(help(unit).contains("is a unit, not a number"), "{unit}");
+            assert!(help(unit).contains("delete the row"), "{unit}");
+        }
+        assert!(help("未填").starts_with("if \"未填\" means no data"));
+        // Currency signs, the ideographic full stop, a number said aloud.
+        assert!(help("¥20000").contains(
+            "currency sign: write the number alone, in the unit the column is in (20000)"
+        ));
+        assert!(help("￥ 1.5").contains("(1.5)"));
+        assert_eq!(
+            help("12。5"),
+            "\"12。5\" has the ideographic full stop '。' for a decimal point: write 12.5"
+        );
+        assert!(
+            help("6万5").ends_with(": 6.5 in 万元, 65000 in 元"),
+            "{}",
+            help("6万5")
+        );
+        assert!(help("6万5000").ends_with(": 6.5 in 万元, 65000 in 元"));
+        assert!(help("6万500").ends_with(": 6.05 in 万元, 60500 in 元"));
+        assert!(help("3亿2").ends_with(": 3.2 in 亿元, 32000 in 万元"));
+        // Not said aloud: 5万12345 (more than a 万 after the 万) gets the generic help.
+        assert!(!help("5万12345").contains("said aloud"));
         // A spreadsheet error value exported as text.
         assert!(help("#DIV/0!").contains("spreadsheet error value"));
         assert!(help("#n/a").contains("spreadsheet error value"));
