@@ -74,7 +74,11 @@ pub fn lt(x: f64, t: f64) -> bool {
 /// `x == t` with the threshold tolerance.
 #[inline]
 pub fn eq(x: f64, t: f64) -> bool {
-    (x - t).abs() <= tolerance(t)
+    // The bounds `ge` and `le` use, so that `x == t` holds exactly when `x >= t and x <= t`
+    // does (`|x − t| ≤ tol` rounds differently at the edge: 10.00000001 was `<= 10` and
+    // `>= 10` but not `== 10`).
+    let tol = tolerance(t);
+    x >= t - tol && x <= t + tol
 }
 
 /// The correctly rounded sum of a sequence of doubles, whatever their order (Shewchuk's
@@ -922,5 +926,32 @@ mod tests {
         assert!(!ge(4.99, 5.0));
         assert!(lt(4.99, 5.0));
         assert!(le(5.0000000001, 5.0));
+    }
+
+    /// `x == t` holds exactly when `x >= t` and `x <= t` do, on the edge of the tolerance
+    /// too: 10.00000001 is 1e-8 from 10, which `|x − t| ≤ 1e-8` rounded out but the bound
+    /// 10 + 1e-8 kept in (audit30_expr F1).
+    #[test]
+    fn equality_agrees_with_both_orderings_at_the_edge() {
+        for (x, t) in [
+            (10.00000001_f64, 10.0_f64),
+            (9.99999999, 10.0),
+            (0.300000001, 0.3),
+            (0.499999999, 0.5),
+            (-5.000000005, -5.0),
+            (1e-9, 0.0),
+            (-1e-9, 0.0),
+            (123456.789, 123456.789 * (1.0 + 1e-9)),
+        ] {
+            for x in [
+                x,
+                f64::from_bits(x.to_bits() + 1),
+                f64::from_bits(x.to_bits() - 1),
+            ] {
+                assert_eq!(eq(x, t), ge(x, t) && le(x, t), "{x} == {t}");
+                assert_eq!(gt(x, t) || lt(x, t), !eq(x, t), "{x} <> {t}");
+            }
+        }
+        assert!(eq(10.00000001, 10.0));
     }
 }

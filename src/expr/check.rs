@@ -374,10 +374,10 @@ fn mixed_comparison(lt: Type, rt: Type, span: Span) -> ExprError {
 
 #[cold]
 #[inline(never)]
-fn ordering_not_numbers(op: BinaryOp, ty: Type, span: Span) -> ExprError {
+fn ordering_not_numbers(op: BinaryOp, ty: Type, side: &str, span: Span) -> ExprError {
     ExprError::new(
         format!(
-            "'{}' needs numbers, found {} on both sides",
+            "'{}' needs numbers, found {} on {side}",
             op.symbol(),
             ty.name()
         ),
@@ -898,6 +898,19 @@ fn typed_binary(op: BinaryOp, l: (Node, Type), r: (Node, Type), ls: Span, rs: Sp
             BinaryOp::Gt => Cmp::Gt,
             _ => Cmp::Ge,
         };
+        // `<` and the like need numbers on both sides: a text or yes/no side is the error
+        // whatever the other side holds (`t < 'y'` is not "a number compared with text" when
+        // `t` is guessed a number in `check`).
+        if !matches!(cmp, Cmp::Eq | Cmp::Ne) && (lt != Type::Number || rt != Type::Number) {
+            let (ty, side, span) = if lt == rt {
+                (lt, "both sides", Span::new(ls.start, rs.end))
+            } else if lt != Type::Number {
+                (lt, "its left side", ls)
+            } else {
+                (rt, "its right side", rs)
+            };
+            return Err(ordering_not_numbers(op, ty, side, span));
+        }
         if lt != rt {
             let mut e = mixed_comparison(lt, rt, rs);
             // Say which side to change: a number in quotes (`incidents == '0'`) loses its
@@ -938,10 +951,6 @@ fn typed_binary(op: BinaryOp, l: (Node, Type), r: (Node, Type), ls: Span, rs: Sp
         let ne = cmp == Cmp::Ne;
         match lt {
             Type::Number => Node::CmpNum(cmp, l, r),
-            _ if !matches!(cmp, Cmp::Eq | Cmp::Ne) => {
-                let span = Span::new(ls.start, rs.end);
-                return Err(ordering_not_numbers(op, lt, span));
-            }
             Type::Text => Node::EqText { ne, lhs: l, rhs: r },
             Type::Bool => Node::EqBool { ne, lhs: l, rhs: r },
         }

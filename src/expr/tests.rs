@@ -801,6 +801,26 @@ fn check_errors_have_exact_spans() {
             Some("=="),
         ),
         ("t > f", "'>' needs numbers", "t > f", None),
+        // One side not a number: that side, whatever the other holds (not "cannot
+        // compare a number with text" for a column guessed a number).
+        (
+            "a < 'x'",
+            "'<' needs numbers, found text on its right side",
+            "'x'",
+            Some("=="),
+        ),
+        (
+            "t >= a",
+            "'>=' needs numbers, found bool on its left side",
+            "t",
+            None,
+        ),
+        (
+            "region > t",
+            "'>' needs numbers, found text on its left side",
+            "region",
+            None,
+        ),
         ("round(1)", "`round` takes 2 arguments", "round(1)", None),
         ("round(a, 1.5)", "decimals", "1.5", None),
         ("round(a, 11)", "decimals", "11", None),

@@ -742,25 +742,31 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
         let Ok(ast) = crate::expr::parse(&text.value) else {
             continue;
         };
-        let mut zero = false;
+        // The first division by 0, quoted and underlined on its own: the whole expression
+        // need not be missing (`coalesce(x / 0, 5)` is 5).
+        let mut zero = None;
         crate::expr::walk(&ast, &mut |e| {
-            if let crate::expr::ExprKind::Chain { rest, .. } = &e.kind
+            if zero.is_none()
+                && let crate::expr::ExprKind::Chain { rest, .. } = &e.kind
                 && rest.iter().any(|(op, r)| {
                     *op == crate::expr::BinaryOp::Div
                         && matches!(r.kind, crate::expr::ExprKind::Number(x) if x == 0.0)
                 })
             {
-                zero = true;
+                zero = Some(e.span);
             }
         });
-        if zero {
+        if let Some(at) = zero {
+            let span = super::expression_span(&rules.source.text, text.span, &text.value, at)
+                .unwrap_or(text.span);
+            let written = text.value.get(at.start..at.end).unwrap_or(&text.value);
             out.push(Lint {
                 code: "division-by-zero",
                 message: format!(
-                    "`{}` divides by the constant 0: the result is always missing",
-                    crate::diag::truncate(&text.value, 80)
+                    "`{}` divides by the constant 0: it is always missing",
+                    crate::diag::truncate(written, 80)
                 ),
-                span: text.span,
+                span,
             });
         }
     }
@@ -1015,6 +1021,14 @@ min_score = 20
             "[[gate]]\nid = \"g\"\nrequire = \"x / 0 > 1\"\n[[tier]]",
         );
         assert_eq!(codes(&divide), ["division-by-zero"]);
+        // The division is quoted, not the expression around it (which may have a value).
+        let coalesced = divide.replace("x / 0 > 1", "coalesce(x / 0, 5) > 1");
+        let rules = Rules::from_str_named(&coalesced, "r.toml").expect("valid rules");
+        let l = lint(&rules, &[]);
+        assert_eq!(
+            l.iter().map(|l| l.message.as_str()).collect::<Vec<_>>(),
+            ["`x / 0` divides by the constant 0: it is always missing"]
+        );
         assert_eq!(
             codes(&divide.replace("x / 0 ", "x / 0.5 ")),
             Vec::<&str>::new()
