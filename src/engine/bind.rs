@@ -5,7 +5,7 @@ use super::{CompiledRules, ExprPlace, ParsedExpr, expr_diag};
 use crate::column::{Column, Type};
 use crate::data::{ColumnRequest, ReadOptions, Table, fold_header};
 use crate::diag::{Diagnostic, Result};
-use crate::expr::{self, Context, Env, Program, ResolveError, Resolved, Scope};
+use crate::expr::{self, Context, Env, Program, ResolveError, Resolved, Scope, TypeClash};
 use crate::rules::{Kind, Param, Source};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -892,11 +892,16 @@ impl CompiledRules {
                         Some(d) => ((true, usize::MAX), d),
                     },
                     Err(e) => {
+                        // (Two types that differ are a guess's making whichever types the
+                        // columns were given: `sum(tier == 'zjtx')` with `tier` guessed a
+                        // number is not "cannot compare a number with text" but a condition
+                        // in sum(), as `tier` read as text shows.)
                         let guessed = e.clash.is_some_and(|c| {
-                            types
-                                .iter()
-                                .flatten()
-                                .any(|&t| t != Type::Number && c.involves(t))
+                            matches!(c, TypeClash::Mismatch { .. })
+                                || types
+                                    .iter()
+                                    .flatten()
+                                    .any(|&t| t != Type::Number && c.involves(t))
                         });
                         ((!guessed, e.at), e.diagnostic)
                     }

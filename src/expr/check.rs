@@ -821,6 +821,13 @@ impl Checker<'_> {
                 let (node, ty) = self.check(a, Some(c.name))?;
                 if matches!(kind, Agg::Count | Agg::Share) {
                     expect_condition(ty, a.span)?;
+                } else if ty == Type::Bool {
+                    // `sum(tier == 'zjtx')`: members meeting a condition are counted.
+                    return Err(type_error("a number", ty, a.span).with_help(format!(
+                        "{0}() takes numbers; to count the members for which the condition \
+                         holds, write count(…) in place of {0}(…) (share(…) for their fraction)",
+                        c.name
+                    )));
                 } else {
                     expect_number(ty, a.span)?;
                 }

@@ -899,7 +899,18 @@ fn aggregate_check_errors() {
     let cases: &[ErrCase] = &[
         ("sum(sum(m))", "cannot be nested", "sum", None),
         ("mean(m + min(m))", "`min` inside `mean`", "min", None),
-        ("sum(ok)", "expected a number, found bool", "ok", None),
+        (
+            "sum(ok)",
+            "expected a number, found bool",
+            "ok",
+            Some("write count(…) in place of sum(…)"),
+        ),
+        (
+            "mean(m > 1)",
+            "expected a number, found bool",
+            "m > 1",
+            Some("takes numbers; to count the members for which the condition holds"),
+        ),
         ("share()", "`share` takes 1 argument", "share()", None),
         (
             "count(ok, ok)",
