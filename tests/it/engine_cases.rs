@@ -716,6 +716,64 @@ fn warned_ids(a: &clusterscore::engine::Assessment, prefix: &str) -> Option<Stri
         .map(|w| w.split(": ").last().unwrap_or("").to_string())
 }
 
+/// A tier that `requires` and `direct` both reading an unreported cell kept from an entity
+/// is warned for each of them, though neither decided it alone (audit30_post F1); a
+/// requirement known to fail, or a score below the minimum with no waiver left open, is not
+/// a missing value's doing.
+#[test]
+fn missing_values_that_decide_a_tier_together_are_warned() {
+    let rules = r#"
+[rules]
+name = "together"
+id = "code"
+[[indicator]]
+id = "a"
+[[indicator]]
+id = "b"
+[[indicator]]
+id = "k"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c1"
+dimension = "d"
+indicator = "a"
+points = 10
+method = "linear"
+floor = 0
+target = 10
+[[tier]]
+id = "hi"
+min_score = 5
+requires = ["b >= 1", "k >= 1"]
+direct = ["b >= 2"]
+[[tier]]
+id = "lo"
+"#;
+    // A: below the minimum, b missing: with b = 5 both conditions hold → hi. Warned twice.
+    // B: b = 5 → hi. C: b missing but k = 0 fails the requirement anyway. D: at the
+    // minimum, b missing: the requirement alone decided (warned as before).
+    let a = score(rules, "code,a,b,k\nA,1,,1\nB,1,5,1\nC,1,,0\nD,6,,1\n");
+    assert_eq!(entity(&a, "A").tier.as_deref(), Some("lo"));
+    assert_eq!(entity(&a, "B").tier.as_deref(), Some("hi"));
+    assert_eq!(
+        warned_ids(
+            &a,
+            "tier 'hi' requires: a missing value left the condition unmet"
+        )
+        .as_deref(),
+        Some("A, D")
+    );
+    assert_eq!(
+        warned_ids(
+            &a,
+            "tier 'hi' direct: a missing value left the condition unmet"
+        )
+        .as_deref(),
+        Some("A")
+    );
+}
+
 #[test]
 fn missing_values_that_decide_an_outcome_are_warned() {
     let rules = r#"

@@ -571,7 +571,10 @@ impl Run<'_> {
         let ranked = &ev.ranked;
         // A missing value decided a tier when the entity did not get that tier or a higher
         // one and, with the condition met, the rest of the rule would have let it in (its
-        // score reached the minimum for `requires`; it fell short of it for `direct`).
+        // score reached the minimum for `requires`; it fell short of it for `direct`) — or
+        // might have, where the rest was left open by missing values too: `requires` and
+        // `direct` both reading an unreported cell decide the tier together, and each is
+        // warned (audit30_post F1).
         // (what, tier, entities) per tier, highest tier first.
         let mut decided: Vec<(String, usize, Vec<usize>)> = Vec::new();
         // (Not below it when capped under it: the cap decided, not the missing value.)
@@ -592,7 +595,9 @@ impl Run<'_> {
                             ranked[e]
                                 && rule.requires[e].is_none()
                                 && missed(e, t)
-                                && (reaches(e) || rule.direct[e])
+                                && (reaches(e)
+                                    || rule.direct[e]
+                                    || rule.direct_unknown.get(e) == Some(&true))
                         })
                         .collect(),
                 ));
@@ -605,7 +610,7 @@ impl Run<'_> {
                         .filter(|&e| {
                             rule.direct_unknown[e]
                                 && ranked[e]
-                                && rule.requires[e] == Some(true)
+                                && rule.requires[e] != Some(false)
                                 && missed(e, t)
                                 && !reaches(e)
                         })
