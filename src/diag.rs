@@ -705,6 +705,17 @@ where
                 },
                 at + 1
             ),
+            // A header typed over two lines (Alt+Enter in a spreadsheet cell): shown on one
+            // line, as it is matched (a line break reads as a space).
+            _ if c.contains(['\n', '\r']) => format!(
+                "did you mean '{}'? (the header is written over two lines, as Alt+Enter \
+                 makes in a spreadsheet cell; a line break in a header reads as a space)",
+                c.split(['\n', '\r'])
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
             _ => format!("did you mean '{c}'?"),
         }
     })
@@ -933,6 +944,21 @@ mod tests {
         );
         // Letter case does not count against a near spelling either.
         assert_eq!(did_you_mean("RD_INTESITY", c), Some("rd_intensity".into()));
+    }
+
+    /// A header typed with Alt+Enter is suggested on one line, as it is matched.
+    #[test]
+    fn a_header_over_two_lines_is_suggested_on_one() {
+        let help = did_you_mean_help("营业收入", ["营业\n收入", "id"]).unwrap();
+        assert!(
+            help.starts_with("did you mean '营业 收入'? (the header is written over two lines")
+        );
+        assert!(!help.contains('\n'), "{help}");
+        let crlf = did_you_mean_help("销售收入（万元）", ["销售收入\r\n（万元）"]).unwrap();
+        assert!(
+            crlf.starts_with("did you mean '销售收入 （万元）'?"),
+            "{crlf}"
+        );
     }
 
     #[test]
