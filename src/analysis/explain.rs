@@ -673,7 +673,7 @@ pub const FULL_RESCORE_ROWS: usize = 200_000;
 /// the tie-break): the option's value goes into the entity's cell of a copy of the data
 /// (divided by the indicator's `multiply`) and the whole assessment runs again, so
 /// `score_after`, `tier_after` and `reaches_target` count every reader. Only for indicators
-/// read straight from a number or yes/no column, rules without `[aggregate]`, and data of
+/// read straight from a number, yes/no or category column, rules without `[aggregate]`, and data of
 /// at most [`FULL_RESCORE_ROWS`] rows; other options keep the re-score through their own
 /// criterion. The value proposed is still the one found through that criterion.
 pub fn rescore_options_from_data(
@@ -727,6 +727,18 @@ pub fn rescore_options_from_data(
             (Some(Column::Bool(v)), serde_json::Value::Bool(b)) => v[row] = Some(*b),
             (Some(Column::Bool(v)), serde_json::Value::Number(n)) => {
                 v[row] = Some(n.as_f64().is_some_and(|t| t != 0.0));
+            }
+            // A level (`B → A`): a tier condition on the category (`lv != 'A'`, a `direct`
+            // of `lv == 'A'`) is evaluated again with it.
+            (Some(Column::Text(t)), serde_json::Value::String(level)) => {
+                let code = match (0..t.dict.len()).find(|&k| t.dict.get(k) == Some(level)) {
+                    Some(k) => k,
+                    None => {
+                        std::sync::Arc::make_mut(&mut t.dict).push(level);
+                        t.dict.len() - 1
+                    }
+                };
+                t.codes[row] = code as u32;
             }
             _ => continue,
         }

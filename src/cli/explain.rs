@@ -273,7 +273,7 @@ fn render(x: &Explanation) -> String {
                     if o.rescored_from_data {
                         "the score and tier after are the data's, re-scored with this value"
                     } else {
-                        "the score after counts this criterion only"
+                        "the score and tier after count this criterion only, not what else reads the value"
                     }
                 ));
             }

@@ -2319,6 +2319,66 @@ fn weights_say_which_criteria_no_entity_differs_on() {
     }
 }
 
+/// A level read by a tier condition too (audit30_explain F1): K1's `B → A` pays 10 more
+/// points (29 ≥ gold's 25) but breaks gold's `lv != 'A'`, so the tier after is silver, not
+/// gold ✔; with silver's `direct = ["lv == 'A']"` instead, the level reaches silver though
+/// the score (13) stays below its minimum.
+#[test]
+fn explain_rescores_a_level_option_when_a_condition_reads_the_category() {
+    let rules = "[rules]\nname = \"h4\"\nid = \"code\"\n[[indicator]]\nid = \"lv\"\n\
+                 kind = \"category\"\n[[indicator]]\nid = \"x\"\n[[dimension]]\nid = \"d1\"\n\
+                 [[criterion]]\nid = \"clv\"\ndimension = \"d1\"\nindicator = \"lv\"\n\
+                 points = 20\nmethod = \"levels\"\nlevels = { \"A\" = 20, \"B\" = 10, \"C\" = 0 }\n\
+                 [[criterion]]\nid = \"cx\"\ndimension = \"d1\"\nindicator = \"x\"\npoints = 10\n\
+                 method = \"linear\"\nfloor = 0\ntarget = 10\n[[tier]]\nid = \"gold\"\n\
+                 min_score = 25\nrequires = [\"lv != 'A'\"]\n[[tier]]\nid = \"silver\"\n\
+                 min_score = 15\n";
+    let option = |rules: &str, data: &str, id: &str| -> serde_json::Value {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("r.toml"), rules).unwrap();
+        std::fs::write(dir.path().join("d.csv"), data).unwrap();
+        let out = bin()
+            .current_dir(dir.path())
+            .args([
+                "explain", "--rules", "r.toml", "--data", "d.csv", "--id", id, "--format", "json",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        let x: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        x["gap"]["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["criterion"] == "clv")
+            .cloned()
+            .unwrap_or_else(|| panic!("{x}"))
+    };
+    let o = option(rules, "code,lv,x\nK1,B,9\nK2,C,8\nK3,B,2\n", "K1");
+    assert_eq!(o["to"], "A");
+    assert_eq!(o["rescored_from_data"], true);
+    approx::assert_relative_eq!(o["score_after"].as_f64().unwrap(), 29.0);
+    assert_eq!(o["tier_after"], "silver");
+    assert_eq!(o["reaches_target"], false);
+    // A level a direct condition waits for: B → A for K3 gives 2 + 20 = 22, below silver's
+    // minimum of 25 here, but `lv == 'A'` waives it.
+    let waived = rules
+        .replace(
+            "min_score = 25\nrequires = [\"lv != 'A'\"]\n",
+            "min_score = 100\n",
+        )
+        .replace(
+            "min_score = 15\n",
+            "min_score = 25\ndirect = [\"lv == 'A'\"]\n",
+        );
+    let o = option(&waived, "code,lv,x\nK1,B,9\nK2,C,8\nK3,B,2\n", "K3");
+    assert_eq!(o["to"], "A");
+    approx::assert_relative_eq!(o["score_after"].as_f64().unwrap(), 22.0);
+    assert_eq!(o["tier_after"], "silver");
+    assert_eq!(o["reaches_target"], true);
+}
+
 /// x is read by the criterion and by the tier's `requires`: A at 40 scores 4 and fails
 /// `x >= 45`. The option raises x to 49.95 (4.995 publishes 5.00, the tier's minimum), and
 /// the data re-scored with 49.95 meets the requires too, so the tier after is `top`;
