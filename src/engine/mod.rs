@@ -335,6 +335,41 @@ impl Rules {
     }
 }
 
+/// Where a `levels` key is written in the criterion whose id is at `id`: the key `"k"`,
+/// `'k'` or bare `k` followed by `=`, searched from the criterion's `[[criterion]]` header to
+/// the next `[[` header (so a `[criterion.levels]` table is searched too; the loader keeps
+/// no span per key of that table). `None` unless found exactly once.
+fn level_key_span(text: &str, id: Span, key: &str) -> Option<Span> {
+    let start = text.get(..id.start)?.rfind("[[")?;
+    let end = text[id.end..]
+        .match_indices("\n[[")
+        .next()
+        .map_or(text.len(), |(i, _)| id.end + i);
+    let block = &text[start..end];
+    let bare = |at: usize, len: usize| {
+        let before = block[..at].chars().next_back();
+        let after = block[at + len..].trim_start_matches([' ', '\t']);
+        !before.is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '"' | '\''))
+            && after.starts_with('=')
+            && !after.starts_with("==")
+    };
+    let mut hits = Vec::new();
+    for quoted in [format!("\"{key}\""), format!("'{key}'"), key.to_string()] {
+        for (at, _) in block.match_indices(quoted.as_str()) {
+            if bare(at, quoted.len()) {
+                hits.push(Span::new(start + at, start + at + quoted.len()));
+            }
+        }
+        if !hits.is_empty() {
+            break;
+        }
+    }
+    match hits[..] {
+        [one] => Some(one),
+        _ => None,
+    }
+}
+
 fn diag(
     source: &SourceText,
     span: Span,
@@ -798,7 +833,7 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                             });
                         errors.push(diag(
                             src,
-                            c.method_span,
+                            level_key_span(&src.text, c.id.span, k).unwrap_or(c.method_span),
                             format!(
                                 "criterion '{}' gives points for '{k}', which is not one of the \
                                  levels of indicator '{}' ({})",

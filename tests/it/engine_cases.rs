@@ -4679,6 +4679,19 @@ id = "d"
             && e.contains("help: did you mean '省级'?"),
         "{e}"
     );
+    // Underlined at the key, not at `method = "levels"`; in a [criterion.levels] table too.
+    assert!(e.contains(":19:24: error"), "{e}");
+    let table = levels.replace(
+        "levels = { \"国家级\" = 10, \"省\" = 6, \"市级\" = 3 }\n",
+        "[criterion.levels]\n\"国家级\" = 10\n'省' = 6\n\"市级\" = 3\n",
+    );
+    let e = try_score(&table, "id,lvl,x\nA,省级,1\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(":21:1: error: criterion 'c' gives points for '省'"),
+        "{e}"
+    );
     let split = format!(
         "{base}[[criterion]]\nid = \"nat\"\n[[criterion]]\ndimension = \"d\"\nindicator = \"x\"\npoints = 5\nmethod = \"direct\"\n"
     );
