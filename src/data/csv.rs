@@ -59,9 +59,19 @@ pub(crate) fn read_csv(
         return Err(Error::one(d));
     }
     let mut choice = decode::choose(&prefix, forced, at_eof);
+    // --encoding gbk for GBK text behind a UTF-8 byte-order mark (a tool added the mark):
+    // the mark is skipped and said so; the text is what --encoding names.
+    let mut bom_skipped = None;
+    if forced == Some(ForcedEncoding::Gb18030) && decode::gbk_behind_utf8_bom(&prefix) {
+        bom_skipped = Some(format!(
+            "{name}: the file starts with a UTF-8 byte-order mark, but its text is GBK, as \
+             --encoding says: the mark was skipped"
+        ));
+    }
     // A byte-order mark says which encoding the file is in: one named against it is wrong
     // for the whole file, even where its bytes happen to decode.
     if forced.is_some()
+        && bom_skipped.is_none()
         && let Some((bom, _)) = encoding_rs::Encoding::for_bom(&prefix)
         && bom != choice.encoding
     {
@@ -85,12 +95,16 @@ pub(crate) fn read_csv(
                 "{name}: --encoding names GBK (GB18030), but the file's Chinese text is UTF-8: read as GBK, \"{utf8}\" became \"{gbk}\"; leave out --encoding (or give --encoding utf8)"
             )
         });
-    let mut source: Box<dyn Read + Send> = Box::new(io::Cursor::new(prefix.clone()).chain(file));
+    let skip = if bom_skipped.is_some() { 3 } else { 0 };
+    let mut source: Box<dyn Read + Send> =
+        Box::new(io::Cursor::new(prefix[skip..].to_vec()).chain(file));
     loop {
         match pass(source, &name, opts, choice, ingest.as_deref_mut()) {
             Ok(headers) => {
-                if let (Some(w), Some(i)) = (garbled, ingest.as_deref_mut()) {
-                    i.warn_on_last_file(w);
+                if let Some(i) = ingest.as_deref_mut() {
+                    for w in [garbled, bom_skipped].into_iter().flatten() {
+                        i.warn_on_last_file(w);
+                    }
                 }
                 return Ok(headers);
             }

@@ -557,6 +557,24 @@ fn wide_text_help(prefix: &[u8]) -> Option<String> {
 }
 
 /// The diagnostic for a file that could not be decoded.
+/// Whether `prefix` is a UTF-8 byte-order mark followed by text that is not UTF-8 but reads
+/// as GBK (GB18030) without a single invalid byte, with some non-ASCII text in it.
+pub fn gbk_behind_utf8_bom(prefix: &[u8]) -> bool {
+    let Some(rest) = prefix.strip_prefix(b"\xEF\xBB\xBF") else {
+        return false;
+    };
+    // (The prefix may end inside a character: judged up to its last line feed.)
+    let rest = match rest.iter().rposition(|&b| b == b'\n') {
+        Some(i) if i + 1 < rest.len() => &rest[..=i],
+        _ => rest,
+    };
+    std::str::from_utf8(rest).is_err()
+        && !rest.is_ascii()
+        && encoding_rs::GB18030
+            .decode_without_bom_handling_and_without_replacement(rest)
+            .is_some()
+}
+
 pub fn failure_diagnostic(
     path: &str,
     choice: Choice,
@@ -574,6 +592,15 @@ pub fn failure_diagnostic(
         )
     };
     match failure.kind {
+        // A UTF-8 byte-order mark in front of GBK text (a tool that adds the mark to any
+        // file it saves): the mark says UTF-8, the text says otherwise.
+        FailureKind::Malformed if choice.encoding == UTF_8 && gbk_behind_utf8_bom(prefix) => {
+            invalid_bytes().with_help(
+                "the file starts with a UTF-8 byte-order mark, but the text after it is GBK \
+                 (a tool added the mark to a GBK file): read it with --encoding gbk (the mark \
+                 is then skipped), or save the file again as UTF-8",
+            )
+        }
         FailureKind::Nul => Diagnostic::new(
             Stage::Data,
             format!(

@@ -285,6 +285,43 @@ fn utf16le_with_bom() {
     );
 }
 
+/// GBK text behind a UTF-8 byte-order mark (a tool added the mark): detected, the error
+/// says to read it with --encoding gbk; with it, the mark is skipped with a warning. A UTF-8
+/// file with its mark still refuses --encoding gbk.
+#[test]
+fn gbk_behind_a_utf8_bom_reads_with_encoding_gbk() {
+    let dir = tempfile::tempdir().unwrap();
+    let (gbk, _, _) = encoding_rs::GBK.encode("名称,值\n甲,1\n乙,2\n");
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(&gbk);
+    let p = write(&dir, "g.csv", &bytes);
+    let e = read(std::slice::from_ref(&p), &infer_all).unwrap_err();
+    let help = e.diagnostics[0].help.clone().unwrap_or_default();
+    assert!(
+        help.starts_with(
+            "the file starts with a UTF-8 byte-order mark, but the text after it is GBK"
+        ),
+        "{e}"
+    );
+    let forced = ReadOptions {
+        encoding: Some("gbk".into()),
+        ..Default::default()
+    };
+    let t = read_table(std::slice::from_ref(&p), &forced, &infer_all).unwrap();
+    assert_eq!(t.headers, ["名称", "值"]);
+    assert_eq!(numbers(&t, "值"), [1.0, 2.0]);
+    assert_eq!(t.files[0].warnings.len(), 1, "{:?}", t.files[0].warnings);
+    assert!(t.files[0].warnings[0].ends_with("the mark was skipped"));
+    let utf8 = write(&dir, "u.csv", "\u{feff}名称,值\n甲,1\n".as_bytes());
+    let e = read_table(&[utf8], &forced, &infer_all).unwrap_err();
+    assert!(
+        e.diagnostics[0]
+            .message
+            .ends_with("starts with a UTF-8 byte-order mark, but --encoding names gb18030"),
+        "{e}"
+    );
+}
+
 #[test]
 fn utf16_without_bom_and_binary_are_errors() {
     let dir = tempfile::tempdir().unwrap();
