@@ -637,3 +637,125 @@ fn html_breakdown_of_a_fine_adjustment_agrees_with_the_engine() {
         assert!(dom.contains("data-selfcheck=\"ok\""), "{name}");
     }
 }
+
+/// `==` in a condition the page evaluates again uses the engine's bounds (audit30_html F1):
+/// `share` at 10.00000001 and 9.99999999 equals 10 as it is `<= 10` and `>= 10`, at the
+/// shipped weights and after a move. A page that does not reproduce the engine (here its
+/// data tampered with) keeps the engine's table as written and turns its sliders off (F2).
+#[test]
+fn html_equality_at_the_tolerance_edge_and_a_failed_self_check() {
+    let Some(chrome) = chromium() else {
+        if std::env::var_os("CI").is_some() {
+            panic!("chromium is required under CI for the browser test");
+        }
+        return;
+    };
+    let rules = |wa: f64, wb: f64| {
+        format!(
+            r#"
+[rules]
+name = "edge"
+id = "code"
+decimals = 2
+[[indicator]]
+id = "a"
+[[indicator]]
+id = "b"
+[[indicator]]
+id = "share"
+[[dimension]]
+id = "da"
+weight = {wa}
+[[dimension]]
+id = "db"
+weight = {wb}
+[[criterion]]
+id = "ca"
+dimension = "da"
+indicator = "a"
+points = 10
+method = "direct"
+[[criterion]]
+id = "cb"
+dimension = "db"
+indicator = "b"
+points = 10
+method = "direct"
+[[adjustment]]
+id = "bonus"
+when = "da >= 20 and share == 10"
+points = 5
+[[adjustment]]
+id = "off"
+when = "share != 10"
+points = 1
+[[tier]]
+id = "top"
+min_score = 40
+[[tier]]
+id = "rest"
+"#
+        )
+    };
+    let data = "code,a,b,share\nA,5,5,10.00000001\nB,6,4,10\nC,7,3,9.99999999\nD,8,2,10.5\n";
+    let run = |text: &str| crate::support::score(text, data);
+    let base = run(&rules(30.0, 70.0));
+    let html =
+        String::from_utf8(render(&base, Format::Html, OutEncoding::default()).unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let dom = dump_dom(&chrome, profile.path(), &dir.path().join("s.html"), &html);
+    assert!(
+        dom.contains("data-selfcheck=\"ok\""),
+        "self-check as shipped"
+    );
+    assert_eq!(table_scores(&dom), expected_scores(&base));
+    let moved = with_sliders(&html, &[("w-da", "60".into()), ("w-db", "40".into())]);
+    let dom = dump_dom(&chrome, profile.path(), &dir.path().join("m.html"), &moved);
+    let engine = run(&rules(60.0, 40.0));
+    assert_eq!(
+        table_scores(&dom),
+        expected_scores(&engine),
+        "scores at 60/40"
+    );
+    assert_eq!(
+        table_rows(&dom)
+            .into_iter()
+            .take(engine.summary.ranked)
+            .collect::<Vec<_>>(),
+        expected_rows(&engine),
+        "order and tiers at 60/40"
+    );
+    // Tampered: the embedded score of D no longer what the page computes.
+    let d = base.entities.iter().find(|e| e.id == "D").unwrap();
+    let shown = format!(
+        "\"id\":\"D\",\"name\":null,\"rank\":{},\"score\":{:?}",
+        d.rank.unwrap(),
+        d.score
+    );
+    assert!(html.contains(&shown), "{shown}");
+    let tampered = html.replacen(
+        &shown,
+        &format!(
+            "\"id\":\"D\",\"name\":null,\"rank\":{},\"score\":{:?}",
+            d.rank.unwrap(),
+            d.score + 1.0
+        ),
+        1,
+    );
+    let dom = dump_dom(
+        &chrome,
+        profile.path(),
+        &dir.path().join("t.html"),
+        &tampered,
+    );
+    assert!(dom.contains("data-selfcheck=\"mismatch\""));
+    assert!(dom.contains("the sliders are off"), "sliders off");
+    assert!(dom.contains("D (score "), "what differs is named");
+    // The table is the engine's as written (not the page's recomputation).
+    assert_eq!(table_scores(&dom), expected_scores(&base));
+    assert!(
+        dom.matches("disabled=\"\"").count() >= 2,
+        "both sliders disabled"
+    );
+}

@@ -179,8 +179,9 @@
       if (isNaN(x) || isNaN(y)) return false;
       var t = tolerance(y);
       switch (op) {
-        case "eq": return Math.abs(x - y) <= t;
-        case "ne": return !(Math.abs(x - y) <= t);
+        // (The bounds of le and ge, as num.rs's eq: 10.00000001 == 10 as it is <= and >= 10.)
+        case "eq": return x >= y - t && x <= y + t;
+        case "ne": return !(x >= y - t && x <= y + t);
         case "lt": return x < y - t;
         case "le": return x <= y + t;
         case "gt": return x > y + t;
@@ -646,11 +647,20 @@
     E.forEach(function (ent, e) {
       if (!ent.ranked) return;
       if (res.scores[e] !== ent.score || res.rank[e] !== ent.rank || res.tier[e] !== ent.tier) {
-        bad.push(ent.id + " (" + res.scores[e] + "/" + ent.score + ")");
+        // What differs, the page's value first: score, rank, tier.
+        var diff = [];
+        if (res.scores[e] !== ent.score) diff.push("score " + res.scores[e] + "/" + ent.score);
+        if (res.rank[e] !== ent.rank) diff.push("rank " + res.rank[e] + "/" + ent.rank);
+        if (res.tier[e] !== ent.tier) diff.push("tier " + res.tier[e] + "/" + ent.tier);
+        bad.push(ent.id + " (" + diff.join(", ") + ")");
       }
     });
-    // The charts redrawn at the shipped weights must be the engine's charts.
+    // The charts redrawn at the shipped weights must be the engine's charts; where they are
+    // not, the engine's stay.
+    var live = Array.prototype.slice.call(document.querySelectorAll("g[data-live]"));
+    var engine = live.map(function (g) { return g.innerHTML; });
     drawCharts(res).forEach(function (name) { bad.push("chart " + name); });
+    if (bad.length) live.forEach(function (g, i) { g.innerHTML = engine[i]; });
     var p = document.getElementById("selfcheck");
     document.documentElement.setAttribute("data-selfcheck", bad.length ? "mismatch" : "ok");
     if (p) {
@@ -693,8 +703,16 @@
   });
 
   if (DATA.reweight) {
-    selfCheck();
-    apply();
+    // A page that cannot reproduce the engine at the shipped weights keeps the engine's
+    // table and charts as written, and its sliders stay off: what they would show could
+    // not be trusted either.
+    if (selfCheck().length) {
+      sliders.forEach(function (s) { s.disabled = true; });
+      var off = document.getElementById("reweight-status");
+      if (off) off.textContent = "滑块已停用 the sliders are off: the page does not reproduce the engine's result (see the note below)";
+    } else {
+      apply();
+    }
     sliders.forEach(function (s) { s.addEventListener("input", apply); });
     var btn = document.getElementById("reset");
     if (btn) btn.addEventListener("click", reset);
