@@ -2273,6 +2273,20 @@ fn names_below_help(header_row: usize, what: &str) -> String {
     )
 }
 
+/// A spreadsheet's name of the column at 0-based index `j`: A, …, Z, AA, AB, ….
+pub(crate) fn spreadsheet_column(mut j: usize) -> String {
+    let mut letters = Vec::new();
+    loop {
+        letters.push(b'A' + (j % 26) as u8);
+        if j < 26 {
+            break;
+        }
+        j = j / 26 - 1;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
+}
+
 /// Checks folded headers for a title row, empties and duplicates.
 pub(crate) fn check_headers(
     path: &str,
@@ -2285,13 +2299,18 @@ pub(crate) fn check_headers(
     if let Some(d) = title_row(folded, header_row) {
         return Err(Error::one(d.at(loc)));
     }
+    // On a sheet, the cell as the spreadsheet names it too: "column 3 (C1)".
+    let cell = |j: usize| match sheet {
+        Some(_) => format!(" ({}{header_row})", spreadsheet_column(first_col + j)),
+        None => String::new(),
+    };
     let mut seen: HashMap<&str, usize> = HashMap::with_capacity(folded.len());
     for (j, h) in folded.iter().enumerate() {
         if h.is_empty() {
             return Err(Error::one(
                 Diagnostic::new(
                     Stage::Data,
-                    format!("empty header in column {}", first_col + j + 1),
+                    format!("empty header in column {}{}", first_col + j + 1, cell(j)),
                 )
                 .at(loc)
                 .with_help(format!(
@@ -2305,10 +2324,18 @@ pub(crate) fn check_headers(
                 Diagnostic::new(
                     Stage::Data,
                     format!(
-                        "duplicate header \"{}\" in columns {} and {}",
+                        "duplicate header \"{}\" in columns {} and {}{}",
                         truncate(h, 200),
                         first_col + first + 1,
-                        first_col + j + 1
+                        first_col + j + 1,
+                        match sheet {
+                            Some(_) => format!(
+                                " ({}{header_row} and {}{header_row})",
+                                spreadsheet_column(first_col + first),
+                                spreadsheet_column(first_col + j)
+                            ),
+                            None => String::new(),
+                        }
                     ),
                 )
                 .at(loc)
@@ -2321,6 +2348,49 @@ pub(crate) fn check_headers(
         seen.insert(h.as_str(), j);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod header_tests {
+    use super::*;
+
+    #[test]
+    fn spreadsheet_columns_are_named_as_excel_names_them() {
+        let names: Vec<String> = [0, 2, 25, 26, 27, 51, 52, 701, 702, 16383]
+            .into_iter()
+            .map(spreadsheet_column)
+            .collect();
+        assert_eq!(
+            names,
+            ["A", "C", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA", "XFD"]
+        );
+    }
+
+    /// On a sheet, an empty or repeated header names its cell too; in a CSV file, not.
+    #[test]
+    fn header_errors_on_a_sheet_name_the_cell() {
+        let folded = |h: &[&str]| h.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let e =
+            check_headers("a.xlsx", Some("S"), 1, &folded(&["id", "x", "", "y"]), 0).unwrap_err();
+        assert!(
+            e.diagnostics[0]
+                .message
+                .ends_with("empty header in column 3 (C1)")
+        );
+        let e = check_headers("a.xlsx", Some("S"), 3, &folded(&["id", "x", "x"]), 1).unwrap_err();
+        assert!(
+            e.diagnostics[0]
+                .message
+                .ends_with("duplicate header \"x\" in columns 3 and 4 (C3 and D3)"),
+            "{e}"
+        );
+        let e = check_headers("a.csv", None, 1, &folded(&["id", ""]), 0).unwrap_err();
+        assert!(
+            e.diagnostics[0]
+                .message
+                .ends_with("empty header in column 2")
+        );
+    }
 }
 
 #[cfg(test)]

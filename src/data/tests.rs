@@ -1349,7 +1349,7 @@ mod xlsx_files {
         let e = read_table(&[value], &ReadOptions::default(), &infer_all).unwrap_err();
         assert_eq!(
             e.diagnostics[0].message,
-            "column 16384 has no header, but row 1048576 holds a value in it (\"stray\")"
+            "column 16384 has no header, but row 1048576 holds a value in it (\"stray\", cell XFD1048576)"
         );
     }
 

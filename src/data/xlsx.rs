@@ -687,10 +687,12 @@ pub(crate) fn read_xlsx(
             Diagnostic::new(
                 Stage::Data,
                 format!(
-                    "column {} has no header, but row {} holds a value in it (\"{}\")",
+                    "column {} has no header, but row {} holds a value in it (\"{}\", cell {}{})",
                     *c + 1,
                     *r + 1,
-                    truncate(&header_text(d), 200)
+                    truncate(&header_text(d), 200),
+                    super::table::spreadsheet_column(*c as usize),
+                    *r + 1
                 ),
             )
             .at(sheet_loc)
