@@ -1334,12 +1334,17 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
         .strip_prefix(['¥', '￥', '$'])
         .or_else(|| normalised.strip_prefix("RMB"))
         .map(str::trim_start)
-        && (plain(rest).is_some() || number_shape_help(rest, rest).is_some())
     {
-        return Some(format!(
-            "\"{shown}\" carries a currency sign: write the number alone, in the unit the \
-             column is in ({rest})"
-        ));
+        if plain(rest).is_some() {
+            return Some(format!(
+                "\"{shown}\" carries a currency sign: write the number alone, in the unit the \
+                 column is in ({rest})"
+            ));
+        }
+        // `¥1.5万`, `¥20000元`: the sign, and what the rest needs.
+        if let Some(help) = number_shape_help(rest, rest) {
+            return Some(format!("drop the currency sign; then {help}"));
+        }
     }
     // `12。5`: the ideographic full stop typed as a decimal point.
     if normalised.contains('。') && plain(&normalised.replace('。', ".")).is_some() {
@@ -1429,18 +1434,17 @@ fn spoken_number_help(shown: &str, normalised: &str) -> Option<String> {
     if !digits(head) || !digits(tail) {
         return None;
     }
+    // One digit after the unit is a tenth of it (6万5 = 6.5万). More digits are read two ways
+    // (6万500: 60,500 or 65,000; 3亿2500: 3亿 + 2500 or 3亿2500万): no number is offered.
+    if tail.len() != 1 {
+        return Some(format!(
+            "\"{shown}\" mixes digits with {unit}: write it as one number, in the unit the column \
+             is in (6万5 is 6.5 in 万元, 65000 in 元)"
+        ));
+    }
     let a: f64 = head.parse().ok()?;
     let b: f64 = tail.parse().ok()?;
-    // One digit after the unit is a tenth of it (6万5 = 6.5万); more digits are the rest
-    // written out (6万5000 = 65,000).
-    let whole = if tail.len() == 1 {
-        (a + b / 10.0) * size
-    } else {
-        a * size + b
-    };
-    if b >= size {
-        return None;
-    }
+    let whole = (a + b / 10.0) * size;
     let f = |x: f64| crate::column::format_display(x);
     let units = if unit == '亿' {
         format!("{} in 亿元, {} in 万元", f(whole / size), f(whole / 1e4))
@@ -2687,11 +2691,22 @@ mod cell_problem_tests {
             "{}",
             help("6万5")
         );
-        assert!(help("6万5000").ends_with(": 6.5 in 万元, 65000 in 元"));
-        assert!(help("6万500").ends_with(": 6.05 in 万元, 60500 in 元"));
         assert!(help("3亿2").ends_with(": 3.2 in 亿元, 32000 in 万元"));
-        // Not said aloud: 5万12345 (more than a 万 after the 万) gets the generic help.
-        assert!(!help("5万12345").contains("said aloud"));
+        // More digits after the unit read two ways: no number offered.
+        for two_ways in ["6万500", "6万5000", "3亿2500"] {
+            let h = help(two_ways);
+            assert!(
+                h.contains("mixes digits with") && h.contains("write it as one number"),
+                "{h}"
+            );
+        }
+        // A currency sign before another shape: the help for the rest, not "(1.5万)".
+        let h = help("¥1.5万");
+        assert!(
+            h.starts_with("drop the currency sign; then \"1.5万\" carries a unit (万)"),
+            "{h}"
+        );
+        assert!(!h.contains("(1.5万)"), "{h}");
         // A spreadsheet error value exported as text.
         assert!(help("#DIV/0!").contains("spreadsheet error value"));
         assert!(help("#n/a").contains("spreadsheet error value"));

@@ -895,13 +895,19 @@ impl CompiledRules {
                         // (Two types that differ are a guess's making whichever types the
                         // columns were given: `sum(tier == 'zjtx')` with `tier` guessed a
                         // number is not "cannot compare a number with text" but a condition
-                        // in sum(), as `tier` read as text shows.)
+                        // in sum(), as `tier` read as text shows. Not so a number in quotes,
+                        // `incidents == '0'`: the quotes are the slip.)
                         let guessed = e.clash.is_some_and(|c| {
-                            matches!(c, TypeClash::Mismatch { .. })
-                                || types
-                                    .iter()
-                                    .flatten()
-                                    .any(|&t| t != Type::Number && c.involves(t))
+                            matches!(
+                                c,
+                                TypeClash::Mismatch {
+                                    quoted_number: false,
+                                    ..
+                                }
+                            ) || types
+                                .iter()
+                                .flatten()
+                                .any(|&t| t != Type::Number && c.involves(t))
                         });
                         ((!guessed, e.at), e.diagnostic)
                     }

@@ -337,34 +337,39 @@ impl Rules {
 
 /// Where a `levels` key is written in the criterion whose id is at `id`: the key `"k"`,
 /// `'k'` or bare `k` followed by `=`, searched from the criterion's `[[criterion]]` header to
-/// the next `[[` header (so a `[criterion.levels]` table is searched too; the loader keeps
-/// no span per key of that table). `None` unless found exactly once.
+/// the next `[[` header, indented or not (so a `[criterion.levels]` table is searched too;
+/// the loader keeps no span per key of that table), comment lines left out. `None` unless
+/// found exactly once.
 fn level_key_span(text: &str, id: Span, key: &str) -> Option<Span> {
     let start = text.get(..id.start)?.rfind("[[")?;
-    let end = text[id.end..]
-        .match_indices("\n[[")
-        .next()
-        .map_or(text.len(), |(i, _)| id.end + i);
-    let block = &text[start..end];
-    let bare = |at: usize, len: usize| {
-        let before = block[..at].chars().next_back();
-        let after = block[at + len..].trim_start_matches([' ', '\t']);
-        !before.is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '"' | '\''))
-            && after.starts_with('=')
-            && !after.starts_with("==")
-    };
-    let mut hits = Vec::new();
-    for quoted in [format!("\"{key}\""), format!("'{key}'"), key.to_string()] {
-        for (at, _) in block.match_indices(quoted.as_str()) {
-            if bare(at, quoted.len()) {
-                hits.push(Span::new(start + at, start + at + quoted.len()));
-            }
-        }
-        if !hits.is_empty() {
+    let quoted = [format!("\"{key}\""), format!("'{key}'"), key.to_string()];
+    let mut hits: Vec<Vec<Span>> = vec![Vec::new(); quoted.len()];
+    let mut at = start;
+    for (n, line) in text[start..].split_inclusive('\n').enumerate() {
+        let lead = line.trim_start();
+        // Up to the next [[…]] header (indented or not); comment lines are skipped.
+        if n > 0 && lead.starts_with("[[") {
             break;
         }
+        if !lead.starts_with('#') {
+            for (q, form) in quoted.iter().enumerate() {
+                for (i, _) in line.match_indices(form.as_str()) {
+                    let before = line[..i].chars().next_back();
+                    let after = line[i + form.len()..].trim_start_matches([' ', '\t']);
+                    if !before
+                        .is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '"' | '\''))
+                        && after.starts_with('=')
+                        && !after.starts_with("==")
+                    {
+                        hits[q].push(Span::new(at + i, at + i + form.len()));
+                    }
+                }
+            }
+        }
+        at += line.len();
     }
-    match hits[..] {
+    // The first written form found (quoted before bare), if found exactly once.
+    match hits.into_iter().find(|h| !h.is_empty())?[..] {
         [one] => Some(one),
         _ => None,
     }

@@ -369,6 +369,7 @@ fn mixed_comparison(lt: Type, rt: Type, span: Span) -> ExprError {
     .with_clash(TypeClash::Mismatch {
         left: lt,
         right: rt,
+        quoted_number: false,
     })
 }
 
@@ -466,6 +467,7 @@ fn same_type_error(what: &str, first: Type, this: Type, span: Span) -> ExprError
     .with_clash(TypeClash::Mismatch {
         left: first,
         right: this,
+        quoted_number: false,
     })
 }
 
@@ -916,7 +918,23 @@ fn typed_binary(op: BinaryOp, l: (Node, Type), r: (Node, Type), ls: Span, rs: Sp
             } else {
                 (rt, "its right side", rs)
             };
-            return Err(ordering_not_numbers(op, ty, side, span));
+            let mut e = ordering_not_numbers(op, ty, side, span);
+            // `revenue >= '100'`: the quotes made the number text.
+            if lt != rt
+                && let Some(Node::Const(Const::Text(t))) = [&*l, &*r]
+                    .into_iter()
+                    .find(|n| matches!(n, Node::Const(Const::Text(_))))
+                && t.trim().parse::<f64>().is_ok_and(f64::is_finite)
+                && t.trim()
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b".+-eE".contains(&b))
+            {
+                e.help = Some(format!(
+                    "'{t}' is text because of its quotes; compare a number with a number: write {} without quotes",
+                    t.trim()
+                ));
+            }
+            return Err(e);
         }
         if lt != rt {
             let mut e = mixed_comparison(lt, rt, rs);
@@ -941,6 +959,11 @@ fn typed_binary(op: BinaryOp, l: (Node, Type), r: (Node, Type), ls: Span, rs: Sp
             if let Some(t) = quoted_number
                 && (lt == Type::Number || rt == Type::Number)
             {
+                e.clash = Some(TypeClash::Mismatch {
+                    left: lt,
+                    right: rt,
+                    quoted_number: true,
+                });
                 e.help = Some(format!(
                     "'{t}' is text because of its quotes; compare a number with a number: write {} without quotes",
                     t.trim()

@@ -262,6 +262,20 @@ impl Program {
             let c = into_column(eval_node(leaf, env), env.rows(), leaf_type(leaf));
             rows.retain(|&i| !c.is_missing(i));
         }
+        // Under [aggregate], an aggregate that left out or counted members without a value
+        // (`count(y > 0)` where no member reported y gives 0, and a division by it no
+        // number): the members' values were not all reported.
+        if !rows.is_empty() && leaves.iter().any(|l| matches!(l, Node::Aggregate { .. })) {
+            for unreported in [
+                self.aggregate_skipped_missing(env),
+                self.aggregate_counted_missing(env),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                rows.retain(|&i| !unreported[i]);
+            }
+        }
         if rows.is_empty() {
             return None;
         }

@@ -58,7 +58,13 @@ pub enum TypeClash {
     /// Text where a condition was needed (a gate, a tier's `requires`, `if`'s test).
     NotCondition,
     /// Two values that must share a type do not (`==`, the branches of `if`).
-    Mismatch { left: Type, right: Type },
+    /// `quoted_number`: one side is a number written in quotes (`incidents == '0'`), a
+    /// slip of the writer's, whatever type a data column on the other side has.
+    Mismatch {
+        left: Type,
+        right: Type,
+        quoted_number: bool,
+    },
 }
 
 impl TypeClash {
@@ -67,7 +73,7 @@ impl TypeClash {
         match self {
             TypeClash::NotNumber { found } => found == ty,
             TypeClash::NotCondition => ty == Type::Text,
-            TypeClash::Mismatch { left, right } => left == ty || right == ty,
+            TypeClash::Mismatch { left, right, .. } => left == ty || right == ty,
         }
     }
 }

@@ -810,6 +810,14 @@ fn check_errors_have_exact_spans() {
             Some("=="),
         ),
         (
+            "a >= '100'",
+            "'>=' needs numbers, found text on its right side",
+            "'100'",
+            Some(
+                "'100' is text because of its quotes; compare a number with a number: write 100 without quotes",
+            ),
+        ),
+        (
             "t >= a",
             "'>=' needs numbers, found bool on its left side",
             "t",

@@ -755,7 +755,8 @@ id = "rest"
     // The table is the engine's as written (not the page's recomputation).
     assert_eq!(table_scores(&dom), expected_scores(&base));
     assert!(
-        dom.matches("disabled=\"\"").count() >= 2,
-        "both sliders disabled"
+        dom.matches("disabled=\"\"").count() >= 3,
+        "both sliders and the reset button disabled"
     );
+    assert!(dom.contains("id=\"reset\" disabled=\"\""), "reset disabled");
 }

@@ -716,6 +716,56 @@ fn warned_ids(a: &clusterscore::engine::Assessment, prefix: &str) -> Option<Stri
         .map(|w| w.split(": ").last().unwrap_or("").to_string())
 }
 
+/// Under [aggregate], a division by a count of members that no member reported is not
+/// arithmetic on reported values: only the counted-missing warning, not "gave no number".
+#[test]
+fn a_division_by_a_count_of_unreported_members_is_not_blamed_on_arithmetic() {
+    let rules = r#"
+[rules]
+name = "agg"
+id = "id"
+[aggregate]
+by = "cluster"
+[[indicator]]
+id = "avg_big"
+aggregate = "sum(if(y > 0, x, 0)) / count(y > 0)"
+[[indicator]]
+id = "per_none"
+aggregate = "sum(x) / (count() - count())"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "avg_big"
+points = 10
+method = "direct"
+[[criterion]]
+id = "c0"
+dimension = "d"
+indicator = "per_none"
+points = 10
+method = "direct"
+"#;
+    let a = score(rules, "id,cluster,x,y\nE1,C1,5,\nE2,C1,6,\nE3,C2,3,2\n");
+    assert!(
+        warned_ids(&a, "indicator 'avg_big': count() or share() took members").is_some(),
+        "{:?}",
+        a.warnings
+    );
+    assert_eq!(
+        warned_ids(&a, "indicator 'avg_big': the formula gave no number"),
+        None,
+        "{:?}",
+        a.warnings
+    );
+    // Every member reported: a division by zero is the arithmetic's.
+    assert_eq!(
+        warned_ids(&a, "indicator 'per_none': the formula gave no number").as_deref(),
+        Some("C1, C2")
+    );
+}
+
 /// A tier that `requires` and `direct` both reading an unreported cell kept from an entity
 /// is warned for each of them, though neither decided it alone (audit30_post F1); a
 /// requirement known to fail, or a score below the minimum with no waiver left open, is not
@@ -4690,6 +4740,18 @@ id = "d"
         .to_string();
     assert!(
         e.contains(":21:1: error: criterion 'c' gives points for '省'"),
+        "{e}"
+    );
+    // Not in a commented-out line, nor in the next criterion under an indented header.
+    let commented = levels.replace(
+        "levels = { \"国家级\" = 10, \"省\" = 6, \"市级\" = 3 }\n",
+        "# levels = { \"省\" = 6 }\nlevels = { '国家级' = 10, '省' = 6 }\n  [[criterion]]\n  id = \"c2\"\n  dimension = \"d\"\n  indicator = \"lvl\"\n  points = 10\n  method = \"levels\"\n  levels = { \"国家级\" = 10, \"省级\" = 6 }\n",
+    );
+    let e = try_score(&commented, "id,lvl,x\nA,省级,1\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(":20:24: error: criterion 'c' gives points for '省'"),
         "{e}"
     );
     let split = format!(

@@ -706,16 +706,17 @@
     // A page that cannot reproduce the engine at the shipped weights keeps the engine's
     // table and charts as written, and its sliders stay off: what they would show could
     // not be trusted either.
+    var btn = document.getElementById("reset");
     if (selfCheck().length) {
       sliders.forEach(function (s) { s.disabled = true; });
+      if (btn) btn.disabled = true;
       var off = document.getElementById("reweight-status");
       if (off) off.textContent = "滑块已停用 the sliders are off: the page does not reproduce the engine's result (see the note below)";
     } else {
       apply();
+      sliders.forEach(function (s) { s.addEventListener("input", apply); });
+      if (btn) btn.addEventListener("click", reset);
     }
-    sliders.forEach(function (s) { s.addEventListener("input", apply); });
-    var btn = document.getElementById("reset");
-    if (btn) btn.addEventListener("click", reset);
   }
 
   window.clusterscore = {
