@@ -705,20 +705,28 @@ where
                 },
                 at + 1
             ),
-            // A header typed over two lines (Alt+Enter in a spreadsheet cell): shown on one
-            // line, as it is matched (a line break reads as a space).
-            _ if c.contains(['\n', '\r']) => format!(
-                "did you mean '{}'? (the header is written over two lines, as Alt+Enter \
-                 makes in a spreadsheet cell; a line break in a header reads as a space)",
-                c.split(['\n', '\r'])
-                    .map(str::trim)
-                    .filter(|p| !p.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            ),
-            _ => format!("did you mean '{c}'?"),
+            _ => did_you_mean_text(&c),
         }
     })
+}
+
+/// "did you mean 'x'?" for a name as written. A header typed over two lines (Alt+Enter in a
+/// spreadsheet cell) is given on one line, as it is matched (a line break reads as a space),
+/// and said so.
+pub fn did_you_mean_text(written: &str) -> String {
+    if !written.contains(['\n', '\r']) {
+        return format!("did you mean '{written}'?");
+    }
+    format!(
+        "did you mean '{}'? (the header is written over two lines, as Alt+Enter makes in a \
+         spreadsheet cell; a line break in a header reads as a space)",
+        written
+            .split(['\n', '\r'])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    )
 }
 
 /// `八十` as 80, `两千零五` as 2005: a number written in Chinese numerals (whole numbers below

@@ -74,11 +74,9 @@ pub fn lt(x: f64, t: f64) -> bool {
 /// `x == t` with the threshold tolerance.
 #[inline]
 pub fn eq(x: f64, t: f64) -> bool {
-    // The bounds `ge` and `le` use, so that `x == t` holds exactly when `x >= t and x <= t`
-    // does (`|x − t| ≤ tol` rounds differently at the edge: 10.00000001 was `<= 10` and
-    // `>= 10` but not `== 10`).
-    let tol = tolerance(t);
-    x >= t - tol && x <= t + tol
+    // Exactly when `x >= t and x <= t` (`|x − t| ≤ tol` rounds differently at the edge:
+    // 10.00000001 was `<= 10` and `>= 10` but not `== 10`).
+    ge(x, t) && le(x, t)
 }
 
 /// The correctly rounded sum of a sequence of doubles, whatever their order (Shewchuk's

@@ -731,7 +731,8 @@ pub fn rescore_options_from_data(
             // A level (`B → A`): a tier condition on the category (`lv != 'A'`, a `direct`
             // of `lv == 'A'`) is evaluated again with it.
             (Some(Column::Text(t)), serde_json::Value::String(level)) => {
-                let code = match (0..t.dict.len()).find(|&k| t.dict.get(k) == Some(level)) {
+                let known = t.dict.iter().position(|s| s == level);
+                let code = match known {
                     Some(k) => k,
                     None => {
                         std::sync::Arc::make_mut(&mut t.dict).push(level);

@@ -523,6 +523,10 @@ pub fn parse_bool(s: &str) -> Option<bool> {
 pub const NUMBER_FORMS: &str =
     "numbers like 12, -3.5, +7, 1,234,567.5, 1.2e3, 12.5% (kept as 12.5), full-width digits";
 
+/// Check marks people put in yes/no columns for 是 and for 否 (not yes/no words).
+pub const YES_MARKS: [&str; 4] = ["√", "✓", "✔", "☑"];
+pub const NO_MARKS: [&str; 4] = ["×", "✗", "✘", "☒"];
+
 /// The accepted boolean words, for help texts.
 pub const BOOL_WORDS: &str = "是/否, 有/无, Y/N, yes/no, true/false, 1/0";
 

@@ -61,13 +61,14 @@ pub(crate) fn read_csv(
     let mut choice = decode::choose(&prefix, forced, at_eof);
     // --encoding gbk for GBK text behind a UTF-8 byte-order mark (a tool added the mark):
     // the mark is skipped and said so; the text is what --encoding names.
-    let mut bom_skipped = None;
-    if forced == Some(ForcedEncoding::Gb18030) && decode::gbk_behind_utf8_bom(&prefix) {
-        bom_skipped = Some(format!(
+    let bom_skipped = (forced == Some(ForcedEncoding::Gb18030)
+        && decode::gbk_behind_utf8_bom(&prefix))
+    .then(|| {
+        format!(
             "{name}: the file starts with a UTF-8 byte-order mark, but its text is GBK, as \
              --encoding says: the mark was skipped"
-        ));
-    }
+        )
+    });
     // A byte-order mark says which encoding the file is in: one named against it is wrong
     // for the whole file, even where its bytes happen to decode.
     if forced.is_some()
@@ -1021,21 +1022,14 @@ fn lone_field_help(field: &[u8]) -> Option<String> {
             c as u32
         ));
     }
-    const NOTE_WORDS: [&str; 8] = [
-        "注",
-        "说明",
-        "备注",
-        "数据来源",
-        "资料来源",
-        "来源",
-        "填表",
-        "制表",
-    ];
-    NOTE_WORDS.iter().any(|w| text.starts_with(w)).then(|| {
-        "the row looks like a note under the table, not an entity: delete it (or move it \
+    super::table::NOTE_STARTS
+        .iter()
+        .any(|w| text.starts_with(w))
+        .then(|| {
+            "the row looks like a note under the table, not an entity: delete it (or move it \
          into a comment column)"
-            .to_string()
-    })
+                .to_string()
+        })
 }
 
 /// A record with another number of fields than the header's `width` (of which the first

@@ -556,7 +556,6 @@ fn wide_text_help(prefix: &[u8]) -> Option<String> {
     ))
 }
 
-/// The diagnostic for a file that could not be decoded.
 /// Whether `prefix` is a UTF-8 byte-order mark followed by text that is not UTF-8 but reads
 /// as GBK (GB18030) without a single invalid byte, with some non-ASCII text in it.
 pub fn gbk_behind_utf8_bom(prefix: &[u8]) -> bool {
@@ -575,6 +574,7 @@ pub fn gbk_behind_utf8_bom(prefix: &[u8]) -> bool {
             .is_some()
 }
 
+/// The diagnostic for a file that could not be decoded.
 pub fn failure_diagnostic(
     path: &str,
     choice: Choice,

@@ -1312,16 +1312,6 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
         ));
     }
     // A note under the table (`注：数据来源于……`) read as a data row.
-    const NOTE_STARTS: [&str; 8] = [
-        "注",
-        "备注",
-        "说明",
-        "数据来源",
-        "资料来源",
-        "来源",
-        "制表",
-        "填表",
-    ];
     if NOTE_STARTS.iter().any(|w| normalised.starts_with(w)) {
         return Some(format!(
             "\"{}\" looks like a note under the table, read as a data row: delete that row \
@@ -1406,6 +1396,18 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
         ),
     })
 }
+
+/// How a note under a table starts (`注：数据来源于……`, `制表：…`): such a row is no entity.
+pub(crate) const NOTE_STARTS: [&str; 8] = [
+    "注",
+    "备注",
+    "说明",
+    "数据来源",
+    "资料来源",
+    "来源",
+    "制表",
+    "填表",
+];
 
 /// Whether a cell is a unit and nothing else (`万元`, `%`, `吨标煤/万元`, `（亿元）`): the
 /// cells of a units row under the header.
@@ -1519,12 +1521,16 @@ fn bool_problem(shown: &str, normalised: Option<&str>, markers: &Markers) -> Cel
         }
         // Ticks and crosses of a paper form, and yes/no said in other words: the word to
         // write (as a missing marker, a tick would leave a ticked entity unscored).
-        let meant = match norm {
-            "√" | "✓" | "✔" | "☑" | "对" | "是的" | "有的" => Some("是"),
-            "×" | "✗" | "✘" | "☒" | "不是" | "非" | "没有" | "错" | "未" => {
-                Some("否")
-            }
-            _ => None,
+        let meant = if super::cell::YES_MARKS.contains(&norm)
+            || ["对", "是的", "有的"].contains(&norm)
+        {
+            Some("是")
+        } else if super::cell::NO_MARKS.contains(&norm)
+            || ["不是", "非", "没有", "错", "未"].contains(&norm)
+        {
+            Some("否")
+        } else {
+            None
         };
         if let Some(word) = meant {
             return Some(format!(
@@ -2303,9 +2309,15 @@ pub(crate) fn check_headers(
     if let Some(d) = title_row(folded, header_row) {
         return Err(Error::one(d.at(loc)));
     }
-    // On a sheet, the cell as the spreadsheet names it too: "column 3 (C1)".
-    let cell = |j: usize| match sheet {
-        Some(_) => format!(" ({}{header_row})", spreadsheet_column(first_col + j)),
+    // On a sheet, the cells as the spreadsheet names them too: "column 3 (C1)".
+    let cells = |js: &[usize]| match sheet {
+        Some(_) => {
+            let named: Vec<String> = js
+                .iter()
+                .map(|&j| format!("{}{header_row}", spreadsheet_column(first_col + j)))
+                .collect();
+            format!(" ({})", named.join(" and "))
+        }
         None => String::new(),
     };
     let mut seen: HashMap<&str, usize> = HashMap::with_capacity(folded.len());
@@ -2314,7 +2326,11 @@ pub(crate) fn check_headers(
             return Err(Error::one(
                 Diagnostic::new(
                     Stage::Data,
-                    format!("empty header in column {}{}", first_col + j + 1, cell(j)),
+                    format!(
+                        "empty header in column {}{}",
+                        first_col + j + 1,
+                        cells(&[j])
+                    ),
                 )
                 .at(loc)
                 .with_help(format!(
@@ -2332,14 +2348,7 @@ pub(crate) fn check_headers(
                         truncate(h, 200),
                         first_col + first + 1,
                         first_col + j + 1,
-                        match sheet {
-                            Some(_) => format!(
-                                " ({}{header_row} and {}{header_row})",
-                                spreadsheet_column(first_col + first),
-                                spreadsheet_column(first_col + j)
-                            ),
-                            None => String::new(),
-                        }
+                        cells(&[first, j])
                     ),
                 )
                 .at(loc)

@@ -9,13 +9,11 @@ use super::ParsedExpr;
 use super::bind::Names;
 use crate::column::{Column, TextColumn, Type};
 use crate::data::Table;
-use crate::data::cell::{BOOL_WORDS, normalise_cell, parse_bool, parse_number};
+use crate::data::cell::{
+    BOOL_WORDS, NO_MARKS, YES_MARKS, normalise_cell, parse_bool, parse_number,
+};
 use crate::diag::{agree, truncate};
 use crate::expr::{self, ExprError, Resolved, TypeClash};
-
-/// Check marks people put in yes/no columns for 是 and for 否 (not yes/no words).
-const YES_MARKS: [&str; 3] = ["√", "✓", "✔"];
-const NO_MARKS: [&str; 3] = ["×", "✗", "✘"];
 
 /// How many odd cells a column may hold and still be explained by them (more is a text
 /// column, not a slip), and how many shapes of number get their own help.

@@ -870,6 +870,29 @@ fn extend_chain(op: BinaryOp, acc: (Node, Type), r: (Node, Type), ls: Span, rs: 
     }
 }
 
+/// A side of a comparison that is a number in quotes (`'100'`), as the expression language
+/// writes numbers (not `inf` or `NaN`).
+fn quoted_number<'n>(l: &'n Node, r: &'n Node) -> Option<&'n str> {
+    [l, r].into_iter().find_map(|n| match n {
+        Node::Const(Const::Text(t))
+            if t.trim().parse::<f64>().is_ok_and(f64::is_finite)
+                && t.trim()
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b".+-eE".contains(&b)) =>
+        {
+            Some(t.as_str())
+        }
+        _ => None,
+    })
+}
+
+fn quoted_number_help(t: &str) -> String {
+    format!(
+        "'{t}' is text because of its quotes; compare a number with a number: write {} without quotes",
+        t.trim()
+    )
+}
+
 /// The node of a binary operator over checked operands.
 #[inline(never)]
 fn typed_binary(op: BinaryOp, l: (Node, Type), r: (Node, Type), ls: Span, rs: Span) -> Checked {
@@ -921,18 +944,9 @@ fn typed_binary(op: BinaryOp, l: (Node, Type), r: (Node, Type), ls: Span, rs: Sp
             let mut e = ordering_not_numbers(op, ty, side, span);
             // `revenue >= '100'`: the quotes made the number text.
             if lt != rt
-                && let Some(Node::Const(Const::Text(t))) = [&*l, &*r]
-                    .into_iter()
-                    .find(|n| matches!(n, Node::Const(Const::Text(_))))
-                && t.trim().parse::<f64>().is_ok_and(f64::is_finite)
-                && t.trim()
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || b".+-eE".contains(&b))
+                && let Some(t) = quoted_number(&l, &r)
             {
-                e.help = Some(format!(
-                    "'{t}' is text because of its quotes; compare a number with a number: write {} without quotes",
-                    t.trim()
-                ));
+                e.help = Some(quoted_number_help(t));
             }
             return Err(e);
         }
@@ -940,23 +954,11 @@ fn typed_binary(op: BinaryOp, l: (Node, Type), r: (Node, Type), ls: Span, rs: Sp
             let mut e = mixed_comparison(lt, rt, rs);
             // Say which side to change: a number in quotes (`incidents == '0'`) loses its
             // quotes; a number compared with text (a category) is quoted.
-            let quoted_number = [&*l, &*r].into_iter().find_map(|n| match n {
-                // (As the expression language writes numbers: not `inf` or `NaN`.)
-                Node::Const(Const::Text(t))
-                    if t.trim().parse::<f64>().is_ok_and(f64::is_finite)
-                        && t.trim()
-                            .bytes()
-                            .all(|b| b.is_ascii_digit() || b".+-eE".contains(&b)) =>
-                {
-                    Some(t.clone())
-                }
-                _ => None,
-            });
             let bare_number = [&*l, &*r].into_iter().find_map(|n| match n {
                 Node::Const(Const::Num(x)) => Some(*x),
                 _ => None,
             });
-            if let Some(t) = quoted_number
+            if let Some(t) = quoted_number(&l, &r)
                 && (lt == Type::Number || rt == Type::Number)
             {
                 e.clash = Some(TypeClash::Mismatch {
@@ -964,10 +966,7 @@ fn typed_binary(op: BinaryOp, l: (Node, Type), r: (Node, Type), ls: Span, rs: Sp
                     right: rt,
                     quoted_number: true,
                 });
-                e.help = Some(format!(
-                    "'{t}' is text because of its quotes; compare a number with a number: write {} without quotes",
-                    t.trim()
-                ));
+                e.help = Some(quoted_number_help(t));
             } else if let Some(x) = bare_number
                 && (lt == Type::Text || rt == Type::Text)
             {

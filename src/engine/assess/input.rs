@@ -105,14 +105,7 @@ let unit = |s: &str| {
                                 "did you mean '{shown}'? Its unit is {u2} where the rules expect {u1}: \
                                  if the unit changed, change the indicator's multiply with its column"
                             ),
-                            // A header typed over two lines (Alt+Enter): the name to write,
-                            // on one line, as it is matched.
-                            _ if shown.contains(['\n', '\r']) => format!(
-                                "did you mean '{c}'? (the header is written over two lines, as \
-                                 Alt+Enter makes in a spreadsheet cell; a line break in a \
-                                 header reads as a space)"
-                            ),
-                            _ => format!("did you mean '{shown}'?"),
+                            _ => crate::diag::did_you_mean_text(shown),
                         }
                     })
                 })

@@ -178,10 +178,11 @@
     cmp: function (op, x, y) {
       if (isNaN(x) || isNaN(y)) return false;
       var t = tolerance(y);
+      // Equal exactly when both le and ge hold, as num.rs's eq (10.00000001 == 10).
+      var inside = x >= y - t && x <= y + t;
       switch (op) {
-        // (The bounds of le and ge, as num.rs's eq: 10.00000001 == 10 as it is <= and >= 10.)
-        case "eq": return x >= y - t && x <= y + t;
-        case "ne": return !(x >= y - t && x <= y + t);
+        case "eq": return inside;
+        case "ne": return !inside;
         case "lt": return x < y - t;
         case "le": return x <= y + t;
         case "gt": return x > y + t;
