@@ -111,6 +111,18 @@ impl TextDict {
         self.ends.get(i).map(|e| e as *const usize)
     }
 
+    /// Where text `i` starts, to prefetch before a scattered read. Unlike [`TextDict::get`]
+    /// it does not slice the text, whose char-boundary check would load the very byte the
+    /// prefetch is meant to fetch ahead (a stall that was ~6 % of a 10⁶-row run's CPU).
+    #[doc(hidden)]
+    pub fn text_ptr(&self, i: usize) -> Option<*const u8> {
+        let start = match i {
+            0 => 0,
+            _ => *self.ends.get(i - 1)?,
+        };
+        Some(self.bytes.as_ptr().wrapping_add(start))
+    }
+
     /// The texts in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         (0..self.ends.len()).map(move |i| &self[i])

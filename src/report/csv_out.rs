@@ -292,9 +292,9 @@ impl RowText<'_> {
                     crate::num::prefetch(d);
                 }
                 if let Some(&code) = t.codes.get(e + 8)
-                    && let Some(d) = t.dict.get(code as usize)
+                    && let Some(d) = t.dict.text_ptr(code as usize)
                 {
-                    crate::num::prefetch(d.as_ptr());
+                    crate::num::prefetch(d);
                 }
             }
             // The points row of an entity is in data order: one scattered row per entity.
