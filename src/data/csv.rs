@@ -691,6 +691,11 @@ fn pass(
     ingest: Option<&mut Ingest<'_>>,
 ) -> Result<Vec<String>, PassError> {
     let decoder = DecodingReader::new(source, choice.encoding);
+    let decoder = if opts.digest {
+        decoder
+    } else {
+        decoder.without_digest()
+    };
     let mut split = Splitter::new(decoder, opts.delimiter);
 
     // Header.

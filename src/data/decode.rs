@@ -248,7 +248,8 @@ pub fn failure_of(e: &io::Error) -> Option<DecodeFailure> {
 pub struct DecodingReader<R: Read> {
     inner: R,
     decoder: encoding_rs::Decoder,
-    hasher: Sha256,
+    /// `None` when no digest is wanted ([`DecodingReader::without_digest`]).
+    hasher: Option<Sha256>,
     raw: Vec<u8>,
     out: Vec<u8>,
     out_pos: usize,
@@ -273,7 +274,7 @@ impl<R: Read> DecodingReader<R> {
         DecodingReader {
             inner,
             decoder: encoding.new_decoder_with_bom_removal(),
-            hasher: Sha256::new(),
+            hasher: Some(Sha256::new()),
             raw: vec![0; CHUNK],
             out: Vec::new(),
             out_pos: 0,
@@ -289,9 +290,18 @@ impl<R: Read> DecodingReader<R> {
         }
     }
 
-    /// Lowercase hex SHA-256 of the raw bytes read so far (all of them once at end of file).
+    /// The same reader computing no SHA-256 ([`DecodingReader::sha256_hex`] is then empty).
+    pub fn without_digest(mut self) -> Self {
+        self.hasher = None;
+        self
+    }
+
+    /// Lowercase hex SHA-256 of the raw bytes read so far (all of them once at end of file);
+    /// empty for a reader made [`DecodingReader::without_digest`].
     pub fn sha256_hex(&self) -> String {
-        hex(&self.hasher.clone().finalize())
+        self.hasher
+            .as_ref()
+            .map_or_else(String::new, |h| hex(&h.clone().finalize()))
     }
 
     /// `isolated`: the bad byte stands alone among ASCII bytes (a Latin-1 `é` or a
@@ -331,7 +341,9 @@ impl<R: Read> DecodingReader<R> {
                 }
             };
             let last = n == 0;
-            self.hasher.update(&self.raw[..n]);
+            if let Some(h) = &mut self.hasher {
+                h.update(&self.raw[..n]);
+            }
             let need = self
                 .decoder
                 .max_utf8_buffer_length_without_replacement(n)

@@ -189,6 +189,23 @@ fn sha256_is_of_raw_bytes() {
 }
 
 #[test]
+fn without_digest_the_same_values_are_read_and_no_sha256_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "a.csv", b"x,y\n1,a\n2.5,b\n");
+    let with = read(std::slice::from_ref(&p), &infer_all).unwrap();
+    let opts = ReadOptions {
+        digest: false,
+        ..ReadOptions::default()
+    };
+    let without = read_table(&[p], &opts, &infer_all).unwrap();
+    assert_eq!(with.files[0].sha256.len(), 64);
+    assert_eq!(without.files[0].sha256, "");
+    assert_eq!(numbers(&without, "x"), vec![1.0, 2.5]);
+    assert_eq!(without.column("y"), with.column("y"));
+    assert_eq!(without.files[0].rows, 2);
+}
+
+#[test]
 fn gbk_bytes_are_detected() {
     let dir = tempfile::tempdir().unwrap();
     let (bytes, _, _) = encoding_rs::GBK.encode("名称,营收\n甲公司,１２\n乙公司,3\n");

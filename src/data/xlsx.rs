@@ -75,9 +75,11 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
             ),
         ));
     }
-    let sha256 = {
+    let sha256 = if opts.digest {
         use sha2::{Digest, Sha256};
         hex(&Sha256::digest(&bytes))
+    } else {
+        String::new()
     };
     let not_a_workbook = |e: &dyn std::fmt::Display| {
         Error::one(
