@@ -17,13 +17,30 @@ pub fn filled_on_all_cores<T: Copy + Send + Sync>(len: usize, value: T) -> Vec<T
 /// `values[rows[k]]` for every k: a gather, on all cores when it is large (its reads are
 /// scattered, so each one is a cache miss that the other core's misses overlap).
 pub fn gathered<T: Copy + Send + Sync>(values: &[T], rows: &[usize]) -> Vec<T> {
+    gathered_with(values, rows, |v| v)
+}
+
+/// `f(values[rows[k]])` for every k, as [`gathered`]; the value `GATHER_AHEAD` rows on is
+/// prefetched, so a large gather's cache misses overlap instead of following one another.
+pub fn gathered_with<T: Copy + Send + Sync, U: Send>(
+    values: &[T],
+    rows: &[usize],
+    f: impl Fn(T) -> U + Sync + Send,
+) -> Vec<U> {
     use rayon::prelude::*;
+    const GATHER_AHEAD: usize = 16;
     if rows.len() < 1 << 15 {
-        rows.iter().map(|&r| values[r]).collect()
+        rows.iter().map(|&r| f(values[r])).collect()
     } else {
         rows.par_iter()
+            .enumerate()
             .with_min_len(1 << 13)
-            .map(|&r| values[r])
+            .map(|(k, &r)| {
+                if let Some(&ahead) = rows.get(k + GATHER_AHEAD) {
+                    crate::num::prefetch(values.as_ptr().wrapping_add(ahead));
+                }
+                f(values[r])
+            })
             .collect()
     }
 }

@@ -1654,23 +1654,16 @@ impl Run<'_> {
         // per-entity vectors go before the output columns are built.
         drop(ev);
         // The output columns are gathers in output order, each on all cores.
-        let gather_mapped = |f: &(dyn Fn(usize) -> Option<u32> + Sync)| -> Vec<Option<u32>> {
-            use rayon::prelude::*;
-            out_order
-                .par_iter()
-                .with_min_len(1 << 13)
-                .map(|&e| f(e))
-                .collect()
-        };
+        let narrow = |v: Option<usize>| v.map(|r| r as u32);
         let sheet = Scoresheet {
             ids,
             names: self.entity_names.as_ref().map(|t| {
                 // Names are in table order: one gather through both orders.
                 t.take(&crate::column::gathered(&self.scored, &out_order))
             }),
-            rank: gather_mapped(&|e| rank[e].map(|r| r as u32)),
+            rank: crate::column::gathered_with(&rank, &out_order, narrow),
             score: crate::column::gathered(&score, &out_order),
-            tier: gather_mapped(&|e| tier[e].map(|t| t as u32)),
+            tier: crate::column::gathered_with(&tier, &out_order, narrow),
             excluded_by: crate::column::gathered(&st.excluded_by, &out_order),
             points: sheet_points,
             dimensions: r.dimensions.len(),
