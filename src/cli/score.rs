@@ -76,7 +76,21 @@ pub fn run(mut a: ScoreArgs) -> Result<i32> {
     }
     let out_enc = match &a.out_encoding {
         Some(e) => OutEncoding::from_name(e).ok_or_else(|| {
-            Error::usage(format!("unknown --out-encoding '{e}': use utf8 or gbk"))
+            // GB2312 is a subset of GBK; Windows calls GBK code page 936 ("ANSI" on a
+            // Chinese system).
+            let gbk = matches!(
+                e.to_ascii_lowercase().replace(['-', '_'], "").as_str(),
+                "gb2312" | "cp936" | "936" | "ansi" | "euccn" | "windows936" | "ms936"
+            );
+            Error::usage(format!(
+                "unknown --out-encoding '{e}': use utf8 or gbk{}",
+                if gbk {
+                    " (GBK holds every GB2312 character and is the code page 936 that Excel \
+                     on a Chinese Windows opens: write --out-encoding gbk)"
+                } else {
+                    ""
+                }
+            ))
         })?,
         None => OutEncoding::default(),
     };

@@ -395,10 +395,30 @@ fn ordering_not_numbers(op: BinaryOp, ty: Type, side: &str, span: Span) -> ExprE
 #[inline(never)]
 fn unknown_function(name: &str, span: Span) -> ExprError {
     let lower = name.to_lowercase();
+    // Names of the same function in spreadsheets, SQL and pandas.
+    let synonym = match lower.as_str() {
+        "avg" | "average" | "averagea" => Some("mean"),
+        "iif" | "iff" | "ifelse" | "if_else" | "where" => Some("if"),
+        "isnull" | "is_null" | "isna" | "isnan" | "isblank" | "isempty" | "is_empty" => {
+            Some("is_missing")
+        }
+        "ifnull" | "nvl" | "ifna" | "iferror" | "fillna" => Some("coalesce"),
+        "lag" | "previous" | "last_year" => Some("prev"),
+        "countif" | "counta" => Some("count"),
+        "log" => Some("ln' or 'log10"),
+        _ => None,
+    };
     let help = if FUNCTIONS.contains(&lower.as_str()) {
         Some(format!(
             "function names are lower-case: did you mean '{lower}'?"
         ))
+    } else if let Some(s) = synonym {
+        let members = if is_aggregate_call(s, 1) {
+            " (over a cluster's members, in [aggregate] formulas)"
+        } else {
+            ""
+        };
+        Some(format!("the function is called '{s}' here{members}"))
     } else {
         did_you_mean_help(name, FUNCTIONS.iter().copied())
     };

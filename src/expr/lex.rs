@@ -425,6 +425,33 @@ fn bad_char(src: &str, c: char, start: usize) -> ExprError {
             char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
         )),
         '[' | ']' | '{' | '}' => Some("use '(' and ')' for grouping".into()),
+        // Typed by a Chinese input method: the text inside, in straight quotes.
+        '“' | '”' | '‘' | '’' | '「' | '」' | '『' | '』' => {
+            let rest = &src[start + c.len_utf8()..];
+            let inner = rest
+                .find(['“', '”', '‘', '’', '「', '」', '『', '』'])
+                .map_or(rest, |i| &rest[..i]);
+            Some(format!(
+                "this is a typographic quote (a Chinese input method types them); write text \
+                 between straight single quotes: '{}'",
+                crate::diag::truncate(inner, 40)
+            ))
+        }
+        '#' => Some(
+            "an expression holds no comments; write the note after the string's closing \
+             quote, where TOML reads it as a comment: \"x > 1\"  # note"
+                .into(),
+        ),
+        '、' => Some(
+            "'、' does not list values in an expression; to accept any of several values \
+             join the comparisons with 'or' (level == '国家级' or level == '省级')"
+                .into(),
+        ),
+        ';' | '；' => Some(
+            "an expression is one condition or formula; to require several conditions \
+             join them with 'and', or (in a list such as `requires`) give each its own string"
+                .into(),
+        ),
         '≥' => Some("write '>=' for ≥".into()),
         '≤' => Some("write '<=' for ≤".into()),
         '≠' => Some("write '!=' for ≠".into()),

@@ -234,6 +234,27 @@ pub fn parse(src: &str) -> Result<Expr, ExprError> {
                 Tok::Number(_) | Tok::Ident(_) | Tok::Quoted(_) | Tok::Text(_)
             ) {
                 e.help = Some("an operator is missing between the two values".into());
+            } else if matches!(other, Tok::Comma)
+                && let Some(Token {
+                    tok: Tok::Number(_),
+                    span: before,
+                }) = p.tokens.get(p.pos.wrapping_sub(1))
+                && let Some(Token {
+                    tok: Tok::Number(_),
+                    span: after,
+                }) = p.tokens.get(p.pos + 1)
+                && before.end == t.span.start
+                && after.start == t.span.end
+            {
+                let (a, b) = (&src[before.start..before.end], &src[after.start..after.end]);
+                e.help = Some(if b.len() == 3 && b.bytes().all(|c| c.is_ascii_digit()) {
+                    format!(
+                        "numbers take no thousands separator: write {a}{b} (or {a}.{b} if the \
+                         comma is a decimal comma)"
+                    )
+                } else {
+                    format!("a decimal comma? numbers take a point: write {a}.{b}")
+                });
             } else if matches!(other, Tok::LParen) {
                 e.help = Some(
                     "only function names can be followed by '('; write '*' to multiply".into(),
@@ -295,11 +316,27 @@ fn expected(what: &str, t: &Token) -> ExprError {
 
 #[cold]
 #[inline(never)]
-fn expected_expression(t: &Token) -> ExprError {
+fn expected_expression(t: &Token, before: &[Token]) -> ExprError {
     let mut e = expected("an expression", t);
-    match t.tok {
-        Tok::Plus => e.help = Some("there is no unary '+'; drop it".into()),
-        Tok::Eof => e.help = Some("the expression ends too early".into()),
+    let last = |k: usize| before.len().checked_sub(k).map(|i| &before[i].tok);
+    match (&t.tok, last(1), last(2)) {
+        (Tok::Plus, ..) => e.help = Some("there is no unary '+'; drop it".into()),
+        (Tok::Eof, ..) => e.help = Some("the expression ends too early".into()),
+        (Tok::Slash, Some(Tok::Slash), _) => {
+            e.help = Some(
+                "'//' is neither an operator nor a comment: divide with '/'; write a note \
+                 after the string's closing quote, where TOML reads it as a comment: \
+                 \"x > 1\"  # note"
+                    .into(),
+            )
+        }
+        (Tok::Star, Some(Tok::LParen), Some(Tok::Ident(f))) if f == "count" => {
+            e.help = Some(
+                "write count() for the number of member rows; count(condition) counts \
+                 the rows where the condition holds"
+                    .into(),
+            )
+        }
         _ => {}
     }
     e
@@ -426,7 +463,7 @@ impl Parser {
                 name: n.clone(),
                 quoted: false,
             },
-            _ => return Err(expected_expression(t)),
+            _ => return Err(expected_expression(t, &self.tokens[..self.pos])),
         };
         let span = self.skip();
         Ok((Expr { kind, span }, 1))

@@ -391,8 +391,66 @@ fn syntax_errors_have_exact_spans() {
             "%",
             Some("(rd_intensity >= 5)"),
         ),
+        // What a Chinese input method, a spreadsheet or another language leaves behind.
+        (
+            "region == “东营” or a > 1",
+            "unexpected character '“'",
+            "“",
+            Some("straight single quotes: '东营'"),
+        ),
+        ("region == ‘东营’", "'‘'", "‘", Some("'东营'")),
+        (
+            "a > 1 # note",
+            "'#'",
+            "#",
+            Some("TOML reads it as a comment"),
+        ),
+        ("a > 1 // note", "found '/'", "/", Some("'//' is neither")),
+        ("a // 2", "found '/'", "/", Some("divide with '/'")),
+        (
+            "a == 1、2",
+            "'、'",
+            "、",
+            Some("join the comparisons with 'or'"),
+        ),
+        ("a > 1; b", "';'", ";", Some("join them with 'and'")),
+        ("a > 1；b", "'；'", "；", Some("its own string")),
+        ("a > 1,5", "unexpected ','", ",", Some("write 1.5")),
+        (
+            "a > 12,000",
+            "unexpected ','",
+            ",",
+            Some("write 12000 (or 12.000"),
+        ),
+        (
+            "avg(a) > 1",
+            "unknown function 'avg'",
+            "avg",
+            Some("called 'mean'"),
+        ),
+        (
+            "isnull(a)",
+            "unknown function",
+            "isnull",
+            Some("'is_missing'"),
+        ),
+        ("IIF(t, 1, 2)", "unknown function", "IIF", Some("'if'")),
+        (
+            "ifnull(a, 0)",
+            "unknown function",
+            "ifnull",
+            Some("'coalesce'"),
+        ),
+        ("log(a)", "unknown function", "log", Some("'ln' or 'log10'")),
     ];
     check_errors(cases, Context::Row);
+}
+
+#[test]
+fn a_spaced_comma_after_a_number_is_not_guessed_to_be_a_decimal_comma() {
+    let e = err_in("a > 1, 5", Context::Row);
+    assert!(e.message.contains("unexpected ','"), "{e:?}");
+    assert_eq!(e.help, None);
 }
 
 /// The byte offset of the `n`-th occurrence (0-based) of `pat` in `s`.
@@ -920,6 +978,18 @@ fn aggregate_check_errors() {
             Some("takes numbers; to count the members for which the condition holds"),
         ),
         ("share()", "`share` takes 1 argument", "share()", None),
+        (
+            "count(*)",
+            "found '*'",
+            "*",
+            Some("write count() for the number of member rows"),
+        ),
+        (
+            "countif(m > 1)",
+            "unknown function 'countif'",
+            "countif",
+            Some("called 'count' here (over a cluster's members"),
+        ),
         (
             "count(ok, ok)",
             "`count` takes 0 or 1 arguments",
