@@ -920,8 +920,8 @@ impl Builder {
         }
     }
 
-    /// Adds the CSV field `bytes[start..end]`: short decimals, empty cells and the plain
-    /// boolean words are taken directly (the reader's fast path: nearly every cell of a
+    /// Adds the CSV field `bytes[start..end]`: short decimals, empty cells (in every kind of
+    /// column, whatever the markers) and the plain boolean words are taken directly (the reader's fast path: nearly every cell of a
     /// large export), anything else goes through [`Builder::push`].
     #[inline]
     fn push_field(
@@ -932,8 +932,10 @@ impl Builder {
         markers: &Markers,
     ) -> Result<(), CellProblem> {
         match self {
-            Builder::Number(n) if !markers.numeric() => {
-                if let Some(d) = decimal_at(bytes, start, end) {
+            Builder::Number(n) => {
+                if !markers.numeric()
+                    && let Some(d) = decimal_at(bytes, start, end)
+                {
                     n.values.push(d.value);
                     return Ok(());
                 }
@@ -943,25 +945,42 @@ impl Builder {
                     return Ok(());
                 }
             }
-            Builder::Infer(i) if i.all_num && !markers.numeric() => {
-                if let Some(d) = decimal_at(bytes, start, end) {
+            Builder::Infer(i) => {
+                if i.all_num
+                    && !markers.numeric()
+                    && let Some(d) = decimal_at(bytes, start, end)
+                {
                     i.push_decimal(&bytes[start..end], d);
+                    return Ok(());
+                }
+                if start == end {
+                    // The empty cell is always a missing marker (a sparse export has many:
+                    // they were compared with every marker on the general path).
+                    i.push_missing();
                     return Ok(());
                 }
             }
             Builder::Bool(v) => {
+                if start == end {
+                    // The empty cell is always a missing marker.
+                    v.push(None);
+                    return Ok(());
+                }
                 if let Some(b) = markers.plain_bool(&bytes[start..end]) {
                     v.push(b);
                     return Ok(());
                 }
             }
-            #[allow(clippy::collapsible_match)] // a guard cannot borrow `t` mutably
             Builder::Text(t) => {
+                if start == end {
+                    // The empty cell is always a missing marker.
+                    t.push(None);
+                    return Ok(());
+                }
                 if t.push_raw(&bytes[start..end], markers) {
                     return Ok(());
                 }
             }
-            _ => {}
         }
         self.push(Cell::Raw(&bytes[start..end]), markers)
     }

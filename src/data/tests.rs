@@ -1714,3 +1714,43 @@ fn a_csv_column_mixing_percentages_and_plain_fractions_is_warned() {
         assert!(t.files[0].warnings.is_empty(), "{:?}", t.files[0].warnings);
     }
 }
+
+#[test]
+fn empty_cells_are_missing_in_every_kind_of_column_whatever_the_markers() {
+    // A numeric marker turns the number fast path off; empty cells stay missing anyway, as
+    // on the general path, and the marker's cells too.
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "a.csv",
+        // (The last column keeps the rows from being blank records, which are skipped.)
+        "n,b,t,i,k\n1,是,x,2,a\n,,,,b\n-999,否,y,-999,c\n ,　, , ,d\n".as_bytes(),
+    );
+    let opts = ReadOptions {
+        missing_markers: vec!["-999".into()],
+        ..ReadOptions::default()
+    };
+    let kinds = |h: &str| {
+        Some(match h {
+            "n" => ColumnRequest::Number,
+            "b" => ColumnRequest::Bool,
+            "t" => ColumnRequest::Text,
+            _ => ColumnRequest::Infer,
+        })
+    };
+    let t = read_table(&[p], &opts, &kinds).unwrap();
+    let missing = |v: &[f64]| v.iter().map(|x| x.is_nan()).collect::<Vec<_>>();
+    assert_eq!(missing(&numbers(&t, "n")), [false, true, true, true]);
+    assert_eq!(missing(&numbers(&t, "i")), [false, true, true, true]);
+    match t.column("b") {
+        Some(Column::Bool(v)) => assert_eq!(v, &[Some(true), None, Some(false), None]),
+        other => panic!("b: {other:?}"),
+    }
+    match t.column("t") {
+        Some(Column::Text(c)) => {
+            let got: Vec<Option<&str>> = (0..4).map(|i| c.get(i)).collect();
+            assert_eq!(got, [Some("x"), None, Some("y"), None]);
+        }
+        other => panic!("t: {other:?}"),
+    }
+}
