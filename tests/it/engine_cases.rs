@@ -4904,3 +4904,71 @@ fn near_misses_get_the_advice_that_fixes_them() {
     assert!(!e.contains("line too many"), "{e}");
     assert!(e.contains("is missing the key 'id'"), "{e}");
 }
+
+/// Formulas are evaluated a dependency level at a time; when two are refused, the error is
+/// still the one a run in formula order meets first: 'b' (second level) before 'c' (first
+/// level, later in the file).
+#[test]
+fn the_first_refused_formula_in_file_order_is_reported() {
+    let rules = r#"
+[rules]
+name = "t"
+id = "id"
+[[indicator]]
+id = "a"
+formula = "v * 2"
+[[indicator]]
+id = "b"
+formula = "if(a > 1, t, t)"
+[[indicator]]
+id = "c"
+formula = "t"
+[[indicator]]
+id = "e"
+formula = "a + v"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "k1"
+dimension = "d"
+indicator = "b"
+points = 5
+method = "minmax"
+[[criterion]]
+id = "k2"
+dimension = "d"
+indicator = "c"
+points = 5
+method = "minmax"
+[[criterion]]
+id = "k3"
+dimension = "d"
+indicator = "e"
+points = 5
+method = "minmax"
+"#;
+    let err = try_score(rules, "id,v,t\nA,1,x\nB,2,y\n").unwrap_err();
+    assert!(err.contains("indicator 'b' gives a text"), "{err}");
+    assert!(!err.contains("indicator 'c'"), "{err}");
+    // Without the refused ones, formulas of both levels are computed: e = a + v = 3v.
+    let ok = rules
+        .replace("if(a > 1, t, t)", "a + 1")
+        .replace("formula = \"t\"", "formula = \"e - a\"");
+    let a = score(&ok, "id,v,t\nA,1,x\nB,2,y\n");
+    assert_relative_eq!(
+        entity(&a, "B").criteria["k3"]
+            .value
+            .as_ref()
+            .and_then(|v| v.as_f64())
+            .unwrap(),
+        6.0
+    );
+    assert_relative_eq!(
+        entity(&a, "B").criteria["k2"]
+            .value
+            .as_ref()
+            .and_then(|v| v.as_f64())
+            .unwrap(),
+        2.0
+    );
+}

@@ -368,16 +368,78 @@ impl<'a> Run<'a> {
         if !errors.is_empty() {
             return Err(Error::many(errors));
         }
-        for &i in &c.formula_order {
-            let ind = &r.indicators[i];
-            if !matches!(ind.source, Source::Formula(_)) {
-                continue;
+        // Formulas that read no formula not yet computed are evaluated together, one level
+        // at a time, on all cores. Their traces are kept per formula and added in formula
+        // order; should a result be refused, the rest runs one by one in formula order, so
+        // the error reported is the one a run in that order meets first.
+        let formulas: Vec<usize> = c
+            .formula_order
+            .iter()
+            .copied()
+            .filter(|&i| matches!(r.indicators[i].source, Source::Formula(_)))
+            .collect();
+        let mut level = vec![0usize; r.indicators.len()];
+        for &i in &formulas {
+            let reads = programs[&i].slots();
+            level[i] = formulas
+                .iter()
+                .filter(|&&j| j != i && reads.contains(&slots.indicator(j)))
+                .map(|&j| level[j] + 1)
+                .max()
+                .unwrap_or(0);
+        }
+        let mut traces: Vec<Option<Vec<MissingTrace>>> = vec![None; r.indicators.len()];
+        let mut refused = false;
+        let depth = formulas.iter().map(|&i| level[i] + 1).max().unwrap_or(0);
+        for l in 0..depth {
+            use rayon::prelude::*;
+            let these: Vec<usize> = formulas
+                .iter()
+                .copied()
+                .filter(|&i| level[i] == l)
+                .collect();
+            let evaluated: Vec<(usize, Column, Vec<MissingTrace>)> = these
+                .par_iter()
+                .map(|&i| {
+                    let prog = &programs[&i];
+                    let v = prog.eval(&rows);
+                    let what = || format!("indicator '{}'", r.indicators[i].id.value);
+                    let t = missing_traces(prog, &rows, Some(&v), what);
+                    (i, v, t)
+                })
+                .collect();
+            let mut results = Vec::with_capacity(evaluated.len());
+            for (i, v, t) in evaluated {
+                match formula_result(c, i, v, programs[&i].ty()) {
+                    Ok(col) => results.push((i, col, t)),
+                    Err(_) => {
+                        refused = true;
+                        break;
+                    }
+                }
             }
-            let prog = &programs[&i];
-            let v = prog.eval(&rows);
-            let what = || format!("indicator '{}'", ind.id.value);
-            if_missing.extend(missing_traces(prog, &rows, Some(&v), what));
-            rows.set(slots.indicator(i), formula_result(c, i, v, prog.ty())?);
+            if refused {
+                break;
+            }
+            for (i, col, t) in results {
+                rows.set(slots.indicator(i), col);
+                traces[i] = Some(t);
+            }
+        }
+        if refused {
+            for &i in &formulas {
+                if traces[i].is_some() {
+                    continue;
+                }
+                let prog = &programs[&i];
+                let v = prog.eval(&rows);
+                let what = || format!("indicator '{}'", r.indicators[i].id.value);
+                traces[i] = Some(missing_traces(prog, &rows, Some(&v), what));
+                rows.set(slots.indicator(i), formula_result(c, i, v, prog.ty())?);
+            }
+        }
+        for &i in &formulas {
+            if_missing.extend(traces[i].take().unwrap_or_default());
         }
 
         crate::timing::mark("score: formula indicators");
