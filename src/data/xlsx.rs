@@ -241,14 +241,26 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
         let filled = cells.iter().filter(|c| !is_empty_cell(&c.2)).count();
         rows > 0 && filled < rows * (hi - lo + 1) as usize
     };
-    let merged = match gaps.then(|| wb.merge_cells_by_sheet_name(&name)) {
+    // Each of the two passes below parses the whole sheet again: a byte scan says first
+    // whether the sheet has anything for it.
+    let extras = if gaps {
+        super::xlsx_percent::sheet_extras(&bytes, &name)
+    } else {
+        super::xlsx_percent::SheetExtras {
+            formulas: false,
+            merges: false,
+        }
+    };
+    let merged = match extras.merges.then(|| wb.merge_cells_by_sheet_name(&name)) {
         Some(Ok(ranges)) => ranges.iter().map(|d| (d.start, d.end)).collect(),
         _ => Vec::new(),
     };
     // A formula whose result was never computed and saved (openpyxl) reads as an
     // empty cell: the formulas of such a sheet are read too, to say so.
     let mut formulas: Vec<(u32, u32)> = Vec::new();
-    if gaps && let Ok(mut reader) = wb.worksheet_cells_reader(&name) {
+    if extras.formulas
+        && let Ok(mut reader) = wb.worksheet_cells_reader(&name)
+    {
         while let Ok(Some(cell)) = reader.next_formula() {
             if !cell.get_value().is_empty() {
                 formulas.push(cell.get_position());

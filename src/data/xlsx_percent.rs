@@ -18,14 +18,7 @@ pub(super) fn percent_cells(bytes: &[u8], sheet: &str, last_row: u32) -> Vec<(u3
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return Vec::new();
     };
-    // The small parts are read whole, up to 64 MB each (a damaged or hostile package may
-    // inflate a part far beyond its size in the file).
-    let mut part = |name: &str| -> Option<Vec<u8>> {
-        let f = zip.by_name(name).ok()?;
-        let mut out = Vec::new();
-        f.take(64 << 20).read_to_end(&mut out).ok()?;
-        Some(out)
-    };
+    let mut part = |name: &str| small_part(&mut zip, name);
     let Some(styles) = part("xl/styles.xml") else {
         return Vec::new();
     };
@@ -46,6 +39,84 @@ pub(super) fn percent_cells(bytes: &[u8], sheet: &str, last_row: u32) -> Vec<(u3
         return Vec::new();
     };
     styled_cells(std::io::BufReader::new(sheet), &percent, last_row)
+}
+
+/// A small part of the package read whole, up to 64 MB (a damaged or hostile package may
+/// inflate a part far beyond its size in the file).
+fn small_part(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<Vec<u8>> {
+    let f = zip.by_name(name).ok()?;
+    let mut out = Vec::new();
+    f.take(64 << 20).read_to_end(&mut out).ok()?;
+    Some(out)
+}
+
+/// What a sheet holds besides its cells' values, for the passes over it that only such a
+/// sheet needs: formulas (to tell a formula whose result was never saved) and merged
+/// ranges. `true` when present, and when the sheet's part cannot be found or read, so that
+/// a pass is skipped only when the sheet surely has nothing for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct SheetExtras {
+    pub formulas: bool,
+    pub merges: bool,
+}
+
+/// [`SheetExtras`] of sheet `sheet` by a byte scan of its inflated XML: an element named
+/// `f` (with or without a namespace prefix) is a formula, and the text `mergeCell` a merged
+/// range (a false alarm, such as that word in an inline string, only costs the pass).
+/// Written by hand: a byte scan costs a tenth of the XML parse each of those passes is
+/// (a 10⁵-row sheet: ~0.1 s against 1.1 s for the formulas and 0.5 s for the merges).
+pub(super) fn sheet_extras(bytes: &[u8], sheet: &str) -> SheetExtras {
+    let unsure = SheetExtras {
+        formulas: true,
+        merges: true,
+    };
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return unsure;
+    };
+    let (Some(workbook), Some(rels)) = (
+        small_part(&mut zip, "xl/workbook.xml"),
+        small_part(&mut zip, "xl/_rels/workbook.xml.rels"),
+    ) else {
+        return unsure;
+    };
+    let Some(path) = sheet_part(&workbook, &rels, sheet) else {
+        return unsure;
+    };
+    let Ok(mut xml) = zip.by_name(&path) else {
+        return unsure;
+    };
+    let mut found = SheetExtras {
+        formulas: false,
+        merges: false,
+    };
+    // Each chunk is scanned with the last bytes of the one before, so that a name or the
+    // word cut by the chunk's end is seen whole.
+    const CARRY: usize = 64;
+    let mut chunk = vec![0u8; 1 << 16];
+    let mut text: Vec<u8> = Vec::with_capacity(CARRY + chunk.len());
+    loop {
+        let n = match xml.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return unsure,
+        };
+        let keep = text.len().saturating_sub(CARRY);
+        text.drain(..keep);
+        text.extend_from_slice(&chunk[..n]);
+        found.merges = found.merges || memchr::memmem::find(&text, b"mergeCell").is_some();
+        found.formulas = found.formulas
+            || memchr::memchr_iter(b'<', &text).any(|at| {
+                let rest = &text[at + 1..];
+                rest.iter()
+                    .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>'))
+                    .is_some_and(|end| rest[..end] == *b"f" || rest[..end].ends_with(b":f"))
+            });
+        if found.formulas && found.merges {
+            break;
+        }
+    }
+    found
 }
 
 /// The value of attribute `key` (local name) of an element.
@@ -231,6 +302,89 @@ fn styled_cells(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A package holding one sheet whose XML is `sheet`, as a workbook saves it.
+    fn package(sheet: &str) -> Vec<u8> {
+        use std::io::Write;
+        let mut out = Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut out);
+        let opts = zip::write::SimpleFileOptions::default();
+        let parts = [
+            (
+                "xl/workbook.xml",
+                r#"<workbook xmlns:r="r"><sheets><sheet name="数据" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+                    .to_string(),
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                r#"<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>"#
+                    .to_string(),
+            ),
+            ("xl/worksheets/sheet1.xml", sheet.to_string()),
+        ];
+        for (name, text) in parts {
+            zip.start_file(name, opts).unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn sheet_extras_finds_formulas_and_merges_by_a_byte_scan() {
+        let cell = |inner: &str| format!(r#"<c r="A1">{inner}</c>"#);
+        let with = |cells: &str, tail: &str| {
+            format!("<worksheet><sheetData><row>{cells}</row></sheetData>{tail}</worksheet>")
+        };
+        let extras = |xml: String| sheet_extras(&package(&xml), "数据");
+        let plain = with(&cell("<v>1</v>"), "");
+        assert_eq!(
+            extras(plain),
+            SheetExtras {
+                formulas: false,
+                merges: false
+            }
+        );
+        // Formulas: plain, with attributes, self-closed, under a namespace prefix.
+        for f in [
+            "<f>B1*2</f><v>2</v>",
+            r#"<f t="shared" si="0">B1</f>"#,
+            r#"<f t="shared" si="0"/>"#,
+            "<x:f>B1</x:f>",
+            "<f\n>B1</f>",
+        ] {
+            let found = extras(with(&cell(f), ""));
+            assert!(found.formulas && !found.merges, "{f}: {found:?}");
+        }
+        // Names that only start with f are no formula.
+        let found = extras(with(&cell("<v>1</v>"), r#"<sheetFormatPr/><foo/>"#));
+        assert!(!found.formulas, "{found:?}");
+        let merged = with(
+            &cell("<v>1</v>"),
+            r#"<mergeCells count="1"><mergeCell ref="A1:B1"/></mergeCells>"#,
+        );
+        assert_eq!(
+            extras(merged),
+            SheetExtras {
+                formulas: false,
+                merges: true
+            }
+        );
+        // A formula far into a long sheet, its name cut by a chunk's end.
+        for pad in [65_513, 65_514, 65_515, 65_530, 65_536, 131_050] {
+            let filler = "x".repeat(pad);
+            let xml = format!("<worksheet><!--{filler}--><c><f>1</f></c></worksheet>");
+            assert!(extras(xml).formulas, "pad {pad}");
+        }
+        // A sheet that cannot be found: both passes run.
+        assert_eq!(
+            sheet_extras(&package(&with(&cell("<v>1</v>"), "")), "other"),
+            SheetExtras {
+                formulas: true,
+                merges: true
+            }
+        );
+    }
 
     #[test]
     fn percent_format_codes() {
