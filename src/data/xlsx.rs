@@ -732,7 +732,9 @@ pub(crate) fn read_xlsx(
     let mut row: Vec<Data> = Vec::with_capacity(width);
     let mut rest = &cells[below..];
     while let Some(&(r, _, _)) = rest.first() {
-        let n = rest.partition_point(|c| c.0 == r);
+        // The row's cells are the next few: a scan, not a binary search over every cell
+        // left (a cache miss per step on a large sheet, most of this loop's time).
+        let n = rest.iter().position(|c| c.0 != r).unwrap_or(rest.len());
         let (these, after) = rest.split_at(n);
         rest = after;
         row.clear();
