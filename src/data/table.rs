@@ -921,8 +921,9 @@ impl Builder {
     }
 
     /// Adds the CSV field `bytes[start..end]`: short decimals, empty cells (in every kind of
-    /// column, whatever the markers) and the plain boolean words are taken directly (the reader's fast path: nearly every cell of a
-    /// large export), anything else goes through [`Builder::push`].
+    /// column, whatever the markers) and the plain boolean words are taken directly (the
+    /// reader's fast path: nearly every cell of a large export), anything else goes through
+    /// [`Builder::push`].
     #[inline]
     fn push_field(
         &mut self,
