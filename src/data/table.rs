@@ -932,17 +932,17 @@ impl Builder {
         end: usize,
         markers: &Markers,
     ) -> Result<(), CellProblem> {
+        if start == end {
+            // The empty cell is always a missing marker, in every kind of column: taken as
+            // the empty cell it is, not compared with every marker as text.
+            return self.push(Cell::Empty, markers);
+        }
         match self {
             Builder::Number(n) => {
                 if !markers.numeric()
                     && let Some(d) = decimal_at(bytes, start, end)
                 {
                     n.values.push(d.value);
-                    return Ok(());
-                }
-                if start == end {
-                    // The empty cell is always a missing marker.
-                    n.values.push(f64::NAN);
                     return Ok(());
                 }
             }
@@ -954,30 +954,14 @@ impl Builder {
                     i.push_decimal(&bytes[start..end], d);
                     return Ok(());
                 }
-                if start == end {
-                    // The empty cell is always a missing marker (a sparse export has many:
-                    // they were compared with every marker on the general path).
-                    i.push_missing();
-                    return Ok(());
-                }
             }
             Builder::Bool(v) => {
-                if start == end {
-                    // The empty cell is always a missing marker.
-                    v.push(None);
-                    return Ok(());
-                }
                 if let Some(b) = markers.plain_bool(&bytes[start..end]) {
                     v.push(b);
                     return Ok(());
                 }
             }
             Builder::Text(t) => {
-                if start == end {
-                    // The empty cell is always a missing marker.
-                    t.push(None);
-                    return Ok(());
-                }
                 if t.push_raw(&bytes[start..end], markers) {
                     return Ok(());
                 }

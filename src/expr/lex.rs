@@ -377,6 +377,9 @@ fn scan_number(src: &str, start: usize) -> usize {
     i
 }
 
+/// Quotes a Chinese input method types for `'` and `"`.
+const TYPOGRAPHIC_QUOTES: [char; 8] = ['“', '”', '‘', '’', '「', '」', '『', '』'];
+
 fn bad_char(src: &str, c: char, start: usize) -> ExprError {
     let span = Span::new(start, start + c.len_utf8());
     let before = src[..start].trim_end();
@@ -426,11 +429,9 @@ fn bad_char(src: &str, c: char, start: usize) -> ExprError {
         )),
         '[' | ']' | '{' | '}' => Some("use '(' and ')' for grouping".into()),
         // Typed by a Chinese input method: the text inside, in straight quotes.
-        '“' | '”' | '‘' | '’' | '「' | '」' | '『' | '』' => {
+        _ if TYPOGRAPHIC_QUOTES.contains(&c) => {
             let rest = &src[start + c.len_utf8()..];
-            let inner = rest
-                .find(['“', '”', '‘', '’', '「', '」', '『', '』'])
-                .map_or(rest, |i| &rest[..i]);
+            let inner = rest.find(TYPOGRAPHIC_QUOTES).map_or(rest, |i| &rest[..i]);
             Some(format!(
                 "this is a typographic quote (a Chinese input method types them); write text \
                  between straight single quotes: '{}'",

@@ -388,9 +388,17 @@ impl<'a> Run<'a> {
                 .max()
                 .unwrap_or(0);
         }
+        // Formula `i`'s column (before `formula_result`) and its traces.
+        let evaluate = |i: usize, rows: &Frame| {
+            let prog = &programs[&i];
+            let v = prog.eval(rows);
+            let what = || format!("indicator '{}'", r.indicators[i].id.value);
+            let t = missing_traces(prog, rows, Some(&v), what);
+            (v, t)
+        };
         let mut traces: Vec<Option<Vec<MissingTrace>>> = vec![None; r.indicators.len()];
-        let mut refused = false;
         let depth = formulas.iter().map(|&i| level[i] + 1).max().unwrap_or(0);
+        let mut refused = false;
         for l in 0..depth {
             use rayon::prelude::*;
             let these: Vec<usize> = formulas
@@ -398,29 +406,17 @@ impl<'a> Run<'a> {
                 .copied()
                 .filter(|&i| level[i] == l)
                 .collect();
-            let evaluated: Vec<(usize, Column, Vec<MissingTrace>)> = these
+            let results: Result<Vec<_>> = these
                 .par_iter()
-                .map(|&i| {
-                    let prog = &programs[&i];
-                    let v = prog.eval(&rows);
-                    let what = || format!("indicator '{}'", r.indicators[i].id.value);
-                    let t = missing_traces(prog, &rows, Some(&v), what);
-                    (i, v, t)
-                })
+                .map(|&i| (i, evaluate(i, &rows)))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .map(|(i, (v, t))| Ok((i, formula_result(c, i, v, programs[&i].ty())?, t)))
                 .collect();
-            let mut results = Vec::with_capacity(evaluated.len());
-            for (i, v, t) in evaluated {
-                match formula_result(c, i, v, programs[&i].ty()) {
-                    Ok(col) => results.push((i, col, t)),
-                    Err(_) => {
-                        refused = true;
-                        break;
-                    }
-                }
-            }
-            if refused {
+            let Ok(results) = results else {
+                refused = true;
                 break;
-            }
+            };
             for (i, col, t) in results {
                 rows.set(slots.indicator(i), col);
                 traces[i] = Some(t);
@@ -431,11 +427,12 @@ impl<'a> Run<'a> {
                 if traces[i].is_some() {
                     continue;
                 }
-                let prog = &programs[&i];
-                let v = prog.eval(&rows);
-                let what = || format!("indicator '{}'", r.indicators[i].id.value);
-                traces[i] = Some(missing_traces(prog, &rows, Some(&v), what));
-                rows.set(slots.indicator(i), formula_result(c, i, v, prog.ty())?);
+                let (v, t) = evaluate(i, &rows);
+                traces[i] = Some(t);
+                rows.set(
+                    slots.indicator(i),
+                    formula_result(c, i, v, programs[&i].ty())?,
+                );
             }
         }
         for &i in &formulas {
