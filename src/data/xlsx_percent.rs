@@ -18,20 +18,14 @@ pub(super) fn percent_cells(bytes: &[u8], sheet: &str, last_row: u32) -> Vec<(u3
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return Vec::new();
     };
-    let mut part = |name: &str| small_part(&mut zip, name);
-    let Some(styles) = part("xl/styles.xml") else {
+    let Some(styles) = small_part(&mut zip, "xl/styles.xml") else {
         return Vec::new();
     };
     let percent = percent_styles(&styles);
     if percent.is_empty() {
         return Vec::new();
     }
-    let (Some(workbook), Some(rels)) =
-        (part("xl/workbook.xml"), part("xl/_rels/workbook.xml.rels"))
-    else {
-        return Vec::new();
-    };
-    let Some(path) = sheet_part(&workbook, &rels, sheet) else {
+    let Some(path) = sheet_path(&mut zip, sheet) else {
         return Vec::new();
     };
     // The sheet is read as a stream, decompressed only as far as the rows looked at.
@@ -48,6 +42,13 @@ fn small_part(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<Ve
     let mut out = Vec::new();
     f.take(64 << 20).read_to_end(&mut out).ok()?;
     Some(out)
+}
+
+/// The package path of sheet `name`, from the workbook part and its relationships.
+fn sheet_path(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<String> {
+    let workbook = small_part(zip, "xl/workbook.xml")?;
+    let rels = small_part(zip, "xl/_rels/workbook.xml.rels")?;
+    sheet_part(&workbook, &rels, name)
 }
 
 /// What a sheet holds besides its cells' values, for the passes over it that only such a
@@ -73,13 +74,7 @@ pub(super) fn sheet_extras(bytes: &[u8], sheet: &str) -> SheetExtras {
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return unsure;
     };
-    let (Some(workbook), Some(rels)) = (
-        small_part(&mut zip, "xl/workbook.xml"),
-        small_part(&mut zip, "xl/_rels/workbook.xml.rels"),
-    ) else {
-        return unsure;
-    };
-    let Some(path) = sheet_part(&workbook, &rels, sheet) else {
+    let Some(path) = sheet_path(&mut zip, sheet) else {
         return unsure;
     };
     let Ok(mut xml) = zip.by_name(&path) else {
