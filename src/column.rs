@@ -376,10 +376,13 @@ pub fn format_fixed(x: f64, decimals: u32) -> String {
     )
 }
 
-/// Shortest decimal form of a number, without a trailing `.0` for whole numbers.
+/// Shortest decimal form of a number, without a trailing `.0` for whole numbers; a number
+/// nearer zero than 1e-9 in exponent form (`1e-320`, not 320 zeros).
 pub fn format_number(x: f64) -> String {
     if x == x.trunc() && x.abs() < 1e15 {
         format!("{}", x as i64)
+    } else if x.abs() < 1e-9 {
+        format!("{x:e}")
     } else {
         format!("{x}")
     }
@@ -408,6 +411,9 @@ mod tests {
         assert_eq!(format_display(3.5999999999999996), "3.6");
         assert_eq!(format_display(-3.022131299981401), "-3.0221312999814");
         assert_eq!(format_display(6.8733109758083), "6.8733109758083");
+        assert_eq!(format_number(1e-320), "1e-320");
+        assert_eq!(format_number(-2.5e-10), "-2.5e-10");
+        assert_eq!(format_number(1.5e-9), "0.0000000015");
         assert_eq!(format_display(5.0), "5");
         assert_eq!(format_display(-0.0), "0");
         assert_eq!(format_display(1234567.891), "1234567.891");

@@ -472,6 +472,7 @@ pub fn parse_number(s: &str) -> Option<f64> {
     if int_digits == 0 && frac_digits == 0 {
         return None;
     }
+    let mantissa_end = i;
     if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
         i += 1;
         if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
@@ -493,6 +494,10 @@ pub fn parse_number(s: &str) -> Option<f64> {
     } else {
         s.parse().ok()?
     };
+    // `1e-400` rounds to 0: refused like `1e400`, rather than read as a zero it is not.
+    if v == 0.0 && b[..mantissa_end].iter().any(|c| matches!(c, b'1'..=b'9')) {
+        return None;
+    }
     v.is_finite().then_some(v)
 }
 
@@ -745,6 +750,17 @@ mod tests {
         assert_eq!(num("1.2.3"), None);
         assert_eq!(num("abc"), None);
         assert_eq!(num("--5"), None);
+    }
+
+    #[test]
+    fn a_number_nearer_zero_than_the_smallest_double_is_refused_not_read_as_zero() {
+        assert_eq!(num("1e-400"), None);
+        assert_eq!(num("-2.5E-999"), None);
+        assert_eq!(num("0.0001e-330"), None);
+        // Zero written with an exponent is zero; a subnormal is kept.
+        assert_eq!(num("0e-999"), Some(0.0));
+        assert_eq!(num("0.000e-400"), Some(0.0));
+        assert_eq!(num("1e-320"), Some(1e-320));
     }
 
     #[test]

@@ -188,6 +188,9 @@ pub struct Table {
     /// The missing markers the cells were read with (built-ins plus `[data]` ones): what
     /// the rules' own markers still have to be applied to at scoring.
     markers: Markers,
+    /// Parallel to `headers`: the first row of a number column whose cell was written with
+    /// `%` (read as written, 65% as 65), for the columns where a percent makes no sense.
+    percent_first: Vec<Option<usize>>,
 }
 
 impl Table {
@@ -284,6 +287,7 @@ impl Table {
                 display_headers,
             }],
             files: Vec::new(),
+            percent_first: vec![None; folded.len()],
             headers: folded,
             columns,
             rows,
@@ -393,6 +397,12 @@ impl Table {
     pub fn origin(&self, row: usize) -> (&str, usize) {
         let (o, n) = self.origin_entry(row);
         (o.path.as_str(), n)
+    }
+
+    /// The first row of column `column` (an index into `headers`) whose number was written
+    /// with `%`; `None` when there is none or the column is not numbers.
+    pub fn first_percent_row(&self, column: usize) -> Option<usize> {
+        self.percent_first.get(column).copied().flatten()
     }
 
     /// `FILE, row N, column "H"` (with `sheet "S", ` for XLSX); the column is named as the
@@ -888,6 +898,19 @@ impl Builder {
         }
     }
 
+    /// The first row whose cell was a number written with `%`.
+    fn first_percent_row(&self) -> Option<usize> {
+        match self {
+            Builder::Number(n) => n.percent_rows.first().copied(),
+            Builder::Infer(i) if i.all_num => i
+                .odd
+                .iter()
+                .find(|(_, t)| t.trim_end().ends_with(['%', '％']))
+                .map(|&(r, _)| r),
+            _ => None,
+        }
+    }
+
     /// Room for `rows` more values (an estimate of the rows of the file being read).
     fn reserve_rows(&mut self, rows: usize) {
         match self {
@@ -1216,7 +1239,26 @@ fn number_problem(shown: &str, normalised: &str, markers: &Markers) -> CellProbl
             message: format!(
                 "cannot read \"{shown}\" as a number: it is beyond the largest number a cell may hold (about 1.8e308)"
             ),
-            help: Some("check the value: its exponent is too large".into()),
+            help: Some(if normalised.contains(['e', 'E']) {
+                "check the value: its exponent is too large".into()
+            } else {
+                "check the value: it has more than 308 digits before the decimal point".into()
+            }),
+        };
+    }
+    // `1e-400`: a number in form, but nearer zero than the smallest double.
+    if normalised.parse::<f64>() == Ok(0.0)
+        && normalised
+            .split(['e', 'E'])
+            .next()
+            .is_some_and(|m| m.bytes().any(|c| matches!(c, b'1'..=b'9')))
+    {
+        return CellProblem {
+            value: shown.to_string(),
+            message: format!(
+                "cannot read \"{shown}\" as a number: it is nearer zero than the smallest number a cell may hold (about 4.9e-324)"
+            ),
+            help: Some("check the exponent; write 0 if the value is zero".into()),
         };
     }
     CellProblem {
@@ -2188,6 +2230,11 @@ impl<'r> Ingest<'r> {
             .enumerate()
             .filter_map(|(t, b)| Some((t, b.as_ref()?.percent_mix()?)))
             .collect();
+        let percent_first = self
+            .builders
+            .iter()
+            .map(|b| b.as_ref().and_then(Builder::first_percent_row))
+            .collect();
         let columns = std::mem::take(&mut self.builders)
             .into_iter()
             .map(|b| b.map(Builder::finish))
@@ -2200,6 +2247,7 @@ impl<'r> Ingest<'r> {
             rows: self.rows,
             index,
             markers: self.markers.clone(),
+            percent_first,
         };
         for (t, m) in mixes {
             let (path, row) = table.origin(m.percent.0);

@@ -166,9 +166,30 @@ pub(super) fn merge_wrong_delimiter_errors(errors: Vec<Diagnostic>) -> Vec<Diagn
     kept
 }
 
-/// Every row's year is a whole number of at most nine digits.
-pub(super) fn check_years(table: &crate::data::Table, years: &[f64], column: usize) -> Result<()> {
+/// Every row's year is a whole number from 1000 to 9999, written without `%`
+/// (`percent_row`: the first row whose year cell was, if any; read as written, `2023%` would
+/// otherwise be taken for the year 2023).
+pub(super) fn check_years(
+    table: &crate::data::Table,
+    years: &[f64],
+    column: usize,
+    percent_row: Option<usize>,
+) -> Result<()> {
     for (i, y) in years.iter().enumerate() {
+        if percent_row == Some(i) {
+            let at = table.location(i, &table.headers[column]);
+            return Err(Error::one(
+                data_error(format!(
+                    "the year \"{}%\" is written with a percent sign",
+                    crate::column::format_number(*y)
+                ))
+                .at(at)
+                .with_help(format!(
+                    "a year is not a percentage: write {} without the %",
+                    crate::column::format_number(*y)
+                )),
+            ));
+        }
         if y.is_nan() || y.fract() != 0.0 {
             let at = table.location(i, &table.headers[column]);
             return Err(Error::one(

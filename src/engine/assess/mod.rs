@@ -303,7 +303,20 @@ impl<'a> Run<'a> {
             other => other.to_numbers(),
         });
         if let (Some(ys), Some(j)) = (&years, year_col) {
-            check_years(table, ys, j)?;
+            let percent_row = match rows.get(j).expect("checked") {
+                Column::Text(t) => {
+                    let percent: Vec<bool> = t
+                        .dict
+                        .iter()
+                        .map(|s| s.trim_end().ends_with(['%', '％']))
+                        .collect();
+                    t.codes
+                        .iter()
+                        .position(|&k| percent.get(k as usize).copied().unwrap_or(false))
+                }
+                _ => table.first_percent_row(j),
+            };
+            check_years(table, ys, j, percent_row)?;
         }
         // Year selection (first: `--year` without a year column is why multi-year rows
         // would look like duplicate ids).
