@@ -65,7 +65,7 @@ pub enum Command {
 #[derive(clap::Args, Debug, Default)]
 pub struct DataReadArgs {
     /// XLSX sheet to read (overrides [data].sheet).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub sheet: Option<String>,
     /// Input encoding: utf8, gbk (also gb2312, gb18030), utf16 (by its byte-order mark),
     /// utf-16le, utf-16be (default: detected per file).
