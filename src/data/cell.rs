@@ -56,11 +56,12 @@ pub fn fold_header(s: &str) -> String {
     out
 }
 
-/// A cell without the white space at its edges. A byte-order mark (U+FEFF) there is trimmed
-/// too: files joined with `cat` carry one at the start of a row, and an id that looks like
-/// `B` must be `B`.
+/// A cell without the white space at its edges. Invisible characters there
+/// ([`crate::diag::is_invisible`]) are trimmed too: files joined with `cat` carry a
+/// byte-order mark at the start of a row, text pasted from a web page or WeChat a zero-width
+/// space, and an id that looks like `B` must be `B` (two such ids are then one, a duplicate).
 pub fn trim_cell(s: &str) -> &str {
-    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+    s.trim_matches(|c: char| c.is_whitespace() || crate::diag::is_invisible(c))
 }
 
 /// Whether a spreadsheet could run `s` as a formula: it starts with `=`, `+`, `-`, `@`, a
@@ -172,18 +173,24 @@ impl Markers {
             return None;
         }
         let s = std::str::from_utf8(b).ok()?;
-        // A character may be white space only if its first byte is ASCII white space or
-        // one of the lead bytes of the non-ASCII white space characters (U+0085, U+00A0,
-        // U+1680, U+2000–U+205F, U+3000); only those take the Unicode table.
-        let maybe_space =
-            |lead: u8| matches!(lead, b'\t'..=b'\r' | b' ' | 0xC2 | 0xE1 | 0xE2 | 0xE3);
+        // A character may be white space or invisible only if its first byte is ASCII white
+        // space or one of the lead bytes of the non-ASCII white space and invisible
+        // characters (U+0085, U+00A0, U+00AD, U+061C, U+1680, U+2000–U+206F, U+3000; U+FEFF
+        // took the slow path above); only those take the Unicode table.
+        let maybe_space = |lead: u8| {
+            matches!(
+                lead,
+                b'\t'..=b'\r' | b' ' | 0xC2 | 0xD8 | 0xE1 | 0xE2 | 0xE3
+            )
+        };
         let last_lead = b[b.len().saturating_sub(4)..]
             .iter()
             .rev()
             .copied()
             .find(|&c| c & 0xC0 != 0x80)
             .unwrap_or(b[0]);
-        let edge_space = |c: Option<char>| c.is_none_or(char::is_whitespace);
+        let edge_space =
+            |c: Option<char>| c.is_none_or(|c| c.is_whitespace() || crate::diag::is_invisible(c));
         if (maybe_space(b[0]) && edge_space(s.chars().next()))
             || (maybe_space(last_lead) && edge_space(s.chars().next_back()))
         {
@@ -554,6 +561,11 @@ mod tests {
             "",
             "a\u{a0}",
             "\u{feff}B",
+            "B\u{200b}",
+            "\u{2060}B",
+            "B\u{61c}",
+            "B\u{ad}",
+            "B\u{200b}C",
             "x y",
             "东营",
         ] {

@@ -1191,6 +1191,30 @@ fn not_finite_problem(x: f64) -> CellProblem {
 
 fn number_problem(shown: &str, normalised: &str, markers: &Markers) -> CellProblem {
     let shown = truncate(shown, 200);
+    // `1\u{200b}234`: an invisible character pasted in with the number (those at the edges
+    // are trimmed).
+    if let Some((at, c)) = normalised
+        .char_indices()
+        .find(|&(_, c)| crate::diag::is_invisible(c))
+    {
+        let without: String = normalised
+            .chars()
+            .filter(|&c| !crate::diag::is_invisible(c))
+            .collect();
+        let help = match parse_number(&without) {
+            Some(_) => format!("delete it: the number is {without}"),
+            None => "delete it, then check the value".to_string(),
+        };
+        return CellProblem {
+            value: shown.to_string(),
+            message: format!(
+                "cannot read \"{shown}\" as a number: it holds {} after \"{}\"",
+                crate::diag::invisible_name(c),
+                truncate(&normalised[..at], 40)
+            ),
+            help: Some(help),
+        };
+    }
     if parse_bool(normalised).is_some() {
         return CellProblem {
             value: shown.to_string(),
