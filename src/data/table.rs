@@ -1330,6 +1330,26 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
             groups.concat()
         ));
     }
+    // `inf`, `∞`: SPEC §6 keeps infinity out of the data.
+    if matches!(
+        body.to_ascii_lowercase().as_str(),
+        "inf" | "infinity" | "∞" | "#inf" | "1.#inf"
+    ) {
+        return Some(
+            "infinity is not a value a cell may hold; it usually comes from dividing by zero \
+             (a growth rate from a zero base): write the number, or clear the cell to make it \
+             missing"
+                .to_string(),
+        );
+    }
+    // `5‰`: per mille.
+    if let Some(x) = body.strip_suffix('‰').and_then(plain) {
+        let pct = crate::column::format_display(x / 10.0);
+        return Some(format!(
+            "‰ (per mille) is not read: {shown} is {sign}{pct}%; write {sign}{pct}% or \
+             {sign}{pct} in a column of percentages"
+        ));
+    }
     // `1 250 000`: spaces between digit groups.
     if body.contains(' ') && plain(&normalised.replace(' ', "")).is_some() {
         return Some(format!(
@@ -2817,6 +2837,35 @@ mod cell_problem_tests {
                 .ends_with("it is beyond the largest number a cell may hold (about 1.8e308)")
         );
         assert!(!number_problem("inf", "inf", &m).message.contains("beyond"));
+        assert!(help("1e400").ends_with("its exponent is too large"));
+        let digits = "9".repeat(400);
+        assert!(help(&digits).ends_with("more than 308 digits before the decimal point"));
+        // Nearer zero than a double: refused, not read as 0 (zero itself is read).
+        let tiny = number_problem("1e-400", "1e-400", &m);
+        assert!(
+            tiny.message
+                .ends_with("smallest number a cell may hold (about 4.9e-324)")
+        );
+        assert!(help("1e-400").contains("write 0 if the value is zero"));
+        // Infinity in any spelling, and per mille.
+        for inf in ["inf", "-Infinity", "∞"] {
+            assert!(
+                help(inf).starts_with("infinity is not a value a cell may hold"),
+                "{inf}"
+            );
+        }
+        assert_eq!(
+            help("-12.5‰"),
+            "‰ (per mille) is not read: -12.5‰ is -1.25%; write -1.25% or -1.25 in a column of \
+             percentages"
+        );
+        // An invisible character inside the number: named, and the number without it.
+        let zw = number_problem("1\u{200b}234", "1\u{200b}234", &m);
+        assert!(
+            zw.message
+                .ends_with("it holds U+200B (a zero-width space) after \"1\"")
+        );
+        assert_eq!(zw.help.as_deref(), Some("delete it: the number is 1234"));
         // A number in a yes/no column is no marker candidate.
         assert!(
             !bool_problem("5", None, &m)
