@@ -766,6 +766,54 @@ method = "direct"
     );
 }
 
+/// Under [aggregate], a member-level formula's trace names the members it happened on, of the
+/// scored year only, and the warning's list stays the entities.
+#[test]
+fn a_member_level_formula_that_gave_no_number_names_its_members() {
+    let rules = r#"
+[rules]
+name = "agg"
+id = "id"
+year = 2023
+[data]
+year_column = "yr"
+[aggregate]
+by = "cluster"
+[[indicator]]
+id = "ratio"
+formula = "rd / revenue"
+[[indicator]]
+id = "mean_ratio"
+aggregate = "mean(ratio)"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "mean_ratio"
+points = 10
+method = "linear"
+floor = 0
+target = 1
+"#;
+    let a = score(
+        rules,
+        "id,cluster,yr,revenue,rd\n\
+         E1,C1,2023,0,5\nE2,C1,2023,10,5\nE3,C2,2023,10,2\nE4,C2,2022,0,1\nE5,C1,2023,0,1\n",
+    );
+    let w = a
+        .warnings
+        .iter()
+        .find(|w| w.contains("the formula gave no number"))
+        .unwrap_or_else(|| panic!("{:?}", a.warnings));
+    // E4's division by zero is in 2022, not scored: not named, and C2 not listed.
+    assert!(
+        w.starts_with("indicator 'ratio' (in 2 members: E1, E5): the formula gave no number"),
+        "{w}"
+    );
+    assert!(w.ends_with("for 1 entity: C1"), "{w}");
+}
+
 /// A tier that `requires` and `direct` both reading an unreported cell kept from an entity
 /// is warned for each of them, though neither decided it alone (audit30_post F1); a
 /// requirement known to fail, or a score below the minimum with no waiver left open, is not

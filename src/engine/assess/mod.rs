@@ -115,6 +115,20 @@ const AGGREGATE_COUNTED: &str =
 
 /// A formula whose number is missing though every value it reads was reported.
 const NO_NUMBER: &str = "the formula gave no number, though every value it reads was reported (a division by zero, ln, log10 or sqrt outside its domain, or a result too large),";
+/// Member ids for a warning: the first ten, then how many more.
+fn member_list(members: &[&str]) -> String {
+    const SHOWN: usize = 10;
+    let shown: Vec<String> = members
+        .iter()
+        .take(SHOWN)
+        .map(|m| crate::diag::truncate(m, 60))
+        .collect();
+    match members.len().saturating_sub(SHOWN) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
 /// Where a missing value decided something inside `prog` on `env`: its `if()` conditions,
 /// its `count_true()` terms and, for a formula's value `v`, the value itself.
 fn missing_traces(
@@ -499,14 +513,18 @@ impl<'a> Run<'a> {
                         groups.len() - LOOK_ALIKE_SHOWN
                     ));
                 }
-                // Member rows traced above stand for the entities they belong to.
-                for (_, _, hit) in &mut if_missing {
-                    let mut by_entity = vec![false; n];
-                    for (i, _) in hit.iter().enumerate().filter(|(_, h)| **h) {
-                        by_entity[group[i] as usize] = true;
-                    }
-                    *hit = by_entity;
-                }
+                // Member rows traced above stand for the entities they belong to; which
+                // members they were is named once the scored year is known (below).
+                let member_hits: Vec<Vec<bool>> = if_missing
+                    .iter_mut()
+                    .map(|(_, _, hit)| {
+                        let mut by_entity = vec![false; n];
+                        for (i, _) in hit.iter().enumerate().filter(|(_, h)| **h) {
+                            by_entity[group[i] as usize] = true;
+                        }
+                        std::mem::replace(hit, by_entity)
+                    })
+                    .collect();
                 let eids = by_col.take(&first_row);
                 // The name of the first member row that gives one (a blank label on the
                 // first member does not blank the entity's name).
@@ -548,6 +566,28 @@ impl<'a> Run<'a> {
                 // Years of entities, for year selection below.
                 let years_e = years.as_ref().map(|_| ent_years);
                 let scored = select_year(&years_e, year, n);
+                // A member-level trace names the members of scored entities it happened on
+                // (the warning lists their entities).
+                let mut is_scored = vec![false; n];
+                for &e in &scored {
+                    is_scored[e] = true;
+                }
+                for ((what, _, _), hit) in if_missing.iter_mut().zip(&member_hits) {
+                    let members: Vec<&str> = hit
+                        .iter()
+                        .enumerate()
+                        .filter(|&(i, &h)| h && is_scored[group[i] as usize])
+                        .filter_map(|(i, _)| ids.get(i))
+                        .collect();
+                    if !members.is_empty() {
+                        what.push_str(&format!(
+                            " (in {} {}: {})",
+                            members.len(),
+                            crate::diag::agree(members.len(), "member", "members"),
+                            member_list(&members)
+                        ));
+                    }
+                }
                 if let Some(y) = year {
                     warnings.extend(absent_from_year(&eids, &scored, y));
                 }
