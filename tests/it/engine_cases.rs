@@ -3855,6 +3855,71 @@ method = "minmax"
 }
 
 #[test]
+fn exclude_gates_that_leave_no_entity_ranked_are_warned_of() {
+    let rules = BY_COLUMN.replace(
+        r#"target = { by = "zone", values = { "01" = 100, "02" = 50, "是" = 200 }, default = 30 }"#,
+        "target = 100\n\n[[gate]]\nid = \"big\"\nrequire = \"rev > 10\"\n\n[[gate]]\nid = \"east\"\nrequire = \"zone == 'east'\"",
+    );
+    let a = score(&rules, "id,rev,zone\na,60,东部\nb,40,西部\nc,5,东部\n");
+    let said: Vec<&String> = a
+        .warnings
+        .iter()
+        .filter(|w| w.contains("left no entity ranked"))
+        .collect();
+    assert_eq!(
+        said,
+        [&"the exclude gates left no entity ranked (excluded by 'big': 1 entity, 'east': 2 entities): check each condition against the values the data holds (a text compared with == must be written as the data writes it)".to_string()],
+        "{:?}",
+        a.warnings
+    );
+    // One entity ranked: nothing said.
+    let a = score(&rules, "id,rev,zone\na,60,east\nb,40,西部\nc,5,东部\n");
+    assert!(
+        !a.warnings
+            .iter()
+            .any(|w| w.contains("left no entity ranked")),
+        "{:?}",
+        a.warnings
+    );
+}
+
+#[test]
+fn a_note_row_under_the_table_is_warned_of_and_counts_in_the_quota() {
+    // A note in the id column (the other cells empty) is read as an entity: scored 0 and
+    // counted in `top_percent`, it lifts the quota from 1 of 3 to 2 of 4.
+    let rules = BY_COLUMN.replace(
+        r#"target = { by = "zone", values = { "01" = 100, "02" = 50, "是" = 200 }, default = 30 }"#,
+        "target = 100",
+    ) + "\n[[tier]]\nid = \"gold\"\ntop_percent = 50\n";
+    let a = score(
+        &rules,
+        "id,rev,zone\na,60,x\nb,40,x\nc,20,x\n注：数据来源于各县区上报,,\n",
+    );
+    let notes: Vec<&String> = a
+        .warnings
+        .iter()
+        .filter(|w| w.contains("looks like a note"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{:?}", a.warnings);
+    assert!(
+        notes[0].contains(
+            "data.csv row 5: '注：数据来源于各县区上报' looks like a note under the table"
+        ),
+        "{}",
+        notes[0]
+    );
+    assert_eq!(entity(&a, "b").tier.as_deref(), Some("gold"));
+    // Without the note nothing is said, and the quota is one.
+    let a = score(&rules, "id,rev,zone\na,60,x\nb,40,x\nc,20,x\n");
+    assert!(
+        !a.warnings.iter().any(|w| w.contains("note")),
+        "{:?}",
+        a.warnings
+    );
+    assert_eq!(entity(&a, "b").tier, None);
+}
+
+#[test]
 fn a_totals_row_is_warned_of_but_still_scored() {
     // The last row of many statistical exports sums the others; scored, it would rank first.
     let rules = BY_COLUMN.replace(

@@ -92,6 +92,7 @@ impl Run<'_> {
     /// warning, not an error: an entity may carry such a name. An entity an exclude gate
     /// leaves out, or a row of another year, is not warned of.
     pub(super) fn warn_total_rows(&mut self, ranked: &[bool]) {
+        self.warn_note_rows(ranked);
         let id_captions = total_captions(&self.entity_ids);
         let name_captions = self.entity_names.as_ref().and_then(total_captions);
         if id_captions.is_none() && name_captions.is_none() {
@@ -143,6 +144,61 @@ impl Run<'_> {
             let rest: Vec<usize> = found[3..].to_vec();
             let text = format!(
                 "{} more entities look like totals rows and are ranked: {}",
+                rest.len(),
+                self.some_ids(&rest)
+            );
+            self.warnings.push(text);
+        }
+    }
+
+    /// Warns when the exclude gates leave no entity ranked: almost always a condition that
+    /// does not match how the data writes its values (`region == 'east'` against `东部`),
+    /// not a year in which every entity failed.
+    pub(super) fn warn_all_excluded(&mut self, excluded_by: &[Option<u32>]) {
+        if excluded_by.is_empty() || excluded_by.iter().any(Option::is_none) {
+            return;
+        }
+        let gates = &self.c.rules.gates;
+        let mut count = vec![0usize; gates.len()];
+        for g in excluded_by.iter().flatten() {
+            count[*g as usize] += 1;
+        }
+        let by: Vec<String> = count
+            .iter()
+            .enumerate()
+            .filter(|&(_, &k)| k > 0)
+            .map(|(g, &k)| format!("'{}': {}", gates[g].id.value, crate::diag::entities(k)))
+            .collect();
+        self.warnings.push(format!(
+            "the exclude gates left no entity ranked (excluded by {}): check each condition against the values the data holds (a text compared with == must be written as the data writes it)",
+            by.join(", ")
+        ));
+    }
+
+    /// Warns of ranked entities whose id reads as a note under the table (`注：数据来源于…`,
+    /// `填表人：张三`): a note written in the first column of an export is read as a row,
+    /// scored (its cells are empty) and counted in every quota and cohort statistic.
+    fn warn_note_rows(&mut self, ranked: &[bool]) {
+        let Some(notes) = note_captions(&self.entity_ids) else {
+            return;
+        };
+        let found: Vec<usize> = (0..self.scored.len())
+            .filter(|&e| {
+                let code = self.entity_ids.codes[self.scored[e]];
+                ranked[e] && code != TextColumn::MISSING && notes[code as usize]
+            })
+            .collect();
+        for &e in found.iter().take(3) {
+            let (file, row) = self.data.table.origin(self.scored[e]);
+            let note = crate::diag::truncate(self.id(e), 60);
+            self.warnings.push(format!(
+                "{file} row {row}: '{note}' looks like a note under the table, yet it is scored and ranked as an entity (and counted in quotas and cohort statistics); delete the row"
+            ));
+        }
+        if found.len() > 3 {
+            let rest: Vec<usize> = found[3..].to_vec();
+            let text = format!(
+                "{} more entities look like notes under the table and are ranked: {}",
                 rest.len(),
                 self.some_ids(&rest)
             );

@@ -920,8 +920,36 @@ pub(super) fn total_caption_at<'t>(
     (code != TextColumn::MISSING && captions[code as usize]).then(|| &t.dict[code as usize])
 }
 
-/// Whether a cell reads as a totals row's caption (`合计`, `总计`, `小计`, `Total`), as
-/// statistical exports put under their tables.
+/// Per distinct text of `t`, whether it reads as a note under a table ([`is_note_caption`]);
+/// `None` when none does.
+pub(super) fn note_captions(t: &TextColumn) -> Option<Vec<bool>> {
+    use rayon::prelude::*;
+    let notes: Vec<bool> = (0..t.dict.len())
+        .into_par_iter()
+        .with_min_len(1 << 14)
+        .map(|k| is_note_caption(&t.dict[k]))
+        .collect();
+    notes.contains(&true).then_some(notes)
+}
+
+/// Whether an id reads as a note under a table (`注：数据来源于各县区上报`, `填表人：张三`,
+/// `说明:`): one of [`crate::data::table::NOTE_STARTS`] with a colon in its first six
+/// characters (`注塑机厂` is no note).
+fn is_note_caption(text: &str) -> bool {
+    let t = text.trim_start();
+    // Every note start is a CJK character with lead byte E5, E6 or E8: ids in ASCII are
+    // ruled out by their first byte.
+    if !matches!(t.as_bytes().first(), Some(0xE5 | 0xE6 | 0xE8)) {
+        return false;
+    }
+    crate::data::table::NOTE_STARTS
+        .iter()
+        .any(|w| t.starts_with(w))
+        && t.chars().take(6).any(|c| c == ':' || c == '：')
+}
+
+/// Whether a cell reads as a totals row's caption (`合计`, `总计`, `小计`, `汇总`, `平均值`,
+/// `Total`, `本页合计`, `小计（东部）`), as statistical exports put under their tables.
 fn is_total_caption(text: &str) -> bool {
     // Most texts are ruled out without folding (this runs on every distinct id and name:
     // a million of them in a national file).
@@ -934,37 +962,65 @@ fn is_total_caption(text: &str) -> bool {
         // `E00000001` is no caption: only a text holding "tot" or "sum" is folded (a text
         // without a t or an s is ruled out in one branch-free pass first).
         t.len() <= 24
-            && b.iter().any(|&c| matches!(c | 0x20, b't' | b's'))
-            && b.windows(3)
-                .any(|w| w.eq_ignore_ascii_case(b"tot") || w.eq_ignore_ascii_case(b"sum"))
+            && b.iter()
+                .any(|&c| matches!(c | 0x20, b't' | b's' | b'a' | b'm'))
+            && b.windows(3).any(|w| {
+                [b"tot", b"sum", b"ave", b"avg", b"mea"]
+                    .iter()
+                    .any(|word| w.eq_ignore_ascii_case(*word))
+            })
     } else {
-        t.starts_with(['ｔ', 'Ｔ', 'ｓ', 'Ｓ', 'ｇ', 'Ｇ'])
+        t.starts_with(['ｔ', 'Ｔ', 'ｓ', 'Ｓ', 'ｇ', 'Ｇ', 'ａ', 'Ａ', 'ｍ', 'Ｍ'])
     };
-    // 计 and 計 in UTF-8: E8 AE A1 and E8 A8 88 (found by their lead byte).
-    let has_ji = || {
-        memchr::memchr_iter(0xE8, b)
-            .any(|i| matches!(b.get(i + 1..i + 3), Some([0xAE, 0xA1] | [0xA8, 0x88])))
+    // 计, 計, 总 and 均 in UTF-8: E8 AE A1, E8 A8 88, E6 80 BB, E5 9D 87 (found by their
+    // lead bytes).
+    let has_mark = || {
+        memchr::memchr3_iter(0xE8, 0xE6, 0xE5, b).any(|i| {
+            matches!(
+                (b[i], b.get(i + 1..i + 3)),
+                (0xE8, Some([0xAE, 0xA1] | [0xA8, 0x88]))
+                    | (0xE6, Some([0x80, 0xBB]))
+                    | (0xE5, Some([0x9D, 0x87]))
+            )
+        })
     };
-    if !(latin || has_ji()) {
+    if !(latin || has_mark()) {
         return false;
     }
     let key = look_alike_key(text);
-    matches!(
-        key.trim_end_matches([':', '：', '*']),
-        "合计"
-            | "总计"
-            | "小计"
-            | "共计"
-            | "全市合计"
-            | "全省合计"
-            | "合計"
-            | "總計"
-            | "total"
-            | "totals"
-            | "grandtotal"
-            | "subtotal"
-            | "sum"
-    )
+    let key = key.trim_end_matches([':', '：', '*']);
+    // `合计(2家)`, `小计（东部）`: the caption before a note in brackets.
+    let key = match key.find(['(', '（']) {
+        Some(at) if at > 0 && key.ends_with([')', '）']) => &key[..at],
+        _ => key,
+    };
+    const WHOLE: [&str; 17] = [
+        "合计",
+        "总计",
+        "小计",
+        "共计",
+        "合計",
+        "總計",
+        "汇总",
+        "平均",
+        "平均值",
+        "均值",
+        "total",
+        "totals",
+        "grandtotal",
+        "subtotal",
+        "sum",
+        "average",
+        "mean",
+    ];
+    // `本页合计`, `东部小计`, `全省汇总`, `合计数`: a caption with a few characters before or
+    // after it.
+    const PART: [&str; 6] = ["合计", "总计", "小计", "合計", "總計", "汇总"];
+    WHOLE.contains(&key)
+        || PART.iter().any(|w| {
+            (key.ends_with(w) && key.chars().count() <= w.chars().count() + 4)
+                || (key.starts_with(w) && key.chars().count() <= w.chars().count() + 1)
+        })
 }
 
 /// prev(): per k the rules use, the row of the same id k years before (`prev[k - 1]`,
@@ -1623,6 +1679,75 @@ mod rows_by_key_year_tests {
             if missing_every == 0 {
                 prop_assert_eq!(dups, want_dups);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod caption_tests {
+    use super::*;
+
+    #[test]
+    fn totals_and_average_captions_are_recognised_and_names_are_not() {
+        for caption in [
+            "合计",
+            "合 计",
+            "总计：",
+            "全市合计",
+            "本页合计",
+            "以上合计",
+            "东部小计",
+            "全省汇总",
+            "汇总",
+            "合计数",
+            "合计(2家)",
+            "小计（东部）",
+            "平均值",
+            "均值",
+            "Total:",
+            "GRAND TOTAL",
+            "Average",
+            "mean",
+            "ＳＵＭ",
+        ] {
+            assert!(is_total_caption(caption), "{caption}");
+        }
+        for name in [
+            "E00000001",
+            "临清市轴承产业集群",
+            "合计科技有限公司",
+            "汇总数据服务中心有限公司",
+            "均胜电子",
+            "Summit Machinery",
+            "Totalink",
+            "Meanwell",
+            "润泽陶瓷工业",
+        ] {
+            assert!(!is_total_caption(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_note_under_the_table_is_told_from_an_id() {
+        for note in [
+            "注：数据来源于各县区上报",
+            "注:单位万元",
+            "填表人：张三",
+            "制表人：李四",
+            "数据来源：统计局",
+            "说明：",
+            " 备注：无",
+        ] {
+            assert!(is_note_caption(note), "{note}");
+        }
+        for id in [
+            "注塑机械厂",
+            "E00000001",
+            "数据港科技：上海",
+            "91370100MA3C000002",
+            "说明书印刷厂",
+        ] {
+            assert!(!is_note_caption(id), "{id}");
         }
     }
 }

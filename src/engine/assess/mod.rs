@@ -1551,6 +1551,7 @@ impl Run<'_> {
         self.apply_exclude_gates(&conditions.gates, &mut st);
         let ranked: Vec<bool> = st.excluded_by.iter().map(Option::is_none).collect();
         self.warn_total_rows(&ranked);
+        self.warn_all_excluded(&st.excluded_by);
         crate::timing::mark("score: cohorts and gates");
 
         let scale = PointScale::of(c);
