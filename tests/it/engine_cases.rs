@@ -3855,6 +3855,48 @@ method = "minmax"
 }
 
 #[test]
+fn thresholds_and_data_in_two_scales_of_percent_are_warned_of() {
+    let rules = |floor: &str, target: &str| {
+        format!(
+            "[rules]\nname = \"p\"\nid = \"id\"\n[[indicator]]\nid = \"rd\"\nunit = \"%\"\n\
+             [[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"rd_lin\"\ndimension = \"d\"\n\
+             indicator = \"rd\"\npoints = 10\nmethod = \"linear\"\nfloor = {floor}\ntarget = {target}\n"
+        )
+    };
+    let warned = |a: &clusterscore::engine::Assessment| -> Vec<String> {
+        a.warnings
+            .iter()
+            .filter(|w| w.starts_with("criterion 'rd_lin'"))
+            .cloned()
+            .collect()
+    };
+    // Fractions against cells written with %: every entity past the target, full points.
+    let a = score(&rules("0.01", "0.05"), "id,rd\nA,4.5%\nB,2%\nC,0.5%\n");
+    assert_relative_eq!(entity(&a, "B").criteria["rd_lin"].points.unwrap(), 10.0);
+    let w = warned(&a);
+    assert_eq!(w.len(), 1, "{:?}", a.warnings);
+    assert!(
+        w[0].starts_with("criterion 'rd_lin': its thresholds (0.01, 0.05) are fractions below 1, but column \"rd\" holds numbers written with % (read in percent units: 4.5% is 4.5; the first at "),
+        "{}",
+        w[0]
+    );
+    assert!(
+        w[0].ends_with("data.csv row 2), so most values are past them; if the thresholds are percentages, write them in percent (1, 5)"),
+        "{}",
+        w[0]
+    );
+    // Percent thresholds against fractions in a % indicator: every entity short, 0 points.
+    let a = score(&rules("1", "5"), "id,rd\nA,0.045\nB,0.02\nC,0.005\n");
+    assert_eq!(warned(&a).len(), 1, "{:?}", a.warnings);
+    assert!(warned(&a)[0].contains("read it in percent with multiply = 100"));
+    // Written alike, either way: nothing said.
+    assert!(warned(&score(&rules("1", "5"), "id,rd\nA,4.5%\nB,2%\nC,0.5%\n")).is_empty());
+    assert!(warned(&score(&rules("0.01", "0.05"), "id,rd\nA,0.045\nB,0.02\n")).is_empty());
+    // Small percentages written with % against small thresholds: nothing said.
+    assert!(warned(&score(&rules("0.1", "0.5"), "id,rd\nA,0.45%\nB,0.2%\n")).is_empty());
+}
+
+#[test]
 fn exclude_gates_that_leave_no_entity_ranked_are_warned_of() {
     let rules = BY_COLUMN.replace(
         r#"target = { by = "zone", values = { "01" = 100, "02" = 50, "是" = 200 }, default = 30 }"#,

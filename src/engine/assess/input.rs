@@ -920,6 +920,95 @@ pub(super) fn total_caption_at<'t>(
     (code != TextColumn::MISSING && captions[code as usize]).then(|| &t.dict[code as usize])
 }
 
+/// Criteria whose thresholds and data look written in two scales of percent: fractions
+/// (`target = 0.05`) against cells written with `%` (read as written: `4.5%` is 4.5), or
+/// thresholds in percent against a `%` indicator whose cells are all fractions (`0.045`).
+/// Either way nearly every entity lands past the thresholds (or short of them) and the
+/// criterion stops telling entities apart, with nothing else to say so.
+pub(super) fn percent_scale_warnings(
+    c: &CompiledRules,
+    table: &crate::data::Table,
+    rows: &Frame<'_>,
+) -> Vec<String> {
+    let r = &c.rules;
+    let mut said = Vec::new();
+    for cr in &r.criteria {
+        let Some(ind) = r
+            .indicators
+            .iter()
+            .find(|i| i.id.value == cr.indicator.value)
+        else {
+            continue;
+        };
+        let (Source::Column(col), None) = (&ind.source, &ind.multiply) else {
+            continue;
+        };
+        let params: Vec<&Param> = match &cr.method {
+            Method::Bands(bands) => bands.iter().map(|b| &b.threshold).collect(),
+            Method::Linear { floor, target } => vec![floor, target],
+            Method::Target { target } => vec![target],
+            _ => continue,
+        };
+        let Some(thresholds) = params
+            .iter()
+            .map(|p| match p {
+                Param::Fixed(x) => Some(*x),
+                Param::ByCategory { .. } => None,
+            })
+            .collect::<Option<Vec<f64>>>()
+        else {
+            continue;
+        };
+        let largest = thresholds.iter().fold(0.0f64, |m, t| m.max(t.abs()));
+        let Some(j) = table.column_index(&fold_header(&col.value)) else {
+            continue;
+        };
+        let Some(Column::Number(values)) = rows.get(j) else {
+            continue;
+        };
+        let shown = thresholds
+            .iter()
+            .map(|&t| format_number(t))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let percent_row = table.first_percent_row(j);
+        let reported = || values.iter().filter(|v| !v.is_nan());
+        if let Some(row) = percent_row
+            && largest > 0.0
+            && largest < 1.0
+            && 2 * reported().filter(|v| v.abs() >= 1.0).count() > reported().count()
+        {
+            let (path, line) = table.origin(row);
+            let percent = thresholds
+                .iter()
+                .map(|&t| crate::column::format_display(t * 100.0))
+                .collect::<Vec<_>>()
+                .join(", ");
+            said.push(format!(
+                "criterion '{}': its thresholds ({shown}) are fractions below 1, but column \"{}\" holds numbers written with % (read in percent units: 4.5% is 4.5; the first at {path} row {line}), so most values are past them; if the thresholds are percentages, write them in percent ({percent})",
+                cr.id.value,
+                table.written_header(j)
+            ));
+        } else if percent_row.is_none()
+            && ind
+                .unit
+                .as_deref()
+                .is_some_and(|u| matches!(u.trim(), "%" | "％"))
+            && largest > 1.0
+            && reported().any(|v| *v != 0.0)
+            && reported().all(|v| v.abs() <= 1.0)
+        {
+            said.push(format!(
+                "criterion '{}': indicator '{}' is in % and its thresholds ({shown}) go above 1, but every value in column \"{}\" is between -1 and 1: if the column holds fractions (0.045 for 4.5%), read it in percent with multiply = 100 on the indicator",
+                cr.id.value,
+                ind.id.value,
+                table.written_header(j)
+            ));
+        }
+    }
+    said
+}
+
 /// Per distinct text of `t`, whether it reads as a note under a table ([`is_note_caption`]);
 /// `None` when none does.
 pub(super) fn note_captions(t: &TextColumn) -> Option<Vec<bool>> {
