@@ -3897,6 +3897,44 @@ fn thresholds_and_data_in_two_scales_of_percent_are_warned_of() {
 }
 
 #[test]
+fn ids_that_differ_only_in_width_or_case_are_warned_of() {
+    let rules = BY_COLUMN.replace(
+        r#"target = { by = "zone", values = { "01" = 100, "02" = 50, "是" = 200 }, default = 30 }"#,
+        "target = 100",
+    );
+    let said = |a: &clusterscore::engine::Assessment| -> Vec<String> {
+        a.warnings
+            .iter()
+            .filter(|w| w.starts_with("ids "))
+            .cloned()
+            .collect()
+    };
+    let a = score(
+        &rules,
+        "id,rev,zone\nMA3C01,60,x\nb,40,x\nＭＡ３Ｃ０１,60,x\nB,10,x\nc,5,x\n",
+    );
+    let w = said(&a);
+    assert_eq!(w.len(), 2, "{:?}", a.warnings);
+    // Groups in code-point order of their first id, each group's ids too.
+    assert!(w[0].starts_with("ids 'B' ("), "{}", w[0]);
+    assert!(w[0].contains("data.csv row 5) and 'b' ("), "{}", w[0]);
+    assert!(w[1].starts_with("ids 'MA3C01' ("), "{}", w[1]);
+    assert!(w[1].contains("and 'ＭＡ３Ｃ０１' ("), "{}", w[1]);
+    assert!(w[1].ends_with("are scored as separate entities (each counted in quotas and cohort statistics); if they are one entity, write its id alike in every row"));
+    // Distinct ids, or look-alikes only across years (not the year scored): nothing said.
+    assert!(said(&score(&rules, "id,rev,zone\nA,60,x\nB,40,x\nc,5,x\n")).is_empty());
+    let years = rules.replace(
+        "id = \"id\"\n",
+        "id = \"id\"\nyear = 2023\n[data]\nyear_column = \"yr\"\n",
+    );
+    let a = score(
+        &years,
+        "id,yr,rev,zone\nA,2023,60,x\na,2022,40,x\nB,2023,5,x\n",
+    );
+    assert!(said(&a).is_empty(), "{:?}", a.warnings);
+}
+
+#[test]
 fn exclude_gates_that_leave_no_entity_ranked_are_warned_of() {
     let rules = BY_COLUMN.replace(
         r#"target = { by = "zone", values = { "01" = 100, "02" = 50, "是" = 200 }, default = 30 }"#,

@@ -93,6 +93,7 @@ impl Run<'_> {
     /// leaves out, or a row of another year, is not warned of.
     pub(super) fn warn_total_rows(&mut self, ranked: &[bool]) {
         self.warn_note_rows(ranked);
+        self.warn_look_alike_ids();
         let id_captions = total_captions(&self.entity_ids);
         let name_captions = self.entity_names.as_ref().and_then(total_captions);
         if id_captions.is_none() && name_captions.is_none() {
@@ -148,6 +149,50 @@ impl Run<'_> {
                 self.some_ids(&rest)
             );
             self.warnings.push(text);
+        }
+    }
+
+    /// Warns of entity ids of the scored year that differ only in width, case or spacing: most
+    /// likely one enterprise typed two ways (a credit code from a full-width input method),
+    /// scored twice and counted twice in quotas. Under `[aggregate]` the entity ids are the
+    /// `by` values, whose look-alikes are warned of where the groups are formed.
+    fn warn_look_alike_ids(&mut self) {
+        if self.c.rules.aggregate.is_some() {
+            return;
+        }
+        let groups = look_alike_ids(&self.entity_ids, &self.scored);
+        let table = &self.data.table;
+        // The first row of each id among the scored ones.
+        let first_row = |code: u32| {
+            self.scored
+                .iter()
+                .copied()
+                .find(|&r| self.entity_ids.codes[r] == code)
+        };
+        for g in groups.iter().take(LOOK_ALIKE_SHOWN) {
+            let shown: Vec<String> = g
+                .iter()
+                .map(|&k| {
+                    let id = crate::diag::truncate(&self.entity_ids.dict[k as usize], 60);
+                    match first_row(k) {
+                        Some(r) => {
+                            let (file, row) = table.origin(r);
+                            format!("'{id}' ({file} row {row})")
+                        }
+                        None => format!("'{id}'"),
+                    }
+                })
+                .collect();
+            self.warnings.push(format!(
+                "ids {} differ only in full-width characters, case or spacing, and are scored as separate entities (each counted in quotas and cohort statistics); if they are one entity, write its id alike in every row",
+                shown.join(" and ")
+            ));
+        }
+        if groups.len() > LOOK_ALIKE_SHOWN {
+            self.warnings.push(format!(
+                "{} more groups of ids differ only in full-width characters, case or spacing (as above)",
+                groups.len() - LOOK_ALIKE_SHOWN
+            ));
         }
     }
 

@@ -1009,6 +1009,70 @@ pub(super) fn percent_scale_warnings(
     said
 }
 
+/// Groups of distinct ids among `rows` of `ids` that differ only in width, case or spacing
+/// (`91370100MA3C000002` and the same code typed with a full-width input method, `b` and
+/// `B`): each group in code-point order, the groups too. Empty at once when every id is
+/// ASCII without lower-case letters or white space (no two such ids look alike), the usual
+/// case of registration codes.
+pub(super) fn look_alike_ids(ids: &TextColumn, rows: &[usize]) -> Vec<Vec<u32>> {
+    use rayon::prelude::*;
+    let plain = |t: &str| {
+        t.bytes()
+            .all(|b| b.is_ascii() && !b.is_ascii_lowercase() && !b.is_ascii_whitespace())
+    };
+    if (0..ids.dict.len())
+        .into_par_iter()
+        .with_min_len(1 << 14)
+        .all(|k| plain(&ids.dict[k]))
+    {
+        return Vec::new();
+    }
+    let mut used = vec![false; ids.dict.len()];
+    for &r in rows {
+        if let Some(u) = used.get_mut(ids.codes[r] as usize) {
+            *u = true;
+        }
+    }
+    // Each id's look-alike key by its 64-bit FNV-1a hash, without building the key for the
+    // ids in ASCII without white space (their key is their lower case); ids of one hash are
+    // then compared by their keys (a hash shared by different keys is split again).
+    let fnv = |bytes: &mut dyn Iterator<Item = u8>| {
+        bytes.fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        })
+    };
+    let mut hashed: Vec<(u64, u32)> = (0..ids.dict.len())
+        .into_par_iter()
+        .with_min_len(1 << 12)
+        .filter(|&k| used[k])
+        .map(|k| {
+            let t = &ids.dict[k];
+            let h = if t.bytes().all(|b| b.is_ascii() && !b.is_ascii_whitespace()) {
+                fnv(&mut t.bytes().map(|b| b.to_ascii_lowercase()))
+            } else {
+                fnv(&mut look_alike_key(t).bytes())
+            };
+            (h, k as u32)
+        })
+        .collect();
+    hashed.par_sort_unstable();
+    let mut groups: Vec<Vec<u32>> = Vec::new();
+    for same_hash in hashed.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+        let mut keyed: Vec<(String, u32)> = same_hash
+            .iter()
+            .map(|&(_, k)| (look_alike_key(&ids.dict[k as usize]), k))
+            .collect();
+        keyed.sort_unstable();
+        for g in keyed.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+            let mut codes: Vec<u32> = g.iter().map(|&(_, k)| k).collect();
+            codes.sort_by(|&a, &b| ids.dict[a as usize].cmp(&ids.dict[b as usize]));
+            groups.push(codes);
+        }
+    }
+    groups.sort_by(|a, b| ids.dict[a[0] as usize].cmp(&ids.dict[b[0] as usize]));
+    groups
+}
+
 /// Per distinct text of `t`, whether it reads as a note under a table ([`is_note_caption`]);
 /// `None` when none does.
 pub(super) fn note_captions(t: &TextColumn) -> Option<Vec<bool>> {
