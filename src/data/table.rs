@@ -489,6 +489,9 @@ struct NumberBuilder {
     values: Vec<f64>,
     /// Rows whose cell carried a `%` (read as written: 65% is 65), ascending.
     percent_rows: Vec<usize>,
+    /// Rows whose cell was a dash with white space around it (` -   `), read as missing:
+    /// how an accounting (会计专用) format shows a zero, ascending.
+    padded_dash_rows: Vec<usize>,
 }
 
 /// A column whose cells mix numbers written with `%` and plain numbers between -1 and 1:
@@ -927,6 +930,7 @@ impl Builder {
             Builder::Number(b) => {
                 b.values.truncate(n);
                 b.percent_rows.retain(|&r| r < n);
+                b.padded_dash_rows.retain(|&r| r < n);
             }
             Builder::Bool(v) => v.truncate(n),
             Builder::Text(t) => t.truncate(n),
@@ -1047,6 +1051,9 @@ impl Builder {
                     Cell::Text(raw) => {
                         let norm = normalise_cell(undefused(trim_cell(raw)));
                         if markers.is_missing(&norm) {
+                            if norm == "-" && raw.starts_with(' ') && raw.ends_with(' ') {
+                                n.padded_dash_rows.push(n.values.len());
+                            }
                             f64::NAN
                         } else if let Some(x) = parse_number(&norm) {
                             if norm.ends_with('%') {
@@ -1350,6 +1357,16 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
              {sign}{pct} in a column of percentages"
         ));
     }
+    // `12.5 %`: a space before the percent sign.
+    if let Some(number) = normalised.strip_suffix('%')
+        && number.ends_with(' ')
+        && plain(&format!("{}%", number.trim_end())).is_some()
+    {
+        return Some(format!(
+            "remove the space before the %: {}%",
+            number.trim_end()
+        ));
+    }
     // `1 250 000`: spaces between digit groups.
     if body.contains(' ') && plain(&normalised.replace(' ', "")).is_some() {
         return Some(format!(
@@ -1425,6 +1442,13 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
             return Some(format!(
                 "\"{shown}\" carries a currency sign: write the number alone, in the unit the \
                  column is in ({rest})"
+            ));
+        }
+        // `¥-`: how an accounting (会计专用) format shows a zero.
+        if matches!(rest.trim(), "-" | "–" | "—") {
+            return Some(format!(
+                "\"{shown}\" is how an accounting (会计专用) format shows a zero: write 0 (clear \
+                 the cell only if it means no data)"
             ));
         }
         // `¥1.5万`, `¥20000元`: the sign, and what the rest needs.
@@ -2279,6 +2303,17 @@ impl<'r> Ingest<'r> {
             .iter()
             .map(|b| b.as_ref().and_then(Builder::first_percent_row))
             .collect();
+        let padded_dashes: Vec<(usize, usize, usize)> = self
+            .builders
+            .iter()
+            .enumerate()
+            .filter_map(|(t, b)| match b {
+                Some(Builder::Number(n)) => {
+                    Some((t, *n.padded_dash_rows.first()?, n.padded_dash_rows.len()))
+                }
+                _ => None,
+            })
+            .collect();
         let columns = std::mem::take(&mut self.builders)
             .into_iter()
             .map(|b| b.map(Builder::finish))
@@ -2293,6 +2328,18 @@ impl<'r> Ingest<'r> {
             markers: self.markers.clone(),
             percent_first,
         };
+        for (t, first, count) in padded_dashes {
+            let (path, row) = table.origin(first);
+            let path = path.to_string();
+            let warning = format!(
+                "{path}: column \"{}\" has {count} {} written \" - \" with spaces around the dash (the first at row {row}), read as missing: that is how an accounting (会计专用) format shows a zero; if they are zeros, give the column a number format before exporting, or write 0",
+                table.written_header(t),
+                crate::diag::agree(count, "cell", "cells"),
+            );
+            if let Some(f) = table.files.iter_mut().find(|f| f.path == path) {
+                f.warnings.push(warning);
+            }
+        }
         for (t, m) in mixes {
             let (path, row) = table.origin(m.percent.0);
             let path = path.to_string();
@@ -2838,6 +2885,11 @@ mod cell_problem_tests {
         );
         assert!(!number_problem("inf", "inf", &m).message.contains("beyond"));
         assert!(help("1e400").ends_with("its exponent is too large"));
+        assert_eq!(help("12.5 %"), "remove the space before the %: 12.5%");
+        assert!(
+            help("¥-")
+                .starts_with("\"¥-\" is how an accounting (会计专用) format shows a zero: write 0")
+        );
         let digits = "9".repeat(400);
         assert!(help(&digits).ends_with("more than 308 digits before the decimal point"));
         // Nearer zero than a double: refused, not read as 0 (zero itself is read).

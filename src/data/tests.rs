@@ -1715,6 +1715,48 @@ fn a_csv_column_mixing_percentages_and_plain_fractions_is_warned() {
     }
 }
 
+/// ` -   ` is how an accounting (会计专用) format exports a zero: read as missing (a dash is
+/// a missing marker), with a warning; a bare `-` is said nothing of.
+#[test]
+fn a_dash_padded_like_an_accounting_zero_is_warned_of() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "acc.csv",
+        "id,rd\na, 1.50 \nb, -   \nc,-\nd,\" -  \"\n".as_bytes(),
+    );
+    let t = read(std::slice::from_ref(&p), &|h| {
+        Some(if h == "rd" {
+            ColumnRequest::Number
+        } else {
+            ColumnRequest::Text
+        })
+    })
+    .unwrap();
+    let Some(Column::Number(v)) = t.column("rd") else {
+        panic!()
+    };
+    assert_eq!(v[0], 1.5);
+    assert!(v[1..].iter().all(|x| x.is_nan()));
+    assert_eq!(
+        t.files[0].warnings,
+        [format!(
+            "{}: column \"rd\" has 2 cells written \" - \" with spaces around the dash (the first at row 3), read as missing: that is how an accounting (会计专用) format shows a zero; if they are zeros, give the column a number format before exporting, or write 0",
+            p.display()
+        )]
+    );
+    let p = write(&dir, "bare.csv", "id,rd\na,1\nb,-\n".as_bytes());
+    let t = read(&[p], &|h| {
+        Some(if h == "rd" {
+            ColumnRequest::Number
+        } else {
+            ColumnRequest::Text
+        })
+    })
+    .unwrap();
+    assert!(t.files[0].warnings.is_empty(), "{:?}", t.files[0].warnings);
+}
+
 #[test]
 fn empty_cells_are_missing_in_every_kind_of_column_whatever_the_markers() {
     // A numeric marker turns the number fast path off; empty cells stay missing anyway, as

@@ -1425,11 +1425,23 @@ method = "direct"
         w.contains(
             "3 entities have rows in other years but none in 2023, so they are not scored: \
              A-01, C, b02; 'A-01' and 'A01', 'b02' and 'B02' differ only in case, width or \
-             punctuation: if they are one entity, write its id alike in every year (prev() \
-             finds no earlier row for the 2023 id)"
+             punctuation (or are one number): if they are one entity, write its id alike in \
+             every year (prev() finds no earlier row for the 2023 id)"
         ),
         "{w}"
     );
+    // A code Excel read as a number in one year (`001` → `1`): the pair is named (once per id
+    // of the scored year), and `1.0` is not taken for `10`.
+    let a = score(
+        rules,
+        "code,year,x\n001,2022,1\n1,2023,2\n1.0,2022,3\n10,2023,4\n",
+    );
+    let w = a.warnings.join("\n");
+    assert!(
+        w.contains("so they are not scored: 001, 1.0; '001' and '1' differ only"),
+        "{w}"
+    );
+    assert!(!w.contains("and '10'"), "{w}");
 }
 
 /// `prev(x, k)` looks back k years (not k rows); prev(x) and prev(x, 3) side by side.

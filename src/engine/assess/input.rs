@@ -1476,12 +1476,15 @@ pub(super) fn absent_from_year(ids: &TextColumn, scored: &[usize], y: i64) -> Op
         n => (format!("{n} entities"), "have"),
     };
     // An id written one way in earlier years and another way this year (`a01`, `A01`,
-    // `A-01`): prev() finds nothing for it either.
-    let key = |s: &str| {
-        look_alike_key(s)
+    // `A-01`; `001` and `1` once Excel has read the code as a number): prev() finds nothing
+    // for it either.
+    let key = |s: &str| match crate::data::cell::parse_number(&crate::data::cell::normalise_cell(s))
+    {
+        Some(x) => format!("\u{0}{}", format_number(x)),
+        None => look_alike_key(s)
             .chars()
             .filter(|c| !matches!(c, '-' | '_' | '.' | '/'))
-            .collect::<String>()
+            .collect::<String>(),
     };
     let mut earlier: HashMap<String, &str> = HashMap::new();
     for a in &absent {
@@ -1520,8 +1523,9 @@ pub(super) fn absent_from_year(ids: &TextColumn, scored: &[usize], y: i64) -> Op
     let alike = match pairs.len() {
         0 => String::new(),
         n => format!(
-            "; {}{} differ only in case, width or punctuation: if they are one entity, write \
-             its id alike in every year (prev() finds no earlier row for the {y} id)",
+            "; {}{} differ only in case, width or punctuation (or are one number): if they \
+             are one entity, write its id alike in every year (prev() finds no earlier row for \
+             the {y} id)",
             pairs[..n.min(5)].join(", "),
             if n > 5 {
                 format!(" and {} more pairs", n - 5)
