@@ -1031,6 +1031,51 @@ mod xlsx_files {
     /// A date in a number column (a year typed into a date-formatted cell) gets the year to
     /// type, not "format it as a number" (which shows Excel's day count).
     #[test]
+    fn a_number_column_shown_scaled_by_its_format_is_warned_of() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        for (c, h) in ["id", "revenue", "rd", "plain"].iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        let wan = rust_xlsxwriter::Format::new().set_num_format("0!.0000\"万\"");
+        let unit = rust_xlsxwriter::Format::new().set_num_format("0.00\"万元\"");
+        for (r, id) in ["A", "B"].iter().enumerate() {
+            let r = r as u32 + 1;
+            ws.write_string(r, 0, *id).unwrap();
+            ws.write_number_with_format(r, 1, 1_200_000.0, &wan)
+                .unwrap();
+            ws.write_number_with_format(r, 2, 120.0, &unit).unwrap();
+            ws.write_number(r, 3, 5.0).unwrap();
+        }
+        let p = dir.path().join("wan.xlsx");
+        wb.save(&p).unwrap();
+        let t = read(std::slice::from_ref(&p), &|h| match h {
+            "id" => Some(ColumnRequest::Text),
+            _ => Some(ColumnRequest::Number),
+        })
+        .unwrap();
+        // The stored number is read; the one column whose format moves the point is said.
+        let Some(Column::Number(v)) = t.column("revenue") else {
+            panic!()
+        };
+        assert_eq!(v[0], 1_200_000.0);
+        let w = &t.files[0].warnings;
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].ends_with(
+                "column \"revenue\" is formatted to show its numbers scaled (format \
+                 `0!.0000\"万\"`; row 2: the cell stores 1200000): the stored number is read, \
+                 not the one shown; if the rules are written for the number shown, scale the \
+                 indicator with `multiply` (0.0001 for a format that moves the point four \
+                 places to show 万, 0.001 for each comma that ends a format)"
+            ),
+            "{}",
+            w[0]
+        );
+    }
+
+    #[test]
     fn a_date_in_a_number_column_suggests_the_year() {
         let dir = tempfile::tempdir().unwrap();
         let mut wb = Workbook::new();

@@ -36,6 +36,8 @@ struct Sheet {
     /// Number cells shown as percentages, in the first rows below the header (row, column),
     /// sorted.
     percent: Vec<(u32, u32)>,
+    /// Number cells shown scaled (`0!.0000"万"`), in the same rows: (row, column, format).
+    scaled: Vec<(u32, u32, String)>,
 }
 
 /// Data rows below the header whose cell formats are looked at for percentages: a column
@@ -286,6 +288,7 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
     let header = opts.header_row.saturating_sub(1) as u32;
     let mut percent = super::xlsx_percent::percent_cells(&bytes, &name, header + PERCENT_ROWS);
     percent.sort_unstable();
+    let scaled = super::xlsx_percent::scaled_cells(&bytes, &name, header + PERCENT_ROWS);
     Ok(Sheet {
         name,
         cells,
@@ -294,6 +297,7 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
         merged,
         uncomputed,
         percent,
+        scaled,
     })
 }
 
@@ -455,6 +459,45 @@ fn percent_look(
         }
     }
     look
+}
+
+/// The number columns read whose cells are shown scaled by their format (`0!.0000"万"` shows
+/// 1200000 as `120.0000万`; `#,##0.0,` shows 120000 as `120.0`): the stored number is what
+/// is read (as a CSV export would not), so rules written for the number shown are off by
+/// the scale. One warning per column, with the format and its first cell.
+fn scaled_warnings(
+    sheet: &Sheet,
+    sheet_loc: &str,
+    header: u32,
+    c0: usize,
+    written: &[String],
+    numbers: &[usize],
+) -> Vec<String> {
+    let mut said: Vec<usize> = Vec::new();
+    let mut out = Vec::new();
+    for (r, c, code) in &sheet.scaled {
+        let Some(j) = (*c as usize).checked_sub(c0) else {
+            continue;
+        };
+        if *r <= header || !numbers.contains(&j) || said.contains(&j) {
+            continue;
+        }
+        let i = sheet.cells.partition_point(|x| (x.0, x.1) < (*r, *c));
+        let x = match sheet.cells.get(i) {
+            Some(&(rr, cc, Data::Float(x))) if (rr, cc) == (*r, *c) => x,
+            Some(&(rr, cc, Data::Int(v))) if (rr, cc) == (*r, *c) => v as f64,
+            _ => continue,
+        };
+        said.push(j);
+        out.push(format!(
+            "{sheet_loc}: column \"{}\" is formatted to show its numbers scaled (format `{}`; row {}: the cell stores {}): the stored number is read, not the one shown; if the rules are written for the number shown, scale the indicator with `multiply` (0.0001 for a format that moves the point four places to show 万, 0.001 for each comma that ends a format)",
+            written.get(j).map_or("", String::as_str),
+            truncate(code, 60),
+            r + 1,
+            format_number(x)
+        ));
+    }
+    out
 }
 
 /// `x` (0.056) in percent units (5.6): its shortest decimal with the point moved two places,
@@ -784,6 +827,9 @@ pub(crate) fn read_xlsx(
         .map(|f| opts.rescaled_columns.contains(f))
         .collect();
     warnings.extend(percent_warnings(&look, &sheet_loc, c0, &written, &rescaled));
+    warnings.extend(scaled_warnings(
+        &sheet, &sheet_loc, h, c0, &written, &numbers,
+    ));
     let default_sheet = (!sheet.others.is_empty()).then(|| (sheet.name.clone(), sheet.others));
     ingest.end_file(
         &shown,

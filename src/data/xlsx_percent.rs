@@ -33,6 +33,40 @@ pub(super) fn percent_cells(bytes: &[u8], sheet: &str, last_row: u32) -> Vec<(u3
         return Vec::new();
     };
     styled_cells(std::io::BufReader::new(sheet), &percent, last_row)
+        .into_iter()
+        .map(|(r, c, _)| (r, c))
+        .collect()
+}
+
+/// Numeric cells (row, column, 0-based, in file order) of sheet `sheet` in rows up to
+/// `last_row` whose number format shows them scaled ([`shows_scaled`]: `0!.0000"万"` shows
+/// 1200000 as `120.0000万`), with that format's code. calamine gives the stored number.
+pub(super) fn scaled_cells(bytes: &[u8], sheet: &str, last_row: u32) -> Vec<(u32, u32, String)> {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Vec::new();
+    };
+    let Some(styles) = small_part(&mut zip, "xl/styles.xml") else {
+        return Vec::new();
+    };
+    let scaled: HashMap<usize, String> = xf_formats(&styles)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(xf, (_, code))| Some((xf, code.filter(|c| shows_scaled(c))?)))
+        .collect();
+    if scaled.is_empty() {
+        return Vec::new();
+    }
+    let Some(path) = sheet_path(&mut zip, sheet) else {
+        return Vec::new();
+    };
+    let Ok(part) = zip.by_name(&path) else {
+        return Vec::new();
+    };
+    let styles: HashSet<usize> = scaled.keys().copied().collect();
+    styled_cells(std::io::BufReader::new(part), &styles, last_row)
+        .into_iter()
+        .map(|(r, c, s)| (r, c, scaled[&s].clone()))
+        .collect()
 }
 
 /// A small part of the package read whole, up to 64 MB (a damaged or hostile package may
@@ -130,11 +164,24 @@ fn attr(e: &BytesStart<'_>, key: &str) -> Option<String> {
 /// built-in formats 9 (`0%`) and 10 (`0.00%`), or a custom format with a `%` outside its
 /// quoted text, brackets and escaped characters.
 fn percent_styles(xml: &[u8]) -> HashSet<usize> {
-    let mut custom: HashMap<u32, bool> = HashMap::new();
-    let mut out = HashSet::new();
+    xf_formats(xml)
+        .into_iter()
+        .enumerate()
+        .filter(|(_, (id, code))| {
+            matches!(id, 9 | 10) || code.as_deref().is_some_and(shows_percent)
+        })
+        .map(|(xf, _)| xf)
+        .collect()
+}
+
+/// Per entry of `cellXfs` (a cell's `s`), its number format: the id and, for a custom
+/// format, its code.
+fn xf_formats(xml: &[u8]) -> Vec<(u32, Option<String>)> {
+    let mut custom: HashMap<u32, String> = HashMap::new();
+    let mut out = Vec::new();
     let mut reader = Reader::from_reader(xml);
     let mut buf = Vec::new();
-    let (mut in_xfs, mut xf) = (false, 0usize);
+    let mut in_xfs = false;
     loop {
         match reader.read_event_into(&mut buf) {
             Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().as_ref() {
@@ -142,7 +189,7 @@ fn percent_styles(xml: &[u8]) -> HashSet<usize> {
                     if let (Some(id), Some(code)) = (attr(&e, "numFmtId"), attr(&e, "formatCode"))
                         && let Ok(id) = id.parse()
                     {
-                        custom.insert(id, shows_percent(&code));
+                        custom.insert(id, code);
                     }
                 }
                 "cellXfs" => in_xfs = true,
@@ -150,10 +197,7 @@ fn percent_styles(xml: &[u8]) -> HashSet<usize> {
                     let id: u32 = attr(&e, "numFmtId")
                         .and_then(|v| v.parse().ok())
                         .unwrap_or(0);
-                    if matches!(id, 9 | 10) || custom.get(&id) == Some(&true) {
-                        out.insert(xf);
-                    }
-                    xf += 1;
+                    out.push((id, custom.get(&id).cloned()));
                 }
                 _ => {}
             },
@@ -164,6 +208,46 @@ fn percent_styles(xml: &[u8]) -> HashSet<usize> {
         buf.clear();
     }
     out
+}
+
+/// Whether an Excel number format code shows its number scaled, in its first (positive)
+/// section: a literal point among the digits (`0!.0000"万"` shows 1200000 as `120.0000万`,
+/// the 万 trick), or thousands separators that end the number and so divide it by 1,000 each
+/// (`#,##0.0,`, `0.0,,"百万"`). A unit written after the number alone (`0.00"万元"`) scales
+/// nothing: the number shown is the one stored.
+fn shows_scaled(code: &str) -> bool {
+    let (mut quoted, mut bracket) = (false, false);
+    // The character after `\` or `!` is shown as itself; after `_` or `*`, a width or fill.
+    let (mut escaped, mut skipped) = (false, false);
+    let (mut comma_ends, mut literal_point, mut digits_after_point) = (false, false, false);
+    for c in code.chars() {
+        if escaped {
+            escaped = false;
+            literal_point |= c == '.';
+            continue;
+        }
+        if skipped {
+            skipped = false;
+            continue;
+        }
+        match c {
+            '"' => quoted = !quoted,
+            _ if quoted => {}
+            '\\' | '!' => escaped = true,
+            '_' | '*' => skipped = true,
+            '[' => bracket = true,
+            ']' => bracket = false,
+            _ if bracket => {}
+            ';' => break,
+            ',' => comma_ends = true,
+            '0' | '#' | '?' => {
+                comma_ends = false;
+                digits_after_point |= literal_point;
+            }
+            _ => {}
+        }
+    }
+    comma_ends || digits_after_point
 }
 
 /// Whether an Excel number format code shows its number as a percentage: a `%` in one of
@@ -256,7 +340,7 @@ fn styled_cells(
     xml: impl std::io::BufRead,
     styles: &HashSet<usize>,
     last_row: u32,
-) -> Vec<(u32, u32)> {
+) -> Vec<(u32, u32, usize)> {
     let mut out = Vec::new();
     let mut reader = Reader::from_reader(xml);
     let mut buf = Vec::new();
@@ -270,16 +354,16 @@ fn styled_cells(
                     }
                 }
                 "c" => {
-                    let styled = attr(&e, "s")
+                    let style = attr(&e, "s")
                         .and_then(|s| s.parse::<usize>().ok())
-                        .is_some_and(|s| styles.contains(&s));
+                        .filter(|s| styles.contains(s));
                     let number = attr(&e, "t").is_none_or(|t| t == "n");
-                    if styled
+                    if let Some(s) = style
                         && number
                         && let Some((r, c)) = attr(&e, "r").as_deref().and_then(cell_position)
                         && r <= last_row
                     {
-                        out.push((r, c));
+                        out.push((r, c, s));
                     }
                 }
                 _ => {}
@@ -410,6 +494,32 @@ mod tests {
         assert_eq!(cell_position("XFD1048576"), Some((1_048_575, 16_383)));
         assert_eq!(cell_position("12"), None);
         assert_eq!(cell_position("A0"), None);
+    }
+
+    #[test]
+    fn formats_that_show_a_number_scaled() {
+        for code in [
+            "0!.0000\"万\"",
+            "0\\.0000\"万元\"",
+            "0.0,,\"百万\"",
+            "#,##0.0,",
+            "0.0,;-0.0,",
+        ] {
+            assert!(shows_scaled(code), "{code}");
+        }
+        for code in [
+            "0.00\"万元\"",
+            "#,##0\"亿\"",
+            "0.00",
+            "#,##0.00",
+            "0.0%",
+            "#,##0.00_ ;[Red]-#,##0.00 ",
+            "0.00\"元\"",
+            "yyyy\"年\"m\"月\"",
+            "0;-0;;\"万\"",
+        ] {
+            assert!(!shows_scaled(code), "{code}");
+        }
     }
 
     #[test]
