@@ -11,7 +11,7 @@ pub struct Lint {
     /// `levels-above-points`,
     /// `tiers-out-of-order`, `empty-dimension`, `setting-ignored`, `unknown-category`,
     /// `unused-indicator`, `weights-not-scale`, `weight-without-points`, `division-by-zero`,
-    /// `level-without-points`, `direction-ignored`, `percent-as-fraction`.
+    /// `level-without-points`, `direction-ignored`, `percent-as-fraction`, `coarse-scores`.
     pub code: &'static str,
     /// What looks wrong and why, in one sentence.
     pub message: String,
@@ -865,6 +865,26 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
         }
         let _ = matches!(ind.source, Source::Column(_));
     }
+    // Weights or points written as fractions (0.6, 0.4) without `scale`: scores run from 0
+    // to 1, and with few decimals most entities tie on a published score. (A `scale = 1`
+    // written out is a choice, as the published SAW and TOPSIS examples make it.)
+    let max = rules.max_score();
+    let decimals = rules.settings.decimals;
+    if rules.settings.scale.is_none() && max > 0.0 && max <= 1.0 + 1e-9 && decimals <= 2 {
+        let distinct = (max * 10f64.powi(decimals as i32)).round() as u64 + 1;
+        out.push(Lint {
+            code: "coarse-scores",
+            message: format!(
+                "the highest score is {} and scores are published with {decimals} decimals, so there are at most {distinct} different scores and many entities tie (ranked by tie_break, then id): set [rules] scale = 100, or more decimals",
+                crate::column::format_display(max)
+            ),
+            span: rules
+                .dimensions
+                .iter()
+                .find_map(|d| d.weight.as_ref().map(|w| w.span))
+                .unwrap_or_default(),
+        });
+    }
     if let Some(scale) = rules.settings.scale
         && !rules.dimensions.is_empty()
         && rules.dimensions.iter().all(|d| d.weight.is_some())
@@ -1075,6 +1095,26 @@ min_score = 20
                 "id = \"d\"\nweight = 60\n[[criterion]]",
             );
         assert_eq!(codes(&weights), ["weights-not-scale"]);
+        // Weights written as fractions, without scale: a 0–1 score in two decimals.
+        let fractions = clean.replace(
+            "id = \"d\"\n[[criterion]]",
+            "id = \"d\"\nweight = 1\n[[criterion]]",
+        );
+        // (The tier's min_score of 20 is now out of reach too.)
+        assert_eq!(codes(&fractions), ["unreachable-tier", "coarse-scores"]);
+        let lint = lint(&Rules::from_str_named(&fractions, "r.toml").unwrap(), &[]);
+        assert!(
+            lint[1]
+                .message
+                .starts_with("the highest score is 1 and scores are published with 2 decimals, so there are at most 101 different scores"),
+            "{}",
+            lint[1].message
+        );
+        // With scale = 100 the scores are rescaled (which that lint says), and not coarse.
+        assert_eq!(
+            codes(&fractions.replace("[rules]\n", "[rules]\nscale = 100\n")),
+            ["weights-not-scale"]
+        );
         // A quota share written as a fraction.
         let fraction = clean.replace("min_score = 20", "min_score = 20\ntop_percent = 0.3");
         assert_eq!(codes(&fraction), ["percent-as-fraction"]);
