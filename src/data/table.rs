@@ -1357,6 +1357,27 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
              {sign}{pct} in a column of percentages"
         ));
     }
+    // `1O0`, `l2`: the letter O or l typed for a digit.
+    if normalised
+        .bytes()
+        .any(|b| matches!(b, b'O' | b'o' | b'l' | b'I'))
+        && normalised.bytes().any(|b| b.is_ascii_digit())
+        || matches!(normalised, "O" | "o")
+    {
+        let fixed: String = normalised
+            .chars()
+            .map(|c| match c {
+                'O' | 'o' => '0',
+                'l' | 'I' => '1',
+                c => c,
+            })
+            .collect();
+        if plain(&fixed).is_some() {
+            return Some(format!(
+                "\"{shown}\" has a letter (O, l or I) where a digit is expected: write {fixed}"
+            ));
+        }
+    }
     // `12.5 %`: a space before the percent sign.
     if let Some(number) = normalised.strip_suffix('%')
         && number.ends_with(' ')
@@ -2886,6 +2907,12 @@ mod cell_problem_tests {
         assert!(!number_problem("inf", "inf", &m).message.contains("beyond"));
         assert!(help("1e400").ends_with("its exponent is too large"));
         assert_eq!(help("12.5 %"), "remove the space before the %: 12.5%");
+        assert_eq!(
+            help("1O5"),
+            "\"1O5\" has a letter (O, l or I) where a digit is expected: write 105"
+        );
+        assert!(help("O").ends_with("write 0"));
+        assert!(!help("Oil").contains("where a digit is expected"));
         assert!(
             help("¥-")
                 .starts_with("\"¥-\" is how an accounting (会计专用) format shows a zero: write 0")
