@@ -96,6 +96,16 @@ pub(crate) fn read_csv(
                 "{name}: --encoding names GBK (GB18030), but the file's Chinese text is UTF-8: read as GBK, \"{utf8}\" became \"{gbk}\"; leave out --encoding (or give --encoding utf8)"
             )
         });
+    // A short GBK file whose Chinese happens to be valid two-byte UTF-8 (专业 as ר and ҵ).
+    let garbled = garbled.or_else(|| {
+        let (utf8, gbk) = choice
+            .guessed_utf8
+            .then(|| decode::gbk_read_as_utf8(&prefix, at_eof))
+            .flatten()?;
+        Some(format!(
+            "{name}: read as UTF-8, where its text has no Chinese: \"{utf8}\" reads as \"{gbk}\" in GBK; if the file is GBK, give --encoding gbk"
+        ))
+    });
     let skip = if bom_skipped.is_some() { 3 } else { 0 };
     let mut source: Box<dyn Read + Send> =
         Box::new(io::Cursor::new(prefix[skip..].to_vec()).chain(file));

@@ -120,6 +120,69 @@ pub fn utf8_read_as_gbk(prefix: &[u8], at_eof: bool) -> Option<(String, String)>
     Some((run, gbk))
 }
 
+/// When the first bytes of a file are valid UTF-8 whose non-ASCII text is only two-byte
+/// characters (Hebrew, Cyrillic, Latin accents: no Chinese) and the same bytes read as
+/// Chinese in GBK, its first run of such text as written and as GBK: a short GBK file whose
+/// Chinese happens to be valid UTF-8 (`专业` is `ר` and `ҵ`), for a warning.
+pub fn gbk_read_as_utf8(prefix: &[u8], at_eof: bool) -> Option<(String, String)> {
+    let text = match std::str::from_utf8(prefix) {
+        Ok(t) => t,
+        Err(e) if e.error_len().is_none() && !at_eof => {
+            std::str::from_utf8(&prefix[..e.valid_up_to()]).ok()?
+        }
+        Err(_) => return None,
+    };
+    // Accented Latin letters (U+0080–U+00FF: `Café`, `Grüße`) are UTF-8 written on purpose.
+    if text
+        .chars()
+        .any(|c| c.len_utf8() > 2 || ('\u{80}'..='\u{ff}').contains(&c))
+    {
+        return None;
+    }
+    let start = text.find(|c: char| c.len_utf8() == 2)?;
+    let run: String = text[start..]
+        .chars()
+        .take_while(|c| c.len_utf8() == 2)
+        .take(8)
+        .collect();
+    // Each two-byte character is one GBK character: common Chinese (GB2312, both bytes from
+    // A1) has its second byte from A1, which most Cyrillic or Hebrew words fail somewhere
+    // (`М` is D0 9C).
+    if run.chars().count() < 2 || run.as_bytes().chunks(2).any(|p| p[1] < 0xA1) {
+        return None;
+    }
+    let (gbk, _, bad) = GB18030.decode(run.as_bytes());
+    let chinese = gbk
+        .chars()
+        .all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) || "，。、：；（）“”".contains(c));
+    let gbk = gbk.into_owned();
+    (!bad && chinese).then_some((run, gbk))
+}
+
+#[cfg(test)]
+mod gbk_read_as_utf8_tests {
+    use super::*;
+
+    #[test]
+    fn gbk_chinese_that_is_valid_utf8_is_told_from_accented_latin_and_cyrillic() {
+        let gbk = GB18030.encode("id,name\nA,专业\n").0.into_owned();
+        assert_eq!(
+            gbk_read_as_utf8(&gbk, true),
+            Some(("רҵ".to_string(), "专业".to_string()))
+        );
+        for utf8 in [
+            "id,name\nA,Café\nB,Grüße\n",
+            "id,name\nA,Москва\n",
+            "id\nA\n",
+            "id,name\nA,中文\n",
+        ] {
+            // (Cyrillic words in UTF-8 do not read as Chinese in GBK: some byte pair fails.)
+            let got = gbk_read_as_utf8(utf8.as_bytes(), true);
+            assert!(got.is_none(), "{utf8}: {got:?}");
+        }
+    }
+}
+
 /// Chooses the encoding of a file from its first bytes (`at_eof`: the prefix is the whole file).
 pub fn choose(prefix: &[u8], forced: Option<ForcedEncoding>, at_eof: bool) -> Choice {
     let fixed = |encoding| Choice {
