@@ -92,8 +92,6 @@ impl Run<'_> {
     /// warning, not an error: an entity may carry such a name. An entity an exclude gate
     /// leaves out, or a row of another year, is not warned of.
     pub(super) fn warn_total_rows(&mut self, ranked: &[bool]) {
-        self.warn_note_rows(ranked);
-        self.warn_look_alike_ids();
         let id_captions = total_captions(&self.entity_ids);
         let name_captions = self.entity_names.as_ref().and_then(total_captions);
         if id_captions.is_none() && name_captions.is_none() {
@@ -156,7 +154,7 @@ impl Run<'_> {
     /// likely one enterprise typed two ways (a credit code from a full-width input method),
     /// scored twice and counted twice in quotas. Under `[aggregate]` the entity ids are the
     /// `by` values, whose look-alikes are warned of where the groups are formed.
-    fn warn_look_alike_ids(&mut self) {
+    pub(super) fn warn_look_alike_ids(&mut self) {
         if self.c.rules.aggregate.is_some() {
             return;
         }
@@ -223,7 +221,7 @@ impl Run<'_> {
     /// Warns of ranked entities whose id reads as a note under the table (`注：数据来源于…`,
     /// `填表人：张三`): a note written in the first column of an export is read as a row,
     /// scored (its cells are empty) and counted in every quota and cohort statistic.
-    fn warn_note_rows(&mut self, ranked: &[bool]) {
+    pub(super) fn warn_note_rows(&mut self, ranked: &[bool]) {
         let Some(notes) = note_captions(&self.entity_ids) else {
             return;
         };

@@ -115,6 +115,7 @@ const AGGREGATE_COUNTED: &str =
 
 /// A formula whose number is missing though every value it reads was reported.
 const NO_NUMBER: &str = "the formula gave no number, though every value it reads was reported (a division by zero, ln, log10 or sqrt outside its domain, or a result too large),";
+
 /// Member ids for a warning: the first ten, then how many more.
 fn member_list(members: &[&str]) -> String {
     const SHOWN: usize = 10;
@@ -1551,7 +1552,11 @@ impl Run<'_> {
         };
         self.apply_exclude_gates(&conditions.gates, &mut st);
         let ranked: Vec<bool> = st.excluded_by.iter().map(Option::is_none).collect();
+        // Rows that are no entity (totals, notes), one entity listed twice, gates that
+        // leave nothing ranked: scored as the data says, but said.
         self.warn_total_rows(&ranked);
+        self.warn_note_rows(&ranked);
+        self.warn_look_alike_ids();
         self.warn_all_excluded(&st.excluded_by);
         crate::timing::mark("score: cohorts and gates");
 
