@@ -15,24 +15,8 @@ use quick_xml::events::{BytesStart, Event};
 /// style, or when a part cannot be read (the cells themselves were read by calamine; this
 /// only serves a warning).
 pub(super) fn percent_cells(bytes: &[u8], sheet: &str, last_row: u32) -> Vec<(u32, u32)> {
-    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return Vec::new();
-    };
-    let Some(styles) = small_part(&mut zip, "xl/styles.xml") else {
-        return Vec::new();
-    };
-    let percent = percent_styles(&styles);
-    if percent.is_empty() {
-        return Vec::new();
-    }
-    let Some(path) = sheet_path(&mut zip, sheet) else {
-        return Vec::new();
-    };
-    // The sheet is read as a stream, decompressed only as far as the rows looked at.
-    let Ok(sheet) = zip.by_name(&path) else {
-        return Vec::new();
-    };
-    styled_cells(std::io::BufReader::new(sheet), &percent, last_row)
+    cells_formatted(bytes, sheet, last_row, shows_percent_format)
+        .0
         .into_iter()
         .map(|(r, c, _)| (r, c))
         .collect()
@@ -42,31 +26,51 @@ pub(super) fn percent_cells(bytes: &[u8], sheet: &str, last_row: u32) -> Vec<(u3
 /// `last_row` whose number format shows them scaled ([`shows_scaled`]: `0!.0000"万"` shows
 /// 1200000 as `120.0000万`), with that format's code. calamine gives the stored number.
 pub(super) fn scaled_cells(bytes: &[u8], sheet: &str, last_row: u32) -> Vec<(u32, u32, String)> {
+    let (cells, formats) = cells_formatted(bytes, sheet, last_row, |_, code| {
+        code.is_some_and(shows_scaled)
+    });
+    cells
+        .into_iter()
+        .map(|(r, c, xf)| (r, c, formats[xf].1.clone().unwrap_or_default()))
+        .collect()
+}
+
+/// Numeric cells of sheet `sheet` in rows up to `last_row` whose number format `keep`
+/// accepts (by its id and, for a custom format, its code), as (row, column, style index),
+/// with the formats of the workbook's styles ([`xf_formats`]). Empty when no style is kept
+/// or a part cannot be read.
+fn cells_formatted(
+    bytes: &[u8],
+    sheet: &str,
+    last_row: u32,
+    keep: impl Fn(u32, Option<&str>) -> bool,
+) -> (Vec<(u32, u32, usize)>, Vec<NumberFormat>) {
+    let none = || (Vec::new(), Vec::new());
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return Vec::new();
+        return none();
     };
     let Some(styles) = small_part(&mut zip, "xl/styles.xml") else {
-        return Vec::new();
+        return none();
     };
-    let scaled: HashMap<usize, String> = xf_formats(&styles)
-        .into_iter()
+    let formats = xf_formats(&styles);
+    let kept: HashSet<usize> = formats
+        .iter()
         .enumerate()
-        .filter_map(|(xf, (_, code))| Some((xf, code.filter(|c| shows_scaled(c))?)))
+        .filter(|(_, (id, code))| keep(*id, code.as_deref()))
+        .map(|(xf, _)| xf)
         .collect();
-    if scaled.is_empty() {
-        return Vec::new();
+    if kept.is_empty() {
+        return none();
     }
     let Some(path) = sheet_path(&mut zip, sheet) else {
-        return Vec::new();
+        return none();
     };
+    // The sheet is read as a stream, decompressed only as far as the rows looked at.
     let Ok(part) = zip.by_name(&path) else {
-        return Vec::new();
+        return none();
     };
-    let styles: HashSet<usize> = scaled.keys().copied().collect();
-    styled_cells(std::io::BufReader::new(part), &styles, last_row)
-        .into_iter()
-        .map(|(r, c, s)| (r, c, scaled[&s].clone()))
-        .collect()
+    let cells = styled_cells(std::io::BufReader::new(part), &kept, last_row);
+    (cells, formats)
 }
 
 /// A small part of the package read whole, up to 64 MB (a damaged or hostile package may
@@ -160,23 +164,18 @@ fn attr(e: &BytesStart<'_>, key: &str) -> Option<String> {
         })
 }
 
-/// Indices into `cellXfs` (a cell's `s`) whose number format shows a percentage: the
+/// Whether a number format (its id, and its code when custom) shows a percentage: the
 /// built-in formats 9 (`0%`) and 10 (`0.00%`), or a custom format with a `%` outside its
 /// quoted text, brackets and escaped characters.
-fn percent_styles(xml: &[u8]) -> HashSet<usize> {
-    xf_formats(xml)
-        .into_iter()
-        .enumerate()
-        .filter(|(_, (id, code))| {
-            matches!(id, 9 | 10) || code.as_deref().is_some_and(shows_percent)
-        })
-        .map(|(xf, _)| xf)
-        .collect()
+fn shows_percent_format(id: u32, code: Option<&str>) -> bool {
+    matches!(id, 9 | 10) || code.is_some_and(shows_percent)
 }
 
-/// Per entry of `cellXfs` (a cell's `s`), its number format: the id and, for a custom
-/// format, its code.
-fn xf_formats(xml: &[u8]) -> Vec<(u32, Option<String>)> {
+/// A number format: its id and, for a custom format, its code.
+type NumberFormat = (u32, Option<String>);
+
+/// Per entry of `cellXfs` (a cell's `s`), its number format.
+fn xf_formats(xml: &[u8]) -> Vec<NumberFormat> {
     let mut custom: HashMap<u32, String> = HashMap::new();
     let mut out = Vec::new();
     let mut reader = Reader::from_reader(xml);
@@ -527,8 +526,12 @@ mod tests {
         let xml = br#"<styleSheet><numFmts count="2"><numFmt numFmtId="164" formatCode="0.0%"/><numFmt numFmtId="165" formatCode="0.0"/></numFmts>
 <cellStyleXfs count="1"><xf numFmtId="9"/></cellStyleXfs>
 <cellXfs count="5"><xf numFmtId="0"/><xf numFmtId="10"/><xf numFmtId="164"/><xf numFmtId="165"/><xf numFmtId="9"></xf></cellXfs></styleSheet>"#;
-        let mut got: Vec<usize> = percent_styles(xml).into_iter().collect();
-        got.sort_unstable();
+        let got: Vec<usize> = xf_formats(xml)
+            .iter()
+            .enumerate()
+            .filter(|(_, (id, code))| shows_percent_format(*id, code.as_deref()))
+            .map(|(xf, _)| xf)
+            .collect();
         assert_eq!(got, [1, 2, 4]);
     }
 }

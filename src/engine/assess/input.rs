@@ -900,14 +900,19 @@ pub(super) fn values_with_counts(
 /// Per distinct text of `t`, whether it reads as a totals caption; `None` when none does
 /// (the usual case, decided without a look at the rows).
 pub(super) fn total_captions(t: &TextColumn) -> Option<Vec<bool>> {
+    texts_that(t, is_total_caption)
+}
+
+/// Per distinct text of `t`, whether `reads_so`; `None` when no text does. On all cores: a
+/// national file has a million distinct ids and as many names.
+fn texts_that(t: &TextColumn, reads_so: fn(&str) -> bool) -> Option<Vec<bool>> {
     use rayon::prelude::*;
-    // On all cores: a national file has a million distinct ids and as many names.
-    let captions: Vec<bool> = (0..t.dict.len())
+    let flags: Vec<bool> = (0..t.dict.len())
         .into_par_iter()
         .with_min_len(1 << 14)
-        .map(|k| is_total_caption(&t.dict[k]))
+        .map(|k| reads_so(&t.dict[k]))
         .collect();
-    captions.contains(&true).then_some(captions)
+    flags.contains(&true).then_some(flags)
 }
 
 /// The caption at `row` of `t`, when its text is one (`captions` from [`total_captions`]).
@@ -1076,13 +1081,7 @@ pub(super) fn look_alike_ids(ids: &TextColumn, rows: &[usize]) -> Vec<Vec<u32>> 
 /// Per distinct text of `t`, whether it reads as a note under a table ([`is_note_caption`]);
 /// `None` when none does.
 pub(super) fn note_captions(t: &TextColumn) -> Option<Vec<bool>> {
-    use rayon::prelude::*;
-    let notes: Vec<bool> = (0..t.dict.len())
-        .into_par_iter()
-        .with_min_len(1 << 14)
-        .map(|k| is_note_caption(&t.dict[k]))
-        .collect();
-    notes.contains(&true).then_some(notes)
+    texts_that(t, is_note_caption)
 }
 
 /// Whether an id reads as a note under a table (`注：数据来源于各县区上报`, `填表人：张三`,
