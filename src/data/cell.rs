@@ -502,10 +502,25 @@ pub fn parse_number(s: &str) -> Option<f64> {
         s.parse().ok()?
     };
     // `1e-400` rounds to 0: refused like `1e400`, rather than read as a zero it is not.
-    if v == 0.0 && b[..mantissa_end].iter().any(|c| matches!(c, b'1'..=b'9')) {
+    if v == 0.0 && nonzero_digits(&s[..mantissa_end]) {
         return None;
     }
     v.is_finite().then_some(v)
+}
+
+/// Whether a number that reads as `value` was written with a non-zero digit before any
+/// exponent: nearer zero than the smallest double (`1e-400`), and not zero (`0e-400`).
+pub(crate) fn underflows(text: &str, value: f64) -> bool {
+    value == 0.0 && nonzero_digits(text.split(['e', 'E']).next().unwrap_or(""))
+}
+
+fn nonzero_digits(text: &str) -> bool {
+    text.bytes().any(|c| matches!(c, b'1'..=b'9'))
+}
+
+/// Whether a cell is a number written with `%` (`65%`, `65 ％`).
+pub(crate) fn written_with_percent(text: &str) -> bool {
+    text.trim_end().ends_with(['%', '％'])
 }
 
 /// Parses a normalised cell as a boolean word: `是/否`, `有/无`, `Y/N`, `yes/no`,

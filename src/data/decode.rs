@@ -94,19 +94,25 @@ fn named_against_the_file(choice: Choice, prefix: &[u8]) -> Option<String> {
     })
 }
 
+/// The first bytes of a file as UTF-8 text, less a character cut by the end of the prefix
+/// (`at_eof`: the prefix is the whole file); `None` when they are not UTF-8.
+fn utf8_text(prefix: &[u8], at_eof: bool) -> Option<&str> {
+    match std::str::from_utf8(prefix) {
+        Ok(t) => Some(t),
+        Err(e) if e.error_len().is_none() && !at_eof => {
+            std::str::from_utf8(&prefix[..e.valid_up_to()]).ok()
+        }
+        Err(_) => None,
+    }
+}
+
 /// When the first bytes of a file are UTF-8 text with Chinese in it (at least four
 /// characters of three bytes), its first run of such text as written and as GBK (GB18030)
 /// decodes it: what `--encoding gbk` on a UTF-8 file turns 中文 into (涓枃), for a warning.
 /// Text in GBK is seldom valid UTF-8 with that many three-byte characters.
 pub fn utf8_read_as_gbk(prefix: &[u8], at_eof: bool) -> Option<(String, String)> {
     let prefix = prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(prefix);
-    let text = match std::str::from_utf8(prefix) {
-        Ok(t) => t,
-        Err(e) if e.error_len().is_none() && !at_eof => {
-            std::str::from_utf8(&prefix[..e.valid_up_to()]).ok()?
-        }
-        Err(_) => return None,
-    };
+    let text = utf8_text(prefix, at_eof)?;
     if text.chars().filter(|c| c.len_utf8() == 3).count() < 4 {
         return None;
     }
@@ -121,17 +127,11 @@ pub fn utf8_read_as_gbk(prefix: &[u8], at_eof: bool) -> Option<(String, String)>
 }
 
 /// When the first bytes of a file are valid UTF-8 whose non-ASCII text is only two-byte
-/// characters (Hebrew, Cyrillic, Latin accents: no Chinese) and the same bytes read as
+/// characters (Hebrew, Cyrillic: no Chinese, no accented Latin letter) and the same bytes read as
 /// Chinese in GBK, its first run of such text as written and as GBK: a short GBK file whose
 /// Chinese happens to be valid UTF-8 (`专业` is `ר` and `ҵ`), for a warning.
 pub fn gbk_read_as_utf8(prefix: &[u8], at_eof: bool) -> Option<(String, String)> {
-    let text = match std::str::from_utf8(prefix) {
-        Ok(t) => t,
-        Err(e) if e.error_len().is_none() && !at_eof => {
-            std::str::from_utf8(&prefix[..e.valid_up_to()]).ok()?
-        }
-        Err(_) => return None,
-    };
+    let text = utf8_text(prefix, at_eof)?;
     // Accented Latin letters (U+0080–U+00FF: `Café`, `Grüße`) are UTF-8 written on purpose.
     if text
         .chars()

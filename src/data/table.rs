@@ -399,6 +399,13 @@ impl Table {
         (o.path.as_str(), n)
     }
 
+    /// Adds a reading warning to the file read from `path`.
+    fn warn_on_file(&mut self, path: &str, warning: String) {
+        if let Some(f) = self.files.iter_mut().find(|f| f.path == path) {
+            f.warnings.push(warning);
+        }
+    }
+
     /// The first row of column `column` (an index into `headers`) whose number was written
     /// with `%`; `None` when there is none or the column is not numbers.
     pub fn first_percent_row(&self, column: usize) -> Option<usize> {
@@ -892,7 +899,7 @@ impl Builder {
                     .odd
                     .iter()
                     // (Not normalised: this runs over every non-canonical number.)
-                    .filter(|(_, t)| t.trim_end().ends_with(['%', '％']))
+                    .filter(|(_, t)| crate::data::cell::written_with_percent(t))
                     .map(|&(r, _)| r)
                     .collect();
                 percent_mix(&i.nums, &rows)
@@ -908,7 +915,7 @@ impl Builder {
             Builder::Infer(i) if i.all_num => i
                 .odd
                 .iter()
-                .find(|(_, t)| t.trim_end().ends_with(['%', '％']))
+                .find(|(_, t)| crate::data::cell::written_with_percent(t))
                 .map(|&(r, _)| r),
             _ => None,
         }
@@ -1278,11 +1285,9 @@ fn number_problem(shown: &str, normalised: &str, markers: &Markers) -> CellProbl
         };
     }
     // `1e-400`: a number in form, but nearer zero than the smallest double.
-    if normalised.parse::<f64>() == Ok(0.0)
-        && normalised
-            .split(['e', 'E'])
-            .next()
-            .is_some_and(|m| m.bytes().any(|c| matches!(c, b'1'..=b'9')))
+    if normalised
+        .parse::<f64>()
+        .is_ok_and(|x| crate::data::cell::underflows(normalised, x))
     {
         return CellProblem {
             value: shown.to_string(),
@@ -1358,10 +1363,10 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
         ));
     }
     // `1O0`, `l2`: the letter O or l typed for a digit.
-    if normalised
+    if (normalised
         .bytes()
         .any(|b| matches!(b, b'O' | b'o' | b'l' | b'I'))
-        && normalised.bytes().any(|b| b.is_ascii_digit())
+        && normalised.bytes().any(|b| b.is_ascii_digit()))
         || matches!(normalised, "O" | "o")
     {
         let fixed: String = normalised
@@ -2352,14 +2357,11 @@ impl<'r> Ingest<'r> {
         for (t, first, count) in padded_dashes {
             let (path, row) = table.origin(first);
             let path = path.to_string();
-            let warning = format!(
+            table.warn_on_file(&path, format!(
                 "{path}: column \"{}\" has {count} {} written \" - \" with spaces around the dash (the first at row {row}), read as missing: that is how an accounting (会计专用) format shows a zero; if they are zeros, give the column a number format before exporting, or write 0",
                 table.written_header(t),
                 crate::diag::agree(count, "cell", "cells"),
-            );
-            if let Some(f) = table.files.iter_mut().find(|f| f.path == path) {
-                f.warnings.push(warning);
-            }
+            ));
         }
         for (t, m) in mixes {
             let (path, row) = table.origin(m.percent.0);
@@ -2388,9 +2390,7 @@ impl<'r> Ingest<'r> {
                 crate::column::format_display(m.plain.1 * 100.0),
                 crate::column::format_display(m.plain.1 * 100.0),
             );
-            if let Some(f) = table.files.iter_mut().find(|f| f.path == path) {
-                f.warnings.push(warning);
-            }
+            table.warn_on_file(&path, warning);
         }
         Ok(table)
     }

@@ -286,9 +286,11 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
     // Cells shown as percentages store fractions (5% is 0.05): a column formatted so is read
     // in percent units (see `percent_look`).
     let header = opts.header_row.saturating_sub(1) as u32;
-    let mut percent = super::xlsx_percent::percent_cells(&bytes, &name, header + PERCENT_ROWS);
+    let super::xlsx_percent::FormattedCells {
+        mut percent,
+        scaled,
+    } = super::xlsx_percent::formatted_cells(&bytes, &name, header + PERCENT_ROWS);
     percent.sort_unstable();
-    let scaled = super::xlsx_percent::scaled_cells(&bytes, &name, header + PERCENT_ROWS);
     Ok(Sheet {
         name,
         cells,

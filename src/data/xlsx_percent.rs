@@ -10,67 +10,60 @@ use std::io::{Cursor, Read};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-/// Numeric cells (row, column, 0-based) of sheet `sheet` in rows up to `last_row` whose
-/// style shows them as percentages, in file order. Empty when the workbook has no percent
-/// style, or when a part cannot be read (the cells themselves were read by calamine; this
-/// only serves a warning).
-pub(super) fn percent_cells(bytes: &[u8], sheet: &str, last_row: u32) -> Vec<(u32, u32)> {
-    cells_formatted(bytes, sheet, last_row, shows_percent_format)
-        .0
-        .into_iter()
-        .map(|(r, c, _)| (r, c))
-        .collect()
+/// Numeric cells (row, column, 0-based) of a sheet, in rows up to a limit, whose number
+/// format changes how the number is shown: calamine gives the stored number only.
+#[derive(Debug, Default)]
+pub(super) struct FormattedCells {
+    /// Shown as percentages (the stored 0.05 shows as `5%`), in file order.
+    pub percent: Vec<(u32, u32)>,
+    /// Shown scaled ([`shows_scaled`]: `0!.0000"万"` shows 1200000 as `120.0000万`), with
+    /// the format's code, in file order.
+    pub scaled: Vec<(u32, u32, String)>,
 }
 
-/// Numeric cells (row, column, 0-based, in file order) of sheet `sheet` in rows up to
-/// `last_row` whose number format shows them scaled ([`shows_scaled`]: `0!.0000"万"` shows
-/// 1200000 as `120.0000万`), with that format's code. calamine gives the stored number.
-pub(super) fn scaled_cells(bytes: &[u8], sheet: &str, last_row: u32) -> Vec<(u32, u32, String)> {
-    let (cells, formats) = cells_formatted(bytes, sheet, last_row, |_, code| {
-        code.is_some_and(shows_scaled)
-    });
-    cells
-        .into_iter()
-        .map(|(r, c, xf)| (r, c, formats[xf].1.clone().unwrap_or_default()))
-        .collect()
-}
-
-/// Numeric cells of sheet `sheet` in rows up to `last_row` whose number format `keep`
-/// accepts (by its id and, for a custom format, its code), as (row, column, style index),
-/// with the formats of the workbook's styles ([`xf_formats`]). Empty when no style is kept
-/// or a part cannot be read.
-fn cells_formatted(
-    bytes: &[u8],
-    sheet: &str,
-    last_row: u32,
-    keep: impl Fn(u32, Option<&str>) -> bool,
-) -> (Vec<(u32, u32, usize)>, Vec<NumberFormat>) {
-    let none = || (Vec::new(), Vec::new());
+/// [`FormattedCells`] of sheet `sheet` in rows up to `last_row`, from one read of the styles
+/// and one of the sheet's first rows. Empty when the workbook has no such format, or when a
+/// part cannot be read (the cells themselves were read by calamine; this only serves the
+/// percent reading and warnings).
+pub(super) fn formatted_cells(bytes: &[u8], sheet: &str, last_row: u32) -> FormattedCells {
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return none();
+        return FormattedCells::default();
     };
     let Some(styles) = small_part(&mut zip, "xl/styles.xml") else {
-        return none();
+        return FormattedCells::default();
     };
     let formats = xf_formats(&styles);
+    // Per style: shown as a percentage, and shown scaled.
+    let percent: Vec<bool> = formats
+        .iter()
+        .map(|(id, code)| matches!(id, 9 | 10) || code.as_deref().is_some_and(shows_percent))
+        .collect();
     let kept: HashSet<usize> = formats
         .iter()
         .enumerate()
-        .filter(|(_, (id, code))| keep(*id, code.as_deref()))
+        .filter(|&(xf, (_, code))| percent[xf] || code.as_deref().is_some_and(shows_scaled))
         .map(|(xf, _)| xf)
         .collect();
     if kept.is_empty() {
-        return none();
+        return FormattedCells::default();
     }
     let Some(path) = sheet_path(&mut zip, sheet) else {
-        return none();
+        return FormattedCells::default();
     };
     // The sheet is read as a stream, decompressed only as far as the rows looked at.
     let Ok(part) = zip.by_name(&path) else {
-        return none();
+        return FormattedCells::default();
     };
-    let cells = styled_cells(std::io::BufReader::new(part), &kept, last_row);
-    (cells, formats)
+    let mut out = FormattedCells::default();
+    for (r, c, xf) in styled_cells(std::io::BufReader::new(part), &kept, last_row) {
+        if percent[xf] {
+            out.percent.push((r, c));
+        } else {
+            out.scaled
+                .push((r, c, formats[xf].1.clone().unwrap_or_default()));
+        }
+    }
+    out
 }
 
 /// A small part of the package read whole, up to 64 MB (a damaged or hostile package may
@@ -164,13 +157,6 @@ fn attr(e: &BytesStart<'_>, key: &str) -> Option<String> {
         })
 }
 
-/// Whether a number format (its id, and its code when custom) shows a percentage: the
-/// built-in formats 9 (`0%`) and 10 (`0.00%`), or a custom format with a `%` outside its
-/// quoted text, brackets and escaped characters.
-fn shows_percent_format(id: u32, code: Option<&str>) -> bool {
-    matches!(id, 9 | 10) || code.is_some_and(shows_percent)
-}
-
 /// A number format: its id and, for a custom format, its code.
 type NumberFormat = (u32, Option<String>);
 
@@ -209,20 +195,18 @@ fn xf_formats(xml: &[u8]) -> Vec<NumberFormat> {
     out
 }
 
-/// Whether an Excel number format code shows its number scaled, in its first (positive)
-/// section: a literal point among the digits (`0!.0000"万"` shows 1200000 as `120.0000万`,
-/// the 万 trick), or thousands separators that end the number and so divide it by 1,000 each
-/// (`#,##0.0,`, `0.0,,"百万"`). A unit written after the number alone (`0.00"万元"`) scales
-/// nothing: the number shown is the one stored.
-fn shows_scaled(code: &str) -> bool {
-    let (mut quoted, mut bracket) = (false, false);
-    // The character after `\` or `!` is shown as itself; after `_` or `*`, a width or fill.
-    let (mut escaped, mut skipped) = (false, false);
-    let (mut comma_ends, mut literal_point, mut digits_after_point) = (false, false, false);
+/// The symbols of an Excel number format code that format the number: per character
+/// outside quoted text and brackets, its section (`positive;negative;zero;text`), the
+/// character, and whether it is shown as itself (escaped by `\` or `!`). The character
+/// after `_` (a space its width) or `*` (a fill) is left out.
+fn format_symbols(code: &str) -> Vec<(usize, char, bool)> {
+    let (mut quoted, mut bracket, mut escaped, mut skipped, mut section) =
+        (false, false, false, false, 0);
+    let mut out = Vec::new();
     for c in code.chars() {
         if escaped {
             escaped = false;
-            literal_point |= c == '.';
+            out.push((section, c, true));
             continue;
         }
         if skipped {
@@ -237,9 +221,25 @@ fn shows_scaled(code: &str) -> bool {
             '[' => bracket = true,
             ']' => bracket = false,
             _ if bracket => {}
-            ';' => break,
-            ',' => comma_ends = true,
-            '0' | '#' | '?' => {
+            ';' => section += 1,
+            _ => out.push((section, c, false)),
+        }
+    }
+    out
+}
+
+/// Whether an Excel number format code shows its number scaled, in its first (positive)
+/// section: a literal point among the digits (`0!.0000"万"` shows 1200000 as `120.0000万`,
+/// the 万 trick), or thousands separators that end the number and so divide it by 1,000 each
+/// (`#,##0.0,`, `0.0,,"百万"`). A unit written after the number alone (`0.00"万元"`) scales
+/// nothing: the number shown is the one stored.
+fn shows_scaled(code: &str) -> bool {
+    let (mut comma_ends, mut literal_point, mut digits_after_point) = (false, false, false);
+    for (_, c, literal) in format_symbols(code).into_iter().take_while(|s| s.0 == 0) {
+        match (c, literal) {
+            ('.', true) => literal_point = true,
+            (',', false) => comma_ends = true,
+            ('0' | '#' | '?', false) => {
                 comma_ends = false;
                 digits_after_point |= literal_point;
             }
@@ -251,29 +251,11 @@ fn shows_scaled(code: &str) -> bool {
 
 /// Whether an Excel number format code shows its number as a percentage: a `%` in one of
 /// the number sections (the first three of `positive;negative;zero;text`), not inside
-/// quotes or brackets, nor escaped (`\\%`), a space's width (`_%`) or a fill (`*%`).
+/// quotes or brackets, nor escaped (`\%`, `!%`), a space's width (`_%`) or a fill (`*%`).
 fn shows_percent(code: &str) -> bool {
-    let (mut quoted, mut bracket, mut skip, mut section) = (false, false, false, 0);
-    for c in code.chars() {
-        match c {
-            _ if skip => skip = false,
-            '"' => quoted = !quoted,
-            _ if quoted => {}
-            '\\' | '_' | '*' => skip = true,
-            '[' => bracket = true,
-            ']' => bracket = false,
-            _ if bracket => {}
-            ';' => {
-                section += 1;
-                if section >= 3 {
-                    return false;
-                }
-            }
-            '%' => return true,
-            _ => {}
-        }
-    }
-    false
+    format_symbols(code)
+        .into_iter()
+        .any(|(section, c, literal)| section < 3 && c == '%' && !literal)
 }
 
 /// The package path of sheet `name` (`xl/worksheets/sheet1.xml`), through the workbook's
@@ -529,7 +511,9 @@ mod tests {
         let got: Vec<usize> = xf_formats(xml)
             .iter()
             .enumerate()
-            .filter(|(_, (id, code))| shows_percent_format(*id, code.as_deref()))
+            .filter(|(_, (id, code))| {
+                matches!(id, 9 | 10) || code.as_deref().is_some_and(shows_percent)
+            })
             .map(|(xf, _)| xf)
             .collect();
         assert_eq!(got, [1, 2, 4]);

@@ -797,18 +797,21 @@ pub(super) fn look_alike_key(s: &str) -> String {
         .to_lowercase()
 }
 
+/// A look-alike key for a text that reads as a number: the number (`1`, `1.0` and `001` are
+/// one), marked so that no text's key equals it.
+fn number_key(text: &str) -> Option<String> {
+    use crate::data::cell::{normalise_cell, parse_number};
+    parse_number(&normalise_cell(text)).map(|x| format!("\u{0}{}", format_number(x)))
+}
+
 /// Groups of distinct values of `cat` that are most likely one value typed two ways: equal
 /// up to width, case and spacing (`Ａ类`, `A类`), or equal as numbers (`1`, `1.0`). Each
 /// group and the groups are in code-point order of the texts (dictionary codes follow the
 /// rows), so the same data in another row order gives the same groups.
 pub(super) fn look_alike_groups(cat: &TextColumn) -> Vec<Vec<usize>> {
-    use crate::data::cell::{normalise_cell, parse_number};
     let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
     for (code, text) in cat.dict.iter().enumerate() {
-        let key = match parse_number(&normalise_cell(text)) {
-            Some(x) => format!("\u{0}{}", format_number(x)),
-            None => look_alike_key(text),
-        };
+        let key = number_key(text).unwrap_or_else(|| look_alike_key(text));
         groups.entry(key).or_default().push(code);
     }
     let mut alike: Vec<Vec<usize>> = groups.into_values().filter(|g| g.len() > 1).collect();
@@ -1111,8 +1114,8 @@ fn is_total_caption(text: &str) -> bool {
     let t = text.trim_start();
     let b = t.as_bytes();
     let latin = if t.is_ascii() {
-        // `E00000001` is no caption: only a text holding "tot" or "sum" is folded (a text
-        // without a t or an s is ruled out in one branch-free pass first).
+        // `E00000001` is no caption: only a text holding "tot", "sum", "ave", "avg" or "mea"
+        // is folded (a text without a t, s, a or m is ruled out in one pass first).
         t.len() <= 24
             && b.iter()
                 .any(|&c| matches!(c | 0x20, b't' | b's' | b'a' | b'm'))
@@ -1477,13 +1480,13 @@ pub(super) fn absent_from_year(ids: &TextColumn, scored: &[usize], y: i64) -> Op
     // An id written one way in earlier years and another way this year (`a01`, `A01`,
     // `A-01`; `001` and `1` once Excel has read the code as a number): prev() finds nothing
     // for it either.
-    let key = |s: &str| match crate::data::cell::parse_number(&crate::data::cell::normalise_cell(s))
-    {
-        Some(x) => format!("\u{0}{}", format_number(x)),
-        None => look_alike_key(s)
-            .chars()
-            .filter(|c| !matches!(c, '-' | '_' | '.' | '/'))
-            .collect::<String>(),
+    let key = |s: &str| {
+        number_key(s).unwrap_or_else(|| {
+            look_alike_key(s)
+                .chars()
+                .filter(|c| !matches!(c, '-' | '_' | '.' | '/'))
+                .collect::<String>()
+        })
     };
     let mut earlier: HashMap<String, &str> = HashMap::new();
     for a in &absent {

@@ -323,7 +323,7 @@ impl<'a> Run<'a> {
                     let percent: Vec<bool> = t
                         .dict
                         .iter()
-                        .map(|s| s.trim_end().ends_with(['%', '％']))
+                        .map(crate::data::cell::written_with_percent)
                         .collect();
                     t.codes
                         .iter()
