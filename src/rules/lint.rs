@@ -11,7 +11,8 @@ pub struct Lint {
     /// `levels-above-points`,
     /// `tiers-out-of-order`, `empty-dimension`, `setting-ignored`, `unknown-category`,
     /// `unused-indicator`, `weights-not-scale`, `weight-without-points`, `division-by-zero`,
-    /// `level-without-points`, `direction-ignored`, `percent-as-fraction`, `coarse-scores`.
+    /// `level-without-points`, `direction-ignored`, `percent-as-fraction`, `coarse-scores`,
+    /// `unit-mismatch`.
     pub code: &'static str,
     /// What looks wrong and why, in one sentence.
     pub message: String,
@@ -86,6 +87,7 @@ pub fn result_changing(rules: &Rules) -> Vec<String> {
                     | "condition-never-holds"
                     | "direction-ignored"
                     | "percent-as-fraction"
+                    | "unit-mismatch"
             )
         })
         .map(|l| {
@@ -96,6 +98,81 @@ pub fn result_changing(rules: &Rules) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// A unit as (factor, base): its leading magnitude characters multiplied (`万元` is
+/// (10⁴, `元`), `百万元` (10⁶, `元`), `万千瓦时` (10⁷, `瓦时`)), `None` when nothing is left
+/// for the base. Two units compare when their bases are the same text.
+pub(crate) fn unit_scale(unit: &str) -> Option<(f64, &str)> {
+    let unit = unit.trim();
+    let mut factor = 1.0;
+    for (at, ch) in unit.char_indices() {
+        let f = match ch {
+            '十' => 10.0,
+            '百' => 100.0,
+            '千' => 1e3,
+            '万' => 1e4,
+            '亿' => 1e8,
+            _ => return Some((factor, &unit[at..])),
+        };
+        factor *= f;
+    }
+    None
+}
+
+/// The unit a column header names in brackets at its end: `营业收入（万元）` → `万元`
+/// (full- or half-width parentheses, square or lenticular brackets).
+pub(crate) fn header_unit(header: &str) -> Option<&str> {
+    let header = header.trim_end();
+    let close = header.chars().next_back()?;
+    let open = match close {
+        '）' => ['（', '('],
+        ')' => ['(', '（'],
+        ']' => ['[', '['],
+        '】' => ['【', '【'],
+        _ => return None,
+    };
+    let inner = &header[..header.len() - close.len_utf8()];
+    let at = inner.rfind(open)?;
+    let start = at + inner[at..].chars().next()?.len_utf8();
+    let unit = inner[start..].trim();
+    (!unit.is_empty()).then_some(unit)
+}
+
+/// `unit-mismatch`: an indicator read from a column whose header names a unit of the same
+/// kind as the indicator's `unit` but another magnitude (`研发经费（万元）` for an indicator
+/// in 亿元), with a `multiply` that does not convert between them (1 when absent).
+fn unit_mismatch(ind: &super::Indicator) -> Option<Lint> {
+    let Source::Column(col) = &ind.source else {
+        return None;
+    };
+    let column_unit = header_unit(&col.value)?;
+    let unit = ind.unit.as_deref()?;
+    let (from, base) = unit_scale(column_unit)?;
+    let (to, base_to) = unit_scale(unit)?;
+    if base != base_to {
+        return None;
+    }
+    let needed = from / to;
+    let given = ind.multiply.as_ref().map_or(1.0, |m| m.value);
+    if (given - needed).abs() <= 1e-9 * needed.abs() {
+        return None;
+    }
+    let show = crate::column::format_display;
+    let now = match &ind.multiply {
+        Some(m) => format!("it has multiply = {}", show(m.value)),
+        None => "it has no multiply".to_string(),
+    };
+    Some(Lint {
+        code: "unit-mismatch",
+        message: format!(
+            "indicator '{}': column \"{}\" is in {column_unit} and the indicator in {unit}, so its values need multiply = {} ({column_unit} → {unit}), but {now}",
+            ind.id.value,
+            col.value,
+            show(needed)
+        ),
+        span: ind.multiply.as_ref().map_or(col.span, |m| m.span),
+    })
 }
 
 /// Every lint of a rules file. `names_used` are the bare names its expressions mention.
@@ -863,7 +940,9 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                 span: ind.id.span,
             });
         }
-        let _ = matches!(ind.source, Source::Column(_));
+        if let Some(lint) = unit_mismatch(ind) {
+            out.push(lint);
+        }
     }
     // Weights or points written as fractions (0.6, 0.4) without `scale`: scores run from 0
     // to 1, and with few decimals most entities tie on a published score. (A `scale = 1`
@@ -930,6 +1009,61 @@ id = "x"
 id = "level"
 kind = "category"
 "#;
+
+    /// Units read as a magnitude and a base, and header units from the brackets at the end.
+    #[test]
+    fn units_are_read_as_a_magnitude_and_a_base() {
+        assert_eq!(unit_scale("万元"), Some((1e4, "元")));
+        assert_eq!(unit_scale(" 百万元 "), Some((1e6, "元")));
+        assert_eq!(unit_scale("万千瓦时"), Some((1e7, "瓦时")));
+        assert_eq!(unit_scale("人"), Some((1.0, "人")));
+        assert_eq!(unit_scale("万"), None);
+        assert_eq!(header_unit("营业收入（万元）"), Some("万元"));
+        assert_eq!(header_unit("从业人员(人) "), Some("人"));
+        assert_eq!(header_unit("产值【亿元】"), Some("亿元"));
+        assert_eq!(header_unit("占比（ ）"), None);
+        assert_eq!(header_unit("营业收入"), None);
+    }
+
+    /// A column header in one magnitude of a unit and the indicator in another need the
+    /// `multiply` between them; the right one, other bases, or no header unit say nothing.
+    #[test]
+    fn a_column_unit_the_multiply_does_not_convert_is_linted() {
+        let text = |column: &str, unit: &str, multiply: &str| {
+            format!(
+                "[rules]\nname = \"u\"\nid = \"id\"\n[[indicator]]\nid = \"rd\"\ncolumn = \"{column}\"\nunit = \"{unit}\"\n{multiply}\n[[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c\"\ndimension = \"d\"\nindicator = \"rd\"\npoints = 10\nmethod = \"minmax\"\n"
+            )
+        };
+        let rules = Rules::from_str_named(&text("研发经费（元）", "万元", ""), "r.toml").unwrap();
+        let lints = lint(&rules, &[]);
+        assert_eq!(lints.len(), 1, "{lints:?}");
+        assert_eq!(lints[0].code, "unit-mismatch");
+        assert_eq!(
+            lints[0].message,
+            "indicator 'rd': column \"研发经费（元）\" is in 元 and the indicator in 万元, so its values need multiply = 0.0001 (元 → 万元), but it has no multiply"
+        );
+        // A wrong multiply is named, and the lint reaches scoring runs.
+        let wrong = text("研发经费（万元）", "亿元", "multiply = 0.001");
+        assert_eq!(codes(&wrong), ["unit-mismatch"]);
+        let rules = Rules::from_str_named(&wrong, "r.toml").unwrap();
+        let said = result_changing(&rules);
+        assert_eq!(said.len(), 1);
+        assert!(said[0].starts_with("r.toml:8:12: "), "{}", said[0]);
+        assert!(
+            said[0].ends_with(
+                "need multiply = 0.0001 (万元 → 亿元), but it has multiply = 0.001 [unit-mismatch]"
+            ),
+            "{}",
+            said[0]
+        );
+        // Converting the other way round: 亿元 in a column, 万元 wanted.
+        assert_eq!(codes(&text("产值(亿元)", "万元", "")), ["unit-mismatch"]);
+        assert!(codes(&text("产值(亿元)", "万元", "multiply = 10000")).is_empty());
+        assert!(codes(&text("研发经费（万元）", "亿元", "multiply = 0.0001")).is_empty());
+        assert!(codes(&text("从业人员（人）", "人", "")).is_empty());
+        assert!(codes(&text("研发经费（万元）", "%", "")).is_empty());
+        assert!(codes(&text("研发经费", "万元", "")).is_empty());
+    }
 
     /// A band out of order by a unit slip (500000 among 100 and 20, 万元 in a table in
     /// 亿元) is said to look like another unit; one merely out of place is not.

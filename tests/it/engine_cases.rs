@@ -3909,6 +3909,106 @@ fn thresholds_and_data_in_two_scales_of_percent_are_warned_of() {
 }
 
 #[test]
+fn values_a_hundred_times_past_every_threshold_are_warned_of() {
+    let rules = |bands: &str, extra: &str| {
+        format!(
+            "[rules]\nname = \"m\"\nid = \"id\"\n[[indicator]]\nid = \"rev\"\nunit = \"万元\"\n{extra}\n\
+             [[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"rev_b\"\ndimension = \"d\"\n\
+             indicator = \"rev\"\npoints = 10\nmethod = \"bands\"\nbands = [{bands}]\n"
+        )
+    };
+    let bands = "{ at_least = 10000, points = 10 }, { at_least = 1000, points = 4 }, { at_least = 0, points = 0 }";
+    let warned = |a: &clusterscore::engine::Assessment| -> Vec<String> {
+        a.warnings
+            .iter()
+            .filter(|w| w.starts_with("criterion 'rev_b': the values"))
+            .cloned()
+            .collect()
+    };
+    // A column in 元 against thresholds in 万元: every entity gets the top band. The zero
+    // and the missing value say nothing of the unit; the others are all ≥ 10⁶.
+    let data = "id,rev
+A,35000000
+B,2000000
+C,0
+D,
+E,90000000
+";
+    let a = score(&rules(bands, ""), data);
+    assert_relative_eq!(entity(&a, "B").criteria["rev_b"].points.unwrap(), 10.0);
+    let w = warned(&a);
+    assert_eq!(w.len(), 1, "{:?}", a.warnings);
+    // Mean of log10 over 3.5e7, 2e6, 9e7: 7.26; thresholds' middle log10(√(1000 × 10000)) = 3.5.
+    assert_eq!(
+        w[0],
+        "criterion 'rev_b': the values of column \"rev\" are about 10⁴ times its thresholds (10000, 1000, 0): 3 of the 3 non-zero values are 100 times the largest or more, so the criterion scores them all alike; if the column is in another unit than the thresholds (the column in 元, the thresholds in 万元), give indicator 'rev' multiply = 0.0001"
+    );
+    // With that multiply: scored as meant, nothing said.
+    let a = score(&rules(bands, "multiply = 0.0001"), data);
+    assert_relative_eq!(entity(&a, "A").criteria["rev_b"].points.unwrap(), 4.0);
+    assert!(warned(&a).is_empty(), "{:?}", a.warnings);
+    // A column in 亿元 against thresholds in 万元: all a hundredth of the smallest or less.
+    let a = score(
+        &rules(bands, ""),
+        "id,rev
+A,3.5
+B,0.2
+E,9
+",
+    );
+    let w = warned(&a);
+    assert_eq!(w.len(), 1, "{:?}", a.warnings);
+    assert!(
+        w[0].contains("are about 1/10⁴ of its thresholds"),
+        "{}",
+        w[0]
+    );
+    assert!(
+        w[0].contains("a hundredth of the smallest or less"),
+        "{}",
+        w[0]
+    );
+    assert!(
+        w[0].ends_with(
+            "(the column in 亿元, the thresholds in 万元), give indicator 'rev' multiply = 10000"
+        ),
+        "{}",
+        w[0]
+    );
+    // One value in ten within reach is enough to say nothing; so are fewer than three values.
+    let mixed = "id,rev
+A,3.5e7
+B,2e6
+C,5e6
+E,9e7
+F,12000
+";
+    assert!(warned(&score(&rules(bands, ""), mixed)).is_empty());
+    assert!(
+        warned(&score(
+            &rules(bands, ""),
+            "id,rev
+A,3.5e7
+B,2e6
+"
+        ))
+        .is_empty()
+    );
+    // Values in the thresholds' range: nothing said.
+    assert!(
+        warned(&score(
+            &rules(bands, ""),
+            "id,rev
+A,3500
+B,200
+E,90000
+"
+        ))
+        .is_empty()
+    );
+}
+
+#[test]
 fn ids_that_differ_only_in_width_or_case_are_warned_of() {
     let rules = BY_COLUMN.replace(
         r#"target = { by = "zone", values = { "01" = 100, "02" = 50, "是" = 200 }, default = 30 }"#,

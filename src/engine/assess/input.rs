@@ -928,11 +928,12 @@ pub(super) fn total_caption_at<'t>(
     (code != TextColumn::MISSING && captions[code as usize]).then(|| &t.dict[code as usize])
 }
 
-/// Criteria whose thresholds and data look written in two scales of percent: fractions
-/// (`target = 0.05`) against cells written with `%` (read as written: `4.5%` is 4.5), or
-/// thresholds in percent against a `%` indicator whose cells are all fractions (`0.045`).
-/// Either way nearly every entity lands past the thresholds (or short of them) and the
-/// criterion stops telling entities apart, with nothing else to say so.
+/// Criteria whose thresholds and data look written in two scales: fractions
+/// (`target = 0.05`) against cells written with `%` (read as written: `4.5%` is 4.5),
+/// thresholds in percent against a `%` indicator whose cells are all fractions (`0.045`),
+/// or values a hundred times or more past every threshold (a column in 元 against
+/// thresholds in 万元). Each way nearly every entity lands past the thresholds (or short of
+/// them) and the criterion stops telling entities apart, with nothing else to say so.
 pub(super) fn percent_scale_warnings(
     c: &CompiledRules,
     table: &crate::data::Table,
@@ -948,13 +949,14 @@ pub(super) fn percent_scale_warnings(
         else {
             continue;
         };
-        let (Source::Column(col), None) = (&ind.source, &ind.multiply) else {
+        let Source::Column(col) = &ind.source else {
             continue;
         };
         let params: Vec<&Param> = match &cr.method {
             Method::Bands(bands) => bands.iter().map(|b| &b.threshold).collect(),
             Method::Linear { floor, target } => vec![floor, target],
             Method::Target { target } => vec![target],
+            Method::Per { step, .. } => vec![step],
             _ => continue,
         };
         let Some(thresholds) = params
@@ -981,7 +983,9 @@ pub(super) fn percent_scale_warnings(
             .join(", ");
         let percent_row = table.first_percent_row(j);
         let reported = || values.iter().filter(|v| !v.is_nan());
-        if let Some(row) = percent_row
+        let plain = ind.multiply.is_none() && !matches!(cr.method, Method::Per { .. });
+        if plain
+            && let Some(row) = percent_row
             && largest > 0.0
             && largest < 1.0
             && 2 * reported().filter(|v| v.abs() >= 1.0).count() > reported().count()
@@ -997,7 +1001,8 @@ pub(super) fn percent_scale_warnings(
                 cr.id.value,
                 table.written_header(j)
             ));
-        } else if percent_row.is_none()
+        } else if plain
+            && percent_row.is_none()
             && ind
                 .unit
                 .as_deref()
@@ -1012,9 +1017,154 @@ pub(super) fn percent_scale_warnings(
                 ind.id.value,
                 table.written_header(j)
             ));
+        } else if cr.transform.is_none()
+            && let Some(m) =
+                magnitude_apart(&thresholds, values, ind.multiply.as_ref().map(|m| m.value))
+        {
+            said.push(magnitude_message(
+                cr,
+                ind,
+                &shown,
+                table.written_header(j),
+                &m,
+            ));
         }
     }
     said
+}
+
+/// How far a column's values sit from a criterion's thresholds: `shift` powers of ten
+/// (positive: the values are that much larger), from `past` of `counted` non-zero values
+/// a hundred times or more beyond every threshold on that side.
+struct Magnitude {
+    shift: i32,
+    past: usize,
+    counted: usize,
+    multiply: f64,
+}
+
+/// Whether at least nine in ten of the non-zero `values` (at least three; each times
+/// `multiply`) are 100 times the largest non-zero threshold or more, or a hundredth of the
+/// smallest or less. Zeros say nothing of a unit and are left out.
+fn magnitude_apart(thresholds: &[f64], values: &[f64], multiply: Option<f64>) -> Option<Magnitude> {
+    let m = multiply.unwrap_or(1.0);
+    let sizes = thresholds.iter().filter(|t| **t != 0.0).map(|t| t.abs());
+    let hi = sizes.clone().fold(0.0f64, f64::max);
+    let lo = sizes.fold(f64::INFINITY, f64::min);
+    if hi == 0.0 {
+        return None;
+    }
+    let sizes = || {
+        values
+            .iter()
+            .map(move |v| (v * m).abs())
+            .filter(|v| v.is_finite() && *v != 0.0)
+    };
+    // Counting first, without branches (compares only: it runs on every scoring run; a
+    // missing value's NaN fails each compare, and a cell cannot hold infinity); the
+    // logarithms only for a warning.
+    let (high, low) = (100.0 * hi, lo / 100.0);
+    let (counted, above, below) = values.iter().fold((0u64, 0u64, 0u64), |(n, a, b), v| {
+        let v = (v * m).abs();
+        (
+            n + u64::from(v > 0.0),
+            a + u64::from(v >= high),
+            b + u64::from(v > 0.0 && v <= low),
+        )
+    });
+    let (counted, above, below) = (counted as usize, above as usize, below as usize);
+    if counted < 3 || (10 * above < 9 * counted && 10 * below < 9 * counted) {
+        return None;
+    }
+    // How far: the mean of the values' logarithms against the thresholds' middle, a guess
+    // good to a power of ten either way, so it is read as the nearest of the steps units
+    // take in Chinese statistics: 百 (10², percent), 万 (10⁴: 元 to 万元, 人 to 万人), 亿
+    // (10⁸: 元 to 亿元).
+    let mean_log = sizes().map(f64::log10).sum::<f64>() / counted as f64;
+    let apart = mean_log - (lo.log10() + hi.log10()) / 2.0;
+    let step = match apart.abs() {
+        a if a < 3.0 => 2,
+        a if a < 6.0 => 4,
+        a if a < 10.0 => 8,
+        a => a.round() as i32,
+    };
+    let shift = if apart < 0.0 { -step } else { step };
+    let (past, shift) = if 10 * above >= 9 * counted {
+        (above, shift.abs())
+    } else {
+        (below, -shift.abs())
+    };
+    Some(Magnitude {
+        shift,
+        past,
+        counted,
+        multiply: m * 10f64.powi(-shift),
+    })
+}
+
+/// The warning for [`magnitude_apart`]: how far, how many, and the `multiply` that brings
+/// the values to the thresholds' scale, naming the units when the indicator's has a
+/// magnitude prefix (`万元`: a column in 元).
+fn magnitude_message(
+    cr: &crate::rules::Criterion,
+    ind: &crate::rules::Indicator,
+    shown: &str,
+    header: &str,
+    m: &Magnitude,
+) -> String {
+    let power = |k: i32| {
+        let digits: String = k
+            .unsigned_abs()
+            .to_string()
+            .chars()
+            .map(|d| {
+                "⁰¹²³⁴⁵⁶⁷⁸⁹"
+                    .chars()
+                    .nth(d as usize - '0' as usize)
+                    .unwrap_or(d)
+            })
+            .collect();
+        format!("10{digits}")
+    };
+    let (how, side) = if m.shift > 0 {
+        (
+            format!("about {} times", power(m.shift)),
+            "100 times the largest or more",
+        )
+    } else {
+        (
+            format!("about 1/{} of", power(m.shift)),
+            "a hundredth of the smallest or less",
+        )
+    };
+    // The column's unit the shift implies, from the indicator's (万元 and 10⁴ larger: 元).
+    let units = ind
+        .unit
+        .as_deref()
+        .and_then(crate::rules::lint::unit_scale)
+        .and_then(|(f, base)| {
+            let prefix = match f / 10f64.powi(m.shift) {
+                x if (x - 1.0).abs() < 1e-9 => "",
+                x if (x - 1e3).abs() < 1e-6 => "千",
+                x if (x - 1e4).abs() < 1e-6 => "万",
+                x if (x - 1e6).abs() < 1e-3 => "百万",
+                x if (x - 1e8).abs() < 1e-1 => "亿",
+                _ => return None,
+            };
+            Some(format!(
+                " (the column in {prefix}{base}, the thresholds in {})",
+                ind.unit.as_deref().unwrap_or("").trim()
+            ))
+        })
+        .unwrap_or_default();
+    format!(
+        "criterion '{}': the values of column \"{header}\" are {how} its thresholds ({shown}): {} of the {} non-zero values are {side}, so the criterion scores them all alike; if the column is in another unit than the thresholds{units}, give indicator '{}' multiply = {}",
+        cr.id.value,
+        m.past,
+        m.counted,
+        ind.id.value,
+        crate::column::format_display(m.multiply)
+    )
 }
 
 /// Groups of distinct ids among `rows` of `ids` that differ only in width, case or spacing
