@@ -1221,6 +1221,68 @@ mod xlsx_files {
         assert!(w.contains(": a column mixes cells formatted as percentages with plain numbers, and each cell is read as it is stored (5% as 0.05): \"rd\" (B2 shows 5% and holds 0.05; B3 holds 7)"), "{w}");
     }
 
+    /// Every row's formats count, not only the first rows': a plain cell far below a column
+    /// of percentages (or a percentage below plain numbers) makes the column mixed, said
+    /// with the cell; a scaled format far down is said too.
+    #[test]
+    fn cell_formats_far_below_the_header_are_looked_at() {
+        let dir = tempfile::tempdir().unwrap();
+        let pct = rust_xlsxwriter::Format::new().set_num_format("0.00%");
+        let wan = rust_xlsxwriter::Format::new().set_num_format("0!.0000\"万\"");
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        for (c, h) in ["id", "rd", "rev"].iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        for r in 1..=300u32 {
+            ws.write_string(r, 0, format!("E{r}")).unwrap();
+            ws.write_number(r, 2, 1000.0).unwrap();
+            if r == 260 {
+                ws.write_number(r, 1, 3.1).unwrap();
+                ws.write_number_with_format(r, 2, 3e7, &wan).unwrap();
+            } else {
+                ws.write_number_with_format(r, 1, 0.02, &pct).unwrap();
+            }
+        }
+        let p = dir.path().join("far.xlsx");
+        wb.save(&p).unwrap();
+        let t = read(std::slice::from_ref(&p), &infer_all).unwrap();
+        // Mixed: every cell as stored, the plain one too (3.1, not 310).
+        let rd = numbers(&t, "rd");
+        assert_eq!((rd[0], rd[259]), (0.02, 3.1));
+        let w = t.files[0].warnings.join("\n");
+        assert!(w.contains("a column mixes cells formatted as percentages with plain numbers, and each cell is read as it is stored (5% as 0.05): \"rd\" (B2 shows 2% and holds 0.02; B261 holds 3.1)"), "{w}");
+        assert!(w.contains("column \"rev\" is formatted to show its numbers scaled (format `0!.0000\"万\"`; row 261: the cell stores 30000000)"), "{w}");
+    }
+
+    /// Rows hidden by hand or by a filter are read like the others, and said with their
+    /// rows; hidden rows outside the table (empty) are not.
+    #[test]
+    fn hidden_rows_are_read_and_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "id").unwrap();
+        ws.write_string(0, 1, "x").unwrap();
+        for r in 1..=9u32 {
+            ws.write_string(r, 0, format!("E{r}")).unwrap();
+            ws.write_number(r, 1, f64::from(r)).unwrap();
+        }
+        ws.set_row_hidden(4).unwrap();
+        ws.set_row_hidden(20).unwrap();
+        let p = dir.path().join("hidden.xlsx");
+        wb.save(&p).unwrap();
+        let t = read(std::slice::from_ref(&p), &infer_all).unwrap();
+        assert_eq!(numbers(&t, "x").len(), 9);
+        assert_eq!(t.files[0].warnings.len(), 1, "{:?}", t.files[0].warnings);
+        assert!(t.files[0].warnings[0].ends_with("sheet \"Sheet1\": row 5 is hidden (by hand or by a filter) but is read and scored like the others; if it was hidden to leave its entity out, delete the row (or copy the visible rows to a new sheet)"), "{}", t.files[0].warnings[0]);
+        let ws = wb.worksheet_from_index(0).unwrap();
+        ws.set_row_hidden(7).unwrap();
+        wb.save(&p).unwrap();
+        let t = read(std::slice::from_ref(&p), &infer_all).unwrap();
+        assert!(t.files[0].warnings[0].contains("2 data rows are hidden (by hand or by a filter) but are read and scored like the others: row 5, row 8; if they were hidden"), "{}", t.files[0].warnings[0]);
+    }
+
     #[test]
     fn the_default_sheet_is_the_first_visible_one() {
         let dir = tempfile::tempdir().unwrap();

@@ -33,17 +33,13 @@ struct Sheet {
     merged: Vec<((u32, u32), (u32, u32))>,
     /// Cells holding a formula but no saved result (row, column), sorted.
     uncomputed: Vec<(u32, u32)>,
-    /// Number cells shown as percentages, in the first rows below the header (row, column),
-    /// sorted.
+    /// Number cells shown as percentages (row, column), sorted.
     percent: Vec<(u32, u32)>,
-    /// Number cells shown scaled (`0!.0000"万"`), in the same rows: (row, column, format).
+    /// Number cells shown scaled (`0!.0000"万"`): (row, column, format).
     scaled: Vec<(u32, u32, String)>,
+    /// Rows hidden by hand or by a filter, sorted.
+    hidden: Vec<u32>,
 }
-
-/// Data rows below the header whose cell formats are looked at for percentages: a column
-/// formatted so is formatted so from its first rows (the whole column is then read in percent
-/// units), and the look stays cheap.
-const PERCENT_ROWS: u32 = 200;
 
 fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
     let shown = path.display().to_string();
@@ -149,44 +145,48 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
     } else {
         Vec::new()
     };
-    let mut cells = Vec::new();
-    match wb.worksheet_cells_reader(&name) {
-        Ok(mut reader) => {
-            // A cell the reader cannot parse (a damaged stored value) is placed after the
-            // last cell read: the reader does not say which cell it was reading.
-            let mut last: Option<(u32, u32)> = None;
-            let damaged = |e: &dyn std::fmt::Display, last: Option<(u32, u32)>| {
-                Error::one(
-                    Diagnostic::new(
-                        Stage::Data,
-                        format!(
-                            "cannot read a cell of sheet \"{}\": {}",
-                            truncate(&name, 200),
-                            truncate(&e.to_string(), 200)
+    // The cells' formats and the hidden rows come from a second read of the sheet's XML
+    // (calamine gives neither), on another core while calamine reads the cells.
+    std::thread::scope(|scope| {
+        let formatted = scope.spawn(|| super::xlsx_percent::formatted_cells(&bytes, &name));
+        let mut cells = Vec::new();
+        match wb.worksheet_cells_reader(&name) {
+            Ok(mut reader) => {
+                // A cell the reader cannot parse (a damaged stored value) is placed after the
+                // last cell read: the reader does not say which cell it was reading.
+                let mut last: Option<(u32, u32)> = None;
+                let damaged = |e: &dyn std::fmt::Display, last: Option<(u32, u32)>| {
+                    Error::one(
+                        Diagnostic::new(
+                            Stage::Data,
+                            format!(
+                                "cannot read a cell of sheet \"{}\": {}",
+                                truncate(&name, 200),
+                                truncate(&e.to_string(), 200)
+                            ),
+                        )
+                        .at(match last {
+                            Some((r, c)) => format!(
+                                "{shown}, the cell after {} (the last cell read)",
+                                match u16::try_from(c) {
+                                    Ok(c) => rust_xlsxwriter::row_col_to_cell(r, c),
+                                    Err(_) => format!("row {}, column {}", r + 1, c + 1),
+                                }
+                            ),
+                            None => format!("{shown}, the sheet's first cell"),
+                        })
+                        .with_help(
+                            "the file holds a value its cell type cannot have: open it in Excel or \
+                         WPS, retype that cell and save the workbook again",
                         ),
                     )
-                    .at(match last {
-                        Some((r, c)) => format!(
-                            "{shown}, the cell after {} (the last cell read)",
-                            match u16::try_from(c) {
-                                Ok(c) => rust_xlsxwriter::row_col_to_cell(r, c),
-                                Err(_) => format!("row {}, column {}", r + 1, c + 1),
-                            }
-                        ),
-                        None => format!("{shown}, the sheet's first cell"),
-                    })
-                    .with_help(
-                        "the file holds a value its cell type cannot have: open it in Excel or \
-                         WPS, retype that cell and save the workbook again",
-                    ),
-                )
-            };
-            while let Some(cell) = reader.next_cell().map_err(|e| damaged(&e, last))? {
-                let (row, col) = cell.get_position();
-                // Past Excel's last row or column (XFD): a damaged file, and a table that
-                // wide would be allocated row by row.
-                if row > 1_048_575 || col > 16_383 {
-                    return Err(Error::one(
+                };
+                while let Some(cell) = reader.next_cell().map_err(|e| damaged(&e, last))? {
+                    let (row, col) = cell.get_position();
+                    // Past Excel's last row or column (XFD): a damaged file, and a table that
+                    // wide would be allocated row by row.
+                    if row > 1_048_575 || col > 16_383 {
+                        return Err(Error::one(
                         Diagnostic::new(
                             Stage::Data,
                             format!(
@@ -202,104 +202,107 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
                              it in Excel or WPS and save it again",
                         ),
                     ));
+                    }
+                    last = Some((row, col));
+                    let value = Data::from(cell.get_value().clone());
+                    if value != Data::Empty {
+                        cells.push((row, col, value));
+                    }
                 }
-                last = Some((row, col));
-                let value = Data::from(cell.get_value().clone());
-                if value != Data::Empty {
-                    cells.push((row, col, value));
+            }
+            // A chart sheet holds no cells: it reads as an empty sheet.
+            Err(calamine::XlsxError::NotAWorksheet(_)) => {}
+            Err(e) => return Err(not_a_workbook(&e)),
+        }
+        // Written in order by Excel; a hand-made file may not be. (Stable: of two cells at one
+        // position, the later in the file wins, as in calamine's grid.)
+        cells.sort_by_key(|&(r, c, _)| (r, c));
+        cells.dedup_by(|later, earlier| {
+            let same = (later.0, later.1) == (earlier.0, earlier.1);
+            if same {
+                std::mem::swap(later, earlier);
+            }
+            same
+        });
+        // Merged cells show their value across the range, but the file holds it in the first
+        // cell only: the reader reads the others as empty, and says so (see `merged_warnings`).
+        // (A second pass over the sheet's XML: the ranges are listed after the cells.)
+        // Only a sheet with empty cells in its block can hold a merge that matters (the cells
+        // a merge covers are empty), so a full table is not read twice.
+        let gaps = {
+            let (mut rows, mut last) = (0usize, None);
+            let (mut lo, mut hi) = (u32::MAX, 0u32);
+            for &(r, c, _) in &cells {
+                if last != Some(r) {
+                    rows += 1;
+                    last = Some(r);
+                }
+                lo = lo.min(c);
+                hi = hi.max(c);
+            }
+            let filled = cells.iter().filter(|c| !is_empty_cell(&c.2)).count();
+            rows > 0 && filled < rows * (hi - lo + 1) as usize
+        };
+        // Each of the two passes below parses the whole sheet again: a byte scan says first
+        // whether the sheet has anything for it.
+        let extras = if gaps {
+            super::xlsx_percent::sheet_extras(&bytes, &name)
+        } else {
+            super::xlsx_percent::SheetExtras {
+                formulas: false,
+                merges: false,
+            }
+        };
+        let merged = match extras.merges.then(|| wb.merge_cells_by_sheet_name(&name)) {
+            Some(Ok(ranges)) => ranges.iter().map(|d| (d.start, d.end)).collect(),
+            _ => Vec::new(),
+        };
+        // A formula whose result was never computed and saved (openpyxl) reads as an
+        // empty cell: the formulas of such a sheet are read too, to say so.
+        let mut formulas: Vec<(u32, u32)> = Vec::new();
+        if extras.formulas
+            && let Ok(mut reader) = wb.worksheet_cells_reader(&name)
+        {
+            while let Ok(Some(cell)) = reader.next_formula() {
+                if !cell.get_value().is_empty() {
+                    formulas.push(cell.get_position());
                 }
             }
         }
-        // A chart sheet holds no cells: it reads as an empty sheet.
-        Err(calamine::XlsxError::NotAWorksheet(_)) => {}
-        Err(e) => return Err(not_a_workbook(&e)),
-    }
-    // Written in order by Excel; a hand-made file may not be. (Stable: of two cells at one
-    // position, the later in the file wins, as in calamine's grid.)
-    cells.sort_by_key(|&(r, c, _)| (r, c));
-    cells.dedup_by(|later, earlier| {
-        let same = (later.0, later.1) == (earlier.0, earlier.1);
-        if same {
-            std::mem::swap(later, earlier);
-        }
-        same
-    });
-    // Merged cells show their value across the range, but the file holds it in the first
-    // cell only: the reader reads the others as empty, and says so (see `merged_warnings`).
-    // (A second pass over the sheet's XML: the ranges are listed after the cells.)
-    // Only a sheet with empty cells in its block can hold a merge that matters (the cells
-    // a merge covers are empty), so a full table is not read twice.
-    let gaps = {
-        let (mut rows, mut last) = (0usize, None);
-        let (mut lo, mut hi) = (u32::MAX, 0u32);
-        for &(r, c, _) in &cells {
-            if last != Some(r) {
-                rows += 1;
-                last = Some(r);
-            }
-            lo = lo.min(c);
-            hi = hi.max(c);
-        }
-        let filled = cells.iter().filter(|c| !is_empty_cell(&c.2)).count();
-        rows > 0 && filled < rows * (hi - lo + 1) as usize
-    };
-    // Each of the two passes below parses the whole sheet again: a byte scan says first
-    // whether the sheet has anything for it.
-    let extras = if gaps {
-        super::xlsx_percent::sheet_extras(&bytes, &name)
-    } else {
-        super::xlsx_percent::SheetExtras {
-            formulas: false,
-            merges: false,
-        }
-    };
-    let merged = match extras.merges.then(|| wb.merge_cells_by_sheet_name(&name)) {
-        Some(Ok(ranges)) => ranges.iter().map(|d| (d.start, d.end)).collect(),
-        _ => Vec::new(),
-    };
-    // A formula whose result was never computed and saved (openpyxl) reads as an
-    // empty cell: the formulas of such a sheet are read too, to say so.
-    let mut formulas: Vec<(u32, u32)> = Vec::new();
-    if extras.formulas
-        && let Ok(mut reader) = wb.worksheet_cells_reader(&name)
-    {
-        while let Ok(Some(cell)) = reader.next_formula() {
-            if !cell.get_value().is_empty() {
-                formulas.push(cell.get_position());
-            }
-        }
-    }
-    // Only a result that is absent: a formula that gives "" (`=IF(x>0,x,"")`) is saved
-    // with an empty result, which is its value. Only in rows that hold a value (the reader
-    // skips blank rows, and templates drag formulas far below the data).
-    formulas.sort_unstable();
-    let uncomputed = formulas
-        .into_iter()
-        .filter(|p| {
-            cells.binary_search_by_key(p, |&(r, c, _)| (r, c)).is_err()
-                && cells[cells.partition_point(|c| c.0 < p.0)..]
-                    .iter()
-                    .take_while(|c| c.0 == p.0)
-                    .any(|c| !is_empty_cell(&c.2))
+        // Only a result that is absent: a formula that gives "" (`=IF(x>0,x,"")`) is saved
+        // with an empty result, which is its value. Only in rows that hold a value (the reader
+        // skips blank rows, and templates drag formulas far below the data).
+        formulas.sort_unstable();
+        let uncomputed = formulas
+            .into_iter()
+            .filter(|p| {
+                cells.binary_search_by_key(p, |&(r, c, _)| (r, c)).is_err()
+                    && cells[cells.partition_point(|c| c.0 < p.0)..]
+                        .iter()
+                        .take_while(|c| c.0 == p.0)
+                        .any(|c| !is_empty_cell(&c.2))
+            })
+            .collect();
+        // Cells shown as percentages store fractions (5% is 0.05): a column formatted so is read
+        // in percent units (see `percent_look`).
+        let super::xlsx_percent::FormattedCells {
+            mut percent,
+            scaled,
+            mut hidden,
+        } = formatted.join().unwrap_or_default();
+        percent.sort_unstable();
+        hidden.sort_unstable();
+        Ok(Sheet {
+            name: name.clone(),
+            cells,
+            sha256,
+            others,
+            merged,
+            uncomputed,
+            percent,
+            scaled,
+            hidden,
         })
-        .collect();
-    // Cells shown as percentages store fractions (5% is 0.05): a column formatted so is read
-    // in percent units (see `percent_look`).
-    let header = opts.header_row.saturating_sub(1) as u32;
-    let super::xlsx_percent::FormattedCells {
-        mut percent,
-        scaled,
-    } = super::xlsx_percent::formatted_cells(&bytes, &name, header + PERCENT_ROWS);
-    percent.sort_unstable();
-    Ok(Sheet {
-        name,
-        cells,
-        sha256,
-        others,
-        merged,
-        uncomputed,
-        percent,
-        scaled,
     })
 }
 
@@ -376,6 +379,11 @@ fn merged_warnings(
     )]
 }
 
+/// A row as a message names it: `row 5` (1-based, as Excel shows it).
+fn cell_row(r: u32) -> String {
+    format!("row {}", u64::from(r) + 1)
+}
+
 /// A cell as Excel names it (`C3`), past Excel's columns as `R3C20000`.
 fn cell_name(row: u32, col: u32) -> String {
     match u16::try_from(col) {
@@ -422,8 +430,8 @@ fn uncomputed_warning(
     ))
 }
 
-/// How the columns the run reads as numbers are formatted in the rows the percent scan
-/// looked at: `(percent, plain)` per column, the first number cell of each kind (row, value).
+/// How the columns the run reads as numbers are formatted below the header: `(percent,
+/// plain)` per column, the first number cell of each kind (row, value).
 type PercentLook = Vec<(Option<(u32, f64)>, Option<(u32, f64)>)>;
 
 fn percent_look(
@@ -437,12 +445,12 @@ fn percent_look(
     if sheet.percent.is_empty() {
         return look;
     }
-    let last = header + PERCENT_ROWS;
     let from = sheet.cells.partition_point(|c| c.0 <= header);
+    // Both lists are in (row, column) order: the percent cells are walked beside the cells.
+    let mut percent = sheet.percent.iter().peekable();
     for &(r, c, ref d) in &sheet.cells[from..] {
-        if r > last {
-            break;
-        }
+        while percent.next_if(|&&p| p < (r, c)).is_some() {}
+        let shown_as_percent = percent.next_if(|&&p| p == (r, c)).is_some();
         let j = c as usize - c0;
         if !numbers.contains(&j) {
             continue;
@@ -454,7 +462,7 @@ fn percent_look(
             _ => continue,
         };
         let slot = &mut look[j];
-        if sheet.percent.binary_search(&(r, c)).is_ok() {
+        if shown_as_percent {
             slot.0.get_or_insert((r, x));
         } else {
             slot.1.get_or_insert((r, x));
@@ -776,6 +784,8 @@ pub(crate) fn read_xlsx(
     let mut dates: Vec<String> = vec![String::new(); written.len()];
     let mut row: Vec<Data> = Vec::with_capacity(width);
     let mut rest = &cells[below..];
+    // Data rows hidden by hand or by a filter: read, and said.
+    let mut hidden_read: Vec<String> = Vec::new();
     while let Some(&(r, _, _)) = rest.first() {
         // The row's cells are the next few: a scan, not a binary search over every cell
         // left (a cache miss per step on a large sheet, most of this loop's time).
@@ -791,6 +801,9 @@ pub(crate) fn read_xlsx(
         }
         if row.iter().all(is_empty_cell) {
             continue;
+        }
+        if !sheet.hidden.is_empty() && sheet.hidden.binary_search(&r).is_ok() {
+            hidden_read.push(cell_row(r));
         }
         for &j in &wanted {
             if let Some(Data::DateTime(d)) = row.get(j) {
@@ -823,6 +836,20 @@ pub(crate) fn read_xlsx(
         })?;
     }
     let mut warnings = merged_warnings(&sheet, &sheet_loc, h, c0, &written, &wanted);
+    // (A row hidden by hand or by a filter is often one left out of the evaluation: a
+    // withdrawn application. Reading it all the same is what the file holds; saying so is
+    // what the analyst needs.)
+    match hidden_read.as_slice() {
+        [] => {}
+        [one] => warnings.push(format!(
+            "{sheet_loc}: {one} is hidden (by hand or by a filter) but is read and scored like the others; if it was hidden to leave its entity out, delete the row (or copy the visible rows to a new sheet)"
+        )),
+        many => warnings.push(format!(
+            "{sheet_loc}: {} data rows are hidden (by hand or by a filter) but are read and scored like the others: {}; if they were hidden to leave their entities out, delete the rows (or copy the visible rows to a new sheet)",
+            many.len(),
+            first_five(many, ", ")
+        )),
+    }
     warnings.extend(uncomputed_warning(&sheet, &sheet_loc, h, c0, &wanted));
     let rescaled: Vec<bool> = folded
         .iter()

@@ -1,17 +1,19 @@
-//! Which cells of a sheet Excel shows as percentages. calamine gives a cell's stored number
-//! (0.05 for a cell shown as `5%`) and not its display format, so the workbook's styles and
-//! the sheet's cell styles are read here from the package itself (zip + quick-xml, the
-//! crates calamine reads it with). Written by hand: no crate maps a cell to its number
-//! format short of loading the whole workbook model.
+//! Which cells of a sheet Excel shows as percentages or scaled, and which rows it hides.
+//! calamine gives a cell's stored number (0.05 for a cell shown as `5%`) and not its display
+//! format nor its row's visibility, so the workbook's styles and the sheet's cell styles and
+//! row attributes are read here from the package itself (zip + quick-xml, the crates calamine
+//! reads it with). Written by hand: no crate maps a cell to its number format short of
+//! loading the whole workbook model.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-/// Numeric cells (row, column, 0-based) of a sheet, in rows up to a limit, whose number
-/// format changes how the number is shown: calamine gives the stored number only.
+/// What a sheet's cells look like beyond their values, which calamine does not give: the
+/// numeric cells (row, column, 0-based) whose number format changes how the number is
+/// shown, and the rows hidden by hand or by a filter.
 #[derive(Debug, Default)]
 pub(super) struct FormattedCells {
     /// Shown as percentages (the stored 0.05 shows as `5%`), in file order.
@@ -19,43 +21,42 @@ pub(super) struct FormattedCells {
     /// Shown scaled ([`shows_scaled`]: `0!.0000"万"` shows 1200000 as `120.0000万`), with
     /// the format's code, in file order.
     pub scaled: Vec<(u32, u32, String)>,
+    /// Rows hidden (`hidden="1"`: by hand, or filtered out), 0-based, in file order.
+    pub hidden: Vec<u32>,
 }
 
-/// [`FormattedCells`] of sheet `sheet` in rows up to `last_row`, from one read of the styles
-/// and one of the sheet's first rows. Empty when the workbook has no such format, or when a
-/// part cannot be read (the cells themselves were read by calamine; this only serves the
-/// percent reading and warnings).
-pub(super) fn formatted_cells(bytes: &[u8], sheet: &str, last_row: u32) -> FormattedCells {
+/// [`FormattedCells`] of sheet `sheet`, from one read of the styles and one byte scan of the
+/// sheet's XML. Empty when a part cannot be read (the cells themselves were read by
+/// calamine; this only serves the percent reading and warnings).
+pub(super) fn formatted_cells(bytes: &[u8], sheet: &str) -> FormattedCells {
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return FormattedCells::default();
     };
-    let Some(styles) = small_part(&mut zip, "xl/styles.xml") else {
-        return FormattedCells::default();
-    };
-    let formats = xf_formats(&styles);
+    let formats = small_part(&mut zip, "xl/styles.xml")
+        .map(|styles| xf_formats(&styles))
+        .unwrap_or_default();
     // Per style: shown as a percentage, and shown scaled.
     let percent: Vec<bool> = formats
         .iter()
         .map(|(id, code)| matches!(id, 9 | 10) || code.as_deref().is_some_and(shows_percent))
         .collect();
-    let kept: HashSet<usize> = formats
+    let kept: Vec<bool> = formats
         .iter()
         .enumerate()
-        .filter(|&(xf, (_, code))| percent[xf] || code.as_deref().is_some_and(shows_scaled))
-        .map(|(xf, _)| xf)
+        .map(|(xf, (_, code))| percent[xf] || code.as_deref().is_some_and(shows_scaled))
         .collect();
-    if kept.is_empty() {
-        return FormattedCells::default();
-    }
     let Some(path) = sheet_path(&mut zip, sheet) else {
         return FormattedCells::default();
     };
-    // The sheet is read as a stream, decompressed only as far as the rows looked at.
     let Ok(part) = zip.by_name(&path) else {
         return FormattedCells::default();
     };
-    let mut out = FormattedCells::default();
-    for (r, c, xf) in styled_cells(std::io::BufReader::new(part), &kept, last_row) {
+    let (cells, hidden) = scan_sheet(part, &kept);
+    let mut out = FormattedCells {
+        hidden,
+        ..FormattedCells::default()
+    };
+    for (r, c, xf) in cells {
         if percent[xf] {
             out.percent.push((r, c));
         } else {
@@ -315,48 +316,125 @@ fn cell_position(r: &str) -> Option<(u32, u32)> {
     Some((row.checked_sub(1)?, col - 1))
 }
 
-/// Number cells of the sheet XML (no `t`, or `t="n"`) in rows up to `last_row` whose style
-/// is in `styles`; the reading stops past that row (rows are in order in the file).
-fn styled_cells(
-    xml: impl std::io::BufRead,
-    styles: &HashSet<usize>,
-    last_row: u32,
-) -> Vec<(u32, u32, usize)> {
-    let mut out = Vec::new();
-    let mut reader = Reader::from_reader(xml);
-    let mut buf = Vec::new();
-    loop {
-        match reader.read_event_into(&mut buf) {
-            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().as_ref() {
-                "row" => {
-                    let r: Option<u32> = attr(&e, "r").and_then(|v| v.parse().ok());
-                    if r.is_some_and(|r| r > last_row + 1) {
-                        break;
+/// The attributes of an element's tag (the bytes between `<` and `>`, name first) as
+/// (local name, value) pairs.
+fn tag_attributes(tag: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    let mut rest = tag;
+    std::iter::from_fn(move || {
+        // Past the name (the first time) or the value before.
+        let eq = memchr::memchr(b'=', rest)?;
+        let name = rest[..eq].trim_ascii();
+        let name = name
+            .rsplit(|b| b.is_ascii_whitespace())
+            .next()
+            .unwrap_or(name);
+        let name = name.rsplit(|&b| b == b':').next().unwrap_or(name);
+        let after = rest[eq + 1..].trim_ascii_start();
+        let quote = *after.first()?;
+        if quote != b'"' && quote != b'\'' {
+            return None;
+        }
+        let end = memchr::memchr(quote, &after[1..])?;
+        let value = &after[1..1 + end];
+        rest = &after[end + 2..];
+        Some((name, value))
+    })
+}
+
+/// Number cells (no `t`, or `t="n"`) of a sheet's XML whose style `s` is `kept`, as (row,
+/// column, style), and the hidden rows (`hidden="1"` or `"true"`), all 0-based, up to the
+/// end of `sheetData`. A cell or row without its `r` follows the one before, as the format
+/// allows. Written by hand as a byte scan of the tags (the next `<` to its `>`): a full XML
+/// parse of a 10⁵-row sheet costs about ten times as much, and these tags hold no `>`.
+fn scan_sheet(mut xml: impl Read, kept: &[bool]) -> (Vec<(u32, u32, usize)>, Vec<u32>) {
+    let (mut cells, mut hidden) = (Vec::new(), Vec::new());
+    // The row being read (1-based; 0 before the first) and the column of the next cell.
+    let (mut row, mut next_col) = (0u32, 0u32);
+    let mut text: Vec<u8> = Vec::with_capacity(1 << 17);
+    let mut chunk = vec![0u8; 1 << 16];
+    'read: loop {
+        let n = match xml.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        text.extend_from_slice(&chunk[..n]);
+        let mut done = 0;
+        while let Some(lt) = memchr::memchr(b'<', &text[done..]) {
+            let start = done + lt;
+            let Some(gt) = memchr::memchr(b'>', &text[start..]) else {
+                // A tag cut by the chunk's end: read on.
+                done = start;
+                break;
+            };
+            done = start + gt + 1;
+            let tag = &text[start + 1..start + gt];
+            if let Some(closing) = tag.strip_prefix(b"/") {
+                // The cells end with `sheetData`; what follows is not read (as calamine).
+                let closing = closing.trim_ascii_end();
+                if closing.rsplit(|&b| b == b':').next() == Some(b"sheetData") {
+                    break 'read;
+                }
+                continue;
+            }
+            let name_end = tag
+                .iter()
+                .position(|b| b.is_ascii_whitespace() || *b == b'/')
+                .unwrap_or(tag.len());
+            let name = &tag[..name_end];
+            let local = name.rsplit(|&b| b == b':').next().unwrap_or(name);
+            match local {
+                b"row" => {
+                    let mut r = None;
+                    let mut is_hidden = false;
+                    for (key, value) in tag_attributes(tag) {
+                        match key {
+                            b"r" => {
+                                r = std::str::from_utf8(value).ok().and_then(|v| v.parse().ok())
+                            }
+                            b"hidden" => is_hidden = matches!(value, b"1" | b"true"),
+                            _ => {}
+                        }
+                    }
+                    row = r.unwrap_or(row + 1);
+                    next_col = 0;
+                    if is_hidden && row > 0 {
+                        hidden.push(row - 1);
                     }
                 }
-                "c" => {
-                    let style = attr(&e, "s")
-                        .and_then(|s| s.parse::<usize>().ok())
-                        .filter(|s| styles.contains(s));
-                    let number = attr(&e, "t").is_none_or(|t| t == "n");
+                b"c" => {
+                    let (mut at, mut style, mut number) = (None, None, true);
+                    for (key, value) in tag_attributes(tag) {
+                        match key {
+                            b"r" => at = std::str::from_utf8(value).ok().and_then(cell_position),
+                            b"s" => {
+                                style = std::str::from_utf8(value)
+                                    .ok()
+                                    .and_then(|v| v.parse::<usize>().ok())
+                            }
+                            b"t" => number = value == b"n",
+                            _ => {}
+                        }
+                    }
+                    let (r, c) = at.unwrap_or((row.saturating_sub(1), next_col));
+                    next_col = c + 1;
                     if let Some(s) = style
                         && number
-                        && let Some((r, c)) = attr(&e, "r").as_deref().and_then(cell_position)
-                        && r <= last_row
+                        && kept.get(s).copied().unwrap_or(false)
                     {
-                        out.push((r, c, s));
+                        cells.push((r, c, s));
                     }
                 }
                 _ => {}
-            },
-            // The cells end with `sheetData`; what follows is not read (as calamine).
-            Ok(Event::End(e)) if e.local_name().as_ref() == "sheetData" => break,
-            Ok(Event::Eof) | Err(_) => break,
-            _ => {}
+            }
         }
-        buf.clear();
+        if memchr::memchr(b'<', &text[done..]).is_none() {
+            done = text.len();
+        }
+        text.drain(..done);
     }
-    out
+    (cells, hidden)
 }
 
 #[cfg(test)]
@@ -501,6 +579,34 @@ mod tests {
         ] {
             assert!(!shows_scaled(code), "{code}");
         }
+    }
+
+    /// A reader that hands over a few bytes at a time, so tags are cut between reads.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(buf.len()).min(5);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn the_byte_scan_finds_styled_cells_and_hidden_rows() {
+        let xml = br#"<x:worksheet><x:sheetData><x:row r="1"><x:c r="A1" s="1"><x:v>0.5</x:v></x:c><x:c s="1" t="s"><x:v>0</x:v></x:c><x:c s='2'/></x:row>
+<row r="3" spans="1:3" hidden="1"><c r="B3" s="1" t="n"><v>1</v></c><c r="C3" s="0"><v>2</v></c></row>
+<row hidden="true" customHeight="1"><c s="1"><is><t>a &gt; b</t></is></c></row><row r="9" hidden="0"><c r="A9" s="1"/></row></x:sheetData>
+<row r="20" hidden="1"/><c r="A20" s="1"/></x:worksheet>"#;
+        let kept = [false, true, true];
+        let (cells, hidden) = scan_sheet(Trickle(xml), &kept);
+        // A2 follows A1 (no r), but is text; C1 (after B1) is style 2; row 4 follows row 3.
+        assert_eq!(
+            cells,
+            [(0, 0, 1), (0, 2, 2), (2, 1, 1), (3, 0, 1), (8, 0, 1)]
+        );
+        assert_eq!(hidden, [2, 3]);
     }
 
     #[test]
