@@ -1543,8 +1543,9 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
     })
 }
 
-/// How a note under a table starts (`注：数据来源于……`, `制表：…`): such a row is no entity.
-pub(crate) const NOTE_STARTS: [&str; 8] = [
+/// How a note under a table starts (`注：数据来源于……`, `制表：…`, `填报单位：…`,
+/// `联系电话：…`): such a row is no entity.
+pub(crate) const NOTE_STARTS: [&str; 16] = [
     "注",
     "备注",
     "说明",
@@ -1553,6 +1554,14 @@ pub(crate) const NOTE_STARTS: [&str; 8] = [
     "来源",
     "制表",
     "填表",
+    "填报",
+    "单位",
+    "审核",
+    "复核",
+    "联系人",
+    "联系电话",
+    "联系方式",
+    "负责人",
 ];
 
 /// Whether a cell is a unit and nothing else (`万元`, `%`, `吨标煤/万元`, `（亿元）`): the

@@ -3974,6 +3974,50 @@ fn values_a_hundred_times_past_every_threshold_are_warned_of() {
 }
 
 #[test]
+fn a_cohort_of_one_ranked_entity_is_warned_of() {
+    let rules = |method: &str, tier: &str| {
+        format!(
+            "[rules]\nname = \"t\"\nid = \"code\"\ncohort = \"region\"\n[[indicator]]\nid = \"region\"\nkind = \"category\"\n\
+             [[indicator]]\nid = \"rev\"\n[[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c_rev\"\ndimension = \"d\"\n\
+             indicator = \"rev\"\npoints = 100\n{method}\n{tier}"
+        )
+    };
+    const MINMAX: &str = "method = \"minmax\"";
+    const TARGET: &str = "method = \"target\"\ntarget = 100";
+    let tier = "[[tier]]\nid = \"lead\"\ntop_percent = 20\n";
+    let data = "code,region,rev\nA,东部,50\nB,东部,80\nC,东部,20\nG,西部,5\n";
+    let said = |a: &clusterscore::engine::Assessment| -> Vec<String> {
+        a.warnings
+            .iter()
+            .filter(|w| w.starts_with("cohort 'region'"))
+            .cloned()
+            .collect()
+    };
+    // G, the smallest of all, alone in 西部: full relative points and the tier.
+    let a = score(&rules(MINMAX, tier), data);
+    assert_relative_eq!(entity(&a, "G").score, 100.0);
+    assert_eq!(entity(&a, "G").tier.as_deref(), Some("lead"));
+    assert_eq!(
+        said(&a),
+        [
+            "cohort 'region' = '西部' has one ranked entity, 'G': its relative criteria (c_rev) compare it with itself alone: minmax and percentile give it full points, zscore half; and the cohort's quotas (lead) give it a place, as a quota is at least one place per cohort; if that is not meant, join it to another cohort in the data, or score without cohort"
+        ]
+    );
+    // Only the part that applies is said; nothing when neither does.
+    let w = said(&score(&rules(MINMAX, ""), data));
+    assert!(w[0].ends_with("zscore half; if that is not meant, join it to another cohort in the data, or score without cohort"), "{w:?}");
+    let w = said(&score(&rules(TARGET, tier), data));
+    assert!(
+        w[0].contains("'G': the cohort's quotas (lead) give it a place"),
+        "{w:?}"
+    );
+    assert!(said(&score(&rules(TARGET, ""), data)).is_empty());
+    // Two in each cohort: nothing said.
+    let two = "code,region,rev\nA,东部,50\nB,东部,80\nG,西部,5\nH,西部,9\n";
+    assert!(said(&score(&rules(MINMAX, tier), two)).is_empty());
+}
+
+#[test]
 fn ids_that_differ_only_in_width_or_case_are_warned_of() {
     let rules = BY_COLUMN.replace(
         r#"target = { by = "zone", values = { "01" = 100, "02" = 50, "是" = 200 }, default = 30 }"#,

@@ -218,6 +218,95 @@ impl Run<'_> {
         ));
     }
 
+    /// Warns of cohorts with one ranked entity, when the rules have relative criteria or
+    /// quotas: each piece is as specified (one value is its cohort's minimum and maximum, a
+    /// quota is at least one place), but together they give the cohort's only entity full
+    /// relative points and a tier place, whatever its values (the smallest cluster of all,
+    /// alone in 西部, ranks first there).
+    pub(super) fn warn_lone_cohorts(
+        &mut self,
+        cohort: &[u32],
+        names: &[Option<String>],
+        ranked: &[bool],
+    ) {
+        let r = &self.c.rules;
+        let Some(by) = &r.settings.cohort else {
+            return;
+        };
+        if names.len() < 2 {
+            return;
+        }
+        let relative: Vec<&str> = r
+            .criteria
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.method,
+                    Method::MinMax | Method::ZScore | Method::Percentile
+                )
+            })
+            .map(|c| c.id.value.as_str())
+            .collect();
+        let quotas: Vec<&str> = r
+            .tiers
+            .iter()
+            .filter(|t| t.top_percent.is_some() || t.max_count.is_some_and(|m| m > 0))
+            .map(|t| t.id.value.as_str())
+            .collect();
+        if relative.is_empty() && quotas.is_empty() {
+            return;
+        }
+        let mut count = vec![0usize; names.len()];
+        let mut only = vec![0usize; names.len()];
+        for (e, (&c, &k)) in cohort.iter().zip(ranked).enumerate() {
+            if k {
+                count[c as usize] += 1;
+                only[c as usize] = e;
+            }
+        }
+        let lone: Vec<usize> = (0..names.len()).filter(|&c| count[c] == 1).collect();
+        let mut parts = Vec::new();
+        if !relative.is_empty() {
+            parts.push(format!(
+                "its relative criteria ({}) compare it with itself alone: minmax and percentile give it full points, zscore half",
+                first_names(&relative)
+            ));
+        }
+        if !quotas.is_empty() {
+            parts.push(format!(
+                "the cohort's quotas ({}) give it a place, as a quota is at least one place per cohort",
+                first_names(&quotas)
+            ));
+        }
+        for &c in lone.iter().take(3) {
+            let value = match &names[c] {
+                Some(v) => format!("'{}'", crate::diag::truncate(v, 40)),
+                None => "missing".to_string(),
+            };
+            let id = crate::diag::truncate(self.id(only[c]), 40);
+            self.warnings.push(format!(
+                "cohort '{}' = {value} has one ranked entity, '{id}': {}; if that is not meant, join it to another cohort in the data, or score without cohort",
+                by.value,
+                parts.join("; and ")
+            ));
+        }
+        if lone.len() > 3 {
+            let rest: Vec<String> = lone[3..]
+                .iter()
+                .map(|&c| match &names[c] {
+                    Some(v) => format!("'{}'", crate::diag::truncate(v, 40)),
+                    None => "missing".to_string(),
+                })
+                .collect();
+            self.warnings.push(format!(
+                "{} more cohorts of '{}' have one ranked entity each (as above): {}",
+                rest.len(),
+                by.value,
+                first_names(&rest.iter().map(String::as_str).collect::<Vec<_>>())
+            ));
+        }
+    }
+
     /// Warns of ranked entities whose id reads as a note under the table (`注：数据来源于…`,
     /// `填表人：张三`): a note written in the first column of an export is read as a row,
     /// scored (its cells are empty) and counted in every quota and cohort statistic.
@@ -241,8 +330,14 @@ impl Run<'_> {
         if found.len() > 3 {
             let rest: Vec<usize> = found[3..].to_vec();
             let text = format!(
-                "{} more entities look like notes under the table and are ranked: {}",
+                "{} more {} under the table and {} ranked: {}",
                 rest.len(),
+                crate::diag::agree(
+                    rest.len(),
+                    "entity looks like a note",
+                    "entities look like notes"
+                ),
+                crate::diag::agree(rest.len(), "is", "are"),
                 self.some_ids(&rest)
             );
             self.warnings.push(text);
@@ -816,4 +911,13 @@ fn tier_condition(tier: &str, direct: bool) -> String {
         "tier '{tier}' {}",
         if direct { "direct" } else { "requires" }
     )
+}
+
+/// Up to five names joined with commas, then how many more.
+fn first_names(names: &[&str]) -> String {
+    let shown = names[..names.len().min(5)].join(", ");
+    match names.len() {
+        n if n > 5 => format!("{shown} and {} more", n - 5),
+        _ => shown,
+    }
 }

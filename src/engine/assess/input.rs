@@ -1250,16 +1250,23 @@ pub(super) fn note_captions(t: &TextColumn) -> Option<Vec<bool>> {
 }
 
 /// Whether an id reads as a note under a table (`注：数据来源于各县区上报`, `填表人：张三`,
-/// `说明:`): one of [`crate::data::table::NOTE_STARTS`] with a colon in its first six
-/// characters (`注塑机厂` is no note).
+/// `单位：万元`, `说明:`): one of [`crate::data::table::NOTE_STARTS`] with a colon in its
+/// first six characters (`注塑机厂` is no note), or the end mark `以下空白` (the rest of the
+/// form is blank), with or without brackets.
 fn is_note_caption(text: &str) -> bool {
     let t = text.trim_start();
-    // Every note start is a CJK character with lead byte E5, E6 or E8: ids in ASCII are
-    // ruled out by their first byte.
-    if !matches!(t.as_bytes().first(), Some(0xE5 | 0xE6 | 0xE8)) {
+    // Every note start is a CJK character with lead byte E5, E6 or E8, 以 E4, a bracket
+    // EF or `(`: ids in ASCII are ruled out by their first byte.
+    if !matches!(
+        t.as_bytes().first(),
+        Some(0xE4 | 0xE5 | 0xE6 | 0xE8 | 0xEF | b'(')
+    ) {
         return false;
     }
-    crate::data::table::NOTE_STARTS
+    matches!(
+        t.trim_end().trim_matches(['(', ')', '（', '）']),
+        "以下空白" | "以下无数据" | "以下无内容"
+    ) || crate::data::table::NOTE_STARTS
         .iter()
         .any(|w| t.starts_with(w))
         && t.chars().take(6).any(|c| c == ':' || c == '：')
@@ -2058,6 +2065,13 @@ mod caption_tests {
             "数据来源：统计局",
             "说明：",
             " 备注：无",
+            "单位：万元",
+            "填报单位：某县工信局",
+            "审核人：李四",
+            "联系电话：0635-1234567",
+            "负责人：王五",
+            "以下空白",
+            "（以下空白）",
         ] {
             assert!(is_note_caption(note), "{note}");
         }
@@ -2067,6 +2081,9 @@ mod caption_tests {
             "数据港科技：上海",
             "91370100MA3C000002",
             "说明书印刷厂",
+            "单位食堂管理公司",
+            "联系科技：北京",
+            "以下空白纸业",
         ] {
             assert!(!is_note_caption(id), "{id}");
         }

@@ -1558,6 +1558,7 @@ impl Run<'_> {
         self.warn_note_rows(&ranked);
         self.warn_look_alike_ids();
         self.warn_all_excluded(&st.excluded_by);
+        self.warn_lone_cohorts(&st.cohort, &st.cohort_names, &ranked);
         crate::timing::mark("score: cohorts and gates");
 
         let scale = PointScale::of(c);
