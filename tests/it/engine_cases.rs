@@ -3974,6 +3974,25 @@ fn values_a_hundred_times_past_every_threshold_are_warned_of() {
 }
 
 #[test]
+fn reported_values_outside_a_transforms_domain_are_said_apart_from_missing_ones() {
+    let rules = "[rules]\nname = \"t\"\nid = \"code\"\nmissing = \"mean\"\n[[indicator]]\nid = \"pat\"\n\
+                 [[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c_pat\"\ndimension = \"d\"\nindicator = \"pat\"\n\
+                 points = 100\nmethod = \"linear\"\nfloor = 1\ntarget = 100\ntransform = \"log10\"\n";
+    let a = score(rules, "code,pat\nA,0\nB,1\nC,10\nD,100\nF,0\nG,\n");
+    // A and F reported 0: imputed with the mean of B, C and D before the transform
+    // ((1 + 10 + 100)/3 = 37), so they score log10(37)/log10(100) = 78.41 points (rounded),
+    // as G (not reported) does, far above B (1 patent, 0 points).
+    assert_relative_eq!(entity(&a, "A").score, 78.41);
+    assert_relative_eq!(entity(&a, "G").score, 78.41);
+    assert_relative_eq!(entity(&a, "B").score, 0.0);
+    assert!(
+        a.warnings.contains(&"criterion 'c_pat': 2 reported values outside the domain of log10 (0, …) are treated as missing, so the missing policy scores them: A, F; if such values should score low rather than as missing, transform in a formula indicator instead (`log10(pat + 1)`)".to_string()),
+        "{:?}",
+        a.warnings
+    );
+}
+
+#[test]
 fn a_cohort_of_one_ranked_entity_is_warned_of() {
     let rules = |method: &str, tier: &str| {
         format!(

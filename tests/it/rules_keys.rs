@@ -412,6 +412,13 @@ fn sqrt_transform_applies_to_thresholds_and_treats_negatives_as_missing() {
         "{:?}",
         e.notes
     );
+    // And the run says so apart from the missing-value warning, which reads as "not
+    // reported": C reported −9.
+    assert!(
+        a.warnings.contains(&"criterion 'c': 1 reported value outside the domain of sqrt (-9) is treated as missing, so the missing policy scores it: C; if such a value should score low rather than as missing, transform in a formula indicator instead (`sqrt(max(x, 0))`)".to_string()),
+        "{:?}",
+        a.warnings
+    );
     // A threshold outside the domain is a load error.
     let err = try_score(&SQRT.replace("FLOOR", "-1"), "id,x\nA,25\n").unwrap_err();
     assert!(

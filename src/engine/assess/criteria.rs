@@ -643,6 +643,7 @@ impl Run<'_> {
             let mut x: Cow<'_, [f64]> = Cow::Borrowed(&raw);
             if let Some(tr) = &crit.transform {
                 let xs = x.to_mut();
+                let mut outside = Vec::new();
                 for e in 0..n {
                     if !raw[e].is_nan() {
                         match tr.value.apply(raw[e]) {
@@ -650,10 +651,33 @@ impl Run<'_> {
                             None => {
                                 xs[e] = f64::NAN;
                                 shown.set(e, None);
+                                outside.push(e);
                                 notes.note(e, || format!("criterion '{}': value {} is outside the domain of {}, treated as missing", crit.id.value, crate::column::format_display(raw[e]), tr.value.name()));
                             }
                         }
                     }
+                }
+                // Said apart from the missing-value warning that follows, which reads as
+                // "not reported": these entities reported a value (a 0 under log10), and
+                // the missing policy may now score them above entities with 1.
+                if let Some(&first) = outside.first() {
+                    warnings.push(format!(
+                        "criterion '{}': {} reported {} outside the domain of {} ({}{}) {} treated as missing, so the missing policy scores {}: {}; if {} should score low rather than as missing, transform in a formula indicator instead (`{}`)",
+                        crit.id.value,
+                        outside.len(),
+                        crate::diag::agree(outside.len(), "value", "values"),
+                        tr.value.name(),
+                        crate::column::format_display(raw[first]),
+                        if outside.len() > 1 { ", …" } else { "" },
+                        crate::diag::agree(outside.len(), "is", "are"),
+                        crate::diag::agree(outside.len(), "it", "them"),
+                        self.some_ids(&outside),
+                        crate::diag::agree(outside.len(), "such a value", "such values"),
+                        match tr.value {
+                            crate::rules::Transform::Sqrt => format!("sqrt(max({}, 0))", crit.indicator.value),
+                            other => format!("{}({} + 1)", other.name(), crit.indicator.value),
+                        }
+                    ));
                 }
             }
             // Imputation happens before scoring (statistics over untransformed values).
