@@ -126,6 +126,8 @@ pub struct FileInfo {
     /// For a workbook read without a sheet named: the sheet read and the workbook's other
     /// worksheets, for errors that suggest the data may be on another sheet.
     pub default_sheet: Option<(String, Vec<String>)>,
+    /// The workbook sheet read; `None` for delimited text.
+    pub sheet: Option<String>,
 }
 
 /// Where the rows of one file sit in the table.
@@ -2244,6 +2246,7 @@ impl<'r> Ingest<'r> {
         default_sheet: Option<(String, Vec<String>)>,
     ) {
         self.in_file = false;
+        let sheet = self.origins.last().and_then(|o| o.sheet.clone());
         self.files.push(FileInfo {
             path: path.to_string(),
             sha256,
@@ -2251,6 +2254,7 @@ impl<'r> Ingest<'r> {
             encoding,
             warnings,
             default_sheet,
+            sheet,
         });
     }
 

@@ -1303,6 +1303,41 @@ mod xlsx_files {
         let t = read(std::slice::from_ref(&p), &infer_all).unwrap();
         assert_eq!(t.headers, ["id", "x"]);
         assert_eq!(numbers(&t, "x"), [3.0]);
+        // The sheet read is kept for the audit; the hidden sheet open is not warned of.
+        assert_eq!(t.files[0].sheet.as_deref(), Some("名单"));
+        assert!(t.files[0].warnings.is_empty(), "{:?}", t.files[0].warnings);
+    }
+
+    /// Sheets of one layout (a year each) saved with the second open: the first visible one
+    /// is read, as SPEC §3 has it, and the sheet open is named with how to choose it.
+    #[test]
+    fn a_workbook_saved_with_another_sheet_open_is_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut wb = Workbook::new();
+        for (name, x) in [("2022年", 1.0), ("2023年", 2.0)] {
+            let ws = wb.add_worksheet();
+            ws.set_name(name).unwrap();
+            ws.write_string(0, 0, "id").unwrap();
+            ws.write_string(0, 1, "x").unwrap();
+            ws.write_string(1, 0, "A").unwrap();
+            ws.write_number(1, 1, x).unwrap();
+            ws.set_active(name == "2023年");
+        }
+        let p = dir.path().join("years.xlsx");
+        wb.save(&p).unwrap();
+        let t = read(std::slice::from_ref(&p), &infer_all).unwrap();
+        assert_eq!(numbers(&t, "x"), [1.0]);
+        assert_eq!(t.files[0].sheet.as_deref(), Some("2022年"));
+        assert_eq!(t.files[0].warnings.len(), 1, "{:?}", t.files[0].warnings);
+        assert!(t.files[0].warnings[0].ends_with("sheet \"2022年\": the first visible sheet was read, but the workbook was saved with sheet \"2023年\" open; if that is the sheet to score, choose it with --sheet \"2023年\" or [data] sheet = \"2023年\""), "{}", t.files[0].warnings[0]);
+        // A sheet named: that one, nothing said.
+        let o = ReadOptions {
+            sheet: Some("2022年".into()),
+            ..Default::default()
+        };
+        let t = read_table(std::slice::from_ref(&p), &o, &infer_all).unwrap();
+        assert!(t.files[0].warnings.is_empty(), "{:?}", t.files[0].warnings);
+        assert_eq!(t.files[0].sheet.as_deref(), Some("2022年"));
     }
 
     #[test]

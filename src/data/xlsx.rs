@@ -39,6 +39,9 @@ struct Sheet {
     scaled: Vec<(u32, u32, String)>,
     /// Rows hidden by hand or by a filter, sorted.
     hidden: Vec<u32>,
+    /// When no sheet was named: the visible worksheet the workbook was saved with open,
+    /// when it is not the one read (the first visible one).
+    active: Option<String>,
 }
 
 fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
@@ -145,6 +148,10 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
     } else {
         Vec::new()
     };
+    let active = super::xlsx_percent::active_tab(&bytes)
+        .and_then(|i| names.get(i))
+        .filter(|a| others.contains(a))
+        .cloned();
     // The cells' formats and the hidden rows come from a second read of the sheet's XML
     // (calamine gives neither), on another core while calamine reads the cells.
     std::thread::scope(|scope| {
@@ -302,6 +309,7 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
             percent,
             scaled,
             hidden,
+            active,
         })
     })
 }
@@ -836,6 +844,17 @@ pub(crate) fn read_xlsx(
         })?;
     }
     let mut warnings = merged_warnings(&sheet, &sheet_loc, h, c0, &written, &wanted);
+    // Several years or districts on sheets of one layout: the one on screen when the
+    // workbook was saved is most likely the one meant, yet the first visible sheet is read
+    // (SPEC §3). Said whatever the open sheet holds: a sheet of notes left open costs a line.
+    if let Some(active) = &sheet.active {
+        warnings.push(format!(
+            "{sheet_loc}: the first visible sheet was read, but the workbook was saved with sheet \"{}\" open; if that is the sheet to score, choose it with --sheet \"{}\" or [data] sheet = \"{}\"",
+            truncate(active, 60),
+            truncate(active, 60),
+            truncate(active, 60)
+        ));
+    }
     // (A row hidden by hand or by a filter is often one left out of the evaluation: a
     // withdrawn application. Reading it all the same is what the file holds; saying so is
     // what the analyst needs.)

@@ -67,6 +67,32 @@ pub(super) fn formatted_cells(bytes: &[u8], sheet: &str) -> FormattedCells {
     out
 }
 
+/// The position, in the workbook's order of sheets, of the sheet the workbook was saved
+/// with open (`workbookView`'s `activeTab`; 0 when the view does not say); `None` when the
+/// workbook part has no view or cannot be read.
+pub(super) fn active_tab(bytes: &[u8]) -> Option<usize> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let workbook = small_part(&mut zip, "xl/workbook.xml")?;
+    let mut reader = Reader::from_reader(workbook.as_slice());
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e))
+                if e.local_name().as_ref() == "workbookView" =>
+            {
+                return Some(
+                    attr(&e, "activeTab")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0),
+                );
+            }
+            Ok(Event::Eof) | Err(_) => return None,
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
 /// A small part of the package read whole, up to 64 MB (a damaged or hostile package may
 /// inflate a part far beyond its size in the file).
 fn small_part(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<Vec<u8>> {

@@ -814,6 +814,10 @@ pub struct DataAudit {
     pub sha256: String,
     /// Data rows read from the file (blank records not counted; all years).
     pub rows: usize,
+    /// The sheet read, for a workbook (left out for delimited text): which of its sheets
+    /// the scores come from is part of what reproduces them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
 }
 
 /// The `summary` block of the JSON document: how many entities were scored, ranked,

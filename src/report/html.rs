@@ -440,8 +440,12 @@ fn audit_block(h: &mut String, a: &Assessment) {
         row(
             "数据 Data",
             format!(
-                "<code>{}</code> · {} 行 rows · <code class=\"hash\">{}</code>",
+                "<code>{}</code>{} · {} 行 rows · <code class=\"hash\">{}</code>",
                 escape(&d.path),
+                d.sheet.as_deref().map_or(String::new(), |s| format!(
+                    " · 工作表 sheet <code>{}</code>",
+                    escape(s)
+                )),
                 d.rows,
                 escape(&d.sha256)
             ),

@@ -623,6 +623,9 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
             rows.push((format!("data[{i}].path"), Text(d.path.clone())));
             rows.push((format!("data[{i}].sha256"), Text(d.sha256.clone())));
             rows.push((format!("data[{i}].rows"), Number(d.rows as f64)));
+            if let Some(sheet) = &d.sheet {
+                rows.push((format!("data[{i}].sheet"), Text(sheet.clone())));
+            }
         }
         rows.push((
             "year".into(),

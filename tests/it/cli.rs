@@ -803,6 +803,33 @@ fn shipped_xlsx_fixture_scores_like_its_csv_twin() {
     assert_eq!(run("fixtures/jilin-2010.xlsx"), csv);
 }
 
+/// The audit names the sheet a workbook was read from (which sheet the scores come from is
+/// part of what reproduces them); delimited text has no sheet and no such key.
+#[test]
+fn the_audit_names_the_sheet_read() {
+    let audit = |data: &str| -> serde_json::Value {
+        let out = bin()
+            .env("SOURCE_DATE_EPOCH", "0")
+            .args(["score", "--format", "json", "--rules"])
+            .arg(crate::support::root().join("rules/jilin-2006.toml"))
+            .arg("--data")
+            .arg(crate::support::root().join(data))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["audit"]["data"][0].clone()
+    };
+    assert_eq!(audit("fixtures/jilin-2010.xlsx")["sheet"], "集群数据");
+    let csv = audit("fixtures/jilin-2010.csv");
+    assert!(csv.get("sheet").is_none(), "{csv}");
+    assert_eq!(csv["rows"], 60);
+}
+
 /// Flat operator chains of 10,000 terms are ordinary expressions (issue 8): they check,
 /// score and explain like short ones (debug build, the binary's own stack). 10,000 nested
 /// parentheses stay an error naming the position.

@@ -171,6 +171,7 @@ impl Run<'_> {
                     path: f.path.clone(),
                     sha256: f.sha256.clone(),
                     rows: f.rows,
+                    sheet: f.sheet.clone(),
                 })
                 .collect(),
             year: self.year,
