@@ -12,7 +12,7 @@ pub struct Lint {
     /// `tiers-out-of-order`, `empty-dimension`, `setting-ignored`, `unknown-category`,
     /// `unused-indicator`, `weights-not-scale`, `weight-without-points`, `division-by-zero`,
     /// `level-without-points`, `direction-ignored`, `percent-as-fraction`, `coarse-scores`,
-    /// `unit-mismatch`.
+    /// `unit-mismatch`, `count-of-number`.
     pub code: &'static str,
     /// What looks wrong and why, in one sentence.
     pub message: String,
@@ -88,6 +88,7 @@ pub fn result_changing(rules: &Rules) -> Vec<String> {
                     | "direction-ignored"
                     | "percent-as-fraction"
                     | "unit-mismatch"
+                    | "count-of-number"
             )
         })
         .map(|l| {
@@ -216,11 +217,12 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             out.push(Lint {
                 code: "percent-as-fraction",
                 message: format!(
-                    "tier '{}' has top_percent = {p}, which is {p} % of the ranked entities; \
+                    "tier '{}' has top_percent = {shown}, which is {shown} % of the ranked entities; \
                      top_percent is in percent: for {} % write top_percent = {}",
                     t.id.value,
                     crate::column::format_display(p * 100.0),
-                    crate::column::format_display(p * 100.0)
+                    crate::column::format_display(p * 100.0),
+                    shown = crate::column::format_display(p)
                 ),
                 span: t.id.span,
             });
@@ -846,6 +848,38 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                 span,
             });
         }
+        // `count(rev)` over a number: a number is true as a condition when it is not 0, so
+        // it counts the members with rev ≠ 0, where an analyst used to SQL or Excel COUNT
+        // reads "the members that report rev".
+        let mut counted = None;
+        crate::expr::walk(&ast, &mut |e| {
+            if counted.is_none()
+                && let crate::expr::ExprKind::Call { name, args, .. } = &e.kind
+                && matches!(name.as_str(), "count" | "share")
+                && let [arg] = args.as_slice()
+                && let crate::expr::ExprKind::Name {
+                    name: n,
+                    quoted: false,
+                } = &arg.kind
+                && rules
+                    .indicators
+                    .iter()
+                    .any(|i| i.id.value == *n && i.kind == super::Kind::Number)
+            {
+                counted = Some((e.span, name.clone(), n.clone()));
+            }
+        });
+        if let Some((at, f, n)) = counted {
+            let span = super::expression_span(&rules.source.text, text.span, &text.value, at)
+                .unwrap_or(text.span);
+            out.push(Lint {
+                code: "count-of-number",
+                message: format!(
+                    "{f}({n}) takes the number {n} as a condition, so it counts the members whose {n} is not 0, not those that report it: for those write {f}(not is_missing({n})); for the non-zero ones write {f}({n} != 0), which says so"
+                ),
+                span,
+            });
+        }
     }
     // Level points above the criterion's are capped at full points, as band points are.
     for c in &rules.criteria {
@@ -1009,6 +1043,44 @@ id = "x"
 id = "level"
 kind = "category"
 "#;
+
+    /// `count(x)` over a number indicator counts its non-zero members: said, with what to
+    /// write for either meaning; a condition, a bool indicator or `x != 0` is not.
+    #[test]
+    fn counting_a_number_is_linted() {
+        let text = |formula: &str, kind: &str| {
+            format!(
+                "[rules]\nname = \"r\"\nid = \"m\"\n[aggregate]\nby = \"cluster\"\n[[indicator]]\nid = \"rev\"\n{kind}\n[[indicator]]\nid = \"n\"\naggregate = \"{formula}\"\n[[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c\"\ndimension = \"d\"\nindicator = \"n\"\npoints = 10\nmethod = \"direct\"\n"
+            )
+        };
+        let used = ["rev".to_string()];
+        let found = |text: &str| -> Vec<&'static str> {
+            let rules = Rules::from_str_named(text, "r.toml").expect("valid rules");
+            lint(&rules, &used).into_iter().map(|l| l.code).collect()
+        };
+        let rules = Rules::from_str_named(&text("count(rev) + 1", ""), "r.toml").unwrap();
+        let lints = lint(&rules, &used);
+        assert_eq!(lints.len(), 1, "{lints:?}");
+        assert_eq!(lints[0].code, "count-of-number");
+        assert_eq!(
+            lints[0].message,
+            "count(rev) takes the number rev as a condition, so it counts the members whose rev is not 0, not those that report it: for those write count(not is_missing(rev)); for the non-zero ones write count(rev != 0), which says so"
+        );
+        // Underlined on the call itself.
+        let (line, col) = rules.source.line_col(lints[0].span.start);
+        assert_eq!((line, col), (11, 14));
+        assert_eq!(found(&text("share(rev)", "")), ["count-of-number"]);
+        assert_eq!(result_changing(&rules).len(), 1);
+        for clean in [
+            "count(rev != 0)",
+            "count(not is_missing(rev))",
+            "count()",
+            "sum(rev)",
+        ] {
+            assert!(found(&text(clean, "")).is_empty(), "{clean}");
+        }
+        assert!(found(&text("count(rev)", "kind = \"bool\"")).is_empty());
+    }
 
     /// Units read as a magnitude and a base, and header units from the brackets at the end.
     #[test]
@@ -1252,6 +1324,11 @@ min_score = 20
         // A quota share written as a fraction.
         let fraction = clean.replace("min_score = 20", "min_score = 20\ntop_percent = 0.3");
         assert_eq!(codes(&fraction), ["percent-as-fraction"]);
+        // A tiny share is written short, not with three hundred zeros.
+        let tiny = clean.replace("min_score = 20", "min_score = 20\ntop_percent = 1e-300");
+        let rules = Rules::from_str_named(&tiny, "r.toml").unwrap();
+        let said = super::lint(&rules, &[]);
+        assert!(said[0].message.starts_with("tier 't' has top_percent = 1e-300, which is 1e-300 % of the ranked entities; top_percent is in percent: for 1e-298 % write top_percent = 1e-298"), "{}", said[0].message);
         assert_eq!(
             codes(&clean.replace("min_score = 20", "min_score = 20\ntop_percent = 1")),
             Vec::<&str>::new()

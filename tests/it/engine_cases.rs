@@ -1344,6 +1344,14 @@ method = "direct"
     assert!(e.contains("'by = \"reg\"' in "), "{e}");
     assert!(e.contains("names a member column"), "{e}");
     assert!(e.contains("help: give it a fixed value"), "{e}");
+    // A member-level category indicator named by its id (its column is another name): said
+    // so, not "neither an indicator nor a data column; did you mean 'region'?".
+    let by_id = by.replace("by = \"reg\"", "by = \"region\"")
+        + "[[indicator]]\nid = \"region\"\nkind = \"category\"\ncolumn = \"reg\"\n";
+    let e = super::support::try_score(&by_id, csv).unwrap_err();
+    assert!(e.contains("'by = \"region\"' in "), "{e}");
+    assert!(e.contains("names a member-level indicator: under [aggregate] it needs one value per entity, and a member-level indicator holds one per member"), "{e}");
+    assert!(!e.contains("neither"), "{e}");
 }
 
 /// An entity with rows in other years but none in the scored year is not ranked, and the run
@@ -3990,6 +3998,36 @@ fn reported_values_outside_a_transforms_domain_are_said_apart_from_missing_ones(
         "{:?}",
         a.warnings
     );
+}
+
+/// A gate, adjustment or tier id written in an expression is said to be one (SPEC §12: such
+/// ids are not names in expressions), not an "unknown name" with a list of data columns.
+#[test]
+fn gate_adjustment_and_tier_ids_in_expressions_are_named_as_such() {
+    let rules = |extra: &str| {
+        format!(
+            "[rules]\nname = \"t\"\nid = \"code\"\n[[indicator]]\nid = \"x\"\n[[dimension]]\nid = \"d\"\n\
+             [[criterion]]\nid = \"c\"\ndimension = \"d\"\nindicator = \"x\"\npoints = 10\nmethod = \"direct\"\n\
+             [[adjustment]]\nid = \"bonus\"\nwhen = \"x > 5\"\npoints = 1\n[[tier]]\nid = \"gold\"\nmin_score = 5\n{extra}"
+        )
+    };
+    let csv = "code,x\nA,6\nB,2\n";
+    let e = super::support::try_score(&rules("[[gate]]\nid = \"g\"\nrequire = \"gold\"\n"), csv)
+        .unwrap_err();
+    assert!(e.contains("error: 'gold' is the id of a tier, and gate, adjustment and tier ids are not names in expressions"), "{e}");
+    assert!(e.contains("help: write the condition it stands for"), "{e}");
+    let e = super::support::try_score(
+        &rules("[[adjustment]]\nid = \"again\"\nwhen = \"bonus > 0\"\npoints = 1\n"),
+        csv,
+    )
+    .unwrap_err();
+    assert!(e.contains("'bonus' is the id of an adjustment"), "{e}");
+    // A data column of that name is a data column.
+    let a = score(
+        &rules("[[gate]]\nid = \"g\"\nrequire = \"gold == 1\"\n"),
+        "code,x,gold\nA,6,1\nB,2,0\n",
+    );
+    assert_eq!(entity(&a, "B").excluded_by.as_deref(), Some("g"));
 }
 
 #[test]

@@ -1266,7 +1266,7 @@ fn duplicate_gate_and_adjustment_ids_are_errors() {
 }
 
 /// Gate and tier ids are not names in expressions: a gate id equal to an indicator id is
-/// fine (the name is the indicator), a tier id in `requires` is an unknown name.
+/// fine (the name is the indicator), a tier id in `requires` is an error that says so.
 #[test]
 fn gate_and_tier_ids_are_not_names_in_expressions() {
     let a = score(
@@ -1282,7 +1282,13 @@ fn gate_and_tier_ids_are_not_names_in_expressions() {
     let err = le_err(
         "[[tier]]\nid = \"top\"\nmin_score = 1\n[[tier]]\nid = \"low\"\nrequires = [\"top > 0\"]\n",
     );
-    assert_has(&err, &["unknown name 'top'", "requires of tier 'low'"]);
+    assert_has(
+        &err,
+        &[
+            "'top' is the id of a tier, and gate, adjustment and tier ids are not names in expressions",
+            "requires of tier 'low'",
+        ],
+    );
 }
 
 /// An adjustment's `when` may not use `score` (it does not exist yet) but may use a

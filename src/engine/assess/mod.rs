@@ -864,13 +864,27 @@ impl Run<'_> {
         instead: &str,
     ) -> Option<Error> {
         self.c.rules.aggregate.as_ref()?;
-        self.data.table.column_index(&fold_header(&name.value))?;
+        // A member-level indicator (not an `aggregate` one) by its id, or a data column.
+        let indicator = self
+            .c
+            .rules
+            .indicators
+            .iter()
+            .any(|i| i.id.value == name.value && !matches!(i.source, Source::Aggregate(_)));
+        if !indicator {
+            self.data.table.column_index(&fold_header(&name.value))?;
+        }
+        let what = if indicator {
+            "a member-level indicator"
+        } else {
+            "a member column"
+        };
         Some(Error::one(rules_error(
             self.c,
             name.span,
             format!(
-                "{place} names a member column: under [aggregate] it needs one value per entity, \
-                 and a member column holds one per member"
+                "{place} names {what}: under [aggregate] it needs one value per entity, \
+                 and {what} holds one per member"
             ),
             Some(format!(
                 "{instead}, or score each group's members in a run of its own"
