@@ -3914,6 +3914,48 @@ fn thresholds_and_data_in_two_scales_of_percent_are_warned_of() {
     assert!(warned(&score(&rules("0.01", "0.05"), "id,rd\nA,0.045\nB,0.02\n")).is_empty());
     // Small percentages written with % against small thresholds: nothing said.
     assert!(warned(&score(&rules("0.1", "0.5"), "id,rd\nA,0.45%\nB,0.2%\n")).is_empty());
+    // Conditions too: a gate, an adjustment and a tier's requires comparing the % column (by
+    // its indicator, or by a data column's own name) with a fraction.
+    let conditions = rules("1", "5")
+        + "[[gate]]\nid = \"g\"\nrequire = \"rd >= 0.03 or rd < -0.5\"\n\
+           [[adjustment]]\nid = \"a\"\nwhen = \"0.5 < `share`\"\npoints = 1\n\
+           [[tier]]\nid = \"t\"\nmin_score = 1\nrequires = [\"rd > 3\"]\n";
+    let a = score(
+        &conditions,
+        "id,rd,share\nA,4.5%,12%\nB,2%,30%\nC,0.5%,0.2%\n",
+    );
+    let said: Vec<&String> = a
+        .warnings
+        .iter()
+        .filter(|w| w.contains("a fraction below 1"))
+        .collect();
+    assert_eq!(said.len(), 3, "{:?}", a.warnings);
+    assert!(said[0].starts_with("gate 'g': `rd >= 0.03` compares with 0.03, a fraction below 1, but column \"rd\" holds numbers written with % (read in percent units: 4.5% is 4.5; the first at "), "{}", said[0]);
+    assert!(
+        said[0].ends_with("row 2), so most values are past it; if 0.03 is a percentage, write 3"),
+        "{}",
+        said[0]
+    );
+    assert!(
+        said[1].starts_with("gate 'g': `rd < -0.5` compares with -0.5"),
+        "{}",
+        said[1]
+    );
+    assert!(
+        said[2].starts_with("adjustment 'a': `0.5 < `share`` compares with 0.5"),
+        "{}",
+        said[2]
+    );
+    // Fractions in the cells: nothing said.
+    let a = score(
+        &conditions,
+        "id,rd,share\nA,0.045,0.12\nB,0.02,0.3\nC,0.005,0.002\n",
+    );
+    assert!(
+        !a.warnings.iter().any(|w| w.contains("a fraction below 1")),
+        "{:?}",
+        a.warnings
+    );
 }
 
 #[test]

@@ -1033,6 +1033,122 @@ pub(super) fn percent_scale_warnings(
     said
 }
 
+/// Conditions (gates, adjustments, tier `requires` and `direct`) that compare a column whose
+/// cells are written with `%` (read in percent units: `4.5%` is 4.5) with a fraction below 1
+/// (`rd >= 0.03`): most values are past it, so the condition holds (or fails) for nearly
+/// every entity, as [`percent_scale_warnings`] says of criteria.
+pub(super) fn percent_condition_warnings(
+    c: &CompiledRules,
+    table: &crate::data::Table,
+    rows: &Frame<'_>,
+) -> Vec<String> {
+    use crate::expr::{BinaryOp, ExprKind};
+    let r = &c.rules;
+    let conditions = r
+        .gates
+        .iter()
+        .map(|g| (format!("gate '{}'", g.id.value), &g.require))
+        .chain(
+            r.adjustments
+                .iter()
+                .map(|a| (format!("adjustment '{}'", a.id.value), &a.when)),
+        )
+        .chain(r.tiers.iter().flat_map(|t| {
+            t.requires
+                .iter()
+                .map(move |q| (format!("tier '{}' requires", t.id.value), q))
+                .chain(
+                    t.direct
+                        .iter()
+                        .map(move |q| (format!("tier '{}' direct", t.id.value), q)),
+                )
+        }));
+    // The data column a name reads: a column indicator without `multiply`, or the column
+    // itself when no indicator, criterion or dimension has that name.
+    let column_of = |name: &str, quoted: bool| -> Option<usize> {
+        let header = if quoted {
+            name.to_string()
+        } else if let Some(ind) = r.indicators.iter().find(|i| i.id.value == name) {
+            match (&ind.source, &ind.multiply) {
+                (Source::Column(col), None) => col.value.clone(),
+                _ => return None,
+            }
+        } else if r.criteria.iter().any(|x| x.id.value == name)
+            || r.dimensions.iter().any(|x| x.id.value == name)
+        {
+            return None;
+        } else {
+            name.to_string()
+        };
+        table.column_index(&fold_header(&header))
+    };
+    let mut said = Vec::new();
+    for (place, text) in conditions {
+        let Ok(ast) = crate::expr::parse(&text.value) else {
+            continue;
+        };
+        let mut found: Vec<(crate::diag::Span, usize, f64)> = Vec::new();
+        crate::expr::walk(&ast, &mut |e| {
+            let ExprKind::Binary { op, lhs, rhs } = &e.kind else {
+                return;
+            };
+            if !matches!(
+                op,
+                BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge
+            ) {
+                return;
+            }
+            // A number literal, negated or not (`-0.5` is parsed as `-(0.5)`).
+            let number = |x: &crate::expr::Expr| match &x.kind {
+                ExprKind::Number(t) => Some(*t),
+                ExprKind::Unary {
+                    op: crate::expr::UnaryOp::Neg,
+                    expr,
+                } => match expr.kind {
+                    ExprKind::Number(t) => Some(-t),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let (name, number) = match (&lhs.kind, &rhs.kind, number(lhs), number(rhs)) {
+                (ExprKind::Name { name, quoted }, _, _, Some(t))
+                | (_, ExprKind::Name { name, quoted }, Some(t), _) => ((name, *quoted), t),
+                _ => return,
+            };
+            if number == 0.0 || number.abs() >= 1.0 {
+                return;
+            }
+            if let Some(j) = column_of(name.0, name.1) {
+                found.push((e.span, j, number));
+            }
+        });
+        for (span, j, t) in found {
+            let Some(Column::Number(values)) = rows.get(j) else {
+                continue;
+            };
+            let Some(row) = table.first_percent_row(j) else {
+                continue;
+            };
+            let reported = values.iter().filter(|v| !v.is_nan()).count();
+            let large = values.iter().filter(|v| v.abs() >= 1.0).count();
+            if 2 * large <= reported {
+                continue;
+            }
+            let (path, line) = table.origin(row);
+            let written = text.value.get(span.start..span.end).unwrap_or(&text.value);
+            said.push(format!(
+                "{place}: `{}` compares with {}, a fraction below 1, but column \"{}\" holds numbers written with % (read in percent units: 4.5% is 4.5; the first at {path} row {line}), so most values are past it; if {} is a percentage, write {}",
+                crate::diag::truncate(written, 80),
+                format_number(t),
+                table.written_header(j),
+                format_number(t),
+                crate::column::format_display(t * 100.0)
+            ));
+        }
+    }
+    said
+}
+
 /// How far a column's values sit from a criterion's thresholds: `shift` powers of ten
 /// (positive: the values are that much larger), from `past` of `counted` non-zero values
 /// a hundred times or more beyond every threshold on that side.

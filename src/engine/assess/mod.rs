@@ -372,6 +372,7 @@ impl<'a> Run<'a> {
         // Column indicators.
         column_indicators(c, table, &mut rows, slots)?;
         warnings.extend(percent_scale_warnings(c, table, &rows));
+        warnings.extend(percent_condition_warnings(c, table, &rows));
 
         crate::timing::mark("score: column indicators");
         // Formula indicators (row level) in dependency order; aggregates later.
