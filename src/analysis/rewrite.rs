@@ -81,12 +81,23 @@ fn scale_param(item: &mut Item, factor: f64) {
 
 /// The `[[key]]` tables of a document, written as an array of tables or as an inline array
 /// of inline tables (`dimension = [{ id = "a" }, …]`), for editing.
-fn tables_mut<'d>(doc: &'d mut DocumentMut, key: &str) -> Option<Vec<&'d mut dyn TableLike>> {
+/// The `[[key]]` tables of a document, or the inline tables of `key = [ { … }, … ]`, each
+/// with whether it is inline (an inline table holds no comment).
+type Tables<'d> = Vec<(&'d mut dyn TableLike, bool)>;
+
+fn tables_mut<'d>(doc: &'d mut DocumentMut, key: &str) -> Option<Tables<'d>> {
     match doc.get_mut(key)? {
-        Item::ArrayOfTables(a) => Some(a.iter_mut().map(|t| t as &mut dyn TableLike).collect()),
+        Item::ArrayOfTables(a) => Some(
+            a.iter_mut()
+                .map(|t| (t as &mut dyn TableLike, false))
+                .collect(),
+        ),
         Item::Value(Value::Array(a)) => Some(
             a.iter_mut()
-                .filter_map(|v| v.as_inline_table_mut().map(|t| t as &mut dyn TableLike))
+                .filter_map(|v| {
+                    v.as_inline_table_mut()
+                        .map(|t| (t as &mut dyn TableLike, true))
+                })
                 .collect(),
         ),
         _ => None,
@@ -220,7 +231,7 @@ pub fn write_weights(text: &str, level: Level, new: &[(String, f64)]) -> Result<
         ))
     })?;
     let mut missing: Vec<&str> = new.iter().map(|(id, _)| id.as_str()).collect();
-    for t in tables {
+    for (t, inline) in tables {
         let Some(id) = t.get("id").and_then(|i| i.as_str()).map(str::to_string) else {
             continue;
         };
@@ -263,8 +274,9 @@ pub fn write_weights(text: &str, level: Level, new: &[(String, f64)]) -> Result<
                                 .and_then(|s| s.as_str())
                                 .is_some_and(|s| s.contains('#'));
                         }
-                        // The user's own comment on the line stays; otherwise say why.
-                        if !own_comment {
+                        // The user's own comment on the line stays; otherwise say why (not
+                        // inside an inline table, where a comment would end the line).
+                        if !own_comment && !inline {
                             v.decor_mut().set_suffix(format!(
                                 " # was \"direct\": the value, in points out of {}, earns the same fraction",
                                 number_value(old)
@@ -328,6 +340,17 @@ pub fn write_weights(text: &str, level: Level, new: &[(String, f64)]) -> Result<
         out.push_str(&written.replace("\r\n", "\n").replace('\n', "\r\n"));
     } else {
         out.push_str(&written);
+    }
+    // The edited text must still be TOML, whatever the layout: a file that would not load
+    // is refused here, before it is written or printed.
+    if let Err(e) = out.trim_start_matches('\u{feff}').parse::<DocumentMut>() {
+        return Err(Error::one(Diagnostic::new(
+            Stage::Rules,
+            format!(
+                "the rules file could not be rewritten in its own layout (the result would not load: {}); nothing was written",
+                crate::diag::truncate(&e.to_string().replace('\n', " "), 300)
+            ),
+        )));
     }
     Ok(out)
 }
@@ -410,6 +433,32 @@ bands = [{ at_least = 100, points = 10 }, { at_least = 50, points = 5 }]
         assert!(out.contains("points = 20  # 满分"), "{out}");
         assert!(out.contains("{ at_least = 100, points = 20 }"), "{out}");
         assert!(out.contains("{ at_least = 50, points = 10 }"), "{out}");
+    }
+
+    /// A `direct` criterion written in an inline array becomes `linear` there too, without
+    /// the explaining comment (a comment inside an inline table would end it: the file
+    /// written was no longer TOML), and the result loads and scores.
+    #[test]
+    fn direct_in_an_inline_array_is_rewritten_without_a_comment() {
+        let text = "indicator = [{ id = \"x1\" }, { id = \"x3\" }]\n\
+            dimension = [{ id = \"d\" }]\ncriterion = [\n\
+            { id = \"k1\", dimension = \"d\", indicator = \"x1\", points = 2, method = \"target\", target = 100 },  # k1\n\
+            { id = \"k3\", dimension = \"d\", indicator = \"x3\", points = 3, method = \"direct\" },\n]\n\
+            [rules]\nname = \"x\"\nid = \"id\"\n";
+        let out = write_weights(
+            text,
+            Level::Criteria,
+            &[("k1".into(), 4.0), ("k3".into(), 1.0)],
+        )
+        .unwrap();
+        assert!(
+            out.contains("points = 1, method = \"linear\" , floor = 0, target = 3 },"),
+            "{out}"
+        );
+        assert!(out.contains("target = 100 },  # k1"), "{out}");
+        assert!(!out.contains("was \"direct\""), "{out}");
+        let rules = crate::rules::Rules::from_str_named(&out, "w.toml").unwrap();
+        assert_eq!(rules.criteria[1].method.name(), "linear");
     }
 
     /// The fractions a written file gives must be the original's: only the points move.

@@ -405,6 +405,14 @@ pub fn run(
                 .to_string(),
         );
     }
+    if opts.vary == Vary::Criteria && !opts.weights_given && ev.dimension_of.len() == 1 {
+        // One criterion in all, rescaled to the same total: its points never change.
+        warnings.push(
+            "the rules have one criterion: rescaled to the same total, its points are unchanged \
+             in every replication, so no score, rank or tier can move"
+                .to_string(),
+        );
+    }
     if opts.vary == Vary::Criteria && opts.weights_given {
         // With dimension weights given, a dimension's share is Σ points·fraction / Σ points:
         // the points of a dimension's only criterion cancel out.

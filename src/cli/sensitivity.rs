@@ -199,8 +199,13 @@ fn render(
     excluded: usize,
 ) -> String {
     let mut s = format!(
-        "{} replications, vary {}, weight noise ±{}, seed {}\nmean Spearman ρ to the base ranking: {}\n{}\n",
+        "{} {}, vary {}, weight noise ±{}, seed {}\nmean Spearman ρ to the base ranking: {}\n{}\n",
         r.runs,
+        if r.runs == 1 {
+            "replication"
+        } else {
+            "replications"
+        },
         r.vary.name(),
         r.weight_noise,
         r.seed,
@@ -231,7 +236,11 @@ fn render(
     if cohorts {
         header.insert(2, "cohort".into());
     }
-    header.extend(r.tiers.iter().map(|t| format!("P({t})")));
+    // ("(untiered)" is in brackets already.)
+    header.extend(r.tiers.iter().map(|t| match t.strip_prefix('(') {
+        Some(_) => format!("P{t}"),
+        None => format!("P({t})"),
+    }));
     t.set_header(header);
     for e in &r.entities {
         let mut row = vec![

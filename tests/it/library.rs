@@ -523,6 +523,32 @@ method = "direct"
     let c = report(Vary::Criteria);
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);
     assert!(c.entities.iter().any(|e| e.rank_p05 != e.rank_p95));
+    // One criterion in all: its points are rescaled to the same total, nothing moves, said.
+    let single = one
+        .split("[[criterion]]\nid = \"cy\"")
+        .next()
+        .unwrap()
+        .to_string();
+    let rules1 = Rules::from_str_named(&single, "r.toml")
+        .unwrap()
+        .compile()
+        .unwrap();
+    let a1 = score(&single, csv);
+    let opts = SensitivityOptions::for_rules(&rules1, 20, 0.4, 3, Vary::Criteria);
+    let r1 = run(a1.evidence.as_deref().unwrap(), &opts, &|| {})
+        .unwrap()
+        .0;
+    assert_eq!(r1.warnings.len(), 1, "{:?}", r1.warnings);
+    assert!(
+        r1.warnings[0].starts_with("the rules have one criterion"),
+        "{:?}",
+        r1.warnings
+    );
+    assert!(
+        r1.entities
+            .iter()
+            .all(|e| e.rank_p05 == e.base_rank && e.rank_p95 == e.base_rank)
+    );
 
     // Two weighted dimensions of one criterion each: a criterion's points cancel out of its
     // dimension's share, so `--vary criteria` moves nothing and says so.
