@@ -18,6 +18,10 @@ use std::collections::HashMap;
 pub const UNTIERED: &str = "(untiered)";
 /// Tier column of the transition matrix for entities excluded by a gate.
 pub const EXCLUDED: &str = "(excluded)";
+/// Tier row and column of the transition matrix for entities on the other side only (a
+/// cluster new this year, or gone): present only when there are such entities, so that
+/// each side's row or column sums still give its tier counts.
+pub const ABSENT: &str = "(absent)";
 
 /// One entity of one side: what compare needs of a result.
 #[derive(Debug, Clone, PartialEq)]
@@ -455,6 +459,11 @@ pub fn compare(a: &Side, b: &Side, top: usize) -> Comparison {
     }
     tiers.push(UNTIERED.into());
     tiers.push(EXCLUDED.into());
+    let one_side_only = a.entities.iter().any(|p| !in_b.contains_key(p.id.as_str()))
+        || b.entities.iter().any(|p| !in_a.contains_key(p.id.as_str()));
+    if one_side_only {
+        tiers.push(ABSENT.into());
+    }
     let index: HashMap<&str, usize> = tiers
         .iter()
         .enumerate()
@@ -471,6 +480,7 @@ pub fn compare(a: &Side, b: &Side, top: usize) -> Comparison {
     let (tied_a, tied_b) = (tied_ranks_of(a), tied_ranks_of(b));
     for pa in &a.entities {
         let Some(pb) = in_b.get(pa.id.as_str()) else {
+            matrix[index[tier_label(pa).as_str()]][index[ABSENT]] += 1;
             continue;
         };
         common += 1;
@@ -508,6 +518,13 @@ pub fn compare(a: &Side, b: &Side, top: usize) -> Comparison {
                 score_b: pb.score,
             });
         }
+    }
+    for pb in b
+        .entities
+        .iter()
+        .filter(|p| !in_a.contains_key(p.id.as_str()))
+    {
+        matrix[index[ABSENT]][index[tier_label(pb).as_str()]] += 1;
     }
     changes.sort_by(|(kx, x), (ky, y)| kx.cmp(ky).then_with(|| x.id.cmp(&y.id)));
     moves.retain(|m| m.change != 0);

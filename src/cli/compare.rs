@@ -162,6 +162,18 @@ fn corr(x: Option<f64>) -> String {
     x.map_or("undefined".into(), |v| format!("{v:.4}"))
 }
 
+/// How many ids, then the first ten of them in brackets: `2 (E1, E7)`.
+fn some(ids: &[String]) -> String {
+    match ids.len() {
+        0 => "0".into(),
+        n => format!(
+            "{n} ({}{})",
+            ids[..n.min(10)].join(", "),
+            if n > 10 { ", …" } else { "" }
+        ),
+    }
+}
+
 fn render(c: &Comparison) -> String {
     let mut s = format!(
         "A: {}\nB: {}\n{} in both, {} ranked in both; only in A: {}, only in B: {}\nSpearman ρ = {}   Kendall τ-b = {}\n",
@@ -169,8 +181,8 @@ fn render(c: &Comparison) -> String {
         c.b,
         clusterscore::diag::entities(c.common),
         c.ranked_in_both,
-        c.only_in_a.len(),
-        c.only_in_b.len(),
+        some(&c.only_in_a),
+        some(&c.only_in_b),
         corr(c.spearman),
         corr(c.kendall_tau_b)
     );

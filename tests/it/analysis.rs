@@ -248,11 +248,39 @@ fn compare_results_with_ties_by_hand() {
     assert!((v["kendall_tau_b"].as_f64().unwrap() - 0.4).abs() < 1e-12);
     assert_eq!(v["ranked_in_both"], 4);
     assert_eq!(v["only_in_a"], serde_json::json!(["e5"]));
-    // gold→gold 1, silver→untiered 1, untiered→silver 1, untiered→untiered 1.
+    // gold→gold 1, silver→untiered 1, untiered→silver 1, untiered→untiered 1; e5, excluded
+    // in A and absent from B, in the (absent) column, so that each row sums to A's count.
+    assert_eq!(
+        v["tiers"],
+        serde_json::json!(["gold", "silver", "(untiered)", "(excluded)", "(absent)"])
+    );
     assert_eq!(
         v["matrix"],
-        serde_json::json!([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 1, 0], [0, 0, 0, 0]])
+        serde_json::json!([
+            [1, 0, 0, 0, 0],
+            [0, 0, 1, 0, 0],
+            [0, 1, 1, 0, 0],
+            [0, 0, 0, 0, 1],
+            [0, 0, 0, 0, 0]
+        ])
     );
+    // The text report names the entities on one side only.
+    let text = bin()
+        .args(["compare", "--results"])
+        .arg(&a)
+        .arg("--results")
+        .arg(&b)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.contains("; only in A: 1 (e5), only in B: 0\n"),
+        "{text}"
+    );
+    assert!(text.contains("(absent)"), "{text}");
     assert_eq!(v["tier_changes"].as_array().unwrap().len(), 2);
     // e2 silver → untiered, e3 untiered → silver.
     assert_eq!(v["tier_changes"][0]["direction"], "down");
