@@ -988,7 +988,7 @@ pub(super) fn percent_scale_warnings(
             && let Some(row) = percent_row
             && largest > 0.0
             && largest < 1.0
-            && 2 * reported().filter(|v| v.abs() >= 1.0).count() > reported().count()
+            && mostly_one_or_more(values)
         {
             let (path, line) = table.origin(row);
             let percent = thresholds
@@ -1129,9 +1129,7 @@ pub(super) fn percent_condition_warnings(
             let Some(row) = table.first_percent_row(j) else {
                 continue;
             };
-            let reported = values.iter().filter(|v| !v.is_nan()).count();
-            let large = values.iter().filter(|v| v.abs() >= 1.0).count();
-            if 2 * large <= reported {
+            if !mostly_one_or_more(values) {
                 continue;
             }
             let (path, line) = table.origin(row);
@@ -1149,6 +1147,13 @@ pub(super) fn percent_condition_warnings(
     said
 }
 
+/// Whether most of the reported values (not missing) are 1 or more in size: percentages
+/// written with `%` (4.5% is 4.5), not fractions.
+fn mostly_one_or_more(values: &[f64]) -> bool {
+    let reported = values.iter().filter(|v| !v.is_nan()).count();
+    2 * values.iter().filter(|v| v.abs() >= 1.0).count() > reported
+}
+
 /// How far a column's values sit from a criterion's thresholds: `shift` powers of ten
 /// (positive: the values are that much larger), from `past` of `counted` non-zero values
 /// a hundred times or more beyond every threshold on that side.
@@ -1164,9 +1169,9 @@ struct Magnitude {
 /// smallest or less. Zeros say nothing of a unit and are left out.
 fn magnitude_apart(thresholds: &[f64], values: &[f64], multiply: Option<f64>) -> Option<Magnitude> {
     let m = multiply.unwrap_or(1.0);
-    let sizes = thresholds.iter().filter(|t| **t != 0.0).map(|t| t.abs());
-    let hi = sizes.clone().fold(0.0f64, f64::max);
-    let lo = sizes.fold(f64::INFINITY, f64::min);
+    let nonzero = thresholds.iter().filter(|t| **t != 0.0).map(|t| t.abs());
+    let hi = nonzero.clone().fold(0.0f64, f64::max);
+    let lo = nonzero.fold(f64::INFINITY, f64::min);
     if hi == 0.0 {
         return None;
     }
@@ -1181,15 +1186,14 @@ fn magnitude_apart(thresholds: &[f64], values: &[f64], multiply: Option<f64>) ->
     // logarithms only for a warning.
     let (high, low) = (100.0 * hi, lo / 100.0);
     let count = |values: &mut dyn Iterator<Item = &f64>| {
-        let (n, a, b) = values.fold((0usize, 0usize, 0usize), |(n, a, b), v| {
+        values.fold((0usize, 0usize, 0usize), |(n, a, b), v| {
             let v = (v * m).abs();
             (
                 n + usize::from(v > 0.0),
                 a + usize::from(v >= high),
                 b + usize::from(v > 0.0 && v <= low),
             )
-        });
-        (n, a, b)
+        })
     };
     // A national file's column is first looked at in 4,096 evenly spaced rows: when fewer
     // than eight in ten of those are far off, nine in ten of all cannot reasonably be, and
