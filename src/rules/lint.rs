@@ -656,27 +656,7 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
     // adjustments, tiers: an exclude gate reads data columns of those names), and only for
     // comparisons that must hold for the whole to (the condition itself, a term of an
     // `and`, a side of an `or`: not under `not` or inside a function).
-    let conditions = rules
-        .gates
-        .iter()
-        .filter(|g| matches!(g.effect, GateEffect::MaxTier(_)))
-        .map(|g| (format!("gate '{}'", g.id.value), &g.require))
-        .chain(
-            rules
-                .adjustments
-                .iter()
-                .map(|a| (format!("adjustment '{}'", a.id.value), &a.when)),
-        )
-        .chain(rules.tiers.iter().flat_map(|t| {
-            t.requires
-                .iter()
-                .map(move |q| (format!("tier '{}' requires", t.id.value), q))
-                .chain(
-                    t.direct
-                        .iter()
-                        .map(move |q| (format!("tier '{}' direct", t.id.value), q)),
-                )
-        }));
+    let conditions = rules.conditions(|g| matches!(g.effect, GateEffect::MaxTier(_)));
     for (what, text) in conditions {
         let Ok(ast) = crate::expr::parse(&text.value) else {
             continue;

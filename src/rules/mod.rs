@@ -625,6 +625,34 @@ pub struct Rules {
 pub const DEFAULT_GEOMETRIC_FLOOR: f64 = 0.01;
 
 impl Rules {
+    /// The conditions of the rules with where each is written (`gate 'g'`, `adjustment 'a'`,
+    /// `tier 't' requires`, `tier 't' direct`): the gates `gate` keeps, then the
+    /// adjustments, then each tier's, in file order.
+    pub fn conditions<'r>(
+        &'r self,
+        gate: impl Fn(&Gate) -> bool + 'r,
+    ) -> impl Iterator<Item = (String, &'r Sp<String>)> + 'r {
+        self.gates
+            .iter()
+            .filter(move |g| gate(g))
+            .map(|g| (format!("gate '{}'", g.id.value), &g.require))
+            .chain(
+                self.adjustments
+                    .iter()
+                    .map(|a| (format!("adjustment '{}'", a.id.value), &a.when)),
+            )
+            .chain(self.tiers.iter().flat_map(|t| {
+                t.requires
+                    .iter()
+                    .map(move |q| (format!("tier '{}' requires", t.id.value), q))
+                    .chain(
+                        t.direct
+                            .iter()
+                            .map(move |q| (format!("tier '{}' direct", t.id.value), q)),
+                    )
+            }))
+    }
+
     /// Reads and parses a rules file.
     pub fn from_path(path: impl AsRef<std::path::Path>) -> crate::diag::Result<Rules> {
         let path = path.as_ref();

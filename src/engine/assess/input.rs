@@ -1044,25 +1044,7 @@ pub(super) fn percent_condition_warnings(
 ) -> Vec<String> {
     use crate::expr::{BinaryOp, ExprKind};
     let r = &c.rules;
-    let conditions = r
-        .gates
-        .iter()
-        .map(|g| (format!("gate '{}'", g.id.value), &g.require))
-        .chain(
-            r.adjustments
-                .iter()
-                .map(|a| (format!("adjustment '{}'", a.id.value), &a.when)),
-        )
-        .chain(r.tiers.iter().flat_map(|t| {
-            t.requires
-                .iter()
-                .map(move |q| (format!("tier '{}' requires", t.id.value), q))
-                .chain(
-                    t.direct
-                        .iter()
-                        .map(move |q| (format!("tier '{}' direct", t.id.value), q)),
-                )
-        }));
+    let conditions = r.conditions(|_| true);
     // The data column a name reads: a column indicator without `multiply`, or the column
     // itself when no indicator, criterion or dimension has that name.
     let column_of = |name: &str, quoted: bool| -> Option<usize> {
