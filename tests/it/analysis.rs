@@ -233,17 +233,19 @@ fn compare_results_with_ties_by_hand() {
         ]),
     )
     .unwrap();
-    let out = bin()
-        .args(["compare", "--format", "json", "--results"])
-        .arg(&a)
-        .arg("--results")
-        .arg(&b)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let compare = |format: &str| {
+        bin()
+            .args(["compare", "--format", format, "--results"])
+            .arg(&a)
+            .arg("--results")
+            .arg(&b)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone()
+    };
+    let v: serde_json::Value = serde_json::from_slice(&compare("json")).unwrap();
     assert!((v["spearman"].as_f64().unwrap() - 0.5).abs() < 1e-12);
     assert!((v["kendall_tau_b"].as_f64().unwrap() - 0.4).abs() < 1e-12);
     assert_eq!(v["ranked_in_both"], 4);
@@ -265,17 +267,7 @@ fn compare_results_with_ties_by_hand() {
         ])
     );
     // The text report names the entities on one side only.
-    let text = bin()
-        .args(["compare", "--results"])
-        .arg(&a)
-        .arg("--results")
-        .arg(&b)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(text).unwrap();
+    let text = String::from_utf8(compare("text")).unwrap();
     assert!(
         text.contains("; only in A: 1 (e5), only in B: 0\n"),
         "{text}"

@@ -366,6 +366,13 @@ fn chained_workflow_rolls_enterprise_results_up_to_clusters() {
 /// The JSON document of `score` with the shipped pack `rules` on `data`, without the audit's
 /// data entries (file paths and hashes differ between two encodings of the same data).
 fn json_without_data_audit(rules: &str, data: &std::path::Path) -> serde_json::Value {
+    let mut v = score_json(rules, data);
+    v["audit"]["data"] = serde_json::Value::Null;
+    v
+}
+
+/// The JSON of `score` with `rules` (from the project's root) on `data`.
+fn score_json(rules: &str, data: &std::path::Path) -> serde_json::Value {
     let out = bin()
         .env("SOURCE_DATE_EPOCH", "0")
         .args(["score", "--format", "json", "--rules"])
@@ -379,9 +386,7 @@ fn json_without_data_audit(rules: &str, data: &std::path::Path) -> serde_json::V
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["audit"]["data"] = serde_json::Value::Null;
-    v
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[test]
@@ -808,21 +813,8 @@ fn shipped_xlsx_fixture_scores_like_its_csv_twin() {
 #[test]
 fn the_audit_names_the_sheet_read() {
     let audit = |data: &str| -> serde_json::Value {
-        let out = bin()
-            .env("SOURCE_DATE_EPOCH", "0")
-            .args(["score", "--format", "json", "--rules"])
-            .arg(crate::support::root().join("rules/jilin-2006.toml"))
-            .arg("--data")
-            .arg(crate::support::root().join(data))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["audit"]["data"][0].clone()
+        score_json("rules/jilin-2006.toml", &crate::support::root().join(data))["audit"]["data"][0]
+            .clone()
     };
     assert_eq!(audit("fixtures/jilin-2010.xlsx")["sheet"], "集群数据");
     let csv = audit("fixtures/jilin-2010.csv");
