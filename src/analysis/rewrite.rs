@@ -344,13 +344,18 @@ pub fn write_weights(text: &str, level: Level, new: &[(String, f64)]) -> Result<
     // The edited text must still be TOML, whatever the layout: a file that would not load
     // is refused here, before it is written or printed.
     if let Err(e) = out.trim_start_matches('\u{feff}').parse::<DocumentMut>() {
-        return Err(Error::one(Diagnostic::new(
-            Stage::Rules,
-            format!(
-                "the rules file could not be rewritten in its own layout (the result would not load: {}); nothing was written",
-                crate::diag::truncate(&e.to_string().replace('\n', " "), 300)
+        return Err(Error::one(
+            Diagnostic::new(
+                Stage::Rules,
+                format!(
+                    "the rules file could not be rewritten in its own layout (the result would not load: {}); nothing was written",
+                    crate::diag::truncate(&e.to_string().replace('\n', " "), 300)
+                ),
+            )
+            .with_help(
+                "copy the weights from the table above into the rules file by hand, or write its criteria as [[criterion]] tables and run again",
             ),
-        )));
+        ));
     }
     Ok(out)
 }

@@ -296,7 +296,11 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
             mut percent,
             scaled,
             mut hidden,
-        } = formatted.join().unwrap_or_default();
+        } = formatted
+            // (The scan does not panic; if it ever did, the percent reading it decides must
+            // not silently fall back to the stored fractions.)
+            .join()
+            .map_err(|_| not_a_workbook(&"its cell formats could not be read"))?;
         percent.sort_unstable();
         hidden.sort_unstable();
         Ok(Sheet {

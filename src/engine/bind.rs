@@ -361,6 +361,30 @@ impl Names<'_> {
 
     fn unknown(&self, name: &str, quoted: bool, member: bool) -> ResolveError {
         let r = &self.c.rules;
+        // A gate, adjustment or tier id: known to the rules, yet not a name in expressions
+        // (SPEC §12); said so rather than "unknown".
+        let id_of = if quoted {
+            None
+        } else if r.gates.iter().any(|g| g.id.value == name) {
+            Some("a gate")
+        } else if r.adjustments.iter().any(|a| a.id.value == name) {
+            Some("an adjustment")
+        } else if r.tiers.iter().any(|t| t.id.value == name) {
+            Some("a tier")
+        } else {
+            None
+        };
+        if let Some(kind) = id_of {
+            return ResolveError {
+                message: format!(
+                    "'{}' is the id of {kind}, and gate, adjustment and tier ids are not names in expressions",
+                    crate::diag::truncate(name, 200)
+                ),
+                help: Some(
+                    "write the condition it stands for, over indicators, criteria, dimensions, score or data columns".to_string(),
+                ),
+            };
+        }
         let mut candidates: Vec<&str> = Vec::new();
         if !quoted {
             candidates.extend(r.indicators.iter().map(|i| i.id.value.as_str()));
@@ -463,30 +487,6 @@ impl Names<'_> {
             .or(function)
             .or(value)
             .or(columns);
-        // A gate, adjustment or tier id: known to the rules, yet not a name in expressions
-        // (SPEC §12); said so rather than "unknown".
-        let id_of = if quoted {
-            None
-        } else if r.gates.iter().any(|g| g.id.value == name) {
-            Some("a gate")
-        } else if r.adjustments.iter().any(|a| a.id.value == name) {
-            Some("an adjustment")
-        } else if r.tiers.iter().any(|t| t.id.value == name) {
-            Some("a tier")
-        } else {
-            None
-        };
-        if let Some(kind) = id_of {
-            return ResolveError {
-                message: format!(
-                    "'{}' is the id of {kind}, and gate, adjustment and tier ids are not names in expressions",
-                    crate::diag::truncate(name, 200)
-                ),
-                help: Some(
-                    "write the condition it stands for, over indicators, criteria, dimensions, score or data columns".to_string(),
-                ),
-            };
-        }
         ResolveError {
             message: if quoted {
                 format!("no data column `{}`", crate::diag::truncate(name, 200))

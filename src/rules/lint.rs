@@ -126,11 +126,10 @@ pub(crate) fn unit_scale(unit: &str) -> Option<(f64, &str)> {
 pub(crate) fn header_unit(header: &str) -> Option<&str> {
     let header = header.trim_end();
     let close = header.chars().next_back()?;
-    let open = match close {
-        '）' => ['（', '('],
-        ')' => ['(', '（'],
-        ']' => ['[', '['],
-        '】' => ['【', '【'],
+    let open: &[char] = match close {
+        '）' | ')' => &['（', '('],
+        ']' => &['['],
+        '】' => &['【'],
         _ => return None,
     };
     let inner = &header[..header.len() - close.len_utf8()];

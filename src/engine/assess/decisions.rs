@@ -265,17 +265,20 @@ impl Run<'_> {
             }
         }
         let lone: Vec<usize> = (0..names.len()).filter(|&c| count[c] == 1).collect();
+        if lone.is_empty() {
+            return;
+        }
         let mut parts = Vec::new();
         if !relative.is_empty() {
             parts.push(format!(
                 "its relative criteria ({}) compare it with itself alone: minmax and percentile give it full points, zscore half",
-                first_names(&relative)
+                member_list(&relative)
             ));
         }
         if !quotas.is_empty() {
             parts.push(format!(
                 "the cohort's quotas ({}) give it a place, as a quota is at least one place per cohort",
-                first_names(&quotas)
+                member_list(&quotas)
             ));
         }
         for &c in lone.iter().take(3) {
@@ -302,7 +305,7 @@ impl Run<'_> {
                 "{} more cohorts of '{}' have one ranked entity each (as above): {}",
                 rest.len(),
                 by.value,
-                first_names(&rest.iter().map(String::as_str).collect::<Vec<_>>())
+                member_list(&rest.iter().map(String::as_str).collect::<Vec<_>>())
             ));
         }
     }
@@ -911,13 +914,4 @@ fn tier_condition(tier: &str, direct: bool) -> String {
         "tier '{tier}' {}",
         if direct { "direct" } else { "requires" }
     )
-}
-
-/// Up to five names joined with commas, then how many more.
-fn first_names(names: &[&str]) -> String {
-    let shown = names[..names.len().min(5)].join(", ");
-    match names.len() {
-        n if n > 5 => format!("{shown} and {} more", n - 5),
-        _ => shown,
-    }
 }

@@ -990,16 +990,15 @@ pub(super) fn percent_scale_warnings(
             && largest < 1.0
             && mostly_one_or_more(values)
         {
-            let (path, line) = table.origin(row);
             let percent = thresholds
                 .iter()
                 .map(|&t| crate::column::format_display(t * 100.0))
                 .collect::<Vec<_>>()
                 .join(", ");
             said.push(format!(
-                "criterion '{}': its thresholds ({shown}) are fractions below 1, but column \"{}\" holds numbers written with % (read in percent units: 4.5% is 4.5; the first at {path} row {line}), so most values are past them; if the thresholds are percentages, write them in percent ({percent})",
+                "criterion '{}': its thresholds ({shown}) are fractions below 1, but {}, so most values are past them; if the thresholds are percentages, write them in percent ({percent})",
                 cr.id.value,
-                table.written_header(j)
+                percent_cells(table, j, row)
             ));
         } else if plain
             && percent_row.is_none()
@@ -1114,19 +1113,29 @@ pub(super) fn percent_condition_warnings(
             if !mostly_one_or_more(values) {
                 continue;
             }
-            let (path, line) = table.origin(row);
             let written = text.value.get(span.start..span.end).unwrap_or(&text.value);
             said.push(format!(
-                "{place}: `{}` compares with {}, a fraction below 1, but column \"{}\" holds numbers written with % (read in percent units: 4.5% is 4.5; the first at {path} row {line}), so most values are past it; if {} is a percentage, write {}",
+                "{place}: `{}` compares with {}, a fraction below 1, but {}, so most values are past it; if {} is a percentage, write {}",
                 crate::diag::truncate(written, 80),
                 format_number(t),
-                table.written_header(j),
+                percent_cells(table, j, row),
                 format_number(t),
                 crate::column::format_display(t * 100.0)
             ));
         }
     }
     said
+}
+
+/// `column "rd" holds numbers written with % (…; the first at data.csv row 2)`: what the
+/// percent warnings of criteria and conditions say of column `j`, whose first `%` cell is
+/// at table row `row`.
+fn percent_cells(table: &crate::data::Table, j: usize, row: usize) -> String {
+    let (path, line) = table.origin(row);
+    format!(
+        "column \"{}\" holds numbers written with % (read in percent units: 4.5% is 4.5; the first at {path} row {line})",
+        table.written_header(j)
+    )
 }
 
 /// Whether most of the reported values (not missing) are 1 or more in size: percentages
