@@ -267,14 +267,30 @@ pub fn minmax(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
 /// `zscore`: Φ(z) with the ranked entities' mean and sample sd; fewer than two values or
 /// sd = 0 → 0.5.
 pub fn zscore(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
+    // One cohort (the usual case) without a cohort lookup per value: the same steps.
+    if peers.cohorts == 1 {
+        zscore_in(x, dir, peers, |_| 0, out);
+    } else {
+        zscore_in(x, dir, peers, |i| peers.cohort[i] as usize, out);
+    }
+}
+
+/// [`zscore`] with each entity's cohort from `cohort_of`.
+fn zscore_in(
+    x: &[f64],
+    dir: Direction,
+    peers: &Peers<'_>,
+    cohort_of: impl Fn(usize) -> usize,
+    out: &mut [f64],
+) {
     // Mean and sample sd of each cohort's peer values from order-independent sums (whole
     // multiples of a unit below 2⁻⁷⁰ of the largest value, num::FixedSum): the same for any
     // order of the entities; equal values give their own value and sd 0 exactly.
     let mut count = vec![0usize; peers.cohorts];
     let mut range = vec![(f64::INFINITY, f64::NEG_INFINITY); peers.cohorts];
-    for ((&v, &ranked), &c) in x.iter().zip(peers.ranked).zip(peers.cohort) {
+    for (i, (&v, &ranked)) in x.iter().zip(peers.ranked).enumerate() {
         if ranked && !v.is_nan() {
-            let c = c as usize;
+            let c = cohort_of(i);
             count[c] += 1;
             range[c] = (range[c].0.min(v), range[c].1.max(v));
         }
@@ -300,9 +316,10 @@ pub fn zscore(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
     let mut sums: Vec<num::FixedSum> = (0..peers.cohorts)
         .map(|c| num::FixedSum::new(range[c].0.abs().max(range[c].1.abs()), count[c]))
         .collect();
-    for ((&v, &ranked), &c) in x.iter().zip(peers.ranked).zip(peers.cohort) {
+    for (i, (&v, &ranked)) in x.iter().zip(peers.ranked).enumerate() {
         if ranked && !v.is_nan() {
-            sums[c as usize].add(v * scale[c as usize]);
+            let c = cohort_of(i);
+            sums[c].add(v * scale[c]);
         }
     }
     let means: Vec<Option<f64>> = (0..peers.cohorts)
@@ -315,9 +332,9 @@ pub fn zscore(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
             num::FixedSum::new(far * far, count[c])
         })
         .collect();
-    for ((&v, &ranked), &c) in x.iter().zip(peers.ranked).zip(peers.cohort) {
+    for (i, (&v, &ranked)) in x.iter().zip(peers.ranked).enumerate() {
         if ranked && !v.is_nan() {
-            let c = c as usize;
+            let c = cohort_of(i);
             if let Some(m) = means[c] {
                 let d = v * scale[c] - m;
                 squares[c].add(d * d);
@@ -331,29 +348,43 @@ pub fn zscore(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
             (sd > 0.0).then_some((mean, sd))
         })
         .collect();
-    // Φ costs ~50 ns; indicators such as counts repeat few values, so the last result per
-    // (value, cohort) is remembered in a small direct-mapped table (same function, same
-    // input: the same bits).
+    // Φ costs ~20–50 ns; indicators such as counts repeat few values, so the last result
+    // per (value, cohort) is remembered in a small direct-mapped table (same function, same
+    // input: the same bits). Values that hardly repeat (amounts, ratios) stop using it once
+    // three in four of the first few thousand missed.
     const SLOTS: usize = 4096;
     let mut memo: Vec<(u64, u32, f64)> = vec![(u64::MAX, u32::MAX, 0.0); SLOTS];
+    let (mut remember, mut looked, mut missed) = (true, 0u32, 0u32);
     for (i, (&v, o)) in x.iter().zip(out.iter_mut()).enumerate() {
         if v.is_nan() {
             continue;
         }
-        let cohort = peers.cohort[i];
-        *o = match stats[cohort as usize] {
+        let c = cohort_of(i);
+        *o = match stats[c] {
             None => 0.5,
             Some((mean, sd)) => {
-                let bits = v.to_bits();
-                let h = (bits ^ u64::from(cohort)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52;
-                let slot = &mut memo[h as usize % SLOTS];
-                if slot.0 == bits && slot.1 == cohort {
-                    slot.2
+                let phi = || {
+                    let z = (v * scale[c] - mean) / sd;
+                    normal_cdf(if dir == Direction::Lower { -z } else { z })
+                };
+                if !remember {
+                    phi()
                 } else {
-                    let z = (v * scale[cohort as usize] - mean) / sd;
-                    let z = if dir == Direction::Lower { -z } else { z };
-                    let p = normal_cdf(z);
-                    *slot = (bits, cohort, p);
+                    let (bits, cohort) = (v.to_bits(), c as u32);
+                    let h = (bits ^ u64::from(cohort)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52;
+                    let slot = &mut memo[h as usize % SLOTS];
+                    looked += 1;
+                    let p = if slot.0 == bits && slot.1 == cohort {
+                        slot.2
+                    } else {
+                        missed += 1;
+                        let p = phi();
+                        *slot = (bits, cohort, p);
+                        p
+                    };
+                    if looked == SLOTS as u32 {
+                        remember = 4 * missed < 3 * looked;
+                    }
                     p
                 }
             }
@@ -365,7 +396,7 @@ pub fn zscore(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
 /// entities of the cohort; an excluded entity is placed as if added (n + 1 values).
 ///
 /// One sort per cohort; ranked entities get their rank from a sweep over the runs of equal
-/// values (O(n) after the sort, sequential), excluded ones by binary search.
+/// values (O(n) after the sort, sequential), excluded ones from a merge with those values.
 pub fn percentile(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
     if !percentile_by_counts(x, dir, peers, out) {
         percentile_by_sort(x, dir, peers, out);
@@ -387,7 +418,13 @@ fn percentile_by_sort(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f
     // keys; NaN never enters): integer comparisons in the sort, integer equality in the
     // runs, the same `below` and `equal` counts as comparing the numbers.
     let key = |v: f64| crate::num::ascending_key(v + 0.0);
-    let mut groups: Vec<Vec<(u64, u32)>> = vec![Vec::new(); peers.cohorts];
+    let mut sizes = vec![0usize; peers.cohorts];
+    for (i, &v) in x.iter().enumerate() {
+        if peers.ranked[i] && !v.is_nan() {
+            sizes[peers.cohort[i] as usize] += 1;
+        }
+    }
+    let mut groups: Vec<Vec<(u64, u32)>> = sizes.iter().map(|&k| Vec::with_capacity(k)).collect();
     for (i, &v) in x.iter().enumerate() {
         if peers.ranked[i] && !v.is_nan() {
             groups[peers.cohort[i] as usize].push((key(v), i as u32));
@@ -417,22 +454,36 @@ fn percentile_by_sort(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f
             start = end;
         }
     }
-    for (i, (&v, o)) in x.iter().zip(out.iter_mut()).enumerate() {
-        if v.is_nan() || peers.ranked[i] {
-            continue;
+    // Excluded entities: sorted by value too, then placed by one merge with their cohort's
+    // sorted ranked values (the counts a binary search per entity would give).
+    let mut excluded: Vec<Vec<(u64, u32)>> = vec![Vec::new(); peers.cohorts];
+    for (i, &v) in x.iter().enumerate() {
+        if !peers.ranked[i] && !v.is_nan() {
+            excluded[peers.cohort[i] as usize].push((key(v), i as u32));
         }
-        let g = &groups[peers.cohort[i] as usize];
-        let k = key(v);
-        let below = g.partition_point(|u| u.0 < k) as f64;
-        let equal = (g.partition_point(|u| u.0 <= k) as f64) - below;
+    }
+    for (g, mut e) in groups.iter().zip(excluded) {
+        e.sort_unstable();
         let n = g.len() as f64;
-        // Added as one more value: n + 1 values, its average rank below + (equal + 2)/2.
-        // With no ranked value it is the only one: 1 in either direction.
-        *o = if n >= 1.0 {
-            oriented(dir, (below + equal / 2.0) / n)
-        } else {
-            1.0
-        };
+        // g[..lo] < k and g[..hi] <= k for the current key k (both only move on).
+        let (mut lo, mut hi) = (0, 0);
+        for (k, i) in e {
+            while lo < g.len() && g[lo].0 < k {
+                lo += 1;
+            }
+            hi = hi.max(lo);
+            while hi < g.len() && g[hi].0 <= k {
+                hi += 1;
+            }
+            let (below, equal) = (lo as f64, (hi - lo) as f64);
+            // Added as one more value: n + 1 values, its average rank below + (equal + 2)/2.
+            // With no ranked value it is the only one: 1 in either direction.
+            out[i as usize] = if n >= 1.0 {
+                oriented(dir, (below + equal / 2.0) / n)
+            } else {
+                1.0
+            };
+        }
     }
 }
 
