@@ -116,6 +116,19 @@ pub fn run(a: CheckArgs) -> Result<i32> {
                 format_number(c.points.value)
             )
         })
+        // A weighted dimension without points scores 0 for every entity.
+        .chain(
+            r.dimensions
+                .iter()
+                .filter(|d| {
+                    d.weight.as_ref().is_some_and(|w| w.value > 0.0)
+                        && r.criteria
+                            .iter()
+                            .filter(|c| c.dimension.value == d.id.value)
+                            .all(|c| c.points.value <= 0.0)
+                })
+                .map(|d| format!("dimension '{}' scores nothing", d.id.value)),
+        )
         .collect();
     s.push_str(&format!(
         "\nmaximum score: {} ({} aggregation){}{}\n",

@@ -12,7 +12,8 @@ pub struct Lint {
     /// `tiers-out-of-order`, `empty-dimension`, `setting-ignored`, `unknown-category`,
     /// `unused-indicator`, `weights-not-scale`, `weight-without-points`, `division-by-zero`,
     /// `level-without-points`, `direction-ignored`, `percent-as-fraction`, `coarse-scores`,
-    /// `unit-mismatch`, `count-of-number`.
+    /// `unit-mismatch`, `count-of-number`, `best-values-unpaid`, `condition-never-holds`,
+    /// `points-never-paid`.
     pub code: &'static str,
     /// What looks wrong and why, in one sentence.
     pub message: String,
@@ -23,7 +24,7 @@ pub struct Lint {
 /// A band or level of `c` that gives more points than the criterion, said as a sentence:
 /// the fraction is capped at 1, so the rules file's number is not what scores. `check`
 /// lints it and scoring runs warn of it ([`result_changing`]).
-fn points_above_criterion(c: &super::Criterion) -> Option<String> {
+fn points_above_criterion(c: &super::Criterion) -> Option<(String, Span)> {
     // A category table's values are checked value by value: its largest (with the category
     // that gives it) counts.
     let largest = |p: &Param| -> Option<(f64, Option<String>)> {
@@ -40,30 +41,33 @@ fn points_above_criterion(c: &super::Criterion) -> Option<String> {
                 .max_by(|a, b| a.0.total_cmp(&b.0)),
         }
     };
-    let (what, (p, category)) = match &c.method {
-        Method::Bands(bands) => (
-            "a band".to_string(),
-            bands
+    // (The band itself is pointed at; levels have no place of their own.)
+    let (what, (p, category), span) = match &c.method {
+        Method::Bands(bands) => {
+            let (j, b, p) = bands
                 .iter()
-                .filter_map(|b| largest(&b.points))
-                .max_by(|a, b| a.0.total_cmp(&b.0))?,
-        ),
+                .enumerate()
+                .filter_map(|(j, b)| Some((j, b, largest(&b.points)?)))
+                .max_by(|a, b| a.2.0.total_cmp(&b.2.0))?;
+            (format!("band {}", j + 1), p, b.span)
+        }
         Method::Levels(levels) => {
             let (name, p) = levels
                 .iter()
                 .filter_map(|(name, p)| Some((name, largest(p)?)))
                 .max_by(|a, b| a.1.0.total_cmp(&b.1.0))?;
-            (format!("level '{name}'"), p)
+            (format!("level '{name}'"), p, c.points.span)
         }
         _ => return None,
     };
     (p > c.points.value).then(|| {
-        format!(
-            "criterion '{}': {what} gives {p} points{}, more than the criterion's {} (capped at full points)",
+        let message = format!(
+            "criterion '{}': {what} gives {p} points{}, more than the criterion's {} (capped at full points); raise the criterion's points to {p}, or lower {what}'s",
             c.id.value,
             category.map_or(String::new(), |k| format!(" (for {k})")),
             c.points.value
-        )
+        );
+        (message, span)
     })
 }
 
@@ -73,6 +77,13 @@ fn points_above_criterion(c: &super::Criterion) -> Option<String> {
 /// warn of these too (with the rules file's line and column), since an analyst may never
 /// run `check`.
 pub fn result_changing(rules: &Rules) -> Vec<String> {
+    // An empty dimension changes scores when it has a weight (that counts in the maximum).
+    let weighted_at = |span: Span| {
+        rules
+            .dimensions
+            .iter()
+            .any(|d| d.id.span == span && d.weight.is_some())
+    };
     lint(rules, &[])
         .into_iter()
         .filter(|l| {
@@ -89,7 +100,10 @@ pub fn result_changing(rules: &Rules) -> Vec<String> {
                     | "percent-as-fraction"
                     | "unit-mismatch"
                     | "count-of-number"
-            )
+                    | "best-values-unpaid"
+                    | "unknown-category"
+                    | "weight-without-points"
+            ) || (l.code == "empty-dimension" && weighted_at(l.span))
         })
         .map(|l| {
             let (line, col) = rules.source.line_col(l.span.start);
@@ -182,32 +196,53 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
     let published = |x: f64| crate::num::round_half_away(x, rules.settings.decimals);
     let reachable = published(rules.highest_reachable());
     for t in &rules.tiers {
-        // A category table's minimum is out of reach when its smallest number is (a
-        // category that takes no number has no tier to reach).
-        let least = match &t.min_score {
-            Some(Param::Fixed(m)) => Some(*m),
+        let out_of_reach = |m: f64| m > reachable + crate::num::tolerance(reachable);
+        let show = crate::column::format_display;
+        match &t.min_score {
+            Some(Param::Fixed(m)) if out_of_reach(*m) && t.direct.is_empty() => {
+                out.push(Lint {
+                    code: "unreachable-tier",
+                    message: format!(
+                        "tier '{}' needs {m} points but at most {} can be scored; lower its \
+                         min_score to {} or less, or raise the criteria's points",
+                        t.id.value,
+                        show(reachable),
+                        show(reachable)
+                    ),
+                    span: t.id.span,
+                });
+            }
+            // A category table's numbers one by one: a typo in one region's minimum shuts
+            // that region out of the tier.
             Some(Param::ByCategory {
-                values, default, ..
-            }) => values
-                .iter()
-                .map(|(_, v)| *v)
-                .chain(*default)
-                .min_by(f64::total_cmp),
-            None => None,
-        };
-        if let Some(m) = least
-            && m > reachable + crate::num::tolerance(reachable)
-            && t.direct.is_empty()
-        {
-            out.push(Lint {
-                code: "unreachable-tier",
-                message: format!(
-                    "tier '{}' needs {m} points but at most {} can be scored",
-                    t.id.value,
-                    crate::column::format_display(reachable)
-                ),
-                span: t.id.span,
-            });
+                by,
+                values,
+                default,
+            }) if t.direct.is_empty() => {
+                let mut over: Vec<String> = values
+                    .iter()
+                    .filter(|(_, v)| out_of_reach(*v))
+                    .map(|(k, v)| format!("{} for {} = '{k}'", show(*v), by.value))
+                    .collect();
+                if let Some(d) = default.filter(|&d| out_of_reach(d)) {
+                    over.push(format!("{} for the default", show(d)));
+                }
+                if !over.is_empty() {
+                    out.push(Lint {
+                        code: "unreachable-tier",
+                        message: format!(
+                            "tier '{}' needs {} but at most {} can be scored, so no such entity \
+                             can take it; lower those numbers to {} or less",
+                            t.id.value,
+                            over.join(", "),
+                            show(reachable),
+                            show(reachable)
+                        ),
+                        span: by.span,
+                    });
+                }
+            }
+            _ => {}
         }
         // `top_percent = 0.3` read as 0.3 %: a share written as a fraction.
         if let Some(p) = t.top_percent
@@ -306,11 +341,11 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                     });
                 }
             }
-            if let Some(above) = points_above_criterion(c) {
+            if let Some((message, span)) = points_above_criterion(c) {
                 out.push(Lint {
                     code: "bands-above-points",
-                    message: above,
-                    span: c.points.span,
+                    message,
+                    span,
                 });
             }
         }
@@ -390,6 +425,42 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                 span: t.id.span,
             });
         }
+    }
+    // A tier with no min_score, quota or requires takes every ranked entity that reaches
+    // it (`direct` only waives a minimum), so the tiers after it get only the entities a
+    // capping gate holds below it. Said once, at the first tier so shadowed.
+    if let Some((a, open)) = rules.tiers.iter().enumerate().find(|(_, u)| {
+        u.min_score.is_none()
+            && u.max_count.is_none()
+            && u.top_percent.is_none()
+            && u.requires.is_empty()
+    }) && a + 1 < rules.tiers.len()
+        && !rules.gates.iter().any(|g| match &g.effect {
+            GateEffect::MaxTier(m) => rules
+                .tiers
+                .iter()
+                .position(|u| u.id.value == m.value)
+                .is_some_and(|k| k > a),
+            GateEffect::Exclude => false,
+        })
+    {
+        let later: Vec<String> = rules.tiers[a + 1..]
+            .iter()
+            .map(|t| format!("'{}'", t.id.value))
+            .collect();
+        out.push(Lint {
+            code: "unreachable-tier",
+            message: format!(
+                "tier '{}' has no min_score, quota or requires, so it takes every ranked entity \
+                 and {} after it can never be given; give '{}' a min_score (a tier given only \
+                 through `direct` needs one no score reaches, e.g. min_score = {}) or a quota",
+                open.id.value,
+                later.join(", "),
+                open.id.value,
+                crate::column::format_display((reachable + 1.0).ceil())
+            ),
+            span: open.id.span,
+        });
     }
     // A cap at the highest tier caps nothing; an adjustment of 0 points adjusts nothing.
     if let Some(top) = rules.tiers.first() {
@@ -528,6 +599,59 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                 span: ind.id.span,
             });
         }
+        // `at_least` bands on a lower-is-better indicator that pay most at the lowest
+        // threshold: the values below it, the best ones, meet no band and score 0.
+        if ind.direction == crate::rules::Direction::Lower {
+            for c in &scored_by {
+                let Method::Bands(bands) = &c.method else {
+                    continue;
+                };
+                if !bands
+                    .iter()
+                    .all(|b| matches!(b.op, BandOp::AtLeast | BandOp::Above))
+                {
+                    continue;
+                }
+                let lowest = bands
+                    .iter()
+                    .filter_map(|b| Some((b.threshold.fixed()?, b.points.fixed()?, b)))
+                    .min_by(|a, b| a.0.total_cmp(&b.0));
+                // (Only where the lowest band pays the most, as lower-is-better bands would:
+                // bands paying more higher up are `direction-ignored`'s.)
+                let most = bands
+                    .iter()
+                    .flat_map(|b| b.points.all_values())
+                    .fold(0.0, f64::max);
+                // (A lowest threshold of 0 or less leaves out no value of a share, count or
+                // intensity.)
+                if let Some((t, p, band)) = lowest
+                    && t > 0.0
+                    && p > 0.0
+                    && p >= most
+                {
+                    let show = crate::column::format_display;
+                    out.push(Lint {
+                        code: "best-values-unpaid",
+                        message: format!(
+                            "criterion '{}': indicator '{}' has direction = \"lower\", but its \
+                             bands pay from a threshold up, so the best values, below {}, meet \
+                             no band and score 0 while {} {} pays {}; for lower-is-better \
+                             write the bands with below or at_most, from the lowest threshold \
+                             up (e.g. {{ below = {}, points = {} }})",
+                            c.id.value,
+                            ind.id.value,
+                            show(t),
+                            band.op.key(),
+                            show(t),
+                            show(p),
+                            show(t),
+                            show(p)
+                        ),
+                        span: band.span,
+                    });
+                }
+            }
+        }
         // (`fail` there stops the run when a value is missing, except on a tie-break, cohort
         // or category-table indicator, whose missing values SPEC §12 reads its own way.)
         if let Some(m) = ind.missing
@@ -589,14 +713,35 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
     }
     // A category table keyed by a value its indicator's `levels` do not allow never matches.
     for p in rules.parameters() {
-        if let Param::ByCategory { by, values, .. } = p
+        if let Param::ByCategory {
+            by,
+            values,
+            default,
+        } = p
             && let Some(levels) = rules.indicator(&by.value).and_then(|i| i.levels.as_ref())
             && let Some((k, _)) = values.iter().find(|(k, _)| !levels.contains(k))
         {
+            // The level meant, when it is a near spelling and the table leaves it out: what
+            // its entities get instead.
+            let meant = crate::diag::did_you_mean(k, levels.iter().map(String::as_str))
+                .filter(|m| !values.iter().any(|(v, _)| v == m));
+            let instead = match (&meant, default) {
+                (Some(m), Some(d)) => format!(
+                    "; did you mean '{m}'? Entities with {} = '{m}' now take the default, {}",
+                    by.value,
+                    crate::column::format_display(*d)
+                ),
+                (Some(m), None) => format!(
+                    "; did you mean '{m}'? Entities with {} = '{m}' now stop the run, the table \
+                     having no default",
+                    by.value
+                ),
+                (None, _) => format!("; write one of the levels, or remove '{k}'"),
+            };
             out.push(Lint {
                 code: "unknown-category",
                 message: format!(
-                    "'{k}' is not one of the levels of '{}' ({}): its value is never used",
+                    "'{k}' is not one of the levels of '{}' ({}): its value is never used{instead}",
                     by.value,
                     levels.join(", ")
                 ),
@@ -605,6 +750,13 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
         }
     }
     // A dimension without criteria scores nothing, yet its weight counts in the maximum.
+    let reach_left = || {
+        format!(
+            ", yet its weight counts in the maximum: at most {} of {} can be scored",
+            crate::column::format_display(reachable),
+            crate::column::format_display(published(rules.max_score()))
+        )
+    };
     for d in &rules.dimensions {
         if !rules
             .criteria
@@ -614,12 +766,13 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             out.push(Lint {
                 code: "empty-dimension",
                 message: format!(
-                    "dimension '{}' has no criteria: it scores nothing{}",
+                    "dimension '{}' has no criteria: it scores nothing{}; give it criteria, or \
+                     remove it",
                     d.id.value,
                     if d.weight.is_some() {
-                        ", yet its weight counts in the maximum"
+                        reach_left()
                     } else {
-                        ""
+                        String::new()
                     }
                 ),
                 span: d.id.span,
@@ -642,8 +795,10 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             out.push(Lint {
                 code: "weight-without-points",
                 message: format!(
-                    "dimension '{}' has weight {} but its criteria carry 0 points: it scores 0 for every entity, yet its weight counts in the maximum",
-                    d.id.value, w.value
+                    "dimension '{}' has weight {} but its criteria carry 0 points: it scores 0 for every entity{}; give its criteria points, or remove the weight",
+                    d.id.value,
+                    w.value,
+                    reach_left()
                 ),
                 span: w.span,
             });
@@ -691,75 +846,98 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             let ExprKind::Binary { op, lhs, rhs } = &e.kind else {
                 continue;
             };
-            // `name >= c`, `name > c`, `name == c`, or the same written the other way round.
-            let (name, c, strict) = match (&lhs.kind, op, &rhs.kind) {
-                (
-                    ExprKind::Name {
+            // `name >= c`, `name > c`, `name == c`, `name <= c`, `name < c`, or the same
+            // written the other way round: the name must reach up to c (Up), down to c
+            // (Down), or both.
+            #[derive(Clone, Copy, PartialEq)]
+            enum Needs {
+                Up { strict: bool },
+                Down { strict: bool },
+                Equal,
+            }
+            fn named(x: &crate::expr::Expr) -> Option<&String> {
+                match &x.kind {
+                    crate::expr::ExprKind::Name {
                         name,
                         quoted: false,
-                    },
-                    BinaryOp::Ge | BinaryOp::Eq,
-                    ExprKind::Number(c),
-                )
-                | (
-                    ExprKind::Number(c),
-                    BinaryOp::Le | BinaryOp::Eq,
-                    ExprKind::Name {
-                        name,
-                        quoted: false,
-                    },
-                ) => (name, *c, false),
-                (
-                    ExprKind::Name {
-                        name,
-                        quoted: false,
-                    },
-                    BinaryOp::Gt,
-                    ExprKind::Number(c),
-                )
-                | (
-                    ExprKind::Number(c),
-                    BinaryOp::Lt,
-                    ExprKind::Name {
-                        name,
-                        quoted: false,
-                    },
-                ) => (name, *c, true),
+                    } => Some(name),
+                    _ => None,
+                }
+            }
+            // (A negative number is a minus applied to one.)
+            let number = |x: &crate::expr::Expr| match &x.kind {
+                ExprKind::Number(c) => Some(*c),
+                ExprKind::Unary {
+                    op: crate::expr::UnaryOp::Neg,
+                    expr,
+                } => match expr.kind {
+                    ExprKind::Number(c) => Some(-c),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let (name, c, needs) = match (named(lhs), number(rhs), named(rhs), number(lhs)) {
+                (Some(n), Some(c), _, _) => match op {
+                    BinaryOp::Ge => (n, c, Needs::Up { strict: false }),
+                    BinaryOp::Gt => (n, c, Needs::Up { strict: true }),
+                    BinaryOp::Le => (n, c, Needs::Down { strict: false }),
+                    BinaryOp::Lt => (n, c, Needs::Down { strict: true }),
+                    BinaryOp::Eq => (n, c, Needs::Equal),
+                    _ => continue,
+                },
+                (_, _, Some(n), Some(c)) => match op {
+                    BinaryOp::Le => (n, c, Needs::Up { strict: false }),
+                    BinaryOp::Lt => (n, c, Needs::Up { strict: true }),
+                    BinaryOp::Ge => (n, c, Needs::Down { strict: false }),
+                    BinaryOp::Gt => (n, c, Needs::Down { strict: true }),
+                    BinaryOp::Eq => (n, c, Needs::Equal),
+                    _ => continue,
+                },
                 _ => continue,
             };
             // Indicators come first in name resolution (SPEC §12).
             if rules.indicator(name).is_some() {
                 continue;
             }
-            let (kind, reach, scale) = if name == "score" {
+            // (kind, highest, lowest, what the number is): criteria and dimensions are never
+            // below 0; the final score goes below 0 only by negative adjustments.
+            let (kind, reach, floor, scale) = if name == "score" {
                 (
                     "the final score".to_string(),
                     rules.highest_reachable(),
+                    rules.lowest_reachable(),
                     "the final score, with adjustments and clamp",
                 )
             } else if let Some(r) = rules.dimension_reach(name) {
                 (
                     format!("dimension '{name}'"),
                     r,
+                    0.0,
                     "a dimension's number is its share of the maximum",
                 )
             } else if let Some(k) = rules.criteria.iter().find(|k| k.id.value == *name) {
                 (
                     format!("criterion '{name}'"),
                     k.payable(),
+                    0.0,
                     "a criterion's number is its points",
                 )
             } else {
                 continue;
             };
-            let reach = published(reach);
-            let tol = crate::num::tolerance(reach);
-            let never = if strict {
-                c >= reach - tol
-            } else {
-                c > reach + tol
+            let (reach, floor) = (published(reach), published(floor));
+            let (tol, floor_tol) = (crate::num::tolerance(reach), crate::num::tolerance(floor));
+            let above = match needs {
+                Needs::Up { strict: true } => c >= reach - tol,
+                Needs::Up { strict: false } | Needs::Equal => c > reach + tol,
+                Needs::Down { .. } => false,
             };
-            if !never {
+            let below = match needs {
+                Needs::Down { strict: true } => c <= floor + floor_tol,
+                Needs::Down { strict: false } | Needs::Equal => c < floor - floor_tol,
+                Needs::Up { .. } => false,
+            };
+            if !above && !below {
                 continue;
             }
             let span = super::expression_span(&rules.source.text, text.span, &text.value, e.span)
@@ -768,14 +946,25 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                 .value
                 .get(e.span.start..e.span.end)
                 .unwrap_or(&text.value);
-            out.push(Lint {
-                code: "condition-never-holds",
-                message: format!(
+            let message = if above {
+                format!(
                     "{what} `{}` can never hold: {kind} reaches at most {}; write the threshold \
                      on the scale it is published on ({scale})",
                     crate::diag::truncate(written, 80),
                     crate::column::format_display(reach)
-                ),
+                )
+            } else {
+                format!(
+                    "{what} `{}` can never hold: {kind} is never below {}; compare with a \
+                     number above {} (or with an indicator, for a data value)",
+                    crate::diag::truncate(written, 80),
+                    crate::column::format_display(floor),
+                    crate::column::format_display(floor)
+                )
+            };
+            out.push(Lint {
+                code: "condition-never-holds",
+                message,
                 span,
             });
         }
@@ -821,7 +1010,7 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             out.push(Lint {
                 code: "division-by-zero",
                 message: format!(
-                    "`{}` divides by the constant 0: it is always missing",
+                    "`{}` divides by the constant 0: it is always missing; divide by the indicator meant",
                     crate::diag::truncate(written, 80)
                 ),
                 span,
@@ -863,12 +1052,12 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
     // Level points above the criterion's are capped at full points, as band points are.
     for c in &rules.criteria {
         if matches!(c.method, Method::Levels(_))
-            && let Some(above) = points_above_criterion(c)
+            && let Some((message, span)) = points_above_criterion(c)
         {
             out.push(Lint {
                 code: "levels-above-points",
-                message: above,
-                span: c.points.span,
+                message,
+                span,
             });
         }
     }
@@ -876,6 +1065,25 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
     // criterion never gives full points (and its share of the maximum is out of reach).
     for c in &rules.criteria {
         let paid = c.payable();
+        if let Method::Per {
+            points_per_step, ..
+        } = &c.method
+        {
+            if paid < c.points.value {
+                out.push(Lint {
+                    code: "points-never-paid",
+                    message: format!(
+                        "criterion '{}': points_per_step is {}, so no step pays anything and it \
+                         gives 0 of its {} points; give points_per_step the points a step earns",
+                        c.id.value,
+                        points_per_step.describe(),
+                        crate::column::format_display(c.points.value)
+                    ),
+                    span: c.points.span,
+                });
+            }
+            continue;
+        }
         if paid < c.points.value - crate::num::tolerance(c.points.value) {
             let what = if matches!(c.method, Method::Levels(_)) {
                 "level"
@@ -949,7 +1157,7 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
         if !used.contains(&ind.id.value.as_str()) {
             out.push(Lint {
                 code: "unused-indicator",
-                message: format!("indicator '{}' is not used by any criterion, formula, gate, adjustment, tier or tie_break", ind.id.value),
+                message: format!("indicator '{}' is not used by any criterion, formula, gate, adjustment, tier or tie_break; score it with a criterion, or remove it", ind.id.value),
                 span: ind.id.span,
             });
         }
@@ -986,11 +1194,15 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             .iter()
             .map(|d| d.weight.as_ref().map_or(0.0, |w| w.value))
             .sum();
-        if (sum - scale).abs() > 1e-9 * scale.abs().max(1.0) {
+        // (Weights written as fractions of 1 under a `scale` are shares, as coarse-scores
+        // suggests writing them: nothing to say.)
+        if (sum - scale).abs() > 1e-9 * scale.abs().max(1.0) && (sum - 1.0).abs() > 1e-9 {
             out.push(Lint {
                 code: "weights-not-scale",
                 message: format!(
-                    "dimension weights add up to {sum}, not to scale = {scale}; scores are rescaled"
+                    "dimension weights add up to {sum}, not to scale = {scale}: each weight \
+                     counts as its share of {sum}, so scores run to {scale} all the same; write \
+                     weights that add up to {scale} (or to 1) to say so"
                 ),
                 span: rules.dimensions[0]
                     .weight
@@ -1022,6 +1234,161 @@ id = "x"
 id = "level"
 kind = "category"
 "#;
+
+    /// Mistakes found by auditing `check` (session 34): each fires on its case, says what
+    /// happens and how to fix it, and stays quiet on the near-miss beside it.
+    #[test]
+    fn mistakes_that_shut_entities_out_are_linted() {
+        let base = r#"
+[rules]
+name = "t"
+id = "code"
+[[indicator]]
+id = "debt"
+direction = "lower"
+[[indicator]]
+id = "region"
+kind = "category"
+levels = ["east", "west", "central"]
+[[dimension]]
+id = "a"
+weight = 70
+[[criterion]]
+id = "c"
+dimension = "a"
+indicator = "debt"
+points = 10
+method = "bands"
+bands = [{ below = 50, points = 10 }, { below = 70, points = 5 }]
+[[tier]]
+id = "top"
+min_score = 60
+[[tier]]
+id = "mid"
+min_score = 30
+"#;
+        let messages = |text: &str| -> Vec<String> {
+            let rules = Rules::from_str_named(text, "r.toml").expect("valid rules");
+            lint(&rules, &[])
+                .into_iter()
+                // ('region' is used only by the category-table case.)
+                .filter(|l| l.code != "unused-indicator")
+                .map(|l| format!("{}: {}", l.code, l.message))
+                .collect()
+        };
+        assert_eq!(messages(base), Vec::<String>::new());
+        // A lower-is-better indicator under at_least bands that pay most at the lowest
+        // threshold: the best values (below it) score 0.
+        let upward = base.replace(
+            "bands = [{ below = 50, points = 10 }, { below = 70, points = 5 }]",
+            "bands = [{ at_least = 70, points = 5 }, { at_least = 50, points = 10 }]",
+        );
+        assert_eq!(
+            messages(&upward),
+            [
+                "best-values-unpaid: criterion 'c': indicator 'debt' has direction = \"lower\", but its bands pay from a threshold up, so the best values, below 50, meet no band and score 0 while at_least 50 pays 10; for lower-is-better write the bands with below or at_most, from the lowest threshold up (e.g. { below = 50, points = 10 })"
+            ]
+        );
+        // (From 0 up, no value of a share is left out.)
+        assert_eq!(
+            messages(&upward.replace("at_least = 50", "at_least = 0")),
+            Vec::<String>::new()
+        );
+        // An empty weighted dimension: its weight counts in the maximum, so only 70 of 100
+        // can be scored, and the tier asking 80 is out of reach.
+        let empty = format!(
+            "{}[[dimension]]\nid = \"z\"\nweight = 30\n",
+            base.replace("min_score = 60", "min_score = 80")
+        );
+        let m = messages(&empty);
+        assert!(
+            m.contains(&"unreachable-tier: tier 'top' needs 80 points but at most 70 can be scored; lower its min_score to 70 or less, or raise the criteria's points".to_string()),
+            "{m:?}"
+        );
+        assert!(
+            m.contains(&"empty-dimension: dimension 'z' has no criteria: it scores nothing, yet its weight counts in the maximum: at most 70 of 100 can be scored; give it criteria, or remove it".to_string()),
+            "{m:?}"
+        );
+        // A first tier with no minimum, quota or requires (meant to be given through
+        // `direct` only) takes everyone.
+        let open = base.replace(
+            "[[tier]]\nid = \"top\"",
+            "[[tier]]\nid = \"special\"\ndirect = [\"debt < 10\"]\n[[tier]]\nid = \"top\"",
+        );
+        assert_eq!(
+            messages(&open),
+            [
+                "unreachable-tier: tier 'special' has no min_score, quota or requires, so it takes every ranked entity and 'top', 'mid' after it can never be given; give 'special' a min_score (a tier given only through `direct` needs one no score reaches, e.g. min_score = 71) or a quota"
+            ]
+        );
+        // Last, it is a catch-all: nothing after it to shut out.
+        let catch_all = format!("{base}[[tier]]\nid = \"rest\"\n");
+        assert_eq!(messages(&catch_all), Vec::<String>::new());
+        // Comparisons below what a criterion or the score can be.
+        for (cond, lowest) in [
+            ("c < 0", "criterion 'c' is never below 0"),
+            ("0 > score", "the final score is never below 0"),
+            ("c == -1", "criterion 'c' is never below 0"),
+        ] {
+            let gate =
+                format!("{base}[[gate]]\nid = \"g\"\nrequire = \"{cond}\"\nmax_tier = \"mid\"\n");
+            let m = messages(&gate);
+            assert_eq!(m.len(), 1, "{cond}: {m:?}");
+            assert!(
+                m[0].starts_with(&format!(
+                    "condition-never-holds: gate 'g' `{cond}` can never hold: {lowest}"
+                )),
+                "{m:?}"
+            );
+        }
+        // ... but a score a negative adjustment can take below 0, or `c <= 0`, is fine.
+        let malus = format!(
+            "{base}[[adjustment]]\nid = \"p\"\nwhen = \"debt > 90\"\npoints = -5\n[[gate]]\nid = \"g\"\nrequire = \"score < 0\"\nmax_tier = \"mid\"\n"
+        );
+        assert_eq!(messages(&malus), Vec::<String>::new());
+        let zero =
+            format!("{base}[[gate]]\nid = \"g\"\nrequire = \"c <= 0\"\nmax_tier = \"mid\"\n");
+        assert_eq!(messages(&zero), Vec::<String>::new());
+        // A category key misspelt: the level meant, and what its entities get instead.
+        let table = base.replace(
+            "min_score = 30",
+            "min_score = { by = \"region\", values = { east = 30, cental = 20 }, default = 25 }",
+        );
+        assert_eq!(
+            messages(&table),
+            [
+                "unknown-category: 'cental' is not one of the levels of 'region' (east, west, central): its value is never used; did you mean 'central'? Entities with region = 'central' now take the default, 25"
+            ]
+        );
+        // `per` paying nothing per step never pays its points.
+        let per = base.replace(
+            "method = \"bands\"\nbands = [{ below = 50, points = 10 }, { below = 70, points = 5 }]",
+            "method = \"per\"\nstep = 1\npoints_per_step = 0",
+        );
+        let m = messages(&per);
+        assert!(
+            m.contains(&"points-never-paid: criterion 'c': points_per_step is 0, so no step pays anything and it gives 0 of its 10 points; give points_per_step the points a step earns".to_string()),
+            "{m:?}"
+        );
+        // The result-changing ones are said by scoring runs too.
+        for text in [&upward, &empty, &table] {
+            let rules = Rules::from_str_named(text, "r.toml").unwrap();
+            let said = result_changing(&rules);
+            assert!(!said.is_empty(), "{text}");
+        }
+        // (An empty dimension without a weight changes nothing.)
+        let unweighted = format!(
+            "{}[[dimension]]\nid = \"z\"\n",
+            base.replace("weight = 70\n", "")
+        );
+        let rules = Rules::from_str_named(&unweighted, "r.toml").unwrap();
+        assert!(codes(&unweighted).contains(&"empty-dimension"));
+        assert!(
+            !result_changing(&rules)
+                .iter()
+                .any(|w| w.contains("[empty-dimension]"))
+        );
+    }
 
     /// `count(x)` over a number indicator counts its non-zero members: said, with what to
     /// write for either meaning; a condition, a bool indicator or `x != 0` is not.
@@ -1200,13 +1567,24 @@ min_score = 20
             "[[dimension]]\nid = \"d\"\n[[dimension]]\nid = \"none\"\n",
         );
         assert_eq!(codes(&empty), ["empty-dimension"]);
-        // A tier minimum by category whose smallest number is out of reach (max 20).
+        // A tier minimum by category with numbers out of reach (max 20): all of them, or
+        // one category's (a typo that shuts that category out of the tier).
         let by_category = clean.replace(
             "min_score = 20",
             "min_score = { by = \"level\", values = { \"一级\" = 21 }, default = 25 }",
         );
         assert_eq!(codes(&by_category), ["unreachable-tier"]);
-        let reachable = by_category.replace("default = 25", "default = 20");
+        let one_over = by_category.replace("default = 25", "default = 20");
+        assert_eq!(codes(&one_over), ["unreachable-tier"]);
+        let rules = Rules::from_str_named(&one_over, "r.toml").unwrap();
+        assert!(
+            lint(&rules, &[])[0]
+                .message
+                .starts_with("tier 't' needs 21 for level = '一级' but at most 20 can be scored"),
+            "{:?}",
+            lint(&rules, &[])
+        );
+        let reachable = one_over.replace("\"一级\" = 21", "\"一级\" = 20");
         assert_eq!(codes(&reachable), Vec::<&str>::new());
         // A weighted dimension whose criteria carry 0 points.
         let pointless = clean
@@ -1232,7 +1610,9 @@ min_score = 20
         let l = lint(&rules, &[]);
         assert_eq!(
             l.iter().map(|l| l.message.as_str()).collect::<Vec<_>>(),
-            ["`x / 0` divides by the constant 0: it is always missing"]
+            [
+                "`x / 0` divides by the constant 0: it is always missing; divide by the indicator meant"
+            ]
         );
         assert_eq!(
             codes(&divide.replace("x / 0 ", "x / 0.5 ")),
@@ -1295,9 +1675,13 @@ min_score = 20
             "{}",
             lint[1].message
         );
-        // With scale = 100 the scores are rescaled (which that lint says), and not coarse.
+        // With scale = 100, as that lint says, the scores are not coarse, and weights that
+        // add up to 1 are shares: nothing to say. Weights adding up to neither 1 nor the
+        // scale are.
+        let scaled = fractions.replace("[rules]\n", "[rules]\nscale = 100\n");
+        assert_eq!(codes(&scaled), Vec::<&str>::new());
         assert_eq!(
-            codes(&fractions.replace("[rules]\n", "[rules]\nscale = 100\n")),
+            codes(&scaled.replace("weight = 1\n", "weight = 30\n")),
             ["weights-not-scale"]
         );
         // A quota share written as a fraction.
@@ -1328,15 +1712,19 @@ min_score = 20
         );
         let rules = Rules::from_str_named(&tables, "r.toml").unwrap();
         assert_eq!(
-            points_above_criterion(&rules.criteria[0]).as_deref(),
+            points_above_criterion(&rules.criteria[0])
+                .map(|(m, _)| m)
+                .as_deref(),
             Some(
-                "criterion 'b': a band gives 12 points (for level = '一级'), more than the criterion's 10 (capped at full points)"
+                "criterion 'b': band 1 gives 12 points (for level = '一级'), more than the criterion's 10 (capped at full points); raise the criterion's points to 12, or lower band 1's"
             )
         );
         assert_eq!(
-            points_above_criterion(&rules.criteria[1]).as_deref(),
+            points_above_criterion(&rules.criteria[1])
+                .map(|(m, _)| m)
+                .as_deref(),
             Some(
-                "criterion 'l': level '一级' gives 11 points (for the default of level), more than the criterion's 10 (capped at full points)"
+                "criterion 'l': level '一级' gives 11 points (for the default of level), more than the criterion's 10 (capped at full points); raise the criterion's points to 11, or lower level '一级''s"
             )
         );
     }

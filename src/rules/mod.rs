@@ -438,7 +438,8 @@ pub struct Criterion {
 
 impl Criterion {
     /// The most points the criterion can pay: its points, or less when no band or level
-    /// pays them all (the best band's or level's points; a category table's largest value).
+    /// pays them all (the best band's or level's points; a category table's largest value),
+    /// or 0 for `per` with no positive `points_per_step`.
     pub fn payable(&self) -> f64 {
         let best = match &self.method {
             Method::Bands(bands) => bands
@@ -449,6 +450,10 @@ impl Criterion {
                 .iter()
                 .flat_map(|(_, p)| p.all_values())
                 .fold(f64::NEG_INFINITY, f64::max),
+            // No step pays anything: nothing is ever paid.
+            Method::Per {
+                points_per_step, ..
+            } if points_per_step.all_values().iter().all(|&v| v <= 0.0) => 0.0,
             _ => return self.points.value,
         };
         if best.is_finite() {
@@ -774,7 +779,7 @@ impl Rules {
     }
 
     /// The largest share of a dimension's points an entity can be paid: what its criteria
-    /// can pay over their points. A criterion that `missing = "exclude"` may drop leaves
+    /// can pay over their points (0 for a dimension without points, which scores 0). A criterion that `missing = "exclude"` may drop leaves
     /// the share to the others (the dimension is rescaled over what remains), so those
     /// paying less than the share reached are taken out, lowest first — the best an entity
     /// missing exactly those values can do.
@@ -787,7 +792,8 @@ impl Rules {
         let mut points: f64 = members.iter().map(|c| c.points.value).sum();
         let mut paid: f64 = members.iter().map(|c| c.payable()).sum();
         if points <= 0.0 {
-            return 1.0;
+            // No criteria, or none with points: the dimension scores 0 for every entity.
+            return 0.0;
         }
         let mut droppable: Vec<&Criterion> = members
             .iter()
@@ -822,6 +828,16 @@ impl Rules {
             return Some(0.0);
         }
         Some(self.max_score() * self.dimension_weight(d) / total * self.dimension_share(d))
+    }
+
+    /// The lowest published score an entity can get: 0 plus every negative adjustment,
+    /// raised by `clamp`.
+    pub fn lowest_reachable(&self) -> f64 {
+        let malus: f64 = self.adjustments.iter().map(|a| a.points.min(0.0)).sum();
+        match self.settings.clamp {
+            Some((lo, _)) => malus.max(lo),
+            None => malus,
+        }
     }
 
     /// The highest published score an entity can reach: the achievable maximum plus every

@@ -3492,7 +3492,7 @@ bands = [{ at_least = 10, points = 31 }, { at_least = 0, points = 12 }]
     assert_relative_eq!(entity(&a, "B").score, 12.0);
     assert!(
         a.warnings.iter().any(|w| w
-            == "rules.toml:13:10: criterion 'c': a band gives 31 points, more than the criterion's 30 (capped at full points) [bands-above-points]"),
+            == "rules.toml:15:10: criterion 'c': band 1 gives 31 points, more than the criterion's 30 (capped at full points); raise the criterion's points to 31, or lower band 1's [bands-above-points]"),
         "{:?}",
         a.warnings
     );
@@ -3536,7 +3536,7 @@ min_score = 16
         "rules.toml:15:41: criterion 'c': band 2 (at_least 50) can never be reached, an earlier band already takes every such value; bands are tried in order, so list at_least bands from the highest threshold down [bands-out-of-order]",
         "rules.toml:20:6: tier 'high' (min_score 10) is listed after tier 'low', which asks less; tiers are listed from the highest to the lowest [tiers-out-of-order]",
         // No band pays the criterion's 15 points: at most 10 can be scored.
-        "rules.toml:23:6: tier 'never' needs 16 points but at most 10 can be scored [unreachable-tier]",
+        "rules.toml:23:6: tier 'never' needs 16 points but at most 10 can be scored; lower its min_score to 10 or less, or raise the criteria's points [unreachable-tier]",
         "rules.toml:13:10: criterion 'c': no band pays its 15 points, the best pays 10, so it gives at most 10 of 15; raise the bands with the points, or set points = 10 [points-never-paid]",
     ];
     for w in expected {
