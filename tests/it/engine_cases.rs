@@ -5385,3 +5385,56 @@ method = "minmax"
         2.0
     );
 }
+
+/// A tier kept from an entity because a missing value left its `requires` unmet is said on
+/// the entity, with the value, as a capping gate's failure is; an entity whose score is
+/// below the tier, or that took the tier, gets no such note.
+#[test]
+fn a_tier_requires_left_unmet_by_a_missing_value_is_noted_on_the_entity() {
+    let rules = r#"
+[rules]
+name = "req"
+id = "id"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "y"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "direct"
+[[tier]]
+id = "t"
+min_score = 5
+requires = ["y >= 5"]
+[[tier]]
+id = "u"
+min_score = 1
+"#;
+    let a = score(rules, "id,x,y\nA,8,\nB,7,6\nC,2,\n");
+    assert_eq!(entity(&a, "A").tier.as_deref(), Some("u"));
+    assert!(
+        entity(&a, "A")
+            .notes
+            .iter()
+            .any(|n| n
+                == "tier 't' not given: a missing value left its requires unmet (y = missing)"),
+        "{:?}",
+        entity(&a, "A").notes
+    );
+    assert_eq!(entity(&a, "B").tier.as_deref(), Some("t"));
+    for id in ["B", "C"] {
+        assert!(
+            entity(&a, id)
+                .notes
+                .iter()
+                .all(|n| !n.contains("not given")),
+            "{id}: {:?}",
+            entity(&a, id).notes
+        );
+    }
+}

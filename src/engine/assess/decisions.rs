@@ -755,7 +755,7 @@ impl Run<'_> {
 
     /// Warnings of what missing values decided: category-table defaults, `if()` and
     /// `count_true()` inside expressions (over the scored entities), and tiers a missing
-    /// value kept from an entity.
+    /// value kept from an entity (also noted on each such entity, with the values).
     pub(super) fn warn_decided_by_missing(
         &mut self,
         ev: &Evidence,
@@ -763,6 +763,7 @@ impl Run<'_> {
         score: &[f64],
         tier: &[Option<usize>],
         rank: &[Option<usize>],
+        st: &mut Scored,
     ) {
         let n = self.scored.len();
         let ranked = &ev.ranked;
@@ -772,8 +773,8 @@ impl Run<'_> {
         // might have, where the rest was left open by missing values too: `requires` and
         // `direct` both reading an unreported cell decide the tier together, and each is
         // warned (audit30_post F1).
-        // (what, tier, entities) per tier, highest tier first.
-        let mut decided: Vec<(String, usize, Vec<usize>)> = Vec::new();
+        // (what, tier, whether `direct`, entities) per tier, highest tier first.
+        let mut decided: Vec<(String, usize, bool, Vec<usize>)> = Vec::new();
         // (Not below it when capped under it: the cap decided, not the missing value.)
         let missed = |e: usize, t: usize| {
             tier[e].is_none_or(|got| got > t) && ev.cap_of(e).is_none_or(|c| t >= c)
@@ -787,6 +788,7 @@ impl Run<'_> {
                 decided.push((
                     tier_condition(&rule.id, false),
                     t,
+                    false,
                     (0..n)
                         .filter(|&e| {
                             ranked[e]
@@ -803,6 +805,7 @@ impl Run<'_> {
                 decided.push((
                     tier_condition(&rule.id, true),
                     t,
+                    true,
                     (0..n)
                         .filter(|&e| {
                             rule.direct_unknown[e]
@@ -823,7 +826,7 @@ impl Run<'_> {
             if !has_quota
                 || !decided
                     .iter()
-                    .any(|(_, dt, list)| *dt == t && !list.is_empty())
+                    .any(|(_, dt, _, list)| *dt == t && !list.is_empty())
             {
                 continue;
             }
@@ -846,7 +849,7 @@ impl Run<'_> {
                 );
                 (placed[co].0 >= quota).then_some(placed[co].1)
             };
-            for (_, _, list) in decided.iter_mut().filter(|(_, dt, _)| *dt == t) {
+            for (_, _, _, list) in decided.iter_mut().filter(|(_, dt, _, _)| *dt == t) {
                 list.retain(|&e| {
                     full_after(ev.cohort[e] as usize)
                         .is_none_or(|last| rank[e].is_none_or(|r| r < last))
@@ -895,13 +898,35 @@ impl Run<'_> {
                 ));
             }
         }
-        for (what, _, list) in decided {
-            if !list.is_empty() {
-                self.warnings.push(format!(
-                    "{what}: a missing value left the condition unmet for {}: {}",
-                    crate::diag::entities(list.len()),
-                    self.some_ids(&list)
-                ));
+        for (what, t, direct, list) in decided {
+            if list.is_empty() {
+                continue;
+            }
+            self.warnings.push(format!(
+                "{what}: a missing value left the condition unmet for {}: {}",
+                crate::diag::entities(list.len()),
+                self.some_ids(&list)
+            ));
+            // On each entity, as a capping gate's failure is: which tier, and the values.
+            let exprs = if direct {
+                &self.c.tier_direct[t]
+            } else {
+                &self.c.tier_requires[t]
+            };
+            for &e in &list {
+                st.note(e, || {
+                    let values: Vec<String> = exprs.iter().map(|p| self.values_in(p, e)).collect();
+                    format!(
+                        "tier '{}' not given: a missing value left its {} unmet ({})",
+                        ev.tiers[t].id,
+                        if direct {
+                            "direct condition"
+                        } else {
+                            "requires"
+                        },
+                        values.join("; ")
+                    )
+                });
             }
         }
     }

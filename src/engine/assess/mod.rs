@@ -1731,7 +1731,7 @@ impl Run<'_> {
             }
             self.warnings.push(text);
         }
-        self.warn_decided_by_missing(&ev, &conditions, &score, &tier, &rank);
+        self.warn_decided_by_missing(&ev, &conditions, &score, &tier, &rank, &mut st);
         crate::timing::mark("score: tiers");
 
         // Output order: cohorts ascending, rank order within, then excluded entities by id.
