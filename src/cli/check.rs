@@ -116,16 +116,13 @@ pub fn run(a: CheckArgs) -> Result<i32> {
                 format_number(c.points.value)
             )
         })
-        // A weighted dimension without points scores 0 for every entity.
+        // A weighted dimension that can reach nothing (no criteria, or none paying points).
         .chain(
             r.dimensions
                 .iter()
                 .filter(|d| {
                     d.weight.as_ref().is_some_and(|w| w.value > 0.0)
-                        && r.criteria
-                            .iter()
-                            .filter(|c| c.dimension.value == d.id.value)
-                            .all(|c| c.points.value <= 0.0)
+                        && r.dimension_reach(&d.id.value) == Some(0.0)
                 })
                 .map(|d| format!("dimension '{}' scores nothing", d.id.value)),
         )

@@ -376,6 +376,19 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
     // it may (no quota, no `requires`): every entity that could take it takes the earlier
     // one, unless a capping gate stops some at a tier from just below the earlier one down
     // to this one.
+    let holds_all =
+        |u: &super::Tier| u.max_count.is_none() && u.top_percent.is_none() && u.requires.is_empty();
+    // Whether a capping gate caps at a tier after tier `a`, up to tier `i`.
+    let capped_between = |a: usize, i: usize| {
+        rules.gates.iter().any(|g| match &g.effect {
+            GateEffect::MaxTier(m) => rules
+                .tiers
+                .iter()
+                .position(|u| u.id.value == m.value)
+                .is_some_and(|k| k > a && k <= i),
+            GateEffect::Exclude => false,
+        })
+    };
     for (i, t) in rules.tiers.iter().enumerate() {
         let Some(min) = t.min_score.as_ref().and_then(Param::fixed) else {
             continue;
@@ -383,26 +396,14 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
         if !t.direct.is_empty() {
             continue;
         }
-        let capped_between = |a: usize| {
-            rules.gates.iter().any(|g| match &g.effect {
-                GateEffect::MaxTier(m) => rules
-                    .tiers
-                    .iter()
-                    .position(|u| u.id.value == m.value)
-                    .is_some_and(|k| k > a && k <= i),
-                GateEffect::Exclude => false,
-            })
-        };
         if let Some((_, earlier)) = rules.tiers[..i].iter().enumerate().find(|(a, u)| {
             u.min_score
                 .as_ref()
                 .and_then(Param::fixed)
                 // (An earlier tier asking less is `tiers-out-of-order`'s.)
                 .is_some_and(|m| m == min)
-                && u.max_count.is_none()
-                && u.top_percent.is_none()
-                && u.requires.is_empty()
-                && !capped_between(*a)
+                && holds_all(u)
+                && !capped_between(*a, i)
         }) {
             out.push(Lint {
                 code: "unreachable-tier",
@@ -429,20 +430,13 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
     // A tier with no min_score, quota or requires takes every ranked entity that reaches
     // it (`direct` only waives a minimum), so the tiers after it get only the entities a
     // capping gate holds below it. Said once, at the first tier so shadowed.
-    if let Some((a, open)) = rules.tiers.iter().enumerate().find(|(_, u)| {
-        u.min_score.is_none()
-            && u.max_count.is_none()
-            && u.top_percent.is_none()
-            && u.requires.is_empty()
-    }) && a + 1 < rules.tiers.len()
-        && !rules.gates.iter().any(|g| match &g.effect {
-            GateEffect::MaxTier(m) => rules
-                .tiers
-                .iter()
-                .position(|u| u.id.value == m.value)
-                .is_some_and(|k| k > a),
-            GateEffect::Exclude => false,
-        })
+    if let Some((a, open)) = rules
+        .tiers
+        .iter()
+        .enumerate()
+        .find(|(_, u)| u.min_score.is_none() && holds_all(u))
+        && a + 1 < rules.tiers.len()
+        && !capped_between(a, rules.tiers.len())
     {
         let later: Vec<String> = rules.tiers[a + 1..]
             .iter()
@@ -849,7 +843,6 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             // `name >= c`, `name > c`, `name == c`, `name <= c`, `name < c`, or the same
             // written the other way round: the name must reach up to c (Up), down to c
             // (Down), or both.
-            #[derive(Clone, Copy, PartialEq)]
             enum Needs {
                 Up { strict: bool },
                 Down { strict: bool },
@@ -876,23 +869,28 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                 },
                 _ => None,
             };
-            let (name, c, needs) = match (named(lhs), number(rhs), named(rhs), number(lhs)) {
-                (Some(n), Some(c), _, _) => match op {
-                    BinaryOp::Ge => (n, c, Needs::Up { strict: false }),
-                    BinaryOp::Gt => (n, c, Needs::Up { strict: true }),
-                    BinaryOp::Le => (n, c, Needs::Down { strict: false }),
-                    BinaryOp::Lt => (n, c, Needs::Down { strict: true }),
-                    BinaryOp::Eq => (n, c, Needs::Equal),
-                    _ => continue,
-                },
-                (_, _, Some(n), Some(c)) => match op {
-                    BinaryOp::Le => (n, c, Needs::Up { strict: false }),
-                    BinaryOp::Lt => (n, c, Needs::Up { strict: true }),
-                    BinaryOp::Ge => (n, c, Needs::Down { strict: false }),
-                    BinaryOp::Gt => (n, c, Needs::Down { strict: true }),
-                    BinaryOp::Eq => (n, c, Needs::Equal),
-                    _ => continue,
-                },
+            let (name, c, op) = match (named(lhs), number(rhs), named(rhs), number(lhs)) {
+                (Some(n), Some(c), _, _) => (n, c, *op),
+                // `c < name` reads as `name > c`.
+                (_, _, Some(n), Some(c)) => (
+                    n,
+                    c,
+                    match op {
+                        BinaryOp::Le => BinaryOp::Ge,
+                        BinaryOp::Lt => BinaryOp::Gt,
+                        BinaryOp::Ge => BinaryOp::Le,
+                        BinaryOp::Gt => BinaryOp::Lt,
+                        other => *other,
+                    },
+                ),
+                _ => continue,
+            };
+            let needs = match op {
+                BinaryOp::Ge => Needs::Up { strict: false },
+                BinaryOp::Gt => Needs::Up { strict: true },
+                BinaryOp::Le => Needs::Down { strict: false },
+                BinaryOp::Lt => Needs::Down { strict: true },
+                BinaryOp::Eq => Needs::Equal,
                 _ => continue,
             };
             // Indicators come first in name resolution (SPEC §12).
@@ -1371,10 +1369,14 @@ min_score = 30
             "{m:?}"
         );
         // The result-changing ones are said by scoring runs too.
-        for text in [&upward, &empty, &table] {
+        for (text, code) in [
+            (&upward, "[best-values-unpaid]"),
+            (&empty, "[empty-dimension]"),
+            (&table, "[unknown-category]"),
+        ] {
             let rules = Rules::from_str_named(text, "r.toml").unwrap();
             let said = result_changing(&rules);
-            assert!(!said.is_empty(), "{text}");
+            assert!(said.iter().any(|w| w.ends_with(code)), "{code}: {said:?}");
         }
         // (An empty dimension without a weight changes nothing.)
         let unweighted = format!(
