@@ -49,9 +49,10 @@ pub struct Side {
     pub tiers: Vec<String>,
     /// Every entity of this side, ranked or excluded, in the side's order.
     pub entities: Vec<Placed>,
-    /// Whether the side is a run made here or a result file with an `audit` (written by
-    /// `clusterscore score`); `false` for a file made by hand or by another tool.
-    pub audited: bool,
+    /// The side's audit block: the run made here (without its time, [`crate::engine::Audit::of_inputs`]),
+    /// or the `audit` of a result file as `clusterscore score` wrote it; `None` for a file
+    /// made by hand or by another tool.
+    pub audit: Option<serde_json::Value>,
 }
 
 impl Side {
@@ -74,7 +75,7 @@ impl Side {
                     cohort: e.cohort.clone(),
                 })
                 .collect(),
-            audited: true,
+            audit: serde_json::to_value(a.audit.of_inputs()).ok(),
         }
     }
 
@@ -173,7 +174,7 @@ impl Side {
             source,
             tiers,
             entities: out,
-            audited: v.get("audit").is_some(),
+            audit: v.get("audit").cloned(),
         })
     }
 }
@@ -210,7 +211,7 @@ pub fn check_results(a: &Side, b: &Side) -> Result<Vec<String>, String> {
     }
     let mut warnings = Vec::new();
     for side in [a, b] {
-        if !side.audited {
+        if side.audit.is_none() {
             warnings.push(format!(
                 "'{}' has no \"audit\": it was not written by `clusterscore score --format \
                  json`, so its ranks, scores and tiers are taken as they are",
@@ -302,6 +303,8 @@ fn ranks_against_scores(source: &str, ranked: &[&Placed]) -> Option<String> {
 /// the largest rank moves between ranking A and ranking B.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Comparison {
+    /// What was compared: the engine, and each side's audit block ([`Side::audit`]).
+    pub audit: ComparisonAudit,
     /// Where ranking A came from (its [`Side::source`]).
     pub a: String,
     /// Where ranking B came from.
@@ -332,6 +335,18 @@ pub struct Comparison {
     pub rank_moves_not_shown: usize,
     /// What makes the two rankings hard to compare (entities in different cohorts).
     pub warnings: Vec<String>,
+}
+
+/// The `audit` block of a comparison: which engine compared, and what each side was made
+/// from, so that a published comparison can be traced to its rules and data files.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ComparisonAudit {
+    /// `clusterscore` and the crate version of the comparing run.
+    pub engine: String,
+    /// Ranking A's audit block; null for a result file without one.
+    pub a: Option<serde_json::Value>,
+    /// Ranking B's audit block.
+    pub b: Option<serde_json::Value>,
 }
 
 /// An entity whose tier differs between the two rankings.
@@ -577,6 +592,11 @@ pub fn compare(a: &Side, b: &Side, top: usize) -> Comparison {
         ));
     }
     Comparison {
+        audit: ComparisonAudit {
+            engine: format!("clusterscore {}", env!("CARGO_PKG_VERSION")),
+            a: a.audit.clone(),
+            b: b.audit.clone(),
+        },
         a: a.source.clone(),
         b: b.source.clone(),
         common,
@@ -770,7 +790,7 @@ mod tests {
                     cohort: cohort.map(str::to_string),
                 })
                 .collect(),
-            audited: true,
+            audit: Some(serde_json::json!({})),
         };
         let a = side([Some("north"), Some("north"), Some("south")]);
         assert!(compare(&a, &a, 5).warnings.is_empty());
@@ -801,7 +821,7 @@ mod tests {
                     cohort: cohort.map(str::to_string),
                 })
                 .collect(),
-            audited: true,
+            audit: Some(serde_json::json!({})),
         }
     }
 

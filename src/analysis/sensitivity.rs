@@ -204,6 +204,10 @@ pub fn draw(ev: &Evidence, opts: &SensitivityOptions, i: u64) -> Draw {
 /// replications' perturbed weights (`clusterscore sensitivity`, SPEC §8).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SensitivityReport {
+    /// The base run's rules and data files ([`crate::engine::Audit::of_inputs`]); `None`
+    /// from [`run`], which sees only the evidence (the CLI fills it in).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit: Option<crate::engine::Audit>,
     /// Replications run.
     pub runs: usize,
     /// δ: factors were drawn from U[1 − δ, 1 + δ].
@@ -439,6 +443,7 @@ pub fn run(
         }
     }
     let report = SensitivityReport {
+        audit: None,
         warnings,
         runs,
         weight_noise: opts.noise,

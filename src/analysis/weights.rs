@@ -195,6 +195,8 @@ impl ObjectiveMethod {
 /// reports (its JSON is this struct's).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ObjectiveWeights {
+    /// The rules and data files the fractions come from ([`crate::engine::Audit::of_inputs`]).
+    pub audit: crate::engine::Audit,
     /// The method used (熵权法 or CRITIC).
     pub method: ObjectiveMethod,
     /// Ranked entities the weights were computed from (the rows of the fraction matrix).
@@ -380,6 +382,7 @@ pub fn objective(
         dim_w[ev.dimension_of[c]] += w[c];
     }
     Ok(ObjectiveWeights {
+        audit: assessment.audit.of_inputs(),
         method,
         entities: rows.len(),
         criteria: r

@@ -176,6 +176,7 @@ pub fn run(a: SensitivityArgs) -> Result<i32> {
     // The JSON carries the base run's warnings (printed above, before the replications)
     // ahead of the analysis's own.
     let mut report = report;
+    report.audit = Some(assessment.audit.of_inputs());
     report.warnings = assessment
         .warnings
         .iter()

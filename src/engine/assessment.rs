@@ -788,8 +788,22 @@ pub struct Audit {
     /// `None` without a year column.
     pub year: Option<i64>,
     /// UTC time as `YYYY-MM-DDTHH:MM:SSZ`: `SOURCE_DATE_EPOCH` when set, else now, unless
-    /// the caller gave one.
+    /// the caller gave one. Empty, and left out of the JSON, in the audit of an analysis
+    /// ([`Audit::of_inputs`]).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub generated_at: String,
+}
+
+impl Audit {
+    /// The inputs only, without the time: the audit block of `sensitivity`, `weights` and
+    /// `compare` reports, which the same inputs (and seed) reproduce byte for byte without
+    /// `SOURCE_DATE_EPOCH`.
+    pub fn of_inputs(&self) -> Audit {
+        Audit {
+            generated_at: String::new(),
+            ..self.clone()
+        }
+    }
 }
 
 /// The rules file of a run, in the audit block.

@@ -2189,6 +2189,113 @@ fn analysis_json_carries_the_runs_warnings() {
     assert_eq!(lint(&v), 1, "{v}");
 }
 
+/// The analyses' JSON names the rules and data files it was made from, as `score`'s does,
+/// but without the time (the same inputs and seed give the same bytes); `compare --results`
+/// carries each result file's own audit block.
+#[test]
+fn analysis_json_names_its_inputs_without_the_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = root().join("rules/liaocheng-benchmark.toml");
+    let text = std::fs::read_to_string(&base).unwrap();
+    let other = dir.path().join("other.toml");
+    std::fs::write(
+        &other,
+        text.replace(
+            "{ at_least = 100, points = 12 }",
+            "{ at_least = 90, points = 12 }",
+        ),
+    )
+    .unwrap();
+    let data = root().join("fixtures/liaocheng-2023.csv");
+    let json = |args: &[&std::ffi::OsStr]| -> serde_json::Value {
+        let out = bin()
+            .args(args)
+            .args(["--format", "json"])
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let (b, o, d) = (base.as_os_str(), other.as_os_str(), data.as_os_str());
+    let scored = |rules: &std::ffi::OsStr| {
+        json(&[
+            "score".as_ref(),
+            "--rules".as_ref(),
+            rules,
+            "--data".as_ref(),
+            d,
+        ])
+    };
+    let (sa, sb) = (scored(b), scored(o));
+    assert_ne!(
+        sa["audit"]["rules"]["sha256"],
+        sb["audit"]["rules"]["sha256"]
+    );
+    let inputs_of = |audit: &serde_json::Value| {
+        let mut a = audit.clone();
+        a.as_object_mut().unwrap().remove("generated_at");
+        a
+    };
+    let check = |v: &serde_json::Value, audit: &serde_json::Value| {
+        assert_eq!(*v, inputs_of(audit), "{v}");
+        assert!(v.get("generated_at").is_none(), "{v}");
+    };
+    let v = json(&[
+        "sensitivity".as_ref(),
+        "--rules".as_ref(),
+        o,
+        "--data".as_ref(),
+        d,
+        "--runs".as_ref(),
+        "5".as_ref(),
+    ]);
+    check(&v["audit"], &sb["audit"]);
+    let v = json(&[
+        "weights".as_ref(),
+        "--rules".as_ref(),
+        b,
+        "--data".as_ref(),
+        d,
+        "--method".as_ref(),
+        "entropy".as_ref(),
+    ]);
+    check(&v["audit"], &sa["audit"]);
+    let v = json(&[
+        "compare".as_ref(),
+        "--rules".as_ref(),
+        b,
+        "--rules".as_ref(),
+        o,
+        "--data".as_ref(),
+        d,
+    ]);
+    check(&v["audit"]["a"], &sa["audit"]);
+    check(&v["audit"]["b"], &sb["audit"]);
+    assert!(
+        v["audit"]["engine"]
+            .as_str()
+            .unwrap()
+            .starts_with("clusterscore ")
+    );
+    // Result files: each side's audit as the file has it, time included.
+    let (ra, rb) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    std::fs::write(&ra, sa.to_string()).unwrap();
+    let mut hand = sb.clone();
+    hand.as_object_mut().unwrap().remove("audit");
+    std::fs::write(&rb, hand.to_string()).unwrap();
+    let v = json(&[
+        "compare".as_ref(),
+        "--results".as_ref(),
+        ra.as_os_str(),
+        "--results".as_ref(),
+        rb.as_os_str(),
+    ]);
+    assert_eq!(v["audit"]["a"], sa["audit"], "{v}");
+    assert_eq!(v["audit"]["a"]["generated_at"], "2023-11-14T22:13:20Z");
+    assert!(v["audit"]["b"].is_null(), "{v}");
+}
+
 /// AHP items that are all dimension ids, written with `--level criteria`: one usage error that
 /// names the level to use, not one did-you-mean per item.
 #[test]
