@@ -296,11 +296,36 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
             mut percent,
             scaled,
             mut hidden,
+            bad_shared,
         } = formatted
             // (The scan does not panic; if it ever did, the percent reading it decides must
             // not silently fall back to the stored fractions.)
             .join()
             .map_err(|_| not_a_workbook(&"its cell formats could not be read"))?;
+        // calamine reads it as the first shared string (often a header): a wrong value
+        // with nothing said.
+        if let Some((r, c, index)) = bad_shared {
+            let cell = match u16::try_from(c) {
+                Ok(c) => rust_xlsxwriter::row_col_to_cell(r, c),
+                Err(_) => format!("row {}, column {}", r + 1, c + 1),
+            };
+            return Err(Error::one(
+                Diagnostic::new(
+                    Stage::Data,
+                    format!(
+                        "cell {cell} of sheet \"{}\" is a text cell whose index into the workbook's \
+                         shared strings is \"{}\", not a whole number",
+                        truncate(&name, 200),
+                        truncate(&index, 40)
+                    ),
+                )
+                .at(format!("{shown}, cell {cell}"))
+                .with_help(
+                    "the workbook is damaged or was written by a faulty program: open it in \
+                     Excel or WPS, check that cell and save the workbook again",
+                ),
+            ));
+        }
         percent.sort_unstable();
         hidden.sort_unstable();
         Ok(Sheet {

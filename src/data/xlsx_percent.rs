@@ -23,6 +23,10 @@ pub(super) struct FormattedCells {
     pub scaled: Vec<(u32, u32, String)>,
     /// Rows hidden (`hidden="1"`: by hand, or filtered out), 0-based, in file order.
     pub hidden: Vec<u32>,
+    /// The first shared-string cell (`t="s"`) whose stored index is not a whole number
+    /// (`<v>x</v>`, `<v>-1</v>`), with that text: calamine reads such a cell as the table's
+    /// first string, a damaged file it does not refuse.
+    pub bad_shared: Option<(u32, u32, String)>,
 }
 
 /// [`FormattedCells`] of sheet `sheet`, from one read of the styles and one byte scan of the
@@ -51,9 +55,14 @@ pub(super) fn formatted_cells(bytes: &[u8], sheet: &str) -> FormattedCells {
     let Ok(part) = zip.by_name(&path) else {
         return FormattedCells::default();
     };
-    let (cells, hidden) = scan_sheet(part, &kept);
+    let Scanned {
+        cells,
+        hidden,
+        bad_shared,
+    } = scan_sheet(part, &kept);
     let mut out = FormattedCells {
         hidden,
+        bad_shared,
         ..FormattedCells::default()
     };
     for (r, c, xf) in cells {
@@ -367,15 +376,30 @@ fn tag_attributes(tag: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     })
 }
 
+/// What [`scan_sheet`] finds.
+#[derive(Debug, Default, PartialEq)]
+struct Scanned {
+    /// Number cells whose style is kept, as (row, column, style).
+    cells: Vec<(u32, u32, usize)>,
+    /// Hidden rows.
+    hidden: Vec<u32>,
+    /// [`FormattedCells::bad_shared`].
+    bad_shared: Option<(u32, u32, String)>,
+}
+
 /// Number cells (no `t`, or `t="n"`) of a sheet's XML whose style `s` is `kept`, as (row,
-/// column, style), and the hidden rows (`hidden="1"` or `"true"`), all 0-based, up to the
-/// end of `sheetData`. A cell or row without its `r` follows the one before, as the format
-/// allows. Written by hand as a byte scan of the tags (the next `<` to its `>`): a full XML
-/// parse of a 10⁵-row sheet costs about ten times as much, and these tags hold no `>`.
-fn scan_sheet(mut xml: impl Read, kept: &[bool]) -> (Vec<(u32, u32, usize)>, Vec<u32>) {
+/// column, style), the hidden rows (`hidden="1"` or `"true"`), all 0-based, and the first
+/// shared-string cell whose index is not a whole number, up to the end of `sheetData`. A
+/// cell or row without its `r` follows the one before, as the format allows. Written by
+/// hand as a byte scan of the tags (the next `<` to its `>`): a full XML parse of a
+/// 10⁵-row sheet costs about ten times as much, and these tags hold no `>`.
+fn scan_sheet(mut xml: impl Read, kept: &[bool]) -> Scanned {
     let (mut cells, mut hidden) = (Vec::new(), Vec::new());
+    let mut bad_shared = None;
     // The row being read (1-based; 0 before the first) and the column of the next cell.
     let (mut row, mut next_col) = (0u32, 0u32);
+    // The shared-string cell being read, and where its `<v>` text starts in `text`.
+    let (mut shared_cell, mut value_at): (Option<(u32, u32)>, Option<usize>) = (None, None);
     let mut text: Vec<u8> = Vec::with_capacity(1 << 17);
     let mut chunk = vec![0u8; 1 << 16];
     'read: loop {
@@ -399,8 +423,21 @@ fn scan_sheet(mut xml: impl Read, kept: &[bool]) -> (Vec<(u32, u32, usize)>, Vec
             if let Some(closing) = tag.strip_prefix(b"/") {
                 // The cells end with `sheetData`; what follows is not read (as calamine).
                 let closing = closing.trim_ascii_end();
-                if closing.rsplit(|&b| b == b':').next() == Some(b"sheetData") {
-                    break 'read;
+                match closing.rsplit(|&b| b == b':').next() {
+                    Some(b"sheetData") => break 'read,
+                    Some(b"v") => {
+                        if let (Some((r, c)), Some(from)) = (shared_cell, value_at.take()) {
+                            let index = &text[from..start];
+                            if bad_shared.is_none()
+                                && (index.is_empty() || !index.iter().all(u8::is_ascii_digit))
+                            {
+                                bad_shared =
+                                    Some((r, c, String::from_utf8_lossy(index).into_owned()));
+                            }
+                        }
+                    }
+                    Some(b"c") => shared_cell = None,
+                    _ => {}
                 }
                 continue;
             }
@@ -430,7 +467,7 @@ fn scan_sheet(mut xml: impl Read, kept: &[bool]) -> (Vec<(u32, u32, usize)>, Vec
                     }
                 }
                 b"c" => {
-                    let (mut at, mut style, mut number) = (None, None, true);
+                    let (mut at, mut style, mut number, mut shared) = (None, None, true, false);
                     for (key, value) in tag_attributes(tag) {
                         match key {
                             b"r" => at = std::str::from_utf8(value).ok().and_then(cell_position),
@@ -439,12 +476,16 @@ fn scan_sheet(mut xml: impl Read, kept: &[bool]) -> (Vec<(u32, u32, usize)>, Vec
                                     .ok()
                                     .and_then(|v| v.parse::<usize>().ok())
                             }
-                            b"t" => number = value == b"n",
+                            b"t" => {
+                                number = value == b"n";
+                                shared = value == b"s";
+                            }
                             _ => {}
                         }
                     }
                     let (r, c) = at.unwrap_or((row.saturating_sub(1), next_col));
                     next_col = c + 1;
+                    shared_cell = (shared && tag.last() != Some(&b'/')).then_some((r, c));
                     if let Some(s) = style
                         && number
                         && kept.get(s).copied().unwrap_or(false)
@@ -452,15 +493,25 @@ fn scan_sheet(mut xml: impl Read, kept: &[bool]) -> (Vec<(u32, u32, usize)>, Vec
                         cells.push((r, c, s));
                     }
                 }
+                b"v" if shared_cell.is_some() && tag.last() != Some(&b'/') => {
+                    value_at = Some(done);
+                }
                 _ => {}
             }
         }
         if memchr::memchr(b'<', &text[done..]).is_none() {
             done = text.len();
         }
-        text.drain(..done);
+        // A shared-string index cut by the chunk's end is kept for the next chunk.
+        let drained = value_at.map_or(done, |from| from.min(done));
+        text.drain(..drained);
+        value_at = value_at.map(|from| from - drained);
     }
-    (cells, hidden)
+    Scanned {
+        cells,
+        hidden,
+        bad_shared,
+    }
 }
 
 #[cfg(test)]
@@ -626,13 +677,53 @@ mod tests {
 <row hidden="true" customHeight="1"><c s="1"><is><t>a &gt; b</t></is></c></row><row r="9" hidden="0"><c r="A9" s="1"/></row></x:sheetData>
 <row r="20" hidden="1"/><c r="A20" s="1"/></x:worksheet>"#;
         let kept = [false, true, true];
-        let (cells, hidden) = scan_sheet(Trickle(xml), &kept);
+        let Scanned {
+            cells,
+            hidden,
+            bad_shared,
+        } = scan_sheet(Trickle(xml), &kept);
         // A2 follows A1 (no r), but is text; C1 (after B1) is style 2; row 4 follows row 3.
         assert_eq!(
             cells,
             [(0, 0, 1), (0, 2, 2), (2, 1, 1), (3, 0, 1), (8, 0, 1)]
         );
         assert_eq!(hidden, [2, 3]);
+        assert_eq!(bad_shared, None);
+    }
+
+    #[test]
+    fn formatted_cells_carry_the_first_bad_shared_string_index() {
+        let xml = r#"<worksheet><sheetData><row r="2"><c r="C2" t="s"><v>1</v></c><c r="D2" t="s"><v>-1</v></c></row></sheetData></worksheet>"#;
+        assert_eq!(
+            formatted_cells(&package(xml), "数据").bad_shared,
+            Some((1, 3, "-1".to_string()))
+        );
+    }
+
+    /// calamine reads a shared-string index that is no whole number as the table's first
+    /// string: the scan finds the first such cell, its index cut between reads or not.
+    #[test]
+    fn the_byte_scan_finds_a_shared_string_index_that_is_no_number() {
+        let scan = |xml: &[u8]| {
+            (
+                scan_sheet(Trickle(xml), &[]).bad_shared,
+                scan_sheet(xml, &[]).bad_shared,
+            )
+        };
+        let good = br#"<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1234567</v></c><c r="C1"><v>-1</v></c><c r="D1" t="str"><v>x</v></c><c r="E1" t="s"/></row></sheetData>"#;
+        assert_eq!(scan(good), (None, None));
+        for (index, at) in [
+            ("x", (2, 1)),
+            ("-1", (2, 1)),
+            ("", (2, 1)),
+            ("12a45", (2, 1)),
+        ] {
+            let xml = format!(
+                r#"<x:sheetData><x:row r="1"><x:c r="A1" t="s"><x:v>3</x:v></x:c></x:row><x:row r="3"><x:c r="A3"><x:v>5</x:v></x:c><x:c t="s" s="2"><x:v>{index}</x:v></x:c><x:c t="s"><x:v>y</x:v></x:c></x:row></x:sheetData>"#
+            );
+            let found = Some((at.0, at.1, index.to_string()));
+            assert_eq!(scan(xml.as_bytes()), (found.clone(), found), "{index}");
+        }
     }
 
     #[test]
