@@ -1231,16 +1231,23 @@ fn number_problem(shown: &str, normalised: &str, markers: &Markers) -> CellProbl
             help: Some(help),
         };
     }
-    if parse_bool(normalised).is_some() {
+    if let Some(b) = parse_bool(normalised) {
+        // `无` in a count or an amount is mostly "none": 0 is the value; a missing marker
+        // would also turn the word into no data in every yes/no and category column.
+        let first = if b {
+            "this column is read as numbers: write the number the word stands for".to_string()
+        } else {
+            format!("this column is read as numbers: if \"{shown}\" means none here, write 0")
+        };
         return CellProblem {
             value: shown.to_string(),
             message: format!("boolean value \"{shown}\" in a number column"),
-            help: Some(
-                "this column is read as numbers; write the value as a number (1/0), \
-                 declare the indicator as kind = \"bool\", or, if the word means no data, \
-                 add it to missing_markers in [data]"
-                    .into(),
-            ),
+            help: Some(format!(
+                "{first}; if the column is a yes/no one, declare the indicator as kind = \"bool\"; \
+                 add the word to missing_markers in [data] only if it means no data (the \
+                 markers apply to every column, so a yes/no or category column would read \
+                 \"{shown}\" as missing too)"
+            )),
         };
     }
     if let Some(help) = number_shape_help(&shown, normalised) {

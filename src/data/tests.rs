@@ -779,8 +779,27 @@ fn number_bool_and_text_requests() {
         e.diagnostics[0].message,
         "boolean value \"是\" in a number column"
     );
+    assert!(
+        e.diagnostics[0]
+            .help
+            .as_ref()
+            .unwrap()
+            .starts_with("this column is read as numbers: write the number the word stands for")
+    );
     assert_eq!(e.diagnostics[1].message, "cannot read \"2\" as yes/no");
     assert!(e.diagnostics[1].help.as_ref().unwrap().contains("是/否"));
+    // `无` in an amount: 0 is offered first, and the marker's reach is said.
+    let none = write(&dir, "none.csv", "v\n无\n".as_bytes());
+    let e = read(&[none], &|_| Some(ColumnRequest::Number)).unwrap_err();
+    let help = e.diagnostics[0].help.as_deref().unwrap();
+    assert!(
+        help.starts_with("this column is read as numbers: if \"无\" means none here, write 0;"),
+        "{help}"
+    );
+    assert!(
+        help.contains("a yes/no or category column would read \"无\" as missing too"),
+        "{help}"
+    );
     let t = read(&[p], &|h| (h == "t").then_some(ColumnRequest::Text)).unwrap();
     assert!(t.column("v").is_none());
     match t.column("t") {
