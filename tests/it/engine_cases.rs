@@ -3998,6 +3998,26 @@ fn values_a_hundred_times_past_every_threshold_are_warned_of() {
     assert_eq!(w.len(), 1, "{:?}", a.warnings);
     let tail = "are about 1/10⁴ of its thresholds (10000, 1000, 0): 3 of the 3 non-zero values are a hundredth of the smallest or less, so the criterion scores them all alike; if the column is in another unit than the thresholds (the column in 亿元, the thresholds in 万元), give indicator 'rev' multiply = 10000";
     assert!(w[0].ends_with(tail), "{}", w[0]);
+    // `target` pays such values in proportion (A: 3.5 of 10 000): told apart, each a
+    // hundredth of the points or less; far above it, all alike (the full points).
+    let target = "[rules]\nname = \"m\"\nid = \"id\"\n[[indicator]]\nid = \"rev\"\n[[dimension]]\nid = \"d\"\n\
+                  [[criterion]]\nid = \"rev_b\"\ndimension = \"d\"\nindicator = \"rev\"\npoints = 10\n\
+                  method = \"target\"\ntarget = 10000\n";
+    let a = score(target, "id,rev\nA,3.5\nB,0.2\nE,9\n");
+    assert_relative_eq!(entity(&a, "A").criteria["rev_b"].fraction.unwrap(), 0.00035);
+    let w = warned(&a);
+    assert_eq!(w.len(), 1, "{:?}", a.warnings);
+    assert!(
+        w[0].contains("a hundredth of the smallest or less, so the criterion pays each of them a hundredth of its points or less; "),
+        "{}",
+        w[0]
+    );
+    let w = warned(&score(target, "id,rev\nA,3.5e7\nB,2e6\nE,9e7\n"));
+    assert!(
+        w[0].contains("so the criterion scores them all alike"),
+        "{}",
+        w[0]
+    );
     // One value in ten within reach is enough to say nothing; so are fewer than three values.
     let mixed = "id,rev\nA,3.5e7\nB,2e6\nC,5e6\nE,9e7\nF,12000\n";
     assert!(warned(&score(&rules(bands, ""), mixed)).is_empty());

@@ -1260,6 +1260,14 @@ fn magnitude_message(
             "a hundredth of the smallest or less",
         )
     };
+    // `target` scores from 0 in proportion: values far below it are told apart, each paid a
+    // hundredth of the points or less; every other method pays such values alike (the
+    // band, floor or step they are all on the same side of).
+    let effect = if m.shift < 0 && matches!(cr.method, crate::rules::Method::Target { .. }) {
+        "so the criterion pays each of them a hundredth of its points or less"
+    } else {
+        "so the criterion scores them all alike"
+    };
     // The column's unit the shift implies, from the indicator's (万元 and 10⁴ larger: 元).
     let units = ind
         .unit
@@ -1281,7 +1289,7 @@ fn magnitude_message(
         })
         .unwrap_or_default();
     format!(
-        "criterion '{}': the values of column \"{header}\" are {how} its thresholds ({shown}): {} of the {} non-zero values are {side}, so the criterion scores them all alike; if the column is in another unit than the thresholds{units}, give indicator '{}' multiply = {}",
+        "criterion '{}': the values of column \"{header}\" are {how} its thresholds ({shown}): {} of the {} non-zero values are {side}, {effect}; if the column is in another unit than the thresholds{units}, give indicator '{}' multiply = {}",
         cr.id.value,
         m.past,
         m.counted,
