@@ -670,12 +670,37 @@ where
         if c_lower == lower && c != name {
             return Some(c.to_string());
         }
+        // `I类` for `Ⅰ类` (a Roman numeral sign): the same on screen.
+        if c != name && fold_roman(&c_lower) == fold_roman(&lower) {
+            return Some(c.to_string());
+        }
         let score = strsim::jaro_winkler(&lower, &c_lower);
         if score > 0.8 && best.is_none_or(|(b, _)| score > b) {
             best = Some((score, c));
         }
     }
     best.map(|(_, c)| c.to_string())
+}
+
+/// `s` with the Roman numeral signs (`Ⅰ`, `Ⅱ`, `ⅳ`: U+2160–U+217F) written in Latin letters,
+/// as they read (category levels such as `Ⅰ类` are typed with `I` as often as with the sign).
+fn fold_roman(s: &str) -> std::borrow::Cow<'_, str> {
+    const SIGNS: [&str; 16] = [
+        "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "L", "C", "D",
+        "M",
+    ];
+    if !s.chars().any(|c| matches!(c, '\u{2160}'..='\u{217F}')) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c as u32 {
+            k @ 0x2160..=0x216F => out.push_str(SIGNS[(k - 0x2160) as usize]),
+            k @ 0x2170..=0x217F => out.push_str(&SIGNS[(k - 0x2170) as usize].to_lowercase()),
+            _ => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// "did you mean 'x'?" help text, or `None`.
@@ -694,6 +719,25 @@ where
             (true, false) => odd(&c).map(|o| (c.as_str(), o)),
             _ => None,
         };
+        // A Roman numeral sign where a letter is written, or the other way round.
+        let sign = |ch: char| matches!(ch, '\u{2160}'..='\u{217F}');
+        let swapped = name
+            .chars()
+            .zip(c.chars())
+            .enumerate()
+            .find(|&(_, (a, b))| a != b && (sign(a) || sign(b)));
+        if differs.is_none()
+            && let Some((at, (a, b))) = swapped
+        {
+            return format!(
+                "did you mean '{c}'? ('{}' has U+{:04X} '{a}' at character {} where '{c}' has \
+                 U+{:04X} '{b}', which looks the same)",
+                truncate(name, 200),
+                a as u32,
+                at + 1,
+                b as u32
+            );
+        }
         match differs {
             Some((text, (at, ch))) => format!(
                 "did you mean '{c}'? ('{}' holds {} at character {}, which only looks like ASCII)",
@@ -779,6 +823,23 @@ pub(crate) fn chinese_numeral(t: &str) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
+    /// A Roman numeral sign and the Latin letters it reads as look the same: the level meant
+    /// is found and the character that differs named, either way round.
+    #[test]
+    fn roman_numeral_signs_are_matched_to_the_letters_they_look_like() {
+        let levels = ["Ⅰ类高价值", "Ⅰ类", "Ⅱ类", "无"];
+        assert_eq!(
+            super::did_you_mean_help("I类", levels).as_deref(),
+            Some(
+                "did you mean 'Ⅰ类'? ('I类' has U+0049 'I' at character 1 where 'Ⅰ类' has U+2160 'Ⅰ', which looks the same)"
+            )
+        );
+        assert_eq!(super::did_you_mean("II类", levels).as_deref(), Some("Ⅱ类"));
+        assert_eq!(super::did_you_mean("ⅱ", ["II", "I"]).as_deref(), Some("II"));
+        // Not a look-alike: `1类` is left to the usual closeness.
+        assert_eq!(super::did_you_mean("1类", ["Ⅰ类高价值"]), None);
+    }
+
     #[test]
     fn terminal_safe_shows_control_characters_and_keeps_lines() {
         use super::terminal_safe;

@@ -568,6 +568,16 @@ method = "direct"
             "\"北部\" is not one of the levels of indicator 'reg'",
         ],
     );
+    // A level typed with a Latin I for the Roman numeral sign Ⅰ: the level meant, and the
+    // character that differs, are named.
+    let roman = levels.replace(r#"["东部", "西部"]"#, r#"["Ⅰ类", "Ⅱ类"]"#);
+    assert_has(
+        &expect_err(&roman, "id,year,x,reg\nA,2023,1,Ⅰ类\nB,2023,2,I类\n"),
+        &[
+            "row 3, column \"reg\"",
+            "help: did you mean 'Ⅰ类'? ('I类' has U+0049 'I' at character 1 where 'Ⅰ类' has U+2160 'Ⅰ', which looks the same) (allowed values: Ⅰ类, Ⅱ类)",
+        ],
+    );
     let a = score(
         levels,
         "id,year,x,reg\nA,2023,1,东部\nB,2023,2,西部\nA,2022,1,东部\n",

@@ -1666,7 +1666,16 @@ pub(super) fn column_indicators(
                                 ind.id.value
                             ))
                             .at(table.location(k, &headers[j]))
-                            .with_help(format!("allowed values: {}", levels.join(", "))),
+                            .with_help({
+                                let allowed = format!("allowed values: {}", levels.join(", "));
+                                match crate::diag::did_you_mean_help(
+                                    &t.dict[code as usize],
+                                    levels.iter().map(String::as_str),
+                                ) {
+                                    Some(meant) => format!("{meant} ({allowed})"),
+                                    None => allowed,
+                                }
+                            }),
                         );
                         if bad.len() == crate::data::table::MAX_ERRORS {
                             return Err(Error::first_of_more(bad));
