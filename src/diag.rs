@@ -661,8 +661,9 @@ where
     let lower = name.to_lowercase();
     // Typed in full-width letters (`ｓｃａｌｅ`): the name it folds to.
     let folded = crate::data::cell::fold_width(name);
+    let candidates: Vec<&str> = candidates.into_iter().collect();
     let mut best: Option<(f64, &str)> = None;
-    for c in candidates {
+    for &c in &candidates {
         if folded != name && folded == c {
             return Some(c.to_string());
         }
@@ -679,7 +680,31 @@ where
             best = Some((score, c));
         }
     }
-    best.map(|(_, c)| c.to_string())
+    if let Some((_, c)) = best {
+        return Some(c.to_string());
+    }
+    // Jaro-Winkler underrates one slip in a short name (`mn` is 0.65 from `min`): one
+    // edit away, when only one candidate is, counting those where the longer of the two
+    // has three characters or more (`id` and `rd` are two names, not a typo).
+    let chars = name.chars().count();
+    let mut near = close_names(name, candidates).filter(|c| chars.max(c.chars().count()) >= 3);
+    match (near.next(), near.next()) {
+        (Some(c), None) => Some(c.to_string()),
+        _ => None,
+    }
+}
+
+/// The candidates one edit (an insertion, a deletion, a substitution or two neighbours
+/// swapped) from `name`, in letter case folded, in the order given: for a help that lists
+/// the near ones when several are.
+pub fn close_names<'a, I>(name: &str, candidates: I) -> impl Iterator<Item = &'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    let lower = name.to_lowercase();
+    candidates
+        .into_iter()
+        .filter(move |c| strsim::osa_distance(&lower, &c.to_lowercase()) == 1)
 }
 
 /// `s` with the Roman numeral signs (`Ⅰ`, `Ⅱ`, `ⅳ`: U+2160–U+217F) written in Latin letters,
@@ -1013,6 +1038,22 @@ mod tests {
         );
         // Letter case does not count against a near spelling either.
         assert_eq!(did_you_mean("RD_INTESITY", c), Some("rd_intensity".into()));
+    }
+
+    /// One slip in a short name is suggested when it is the only one that near; two-letter
+    /// names one letter apart, or several at one edit, are not.
+    #[test]
+    fn did_you_mean_finds_one_slip_in_a_short_name() {
+        let f = ["min", "max", "abs", "ln", "log10", "if"];
+        assert_eq!(did_you_mean("mn", f), Some("min".into()));
+        assert_eq!(did_you_mean("ab", f), Some("abs".into()));
+        assert_eq!(did_you_mean("lx", f), None);
+        assert_eq!(did_you_mean("xyz", f), None);
+        assert_eq!(did_you_mean("mx", ["max", "mix"]), None);
+        assert_eq!(did_you_mean("A9", ["A1", "A2", "B7"]), None);
+        assert_eq!(did_you_mean("AA9", ["AA1", "B7"]), Some("AA1".into()));
+        let near: Vec<&str> = close_names("a9", ["A1", "A2", "B7", "A99"]).collect();
+        assert_eq!(near, ["A1", "A2", "A99"]);
     }
 
     /// A header typed with Alt+Enter is suggested on one line, as it is matched.

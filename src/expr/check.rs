@@ -5,7 +5,7 @@ use super::eval;
 use super::parse::{BinaryOp, Expr, ExprKind, UnaryOp};
 use super::{Context, Env, ExprError, Scope, TypeClash};
 use crate::column::{Column, Type};
-use crate::diag::{Span, did_you_mean_help};
+use crate::diag::{Span, and_list, did_you_mean_help};
 
 /// Every function name, for did-you-mean.
 pub const FUNCTIONS: &[&str] = &[
@@ -393,7 +393,7 @@ fn ordering_not_numbers(op: BinaryOp, ty: Type, side: &str, span: Span) -> ExprE
 
 #[cold]
 #[inline(never)]
-fn unknown_function(name: &str, span: Span) -> ExprError {
+fn unknown_function(name: &str, span: Span, ctx: Context) -> ExprError {
     let lower = name.to_lowercase();
     // Names of the same function in spreadsheets, SQL and pandas.
     let synonym = match lower.as_str() {
@@ -422,11 +422,40 @@ fn unknown_function(name: &str, span: Span) -> ExprError {
     } else {
         did_you_mean_help(name, FUNCTIONS.iter().copied())
     };
+    // Without a near name, the functions on offer (aggregate ones only where they are allowed).
+    let help = help.or_else(|| Some(function_list(ctx)));
     ExprError {
         message: format!("unknown function '{name}'"),
         span,
         help,
         clash: None,
+    }
+}
+
+/// The functions an expression may call, for the help of an unknown function.
+fn function_list(ctx: Context) -> String {
+    let row: Vec<&str> = FUNCTIONS
+        .iter()
+        .copied()
+        .filter(|f| !is_aggregate_call(f, 2))
+        .collect();
+    let aggregate: Vec<&str> = FUNCTIONS
+        .iter()
+        .copied()
+        .filter(|f| is_aggregate_call(f, 2))
+        .collect();
+    match ctx {
+        Context::Row => format!(
+            "the functions are {} ({} are aggregate functions, for [aggregate] formulas)",
+            and_list(&row),
+            and_list(&aggregate)
+        ),
+        Context::Aggregate => format!(
+            "the functions are {}; the aggregate functions over a cluster's members are {} \
+             (and min, max of one argument)",
+            and_list(&row),
+            and_list(&aggregate)
+        ),
     }
 }
 
@@ -642,7 +671,7 @@ impl Checker<'_> {
         agg: Option<&str>,
     ) -> Checked {
         if !FUNCTIONS.contains(&name) {
-            return Err(unknown_function(name, name_span));
+            return Err(unknown_function(name, name_span, self.ctx));
         }
         let n = args.len();
         let c = Call {

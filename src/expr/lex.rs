@@ -193,10 +193,12 @@ pub(crate) fn lex(src: &str, max_tokens: usize) -> Result<Vec<Token>, ExprError>
                     }
                 };
                 if !value.is_finite() {
-                    return Err(ExprError::new(
-                        format!("number '{text}' is too large"),
-                        span,
-                    ));
+                    return Err(
+                        ExprError::new(format!("number '{text}' is too large"), span).with_help(
+                            "numbers go up to about 1.8e308 (a 64-bit float); write it in larger \
+                         units (1e6 yuan as 100 万元), or check the exponent for a typo",
+                        ),
+                    );
                 }
                 out.push(Token {
                     tok: Tok::Number(value),

@@ -350,7 +350,12 @@ fn syntax_errors_have_exact_spans() {
         ("a （ b", "'（'", "（", Some("full-width")),
         ("f(1 2)", "expected ',' or ')'", "2", None),
         ("(1 2)", "expected ')'", "2", None),
-        ("1e999", "too large", "1e999", None),
+        (
+            "1e999",
+            "too large",
+            "1e999",
+            Some("numbers go up to about 1.8e308"),
+        ),
         ("a <> b", "'<>'", "<>", Some("'!='")),
         ("+1", "expected an expression", "+", Some("unary")),
         ("a . b", "unexpected character '.'", ".", None),
@@ -947,6 +952,22 @@ fn check_errors_have_exact_spans() {
             Some("'sqrt'"),
         ),
         ("IF(t, 1, 2)", "unknown function 'IF'", "IF", Some("'if'")),
+        // One slip in a short name, which Jaro-Winkler alone rates too far.
+        (
+            "mn(a, 1)",
+            "unknown function 'mn'",
+            "mn",
+            Some("did you mean 'min'?"),
+        ),
+        // No near name: the functions on offer, aggregate ones said to be for [aggregate].
+        (
+            "foo(a) > 1",
+            "unknown function 'foo'",
+            "foo",
+            Some(
+                "the functions are min, max, abs, ln, log10, sqrt, round, if, is_missing, coalesce, prev and count_true (sum, mean, median, count and share are aggregate functions",
+            ),
+        ),
         ("count_true(region)", "expected a condition", "region", None),
         ("count_true()", "at least 1 argument", "count_true()", None),
         ("TRUE and t", "unknown name 'TRUE'", "TRUE", Some("'true'")),
@@ -983,6 +1004,14 @@ fn aggregate_check_errors() {
             "found '*'",
             "*",
             Some("write count() for the number of member rows"),
+        ),
+        (
+            "foo(m)",
+            "unknown function 'foo'",
+            "foo",
+            Some(
+                "the aggregate functions over a cluster's members are sum, mean, median, count and share",
+            ),
         ),
         (
             "countif(m > 1)",
@@ -1339,4 +1368,18 @@ fn program_is_send_sync_clone() {
     assert_traits::<Program>();
     assert_traits::<Expr>();
     assert_traits::<ExprError>();
+}
+
+#[test]
+fn a_short_unknown_function_gets_no_far_fetched_suggestion() {
+    // `lx` is one edit from `ln`, but two letters with one changed are another name.
+    for src in ["lx(a)", "zz(a)", "q(a)"] {
+        let e = err_in(src, Context::Row);
+        let help = e.help.unwrap_or_default();
+        assert!(!help.contains("did you mean"), "{src}: {help}");
+        assert!(
+            help.starts_with("the functions are min, max"),
+            "{src}: {help}"
+        );
+    }
 }
