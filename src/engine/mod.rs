@@ -977,12 +977,29 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                 src,
                 t.span,
                 format!("tie_break names '{}', which is not an indicator", t.value),
-                label_help("indicator", &t.value, indicator_names(&rules)).or_else(|| {
-                    did_you_mean_help(
-                        &t.value,
-                        rules.indicators.iter().map(|d| d.id.value.as_str()),
-                    )
-                }),
+                label_help("indicator", &t.value, indicator_names(&rules))
+                    .or_else(|| {
+                        did_you_mean_help(
+                            &t.value,
+                            rules.indicators.iter().map(|d| d.id.value.as_str()),
+                        )
+                    })
+                    .or_else(|| {
+                        // The indicators ties can be broken on: numbers and yes/no.
+                        let ids: Vec<&str> = rules
+                            .indicators
+                            .iter()
+                            .filter(|i| i.kind != Kind::Category)
+                            .map(|i| i.id.value.as_str())
+                            .collect();
+                        Some(if ids.is_empty() {
+                            "tie_break names number or yes/no indicators, and there are none: \
+                             declare one with [[indicator]], or remove tie_break"
+                                .into()
+                        } else {
+                            ids_of("indicator", ids)
+                        })
+                    }),
             )),
             Some(&i) if rules.indicators[i].kind == Kind::Category => errors.push(diag(
                 src,
@@ -1087,6 +1104,18 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                                 &t.value,
                                 rules.tiers.iter().map(|t| t.id.value.as_str()),
                             )
+                        })
+                        .or_else(|| {
+                            Some(if rules.tiers.is_empty() {
+                                "there are no tiers to cap at: declare them with [[tier]] \
+                                 id = \"…\", or make the gate exclude (remove max_tier)"
+                                    .into()
+                            } else {
+                                ids_of(
+                                    "tier",
+                                    rules.tiers.iter().map(|t| t.id.value.as_str()).collect(),
+                                )
+                            })
                         }),
                     ));
                     Some(0)

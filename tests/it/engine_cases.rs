@@ -5458,3 +5458,66 @@ min_score = 1
         );
     }
 }
+
+/// SPEC §10: a name that is no indicator or tier, and near none, gets the list of ids.
+#[test]
+fn unknown_tie_break_and_cap_tier_list_the_ids() {
+    let rules = r#"
+[rules]
+name = "t"
+id = "id"
+tie_break = ["nope"]
+
+[[indicator]]
+id = "rd"
+[[indicator]]
+id = "rev"
+[[indicator]]
+id = "level"
+kind = "category"
+
+[[dimension]]
+id = "all"
+
+[[criterion]]
+id = "c1"
+dimension = "all"
+indicator = "rd"
+points = 10
+method = "direct"
+
+[[tier]]
+id = "gold"
+min_score = 8
+[[tier]]
+id = "silver"
+min_score = 2
+
+[[gate]]
+id = "g"
+require = "rd > 1"
+max_tier = "nope"
+"#;
+    let e = try_score(rules, "id,rd,rev,level\nA1,3,100,x\n").unwrap_err();
+    assert!(
+        e.contains("tie_break names 'nope', which is not an indicator")
+            && e.contains("name one of the indicators: rd, rev")
+            && !e.contains("rd, rev, level"),
+        "{e}"
+    );
+    assert!(
+        e.contains("gate 'g' caps at tier 'nope', which is not declared")
+            && e.contains("name one of the tiers: gold, silver"),
+        "{e}"
+    );
+    // A near id is still suggested on its own.
+    let near = rules
+        .replace("[\"nope\"]", "[\"revv\"]")
+        .replace("max_tier = \"nope\"", "max_tier = \"silvr\"");
+    let e = try_score(&near, "id,rd,rev,level\nA1,3,100,x\n").unwrap_err();
+    assert!(
+        e.contains("did you mean 'rev'?") && e.contains("did you mean 'silver'?"),
+        "{e}"
+    );
+    assert!(!e.contains("name one of the"), "{e}");
+}
