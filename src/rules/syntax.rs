@@ -247,6 +247,7 @@ pub fn toml_error(source: &SourceText, e: &toml::de::Error) -> Diagnostic {
     {
         // Name the key TOML found twice.
         msg = format!("duplicate key `{}`", truncate(key.trim(), 200));
+        help = Some(duplicate_help(source, span.start, key.trim()));
     } else if msg.starts_with("string values must be quoted")
         && let Some(key) = key_without_value(&source.text, span.start)
     {
@@ -277,6 +278,50 @@ pub fn toml_error(source: &SourceText, e: &toml::de::Error) -> Diagnostic {
     Diagnostic::new(Stage::Rules, format!("invalid TOML: {msg}"))
         .with_help_opt(help)
         .in_source(source, span)
+}
+
+/// How to fix a key or table found twice at `at`: merge the tables, keep one of the values;
+/// with the line of the first when it is found.
+fn duplicate_help(source: &SourceText, at: usize, key: &str) -> String {
+    let text = &source.text;
+    let (start, line) = line_at(text, at);
+    let t = line.trim_start();
+    let first_line = |found: Option<usize>| {
+        found.map_or(String::new(), |o| {
+            format!(" (the first is on line {})", source.line_col(o).0)
+        })
+    };
+    let lines_before = || {
+        text[..start].split_inclusive('\n').scan(0, |o, l| {
+            let at = *o;
+            *o += l.len();
+            Some((at, l.trim()))
+        })
+    };
+    if t.starts_with('[') && !t.starts_with("[[") {
+        // `[rules]` twice: the header as written, comments and spaces aside.
+        let header = t.split('#').next().unwrap_or(t).trim();
+        let squeeze = |h: &str| h.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+        let found = lines_before()
+            .find(|(_, l)| squeeze(l.split('#').next().unwrap_or(l)) == squeeze(header))
+            .map(|(o, _)| o);
+        return format!(
+            "each table may appear once{}: merge the two {header} tables into one",
+            first_line(found)
+        );
+    }
+    // A key set twice: its first line in the same table (after the last header above).
+    let found = lines_before()
+        .filter(|(_, l)| {
+            l.starts_with('[') || l.split_once('=').is_some_and(|(k, _)| k.trim() == key)
+        })
+        .last()
+        .filter(|(_, l)| !l.starts_with('['))
+        .map(|(o, _)| o);
+    format!(
+        "each key may appear once in a table{}: keep one `{key} = …` line and delete the other",
+        first_line(found)
+    )
 }
 
 /// Characters a Chinese input method or a word processor types where TOML needs ASCII.
@@ -1010,6 +1055,35 @@ mod tests {
         }
         assert_eq!(crate::diag::chinese_numeral("一百二十"), Some(120));
         assert_eq!(crate::diag::chinese_numeral("东部"), None);
+    }
+
+    #[test]
+    fn a_duplicate_table_or_key_says_to_merge_or_keep_one() {
+        let d = diagnose("[rules]\nname = \"x\"\n\n[data]\nid = \"id\"\n[rules]\ndecimals = 1\n");
+        assert!(d.message.contains("duplicate key `rules`"), "{d}");
+        assert_eq!(
+            d.location.as_deref().map(|l| &l[..9]),
+            Some("r.toml:6:"),
+            "{d}"
+        );
+        assert_eq!(
+            d.help.as_deref(),
+            Some(
+                "each table may appear once (the first is on line 1): merge the two [rules] tables into one"
+            ),
+            "{d}"
+        );
+        let d = diagnose(
+            "[rules]\ndecimals = 1\nname = \"x\"\n[data]\ndecimals = 3\n[x]\ndecimals = 2\ndecimals = 4\n",
+        );
+        assert!(d.message.contains("duplicate key `decimals`"), "{d}");
+        assert_eq!(
+            d.help.as_deref(),
+            Some(
+                "each key may appear once in a table (the first is on line 7): keep one `decimals = …` line and delete the other"
+            ),
+            "{d}"
+        );
     }
 
     #[test]
