@@ -358,19 +358,41 @@ pub fn find_entity<'a>(a: &'a Assessment, id: &str) -> Result<(usize, &'a Entity
                         e.id
                     )
                 }
-                None => format!(
-                    "no entity with id '{id}' in the data ({}, e.g. {})",
-                    crate::diag::entities(a.entities.len()),
-                    a.entities
-                        .iter()
-                        .take(5)
-                        .map(|e| e.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                // Ids one character from it (`A9` for `A1`), too short for did_you_mean to
+                // pick one: the one, or the first few; else a few ids to show their form.
+                None => match close_ids(a, id.trim()).as_slice() {
+                    [] => format!(
+                        "no entity with id '{id}' in the data ({}, e.g. {})",
+                        crate::diag::entities(a.entities.len()),
+                        a.entities
+                            .iter()
+                            .take(5)
+                            .map(|e| e.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    [c] => format!("no entity with id '{id}' in the data; did you mean '{c}'?"),
+                    near => format!(
+                        "no entity with id '{id}' in the data; ids one character from it: {}",
+                        near.join(", ")
+                    ),
+                },
             },
         ),
     }
+}
+
+/// Up to five ids one character (inserted, deleted, changed or swapped) from `id`, in
+/// sorted order, with "…" after the fifth when there are more.
+fn close_ids<'a>(a: &'a Assessment, id: &str) -> Vec<&'a str> {
+    let mut near: Vec<&str> =
+        crate::diag::close_names(id, a.entities.iter().map(|e| e.id.as_str())).collect();
+    near.sort_unstable();
+    if near.len() > 5 {
+        near.truncate(6);
+        near[5] = "…";
+    }
+    near
 }
 
 /// The id that equals `id` once leading zeros of digit runs are dropped (`LC1` for

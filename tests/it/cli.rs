@@ -1768,3 +1768,40 @@ min_score = 1
         assert!(text.contains(line), "{line:?} not in:\n{text}");
     }
 }
+
+/// `explain --id` with an id one character from one or several ids names them (ids too short
+/// for a did-you-mean by similarity alone).
+#[test]
+fn explain_an_unknown_id_names_the_ids_one_character_away() {
+    let (dir, r, _) = setup();
+    let d = dir.path().join("ids.csv");
+    std::fs::write(&d, "id,x\nA1,3\nA2,7\nB7,1\nC55,2\n").unwrap();
+    let explain = |id: &str| {
+        let out = bin()
+            .args(["explain", "--rules"])
+            .arg(&r)
+            .arg("--data")
+            .arg(&d)
+            .args(["--id", id])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let err = explain("A9");
+    assert!(
+        err.contains("no entity with id 'A9' in the data; ids one character from it: A1, A2"),
+        "{err}"
+    );
+    let err = explain("B8");
+    assert!(
+        err.contains("no entity with id 'B8' in the data; did you mean 'B7'?"),
+        "{err}"
+    );
+    // Nothing near: a few ids, to show their form.
+    let err = explain("ZZZ");
+    assert!(
+        err.contains("no entity with id 'ZZZ' in the data (4 entities, e.g. "),
+        "{err}"
+    );
+}
