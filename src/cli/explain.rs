@@ -191,12 +191,18 @@ fn render(x: &Explanation) -> String {
         }
     }
     if let Some(g) = &x.gap {
+        // A score already enough: what holds the entity back is a condition, said below.
+        let missing =
+            if g.points_missing == 0.0 && !(g.blockers.is_empty() && g.unmet_now.is_empty()) {
+                "0 (the score is enough; a condition below is not met)".to_string()
+            } else {
+                n(g.points_missing)
+            };
         s.push_str(&format!(
-            "\nGap to {} ({}): score needed {}, points missing {}\n",
+            "\nGap to {} ({}): score needed {}, points missing {missing}\n",
             g.target_label,
             g.target_tier,
             n(g.score_needed),
-            n(g.points_missing)
         ));
         if g.scores_move {
             s.push_str(
@@ -264,6 +270,12 @@ fn render(x: &Explanation) -> String {
                 ]);
             }
             s.push_str(&format!("{t}\n"));
+            if g.blockers.is_empty() && !g.options.iter().any(|o| o.reaches_target) {
+                s.push_str(&format!(
+                    "  no single change above reaches {}: it takes several together\n",
+                    g.target_tier
+                ));
+            }
             for o in g.options.iter().filter(|o| !o.also_read_by.is_empty()) {
                 s.push_str(&format!(
                     "  {}: '{}' is also read by {}; {}\n",

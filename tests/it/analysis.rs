@@ -1238,6 +1238,56 @@ fn explain_text_shows_the_linear_slope() {
         ));
 }
 
+/// A tier held back by a condition while the score is enough says so in the gap header
+/// (not a bare "points missing 0"); when no one change reaches the tier, the table says it
+/// takes several.
+#[test]
+fn explain_gap_says_when_the_score_is_enough_and_when_one_change_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("r.toml");
+    let text = |tier: &str| {
+        format!(
+            "[rules]\nname = \"l\"\nid = \"id\"\n[[indicator]]\nid = \"x\"\n[[indicator]]\nid = \"y\"\n\
+             [[dimension]]\nid = \"d1\"\n[[dimension]]\nid = \"d2\"\n\
+             [[criterion]]\nid = \"cx\"\ndimension = \"d1\"\nindicator = \"x\"\npoints = 10\n\
+             method = \"linear\"\nfloor = 0\ntarget = 4\n\
+             [[criterion]]\nid = \"cy\"\ndimension = \"d2\"\nindicator = \"y\"\npoints = 10\n\
+             method = \"linear\"\nfloor = 0\ntarget = 4\n[[tier]]\nid = \"top\"\n{tier}\n"
+        )
+    };
+    let data = dir.path().join("d.csv");
+    let explain = |tier: &str, row: &str| {
+        std::fs::write(&rules, text(tier)).unwrap();
+        std::fs::write(&data, format!("id,x,y\n{row}\n")).unwrap();
+        let out = bin()
+            .args(["explain", "--rules"])
+            .arg(&rules)
+            .arg("--data")
+            .arg(&data)
+            .args(["--id", "A"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // Score 10 of the 8 asked; d2 = 0 fails `d2 >= 5`; y = 2 meets it.
+    let s = explain("min_score = 8\nrequires = [\"d2 >= 5\"]", "A,4,0");
+    assert!(
+        s.contains(
+            "score needed 8, points missing 0 (the score is enough; a condition below is not met)"
+        ),
+        "{s}"
+    );
+    assert!(!s.contains("no single change"), "{s}");
+    // Score 5 of 18: x to 4 gives 12.5, y to 4 too; neither alone reaches 18.
+    let s = explain("min_score = 18", "A,1,1");
+    assert!(s.contains("points missing 13\n"), "{s}");
+    assert!(
+        s.contains("no single change above reaches top: it takes several together"),
+        "{s}"
+    );
+}
+
 /// `target` (higher is better) and `direct` are straight lines too: their options carry the
 /// slope (audit28_ana: the README promised it, the JSON had null). An entity excluded by a
 /// gate reads "excluded" in the header, not "untiered", and the gates after its excluding one
