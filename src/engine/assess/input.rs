@@ -1132,8 +1132,17 @@ pub(super) fn percent_condition_warnings(
 /// at table row `row`.
 fn percent_cells(table: &crate::data::Table, j: usize, row: usize) -> String {
     let (path, line) = table.origin(row);
+    // The first such cell, as written and as read (`45%` is 45).
+    let first = match table.columns.get(j) {
+        Some(Some(Column::Number(x))) => x.get(row).filter(|v| v.is_finite()).map(|&v| {
+            let v = crate::column::format_display(v);
+            format!("{v}% at {path} row {line}, is {v}")
+        }),
+        _ => None,
+    }
+    .unwrap_or_else(|| format!("at {path} row {line}"));
     format!(
-        "column \"{}\" holds numbers written with % (read in percent units: 4.5% is 4.5; the first at {path} row {line})",
+        "column \"{}\" holds numbers written with % (read in percent units: the first, {first})",
         table.written_header(j)
     )
 }
