@@ -1498,6 +1498,27 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
             normalised.replace('。', ".")
         ));
     }
+    // `约60`, `近3亿`, `60左右`, `100余`: a number said roughly; the cell needs the number.
+    const BEFORE: [&str; 8] = ["约", "大约", "近", "将近", "超", "超过", "逾", "≈"];
+    const AFTER: [&str; 5] = ["左右", "上下", "余", "多", "以上"];
+    let rough = BEFORE
+        .iter()
+        .find_map(|w| normalised.strip_prefix(w))
+        .or_else(|| AFTER.iter().find_map(|w| normalised.strip_suffix(w)))
+        .map(str::trim);
+    if let Some(rest) = rough.filter(|r| !r.is_empty()) {
+        let then = if plain(rest).is_some() {
+            Some(format!("write {rest}"))
+        } else {
+            number_shape_help(rest, rest)
+        };
+        if let Some(then) = then {
+            return Some(format!(
+                "\"{shown}\" gives the number roughly (约, 近, 左右 …): a rule compares exact \
+                 values, so {then} (or the exact figure, if it is known)"
+            ));
+        }
+    }
     // `6万5`, `3亿2`: digits on both sides of 万 or 亿, as said aloud (6万5 = 65,000).
     if let Some(help) = spoken_number_help(shown, normalised) {
         return Some(help);
@@ -2899,6 +2920,18 @@ mod cell_problem_tests {
                 "{h}"
             );
         }
+        // A number said roughly: the number to write; before a unit, the unit's help.
+        assert_eq!(
+            help("约60"),
+            "\"约60\" gives the number roughly (约, 近, 左右 …): a rule compares exact values, so write 60 (or the exact figure, if it is known)"
+        );
+        assert!(help("60左右").contains("so write 60 "));
+        assert!(
+            help("近3亿").contains("so \"3亿\" carries a unit (亿)"),
+            "{}",
+            help("近3亿")
+        );
+        assert!(!help("约").contains("roughly"));
         // A currency sign before another shape: the help for the rest, not "(1.5万)".
         let h = help("¥1.5万");
         assert!(
