@@ -363,17 +363,7 @@ impl Names<'_> {
         let r = &self.c.rules;
         // A gate, adjustment or tier id: known to the rules, yet not a name in expressions
         // (SPEC §12); said so rather than "unknown".
-        let id_of = if quoted {
-            None
-        } else if r.gates.iter().any(|g| g.id.value == name) {
-            Some("a gate")
-        } else if r.adjustments.iter().any(|a| a.id.value == name) {
-            Some("an adjustment")
-        } else if r.tiers.iter().any(|t| t.id.value == name) {
-            Some("a tier")
-        } else {
-            None
-        };
+        let id_of = if quoted { None } else { r.id_not_a_name(name) };
         if let Some(kind) = id_of {
             return ResolveError {
                 message: format!(
@@ -387,11 +377,7 @@ impl Names<'_> {
         }
         let mut candidates: Vec<&str> = Vec::new();
         if !quoted {
-            candidates.extend(r.indicators.iter().map(|i| i.id.value.as_str()));
-            if self.place.sees_scores() && !member {
-                candidates.extend(r.dimensions.iter().map(|d| d.id.value.as_str()));
-                candidates.extend(r.criteria.iter().map(|c| c.id.value.as_str()));
-            }
+            candidates.extend(r.expression_ids(self.place.sees_scores() && !member));
         }
         if member || !self.aggregated() {
             candidates.extend(self.headers.iter().map(|h| h.as_str()));

@@ -13,7 +13,7 @@ pub struct Lint {
     /// `unused-indicator`, `weights-not-scale`, `weight-without-points`, `division-by-zero`,
     /// `level-without-points`, `direction-ignored`, `percent-as-fraction`, `coarse-scores`,
     /// `unit-mismatch`, `count-of-number`, `best-values-unpaid`, `condition-never-holds`,
-    /// `points-never-paid`.
+    /// `points-never-paid`, `weights-not-100`, `unknown-name`.
     pub code: &'static str,
     /// What looks wrong and why, in one sentence.
     pub message: String,
@@ -278,24 +278,7 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                 let Some(t) = b.threshold.fixed() else {
                     continue;
                 };
-                let shadowed = bands[..i].iter().any(|a| {
-                    let Some(u) = a.threshold.fixed() else {
-                        return false;
-                    };
-                    match (a.op, b.op) {
-                        (BandOp::AtLeast | BandOp::Above, BandOp::AtLeast) => {
-                            u < t || (u == t && a.op == BandOp::AtLeast)
-                        }
-                        (BandOp::AtLeast, BandOp::Above) => u <= t,
-                        (BandOp::Above, BandOp::Above) => u <= t,
-                        (BandOp::AtMost | BandOp::Below, BandOp::AtMost) => {
-                            u > t || (u == t && a.op == BandOp::AtMost)
-                        }
-                        (BandOp::AtMost, BandOp::Below) => u >= t,
-                        (BandOp::Below, BandOp::Below) => u >= t,
-                        _ => false,
-                    }
-                });
+                let shadowed = super::band_shadowed(bands, i);
                 if shadowed {
                     // A threshold a hundred times off the others is more likely a number in
                     // another unit (万元 typed into a table in 亿元) than a band out of place:
@@ -325,10 +308,24 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                     } else {
                         String::new()
                     };
+                    // What the criterion can then pay, when the band was its best.
+                    let show = crate::column::format_display;
+                    let paid = c.payable();
+                    let short = if b.points.all_values().iter().any(|&p| p > paid)
+                        && paid < c.points.value - crate::num::tolerance(c.points.value)
+                    {
+                        format!(
+                            ", so the criterion pays at most {} of its {} points",
+                            show(paid),
+                            show(c.points.value)
+                        )
+                    } else {
+                        String::new()
+                    };
                     out.push(Lint {
                         code: "bands-out-of-order",
                         message: format!(
-                            "criterion '{}': band {} ({} {}) can never be reached, an earlier band already takes every such value; bands are tried in order, so list {} bands from the {} threshold {}{unit_hint}",
+                            "criterion '{}': band {} ({} {}) can never be reached, an earlier band already takes every such value{short}; bands are tried in order, so list {} bands from the {} threshold {}{unit_hint}",
                             c.id.value,
                             i + 1,
                             b.op.key(),
@@ -1082,7 +1079,17 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             }
             continue;
         }
-        if paid < c.points.value - crate::num::tolerance(c.points.value) {
+        // (Bands that pay the points only from a band out of order are
+        // `bands-out-of-order`'s, which says what the criterion then pays.)
+        let listed = match &c.method {
+            Method::Bands(bands) => bands
+                .iter()
+                .flat_map(|b| b.points.all_values())
+                .fold(f64::NEG_INFINITY, f64::max),
+            _ => paid,
+        };
+        let short = |x: f64| x < c.points.value - crate::num::tolerance(c.points.value);
+        if short(paid) && short(listed) {
             let what = if matches!(c.method, Method::Levels(_)) {
                 "level"
             } else {
@@ -1209,7 +1216,157 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             });
         }
     }
+    // Weights without `scale` that add up to neither 100 nor 1 (1 is `coarse-scores`'):
+    // the maximum is their sum, so a typo in one (300 for 30) runs every score to 370.
+    if rules.settings.scale.is_none()
+        && !rules.dimensions.is_empty()
+        && rules.dimensions.iter().all(|d| d.weight.is_some())
+    {
+        let show = crate::column::format_display;
+        let sum: f64 = rules
+            .dimensions
+            .iter()
+            .map(|d| d.weight.as_ref().map_or(0.0, |w| w.value))
+            .sum();
+        let near = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+        if sum > 0.0 && !near(sum, 100.0) && !near(sum, 1.0) {
+            // Every weight but one equal to its dimension's points: that one is likely the
+            // typo.
+            let points = |d: &super::Dimension| -> f64 {
+                rules
+                    .criteria
+                    .iter()
+                    .filter(|c| c.dimension.value == d.id.value)
+                    .map(|c| c.points.value)
+                    .sum()
+            };
+            let odd: Vec<&super::Dimension> = rules
+                .dimensions
+                .iter()
+                .filter(|d| !d.weight.as_ref().is_some_and(|w| near(w.value, points(d))))
+                .collect();
+            let (hint, span) = match odd.as_slice() {
+                [d] if rules.dimensions.len() >= 2 && points(d) > 0.0 => {
+                    let w = d.weight.as_ref().expect("every dimension has a weight");
+                    (
+                        format!(
+                            "; every other dimension's weight equals its criteria's points, but '{}' has weight {} for {} points: if that is a typo, write weight = {}",
+                            d.id.value,
+                            show(w.value),
+                            show(points(d)),
+                            show(points(d))
+                        ),
+                        w.span,
+                    )
+                }
+                _ => (
+                    String::new(),
+                    rules.dimensions[0]
+                        .weight
+                        .as_ref()
+                        .map_or(Span::default(), |w| w.span),
+                ),
+            };
+            out.push(Lint {
+                code: "weights-not-100",
+                message: format!(
+                    "dimension weights add up to {sum} and there is no scale, so scores run out of {sum} (each dimension gives at most its weight){hint}; correct the weights so that they add up to 100, or, if a maximum of {sum} is meant, set [rules] scale = {sum} to say so",
+                    sum = show(sum)
+                ),
+                span,
+            });
+        }
+    }
+    // A bare name that is no indicator, dimension or criterion is read as a data column
+    // (SPEC §12), so `check` cannot tell it is wrong without data. But a gate, adjustment or
+    // tier id there stops `score` (unless the data has such a column), and a name one
+    // letter off an id is a typo far more often than a column.
+    let places = rules
+        .indicators
+        .iter()
+        .filter_map(|i| match &i.source {
+            Source::Formula(f) => {
+                Some((format!("formula of indicator '{}'", i.id.value), f, false))
+            }
+            Source::Aggregate(f) => {
+                Some((format!("aggregate of indicator '{}'", i.id.value), f, false))
+            }
+            Source::Column(_) => None,
+        })
+        .chain(rules.gates.iter().map(|g| {
+            (
+                format!("gate '{}'", g.id.value),
+                &g.require,
+                matches!(g.effect, GateEffect::MaxTier(_)),
+            )
+        }))
+        .chain(
+            rules
+                .conditions(|_| false)
+                .map(|(what, text)| (what, text, true)),
+        );
+    let is_id = |n: &str| {
+        n == "score"
+            || rules.indicator(n).is_some()
+            || rules.dimension(n).is_some()
+            || rules.criteria.iter().any(|c| c.id.value == n)
+    };
+    for (what, text, scores) in places {
+        let Ok(ast) = crate::expr::parse(&text.value) else {
+            continue;
+        };
+        for (name, quoted, at) in crate::expr::names(&ast) {
+            // (A name typed in full-width letters is the id it folds to.)
+            if quoted || is_id(&name) || is_id(&crate::data::cell::fold_width(&name)) {
+                continue;
+            }
+            let problem = if let Some(kind) = rules.id_not_a_name(&name) {
+                format!(
+                    "'{name}' is the id of {kind}, and gate, adjustment and tier ids are not names in expressions: `score` stops on it (unless the data has a column '{name}'); write the condition it stands for, over indicators{}",
+                    if scores {
+                        ", criteria, dimensions or score"
+                    } else {
+                        " or data columns"
+                    }
+                )
+            } else if let Some(meant) =
+                crate::diag::did_you_mean(&name, rules.expression_ids(scores))
+                && one_edit(&name, &meant)
+            {
+                format!(
+                    "'{name}' is no indicator{} and is read as a data column; did you mean '{meant}'? `score` stops on it unless the data has a column '{name}' (write `{name}` in backticks if that column is meant)",
+                    if scores {
+                        ", dimension or criterion"
+                    } else {
+                        ""
+                    }
+                )
+            } else {
+                continue;
+            };
+            let span = super::expression_span(&rules.source.text, text.span, &text.value, at)
+                .unwrap_or(text.span);
+            out.push(Lint {
+                code: "unknown-name",
+                message: format!("{what}: {problem}"),
+                span,
+            });
+        }
+    }
     out
+}
+
+/// Whether `name` is one edit (a letter added, left out, changed or two swapped, letter case
+/// aside) from `id`, and not a numbered sibling of it (`revenue_2022` beside `revenue_2023`,
+/// `x1` beside `x2`: the names without their digits are the same).
+fn one_edit(name: &str, id: &str) -> bool {
+    let (name, id) = (name.to_lowercase(), id.to_lowercase());
+    let letters = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_ascii_digit())
+            .collect::<String>()
+    };
+    strsim::osa_distance(&name, &id) <= 1 && letters(&name) != letters(&id)
 }
 
 #[cfg(test)]
@@ -1269,8 +1426,9 @@ min_score = 30
             let rules = Rules::from_str_named(text, "r.toml").expect("valid rules");
             lint(&rules, &[])
                 .into_iter()
-                // ('region' is used only by the category-table case.)
-                .filter(|l| l.code != "unused-indicator")
+                // ('region' is used only by the category-table case; the one weight, 70,
+                // adds up to 100 with the empty dimension's.)
+                .filter(|l| !matches!(l.code, "unused-indicator" | "weights-not-100"))
                 .map(|l| format!("{}: {}", l.code, l.message))
                 .collect()
         };
@@ -1389,6 +1547,171 @@ min_score = 30
             !result_changing(&rules)
                 .iter()
                 .any(|w| w.contains("[empty-dimension]"))
+        );
+    }
+
+    /// Mistakes found by an analyst writing a new rules file (session 35): a dimension
+    /// weight typo without `scale`, names that stop `score` though `check` passes them, and
+    /// a band order that keeps a criterion below its points. Each fires on its case and
+    /// stays quiet on the near-miss beside it.
+    #[test]
+    fn weight_typos_names_that_stop_score_and_shadowed_bands_are_linted() {
+        let base = r#"
+[rules]
+name = "t"
+id = "code"
+[[indicator]]
+id = "revenue"
+[[indicator]]
+id = "rd"
+[[indicator]]
+id = "ratio"
+formula = "rd / revenue * 100"
+[[dimension]]
+id = "a"
+weight = 40
+[[dimension]]
+id = "b"
+weight = 30
+[[dimension]]
+id = "c"
+weight = 30
+[[criterion]]
+id = "ca"
+dimension = "a"
+indicator = "revenue"
+points = 40
+method = "bands"
+bands = [{ at_least = 100, points = 40 }, { at_least = 50, points = 20 }]
+[[criterion]]
+id = "cb"
+dimension = "b"
+indicator = "ratio"
+points = 30
+method = "direct"
+[[criterion]]
+id = "cc"
+dimension = "c"
+indicator = "rd"
+points = 30
+method = "direct"
+[[gate]]
+id = "g"
+require = "rd > 0"
+[[tier]]
+id = "top"
+min_score = 80
+requires = ["ca >= 20"]
+"#;
+        let found = |text: &str| -> Vec<(String, String)> {
+            let rules = Rules::from_str_named(text, "r.toml").expect("valid rules");
+            lint(&rules, &[])
+                .into_iter()
+                .map(|l| {
+                    let (line, col) = rules.source.line_col(l.span.start);
+                    (format!("{}@{line}:{col}", l.code), l.message)
+                })
+                .collect()
+        };
+        assert_eq!(found(base), Vec::<(String, String)>::new());
+        // 300 for 30 without scale: scores run out of 370; the odd weight is named.
+        let typo = base.replacen(
+            "weight = 30\n[[criterion]]",
+            "weight = 300\n[[criterion]]",
+            1,
+        );
+        assert_eq!(
+            found(&typo),
+            [(
+                "weights-not-100@20:10".to_string(),
+                "dimension weights add up to 370 and there is no scale, so scores run out of 370 (each dimension gives at most its weight); every other dimension's weight equals its criteria's points, but 'c' has weight 300 for 30 points: if that is a typo, write weight = 30; correct the weights so that they add up to 100, or, if a maximum of 370 is meant, set [rules] scale = 370 to say so".to_string()
+            )]
+        );
+        // Weights that are not the points, off 100: no weight named, pointed at the first.
+        let ten = base
+            .replace("weight = 40", "weight = 4")
+            .replace("weight = 30", "weight = 3")
+            .replace("min_score = 80", "min_score = 8");
+        let f = found(&ten);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].0, "weights-not-100@14:10");
+        assert!(
+            f[0].1.starts_with("dimension weights add up to 10 and there is no scale, so scores run out of 10 (each dimension gives at most its weight); correct"),
+            "{}",
+            f[0].1
+        );
+        // ... quiet once the maximum is said (scale = 10), and for shares of 1 (those are
+        // coarse-scores').
+        let said = ten.replace("id = \"code\"\n", "id = \"code\"\nscale = 10\n");
+        assert_eq!(found(&said), Vec::<(String, String)>::new());
+        let shares = base
+            .replace("weight = 40", "weight = 0.4")
+            .replace("weight = 30", "weight = 0.3");
+        assert!(
+            !found(&shares)
+                .iter()
+                .any(|(c, _)| c.starts_with("weights-not-100"))
+        );
+        // A formula name one letter off an indicator, underlined in the formula.
+        let misspelt = base.replace("rd / revenue * 100", "rd / revenu * 100");
+        assert_eq!(
+            found(&misspelt),
+            [(
+                "unknown-name@11:17".to_string(),
+                "formula of indicator 'ratio': 'revenu' is no indicator and is read as a data column; did you mean 'revenue'? `score` stops on it unless the data has a column 'revenu' (write `revenu` in backticks if that column is meant)".to_string()
+            )]
+        );
+        // A criterion misspelt where scores exist; a tier id in a gate.
+        let condition = base.replace("\"ca >= 20\"", "\"ca_ >= 20\"");
+        let f = found(&condition);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].1.starts_with("tier 'top' requires: 'ca_' is no indicator, dimension or criterion and is read as a data column; did you mean 'ca'?"), "{}", f[0].1);
+        let tier = base.replace("require = \"rd > 0\"", "require = \"top\"");
+        assert_eq!(
+            found(&tier),
+            [(
+                "unknown-name@42:12".to_string(),
+                "gate 'g': 'top' is the id of a tier, and gate, adjustment and tier ids are not names in expressions: `score` stops on it (unless the data has a column 'top'); write the condition it stands for, over indicators or data columns".to_string()
+            )]
+        );
+        // Near misses: a column in backticks, a numbered sibling, a name further off, a
+        // full-width spelling of an id (which is the id).
+        for quiet in [
+            "rd / `revenu` * 100",
+            "rd / revenue2 * 100",
+            "rd / revenue_ly * 100",
+            "rd / ｒｅｖｅｎｕｅ * 100",
+        ] {
+            let text = base.replace("rd / revenue * 100", quiet);
+            assert_eq!(found(&text), Vec::<(String, String)>::new(), "{quiet}");
+        }
+        assert_eq!(
+            found(&base.replace("require = \"rd > 0\"", "require = \"`top`\"")),
+            Vec::<(String, String)>::new()
+        );
+        // Bands listed from the lowest up: the 40-point band is never the first met, so the
+        // criterion pays at most 20 and the tier asking 80 is out of reach (90 - 20 = 70).
+        let reversed = base.replace(
+            "{ at_least = 100, points = 40 }, { at_least = 50, points = 20 }",
+            "{ at_least = 50, points = 20 }, { at_least = 100, points = 40 }",
+        );
+        let rules = Rules::from_str_named(&reversed, "r.toml").unwrap();
+        assert_eq!(rules.criteria[0].payable(), 20.0);
+        assert_eq!(rules.max_achievable(), 80.0);
+        let f = found(&reversed.replace("min_score = 80", "min_score = 85"));
+        let codes: Vec<&str> = f.iter().map(|(c, _)| c.as_str()).collect();
+        // (Not points-never-paid too: a band pays the points, out of order.)
+        assert_eq!(codes, ["unreachable-tier@44:6", "bands-out-of-order@27:42"]);
+        assert!(
+            f[1].1.contains("can never be reached, an earlier band already takes every such value, so the criterion pays at most 20 of its 40 points; bands are tried in order"),
+            "{}",
+            f[1].1
+        );
+        assert_eq!(
+            Rules::from_str_named(base, "r.toml")
+                .unwrap()
+                .max_achievable(),
+            100.0
         );
     }
 

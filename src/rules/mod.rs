@@ -219,6 +219,36 @@ pub struct Band {
     pub span: Span,
 }
 
+/// Whether band `i` of a `bands` table can never be the first band a value meets (SPEC
+/// §5.1: the first in file order scores): an earlier band of the same direction, with a
+/// fixed threshold, already meets every value it meets (`at_least 50` before
+/// `at_least 100`, `at_most 75` before `at_most 55`). Bands with a category table as
+/// threshold are not compared.
+pub fn band_shadowed(bands: &[Band], i: usize) -> bool {
+    let Some(t) = bands.get(i).and_then(|b| b.threshold.fixed()) else {
+        return false;
+    };
+    let b = &bands[i];
+    bands[..i].iter().any(|a| {
+        let Some(u) = a.threshold.fixed() else {
+            return false;
+        };
+        match (a.op, b.op) {
+            (BandOp::AtLeast | BandOp::Above, BandOp::AtLeast) => {
+                u < t || (u == t && a.op == BandOp::AtLeast)
+            }
+            (BandOp::AtLeast, BandOp::Above) => u <= t,
+            (BandOp::Above, BandOp::Above) => u <= t,
+            (BandOp::AtMost | BandOp::Below, BandOp::AtMost) => {
+                u > t || (u == t && a.op == BandOp::AtMost)
+            }
+            (BandOp::AtMost, BandOp::Below) => u >= t,
+            (BandOp::Below, BandOp::Below) => u >= t,
+            _ => false,
+        }
+    })
+}
+
 /// A transform applied to the value and every threshold before scoring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transform {
@@ -442,9 +472,12 @@ impl Criterion {
     /// or 0 for `per` with no positive `points_per_step`.
     pub fn payable(&self) -> f64 {
         let best = match &self.method {
+            // (A band an earlier one shadows is never the first met: it pays nothing.)
             Method::Bands(bands) => bands
                 .iter()
-                .flat_map(|b| b.points.all_values())
+                .enumerate()
+                .filter(|&(i, _)| !band_shadowed(bands, i))
+                .flat_map(|(_, b)| b.points.all_values())
                 .fold(f64::NEG_INFINITY, f64::max),
             Method::Levels(levels) => levels
                 .iter()
@@ -680,6 +713,37 @@ impl Rules {
     /// The indicator with id `id`.
     pub fn indicator(&self, id: &str) -> Option<&Indicator> {
         self.indicators.iter().find(|i| i.id.value == id)
+    }
+
+    /// What `name` is the id of when it is a gate, adjustment or tier id: "a gate", "an
+    /// adjustment", "a tier". Such ids are known to the rules yet are not names in
+    /// expressions (SPEC §12): `score` says so when it meets one, `check` lints it.
+    pub fn id_not_a_name(&self, name: &str) -> Option<&'static str> {
+        if self.gates.iter().any(|g| g.id.value == name) {
+            Some("a gate")
+        } else if self.adjustments.iter().any(|a| a.id.value == name) {
+            Some("an adjustment")
+        } else if self.tiers.iter().any(|t| t.id.value == name) {
+            Some("a tier")
+        } else {
+            None
+        }
+    }
+
+    /// The ids a bare name in an expression may mean: the indicators', and where scores
+    /// exist (`scores`: tier conditions, capping gates, adjustments) the dimensions' and
+    /// criteria's. The candidates of a "did you mean" for an unknown name.
+    pub fn expression_ids(&self, scores: bool) -> Vec<&str> {
+        let mut ids: Vec<&str> = self
+            .indicators
+            .iter()
+            .map(|i| i.id.value.as_str())
+            .collect();
+        if scores {
+            ids.extend(self.dimensions.iter().map(|d| d.id.value.as_str()));
+            ids.extend(self.criteria.iter().map(|c| c.id.value.as_str()));
+        }
+        ids
     }
 
     /// The dimension with id `id`.
