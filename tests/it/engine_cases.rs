@@ -3933,7 +3933,9 @@ fn thresholds_and_data_in_two_scales_of_percent_are_warned_of() {
     assert_eq!(said.len(), 3, "{:?}", a.warnings);
     assert!(said[0].starts_with("gate 'g': `rd >= 0.03` compares with 0.03, a fraction below 1, but column \"rd\" holds numbers written with % (read in percent units: the first, "), "{}", said[0]);
     assert!(
-        said[0].ends_with("row 2, is 4.5), so most values are past it; if 0.03 is a percentage, write 3"),
+        said[0].ends_with(
+            "row 2, is 4.5), so most values are past it; if 0.03 is a percentage, write 3"
+        ),
         "{}",
         said[0]
     );
