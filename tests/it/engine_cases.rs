@@ -3533,11 +3533,13 @@ min_score = 16
     assert_relative_eq!(entity(&a, "A").score, 6.0);
     assert_eq!(entity(&a, "A").tier.as_deref(), Some("low"));
     let expected = [
-        "rules.toml:15:41: criterion 'c': band 2 (at_least 50) can never be reached, an earlier band already takes every such value; bands are tried in order, so list at_least bands from the highest threshold down [bands-out-of-order]",
+        // Band 2 is never the first met, so it pays nothing: the criterion pays at most 6.
+        "rules.toml:15:41: criterion 'c': band 2 (at_least 50) can never be reached, an earlier band already takes every such value, so the criterion pays at most 6 of its 15 points; bands are tried in order, so list at_least bands from the highest threshold down [bands-out-of-order]",
         "rules.toml:20:6: tier 'high' (min_score 10) is listed after tier 'low', which asks less; tiers are listed from the highest to the lowest [tiers-out-of-order]",
-        // No band pays the criterion's 15 points: at most 10 can be scored.
-        "rules.toml:23:6: tier 'never' needs 16 points but at most 10 can be scored; lower its min_score to 10 or less, or raise the criteria's points [unreachable-tier]",
-        "rules.toml:13:10: criterion 'c': no band pays its 15 points, the best pays 10, so it gives at most 10 of 15; raise the bands with the points, or set points = 10 [points-never-paid]",
+        // At most 6 can be scored (band 2's 10 is out of reach).
+        "rules.toml:20:6: tier 'high' needs 10 points but at most 6 can be scored; lower its min_score to 6 or less, or raise the criteria's points [unreachable-tier]",
+        "rules.toml:23:6: tier 'never' needs 16 points but at most 6 can be scored; lower its min_score to 6 or less, or raise the criteria's points [unreachable-tier]",
+        "rules.toml:13:10: criterion 'c': no band pays its 15 points, the best pays 6, so it gives at most 6 of 15; raise the bands with the points, or set points = 6 [points-never-paid]",
     ];
     for w in expected {
         assert!(a.warnings.iter().any(|x| x == w), "{w}\n{:?}", a.warnings);
