@@ -1360,13 +1360,14 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
 /// aside) from `id`, and not a numbered sibling of it (`revenue_2022` beside `revenue_2023`,
 /// `x1` beside `x2`: the names without their digits are the same).
 fn one_edit(name: &str, id: &str) -> bool {
-    let (name, id) = (name.to_lowercase(), id.to_lowercase());
+    let (lower, id_lower) = (name.to_lowercase(), id.to_lowercase());
     let letters = |s: &str| {
         s.chars()
             .filter(|c| !c.is_ascii_digit())
             .collect::<String>()
     };
-    strsim::osa_distance(&name, &id) <= 1 && letters(&name) != letters(&id)
+    (lower == id_lower || crate::diag::close_names(name, [id]).next().is_some())
+        && letters(&lower) != letters(&id_lower)
 }
 
 #[cfg(test)]
