@@ -122,6 +122,16 @@ impl Markers {
         }
     }
 
+    /// The markers that are yes/no words (`无`, `0`): a yes/no column reads them as missing,
+    /// not as their meaning.
+    pub fn yes_no_words(&self) -> Vec<&str> {
+        self.list
+            .iter()
+            .filter(|m| parse_bool(m).is_some())
+            .map(String::as_str)
+            .collect()
+    }
+
     /// Whether some marker reads as a number: then a number cell must be checked against the
     /// markers before it is taken as a number.
     #[inline]

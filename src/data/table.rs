@@ -487,7 +487,9 @@ struct CellProblem {
 /// Accumulates the values of one column.
 enum Builder {
     Number(NumberBuilder),
-    Bool(Vec<Option<bool>>),
+    /// The values, and the rows (ascending) whose cell was a yes/no word that a missing
+    /// marker made missing (`无` listed in `missing_markers`).
+    Bool(Vec<Option<bool>>, Vec<usize>),
     Text(TextBuilder),
     Infer(InferBuilder),
 }
@@ -886,7 +888,7 @@ impl Builder {
     fn new(req: ColumnRequest) -> Self {
         match req {
             ColumnRequest::Number => Builder::Number(NumberBuilder::default()),
-            ColumnRequest::Bool => Builder::Bool(Vec::new()),
+            ColumnRequest::Bool => Builder::Bool(Vec::new(), Vec::new()),
             ColumnRequest::Text => Builder::Text(TextBuilder::default()),
             ColumnRequest::Infer => Builder::Infer(InferBuilder::new()),
         }
@@ -927,7 +929,7 @@ impl Builder {
     fn reserve_rows(&mut self, rows: usize) {
         match self {
             Builder::Number(n) => n.values.reserve(rows),
-            Builder::Bool(v) => v.reserve(rows),
+            Builder::Bool(v, _) => v.reserve(rows),
             Builder::Text(t) => t.col.codes.reserve(rows),
             Builder::Infer(i) if i.all_num => i.nums.reserve(rows),
             Builder::Infer(_) => {}
@@ -941,7 +943,10 @@ impl Builder {
                 b.percent_rows.retain(|&r| r < n);
                 b.padded_dash_rows.retain(|&r| r < n);
             }
-            Builder::Bool(v) => v.truncate(n),
+            Builder::Bool(v, hidden) => {
+                v.truncate(n);
+                hidden.retain(|&r| r < n);
+            }
             Builder::Text(t) => t.truncate(n),
             Builder::Infer(i) => i.truncate(n),
         }
@@ -950,7 +955,7 @@ impl Builder {
     fn finish(self) -> Column {
         match self {
             Builder::Number(n) => Column::Number(n.values),
-            Builder::Bool(v) => Column::Bool(v),
+            Builder::Bool(v, _) => Column::Bool(v),
             Builder::Text(t) => Column::Text(t.col),
             Builder::Infer(i) => i.finish(),
         }
@@ -991,7 +996,7 @@ impl Builder {
                     return Ok(());
                 }
             }
-            Builder::Bool(v) => {
+            Builder::Bool(v, _) => {
                 if let Some(b) = markers.plain_bool(&bytes[start..end]) {
                     v.push(b);
                     return Ok(());
@@ -1105,11 +1110,14 @@ impl Builder {
                 };
                 n.values.push(x);
             }
-            Builder::Bool(v) => {
+            Builder::Bool(v, hidden) => {
                 let b = match cell {
                     Cell::Text(raw) => {
                         let norm = normalise_cell(undefused(trim_cell(raw)));
                         if markers.is_missing(&norm) {
+                            if parse_bool(&norm).is_some() {
+                                hidden.push(v.len());
+                            }
                             None
                         } else if let Some(b) = parse_bool(&norm) {
                             Some(b)
@@ -2370,6 +2378,16 @@ impl<'r> Ingest<'r> {
             .iter()
             .map(|b| b.as_ref().and_then(Builder::first_percent_row))
             .collect();
+        // Yes/no words a missing marker made missing: (column, first row, count).
+        let hidden_words: Vec<(usize, usize, usize)> = self
+            .builders
+            .iter()
+            .enumerate()
+            .filter_map(|(t, b)| match b {
+                Some(Builder::Bool(_, hidden)) => Some((t, *hidden.first()?, hidden.len())),
+                _ => None,
+            })
+            .collect();
         let padded_dashes: Vec<(usize, usize, usize)> = self
             .builders
             .iter()
@@ -2395,6 +2413,29 @@ impl<'r> Ingest<'r> {
             markers: self.markers.clone(),
             percent_first,
         };
+        for (t, first, count) in hidden_words {
+            let (path, row) = table.origin(first);
+            let path = path.to_string();
+            let words = table.markers.yes_no_words();
+            let quoted: Vec<String> = words
+                .iter()
+                .map(|w| {
+                    let meant = if parse_bool(w) == Some(true) {
+                        "是"
+                    } else {
+                        "否"
+                    };
+                    format!("\"{w}\" ({meant})")
+                })
+                .collect();
+            table.warn_on_file(&path, format!(
+                "{path}: column \"{}\" is read as yes/no, and {count} {} of it (the first at row {row}) {} missing because [data] missing_markers lists {}, a yes/no word; if it means that here, take it out of missing_markers (they apply to every column) and write 0 for it in number columns where it means none",
+                table.written_header(t),
+                crate::diag::agree(count, "cell", "cells"),
+                crate::diag::agree(count, "reads as", "read as"),
+                crate::diag::and_list(&quoted),
+            ));
+        }
         for (t, first, count) in padded_dashes {
             let (path, row) = table.origin(first);
             let path = path.to_string();

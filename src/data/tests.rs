@@ -1876,6 +1876,48 @@ fn a_csv_column_mixing_percentages_and_plain_fractions_is_warned() {
     }
 }
 
+/// A missing marker that is a yes/no word (`无`, for 无数据 in amounts) makes that word
+/// missing in a yes/no column too: read so, and said with the count and the first row; a
+/// number column's 无 and a marker that is no yes/no word are not.
+#[test]
+fn a_missing_marker_that_is_a_yes_no_word_is_warned_of_in_yes_no_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "m.csv",
+        "id,equity,dishonest,award\na,无,否,是\nb,500,无,无\nc,无数据,无,否\n".as_bytes(),
+    );
+    let opts = ReadOptions {
+        missing_markers: vec!["无".into(), "无数据".into()],
+        ..ReadOptions::default()
+    };
+    let t = read_table(std::slice::from_ref(&p), &opts, &|h| {
+        Some(match h {
+            "equity" => ColumnRequest::Number,
+            "id" => ColumnRequest::Text,
+            _ => ColumnRequest::Bool,
+        })
+    })
+    .unwrap();
+    assert_eq!(
+        t.column("dishonest"),
+        Some(&Column::Bool(vec![Some(false), None, None]))
+    );
+    assert_eq!(
+        t.files[0].warnings,
+        [
+            format!(
+                "{}: column \"dishonest\" is read as yes/no, and 2 cells of it (the first at row 3) read as missing because [data] missing_markers lists \"无\" (否), a yes/no word; if it means that here, take it out of missing_markers (they apply to every column) and write 0 for it in number columns where it means none",
+                p.display()
+            ),
+            format!(
+                "{}: column \"award\" is read as yes/no, and 1 cell of it (the first at row 3) reads as missing because [data] missing_markers lists \"无\" (否), a yes/no word; if it means that here, take it out of missing_markers (they apply to every column) and write 0 for it in number columns where it means none",
+                p.display()
+            )
+        ]
+    );
+}
+
 /// ` -   ` is how an accounting (会计专用) format exports a zero: read as missing (a dash is
 /// a missing marker), with a warning; a bare `-` is said nothing of.
 #[test]

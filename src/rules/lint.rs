@@ -13,7 +13,7 @@ pub struct Lint {
     /// `unused-indicator`, `weights-not-scale`, `weight-without-points`, `division-by-zero`,
     /// `level-without-points`, `direction-ignored`, `percent-as-fraction`, `coarse-scores`,
     /// `unit-mismatch`, `count-of-number`, `best-values-unpaid`, `condition-never-holds`,
-    /// `points-never-paid`, `weights-not-100`, `unknown-name`.
+    /// `points-never-paid`, `weights-not-100`, `unknown-name`, `marker-is-a-level`.
     pub code: &'static str,
     /// What looks wrong and why, in one sentence.
     pub message: String,
@@ -103,6 +103,7 @@ pub fn result_changing(rules: &Rules) -> Vec<String> {
                     | "best-values-unpaid"
                     | "unknown-category"
                     | "weight-without-points"
+                    | "marker-is-a-level"
             ) || (l.code == "empty-dimension" && weighted_at(l.span))
         })
         .map(|l| {
@@ -1353,7 +1354,71 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             });
         }
     }
+    // A missing marker that is a level of a category read from the data: every such cell
+    // becomes missing, so the level is never seen (`无` listed for 无数据 in amounts, while
+    // 知识产权类别 has a level 无 worth 0 points).
+    let fold = |t: &str| crate::data::cell::normalise_cell(t).into_owned();
+    for marker in &rules.data.missing_markers {
+        let m = fold(marker);
+        let levels_of: Vec<&str> = rules
+            .indicators
+            .iter()
+            .filter(|i| matches!(i.source, Source::Column(_)))
+            .filter(|i| {
+                i.levels
+                    .as_ref()
+                    .is_some_and(|ls| ls.iter().any(|l| fold(l) == m))
+            })
+            .map(|i| i.id.value.as_str())
+            .collect();
+        if levels_of.is_empty() {
+            continue;
+        }
+        let quoted: Vec<String> = levels_of.iter().map(|i| format!("'{i}'")).collect();
+        out.push(Lint {
+            code: "marker-is-a-level",
+            message: format!(
+                "missing marker \"{marker}\" is a level of {} {}: [data] missing_markers apply to every column, so a cell \"{marker}\" there reads as missing, not as the level (its points, or a condition on it, are never given); remove it from missing_markers, and in number columns write 0 where it means none or leave the cell empty where it means no data",
+                crate::diag::agree(levels_of.len(), "indicator", "indicators"),
+                crate::diag::and_list(&quoted)
+            ),
+            span: marker_span(rules, marker),
+        });
+    }
     out
+}
+
+/// Where `marker` is written in `[data] missing_markers` (the whole key's line when the
+/// text cannot be found there).
+fn marker_span(rules: &Rules, marker: &str) -> Span {
+    let text = &rules.source.text;
+    let Some(key) = text
+        .match_indices("missing_markers")
+        .map(|(at, _)| at)
+        .find(|&at| {
+            text[..at]
+                .rsplit('\n')
+                .next()
+                .is_some_and(|l| l.trim().is_empty())
+        })
+    else {
+        return Span::default();
+    };
+    let end = text[key..].find(']').map_or(text.len(), |e| key + e);
+    let quoted = [format!("\"{marker}\""), format!("'{marker}'")];
+    quoted
+        .iter()
+        .find_map(|q| text[key..end].find(q.as_str()).map(|at| key + at))
+        .map_or(
+            Span {
+                start: key,
+                end: key + "missing_markers".len(),
+            },
+            |at| Span {
+                start: at,
+                end: at + marker.len() + 2,
+            },
+        )
 }
 
 /// Whether `name` is one edit (a letter added, left out, changed or two swapped, letter case
@@ -1882,6 +1947,34 @@ min_score = 20
                 "levels-above-points"
             ]
         );
+        // A missing marker that is a declared level (`无`): the level is never read; a
+        // marker that is no level is not linted.
+        let marked = |markers: &str| {
+            clean
+                .replace(
+                    "kind = \"category\"\n",
+                    "kind = \"category\"\nlevels = [\"一级\", \"二级\", \"无\"]\n",
+                )
+                .replace("\"二级\" = 6 }", "\"二级\" = 6, \"无\" = 0 }")
+                .replace(
+                    "[[tier]]",
+                    &format!("[data]\nmissing_markers = {markers}\n[[tier]]"),
+                )
+        };
+        assert_eq!(codes(&marked(r#"["无数据"]"#)), Vec::<&str>::new());
+        let text = marked(r#"["无数据", "无"]"#);
+        assert_eq!(codes(&text), ["marker-is-a-level"]);
+        let rules = Rules::from_str_named(&text, "r.toml").unwrap();
+        let found = &lint(&rules, &[])[0];
+        assert_eq!(&text[found.span.start..found.span.end], "\"无\"");
+        assert!(
+            found.message.starts_with(
+                "missing marker \"无\" is a level of indicator 'level': [data] missing_markers apply to every column"
+            ),
+            "{}",
+            found.message
+        );
+        assert!(result_changing(&rules)[0].ends_with("[marker-is-a-level]"));
         // Tiers listed lowest first; a dimension without criteria.
         let reversed = clean.replace(
             "[[tier]]\nid = \"t\"\nmin_score = 20\n",

@@ -721,7 +721,8 @@ fn same_text(left: &str, right: &str) {
 }
 
 /// A yes/no column read without the rules' markers holds 否 where the file said 无: the
-/// marker cannot be told from its meaning, and the run says so.
+/// marker cannot be told from its meaning, and the run says so. Read with them, the cell is
+/// missing, and that run says so too.
 #[test]
 fn a_yes_no_marker_on_data_read_without_it_is_a_warning() {
     let rules = MARKED.replace(r#""-1"]"#, r#""-1", "无"]"#);
@@ -733,7 +734,14 @@ fn a_yes_no_marker_on_data_read_without_it_is_a_warning() {
         "{:?}",
         a.warnings
     );
-    assert!(!by_reader.warnings.iter().any(|w| w.contains("yes/no word")));
+    // Read with them, the cell is missing and the reader says which marker made it so.
+    assert!(
+        by_reader.warnings.iter().any(|w| w.contains(
+            "column \"listed\" is read as yes/no, and 1 cell of it (the first at row 3) reads as missing because [data] missing_markers lists \"无\" (否), a yes/no word"
+        )),
+        "{:?}",
+        by_reader.warnings
+    );
 }
 
 /// A number column read without the rules' markers has lost its cells' text: a numeric
