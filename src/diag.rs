@@ -685,7 +685,11 @@ where
     }
     // Jaro-Winkler underrates one slip in a short name (`mn` is 0.65 from `min`): one
     // edit away, when only one candidate is, counting those where the longer of the two
-    // has three characters or more (`id` and `rd` are two names, not a typo).
+    // has three characters or more (`id` and `rd` are two names, not a typo). Latin names
+    // only: one character of a Chinese header is a word (净资产 is not 总资产).
+    if !name.is_ascii() {
+        return None;
+    }
     let chars = name.chars().count();
     let mut near = close_names(name, candidates).filter(|c| chars.max(c.chars().count()) >= 3);
     match (near.next(), near.next()) {
@@ -744,24 +748,27 @@ where
             (true, false) => odd(&c).map(|o| (c.as_str(), o)),
             _ => None,
         };
-        // A Roman numeral sign where a letter is written, or the other way round.
+        // A Roman numeral sign where Latin letters are written, or the other way round, the
+        // two reading alike once the signs are letters (`Ⅱ类` is not `Ⅰ类`).
         let sign = |ch: char| matches!(ch, '\u{2160}'..='\u{217F}');
-        let swapped = name
-            .chars()
-            .zip(c.chars())
-            .enumerate()
-            .find(|&(_, (a, b))| a != b && (sign(a) || sign(b)));
         if differs.is_none()
-            && let Some((at, (a, b))) = swapped
+            && name != c
+            && fold_roman(&name.to_lowercase()) == fold_roman(&c.to_lowercase())
         {
-            return format!(
-                "did you mean '{c}'? ('{}' has U+{:04X} '{a}' at character {} where '{c}' has \
-                 U+{:04X} '{b}', which looks the same)",
-                truncate(name, 200),
-                a as u32,
-                at + 1,
-                b as u32
-            );
+            let (with_sign, other) = if c.chars().any(sign) {
+                (c.as_str(), name)
+            } else {
+                (name, c.as_str())
+            };
+            if let Some(ch) = with_sign.chars().find(|&ch| sign(ch)) {
+                return format!(
+                    "did you mean '{c}'? ('{}' has the Roman numeral sign U+{:04X} '{ch}' where \
+                     '{}' has Latin letters, which look the same)",
+                    truncate(with_sign, 200),
+                    ch as u32,
+                    truncate(other, 200)
+                );
+            }
         }
         match differs {
             Some((text, (at, ch))) => format!(
@@ -856,13 +863,23 @@ mod tests {
         assert_eq!(
             super::did_you_mean_help("I类", levels).as_deref(),
             Some(
-                "did you mean 'Ⅰ类'? ('I类' has U+0049 'I' at character 1 where 'Ⅰ类' has U+2160 'Ⅰ', which looks the same)"
+                "did you mean 'Ⅰ类'? ('Ⅰ类' has the Roman numeral sign U+2160 'Ⅰ' where 'I类' has Latin letters, which look the same)"
             )
         );
         assert_eq!(super::did_you_mean("II类", levels).as_deref(), Some("Ⅱ类"));
         assert_eq!(super::did_you_mean("ⅱ", ["II", "I"]).as_deref(), Some("II"));
         // Not a look-alike: `1类` is left to the usual closeness.
         assert_eq!(super::did_you_mean("1类", ["Ⅰ类高价值"]), None);
+        // Another numeral may still be the nearest, but is not said to look the same.
+        let other = super::did_you_mean_help("Ⅱ类企业", ["Ⅰ类企业"]).unwrap_or_default();
+        assert!(!other.contains("looks the same"), "{other}");
+        let three = super::did_you_mean_help("III类企业", ["Ⅲ类企业", "Ⅰ类企业"]).unwrap();
+        assert_eq!(
+            three,
+            "did you mean 'Ⅲ类企业'? ('Ⅲ类企业' has the Roman numeral sign U+2162 'Ⅲ' where 'III类企业' has Latin letters, which look the same)"
+        );
+        // One character of a Chinese header is a word: no one-edit guess there.
+        assert_eq!(super::did_you_mean("净资产", ["总资产", "营业收入"]), None);
     }
 
     #[test]

@@ -1507,7 +1507,8 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
         ));
     }
     // `约60`, `近3亿`, `60左右`, `100余`: a number said roughly; the cell needs the number.
-    const BEFORE: [&str; 8] = ["约", "大约", "近", "将近", "超", "超过", "逾", "≈"];
+    // (Longer words first: `超过60` is not `超` and `过60`.)
+    const BEFORE: [&str; 8] = ["大约", "将近", "超过", "约", "近", "超", "逾", "≈"];
     const AFTER: [&str; 5] = ["左右", "上下", "余", "多", "以上"];
     let rough = BEFORE
         .iter()
@@ -2429,11 +2430,12 @@ impl<'r> Ingest<'r> {
                 })
                 .collect();
             table.warn_on_file(&path, format!(
-                "{path}: column \"{}\" is read as yes/no, and {count} {} of it (the first at row {row}) {} missing because [data] missing_markers lists {}, a yes/no word; if it means that here, take it out of missing_markers (they apply to every column) and write 0 for it in number columns where it means none",
+                "{path}: column \"{}\" is read as yes/no, and {count} {} of it (the first at row {row}) {} missing because [data] missing_markers lists {}, {}; if it means that here, take it out of missing_markers (they apply to every column) and write 0 for it in number columns where it means none",
                 table.written_header(t),
                 crate::diag::agree(count, "cell", "cells"),
                 crate::diag::agree(count, "reads as", "read as"),
                 crate::diag::and_list(&quoted),
+                crate::diag::agree(quoted.len(), "a yes/no word", "yes/no words"),
             ));
         }
         for (t, first, count) in padded_dashes {
@@ -2967,6 +2969,11 @@ mod cell_problem_tests {
             "\"约60\" gives the number roughly (约, 近, 左右 …): a rule compares exact values, so write 60 (or the exact figure, if it is known)"
         );
         assert!(help("60左右").contains("so write 60 "));
+        assert!(
+            help("超过60").contains("so write 60 "),
+            "{}",
+            help("超过60")
+        );
         assert!(
             help("近3亿").contains("so \"3亿\" carries a unit (亿)"),
             "{}",

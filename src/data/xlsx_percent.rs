@@ -428,9 +428,18 @@ fn scan_sheet(mut xml: impl Read, kept: &[bool]) -> Scanned {
                     Some(b"v") => {
                         if let (Some((r, c)), Some(from)) = (shared_cell, value_at.take()) {
                             let index = &text[from..start];
-                            if bad_shared.is_none()
-                                && (index.is_empty() || !index.iter().all(u8::is_ascii_digit))
-                            {
+                            // What calamine reads as the first string: text that is no
+                            // whole number it can parse (`x`, `-1`, 30 digits). An empty
+                            // index, or one written with a character reference, it reads
+                            // as an empty cell.
+                            let first_string = !index.is_empty()
+                                && !index.contains(&b'&')
+                                && std::str::from_utf8(index)
+                                    .ok()
+                                    .filter(|t| t.bytes().all(|b| b.is_ascii_digit()))
+                                    .and_then(|t| t.parse::<usize>().ok())
+                                    .is_none();
+                            if bad_shared.is_none() && first_string {
                                 bad_shared =
                                     Some((r, c, String::from_utf8_lossy(index).into_owned()));
                             }
@@ -712,10 +721,19 @@ mod tests {
         };
         let good = br#"<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1234567</v></c><c r="C1"><v>-1</v></c><c r="D1" t="str"><v>x</v></c><c r="E1" t="s"/></row></sheetData>"#;
         assert_eq!(scan(good), (None, None));
+        // An empty index, or one written with a character reference, calamine reads as an
+        // empty cell: not refused.
+        for quiet in ["", "&#53;"] {
+            let xml = format!(
+                r#"<sheetData><row r="1"><c r="A1" t="s"><v>{quiet}</v></c></row></sheetData>"#
+            );
+            assert_eq!(scan(xml.as_bytes()), (None, None), "{quiet}");
+        }
+        let huge = "99999999999999999999999";
         for (index, at) in [
             ("x", (2, 1)),
             ("-1", (2, 1)),
-            ("", (2, 1)),
+            (huge, (2, 1)),
             ("12a45", (2, 1)),
         ] {
             let xml = format!(

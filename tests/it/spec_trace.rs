@@ -575,7 +575,7 @@ method = "direct"
         &expect_err(&roman, "id,year,x,reg\nA,2023,1,Ⅰ类\nB,2023,2,I类\n"),
         &[
             "row 3, column \"reg\"",
-            "help: did you mean 'Ⅰ类'? ('I类' has U+0049 'I' at character 1 where 'Ⅰ类' has U+2160 'Ⅰ', which looks the same) (allowed values: Ⅰ类, Ⅱ类)",
+            "help: did you mean 'Ⅰ类'? ('Ⅰ类' has the Roman numeral sign U+2160 'Ⅰ' where 'I类' has Latin letters, which look the same) (allowed values: Ⅰ类, Ⅱ类)",
         ],
     );
     let a = score(
