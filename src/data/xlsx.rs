@@ -314,7 +314,7 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
                     Stage::Data,
                     format!(
                         "cell {cell} of sheet \"{}\" is a text cell whose index into the workbook's \
-                         shared strings is \"{}\", not a whole number",
+                         shared strings is \"{}\", not an index (a whole number from 0)",
                         truncate(&name, 200),
                         truncate(&index, 40)
                     ),
