@@ -64,11 +64,18 @@ fn n(x: f64) -> String {
     clusterscore::column::format_display(x)
 }
 
+/// A value as the text report shows it: to ten significant digits (a formula's ratio is
+/// -2.777777778, not -2.77777777777778; the JSON keeps every digit).
+fn shown(x: f64) -> String {
+    n(format!("{x:.9e}").parse().unwrap_or(x))
+}
+
+/// [`shown`] for a JSON value; "—" for none.
 fn v(x: &Option<serde_json::Value>) -> String {
     match x {
         None | Some(serde_json::Value::Null) => "—".into(),
         Some(serde_json::Value::String(s)) => s.clone(),
-        Some(serde_json::Value::Number(x)) => x.as_f64().map_or_else(|| x.to_string(), n),
+        Some(serde_json::Value::Number(x)) => x.as_f64().map_or_else(|| x.to_string(), shown),
         Some(other) => other.to_string(),
     }
 }
@@ -243,7 +250,7 @@ fn render(x: &Explanation) -> String {
                     v(&o.from),
                     v(&Some(o.to.clone())),
                     o.change.map_or("—".into(), |c| {
-                        format!("{}{}", if c > 0.0 { "+" } else { "" }, n(c))
+                        format!("{}{}", if c > 0.0 { "+" } else { "" }, shown(c))
                     }),
                     match o.slope {
                         // The linear slope, concisely: criterion points per unit.
@@ -322,4 +329,18 @@ fn render(x: &Explanation) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    /// Ten significant digits: a formula's ratio is cut, data values and short decimals are
+    /// shown as they are.
+    #[test]
+    fn values_show_ten_significant_digits() {
+        assert_eq!(super::shown(-25.0 / 9.0), "-2.777777778");
+        assert_eq!(super::shown(91_370_100.0), "91370100");
+        assert_eq!(super::shown(0.1 + 0.2), "0.3");
+        assert_eq!(super::shown(1234.5), "1234.5");
+        assert_eq!(super::shown(2.0 / 3.0 * 1e-6), "0.0000006666666667");
+    }
 }
