@@ -13,7 +13,8 @@ pub struct Lint {
     /// `unused-indicator`, `weights-not-scale`, `weight-without-points`, `division-by-zero`,
     /// `level-without-points`, `direction-ignored`, `percent-as-fraction`, `coarse-scores`,
     /// `unit-mismatch`, `count-of-number`, `best-values-unpaid`, `condition-never-holds`,
-    /// `points-never-paid`, `weights-not-100`, `unknown-name`, `marker-is-a-level`.
+    /// `points-never-paid`, `weights-not-100`, `unknown-name`, `marker-is-a-level`,
+    /// `marker-is-a-yes-no-word`.
     pub code: &'static str,
     /// What looks wrong and why, in one sentence.
     pub message: String,
@@ -1371,6 +1372,29 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             })
             .map(|i| i.id.value.as_str())
             .collect();
+        // A yes/no word (`无`, `0`) read in yes/no columns: missing there, not 否. (Runs say
+        // so from the data, with the count; `check` cannot see the cells.)
+        if let Some(b) = crate::data::cell::parse_bool(&m) {
+            let yes_no: Vec<String> = rules
+                .indicators
+                .iter()
+                .filter(|i| i.kind == super::Kind::Bool && matches!(i.source, Source::Column(_)))
+                .map(|i| format!("'{}'", i.id.value))
+                .collect();
+            if !yes_no.is_empty() {
+                out.push(Lint {
+                    code: "marker-is-a-yes-no-word",
+                    message: format!(
+                        "missing marker \"{marker}\" is a yes/no word ({}), and yes/no {} {} read from the data: [data] missing_markers apply to every column, so a cell \"{marker}\" there reads as missing, not as {}; if the word means that in those columns, remove it from missing_markers, and in number columns write 0 where it means none or leave the cell empty where it means no data",
+                        if b { "是" } else { "否" },
+                        crate::diag::agree(yes_no.len(), "indicator", "indicators"),
+                        crate::diag::and_list(&yes_no),
+                        if b { "是" } else { "否" },
+                    ),
+                    span: marker_span(rules, marker),
+                });
+            }
+        }
         if levels_of.is_empty() {
             continue;
         }
@@ -1975,6 +1999,37 @@ min_score = 20
             found.message
         );
         assert!(result_changing(&rules)[0].ends_with("[marker-is-a-level]"));
+        // A yes/no word as a marker, with a yes/no indicator read from the data: linted
+        // (not result-changing: runs warn from the cells); without one, quiet.
+        let flag = |markers: &str| {
+            clean
+                .replace(
+                    "kind = \"category\"\n",
+                    "kind = \"category\"\n[[indicator]]\nid = \"listed\"\nkind = \"bool\"\n",
+                )
+                .replace(
+                    "[[tier]]",
+                    &format!(
+                        "[[criterion]]\nid = \"f\"\ndimension = \"d\"\nindicator = \"listed\"\npoints = 0\nmethod = \"flag\"\n[data]\nmissing_markers = {markers}\n[[tier]]"
+                    ),
+                )
+        };
+        let text = flag(r#"["无"]"#);
+        let rules = Rules::from_str_named(&text, "r.toml").unwrap();
+        let all = lint(&rules, &[]);
+        let found: Vec<&Lint> = all
+            .iter()
+            .filter(|l| l.code == "marker-is-a-yes-no-word")
+            .collect();
+        assert_eq!(found.len(), 1, "{all:?}");
+        assert!(found[0].message.starts_with("missing marker \"无\" is a yes/no word (否), and yes/no indicator 'listed' read from the data"), "{}", found[0].message);
+        assert!(
+            result_changing(&rules)
+                .iter()
+                .all(|w| !w.contains("marker-is-a-yes-no-word"))
+        );
+        let quiet = flag(r#"["无数据"]"#);
+        assert!(!codes(&quiet).contains(&"marker-is-a-yes-no-word"));
         // Tiers listed lowest first; a dimension without criteria.
         let reversed = clean.replace(
             "[[tier]]\nid = \"t\"\nmin_score = 20\n",
