@@ -75,7 +75,7 @@ pub fn run(a: CheckArgs) -> Result<i32> {
             .iter()
             .filter(|c| c.dimension.value == d.id.value)
             .collect();
-        let pts: f64 = crits.iter().map(|c| c.points.value).sum();
+        let pts = r.dimension_points(d);
         s.push_str(&format!(
             "  {} — {} points{}\n",
             with_label(&d.id.value, d.label.as_deref()),

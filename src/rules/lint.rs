@@ -1230,18 +1230,11 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             .iter()
             .map(|d| d.weight.as_ref().map_or(0.0, |w| w.value))
             .sum();
-        let near = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+        let near = |a: f64, b: f64| (a - b).abs() <= crate::num::tolerance(b);
         if sum > 0.0 && !near(sum, 100.0) && !near(sum, 1.0) {
             // Every weight but one equal to its dimension's points: that one is likely the
             // typo.
-            let points = |d: &super::Dimension| -> f64 {
-                rules
-                    .criteria
-                    .iter()
-                    .filter(|c| c.dimension.value == d.id.value)
-                    .map(|c| c.points.value)
-                    .sum()
-            };
+            let points = |d: &super::Dimension| rules.dimension_points(d);
             let odd: Vec<&super::Dimension> = rules
                 .dimensions
                 .iter()

@@ -830,16 +830,18 @@ impl Rules {
 
     /// A dimension's weight in the aggregation: its `weight`, else its criteria's points.
     pub fn dimension_weight(&self, d: &Dimension) -> f64 {
-        d.weight.as_ref().map_or_else(
-            || {
-                self.criteria
-                    .iter()
-                    .filter(|c| c.dimension.value == d.id.value)
-                    .map(|c| c.points.value)
-                    .sum()
-            },
-            |w| w.value,
-        )
+        d.weight
+            .as_ref()
+            .map_or_else(|| self.dimension_points(d), |w| w.value)
+    }
+
+    /// A dimension's points, M_d (SPEC §5.3): the sum of its criteria's `points`.
+    pub fn dimension_points(&self, d: &Dimension) -> f64 {
+        self.criteria
+            .iter()
+            .filter(|c| c.dimension.value == d.id.value)
+            .map(|c| c.points.value)
+            .sum()
     }
 
     /// The largest share of a dimension's points an entity can be paid: what its criteria
