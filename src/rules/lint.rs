@@ -1359,9 +1359,15 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             .iter()
             .filter(|i| matches!(i.source, Source::Column(_)))
             .filter(|i| {
+                // A declared level, or a level a criterion's table pays for.
                 i.levels
                     .as_ref()
                     .is_some_and(|ls| ls.iter().any(|l| fold(l) == m))
+                    || rules.criteria.iter().any(|c| {
+                        c.indicator.value == i.id.value
+                            && matches!(&c.method, Method::Levels(ls)
+                                if ls.iter().any(|(l, _)| fold(l) == m))
+                    })
             })
             .map(|i| i.id.value.as_str())
             .collect();
@@ -1979,6 +1985,11 @@ min_score = 20
                 )
         };
         assert_eq!(codes(&marked(r#"["无数据"]"#)), Vec::<&str>::new());
+        // Only in a criterion's table (the indicator declares no levels): the same.
+        let undeclared = clean
+            .replace("\"二级\" = 6 }", "\"二级\" = 6, \"无\" = 0 }")
+            .replace("[[tier]]", "[data]\nmissing_markers = [\"无\"]\n[[tier]]");
+        assert_eq!(codes(&undeclared), ["marker-is-a-level"]);
         let text = marked(r#"["无数据", "无"]"#);
         assert_eq!(codes(&text), ["marker-is-a-level"]);
         let rules = Rules::from_str_named(&text, "r.toml").unwrap();
