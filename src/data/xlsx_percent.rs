@@ -23,9 +23,9 @@ pub(super) struct FormattedCells {
     pub scaled: Vec<(u32, u32, String)>,
     /// Rows hidden (`hidden="1"`: by hand, or filtered out), 0-based, in file order.
     pub hidden: Vec<u32>,
-    /// The first shared-string cell (`t="s"`) whose stored index is not a whole number
-    /// (`<v>x</v>`, `<v>-1</v>`), with that text: calamine reads such a cell as the table's
-    /// first string, a damaged file it does not refuse.
+    /// The first shared-string cell (`t="s"`) whose stored index calamine cannot parse
+    /// (`<v>x</v>`, `<v>-1</v>`, more digits than an index holds), with that text: calamine
+    /// reads such a cell as the table's first string, a damaged file it does not refuse.
     pub bad_shared: Option<(u32, u32, String)>,
 }
 
@@ -389,7 +389,7 @@ struct Scanned {
 
 /// Number cells (no `t`, or `t="n"`) of a sheet's XML whose style `s` is `kept`, as (row,
 /// column, style), the hidden rows (`hidden="1"` or `"true"`), all 0-based, and the first
-/// shared-string cell whose index is not a whole number, up to the end of `sheetData`. A
+/// shared-string cell whose index calamine cannot parse, up to the end of `sheetData`. A
 /// cell or row without its `r` follows the one before, as the format allows. Written by
 /// hand as a byte scan of the tags (the next `<` to its `>`): a full XML parse of a
 /// 10⁵-row sheet costs about ten times as much, and these tags hold no `>`.
