@@ -3961,6 +3961,34 @@ fn thresholds_and_data_in_two_scales_of_percent_are_warned_of() {
         "{:?}",
         a.warnings
     );
+    // The other way: the tier's `rd > 3` on a % indicator whose cells are all fractions
+    // holds for no entity. The gate's `rd < -0.5` (below 1 in size) and the backticked
+    // `share` (a column, no unit) are not said.
+    let said: Vec<&String> = a
+        .warnings
+        .iter()
+        .filter(|w| w.contains("is between -1 and 1, so the comparison"))
+        .collect();
+    assert_eq!(said.len(), 1, "{:?}", a.warnings);
+    assert_eq!(
+        said[0],
+        "tier 't' requires: `rd > 3` compares indicator 'rd', in %, with 3, but every value in column \"rd\" is between -1 and 1, so the comparison comes out the same for every entity; if the column holds fractions (0.045 for 4.5%), read it in percent with multiply = 100 on the indicator"
+    );
+    // Cells written with %, or a value past 1 in size: nothing said of the condition.
+    for data in [
+        "id,rd,share\nA,4.5%,12%\nB,2%,30%\nC,0.5%,0.2%\n",
+        "id,rd,share\nA,0.045,0.12\nB,2,0.3\nC,0.005,0.002\n",
+        "id,rd,share\nA,0,0.12\nB,,0.3\n",
+    ] {
+        let a = score(&conditions, data);
+        assert!(
+            !a.warnings
+                .iter()
+                .any(|w| w.contains("so the comparison comes out")),
+            "{data}: {:?}",
+            a.warnings
+        );
+    }
 }
 
 #[test]

@@ -1063,12 +1063,25 @@ pub(super) fn percent_condition_warnings(
         };
         table.column_index(&fold_header(&header))
     };
+    // A column indicator in % read without `multiply` (a bare name, not a backticked column).
+    let percent_indicator = |name: &str| {
+        r.indicators.iter().find(|i| {
+            i.id.value == name
+                && i.multiply.is_none()
+                && matches!(i.source, Source::Column(_))
+                && i.unit
+                    .as_deref()
+                    .is_some_and(|u| matches!(u.trim(), "%" | "％"))
+        })
+    };
     let mut said = Vec::new();
     for (place, text) in conditions {
         let Ok(ast) = crate::expr::parse(&text.value) else {
             continue;
         };
         let mut found: Vec<(crate::diag::Span, usize, f64)> = Vec::new();
+        let mut in_fractions: Vec<(crate::diag::Span, usize, f64, &crate::rules::Indicator)> =
+            Vec::new();
         crate::expr::walk(&ast, &mut |e| {
             let ExprKind::Binary { op, lhs, rhs } = &e.kind else {
                 return;
@@ -1096,13 +1109,44 @@ pub(super) fn percent_condition_warnings(
                 | (_, ExprKind::Name { name, quoted }, Some(t), _) => ((name, *quoted), t),
                 _ => return,
             };
-            if number == 0.0 || number.abs() >= 1.0 {
+            if number == 0.0 {
                 return;
             }
-            if let Some(j) = column_of(name.0, name.1) {
-                found.push((e.span, j, number));
+            if number.abs() < 1.0 {
+                if let Some(j) = column_of(name.0, name.1) {
+                    found.push((e.span, j, number));
+                }
+            } else if number.abs() > 1.0
+                && !name.1
+                && let Some(ind) = percent_indicator(name.0)
+                && let Source::Column(col) = &ind.source
+                && let Some(j) = table.column_index(&fold_header(&col.value))
+            {
+                in_fractions.push((e.span, j, number, ind));
             }
         });
+        // Percent thresholds against a `%` indicator whose cells are all fractions (0.82 for
+        // 82%, pasted without the % format): the condition fails (or holds) for everyone.
+        for (span, j, t, ind) in in_fractions {
+            let Some(Column::Number(values)) = rows.get(j) else {
+                continue;
+            };
+            let mut reported = values.iter().filter(|v| !v.is_nan());
+            if table.first_percent_row(j).is_some()
+                || !reported.clone().any(|v| *v != 0.0)
+                || !reported.all(|v| v.abs() <= 1.0)
+            {
+                continue;
+            }
+            let written = text.value.get(span.start..span.end).unwrap_or(&text.value);
+            said.push(format!(
+                "{place}: `{}` compares indicator '{}', in %, with {}, but every value in column \"{}\" is between -1 and 1, so the comparison comes out the same for every entity; if the column holds fractions (0.045 for 4.5%), read it in percent with multiply = 100 on the indicator",
+                crate::diag::truncate(written, 80),
+                ind.id.value,
+                format_number(t),
+                table.written_header(j)
+            ));
+        }
         for (span, j, t) in found {
             let Some(Column::Number(values)) = rows.get(j) else {
                 continue;
