@@ -38,6 +38,9 @@ pub const REMARK_STARTS: [char; 14] = [
 /// characters are dropped: byte-order marks (files joined with `cat`), zero-width spaces and
 /// word joiners (pasted from WPS or web pages), which would make `code` unmatchable while it
 /// looks like `code`. (Zero-width joiners and non-joiners are kept: some scripts need them.)
+/// White space beside a CJK character is dropped, as Chinese is written without spaces:
+/// `总产值 （亿元）` and `总产值` + Alt+Enter + `（亿元）` (a header wrapped before its unit,
+/// common on bureau forms) are `总产值(亿元)`; between two Latin words it stays one space.
 pub fn fold_header(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
@@ -46,14 +49,20 @@ pub fn fold_header(s: &str) -> String {
         if c.is_whitespace() {
             pending_space = !out.is_empty();
         } else {
-            if pending_space {
+            if pending_space && !is_cjk(c) && !out.chars().next_back().is_some_and(is_cjk) {
                 out.push(' ');
-                pending_space = false;
             }
+            pending_space = false;
             out.push(c);
         }
     }
     out
+}
+
+/// CJK scripts, their punctuation and full-width forms (full-width ASCII is folded before
+/// this is asked): a space beside one of them is no part of a header.
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x2E80..=0xD7FF | 0xF900..=0xFFEF | 0x20000..=0x3FFFF)
 }
 
 /// A cell without the white space at its edges. Invisible characters there
@@ -900,6 +909,14 @@ mod tests {
         assert_eq!(fold_header("  a \t\n b  "), "a b");
         assert_eq!(fold_header("　"), "");
         assert_eq!(fold_header("Rev"), "Rev");
+        // Space beside a CJK character goes; between Latin words it stays.
+        assert_eq!(fold_header("总产值\n（亿元）"), "总产值(亿元)");
+        assert_eq!(fold_header(" 销售收入 （亿元） "), "销售收入(亿元)");
+        assert_eq!(fold_header("R&D 投入 (万元)"), "R&D投入(万元)");
+        assert_eq!(fold_header("营业　收入"), "营业收入");
+        assert_eq!(fold_header("Revenue (万元)"), "Revenue (万元)");
+        assert_eq!(fold_header("rd  staff\t share"), "rd staff share");
+        assert_eq!(fold_header("𠀀 x"), "𠀀x");
         assert_ne!(fold_header("rev"), fold_header("Rev"));
     }
 }

@@ -1765,6 +1765,32 @@ fn invisible_characters_in_headers_are_dropped() {
 }
 
 #[test]
+fn a_header_wrapped_before_its_unit_reads_as_written_on_one_line() {
+    // Alt+Enter and a space before the full-width bracket: `总产值(亿元)` as the rules write it.
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "w.csv",
+        "code,\"总产值\n（亿元）\", 销售收入 （亿元）\nA,1,2\n".as_bytes(),
+    );
+    let t = read(&[p], &infer_all).unwrap();
+    assert_eq!(numbers(&t, "总产值(亿元)"), [1.0]);
+    assert_eq!(numbers(&t, "销售收入(亿元)"), [2.0]);
+    // The same name with and without the space is one header, twice.
+    let p = write(
+        &dir,
+        "d.csv",
+        "code,产值 (亿元),产值（亿元）\nA,1,2\n".as_bytes(),
+    );
+    let e = read(&[p], &infer_all).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("duplicate header \"产值(亿元)\" in columns 2 and 3"),
+        "{e}"
+    );
+}
+
+#[test]
 fn a_title_row_above_the_header_is_named_with_header_row_help() {
     let dir = tempfile::tempdir().unwrap();
     // The title alone in its row, the rest of the row empty (as Excel saves a merged title).
