@@ -144,27 +144,76 @@ impl Program {
     /// `median`, `min` or `max` over the members that have one, while some had none (all
     /// missing gives a missing result, which the missing policy records). `None` when no
     /// row has one, or outside `[aggregate]`. (`count(cond)` and `share(cond)` count the
-    /// members whose condition holds, as SPEC §4 defines them: nothing is left out.)
+    /// members whose condition holds, as SPEC §4 defines them: nothing is left out.) An
+    /// aggregate under `prev()` is judged on the earlier year's members, which it reads.
     pub fn aggregate_skipped_missing(&self, env: &dyn Env) -> Option<Vec<bool>> {
-        fn collect<'n>(node: &'n Node, out: &mut Vec<&'n Node>) {
-            match node {
-                Node::Aggregate { kind, arg } => {
-                    if !matches!(kind, Agg::Count | Agg::Share) {
-                        out.extend(arg.as_deref());
-                    }
-                }
-                other => other.children().into_iter().for_each(|c| collect(c, out)),
-            }
-        }
-        let mut args = Vec::new();
-        collect(&self.root, &mut args);
-        if args.is_empty() {
+        let skips = |n: &Node| matches!(n, Node::Aggregate { kind, arg: Some(_) } if !matches!(kind, Agg::Count | Agg::Share));
+        if !contains_anywhere(&self.root, &skips) {
             return None;
         }
         let (menv, groups) = env.members()?;
-        let n = env.rows();
-        let mut hit = vec![false; n];
-        for arg in args {
+        let hit = skipped_rows(&self.root, env, menv, groups);
+        hit.contains(&true).then_some(hit)
+    }
+
+    /// The rows whose `count(cond)` or `share(cond)` counted a member as not meeting `cond`
+    /// because a missing number or yes/no value left the condition open (missing in the
+    /// traced reading): an unreported member is not a member that does not qualify (SPEC §4
+    /// counts those in the warnings). A missing text compared stays false here: an empty
+    /// `tier` cell in the chained workflow is an untiered enterprise. `None` when no row
+    /// has one, or outside `[aggregate]`. Under `prev()`, judged on the earlier year.
+    pub fn aggregate_counted_missing(&self, env: &dyn Env) -> Option<Vec<bool>> {
+        if !contains_anywhere(&self.root, &is_counted) {
+            return None;
+        }
+        let (menv, groups) = env.members()?;
+        let hit = counted_rows(&self.root, env, menv, groups);
+        hit.contains(&true).then_some(hit)
+    }
+}
+
+/// `count(cond)` or `share(cond)`: aggregates that count members meeting a condition.
+fn is_counted(n: &Node) -> bool {
+    matches!(
+        n,
+        Node::Aggregate {
+            kind: Agg::Count | Agg::Share,
+            arg: Some(_)
+        }
+    )
+}
+
+/// Whether `node` holds a node `wanted` picks anywhere, `prev()` arguments included.
+fn contains_anywhere(node: &Node, wanted: &dyn Fn(&Node) -> bool) -> bool {
+    wanted(node)
+        || node
+            .children()
+            .into_iter()
+            .any(|c| contains_anywhere(c, wanted))
+}
+
+/// `hit` read `k` years earlier: row i takes the flag of its entity's row k years before
+/// (none: false), as `prev()` takes that row's value.
+fn flags_years_back(hit: &[bool], env: &dyn Env, k: u32) -> Vec<bool> {
+    let Some(map) = env.prev_rows(k) else {
+        return vec![false; env.rows()];
+    };
+    (0..env.rows())
+        .map(|i| {
+            map.get(i)
+                .is_some_and(|&r| r != u32::MAX && hit.get(r as usize) == Some(&true))
+        })
+        .collect()
+}
+
+/// [`Program::aggregate_skipped_missing`] of the subtree `node`, per row.
+fn skipped_rows(node: &Node, env: &dyn Env, menv: &dyn Env, groups: &[u32]) -> Vec<bool> {
+    let n = env.rows();
+    match node {
+        Node::Aggregate {
+            kind,
+            arg: Some(arg),
+        } if !matches!(kind, Agg::Count | Agg::Share) => {
             let x = nums(eval_node(arg, menv));
             let (mut missing, mut present) = (vec![false; n], vec![false; n]);
             for (i, &g) in groups.iter().enumerate() {
@@ -177,58 +226,61 @@ impl Program {
                     }
                 }
             }
-            for (h, (m, p)) in hit.iter_mut().zip(missing.iter().zip(&present)) {
-                *h |= *m && *p;
-            }
+            missing
+                .iter()
+                .zip(&present)
+                .map(|(m, p)| *m && *p)
+                .collect()
         }
-        hit.contains(&true).then_some(hit)
-    }
-
-    /// The rows whose `count(cond)` or `share(cond)` counted a member as not meeting `cond`
-    /// because a missing number or yes/no value left the condition open (missing in the
-    /// traced reading): an unreported member is not a member that does not qualify (SPEC §4
-    /// counts those in the warnings). A missing text compared stays false here: an empty
-    /// `tier` cell in the chained workflow is an untiered enterprise. `None` when no row
-    /// has one, or outside `[aggregate]`.
-    pub fn aggregate_counted_missing(&self, env: &dyn Env) -> Option<Vec<bool>> {
-        let is_counted = |n: &Node| {
-            matches!(
-                n,
-                Node::Aggregate {
-                    kind: Agg::Count | Agg::Share,
-                    arg: Some(_)
+        Node::Prev { arg, k, .. } => {
+            flags_years_back(&skipped_rows(arg, env, menv, groups), env, *k)
+        }
+        other => {
+            let mut hit = vec![false; n];
+            for child in other.children() {
+                for (h, c) in hit.iter_mut().zip(skipped_rows(child, env, menv, groups)) {
+                    *h |= c;
                 }
-            )
-        };
-        if !contains(&self.root, &is_counted) {
-            return None;
+            }
+            hit
         }
-        let (menv, groups) = env.members()?;
-        let traced = super::Traced::except_text(menv);
-        let n = env.rows();
-        let mut hit = vec![false; n];
-        visit_reached(
-            &self.root,
-            env,
-            &vec![true; n],
-            &is_counted,
-            &mut |node, reach| {
-                if let Node::Aggregate {
-                    arg: Some(cond), ..
-                } = node
-                {
-                    let t = truth(eval_node(cond, &traced));
-                    for (i, &g) in groups.iter().enumerate() {
-                        let g = g as usize;
-                        if g < n && reach[g] && t.at(i).is_none() {
-                            hit[g] = true;
-                        }
+    }
+}
+
+/// [`Program::aggregate_counted_missing`] of the subtree `node`, per row: the counts an
+/// `if()` branch holds only for the rows taking it, a `prev()` argument on the earlier row.
+fn counted_rows(node: &Node, env: &dyn Env, menv: &dyn Env, groups: &[u32]) -> Vec<bool> {
+    let n = env.rows();
+    let traced = super::Traced::except_text(menv);
+    let wanted = |x: &Node| {
+        is_counted(x) || matches!(x, Node::Prev { arg, .. } if contains_anywhere(arg, &is_counted))
+    };
+    let mut hit = vec![false; n];
+    visit_reached(
+        node,
+        env,
+        &vec![true; n],
+        &wanted,
+        &mut |x, reach| match x {
+            Node::Aggregate {
+                arg: Some(cond), ..
+            } => {
+                let t = truth(eval_node(cond, &traced));
+                for (i, &g) in groups.iter().enumerate() {
+                    let g = g as usize;
+                    if g < n && reach[g] && t.at(i).is_none() {
+                        hit[g] = true;
                     }
                 }
-            },
-        );
-        hit.contains(&true).then_some(hit)
-    }
+            }
+            Node::Prev { arg, k, .. } => {
+                let back = flags_years_back(&counted_rows(arg, env, menv, groups), env, *k);
+                mark(&mut hit, reach, |i| back[i]);
+            }
+            _ => {}
+        },
+    );
+    hit
 }
 
 impl Program {
@@ -238,53 +290,79 @@ impl Program {
     /// outside the domain, a result too large for a number), which a reader of the output
     /// cannot tell from an unreported cell without being told. A row where some value read
     /// is missing is left out even when the `if()` branch it takes never reads that value:
-    /// the rows named are only ever ones the arithmetic emptied. `None` when there are none.
+    /// the rows named are only ever ones the arithmetic emptied. A `prev()` of a number
+    /// the arithmetic emptied in the earlier year counts as emptied too. `None` when there
+    /// are none.
     pub fn no_number_from_values(&self, env: &dyn Env, result: &Column) -> Option<Vec<bool>> {
         let Column::Number(v) = result else {
             return None;
         };
-        // Rows whose result is missing, then those where a column read is missing too are
-        // dropped; `prev()` and aggregates are evaluated only if rows are left.
-        let mut rows: Vec<usize> = (0..v.len()).filter(|&i| v[i].is_nan()).collect();
-        let mut leaves = Vec::new();
-        collect_leaves(&self.root, &mut leaves);
-        for slot in leaves.iter().filter_map(|l| match l {
-            Node::Slot { slot, .. } => Some(*slot),
-            _ => None,
-        }) {
-            let c = env.column(slot);
-            rows.retain(|&i| !c.is_missing(i));
-        }
-        for leaf in leaves.iter().filter(|l| !matches!(l, Node::Slot { .. })) {
-            if rows.is_empty() {
-                break;
-            }
-            let c = into_column(eval_node(leaf, env), env.rows(), leaf_type(leaf));
-            rows.retain(|&i| !c.is_missing(i));
-        }
-        // Under [aggregate], an aggregate that left out or counted members without a value
-        // (`count(y > 0)` where no member reported y gives 0, and a division by it no
-        // number): the members' values were not all reported.
-        if !rows.is_empty() && leaves.iter().any(|l| matches!(l, Node::Aggregate { .. })) {
-            for unreported in [
-                self.aggregate_skipped_missing(env),
-                self.aggregate_counted_missing(env),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                rows.retain(|&i| !unreported[i]);
-            }
-        }
-        if rows.is_empty() {
-            return None;
-        }
-        let mut hit = vec![false; v.len()];
-        for i in rows {
-            hit[i] = true;
-        }
-        Some(hit)
+        let hit = no_number_rows(&self.root, env, v);
+        hit.contains(&true).then_some(hit)
     }
+}
+
+/// [`Program::no_number_from_values`] of the subtree `node`, whose value is `v`, per row.
+fn no_number_rows(node: &Node, env: &dyn Env, v: &[f64]) -> Vec<bool> {
+    // Rows whose result is missing, then those where a column read is missing too are
+    // dropped; `prev()` and aggregates are evaluated only if rows are left.
+    let mut rows: Vec<usize> = (0..v.len()).filter(|&i| v[i].is_nan()).collect();
+    let mut hit = vec![false; v.len()];
+    if rows.is_empty() {
+        return hit;
+    }
+    let mut leaves = Vec::new();
+    collect_leaves(node, &mut leaves);
+    for slot in leaves.iter().filter_map(|l| match l {
+        Node::Slot { slot, .. } => Some(*slot),
+        _ => None,
+    }) {
+        let c = env.column(slot);
+        rows.retain(|&i| !c.is_missing(i));
+    }
+    for leaf in leaves.iter().filter(|l| !matches!(l, Node::Slot { .. })) {
+        if rows.is_empty() {
+            break;
+        }
+        let c = into_column(eval_node(leaf, env), env.rows(), leaf_type(leaf));
+        // A `prev()` of a number its own arithmetic emptied that year is no unreported value.
+        let emptied = match (leaf, &c) {
+            (
+                Node::Prev {
+                    arg,
+                    k,
+                    ty: Type::Number,
+                },
+                _,
+            ) if rows.iter().any(|&i| c.is_missing(i)) => {
+                let inner = into_column(eval_node(arg, env), env.rows(), Type::Number);
+                match &inner {
+                    Column::Number(x) => flags_years_back(&no_number_rows(arg, env, x), env, *k),
+                    _ => Vec::new(),
+                }
+            }
+            _ => Vec::new(),
+        };
+        rows.retain(|&i| !c.is_missing(i) || emptied.get(i) == Some(&true));
+    }
+    // Under [aggregate], an aggregate that left out or counted members without a value
+    // (`count(y > 0)` where no member reported y gives 0, and a division by it no
+    // number): the members' values were not all reported.
+    if !rows.is_empty()
+        && contains_anywhere(node, &|l| matches!(l, Node::Aggregate { .. }))
+        && let Some((menv, groups)) = env.members()
+    {
+        for unreported in [
+            skipped_rows(node, env, menv, groups),
+            counted_rows(node, env, menv, groups),
+        ] {
+            rows.retain(|&i| !unreported[i]);
+        }
+    }
+    for i in rows {
+        hit[i] = true;
+    }
+    hit
 }
 
 /// The values a program reads: its columns, and its `prev()` and aggregate calls taken

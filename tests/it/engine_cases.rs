@@ -3367,6 +3367,93 @@ method = "direct"
     assert!(skipped[0].contains("indicator 'total'") && skipped[0].contains("for 1 entity: K1"));
 }
 
+/// An aggregate under `prev()` reads the earlier year's members, so its warnings are judged
+/// there: a gap in the scored year is not warned of, one in the earlier year is; the same for
+/// `count(cond)`. A `prev()` of a division by zero in the earlier year is a number the
+/// arithmetic emptied, as the same division in the scored year is.
+#[test]
+fn warnings_under_prev_are_judged_on_the_earlier_year() {
+    let rules = |aggregate: &str| {
+        format!(
+            "[rules]\nname = \"p\"\nid = \"id\"\nyear = 2023\n[data]\nyear_column = \"year\"\n\
+             [aggregate]\nby = \"g\"\n[[indicator]]\nid = \"last\"\naggregate = \"{aggregate}\"\n\
+             [[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c\"\ndimension = \"d\"\n\
+             indicator = \"last\"\npoints = 1000\nmethod = \"direct\"\n"
+        )
+    };
+    let said = |a: &clusterscore::engine::Assessment, what: &str| -> Vec<String> {
+        a.warnings
+            .iter()
+            .filter(|w| w.contains(what))
+            .cloned()
+            .collect()
+    };
+    const SKIPPED: &str = "left out members whose value is missing";
+    // The scored year has a gap, the earlier year none: 30, nothing said.
+    let a = score(
+        &rules("prev(sum(a))"),
+        "id,g,year,a\nm1,G1,2023,1\nm2,G1,2023,\nm1,G1,2022,10\nm2,G1,2022,20\n",
+    );
+    assert_eq!(
+        entity(&a, "G1").criteria["c"].value,
+        Some(serde_json::json!(30.0))
+    );
+    assert!(said(&a, SKIPPED).is_empty(), "{:?}", a.warnings);
+    // The earlier year has the gap: 10 from one of two members, said.
+    let a = score(
+        &rules("prev(sum(a))"),
+        "id,g,year,a\nm1,G1,2023,1\nm2,G1,2023,2\nm1,G1,2022,10\nm2,G1,2022,\n",
+    );
+    assert_eq!(
+        entity(&a, "G1").criteria["c"].value,
+        Some(serde_json::json!(10.0))
+    );
+    assert_eq!(
+        said(&a, SKIPPED),
+        ["indicator 'last': an aggregate left out members whose value is missing for 1 entity: G1"]
+    );
+    // count(cond) a year back, over a member whose flag that year is missing.
+    let a = score(
+        &rules("prev(count(m))"),
+        "id,g,year,m\nm1,G1,2023,yes\nm2,G1,2023,no\nm1,G1,2022,yes\nm2,G1,2022,\n",
+    );
+    assert_eq!(
+        said(&a, "count() or share() took members").len(),
+        1,
+        "{:?}",
+        a.warnings
+    );
+    let a = score(
+        &rules("prev(count(m))"),
+        "id,g,year,m\nm1,G1,2023,yes\nm2,G1,2023,\nm1,G1,2022,yes\nm2,G1,2022,no\n",
+    );
+    assert!(
+        said(&a, "count() or share() took members").is_empty(),
+        "{:?}",
+        a.warnings
+    );
+
+    // prev() of a division by zero in the earlier year.
+    let rules = "[rules]\nname = \"p\"\nid = \"id\"\nyear = 2023\n[data]\nyear_column = \"year\"\n\
+                 [[indicator]]\nid = \"v\"\nformula = \"prev(x / y)\"\n[[dimension]]\nid = \"d\"\n\
+                 [[criterion]]\nid = \"c\"\ndimension = \"d\"\nindicator = \"v\"\npoints = 10\n\
+                 method = \"direct\"\n";
+    let a = score(
+        rules,
+        "id,year,x,y\nr1,2023,1,1\nr1,2022,1,0\nr2,2023,1,1\nr2,2022,1,\nr3,2023,1,1\n",
+    );
+    let no_number = said(
+        &a,
+        "the formula gave no number, though every value it reads was reported",
+    );
+    assert_eq!(no_number.len(), 1, "{:?}", a.warnings);
+    assert!(
+        no_number[0].ends_with("for 1 entity: r1"),
+        "{}",
+        no_number[0]
+    );
+}
+
 /// `count(cond)` and `share(cond)` take a member whose number or yes/no value is missing as
 /// not meeting the condition; SPEC §4 wants that counted, so the run names the clusters. An
 /// empty text (an untiered enterprise's `tier` in the chained workflow) is "none" and is not
