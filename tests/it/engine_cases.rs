@@ -3367,6 +3367,34 @@ method = "direct"
     assert!(skipped[0].contains("indicator 'total'") && skipped[0].contains("for 1 entity: K1"));
 }
 
+/// Member ids typed two ways (`E1`, `ｅ1`) in the scored year are warned of under
+/// `[aggregate]` as entity ids are without it; other years' members are not looked at.
+#[test]
+fn member_ids_that_look_alike_are_warned_of_under_aggregate() {
+    let rules = "[rules]\nname = \"m\"\nid = \"eid\"\nyear = 2023\n[data]\nyear_column = \"year\"\n\
+                 [aggregate]\nby = \"cl\"\n[[indicator]]\nid = \"a\"\n[[indicator]]\nid = \"s\"\n\
+                 aggregate = \"sum(a)\"\n[[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c\"\n\
+                 dimension = \"d\"\nindicator = \"s\"\npoints = 100\nmethod = \"direct\"\n";
+    let a = score(
+        rules,
+        "eid,cl,year,a\nE1,C1,2023,10\nｅ1,C1,2023,5\nE2,C2,2023,1\nE3,C2,2022,1\ne3,C2,2022,1\n",
+    );
+    assert_relative_eq!(entity(&a, "C1").score, 15.0);
+    let said: Vec<&String> = a
+        .warnings
+        .iter()
+        .filter(|w| w.starts_with("member ids "))
+        .collect();
+    assert_eq!(said.len(), 1, "{:?}", a.warnings);
+    assert!(
+        said[0].starts_with("member ids 'E1' (")
+            && said[0].contains("data.csv row 2) and 'ｅ1' (")
+            && said[0].contains("data.csv row 3) differ only in full-width characters, case or spacing, and are counted as separate members"),
+        "{}",
+        said[0]
+    );
+}
+
 /// An aggregate under `prev()` reads the earlier year's members, so its warnings are judged
 /// there: a gap in the scored year is not warned of, one in the earlier year is; the same for
 /// `count(cond)`. A `prev()` of a division by zero in the earlier year is a number the

@@ -158,40 +158,14 @@ impl Run<'_> {
         if self.c.rules.aggregate.is_some() {
             return;
         }
-        let groups = look_alike_ids(&self.entity_ids, &self.scored);
-        let table = &self.data.table;
-        // The first row of each id among the scored ones.
-        let first_row = |code: u32| {
-            self.scored
-                .iter()
-                .copied()
-                .find(|&r| self.entity_ids.codes[r] == code)
-        };
-        for g in groups.iter().take(LOOK_ALIKE_SHOWN) {
-            let shown: Vec<String> = g
-                .iter()
-                .map(|&k| {
-                    let id = crate::diag::truncate(&self.entity_ids.dict[k as usize], 60);
-                    match first_row(k) {
-                        Some(r) => {
-                            let (file, row) = table.origin(r);
-                            format!("'{id}' ({file} row {row})")
-                        }
-                        None => format!("'{id}'"),
-                    }
-                })
-                .collect();
-            self.warnings.push(format!(
-                "ids {} differ only in full-width characters, case or spacing, and are scored as separate entities (each counted in quotas and cohort statistics); if they are one entity, write its id alike in every row",
-                shown.join(" and ")
-            ));
-        }
-        if groups.len() > LOOK_ALIKE_SHOWN {
-            self.warnings.push(format!(
-                "{} more groups of ids differ only in full-width characters, case or spacing (as above)",
-                groups.len() - LOOK_ALIKE_SHOWN
-            ));
-        }
+        let said = look_alike_id_warnings(
+            &self.entity_ids,
+            &self.scored,
+            &self.data.table,
+            "ids",
+            "are scored as separate entities (each counted in quotas and cohort statistics)",
+        );
+        self.warnings.extend(said);
     }
 
     /// Warns when the exclude gates leave no entity ranked: almost always a condition that
@@ -939,4 +913,46 @@ fn tier_condition(tier: &str, direct: bool) -> String {
         "tier '{tier}' {}",
         if direct { "direct" } else { "requires" }
     )
+}
+
+/// The warnings of ids among `rows` of `ids` that differ only in width, case or spacing
+/// ([`look_alike_ids`]), each with the file and row of its first appearance: `what` they
+/// are (`ids`, `member ids`) and what became of them.
+pub(super) fn look_alike_id_warnings(
+    ids: &TextColumn,
+    rows: &[usize],
+    table: &crate::data::Table,
+    what: &str,
+    became: &str,
+) -> Vec<String> {
+    let groups = look_alike_ids(ids, rows);
+    // The first row of each id among `rows`.
+    let first_row = |code: u32| rows.iter().copied().find(|&r| ids.codes[r] == code);
+    let mut said = Vec::new();
+    for g in groups.iter().take(LOOK_ALIKE_SHOWN) {
+        let shown: Vec<String> = g
+            .iter()
+            .map(|&k| {
+                let id = crate::diag::truncate(&ids.dict[k as usize], 60);
+                match first_row(k) {
+                    Some(r) => {
+                        let (file, row) = table.origin(r);
+                        format!("'{id}' ({file} row {row})")
+                    }
+                    None => format!("'{id}'"),
+                }
+            })
+            .collect();
+        said.push(format!(
+            "{what} {} differ only in full-width characters, case or spacing, and {became}; if they are one entity, write its id alike in every row",
+            shown.join(" and ")
+        ));
+    }
+    if groups.len() > LOOK_ALIKE_SHOWN {
+        said.push(format!(
+            "{} more groups of {what} differ only in full-width characters, case or spacing (as above)",
+            groups.len() - LOOK_ALIKE_SHOWN
+        ));
+    }
+    said
 }

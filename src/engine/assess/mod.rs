@@ -99,9 +99,9 @@ type MissingTrace = (String, &'static str, Vec<bool>);
 /// An `if()` condition a missing value decided (its branch taken on SPEC §4's "false").
 const IF_DECIDED: &str =
     "a missing value decided an if() condition (a comparison with a missing value is false)";
-/// A `count_true()` term a missing value left undecided, counted as not true.
-const COUNT_DECIDED: &str =
-    "count_true() counted a condition a missing value left open as not true";
+/// A `count_true()` term a missing value left undecided: counted as SPEC §4 reads it (a
+/// comparison with a missing value false, so `x > 5` not true and `not (x > 5)` true).
+const COUNT_DECIDED: &str = "count_true() counted a condition a missing value decided (a comparison with a missing value is false)";
 /// A condition met only because a comparison with a missing value is false (`not (x > 5)`).
 const MET_BY_MISSING: &str =
     "the condition held only because a comparison with a missing value is false";
@@ -109,9 +109,9 @@ const MET_BY_MISSING: &str =
 const FORMULA_DECIDED: &str = "a comparison with a missing value was taken as false in the formula";
 /// A member aggregate that skipped members without a value (SPEC §12).
 const AGGREGATE_SKIPPED: &str = "an aggregate left out members whose value is missing";
-/// A `count(cond)` or `share(cond)` that counted an unreported member as not meeting `cond`.
-const AGGREGATE_COUNTED: &str =
-    "count() or share() took members whose condition a missing value left open as not met";
+/// A `count(cond)` or `share(cond)` over a member whose condition a missing value decided:
+/// not met for `rev > 5`, met for `not (rev > 5)` (a comparison with a missing value is false).
+const AGGREGATE_COUNTED: &str = "count() or share() took members whose condition a missing value decided (a comparison with a missing value is false, so `x > 5` is not met and `not (x > 5)` is)";
 
 /// A formula whose number is missing though every value it reads was reported.
 const NO_NUMBER: &str = "the formula gave no number, though every value it reads was reported (a division by zero, ln, log10 or sqrt outside its domain, or a result too large),";
@@ -591,6 +591,18 @@ impl<'a> Run<'a> {
                         ));
                     }
                 }
+                // Member ids typed two ways (`E1`, `e1`): one enterprise counted twice in
+                // its cluster's sums and counts, most likely.
+                let scored_members: Vec<usize> = (0..group.len())
+                    .filter(|&i| is_scored[group[i] as usize])
+                    .collect();
+                warnings.extend(decisions::look_alike_id_warnings(
+                    &ids,
+                    &scored_members,
+                    table,
+                    "member ids",
+                    "are counted as separate members (each in its entity's sums and counts)",
+                ));
                 if let Some(y) = year {
                     warnings.extend(absent_from_year(&eids, &scored, y));
                 }
