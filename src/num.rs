@@ -223,9 +223,10 @@ impl FixedSum {
         }
     }
 
-    /// The sum.
+    /// The sum. (Scaled in steps: `2f64.powi(u)` below u = -1023 is `1 / 2^-u`, which
+    /// overflows to 0, as sums of squares of values near 1e-137 need.)
     pub fn value(&self) -> f64 {
-        self.acc as f64 * 2f64.powi(self.unit)
+        quotient_in_units(self.acc, self.unit, 1)
     }
 
     /// The sum over `count`, rounded once (see [`order_free_means`]).
@@ -716,6 +717,13 @@ mod tests {
         let mut s = FixedSum::new(0.1, 3);
         (0..3).for_each(|_| s.add(0.1));
         assert_eq!(s.value(), 0.30000000000000004);
+        // Units below 2^-1023: the sum of squares of deviations near 1e-137 (zscore).
+        let mut tiny = FixedSum::new(4e-274, 3);
+        for v in [1e-274, 0.0, 1e-274] {
+            tiny.add(v);
+        }
+        assert!(tiny.unit < -1023);
+        approx::assert_relative_eq!(tiny.value(), 2e-274, max_relative = 1e-15);
         let mut z = FixedSum::new(0.0, 5);
         (0..5).for_each(|_| z.add(0.0));
         assert_eq!(z.value(), 0.0);

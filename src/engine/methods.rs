@@ -296,15 +296,17 @@ fn zscore_in(
         }
     }
     // z is the same in any unit: a cohort whose values reach beyond 2⁵⁰⁰ (whose squared
-    // deviations would overflow) is scored in units of a power of two above its largest
-    // value, which scales exactly; other cohorts keep unit 1 (multiplying by 1 changes no bit).
+    // deviations would overflow), or stay below 2⁻⁵⁰⁰ (whose squares would fall below the
+    // smallest number), is scored in units of a power of two at its largest value, which
+    // scales exactly; other cohorts keep unit 1 (multiplying by 1 changes no bit).
     let scale: Vec<f64> = range
         .iter()
         .map(|&(lo, hi)| {
             let big = lo.abs().max(hi.abs());
-            if big.is_finite() && big > 2f64.powi(500) {
-                // (At most 2⁻¹⁰²², a normal number: the largest values then scale to ≤ 4.)
-                2f64.powi(-(big.log2().ceil() as i32).min(1022))
+            if big.is_finite() && (big > 2f64.powi(500) || big > 0.0 && big < 2f64.powi(-500)) {
+                // (Between 2⁻¹⁰²² and 2¹⁰²², normal numbers: the largest values then scale
+                // to between 2⁻⁵² and 4.)
+                2f64.powi((-(big.log2().ceil() as i32)).clamp(-1022, 1022))
             } else {
                 1.0
             }
@@ -963,6 +965,18 @@ mod tests {
             assert_relative_eq!(*t, *u, epsilon = 1e-12);
         }
         assert!(top[0] > 0.8 && top[2] < 0.2, "{top:?}");
+        // Near the bottom: 1, 2, 3 × 10⁻¹⁴⁰ (squared deviations near 1e-280, summed in
+        // units below 2⁻¹⁰²³), × 10⁻³⁰⁰ (squares below the smallest number) and × 5e-324
+        // (subnormal values) as 1, 2, 3: Φ(−1), ½, Φ(1).
+        for scale in [1e-140, 1e-300, 5e-324] {
+            let tiny = run(
+                |x, o| zscore(x, Direction::Higher, &p, o),
+                &[scale, 2.0 * scale, 3.0 * scale],
+            );
+            assert_relative_eq!(tiny[0], phi(-1.0), epsilon = 1e-12);
+            assert_relative_eq!(tiny[1], 0.5, epsilon = 1e-12);
+            assert_relative_eq!(tiny[2], phi(1.0), epsilon = 1e-12);
+        }
     }
 
     /// Φ against Python's `math.erfc` (½·erfc(−z/√2)), where statrs 0.19 was 1.4e-11 off.

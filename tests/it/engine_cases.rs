@@ -1234,6 +1234,34 @@ method = "percentile"
     assert!(md.contains("\n5 entities, 5 ranked, 0 excluded."), "{md}");
 }
 
+/// With cohorts each has its own quota, so the quota-tie warning names the cohort (the
+/// cohort of missing values as "missing").
+#[test]
+fn quota_ties_name_their_cohort() {
+    let rules = "[rules]\nname = \"q\"\nid = \"id\"\ncohort = \"region\"\n[[indicator]]\nid = \"x\"\n\
+                 [[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c\"\ndimension = \"d\"\n\
+                 indicator = \"x\"\npoints = 10\nmethod = \"direct\"\n\
+                 [[tier]]\nid = \"t\"\nmax_count = 1\n";
+    let a = score(
+        rules,
+        "id,x,region\nA,5,east\nB,5,east\nC,3,west\nD,3,west\nE,2,\nF,2,\nG,1,north\n",
+    );
+    let said: Vec<&str> = a
+        .warnings
+        .iter()
+        .filter(|w| w.contains("filled by a tie-break"))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "tier 't' quota of 1 in cohort 'region' = 'east' filled by a tie-break: 'A' and 'B' both scored 5, 'A' placed first",
+            "tier 't' quota of 1 in cohort 'region' = 'west' filled by a tie-break: 'C' and 'D' both scored 3, 'C' placed first",
+            "tier 't' quota of 1 in cohort 'region' = missing filled by a tie-break: 'E' and 'F' both scored 2, 'E' placed first",
+        ]
+    );
+}
+
 /// Under `[aggregate]` an entity's name comes from the first member row that gives one: a
 /// blank label on the first member does not blank the name.
 #[test]
