@@ -587,14 +587,14 @@ fn ranking_table(h: &mut String, a: &Assessment) {
         } else {
             ""
         },
-        crate::column::format_display(l.max_score)
+        super::shown_maximum(l.max_score, dec)
     );
     for (d, dim) in l.dimensions.iter().enumerate() {
         let _ = write!(
             h,
             "<th data-key=\"d{d}\" data-type=\"num\">{}<br><small data-dim-max=\"{d}\">/{}</small></th>",
             escape(&dim.label),
-            crate::column::format_display(dim.value.unwrap_or(0.0))
+            super::shown_maximum(dim.value.unwrap_or(0.0), dec)
         );
     }
     h.push_str("<th data-key=\"change\">变化 Change</th></tr></thead>\n<tbody>");

@@ -56,7 +56,7 @@ pub fn to_markdown(a: &Assessment) -> String {
         "名称 name".into(),
         format!(
             "得分 score (/{})",
-            crate::column::format_number(a.layout.max_score)
+            super::shown_maximum(a.layout.max_score, a.layout.decimals)
         ),
         "等级 tier".into(),
     ]);

@@ -117,6 +117,12 @@ pub fn format_utc(secs: i64) -> String {
     )
 }
 
+/// A maximum in a column header (`得分 score (/100)`, `集聚规模 (/26.67)`): rounded to the
+/// rules' `decimals` as the numbers under it are, not 26.666666666666668.
+pub fn shown_maximum(x: f64, decimals: u32) -> String {
+    crate::column::format_number(crate::num::round_half_away(x, decimals))
+}
+
 /// The reports' note on published components, in Chinese and English: rounded components
 /// of an additive total may differ from it in the last digit; with geometric or TOPSIS
 /// aggregation the dimension numbers are weighted shares, and the total is not their sum;

@@ -333,7 +333,7 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
             "名称 name".into(),
             format!(
                 "得分 score (/{})",
-                crate::column::format_number(l.max_score)
+                super::shown_maximum(l.max_score, l.decimals)
             ),
             "等级 tier".into(),
             "等级代码 tier id".into(),
@@ -348,7 +348,7 @@ fn build(a: &Assessment, max_rows: u32) -> std::result::Result<Vec<u8>, XlsxErro
             format!(
                 "{} (/{})",
                 d.label,
-                crate::column::format_number(d.value.unwrap_or(0.0))
+                super::shown_maximum(d.value.unwrap_or(0.0), l.decimals)
             )
         }));
         heads.extend(l.adjustments.iter().map(|x| format!("加减分 {}", x.label)));

@@ -286,14 +286,14 @@ fn html_report_reweights_like_the_engine_in_chromium() {
     assert!(
         dom.contains(&format!(
             "<small data-max-score=\"\">/{}</small>",
-            clusterscore::column::format_display(engine.layout.max_score)
+            clusterscore::report::shown_maximum(engine.layout.max_score, engine.layout.decimals)
         )),
         "score header"
     );
     for (d, dim) in engine.layout.dimensions.iter().enumerate() {
         let want = format!(
             "<small data-dim-max=\"{d}\">/{}</small>",
-            clusterscore::column::format_display(dim.value.unwrap())
+            clusterscore::report::shown_maximum(dim.value.unwrap(), engine.layout.decimals)
         );
         assert!(dom.contains(&want), "{want}");
     }

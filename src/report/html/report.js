@@ -593,10 +593,10 @@
     var wSum = unrolledSum(W);
     var finalMax = DATA.scale !== null ? DATA.scale : W.reduce(function (a, b) { return a + b; }, -0);
     var s = document.querySelector("[data-max-score]");
-    if (s) s.textContent = "/" + formatDisplay(finalMax);
+    if (s) s.textContent = "/" + formatDisplay(roundHalfAway(finalMax, DEC));
     W.forEach(function (w, d) {
       var c = document.querySelector('[data-dim-max="' + d + '"]');
-      if (c) c.textContent = "/" + formatDisplay(wSum > 0 ? finalMax * (w / wSum) : 0);
+      if (c) c.textContent = "/" + formatDisplay(roundHalfAway(wSum > 0 ? finalMax * (w / wSum) : 0, DEC));
     });
   }
 
