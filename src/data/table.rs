@@ -401,6 +401,16 @@ impl Table {
         (o.path.as_str(), n)
     }
 
+    /// `FILE row N` (`FILE (sheet "S") row N` for a workbook) of table row `row`: where a
+    /// warning about a whole row points.
+    pub fn file_row(&self, row: usize) -> String {
+        let (o, n) = self.origin_entry(row);
+        match &o.sheet {
+            Some(s) => format!("{} (sheet \"{}\") row {n}", o.path, truncate(s, 60)),
+            None => format!("{} row {n}", o.path),
+        }
+    }
+
     /// Adds a reading warning to the file read from `path`.
     fn warn_on_file(&mut self, path: &str, warning: String) {
         if let Some(f) = self.files.iter_mut().find(|f| f.path == path) {

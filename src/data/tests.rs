@@ -978,6 +978,21 @@ mod xlsx_files {
     }
 
     #[test]
+    fn a_row_of_a_workbook_is_named_with_its_sheet() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = workbook(&dir, "rows.xlsx");
+        let t = read_table(std::slice::from_ref(&p), &opts(), &infer_all).unwrap();
+        // Table row 1 is A2, spreadsheet row 5 (row 4 is blank).
+        assert_eq!(
+            t.file_row(1),
+            format!("{} (sheet \"数据\") row 5", p.display())
+        );
+        let c = write(&dir, "r.csv", b"id,x\nA,1\n");
+        let t = read(std::slice::from_ref(&c), &infer_all).unwrap();
+        assert_eq!(t.file_row(0), format!("{} row 2", c.display()));
+    }
+
+    #[test]
     fn a_first_sheet_of_notes_is_named_with_the_other_sheets() {
         let dir = tempfile::tempdir().unwrap();
         let p = workbook(&dir, "notes.xlsx");

@@ -1234,6 +1234,46 @@ method = "percentile"
     assert!(md.contains("\n5 entities, 5 ranked, 0 excluded."), "{md}");
 }
 
+/// A note under the table (`注：…` in the id column) stops a run with a year column (it has
+/// no year) or a `fail` policy (its cells are empty) before the note-row warning: the error's
+/// help says it is a note and to delete the row.
+#[test]
+fn a_note_row_that_stops_a_run_is_named_in_the_help() {
+    let base = "[rules]\nname = \"n\"\nid = \"id\"\n[[indicator]]\nid = \"x\"\nmissing = \"fail\"\n\
+                [[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c\"\ndimension = \"d\"\n\
+                indicator = \"x\"\npoints = 10\nmethod = \"direct\"\n";
+    let e =
+        super::support::try_score(base, "id,x\nA,1\nB,2\n注：数据来源于各县区上报,\n").unwrap_err();
+    assert!(
+        e.contains("data.csv row 4: '注：数据来源于各县区上报' is a note under the table, read as a row: delete the row; otherwise fill these cells"),
+        "{e}"
+    );
+    // An entity that only lacks a value: the help as before.
+    let e = super::support::try_score(base, "id,x\nA,1\nB,\n").unwrap_err();
+    assert!(
+        e.contains("help: fill these cells") && !e.contains("note"),
+        "{e}"
+    );
+    // With a year column the note has no year.
+    let years = base.replace(
+        "id = \"id\"\n",
+        "id = \"id\"\n[data]\nyear_column = \"year\"\n",
+    );
+    let e = super::support::try_score(
+        &years,
+        "id,year,x\nA,2023,1\nB,2023,2\n注：数据来源于各县区上报,,\n",
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("row 4, column \"year\": error: the year is missing"),
+        "{e}"
+    );
+    assert!(
+        e.contains("help: this row's id is '注：数据来源于各县区上报': it is a note under the table, read as a row; delete the row"),
+        "{e}"
+    );
+}
+
 /// With cohorts each has its own quota, so the quota-tie warning names the cohort (the
 /// cohort of missing values as "missing").
 #[test]

@@ -157,11 +157,12 @@ impl Run<'_> {
                     "missing values under policy 'fail': {}{more}",
                     fail_list.join("; ")
                 ))
-                .with_help(
-                    "fill these cells (for a formula indicator, the cells it reads, in any year \
+                .with_help(format!(
+                    "{}fill these cells (for a formula indicator, the cells it reads, in any year \
                      prev() reaches; a division by zero also gives a missing value), or choose \
                      another missing policy (zero, exclude, mean, median)",
-                ),
+                    self.note_row_help()
+                )),
             ));
         }
         Ok(CriteriaOutcome {
@@ -184,8 +185,8 @@ impl Run<'_> {
             Source::Column(col) => format!("column '{}'", col.value),
             Source::Formula(f) | Source::Aggregate(f) => {
                 let at = if rows {
-                    let (file, row) = table.origin(self.scored[e]);
-                    format!(", from {file} row {row}")
+                    let at = table.file_row(self.scored[e]);
+                    format!(", from {at}")
                 } else {
                     String::new()
                 };
@@ -285,11 +286,12 @@ impl Run<'_> {
                 "missing values under policy 'fail': {}{more}",
                 fail_list.join("; ")
             ))
-            .with_help(
-                "the indicator says missing = \"fail\": fill these cells (for a formula \
+            .with_help(format!(
+                "{}the indicator says missing = \"fail\": fill these cells (for a formula \
                  indicator, the cells it reads), or remove missing = \"fail\" from it \
                  (a gate, requires or adjustment then reads the empty cell as missing)",
-            ),
+                self.note_row_help()
+            )),
         ))
     }
 

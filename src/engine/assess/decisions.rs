@@ -129,9 +129,9 @@ impl Run<'_> {
                         .map_or("", |a| a.by.value.as_str())
                 )
             } else {
-                let (file, row) = self.data.table.origin(self.scored[e]);
+                let at = self.data.table.file_row(self.scored[e]);
                 format!(
-                    "{file} row {row}: '{caption}'{of_id} looks like a totals row, yet it is scored and ranked as an entity; delete the row, or leave it out with a gate: [[gate]] require = \"`{}` != '{}'\"",
+                    "{at}: '{caption}'{of_id} looks like a totals row, yet it is scored and ranked as an entity; delete the row, or leave it out with a gate: [[gate]] require = \"`{}` != '{}'\"",
                     self.c.rules.settings.id.value.replace('`', ""),
                     id.replace('\'', "")
                 )
@@ -298,10 +298,10 @@ impl Run<'_> {
             })
             .collect();
         for &e in found.iter().take(3) {
-            let (file, row) = self.data.table.origin(self.scored[e]);
+            let at = self.data.table.file_row(self.scored[e]);
             let note = crate::diag::truncate(self.id(e), 60);
             self.warnings.push(format!(
-                "{file} row {row}: '{note}' looks like a note under the table, yet it is scored and ranked as an entity (and counted in quotas and cohort statistics); delete the row"
+                "{at}: '{note}' looks like a note under the table, yet it is scored and ranked as an entity (and counted in quotas and cohort statistics); delete the row"
             ));
         }
         if found.len() > 3 {
@@ -318,6 +318,30 @@ impl Run<'_> {
                 self.some_ids(&rest)
             );
             self.warnings.push(text);
+        }
+    }
+
+    /// For an error that stops the run before [`Self::warn_note_rows`] could say it: the
+    /// first scored entity whose id reads as a note under the table, as the start of a
+    /// help ("data.csv row 61: '注：…' is a note under the table, read as a row: delete the
+    /// row; otherwise "), or empty.
+    pub(super) fn note_row_help(&self) -> String {
+        let Some(notes) = note_captions(&self.entity_ids) else {
+            return String::new();
+        };
+        let first = self.scored.iter().position(|&r| {
+            let code = self.entity_ids.codes[r];
+            code != TextColumn::MISSING && notes[code as usize]
+        });
+        match first {
+            Some(e) => {
+                let at = self.data.table.file_row(self.scored[e]);
+                let note = crate::diag::truncate(self.id(e), 60);
+                format!(
+                    "{at}: '{note}' is a note under the table, read as a row: delete the row; otherwise "
+                )
+            }
+            None => String::new(),
         }
     }
 
@@ -936,8 +960,8 @@ pub(super) fn look_alike_id_warnings(
                 let id = crate::diag::truncate(&ids.dict[k as usize], 60);
                 match first_row(k) {
                     Some(r) => {
-                        let (file, row) = table.origin(r);
-                        format!("'{id}' ({file} row {row})")
+                        let at = table.file_row(r);
+                        format!("'{id}' ({at})")
                     }
                     None => format!("'{id}'"),
                 }

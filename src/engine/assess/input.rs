@@ -174,6 +174,7 @@ pub(super) fn check_years(
     years: &[f64],
     column: usize,
     percent_row: Option<usize>,
+    ids: &TextColumn,
 ) -> Result<()> {
     for (i, y) in years.iter().enumerate() {
         if percent_row == Some(i) {
@@ -192,10 +193,18 @@ pub(super) fn check_years(
         }
         if y.is_nan() || y.fract() != 0.0 {
             let at = table.location(i, &table.headers[column]);
+            // A note under the table (`注：数据来源于…` in the id column) has no year either.
+            let help = match ids.get(i).filter(|id| is_note_caption(id)) {
+                Some(note) => format!(
+                    "this row's id is '{}': it is a note under the table, read as a row; delete the row",
+                    crate::diag::truncate(note, 60)
+                ),
+                None => "every row needs a year such as 2023 in the year column".to_string(),
+            };
             return Err(Error::one(
                 data_error("the year is missing or not a whole number")
                     .at(at)
-                    .with_help("every row needs a year such as 2023 in the year column"),
+                    .with_help(help),
             ));
         }
         // The range `[rules].year` takes: a typo such as 20233 would otherwise become the
@@ -772,9 +781,9 @@ pub(super) fn warn_total_members(
         let Some(caption) = caption else { continue };
         found += 1;
         if found <= 3 {
-            let (file, row) = table.origin(i);
+            let at = table.file_row(i);
             warnings.push(format!(
-                "{file} row {row}: member '{caption}' looks like a totals row, yet under [aggregate] it is summed into its entity like any member (its members counted twice); delete the row"
+                "{at}: member '{caption}' looks like a totals row, yet under [aggregate] it is summed into its entity like any member (its members counted twice); delete the row"
             ));
         }
     }

@@ -331,7 +331,7 @@ impl<'a> Run<'a> {
                 }
                 _ => table.first_percent_row(j),
             };
-            check_years(table, ys, j, percent_row)?;
+            check_years(table, ys, j, percent_row, &ids)?;
         }
         // Year selection (first: `--year` without a year column is why multi-year rows
         // would look like duplicate ids).
