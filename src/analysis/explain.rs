@@ -1403,7 +1403,8 @@ fn gap(
                         |v: f64| fraction_at(&crit.method, tf, ind_dir, pts, &p, v).max(0.0);
                     // Ranked by distance from the value; with no value (missing under
                     // `zero`), by the points the band pays: the least that is still more.
-                    let mut best: Option<((f64, f64), f64, f64, String)> = None; // (key, value, frac, how)
+                    // (key, value, frac, how) of every band paying more.
+                    let mut found: Vec<((f64, f64), f64, f64, String)> = Vec::new();
                     for (b, band) in bands.iter().enumerate() {
                         let t = p(2 * b);
                         let bp = p(2 * b + 1);
@@ -1434,11 +1435,21 @@ fn gap(
                             BandOp::AtMost => format!("at most {}", fmt(t)),
                             BandOp::Below => format!("less than {}", fmt(t)),
                         };
-                        if best.as_ref().is_none_or(|(k, ..)| key.0 < k.0) {
-                            best = Some((key, v, frac, how));
-                        }
+                        found.push((key, v, frac, how));
                     }
-                    best.map(|(_, v, f, how)| (f, json_num(v), how, None))
+                    // The nearest band that reaches the aim (a band further off may reach
+                    // the tier where the next one does not); else the nearest.
+                    found.sort_by(|x, y| x.0.0.total_cmp(&y.0.0).then(x.0.1.total_cmp(&y.0.1)));
+                    let pick = found
+                        .iter()
+                        .position(|(_, v, f, _)| {
+                            let (sc, t) = eval(c, *f, &moved_at(Some(*v)));
+                            reaches(sc, t)
+                        })
+                        .unwrap_or(0);
+                    (pick < found.len())
+                        .then(|| found.swap_remove(pick))
+                        .map(|(_, v, f, how)| (f, json_num(v), how, None))
                         .ok_or_else(|| "no band pays more".to_string())
                 }
                 Method::Per { .. } => {
@@ -1448,9 +1459,26 @@ fn gap(
                     if step <= 0.0 || pps <= 0.0 {
                         Err("no step pays more".into())
                     } else {
-                        let k = (x / step + 1e-9).floor().max(0.0);
-                        let v = (k + 1.0) * step;
-                        let f = (((k + 1.0) * pps).min(pts) / pts).clamp(0.0, 1.0);
+                        let k0 = (x / step + 1e-9).floor().max(0.0);
+                        // Whole steps k and what they pay: the fewest more than now that
+                        // reach the aim (up to the cap, at most 1000 more), else one more.
+                        let at = |k: f64| (((k * pps).min(pts) / pts).clamp(0.0, 1.0), k * step);
+                        let mut chosen = k0 + 1.0;
+                        let mut k = k0 + 1.0;
+                        while k <= k0 + 1000.0 {
+                            let (f, v) = at(k);
+                            let (sc, t) = eval(c, f, &moved_at(Some(v)));
+                            if reaches(sc, t) {
+                                chosen = k;
+                                break;
+                            }
+                            if f >= 1.0 {
+                                break;
+                            }
+                            k += 1.0;
+                        }
+                        let (f, v) = at(chosen);
+                        let k = chosen - 1.0;
                         if f <= s_now {
                             Err("already at the cap".into())
                         } else {
@@ -1470,12 +1498,23 @@ fn gap(
                 }
                 Method::Levels(levels) => {
                     let now_pts = s_now * pts;
-                    levels
+                    let mut more: Vec<(&String, f64)> = levels
                         .iter()
                         .enumerate()
                         .map(|(i, (name, _))| (name, p(i)))
                         .filter(|(_, lp)| *lp > now_pts + 1e-12)
-                        .min_by(|x, y| x.1.total_cmp(&y.1))
+                        .collect();
+                    more.sort_by(|x, y| x.1.total_cmp(&y.1));
+                    // The level paying least that reaches the aim; else the least paying more.
+                    let pick = more
+                        .iter()
+                        .position(|(_, lp)| {
+                            let (sc, t) = eval(c, (lp / pts).clamp(0.0, 1.0), &[]);
+                            reaches(sc, t)
+                        })
+                        .unwrap_or(0);
+                    more.get(pick)
+                        .copied()
                         .map(|(name, lp)| {
                             (
                                 (lp / pts).clamp(0.0, 1.0),

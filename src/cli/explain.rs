@@ -278,9 +278,19 @@ fn render(x: &Explanation) -> String {
             }
             s.push_str(&format!("{t}\n"));
             if g.blockers.is_empty() && !g.options.iter().any(|o| o.reaches_target) {
+                // Criteria whose gain is not computed (relative methods, dropped values) may
+                // still reach the tier alone: not ruled out.
+                let uncounted = g.no_option.iter().any(|o| {
+                    o.reason.starts_with("relative method") || o.reason.starts_with("dropped")
+                });
                 s.push_str(&format!(
-                    "  no single change above reaches {}: it takes several together\n",
-                    g.target_tier
+                    "  no single change above reaches {}: it takes several together{}\n",
+                    g.target_tier,
+                    if uncounted {
+                        ", or a change of a criterion below, whose gain is not computed here"
+                    } else {
+                        ""
+                    }
                 ));
             }
             for o in g.options.iter().filter(|o| !o.also_read_by.is_empty()) {

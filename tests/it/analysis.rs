@@ -1288,6 +1288,67 @@ fn explain_gap_says_when_the_score_is_enough_and_when_one_change_is_not() {
     );
 }
 
+/// A band, a number of steps or a level further off than the next one may reach the tier
+/// alone: the gap offers the nearest that does (audit36_gap: "it takes several together"
+/// was said where one larger change of one indicator sufficed).
+#[test]
+fn explain_gap_offers_the_nearest_band_step_or_level_that_reaches_the_tier() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("r.toml");
+    std::fs::write(
+        &rules,
+        "[rules]\nname = \"g\"\nid = \"id\"\n[[indicator]]\nid = \"b\"\n[[indicator]]\nid = \"p\"\n\
+         [[indicator]]\nid = \"l\"\nkind = \"category\"\n[[dimension]]\nid = \"d\"\n\
+         [[criterion]]\nid = \"cb\"\ndimension = \"d\"\nindicator = \"b\"\npoints = 10\nmethod = \"bands\"\n\
+         bands = [{ at_least = 8, points = 10 }, { at_least = 5, points = 8 }, { at_least = 2, points = 3 }]\n\
+         [[criterion]]\nid = \"cp\"\ndimension = \"d\"\nindicator = \"p\"\npoints = 10\nmethod = \"per\"\n\
+         step = 1\npoints_per_step = 2\n\
+         [[criterion]]\nid = \"cl\"\ndimension = \"d\"\nindicator = \"l\"\npoints = 10\nmethod = \"levels\"\n\
+         levels = { A = 2, B = 5, C = 10 }\n[[tier]]\nid = \"top\"\nmin_score = 7\n",
+    )
+    .unwrap();
+    let data = dir.path().join("d.csv");
+    std::fs::write(&data, "id,b,p,l\nA,1,0,Z\nB,9,5,C\n").unwrap();
+    let out = bin()
+        .args(["explain", "--rules"])
+        .arg(&rules)
+        .arg("--data")
+        .arg(&data)
+        .args(["--id", "A"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let s = String::from_utf8(out.stdout).unwrap();
+    let row = |criterion: &str| -> Vec<String> {
+        let gap = &s[s.find("Gap to").expect("a gap")..];
+        let line = gap
+            .lines()
+            .find(|l| l.starts_with(&format!("│ {criterion} ")))
+            .unwrap_or_else(|| panic!("no row for {criterion}: {s}"));
+        line.split(['│', '┆'])
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+            .collect()
+    };
+    // Score 0 of 7: the 3-point band, one step (2) and level A (2) do not reach it.
+    assert_eq!(
+        row("cb")[2..],
+        ["5", "+4", "at least 5", "0 → 8", "8", "+8", "top ✔"],
+        "{s}"
+    );
+    assert_eq!(
+        row("cp")[2..],
+        ["4", "+4", "4 whole steps of 1", "0 → 8", "8", "+8", "top ✔"],
+        "{s}"
+    );
+    assert_eq!(
+        row("cl")[2..],
+        ["C", "—", "level 'C'", "0 → 10", "10", "+10", "top ✔"],
+        "{s}"
+    );
+    assert!(!s.contains("no single change"), "{s}");
+}
+
 /// `target` (higher is better) and `direct` are straight lines too: their options carry the
 /// slope (audit28_ana: the README promised it, the JSON had null). An entity excluded by a
 /// gate reads "excluded" in the header, not "untiered", and the gates after its excluding one
