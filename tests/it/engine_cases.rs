@@ -3433,6 +3433,20 @@ method = "direct"
         .collect();
     assert_eq!(skipped.len(), 1, "{:?}", a.warnings);
     assert!(skipped[0].contains("indicator 'total'") && skipped[0].contains("for 1 entity: K1"));
+    // On the entity too, which the warning names among ten at most.
+    assert!(
+        entity(&a, "K1").notes.contains(
+            &"indicator 'total': an aggregate left out members whose value is missing".to_string()
+        ),
+        "{:?}",
+        entity(&a, "K1").notes
+    );
+    assert!(
+        entity(&a, "K2")
+            .notes
+            .iter()
+            .all(|n| !n.contains("left out members"))
+    );
 }
 
 /// Member ids typed two ways (`E1`, `ｅ1`) in the scored year are warned of under

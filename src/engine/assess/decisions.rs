@@ -895,6 +895,13 @@ impl Run<'_> {
                     self.some_ids(&list)
                 ));
             }
+            // A total built from fewer members than the entity has is on the entity too (the
+            // warning names ten): its notes, `explain` and every report show it.
+            if decided == super::AGGREGATE_SKIPPED || decided == super::AGGREGATE_COUNTED {
+                for &e in &list {
+                    st.note(e, || format!("{what}: {decided}"));
+                }
+            }
         }
         for (what, t, direct, list) in decided {
             if list.is_empty() {
