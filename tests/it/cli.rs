@@ -796,6 +796,53 @@ method = "direct"
     );
 }
 
+/// A workbook with a sheet per year, read without a sheet named: "no rows for year" says
+/// which sheet was read and names the others with the --sheet that chooses one.
+#[test]
+fn no_rows_for_the_year_names_the_sheet_read_and_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("y.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    for year in [2022.0, 2023.0] {
+        let ws = wb.add_worksheet();
+        ws.set_name(format!("{year}")).unwrap();
+        for (c, h) in ["code", "year", "x"].iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        ws.write_string(1, 0, "A").unwrap();
+        ws.write_number(1, 1, year).unwrap();
+        ws.write_number(1, 2, 1.0).unwrap();
+    }
+    wb.save(&xlsx).unwrap();
+    let rules = dir.path().join("r.toml");
+    std::fs::write(
+        &rules,
+        "[rules]\nname = \"y\"\nid = \"code\"\nyear = 2023\n[data]\nyear_column = \"year\"\n\
+         [[indicator]]\nid = \"x\"\n[[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c\"\n\
+         dimension = \"d\"\nindicator = \"x\"\npoints = 1\nmethod = \"direct\"\n",
+    )
+    .unwrap();
+    let run = |sheet: Option<&str>| {
+        let mut cmd = Command::cargo_bin("clusterscore").unwrap();
+        cmd.args(["score", "--rules"])
+            .arg(&rules)
+            .arg("--data")
+            .arg(&xlsx);
+        if let Some(s) = sheet {
+            cmd.args(["--sheet", s]);
+        }
+        cmd.output().unwrap()
+    };
+    let out = run(None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("error: no rows for year 2023\n  help: years in the data: 2022; sheet \"2022\" was read, the first visible one; the workbook's other sheets: \"2023\": choose one with --sheet \"2023\""),
+        "{err}"
+    );
+    assert_eq!(run(Some("2023")).status.code(), Some(0));
+}
+
 /// The shipped workbook fixture (SPEC §11: an XLSX file; written by another program than
 /// clusterscore's own writer, sheet "集群数据", numbers as numbers and 是/否 as text) scores
 /// exactly like its CSV twin under the Jilin pack.

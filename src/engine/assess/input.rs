@@ -1622,6 +1622,7 @@ pub(super) fn scored_year(
     c: &CompiledRules,
     year: Option<i64>,
     years: Option<&[f64]>,
+    files: &[crate::data::FileInfo],
     warnings: &mut Vec<String>,
 ) -> Result<Option<i64>> {
     Ok(match (year.or(c.rules.settings.year), years) {
@@ -1630,9 +1631,13 @@ pub(super) fn scored_year(
                 let mut present: Vec<i64> = ys.iter().map(|v| *v as i64).collect();
                 present.sort_unstable();
                 present.dedup();
+                // A workbook with a sheet per year, read without a sheet named: which sheet
+                // was read and how to choose another.
+                let sheets = crate::data::default_sheet_help(files)
+                    .map_or_else(String::new, |h| format!("; {h}"));
                 return Err(Error::one(
                     data_error(format!("no rows for year {y}")).with_help(format!(
-                        "years in the data: {}",
+                        "years in the data: {}{sheets}",
                         present
                             .iter()
                             .map(|y| y.to_string())

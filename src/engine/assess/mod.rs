@@ -335,7 +335,7 @@ impl<'a> Run<'a> {
         }
         // Year selection (first: `--year` without a year column is why multi-year rows
         // would look like duplicate ids).
-        let year = scored_year(c, opts.year, years.as_deref(), &mut warnings)?;
+        let year = scored_year(c, opts.year, years.as_deref(), &table.files, &mut warnings)?;
         // Duplicate member/entity ids per year.
         let names = label_col.and_then(|l| match rows.get(l) {
             Some(Column::Text(t)) => Some(t),
