@@ -1097,16 +1097,22 @@ impl Builder {
                     Cell::Date(d) => {
                         // (A year shown as a date: Excel stores 2023-01-01 as 44927.)
                         let year = d.get(..4).filter(|y| y.bytes().all(|b| b.is_ascii_digit()));
-                        let help = match year {
-                            Some(y) => format!(
+                        let help = match (year, excel_serial_of(d)) {
+                            // A date early in 1900–1909 is a small number with a date format
+                            // (a count of 99 shown as 1900-04-08), not a date typed in.
+                            (_, Some(serial)) if serial < 3653 => format!(
+                                "the cell holds the number {serial} formatted as a date: \
+                                 format the column as Number (or General) and it reads as {serial}"
+                            ),
+                            (Some(y), _) => format!(
                                 "the cell holds a date, not a number: for a year type {y} in \
                                  a cell formatted as General or Number (formatting the date \
                                  as a number shows Excel's day count, not the year); if the \
                                  spreadsheet turned a value into a date, type the value again \
                                  in a cell formatted as Number"
                             ),
-                            None => "the cell holds a time, not a number: type the value in a \
-                                     cell formatted as General or Number"
+                            (None, _) => "the cell holds a time, not a number: type the value \
+                                          in a cell formatted as General or Number"
                                 .to_string(),
                         };
                         return Err(CellProblem {
@@ -1201,6 +1207,24 @@ impl Builder {
 
 /// A workbook cell storing NaN or an infinity (a damaged or machine-written file): no
 /// missing marker or retyping of text helps.
+/// The day count Excel stores for the date `YYYY-MM-DD…` (its 1900 date system, which
+/// counts a 29 February 1900 that never was): 1900-01-01 is 1, 1900-04-08 is 99. `None` for
+/// a text that is no such date or one before 1900.
+fn excel_serial_of(date: &str) -> Option<i64> {
+    let part = |r: std::ops::Range<usize>| date.get(r)?.parse::<i64>().ok();
+    let (y, m, d) = (part(0..4)?, part(5..7)?, part(8..10)?);
+    if y < 1900 || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Days from 1 March of year 0 (proleptic Gregorian), so leap days fall at a year's end.
+    let days = |y: i64, m: i64, d: i64| {
+        let (y, m) = if m <= 2 { (y - 1, m + 12) } else { (y, m) };
+        365 * y + y / 4 - y / 100 + y / 400 + (153 * (m - 3) + 2) / 5 + d
+    };
+    let n = days(y, m, d) - days(1899, 12, 31);
+    Some(if (y, m) >= (1900, 3) { n + 1 } else { n })
+}
+
 fn not_finite_problem(x: f64) -> CellProblem {
     // A cell written 1e400 is read as an infinity: say "too large", not quote "inf", which
     // is nowhere in the workbook.
@@ -2630,6 +2654,19 @@ pub(crate) fn check_headers(
 #[cfg(test)]
 mod header_tests {
     use super::*;
+
+    #[test]
+    fn excel_day_counts_of_early_dates() {
+        // Excel: 1 = 1900-01-01, 59 = 1900-02-28, 61 = 1900-03-01 (60 is its 29 February),
+        // 99 = 1900-04-08, 44927 = 2023-01-01.
+        assert_eq!(excel_serial_of("1900-01-01"), Some(1));
+        assert_eq!(excel_serial_of("1900-02-28"), Some(59));
+        assert_eq!(excel_serial_of("1900-03-01"), Some(61));
+        assert_eq!(excel_serial_of("1900-04-08 00:00:00"), Some(99));
+        assert_eq!(excel_serial_of("2023-01-01"), Some(44927));
+        assert_eq!(excel_serial_of("12:30:00"), None);
+        assert_eq!(excel_serial_of("1899-12-31"), None);
+    }
 
     #[test]
     fn spreadsheet_columns_are_named_as_excel_names_them() {

@@ -1144,6 +1144,38 @@ mod xlsx_files {
     }
 
     #[test]
+    fn a_small_number_formatted_as_a_date_is_named_as_the_number() {
+        // A count of 99 in a cell formatted yyyy-mm-dd shows as 1900-04-08.
+        let dir = tempfile::tempdir().unwrap();
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "id").unwrap();
+        ws.write_string(0, 1, "企业数").unwrap();
+        ws.write_string(1, 0, "A").unwrap();
+        let f = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        ws.write_number_with_format(1, 1, 99.0, &f).unwrap();
+        let p = dir.path().join("count.xlsx");
+        wb.save(&p).unwrap();
+        let e = read(std::slice::from_ref(&p), &|h| match h {
+            "id" => Some(ColumnRequest::Text),
+            _ => Some(ColumnRequest::Number),
+        })
+        .unwrap_err();
+        let d = &e.diagnostics[0];
+        assert!(
+            d.message.starts_with("cannot read date \"1900-04-08"),
+            "{}",
+            d.message
+        );
+        assert_eq!(
+            d.help.as_deref(),
+            Some(
+                "the cell holds the number 99 formatted as a date: format the column as Number (or General) and it reads as 99"
+            )
+        );
+    }
+
+    #[test]
     fn merged_cells_in_the_data_rows_are_warned_of() {
         let dir = tempfile::tempdir().unwrap();
         let mut wb = Workbook::new();
