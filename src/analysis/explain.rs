@@ -1461,22 +1461,29 @@ fn gap(
                     } else {
                         let k0 = (x / step + 1e-9).floor().max(0.0);
                         // Whole steps k and what they pay: the fewest more than now that
-                        // reach the aim (up to the cap, at most 1000 more), else one more.
+                        // reach the aim, else one more. More steps never score less, so the
+                        // fewest is found by bisection up to the steps that pay in full.
                         let at = |k: f64| (((k * pps).min(pts) / pts).clamp(0.0, 1.0), k * step);
-                        let mut chosen = k0 + 1.0;
-                        let mut k = k0 + 1.0;
-                        while k <= k0 + 1000.0 {
+                        let mut reaches_at = |k: f64| {
                             let (f, v) = at(k);
                             let (sc, t) = eval(c, f, &moved_at(Some(v)));
-                            if reaches(sc, t) {
-                                chosen = k;
-                                break;
+                            reaches(sc, t)
+                        };
+                        let full = (pts / pps).ceil().clamp(k0 + 1.0, k0 + 1e12);
+                        let chosen = if reaches_at(full) {
+                            let (mut lo, mut hi) = (k0, full); // lo does not reach, hi does
+                            while hi - lo > 1.0 {
+                                let mid = ((lo + hi) / 2.0).floor();
+                                if reaches_at(mid) {
+                                    hi = mid;
+                                } else {
+                                    lo = mid;
+                                }
                             }
-                            if f >= 1.0 {
-                                break;
-                            }
-                            k += 1.0;
-                        }
+                            hi
+                        } else {
+                            k0 + 1.0
+                        };
                         let (f, v) = at(chosen);
                         let k = chosen - 1.0;
                         if f <= s_now {
