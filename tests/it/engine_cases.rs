@@ -1303,13 +1303,15 @@ fn quota_ties_name_their_cohort() {
 }
 
 /// Under `[aggregate]` an entity's name comes from the first member row that gives one: a
-/// blank label on the first member does not blank the name.
+/// blank label on the first member does not blank the name. So does a carried column.
 #[test]
 fn an_aggregate_name_is_the_first_member_label_given() {
     let rules = r#"
 [rules]
 name = "names"
 id = "member"
+[output]
+carry = ["region"]
 [aggregate]
 by = "cluster"
 label = "cluster_name"
@@ -1327,7 +1329,7 @@ method = "direct"
 "#;
     let a = score(
         rules,
-        "member,cluster,cluster_name\nm1,K1,\nm2,K1,轴承集群\nm3,K2,纺织集群\nm4,K1,别名\n",
+        "member,cluster,cluster_name,region\nm1,K1,,\nm2,K1,轴承集群,东部\nm3,K2,纺织集群,\nm4,K1,别名,西部\n",
     );
     let names: Vec<(&str, Option<&str>)> = a
         .entities
@@ -1335,6 +1337,13 @@ method = "direct"
         .map(|e| (e.id.as_str(), e.name.as_deref()))
         .collect();
     assert_eq!(names, [("K1", Some("轴承集群")), ("K2", Some("纺织集群"))]);
+    // A carried column likewise: the first member that gives a value (K2's gives none).
+    let carried: Vec<Option<String>> = a
+        .entities
+        .iter()
+        .map(|e| e.carry.get("region").cloned().flatten())
+        .collect();
+    assert_eq!(carried, [Some("东部".to_string()), None]);
 }
 
 /// Under `[aggregate]` `score` in a member expression is the enterprise output's column:

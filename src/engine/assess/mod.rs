@@ -172,8 +172,9 @@ struct Run<'a> {
     scored: Vec<usize>,
     year: Option<i64>,
     warnings: Vec<String>,
-    /// Under `[aggregate]`: the first member row of each entity-frame row.
-    entity_rows: Option<Vec<usize>>,
+    /// Under `[aggregate]`: the first member row of each entity-frame row, and the
+    /// entity-frame row of each member row.
+    entity_rows: Option<(Vec<usize>, Vec<u32>)>,
     /// Type of each data column (expressions compile against these).
     column_types: Vec<Option<Type>>,
     /// The data columns were handed over (`assess_owned`): the frame may free them.
@@ -617,7 +618,7 @@ impl<'a> Run<'a> {
                     scored,
                     year,
                     warnings,
-                    entity_rows: Some(first_row),
+                    entity_rows: Some((first_row, group)),
                     column_types,
                     owns_columns,
                     if_missing: std::sync::Mutex::new(if_missing),
@@ -964,7 +965,18 @@ impl Run<'_> {
             Some(_) => self.data.table.columns[j].as_ref()?,
         };
         let rows: Vec<usize> = match &self.entity_rows {
-            Some(first) => self.scored.iter().map(|&r| first[r]).collect(),
+            // The first member row that gives a value (a blank cell on the first member
+            // does not blank the entity's, as for the label).
+            Some((first, group)) => {
+                let mut given = first.clone();
+                for (i, &g) in group.iter().enumerate() {
+                    let r = &mut given[g as usize];
+                    if col.is_missing(*r) && !col.is_missing(i) {
+                        *r = i;
+                    }
+                }
+                self.scored.iter().map(|&r| given[r]).collect()
+            }
             None => self.scored.clone(),
         };
         let taken = col.take(&rows);
