@@ -1440,17 +1440,19 @@ fn gap(
                     // The nearest band that reaches the aim (a band further off may reach
                     // the tier where the next one does not); else the nearest.
                     found.sort_by(|x, y| x.0.0.total_cmp(&y.0.0).then(x.0.1.total_cmp(&y.0.1)));
-                    let pick = found
-                        .iter()
-                        .position(|(_, v, f, _)| {
-                            let (sc, t) = eval(c, *f, &moved_at(Some(*v)));
-                            reaches(sc, t)
-                        })
-                        .unwrap_or(0);
-                    (pick < found.len())
-                        .then(|| found.swap_remove(pick))
-                        .map(|(_, v, f, how)| (f, json_num(v), how, None))
-                        .ok_or_else(|| "no band pays more".to_string())
+                    if found.is_empty() {
+                        Err("no band pays more".to_string())
+                    } else {
+                        let pick = found
+                            .iter()
+                            .position(|(_, v, f, _)| {
+                                let (sc, t) = eval(c, *f, &moved_at(Some(*v)));
+                                reaches(sc, t)
+                            })
+                            .unwrap_or(0);
+                        let (_, v, f, how) = found.swap_remove(pick);
+                        Ok((f, json_num(v), how, None))
+                    }
                 }
                 Method::Per { .. } => {
                     let step = p(0);

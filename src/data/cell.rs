@@ -59,10 +59,11 @@ pub fn fold_header(s: &str) -> String {
     out
 }
 
-/// CJK scripts, their punctuation and full-width forms (full-width ASCII is folded before
-/// this is asked): a space beside one of them is no part of a header.
+/// CJK scripts, their punctuation and full-width forms — the characters a terminal shows
+/// two columns wide (full-width ASCII is folded before this is asked): a space beside one
+/// of them is no part of a header.
 fn is_cjk(c: char) -> bool {
-    matches!(c as u32, 0x2E80..=0xD7FF | 0xF900..=0xFFEF | 0x20000..=0x3FFFF)
+    unicode_width::UnicodeWidthChar::width(c) == Some(2)
 }
 
 /// A cell without the white space at its edges. Invisible characters there

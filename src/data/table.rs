@@ -478,8 +478,9 @@ pub enum Cell<'a> {
     Number(f64),
     /// A boolean spreadsheet cell.
     Bool(bool),
-    /// A date/time spreadsheet cell, already rendered (`2024-03-01`).
-    Date(&'a str),
+    /// A date/time spreadsheet cell, already rendered (`2024-03-01`), with the number the
+    /// workbook stores for it when it has one (Excel's day count: 99 shows as 1900-04-08).
+    Date(&'a str, Option<f64>),
     /// An empty spreadsheet cell.
     Empty,
     /// A spreadsheet error cell (`#DIV/0!`).
@@ -1094,15 +1095,16 @@ impl Builder {
                     Cell::Bool(b) => {
                         return Err(number_problem(excel_bool(b), "true", markers));
                     }
-                    Cell::Date(d) => {
+                    Cell::Date(d, stored) => {
                         // (A year shown as a date: Excel stores 2023-01-01 as 44927.)
                         let year = d.get(..4).filter(|y| y.bytes().all(|b| b.is_ascii_digit()));
-                        let help = match (year, excel_serial_of(d)) {
-                            // A date early in 1900–1909 is a small number with a date format
-                            // (a count of 99 shown as 1900-04-08), not a date typed in.
-                            (_, Some(serial)) if serial < 3653 => format!(
-                                "the cell holds the number {serial} formatted as a date: \
-                                 format the column as Number (or General) and it reads as {serial}"
+                        let help = match (year, stored) {
+                            // A date in 1900–1909 is a small number with a date format (a
+                            // count of 99 shown as 1900-04-08), not a date typed in.
+                            (Some(_), Some(x)) if (1.0..3653.0).contains(&x) => format!(
+                                "the cell holds the number {0} formatted as a date: format the \
+                                 column as Number (or General) and it reads as {0}",
+                                format_number(x)
                             ),
                             (Some(y), _) => format!(
                                 "the cell holds a date, not a number: for a year type {y} in \
@@ -1147,7 +1149,7 @@ impl Builder {
                     Cell::Number(x) => {
                         return Err(bool_problem(&format_number(x), None, markers));
                     }
-                    Cell::Date(d) => return Err(bool_problem(d, None, markers)),
+                    Cell::Date(d, _) => return Err(bool_problem(d, None, markers)),
                     Cell::Empty => None,
                     Cell::ErrorValue(_) => unreachable!("handled above"),
                     Cell::Raw(_) => unreachable!("read as text above"),
@@ -1171,7 +1173,7 @@ impl Builder {
                     t.unchecked = true;
                     t.push(Some(excel_bool(b)));
                 }
-                Cell::Date(d) => {
+                Cell::Date(d, _) => {
                     t.unchecked = true;
                     t.push(Some(d));
                 }
@@ -1195,7 +1197,7 @@ impl Builder {
                 Cell::Number(x) if !x.is_finite() => return Err(not_finite_problem(x)),
                 Cell::Number(x) => i.push(&format_number(x), Some(x), x == 1.0 || x == 0.0),
                 Cell::Bool(b) => i.push(excel_bool(b), None, true),
-                Cell::Date(d) => i.push(d, None, false),
+                Cell::Date(d, _) => i.push(d, None, false),
                 Cell::Empty => i.push_missing(),
                 Cell::ErrorValue(_) => unreachable!("handled above"),
                 Cell::Raw(_) => unreachable!("read as text above"),
@@ -1207,24 +1209,6 @@ impl Builder {
 
 /// A workbook cell storing NaN or an infinity (a damaged or machine-written file): no
 /// missing marker or retyping of text helps.
-/// The day count Excel stores for the date `YYYY-MM-DD…` (its 1900 date system, which
-/// counts a 29 February 1900 that never was): 1900-01-01 is 1, 1900-04-08 is 99. `None` for
-/// a text that is no such date or one before 1900.
-fn excel_serial_of(date: &str) -> Option<i64> {
-    let part = |r: std::ops::Range<usize>| date.get(r)?.parse::<i64>().ok();
-    let (y, m, d) = (part(0..4)?, part(5..7)?, part(8..10)?);
-    if y < 1900 || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    // Days from 1 March of year 0 (proleptic Gregorian), so leap days fall at a year's end.
-    let days = |y: i64, m: i64, d: i64| {
-        let (y, m) = if m <= 2 { (y - 1, m + 12) } else { (y, m) };
-        365 * y + y / 4 - y / 100 + y / 400 + (153 * (m - 3) + 2) / 5 + d
-    };
-    let n = days(y, m, d) - days(1899, 12, 31);
-    Some(if (y, m) >= (1900, 3) { n + 1 } else { n })
-}
-
 fn not_finite_problem(x: f64) -> CellProblem {
     // A cell written 1e400 is read as an infinity: say "too large", not quote "inf", which
     // is nowhere in the workbook.
@@ -2654,19 +2638,6 @@ pub(crate) fn check_headers(
 #[cfg(test)]
 mod header_tests {
     use super::*;
-
-    #[test]
-    fn excel_day_counts_of_early_dates() {
-        // Excel: 1 = 1900-01-01, 59 = 1900-02-28, 61 = 1900-03-01 (60 is its 29 February),
-        // 99 = 1900-04-08, 44927 = 2023-01-01.
-        assert_eq!(excel_serial_of("1900-01-01"), Some(1));
-        assert_eq!(excel_serial_of("1900-02-28"), Some(59));
-        assert_eq!(excel_serial_of("1900-03-01"), Some(61));
-        assert_eq!(excel_serial_of("1900-04-08 00:00:00"), Some(99));
-        assert_eq!(excel_serial_of("2023-01-01"), Some(44927));
-        assert_eq!(excel_serial_of("12:30:00"), None);
-        assert_eq!(excel_serial_of("1899-12-31"), None);
-    }
 
     #[test]
     fn spreadsheet_columns_are_named_as_excel_names_them() {

@@ -1109,69 +1109,57 @@ mod xlsx_files {
         );
     }
 
+    /// A date cell in a number column: the diagnostic says what the cell holds.
     #[test]
-    fn a_date_in_a_number_column_suggests_the_year() {
+    fn a_date_in_a_number_column_says_what_the_cell_holds() {
         let dir = tempfile::tempdir().unwrap();
-        let mut wb = Workbook::new();
-        let ws = wb.add_worksheet();
-        ws.write_string(0, 0, "id").unwrap();
-        ws.write_string(0, 1, "年份").unwrap();
-        ws.write_string(1, 0, "A").unwrap();
+        let date_format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        let error_of = |name: &str, write: &dyn Fn(&mut rust_xlsxwriter::Worksheet)| {
+            let mut wb = Workbook::new();
+            let ws = wb.add_worksheet();
+            ws.write_string(0, 0, "id").unwrap();
+            ws.write_string(0, 1, "x").unwrap();
+            ws.write_string(1, 0, "A").unwrap();
+            write(ws);
+            let p = dir.path().join(name);
+            wb.save(&p).unwrap();
+            let e = read(std::slice::from_ref(&p), &|h| match h {
+                "id" => Some(ColumnRequest::Text),
+                _ => Some(ColumnRequest::Number),
+            })
+            .unwrap_err();
+            let d = &e.diagnostics[0];
+            (d.message.clone(), d.help.clone().unwrap_or_default())
+        };
+        // A year typed as a date: the year to type instead.
         let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2023, 1, 1).unwrap();
-        let f = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
-        ws.write_datetime_with_format(1, 1, &date, &f).unwrap();
-        let p = dir.path().join("date.xlsx");
-        wb.save(&p).unwrap();
-        let e = read(std::slice::from_ref(&p), &|h| match h {
-            "id" => Some(ColumnRequest::Text),
-            _ => Some(ColumnRequest::Number),
-        })
-        .unwrap_err();
-        let d = &e.diagnostics[0];
+        let (message, help) = error_of("date.xlsx", &|ws| {
+            ws.write_datetime_with_format(1, 1, &date, &date_format)
+                .unwrap();
+        });
         assert!(
-            d.message.starts_with("cannot read date \"2023-01-01"),
-            "{}",
-            d.message
+            message.starts_with("cannot read date \"2023-01-01"),
+            "{message}"
         );
         assert!(
-            d.help.as_deref().unwrap().starts_with(
+            help.starts_with(
                 "the cell holds a date, not a number: for a year type 2023 in a cell formatted \
                  as General or Number"
             ),
-            "{:?}",
-            d.help
+            "{help}"
         );
-    }
-
-    #[test]
-    fn a_small_number_formatted_as_a_date_is_named_as_the_number() {
-        // A count of 99 in a cell formatted yyyy-mm-dd shows as 1900-04-08.
-        let dir = tempfile::tempdir().unwrap();
-        let mut wb = Workbook::new();
-        let ws = wb.add_worksheet();
-        ws.write_string(0, 0, "id").unwrap();
-        ws.write_string(0, 1, "企业数").unwrap();
-        ws.write_string(1, 0, "A").unwrap();
-        let f = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
-        ws.write_number_with_format(1, 1, 99.0, &f).unwrap();
-        let p = dir.path().join("count.xlsx");
-        wb.save(&p).unwrap();
-        let e = read(std::slice::from_ref(&p), &|h| match h {
-            "id" => Some(ColumnRequest::Text),
-            _ => Some(ColumnRequest::Number),
-        })
-        .unwrap_err();
-        let d = &e.diagnostics[0];
+        // A count of 99 in a cell formatted yyyy-mm-dd shows as 1900-04-08: the number it is.
+        let (message, help) = error_of("count.xlsx", &|ws| {
+            ws.write_number_with_format(1, 1, 99.0, &date_format)
+                .unwrap();
+        });
         assert!(
-            d.message.starts_with("cannot read date \"1900-04-08"),
-            "{}",
-            d.message
+            message.starts_with("cannot read date \"1900-04-08"),
+            "{message}"
         );
         assert_eq!(
-            d.help.as_deref(),
-            Some(
-                "the cell holds the number 99 formatted as a date: format the column as Number (or General) and it reads as 99"
-            )
+            help,
+            "the cell holds the number 99 formatted as a date: format the column as Number (or General) and it reads as 99"
         );
     }
 

@@ -859,13 +859,13 @@ pub(crate) fn read_xlsx(
         ingest.push_row(excel_row, |j| match row.get(j) {
             None | Some(Data::Empty) => Cell::Empty,
             Some(Data::String(s)) | Some(Data::DurationIso(s)) => Cell::Text(s),
-            Some(Data::DateTimeIso(s)) => Cell::Date(s),
+            Some(Data::DateTimeIso(s)) => Cell::Date(s, None),
             Some(Data::Float(x)) if in_percent[j] => Cell::Number(percent_units(*x)),
             Some(Data::Int(v)) if in_percent[j] => Cell::Number(*v as f64 * 100.0),
             Some(Data::Float(x)) => Cell::Number(*x),
             Some(Data::Int(v)) => Cell::Number(*v as f64),
             Some(Data::Bool(b)) => Cell::Bool(*b),
-            Some(Data::DateTime(_)) => Cell::Date(&dates[j]),
+            Some(Data::DateTime(d)) => Cell::Date(&dates[j], Some(d.as_f64())),
             Some(Data::Error(_)) => {
                 let k = wanted.iter().position(|&w| w == j).unwrap_or(0);
                 Cell::ErrorValue(errors.get(k).map_or("#ERROR", String::as_str))

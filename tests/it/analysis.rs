@@ -1238,13 +1238,30 @@ fn explain_text_shows_the_linear_slope() {
         ));
 }
 
+/// `explain --id ID` over a rules text and a CSV text written to `dir`: its standard output,
+/// after checking it exits 0.
+fn explain_text(dir: &std::path::Path, rules: &str, data: &str, id: &str) -> String {
+    let (r, d) = (dir.join("r.toml"), dir.join("d.csv"));
+    std::fs::write(&r, rules).unwrap();
+    std::fs::write(&d, data).unwrap();
+    let out = bin()
+        .args(["explain", "--rules"])
+        .arg(&r)
+        .arg("--data")
+        .arg(&d)
+        .args(["--id", id])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// A tier held back by a condition while the score is enough says so in the gap header
 /// (not a bare "points missing 0"); when no one change reaches the tier, the table says it
 /// takes several.
 #[test]
 fn explain_gap_says_when_the_score_is_enough_and_when_one_change_is_not() {
     let dir = tempfile::tempdir().unwrap();
-    let rules = dir.path().join("r.toml");
     let text = |tier: &str| {
         format!(
             "[rules]\nname = \"l\"\nid = \"id\"\n[[indicator]]\nid = \"x\"\n[[indicator]]\nid = \"y\"\n\
@@ -1255,20 +1272,8 @@ fn explain_gap_says_when_the_score_is_enough_and_when_one_change_is_not() {
              method = \"linear\"\nfloor = 0\ntarget = 4\n[[tier]]\nid = \"top\"\n{tier}\n"
         )
     };
-    let data = dir.path().join("d.csv");
     let explain = |tier: &str, row: &str| {
-        std::fs::write(&rules, text(tier)).unwrap();
-        std::fs::write(&data, format!("id,x,y\n{row}\n")).unwrap();
-        let out = bin()
-            .args(["explain", "--rules"])
-            .arg(&rules)
-            .arg("--data")
-            .arg(&data)
-            .args(["--id", "A"])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{out:?}");
-        String::from_utf8(out.stdout).unwrap()
+        explain_text(dir.path(), &text(tier), &format!("id,x,y\n{row}\n"), "A")
     };
     // Score 10 of the 8 asked; d2 = 0 fails `d2 >= 5`; y = 2 meets it.
     let s = explain("min_score = 8\nrequires = [\"d2 >= 5\"]", "A,4,0");
@@ -1283,7 +1288,17 @@ fn explain_gap_says_when_the_score_is_enough_and_when_one_change_is_not() {
     let s = explain("min_score = 18", "A,1,1");
     assert!(s.contains("points missing 13\n"), "{s}");
     assert!(
-        s.contains("no single change above reaches top: it takes several together"),
+        s.contains("no single change above reaches top: it takes several together\n"),
+        "{s}"
+    );
+    // With a relative criterion, whose gain is not computed, that is not ruled out.
+    let relative = text("min_score = 18").replace(
+        "method = \"linear\"\nfloor = 0\ntarget = 4\n[[tier]]",
+        "method = \"minmax\"\n[[tier]]",
+    );
+    let s = explain_text(dir.path(), &relative, "id,x,y\nA,1,1\nB,4,4\n", "A");
+    assert!(
+        s.contains("no single change above reaches top: it takes several together, or a change of a criterion below, whose gain is not computed here\n"),
         "{s}"
     );
 }
@@ -1294,9 +1309,8 @@ fn explain_gap_says_when_the_score_is_enough_and_when_one_change_is_not() {
 #[test]
 fn explain_gap_offers_the_nearest_band_step_or_level_that_reaches_the_tier() {
     let dir = tempfile::tempdir().unwrap();
-    let rules = dir.path().join("r.toml");
-    std::fs::write(
-        &rules,
+    let s = explain_text(
+        dir.path(),
         "[rules]\nname = \"g\"\nid = \"id\"\n[[indicator]]\nid = \"b\"\n[[indicator]]\nid = \"p\"\n\
          [[indicator]]\nid = \"l\"\nkind = \"category\"\n[[dimension]]\nid = \"d\"\n\
          [[criterion]]\nid = \"cb\"\ndimension = \"d\"\nindicator = \"b\"\npoints = 10\nmethod = \"bands\"\n\
@@ -1305,20 +1319,9 @@ fn explain_gap_offers_the_nearest_band_step_or_level_that_reaches_the_tier() {
          step = 1\npoints_per_step = 2\n\
          [[criterion]]\nid = \"cl\"\ndimension = \"d\"\nindicator = \"l\"\npoints = 10\nmethod = \"levels\"\n\
          levels = { A = 2, B = 5, C = 10 }\n[[tier]]\nid = \"top\"\nmin_score = 7\n",
-    )
-    .unwrap();
-    let data = dir.path().join("d.csv");
-    std::fs::write(&data, "id,b,p,l\nA,1,0,Z\nB,9,5,C\n").unwrap();
-    let out = bin()
-        .args(["explain", "--rules"])
-        .arg(&rules)
-        .arg("--data")
-        .arg(&data)
-        .args(["--id", "A"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
-    let s = String::from_utf8(out.stdout).unwrap();
+        "id,b,p,l\nA,1,0,Z\nB,9,5,C\n",
+        "A",
+    );
     let row = |criterion: &str| -> Vec<String> {
         let gap = &s[s.find("Gap to").expect("a gap")..];
         let line = gap

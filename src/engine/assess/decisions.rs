@@ -256,10 +256,7 @@ impl Run<'_> {
             ));
         }
         for &c in lone.iter().take(3) {
-            let value = match &names[c] {
-                Some(v) => format!("'{}'", crate::diag::truncate(v, 40)),
-                None => "missing".to_string(),
-            };
+            let value = cohort_value_shown(&names[c]);
             let id = crate::diag::truncate(self.id(only[c]), 40);
             self.warnings.push(format!(
                 "cohort '{}' = {value} has one ranked entity, '{id}': {}; if that is not meant, join it to another cohort in the data, or score without cohort",
@@ -270,10 +267,7 @@ impl Run<'_> {
         if lone.len() > 3 {
             let rest: Vec<String> = lone[3..]
                 .iter()
-                .map(|&c| match &names[c] {
-                    Some(v) => format!("'{}'", crate::diag::truncate(v, 40)),
-                    None => "missing".to_string(),
-                })
+                .map(|&c| cohort_value_shown(&names[c]))
                 .collect();
             self.warnings.push(format!(
                 "{} more cohorts of '{}' have one ranked entity each (as above): {}",
@@ -288,14 +282,10 @@ impl Run<'_> {
     /// `填表人：张三`): a note written in the first column of an export is read as a row,
     /// scored (its cells are empty) and counted in every quota and cohort statistic.
     pub(super) fn warn_note_rows(&mut self, ranked: &[bool]) {
-        let Some(notes) = note_captions(&self.entity_ids) else {
-            return;
-        };
-        let found: Vec<usize> = (0..self.scored.len())
-            .filter(|&e| {
-                let code = self.entity_ids.codes[self.scored[e]];
-                ranked[e] && code != TextColumn::MISSING && notes[code as usize]
-            })
+        let found: Vec<usize> = self
+            .note_entities()
+            .into_iter()
+            .filter(|&e| ranked[e])
             .collect();
         for &e in found.iter().take(3) {
             let at = self.data.table.file_row(self.scored[e]);
@@ -326,15 +316,8 @@ impl Run<'_> {
     /// help ("data.csv row 61: '注：…' is a note under the table, read as a row: delete the
     /// row; otherwise "), or empty.
     pub(super) fn note_row_help(&self) -> String {
-        let Some(notes) = note_captions(&self.entity_ids) else {
-            return String::new();
-        };
-        let first = self.scored.iter().position(|&r| {
-            let code = self.entity_ids.codes[r];
-            code != TextColumn::MISSING && notes[code as usize]
-        });
-        match first {
-            Some(e) => {
+        match self.note_entities().first() {
+            Some(&e) => {
                 let at = self.data.table.file_row(self.scored[e]);
                 let note = crate::diag::truncate(self.id(e), 60);
                 format!(
@@ -343,6 +326,20 @@ impl Run<'_> {
             }
             None => String::new(),
         }
+    }
+
+    /// The scored entities whose id reads as a note under the table, in data order (none,
+    /// decided without a look at the rows, when no distinct id reads so).
+    fn note_entities(&self) -> Vec<usize> {
+        let Some(notes) = note_captions(&self.entity_ids) else {
+            return Vec::new();
+        };
+        (0..self.scored.len())
+            .filter(|&e| {
+                let code = self.entity_ids.codes[self.scored[e]];
+                code != TextColumn::MISSING && notes[code as usize]
+            })
+            .collect()
     }
 
     /// Warns of cohort values that differ only in width, case or spacing (`Ａ类` and `A类`,
@@ -986,4 +983,13 @@ pub(super) fn look_alike_id_warnings(
         ));
     }
     said
+}
+
+/// A cohort's value as warnings show it: `'东部'`, or `missing` for the cohort of entities
+/// without one.
+pub(super) fn cohort_value_shown(name: &Option<String>) -> String {
+    match name {
+        Some(v) => format!("'{}'", crate::diag::truncate(v, 40)),
+        None => "missing".to_string(),
+    }
 }

@@ -991,7 +991,6 @@ pub(super) fn percent_scale_warnings(
             .collect::<Vec<_>>()
             .join(", ");
         let percent_row = table.first_percent_row(j);
-        let reported = || values.iter().filter(|v| !v.is_nan());
         let plain = ind.multiply.is_none() && !matches!(cr.method, Method::Per { .. });
         if plain
             && let Some(row) = percent_row
@@ -1011,13 +1010,9 @@ pub(super) fn percent_scale_warnings(
             ));
         } else if plain
             && percent_row.is_none()
-            && ind
-                .unit
-                .as_deref()
-                .is_some_and(|u| matches!(u.trim(), "%" | "％"))
+            && in_percent(ind)
             && largest > 1.0
-            && reported().any(|v| *v != 0.0)
-            && reported().all(|v| v.abs() <= 1.0)
+            && only_fractions(values)
         {
             said.push(format!(
                 "criterion '{}': indicator '{}' is in % and its thresholds ({shown}) go above 1, but every value in column \"{}\" is between -1 and 1: if the column holds fractions (0.045 for 4.5%), read it in percent with multiply = 100 on the indicator",
@@ -1078,9 +1073,7 @@ pub(super) fn percent_condition_warnings(
             i.id.value == name
                 && i.multiply.is_none()
                 && matches!(i.source, Source::Column(_))
-                && i.unit
-                    .as_deref()
-                    .is_some_and(|u| matches!(u.trim(), "%" | "％"))
+                && in_percent(i)
         })
     };
     let mut said = Vec::new();
@@ -1140,11 +1133,7 @@ pub(super) fn percent_condition_warnings(
             let Some(Column::Number(values)) = rows.get(j) else {
                 continue;
             };
-            let mut reported = values.iter().filter(|v| !v.is_nan());
-            if table.first_percent_row(j).is_some()
-                || !reported.clone().any(|v| *v != 0.0)
-                || !reported.all(|v| v.abs() <= 1.0)
-            {
+            if table.first_percent_row(j).is_some() || !only_fractions(values) {
                 continue;
             }
             let written = text.value.get(span.start..span.end).unwrap_or(&text.value);
@@ -1198,6 +1187,20 @@ fn percent_cells(table: &crate::data::Table, j: usize, row: usize) -> String {
         "column \"{}\" holds numbers written with % (read in percent units: the first, {first})",
         table.written_header(j)
     )
+}
+
+/// Whether an indicator says its unit is per cent (`unit = "%"`).
+fn in_percent(ind: &crate::rules::Indicator) -> bool {
+    ind.unit
+        .as_deref()
+        .is_some_and(|u| matches!(u.trim(), "%" | "％"))
+}
+
+/// Whether every reported value (not missing) lies between -1 and 1, and some is not 0:
+/// a column of fractions (0.045), where a `%` indicator expects 4.5.
+fn only_fractions(values: &[f64]) -> bool {
+    let mut reported = values.iter().filter(|v| !v.is_nan());
+    reported.clone().any(|v| *v != 0.0) && reported.all(|v| v.abs() <= 1.0)
 }
 
 /// Whether most of the reported values (not missing) are 1 or more in size: percentages

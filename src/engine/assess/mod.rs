@@ -1734,17 +1734,14 @@ impl Run<'_> {
         }
         for (t, quota, placed, refused) in cuts {
             // With cohorts, each has its own quota: say whose.
-            let cohort = match &r.settings.cohort {
-                Some(by) => match &st.cohort_names[st.cohort[placed] as usize] {
-                    Some(v) => format!(
-                        " in cohort '{}' = '{}'",
-                        by.value,
-                        crate::diag::truncate(v, 40)
-                    ),
-                    None => format!(" in cohort '{}' = missing", by.value),
-                },
-                None => String::new(),
-            };
+            let cohort = r.settings.cohort.as_ref().map_or_else(String::new, |by| {
+                let value = &st.cohort_names[st.cohort[placed] as usize];
+                format!(
+                    " in cohort '{}' = {}",
+                    by.value,
+                    decisions::cohort_value_shown(value)
+                )
+            });
             let mut text = format!(
                 "tier '{}' quota of {}{cohort} filled by a tie-break: '{}' and '{}' both scored {}, '{}' placed first",
                 r.tiers[t].id.value,
