@@ -1625,8 +1625,7 @@ pub(crate) const NOTE_STARTS: [&str; 16] = [
 /// cells of a units row under the header.
 fn is_unit_word(text: &str) -> bool {
     // The characters units of counts, amounts, energy, area and rates are written with.
-    const UNIT_CHARS: &str =
-        "万亿千百元家个件人项次年吨台条座分岁户名亩套标准煤瓦时平方米公里度天月%％/／";
+    const UNIT_CHARS: &str = "万亿千百元家个件人项次年吨台条座分岁户名亩套标准煤瓦时平方米公里度天月起宗例辆只篇部款份所处批间株头%％/／";
     let inner = text
         .trim()
         .trim_start_matches(['(', '（', '[', '【'])
@@ -1878,6 +1877,20 @@ impl RecordBatch {
     }
 }
 
+/// A cell error listed one by one in [`Ingest::errors`].
+struct ListedCell {
+    /// Position in the errors.
+    index: usize,
+    /// Index in the files' origins.
+    file: usize,
+    /// Spreadsheet row.
+    row: usize,
+    /// Table column.
+    t: usize,
+    /// The cell as shown, when it is a unit alone (`万元`): a units row's cell.
+    unit: Option<String>,
+}
+
 /// Cell errors of one column of one file past those listed one by one.
 struct MoreCells {
     /// Index in the files' origins.
@@ -1901,8 +1914,8 @@ pub(crate) struct Ingest<'r> {
     origins: Vec<FileOrigin>,
     files: Vec<FileInfo>,
     errors: Vec<Diagnostic>,
-    /// The table column of each cell error in `errors` (by position), for the per-column cap.
-    shown: Vec<(usize, usize)>,
+    /// The cell errors listed in `errors`, for the per-column cap and units rows.
+    shown: Vec<ListedCell>,
     /// Cell errors past the ones listed, per file and table column.
     more: Vec<MoreCells>,
     /// Cell errors found so far, listed or not.
@@ -2201,11 +2214,17 @@ impl<'r> Ingest<'r> {
         } else {
             help
         };
-        let listed = self.shown.iter().filter(|&&(_, c)| c == t).count();
+        let listed = self.shown.iter().filter(|c| c.t == t).count();
         if self.errors.len() < MAX_ERRORS && listed < SHOWN_PER_COLUMN {
             let o = &self.origins[file];
             let loc = cell_location(&o.path, o.sheet.as_deref(), row_no, &o.display_headers[t]);
-            self.shown.push((self.errors.len(), t));
+            self.shown.push(ListedCell {
+                index: self.errors.len(),
+                file,
+                row: row_no,
+                t,
+                unit: is_unit_word(&value).then(|| value.clone()),
+            });
             self.errors.push(
                 Diagnostic::new(Stage::Data, message)
                     .at(loc)
@@ -2239,7 +2258,8 @@ impl<'r> Ingest<'r> {
     /// column of the others, then `last` (a diagnostic that stops reading).
     fn cell_errors(&mut self, last: Vec<Diagnostic>, stopped: bool) -> Error {
         let mut all = std::mem::take(&mut self.errors);
-        let counted = self.counted + last.len();
+        let mut counted = self.counted + last.len();
+        counted -= self.merge_units_rows(&mut all);
         for m in std::mem::take(&mut self.more) {
             let o = &self.origins[m.file];
             let rows: Vec<String> = m
@@ -2250,7 +2270,7 @@ impl<'r> Ingest<'r> {
             let rest = m.count - m.rows.len();
             // "more" after cells of the column listed above; "at least" when reading stopped
             // at the cap on errors before the end.
-            let listed = self.shown.iter().any(|&(_, t)| t == m.t);
+            let listed = self.shown.iter().any(|c| c.t == m.t);
             let message = format!(
                 "{}{}{} {} of this column cannot be read: {} {}{}",
                 if stopped { "at least " } else { "" },
@@ -2289,6 +2309,113 @@ impl<'r> Ingest<'r> {
             e.total = Some(counted);
         }
         e
+    }
+
+    /// Replaces the cell errors of each units row (a row whose cells in two or more columns
+    /// are units alone, `万元`, `（%）`, as offices put under the header) by one error of the
+    /// row: the fix is one deletion, not one per column. Cells of such a row past the listed
+    /// ones (a column summary of that one cell) join it. Returns how many errors fewer there
+    /// are.
+    fn merge_units_rows(&mut self, all: &mut Vec<Diagnostic>) -> usize {
+        let mut rows: Vec<(usize, usize)> = self
+            .shown
+            .iter()
+            .filter(|c| c.unit.is_some())
+            .map(|c| (c.file, c.row))
+            .collect();
+        rows.sort_unstable();
+        rows.dedup();
+        let mut fewer = 0;
+        let mut merged: Vec<(usize, Diagnostic)> = Vec::new();
+        let mut dropped = vec![false; all.len()];
+        for (file, row) in rows {
+            let mut cells: Vec<(usize, usize, String)> = self
+                .shown
+                .iter()
+                .filter(|c| c.file == file && c.row == row)
+                .filter_map(|c| c.unit.clone().map(|u| (c.index, c.t, u)))
+                .collect();
+            let more: Vec<usize> = (0..self.more.len())
+                .filter(|&k| {
+                    let m = &self.more[k];
+                    m.file == file
+                        && m.count == 1
+                        && m.rows[0].0 == row
+                        && is_unit_word(&m.rows[0].1)
+                })
+                .collect();
+            if cells.len() + more.len() < 2 {
+                continue;
+            }
+            let first = cells.iter().map(|c| c.0).min().unwrap_or(all.len());
+            for c in &cells {
+                dropped[c.0] = true;
+            }
+            for &k in more.iter().rev() {
+                let m = self.more.remove(k);
+                cells.push((usize::MAX, m.t, m.rows[0].1.clone()));
+            }
+            cells.sort_by_key(|c| c.1);
+            fewer += cells.len() - 1;
+            let o = &self.origins[file];
+            let same = cells.iter().all(|c| c.2 == cells[0].2);
+            const SHOWN: usize = 4;
+            let named: Vec<String> = cells
+                .iter()
+                .take(SHOWN)
+                .map(|c| {
+                    let header = truncate(&o.display_headers[c.1], 40);
+                    if same {
+                        format!("\"{header}\"")
+                    } else {
+                        format!("\"{header}\" (\"{}\")", c.2)
+                    }
+                })
+                .collect();
+            let rest = cells.len().saturating_sub(SHOWN);
+            let list = if rest > 0 {
+                format!("{} and {rest} more", named.join(", "))
+            } else {
+                named.join(", ")
+            };
+            let message = if same {
+                format!(
+                    "row {row} holds units, not values: \"{}\" in {} columns ({list})",
+                    cells[0].2,
+                    cells.len()
+                )
+            } else {
+                format!(
+                    "row {row} holds units, not values, in {} columns: {list}",
+                    cells.len()
+                )
+            };
+            merged.push((
+                first,
+                Diagnostic::new(Stage::Data, message)
+                    .at(row_location(&o.path, o.sheet.as_deref(), row))
+                    .with_help(
+                        "a units row under the header is not an entity: delete the row (an \
+                         indicator's `unit` key carries its unit in the rules)",
+                    ),
+            ));
+        }
+        if merged.is_empty() {
+            return 0;
+        }
+        let mut out = Vec::with_capacity(all.len());
+        for (i, d) in std::mem::take(all).into_iter().enumerate() {
+            while let Some(k) = merged.iter().position(|(at, _)| *at == i) {
+                out.push(merged.swap_remove(k).1);
+            }
+            if !dropped[i] {
+                out.push(d);
+            }
+        }
+        // Rows whose listed cells all came from column summaries go last.
+        out.extend(merged.into_iter().map(|(_, d)| d));
+        *all = out;
+        fewer
     }
 
     /// Ends the current file.
@@ -2333,7 +2460,7 @@ impl<'r> Ingest<'r> {
         self.rows = n;
         self.errors.truncate(self.file_errors_start);
         let kept = self.file_errors_start;
-        self.shown.retain(|&(i, _)| i < kept);
+        self.shown.retain(|c| c.index < kept);
         let file = self.origins.len() - 1;
         self.more.retain(|m| m.file != file);
         self.counted = self.file_counted_start;

@@ -879,6 +879,65 @@ fn error_collection_lists_a_few_per_column_and_summarises_the_rest() {
 }
 
 #[test]
+fn a_units_row_is_one_error_of_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    // Row 2 gives units in 25 number columns: more than the cell errors listed one by one, so
+    // the last columns' cells reach it through their column summaries. Row 3 has one bad cell.
+    let header: Vec<String> = (0..25).map(|i| format!("c{i}")).collect();
+    let units: Vec<&str> = (0..25)
+        .map(|i| if i == 1 { "（家）" } else { "万元" })
+        .collect();
+    let mut good = vec!["1"; 25];
+    let text = format!("{}\n{}\n{}\n", header.join(","), units.join(","), {
+        good[3] = "oops";
+        good.join(",")
+    });
+    let p = write(&dir, "x.csv", text.as_bytes());
+    let e = read(&[p], &|_| Some(ColumnRequest::Number)).unwrap_err();
+    assert_eq!(e.diagnostics.len(), 2, "{e}");
+    assert_eq!(e.total, None, "{e}");
+    let units_row = &e.diagnostics[0];
+    assert!(
+        units_row
+            .location
+            .as_deref()
+            .unwrap()
+            .ends_with("x.csv, row 2"),
+        "{e}"
+    );
+    assert_eq!(
+        units_row.message,
+        "row 2 holds units, not values, in 25 columns: \"c0\" (\"万元\"), \"c1\" (\"（家）\"), \
+         \"c2\" (\"万元\"), \"c3\" (\"万元\") and 21 more"
+    );
+    assert!(
+        units_row
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("delete the row"),
+        "{e}"
+    );
+    // Past the twenty listed cells (the units row's took them), in its column's summary.
+    assert_eq!(
+        e.diagnostics[1].message,
+        "1 more cell of this column cannot be read: row 3 (\"oops\")"
+    );
+    assert!(e.to_string().ends_with("\n2 errors"), "{e}");
+
+    // One unit word in a row is a cell error as before; one unit in every column is named once.
+    let p = write(&dir, "y.csv", "a,b\n万元,1\n".as_bytes());
+    let e = read(&[p], &|_| Some(ColumnRequest::Number)).unwrap_err();
+    assert_eq!(e.diagnostics[0].message, "cannot read \"万元\" as a number");
+    let p = write(&dir, "z.csv", "a,b\n1,2\n万元,万元\n".as_bytes());
+    let e = read(&[p], &|_| Some(ColumnRequest::Number)).unwrap_err();
+    assert_eq!(
+        e.diagnostics[0].message,
+        "row 3 holds units, not values: \"万元\" in 2 columns (\"a\", \"b\")"
+    );
+}
+
+#[test]
 fn error_collection_lists_at_most_the_limit_across_columns() {
     let dir = tempfile::tempdir().unwrap();
     // 10 bad columns × 5 rows: the first two rows' cells are listed (20 in all, in row
