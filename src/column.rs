@@ -369,9 +369,10 @@ pub fn format_display(x: f64) -> String {
 /// for, as published numbers are (`format!("{:.3}")` alone rounds the binary value: 1573 of
 /// 2000 runs, 0.7865, would show 0.786). For numbers shown beside published ones.
 pub fn format_fixed(x: f64, decimals: u32) -> String {
+    // (The formatter takes at most 65,535 places; a double has no digit past the 1,074th.)
     format!(
         "{:.*}",
-        decimals as usize,
+        decimals.min(1100) as usize,
         crate::num::round_half_away(x, decimals)
     )
 }
@@ -400,6 +401,9 @@ mod tests {
         assert_eq!(format_fixed(0.86697, 4), "0.8670");
         assert_eq!(format_fixed(-0.00005, 4), "-0.0001");
         assert_eq!(format_fixed(0.03125, 4), "0.0313");
+        // Absurd place counts (a library caller's): the value as it is, no panic.
+        assert!(format_fixed(1.5, 70_000).starts_with("1.500"));
+        assert_eq!(crate::num::round_half_away(1.5, u32::MAX), 1.5);
     }
 
     #[test]

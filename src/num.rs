@@ -415,14 +415,15 @@ pub fn round_half_away_sum(x: f64, decimals: u32, magnitude: f64) -> f64 {
     round_scaled_noise(x, m, magnitude.abs().max(x.abs()) * m) / m
 }
 
-/// 10^d as a double (exact up to 10^22).
+/// 10^d as a double (exact up to 10^22; infinite past 10^308).
 pub fn pow10(decimals: u32) -> f64 {
     const POW10: [f64; 16] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
     ];
     match POW10.get(decimals as usize) {
         Some(&m) => m,
-        None => 10f64.powi(decimals as i32),
+        // Past 10^308 the power is infinite: callers then leave the value as it is.
+        None => 10f64.powi(decimals.min(400) as i32),
     }
 }
 

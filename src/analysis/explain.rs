@@ -131,7 +131,7 @@ pub struct GateLine {
     pub require: String,
     /// "exclude" or "cap at `<tier>`".
     pub effect: String,
-    /// "passed", "failed", or "not applied: excluded by gate '<id>'" (the entity was
+    /// "passed", "failed", or "not applied: excluded by gate '…'" (the entity was
     /// excluded by an exclude gate: the exclude gates after it and every cap were not
     /// applied to it).
     pub status: String,
@@ -870,19 +870,39 @@ pub fn explain_entity(rules: &Rules, a: &Assessment, id: &str) -> crate::diag::R
     let (k, _) = find_entity(a, id).map_err(|m| {
         crate::diag::Error::one(crate::diag::Diagnostic::new(crate::diag::Stage::Data, m))
     })?;
+    explain(rules, a, k)
+}
+
+/// Explains entity `k` (its index in `a.entities`, as [`find_entity`] returns it) of an
+/// assessment made with `rules`. A usage error when `k` is past the entities, when `a` was
+/// not scored with `rules`, or when its entities no longer match the rest of it (edited
+/// after scoring). [`explain_entity`] looks the entity up by id.
+pub fn explain(rules: &Rules, a: &Assessment, k: usize) -> crate::diag::Result<Explanation> {
+    use crate::diag::Error;
     if !a.scored_with(rules) {
-        return Err(crate::diag::Error::usage(
+        return Err(Error::usage(
             "the assessment was not scored with these rules (their dimensions, criteria, \
              adjustments, tiers or gates differ)",
         ));
     }
-    Ok(explain(rules, a, k))
+    let n = a.entities.len();
+    if a.summary.entities != n || a.evidence.as_ref().is_some_and(|ev| ev.len() != n) {
+        return Err(Error::usage(format!(
+            "the assessment holds {n} entity results but scored {} entities: its entities \
+             were edited after scoring; explain an assessment as it was scored",
+            a.summary.entities
+        )));
+    }
+    if k >= n {
+        return Err(Error::usage(format!(
+            "entity {k} is past the assessment's {n} entities (they are numbered from 0)"
+        )));
+    }
+    Ok(explain_checked(rules, a, k))
 }
 
-/// Explains entity `k` (its index in `a.entities`, as [`find_entity`] returns it; it must
-/// be below `a.entities.len()`) of an assessment made with `rules`. [`explain_entity`]
-/// looks the entity up by id and checks that the rules are the assessment's.
-pub fn explain(rules: &Rules, a: &Assessment, k: usize) -> Explanation {
+/// [`explain`] once its arguments are checked.
+fn explain_checked(rules: &Rules, a: &Assessment, k: usize) -> Explanation {
     let ent = &a.entities[k];
     let ev = a.evidence.as_deref();
     let r = rules;

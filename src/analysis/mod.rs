@@ -1,7 +1,9 @@
 //! Analyses over scored results: objective weights (entropy, CRITIC), AHP weights from
 //! pairwise-comparison matrices, and rank correlations for `compare` and `sensitivity`.
 //!
-//! Pure math: no I/O beyond parsing an AHP matrix text handed in by the caller.
+//! The computations read no files; the exceptions are `ahp_weights` (`AhpWeights::from_path`
+//! reads an AHP matrix file, `write_into` rewrites a rules file) and `explain_in_data`, which
+//! re-scores from a data set already read.
 
 pub mod ahp;
 pub mod ahp_weights;

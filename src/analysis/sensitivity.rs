@@ -159,8 +159,16 @@ fn perturb(rng: &mut ChaCha8Rng, base: &[f64], noise: f64) -> Vec<f64> {
     }
 }
 
-/// The draw of replication `i` (pure function of the evidence, options and `i`).
-pub fn draw(ev: &Evidence, opts: &SensitivityOptions, i: u64) -> Draw {
+/// The draw of replication `i` (pure function of the evidence, options and `i`): what
+/// [`run`] scores as its replication `i`, for reproducing one. A usage error when the
+/// options are out of range ([`SensitivityOptions::check`]).
+pub fn draw(ev: &Evidence, opts: &SensitivityOptions, i: u64) -> crate::diag::Result<Draw> {
+    opts.check()?;
+    Ok(draw_checked(ev, opts, i))
+}
+
+/// [`draw`] with options already checked.
+fn draw_checked(ev: &Evidence, opts: &SensitivityOptions, i: u64) -> Draw {
     let mut rng = replication_rng(opts.seed, i);
     match opts.vary {
         Vary::Weights | Vary::Aggregation => {
@@ -336,7 +344,7 @@ pub fn run(
     let outcomes: Vec<Outcome> = (0..opts.runs as u64)
         .into_par_iter()
         .map(|i| {
-            let d = draw(ev, opts, i);
+            let d = draw_checked(ev, opts, i);
             let r = ev.rescore(&d.weights, &d.points, d.aggregation);
             let ranks: Vec<u32> = ranked
                 .iter()

@@ -572,6 +572,7 @@ pub const NUMBER_FORMS: &str =
 
 /// Check marks people put in yes/no columns for 是 and for 否 (not yes/no words).
 pub const YES_MARKS: [&str; 4] = ["√", "✓", "✔", "☑"];
+/// The marks for 否, beside [`YES_MARKS`].
 pub const NO_MARKS: [&str; 4] = ["×", "✗", "✘", "☒"];
 
 /// The accepted boolean words, for help texts.

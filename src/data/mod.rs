@@ -26,6 +26,15 @@ fn check_options(opts: &ReadOptions) -> Result<Option<ForcedEncoding>, Error> {
     if opts.header_row == 0 {
         return Err(Error::usage("header_row is 1-based: it must be 1 or more"));
     }
+    // What `--delimiter` refuses, refused for a library caller's options too: a quote or a
+    // line break cannot separate fields, and a byte above 0x7F would split characters.
+    if !opts.delimiter.is_ascii() || matches!(opts.delimiter, b'"' | b'\n' | b'\r' | 0) {
+        return Err(Error::usage(format!(
+            "invalid delimiter byte 0x{:02X}: give one ASCII character such as , ; | or a tab \
+             (not a double quote, a line break or NUL)",
+            opts.delimiter
+        )));
+    }
     opts.encoding.as_deref().map(parse_encoding).transpose()
 }
 

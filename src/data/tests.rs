@@ -372,8 +372,18 @@ fn unknown_encoding_and_bad_delimiter_are_usage_errors() {
         encoding: Some("latin1".into()),
         ..Default::default()
     };
-    let e = read_table(&[p], &opts, &infer_all).unwrap_err();
+    let e = read_table(std::slice::from_ref(&p), &opts, &infer_all).unwrap_err();
     assert_eq!(e.exit_code(), 2);
+    // A library caller's delimiter is held to what --delimiter accepts.
+    for bad in [b'"', b'\n', 0, 0xFF] {
+        let opts = ReadOptions {
+            delimiter: bad,
+            ..Default::default()
+        };
+        let e = read_table(std::slice::from_ref(&p), &opts, &infer_all).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("invalid delimiter byte"), "{e}");
+    }
     assert_eq!(parse_delimiter(";").unwrap(), b';');
     assert_eq!(parse_delimiter("tab").unwrap(), b'\t');
     assert_eq!(parse_delimiter("|").unwrap(), b'|');

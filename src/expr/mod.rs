@@ -54,15 +54,21 @@ pub struct ExprError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TypeClash {
     /// A value of type `found` where a number was needed (arithmetic, ordering).
-    NotNumber { found: Type },
+    NotNumber {
+        /// The type given.
+        found: Type,
+    },
     /// Text where a condition was needed (a gate, a tier's `requires`, `if`'s test).
     NotCondition,
     /// Two values that must share a type do not (`==`, the branches of `if`).
     /// `quoted_number`: one side is a number written in quotes (`incidents == '0'`), a
     /// slip of the writer's, whatever type a data column on the other side has.
     Mismatch {
+        /// The left side's type (the first branch's for `if`).
         left: Type,
+        /// The right side's type (the branch's that differs, for `if`).
         right: Type,
+        /// Whether one side is a number written in quotes.
         quoted_number: bool,
     },
 }

@@ -288,10 +288,18 @@ pub enum Method {
     Bands(Vec<Band>),
     /// `method = "linear"`: 0 at or below `floor`, full points at or above `target`,
     /// proportional between (floor > target for lower-is-better).
-    Linear { floor: Param, target: Param },
+    Linear {
+        /// Where the points start (0 at or below it).
+        floor: Param,
+        /// Where the points are full.
+        target: Param,
+    },
     /// `method = "target"`: `min(x / target, 1)`, or `min(target / x, 1)` for `lower`;
     /// `target` > 0.
-    Target { target: Param },
+    Target {
+        /// The value that earns full points.
+        target: Param,
+    },
     /// `method = "minmax"`: position between the cohort's minimum and maximum.
     MinMax,
     /// `method = "zscore"`: Φ of the z-score over the cohort.
@@ -304,7 +312,12 @@ pub enum Method {
     Levels(Vec<(String, Param)>),
     /// `method = "per"`: `points_per_step` for each full `step` of the value (每满……得……分),
     /// up to the criterion's points.
-    Per { step: Param, points_per_step: Param },
+    Per {
+        /// The size of one step of the value.
+        step: Param,
+        /// The points each full step earns.
+        points_per_step: Param,
+    },
     /// `method = "direct"`: the value already is points, clamped to [0, points].
     Direct,
 }

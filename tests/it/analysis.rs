@@ -35,7 +35,7 @@ fn explain_gap_names_the_next_band_edge() {
     let a = score(BANDS, "id,sales\nA,40\nB,60\n");
     let rules = Rules::from_str_named(BANDS, "rules.toml").unwrap();
     let (k, _) = find_entity(&a, "A").unwrap();
-    let x = explain(&rules, &a, k);
+    let x = explain(&rules, &a, k).unwrap();
     assert_eq!(x.score, 5.0);
     assert_eq!(x.tier, None);
     let gap = x.gap.expect("untiered entity has a gap to the lowest tier");
@@ -83,7 +83,7 @@ min_score = 8
     // published score is rounded (2 decimals), so 7.995 → 8.00 already: rd = 2 + 0.7995 × 3.
     let a = score(rules, "id,rd\nA,3\n");
     let r = Rules::from_str_named(rules, "rules.toml").unwrap();
-    let x = explain(&r, &a, 0);
+    let x = explain(&r, &a, 0).unwrap();
     let o = &x.gap.unwrap().options[0];
     assert!((o.to.as_f64().unwrap() - 4.3985).abs() < 1e-6, "{:?}", o.to);
     assert!((o.slope.unwrap() - 10.0 / 3.0).abs() < 1e-12);
@@ -126,7 +126,7 @@ min_score = 10
 "#;
     let a = score(rules, "id,rd,base\nA,2,2.5\n");
     let r = Rules::from_str_named(rules, "rules.toml").unwrap();
-    let x = explain(&r, &a, 0);
+    let x = explain(&r, &a, 0).unwrap();
     let o = &x.gap.unwrap().options[0];
     assert_eq!(o.criterion, "rd_c");
     assert_eq!(o.to, serde_json::json!(4.2485));
@@ -1094,7 +1094,7 @@ fn explain_strict_band_proposes_a_value_past_the_threshold() {
     // whole numbers), not 55; `above 100` (ln) by 101, not 100.
     let a = score(STRICT, "id,debt,size\nA,60,50\n");
     let r = Rules::from_str_named(STRICT, "rules.toml").unwrap();
-    let x = explain(&r, &a, 0);
+    let x = explain(&r, &a, 0).unwrap();
     let gap = x.gap.unwrap();
     let debt = gap
         .options
@@ -1127,7 +1127,7 @@ fn explain_strict_band_proposes_a_value_past_the_threshold() {
     );
     // With two decimals in the data, one hundredth past the edge.
     let a = score(STRICT, "id,debt,size\nA,60.25,50\n");
-    let o = explain(&r, &a, 0).gap.unwrap().options;
+    let o = explain(&r, &a, 0).unwrap().gap.unwrap().options;
     let debt = o.iter().find(|o| o.criterion == "debt_band").unwrap();
     assert_eq!(debt.to, serde_json::json!(54.99));
 }
@@ -1158,7 +1158,7 @@ min_score = 5
     let a = score(rules, "id,x\nA,\nB,100\n");
     let r = Rules::from_str_named(rules, "rules.toml").unwrap();
     let (k, _) = find_entity(&a, "A").unwrap();
-    let o = &explain(&r, &a, k).gap.unwrap().options[0];
+    let o = &explain(&r, &a, k).unwrap().gap.unwrap().options[0];
     assert_eq!(o.to, serde_json::json!(20.0));
     assert_eq!(o.how, "at least 20");
     assert_eq!(o.criterion_points_after, 6.0);
@@ -1197,7 +1197,7 @@ min_score = 10
 "#;
     let a = score(rules, "id,cnt,ok\nA,0,false\n");
     let r = Rules::from_str_named(rules, "rules.toml").unwrap();
-    let gap = explain(&r, &a, 0).gap.unwrap();
+    let gap = explain(&r, &a, 0).unwrap().gap.unwrap();
     let cnt = gap.options.iter().find(|o| o.criterion == "c_cnt").unwrap();
     assert_eq!(cnt.to, serde_json::json!(1.0));
     assert_eq!(cnt.change, Some(1.0));
@@ -1451,7 +1451,7 @@ min_score = 10
     // they need 70.01; so does K4 (60), 10.01 short.
     for (id, missing) in [("K2", 0.01), ("K3", 0.01), ("K4", 10.01)] {
         let (k, _) = find_entity(&a, id).unwrap();
-        let gap = explain(&r, &a, k).gap.unwrap();
+        let gap = explain(&r, &a, k).unwrap().gap.unwrap();
         assert_eq!(gap.target_tier, "top");
         approx::assert_abs_diff_eq!(gap.score_needed, 70.01, epsilon = 1e-9);
         approx::assert_abs_diff_eq!(gap.points_missing, missing, epsilon = 1e-9);
@@ -1459,7 +1459,7 @@ min_score = 10
     // Winning the tie-break (t = 3 > 2), 70 itself is enough.
     let a = score(rules, "id,x,t\nK1,90,1\nK5,70,2\nK6,65,3\n");
     let (k, _) = find_entity(&a, "K6").unwrap();
-    let gap = explain(&r, &a, k).gap.unwrap();
+    let gap = explain(&r, &a, k).unwrap().gap.unwrap();
     assert_eq!(gap.score_needed, 70.0);
     assert_eq!(gap.points_missing, 5.0);
 }
@@ -1506,7 +1506,7 @@ min_score = 40
     let a = score(rules, "id,x,z\nD,95,1\nC,70,0\n");
     let r = Rules::from_str_named(rules, "rules.toml").unwrap();
     let (k, _) = find_entity(&a, "C").unwrap();
-    let gap = explain(&r, &a, k).gap.unwrap();
+    let gap = explain(&r, &a, k).unwrap().gap.unwrap();
     assert_eq!(gap.target_tier, "silver");
     assert_eq!(gap.reached_first.as_deref(), Some("gold"));
     assert_eq!(gap.score_needed, 80.0);
@@ -1558,11 +1558,11 @@ min_score = 5
     let a = score(rules, "id,x,w,z\nA,6,1,0\nB,6,5,1\n");
     let r = Rules::from_str_named(rules, "rules.toml").unwrap();
     let (k, _) = find_entity(&a, "A").unwrap();
-    let gap = explain(&r, &a, k).gap.unwrap();
+    let gap = explain(&r, &a, k).unwrap().gap.unwrap();
     assert_eq!(gap.blockers, ["requires not met: w > 3"]);
     assert_eq!(gap.unmet_now, ["requires not met: c1 >= 9"]);
     let (k, _) = find_entity(&a, "B").unwrap();
-    let gap = explain(&r, &a, k).gap.unwrap();
+    let gap = explain(&r, &a, k).unwrap().gap.unwrap();
     assert_eq!(
         gap.blockers,
         ["a capping gate limits this entity to tier 'silver'"]
@@ -1595,7 +1595,7 @@ method = "direct"
     let a = score(rules, csv);
     let r = Rules::from_str_named(rules, "rules.toml").unwrap();
     let (k, _) = find_entity(&a, "N2").unwrap();
-    let x = explain(&r, &a, k);
+    let x = explain(&r, &a, k).unwrap();
     assert_eq!(x.rank, Some(2));
     assert_eq!(x.ranked, 2);
     assert_eq!(x.cohort.as_deref(), Some("north"));
@@ -1659,7 +1659,7 @@ fn explain_gap_reevaluates_requires_and_adjustments_that_read_scores() {
     // cx 11.995, published 12.00: a >= 12 holds, score 32, top. Not a blocker.
     let a = score(SCORE_CONDITIONS, "id,x,y\nQ1,50,60\nQ2,20,30\n");
     let r = Rules::from_str_named(SCORE_CONDITIONS, "rules.toml").unwrap();
-    let gap = explain(&r, &a, 0).gap.unwrap();
+    let gap = explain(&r, &a, 0).unwrap().gap.unwrap();
     assert!(gap.blockers.is_empty(), "{:?}", gap.blockers);
     assert_eq!(gap.unmet_now, vec!["requires not met: a >= 12".to_string()]);
     let o = &gap.options[0];
@@ -1672,7 +1672,7 @@ fn explain_gap_reevaluates_requires_and_adjustments_that_read_scores() {
     // Q2: x 20 → cx 4, cy 10: 14. x = 74.975 gives cx 14.995 → 15.00: the bonus applies
     // (cx >= 15) and a = 15: 15 + 10 + 5 = 30, top. cy at 50 gives 24, low: no ✔.
     let (k, _) = find_entity(&a, "Q2").unwrap();
-    let gap = explain(&r, &a, k).gap.unwrap();
+    let gap = explain(&r, &a, k).unwrap().gap.unwrap();
     let cx = gap.options.iter().find(|o| o.criterion == "cx").unwrap();
     assert_eq!(cx.to, serde_json::json!(74.975));
     assert_eq!(cx.score_after, 30.0);
@@ -1737,7 +1737,7 @@ min_score = 10
     // the gate holds, score 70, top.
     let a = score(rules, "id,x,y,rev\nA,100,30,100\nB,100,30,50\n");
     let r = Rules::from_str_named(rules, "rules.toml").unwrap();
-    let gap = explain(&r, &a, 0).gap.unwrap();
+    let gap = explain(&r, &a, 0).unwrap().gap.unwrap();
     assert!(gap.blockers.is_empty(), "{:?}", gap.blockers);
     let o = &gap.options[0];
     assert_eq!(o.criterion, "cy");
@@ -1749,7 +1749,7 @@ min_score = 10
     // its full points (100 → 50 pts, score 100), not a billionth more; and no ✔ beside a
     // tier that is not the target.
     let (k, _) = find_entity(&a, "B").unwrap();
-    let gap = explain(&r, &a, k).gap.unwrap();
+    let gap = explain(&r, &a, k).unwrap().gap.unwrap();
     assert_eq!(
         gap.blockers,
         vec!["requires not met: rev >= 100".to_string()]
@@ -1888,7 +1888,7 @@ requires = ["x >= 60"]
 "#;
     let a = score(rules, "id,x,y\nA,50,40\n");
     let r = Rules::from_str_named(rules, "rules.toml").unwrap();
-    let x = explain(&r, &a, find_entity(&a, "A").unwrap().0);
+    let x = explain(&r, &a, find_entity(&a, "A").unwrap().0).unwrap();
     let gap = x.gap.expect("untiered: a gap to top");
     let readers = |c: &str| {
         gap.options
@@ -2046,6 +2046,7 @@ id = "low"
     let r = Rules::from_str_named(rules, "rules.toml").unwrap();
     let reasons = |k: usize, tier: &str| {
         explain(&r, &a, k)
+            .unwrap()
             .tier_trace
             .into_iter()
             .find(|s| s.id == tier)
@@ -2095,7 +2096,7 @@ id = "low"
     );
     let a = score(&rules, "id,x\nA,50\n");
     let r = Rules::from_str_named(&rules, "rules.toml").unwrap();
-    let trace = explain(&r, &a, 0).tier_trace;
+    let trace = explain(&r, &a, 0).unwrap().tier_trace;
     assert_eq!(
         trace[0].reasons[0],
         "requires not met: one of conditions 33–33 (not traced one by one)"
@@ -2482,6 +2483,7 @@ id = "t"
     let a = score(&additive, data);
     let r = Rules::from_str_named(&additive, "rules.toml").unwrap();
     let gap = explain(&r, &a, find_entity(&a, "A").unwrap().0)
+        .unwrap()
         .gap
         .unwrap();
     let o = &gap.options[0];
@@ -2502,6 +2504,7 @@ id = "t"
     let a = score(&topsis, data);
     let r = Rules::from_str_named(&topsis, "rules.toml").unwrap();
     let gap = explain(&r, &a, find_entity(&a, "A").unwrap().0)
+        .unwrap()
         .gap
         .unwrap();
     let o = &gap.options[0];
@@ -2520,6 +2523,7 @@ id = "t"
     let a = score(&quota, "id,x\nA,\nB,\n");
     let r = Rules::from_str_named(&quota, "rules.toml").unwrap();
     let gap = explain(&r, &a, find_entity(&a, "A").unwrap().0)
+        .unwrap()
         .gap
         .unwrap();
     let o = &gap.options[0];

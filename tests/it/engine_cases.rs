@@ -935,7 +935,7 @@ direct = ["nat"]
     // explain's tier trace says the same of A: its direct condition was left undecided.
     let parsed = clusterscore::rules::Rules::from_str_named(rules, "rules.toml").unwrap();
     let (k, _) = clusterscore::analysis::explain::find_entity(&a, "A").unwrap();
-    let x = clusterscore::analysis::explain::explain(&parsed, &a, k);
+    let x = clusterscore::analysis::explain::explain(&parsed, &a, k).unwrap();
     assert!(
         x.tier_trace[0]
             .reasons

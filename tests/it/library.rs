@@ -4,7 +4,7 @@
 use super::support::{root, score};
 use approx::assert_relative_eq;
 use assert_cmd::Command;
-use clusterscore::analysis::sensitivity::{SensitivityOptions, Vary, run};
+use clusterscore::analysis::sensitivity::{SensitivityOptions, Vary, draw, run};
 use clusterscore::analysis::{ObjectiveMethod, objective};
 use clusterscore::column::{Column, TextColumn};
 use clusterscore::engine::Detail;
@@ -167,7 +167,22 @@ fn an_in_memory_table_changed_after_it_was_built_is_refused() {
     assert!(
         e.contains("column \"id\" has code 7 in row 2 but its dictionary holds 2 texts"),
         "{e}"
+    ); // A header given without values (None) is named as such, not "did you mean" itself.
+    let table = Table::from_columns(
+        "frame",
+        vec!["id".into(), "销售收入（万元）".into()],
+        vec![ids(&["A", "B"]), None],
+    )
+    .unwrap();
+    let e = rules
+        .assess_with(&Dataset::from_table(table), &AssessOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("'销售收入（万元）': the data has the column but no values for it"),
+        "{e}"
     );
+    assert!(!e.contains("did you mean"), "{e}");
 }
 
 /// Rules changed in memory are held to the bounds a file is held to: `compile` refuses
@@ -333,6 +348,12 @@ fn sensitivity_options_out_of_range_are_errors_not_panics() {
         let e = run(ev, &opts, &|| {}).unwrap_err().to_string();
         assert!(e.contains(what), "{runs} {noise}: {e}");
     }
+    // One replication drawn on its own is held to the same bounds, and is the run's.
+    let opts = SensitivityOptions::for_rules(&rules, 10, 5.0, 1, Vary::Weights);
+    assert!(draw(ev, &opts, 3).is_err());
+    let opts = SensitivityOptions::for_rules(&rules, 10, 0.3, 1, Vary::Weights);
+    let (_, draws) = run(ev, &opts, &|| {}).unwrap();
+    assert_eq!(draw(ev, &opts, 3).unwrap(), draws[3]);
 }
 
 #[test]
@@ -373,7 +394,7 @@ fn objective_weights_from_the_library_are_what_the_command_prints() {
 
 #[test]
 fn looking_up_an_entity_says_why_it_cannot() {
-    use clusterscore::analysis::explain::{explain_entity, find_entity};
+    use clusterscore::analysis::explain::{explain, explain_entity, find_entity};
     let pack = (
         "rules/liaocheng-benchmark.toml",
         "fixtures/liaocheng-2023.csv",
@@ -394,6 +415,20 @@ fn looking_up_an_entity_says_why_it_cannot() {
     let other = Rules::from_path(root().join(ANHUI.0)).unwrap();
     let e = explain_entity(&other, &a, &id).unwrap_err().to_string();
     assert!(e.contains("not scored with these rules"), "{e}");
+    // By index: past the end, or after the entities were edited, an error and no panic.
+    let n = a.entities.len();
+    let e = explain(rules.rules(), &a, n).unwrap_err().to_string();
+    assert!(
+        e.contains(&format!("entity {n} is past the assessment's {n} entities")),
+        "{e}"
+    );
+    let mut top = a.clone();
+    top.entities.truncate(3);
+    let first = top.entities[0].id.clone();
+    let e = explain_entity(rules.rules(), &top, &first)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("its entities were edited after scoring"), "{e}");
     // One entity: counted in the singular.
     let one = score(
         &LINEAR.replace("销售收入（万元）", "sales"),

@@ -18,6 +18,24 @@ pub(super) fn required_column(
     let folded = fold_header(&name.value);
     match table.column_index(&folded) {
         Some(j) if rows.get(j).is_some() => Some(j),
+        // The header is there without values: a table built in memory with `None` for the
+        // column (files' columns the rules read are always stored).
+        Some(_) => {
+            errors.push(rules_error(
+                c,
+                name.span,
+                format!(
+                    "{what} '{}': the data has the column but no values for it",
+                    name.value
+                ),
+                Some(
+                    "a table built in memory gave None for this column: give its values \
+                     (Some(Column)) to Table::from_columns"
+                        .into(),
+                ),
+            ));
+            None
+        }
         _ if errors.len() >= HELPED_ERRORS => {
             // Past the errors anyone reads, the searches for help (each over every header)
             // are skipped: a thousand misspelt names over 50,000 columns took seconds.
