@@ -662,7 +662,13 @@ impl Run<'_> {
                 // Said apart from the missing-value warning that follows, which reads as
                 // "not reported": these entities reported a value (a 0 under log10), and
                 // the missing policy may now score them above entities with 1.
-                if let Some(&first) = outside.first() {
+                // The value shown is that of the smallest id listed, so the warning reads the
+                // same whatever the order of the rows.
+                if let Some(first) = outside
+                    .iter()
+                    .copied()
+                    .min_by(|&a, &b| self.id(a).cmp(self.id(b)))
+                {
                     warnings.push(format!(
                         "criterion '{}': {} reported {} outside the domain of {} ({}{}) {} treated as missing, so the missing policy scores {}: {}; if {} should score low rather than as missing, transform in a formula indicator instead (`{}`)",
                         crit.id.value,
