@@ -119,7 +119,8 @@ pub struct FileInfo {
     pub sha256: String,
     /// Data rows read from this file (blank records not counted).
     pub rows: usize,
-    /// "utf-8", "gb18030", "utf-16le", "utf-16be" or "xlsx".
+    /// "utf-8", "gb18030", "utf-16le", "utf-16be", "xlsx", or "memory" for a table built
+    /// in memory ([`Table::from_columns`]: its SHA-256 is then of its headers and values).
     pub encoding: String,
     /// What reading the file found doubtful but read (passed on as run warnings).
     pub warnings: Vec<String>,
@@ -128,6 +129,55 @@ pub struct FileInfo {
     pub default_sheet: Option<(String, Vec<String>)>,
     /// The workbook sheet read; `None` for delimited text.
     pub sheet: Option<String>,
+}
+
+/// The SHA-256 of a table built in memory, for the audit: of its headers and values in a
+/// fixed layout (each header, then per column its kind and values: numbers as 8
+/// little-endian bytes, yes/no as one byte, texts with their length; a missing value its own
+/// tag), so the same columns give the same digest, and any changed value another.
+fn columns_sha256(headers: &[String], columns: &[Option<Column>]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let text = |h: &mut Sha256, t: &str| {
+        h.update((t.len() as u64).to_le_bytes());
+        h.update(t.as_bytes());
+    };
+    for (name, c) in headers.iter().zip(columns) {
+        text(&mut h, name);
+        match c {
+            None => h.update([0u8]),
+            Some(Column::Number(v)) => {
+                h.update([1u8]);
+                for x in v {
+                    h.update(x.to_le_bytes());
+                }
+            }
+            Some(Column::Bool(v)) => {
+                h.update([2u8]);
+                h.update(
+                    v.iter()
+                        .map(|b| match b {
+                            None => 2u8,
+                            Some(b) => u8::from(*b),
+                        })
+                        .collect::<Vec<u8>>(),
+                );
+            }
+            Some(Column::Text(t)) => {
+                h.update([3u8]);
+                for i in 0..t.len() {
+                    match t.get(i) {
+                        None => h.update([0u8]),
+                        Some(v) => {
+                            h.update([1u8]);
+                            text(&mut h, v);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    super::decode::hex(&h.finalize())
 }
 
 /// Where the rows of one file sit in the table.
@@ -280,6 +330,16 @@ impl Table {
             .enumerate()
             .map(|(i, h)| (h.clone(), i))
             .collect();
+        // The audit names the table as it would a file, with a digest of what it holds.
+        let files = vec![FileInfo {
+            path: path.to_string(),
+            sha256: columns_sha256(&display_headers, &columns),
+            rows,
+            encoding: "memory".into(),
+            warnings: Vec::new(),
+            default_sheet: None,
+            sheet: None,
+        }];
         let table = Table {
             origins: vec![FileOrigin {
                 path: path.to_string(),
@@ -288,7 +348,7 @@ impl Table {
                 runs: vec![(0, 2)],
                 display_headers,
             }],
-            files: Vec::new(),
+            files,
             percent_first: vec![None; folded.len()],
             headers: folded,
             columns,

@@ -125,6 +125,23 @@ fn in_memory_text_cells_are_trimmed_and_markers_are_missing() {
     assert_relative_eq!(e("B").score, 0.0);
     assert_eq!(e("C").criteria["c"].missing.as_deref(), Some("zero"));
     assert_eq!(e("C").criteria["c"].value, None);
+    // The audit names the table as it would a file, with a digest of its values: the same
+    // columns give the same digest, a changed value another.
+    assert_eq!(a.audit.data.len(), 1);
+    assert_eq!(a.audit.data[0].path, "frame");
+    assert_eq!(a.audit.data[0].rows, 3);
+    let digest = |sales: &[&str]| {
+        let t = Table::from_columns(
+            "frame",
+            vec!["id".into(), "销售收入（万元）".into()],
+            vec![texts(&[" A ", "B", "C"]), texts(sales)],
+        )
+        .unwrap();
+        t.files[0].sha256.clone()
+    };
+    assert_eq!(a.audit.data[0].sha256, digest(&["40", "", "—"]));
+    assert_eq!(a.audit.data[0].sha256.len(), 64);
+    assert_ne!(digest(&["40", "", "—"]), digest(&["41", "", "—"]));
     // Trimmed ids meet the duplicate check as a file's would.
     let dup = Table::from_columns(
         "frame",
