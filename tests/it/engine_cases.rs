@@ -4265,6 +4265,22 @@ fn values_a_hundred_times_past_every_threshold_are_warned_of() {
     // Values in the thresholds' range: nothing said.
     let within = "id,rev\nA,3500\nB,200\nE,90000\n";
     assert!(warned(&score(&rules(bands, ""), within)).is_empty());
+    // Multi-year data: only the scored year's rows count (other years are read through
+    // prev() alone). Older rows in range do not hide the scored year's unit slip, and older
+    // rows in 元 do not make a scored year in range look like one.
+    let years = |extra: &str| {
+        rules(bands, extra).replace(
+            "id = \"id\"\n",
+            "id = \"id\"\nyear = 2023\n[data]\nyear_column = \"year\"\n",
+        )
+    };
+    let slip = "id,year,rev\nA,2023,35000000\nB,2023,2000000\nE,2023,90000000\n\
+                A,2015,5000\nB,2015,6000\nE,2015,7000\nF,2015,8000\n";
+    assert_eq!(warned(&score(&years(""), slip)).len(), 1);
+    let old = "id,year,rev\nA,2023,3500\nB,2023,200\nE,2023,9000\n\
+               A,2015,35000000\nB,2015,2000000\nE,2015,90000000\nF,2015,1000000\n";
+    let a = score(&years(""), old);
+    assert!(warned(&a).is_empty(), "{:?}", a.warnings);
     // A national file (looked at first in evenly spaced rows): the same either way.
     let many = |value: &dyn Fn(usize) -> usize| {
         let mut data = String::from("id,rev\n");

@@ -965,6 +965,7 @@ pub(super) fn percent_scale_warnings(
     c: &CompiledRules,
     table: &crate::data::Table,
     rows: &Frame<'_>,
+    in_year: Option<&[usize]>,
 ) -> Vec<String> {
     let r = &c.rules;
     let mut said = Vec::new();
@@ -1003,6 +1004,7 @@ pub(super) fn percent_scale_warnings(
         let Some(Column::Number(values)) = rows.get(j) else {
             continue;
         };
+        let values = &*scored_values(values, in_year);
         let shown = thresholds
             .iter()
             .map(|&t| format_number(t))
@@ -1062,6 +1064,7 @@ pub(super) fn percent_condition_warnings(
     c: &CompiledRules,
     table: &crate::data::Table,
     rows: &Frame<'_>,
+    in_year: Option<&[usize]>,
 ) -> Vec<String> {
     use crate::expr::{BinaryOp, ExprKind};
     let r = &c.rules;
@@ -1151,7 +1154,9 @@ pub(super) fn percent_condition_warnings(
             let Some(Column::Number(values)) = rows.get(j) else {
                 continue;
             };
-            if table.first_percent_row(j).is_some() || !only_fractions(values) {
+            if table.first_percent_row(j).is_some()
+                || !only_fractions(&scored_values(values, in_year))
+            {
                 continue;
             }
             let written = text.value.get(span.start..span.end).unwrap_or(&text.value);
@@ -1170,7 +1175,7 @@ pub(super) fn percent_condition_warnings(
             let Some(row) = table.first_percent_row(j) else {
                 continue;
             };
-            if !mostly_one_or_more(values) {
+            if !mostly_one_or_more(&scored_values(values, in_year)) {
                 continue;
             }
             let written = text.value.get(span.start..span.end).unwrap_or(&text.value);
@@ -1212,6 +1217,15 @@ fn in_percent(ind: &crate::rules::Indicator) -> bool {
     ind.unit
         .as_deref()
         .is_some_and(|u| matches!(u.trim(), "%" | "％"))
+}
+
+/// The values of the rows scored: all of them, or the scored year's (`in_year`) in
+/// multi-year data.
+fn scored_values<'a>(values: &'a [f64], in_year: Option<&[usize]>) -> Cow<'a, [f64]> {
+    match in_year {
+        None => Cow::Borrowed(values),
+        Some(rows) => Cow::Owned(rows.iter().map(|&r| values[r]).collect()),
+    }
 }
 
 /// Whether every reported value (not missing) lies between -1 and 1, and some is not 0:

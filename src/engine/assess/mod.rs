@@ -372,8 +372,22 @@ impl<'a> Run<'a> {
 
         // Column indicators.
         column_indicators(c, table, &mut rows, slots)?;
-        warnings.extend(percent_scale_warnings(c, table, &rows));
-        warnings.extend(percent_condition_warnings(c, table, &rows));
+        // Only the scored year's rows say what the criteria and conditions compare: other
+        // years are reached through prev() alone.
+        let in_year: Option<Vec<usize>> = match (&years, year) {
+            (Some(ys), Some(_)) => {
+                let v = select_year(&years, year, ys.len());
+                (v.len() < ys.len()).then_some(v)
+            }
+            _ => None,
+        };
+        warnings.extend(percent_scale_warnings(c, table, &rows, in_year.as_deref()));
+        warnings.extend(percent_condition_warnings(
+            c,
+            table,
+            &rows,
+            in_year.as_deref(),
+        ));
 
         crate::timing::mark("score: column indicators");
         // Formula indicators (row level) in dependency order; aggregates later.
