@@ -47,6 +47,120 @@ impl From<std::ops::Range<usize>> for Span {
     }
 }
 
+/// Where a problem is, as fields a program can read (a web form highlighting the cell or
+/// the rules line); [`Diagnostic::location`] says the same as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Place {
+    /// A position in a text file (a rules file, an AHP matrix): 1-based line and column,
+    /// the column counted in characters.
+    Text {
+        /// The file's name as given.
+        file: String,
+        /// Line, from 1.
+        line: usize,
+        /// Column, from 1, in characters.
+        column: usize,
+    },
+    /// A cell of a data file.
+    Cell {
+        /// The file's path as given.
+        file: String,
+        /// The workbook sheet, for XLSX.
+        sheet: Option<String>,
+        /// The row as the spreadsheet numbers it (the header row included, from 1).
+        row: usize,
+        /// The column's header as the file writes it.
+        column: String,
+    },
+    /// A whole row of a data file.
+    Row {
+        /// The file's path as given.
+        file: String,
+        /// The workbook sheet, for XLSX.
+        sheet: Option<String>,
+        /// The row as the spreadsheet numbers it.
+        row: usize,
+    },
+    /// A whole column of a data file.
+    Column {
+        /// The file's path as given.
+        file: String,
+        /// The workbook sheet, for XLSX.
+        sheet: Option<String>,
+        /// The column's header as the file writes it.
+        column: String,
+    },
+}
+
+impl fmt::Display for Place {
+    /// `rules.toml:3:7`; `FILE[, sheet "S"], row N, column "H"`; `FILE[, sheet "S"], row N`;
+    /// `FILE[, sheet "S"], column "H"` (headers cut to 200 characters).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sheet_of = |f: &mut fmt::Formatter<'_>, file: &str, sheet: &Option<String>| match sheet
+        {
+            Some(s) => write!(f, "{file}, sheet \"{s}\""),
+            None => write!(f, "{file}"),
+        };
+        match self {
+            Place::Text { file, line, column } => write!(f, "{file}:{line}:{column}"),
+            Place::Cell {
+                file,
+                sheet,
+                row,
+                column,
+            } => {
+                sheet_of(f, file, sheet)?;
+                write!(f, ", row {row}, column \"{}\"", truncate(column, 200))
+            }
+            Place::Row { file, sheet, row } => {
+                sheet_of(f, file, sheet)?;
+                write!(f, ", row {row}")
+            }
+            Place::Column {
+                file,
+                sheet,
+                column,
+            } => {
+                sheet_of(f, file, sheet)?;
+                write!(f, ", column \"{}\"", truncate(column, 200))
+            }
+        }
+    }
+}
+
+/// What [`Diagnostic::at`] takes: a location as text, or a [`Place`] (which also fills
+/// [`Diagnostic::place`]).
+#[derive(Debug, Clone)]
+pub struct Location {
+    text: String,
+    place: Option<Place>,
+}
+
+impl From<String> for Location {
+    fn from(text: String) -> Self {
+        Location { text, place: None }
+    }
+}
+
+impl From<&str> for Location {
+    fn from(text: &str) -> Self {
+        Location {
+            text: text.to_string(),
+            place: None,
+        }
+    }
+}
+
+impl From<Place> for Location {
+    fn from(place: Place) -> Self {
+        Location {
+            text: place.to_string(),
+            place: Some(place),
+        }
+    }
+}
+
 /// One problem found in the input.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
@@ -56,6 +170,9 @@ pub struct Diagnostic {
     pub message: String,
     /// Where: `rules.toml:3:7`, `data.csv, row 5, column "销售收入"`.
     pub location: Option<String>,
+    /// The same as fields, where the diagnostic points at a rules position or at a data
+    /// cell, row or column ([`Place`]); `None` for other locations (a whole file).
+    pub place: Option<Place>,
     /// The source line and a caret under the problem, already rendered.
     pub snippet: Option<String>,
     /// How to fix it, when there is a suggestion (a did-you-mean, an example).
@@ -69,14 +186,18 @@ impl Diagnostic {
             stage,
             message: message.into(),
             location: None,
+            place: None,
             snippet: None,
             help: None,
         }
     }
 
-    /// Sets where the problem is (`data.csv, row 5, column "销售收入"`).
-    pub fn at(mut self, location: impl Into<String>) -> Self {
-        self.location = Some(location.into());
+    /// Sets where the problem is (`data.csv, row 5, column "销售收入"`): as text, or as a
+    /// [`Place`], which also sets [`Diagnostic::place`].
+    pub fn at(mut self, location: impl Into<Location>) -> Self {
+        let Location { text, place } = location.into();
+        self.location = Some(text);
+        self.place = place;
         self
     }
 
@@ -97,7 +218,11 @@ impl Diagnostic {
     /// Places the diagnostic at `span` of `source`: location `name:line:col` and a snippet.
     pub fn in_source(mut self, source: &SourceText, span: Span) -> Self {
         let (line, col) = source.line_col(span.start);
-        self.location = Some(format!("{}:{}:{}", source.name, line, col));
+        self = self.at(Place::Text {
+            file: source.name.clone(),
+            line,
+            column: col,
+        });
         self.snippet = Some(source.snippet(span));
         self
     }

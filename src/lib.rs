@@ -93,6 +93,6 @@ pub mod rules;
 pub mod timing;
 
 pub use data::Table;
-pub use diag::{Error, Result};
+pub use diag::{Error, Place, Result};
 pub use engine::{AssessOptions, Assessment, CompiledRules, Dataset};
 pub use rules::Rules;

@@ -841,7 +841,7 @@ fn pass(
                         if !batch.is_empty() && full_tx.send(batch).is_err() {
                             return Err(ProducerError::Stopped);
                         }
-                        return Err(ProducerError::Row(d));
+                        return Err(ProducerError::Row(Box::new(d)));
                     }
                     if rec.len() != width {
                         continue;
@@ -859,13 +859,13 @@ fn pass(
                         if !batch.is_empty() && full_tx.send(batch).is_err() {
                             return Err(ProducerError::Stopped);
                         }
-                        return Err(ProducerError::Row(unnamed_cell(
+                        return Err(ProducerError::Row(Box::new(unnamed_cell(
                             &producer_path,
                             row,
                             j,
                             f,
                             header_row,
-                        )));
+                        ))));
                     }
                     if rec.multiline {
                         joined.check(row, &rec, delimiter);
@@ -914,7 +914,7 @@ fn pass(
         let (split, warnings) = match produced {
             Ok(v) => v,
             Err(ProducerError::Pass(e)) => return Err(e),
-            Err(ProducerError::Row(d)) => return Err(PassError::Other(ingest.fail(d))),
+            Err(ProducerError::Row(d)) => return Err(PassError::Other(ingest.fail(*d))),
             Err(ProducerError::Stopped) => unreachable!("the builders stop only on an error"),
         };
         let sha = split.src.sha256_hex();
@@ -995,7 +995,7 @@ impl JoinedRows {
 enum ProducerError {
     Pass(PassError),
     /// A malformed record (the builders' thread adds the cell errors found so far).
-    Row(Diagnostic),
+    Row(Box<Diagnostic>),
     /// The builders' thread hung up after an error of its own.
     Stopped,
 }

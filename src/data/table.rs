@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::column::{Column, TextColumn, format_number};
-use crate::diag::{Diagnostic, Error, Stage, truncate};
+use crate::diag::{Diagnostic, Error, Place, Stage, truncate};
 
 use super::cell::{
     BOOL_WORDS, Decimal, Markers, NUMBER_FORMS, decimal_at, fold_header, is_canonical_number,
@@ -486,7 +486,7 @@ impl Table {
 
     /// `FILE, row N, column "H"` (with `sheet "S", ` for XLSX); the column is named as the
     /// file writes it when `header` is a known folded header.
-    pub fn location(&self, row: usize, header: &str) -> String {
+    pub fn location(&self, row: usize, header: &str) -> Place {
         let (o, n) = self.origin_entry(row);
         let shown = self
             .column_index(header)
@@ -497,32 +497,30 @@ impl Table {
 }
 
 /// `FILE[, sheet "S"], row N, column "H"`.
-pub fn cell_location(path: &str, sheet: Option<&str>, row: usize, header: &str) -> String {
-    match sheet {
-        Some(s) => format!(
-            "{path}, sheet \"{s}\", row {row}, column \"{}\"",
-            truncate(header, 200)
-        ),
-        None => format!("{path}, row {row}, column \"{}\"", truncate(header, 200)),
+pub fn cell_location(path: &str, sheet: Option<&str>, row: usize, header: &str) -> Place {
+    Place::Cell {
+        file: path.to_string(),
+        sheet: sheet.map(str::to_string),
+        row,
+        column: header.to_string(),
     }
 }
 
 /// `FILE[, sheet "S"], column "H"`.
-fn column_location(path: &str, sheet: Option<&str>, header: &str) -> String {
-    match sheet {
-        Some(s) => format!(
-            "{path}, sheet \"{s}\", column \"{}\"",
-            truncate(header, 200)
-        ),
-        None => format!("{path}, column \"{}\"", truncate(header, 200)),
+fn column_location(path: &str, sheet: Option<&str>, header: &str) -> Place {
+    Place::Column {
+        file: path.to_string(),
+        sheet: sheet.map(str::to_string),
+        column: header.to_string(),
     }
 }
 
 /// `FILE[, sheet "S"], row N`.
-pub fn row_location(path: &str, sheet: Option<&str>, row: usize) -> String {
-    match sheet {
-        Some(s) => format!("{path}, sheet \"{s}\", row {row}"),
-        None => format!("{path}, row {row}"),
+pub fn row_location(path: &str, sheet: Option<&str>, row: usize) -> Place {
+    Place::Row {
+        file: path.to_string(),
+        sheet: sheet.map(str::to_string),
+        row,
     }
 }
 

@@ -59,6 +59,7 @@ fn utf8_with_bom_and_typed_columns() {
     assert_eq!(t.origin(1).1, 3);
     assert!(
         t.location(1, "销售收入(万元)")
+            .to_string()
             .ends_with("row 3, column \"销售收入（万元）\"")
     );
 }
@@ -726,7 +727,11 @@ fn several_files_reorder_and_mismatch() {
     let (path, row) = t.origin(2);
     assert!(path.ends_with("b.csv"));
     assert_eq!(row, 3);
-    assert!(t.location(2, "w").ends_with("b.csv, row 3, column \"ｗ\""));
+    assert!(
+        t.location(2, "w")
+            .to_string()
+            .ends_with("b.csv, row 3, column \"ｗ\"")
+    );
     match t.column("w") {
         Some(Column::Text(c)) => assert_eq!(c.get(1), Some("y")),
         other => panic!("{other:?}"),
@@ -1494,7 +1499,7 @@ mod xlsx_files {
         assert_eq!(t.files[0].encoding, "xlsx");
         assert_eq!(t.files[0].rows, 3);
         assert_eq!(
-            t.location(1, "销售收入(万元)"),
+            t.location(1, "销售收入(万元)").to_string(),
             format!(
                 "{}, sheet \"数据\", row 5, column \"销售收入（万元）\"",
                 p.display()
@@ -1662,6 +1667,7 @@ mod xlsx_files {
         assert_eq!(t.origin(3).1, 3);
         assert!(
             t.location(3, "代码")
+                .to_string()
                 .ends_with("more.csv, row 3, column \"代码\"")
         );
     }
@@ -1726,7 +1732,7 @@ fn table_from_columns() {
     .unwrap();
     assert_eq!(t.rows(), 2);
     assert_eq!(t.origin(1), ("mem", 3));
-    assert_eq!(t.location(0, "a"), "mem, row 2, column \"a\"");
+    assert_eq!(t.location(0, "a").to_string(), "mem, row 2, column \"a\"");
     assert!(t.column("b").is_none());
 }
 

@@ -729,7 +729,7 @@ pub(crate) fn compile_expr(
     match try_compile_expr(names, p) {
         Ok(prog) => Some(prog),
         Err(CompileError { diagnostic: d, .. }) => {
-            errors.push(d);
+            errors.push(*d);
             None
         }
     }
@@ -739,7 +739,8 @@ pub(crate) fn compile_expr(
 /// and which types clashed (a type error).
 struct CompileError {
     at: usize,
-    diagnostic: Diagnostic,
+    /// Boxed: a diagnostic is large, and this error is returned on the hot compile path.
+    diagnostic: Box<Diagnostic>,
     clash: Option<expr::TypeClash>,
 }
 
@@ -769,14 +770,14 @@ fn try_compile_expr(
         let help = super::column_causes::text_column_causes(names, p, &e).or(e.help);
         CompileError {
             at: e.span.start,
-            diagnostic: expr_diag(
+            diagnostic: Box::new(expr_diag(
                 &names.c.rules.source,
                 &p.text,
                 &p.what,
                 e.span,
                 &e.message,
                 help,
-            ),
+            )),
             clash: e.clash,
         }
     })
@@ -852,7 +853,7 @@ impl CompiledRules {
                 typings_left = typings_left.saturating_sub(3);
                 let unavoidable = [Type::Number, Type::Text, Type::Bool].into_iter().find_map(
                     |t| match compile_as(&vec![Some(t); columns.len()]) {
-                        Err(e) if e.clash.is_none() => Some(e.diagnostic),
+                        Err(e) if e.clash.is_none() => Some(*e.diagnostic),
                         _ => None,
                     },
                 );
@@ -919,7 +920,7 @@ impl CompiledRules {
                                 .flatten()
                                 .any(|&t| t != Type::Number && c.involves(t))
                         });
-                        ((!guessed, e.at), e.diagnostic)
+                        ((!guessed, e.at), *e.diagnostic)
                     }
                 };
                 if best_error.as_ref().is_none_or(|(key, _)| error.0 > *key) {

@@ -815,3 +815,62 @@ fn a_numeric_marker_takes_its_value_in_a_number_column_read_without_it() {
         assert!(missing(&a, id), "{id}");
     }
 }
+
+/// Errors carry where they are as fields (`Diagnostic::place`) as well as text: a rules
+/// position, a data cell, a data row; a location without such fields (a whole file) has none.
+#[test]
+fn errors_say_where_as_fields() {
+    use clusterscore::Place;
+    let e = Rules::from_str_named("[rules]\nname = \"x\"\nid = 3\n", "r.toml").unwrap_err();
+    let d = &e.diagnostics[0];
+    assert_eq!(
+        d.place,
+        Some(Place::Text {
+            file: "r.toml".into(),
+            line: 3,
+            column: 6
+        })
+    );
+    assert_eq!(d.location.as_deref(), Some("r.toml:3:6"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let rules = Rules::from_str(LINEAR).unwrap().compile().unwrap();
+    let data = dir.path().join("d.csv");
+    std::fs::write(&data, "id,销售收入（万元）\nA,12\nB,十二\n").unwrap();
+    let e = rules
+        .read_data(std::slice::from_ref(&data), &rules.read_options())
+        .unwrap_err();
+    let Some(Place::Cell {
+        file, row, column, ..
+    }) = &e.diagnostics[0].place
+    else {
+        panic!("{e}")
+    };
+    assert!(file.ends_with("d.csv"));
+    assert_eq!((*row, column.as_str()), (3, "销售收入（万元）"));
+    assert_eq!(
+        e.diagnostics[0].location.as_deref(),
+        Some(
+            e.diagnostics[0]
+                .place
+                .as_ref()
+                .unwrap()
+                .to_string()
+                .as_str()
+        )
+    );
+
+    std::fs::write(&data, "id,销售收入（万元）,x\n,万元,%\nA,12,1\n").unwrap();
+    let e = clusterscore::data::read_table(
+        &[data],
+        &clusterscore::data::ReadOptions::default(),
+        &|h| (h != "id").then_some(clusterscore::data::ColumnRequest::Number),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&e.diagnostics[0].place, Some(Place::Row { row: 2, .. })),
+        "{e}"
+    );
+    let e = Rules::from_path(dir.path().join("none.toml")).unwrap_err();
+    assert_eq!(e.diagnostics[0].place, None);
+}

@@ -181,7 +181,9 @@ impl Run<'_> {
         let rows = self.c.rules.aggregate.is_none();
         let table = &self.data.table;
         match &ind.source {
-            Source::Column(col) if rows => table.location(self.scored[e], &fold_header(&col.value)),
+            Source::Column(col) if rows => table
+                .location(self.scored[e], &fold_header(&col.value))
+                .to_string(),
             Source::Column(col) => format!("column '{}'", col.value),
             Source::Formula(f) | Source::Aggregate(f) => {
                 let at = if rows {
