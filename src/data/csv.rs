@@ -96,15 +96,22 @@ pub(crate) fn read_csv(
                 "{name}: --encoding names GBK (GB18030), but the file's Chinese text is UTF-8: read as GBK, \"{utf8}\" became \"{gbk}\"; leave out --encoding (or give --encoding utf8)"
             )
         });
-    // A short GBK file whose Chinese happens to be valid two-byte UTF-8 (专业 as ר and ҵ).
+    // A short GBK file whose Chinese happens to be valid two-byte UTF-8 (专业 as ר and ҵ),
+    // read as UTF-8 by guess or by --encoding utf8.
     let garbled = garbled.or_else(|| {
-        let (utf8, gbk) = choice
-            .guessed_utf8
+        let forced_utf8 = forced == Some(ForcedEncoding::Utf8);
+        let (utf8, gbk) = (choice.guessed_utf8 || forced_utf8)
             .then(|| decode::gbk_read_as_utf8(&prefix, at_eof))
             .flatten()?;
-        Some(format!(
-            "{name}: read as UTF-8, where its text has no Chinese: \"{utf8}\" reads as \"{gbk}\" in GBK; if the file is GBK, give --encoding gbk"
-        ))
+        Some(if forced_utf8 {
+            format!(
+                "{name}: --encoding names UTF-8, where the file's text has no Chinese: \"{utf8}\" reads as \"{gbk}\" in GBK; if the file is GBK, give --encoding gbk (or leave out --encoding)"
+            )
+        } else {
+            format!(
+                "{name}: read as UTF-8, where its text has no Chinese: \"{utf8}\" reads as \"{gbk}\" in GBK; if the file is GBK, give --encoding gbk"
+            )
+        })
     });
     let skip = if bom_skipped.is_some() { 3 } else { 0 };
     let mut source: Box<dyn Read + Send> =

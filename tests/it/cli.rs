@@ -1514,6 +1514,45 @@ fn gbk_named_for_a_utf8_file_is_a_warning_or_says_so() {
     );
 }
 
+/// The mirror case: a GBK file whose Chinese (专业, 食品) is also valid two-byte UTF-8 (ר,
+/// ҵ, …) is read as UTF-8 with a warning, guessed or named by `--encoding utf8`
+/// (audit37_cat F1: named, it used to be read so without a word).
+#[test]
+fn a_gbk_file_read_as_utf8_is_warned_of_guessed_or_named() {
+    let (dir, r, _) = setup();
+    let d = dir.path().join("g.csv");
+    let mut bytes = b"id,x,name\nA,3,".to_vec();
+    bytes.extend(encoding_rs::GBK.encode("专业").0.iter());
+    bytes.extend(b"\nB,7,");
+    bytes.extend(encoding_rs::GBK.encode("食品").0.iter());
+    bytes.push(b'\n');
+    assert!(std::str::from_utf8(&bytes).is_ok());
+    std::fs::write(&d, &bytes).unwrap();
+    for (more, said) in [
+        (
+            &[][..],
+            "read as UTF-8, where its text has no Chinese: \"רҵ\" reads as \"专业\" in GBK; if the file is GBK, give --encoding gbk",
+        ),
+        (
+            &["--encoding", "utf8"][..],
+            "--encoding names UTF-8, where the file's text has no Chinese: \"רҵ\" reads as \"专业\" in GBK; if the file is GBK, give --encoding gbk (or leave out --encoding)",
+        ),
+    ] {
+        let out = bin()
+            .args(["score", "--rules"])
+            .arg(&r)
+            .arg("--data")
+            .arg(&d)
+            .args(["--format", "csv"])
+            .args(more)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert!(err.contains(said), "{more:?}: {err}");
+    }
+}
+
 /// Reading options that no data file will use are noted, not silently dropped: `--sheet`
 /// with only text files, `--encoding` and `--delimiter` with only workbooks.
 #[test]
