@@ -5256,7 +5256,7 @@ target = { by = "region", values = { east = 100, west = 50 } }
     );
     let all = try_score(rules, "id,x,region\nA,50,\nB,20,north\nC,10,west\nD,5,\n").unwrap_err();
     assert!(
-        all.contains("criterion 'c': 3 entities have no category for 'region' or one with no value, and there is no default: 'A' (no category), 'B' ('north'), 'D' (no category)"),
+        all.contains("criterion 'c': 3 entities have a category for 'region' that the table does not list, or none, and there is no default: 'A' (no category), 'B' ('north'), 'D' (no category)"),
         "{all}"
     );
     assert!(

@@ -1142,7 +1142,7 @@ impl Run<'_> {
                             _ => String::new(),
                         };
                         format!(
-                            "{what}: {} entities have no category for '{}' or one with no value, and there is no default: {}{more}",
+                            "{what}: {} entities have a category for '{}' that the table does not list, or none, and there is no default: {}{more}",
                             lacking.len(),
                             by.value,
                             named.join(", ")
