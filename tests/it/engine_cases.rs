@@ -1381,11 +1381,12 @@ method = "direct"
     assert_relative_eq!(a.entities[0].score, 70.0);
 }
 
-/// Under `[aggregate]` a cohort or category table naming a member column says why it cannot
-/// be used (it said the column was neither an indicator nor a data column, "did you mean"
-/// the same name).
+/// Under `[aggregate]` a cohort or category table may name a member column (or a column
+/// indicator): each entity takes the value its members give, and members of one entity that
+/// give different values are a data error (which value the entity took would depend on the
+/// order of the rows). A member-level formula indicator still says why it cannot be used.
 #[test]
-fn a_member_column_as_cohort_or_category_under_aggregate_is_explained() {
+fn a_member_column_as_cohort_or_category_under_aggregate() {
     let rules = r#"
 [rules]
 name = "roll"
@@ -1405,30 +1406,43 @@ indicator = "n"
 points = 10
 method = "direct"
 "#;
-    let csv = "member,cluster,reg\nm1,K1,e\nm2,K2,w\n";
-    let e = super::support::try_score(rules, csv).unwrap_err();
+    // K1: two members in e (one with an empty cell); K2 and K3: one each, in w.
+    let csv = "member,cluster,reg\nm1,K1,e\nm2,K2,w\nm3,K1,\nm4,K3,w\n";
+    let a = score(rules, csv);
+    let rank = |id: &str| entity(&a, id).rank;
+    assert_eq!(
+        (rank("K1"), rank("K2"), rank("K3")),
+        (Some(1), Some(1), Some(2))
+    );
+    assert_eq!(entity(&a, "K1").cohort.as_deref(), Some("e"));
+    assert_eq!(entity(&a, "K3").cohort.as_deref(), Some("w"));
+    // Members of one cluster in two regions: an error at the second member's cell.
+    let e = super::support::try_score(rules, "member,cluster,reg\nm1,K1,e\nm2,K1,w\n").unwrap_err();
     assert!(
-        e.contains("rules.toml:5:10: error: cohort 'reg' names a member column: under [aggregate] it needs one value per entity"),
+        e.contains("row 3, column \"reg\": error: the members of 'K1' give different values for 'reg': \"e\" (row 2) and \"w\"; under [aggregate] it is read as the entity's value"),
         "{e}"
     );
-    assert!(
-        e.contains("help: rank the entities together (leave cohort out)"),
-        "{e}"
-    );
+    // A category table's `by`, by the column or by a column indicator's id.
     let by = rules.replace("cohort = \"reg\"\n", "")
-        + "[[tier]]\nid = \"t\"\nmin_score = { by = \"reg\", values = { e = 1 }, default = 2 }\n";
-    let e = super::support::try_score(&by, csv).unwrap_err();
-    assert!(e.contains("'by = \"reg\"' in "), "{e}");
-    assert!(e.contains("names a member column"), "{e}");
-    assert!(e.contains("help: give it a fixed value"), "{e}");
-    // A member-level category indicator named by its id (its column is another name): said
-    // so, not "neither an indicator nor a data column; did you mean 'region'?".
+        + "[[tier]]\nid = \"t\"\nmin_score = { by = \"reg\", values = { e = 2 }, default = 5 }\n";
+    // K1 (2 members, in e) meets its 2; K2 (1 member, in w) misses w's 5.
+    let a = score(&by, csv);
+    assert_eq!(entity(&a, "K1").tier.as_deref(), Some("t"));
+    assert_eq!(entity(&a, "K2").tier, None);
     let by_id = by.replace("by = \"reg\"", "by = \"region\"")
         + "[[indicator]]\nid = \"region\"\nkind = \"category\"\ncolumn = \"reg\"\n";
-    let e = super::support::try_score(&by_id, csv).unwrap_err();
-    assert!(e.contains("'by = \"region\"' in "), "{e}");
-    assert!(e.contains("names a member-level indicator: under [aggregate] it needs one value per entity, and a member-level indicator holds one per member"), "{e}");
-    assert!(!e.contains("neither"), "{e}");
+    let a = score(&by_id, csv);
+    assert_eq!(entity(&a, "K1").tier.as_deref(), Some("t"));
+    // A member-level formula has no one value per entity: said so.
+    let formula = by.replace("by = \"reg\"", "by = \"half\"")
+        + "[[indicator]]\nid = \"half\"\nkind = \"category\"\nformula = \"if(`reg` == 'e', 'east', 'west')\"\n";
+    let e = super::support::try_score(&formula, csv).unwrap_err();
+    assert!(
+        e.contains(
+            "names a member-level indicator: under [aggregate] it needs one value per entity"
+        ),
+        "{e}"
+    );
 }
 
 /// An entity with rows in other years but none in the scored year is not ranked, and the run

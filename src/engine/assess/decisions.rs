@@ -32,7 +32,7 @@ impl Run<'_> {
         let Some(name) = &c.rules.settings.cohort else {
             return Ok((vec![0u32; n], vec![None]));
         };
-        let Some(cat) = self.category(&name.value) else {
+        let Some(cat) = self.category(&name.value)? else {
             if let Some(e) = self.member_category_error(
                 name,
                 &format!("cohort '{}'", name.value),

@@ -1001,21 +1001,29 @@ impl Run<'_> {
     }
 
     /// A text column of the entities by indicator id or data column name (cohorts, `by`).
-    fn category(&self, name: &str) -> Option<TextColumn> {
-        self.category_and_kind(name).map(|(t, _)| t)
+    fn category(&self, name: &str) -> Result<Option<TextColumn>> {
+        Ok(self.category_and_kind(name)?.map(|(t, _)| t))
     }
 
     /// The scored rows of a category column as text, with the kind of column it was: a
     /// data column of numbers or booleans (typed from its cells, SPEC §12) shows its values
     /// as numbers (`1`) and `true`/`false`.
-    fn category_and_kind(&self, name: &str) -> Option<(TextColumn, Kind)> {
-        let slot = self.slot_of_name(name)?;
-        // Under `[aggregate]` the entity frame holds no data columns.
-        if slot < self.slots.columns && self.c.rules.aggregate.is_some() {
-            return None;
-        }
-        let col = self.entities.get(slot)?.take(&self.scored);
-        Some(match col {
+    fn category_and_kind(&self, name: &str) -> Result<Option<(TextColumn, Kind)>> {
+        let Some(slot) = self.slot_of_name(name) else {
+            return Ok(None);
+        };
+        // Under `[aggregate]` the entity frame holds no data columns and no member-level
+        // indicators: a member column is taken as the entity's through its members.
+        let aggregate = self.c.rules.aggregate.is_some();
+        let entity_level = !(aggregate && slot < self.slots.columns);
+        let Some(col) = self.entities.get(slot).filter(|_| entity_level) else {
+            return match aggregate {
+                true => self.members_category(name).transpose(),
+                false => Ok(None),
+            };
+        };
+        let col = col.take(&self.scored);
+        Ok(Some(match col {
             Column::Text(t) => (t, Kind::Category),
             other => {
                 let kind = match other {
@@ -1025,7 +1033,94 @@ impl Run<'_> {
                 let t = TextColumn::from_values((0..other.len()).map(|i| other.display(i)));
                 (t, kind)
             }
-        })
+        }))
+    }
+
+    /// Under `[aggregate]`, a member column (by its name, or a column indicator's id) as
+    /// one value per entity: the value its members give (empty cells aside). Members of
+    /// one entity that give different values are a data error: which would be the entity's
+    /// would depend on the order of the rows. `None` for other names (a formula).
+    fn members_category(&self, name: &str) -> Option<Result<(TextColumn, Kind)>> {
+        let column = match self.c.rules.indicators.iter().find(|i| i.id.value == name) {
+            Some(ind) => match &ind.source {
+                Source::Column(col) => col.value.clone(),
+                _ => return None,
+            },
+            None => name.to_string(),
+        };
+        let table = &self.data.table;
+        let j = table.column_index(&fold_header(&column))?;
+        let members = table.columns[j].as_ref()?;
+        let kind = match members {
+            Column::Text(_) => Kind::Category,
+            Column::Bool(_) => Kind::Bool,
+            Column::Number(_) => Kind::Number,
+        };
+        let (_, group) = self.entity_rows.as_ref()?;
+        let frame_rows = group.iter().map(|&g| g as usize + 1).max().unwrap_or(0);
+        let mut scored_at = vec![u32::MAX; frame_rows];
+        for (e, &r) in self.scored.iter().enumerate() {
+            if let Some(s) = scored_at.get_mut(r) {
+                *s = e as u32;
+            }
+        }
+        // Per scored entity: the first member row giving a value; then any member giving
+        // another.
+        let mut first: Vec<Option<usize>> = vec![None; self.scored.len()];
+        let mut differ: Vec<(usize, usize, usize)> = Vec::new();
+        for (i, &g) in group.iter().enumerate() {
+            let Some(&e) = scored_at.get(g as usize).filter(|&&e| e != u32::MAX) else {
+                continue;
+            };
+            let e = e as usize;
+            let Some(v) = members.display(i) else {
+                continue;
+            };
+            match first[e] {
+                None => first[e] = Some(i),
+                Some(f) => {
+                    if members.display(f).as_deref() != Some(v.as_str())
+                        && !differ.iter().any(|d| d.0 == e)
+                    {
+                        differ.push((e, f, i));
+                    }
+                }
+            }
+        }
+        if let Some(&(e, f, i)) = differ.iter().min_by(|a, b| self.id(a.0).cmp(self.id(b.0))) {
+            let header = &table.headers[j];
+            let value = |r: usize| members.display(r).unwrap_or_default();
+            let more = match differ.len() {
+                1 => String::new(),
+                n => format!(
+                    " (and the members of {} more)",
+                    crate::diag::entities(n - 1)
+                ),
+            };
+            return Some(Err(Error::one(
+                data_error(format!(
+                    "the members of '{}' give different values for '{name}': \"{}\" (row {}) and \"{}\"{more}; under [aggregate] it is read as the entity's value, so its members need one",
+                    self.id(e),
+                    crate::diag::truncate(&value(f), 60),
+                    table.origin(f).1,
+                    crate::diag::truncate(&value(i), 60),
+                ))
+                .at(table.location(i, header))
+                .with_help(
+                    "give each group's members the same value (an empty cell takes the others'), \
+                     or leave the key out of the rules",
+                ),
+            )));
+        }
+        let rows: Vec<usize> = first.iter().map(|f| f.unwrap_or(usize::MAX)).collect();
+        let taken = TextColumn::from_values(rows.iter().map(|&r| {
+            if r == usize::MAX {
+                None
+            } else {
+                members.display(r)
+            }
+        }));
+        Some(Ok((taken, kind)))
     }
 
     /// A parameter's values per entity, without the category-table default warnings
@@ -1048,7 +1143,7 @@ impl Run<'_> {
                 values,
                 default,
             } => {
-                let Some((cat, kind)) = self.category_and_kind(&by.value) else {
+                let Some((cat, kind)) = self.category_and_kind(&by.value)? else {
                     let place = format!("'by = \"{}\"' in {what}", by.value);
                     if let Some(e) = self.member_category_error(by, &place, "give it a fixed value")
                     {
