@@ -400,3 +400,54 @@ fn jilin_2010_matches_seed_003() {
         "the fixture exercises missing values"
     );
 }
+
+/// rules/miit-zjtx-sme-2026.toml: a year without revenue (N3's equity route) has no main-
+/// business share or R&D ratio to compute, and passes N4 and N6's 3% as in the 2022 pack;
+/// a revenue not reported fails them (SPEC §4: a comparison with a missing value is false).
+/// One passing enterprise of the fixture (E001707, 2021–2023), copied with its revenue set
+/// to 0 or left empty in the scored year or the year before.
+#[test]
+fn zjtx_2026_ratio_gates_pass_a_year_without_revenue() {
+    let f = Fixture::read("fixtures/enterprises-2023.csv");
+    let (id, year) = (f.col("id"), f.col("year"));
+    let revenue = f.col("营业收入（万元）");
+    let main = f.col("主营业务收入（万元）");
+    let equity = f.col("近两年股权融资（万元）");
+    let own: Vec<&Vec<String>> = f.rows.iter().filter(|r| r[id] == "E001707").collect();
+    assert_eq!(own.len(), 3);
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(&f.headers).unwrap();
+    // (new id, year changed, revenue written there)
+    for (copy, in_year, value) in [
+        ("E001707", "", ""),
+        ("P0", "2022", "0"),
+        ("R0", "2023", "0"),
+        ("PM", "2022", ""),
+        ("RM", "2023", ""),
+    ] {
+        for r in &own {
+            let mut r = (*r).clone();
+            r[id] = copy.to_string();
+            if r[year] == in_year {
+                r[revenue] = value.to_string();
+                r[main] = value.to_string();
+                if r[year] == "2023" {
+                    r[equity] = "2500".to_string();
+                }
+            }
+            out.write_record(&r).unwrap();
+        }
+    }
+    let data = String::from_utf8(out.into_inner().unwrap()).unwrap();
+    let rules = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("rules/miit-zjtx-sme-2026.toml"),
+    )
+    .unwrap();
+    let a = super::support::score(&rules, &data);
+    let excluded = |e: &str| super::support::entity(&a, e).excluded_by.clone();
+    for e in ["E001707", "P0", "R0"] {
+        assert_eq!(excluded(e), None, "{e}");
+    }
+    assert_eq!(excluded("PM").as_deref(), Some("n6_rd_ratio_3_each_year"));
+    assert_eq!(excluded("RM").as_deref(), Some("n4_main_share_80"));
+}
