@@ -143,6 +143,18 @@ impl From<String> for Location {
     }
 }
 
+impl From<&String> for Location {
+    fn from(text: &String) -> Self {
+        Location::from(text.clone())
+    }
+}
+
+impl From<Cow<'_, str>> for Location {
+    fn from(text: Cow<'_, str>) -> Self {
+        Location::from(text.into_owned())
+    }
+}
+
 impl From<&str> for Location {
     fn from(text: &str) -> Self {
         Location {

@@ -886,6 +886,12 @@ pub fn explain(rules: &Rules, a: &Assessment, k: usize) -> crate::diag::Result<E
         ));
     }
     let n = a.entities.len();
+    if n == 0 && a.summary.entities > 0 {
+        return Err(Error::usage(
+            "the assessment keeps no per-entity results (it was made with Detail::Columns or \
+             Detail::Deferred); assess with Detail::Entities, the default",
+        ));
+    }
     if a.summary.entities != n || a.evidence.as_ref().is_some_and(|ev| ev.len() != n) {
         return Err(Error::usage(format!(
             "the assessment holds {n} entity results but scored {} entities: its entities \

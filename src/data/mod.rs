@@ -28,7 +28,7 @@ fn check_options(opts: &ReadOptions) -> Result<Option<ForcedEncoding>, Error> {
     }
     // What `--delimiter` refuses, refused for a library caller's options too: a quote or a
     // line break cannot separate fields, and a byte above 0x7F would split characters.
-    if !opts.delimiter.is_ascii() || matches!(opts.delimiter, b'"' | b'\n' | b'\r' | 0) {
+    if !table::usable_delimiter(opts.delimiter) {
         return Err(Error::usage(format!(
             "invalid delimiter byte 0x{:02X}: give one ASCII character such as , ; | or a tab \
              (not a double quote, a line break or NUL)",

@@ -62,6 +62,12 @@ impl Default for ReadOptions {
     }
 }
 
+/// Whether a byte can separate fields: ASCII, and not a quote, a line break or NUL (which
+/// the reader takes for binary data).
+pub(crate) fn usable_delimiter(b: u8) -> bool {
+    b.is_ascii() && !matches!(b, b'"' | b'\n' | b'\r' | 0)
+}
+
 /// Parses a `--delimiter` value: one ASCII character, or `\t` / `tab` for a tab.
 pub fn parse_delimiter(s: &str) -> Result<u8, Error> {
     if s == "\\t" || s.eq_ignore_ascii_case("tab") || s == "\t" {
@@ -70,7 +76,7 @@ pub fn parse_delimiter(s: &str) -> Result<u8, Error> {
     let mut chars = s.chars();
     let folded = crate::data::cell::fold_width(s);
     match (chars.next(), chars.next()) {
-        (Some(c), None) if c.is_ascii() && !matches!(c, '"' | '\n' | '\r') => Ok(c as u8),
+        (Some(c), None) if c.is_ascii() && usable_delimiter(c as u8) => Ok(c as u8),
         // `；` or `，` typed with a Chinese input method.
         (Some(c), None) if !c.is_ascii() && folded.len() == 1 && folded != "\"" => Err(Error::one(
             Diagnostic::new(
@@ -131,52 +137,66 @@ pub struct FileInfo {
     pub sheet: Option<String>,
 }
 
-/// The SHA-256 of a table built in memory, for the audit: of its headers and values in a
-/// fixed layout (each header, then per column its kind and values: numbers as 8
-/// little-endian bytes, yes/no as one byte, texts with their length; a missing value its own
-/// tag), so the same columns give the same digest, and any changed value another.
-fn columns_sha256(headers: &[String], columns: &[Option<Column>]) -> String {
+/// The SHA-256 of a table built in memory, for the audit: of its shape, headers and values
+/// in a fixed layout (per column its header, kind and values: numbers as 8 little-endian
+/// bytes with −0 as 0, yes/no as one byte, texts with their length, a missing value as a
+/// tag of its own), so the same columns give the same digest and any changed value
+/// another. Values are laid out in blocks and hashed a block at a time.
+fn columns_sha256(headers: &[String], columns: &[Option<Column>], rows: usize) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    let text = |h: &mut Sha256, t: &str| {
-        h.update((t.len() as u64).to_le_bytes());
-        h.update(t.as_bytes());
+    h.update((rows as u64).to_le_bytes());
+    h.update((headers.len() as u64).to_le_bytes());
+    let mut block: Vec<u8> = Vec::with_capacity(1 << 16);
+    let text = |block: &mut Vec<u8>, t: &str| {
+        block.extend_from_slice(&(t.len() as u64).to_le_bytes());
+        block.extend_from_slice(t.as_bytes());
+    };
+    let flush = |h: &mut Sha256, block: &mut Vec<u8>, force: bool| {
+        if force || block.len() >= 1 << 16 {
+            h.update(&block[..]);
+            block.clear();
+        }
     };
     for (name, c) in headers.iter().zip(columns) {
-        text(&mut h, name);
+        text(&mut block, name);
         match c {
-            None => h.update([0u8]),
+            None => block.push(0),
             Some(Column::Number(v)) => {
-                h.update([1u8]);
-                for x in v {
-                    h.update(x.to_le_bytes());
+                block.push(1);
+                for &x in v {
+                    if x.is_nan() {
+                        block.push(0);
+                    } else {
+                        block.push(1);
+                        block.extend_from_slice(&(x + 0.0).to_le_bytes());
+                    }
+                    flush(&mut h, &mut block, false);
                 }
             }
             Some(Column::Bool(v)) => {
-                h.update([2u8]);
-                h.update(
-                    v.iter()
-                        .map(|b| match b {
-                            None => 2u8,
-                            Some(b) => u8::from(*b),
-                        })
-                        .collect::<Vec<u8>>(),
-                );
+                block.push(2);
+                for b in v {
+                    block.push(b.map_or(2, u8::from));
+                    flush(&mut h, &mut block, false);
+                }
             }
             Some(Column::Text(t)) => {
-                h.update([3u8]);
+                block.push(3);
                 for i in 0..t.len() {
                     match t.get(i) {
-                        None => h.update([0u8]),
+                        None => block.push(0),
                         Some(v) => {
-                            h.update([1u8]);
-                            text(&mut h, v);
+                            block.push(1);
+                            text(&mut block, v);
                         }
                     }
+                    flush(&mut h, &mut block, false);
                 }
             }
         }
     }
+    flush(&mut h, &mut block, true);
     super::decode::hex(&h.finalize())
 }
 
@@ -333,7 +353,7 @@ impl Table {
         // The audit names the table as it would a file, with a digest of what it holds.
         let files = vec![FileInfo {
             path: path.to_string(),
-            sha256: columns_sha256(&display_headers, &columns),
+            sha256: columns_sha256(&display_headers, &columns, rows),
             rows,
             encoding: "memory".into(),
             warnings: Vec::new(),
@@ -2358,6 +2378,8 @@ impl<'r> Ingest<'r> {
             );
         }
         all.extend(last);
+        // (The listed cells' positions were of the list just handed over.)
+        self.shown.clear();
         let mut e = if stopped {
             Error::first_of_more(all)
         } else {
@@ -2371,15 +2393,23 @@ impl<'r> Ingest<'r> {
 
     /// Replaces the cell errors of each units row (a row whose cells in two or more columns
     /// are units alone, `万元`, `（%）`, as offices put under the header) by one error of the
-    /// row: the fix is one deletion, not one per column. Cells of such a row past the listed
-    /// ones (a column summary of that one cell) join it. Returns how many errors fewer there
-    /// are.
+    /// row: the fix is one deletion, not one per column. Its cells are taken from the cells
+    /// listed one by one and from the column summaries (past the listed ones, or in a later
+    /// file whose columns have had their share listed), which then count them no more.
+    /// Returns how many errors fewer there are.
     fn merge_units_rows(&mut self, all: &mut Vec<Diagnostic>) -> usize {
+        // Candidate rows: those of a unit cell, listed or in a summary's first rows.
         let mut rows: Vec<(usize, usize)> = self
             .shown
             .iter()
             .filter(|c| c.unit.is_some())
             .map(|c| (c.file, c.row))
+            .chain(self.more.iter().flat_map(|m| {
+                m.rows
+                    .iter()
+                    .filter(|(_, v)| is_unit_word(v))
+                    .map(move |&(r, _)| (m.file, r))
+            }))
             .collect();
         rows.sort_unstable();
         rows.dedup();
@@ -2387,46 +2417,62 @@ impl<'r> Ingest<'r> {
         let mut merged: Vec<(usize, Diagnostic)> = Vec::new();
         let mut dropped = vec![false; all.len()];
         for (file, row) in rows {
-            let mut cells: Vec<(usize, usize, String)> = self
+            let listed: Vec<(usize, usize, String)> = self
                 .shown
                 .iter()
                 .filter(|c| c.file == file && c.row == row)
                 .filter_map(|c| c.unit.clone().map(|u| (c.index, c.t, u)))
                 .collect();
-            let more: Vec<usize> = (0..self.more.len())
-                .filter(|&k| {
-                    let m = &self.more[k];
-                    m.file == file
-                        && m.count == 1
-                        && m.rows[0].0 == row
-                        && is_unit_word(&m.rows[0].1)
+            let summarised: Vec<(usize, usize)> = (self.more.iter().enumerate())
+                .filter(|(_, m)| m.file == file)
+                .filter_map(|(k, m)| {
+                    let at = m
+                        .rows
+                        .iter()
+                        .position(|(r, v)| *r == row && is_unit_word(v))?;
+                    Some((k, at))
                 })
                 .collect();
-            if cells.len() + more.len() < 2 {
+            if listed.len() + summarised.len() < 2 {
                 continue;
             }
-            let first = cells.iter().map(|c| c.0).min().unwrap_or(all.len());
-            for c in &cells {
-                dropped[c.0] = true;
+            let first = listed.iter().map(|c| c.0).min();
+            let mut cells: Vec<(usize, String)> =
+                listed.iter().map(|(_, t, u)| (*t, u.clone())).collect();
+            for (i, _, _) in &listed {
+                dropped[*i] = true;
             }
-            for &k in more.iter().rev() {
-                let m = self.more.remove(k);
-                cells.push((usize::MAX, m.t, m.rows[0].1.clone()));
+            self.shown
+                .retain(|c| !(c.file == file && c.row == row && c.unit.is_some()));
+            // The row's cell leaves each summary; a summary whose first cell it was keeps
+            // the message of its next one as the reader would have given it.
+            for &(k, at) in &summarised {
+                let m = &mut self.more[k];
+                let (_, value) = m.rows.remove(at);
+                m.count -= 1;
+                if at == 0
+                    && let Some((_, next)) = m.rows.first()
+                {
+                    m.message = format!("cannot read \"{next}\"");
+                    m.help = None;
+                }
+                cells.push((m.t, value));
             }
-            cells.sort_by_key(|c| c.1);
+            self.more.retain(|m| m.count > 0);
+            cells.sort_by_key(|c| c.0);
             fewer += cells.len() - 1;
             let o = &self.origins[file];
-            let same = cells.iter().all(|c| c.2 == cells[0].2);
+            let same = cells.iter().all(|c| c.1 == cells[0].1);
             const SHOWN: usize = 4;
             let named: Vec<String> = cells
                 .iter()
                 .take(SHOWN)
-                .map(|c| {
-                    let header = truncate(&o.display_headers[c.1], 40);
+                .map(|(t, unit)| {
+                    let header = truncate(&o.display_headers[*t], 40);
                     if same {
                         format!("\"{header}\"")
                     } else {
-                        format!("\"{header}\" (\"{}\")", c.2)
+                        format!("\"{header}\" (\"{unit}\")")
                     }
                 })
                 .collect();
@@ -2439,7 +2485,7 @@ impl<'r> Ingest<'r> {
             let message = if same {
                 format!(
                     "row {row} holds units, not values: \"{}\" in {} columns ({list})",
-                    cells[0].2,
+                    cells[0].1,
                     cells.len()
                 )
             } else {
@@ -2449,12 +2495,12 @@ impl<'r> Ingest<'r> {
                 )
             };
             merged.push((
-                first,
+                first.unwrap_or(usize::MAX),
                 Diagnostic::new(Stage::Data, message)
                     .at(row_location(&o.path, o.sheet.as_deref(), row))
                     .with_help(
-                        "a units row under the header is not an entity: delete the row (an \
-                         indicator's `unit` key carries its unit in the rules)",
+                        "a units row (as offices put under the header) is not an entity: \
+                         delete the row (an indicator's `unit` key carries its unit in the rules)",
                     ),
             ));
         }
@@ -2464,13 +2510,13 @@ impl<'r> Ingest<'r> {
         let mut out = Vec::with_capacity(all.len());
         for (i, d) in std::mem::take(all).into_iter().enumerate() {
             while let Some(k) = merged.iter().position(|(at, _)| *at == i) {
-                out.push(merged.swap_remove(k).1);
+                out.push(merged.remove(k).1);
             }
             if !dropped[i] {
                 out.push(d);
             }
         }
-        // Rows whose listed cells all came from column summaries go last.
+        // Rows whose cells were all in column summaries, after the cells listed.
         out.extend(merged.into_iter().map(|(_, d)| d));
         *all = out;
         fewer

@@ -936,9 +936,55 @@ fn a_units_row_is_one_error_of_the_row() {
     // Past the twenty listed cells (the units row's took them), in its column's summary.
     assert_eq!(
         e.diagnostics[1].message,
-        "1 more cell of this column cannot be read: row 3 (\"oops\")"
+        "1 cell of this column cannot be read: row 3 (\"oops\")"
     );
     assert!(e.to_string().ends_with("\n2 errors"), "{e}");
+
+    // Columns past the listed cells with more bad cells: the units row leaves their
+    // summaries, which keep the other cells (the row counted once, in all 25 columns).
+    let mut rows = vec![header.join(","), units.join(",")];
+    for _ in 0..2 {
+        let mut r = vec!["1"; 25];
+        r[23] = "y";
+        r[24] = "y";
+        rows.push(r.join(","));
+    }
+    let p = write(&dir, "w.csv", (rows.join("\n") + "\n").as_bytes());
+    let e = read(&[p], &|_| Some(ColumnRequest::Number)).unwrap_err();
+    assert!(e.diagnostics[0].message.contains("in 25 columns"), "{e}");
+    let summaries: Vec<&str> = e.diagnostics[1..]
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(
+        summaries,
+        [
+            "2 cells of this column cannot be read: rows 3 (\"y\"), 4 (\"y\")",
+            "2 cells of this column cannot be read: rows 3 (\"y\"), 4 (\"y\")"
+        ],
+        "{e}"
+    );
+    assert!(e.to_string().ends_with("\n5 errors"), "{e}");
+    // A units row in a second file whose columns had their cells listed in the first: found
+    // in the column summaries all the same.
+    let bad = write(&dir, "a.csv", "a,b\nx,x\nx,x\nx,x\nx,x\n".as_bytes());
+    let units = write(&dir, "b.csv", "a,b\n万元,%\n1,2\n".as_bytes());
+    let e = read(&[bad, units], &|_| Some(ColumnRequest::Number)).unwrap_err();
+    let merged: Vec<&Diagnostic> = (e.diagnostics.iter())
+        .filter(|d| d.message.contains("万元"))
+        .collect();
+    assert_eq!(merged.len(), 1, "{e}");
+    assert!(
+        merged[0]
+            .message
+            .starts_with("row 2 holds units, not values, in 2 columns")
+            && merged[0]
+                .location
+                .as_deref()
+                .unwrap()
+                .ends_with("b.csv, row 2"),
+        "{e}"
+    );
 
     // One unit word in a row is a cell error as before; one unit in every column is named once.
     let p = write(&dir, "y.csv", "a,b\n万元,1\n".as_bytes());

@@ -416,8 +416,12 @@ fn looking_up_an_entity_says_why_it_cannot() {
         "rules/liaocheng-benchmark.toml",
         "fixtures/liaocheng-2023.csv",
     );
-    let (_, columns) = assess_pack(pack, Detail::Columns);
+    let (compiled, columns) = assess_pack(pack, Detail::Columns);
     let e = find_entity(&columns, "LC01").unwrap_err();
+    assert!(e.contains("keeps no per-entity results"), "{e}");
+    let e = explain(compiled.rules(), &columns, 0)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("keeps no per-entity results"), "{e}");
 
     let (rules, a) = assess_pack(pack, Detail::Entities);
