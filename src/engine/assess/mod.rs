@@ -1112,14 +1112,8 @@ impl Run<'_> {
                 ),
             )));
         }
-        let rows: Vec<usize> = first.iter().map(|f| f.unwrap_or(usize::MAX)).collect();
-        let taken = TextColumn::from_values(rows.iter().map(|&r| {
-            if r == usize::MAX {
-                None
-            } else {
-                members.display(r)
-            }
-        }));
+        let taken =
+            TextColumn::from_values(first.iter().map(|f| f.and_then(|r| members.display(r))));
         Some(Ok((taken, kind)))
     }
 
