@@ -1467,6 +1467,27 @@ fn arguments_in_gbk_are_usage_errors_or_paths_never_a_panic() {
     assert!(std::fs::read_to_string(&csv).unwrap().contains("A"));
 }
 
+/// `score --rules R --data D --format csv` with `more` flags: (exit code, stderr).
+fn score_csv_with(
+    r: &std::path::Path,
+    d: &std::path::Path,
+    more: &[&str],
+) -> (Option<i32>, String) {
+    let out = bin()
+        .args(["score", "--rules"])
+        .arg(r)
+        .arg("--data")
+        .arg(d)
+        .args(["--format", "csv"])
+        .args(more)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// `--encoding gbk` on a UTF-8 file whose Chinese happens to decode as GBK: read as asked,
 /// with a warning that shows what the text became (audit26_cli F3); a UTF-8 file that does
 /// not decode as GBK says it reads as UTF-8.
@@ -1474,22 +1495,7 @@ fn arguments_in_gbk_are_usage_errors_or_paths_never_a_panic() {
 fn gbk_named_for_a_utf8_file_is_a_warning_or_says_so() {
     let (dir, r, _) = setup();
     let d = dir.path().join("u8.csv");
-    // `score … --format csv` on u8.csv with `more` flags: (exit code, stderr).
-    let run = |more: &[&str]| {
-        let out = bin()
-            .args(["score", "--rules"])
-            .arg(&r)
-            .arg("--data")
-            .arg(&d)
-            .args(["--format", "csv"])
-            .args(more)
-            .output()
-            .unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let run = |more: &[&str]| score_csv_with(&r, &d, more);
     std::fs::write(&d, "id,x,name\nA,3,中文\nB,7,临清\n").unwrap();
     let (code, err) = run(&["--encoding", "gbk"]);
     assert_eq!(code, Some(0), "{err}");
@@ -1538,17 +1544,8 @@ fn a_gbk_file_read_as_utf8_is_warned_of_guessed_or_named() {
             "--encoding names UTF-8, where the file's text has no Chinese: \"רҵ\" reads as \"专业\" in GBK; if the file is GBK, give --encoding gbk (or leave out --encoding)",
         ),
     ] {
-        let out = bin()
-            .args(["score", "--rules"])
-            .arg(&r)
-            .arg("--data")
-            .arg(&d)
-            .args(["--format", "csv"])
-            .args(more)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(0), "{err}");
+        let (code, err) = score_csv_with(&r, &d, more);
+        assert_eq!(code, Some(0), "{err}");
         assert!(err.contains(said), "{more:?}: {err}");
     }
 }
