@@ -326,15 +326,16 @@ pub struct NoOption {
     pub reason: String,
 }
 
+/// Why an assessment made without per-entity results cannot be explained, and the fix.
+const NO_ENTITY_RESULTS: &str = "the assessment keeps no per-entity results (it was made with \
+     Detail::Columns or Detail::Deferred); assess with Detail::Entities, the default";
+
 /// Finds an entity by id; the error names the closest id. Reads the per-entity results of a
 /// [`Detail::Entities`](crate::engine::Detail::Entities) assessment (the default); the
 /// other details keep none, which the error says.
 pub fn find_entity<'a>(a: &'a Assessment, id: &str) -> Result<(usize, &'a EntityResult), String> {
     if a.entities.is_empty() && a.summary.entities > 0 {
-        return Err(format!(
-            "cannot look up '{id}': the assessment keeps no per-entity results (it was made \
-             with Detail::Columns or Detail::Deferred); assess with Detail::Entities, the default"
-        ));
+        return Err(format!("cannot look up '{id}': {NO_ENTITY_RESULTS}"));
     }
     match a.entities.iter().position(|e| e.id == id) {
         Some(k) => Ok((k, &a.entities[k])),
@@ -887,10 +888,7 @@ pub fn explain(rules: &Rules, a: &Assessment, k: usize) -> crate::diag::Result<E
     }
     let n = a.entities.len();
     if n == 0 && a.summary.entities > 0 {
-        return Err(Error::usage(
-            "the assessment keeps no per-entity results (it was made with Detail::Columns or \
-             Detail::Deferred); assess with Detail::Entities, the default",
-        ));
+        return Err(Error::usage(NO_ENTITY_RESULTS));
     }
     if a.summary.entities != n || a.evidence.as_ref().is_some_and(|ev| ev.len() != n) {
         return Err(Error::usage(format!(

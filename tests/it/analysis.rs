@@ -1214,28 +1214,19 @@ min_score = 10
 #[test]
 fn explain_text_shows_the_linear_slope() {
     let dir = tempfile::tempdir().unwrap();
-    let rules = dir.path().join("r.toml");
-    std::fs::write(
-        &rules,
+    let s = explain_text(
+        dir.path(),
         "[rules]\nname = \"l\"\nid = \"id\"\n[[indicator]]\nid = \"rd\"\n[[dimension]]\nid = \"d\"\n\
          [[criterion]]\nid = \"rd_c\"\ndimension = \"d\"\nindicator = \"rd\"\npoints = 10\n\
          method = \"linear\"\nfloor = 0\ntarget = 4\n[[tier]]\nid = \"top\"\nmin_score = 8\n",
-    )
-    .unwrap();
-    let data = dir.path().join("d.csv");
-    std::fs::write(&data, "id,rd\nA,1\n").unwrap();
+        "id,rd\nA,1\n",
+        "A",
+    );
     // 10 points over 0..4: 2.5 points per unit.
-    bin()
-        .args(["explain", "--rules"])
-        .arg(&rules)
-        .arg("--data")
-        .arg(&data)
-        .args(["--id", "A"])
-        .assert()
-        .success()
-        .stdout(predicates::str::contains(
-            "linear between 0 and 4; 2.5 pts per unit",
-        ));
+    assert!(
+        s.contains("linear between 0 and 4; 2.5 pts per unit"),
+        "{s}"
+    );
 }
 
 /// `explain --id ID` over a rules text and a CSV text written to `dir`: its standard output,

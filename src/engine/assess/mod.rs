@@ -978,26 +978,29 @@ impl Run<'_> {
             None => self.entities.get(j)?,
             Some(_) => self.data.table.columns[j].as_ref()?,
         };
-        let rows: Vec<usize> = match &self.entity_rows {
-            // The first member row that gives a value (a blank cell on the first member
-            // does not blank the entity's, as for the label).
-            Some((first, group)) => {
-                let mut given = first.clone();
-                for (i, &g) in group.iter().enumerate() {
-                    let r = &mut given[g as usize];
-                    if col.is_missing(*r) && !col.is_missing(i) {
-                        *r = i;
-                    }
-                }
-                self.scored.iter().map(|&r| given[r]).collect()
-            }
-            None => self.scored.clone(),
-        };
+        let rows = self
+            .member_rows_giving(col)
+            .unwrap_or_else(|| self.scored.clone());
         let taken = col.take(&rows);
         Some(match taken {
             Column::Text(t) => t,
             other => TextColumn::from_values((0..other.len()).map(|i| other.display(i))),
         })
+    }
+
+    /// Under `[aggregate]`, per scored entity the member row that gives it its value of
+    /// member column `col`: the first member row with a value (a blank cell on the first
+    /// member does not blank the entity's, as for the label), else its first member row.
+    fn member_rows_giving(&self, col: &Column) -> Option<Vec<usize>> {
+        let (first, group) = self.entity_rows.as_ref()?;
+        let mut given = first.clone();
+        for (i, &g) in group.iter().enumerate() {
+            let r = &mut given[g as usize];
+            if col.is_missing(*r) && !col.is_missing(i) {
+                *r = i;
+            }
+        }
+        Some(self.scored.iter().map(|&r| given[r]).collect())
     }
 
     /// A text column of the entities by indicator id or data column name (cohorts, `by`).
@@ -1057,6 +1060,7 @@ impl Run<'_> {
             Column::Number(_) => Kind::Number,
         };
         let (_, group) = self.entity_rows.as_ref()?;
+        let given = self.member_rows_giving(members)?;
         let frame_rows = group.iter().map(|&g| g as usize + 1).max().unwrap_or(0);
         let mut scored_at = vec![u32::MAX; frame_rows];
         for (e, &r) in self.scored.iter().enumerate() {
@@ -1064,27 +1068,20 @@ impl Run<'_> {
                 *s = e as u32;
             }
         }
-        // Per scored entity: the first member row giving a value; then any member giving
-        // another.
-        let mut first: Vec<Option<usize>> = vec![None; self.scored.len()];
+        // A member of a scored entity giving another value than the one the entity took.
         let mut differ: Vec<(usize, usize, usize)> = Vec::new();
+        let mut said = vec![false; self.scored.len()];
         for (i, &g) in group.iter().enumerate() {
             let Some(&e) = scored_at.get(g as usize).filter(|&&e| e != u32::MAX) else {
                 continue;
             };
             let e = e as usize;
-            let Some(v) = members.display(i) else {
-                continue;
-            };
-            match first[e] {
-                None => first[e] = Some(i),
-                Some(f) => {
-                    if members.display(f).as_deref() != Some(v.as_str())
-                        && !differ.iter().any(|d| d.0 == e)
-                    {
-                        differ.push((e, f, i));
-                    }
-                }
+            if !said[e]
+                && let Some(v) = members.display(i)
+                && members.display(given[e]).as_deref() != Some(v.as_str())
+            {
+                said[e] = true;
+                differ.push((e, given[e], i));
             }
         }
         if let Some(&(e, f, i)) = differ.iter().min_by(|a, b| self.id(a.0).cmp(self.id(b.0))) {
@@ -1112,8 +1109,7 @@ impl Run<'_> {
                 ),
             )));
         }
-        let taken =
-            TextColumn::from_values(first.iter().map(|f| f.and_then(|r| members.display(r))));
+        let taken = TextColumn::from_values(given.iter().map(|&r| members.display(r)));
         Some(Ok((taken, kind)))
     }
 
