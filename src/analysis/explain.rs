@@ -14,8 +14,12 @@
 //!   at full points (the target value) when this criterion alone cannot close the gap.
 //!   `linear`, `target` (higher is better) and `direct` also report their slope (criterion
 //!   points per unit of the indicator).
-//! - Relative methods (`minmax`, `zscore`, `percentile`) depend on the other entities'
-//!   values; no gap is computed for them in isolation (they are listed as relative).
+//! - Relative methods (`minmax`, `zscore`, `percentile`): each value tried is scored by the
+//!   engine's kernel over the cohort's values, so every other entity's fraction moves with
+//!   it; `percentile` offers the nearest value tying with or passing the
+//!   next entities that reaches the target, `minmax` and `zscore` the smallest value that
+//!   does (by bisection), at the data's precision; else the best value ranked (past it for
+//!   `percentile`).
 //!
 //! Every option is re-scored with only that criterion changed (all other entities and
 //! criteria fixed), giving the score and tier it would lead to. Conditions that read scores
@@ -654,6 +658,369 @@ fn shortest_reaching(
         cand = if up { cand.next_up() } else { cand.next_down() };
     }
     None
+}
+
+/// A relative criterion (`minmax`, `zscore`, `percentile`) in the gap analysis: the values
+/// of the explained entity's cohort as the engine's statistics took them, so that a
+/// proposed value is scored by the engine's own kernel together with every entity of the
+/// cohort, whose fractions move with it (a new best value lowers the others' `minmax`, an
+/// entity passed loses a rank, the mean and sd follow the value).
+struct RelativePeers {
+    method: Method,
+    dir: Direction,
+    tf: Option<Transform>,
+    /// The cohort's entities (indices into the assessment), the explained one among them.
+    members: Vec<usize>,
+    /// Their values after `transform` (NaN: missing), as the statistics took them.
+    x: Vec<f64>,
+    /// Whether each member is ranked (a peer of the statistics).
+    ranked: Vec<bool>,
+    /// All 0: the kernel sees the members as one cohort.
+    one_cohort: Vec<u32>,
+    /// The explained entity's position in `members`.
+    me: usize,
+    /// Positions of the members whose value was imputed from a statistic that includes the
+    /// explained entity's value (`missing = "mean"`/`"median"`).
+    imputed: Vec<usize>,
+    /// The other ranked members' values (before `transform`), worst to best in the
+    /// indicator's direction, imputed ones left out: what a proposed value is placed among.
+    others: Vec<f64>,
+    /// The data's precision: the most decimals among those values and the explained
+    /// entity's own (not an imputed one).
+    decimals: i32,
+}
+
+/// `v` read so that larger is better in direction `dir`.
+fn toward(dir: Direction, v: f64) -> f64 {
+    match dir {
+        Direction::Higher => v,
+        Direction::Lower => -v,
+    }
+}
+
+/// Whether a fraction of the explained entity, with the other entities' fractions
+/// `(entity, fraction)` it brings, reaches the gap's aim.
+type Reaches<'a> = dyn FnMut(f64, &[(usize, f64)]) -> bool + 'a;
+
+impl RelativePeers {
+    /// `None` when the engine's fractions of the cohort are not reproduced at today's
+    /// values (then no option is offered rather than one scored differently from the run).
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        a: &Assessment,
+        ev: &Evidence,
+        e: usize,
+        c: usize,
+        crit: &crate::rules::Criterion,
+        tf: Option<Transform>,
+        dir: Direction,
+        iw: Option<&ImputedWith>,
+    ) -> Option<Self> {
+        let id = &crit.id.value;
+        let members: Vec<usize> = (0..ev.len())
+            .filter(|&y| ev.cohort[y] == ev.cohort[e])
+            .collect();
+        let me = members.iter().position(|&y| y == e)?;
+        let value_of = |y: usize| (a.entities[y].criteria.get(id)).and_then(|cr| num(&cr.value));
+        let x: Vec<f64> = (members.iter())
+            .map(|&y| value_of(y).map_or(f64::NAN, |v| forward(tf, v)))
+            .collect();
+        let ranked: Vec<bool> = members.iter().map(|&y| ev.ranked[y]).collect();
+        let mut from_me = vec![false; ev.len()];
+        for &y in iw.map_or(&[][..], |iw| &iw.imputed) {
+            from_me[y] = true;
+        }
+        let imputed: Vec<usize> = (0..members.len())
+            .filter(|&p| from_me[members[p]])
+            .collect();
+        let mut others: Vec<f64> = (0..members.len())
+            .filter(|&p| p != me && ranked[p] && !x[p].is_nan() && !from_me[members[p]])
+            .filter_map(|p| value_of(members[p]))
+            .collect();
+        others.sort_by(|p, q| toward(dir, *p).total_cmp(&toward(dir, *q)));
+        let own = (a.entities[e].criteria.get(id))
+            .filter(|cr| cr.missing.is_none())
+            .and_then(|cr| num(&cr.value));
+        let decimals = (others.iter().chain(&own))
+            .map(|&v| decimals_of(v))
+            .max()
+            .unwrap_or(0);
+        let rp = RelativePeers {
+            method: crit.method.clone(),
+            dir,
+            tf,
+            one_cohort: vec![0; members.len()],
+            members,
+            x,
+            ranked,
+            me,
+            imputed,
+            others,
+            decimals,
+        };
+        let same = |p: f64, q: f64| (p - q).abs() <= 1e-9 || (p.is_nan() && q.is_nan());
+        let (f, moved) = rp.at(value_of(e).unwrap_or(f64::NAN), iw);
+        (same(f, ev.fractions[[e, c]]) && moved.iter().all(|&(y, f)| same(f, ev.fractions[[y, c]])))
+            .then_some(rp)
+    }
+
+    /// The explained entity's fraction with its value at `v` (before `transform`; NaN:
+    /// missing, which scores 0), and the fractions every other member with a value takes.
+    fn at(&self, v: f64, iw: Option<&ImputedWith>) -> (f64, Vec<(usize, f64)>) {
+        use crate::engine::methods::{self, Peers};
+        let mut x = self.x.clone();
+        x[self.me] = if v.is_nan() {
+            f64::NAN
+        } else {
+            forward(self.tf, v)
+        };
+        if let Some(iw) = iw
+            && !v.is_nan()
+        {
+            let statistic = forward(self.tf, iw.statistic(v));
+            for &p in &self.imputed {
+                x[p] = statistic;
+            }
+        }
+        let peers = Peers {
+            cohort: &self.one_cohort,
+            cohorts: 1,
+            ranked: &self.ranked,
+        };
+        let mut out = vec![f64::NAN; x.len()];
+        match self.method {
+            Method::MinMax => methods::minmax(&x, self.dir, &peers, &mut out),
+            Method::ZScore => methods::zscore(&x, self.dir, &peers, &mut out),
+            _ => methods::percentile(&x, self.dir, &peers, &mut out),
+        }
+        let moved = (0..x.len())
+            .filter(|&p| p != self.me && !x[p].is_nan())
+            .map(|p| (self.members[p], out[p]))
+            .collect();
+        let mine = out[self.me];
+        (if mine.is_nan() { 0.0 } else { mine }, moved)
+    }
+
+    /// The option: the value nearest today's that alone reaches the aim (`reaches` of the
+    /// fraction and the others' fractions it gives), else the one that earns most — the
+    /// best value ranked (`minmax`, `zscore`) or the nearest value past it (`percentile`),
+    /// full points under `minmax` and `percentile`. (fraction, value, how.)
+    fn option(
+        &self,
+        x_now: Option<f64>,
+        iw: Option<&ImputedWith>,
+        scope: &str,
+        reaches: &mut Reaches<'_>,
+    ) -> Result<(f64, f64, String), String> {
+        let dir = self.dir;
+        let up = dir == Direction::Higher;
+        let o = |v: f64| toward(dir, v);
+        let mut try_at = |v: f64| {
+            let (f, moved) = self.at(v, iw);
+            (f, reaches(f, &moved))
+        };
+        // The distinct values ranked better than today's, nearest first.
+        let mut beyond: Vec<f64> = (self.others.iter().copied())
+            .filter(|&w| x_now.is_none_or(|x| o(w) > o(x)))
+            .collect();
+        beyond.dedup();
+        let best = beyond.last().copied();
+        let decimals = self.decimals;
+        match self.method {
+            Method::Percentile => {
+                // Each value ahead: equal to it (sharing its mean rank), then past it at the
+                // data's precision but short of the next. Ties at today's value are passed
+                // first.
+                let tied_now = x_now.filter(|x| self.others.contains(x));
+                let steps: Vec<f64> = tied_now.into_iter().chain(beyond.iter().copied()).collect();
+                // (value, the value ahead it ties with or passes, whether it passes.)
+                let mut props: Vec<(f64, f64, bool)> = Vec::new();
+                for (i, &w) in steps.iter().enumerate() {
+                    if !(i == 0 && tied_now.is_some()) {
+                        props.push((w, w, false));
+                    }
+                    let next = steps.get(i + 1).copied();
+                    let past = past_edge(w, up, x_now, |v| {
+                        (o(v) > o(w) && next.is_none_or(|n| o(v) < o(n))).then_some(0.0)
+                    });
+                    if let Some((v, _)) = past {
+                        props.push((v, w, true));
+                    }
+                }
+                // The others (sorted worst to best) before `w`, or up to it.
+                let before = |w: f64| self.others.partition_point(|&y| o(y) < o(w));
+                let upto = |w: f64| self.others.partition_point(|&y| o(y) <= o(w));
+                let how = |w: f64, passes: bool| {
+                    let entities =
+                        |k: usize| format!("{k} ranked entit{}", if k == 1 { "y" } else { "ies" });
+                    let past = if up { "more" } else { "less" };
+                    if !passes {
+                        format!(
+                            "equal to {}: level with {}",
+                            fmt(w),
+                            entities(upto(w) - before(w))
+                        )
+                    } else if upto(w) == self.others.len() {
+                        format!(
+                            "{past} than {}, the best value {scope} (full points)",
+                            fmt(w)
+                        )
+                    } else {
+                        let k = upto(w) - x_now.map_or(0, before);
+                        format!(
+                            "{past} than {}: ahead of {k} more ranked entit{}",
+                            fmt(w),
+                            if k == 1 { "y" } else { "ies" }
+                        )
+                    }
+                };
+                let Some(last) = props.len().checked_sub(1) else {
+                    return Err("no ranked entity has a better value".into());
+                };
+                // The first proposal that reaches (more of a lead never ranks lower), else
+                // the last: full points.
+                let pick = if try_at(props[last].0).1 {
+                    let (mut lo, mut hi) = (0, last);
+                    while lo < hi {
+                        let mid = (lo + hi) / 2;
+                        if try_at(props[mid].0).1 {
+                            hi = mid;
+                        } else {
+                            lo = mid + 1;
+                        }
+                    }
+                    hi
+                } else {
+                    last
+                };
+                let (v, w, passes) = props[pick];
+                Ok((try_at(v).0, v, how(w, passes)))
+            }
+            Method::MinMax => {
+                let best = best.ok_or("no ranked entity has a better value")?;
+                let start = x_now.unwrap_or(self.others[0]);
+                let full = (
+                    try_at(best).0,
+                    best,
+                    format!("the best value {scope}, {} (full points)", fmt(best)),
+                );
+                if !try_at(best).1 || try_at(start).1 {
+                    return Ok(full);
+                }
+                let (v, f) = nearest_reaching(start, best, up, decimals, &mut try_at);
+                // (A value below the others' worst is the worst itself and earns 0.)
+                Ok((
+                    f,
+                    v,
+                    format!(
+                        "scaled between the others' worst and the best value {scope} ({} and {})",
+                        fmt(self.others[0]),
+                        fmt(best)
+                    ),
+                ))
+            }
+            _ => {
+                // z-score: Φ(z) keeps growing past the best value (towards its bound, as the
+                // mean and sd follow the value), so a value beyond it may still reach.
+                let Some(start) = x_now.or_else(|| self.others.first().copied()) else {
+                    return Err("no ranked entity to compare with".into());
+                };
+                if try_at(start).1 {
+                    return best
+                        .map(|b| {
+                            (
+                                try_at(b).0,
+                                b,
+                                format!("the best value {scope}, {}", fmt(b)),
+                            )
+                        })
+                        .ok_or_else(|| "already the best value ranked".to_string());
+                }
+                let mut hi = best.filter(|&b| try_at(b).1);
+                if hi.is_none() {
+                    let n = self.others.len() as f64;
+                    let mean = self.others.iter().sum::<f64>() / n.max(1.0);
+                    let spread = (self.others.iter().map(|y| (y - mean).powi(2)).sum::<f64>()
+                        / (n - 1.0).max(1.0))
+                    .sqrt();
+                    let mut d = best
+                        .map_or(0.0, |b| (b - start).abs())
+                        .max(if spread.is_finite() { spread } else { 0.0 })
+                        .max(1e-9 * start.abs().max(1.0));
+                    // Values of one sign (counts, amounts, intensities) do not change sign.
+                    let signed = |v: f64| {
+                        let all = |p: fn(f64) -> bool| self.others.iter().all(|&y| p(y));
+                        (v < 0.0 && all(|y| y >= 0.0)) || (v > 0.0 && all(|y| y <= 0.0))
+                    };
+                    for _ in 0..64 {
+                        let v = if up { start + d } else { start - d };
+                        if !v.is_finite() || signed(v) {
+                            break;
+                        }
+                        if try_at(v).1 {
+                            hi = Some(v);
+                            break;
+                        }
+                        d *= 2.0;
+                    }
+                }
+                match hi {
+                    Some(hi) => {
+                        let (v, f) = nearest_reaching(start, hi, up, decimals, &mut try_at);
+                        Ok((f, v, format!("z-score against the values {scope}")))
+                    }
+                    None => best
+                        .map(|b| (try_at(b).0, b, format!("the best value {scope}, {}", fmt(b))))
+                        .ok_or_else(|| {
+                            "already the best value ranked: a higher value moves the mean and sd with it, and no value alone reaches the tier".to_string()
+                        }),
+                }
+            }
+        }
+    }
+}
+
+/// The smallest value between `lo` (not reaching) and `hi` (reaching) that `try_at` says
+/// reaches, by bisection, then rounded away from `lo` at the data's precision (`decimals`,
+/// then one decimal more at a time) when that still reaches, else the shortest decimal near
+/// it that does: (value, the fraction `try_at` gave it).
+fn nearest_reaching(
+    lo: f64,
+    hi: f64,
+    up: bool,
+    decimals: i32,
+    try_at: &mut dyn FnMut(f64) -> (f64, bool),
+) -> (f64, f64) {
+    let (mut lo, mut hi) = (lo, hi);
+    // Finer than a hundredth of the data's last decimal is not shown.
+    let fine = 10f64.powi(-(decimals.max(0) + 2));
+    for _ in 0..80 {
+        let mid = lo + (hi - lo) / 2.0;
+        if mid == lo || mid == hi || (hi - lo).abs() < fine {
+            break;
+        }
+        if try_at(mid).1 {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    for k in decimals.max(0)..=15 {
+        let m = 10f64.powi(k);
+        let cand = if up {
+            (hi * m).ceil() / m
+        } else {
+            (hi * m).floor() / m
+        };
+        if let (f, true) = try_at(cand) {
+            return (cand, f);
+        }
+    }
+    shortest_reaching(hi, up, |cand| {
+        let (f, r) = try_at(cand);
+        r.then_some(f)
+    })
+    .unwrap_or_else(|| (hi, try_at(hi).0))
 }
 
 /// Decimals of the shortest form of `x` (0 for whole numbers; 15 at most).
@@ -1361,6 +1728,12 @@ fn gap(
 
     let mut options = Vec::new();
     let mut no_option = Vec::new();
+    // Where a relative method's proposed value is placed.
+    let scope = if ev.cohort_names.is_empty() {
+        "ranked"
+    } else {
+        "ranked in its cohort"
+    };
     for (c, crit) in r.criteria.iter().enumerate() {
         let id = crit.id.value.clone();
         let cr = ent.criteria.get(&id);
@@ -1389,19 +1762,30 @@ fn gap(
             });
             continue;
         }
-        if crit.method.is_relative() {
-            no_option.push(NoOption {
-                criterion: id,
-                reason: format!("relative method '{}': its points depend on the other entities' values, so no gap is computed in isolation", crit.method.name()),
-            });
-            continue;
-        }
         let ind_dir = r
             .indicator(&crit.indicator.value)
             .map_or(Direction::Higher, |i| i.direction);
-        // The other entities' fractions at the imputed value that follows value `v`.
         let imputed_with = ImputedWith::find(a, ev, e, crit, r.missing_policy(crit));
+        // A relative method: the cohort's values, scored again with each proposed value.
+        let relative = if crit.method.is_relative() {
+            let peers = RelativePeers::new(a, ev, e, c, crit, tf, ind_dir, imputed_with.as_ref());
+            if peers.is_none() {
+                no_option.push(NoOption {
+                    criterion: id,
+                    reason: format!("relative method '{}': its points depend on the other entities' values, and the run's fractions could not be reproduced from them, so no gap is computed", crit.method.name()),
+                });
+                continue;
+            }
+            peers
+        } else {
+            None
+        };
+        // The other entities' fractions at the value `v` (those whose imputed value follows
+        // it; under a relative method, every member of the cohort with a value).
         let moved_at = |v: Option<f64>| -> Vec<(usize, f64)> {
+            if let Some(rp) = &relative {
+                return v.map_or_else(Vec::new, |v| rp.at(v, imputed_with.as_ref()).1);
+            }
             let (Some(iw), Some(v)) = (&imputed_with, v) else {
                 return Vec::new();
             };
@@ -1675,7 +2059,21 @@ fn gap(
                         Ok((f, json_num(v), how, slope))
                     }
                 }
-                Method::MinMax | Method::ZScore | Method::Percentile => unreachable!(),
+                Method::MinMax | Method::ZScore | Method::Percentile => match &relative {
+                    Some(rp) => rp
+                        .option(x_now, imputed_with.as_ref(), scope, &mut |f, moved| {
+                            let (sc, t) = eval(c, f, moved);
+                            reaches(sc, t)
+                        })
+                        .and_then(|(f, v, how)| {
+                            if f <= s_now {
+                                Err("no value alone earns more".to_string())
+                            } else {
+                                Ok((f, json_num(v), how, None))
+                            }
+                        }),
+                    None => Err("relative method: no peers".into()),
+                },
             };
         match candidate {
             Err(reason) => no_option.push(NoOption {
@@ -1731,7 +2129,10 @@ fn gap(
         points_missing,
         reached_first,
         scores_move: ev.aggregation == crate::rules::Aggregation::Topsis
-            || options.iter().any(|o| !o.imputed_from_it.is_empty()),
+            || options.iter().any(|o| {
+                !o.imputed_from_it.is_empty()
+                    || matches!(o.method.as_str(), "minmax" | "zscore" | "percentile")
+            }),
         blockers,
         unmet_now,
         options,

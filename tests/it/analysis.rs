@@ -1282,16 +1282,122 @@ fn explain_gap_says_when_the_score_is_enough_and_when_one_change_is_not() {
         s.contains("no single change above reaches top: it takes several together\n"),
         "{s}"
     );
-    // With a relative criterion, whose gain is not computed, that is not ruled out.
-    let relative = text("min_score = 18").replace(
-        "method = \"linear\"\nfloor = 0\ntarget = 4\n[[tier]]",
-        "method = \"minmax\"\n[[tier]]",
+    // With a criterion dropped for want of a value, whose gain is not computed, that is not
+    // ruled out.
+    let dropped = text("min_score = 18").replace(
+        "indicator = \"y\"\npoints = 10\n",
+        "indicator = \"y\"\npoints = 10\nmissing = \"exclude\"\n",
     );
-    let s = explain_text(dir.path(), &relative, "id,x,y\nA,1,1\nB,4,4\n", "A");
+    let s = explain_text(dir.path(), &dropped, "id,x,y\nA,1,\nB,4,4\n", "A");
     assert!(
         s.contains("no single change above reaches top: it takes several together, or a change of a criterion below, whose gain is not computed here\n"),
         "{s}"
     );
+}
+
+/// The gap JSON of `explain --id ID --format json` over a rules text and a CSV text.
+fn explain_gap(dir: &std::path::Path, rules: &str, data: &str, id: &str) -> serde_json::Value {
+    let (r, d) = (dir.join("r.toml"), dir.join("d.csv"));
+    std::fs::write(&r, rules).unwrap();
+    std::fs::write(&d, data).unwrap();
+    let out = bin()
+        .args(["explain", "--format", "json", "--rules"])
+        .arg(&r)
+        .arg("--data")
+        .arg(&d)
+        .args(["--id", id])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    json["gap"].clone()
+}
+
+/// Relative methods get a gap option too: the value that alone reaches the tier, scored with
+/// the cohort's values (which move with it), else the best value ranked. Hand-computed:
+/// - percentile, x = 1, 2, 3, 4 (A at 1: r = 1, s = 0): equal to 2 gives A and B the mean
+///   rank 1.5, s = 1/6; 2.1 passes B, s = 1/3; equal to 3, s = 1/2; 3.1, s = 2/3 → 6.67
+///   points, the first ≥ 6. Lower is better: A at 4 is the worst; 2.9 passes C.
+/// - minmax, y = 0, 5, 10, 20 (A at 0): above 5 the range is [5, 20], so s = (v − 5)/15
+///   ≥ 0.6 at v = 14.
+/// - zscore, z = 0, 2, 4 (A at 0: mean 2, sd 2, z = −1, Φ = 0.159): Φ(z) ≥ 0.5 needs A at
+///   the mean of the three, v = (v + 6)/3, v = 3. With `min_score = 9.9` no value reaches
+///   (Φ(z) < Φ(2/√3) = 0.876 for three values): the best value ranked, 4, is offered.
+#[test]
+fn explain_gap_offers_values_for_relative_methods() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = |method: &str, dir_key: &str, tier: &str| {
+        format!(
+            "[rules]\nname = \"r\"\nid = \"id\"\n[[indicator]]\nid = \"v\"\n{dir_key}\
+             [[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c\"\ndimension = \"d\"\n\
+             indicator = \"v\"\npoints = 10\nmethod = \"{method}\"\n[[tier]]\nid = \"top\"\n{tier}\n"
+        )
+    };
+    let option = |gap: &serde_json::Value| gap["options"][0].clone();
+    let num = |o: &serde_json::Value, k: &str| o[k].as_f64().unwrap();
+
+    let gap = explain_gap(
+        dir.path(),
+        &rules("percentile", "", "min_score = 6"),
+        "id,v\nA,1\nB,2\nC,3\nD,4\n",
+        "A",
+    );
+    let o = option(&gap);
+    approx::assert_relative_eq!(num(&o, "to"), 3.1);
+    approx::assert_relative_eq!(num(&o, "criterion_points_after"), 6.67);
+    assert_eq!(o["how"], "more than 3: ahead of 2 more ranked entities");
+    assert_eq!(o["tier_after"], "top");
+    assert_eq!(gap["scores_move"], true);
+    // Out of reach (min_score 11 > 10 points): past the best value, full points.
+    let o = option(&explain_gap(
+        dir.path(),
+        &rules("percentile", "", "min_score = 11"),
+        "id,v\nA,1\nB,2\nC,3\nD,4\n",
+        "A",
+    ));
+    approx::assert_relative_eq!(num(&o, "to"), 5.0);
+    approx::assert_relative_eq!(num(&o, "criterion_points_after"), 10.0);
+    assert_eq!(o["how"], "more than 4, the best value ranked (full points)");
+    // Lower is better: A at 4 is the worst; less than 3 passes C (and ties nobody).
+    let o = option(&explain_gap(
+        dir.path(),
+        &rules("percentile", "direction = \"lower\"\n", "min_score = 3"),
+        "id,v\nA,4\nB,1\nC,3\nD,2\n",
+        "A",
+    ));
+    approx::assert_relative_eq!(num(&o, "to"), 2.9);
+    approx::assert_relative_eq!(num(&o, "criterion_points_after"), 3.33);
+    assert_eq!(o["how"], "less than 3: ahead of 1 more ranked entity");
+
+    let o = option(&explain_gap(
+        dir.path(),
+        &rules("minmax", "", "min_score = 6"),
+        "id,v\nA,0\nB,5\nC,10\nD,20\n",
+        "A",
+    ));
+    approx::assert_relative_eq!(num(&o, "to"), 14.0);
+    approx::assert_relative_eq!(num(&o, "criterion_points_after"), 6.0);
+    approx::assert_relative_eq!(num(&o, "score_after"), 6.0);
+
+    let o = option(&explain_gap(
+        dir.path(),
+        &rules("zscore", "", "min_score = 5"),
+        "id,v\nA,0\nB,2\nC,4\n",
+        "A",
+    ));
+    approx::assert_relative_eq!(num(&o, "criterion_points_before"), 1.59);
+    approx::assert_relative_eq!(num(&o, "to"), 3.0);
+    approx::assert_relative_eq!(num(&o, "criterion_points_after"), 5.0);
+    assert_eq!(o["tier_after"], "top");
+    let o = option(&explain_gap(
+        dir.path(),
+        &rules("zscore", "", "min_score = 9.9"),
+        "id,v\nA,0\nB,2\nC,4\n",
+        "A",
+    ));
+    approx::assert_relative_eq!(num(&o, "to"), 4.0);
+    assert_eq!(o["how"], "the best value ranked, 4");
+    assert_eq!(o["tier_after"], serde_json::Value::Null);
 }
 
 /// A band, a number of steps or a level further off than the next one may reach the tier
