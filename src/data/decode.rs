@@ -272,6 +272,9 @@ pub struct DecodeFailure {
     /// `UTF8_EVIDENCE` characters of three or four bytes (Chinese in UTF-8; GBK read as
     /// UTF-8 seldom forms them, while its pairs often form valid two-byte sequences).
     pub utf8_evidence: bool,
+    /// Whether the bad bytes are the file's last: a character cut at the end (a file cut
+    /// short), not a wrong byte inside the text.
+    pub at_end: bool,
 }
 
 /// What stopped decoding, in a [`DecodeFailure`].
@@ -370,11 +373,12 @@ impl<R: Read> DecodingReader<R> {
     /// `isolated`: the bad byte stands alone among ASCII bytes (a Latin-1 `é` or a
     /// Windows-1252 dash pasted into UTF-8 text), unlike GBK, whose characters are pairs of
     /// high bytes.
-    fn fail(&mut self, kind: FailureKind, offset: u64, isolated: bool) -> io::Error {
+    fn fail(&mut self, kind: FailureKind, offset: u64, isolated: bool, at_end: bool) -> io::Error {
         let f = DecodeFailure {
             kind,
             offset,
             utf8_evidence: self.long_chars >= UTF8_EVIDENCE || (self.saw_non_ascii && isolated),
+            at_end,
         };
         self.failed = Some(f);
         io::Error::new(io::ErrorKind::InvalidData, f)
@@ -439,7 +443,9 @@ impl<R: Read> DecodingReader<R> {
                         // (At the chunk's end the next byte is unknown: taken as isolated,
                         // so that the error is reported rather than the text re-read.)
                         let isolated = self.raw[..n].get(start + 1).is_none_or(|b| b.is_ascii());
-                        return Err(self.fail(FailureKind::Malformed, at, isolated));
+                        // (The last call has no bytes: what it reports is a character
+                        // the file ended inside.)
+                        return Err(self.fail(FailureKind::Malformed, at, isolated, last));
                     }
                 }
             }
@@ -456,7 +462,7 @@ impl<R: Read> DecodingReader<R> {
                     0
                 };
                 let at = self.offset + bom + p as u64;
-                return Err(self.fail(FailureKind::Nul, at, false));
+                return Err(self.fail(FailureKind::Nul, at, false, false));
             }
             self.count_long_chars();
             self.normalise_line_breaks();
@@ -656,6 +662,24 @@ pub fn gbk_behind_utf8_bom(prefix: &[u8]) -> bool {
             .is_some()
 }
 
+/// Whether `prefix` (the file's first bytes) reads as GB18030 text with Chinese in it once
+/// the byte at `offset` is left out: a GBK file with one bad byte, or cut inside its last
+/// character. (Text in a code page such as windows-1252 read as GBK fails in more places.)
+fn gbk_but_at(prefix: &[u8], offset: u64) -> bool {
+    let at = usize::try_from(offset).map_or(prefix.len(), |a| a.min(prefix.len()));
+    let mut rest = prefix[..at].to_vec();
+    rest.extend_from_slice(prefix.get(at + 1..).unwrap_or_default());
+    // (The prefix, or the file, may end inside a character: judged up to its last line
+    // feed.)
+    if let Some(i) = rest.iter().rposition(|&b| b == b'\n') {
+        rest.truncate(i + 1);
+    }
+    !rest.is_ascii()
+        && GB18030
+            .decode_without_bom_handling_and_without_replacement(&rest)
+            .is_some()
+}
+
 /// The diagnostic for a file that could not be decoded.
 pub fn failure_diagnostic(
     path: &str,
@@ -733,6 +757,40 @@ pub fn failure_diagnostic(
             .with_help(
                 "save the whole file in one encoding (UTF-8), for example by re-typing or \
                  re-pasting the rows from this one on",
+            )
+        }
+        // GBK text (Chinese decoded before the place) cut inside its last character, or with
+        // one byte that is not GBK: a byte detector's guess of the whole file would mislead.
+        FailureKind::Malformed
+            if choice.encoding == GB18030
+                && failure.at_end
+                && gbk_but_at(prefix, failure.offset) =>
+        {
+            Diagnostic::new(
+                Stage::Data,
+                format!(
+                    "cannot decode '{path}' as {encoding_name}: the file ends inside a character \
+                     (near byte {}): was it cut short?",
+                    failure.offset
+                ),
+            )
+            .with_help("copy or export the file again whole; or delete its last, incomplete row")
+        }
+        FailureKind::Malformed
+            if choice.encoding == GB18030 && gbk_but_at(prefix, failure.offset) =>
+        {
+            Diagnostic::new(
+                Stage::Data,
+                format!(
+                    "cannot decode '{path}' as {encoding_name}: a byte that is not GBK near byte \
+                     {} (the text before it is GBK)",
+                    failure.offset
+                ),
+            )
+            .with_help(
+                "correct the text at this place (a character pasted from a file in another \
+                 encoding), or, if the whole file is in another encoding, name it with \
+                 --encoding utf8|utf-16le|utf-16be",
             )
         }
         FailureKind::Malformed => {
@@ -846,6 +904,42 @@ mod tests {
         let help = d.help.unwrap();
         assert!(help.starts_with("correct the text at this place"), "{help}");
         assert!(!help.contains("look like"), "{help}");
+    }
+
+    /// A GBK file cut inside its last character, or with one byte that is not GBK, is said
+    /// to be GBK (audit38_fuzz: both were said to look like windows-1252), while text in
+    /// that code page still is named so.
+    #[test]
+    fn gbk_cut_short_or_with_one_bad_byte_is_not_taken_for_another_encoding() {
+        let text = "C01,产业集群,12\n".repeat(20) + "C99,集";
+        let (gbk, _, _) = GB18030.encode(&text);
+        let diagnose = |bytes: &[u8]| {
+            let c = choose(bytes, None, true);
+            assert_eq!(c.encoding, GB18030);
+            let e = decode_all(bytes, GB18030).unwrap_err();
+            failure_diagnostic("t.csv", c, failure_of(&e).unwrap(), bytes)
+        };
+        let cut = &gbk[..gbk.len() - 1];
+        let d = diagnose(cut);
+        assert!(
+            d.message.contains("the file ends inside a character"),
+            "{}",
+            d.message
+        );
+        let mut stray = gbk.to_vec();
+        stray.insert(40, 0x81);
+        stray.insert(41, b',');
+        let d = diagnose(&stray);
+        assert!(
+            d.message
+                .contains("a byte that is not GBK near byte 40 (the text before it is GBK)"),
+            "{}",
+            d.message
+        );
+        assert!(!d.help.unwrap().contains("windows-1252"));
+        let latin = b"code,name\nA,caf\xe9 cr\xe8me br\xfbl\xe9e\nB,na\xefve \xe0 la\nC,d\xe9j\xe0 vu\xa0\n";
+        let d = diagnose(latin);
+        assert!(d.help.unwrap().contains("windows-1252"));
     }
 
     #[test]
