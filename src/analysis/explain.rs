@@ -840,7 +840,7 @@ impl RelativePeers {
                         props.push((w, w, false));
                     }
                     let next = steps.get(i + 1).copied();
-                    let past = past_edge(w, up, x_now, |v| {
+                    let past = past_edge(w, up, x_now, decimals, |v| {
                         (o(v) > o(w) && next.is_none_or(|n| o(v) < o(n))).then_some(0.0)
                     });
                     if let Some((v, _)) = past {
@@ -896,45 +896,37 @@ impl RelativePeers {
                 let (v, w, passes) = props[pick];
                 Ok((try_at(v).0, v, how(w, passes)))
             }
-            Method::MinMax => {
-                let best = best.ok_or("no ranked entity has a better value")?;
-                let start = x_now.unwrap_or(self.others[0]);
-                let full = (
-                    try_at(best).0,
-                    best,
-                    format!("the best value {scope}, {} (full points)", fmt(best)),
-                );
-                if !try_at(best).1 || try_at(start).1 {
-                    return Ok(full);
-                }
-                let (v, f) = nearest_reaching(start, best, up, decimals, &mut try_at);
-                // (A value below the others' worst is the worst itself and earns 0.)
-                Ok((
-                    f,
-                    v,
-                    format!(
-                        "scaled between the others' worst and the best value {scope} ({} and {})",
-                        fmt(self.others[0]),
-                        fmt(best)
-                    ),
-                ))
-            }
             _ => {
-                // z-score: Φ(z) keeps growing past the best value (towards its bound, as the
-                // mean and sd follow the value), so a value beyond it may still reach.
+                // `minmax` and `zscore`: the fraction grows with the value up to the best value
+                // ranked (`minmax`: full points there). Past it a new best still moves the
+                // others — their `minmax` fractions fall; Φ(z) keeps growing towards its bound
+                // as the mean and sd follow — so a value beyond it may reach the tier too.
+                let minmax = matches!(self.method, Method::MinMax);
                 let Some(start) = x_now.or_else(|| self.others.first().copied()) else {
                     return Err("no ranked entity to compare with".into());
                 };
-                if try_at(start).1 {
-                    return best
-                        .map(|b| {
-                            (
-                                try_at(b).0,
-                                b,
-                                format!("the best value {scope}, {}", fmt(b)),
-                            )
-                        })
-                        .ok_or_else(|| "already the best value ranked".to_string());
+                let at_best = |b: f64, f: f64| {
+                    let full = if minmax { " (full points)" } else { "" };
+                    (f, b, format!("the best value {scope}, {}{full}", fmt(b)))
+                };
+                let (f_start, start_reaches) = try_at(start);
+                if start_reaches {
+                    if x_now.is_none() {
+                        // No value today: reporting the worst value ranked already reaches.
+                        return Ok((
+                            f_start,
+                            start,
+                            format!(
+                                "the worst value {scope}, {} (any value reported)",
+                                fmt(start)
+                            ),
+                        ));
+                    }
+                    // Already at the aim (a blocker holds and the score is there): the best.
+                    return match best {
+                        Some(b) => Ok(at_best(b, try_at(b).0)),
+                        None => Err("already the best value ranked".into()),
+                    };
                 }
                 let mut hi = best.filter(|&b| try_at(b).1);
                 if hi.is_none() {
@@ -943,17 +935,18 @@ impl RelativePeers {
                     let spread = (self.others.iter().map(|y| (y - mean).powi(2)).sum::<f64>()
                         / (n - 1.0).max(1.0))
                     .sqrt();
-                    let mut d = best
-                        .map_or(0.0, |b| (b - start).abs())
+                    let base = best.unwrap_or(start);
+                    let mut d = (base - start)
+                        .abs()
                         .max(if spread.is_finite() { spread } else { 0.0 })
-                        .max(1e-9 * start.abs().max(1.0));
+                        .max(1e-9 * base.abs().max(1.0));
                     // Values of one sign (counts, amounts, intensities) do not change sign.
                     let signed = |v: f64| {
                         let all = |p: fn(f64) -> bool| self.others.iter().all(|&y| p(y));
                         (v < 0.0 && all(|y| y >= 0.0)) || (v > 0.0 && all(|y| y <= 0.0))
                     };
                     for _ in 0..64 {
-                        let v = if up { start + d } else { start - d };
+                        let v = if up { base + d } else { base - d };
                         if !v.is_finite() || signed(v) {
                             break;
                         }
@@ -964,16 +957,27 @@ impl RelativePeers {
                         d *= 2.0;
                     }
                 }
-                match hi {
-                    Some(hi) => {
+                match (hi, best) {
+                    (Some(hi), _) => {
                         let (v, f) = nearest_reaching(start, hi, up, decimals, &mut try_at);
-                        Ok((f, v, format!("z-score against the values {scope}")))
+                        let how = match best {
+                            Some(b) if minmax && o(v) > o(b) => format!(
+                                "beyond the best value {scope}, {}: a new best lowers the others' points",
+                                fmt(b)
+                            ),
+                            Some(b) if minmax => format!(
+                                "scaled between the others' worst and the best value {scope} ({} and {})",
+                                fmt(self.others[0]),
+                                fmt(b)
+                            ),
+                            _ => format!("z-score against the values {scope}"),
+                        };
+                        Ok((f, v, how))
                     }
-                    None => best
-                        .map(|b| (try_at(b).0, b, format!("the best value {scope}, {}", fmt(b))))
-                        .ok_or_else(|| {
-                            "already the best value ranked: a higher value moves the mean and sd with it, and no value alone reaches the tier".to_string()
-                        }),
+                    (None, Some(b)) => Ok(at_best(b, try_at(b).0)),
+                    (None, None) => Err(
+                        "already the best value ranked: a better value moves the statistics with it, and no value alone reaches the tier".into(),
+                    ),
                 }
             }
         }
@@ -991,6 +995,7 @@ fn nearest_reaching(
     decimals: i32,
     try_at: &mut dyn FnMut(f64) -> (f64, bool),
 ) -> (f64, f64) {
+    let from = lo;
     let (mut lo, mut hi) = (lo, hi);
     // Finer than a hundredth of the data's last decimal is not shown.
     let fine = 10f64.powi(-(decimals.max(0) + 2));
@@ -1007,13 +1012,22 @@ fn nearest_reaching(
     }
     for k in decimals.max(0)..=15 {
         let m = 10f64.powi(k);
-        let cand = if up {
+        // The nearest decimal first (a threshold met exactly lies on the grid, within the
+        // bisection's last step below `hi`), then the one away from `lo`.
+        let near = (hi * m).round() / m;
+        let away = if up {
             (hi * m).ceil() / m
         } else {
             (hi * m).floor() / m
         };
-        if let (f, true) = try_at(cand) {
-            return (cand, f);
+        for cand in [near, away] {
+            let beyond = if up { cand > from } else { cand < from };
+            if !beyond {
+                continue;
+            }
+            if let (f, true) = try_at(cand) {
+                return (cand, f);
+            }
         }
     }
     shortest_reaching(hi, up, |cand| {
@@ -1034,15 +1048,18 @@ fn decimals_of(x: f64) -> i32 {
 
 /// A value that earns a strict band (`above` / `below` threshold `t`): the nearest value
 /// past `t` at the precision of the data (the decimals of the entity's value `x` or of `t`,
-/// whichever has more; then one decimal more at a time) that `earns` accepts, with what
-/// it returned. The threshold itself does not earn a strict band.
+/// whichever has more, and at least `least_decimals`; then one decimal more at a time) that
+/// `earns` accepts, with what it returned. The threshold itself does not earn a strict band.
 fn past_edge(
     t: f64,
     above: bool,
     x: Option<f64>,
+    least_decimals: i32,
     mut earns: impl FnMut(f64) -> Option<f64>,
 ) -> Option<(f64, f64)> {
-    let d0 = decimals_of(t).max(x.map_or(0, decimals_of));
+    let d0 = decimals_of(t)
+        .max(x.map_or(0, decimals_of))
+        .max(least_decimals);
     for k in d0..=15 {
         let step = 10f64.powi(-k);
         // Rounded to k decimals, so that it prints as the decimal it stands for.
@@ -1824,7 +1841,7 @@ fn gap(
                         let (v, frac) = match band.op {
                             BandOp::AtLeast | BandOp::AtMost => (t, band_frac(t)),
                             BandOp::Above | BandOp::Below => {
-                                match past_edge(t, band.op == BandOp::Above, x_now, |v| {
+                                match past_edge(t, band.op == BandOp::Above, x_now, 0, |v| {
                                     let f = band_frac(v);
                                     (f > s_now).then_some(f)
                                 }) {
@@ -2182,16 +2199,16 @@ mod tests {
     #[test]
     fn past_edge_steps_past_a_strict_threshold_at_the_data_precision() {
         // below 55 with the value 60: 54 (whole numbers); above 50 with 21.57: 50.01.
-        let below = past_edge(55.0, false, Some(60.0), |v| {
+        let below = past_edge(55.0, false, Some(60.0), 0, |v| {
             crate::num::lt(v, 55.0).then_some(1.0)
         });
         assert_eq!(below, Some((54.0, 1.0)));
-        let above = past_edge(50.0, true, Some(21.57), |v| {
+        let above = past_edge(50.0, true, Some(21.57), 0, |v| {
             crate::num::gt(v, 50.0).then_some(1.0)
         });
         assert_eq!(above, Some((50.01, 1.0)));
         // A step that lands in a band paying less is refined one decimal at a time.
-        let refined = past_edge(1.0, true, None, |v| (v > 1.0 && v < 1.5).then_some(1.0));
+        let refined = past_edge(1.0, true, None, 0, |v| (v > 1.0 && v < 1.5).then_some(1.0));
         assert_eq!(refined, Some((1.1, 1.0)));
     }
 }

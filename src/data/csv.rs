@@ -59,6 +59,27 @@ pub(crate) fn read_csv(
         return Err(Error::one(d));
     }
     let mut choice = decode::choose(&prefix, forced, at_eof);
+    // UTF-8 read as Latin-1 somewhere and saved again: every Chinese header and cell is
+    // garbled, which no later message would name as the cause.
+    if choice.encoding == encoding_rs::UTF_8
+        && let Some((run, meant, line)) = decode::double_encoded_utf8(&prefix, at_eof)
+    {
+        return Err(Error::one(
+            Diagnostic::new(
+                Stage::Data,
+                format!(
+                    "cannot read '{name}': its text is UTF-8 that was read as Latin-1 (or \
+                     windows-1252) and saved again as UTF-8, so every Chinese character is \
+                     garbled: \"{run}\" (line {line}) stands for \"{meant}\""
+                ),
+            )
+            .with_help(
+                "use the file as it was before that conversion; or undo it (for example \
+                 `iconv -f UTF-8 -t WINDOWS-1252 in.csv > out.csv`, LATIN1 for Latin-1) and \
+                 read the result",
+            ),
+        ));
+    }
     // --encoding gbk for GBK text behind a UTF-8 byte-order mark (a tool added the mark):
     // the mark is skipped and said so; the text is what --encoding names.
     let bom_skipped = (forced == Some(ForcedEncoding::Gb18030)

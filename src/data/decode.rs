@@ -126,6 +126,78 @@ pub fn utf8_read_as_gbk(prefix: &[u8], at_eof: bool) -> Option<(String, String)>
     Some((run, gbk))
 }
 
+/// When the first bytes of a file are UTF-8 whose text, each character written back as the
+/// one byte Latin-1 or windows-1252 gives it, is UTF-8 with Chinese in it (at least four
+/// characters of three bytes): UTF-8 read once as Latin-1 (or windows-1252) and saved again
+/// as UTF-8, 是 become `æ\u{98}¯`. Its first run of such text as written and as meant, and
+/// the line it is on. Text with Chinese in it is not (its first Chinese character has no
+/// such byte).
+pub fn double_encoded_utf8(prefix: &[u8], at_eof: bool) -> Option<(String, String, usize)> {
+    let prefix = prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(prefix);
+    let text = utf8_text(prefix, at_eof)?;
+    if text.is_ascii() {
+        return None;
+    }
+    // The byte each character came from: U+0000–U+00FF as in Latin-1, and windows-1252's
+    // own characters for 0x80–0x9F (€, ‘, ˜, …). The five bytes windows-1252 leaves
+    // undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) come out of a strict converter as U+FFFD:
+    // taken as a continuation byte, `UNKNOWN`, whose character cannot be told.
+    const UNKNOWN: u8 = 0x80;
+    let byte_of = |c: char| -> Option<u8> {
+        if let Ok(b) = u8::try_from(u32::from(c)) {
+            return Some(b);
+        }
+        if c == '\u{FFFD}' {
+            return Some(UNKNOWN);
+        }
+        let mut buf = [0u8; 4];
+        let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(c.encode_utf8(&mut buf));
+        (!unmappable && bytes.len() == 1).then(|| bytes[0])
+    };
+    let mut bytes = Vec::with_capacity(text.len());
+    for c in text.chars() {
+        bytes.push(byte_of(c)?);
+    }
+    // (The prefix may end inside one of the meant characters.)
+    let meant = match std::str::from_utf8(&bytes) {
+        Ok(t) => t,
+        Err(e) if e.error_len().is_none() => std::str::from_utf8(&bytes[..e.valid_up_to()]).ok()?,
+        Err(_) => return None,
+    };
+    if meant.chars().filter(|c| c.len_utf8() == 3).count() < 4 {
+        return None;
+    }
+    let start = text.find(|c: char| !c.is_ascii())?;
+    let run: String = text[start..]
+        .chars()
+        .take_while(|c| !c.is_ascii())
+        .take(12)
+        .collect();
+    // As meant, with `?` for a character one of whose bytes is unknown.
+    let mut run_bytes = Vec::new();
+    let mut unknown = Vec::new();
+    for c in run.chars() {
+        run_bytes.push(byte_of(c)?);
+        unknown.push(c == '\u{FFFD}');
+    }
+    let meant_run = String::from_utf8_lossy(&run_bytes);
+    let meant_run = if unknown.contains(&true) && !meant_run.contains('\u{FFFD}') {
+        (meant_run.char_indices())
+            .map(|(i, c)| {
+                if unknown[i..i + c.len_utf8()].contains(&true) {
+                    '?'
+                } else {
+                    c
+                }
+            })
+            .collect()
+    } else {
+        meant_run.into_owned()
+    };
+    let line = 1 + memchr::memchr_iter(b'\n', &text.as_bytes()[..start]).count();
+    Some((run, meant_run, line))
+}
+
 /// When the first bytes of a file are valid UTF-8 whose non-ASCII text is only two-byte
 /// characters (Hebrew, Cyrillic: no Chinese, no accented Latin letter) and the same bytes read as
 /// Chinese in GBK, its first run of such text as written and as GBK: a short GBK file whose
@@ -940,6 +1012,27 @@ mod tests {
         let latin = b"code,name\nA,caf\xe9 cr\xe8me br\xfbl\xe9e\nB,na\xefve \xe0 la\nC,d\xe9j\xe0 vu\xa0\n";
         let d = diagnose(latin);
         assert!(d.help.unwrap().contains("windows-1252"));
+    }
+
+    /// UTF-8 read as Latin-1 or windows-1252 and saved again is told (with the text meant);
+    /// accented Latin written on purpose, Chinese in UTF-8 and ASCII are not.
+    #[test]
+    fn double_encoded_utf8_is_told_from_latin_text() {
+        let meant = "code,name\nA,产业集群\nB,中小企业\n";
+        let latin1: String = meant.bytes().map(char::from).collect();
+        let (run, back, line) = double_encoded_utf8(latin1.as_bytes(), true).unwrap();
+        assert_eq!((back.as_str(), line), ("产业集群", 2));
+        assert_eq!(run.chars().count(), 12);
+        let (cp1252, _, _) = encoding_rs::WINDOWS_1252.decode(meant.as_bytes());
+        let got = double_encoded_utf8(cp1252.as_bytes(), true).unwrap();
+        assert_eq!(got.1, "产业集群");
+        for fine in [
+            "code,name\nA,Café Grüße Ærøskøbing Señor\n",
+            meant,
+            "a,b\n1,2\n",
+        ] {
+            assert_eq!(double_encoded_utf8(fine.as_bytes(), true), None, "{fine}");
+        }
     }
 
     #[test]
