@@ -928,38 +928,40 @@ impl RelativePeers {
                         None => Err("already the best value ranked".into()),
                     };
                 }
-                let mut hi = best.filter(|&b| try_at(b).1);
-                if hi.is_none() {
-                    let n = self.others.len() as f64;
-                    let mean = self.others.iter().sum::<f64>() / n.max(1.0);
-                    let spread = (self.others.iter().map(|y| (y - mean).powi(2)).sum::<f64>()
-                        / (n - 1.0).max(1.0))
-                    .sqrt();
+                // (lo, hi): a value that does not reach and one that does.
+                let mut bracket = best.filter(|&b| try_at(b).1).map(|b| (start, b));
+                if bracket.is_none() {
+                    // Beyond the best value, in steps from the data's precision, doubling;
+                    // values of one sign (counts, amounts, intensities) stop at 0.
                     let base = best.unwrap_or(start);
-                    let mut d = (base - start)
-                        .abs()
-                        .max(if spread.is_finite() { spread } else { 0.0 })
-                        .max(1e-9 * base.abs().max(1.0));
-                    // Values of one sign (counts, amounts, intensities) do not change sign.
-                    let signed = |v: f64| {
-                        let all = |p: fn(f64) -> bool| self.others.iter().all(|&y| p(y));
-                        (v < 0.0 && all(|y| y >= 0.0)) || (v > 0.0 && all(|y| y <= 0.0))
-                    };
-                    for _ in 0..64 {
-                        let v = if up { base + d } else { base - d };
-                        if !v.is_finite() || signed(v) {
+                    let one_sign = |p: fn(f64) -> bool| self.others.iter().all(|&y| p(y));
+                    let floor_at_zero = (!up && base >= 0.0 && one_sign(|y| y >= 0.0))
+                        || (up && base <= 0.0 && one_sign(|y| y <= 0.0));
+                    let mut lo = base;
+                    let mut d = 10f64.powi(-decimals.clamp(0, 15));
+                    for _ in 0..128 {
+                        let mut v = if up { base + d } else { base - d };
+                        let at_zero = floor_at_zero && (if up { v >= 0.0 } else { v <= 0.0 });
+                        if at_zero {
+                            v = 0.0;
+                        }
+                        if !v.is_finite() || v == lo {
                             break;
                         }
                         if try_at(v).1 {
-                            hi = Some(v);
+                            bracket = Some((lo, v));
                             break;
                         }
+                        if at_zero {
+                            break;
+                        }
+                        lo = v;
                         d *= 2.0;
                     }
                 }
-                match (hi, best) {
-                    (Some(hi), _) => {
-                        let (v, f) = nearest_reaching(start, hi, up, decimals, &mut try_at);
+                match (bracket, best) {
+                    (Some((lo, hi)), _) => {
+                        let (v, f) = nearest_reaching(lo, hi, up, decimals, &mut try_at);
                         let how = match best {
                             Some(b) if minmax && o(v) > o(b) => format!(
                                 "beyond the best value {scope}, {}: a new best lowers the others' points",

@@ -1310,7 +1310,7 @@ fn not_finite_problem(x: f64) -> CellProblem {
 }
 
 fn number_problem(shown: &str, normalised: &str, markers: &Markers) -> CellProblem {
-    let shown = truncate(shown, 200);
+    let shown = one_line(&truncate(shown, 200));
     // `1\u{200b}234`: an invisible character pasted in with the number (those at the edges
     // are trimmed).
     if let Some((at, c)) = normalised
@@ -1781,11 +1781,22 @@ fn excel_error_help(shown: &str, normalised: &str) -> Option<String> {
         })
 }
 
+/// A cell's text on one line for a message: a line break in a quoted cell shows as ␊ (as
+/// the terminal shows other control characters), so the message keeps its shape.
+fn one_line(text: &str) -> String {
+    text.replace('\n', "\u{240A}")
+}
+
 /// "if "未报送" means no data, add it to the missing markers: …", with the TOML to paste.
+/// `shown` is the cell's text as [`one_line`] shows it.
 fn marker_advice(shown: &str) -> String {
     // Quoted as the cell shows it (markers match after the same folding, so either works;
-    // this is the one the analyst recognises).
-    let quoted = shown.trim().replace('\\', "\\\\").replace('"', "\\\"");
+    // this is the one the analyst recognises), with TOML's escapes: a basic string holds no
+    // line break or control character.
+    let quoted = (shown.trim().replace('\\', "\\\\").replace('"', "\\\""))
+        .replace('\u{240A}', "\\n")
+        .replace('\r', "\\r")
+        .replace('\t', "\\t");
     format!(
         "if \"{shown}\" means no data, add it to the missing markers: \
          [data] missing_markers = [\"{quoted}\"]"
@@ -1794,7 +1805,7 @@ fn marker_advice(shown: &str) -> String {
 
 /// `normalised`: the cell's text, for a text cell (a word may be a missing marker).
 fn bool_problem(shown: &str, normalised: Option<&str>, markers: &Markers) -> CellProblem {
-    let shown = truncate(shown, 200);
+    let shown = one_line(&truncate(shown, 200));
     let accepted = format!("accepted: {BOOL_WORDS} (Latin words in any case)");
     // `1.0` (a number where 1/0 is meant), `是（2022年认定）` (a yes/no word with a remark).
     let specific = normalised.and_then(|norm| {

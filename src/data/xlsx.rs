@@ -4,7 +4,7 @@
 use std::io::Cursor;
 use std::path::Path;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{Data, Reader, Xlsx, XlsxError};
 
 use crate::column::format_number;
 use crate::diag::{Diagnostic, Error, Stage, did_you_mean_help, truncate};
@@ -82,19 +82,40 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
     } else {
         String::new()
     };
-    let not_a_workbook = |e: &dyn std::fmt::Display| {
+    let not_a_workbook = |e: &XlsxError| {
+        // What the library says, after what it means for the file.
+        let said = truncate(&e.to_string(), 200);
+        let (what, help) = match e {
+            // An XLSX workbook is a zip archive: a cut-short copy loses its directory (at
+            // the end), a damaged one its entries.
+            XlsxError::Zip(_) if bytes.starts_with(b"PK") => (
+                format!(
+                    "it is not a complete zip archive, as a workbook is: cut short or damaged ({said})"
+                ),
+                "copy the workbook again from where it came from; or open it in Excel or WPS \
+                 and save it again as .xlsx",
+            ),
+            XlsxError::Zip(_) => (
+                format!("it is not a zip archive, as a workbook is ({said})"),
+                "if it is delimited text, give it a .csv extension; otherwise save it from \
+                 Excel or WPS as .xlsx",
+            ),
+            XlsxError::WorksheetNotFound(_) | XlsxError::Xml(_) | XlsxError::XmlEof(_) => (
+                format!("the workbook is damaged: a part it lists is missing or broken ({said})"),
+                "open it in Excel or WPS and save it again as .xlsx, or export it again",
+            ),
+            _ => (
+                said,
+                "save the file from Excel or WPS as .xlsx, or give delimited text a .csv \
+                 extension",
+            ),
+        };
         Error::one(
             Diagnostic::new(
                 Stage::Data,
-                format!(
-                    "cannot read '{shown}' as an XLSX workbook: {}",
-                    truncate(&e.to_string(), 200)
-                ),
+                format!("cannot read '{shown}' as an XLSX workbook: {what}"),
             )
-            .with_help(
-                "save the file from Excel or WPS as .xlsx, or give delimited text a \
-                 .csv extension",
-            ),
+            .with_help(help),
         )
     };
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(&bytes[..])).map_err(|e| not_a_workbook(&e))?;
@@ -162,7 +183,12 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
                 // A cell the reader cannot parse (a damaged stored value) is placed after the
                 // last cell read: the reader does not say which cell it was reading.
                 let mut last: Option<(u32, u32)> = None;
-                let damaged = |e: &dyn std::fmt::Display, last: Option<(u32, u32)>| {
+                let damaged = |e: &XlsxError, last: Option<(u32, u32)>| {
+                    // Broken XML is a damaged file (cut short, corrupted), not a value.
+                    let xml = matches!(
+                        e,
+                        XlsxError::Xml(_) | XlsxError::XmlEof(_) | XlsxError::XmlAttr(_)
+                    );
                     Error::one(
                         Diagnostic::new(
                             Stage::Data,
@@ -182,10 +208,13 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
                             ),
                             None => format!("{shown}, the sheet's first cell"),
                         })
-                        .with_help(
-                            "the file holds a value its cell type cannot have: open it in Excel or \
-                         WPS, retype that cell and save the workbook again",
-                        ),
+                        .with_help(if xml {
+                            "the sheet's XML is broken there (a damaged or cut-short file): open \
+                             the workbook in Excel or WPS and save it again, or export it again"
+                        } else {
+                            "the file holds a value its cell type cannot have: open it in Excel \
+                             or WPS, retype that cell and save the workbook again"
+                        }),
                     )
                 };
                 while let Some(cell) = reader.next_cell().map_err(|e| damaged(&e, last))? {
@@ -301,7 +330,9 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
             // (The scan does not panic; if it ever did, the percent reading it decides must
             // not silently fall back to the stored fractions.)
             .join()
-            .map_err(|_| not_a_workbook(&"its cell formats could not be read"))?;
+            .map_err(|_| {
+                not_a_workbook(&XlsxError::Unexpected("its cell formats could not be read"))
+            })?;
         // calamine reads it as the first shared string (often a header): a wrong value
         // with nothing said.
         if let Some((r, c, index)) = bad_shared {

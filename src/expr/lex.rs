@@ -71,6 +71,20 @@ impl Tok {
 pub(crate) struct Token {
     pub tok: Tok,
     pub span: Span,
+    /// Written as a symbol (`!`, `&&`, `||`, `+`, …), not as a word or literal.
+    pub symbol: bool,
+}
+
+impl Token {
+    /// How the token is shown, as written: `!`, `&&` and `||` are `not`, `and` and `or`.
+    pub(crate) fn describe(&self) -> String {
+        match self.tok {
+            Tok::Not if self.symbol => "'!'".into(),
+            Tok::And if self.symbol => "'&&'".into(),
+            Tok::Or if self.symbol => "'||'".into(),
+            _ => self.tok.describe(),
+        }
+    }
 }
 
 /// Whether `name` can be written bare in an expression (otherwise it needs backticks).
@@ -104,6 +118,7 @@ pub(crate) fn lex(src: &str, max_tokens: usize) -> Result<Vec<Token>, ExprError>
         let one = |tok: Tok| Token {
             tok,
             span: Span::new(start, start + c.len_utf8()),
+            symbol: true,
         };
         match c {
             '0'..='9' | '.' => {
@@ -203,6 +218,7 @@ pub(crate) fn lex(src: &str, max_tokens: usize) -> Result<Vec<Token>, ExprError>
                 out.push(Token {
                     tok: Tok::Number(value),
                     span,
+                    symbol: false,
                 });
                 while it.peek().is_some_and(|&(i, _)| i < word_end) {
                     it.next();
@@ -238,6 +254,7 @@ pub(crate) fn lex(src: &str, max_tokens: usize) -> Result<Vec<Token>, ExprError>
                 out.push(Token {
                     tok: Tok::Text(text),
                     span: Span::new(start, end),
+                    symbol: false,
                 });
                 continue;
             }
@@ -260,6 +277,7 @@ pub(crate) fn lex(src: &str, max_tokens: usize) -> Result<Vec<Token>, ExprError>
                 out.push(Token {
                     tok: Tok::Quoted(rest[..len].to_string()),
                     span: Span::new(start, end),
+                    symbol: false,
                 });
                 while it.peek().is_some_and(|&(i, _)| i < end) {
                     it.next();
@@ -288,6 +306,7 @@ pub(crate) fn lex(src: &str, max_tokens: usize) -> Result<Vec<Token>, ExprError>
                 out.push(Token {
                     tok,
                     span: Span::new(start, end),
+                    symbol: false,
                 });
                 continue;
             }
@@ -298,6 +317,7 @@ pub(crate) fn lex(src: &str, max_tokens: usize) -> Result<Vec<Token>, ExprError>
         let two = |tok: Tok| Token {
             tok,
             span: Span::new(start, start + 2),
+            symbol: true,
         };
         let token = match (c, next) {
             ('=', Some('=')) => two(Tok::EqEq),
@@ -332,6 +352,7 @@ pub(crate) fn lex(src: &str, max_tokens: usize) -> Result<Vec<Token>, ExprError>
     out.push(Token {
         tok: Tok::Eof,
         span: Span::new(src.len(), src.len()),
+        symbol: false,
     });
     Ok(out)
 }

@@ -215,7 +215,7 @@ pub fn parse(src: &str) -> Result<Expr, ExprError> {
             let mut e = ExprError::new(
                 format!(
                     "unexpected {} after the end of the expression",
-                    other.describe()
+                    t.describe()
                 ),
                 t.span,
             );
@@ -238,10 +238,12 @@ pub fn parse(src: &str) -> Result<Expr, ExprError> {
                 && let Some(Token {
                     tok: Tok::Number(_),
                     span: before,
+                    ..
                 }) = p.tokens.get(p.pos.wrapping_sub(1))
                 && let Some(Token {
                     tok: Tok::Number(_),
                     span: after,
+                    ..
                 }) = p.tokens.get(p.pos + 1)
                 && before.end == t.span.start
                 && after.start == t.span.end
@@ -308,10 +310,7 @@ fn unclosed(span: Span, call: Option<&str>) -> ExprError {
 #[cold]
 #[inline(never)]
 fn expected(what: &str, t: &Token) -> ExprError {
-    ExprError::new(
-        format!("expected {what}, found {}", t.tok.describe()),
-        t.span,
-    )
+    ExprError::new(format!("expected {what}, found {}", t.describe()), t.span)
 }
 
 #[cold]

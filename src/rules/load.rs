@@ -624,8 +624,8 @@ impl<'s> Cx<'s> {
             }
             let what = match item.get_ref() {
                 DeValue::Table(map) => match map.get("id").and_then(|v| v.get_ref().as_str()) {
-                    Some(id) => format!("[[{name}]] '{id}'"),
-                    None => format!("[[{name}]] #{}", i + 1),
+                    Some(id) if !id.trim().is_empty() => format!("[[{name}]] '{id}'"),
+                    _ => format!("[[{name}]] #{}", i + 1),
                 },
                 _ => format!("[[{name}]] #{}", i + 1),
             };
@@ -671,9 +671,15 @@ impl<'s> Cx<'s> {
                 self.error(
                     v.span().into(),
                     format!("'{key}' in {} is empty", t.what),
-                    Some(format!(
-                        "give {key} a value, or leave the key out if it is optional"
-                    )),
+                    // (`id`, `name`, a criterion's `indicator` and `dimension`, `[aggregate]`'s
+                    // `by` are required: no leaving them out.)
+                    Some(
+                        if matches!(key, "id" | "name" | "indicator" | "dimension" | "by") {
+                            format!("give {key} a value: it is required")
+                        } else {
+                            format!("give {key} a value, or leave the key out")
+                        },
+                    ),
                 );
                 None
             }

@@ -232,7 +232,12 @@ pub(super) fn check_years(
             return Err(Error::one(
                 data_error(format!(
                     "the year {} is not a year from 1000 to 9999",
-                    crate::column::format_number(*y)
+                    // (-1e308 in the cell, not its 309 digits.)
+                    if y.abs() < 1e15 {
+                        crate::column::format_number(*y)
+                    } else {
+                        format!("{y:e}")
+                    }
                 ))
                 .at(at)
                 .with_help("correct the cell: the year column holds four-digit years such as 2023"),
