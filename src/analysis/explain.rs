@@ -939,11 +939,22 @@ impl RelativePeers {
                         || (up && base <= 0.0 && one_sign(|y| y <= 0.0));
                     let mut lo = base;
                     let mut d = 10f64.powi(-decimals.clamp(0, 15));
+                    let zero_in_domain = forward(self.tf, 0.0).is_finite();
                     for _ in 0..128 {
                         let mut v = if up { base + d } else { base - d };
-                        let at_zero = floor_at_zero && (if up { v >= 0.0 } else { v <= 0.0 });
-                        if at_zero {
-                            v = 0.0;
+                        if floor_at_zero && (if up { v >= 0.0 } else { v <= 0.0 }) {
+                            // 0 itself where the transform takes it; under `log10`/`ln`,
+                            // halfway there at each step.
+                            if !zero_in_domain {
+                                v = lo / 2.0;
+                                if v.abs() < 1e-12 * base.abs().max(1.0) {
+                                    break;
+                                }
+                            } else if lo != 0.0 {
+                                v = 0.0;
+                            } else {
+                                break;
+                            }
                         }
                         if !v.is_finite() || v == lo {
                             break;
@@ -952,7 +963,7 @@ impl RelativePeers {
                             bracket = Some((lo, v));
                             break;
                         }
-                        if at_zero {
+                        if v == 0.0 {
                             break;
                         }
                         lo = v;

@@ -1398,6 +1398,43 @@ fn explain_gap_offers_values_for_relative_methods() {
     approx::assert_relative_eq!(num(&o, "to"), 4.0);
     assert_eq!(o["how"], "the best value ranked, 4");
     assert_eq!(o["tier_after"], serde_json::Value::Null);
+
+    // A threshold met exactly is proposed exactly: y = 1, 0, 10 (P at 1), min_score 6 needs
+    // (v − 0)/10 ≥ 0.6, v = 6 (not 7, the next whole number past the bisection's 6.00…1).
+    let o = option(&explain_gap(
+        dir.path(),
+        &rules("minmax", "", "min_score = 6"),
+        "id,v\nP,1\nB,0\nC,10\n",
+        "P",
+    ));
+    approx::assert_relative_eq!(num(&o, "to"), 6.0);
+    // Beyond the best value: P at 5 of B's 10 (C at 0); the one place goes to the best score.
+    // At 10 P ties B and loses the tie-break by id; at 11 B falls to 100/11 = 9.09 points.
+    // 10.01 would do too, but the data are whole numbers.
+    let o = option(&explain_gap(
+        dir.path(),
+        &rules("minmax", "", "max_count = 1"),
+        "id,v\nP,5\nB,10\nC,0\n",
+        "P",
+    ));
+    approx::assert_relative_eq!(num(&o, "to"), 11.0);
+    approx::assert_relative_eq!(num(&o, "score_after"), 10.0);
+    assert_eq!(o["tier_after"], "top");
+    assert_eq!(
+        o["how"],
+        "beyond the best value ranked, 10: a new best lowers the others' points"
+    );
+    // No value today (scored 0): reporting the worst value ranked, 2, already reaches 2.5:
+    // z-scores of 2, 2, 4 give the first Φ(−0.577) = 0.282, 2.82 points.
+    let o = option(&explain_gap(
+        dir.path(),
+        &rules("zscore", "", "min_score = 2.5"),
+        "id,v\nP,\nB,2\nC,4\n",
+        "P",
+    ));
+    approx::assert_relative_eq!(num(&o, "to"), 2.0);
+    approx::assert_relative_eq!(num(&o, "criterion_points_after"), 2.82);
+    assert_eq!(o["how"], "the worst value ranked, 2 (any value reported)");
 }
 
 /// A band, a number of steps or a level further off than the next one may reach the tier
