@@ -255,8 +255,12 @@ pub fn most_inconsistent(
 }
 
 /// A judgement for messages: whole numbers as "3", reciprocals of whole numbers as "1/3",
-/// anything else with up to 6 significant decimals.
+/// anything else with up to 6 significant decimals; far off the scale (a million or more,
+/// or its reciprocal) in exponent form, `1e300`.
 pub fn show_judgement(x: f64) -> String {
+    if x.is_finite() && x != 0.0 && !(1e-6..1e6).contains(&x.abs()) {
+        return format!("{x:e}");
+    }
     show(x)
 }
 
@@ -708,7 +712,7 @@ fn judgement(v: &DeValue<'_>) -> Result<f64, String> {
             // (`inf` itself is left to the positivity check.)
             Ok(x) if x == f64::INFINITY && f.as_str().bytes().any(|b| b.is_ascii_digit()) => {
                 Err(format!(
-                    "the number {f} is too large for a judgement (Saaty's scale runs from 1/9 to 9)"
+                    "the number {f} is too large to compute with (beyond 1.8e308); Saaty's scale runs from 1/9 to 9"
                 ))
             }
             // `1e-400`: a positive number written, 0 read (the quoted form says the same).
@@ -737,7 +741,7 @@ fn judgement(v: &DeValue<'_>) -> Result<f64, String> {
                     )),
                     x if b == 0.0 || x.is_nan() => Err(out_of_range()),
                     x if x == f64::INFINITY => Err(format!(
-                        "\"{s}\" is too large for a judgement (Saaty's scale runs from 1/9 to 9)"
+                        "\"{s}\" is too large to compute with (beyond 1.8e308); Saaty's scale runs from 1/9 to 9"
                     )),
                     // A positive number or fraction that underflows ("1e-400", "1/1e400"); a
                     // zero ("0", "0/1") or a negative one is left to the positivity check

@@ -115,6 +115,58 @@ impl AhpWeights {
         })
     }
 
+    /// Judgements outside Saaty's scale (1/9 to 9), which AHP accepts but which seldom are
+    /// meant (a 90 for a 9, a huge value that makes one item's weight all): one warning
+    /// naming each, with where it is written, the first ten of them.
+    pub fn off_scale_warning(&self) -> Option<String> {
+        let matrices = parse_ahp_toml(&self.source.text, &self.source.name).ok()?;
+        let mut found = Vec::new();
+        for m in &matrices {
+            let n = m.items.len();
+            for ((i, j), &x) in m.matrix.indexed_iter() {
+                // Each pair once: the entry above the diagonal (the one below is its inverse).
+                if j <= i || (1.0 / 9.0 - 1e-9..=9.0 + 1e-9).contains(&x) {
+                    continue;
+                }
+                let at = m.entry_spans.get(i * n + j).map(|sp| {
+                    let (line, col) = self.source.line_col(sp.start);
+                    format!(" ({}:{line}:{col})", self.source.name)
+                });
+                found.push(format!(
+                    "{} vs {} = {}{}",
+                    m.items[i],
+                    m.items[j],
+                    show_judgement(x),
+                    at.unwrap_or_default()
+                ));
+            }
+        }
+        if found.is_empty() {
+            return None;
+        }
+        let more = found.len().saturating_sub(10);
+        found.truncate(10);
+        Some(format!(
+            "{} outside Saaty's scale of 1/9 to 9: {}{}; the weights use {} as written",
+            if found.len() + more == 1 {
+                "a judgement is"
+            } else {
+                "judgements are"
+            },
+            found.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            },
+            if found.len() + more == 1 {
+                "it"
+            } else {
+                "them"
+            },
+        ))
+    }
+
     /// The plain-text report: each expert's CR for a group, each item's weight, and the
     /// consistency line.
     pub fn to_text(&self) -> String {

@@ -272,6 +272,19 @@ impl ObjectiveWeights {
         })
     }
 
+    /// The warning for rules with a single criterion: its weight is 1 whatever the data
+    /// (CRITIC's contrast-and-conflict product is not even defined for one column).
+    pub fn single_criterion_warning(&self) -> Option<String> {
+        (self.criteria.len() == 1 && self.fallback.is_none()).then(|| {
+            format!(
+                "the rules have one criterion, '{}': its weight is 1 whatever the data, so \
+                 --method {} tells nothing about it",
+                self.criteria[0].id,
+                self.method.name()
+            )
+        })
+    }
+
     /// The warning for criteria that get weight 0 because no ranked entity differs on them
     /// (one line; `None` when there are none, or when no criterion varies at all).
     pub fn constant_warning(&self) -> Option<String> {

@@ -216,6 +216,9 @@ fn run_objective(
     if let Some(warning) = weights.constant_warning() {
         say!("warning: {warning}");
     }
+    if let Some(warning) = weights.single_criterion_warning() {
+        say!("warning: {warning}");
+    }
     super::deliver(out, report.as_bytes())?;
     Ok(0)
 }
@@ -270,6 +273,9 @@ fn run_ahp(
         ));
     }
     let weights = AhpWeights::from_path(path, table, a.allow_inconsistent)?;
+    if let Some(w) = weights.off_scale_warning() {
+        say!("warning: {w}");
+    }
     // Everything that can fail is done before anything is written or printed.
     let new_rules = match (&a.write_into, level) {
         (Some(into), Some(level)) => {

@@ -754,6 +754,50 @@ mod weights_command {
             .code(0);
     }
 
+    /// Rules with one criterion get weight 1 from either method, with a warning that the
+    /// data decided nothing (audit38_analysis: silent, while other degenerate cases warn).
+    #[test]
+    fn objective_weights_of_a_single_criterion_are_warned_of() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for method in ["critic", "entropy"] {
+            let out = bin()
+                .args(["weights", "--method", method, "--rules"])
+                .arg(root.join("rules/miit-sme-cluster.toml"))
+                .arg("--data")
+                .arg(root.join("fixtures/sme-clusters-2023.csv"))
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(0));
+            let e = String::from_utf8(out.stderr).unwrap();
+            assert!(
+                e.contains(&format!("warning: the rules have one criterion, 'output_level': its weight is 1 whatever the data, so --method {method} tells nothing about it")),
+                "{e}"
+            );
+        }
+    }
+
+    /// A judgement off Saaty's 1/9–9 scale is used but warned of, with where it is written
+    /// (audit38_analysis: 15 and 1e300 passed silently; with two items CR is always 0).
+    #[test]
+    fn ahp_judgements_off_the_scale_are_warned_of() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = dir.path().join("m.toml");
+        let run = |matrix: &str| {
+            std::fs::write(&m, format!("items = [\"a\", \"b\"]\nmatrix = {matrix}\n")).unwrap();
+            let out = bin().args(["weights", "--ahp"]).arg(&m).output().unwrap();
+            assert_eq!(out.status.code(), Some(0), "{out:?}");
+            String::from_utf8(out.stderr).unwrap()
+        };
+        let e = run("[[1, 15], [\"1/15\", 1]]");
+        assert!(
+            e.contains("warning: a judgement is outside Saaty's scale of 1/9 to 9: a vs b = 15 (")
+                && e.contains("m.toml:2:15); the weights use it as written"),
+            "{e}"
+        );
+        assert!(run("[[1, \"1e300\"], [\"1/1e300\", 1]]").contains("a vs b = 1e300"));
+        assert_eq!(run("[[1, 9], [\"1/9\", 1]]"), "");
+    }
+
     #[test]
     fn a_consistency_ratio_just_below_the_limit_is_not_shown_as_the_limit() {
         // CR = 0.0999899 (Saaty RI 0.90): rounded to four decimals it would read 0.1000 next
