@@ -203,7 +203,7 @@ fn tech_sme_missing_values_are_warned() {
     let want = [
         "gate 'size': a missing value left the condition unmet for 1 entity: T28",
         "criterion 'rd_level': 1 missing value scored 0: T12",
-        "indicator 'ip_points': a missing value decided an if() condition (a comparison with a missing value is false) for 1 entity: T25",
+        "indicator 'ip_points': a missing value decided an if() condition (a condition that ends missing counts as false: the else branch was taken) for 1 entity: T25",
     ];
     assert_eq!(a.warnings, want, "{:?}", a.warnings);
     // T11 reported only option (a): no warning, and (a) alone scores the R&D criterion.

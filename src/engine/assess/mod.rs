@@ -97,8 +97,7 @@ impl CompiledRules {
 type MissingTrace = (String, &'static str, Vec<bool>);
 
 /// An `if()` condition a missing value decided (its branch taken on SPEC §4's "false").
-const IF_DECIDED: &str =
-    "a missing value decided an if() condition (a comparison with a missing value is false)";
+const IF_DECIDED: &str = "a missing value decided an if() condition (a condition that ends missing counts as false: the else branch was taken)";
 /// A `count_true()` term a missing value left undecided: counted as SPEC §4 reads it (a
 /// comparison with a missing value false, so `x > 5` not true and `not (x > 5)` true).
 const COUNT_DECIDED: &str = "count_true() counted a condition a missing value decided (a comparison with a missing value is false)";
