@@ -1273,14 +1273,16 @@ fn explain_text_shows_the_linear_slope() {
     );
 }
 
-/// `explain --id ID` over a rules text and a CSV text written to `dir`: its standard output,
-/// after checking it exits 0.
-fn explain_text(dir: &std::path::Path, rules: &str, data: &str, id: &str) -> String {
+/// `explain --id ID` (with `args` before `--rules`) over a rules text and a CSV text
+/// written to `dir`: its standard output, after checking it exits 0.
+fn explain_out(dir: &std::path::Path, args: &[&str], rules: &str, data: &str, id: &str) -> Vec<u8> {
     let (r, d) = (dir.join("r.toml"), dir.join("d.csv"));
     std::fs::write(&r, rules).unwrap();
     std::fs::write(&d, data).unwrap();
     let out = bin()
-        .args(["explain", "--rules"])
+        .arg("explain")
+        .args(args)
+        .arg("--rules")
         .arg(&r)
         .arg("--data")
         .arg(&d)
@@ -1288,7 +1290,12 @@ fn explain_text(dir: &std::path::Path, rules: &str, data: &str, id: &str) -> Str
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
-    String::from_utf8(out.stdout).unwrap()
+    out.stdout
+}
+
+/// `explain --id ID`'s text over a rules text and a CSV text.
+fn explain_text(dir: &std::path::Path, rules: &str, data: &str, id: &str) -> String {
+    String::from_utf8(explain_out(dir, &[], rules, data, id)).unwrap()
 }
 
 /// A tier held back by a condition while the score is enough says so in the gap header
@@ -1341,19 +1348,8 @@ fn explain_gap_says_when_the_score_is_enough_and_when_one_change_is_not() {
 
 /// The gap JSON of `explain --id ID --format json` over a rules text and a CSV text.
 fn explain_gap(dir: &std::path::Path, rules: &str, data: &str, id: &str) -> serde_json::Value {
-    let (r, d) = (dir.join("r.toml"), dir.join("d.csv"));
-    std::fs::write(&r, rules).unwrap();
-    std::fs::write(&d, data).unwrap();
-    let out = bin()
-        .args(["explain", "--format", "json", "--rules"])
-        .arg(&r)
-        .arg("--data")
-        .arg(&d)
-        .args(["--id", id])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = explain_out(dir, &["--format", "json"], rules, data, id);
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
     json["gap"].clone()
 }
 
@@ -1378,6 +1374,15 @@ fn explain_gap_offers_values_for_relative_methods() {
         )
     };
     let option = |gap: &serde_json::Value| gap["options"][0].clone();
+    // The first option of entity `id` under one criterion scored by `method`.
+    let first = |method: &str, direction: &str, tier: &str, data: &str, id: &str| {
+        option(&explain_gap(
+            dir.path(),
+            &rules(method, direction, tier),
+            data,
+            id,
+        ))
+    };
     let num = |o: &serde_json::Value, k: &str| o[k].as_f64().unwrap();
 
     let gap = explain_gap(
@@ -1393,74 +1398,63 @@ fn explain_gap_offers_values_for_relative_methods() {
     assert_eq!(o["tier_after"], "top");
     assert_eq!(gap["scores_move"], true);
     // Out of reach (min_score 11 > 10 points): past the best value, full points.
-    let o = option(&explain_gap(
-        dir.path(),
-        &rules("percentile", "", "min_score = 11"),
+    let o = first(
+        "percentile",
+        "",
+        "min_score = 11",
         "id,v\nA,1\nB,2\nC,3\nD,4\n",
         "A",
-    ));
+    );
     approx::assert_relative_eq!(num(&o, "to"), 5.0);
     approx::assert_relative_eq!(num(&o, "criterion_points_after"), 10.0);
     assert_eq!(o["how"], "more than 4, the best value ranked (full points)");
     // Lower is better: A at 4 is the worst; less than 3 passes C (and ties nobody).
-    let o = option(&explain_gap(
-        dir.path(),
-        &rules("percentile", "direction = \"lower\"\n", "min_score = 3"),
+    let o = first(
+        "percentile",
+        "direction = \"lower\"\n",
+        "min_score = 3",
         "id,v\nA,4\nB,1\nC,3\nD,2\n",
         "A",
-    ));
+    );
     approx::assert_relative_eq!(num(&o, "to"), 2.9);
     approx::assert_relative_eq!(num(&o, "criterion_points_after"), 3.33);
     assert_eq!(o["how"], "less than 3: ahead of 1 more ranked entity");
 
-    let o = option(&explain_gap(
-        dir.path(),
-        &rules("minmax", "", "min_score = 6"),
+    let o = first(
+        "minmax",
+        "",
+        "min_score = 6",
         "id,v\nA,0\nB,5\nC,10\nD,20\n",
         "A",
-    ));
+    );
     approx::assert_relative_eq!(num(&o, "to"), 14.0);
     approx::assert_relative_eq!(num(&o, "criterion_points_after"), 6.0);
     approx::assert_relative_eq!(num(&o, "score_after"), 6.0);
 
-    let o = option(&explain_gap(
-        dir.path(),
-        &rules("zscore", "", "min_score = 5"),
-        "id,v\nA,0\nB,2\nC,4\n",
-        "A",
-    ));
+    let o = first("zscore", "", "min_score = 5", "id,v\nA,0\nB,2\nC,4\n", "A");
     approx::assert_relative_eq!(num(&o, "criterion_points_before"), 1.59);
     approx::assert_relative_eq!(num(&o, "to"), 3.0);
     approx::assert_relative_eq!(num(&o, "criterion_points_after"), 5.0);
     assert_eq!(o["tier_after"], "top");
-    let o = option(&explain_gap(
-        dir.path(),
-        &rules("zscore", "", "min_score = 9.9"),
+    let o = first(
+        "zscore",
+        "",
+        "min_score = 9.9",
         "id,v\nA,0\nB,2\nC,4\n",
         "A",
-    ));
+    );
     approx::assert_relative_eq!(num(&o, "to"), 4.0);
     assert_eq!(o["how"], "the best value ranked, 4");
     assert_eq!(o["tier_after"], serde_json::Value::Null);
 
     // A threshold met exactly is proposed exactly: y = 1, 0, 10 (P at 1), min_score 6 needs
     // (v − 0)/10 ≥ 0.6, v = 6 (not 7, the next whole number past the bisection's 6.00…1).
-    let o = option(&explain_gap(
-        dir.path(),
-        &rules("minmax", "", "min_score = 6"),
-        "id,v\nP,1\nB,0\nC,10\n",
-        "P",
-    ));
+    let o = first("minmax", "", "min_score = 6", "id,v\nP,1\nB,0\nC,10\n", "P");
     approx::assert_relative_eq!(num(&o, "to"), 6.0);
     // Beyond the best value: P at 5 of B's 10 (C at 0); the one place goes to the best score.
     // At 10 P ties B and loses the tie-break by id; at 11 B falls to 100/11 = 9.09 points.
     // 10.01 would do too, but the data are whole numbers.
-    let o = option(&explain_gap(
-        dir.path(),
-        &rules("minmax", "", "max_count = 1"),
-        "id,v\nP,5\nB,10\nC,0\n",
-        "P",
-    ));
+    let o = first("minmax", "", "max_count = 1", "id,v\nP,5\nB,10\nC,0\n", "P");
     approx::assert_relative_eq!(num(&o, "to"), 11.0);
     approx::assert_relative_eq!(num(&o, "score_after"), 10.0);
     assert_eq!(o["tier_after"], "top");
@@ -1470,12 +1464,7 @@ fn explain_gap_offers_values_for_relative_methods() {
     );
     // No value today (scored 0): reporting the worst value ranked, 2, already reaches 2.5:
     // z-scores of 2, 2, 4 give the first Φ(−0.577) = 0.282, 2.82 points.
-    let o = option(&explain_gap(
-        dir.path(),
-        &rules("zscore", "", "min_score = 2.5"),
-        "id,v\nP,\nB,2\nC,4\n",
-        "P",
-    ));
+    let o = first("zscore", "", "min_score = 2.5", "id,v\nP,\nB,2\nC,4\n", "P");
     approx::assert_relative_eq!(num(&o, "to"), 2.0);
     approx::assert_relative_eq!(num(&o, "criterion_points_after"), 2.82);
     assert_eq!(o["how"], "the worst value ranked, 2 (any value reported)");
