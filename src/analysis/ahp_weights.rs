@@ -50,6 +50,9 @@ pub struct AhpWeights {
     source: SourceText,
     #[serde(skip)]
     combined: AhpMatrix,
+    /// The warning for judgements off Saaty's scale, if any.
+    #[serde(skip)]
+    off_scale: Option<String>,
 }
 
 /// What writing AHP weights into a rules file gives: the new text and what to warn of.
@@ -110,6 +113,7 @@ impl AhpWeights {
             ri_table: res.ri_table.name().to_string(),
             consistent: res.is_consistent(),
             experts,
+            off_scale: off_scale(&source, &matrices),
             source,
             combined,
         })
@@ -119,54 +123,61 @@ impl AhpWeights {
     /// meant (a 90 for a 9, a huge value that makes one item's weight all): one warning
     /// naming each, with where it is written, the first ten of them.
     pub fn off_scale_warning(&self) -> Option<String> {
-        let matrices = parse_ahp_toml(&self.source.text, &self.source.name).ok()?;
-        let mut found = Vec::new();
-        for m in &matrices {
-            let n = m.items.len();
-            for ((i, j), &x) in m.matrix.indexed_iter() {
-                // Each pair once: the entry above the diagonal (the one below is its inverse).
-                if j <= i || (1.0 / 9.0 - 1e-9..=9.0 + 1e-9).contains(&x) {
-                    continue;
-                }
-                let at = m.entry_spans.get(i * n + j).map(|sp| {
-                    let (line, col) = self.source.line_col(sp.start);
-                    format!(" ({}:{line}:{col})", self.source.name)
-                });
-                found.push(format!(
-                    "{} vs {} = {}{}",
-                    m.items[i],
-                    m.items[j],
-                    show_judgement(x),
-                    at.unwrap_or_default()
-                ));
-            }
-        }
-        if found.is_empty() {
-            return None;
-        }
-        let more = found.len().saturating_sub(10);
-        found.truncate(10);
-        Some(format!(
-            "{} outside Saaty's scale of 1/9 to 9: {}{}; the weights use {} as written",
-            if found.len() + more == 1 {
-                "a judgement is"
-            } else {
-                "judgements are"
-            },
-            found.join(", "),
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            },
-            if found.len() + more == 1 {
-                "it"
-            } else {
-                "them"
-            },
-        ))
+        self.off_scale.clone()
     }
+}
 
+/// The warning of [`AhpWeights::off_scale_warning`] for the matrices read from `source`.
+fn off_scale(source: &SourceText, matrices: &[AhpMatrix]) -> Option<String> {
+    let mut found = Vec::new();
+    for m in matrices {
+        let n = m.items.len();
+        for ((i, j), &x) in m.matrix.indexed_iter() {
+            // Each pair once: the entry above the diagonal (the one below is its inverse);
+            // within 1 % of the ends (`0.111` for 1/9).
+            if j <= i || (1.0 / 9.0 * 0.99..=9.0 * 1.01).contains(&x) {
+                continue;
+            }
+            let at = m.entry_spans.get(i * n + j).map(|sp| {
+                let (line, col) = source.line_col(sp.start);
+                format!(" ({}:{line}:{col})", source.name)
+            });
+            found.push(format!(
+                "{} vs {} = {}{}",
+                m.items[i],
+                m.items[j],
+                show_judgement(x),
+                at.unwrap_or_default()
+            ));
+        }
+    }
+    if found.is_empty() {
+        return None;
+    }
+    let more = found.len().saturating_sub(10);
+    found.truncate(10);
+    Some(format!(
+        "{} outside Saaty's scale of 1/9 to 9: {}{}; the weights use {} as written",
+        if found.len() + more == 1 {
+            "a judgement is"
+        } else {
+            "judgements are"
+        },
+        found.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        },
+        if found.len() + more == 1 {
+            "it"
+        } else {
+            "them"
+        },
+    ))
+}
+
+impl AhpWeights {
     /// The plain-text report: each expert's CR for a group, each item's weight, and the
     /// consistency line.
     pub fn to_text(&self) -> String {

@@ -17,9 +17,9 @@
 //! - Relative methods (`minmax`, `zscore`, `percentile`): each value tried is scored by the
 //!   engine's kernel over the cohort's values, so every other entity's fraction moves with
 //!   it; `percentile` offers the nearest value tying with or passing the
-//!   next entities that reaches the target, `minmax` and `zscore` the smallest value that
-//!   does (by bisection), at the data's precision; else the best value ranked (past it for
-//!   `percentile`).
+//!   next entities that reaches the target, `minmax` and `zscore` the value nearest today's
+//!   that does (by bisection, past the best value too), at the data's precision; else the
+//!   best value ranked (past it for `percentile`).
 //!
 //! Every option is re-scored with only that criterion changed (all other entities and
 //! criteria fixed), giving the score and tier it would lead to. Conditions that read scores
@@ -685,8 +685,8 @@ struct RelativePeers {
     /// The other ranked members' values (before `transform`), worst to best in the
     /// indicator's direction, imputed ones left out: what a proposed value is placed among.
     others: Vec<f64>,
-    /// The data's precision: the most decimals among those values and the explained
-    /// entity's own (not an imputed one).
+    /// The data's precision: the decimals of the median of those values' decimals, or of
+    /// the explained entity's own value (not an imputed one) when it has more.
     decimals: i32,
 }
 
@@ -741,10 +741,12 @@ impl RelativePeers {
         let own = (a.entities[e].criteria.get(id))
             .filter(|cr| cr.missing.is_none())
             .and_then(|cr| num(&cr.value));
-        let decimals = (others.iter().chain(&own))
-            .map(|&v| decimals_of(v))
-            .max()
-            .unwrap_or(0);
+        // (The typical value's, not the most precise one's: one value with seven decimals
+        // would make every proposal carry seven.)
+        let mut places: Vec<i32> = others.iter().map(|&v| decimals_of(v)).collect();
+        places.sort_unstable();
+        let typical = places.get(places.len() / 2).copied().unwrap_or(0);
+        let decimals = own.map_or(typical, |v| decimals_of(v).max(typical));
         let rp = RelativePeers {
             method: crit.method.clone(),
             dir,
@@ -917,7 +919,7 @@ impl RelativePeers {
                             f_start,
                             start,
                             format!(
-                                "the worst value {scope}, {} (any value reported)",
+                                "the worst value {scope}, {} (reporting it is enough)",
                                 fmt(start)
                             ),
                         ));
@@ -931,18 +933,17 @@ impl RelativePeers {
                 // (lo, hi): a value that does not reach and one that does.
                 let mut bracket = best.filter(|&b| try_at(b).1).map(|b| (start, b));
                 if bracket.is_none() {
-                    // Beyond the best value, in steps from the data's precision, doubling;
-                    // values of one sign (counts, amounts, intensities) stop at 0.
+                    // Beyond the best value, in steps from the data's precision, doubling; lower
+                    // is better and no value below 0 (intensities, counts, amounts): down to
+                    // 0 and no further.
                     let base = best.unwrap_or(start);
-                    let one_sign = |p: fn(f64) -> bool| self.others.iter().all(|&y| p(y));
-                    let floor_at_zero = (!up && base >= 0.0 && one_sign(|y| y >= 0.0))
-                        || (up && base <= 0.0 && one_sign(|y| y <= 0.0));
+                    let floor_at_zero = !up && base >= 0.0 && self.others.iter().all(|&y| y >= 0.0);
                     let mut lo = base;
                     let mut d = 10f64.powi(-decimals.clamp(0, 15));
                     let zero_in_domain = forward(self.tf, 0.0).is_finite();
                     for _ in 0..128 {
                         let mut v = if up { base + d } else { base - d };
-                        if floor_at_zero && (if up { v >= 0.0 } else { v <= 0.0 }) {
+                        if floor_at_zero && v <= 0.0 {
                             // 0 itself where the transform takes it; under `log10`/`ln`,
                             // halfway there at each step.
                             if !zero_in_domain {
@@ -983,6 +984,7 @@ impl RelativePeers {
                                 fmt(self.others[0]),
                                 fmt(b)
                             ),
+                            _ if minmax => format!("scaled among the values {scope}"),
                             _ => format!("z-score against the values {scope}"),
                         };
                         Ok((f, v, how))
@@ -1758,6 +1760,8 @@ fn gap(
 
     let mut options = Vec::new();
     let mut no_option = Vec::new();
+    // Whether an option of a relative method moves the others' fractions.
+    let mut relative_options = false;
     // Where a relative method's proposed value is placed.
     let scope = if ev.cohort_names.is_empty() {
         "ranked"
@@ -2111,6 +2115,7 @@ fn gap(
                 reason,
             }),
             Ok((f, to, how, slope)) => {
+                relative_options |= relative.is_some();
                 let moved = moved_at(num(&Some(to.clone())));
                 let (score_after, tier_after) = eval(c, f, &moved);
                 let change = match (&to, x_now) {
@@ -2159,10 +2164,8 @@ fn gap(
         points_missing,
         reached_first,
         scores_move: ev.aggregation == crate::rules::Aggregation::Topsis
-            || options.iter().any(|o| {
-                !o.imputed_from_it.is_empty()
-                    || matches!(o.method.as_str(), "minmax" | "zscore" | "percentile")
-            }),
+            || relative_options
+            || options.iter().any(|o| !o.imputed_from_it.is_empty()),
         blockers,
         unmet_now,
         options,

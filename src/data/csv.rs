@@ -60,8 +60,10 @@ pub(crate) fn read_csv(
     }
     let mut choice = decode::choose(&prefix, forced, at_eof);
     // UTF-8 read as Latin-1 somewhere and saved again: every Chinese header and cell is
-    // garbled, which no later message would name as the cause.
-    if choice.encoding == encoding_rs::UTF_8
+    // garbled, which no later message would name as the cause. (`--encoding utf8` reads
+    // the text as it is.)
+    if forced.is_none()
+        && choice.encoding == encoding_rs::UTF_8
         && let Some((run, meant, line)) = decode::double_encoded_utf8(&prefix, at_eof)
     {
         return Err(Error::one(
@@ -76,7 +78,7 @@ pub(crate) fn read_csv(
             .with_help(
                 "use the file as it was before that conversion; or undo it (for example \
                  `iconv -f UTF-8 -t WINDOWS-1252 in.csv > out.csv`, LATIN1 for Latin-1) and \
-                 read the result",
+                 read the result; --encoding utf8 reads the text as it is",
             ),
         ));
     }

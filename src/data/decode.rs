@@ -128,10 +128,10 @@ pub fn utf8_read_as_gbk(prefix: &[u8], at_eof: bool) -> Option<(String, String)>
 
 /// When the first bytes of a file are UTF-8 whose text, each character written back as the
 /// one byte Latin-1 or windows-1252 gives it, is UTF-8 with Chinese in it (at least four
-/// characters of three bytes): UTF-8 read once as Latin-1 (or windows-1252) and saved again
+/// CJK characters): UTF-8 read once as Latin-1 (or windows-1252) and saved again
 /// as UTF-8, 是 become `æ\u{98}¯`. Its first run of such text as written and as meant, and
 /// the line it is on. Text with Chinese in it is not (its first Chinese character has no
-/// such byte).
+/// such byte), nor text whose double encoding garbled only quotes and dashes (`â€™`).
 pub fn double_encoded_utf8(prefix: &[u8], at_eof: bool) -> Option<(String, String, usize)> {
     let prefix = prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(prefix);
     let text = utf8_text(prefix, at_eof)?;
@@ -164,7 +164,9 @@ pub fn double_encoded_utf8(prefix: &[u8], at_eof: bool) -> Option<(String, Strin
         Err(e) if e.error_len().is_none() => std::str::from_utf8(&bytes[..e.valid_up_to()]).ok()?,
         Err(_) => return None,
     };
-    if meant.chars().filter(|c| c.len_utf8() == 3).count() < 4 {
+    // Chinese (CJK characters, full-width forms), not a few curly quotes (`â€™` for `’`).
+    let chinese = |c: &char| matches!(*c, '\u{2E80}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{FF00}'..='\u{FFEF}');
+    if meant.chars().filter(chinese).count() < 4 {
         return None;
     }
     let start = text.find(|c: char| !c.is_ascii())?;
@@ -180,6 +182,14 @@ pub fn double_encoded_utf8(prefix: &[u8], at_eof: bool) -> Option<(String, Strin
         run_bytes.push(byte_of(c)?);
         unknown.push(c == '\u{FFFD}');
     }
+    // (The run may end inside a meant character: cut before it.)
+    let whole = match std::str::from_utf8(&run_bytes) {
+        Err(e) if e.error_len().is_none() => e.valid_up_to(),
+        _ => run_bytes.len(),
+    };
+    run_bytes.truncate(whole);
+    unknown.truncate(whole);
+    let run: String = run.chars().take(whole).collect();
     let meant_run = String::from_utf8_lossy(&run_bytes);
     let meant_run = if unknown.contains(&true) && !meant_run.contains('\u{FFFD}') {
         (meant_run.char_indices())
@@ -736,7 +746,9 @@ pub fn gbk_behind_utf8_bom(prefix: &[u8]) -> bool {
 
 /// Whether `prefix` (the file's first bytes) reads as GB18030 text with Chinese in it once
 /// the byte at `offset` is left out: a GBK file with one bad byte, or cut inside its last
-/// character. (Text in a code page such as windows-1252 read as GBK fails in more places.)
+/// character. Chinese means common characters (GB2312's, both bytes from 0xA1), nearly all
+/// of its two-byte characters: an accented Latin letter followed by a letter (`é` `t` in
+/// windows-1252) is a valid GBK pair too, but not such a one.
 fn gbk_but_at(prefix: &[u8], offset: u64) -> bool {
     let at = usize::try_from(offset).map_or(prefix.len(), |a| a.min(prefix.len()));
     let mut rest = prefix[..at].to_vec();
@@ -746,10 +758,32 @@ fn gbk_but_at(prefix: &[u8], offset: u64) -> bool {
     if let Some(i) = rest.iter().rposition(|&b| b == b'\n') {
         rest.truncate(i + 1);
     }
-    !rest.is_ascii()
-        && GB18030
-            .decode_without_bom_handling_and_without_replacement(&rest)
-            .is_some()
+    if GB18030
+        .decode_without_bom_handling_and_without_replacement(&rest)
+        .is_none()
+    {
+        return false;
+    }
+    // Two-byte characters, and those with both bytes from 0xA1 (four-byte ones skipped).
+    let (mut pairs, mut common) = (0usize, 0usize);
+    let mut i = 0;
+    while i < rest.len() {
+        let b = rest[i];
+        if b < 0x80 {
+            i += 1;
+            continue;
+        }
+        match rest.get(i + 1) {
+            Some(&t) if (0x30..=0x39).contains(&t) => i += 4,
+            Some(&t) => {
+                pairs += 1;
+                common += usize::from(b >= 0xA1 && t >= 0xA1);
+                i += 2;
+            }
+            None => break,
+        }
+    }
+    common >= 4 && common * 10 >= pairs * 9
 }
 
 /// The diagnostic for a file that could not be decoded.
@@ -855,7 +889,7 @@ pub fn failure_diagnostic(
                 Stage::Data,
                 format!(
                     "cannot decode '{path}' as {encoding_name}: a byte that is not GBK near byte \
-                     {} (the text before it is GBK)",
+                     {} (the rest of the text is GBK)",
                     failure.offset
                 ),
             )
@@ -1004,13 +1038,20 @@ mod tests {
         let d = diagnose(&stray);
         assert!(
             d.message
-                .contains("a byte that is not GBK near byte 40 (the text before it is GBK)"),
+                .contains("a byte that is not GBK near byte 40 (the rest of the text is GBK)"),
             "{}",
             d.message
         );
         assert!(!d.help.unwrap().contains("windows-1252"));
         let latin = b"code,name\nA,caf\xe9 cr\xe8me br\xfbl\xe9e\nB,na\xefve \xe0 la\nC,d\xe9j\xe0 vu\xa0\n";
         let d = diagnose(latin);
+        assert!(d.help.unwrap().contains("windows-1252"));
+        // An accent before a letter is a valid GBK pair: one bad spot only (`é` at the end
+        // of a line), yet no Chinese.
+        let (one_spot, _, _) = encoding_rs::WINDOWS_1252
+            .encode("code,name\nA,Société Générale\nB,Müller Zürich Café\n");
+        let d = diagnose(&one_spot);
+        assert!(!d.message.contains("GBK"), "{}", d.message);
         assert!(d.help.unwrap().contains("windows-1252"));
     }
 
@@ -1026,10 +1067,16 @@ mod tests {
         let (cp1252, _, _) = encoding_rs::WINDOWS_1252.decode(meant.as_bytes());
         let got = double_encoded_utf8(cp1252.as_bytes(), true).unwrap();
         assert_eq!(got.1, "产业集群");
+        // (Curly quotes and dashes doubly encoded are garbled too, but no Chinese is.)
+        let quotes: String = "a,b\nA,it’s “x” – y’s ‘z’\n"
+            .bytes()
+            .map(char::from)
+            .collect();
         for fine in [
             "code,name\nA,Café Grüße Ærøskøbing Señor\n",
             meant,
             "a,b\n1,2\n",
+            &quotes,
         ] {
             assert_eq!(double_encoded_utf8(fine.as_bytes(), true), None, "{fine}");
         }

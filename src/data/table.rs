@@ -1784,7 +1784,7 @@ fn excel_error_help(shown: &str, normalised: &str) -> Option<String> {
 /// A cell's text on one line for a message: a line break in a quoted cell shows as ␊ (as
 /// the terminal shows other control characters), so the message keeps its shape.
 fn one_line(text: &str) -> String {
-    text.replace('\n', "\u{240A}")
+    text.replace('\n', "\u{240A}").replace('\r', "\u{240D}")
 }
 
 /// "if "未报送" means no data, add it to the missing markers: …", with the TOML to paste.
@@ -1793,10 +1793,18 @@ fn marker_advice(shown: &str) -> String {
     // Quoted as the cell shows it (markers match after the same folding, so either works;
     // this is the one the analyst recognises), with TOML's escapes: a basic string holds no
     // line break or control character.
-    let quoted = (shown.trim().replace('\\', "\\\\").replace('"', "\\\""))
-        .replace('\u{240A}', "\\n")
-        .replace('\r', "\\r")
-        .replace('\t', "\\t");
+    let mut quoted = String::new();
+    for c in shown.trim().chars() {
+        match c {
+            '\\' => quoted.push_str("\\\\"),
+            '"' => quoted.push_str("\\\""),
+            '\u{240A}' => quoted.push_str("\\n"),
+            '\u{240D}' => quoted.push_str("\\r"),
+            '\t' => quoted.push_str("\\t"),
+            c if c.is_control() => quoted.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => quoted.push(c),
+        }
+    }
     format!(
         "if \"{shown}\" means no data, add it to the missing markers: \
          [data] missing_markers = [\"{quoted}\"]"

@@ -100,7 +100,11 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
                 "if it is delimited text, give it a .csv extension; otherwise save it from \
                  Excel or WPS as .xlsx",
             ),
-            XlsxError::WorksheetNotFound(_) | XlsxError::Xml(_) | XlsxError::XmlEof(_) => (
+            XlsxError::WorksheetNotFound(_)
+            | XlsxError::FileNotFound(_)
+            | XlsxError::RelationshipNotFound
+            | XlsxError::Xml(_)
+            | XlsxError::XmlEof(_) => (
                 format!("the workbook is damaged: a part it lists is missing or broken ({said})"),
                 "open it in Excel or WPS and save it again as .xlsx, or export it again",
             ),

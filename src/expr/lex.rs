@@ -76,7 +76,8 @@ pub(crate) struct Token {
 }
 
 impl Token {
-    /// How the token is shown, as written: `!`, `&&` and `||` are `not`, `and` and `or`.
+    /// How the token is shown in messages, as written: `!`, `&&` and `||` as those symbols,
+    /// not as the words `not`, `and`, `or` they mean.
     pub(crate) fn describe(&self) -> String {
         match self.tok {
             Tok::Not if self.symbol => "'!'".into(),

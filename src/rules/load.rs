@@ -672,9 +672,12 @@ impl<'s> Cx<'s> {
                     v.span().into(),
                     format!("'{key}' in {} is empty", t.what),
                     // (`id`, `name`, a criterion's `indicator` and `dimension`, `[aggregate]`'s
-                    // `by` are required: no leaving them out.)
+                    // `by` are required; a `max_tier` written says the gate caps.)
                     Some(
-                        if matches!(key, "id" | "name" | "indicator" | "dimension" | "by") {
+                        if matches!(
+                            key,
+                            "id" | "name" | "indicator" | "dimension" | "by" | "max_tier"
+                        ) {
                             format!("give {key} a value: it is required")
                         } else {
                             format!("give {key} a value, or leave the key out")

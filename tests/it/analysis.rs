@@ -796,6 +796,8 @@ mod weights_command {
         );
         assert!(run("[[1, \"1e300\"], [\"1/1e300\", 1]]").contains("a vs b = 1e300"));
         assert_eq!(run("[[1, 9], [\"1/9\", 1]]"), "");
+        // 0.111 is the usual way to write 1/9.
+        assert_eq!(run("[[1, 0.111], [\"1/0.111\", 1]]"), "");
     }
 
     #[test]
@@ -1467,7 +1469,10 @@ fn explain_gap_offers_values_for_relative_methods() {
     let o = first("zscore", "", "min_score = 2.5", "id,v\nP,\nB,2\nC,4\n", "P");
     approx::assert_relative_eq!(num(&o, "to"), 2.0);
     approx::assert_relative_eq!(num(&o, "criterion_points_after"), 2.82);
-    assert_eq!(o["how"], "the worst value ranked, 2 (any value reported)");
+    assert_eq!(
+        o["how"],
+        "the worst value ranked, 2 (reporting it is enough)"
+    );
 }
 
 /// A band, a number of steps or a level further off than the next one may reach the tier
