@@ -154,26 +154,18 @@ fn off_scale(source: &SourceText, matrices: &[AhpMatrix]) -> Option<String> {
     if found.is_empty() {
         return None;
     }
-    let more = found.len().saturating_sub(10);
+    let total = found.len();
     found.truncate(10);
     Some(format!(
         "{} outside Saaty's scale of 1/9 to 9: {}{}; the weights use {} as written",
-        if found.len() + more == 1 {
-            "a judgement is"
-        } else {
-            "judgements are"
-        },
+        crate::diag::agree(total, "a judgement is", "judgements are"),
         found.join(", "),
-        if more > 0 {
-            format!(" and {more} more")
+        if total > 10 {
+            format!(" and {} more", total - 10)
         } else {
             String::new()
         },
-        if found.len() + more == 1 {
-            "it"
-        } else {
-            "them"
-        },
+        crate::diag::agree(total, "it", "them"),
     ))
 }
 

@@ -853,15 +853,12 @@ impl RelativePeers {
                 let before = |w: f64| self.others.partition_point(|&y| o(y) < o(w));
                 let upto = |w: f64| self.others.partition_point(|&y| o(y) <= o(w));
                 let how = |w: f64, passes: bool| {
-                    let entities =
-                        |k: usize| format!("{k} ranked entit{}", if k == 1 { "y" } else { "ies" });
+                    let ranked =
+                        |k: usize| format!("ranked entit{}", if k == 1 { "y" } else { "ies" });
                     let past = if up { "more" } else { "less" };
                     if !passes {
-                        format!(
-                            "equal to {}: level with {}",
-                            fmt(w),
-                            entities(upto(w) - before(w))
-                        )
+                        let k = upto(w) - before(w);
+                        format!("equal to {}: level with {k} {}", fmt(w), ranked(k))
                     } else if upto(w) == self.others.len() {
                         format!(
                             "{past} than {}, the best value {scope} (full points)",
@@ -869,11 +866,7 @@ impl RelativePeers {
                         )
                     } else {
                         let k = upto(w) - x_now.map_or(0, before);
-                        format!(
-                            "{past} than {}: ahead of {k} more ranked entit{}",
-                            fmt(w),
-                            if k == 1 { "y" } else { "ies" }
-                        )
+                        format!("{past} than {}: ahead of {k} more {}", fmt(w), ranked(k))
                     }
                 };
                 let Some(last) = props.len().checked_sub(1) else {

@@ -154,6 +154,9 @@ pub fn double_encoded_utf8(prefix: &[u8], at_eof: bool) -> Option<(String, Strin
         let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(c.encode_utf8(&mut buf));
         (!unmappable && bytes.len() == 1).then(|| bytes[0])
     };
+    // Chinese text in UTF-8 (the usual file) is told by its first non-ASCII character,
+    // before the whole prefix is copied.
+    byte_of(text.chars().find(|c| !c.is_ascii())?)?;
     let mut bytes = Vec::with_capacity(text.len());
     for c in text.chars() {
         bytes.push(byte_of(c)?);

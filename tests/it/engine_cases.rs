@@ -4328,7 +4328,8 @@ fn reported_values_outside_a_transforms_domain_are_said_apart_from_missing_ones(
         a.warnings.contains(&"criterion 'c_pat': 2 reported values outside the domain of log10 (0, …) are treated as missing, so the missing policy scores them: A, F; if such values should score low rather than as missing, transform in a formula indicator instead (`log10(pat + 1)`)".to_string()),
         "{:?}",
         a.warnings
-    ); // The value shown is the smallest id's, whatever the order of the rows (F's −3 first).
+    );
+    // The value shown is the smallest id's, whatever the order of the rows (F's −3 first).
     let a = score(rules, "code,pat\nF,-3\nB,1\nA,0\nC,10\n");
     assert!(
         a.warnings
