@@ -133,6 +133,16 @@ fn run_objective(
             "--write-into goes with --ahp; with --method use --write OUT.toml",
         ));
     }
+    if a.allow_inconsistent {
+        say!(
+            "note: --allow-inconsistent applies to --ahp only; entropy and CRITIC have no consistency ratio"
+        );
+    }
+    if level.is_some() && a.write.is_none() {
+        say!(
+            "note: --level says which weights --write replaces; without --write nothing is written"
+        );
+    }
     let compiled = load(rules_path)?;
     let data = compiled.read_data(&a.data, &a.read.options(&compiled)?)?;
     let assessment = compiled.assess_with(
@@ -271,6 +281,11 @@ fn run_ahp(
         return Err(Error::usage(
             "with --ahp, --level says where --write-into puts the weights; give --write-into RULES too, or leave --level out",
         ));
+    }
+    if a.rules.is_some() || !a.data.is_empty() {
+        say!(
+            "note: --rules and --data are not read with --ahp: the weights come from the matrix alone (give the rules file to --write-into to check the items against it and write them in)"
+        );
     }
     let weights = AhpWeights::from_path(path, table, a.allow_inconsistent)?;
     if let Some(w) = weights.off_scale_warning() {

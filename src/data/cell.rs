@@ -44,15 +44,22 @@ pub const REMARK_STARTS: [char; 14] = [
 pub fn fold_header(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
+    // Whether the last character kept was CJK or full-width punctuation.
+    let mut after_wide = false;
     let visible = |c: &char| !matches!(c, '\u{feff}' | '\u{200b}' | '\u{2060}');
-    for c in s.chars().filter(visible).map(fold_char) {
+    for orig in s.chars().filter(visible) {
+        let c = fold_char(orig);
         if c.is_whitespace() {
             pending_space = !out.is_empty();
         } else {
-            if pending_space && !is_cjk(c) && !out.chars().next_back().is_some_and(is_cjk) {
+            // Full-width punctuation counts as written (`（` folds to `(`, yet `GDP （亿元）`
+            // is `GDP(亿元)`); full-width letters and digits count as the ASCII they fold to.
+            let wide = is_cjk(c) || (orig != c && !c.is_ascii_alphanumeric());
+            if pending_space && !wide && !after_wide {
                 out.push(' ');
             }
             pending_space = false;
+            after_wide = wide;
             out.push(c);
         }
     }
@@ -917,6 +924,10 @@ mod tests {
         assert_eq!(fold_header("R&D 投入 (万元)"), "R&D投入(万元)");
         assert_eq!(fold_header("营业　收入"), "营业收入");
         assert_eq!(fold_header("Revenue (万元)"), "Revenue (万元)");
+        // Full-width punctuation counts as written; full-width letters as their ASCII.
+        assert_eq!(fold_header("GDP （亿元）"), "GDP(亿元)");
+        assert_eq!(fold_header("R&D （万元） total"), "R&D(万元)total");
+        assert_eq!(fold_header("ＲＤ staff"), "RD staff");
         assert_eq!(fold_header("rd  staff\t share"), "rd staff share");
         assert_eq!(fold_header("𠀀 x"), "𠀀x");
         assert_ne!(fold_header("rev"), fold_header("Rev"));

@@ -70,8 +70,15 @@ pub(crate) fn usable_delimiter(b: u8) -> bool {
 
 /// Parses a `--delimiter` value: one ASCII character, or `\t` / `tab` for a tab.
 pub fn parse_delimiter(s: &str) -> Result<u8, Error> {
-    if s == "\\t" || s.eq_ignore_ascii_case("tab") || s == "\t" {
+    if s == "\\t" || s == "tab" || s == "\t" {
         return Ok(b'\t');
+    }
+    // SPEC §6 names `\t` and `tab`; anything else is a usage error, said with the spelling.
+    if s.eq_ignore_ascii_case("tab") {
+        return Err(Error::one(
+            Diagnostic::new(Stage::Usage, format!("invalid --delimiter '{s}'"))
+                .with_help("for a tab, give --delimiter tab (in lower case) or \\t"),
+        ));
     }
     let mut chars = s.chars();
     let folded = crate::data::cell::fold_width(s);

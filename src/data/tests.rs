@@ -387,6 +387,14 @@ fn unknown_encoding_and_bad_delimiter_are_usage_errors() {
     }
     assert_eq!(parse_delimiter(";").unwrap(), b';');
     assert_eq!(parse_delimiter("tab").unwrap(), b'\t');
+    assert_eq!(parse_delimiter("\\t").unwrap(), b'\t');
+    let e = parse_delimiter("TAB").unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert!(
+        e.to_string()
+            .contains("give --delimiter tab (in lower case)"),
+        "{e}"
+    );
     assert_eq!(parse_delimiter("|").unwrap(), b'|');
     assert_eq!(parse_delimiter(";;").unwrap_err().exit_code(), 2);
     let e = parse_delimiter("；").unwrap_err();

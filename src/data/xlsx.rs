@@ -582,6 +582,27 @@ fn scaled_warnings(
     out
 }
 
+/// The smallest number of 16 digits: a workbook keeps about 15 significant digits of a
+/// number (Excel turns the sixteenth digit typed into 0), so a stored number this large in
+/// a text column (a credit code or ID number typed as a number) has most likely lost digits.
+const LONGEST_EXACT: f64 = 1e15;
+
+/// The warning for a text column (ids, names, categories) whose cells hold numbers of 16
+/// digits or more: the digits were lost in the workbook, before the read, so the text read
+/// is not the code typed, and two codes may have become one.
+fn long_number_warning(sheet_loc: &str, header: &str, cell: &str, x: f64, count: usize) -> String {
+    let more = match count {
+        1 => String::new(),
+        n => format!(" and {} more", n - 1),
+    };
+    format!(
+        "{sheet_loc}: column \"{}\" is read as text, but cell {cell}{more} {} a number of 16 or more digits ({}): a workbook keeps about 15 significant digits of a number, so the last digits of a longer code (统一社会信用代码, ID number) were lost before it was read; format the column as text in the workbook and enter the codes again (or export them as text), then check them",
+        truncate(header, 60),
+        crate::diag::agree(count, "holds", "hold"),
+        format_number(x)
+    )
+}
+
 /// `x` (0.056) in percent units (5.6): its shortest decimal with the point moved two places,
 /// so the value is the one the same cell saved as CSV text (`5.6%`) reads as, not
 /// 5.6000000000000005.
@@ -858,6 +879,14 @@ pub(crate) fn read_xlsx(
     let mut rest = &cells[below..];
     // Data rows hidden by hand or by a filter: read, and said.
     let mut hidden_read: Vec<String> = Vec::new();
+    // Text columns (ids, names, categories) holding numbers of 16 digits or more: per
+    // column, the first such cell (Excel row, stored number) and how many there are.
+    let texts: Vec<usize> = wanted
+        .iter()
+        .copied()
+        .filter(|j| !numbers.contains(j))
+        .collect();
+    let mut long_numbers: Vec<Option<(usize, f64, usize)>> = vec![None; texts.len()];
     while let Some(&(r, _, _)) = rest.first() {
         // The row's cells are the next few: a scan, not a binary search over every cell
         // left (a cache miss per step on a large sheet, most of this loop's time).
@@ -890,6 +919,16 @@ pub(crate) fn read_xlsx(
             })
             .collect();
         let excel_row = r as usize + 1;
+        for (k, &j) in texts.iter().enumerate() {
+            if let Some(&Data::Float(x)) = row.get(j)
+                && x.abs() >= LONGEST_EXACT
+            {
+                match &mut long_numbers[k] {
+                    Some((_, _, count)) => *count += 1,
+                    slot @ None => *slot = Some((excel_row, x, 1)),
+                }
+            }
+        }
         let (dates, row) = (&dates, &row);
         ingest.push_row(excel_row, |j| match row.get(j) {
             None | Some(Data::Empty) => Cell::Empty,
@@ -908,6 +947,17 @@ pub(crate) fn read_xlsx(
         })?;
     }
     let mut warnings = merged_warnings(&sheet, &sheet_loc, h, c0, &written, &wanted);
+    for (&j, found) in texts.iter().zip(&long_numbers) {
+        if let Some((row, x, count)) = *found {
+            warnings.push(long_number_warning(
+                &sheet_loc,
+                written.get(j).map_or("", String::as_str),
+                &format!("{}{row}", super::table::spreadsheet_column(c0 + j)),
+                x,
+                count,
+            ));
+        }
+    }
     // Several years or districts on sheets of one layout: the one on screen when the
     // workbook was saved is most likely the one meant, yet the first visible sheet is read
     // (SPEC §3). Said whatever the open sheet holds: a sheet of notes left open costs a line.

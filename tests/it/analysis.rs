@@ -754,6 +754,64 @@ mod weights_command {
             .code(0);
     }
 
+    /// Flags of the other form of `weights` are not silently dropped: each says it was not
+    /// used, and the run goes on (as `--sheet` with CSV data does).
+    #[test]
+    fn weights_says_which_flags_it_did_not_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let (m, rules, data) = (
+            dir.path().join("m.toml"),
+            dir.path().join("r.toml"),
+            dir.path().join("d.csv"),
+        );
+        std::fs::write(&m, MATRIX).unwrap();
+        std::fs::write(
+            &rules,
+            "[rules]\nname = \"t\"\nid = \"code\"\n[[indicator]]\nid = \"x\"\n[[indicator]]\nid = \"y\"\n\
+             [[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"a\"\ndimension = \"d\"\nindicator = \"x\"\n\
+             points = 1\nmethod = \"minmax\"\n[[criterion]]\nid = \"b\"\ndimension = \"d\"\nindicator = \"y\"\n\
+             points = 1\nmethod = \"minmax\"\n",
+        )
+        .unwrap();
+        std::fs::write(&data, "code,x,y\nA,1,5\nB,2,3\nC,4,4\n").unwrap();
+        let stderr = |args: &[&str]| -> String {
+            let out = bin()
+                .args(args)
+                .arg("--rules")
+                .arg(&rules)
+                .arg("--data")
+                .arg(&data)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(0), "{args:?}");
+            String::from_utf8(out.stderr).unwrap()
+        };
+        let ahp = stderr(&["weights", "--ahp", m.to_str().unwrap()]);
+        assert!(
+            ahp.contains("note: --rules and --data are not read with --ahp"),
+            "{ahp}"
+        );
+        let entropy = stderr(&[
+            "weights",
+            "--method",
+            "entropy",
+            "--level",
+            "criteria",
+            "--allow-inconsistent",
+        ]);
+        assert!(
+            entropy.contains("note: --allow-inconsistent applies to --ahp only"),
+            "{entropy}"
+        );
+        assert!(
+            entropy.contains("note: --level says which weights --write replaces"),
+            "{entropy}"
+        );
+        // Used flags draw no note.
+        let plain = stderr(&["weights", "--method", "critic"]);
+        assert!(!plain.contains("note:"), "{plain}");
+    }
+
     /// Rules with one criterion get weight 1 from either method, with a warning that the
     /// data decided nothing (audit38_analysis: silent, while other degenerate cases warn).
     #[test]

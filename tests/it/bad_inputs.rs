@@ -288,6 +288,10 @@ fn catalogue_is_large_and_consistent() {
             );
         }
     }
+    // The README's count is the catalogue's.
+    let readme = std::fs::read_to_string(catalogue().join("../../README.md")).unwrap();
+    let said = format!("`tests/bad_inputs/`: {} cases", m.case.len());
+    assert!(readme.contains(&said), "README.md should say {said}");
 }
 
 #[test]

@@ -739,6 +739,52 @@ fn percent_formatted_columns_are_read_in_percent_units() {
     );
 }
 
+/// Credit codes typed as numbers in a workbook keep about 15 digits: a text column (the
+/// id) holding a number of 16 or more digits is warned of with its first cell and a count;
+/// 15 digits or a number column are not.
+#[test]
+fn xlsx_ids_stored_as_long_numbers_are_warned_of() {
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("d.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["code", "x"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    let codes = [
+        913701002345678901.0,
+        123456789012345.0,
+        913701002345678999.0,
+    ];
+    for (r, code) in codes.iter().enumerate() {
+        ws.write_number(r as u32 + 1, 0, *code).unwrap();
+        ws.write_number(r as u32 + 1, 1, 1e16).unwrap();
+    }
+    wb.save(&xlsx).unwrap();
+    let rules = dir.path().join("r.toml");
+    std::fs::write(
+        &rules,
+        "[rules]\nname = \"t\"\nid = \"code\"\n[[indicator]]\nid = \"x\"\n[[dimension]]\nid = \"d\"\n\
+         [[criterion]]\nid = \"c\"\ndimension = \"d\"\nindicator = \"x\"\npoints = 1\nmethod = \"minmax\"\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("clusterscore")
+        .unwrap()
+        .args(["score", "--format", "csv", "--rules"])
+        .arg(&rules)
+        .arg("--data")
+        .arg(&xlsx)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("d.xlsx, sheet \"Sheet1\": column \"code\" is read as text, but cell A2 and 1 more hold a number of 16 or more digits (913701002345678800): a workbook keeps about 15 significant digits"),
+        "{err}"
+    );
+    assert_eq!(err.matches("16 or more digits").count(), 1, "{err}");
+}
+
 /// Errors found after reading (a value outside `levels`, a cell an indicator cannot read)
 /// name the workbook's sheet as the reader's own errors do.
 #[test]

@@ -4414,6 +4414,44 @@ fn a_cohort_of_one_ranked_entity_is_warned_of() {
     assert!(said(&score(&rules(MINMAX, tier), two)).is_empty());
 }
 
+/// A cohort whose every entity an exclude gate left out: its entities keep criterion
+/// points, yet no ranked entity is there to compare them with; said, with what they show.
+#[test]
+fn a_cohort_with_no_ranked_entity_is_warned_of() {
+    let rules = |method: &str| {
+        format!(
+            "[rules]\nname = \"t\"\nid = \"code\"\ncohort = \"region\"\n[[indicator]]\nid = \"region\"\nkind = \"category\"\n\
+             [[indicator]]\nid = \"rev\"\n[[indicator]]\nid = \"ok\"\n[[dimension]]\nid = \"d\"\n\
+             [[criterion]]\nid = \"c_rev\"\ndimension = \"d\"\nindicator = \"rev\"\npoints = 100\nmethod = \"{method}\"\n\
+             [[gate]]\nid = \"g\"\nrequire = \"ok == 1\"\n"
+        )
+    };
+    let data = "code,region,rev,ok\nA,东部,50,1\nB,东部,80,1\nC,西部,20,0\nD,西部,70,0\n";
+    let said = |a: &clusterscore::engine::Assessment| -> Vec<String> {
+        a.warnings
+            .iter()
+            .filter(|w| w.contains("has no ranked entity"))
+            .cloned()
+            .collect()
+    };
+    for (method, shown) in [("percentile", 100.0), ("zscore", 50.0), ("minmax", 0.0)] {
+        let a = score(&rules(method), data);
+        assert_eq!(entity(&a, "D").excluded_by.as_deref(), Some("g"));
+        assert_relative_eq!(entity(&a, "D").score, shown);
+        assert_eq!(
+            said(&a),
+            [
+                "cohort 'region' = '西部' has no ranked entity (exclude gates left out its 2 entities): its relative criteria (c_rev) have nothing to compare them with, and show them percentile full points, zscore half, minmax none"
+            ],
+            "{method}"
+        );
+    }
+    // Not said for a method that needs no cohort, nor when one entity of 西部 is ranked.
+    assert!(said(&score(&rules("direct"), data)).is_empty());
+    let one = data.replace("C,西部,20,0", "C,西部,20,1");
+    assert!(said(&score(&rules("minmax"), &one)).is_empty());
+}
+
 #[test]
 fn ids_that_differ_only_in_width_or_case_are_warned_of() {
     let rules = BY_COLUMN.replace(

@@ -296,6 +296,17 @@ fn every_example_in_published_methods_checks_and_its_scores_are_in_the_doc() {
             after.contains(&format!("clusterscore weights --method {m}`"))
                 || after.contains(&format!("clusterscore weights --method {m} --format json`"))
         }) {
+            // The recipe's constants sit near the data: no unit warning to follow.
+            let out = Command::cargo_bin("clusterscore")
+                .unwrap()
+                .args(["weights", "--method", method, "--rules"])
+                .arg(&r)
+                .arg("--data")
+                .arg(&d)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(!stderr.contains("warning"), "block {k}: {stderr}");
             for w in entropy_or_critic(method, body, data) {
                 let (w4, w8) = (format!("{w:.4}"), format!("{w:.8}"));
                 assert!(

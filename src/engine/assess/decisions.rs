@@ -238,6 +238,7 @@ impl Run<'_> {
                 only[c as usize] = e;
             }
         }
+        self.warn_cohorts_without_ranked(by.value.as_str(), cohort, names, &count, &relative);
         let lone: Vec<usize> = (0..names.len()).filter(|&c| count[c] == 1).collect();
         if lone.is_empty() {
             return;
@@ -273,6 +274,50 @@ impl Run<'_> {
                 "{} more cohorts of '{}' have one ranked entity each (as above): {}",
                 rest.len(),
                 by.value,
+                member_list(&rest.iter().map(String::as_str).collect::<Vec<_>>())
+            ));
+        }
+    }
+
+    /// Warns of cohorts whose every entity an exclude gate left out, when the rules have
+    /// relative criteria: those entities are still shown with criterion points, yet no
+    /// ranked entity of their cohort is there to compare them with (percentile gives full
+    /// points, zscore half, minmax none), so their points say nothing. Not said when no
+    /// entity at all is ranked ([`Self::warn_all_excluded`] says that).
+    fn warn_cohorts_without_ranked(
+        &mut self,
+        by: &str,
+        cohort: &[u32],
+        names: &[Option<String>],
+        ranked_in: &[usize],
+        relative: &[&str],
+    ) {
+        if relative.is_empty() || ranked_in.iter().all(|&k| k == 0) {
+            return;
+        }
+        let mut members = vec![0usize; names.len()];
+        for &c in cohort {
+            members[c as usize] += 1;
+        }
+        let empty: Vec<usize> = (0..names.len())
+            .filter(|&c| ranked_in[c] == 0 && members[c] > 0)
+            .collect();
+        for &c in empty.iter().take(3) {
+            self.warnings.push(format!(
+                "cohort '{by}' = {} has no ranked entity (exclude gates left out its {}): its relative criteria ({}) have nothing to compare them with, and show them percentile full points, zscore half, minmax none",
+                cohort_value_shown(&names[c]),
+                crate::diag::entities(members[c]),
+                member_list(relative)
+            ));
+        }
+        if empty.len() > 3 {
+            let rest: Vec<String> = empty[3..]
+                .iter()
+                .map(|&c| cohort_value_shown(&names[c]))
+                .collect();
+            self.warnings.push(format!(
+                "{} more cohorts of '{by}' have no ranked entity (as above): {}",
+                rest.len(),
                 member_list(&rest.iter().map(String::as_str).collect::<Vec<_>>())
             ));
         }

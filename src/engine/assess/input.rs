@@ -83,11 +83,16 @@ pub(super) fn required_column(
                              replace every '{f}' in the file with {d}",
                             crate::diag::truncate(written, 120)
                         ),
-                        None => format!(
-                            "the data's header '{}' looks delimited by {d}: read the file \
-                             with --delimiter {d}",
-                            crate::diag::truncate(&headers.join(","), 120)
-                        ),
+                        None => {
+                            // As written (folding drops a tab beside Chinese), tabs shown.
+                            let written: Vec<&str> =
+                                headers.iter().map(|h| table.shown_header(h)).collect();
+                            format!(
+                                "the data's header '{}' looks delimited by {d}: read the file \
+                                 with --delimiter {d}",
+                                crate::diag::truncate(&written.join(",").replace('\t', "\\t"), 120)
+                            )
+                        }
                     }
                 })
                 .or_else(|| {
