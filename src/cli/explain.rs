@@ -70,6 +70,12 @@ fn shown(x: f64) -> String {
     n(format!("{x:.9e}").parse().unwrap_or(x))
 }
 
+/// Points per unit to four significant digits (3.333, not 3.33333333333333): a rate to
+/// compare options by, not a value to reproduce (the JSON keeps every digit).
+fn slope(x: f64) -> String {
+    n(format!("{x:.3e}").parse().unwrap_or(x))
+}
+
 /// [`shown`] for a JSON value; "—" for none.
 fn v(x: &Option<serde_json::Value>) -> String {
     match x {
@@ -257,7 +263,7 @@ fn render(x: &Explanation) -> String {
                         Some(k) => format!(
                             "{}; {} {} per unit",
                             o.how,
-                            n(k),
+                            slope(k),
                             if k == 1.0 { "pt" } else { "pts" }
                         ),
                         None => o.how.clone(),
@@ -268,7 +274,12 @@ fn render(x: &Explanation) -> String {
                         n(o.criterion_points_after)
                     ),
                     n(o.score_after),
-                    format!("+{}", n(o.score_gained)),
+                    // (A value other rules read can lower the score: -4.16, not +-4.16.)
+                    format!(
+                        "{}{}",
+                        if o.score_gained >= 0.0 { "+" } else { "" },
+                        n(o.score_gained)
+                    ),
                     format!(
                         "{}{}",
                         o.tier_after.clone().unwrap_or_else(|| "(untiered)".into()),

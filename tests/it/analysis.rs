@@ -191,6 +191,37 @@ fn explain_cli_unknown_id_is_exit_1_with_did_you_mean() {
         .stdout(predicates::str::contains("\"gap\""));
 }
 
+/// The gap table's rates and gains as a reader takes them in: points per unit to four
+/// significant digits, and a gain that is a loss (a value other rules also read) signed once.
+#[test]
+fn explain_gap_text_shows_short_rates_and_signed_losses() {
+    let out = bin()
+        .args(["explain", "--rules"])
+        .arg(root().join("rules/liaocheng-benchmark.toml"))
+        .arg("--data")
+        .arg(root().join("fixtures/liaocheng-2023.csv"))
+        .args(["--id", "LC15"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    // rd_level: 10 points over 2..5 %; service_platform_count: 4 points up to 6.
+    assert!(
+        text.contains("the target 5 (full points); 3.333 pts per unit"),
+        "{text}"
+    );
+    assert!(
+        text.contains("the target 6 (full points); 0.6667 pts per unit"),
+        "{text}"
+    );
+    // sales_band: a higher revenue lowers rd_intensity (rd / revenue): the score falls.
+    let sales = text
+        .lines()
+        .find(|l| l.starts_with("│ sales_band ") && l.contains("at least 100"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(sales.contains("┆ 35.36       ┆ -4.16 ┆"), "{sales}");
+    assert!(!text.contains("+-"), "{text}");
+}
+
 fn result_json(rows: &[(&str, Option<u64>, Option<&str>)]) -> String {
     let entities: Vec<serde_json::Value> = rows
         .iter()
