@@ -307,16 +307,84 @@ fn files_without_flags(e: &clap::Error, args: &[String]) -> Option<String> {
     changed.then(|| format!("files are given after their flags: {}", out.join(" ")))
 }
 
-/// A spinner on stderr for long work, only when stderr is a terminal (quiet in pipes and CI).
-pub(crate) fn spinner(message: &str) -> Option<indicatif::ProgressBar> {
-    use std::io::IsTerminal;
-    if !std::io::stderr().is_terminal() {
-        return None;
+/// Progress of a `score` run on stderr, only when stderr is a terminal (quiet in pipes and
+/// CI, SPEC §8): a bar of the data's bytes while the files are read, then a spinner naming
+/// the step. Cleared when finished or dropped (an error prints on a clean line).
+pub(crate) struct RunProgress {
+    bar: indicatif::ProgressBar,
+    /// The thread moving the bar to the bytes read, and its stop flag.
+    ticker: Option<(
+        std::sync::Arc<std::sync::atomic::AtomicBool>,
+        std::thread::JoinHandle<()>,
+    )>,
+}
+
+impl RunProgress {
+    /// Starts the bar of the bytes `counter` counts out of the files' sizes.
+    pub(crate) fn reading(
+        paths: &[std::path::PathBuf],
+        counter: &clusterscore::data::ReadProgress,
+    ) -> Option<Self> {
+        use std::io::IsTerminal;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        if !std::io::stderr().is_terminal() {
+            return None;
+        }
+        let total: u64 = paths
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum();
+        let bar = indicatif::ProgressBar::new(total)
+            .with_style(
+                indicatif::ProgressStyle::with_template(
+                    "reading data {bar:30} {bytes}/{total_bytes} {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            )
+            .with_finish(indicatif::ProgressFinish::AndClear);
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let ticker = std::thread::spawn({
+            let (bar, counter, stop) = (bar.clone(), counter.clone(), stop.clone());
+            move || {
+                while !stop.load(Ordering::Relaxed) {
+                    bar.set_position(counter.bytes());
+                    std::thread::park_timeout(std::time::Duration::from_millis(100));
+                }
+            }
+        });
+        Some(RunProgress {
+            bar,
+            ticker: Some((stop, ticker)),
+        })
     }
-    let pb = indicatif::ProgressBar::new_spinner().with_finish(indicatif::ProgressFinish::AndClear);
-    pb.set_message(message.to_string());
-    pb.enable_steady_tick(std::time::Duration::from_millis(120));
-    Some(pb)
+
+    /// The reading is over: a spinner naming the step from now on.
+    pub(crate) fn step(&mut self, message: &str) {
+        self.stop_ticker();
+        self.bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        self.bar.set_message(message.to_string());
+        self.bar
+            .enable_steady_tick(std::time::Duration::from_millis(120));
+    }
+
+    fn stop_ticker(&mut self) {
+        if let Some((stop, ticker)) = self.ticker.take() {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            ticker.thread().unpark();
+            let _ = ticker.join();
+        }
+    }
+}
+
+impl Drop for RunProgress {
+    fn drop(&mut self) {
+        self.stop_ticker();
+        self.bar.finish_and_clear();
+    }
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.

@@ -114,15 +114,22 @@ pub fn run(mut a: ScoreArgs) -> Result<i32> {
     a.read.validate(&a.data)?;
     let compiled = Rules::from_path(&a.rules)?.compile()?;
     let mut read = a.read.options(&compiled)?;
+    let counter = clusterscore::data::ReadProgress::new();
+    let mut progress = super::RunProgress::reading(&a.data, &counter);
+    if progress.is_some() {
+        read.progress = Some(counter);
+    }
     // The CSV output publishes no audit, so the files' digests are not computed.
     read.digest = format != Format::Csv;
     if format == Format::Csv {
         crate::one_arena_for_a_columns_run();
     }
-    let spinner = super::spinner("reading data and scoring");
     clusterscore::timing::mark("start");
     let data = compiled.read_data(&a.data, &read)?;
     clusterscore::timing::mark("read");
+    if let Some(p) = progress.as_mut() {
+        p.step("scoring");
+    }
     // Handed over: a columns-only run frees the input columns once they are scored.
     let mut assessment = compiled.assess_owned(
         data,
@@ -140,8 +147,10 @@ pub fn run(mut a: ScoreArgs) -> Result<i32> {
         },
     )?;
     clusterscore::timing::mark("score");
-    if let Some(s) = spinner {
-        s.finish_and_clear();
+    // A file being written is named on the spinner; output to the terminal clears it first.
+    match (progress.as_mut(), &a.out) {
+        (Some(p), Some(out)) => p.step(&format!("writing {}", out.display())),
+        _ => progress = None,
     }
     if format == Format::Csv
         && out_enc == OutEncoding::Gbk
@@ -158,6 +167,7 @@ pub fn run(mut a: ScoreArgs) -> Result<i32> {
         }
     }
     clusterscore::timing::mark("write");
+    drop(progress);
     // JSON, Markdown, HTML and XLSX hold the warnings, and on a terminal they are read
     // there; a CSV, a file, or output redirected (`> r.json`, a pipe) does not show them.
     if format == Format::Csv

@@ -16,7 +16,9 @@ use super::cell::fold_header;
 use super::decode::{
     self, Choice, DecodeFailure, DecodingReader, FailureKind, ForcedEncoding, PREFIX_LEN,
 };
-use super::table::{Ingest, ReadOptions, RecordBatch, check_headers, row_location};
+use super::table::{
+    Counted, Ingest, ReadOptions, ReadProgress, RecordBatch, check_headers, row_location,
+};
 
 /// Why one pass over a file stopped.
 enum PassError {
@@ -34,7 +36,7 @@ fn open(path: &Path) -> Result<File, Error> {
     File::open(path).map_err(|e| Error::io(&path.display().to_string(), &e))
 }
 
-fn read_prefix(file: &mut File, path: &str) -> Result<(Vec<u8>, bool), Error> {
+fn read_prefix(file: &mut impl Read, path: &str) -> Result<(Vec<u8>, bool), Error> {
     let mut prefix = Vec::with_capacity(64 * 1024);
     let n = file
         .by_ref()
@@ -53,7 +55,8 @@ pub(crate) fn read_csv(
     mut ingest: Option<&mut Ingest<'_>>,
 ) -> Result<Vec<String>, Error> {
     let name = path.display().to_string();
-    let mut file = open(path)?;
+    let counted_before = opts.progress.as_ref().map(ReadProgress::bytes);
+    let mut file = Counted::new(open(path)?, opts.progress.clone());
     let (prefix, at_eof) = read_prefix(&mut file, &name)?;
     if let Some(d) = workbook_saved_as_text(&prefix, &name) {
         return Err(Error::one(d));
@@ -163,7 +166,10 @@ pub(crate) fn read_csv(
                         guessed_utf8: false,
                         mostly_utf8: false,
                     };
-                    source = Box::new(open(path)?);
+                    if let (Some(p), Some(n)) = (&opts.progress, counted_before) {
+                        p.set(n);
+                    }
+                    source = Box::new(Counted::new(open(path)?, opts.progress.clone()));
                     continue;
                 }
                 let mut d = decode::failure_diagnostic(&name, choice, f, &prefix);

@@ -18,7 +18,7 @@ use crate::diag::{Diagnostic, Error, Stage};
 
 pub use cell::{BUILTIN_MISSING, fold_header};
 pub use decode::{ForcedEncoding, parse_encoding};
-pub use table::{ColumnRequest, FileInfo, ReadOptions, Table, parse_delimiter};
+pub use table::{ColumnRequest, FileInfo, ReadOptions, ReadProgress, Table, parse_delimiter};
 pub(crate) use xlsx::default_sheet_help;
 pub use xlsx::is_xlsx;
 
@@ -90,6 +90,10 @@ pub fn read_table(
     for path in paths {
         if is_xlsx(path) {
             xlsx::read_xlsx(path, opts, Some(&mut ingest))?;
+            // A workbook is read whole: counted once it is.
+            if let (Some(p), Ok(m)) = (&opts.progress, std::fs::metadata(path)) {
+                p.add(m.len());
+            }
         } else {
             csv::read_csv(path, opts, forced, Some(&mut ingest))?;
         }

@@ -46,6 +46,65 @@ pub struct ReadOptions {
     /// default; `score` turns it off for CSV output, which publishes no audit (the digest is
     /// ~6 % of the CPU time of reading a large file).
     pub digest: bool,
+    /// Counts the bytes of the data files read so far, for a progress bar (`score` on a
+    /// terminal); `None` counts nothing.
+    pub progress: Option<ReadProgress>,
+}
+
+/// Bytes of data read so far, shared between the reader, which adds to it, and whoever
+/// shows progress. Clones share one count; two counts are equal when they are one.
+#[derive(Debug, Clone, Default)]
+pub struct ReadProgress(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl ReadProgress {
+    /// A count at 0.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The bytes read so far.
+    pub fn bytes(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn add(&self, n: u64) {
+        self.0.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Back to `n` bytes: a file read again from its start (another encoding tried).
+    pub(crate) fn set(&self, n: u64) {
+        self.0.store(n, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl PartialEq for ReadProgress {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for ReadProgress {}
+
+/// A reader that adds the bytes it reads to a [`ReadProgress`].
+pub(crate) struct Counted<R> {
+    inner: R,
+    progress: Option<ReadProgress>,
+}
+
+impl<R> Counted<R> {
+    pub(crate) fn new(inner: R, progress: Option<ReadProgress>) -> Self {
+        Counted { inner, progress }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(p) = &self.progress {
+            p.add(n as u64);
+        }
+        Ok(n)
+    }
 }
 
 impl Default for ReadOptions {
@@ -58,6 +117,7 @@ impl Default for ReadOptions {
             sheet: None,
             rescaled_columns: Vec::new(),
             digest: true,
+            progress: None,
         }
     }
 }

@@ -1835,6 +1835,42 @@ fn gbk_that_first_reads_as_two_byte_utf8_falls_back_in_any_chunk() {
     }
 }
 
+/// The progress count ends at the files' total size: each file counted once, also one
+/// read again from its start as GBK after reading as UTF-8 (the fallback above), and a
+/// workbook counted whole.
+#[test]
+fn read_progress_counts_each_file_once() {
+    let (zhuanye, _, _) = encoding_rs::GB18030.encode("专业");
+    let (zhongwen, _, _) = encoding_rs::GB18030.encode("中文");
+    let dir = tempfile::tempdir().unwrap();
+    let gbk = write(&dir, "g.csv", &late_non_ascii(&zhuanye, &zhongwen, 10_000));
+    let plain = write(&dir, "p.csv", b"id,name\nz1,x\n");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "id").unwrap();
+    ws.write_string(0, 1, "name").unwrap();
+    ws.write_string(1, 0, "w1").unwrap();
+    ws.write_string(1, 1, "y").unwrap();
+    let book = dir.path().join("b.xlsx");
+    wb.save(&book).unwrap();
+    let progress = ReadProgress::new();
+    let opts = ReadOptions {
+        progress: Some(progress.clone()),
+        ..ReadOptions::default()
+    };
+    let paths = [gbk, plain, book];
+    let t = read_table(&paths, &opts, &infer_all).unwrap();
+    assert_eq!(name_of(&t, "U2"), "中文");
+    let total: u64 = paths
+        .iter()
+        .map(|p| std::fs::metadata(p).unwrap().len())
+        .sum();
+    assert_eq!(progress.bytes(), total);
+    // A clone is the same count; a new one is another.
+    assert_eq!(progress.clone(), progress);
+    assert_ne!(ReadProgress::new(), progress);
+}
+
 #[test]
 fn utf8_chinese_then_a_stray_byte_is_an_error_in_any_chunk() {
     // Chinese in UTF-8 before a Latin-1 é: UTF-8 with one bad byte, never GB18030 mojibake.
