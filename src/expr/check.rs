@@ -239,6 +239,27 @@ impl Program {
         self.member_slots.clone()
     }
 
+    /// A program of one node of another (a `prev()` call the HTML page is given the
+    /// values of): its slots are the node's.
+    pub(crate) fn of_node(root: Node, ty: Type) -> Program {
+        fn slots_in(n: &Node, out: &mut Vec<usize>) {
+            match n {
+                Node::Slot { slot, .. } => out.push(*slot),
+                other => other.children().into_iter().for_each(|c| slots_in(c, out)),
+            }
+        }
+        let mut slots = Vec::new();
+        slots_in(&root, &mut slots);
+        slots.sort_unstable();
+        slots.dedup();
+        Program {
+            root,
+            ty,
+            slots,
+            member_slots: Vec::new(),
+        }
+    }
+
     /// Whether the program is a constant (uses no column, no `prev`, no aggregate).
     pub fn is_constant(&self) -> bool {
         matches!(self.root, Node::Const(_))

@@ -12,7 +12,43 @@ use crate::column::Type;
 /// JavaScript for `p`, or `None` when it uses what the page cannot evaluate (`prev`,
 /// aggregates over members).
 pub fn to_js(p: &Program) -> Option<String> {
-    node(&p.root)
+    node(&p.root, &mut |_| None)
+}
+
+/// [`to_js`] where each `prev(…)` call whose argument reads none of the slots in `moving`
+/// (those that move with the weights: scores) is read from the page's data: it becomes
+/// `V("pK")`, K = `first` + its place in the returned programs, one per call, which the
+/// caller evaluates on the run's rows and ships as that slot. An earlier year's data does
+/// not move with the weights, so the page can evaluate the rest of the condition again.
+pub fn to_js_reading_prev(
+    p: &Program,
+    moving: &[usize],
+    first: usize,
+) -> Option<(String, Vec<Program>)> {
+    let mut prevs: Vec<Program> = Vec::new();
+    let js = node(&p.root, &mut |n| {
+        let Node::Prev { ty, .. } = n else {
+            return None;
+        };
+        if reads_any(n, moving) {
+            return None;
+        }
+        let key = format!("V(\"p{}\")", first + prevs.len());
+        prevs.push(Program::of_node(n.clone(), *ty));
+        Some(match ty {
+            Type::Number => format!("X.num({key})"),
+            _ => key,
+        })
+    })?;
+    Some((js, prevs))
+}
+
+/// Whether the subtree `n` reads any of `slots`.
+fn reads_any(n: &Node, slots: &[usize]) -> bool {
+    match n {
+        Node::Slot { slot, .. } => slots.contains(slot),
+        other => other.children().into_iter().any(|c| reads_any(c, slots)),
+    }
 }
 
 fn number(x: f64) -> String {
@@ -27,12 +63,16 @@ fn number(x: f64) -> String {
     }
 }
 
-fn list(args: &[Node]) -> Option<String> {
-    let parts: Option<Vec<String>> = args.iter().map(node).collect();
+/// What stands for a node the page cannot evaluate itself (`prev`, aggregates): its
+/// JavaScript, or `None` (the whole condition is then not written).
+type Outside<'a> = dyn FnMut(&Node) -> Option<String> + 'a;
+
+fn list(args: &[Node], outside: &mut Outside<'_>) -> Option<String> {
+    let parts: Option<Vec<String>> = args.iter().map(|a| node(a, outside)).collect();
     Some(format!("[{}]", parts?.join(",")))
 }
 
-fn node(n: &Node) -> Option<String> {
+fn node(n: &Node, outside: &mut Outside<'_>) -> Option<String> {
     Some(match n {
         Node::Const(Const::Num(x)) => number(*x),
         Node::Const(Const::Bool(b)) => match b {
@@ -45,9 +85,9 @@ fn node(n: &Node) -> Option<String> {
             Type::Number => format!("X.num(V({slot}))"),
             _ => format!("V({slot})"),
         },
-        Node::Neg(a) => format!("(-{})", node(a)?),
+        Node::Neg(a) => format!("(-{})", node(a, outside)?),
         Node::Arith(first, links) => {
-            let mut acc = node(first)?;
+            let mut acc = node(first, outside)?;
             for (op, b) in links {
                 let op = match op {
                     Arith::Add => "+",
@@ -55,7 +95,7 @@ fn node(n: &Node) -> Option<String> {
                     Arith::Mul => "*",
                     Arith::Div => "/",
                 };
-                acc = format!("X.fin({acc}{op}{})", node(b)?);
+                acc = format!("X.fin({acc}{op}{})", node(b, outside)?);
             }
             acc
         }
@@ -68,13 +108,21 @@ fn node(n: &Node) -> Option<String> {
                 Cmp::Gt => "gt",
                 Cmp::Ge => "ge",
             };
-            format!("X.cmp(\"{op}\",{},{})", node(a)?, node(b)?)
+            format!(
+                "X.cmp(\"{op}\",{},{})",
+                node(a, outside)?,
+                node(b, outside)?
+            )
         }
         Node::EqText { ne, lhs, rhs } | Node::EqBool { ne, lhs, rhs } => {
-            format!("X.same({ne},{},{})", node(lhs)?, node(rhs)?)
+            format!(
+                "X.same({ne},{},{})",
+                node(lhs, outside)?,
+                node(rhs, outside)?
+            )
         }
-        Node::Logic { and, args } => format!("X.logic({and},{})", list(args)?),
-        Node::Not(a) => format!("X.not({})", node(a)?),
+        Node::Logic { and, args } => format!("X.logic({and},{})", list(args, outside)?),
+        Node::Not(a) => format!("X.not({})", node(a, outside)?),
         Node::Math(m, a) => {
             let f = match m {
                 Math::Abs => "abs",
@@ -82,21 +130,21 @@ fn node(n: &Node) -> Option<String> {
                 Math::Log10 => "log10",
                 Math::Sqrt => "sqrt",
             };
-            format!("X.math(\"{f}\",{})", node(a)?)
+            format!("X.math(\"{f}\",{})", node(a, outside)?)
         }
-        Node::Round(a, d) => format!("X.round({},{d})", node(a)?),
-        Node::MinMax { max, args } => format!("X.minmax({max},{})", list(args)?),
+        Node::Round(a, d) => format!("X.round({},{d})", node(a, outside)?),
+        Node::MinMax { max, args } => format!("X.minmax({max},{})", list(args, outside)?),
         Node::If {
             cond, then, els, ..
         } => format!(
             "(X.truth({})===true?{}:{})",
-            node(cond)?,
-            node(then)?,
-            node(els)?
+            node(cond, outside)?,
+            node(then, outside)?,
+            node(els, outside)?
         ),
-        Node::IsMissing(a) => format!("X.missing({})", node(a)?),
-        Node::Coalesce { args, .. } => format!("X.coalesce({})", list(args)?),
-        Node::CountTrue(args) => format!("X.countTrue({})", list(args)?),
-        Node::Prev { .. } | Node::Aggregate { .. } => return None,
+        Node::IsMissing(a) => format!("X.missing({})", node(a, outside)?),
+        Node::Coalesce { args, .. } => format!("X.coalesce({})", list(args, outside)?),
+        Node::CountTrue(args) => format!("X.countTrue({})", list(args, outside)?),
+        Node::Prev { .. } | Node::Aggregate { .. } => return outside(n),
     })
 }

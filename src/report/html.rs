@@ -123,9 +123,10 @@ fn engine_uses_fma(ev: &Evidence) -> bool {
 /// `direct`) for the page to evaluate again when weights move: each as JavaScript when it
 /// reads a score and can be written so (`js`), otherwise with its outcome per entity
 /// (`fixed`: the data it reads does not move with the weights). `None` when no condition
-/// reads a score. A condition that reads a score but cannot be written as JavaScript (it
-/// uses `prev()`) keeps the engine's outcome alone; `frozen` counts
-/// them, and the page says its result is approximate.
+/// reads a score. A `prev()` call of data is evaluated here and shipped as a slot (an
+/// earlier year does not move with the weights). A condition that reads a score but
+/// cannot be written as JavaScript (`prev()` of a score, an aggregate) keeps the engine's
+/// outcome alone; `frozen` counts them, and the page says its result is approximate.
 fn post_data(ev: &Evidence) -> Option<Value> {
     let post = ev.post.as_deref()?;
     if !reads_scores(ev) {
@@ -136,17 +137,26 @@ fn post_data(ev: &Evidence) -> Option<Value> {
         .chain(post.criterion_slots.iter().copied())
         .collect();
     let mut data_slots: Vec<usize> = Vec::new();
+    // The `prev()` calls of conditions the page evaluates, shipped as slots "p0", "p1", …
+    let mut prev_calls: Vec<crate::expr::Program> = Vec::new();
     let mut frozen = 0usize;
     // The frame at the shipped weights, built once when a condition is frozen.
     let mut run_frame = None;
     let mut entry = |p: &crate::expr::Program| -> Value {
         if post.reads_scores(p) {
-            if let Some(js) = crate::expr::js::to_js(p) {
+            if let Some((js, prevs)) =
+                crate::expr::js::to_js_reading_prev(p, &score_slots, prev_calls.len())
+            {
+                // (A slot read only inside a `prev()` is read by the engine, not the page.)
                 for s in p.slots() {
-                    if !score_slots.contains(&s) && !data_slots.contains(&s) {
+                    if !score_slots.contains(&s)
+                        && !data_slots.contains(&s)
+                        && js.contains(&format!("V({s})"))
+                    {
                         data_slots.push(s);
                     }
                 }
+                prev_calls.extend(prevs);
                 return json!({ "js": js });
             }
             // Frozen: the outcome at the shipped weights, the engine's.
@@ -187,23 +197,30 @@ fn post_data(ev: &Evidence) -> Option<Value> {
     };
     let requires = per_tier(&post.requires);
     let direct = per_tier(&post.direct);
-    let slots: serde_json::Map<String, Value> = data_slots
+    // Each entity's value of a slot: its row of the run's frame.
+    let at_entities = |col: Option<&crate::column::Column>| -> Value {
+        post.row_of
+            .iter()
+            .map(|&r| match col {
+                Some(crate::column::Column::Number(v)) => num_or_null(v[r]),
+                Some(crate::column::Column::Bool(v)) => json!(v[r]),
+                Some(crate::column::Column::Text(t)) => json!(t.get(r)),
+                None => Value::Null,
+            })
+            .collect()
+    };
+    let mut slots: serde_json::Map<String, Value> = data_slots
         .iter()
         .map(|&s| {
             let col = post.frame.columns.get(s).and_then(Option::as_ref);
-            let values: Vec<Value> = post
-                .row_of
-                .iter()
-                .map(|&r| match col {
-                    Some(crate::column::Column::Number(v)) => num_or_null(v[r]),
-                    Some(crate::column::Column::Bool(v)) => json!(v[r]),
-                    Some(crate::column::Column::Text(t)) => json!(t.get(r)),
-                    None => Value::Null,
-                })
-                .collect();
-            (s.to_string(), Value::Array(values))
+            (s.to_string(), at_entities(col))
         })
         .collect();
+    // An earlier year's values, evaluated by the engine on the run's rows.
+    for (k, call) in prev_calls.iter().enumerate() {
+        let values = call.eval(&post.frame);
+        slots.insert(format!("p{k}"), at_entities(Some(&values)));
+    }
     Some(json!({
         "scoreSlot": post.score_slot,
         "dimensionSlots": post.dimension_slots,
@@ -508,7 +525,7 @@ fn sliders(h: &mut String, a: &Assessment, frozen: Option<u64>) {
     if ev.aggregation != Aggregation::Additive {
         let _ = write!(
             h,
-            "<section class=\"controls\"><h2>权重调整 Re-weighting</h2><p class=\"note\">Live re-weighting is available for additive rules only (these rules use {}).</p></section>\n",
+            "<section class=\"controls\"><h2>权重调整 Re-weighting</h2><p class=\"note\">仅加权求和（additive）规则可在页面上实时调整权重（本规则为 {0}）；可用 clusterscore sensitivity 或 compare 考察权重的影响。Live re-weighting is available for additive rules only (these rules use {0}); clusterscore sensitivity or compare shows what other weights do.</p></section>\n",
             escape(&l.aggregation)
         );
         return;
@@ -519,17 +536,13 @@ fn sliders(h: &mut String, a: &Assessment, frozen: Option<u64>) {
         conditions_note(ev, frozen)
     );
     // Sliders move continuously (`step="any"`): a stepped slider would snap a weight such
-    // as 14.891428 to 14.9 as the page opens. A weight of 0 can be raised to the largest.
-    let largest = ev.weights.iter().copied().fold(0.0_f64, f64::max);
+    // as 14.891428 to 14.9 as the page opens (report.js rounds a moved weight to four
+    // significant digits). Each goes up to twice its weight or the sum of all weights,
+    // whichever is more, so one dimension can be made to outweigh all others together.
+    let total: f64 = ev.weights.iter().copied().filter(|w| *w > 0.0).sum();
     for (d, dim) in l.dimensions.iter().enumerate() {
         let w = ev.weights.get(d).copied().unwrap_or(0.0);
-        let max = if w > 0.0 {
-            2.0 * w
-        } else if largest > 0.0 {
-            largest
-        } else {
-            1.0
-        };
+        let max = if total > 0.0 { total.max(2.0 * w) } else { 1.0 };
         let _ = write!(
             h,
             "<label class=\"slider\"><span class=\"dim-name\"><span class=\"swatch\" style=\"background:{}\"></span>{}</span>\
@@ -564,9 +577,18 @@ fn conditions_note(ev: &Evidence, frozen: Option<u64>) -> String {
     }
 }
 
-/// The page's caveat for conditions that read scores but use `prev()` (also in the printed
-/// re-weighting banner; aggregate functions cannot appear in conditions after scoring).
-const FROZEN_NOTE: &str = "用到 prev() 的得分条件沿用引擎按原权重的判定结果，结果为近似。Conditions that read scores and use prev() keep the engine's outcome at the shipped weights: the result is approximate.";
+/// The page's caveat for conditions that read scores but that it cannot evaluate (also in
+/// the printed re-weighting banner). None is left today: `prev()` of data is shipped as
+/// values, `prev()` of a score is a rules error, and aggregate functions cannot appear in
+/// conditions after scoring; kept for a condition a later version cannot write.
+const FROZEN_NOTE: &str = "页面无法重算的得分条件沿用引擎按原权重的判定结果，结果为近似。Conditions that read scores and that the page cannot evaluate keep the engine's outcome at the shipped weights: the result is approximate.";
+
+/// A chart's axis or bin limit to ten significant digits: 12.58, not 12.580000000000002
+/// (a maximum of 62.9 split in fifths). report.js's `axisNumber` gives the same text: both
+/// round the exact value correctly, and a tie at ten digits needs a maximum of 10¹⁰.
+fn axis_number(x: f64) -> String {
+    crate::column::format_number(format!("{x:.9e}").parse().unwrap_or(x))
+}
 
 fn ranking_table(h: &mut String, a: &Assessment) {
     // Shown (on screen and in print) only while the weights differ from the rules file's.
@@ -820,8 +842,8 @@ fn histogram_svg(a: &Assessment) -> String {
             "<rect x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"#4472c4\"><title>{}–{}: {c}</title></rect>",
             x + 1.0,
             bw - 2.0,
-            crate::column::format_number(max * k as f64 / bins as f64),
-            crate::column::format_number(max * (k + 1) as f64 / bins as f64),
+            axis_number(max * k as f64 / bins as f64),
+            axis_number(max * (k + 1) as f64 / bins as f64),
         );
         if *c > 0 {
             s.push_str(&svg_text(
@@ -840,7 +862,7 @@ fn histogram_svg(a: &Assessment) -> String {
                 h - bottom + 14.0,
                 "middle",
                 "axis",
-                &crate::column::format_number(max * k as f64 / bins as f64),
+                &axis_number(max * k as f64 / bins as f64),
             ));
         }
     }
@@ -1055,7 +1077,7 @@ fn breakdown_svg(a: &Assessment) -> String {
             axis_y + 14.0,
             "middle",
             "axis",
-            &crate::column::format_number(v),
+            &axis_number(v),
         ));
     }
     s.push_str("</g></svg></figure>");

@@ -471,6 +471,30 @@ min_score = 0
         dom.contains("class=\"charts stale\""),
         "the charts are greyed"
     );
+    // A dragged weight is used and shown to four significant digits: the banner's weights
+    // reproduce the page in a rules file (audit39_html L1), and a slider reaches the sum
+    // of the weights (L2: 100 for da, past twice its 50 only by that sum).
+    assert!(
+        html.contains("id=\"w-da\" min=\"0\" max=\"100\""),
+        "slider range"
+    );
+    let dragged = with_sliders(&html, &[("w-da", "20.123456789".into())]);
+    let dom = dump_dom(
+        &chrome,
+        profile.path(),
+        &dir.path().join("dragged.html"),
+        &dragged,
+    );
+    assert!(
+        dom.contains("da 20.12 (50), db 50 (50)"),
+        "the banner shows the weight used"
+    );
+    let engine = run(&rules(20.12, 50.0));
+    assert_eq!(
+        table_scores(&dom),
+        expected_scores(&engine),
+        "scores at 20.12"
+    );
     for (wa, wb) in [(80.0, 20.0), (20.0, 80.0), (65.0, 35.0)] {
         let moved = with_sliders(&html, &[("w-da", wa.to_string()), ("w-db", wb.to_string())]);
         let page = dir.path().join(format!("moved-{wa}.html"));
@@ -496,12 +520,12 @@ min_score = 0
     }
 }
 
-/// A condition on scores that also uses `prev()` cannot be evaluated again in the page: it
-/// keeps the engine's outcome alone, while the others (here a tier's `requires` on a
-/// dimension) still follow the sliders, and the printed banner says the result is
-/// approximate.
+/// A condition on scores that also uses `prev()` follows the sliders: an earlier year's
+/// data does not move with the weights, so the engine ships its values and the page
+/// evaluates the rest again (audit39_html M1: the page kept the engine's outcome at the
+/// shipped weights and showed wrong tiers after a move).
 #[test]
-fn html_a_condition_with_prev_freezes_alone() {
+fn html_a_condition_with_prev_follows_the_sliders() {
     let Some(chrome) = chromium() else {
         if std::env::var_os("CI").is_some() {
             panic!("chromium is required under CI for the browser test");
@@ -541,53 +565,49 @@ points = 10
 method = "direct"
 [[adjustment]]
 id = "grew"
-when = "da >= 0 and prev(a) < a"
+when = "da >= 15 and prev(a) < a"
 points = 5
 [[tier]]
 id = "top"
 min_score = 50
-requires = ["da >= 25"]
+requires = ["prev(b) >= 5 or da >= 25"]
 [[tier]]
 id = "ok"
 min_score = 30
 "#
         )
     };
-    let data =
-        "code,year,a,b\nA,2022,1,1\nA,2023,4,10\nB,2022,9,1\nB,2023,8,6\nC,2022,1,1\nC,2023,10,2\n";
+    let data = "code,year,a,b\nA,2022,1,1\nA,2023,4,10\nB,2022,9,6\nB,2023,8,6\nC,2022,1,1\nC,2023,10,2\nD,2022,2,5\nD,2023,5,7\n";
     let run = |text: &str| crate::support::score(text, data);
     let base = run(&rules(50.0, 50.0));
     let html =
         String::from_utf8(render(&base, Format::Html, OutEncoding::default()).unwrap()).unwrap();
-    assert!(
-        html.contains("（1 个条件 1 condition）"),
-        "the note counts it"
-    );
-    let moved = with_sliders(&html, &[("w-da", "20".into()), ("w-db", "80".into())]);
+    // The note says the conditions follow the weights, with no count of frozen ones.
+    assert!(html.contains("are evaluated again with the new scores"));
+    assert!(!html.contains("个条件"), "nothing frozen");
     let dir = tempfile::tempdir().unwrap();
     let profile = tempfile::tempdir().unwrap();
-    let dom = dump_dom(
-        &chrome,
-        profile.path(),
-        &dir.path().join("moved.html"),
-        &moved,
-    );
-    assert!(dom.contains("data-selfcheck=\"ok\""));
-    let engine = run(&rules(20.0, 80.0));
-    assert_ne!(expected_rows(&engine), expected_rows(&base));
-    assert_eq!(
-        table_rows(&dom)
-            .into_iter()
-            .take(engine.summary.ranked)
-            .collect::<Vec<_>>(),
-        expected_rows(&engine),
-        "the requires on da follows the sliders"
-    );
-    assert_eq!(table_scores(&dom), expected_scores(&engine));
-    assert!(
-        dom.contains("keep the engine's outcome at the shipped weights: the result is approximate"),
-        "the banner carries the caveat"
-    );
+    for (wa, wb) in [(20.0, 80.0), (80.0, 20.0)] {
+        let moved = with_sliders(&html, &[("w-da", wa.to_string()), ("w-db", wb.to_string())]);
+        let dom = dump_dom(
+            &chrome,
+            profile.path(),
+            &dir.path().join(format!("moved-{wa}.html")),
+            &moved,
+        );
+        assert!(dom.contains("data-selfcheck=\"ok\""));
+        let engine = run(&rules(wa, wb));
+        assert_ne!(expected_rows(&engine), expected_rows(&base), "{wa}/{wb}");
+        assert_eq!(
+            table_rows(&dom)
+                .into_iter()
+                .take(engine.summary.ranked)
+                .collect::<Vec<_>>(),
+            expected_rows(&engine),
+            "tiers at {wa}/{wb}"
+        );
+        assert_eq!(table_scores(&dom), expected_scores(&engine), "{wa}/{wb}");
+    }
 }
 
 /// An adjustment finer than `decimals` (3.333 at 2 decimals; 2.5, 1.25 and 0.5 at none):

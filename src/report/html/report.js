@@ -413,6 +413,9 @@
     return x < 0 ? "-" + plainDecimal(-x) : plainDecimal(x);
   }
 
+  // A chart's axis or bin limit to ten significant digits (html.rs axis_number).
+  function axisNumber(x) { return formatNumber(Number(x.toPrecision(10))); }
+
   function svgText(x, y, anchor, cls, text) {
     return '<text x="' + fixed(x, 1) + '" y="' + fixed(y, 1) + '" text-anchor="' + anchor +
       '" class="' + cls + '">' + esc(text) + "</text>";
@@ -437,12 +440,12 @@
     counts.forEach(function (c, k) {
       var bh = plotH * c / peak, x = left + k * bw, y = h - bottom - bh;
       out += rect(fixed(x + 1, 1), y, bw - 2, bh, 1, "#4472c4", "><title>" +
-        formatNumber(max * k / bins) + "–" + formatNumber(max * (k + 1) / bins) + ": " + c +
+        axisNumber(max * k / bins) + "–" + axisNumber(max * (k + 1) / bins) + ": " + c +
         "</title></rect>");
       if (c > 0) out += svgText(x + bw / 2, y - 3, "middle", "value", String(c));
     });
     for (k = 0; k <= bins; k += 2) {
-      out += svgText(left + k * bw, h - bottom + 14, "middle", "axis", formatNumber(max * k / bins));
+      out += svgText(left + k * bw, h - bottom + 14, "middle", "axis", axisNumber(max * k / bins));
     }
     return out;
   }
@@ -500,7 +503,7 @@
       '" y2="' + fixed(axisY, 1) + '" class="axis-line"/>';
     for (var k = 0; k <= 4; k++) {
       var v = max * k / 4;
-      out += svgText(labelW + v * unit, axisY + 14, "middle", "axis", formatNumber(v));
+      out += svgText(labelW + v * unit, axisY + 14, "middle", "axis", axisNumber(v));
     }
     return out;
   }
@@ -584,8 +587,14 @@
     return moved;
   }
 
+  // A moved slider's weight to four significant digits (56.14, not 56.1366210682234): the
+  // weight the page computes with is the one it shows, and copied into a rules file it
+  // gives the same scores. An unmoved slider keeps the shipped weight as written.
   function currentWeights() {
-    return sliders.map(function (s) { return parseFloat(s.value); });
+    return sliders.map(function (s, d) {
+      var v = parseFloat(s.value);
+      return v === shippedW[d] || !isFinite(v) ? v : Number(v.toPrecision(4));
+    });
   }
 
   // The maximum score and each dimension's maximum under weights W, in the headers.
@@ -601,11 +610,11 @@
   }
 
   function apply() {
-    sliders.forEach(function (s) {
-      var out = document.querySelector('[data-dim-out="' + s.getAttribute("data-dim") + '"]');
-      if (out) out.textContent = String(Number(parseFloat(s.value).toPrecision(6)));
-    });
     var W = currentWeights();
+    sliders.forEach(function (s, d) {
+      var out = document.querySelector('[data-dim-out="' + s.getAttribute("data-dim") + '"]');
+      if (out) out.textContent = String(W[d]);
+    });
     var banner = document.getElementById("reweighted");
     var moved = W.some(function (w, d) { return w !== shippedW[d]; });
     Array.prototype.forEach.call(document.querySelectorAll(".shipped-note"), function (p) { p.hidden = !moved; });
@@ -619,7 +628,7 @@
       banner.hidden = !moved;
       banner.textContent = !moved ? "" :
         "本页按调整后的维度权重显示，不是规则文件的权重。Shown with dimension weights moved from the rules file's: " +
-        D.map(function (dim, d) { return dim.id + " " + Number(W[d].toPrecision(6)) + " (" + shippedW[d] + ")"; }).join(", ") +
+        D.map(function (dim, d) { return dim.id + " " + W[d] + " (" + shippedW[d] + ")"; }).join(", ") +
         (POST && POST.frozen > 0 ? " " + POST.frozenNote : "");
     }
     // The engine refuses rules whose weights are all 0: so does the page, and it greys the
