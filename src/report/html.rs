@@ -817,6 +817,20 @@ fn histogram_svg(a: &Assessment) -> String {
         let k = (k.max(0.0) as usize).min(bins - 1);
         counts[k] += 1;
     }
+    // A score past the scale (an adjustment without `clamp`) counts in the end bin, whose
+    // limit then says so: `-7.27–6.29`, `56.61–70.3`.
+    let ranked_scores = a
+        .entities
+        .iter()
+        .filter(|e| e.rank.is_some())
+        .map(|e| e.score);
+    let lowest = ranked_scores.clone().fold(0.0_f64, f64::min);
+    let highest = ranked_scores.fold(max, f64::max);
+    let limit = |k: usize| match k {
+        0 => lowest + 0.0,
+        k if k == bins => highest,
+        k => max * k as f64 / bins as f64,
+    };
     let (w, h, left, bottom, top) = (440.0, 240.0, 36.0, 36.0, 28.0);
     let peak = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
     let bw = (w - left - 10.0) / bins as f64;
@@ -842,8 +856,8 @@ fn histogram_svg(a: &Assessment) -> String {
             "<rect x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"#4472c4\"><title>{}–{}: {c}</title></rect>",
             x + 1.0,
             bw - 2.0,
-            axis_number(max * k as f64 / bins as f64),
-            axis_number(max * (k + 1) as f64 / bins as f64),
+            axis_number(limit(k)),
+            axis_number(limit(k + 1)),
         );
         if *c > 0 {
             s.push_str(&svg_text(

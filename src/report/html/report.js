@@ -434,13 +434,20 @@
       var b = Math.floor((res.scores[e] / max) * bins);
       counts[b > 0 ? Math.min(b, bins - 1) : 0]++;
     });
+    // A score past the scale counts in the end bin, whose limit says so (html.rs).
+    var lowest = 0, highest = max;
+    res.order.forEach(function (e) {
+      lowest = Math.min(lowest, res.scores[e]);
+      highest = Math.max(highest, res.scores[e]);
+    });
+    var limit = function (k) { return k === 0 ? lowest + 0 : k === bins ? highest : max * k / bins; };
     var w = 440, h = 240, left = 36, bottom = 36, top = 28, out = "";
     var peak = Math.max(1, Math.max.apply(null, counts));
     var bw = (w - left - 10) / bins, plotH = h - bottom - top;
     counts.forEach(function (c, k) {
       var bh = plotH * c / peak, x = left + k * bw, y = h - bottom - bh;
       out += rect(fixed(x + 1, 1), y, bw - 2, bh, 1, "#4472c4", "><title>" +
-        axisNumber(max * k / bins) + "–" + axisNumber(max * (k + 1) / bins) + ": " + c +
+        axisNumber(limit(k)) + "–" + axisNumber(limit(k + 1)) + ": " + c +
         "</title></rect>");
       if (c > 0) out += svgText(x + bw / 2, y - 3, "middle", "value", String(c));
     });
