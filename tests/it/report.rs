@@ -145,6 +145,27 @@ fn html_detail_ranks_name_their_cohort() {
     );
 }
 
+/// The histogram's bins run from 0 to the maximum; a score past either end (adjustments
+/// without `clamp`) counts in the end bin, whose limit says how far: here -3 and 14 of a
+/// maximum of 10, with chart limits to ten significant digits.
+#[test]
+fn html_histogram_end_bins_reach_scores_past_the_scale() {
+    let rules = "[rules]\nname = \"h\"\nid = \"code\"\n\
+                 [[indicator]]\nid = \"x\"\n[[dimension]]\nid = \"d\"\n\
+                 [[criterion]]\nid = \"c\"\ndimension = \"d\"\nindicator = \"x\"\npoints = 10\nmethod = \"direct\"\n\
+                 [[adjustment]]\nid = \"up\"\nwhen = \"x >= 9\"\npoints = 5\n\
+                 [[adjustment]]\nid = \"down\"\nwhen = \"x < 1\"\npoints = -3\n";
+    let a = crate::support::score(rules, "code,x\nA,0\nB,9\nC,5\n");
+    let html =
+        String::from_utf8(render(&a, Format::Html, OutEncoding::default()).unwrap()).unwrap();
+    assert!(html.contains("<title>-3–1: 1</title>"), "first bin");
+    assert!(html.contains("<title>9–14: 1</title>"), "last bin");
+    assert!(
+        html.contains("<title>4–5: 0</title>"),
+        "inner bins as before"
+    );
+}
+
 /// Numbers the HTML shows beside the published ones (audit28_out F2): a tier's minimum and a
 /// criterion's maximum as written in the rules (2.4 and 2.5 at 0 decimals, not 2 and a
 /// half rounded to even), a fraction rounded half away from zero (0.03125 → 0.0313).
