@@ -1378,6 +1378,7 @@ fn not_finite_problem(x: f64) -> CellProblem {
 
 fn number_problem(shown: &str, normalised: &str, markers: &Markers) -> CellProblem {
     let shown = one_line(&truncate(shown, 200));
+    let q = quote_cell(&shown);
     // `1\u{200b}234`: an invisible character pasted in with the number (those at the edges
     // are trimmed).
     if let Some((at, c)) = normalised
@@ -1395,7 +1396,7 @@ fn number_problem(shown: &str, normalised: &str, markers: &Markers) -> CellProbl
         return CellProblem {
             value: shown.to_string(),
             message: format!(
-                "cannot read \"{shown}\" as a number: it holds {} after \"{}\"",
+                "cannot read {q} as a number: it holds {} after \"{}\"",
                 crate::diag::invisible_name(c),
                 truncate(&normalised[..at], 40)
             ),
@@ -1408,23 +1409,23 @@ fn number_problem(shown: &str, normalised: &str, markers: &Markers) -> CellProbl
         let first = if b {
             "this column is read as numbers: write the number the word stands for".to_string()
         } else {
-            format!("this column is read as numbers: if \"{shown}\" means none here, write 0")
+            format!("this column is read as numbers: if {q} means none here, write 0")
         };
         return CellProblem {
             value: shown.to_string(),
-            message: format!("boolean value \"{shown}\" in a number column"),
+            message: format!("boolean value {q} in a number column"),
             help: Some(format!(
                 "{first}; if the column is a yes/no one, declare the indicator as kind = \"bool\"; \
                  add the word to missing_markers in [data] only if it means no data (the \
                  markers apply to every column, so a yes/no or category column would read \
-                 \"{shown}\" as missing too)"
+                 {q} as missing too)"
             )),
         };
     }
     if let Some(help) = number_shape_help(&shown, normalised) {
         return CellProblem {
             value: shown.to_string(),
-            message: format!("cannot read \"{shown}\" as a number"),
+            message: format!("cannot read {q} as a number"),
             help: Some(help),
         };
     }
@@ -1437,7 +1438,7 @@ fn number_problem(shown: &str, normalised: &str, markers: &Markers) -> CellProbl
     {
         return CellProblem {
             value: shown.to_string(),
-            message: format!("cannot read \"{shown}\" as a number"),
+            message: format!("cannot read {q} as a number"),
             help: Some(format!(
                 "if the comma is a decimal comma, write a decimal point ({}); thousands \
                  separators come in groups of three after a first group without a leading \
@@ -1455,7 +1456,7 @@ fn number_problem(shown: &str, normalised: &str, markers: &Markers) -> CellProbl
         return CellProblem {
             value: shown.to_string(),
             message: format!(
-                "cannot read \"{shown}\" as a number: it is beyond the largest number a cell may hold (about 1.8e308)"
+                "cannot read {q} as a number: it is beyond the largest number a cell may hold (about 1.8e308)"
             ),
             help: Some(if normalised.contains(['e', 'E']) {
                 "check the value: its exponent is too large".into()
@@ -1472,14 +1473,14 @@ fn number_problem(shown: &str, normalised: &str, markers: &Markers) -> CellProbl
         return CellProblem {
             value: shown.to_string(),
             message: format!(
-                "cannot read \"{shown}\" as a number: it is nearer zero than the smallest number a cell may hold (about 4.9e-324)"
+                "cannot read {q} as a number: it is nearer zero than the smallest number a cell may hold (about 4.9e-324)"
             ),
             help: Some("check the exponent; write 0 if the value is zero".into()),
         };
     }
     CellProblem {
         value: shown.to_string(),
-        message: format!("cannot read \"{shown}\" as a number"),
+        message: format!("cannot read {q} as a number"),
         help: Some(word_help(&shown, normalised, markers).unwrap_or_else(|| {
             format!(
                 "accepted: {NUMBER_FORMS}; missing values: {}",
@@ -1494,6 +1495,7 @@ fn number_problem(shown: &str, normalised: &str, markers: &Markers) -> CellProbl
 /// spaces between digits, accounting parentheses, a Chinese numeral, a date, a note row
 /// under the table. `None` for other shapes (the generic help lists the accepted forms).
 pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String> {
+    let q = quote_cell(shown);
     let plain = |t: &str| crate::data::cell::parse_number(t);
     let body = normalised.trim_start_matches(['+', '-']);
     let sign = &normalised[..normalised.len() - body.len()];
@@ -1517,7 +1519,7 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
             ));
         }
         return Some(format!(
-            "\"{shown}\" looks grouped by 万 (four digits): write {sign}{} without separators; \
+            "{q} looks grouped by 万 (four digits): write {sign}{} without separators; \
              thousands separators come in groups of three (1,234,567)",
             groups.concat()
         ));
@@ -1559,7 +1561,7 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
             .collect();
         if plain(&fixed).is_some() {
             return Some(format!(
-                "\"{shown}\" has a letter (O, l or I) where a digit is expected: write {fixed}"
+                "{q} has a letter (O, l or I) where a digit is expected: write {fixed}"
             ));
         }
     }
@@ -1587,11 +1589,11 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
         && plain(inner).is_some_and(|x| x >= 0.0)
     {
         return Some(format!(
-            "\"{shown}\" is accounting notation for a negative number: write -{inner}"
+            "{q} is accounting notation for a negative number: write -{inner}"
         ));
     }
     if let Some(n) = crate::diag::chinese_numeral(normalised) {
-        return Some(format!("\"{shown}\" is a Chinese numeral: write {n}"));
+        return Some(format!("{q} is a Chinese numeral: write {n}"));
     }
     // `−5`: a minus sign or a dash as a word processor or a web page writes it.
     for (dash, what) in [
@@ -1606,7 +1608,7 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
             && plain(rest).is_some_and(|x| x >= 0.0)
         {
             return Some(format!(
-                "\"{shown}\" starts with {what}, not the ASCII '-': write -{rest}"
+                "{q} starts with {what}, not the ASCII '-': write -{rest}"
             ));
         }
     }
@@ -1625,7 +1627,7 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
         && number(parts[2]).is_some_and(|d| (1..=31).contains(&d) && parts[2].len() <= 2)
     {
         return Some(format!(
-            "\"{shown}\" is a date, not a number: for a year write {}; if the spreadsheet turned \
+            "{q} is a date, not a number: for a year write {}; if the spreadsheet turned \
              a value into a date, format the column as a number and export again",
             parts[0]
         ));
@@ -1646,14 +1648,14 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
     {
         if plain(rest).is_some() {
             return Some(format!(
-                "\"{shown}\" carries a currency sign: write the number alone, in the unit the \
+                "{q} carries a currency sign: write the number alone, in the unit the \
                  column is in ({rest})"
             ));
         }
         // `¥-`: how an accounting (会计专用) format shows a zero.
         if matches!(rest.trim(), "-" | "–" | "—") {
             return Some(format!(
-                "\"{shown}\" is how an accounting (会计专用) format shows a zero: write 0 (clear \
+                "{q} is how an accounting (会计专用) format shows a zero: write 0 (clear \
                  the cell only if it means no data)"
             ));
         }
@@ -1665,7 +1667,7 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
     // `12。5`: the ideographic full stop typed as a decimal point.
     if normalised.contains('。') && plain(&normalised.replace('。', ".")).is_some() {
         return Some(format!(
-            "\"{shown}\" has the ideographic full stop '。' for a decimal point: write {}",
+            "{q} has the ideographic full stop '。' for a decimal point: write {}",
             normalised.replace('。', ".")
         ));
     }
@@ -1686,7 +1688,7 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
         };
         if let Some(then) = then {
             return Some(format!(
-                "\"{shown}\" gives the number roughly (约, 近, 左右 …): a rule compares exact \
+                "{q} gives the number roughly (约, 近, 左右 …): a rule compares exact \
                  values, so {then} (or the exact figure, if it is known)"
             ));
         }
@@ -1698,7 +1700,7 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
     // `万元`, `（%）`: a unit alone, as a units row under the header has it.
     if is_unit_word(normalised) {
         return Some(format!(
-            "\"{shown}\" is a unit, not a number: if this row gives the columns' units under \
+            "{q} is a unit, not a number: if this row gives the columns' units under \
              the header, delete the row (an indicator's `unit` key carries its unit in the \
              rules); otherwise write the number"
         ));
@@ -1726,20 +1728,20 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
     let n = |k: f64| crate::column::format_display(x * k);
     Some(match unit.chars().next() {
         Some('万') => format!(
-            "\"{shown}\" carries a unit ({unit}): write the number alone, in the unit the column \
+            "{q} carries a unit ({unit}): write the number alone, in the unit the column \
              is in: {} in 万元, {} in 元",
             n(1.0),
             n(1e4)
         ),
         Some('亿') => format!(
-            "\"{shown}\" carries a unit ({unit}): write the number alone, in the unit the column \
+            "{q} carries a unit ({unit}): write the number alone, in the unit the column \
              is in: {} in 亿元, {} in 万元, {} in 元",
             n(1.0),
             n(1e4),
             n(1e8)
         ),
         _ => format!(
-            "\"{shown}\" carries a unit ({unit}): write the number alone: {}",
+            "{q} carries a unit ({unit}): write the number alone: {}",
             n(1.0)
         ),
     })
@@ -1782,6 +1784,7 @@ fn is_unit_word(text: &str) -> bool {
 /// `6万5` (65,000), `3亿2` (3.2亿), `6万5000`: a number said aloud, digits on both sides of
 /// 万 or 亿; the help gives it in the two units the column is likely in.
 fn spoken_number_help(shown: &str, normalised: &str) -> Option<String> {
+    let q = quote_cell(shown);
     let (at, unit, size) = normalised.char_indices().find_map(|(i, c)| match c {
         '万' => Some((i, '万', 1e4)),
         '亿' => Some((i, '亿', 1e8)),
@@ -1796,7 +1799,7 @@ fn spoken_number_help(shown: &str, normalised: &str) -> Option<String> {
     // (6万500: 60,500 or 65,000; 3亿2500: 3亿 + 2500 or 3亿2500万): no number is offered.
     if tail.len() != 1 {
         return Some(format!(
-            "\"{shown}\" mixes digits with {unit}: write it as one number, in the unit the column \
+            "{q} mixes digits with {unit}: write it as one number, in the unit the column \
              is in (6万5 is 6.5 in 万元, 65000 in 元)"
         ));
     }
@@ -1810,7 +1813,7 @@ fn spoken_number_help(shown: &str, normalised: &str) -> Option<String> {
         format!("{} in 万元, {} in 元", f(whole / size), f(whole))
     };
     Some(format!(
-        "\"{shown}\" is a number said aloud: write it alone, in the unit the column is in: \
+        "{q} is a number said aloud: write it alone, in the unit the column is in: \
          {units}"
     ))
 }
@@ -1834,6 +1837,7 @@ fn word_help(shown: &str, normalised: &str, markers: &Markers) -> Option<String>
 
 /// For an Excel error value (`#DIV/0!`, `#N/A`) exported as text.
 fn excel_error_help(shown: &str, normalised: &str) -> Option<String> {
+    let q = quote_cell(shown);
     const EXCEL_ERRORS: [&str; 8] = [
         "#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
     ];
@@ -1842,7 +1846,7 @@ fn excel_error_help(shown: &str, normalised: &str) -> Option<String> {
         .any(|e| normalised.eq_ignore_ascii_case(e))
         .then(|| {
             format!(
-                "\"{shown}\" is a spreadsheet error value: fix the formula in the workbook and \
+                "{q} is a spreadsheet error value: fix the formula in the workbook and \
                  export again, or clear the cell (an empty cell is missing)"
             )
         })
@@ -1850,6 +1854,17 @@ fn excel_error_help(shown: &str, normalised: &str) -> Option<String> {
 
 /// A cell's text on one line for a message: a line break in a quoted cell shows as ␊ (as
 /// the terminal shows other control characters), so the message keeps its shape.
+/// A cell's text in double quotes, as messages quote values; one holding a double quote
+/// in single quotes instead (`'国家级"'`, not `"国家级""`), or, holding both, with its double
+/// quotes doubled as CSV writes them.
+fn quote_cell(shown: &str) -> String {
+    match (shown.contains('"'), shown.contains('\'')) {
+        (false, _) => format!("\"{shown}\""),
+        (true, false) => format!("'{shown}'"),
+        (true, true) => format!("\"{}\"", shown.replace('"', "\"\"")),
+    }
+}
+
 fn one_line(text: &str) -> String {
     text.replace('\n', "\u{240A}").replace('\r', "\u{240D}")
 }
@@ -1873,21 +1888,23 @@ fn marker_advice(shown: &str) -> String {
         }
     }
     format!(
-        "if \"{shown}\" means no data, add it to the missing markers: \
-         [data] missing_markers = [\"{quoted}\"]"
+        "if {} means no data, add it to the missing markers: \
+         [data] missing_markers = [\"{quoted}\"]",
+        quote_cell(shown)
     )
 }
 
 /// `normalised`: the cell's text, for a text cell (a word may be a missing marker).
 fn bool_problem(shown: &str, normalised: Option<&str>, markers: &Markers) -> CellProblem {
     let shown = one_line(&truncate(shown, 200));
+    let q = quote_cell(&shown);
     let accepted = format!("accepted: {BOOL_WORDS} (Latin words in any case)");
     // `1.0` (a number where 1/0 is meant), `是（2022年认定）` (a yes/no word with a remark).
     let specific = normalised.and_then(|norm| {
         if let Some(x) = crate::data::cell::parse_number(norm) {
             return Some(match x {
-                1.0 => format!("\"{shown}\" in a yes/no column: write 1 (or 是)"),
-                0.0 => format!("\"{shown}\" in a yes/no column: write 0 (or 否)"),
+                1.0 => format!("{q} in a yes/no column: write 1 (or 是)"),
+                0.0 => format!("{q} in a yes/no column: write 0 (or 否)"),
                 _ => format!(
                     "a yes/no column takes {BOOL_WORDS}; if the column holds amounts, declare \
                      the indicator as a number (remove kind = \"bool\")"
@@ -1909,7 +1926,7 @@ fn bool_problem(shown: &str, normalised: Option<&str>, markers: &Markers) -> Cel
         };
         if let Some(word) = meant {
             return Some(format!(
-                "\"{shown}\" means {word} here? write {word}; a yes/no column takes {BOOL_WORDS}"
+                "{q} means {word} here? write {word}; a yes/no column takes {BOOL_WORDS}"
             ));
         }
         // A word followed by a remark in brackets or after punctuation (`是（2022年认定）`),
@@ -1921,7 +1938,7 @@ fn bool_problem(shown: &str, normalised: Option<&str>, markers: &Markers) -> Cel
             })
         })?;
         Some(format!(
-            "\"{shown}\" starts with {word}: keep {word} in this column and move the remark to \
+            "{q} starts with {word}: keep {word} in this column and move the remark to \
              another column"
         ))
     });
@@ -1938,7 +1955,7 @@ fn bool_problem(shown: &str, normalised: Option<&str>, markers: &Markers) -> Cel
     };
     CellProblem {
         value: shown.to_string(),
-        message: format!("cannot read \"{shown}\" as yes/no"),
+        message: format!("cannot read {q} as yes/no"),
         help: Some(help),
     }
 }

@@ -2225,3 +2225,27 @@ fn empty_cells_are_missing_in_every_kind_of_column_whatever_the_markers() {
         other => panic!("t: {other:?}"),
     }
 }
+
+/// A cell holding a double quote is quoted in single quotes (`'国家"级'`), one holding both
+/// kinds with its double quotes doubled: the quoted text is the cell, unambiguously.
+#[test]
+fn cells_holding_quotes_are_quoted_unambiguously() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "q.csv",
+        "id,v\nA,\"5\"\"\"\nB,\"国家\"\"级\"\nC,\"a'b\"\"\"\n".as_bytes(),
+    );
+    let e = read(&[p], &|h| (h == "v").then_some(ColumnRequest::Number)).unwrap_err();
+    let text = e.to_string();
+    assert!(text.contains("cannot read '5\"' as a number"), "{text}");
+    assert!(text.contains("if '国家\"级' means no data"), "{text}");
+    assert!(
+        text.contains("missing_markers = [\"国家\\\"级\"]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("cannot read \"a'b\"\"\" as a number"),
+        "{text}"
+    );
+}
