@@ -435,6 +435,11 @@ fn bad_char(src: &str, c: char, start: usize) -> ExprError {
                 &src[start..close]
             ))
         }
+        // `x ! = 1`, `x > = 1`: an operator typed with a space inside.
+        '=' if before.ends_with(['!', '>', '<']) => Some(format!(
+            "did you mean '{}='? write it without a space",
+            before.chars().last().unwrap_or('!')
+        )),
         '=' => Some("did you mean '=='?".into()),
         '&' => Some("did you mean '&&' (or 'and')?".into()),
         '|' => Some("did you mean '||' (or 'or')?".into()),

@@ -261,6 +261,25 @@ pub fn parse(src: &str) -> Result<Expr, ExprError> {
                 e.help = Some(
                     "only function names can be followed by '('; write '*' to multiply".into(),
                 );
+            } else if matches!(other, Tok::Not)
+                && let Some(Token {
+                    tok: Tok::Ident(_),
+                    span: before,
+                    ..
+                }) = p.tokens.get(p.pos.wrapping_sub(1))
+                && let Some(Token {
+                    tok: Tok::Ident(_),
+                    span: after,
+                    ..
+                }) = p.tokens.get(p.pos + 1)
+                && before.end == t.span.start
+                && after.start == t.span.end
+            {
+                // `re!x`: a column header holding '!', which only backticks can name.
+                e.help = Some(format!(
+                    "a column whose name holds '!' is written in backticks: `{}`",
+                    &src[before.start..after.end]
+                ));
             }
             Err(e)
         }
