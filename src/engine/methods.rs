@@ -230,6 +230,27 @@ fn fold_peers<A: Copy>(
     acc
 }
 
+/// Whether a cohort's ranked values from `lo` to `hi` are one value for `minmax` and
+/// `zscore`: equal, or apart by no more than 10⁻¹⁰ of the larger magnitude (they agree to
+/// ten significant digits, as tie-break values are compared). Values computed two ways
+/// (`0.1 + 0.2` and `0.3`) differ in the last bits; taken as a spread, that noise would give
+/// one entity full `minmax` points and another none, and `zscore` fractions far from 0.5.
+pub(crate) fn spread_is_noise(lo: f64, hi: f64) -> bool {
+    hi == lo || hi - lo <= 1e-10 * lo.abs().max(hi.abs())
+}
+
+#[cfg(test)]
+#[test]
+fn a_spread_within_ten_significant_digits_is_noise() {
+    assert!(spread_is_noise(0.3, 0.1 + 0.2));
+    assert!(spread_is_noise(-5.0, -5.0));
+    assert!(spread_is_noise(0.0, 0.0));
+    assert!(spread_is_noise(7.5, 7.500_000_000_7));
+    assert!(!spread_is_noise(7.5, 7.500_000_01));
+    assert!(!spread_is_noise(0.0, 1e-300), "any spread from 0 counts");
+    assert!(!spread_is_noise(-1.0, 1.0));
+}
+
 /// `minmax` over the ranked entities of each cohort; excluded entities clamped into [0, 1].
 pub fn minmax(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
     // The same folds, in the same order, as over each cohort's values from +∞ and −∞.
@@ -248,7 +269,7 @@ pub fn minmax(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
             // One distinct ranked value: every entity with a value scores 1, excluded ones
             // too (SPEC §12 "minmax with one distinct value → 1": the range is degenerate,
             // so there is nothing to place a value in).
-            Some((lo, hi)) if hi == lo => 1.0,
+            Some((lo, hi)) if spread_is_noise(lo, hi) => 1.0,
             // (Values near ±1.8e308 apart overflow the difference: halved, exactly, first.)
             Some((lo, hi)) if (hi - lo).is_infinite() => match dir {
                 Direction::Higher => (v / 2.0 - lo / 2.0) / (hi / 2.0 - lo / 2.0),
@@ -265,7 +286,7 @@ pub fn minmax(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
 }
 
 /// `zscore`: Φ(z) with the ranked entities' mean and sample sd; fewer than two values or
-/// sd = 0 → 0.5.
+/// sd = 0 (or a spread that is only noise, [`spread_is_noise`]) → 0.5.
 pub fn zscore(x: &[f64], dir: Direction, peers: &Peers<'_>, out: &mut [f64]) {
     // One cohort (the usual case) without a cohort lookup per value: the same steps.
     if peers.cohorts == 1 {
@@ -347,7 +368,7 @@ fn zscore_in(
         .map(|c| {
             let (mean, k, sq) = (means[c]?, count[c], squares[c].value());
             let sd = (sq / (k as f64 - 1.0)).sqrt();
-            (sd > 0.0).then_some((mean, sd))
+            (sd > 0.0 && !spread_is_noise(range[c].0, range[c].1)).then_some((mean, sd))
         })
         .collect();
     // Φ costs ~20–50 ns; indicators such as counts repeat few values, so the last result
@@ -1274,7 +1295,7 @@ mod tests {
                     g.iter().for_each(|u| sq.add((u - mean) * (u - mean)));
                     let var = sq.value() / (n - 1.0);
                     let sd = var.sqrt();
-                    if sd > 0.0 {
+                    if sd > 0.0 && !spread_is_noise(lo, hi) {
                         let t = (v - mean) / sd;
                         normal_cdf(if lower { -t } else { t })
                     } else {
@@ -1287,7 +1308,7 @@ mod tests {
                 } else {
                     let lo = g.iter().copied().fold(f64::INFINITY, f64::min);
                     let hi = g.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                    if hi == lo {
+                    if spread_is_noise(lo, hi) {
                         1.0
                     } else {
                         match dir {

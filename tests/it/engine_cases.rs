@@ -4414,6 +4414,27 @@ fn a_cohort_of_one_ranked_entity_is_warned_of() {
     assert!(said(&score(&rules(MINMAX, tier), two)).is_empty());
 }
 
+/// Values equal but for the last bits (`0.1 + 0.2` against `0.3`) are one value for
+/// `minmax` (all equal → 1) and `zscore` (sd 0 → 0.5): before, A and C took full `minmax`
+/// points and B none, and B's z-score fraction was 0.08.
+#[test]
+fn minmax_and_zscore_take_a_spread_of_rounding_noise_as_none() {
+    let rules = "[rules]\nname = \"t\"\nid = \"code\"\ndecimals = 4\n[[indicator]]\nid = \"s\"\nformula = \"a + b\"\n\
+                 [[dimension]]\nid = \"d\"\n\
+                 [[criterion]]\nid = \"m\"\ndimension = \"d\"\nindicator = \"s\"\npoints = 10\nmethod = \"minmax\"\n\
+                 [[criterion]]\nid = \"z\"\ndimension = \"d\"\nindicator = \"s\"\npoints = 10\nmethod = \"zscore\"\n";
+    let a = score(rules, "code,a,b\nA,0.1,0.2\nB,0.3,0\nC,0.2,0.1\n");
+    assert_ne!(0.1 + 0.2, 0.3);
+    for id in ["A", "B", "C"] {
+        assert_relative_eq!(entity(&a, id).score, 15.0);
+    }
+    // A difference in the seventh significant digit is a spread: minmax 1 and 0; two
+    // values are ±1/√2 sample sds from their mean, Φ(±0.7071) = 0.7602 and 0.2398.
+    let a = score(rules, "code,a,b\nA,1000,0.0001\nB,1000,0\n");
+    assert_relative_eq!(entity(&a, "A").score, 17.6025);
+    assert_relative_eq!(entity(&a, "B").score, 2.3975);
+}
+
 /// A cohort whose every entity an exclude gate left out: its entities keep criterion
 /// points, yet no ranked entity is there to compare them with; said, with what they show.
 #[test]
