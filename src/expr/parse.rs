@@ -235,18 +235,8 @@ pub fn parse(src: &str) -> Result<Expr, ExprError> {
             ) {
                 e.help = Some("an operator is missing between the two values".into());
             } else if matches!(other, Tok::Comma)
-                && let Some(Token {
-                    tok: Tok::Number(_),
-                    span: before,
-                    ..
-                }) = p.tokens.get(p.pos.wrapping_sub(1))
-                && let Some(Token {
-                    tok: Tok::Number(_),
-                    span: after,
-                    ..
-                }) = p.tokens.get(p.pos + 1)
-                && before.end == t.span.start
-                && after.start == t.span.end
+                && let Some((before, after)) =
+                    p.touching_neighbours(|tok| matches!(tok, Tok::Number(_)))
             {
                 let (a, b) = (&src[before.start..before.end], &src[after.start..after.end]);
                 e.help = Some(if b.len() == 3 && b.bytes().all(|c| c.is_ascii_digit()) {
@@ -262,18 +252,8 @@ pub fn parse(src: &str) -> Result<Expr, ExprError> {
                     "only function names can be followed by '('; write '*' to multiply".into(),
                 );
             } else if matches!(other, Tok::Not)
-                && let Some(Token {
-                    tok: Tok::Ident(_),
-                    span: before,
-                    ..
-                }) = p.tokens.get(p.pos.wrapping_sub(1))
-                && let Some(Token {
-                    tok: Tok::Ident(_),
-                    span: after,
-                    ..
-                }) = p.tokens.get(p.pos + 1)
-                && before.end == t.span.start
-                && after.start == t.span.end
+                && let Some((before, after)) =
+                    p.touching_neighbours(|tok| matches!(tok, Tok::Ident(_)))
             {
                 // `re!x`: a column header holding '!', which only backticks can name.
                 e.help = Some(format!(
@@ -294,6 +274,23 @@ struct Parser {
 }
 
 type PResult = Result<(Expr, usize), ExprError>;
+
+impl Parser {
+    /// The spans of the tokens right before and after the current one, when both are of
+    /// the kind `kind` accepts and touch it (no space between): `1,5`, `re!x`.
+    fn touching_neighbours(&self, kind: impl Fn(&Tok) -> bool) -> Option<(Span, Span)> {
+        let t = self.tokens.get(self.pos)?;
+        let before = self
+            .tokens
+            .get(self.pos.checked_sub(1)?)
+            .filter(|b| kind(&b.tok) && b.span.end == t.span.start)?;
+        let after = self
+            .tokens
+            .get(self.pos + 1)
+            .filter(|a| kind(&a.tok) && a.span.start == t.span.end)?;
+        Some((before.span, after.span))
+    }
+}
 
 // The recursive path (expr_bp → prefix → paren/unary/call → expr_bp) is kept in small
 // functions and every message is built in a cold function of its own, so that each level

@@ -146,6 +146,20 @@ fn expected_scores(a: &Assessment) -> Vec<(String, String)> {
     v
 }
 
+/// The moved page's ranked rows (order and tiers) and scores are the engine's at the
+/// weights it was moved to; `at` names the weights in a failure.
+fn assert_page_is_the_engines(dom: &str, engine: &Assessment, at: &str) {
+    assert_eq!(
+        table_rows(dom)
+            .into_iter()
+            .take(engine.summary.ranked)
+            .collect::<Vec<_>>(),
+        expected_rows(engine),
+        "order and tiers at {at}"
+    );
+    assert_eq!(table_scores(dom), expected_scores(engine), "scores at {at}");
+}
+
 fn expected_rows(a: &Assessment) -> Vec<(String, String)> {
     a.entities
         .iter()
@@ -504,19 +518,7 @@ min_score = 0
             "self-check at {wa}/{wb}"
         );
         let engine = run(&rules(wa, wb));
-        assert_eq!(
-            table_rows(&dom)
-                .into_iter()
-                .take(engine.summary.ranked)
-                .collect::<Vec<_>>(),
-            expected_rows(&engine),
-            "tiers at {wa}/{wb}"
-        );
-        assert_eq!(
-            table_scores(&dom),
-            expected_scores(&engine),
-            "scores at {wa}/{wb}"
-        );
+        assert_page_is_the_engines(&dom, &engine, &format!("{wa}/{wb}"));
     }
 }
 
@@ -598,15 +600,7 @@ min_score = 30
         assert!(dom.contains("data-selfcheck=\"ok\""));
         let engine = run(&rules(wa, wb));
         assert_ne!(expected_rows(&engine), expected_rows(&base), "{wa}/{wb}");
-        assert_eq!(
-            table_rows(&dom)
-                .into_iter()
-                .take(engine.summary.ranked)
-                .collect::<Vec<_>>(),
-            expected_rows(&engine),
-            "tiers at {wa}/{wb}"
-        );
-        assert_eq!(table_scores(&dom), expected_scores(&engine), "{wa}/{wb}");
+        assert_page_is_the_engines(&dom, &engine, &format!("{wa}/{wb}"));
     }
 }
 
@@ -733,19 +727,7 @@ id = "rest"
     let moved = with_sliders(&html, &[("w-da", "60".into()), ("w-db", "40".into())]);
     let dom = dump_dom(&chrome, profile.path(), &dir.path().join("m.html"), &moved);
     let engine = run(&rules(60.0, 40.0));
-    assert_eq!(
-        table_scores(&dom),
-        expected_scores(&engine),
-        "scores at 60/40"
-    );
-    assert_eq!(
-        table_rows(&dom)
-            .into_iter()
-            .take(engine.summary.ranked)
-            .collect::<Vec<_>>(),
-        expected_rows(&engine),
-        "order and tiers at 60/40"
-    );
+    assert_page_is_the_engines(&dom, &engine, "60/40");
     // Tampered: the embedded score of D no longer what the page computes.
     let d = base.entities.iter().find(|e| e.id == "D").unwrap();
     let shown = format!(
