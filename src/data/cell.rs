@@ -38,28 +38,25 @@ pub const REMARK_STARTS: [char; 14] = [
 /// characters are dropped: byte-order marks (files joined with `cat`), zero-width spaces and
 /// word joiners (pasted from WPS or web pages), which would make `code` unmatchable while it
 /// looks like `code`. (Zero-width joiners and non-joiners are kept: some scripts need them.)
-/// White space beside a CJK character is dropped, as Chinese is written without spaces:
-/// `总产值 （亿元）` and `总产值` + Alt+Enter + `（亿元）` (a header wrapped before its unit,
-/// common on bureau forms) are `总产值(亿元)`; between two Latin words it stays one space.
+/// White space beside a CJK character or a bracket is dropped, as Chinese is written
+/// without spaces: `总产值 （亿元）` and `总产值` + Alt+Enter + `（亿元）` (a header wrapped
+/// before its unit, common on bureau forms) are `总产值(亿元)`, `GDP (亿元)` is `GDP(亿元)`;
+/// between two Latin words it stays one space.
 pub fn fold_header(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
-    // Whether the last character kept was CJK or full-width punctuation.
-    let mut after_wide = false;
     let visible = |c: &char| !matches!(c, '\u{feff}' | '\u{200b}' | '\u{2060}');
-    for orig in s.chars().filter(visible) {
-        let c = fold_char(orig);
+    for c in s.chars().filter(visible).map(fold_char) {
         if c.is_whitespace() {
             pending_space = !out.is_empty();
         } else {
-            // Full-width punctuation counts as written (`（` folds to `(`, yet `GDP （亿元）`
-            // is `GDP(亿元)`); full-width letters and digits count as the ASCII they fold to.
-            let wide = is_cjk(c) || (orig != c && !c.is_ascii_alphanumeric());
-            if pending_space && !wide && !after_wide {
+            // A space touching a CJK character or a bracket is dropped: `GDP （亿元）`,
+            // `GDP (亿元)` and `GDP（亿元）` are one header (brackets fold to ASCII first).
+            let tight = |ch: char| is_cjk(ch) || matches!(ch, '(' | ')');
+            if pending_space && !tight(c) && !out.chars().next_back().is_some_and(tight) {
                 out.push(' ');
             }
             pending_space = false;
-            after_wide = wide;
             out.push(c);
         }
     }
@@ -923,9 +920,11 @@ mod tests {
         assert_eq!(fold_header(" 销售收入 （亿元） "), "销售收入(亿元)");
         assert_eq!(fold_header("R&D 投入 (万元)"), "R&D投入(万元)");
         assert_eq!(fold_header("营业　收入"), "营业收入");
-        assert_eq!(fold_header("Revenue (万元)"), "Revenue (万元)");
-        // Full-width punctuation counts as written; full-width letters as their ASCII.
+        // A space beside a bracket, full-width or not, is dropped: one header however the
+        // unit is bracketed (audit39_cli L4, review39 M1).
+        assert_eq!(fold_header("Revenue (万元)"), "Revenue(万元)");
         assert_eq!(fold_header("GDP （亿元）"), "GDP(亿元)");
+        assert_eq!(fold_header("GDP (亿元)"), fold_header("GDP（亿元）"));
         assert_eq!(fold_header("R&D （万元） total"), "R&D(万元)total");
         assert_eq!(fold_header("ＲＤ staff"), "RD staff");
         assert_eq!(fold_header("rd  staff\t share"), "rd staff share");

@@ -1852,8 +1852,6 @@ fn excel_error_help(shown: &str, normalised: &str) -> Option<String> {
         })
 }
 
-/// A cell's text on one line for a message: a line break in a quoted cell shows as ␊ (as
-/// the terminal shows other control characters), so the message keeps its shape.
 /// A cell's text in double quotes, as messages quote values; one holding a double quote
 /// in single quotes instead (`'国家级"'`, not `"国家级""`), or, holding both, with its double
 /// quotes doubled as CSV writes them.
@@ -1865,6 +1863,8 @@ fn quote_cell(shown: &str) -> String {
     }
 }
 
+/// A cell's text on one line for a message: a line break in a quoted cell shows as ␊ (as
+/// the terminal shows other control characters), so the message keeps its shape.
 fn one_line(text: &str) -> String {
     text.replace('\n', "\u{240A}").replace('\r', "\u{240D}")
 }

@@ -231,12 +231,14 @@ fn fold_peers<A: Copy>(
 }
 
 /// Whether a cohort's ranked values from `lo` to `hi` are one value for `minmax` and
-/// `zscore`: equal, or apart by no more than 10⁻¹⁰ of the larger magnitude (they agree to
-/// ten significant digits, as tie-break values are compared). Values computed two ways
-/// (`0.1 + 0.2` and `0.3`) differ in the last bits; taken as a spread, that noise would give
-/// one entity full `minmax` points and another none, and `zscore` fractions far from 0.5.
+/// `zscore`: equal, or apart by no more than 10⁻¹⁰ × max(1, larger magnitude) (they agree
+/// to ten significant digits, or to ten decimals near 0, as SPEC's threshold tolerance
+/// scales with max(1, |t|)). Values computed two ways (`0.1 + 0.2` and `0.3`, or
+/// `a + b - c` landing at 5.6e-17 for one entity and 0 for another) differ in the last
+/// bits; taken as a spread, that noise would give one entity full `minmax` points and
+/// another none, and `zscore` fractions far from 0.5.
 pub(crate) fn spread_is_noise(lo: f64, hi: f64) -> bool {
-    hi == lo || hi - lo <= 1e-10 * lo.abs().max(hi.abs())
+    hi == lo || hi - lo <= 1e-10 * lo.abs().max(hi.abs()).max(1.0)
 }
 
 #[cfg(test)]
@@ -247,7 +249,9 @@ fn a_spread_within_ten_significant_digits_is_noise() {
     assert!(spread_is_noise(0.0, 0.0));
     assert!(spread_is_noise(7.5, 7.500_000_000_7));
     assert!(!spread_is_noise(7.5, 7.500_000_01));
-    assert!(!spread_is_noise(0.0, 1e-300), "any spread from 0 counts");
+    assert!(spread_is_noise(0.0, 5.551115123125783e-17), "noise near 0");
+    assert!(!spread_is_noise(0.0, 1e-9));
+    assert!(!spread_is_noise(1e9, 1e9 + 1.0));
     assert!(!spread_is_noise(-1.0, 1.0));
 }
 
@@ -333,6 +337,12 @@ fn zscore_in(
             }
         })
         .collect();
+    // Whether each cohort's spread is only noise, on the values as they are (before any
+    // rescaling: the tolerance near 0 is absolute).
+    let noise: Vec<bool> = range
+        .iter()
+        .map(|&(lo, hi)| spread_is_noise(lo, hi))
+        .collect();
     for (r, &s) in range.iter_mut().zip(&scale) {
         *r = (r.0 * s, r.1 * s);
     }
@@ -368,7 +378,7 @@ fn zscore_in(
         .map(|c| {
             let (mean, k, sq) = (means[c]?, count[c], squares[c].value());
             let sd = (sq / (k as f64 - 1.0)).sqrt();
-            (sd > 0.0 && !spread_is_noise(range[c].0, range[c].1)).then_some((mean, sd))
+            (sd > 0.0 && !noise[c]).then_some((mean, sd))
         })
         .collect();
     // Φ costs ~20–50 ns; indicators such as counts repeat few values, so the last result
@@ -986,17 +996,22 @@ mod tests {
             assert_relative_eq!(*t, *u, epsilon = 1e-12);
         }
         assert!(top[0] > 0.8 && top[2] < 0.2, "{top:?}");
-        // Near the bottom: 1, 2, 3 × 10⁻¹⁴⁰ (squared deviations near 1e-280, summed in
-        // units below 2⁻¹⁰²³), × 10⁻³⁰⁰ (squares below the smallest number) and × 5e-324
-        // (subnormal values) as 1, 2, 3: Φ(−1), ½, Φ(1).
+        // Near the bottom: 1, 2, 3 × 10⁻⁸ as 1, 2, 3: Φ(−1), ½, Φ(1). Spreads of 10⁻¹⁴⁰,
+        // 10⁻³⁰⁰ and 5e-324 (subnormal values) are within the 10⁻¹⁰ that counts as noise
+        // near 0 (`spread_is_noise`): sd 0, ½ each, and nothing overflows or divides by 0.
+        let tiny = run(
+            |x, o| zscore(x, Direction::Higher, &p, o),
+            &[1e-8, 2e-8, 3e-8],
+        );
+        assert_relative_eq!(tiny[0], phi(-1.0), epsilon = 1e-12);
+        assert_relative_eq!(tiny[1], 0.5, epsilon = 1e-12);
+        assert_relative_eq!(tiny[2], phi(1.0), epsilon = 1e-12);
         for scale in [1e-140, 1e-300, 5e-324] {
             let tiny = run(
                 |x, o| zscore(x, Direction::Higher, &p, o),
                 &[scale, 2.0 * scale, 3.0 * scale],
             );
-            assert_relative_eq!(tiny[0], phi(-1.0), epsilon = 1e-12);
-            assert_relative_eq!(tiny[1], 0.5, epsilon = 1e-12);
-            assert_relative_eq!(tiny[2], phi(1.0), epsilon = 1e-12);
+            assert_eq!(tiny, vec![0.5; 3], "{scale}");
         }
     }
 

@@ -583,11 +583,48 @@ fn conditions_note(ev: &Evidence, frozen: Option<u64>) -> String {
 /// conditions after scoring; kept for a condition a later version cannot write.
 const FROZEN_NOTE: &str = "页面无法重算的得分条件沿用引擎按原权重的判定结果，结果为近似。Conditions that read scores and that the page cannot evaluate keep the engine's outcome at the shipped weights: the result is approximate.";
 
-/// A chart's axis or bin limit to ten significant digits: 12.58, not 12.580000000000002
-/// (a maximum of 62.9 split in fifths). report.js's `axisNumber` gives the same text: both
-/// round the exact value correctly, and a tie at ten digits needs a maximum of 10¹⁰.
+/// A chart's axis or bin limit to twelve significant digits: 12.58, not 12.580000000000002
+/// (a maximum of 62.9 split in fifths). The same text as report.js's `axisNumber`
+/// (`toPrecision(12)`), whose charts the page's self-check compares with these: the
+/// magnitude's decimal expansion (exact to 40 digits) rounded half up, as `toPrecision`
+/// rounds, where Rust's own formatting would round an exact tie to even.
 fn axis_number(x: f64) -> String {
-    crate::column::format_number(format!("{x:.9e}").parse().unwrap_or(x))
+    const SIG: usize = 12;
+    if !x.is_finite() || x == 0.0 {
+        return crate::column::format_number(x);
+    }
+    let text = format!("{:.40e}", x.abs());
+    let Some((mantissa, exp)) = text.split_once('e') else {
+        return crate::column::format_number(x);
+    };
+    let mut digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
+    let mut exp: i32 = exp.parse().unwrap_or(0);
+    let up = digits[SIG] >= b'5';
+    digits.truncate(SIG);
+    if up {
+        // Carry through the nines: 9.99…9 rounds to 10.
+        let mut k = SIG;
+        loop {
+            if k == 0 {
+                digits.insert(0, b'1');
+                digits.truncate(SIG);
+                exp += 1;
+                break;
+            }
+            k -= 1;
+            if digits[k] == b'9' {
+                digits[k] = b'0';
+            } else {
+                digits[k] += 1;
+                break;
+            }
+        }
+    }
+    let digits = String::from_utf8(digits).unwrap_or_default();
+    let rounded: f64 = format!("{}.{}e{exp}", &digits[..1], &digits[1..])
+        .parse()
+        .unwrap_or(x.abs());
+    crate::column::format_number(rounded.copysign(x))
 }
 
 fn ranking_table(h: &mut String, a: &Assessment) {
@@ -1116,5 +1153,19 @@ mod tests {
         assert!(!s.contains('<') && !s.contains('>') && !s.contains('&'));
         let back: Value = serde_json::from_str(&s).unwrap();
         assert_eq!(back["name"], "</script><b>&");
+    }
+
+    /// Axis labels as `toPrecision(12)` writes them: noise cut, short values whole, an
+    /// exact tie rounded up (Rust's formatting would give 12345678901.2), nines carried.
+    #[test]
+    fn axis_numbers_are_those_of_the_page() {
+        assert_eq!(axis_number(12.580000000000002), "12.58");
+        assert_eq!(axis_number(62.900000000000006), "62.9");
+        assert_eq!(axis_number(10.001953125), "10.001953125");
+        assert_eq!(axis_number(12345678901.25), "12345678901.3");
+        assert_eq!(axis_number(-12345678901.25), "-12345678901.3");
+        assert_eq!(axis_number(9.9999999999999), "10");
+        assert_eq!(axis_number(0.0), "0");
+        assert_eq!(axis_number(-7.272), "-7.272");
     }
 }

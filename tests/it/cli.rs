@@ -783,6 +783,37 @@ fn xlsx_ids_stored_as_long_numbers_are_warned_of() {
         "{err}"
     );
     assert_eq!(err.matches("16 or more digits").count(), 1, "{err}");
+    // Two codes that became one number: the duplicate-id error says why.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["code", "x"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, code) in [913701002345678901.0, 913701002345678855.0]
+        .iter()
+        .enumerate()
+    {
+        ws.write_number(r as u32 + 1, 0, *code).unwrap();
+        ws.write_number(r as u32 + 1, 1, 1.0).unwrap();
+    }
+    wb.save(&xlsx).unwrap();
+    let out = Command::cargo_bin("clusterscore")
+        .unwrap()
+        .args(["score", "--format", "csv", "--rules"])
+        .arg(&rules)
+        .arg("--data")
+        .arg(&xlsx)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("duplicate ids: '913701002345678800'"), "{err}");
+    assert!(
+        err.contains(
+            "help: '913701002345678800' is a number of 16 or more digits read from a workbook"
+        ),
+        "{err}"
+    );
 }
 
 /// Errors found after reading (a value outside `levels`, a cell an indicator cannot read)

@@ -4428,6 +4428,11 @@ fn minmax_and_zscore_take_a_spread_of_rounding_noise_as_none() {
     for id in ["A", "B", "C"] {
         assert_relative_eq!(entity(&a, id).score, 15.0);
     }
+    // Near 0 the tolerance is absolute: 0.1 + 0.2 - 0.3 is 5.6e-17, not a spread from 0.
+    let near_zero = rules.replace("formula = \"a + b\"", "formula = \"a + b - c\"");
+    let a = score(&near_zero, "code,a,b,c\nA,0.1,0.2,0.3\nB,0,0,0\n");
+    assert_relative_eq!(entity(&a, "A").score, 15.0);
+    assert_relative_eq!(entity(&a, "B").score, 15.0);
     // A difference in the seventh significant digit is a spread: minmax 1 and 0; two
     // values are ±1/√2 sample sds from their mean, Φ(±0.7071) = 0.7602 and 0.2398.
     let a = score(rules, "code,a,b\nA,1000,0.0001\nB,1000,0\n");
@@ -4455,15 +4460,19 @@ fn a_cohort_with_no_ranked_entity_is_warned_of() {
             .cloned()
             .collect()
     };
-    for (method, shown) in [("percentile", 100.0), ("zscore", 50.0), ("minmax", 0.0)] {
+    for (method, shown, shows) in [
+        ("percentile", 100.0, "percentile full points"),
+        ("zscore", 50.0, "zscore half"),
+        ("minmax", 0.0, "minmax none"),
+    ] {
         let a = score(&rules(method), data);
         assert_eq!(entity(&a, "D").excluded_by.as_deref(), Some("g"));
         assert_relative_eq!(entity(&a, "D").score, shown);
         assert_eq!(
             said(&a),
-            [
-                "cohort 'region' = '西部' has no ranked entity (exclude gates left out its 2 entities): its relative criteria (c_rev) have nothing to compare them with, and show them percentile full points, zscore half, minmax none"
-            ],
+            [format!(
+                "cohort 'region' = '西部' has no ranked entity (exclude gates left out its 2 entities): its relative criteria (c_rev) have nothing to compare them with, and show them {shows}"
+            )],
             "{method}"
         );
     }

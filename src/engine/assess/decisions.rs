@@ -302,12 +302,24 @@ impl Run<'_> {
         let empty: Vec<usize> = (0..names.len())
             .filter(|&c| ranked_in[c] == 0 && members[c] > 0)
             .collect();
+        // What each method the rules use shows such entities.
+        let r = &self.c.rules;
+        let shows: Vec<&str> = [
+            (Method::Percentile, "percentile full points"),
+            (Method::ZScore, "zscore half"),
+            (Method::MinMax, "minmax none"),
+        ]
+        .into_iter()
+        .filter(|(m, _)| r.criteria.iter().any(|c| c.method == *m))
+        .map(|(_, text)| text)
+        .collect();
         for &c in empty.iter().take(3) {
             self.warnings.push(format!(
-                "cohort '{by}' = {} has no ranked entity (exclude gates left out its {}): its relative criteria ({}) have nothing to compare them with, and show them percentile full points, zscore half, minmax none",
+                "cohort '{by}' = {} has no ranked entity (exclude gates left out its {}): its relative criteria ({}) have nothing to compare them with, and show them {}",
                 cohort_value_shown(&names[c]),
                 crate::diag::entities(members[c]),
-                member_list(relative)
+                member_list(relative),
+                shows.join(", ")
             ));
         }
         if empty.len() > 3 {

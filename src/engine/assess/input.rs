@@ -54,12 +54,15 @@ pub(super) fn required_column(
             // one or holds three names or more: `企业 name` is a name with a space.
             let delimited = table.files.iter().all(|f| f.encoding != "xlsx");
             let other_delimiter = headers.iter().filter(|_| delimited).find_map(|h| {
-                // (Headers are folded, so a tab between names reads as a space.)
-                [(';', "';'"), ('|', "'|'"), (',', "','"), (' ', "tab")]
+                // Tabs are looked for in the header as written: folding turns a tab into a
+                // space, or drops it beside Chinese (`name<TAB>营业收入`).
+                let written = table.shown_header(h);
+                [(';', "';'"), ('|', "'|'"), (',', "','"), ('\t', "tab")]
                     .into_iter()
                     .find(|&(d, _)| {
-                        (headers.len() == 1 || h.split(d).count() >= 3)
-                            && h.split(d).any(|part| part.trim() == folded)
+                        let text = if d == '\t' { written } else { h.as_str() };
+                        (headers.len() == 1 || text.split(d).count() >= 3)
+                            && text.split(d).any(|part| fold_header(part) == folded)
                     })
             });
             let help = other_delimiter
@@ -369,15 +372,47 @@ pub(super) fn check_duplicate_ids(
                     String::new()
                 }
             ))
-            .with_help(if years.is_some() {
-                "each entity may appear once per year; remove or merge the duplicate rows"
-            } else {
-                "each entity may appear once; remove or merge the duplicate rows, or, if they \
-                 are rows of different years, name the year column: [data] year_column = \"…\""
-            }),
+            .with_help(
+                // Codes typed as numbers in a workbook keep about 15 digits: two credit codes
+                // that differ after that are one number, hence one id (the reader's warning
+                // about such cells is not shown when the run stops here).
+                match long_numbers_from_workbook(table, ids, &groups) {
+                    Some(id) => format!(
+                        "'{id}' is a number of 16 or more digits read from a workbook, which \
+                         keeps about 15 significant digits of a number: codes typed as numbers \
+                         lost their last digits, and different codes became one; format the id \
+                         column as text in the workbook and enter the codes again (or export \
+                         them as text)"
+                    ),
+                    None if years.is_some() => {
+                        "each entity may appear once per year; remove or merge the duplicate rows"
+                            .to_string()
+                    }
+                    None => "each entity may appear once; remove or merge the duplicate rows, \
+                             or, if they are rows of different years, name the year column: \
+                             [data] year_column = \"…\""
+                        .to_string(),
+                },
+            ),
         ));
     }
     Ok(())
+}
+
+/// The first duplicated id (`groups`: rows of each) that is all digits, 16 or more, when
+/// some data file is a workbook: most likely a code typed as a number, cut to 15 digits.
+fn long_numbers_from_workbook<'t>(
+    table: &crate::data::Table,
+    ids: &'t TextColumn,
+    groups: &[Vec<usize>],
+) -> Option<&'t str> {
+    if !table.files.iter().any(|f| f.encoding == "xlsx") {
+        return None;
+    }
+    groups
+        .iter()
+        .filter_map(|rows| ids.get(rows[0]))
+        .find(|id| id.len() >= 16 && id.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Data columns without a single value that an expression compares with a text literal

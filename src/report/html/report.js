@@ -413,8 +413,8 @@
     return x < 0 ? "-" + plainDecimal(-x) : plainDecimal(x);
   }
 
-  // A chart's axis or bin limit to ten significant digits (html.rs axis_number).
-  function axisNumber(x) { return formatNumber(Number(x.toPrecision(10))); }
+  // A chart's axis or bin limit to twelve significant digits (html.rs axis_number).
+  function axisNumber(x) { return formatNumber(Number(x.toPrecision(12))); }
 
   function svgText(x, y, anchor, cls, text) {
     return '<text x="' + fixed(x, 1) + '" y="' + fixed(y, 1) + '" text-anchor="' + anchor +
