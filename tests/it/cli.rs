@@ -746,21 +746,6 @@ fn percent_formatted_columns_are_read_in_percent_units() {
 fn xlsx_ids_stored_as_long_numbers_are_warned_of() {
     let dir = tempfile::tempdir().unwrap();
     let xlsx = dir.path().join("d.xlsx");
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    let ws = wb.add_worksheet();
-    for (c, h) in ["code", "x"].iter().enumerate() {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
-    let codes = [
-        913701002345678901.0,
-        123456789012345.0,
-        913701002345678999.0,
-    ];
-    for (r, code) in codes.iter().enumerate() {
-        ws.write_number(r as u32 + 1, 0, *code).unwrap();
-        ws.write_number(r as u32 + 1, 1, 1e16).unwrap();
-    }
-    wb.save(&xlsx).unwrap();
     let rules = dir.path().join("r.toml");
     std::fs::write(
         &rules,
@@ -768,45 +753,45 @@ fn xlsx_ids_stored_as_long_numbers_are_warned_of() {
          [[criterion]]\nid = \"c\"\ndimension = \"d\"\nindicator = \"x\"\npoints = 1\nmethod = \"minmax\"\n",
     )
     .unwrap();
-    let out = Command::cargo_bin("clusterscore")
-        .unwrap()
-        .args(["score", "--format", "csv", "--rules"])
-        .arg(&rules)
-        .arg("--data")
-        .arg(&xlsx)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let err = String::from_utf8_lossy(&out.stderr);
+    // A workbook of `codes` stored as numbers (x = 1e16 each), scored: exit code, stderr.
+    let score_codes = |codes: &[f64]| -> (Option<i32>, String) {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        for (c, h) in ["code", "x"].iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        for (r, code) in codes.iter().enumerate() {
+            ws.write_number(r as u32 + 1, 0, *code).unwrap();
+            ws.write_number(r as u32 + 1, 1, 1e16).unwrap();
+        }
+        wb.save(&xlsx).unwrap();
+        let out = Command::cargo_bin("clusterscore")
+            .unwrap()
+            .args(["score", "--format", "csv", "--rules"])
+            .arg(&rules)
+            .arg("--data")
+            .arg(&xlsx)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = score_codes(&[
+        913701002345678901.0,
+        123456789012345.0,
+        913701002345678999.0,
+    ]);
+    assert_eq!(code, Some(0));
     assert!(
         err.contains("d.xlsx, sheet \"Sheet1\": column \"code\" is read as text, but cell A2 and 1 more hold a number of 16 or more digits (913701002345678800): a workbook keeps about 15 significant digits"),
         "{err}"
     );
     assert_eq!(err.matches("16 or more digits").count(), 1, "{err}");
     // Two codes that became one number: the duplicate-id error says why.
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    let ws = wb.add_worksheet();
-    for (c, h) in ["code", "x"].iter().enumerate() {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
-    for (r, code) in [913701002345678901.0, 913701002345678855.0]
-        .iter()
-        .enumerate()
-    {
-        ws.write_number(r as u32 + 1, 0, *code).unwrap();
-        ws.write_number(r as u32 + 1, 1, 1.0).unwrap();
-    }
-    wb.save(&xlsx).unwrap();
-    let out = Command::cargo_bin("clusterscore")
-        .unwrap()
-        .args(["score", "--format", "csv", "--rules"])
-        .arg(&rules)
-        .arg("--data")
-        .arg(&xlsx)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let (code, err) = score_codes(&[913701002345678901.0, 913701002345678855.0]);
+    assert_eq!(code, Some(1));
     assert!(err.contains("duplicate ids: '913701002345678800'"), "{err}");
     assert!(
         err.contains(
