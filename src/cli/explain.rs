@@ -64,16 +64,18 @@ fn n(x: f64) -> String {
     clusterscore::column::format_display(x)
 }
 
-/// A value as the text report shows it: to ten significant digits (a formula's ratio is
-/// -2.777777778, not -2.77777777777778; the JSON keeps every digit).
-fn shown(x: f64) -> String {
-    n(format!("{x:.9e}").parse().unwrap_or(x))
+/// `x` to `digits` significant digits, as the text report shows it (the JSON keeps every
+/// digit).
+fn significant(x: f64, digits: usize) -> String {
+    n(format!("{x:.*e}", digits.saturating_sub(1))
+        .parse()
+        .unwrap_or(x))
 }
 
-/// Points per unit to four significant digits (3.333, not 3.33333333333333): a rate to
-/// compare options by, not a value to reproduce (the JSON keeps every digit).
-fn slope(x: f64) -> String {
-    n(format!("{x:.3e}").parse().unwrap_or(x))
+/// A value as the text report shows it: to ten significant digits (a formula's ratio is
+/// -2.777777778, not -2.77777777777778).
+fn shown(x: f64) -> String {
+    significant(x, 10)
 }
 
 /// [`shown`] for a JSON value; "—" for none.
@@ -263,7 +265,8 @@ fn render(x: &Explanation) -> String {
                         Some(k) => format!(
                             "{}; {} {} per unit",
                             o.how,
-                            slope(k),
+                            // A rate to compare options by: 3.333, not 3.33333333333333.
+                            significant(k, 4),
                             if k == 1.0 { "pt" } else { "pts" }
                         ),
                         None => o.how.clone(),

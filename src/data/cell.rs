@@ -46,13 +46,13 @@ pub fn fold_header(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
     let visible = |c: &char| !matches!(c, '\u{feff}' | '\u{200b}' | '\u{2060}');
+    // A space touching a CJK character or a bracket is dropped: `GDP （亿元）`, `GDP (亿元)`
+    // and `GDP（亿元）` are one header (brackets fold to ASCII first).
+    let tight = |ch: char| is_cjk(ch) || matches!(ch, '(' | ')');
     for c in s.chars().filter(visible).map(fold_char) {
         if c.is_whitespace() {
             pending_space = !out.is_empty();
         } else {
-            // A space touching a CJK character or a bracket is dropped: `GDP （亿元）`,
-            // `GDP (亿元)` and `GDP（亿元）` are one header (brackets fold to ASCII first).
-            let tight = |ch: char| is_cjk(ch) || matches!(ch, '(' | ')');
             if pending_space && !tight(c) && !out.chars().next_back().is_some_and(tight) {
                 out.push(' ');
             }

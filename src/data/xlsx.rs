@@ -585,7 +585,7 @@ fn scaled_warnings(
 /// The smallest number of 16 digits: a workbook keeps about 15 significant digits of a
 /// number (Excel turns the sixteenth digit typed into 0), so a stored number this large in
 /// a text column (a credit code or ID number typed as a number) has most likely lost digits.
-const LONGEST_EXACT: f64 = 1e15;
+const SIXTEEN_DIGITS: f64 = 1e15;
 
 /// The warning for a text column (ids, names, categories) whose cells hold numbers of 16
 /// digits or more: the digits were lost in the workbook, before the read, so the text read
@@ -921,7 +921,7 @@ pub(crate) fn read_xlsx(
         let excel_row = r as usize + 1;
         for (k, &j) in texts.iter().enumerate() {
             if let Some(&Data::Float(x)) = row.get(j)
-                && x.abs() >= LONGEST_EXACT
+                && x.abs() >= SIXTEEN_DIGITS
             {
                 match &mut long_numbers[k] {
                     Some((_, _, count)) => *count += 1,

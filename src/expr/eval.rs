@@ -367,7 +367,7 @@ fn no_number_rows(node: &Node, env: &dyn Env, v: &[f64]) -> Vec<bool> {
 
 /// The values a program reads: its columns, and its `prev()` and aggregate calls taken
 /// whole (their arguments are read on other rows).
-fn collect_leaves<'n>(node: &'n Node, out: &mut Vec<&'n Node>) {
+pub(super) fn collect_leaves<'n>(node: &'n Node, out: &mut Vec<&'n Node>) {
     match node {
         Node::Slot { .. } | Node::Prev { .. } | Node::Aggregate { .. } => out.push(node),
         other => other

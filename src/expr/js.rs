@@ -15,40 +15,53 @@ pub fn to_js(p: &Program) -> Option<String> {
     node(&p.root, &mut |_| None)
 }
 
+/// A condition as the page evaluates it: its JavaScript, the `prev()` calls the caller
+/// evaluates and ships as slots `p<first>`, `p<first + 1>`, …, and the slots the
+/// JavaScript reads itself (those read only inside a `prev()` are not among them).
+pub struct PageCondition {
+    pub js: String,
+    pub prev_calls: Vec<Program>,
+    pub slots: Vec<usize>,
+}
+
 /// [`to_js`] where each `prev(…)` call whose argument reads none of the slots in `moving`
 /// (those that move with the weights: scores) is read from the page's data: it becomes
-/// `V("pK")`, K = `first` + its place in the returned programs, one per call, which the
-/// caller evaluates on the run's rows and ships as that slot. An earlier year's data does
-/// not move with the weights, so the page can evaluate the rest of the condition again.
-pub fn to_js_reading_prev(
-    p: &Program,
-    moving: &[usize],
-    first: usize,
-) -> Option<(String, Vec<Program>)> {
-    let mut prevs: Vec<Program> = Vec::new();
+/// `V("pK")`, K = `first` + its place in [`PageCondition::prev_calls`]. An earlier year's
+/// data does not move with the weights, so the page can evaluate the rest of the condition
+/// again. `None` as for [`to_js`] otherwise.
+pub fn to_js_reading_prev(p: &Program, moving: &[usize], first: usize) -> Option<PageCondition> {
+    let mut prev_calls: Vec<Program> = Vec::new();
     let js = node(&p.root, &mut |n| {
         let Node::Prev { ty, .. } = n else {
             return None;
         };
-        if reads_any(n, moving) {
+        let call = Program::of_node(n.clone(), *ty);
+        if call.slots().iter().any(|s| moving.contains(s)) {
             return None;
         }
-        let key = format!("V(\"p{}\")", first + prevs.len());
-        prevs.push(Program::of_node(n.clone(), *ty));
+        let key = format!("V(\"p{}\")", first + prev_calls.len());
+        prev_calls.push(call);
         Some(match ty {
             Type::Number => format!("X.num({key})"),
             _ => key,
         })
     })?;
-    Some((js, prevs))
-}
-
-/// Whether the subtree `n` reads any of `slots`.
-fn reads_any(n: &Node, slots: &[usize]) -> bool {
-    match n {
-        Node::Slot { slot, .. } => slots.contains(slot),
-        other => other.children().into_iter().any(|c| reads_any(c, slots)),
-    }
+    let mut leaves = Vec::new();
+    super::eval::collect_leaves(&p.root, &mut leaves);
+    let mut slots: Vec<usize> = leaves
+        .iter()
+        .filter_map(|l| match l {
+            Node::Slot { slot, .. } => Some(*slot),
+            _ => None,
+        })
+        .collect();
+    slots.sort_unstable();
+    slots.dedup();
+    Some(PageCondition {
+        js,
+        prev_calls,
+        slots,
+    })
 }
 
 fn number(x: f64) -> String {

@@ -144,20 +144,16 @@ fn post_data(ev: &Evidence) -> Option<Value> {
     let mut run_frame = None;
     let mut entry = |p: &crate::expr::Program| -> Value {
         if post.reads_scores(p) {
-            if let Some((js, prevs)) =
+            if let Some(page) =
                 crate::expr::js::to_js_reading_prev(p, &score_slots, prev_calls.len())
             {
-                // (A slot read only inside a `prev()` is read by the engine, not the page.)
-                for s in p.slots() {
-                    if !score_slots.contains(&s)
-                        && !data_slots.contains(&s)
-                        && js.contains(&format!("V({s})"))
-                    {
+                for s in page.slots {
+                    if !score_slots.contains(&s) && !data_slots.contains(&s) {
                         data_slots.push(s);
                     }
                 }
-                prev_calls.extend(prevs);
-                return json!({ "js": js });
+                prev_calls.extend(page.prev_calls);
+                return json!({ "js": page.js });
             }
             // Frozen: the outcome at the shipped weights, the engine's.
             frozen += 1;
@@ -590,38 +586,24 @@ const FROZEN_NOTE: &str = "页面无法重算的得分条件沿用引擎按原�
 /// rounds, where Rust's own formatting would round an exact tie to even.
 fn axis_number(x: f64) -> String {
     const SIG: usize = 12;
-    if !x.is_finite() || x == 0.0 {
-        return crate::column::format_number(x);
-    }
     let text = format!("{:.40e}", x.abs());
-    let Some((mantissa, exp)) = text.split_once('e') else {
+    let Some((mantissa, exp)) = text.split_once('e').filter(|_| x.is_finite() && x != 0.0) else {
         return crate::column::format_number(x);
     };
-    let mut digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
+    let digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
     let mut exp: i32 = exp.parse().unwrap_or(0);
-    let up = digits[SIG] >= b'5';
-    digits.truncate(SIG);
-    if up {
-        // Carry through the nines: 9.99…9 rounds to 10.
-        let mut k = SIG;
-        loop {
-            if k == 0 {
-                digits.insert(0, b'1');
-                digits.truncate(SIG);
-                exp += 1;
-                break;
-            }
-            k -= 1;
-            if digits[k] == b'9' {
-                digits[k] = b'0';
-            } else {
-                digits[k] += 1;
-                break;
-            }
-        }
+    // The first twelve digits as an integer, plus one when the rest is half or more.
+    let mut kept: u64 = digits[..SIG]
+        .iter()
+        .fold(0, |k, d| k * 10 + u64::from(d - b'0'));
+    kept += u64::from(digits[SIG] >= b'5');
+    if kept == 10u64.pow(SIG as u32) {
+        // 9.99…9 rounded up: 10.
+        kept /= 10;
+        exp += 1;
     }
-    let digits = String::from_utf8(digits).unwrap_or_default();
-    let rounded: f64 = format!("{}.{}e{exp}", &digits[..1], &digits[1..])
+    let kept = kept.to_string();
+    let rounded: f64 = format!("{}.{}e{exp}", &kept[..1], &kept[1..])
         .parse()
         .unwrap_or(x.abs());
     crate::column::format_number(rounded.copysign(x))

@@ -266,15 +266,11 @@ impl Run<'_> {
             ));
         }
         if lone.len() > 3 {
-            let rest: Vec<String> = lone[3..]
-                .iter()
-                .map(|&c| cohort_value_shown(&names[c]))
-                .collect();
             self.warnings.push(format!(
                 "{} more cohorts of '{}' have one ranked entity each (as above): {}",
-                rest.len(),
+                lone.len() - 3,
                 by.value,
-                member_list(&rest.iter().map(String::as_str).collect::<Vec<_>>())
+                cohort_values(names, &lone[3..])
             ));
         }
     }
@@ -323,14 +319,10 @@ impl Run<'_> {
             ));
         }
         if empty.len() > 3 {
-            let rest: Vec<String> = empty[3..]
-                .iter()
-                .map(|&c| cohort_value_shown(&names[c]))
-                .collect();
             self.warnings.push(format!(
                 "{} more cohorts of '{by}' have no ranked entity (as above): {}",
-                rest.len(),
-                member_list(&rest.iter().map(String::as_str).collect::<Vec<_>>())
+                empty.len() - 3,
+                cohort_values(names, &empty[3..])
             ));
         }
     }
@@ -1040,6 +1032,12 @@ pub(super) fn look_alike_id_warnings(
         ));
     }
     said
+}
+
+/// Cohorts `cs` listed by their values, as a warning's tail lists them.
+fn cohort_values(names: &[Option<String>], cs: &[usize]) -> String {
+    let shown: Vec<String> = cs.iter().map(|&c| cohort_value_shown(&names[c])).collect();
+    member_list(&shown.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
 /// A cohort's value as warnings show it: `'东部'`, or `missing` for the cohort of entities
