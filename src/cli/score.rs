@@ -176,7 +176,7 @@ pub fn run(mut a: ScoreArgs) -> Result<i32> {
     {
         super::print_warnings(None, &assessment.warnings);
     }
-    // The page holds every entity (about 3 KB each) and re-scores them all on each slider
+    // The page holds every entity (about 5 KB each with twenty criteria) and re-scores them all on each slider
     // move: past some thousands it is slow to open and to move.
     if format == Format::Html && assessment.summary.entities > HTML_COMFORTABLE {
         say!(

@@ -23,6 +23,7 @@ use crate::engine::evidence::Evidence;
 use crate::engine::{Assessment, EntityResult};
 use crate::report::xlsx::tier_colour;
 use crate::rules::{Aggregation, Direction};
+use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 
@@ -53,7 +54,11 @@ pub fn escape(s: &str) -> String {
 /// JSON text safe inside a `<script>` element: `<`, `>` and `&` become `\u003c`, `\u003e`,
 /// `\u0026` (they can only occur inside JSON strings, where these escapes mean the same).
 pub fn script_json(v: &Value) -> String {
-    let s = serde_json::to_string(v).expect("JSON values serialise");
+    script_safe(serde_json::to_string(v).expect("JSON values serialise"))
+}
+
+/// JSON text made safe inside a `<script>` element, as [`script_json`] says.
+fn script_safe(s: String) -> String {
     s.replace('<', "\\u003c")
         .replace('>', "\\u003e")
         .replace('&', "\\u0026")
@@ -252,7 +257,8 @@ fn reweighting_evidence(a: &Assessment) -> Option<&Evidence> {
     })
 }
 
-/// The data the page's script needs (re-weighting), or `None` when it cannot re-score.
+/// The data the page's script needs (re-weighting), but for its `entities` (one
+/// [`entity_data`] each, written after it).
 fn page_data(a: &Assessment) -> Value {
     let l = &a.layout;
     let ev = reweighting_evidence(a);
@@ -300,67 +306,6 @@ fn page_data(a: &Assessment) -> Value {
             })
         })
         .collect();
-    let entities: Vec<Value> = a
-        .entities
-        .iter()
-        .enumerate()
-        .map(|(e, x)| {
-            let mut v = json!({
-                "id": x.id,
-                "name": x.name,
-                "rank": x.rank,
-                "score": x.score,
-                "tier": tier_index(a, &x.tier),
-                "dimensions": l.dimensions.iter()
-                    .map(|d| num_or_null(x.dimensions.get(&d.id).copied().unwrap_or(f64::NAN)))
-                    .collect::<Vec<_>>(),
-            });
-            if let Some(ev) = ev {
-                let o = v.as_object_mut().expect("object");
-                o.insert("ranked".into(), json!(ev.ranked[e]));
-                o.insert("cohort".into(), json!(ev.cohort[e]));
-                o.insert(
-                    "fractions".into(),
-                    Value::Array(
-                        ev.fractions
-                            .row(e)
-                            .iter()
-                            .map(|s| num_or_null(*s))
-                            .collect(),
-                    ),
-                );
-                o.insert("adjustment".into(), json!(ev.adjustment[e]));
-                o.insert(
-                    "tie".into(),
-                    Value::Array(ev.tie_values.iter().map(|c| num_or_null(c[e])).collect()),
-                );
-                o.insert(
-                    "minScore".into(),
-                    Value::Array(
-                        ev.tiers
-                            .iter()
-                            .map(|t| num_or_null(t.min_score.get(e)))
-                            .collect(),
-                    ),
-                );
-                o.insert(
-                    "requires".into(),
-                    Value::Array(
-                        ev.tiers
-                            .iter()
-                            .map(|t| json!(t.requires[e] == Some(true)))
-                            .collect(),
-                    ),
-                );
-                o.insert(
-                    "direct".into(),
-                    Value::Array(ev.tiers.iter().map(|t| json!(t.direct[e])).collect()),
-                );
-                o.insert("cap".into(), json!(ev.cap_of(e)));
-            }
-            v
-        })
-        .collect();
     json!({
         "title": l.title,
         "decimals": l.decimals,
@@ -377,12 +322,79 @@ fn page_data(a: &Assessment) -> Value {
         "dimensions": dims,
         "criteria": crits,
         "tiers": tiers,
-        "entities": entities,
     })
+}
+
+/// One entity's entry in the page's data (the `entities` array after [`page_data`]).
+fn entity_data(a: &Assessment, ev: Option<&Evidence>, e: usize, x: &EntityResult) -> Value {
+    let l = &a.layout;
+    let mut v = json!({
+        "id": x.id,
+        "name": x.name,
+        "rank": x.rank,
+        "score": x.score,
+        "tier": tier_index(a, &x.tier),
+        "dimensions": l.dimensions.iter()
+            .map(|d| num_or_null(x.dimensions.get(&d.id).copied().unwrap_or(f64::NAN)))
+            .collect::<Vec<_>>(),
+    });
+    if let Some(ev) = ev {
+        let o = v.as_object_mut().expect("object");
+        o.insert("ranked".into(), json!(ev.ranked[e]));
+        o.insert("cohort".into(), json!(ev.cohort[e]));
+        o.insert(
+            "fractions".into(),
+            Value::Array(
+                ev.fractions
+                    .row(e)
+                    .iter()
+                    .map(|s| num_or_null(*s))
+                    .collect(),
+            ),
+        );
+        o.insert("adjustment".into(), json!(ev.adjustment[e]));
+        o.insert(
+            "tie".into(),
+            Value::Array(ev.tie_values.iter().map(|c| num_or_null(c[e])).collect()),
+        );
+        o.insert(
+            "minScore".into(),
+            Value::Array(
+                ev.tiers
+                    .iter()
+                    .map(|t| num_or_null(t.min_score.get(e)))
+                    .collect(),
+            ),
+        );
+        o.insert(
+            "requires".into(),
+            Value::Array(
+                ev.tiers
+                    .iter()
+                    .map(|t| json!(t.requires[e] == Some(true)))
+                    .collect(),
+            ),
+        );
+        o.insert(
+            "direct".into(),
+            Value::Array(ev.tiers.iter().map(|t| json!(t.direct[e])).collect()),
+        );
+        o.insert("cap".into(), json!(ev.cap_of(e)));
+    }
+    v
 }
 
 /// The HTML page of an assessment.
 pub fn to_html(a: &Assessment) -> String {
+    let mut bytes = Vec::new();
+    write_html(a, &mut bytes).expect("writing into memory does not fail");
+    String::from_utf8(bytes).expect("the page is UTF-8")
+}
+
+/// Writes the HTML page of an assessment to `out`, section by section: the per-entity parts
+/// (ranking rows, details, data) are rendered in blocks on all cores and never held whole
+/// (a page of 100,000 entities is about half a gigabyte).
+pub fn write_html(a: &Assessment, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let l = &a.layout;
     let title = escape(&l.title);
     let mut h = String::with_capacity(64 * 1024);
@@ -407,27 +419,67 @@ pub fn to_html(a: &Assessment) -> String {
     // Built once: the sliders' note says whether it carries the conditions on scores.
     let data = page_data(a);
     sliders(&mut h, a, data["post"]["frozen"].as_u64());
-    ranking_table(&mut h, a);
+    out.write_all(h.as_bytes())?;
+    ranking_table(out, a)?;
+    let mut h = String::with_capacity(64 * 1024);
     h.push_str("<section class=\"charts\"><h2>图表 Charts</h2>\n<p class=\"note\" id=\"charts-note\">图表按规则文件中的权重绘制。Charts show the shipped weights.</p>\n<div class=\"chart-row\">");
     h.push_str(&histogram_svg(a));
     h.push_str(&tier_counts_svg(a));
     h.push_str("</div>\n");
     h.push_str(&breakdown_svg(a));
     h.push_str("</section>\n");
-    details(&mut h, a);
-    let _ = write!(
-        h,
+    out.write_all(h.as_bytes())?;
+    details(out, a)?;
+    write!(
+        out,
         "</main>\n<footer>{} · rules sha256 {} · {}</footer>\n",
         escape(&a.audit.engine),
         escape(&a.audit.rules.sha256),
         escape(&a.audit.generated_at)
-    );
-    let _ = write!(
-        h,
-        "<script type=\"application/json\" id=\"cs-data\">{}</script>\n<script>\n{JS}</script>\n</body>\n</html>\n",
-        script_json(&data)
-    );
-    h
+    )?;
+    // The data object with its `entities` array last (serde_json keeps the keys' order).
+    let head = script_json(&data);
+    let head = head.strip_suffix('}').expect("the page data is an object");
+    write!(
+        out,
+        "<script type=\"application/json\" id=\"cs-data\">{head},\"entities\":["
+    )?;
+    let ev = reweighting_evidence(a);
+    per_entity(out, a, ",", |e, x| {
+        script_safe(
+            serde_json::to_string(&entity_data(a, ev, e, x)).expect("JSON values serialise"),
+        )
+    })?;
+    write!(
+        out,
+        "]}}</script>\n<script>\n{JS}</script>\n</body>\n</html>\n"
+    )
+}
+
+/// Writes `render(index, entity)` for every entity in order, separated by `sep`: rendered
+/// in parallel a block at a time, so only one block's text is held.
+fn per_entity(
+    out: &mut dyn std::io::Write,
+    a: &Assessment,
+    sep: &str,
+    render: impl Fn(usize, &EntityResult) -> String + Sync,
+) -> std::io::Result<()> {
+    const BLOCK: usize = 4096;
+    for (b, block) in a.entities.chunks(BLOCK).enumerate() {
+        let parts: Vec<String> = block
+            .par_iter()
+            .with_min_len(64)
+            .enumerate()
+            .map(|(k, x)| render(b * BLOCK + k, x))
+            .collect();
+        for (k, part) in parts.iter().enumerate() {
+            if b + k > 0 {
+                out.write_all(sep.as_bytes())?;
+            }
+            out.write_all(part.as_bytes())?;
+        }
+    }
+    Ok(())
 }
 
 fn audit_block(h: &mut String, a: &Assessment) {
@@ -609,7 +661,8 @@ fn axis_number(x: f64) -> String {
     crate::column::format_number(rounded.copysign(x))
 }
 
-fn ranking_table(h: &mut String, a: &Assessment) {
+fn ranking_table(out: &mut dyn std::io::Write, a: &Assessment) -> std::io::Result<()> {
+    let mut h = String::new();
     // Shown (on screen and in print) only while the weights differ from the rules file's.
     h.push_str("<p id=\"reweighted\" class=\"reweighted\" hidden></p>\n");
     let l = &a.layout;
@@ -639,63 +692,71 @@ fn ranking_table(h: &mut String, a: &Assessment) {
         );
     }
     h.push_str("<th data-key=\"change\">变化 Change</th></tr></thead>\n<tbody>");
-    for e in &a.entities {
-        let t = tier_index(a, &e.tier);
-        let style = t.map_or(String::new(), |t| {
-            format!(" style=\"background:{}\"", colour_hex(tier_colour(t)))
-        });
-        let rank = match (e.rank, &e.excluded_by) {
-            (Some(r), _) => format!("{r}{}", if e.tie_broken { "*" } else { "" }),
-            (None, _) => "—".into(),
-        };
+    out.write_all(h.as_bytes())?;
+    per_entity(out, a, "", |_, e| ranking_row(a, e, cohorts))?;
+    out.write_all(b"</tbody></table></section>\n")
+}
+
+/// One entity's row of the ranking table.
+fn ranking_row(a: &Assessment, e: &EntityResult, cohorts: bool) -> String {
+    let l = &a.layout;
+    let dec = l.decimals;
+    let mut h = String::with_capacity(512);
+    let t = tier_index(a, &e.tier);
+    let style = t.map_or(String::new(), |t| {
+        format!(" style=\"background:{}\"", colour_hex(tier_colour(t)))
+    });
+    let rank = match (e.rank, &e.excluded_by) {
+        (Some(r), _) => format!("{r}{}", if e.tie_broken { "*" } else { "" }),
+        (None, _) => "—".into(),
+    };
+    let _ = write!(
+        h,
+        "<tr data-id=\"{}\"{}><td class=\"num rank\" data-v=\"{}\">{rank}</td><td class=\"id\">{}</td><td class=\"name\">{}</td>",
+        escape(&e.id),
+        if e.rank.is_none() {
+            " class=\"excluded\""
+        } else {
+            ""
+        },
+        e.rank.map_or(f64::INFINITY, |r| r as f64),
+        escape(&e.id),
+        escape(e.name.as_deref().unwrap_or(""))
+    );
+    if cohorts {
         let _ = write!(
             h,
-            "<tr data-id=\"{}\"{}><td class=\"num rank\" data-v=\"{}\">{rank}</td><td class=\"id\">{}</td><td class=\"name\">{}</td>",
-            escape(&e.id),
-            if e.rank.is_none() {
-                " class=\"excluded\""
-            } else {
-                ""
-            },
-            e.rank.map_or(f64::INFINITY, |r| r as f64),
-            escape(&e.id),
-            escape(e.name.as_deref().unwrap_or(""))
+            "<td class=\"cohort\">{}</td>",
+            escape(e.cohort.as_deref().unwrap_or(""))
         );
-        if cohorts {
-            let _ = write!(
-                h,
-                "<td class=\"cohort\">{}</td>",
-                escape(e.cohort.as_deref().unwrap_or(""))
-            );
-        }
-        let tier_text = match (&e.tier_label, &e.excluded_by) {
-            (Some(t), _) => escape(t),
-            (None, Some(g)) => format!("否决 excluded: {}", escape(&gate_label(a, g))),
-            (None, None) => String::new(),
-        };
-        let _ = write!(
-            h,
-            "<td class=\"num score\" data-v=\"{}\">{}</td><td class=\"tier\" data-v=\"{}\"{style}>{tier_text}</td>",
-            e.score,
-            fmt(e.score, dec),
-            // Sorted by level, highest first; untiered after the tiers, excluded last.
-            match (t, e.rank) {
-                (Some(t), _) => t as f64,
-                (None, Some(_)) => l.tiers.len() as f64,
-                (None, None) => f64::INFINITY,
-            }
-        );
-        for d in &l.dimensions {
-            let v = e.dimensions.get(&d.id).copied().unwrap_or(f64::NAN);
-            let _ = write!(
-                h,
-                "<td class=\"num dim\" data-v=\"{v}\">{}</td>",
-                fmt(v, dec)
-            );
-        }
-        h.push_str("<td class=\"change\"></td></tr>\n");
     }
-    h.push_str("</tbody></table></section>\n");
+    let tier_text = match (&e.tier_label, &e.excluded_by) {
+        (Some(t), _) => escape(t),
+        (None, Some(g)) => format!("否决 excluded: {}", escape(&gate_label(a, g))),
+        (None, None) => String::new(),
+    };
+    let _ = write!(
+        h,
+        "<td class=\"num score\" data-v=\"{}\">{}</td><td class=\"tier\" data-v=\"{}\"{style}>{tier_text}</td>",
+        e.score,
+        fmt(e.score, dec),
+        // Sorted by level, highest first; untiered after the tiers, excluded last.
+        match (t, e.rank) {
+            (Some(t), _) => t as f64,
+            (None, Some(_)) => l.tiers.len() as f64,
+            (None, None) => f64::INFINITY,
+        }
+    );
+    for d in &l.dimensions {
+        let v = e.dimensions.get(&d.id).copied().unwrap_or(f64::NAN);
+        let _ = write!(
+            h,
+            "<td class=\"num dim\" data-v=\"{v}\">{}</td>",
+            fmt(v, dec)
+        );
+    }
+    h.push_str("<td class=\"change\"></td></tr>\n");
+    h
 }
 
 fn gate_label(a: &Assessment, id: &str) -> String {
@@ -713,104 +774,107 @@ fn entity_title(e: &EntityResult) -> String {
     }
 }
 
-fn details(h: &mut String, a: &Assessment) {
+fn details(out: &mut dyn std::io::Write, a: &Assessment) -> std::io::Result<()> {
+    out.write_all("<section class=\"details\"><h2>明细 Details</h2>\n<p class=\"note shipped-note\" hidden>以下明细按规则文件中的权重，不随滑块变化。The details below are at the shipped weights; the sliders do not move them.</p>\n".as_bytes())?;
+    per_entity(out, a, "", |_, e| entity_details(a, e))?;
+    out.write_all(b"</section>\n")
+}
+
+/// One entity's `<details>` block: each criterion, adjustments and notes.
+fn entity_details(a: &Assessment, e: &EntityResult) -> String {
     let l = &a.layout;
     let dec = l.decimals;
-    h.push_str("<section class=\"details\"><h2>明细 Details</h2>\n<p class=\"note shipped-note\" hidden>以下明细按规则文件中的权重，不随滑块变化。The details below are at the shipped weights; the sliders do not move them.</p>\n");
-    for e in &a.entities {
+    let mut h = String::with_capacity(4096);
+    let _ = write!(
+        h,
+        "<details id=\"detail-{}\"><summary><b>{}</b> {} — {} {}</summary>\n",
+        escape(&e.id),
+        // With cohorts the rank counts within the cohort: say which.
+        match (e.rank, &e.cohort) {
+            (None, _) => "—".to_string(),
+            (Some(r), Some(c)) => format!("#{r} ({})", escape(c)),
+            (Some(r), None) => format!("#{r}"),
+        },
+        entity_title(e),
+        fmt(e.score, dec),
+        escape(e.tier_label.as_deref().unwrap_or(""))
+    );
+    if let Some(g) = &e.excluded_by {
         let _ = write!(
             h,
-            "<details id=\"detail-{}\"><summary><b>{}</b> {} — {} {}</summary>\n",
-            escape(&e.id),
-            // With cohorts the rank counts within the cohort: say which.
-            match (e.rank, &e.cohort) {
-                (None, _) => "—".to_string(),
-                (Some(r), Some(c)) => format!("#{r} ({})", escape(c)),
-                (Some(r), None) => format!("#{r}"),
-            },
-            entity_title(e),
-            fmt(e.score, dec),
-            escape(e.tier_label.as_deref().unwrap_or(""))
+            "<p class=\"excluded-note\">否决 Excluded by gate <code>{}</code>: {}</p>",
+            escape(g),
+            escape(&gate_label(a, g))
         );
-        if let Some(g) = &e.excluded_by {
-            let _ = write!(
-                h,
-                "<p class=\"excluded-note\">否决 Excluded by gate <code>{}</code>: {}</p>",
-                escape(g),
-                escape(&gate_label(a, g))
-            );
-        }
-        h.push_str("<table class=\"criteria\"><thead><tr><th>维度 Dimension</th><th>评价指标 Criterion</th><th>数值 Value</th><th>得分率 Fraction</th><th>得分 Points</th><th>满分 Max</th><th>缺失 Missing</th></tr></thead><tbody>");
-        for c in &l.criteria {
-            let Some(cr) = e.criteria.get(&c.id) else {
-                continue;
-            };
-            let dim = l
-                .dimensions
-                .iter()
-                .find(|d| d.id == c.dimension)
-                .map_or(c.dimension.as_str(), |d| d.label.as_str());
-            let value = match &cr.value {
-                None => "—".to_string(),
-                Some(Value::String(s)) => escape(s),
-                Some(Value::Number(x)) => {
-                    crate::column::format_display(x.as_f64().unwrap_or(f64::NAN))
-                }
-                Some(Value::Bool(b)) => if *b { "是" } else { "否" }.to_string(),
-                Some(v) => escape(&v.to_string()),
-            };
-            let unit = c
-                .unit
-                .as_deref()
-                .map_or(String::new(), |u| format!(" {}", escape(u)));
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td title=\"{}\">{}</td><td class=\"num\">{value}{unit}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-                escape(dim),
-                escape(&c.id),
-                escape(&c.label),
-                // (Fraction rounded half away from zero, as the XLSX shows it: 0.03125 is
-                // 0.0313; the maximum as written in the rules, 2.5 with points shown as 3.)
-                cr.fraction
-                    .map_or("—".into(), |f| crate::column::format_fixed(f, 4)),
-                cr.points.map_or("—".into(), |p| fmt(p, dec)),
-                crate::column::format_number(cr.max),
-                escape(cr.missing.as_deref().unwrap_or(""))
-            );
-        }
-        h.push_str("</tbody></table>\n");
-        if !l.adjustments.is_empty() {
-            h.push_str("<p class=\"adjustments\">加减分 Adjustments: ");
-            let parts: Vec<String> = l
-                .adjustments
-                .iter()
-                .map(|x| {
-                    let v = e.adjustments.get(&x.id).copied().unwrap_or(0.0);
-                    format!(
-                        "<span class=\"{}\">{} {}</span>",
-                        if v != 0.0 { "applied" } else { "not-applied" },
-                        escape(&x.label),
-                        if v > 0.0 {
-                            format!("+{}", fmt(v, dec))
-                        } else {
-                            fmt(v, dec)
-                        }
-                    )
-                })
-                .collect();
-            h.push_str(&parts.join(" · "));
-            h.push_str("</p>\n");
-        }
-        if !e.notes.is_empty() {
-            h.push_str("<ul class=\"notes\">");
-            for n in &e.notes {
-                let _ = write!(h, "<li>{}</li>", escape(n));
-            }
-            h.push_str("</ul>\n");
-        }
-        h.push_str("</details>\n");
     }
-    h.push_str("</section>\n");
+    h.push_str("<table class=\"criteria\"><thead><tr><th>维度 Dimension</th><th>评价指标 Criterion</th><th>数值 Value</th><th>得分率 Fraction</th><th>得分 Points</th><th>满分 Max</th><th>缺失 Missing</th></tr></thead><tbody>");
+    for c in &l.criteria {
+        let Some(cr) = e.criteria.get(&c.id) else {
+            continue;
+        };
+        let dim = l
+            .dimensions
+            .iter()
+            .find(|d| d.id == c.dimension)
+            .map_or(c.dimension.as_str(), |d| d.label.as_str());
+        let value = match &cr.value {
+            None => "—".to_string(),
+            Some(Value::String(s)) => escape(s),
+            Some(Value::Number(x)) => crate::column::format_display(x.as_f64().unwrap_or(f64::NAN)),
+            Some(Value::Bool(b)) => if *b { "是" } else { "否" }.to_string(),
+            Some(v) => escape(&v.to_string()),
+        };
+        let unit = c
+            .unit
+            .as_deref()
+            .map_or(String::new(), |u| format!(" {}", escape(u)));
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td title=\"{}\">{}</td><td class=\"num\">{value}{unit}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+            escape(dim),
+            escape(&c.id),
+            escape(&c.label),
+            // (Fraction rounded half away from zero, as the XLSX shows it: 0.03125 is
+            // 0.0313; the maximum as written in the rules, 2.5 with points shown as 3.)
+            cr.fraction
+                .map_or("—".into(), |f| crate::column::format_fixed(f, 4)),
+            cr.points.map_or("—".into(), |p| fmt(p, dec)),
+            crate::column::format_number(cr.max),
+            escape(cr.missing.as_deref().unwrap_or(""))
+        );
+    }
+    h.push_str("</tbody></table>\n");
+    if !l.adjustments.is_empty() {
+        h.push_str("<p class=\"adjustments\">加减分 Adjustments: ");
+        let parts: Vec<String> = l
+            .adjustments
+            .iter()
+            .map(|x| {
+                let v = e.adjustments.get(&x.id).copied().unwrap_or(0.0);
+                format!(
+                    "<span class=\"{}\">{} {}</span>",
+                    if v != 0.0 { "applied" } else { "not-applied" },
+                    escape(&x.label),
+                    if v > 0.0 {
+                        format!("+{}", fmt(v, dec))
+                    } else {
+                        fmt(v, dec)
+                    }
+                )
+            })
+            .collect();
+        h.push_str(&parts.join(" · "));
+        h.push_str("</p>\n");
+    }
+    if !e.notes.is_empty() {
+        h.push_str("<ul class=\"notes\">");
+        for n in &e.notes {
+            let _ = write!(h, "<li>{}</li>", escape(n));
+        }
+        h.push_str("</ul>\n");
+    }
+    h.push_str("</details>\n");
+    h
 }
 
 // ------------------------------------------------------------------ charts (inline SVG)

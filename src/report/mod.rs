@@ -176,8 +176,8 @@ pub fn render(a: &Assessment, format: Format, enc: OutEncoding) -> Result<Vec<u8
     }
 }
 
-/// Writes an assessment in `format` to `out`; CSV and JSON stream, the others are rendered
-/// first.
+/// Writes an assessment in `format` to `out`; CSV, JSON and HTML stream, Markdown and XLSX
+/// are rendered first.
 pub fn render_to(
     a: &Assessment,
     format: Format,
@@ -195,6 +195,8 @@ pub fn render_to(
         // Streamed like CSV: a large assessment's JSON (about 4 KB per entity) is not held
         // in memory, nor copied as a growing string.
         Format::Json => json::write_json(a, out).map_err(write_error),
+        // The page is written section by section, its per-entity parts a block at a time.
+        Format::Html => html::write_html(a, out).map_err(write_error),
         _ => {
             let bytes = render(a, format, enc)?;
             out.write_all(&bytes).map_err(write_error)

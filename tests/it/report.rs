@@ -145,6 +145,56 @@ fn html_detail_ranks_name_their_cohort() {
     );
 }
 
+/// A page of more entities than one rendered block (4,096) holds each entity once, in rank
+/// order, in the ranking table, the details and the page's data (whose JSON, written a
+/// block at a time, still parses); streamed to a writer it is the page `render` gives.
+#[test]
+fn html_of_more_entities_than_a_block_holds_each_once_in_rank_order() {
+    let rules = "[rules]\nname = \"h\"\nid = \"code\"\n\
+                 [[indicator]]\nid = \"x\"\n[[indicator]]\nid = \"y\"\n\
+                 [[dimension]]\nid = \"d\"\nweight = 60\n[[dimension]]\nid = \"e\"\nweight = 40\n\
+                 [[criterion]]\nid = \"c\"\ndimension = \"d\"\nindicator = \"x\"\npoints = 10\nmethod = \"direct\"\n\
+                 [[criterion]]\nid = \"f\"\ndimension = \"e\"\nindicator = \"y\"\npoints = 10\nmethod = \"percentile\"\n";
+    let mut csv = String::from("code,x,y\n");
+    for k in 0..5000 {
+        csv.push_str(&format!("E{k:05},{},{}\n", k % 11, (k * 7919) % 5003));
+    }
+    let a = crate::support::score(rules, &csv);
+    let html =
+        String::from_utf8(render(&a, Format::Html, OutEncoding::default()).unwrap()).unwrap();
+    let mut streamed = Vec::new();
+    clusterscore::report::render_to(&a, Format::Html, OutEncoding::default(), &mut streamed)
+        .unwrap();
+    assert!(streamed == html.as_bytes(), "the streamed page differs");
+    let ids: Vec<&str> = a.entities.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids.len(), 5000);
+    let between = |open: &str, close: char| -> Vec<&str> {
+        html.split(open)
+            .skip(1)
+            .map(|rest| &rest[..rest.find(close).unwrap()])
+            .collect()
+    };
+    assert_eq!(between("<tr data-id=\"", '"'), ids, "ranking rows");
+    assert_eq!(between("<details id=\"detail-", '"'), ids, "details");
+    let start = html.find("id=\"cs-data\">").unwrap() + "id=\"cs-data\">".len();
+    let end = start + html[start..].find("</script>").unwrap();
+    let data: serde_json::Value = serde_json::from_str(&html[start..end]).unwrap();
+    let in_data: Vec<&str> = data["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(in_data, ids, "page data");
+    assert_eq!(
+        data["entities"][4500]["fractions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
 /// The histogram's bins run from 0 to the maximum; a score past either end (adjustments
 /// without `clamp`) counts in the end bin, whose limit says how far: here -3 and 14 of a
 /// maximum of 10, with chart limits to ten significant digits.
