@@ -1725,6 +1725,8 @@ fn gap(
     let base_weights = ev.weights.clone();
     let base_points = ev.points.clone();
     let blocked = !blockers.is_empty();
+    // Each try moves one criterion's fractions: the other dimensions keep these.
+    let base_dim = ev.dimension_fractions(&base_points);
     // With fraction `s` for criterion `c`, and the fractions `moved` of other entities
     // (those whose imputed value follows this entity's).
     let mut eval = |c: usize, s: f64, moved: &[(usize, f64)]| -> (f64, Option<usize>) {
@@ -1734,7 +1736,12 @@ fn gap(
         for &(y, f) in moved {
             work.fractions[[y, c]] = f;
         }
-        let res = work.rescore(&base_weights, &base_points, work.aggregation);
+        let res = work.rescore_moved(
+            Some((&base_dim, c)),
+            &base_weights,
+            &base_points,
+            work.aggregation,
+        );
         work.fractions[[e, c]] = old;
         for (&(y, _), f) in moved.iter().zip(kept) {
             work.fractions[[y, c]] = f;

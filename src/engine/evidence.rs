@@ -263,45 +263,47 @@ impl Evidence {
     /// column-major, so each pass is sequential and vectorises), skipping dropped criteria;
     /// this is also the inner loop of every sensitivity replication.
     pub fn dimension_fractions(&self, points: &[f64]) -> Array2<f64> {
-        let (n, nc) = self.fractions.dim();
+        let n = self.fractions.nrows();
         let nd = self.weights.len();
-        // Dimensions where some entity has a dropped criterion need a per-entity maximum;
-        // it is summed in criterion order, as the kept points always were.
-        let mut dropped = vec![false; nd];
-        for ci in 0..nc {
-            let d = self.dimension_of[ci];
-            if !dropped[d] && self.fractions.column(ci).iter().any(|v| v.is_nan()) {
-                dropped[d] = true;
-            }
-        }
         let mut sum = Array2::<f64>::zeros((n, nd).f());
-        let mut max = Array2::<f64>::zeros((n, nd).f());
-        let mut full = vec![0.0; nd];
-        for (ci, &p) in points.iter().enumerate().take(nc) {
-            let d = self.dimension_of[ci];
-            full[d] += p;
+        for d in 0..nd {
+            self.dimension_column(d, points, sum.column_mut(d));
+        }
+        sum
+    }
+
+    /// Dimension `d`'s column of [`Evidence::dimension_fractions`], written into `out`
+    /// (zeros): its criteria added in criterion order, then the share of the maximum.
+    /// A dimension where some entity has a dropped criterion needs a per-entity maximum,
+    /// summed in criterion order as the kept points always were.
+    fn dimension_column(&self, d: usize, points: &[f64], mut out: ndarray::ArrayViewMut1<f64>) {
+        let nc = self.fractions.ncols();
+        let mine: Vec<usize> = (0..nc.min(points.len()))
+            .filter(|&ci| self.dimension_of[ci] == d)
+            .collect();
+        let dropped = mine
+            .iter()
+            .any(|&ci| self.fractions.column(ci).iter().any(|v| v.is_nan()));
+        let mut max = dropped.then(|| Array1::<f64>::zeros(out.len()));
+        let mut full = 0.0;
+        for &ci in &mine {
+            let p = points[ci];
+            full += p;
             let col = self.fractions.column(ci);
-            let mut s = sum.column_mut(d);
-            if dropped[d] {
-                let mut m = max.column_mut(d);
-                ndarray::Zip::from(&mut s)
-                    .and(&mut m)
+            match &mut max {
+                Some(m) => ndarray::Zip::from(&mut out)
+                    .and(m)
                     .and(&col)
                     .for_each(|acc, mx, &f| {
                         if !f.is_nan() {
                             *acc += p * f;
                             *mx += p;
                         }
-                    });
-            } else {
-                s.zip_mut_with(&col, |acc, &f| *acc += p * f);
+                    }),
+                None => out.zip_mut_with(&col, |acc, &f| *acc += p * f),
             }
         }
-        for d in 0..nd {
-            let kept = dropped[d].then(|| max.column(d));
-            dimension_share(sum.column_mut(d), kept, full[d]);
-        }
-        sum
+        dimension_share(out, max.as_ref().map(|m| m.view()), full);
     }
 
     /// Totals before adjustments for given dimension weights, criterion points and method.
@@ -949,8 +951,33 @@ impl Evidence {
     /// reads scores), they are evaluated again on the new published values, as the engine
     /// evaluates them after scoring.
     pub fn rescore(&self, weights: &[f64], points: &[f64], aggregation: Aggregation) -> Rescored {
+        self.rescore_moved(None, weights, points, aggregation)
+    }
+
+    /// [`Evidence::rescore`] when only criterion `c`'s fractions differ from those the
+    /// dimension fractions `base` were computed from (with the same `points`): only that
+    /// criterion's dimension is summed again, every other column is `base`'s (the same
+    /// numbers, bit for bit). What `explain` does for each value it tries.
+    pub fn rescore_moved(
+        &self,
+        moved: Option<(&Array2<f64>, usize)>,
+        weights: &[f64],
+        points: &[f64],
+        aggregation: Aggregation,
+    ) -> Rescored {
+        let dims = || match moved {
+            Some((base, c)) => {
+                let mut dim = base.clone();
+                let d = self.dimension_of[c];
+                dim.column_mut(d).fill(0.0);
+                self.dimension_column(d, points, dim.column_mut(d));
+                dim
+            }
+            None => self.dimension_fractions(points),
+        };
         if let Some(post) = self.post.as_deref() {
-            let (dim, totals) = self.dim_and_totals(weights, points, aggregation);
+            let dim = dims();
+            let totals = self.totals_from(&dim, weights, points, aggregation);
             let (adjustment, cap, tiers) =
                 self.post_conditions(post, &dim, &totals, weights, points);
             let scores = self.final_scores_with(&totals, &adjustment);
@@ -958,7 +985,11 @@ impl Evidence {
             let (tier, _) = self.assign_tiers_under(&scores, &order, &tiers, &cap);
             return Rescored { scores, rank, tier };
         }
-        let totals = self.totals(weights, points, aggregation);
+        let totals = match aggregation {
+            // TOPSIS reads the criteria, not the dimension fractions.
+            Aggregation::Topsis => self.totals(weights, points, aggregation),
+            _ => self.totals_of(&dims(), weights, points, aggregation),
+        };
         let scores = self.final_scores(&totals);
         let (order, rank) = self.rank(&scores);
         let (tier, _) = self.assign_tiers(&scores, &order);
@@ -1029,11 +1060,23 @@ impl Evidence {
         aggregation: Aggregation,
     ) -> (Array2<f64>, Array1<f64>) {
         let dim = self.dimension_fractions(points);
-        let totals = match aggregation {
-            Aggregation::Topsis => self.totals(weights, points, aggregation),
-            _ => self.totals_of(&dim, weights, points, aggregation),
-        };
+        let totals = self.totals_from(&dim, weights, points, aggregation);
         (dim, totals)
+    }
+
+    /// Totals before adjustments from the dimension fractions `dim` (TOPSIS reads the
+    /// criteria instead).
+    fn totals_from(
+        &self,
+        dim: &Array2<f64>,
+        weights: &[f64],
+        points: &[f64],
+        aggregation: Aggregation,
+    ) -> Array1<f64> {
+        match aggregation {
+            Aggregation::Topsis => self.totals(weights, points, aggregation),
+            _ => self.totals_of(dim, weights, points, aggregation),
+        }
     }
 
     /// The post-scoring frame at the run's own weights and points (the HTML page keeps the
@@ -1352,6 +1395,48 @@ impl Evidence {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// Re-scoring after one criterion's fractions moved, from the other dimensions' base
+    /// fractions, gives the scores and ranks of a whole re-score bit for bit: for a
+    /// criterion of a plain dimension, and for one of a dimension with a dropped criterion
+    /// (a per-entity maximum) whose value becomes dropped or comes back. Hand-computed for
+    /// entity 1: criteria (2, 3, 4, 5 points) at 0.5, 0.2, 0.9, 1 → dimension 0 (criteria
+    /// 0 and 2) 0.5·2 + 0.9·4 = 4.6 of 6, dimension 1 (1 and 3) 0.2·3 + 1·5 = 5.6 of 8;
+    /// total 100 × (0.6 · 4.6/6 + 0.4 · 5.6/8) = 74.
+    #[test]
+    fn a_re_score_after_one_criterion_moved_equals_a_whole_re_score() {
+        let mut ev = Evidence::for_entities(5);
+        #[rustfmt::skip]
+        let by_criterion = [
+            0.1, 0.5, 0.33, 1.0, 0.0,
+            0.7, 0.2, 0.6, 0.15, 0.0,
+            0.3, 0.9, 0.45, 0.0, 1.0,
+            0.25, 1.0, f64::NAN, 0.8, 0.5,
+        ];
+        ev.fractions = Array2::from_shape_vec((5, 4).f(), by_criterion.to_vec()).unwrap();
+        ev.points = vec![2.0, 3.0, 4.0, 5.0];
+        ev.dimension_of = vec![0, 1, 0, 1];
+        ev.weights = vec![60.0, 40.0];
+        ev.scale = Some(100.0);
+        let (w, p) = (ev.weights.clone(), ev.points.clone());
+        let whole = ev.rescore(&w, &p, Aggregation::Additive);
+        approx::assert_relative_eq!(whole.scores[1], 74.0, epsilon = 1e-9);
+        let base = ev.dimension_fractions(&p);
+        for (c, row, f) in [
+            (2, 1, 0.123456789),
+            (1, 4, 0.7),
+            (3, 2, 0.4),
+            (3, 0, f64::NAN),
+        ] {
+            let mut moved = ev.clone();
+            moved.fractions[[row, c]] = f;
+            let whole = moved.rescore(&w, &p, Aggregation::Additive);
+            let part = moved.rescore_moved(Some((&base, c)), &w, &p, Aggregation::Additive);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&part.scores), bits(&whole.scores), "criterion {c}");
+            assert_eq!(part.rank, whole.rank, "criterion {c}");
+        }
+    }
 
     /// Reordered rows keep the fraction matrix column-major (each criterion's fractions
     /// contiguous, as the re-scores of `explain` and `sensitivity` read them), with the
