@@ -721,9 +721,20 @@ impl RelativePeers {
             .filter(|&y| ev.cohort[y] == ev.cohort[e])
             .collect();
         let me = members.iter().position(|&y| y == e)?;
-        let value_of = |y: usize| (a.entities[y].criteria.get(id)).and_then(|cr| num(&cr.value));
-        let x: Vec<f64> = (members.iter())
-            .map(|&y| value_of(y).map_or(f64::NAN, |v| forward(tf, v)))
+        // Every entity lists the criteria in the same order: the place found once is checked
+        // against the id per entity instead of hashed again.
+        let place = a.entities[e].criteria.get_index_of(id.as_str());
+        let value_of = |y: usize| {
+            let criteria = &a.entities[y].criteria;
+            let cr = match place.and_then(|k| criteria.get_index(k)) {
+                Some((key, cr)) if key == id => Some(cr),
+                _ => criteria.get(id),
+            };
+            cr.and_then(|cr| num(&cr.value))
+        };
+        let values: Vec<Option<f64>> = members.iter().map(|&y| value_of(y)).collect();
+        let x: Vec<f64> = (values.iter())
+            .map(|v| v.map_or(f64::NAN, |v| forward(tf, v)))
             .collect();
         let ranked: Vec<bool> = members.iter().map(|&y| ev.ranked[y]).collect();
         let mut from_me = vec![false; ev.len()];
@@ -735,7 +746,7 @@ impl RelativePeers {
             .collect();
         let mut others: Vec<f64> = (0..members.len())
             .filter(|&p| p != me && ranked[p] && !x[p].is_nan() && !from_me[members[p]])
-            .filter_map(|p| value_of(members[p]))
+            .filter_map(|p| values[p])
             .collect();
         others.sort_by(|p, q| toward(dir, *p).total_cmp(&toward(dir, *q)));
         let own = (a.entities[e].criteria.get(id))
@@ -761,7 +772,7 @@ impl RelativePeers {
             decimals,
         };
         let same = |p: f64, q: f64| (p - q).abs() <= 1e-9 || (p.is_nan() && q.is_nan());
-        let (f, moved) = rp.at(value_of(e).unwrap_or(f64::NAN), iw);
+        let (f, moved) = rp.at(values[rp.me].unwrap_or(f64::NAN), iw);
         (same(f, ev.fractions[[e, c]]) && moved.iter().all(|&(y, f)| same(f, ev.fractions[[y, c]])))
             .then_some(rp)
     }
