@@ -259,9 +259,9 @@ impl Evidence {
 
     /// Dimension fractions f_d = Σ kept p·s / Σ kept p (entities × dimensions).
     ///
-    /// Criterion by criterion over whole columns (the engine stores the fraction matrix
-    /// column-major, so each pass is sequential and vectorises), skipping dropped criteria;
-    /// this is also the inner loop of every sensitivity replication.
+    /// Dimension by dimension, each criterion of it in order over its whole column (the
+    /// fraction matrix is column-major, so each pass is sequential and vectorises), skipping
+    /// dropped criteria; this is also the inner loop of every sensitivity replication.
     pub fn dimension_fractions(&self, points: &[f64]) -> Array2<f64> {
         let n = self.fractions.nrows();
         let nd = self.weights.len();
