@@ -42,9 +42,10 @@ fn side_from_rules(
     year: Option<i64>,
 ) -> Result<(Side, Vec<String>)> {
     let compiled = Rules::from_path(rules)?.compile()?;
-    let ds = compiled.read_data(data, &read.options(&compiled)?)?;
-    let a = compiled.assess_with(
-        &ds,
+    let (_, a, progress) = super::read_and_score(
+        &compiled,
+        data,
+        read,
         &AssessOptions {
             year,
             rules_path: rules.display().to_string(),
@@ -52,6 +53,7 @@ fn side_from_rules(
             ..Default::default()
         },
     )?;
+    drop(progress);
     super::print_warnings(Some(rules), &a.warnings);
     // As printed: each warning says which rules file's run it comes from.
     let warnings = a

@@ -39,15 +39,20 @@ pub fn run(a: ExplainArgs) -> Result<i32> {
     let out_file = super::report_out(&a.out, &inputs)?;
     a.read.validate(&a.data)?;
     let compiled = Rules::from_path(&a.rules)?.compile()?;
-    let data = compiled.read_data(&a.data, &a.read.options(&compiled)?)?;
     let opts = AssessOptions {
         year: a.year,
         rules_path: a.rules.display().to_string(),
         generated_at: None,
         ..Default::default()
     };
-    let assessment = compiled.assess_with(&data, &opts)?;
+    let (data, assessment, mut progress) =
+        super::read_and_score(&compiled, &a.data, &a.read, &opts)?;
+    if let Some(p) = progress.as_mut() {
+        // The gap analysis scores the whole file again for each value it tries.
+        p.step(&format!("explaining '{}': re-scoring each option", a.id));
+    }
     let x = explain_in_data(&compiled, &data, &assessment, &opts, &a.id)?;
+    drop(progress);
     super::print_warnings(None, &assessment.warnings);
     let out = if json {
         let mut s = serde_json::to_string_pretty(&x).expect("serialisable");

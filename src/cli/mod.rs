@@ -307,8 +307,35 @@ fn files_without_flags(e: &clap::Error, args: &[String]) -> Option<String> {
     changed.then(|| format!("files are given after their flags: {}", out.join(" ")))
 }
 
-/// Progress of a `score` run on stderr, only when stderr is a terminal (quiet in pipes and
-/// CI, SPEC §8): a bar of the data's bytes while the files are read, then a spinner naming
+/// Reads the data and scores it with `opts`, as `explain`, `compare`, `weights` and
+/// `sensitivity` do, with the progress of both on a terminal (see [`RunProgress`]); the
+/// progress is handed back so that the command can name its own step on it.
+pub(crate) fn read_and_score(
+    compiled: &clusterscore::CompiledRules,
+    paths: &[PathBuf],
+    read: &DataReadArgs,
+    opts: &clusterscore::engine::AssessOptions,
+) -> Result<(
+    clusterscore::Dataset,
+    clusterscore::Assessment,
+    Option<RunProgress>,
+)> {
+    let mut options = read.options(compiled)?;
+    let counter = clusterscore::data::ReadProgress::new();
+    let mut progress = RunProgress::reading(paths, &counter);
+    if progress.is_some() {
+        options.progress = Some(counter);
+    }
+    let data = compiled.read_data(paths, &options)?;
+    if let Some(p) = progress.as_mut() {
+        p.step("scoring");
+    }
+    let assessment = compiled.assess_with(&data, opts)?;
+    Ok((data, assessment, progress))
+}
+
+/// Progress of a run on stderr, only when stderr is a terminal (quiet in pipes and CI,
+/// SPEC §8): a bar of the data's bytes while the files are read, then a spinner naming
 /// the step. Cleared when finished or dropped (an error prints on a clean line).
 pub(crate) struct RunProgress {
     bar: indicatif::ProgressBar,

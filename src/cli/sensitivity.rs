@@ -117,9 +117,10 @@ pub fn run(a: SensitivityArgs) -> Result<i32> {
         super::refuse_overwrite(out, &inputs)?;
     }
     let compiled = Rules::from_path(&a.rules)?.compile()?;
-    let data = compiled.read_data(&a.data, &a.read.options(&compiled)?)?;
-    let assessment = compiled.assess_with(
-        &data,
+    let (_, assessment, progress) = super::read_and_score(
+        &compiled,
+        &a.data,
+        &a.read,
         &AssessOptions {
             year: a.year,
             rules_path: a.rules.display().to_string(),
@@ -127,6 +128,8 @@ pub fn run(a: SensitivityArgs) -> Result<i32> {
             ..Default::default()
         },
     )?;
+    // (The replications have a bar of their own.)
+    drop(progress);
     super::print_warnings(None, &assessment.warnings);
     let ev = assessment
         .evidence

@@ -144,9 +144,10 @@ fn run_objective(
         );
     }
     let compiled = load(rules_path)?;
-    let data = compiled.read_data(&a.data, &a.read.options(&compiled)?)?;
-    let assessment = compiled.assess_with(
-        &data,
+    let (_, assessment, progress) = super::read_and_score(
+        &compiled,
+        &a.data,
+        &a.read,
         &AssessOptions {
             year: a.year,
             rules_path: rules_path.display().to_string(),
@@ -154,6 +155,7 @@ fn run_objective(
             ..Default::default()
         },
     )?;
+    drop(progress);
     super::print_warnings(None, &assessment.warnings);
     let weights = objective(&compiled, &assessment, method)?;
     let r = compiled.rules();
