@@ -343,9 +343,10 @@ impl ObjectiveWeights {
 /// Entropy or CRITIC weights of `assessment`'s criteria (scored with `rules`): rows are the
 /// ranked entities, entries their criterion fractions, a fraction dropped by `exclude`
 /// counting as 0 (SPEC §12). Needs the evidence of a [`Detail::Entities`] assessment (the
-/// default).
+/// default) or a [`Detail::Evidence`] one (the evidence alone, lighter on a large file).
 ///
 /// [`Detail::Entities`]: crate::engine::Detail::Entities
+/// [`Detail::Evidence`]: crate::engine::Detail::Evidence
 pub fn objective(
     rules: &CompiledRules,
     assessment: &Assessment,
@@ -354,7 +355,7 @@ pub fn objective(
     let ev = assessment.evidence.as_deref().ok_or_else(|| {
         crate::diag::Error::usage(
             "objective weights need the criterion fractions of every entity: assess with \
-             Detail::Entities (the default), not Columns or Deferred",
+             Detail::Entities (the default) or Detail::Evidence, not Columns or Deferred",
         )
     })?;
     let r = &rules.rules;

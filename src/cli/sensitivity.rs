@@ -6,7 +6,7 @@ use clusterscore::analysis::sensitivity::{
 };
 use clusterscore::column::format_fixed;
 use clusterscore::diag::{Error, Result};
-use clusterscore::engine::AssessOptions;
+use clusterscore::engine::{AssessOptions, Detail};
 use clusterscore::report::write_atomic;
 use clusterscore::rules::Rules;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
@@ -125,7 +125,8 @@ pub fn run(a: SensitivityArgs) -> Result<i32> {
             year: a.year,
             rules_path: a.rules.display().to_string(),
             generated_at: None,
-            ..Default::default()
+            // The replications re-score the evidence; names come from the sheet.
+            detail: Detail::Evidence,
         },
     )?;
     // (The replications have a bar of their own.)
@@ -169,10 +170,12 @@ pub fn run(a: SensitivityArgs) -> Result<i32> {
         let crits: Vec<String> = r.criteria.iter().map(|c| c.id.value.clone()).collect();
         write_atomic(out, draws_csv(&draws, &dims, &crits).as_bytes())?;
     }
-    let names: std::collections::HashMap<&str, &str> = assessment
-        .entities
-        .iter()
-        .filter_map(|e| e.name.as_deref().map(|n| (e.id.as_str(), n)))
+    let sheet = &assessment.sheet;
+    let names: std::collections::HashMap<&str, &str> = (0..sheet.order.len())
+        .filter_map(|e| {
+            let name = sheet.names.as_ref()?.get(e)?;
+            Some((sheet.ids.get(e)?, name))
+        })
         .collect();
     let excluded = assessment.summary.excluded;
     super::print_warnings(None, &report.warnings);

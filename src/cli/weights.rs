@@ -6,7 +6,7 @@ use clusterscore::analysis::rewrite::Level;
 use clusterscore::analysis::{AhpWeights, ObjectiveMethod, RiTable, objective};
 use clusterscore::column::format_number;
 use clusterscore::diag::{Error, Result};
-use clusterscore::engine::{AssessOptions, CompiledRules};
+use clusterscore::engine::{AssessOptions, CompiledRules, Detail};
 use clusterscore::report::write_atomic;
 use clusterscore::rules::Rules;
 use std::path::{Path, PathBuf};
@@ -152,7 +152,8 @@ fn run_objective(
             year: a.year,
             rules_path: rules_path.display().to_string(),
             generated_at: None,
-            ..Default::default()
+            // The criterion fractions are all the weights read.
+            detail: Detail::Evidence,
         },
     )?;
     drop(progress);

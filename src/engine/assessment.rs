@@ -132,6 +132,7 @@ fn document<S: Serializer>(a: &Assessment, with_entities: bool, s: S) -> Result<
 /// cost more than the scoring itself, so batch CSV runs skip them. `Deferred` keeps what the
 /// objects are built from ([`EntitySource`], a few hundred bytes per entity instead of
 /// ~6 KB) and builds them while they are written: what `score` does for JSON, Markdown and XLSX.
+/// `Evidence` keeps the re-scoring evidence alone: what `weights` and `sensitivity` read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Detail {
     /// One [`EntityResult`] per entity in [`Assessment::entities`], with evidence for
@@ -143,6 +144,10 @@ pub enum Detail {
     /// The [`Scoresheet`] and an [`EntitySource`] the results are built from as they are
     /// written.
     Deferred,
+    /// The [`Scoresheet`] and the evidence for re-scoring ([`Assessment::evidence`]), without
+    /// per-entity results: what objective weights and sensitivity runs read, at a fraction of
+    /// the memory of `Entities` on a large file.
+    Evidence,
 }
 
 /// Entities built at a time when results are built as they are written: large enough to

@@ -401,6 +401,23 @@ fn objective_weights_from_the_library_are_what_the_command_prints() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("not scored with these rules"), "{e}");
+    // The evidence alone (no per-entity results) gives the same weights and sensitivity.
+    let (rules, lean) = assess_pack(pack, Detail::Evidence);
+    assert!(lean.entities.is_empty() && lean.deferred.is_none());
+    for method in [ObjectiveMethod::Entropy, ObjectiveMethod::Critic] {
+        assert_eq!(
+            objective(&rules, &lean, method).unwrap(),
+            objective(&rules, &a, method).unwrap()
+        );
+    }
+    let opts = SensitivityOptions::for_rules(&rules, 40, 0.3, 7, Vary::Weights);
+    let lean_ev = lean.evidence.as_deref().expect("evidence kept");
+    let full_ev = a.evidence.as_deref().unwrap();
+    assert_eq!(
+        run(lean_ev, &opts, &|| {}).unwrap(),
+        run(full_ev, &opts, &|| {}).unwrap()
+    );
+    assert_eq!(lean.sheet.order.len(), a.entities.len());
     // Without the per-entity evidence there is nothing to weigh: an error that says so.
     let (rules, deferred) = assess_pack(pack, Detail::Deferred);
     let e = objective(&rules, &deferred, ObjectiveMethod::Entropy)

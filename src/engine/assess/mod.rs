@@ -1809,7 +1809,7 @@ impl Run<'_> {
                 |e, text| st.note(e, text),
             );
         }
-        if self.opts.detail == Detail::Entities {
+        if matches!(self.opts.detail, Detail::Entities | Detail::Evidence) {
             ev.post = self.post_scoring(
                 &conditions.gates,
                 &conditions.adjustments,
@@ -1905,7 +1905,7 @@ impl Run<'_> {
         let audit = self.audit();
         crate::timing::mark("score: summary and layout");
 
-        let evidence = (self.opts.detail == Detail::Entities)
+        let evidence = matches!(self.opts.detail, Detail::Entities | Detail::Evidence)
             .then(|| std::sync::Arc::new(ev.reorder(&out_order)));
         let ids = ev.ids.take(&out_order);
         let (entity_ids, fractions) = if full {
@@ -1971,6 +1971,8 @@ impl Run<'_> {
         });
         let (entities, deferred) = match source {
             None => (Vec::new(), None),
+            // The evidence alone is wanted: no per-entity results.
+            Some(_) if self.opts.detail == Detail::Evidence => (Vec::new(), None),
             Some(source) if self.opts.detail == Detail::Deferred => (
                 Vec::new(),
                 Some(std::sync::Arc::new(source.into_output_order(&sheet.order))),
