@@ -321,14 +321,11 @@ pub(crate) fn read_and_score(
     Option<RunProgress>,
 )> {
     let mut options = read.options(compiled)?;
-    let counter = clusterscore::data::ReadProgress::new();
-    let mut progress = RunProgress::reading(paths, &counter);
-    if progress.is_some() {
-        options.progress = Some(counter);
-    }
+    let mut progress = RunProgress::reading_into(paths, &mut options);
     let data = compiled.read_data(paths, &options)?;
     if let Some(p) = progress.as_mut() {
-        p.step("scoring");
+        // (`compare` scores two rules files one after the other: say which.)
+        p.step(&format!("scoring with {}", opts.rules_path));
     }
     let assessment = compiled.assess_with(&data, opts)?;
     Ok((data, assessment, progress))
@@ -347,8 +344,20 @@ pub(crate) struct RunProgress {
 }
 
 impl RunProgress {
+    /// On a terminal, starts the bar of the bytes `options` will count as `paths` are read
+    /// (a counter is attached to them); `None`, and `options` left as they are, elsewhere.
+    pub(crate) fn reading_into(
+        paths: &[std::path::PathBuf],
+        options: &mut clusterscore::data::ReadOptions,
+    ) -> Option<Self> {
+        let counter = clusterscore::data::ReadProgress::new();
+        let progress = Self::reading(paths, &counter)?;
+        options.progress = Some(counter);
+        Some(progress)
+    }
+
     /// Starts the bar of the bytes `counter` counts out of the files' sizes.
-    pub(crate) fn reading(
+    fn reading(
         paths: &[std::path::PathBuf],
         counter: &clusterscore::data::ReadProgress,
     ) -> Option<Self> {

@@ -114,11 +114,7 @@ pub fn run(mut a: ScoreArgs) -> Result<i32> {
     a.read.validate(&a.data)?;
     let compiled = Rules::from_path(&a.rules)?.compile()?;
     let mut read = a.read.options(&compiled)?;
-    let counter = clusterscore::data::ReadProgress::new();
-    let mut progress = super::RunProgress::reading(&a.data, &counter);
-    if progress.is_some() {
-        read.progress = Some(counter);
-    }
+    let mut progress = super::RunProgress::reading_into(&a.data, &mut read);
     // The CSV output publishes no audit, so the files' digests are not computed.
     read.digest = format != Format::Csv;
     if format == Format::Csv {
@@ -176,8 +172,8 @@ pub fn run(mut a: ScoreArgs) -> Result<i32> {
     {
         super::print_warnings(None, &assessment.warnings);
     }
-    // The page holds every entity (about 5 KB each with twenty criteria) and re-scores them all on each slider
-    // move: past some thousands it is slow to open and to move.
+    // The page holds every entity (about 5 KB each with twenty criteria) and re-scores them
+    // all on each slider move: past some thousands it is slow to open and to move.
     if format == Format::Html && assessment.summary.entities > HTML_COMFORTABLE {
         say!(
             "note: the HTML page holds {} entities; a page this large opens slowly and its sliders lag (csv, xlsx or json suit a batch of this size)",

@@ -257,11 +257,10 @@ fn reweighting_evidence(a: &Assessment) -> Option<&Evidence> {
     })
 }
 
-/// The data the page's script needs (re-weighting), but for its `entities` (one
-/// [`entity_data`] each, written after it).
-fn page_data(a: &Assessment) -> Value {
+/// The data the page's script needs to re-weight (`ev`, when it can), all but the entities:
+/// their [`entity_data`] entries are written after it as its `entities` array.
+fn page_data(a: &Assessment, ev: Option<&Evidence>) -> Value {
     let l = &a.layout;
-    let ev = reweighting_evidence(a);
     let mut full_max = vec![0.0; l.dimensions.len()];
     for c in &l.criteria {
         if let Some(d) = l.dimensions.iter().position(|d| d.id == c.dimension) {
@@ -417,7 +416,8 @@ pub fn write_html(a: &Assessment, out: &mut dyn std::io::Write) -> std::io::Resu
     }
     tier_summary(&mut h, a);
     // Built once: the sliders' note says whether it carries the conditions on scores.
-    let data = page_data(a);
+    let ev = reweighting_evidence(a);
+    let data = page_data(a, ev);
     sliders(&mut h, a, data["post"]["frozen"].as_u64());
     out.write_all(h.as_bytes())?;
     ranking_table(out, a)?;
@@ -437,14 +437,15 @@ pub fn write_html(a: &Assessment, out: &mut dyn std::io::Write) -> std::io::Resu
         escape(&a.audit.rules.sha256),
         escape(&a.audit.generated_at)
     )?;
-    // The data object with its `entities` array last (serde_json keeps the keys' order).
+    // The data object, then its `entities` array as its last key, written a block at a time
+    // (serde_json's `preserve_order` keeps `page_data`'s keys in the order written).
+    debug_assert!(data.get("entities").is_none() && data.get("title").is_some());
     let head = script_json(&data);
     let head = head.strip_suffix('}').expect("the page data is an object");
     write!(
         out,
         "<script type=\"application/json\" id=\"cs-data\">{head},\"entities\":["
     )?;
-    let ev = reweighting_evidence(a);
     per_entity(out, a, ",", |e, x| {
         script_safe(
             serde_json::to_string(&entity_data(a, ev, e, x)).expect("JSON values serialise"),
