@@ -978,7 +978,7 @@ impl Evidence {
         };
         if let Some(post) = self.post.as_deref() {
             let dim = dims();
-            let totals = self.totals_from(&dim, weights, points, aggregation);
+            let totals = self.totals_of(&dim, weights, points, aggregation);
             let (adjustment, cap, tiers) =
                 self.post_conditions(post, &dim, &totals, weights, points);
             let scores = self.final_scores_with(&totals, &adjustment);
@@ -1061,23 +1061,8 @@ impl Evidence {
         aggregation: Aggregation,
     ) -> (Array2<f64>, Array1<f64>) {
         let dim = self.dimension_fractions(points);
-        let totals = self.totals_from(&dim, weights, points, aggregation);
+        let totals = self.totals_of(&dim, weights, points, aggregation);
         (dim, totals)
-    }
-
-    /// Totals before adjustments from the dimension fractions `dim` (TOPSIS reads the
-    /// criteria instead).
-    fn totals_from(
-        &self,
-        dim: &Array2<f64>,
-        weights: &[f64],
-        points: &[f64],
-        aggregation: Aggregation,
-    ) -> Array1<f64> {
-        match aggregation {
-            Aggregation::Topsis => self.totals(weights, points, aggregation),
-            _ => self.totals_of(dim, weights, points, aggregation),
-        }
     }
 
     /// The post-scoring frame at the run's own weights and points (the HTML page keeps the
