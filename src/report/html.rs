@@ -23,7 +23,6 @@ use crate::engine::evidence::Evidence;
 use crate::engine::{Assessment, EntityResult};
 use crate::report::xlsx::tier_colour;
 use crate::rules::{Aggregation, Direction};
-use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 
@@ -457,30 +456,24 @@ pub fn write_html(a: &Assessment, out: &mut dyn std::io::Write) -> std::io::Resu
     )
 }
 
-/// Writes `render(index, entity)` for every entity in order, separated by `sep`: rendered
-/// in parallel a block at a time, so only one block's text is held.
+/// Writes `render(index, entity)` for every entity in order, separated by `sep`, a block
+/// at a time on all cores (`json::write_in_blocks`): only the blocks in hand are held.
 fn per_entity(
     out: &mut dyn std::io::Write,
     a: &Assessment,
     sep: &str,
     render: impl Fn(usize, &EntityResult) -> String + Sync,
 ) -> std::io::Result<()> {
-    const BLOCK: usize = 4096;
-    for (b, block) in a.entities.chunks(BLOCK).enumerate() {
-        let parts: Vec<String> = block
-            .par_iter()
-            .with_min_len(64)
-            .enumerate()
-            .map(|(k, x)| render(b * BLOCK + k, x))
-            .collect();
-        for (k, part) in parts.iter().enumerate() {
-            if b + k > 0 {
-                out.write_all(sep.as_bytes())?;
+    super::json::write_in_blocks(a.entities.len(), out, &|piece| {
+        let mut bytes = Vec::new();
+        for e in piece {
+            if e > 0 {
+                bytes.extend_from_slice(sep.as_bytes());
             }
-            out.write_all(part.as_bytes())?;
+            bytes.extend_from_slice(render(e, &a.entities[e]).as_bytes());
         }
-    }
-    Ok(())
+        Ok(bytes)
+    })
 }
 
 fn audit_block(h: &mut String, a: &Assessment) {

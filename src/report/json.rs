@@ -10,9 +10,9 @@ use serde::Serialize;
 use std::io::{self, BufWriter, Write};
 use std::ops::Range;
 
-/// Entities rendered per block; while one block is written, the next is rendered.
+/// Items rendered per block; while one block is written, the next is rendered.
 const BLOCK: usize = 4096;
-/// Entities rendered per task within a block (one output piece each).
+/// Items rendered per task within a block (one output piece each).
 const PIECE: usize = 64;
 /// Where serde_json's pretty layout opens the document's `entities` array.
 const ENTITIES_KEY: &[u8] = b"\n  \"entities\": [";
@@ -38,51 +38,56 @@ fn write_deferred(a: &Assessment, source: &EntitySource<'_>, w: &mut dyn Write) 
         .filter(|&at| shell.get(at) == Some(&b']'))
         .ok_or_else(|| io::Error::other("the JSON document has no empty entities array"))?;
     w.write_all(&shell[..at])?;
-    let n = source.len();
-    let block = |first: usize| first..(first + BLOCK).min(n);
-    let mut current = rendered(source, block(0))?;
+    write_in_blocks(source.len(), w, &|piece| {
+        let mut bytes = Vec::with_capacity(piece.len() * 4096);
+        for e in piece {
+            // serde_json's pretty layout two levels deep: a line break and four spaces
+            // before each element (a comma after the previous one), each entity's own
+            // lines indented by four more spaces.
+            bytes.extend_from_slice(if e == 0 { b"\n    " } else { b",\n    " });
+            let mut ser = serde_json::Serializer::with_formatter(&mut bytes, Nested::at(2));
+            source.view(e).serialize(&mut ser)?;
+        }
+        Ok(bytes)
+    })?;
+    // serde_json closes a non-empty array on a new line at the key's indentation.
+    w.write_all(b"\n  ")?;
+    w.write_all(&shell[at..])
+}
+
+/// Writes items `0..n` to `out` in order, each piece of [`PIECE`] items rendered by
+/// `piece` on the pool, a block of [`BLOCK`] items at a time: while one block is written,
+/// the next is rendered, and only those two are held. (The JSON entities and the HTML
+/// page's per-entity parts.)
+pub(crate) fn write_in_blocks(
+    n: usize,
+    out: &mut dyn Write,
+    piece: &(dyn Fn(Range<usize>) -> io::Result<Vec<u8>> + Sync),
+) -> io::Result<()> {
+    let rendered = |first: usize| -> io::Result<Vec<Vec<u8>>> {
+        let end = (first + BLOCK).min(n);
+        let pieces: Vec<Range<usize>> = (first..end)
+            .step_by(PIECE)
+            .map(|p| p..(p + PIECE).min(end))
+            .collect();
+        pieces.into_par_iter().map(piece).collect()
+    };
+    let mut current = rendered(0)?;
     let mut first = 0;
     loop {
         first += BLOCK;
         let mut next = Ok(Vec::new());
         rayon::in_place_scope(|s| {
             if first < n {
-                s.spawn(|_| next = rendered(source, block(first)));
+                s.spawn(|_| next = rendered(first));
             }
-            current.iter().try_for_each(|piece| w.write_all(piece))
+            current.iter().try_for_each(|p| out.write_all(p))
         })?;
         if first >= n {
-            break;
+            return Ok(());
         }
         current = next?;
     }
-    // serde_json closes a non-empty array on a new line at the key's indentation.
-    w.write_all(b"\n  ")?;
-    w.write_all(&shell[at..])
-}
-
-/// Entities `span` as they appear inside the array, in pieces rendered on the pool.
-fn rendered(source: &EntitySource<'_>, span: Range<usize>) -> io::Result<Vec<Vec<u8>>> {
-    let pieces: Vec<Range<usize>> = span
-        .clone()
-        .step_by(PIECE)
-        .map(|p| p..(p + PIECE).min(span.end))
-        .collect();
-    pieces
-        .into_par_iter()
-        .map(|piece| {
-            let mut bytes = Vec::with_capacity(piece.len() * 4096);
-            for e in piece {
-                // serde_json's pretty layout two levels deep: a line break and four spaces
-                // before each element (a comma after the previous one), each entity's own
-                // lines indented by four more spaces.
-                bytes.extend_from_slice(if e == 0 { b"\n    " } else { b",\n    " });
-                let mut ser = serde_json::Serializer::with_formatter(&mut bytes, Nested::at(2));
-                source.view(e).serialize(&mut ser)?;
-            }
-            Ok(bytes)
-        })
-        .collect()
 }
 
 /// serde_json's pretty layout (two spaces per level) for a value nested `depth` levels

@@ -1872,8 +1872,11 @@ impl Run<'_> {
         excluded.sort_by(|&a, &b| self.id(a).cmp(self.id(b)));
         out_order.extend(excluded);
         let carried = self.carried_columns();
+        // Per-entity results are built now or later from an `EntitySource`; `Evidence`
+        // keeps the evidence alone.
+        let builds_results = matches!(self.opts.detail, Detail::Entities | Detail::Deferred);
         // Each criterion's indicator column, for the values shown.
-        let indicator_columns: Vec<Cow<'_, Column>> = if full {
+        let indicator_columns: Vec<Cow<'_, Column>> = if builds_results {
             (0..r.criteria.len())
                 .map(|ci| {
                     self.take(self.slots.indicator(c.criterion_indicator[ci]))
@@ -1883,7 +1886,11 @@ impl Run<'_> {
         } else {
             Vec::new()
         };
-        let carried_by_entity = if full { carried.clone() } else { Vec::new() };
+        let carried_by_entity = if builds_results {
+            carried.clone()
+        } else {
+            Vec::new()
+        };
         crate::timing::mark("score: output order, carried columns");
 
         let summary = Summary {
@@ -1908,7 +1915,7 @@ impl Run<'_> {
         let evidence = matches!(self.opts.detail, Detail::Entities | Detail::Evidence)
             .then(|| std::sync::Arc::new(ev.reorder(&out_order)));
         let ids = ev.ids.take(&out_order);
-        let (entity_ids, fractions) = if full {
+        let (entity_ids, fractions) = if builds_results {
             (
                 std::mem::take(&mut ev.ids),
                 std::mem::replace(&mut ev.fractions, Array2::zeros((0, r.criteria.len()))),
@@ -1942,7 +1949,7 @@ impl Run<'_> {
         };
         crate::timing::mark("score: sheet columns");
 
-        let source = full.then(|| EntitySource {
+        let source = builds_results.then(|| EntitySource {
             ids: entity_ids,
             names: self.entity_names.as_ref().map(|t| t.take(&self.scored)),
             rank,
@@ -1971,8 +1978,6 @@ impl Run<'_> {
         });
         let (entities, deferred) = match source {
             None => (Vec::new(), None),
-            // The evidence alone is wanted: no per-entity results.
-            Some(_) if self.opts.detail == Detail::Evidence => (Vec::new(), None),
             Some(source) if self.opts.detail == Detail::Deferred => (
                 Vec::new(),
                 Some(std::sync::Arc::new(source.into_output_order(&sheet.order))),
