@@ -57,24 +57,30 @@ pub struct Side {
 
 impl Side {
     /// The side an assessment run with per-entity results ([`crate::engine::Detail::Entities`],
-    /// or [`crate::engine::Detail::Deferred`], whose results are built here) gives; `source`
+    /// or [`crate::engine::Detail::Deferred`], whose columns are read here) gives; `source`
     /// names it in reports. A [`crate::engine::Detail::Columns`] run keeps no per-entity
     /// results: its side is empty, and compare finds no shared entity.
     pub fn from_assessment(a: &Assessment, source: impl Into<String>) -> Side {
+        let placed = |r: crate::engine::assessment::RankingRow<'_>| Placed {
+            id: r.id.to_string(),
+            name: r.name.map(str::to_string),
+            rank: r.rank,
+            score: Some(r.score),
+            tier: r.tier.map(str::to_string),
+            cohort: r.cohort.map(str::to_string),
+        };
         Side {
             source: source.into(),
             tiers: a.summary.tiers.iter().map(|t| t.id.clone()).collect(),
-            entities: a
-                .entity_results()
-                .map(|e| Placed {
-                    id: e.id.clone(),
-                    name: e.name.clone(),
-                    rank: e.rank,
-                    score: Some(e.score),
-                    tier: e.tier.clone(),
-                    cohort: e.cohort.clone(),
-                })
-                .collect(),
+            // Deferred results are read from the columns: building each entity's whole result
+            // (about 5 KB with twenty criteria) to keep six of its fields would make a
+            // national file's comparison need gigabytes.
+            entities: match a.deferred.as_deref() {
+                Some(src) => (0..src.len())
+                    .map(|e| placed(src.ranking_row(e).0))
+                    .collect(),
+                None => a.entities.iter().map(|e| placed(e.ranking_row())).collect(),
+            },
             audit: serde_json::to_value(a.audit.of_inputs()).ok(),
         }
     }

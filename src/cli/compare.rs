@@ -50,6 +50,9 @@ fn side_from_rules(
             year,
             rules_path: rules.display().to_string(),
             generated_at: None,
+            // Compare reads each entity's id, rank, score, tier and cohort only: from the
+            // columns, without building every entity's whole result.
+            detail: clusterscore::engine::Detail::Deferred,
             ..Default::default()
         },
     )?;

@@ -314,6 +314,7 @@ impl EntitySource<'_> {
             id: self.id_of(e),
             name: self.name_of(e),
             score: self.score[e],
+            tier: self.tier_of(e).0,
             tier_label: self.tier_of(e).1,
             cohort: self.cohort_of(e),
         };
@@ -460,6 +461,7 @@ pub(crate) struct RankingRow<'a> {
     pub id: &'a str,
     pub name: Option<&'a str>,
     pub score: f64,
+    pub tier: Option<&'a str>,
     pub tier_label: Option<&'a str>,
     pub cohort: Option<&'a str>,
 }
@@ -915,6 +917,7 @@ impl EntityResult {
             id: &self.id,
             name: self.name.as_deref(),
             score: self.score,
+            tier: self.tier.as_deref(),
             tier_label: self.tier_label.as_deref(),
             cohort: self.cohort.as_deref(),
         }

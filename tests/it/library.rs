@@ -427,6 +427,40 @@ fn objective_weights_from_the_library_are_what_the_command_prints() {
 }
 
 #[test]
+fn a_comparison_side_read_from_columns_is_the_one_built_results_give() {
+    use clusterscore::analysis::compare::Side;
+    // Anhui ranks within cohorts; Liaocheng's gate excludes a cluster: between them every
+    // field compare reads is set for some entities and not for others.
+    let liaocheng = (
+        "rules/liaocheng-benchmark.toml",
+        "fixtures/liaocheng-2023.csv",
+    );
+    let mut seen = (false, false, false);
+    for pack in [ANHUI, liaocheng] {
+        let (_, built) = assess_pack(pack, Detail::Entities);
+        let (_, deferred) = assess_pack(pack, Detail::Deferred);
+        assert!(deferred.entities.is_empty() && deferred.deferred.is_some());
+        let a = Side::from_assessment(&built, "a");
+        assert_eq!(a, Side::from_assessment(&deferred, "a"));
+        assert_eq!(a.entities.len(), built.entities.len());
+        for (p, e) in a.entities.iter().zip(&built.entities) {
+            assert_eq!(
+                (&p.id, p.rank, p.tier.as_ref(), p.cohort.as_ref()),
+                (&e.id, e.rank, e.tier.as_ref(), e.cohort.as_ref())
+            );
+            assert_eq!(p.score, Some(e.score));
+        }
+        seen.0 |= a.entities.iter().any(|p| p.cohort.is_some());
+        seen.1 |= a.entities.iter().any(|p| p.rank.is_none());
+        seen.2 |= a
+            .entities
+            .iter()
+            .any(|p| p.tier.is_some() && p.name.is_some());
+    }
+    assert_eq!(seen, (true, true, true));
+}
+
+#[test]
 fn looking_up_an_entity_says_why_it_cannot() {
     use clusterscore::analysis::explain::{explain, explain_entity, find_entity};
     let pack = (
