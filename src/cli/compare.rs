@@ -53,7 +53,6 @@ fn side_from_rules(
             // Compare reads each entity's id, rank, score, tier and cohort only: from the
             // columns, without building every entity's whole result.
             detail: clusterscore::engine::Detail::Deferred,
-            ..Default::default()
         },
     )?;
     drop(progress);
