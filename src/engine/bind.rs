@@ -529,32 +529,40 @@ impl Names<'_> {
                 .into();
             return Err(e);
         }
-        if !self.place.sees_scores() || (self.place == ExprPlace::Adjustment && name == "score") {
-            let r = &self.c.rules;
-            let what = if name == "score" {
-                Some("the final score".to_string())
-            } else if r.dimension(name).is_some() {
-                Some(format!("the score of dimension '{name}'"))
-            } else if r.criteria.iter().any(|c| c.id.value == name) {
-                Some(format!("the points of criterion '{name}'"))
-            } else {
-                None
-            };
-            if let Some(what) = what {
-                let column = if self.column(name).is_some() {
-                    format!("; for the data column write `{name}` in backticks")
-                } else {
-                    String::new()
-                };
-                return Err(ResolveError {
-                    message: format!("'{name}' is {what}, which does not exist yet here"),
-                    help: Some(format!(
-                        "scores exist only in tier requires/direct, capping gates and (without `score`) adjustments{column}"
-                    )),
-                });
-            }
+        if let Some(e) = self.scored_too_early(name) {
+            return Err(e);
         }
         Err(self.unknown(name, false, true))
+    }
+
+    /// The error for the final score, a dimension id or a criterion id named where scores
+    /// do not exist yet (formulas, `aggregate`, exclude gates; `score` in an adjustment);
+    /// `None` for any other name or place.
+    fn scored_too_early(&self, name: &str) -> Option<ResolveError> {
+        if self.place.sees_scores() && !(self.place == ExprPlace::Adjustment && name == "score") {
+            return None;
+        }
+        let what = if name == "score" {
+            "the final score".to_string()
+        } else {
+            self.c.rules.scored_value_of(name)?
+        };
+        // On entity rows a data column of that name is written in backticks; under
+        // [aggregate] the entity level has no data columns, only aggregates of the members'.
+        let column = match self.column(name) {
+            Some(_) if self.aggregated() && self.place != ExprPlace::Formula => format!(
+                "; for the members' data column '{name}', define an entity-level indicator \
+                 (aggregate = \"mean({name})\") and use its id"
+            ),
+            Some(_) => format!("; for the data column write `{name}` in backticks"),
+            None => String::new(),
+        };
+        Some(ResolveError {
+            message: format!("'{name}' is {what}, which does not exist yet here"),
+            help: Some(format!(
+                "scores exist only in tier requires/direct, capping gates and (without `score`) adjustments{column}"
+            )),
+        })
     }
 }
 
@@ -581,22 +589,55 @@ impl Scope for Names<'_> {
             Some(Type::Text) => format!("count({shown} == '…')"),
             None => format!("sum({shown}) for numbers, count({shown}) for yes/no values"),
         };
+        // In an `aggregate` the member columns go inside an aggregate function; anywhere
+        // else at entity level (gates, conditions) aggregate functions are not allowed, and
+        // the aggregate becomes an indicator of its own.
+        // (`shown` as the message quotes the name, `written` as an expression reads it.)
+        let member_level = |shown: String, written: String, ty: Option<Type>| {
+            if self.place == ExprPlace::Aggregate {
+                ResolveError {
+                    message: format!(
+                        "data column {shown} is member-level; use it inside an aggregate function such as {}",
+                        example(ty, &written)
+                    ),
+                    help: None,
+                }
+            } else {
+                ResolveError {
+                    message: format!(
+                        "data column {shown} is member-level, and here each entity is read as a whole"
+                    ),
+                    help: Some(format!(
+                        "define an entity-level indicator that aggregates the members' values \
+                         (e.g. aggregate = {}) and use its id here",
+                        match ty {
+                            Some(Type::Number) => format!("\"sum({written})\""),
+                            Some(Type::Bool) => format!("\"count({written})\""),
+                            Some(Type::Text) => format!("\"count({written} == '…')\""),
+                            None => format!("\"sum({written})\" or \"count({written})\""),
+                        }
+                    )),
+                }
+            }
+        };
         if quoted {
             let ty = self.column(name).map(|c| c.ty);
-            return Err(ResolveError {
-                message: format!(
-                    "data column `{name}` is member-level; use it inside an aggregate function such as {}",
-                    example(ty, &format!("`{name}`"))
-                ),
-                help: None,
-            });
+            return Err(member_level(format!("`{name}`"), format!("`{name}`"), ty));
         }
         if let Some(i) = r.indicators.iter().position(|x| x.id.value == name) {
             if !matches!(r.indicators[i].source, Source::Aggregate(_)) {
+                let ty = Some(self.indicator_type(i));
+                if self.place != ExprPlace::Aggregate {
+                    let mut e = member_level(format!("'{name}'"), name.to_string(), ty);
+                    e.message = format!(
+                        "'{name}' is a member-level indicator, and here each entity is read as a whole"
+                    );
+                    return Err(e);
+                }
                 return Err(ResolveError {
                     message: format!(
                         "'{name}' is a member-level indicator; under [aggregate] use it inside an aggregate function such as {}",
-                        example(Some(self.indicator_type(i)), name)
+                        example(ty, name)
                     ),
                     help: Some("or define an entity-level indicator with aggregate = \"…\"".into()),
                 });
@@ -611,14 +652,15 @@ impl Scope for Names<'_> {
         {
             return Ok(res);
         }
+        if let Some(e) = self.scored_too_early(name) {
+            return Err(e);
+        }
         if let Some(c) = self.column(name) {
-            return Err(ResolveError {
-                message: format!(
-                    "data column '{name}' is member-level; use it inside an aggregate function such as {}",
-                    example(Some(c.ty), name)
-                ),
-                help: None,
-            });
+            return Err(member_level(
+                format!("'{name}'"),
+                name.to_string(),
+                Some(c.ty),
+            ));
         }
         Err(self.unknown(name, false, false))
     }
@@ -632,12 +674,9 @@ impl Scope for Names<'_> {
         // Dimension scores, criterion points and the final score (the last slots) exist for
         // the scored year only: earlier years' rows are read, never scored.
         if res.slot >= self.slots.dimension(0) {
-            let what = if name == "score" {
-                "the final score".to_string()
-            } else if self.c.rules.dimension(name).is_some() {
-                format!("the score of dimension '{name}'")
-            } else {
-                format!("the points of criterion '{name}'")
+            let what = match self.c.rules.scored_value_of(name) {
+                Some(what) if name != "score" => what,
+                _ => "the final score".to_string(),
             };
             return Err(ResolveError {
                 message: format!(

@@ -13,7 +13,8 @@ pub struct Lint {
     /// `unused-indicator`, `weights-not-scale`, `weight-without-points`, `division-by-zero`,
     /// `level-without-points`, `direction-ignored`, `percent-as-fraction`, `coarse-scores`,
     /// `unit-mismatch`, `count-of-number`, `best-values-unpaid`, `condition-never-holds`,
-    /// `points-never-paid`, `weights-not-100`, `unknown-name`, `marker-is-a-level`,
+    /// `points-never-paid`, `weights-not-100`, `unknown-name`, `score-before-scoring`,
+    /// `marker-is-a-level`,
     /// `marker-is-a-yes-no-word`.
     pub code: &'static str,
     /// What looks wrong and why, in one sentence.
@@ -1311,8 +1312,31 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             continue;
         };
         for (name, quoted, at) in crate::expr::names(&ast) {
+            let span = |at| {
+                super::expression_span(&rules.source.text, text.span, &text.value, at)
+                    .unwrap_or(text.span)
+            };
+            // A dimension or criterion id before scoring (SPEC §12: an error there). `score`
+            // reads the data column of that name instead when there is one (the shared
+            // yardstick relies on it, docs/rules.md), so only a run with the data can tell.
+            let folded = crate::data::cell::fold_width(&name);
+            if !quoted
+                && !scores
+                && let Some(what_is) = [name.as_str(), folded.as_ref()]
+                    .into_iter()
+                    .find_map(|n| rules.scored_value_of(n))
+            {
+                out.push(Lint {
+                    code: "score-before-scoring",
+                    message: format!(
+                        "{what}: '{name}' is {what_is}, which does not exist before scoring (SPEC §12); `score` reads a data column '{name}' instead when the data has one, and stops on it otherwise: write `{name}` in backticks if that column is meant, or move the condition to where scores exist (a tier's requires or direct, a capping gate, an adjustment)"
+                    ),
+                    span: span(at),
+                });
+                continue;
+            }
             // (A name typed in full-width letters is the id it folds to.)
-            if quoted || is_id(&name) || is_id(&crate::data::cell::fold_width(&name)) {
+            if quoted || is_id(&name) || is_id(&folded) {
                 continue;
             }
             let problem = if let Some(kind) = rules.id_not_a_name(&name) {
@@ -1339,12 +1363,10 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             } else {
                 continue;
             };
-            let span = super::expression_span(&rules.source.text, text.span, &text.value, at)
-                .unwrap_or(text.span);
             out.push(Lint {
                 code: "unknown-name",
                 message: format!("{what}: {problem}"),
-                span,
+                span: span(at),
             });
         }
     }
@@ -1763,6 +1785,33 @@ requires = ["ca >= 20"]
                 "gate 'g': 'top' is the id of a tier, and gate, adjustment and tier ids are not names in expressions: `score` stops on it (unless the data has a column 'top'); write the condition it stands for, over indicators or data columns".to_string()
             )]
         );
+        // A criterion and a dimension id before scoring (a formula, an exclude gate): read as
+        // the data column when the data has one, an error otherwise; quiet in backticks and
+        // where scores exist.
+        let early = base.replace("rd / revenue * 100", "rd / revenue * ca");
+        assert_eq!(
+            found(&early),
+            [(
+                "score-before-scoring@11:27".to_string(),
+                "formula of indicator 'ratio': 'ca' is the points of criterion 'ca', which does not exist before scoring (SPEC §12); `score` reads a data column 'ca' instead when the data has one, and stops on it otherwise: write `ca` in backticks if that column is meant, or move the condition to where scores exist (a tier's requires or direct, a capping gate, an adjustment)".to_string()
+            )]
+        );
+        let gate = base.replace("require = \"rd > 0\"", "require = \"b > 0\"");
+        let f = found(&gate);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].0, "score-before-scoring@42:12");
+        assert!(
+            f[0].1
+                .starts_with("gate 'g': 'b' is the score of dimension 'b'"),
+            "{}",
+            f[0].1
+        );
+        for quiet in [
+            base.replace("rd / revenue * 100", "rd / revenue * `ca`"),
+            base.replace("\"ca >= 20\"", "\"ca >= 20 and b > 1\""),
+        ] {
+            assert_eq!(found(&quiet), Vec::<(String, String)>::new());
+        }
         // Near misses: a column in backticks, a numbered sibling, a name further off, a
         // full-width spelling of an id (which is the id).
         for quiet in [

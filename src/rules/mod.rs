@@ -743,6 +743,18 @@ impl Rules {
         }
     }
 
+    /// What `name` stands for when it is a dimension or criterion id: "the score of dimension
+    /// 'x'", "the points of criterion 'x'" (values that exist only once scored).
+    pub fn scored_value_of(&self, name: &str) -> Option<String> {
+        if self.dimension(name).is_some() {
+            Some(format!("the score of dimension '{name}'"))
+        } else if self.criteria.iter().any(|c| c.id.value == name) {
+            Some(format!("the points of criterion '{name}'"))
+        } else {
+            None
+        }
+    }
+
     /// The ids a bare name in an expression may mean: the indicators', and where scores
     /// exist (`scores`: tier conditions, capping gates, adjustments) the dimensions' and
     /// criteria's. The candidates of a "did you mean" for an unknown name.

@@ -5628,10 +5628,24 @@ requires = ["fb"]
     let e = try_score(roll, "m,k,fb\nm1,K1,是\n")
         .unwrap_err()
         .to_string();
+    // (Not "use it inside an aggregate function": conditions may not call one.)
     assert!(
-        e.contains("use it inside an aggregate function such as count(fb) or share(fb)"),
+        e.contains("'fb' is a member-level indicator, and here each entity is read as a whole")
+            && e.contains("define an entity-level indicator that aggregates the members' values (e.g. aggregate = \"count(fb)\") and use its id here"),
         "{e}"
     );
+    // The advice followed scores.
+    let followed = roll.replace(
+        "requires = [\"fb\"]",
+        "requires = [\"n_fb >= 1\"]\n[[indicator]]\nid = \"n_fb\"\naggregate = \"count(fb)\"",
+    );
+    let a = try_score(&followed, "m,k,fb\nm1,K1,是\nm2,K2,否\n").unwrap();
+    let tiers: Vec<_> = a
+        .entities
+        .iter()
+        .map(|e| (e.id.as_str(), e.tier.as_deref()))
+        .collect();
+    assert_eq!(tiers, [("K1", Some("t")), ("K2", None)]);
 }
 
 /// Advice that looped or pointed elsewhere when followed (audit29_help): `>＝` is `>=`, not
