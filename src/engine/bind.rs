@@ -205,7 +205,26 @@ impl CompiledRules {
     /// Reads data files with the columns these rules need.
     pub fn read_data(&self, paths: &[PathBuf], opts: &ReadOptions) -> Result<Dataset> {
         let req = self.column_requests();
-        let table = crate::data::read_table(paths, opts, &|h: &str| req.get(h).copied())?;
+        let table =
+            crate::data::read_table(paths, opts, &|h: &str| req.get(h).copied()).map_err(|mut e| {
+                // A word in the year column is no "no data" marker (a row without its year
+                // cannot be placed): the year is written in digits.
+                if let Some(y) = &self.rules.data.year_column {
+                    let year = fold_header(&y.value);
+                    for d in &mut e.diagnostics {
+                        if let Some(crate::diag::Place::Cell { column, .. }) = &d.place
+                            && fold_header(column) == year
+                            && d.help.as_deref().is_some_and(|h| h.contains("missing_markers"))
+                        {
+                            d.help = Some(format!(
+                                "'{}' is the year column ([data] year_column): write each row's year in digits, as 2023",
+                                y.value
+                            ));
+                        }
+                    }
+                }
+                e
+            })?;
         Ok(Dataset { table })
     }
 }

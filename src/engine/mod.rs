@@ -335,12 +335,12 @@ impl Rules {
     }
 }
 
-/// Where a `levels` key is written in the criterion whose id is at `id`: the key `"k"`,
-/// `'k'` or bare `k` followed by `=`, searched from the criterion's `[[criterion]]` header to
-/// the next `[[` header, indented or not (so a `[criterion.levels]` table is searched too;
-/// the loader keeps no span per key of that table), comment lines left out. `None` unless
-/// found exactly once.
-fn level_key_span(text: &str, id: Span, key: &str) -> Option<Span> {
+/// Where key `k` is written in the table whose id is at `id` (a level in a criterion's
+/// `levels` table, an indicator's `levels` key): `"k"`, `'k'` or bare `k` followed by `=`,
+/// searched from the table's `[[…]]` header to the next `[[` header, indented or not (so a
+/// `[criterion.levels]` table is searched too; the loader keeps no span per key of that
+/// table), comment lines left out. `None` unless found exactly once.
+fn table_key_span(text: &str, id: Span, key: &str) -> Option<Span> {
     let start = text.get(..id.start)?.rfind("[[")?;
     let quoted = [format!("\"{key}\""), format!("'{key}'"), key.to_string()];
     let mut hits: Vec<Vec<Span>> = vec![Vec::new(); quoted.len()];
@@ -667,7 +667,7 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
         if ind.levels.is_some() && ind.kind != Kind::Category {
             errors.push(diag(
                 src,
-                ind.id.span,
+                table_key_span(&src.text, ind.id.span, "levels").unwrap_or(ind.id.span),
                 format!(
                     "indicator '{}' has 'levels' but is of kind '{}'",
                     ind.id.value,
@@ -838,7 +838,7 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                             });
                         errors.push(diag(
                             src,
-                            level_key_span(&src.text, c.id.span, k).unwrap_or(c.method_span),
+                            table_key_span(&src.text, c.id.span, k).unwrap_or(c.method_span),
                             format!(
                                 "criterion '{}' gives points for '{k}', which is not one of the \
                                  levels of indicator '{}' ({})",
@@ -910,22 +910,8 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                             .map(move |v| (key, v, b.span))
                     })
                     .collect(),
-                Method::Linear { floor, target } => floor
-                    .all_values()
-                    .into_iter()
-                    .map(|v| ("floor", v, tr.span))
-                    .chain(
-                        target
-                            .all_values()
-                            .into_iter()
-                            .map(|v| ("target", v, tr.span)),
-                    )
-                    .collect(),
-                Method::Target { target } => target
-                    .all_values()
-                    .into_iter()
-                    .map(|v| ("target", v, tr.span))
-                    .collect(),
+                // (`linear`'s floor and target are checked as they are loaded, each pointed
+                // at; `target` > 0 is inside every transform's domain.)
                 _ => vec![],
             };
             if let Some(&(key, bad, span)) =

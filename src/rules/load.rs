@@ -733,7 +733,8 @@ impl<'s> Cx<'s> {
                         t.what,
                         describe(v.get_ref())
                     ),
-                    quoted_number_help(v.get_ref(), key),
+                    quoted_number_help(v.get_ref(), key)
+                        .or_else(|| no_table_here(v.get_ref(), key)),
                 );
                 None
             }
@@ -762,30 +763,32 @@ impl<'s> Cx<'s> {
                         t.what,
                         describe(v.get_ref())
                     ),
-                    quoted_number_help(v.get_ref(), key).or_else(|| {
-                        // `2.0`: a float in TOML, whole or not (trace audit F1).
-                        let DeValue::Float(f) = v.get_ref() else {
-                            return None;
-                        };
-                        let x: f64 = f.as_str().replace('_', "").parse().ok()?;
-                        if x.is_finite() && x.fract() == 0.0 && x > hi as f64 {
-                            // `max_count = 1e20`: whole, but past any whole number TOML holds.
-                            let bound = if hi == i64::MAX {
-                                "larger than any whole number a rules file holds".to_string()
-                            } else {
-                                format!("above {hi}")
+                    quoted_number_help(v.get_ref(), key)
+                        .or_else(|| no_table_here(v.get_ref(), key))
+                        .or_else(|| {
+                            // `2.0`: a float in TOML, whole or not (trace audit F1).
+                            let DeValue::Float(f) = v.get_ref() else {
+                                return None;
                             };
-                            let fix = if key == "max_count" {
-                                "; for no quota leave max_count out"
-                            } else {
-                                ""
-                            };
-                            return Some(format!("{f} is {bound}{fix}"));
-                        }
-                        (x.fract() == 0.0 && (lo as f64..=hi as f64).contains(&x)).then(|| {
-                            format!("write it without the decimal point: {key} = {}", x as i64)
-                        })
-                    }),
+                            let x: f64 = f.as_str().replace('_', "").parse().ok()?;
+                            if x.is_finite() && x.fract() == 0.0 && x > hi as f64 {
+                                // `max_count = 1e20`: whole, but past any whole number TOML holds.
+                                let bound = if hi == i64::MAX {
+                                    "larger than any whole number a rules file holds".to_string()
+                                } else {
+                                    format!("above {hi}")
+                                };
+                                let fix = if key == "max_count" {
+                                    "; for no quota leave max_count out"
+                                } else {
+                                    ""
+                                };
+                                return Some(format!("{f} is {bound}{fix}"));
+                            }
+                            (x.fract() == 0.0 && (lo as f64..=hi as f64).contains(&x)).then(|| {
+                                format!("write it without the decimal point: {key} = {}", x as i64)
+                            })
+                        }),
                 );
                 None
             }
@@ -898,7 +901,7 @@ impl<'s> Cx<'s> {
                     crate::diag::truncate(&id.value, 200),
                     t.what
                 ),
-                Some("ids start with a lowercase letter and hold only a-z, 0-9 and _".into()),
+                Some(id_help(&id.value)),
             );
             return None;
         }
@@ -1399,6 +1402,25 @@ impl<'s> Cx<'s> {
                         Some("floor is where the criterion earns 0, target where it earns full points".into()),
                     );
                 }
+                // Thresholds are compared with transformed values: each must be inside the
+                // transform's domain (checked value by value, pointed at; `target`'s own
+                // check, > 0, already covers every transform's).
+                if let Some(tf) = tf {
+                    let need = match tf {
+                        Transform::Sqrt => {
+                            "0 or more (transform 'sqrt' is defined from 0 on)".to_string()
+                        }
+                        other => format!(
+                            "greater than 0 (transform '{}' is defined above 0 only)",
+                            other.name()
+                        ),
+                    };
+                    for (key, p) in [("floor", &floor), ("target", &target)] {
+                        if let Some(p) = p {
+                            self.check_param(t, key, p, |x| tf.apply(x).is_some(), &need);
+                        }
+                    }
+                }
                 Some(Method::Linear {
                     floor: floor?,
                     target: target?,
@@ -1817,6 +1839,44 @@ fn describe(v: &DeValue<'_>) -> String {
 }
 
 /// Ids are `[a-z][a-z0-9_]*`.
+/// The help for a `{ by, values, default }` table written for a key that takes one number:
+/// which keys take such tables (SPEC §12).
+fn no_table_here(v: &DeValue<'_>, key: &str) -> Option<String> {
+    let DeValue::Table(m) = v else {
+        return None;
+    };
+    m.contains_key("by").then(|| {
+        format!(
+            "a table {{ by, values, default }} stands for band thresholds and points, floor, \
+             target, step, points_per_step, level points and min_score only; {key} takes one \
+             number for all entities"
+        )
+    })
+}
+
+/// The help for an invalid id: the pattern, and the id to write when one is near (`Revenue-2`
+/// → `revenue_2`), or where a Chinese name goes.
+fn id_help(s: &str) -> String {
+    let rule = "ids start with a lowercase letter and hold only a-z, 0-9 and _";
+    let near: String = s
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '-' | '.' | ' ' => '_',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect();
+    if !near.is_empty() && near != s && valid_id(&near) {
+        format!("{rule}: write '{near}'")
+    } else if !s.is_ascii() {
+        format!(
+            "{rule}; a Chinese name belongs in label = \"…\", with a short Latin id (pinyin or English)"
+        )
+    } else {
+        rule.to_string()
+    }
+}
+
 pub fn valid_id(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some('a'..='z'))

@@ -5334,7 +5334,7 @@ target = { by = "region", values = { east = 100, west = 50 } }
 "#;
     let one = try_score(rules, "id,x,region\nA,50,east\nB,20,north\nC,10,west\n").unwrap_err();
     assert!(
-        one.contains("criterion 'c': entity 'B' has category 'north' for 'region', which has no value and there is no default"),
+        one.contains("criterion 'c': entity 'B' has 'north' for 'region', which the table does not list, and there is no default"),
         "{one}"
     );
     let all = try_score(rules, "id,x,region\nA,50,\nB,20,north\nC,10,west\nD,5,\n").unwrap_err();

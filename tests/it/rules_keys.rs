@@ -422,7 +422,7 @@ fn sqrt_transform_applies_to_thresholds_and_treats_negatives_as_missing() {
     // A threshold outside the domain is a load error.
     let err = try_score(&SQRT.replace("FLOOR", "-1"), "id,x\nA,25\n").unwrap_err();
     assert!(
-        err.contains("floor = -1 is outside the domain of transform"),
+        err.contains("'floor' in [[criterion]] 'c' must be 0 or more (transform 'sqrt' is defined from 0 on), found -1"),
         "{err}"
     );
 }

@@ -1203,17 +1203,19 @@ impl Run<'_> {
                 if !lacking.is_empty() {
                     // Every such entity in one error (up to ten named), so that one run shows
                     // all there is to fix; located at the table, which is what needs a value.
-                    let category = |e: usize| {
-                        cat.get(e)
-                            .map_or("(missing)".to_string(), |s| format!("'{s}'"))
-                    };
                     let msg = if let [e] = lacking[..] {
-                        format!(
-                            "{what}: entity '{}' has category {} for '{}', which has no value and there is no default",
-                            self.id(e),
-                            category(e),
-                            by.value
-                        )
+                        match cat.get(e) {
+                            Some(c) => format!(
+                                "{what}: entity '{}' has '{c}' for '{}', which the table does not list, and there is no default",
+                                self.id(e),
+                                by.value
+                            ),
+                            None => format!(
+                                "{what}: entity '{}' has no value for '{}', and there is no default",
+                                self.id(e),
+                                by.value
+                            ),
+                        }
                     } else {
                         let named: Vec<String> = (lacking.iter().take(10))
                             .map(|&e| match cat.get(e) {
