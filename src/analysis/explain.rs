@@ -31,11 +31,13 @@
 //! through its criterion; other criteria, formulas or conditions reading the same
 //! indicator keep their values.
 
+use crate::engine::assessment::EntitySource;
 use crate::engine::evidence::{Evidence, quota_of};
 use crate::engine::methods::ParamValues;
 use crate::engine::{Assessment, EntityResult};
 use crate::rules::{BandOp, Direction, Method, Rules, Transform};
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// One entity's result explained (`clusterscore explain`): its criteria, dimensions, gates,
 /// adjustments, the tier trace from the top tier down and the gap to the next tier up.
@@ -332,49 +334,146 @@ pub struct NoOption {
 
 /// Why an assessment made without per-entity results cannot be explained, and the fix.
 const NO_ENTITY_RESULTS: &str = "the assessment keeps no per-entity results (it was made with \
-     Detail::Columns or Detail::Deferred); assess with Detail::Entities, the default";
+     Detail::Columns, Detail::Deferred or Detail::Evidence); assess with Detail::Entities, the \
+     default, or Detail::Explain";
+
+/// The entities an explanation reads, in output order: the built per-entity results
+/// ([`Detail::Entities`](crate::engine::Detail::Entities)), or the columns they are built
+/// from ([`Detail::Explain`](crate::engine::Detail::Explain)), of which only the explained
+/// entity's result is built: at 10⁶ entities the built results take gigabytes.
+#[derive(Clone, Copy)]
+enum Roster<'a> {
+    Built(&'a [EntityResult]),
+    Columns(&'a EntitySource<'static>),
+}
+
+impl<'a> Roster<'a> {
+    fn of(a: &'a Assessment) -> Self {
+        match a.deferred.as_deref() {
+            Some(source) => Roster::Columns(source),
+            None => Roster::Built(&a.entities),
+        }
+    }
+
+    fn len(self) -> usize {
+        match self {
+            Roster::Built(b) => b.len(),
+            Roster::Columns(s) => s.len(),
+        }
+    }
+
+    fn id(self, y: usize) -> &'a str {
+        match self {
+            Roster::Built(b) => &b[y].id,
+            Roster::Columns(s) => s.id_of(y),
+        }
+    }
+
+    fn ids(self) -> impl Iterator<Item = &'a str> {
+        (0..self.len()).map(move |y| self.id(y))
+    }
+
+    fn name(self, y: usize) -> Option<&'a str> {
+        match self {
+            Roster::Built(b) => b[y].name.as_deref(),
+            Roster::Columns(s) => s.name_of(y),
+        }
+    }
+
+    fn rank(self, y: usize) -> Option<usize> {
+        match self {
+            Roster::Built(b) => b[y].rank,
+            Roster::Columns(s) => s.rank[y],
+        }
+    }
+
+    fn score(self, y: usize) -> f64 {
+        match self {
+            Roster::Built(b) => b[y].score,
+            Roster::Columns(s) => s.score[y],
+        }
+    }
+
+    /// The index (in rules order) of the tier entity `y` was placed in.
+    fn tier(self, y: usize, tiers: &[crate::engine::evidence::TierRule]) -> Option<usize> {
+        match self {
+            Roster::Built(b) => {
+                (b[y].tier.as_ref()).and_then(|t| tiers.iter().position(|tr| &tr.id == t))
+            }
+            Roster::Columns(s) => s.tier[y],
+        }
+    }
+
+    /// Criterion `ci`'s (id `id`) value for entity `y` as a number, as its result shows it,
+    /// and the missing-value policy applied to it.
+    fn value(self, y: usize, ci: usize, id: &str) -> (Option<f64>, Option<&'a str>) {
+        match self {
+            Roster::Built(b) => {
+                let criteria = &b[y].criteria;
+                // Every result lists the criteria in rules order: the place is checked
+                // against the id instead of hashed.
+                let cr = match criteria.get_index(ci) {
+                    Some((key, cr)) if key == id => Some(cr),
+                    _ => criteria.get(id),
+                };
+                cr.map_or((None, None), |cr| (num(&cr.value), cr.missing.as_deref()))
+            }
+            Roster::Columns(s) => (
+                num(&s.criterion_value(y, ci)),
+                s.missing[ci][y].map(|p| p.name()),
+            ),
+        }
+    }
+
+    /// Entity `y`'s whole result.
+    fn result(self, y: usize) -> Cow<'a, EntityResult> {
+        match self {
+            Roster::Built(b) => Cow::Borrowed(&b[y]),
+            Roster::Columns(s) => Cow::Owned(s.entity(y)),
+        }
+    }
+}
 
 /// Finds an entity by id; the error names the closest id. Reads the per-entity results of a
-/// [`Detail::Entities`](crate::engine::Detail::Entities) assessment (the default); the
-/// other details keep none, which the error says.
-pub fn find_entity<'a>(a: &'a Assessment, id: &str) -> Result<(usize, &'a EntityResult), String> {
-    if a.entities.is_empty() && a.summary.entities > 0 {
+/// [`Detail::Entities`](crate::engine::Detail::Entities) assessment (the default), or builds
+/// the one found from the columns of a [`Detail::Explain`](crate::engine::Detail::Explain)
+/// one; the other details keep neither, which the error says.
+pub fn find_entity<'a>(
+    a: &'a Assessment,
+    id: &str,
+) -> Result<(usize, Cow<'a, EntityResult>), String> {
+    let roster = Roster::of(a);
+    if roster.len() == 0 && a.summary.entities > 0 {
         return Err(format!("cannot look up '{id}': {NO_ENTITY_RESULTS}"));
     }
-    match a.entities.iter().position(|e| e.id == id) {
-        Some(k) => Ok((k, &a.entities[k])),
+    match roster.ids().position(|e| e == id) {
+        Some(k) => Ok((k, roster.result(k))),
         None => Err(
             // (Ids are stored trimmed: an id pasted with spaces finds its entity here.)
-            match a
-                .entities
-                .iter()
-                .find(|e| e.id == id.trim())
-                .map(|e| e.id.clone())
-                .or_else(|| same_digits(a, id.trim()))
-                .or_else(|| crate::diag::did_you_mean(id, a.entities.iter().map(|e| e.id.as_str())))
+            match roster
+                .ids()
+                .find(|&e| e == id.trim())
+                .map(str::to_string)
+                .or_else(|| same_digits(roster, id.trim()))
+                .or_else(|| crate::diag::did_you_mean(id, roster.ids()))
             {
                 Some(c) => format!("no entity with id '{id}' in the data; did you mean '{c}'?"),
-                None if by_name(a, id.trim()).is_some() => {
-                    let e = by_name(a, id.trim()).expect("checked");
+                None if by_name(roster, id.trim()).is_some() => {
+                    let e = by_name(roster, id.trim()).expect("checked");
                     format!(
                         "no entity with id '{id}' in the data; '{}' is named '{}': did you mean --id {}?",
-                        e.id,
-                        e.name.as_deref().unwrap_or_default(),
-                        e.id
+                        roster.id(e),
+                        roster.name(e).unwrap_or_default(),
+                        roster.id(e)
                     )
                 }
                 // Ids one character from it (`A9` for `A1`), too short for did_you_mean to
                 // pick one: the one, or the first few; else a few ids to show their form.
-                None => match close_ids(a, id.trim()).as_slice() {
+                None => match close_ids(roster, id.trim()).as_slice() {
                     [] => format!(
                         "no entity with id '{id}' in the data ({}, e.g. {})",
-                        crate::diag::entities(a.entities.len()),
-                        a.entities
-                            .iter()
-                            .take(5)
-                            .map(|e| e.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        crate::diag::entities(roster.len()),
+                        roster.ids().take(5).collect::<Vec<_>>().join(", ")
                     ),
                     [c] => format!("no entity with id '{id}' in the data; did you mean '{c}'?"),
                     near => format!(
@@ -389,9 +488,8 @@ pub fn find_entity<'a>(a: &'a Assessment, id: &str) -> Result<(usize, &'a Entity
 
 /// Up to five ids one character (inserted, deleted, changed or swapped) from `id`, in
 /// sorted order, with "…" after the fifth when there are more.
-fn close_ids<'a>(a: &'a Assessment, id: &str) -> Vec<&'a str> {
-    let mut near: Vec<&str> =
-        crate::diag::close_names(id, a.entities.iter().map(|e| e.id.as_str())).collect();
+fn close_ids<'a>(roster: Roster<'a>, id: &str) -> Vec<&'a str> {
+    let mut near: Vec<&str> = crate::diag::close_names(id, roster.ids()).collect();
     near.sort_unstable();
     if near.len() > 5 {
         near.truncate(6);
@@ -402,7 +500,7 @@ fn close_ids<'a>(a: &'a Assessment, id: &str) -> Vec<&'a str> {
 
 /// The id that equals `id` once leading zeros of digit runs are dropped (`LC1` for
 /// `LC01`), when exactly one does: zero padding is the commonest slip in typed ids.
-fn same_digits(a: &Assessment, id: &str) -> Option<String> {
+fn same_digits(roster: Roster<'_>, id: &str) -> Option<String> {
     fn unpadded(s: &str) -> String {
         let mut out = String::with_capacity(s.len());
         let mut in_digits = false;
@@ -418,27 +516,24 @@ fn same_digits(a: &Assessment, id: &str) -> Option<String> {
         out
     }
     let want = unpadded(id);
-    let mut found = a.entities.iter().filter(|e| unpadded(&e.id) == want);
+    let mut found = roster.ids().filter(|e| unpadded(e) == want);
     match (found.next(), found.next()) {
-        (Some(e), None) => Some(e.id.clone()),
+        (Some(e), None) => Some(e.to_string()),
         _ => None,
     }
 }
 
 /// The entity whose name is `text`, or the only one whose name contains it: bureau users
 /// know clusters by name.
-fn by_name<'a>(a: &'a Assessment, text: &str) -> Option<&'a EntityResult> {
+fn by_name(roster: Roster<'_>, text: &str) -> Option<usize> {
     if text.is_empty() {
         return None;
     }
-    if let Some(e) = a.entities.iter().find(|e| e.name.as_deref() == Some(text)) {
+    if let Some(e) = (0..roster.len()).find(|&e| roster.name(e) == Some(text)) {
         return Some(e);
     }
     let unique = |keep: &dyn Fn(&str) -> bool| {
-        let mut found = a
-            .entities
-            .iter()
-            .filter(|e| e.name.as_deref().is_some_and(keep));
+        let mut found = (0..roster.len()).filter(|&e| roster.name(e).is_some_and(keep));
         match (found.next(), found.next()) {
             (Some(e), None) => Some(e),
             _ => None,
@@ -550,6 +645,7 @@ impl ImputedWith {
         a: &Assessment,
         ev: &Evidence,
         e: usize,
+        c: usize,
         crit: &crate::rules::Criterion,
         policy: crate::rules::MissingPolicy,
     ) -> Option<Self> {
@@ -571,18 +667,17 @@ impl ImputedWith {
         // Scored 0 for want of any value to take the statistic of: this entity's value
         // would be the first.
         let mut without_statistic = Vec::new();
-        for (y, ent) in a.entities.iter().enumerate() {
+        let roster = Roster::of(a);
+        for y in 0..roster.len() {
             if y == e || !ev.ranked[y] || ev.cohort[y] != ev.cohort[e] {
                 continue;
             }
-            let Some(cr) = ent.criteria.get(id) else {
-                continue;
-            };
-            match cr.missing.as_deref() {
+            let (value, missing) = roster.value(y, c, id);
+            match missing {
                 Some(m) if m == policy.name() => imputed.push(y),
                 Some(m) if m == MissingPolicy::Zero.name() => without_statistic.push(y),
                 Some(_) => {}
-                None => others.extend(num(&cr.value).map(|v| (y, v))),
+                None => others.extend(value.map(|v| (y, v))),
             }
         }
         if others.is_empty() {
@@ -721,18 +816,8 @@ impl RelativePeers {
             .filter(|&y| ev.cohort[y] == ev.cohort[e])
             .collect();
         let me = members.iter().position(|&y| y == e)?;
-        // Every entity lists the criteria in the same order: the place found once is checked
-        // against the id per entity instead of hashed again.
-        let place = a.entities[e].criteria.get_index_of(id.as_str());
-        let value_of = |y: usize| {
-            let criteria = &a.entities[y].criteria;
-            let cr = match place.and_then(|k| criteria.get_index(k)) {
-                Some((key, cr)) if key == id => Some(cr),
-                _ => criteria.get(id),
-            };
-            cr.and_then(|cr| num(&cr.value))
-        };
-        let values: Vec<Option<f64>> = members.iter().map(|&y| value_of(y)).collect();
+        let roster = Roster::of(a);
+        let values: Vec<Option<f64>> = members.iter().map(|&y| roster.value(y, c, id).0).collect();
         let x: Vec<f64> = (values.iter())
             .map(|v| v.map_or(f64::NAN, |v| forward(tf, v)))
             .collect();
@@ -749,9 +834,10 @@ impl RelativePeers {
             .filter_map(|p| values[p])
             .collect();
         others.sort_by(|p, q| toward(dir, *p).total_cmp(&toward(dir, *q)));
-        let own = (a.entities[e].criteria.get(id))
-            .filter(|cr| cr.missing.is_none())
-            .and_then(|cr| num(&cr.value));
+        let own = match roster.value(e, c, id) {
+            (value, None) => value,
+            (_, Some(_)) => None,
+        };
         // (The typical value's, not the most precise one's: one value with seven decimals
         // would make every proposal carry seven.)
         let mut places: Vec<i32> = others.iter().map(|&v| decimals_of(v)).collect();
@@ -1277,7 +1363,7 @@ pub fn explain_entity(rules: &Rules, a: &Assessment, id: &str) -> crate::diag::R
     explain(rules, a, k)
 }
 
-/// Explains entity `k` (its index in `a.entities`, as [`find_entity`] returns it) of an
+/// Explains entity `k` (its place in output order, as [`find_entity`] returns it) of an
 /// assessment made with `rules`. A usage error when `k` is past the entities, when `a` was
 /// not scored with `rules`, or when its entities no longer match the rest of it (edited
 /// after scoring). [`explain_entity`] looks the entity up by id.
@@ -1289,7 +1375,7 @@ pub fn explain(rules: &Rules, a: &Assessment, k: usize) -> crate::diag::Result<E
              adjustments, tiers or gates differ)",
         ));
     }
-    let n = a.entities.len();
+    let n = Roster::of(a).len();
     if n == 0 && a.summary.entities > 0 {
         return Err(Error::usage(NO_ENTITY_RESULTS));
     }
@@ -1310,7 +1396,9 @@ pub fn explain(rules: &Rules, a: &Assessment, k: usize) -> crate::diag::Result<E
 
 /// [`explain`] once its arguments are checked.
 fn explain_checked(rules: &Rules, a: &Assessment, k: usize) -> Explanation {
-    let ent = &a.entities[k];
+    let roster = Roster::of(a);
+    let ent = roster.result(k);
+    let ent = ent.as_ref();
     let ev = a.evidence.as_deref();
     let r = rules;
     let e = k;
@@ -1442,14 +1530,8 @@ fn explain_checked(rules: &Rules, a: &Assessment, k: usize) -> Explanation {
         .count();
 
     // Tier trace, from the top tier down, with the run's placements.
-    let tier_of: Vec<Option<usize>> = a
-        .entities
-        .iter()
-        .map(|x| {
-            x.tier
-                .as_ref()
-                .and_then(|t| ev.tiers.iter().position(|tr| &tr.id == t))
-        })
+    let tier_of: Vec<Option<usize>> = (0..roster.len())
+        .map(|x| roster.tier(x, &ev.tiers))
         .collect();
     let given = tier_of[e];
     let ranked_in_cohort = (0..ev.len())
@@ -1465,7 +1547,7 @@ fn explain_checked(rules: &Rules, a: &Assessment, k: usize) -> Explanation {
                 .filter(|&x| {
                     ev.cohort[x] == ev.cohort[e]
                         && tier_of[x] == Some(t)
-                        && a.entities[x].rank.is_some_and(|rk| rk < my)
+                        && roster.rank(x).is_some_and(|rk| rk < my)
                 })
                 .count(),
             None => 0,
@@ -1633,7 +1715,9 @@ fn gap(
     target: usize,
     tier_of: &[Option<usize>],
 ) -> Gap {
-    let ent = &a.entities[e];
+    let roster = Roster::of(a);
+    let ent = roster.result(e);
+    let ent = ent.as_ref();
     let rule = &ev.tiers[target];
     let tier = &r.tiers[target];
     let mut blockers = Vec::new();
@@ -1695,13 +1779,11 @@ fn gap(
             .filter(|&x| ev.cohort[x] == ev.cohort[e] && tier_of[x] == Some(t))
             .collect();
         if members.len() >= quota
-            && let Some(&last) = members
-                .iter()
-                .max_by_key(|&&x| a.entities[x].rank.unwrap_or(0))
+            && let Some(&last) = members.iter().max_by_key(|&&x| roster.rank(x).unwrap_or(0))
         {
             // At that score the tie-break decides; losing it, one unit of the published
             // precision more is needed.
-            let at = a.entities[last].score;
+            let at = roster.score(last);
             let to_pass = if ev.tie_order(e, last) == std::cmp::Ordering::Less {
                 at
             } else {
@@ -1810,7 +1892,7 @@ fn gap(
         let ind_dir = r
             .indicator(&crit.indicator.value)
             .map_or(Direction::Higher, |i| i.direction);
-        let imputed_with = ImputedWith::find(a, ev, e, crit, r.missing_policy(crit));
+        let imputed_with = ImputedWith::find(a, ev, e, c, crit, r.missing_policy(crit));
         // A relative method: the cohort's values, scored again with each proposed value.
         let relative = if crit.method.is_relative() {
             let peers = RelativePeers::new(a, ev, e, c, crit, tf, ind_dir, imputed_with.as_ref());
@@ -2154,7 +2236,7 @@ fn gap(
                     also_read_by: other_readers(r, &crit.indicator.value, &crit.id.value),
                     imputed_from_it: imputed_with.as_ref().map_or_else(Vec::new, |iw| {
                         (iw.imputed.iter().take(20))
-                            .map(|&y| a.entities[y].id.clone())
+                            .map(|&y| roster.id(y).to_string())
                             .collect()
                     }),
                     imputed_count: imputed_with.as_ref().map_or(0, |iw| iw.imputed.len()),

@@ -43,7 +43,8 @@ pub fn run(a: ExplainArgs) -> Result<i32> {
         year: a.year,
         rules_path: a.rules.display().to_string(),
         generated_at: None,
-        ..Default::default()
+        // The one result explained is built; the others' values are read from the columns.
+        detail: clusterscore::engine::Detail::Explain,
     };
     let (data, assessment, mut progress) =
         super::read_and_score(&compiled, &a.data, &a.read, &opts)?;

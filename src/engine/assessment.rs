@@ -25,11 +25,12 @@ pub struct Assessment {
     /// Labels and maxima for reports (not part of the canonical JSON).
     pub layout: Layout,
     /// The scoring state, for analyses that re-score (not part of the canonical JSON;
-    /// [`Detail::Entities`] only).
+    /// [`Detail::Entities`], [`Detail::Evidence`] and [`Detail::Explain`]).
     pub evidence: Option<std::sync::Arc<super::evidence::Evidence>>,
     /// The per-entity results as columns: what CSV is written from (always present).
     pub sheet: Scoresheet,
-    /// Under [`Detail::Deferred`]: what the per-entity results are built from.
+    /// Under [`Detail::Deferred`] and [`Detail::Explain`]: what the per-entity results are
+    /// built from.
     pub deferred: Option<std::sync::Arc<EntitySource<'static>>>,
 }
 
@@ -148,6 +149,10 @@ pub enum Detail {
     /// per-entity results: what objective weights and sensitivity runs read, at a fraction of
     /// the memory of `Entities` on a large file.
     Evidence,
+    /// The evidence of `Evidence` and the [`EntitySource`] of `Deferred`: what `explain`
+    /// reads, which builds the one result it explains and reads the other entities' values
+    /// from the columns (a national file's results would take gigabytes).
+    Explain,
 }
 
 /// Entities built at a time when results are built as they are written: large enough to
@@ -211,6 +216,11 @@ impl EntitySource<'_> {
         self.build(e, self.notes[e].clone())
     }
 
+    /// Criterion `ci`'s value as entity `e`'s result shows it.
+    pub(crate) fn criterion_value(&self, e: usize, ci: usize) -> Option<serde_json::Value> {
+        self.shown[ci].value(e, &self.indicators[ci])
+    }
+
     /// Entity `e`'s result, with its notes.
     pub(crate) fn build(&self, e: usize, notes: Vec<String>) -> EntityResult {
         let na = self.adjustment_ids.len();
@@ -259,11 +269,11 @@ impl EntitySource<'_> {
         }
     }
 
-    fn id_of(&self, e: usize) -> &str {
+    pub(crate) fn id_of(&self, e: usize) -> &str {
         self.ids.get(e).unwrap_or("")
     }
 
-    fn name_of(&self, e: usize) -> Option<&str> {
+    pub(crate) fn name_of(&self, e: usize) -> Option<&str> {
         self.names.as_ref().and_then(|t| t.get(e))
     }
 

@@ -461,6 +461,56 @@ fn a_comparison_side_read_from_columns_is_the_one_built_results_give() {
 }
 
 #[test]
+fn an_explanation_from_the_columns_is_the_one_built_results_give() {
+    use clusterscore::analysis::explain::{explain, find_entity};
+    // Anhui: cohorts and median-imputed values (the gap moves what was imputed from the
+    // entity's value); Jilin: minmax and zscore (peers re-scored); Liaocheng: gates, caps,
+    // direct qualification, prev().
+    let packs = [
+        ANHUI,
+        ("rules/jilin-2006.toml", "fixtures/jilin-2010.csv"),
+        (
+            "rules/liaocheng-benchmark.toml",
+            "fixtures/liaocheng-2023.csv",
+        ),
+    ];
+    let mut with_gap = 0;
+    for pack in packs {
+        let (rules, built) = assess_pack(pack, Detail::Entities);
+        let (_, lean) = assess_pack(pack, Detail::Explain);
+        assert!(lean.entities.is_empty() && lean.deferred.is_some() && lean.evidence.is_some());
+        for (k, e) in built.entities.iter().enumerate() {
+            let (at, found) = find_entity(&lean, &e.id).unwrap();
+            assert_eq!((at, found.as_ref()), (k, e));
+            let x = explain(rules.rules(), &built, k).unwrap();
+            assert_eq!(x, explain(rules.rules(), &lean, k).unwrap(), "{}", e.id);
+            with_gap += usize::from(x.gap.is_some_and(|g| !g.options.is_empty()));
+        }
+        // Ids that are no entity: the same advice (a near id, a name, the ids' form).
+        let first = &built.entities[0];
+        let mut probes = vec![
+            format!("{}9", first.id),
+            first.id[..first.id.len() - 1].to_string(),
+            "zz".to_string(),
+        ];
+        probes.extend(
+            first
+                .name
+                .iter()
+                .map(|n| n.chars().take(3).collect::<String>()),
+        );
+        for id in probes {
+            assert_eq!(
+                find_entity(&built, &id).map(|(k, _)| k),
+                find_entity(&lean, &id).map(|(k, _)| k),
+                "{id}"
+            );
+        }
+    }
+    assert!(with_gap > 10, "{with_gap}");
+}
+
+#[test]
 fn looking_up_an_entity_says_why_it_cannot() {
     use clusterscore::analysis::explain::{explain, explain_entity, find_entity};
     let pack = (

@@ -752,7 +752,8 @@ impl Run<'_> {
                 })
                 .collect();
             // Only `explain` reads it, from runs that keep per-entity results.
-            let requires_unmet: Vec<u64> = if reqs.len() > 1 && self.opts.detail == Detail::Entities
+            let requires_unmet: Vec<u64> = if reqs.len() > 1
+                && matches!(self.opts.detail, Detail::Entities | Detail::Explain)
             {
                 (0..n)
                     .into_par_iter()

@@ -1811,7 +1811,10 @@ impl Run<'_> {
                 |e, text| st.note(e, text),
             );
         }
-        if matches!(self.opts.detail, Detail::Entities | Detail::Evidence) {
+        if matches!(
+            self.opts.detail,
+            Detail::Entities | Detail::Evidence | Detail::Explain
+        ) {
             ev.post = self.post_scoring(
                 &conditions.gates,
                 &conditions.adjustments,
@@ -1876,7 +1879,10 @@ impl Run<'_> {
         let carried = self.carried_columns();
         // Per-entity results are built now or later from an `EntitySource`; `Evidence`
         // keeps the evidence alone.
-        let builds_results = matches!(self.opts.detail, Detail::Entities | Detail::Deferred);
+        let builds_results = matches!(
+            self.opts.detail,
+            Detail::Entities | Detail::Deferred | Detail::Explain
+        );
         // Each criterion's indicator column, for the values shown.
         let indicator_columns: Vec<Cow<'_, Column>> = if builds_results {
             (0..r.criteria.len())
@@ -1914,8 +1920,11 @@ impl Run<'_> {
         let audit = self.audit();
         crate::timing::mark("score: summary and layout");
 
-        let evidence = matches!(self.opts.detail, Detail::Entities | Detail::Evidence)
-            .then(|| std::sync::Arc::new(ev.reorder(&out_order)));
+        let evidence = matches!(
+            self.opts.detail,
+            Detail::Entities | Detail::Evidence | Detail::Explain
+        )
+        .then(|| std::sync::Arc::new(ev.reorder(&out_order)));
         let ids = ev.ids.take(&out_order);
         let (entity_ids, fractions) = if builds_results {
             (
@@ -1980,7 +1989,7 @@ impl Run<'_> {
         });
         let (entities, deferred) = match source {
             None => (Vec::new(), None),
-            Some(source) if self.opts.detail == Detail::Deferred => (
+            Some(source) if matches!(self.opts.detail, Detail::Deferred | Detail::Explain) => (
                 Vec::new(),
                 Some(std::sync::Arc::new(source.into_output_order(&sheet.order))),
             ),
