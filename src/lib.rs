@@ -71,7 +71,9 @@
 //!
 //! # Analyses
 //!
-//! They read an assessment made with the default [`engine::Detail::Entities`]:
+//! They read an assessment made with the default [`engine::Detail::Entities`] (or the
+//! leaner detail each command uses: `Evidence` for weights and sensitivity, `Explain` for
+//! explain, `Deferred` for compare):
 //! [`analysis::objective`] (entropy and CRITIC weights), [`analysis::ahp()`] with
 //! [`analysis::parse_ahp_toml`], [`analysis::sensitivity::run`] (with
 //! [`analysis::sensitivity::SensitivityOptions::for_rules`] and the assessment's
