@@ -455,7 +455,8 @@ pub fn simple_decimal(b: &[u8]) -> Option<f64> {
 /// A normalised cell as a number: optional sign, thousands separators in groups of three,
 /// decimals, exponent, a trailing `%` (the number kept in percent units); `None` otherwise.
 pub fn parse_number(s: &str) -> Option<f64> {
-    let s = s.strip_suffix('%').unwrap_or(s);
+    // (`12.5 %`, `12.5　％`: the % is still trailing, SPEC §6; spaces come folded.)
+    let s = s.strip_suffix('%').map_or(s, |t| t.trim_end_matches(' '));
     let b = s.as_bytes();
     if b.is_empty() || b.len() > 400 {
         return None;
@@ -847,6 +848,12 @@ mod tests {
         assert_eq!(num("　12　"), Some(12.0));
         assert_eq!(num("%"), None);
         assert_eq!(num("12%%"), None);
+        // A space before the % (the % still trails the number), but not inside it.
+        assert_eq!(num("12.5 %"), Some(12.5));
+        assert_eq!(num("12.5　％"), Some(12.5));
+        assert_eq!(num(" %"), None);
+        assert_eq!(num("1 2%"), None);
+        assert_eq!(num("12 %%"), None);
     }
 
     #[test]

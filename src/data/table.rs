@@ -1565,16 +1565,6 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
             ));
         }
     }
-    // `12.5 %`: a space before the percent sign.
-    if let Some(number) = normalised.strip_suffix('%')
-        && number.ends_with(' ')
-        && plain(&format!("{}%", number.trim_end())).is_some()
-    {
-        return Some(format!(
-            "remove the space before the %: {}%",
-            number.trim_end()
-        ));
-    }
     // `1 250 000`: spaces between digit groups.
     if body.contains(' ') && plain(&normalised.replace(' ', "")).is_some() {
         return Some(format!(
@@ -3359,7 +3349,6 @@ mod cell_problem_tests {
         );
         assert!(!number_problem("inf", "inf", &m).message.contains("beyond"));
         assert!(help("1e400").ends_with("its exponent is too large"));
-        assert_eq!(help("12.5 %"), "remove the space before the %: 12.5%");
         assert_eq!(
             help("1O5"),
             "\"1O5\" has a letter (O, l or I) where a digit is expected: write 105"
