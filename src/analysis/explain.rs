@@ -348,10 +348,12 @@ enum Roster<'a> {
 }
 
 impl<'a> Roster<'a> {
+    /// The columns only with the evidence beside them (`Explain`): an assessment with
+    /// neither results nor evidence (`Deferred`) cannot be explained, and says so.
     fn of(a: &'a Assessment) -> Self {
         match a.deferred.as_deref() {
-            Some(source) => Roster::Columns(source),
-            None => Roster::Built(&a.entities),
+            Some(source) if a.evidence.is_some() => Roster::Columns(source),
+            _ => Roster::Built(&a.entities),
         }
     }
 

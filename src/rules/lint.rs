@@ -1277,16 +1277,25 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
     // (SPEC §12), so `check` cannot tell it is wrong without data. But a gate, adjustment or
     // tier id there stops `score` (unless the data has such a column), and a name one
     // letter off an id is a typo far more often than a column.
+    // (what, expression, whether scores exist there, whether it reads member rows: under
+    // [aggregate] formulas and aggregates, where a criterion id is the members' column)
+    let members = rules.aggregate.is_some();
     let places = rules
         .indicators
         .iter()
         .filter_map(|i| match &i.source {
-            Source::Formula(f) => {
-                Some((format!("formula of indicator '{}'", i.id.value), f, false))
-            }
-            Source::Aggregate(f) => {
-                Some((format!("aggregate of indicator '{}'", i.id.value), f, false))
-            }
+            Source::Formula(f) => Some((
+                format!("formula of indicator '{}'", i.id.value),
+                f,
+                false,
+                members,
+            )),
+            Source::Aggregate(f) => Some((
+                format!("aggregate of indicator '{}'", i.id.value),
+                f,
+                false,
+                members,
+            )),
             Source::Column(_) => None,
         })
         .chain(rules.gates.iter().map(|g| {
@@ -1294,12 +1303,13 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                 format!("gate '{}'", g.id.value),
                 &g.require,
                 matches!(g.effect, GateEffect::MaxTier(_)),
+                false,
             )
         }))
         .chain(
             rules
                 .conditions(|_| false)
-                .map(|(what, text)| (what, text, true)),
+                .map(|(what, text)| (what, text, true, false)),
         );
     let is_id = |n: &str| {
         n == "score"
@@ -1307,7 +1317,7 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             || rules.dimension(n).is_some()
             || rules.criteria.iter().any(|c| c.id.value == n)
     };
-    for (what, text, scores) in places {
+    for (what, text, scores, member_rows) in places {
         let Ok(ast) = crate::expr::parse(&text.value) else {
             continue;
         };
@@ -1322,14 +1332,24 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             let folded = crate::data::cell::fold_width(&name);
             if !quoted
                 && !scores
+                && !member_rows
                 && let Some(what_is) = [name.as_str(), folded.as_ref()]
                     .into_iter()
                     .find_map(|n| rules.scored_value_of(n))
             {
+                // Under [aggregate] an exclude gate reads whole entities, which have no data
+                // columns: `score` stops on it whatever the data holds.
+                let reads = if members {
+                    "`score` stops on it:".to_string()
+                } else {
+                    format!(
+                        "`score` reads a data column '{name}' instead when the data has one, and stops on it otherwise: write `{name}` in backticks if that column is meant, or"
+                    )
+                };
                 out.push(Lint {
                     code: "score-before-scoring",
                     message: format!(
-                        "{what}: '{name}' is {what_is}, which does not exist before scoring (SPEC §12); `score` reads a data column '{name}' instead when the data has one, and stops on it otherwise: write `{name}` in backticks if that column is meant, or move the condition to where scores exist (a tier's requires or direct, a capping gate, an adjustment)"
+                        "{what}: '{name}' is {what_is}, which does not exist before scoring (SPEC §12); {reads} move the condition to where scores exist (a tier's requires or direct, a capping gate, an adjustment)"
                     ),
                     span: span(at),
                 });
@@ -1812,6 +1832,39 @@ requires = ["ca >= 20"]
         ] {
             assert_eq!(found(&quiet), Vec::<(String, String)>::new());
         }
+        // Under [aggregate] member rows read the members' column of that name: no lint.
+        let members = r#"
+[rules]
+name = "m"
+id = "eid"
+[aggregate]
+by = "grp"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "kx"
+formula = "x * k"
+[[indicator]]
+id = "sx"
+aggregate = "sum(kx) + mean(k)"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "k"
+dimension = "d"
+indicator = "sx"
+points = 10
+method = "linear"
+floor = 0
+target = 100
+"#;
+        assert!(
+            !found(members)
+                .iter()
+                .any(|(c, _)| c.starts_with("score-before-scoring")),
+            "{:?}",
+            found(members)
+        );
         // Near misses: a column in backticks, a numbered sibling, a name further off, a
         // full-width spelling of an id (which is the id).
         for quiet in [

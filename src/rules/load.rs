@@ -1838,7 +1838,6 @@ fn describe(v: &DeValue<'_>) -> String {
     }
 }
 
-/// Ids are `[a-z][a-z0-9_]*`.
 /// The help for a `{ by, values, default }` table written for a key that takes one number:
 /// which keys take such tables (SPEC §12).
 fn no_table_here(v: &DeValue<'_>, key: &str) -> Option<String> {
@@ -1858,8 +1857,8 @@ fn no_table_here(v: &DeValue<'_>, key: &str) -> Option<String> {
 /// → `revenue_2`), or where a Chinese name goes.
 fn id_help(s: &str) -> String {
     let rule = "ids start with a lowercase letter and hold only a-z, 0-9 and _";
-    let near: String = s
-        .trim()
+    // (Full-width letters, as a Chinese input method types them, are the id they fold to.)
+    let near: String = crate::data::cell::fold_width(s.trim())
         .chars()
         .map(|c| match c {
             '-' | '.' | ' ' => '_',
@@ -1877,6 +1876,7 @@ fn id_help(s: &str) -> String {
     }
 }
 
+/// Ids are `[a-z][a-z0-9_]*`.
 pub fn valid_id(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some('a'..='z'))
@@ -1986,7 +1986,7 @@ fn same_floor_and_target(
 ) -> Option<(String, f64, f64)> {
     // Equal as scored (after the transform; values outside its domain are refused
     // elsewhere).
-    let same = |f: f64, g: f64| f == g || (scored_as(f).is_some() && scored_as(f) == scored_as(g));
+    let same = |f: f64, g: f64| scored_as(f).is_some() && (f == g || scored_as(f) == scored_as(g));
     // Each table's values by key (the first of a repeated key holds), looked up per category.
     fn table(p: &Param) -> std::collections::HashMap<&str, f64> {
         let mut m = std::collections::HashMap::new();

@@ -517,13 +517,15 @@ fn looking_up_an_entity_says_why_it_cannot() {
         "rules/liaocheng-benchmark.toml",
         "fixtures/liaocheng-2023.csv",
     );
-    let (compiled, columns) = assess_pack(pack, Detail::Columns);
-    let e = find_entity(&columns, "LC01").unwrap_err();
-    assert!(e.contains("keeps no per-entity results"), "{e}");
-    let e = explain(compiled.rules(), &columns, 0)
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("keeps no per-entity results"), "{e}");
+    // Neither results nor evidence (Columns), or the entity columns without the evidence
+    // the tier trace and the gap re-score (Deferred): refused, not explained in part.
+    for detail in [Detail::Columns, Detail::Deferred] {
+        let (compiled, lean) = assess_pack(pack, detail);
+        let e = find_entity(&lean, "LC01").unwrap_err();
+        assert!(e.contains("keeps no per-entity results"), "{e}");
+        let e = explain(compiled.rules(), &lean, 0).unwrap_err().to_string();
+        assert!(e.contains("keeps no per-entity results"), "{e}");
+    }
 
     let (rules, a) = assess_pack(pack, Detail::Entities);
     let id = a.entities[3].id.clone();
