@@ -4761,6 +4761,16 @@ method = "direct"
     assert!(said[0].starts_with(
         "formula of indicator 'half' reads 'c' as the data column: 'c' is also a criterion id"
     ));
+    // Typed in full-width letters, the name is the id all the same, and so is the warning.
+    let a = score(&rules.replace("\"c / 2\"", "\"ｃ / 2\""), "id,c\nA,8\n");
+    assert_relative_eq!(entity(&a, "A").criteria["c"].points.unwrap(), 4.0);
+    assert!(
+        a.warnings.iter().any(|w| w.starts_with(
+            "formula of indicator 'half' reads 'c' as the data column: 'c' is also a criterion id"
+        )),
+        "{:?}",
+        a.warnings
+    );
 }
 
 #[test]

@@ -501,7 +501,9 @@ pub(super) fn warn_score_ids_read_as_columns(
                 .filter(|p| p.place == ExprPlace::ExcludeGate),
         );
     for p in places {
-        for (name, quoted, _) in crate::expr::names(&p.ast) {
+        for (written, quoted, _) in crate::expr::names(&p.ast) {
+            // (A name typed in full-width letters is the id it folds to, as the binder reads it.)
+            let name = crate::data::cell::fold_width(&written).into_owned();
             if quoted || r.indicator(&name).is_some() || said.contains(&name) {
                 continue;
             }
