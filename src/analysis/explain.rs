@@ -1638,7 +1638,7 @@ fn explain_checked(rules: &Rules, a: &Assessment, k: usize) -> Explanation {
         Some(t) => t - 1,
         None => ev.tiers.len() - 1,
     };
-    out.gap = Some(gap(r, a, ev, e, target, &tier_of));
+    out.gap = Some(gap(r, a, ev, ent, e, target, &tier_of));
     out
 }
 
@@ -1709,17 +1709,17 @@ fn fmt(x: f64) -> String {
 }
 
 #[allow(clippy::too_many_lines)]
+/// The gap of entity `e` (whose result is `ent`) to tier `target`.
 fn gap(
     r: &Rules,
     a: &Assessment,
     ev: &Evidence,
+    ent: &EntityResult,
     e: usize,
     target: usize,
     tier_of: &[Option<usize>],
 ) -> Gap {
     let roster = Roster::of(a);
-    let ent = roster.result(e);
-    let ent = ent.as_ref();
     let rule = &ev.tiers[target];
     let tier = &r.tiers[target];
     let mut blockers = Vec::new();

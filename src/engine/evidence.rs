@@ -1052,25 +1052,13 @@ impl Evidence {
         (frame, adjustment)
     }
 
-    /// The dimension fractions (they serve the totals and the published dimension scores)
-    /// and the totals for `weights`, `points` and `aggregation`.
-    fn dim_and_totals(
-        &self,
-        weights: &[f64],
-        points: &[f64],
-        aggregation: Aggregation,
-    ) -> (Array2<f64>, Array1<f64>) {
-        let dim = self.dimension_fractions(points);
-        let totals = self.totals_of(&dim, weights, points, aggregation);
-        (dim, totals)
-    }
-
     /// The post-scoring frame at the run's own weights and points (the HTML page keeps the
     /// outcome of a condition it cannot evaluate again): `None` when the run kept no
     /// post-scoring conditions.
     pub(crate) fn frame_at_run(&self) -> Option<PostFrame> {
         let post = self.post.as_deref()?;
-        let (dim, totals) = self.dim_and_totals(&self.weights, &self.points, self.aggregation);
+        let dim = self.dimension_fractions(&self.points);
+        let totals = self.totals_of(&dim, &self.weights, &self.points, self.aggregation);
         Some(
             self.scored_frame(post, &dim, &totals, &self.weights, &self.points)
                 .0,
