@@ -432,39 +432,128 @@ pub(crate) fn print_out(bytes: &[u8]) -> Result<()> {
         .filter(|_| std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .map(clusterscore::diag::terminal_safe);
     let bytes = shown.as_deref().map_or(bytes, str::as_bytes);
-    let written = {
-        // The standard library's stdout reports a closed or unwritable descriptor (EBADF)
-        // as success, and a result would be lost without a word: written through the
-        // descriptor itself instead.
+    let _ = std::io::stdout().flush();
+    match StandardOutput::new().write_all(bytes) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(stdout_error(&e)),
+    }
+}
+
+/// Writes a result to standard output as `fill` renders it. Redirected to a file or a pipe
+/// (`> r.json`, `| gzip`), a large CSV, JSON or HTML result is streamed instead of held
+/// whole (a 10⁵-entity JSON is 0.4 GB); on a terminal it is rendered first and written by
+/// [`print_out`], made safe to show. A closed pipe ends the writing without an error.
+pub(crate) fn stream_out(fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        let mut bytes = Vec::new();
+        fill(&mut bytes)?;
+        return print_out(&bytes);
+    }
+    let _ = std::io::stdout().flush();
+    let mut w = std::io::BufWriter::with_capacity(
+        1 << 20,
+        Watched {
+            out: StandardOutput::new(),
+            failed: None,
+        },
+    );
+    let filled = fill(&mut w);
+    let flushed = if filled.is_ok() { w.flush() } else { Ok(()) };
+    // (What is still buffered after a failure is dropped, not written again.)
+    let (sink, _) = w.into_parts();
+    match sink.failed {
+        // The renderers turn a write error into their own message: the descriptor's own
+        // error decides (a reader gone is no error; EBADF or a full disk is).
+        Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Some(e) => Err(stdout_error(&e)),
+        None => filled.and(flushed.map_err(|e| stdout_error(&e))),
+    }
+}
+
+/// Standard output written through descriptor 1 itself: the standard library's stdout
+/// reports a closed or unwritable descriptor (EBADF) as success, and a result would be
+/// lost without a word.
+struct StandardOutput {
+    #[cfg(unix)]
+    fd: std::mem::ManuallyDrop<std::fs::File>,
+    #[cfg(not(unix))]
+    out: std::io::Stdout,
+}
+
+impl StandardOutput {
+    fn new() -> Self {
         #[cfg(unix)]
         {
             use std::os::fd::FromRawFd;
-            let _ = std::io::stdout().flush();
             // SAFETY: descriptor 1 is only borrowed (never closed: ManuallyDrop) and nothing
-            // else writes to it meanwhile.
-            let mut out = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(1) });
-            out.write_all(bytes)
+            // else writes to it meanwhile (std's stdout is flushed before).
+            let fd = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(1) });
+            StandardOutput { fd }
         }
         #[cfg(not(unix))]
         {
-            let mut out = std::io::stdout().lock();
-            out.write_all(bytes).and_then(|_| out.flush())
+            StandardOutput {
+                out: std::io::stdout(),
+            }
         }
-    };
-    match written {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Error::one(
-            clusterscore::diag::Diagnostic::new(
-                clusterscore::diag::Stage::Io,
-                format!("cannot write to standard output: {e}"),
-            )
-            .with_help(
-                "send the output to a file instead: redirect it (> FILE), or with `score`, \
-                 give --out FILE",
-            ),
-        )),
     }
+}
+
+impl Write for StandardOutput {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        #[cfg(unix)]
+        {
+            (&*self.fd).write(buf)
+        }
+        #[cfg(not(unix))]
+        {
+            self.out.write(buf)
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        #[cfg(unix)]
+        {
+            Ok(())
+        }
+        #[cfg(not(unix))]
+        {
+            self.out.flush()
+        }
+    }
+}
+
+/// A writer that keeps the first error its destination gave.
+struct Watched<W> {
+    out: W,
+    failed: Option<std::io::Error>,
+}
+
+impl<W: Write> Write for Watched<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.out.write(buf).inspect_err(|e| {
+            if self.failed.is_none() {
+                self.failed = Some(std::io::Error::new(e.kind(), e.to_string()));
+            }
+        })
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// The error of a result standard output did not take.
+fn stdout_error(e: &std::io::Error) -> Error {
+    Error::one(
+        clusterscore::diag::Diagnostic::new(
+            clusterscore::diag::Stage::Io,
+            format!("cannot write to standard output: {e}"),
+        )
+        .with_help(
+            "send the output to a file instead: redirect it (> FILE), or with `score`, \
+             give --out FILE",
+        ),
+    )
 }
 
 /// Prints a run's warnings to stderr, one `warning:` line each, for outputs that do not carry

@@ -156,11 +156,7 @@ pub fn run(mut a: ScoreArgs) -> Result<i32> {
     }
     match &a.out {
         Some(out) => write_atomic_with(out, |w| render_to(&assessment, format, out_enc, w))?,
-        None => {
-            let mut bytes = Vec::new();
-            render_to(&assessment, format, out_enc, &mut bytes)?;
-            super::print_out(&bytes)?
-        }
+        None => super::stream_out(|w| render_to(&assessment, format, out_enc, w))?,
     }
     clusterscore::timing::mark("write");
     drop(progress);

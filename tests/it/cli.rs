@@ -1170,6 +1170,72 @@ fn an_unwritable_standard_output_is_an_error_not_a_lost_result() {
     assert!(err.contains("cannot write to standard output"), "{err}");
 }
 
+/// A result redirected to a file or a pipe is written as it is rendered (not held whole): the
+/// same bytes as `--out` gives; a reader that goes away (`| head -c 100`) ends it without an
+/// error, and a full disk is an error, for each streamed format.
+#[test]
+#[cfg(target_os = "linux")]
+fn a_result_streamed_to_standard_output() {
+    use std::os::fd::FromRawFd;
+    let (dir, r, d) = setup();
+    // Enough rows that the result outgrows the pipe's and the writer's buffers.
+    let mut data = String::from("id,x\n");
+    for k in 0..30_000 {
+        data.push_str(&format!("E{k:05},{}\n", k % 97));
+    }
+    std::fs::write(&d, data).unwrap();
+    let run = |format: &str, stdout: std::process::Stdio| {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("clusterscore"))
+            .args(["score", "--format", format, "--rules"])
+            .arg(&r)
+            .arg("--data")
+            .arg(&d)
+            .env("SOURCE_DATE_EPOCH", "0")
+            .stdout(stdout)
+            .output()
+            .unwrap()
+    };
+    for format in ["csv", "json", "html", "md"] {
+        let file = dir.path().join(format!("to_stdout.{format}"));
+        let out = run(format, std::fs::File::create(&file).unwrap().into());
+        assert_eq!(out.status.code(), Some(0), "{format}");
+        let given = dir.path().join(format!("given.{format}"));
+        score_to(&r, &d, &given)
+            .args(["--format", format])
+            .env("SOURCE_DATE_EPOCH", "0")
+            .assert()
+            .success();
+        let streamed = std::fs::read(&file).unwrap();
+        assert!(streamed.len() > 1 << 16, "{format}: {}", streamed.len());
+        assert!(streamed == std::fs::read(&given).unwrap(), "{format}");
+
+        // A pipe whose reader is gone.
+        let mut fds = [0; 2];
+        // SAFETY: a fresh pipe; its read end is closed at once, its write end handed over.
+        let gone = unsafe {
+            assert_eq!(libc::pipe(fds.as_mut_ptr()), 0);
+            libc::close(fds[0]);
+            std::process::Stdio::from_raw_fd(fds[1])
+        };
+        let out = run(format, gone);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{format}: {err}");
+        assert!(!err.contains("cannot write"), "{format}: {err}");
+
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = run(format, full.into());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{format}: {err}");
+        assert!(
+            err.contains("cannot write to standard output: No space left on device"),
+            "{format}: {err}"
+        );
+    }
+}
+
 #[test]
 #[cfg(unix)]
 fn a_closed_standard_error_is_not_a_panic() {
