@@ -1126,6 +1126,17 @@ fn ragged(
             if extra == 1 { "" } else { "s" },
             if extra == 1 { "it" } else { "them" }
         )
+    } else if n > width
+        && let Some(k) = rec.fields().position(|f| f.contains(&b'\r'))
+    {
+        // A lone CR (an old Mac line end) in a file whose lines end in LF is text (it may be
+        // typed into a quoted cell): here it joined two rows.
+        format!(
+            "field {} ends a line with a lone carriage return (CR, an old Mac line end) where the \
+             file's lines end in LF, so two rows were read as one: save the file again with one \
+             kind of line end (or replace that CR with a line break)",
+            k + 1
+        )
     } else if n > width {
         "a field probably contains the delimiter; put that field in double quotes".to_string()
     } else if let Some(help) = (n == 1)

@@ -690,6 +690,15 @@ pub fn mixed_utf8_offset(choice: Choice, failure: DecodeFailure, prefix: &[u8]) 
     (chinese && failure.offset <= valid as u64).then_some(valid as u64)
 }
 
+/// "UTF-16LE" or "UTF-16BE" when the file is read in the UTF-16 its byte-order mark names.
+fn utf16_by_its_mark(choice: Choice, prefix: &[u8]) -> Option<&'static str> {
+    match Encoding::for_bom(prefix) {
+        Some((e, _)) if e == choice.encoding && e == UTF_16LE => Some("UTF-16LE"),
+        Some((e, _)) if e == choice.encoding && e == UTF_16BE => Some("UTF-16BE"),
+        _ => None,
+    }
+}
+
 /// For text in UTF-16 or UTF-32 without a byte-order mark (zero bytes in a fixed place of
 /// every 2 or 4, as ASCII and most CJK text in those encodings has): what it looks like and
 /// how to read it. A byte detector cannot tell, and guessed a legacy code page.
@@ -815,6 +824,42 @@ pub fn failure_diagnostic(
                  (a tool added the mark to a GBK file): read it with --encoding gbk (the mark \
                  is then skipped), or save the file again as UTF-8",
             )
+        }
+        // UTF-16 read as its byte-order mark says: the encoding is known, the text is
+        // damaged (guessing another encoding, or the other byte order, would send the user
+        // in a circle).
+        FailureKind::Nul if let Some(bom) = utf16_by_its_mark(choice, prefix) => Diagnostic::new(
+            Stage::Data,
+            format!(
+                "'{path}' holds a NUL character (U+0000) near byte {}: it is no text",
+                failure.offset
+            ),
+        )
+        .with_help(format!(
+            "the file is {bom} (its byte-order mark says so) and is read so; delete the NUL \
+             character, or export the file again (or save it as UTF-8)"
+        )),
+        FailureKind::Malformed if let Some(bom) = utf16_by_its_mark(choice, prefix) => {
+            Diagnostic::new(
+                Stage::Data,
+                if failure.at_end {
+                    format!(
+                        "cannot decode '{path}' as {encoding_name}: the file ends inside a \
+                         character (near byte {}): was it cut short?",
+                        failure.offset
+                    )
+                } else {
+                    format!(
+                        "cannot decode '{path}' as {encoding_name}: the text is damaged near byte \
+                         {} (a byte missing or extra, or half of a character)",
+                        failure.offset
+                    )
+                },
+            )
+            .with_help(format!(
+                "the file is {bom} (its byte-order mark says so) and is read so: copy or \
+                 export the file again whole (or save it as UTF-8)"
+            ))
         }
         FailureKind::Nul => Diagnostic::new(
             Stage::Data,

@@ -303,6 +303,63 @@ fn utf16le_with_bom() {
     );
 }
 
+/// A UTF-16 file with its byte-order mark and damaged text (a byte missing or extra, a NUL
+/// character, cut inside a character) is said to be damaged, read in the encoding its mark
+/// names: not "UTF-16 without a byte-order mark", with an --encoding the mark refuses.
+#[test]
+fn damaged_utf16_with_its_byte_order_mark_is_said_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "名称,值\n甲,1\n乙,2\n丙,3\n丁,4\n戊,5\n己,6\n庚,7\n辛,8\n";
+    let le = |t: &str| -> Vec<u8> {
+        let mut b = vec![0xFF, 0xFE];
+        b.extend(t.encode_utf16().flat_map(|u| u.to_le_bytes()));
+        b
+    };
+    let be = |t: &str| -> Vec<u8> {
+        let mut b = vec![0xFE, 0xFF];
+        b.extend(t.encode_utf16().flat_map(|u| u.to_be_bytes()));
+        b
+    };
+    let help = |bytes: &[u8]| -> (String, String) {
+        let p = write(&dir, "u.csv", bytes);
+        let e = read(&[p], &infer_all).unwrap_err();
+        let d = &e.diagnostics[0];
+        (d.message.clone(), d.help.clone().unwrap_or_default())
+    };
+    // A lone high surrogate inside the text (half of a character).
+    let mut bytes = le(text);
+    bytes.splice(20..20, [0x00, 0xD8, 0x41, 0x00]);
+    let (message, h) = help(&bytes);
+    assert!(
+        message.contains("as utf-16le: the text is damaged near byte"),
+        "{message}"
+    );
+    assert!(
+        h.contains("the file is UTF-16LE (its byte-order mark says so)"),
+        "{h}"
+    );
+    assert!(!h.contains("--encoding"), "{h}");
+    // A NUL character in a cell.
+    let (message, h) = help(&be(&text.replace("乙", "乙\u{0}")));
+    assert!(
+        message.contains("holds a NUL character (U+0000)"),
+        "{message}"
+    );
+    assert!(
+        h.contains("the file is UTF-16BE (its byte-order mark says so)"),
+        "{h}"
+    );
+    assert!(h.contains("delete the NUL character"), "{h}");
+    // Cut inside its last character.
+    let bytes = le(text);
+    let (message, h) = help(&bytes[..bytes.len() - 1]);
+    assert!(
+        message.contains("the file ends inside a character"),
+        "{message}"
+    );
+    assert!(!h.contains("--encoding"), "{h}");
+}
+
 /// GBK text behind a UTF-8 byte-order mark (a tool added the mark): detected, the error
 /// says to read it with --encoding gbk; with it, the mark is skipped with a warning. A UTF-8
 /// file with its mark still refuses --encoding gbk.
@@ -421,6 +478,16 @@ fn ragged_row_names_the_row() {
     );
     assert_eq!(d.message, "4 fields where the header has 3");
     assert!(d.help.as_deref().unwrap().contains("double quotes"), "{e}");
+    // A line ending in a lone CR in a file of LF line ends: two rows read as one.
+    let p = write(&dir, "cr.csv", b"a,b,c\n1,2,3\n4,5,6\r7,8,9\n");
+    let e = read(&[p], &infer_all).unwrap_err();
+    assert_eq!(e.diagnostics[0].message, "5 fields where the header has 3");
+    assert!(
+        e.diagnostics[0].help.as_deref().unwrap().starts_with(
+            "field 3 ends a line with a lone carriage return (CR, an old Mac line end)"
+        ),
+        "{e}"
+    );
     // Extra fields that are all empty: a trailing delimiter, not a field holding one.
     let p = write(&dir, "t.csv", b"a,b,c\n1,2,3\n4,5,6,,\n");
     let e = read(&[p], &infer_all).unwrap_err();

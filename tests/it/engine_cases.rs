@@ -4338,6 +4338,28 @@ fn reported_values_outside_a_transforms_domain_are_said_apart_from_missing_ones(
         "{:?}",
         a.warnings
     );
+    // Under `missing = "fail"` the value is named as outside the domain, not as an empty
+    // cell to fill, and the help gives the formula that scores it low.
+    let err = try_score(
+        &rules.replace("missing = \"mean\"", "missing = \"fail\""),
+        "code,pat\nA,0\nB,1\nG,\n",
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("data.csv, row 2, column \"pat\"; criterion 'c_pat': value 0 is outside the domain of log10); G (")
+            && err.contains("data.csv, row 4, column \"pat\"; criterion 'c_pat')\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("a value outside a transform's domain is missing too: to score it low instead, transform in a formula indicator (`log10(pat + 1)`)"),
+        "{err}"
+    );
+    let err = try_score(
+        &rules.replace("missing = \"mean\"", "missing = \"fail\""),
+        "code,pat\nA,3\nB,1\nG,\n",
+    )
+    .unwrap_err();
+    assert!(!err.contains("domain"), "{err}");
 }
 
 /// A gate, adjustment or tier id written in an expression is said to be one (SPEC §12: such

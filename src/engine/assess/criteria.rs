@@ -27,6 +27,7 @@ impl Run<'_> {
         let mut shown: Vec<ShownOverrides> = Vec::with_capacity(nc);
         let mut missing_used: Vec<Vec<Option<MissingPolicy>>> = Vec::with_capacity(nc);
         let mut fail_list: Vec<String> = Vec::new();
+        let mut domain_fixes: Vec<String> = Vec::new();
         // Warnings of this loop gather here: the indicator columns borrow `self`.
         let mut warnings = std::mem::take(&mut self.warnings);
         let mut merge = |o: CriterionScores, st: &mut Scored| {
@@ -35,6 +36,7 @@ impl Run<'_> {
             }
             warnings.extend(o.warnings);
             fail_list.extend(o.fails);
+            domain_fixes.extend(o.domain_fix);
             shown.push(o.shown);
             missing_used.push(o.used);
         };
@@ -160,8 +162,21 @@ impl Run<'_> {
                 .with_help(format!(
                     "{}fill these cells (for a formula indicator, the cells it reads, in any year \
                      prev() reaches; a division by zero also gives a missing value), or choose \
-                     another missing policy (zero, exclude, mean, median)",
-                    self.note_row_help()
+                     another missing policy (zero, exclude, mean, median){}",
+                    self.note_row_help(),
+                    if domain_fixes.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "; a value outside a transform's domain is missing too: to score \
+                             it low instead, transform in a formula indicator ({})",
+                            domain_fixes
+                                .iter()
+                                .map(|f| format!("`{f}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    }
                 )),
             ));
         }
@@ -510,6 +525,7 @@ impl Run<'_> {
         let crit = &r.criteria[ci];
         let mut warnings = Vec::new();
         let mut fail_list = Vec::new();
+        let mut domain_fix = None;
         let mut notes = NoteList {
             keep: full,
             list: Vec::new(),
@@ -646,6 +662,12 @@ impl Run<'_> {
             // when something changes (a transform here, an imputation below).
             let mut x: Cow<'_, [f64]> = Cow::Borrowed(&raw);
             if let Some(tr) = &crit.transform {
+                let fix = match tr.value {
+                    crate::rules::Transform::Sqrt => {
+                        format!("sqrt(max({}, 0))", crit.indicator.value)
+                    }
+                    other => format!("{}({} + 1)", other.name(), crit.indicator.value),
+                };
                 let xs = x.to_mut();
                 let mut outside = Vec::new();
                 for e in 0..n {
@@ -683,11 +705,11 @@ impl Run<'_> {
                         crate::diag::agree(outside.len(), "it", "them"),
                         self.some_ids(&outside),
                         crate::diag::agree(outside.len(), "such a value", "such values"),
-                        match tr.value {
-                            crate::rules::Transform::Sqrt => format!("sqrt(max({}, 0))", crit.indicator.value),
-                            other => format!("{}({} + 1)", other.name(), crit.indicator.value),
-                        }
+                        fix
                     ));
+                    if policy == MissingPolicy::Fail {
+                        domain_fix = Some(fix);
+                    }
                 }
             }
             // Imputation happens before scoring (statistics over untransformed values).
@@ -798,6 +820,7 @@ impl Run<'_> {
             notes: notes.list,
             warnings,
             fails: fail_list,
+            domain_fix,
         })
     }
 
@@ -862,9 +885,20 @@ impl Run<'_> {
             }
             MissingPolicy::Fail => {
                 let i = self.c.criterion_indicator[ci];
+                let transformed = x.is_some();
                 for &e in &missing {
+                    // Missing after the transform only: a value its domain leaves out (a 0
+                    // under log10), not an empty cell.
+                    let outside = match &crit.transform {
+                        Some(tr) if transformed && !raw[e].is_nan() => format!(
+                            ": value {} is outside the domain of {}",
+                            crate::column::format_display(raw[e]),
+                            tr.value.name()
+                        ),
+                        _ => String::new(),
+                    };
                     fail_list.push(format!(
-                        "{} ({}; criterion '{}')",
+                        "{} ({}; criterion '{}'{outside})",
                         self.id(e),
                         self.missing_place(i, e),
                         crit.id.value

@@ -690,6 +690,9 @@ struct CriterionScores {
     notes: Vec<(usize, String)>,
     warnings: Vec<String>,
     fails: Vec<String>,
+    /// Under `missing = "fail"`, values outside the transform's domain were among the
+    /// missing: the formula-indicator transform that would score them low instead.
+    domain_fix: Option<String>,
 }
 
 /// Who took a category table's default for want of a listed category (see
