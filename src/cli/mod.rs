@@ -603,6 +603,28 @@ pub(crate) fn refuse_overwrite(out: &Path, inputs: &[&Path]) -> Result<()> {
             dir.display()
         )));
     }
+    // A name the system cannot look up (a link that loops, a name too long for the file
+    // system) is refused now, not after the whole run (nor is a looping link replaced).
+    if let Err(e) = std::fs::metadata(out)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        let why = match e.raw_os_error() {
+            #[cfg(unix)]
+            Some(libc::ELOOP) => {
+                "it is a symbolic link that loops (too many levels of symbolic links); give a file name, or remove the link".to_string()
+            }
+            #[cfg(unix)]
+            Some(libc::ENAMETOOLONG) => format!(
+                "the name is too long for the file system (its file name is {} bytes; most file systems take 255): shorten it",
+                out.file_name().map_or(0, |n| n.len())
+            ),
+            _ => format!("{e}; give another file name"),
+        };
+        return Err(Error::usage(format!(
+            "cannot write '{}': {why}",
+            clusterscore::diag::truncate(&out.display().to_string(), 200)
+        )));
+    }
     // A directory the user may not write to is found now, not after the whole run. (A
     // device or a pipe is written into, not created: its directory does not matter.)
     // Through a symbolic link the file it names is written: its directory counts.

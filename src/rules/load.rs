@@ -725,6 +725,14 @@ impl<'s> Cx<'s> {
                 );
                 None
             }
+            _ if let Some((is, help)) = literal_limit(v.get_ref()) => {
+                self.error(
+                    v.span().into(),
+                    format!("'{key}' in {} {is}", t.what),
+                    Some(help),
+                );
+                None
+            }
             _ => {
                 self.error(
                     v.span().into(),
@@ -997,6 +1005,14 @@ impl<'s> Cx<'s> {
                 values: values?,
                 default,
             });
+        }
+        if let Some((is, help)) = literal_limit(v.get_ref()) {
+            self.error(
+                v.span().into(),
+                format!("'{key}' of {what} {is}"),
+                Some(help),
+            );
+            return None;
         }
         self.error(
             v.span().into(),
@@ -1779,9 +1795,39 @@ fn number_of(v: &DeValue<'_>) -> Option<f64> {
             let s = f.as_str().replace('_', "");
             match s.as_str() {
                 "inf" | "+inf" | "-inf" | "nan" | "+nan" | "-nan" => Some(f64::NAN),
+                // Nearer zero than any f64 (`1e-400`): not silently 0.
+                _ if underflows(&s) => Some(f64::NAN),
                 _ => s.parse().ok(),
             }
         }
+        _ => None,
+    }
+}
+
+/// Whether a float literal reads as 0 though its digits are not all zero (`1e-400`).
+fn underflows(literal: &str) -> bool {
+    let mantissa = literal.split(['e', 'E']).next().unwrap_or("");
+    literal.parse::<f64>() == Ok(0.0) && mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b))
+}
+
+/// A number literal past what TOML or a float holds: a whole number beyond 64 bits, a
+/// decimal nearer zero than any float. What it is, and the help.
+fn literal_limit(v: &DeValue<'_>) -> Option<(String, String)> {
+    match v {
+        DeValue::Integer(i) if i64::from_str_radix(i.as_str(), i.radix()).is_err() => Some((
+            format!(
+                "is {}, too large for a whole number in TOML (at most 9223372036854775807)",
+                crate::diag::truncate(i.as_str(), 200)
+            ),
+            "write it with a decimal point or an exponent (1e20), or check it for a typo".into(),
+        )),
+        DeValue::Float(f) if underflows(&f.as_str().replace('_', "")) => Some((
+            format!(
+                "is {}, nearer zero than the smallest number a rules file may hold",
+                crate::diag::truncate(f.as_str(), 200)
+            ),
+            "write 0 if zero is meant, or check the exponent for a typo".into(),
+        )),
         _ => None,
     }
 }

@@ -1809,6 +1809,30 @@ fn out_through_a_dangling_link_names_the_missing_directory() {
     assert!(err.contains("it is a symbolic link to"), "{err}");
     assert!(err.contains("gone' does not exist"), "{err}");
     assert!(!missing.exists());
+    // A link that loops is refused before any work, and stays a link.
+    let (one, two) = (dir.path().join("one.csv"), dir.path().join("two.csv"));
+    std::os::unix::fs::symlink(&two, &one).unwrap();
+    std::os::unix::fs::symlink(&one, &two).unwrap();
+    let out = score_to(&r, &d, &one).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("it is a symbolic link that loops"), "{err}");
+    assert!(
+        std::fs::symlink_metadata(&one)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    // A file name longer than the file system takes: said before any work, the path cut.
+    let long = dir.path().join(format!("{}.csv", "a".repeat(300)));
+    let out = score_to(&r, &d, &long).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the name is too long for the file system (its file name is 304 bytes"),
+        "{err}"
+    );
+    assert!(err.len() < 600, "{err}");
 }
 
 #[test]
