@@ -1818,6 +1818,19 @@ fn word_help(shown: &str, normalised: &str, markers: &Markers) -> Option<String>
     if normalised.chars().any(|c| c.is_ascii_digit()) {
         return None;
     }
+    // Digits of another script (`٣٤`, `१२`), a fraction sign (`½`), a circled or Roman
+    // numeral: a number written otherwise, not a word meaning "no data".
+    // (Not 〇 and the CJK numerals, which the Chinese numerals' own help reads.)
+    if normalised
+        .chars()
+        .any(|c| c.is_numeric() && !('\u{3000}'..='\u{9FFF}').contains(&c))
+    {
+        return Some(format!(
+            "{} is a number written with other signs than the digits 0–9: write it with \
+             them (½ as 0.5, ٣٤ as 34)",
+            quote_cell(shown)
+        ));
+    }
     Some(format!(
         "{}; missing values now: {}",
         marker_advice(shown),
@@ -3429,6 +3442,16 @@ mod cell_help_tests {
         );
         assert!(help("注：数据来源于市统计局").contains("note under the table"));
         assert!(help("32万").contains("32 in 万元, 320000 in 元"));
+        // Other scripts' digits and fraction signs are numbers, not missing markers.
+        for cell in ["½", "٣٤", "१२", "Ⅻ"] {
+            let h = help(cell);
+            assert!(
+                h.contains("is a number written with other signs than the digits 0–9"),
+                "{cell}: {h}"
+            );
+            assert!(!h.contains("missing_markers"), "{cell}: {h}");
+        }
+        assert!(help("未报送").contains("missing_markers"));
         assert!(help("125亿").contains("125 in 亿元, 1250000 in 万元, 12500000000 in 元"));
         assert!(help("2023年").contains("carries a unit (年): write the number alone: 2023"));
         assert!(help("75分").contains("carries a unit (分): write the number alone: 75"));

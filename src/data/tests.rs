@@ -1172,6 +1172,30 @@ mod xlsx_files {
         }
     }
 
+    /// A workbook whose only sheet holds no cell: said so, with what to do (there is no
+    /// other sheet to name).
+    #[test]
+    fn an_empty_only_sheet_says_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut wb = Workbook::new();
+        wb.add_worksheet();
+        let p = dir.path().join("empty.xlsx");
+        wb.save(&p).unwrap();
+        let e = read(&[p], &infer_all).unwrap_err();
+        let d = &e.diagnostics[0];
+        assert_eq!(
+            d.message,
+            "header row 1 is beyond the end of the sheet (it is empty)"
+        );
+        assert!(
+            d.help
+                .as_deref()
+                .unwrap()
+                .starts_with("the sheet holds no cell: put the table in it"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn a_row_of_a_workbook_is_named_with_its_sheet() {
         let dir = tempfile::tempdir().unwrap();

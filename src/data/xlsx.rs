@@ -750,12 +750,14 @@ pub(crate) fn read_xlsx(
             format!("header row {header_row} is beyond the end of the sheet (it is empty)"),
         )
         .at(sheet_loc);
-        return Err(Error::one(
-            match other_sheets_help(&sheet.name, &sheet.others) {
-                Some(help) => d.with_help(help),
-                None => d,
-            },
-        ));
+        return Err(Error::one(d.with_help(
+            other_sheets_help(&sheet.name, &sheet.others).unwrap_or_else(|| {
+                "the sheet holds no cell: put the table in it (its column names in the header \
+                 row) and save the workbook, or name the sheet that holds the table with \
+                 --sheet or [data] sheet"
+                    .into()
+            }),
+        )));
     };
     // The table starts at the first non-empty row and the leftmost non-empty column.
     let (r0, r_end) = (first.0 as usize, last.0 as usize);

@@ -199,7 +199,10 @@ pub(crate) fn lex(src: &str, max_tokens: usize) -> Result<Vec<Token>, ExprError>
                 if word_end != end {
                     return Err(ExprError::new(format!("invalid number '{text}'"), span)
                         .with_help(format!(
-                            "a name cannot start with a digit; write it in backticks: `{text}`"
+                            "a name cannot start with a digit: a column named so is written \
+                             in backticks (`{text}`); a number is written apart from what \
+                             follows, with an operator between ({} * {unit})",
+                            &src[start..end]
                         )));
                 }
                 let value: f64 = match text.parse() {

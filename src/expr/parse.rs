@@ -345,6 +345,41 @@ fn expected_expression(t: &Token, before: &[Token]) -> ExprError {
                     .into(),
             )
         }
+        // `x >>= 2`, `a and or b`: an operator where an operand should be, after another.
+        (
+            Tok::Star
+            | Tok::Slash
+            | Tok::EqEq
+            | Tok::Ne
+            | Tok::Lt
+            | Tok::Le
+            | Tok::Gt
+            | Tok::Ge
+            | Tok::And
+            | Tok::Or,
+            Some(
+                prev @ (Tok::Plus
+                | Tok::Minus
+                | Tok::Star
+                | Tok::Slash
+                | Tok::EqEq
+                | Tok::Ne
+                | Tok::Lt
+                | Tok::Le
+                | Tok::Gt
+                | Tok::Ge
+                | Tok::And
+                | Tok::Or
+                | Tok::Not),
+            ),
+            _,
+        ) => {
+            e.help = Some(format!(
+                "two operators in a row ({} then {}): delete one",
+                prev.describe(),
+                t.tok.describe()
+            ))
+        }
         (Tok::Star, Some(Tok::LParen), Some(Tok::Ident(f))) if f == "count" => {
             e.help = Some(
                 "write count() for the number of member rows; count(condition) counts \
@@ -509,6 +544,11 @@ impl Parser {
                 Ok(inner)
             }
             Tok::Eof => Err(unclosed(open, None)),
+            // `f((a, b)`, `(a, b)`: a list in parentheses that are no function's.
+            Tok::Comma => Err(expected("')' or an operator", self.peek()).with_help(
+                "a ',' separates a function's arguments, and these parentheses are no \
+                 function's: is a '(' doubled, or a function name missing before it?",
+            )),
             _ => Err(expected("')' or an operator", self.peek())),
         }
     }

@@ -294,6 +294,32 @@ fn check_errors(cases: &[ErrCase], ctx: Context) {
 fn syntax_errors_have_exact_spans() {
     let cases: &[ErrCase] = &[
         (
+            "x >>= 2",
+            "expected an expression, found '>='",
+            ">=",
+            Some("two operators in a row ('>' then '>='): delete one"),
+        ),
+        (
+            "a and or b",
+            "expected an expression, found 'or'",
+            "or",
+            Some("two operators in a row ('and' then 'or')"),
+        ),
+        (
+            "count_true((a, b)",
+            "expected ')' or an operator, found ','",
+            ",",
+            Some("is a '(' doubled, or a function name missing before it?"),
+        ),
+        (
+            "sales * 2x",
+            "invalid number '2x'",
+            "2x",
+            Some(
+                "written in backticks (`2x`); a number is written apart from what follows, with an operator between (2 * x)",
+            ),
+        ),
+        (
             "1 ^ 2",
             "unexpected character '^'",
             "^",

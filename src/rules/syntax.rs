@@ -576,6 +576,23 @@ fn structure_mistake(source: &SourceText, message: &str, span: Span) -> Option<D
     if trimmed.starts_with("//") {
         return at_line("comments in TOML start with '#': # 规模能级".into());
     }
+    // `label "增加值"`: a key and its value without the '=' between them.
+    if message.starts_with("key with no value")
+        && !trimmed.contains('=')
+        && let Some((key, value)) = trimmed.split_once([' ', '\t'])
+        && !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+        && value.trim_start().starts_with([
+            '"', '\'', '[', '{', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '-',
+        ])
+    {
+        return at_line(format!(
+            "an '=' is missing between the key and its value: {key} = {}",
+            crate::diag::truncate(value.trim(), 60)
+        ));
+    }
     if message.starts_with("key with no value") && !trimmed.contains('=') && !trimmed.is_ascii() {
         return at_line(
             "a line of text outside a comment: start it with '#' to keep it as a note \
@@ -592,6 +609,33 @@ fn structure_mistake(source: &SourceText, message: &str, span: Span) -> Option<D
             "a key with Chinese characters goes in quotes: \"{}\" = …",
             key.trim()
         ));
+    }
+    if message.contains("missing comma between array elements") {
+        return at_line("separate the list's elements with commas: [{ … }, { … }]".into());
+    }
+    if message.contains("missing escaped value") {
+        return at_line(
+            "a backslash in a \"…\" string starts an escape (\\n, \\\"): write \\\\ for a \
+             backslash, or put the text in single quotes ('…'), where a backslash is itself"
+                .into(),
+        );
+    }
+    if message.contains("max recursion depth") {
+        return at_line(
+            "lists or tables nested too deeply: a rules file needs a few levels at most \
+             (a list of { … } tables); flatten it"
+                .into(),
+        );
+    }
+    // `la=bel = "…"`: one key and one value to a line.
+    if message.contains("expected newline")
+        && OutsideStrings::new(line).filter(|&(_, c)| c == '=').count() > 1
+    {
+        return at_line(
+            "a line holds one key = value, and this one has more than one '=' outside quotes: \
+             correct the key, or put each key on its own line"
+                .into(),
+        );
     }
     if message.contains("expected newline")
         && let Some((key, value)) = trimmed.split_once('=')
