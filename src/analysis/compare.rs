@@ -157,16 +157,25 @@ impl Side {
                     "'{source}': entity '{id}' has tier '{t}' but rank null; an entity excluded by a gate has no tier (give it its rank, or set \"tier\": null)"
                 ));
             }
+            let cohort = match e.get("cohort") {
+                Some(serde_json::Value::String(s)) => Some(s.clone()),
+                Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+                None | Some(serde_json::Value::Null) => None,
+                // A list, a table or a yes/no is no cohort value: read as none, the entity's
+                // rank would be compared across cohorts without a word.
+                Some(other) => {
+                    return Err(format!(
+                        "'{source}': entity '{id}' has cohort {}, expected the cohort's value (text) or null",
+                        crate::diag::truncate(&other.to_string(), 200)
+                    ));
+                }
+            };
             out.push(Placed {
                 name: e.get("name").and_then(|n| n.as_str()).map(str::to_string),
                 rank,
                 score,
                 tier,
-                cohort: match e.get("cohort") {
-                    Some(serde_json::Value::String(s)) => Some(s.clone()),
-                    Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-                    _ => None,
-                },
+                cohort,
                 id,
             });
         }
@@ -705,6 +714,20 @@ mod tests {
             e,
             "'a.json': entity 'A' has tier 3, expected a tier id (text) or null"
         );
+        for cohort in [
+            serde_json::json!([]),
+            serde_json::json!({}),
+            serde_json::json!(true),
+        ] {
+            let e =
+                side(serde_json::json!([{"id": "A", "rank": 1, "cohort": cohort}])).unwrap_err();
+            assert_eq!(
+                e,
+                format!(
+                    "'a.json': entity 'A' has cohort {cohort}, expected the cohort's value (text) or null"
+                )
+            );
+        }
         let ok = side(serde_json::json!([
             {"id": "A", "rank": 1, "cohort": "east", "score": null, "tier": null},
             {"id": "B", "rank": 1, "cohort": "east"},
