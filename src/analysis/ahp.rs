@@ -286,7 +286,20 @@ type Value<'i> = Spanned<DeValue<'i>>;
 /// the matrix shape (n rows of n entries, n = number of items), entries (numbers or "a/b"
 /// strings, positive and finite), the diagonal (1) and reciprocity
 /// (`a_ji = 1/a_ij` within 1e-6 relative). Rows and columns are 1-based and named by item.
+///
+/// A reciprocal printed as a rounded decimal (`0.333` or `0.33` against 3, `0.14` against 7,
+/// as papers print their matrices) is read as the exact reciprocal when it is that
+/// reciprocal rounded to the decimals written (two at least); see [`parse_ahp_toml_noting`]
+/// for the notes that say so.
 pub fn parse_ahp_toml(text: &str, file_name: &str) -> Result<Vec<AhpMatrix>, Error> {
+    parse_ahp_toml_noting(text, file_name).map(|(m, _)| m)
+}
+
+/// [`parse_ahp_toml`], with a note per rounded decimal read as the exact reciprocal.
+pub fn parse_ahp_toml_noting(
+    text: &str,
+    file_name: &str,
+) -> Result<(Vec<AhpMatrix>, Vec<String>), Error> {
     let src = SourceText::new(file_name, text);
     let root = match DeTable::parse(text) {
         Ok(root) => root,
@@ -295,18 +308,42 @@ pub fn parse_ahp_toml(text: &str, file_name: &str) -> Result<Vec<AhpMatrix>, Err
     let mut p = Parser {
         src: &src,
         diags: Vec::new(),
+        rounded: Vec::new(),
     };
     let out = p.document(root.get_ref());
     if p.diags.is_empty() {
-        Ok(out)
+        Ok((out, p.rounded))
     } else {
         Err(Error::many(p.diags))
     }
 }
 
+/// Whether `written` (the judgement's text as written, a decimal such as `0.333`) is
+/// `exact` rounded to the decimals written, two at least: a reciprocal a paper printed
+/// rounded. Either rounding of a half counts (1/8 printed `0.13` or `0.12`).
+fn rounded_to_written(written: &str, exact: f64) -> bool {
+    let t = written.trim().trim_matches(['"', '\'']).trim();
+    let Some((whole, decimals)) = t.split_once('.') else {
+        return false;
+    };
+    if decimals.len() < 2
+        || !decimals.bytes().all(|b| b.is_ascii_digit())
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+    {
+        return false;
+    }
+    let Ok(x) = t.parse::<f64>() else {
+        return false;
+    };
+    let half = 0.5 * 10f64.powi(-(decimals.len() as i32));
+    (x - exact).abs() <= half * (1.0 + 1e-9)
+}
+
 struct Parser<'s> {
     src: &'s SourceText,
     diags: Vec<Diagnostic>,
+    /// Rounded decimals read as the exact reciprocal, said in the run's warnings.
+    rounded: Vec<String>,
 }
 
 impl Parser<'_> {
@@ -657,6 +694,37 @@ impl Parser<'_> {
         }
         for i in 0..n {
             for j in i + 1..n {
+                // The entry below 1 of a pair, printed as its reciprocal rounded (`0.333`
+                // against 3): read as the exact reciprocal, and said.
+                let (lo, hi) = if m[[i, j]] < m[[j, i]] {
+                    ((i, j), (j, i))
+                } else {
+                    ((j, i), (i, j))
+                };
+                if !close(m[[j, i]], 1.0 / m[[i, j]])
+                    && m[lo] < 1.0
+                    && let Some(text) = self
+                        .src
+                        .text
+                        .get(spans[lo.0 * n + lo.1].start..spans[lo.0 * n + lo.1].end)
+                    && rounded_to_written(text, 1.0 / m[hi])
+                {
+                    self.rounded.push(format!(
+                        "{who}row {}, column {} ({} vs {}) written {} is read as {}, the reciprocal of row {}, column {} ({} vs {}) = {}",
+                        lo.0 + 1,
+                        lo.1 + 1,
+                        items[lo.0],
+                        items[lo.1],
+                        text.trim().trim_matches(['"', '\'']),
+                        show(1.0 / m[hi]),
+                        hi.0 + 1,
+                        hi.1 + 1,
+                        items[hi.0],
+                        items[hi.1],
+                        show(m[hi])
+                    ));
+                    m[lo] = 1.0 / m[hi];
+                }
                 if !close(m[[j, i]], 1.0 / m[[i, j]]) {
                     // The entry at fault: the lower one, unless only the lower one is a whole
                     // judgement (3 against a rounded 0.333 above it: the 0.333 is what to fix).
@@ -686,7 +754,9 @@ impl Parser<'_> {
                             show(expected)
                         ),
                         Some(format!(
-                            "write \"{}\" (a fraction string is exact, a rounded decimal may not be)",
+                            "write \"{}\" (a fraction string is exact; a decimal is read as the \
+                             reciprocal only when it is that reciprocal rounded to the decimals \
+                             written, two at least: 0.33 or 0.333 for 1/3)",
                             show(expected)
                         )),
                     );
@@ -1199,14 +1269,14 @@ matrix = [[1, 8], ["1/8", 1]]
 
     #[test]
     fn error_not_reciprocal() {
-        // 0.333 is not 1/3 within 1e-6 relative; 0.5 is not 1/3.
+        // 0.34 is not 1/3 rounded to two decimals; 0.5 is not 1/3.
         let e = parse_err(
             "items = [\"scale\", \"innovation\", \"digital\"]\n\
-             matrix = [[1, 3, 2], [0.333, 1, 1], [0.5, 1, 1]]\n",
+             matrix = [[1, 3, 2], [0.34, 1, 1], [0.5, 1, 1]]\n",
         );
         assert!(
             e.contains(
-                "ahp.toml:2:23: error: row 2, column 1 (innovation vs scale) is 0.333 but must be \
+                "ahp.toml:2:23: error: row 2, column 1 (innovation vs scale) is 0.34 but must be \
              the reciprocal of row 1, column 2 (scale vs innovation) = 3, that is 1/3"
             ),
             "{e}"
@@ -1218,6 +1288,44 @@ matrix = [[1, 8], ["1/8", 1]]
         assert!(!e.contains("row 3, column 1"), "{e}");
         // Within the tolerance passes.
         parse_one("items = [\"a\", \"b\"]\nmatrix = [[1, 3], [0.3333333334, 1]]\n");
+        // One decimal is too few to call a rounding (0.3 for 1/3).
+        let e = parse_err("items = [\"a\", \"b\"]\nmatrix = [[1, 3], [0.3, 1]]\n");
+        assert!(e.contains("is 0.3 but must be the reciprocal"), "{e}");
+    }
+
+    /// Reciprocals printed as rounded decimals, as papers print their matrices (0.33, 0.333,
+    /// 0.14 for 1/7, 0.125 or 0.13 for 1/8, 0.67 against 1.5, in quotes too): read as the
+    /// exact reciprocal, each said; the weights are the exact matrix's.
+    #[test]
+    fn rounded_decimal_reciprocals_are_read_as_exact() {
+        let printed = "items = [\"a\", \"b\", \"c\", \"d\", \"e\"]\n\
+             matrix = [[1, 3, 7, 8, 1.5], [0.33, 1, 3, \"0.125\", 2], [0.14, 0.333, 1, 1, 1],\n\
+             [0.13, 8, 1, 1, 1], [0.67, 0.5, 1, 1, 1]]\n";
+        let exact = "items = [\"a\", \"b\", \"c\", \"d\", \"e\"]\n\
+             matrix = [[1, 3, 7, 8, 1.5], [\"1/3\", 1, 3, \"1/8\", 2], [\"1/7\", \"1/3\", 1, 1, 1],\n\
+             [\"1/8\", 8, 1, 1, 1], [\"2/3\", 0.5, 1, 1, 1]]\n";
+        let (read, notes) = parse_ahp_toml_noting(printed, "p.toml").unwrap();
+        let (want, none) = parse_ahp_toml_noting(exact, "e.toml").unwrap();
+        assert!(none.is_empty(), "{none:?}");
+        assert_eq!(read[0].matrix, want[0].matrix);
+        // 0.125 is 1/8 exactly: no note for it.
+        assert_eq!(notes.len(), 5, "{notes:?}");
+        assert_eq!(
+            notes[0],
+            "row 2, column 1 (b vs a) written 0.33 is read as 1/3, the reciprocal of row 1, column 2 (a vs b) = 3"
+        );
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("(d vs a) written 0.13 is read as 1/8")),
+            "{notes:?}"
+        );
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("(e vs a) written 0.67 is read as 0.666667")),
+            "{notes:?}"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::ahp::{
-    AhpMatrix, AhpResult, RiTable, ahp, group_matrix, most_inconsistent, parse_ahp_toml,
+    AhpMatrix, AhpResult, RiTable, ahp, group_matrix, most_inconsistent, parse_ahp_toml_noting,
     show_judgement,
 };
 use super::rewrite::{Level, write_weights};
@@ -53,6 +53,9 @@ pub struct AhpWeights {
     /// The warning for judgements off Saaty's scale, if any.
     #[serde(skip)]
     off_scale: Option<String>,
+    /// Rounded decimals read as the exact reciprocal (`0.333` against 3 as 1/3).
+    #[serde(skip)]
+    rounded: Vec<String>,
 }
 
 /// What writing AHP weights into a rules file gives: the new text and what to warn of.
@@ -82,7 +85,7 @@ impl AhpWeights {
         allow_inconsistent: bool,
     ) -> Result<AhpWeights> {
         let source = SourceText::new(file_name.to_string(), text.to_string());
-        let matrices = parse_ahp_toml(text, file_name)?;
+        let (matrices, rounded) = parse_ahp_toml_noting(text, file_name)?;
         let mut experts = Vec::with_capacity(matrices.len());
         for m in &matrices {
             let r = ahp(m.matrix.view(), table)?;
@@ -114,6 +117,7 @@ impl AhpWeights {
             consistent: res.is_consistent(),
             experts,
             off_scale: off_scale(&source, &matrices),
+            rounded,
             source,
             combined,
         })
@@ -124,6 +128,12 @@ impl AhpWeights {
     /// naming each, with where it is written, the first ten of them.
     pub fn off_scale_warning(&self) -> Option<String> {
         self.off_scale.clone()
+    }
+
+    /// One warning per judgement printed as a rounded decimal (`0.333` against 3) and read
+    /// as the exact reciprocal: the weights are those of the exact matrix.
+    pub fn rounded_warnings(&self) -> &[String] {
+        &self.rounded
     }
 }
 

@@ -93,7 +93,7 @@ fn side_from_results(path: &std::path::Path) -> Result<Side> {
     })?;
     Side::from_json(&v, name).map_err(|m| {
         // (A message that names the command to run already says what to do.)
-        let help = (!m.contains("clusterscore")).then_some(
+        let help = (!m.contains("`clusterscore ")).then_some(
             "--results takes a score run's JSON as written: write it again (clusterscore \
              score … --format json --out result.json) rather than editing it by hand",
         );

@@ -532,7 +532,8 @@ struct Watched<W> {
 impl<W: Write> Write for Watched<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.out.write(buf).inspect_err(|e| {
-            if self.failed.is_none() {
+            // (An interrupted write is tried again by the writer above: not a failure.)
+            if self.failed.is_none() && e.kind() != std::io::ErrorKind::Interrupted {
                 self.failed = Some(std::io::Error::new(e.kind(), e.to_string()));
             }
         })
@@ -605,25 +606,28 @@ pub(crate) fn refuse_overwrite(out: &Path, inputs: &[&Path]) -> Result<()> {
     }
     // A name the system cannot look up (a link that loops, a name too long for the file
     // system) is refused now, not after the whole run (nor is a looping link replaced).
-    if let Err(e) = std::fs::metadata(out)
-        && e.kind() != std::io::ErrorKind::NotFound
-    {
+    #[cfg(unix)]
+    if let Err(e) = std::fs::metadata(out) {
+        let name_len = out.file_name().map_or(0, |n| n.len());
         let why = match e.raw_os_error() {
-            #[cfg(unix)]
-            Some(libc::ELOOP) => {
-                "it is a symbolic link that loops (too many levels of symbolic links); give a file name, or remove the link".to_string()
-            }
-            #[cfg(unix)]
-            Some(libc::ENAMETOOLONG) => format!(
-                "the name is too long for the file system (its file name is {} bytes; most file systems take 255): shorten it",
-                out.file_name().map_or(0, |n| n.len())
+            Some(libc::ELOOP) => Some(
+                "it is a symbolic link that loops (too many levels of symbolic links); give a file name, or remove the link".to_string(),
             ),
-            _ => format!("{e}; give another file name"),
+            Some(libc::ENAMETOOLONG) if name_len > 255 => Some(format!(
+                "the name is too long for the file system (its file name is {name_len} bytes; most file systems take 255): shorten it"
+            )),
+            Some(libc::ENAMETOOLONG) => Some(format!(
+                "the path is too long for the system ({} bytes): give a shorter one, or write from a directory nearer the file",
+                out.as_os_str().len()
+            )),
+            _ => None,
         };
-        return Err(Error::usage(format!(
-            "cannot write '{}': {why}",
-            clusterscore::diag::truncate(&out.display().to_string(), 200)
-        )));
+        if let Some(why) = why {
+            return Err(Error::usage(format!(
+                "cannot write '{}': {why}",
+                clusterscore::diag::truncate(&out.display().to_string(), 200)
+            )));
+        }
     }
     // A directory the user may not write to is found now, not after the whole run. (A
     // device or a pipe is written into, not created: its directory does not matter.)

@@ -294,6 +294,9 @@ fn run_ahp(
     if let Some(w) = weights.off_scale_warning() {
         say!("warning: {w}");
     }
+    for w in weights.rounded_warnings() {
+        say!("warning: {w}");
+    }
     // Everything that can fail is done before anything is written or printed.
     let new_rules = match (&a.write_into, level) {
         (Some(into), Some(level)) => {

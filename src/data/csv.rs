@@ -1126,9 +1126,12 @@ fn ragged(
             if extra == 1 { "" } else { "s" },
             if extra == 1 { "it" } else { "them" }
         )
-    } else if n > width
+    } else if n + 1 == 2 * width
         && let Some(k) = rec.fields().position(|f| f.contains(&b'\r'))
+        && k + 1 == width
     {
+        // Split at the CR, the record is two rows of the header's width: field k ends the
+        // first and begins the second.
         // A lone CR (an old Mac line end) in a file whose lines end in LF is text (it may be
         // typed into a quoted cell): here it joined two rows.
         format!(

@@ -1821,9 +1821,13 @@ fn word_help(shown: &str, normalised: &str, markers: &Markers) -> Option<String>
     // Digits of another script (`٣٤`, `१२`), a fraction sign (`½`), a circled or Roman
     // numeral: a number written otherwise, not a word meaning "no data".
     // (Not 〇 and the CJK numerals, which the Chinese numerals' own help reads.)
-    if normalised
-        .chars()
-        .any(|c| c.is_numeric() && !('\u{3000}'..='\u{9FFF}').contains(&c))
+    let cjk = |c: char| ('\u{3000}'..='\u{9FFF}').contains(&c);
+    let t = normalised.trim();
+    if t.chars().any(|c| c.is_numeric() && !cjk(c))
+        && t.chars().all(|c| {
+            (c.is_numeric() && !cjk(c))
+                || matches!(c, '.' | ',' | '\u{66B}' | '\u{66C}' | '-' | '+')
+        })
     {
         return Some(format!(
             "{} is a number written with other signs than the digits 0–9: write it with \
@@ -3443,7 +3447,7 @@ mod cell_help_tests {
         assert!(help("注：数据来源于市统计局").contains("note under the table"));
         assert!(help("32万").contains("32 in 万元, 320000 in 元"));
         // Other scripts' digits and fraction signs are numbers, not missing markers.
-        for cell in ["½", "٣٤", "१२", "Ⅻ"] {
+        for cell in ["½", "٣٤", "१२", "Ⅻ", "٣٫٥"] {
             let h = help(cell);
             assert!(
                 h.contains("is a number written with other signs than the digits 0–9"),
@@ -3452,6 +3456,13 @@ mod cell_help_tests {
             assert!(!h.contains("missing_markers"), "{cell}: {h}");
         }
         assert!(help("未报送").contains("missing_markers"));
+        // A word with a footnote mark or a unit is no number written otherwise.
+        assert!(
+            help("未报送①").contains("missing_markers"),
+            "{}",
+            help("未报送①")
+        );
+        assert!(!help("m²").contains("other signs"), "{}", help("m²"));
         assert!(help("125亿").contains("125 in 亿元, 1250000 in 万元, 12500000000 in 元"));
         assert!(help("2023年").contains("carries a unit (年): write the number alone: 2023"));
         assert!(help("75分").contains("carries a unit (分): write the number alone: 75"));

@@ -488,6 +488,18 @@ fn ragged_row_names_the_row() {
         ),
         "{e}"
     );
+    // A CR typed into a quoted cell of a row with one field too many: the delimiter, not
+    // the CR.
+    let p = write(&dir, "q.csv", b"a,b,c\n1,\"x\ry\",3,4\n");
+    let e = read(&[p], &infer_all).unwrap_err();
+    assert!(
+        e.diagnostics[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("double quotes"),
+        "{e}"
+    );
     // Extra fields that are all empty: a trailing delimiter, not a field holding one.
     let p = write(&dir, "t.csv", b"a,b,c\n1,2,3\n4,5,6,,\n");
     let e = read(&[p], &infer_all).unwrap_err();

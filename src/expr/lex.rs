@@ -197,12 +197,20 @@ pub(crate) fn lex(src: &str, max_tokens: usize) -> Result<Vec<Token>, ExprError>
                         )));
                 }
                 if word_end != end {
+                    // (`2x`: a number run into a name; not `0x1F` or `2_000`, no such thing.)
+                    let apart = if unit.chars().all(char::is_alphabetic) {
+                        format!(
+                            "; a number is written apart from what follows, with an operator \
+                             between ({} * {unit})",
+                            &src[start..end]
+                        )
+                    } else {
+                        String::new()
+                    };
                     return Err(ExprError::new(format!("invalid number '{text}'"), span)
                         .with_help(format!(
                             "a name cannot start with a digit: a column named so is written \
-                             in backticks (`{text}`); a number is written apart from what \
-                             follows, with an operator between ({} * {unit})",
-                            &src[start..end]
+                             in backticks (`{text}`){apart}"
                         )));
                 }
                 let value: f64 = match text.parse() {

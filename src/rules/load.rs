@@ -1816,7 +1816,14 @@ fn literal_limit(v: &DeValue<'_>) -> Option<(String, String)> {
     match v {
         DeValue::Integer(i) if i64::from_str_radix(i.as_str(), i.radix()).is_err() => Some((
             format!(
-                "is {}, too large for a whole number in TOML (at most 9223372036854775807)",
+                "is {}{}, beyond a whole number in TOML (from -9223372036854775808 to \
+                 9223372036854775807)",
+                match i.radix() {
+                    16 => "0x",
+                    8 => "0o",
+                    2 => "0b",
+                    _ => "",
+                },
                 crate::diag::truncate(i.as_str(), 200)
             ),
             "write it with a decimal point or an exponent (1e20), or check it for a typo".into(),

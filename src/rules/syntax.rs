@@ -628,9 +628,23 @@ fn structure_mistake(source: &SourceText, message: &str, span: Span) -> Option<D
         );
     }
     // `la=bel = "…"`: one key and one value to a line.
+    // `require = revenue >= 100`: an expression written without its quotes.
     if message.contains("expected newline")
-        && OutsideStrings::new(line).filter(|&(_, c)| c == '=').count() > 1
+        && let Some((key, value)) = trimmed.split_once('=')
+        && matches!(
+            key.trim(),
+            "require" | "when" | "formula" | "aggregate" | "requires" | "direct"
+        )
+        && !value.trim_start().starts_with(['"', '\'', '['])
     {
+        let expr = value.split('#').next().unwrap_or("").trim();
+        return at_line(format!(
+            "an expression is a string: write it in quotes, {} = \"{}\"",
+            key.trim(),
+            crate::diag::truncate(&expr.replace('"', "'"), 120)
+        ));
+    }
+    if message.contains("expected newline") && lone_equals(line) > 1 {
         return at_line(
             "a line holds one key = value, and this one has more than one '=' outside quotes: \
              correct the key, or put each key on its own line"
@@ -651,6 +665,22 @@ fn structure_mistake(source: &SourceText, message: &str, span: Span) -> Option<D
         ));
     }
     None
+}
+
+/// How many `=` outside strings and comments stand alone on `line` (not in `>=`, `<=`,
+/// `==` or `!=`, which an unquoted expression holds).
+fn lone_equals(line: &str) -> usize {
+    let b = line.as_bytes();
+    OutsideStrings::new(line)
+        .filter(|&(i, c)| {
+            c == '='
+                && !matches!(
+                    i.checked_sub(1).map(|p| b[p]),
+                    Some(b'<' | b'>' | b'=' | b'!')
+                )
+                && b.get(i + 1) != Some(&b'=')
+        })
+        .count()
 }
 
 /// The offset of the first `[` of a value list still open at `before` (a table header's

@@ -1234,6 +1234,40 @@ fn a_result_streamed_to_standard_output() {
             "{format}: {err}"
         );
     }
+
+    // Written as it is rendered, not held whole: the process's peak memory stays below the
+    // size of what it wrote (holding the text first took twice that).
+    let mut data = String::from("id,x\n");
+    for k in 0..200_000 {
+        data.push_str(&format!("E{k:06},{}\n", k % 97));
+    }
+    std::fs::write(&d, data).unwrap();
+    let file = dir.path().join("big.json");
+    // (Waited for with wait4 below, which gives this child's own peak memory.)
+    #[allow(clippy::zombie_processes)]
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("clusterscore"))
+        .args(["score", "--format", "json", "--rules"])
+        .arg(&r)
+        .arg("--data")
+        .arg(&d)
+        .stdout(std::fs::File::create(&file).unwrap())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value; wait4 fills it for this child alone.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for the child spawned above, which nothing else waits for.
+    assert_eq!(unsafe { libc::wait4(pid, &mut status, 0, &mut usage) }, pid);
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "{status}"
+    );
+    let written = std::fs::metadata(&file).unwrap().len();
+    let peak = usage.ru_maxrss as u64 * 1024;
+    assert!(written > 50 << 20, "{written}");
+    assert!(peak < written, "peak {peak} B for {written} B written");
 }
 
 #[test]

@@ -36,7 +36,11 @@ impl Run<'_> {
             }
             warnings.extend(o.warnings);
             fail_list.extend(o.fails);
-            domain_fixes.extend(o.domain_fix);
+            if let Some(f) = o.domain_fix
+                && !domain_fixes.contains(&f)
+            {
+                domain_fixes.push(f);
+            }
             shown.push(o.shown);
             missing_used.push(o.used);
         };
