@@ -1210,7 +1210,12 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                 message: format!(
                     "dimension weights add up to {sum}, not to scale = {scale}: each weight \
                      counts as its share of {sum}, so scores run to {scale} all the same; write \
-                     weights that add up to {scale} (or to 1) to say so"
+                     weights that add up to {scale}{} to say so",
+                    if (scale - 1.0).abs() > 1e-9 {
+                        " (or to 1)"
+                    } else {
+                        ""
+                    }
                 ),
                 span: rules.dimensions[0]
                     .weight
@@ -2263,6 +2268,30 @@ min_score = 20
         assert_eq!(
             codes(&scaled.replace("weight = 1\n", "weight = 30\n")),
             ["weights-not-scale"]
+        );
+        // Under scale = 1, "add up to 1 (or to 1)" would say one thing twice.
+        let one = scaled
+            .replace("scale = 100\n", "scale = 1\n")
+            .replace("weight = 1\n", "weight = 30\n");
+        let said = super::lint(&Rules::from_str_named(&one, "r.toml").unwrap(), &[]);
+        let w = said.iter().find(|l| l.code == "weights-not-scale").unwrap();
+        assert!(
+            w.message
+                .ends_with("write weights that add up to 1 to say so"),
+            "{}",
+            w.message
+        );
+        let said = super::lint(
+            &Rules::from_str_named(&scaled.replace("weight = 1\n", "weight = 30\n"), "r.toml")
+                .unwrap(),
+            &[],
+        );
+        assert!(
+            said[0]
+                .message
+                .ends_with("add up to 100 (or to 1) to say so"),
+            "{}",
+            said[0].message
         );
         // A quota share written as a fraction.
         let fraction = clean.replace("min_score = 20", "min_score = 20\ntop_percent = 0.3");

@@ -560,7 +560,20 @@ impl<'s> Cx<'s> {
                 let table_name = matches!(v.get_ref(), DeValue::Table(_))
                     .then(|| did_you_mean_help(key, t.allowed.iter().copied()))
                     .flatten();
-                let help = number
+                // `indicator = [{ … }, …]` under a table's header: a list of such tables,
+                // read as a key of this table.
+                let list_of_tables = (ARRAYS.contains(&key)
+                    && matches!(v.get_ref(), DeValue::Array(items)
+                        if items.iter().all(|x| matches!(x.get_ref(), DeValue::Table(_)))))
+                .then(|| {
+                    format!(
+                        "a list of {key} tables belongs at the top of the file, before the \
+                         first [header], or as [[{key}]] tables; here it is read as a key of {}",
+                        t.what
+                    )
+                });
+                let help = list_of_tables
+                    .or(number)
                     .or(table_name)
                     .or_else(|| elsewhere_help(key, &t.what))
                     .or_else(|| did_you_mean_help(key, t.allowed.iter().copied()))

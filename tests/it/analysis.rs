@@ -887,6 +887,11 @@ mod weights_command {
         assert_eq!(run("[[1, 9], [\"1/9\", 1]]"), "");
         // 0.111 is the usual way to write 1/9.
         assert_eq!(run("[[1, 0.111], [\"1/0.111\", 1]]"), "");
+        // A reciprocal printed rounded is read as the exact one, and said.
+        assert_eq!(
+            run("[[1, 3], [0.333, 1]]"),
+            "warning: row 2, column 1 (b vs a) written 0.333 is read as 1/3, the reciprocal of row 1, column 2 (a vs b) = 3\n"
+        );
     }
 
     #[test]
