@@ -753,8 +753,8 @@ pub(crate) fn read_xlsx(
         return Err(Error::one(d.with_help(
             other_sheets_help(&sheet.name, &sheet.others).unwrap_or_else(|| {
                 "the sheet holds no cell: put the table in it (its column names in the header \
-                 row) and save the workbook, or name the sheet that holds the table with \
-                 --sheet or [data] sheet"
+                 row) and save the workbook; if the table is on another sheet, name that sheet \
+                 with --sheet or [data] sheet"
                     .into()
             }),
         )));
