@@ -358,7 +358,7 @@ fn expected_expression(t: &Token, before: &[Token]) -> ExprError {
             | Tok::And
             | Tok::Or,
             Some(
-                prev @ (Tok::Plus
+                Tok::Plus
                 | Tok::Minus
                 | Tok::Star
                 | Tok::Slash
@@ -370,14 +370,15 @@ fn expected_expression(t: &Token, before: &[Token]) -> ExprError {
                 | Tok::Ge
                 | Tok::And
                 | Tok::Or
-                | Tok::Not),
+                | Tok::Not,
             ),
             _,
         ) => {
+            // (As written: `&&` as '&&', not as the word it means.)
+            let shown = before.last().map_or_else(String::new, |p| p.describe());
             e.help = Some(format!(
-                "two operators in a row ({} then {}): delete one",
-                prev.describe(),
-                t.tok.describe()
+                "two operators in a row ({shown} then {}): delete one",
+                t.describe()
             ))
         }
         (Tok::Star, Some(Tok::LParen), Some(Tok::Ident(f))) if f == "count" => {

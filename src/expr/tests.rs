@@ -306,6 +306,12 @@ fn syntax_errors_have_exact_spans() {
             Some("two operators in a row ('and' then 'or')"),
         ),
         (
+            "a && || b",
+            "expected an expression, found '||'",
+            "||",
+            Some("two operators in a row ('&&' then '||')"),
+        ),
+        (
             "count_true((a, b)",
             "expected ')' or an operator, found ','",
             ",",
