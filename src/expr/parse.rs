@@ -346,34 +346,10 @@ fn expected_expression(t: &Token, before: &[Token]) -> ExprError {
             )
         }
         // `x >>= 2`, `a and or b`: an operator where an operand should be, after another.
-        (
-            Tok::Star
-            | Tok::Slash
-            | Tok::EqEq
-            | Tok::Ne
-            | Tok::Lt
-            | Tok::Le
-            | Tok::Gt
-            | Tok::Ge
-            | Tok::And
-            | Tok::Or,
-            Some(
-                Tok::Plus
-                | Tok::Minus
-                | Tok::Star
-                | Tok::Slash
-                | Tok::EqEq
-                | Tok::Ne
-                | Tok::Lt
-                | Tok::Le
-                | Tok::Gt
-                | Tok::Ge
-                | Tok::And
-                | Tok::Or
-                | Tok::Not,
-            ),
-            _,
-        ) => {
+        (tok, Some(prev), _)
+            if infix_only(tok)
+                && (infix_only(prev) || matches!(prev, Tok::Plus | Tok::Minus | Tok::Not)) =>
+        {
             // (As written: `&&` as '&&', not as the word it means.)
             let shown = before.last().map_or_else(String::new, |p| p.describe());
             e.help = Some(format!(
@@ -391,6 +367,24 @@ fn expected_expression(t: &Token, before: &[Token]) -> ExprError {
         _ => {}
     }
     e
+}
+
+/// An operator that only joins two operands (no operand starts with it, as one may with
+/// `-` or `not`; a leading `+` has its own message).
+fn infix_only(t: &Tok) -> bool {
+    matches!(
+        t,
+        Tok::Star
+            | Tok::Slash
+            | Tok::EqEq
+            | Tok::Ne
+            | Tok::Lt
+            | Tok::Le
+            | Tok::Gt
+            | Tok::Ge
+            | Tok::And
+            | Tok::Or
+    )
 }
 
 /// `lhs op rhs`: a comparison, or a new chain of one link.
