@@ -318,25 +318,21 @@ pub fn parse_ahp_toml_noting(
     }
 }
 
-/// Whether `written` (the judgement's text as written, a decimal such as `0.333`) is
-/// `exact` rounded to the decimals written, two at least: a reciprocal a paper printed
-/// rounded. Either rounding of a half counts (1/8 printed `0.13` or `0.12`).
-fn rounded_to_written(written: &str, exact: f64) -> bool {
+/// The decimal `written` (the judgement's source text, `0.333` or `"0.333"`) without its
+/// quotes, when it is `exact` rounded to the decimals written, two at least: a reciprocal a
+/// paper printed rounded. Either rounding of a half counts (1/8 printed `0.13` or `0.12`).
+fn rounded_to_written(written: &str, exact: f64) -> Option<&str> {
     let t = written.trim().trim_matches(['"', '\'']).trim();
-    let Some((whole, decimals)) = t.split_once('.') else {
-        return false;
-    };
+    let (whole, decimals) = t.split_once('.')?;
     if decimals.len() < 2
         || !decimals.bytes().all(|b| b.is_ascii_digit())
         || !whole.bytes().all(|b| b.is_ascii_digit())
     {
-        return false;
+        return None;
     }
-    let Ok(x) = t.parse::<f64>() else {
-        return false;
-    };
+    let x: f64 = t.parse().ok()?;
     let half = 0.5 * 10f64.powi(-(decimals.len() as i32));
-    (x - exact).abs() <= half * (1.0 + 1e-9)
+    ((x - exact).abs() <= half * (1.0 + 1e-9)).then_some(t)
 }
 
 struct Parser<'s> {
@@ -701,13 +697,11 @@ impl Parser<'_> {
                 } else {
                     ((j, i), (i, j))
                 };
+                let at = spans[lo.0 * n + lo.1];
                 if !close(m[[j, i]], 1.0 / m[[i, j]])
                     && m[lo] < 1.0
-                    && let Some(text) = self
-                        .src
-                        .text
-                        .get(spans[lo.0 * n + lo.1].start..spans[lo.0 * n + lo.1].end)
-                    && rounded_to_written(text, 1.0 / m[hi])
+                    && let Some(written) = self.src.text.get(at.start..at.end)
+                    && let Some(text) = rounded_to_written(written, 1.0 / m[hi])
                 {
                     self.rounded.push(format!(
                         "{who}row {}, column {} ({} vs {}) written {} is read as {}, the reciprocal of row {}, column {} ({} vs {}) = {}",
@@ -715,7 +709,7 @@ impl Parser<'_> {
                         lo.1 + 1,
                         items[lo.0],
                         items[lo.1],
-                        text.trim().trim_matches(['"', '\'']),
+                        text,
                         show(1.0 / m[hi]),
                         hi.0 + 1,
                         hi.1 + 1,

@@ -92,16 +92,10 @@ fn side_from_results(path: &std::path::Path) -> Result<Side> {
         )
     })?;
     Side::from_json(&v, name).map_err(|m| {
-        // (A message that names the command to run already says what to do.)
-        let help = (!m.contains("`clusterscore ")).then_some(
+        Error::one(Diagnostic::new(Stage::Data, m).with_help(
             "--results takes a score run's JSON as written: write it again (clusterscore \
              score … --format json --out result.json) rather than editing it by hand",
-        );
-        let d = Diagnostic::new(Stage::Data, m);
-        Error::one(match help {
-            Some(h) => d.with_help(h),
-            None => d,
-        })
+        ))
     })
 }
 

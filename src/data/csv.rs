@@ -1130,10 +1130,9 @@ fn ragged(
         && let Some(k) = rec.fields().position(|f| f.contains(&b'\r'))
         && k + 1 == width
     {
-        // Split at the CR, the record is two rows of the header's width: field k ends the
-        // first and begins the second.
         // A lone CR (an old Mac line end) in a file whose lines end in LF is text (it may be
-        // typed into a quoted cell): here it joined two rows.
+        // typed into a quoted cell); here, split at it, the record is two rows of the
+        // header's width: it joined them.
         format!(
             "field {} ends a line with a lone carriage return (CR, an old Mac line end) where the \
              file's lines end in LF, so two rows were read as one: save the file again with one \

@@ -1817,10 +1817,12 @@ fn number_of(v: &DeValue<'_>) -> Option<f64> {
     }
 }
 
-/// Whether a float literal reads as 0 though its digits are not all zero (`1e-400`).
+/// Whether a float literal reads as 0 though its digits are not all zero (`1e-400`), as
+/// the data reader judges a cell.
 fn underflows(literal: &str) -> bool {
-    let mantissa = literal.split(['e', 'E']).next().unwrap_or("");
-    literal.parse::<f64>() == Ok(0.0) && mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b))
+    literal
+        .parse::<f64>()
+        .is_ok_and(|x| crate::data::cell::underflows(literal, x))
 }
 
 /// A number literal past what TOML or a float holds: a whole number beyond 64 bits, a

@@ -584,9 +584,9 @@ fn structure_mistake(source: &SourceText, message: &str, span: Span) -> Option<D
         && key
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
-        && value.trim_start().starts_with([
-            '"', '\'', '[', '{', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '-',
-        ])
+        && value
+            .trim_start()
+            .starts_with(|c: char| c.is_ascii_digit() || matches!(c, '"' | '\'' | '[' | '{' | '-'))
     {
         return at_line(format!(
             "an '=' is missing between the key and its value: {key} = {}",
@@ -627,7 +627,6 @@ fn structure_mistake(source: &SourceText, message: &str, span: Span) -> Option<D
                 .into(),
         );
     }
-    // `la=bel = "…"`: one key and one value to a line.
     // `require = revenue >= 100`: an expression written without its quotes.
     if message.contains("expected newline")
         && let Some((key, value)) = trimmed.split_once('=')
@@ -644,6 +643,7 @@ fn structure_mistake(source: &SourceText, message: &str, span: Span) -> Option<D
             crate::diag::truncate(&expr.replace('"', "'"), 120)
         ));
     }
+    // `la=bel = "…"`: one key and one value to a line.
     if message.contains("expected newline") && lone_equals(line) > 1 {
         return at_line(
             "a line holds one key = value, and this one has more than one '=' outside quotes: \

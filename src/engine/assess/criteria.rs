@@ -666,12 +666,6 @@ impl Run<'_> {
             // when something changes (a transform here, an imputation below).
             let mut x: Cow<'_, [f64]> = Cow::Borrowed(&raw);
             if let Some(tr) = &crit.transform {
-                let fix = match tr.value {
-                    crate::rules::Transform::Sqrt => {
-                        format!("sqrt(max({}, 0))", crit.indicator.value)
-                    }
-                    other => format!("{}({} + 1)", other.name(), crit.indicator.value),
-                };
                 let xs = x.to_mut();
                 let mut outside = Vec::new();
                 for e in 0..n {
@@ -697,6 +691,13 @@ impl Run<'_> {
                     .copied()
                     .min_by(|&a, &b| self.id(a).cmp(self.id(b)))
                 {
+                    // The formula indicator that scores such values low instead.
+                    let fix = match tr.value {
+                        crate::rules::Transform::Sqrt => {
+                            format!("sqrt(max({}, 0))", crit.indicator.value)
+                        }
+                        other => format!("{}({} + 1)", other.name(), crit.indicator.value),
+                    };
                     warnings.push(format!(
                         "criterion '{}': {} reported {} outside the domain of {} ({}{}) {} treated as missing, so the missing policy scores {}: {}; if {} should score low rather than as missing, transform in a formula indicator instead (`{}`)",
                         crit.id.value,
