@@ -21,6 +21,8 @@ pub struct ExpertConsistency {
     pub name: Option<String>,
     /// CR of the expert's own matrix.
     pub cr: f64,
+    /// CR < 0.1 for the expert's own matrix.
+    pub consistent: bool,
 }
 
 /// The AHP weights of a matrix file: the items in the file's order, the weights of the
@@ -92,6 +94,7 @@ impl AhpWeights {
             experts.push(ExpertConsistency {
                 name: m.name.clone(),
                 cr: r.cr,
+                consistent: r.is_consistent(),
             });
         }
         let combined = group_matrix(&matrices).ok_or_else(|| {
@@ -128,6 +131,51 @@ impl AhpWeights {
     /// naming each, with where it is written, the first ten of them.
     pub fn off_scale_warning(&self) -> Option<String> {
         self.off_scale.clone()
+    }
+
+    /// For a group: one warning naming the experts whose own matrix has CR ≥ 0.1. The
+    /// geometric mean can be consistent when they are not, so their judgements are still
+    /// combined; a panel usually asks them to revise first.
+    pub fn expert_warning(&self) -> Option<String> {
+        if self.experts.len() < 2 {
+            return None;
+        }
+        let off: Vec<String> = self
+            .experts
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| !e.consistent)
+            .map(|(k, e)| {
+                let who = match &e.name {
+                    Some(n) => format!("expert {} ('{n}')", k + 1),
+                    None => format!("expert {}", k + 1),
+                };
+                format!("{who} CR = {}", show_cr(e.cr))
+            })
+            .collect();
+        if off.is_empty() {
+            return None;
+        }
+        let one = off.len() == 1;
+        let combined = if self.consistent {
+            format!(
+                " (the combined matrix is consistent, CR = {})",
+                show_cr(self.cr)
+            )
+        } else {
+            String::new()
+        };
+        Some(format!(
+            "{} of {} experts {} not consistent on their own (CR ≥ 0.1): {}; their judgements \
+             are combined as written{combined}; the usual practice is to ask {} to revise \
+             before combining, or to leave {} out",
+            off.len(),
+            self.experts.len(),
+            if one { "is" } else { "are" },
+            off.join(", "),
+            if one { "that expert" } else { "those experts" },
+            if one { "that matrix" } else { "those matrices" },
+        ))
     }
 
     /// One warning per judgement printed as a rounded decimal (`0.333` against 3) and read
@@ -191,11 +239,16 @@ impl AhpWeights {
             ));
             for (k, e) in self.experts.iter().enumerate() {
                 s.push_str(&format!(
-                    "  {}: CR = {}\n",
+                    "  {}: CR = {}{}\n",
                     e.name
                         .clone()
                         .unwrap_or_else(|| format!("expert {}", k + 1)),
-                    show_cr(e.cr)
+                    show_cr(e.cr),
+                    if e.consistent {
+                        ""
+                    } else {
+                        " — NOT consistent"
+                    }
                 ));
             }
         }
@@ -476,7 +529,16 @@ fn inconsistent(
                 .iter()
                 .enumerate()
                 .filter(|(_, e)| e.matrix.dim() == (n, n) && off(e).is_finite())
-                .max_by(|(_, a), (_, b)| off(a).total_cmp(&off(b)))
+                // Of experts who wrote the same, the one least consistent on their own.
+                .max_by(|(ka, a), (kb, b)| {
+                    off(a).total_cmp(&off(b)).then(
+                        experts
+                            .get(*ka)
+                            .map(|e| e.cr)
+                            .unwrap_or(0.0)
+                            .total_cmp(&experts.get(*kb).map(|e| e.cr).unwrap_or(0.0)),
+                    )
+                })
         {
             let who = match &e.name {
                 Some(name) => format!("expert {} ('{name}')", k + 1),
@@ -487,6 +549,29 @@ fn inconsistent(
                 show_judgement(e.matrix[[i, j]])
             ));
             span = e.entry_spans.get(i * n + j).copied();
+        }
+    }
+    if experts.len() > 1 {
+        let own: Vec<String> = experts
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| !e.consistent)
+            .map(|(k, e)| match &e.name {
+                Some(n) => format!("expert {} ('{n}')", k + 1),
+                None => format!("expert {}", k + 1),
+            })
+            .collect();
+        if !own.is_empty() {
+            help.push_str(&format!(
+                " ({} {} inconsistent on their own: revise {} first)",
+                own.join(", "),
+                if own.len() == 1 { "is" } else { "are" },
+                if own.len() == 1 {
+                    "that matrix"
+                } else {
+                    "those matrices"
+                },
+            ));
         }
     }
     help.push_str(", or pass --allow-inconsistent to use the weights anyway");
@@ -500,7 +585,7 @@ fn inconsistent(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use approx::assert_relative_eq;
+    use approx::{assert_abs_diff_eq, assert_relative_eq};
 
     const SAATY_3: &str = "items = [\"scale\", \"innovation\", \"green\"]\n\
                            matrix = [[1, 3, 5], [\"1/3\", 1, 3], [\"1/5\", \"1/3\", 1]]\n";
@@ -526,7 +611,8 @@ mod tests {
             w.experts,
             [ExpertConsistency {
                 name: None,
-                cr: w.cr
+                cr: w.cr,
+                consistent: true,
             }]
         );
         let text = w.to_text();
@@ -571,6 +657,72 @@ mod tests {
         let w = AhpWeights::from_str(text, "m.toml", RiTable::Saaty, true).unwrap();
         assert!(!w.consistent);
         assert!(w.to_text().ends_with("NOT consistent (CR ≥ 0.1)\n"));
+    }
+
+    #[test]
+    fn an_expert_inconsistent_on_their_own_is_warned_of_in_a_consistent_group() {
+        // Three experts give the consistent a = 3b = 9c; 丁 the cycle a ≻ b ≻ c ≻ a at 3,
+        // whose λmax = 1 + 3 + 1/3, so CR = (4/3 / 2) / 0.58 = 1.1494. The geometric mean
+        // (a:b = 3, b:c = 3, a:c = (9³ / 3)^¼ = 3.948) has CR = 0.0654.
+        let consistent = "matrix = [[1, 3, 9], [\"1/3\", 1, 3], [\"1/9\", \"1/3\", 1]]\n";
+        let cycle = "matrix = [[1, 3, \"1/3\"], [\"1/3\", 1, 3], [3, \"1/3\", 1]]\n";
+        let mut text = String::from("items = [\"a\", \"b\", \"c\"]\n");
+        for _ in 0..3 {
+            text.push_str("[[expert]]\n");
+            text.push_str(consistent);
+        }
+        text.push_str("[[expert]]\nname = \"丁\"\n");
+        text.push_str(cycle);
+        let w = AhpWeights::from_str(&text, "g.toml", RiTable::Saaty, false).unwrap();
+        assert!(w.consistent);
+        assert_abs_diff_eq!(w.experts[3].cr, (4.0 / 3.0) / 2.0 / 0.58, epsilon = 1e-9);
+        assert!(!w.experts[3].consistent && w.experts[0].consistent);
+        let warning = w.expert_warning().expect("a warning");
+        assert!(
+            warning.starts_with(
+                "1 of 4 experts is not consistent on their own (CR ≥ 0.1): expert 4 ('丁') CR = 1.1494;"
+            ),
+            "{warning}"
+        );
+        assert!(
+            warning.contains("the combined matrix is consistent, CR = 0.0654"),
+            "{warning}"
+        );
+        assert!(w.to_text().contains("  丁: CR = 1.1494 — NOT consistent\n"));
+        assert!(w.to_json().contains("\"consistent\": false"));
+        // Without 丁, and for a single inconsistent matrix, there is nothing to warn of.
+        let three = text[..text.find("[[expert]]\nname").unwrap()].to_string();
+        let w = AhpWeights::from_str(&three, "g.toml", RiTable::Saaty, false).unwrap();
+        assert_eq!(w.expert_warning(), None);
+        let single = format!("items = [\"a\", \"b\", \"c\"]\n{cycle}");
+        let w = AhpWeights::from_str(&single, "m.toml", RiTable::Saaty, true).unwrap();
+        assert_eq!(w.expert_warning(), None);
+    }
+
+    #[test]
+    fn an_inconsistent_group_points_at_the_expert_inconsistent_on_their_own() {
+        // 乙 and expert 3 both wrote b vs c = 3, the pair furthest from the combined
+        // weights; 乙's own matrix is the inconsistent one, so the place is 乙's.
+        let text = "items = [\"a\", \"b\", \"c\", \"d\"]
+[[expert]]
+name = \"甲\"
+matrix = [[1,3,5,7],[\"1/3\",1,3,5],[\"1/5\",\"1/3\",1,3],[\"1/7\",\"1/5\",\"1/3\",1]]
+[[expert]]
+name = \"乙\"
+matrix = [[1,9,\"1/5\",7],[\"1/9\",1,3,\"1/7\"],[5,\"1/3\",1,5],[\"1/7\",7,\"1/5\",1]]
+[[expert]]
+matrix = [[1,3,5,7],[\"1/3\",1,3,5],[\"1/5\",\"1/3\",1,3],[\"1/7\",\"1/5\",\"1/3\",1]]
+";
+        let err = AhpWeights::from_str(text, "g.toml", RiTable::Saaty, false).unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.contains("expert 2 ('乙') wrote 3 there"), "{shown}");
+        assert!(shown.contains("g.toml:7:"), "{shown}");
+        assert!(
+            shown.contains(
+                "(expert 2 ('乙') is inconsistent on their own: revise that matrix first)"
+            ),
+            "{shown}"
+        );
     }
 
     #[test]

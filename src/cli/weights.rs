@@ -294,6 +294,9 @@ fn run_ahp(
     if let Some(w) = weights.off_scale_warning() {
         say!("warning: {w}");
     }
+    if let Some(w) = weights.expert_warning() {
+        say!("warning: {w}");
+    }
     for w in weights.rounded_warnings() {
         say!("warning: {w}");
     }
