@@ -26,7 +26,7 @@
 //! (tier `requires`/`direct`, capping gates and adjustments that mention dimension scores,
 //! criterion points or `score`) are evaluated again on the new published values
 //! ([`Evidence::rescore`]), so they are not blockers; conditions on data are fixed.
-//! Options are sorted by score gained, largest first; only an option whose tier after is
+//! Options are sorted by score gained (after any re-score from the data), largest first; only an option whose tier after is
 //! the target tier reaches it. Known limitation: the changed indicator is re-scored only
 //! through its criterion; other criteria, formulas or conditions reading the same
 //! indicator keep their values.
@@ -1182,6 +1182,15 @@ fn past_edge(
 /// The most data rows [`rescore_options_from_data`] runs a whole assessment per option on.
 pub const FULL_RESCORE_ROWS: usize = 200_000;
 
+/// Gap options in the order shown: score gained, largest first (SPEC §8), then criterion id.
+fn by_score_gained(options: &mut [GapOption]) {
+    options.sort_by(|x, y| {
+        y.score_gained
+            .total_cmp(&x.score_gained)
+            .then_with(|| x.criterion.cmp(&y.criterion))
+    });
+}
+
 /// Re-scores from the data each gap option whose indicator something else reads too
 /// (`also_read_by`: another criterion, a formula, a gate, an adjustment, a tier condition,
 /// the tie-break): the option's value goes into the entity's cell of a copy of the data
@@ -1276,6 +1285,9 @@ pub fn rescore_options_from_data(
         o.reaches_target = matches!((tier, target), (Some(t), Some(aim)) if t <= aim);
         o.rescored_from_data = true;
     }
+    // The gains re-scored from the data can reorder the options (a change that another
+    // reader of its indicator undoes gains less than its criterion alone).
+    by_score_gained(&mut gap.options);
 }
 
 /// The whole of `clusterscore explain` for the entity with id `id`: [`explain_entity`], then
@@ -2247,11 +2259,7 @@ fn gap(
             }
         }
     }
-    options.sort_by(|x, y| {
-        y.score_gained
-            .total_cmp(&x.score_gained)
-            .then_with(|| x.criterion.cmp(&y.criterion))
-    });
+    by_score_gained(&mut options);
     Gap {
         target_tier: rule.id.clone(),
         target_label: tier.label().to_string(),

@@ -2935,3 +2935,59 @@ fn explain_rescores_options_from_the_data_when_a_condition_reads_the_indicator()
         Some("top")
     );
 }
+
+/// Options re-scored from the data are ordered by the gain they show (analysis audit 43,
+/// F1). A's rev 40 → 50 earns c_rev 10 points but lowers the formula inten = rd / rev · 100
+/// from 10 to 8, so c_int falls from 40 to 32: score 10 + 32 + 2 = 44, gain +2. c_k 2 →
+/// 9.995 earns 7.995 (published 49.995 → 50, gain +8) and reaches t, so it comes first,
+/// though c_rev's own points (+10) are more.
+#[test]
+fn explain_orders_options_by_the_gain_re_scored_from_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("r.toml"),
+        "[rules]\nname = \"r8\"\nid = \"id\"\n[[indicator]]\nid = \"rev\"\n[[indicator]]\n\
+         id = \"rd\"\n[[indicator]]\nid = \"k\"\n[[indicator]]\nid = \"inten\"\n\
+         formula = \"rd / rev * 100\"\n[[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c_rev\"\n\
+         dimension = \"d\"\nindicator = \"rev\"\npoints = 20\nmethod = \"bands\"\n\
+         bands = [{ at_least = 100, points = 20 }, { at_least = 50, points = 10 }]\n\
+         [[criterion]]\nid = \"c_int\"\ndimension = \"d\"\nindicator = \"inten\"\npoints = 40\n\
+         method = \"linear\"\nfloor = 0\ntarget = 10\n[[criterion]]\nid = \"c_k\"\n\
+         dimension = \"d\"\nindicator = \"k\"\npoints = 10\nmethod = \"linear\"\nfloor = 0\n\
+         target = 10\n[[tier]]\nid = \"t\"\nmin_score = 50\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("d.csv"),
+        "id,rev,rd,k\nA,40,4,2\nB,200,10,10\n",
+    )
+    .unwrap();
+    let out = bin()
+        .current_dir(dir.path())
+        .args([
+            "explain", "--rules", "r.toml", "--data", "d.csv", "--id", "A", "--format", "json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let x: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let options = x["gap"]["options"].as_array().unwrap();
+    let shown: Vec<(&str, f64)> = options
+        .iter()
+        .map(|o| {
+            (
+                o["criterion"].as_str().unwrap(),
+                o["score_gained"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(shown.len(), 2, "{x}");
+    assert_eq!(shown[0].0, "c_k");
+    approx::assert_relative_eq!(shown[0].1, 8.0);
+    assert_eq!(options[0]["reaches_target"], true);
+    assert_eq!(shown[1].0, "c_rev");
+    approx::assert_relative_eq!(shown[1].1, 2.0);
+    approx::assert_relative_eq!(options[1]["score_after"].as_f64().unwrap(), 44.0);
+    assert_eq!(options[1]["rescored_from_data"], true);
+}
