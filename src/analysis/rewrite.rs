@@ -25,6 +25,22 @@ impl Level {
     }
 }
 
+/// First dimension weights adding up to `total`, the sum of the criteria's points (the
+/// maximum score before), in a file without `scale`: `scale = total` keeps that maximum and
+/// says it is meant, so the file does not gain a `weights-not-100` lint. Weights adding up
+/// to 100 or 1 need no scale.
+fn state_the_maximum(doc: &mut DocumentMut, total: f64) {
+    let near = |a: f64, b: f64| (a - b).abs() <= crate::num::tolerance(b);
+    if total.is_nan() || total <= 0.0 || near(total, 100.0) || near(total, 1.0) {
+        return;
+    }
+    if let Some(rules) = doc.get_mut("rules").and_then(Item::as_table_like_mut)
+        && !rules.contains_key("scale")
+    {
+        rules.insert("scale", toml_edit::value(number_value(round6(total))));
+    }
+}
+
 fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
@@ -230,6 +246,11 @@ pub fn write_weights(text: &str, level: Level, new: &[(String, f64)]) -> Result<
             format!("the rules file has no [[{key}]] tables"),
         ))
     })?;
+    // Dimension weights written where there were none: the maximum score stays the sum of
+    // the criteria's points, which `scale` then says (see `state_the_maximum`).
+    let first_weights =
+        level == Level::Dimensions && tables.iter().all(|(t, _)| !t.contains_key("weight"));
+    let every_table = new.len() == tables.len();
     let mut missing: Vec<&str> = new.iter().map(|(id, _)| id.as_str()).collect();
     for (t, inline) in tables {
         let Some(id) = t.get("id").and_then(|i| i.as_str()).map(str::to_string) else {
@@ -332,6 +353,9 @@ pub fn write_weights(text: &str, level: Level, new: &[(String, f64)]) -> Result<
             ),
         )));
     }
+    if first_weights && every_table {
+        state_the_maximum(&mut doc, new.iter().map(|(_, x)| x).sum());
+    }
     let mut out = String::with_capacity(text.len() + 64);
     out.push_str(bom);
     let written = doc.to_string();
@@ -417,6 +441,37 @@ points = 10  # 满分
 method = "bands"
 bands = [{ at_least = 100, points = 10 }, { at_least = 50, points = 5 }]
 "#;
+
+    /// First weights adding up to 60 (the points they share) gain `scale = 60`, so the
+    /// maximum stays 60 and the file is free of the `weights-not-100` lint; weights that add
+    /// up to 100, or a file that had weights or a scale already, are left so.
+    #[test]
+    fn first_dimension_weights_state_the_maximum_as_scale() {
+        let unweighted = RULES
+            .replace("weight = 40\n", "")
+            .replace("weight = 60\n", "");
+        let new = [("scale".into(), 39.7), ("innovation".into(), 20.3)];
+        let out = write_weights(&unweighted, Level::Dimensions, &new).unwrap();
+        assert!(out.contains("id = \"id\"\nscale = 60\n"), "{out}");
+        let r = crate::rules::Rules::from_str_named(&out, "r.toml").unwrap();
+        assert_eq!(r.settings.scale, Some(60.0));
+        assert!(
+            !crate::rules::lint::lint(&r, &[])
+                .iter()
+                .any(|l| l.code == "weights-not-100"),
+        );
+        // A hundred needs no scale; nor does a file whose weights are only changed.
+        let hundred = [("scale".into(), 66.0), ("innovation".into(), 34.0)];
+        let out = write_weights(&unweighted, Level::Dimensions, &hundred).unwrap();
+        assert!(!out.contains("scale ="), "{out}");
+        let out = write_weights(RULES, Level::Dimensions, &new).unwrap();
+        assert!(!out.contains("scale ="), "{out}");
+        // A scale already there is kept as written.
+        let scaled = unweighted.replace("id = \"id\"\n", "id = \"id\"\nscale = 10\n");
+        let out = write_weights(&scaled, Level::Dimensions, &new).unwrap();
+        assert_eq!(out.matches("scale =").count(), 1, "{out}");
+        assert!(out.contains("scale = 10\n"), "{out}");
+    }
 
     #[test]
     fn dimension_weights_change_and_comments_stay() {

@@ -241,13 +241,25 @@ fn run_objective(
 /// `requires specialization >= 15` once specialization weighs 9.15), a tier above the new
 /// maximum. Thresholds are the designer's to rescale: they are not changed.
 fn written(out: &Path, level: Level, text: &str, before: &clusterscore::rules::Rules) {
+    // A scale written along with first dimension weights (rewrite::write_weights).
+    let scale_added = before
+        .settings
+        .scale
+        .is_none()
+        .then(|| clusterscore::rules::Rules::from_str_named(text, "").ok())
+        .flatten()
+        .and_then(|after| after.settings.scale);
     say!(
-        "wrote {}: the weights as {}",
+        "wrote {}: the weights as {}{}",
         out.display(),
         match level {
             Level::Dimensions => "each dimension's weight (criterion points kept)",
             Level::Criteria => "each criterion's points (band and other point values scaled along)",
-        }
+        },
+        scale_added.map_or(String::new(), |s| format!(
+            ", and [rules] scale = {}: the maximum score the file had, which the weights now share",
+            clusterscore::column::format_display(s)
+        ))
     );
     for w in
         clusterscore::analysis::rewrite::rewrite_warnings(before, text, &out.display().to_string())
