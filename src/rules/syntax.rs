@@ -656,6 +656,14 @@ fn structure_mistake(source: &SourceText, message: &str, span: Span) -> Option<D
         && value.trim_start().starts_with('"')
         && value.matches('"').count() > 2
     {
+        // `"region" == "east"`: each operand quoted on its own, the name too.
+        if let Some(expr) = operands_quoted_apart(value) {
+            return at_line(format!(
+                "an expression is one string: write the whole of it in \"…\", names bare and \
+                 text values in single quotes: {} = \"{expr}\"",
+                key.trim(),
+            ));
+        }
         let inner = value.trim();
         let inner = &inner[1..inner.len() - usize::from(inner.ends_with('"'))];
         return at_line(format!(
@@ -665,6 +673,51 @@ fn structure_mistake(source: &SourceText, message: &str, span: Span) -> Option<D
         ));
     }
     None
+}
+
+/// The expression meant by a value whose operands are quoted one by one
+/// (`"region" == "east" && "size" != "big"` → `region == 'east' && size != 'big'`): a quoted
+/// name before a comparison stays bare, every other quoted part becomes a text value. `None`
+/// unless the value opens with a quoted name and a comparison (`"name == "east""` is the
+/// other slip, a text value in double quotes inside the string).
+fn operands_quoted_apart(value: &str) -> Option<String> {
+    let parts: Vec<&str> = value.trim().split('"').collect();
+    let is_name = |p: &str| {
+        let mut chars = p.chars();
+        chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+            && chars.all(|c| c.is_alphanumeric() || c == '_')
+    };
+    let compares = |p: &str| {
+        let p = p.trim_start();
+        ["==", "!=", "<", ">"].iter().any(|op| p.starts_with(op))
+    };
+    let (Some(&""), Some(first), Some(after)) = (parts.first(), parts.get(1), parts.get(2)) else {
+        return None;
+    };
+    if !is_name(first) || !compares(after) {
+        return None;
+    }
+    let mut expr = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i % 2 == 0 {
+            // Outside quotes: a comment ends the value.
+            let (code, comment) = match part.split_once('#') {
+                Some((code, _)) => (code, true),
+                None => (*part, false),
+            };
+            expr.push_str(code);
+            if comment {
+                break;
+            }
+        } else if is_name(part) && parts.get(i + 1).is_some_and(|next| compares(next)) {
+            expr.push_str(part);
+        } else {
+            expr.push('\'');
+            expr.push_str(part);
+            expr.push('\'');
+        }
+    }
+    Some(expr.trim().to_string())
 }
 
 /// How many `=` outside strings and comments stand alone on `line` (not in `>=`, `<=`,
@@ -1223,6 +1276,24 @@ mod tests {
         let len = lines[line - 1].chars().count();
         assert!(col >= 1 && col <= len + 1, "{text:?}: {d}");
         assert!(d.snippet.is_some());
+    }
+
+    #[test]
+    fn operands_quoted_one_by_one_are_joined_into_the_expression_meant() {
+        let meant = |v: &str| operands_quoted_apart(v);
+        assert_eq!(
+            meant(r#" "region" == "east""#).as_deref(),
+            Some("region == 'east'")
+        );
+        assert_eq!(
+            meant(r#""区域" != "东部" && "size" >= "x"  # c"#).as_deref(),
+            Some("区域 != '东部' && size >= 'x'")
+        );
+        // A text value in double quotes inside the string, a quoted phrase, no comparison:
+        // not this slip.
+        assert_eq!(meant(r#""region == "east"""#), None);
+        assert_eq!(meant(r#""big firm" == "x""#), None);
+        assert_eq!(meant(r#""a" "b""#), None);
     }
 
     /// Every prefix of two shipped rules files (one with multi-line strings): no panic, and
