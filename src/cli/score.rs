@@ -134,11 +134,12 @@ pub fn run(mut a: ScoreArgs) -> Result<i32> {
             rules_path: a.rules.display().to_string(),
             generated_at: None,
             // CSV is written from the columns alone: no per-entity objects. JSON, Markdown
-            // and XLSX build them a block at a time while they are written.
+            // and XLSX build them a block at a time while they are written; HTML too, with
+            // the evidence its weight sliders re-score from.
             detail: match format {
                 Format::Csv => Detail::Columns,
                 Format::Json | Format::Md | Format::Xlsx => Detail::Deferred,
-                _ => Detail::Entities,
+                Format::Html => Detail::Explain,
             },
         },
     )?;

@@ -74,6 +74,24 @@ impl Assessment {
         )
     }
 
+    /// Entity `e`'s result, in output order: the built one, or one built now from
+    /// [`Assessment::deferred`] (for writers that visit each entity once or a few times).
+    pub fn entity(&self, e: usize) -> Cow<'_, EntityResult> {
+        match &self.deferred {
+            Some(source) => Cow::Owned(source.entity(e)),
+            None => Cow::Borrowed(&self.entities[e]),
+        }
+    }
+
+    /// What a ranking table shows of entity `e` (output order), read from the columns when
+    /// the results are deferred: nothing is built.
+    pub(crate) fn ranking_row(&self, e: usize) -> RankingRow<'_> {
+        match &self.deferred {
+            Some(source) => source.ranking_row(e).0,
+            None => self.entities[e].ranking_row(),
+        }
+    }
+
     /// How many per-entity results [`Assessment::entity_results`] yields.
     pub fn entity_count(&self) -> usize {
         match &self.deferred {
@@ -151,7 +169,8 @@ pub enum Detail {
     Evidence,
     /// The evidence of `Evidence` and the [`EntitySource`] of `Deferred`: what `explain`
     /// reads, which builds the one result it explains and reads the other entities' values
-    /// from the columns (a national file's results would take gigabytes).
+    /// from the columns (a national file's results would take gigabytes), and what `score`
+    /// writes HTML from (results built as written, evidence for the weight sliders).
     Explain,
 }
 

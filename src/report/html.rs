@@ -248,7 +248,7 @@ fn reads_scores(ev: &Evidence) -> bool {
 fn reweighting_evidence(a: &Assessment) -> Option<&Evidence> {
     let l = &a.layout;
     a.evidence.as_deref().filter(|ev| {
-        ev.len() == a.entities.len()
+        ev.len() == a.entity_count()
             && ev.aggregation == Aggregation::Additive
             && l.dimensions.len() > 1
             && ev.weights.len() == l.dimensions.len()
@@ -464,13 +464,13 @@ fn per_entity(
     sep: &str,
     render: impl Fn(usize, &EntityResult) -> String + Sync,
 ) -> std::io::Result<()> {
-    super::json::write_in_blocks(a.entities.len(), out, &|piece| {
+    super::json::write_in_blocks(a.entity_count(), out, &|piece| {
         let mut bytes = Vec::new();
         for e in piece {
             if e > 0 {
                 bytes.extend_from_slice(sep.as_bytes());
             }
-            bytes.extend_from_slice(render(e, &a.entities[e]).as_bytes());
+            bytes.extend_from_slice(render(e, &a.entity(e)).as_bytes());
         }
         Ok(bytes)
     })
@@ -661,7 +661,7 @@ fn ranking_table(out: &mut dyn std::io::Write, a: &Assessment) -> std::io::Resul
     h.push_str("<p id=\"reweighted\" class=\"reweighted\" hidden></p>\n");
     let l = &a.layout;
     let dec = l.decimals;
-    let cohorts = a.entities.iter().any(|e| e.cohort.is_some());
+    let cohorts = (0..a.entity_count()).any(|e| a.ranking_row(e).cohort.is_some());
     let (note_zh, note_en) = super::components_note(l);
     let _ = write!(
         h,
@@ -889,18 +889,17 @@ fn histogram_svg(a: &Assessment) -> String {
     };
     let bins = 10usize;
     let mut counts = vec![0usize; bins];
-    for e in a.entities.iter().filter(|e| e.rank.is_some()) {
-        let k = ((e.score / max) * bins as f64).floor();
+    let ranked_scores = (0..a.entity_count())
+        .map(|e| a.ranking_row(e))
+        .filter(|e| e.rank.is_some())
+        .map(|e| e.score);
+    for score in ranked_scores.clone() {
+        let k = ((score / max) * bins as f64).floor();
         let k = (k.max(0.0) as usize).min(bins - 1);
         counts[k] += 1;
     }
     // A score past the scale (an adjustment without `clamp`) counts in the end bin, whose
     // limit then says so: `-7.27–6.29`, `56.61–70.3`.
-    let ranked_scores = a
-        .entities
-        .iter()
-        .filter(|e| e.rank.is_some())
-        .map(|e| e.score);
     let lowest = ranked_scores.clone().fold(0.0_f64, f64::min);
     let highest = ranked_scores.fold(max, f64::max);
     let limit = |k: usize| match k {
@@ -1035,13 +1034,14 @@ fn tier_counts_svg(a: &Assessment) -> String {
 fn breakdown_svg(a: &Assessment) -> String {
     const MAX_ROWS: usize = 60;
     let l = &a.layout;
-    let ranked: Vec<(usize, &EntityResult)> = a
-        .entities
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| e.rank.is_some())
+    // The first MAX_ROWS ranked, built (the rest only counted).
+    let mut ranked = (0..a.entity_count()).filter(|&e| a.ranking_row(e).rank.is_some());
+    let shown: Vec<(usize, std::borrow::Cow<'_, EntityResult>)> = ranked
+        .by_ref()
+        .take(MAX_ROWS)
+        .map(|e| (e, a.entity(e)))
         .collect();
-    let shown = &ranked[..ranked.len().min(MAX_ROWS)];
+    let more = ranked.next().is_some();
     let max = if l.max_score > 0.0 {
         l.max_score
     } else {
@@ -1057,7 +1057,7 @@ fn breakdown_svg(a: &Assessment) -> String {
     };
     let adj_max = shown
         .iter()
-        .map(|&(k, e)| adjustment(k, e).max(0.0))
+        .map(|(k, e)| adjustment(*k, e).max(0.0))
         .fold(0.0, f64::max);
     let (w, label_w, row_h, top) = (900.0, 230.0, 18.0, 54.0);
     let plot_w = w - label_w - 50.0;
@@ -1073,7 +1073,7 @@ fn breakdown_svg(a: &Assessment) -> String {
         "title",
         &format!(
             "各维度得分构成 Dimension breakdown{}",
-            if ranked.len() > MAX_ROWS {
+            if more {
                 format!(" (top {MAX_ROWS})")
             } else {
                 String::new()
@@ -1106,7 +1106,8 @@ fn breakdown_svg(a: &Assessment) -> String {
     }
     // Rows and axis move with the sliders: report.js redraws this group.
     s.push_str("<g data-live=\"breakdown\">");
-    for (i, &(k, e)) in shown.iter().enumerate() {
+    for (i, (k, e)) in shown.iter().enumerate() {
+        let (k, e) = (*k, &**e);
         let y = top + i as f64 * row_h;
         let name = e.name.as_deref().unwrap_or(&e.id);
         let name = if name.chars().count() > 16 {

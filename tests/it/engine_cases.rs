@@ -2285,6 +2285,20 @@ top_percent = 40
     );
     assert_eq!(to_markdown(&deferred), to_markdown(&built));
     assert!(to_xlsx(&deferred).unwrap() == to_xlsx(&built).unwrap());
+    // HTML is written from the deferred results and the evidence its sliders re-score from
+    // (`Detail::Explain`, what `score` uses for it): the same page, sliders, cohort column,
+    // histogram and top-60 breakdown included.
+    let explain = compiled
+        .assess_with(&dataset, &at(Detail::Explain))
+        .unwrap();
+    assert!(explain.entities.is_empty() && explain.evidence.is_some());
+    let page = clusterscore::report::html::to_html(&built);
+    assert!(
+        page.contains("(top 60)")
+            && page.contains("分组 Cohort")
+            && page.contains("\"fractions\":[")
+    );
+    assert!(clusterscore::report::html::to_html(&explain) == page);
     let want = to_json(&built);
     // Rendered in blocks on the pool and spliced, or serialised in one piece through serde.
     assert_eq!(to_json(&deferred), want);
