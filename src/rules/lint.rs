@@ -15,12 +15,70 @@ pub struct Lint {
     /// `unit-mismatch`, `count-of-number`, `best-values-unpaid`, `condition-never-holds`,
     /// `points-never-paid`, `weights-not-100`, `unknown-name`, `score-before-scoring`,
     /// `marker-is-a-level`,
-    /// `marker-is-a-yes-no-word`.
+    /// `marker-is-a-yes-no-word`, `min-score-finer-than-scores`.
     pub code: &'static str,
     /// What looks wrong and why, in one sentence.
     pub message: String,
     /// Where in the rules file.
     pub span: Span,
+}
+
+/// Tiers whose `min_score` has more decimals than scores are published with: scores are
+/// rounded to `decimals` before they are compared (SPEC §5.3), so `min_score = 0.3333` with
+/// 2 decimals is met by 0.34 and not by 1/3 (published 0.33), and nothing lies between.
+fn min_scores_finer_than_scores(rules: &Rules, out: &mut Vec<Lint>) {
+    let decimals = rules.settings.decimals;
+    // The decimals a threshold is written with (up to 10, the most `decimals` allows).
+    let places = |m: f64| {
+        (0..=10u32)
+            .find(|&d| (crate::num::round_half_away(m, d) - m).abs() <= crate::num::tolerance(m))
+            .unwrap_or(11)
+    };
+    let show = crate::column::format_display;
+    for t in &rules.tiers {
+        let finer = match &t.min_score {
+            Some(Param::Fixed(m)) => Some((*m, String::new())),
+            Some(Param::ByCategory {
+                by,
+                values,
+                default,
+            }) => values
+                .iter()
+                .map(|(k, v)| (*v, format!(" ({} = '{k}')", by.value)))
+                .chain(default.map(|v| (v, format!(" (the default of {})", by.value))))
+                .find(|(v, _)| places(*v) > decimals),
+            None => None,
+        };
+        let Some((m, which)) = finer.filter(|(m, _)| places(*m) > decimals) else {
+            continue;
+        };
+        // The published scores that meet it start at `up`, so raw scores from half a unit
+        // below `up`; `down` is the published step under it.
+        let unit = 10f64.powi(-(decimals as i32));
+        let up = crate::num::round_half_away((m / unit).ceil() * unit, decimals);
+        let down = crate::num::round_half_away(up - unit, decimals);
+        out.push(Lint {
+            code: "min-score-finer-than-scores",
+            message: format!(
+                "tier '{}' min_score{which} = {} has more decimals than scores are published \
+                 with (decimals = {decimals}): the rounded score is compared, so the tier takes \
+                 a published {} or more, scores from {} up, not from {}; write min_score = {} \
+                 to say so (or {} for scores from {}), or set [rules] decimals = {} to compare \
+                 at {}",
+                t.id.value,
+                show(m),
+                show(up),
+                show(up - unit / 2.0),
+                show(m),
+                show(up),
+                show(down),
+                show(down - unit / 2.0),
+                places(m).min(10),
+                show(m),
+            ),
+            span: t.id.span,
+        });
+    }
 }
 
 /// A band or level of `c` that gives more points than the criterion, said as a sentence:
@@ -106,6 +164,7 @@ pub fn result_changing(rules: &Rules) -> Vec<String> {
                     | "unknown-category"
                     | "weight-without-points"
                     | "marker-is-a-level"
+                    | "min-score-finer-than-scores"
             ) || (l.code == "empty-dimension" && weighted_at(l.span))
         })
         .map(|l| {
@@ -195,6 +254,7 @@ fn unit_mismatch(ind: &super::Indicator) -> Option<Lint> {
 /// Every lint of a rules file. `names_used` are the bare names its expressions mention.
 pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
     let mut out = Vec::new();
+    min_scores_finer_than_scores(rules, &mut out);
     // Tiers and conditions compare published numbers, rounded to `decimals`.
     let published = |x: f64| crate::num::round_half_away(x, rules.settings.decimals);
     let reachable = published(rules.highest_reachable());
@@ -1525,6 +1585,67 @@ id = "x"
 id = "level"
 kind = "category"
 "#;
+
+    /// A poverty cut-off of 1/3 written 0.3333 with scores published to 2 decimals
+    /// (published-examples audit 43): the rounded score is compared, so 1/3 (0.33) misses
+    /// it and the tier starts at a published 0.34, raw 0.335. A threshold on the published
+    /// grid, or decimals enough, is not linted; a category table's value is named.
+    #[test]
+    fn a_min_score_finer_than_the_published_scores_is_linted() {
+        let rules = |decimals: u32, min: &str| {
+            format!(
+                "[rules]\nname = \"m\"\nid = \"id\"\nscale = 1\ndecimals = {decimals}\n\
+                 [[indicator]]\nid = \"x\"\n[[indicator]]\nid = \"r\"\nkind = \"category\"\n\
+                 [[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c\"\ndimension = \"d\"\n\
+                 indicator = \"x\"\npoints = 1\nmethod = \"flag\"\n[[tier]]\nid = \"poor\"\n\
+                 min_score = {min}\n"
+            )
+        };
+        // (The category indicator is unused but in the table's case: only this lint counts.)
+        let finer = |text: &str| -> Vec<String> {
+            let r = Rules::from_str_named(text, "r.toml").unwrap();
+            lint(&r, &[])
+                .into_iter()
+                .filter(|l| l.code == "min-score-finer-than-scores")
+                .map(|l| l.message)
+                .collect()
+        };
+        let text = rules(2, "0.3333");
+        let found = finer(&text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains(
+                "the tier takes a published 0.34 or more, scores from 0.335 up, not from 0.3333; \
+                 write min_score = 0.34 to say so (or 0.33 for scores from 0.325), or set \
+                 [rules] decimals = 4 to compare at 0.3333"
+            ),
+            "{}",
+            found[0]
+        );
+        let r = Rules::from_str_named(&text, "r.toml").unwrap();
+        assert!(
+            result_changing(&r)
+                .iter()
+                .any(|w| w.contains("min_score = 0.3333"))
+        );
+        assert!(finer(&rules(4, "0.3333")).is_empty());
+        assert!(finer(&rules(2, "0.34")).is_empty());
+        assert!(finer(&rules(0, "60")).is_empty());
+        assert!(finer(&rules(1, "0.3")).is_empty());
+        // 59.5 under 0 decimals: the raw scores meeting it start at 59.5 as written, but
+        // only because it is the half: still said, with the published 60 to write.
+        let m = &finer(&rules(0, "59.5"))[0];
+        assert!(
+            m.contains("a published 60 or more, scores from 59.5 up, not from 59.5"),
+            "{m}"
+        );
+        let table = rules(
+            2,
+            "{ by = \"r\", values = { \"东部\" = 0.4, \"西部\" = 0.3333 } }",
+        );
+        let m = &finer(&table)[0];
+        assert!(m.contains("min_score (r = '西部') = 0.3333"), "{m}");
+    }
 
     /// Mistakes found by auditing `check` (session 34): each fires on its case, says what
     /// happens and how to fix it, and stays quiet on the near-miss beside it.
