@@ -4365,8 +4365,64 @@ fn reported_values_outside_a_transforms_domain_are_said_apart_from_missing_ones(
         "{err}"
     );
     assert!(
-        err.contains("a value outside a transform's domain is missing too: to score it low instead, transform in a formula indicator (`log10(pat + 1)`)"),
+        err.contains("a value outside a transform's domain is missing too: to score it instead, use a formula indicator (`log10(pat + 1)` scores it low)"),
         "{err}"
+    );
+    // Lower is better (floor 100 above target 1, the EPI's way): a 0 is the best value, so
+    // the hint clamps it at the target with the transform kept (published-examples audit
+    // 43): `max(pat, 1)` gives A log10(1) = the target, full points.
+    let lower = rules.replace("floor = 1\ntarget = 100", "floor = 100\ntarget = 1");
+    let a = score(
+        &lower,
+        "code,pat
+A,0
+B,1
+C,10
+D,100
+",
+    );
+    assert!(
+        a.warnings.iter().any(|w| w.ends_with("A; lower is better here: if such values are the best and should earn full points, clamp them at the target in a formula indicator and keep the transform (`max(pat, 1)`)")),
+        "{:?}",
+        a.warnings
+    );
+    let clamped = lower.replace(
+        "[[indicator]]\nid = \"pat\"\n",
+        "[[indicator]]\nid = \"raw\"\ncolumn = \"pat\"\n[[indicator]]\nid = \"pat\"\nformula = \"max(raw, 1)\"\n",
+    );
+    let a = score(
+        &clamped,
+        "code,pat
+A,0
+B,1
+C,10
+D,100
+",
+    );
+    assert_relative_eq!(entity(&a, "A").score, 100.0);
+    assert_relative_eq!(entity(&a, "C").score, 50.0);
+    // A relative method, lower is better: shifted, where 0 ranks best.
+    let relative = rules
+        .replace(
+            "method = \"linear\"\nfloor = 1\ntarget = 100",
+            "method = \"minmax\"",
+        )
+        .replace(
+            "[[indicator]]\nid = \"pat\"\n",
+            "[[indicator]]\nid = \"pat\"\ndirection = \"lower\"\n",
+        );
+    let a = score(
+        &relative,
+        "code,pat
+A,0
+B,1
+C,10
+",
+    );
+    assert!(
+        a.warnings.iter().any(|w| w.ends_with("lower is better here: if such values are the best, transform in a formula indicator instead, where they rank best (`log10(pat + 1)`)")),
+        "{:?}",
+        a.warnings
     );
     let err = try_score(
         &rules.replace("missing = \"mean\"", "missing = \"fail\""),

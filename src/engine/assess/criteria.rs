@@ -173,12 +173,8 @@ impl Run<'_> {
                     } else {
                         format!(
                             "; a value outside a transform's domain is missing too: to score \
-                             it low instead, transform in a formula indicator ({})",
-                            domain_fixes
-                                .iter()
-                                .map(|f| format!("`{f}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                             it instead, use a formula indicator ({})",
+                            domain_fixes.join(", ")
                         )
                     }
                 )),
@@ -691,15 +687,49 @@ impl Run<'_> {
                     .copied()
                     .min_by(|&a, &b| self.id(a).cmp(self.id(b)))
                 {
-                    // The formula indicator that scores such values low instead.
-                    let fix = match tr.value {
-                        crate::rules::Transform::Sqrt => {
-                            format!("sqrt(max({}, 0))", crit.indicator.value)
+                    // The formula indicator that scores such values as meant instead. Higher
+                    // is better: low (`log10(x + 1)`). Lower is better, where a 0 is the best
+                    // value: clamped at a fixed target (the transform kept, so the floor and
+                    // target keep their scale), or shifted for a relative method (0 ranks
+                    // best).
+                    use crate::rules::{Direction, Method, Param, Transform};
+                    let x_id = &crit.indicator.value;
+                    let lower_target = match &crit.method {
+                        Method::Linear {
+                            floor: Param::Fixed(f),
+                            target: Param::Fixed(t),
+                        } if f > t => Some(*t),
+                        Method::Target {
+                            target: Param::Fixed(t),
+                        } if ind.direction == Direction::Lower => Some(*t),
+                        _ => None,
+                    };
+                    let lower = lower_target.is_some()
+                        || (crit.method.is_relative() && ind.direction == Direction::Lower);
+                    let fix = match (lower_target, tr.value) {
+                        (Some(t), _) => {
+                            format!("max({x_id}, {})", crate::column::format_display(t))
                         }
-                        other => format!("{}({} + 1)", other.name(), crit.indicator.value),
+                        (None, Transform::Sqrt) => format!("sqrt(max({x_id}, 0))"),
+                        (None, other) => format!("{}({x_id} + 1)", other.name()),
+                    };
+                    let meant = match (lower, lower_target.is_some()) {
+                        (false, _) => format!(
+                            "if {} should score low rather than as missing, transform in a \
+                             formula indicator instead",
+                            crate::diag::agree(outside.len(), "such a value", "such values")
+                        ),
+                        (true, true) => "lower is better here: if such values are the best \
+                                         and should earn full points, clamp them at the target \
+                                         in a formula indicator and keep the transform"
+                            .to_string(),
+                        (true, false) => "lower is better here: if such values are the best, \
+                                          transform in a formula indicator instead, where they \
+                                          rank best"
+                            .to_string(),
                     };
                     warnings.push(format!(
-                        "criterion '{}': {} reported {} outside the domain of {} ({}{}) {} treated as missing, so the missing policy scores {}: {}; if {} should score low rather than as missing, transform in a formula indicator instead (`{}`)",
+                        "criterion '{}': {} reported {} outside the domain of {} ({}{}) {} treated as missing, so the missing policy scores {}: {}; {meant} (`{}`)",
                         crit.id.value,
                         outside.len(),
                         crate::diag::agree(outside.len(), "value", "values"),
@@ -709,11 +739,17 @@ impl Run<'_> {
                         crate::diag::agree(outside.len(), "is", "are"),
                         crate::diag::agree(outside.len(), "it", "them"),
                         self.some_ids(&outside),
-                        crate::diag::agree(outside.len(), "such a value", "such values"),
                         fix
                     ));
                     if policy == MissingPolicy::Fail {
-                        domain_fix = Some(fix);
+                        domain_fix = Some(format!(
+                            "`{fix}` {}",
+                            match (lower, lower_target.is_some()) {
+                                (false, _) => "scores it low",
+                                (true, true) => "gives it full points (lower is better)",
+                                (true, false) => "ranks it best (lower is better)",
+                            }
+                        ));
                     }
                 }
             }
