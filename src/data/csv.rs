@@ -490,6 +490,18 @@ impl<R: Read> Splitter<R> {
         }
     }
 
+    /// Whether nothing but line ends is left to read (reading on to find out).
+    fn only_line_ends_left(&mut self) -> io::Result<bool> {
+        loop {
+            if self.buf[self.pos..self.len].iter().any(|&b| b != b'\n') {
+                return Ok(false);
+            }
+            if !self.refill()? {
+                return Ok(true);
+            }
+        }
+    }
+
     /// The next record and its row, `None` at the end.
     fn next(&mut self) -> io::Result<Option<(usize, Record<'_>)>> {
         // Skip empty lines; find a whole line in the buffer, and its delimiters on the way.
@@ -873,7 +885,21 @@ fn pass(
                         }
                         None => None,
                     };
-                    if let Some(d) = broken {
+                    if let Some(mut d) = broken {
+                        // The last row, short, with no line end after it: a file cut off (an
+                        // interrupted copy), not a delimiter left out (a row with a reason of
+                        // its own, a note or a control character, keeps that).
+                        if d.help.as_deref() == Some(DELIMITER_MISSING)
+                            && split.only_line_ends_left().unwrap_or(false)
+                            && split.src.ended_without_line_end()
+                        {
+                            d = d.with_help(
+                                "the file ends inside this row, with no line end after it: it \
+                                 looks cut short (an interrupted copy or download); copy or \
+                                 export it again whole. If the row is whole, a delimiter is \
+                                 missing in it",
+                            );
+                        }
                         if !batch.is_empty() && full_tx.send(batch).is_err() {
                             return Err(ProducerError::Stopped);
                         }
@@ -1083,6 +1109,10 @@ fn lone_field_help(field: &[u8]) -> Option<String> {
         })
 }
 
+/// The help for a short row with no other reason found.
+const DELIMITER_MISSING: &str =
+    "a delimiter is probably missing in this row; every row needs one field per header";
+
 /// A record with another number of fields than the header's `width` (of which the first
 /// `named` have a header).
 fn ragged(
@@ -1148,8 +1178,7 @@ fn ragged(
     {
         help
     } else {
-        "a delimiter is probably missing in this row; every row needs one field per header"
-            .to_string()
+        DELIMITER_MISSING.to_string()
     };
     Diagnostic::new(
         Stage::Data,

@@ -417,6 +417,8 @@ pub struct DecodingReader<R: Read> {
     /// Whether lines end with a lone `\r`, from the first line break (`None` before it).
     cr_lines: Option<bool>,
     last_out: Option<u8>,
+    /// The text ended without a line end (one was added to end its last line).
+    unterminated: bool,
 }
 
 impl<R: Read> DecodingReader<R> {
@@ -438,6 +440,7 @@ impl<R: Read> DecodingReader<R> {
             pending_cr: false,
             cr_lines: None,
             last_out: None,
+            unterminated: false,
         }
     }
 
@@ -445,6 +448,12 @@ impl<R: Read> DecodingReader<R> {
     pub fn without_digest(mut self) -> Self {
         self.hasher = None;
         self
+    }
+
+    /// Whether the text, read to its end, ended without a line end (its last line was cut
+    /// short, or saved so).
+    pub fn ended_without_line_end(&self) -> bool {
+        self.finished && self.unterminated
     }
 
     /// Lowercase hex SHA-256 of the raw bytes read so far (all of them once at end of file);
@@ -555,6 +564,7 @@ impl<R: Read> DecodingReader<R> {
             self.finished = last;
             if last && (self.pending_cr || self.last_out.is_some_and(|b| b != b'\n')) {
                 // (A `\r` that ends the file ends its last line.)
+                self.unterminated = !self.pending_cr;
                 self.pending_cr = false;
                 if self.out.len() <= self.out_len {
                     self.out.push(0);

@@ -173,6 +173,21 @@ fn a_note_row_and_an_end_of_file_mark_are_named() {
             "B\n",
             "a delimiter is probably missing in this row; every row needs one field per header",
         ),
+        // The same row with no line end after it: the file was cut short.
+        (
+            "cut.csv",
+            "B",
+            "the file ends inside this row, with no line end after it: it looks cut short (an \
+             interrupted copy or download); copy or export it again whole. If the row is \
+             whole, a delimiter is missing in it",
+        ),
+        (
+            "cut-crlf.csv",
+            "B,2\r\n\r\nC",
+            "the file ends inside this row, with no line end after it: it looks cut short (an \
+             interrupted copy or download); copy or export it again whole. If the row is \
+             whole, a delimiter is missing in it",
+        ),
     ] {
         let p = write(&dir, name, format!("id,v\nA,1\n{tail}").as_bytes());
         let e = read(&[p], &infer_all).unwrap_err();
