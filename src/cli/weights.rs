@@ -240,15 +240,25 @@ fn run_objective(
 /// threshold on a dimension or criterion that its new maximum can no longer meet (a tier's
 /// `requires specialization >= 15` once specialization weighs 9.15), a tier above the new
 /// maximum. Thresholds are the designer's to rescale: they are not changed.
-fn written(out: &Path, level: Level, text: &str, before: &clusterscore::rules::Rules) {
-    // A scale written along with first dimension weights (rewrite::write_weights).
-    let scale_added = before
+/// The `scale` written along with first dimension weights (rewrite::write_weights), said
+/// beside the weights.
+fn scale_added(text: &str, before: &clusterscore::rules::Rules) -> Option<String> {
+    let after = before
         .settings
         .scale
         .is_none()
         .then(|| clusterscore::rules::Rules::from_str_named(text, "").ok())
-        .flatten()
-        .and_then(|after| after.settings.scale);
+        .flatten()?;
+    after.settings.scale.map(|s| {
+        format!(
+            "[rules] scale = {}: the maximum score the file had, which the weights now share",
+            clusterscore::column::format_display(s)
+        )
+    })
+}
+
+fn written(out: &Path, level: Level, text: &str, before: &clusterscore::rules::Rules) {
+    let scale_added = scale_added(text, before);
     say!(
         "wrote {}: the weights as {}{}",
         out.display(),
@@ -256,10 +266,7 @@ fn written(out: &Path, level: Level, text: &str, before: &clusterscore::rules::R
             Level::Dimensions => "each dimension's weight (criterion points kept)",
             Level::Criteria => "each criterion's points (band and other point values scaled along)",
         },
-        scale_added.map_or(String::new(), |s| format!(
-            ", and [rules] scale = {}: the maximum score the file had, which the weights now share",
-            clusterscore::column::format_display(s)
-        ))
+        scale_added.map_or(String::new(), |s| format!(", and {s}"))
     );
     for w in
         clusterscore::analysis::rewrite::rewrite_warnings(before, text, &out.display().to_string())
@@ -344,6 +351,14 @@ fn run_ahp(
         // Standard output carries the rules file, so the report goes to its --out file or
         // to standard error (mixed in, the output would not be a rules file any more).
         (Some(rules), None) => {
+            if let Some(s) = a
+                .write_into
+                .as_deref()
+                .and_then(|p| clusterscore::rules::Rules::from_path(p).ok())
+                .and_then(|before| scale_added(&rules, &before))
+            {
+                say!("note: the rules file on standard output also gains {s}");
+            }
             match out {
                 Some(_) => super::deliver(out, report.as_bytes())?,
                 None => say_part!("{report}"),

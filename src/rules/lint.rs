@@ -52,27 +52,45 @@ fn min_scores_finer_than_scores(rules: &Rules, out: &mut Vec<Lint>) {
         let Some((m, which)) = finer.filter(|(m, _)| places(*m) > decimals) else {
             continue;
         };
-        // The published scores that meet it start at `up`, so raw scores from half a unit
-        // below `up`; `down` is the published step under it.
+        // The published scores that meet it start at `up`, so the raw scores from half a
+        // unit below `up` (rounded half away from zero: above it, for `up` ≤ 0); `down` is
+        // the published step under it.
         let unit = 10f64.powi(-(decimals as i32));
         let up = crate::num::round_half_away((m / unit).ceil() * unit, decimals);
         let down = crate::num::round_half_away(up - unit, decimals);
+        let from = |p: f64| {
+            let start = p - unit / 2.0;
+            if p > 0.0 {
+                format!("from {} up", show(start))
+            } else {
+                format!("above {}", show(start))
+            }
+        };
+        // Exactly half a step below a published one (59.5 under 0 decimals): the rounded
+        // score meets it for the very raw scores that do.
+        if up > 0.0 && ((up - unit / 2.0) - m).abs() <= crate::num::tolerance(m) {
+            continue;
+        }
+        let (write, or) = if which.is_empty() {
+            ("write min_score = ", "(or ")
+        } else {
+            ("write that value as ", "(or as ")
+        };
         out.push(Lint {
             code: "min-score-finer-than-scores",
             message: format!(
                 "tier '{}' min_score{which} = {} has more decimals than scores are published \
                  with (decimals = {decimals}): the rounded score is compared, so the tier takes \
-                 a published {} or more, scores from {} up, not from {}; write min_score = {} \
-                 to say so (or {} for scores from {}), or set [rules] decimals = {} to compare \
-                 at {}",
+                 a published {} or more, scores {}, not from {}; {write}{} to say so \
+                 {or}{} for scores {}), or set [rules] decimals = {} to compare at {}",
                 t.id.value,
                 show(m),
                 show(up),
-                show(up - unit / 2.0),
+                from(up),
                 show(m),
                 show(up),
                 show(down),
-                show(down - unit / 2.0),
+                from(down),
                 places(m).min(10),
                 show(m),
             ),
@@ -1616,7 +1634,7 @@ kind = "category"
         assert!(
             found[0].contains(
                 "the tier takes a published 0.34 or more, scores from 0.335 up, not from 0.3333; \
-                 write min_score = 0.34 to say so (or 0.33 for scores from 0.325), or set \
+                 write min_score = 0.34 to say so (or 0.33 for scores from 0.325 up), or set \
                  [rules] decimals = 4 to compare at 0.3333"
             ),
             "{}",
@@ -1632,11 +1650,14 @@ kind = "category"
         assert!(finer(&rules(2, "0.34")).is_empty());
         assert!(finer(&rules(0, "60")).is_empty());
         assert!(finer(&rules(1, "0.3")).is_empty());
-        // 59.5 under 0 decimals: the raw scores meeting it start at 59.5 as written, but
-        // only because it is the half: still said, with the published 60 to write.
-        let m = &finer(&rules(0, "59.5"))[0];
+        // Exactly half a step (59.5 under 0 decimals, 0.25 under 1): the rounded score meets
+        // it for the very raw scores that do (review 43). A negative threshold rounds away
+        // from zero: the tier starts above the half step.
+        assert!(finer(&rules(0, "59.5")).is_empty());
+        assert!(finer(&rules(1, "0.25")).is_empty());
+        let m = &finer(&rules(2, "-0.3333"))[0];
         assert!(
-            m.contains("a published 60 or more, scores from 59.5 up, not from 59.5"),
+            m.contains("a published -0.33 or more, scores above -0.335, not from -0.3333"),
             "{m}"
         );
         let table = rules(
@@ -1645,6 +1666,10 @@ kind = "category"
         );
         let m = &finer(&table)[0];
         assert!(m.contains("min_score (r = '西部') = 0.3333"), "{m}");
+        assert!(
+            m.contains("write that value as 0.34 to say so (or as 0.33 for"),
+            "{m}"
+        );
     }
 
     /// Mistakes found by auditing `check` (session 34): each fires on its case, says what

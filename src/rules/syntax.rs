@@ -697,6 +697,29 @@ fn operands_quoted_apart(value: &str) -> Option<String> {
     if !is_name(first) || !compares(after) {
         return None;
     }
+    // A quoted part that is a name, not text: before a comparison, after an ordering one
+    // (`< 'rd'` compares no text), or standing alone between `and`/`or` (a yes/no name).
+    let logic = |p: &str, at_end: bool| {
+        let p = p.trim();
+        p.is_empty()
+            || ["and", "or", "&&", "||"].iter().any(|w| {
+                if at_end {
+                    p.ends_with(w) || p.ends_with("not") || p.ends_with('!') || p.ends_with('(')
+                } else {
+                    p.starts_with(w) || p.starts_with(')')
+                }
+            })
+    };
+    let self_standing = |i: usize, part: &str| {
+        let (before, after) = (parts[i - 1], parts.get(i + 1).copied().unwrap_or(""));
+        let ordering = {
+            let b = before.trim_end();
+            (b.ends_with('<') || b.ends_with('>') || b.ends_with("<=") || b.ends_with(">="))
+                && !b.ends_with("->")
+        };
+        is_name(part)
+            && (compares(after) || ordering || (logic(before, true) && logic(after, false)))
+    };
     let mut expr = String::new();
     for (i, part) in parts.iter().enumerate() {
         if i % 2 == 0 {
@@ -709,8 +732,11 @@ fn operands_quoted_apart(value: &str) -> Option<String> {
             if comment {
                 break;
             }
-        } else if is_name(part) && parts.get(i + 1).is_some_and(|next| compares(next)) {
+        } else if part.trim().parse::<f64>().is_ok() || self_standing(i, part) {
             expr.push_str(part);
+        } else if part.contains('\'') {
+            // Text with an apostrophe: no single-quoted literal holds it.
+            return None;
         } else {
             expr.push('\'');
             expr.push_str(part);
@@ -1287,11 +1313,18 @@ mod tests {
         );
         assert_eq!(
             meant(r#""区域" != "东部" && "size" >= "x"  # c"#).as_deref(),
-            Some("区域 != '东部' && size >= 'x'")
+            Some("区域 != '东部' && size >= x")
         );
         // A text value in double quotes inside the string, a quoted phrase, no comparison:
         // not this slip.
         assert_eq!(meant(r#""region == "east"""#), None);
+        // Names and numbers quoted too (review 43): after an ordering comparison, a yes/no
+        // name between `or`s, a number; text with an apostrophe cannot be single-quoted.
+        assert_eq!(
+            meant(r#""revenue" > "rd" or "national" and "x" >= "3""#).as_deref(),
+            Some("revenue > rd or national and x >= 3")
+        );
+        assert_eq!(meant(r#""name" == "O'Brien""#), None);
         assert_eq!(meant(r#""big firm" == "x""#), None);
         assert_eq!(meant(r#""a" "b""#), None);
     }

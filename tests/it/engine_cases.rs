@@ -4401,7 +4401,35 @@ D,100
     );
     assert_relative_eq!(entity(&a, "A").score, 100.0);
     assert_relative_eq!(entity(&a, "C").score, 50.0);
-    // A relative method, lower is better: shifted, where 0 ranks best.
+    // `target`, lower is better, reads the direction from the indicator: the hint says the
+    // formula indicator needs it; followed (review 43), A's 0 is clamped to 10, the target,
+    // and earns full points: log10 of (10, 10, 100) against log10(10) = 1 gives 1, 1, 1/2.
+    let target = rules
+        .replace(
+            "method = \"linear\"\nfloor = 1\ntarget = 100",
+            "method = \"target\"\ntarget = 10",
+        )
+        .replace(
+            "[[indicator]]\nid = \"pat\"\n",
+            "[[indicator]]\nid = \"pat\"\ndirection = \"lower\"\n",
+        );
+    let a = score(&target, "code,pat\nA,0\nB,10\nC,100\n");
+    assert!(
+        a.warnings.iter().any(|w| w.ends_with("clamp them at the target in a formula indicator with direction = \"lower\" and keep the transform (`max(pat, 10)`)")),
+        "{:?}",
+        a.warnings
+    );
+    let followed = target.replace(
+        "[[indicator]]\nid = \"pat\"\ndirection = \"lower\"\n",
+        "[[indicator]]\nid = \"raw\"\ncolumn = \"pat\"\n[[indicator]]\nid = \"pat\"\n\
+         direction = \"lower\"\nformula = \"max(raw, 10)\"\n",
+    );
+    let a = score(&followed, "code,pat\nA,0\nB,10\nC,100\n");
+    assert_relative_eq!(entity(&a, "A").score, 100.0);
+    assert_relative_eq!(entity(&a, "B").score, 100.0);
+    assert_relative_eq!(entity(&a, "C").score, 50.0);
+    // A relative method, lower is better: shifted, where 0 ranks best, with the direction;
+    // followed, log10(x + 1) = 0, 1, 2 gives A full points, B half, C none.
     let relative = rules
         .replace(
             "method = \"linear\"\nfloor = 1\ntarget = 100",
@@ -4411,19 +4439,23 @@ D,100
             "[[indicator]]\nid = \"pat\"\n",
             "[[indicator]]\nid = \"pat\"\ndirection = \"lower\"\n",
         );
-    let a = score(
-        &relative,
-        "code,pat
-A,0
-B,1
-C,10
-",
-    );
+    let a = score(&relative, "code,pat\nA,0\nB,1\nC,10\n");
     assert!(
-        a.warnings.iter().any(|w| w.ends_with("lower is better here: if such values are the best, transform in a formula indicator instead, where they rank best (`log10(pat + 1)`)")),
+        a.warnings.iter().any(|w| w.ends_with("lower is better here: if such values are the best, transform in a formula indicator with direction = \"lower\" instead, where they rank best (`log10(pat + 1)`)")),
         "{:?}",
         a.warnings
     );
+    let followed = relative
+        .replace(
+            "[[indicator]]\nid = \"pat\"\ndirection = \"lower\"\n",
+            "[[indicator]]\nid = \"raw\"\ncolumn = \"pat\"\n[[indicator]]\nid = \"pat\"\n\
+             direction = \"lower\"\nformula = \"log10(raw + 1)\"\n",
+        )
+        .replace("transform = \"log10\"\n", "");
+    let a = score(&followed, "code,pat\nA,0\nB,9\nC,99\n");
+    assert_relative_eq!(entity(&a, "A").score, 100.0);
+    assert_relative_eq!(entity(&a, "B").score, 50.0);
+    assert_relative_eq!(entity(&a, "C").score, 0.0);
     let err = try_score(
         &rules.replace("missing = \"mean\"", "missing = \"fail\""),
         "code,pat\nA,3\nB,1\nG,\n",

@@ -713,20 +713,31 @@ impl Run<'_> {
                         (None, Transform::Sqrt) => format!("sqrt(max({x_id}, 0))"),
                         (None, other) => format!("{}({x_id} + 1)", other.name()),
                     };
+                    // `target` and the relative methods read the direction from the
+                    // indicator: the formula indicator needs it too (linear's floor and
+                    // target say it themselves).
+                    let direction_too = if matches!(crit.method, Method::Linear { .. }) {
+                        ""
+                    } else {
+                        "with direction = \"lower\" "
+                    };
                     let meant = match (lower, lower_target.is_some()) {
                         (false, _) => format!(
                             "if {} should score low rather than as missing, transform in a \
                              formula indicator instead",
                             crate::diag::agree(outside.len(), "such a value", "such values")
                         ),
-                        (true, true) => "lower is better here: if such values are the best \
-                                         and should earn full points, clamp them at the target \
-                                         in a formula indicator and keep the transform"
-                            .to_string(),
-                        (true, false) => "lower is better here: if such values are the best, \
-                                          transform in a formula indicator instead, where they \
-                                          rank best"
-                            .to_string(),
+                        (true, true) => format!(
+                            "lower is better here: if such values are the best and should \
+                             earn full points, clamp them at the target in a formula indicator \
+                             {}and keep the transform",
+                            direction_too
+                        ),
+                        (true, false) => format!(
+                            "lower is better here: if such values are the best, transform in a \
+                             formula indicator {}instead, where they rank best",
+                            direction_too
+                        ),
                     };
                     warnings.push(format!(
                         "criterion '{}': {} reported {} outside the domain of {} ({}{}) {} treated as missing, so the missing policy scores {}: {}; {meant} (`{}`)",
@@ -745,9 +756,13 @@ impl Run<'_> {
                         domain_fix = Some(format!(
                             "`{fix}` {}",
                             match (lower, lower_target.is_some()) {
-                                (false, _) => "scores it low",
-                                (true, true) => "gives it full points (lower is better)",
-                                (true, false) => "ranks it best (lower is better)",
+                                (false, _) => "scores it low".to_string(),
+                                (true, true) => format!(
+                                    "{}gives it full points (lower is better)",
+                                    direction_too
+                                ),
+                                (true, false) =>
+                                    format!("{}ranks it best (lower is better)", direction_too),
                             }
                         ));
                     }
