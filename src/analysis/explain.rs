@@ -26,10 +26,11 @@
 //! (tier `requires`/`direct`, capping gates and adjustments that mention dimension scores,
 //! criterion points or `score`) are evaluated again on the new published values
 //! ([`Evidence::rescore`]), so they are not blockers; conditions on data are fixed.
-//! Options are sorted by score gained (after any re-score from the data), largest first; only an option whose tier after is
-//! the target tier reaches it. Known limitation: the changed indicator is re-scored only
-//! through its criterion; other criteria, formulas or conditions reading the same
-//! indicator keep their values.
+//! Options are sorted by score gained (after any re-score from the data), largest first;
+//! only an option whose tier after is the target tier reaches it. Here the changed
+//! indicator is re-scored only through its criterion; other criteria, formulas or
+//! conditions reading the same indicator keep their values unless
+//! [`rescore_options_from_data`] runs the whole assessment again.
 
 use crate::engine::assessment::EntitySource;
 use crate::engine::evidence::{Evidence, quota_of};
