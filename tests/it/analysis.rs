@@ -10,6 +10,24 @@ fn bin() -> Command {
     Command::cargo_bin("clusterscore").unwrap()
 }
 
+/// `explain --id ID --format json` on `rules` and `data` (written as r.toml and d.csv in a
+/// fresh directory): the document, after a successful run.
+fn explain_json(rules: &str, data: &str, id: &str) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("r.toml"), rules).unwrap();
+    std::fs::write(dir.path().join("d.csv"), data).unwrap();
+    let out = bin()
+        .current_dir(dir.path())
+        .args([
+            "explain", "--rules", "r.toml", "--data", "d.csv", "--id", id, "--format", "json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 const BANDS: &str = r#"
 [rules]
 name = "gap"
@@ -2846,19 +2864,7 @@ fn explain_rescores_a_level_option_when_a_condition_reads_the_category() {
                  min_score = 25\nrequires = [\"lv != 'A'\"]\n[[tier]]\nid = \"silver\"\n\
                  min_score = 15\n";
     let option = |rules: &str, data: &str, id: &str| -> serde_json::Value {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("r.toml"), rules).unwrap();
-        std::fs::write(dir.path().join("d.csv"), data).unwrap();
-        let out = bin()
-            .current_dir(dir.path())
-            .args([
-                "explain", "--rules", "r.toml", "--data", "d.csv", "--id", id, "--format", "json",
-            ])
-            .assert()
-            .success()
-            .get_output()
-            .clone();
-        let x: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let x = explain_json(rules, data, id);
         x["gap"]["options"]
             .as_array()
             .unwrap()
@@ -2897,26 +2903,11 @@ fn explain_rescores_a_level_option_when_a_condition_reads_the_category() {
 /// through the criterion alone the requires would keep today's "not met".
 #[test]
 fn explain_rescores_options_from_the_data_when_a_condition_reads_the_indicator() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("r.toml"),
-        "[rules]\nname = \"q\"\nid = \"id\"\n[[indicator]]\nid = \"x\"\n[[dimension]]\nid = \"d\"\n\
-         [[criterion]]\nid = \"cx\"\ndimension = \"d\"\nindicator = \"x\"\npoints = 10\n\
-         method = \"linear\"\nfloor = 0\ntarget = 100\n[[tier]]\nid = \"top\"\nmin_score = 5\n\
-         requires = [\"x >= 45\"]\n",
-    )
-    .unwrap();
-    std::fs::write(dir.path().join("d.csv"), "id,x\nA,40\nB,90\n").unwrap();
-    let out = bin()
-        .current_dir(dir.path())
-        .args([
-            "explain", "--rules", "r.toml", "--data", "d.csv", "--id", "A", "--format", "json",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let x: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules = "[rules]\nname = \"q\"\nid = \"id\"\n[[indicator]]\nid = \"x\"\n[[dimension]]\nid = \"d\"\n\
+                 [[criterion]]\nid = \"cx\"\ndimension = \"d\"\nindicator = \"x\"\npoints = 10\n\
+                 method = \"linear\"\nfloor = 0\ntarget = 100\n[[tier]]\nid = \"top\"\nmin_score = 5\n\
+                 requires = [\"x >= 45\"]\n";
+    let x = explain_json(rules, "id,x\nA,40\nB,90\n", "A");
     let o = &x["gap"]["options"][0];
     assert_eq!(o["criterion"], "cx");
     approx::assert_relative_eq!(o["to"].as_f64().unwrap(), 49.95);
@@ -2926,10 +2917,7 @@ fn explain_rescores_options_from_the_data_when_a_condition_reads_the_indicator()
     assert_eq!(o["reaches_target"], true);
     approx::assert_relative_eq!(o["score_after"].as_f64().unwrap(), 5.0);
     // The same value scored as data.
-    let a = score(
-        &std::fs::read_to_string(dir.path().join("r.toml")).unwrap(),
-        "id,x\nA,49.95\nB,90\n",
-    );
+    let a = score(rules, "id,x\nA,49.95\nB,90\n");
     assert_eq!(
         a.entities[find_entity(&a, "A").unwrap().0].tier.as_deref(),
         Some("top")
@@ -2943,9 +2931,7 @@ fn explain_rescores_options_from_the_data_when_a_condition_reads_the_indicator()
 /// though c_rev's own points (+10) are more.
 #[test]
 fn explain_orders_options_by_the_gain_re_scored_from_the_data() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("r.toml"),
+    let x = explain_json(
         "[rules]\nname = \"r8\"\nid = \"id\"\n[[indicator]]\nid = \"rev\"\n[[indicator]]\n\
          id = \"rd\"\n[[indicator]]\nid = \"k\"\n[[indicator]]\nid = \"inten\"\n\
          formula = \"rd / rev * 100\"\n[[dimension]]\nid = \"d\"\n[[criterion]]\nid = \"c_rev\"\n\
@@ -2955,23 +2941,9 @@ fn explain_orders_options_by_the_gain_re_scored_from_the_data() {
          method = \"linear\"\nfloor = 0\ntarget = 10\n[[criterion]]\nid = \"c_k\"\n\
          dimension = \"d\"\nindicator = \"k\"\npoints = 10\nmethod = \"linear\"\nfloor = 0\n\
          target = 10\n[[tier]]\nid = \"t\"\nmin_score = 50\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("d.csv"),
         "id,rev,rd,k\nA,40,4,2\nB,200,10,10\n",
-    )
-    .unwrap();
-    let out = bin()
-        .current_dir(dir.path())
-        .args([
-            "explain", "--rules", "r.toml", "--data", "d.csv", "--id", "A", "--format", "json",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let x: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        "A",
+    );
     let options = x["gap"]["options"].as_array().unwrap();
     let shown: Vec<(&str, f64)> = options
         .iter()
