@@ -4365,7 +4365,7 @@ fn reported_values_outside_a_transforms_domain_are_said_apart_from_missing_ones(
         "{err}"
     );
     assert!(
-        err.contains("a value outside a transform's domain is missing too: to score it instead, use a formula indicator (`log10(pat + 1)` scores it low)"),
+        err.contains("a value outside a transform's domain is missing too: to score it instead, use a formula indicator: `log10(pat + 1)`, which scores it low"),
         "{err}"
     );
     // Lower is better (floor 100 above target 1, the EPI's way): a 0 is the best value, so
@@ -4418,6 +4418,16 @@ D,100
         a.warnings.iter().any(|w| w.ends_with("clamp them at the target in a formula indicator with direction = \"lower\" and keep the transform (`max(pat, 10)`)")),
         "{:?}",
         a.warnings
+    );
+    // Under `missing = "fail"` the help says the same of the formula (sweep 43).
+    let err = try_score(
+        &target.replace("missing = \"mean\"", "missing = \"fail\""),
+        "code,pat\nA,0\nB,10\n",
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("use a formula indicator: `max(pat, 10)`, with direction = \"lower\", which gives it full points, lower being better"),
+        "{err}"
     );
     let followed = target.replace(
         "[[indicator]]\nid = \"pat\"\ndirection = \"lower\"\n",

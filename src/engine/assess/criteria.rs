@@ -173,8 +173,8 @@ impl Run<'_> {
                     } else {
                         format!(
                             "; a value outside a transform's domain is missing too: to score \
-                             it instead, use a formula indicator ({})",
-                            domain_fixes.join(", ")
+                             it instead, use a formula indicator: {}",
+                            domain_fixes.join("; ")
                         )
                     }
                 )),
@@ -753,16 +753,19 @@ impl Run<'_> {
                         fix
                     ));
                     if policy == MissingPolicy::Fail {
+                        // `log10(x + 1)`, which scores it low; `max(x, 1)`, with direction =
+                        // "lower" (where the method reads it), which gives it full points.
                         domain_fix = Some(format!(
-                            "`{fix}` {}",
+                            "`{fix}`{}, which {}",
+                            if lower && !direction_too.is_empty() {
+                                ", with direction = \"lower\""
+                            } else {
+                                ""
+                            },
                             match (lower, lower_target.is_some()) {
-                                (false, _) => "scores it low".to_string(),
-                                (true, true) => format!(
-                                    "{}gives it full points (lower is better)",
-                                    direction_too
-                                ),
-                                (true, false) =>
-                                    format!("{}ranks it best (lower is better)", direction_too),
+                                (false, _) => "scores it low",
+                                (true, true) => "gives it full points, lower being better",
+                                (true, false) => "ranks it best, lower being better",
                             }
                         ));
                     }
