@@ -724,10 +724,10 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                 }
             }
         }
-        // (`fail` there stops the run when a value is missing, except on a tie-break, cohort
-        // or category-table indicator, whose missing values SPEC §12 reads its own way.)
+        // (`fail` there stops the run when a value is missing, a tie-break, cohort or
+        // category-table indicator included.)
         if let Some(m) = ind.missing
-            && (m != crate::rules::MissingPolicy::Fail || rules.missing_read_by_spec(&ind.id.value))
+            && m != crate::rules::MissingPolicy::Fail
             && scored_by.is_empty()
         {
             out.push(Lint {

@@ -802,17 +802,6 @@ impl Rules {
             .chain(self.tiers.iter().filter_map(|t| t.min_score.as_ref()))
     }
 
-    /// Whether SPEC §12 says what a missing value of indicator `id` does: a tie-break
-    /// indicator (sorted last), the cohort (its own cohort) or a category table's `by`
-    /// (the default). A missing policy on such an indicator does not stop the run.
-    pub fn missing_read_by_spec(&self, id: &str) -> bool {
-        self.settings.tie_break.iter().any(|t| t.value == id)
-            || self.settings.cohort.as_ref().is_some_and(|c| c.value == id)
-            || self
-                .parameters()
-                .any(|p| matches!(p, Param::ByCategory { by, .. } if by.value == id))
-    }
-
     /// The highest score before adjustments an entity can reach: [`Rules::max_score`], less
     /// where a criterion's bands or levels never pay all its points ([`Criterion::payable`]:
     /// points raised without raising the table). TOPSIS measures against the best entity

@@ -3823,10 +3823,28 @@ require = "output >= 0"
         .replace("id = \"id\"\n", "id = \"id\"\nmissing = \"fail\"\n");
     let a = score(&inherited, "id,x,output\nA,5,3\nB,6,\n");
     assert_eq!(entity(&a, "B").excluded_by.as_deref(), Some("g"));
-    // A tie-break indicator keeps SPEC §12's reading of a missing value (sorted last).
+    // A tie-break indicator too: SPEC §12 sorts a missing tie-break value last, but `fail`
+    // written on the indicator says it must not be missing (with the gate or without it).
     let tie = rules.replace("id = \"id\"\n", "id = \"id\"\ntie_break = [\"output\"]\n");
-    let a = score(&tie, "id,x,output\nA,5,3\nB,6,\n");
-    assert_eq!(entity(&a, "B").excluded_by.as_deref(), Some("g"));
+    for rules in [
+        tie.clone(),
+        tie.replace("require = \"output >= 0\"", "require = \"x >= 0\""),
+    ] {
+        let err = try_score(&rules, "id,x,output\nA,5,3\nB,6,\n").unwrap_err();
+        assert!(
+            err.contains("missing values under policy 'fail': B ("),
+            "{err}"
+        );
+    }
+    // Without the policy the missing tie-break value sorts last (A and B tie on 5; by id
+    // A would come first).
+    let a = score(
+        &tie.replace("missing = \"fail\"\n", "")
+            .replace("require = \"output >= 0\"", "require = \"x >= 0\""),
+        "id,x,output\nA,5,\nB,5,3\n",
+    );
+    assert_eq!(entity(&a, "B").rank, Some(1));
+    assert_eq!(entity(&a, "A").rank, Some(2));
 }
 
 /// Labels and column names written where an id belongs get the id; a column with brackets

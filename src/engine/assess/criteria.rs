@@ -254,8 +254,9 @@ impl Run<'_> {
     /// `missing = "fail"` written on an indicator that no criterion scores (one read by a
     /// gate, a tier's `requires` or a formula, e.g. "output must be reported"): the run
     /// stops when a scored entity has no value, as it does for a criterion's. Inherited
-    /// from `[rules]`, the policy stays with the criteria; and a tie-break, cohort or
-    /// category indicator keeps SPEC §12's reading ([`crate::rules::Rules::missing_read_by_spec`]).
+    /// from `[rules]`, the policy stays with the criteria. Written on a tie-break, cohort or
+    /// category-table indicator it stops the run too: SPEC §12 says where such a missing
+    /// value goes, and `fail` is the designer saying it must not be missing at all.
     pub(super) fn fail_on_unscored_indicators(&self) -> Result<()> {
         let r = &self.c.rules;
         let mut fail_list = Vec::new();
@@ -264,7 +265,6 @@ impl Run<'_> {
             if ind.missing != Some(MissingPolicy::Fail)
                 || member_level
                 || self.c.criterion_indicator.contains(&i)
-                || r.missing_read_by_spec(&ind.id.value)
             {
                 continue;
             }
