@@ -1281,8 +1281,21 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             .map(|d| d.weight.as_ref().map_or(0.0, |w| w.value))
             .sum();
         // (Weights written as fractions of 1 under a `scale` are shares, as coarse-scores
-        // suggests writing them: nothing to say.)
-        if (sum - scale).abs() > 1e-9 * scale.abs().max(1.0) && (sum - 1.0).abs() > 1e-9 {
+        // suggests writing them: nothing to say. Nor is there when the weights are all
+        // equal, or when they miss only by the rounding of their decimals: thirds written
+        // 0.333333 or 33.3 cannot add up exactly, and are shares all the same.)
+        let weights: Vec<f64> = rules
+            .dimensions
+            .iter()
+            .filter_map(|d| d.weight.as_ref().map(|w| w.value))
+            .collect();
+        let equal = weights.len() >= 2 && weights.iter().all(|&w| w == weights[0]);
+        let slack = rounding_slack(&weights);
+        let off = |target: f64| {
+            let by = (sum - target).abs();
+            by > 1e-9 * target.abs().max(1.0) && (by > slack || by > 0.01 * target.abs())
+        };
+        if !equal && off(scale) && off(1.0) {
             out.push(Lint {
                 code: "weights-not-scale",
                 message: format!(
@@ -1583,6 +1596,24 @@ fn one_edit(name: &str, id: &str) -> bool {
         && letters(&lower) != letters(&id_lower)
 }
 
+/// How far numbers written with decimals can add up away from what they round: half a unit
+/// of each one's last written decimal (0.333333 → 5e-7), from the shortest form that reads
+/// back as the number. Whole numbers give none: 30, 30 and 39 are no rounding of thirds.
+fn rounding_slack(values: &[f64]) -> f64 {
+    values
+        .iter()
+        .map(|v| {
+            let text = format!("{}", v.abs());
+            match text.split_once('.') {
+                Some((_, decimals)) if !text.contains('e') => {
+                    0.5 * 10f64.powi(-(decimals.len() as i32))
+                }
+                _ => 0.0,
+            }
+        })
+        .sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1591,6 +1622,53 @@ mod tests {
     fn codes(text: &str) -> Vec<&'static str> {
         let rules = Rules::from_str_named(text, "r.toml").expect("valid rules");
         lint(&rules, &[]).into_iter().map(|l| l.code).collect()
+    }
+
+    /// Three dimensions of one criterion each, with these weights, under `scale`.
+    fn weighted(scale: &str, weights: [&str; 3]) -> String {
+        let mut text = format!(
+            "[rules]\nname = \"w\"\nid = \"code\"\nscale = {scale}\n[[indicator]]\nid = \"x\"\n"
+        );
+        for (d, w) in weights.iter().enumerate() {
+            text.push_str(&format!(
+                "[[dimension]]\nid = \"d{d}\"\nweight = {w}\n[[criterion]]\nid = \"c{d}\"\ndimension = \"d{d}\"\nindicator = \"x\"\npoints = 10\nmethod = \"direct\"\n"
+            ));
+        }
+        text
+    }
+
+    /// Equal weights, and weights that miss their scale only by the rounding of their
+    /// decimals (published AHP weights), are shares like any others: no lint. Whole numbers that miss, or
+    /// decimals that miss by more than rounding, are linted.
+    #[test]
+    fn weights_missing_the_scale_by_rounding_are_not_linted() {
+        for (scale, weights) in [
+            ("1", ["0.333333", "0.333333", "0.333333"]),
+            // AHP weights rounded to their published decimals.
+            ("1", ["0.637", "0.258", "0.104"]),
+            ("100", ["63.7", "25.8", "10.4"]),
+            ("1", ["1", "1", "1"]),
+            ("100", ["20", "20", "20"]),
+            ("100", ["0.2", "0.3", "0.5"]),
+        ] {
+            assert_eq!(
+                codes(&weighted(scale, weights)),
+                Vec::<&str>::new(),
+                "{scale} {weights:?}"
+            );
+        }
+        for (scale, weights) in [
+            ("100", ["30", "30", "39"]),
+            ("1", ["0.3", "0.3", "0.35"]),
+            ("100", ["33", "33", "33.5"]),
+            ("1", ["0.33", "0.33", "0.32"]),
+        ] {
+            assert_eq!(
+                codes(&weighted(scale, weights)),
+                ["weights-not-scale"],
+                "{scale} {weights:?}"
+            );
+        }
     }
 
     const HEAD: &str = r#"
