@@ -215,6 +215,75 @@ fn markup_kind(prefix: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// A file of another kind given as data (a program, an archive, a picture, a PDF), named by
+/// its first bytes with what to give instead. Without this, a byte its encoding cannot read
+/// before its first NUL byte was reported as text in an unsupported encoding ("looks like
+/// UTF-32"). The signatures are each format's published magic numbers.
+fn binary_kind(prefix: &[u8]) -> Option<(&'static str, &'static str)> {
+    const EXPORT: &str =
+        "give the table itself: export it as CSV (UTF-8 or GBK) or save it as .xlsx";
+    let has_nul = |len: usize| prefix[..prefix.len().min(len)].contains(&0);
+    let kinds: [(&[u8], bool, &str, &str); 12] = [
+        (b"\x7fELF", true, "a program (ELF executable)", EXPORT),
+        (
+            b"MZ",
+            has_nul(256),
+            "a Windows program (.exe or .dll)",
+            EXPORT,
+        ),
+        (
+            b"\x1f\x8b",
+            true,
+            "a gzip-compressed file",
+            "decompress it first (gunzip, or 7-Zip on Windows) and give the CSV or .xlsx inside",
+        ),
+        (
+            b"BZh",
+            prefix.get(3).is_some_and(|b| (b'1'..=b'9').contains(b))
+                && prefix.get(4..10) == Some(b"1AY&SY"),
+            "a bzip2-compressed file",
+            "decompress it first (bunzip2, or 7-Zip on Windows) and give the CSV or .xlsx inside",
+        ),
+        (
+            b"\xFD7zXZ\x00",
+            true,
+            "an xz-compressed file",
+            "decompress it first (unxz, or 7-Zip on Windows) and give the CSV or .xlsx inside",
+        ),
+        (
+            b"7z\xBC\xAF\x27\x1C",
+            true,
+            "a 7-Zip archive",
+            "extract it first and give the CSV or .xlsx inside",
+        ),
+        (
+            b"Rar!\x1A\x07",
+            true,
+            "a RAR archive",
+            "extract it first and give the CSV or .xlsx inside",
+        ),
+        (
+            b"%PDF-",
+            true,
+            "a PDF document",
+            "a PDF's tables cannot be read: export the table from its source (or copy it into Excel or WPS) as CSV or .xlsx",
+        ),
+        (b"\x89PNG\r\n\x1a\n", true, "a PNG picture", EXPORT),
+        (b"\xFF\xD8\xFF", true, "a JPEG picture", EXPORT),
+        (b"GIF8", has_nul(64), "a GIF picture", EXPORT),
+        (
+            b"SQLite format 3\x00",
+            true,
+            "an SQLite database",
+            "export the table from the database as CSV",
+        ),
+    ];
+    kinds
+        .into_iter()
+        .find(|(magic, also, _, _)| *also && prefix.starts_with(magic))
+        .map(|(_, _, what, help)| (what, help))
+}
+
 /// A workbook under a text extension, named by its first bytes: said as such rather than
 /// failing to decode its bytes as text.
 fn workbook_saved_as_text(prefix: &[u8], name: &str) -> Option<Diagnostic> {
@@ -244,6 +313,14 @@ fn workbook_saved_as_text(prefix: &[u8], name: &str) -> Option<Diagnostic> {
             "a zip file, as an XLSX workbook is, not delimited text",
             "give a workbook the .xlsx extension (or save it from Excel or WPS as CSV)",
         )
+    } else if let Some((what, help)) = binary_kind(prefix) {
+        return Some(
+            Diagnostic::new(
+                Stage::Data,
+                format!("'{name}' is {what}, not delimited text"),
+            )
+            .with_help(help),
+        );
     } else if let Some(what) = markup_kind(prefix) {
         // A result of this tool (or a web page) given back as data.
         return Some(

@@ -2060,6 +2060,65 @@ fn old_excel_and_opendocument_workbooks_are_named() {
     );
 }
 
+/// A program, an archive, a picture or a PDF given as data is named as such, with what to
+/// give instead, however its bytes would decode (an ELF header used to read as "UTF-32").
+/// A text file that happens to start with the same letters is read as text.
+#[test]
+fn files_of_other_kinds_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut elf = b"\x7fELF\x02\x01\x01\x00".to_vec();
+    elf.extend([
+        0u8, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0x3e, 0, 1, 0, 0, 0, 0x10, 0x8e, 0x1b,
+    ]);
+    elf.extend((0..3000u32).map(|i| if i % 7 == 0 { 0x9f } else { 0 }));
+    let mut exe = b"MZ\x90\x00\x03\x00\x00\x00".to_vec();
+    exe.extend([0xffu8; 100]);
+    let mut gz = b"\x1f\x8b\x08\x00".to_vec();
+    gz.extend([0xa5u8; 300]);
+    let mut png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec();
+    png.extend([0x80u8; 300]);
+    let pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n".to_vec();
+    for (file, bytes, what, help) in [
+        (
+            "a.csv",
+            elf,
+            "is a program (ELF executable), not delimited text",
+            "export it as CSV",
+        ),
+        ("b.csv", exe, "is a Windows program", "export it as CSV"),
+        (
+            "c.csv",
+            gz,
+            "is a gzip-compressed file",
+            "decompress it first",
+        ),
+        ("d.csv", png, "is a PNG picture", "save it as .xlsx"),
+        (
+            "e.csv",
+            pdf,
+            "is a PDF document",
+            "export the table from its source",
+        ),
+    ] {
+        let p = write(&dir, file, &bytes);
+        let e = read(&[p], &infer_all).unwrap_err();
+        assert!(first_error(&e).contains(what), "{file}: {e}");
+        assert!(
+            e.diagnostics[0].help.as_deref().unwrap().contains(help),
+            "{file}: {e}"
+        );
+    }
+    // Text that starts with the same letters is text.
+    for (file, text) in [
+        ("m.csv", "MZ,x\nA,1\n"),
+        ("g.csv", "GIF8,x\nA,1\n"),
+        ("z.csv", "BZh9,x\nA,1\n"),
+    ] {
+        let p = write(&dir, file, text.as_bytes());
+        assert!(read(&[p], &infer_all).is_ok(), "{file}");
+    }
+}
+
 #[test]
 fn invisible_characters_in_headers_are_dropped() {
     // A second byte-order mark (files joined with `cat`) and a zero-width space: the

@@ -474,9 +474,24 @@ impl Names<'_> {
                 format!("did you mean '{c}'?")
             }
         });
+        // (A wide file's list stops near 400 characters and counts the rest.)
         let columns = (quoted || self.headers.len() <= 40).then(|| {
-            let all: Vec<String> = self.headers.iter().map(|h| shown(h)).collect();
-            format!("data columns: {}", all.join(", "))
+            let mut listed = String::new();
+            let mut count = 0;
+            for h in self.headers.iter() {
+                if listed.len() > 400 {
+                    break;
+                }
+                if count > 0 {
+                    listed.push_str(", ");
+                }
+                listed.push_str(&shown(h));
+                count += 1;
+            }
+            if count < self.headers.len() {
+                listed.push_str(&format!(" and {} more", self.headers.len() - count));
+            }
+            format!("data columns: {listed}")
         });
         // `region == 东部`: a value written without its quotes.
         let value = (!quoted && !name.is_ascii()).then(|| {

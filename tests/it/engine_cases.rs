@@ -1381,6 +1381,45 @@ method = "direct"
     assert_relative_eq!(a.entities[0].score, 70.0);
 }
 
+/// A backticked column the data lacks lists the data's columns; a wide file's list stops
+/// near 400 characters and counts the rest, instead of filling the terminal.
+#[test]
+fn a_wide_files_columns_are_listed_in_part() {
+    let rules = r#"
+[rules]
+name = "wide"
+id = "code"
+[[indicator]]
+id = "f"
+formula = "`nosuch` * 2"
+[[dimension]]
+id = "d"
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "f"
+points = 10
+method = "direct"
+"#;
+    let headers: Vec<String> = (0..1000).map(|j| format!("col{j}")).collect();
+    let cells = vec!["1"; 1000].join(",");
+    let data = format!("code,{}\nA,{cells}\n", headers.join(","));
+    let e = super::support::try_score(rules, &data).unwrap_err();
+    let help = e
+        .lines()
+        .find(|l| l.contains("help: data columns: code, col0, col1, "))
+        .unwrap_or_else(|| panic!("{e}"));
+    let listed = help.matches(", ").count() + 1;
+    assert!(
+        help.ends_with(&format!(" and {} more", 1001 - listed)),
+        "{help}"
+    );
+    assert!(help.len() < 500, "{}", help.len());
+    // A narrow file's list is whole.
+    let e = super::support::try_score(rules, "code,x,y\nA,1,2\n").unwrap_err();
+    assert!(e.contains("help: data columns: code, x, y"), "{e}");
+}
+
 /// Under `[aggregate]` a cohort or category table may name a member column (or a column
 /// indicator): each entity takes the value its members give, and members of one entity that
 /// give different values are a data error (which value the entity took would depend on the
