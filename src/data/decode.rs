@@ -88,8 +88,21 @@ impl Choice {
 /// meets it: detection follows the text (a byte-order mark against `--encoding` is refused
 /// before decoding, in the CSV reader).
 fn named_against_the_file(choice: Choice, prefix: &[u8]) -> Option<String> {
-    (choice.encoding != UTF_8 && utf8_read_as_gbk(prefix, false).is_some()).then(|| {
-        "the file reads as UTF-8 (with Chinese text): leave out --encoding, or give --encoding utf8"
+    if choice.encoding != UTF_8 && utf8_read_as_gbk(prefix, false).is_some() {
+        return Some(
+            "the file reads as UTF-8 (with Chinese text): leave out --encoding, or give --encoding utf8"
+                .to_string(),
+        );
+    }
+    // `--encoding utf8` on a GBK file (without a byte-order mark: that case has its own
+    // help), which detection would have read.
+    (choice.encoding == UTF_8
+        && !choice.guessed_utf8
+        && !prefix.starts_with(b"\xEF\xBB\xBF")
+        && gbk_but_at(prefix, prefix.len() as u64))
+    .then(|| {
+        "the file reads as GBK (with Chinese text): leave out --encoding (GBK is detected), or \
+         give --encoding gbk"
             .to_string()
     })
 }

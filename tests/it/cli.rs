@@ -1684,6 +1684,21 @@ fn gbk_named_for_a_utf8_file_is_a_warning_or_says_so() {
         err.contains("help: the file reads as UTF-8 (with Chinese text): leave out --encoding"),
         "{err}"
     );
+    // The mirror: --encoding utf8 on a GBK file, which detection reads.
+    let mut gbk = b"id,x,name\nA,3,".to_vec();
+    gbk.extend(encoding_rs::GBK.encode("县（市、区）").0.iter());
+    gbk.extend(b"\nB,7,");
+    gbk.extend(encoding_rs::GBK.encode("临清市").0.iter());
+    gbk.push(b'\n');
+    std::fs::write(&d, &gbk).unwrap();
+    let (code, err) = run(&["--encoding", "utf8"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("help: the file reads as GBK (with Chinese text): leave out --encoding (GBK is detected), or give --encoding gbk"),
+        "{err}"
+    );
+    let (code, err) = run(&[]);
+    assert_eq!(code, Some(0), "{err}");
 }
 
 /// The mirror case: a GBK file whose Chinese (专业, 食品) is also valid two-byte UTF-8 (ר,
