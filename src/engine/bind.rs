@@ -551,8 +551,9 @@ impl Names<'_> {
         // backticks). On member rows it is the members' data column (the chained workflow).
         let final_score = name == "score" && !self.aggregated();
         if !final_score && let Some(col) = self.column(name) {
-            // A criterion or dimension id that is also a data column: before scoring only the
-            // column can be meant (see docs/rules.md, "Decisions").
+            // A criterion or dimension id that is also a data column: reached only where the
+            // points would depend on this very formula, so only the column can be meant; the
+            // run refuses every other such name first (`score_ids_read_as_columns`, SPEC §12).
             return Ok(col);
         }
         if self.aggregated() && name == "score" {

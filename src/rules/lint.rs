@@ -1422,8 +1422,9 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                 super::expression_span(&rules.source.text, text.span, &text.value, at)
                     .unwrap_or(text.span)
             };
-            // A dimension or criterion id before scoring (SPEC §12: an error there). `score`
-            // reads the data column of that name instead when there is one (the shared
+            // A dimension or criterion id before scoring (SPEC §12: an error there). In the
+            // formula of an indicator the named criterion itself scores, `score` reads the data
+            // column of that name when there is one (the points would be a cycle; the shared
             // yardstick relies on it, docs/rules.md), so only a run with the data can tell.
             let folded = crate::data::cell::fold_width(&name);
             if !quoted
@@ -1439,7 +1440,7 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                     "`score` stops on it:".to_string()
                 } else {
                     format!(
-                        "`score` reads a data column '{name}' instead when the data has one, and stops on it otherwise: write `{name}` in backticks if that column is meant, or"
+                        "`score` stops on it (in the formula of an indicator that '{name}' itself scores it reads the data column '{name}', if there is one): write `{name}` in backticks if that column is meant, or"
                     )
                 };
                 out.push(Lint {
@@ -2042,7 +2043,7 @@ requires = ["ca >= 20"]
             found(&early),
             [(
                 "score-before-scoring@11:27".to_string(),
-                "formula of indicator 'ratio': 'ca' is the points of criterion 'ca', which does not exist before scoring (SPEC §12); `score` reads a data column 'ca' instead when the data has one, and stops on it otherwise: write `ca` in backticks if that column is meant, or move the condition to where scores exist (a tier's requires or direct, a capping gate, an adjustment)".to_string()
+                "formula of indicator 'ratio': 'ca' is the points of criterion 'ca', which does not exist before scoring (SPEC §12); `score` stops on it (in the formula of an indicator that 'ca' itself scores it reads the data column 'ca', if there is one): write `ca` in backticks if that column is meant, or move the condition to where scores exist (a tier's requires or direct, a capping gate, an adjustment)".to_string()
             )]
         );
         let gate = base.replace("require = \"rd > 0\"", "require = \"b > 0\"");

@@ -993,8 +993,9 @@ method = "direct"
     );
 }
 
-/// An exclude gate naming a criterion id that is also a data column reads the column (a
-/// documented exception); the note quotes the value the gate read, not "missing".
+/// An exclude gate naming a criterion id bare is an error even where the data has a column
+/// of that name (SPEC §12), pointed at the name with the backticked form to write; written so,
+/// the gate reads the column and its note quotes the value it read, not "missing".
 #[test]
 fn exclude_gate_note_quotes_the_column_it_read() {
     let rules = r#"
@@ -1015,11 +1016,21 @@ method = "direct"
 id = "g"
 require = "c > 3"
 "#;
-    let a = score(rules, "code,x,c\nA,1,10\nB,2,1\n");
+    let data = "code,x,c\nA,1,10\nB,2,1\n";
+    let err = try_score(rules, data).unwrap_err();
+    assert!(
+        err.contains("rules.toml:17:12: error: 'c' is the points of criterion 'c', which does not exist yet here; a bare name means the criterion even where the data has a column 'c' at 1:1 in require of gate 'g'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("help: for the data column write `c` in backticks"),
+        "{err}"
+    );
+    let a = score(&rules.replace("\"c > 3\"", "\"`c` > 3\""), data);
     assert_eq!(entity(&a, "A").excluded_by, None);
     assert_eq!(
         entity(&a, "B").notes,
-        vec!["excluded by gate 'g' (c > 3): c = 1".to_string()]
+        vec!["excluded by gate 'g' (`c` > 3): c = 1".to_string()]
     );
 }
 
@@ -4962,6 +4973,49 @@ method = "direct"
         "{:?}",
         a.warnings
     );
+    // Through a chain of formulas the points still depend on the formula: the column.
+    let chained = rules
+        .replace("formula = \"c / 2\"", "formula = \"base\"")
+        .replace(
+            "[[dimension]]",
+            "[[indicator]]\nid = \"base\"\nformula = \"c / 2\"\n[[dimension]]",
+        );
+    let a = score(&chained, "id,c\nA,8\n");
+    assert_relative_eq!(entity(&a, "A").criteria["c"].points.unwrap(), 4.0);
+    // Anywhere else the name is the criterion, whose points do not exist yet (SPEC §12),
+    // the data column notwithstanding: an error at the name, with the backticked form.
+    let other = rules.replace("\"`c` * 1\"", "\"c * 1\"");
+    let err = try_score(&other, "id,c\nA,8\n").unwrap_err();
+    assert!(
+        err.contains("'c' is the points of criterion 'c', which does not exist yet here; a bare name means the criterion even where the data has a column 'c' at 1:1 in formula of indicator 'whole'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("help: for the data column write `c` in backticks"),
+        "{err}"
+    );
+    // A dimension id likewise; in the formula of an indicator its criteria score, the column.
+    // (Criterion c in dimension c2, w in a dimension of its own.)
+    let dim = rules
+        .replace(
+            "[[dimension]]\nid = \"d\"",
+            "[[dimension]]\nid = \"c2\"\n[[dimension]]\nid = \"e\"",
+        )
+        .replace("indicator = \"half\"", "indicator = \"half\"\nDIM_C")
+        .replace("dimension = \"d\"\n", "")
+        .replace("DIM_C", "dimension = \"c2\"")
+        .replace(
+            "indicator = \"whole\"",
+            "indicator = \"whole\"\ndimension = \"e\"",
+        );
+    let err = try_score(
+        &dim.replace("\"`c` * 1\"", "\"c2 * 1\""),
+        "id,c,c2\nA,8,3\n",
+    )
+    .unwrap_err();
+    assert!(err.contains("'c2' is the score of dimension 'c2'"), "{err}");
+    let a = score(&dim.replace("\"c / 2\"", "\"c2 / 2\""), "id,c,c2\nA,8,3\n");
+    assert_relative_eq!(entity(&a, "A").criteria["c"].points.unwrap(), 1.5);
 }
 
 #[test]

@@ -479,50 +479,113 @@ pub(super) fn empty_columns_compared_with_text(
     found
 }
 
-/// Warns where a formula or an exclude gate reads a bare name that is a criterion or
-/// dimension id as the data column of that name. SPEC §12 makes it an error; clusterscore
-/// reads the column (the perf yardstick's `rd_staff / employees` relies on it, see
-/// docs/rules.md "Decisions"), and says so, since the points may have been meant.
-pub(super) fn warn_score_ids_read_as_columns(
+/// A bare name that is a criterion or dimension id in a formula or an exclude gate, where the
+/// data has a column of that name. SPEC §12 makes it an error (scores do not exist yet; the
+/// column is written in backticks), and so it is, with one exception: in the formula of an
+/// indicator that the named criterion (or a criterion of the named dimension) itself scores,
+/// through any chain of formulas, the points would be a cycle, so only the data column can be
+/// meant. That is read as the column, with a warning: the shared perf yardstick's
+/// `rd_staff_share = rd_staff / employees * 100`, scored by criterion `rd_staff`, relies on it
+/// (docs/rules.md). Under `[aggregate]` member-level formulas are left to the binder.
+pub(super) fn score_ids_read_as_columns(
     c: &CompiledRules,
     headers: &[String],
     warnings: &mut Vec<String>,
-) {
+) -> Result<()> {
     let r = &c.rules;
+    // Per indicator: the indicators whose formulas read it, directly or through others.
+    let reads_of = |i: usize| -> Vec<bool> {
+        let mut reads = vec![false; r.indicators.len()];
+        reads[i] = true;
+        loop {
+            let mut grew = false;
+            for (j, p) in c.indicator_exprs.iter().enumerate() {
+                let Some(p) = p else { continue };
+                if !reads[j]
+                    && crate::expr::names(&p.ast).iter().any(|(n, quoted, _)| {
+                        !quoted
+                            && r.indicators
+                                .iter()
+                                .position(|x| x.id.value == *n)
+                                .is_some_and(|k| reads[k])
+                    })
+                {
+                    reads[j] = true;
+                    grew = true;
+                }
+            }
+            if !grew {
+                return reads;
+            }
+        }
+    };
     let mut said: Vec<String> = Vec::new();
+    let mut errors = Vec::new();
     let places = c
         .indicator_exprs
         .iter()
-        .flatten()
-        .filter(|p| p.place == ExprPlace::Formula && r.aggregate.is_none())
+        .enumerate()
+        .filter_map(|(i, p)| Some((Some(i), p.as_ref()?)))
+        .filter(|(_, p)| p.place == ExprPlace::Formula && r.aggregate.is_none())
         .chain(
             c.gate_exprs
                 .iter()
-                .filter(|p| p.place == ExprPlace::ExcludeGate),
+                .filter(|p| p.place == ExprPlace::ExcludeGate)
+                .map(|p| (None, p)),
         );
-    for p in places {
-        for (written, quoted, _) in crate::expr::names(&p.ast) {
+    for (formula_of, p) in places {
+        for (written, quoted, at) in crate::expr::names(&p.ast) {
             // (A name typed in full-width letters is the id it folds to, as the binder reads it.)
             let name = crate::data::cell::fold_width(&written).into_owned();
-            if quoted || r.indicator(&name).is_some() || said.contains(&name) {
+            if quoted || r.indicator(&name).is_some() || !headers.contains(&fold_header(&name)) {
                 continue;
             }
-            let what = if r.criteria.iter().any(|k| k.id.value == name) {
-                "criterion"
-            } else if r.dimensions.iter().any(|d| d.id.value == name) {
-                "dimension"
+            let (what, scored) = if let Some(k) = r.criteria.iter().position(|k| k.id.value == name)
+            {
+                ("criterion", vec![c.criterion_indicator[k]])
+            } else if let Some(d) = r.dimensions.iter().position(|d| d.id.value == name) {
+                let scored = (0..r.criteria.len())
+                    .filter(|&k| c.criterion_dimension[k] == d)
+                    .map(|k| c.criterion_indicator[k])
+                    .collect();
+                ("dimension", scored)
             } else {
                 continue;
             };
-            if !headers.contains(&fold_header(&name)) {
+            let cycle = formula_of.is_some_and(|i| {
+                let reads = reads_of(i);
+                scored.iter().any(|&k| reads[k])
+            });
+            if !cycle {
+                let what_is = r.scored_value_of(&name).unwrap_or_default();
+                errors.push(crate::engine::expr_diag(
+                    &r.source,
+                    &p.text,
+                    &p.what,
+                    at,
+                    &format!(
+                        "'{written}' is {what_is}, which does not exist yet here; a bare name means the {what} even where the data has a column '{written}'"
+                    ),
+                    Some(format!(
+                        "for the data column write `{written}` in backticks; scores exist only in tier requires/direct, capping gates and (without `score`) adjustments"
+                    )),
+                ));
+                continue;
+            }
+            if said.contains(&name) {
                 continue;
             }
             warnings.push(format!(
-                "{} reads '{name}' as the data column: '{name}' is also a {what} id, whose points do not exist before scoring; write `{name}` in backticks to say the column, or rename the {what}",
+                "{} reads '{name}' as the data column: '{name}' is also a {what} id, whose points depend on this formula, so only the column can be meant; write `{name}` in backticks to say so, or rename the {what}",
                 p.what
             ));
             said.push(name);
         }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::many(errors))
     }
 }
 

@@ -342,7 +342,7 @@ impl<'a> Run<'a> {
             _ => None,
         });
         check_duplicate_ids(c, table, &ids, names, years.as_deref())?;
-        warn_score_ids_read_as_columns(c, headers, &mut warnings);
+        score_ids_read_as_columns(c, headers, &mut warnings)?;
         warn_text_literals_in_no_cell(c, table, &rows, &mut warnings);
         warn_is_missing_on_words(c, table, &rows, &mut warnings);
         warn_empty_columns(c, table, &rows, &mut warnings);
