@@ -1026,10 +1026,15 @@ impl Run<'_> {
                                 .unwrap_or(f64::NAN);
                             x.to_mut()[e] = t;
                             set_used(used, e, policy);
-                            shown.set(
-                                e,
-                                serde_json::Number::from_f64(v).map(serde_json::Value::Number),
-                            );
+                            // A reported value outside the transform's domain keeps `value`
+                            // null, imputed or not (SPEC §12 says so of that case); an empty
+                            // cell shows the number imputed.
+                            if raw[e].is_nan() {
+                                shown.set(
+                                    e,
+                                    serde_json::Number::from_f64(v).map(serde_json::Value::Number),
+                                );
+                            }
                             notes.note(e, || format!("criterion '{}': value missing, imputed {} {} (missing = \"{name}\"){}", crit.id.value, name, crate::column::format_display(v), self.missing_formula_note(ci, e)));
                         }
                         None => {
