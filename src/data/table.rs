@@ -1709,6 +1709,19 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
         "万", "万元", "亿", "亿元", "元", "家", "个", "件", "人", "项", "次", "年", "吨", "台",
         "条", "座", "分", "岁",
     ];
+    // A unit in Latin letters (`6kg`, `12t`, `3.5MW`): the number alone, in the column's
+    // unit (not `6e`, an exponent cut short).
+    let latin = (1..=4).contains(&unit.len())
+        && unit.bytes().all(|b| b.is_ascii_alphabetic())
+        && !unit.starts_with(['e', 'E'])
+        && !["nan", "inf"].contains(&unit.to_ascii_lowercase().as_str());
+    if latin {
+        return Some(format!(
+            "{q} carries a unit ({unit}): write the number alone, in the unit the column is \
+             in ({} if that is {unit})",
+            crate::column::format_display(x)
+        ));
+    }
     if !UNITS.contains(&unit) {
         return None;
     }
@@ -3466,6 +3479,11 @@ mod cell_help_tests {
         assert!(help("125亿").contains("125 in 亿元, 1250000 in 万元, 12500000000 in 元"));
         assert!(help("2023年").contains("carries a unit (年): write the number alone: 2023"));
         assert!(help("75分").contains("carries a unit (分): write the number alone: 75"));
+        assert!(help("6kg").contains(
+            "carries a unit (kg): write the number alone, in the unit the column is in (6 if that is kg)"
+        ));
+        assert!(help("3.5MW").contains("carries a unit (MW)"));
+        assert!(!help("6e").contains("carries a unit"), "{}", help("6e"));
         assert!(
             help("\u{2212}5")
                 .contains("starts with the minus sign U+2212, not the ASCII '-': write -5")
