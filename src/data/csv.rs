@@ -264,7 +264,8 @@ fn binary_kind(prefix: &[u8]) -> Option<(&'static str, &'static str)> {
         ),
         (
             b"%PDF-",
-            true,
+            // `%PDF-1.7`: a version, then binary bytes or a line end.
+            prefix.get(5).is_some_and(u8::is_ascii_digit) && prefix.get(6) == Some(&b'.'),
             "a PDF document",
             "a PDF's tables cannot be read: export the table from its source (or copy it into Excel or WPS) as CSV or .xlsx",
         ),

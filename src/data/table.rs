@@ -1713,7 +1713,9 @@ pub(crate) fn number_shape_help(shown: &str, normalised: &str) -> Option<String>
     // unit (not `6e`, an exponent cut short).
     let latin = (1..=4).contains(&unit.len())
         && unit.bytes().all(|b| b.is_ascii_alphabetic())
-        && !unit.starts_with(['e', 'E'])
+        // (Not a bare `e`, an exponent cut short; not `k`, `M`, `G`, `B`, magnitudes the
+        // accepted-forms help is safer for.)
+        && !["e", "E", "k", "K", "M", "G", "B", "b"].contains(&unit)
         && !["nan", "inf"].contains(&unit.to_ascii_lowercase().as_str());
     if latin {
         return Some(format!(
@@ -3484,6 +3486,8 @@ mod cell_help_tests {
         ));
         assert!(help("3.5MW").contains("carries a unit (MW)"));
         assert!(!help("6e").contains("carries a unit"), "{}", help("6e"));
+        assert!(!help("10k").contains("carries a unit"), "{}", help("10k"));
+        assert!(help("6EUR").contains("carries a unit (EUR)"));
         assert!(
             help("\u{2212}5")
                 .contains("starts with the minus sign U+2212, not the ASCII '-': write -5")

@@ -2113,6 +2113,7 @@ fn files_of_other_kinds_are_named() {
         ("m.csv", "MZ,x\nA,1\n"),
         ("g.csv", "GIF8,x\nA,1\n"),
         ("z.csv", "BZh9,x\nA,1\n"),
+        ("p.csv", "%PDF-id,x\nA,1\n"),
     ] {
         let p = write(&dir, file, text.as_bytes());
         assert!(read(&[p], &infer_all).is_ok(), "{file}");

@@ -479,7 +479,7 @@ impl Names<'_> {
             let mut listed = String::new();
             let mut count = 0;
             for h in self.headers.iter() {
-                if listed.len() > 400 {
+                if listed.chars().count() > 400 {
                     break;
                 }
                 if count > 0 {
@@ -551,9 +551,11 @@ impl Names<'_> {
         // backticks). On member rows it is the members' data column (the chained workflow).
         let final_score = name == "score" && !self.aggregated();
         if !final_score && let Some(col) = self.column(name) {
-            // A criterion or dimension id that is also a data column: reached only where the
-            // points would depend on this very formula, so only the column can be meant; the
-            // run refuses every other such name first (`score_ids_read_as_columns`, SPEC §12).
+            // A criterion or dimension id that is also a data column: on entity rows reached
+            // only where the points would depend on this very formula, so only the column can
+            // be meant (the run refuses every other such name first:
+            // `score_ids_read_as_columns`, SPEC §12); on member rows under [aggregate] the
+            // members' column.
             return Ok(col);
         }
         if self.aggregated() && name == "score" {

@@ -1439,8 +1439,20 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                 let reads = if members {
                     "`score` stops on it:".to_string()
                 } else {
+                    let scorer = if rules.dimension(&name).is_some() {
+                        format!("a criterion of dimension '{name}'")
+                    } else {
+                        format!("'{name}' itself")
+                    };
+                    let cycle = if what.starts_with("formula of") {
+                        format!(
+                            " (in the formula of an indicator that {scorer} scores it reads the data column '{name}', if there is one)"
+                        )
+                    } else {
+                        String::new()
+                    };
                     format!(
-                        "`score` stops on it (in the formula of an indicator that '{name}' itself scores it reads the data column '{name}', if there is one): write `{name}` in backticks if that column is meant, or"
+                        "`score` stops on it{cycle}: write `{name}` in backticks if that column is meant, or"
                     )
                 };
                 out.push(Lint {
@@ -1598,21 +1610,22 @@ fn one_edit(name: &str, id: &str) -> bool {
 }
 
 /// How far numbers written with decimals can add up away from what they round: half a unit
-/// of each one's last written decimal (0.333333 → 5e-7), from the shortest form that reads
+/// of the last decimal written (0.333333 → 5e-7) for each, from the shortest form that reads
 /// back as the number. Whole numbers give none: 30, 30 and 39 are no rounding of thirds.
 fn rounding_slack(values: &[f64]) -> f64 {
-    values
+    // (The most decimals any one is written with: a weight of 0.5 beside 0.195 is exact,
+    // not rounded to one decimal.)
+    let most = values
         .iter()
-        .map(|v| {
+        .filter_map(|v| {
             let text = format!("{}", v.abs());
             match text.split_once('.') {
-                Some((_, decimals)) if !text.contains('e') => {
-                    0.5 * 10f64.powi(-(decimals.len() as i32))
-                }
-                _ => 0.0,
+                Some((_, decimals)) if !text.contains('e') => Some(decimals.len() as i32),
+                _ => None,
             }
         })
-        .sum()
+        .max();
+    most.map_or(0.0, |d| values.len() as f64 * 0.5 * 10f64.powi(-d))
 }
 
 #[cfg(test)]
@@ -1639,34 +1652,30 @@ mod tests {
     }
 
     /// Equal weights, and weights that miss their scale only by the rounding of their
-    /// decimals (published AHP weights), are shares like any others: no lint. Whole numbers that miss, or
-    /// decimals that miss by more than rounding, are linted.
+    /// decimals (published AHP weights), are shares like any others: no lint. Whole numbers
+    /// that miss, or decimals that miss by more than rounding, are linted.
     #[test]
     fn weights_missing_the_scale_by_rounding_are_not_linted() {
-        for (scale, weights) in [
-            ("1", ["0.333333", "0.333333", "0.333333"]),
+        let lint = ["weights-not-scale"];
+        let none: [&str; 0] = [];
+        for (scale, weights, expected) in [
+            ("1", ["0.333333", "0.333333", "0.333333"], &none[..]),
             // AHP weights rounded to their published decimals.
-            ("1", ["0.637", "0.258", "0.104"]),
-            ("100", ["63.7", "25.8", "10.4"]),
-            ("1", ["1", "1", "1"]),
-            ("100", ["20", "20", "20"]),
-            ("100", ["0.2", "0.3", "0.5"]),
+            ("1", ["0.637", "0.258", "0.104"], &none),
+            ("100", ["63.7", "25.8", "10.4"], &none),
+            ("1", ["1", "1", "1"], &none),
+            ("100", ["20", "20", "20"], &none),
+            ("100", ["0.2", "0.3", "0.5"], &none),
+            ("100", ["30", "30", "39"], &lint),
+            ("1", ["0.3", "0.3", "0.35"], &lint),
+            ("100", ["33", "33", "33.5"], &lint),
+            ("1", ["0.33", "0.33", "0.32"], &lint),
+            // One decimal beside three is no rounding to one decimal.
+            ("1", ["0.5", "0.3", "0.195"], &lint),
         ] {
             assert_eq!(
                 codes(&weighted(scale, weights)),
-                Vec::<&str>::new(),
-                "{scale} {weights:?}"
-            );
-        }
-        for (scale, weights) in [
-            ("100", ["30", "30", "39"]),
-            ("1", ["0.3", "0.3", "0.35"]),
-            ("100", ["33", "33", "33.5"]),
-            ("1", ["0.33", "0.33", "0.32"]),
-        ] {
-            assert_eq!(
-                codes(&weighted(scale, weights)),
-                ["weights-not-scale"],
+                expected,
                 "{scale} {weights:?}"
             );
         }

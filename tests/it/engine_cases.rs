@@ -4984,6 +4984,12 @@ method = "direct"
         );
     let a = score(&chained, "id,c\nA,8\n");
     assert_relative_eq!(entity(&a, "A").criteria["c"].points.unwrap(), 4.0);
+    // The chain named in full-width letters is the same chain.
+    let a = score(
+        &chained.replace("formula = \"base\"", "formula = \"ｂａｓｅ\""),
+        "id,c\nA,8\n",
+    );
+    assert_relative_eq!(entity(&a, "A").criteria["c"].points.unwrap(), 4.0);
     // Anywhere else the name is the criterion, whose points do not exist yet (SPEC §12),
     // the data column notwithstanding: an error at the name, with the backticked form.
     let other = rules.replace("\"`c` * 1\"", "\"c * 1\"");

@@ -506,7 +506,7 @@ pub(super) fn score_ids_read_as_columns(
                         !quoted
                             && r.indicators
                                 .iter()
-                                .position(|x| x.id.value == *n)
+                                .position(|x| x.id.value == crate::data::cell::fold_width(n))
                                 .is_some_and(|k| reads[k])
                     })
                 {
@@ -564,7 +564,7 @@ pub(super) fn score_ids_read_as_columns(
                     &p.what,
                     at,
                     &format!(
-                        "'{written}' is {what_is}, which does not exist yet here; a bare name means the {what} even where the data has a column '{written}'"
+                        "'{written}' is {what_is}, which does not exist yet here; a bare name means the {what} even where the data has a column '{name}'"
                     ),
                     Some(format!(
                         "for the data column write `{written}` in backticks; scores exist only in tier requires/direct, capping gates and (without `score`) adjustments"
