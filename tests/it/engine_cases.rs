@@ -3887,6 +3887,7 @@ require = "output >= 0"
             err.contains("missing values under policy 'fail': B ("),
             "{err}"
         );
+        assert!(err.contains("tie_break sorts it last"), "{err}");
     }
     // Without the policy the missing tie-break value sorts last (A and B tie on 5; by id
     // A would come first).

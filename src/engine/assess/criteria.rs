@@ -306,7 +306,9 @@ impl Run<'_> {
             .with_help(format!(
                 "{}the indicator says missing = \"fail\": fill these cells (for a formula \
                  indicator, the cells it reads), or remove missing = \"fail\" from it \
-                 (a gate, requires or adjustment then reads the empty cell as missing)",
+                 (a gate, requires or adjustment then reads the empty cell as missing; \
+                 tie_break sorts it last, a cohort puts it in a cohort of its own, a category \
+                 table gives its default)",
                 self.note_row_help()
             )),
         ))
