@@ -476,16 +476,17 @@ impl Names<'_> {
         });
         // (A wide file's list stops near 400 characters and counts the rest.)
         let columns = (quoted || self.headers.len() <= 40).then(|| {
-            let mut listed = String::new();
-            let mut count = 0;
+            let (mut listed, mut count, mut chars) = (String::new(), 0, 0);
             for h in self.headers.iter() {
-                if listed.chars().count() > 400 {
+                if chars > 400 {
                     break;
                 }
                 if count > 0 {
                     listed.push_str(", ");
                 }
-                listed.push_str(&shown(h));
+                let h = shown(h);
+                chars += h.chars().count() + 2;
+                listed.push_str(&h);
                 count += 1;
             }
             if count < self.headers.len() {

@@ -28,16 +28,12 @@ pub struct Lint {
 /// 2 decimals is met by 0.34 and not by 1/3 (published 0.33), and nothing lies between.
 fn min_scores_finer_than_scores(rules: &Rules, out: &mut Vec<Lint>) {
     let decimals = rules.settings.decimals;
-    // The decimals a threshold is written with (up to 10, the most `decimals` allows).
-    let places = |m: f64| {
-        (0..=10u32)
-            .find(|&d| (crate::num::round_half_away(m, d) - m).abs() <= crate::num::tolerance(m))
-            .unwrap_or(11)
-    };
+    let places = decimals_written;
     let show = crate::column::format_display;
     for t in &rules.tiers {
-        let finer = match &t.min_score {
-            Some(Param::Fixed(m)) => Some((*m, String::new())),
+        // The threshold, or the first value of its category table, finer than the scores.
+        let thresholds: Vec<(f64, String)> = match &t.min_score {
+            Some(Param::Fixed(m)) => vec![(*m, String::new())],
             Some(Param::ByCategory {
                 by,
                 values,
@@ -46,10 +42,10 @@ fn min_scores_finer_than_scores(rules: &Rules, out: &mut Vec<Lint>) {
                 .iter()
                 .map(|(k, v)| (*v, format!(" ({} = '{k}')", by.value)))
                 .chain(default.map(|v| (v, format!(" (the default of {})", by.value))))
-                .find(|(v, _)| places(*v) > decimals),
-            None => None,
+                .collect(),
+            None => Vec::new(),
         };
-        let Some((m, which)) = finer.filter(|(m, _)| places(*m) > decimals) else {
+        let Some((m, which)) = thresholds.into_iter().find(|(v, _)| places(*v) > decimals) else {
             continue;
         };
         // The published scores that meet it start at `up`, so the raw scores from half a
@@ -1609,23 +1605,28 @@ fn one_edit(name: &str, id: &str) -> bool {
         && letters(&lower) != letters(&id_lower)
 }
 
+/// The decimals a number is written with, up to 10 (the most `decimals` allows); 11 for
+/// more.
+fn decimals_written(x: f64) -> u32 {
+    (0..=10u32)
+        .find(|&d| (crate::num::round_half_away(x, d) - x).abs() <= crate::num::tolerance(x))
+        .unwrap_or(11)
+}
+
 /// How far numbers written with decimals can add up away from what they round: half a unit
-/// of the last decimal written (0.333333 → 5e-7) for each, from the shortest form that reads
-/// back as the number. Whole numbers give none: 30, 30 and 39 are no rounding of thirds.
+/// of the last decimal written (0.333333 → 5e-7) for each. Whole numbers give none: 30, 30
+/// and 39 are no rounding of thirds. (The most decimals any one is written with: a weight
+/// of 0.5 beside 0.195 is exact, not rounded to one decimal.)
 fn rounding_slack(values: &[f64]) -> f64 {
-    // (The most decimals any one is written with: a weight of 0.5 beside 0.195 is exact,
-    // not rounded to one decimal.)
     let most = values
         .iter()
-        .filter_map(|v| {
-            let text = format!("{}", v.abs());
-            match text.split_once('.') {
-                Some((_, decimals)) if !text.contains('e') => Some(decimals.len() as i32),
-                _ => None,
-            }
-        })
-        .max();
-    most.map_or(0.0, |d| values.len() as f64 * 0.5 * 10f64.powi(-d))
+        .map(|&v| decimals_written(v))
+        .max()
+        .unwrap_or(0);
+    if most == 0 {
+        return 0.0;
+    }
+    values.len() as f64 * 0.5 * 10f64.powi(-(most as i32))
 }
 
 #[cfg(test)]

@@ -701,14 +701,17 @@ fn operands_quoted_apart(value: &str) -> Option<String> {
     // (`< 'rd'` compares no text), or standing alone between `and`/`or` (a yes/no name).
     let logic = |p: &str, at_end: bool| {
         let p = p.trim();
-        p.is_empty()
-            || ["and", "or", "&&", "||"].iter().any(|w| {
-                if at_end {
-                    p.ends_with(w) || p.ends_with("not") || p.ends_with('!') || p.ends_with('(')
-                } else {
-                    p.starts_with(w) || p.starts_with(')')
-                }
-            })
+        if at_end {
+            p.is_empty()
+                || ["and", "or", "&&", "||", "not", "!", "("]
+                    .iter()
+                    .any(|w| p.ends_with(w))
+        } else {
+            p.is_empty()
+                || ["and", "or", "&&", "||", ")"]
+                    .iter()
+                    .any(|w| p.starts_with(w))
+        }
     };
     let self_standing = |i: usize, part: &str| {
         let (before, after) = (parts[i - 1], parts.get(i + 1).copied().unwrap_or(""));

@@ -708,6 +708,14 @@ impl Run<'_> {
                     };
                     let lower = lower_target.is_some()
                         || (crit.method.is_relative() && ind.direction == Direction::Lower);
+                    // What the formula makes of such a value: full points (clamped at a
+                    // lower-is-better target), the best rank (shifted, a relative method where
+                    // lower is better), or low (higher is better).
+                    let reading = match (lower_target.is_some(), lower) {
+                        (true, _) => "gives it full points, lower being better",
+                        (false, true) => "ranks it best, lower being better",
+                        (false, false) => "scores it low",
+                    };
                     let fix = match (lower_target, tr.value) {
                         (Some(t), _) => {
                             format!("max({x_id}, {})", crate::column::format_display(t))
@@ -758,17 +766,12 @@ impl Run<'_> {
                         // `log10(x + 1)`, which scores it low; `max(x, 1)`, with direction =
                         // "lower" (where the method reads it), which gives it full points.
                         domain_fix = Some(format!(
-                            "`{fix}`{}, which {}",
+                            "`{fix}`{}, which {reading}",
                             if lower && !direction_too.is_empty() {
                                 ", with direction = \"lower\""
                             } else {
                                 ""
                             },
-                            match (lower, lower_target.is_some()) {
-                                (false, _) => "scores it low",
-                                (true, true) => "gives it full points, lower being better",
-                                (true, false) => "ranks it best, lower being better",
-                            }
                         ));
                     }
                 }

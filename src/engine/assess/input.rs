@@ -534,6 +534,8 @@ pub(super) fn score_ids_read_as_columns(
                 .map(|p| (None, p)),
         );
     for (formula_of, p) in places {
+        // The indicators that read this formula's (none for a gate).
+        let reads = formula_of.map(reads_of);
         for (written, quoted, at) in crate::expr::names(&p.ast) {
             // (A name typed in full-width letters is the id it folds to, as the binder reads it.)
             let name = crate::data::cell::fold_width(&written).into_owned();
@@ -552,10 +554,9 @@ pub(super) fn score_ids_read_as_columns(
             } else {
                 continue;
             };
-            let cycle = formula_of.is_some_and(|i| {
-                let reads = reads_of(i);
-                scored.iter().any(|&k| reads[k])
-            });
+            let cycle = reads
+                .as_ref()
+                .is_some_and(|reads| scored.iter().any(|&k| reads[k]));
             if !cycle {
                 let what_is = r.scored_value_of(&name).unwrap_or_default();
                 errors.push(crate::engine::expr_diag(
