@@ -219,7 +219,7 @@ fn markup_kind(prefix: &[u8]) -> Option<&'static str> {
 /// its first bytes with what to give instead. Without this, a byte its encoding cannot read
 /// before its first NUL byte was reported as text in an unsupported encoding ("looks like
 /// UTF-32"). The signatures are each format's published magic numbers.
-fn binary_kind(prefix: &[u8]) -> Option<(&'static str, &'static str)> {
+pub(crate) fn binary_kind(prefix: &[u8]) -> Option<(&'static str, &'static str)> {
     const EXPORT: &str =
         "give the table itself: export it as CSV (UTF-8 or GBK) or save it as .xlsx";
     let has_nul = |len: usize| prefix[..prefix.len().min(len)].contains(&0);

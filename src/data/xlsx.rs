@@ -95,11 +95,22 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
                 "copy the workbook again from where it came from; or open it in Excel or WPS \
                  and save it again as .xlsx",
             ),
-            XlsxError::Zip(_) => (
-                format!("it is not a zip archive, as a workbook is ({said})"),
-                "if it is delimited text, give it a .csv extension; otherwise save it from \
-                 Excel or WPS as .xlsx",
-            ),
+            // Named by its first bytes where they say what it is (a PDF, a gzip file, …).
+            XlsxError::Zip(_) => {
+                match crate::data::csv::binary_kind(&bytes[..bytes.len().min(512)]) {
+                    Some((kind, help)) => (format!("it is {kind}, not a workbook"), help),
+                    None if looks_like_text(&bytes) => (
+                        "it is text, not a zip archive as a workbook is".to_string(),
+                        "if it is delimited text (CSV), give it a .csv extension; otherwise save \
+                     it from Excel or WPS as .xlsx",
+                    ),
+                    None => (
+                        format!("it is not a zip archive, as a workbook is ({said})"),
+                        "if it is delimited text, give it a .csv extension; otherwise save it from \
+                     Excel or WPS as .xlsx",
+                    ),
+                }
+            }
             XlsxError::WorksheetNotFound(_)
             | XlsxError::FileNotFound(_)
             | XlsxError::RelationshipNotFound
@@ -380,6 +391,16 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
 
 /// [`other_sheets_help`] for the first of `files` read at its default sheet while its
 /// workbook has others.
+/// Whether a file's first bytes read as text (no control bytes but tab and line ends): a CSV
+/// given an .xlsx name is told to take a .csv one.
+fn looks_like_text(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(4096)];
+    !head.is_empty()
+        && head
+            .iter()
+            .all(|&b| b >= 0x20 || matches!(b, b'\t' | b'\r' | b'\n'))
+}
+
 pub(crate) fn default_sheet_help(files: &[super::FileInfo]) -> Option<String> {
     files.iter().find_map(|f| {
         let (read, others) = f.default_sheet.as_ref()?;

@@ -3076,6 +3076,81 @@ target = 10
     assert_relative_eq!(entity(&a, "A").score, 40.0);
 }
 
+/// SPEC §12: a dimension whose criteria are all dropped by `exclude` scores 0, and the
+/// entity's notes say so instead of claiming the dimension was rescaled; the run warns.
+#[test]
+fn a_dimension_with_every_criterion_dropped_scores_0_and_says_so() {
+    let rules = r#"
+[rules]
+name = "all dropped"
+id = "id"
+missing = "exclude"
+[[indicator]]
+id = "x"
+[[indicator]]
+id = "y"
+[[indicator]]
+id = "z"
+[[dimension]]
+id = "a"
+weight = 1
+[[dimension]]
+id = "b"
+weight = 1
+[[criterion]]
+id = "cx"
+dimension = "a"
+indicator = "x"
+points = 10
+method = "linear"
+floor = 0
+target = 10
+[[criterion]]
+id = "cy"
+dimension = "b"
+indicator = "y"
+points = 10
+method = "linear"
+floor = 0
+target = 10
+[[criterion]]
+id = "cz"
+dimension = "b"
+indicator = "z"
+points = 10
+method = "linear"
+floor = 0
+target = 10
+"#;
+    let a = score(rules, "id,x,y,z\nP,5,4,\nQ,5,,\n");
+    // P: b rescaled over cy: 4/10 → total 1 × 0.5 + 1 × 0.4 = 0.9.
+    assert_relative_eq!(entity(&a, "P").score, 0.9);
+    // Q: b lost both criteria and scores 0: 0.5 + 0 = 0.5.
+    assert_relative_eq!(entity(&a, "Q").score, 0.5);
+    let p = &entity(&a, "P").notes;
+    assert_eq!(p.len(), 1);
+    assert!(p[0].starts_with(
+        "criterion 'cz': value missing, criterion dropped and its dimension rescaled"
+    ));
+    let q = &entity(&a, "Q").notes;
+    assert_eq!(
+        q,
+        &[
+            "criterion 'cy': value missing, criterion dropped (missing = \"exclude\")",
+            "criterion 'cz': value missing, criterion dropped (missing = \"exclude\")",
+            "dimension 'b': every criterion dropped (missing = \"exclude\"), so the dimension scores 0 (nothing left to rescale over)",
+        ]
+    );
+    assert!(
+        a.warnings.iter().any(|w| w
+            == "dimension 'b': 1 entity has every criterion dropped (missing = \"exclude\"), so the dimension scores 0 for it: Q"),
+        "{:?}",
+        a.warnings
+    );
+    // Dimension a never lost every criterion: no warning for it.
+    assert!(!a.warnings.iter().any(|w| w.starts_with("dimension 'a'")));
+}
+
 /// docs/rules.md (Totals): a ranked entity holding the anti-ideal carries it along, and a
 /// z-score moves every fraction, so its TOPSIS score can fall as its own value rises.
 /// Hand-computed: x = 9, 8, 5, 7 → mean 7.25, sd √(8.75/3) = 1.7078, C's z = −1.3175 and

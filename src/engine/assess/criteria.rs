@@ -28,6 +28,7 @@ impl Run<'_> {
         let mut missing_used: Vec<Vec<Option<MissingPolicy>>> = Vec::with_capacity(nc);
         let mut fail_list: Vec<String> = Vec::new();
         let mut domain_fixes: Vec<String> = Vec::new();
+        let mut dropped: Vec<Vec<usize>> = Vec::with_capacity(nc);
         // Warnings of this loop gather here: the indicator columns borrow `self`.
         let mut warnings = std::mem::take(&mut self.warnings);
         let mut merge = |o: CriterionScores, st: &mut Scored| {
@@ -43,6 +44,7 @@ impl Run<'_> {
             }
             shown.push(o.shown);
             missing_used.push(o.used);
+            dropped.push(o.dropped);
         };
         let mut folded: Option<FoldedCriteria> = None;
         // Criterion fractions: an n × C matrix, NaN where a criterion is dropped (`exclude`);
@@ -180,6 +182,7 @@ impl Run<'_> {
                 )),
             ));
         }
+        self.note_dimensions_all_dropped(&dropped, st);
         Ok(CriteriaOutcome {
             fractions,
             folded,
@@ -399,6 +402,56 @@ impl Run<'_> {
 
     /// Geometric aggregation raises a weighted dimension below `geometric_floor` to it
     /// (SPEC §5.3): a warning counts the entities, and each gets a note per dimension raised.
+    /// A dimension all of whose criteria were dropped for an entity (`missing = "exclude"`)
+    /// scores 0 (SPEC §12), with nothing to rescale over: noted for each such entity (its
+    /// criteria's notes no longer say the dimension was rescaled) and warned of per dimension.
+    fn note_dimensions_all_dropped(&mut self, dropped: &[Vec<usize>], st: &mut Scored) {
+        let r = &self.c.rules;
+        for (d, dim) in r.dimensions.iter().enumerate() {
+            let criteria: Vec<usize> = (0..r.criteria.len())
+                .filter(|&ci| self.c.criterion_dimension[ci] == d)
+                .collect();
+            let Some((&first, rest)) = criteria.split_first() else {
+                continue;
+            };
+            let mut all = dropped[first].clone();
+            for &ci in rest {
+                all.retain(|e| dropped[ci].binary_search(e).is_ok());
+            }
+            if all.is_empty() {
+                continue;
+            }
+            for &e in &all {
+                if let Some(notes) = st.notes.get_mut(e) {
+                    for &ci in &criteria {
+                        let start = dropped_note_start(&r.criteria[ci].id.value);
+                        for text in notes.iter_mut() {
+                            if let Some(rest) = text.strip_prefix(&start)
+                                && let Some(rest) = rest.strip_prefix(RESCALED)
+                            {
+                                *text = format!("{start}{rest}");
+                            }
+                        }
+                    }
+                }
+                st.note(e, || {
+                    format!(
+                        "dimension '{}': every criterion dropped (missing = \"exclude\"), so the dimension scores 0 (nothing left to rescale over)",
+                        dim.id.value
+                    )
+                });
+            }
+            self.warnings.push(format!(
+                "dimension '{}': {} {} every criterion dropped (missing = \"exclude\"), so the dimension scores 0 for {}: {}",
+                dim.id.value,
+                all.len(),
+                crate::diag::agree(all.len(), "entity has", "entities have"),
+                crate::diag::agree(all.len(), "it", "them"),
+                self.some_ids(&all)
+            ));
+        }
+    }
+
     pub(super) fn note_geometric_floor(
         &mut self,
         dim_frac: &Array2<f64>,
@@ -878,6 +931,12 @@ impl Run<'_> {
                 Method::Levels(_) => unreachable!(),
             }
         }
+        // (Under `exclude` the dropped entities are the ones left without a fraction.)
+        let dropped = if matches!(policy, MissingPolicy::Exclude) {
+            (0..n).filter(|&e| out[e].is_nan()).collect()
+        } else {
+            Vec::new()
+        };
         Ok(CriterionScores {
             shown: shown.finish(),
             used,
@@ -885,6 +944,7 @@ impl Run<'_> {
             warnings,
             fails: fail_list,
             domain_fix,
+            dropped,
         })
     }
 
@@ -937,7 +997,13 @@ impl Run<'_> {
                 for &e in &missing {
                     out[e] = f64::NAN;
                     set_used(used, e, MissingPolicy::Exclude);
-                    notes.note(e, || format!("criterion '{}': value missing, criterion dropped and its dimension rescaled (missing = \"exclude\"){}", crit.id.value, self.missing_formula_note(ci, e)));
+                    notes.note(e, || {
+                        format!(
+                            "{}{RESCALED} (missing = \"exclude\"){}",
+                            dropped_note_start(&crit.id.value),
+                            self.missing_formula_note(ci, e)
+                        )
+                    });
                 }
                 warnings.push(format!(
                     "criterion '{}': {} missing {} dropped (exclude): {}",
@@ -1477,3 +1543,12 @@ impl FoldedCriteria {
         (sums, columns)
     }
 }
+
+/// The start of a criterion's note when `missing = "exclude"` dropped it; followed by
+/// [`RESCALED`] unless its whole dimension was dropped.
+fn dropped_note_start(criterion: &str) -> String {
+    format!("criterion '{criterion}': value missing, criterion dropped")
+}
+
+/// What dropping a criterion does to its dimension while other criteria remain.
+const RESCALED: &str = " and its dimension rescaled";

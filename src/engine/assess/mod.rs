@@ -693,6 +693,8 @@ struct CriterionScores {
     /// Under `missing = "fail"`, values outside the transform's domain were among the
     /// missing: the formula-indicator transform that would score them low instead.
     domain_fix: Option<String>,
+    /// Entities whose criterion was dropped (`missing = "exclude"`), ascending.
+    dropped: Vec<usize>,
 }
 
 /// Who took a category table's default for want of a listed category (see
