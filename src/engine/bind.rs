@@ -396,7 +396,11 @@ impl Names<'_> {
         }
         let mut candidates: Vec<&str> = Vec::new();
         if !quoted {
-            candidates.extend(r.expression_ids(self.place.sees_scores() && !member));
+            let scores = self.place.sees_scores() && !member;
+            candidates.extend(r.expression_ids(scores));
+            if scores && self.place != ExprPlace::Adjustment {
+                candidates.push("score");
+            }
         }
         if member || !self.aggregated() {
             candidates.extend(self.headers.iter().map(|h| h.as_str()));
@@ -570,7 +574,9 @@ impl Names<'_> {
         if let Some(e) = self.scored_too_early(name) {
             return Err(e);
         }
-        Err(self.unknown(name, false, true))
+        // (Entity rows without [aggregate]: criterion and dimension ids, and `score`, are
+        // candidates where scores exist.)
+        Err(self.unknown(name, false, self.aggregated()))
     }
 
     /// The error for the final score, a dimension id or a criterion id named where scores

@@ -1473,16 +1473,20 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                         " or data columns"
                     }
                 )
-            } else if let Some(meant) =
-                crate::diag::did_you_mean(&name, rules.expression_ids(scores))
-                && one_edit(&name, &meant)
+            } else if let Some(meant) = crate::diag::did_you_mean(
+                &name,
+                rules.expression_ids(scores).into_iter().chain(
+                    // (The final score: in tier conditions and capping gates, not adjustments.)
+                    (scores && !what.starts_with("adjustment ")).then_some("score"),
+                ),
+            ) && one_edit(&name, &meant)
             {
                 format!(
                     "'{name}' is no indicator{} and is read as a data column; did you mean '{meant}'? `score` stops on it unless the data has a column '{name}' (write `{name}` in backticks if that column is meant)",
-                    if scores {
-                        ", dimension or criterion"
-                    } else {
-                        ""
+                    match (scores, what.starts_with("adjustment ")) {
+                        (true, false) => ", dimension, criterion or the score",
+                        (true, true) => ", dimension or criterion",
+                        (false, _) => "",
                     }
                 )
             } else {
@@ -2036,7 +2040,12 @@ requires = ["ca >= 20"]
         let condition = base.replace("\"ca >= 20\"", "\"ca_ >= 20\"");
         let f = found(&condition);
         assert_eq!(f.len(), 1, "{f:?}");
-        assert!(f[0].1.starts_with("tier 'top' requires: 'ca_' is no indicator, dimension or criterion and is read as a data column; did you mean 'ca'?"), "{}", f[0].1);
+        assert!(f[0].1.starts_with("tier 'top' requires: 'ca_' is no indicator, dimension, criterion or the score and is read as a data column; did you mean 'ca'?"), "{}", f[0].1);
+        // The final score misspelt where it exists.
+        let scor = base.replace("\"ca >= 20\"", "\"scor >= 20\"");
+        let f = found(&scor);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].1.contains("did you mean 'score'?"), "{}", f[0].1);
         let tier = base.replace("require = \"rd > 0\"", "require = \"top\"");
         assert_eq!(
             found(&tier),

@@ -1941,6 +1941,26 @@ method = "direct"
     let err = try_score(rules, "id,rd_intensity\nA,1\n").unwrap_err();
     assert!(err.contains("unknown name 'rd_intesity' at 1:1"), "{err}");
     assert!(err.contains("did you mean 'rd_intensity'"), "{err}");
+    // Where scores exist, criterion and dimension ids and the score are candidates too (a
+    // criterion misspelt was offered an indicator five letters off).
+    let fixed = rules.replace("rd_intesity * 2", "rd_intensity * 2");
+    for (condition, meant) in [
+        ("c_ >= 5", "'c'"),
+        ("rd_intensty > 0 and scor >= 5", "'rd_intensity'"),
+        ("scor >= 5", "'score'"),
+        ("dd >= 5", "'d'"),
+    ] {
+        let tiered = format!("{fixed}[[tier]]\nid = \"t\"\nrequires = [\"{condition}\"]\n");
+        let err = try_score(&tiered, "id,rd_intensity\nA,1\n").unwrap_err();
+        assert!(
+            err.contains(&format!("did you mean {meant}?")),
+            "{condition}: {err}"
+        );
+    }
+    // ... but not the score in an adjustment, where it does not exist.
+    let adjusted = format!("{fixed}[[adjustment]]\nid = \"b\"\nwhen = \"scor >= 5\"\npoints = 1\n");
+    let err = try_score(&adjusted, "id,rd_intensity\nA,1\n").unwrap_err();
+    assert!(!err.contains("did you mean 'score'"), "{err}");
 }
 
 #[test]
