@@ -493,31 +493,37 @@ pub(super) fn score_ids_read_as_columns(
     warnings: &mut Vec<String>,
 ) -> Result<()> {
     let r = &c.rules;
-    // Per indicator: the indicators whose formulas read it, directly or through others.
+    // The formulas reading each indicator directly (names folded as the binder reads them);
+    // then, per indicator, the indicators whose formulas read it, directly or through
+    // others: a walk over those edges, linear in the formulas and their names.
+    let index: std::collections::HashMap<&str, usize> = r
+        .indicators
+        .iter()
+        .enumerate()
+        .map(|(k, x)| (x.id.value.as_str(), k))
+        .collect();
+    let mut readers: Vec<Vec<usize>> = vec![Vec::new(); r.indicators.len()];
+    for (j, p) in c.indicator_exprs.iter().enumerate() {
+        let Some(p) = p else { continue };
+        for (n, quoted, _) in crate::expr::names(&p.ast) {
+            if !quoted && let Some(&k) = index.get(crate::data::cell::fold_width(&n).as_ref()) {
+                readers[k].push(j);
+            }
+        }
+    }
     let reads_of = |i: usize| -> Vec<bool> {
         let mut reads = vec![false; r.indicators.len()];
         reads[i] = true;
-        loop {
-            let mut grew = false;
-            for (j, p) in c.indicator_exprs.iter().enumerate() {
-                let Some(p) = p else { continue };
-                if !reads[j]
-                    && crate::expr::names(&p.ast).iter().any(|(n, quoted, _)| {
-                        !quoted
-                            && r.indicators
-                                .iter()
-                                .position(|x| x.id.value == crate::data::cell::fold_width(n))
-                                .is_some_and(|k| reads[k])
-                    })
-                {
+        let mut next = vec![i];
+        while let Some(k) = next.pop() {
+            for &j in &readers[k] {
+                if !reads[j] {
                     reads[j] = true;
-                    grew = true;
+                    next.push(j);
                 }
             }
-            if !grew {
-                return reads;
-            }
         }
+        reads
     };
     let mut said: Vec<String> = Vec::new();
     let mut errors = Vec::new();
@@ -534,8 +540,9 @@ pub(super) fn score_ids_read_as_columns(
                 .map(|p| (None, p)),
         );
     for (formula_of, p) in places {
-        // The indicators that read this formula's (none for a gate).
-        let reads = formula_of.map(reads_of);
+        // The indicators that read this formula's (none for a gate), walked when a name
+        // asks.
+        let mut reads: Option<Vec<bool>> = None;
         for (written, quoted, at) in crate::expr::names(&p.ast) {
             // (A name typed in full-width letters is the id it folds to, as the binder reads it.)
             let name = crate::data::cell::fold_width(&written).into_owned();
@@ -554,9 +561,10 @@ pub(super) fn score_ids_read_as_columns(
             } else {
                 continue;
             };
-            let cycle = reads
-                .as_ref()
-                .is_some_and(|reads| scored.iter().any(|&k| reads[k]));
+            let cycle = formula_of.is_some_and(|i| {
+                let reads = reads.get_or_insert_with(|| reads_of(i));
+                scored.iter().any(|&k| reads[k])
+            });
             if !cycle {
                 let what_is = r.scored_value_of(&name).unwrap_or_default();
                 errors.push(crate::engine::expr_diag(
