@@ -341,6 +341,7 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
             scaled,
             mut hidden,
             bad_shared,
+            repeated,
         } = formatted
             // (The scan does not panic; if it ever did, the percent reading it decides must
             // not silently fall back to the stored fractions.)
@@ -363,6 +364,28 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
                          shared strings is \"{}\", not an index (a whole number from 0)",
                         truncate(&name, 200),
                         truncate(&index, 40)
+                    ),
+                )
+                .at(format!("{shown}, cell {cell}"))
+                .with_help(
+                    "the workbook is damaged or was written by a faulty program: open it in \
+                     Excel or WPS, check that cell and save the workbook again",
+                ),
+            ));
+        }
+        // calamine keeps the last value written: which one the author meant is not known.
+        if let Some((r, c)) = repeated {
+            let cell = match u16::try_from(c) {
+                Ok(c) => rust_xlsxwriter::row_col_to_cell(r, c),
+                Err(_) => format!("row {}, column {}", r + 1, c + 1),
+            };
+            return Err(Error::one(
+                Diagnostic::new(
+                    Stage::Data,
+                    format!(
+                        "cell {cell} of sheet \"{}\" is written twice in the workbook, so which \
+                         value it holds is not known",
+                        truncate(&name, 200)
                     ),
                 )
                 .at(format!("{shown}, cell {cell}"))

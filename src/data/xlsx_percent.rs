@@ -27,6 +27,9 @@ pub(super) struct FormattedCells {
     /// (`<v>x</v>`, `<v>-1</v>`, more digits than an index holds), with that text: calamine
     /// reads such a cell as the table's first string, a damaged file it does not refuse.
     pub bad_shared: Option<(u32, u32, String)>,
+    /// The first cell written twice in the sheet's XML (row, column): calamine keeps the
+    /// last value written, a damaged file it does not refuse.
+    pub repeated: Option<(u32, u32)>,
 }
 
 /// [`FormattedCells`] of sheet `sheet`, from one read of the styles and one byte scan of the
@@ -59,10 +62,24 @@ pub(super) fn formatted_cells(bytes: &[u8], sheet: &str) -> FormattedCells {
         cells,
         hidden,
         bad_shared,
-    } = scan_sheet(part, &kept);
+        backwards,
+    } = scan_sheet(part, &kept, None);
+    // Cells come in order (Excel and WPS write them so); only a sheet that steps back is
+    // read again for its positions, to tell a cell written twice from one merely out of
+    // order.
+    let repeated = if backwards {
+        let mut positions = Vec::new();
+        if let Ok(part) = zip.by_name(&path) {
+            scan_sheet(part, &[], Some(&mut positions));
+        }
+        first_repeated(positions)
+    } else {
+        None
+    };
     let mut out = FormattedCells {
         hidden,
         bad_shared,
+        repeated,
         ..FormattedCells::default()
     };
     for (r, c, xf) in cells {
@@ -385,6 +402,14 @@ struct Scanned {
     hidden: Vec<u32>,
     /// [`FormattedCells::bad_shared`].
     bad_shared: Option<(u32, u32, String)>,
+    /// A cell came at or before the one before it (out of order, or written twice).
+    backwards: bool,
+}
+
+/// The first position (in row, column order) that `positions` holds more than once.
+fn first_repeated(mut positions: Vec<(u32, u32)>) -> Option<(u32, u32)> {
+    positions.sort_unstable();
+    positions.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
 }
 
 /// Number cells (no `t`, or `t="n"`) of a sheet's XML whose style `s` is `kept`, as (row,
@@ -393,9 +418,14 @@ struct Scanned {
 /// cell or row without its `r` follows the one before, as the format allows. Written by
 /// hand as a byte scan of the tags (the next `<` to its `>`): a full XML parse of a
 /// 10⁵-row sheet costs about ten times as much, and these tags hold no `>`.
-fn scan_sheet(mut xml: impl Read, kept: &[bool]) -> Scanned {
+fn scan_sheet(
+    mut xml: impl Read,
+    kept: &[bool],
+    mut positions: Option<&mut Vec<(u32, u32)>>,
+) -> Scanned {
     let (mut cells, mut hidden) = (Vec::new(), Vec::new());
     let mut bad_shared = None;
+    let (mut last, mut backwards): (Option<(u32, u32)>, bool) = (None, false);
     // The row being read (1-based; 0 before the first) and the column of the next cell.
     let (mut row, mut next_col) = (0u32, 0u32);
     // The shared-string cell being read, and where its `<v>` text starts in `text`.
@@ -494,6 +524,13 @@ fn scan_sheet(mut xml: impl Read, kept: &[bool]) -> Scanned {
                     }
                     let (r, c) = at.unwrap_or((row.saturating_sub(1), next_col));
                     next_col = c + 1;
+                    if last.is_some_and(|l| (r, c) <= l) {
+                        backwards = true;
+                    }
+                    last = Some((r, c));
+                    if let Some(p) = positions.as_deref_mut() {
+                        p.push((r, c));
+                    }
                     shared_cell = (shared && tag.last() != Some(&b'/')).then_some((r, c));
                     if let Some(s) = style
                         && number
@@ -520,6 +557,7 @@ fn scan_sheet(mut xml: impl Read, kept: &[bool]) -> Scanned {
         cells,
         hidden,
         bad_shared,
+        backwards,
     }
 }
 
@@ -690,7 +728,8 @@ mod tests {
             cells,
             hidden,
             bad_shared,
-        } = scan_sheet(Trickle(xml), &kept);
+            backwards,
+        } = scan_sheet(Trickle(xml), &kept, None);
         // A2 follows A1 (no r), but is text; C1 (after B1) is style 2; row 4 follows row 3.
         assert_eq!(
             cells,
@@ -698,6 +737,34 @@ mod tests {
         );
         assert_eq!(hidden, [2, 3]);
         assert_eq!(bad_shared, None);
+        assert!(!backwards);
+    }
+
+    #[test]
+    fn a_cell_written_twice_is_found_and_one_out_of_order_is_not_taken_for_it() {
+        let twice = r#"<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c></row><row r="2"><c r="A2"><v>3</v></c><c r="B2"><v>4</v></c><c r="B2"><v>5</v></c></row></sheetData></worksheet>"#;
+        assert_eq!(
+            formatted_cells(&package(twice), "数据").repeated,
+            Some((1, 1))
+        );
+        // Written twice far apart: B1 again after row 2.
+        let later = twice.replace(
+            r#"<c r="B2"><v>5</v></c></row>"#,
+            r#"</row><row r="3"><c r="B1"><v>5</v></c></row>"#,
+        );
+        assert_eq!(
+            formatted_cells(&package(&later), "数据").repeated,
+            Some((0, 1))
+        );
+        // Out of order but each cell once: read as it is (calamine places cells by their
+        // references).
+        let unordered = twice.replace(
+            r#"<c r="A2"><v>3</v></c><c r="B2"><v>4</v></c><c r="B2"><v>5</v></c>"#,
+            r#"<c r="B2"><v>4</v></c><c r="A2"><v>3</v></c>"#,
+        );
+        assert_eq!(formatted_cells(&package(&unordered), "数据").repeated, None);
+        let ordered = twice.replace(r#"<c r="B2"><v>5</v></c>"#, "");
+        assert_eq!(formatted_cells(&package(&ordered), "数据").repeated, None);
     }
 
     #[test]
@@ -715,8 +782,8 @@ mod tests {
     fn the_byte_scan_finds_a_shared_string_index_that_is_no_number() {
         let scan = |xml: &[u8]| {
             (
-                scan_sheet(Trickle(xml), &[]).bad_shared,
-                scan_sheet(xml, &[]).bad_shared,
+                scan_sheet(Trickle(xml), &[], None).bad_shared,
+                scan_sheet(xml, &[], None).bad_shared,
             )
         };
         let good = br#"<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1234567</v></c><c r="C1"><v>-1</v></c><c r="D1" t="str"><v>x</v></c><c r="E1" t="s"/></row></sheetData>"#;
