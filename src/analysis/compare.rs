@@ -129,6 +129,17 @@ impl Side {
                         as usize,
                 ),
             };
+            // A file `score` wrote (it has an audit) gives every entity a "score" and, where
+            // its summary lists tiers, a "tier" (null when none): a key gone is a damaged
+            // file, not a missing value. A ranking made elsewhere is read as it is.
+            let written_by_score = v.get("audit").is_some();
+            for (key, needed) in [("score", written_by_score), ("tier", !tiers.is_empty())] {
+                if needed && e.get(key).is_none() {
+                    return Err(format!(
+                        "'{source}': entity '{id}' has no \"{key}\", which every entity of a result file has (null when it has none)"
+                    ));
+                }
+            }
             // A score or tier of another type is a hand edit gone wrong, not a missing value.
             let score = match e.get("score") {
                 None | Some(serde_json::Value::Null) => None,
@@ -150,6 +161,18 @@ impl Side {
                     ));
                 }
             };
+            // A tier the file's own list lacks (a hand edit, or a damaged file) would show as
+            // a tier of its own, with no direction.
+            if let Some(t) = &tier
+                && !tiers.is_empty()
+                && !tiers.contains(t)
+            {
+                return Err(format!(
+                    "'{source}': entity '{id}' has tier '{}', which is not among the file's tiers ({})",
+                    crate::diag::truncate(t, 200),
+                    tiers.join(", ")
+                ));
+            }
             // `score` gives an excluded entity (rank null) no tier: both is a hand edit that
             // would count the entity in a tier and among the excluded at once.
             if let (None, Some(t)) = (rank, &tier) {
@@ -736,6 +759,33 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(ok.entities.len(), 4);
+        // A file `score` wrote (an audit, a list of tiers): every entity has its score and its
+        // tier, and the tier is one the file lists (fuzz45 F4).
+        let written = |entity: serde_json::Value| {
+            Side::from_json(
+                &serde_json::json!({"audit": {}, "summary": {"tiers": [{"id": "gold"}, {"id": "silver"}]}, "entities": [entity]}),
+                "a.json",
+            )
+        };
+        assert!(
+            written(serde_json::json!({"id": "A", "rank": 1, "score": 3.0, "tier": null})).is_ok()
+        );
+        let e = written(serde_json::json!({"id": "A", "rank": 1, "score": 3.0})).unwrap_err();
+        assert!(
+            e.starts_with("'a.json': entity 'A' has no \"tier\", which every entity"),
+            "{e}"
+        );
+        let e = written(serde_json::json!({"id": "A", "rank": 1, "tier": "gold"})).unwrap_err();
+        assert!(
+            e.starts_with("'a.json': entity 'A' has no \"score\""),
+            "{e}"
+        );
+        let e = written(serde_json::json!({"id": "A", "rank": 1, "score": 3.0, "tier": "bronze"}))
+            .unwrap_err();
+        assert!(
+            e.starts_with("'a.json': entity 'A' has tier 'bronze', which is not among the file's tiers (gold, silver)"),
+            "{e}"
+        );
         // Without a "rank" key an entity would read as excluded: refused, with what the
         // file looks like (audit26_cli F1).
         let e = side(serde_json::json!([{"id": "A", "score": 3.0, "tier": "t"}])).unwrap_err();
