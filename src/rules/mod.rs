@@ -755,6 +755,17 @@ impl Rules {
         }
     }
 
+    /// Where `[rules].key`'s value is written in the rules file, for errors the data reveals
+    /// (`year = 2019` with no rows of 2019); `None` when the file does not write it.
+    pub fn setting_span(&self, key: &str) -> Option<Span> {
+        let doc = toml::de::DeTable::parse(&self.source.text).ok()?;
+        let rules = doc.get_ref().get("rules")?;
+        let toml::de::DeValue::Table(t) = rules.get_ref() else {
+            return None;
+        };
+        Some(t.get(key)?.span().into())
+    }
+
     /// The ids a bare name in an expression may mean: the indicators', and where scores
     /// exist (`scores`: tier conditions, capping gates, adjustments) the dimensions' and
     /// criteria's. The candidates of a "did you mean" for an unknown name.

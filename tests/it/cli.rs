@@ -899,7 +899,24 @@ fn no_rows_for_the_year_names_the_sheet_read_and_the_others() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("error: no rows for year 2023\n  help: years in the data: 2022; sheet \"2022\" was read, the first visible one; the workbook's other sheets: \"2023\": choose one with --sheet \"2023\""),
+        err.contains(":4:8: error: no rows for year 2023 in column 'year' of '")
+            && err.contains("year = 2023\n  |        ^^^^\n")
+            && err.contains("help: years in the data: 2022; set [rules] year to one of them, or choose one with --year; sheet \"2022\" was read, the first visible one; the workbook's other sheets: \"2023\": choose one with --sheet \"2023\""),
+        "{err}"
+    );
+    // The same year asked for with --year: said so, not pointed at the rules.
+    let mut cmd = Command::cargo_bin("clusterscore").unwrap();
+    let out = cmd
+        .args(["score", "--year", "2021", "--rules"])
+        .arg(&rules)
+        .arg("--data")
+        .arg(&xlsx)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error: no rows for year 2021 in column 'year' of '")
+            && err.contains(".xlsx' (--year)\n  help: years in the data: 2022;"),
         "{err}"
     );
     assert_eq!(run(Some("2023")).status.code(), Some(0));

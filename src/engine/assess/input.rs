@@ -1789,16 +1789,35 @@ pub(super) fn scored_year(
                 // was read and how to choose another.
                 let sheets = crate::data::default_sheet_help(files)
                     .map_or_else(String::new, |h| format!("; {h}"));
-                return Err(Error::one(
-                    data_error(format!("no rows for year {y}")).with_help(format!(
-                        "years in the data: {}{sheets}",
-                        present
-                            .iter()
-                            .map(|y| y.to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                let listed = present
+                    .iter()
+                    .map(|y| y.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let column = c
+                    .rules
+                    .data
+                    .year_column
+                    .as_ref()
+                    .map_or_else(String::new, |col| format!(" in column '{}'", col.value));
+                let read = files
+                    .iter()
+                    .map(|f| format!("'{}'", f.path))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let message = format!("no rows for year {y}{column} of {read}");
+                // Where the year came from: the rules file (pointed at), or --year.
+                let diagnostic = match c.rules.setting_span("year").filter(|_| year.is_none()) {
+                    Some(span) => data_error(message)
+                        .in_source(&c.rules.source, span)
+                        .with_help(format!(
+                            "years in the data: {listed}; set [rules] year to one of them, or choose one with --year{sheets}"
+                        )),
+                    None => data_error(format!("{message} (--year)")).with_help(format!(
+                        "years in the data: {listed}{sheets}"
                     )),
-                ));
+                };
+                return Err(Error::one(diagnostic));
             }
             Some(y)
         }
