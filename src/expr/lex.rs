@@ -227,6 +227,13 @@ pub(crate) fn lex(src: &str, max_tokens: usize) -> Result<Vec<Token>, ExprError>
                         ),
                     );
                 }
+                if crate::data::cell::underflows(text, value) {
+                    return Err(ExprError::new(
+                        format!("number '{text}' is nearer zero than the smallest number an expression may hold"),
+                        span,
+                    )
+                    .with_help("write 0 if zero is meant, or check the exponent for a typo"));
+                }
                 out.push(Token {
                     tok: Tok::Number(value),
                     span,

@@ -406,6 +406,12 @@ fn syntax_errors_have_exact_spans() {
             "1e999",
             Some("numbers go up to about 1.8e308"),
         ),
+        (
+            "x > 1e-400",
+            "nearer zero than the smallest number",
+            "1e-400",
+            Some("write 0 if zero is meant"),
+        ),
         ("a <> b", "'<>'", "<>", Some("'!='")),
         ("+1", "expected an expression", "+", Some("unary")),
         ("a . b", "unexpected character '.'", ".", None),
