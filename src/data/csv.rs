@@ -545,9 +545,12 @@ impl<R: Read> Splitter<R> {
         if self.eof {
             return Ok(false);
         }
-        self.buf.copy_within(self.pos..self.len, 0);
-        self.len -= self.pos;
-        self.pos = 0;
+        // (A line longer than what was read stays at the front: not moved again.)
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.len, 0);
+            self.len -= self.pos;
+            self.pos = 0;
+        }
         if self.len == self.buf.len() {
             // A line longer than the buffer.
             self.buf.resize(self.buf.len() * 2, 0);
@@ -583,17 +586,22 @@ impl<R: Read> Splitter<R> {
     /// The next record and its row, `None` at the end.
     fn next(&mut self) -> io::Result<Option<(usize, Record<'_>)>> {
         // Skip empty lines; find a whole line in the buffer, and its delimiters on the way.
+        // A line longer than what was read is scanned on from where the last read ended,
+        // not from its start (which made a long line cost the square of its length).
+        let mut from = 0;
         let scan = loop {
             while self.pos < self.len && self.buf[self.pos] == b'\n' {
                 self.pos += 1;
                 self.lines += 1;
+                from = 0;
             }
             match scan_line(
                 &self.buf[self.pos..self.len],
                 self.delimiter,
                 &mut self.ends,
+                from,
             ) {
-                LineScan::Open => {}
+                LineScan::Open => from = (self.len - self.pos) & !7,
                 found => break found,
             }
             if !self.refill()? {
@@ -778,14 +786,17 @@ fn bytes_equal(word: u64, byte: u8) -> u64 {
     !(((t & (ONES * 0x7F)) + ONES * 0x7F) | t) & (ONES * 0x80)
 }
 
-/// Finds the first line of `text` and the offsets of the delimiters in it (into `ends`,
-/// cleared first), eight bytes at a time: one pass looks for the delimiter, the quote and
-/// the line break together, instead of a search for the line break and then one call per
-/// field. Written by hand: it is the inner loop of splitting a large CSV, and a search per
-/// field costs more than the field's whole share of a word-at-a-time scan.
-fn scan_line(text: &[u8], delimiter: u8, ends: &mut Vec<usize>) -> LineScan {
-    ends.clear();
-    let mut at = 0;
+/// Finds the first line of `text` and the offsets of the delimiters in it (into `ends`),
+/// eight bytes at a time: one pass looks for the delimiter, the quote and the line break
+/// together, instead of a search for the line break and then one call per field. Written
+/// by hand: it is the inner loop of splitting a large CSV, and a search per field costs
+/// more than the field's whole share of a word-at-a-time scan. `from` (a multiple of 8) is
+/// where an earlier scan of the same line, which found it [`LineScan::Open`], stopped
+/// holding whole words: the delimiters before it are kept, the rest of `ends` cleared.
+fn scan_line(text: &[u8], delimiter: u8, ends: &mut Vec<usize>, from: usize) -> LineScan {
+    debug_assert!(from % 8 == 0 && from <= text.len());
+    ends.truncate(ends.partition_point(|&e| e < from));
+    let mut at = from;
     while at < text.len() {
         let (word, valid) = match text.get(at..at + 8) {
             Some(w) => (u64::from_le_bytes(w.try_into().expect("8 bytes")), !0u64),
@@ -1341,8 +1352,37 @@ mod tests {
             delimiter in prop::sample::select(vec![b',', b';', b'\t', 0u8, 0x7F]),
         ) {
             let mut ends = vec![99];
-            let got = scan_line(&text, delimiter, &mut ends);
+            let got = scan_line(&text, delimiter, &mut ends, 0);
             let (want, want_ends) = scan_line_bytewise(&text, delimiter);
+            if want != LineScan::Quote {
+                prop_assert_eq!(&ends, &want_ends);
+            }
+            prop_assert_eq!(got, want);
+        }
+
+        /// A line scanned as it arrives, resumed where each open scan stopped holding whole
+        /// words, finds what one scan of the whole line finds.
+        #[test]
+        fn a_scan_resumed_as_the_line_arrives_agrees_with_one_scan(
+            text in prop::collection::vec(
+                prop::sample::select(vec![b'a', b',', b';', b'"', b'\n']),
+                0..60,
+            ),
+            cuts in prop::collection::vec(0usize..60, 0..5),
+        ) {
+            let (want, want_ends) = scan_line_bytewise(&text, b',');
+            let mut cuts: Vec<usize> = cuts.into_iter().filter(|&c| c < text.len()).collect();
+            cuts.sort_unstable();
+            cuts.push(text.len());
+            let (mut ends, mut from) = (Vec::new(), 0);
+            let mut got = LineScan::Open;
+            for cut in cuts {
+                got = scan_line(&text[..cut], b',', &mut ends, from);
+                if got != LineScan::Open {
+                    break;
+                }
+                from = cut & !7;
+            }
             if want != LineScan::Quote {
                 prop_assert_eq!(&ends, &want_ends);
             }
