@@ -794,7 +794,7 @@ fn bytes_equal(word: u64, byte: u8) -> u64 {
 /// where an earlier scan of the same line, which found it [`LineScan::Open`], stopped
 /// holding whole words: the delimiters before it are kept, the rest of `ends` cleared.
 fn scan_line(text: &[u8], delimiter: u8, ends: &mut Vec<usize>, from: usize) -> LineScan {
-    debug_assert!(from % 8 == 0 && from <= text.len());
+    debug_assert!(from.is_multiple_of(8) && from <= text.len());
     ends.truncate(ends.partition_point(|&e| e < from));
     let mut at = from;
     while at < text.len() {
