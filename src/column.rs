@@ -378,11 +378,12 @@ pub fn format_fixed(x: f64, decimals: u32) -> String {
 }
 
 /// Shortest decimal form of a number, without a trailing `.0` for whole numbers; a number
-/// nearer zero than 1e-9 in exponent form (`1e-320`, not 320 zeros).
+/// nearer zero than 1e-9, or from 1e21 on, in exponent form (`1e-320` and `1e308`, not
+/// hundreds of zeros).
 pub fn format_number(x: f64) -> String {
     if x == x.trunc() && x.abs() < 1e15 {
         format!("{}", x as i64)
-    } else if x.abs() < 1e-9 {
+    } else if x.abs() < 1e-9 || (x.is_finite() && x.abs() >= 1e21) {
         format!("{x:e}")
     } else {
         format!("{x}")
@@ -418,6 +419,11 @@ mod tests {
         assert_eq!(format_number(1e-320), "1e-320");
         assert_eq!(format_number(-2.5e-10), "-2.5e-10");
         assert_eq!(format_number(1.5e-9), "0.0000000015");
+        // Huge numbers in exponent form from 1e21 on (an overflowing formula's inputs).
+        assert_eq!(format_display(1e308), "1e308");
+        assert_eq!(format_number(-1.5e22), "-1.5e22");
+        assert_eq!(format_number(1e20), "100000000000000000000");
+        assert_eq!(format_number(1e15), "1000000000000000");
         assert_eq!(format_display(5.0), "5");
         assert_eq!(format_display(-0.0), "0");
         assert_eq!(format_display(1234567.891), "1234567.891");

@@ -812,6 +812,11 @@ where
         if c != name && fold_roman(&c_lower) == fold_roman(&lower) {
             return Some(c.to_string());
         }
+        // (A name of hundreds of bytes is no typo of an id; and the comparison costs its
+        // length times the candidate's: a pasted 3 MB name took seconds.)
+        if lower.len() > 256 || c_lower.len() > 256 {
+            continue;
+        }
         let score = strsim::jaro_winkler(&lower, &c_lower);
         if score > 0.8 && best.is_none_or(|(b, _)| score > b) {
             best = Some((score, c));
@@ -843,9 +848,13 @@ where
     I: IntoIterator<Item = &'a str>,
 {
     let lower = name.to_lowercase();
-    candidates
-        .into_iter()
-        .filter(move |c| strsim::osa_distance(&lower, &c.to_lowercase()) == 1)
+    let chars = lower.chars().count();
+    // (One edit changes the length by one at most: other lengths are not compared, which
+    // costs the product of the two lengths.)
+    candidates.into_iter().filter(move |c| {
+        let c = c.to_lowercase();
+        c.chars().count().abs_diff(chars) <= 1 && strsim::osa_distance(&lower, &c) == 1
+    })
 }
 
 /// `s` with the Roman numeral signs (`Ⅰ`, `Ⅱ`, `ⅳ`: U+2160–U+217F) written in Latin letters,

@@ -53,8 +53,8 @@ pub fn run(a: CheckArgs) -> Result<i32> {
     for i in &r.indicators {
         let src = match &i.source {
             clusterscore::rules::Source::Column(c) => format!("column {}", c.value),
-            clusterscore::rules::Source::Formula(f) => format!("formula {}", f.value),
-            clusterscore::rules::Source::Aggregate(f) => format!("aggregate {}", f.value),
+            clusterscore::rules::Source::Formula(f) => format!("formula {}", shown(&f.value)),
+            clusterscore::rules::Source::Aggregate(f) => format!("aggregate {}", shown(&f.value)),
         };
         s.push_str(&format!(
             "  {:<24} {} [{}{}] {}\n",
@@ -174,7 +174,9 @@ pub fn run(a: CheckArgs) -> Result<i32> {
             };
             s.push_str(&format!(
                 "  {:<22} {:<16} {}\n",
-                g.id.value, effect, g.require.value
+                g.id.value,
+                effect,
+                shown(&g.require.value)
             ));
         }
     }
@@ -183,7 +185,9 @@ pub fn run(a: CheckArgs) -> Result<i32> {
         for adj in &r.adjustments {
             s.push_str(&format!(
                 "  {:<22} {:+} when {}\n",
-                adj.id.value, adj.points, adj.when.value
+                adj.id.value,
+                adj.points,
+                shown(&adj.when.value)
             ));
         }
     }
@@ -209,7 +213,7 @@ pub fn run(a: CheckArgs) -> Result<i32> {
                 "requires {}",
                 t.requires
                     .iter()
-                    .map(|x| requires_item(&x.value, t.requires.len()))
+                    .map(|x| requires_item(&shown(&x.value), t.requires.len()))
                     .collect::<Vec<_>>()
                     .join(" and ")
             ));
@@ -219,7 +223,7 @@ pub fn run(a: CheckArgs) -> Result<i32> {
                 "direct {}",
                 t.direct
                     .iter()
-                    .map(|x| x.value.as_str())
+                    .map(|x| shown(&x.value))
                     .collect::<Vec<_>>()
                     .join(" or ")
             ));
@@ -296,6 +300,12 @@ fn in_parentheses(text: &str) -> bool {
         }
     }
     false
+}
+
+/// An expression as the summary shows it: cut near 200 characters (a pasted blob of
+/// megabytes is shown by its start; the lints and errors point into the file).
+fn shown(expression: &str) -> String {
+    clusterscore::diag::truncate(expression, 200)
 }
 
 #[cfg(test)]
