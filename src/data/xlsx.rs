@@ -111,6 +111,15 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
                     ),
                 }
             }
+            // A size or merge record whose range is no range (`<dimension ref="garbage"/>`).
+            XlsxError::RangeWithoutColumnComponent
+            | XlsxError::RangeWithoutRowComponent
+            | XlsxError::DimensionCount(_) => (
+                format!(
+                    "the workbook is damaged: a cell range it records (a sheet's size or a merged range) is not a range ({said})"
+                ),
+                "open it in Excel or WPS and save it again as .xlsx, or export it again",
+            ),
             XlsxError::WorksheetNotFound(_)
             | XlsxError::FileNotFound(_)
             | XlsxError::RelationshipNotFound
