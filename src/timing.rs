@@ -33,10 +33,11 @@ pub fn mark(phase: &str) {
         use std::io::Write as _;
         let _ = writeln!(
             std::io::stderr(),
-            "  {phase}: {:.3} s, cpu {:.3} s, resident {} MB",
+            "  {phase}: {:.3} s, cpu {:.3} s, resident {} MB, peak {} MB",
             (now - t).as_secs_f64(),
             cpu - c,
-            resident_mb()
+            resident_mb(),
+            peak_mb()
         );
     }
     *last = Some((now, cpu));
@@ -66,4 +67,17 @@ fn resident_mb() -> u64 {
         .ok()
         .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
         .map_or(0, |pages| pages * 4096 / 1_000_000)
+}
+
+/// The most memory this process has held resident so far, in MB (Linux `VmHWM` of
+/// `/proc/self/status`; 0 elsewhere). Unlike a parent's `wait4`, it does not count what the
+/// process that spawned it held before the exec.
+fn peak_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        })
+        .map_or(0, |kb| kb * 1024 / 1_000_000)
 }

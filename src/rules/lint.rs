@@ -554,6 +554,22 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
             }
         }
     }
+    // A criterion of 0 points (a policy designer switching one off): shown, scoring nothing.
+    // (A whole dimension of them is `weights` territory, linted below.)
+    for c in &rules.criteria {
+        if c.points.value == 0.0 {
+            out.push(Lint {
+                code: "setting-ignored",
+                message: format!(
+                    "criterion '{}' is worth 0 points: its value and fraction are shown, but it \
+                     adds nothing to any score; give it points, or remove it (to show an \
+                     indicator without scoring it, list it in [output] carry)",
+                    c.id.value
+                ),
+                span: c.points.span,
+            });
+        }
+    }
     for adj in &rules.adjustments {
         if adj.points == 0.0 {
             out.push(Lint {
@@ -2814,6 +2830,21 @@ max_count = 3
                 &"adjustment 'nil' gives 0 points: it changes nothing; give it points, or remove it"
             ),
             "{messages:?}"
+        );
+        // A criterion of 0 points beside one that scores.
+        let off = TIERS.replace(
+            "method = \"direct\"\n",
+            "method = \"direct\"\n[[criterion]]\nid = \"off\"\ndimension = \"d\"\nindicator = \"x\"\npoints = 0\nmethod = \"direct\"\n",
+        );
+        let f = found(&off);
+        assert!(
+            f.iter().any(|(_, m)| m.starts_with("criterion 'off' is worth 0 points: its value and fraction are shown, but it adds nothing to any score")),
+            "{f:?}"
+        );
+        assert!(
+            !found(TIERS)
+                .iter()
+                .any(|(_, m)| m.contains("worth 0 points"))
         );
     }
 }
