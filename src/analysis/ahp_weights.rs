@@ -67,6 +67,9 @@ pub struct WeightsWritten {
     pub text: String,
     /// Warnings about the change (e.g. criteria of several weighted dimensions compared).
     pub warnings: Vec<String>,
+    /// What the compared items' weights (or points) added up to before: each item's new
+    /// value is its AHP weight times this, so the others keep their share.
+    pub shared: f64,
 }
 
 impl AhpWeights {
@@ -392,6 +395,7 @@ impl AhpWeights {
         Ok(WeightsWritten {
             text: write_weights(text, level, &new)?,
             warnings,
+            shared: listed_total,
         })
     }
 }

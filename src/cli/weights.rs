@@ -221,7 +221,7 @@ fn run_objective(
         let level = level.unwrap_or(Level::Criteria);
         let new = weights.rewrite(&compiled, &text, level)?;
         write_atomic(write, new.as_bytes())?;
-        written(write, level, &new, compiled.rules());
+        written(write, level, &new, compiled.rules(), None);
     }
     if let Some(warning) = weights.fallback_warning() {
         say!("warning: {warning}");
@@ -257,15 +257,40 @@ fn scale_added(text: &str, before: &clusterscore::rules::Rules) -> Option<String
     })
 }
 
-fn written(out: &Path, level: Level, text: &str, before: &clusterscore::rules::Rules) {
+/// `shared`: with --ahp, what the compared items had in all, which their AHP weights (adding
+/// up to 1) now share.
+fn written(
+    out: &Path,
+    level: Level,
+    text: &str,
+    before: &clusterscore::rules::Rules,
+    shared: Option<f64>,
+) {
     let scale_added = scale_added(text, before);
+    let (what, kept, had) = match level {
+        Level::Dimensions => ("weight", "criterion points kept", "weights"),
+        Level::Criteria => (
+            "points",
+            "band and other point values scaled along",
+            "points",
+        ),
+    };
+    let (item, items) = match level {
+        Level::Dimensions => ("dimension", "dimensions"),
+        Level::Criteria => ("criterion", "criteria"),
+    };
+    let how = match shared {
+        // The AHP weights times what the compared items had: said, since the file's
+        // numbers are then not the weights printed.
+        Some(total) if (total - 1.0).abs() > 1e-9 => format!(
+            "each {item}'s {what} as its AHP weight × {}, the {had} the compared {items} had in all ({kept})",
+            clusterscore::column::format_display(total)
+        ),
+        _ => format!("the weights as each {item}'s {what} ({kept})"),
+    };
     say!(
-        "wrote {}: the weights as {}{}",
+        "wrote {}: {how}{}",
         out.display(),
-        match level {
-            Level::Dimensions => "each dimension's weight (criterion points kept)",
-            Level::Criteria => "each criterion's points (band and other point values scaled along)",
-        },
         scale_added.map_or(String::new(), |s| format!(", and {s}"))
     );
     for w in
@@ -320,15 +345,15 @@ fn run_ahp(
         say!("warning: {w}");
     }
     // Everything that can fail is done before anything is written or printed.
-    let new_rules = match (&a.write_into, level) {
+    let (new_rules, shared) = match (&a.write_into, level) {
         (Some(into), Some(level)) => {
             let written = weights.write_into(into, level)?;
             for w in &written.warnings {
                 say!("warning: {w}");
             }
-            Some(written.text)
+            (Some(written.text), Some(written.shared))
         }
-        _ => None,
+        _ => (None, None),
     };
     let report = if json {
         weights.to_json()
@@ -344,7 +369,7 @@ fn run_ahp(
                 .as_deref()
                 .and_then(|p| clusterscore::rules::Rules::from_path(p).ok());
             if let (Some(level), Some(before)) = (level, before) {
-                written(write, level, &rules, &before);
+                written(write, level, &rules, &before, shared);
             }
             super::deliver(out, report.as_bytes())?;
         }

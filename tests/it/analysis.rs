@@ -945,15 +945,16 @@ mod weights_command {
         )
         .unwrap();
         let out = dir.path().join("new.toml");
-        bin()
+        let run = bin()
             .args(["weights", "--ahp"])
             .arg(&m)
             .arg("--write-into")
             .arg(&rules)
             .args(["--level", "dimensions", "--write"])
             .arg(&out)
-            .assert()
-            .success();
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(0));
         let new = std::fs::read_to_string(&out).unwrap();
         // the header comment survives, and scale : innovation is now 1 : 3 of their old total
         assert_eq!(new.lines().next(), original.lines().next());
@@ -977,6 +978,16 @@ mod weights_command {
         approx::assert_relative_eq!(w("scale"), total * 0.25, epsilon = 1e-6);
         approx::assert_relative_eq!(w("innovation"), total * 0.75, epsilon = 1e-6);
         approx::assert_relative_eq!(w("digital"), ow("digital"));
+        // The file's numbers are the AHP weights times what the two had: said so (pub45 G3).
+        let said = String::from_utf8_lossy(&run.stderr);
+        assert!(
+            said.contains(&format!(
+                "wrote {}: each dimension's weight as its AHP weight × {}, the weights the compared dimensions had in all (criterion points kept)",
+                out.display(),
+                total
+            )),
+            "{said}"
+        );
         // --write-into needs --level; writing over an input is refused
         bin()
             .args(["weights", "--ahp"])
