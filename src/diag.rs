@@ -799,6 +799,7 @@ where
     // Typed in full-width letters (`ｓｃａｌｅ`): the name it folds to.
     let folded = crate::data::cell::fold_width(name);
     let candidates: Vec<&str> = candidates.into_iter().collect();
+    let lower_roman = fold_roman(&lower);
     let mut best: Option<(f64, &str)> = None;
     for &c in &candidates {
         if folded != name && folded == c {
@@ -809,7 +810,7 @@ where
             return Some(c.to_string());
         }
         // `I类` for `Ⅰ类` (a Roman numeral sign): the same on screen.
-        if c != name && fold_roman(&c_lower) == fold_roman(&lower) {
+        if c != name && fold_roman(&c_lower) == lower_roman {
             return Some(c.to_string());
         }
         // (A name of hundreds of bytes is no typo of an id; and the comparison costs its

@@ -133,7 +133,10 @@ impl Side {
             // its summary lists tiers, a "tier" (null when none): a key gone is a damaged
             // file, not a missing value. A ranking made elsewhere is read as it is.
             let written_by_score = v.get("audit").is_some();
-            for (key, needed) in [("score", written_by_score), ("tier", !tiers.is_empty())] {
+            for (key, needed) in [
+                ("score", written_by_score),
+                ("tier", written_by_score && !tiers.is_empty()),
+            ] {
                 if needed && e.get(key).is_none() {
                     return Err(format!(
                         "'{source}': entity '{id}' has no \"{key}\", which every entity of a result file has (null when it has none)"
@@ -164,6 +167,7 @@ impl Side {
             // A tier the file's own list lacks (a hand edit, or a damaged file) would show as
             // a tier of its own, with no direction.
             if let Some(t) = &tier
+                && written_by_score
                 && !tiers.is_empty()
                 && !tiers.contains(t)
             {
@@ -785,6 +789,18 @@ mod tests {
         assert!(
             e.starts_with("'a.json': entity 'A' has tier 'bronze', which is not among the file's tiers (gold, silver)"),
             "{e}"
+        );
+        // A ranking made elsewhere (no audit) is read as it is, tiers listed or not.
+        let elsewhere = serde_json::json!({"summary": {"tiers": [{"id": "gold"}]}, "entities": [
+            {"id": "A", "rank": 1},
+            {"id": "B", "rank": 2, "tier": "bronze"}
+        ]});
+        assert_eq!(
+            Side::from_json(&elsewhere, "a.json")
+                .unwrap()
+                .entities
+                .len(),
+            2
         );
         // Without a "rank" key an entity would read as excluded: refused, with what the
         // file looks like (audit26_cli F1).

@@ -302,10 +302,18 @@ fn in_parentheses(text: &str) -> bool {
     false
 }
 
-/// An expression as the summary shows it: cut near 200 characters (a pasted blob of
-/// megabytes is shown by its start; the lints and errors point into the file).
+/// An expression as the summary shows it: whole up to 2,000 characters (the long formulas
+/// of real packs); a pasted blob of megabytes by its start and its length (the lints and
+/// errors point into the file).
 fn shown(expression: &str) -> String {
-    clusterscore::diag::truncate(expression, 200)
+    let chars = expression.chars().count();
+    if chars <= 2000 {
+        return expression.to_string();
+    }
+    format!(
+        "{} ({chars} characters)",
+        clusterscore::diag::truncate(expression, 200)
+    )
 }
 
 #[cfg(test)]

@@ -199,7 +199,7 @@ pub(crate) fn read_csv(
 /// UTF-16 text is decoded (lossily) up to the byte first, so that its line breaks and
 /// delimiters are counted as characters.
 /// JSON or HTML, by the first characters after a byte-order mark and white space.
-fn markup_kind(prefix: &[u8]) -> Option<&'static str> {
+pub(crate) fn markup_kind(prefix: &[u8]) -> Option<&'static str> {
     let text = prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(prefix);
     let start = text.iter().position(|b| !b.is_ascii_whitespace())?;
     let head = &text[start..text.len().min(start + 64)];

@@ -97,8 +97,21 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
             ),
             // Named by its first bytes where they say what it is (a PDF, a gzip file, …).
             XlsxError::Zip(_) => {
+                let markup = crate::data::csv::markup_kind(&bytes[..bytes.len().min(4096)]);
                 match crate::data::csv::binary_kind(&bytes[..bytes.len().min(512)]) {
                     Some((kind, help)) => (format!("it is {kind}, not a workbook"), help),
+                    // An HTML table saved with an .xlsx name (a web system's "Excel export"),
+                    // or a result of this tool.
+                    None if markup.is_some() => (
+                        format!("it is {}, not a workbook", markup.unwrap_or_default()),
+                        "open it in Excel or WPS and save it as .xlsx (文件 → 另存为 → Excel \
+                         工作簿), or export the table as CSV",
+                    ),
+                    None if bytes.is_empty() => (
+                        "the file is empty".to_string(),
+                        "copy the workbook again from where it came from, or save it again \
+                         from Excel or WPS as .xlsx",
+                    ),
                     None if looks_like_text(&bytes) => (
                         "it is text, not a zip archive as a workbook is".to_string(),
                         "if it is delimited text (CSV), give it a .csv extension; otherwise save \
@@ -421,11 +434,13 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
     })
 }
 
-/// [`other_sheets_help`] for the first of `files` read at its default sheet while its
-/// workbook has others.
 /// Whether a file's first bytes read as text (no control bytes but tab and line ends): a CSV
 /// given an .xlsx name is told to take a .csv one.
 fn looks_like_text(bytes: &[u8]) -> bool {
+    // (UTF-16 text, with its byte-order mark, is text too.)
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return true;
+    }
     let head = &bytes[..bytes.len().min(4096)];
     !head.is_empty()
         && head
@@ -433,6 +448,8 @@ fn looks_like_text(bytes: &[u8]) -> bool {
             .all(|&b| b >= 0x20 || matches!(b, b'\t' | b'\r' | b'\n'))
 }
 
+/// [`other_sheets_help`] for the first of `files` read at its default sheet while its
+/// workbook has others.
 pub(crate) fn default_sheet_help(files: &[super::FileInfo]) -> Option<String> {
     files.iter().find_map(|f| {
         let (read, others) = f.default_sheet.as_ref()?;

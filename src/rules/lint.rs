@@ -555,9 +555,13 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
         }
     }
     // A criterion of 0 points (a policy designer switching one off): shown, scoring nothing.
-    // (A whole dimension of them is `weights` territory, linted below.)
+    // (A dimension all of whose criteria carry 0 points has lints of its own.)
     for c in &rules.criteria {
-        if c.points.value == 0.0 {
+        let dimension_scores = rules
+            .criteria
+            .iter()
+            .any(|k| k.dimension.value == c.dimension.value && k.points.value != 0.0);
+        if c.points.value == 0.0 && dimension_scores {
             out.push(Lint {
                 code: "setting-ignored",
                 message: format!(
@@ -2843,6 +2847,13 @@ max_count = 3
         );
         assert!(
             !found(TIERS)
+                .iter()
+                .any(|(_, m)| m.contains("worth 0 points"))
+        );
+        // A dimension of 0-point criteria only has lints of its own: not said twice.
+        let all_off = off.replace("points = 100\n", "points = 0\n");
+        assert!(
+            !found(&all_off)
                 .iter()
                 .any(|(_, m)| m.contains("worth 0 points"))
         );

@@ -915,8 +915,8 @@ fn no_rows_for_the_year_names_the_sheet_read_and_the_others() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.starts_with("error: no rows for year 2021 in column 'year' of '")
-            && err.contains(".xlsx' (--year)\n  help: years in the data: 2022;"),
+        err.starts_with("error: no rows for year 2021 (--year) in column 'year' of '")
+            && err.contains(".xlsx'\n  help: years in the data: 2022;"),
         "{err}"
     );
     assert_eq!(run(Some("2023")).status.code(), Some(0));

@@ -1805,15 +1805,16 @@ pub(super) fn scored_year(
                     .map(|f| format!("'{}'", f.path))
                     .collect::<Vec<_>>()
                     .join(", ");
-                let message = format!("no rows for year {y}{column} of {read}");
+                let message =
+                    |asked: &str| format!("no rows for year {y}{asked}{column} of {read}");
                 // Where the year came from: the rules file (pointed at), or --year.
                 let diagnostic = match c.rules.setting_span("year").filter(|_| year.is_none()) {
-                    Some(span) => data_error(message)
+                    Some(span) => data_error(message(""))
                         .in_source(&c.rules.source, span)
                         .with_help(format!(
                             "years in the data: {listed}; set [rules] year to one of them, or choose one with --year{sheets}"
                         )),
-                    None => data_error(format!("{message} (--year)")).with_help(format!(
+                    None => data_error(message(" (--year)")).with_help(format!(
                         "years in the data: {listed}{sheets}"
                     )),
                 };
