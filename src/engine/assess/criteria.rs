@@ -400,8 +400,6 @@ impl Run<'_> {
         })
     }
 
-    /// Geometric aggregation raises a weighted dimension below `geometric_floor` to it
-    /// (SPEC §5.3): a warning counts the entities, and each gets a note per dimension raised.
     /// A dimension all of whose criteria were dropped for an entity (`missing = "exclude"`)
     /// scores 0 (SPEC §12), with nothing to rescale over: noted for each such entity (its
     /// criteria's notes no longer say the dimension was rescaled) and warned of per dimension.
@@ -452,6 +450,8 @@ impl Run<'_> {
         }
     }
 
+    /// Geometric aggregation raises a weighted dimension below `geometric_floor` to it
+    /// (SPEC §5.3): a warning counts the entities, and each gets a note per dimension raised.
     pub(super) fn note_geometric_floor(
         &mut self,
         dim_frac: &Array2<f64>,
