@@ -371,50 +371,43 @@ fn open_sheet(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
             .map_err(|_| {
                 not_a_workbook(&XlsxError::Unexpected("its cell formats could not be read"))
             })?;
-        // calamine reads it as the first shared string (often a header): a wrong value
-        // with nothing said.
-        if let Some((r, c, index)) = bad_shared {
+        // A damaged cell calamine reads without a word: refused by name.
+        let damaged = |r: u32, c: u32, what: String| {
             let cell = match u16::try_from(c) {
                 Ok(c) => rust_xlsxwriter::row_col_to_cell(r, c),
                 Err(_) => format!("row {}, column {}", r + 1, c + 1),
             };
-            return Err(Error::one(
+            Error::one(
                 Diagnostic::new(
                     Stage::Data,
-                    format!(
-                        "cell {cell} of sheet \"{}\" is a text cell whose index into the workbook's \
-                         shared strings is \"{}\", not an index (a whole number from 0)",
-                        truncate(&name, 200),
-                        truncate(&index, 40)
-                    ),
+                    format!("cell {cell} of sheet \"{}\" {what}", truncate(&name, 200)),
                 )
                 .at(format!("{shown}, cell {cell}"))
                 .with_help(
                     "the workbook is damaged or was written by a faulty program: open it in \
                      Excel or WPS, check that cell and save the workbook again",
+                ),
+            )
+        };
+        // calamine reads it as the first shared string (often a header): a wrong value
+        // with nothing said.
+        if let Some((r, c, index)) = bad_shared {
+            return Err(damaged(
+                r,
+                c,
+                format!(
+                    "is a text cell whose index into the workbook's shared strings is \"{}\", \
+                     not an index (a whole number from 0)",
+                    truncate(&index, 40)
                 ),
             ));
         }
         // calamine keeps the last value written: which one the author meant is not known.
         if let Some((r, c)) = repeated {
-            let cell = match u16::try_from(c) {
-                Ok(c) => rust_xlsxwriter::row_col_to_cell(r, c),
-                Err(_) => format!("row {}, column {}", r + 1, c + 1),
-            };
-            return Err(Error::one(
-                Diagnostic::new(
-                    Stage::Data,
-                    format!(
-                        "cell {cell} of sheet \"{}\" is written twice in the workbook, so which \
-                         value it holds is not known",
-                        truncate(&name, 200)
-                    ),
-                )
-                .at(format!("{shown}, cell {cell}"))
-                .with_help(
-                    "the workbook is damaged or was written by a faulty program: open it in \
-                     Excel or WPS, check that cell and save the workbook again",
-                ),
+            return Err(damaged(
+                r,
+                c,
+                "is written twice in the workbook, so which value it holds is not known".into(),
             ));
         }
         percent.sort_unstable();
