@@ -103,6 +103,7 @@ impl Side {
             })
             .unwrap_or_default();
         let mut out = Vec::with_capacity(entities.len());
+        let written_by_score = v.get("audit").is_some();
         for (k, e) in entities.iter().enumerate() {
             let id = match e.get("id") {
                 Some(serde_json::Value::String(s)) => s.clone(),
@@ -132,7 +133,6 @@ impl Side {
             // A file `score` wrote (it has an audit) gives every entity a "score" and, where
             // its summary lists tiers, a "tier" (null when none): a key gone is a damaged
             // file, not a missing value. A ranking made elsewhere is read as it is.
-            let written_by_score = v.get("audit").is_some();
             for (key, needed) in [
                 ("score", written_by_score),
                 ("tier", written_by_score && !tiers.is_empty()),

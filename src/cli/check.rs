@@ -318,7 +318,17 @@ fn shown(expression: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::requires_item;
+    use super::{requires_item, shown};
+
+    #[test]
+    fn expressions_are_shown_whole_up_to_2000_characters() {
+        let long = "x".repeat(2000);
+        assert_eq!(shown(&long), long);
+        let longer = format!("{long}y");
+        let cut = shown(&longer);
+        assert!(cut.ends_with("… (2001 characters)"), "{cut}");
+        assert!(cut.chars().count() < 230, "{cut}");
+    }
 
     #[test]
     fn only_a_top_level_or_is_put_in_parentheses() {

@@ -267,17 +267,22 @@ fn written(
     shared: Option<f64>,
 ) {
     let scale_added = scale_added(text, before);
-    let (what, kept, had) = match level {
-        Level::Dimensions => ("weight", "criterion points kept", "weights"),
+    // (The item, its plural, the number written, what it had before, what else changes.)
+    let (item, items, what, had, kept) = match level {
+        Level::Dimensions => (
+            "dimension",
+            "dimensions",
+            "weight",
+            "weights",
+            "criterion points kept",
+        ),
         Level::Criteria => (
+            "criterion",
+            "criteria",
+            "points",
             "points",
             "band and other point values scaled along",
-            "points",
         ),
-    };
-    let (item, items) = match level {
-        Level::Dimensions => ("dimension", "dimensions"),
-        Level::Criteria => ("criterion", "criteria"),
     };
     let how = match shared {
         // The AHP weights times what the compared items had: said, since the file's

@@ -557,11 +557,12 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
     // A criterion of 0 points (a policy designer switching one off): shown, scoring nothing.
     // (A dimension all of whose criteria carry 0 points has lints of its own.)
     for c in &rules.criteria {
-        let dimension_scores = rules
-            .criteria
-            .iter()
-            .any(|k| k.dimension.value == c.dimension.value && k.points.value != 0.0);
-        if c.points.value == 0.0 && dimension_scores {
+        if c.points.value == 0.0
+            && rules
+                .criteria
+                .iter()
+                .any(|k| k.dimension.value == c.dimension.value && k.points.value != 0.0)
+        {
             out.push(Lint {
                 code: "setting-ignored",
                 message: format!(

@@ -3031,16 +3031,13 @@ method = "direct"
     );
 }
 
-/// TOPSIS measures an excluded entity against the ranked entities' ideals with its value
-/// clamped between them: raising its value never lowers its score, and one below the
-/// anti-ideal scores as the worst ranked one (it earned 3.85 for x = 0 and 0 for x = 5).
-#[test]
-fn topsis_counts_a_dimension_with_every_criterion_dropped_at_the_anti_ideal() {
-    let rules = r#"
+/// Two dimensions under `missing = "exclude"`: `a` of criteria cx and cz (10 points each),
+/// `b` of cy alone (20 points), so a missing y drops all of `b`.
+const ALL_DROPPED: &str = r#"
 [rules]
 name = "topsis dropped"
 id = "id"
-aggregation = "topsis"
+aggregation = "AGGREGATION"
 missing = "exclude"
 [[indicator]]
 id = "x"
@@ -3077,6 +3074,13 @@ method = "linear"
 floor = 0
 target = 10
 "#;
+
+/// TOPSIS measures an excluded entity against the ranked entities' ideals with its value
+/// clamped between them: raising its value never lowers its score, and one below the
+/// anti-ideal scores as the worst ranked one (it earned 3.85 for x = 0 and 0 for x = 5).
+#[test]
+fn topsis_counts_a_dimension_with_every_criterion_dropped_at_the_anti_ideal() {
+    let rules = &ALL_DROPPED.replace("AGGREGATION", "topsis");
     // Weights: cx, cz 10/40 = 0.25 each, cy 20/40 = 0.5; final_max 40.
     // Ranked values (x, z, y): A (10, 10, 10), C (8, 8, 8), D (0, 0, 0); ideals
     // v⁺ = (0.25, 0.25, 0.5), v⁻ = (0, 0, 0).
@@ -3100,53 +3104,12 @@ target = 10
 /// entity's notes say so instead of claiming the dimension was rescaled; the run warns.
 #[test]
 fn a_dimension_with_every_criterion_dropped_scores_0_and_says_so() {
-    let rules = r#"
-[rules]
-name = "all dropped"
-id = "id"
-missing = "exclude"
-[[indicator]]
-id = "x"
-[[indicator]]
-id = "y"
-[[indicator]]
-id = "z"
-[[dimension]]
-id = "a"
-weight = 1
-[[dimension]]
-id = "b"
-weight = 1
-[[criterion]]
-id = "cx"
-dimension = "a"
-indicator = "x"
-points = 10
-method = "linear"
-floor = 0
-target = 10
-[[criterion]]
-id = "cy"
-dimension = "b"
-indicator = "y"
-points = 10
-method = "linear"
-floor = 0
-target = 10
-[[criterion]]
-id = "cz"
-dimension = "b"
-indicator = "z"
-points = 10
-method = "linear"
-floor = 0
-target = 10
-"#;
-    let a = score(rules, "id,x,y,z\nP,5,4,\nQ,5,,\n");
-    // P: b rescaled over cy: 4/10 → total 1 × 0.5 + 1 × 0.4 = 0.9.
-    assert_relative_eq!(entity(&a, "P").score, 0.9);
-    // Q: b lost both criteria and scores 0: 0.5 + 0 = 0.5.
-    assert_relative_eq!(entity(&a, "Q").score, 0.5);
+    let rules = ALL_DROPPED.replace("AGGREGATION", "additive");
+    let a = score(&rules, "id,x,z,y\nP,5,,4\nQ,5,5,\n");
+    // P: a rescaled over cx: 20 × 5/10 = 10; b: 20 × 0.4 = 8 → 18.
+    assert_relative_eq!(entity(&a, "P").score, 18.0);
+    // Q: a 20 × 0.5 = 10; b lost its only criterion and scores 0 → 10.
+    assert_relative_eq!(entity(&a, "Q").score, 10.0);
     let p = &entity(&a, "P").notes;
     assert_eq!(p.len(), 1);
     assert!(p[0].starts_with(
@@ -3157,7 +3120,6 @@ target = 10
         q,
         &[
             "criterion 'cy': value missing, criterion dropped (missing = \"exclude\")",
-            "criterion 'cz': value missing, criterion dropped (missing = \"exclude\")",
             "dimension 'b': every criterion dropped (missing = \"exclude\"), so the dimension scores 0 (nothing left to rescale over)",
         ]
     );
