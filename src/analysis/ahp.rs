@@ -90,6 +90,62 @@ impl RiTable {
     }
 }
 
+/// How the priority weights are taken from a pairwise matrix. The eigenvector is SPEC's
+/// (§12); the two approximations are what most Chinese textbooks and spreadsheets compute
+/// (`standards/weighting-methods.md` §3), offered so their published weights, λmax, CI and
+/// CR can be reproduced. All three agree on a consistent matrix and for n ≤ 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AhpPriority {
+    /// The principal eigenvector (特征根法), normalised to sum 1.
+    #[default]
+    Eigenvector,
+    /// The geometric mean of each row, normalised to sum 1 (方根法, 几何平均法).
+    GeometricMean,
+    /// Each column divided by its sum, then each row averaged (和积法, 和法).
+    ColumnAverage,
+}
+
+impl AhpPriority {
+    /// The name used in reports and on the command line: `eigenvector`, `geometric-mean`
+    /// or `column-average`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AhpPriority::Eigenvector => "eigenvector",
+            AhpPriority::GeometricMean => "geometric-mean",
+            AhpPriority::ColumnAverage => "column-average",
+        }
+    }
+
+    /// The method named `name`: the names of [`AhpPriority::name`] (any case, `_` for
+    /// `-`), the Chinese textbook names (特征根法, 方根法, 和积法, …), or the short forms
+    /// `eigen`, `geometric`, `root`, `sum`.
+    pub fn from_name(name: &str) -> Option<AhpPriority> {
+        match name.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "eigenvector" | "eigen" | "特征根法" | "特征向量法" => {
+                Some(AhpPriority::Eigenvector)
+            }
+            "geometric-mean" | "geometric" | "root" | "方根法" | "几何平均法" => {
+                Some(AhpPriority::GeometricMean)
+            }
+            "column-average" | "sum" | "和积法" | "和法" | "算术平均法" => {
+                Some(AhpPriority::ColumnAverage)
+            }
+            _ => None,
+        }
+    }
+
+    /// How the report describes the method (with its Chinese name).
+    pub fn describe(&self) -> &'static str {
+        match self {
+            AhpPriority::Eigenvector => "the principal eigenvector (特征根法)",
+            AhpPriority::GeometricMean => "the geometric mean of each row, normalised (方根法)",
+            AhpPriority::ColumnAverage => {
+                "the row averages of the column-normalised matrix (和积法)"
+            }
+        }
+    }
+}
+
 /// One pairwise-comparison matrix with the names of its rows/columns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AhpMatrix {
@@ -109,7 +165,7 @@ pub struct AhpMatrix {
 /// Weights and consistency of one matrix.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AhpResult {
-    /// Principal eigenvector, normalised to sum 1.
+    /// The priority weights (by `priority`), normalised to sum 1.
     pub weights: Array1<f64>,
     /// Mean of (A w)_i / w_i.
     pub lambda_max: f64,
@@ -121,6 +177,8 @@ pub struct AhpResult {
     pub cr: f64,
     /// The RI table `ri` was read from.
     pub ri_table: RiTable,
+    /// How `weights` were taken from the matrix.
+    pub priority: AhpPriority,
 }
 
 impl AhpResult {
@@ -144,6 +202,17 @@ const POWER_MAX_ITER: usize = 100_000;
 /// Errors: not square, empty, more than 10 items, or an entry not positive and finite.
 /// Reciprocity and the diagonal are not checked here ([`parse_ahp_toml`] does).
 pub fn ahp(m: ArrayView2<f64>, table: RiTable) -> Result<AhpResult, Error> {
+    ahp_by(m, table, AhpPriority::Eigenvector)
+}
+
+/// [`ahp`] with the weights taken by `priority`. λmax is the mean of (A w)_i / w_i for
+/// those weights, as the textbooks that use the approximations compute it (for the
+/// eigenvector that mean is the eigenvalue itself).
+pub fn ahp_by(
+    m: ArrayView2<f64>,
+    table: RiTable,
+    priority: AhpPriority,
+) -> Result<AhpResult, Error> {
     let (rows, cols) = m.dim();
     if rows != cols {
         return Err(rules_error(format!(
@@ -163,20 +232,23 @@ pub fn ahp(m: ArrayView2<f64>, table: RiTable) -> Result<AhpResult, Error> {
         )));
     }
 
-    let mut w = Array1::from_elem(n, 1.0 / n as f64);
-    for _ in 0..POWER_MAX_ITER {
-        let mut next = m.dot(&w);
-        next /= next.sum();
-        let delta = next
-            .iter()
-            .zip(&w)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f64::max);
-        w = next;
-        if delta < POWER_TOLERANCE {
-            break;
+    let w = match priority {
+        AhpPriority::Eigenvector => principal_eigenvector(m),
+        AhpPriority::GeometricMean => {
+            // (Logs, not a product: ten judgements of 9 would still fit, but the mean of
+            // logs is as exact and never overflows.)
+            let g = m.map_axis(ndarray::Axis(1), |row| {
+                (row.iter().map(|x| x.ln()).sum::<f64>() / n as f64).exp()
+            });
+            let total = g.sum();
+            g / total
         }
-    }
+        AhpPriority::ColumnAverage => {
+            let sums = m.sum_axis(ndarray::Axis(0));
+            let normalised = &m / &sums.insert_axis(ndarray::Axis(0));
+            normalised.sum_axis(ndarray::Axis(1)) / n as f64
+        }
+    };
     let aw = m.dot(&w);
     let lambda_max = aw.iter().zip(&w).map(|(a, b)| a / b).sum::<f64>() / n as f64;
     let (ci, cr) = if n <= 2 {
@@ -192,7 +264,28 @@ pub fn ahp(m: ArrayView2<f64>, table: RiTable) -> Result<AhpResult, Error> {
         ri,
         cr,
         ri_table: table,
+        priority,
     })
+}
+
+/// The principal eigenvector of a positive matrix, normalised to sum 1, by power iteration.
+fn principal_eigenvector(m: ArrayView2<f64>) -> Array1<f64> {
+    let n = m.nrows();
+    let mut w = Array1::from_elem(n, 1.0 / n as f64);
+    for _ in 0..POWER_MAX_ITER {
+        let mut next = m.dot(&w);
+        next /= next.sum();
+        let delta = next
+            .iter()
+            .zip(&w)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        w = next;
+        if delta < POWER_TOLERANCE {
+            break;
+        }
+    }
+    w
 }
 
 /// Element-wise geometric mean of judgements (the standard way to combine a group's
@@ -992,6 +1085,129 @@ matrix = [[1, "5/3", "5/2"], ["3/5", 1, "3/2"], [0.4, "2/3", 1.0]]
     // [[1, 4, 3], [1/4, 1, 2], [1/3, 1/2, 1]]: t = 4·2/3 = 8/3, t^(1/3) = 1.386722,
     // λmax = 1 + 1.386722 + 0.721125 = 3.107847, CI = 0.053923.
     // Saaty RI 0.58 → CR = 0.092971 < 0.1 (passes); textbook RI 0.52 → CR = 0.103699 (fails).
+    #[test]
+    fn the_textbook_approximations_follow_their_formulas() {
+        let m = parse_one(
+            r#"
+items = ["a", "b", "c"]
+matrix = [[1, 2, 5], ["1/2", 1, 2], ["1/5", "1/2", 1]]
+"#,
+        );
+        // 方根法: the cube roots of the row products 10, 1 and 1/10, normalised.
+        let g = [10f64.cbrt(), 1.0, 0.1f64.cbrt()];
+        let total: f64 = g.iter().sum();
+        let r = ahp_by(m.matrix.view(), RiTable::Saaty, AhpPriority::GeometricMean).unwrap();
+        all_close(
+            &r.weights,
+            &[g[0] / total, g[1] / total, g[2] / total],
+            1e-12,
+        );
+        assert_eq!(r.priority, AhpPriority::GeometricMean);
+        // λmax = mean of (A w)_i / w_i for those weights; CI and CR from it.
+        let w = [g[0] / total, g[1] / total, g[2] / total];
+        let ratio =
+            |i: usize, row: [f64; 3]| (row[0] * w[0] + row[1] * w[1] + row[2] * w[2]) / w[i];
+        let lambda =
+            (ratio(0, [1.0, 2.0, 5.0]) + ratio(1, [0.5, 1.0, 2.0]) + ratio(2, [0.2, 0.5, 1.0]))
+                / 3.0;
+        assert_relative_eq!(r.lambda_max, lambda, epsilon = 1e-12);
+        assert_relative_eq!(r.ci, (lambda - 3.0) / 2.0, epsilon = 1e-12);
+        assert_relative_eq!(r.cr, (lambda - 3.0) / 2.0 / 0.58, epsilon = 1e-12);
+        // 和积法: the columns (sums 1.7, 3.5 and 8) normalised, then each row averaged.
+        let r = ahp_by(m.matrix.view(), RiTable::Saaty, AhpPriority::ColumnAverage).unwrap();
+        all_close(
+            &r.weights,
+            &[
+                (1.0 / 1.7 + 2.0 / 3.5 + 5.0 / 8.0) / 3.0,
+                (0.5 / 1.7 + 1.0 / 3.5 + 2.0 / 8.0) / 3.0,
+                (0.2 / 1.7 + 0.5 / 3.5 + 1.0 / 8.0) / 3.0,
+            ],
+            1e-12,
+        );
+        // The three differ on an inconsistent matrix (in the fourth decimal here)…
+        let e = ahp(m.matrix.view(), RiTable::Saaty).unwrap();
+        assert_eq!(e.priority, AhpPriority::Eigenvector);
+        assert!((e.weights[0] - r.weights[0]).abs() > 1e-4);
+        // …and agree on a consistent one.
+        let m4 = Array2::from_shape_fn((4, 4), |(i, j)| 2f64.powi(j as i32 - i as i32));
+        for p in [AhpPriority::GeometricMean, AhpPriority::ColumnAverage] {
+            let r = ahp_by(m4.view(), RiTable::Saaty, p).unwrap();
+            all_close(
+                &r.weights,
+                &[8.0 / 15.0, 4.0 / 15.0, 2.0 / 15.0, 1.0 / 15.0],
+                1e-12,
+            );
+            assert_relative_eq!(r.lambda_max, 4.0, epsilon = 1e-12);
+        }
+    }
+
+    #[test]
+    fn the_approximations_reproduce_published_textbook_weights() {
+        // 姜启源《数学模型》, 旅游地选择: the criteria matrix, with the weights printed as
+        // w = (0.263, 0.475, 0.055, 0.099, 0.110), λ = 5.073, CI = 0.018, CR = 0.016. The
+        // weights (rounded in the book's intermediate steps) are within 0.0015 of every method;
+        // λ is 和积法's (5.0729; the eigenvalue is 5.0721).
+        let m = parse_one(
+            r#"
+items = ["scenery", "cost", "lodging", "food", "journey"]
+matrix = [
+  [1, "1/2", 4, 3, 3],
+  [2, 1, 7, 5, 5],
+  ["1/4", "1/7", 1, "1/2", "1/3"],
+  ["1/3", "1/5", 2, 1, 1],
+  ["1/3", "1/5", 3, 1, 1],
+]
+"#,
+        );
+        let r = ahp_by(m.matrix.view(), RiTable::Saaty, AhpPriority::ColumnAverage).unwrap();
+        all_close(&r.weights, &[0.263, 0.475, 0.055, 0.099, 0.110], 1.5e-3);
+        assert_relative_eq!(r.lambda_max, 5.073, epsilon = 2e-4);
+        let e = ahp(m.matrix.view(), RiTable::Saaty).unwrap();
+        assert!((e.lambda_max - 5.073).abs() > 5e-4);
+        assert_relative_eq!(r.ci, 0.018, epsilon = 5e-4);
+        assert_relative_eq!(r.cr, 0.016, epsilon = 5e-4);
+        // A 安徽大学 course assignment (五一旅游地点评价指标体系), by 方根法: printed
+        // ω = (0.1602, 0.4174, 0.2634, 0.0615, 0.0975), λmax = 5.0680, CI = 0.0170,
+        // CR = 0.0152; the eigenvector gives 0.1599 and 0.4185 for the first two.
+        let m = parse_one(
+            r#"
+items = ["scenery", "cost", "food", "lodging", "journey"]
+matrix = [
+  [1, "1/3", "1/2", 3, 2],
+  [3, 1, 2, 5, 4],
+  [2, "1/2", 1, 4, 3],
+  ["1/3", "1/5", "1/4", 1, "1/2"],
+  ["1/2", "1/4", "1/3", 2, 1],
+]
+"#,
+        );
+        let r = ahp_by(m.matrix.view(), RiTable::Saaty, AhpPriority::GeometricMean).unwrap();
+        all_close(&r.weights, &[0.1602, 0.4174, 0.2634, 0.0615, 0.0975], 5e-5);
+        assert_relative_eq!(r.lambda_max, 5.0680, epsilon = 5e-5);
+        assert_relative_eq!(r.ci, 0.0170, epsilon = 5e-5);
+        assert_relative_eq!(r.cr, 0.0152, epsilon = 5e-5);
+        let e = ahp(m.matrix.view(), RiTable::Saaty).unwrap();
+        assert!((e.weights[1] - 0.4174).abs() > 5e-4);
+    }
+
+    #[test]
+    fn priority_methods_are_named_in_english_and_chinese() {
+        for (name, p) in [
+            ("eigenvector", AhpPriority::Eigenvector),
+            ("特征根法", AhpPriority::Eigenvector),
+            ("Geometric_Mean", AhpPriority::GeometricMean),
+            ("root", AhpPriority::GeometricMean),
+            ("方根法", AhpPriority::GeometricMean),
+            ("column-average", AhpPriority::ColumnAverage),
+            ("和积法", AhpPriority::ColumnAverage),
+            ("和法", AhpPriority::ColumnAverage),
+        ] {
+            assert_eq!(AhpPriority::from_name(name), Some(p), "{name}");
+            assert_eq!(AhpPriority::from_name(p.name()), Some(p));
+        }
+        assert_eq!(AhpPriority::from_name("mean"), None);
+    }
+
     #[test]
     fn passes_under_saaty_fails_under_cn_textbook() {
         let m = parse_one(

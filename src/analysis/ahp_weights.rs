@@ -7,8 +7,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::ahp::{
-    AhpMatrix, AhpResult, RiTable, ahp, group_matrix, most_inconsistent, parse_ahp_toml_noting,
-    show_judgement,
+    AhpMatrix, AhpPriority, AhpResult, RiTable, ahp_by, group_matrix, most_inconsistent,
+    parse_ahp_toml_noting, show_judgement,
 };
 use super::rewrite::{Level, write_weights};
 use crate::diag::{Diagnostic, Error, Result, SourceText, Stage, did_you_mean_help, truncate};
@@ -44,6 +44,9 @@ pub struct AhpWeights {
     pub cr: f64,
     /// The RI table's name (`saaty` or `cn_textbook`).
     pub ri_table: String,
+    /// How the weights were taken from the matrix (`eigenvector`, `geometric-mean` or
+    /// `column-average`, [`AhpPriority::name`]).
+    pub priority: String,
     /// CR < 0.1.
     pub consistent: bool,
     /// Each expert's CR, in the file's order.
@@ -52,6 +55,9 @@ pub struct AhpWeights {
     source: SourceText,
     #[serde(skip)]
     combined: AhpMatrix,
+    /// `priority` as the method.
+    #[serde(skip)]
+    method: AhpPriority,
     /// The warning for judgements off Saaty's scale, if any.
     #[serde(skip)]
     off_scale: Option<String>,
@@ -75,9 +81,19 @@ pub struct WeightsWritten {
 impl AhpWeights {
     /// Reads an AHP matrix file (UTF-8) and computes its weights; see [`AhpWeights::from_str`].
     pub fn from_path(path: &Path, table: RiTable, allow_inconsistent: bool) -> Result<AhpWeights> {
+        AhpWeights::from_path_by(path, table, AhpPriority::Eigenvector, allow_inconsistent)
+    }
+
+    /// [`AhpWeights::from_path`] with the weights taken by `priority`.
+    pub fn from_path_by(
+        path: &Path,
+        table: RiTable,
+        priority: AhpPriority,
+        allow_inconsistent: bool,
+    ) -> Result<AhpWeights> {
         let name = path.display().to_string();
         let text = crate::diag::read_utf8_file(path, &name, "AHP matrix file")?;
-        AhpWeights::from_str(&text, &name, table, allow_inconsistent)
+        AhpWeights::from_str_by(&text, &name, table, priority, allow_inconsistent)
     }
 
     /// The weights of the matrix (or the experts' geometric-mean matrix) in `text`. A matrix
@@ -89,11 +105,29 @@ impl AhpWeights {
         table: RiTable,
         allow_inconsistent: bool,
     ) -> Result<AhpWeights> {
+        AhpWeights::from_str_by(
+            text,
+            file_name,
+            table,
+            AhpPriority::Eigenvector,
+            allow_inconsistent,
+        )
+    }
+
+    /// [`AhpWeights::from_str`] with the weights (and so λmax, CI and CR, each expert's
+    /// too) taken by `priority`.
+    pub fn from_str_by(
+        text: &str,
+        file_name: &str,
+        table: RiTable,
+        priority: AhpPriority,
+        allow_inconsistent: bool,
+    ) -> Result<AhpWeights> {
         let source = SourceText::new(file_name.to_string(), text.to_string());
         let (matrices, rounded) = parse_ahp_toml_noting(text, file_name)?;
         let mut experts = Vec::with_capacity(matrices.len());
         for m in &matrices {
-            let r = ahp(m.matrix.view(), table)?;
+            let r = ahp_by(m.matrix.view(), table, priority)?;
             experts.push(ExpertConsistency {
                 name: m.name.clone(),
                 cr: r.cr,
@@ -106,7 +140,7 @@ impl AhpWeights {
                 format!("{file_name}: no matrix found"),
             ))
         })?;
-        let res = ahp(combined.matrix.view(), table)?;
+        let res = ahp_by(combined.matrix.view(), table, priority)?;
         if !res.is_consistent() && !allow_inconsistent {
             return Err(Error::one(inconsistent(
                 &source, &matrices, &combined, &res, &experts,
@@ -120,6 +154,8 @@ impl AhpWeights {
             ri: res.ri,
             cr: res.cr,
             ri_table: res.ri_table.name().to_string(),
+            priority: res.priority.name().to_string(),
+            method: res.priority,
             consistent: res.is_consistent(),
             experts,
             off_scale: off_scale(&source, &matrices),
@@ -254,6 +290,12 @@ impl AhpWeights {
                     }
                 ));
             }
+        }
+        if self.method != AhpPriority::Eigenvector {
+            s.push_str(&format!(
+                "weights by {}; λmax is the mean of (A·w)_i / w_i\n",
+                self.method.describe()
+            ));
         }
         for (i, w) in self.items.iter().zip(&self.weights) {
             s.push_str(&format!("{i:<24} {w:.4}\n"));
@@ -642,11 +684,28 @@ mod tests {
                 "ri",
                 "cr",
                 "ri_table",
+                "priority",
                 "consistent",
                 "experts"
             ]
         );
         assert_eq!(json["ri_table"], "saaty");
+        assert_eq!(json["priority"], "eigenvector");
+        // The eigenvector needs no line of its own in the text; an approximation says which.
+        assert!(!w.to_text().contains("weights by"));
+        let g = AhpWeights::from_str_by(
+            SAATY_3,
+            "m.toml",
+            RiTable::Saaty,
+            AhpPriority::GeometricMean,
+            false,
+        )
+        .unwrap();
+        assert!(
+            g.to_text()
+                .starts_with("weights by the geometric mean of each row, normalised (方根法); ")
+        );
+        assert_eq!(g.priority, "geometric-mean");
     }
 
     #[test]

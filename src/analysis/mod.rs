@@ -15,8 +15,8 @@ pub mod sensitivity;
 pub mod weights;
 
 pub use ahp::{
-    AhpMatrix, AhpResult, RiTable, ahp, geometric_mean, group_matrix, parse_ahp_toml,
-    parse_ahp_toml_noting,
+    AhpMatrix, AhpPriority, AhpResult, RiTable, ahp, ahp_by, geometric_mean, group_matrix,
+    parse_ahp_toml, parse_ahp_toml_noting,
 };
 pub use ahp_weights::{AhpWeights, ExpertConsistency, WeightsWritten};
 pub use correlation::{average_ranks, kendall_tau_b, pearson, spearman};

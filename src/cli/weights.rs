@@ -3,7 +3,7 @@
 
 use clap::Args;
 use clusterscore::analysis::rewrite::Level;
-use clusterscore::analysis::{AhpWeights, ObjectiveMethod, RiTable, objective};
+use clusterscore::analysis::{AhpPriority, AhpWeights, ObjectiveMethod, RiTable, objective};
 use clusterscore::column::format_number;
 use clusterscore::diag::{Error, Result};
 use clusterscore::engine::{AssessOptions, CompiledRules, Detail};
@@ -30,6 +30,10 @@ pub struct WeightsArgs {
     /// Random-index table for AHP: saaty (default) or textbook (the common Chinese textbook table).
     #[arg(long, default_value = "saaty")]
     pub ri: String,
+    /// How AHP weights are taken from the matrix: eigenvector (特征根法, default),
+    /// geometric-mean (方根法) or column-average (和积法).
+    #[arg(long)]
+    pub priority: Option<String>,
     /// Accept an AHP matrix with CR ≥ 0.1.
     #[arg(long)]
     pub allow_inconsistent: bool,
@@ -137,6 +141,11 @@ fn run_objective(
         say!(
             "note: --allow-inconsistent applies to --ahp only; entropy and CRITIC have no consistency ratio"
         );
+    }
+    if a.priority.is_some() {
+        return Err(Error::usage(
+            "--priority says how AHP weights are taken from a pairwise matrix: it goes with --ahp, not --method",
+        ));
     }
     if level.is_some() && a.write.is_none() {
         say!(
@@ -319,6 +328,15 @@ fn run_ahp(
             a.ri
         )));
     };
+    let priority = match a.priority.as_deref() {
+        None => AhpPriority::Eigenvector,
+        Some(name) => AhpPriority::from_name(name).ok_or_else(|| {
+            Error::usage(format!(
+                "unknown --priority '{name}': use eigenvector (特征根法), geometric-mean (方根法) \
+                 or column-average (和积法)"
+            ))
+        })?,
+    };
     if a.write_into.is_some() && level.is_none() {
         return Err(Error::usage(
             "--write-into needs --level dimensions|criteria",
@@ -339,7 +357,7 @@ fn run_ahp(
             "note: --rules and --data are not read with --ahp: the weights come from the matrix alone (give the rules file to --write-into to check the items against it and write them in)"
         );
     }
-    let weights = AhpWeights::from_path(path, table, a.allow_inconsistent)?;
+    let weights = AhpWeights::from_path_by(path, table, priority, a.allow_inconsistent)?;
     if let Some(w) = weights.off_scale_warning() {
         say!("warning: {w}");
     }

@@ -803,6 +803,58 @@ mod weights_command {
             .code(0);
     }
 
+    #[test]
+    fn ahp_priority_flag_takes_the_textbook_approximation() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = dir.path().join("m.toml");
+        std::fs::write(&m, MATRIX).unwrap();
+        let json = |priority: &str| -> serde_json::Value {
+            let out = bin()
+                .args([
+                    "weights",
+                    "--format",
+                    "json",
+                    "--priority",
+                    priority,
+                    "--ahp",
+                ])
+                .arg(&m)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(0), "{priority}");
+            serde_json::from_slice(&out.stdout).unwrap()
+        };
+        // 和积法 by hand: the column sums are 19/12, 11/2 and 6; each row's shares averaged.
+        let col = json("和积法");
+        assert_eq!(col["priority"], "column-average");
+        let w = col["weights"].as_array().unwrap();
+        let by_hand = [
+            (12.0 / 19.0 + 4.0 / 5.5 + 3.0 / 6.0) / 3.0,
+            (3.0 / 19.0 + 1.0 / 5.5 + 2.0 / 6.0) / 3.0,
+            (4.0 / 19.0 + 0.5 / 5.5 + 1.0 / 6.0) / 3.0,
+        ];
+        for (got, want) in w.iter().zip(by_hand) {
+            approx::assert_relative_eq!(got.as_f64().unwrap(), want, epsilon = 1e-12);
+        }
+        // 方根法 by hand: cube roots of the row products 12, 1/2 and 1/6, normalised.
+        let geo = json("geometric-mean");
+        let g = [12f64.cbrt(), 0.5f64.cbrt(), (1.0f64 / 6.0).cbrt()];
+        let total: f64 = g.iter().sum();
+        approx::assert_relative_eq!(
+            geo["weights"][0].as_f64().unwrap(),
+            g[0] / total,
+            epsilon = 1e-12
+        );
+        assert_eq!(json("eigenvector")["priority"], "eigenvector");
+        let out = bin()
+            .args(["weights", "--priority", "mean", "--ahp"])
+            .arg(&m)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("unknown --priority 'mean'"));
+    }
+
     /// Flags of the other form of `weights` are not silently dropped: each says it was not
     /// used, and the run goes on (as `--sheet` with CSV data does).
     #[test]
