@@ -10,7 +10,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
-use crate::diag::{Diagnostic, Error, Stage};
+use crate::diag::{Diagnostic, Error, Place, Stage};
 
 use super::cell::fold_header;
 use super::decode::{
@@ -404,13 +404,16 @@ struct Record<'a> {
 
 /// A quoting mistake in a record. `csv_core` reads any text without an error, so these are
 /// found by the splitter: each would otherwise lose rows silently, taken into one field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum QuoteFlaw {
     /// The text ended inside a quoted field: a quote left open took in the rest of the file.
     OpenAtEnd,
     /// A quoted field ran over a line break and its closing quote is followed by more text
     /// (`"Alpha⏎B,Be"ta`): a quote left open, closed by a quote inside a later row's text.
     ClosedInsideText,
+    /// A quoted field on one line has text after its closing quote (`"12"0`), which
+    /// `csv_core` would join on (`120`): field `field` (from 0), as written.
+    TextAfterQuote { field: usize, written: String },
 }
 
 impl<'a> Record<'a> {
@@ -693,10 +696,8 @@ impl<R: Read> Splitter<R> {
         self.embedded += inside;
         let flaw = if open_at_end {
             Some(QuoteFlaw::OpenAtEnd)
-        } else if inside > 0 && closed_inside_text(&self.raw, self.delimiter) {
-            Some(QuoteFlaw::ClosedInsideText)
         } else {
-            None
+            text_after_quote(&self.raw, self.delimiter)
         };
         Ok(Some((
             row,
@@ -712,12 +713,13 @@ impl<R: Read> Splitter<R> {
     }
 }
 
-/// Whether the text of one record (as written, ending with its line break) has a quoted
-/// field that runs over a line break and whose closing quote is followed by something other
-/// than a delimiter or the end of the record. On one line (`"abc"def`) that is read as
-/// `csv_core` reads it (`abcdef`); over several lines it is a quote left open in one row and
-/// closed by a quote in a later row's text, which took the rows between into one field.
-fn closed_inside_text(raw: &[u8], delimiter: u8) -> bool {
+/// The first quoted field of one record (as written, ending with its line break) whose
+/// closing quote is followed by something other than a delimiter, the end of the record or
+/// blanks (spaces, tabs, a carriage return: trimmed from every cell anyway). `csv_core`
+/// would join the text on: on one line, `"12"0` would read as 120, a wrong number and no
+/// error; over several lines it is a quote left open in one row and closed by a quote in a
+/// later row's text, which took the rows between into one field.
+fn text_after_quote(raw: &[u8], delimiter: u8) -> Option<QuoteFlaw> {
     #[derive(Clone, Copy)]
     enum At {
         FieldStart,
@@ -731,11 +733,14 @@ fn closed_inside_text(raw: &[u8], delimiter: u8) -> bool {
         },
     }
     let mut at = At::FieldStart;
-    for &b in raw {
+    let (mut field, mut field_start) = (0, 0);
+    for (i, &b) in raw.iter().enumerate() {
         at = match at {
             At::FieldStart if b == b'"' => At::Quoted { multiline: false },
             At::FieldStart | At::Unquoted => {
                 if b == delimiter || b == b'\n' {
+                    field += 1;
+                    field_start = i + 1;
                     At::FieldStart
                 } else {
                     At::Unquoted
@@ -754,16 +759,27 @@ fn closed_inside_text(raw: &[u8], delimiter: u8) -> bool {
                 if b == b'"' {
                     At::Quoted { multiline }
                 } else if b == delimiter || b == b'\n' {
+                    field += 1;
+                    field_start = i + 1;
                     At::FieldStart
                 } else if multiline {
-                    return true;
+                    return Some(QuoteFlaw::ClosedInsideText);
+                } else if matches!(b, b' ' | b'\t' | b'\r') {
+                    // Blanks may follow the closing quote; anything else after them may not.
+                    At::QuoteInQuoted { multiline }
                 } else {
-                    At::Unquoted
+                    let end =
+                        memchr::memchr2(delimiter, b'\n', &raw[i..]).map_or(raw.len(), |n| i + n);
+                    let written = String::from_utf8_lossy(&raw[field_start..end]);
+                    return Some(QuoteFlaw::TextAfterQuote {
+                        field,
+                        written: crate::diag::truncate(written.trim_end(), 200),
+                    });
                 }
             }
         };
     }
-    false
+    None
 }
 
 /// What [`scan_line`] found at the start of a text.
@@ -868,7 +884,7 @@ fn pass(
             }
             Some((r, rec)) if rec.flaw.is_some() && r <= header_row => {
                 let flaw = rec.flaw.expect("checked");
-                return Err(PassError::Other(Error::one(quote_flaw(path, r, flaw))));
+                return Err(PassError::Other(Error::one(quote_flaw(path, r, flaw, &[]))));
             }
             Some((r, _)) if r < header_row => continue,
             Some((r, _)) if r > header_row => {
@@ -967,8 +983,13 @@ fn pass(
                     // A row the splitter cannot take ends the read. The records before it are
                     // still handed over, so that their cells' errors are reported with it
                     // whatever the batch size.
-                    let broken = match rec.flaw {
-                        Some(flaw) => Some(quote_flaw(&producer_path, row, flaw)),
+                    let broken = match &rec.flaw {
+                        Some(flaw) => Some(quote_flaw(
+                            &producer_path,
+                            row,
+                            flaw.clone(),
+                            &written_headers,
+                        )),
                         None if rec.len() != width && !rec.is_blank() => {
                             Some(ragged(&producer_path, row, &rec, width, named, header_row))
                         }
@@ -1151,8 +1172,9 @@ enum ProducerError {
     Stopped,
 }
 
-/// The error for a record with a quoting mistake, at the row where the quote was opened.
-fn quote_flaw(path: &str, row: usize, flaw: QuoteFlaw) -> Diagnostic {
+/// The error for a record with a quoting mistake, at the row where the quote was opened
+/// (`headers`: the file's column names as written, none for the header row itself).
+fn quote_flaw(path: &str, row: usize, flaw: QuoteFlaw, headers: &[String]) -> Diagnostic {
     let message = match flaw {
         QuoteFlaw::OpenAtEnd => {
             "a quote (\") is left open: the last field runs to the end of the file"
@@ -1161,6 +1183,9 @@ fn quote_flaw(path: &str, row: usize, flaw: QuoteFlaw) -> Diagnostic {
             "a quoted field runs over several lines and its closing quote is followed by \
              more text: the rows in between were taken into one field"
         }
+        QuoteFlaw::TextAfterQuote { field, written } => {
+            return text_after_quote_error(path, row, field, &written, headers);
+        }
     };
     Diagnostic::new(Stage::Data, message)
         .at(row_location(path, None, row))
@@ -1168,6 +1193,38 @@ fn quote_flaw(path: &str, row: usize, flaw: QuoteFlaw) -> Diagnostic {
             "a quote (\") is probably left open in row {row}; close it, or double a quote \
              that belongs to the text (\"\")"
         ))
+}
+
+/// [`QuoteFlaw::TextAfterQuote`]'s error, at the cell when the column has a name.
+fn text_after_quote_error(
+    path: &str,
+    row: usize,
+    field: usize,
+    written: &str,
+    headers: &[String],
+) -> Diagnostic {
+    let place = match headers.get(field) {
+        Some(h) if !h.trim().is_empty() => Place::Cell {
+            file: path.to_string(),
+            sheet: None,
+            row,
+            column: h.clone(),
+        },
+        _ => row_location(path, None, row),
+    };
+    Diagnostic::new(
+        Stage::Data,
+        format!(
+            "the quoted cell {written} (field {}) has text after its closing quote, which \
+             would be joined to it silently",
+            field + 1
+        ),
+    )
+    .at(place)
+    .with_help(
+        "put the whole cell in quotes, or write it without quotes; a quote that belongs to \
+         the text is written twice inside a quoted cell (\"say \"\"hi\"\"\")",
+    )
 }
 
 /// The one field of a row in a wider table that is no entity: a control character alone
@@ -1429,20 +1486,57 @@ mod tests {
             flaws("x,\"a\ny,b\"c\nz,d\n"),
             [(1, Some(ClosedInsideText)), (2, None)]
         );
-        // Fine: on one line; closed before a delimiter; doubled quotes across lines.
-        assert_eq!(flaws("\"a\"b,c\n"), [(1, None)]);
+        // Text after the closing quote, on one line.
+        assert_eq!(
+            flaws("\"a\"b,c\n"),
+            [(
+                1,
+                Some(TextAfterQuote {
+                    field: 0,
+                    written: "\"a\"b".into()
+                })
+            )]
+        );
+        // Fine: closed before a delimiter; doubled quotes across lines.
         assert_eq!(flaws("\"a\nb\",c\n"), [(1, None)]);
         assert_eq!(flaws("\"a\n\"\"b\"\"\"\n"), [(1, None)]);
     }
 
     #[test]
-    fn closed_inside_text_cases() {
-        assert!(closed_inside_text(b"\"a\nb\"c\n", b','));
-        assert!(closed_inside_text(b"x,\"a\n\"\"\nb\"c,d\n", b','));
-        assert!(!closed_inside_text(b"\"ab\"c\n", b','));
-        assert!(!closed_inside_text(b"\"a\nb\";c\n", b';'));
-        assert!(closed_inside_text(b"\"a\nb\",c\n", b';'));
-        assert!(!closed_inside_text(b"a\"\nb\n", b','));
+    fn text_after_quote_cases() {
+        use QuoteFlaw::*;
+        let after = |field: usize, written: &str| {
+            Some(TextAfterQuote {
+                field,
+                written: written.to_string(),
+            })
+        };
+        assert_eq!(
+            text_after_quote(b"\"a\nb\"c\n", b','),
+            Some(ClosedInsideText)
+        );
+        assert_eq!(
+            text_after_quote(b"x,\"a\n\"\"\nb\"c,d\n", b','),
+            Some(ClosedInsideText)
+        );
+        assert_eq!(text_after_quote(b"\"ab\"c\n", b','), after(0, "\"ab\"c"));
+        assert_eq!(
+            text_after_quote(b"A,\"12\"0,x\n", b','),
+            after(1, "\"12\"0")
+        );
+        assert_eq!(
+            text_after_quote(b"A;\"1\"\" 2\"  9 ;x\n", b';'),
+            after(1, "\"1\"\" 2\"  9")
+        );
+        assert_eq!(text_after_quote(b"\"a\nb\";c\n", b';'), None);
+        assert_eq!(
+            text_after_quote(b"\"a\nb\",c\n", b';'),
+            Some(ClosedInsideText)
+        );
+        assert_eq!(text_after_quote(b"a\"\nb\n", b','), None);
+        // Blanks after the closing quote are trimmed as around any cell.
+        assert_eq!(text_after_quote(b"\"12\" \t,\"x\"\r\n", b','), None);
+        assert_eq!(text_after_quote(b"\"\"\"a\"\"\",b\n", b','), None);
     }
 
     #[test]

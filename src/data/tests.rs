@@ -639,11 +639,24 @@ fn a_quote_left_open_and_closed_in_a_later_rows_text_is_an_error() {
         "a quote (\") is probably left open in row 2; close it, or double a quote that \
          belongs to the text (\"\")"
     );
-    // On one line, `"ab"cd` is read as csv_core reads it: `abcd`.
+    // On one line, `"ab"cd` would read as `abcd` (`"12"0` as 120): refused at the cell.
     let p = write(&dir, "one.csv", b"code,name\nA,\"ab\"cd\nB,\"x\ny\"\n");
+    let e = read(std::slice::from_ref(&p), &infer_all).unwrap_err();
+    let d = &e.diagnostics[0];
+    assert_eq!(
+        d.location.as_deref().unwrap(),
+        format!("{}, row 2, column \"name\"", p.display())
+    );
+    assert!(
+        d.message
+            .starts_with("the quoted cell \"ab\"cd (field 2) has text after its closing quote"),
+        "{e}"
+    );
+    // A quoted cell over two lines, closed before the line end, reads as written.
+    let p = write(&dir, "two.csv", b"code,name\nA,\"ab\" \nB,\"x\ny\"\n");
     let t = read(&[p], &infer_all).unwrap();
     match t.column("name") {
-        Some(Column::Text(c)) => assert_eq!((c.get(0), c.get(1)), (Some("abcd"), Some("x\ny"))),
+        Some(Column::Text(c)) => assert_eq!((c.get(0), c.get(1)), (Some("ab"), Some("x\ny"))),
         other => panic!("{other:?}"),
     }
 }
