@@ -1199,6 +1199,13 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
     compiled.prev_years = years.into_iter().collect();
     let mut errors = compiled.prev_without_years();
     errors.extend(compiled.check_expressions());
+    // A criterion or dimension id bare before scoring, not the cycle SPEC §12's exception
+    // reads as a column: an error whatever the data holds.
+    errors.extend(assess::score_ids_before_scoring(
+        &compiled,
+        None,
+        &mut Vec::new(),
+    ));
     if !errors.is_empty() {
         return Err(Error::many(errors));
     }

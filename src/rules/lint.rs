@@ -1461,16 +1461,16 @@ pub fn lint(rules: &Rules, names_used: &[String]) -> Vec<Lint> {
                     } else {
                         format!("'{name}' itself")
                     };
-                    let cycle = if what.starts_with("formula of") {
+                    if what.starts_with("formula of") {
+                        // (`compile` refuses the name everywhere else: here it is the cycle.)
                         format!(
-                            " (in the formula of an indicator that {scorer} scores it reads the data column '{name}', if there is one)"
+                            "in the formula of an indicator that {scorer} scores, `score` reads the data column '{name}' instead (with a warning) and stops if the data has none: write `{name}` in backticks to say the column is meant, or"
                         )
                     } else {
-                        String::new()
-                    };
-                    format!(
-                        "`score` stops on it{cycle}: write `{name}` in backticks if that column is meant, or"
-                    )
+                        format!(
+                            "`score` stops on it: write `{name}` in backticks if that column is meant, or"
+                        )
+                    }
                 };
                 out.push(Lint {
                     code: "score-before-scoring",
@@ -2083,7 +2083,7 @@ requires = ["ca >= 20"]
             found(&early),
             [(
                 "score-before-scoring@11:27".to_string(),
-                "formula of indicator 'ratio': 'ca' is the points of criterion 'ca', which does not exist before scoring (SPEC §12); `score` stops on it (in the formula of an indicator that 'ca' itself scores it reads the data column 'ca', if there is one): write `ca` in backticks if that column is meant, or move the condition to where scores exist (a tier's requires or direct, a capping gate, an adjustment)".to_string()
+                "formula of indicator 'ratio': 'ca' is the points of criterion 'ca', which does not exist before scoring (SPEC §12); in the formula of an indicator that 'ca' itself scores, `score` reads the data column 'ca' instead (with a warning) and stops if the data has none: write `ca` in backticks to say the column is meant, or move the condition to where scores exist (a tier's requires or direct, a capping gate, an adjustment)".to_string()
             )]
         );
         let gate = base.replace("require = \"rd > 0\"", "require = \"b > 0\"");

@@ -492,6 +492,23 @@ pub(super) fn score_ids_read_as_columns(
     headers: &[String],
     warnings: &mut Vec<String>,
 ) -> Result<()> {
+    let errors = score_ids_before_scoring(c, Some(headers), warnings);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::many(errors))
+    }
+}
+
+/// The errors of [`score_ids_read_as_columns`] that no data can avoid: with `headers` `None`
+/// every name is taken to be a column too, so what is left are the names that are not the
+/// formula cycle of SPEC §12's exception. `compile` reports them, so `check` exits 1 on
+/// rules `score` would always stop on.
+pub(in crate::engine) fn score_ids_before_scoring(
+    c: &CompiledRules,
+    headers: Option<&[String]>,
+    warnings: &mut Vec<String>,
+) -> Vec<crate::diag::Diagnostic> {
     let r = &c.rules;
     // The formulas reading each indicator directly (names folded as the binder reads them);
     // then, per indicator, the indicators whose formulas read it, directly or through
@@ -546,7 +563,10 @@ pub(super) fn score_ids_read_as_columns(
         for (written, quoted, at) in crate::expr::names(&p.ast) {
             // (A name typed in full-width letters is the id it folds to, as the binder reads it.)
             let name = crate::data::cell::fold_width(&written).into_owned();
-            if quoted || r.indicator(&name).is_some() || !headers.contains(&fold_header(&name)) {
+            if quoted
+                || r.indicator(&name).is_some()
+                || headers.is_some_and(|h| !h.contains(&fold_header(&name)))
+            {
                 continue;
             }
             let (what, scored) = if let Some(k) = r.criteria.iter().position(|k| k.id.value == name)
@@ -591,11 +611,7 @@ pub(super) fn score_ids_read_as_columns(
             said.push(name);
         }
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::many(errors))
-    }
+    errors
 }
 
 /// `file:line:col` of the part `inner` of expression `p` in the rules file (the whole

@@ -24,6 +24,7 @@ use std::collections::HashMap;
 mod criteria;
 mod decisions;
 mod input;
+pub(super) use input::score_ids_before_scoring;
 mod layout;
 
 use criteria::*;
