@@ -1881,10 +1881,23 @@ pub(super) fn column_indicators(
             let raw = rows.get(j).expect("checked");
             let v = coerce(raw, ind.kind, ind.multiply.as_ref().map(|m| m.value)).map_err(
                 |bad_row| {
-                    // Reached by data typed from its cells without the rules (the library's
-                    // Dataset::from_path): the rules' own missing markers were not applied.
+                    // Data typed from its cells without the rules (the library's
+                    // Dataset::from_path) was read without the rules' own missing markers:
+                    // then say how to read it with them; data read with them (the command
+                    // line) only needs the marker listed.
+                    let markers_read = table.markers();
+                    let applied = r
+                        .data
+                        .missing_markers
+                        .iter()
+                        .all(|m| markers_read.is_missing(&crate::data::cell::normalise_cell(m)));
+                    let marker = if applied {
+                        "list it in [data].missing_markers"
+                    } else {
+                        "list it in [data].missing_markers and read the data with CompiledRules::read_data, which applies them"
+                    };
                     let help = format!(
-                        "{}; fix the cell or change the indicator's kind (if it marks a missing value, list it in [data].missing_markers and read the data with CompiledRules::read_data, which applies them)",
+                        "{}; fix the cell or change the indicator's kind (if it marks a missing value, {marker})",
                         match ind.kind {
                             Kind::Bool => "a bool indicator reads 是/否, 有/无, Y/N, yes/no, true/false, 1/0 or a missing marker",
                             _ => "a number indicator reads numbers (1,234.5, 12%, full-width digits) or a missing marker",
