@@ -61,6 +61,9 @@ pub(crate) fn read_csv(
     if let Some(d) = workbook_saved_as_text(&prefix, &name) {
         return Err(Error::one(d));
     }
+    if let Some(d) = rules_file_as_data(&prefix, &name) {
+        return Err(Error::one(d));
+    }
     let mut choice = decode::choose(&prefix, forced, at_eof);
     // UTF-8 read as Latin-1 somewhere and saved again: every Chinese header and cell is
     // garbled, which no later message would name as the cause. (`--encoding utf8` reads
@@ -287,6 +290,37 @@ pub(crate) fn binary_kind(prefix: &[u8]) -> Option<(&'static str, &'static str)>
 
 /// A workbook under a text extension, named by its first bytes: said as such rather than
 /// failing to decode its bytes as text.
+/// A rules file given as data (`--data rules.toml`, the two flags swapped): a line that is a
+/// rules file's `[rules]` header or one of its tables' `[[…]]` headers, which no data table
+/// holds alone. Read as CSV it fails on a ragged row far down, with advice about titles
+/// and quoting.
+fn rules_file_as_data(prefix: &[u8], name: &str) -> Option<Diagnostic> {
+    let text = prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(prefix);
+    let text = std::str::from_utf8(text).unwrap_or_else(|e| {
+        std::str::from_utf8(&text[..e.valid_up_to()]).expect("valid up to there")
+    });
+    let header = text.lines().map(str::trim).find(|l| {
+        *l == "[rules]"
+            || [
+                "[[indicator]]",
+                "[[dimension]]",
+                "[[criterion]]",
+                "[[tier]]",
+            ]
+            .contains(l)
+    })?;
+    Some(
+        Diagnostic::new(
+            Stage::Data,
+            format!("'{name}' is a rules file (it has a {header} table), not a data table"),
+        )
+        .with_help(
+            "did you swap --rules and --data? --rules takes the .toml rules file, --data the \
+             CSV or XLSX table with one row per entity",
+        ),
+    )
+}
+
 fn workbook_saved_as_text(prefix: &[u8], name: &str) -> Option<Diagnostic> {
     let zip = prefix.starts_with(b"PK\x03\x04");
     // An OpenDocument spreadsheet is a zip file whose first entry, `mimetype`, names its kind.
@@ -863,8 +897,25 @@ fn pass(
 
     // Header.
     let header_row = opts.header_row;
+    // Whether a row of nothing but blanks (spaces, tabs) was passed over: a file of only
+    // such rows is empty, though its lines are not.
+    let mut blank_rows = false;
     let (written, folded) = loop {
         match split.next().map_err(|e| io_error(e, path))? {
+            None if blank_rows && header_row == 1 => {
+                return Err(PassError::Other(Error::one(
+                    Diagnostic::new(
+                        Stage::Data,
+                        format!(
+                            "'{path}' holds only blank lines ({} rows of spaces or nothing): \
+                             there is no header row",
+                            split.last_row
+                        ),
+                    )
+                    .at(path.to_string())
+                    .with_help("the file is empty; it needs a header row and data rows"),
+                )));
+            }
             None => {
                 return Err(PassError::Other(Error::one(
                     Diagnostic::new(
@@ -881,6 +932,10 @@ fn pass(
                         "the file is empty; it needs a header row and data rows"
                     }),
                 )));
+            }
+            // A row of blanks is no header (as an empty line is none).
+            Some((r, rec)) if rec.flaw.is_none() && r >= header_row && rec.is_blank() => {
+                blank_rows = true;
             }
             Some((r, rec)) if rec.flaw.is_some() && r <= header_row => {
                 let flaw = rec.flaw.expect("checked");

@@ -1241,12 +1241,21 @@ fn order_formulas(
     index: &HashMap<&str, usize>,
     errors: &mut Vec<Diagnostic>,
 ) -> Vec<usize> {
+    // An id two indicators share is already an error: which one a name means is unknown,
+    // so it closes no cycle (`rd = rd / revenue` beside a column `rd` is the duplicate).
+    let mut seen = std::collections::HashSet::new();
+    let shared: std::collections::HashSet<&str> = rules
+        .indicators
+        .iter()
+        .map(|i| i.id.value.as_str())
+        .filter(|id| !seen.insert(*id))
+        .collect();
     let deps: Vec<Vec<usize>> = exprs
         .iter()
         .map(|p| match p {
             Some(p) => expr::names(&p.ast)
                 .into_iter()
-                .filter(|(_, quoted, _)| !quoted)
+                .filter(|(n, quoted, _)| !quoted && !shared.contains(n.as_str()))
                 .filter_map(|(n, _, _)| index.get(n.as_str()).copied())
                 .filter(|&j| exprs[j].is_some())
                 .collect(),

@@ -6204,3 +6204,44 @@ max_tier = "nope"
     );
     assert!(!e.contains("name one of the"), "{e}");
 }
+
+/// Two indicators sharing an id are one error: the formula of the second naming the id
+/// (`rd / revenue`, meant for the column) is not also called a circular definition.
+#[test]
+fn a_duplicate_indicator_id_is_not_also_a_cycle() {
+    let rules = r#"
+[rules]
+name = "d"
+id = "code"
+
+[[indicator]]
+id = "rd"
+
+[[indicator]]
+id = "revenue"
+
+[[indicator]]
+id = "rd"
+formula = "rd / revenue * 100"
+
+[[dimension]]
+id = "d"
+
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "revenue"
+points = 10
+method = "minmax"
+"#;
+    let e = clusterscore::rules::Rules::from_str_named(rules, "r.toml")
+        .unwrap()
+        .compile()
+        .unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains("duplicate id 'rd': already used by an indicator on line 7"),
+        "{text}"
+    );
+    assert_eq!(e.diagnostics.len(), 1, "{text}");
+}
