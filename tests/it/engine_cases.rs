@@ -6245,3 +6245,66 @@ method = "minmax"
     );
     assert_eq!(e.diagnostics.len(), 1, "{text}");
 }
+
+/// A missing value that left an adjustment unapplied, or that placed an entity after those
+/// tied with it, is on that entity's notes, as a gate's or a tier's is (not only in the run's
+/// warnings; fuzz46 F8).
+#[test]
+fn adjustments_and_tie_breaks_decided_by_a_missing_value_are_noted_on_the_entity() {
+    let rules = r#"
+[rules]
+name = "n"
+id = "id"
+tie_break = ["emp"]
+
+[[indicator]]
+id = "x"
+
+[[indicator]]
+id = "emp"
+
+[[indicator]]
+id = "natl"
+kind = "bool"
+
+[[dimension]]
+id = "d"
+
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "x"
+points = 10
+method = "linear"
+floor = 0
+target = 10
+
+[[adjustment]]
+id = "a1"
+points = 1
+when = "natl"
+"#;
+    // A and B tie on 5 + 1; B lacks emp, so it is placed after A. C lacks natl.
+    let a = score(
+        rules,
+        "id,x,emp,natl\nA,5,10,是\nB,5,,是\nC,5,3,\nD,4,7,否\n",
+    );
+    let b = entity(&a, "B");
+    assert_eq!(b.rank, Some(2));
+    assert_eq!(
+        b.notes,
+        [
+            "tie_break: placed after the entities tied with it on score that have a value of 'emp', which it lacks"
+        ]
+    );
+    let c = entity(&a, "C");
+    assert_relative_eq!(c.score, 5.0);
+    assert_eq!(
+        c.notes,
+        [
+            "adjustment 'a1' (natl) not applied: a missing value left its condition unmet (natl = missing)"
+        ]
+    );
+    assert!(entity(&a, "A").notes.is_empty());
+    assert!(entity(&a, "D").notes.is_empty());
+}

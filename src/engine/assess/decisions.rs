@@ -506,6 +506,7 @@ impl Run<'_> {
         &mut self,
         adj_progs: &[Option<Program>],
         full: bool,
+        st: &mut Scored,
     ) -> (Vec<f64>, Vec<f64>) {
         let r = &self.c.rules;
         let n = self.scored.len();
@@ -527,7 +528,18 @@ impl Run<'_> {
                             applied[e * na + a] = round_half_away(adj.points, decimals);
                         }
                     }
-                    None => missing.push(e),
+                    None => {
+                        missing.push(e);
+                        // On the entity too, as a gate's or a tier's missing value is.
+                        st.note(e, || {
+                            format!(
+                                "adjustment '{}' ({}) not applied: a missing value left its condition unmet ({})",
+                                adj.id.value,
+                                adj.label.as_deref().unwrap_or(&adj.when.value),
+                                self.values_in(&self.c.adjustment_exprs[a], e)
+                            )
+                        });
+                    }
                     _ => {}
                 }
             }
@@ -611,6 +623,7 @@ impl Run<'_> {
         order: &[usize],
         rank: &[Option<usize>],
         score: &[f64],
+        st: &mut Scored,
     ) {
         let m = ev.tie_values.len();
         if m == 0 {
@@ -656,6 +669,7 @@ impl Run<'_> {
             }
             let Some(at) = place(e) else { continue };
             let mut named = false;
+            let mut deciding = Vec::new();
             for k in (0..m).filter(|&k| ev.tie_values[k][e].is_nan()) {
                 if known[k].is_empty() {
                     known[k] = vec![0u8; rank.len()];
@@ -682,9 +696,23 @@ impl Run<'_> {
                     known[w] = 1 + u8::from(decided);
                 }
                 named |= decided;
+                if decided {
+                    deciding.push(k);
+                }
             }
             if named {
                 list.push(e);
+                let r = &self.c.rules;
+                st.note(e, || {
+                    let keys: Vec<String> = deciding
+                        .iter()
+                        .map(|&k| format!("'{}'", r.settings.tie_break[k].value))
+                        .collect();
+                    format!(
+                        "tie_break: placed after the entities tied with it on score that have a value of {}, which it lacks",
+                        keys.join(" and ")
+                    )
+                });
             }
         }
         if !list.is_empty() {

@@ -1786,7 +1786,8 @@ impl Run<'_> {
         crate::timing::mark("score: aggregation");
 
         // Adjustments, then clamp and rounding (Evidence::final_scores).
-        let (adjustment, adj_applied) = self.apply_adjustments(&conditions.adjustments, full);
+        let (adjustment, adj_applied) =
+            self.apply_adjustments(&conditions.adjustments, full, &mut st);
         ev.adjustment = adjustment;
         let score = ev.final_scores(&totals);
         self.publish_scores(&score);
@@ -1796,7 +1797,7 @@ impl Run<'_> {
         // Ranking within cohorts: score desc, tie_break indicators by direction, id ascending.
         ev.cap = cap.iter().map(|c| c.map(|(t, _)| t)).collect();
         let (order, rank, tie_broken) = ev.rank_and_ties(&score);
-        self.warn_missing_tie_breaks(&ev, &order, &rank, &score);
+        self.warn_missing_tie_breaks(&ev, &order, &rank, &score, &mut st);
         crate::timing::mark("score: ranking");
 
         // Tiers: walk in rank order, highest tier first.
