@@ -885,6 +885,29 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                     ));
                 }
                 if rules.aggregate.is_some() && !matches!(ind.source, Source::Aggregate(_)) {
+                    // A formula that already calls an aggregate function (`formula =
+                    // "sum(rev)"`) was meant as the indicator's aggregate: say so.
+                    let meant = match &ind.source {
+                        Source::Formula(f) => expr::parse(&f.value).ok().and_then(|ast| {
+                            let mut found = false;
+                            expr::walk(&ast, &mut |e| {
+                                if let expr::ExprKind::Call { name, args, .. } = &e.kind {
+                                    found |= expr::is_aggregate_call(name, args.len());
+                                }
+                            });
+                            found.then(|| f.value.clone())
+                        }),
+                        _ => None,
+                    };
+                    let help = match meant {
+                        Some(f) => format!(
+                            "'{}' is written formula = \"{f}\", which is worked out on each member row; an aggregate function belongs in aggregate = \"{f}\": write that key in place of formula",
+                            ind.id.value
+                        ),
+                        None => {
+                            "define an indicator with aggregate = \"sum(…)\" and score that".into()
+                        }
+                    };
                     errors.push(diag(
                         src,
                         c.indicator.span,
@@ -892,7 +915,7 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
                             "criterion '{}' uses member-level indicator '{}'; under [aggregate] criteria use entity-level indicators",
                             c.id.value, ind.id.value
                         ),
-                        Some("define an indicator with aggregate = \"sum(…)\" and score that".into()),
+                        Some(help),
                     ));
                 }
             }
