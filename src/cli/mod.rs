@@ -30,7 +30,7 @@ mod sensitivity;
 mod weights;
 
 use clap::{Parser, Subcommand};
-use clusterscore::diag::{Error, Result};
+use clusterscore::diag::{Diagnostic, Error, Result, Stage};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -707,10 +707,18 @@ pub(crate) fn refuse_overwrite(out: &Path, inputs: &[&Path]) -> Result<()> {
     let same_inode = |_: &Path| false;
     for i in inputs {
         if (o.is_some() && o == canonical(i)) || same_inode(i) {
-            return Err(Error::usage(format!(
-                "refusing to write '{}': it is an input file of this run",
-                out.display()
-            )));
+            return Err(Error::one(
+                Diagnostic::new(
+                    Stage::Usage,
+                    format!(
+                        "refusing to write '{}': it is an input file of this run",
+                        out.display()
+                    ),
+                )
+                .with_help(
+                    "writing it would overwrite that input: give the output another file name",
+                ),
+            ));
         }
     }
     Ok(())

@@ -247,6 +247,13 @@ pub fn parse(src: &str) -> Result<Expr, ExprError> {
                 } else {
                     format!("a decimal comma? numbers take a point: write {a}.{b}")
                 });
+            } else if matches!(other, Tok::Comma) {
+                // `revenue > 0, rd > 1`: conditions listed, as in a spreadsheet's AND(…).
+                e.help = Some(
+                    "a comma separates only a function's arguments: join conditions with 'and' \
+                     (revenue > 0 and rd > 1), or give a tier's requires as a list of strings"
+                        .into(),
+                );
             } else if matches!(other, Tok::LParen) {
                 e.help = Some(
                     "only function names can be followed by '('; write '*' to multiply".into(),

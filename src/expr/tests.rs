@@ -340,6 +340,15 @@ fn syntax_errors_have_exact_spans() {
             Some("did you mean '!='? write it without a space"),
         ),
         (
+            "revenue > 0, rd > 1",
+            "unexpected ',' after the end of the expression",
+            ",",
+            Some(
+                "a comma separates only a function's arguments: join conditions with 'and' \
+                 (revenue > 0 and rd > 1), or give a tier's requires as a list of strings",
+            ),
+        ),
+        (
             "re!x > 1",
             "unexpected '!' after the end of the expression",
             "!",
@@ -511,7 +520,12 @@ fn syntax_errors_have_exact_spans() {
 fn a_spaced_comma_after_a_number_is_not_guessed_to_be_a_decimal_comma() {
     let e = err_in("a > 1, 5", Context::Row);
     assert!(e.message.contains("unexpected ','"), "{e:?}");
-    assert_eq!(e.help, None);
+    assert!(
+        e.help
+            .as_deref()
+            .is_some_and(|h| h.starts_with("a comma separates only a function's arguments")),
+        "{e:?}"
+    );
 }
 
 /// The byte offset of the `n`-th occurrence (0-based) of `pat` in `s`.

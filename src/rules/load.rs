@@ -755,7 +755,15 @@ impl<'s> Cx<'s> {
                         describe(v.get_ref())
                     ),
                     quoted_number_help(v.get_ref(), key)
-                        .or_else(|| no_table_here(v.get_ref(), key)),
+                        .or_else(|| no_table_here(v.get_ref(), key))
+                        .or_else(|| {
+                            Some(match v.get_ref() {
+                                DeValue::Boolean(_) => format!(
+                                    "true and false are yes/no values, not numbers: write the number meant, as {key} = 10"
+                                ),
+                                _ => format!("write the number meant, in digits without quotes, as {key} = 10"),
+                            })
+                        }),
                 );
                 None
             }

@@ -6308,3 +6308,52 @@ when = "natl"
     assert!(entity(&a, "A").notes.is_empty());
     assert!(entity(&a, "D").notes.is_empty());
 }
+
+/// A tie-break value of -0 is the value 0 (the ranking sorts them as one): an entity with 0
+/// and one with -0 agree on that key, so a missing later key decides, and is said (regr46).
+#[test]
+fn a_negative_zero_tie_break_value_agrees_with_zero() {
+    let rules = r#"
+[rules]
+name = "z"
+id = "id"
+tie_break = ["z", "t"]
+
+[[indicator]]
+id = "s"
+
+[[indicator]]
+id = "z"
+
+[[indicator]]
+id = "t"
+
+[[dimension]]
+id = "d"
+
+[[criterion]]
+id = "c"
+dimension = "d"
+indicator = "s"
+points = 10
+method = "linear"
+floor = 0
+target = 10
+"#;
+    let a = score(rules, "id,s,z,t\na,5,0,5\nc,5,-0,\n");
+    let c = entity(&a, "c");
+    assert_eq!(c.rank, Some(2));
+    assert_eq!(
+        c.notes,
+        [
+            "tie_break: placed after the entities tied with it on score that have a value of 't', which it lacks"
+        ]
+    );
+    assert!(
+        a.warnings
+            .iter()
+            .any(|w| w.starts_with("tie_break: 1 entity")),
+        "{:?}",
+        a.warnings
+    );
+}

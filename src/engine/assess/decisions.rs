@@ -650,7 +650,8 @@ impl Run<'_> {
             let p = start[ev.cohort[e] as usize] + rank[e]? - 1;
             (order.get(p) == Some(&e)).then_some(p)
         };
-        let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+        // (-0 and 0 are one value, as the sort takes them: regr46.)
+        let same = |a: f64, b: f64| a == b || (a.is_nan() && b.is_nan());
         // Whether the entity at place p agrees with e on the score and every key before k.
         let agrees = |p: usize, e: usize, k: usize| {
             let o = order[p];
