@@ -451,3 +451,42 @@ fn zjtx_2026_ratio_gates_pass_a_year_without_revenue() {
     assert_eq!(excluded("PM").as_deref(), Some("n6_rd_ratio_3_each_year"));
     assert_eq!(excluded("RM").as_deref(), Some("n4_main_share_80"));
 }
+
+/// The two packs whose D3 / N7 routes read the R&D institution's level take 省部级 (the
+/// standard's word, and the level most-tech-sme.toml uses) as 省级: the fixture scored with
+/// every 省级 written 省部级 gives the same scores, tiers and exclusions; written 市级, it
+/// does not (std46 F2).
+#[test]
+fn rd_institution_level_shengbuji_counts_as_provincial() {
+    let f = Fixture::read("fixtures/enterprises-2023.csv");
+    let level = f.col("研发机构级别");
+    let with = |word: &str| -> String {
+        let mut out = csv::Writer::from_writer(Vec::new());
+        out.write_record(&f.headers).unwrap();
+        for r in &f.rows {
+            let mut r = r.clone();
+            if r[level] == "省级" {
+                r[level] = word.to_string();
+            }
+            out.write_record(&r).unwrap();
+        }
+        String::from_utf8(out.into_inner().unwrap()).unwrap()
+    };
+    assert!(f.rows.iter().filter(|r| r[level] == "省级").count() > 100);
+    for pack in ["miit-innovative-sme", "miit-zjtx-sme-2026"] {
+        let rules = std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("rules/{pack}.toml")),
+        )
+        .unwrap();
+        let outcome = |data: &str| -> Vec<(String, f64, Option<String>, Option<String>)> {
+            let a = super::support::score(&rules, data);
+            a.entities
+                .iter()
+                .map(|e| (e.id.clone(), e.score, e.tier.clone(), e.excluded_by.clone()))
+                .collect()
+        };
+        let provincial = outcome(&with("省级"));
+        assert_eq!(outcome(&with("省部级")), provincial, "{pack}");
+        assert_ne!(outcome(&with("市级")), provincial, "{pack}");
+    }
+}
