@@ -15,6 +15,7 @@ pub const FUNCTIONS: &[&str] = &[
     "ln",
     "log10",
     "sqrt",
+    "exp",
     "round",
     "if",
     "is_missing",
@@ -69,6 +70,9 @@ pub(crate) enum Math {
     Ln,
     Log10,
     Sqrt,
+    /// e to the power x: with `ln`, powers and compound rates (`exp(ln(a / b) / 5) - 1`,
+    /// 年均增长率) — beyond SPEC §4's list, which has no power at all.
+    Exp,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -429,7 +433,13 @@ fn unknown_function(name: &str, span: Span, ctx: Context) -> ExprError {
         "log" => Some("ln' or 'log10"),
         _ => None,
     };
-    let help = if FUNCTIONS.contains(&lower.as_str()) {
+    let help = if matches!(lower.as_str(), "pow" | "power") {
+        Some(
+            "there is no power function: x to the power y is exp(y * ln(x)) for x > 0 \
+             (x * x for a square, sqrt(x) for a root)"
+                .into(),
+        )
+    } else if FUNCTIONS.contains(&lower.as_str()) {
         Some(format!(
             "function names are lower-case: did you mean '{lower}'?"
         ))
@@ -712,7 +722,7 @@ impl Checker<'_> {
         }
         match name {
             "min" | "max" => self.min_max(&c),
-            "abs" | "ln" | "log10" | "sqrt" => self.math(&c),
+            "abs" | "ln" | "log10" | "sqrt" | "exp" => self.math(&c),
             "round" => self.round(&c),
             "if" => self.if_(&c),
             "is_missing" => {
@@ -764,6 +774,7 @@ impl Checker<'_> {
             "abs" => Math::Abs,
             "ln" => Math::Ln,
             "log10" => Math::Log10,
+            "exp" => Math::Exp,
             _ => Math::Sqrt,
         };
         Ok((Node::Math(m, Box::new(node)).fold(), Type::Number))

@@ -961,6 +961,8 @@ fn eval_math<'a>(m: Math, a: &'a Node, env: &'a dyn Env) -> Val<'a> {
         Math::Ln => num_op(x, s, |v, _| if v > 0.0 { fin(v.ln()) } else { f64::NAN }),
         Math::Log10 => num_op(x, s, |v, _| if v > 0.0 { fin(v.log10()) } else { f64::NAN }),
         Math::Sqrt => num_op(x, s, |v, _| if v >= 0.0 { fin(v.sqrt()) } else { f64::NAN }),
+        // (Past e^709 the double overflows: missing, as a division by zero is.)
+        Math::Exp => num_op(x, s, |v, _| fin(v.exp())),
     }
 }
 

@@ -142,6 +142,7 @@ fn node(n: &Node, outside: &mut Outside<'_>) -> Option<String> {
                 Math::Ln => "ln",
                 Math::Log10 => "log10",
                 Math::Sqrt => "sqrt",
+                Math::Exp => "exp",
             };
             format!("X.math(\"{f}\",{})", node(a, outside)?)
         }

@@ -435,7 +435,11 @@ fn bad_char(src: &str, c: char, start: usize) -> ExprError {
         .map(|(i, _)| &before[i..])
         .filter(|w| !w.is_empty() && !w.is_ascii() && src[..start].ends_with(*w));
     let help: Option<String> = match c {
-        '^' => Some("there is no power operator; write x * x, or sqrt(x) for a square root".into()),
+        '^' => Some(
+            "there is no power operator; write x * x, sqrt(x) for a square root, or exp(y * ln(x)) \
+             for x to the power y"
+                .into(),
+        ),
         // `5%`: a threshold already in percent.
         '%' if before.ends_with(|ch: char| ch.is_ascii_digit()) => Some(
             "there is no '%' in expressions: an indicator in % is compared with the number of \

@@ -1035,8 +1035,14 @@ fn check_errors_have_exact_spans() {
             "unknown function 'foo'",
             "foo",
             Some(
-                "the functions are min, max, abs, ln, log10, sqrt, round, if, is_missing, coalesce, prev and count_true (sum, mean, median, count and share are aggregate functions",
+                "the functions are min, max, abs, ln, log10, sqrt, exp, round, if, is_missing, coalesce, prev and count_true (sum, mean, median, count and share are aggregate functions",
             ),
+        ),
+        (
+            "pow(a, 2) > 1",
+            "unknown function 'pow'",
+            "pow",
+            Some("x to the power y is exp(y * ln(x)) for x > 0"),
         ),
         ("count_true(region)", "expected a condition", "region", None),
         ("count_true()", "at least 1 argument", "count_true()", None),
@@ -1188,6 +1194,17 @@ fn row_functions() {
         ("log10(b - 5)", &[5f64.log10(), NAN, NAN, NAN]),
         ("sqrt(a - 2)", &[NAN, 0.0, NAN, 2f64.sqrt()]),
         ("sqrt(0 - 4)", &[NAN; 4]),
+        ("exp(a - 1)", &[1.0, 1f64.exp(), NAN, 3f64.exp()]),
+        ("exp(ln(a))", &[1.0, 2.0, NAN, 4.0]),
+        // x to the power y, and a compound rate: 4 → 9 over two steps is 50 % a step.
+        ("exp(2 * ln(a))", &[1.0, 4.0, NAN, 16.0]),
+        (
+            "round(exp(ln(9 / 4) / 2) - 1, 6) + a * 0",
+            &[0.5, 0.5, NAN, 0.5],
+        ),
+        // Past e^709 the number overflows: missing, as a division by zero is.
+        ("exp(a * 1000)", &[NAN; 4]),
+        ("exp(0 - a * 1000)", &[0.0, 0.0, NAN, 0.0]),
         ("round(a / 3, 2)", &[0.33, 0.67, NAN, 1.33]),
         ("round(2.675 + a * 0, 2)", &[2.68, 2.68, NAN, 2.68]),
         ("round(-2.5, 0)", &[-3.0; 4]),

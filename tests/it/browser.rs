@@ -439,7 +439,7 @@ require = "db >= 20"
 max_tier = "ok"
 [[adjustment]]
 id = "strong_a"
-when = "da >= 40"
+when = "exp(da / 10) >= exp(4)"
 points = 5
 [[adjustment]]
 id = "negatives"

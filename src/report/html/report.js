@@ -209,6 +209,7 @@
         case "abs": return Math.abs(v);
         case "ln": return v > 0 ? X.fin(Math.log(v)) : NaN;
         case "log10": return v > 0 ? X.fin(Math.log10(v)) : NaN;
+        case "exp": return X.fin(Math.exp(v));
         default: return v >= 0 ? X.fin(Math.sqrt(v)) : NaN;
       }
     },
