@@ -557,9 +557,27 @@ fn inconsistent(
         } else {
             ""
         };
+        // Judgements as far from the weights as this one (a cycle a > b > c > a makes all
+        // of them so): then it is one of several, not the one to blame.
+        let w = &res.weights;
+        let furthest = (value / implied).ln().abs();
+        let equally = (0..n)
+            .flat_map(|a| (a + 1..n).map(move |b| (a, b)))
+            .filter(|&(a, b)| {
+                let off = (m.matrix[[a, b]] / (w[a] / w[b])).ln().abs();
+                off >= furthest * (1.0 - 1e-9)
+            })
+            .count();
+        let tied = if equally > 1 {
+            format!(
+                " (one of {equally} judgements equally far: they contradict each other in a circle)"
+            )
+        } else {
+            String::new()
+        };
         message.push_str(&format!(
             "; the judgement furthest from the weights{of} is row {}, column {} ({} vs {}) = {}, \
-             where the weights give {implied:.2}",
+             where the weights give {implied:.2}{tied}",
             i + 1,
             j + 1,
             m.items[i],
@@ -717,6 +735,20 @@ mod tests {
         assert!(shown.contains("CR = 6.1303 ≥ 0.1"), "{shown}");
         assert!(shown.contains("m.toml:2:"), "{shown}");
         assert!(shown.contains("--allow-inconsistent"), "{shown}");
+        // In a cycle every judgement is as far from the weights: said so.
+        assert!(
+            shown.contains(
+                "(one of 3 judgements equally far: they contradict each other in a circle)"
+            ),
+            "{shown}"
+        );
+        // One judgement out of line in a 4×4 (w ∝ 8, 4, 2, 1, but d over a written 4): it alone.
+        let one = "items = [\"a\", \"b\", \"c\", \"d\"]\nmatrix = [[1, 2, 4, 8], [\"1/2\", 1, 2, \"1/4\"], [\"1/4\", \"1/2\", 1, 2], [\"1/8\", 4, \"1/2\", 1]]\n";
+        let shown = AhpWeights::from_str(one, "m.toml", RiTable::Saaty, false)
+            .unwrap_err()
+            .to_string();
+        assert!(shown.contains("row 2, column 4 (b vs d) = 1/4"), "{shown}");
+        assert!(!shown.contains("equally far"), "{shown}");
         let w = AhpWeights::from_str(text, "m.toml", RiTable::Saaty, true).unwrap();
         assert!(!w.consistent);
         assert!(w.to_text().ends_with("NOT consistent (CR ≥ 0.1)\n"));
