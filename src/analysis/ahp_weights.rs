@@ -523,8 +523,13 @@ fn inconsistent(
     experts: &[ExpertConsistency],
 ) -> Diagnostic {
     let name = &source.name;
+    // (λmax and CR depend on how the weights were taken: say so unless by the eigenvector.)
+    let by = match res.priority {
+        AhpPriority::Eigenvector => String::new(),
+        p => format!(", {} weights", p.name()),
+    };
     let mut message = format!(
-        "the comparison matrix is inconsistent: CR = {} ≥ 0.1 ({} RI table; λmax = {}, \
+        "the comparison matrix is inconsistent: CR = {} ≥ 0.1 ({} RI table{by}; λmax = {}, \
          CI = {}, RI = {:.2})",
         show_cr(res.cr),
         res.ri_table.name(),

@@ -61,7 +61,7 @@ pub(crate) fn read_csv(
     if let Some(d) = workbook_saved_as_text(&prefix, &name) {
         return Err(Error::one(d));
     }
-    if let Some(d) = rules_file_as_data(&prefix, &name) {
+    if let Some(d) = rules_file_as_data(&prefix, at_eof, &name) {
         return Err(Error::one(d));
     }
     let mut choice = decode::choose(&prefix, forced, at_eof);
@@ -288,27 +288,40 @@ pub(crate) fn binary_kind(prefix: &[u8]) -> Option<(&'static str, &'static str)>
         .map(|(_, _, what, help)| (what, help))
 }
 
-/// A workbook under a text extension, named by its first bytes: said as such rather than
-/// failing to decode its bytes as text.
-/// A rules file given as data (`--data rules.toml`, the two flags swapped): a line that is a
-/// rules file's `[rules]` header or one of its tables' `[[…]]` headers, which no data table
-/// holds alone. Read as CSV it fails on a ragged row far down, with advice about titles
-/// and quoting.
-fn rules_file_as_data(prefix: &[u8], name: &str) -> Option<Diagnostic> {
-    let text = prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(prefix);
-    let text = std::str::from_utf8(text).unwrap_or_else(|e| {
-        std::str::from_utf8(&text[..e.valid_up_to()]).expect("valid up to there")
-    });
-    let header = text.lines().map(str::trim).find(|l| {
-        *l == "[rules]"
-            || [
-                "[[indicator]]",
-                "[[dimension]]",
-                "[[criterion]]",
-                "[[tier]]",
-            ]
-            .contains(l)
-    })?;
+/// A rules file given as data (`--data rules.toml`, the two flags swapped): its first line
+/// that is neither blank nor a comment is a rules file's table header (`[rules]`,
+/// `[[indicator]]`, …; a comment after it and spaces inside the brackets allowed), which no
+/// data table's header row is. Read as CSV it fails on a ragged row far down, with advice
+/// about titles and quoting.
+fn rules_file_as_data(prefix: &[u8], at_eof: bool, name: &str) -> Option<Diagnostic> {
+    const TABLES: [&str; 10] = [
+        "[rules]",
+        "[data]",
+        "[aggregate]",
+        "[output]",
+        "[[indicator]]",
+        "[[dimension]]",
+        "[[criterion]]",
+        "[[gate]]",
+        "[[adjustment]]",
+        "[[tier]]",
+    ];
+    let text = decode::utf8_text(
+        prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(prefix),
+        at_eof,
+    )?;
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))?;
+    let header: String = first
+        .split('#')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let header = TABLES.into_iter().find(|t| *t == header)?;
     Some(
         Diagnostic::new(
             Stage::Data,
@@ -321,6 +334,8 @@ fn rules_file_as_data(prefix: &[u8], name: &str) -> Option<Diagnostic> {
     )
 }
 
+/// A workbook under a text extension, named by its first bytes: said as such rather than
+/// failing to decode its bytes as text.
 fn workbook_saved_as_text(prefix: &[u8], name: &str) -> Option<Diagnostic> {
     let zip = prefix.starts_with(b"PK\x03\x04");
     // An OpenDocument spreadsheet is a zip file whose first entry, `mimetype`, names its kind.
@@ -445,8 +460,8 @@ enum QuoteFlaw {
     /// A quoted field ran over a line break and its closing quote is followed by more text
     /// (`"Alpha⏎B,Be"ta`): a quote left open, closed by a quote inside a later row's text.
     ClosedInsideText,
-    /// A quoted field on one line has text after its closing quote (`"12"0`), which
-    /// `csv_core` would join on (`120`): field `field` (from 0), as written.
+    /// A quoted field on one line has text after its closing quote and `csv_core` would
+    /// join the two into a number (`"12"0` into 120): field `field` (from 0), as written.
     TextAfterQuote { field: usize, written: String },
 }
 
@@ -731,7 +746,7 @@ impl<R: Read> Splitter<R> {
         let flaw = if open_at_end {
             Some(QuoteFlaw::OpenAtEnd)
         } else {
-            text_after_quote(&self.raw, self.delimiter)
+            text_after_quote(&self.raw, &self.ends[..nend], self.delimiter, inside > 0)
         };
         Ok(Some((
             row,
@@ -753,7 +768,29 @@ impl<R: Read> Splitter<R> {
 /// would join the text on: on one line, `"12"0` would read as 120, a wrong number and no
 /// error; over several lines it is a quote left open in one row and closed by a quote in a
 /// later row's text, which took the rows between into one field.
-fn text_after_quote(raw: &[u8], delimiter: u8) -> Option<QuoteFlaw> {
+fn text_after_quote(
+    raw: &[u8],
+    ends: &[usize],
+    delimiter: u8,
+    spans_lines: bool,
+) -> Option<QuoteFlaw> {
+    // Exports that quote every field (`"a","b"`): each field `"` + its text as read + `"`,
+    // then a delimiter or the line end, found from the parsed lengths without a scan.
+    if quoted_throughout(raw, ends, delimiter) {
+        return None;
+    }
+    // Most other records quote a few fields: every quote then opens a field (after a
+    // delimiter or the line start), closes one (before a delimiter or the line end) or is
+    // doubled. Only a record with another quote is walked byte by byte.
+    let boundary =
+        |b: Option<u8>| matches!(b, None | Some(b'\n' | b'\r' | b'"')) || b == Some(delimiter);
+    if !spans_lines
+        && memchr::memchr_iter(b'"', raw).all(|p| {
+            boundary(p.checked_sub(1).map(|q| raw[q])) || boundary(raw.get(p + 1).copied())
+        })
+    {
+        return None;
+    }
     #[derive(Clone, Copy)]
     enum At {
         FieldStart,
@@ -798,22 +835,55 @@ fn text_after_quote(raw: &[u8], delimiter: u8) -> Option<QuoteFlaw> {
                     At::FieldStart
                 } else if multiline {
                     return Some(QuoteFlaw::ClosedInsideText);
-                } else if matches!(b, b' ' | b'\t' | b'\r') {
-                    // Blanks may follow the closing quote; anything else after them may not.
-                    At::QuoteInQuoted { multiline }
                 } else {
+                    // Text after the closing quote on one line is joined on, as spreadsheets
+                    // do (`"见附件" 第3页`), unless the joined cell reads as a number: its digits
+                    // then come from two places (`"12"0` is 120), a wrong value in silence.
+                    // (Blanks, a full-width space too, are trimmed as around any cell.)
                     let end =
                         memchr::memchr2(delimiter, b'\n', &raw[i..]).map_or(raw.len(), |n| i + n);
-                    let written = String::from_utf8_lossy(&raw[field_start..end]);
-                    return Some(QuoteFlaw::TextAfterQuote {
-                        field,
-                        written: crate::diag::truncate(written.trim_end(), 200),
-                    });
+                    let cell = &raw[field_start..end];
+                    let joined: Vec<u8> = cell.iter().copied().filter(|&c| c != b'"').collect();
+                    let joined = String::from_utf8_lossy(&joined);
+                    let norm = super::cell::normalise_cell(&joined);
+                    if !is_blank_field(&raw[i..end]) && super::cell::parse_number(&norm).is_some() {
+                        return Some(QuoteFlaw::TextAfterQuote {
+                            field,
+                            written: crate::diag::truncate(
+                                &String::from_utf8_lossy(cell).replace('\r', "␍"),
+                                200,
+                            ),
+                        });
+                    }
+                    At::Unquoted
                 }
             }
         };
     }
     None
+}
+
+/// Whether `raw` (one record as written, with its line break) is every field of `ends` (the
+/// parsed fields' end offsets) in quotes and nothing else: a quote, the field's parsed
+/// bytes and a quote, then the delimiter, or the line end after the last. Then no quote is
+/// doubled and none is followed by text.
+fn quoted_throughout(raw: &[u8], ends: &[usize], delimiter: u8) -> bool {
+    let (mut pos, mut from) = (0, 0);
+    for (k, &end) in ends.iter().enumerate() {
+        let close = pos + 1 + (end - from);
+        if raw.get(pos) != Some(&b'"') || raw.get(close) != Some(&b'"') {
+            return false;
+        }
+        pos = close + 1;
+        if k + 1 < ends.len() {
+            if raw.get(pos) != Some(&delimiter) {
+                return false;
+            }
+            pos += 1;
+        }
+        from = end;
+    }
+    matches!(&raw[pos.min(raw.len())..], b"\n" | b"\r\n" | b"")
 }
 
 /// What [`scan_line`] found at the start of a text.
@@ -902,18 +972,21 @@ fn pass(
     let mut blank_rows = false;
     let (written, folded) = loop {
         match split.next().map_err(|e| io_error(e, path))? {
-            None if blank_rows && header_row == 1 => {
-                return Err(PassError::Other(Error::one(
-                    Diagnostic::new(
-                        Stage::Data,
-                        format!(
-                            "'{path}' holds only blank lines ({} rows of spaces or nothing): \
-                             there is no header row",
-                            split.last_row
-                        ),
+            None if header_row == 1 => {
+                let rows = split.last_row;
+                let message = if blank_rows || rows > 0 {
+                    format!(
+                        "'{path}' holds only blank lines ({rows} {} of spaces or nothing): \
+                         there is no header row",
+                        if rows == 1 { "line" } else { "lines" }
                     )
-                    .at(path.to_string())
-                    .with_help("the file is empty; it needs a header row and data rows"),
+                } else {
+                    format!("'{path}' is empty: there is no header row")
+                };
+                return Err(PassError::Other(Error::one(
+                    Diagnostic::new(Stage::Data, message)
+                        .at(path.to_string())
+                        .with_help("the file is empty; it needs a header row and data rows"),
                 )));
             }
             None => {
@@ -921,23 +994,26 @@ fn pass(
                     Diagnostic::new(
                         Stage::Data,
                         format!(
-                            "header row {header_row} is beyond the end of the file ({} rows)",
-                            split.last_row
+                            "header row {header_row} is beyond the end of the file ({} {})",
+                            split.last_row,
+                            if split.last_row == 1 { "row" } else { "rows" }
                         ),
                     )
                     .at(path.to_string())
-                    .with_help(if header_row > 1 {
-                        "check header_row, and that this is the intended file"
-                    } else {
-                        "the file is empty; it needs a header row and data rows"
-                    }),
+                    .with_help("check header_row, and that this is the intended file"),
                 )));
             }
             // A row of blanks is no header (as an empty line is none).
             Some((r, rec)) if rec.flaw.is_none() && r >= header_row && rec.is_blank() => {
                 blank_rows = true;
             }
-            Some((r, rec)) if rec.flaw.is_some() && r <= header_row => {
+            // (Above the header, a title's joined cell harms nothing.)
+            Some((r, rec))
+                if r <= header_row
+                    && rec.flaw.as_ref().is_some_and(|f| {
+                        r == header_row || !matches!(f, QuoteFlaw::TextAfterQuote { .. })
+                    }) =>
+            {
                 let flaw = rec.flaw.expect("checked");
                 return Err(PassError::Other(Error::one(quote_flaw(path, r, flaw, &[]))));
             }
@@ -1270,8 +1346,8 @@ fn text_after_quote_error(
     Diagnostic::new(
         Stage::Data,
         format!(
-            "the quoted cell {written} (field {}) has text after its closing quote, which \
-             would be joined to it silently",
+            "the quoted cell {written} (field {}) has text after its closing quote: the two \
+             would be joined into one number, silently",
             field + 1
         ),
     )
@@ -1541,14 +1617,15 @@ mod tests {
             flaws("x,\"a\ny,b\"c\nz,d\n"),
             [(1, Some(ClosedInsideText)), (2, None)]
         );
-        // Text after the closing quote, on one line.
+        // Text after the closing quote, on one line: joined on, unless into a number.
+        assert_eq!(flaws("\"a\"b,c\n"), [(1, None)]);
         assert_eq!(
-            flaws("\"a\"b,c\n"),
+            flaws("\"1\"5,c\n"),
             [(
                 1,
                 Some(TextAfterQuote {
                     field: 0,
-                    written: "\"a\"b".into()
+                    written: "\"1\"5".into()
                 })
             )]
         );
@@ -1566,32 +1643,31 @@ mod tests {
                 written: written.to_string(),
             })
         };
-        assert_eq!(
-            text_after_quote(b"\"a\nb\"c\n", b','),
-            Some(ClosedInsideText)
-        );
-        assert_eq!(
-            text_after_quote(b"x,\"a\n\"\"\nb\"c,d\n", b','),
-            Some(ClosedInsideText)
-        );
-        assert_eq!(text_after_quote(b"\"ab\"c\n", b','), after(0, "\"ab\"c"));
-        assert_eq!(
-            text_after_quote(b"A,\"12\"0,x\n", b','),
-            after(1, "\"12\"0")
-        );
-        assert_eq!(
-            text_after_quote(b"A;\"1\"\" 2\"  9 ;x\n", b';'),
-            after(1, "\"1\"\" 2\"  9")
-        );
-        assert_eq!(text_after_quote(b"\"a\nb\";c\n", b';'), None);
-        assert_eq!(
-            text_after_quote(b"\"a\nb\",c\n", b';'),
-            Some(ClosedInsideText)
-        );
-        assert_eq!(text_after_quote(b"a\"\nb\n", b','), None);
-        // Blanks after the closing quote are trimmed as around any cell.
-        assert_eq!(text_after_quote(b"\"12\" \t,\"x\"\r\n", b','), None);
-        assert_eq!(text_after_quote(b"\"\"\"a\"\"\",b\n", b','), None);
+        // (As the splitter calls it: whether the record ran over a line break.)
+        let flaw = |raw: &[u8], d: u8| {
+            // (The parsed field ends, as csv_core gives them, for the quick path.)
+            let mut rdr = csv_core::ReaderBuilder::new().delimiter(d).build();
+            let (mut out, mut ends) = ([0u8; 256], [0usize; 32]);
+            let (_, _, _, n) = rdr.read_record(raw, &mut out, &mut ends);
+            let lines = raw.iter().filter(|&&b| b == b'\n').count() > 1;
+            text_after_quote(raw, &ends[..n], d, lines)
+        };
+        assert_eq!(flaw(b"\"a\nb\"c\n", b','), Some(ClosedInsideText));
+        assert_eq!(flaw(b"x,\"a\n\"\"\nb\"c,d\n", b','), Some(ClosedInsideText));
+        // On one line: refused where the joined cell is a number, joined on otherwise.
+        assert_eq!(flaw(b"A,\"12\"0,x\n", b','), after(1, "\"12\"0"));
+        assert_eq!(flaw(b"A;\"1,2\"34;x\n", b';'), after(1, "\"1,2\"34"));
+        assert_eq!(flaw(b"\"ab\"c\n", b','), None);
+        assert_eq!(flaw("A,\"见附件\" 第3页,x\n".as_bytes(), b','), None);
+        assert_eq!(flaw(b"\"a\nb\";c\n", b';'), None);
+        assert_eq!(flaw(b"\"a\nb\",c\n", b';'), Some(ClosedInsideText));
+        assert_eq!(flaw(b"a\"\nb\n", b','), None);
+        // Blanks after the closing quote, a full-width space too, are trimmed as around any
+        // cell; quoting throughout takes the quick path.
+        assert_eq!(flaw(b"\"12\" \t,\"x\"\r\n", b','), None);
+        assert_eq!(flaw("\"12\"\u{3000},x\n".as_bytes(), b','), None);
+        assert_eq!(flaw(b"\"\"\"a\"\"\",b\n", b','), None);
+        assert_eq!(flaw(b"\"1\",\"2\",\"3\"\n", b','), None);
     }
 
     #[test]

@@ -109,7 +109,7 @@ fn named_against_the_file(choice: Choice, prefix: &[u8]) -> Option<String> {
 
 /// The first bytes of a file as UTF-8 text, less a character cut by the end of the prefix
 /// (`at_eof`: the prefix is the whole file); `None` when they are not UTF-8.
-fn utf8_text(prefix: &[u8], at_eof: bool) -> Option<&str> {
+pub(super) fn utf8_text(prefix: &[u8], at_eof: bool) -> Option<&str> {
     match std::str::from_utf8(prefix) {
         Ok(t) => Some(t),
         Err(e) if e.error_len().is_none() && !at_eof => {

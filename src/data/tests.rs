@@ -639,19 +639,26 @@ fn a_quote_left_open_and_closed_in_a_later_rows_text_is_an_error() {
         "a quote (\") is probably left open in row 2; close it, or double a quote that \
          belongs to the text (\"\")"
     );
-    // On one line, `"ab"cd` would read as `abcd` (`"12"0` as 120): refused at the cell.
-    let p = write(&dir, "one.csv", b"code,name\nA,\"ab\"cd\nB,\"x\ny\"\n");
+    // On one line, `"12"0` would read as 120: refused at the cell.
+    let p = write(&dir, "one.csv", b"code,rev\nA,\"12\"0\nB,\"3\"\n");
     let e = read(std::slice::from_ref(&p), &infer_all).unwrap_err();
     let d = &e.diagnostics[0];
     assert_eq!(
         d.location.as_deref().unwrap(),
-        format!("{}, row 2, column \"name\"", p.display())
+        format!("{}, row 2, column \"rev\"", p.display())
     );
     assert!(
         d.message
-            .starts_with("the quoted cell \"ab\"cd (field 2) has text after its closing quote"),
+            .starts_with("the quoted cell \"12\"0 (field 2) has text after its closing quote"),
         "{e}"
     );
+    // Text joined into text is read as spreadsheets read it: `"ab"cd` is `abcd`.
+    let p = write(&dir, "text.csv", b"code,name\nA,\"ab\"cd\nB,\"x\ny\"\n");
+    let t = read(&[p], &infer_all).unwrap();
+    match t.column("name") {
+        Some(Column::Text(c)) => assert_eq!((c.get(0), c.get(1)), (Some("abcd"), Some("x\ny"))),
+        other => panic!("{other:?}"),
+    }
     // A quoted cell over two lines, closed before the line end, reads as written.
     let p = write(&dir, "two.csv", b"code,name\nA,\"ab\" \nB,\"x\ny\"\n");
     let t = read(&[p], &infer_all).unwrap();

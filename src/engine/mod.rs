@@ -1223,12 +1223,15 @@ fn compile(rules: Rules) -> Result<CompiledRules> {
     let mut errors = compiled.prev_without_years();
     errors.extend(compiled.check_expressions());
     // A criterion or dimension id bare before scoring, not the cycle SPEC §12's exception
-    // reads as a column: an error whatever the data holds.
-    errors.extend(assess::score_ids_before_scoring(
-        &compiled,
-        None,
-        &mut Vec::new(),
-    ));
+    // reads as a column: an error whatever the data holds. (Under [aggregate] the binder
+    // says it, with the help that fits whole entities, which have no data columns.)
+    if compiled.rules.aggregate.is_none() {
+        errors.extend(assess::score_ids_before_scoring(
+            &compiled,
+            None,
+            &mut Vec::new(),
+        ));
+    }
     if !errors.is_empty() {
         return Err(Error::many(errors));
     }

@@ -251,7 +251,7 @@ pub fn parse(src: &str) -> Result<Expr, ExprError> {
                 // `revenue > 0, rd > 1`: conditions listed, as in a spreadsheet's AND(…).
                 e.help = Some(
                     "a comma separates only a function's arguments: join conditions with 'and' \
-                     (revenue > 0 and rd > 1), or give a tier's requires as a list of strings"
+                     (revenue > 0 and rd > 1)"
                         .into(),
                 );
             } else if matches!(other, Tok::LParen) {

@@ -345,7 +345,7 @@ fn syntax_errors_have_exact_spans() {
             ",",
             Some(
                 "a comma separates only a function's arguments: join conditions with 'and' \
-                 (revenue > 0 and rd > 1), or give a tier's requires as a list of strings",
+                 (revenue > 0 and rd > 1)",
             ),
         ),
         (

@@ -761,7 +761,8 @@ impl<'s> Cx<'s> {
                                 DeValue::Boolean(_) => format!(
                                     "true and false are yes/no values, not numbers: write the number meant, as {key} = 10"
                                 ),
-                                _ => format!("write the number meant, in digits without quotes, as {key} = 10"),
+                                DeValue::String(_) => format!("write the number meant, in digits without quotes, as {key} = 10"),
+                                _ => format!("write one number, as {key} = 10"),
                             })
                         }),
                 );
