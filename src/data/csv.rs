@@ -764,10 +764,12 @@ impl<R: Read> Splitter<R> {
 
 /// The first quoted field of one record (as written, ending with its line break) whose
 /// closing quote is followed by something other than a delimiter, the end of the record or
-/// blanks (spaces, tabs, a carriage return: trimmed from every cell anyway). `csv_core`
-/// would join the text on: on one line, `"12"0` would read as 120, a wrong number and no
-/// error; over several lines it is a quote left open in one row and closed by a quote in a
-/// later row's text, which took the rows between into one field.
+/// blanks (trimmed from every cell anyway), where that matters: `csv_core` joins the text
+/// on. On one line that is a flaw only where the joined cell reads as a number (`"12"0` as
+/// 120, a wrong number and no error); over several lines it always is: a quote left open in
+/// one row and closed by a quote in a later row's text, which took the rows between into
+/// one field. `ends` are the record's parsed field ends; `spans_lines` whether a quoted
+/// field ran over a line break.
 fn text_after_quote(
     raw: &[u8],
     ends: &[usize],
