@@ -94,7 +94,8 @@ impl RiTable {
 /// (§12); the two approximations are what most Chinese textbooks and spreadsheets compute
 /// (`standards/weighting-methods.md` §3), offered so their published weights, λmax, CI and
 /// CR can be reproduced. All three agree on a consistent matrix and for n ≤ 2.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum AhpPriority {
     /// The principal eigenvector (特征根法), normalised to sum 1.
     #[default]
@@ -330,21 +331,48 @@ pub fn most_inconsistent(
     m: ArrayView2<f64>,
     weights: &Array1<f64>,
 ) -> Option<(usize, usize, f64, f64)> {
+    let mut best: Option<(f64, (usize, usize, f64, f64))> = None;
+    for (i, j, off, implied) in judgement_offsets(m, weights)? {
+        if off.is_finite() && best.is_none_or(|(b, _)| off > b) {
+            best = Some((off, (i, j, m[[i, j]], implied)));
+        }
+    }
+    best.map(|(_, found)| found)
+}
+
+/// How many judgements are as far from `weights` as [`most_inconsistent`]'s (within
+/// rounding): more than one in a cycle (a > b > c > a), and in every inconsistent 3×3
+/// matrix, where no single judgement is to blame.
+pub fn judgements_as_far(m: ArrayView2<f64>, weights: &Array1<f64>) -> usize {
+    let Some(offsets) = judgement_offsets(m, weights) else {
+        return 0;
+    };
+    let offs: Vec<f64> = offsets
+        .map(|(_, _, off, _)| off)
+        .filter(|o| o.is_finite())
+        .collect();
+    let furthest = offs.iter().copied().fold(0.0, f64::max);
+    offs.iter()
+        .filter(|&&o| o >= furthest * (1.0 - 1e-9))
+        .count()
+}
+
+/// Each judgement above the diagonal, (i, j, |ln(a_ij · w_j / w_i)|, w_i / w_j); `None`
+/// for a matrix not n×n or weights not all positive and finite.
+fn judgement_offsets<'a>(
+    m: ArrayView2<'a, f64>,
+    weights: &'a Array1<f64>,
+) -> Option<impl Iterator<Item = (usize, usize, f64, f64)> + 'a> {
     let n = weights.len();
     if m.dim() != (n, n) || weights.iter().any(|w| !(w.is_finite() && *w > 0.0)) {
         return None;
     }
-    let mut best: Option<(f64, (usize, usize, f64, f64))> = None;
-    for i in 0..n {
-        for j in i + 1..n {
+    Some((0..n).flat_map(move |i| {
+        (i + 1..n).map(move |j| {
             let implied = weights[i] / weights[j];
-            let off = (m[[i, j]] / implied).ln().abs();
-            if off.is_finite() && best.is_none_or(|(b, _)| off > b) {
-                best = Some((off, (i, j, m[[i, j]], implied)));
-            }
-        }
-    }
-    best.map(|(_, found)| found)
+            (i, j, (m[[i, j]] / implied).ln().abs(), implied)
+        })
+    }))
 }
 
 /// A judgement for messages: whole numbers as "3", reciprocals of whole numbers as "1/3",
@@ -1204,6 +1232,11 @@ matrix = [
         ] {
             assert_eq!(AhpPriority::from_name(name), Some(p), "{name}");
             assert_eq!(AhpPriority::from_name(p.name()), Some(p));
+            // JSON writes the same name.
+            assert_eq!(
+                serde_json::to_string(&p).unwrap(),
+                format!("\"{}\"", p.name())
+            );
         }
         assert_eq!(AhpPriority::from_name("mean"), None);
     }

@@ -7,8 +7,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::ahp::{
-    AhpMatrix, AhpPriority, AhpResult, RiTable, ahp_by, group_matrix, most_inconsistent,
-    parse_ahp_toml_noting, show_judgement,
+    AhpMatrix, AhpPriority, AhpResult, RiTable, ahp_by, group_matrix, judgements_as_far,
+    most_inconsistent, parse_ahp_toml_noting, show_judgement,
 };
 use super::rewrite::{Level, write_weights};
 use crate::diag::{Diagnostic, Error, Result, SourceText, Stage, did_you_mean_help, truncate};
@@ -44,9 +44,9 @@ pub struct AhpWeights {
     pub cr: f64,
     /// The RI table's name (`saaty` or `cn_textbook`).
     pub ri_table: String,
-    /// How the weights were taken from the matrix (`eigenvector`, `geometric-mean` or
-    /// `column-average`, [`AhpPriority::name`]).
-    pub priority: String,
+    /// How the weights were taken from the matrix (in JSON `eigenvector`, `geometric-mean`
+    /// or `column-average`, [`AhpPriority::name`]).
+    pub priority: AhpPriority,
     /// CR < 0.1.
     pub consistent: bool,
     /// Each expert's CR, in the file's order.
@@ -55,9 +55,6 @@ pub struct AhpWeights {
     source: SourceText,
     #[serde(skip)]
     combined: AhpMatrix,
-    /// `priority` as the method.
-    #[serde(skip)]
-    method: AhpPriority,
     /// The warning for judgements off Saaty's scale, if any.
     #[serde(skip)]
     off_scale: Option<String>,
@@ -154,8 +151,7 @@ impl AhpWeights {
             ri: res.ri,
             cr: res.cr,
             ri_table: res.ri_table.name().to_string(),
-            priority: res.priority.name().to_string(),
-            method: res.priority,
+            priority: res.priority,
             consistent: res.is_consistent(),
             experts,
             off_scale: off_scale(&source, &matrices),
@@ -291,10 +287,10 @@ impl AhpWeights {
                 ));
             }
         }
-        if self.method != AhpPriority::Eigenvector {
+        if self.priority != AhpPriority::Eigenvector {
             s.push_str(&format!(
                 "weights by {}; λmax is the mean of (A·w)_i / w_i\n",
-                self.method.describe()
+                self.priority.describe()
             ));
         }
         for (i, w) in self.items.iter().zip(&self.weights) {
@@ -564,15 +560,7 @@ fn inconsistent(
         };
         // Judgements as far from the weights as this one (a cycle a > b > c > a makes all
         // of them so): then it is one of several, not the one to blame.
-        let w = &res.weights;
-        let furthest = (value / implied).ln().abs();
-        let equally = (0..n)
-            .flat_map(|a| (a + 1..n).map(move |b| (a, b)))
-            .filter(|&(a, b)| {
-                let off = (m.matrix[[a, b]] / (w[a] / w[b])).ln().abs();
-                off >= furthest * (1.0 - 1e-9)
-            })
-            .count();
+        let equally = judgements_as_far(m.matrix.view(), &res.weights);
         let tied = if equally > 1 {
             format!(
                 " (one of {equally} judgements equally far: they contradict each other in a circle)"
@@ -728,7 +716,13 @@ mod tests {
             g.to_text()
                 .starts_with("weights by the geometric mean of each row, normalised (方根法); ")
         );
-        assert_eq!(g.priority, "geometric-mean");
+        assert_eq!(g.priority, AhpPriority::GeometricMean);
+        assert_eq!(
+            g.to_json()
+                .matches("\"priority\": \"geometric-mean\"")
+                .count(),
+            1
+        );
     }
 
     #[test]

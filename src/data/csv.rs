@@ -746,7 +746,7 @@ impl<R: Read> Splitter<R> {
         let flaw = if open_at_end {
             Some(QuoteFlaw::OpenAtEnd)
         } else {
-            text_after_quote(&self.raw, &self.ends[..nend], self.delimiter, inside > 0)
+            text_after_quote(&self.raw, &self.ends, self.delimiter, inside > 0)
         };
         Ok(Some((
             row,
